@@ -1,0 +1,50 @@
+package io.gleaner.sandbox.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code gleaner} command: one jar for the sandbox, each service, the capacity table and the benchmarks.
+ *
+ * <p>Usage errors (an unknown command or flag, a bad value) print a clear message and exit with code 2.
+ */
+@Command(
+    name = "gleaner",
+    mixinStandardHelpOptions = true,
+    versionProvider = GleanerCommand.Version.class,
+    description = "Gathers spare capacity from many Kubernetes clusters and offers it as one virtual node.",
+    subcommands = {
+      CapacityCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class GleanerCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'gleaner sandbox' or 'gleaner --help'");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit code (2 for usage errors). */
+  public static int execute(String... args) {
+    return new CommandLine(new GleanerCommand())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setUsageHelpAutoWidth(true)
+        .execute(args);
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = GleanerCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"gleaner " + (v == null ? "dev" : v)};
+    }
+  }
+}
