@@ -1,0 +1,208 @@
+package io.gleaner.meta.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.gleaner.meta.resources.InvalidQuantityException;
+import io.gleaner.meta.resources.Quantities;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Desired Gleaner behaviour. Every field is optional; {@link #effective()} fills the defaults
+ * (also declared in the CRD schema, so the API server shows them) and {@link #validate()} names
+ * every bad field.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GleanerPolicySpec {
+  static final String NEAR_LINE_RESERVE_DEFAULT = "0.2";
+  static final String IDLE_AFTER_DEFAULT = "10m";
+  static final String RECLAIM_COOLDOWN_DEFAULT = "30m";
+  static final String MEMBER_UNREACHABLE_TIMEOUT_DEFAULT = "5m";
+
+  @JsonPropertyDescription("Fraction of usable capacity kept free, per capacity source.")
+  @Default("{}")
+  private ReserveMargins reserveMargins;
+
+  @JsonPropertyDescription("Fraction of the total that offline pods may not take, kept for near-line pods, 0..1.")
+  @Default(NEAR_LINE_RESERVE_DEFAULT)
+  @Min(0)
+  @Max(1)
+  private Double nearLineReserve;
+
+  @JsonPropertyDescription("Load under which an online node counts as idle.")
+  @Default("{}")
+  private IdleThresholds idleThresholds;
+
+  @JsonPropertyDescription("How long a node must stay under the idle thresholds before it is lent, e.g. 10m.")
+  @Default(IDLE_AFTER_DEFAULT)
+  @Pattern(Durations.PATTERN)
+  private String idleAfter;
+
+  @JsonPropertyDescription("How long a reclaimed node waits before it can be lent again, e.g. 30m.")
+  @Default(RECLAIM_COOLDOWN_DEFAULT)
+  @Pattern(Durations.PATTERN)
+  private String reclaimCooldown;
+
+  @JsonPropertyDescription("Rate limits on evictions per member cluster.")
+  @Default("{}")
+  private EvictionLimits eviction;
+
+  @JsonPropertyDescription("How long a member may be unreachable before its pods are failed for recreation, e.g. 5m.")
+  @Default(MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)
+  @Pattern(Durations.PATTERN)
+  private String memberUnreachableTimeout;
+
+  @JsonPropertyDescription("Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m.")
+  private Map<String, Quantity> nodeHeadroom;
+
+  public ReserveMargins getReserveMargins() {
+    return reserveMargins;
+  }
+
+  public void setReserveMargins(ReserveMargins reserveMargins) {
+    this.reserveMargins = reserveMargins;
+  }
+
+  public Double getNearLineReserve() {
+    return nearLineReserve;
+  }
+
+  public void setNearLineReserve(Double nearLineReserve) {
+    this.nearLineReserve = nearLineReserve;
+  }
+
+  public IdleThresholds getIdleThresholds() {
+    return idleThresholds;
+  }
+
+  public void setIdleThresholds(IdleThresholds idleThresholds) {
+    this.idleThresholds = idleThresholds;
+  }
+
+  public String getIdleAfter() {
+    return idleAfter;
+  }
+
+  public void setIdleAfter(String idleAfter) {
+    this.idleAfter = idleAfter;
+  }
+
+  public String getReclaimCooldown() {
+    return reclaimCooldown;
+  }
+
+  public void setReclaimCooldown(String reclaimCooldown) {
+    this.reclaimCooldown = reclaimCooldown;
+  }
+
+  public EvictionLimits getEviction() {
+    return eviction;
+  }
+
+  public void setEviction(EvictionLimits eviction) {
+    this.eviction = eviction;
+  }
+
+  public String getMemberUnreachableTimeout() {
+    return memberUnreachableTimeout;
+  }
+
+  public void setMemberUnreachableTimeout(String memberUnreachableTimeout) {
+    this.memberUnreachableTimeout = memberUnreachableTimeout;
+  }
+
+  public Map<String, Quantity> getNodeHeadroom() {
+    return nodeHeadroom;
+  }
+
+  public void setNodeHeadroom(Map<String, Quantity> nodeHeadroom) {
+    this.nodeHeadroom = nodeHeadroom;
+  }
+
+  /** Every bad field, each with its path from the object root; empty when valid. */
+  public List<FieldError> validate() {
+    List<FieldError> errors = new ArrayList<>();
+    if (reserveMargins != null) {
+      for (CapacitySource s : CapacitySource.values()) {
+        Validation.fraction(errors, "spec.reserveMargins." + s.name(), reserveMargins.get(s));
+      }
+    }
+    Validation.fraction(errors, "spec.nearLineReserve", nearLineReserve);
+    if (idleThresholds != null) {
+      Validation.fraction(errors, "spec.idleThresholds.cpuRequestFraction", idleThresholds.getCpuRequestFraction());
+      Validation.fraction(errors, "spec.idleThresholds.memoryRequestFraction", idleThresholds.getMemoryRequestFraction());
+      Validation.fraction(errors, "spec.idleThresholds.cpuUsageFraction", idleThresholds.getCpuUsageFraction());
+    }
+    Validation.duration(errors, "spec.idleAfter", idleAfter);
+    Validation.duration(errors, "spec.reclaimCooldown", reclaimCooldown);
+    Validation.duration(errors, "spec.memberUnreachableTimeout", memberUnreachableTimeout);
+    if (eviction != null) {
+      Validation.positive(errors, "spec.eviction.evictionsPerSecondPerCluster", eviction.getEvictionsPerSecondPerCluster());
+      Validation.positive(errors, "spec.eviction.maxConcurrentPerCluster", eviction.getMaxConcurrentPerCluster());
+    }
+    if (nodeHeadroom != null) {
+      for (Map.Entry<String, Quantity> e : new TreeMap<>(nodeHeadroom).entrySet()) {
+        String path = "spec.nodeHeadroom." + e.getKey();
+        if (e.getValue() == null) {
+          errors.add(new FieldError(path, "must be a quantity, got null"));
+          continue;
+        }
+        String text = quantityText(e.getValue());
+        try {
+          if (Quantities.parse(text).signum() < 0) {
+            errors.add(new FieldError(path, "must not be negative, got \"" + text + "\""));
+          } else {
+            Quantities.parseCanonical(e.getKey(), text);
+          }
+        } catch (InvalidQuantityException | NumberFormatException ex) {
+          errors.add(new FieldError(path, ex.getMessage()));
+        }
+      }
+    }
+    return errors;
+  }
+
+  static String quantityText(Quantity q) {
+    return q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
+  }
+
+  /**
+   * The typed, defaulted policy.
+   *
+   * @throws InvalidPolicyException listing every bad field when {@link #validate()} is not empty
+   */
+  public EffectivePolicy effective() {
+    List<FieldError> errors = validate();
+    if (!errors.isEmpty()) {
+      throw new InvalidPolicyException(errors);
+    }
+    return EffectivePolicy.from(this);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GleanerPolicySpec s
+        && Objects.equals(reserveMargins, s.reserveMargins)
+        && Objects.equals(nearLineReserve, s.nearLineReserve)
+        && Objects.equals(idleThresholds, s.idleThresholds)
+        && Objects.equals(idleAfter, s.idleAfter)
+        && Objects.equals(reclaimCooldown, s.reclaimCooldown)
+        && Objects.equals(eviction, s.eviction)
+        && Objects.equals(memberUnreachableTimeout, s.memberUnreachableTimeout)
+        && Objects.equals(nodeHeadroom, s.nodeHeadroom);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(reserveMargins, nearLineReserve, idleThresholds, idleAfter, reclaimCooldown,
+        eviction, memberUnreachableTimeout, nodeHeadroom);
+  }
+}
