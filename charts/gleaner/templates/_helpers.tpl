@@ -1,0 +1,150 @@
+{{/*
+The four services: values key -> CLI service name (also the object-name suffix and component label).
+*/}}
+{{- define "gleaner.services" -}}
+broker: broker
+idleDetector: idle-detector
+virtualKubelet: virtual-kubelet
+descheduler: descheduler
+{{- end }}
+
+{{- define "gleaner.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name prefix; service suffixes (at most 16 characters) are appended to it, so keep it short.
+*/}}
+{{- define "gleaner.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gleaner.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gleaner.instance" -}}
+{{- default .Release.Name .Values.instance }}
+{{- end }}
+
+{{- define "gleaner.labels" -}}
+helm.sh/chart: {{ include "gleaner.chart" . }}
+app.kubernetes.io/name: {{ include "gleaner.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gleaner
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Labels of one component. Call with (dict "root" $ "component" "broker").
+*/}}
+{{- define "gleaner.componentLabels" -}}
+{{ include "gleaner.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "gleaner.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gleaner.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Image reference: (dict "image" <service image values> "global" <global image values> "appVersion" ...).
+*/}}
+{{- define "gleaner.image" -}}
+{{- $img := merge (deepCopy (default dict .image)) .global }}
+{{- if $img.digest }}
+{{- printf "%s@%s" $img.repository $img.digest }}
+{{- else }}
+{{- printf "%s:%s" $img.repository (default .appVersion $img.tag | toString) }}
+{{- end }}
+{{- end }}
+
+{{- define "gleaner.imagePullPolicy" -}}
+{{- $img := merge (deepCopy (default dict .image)) .global }}
+{{- $img.pullPolicy }}
+{{- end }}
+
+{{- define "gleaner.zookeeperFullname" -}}
+{{- printf "%s-zookeeper" (include "gleaner.fullname" .) }}
+{{- end }}
+
+{{/*
+"true" when the bundled ensemble is deployed: enabled, and no external ensemble named in zookeeper.connect.
+*/}}
+{{- define "gleaner.zookeeperBundled" -}}
+{{- if and .Values.zookeeper.bundled.enabled (not .Values.zookeeper.connect) }}true{{ end }}
+{{- end }}
+
+{{/*
+ZooKeeper connect string: the external ensemble if zookeeper.connect is set, else the bundled one.
+Fails when there is neither.
+*/}}
+{{- define "gleaner.zookeeperConnect" -}}
+{{- if .Values.zookeeper.connect }}
+{{- .Values.zookeeper.connect }}
+{{- else if .Values.zookeeper.bundled.enabled }}
+{{- printf "%s.%s.svc:2181" (include "gleaner.zookeeperFullname" .) .Release.Namespace }}
+{{- else }}
+{{- fail "zookeeper: Gleaner needs ZooKeeper; set zookeeper.connect to an existing ensemble (host:port,...) or zookeeper.bundled.enabled=true for a bundled StatefulSet" }}
+{{- end }}
+{{- end }}
+
+{{- define "gleaner.brokerAddress" -}}
+{{- printf "%s-broker.%s.svc:%v" (include "gleaner.fullname" .) .Release.Namespace .Values.broker.grpcPort }}
+{{- end }}
+
+{{- define "gleaner.memberSecretsNamespace" -}}
+{{- default .Release.Namespace .Values.memberSecretsNamespace }}
+{{- end }}
+
+{{/*
+The config file of one service: its own section plus the shared zookeeper and leaderElection sections.
+Connect string, chroot, leader election and instance go on the command line as flags.
+Call with (dict "root" $ "key" "broker").
+*/}}
+{{- define "gleaner.config" -}}
+{{- $root := .root }}
+{{- $svc := index $root.Values .key }}
+{{- $section := deepCopy (default dict $svc.config) }}
+{{- if and (ne .key "broker") (not (hasKey $section "brokerAddress")) }}
+{{- $_ := set $section "brokerAddress" (include "gleaner.brokerAddress" $root) }}
+{{- end }}
+{{- if eq .key "virtualKubelet" }}
+{{- if not (hasKey $section "nodeName") }}
+{{- $_ := set $section "nodeName" $svc.nodeName }}
+{{- end }}
+{{- if not (hasKey $section "kubeletPort") }}
+{{- $_ := set $section "kubeletPort" $svc.kubeletPort }}
+{{- end }}
+{{- end }}
+{{- if and (eq .key "virtualKubelet") (ne $svc.tls.mode "selfSigned") (not (hasKey $section "tls")) }}
+{{- if eq $svc.tls.mode "secret" }}
+{{- $_ := set $section "tls" (dict "mode" "files" "certFile" "/etc/gleaner/tls/tls.crt" "keyFile" "/etc/gleaner/tls/tls.key") }}
+{{- else }}
+{{- $_ := set $section "tls" (dict "mode" "csr") }}
+{{- end }}
+{{- end }}
+{{- $cfg := dict .key $section }}
+{{- with $root.Values.zookeeper.config }}
+{{- $_ := set $cfg "zookeeper" . }}
+{{- end }}
+{{- with $root.Values.leaderElection }}
+{{- $_ := set $cfg "leaderElection" . }}
+{{- end }}
+{{- toYaml $cfg }}
+{{- end }}
