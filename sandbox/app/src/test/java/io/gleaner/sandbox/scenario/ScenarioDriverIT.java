@@ -1,0 +1,56 @@
+package io.gleaner.sandbox.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.gleaner.meta.time.FakeClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class ScenarioDriverIT {
+  KubernetesClient client;
+
+  @Test
+  void submitsJobsOnTheSimulatedClockAndGangsToTrainingClusters() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
+    ScenarioDriver driver = new ScenarioDriver(client, Map.of("train-1", client), clock, 7, Duration.ofMinutes(5), Duration.ofMinutes(60));
+    driver.setUp();
+    driver.tick();
+    assertThat(driver.jobsSubmitted()).isEqualTo(1);
+    driver.tick(); // nothing is due yet
+    assertThat(driver.jobsSubmitted()).isEqualTo(1);
+    clock.advance(Duration.ofMinutes(30));
+    driver.tick();
+    assertThat(driver.jobsSubmitted()).isEqualTo(7);
+    assertThat(driver.gangsSubmitted()).isEqualTo(1);
+
+    List<Job> jobs = client.batch().v1().jobs().inAnyNamespace().list().getItems();
+    assertThat(jobs).hasSize(7);
+    assertThat(jobs).extracting(j -> j.getSpec().getTemplate().getMetadata().getLabels().get("gleaner.io/class"))
+        .contains("offline", "near-line");
+    var spec = jobs.get(0).getSpec().getTemplate().getSpec();
+    assertThat(spec.getNodeSelector()).containsEntry("type", "virtual-kubelet");
+    assertThat(spec.getTolerations()).anyMatch(t -> "virtual-kubelet.io/provider".equals(t.getKey()) && "NoSchedule".equals(t.getEffect()));
+    assertThat(spec.getTolerations()).anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey()));
+
+    List<GenericKubernetesResource> groups = client.genericKubernetesResources(ScenarioDriver.POD_GROUP).inNamespace("training").list().getItems();
+    assertThat(groups).hasSize(1);
+    List<Pod> gang = client.pods().inNamespace("training").list().getItems();
+    assertThat(gang).hasSize(4).allMatch(p -> p.getMetadata().getAnnotations().containsKey("scheduling.k8s.io/group-name"));
+  }
+
+  @Test
+  void percentilesAreNearestRank() {
+    assertThat(SummaryCollector.percentile(List.of(), 50)).isZero();
+    assertThat(SummaryCollector.percentile(List.of(3.0, 1.0, 2.0), 50)).isEqualTo(2.0);
+    assertThat(SummaryCollector.percentile(List.of(1.0, 2.0, 3.0, 4.0), 99)).isEqualTo(4.0);
+  }
+}
