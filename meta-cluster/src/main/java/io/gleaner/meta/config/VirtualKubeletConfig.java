@@ -1,0 +1,53 @@
+package io.gleaner.meta.config;
+
+/**
+ * The virtual-kubelet service ({@code virtualKubelet.*}).
+ *
+ * @param nodeName the virtual node's name in the metadata cluster
+ * @param kubeletPort the kubelet API port (logs, exec); 0 picks a free one
+ * @param namespaceMapping where a metadata pod's namespace lands in a member cluster
+ */
+public record VirtualKubeletConfig(String nodeName, int kubeletPort, NamespaceMapping namespaceMapping) implements Validatable {
+    public static final VirtualKubeletConfig DEFAULTS = new VirtualKubeletConfig(
+            "gleaner", 10250, new NamespaceMapping(NamespaceMapping.Mode.SAME, "gleaner-", "gleaner"));
+
+    @Override
+    public void validate(Problems p) {
+        p.dnsSubdomain("nodeName", nodeName);
+        p.inRange("kubeletPort", kubeletPort, 0, 65535);
+    }
+
+    /**
+     * {@code virtualKubelet.namespaceMapping.*}.
+     *
+     * @param mode SAME: the metadata namespace; PREFIX: {@code prefix} + the metadata namespace;
+     *     SINGLE: every pod into {@code namespace}
+     * @param prefix used by PREFIX
+     * @param namespace used by SINGLE
+     */
+    public record NamespaceMapping(Mode mode, String prefix, String namespace) implements Validatable {
+        /** How metadata namespaces map to member namespaces. */
+        public enum Mode { SAME, PREFIX, SINGLE }
+
+        /** The member namespace for a pod in metadata namespace {@code metaNamespace}. */
+        public String memberNamespace(String metaNamespace) {
+            return switch (mode) {
+                case SAME -> metaNamespace;
+                case PREFIX -> prefix + metaNamespace;
+                case SINGLE -> namespace;
+            };
+        }
+
+        @Override
+        public void validate(Problems p) {
+            p.check(mode != null, "mode", null, "must be one of SAME, PREFIX, SINGLE");
+            if (mode == Mode.PREFIX) {
+                p.check(prefix != null && prefix.length() <= 30 && prefix.matches("[a-z0-9]([-a-z0-9]*)?"), "prefix", prefix,
+                        "must be lower-case letters, digits and '-', start with a letter or digit, at most 30 characters");
+            }
+            if (mode == Mode.SINGLE) {
+                p.dnsLabel("namespace", namespace);
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Meter-name and tag conventions and the per-service Prometheus registry. */
+package io.gleaner.meta.metrics;
