@@ -113,16 +113,20 @@ Fails when there is neither.
 {{- end }}
 
 {{/*
-The config file of one service: its own section plus the shared zookeeper and leaderElection sections.
-Connect string, chroot, leader election and instance go on the command line as flags.
-Call with (dict "root" $ "key" "broker").
+The config file of one service (keys as in GleanerConfig): its own section, the shared `zk` and `leaderElection`
+sections and the broker's address. Connect string, chroot, leader election, metrics address and instance go on
+the command line as flags. Call with (dict "root" $ "key" "broker").
 */}}
 {{- define "gleaner.config" -}}
 {{- $root := .root }}
 {{- $svc := index $root.Values .key }}
 {{- $section := deepCopy (default dict $svc.config) }}
-{{- if and (ne .key "broker") (not (hasKey $section "brokerAddress")) }}
-{{- $_ := set $section "brokerAddress" (include "gleaner.brokerAddress" $root) }}
+{{- if eq .key "broker" }}
+{{- $grpc := default dict (index $section "grpc") }}
+{{- if not (hasKey $grpc "port") }}
+{{- $_ := set $grpc "port" $svc.grpcPort }}
+{{- end }}
+{{- $_ := set $section "grpc" $grpc }}
 {{- end }}
 {{- if eq .key "virtualKubelet" }}
 {{- if not (hasKey $section "nodeName") }}
@@ -131,17 +135,20 @@ Call with (dict "root" $ "key" "broker").
 {{- if not (hasKey $section "kubeletPort") }}
 {{- $_ := set $section "kubeletPort" $svc.kubeletPort }}
 {{- end }}
-{{- end }}
-{{- if and (eq .key "virtualKubelet") (ne $svc.tls.mode "selfSigned") (not (hasKey $section "tls")) }}
+{{- if and (ne $svc.tls.mode "selfSigned") (not (hasKey $section "tls")) }}
 {{- if eq $svc.tls.mode "secret" }}
-{{- $_ := set $section "tls" (dict "mode" "files" "certFile" "/etc/gleaner/tls/tls.crt" "keyFile" "/etc/gleaner/tls/tls.key") }}
+{{- $_ := set $section "tls" (dict "certFile" "/etc/gleaner/tls/tls.crt" "keyFile" "/etc/gleaner/tls/tls.key") }}
 {{- else }}
-{{- $_ := set $section "tls" (dict "mode" "csr") }}
+{{- $_ := set $section "tls" (dict "csr" true) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- $cfg := dict .key $section }}
+{{- if ne .key "broker" }}
+{{- $_ := set $cfg "brokerAddress" (include "gleaner.brokerAddress" $root) }}
+{{- end }}
 {{- with $root.Values.zookeeper.config }}
-{{- $_ := set $cfg "zookeeper" . }}
+{{- $_ := set $cfg "zk" . }}
 {{- end }}
 {{- with $root.Values.leaderElection }}
 {{- $_ := set $cfg "leaderElection" . }}

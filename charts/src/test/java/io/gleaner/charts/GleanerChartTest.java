@@ -133,14 +133,18 @@ class GleanerChartTest {
           .anyMatch(p -> p.getName().equals("kubelet") && p.getContainerPort() == 10250);
       assertThat(chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
           .contains("brokerAddress: glean-gleaner-broker.gleaner-system.svc:9090")
-          .contains("nodeName: gleaner");
+          .contains("nodeName: gleaner")
+          .contains("kubeletPort: 10250");
+      assertThat(chart.get(ConfigMap.class, PREFIX + "broker").getData().get("config.yaml"))
+          .contains("port: 9090")
+          .doesNotContain("brokerAddress");
     }
 
     @Test
     void configIsMountedAndItsChecksumAnnotated() {
       for (String service : SERVICES) {
         ConfigMap config = chart.get(ConfigMap.class, PREFIX + service);
-        assertThat(config.getData().get("config.yaml")).startsWith(VALUES_KEY.get(service) + ":");
+        assertThat(config.getData().get("config.yaml")).contains(VALUES_KEY.get(service) + ":");
         assertThat(deployment(chart, service).getSpec().getTemplate().getMetadata().getAnnotations())
             .hasEntrySatisfying("checksum/config", sum -> assertThat(sum).matches("[0-9a-f]{64}"));
       }
@@ -270,7 +274,7 @@ class GleanerChartTest {
               "certificates.k8s.io/certificatesigningrequests:watch")
           .doesNotContain("certificates.k8s.io/certificatesigningrequests/approval:update");
       assertThat(csr.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
-          .contains("mode: csr");
+          .contains("csr: true");
     }
   }
 

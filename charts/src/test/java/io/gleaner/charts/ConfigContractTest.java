@@ -1,0 +1,110 @@
+package io.gleaner.charts;
+
+import static io.gleaner.charts.RenderedChart.GLEANER;
+import static io.gleaner.charts.RenderedChart.render;
+import static io.gleaner.charts.RenderedChart.values;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.gleaner.meta.config.CommonOptions;
+import io.gleaner.meta.config.GleanerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The contract between the chart and the services: every rendered config file, with the rendered flags, is
+ * accepted by the services' own config loader ({@link GleanerConfig}) and means what the values said.
+ */
+class ConfigContractTest {
+
+  private static final String PREFIX = "glean-gleaner-";
+  private static final List<String> SERVICES = List.of("broker", "idle-detector", "virtual-kubelet", "descheduler");
+
+  @TempDir
+  Path dir;
+
+  /** Loads the config the given service's container would load, from its rendered args and ConfigMap. */
+  private GleanerConfig load(RenderedChart chart, String service) throws IOException {
+    String yaml = chart.get(ConfigMap.class, PREFIX + service).getData().get("config.yaml");
+    Path file = Files.writeString(dir.resolve(service + ".yaml"), yaml);
+    Container container = chart.get(Deployment.class, PREFIX + service)
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    List<String> args = container.getArgs();
+    assertThat(args.get(0)).isEqualTo(service);
+    List<String> flags = new ArrayList<>();
+    for (String arg : args.subList(1, args.size())) {
+      flags.add(arg.equals("--config=/etc/gleaner/config.yaml") ? "--config=" + file : arg);
+    }
+    CommonOptions options = new CommonOptions();
+    new CommandLine(options).parseArgs(flags.toArray(String[]::new));
+    return GleanerConfig.load(options);
+  }
+
+  @Test
+  void defaultsLoadInEveryService() throws IOException {
+    RenderedChart chart = render(GLEANER);
+    for (String service : SERVICES) {
+      GleanerConfig config = load(chart, service);
+      assertThat(config.instance()).as(service).isEqualTo("glean");
+      assertThat(config.zk().connect()).isEqualTo("glean-gleaner-zookeeper.gleaner-system.svc:2181");
+      assertThat(config.zk().namespace()).isEqualTo("gleaner");
+      assertThat(config.leaderElection().enabled()).isTrue();
+      assertThat(config.metrics().bindAddress().port()).isEqualTo(8080);
+      if (!service.equals("broker")) {
+        assertThat(config.brokerAddress().host()).isEqualTo("glean-gleaner-broker.gleaner-system.svc");
+        assertThat(config.brokerAddress().port()).isEqualTo(9090);
+      }
+    }
+    assertThat(load(chart, "broker").broker().grpc().port()).isEqualTo(9090);
+    assertThat(load(chart, "virtual-kubelet").virtualKubelet().nodeName()).isEqualTo("gleaner");
+    assertThat(load(chart, "virtual-kubelet").virtualKubelet().kubeletPort()).isEqualTo(10250);
+  }
+
+  @Test
+  void valuesReachTheServices() throws IOException {
+    Map<String, Object> values = values(
+        "zookeeper.connect", "zk-0.zk:2181,zk-1.zk:2181",
+        "zookeeper.namespace", "gleaner/prod",
+        "zookeeper.config.connectionTimeout", "30s",
+        "leaderElection.leaseDuration", "20s",
+        "instance", "prod-eu",
+        "broker.grpcPort", 9443,
+        "broker.httpPort", 8081,
+        "broker.config.offerTtl", "2m",
+        "virtualKubelet.nodeName", "gleaner-eu",
+        "virtualKubelet.config.namespaceMapping.mode", "PREFIX",
+        "virtualKubelet.config.namespaceMapping.prefix", "team-",
+        "descheduler.config.decisionWindow", "500ms",
+        "descheduler.leaderElection.enabled", false);
+    RenderedChart chart = render(GLEANER, values);
+
+    GleanerConfig broker = load(chart, "broker");
+    assertThat(broker.instance()).isEqualTo("prod-eu");
+    assertThat(broker.zk().connect()).isEqualTo("zk-0.zk:2181,zk-1.zk:2181");
+    assertThat(broker.zk().namespace()).isEqualTo("gleaner/prod");
+    assertThat(broker.zk().connectionTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(broker.leaderElection().leaseDuration()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(broker.broker().grpc().port()).isEqualTo(9443);
+    assertThat(broker.broker().offerTtl()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(broker.metrics().bindAddress().port()).isEqualTo(8081);
+
+    GleanerConfig vk = load(chart, "virtual-kubelet");
+    assertThat(vk.brokerAddress().port()).isEqualTo(9443);
+    assertThat(vk.virtualKubelet().nodeName()).isEqualTo("gleaner-eu");
+    assertThat(vk.virtualKubelet().namespaceMapping().memberNamespace("ml")).isEqualTo("team-ml");
+
+    GleanerConfig descheduler = load(chart, "descheduler");
+    assertThat(descheduler.descheduler().decisionWindow()).isEqualTo(Duration.ofMillis(500));
+    assertThat(descheduler.leaderElection().enabled()).isFalse();
+  }
+}
