@@ -1,0 +1,146 @@
+package io.gleaner.vk.translate;
+
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.gleaner.broker.v1.PodShape;
+import io.gleaner.meta.resources.Resources;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the broker needs to place a metadata pod: effective requests, node selector, required node affinity and
+ * tolerations, with everything that only targets the virtual node removed.
+ */
+public final class PodShapes {
+  private PodShapes() {}
+
+  /**
+   * Effective pod requests as the Kubernetes scheduler computes them: the larger of the biggest regular init container
+   * and the sum of app containers plus restartable (sidecar) init containers, plus pod overhead.
+   */
+  public static Resources effectiveRequests(PodSpec spec) {
+    Resources sum = Resources.ZERO;
+    for (Container c : nullSafe(spec.getContainers())) {
+      sum = sum.plus(requestsOf(c));
+    }
+    Resources sidecars = Resources.ZERO;
+    Resources initMax = Resources.ZERO;
+    for (Container c : nullSafe(spec.getInitContainers())) {
+      Resources r = requestsOf(c);
+      if ("Always".equals(c.getRestartPolicy())) {
+        sidecars = sidecars.plus(r);
+      } else {
+        // a regular init container runs alongside the sidecars started before it
+        initMax = initMax.max(r.plus(sidecars));
+      }
+    }
+    Resources effective = sum.plus(sidecars).max(initMax);
+    if (spec.getOverhead() != null) {
+      effective = effective.plus(Resources.fromQuantities(spec.getOverhead()));
+    }
+    return effective;
+  }
+
+  /** A container's requests; a limit without a request counts as the request (API defaulting). */
+  public static Resources requestsOf(Container c) {
+    if (c.getResources() == null) {
+      return Resources.ZERO;
+    }
+    Resources requests = Resources.fromQuantities(c.getResources().getRequests());
+    Resources limits = Resources.fromQuantities(c.getResources().getLimits());
+    for (String name : limits.names()) {
+      if (requests.get(name) == 0) {
+        requests = requests.with(name, limits.get(name));
+      }
+    }
+    return requests;
+  }
+
+  /** The broker's view of the pod. */
+  public static PodShape of(Pod pod, VirtualNode node) {
+    PodSpec spec = pod.getSpec();
+    PodShape.Builder b = PodShape.newBuilder().putAllRequests(effectiveRequests(spec).toStrings());
+    b.putAllNodeSelector(memberNodeSelector(spec.getNodeSelector(), node));
+    for (NodeSelectorTerm term : memberRequiredTerms(spec.getAffinity(), node)) {
+      io.gleaner.broker.v1.NodeSelectorTerm.Builder t = io.gleaner.broker.v1.NodeSelectorTerm.newBuilder();
+      for (NodeSelectorRequirement r : nullSafe(term.getMatchExpressions())) {
+        t.addMatchExpressions(io.gleaner.broker.v1.NodeSelectorRequirement.newBuilder()
+            .setKey(r.getKey())
+            .setOperator(r.getOperator())
+            .addAllValues(nullSafe(r.getValues())));
+      }
+      b.addRequiredAffinity(t);
+    }
+    for (Toleration t : memberTolerations(spec.getTolerations())) {
+      b.addTolerations(io.gleaner.broker.v1.Toleration.newBuilder()
+          .setKey(Objects.toString(t.getKey(), ""))
+          .setOperator(Objects.toString(t.getOperator(), ""))
+          .setValue(Objects.toString(t.getValue(), ""))
+          .setEffect(Objects.toString(t.getEffect(), "")));
+    }
+    return b.build();
+  }
+
+  /** The node selector without the entries the virtual node itself satisfies. */
+  public static Map<String, String> memberNodeSelector(Map<String, String> selector, VirtualNode node) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (selector != null) {
+      selector.forEach((k, v) -> {
+        if (!node.selects(k, v)) {
+          out.put(k, v);
+        }
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Required node-affinity terms with requirements about the virtual node's identity labels, and field requirements on
+   * {@code metadata.name} (the virtual node's name), removed. A term that becomes empty matches every node, so the whole
+   * requirement disappears.
+   */
+  public static List<NodeSelectorTerm> memberRequiredTerms(Affinity affinity, VirtualNode node) {
+    if (affinity == null || affinity.getNodeAffinity() == null
+        || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
+      return List.of();
+    }
+    List<NodeSelectorTerm> out = new ArrayList<>();
+    for (NodeSelectorTerm term : nullSafe(affinity.getNodeAffinity()
+        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())) {
+      List<NodeSelectorRequirement> kept = new ArrayList<>();
+      for (NodeSelectorRequirement r : nullSafe(term.getMatchExpressions())) {
+        if (!node.hasLabel(r.getKey())) {
+          kept.add(r);
+        }
+      }
+      if (kept.isEmpty()) {
+        return List.of();
+      }
+      out.add(new NodeSelectorTerm(kept, List.of()));
+    }
+    return out;
+  }
+
+  /** Tolerations minus the one for the virtual node's own taint (it means nothing in a member). */
+  public static List<Toleration> memberTolerations(List<Toleration> tolerations) {
+    List<Toleration> out = new ArrayList<>();
+    for (Toleration t : nullSafe(tolerations)) {
+      if (!GleanerKeys.VIRTUAL_NODE_TAINT_KEY.equals(t.getKey())) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  static <T> List<T> nullSafe(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}

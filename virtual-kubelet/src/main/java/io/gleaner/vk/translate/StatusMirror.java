@@ -1,0 +1,229 @@
+package io.gleaner.vk.translate;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Pure functions from member pod state to the metadata pod's status (DESIGN §4 step 5). The virtual-kubelet is the only
+ * writer of a metadata pod's status; these functions give the whole desired status, which is then written through the
+ * {@code pods/status} subresource when it differs from the current one.
+ */
+public final class StatusMirror {
+  public static final String REASON_RECLAIMED = "Reclaimed";
+  public static final String REASON_MEMBER_UNREACHABLE = "MemberUnreachable";
+  public static final String CONDITION_POD_SCHEDULED = "PodScheduled";
+  public static final String CONDITION_DISRUPTION_TARGET = "DisruptionTarget";
+
+  private static final Set<String> EVICTION_REASONS = Set.of(
+      "Evicted", "Preempting", "Shutdown", "NodeShutdown", "Terminated", "Terminating", "NodeLost");
+
+  private StatusMirror() {}
+
+  /** Classifies a member pod; see {@link MemberPodState}. */
+  public static MemberPodState assess(Pod member) {
+    PodStatus s = member.getStatus();
+    PodCondition disruption = condition(s, CONDITION_DISRUPTION_TARGET);
+    if (disruption != null && "True".equals(disruption.getStatus())) {
+      return new MemberPodState.Evicted(describe(disruption.getReason(), disruption.getMessage()));
+    }
+    if (member.getMetadata().getDeletionTimestamp() != null) {
+      return new MemberPodState.Evicted("member pod deleted in the member cluster");
+    }
+    if (s == null || s.getPhase() == null) {
+      return new MemberPodState.Active();
+    }
+    String reason = Objects.toString(s.getReason(), "");
+    switch (s.getPhase()) {
+      case "Succeeded":
+        return new MemberPodState.Finished("Succeeded");
+      case "Failed":
+        if (EVICTION_REASONS.contains(reason)) {
+          return new MemberPodState.Evicted(describe(reason, s.getMessage()));
+        }
+        if (reason.startsWith("OutOf")) {
+          return new MemberPodState.Unschedulable(describe(reason, s.getMessage()));
+        }
+        return new MemberPodState.Finished("Failed");
+      case "Pending":
+        PodCondition scheduled = condition(s, CONDITION_POD_SCHEDULED);
+        if (scheduled != null && "False".equals(scheduled.getStatus())
+            && "Unschedulable".equals(scheduled.getReason())) {
+          return new MemberPodState.Unschedulable(describe(scheduled.getReason(), scheduled.getMessage()));
+        }
+        return new MemberPodState.Active();
+      default:
+        return new MemberPodState.Active();
+    }
+  }
+
+  /**
+   * The metadata pod status that mirrors the member pod: phase, reason/message, conditions, container statuses,
+   * pod/host IPs and start time. The metadata pod's own QoS class is kept (co-location translation changes the member's).
+   */
+  public static PodStatus mirror(Pod member, PodStatus meta) {
+    PodStatus m = member.getStatus() == null ? new PodStatus() : member.getStatus();
+    PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
+    List<PodCondition> conditions = new ArrayList<>();
+    for (PodCondition c : PodShapes.nullSafe(m.getConditions())) {
+      conditions.add(new PodConditionBuilder(c).build());
+    }
+    return b.withPhase(m.getPhase() == null ? "Pending" : m.getPhase())
+        .withReason(m.getReason())
+        .withMessage(m.getMessage())
+        .withConditions(conditions)
+        .withContainerStatuses(copy(m.getContainerStatuses()))
+        .withInitContainerStatuses(copy(m.getInitContainerStatuses()))
+        .withEphemeralContainerStatuses(copy(m.getEphemeralContainerStatuses()))
+        .withPodIP(m.getPodIP())
+        .withPodIPs(m.getPodIPs() == null ? null : new ArrayList<>(m.getPodIPs()))
+        .withHostIP(m.getHostIP())
+        .withHostIPs(m.getHostIPs() == null ? null : new ArrayList<>(m.getHostIPs()))
+        .withStartTime(m.getStartTime() != null ? m.getStartTime() : meta == null ? null : meta.getStartTime())
+        .withNominatedNodeName(null)
+        .build();
+  }
+
+  /**
+   * The member took the pod back: phase Failed, reason {@code Reclaimed}, a message naming cluster, node and cause,
+   * {@code DisruptionTarget=True} (so a Job's podFailurePolicy can ignore reclaims) and every unfinished container
+   * terminated.
+   */
+  public static PodStatus reclaimed(PodStatus meta, String cluster, String node, String cause, Instant now) {
+    String message = "reclaimed by member cluster " + cluster + " on node " + node + ": " + cause;
+    return terminal(meta, REASON_RECLAIMED, message, now, true);
+  }
+
+  /** A terminal failure decided by the virtual-kubelet (refused pod, member unreachable past the policy timeout). */
+  public static PodStatus failed(PodStatus meta, String reason, String message, Instant now) {
+    return terminal(meta, reason, message, now, false);
+  }
+
+  /** Pending with {@code PodScheduled=False} carrying the reason and message (no fit, held DaemonSet pod). */
+  public static PodStatus pending(PodStatus meta, String reason, String message, Instant now) {
+    PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
+    List<PodCondition> conditions = withCondition(meta, CONDITION_POD_SCHEDULED, "False", reason, message, now);
+    return b.withPhase("Pending").withConditions(conditions).build();
+  }
+
+  /** Keeps the last mirrored status and says that the member cluster does not answer. */
+  public static PodStatus unreachable(PodStatus meta, String cluster, Instant now) {
+    PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
+    return b.withConditions(withCondition(meta, GleanerKeys.CONDITION_MEMBER_REACHABLE, "False",
+        REASON_MEMBER_UNREACHABLE, "member cluster " + cluster + " does not answer; last known status kept", now))
+        .build();
+  }
+
+  private static PodStatus terminal(PodStatus meta, String reason, String message, Instant now, boolean disruption) {
+    PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
+    List<PodCondition> conditions = meta == null ? new ArrayList<>() : new ArrayList<>(PodShapes.nullSafe(
+        meta.getConditions()));
+    conditions = setCondition(conditions, "Ready", "False", reason, message, now);
+    conditions = setCondition(conditions, "ContainersReady", "False", reason, message, now);
+    if (disruption) {
+      conditions = setCondition(conditions, CONDITION_DISRUPTION_TARGET, "True", reason, message, now);
+    }
+    return b.withPhase("Failed").withReason(reason).withMessage(message).withConditions(conditions)
+        .withContainerStatuses(terminated(meta == null ? null : meta.getContainerStatuses(), reason, message, now))
+        .build();
+  }
+
+  private static List<ContainerStatus> terminated(List<ContainerStatus> statuses, String reason, String message,
+                                                  Instant now) {
+    if (statuses == null) {
+      return null;
+    }
+    List<ContainerStatus> out = new ArrayList<>();
+    for (ContainerStatus cs : statuses) {
+      ContainerState state = cs.getState();
+      if (state != null && state.getTerminated() != null) {
+        out.add(cs);
+        continue;
+      }
+      out.add(new ContainerStatusBuilder(cs).withReady(false).withStarted(false)
+          .withNewState().withTerminated(new ContainerStateTerminatedBuilder()
+              .withExitCode(137).withReason(reason).withMessage(message).withFinishedAt(time(now)).build())
+          .endState().build());
+    }
+    return out;
+  }
+
+  static List<PodCondition> withCondition(PodStatus meta, String type, String status, String reason, String message,
+                                          Instant now) {
+    List<PodCondition> conditions = meta == null ? new ArrayList<>()
+        : new ArrayList<>(PodShapes.nullSafe(meta.getConditions()));
+    return setCondition(conditions, type, status, reason, message, now);
+  }
+
+  /** Sets a condition, keeping lastTransitionTime when its status did not change. */
+  static List<PodCondition> setCondition(List<PodCondition> conditions, String type, String status, String reason,
+                                         String message, Instant now) {
+    List<PodCondition> out = new ArrayList<>();
+    boolean found = false;
+    for (PodCondition c : conditions) {
+      if (type.equals(c.getType())) {
+        found = true;
+        String transition = status.equals(c.getStatus()) && c.getLastTransitionTime() != null
+            ? c.getLastTransitionTime() : time(now);
+        out.add(new PodConditionBuilder(c).withStatus(status).withReason(reason).withMessage(message)
+            .withLastTransitionTime(transition).build());
+      } else {
+        out.add(c);
+      }
+    }
+    if (!found) {
+      out.add(new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+          .withLastTransitionTime(time(now)).build());
+    }
+    return out;
+  }
+
+  public static PodCondition condition(PodStatus s, String type) {
+    if (s == null) {
+      return null;
+    }
+    for (PodCondition c : PodShapes.nullSafe(s.getConditions())) {
+      if (type.equals(c.getType())) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** RFC 3339 with second precision, as Kubernetes serializes metav1.Time. */
+  public static String time(Instant t) {
+    return t.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static String describe(String reason, String message) {
+    String r = reason == null || reason.isBlank() ? "" : reason;
+    String m = message == null || message.isBlank() ? "" : message;
+    if (r.isEmpty()) {
+      return m.isEmpty() ? "no reason given" : m;
+    }
+    return m.isEmpty() ? r : r + " (" + m + ")";
+  }
+
+  private static List<ContainerStatus> copy(List<ContainerStatus> statuses) {
+    if (statuses == null) {
+      return null;
+    }
+    List<ContainerStatus> out = new ArrayList<>();
+    for (ContainerStatus cs : statuses) {
+      out.add(new ContainerStatusBuilder(cs).build());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,26 @@
+package io.gleaner.vk.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class MemberNamesTest {
+  @Test
+  void nameIsDeterministicShortAndDnsSafe() {
+    String a = MemberNames.forUid("0b7c9a1e-1111-2222-3333-444455556666");
+    assertThat(a).isEqualTo(MemberNames.forUid("0b7c9a1e-1111-2222-3333-444455556666"))
+        .startsWith("gl-").hasSize(19).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  }
+
+  @Test
+  void differentUidsGiveDifferentNames() {
+    assertThat(MemberNames.forUid("uid-1")).isNotEqualTo(MemberNames.forUid("uid-2"));
+  }
+
+  @Test
+  void missingUidFailsWithClearMessage() {
+    assertThatThrownBy(() -> MemberNames.forUid(" ")).hasMessageContaining("metadata.uid");
+    assertThatThrownBy(() -> MemberNames.forUid(null)).hasMessageContaining("metadata.uid");
+  }
+}

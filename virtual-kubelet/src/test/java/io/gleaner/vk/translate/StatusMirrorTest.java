@@ -1,0 +1,139 @@
+package io.gleaner.vk.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class StatusMirrorTest {
+  private static final Instant NOW = Instant.parse("2025-03-01T10:00:00.750Z");
+
+  private static PodBuilder member() {
+    return new PodBuilder().withNewMetadata().withName("gl-1").withNamespace("ns").endMetadata();
+  }
+
+  private static Pod running() {
+    return member().withNewStatus().withPhase("Running").withPodIP("10.1.2.3").withHostIP("192.168.0.7")
+        .addNewPodIP().withIp("10.1.2.3").endPodIP()
+        .withStartTime("2025-03-01T09:59:00Z")
+        .addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .addNewContainerStatus().withName("main").withReady(true).withRestartCount(0).withImage("busybox")
+          .withNewState().withNewRunning().withStartedAt("2025-03-01T09:59:01Z").endRunning().endState()
+        .endContainerStatus()
+        .withQosClass("BestEffort")
+        .endStatus().build();
+  }
+
+  @Test
+  void mirrorsPhaseConditionsContainersIpsAndStartTime() {
+    PodStatus meta = new PodStatusBuilder().withPhase("Pending").withQosClass("Burstable").build();
+    PodStatus s = StatusMirror.mirror(running(), meta);
+    assertThat(s.getPhase()).isEqualTo("Running");
+    assertThat(s.getPodIP()).isEqualTo("10.1.2.3");
+    assertThat(s.getPodIPs()).hasSize(1);
+    assertThat(s.getHostIP()).isEqualTo("192.168.0.7");
+    assertThat(s.getStartTime()).isEqualTo("2025-03-01T09:59:00Z");
+    assertThat(s.getConditions()).extracting("type").containsExactly("Ready");
+    assertThat(s.getContainerStatuses()).extracting("name").containsExactly("main");
+    assertThat(s.getQosClass()).as("metadata pod keeps its own QoS class").isEqualTo("Burstable");
+  }
+
+  @Test
+  void mirrorDropsUnreachableConditionOnceMemberAnswers() {
+    PodStatus meta = StatusMirror.unreachable(StatusMirror.mirror(running(), null), "c1", NOW);
+    assertThat(StatusMirror.condition(meta, GleanerKeys.CONDITION_MEMBER_REACHABLE)).isNotNull();
+    assertThat(StatusMirror.condition(StatusMirror.mirror(running(), meta), GleanerKeys.CONDITION_MEMBER_REACHABLE))
+        .isNull();
+  }
+
+  @Test
+  void mirrorOfStatuslessMemberIsPending() {
+    assertThat(StatusMirror.mirror(member().build(), null).getPhase()).isEqualTo("Pending");
+  }
+
+  @Test
+  void reclaimedNamesClusterNodeAndCause() {
+    PodStatus s = StatusMirror.reclaimed(StatusMirror.mirror(running(), null), "c1", "node-3",
+        "EvictionByEvictionAPI (Eviction API: evicting)", NOW);
+    assertThat(s.getPhase()).isEqualTo("Failed");
+    assertThat(s.getReason()).isEqualTo("Reclaimed");
+    assertThat(s.getMessage()).contains("c1", "node-3", "EvictionByEvictionAPI");
+    assertThat(StatusMirror.condition(s, "DisruptionTarget").getStatus()).isEqualTo("True");
+    assertThat(StatusMirror.condition(s, "Ready").getStatus()).isEqualTo("False");
+    var cs = s.getContainerStatuses().get(0);
+    assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Reclaimed");
+    assertThat(cs.getState().getTerminated().getFinishedAt()).isEqualTo("2025-03-01T10:00:00Z");
+    assertThat(cs.getReady()).isFalse();
+  }
+
+  @Test
+  void pendingConditionKeepsTransitionTimeWhileUnchanged() {
+    PodStatus first = StatusMirror.pending(null, "NoMemberFit", "largest free node offers 6 CPU", NOW);
+    var c = StatusMirror.condition(first, "PodScheduled");
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("NoMemberFit");
+    assertThat(c.getMessage()).contains("6 CPU");
+    PodStatus later = StatusMirror.pending(first, "NoMemberFit", "other", NOW.plusSeconds(60));
+    assertThat(StatusMirror.condition(later, "PodScheduled").getLastTransitionTime())
+        .isEqualTo(c.getLastTransitionTime());
+    assertThat(later.getPhase()).isEqualTo("Pending");
+  }
+
+  @Test
+  void failedSetsReasonWithoutDisruptionTarget() {
+    PodStatus s = StatusMirror.failed(null, "UnsupportedVolume", "volume 'data' uses PVC", NOW);
+    assertThat(s.getPhase()).isEqualTo("Failed");
+    assertThat(s.getReason()).isEqualTo("UnsupportedVolume");
+    assertThat(StatusMirror.condition(s, "DisruptionTarget")).isNull();
+  }
+
+  @Test
+  void assessRunningIsActive() {
+    assertThat(StatusMirror.assess(running())).isInstanceOf(MemberPodState.Active.class);
+    assertThat(StatusMirror.assess(member().build())).isInstanceOf(MemberPodState.Active.class);
+  }
+
+  @Test
+  void assessUnschedulable() {
+    Pod p = member().withNewStatus().withPhase("Pending").addNewCondition().withType("PodScheduled")
+        .withStatus("False").withReason("Unschedulable").withMessage("0/3 nodes: Insufficient cpu").endCondition()
+        .endStatus().build();
+    assertThat(StatusMirror.assess(p)).isEqualTo(new MemberPodState.Unschedulable(
+        "Unschedulable (0/3 nodes: Insufficient cpu)"));
+    Pod outOf = member().withNewStatus().withPhase("Failed").withReason("OutOfcpu").endStatus().build();
+    assertThat(StatusMirror.assess(outOf)).isInstanceOf(MemberPodState.Unschedulable.class);
+  }
+
+  @Test
+  void assessEvictions() {
+    Pod kubelet = member().withNewStatus().withPhase("Failed").withReason("Evicted")
+        .withMessage("The node was low on resource: memory.").endStatus().build();
+    assertThat(StatusMirror.assess(kubelet)).isEqualTo(
+        new MemberPodState.Evicted("Evicted (The node was low on resource: memory.)"));
+    Pod api = new PodBuilder(running()).editStatus().addNewCondition().withType("DisruptionTarget")
+        .withStatus("True").withReason("EvictionByEvictionAPI").withMessage("Eviction API: evicting").endCondition()
+        .endStatus().build();
+    assertThat(StatusMirror.assess(api)).isEqualTo(
+        new MemberPodState.Evicted("EvictionByEvictionAPI (Eviction API: evicting)"));
+    Pod deleting = new PodBuilder(running()).editMetadata().withDeletionTimestamp("2025-03-01T10:00:00Z")
+        .endMetadata().build();
+    assertThat(StatusMirror.assess(deleting)).isInstanceOf(MemberPodState.Evicted.class);
+  }
+
+  @Test
+  void assessFinished() {
+    assertThat(StatusMirror.assess(member().withNewStatus().withPhase("Succeeded").endStatus().build()))
+        .isEqualTo(new MemberPodState.Finished("Succeeded"));
+    assertThat(StatusMirror.assess(member().withNewStatus().withPhase("Failed").withReason("Error").endStatus()
+        .build())).isEqualTo(new MemberPodState.Finished("Failed"));
+  }
+
+  @Test
+  void timeIsSecondPrecisionRfc3339() {
+    assertThat(StatusMirror.time(NOW)).isEqualTo("2025-03-01T10:00:00Z");
+  }
+}
