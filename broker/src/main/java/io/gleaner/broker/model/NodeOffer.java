@@ -1,0 +1,62 @@
+package io.gleaner.broker.model;
+
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.resources.Resources;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A full snapshot of what one member node may lend (DESIGN §4 "Offer"); it replaces the node's previous offer.
+ *
+ * @param usable what may be lent now, clamped at zero; an offer without {@code pods} leaves pod slots unbounded
+ * @param gpuFreeMilli free milli-GPU per device for GPU-sharing nodes; empty means {@code usable[nvidia.com/gpu]}
+ *     whole devices of 1000 milli each
+ * @param reclaimRisk 0 (stable) to 1 (likely reclaimed soon)
+ */
+public record NodeOffer(
+    NodeKey key,
+    CapacitySource source,
+    Resources usable,
+    Map<String, String> labels,
+    List<Taint> taints,
+    double reclaimRisk,
+    String zone,
+    List<Integer> gpuFreeMilli,
+    long observedAtMs) {
+
+  public NodeOffer {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(source, "source");
+    usable = usable == null ? Resources.ZERO : usable.clampAtZero();
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    taints = taints == null ? List.of() : List.copyOf(taints);
+    zone = zone == null ? "" : zone;
+    gpuFreeMilli = gpuFreeMilli == null ? List.of() : List.copyOf(gpuFreeMilli);
+    if (Double.isNaN(reclaimRisk) || reclaimRisk < 0 || reclaimRisk > 1) {
+      throw new IllegalArgumentException(
+          "offer " + key + ": reclaim_risk must be within 0..1, got " + reclaimRisk);
+    }
+    for (int i = 0; i < gpuFreeMilli.size(); i++) {
+      int m = gpuFreeMilli.get(i);
+      if (m < 0 || m > 1000) {
+        throw new IllegalArgumentException(
+            "offer " + key + ": gpu_free_milli[" + i + "] must be within 0..1000, got " + m);
+      }
+    }
+  }
+
+  /** A plain offer: no labels, taints or GPU sharing, zero risk. */
+  public static NodeOffer of(String cluster, String node, CapacitySource source, Resources usable) {
+    return new NodeOffer(new NodeKey(cluster, node), source, usable, Map.of(), List.of(), 0, "", List.of(), 0);
+  }
+
+  public NodeOffer withObservedAt(long ms) {
+    return new NodeOffer(key, source, usable, labels, taints, reclaimRisk, zone, gpuFreeMilli, ms);
+  }
+
+  /** Equal content, ignoring when it was observed (a refresh that changes nothing). */
+  public boolean sameContent(NodeOffer o) {
+    return o != null && withObservedAt(0).equals(o.withObservedAt(0));
+  }
+}

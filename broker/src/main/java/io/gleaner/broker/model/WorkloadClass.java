@@ -1,0 +1,34 @@
+package io.gleaner.broker.model;
+
+import java.util.Locale;
+
+/** A metadata pod's class, from its label {@code gleaner.io/class} (DESIGN §2). */
+public enum WorkloadClass {
+  NEAR_LINE("near-line"),
+  OFFLINE("offline");
+
+  private final String label;
+
+  WorkloadClass(String label) {
+    this.label = label;
+  }
+
+  /** The label value, also the metric tag value: {@code near-line} or {@code offline}. */
+  public String label() {
+    return label;
+  }
+
+  /** Parses a label value; null or empty means offline, anything else unknown fails naming the value. */
+  public static WorkloadClass fromLabel(String value) {
+    if (value == null || value.isEmpty()) {
+      return OFFLINE;
+    }
+    for (WorkloadClass c : values()) {
+      if (c.label.equals(value.toLowerCase(Locale.ROOT))) {
+        return c;
+      }
+    }
+    throw new IllegalArgumentException(
+        "gleaner.io/class: unknown class \"" + value + "\", expected near-line or offline");
+  }
+}
