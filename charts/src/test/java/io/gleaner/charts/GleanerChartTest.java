@@ -24,10 +24,16 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,6 +66,22 @@ class GleanerChartTest {
 
     assertThat(result.isFailed()).as("lint messages: %s", result.getMessages()).isFalse();
     assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+  }
+
+  @Test
+  void shipsTheMemberClusterAndGleanerPolicyCrds() throws IOException {
+    List<CustomResourceDefinition> crds = new ArrayList<>();
+    try (Stream<Path> files = Files.list(GLEANER.resolve("crds"))) {
+      for (Path file : files.filter(f -> f.toString().matches(".*\\.ya?ml")).sorted().toList()) {
+        crds.add(Serialization.unmarshal(Files.readString(file), CustomResourceDefinition.class));
+      }
+    }
+    assertThat(crds).extracting(c -> c.getMetadata().getName())
+        .contains("memberclusters.gleaner.io", "gleanerpolicies.gleaner.io");
+    assertThat(crds).allSatisfy(c -> {
+      assertThat(c.getSpec().getGroup()).isEqualTo("gleaner.io");
+      assertThat(c.getSpec().getVersions()).anyMatch(v -> v.getName().equals("v1alpha1") && v.getServed());
+    });
   }
 
   @Nested
@@ -423,6 +445,19 @@ class GleanerChartTest {
       assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/etc/gleaner/tls"));
       assertThat(chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
           .contains("certFile: /etc/gleaner/tls/tls.crt", "keyFile: /etc/gleaner/tls/tls.key");
+    }
+
+    @Test
+    void hostAliasesReachEveryServicePod() {
+      RenderedChart chart = render(GLEANER, values("hostAliases[0].ip", "10.0.0.5",
+          "hostAliases[0].hostnames[0]", "member-a-api"));
+      for (String service : SERVICES) {
+        assertThat(deployment(chart, service).getSpec().getTemplate().getSpec().getHostAliases()).as(service)
+            .singleElement().satisfies(a -> {
+              assertThat(a.getIp()).isEqualTo("10.0.0.5");
+              assertThat(a.getHostnames()).containsExactly("member-a-api");
+            });
+      }
     }
 
     @Test
