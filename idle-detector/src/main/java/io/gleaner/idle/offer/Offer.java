@@ -1,0 +1,58 @@
+package io.gleaner.idle.offer;
+
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.resources.Resources;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A full snapshot of what one member node may lend now (DESIGN §4 "Offer"); never a delta.
+ *
+ * @param usable clamped at zero
+ * @param reclaimRisk 0 (stable) .. 1 (likely reclaimed soon)
+ */
+public record Offer(
+    String cluster,
+    String node,
+    CapacitySource source,
+    Resources usable,
+    Map<String, String> labels,
+    List<NodeTaint> taints,
+    String zone,
+    double reclaimRisk,
+    Instant observedAt) {
+
+  public Offer {
+    Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(observedAt, "observedAt");
+    usable = usable == null ? Resources.ZERO : usable.clampAtZero();
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    taints = taints == null ? List.of() : List.copyOf(taints);
+    zone = zone == null ? "" : zone;
+    if (!(reclaimRisk >= 0 && reclaimRisk <= 1)) {
+      throw new IllegalArgumentException("offer " + cluster + "/" + node + ": reclaimRisk must be within 0..1, got " + reclaimRisk);
+    }
+  }
+
+  /** An offer for {@code node} with its labels, taints and zone. */
+  public static Offer of(String cluster, NodeInfo node, CapacitySource source, Resources usable, double risk, Instant at) {
+    return new Offer(cluster, node.name(), source, usable, node.labels(), node.taints(), node.zone(), risk, at);
+  }
+
+  /** Equal in everything but {@link #observedAt()}: re-sending it would tell the broker nothing new. */
+  public boolean sameContent(Offer o) {
+    return o != null
+        && cluster.equals(o.cluster)
+        && node.equals(o.node)
+        && source == o.source
+        && usable.equals(o.usable)
+        && labels.equals(o.labels)
+        && taints.equals(o.taints)
+        && zone.equals(o.zone)
+        && Math.abs(reclaimRisk - o.reclaimRisk) < 0.05;
+  }
+}
