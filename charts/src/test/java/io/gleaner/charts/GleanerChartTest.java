@@ -181,6 +181,9 @@ class GleanerChartTest {
       assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("ZOO_SERVERS")
           && e.getValue().contains("server.3=glean-gleaner-zookeeper-2.glean-gleaner-zookeeper-headless"));
       assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+      // The image's config dir is read-only here; both variables must point at the writable copy.
+      assertThat(String.join(" ", container.getCommand())).contains("ZOO_CONF_DIR=/zk-conf", "ZOOCFGDIR=/zk-conf");
+      assertThat(container.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/zk-conf"));
       assertThat(chart.get(Service.class, PREFIX + "zookeeper-headless").getSpec().getPublishNotReadyAddresses())
           .isTrue();
       assertThat(chart.has("PodDisruptionBudget", PREFIX + "zookeeper")).isTrue();
