@@ -1,0 +1,204 @@
+package io.gleaner.meta.registry;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.github.resilience4j.retry.Retry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Resilient request/response calls to one member cluster: every call goes through the member's
+ * Retry, then RateLimiter, then CircuitBreaker (all named {@code member-<cluster>}). Only failures
+ * where the member did not answer (see {@link MemberErrors#isTransient}) are retried and counted by
+ * the breaker; a 404 or 409 is returned to the caller at once and proves the member is up.
+ *
+ * <p>Meter {@value #CALLS_METER} (timer), tags {@code cluster}, {@code operation} (keep it a small
+ * fixed set such as {@code list-nodes}) and {@code outcome} = ok | rejected (4xx answer) | error |
+ * circuit_open | rate_limited | closed. Thread-safe; {@link #call} blocks the calling thread.
+ */
+public final class MemberClient implements AutoCloseable {
+  /** Timer of member calls. */
+  public static final String CALLS_METER = "gleaner.member.calls";
+
+  private static final Logger log = LoggerFactory.getLogger(MemberClient.class);
+
+  private final String cluster;
+  private final KubernetesClient client;
+  private final MemberResilience.Set resilience;
+  private final Clock clock;
+  private final Duration healthyWithin;
+  private final MeterRegistry meters;
+  private final Executor asyncExecutor;
+
+  private volatile Instant lastSuccess;
+  private volatile Instant lastFailure;
+  private volatile String lastError;
+  private volatile boolean closed;
+
+  /**
+   * @param healthyWithin how old the last success may be for {@link #isHealthy()}
+   * @param asyncExecutor runs {@link #callAsync} calls
+   */
+  public MemberClient(String cluster, KubernetesClient client, MemberResilience.Set resilience,
+      Clock clock, Duration healthyWithin, MeterRegistry meters, Executor asyncExecutor) {
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.client = Objects.requireNonNull(client, "client");
+    this.resilience = Objects.requireNonNull(resilience, "resilience");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.healthyWithin = Objects.requireNonNull(healthyWithin, "healthyWithin");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.asyncExecutor = Objects.requireNonNull(asyncExecutor, "asyncExecutor");
+    resilience.breaker().getEventPublisher().onStateTransition(e -> {
+      try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", cluster)) {
+        log.info("member {} circuit breaker {}", cluster, e.getStateTransition());
+      }
+    });
+  }
+
+  public String cluster() {
+    return cluster;
+  }
+
+  /**
+   * The raw client, for informers and watches (which reconnect on their own). Request/response
+   * calls should go through {@link #call} so that failures count towards the member's health.
+   */
+  public KubernetesClient kubernetes() {
+    return client;
+  }
+
+  /**
+   * Runs {@code call} against the member with retry, rate limit and circuit breaker.
+   *
+   * @throws MemberUnavailableException when the breaker is open, the rate limit is exhausted or the
+   *     client is closed; the call was not made
+   * @throws io.fabric8.kubernetes.client.KubernetesClientException what the call threw: a 4xx
+   *     answer at once, a transient failure after the last retry
+   */
+  public <T> T call(String operation, Function<KubernetesClient, T> call) {
+    Objects.requireNonNull(call, "call");
+    return execute(operation, () -> call.apply(client));
+  }
+
+  /** As {@link #call(String, Function)}, for a supplier that captures the client itself. */
+  public <T> T call(String operation, Supplier<T> call) {
+    Objects.requireNonNull(call, "call");
+    return execute(operation, call);
+  }
+
+  /** As {@link #call(String, Function)} for calls without a result. */
+  public void run(String operation, Consumer<KubernetesClient> call) {
+    execute(operation, () -> {
+      call.accept(client);
+      return null;
+    });
+  }
+
+  /**
+   * As {@link #call(String, Function)} on the registry's call executor; the future fails with the
+   * same exceptions.
+   */
+  public <T> CompletableFuture<T> callAsync(String operation, Function<KubernetesClient, T> call) {
+    return CompletableFuture.supplyAsync(() -> call(operation, call), asyncExecutor);
+  }
+
+  private <T> T execute(String operation, Supplier<T> call) {
+    Timer.Sample sample = Timer.start(meters);
+    String outcome = "error";
+    try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", cluster)) {
+      if (closed) {
+        outcome = "closed";
+        throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CLOSED, null);
+      }
+      Supplier<T> guarded = CircuitBreaker.decorateSupplier(resilience.breaker(), call);
+      guarded = RateLimiter.decorateSupplier(resilience.rateLimiter(), guarded);
+      guarded = Retry.decorateSupplier(resilience.retry(), guarded);
+      try {
+        T result = guarded.get();
+        lastSuccess = clock.instant();
+        outcome = "ok";
+        return result;
+      } catch (CallNotPermittedException e) {
+        outcome = "circuit_open";
+        throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CIRCUIT_OPEN, e);
+      } catch (RequestNotPermitted e) {
+        outcome = "rate_limited";
+        throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.RATE_LIMITED, e);
+      } catch (RuntimeException e) {
+        if (closed) {
+          outcome = "closed";
+          throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CLOSED, e);
+        }
+        if (MemberErrors.isTransient(e)) {
+          lastFailure = clock.instant();
+          lastError = operation + ": " + MemberErrors.describe(e);
+          log.debug("member {} call {} failed: {}", cluster, operation, lastError);
+        } else {
+          lastSuccess = clock.instant();
+          outcome = "rejected";
+        }
+        throw e;
+      }
+    } finally {
+      sample.stop(meters.timer(CALLS_METER, "cluster", cluster, "operation", operation, "outcome", outcome));
+    }
+  }
+
+  /** Breaker not open and a call succeeded within the health window. */
+  public boolean isHealthy() {
+    return health().healthy();
+  }
+
+  /** A snapshot of the member's call health. */
+  public MemberHealth health() {
+    CircuitBreaker.State state = resilience.breaker().getState();
+    Instant success = lastSuccess;
+    boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
+    boolean recent = success != null
+        && Duration.between(success, clock.instant()).compareTo(healthyWithin) <= 0;
+    return new MemberHealth(cluster, state, Optional.ofNullable(success),
+        Optional.ofNullable(lastFailure), Optional.ofNullable(lastError), !open && recent && !closed);
+  }
+
+  public CircuitBreaker circuitBreaker() {
+    return resilience.breaker();
+  }
+
+  public Retry retry() {
+    return resilience.retry();
+  }
+
+  public RateLimiter rateLimiter() {
+    return resilience.rateLimiter();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Refuses further calls and closes the underlying client; idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    client.close();
+  }
+}

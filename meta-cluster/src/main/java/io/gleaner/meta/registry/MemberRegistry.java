@@ -1,0 +1,442 @@
+package io.gleaner.meta.registry;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.meta.crd.Conditions;
+import io.gleaner.meta.crd.FieldError;
+import io.gleaner.meta.crd.MemberCluster;
+import io.gleaner.meta.crd.MemberClusterStatus;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The member clusters of this Gleaner installation: watches {@link MemberCluster} objects in the
+ * metadata cluster and keeps one {@link MemberHandle} (resilient client + informers) per enabled,
+ * valid member whose kubeconfig Secret is readable. It probes each member every
+ * {@code probeInterval} ({@code GET /version} through the member's breaker) and writes the
+ * {@code Reachable}/{@code Ready} conditions and {@code lastContactTime} to the MemberCluster's
+ * status subresource (JSON merge patch of those fields only), on change or every
+ * {@code statusRefreshInterval}.
+ *
+ * <p>A bad member (invalid spec, missing Secret or key, malformed kubeconfig) gets
+ * {@code Reachable=False} (or Unknown) with a reason and a message naming the field or Secret, no
+ * handle, and affects nothing else. It is retried every {@code resyncInterval}.
+ *
+ * <p>Lifecycle: constructed latent, {@link #start()} once, {@link #stop()} once (closes every
+ * handle after notifying {@link MemberListener#memberRemoved}). Lookups are thread-safe and
+ * non-blocking; all state changes and listener calls happen on one worker thread. The metadata
+ * client is borrowed, not closed.
+ */
+public final class MemberRegistry implements AutoCloseable {
+  /** Gauge: number of members with a handle. */
+  public static final String MEMBERS_METER = "gleaner.member.registered";
+  /** Counter: status writes, tag {@code outcome} = ok | error. */
+  public static final String STATUS_WRITES_METER = "gleaner.member.status.writes";
+
+  private static final Logger log = LoggerFactory.getLogger(MemberRegistry.class);
+
+  private enum State { LATENT, STARTED, STOPPED }
+
+  private final KubernetesClient meta;
+  private final MemberRegistryConfig config;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final MemberResilience resilience;
+  private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+  private final Map<String, MemberHandle> handles = new ConcurrentHashMap<>();
+  private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService worker;
+  private final ExecutorService calls;
+  /** Worker-thread only. */
+  private final Map<String, Entry> entries = new HashMap<>();
+  private SharedIndexInformer<MemberCluster> informer;
+  private Instant lastResync;
+
+  /** Per-member state, touched on the worker thread only. */
+  private static final class Entry {
+    final String name;
+    MemberCluster resource;
+    MemberHandle handle;
+    String fingerprint;
+    MemberObservation observation;
+    boolean probing;
+    Boolean lastHealthy;
+    List<Condition> writtenConditions;
+    String writtenLastContact;
+    Instant writtenAt;
+
+    Entry(String name) {
+      this.name = name;
+    }
+  }
+
+  public MemberRegistry(KubernetesClient meta, MemberRegistryConfig config, Clock clock, MeterRegistry meters) {
+    this.meta = Objects.requireNonNull(meta, "meta");
+    this.config = Objects.requireNonNull(config, "config");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.resilience = new MemberResilience(config.client(), clock, meters);
+    this.worker = Executors.newSingleThreadScheduledExecutor(daemon("gleaner-member-registry"));
+    this.calls = Executors.newCachedThreadPool(daemon("gleaner-member-call"));
+    Gauge.builder(MEMBERS_METER, handles, Map::size)
+        .description("Member clusters with a usable handle").register(meters);
+  }
+
+  /**
+   * Starts watching MemberClusters and probing members; returns without waiting for the first
+   * list (see {@link #hasSynced()}).
+   *
+   * @throws IllegalStateException when called twice or after {@link #stop()}
+   */
+  public void start() {
+    if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+      throw new IllegalStateException("MemberRegistry already " + state.get().name().toLowerCase());
+    }
+    informer = meta.resources(MemberCluster.class).runnableInformer(0);
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(MemberCluster obj) {
+        enqueue(obj.getMetadata().getName());
+      }
+
+      @Override
+      public void onUpdate(MemberCluster oldObj, MemberCluster newObj) {
+        enqueue(newObj.getMetadata().getName());
+      }
+
+      @Override
+      public void onDelete(MemberCluster obj, boolean deletedFinalStateUnknown) {
+        enqueue(obj.getMetadata().getName());
+      }
+    });
+    informer.start();
+    long probeMillis = config.probeInterval().toMillis();
+    worker.scheduleWithFixedDelay(this::tick, probeMillis, probeMillis, TimeUnit.MILLISECONDS);
+    log.info("member registry started (probe every {}, secrets default namespace {})",
+        config.probeInterval(), config.defaultSecretNamespace());
+  }
+
+  /** True once the MemberCluster informer has listed the metadata cluster. */
+  public boolean hasSynced() {
+    return informer != null && informer.hasSynced();
+  }
+
+  /**
+   * Stops the informer, notifies {@link MemberListener#memberRemoved} for every member and closes
+   * its handle, then stops the worker. Idempotent; a registry cannot be restarted.
+   */
+  public void stop() {
+    State previous = state.getAndSet(State.STOPPED);
+    if (previous == State.STOPPED) {
+      return;
+    }
+    if (informer != null) {
+      informer.stop();
+    }
+    try {
+      worker.submit(() -> new ArrayList<>(entries.values()).forEach(e -> dropHandle(e, "registry stopped")))
+          .get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("closing member handles on stop failed", e);
+      handles.values().forEach(MemberHandle::close);
+    }
+    worker.shutdownNow();
+    calls.shutdownNow();
+    log.info("member registry stopped");
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** The usable member named {@code cluster}, if any. */
+  public Optional<MemberHandle> member(String cluster) {
+    return Optional.ofNullable(handles.get(cluster));
+  }
+
+  /** A snapshot of all usable members. */
+  public Collection<MemberHandle> members() {
+    return List.copyOf(handles.values());
+  }
+
+  /**
+   * Adds a listener; it first receives {@link MemberListener#memberAdded} for every current member
+   * (on the worker thread, so no event is missed or doubled).
+   */
+  public void addListener(MemberListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    if (state.get() != State.STARTED) {
+      listeners.add(listener);
+      return;
+    }
+    worker.execute(() -> {
+      listeners.add(listener);
+      for (Entry e : entries.values()) {
+        if (e.handle != null) {
+          safely(listener, "memberAdded", () -> listener.memberAdded(e.handle));
+        }
+      }
+    });
+  }
+
+  public void removeListener(MemberListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** The resilience registries (breakers, retries, rate limiters) of all members. */
+  public MemberResilience resilience() {
+    return resilience;
+  }
+
+  // ---- worker thread -------------------------------------------------------------------------
+
+  private void enqueue(String name) {
+    if (state.get() == State.STARTED) {
+      worker.execute(() -> reconcile(name));
+    }
+  }
+
+  private void tick() {
+    try {
+      Instant now = clock.instant();
+      if (lastResync == null || !now.isBefore(lastResync.plus(config.resyncInterval()))) {
+        lastResync = now;
+        for (String name : informer.getStore().listKeys()) {
+          reconcile(name);
+        }
+      }
+      for (Entry e : entries.values()) {
+        if (e.handle != null) {
+          probe(e);
+        } else {
+          writeStatus(e);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("member registry tick failed", e);
+    }
+  }
+
+  private void reconcile(String name) {
+    if (state.get() != State.STARTED) {
+      return;
+    }
+    try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", name)) {
+      MemberCluster mc = informer.getStore().getByKey(name);
+      if (mc == null) {
+        Entry gone = entries.remove(name);
+        if (gone != null) {
+          dropHandle(gone, "MemberCluster deleted");
+        }
+        return;
+      }
+      Entry entry = entries.computeIfAbsent(name, Entry::new);
+      entry.resource = mc;
+      List<FieldError> errors = mc.validate();
+      if (!errors.isEmpty()) {
+        dropHandle(entry, "invalid spec");
+        observe(entry, new MemberObservation.Invalid(errors));
+        return;
+      }
+      if (!mc.getSpec().effectiveEnabled()) {
+        dropHandle(entry, "disabled");
+        observe(entry, new MemberObservation.Disabled());
+        return;
+      }
+      KubeconfigSecrets.Result kubeconfig = KubeconfigSecrets.load(
+          meta, mc.getSpec().getKubeconfigSecretRef(), config.defaultSecretNamespace(), config.client());
+      if (kubeconfig instanceof KubeconfigSecrets.Failed failed) {
+        dropHandle(entry, failed.reason());
+        log.warn("member {} not connected: {}", name, failed.message());
+        observe(entry, new MemberObservation.ConnectFailed(failed.reason(), failed.message()));
+        return;
+      }
+      KubeconfigSecrets.Loaded loaded = (KubeconfigSecrets.Loaded) kubeconfig;
+      if (entry.handle != null && loaded.fingerprint().equals(entry.fingerprint)) {
+        boolean specChanged = !Objects.equals(entry.handle.resource().getSpec(), mc.getSpec());
+        entry.handle.update(mc);
+        if (specChanged) {
+          notifyListeners("memberUpdated", l -> l.memberUpdated(entry.handle));
+        }
+        observe(entry, new MemberObservation.Connected(entry.handle.health()));
+        return;
+      }
+      dropHandle(entry, entry.handle == null ? "new" : "kubeconfig changed");
+      connect(entry, mc, loaded);
+    } catch (RuntimeException e) {
+      log.error("reconciling member {} failed", name, e);
+    }
+  }
+
+  private void connect(Entry entry, MemberCluster mc, KubeconfigSecrets.Loaded loaded) {
+    KubernetesClient client;
+    try {
+      client = new KubernetesClientBuilder().withConfig(loaded.config()).build();
+    } catch (RuntimeException e) {
+      String message = "client for member " + entry.name + " could not be built: " + MemberErrors.describe(e);
+      observe(entry, new MemberObservation.ConnectFailed("InvalidKubeconfig", message));
+      return;
+    }
+    String name = entry.name;
+    MemberClient memberClient = new MemberClient(name, client, resilience.forCluster(name), clock,
+        config.healthyWithin(), meters, calls);
+    MemberHandle handle = new MemberHandle(mc, memberClient, new MemberInformers(name, client),
+        () -> resilience.remove(name));
+    entry.handle = handle;
+    entry.fingerprint = loaded.fingerprint();
+    entry.lastHealthy = null;
+    handles.put(name, handle);
+    log.info("member {} added (server {})", name, loaded.config().getMasterUrl());
+    notifyListeners("memberAdded", l -> l.memberAdded(handle));
+    observe(entry, new MemberObservation.Connected(handle.health()));
+    probe(entry);
+  }
+
+  private void dropHandle(Entry entry, String why) {
+    MemberHandle handle = entry.handle;
+    if (handle == null) {
+      return;
+    }
+    entry.handle = null;
+    entry.fingerprint = null;
+    entry.probing = false;
+    handles.remove(entry.name, handle);
+    log.info("member {} removed ({})", entry.name, why);
+    notifyListeners("memberRemoved", l -> l.memberRemoved(handle));
+    handle.close();
+  }
+
+  private void probe(Entry entry) {
+    if (entry.probing || entry.handle == null) {
+      return;
+    }
+    entry.probing = true;
+    MemberHandle handle = entry.handle;
+    handle.callAsync("probe", KubernetesClient::getKubernetesVersion).whenComplete((version, error) -> {
+      if (state.get() == State.STARTED) {
+        worker.execute(() -> afterProbe(entry, handle));
+      }
+    });
+  }
+
+  private void afterProbe(Entry entry, MemberHandle handle) {
+    if (entry.handle != handle) {
+      return;
+    }
+    entry.probing = false;
+    MemberHealth health = handle.health();
+    if (entry.lastHealthy == null || entry.lastHealthy != health.healthy()) {
+      entry.lastHealthy = health.healthy();
+      try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", entry.name)) {
+        log.info("member {} is now {}", entry.name, health.healthy() ? "healthy" : "unhealthy: "
+            + health.lastError().orElse("breaker " + health.breaker()));
+      }
+      notifyListeners("healthChanged", l -> l.healthChanged(handle, health));
+    }
+    observe(entry, new MemberObservation.Connected(health));
+  }
+
+  private void observe(Entry entry, MemberObservation observation) {
+    entry.observation = observation;
+    writeStatus(entry);
+  }
+
+  private void writeStatus(Entry entry) {
+    if (entry.resource == null || entry.observation == null) {
+      return;
+    }
+    MemberObservation observation = entry.observation;
+    if (observation instanceof MemberObservation.Connected && entry.handle != null) {
+      observation = new MemberObservation.Connected(entry.handle.health());
+    }
+    Instant now = clock.instant();
+    MemberCluster mc = entry.resource;
+    List<Condition> base = entry.writtenConditions != null ? entry.writtenConditions
+        : mc.getStatus() == null ? null : mc.getStatus().getConditions();
+    List<Condition> desired = MemberConditions.derive(observation, base, mc.getMetadata().getGeneration(), now);
+    String lastContact = entry.handle == null ? null
+        : entry.handle.health().lastSuccess().map(Conditions::timestamp).orElse(null);
+    boolean conditionsChanged = !Conditions.sameState(desired, base);
+    boolean contactChanged = lastContact != null && !lastContact.equals(entry.writtenLastContact);
+    boolean refreshDue = entry.writtenAt == null
+        || !now.isBefore(entry.writtenAt.plus(config.statusRefreshInterval()));
+    if (!conditionsChanged && !(contactChanged && refreshDue)) {
+      return;
+    }
+    MemberClusterStatus patch = new MemberClusterStatus();
+    patch.setConditions(desired);
+    patch.setLastContactTime(lastContact);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", patch);
+    try {
+      meta.resources(MemberCluster.class).withName(entry.name).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(body));
+      entry.writtenConditions = desired;
+      if (lastContact != null) {
+        entry.writtenLastContact = lastContact;
+      }
+      entry.writtenAt = now;
+      meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
+    } catch (KubernetesClientException e) {
+      meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
+      if (e.getCode() == 404) {
+        log.debug("member {} deleted before its status could be written", entry.name);
+      } else {
+        log.warn("writing status of member {} failed: {}", entry.name, MemberErrors.describe(e));
+      }
+    }
+  }
+
+  private void notifyListeners(String event, java.util.function.Consumer<MemberListener> call) {
+    for (MemberListener l : listeners) {
+      safely(l, event, () -> call.accept(l));
+    }
+  }
+
+  private static void safely(MemberListener listener, String event, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.error("member listener {} failed in {}", listener, event, e);
+    }
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
