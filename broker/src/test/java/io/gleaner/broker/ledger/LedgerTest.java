@@ -1,0 +1,200 @@
+package io.gleaner.broker.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gleaner.broker.model.BrokerException;
+import io.gleaner.broker.model.NodeKey;
+import io.gleaner.broker.model.NodeOffer;
+import io.gleaner.broker.model.PlaceOutcome;
+import io.gleaner.broker.model.Placement;
+import io.gleaner.broker.model.PodRequest;
+import io.gleaner.broker.model.WorkloadClass;
+import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.resources.Resources;
+import io.gleaner.meta.time.FakeClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LedgerTest {
+  private final FakeClock clock = new FakeClock();
+  private final InMemoryLedgerStore store = new InMemoryLedgerStore();
+  private static final PlacementPolicy POLICY = PlacementPolicy.defaults().withoutMargins();
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private Ledger ledger() {
+    return new Ledger(store, POLICY, clock, Duration.ofMinutes(2), null);
+  }
+
+  private static NodeOffer offer(String cluster, String node, String cpu) {
+    return NodeOffer.of(cluster, node, CapacitySource.IDLE, Resources.of("cpu", cpu, "memory", "8Gi", "pods", "110"));
+  }
+
+  private static PodRequest pod(String uid, String cpu) {
+    return PodRequest.of(uid, WorkloadClass.OFFLINE, Resources.of("cpu", cpu, "memory", "1Gi"));
+  }
+
+  private static Placement placed(PlaceOutcome o) {
+    assertThat(o).isInstanceOf(PlaceOutcome.Placed.class);
+    return ((PlaceOutcome.Placed) o).placement();
+  }
+
+  @Test
+  void placeIsIdempotentAndConfirmReleaseFollowThePod() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    Placement p = placed(l.place(pod("u1", "3")));
+    PlaceOutcome again = l.place(pod("u1", "3"));
+    assertThat(again).isEqualTo(new PlaceOutcome.Placed(p, true));
+    assertThat(l.place(pod("u2", "3"))).isInstanceOf(PlaceOutcome.Unplaceable.class);
+    assertThat(l.confirm("u1").confirmed()).isTrue();
+    assertThat(l.capacity().placed().cpuMillis()).isEqualTo(3000);
+    assertThat(l.release("u1").podUid()).isEqualTo("u1");
+    assertThat(placed(l.place(pod("u2", "3"))).node()).isEqualTo(new NodeKey("a", "n1"));
+  }
+
+  @Test
+  void unknownPodsAreNotFoundAndChangeNothing() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    long before = l.changes();
+    assertThatThrownBy(() -> l.release("nope"))
+        .isInstanceOf(BrokerException.class)
+        .hasMessage("no placement for pod nope: it was never placed or is released")
+        .extracting(e -> ((BrokerException) e).code()).isEqualTo(BrokerException.Code.NOT_FOUND);
+    assertThatThrownBy(() -> l.confirm("nope")).isInstanceOf(BrokerException.class);
+    assertThat(l.changes()).isEqualTo(before);
+  }
+
+  @Test
+  void offersForUnknownClustersAreRejected() {
+    Ledger l = new Ledger(store, POLICY, clock, Duration.ofMinutes(2), () -> Set.of("a", "b"));
+    Ledger.OfferResult r = l.offer(offer("z", "n1", "4"), "src");
+    assertThat(r).isEqualTo(new Ledger.OfferResult.Rejected(
+        "offer for node z/n1: cluster \"z\" is not a known member cluster (known: a, b)"));
+    assertThat(l.snapshot()).isEmpty();
+    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+  }
+
+  @Test
+  void offersReplaceTheSnapshotAndUnchangedOnesOnlyRefresh() {
+    Ledger l = ledger();
+    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+    assertThat(l.offer(offer("a", "n1", "4").withObservedAt(99), "src"))
+        .isInstanceOf(Ledger.OfferResult.Refreshed.class);
+    l.offer(offer("a", "n1", "2"), "src");
+    assertThat(l.capacity().offered().cpuMillis()).isEqualTo(2000);
+  }
+
+  @Test
+  void offersExpireAfterTheTtlUnlessRefreshed() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    l.offer(offer("a", "n2", "4"), "src");
+    clock.advance(Duration.ofSeconds(90));
+    l.offer(offer("a", "n2", "4"), "src");
+    clock.advance(Duration.ofSeconds(40));
+    assertThat(l.expireOffers()).isEqualTo(1);
+    assertThat(l.offeredNodes()).containsExactly(new NodeKey("a", "n2"));
+  }
+
+  @Test
+  void withdrawalCoolsTheNodeDownAndKeepsReservations() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    placed(l.place(pod("u1", "1")));
+    long until = clock.millis() + Duration.ofMinutes(5).toMillis();
+    assertThat(l.withdraw(new NodeKey("a", "n1"), "reclaimed", until)).isTrue();
+    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Ignored.class);
+    assertThat(l.place(pod("u2", "1"))).isInstanceOf(PlaceOutcome.Unplaceable.class);
+    assertThat(l.placement("u1")).isNotNull();
+    clock.advance(Duration.ofMinutes(6));
+    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+    assertThat(l.freeOf(new NodeKey("a", "n1")).cpuMillis()).isEqualTo(3000);
+  }
+
+  @Test
+  void unhealthyMembersAreNotPlacedOn() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    l.offer(offer("b", "n1", "8"), "src");
+    l.memberHealth("b", false);
+    assertThat(placed(l.place(pod("u1", "2"))).node().cluster()).isEqualTo("a");
+    assertThat(l.capacity().advertisedNearLine().cpuMillis()).isEqualTo(4000);
+  }
+
+  @Test
+  void aFullResyncWithdrawsWhatTheSourceNoLongerOffers() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    l.offer(offer("a", "n2", "4"), "src");
+    l.offer(offer("a", "n3", "4"), "other");
+    assertThat(l.resync("src", Set.of(new NodeKey("a", "n2")))).isEqualTo(1);
+    assertThat(l.offeredNodes()).containsExactlyInAnyOrder(new NodeKey("a", "n2"), new NodeKey("a", "n3"));
+  }
+
+  @Test
+  void aRestartedLedgerRebuildsExactly() {
+    Ledger l = ledger();
+    for (int i = 0; i < 10; i++) {
+      l.offer(offer("c" + (i % 3), "n" + i, "8"), "src");
+    }
+    for (int i = 0; i < 30; i++) {
+      placed(l.place(pod("u" + i, "1")));
+    }
+    l.confirm("u3");
+    l.release("u4");
+    l.withdraw(new NodeKey("c0", "n0"), "reclaimed", clock.millis() + 1000);
+    Ledger restarted = ledger();
+    assertThat(restarted.snapshot()).isEqualTo(l.snapshot());
+    assertThat(restarted.placements(null)).isEqualTo(l.placements(null));
+    assertThat(restarted.capacity()).isEqualTo(l.capacity());
+  }
+
+  @Test
+  void twoLedgersOnOneStoreNeverOverCommit() throws Exception {
+    Ledger a = ledger();
+    for (int i = 0; i < 20; i++) {
+      a.offer(offer("c" + (i % 4), "n" + i, "10"), "src");
+    }
+    Ledger b = ledger();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<Integer>> runs = new ArrayList<>();
+    for (Ledger l : List.of(a, b)) {
+      String who = l == a ? "a" : "b";
+      runs.add(pool.submit(() -> {
+        int ok = 0;
+        for (int i = 0; i < 200; i++) {
+          if (l.place(pod(who + i, "1")) instanceof PlaceOutcome.Placed) {
+            ok++;
+          }
+        }
+        return ok;
+      }));
+    }
+    int total = runs.get(0).get() + runs.get(1).get();
+    pool.shutdown();
+    assertThat(total).as("20 nodes x 8Gi / 1Gi").isEqualTo(160);
+    Ledger fresh = ledger();
+    for (Map.Entry<NodeKey, NodeRecord> e : fresh.snapshot().entrySet()) {
+      long sum = e.getValue().placements().values().stream().mapToLong(p -> p.resources().cpuMillis()).sum();
+      long mem = e.getValue().placements().values().stream().mapToLong(p -> p.resources().memoryBytes()).sum();
+      assertThat(sum).as("cpu reserved on %s", e.getKey()).isLessThanOrEqualTo(10_000);
+      assertThat(mem).as("memory reserved on %s", e.getKey()).isLessThanOrEqualTo(8L << 30);
+    }
+    assertThat(fresh.placements(null)).hasSize(160);
+  }
+}
