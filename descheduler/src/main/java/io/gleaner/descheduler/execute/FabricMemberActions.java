@@ -1,0 +1,129 @@
+package io.gleaner.descheduler.execute;
+
+import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
+import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.gleaner.descheduler.Keys;
+import io.gleaner.descheduler.plan.Victim;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** {@link MemberActions} on a fabric8 client of one member cluster. */
+public final class FabricMemberActions implements MemberActions {
+    private static final Logger log = LoggerFactory.getLogger(FabricMemberActions.class);
+    private static final AtomicLong SEQ = new AtomicLong();
+
+    private final String cluster;
+    private final KubernetesClient client;
+    private final Clock clock;
+
+    public FabricMemberActions(String cluster, KubernetesClient client, Clock clock) {
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.client = Objects.requireNonNull(client, "client");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public EvictionResult evict(Victim v) {
+        String ns = v.pod().namespace();
+        String name = v.pod().name();
+        Eviction eviction = new EvictionBuilder()
+                .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
+                .withDeleteOptions(new DeleteOptionsBuilder()
+                        .withGracePeriodSeconds(v.pod().gracePeriodSeconds())
+                        .withNewPreconditions().withUid(v.pod().uid().isEmpty() ? null : v.pod().uid()).endPreconditions()
+                        .build())
+                .build();
+        try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
+             MDC.MDCCloseable c2 = MDC.putCloseable("namespace", ns);
+             MDC.MDCCloseable c3 = MDC.putCloseable("pod", name);
+             MDC.MDCCloseable c4 = MDC.putCloseable("node", v.node())) {
+            try {
+                boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction);
+                return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
+            } catch (KubernetesClientException e) {
+                return switch (e.getCode()) {
+                    case 404, 409 -> EvictionResult.ALREADY_GONE;
+                    case 429 -> EvictionResult.BLOCKED_BY_PDB;
+                    default -> {
+                        log.warn("eviction of {}/{} failed: {}", ns, name, e.getMessage());
+                        yield EvictionResult.FAILED;
+                    }
+                };
+            }
+        }
+    }
+
+    @Override
+    public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
+        try {
+            client.nodes().withName(node).edit(n -> {
+                if (n.getMetadata().getLabels() != null) {
+                    n.getMetadata().getLabels().remove(Keys.POOL);
+                }
+                if (n.getMetadata().getAnnotations() == null) {
+                    n.getMetadata().setAnnotations(new java.util.HashMap<>());
+                }
+                n.getMetadata().getAnnotations().put(Keys.RECLAIMED_AT, rfc3339(reclaimedAt));
+                n.getMetadata().getAnnotations().put(Keys.COOLDOWN_UNTIL, rfc3339(cooldownUntil));
+                return n;
+            });
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+            log.info("node {} of cluster {} is gone; nothing to return", node, cluster);
+        }
+    }
+
+    @Override
+    public void podEvent(String podKey, String message) {
+        String[] nsName = podKey.split("/", 2);
+        String uid = null;
+        try {
+            var pod = client.pods().inNamespace(nsName[0]).withName(nsName[1]).get();
+            uid = pod == null ? null : pod.getMetadata().getUid();
+        } catch (KubernetesClientException e) {
+            log.debug("could not read pod {} for its event: {}", podKey, e.getMessage());
+        }
+        record(nsName[0], new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(nsName[0])
+                .withName(nsName[1]).withUid(uid).build(), message);
+    }
+
+    @Override
+    public void nodeEvent(String node, String message) {
+        record("default", new ObjectReferenceBuilder().withApiVersion("v1").withKind("Node").withName(node)
+                .withUid(node).build(), message);
+    }
+
+    private void record(String namespace, ObjectReference target, String message) {
+        String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        String name = target.getName() + "." + Long.toHexString(clock.millis()) + Long.toHexString(SEQ.incrementAndGet());
+        client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withInvolvedObject(target)
+                .withType("Normal")
+                .withReason(Keys.EVENT_REASON)
+                .withMessage(message)
+                .withReportingComponent(Keys.COMPONENT)
+                .withNewSource().withComponent(Keys.COMPONENT).endSource()
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .build()).create();
+    }
+
+    static String rfc3339(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
+    }
+}

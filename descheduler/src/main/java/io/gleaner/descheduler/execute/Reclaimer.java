@@ -1,0 +1,184 @@
+package io.gleaner.descheduler.execute;
+
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.gleaner.broker.v1.ReclaimEvent;
+import io.gleaner.broker.v1.ReclaimVictim;
+import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.descheduler.plan.NodeReclaim;
+import io.gleaner.descheduler.plan.Plan;
+import io.gleaner.descheduler.plan.PodClass;
+import io.gleaner.descheduler.plan.Pool;
+import io.gleaner.descheduler.plan.Victim;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out a plan in one member cluster. Per reclaimed node, in parallel: returns the node and withdraws its offer
+ * at the broker (so nothing new lands there) while the victims are evicted, rate-limited per cluster; then records
+ * Events on the online pods and the node, tells the broker what happened and publishes the ReclaimEvent. Only the
+ * evictions are on the latency path; everything after them runs on {@code io} and never delays the next reclaim.
+ *
+ * <p>Safe to repeat: evicting a pod that is gone, or returning a node already returned, is a no-op.
+ */
+public final class Reclaimer {
+    private static final Logger log = LoggerFactory.getLogger(Reclaimer.class);
+
+    /** Settings of the executor. */
+    public record Settings(boolean dryRun, Duration cooldown) {
+        public Settings {
+            Objects.requireNonNull(cooldown, "cooldown");
+            if (cooldown.isNegative()) {
+                throw new IllegalArgumentException("cooldown must be >= 0, got " + cooldown);
+            }
+        }
+    }
+
+    private final String cluster;
+    private final MemberActions actions;
+    private final BrokerNotifier broker;
+    private final RateLimiter rateLimiter;
+    private final Clock clock;
+    private final Settings settings;
+    private final Executor io;
+    private final Consumer<ReclaimEvent> publish;
+
+    public Reclaimer(String cluster, MemberActions actions, BrokerNotifier broker, RateLimiter rateLimiter, Clock clock,
+                     Settings settings, Executor io, Consumer<ReclaimEvent> publish) {
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.actions = Objects.requireNonNull(actions, "actions");
+        this.broker = Objects.requireNonNull(broker, "broker");
+        this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.io = Objects.requireNonNull(io, "io");
+        this.publish = Objects.requireNonNull(publish, "publish");
+    }
+
+    /** Executes every node reclaim of {@code plan}; returns once all evictions are issued. */
+    public List<NodeResult> execute(Plan plan, Instant decidedAt) {
+        List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
+        for (NodeReclaim r : plan.reclaims()) {
+            futures.add(CompletableFuture.supplyAsync(() -> reclaim(r, decidedAt), io));
+        }
+        List<NodeResult> out = new ArrayList<>();
+        for (CompletableFuture<NodeResult> f : futures) {
+            out.add(f.join());
+        }
+        return out;
+    }
+
+    private NodeResult reclaim(NodeReclaim r, Instant decidedAt) {
+        Instant reclaimedAt = clock.instant();
+        Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
+        CompletableFuture<Void> handBack = settings.dryRun() ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(() -> {
+                    broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
+                    actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
+                }, io);
+        Map<Victim, EvictionResult> results = new LinkedHashMap<>();
+        for (Victim v : r.victims()) {
+            results.put(v, evict(v));
+        }
+        Instant evictedAt = clock.instant();
+        ReclaimEvent event = event(r, results, decidedAt, evictedAt);
+        handBack.whenCompleteAsync((ok, err) -> {
+            if (err != null) {
+                log.warn("returning node {} of cluster {} failed: {}", r.node(), cluster, err.toString());
+            }
+            followUp(r, event);
+        }, io);
+        return new NodeResult(r, results, event);
+    }
+
+    private EvictionResult evict(Victim v) {
+        if (settings.dryRun()) {
+            return EvictionResult.DRY_RUN;
+        }
+        if (!rateLimiter.acquirePermission()) {
+            return EvictionResult.RATE_LIMITED;
+        }
+        try {
+            return actions.evict(v);
+        } catch (RuntimeException e) {
+            log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
+            return EvictionResult.FAILED;
+        }
+    }
+
+    private void followUp(NodeReclaim r, ReclaimEvent event) {
+        try {
+            publish.accept(event);
+        } catch (RuntimeException e) {
+            log.warn("publishing reclaim event {} failed: {}", event.getId(), e.toString());
+        }
+        if (settings.dryRun()) {
+            return;
+        }
+        try {
+            broker.withdraw(cluster, r.node(), r.reason().wire(),
+                    Instant.ofEpochMilli(event.getEvictedAtMs()).plus(settings.cooldown()), event);
+            String message = message(event);
+            actions.nodeEvent(r.node(), message);
+            for (String pod : r.forPods()) {
+                if (pod.contains("/") && !pod.startsWith("node/") && !pod.startsWith("podgroup/")) {
+                    actions.podEvent(pod, message);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("follow-up of reclaim {} failed: {}", event.getId(), e.toString());
+        }
+    }
+
+    /** "Gleaner reclaimed node X for pod Y: evicted ns/a, ns/b" (plus what was refused). */
+    static String message(ReclaimEvent e) {
+        String evicted = e.getVictimsList().stream().map(v -> v.getNamespace() + "/" + v.getName())
+                .collect(Collectors.joining(", "));
+        String forWhat = e.getOnlinePodsCount() == 1 ? "pod " + e.getOnlinePods(0) : "pods " + String.join(", ", e.getOnlinePodsList());
+        return "Gleaner reclaimed node " + e.getNode() + " for " + forWhat + ": evicted "
+                + (evicted.isEmpty() ? "nothing" : evicted) + (e.getMessage().isEmpty() ? "" : " (" + e.getMessage() + ")");
+    }
+
+    private ReclaimEvent event(NodeReclaim r, Map<Victim, EvictionResult> results, Instant decidedAt, Instant evictedAt) {
+        ReclaimEvent.Builder b = ReclaimEvent.newBuilder()
+                .setId(UUID.randomUUID().toString())
+                .setCluster(cluster)
+                .setNode(r.node())
+                .setSource(r.pool().source())
+                .setReason(r.reason().wire())
+                .addAllOnlinePods(r.forPods())
+                .setTriggeredAtMs(r.triggeredAt() == null ? decidedAt.toEpochMilli() : r.triggeredAt().toEpochMilli())
+                .setDecidedAtMs(decidedAt.toEpochMilli())
+                .setEvictedAtMs(evictedAt.toEpochMilli())
+                .setDryRun(settings.dryRun());
+        List<String> refused = new ArrayList<>();
+        results.forEach((v, res) -> {
+            if (res.frees() || res == EvictionResult.DRY_RUN) {
+                b.addVictims(ReclaimVictim.newBuilder()
+                        .setNamespace(v.pod().namespace()).setName(v.pod().name()).setUid(v.pod().uid())
+                        .setMetaPodUid(v.pod().metaUid())
+                        .setWorkloadClass(v.pod().podClass() == PodClass.NEAR_LINE ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE)
+                        .setSource((v.pod().source() == Pool.UNKNOWN ? r.pool() : v.pod().source()).source())
+                        .setGracePeriodSeconds(v.pod().gracePeriodSeconds()));
+            } else {
+                refused.add(v.pod().key() + " " + res.tag());
+            }
+        });
+        if (!refused.isEmpty()) {
+            b.setMessage("refused: " + String.join(", ", refused));
+        }
+        return b.build();
+    }
+}
