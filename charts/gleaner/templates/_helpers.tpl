@@ -105,7 +105,11 @@ Fails when there is neither.
 {{- end }}
 
 {{- define "gleaner.brokerAddress" -}}
+{{- if .Values.brokerAddress }}
+{{- .Values.brokerAddress }}
+{{- else }}
 {{- printf "%s-broker.%s.svc:%v" (include "gleaner.fullname" .) .Release.Namespace .Values.broker.grpcPort }}
+{{- end }}
 {{- end }}
 
 {{- define "gleaner.memberSecretsNamespace" -}}

@@ -414,6 +414,16 @@ class GleanerChartTest {
     }
 
     @Test
+    void brokerElsewhereNeedsItsAddress() {
+      assertThatThrownBy(() -> render(GLEANER, values("broker.enabled", false)))
+          .hasMessageContaining("broker.enabled is false: set brokerAddress");
+      RenderedChart chart = render(GLEANER, values("broker.enabled", false, "brokerAddress", "broker.shared:9090"));
+      assertThat(chart.has("Deployment", PREFIX + "broker")).isFalse();
+      assertThat(chart.get(ConfigMap.class, PREFIX + "descheduler").getData().get("config.yaml"))
+          .contains("brokerAddress: broker.shared:9090");
+    }
+
+    @Test
     void configChangeRollsOnlyThatService() {
       RenderedChart before = render(GLEANER);
       RenderedChart after = render(GLEANER, values("descheduler.config.decisionWindow", "500ms"));
