@@ -27,6 +27,7 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase impl
     }
 
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ReclaimEvent>> listeners = new CopyOnWriteArrayList<>();
     private final List<WebhookSender> webhooks;
     private final ThreadPoolExecutor fanOut;
     private final Consumer<HookOutcome> streamOutcomes;
@@ -55,8 +56,20 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase impl
         return watchers.size();
     }
 
+    /** Adds an in-process listener (dashboards, benches); it is called on the reclaim's I/O thread and must not block. */
+    public void addListener(Consumer<ReclaimEvent> listener) {
+        listeners.add(listener);
+    }
+
     @Override
     public void accept(ReclaimEvent event) {
+        for (Consumer<ReclaimEvent> l : listeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                log.warn("reclaim listener failed: {}", e.toString());
+            }
+        }
         for (WebhookSender s : webhooks) {
             s.offer(event);
         }

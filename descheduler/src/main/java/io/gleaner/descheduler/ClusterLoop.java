@@ -1,0 +1,260 @@
+package io.gleaner.descheduler;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.gleaner.descheduler.execute.EvictionResult;
+import io.gleaner.descheduler.execute.NodeResult;
+import io.gleaner.descheduler.execute.Reclaimer;
+import io.gleaner.descheduler.plan.Outcome;
+import io.gleaner.descheduler.plan.Plan;
+import io.gleaner.descheduler.plan.PlanInput;
+import io.gleaner.descheduler.plan.Planner;
+import io.gleaner.descheduler.plan.PodOutcome;
+import io.gleaner.descheduler.plan.Victim;
+import io.gleaner.descheduler.trigger.BurstWindow;
+import io.gleaner.descheduler.trigger.ColocationPressure;
+import io.gleaner.descheduler.trigger.FailedSchedulingHint;
+import io.gleaner.descheduler.trigger.MemberWatch;
+import io.gleaner.descheduler.trigger.Observation;
+import io.gleaner.descheduler.trigger.PodGroupView;
+import io.gleaner.descheduler.trigger.PodViews;
+import io.gleaner.descheduler.trigger.Snapshot;
+import io.gleaner.meta.resources.Resources;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The reclaim loop of one member cluster: watcher callbacks record observations and signal the burst window; when it
+ * closes, one plan covers everything pending in the cluster and the {@link Reclaimer} carries it out.
+ *
+ * <p>Restart safety: nothing is persisted. A plan is always derived from the cluster as it is (see {@link Snapshot}):
+ * pods already terminating count as leaving, nodes returned but still hosting victims stay candidates, so a restart in
+ * the middle of a reclaim re-plans and finishes it, and repeating an eviction of a gone pod is a no-op.
+ */
+final class ClusterLoop implements MemberWatch.Listener {
+    private static final Logger log = LoggerFactory.getLogger(ClusterLoop.class);
+
+    private final String cluster;
+    private final DeschedulerSettings settings;
+    private final Clock clock;
+    private final UnaryOperator<Duration> toReal;
+    private final Planner planner;
+    private final Reclaimer reclaimer;
+    private final DeschedulerMetrics metrics;
+    private final BooleanSupplier leading;
+    private final Consumer<Plan> planListener;
+    private final BurstWindow window;
+    private final Map<String, Observation> observations = new ConcurrentHashMap<>();
+    private final Map<String, Instant> evicted = new ConcurrentHashMap<>();
+    private final Map<String, Instant> blocked = new ConcurrentHashMap<>();
+    private final Object deciding = new Object();
+    private volatile MemberWatch watch;
+
+    ClusterLoop(String cluster, DeschedulerSettings settings, Clock clock, UnaryOperator<Duration> toReal, Planner planner,
+                Reclaimer reclaimer, DeschedulerMetrics metrics, BooleanSupplier leading, ScheduledExecutorService timers,
+                Consumer<Plan> planListener) {
+        this.cluster = cluster;
+        this.settings = settings;
+        this.clock = clock;
+        this.toReal = toReal;
+        this.planner = planner;
+        this.reclaimer = reclaimer;
+        this.metrics = metrics;
+        this.leading = leading;
+        this.planListener = planListener;
+        this.window = new BurstWindow(toReal.apply(settings.decisionWindow()), timers, this::decide);
+    }
+
+    void attach(MemberWatch w) {
+        this.watch = w;
+    }
+
+    String cluster() {
+        return cluster;
+    }
+
+    private boolean eventDriven() {
+        return settings.periodicInterval() == null;
+    }
+
+    private void signal(String key) {
+        if (eventDriven() && watch != null) {
+            window.signal(key);
+        }
+    }
+
+    @Override
+    public void podChanged(Pod pod) {
+        String key = PodViews.key(pod);
+        if (PodViews.isOnlineUnschedulable(pod, settings.priorityThreshold())) {
+            Instant now = clock.instant();
+            String nominated = pod.getStatus() == null ? null : pod.getStatus().getNominatedNodeName();
+            observations.compute(key, (k, o) -> o == null
+                    ? new Observation(now, nominated == null || nominated.isEmpty() ? null : nominated,
+                            nominated == null || nominated.isEmpty() ? null : now, Set.of())
+                    : o.withNomination(nominated, now));
+            signal(key);
+        } else {
+            observations.remove(key);
+            if (PodViews.isGleaner(pod) && pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+                checkPressure(pod.getSpec().getNodeName());
+            }
+        }
+    }
+
+    @Override
+    public void podDeleted(Pod pod) {
+        observations.remove(PodViews.key(pod));
+    }
+
+    @Override
+    public void nodeChanged(Node node) {
+        checkPressure(node.getMetadata().getName());
+    }
+
+    private void checkPressure(String nodeName) {
+        MemberWatch w = watch;
+        if (w == null) {
+            return;
+        }
+        Node node = w.node(nodeName);
+        if (node == null) {
+            return;
+        }
+        Resources excess = ColocationPressure.excess(node, w.podsOn(nodeName));
+        String key = "node/" + nodeName;
+        if (excess.isZero()) {
+            observations.remove(key);
+        } else {
+            observations.putIfAbsent(key, new Observation(clock.instant(), null, null, Set.of()));
+            signal(key);
+        }
+    }
+
+    @Override
+    public void failedScheduling(Event event) {
+        if (event.getInvolvedObject() == null || !"Pod".equals(event.getInvolvedObject().getKind())) {
+            return;
+        }
+        String key = event.getInvolvedObject().getNamespace() + "/" + event.getInvolvedObject().getName();
+        Set<String> hint = FailedSchedulingHint.insufficient(event.getMessage());
+        observations.computeIfPresent(key, (k, o) -> o.withHint(hint));
+        if (FailedSchedulingHint.mentionsShortage(event.getMessage())) {
+            // A hint only: the plan reads the pod from the cache, and a pod not (yet) Unschedulable there is ignored.
+            signal(key);
+        }
+    }
+
+    @Override
+    public void podGroupChanged(GenericKubernetesResource podGroup, boolean deleted) {
+        String key = "podgroup/" + podGroup.getMetadata().getNamespace() + "/" + podGroup.getMetadata().getName();
+        if (deleted) {
+            observations.remove(key);
+            return;
+        }
+        try {
+            if (PodGroupView.of(podGroup).pendingUnschedulable()) {
+                observations.putIfAbsent(key, new Observation(clock.instant(), null, null, Set.of()));
+                signal(key);
+            } else {
+                observations.remove(key);
+            }
+        } catch (IllegalArgumentException e) {
+            log.warn("cluster {}: ignoring PodGroup: {}", cluster, e.getMessage());
+        }
+    }
+
+    /** Plans and executes one burst. Serialised per cluster; a no-op while this replica does not lead. */
+    void decide(Set<String> keys) {
+        MemberWatch w = watch;
+        if (w == null || !leading.getAsBoolean()) {
+            return;
+        }
+        synchronized (deciding) {
+            try (MDC.MDCCloseable c = MDC.putCloseable("cluster", cluster)) {
+                decideLocked(w, keys);
+            } catch (RuntimeException e) {
+                log.error("cluster {}: reclaim pass failed", cluster, e);
+            }
+        }
+    }
+
+    private void decideLocked(MemberWatch w, Set<String> keys) {
+        Instant now = clock.instant();
+        evicted.values().removeIf(until -> until.isBefore(now));
+        blocked.values().removeIf(until -> until.isBefore(now));
+        PlanInput input = Snapshot.build(new Snapshot.Inputs(cluster, settings.memberPreemption(cluster),
+                settings.priorityThreshold(), w.nodes(), w.pods(), w.podGroups(), Map.copyOf(observations),
+                Set.copyOf(evicted.keySet()), Set.copyOf(blocked.keySet()), now));
+        if (input.demands().isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Plan plan = planner.plan(input);
+        metrics.planning(cluster, Duration.ofNanos(System.nanoTime() - t0));
+        Instant decidedAt = clock.instant();
+        for (PodOutcome o : plan.outcomes()) {
+            metrics.decision(cluster, o.outcome().tag());
+            if (o.outcome() == Outcome.DEFERRED_TO_PREEMPTION && o.retryAt() != null) {
+                window.signalAfter(o.pod(), toReal.apply(Duration.between(now, o.retryAt())));
+            } else if (o.outcome() == Outcome.NO_HELP) {
+                log.debug("cluster {}: {} cannot be helped: {}", cluster, o.pod(), o.reason());
+            }
+        }
+        planListener.accept(plan);
+        if (plan.reclaims().isEmpty()) {
+            return;
+        }
+        List<NodeResult> results = reclaimer.execute(plan, decidedAt);
+        boolean retry = false;
+        for (NodeResult r : results) {
+            metrics.reclaim(cluster, r.reclaim().reason().wire());
+            Instant evictedAt = Instant.ofEpochMilli(r.event().getEvictedAtMs());
+            metrics.latency(cluster, Duration.between(Instant.ofEpochMilli(r.event().getTriggeredAtMs()), evictedAt));
+            for (Map.Entry<Victim, EvictionResult> e : r.results().entrySet()) {
+                Victim v = e.getKey();
+                metrics.victim(cluster, v.pod().podClass().label(), e.getValue().tag());
+                if (e.getValue() == EvictionResult.EVICTED || e.getValue() == EvictionResult.ALREADY_GONE) {
+                    evicted.put(v.pod().uid(), now.plusSeconds(v.pod().gracePeriodSeconds()).plus(Duration.ofMinutes(2)));
+                } else if (e.getValue() == EvictionResult.BLOCKED_BY_PDB) {
+                    metrics.pdbBlock(cluster);
+                    blocked.put(v.pod().uid(), now.plus(settings.pdbBlockedFor()));
+                    retry = true;
+                } else if (e.getValue() != EvictionResult.DRY_RUN) {
+                    // Rate-limited or failed: leave it out briefly so the retry does not spin on the same pod.
+                    blocked.put(v.pod().uid(), now.plus(min(settings.pdbBlockedFor(), Duration.ofSeconds(10))));
+                    retry = true;
+                }
+            }
+            log.info("cluster {}: reclaimed node {} for {}: {} victim(s) {}", cluster, r.reclaim().node(),
+                    r.reclaim().forPods(), r.event().getVictimsCount(), r.event().getMessage());
+        }
+        if (retry) {
+            // Choose other victims for what was refused, at once.
+            window.signal("retry");
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Test and bench access: what is being watched for. */
+    Map<String, Observation> observations() {
+        return Map.copyOf(observations);
+    }
+}
