@@ -1,0 +1,137 @@
+package io.gleaner.descheduler.execute;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.gleaner.broker.v1.ReclaimEvent;
+import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.descheduler.plan.NodePod;
+import io.gleaner.descheduler.plan.NodeReclaim;
+import io.gleaner.descheduler.plan.Plan;
+import io.gleaner.descheduler.plan.PodClass;
+import io.gleaner.descheduler.plan.Pool;
+import io.gleaner.descheduler.plan.Reason;
+import io.gleaner.descheduler.plan.Victim;
+import io.gleaner.meta.resources.Resources;
+import io.gleaner.meta.time.FakeClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class ReclaimerTest {
+    static final Instant T0 = Instant.parse("2025-01-01T12:00:00Z");
+
+    /** Records every call; evict answers from a script. */
+    static final class FakeActions implements MemberActions {
+        final Map<String, EvictionResult> script = new ConcurrentHashMap<>();
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        @Override
+        public EvictionResult evict(Victim v) {
+            calls.add("evict " + v.pod().key() + " grace=" + v.pod().gracePeriodSeconds());
+            return script.getOrDefault(v.pod().name(), EvictionResult.EVICTED);
+        }
+
+        @Override
+        public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
+            calls.add("return " + node + " until " + cooldownUntil);
+        }
+
+        @Override
+        public void podEvent(String podKey, String message) {
+            calls.add("pod-event " + podKey + ": " + message);
+        }
+
+        @Override
+        public void nodeEvent(String node, String message) {
+            calls.add("node-event " + node + ": " + message);
+        }
+    }
+
+    static final class FakeBroker implements BrokerNotifier {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        @Override
+        public WithdrawOutcome withdraw(String cluster, String node, String reason, Instant cooldownUntil, ReclaimEvent event) {
+            calls.add(cluster + "/" + node + " " + reason + " event=" + (event != null));
+            return WithdrawOutcome.WITHDRAWN;
+        }
+    }
+
+    static NodePod pod(String name) {
+        return new NodePod("gl", name, "u-" + name, Resources.of("cpu", "1"), true, PodClass.OFFLINE, Pool.IDLE, -10, T0,
+                9, Optional.empty(), false, "m-" + name);
+    }
+
+    private final FakeClock clock = new FakeClock(T0);
+    private final FakeActions actions = new FakeActions();
+    private final FakeBroker broker = new FakeBroker();
+    private final List<ReclaimEvent> published = new CopyOnWriteArrayList<>();
+
+    private Reclaimer reclaimer(boolean dryRun) {
+        RateLimiter limiter = RateLimiter.of("t", RateLimiterConfig.custom().limitForPeriod(100)
+                .limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
+        return new Reclaimer("c1", actions, broker, limiter, clock, new Reclaimer.Settings(dryRun, Duration.ofMinutes(10)),
+                Runnable::run, published::add);
+    }
+
+    private Plan plan(NodePod... victims) {
+        List<Victim> vs = java.util.Arrays.stream(victims).map(p -> new Victim("n1", p)).toList();
+        return new Plan("c1", List.of(new NodeReclaim("n1", Pool.IDLE, Reason.UNSCHEDULABLE, vs, List.of("web/p1"),
+                T0.minusMillis(120))), List.of());
+    }
+
+    @Test
+    void evictsReturnsWithdrawsRecordsAndPublishes() {
+        List<NodeResult> results = reclaimer(false).execute(plan(pod("a"), pod("b")), T0);
+        assertThat(actions.calls).contains("evict gl/a grace=9", "evict gl/b grace=9",
+                "return n1 until " + T0.plus(Duration.ofMinutes(10)));
+        assertThat(broker.calls).containsExactly("c1/n1 Unschedulable event=false", "c1/n1 Unschedulable event=true");
+        ReclaimEvent e = results.get(0).event();
+        assertThat(e.getCluster()).isEqualTo("c1");
+        assertThat(e.getSource()).isEqualTo(SourceKind.IDLE);
+        assertThat(e.getVictimsList()).extracting(v -> v.getName()).containsExactly("a", "b");
+        assertThat(e.getTriggeredAtMs()).isEqualTo(T0.minusMillis(120).toEpochMilli());
+        assertThat(published).containsExactly(e);
+        assertThat(actions.calls).anyMatch(c -> c.equals(
+                "pod-event web/p1: Gleaner reclaimed node n1 for pod web/p1: evicted gl/a, gl/b"));
+        assertThat(actions.calls).anyMatch(c -> c.startsWith("node-event n1: Gleaner reclaimed node n1"));
+    }
+
+    @Test
+    void pdbBlockIsReportedNotCountedAsVictim() {
+        actions.script.put("b", EvictionResult.BLOCKED_BY_PDB);
+        NodeResult r = reclaimer(false).execute(plan(pod("a"), pod("b")), T0).get(0);
+        assertThat(r.blockedByPdb()).extracting(v -> v.pod().name()).containsExactly("b");
+        assertThat(r.event().getVictimsList()).extracting(v -> v.getName()).containsExactly("a");
+        assertThat(r.event().getMessage()).contains("gl/b blocked_by_pdb");
+    }
+
+    @Test
+    void dryRunWritesNothingButPublishes() {
+        NodeResult r = reclaimer(true).execute(plan(pod("a")), T0).get(0);
+        assertThat(actions.calls).isEmpty();
+        assertThat(broker.calls).isEmpty();
+        assertThat(r.results().values()).containsOnly(EvictionResult.DRY_RUN);
+        assertThat(r.event().getDryRun()).isTrue();
+        await().until(() -> published.size() == 1);
+    }
+
+    @Test
+    void rateLimitRefusesBeyondThePermits() {
+        RateLimiter limiter = RateLimiter.of("t1", RateLimiterConfig.custom().limitForPeriod(1)
+                .limitRefreshPeriod(Duration.ofHours(1)).timeoutDuration(Duration.ZERO).build());
+        Reclaimer r = new Reclaimer("c1", actions, broker, limiter, clock, new Reclaimer.Settings(false, Duration.ZERO),
+                Runnable::run, published::add);
+        NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
+        assertThat(res.results().values()).containsExactlyInAnyOrder(EvictionResult.EVICTED, EvictionResult.RATE_LIMITED);
+        assertThat(res.refused()).hasSize(1);
+    }
+}
