@@ -1,0 +1,872 @@
+package io.gleaner.vk.pod;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.broker.v1.Placement;
+import io.gleaner.broker.v1.PlaceRequest;
+import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.vk.translate.GleanerKeys;
+import io.gleaner.vk.translate.MemberNames;
+import io.gleaner.vk.translate.MemberPodState;
+import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.PodReferences;
+import io.gleaner.vk.translate.PodShapes;
+import io.gleaner.vk.translate.PodValidator;
+import io.gleaner.vk.translate.StatusMirror;
+import io.gleaner.vk.translate.Validation;
+import io.gleaner.vk.translate.WorkloadClasses;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs the metadata pods bound to the virtual node in member clusters (DESIGN §4 steps 4–5, §6).
+ *
+ * <p>Three work queues, one per concern, each keyed by metadata pod UID and each with its own workers and backoff:
+ * <ul>
+ *   <li>sync: validate → place (broker) → copy ConfigMaps/Secrets → create the member pod → confirm;</li>
+ *   <li>status: mirror the member pod into the metadata pod's status, detect reclaims and estimate misses;</li>
+ *   <li>delete: propagate graceful deletion to the member, then remove the metadata pod.</li>
+ * </ul>
+ * Handlers for one pod never run concurrently (striped locks). Transient errors are retried with backoff forever; they
+ * never fail a pod. All state beyond the informer stores is a small {@link TrackedPod} per pod, rebuilt after a restart
+ * from the member pods' {@code gleaner.io/meta-uid} labels; member pod names are derived from the metadata pod UID, so
+ * a create after a restart answers "already exists" and the pod is adopted, never duplicated.
+ */
+public final class PodController implements AutoCloseable {
+  static final String BY_UID = "uid";
+  static final String BY_META_UID = "metaUid";
+  private static final Logger log = LoggerFactory.getLogger(PodController.class);
+
+  private final KubernetesClient meta;
+  private final MemberClusters members;
+  private final BrokerClient broker;
+  private final MemberPodTranslator translator;
+  private final PodValidator validator = new PodValidator();
+  private final ObjectSync objectSync;
+  private final Clock clock;
+  private final UnaryOperator<Duration> toReal;
+  private final VkMetrics metrics;
+  private final PodControllerConfig config;
+  private final String nodeName;
+  private final String instance;
+
+  private final Map<String, TrackedPod> tracked = new ConcurrentHashMap<>();
+  private final ReentrantLock[] stripes = new ReentrantLock[256];
+  private final Map<String, SharedIndexInformer<Pod>> memberInformers = new ConcurrentHashMap<>();
+  private final Map<String, Long> unreachableSince = new ConcurrentHashMap<>();
+  private final WorkQueue<String> syncQueue;
+  private final WorkQueue<String> statusQueue;
+  private final WorkQueue<String> deleteQueue;
+  private final ScheduledExecutorService periodic;
+  private EventMirror eventMirror;
+  private SharedIndexInformer<Pod> metaInformer;
+
+  public PodController(KubernetesClient meta, MemberClusters members, BrokerClient broker,
+                       MemberPodTranslator translator, Clock clock, UnaryOperator<Duration> toReal,
+                       VkMetrics metrics, PodControllerConfig config) {
+    this.meta = meta;
+    this.members = members;
+    this.broker = broker;
+    this.translator = translator;
+    this.clock = clock;
+    this.toReal = toReal;
+    this.metrics = metrics;
+    this.config = config;
+    this.nodeName = translator.config().node().name();
+    this.instance = translator.config().instance();
+    this.objectSync = new ObjectSync(meta, instance);
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = new ReentrantLock();
+    }
+    this.syncQueue = new WorkQueue<>("vk-sync", config.syncWorkers(), config.retryBase(), config.retryMax());
+    this.statusQueue = new WorkQueue<>("vk-status", config.statusWorkers(), config.retryBase(), config.retryMax());
+    this.deleteQueue = new WorkQueue<>("vk-delete", config.deleteWorkers(), config.retryBase(), config.retryMax());
+    this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
+  }
+
+  /**
+   * Starts member informers, waits until they and the metadata informer have synced (so state is rebuilt before any
+   * create), then starts the queues and the periodic sweeps.
+   */
+  public void start() {
+    for (String cluster : members.names()) {
+      members.client(cluster).ifPresent(c -> startMemberInformer(cluster, c));
+    }
+    metaInformer = meta.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0);
+    metaInformer.addIndexers(Map.of(BY_UID, p -> List.of(p.getMetadata().getUid())));
+    metaInformer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        onMetaChange(pod);
+      }
+
+      @Override
+      public void onUpdate(Pod old, Pod pod) {
+        onMetaChange(pod);
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean unknownFinalState) {
+        deleteQueue.add(pod.getMetadata().getUid());
+      }
+    });
+    memberInformers.values().forEach(i -> i.start().toCompletableFuture().join());
+    metaInformer.start().toCompletableFuture().join();
+    if (config.mirrorEvents()) {
+      eventMirror = new EventMirror(meta, members, this::metaPodForMember, clock, metrics, config.eventsPerSecond(),
+          nodeName);
+      eventMirror.start();
+    }
+    syncQueue.start(this::handleSync);
+    statusQueue.start(this::handleStatus);
+    deleteQueue.start(this::handleDelete);
+    long gcMs = toReal.apply(config.gcInterval()).toMillis();
+    periodic.scheduleWithFixedDelay(this::safeGc, gcMs, gcMs, TimeUnit.MILLISECONDS);
+    long sweepMs = Math.max(50, toReal.apply(Duration.ofSeconds(5)).toMillis());
+    periodic.scheduleWithFixedDelay(this::safeSweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+    log.info("pod controller started for node {} (instance {}, {} member clusters)", nodeName, instance,
+        memberInformers.size());
+  }
+
+  private void startMemberInformer(String cluster, KubernetesClient client) {
+    SharedIndexInformer<Pod> inf = client.pods().inAnyNamespace()
+        .withLabels(Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance)).runnableInformer(0);
+    inf.addIndexers(Map.of(BY_META_UID, p -> {
+      String uid = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(GleanerKeys.META_UID);
+      return uid == null ? List.of() : List.of(uid);
+    }));
+    inf.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        enqueueMember(pod);
+      }
+
+      @Override
+      public void onUpdate(Pod old, Pod pod) {
+        enqueueMember(pod);
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean unknownFinalState) {
+        String uid = metaUidOf(pod);
+        if (uid != null) {
+          statusQueue.add(uid);
+          deleteQueue.add(uid);
+        }
+      }
+    });
+    memberInformers.put(cluster, inf);
+  }
+
+  private void enqueueMember(Pod pod) {
+    String uid = metaUidOf(pod);
+    if (uid != null) {
+      statusQueue.add(uid);
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        deleteQueue.add(uid);
+      }
+    }
+  }
+
+  private void onMetaChange(Pod pod) {
+    String uid = pod.getMetadata().getUid();
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      deleteQueue.add(uid);
+      return;
+    }
+    TrackedPod t = tracked.get(uid);
+    if (t == null || t.state == TrackedPod.State.NEW || t.state == TrackedPod.State.PLACED) {
+      syncQueue.add(uid);
+    }
+  }
+
+  /** Capacity changed: pods waiting for room get another chance now. */
+  public void capacityChanged() {
+    tracked.forEach((uid, t) -> {
+      if (t.state == TrackedPod.State.NEW) {
+        syncQueue.add(uid);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // sync
+
+  WorkQueue.Result handleSync(String uid) {
+    Pod pod = metaPod(uid);
+    if (pod == null) {
+      deleteQueue.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    return withPod(uid, pod, null, () -> sync(uid, pod));
+  }
+
+  private WorkQueue.Result sync(String uid, Pod pod) {
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      deleteQueue.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    TrackedPod t = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
+    if (t.state == TrackedPod.State.ABANDONED) {
+      return WorkQueue.Result.DONE;
+    }
+    if (t.state == TrackedPod.State.CREATED) {
+      return confirmIfNeeded(uid, t);
+    }
+    if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+      return WorkQueue.Result.DONE;
+    }
+    if (t.state == TrackedPod.State.REPLACING) {
+      if (memberPodAnywhere(uid).isPresent()) {
+        return WorkQueue.Result.after(Duration.ofMillis(200));
+      }
+      t.state = TrackedPod.State.NEW;
+    }
+    Optional<Located> existing = memberPodAnywhere(uid);
+    if (existing.isPresent()) {
+      adopt(uid, t, existing.get());
+      return confirmIfNeeded(uid, t);
+    }
+    Validation v = validator.validate(pod);
+    if (v instanceof Validation.Refused r) {
+      writeStatus(pod, StatusMirror.failed(pod.getStatus(), r.reason(), r.message(), clock.instant()));
+      metrics.sync("refused");
+      log.info("refused: {}: {}", r.reason(), r.message());
+      tracked.remove(uid);
+      return WorkQueue.Result.DONE;
+    }
+    if (v instanceof Validation.Held h) {
+      writeStatus(pod, StatusMirror.pending(pod.getStatus(), h.reason(), h.message(), clock.instant()));
+      metrics.sync("held");
+      return WorkQueue.Result.DONE;
+    }
+    WorkloadClass cls = ((Validation.Accepted) v).workloadClass();
+    Placement placement;
+    if (t.state == TrackedPod.State.PLACED) {
+      // a create failed after placing: keep the same target, a timed-out create may have succeeded there
+      placement = Placement.newBuilder().setPodUid(uid).setWorkloadClass(cls)
+          .setNode(io.gleaner.broker.v1.NodeRef.newBuilder().setCluster(t.cluster).setNode(t.node))
+          .setSource(sourceOf(t)).build();
+    } else {
+      PlaceRequest.Builder req = PlaceRequest.newBuilder().setPodUid(uid)
+          .setNamespace(pod.getMetadata().getNamespace()).setName(pod.getMetadata().getName())
+          .setWorkloadClass(cls).setShape(PodShapes.of(pod, translator.config().node()));
+      if (t.excluded != null) {
+        req.addAllExclude(t.excluded);
+      }
+      BrokerClient.PlaceOutcome outcome = broker.place(req.build());
+      if (outcome instanceof BrokerClient.PlaceOutcome.Unavailable u) {
+        metrics.error("broker", "place");
+        log.debug("broker unavailable for place: {}", u.message());
+        return WorkQueue.Result.retry(u.message());
+      }
+      if (outcome instanceof BrokerClient.PlaceOutcome.Rejected r) {
+        writeStatus(pod, StatusMirror.pending(pod.getStatus(), "PlacementRejected",
+            "the broker refused the pod: " + r.message(), clock.instant()));
+        metrics.sync("rejected");
+        return WorkQueue.Result.after(toReal.apply(config.retryMax()));
+      }
+      if (outcome instanceof BrokerClient.PlaceOutcome.NoRoom n) {
+        writeStatus(pod, StatusMirror.pending(pod.getStatus(), PodValidator.REASON_NO_FIT,
+            n.noFit().getMessage().isBlank() ? "no member node has room for this pod" : n.noFit().getMessage(),
+            clock.instant()));
+        metrics.sync("no_fit");
+        return WorkQueue.Result.after(toReal.apply(config.noFitRetry()));
+      }
+      placement = ((BrokerClient.PlaceOutcome.Placed) outcome).placement();
+      t.placeOn(placement.getNode().getCluster(), placement.getNode().getNode());
+      t.sourceOrdinal = placement.getSourceValue();
+      t.state = TrackedPod.State.PLACED;
+    }
+    String cluster = t.cluster;
+    MDC.put("cluster", cluster);
+    Optional<KubernetesClient> client = members.client(cluster);
+    if (client.isEmpty() || !members.isHealthy(cluster)) {
+      return replaceElsewhere(uid, t, "member cluster " + cluster + " is not available", false);
+    }
+    Pod desired;
+    try {
+      desired = translator.translate(pod, placement);
+    } catch (IllegalArgumentException e) {
+      broker.release(uid, "translation failed");
+      tracked.remove(uid);
+      writeStatus(pod, StatusMirror.failed(pod.getStatus(), "InvalidPod", e.getMessage(), clock.instant()));
+      return WorkQueue.Result.DONE;
+    }
+    String memberNs = desired.getMetadata().getNamespace();
+    try {
+      objectSync.ensurePriorityClass(cluster, client.get(), desired.getSpec().getPriorityClassName());
+      objectSync.sync(cluster, client.get(), pod.getMetadata().getNamespace(), memberNs,
+          PodReferences.of(pod.getSpec()));
+    } catch (KubernetesClientException e) {
+      metrics.error(cluster, "sync_objects");
+      return WorkQueue.Result.retry("copying ConfigMaps/Secrets to " + cluster + ": " + e.getMessage());
+    }
+    try {
+      client.get().pods().inNamespace(memberNs).resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        Pod found = client.get().pods().inNamespace(memberNs).withName(desired.getMetadata().getName()).get();
+        if (found != null && !uid.equals(metaUidOf(found))) {
+          metrics.error(cluster, "name_conflict");
+          return WorkQueue.Result.retry("member pod name " + desired.getMetadata().getName()
+              + " is taken by another pod in " + cluster);
+        }
+        if (found != null && found.getMetadata().getDeletionTimestamp() != null) {
+          return WorkQueue.Result.after(Duration.ofMillis(200)); // an earlier incarnation is still terminating
+        }
+        log.info("member pod {}/{} already exists in {}: adopted", memberNs, desired.getMetadata().getName(),
+            cluster);
+      } else {
+        metrics.error(cluster, "create_pod");
+        return WorkQueue.Result.retry("creating member pod in " + cluster + ": " + e.getMessage());
+      }
+    }
+    t.state = TrackedPod.State.CREATED;
+    t.createdMs = clock.millis();
+    metrics.created(Duration.ofMillis(t.createdMs - t.firstSeenMs));
+    metrics.sync("created");
+    statusQueue.add(uid);
+    return confirmIfNeeded(uid, t);
+  }
+
+  private WorkQueue.Result confirmIfNeeded(String uid, TrackedPod t) {
+    if (t.confirmed) {
+      return WorkQueue.Result.DONE;
+    }
+    BrokerClient.CallOutcome c = broker.confirm(uid);
+    if (c == BrokerClient.CallOutcome.UNAVAILABLE) {
+      metrics.error("broker", "confirm");
+      return WorkQueue.Result.retry("broker unavailable for confirm");
+    }
+    t.confirmed = true; // NOT_FOUND: the broker no longer knows the reservation; nothing to confirm
+    return WorkQueue.Result.DONE;
+  }
+
+  private void adopt(String uid, TrackedPod t, Located found) {
+    t.placeOn(found.cluster, annotation(found.pod, GleanerKeys.NODE));
+    t.state = TrackedPod.State.CREATED;
+    t.seenInMember = true;
+    String source = found.pod.getMetadata().getLabels().get(GleanerKeys.SOURCE);
+    t.sourceOrdinal = sourceOrdinal(source);
+    statusQueue.add(uid);
+  }
+
+  /** Gives the reservation back and tries another node; the current one is excluded. */
+  private WorkQueue.Result replaceElsewhere(String uid, TrackedPod t, String why, boolean memberPodExists) {
+    if (broker.release(uid, why) == BrokerClient.CallOutcome.UNAVAILABLE) {
+      metrics.error("broker", "release");
+      return WorkQueue.Result.retry("broker unavailable for release");
+    }
+    if (t.cluster != null && t.node != null) {
+      t.exclude(t.cluster, t.node);
+      metrics.replacement(t.cluster);
+    }
+    t.confirmed = false;
+    t.seenInMember = false;
+    t.state = memberPodExists ? TrackedPod.State.REPLACING : TrackedPod.State.NEW;
+    log.info("re-placing pod: {}", why);
+    syncQueue.add(uid);
+    return WorkQueue.Result.DONE;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // status
+
+  WorkQueue.Result handleStatus(String uid) {
+    TrackedPod t = tracked.get(uid);
+    Pod pod = metaPod(uid);
+    if (t == null) {
+      if (pod != null && memberPodAnywhere(uid).isPresent()) {
+        syncQueue.add(uid); // restart: adopt through sync
+      }
+      return WorkQueue.Result.DONE;
+    }
+    if (pod == null) {
+      deleteQueue.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    return withPod(uid, pod, t.cluster, () -> status(uid, pod, t));
+  }
+
+  private WorkQueue.Result status(String uid, Pod pod, TrackedPod t) {
+    if (t.state != TrackedPod.State.CREATED) {
+      return WorkQueue.Result.DONE;
+    }
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      deleteQueue.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    Pod member = memberPod(t.cluster, uid);
+    if (member == null) {
+      if (!t.seenInMember || t.deleteRequested) {
+        return WorkQueue.Result.DONE;
+      }
+      return reclaim(uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)");
+    }
+    t.seenInMember = true;
+    MemberPodState state = StatusMirror.assess(member);
+    if (state instanceof MemberPodState.Evicted e) {
+      if (t.deleteRequested) {
+        return WorkQueue.Result.DONE;
+      }
+      return reclaim(uid, pod, t, e.cause());
+    }
+    if (state instanceof MemberPodState.Unschedulable u) {
+      KubernetesClient client = members.client(t.cluster).orElse(null);
+      if (client != null) {
+        try {
+          client.pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
+              .withGracePeriod(0).delete();
+        } catch (KubernetesClientException ex) {
+          metrics.error(t.cluster, "delete_pod");
+          return WorkQueue.Result.retry("deleting unschedulable member pod: " + ex.getMessage());
+        }
+      }
+      return replaceElsewhere(uid, t, "member " + t.cluster + " could not run the pod on " + t.node + ": "
+          + u.message(), true);
+    }
+    PodStatus desired = StatusMirror.mirror(member, pod.getStatus());
+    writeStatus(pod, desired);
+    if (state instanceof MemberPodState.Finished && !t.released) {
+      if (broker.release(uid, "pod finished") == BrokerClient.CallOutcome.UNAVAILABLE) {
+        return WorkQueue.Result.retry("broker unavailable for release");
+      }
+      t.released = true;
+    }
+    return WorkQueue.Result.DONE;
+  }
+
+  private WorkQueue.Result reclaim(String uid, Pod pod, TrackedPod t, String cause) {
+    if (!t.released) {
+      if (broker.release(uid, "reclaimed") == BrokerClient.CallOutcome.UNAVAILABLE) {
+        metrics.error("broker", "release");
+        return WorkQueue.Result.retry("broker unavailable for release");
+      }
+      t.released = true;
+    }
+    writeStatus(pod, StatusMirror.reclaimed(pod.getStatus(), t.cluster, t.node, cause, clock.instant()));
+    t.state = TrackedPod.State.ABANDONED;
+    log.info("reclaimed by {} on {}: {}", t.cluster, t.node, cause);
+    Pod member = memberPod(t.cluster, uid);
+    if (member != null && member.getMetadata().getDeletionTimestamp() == null) {
+      // a kubelet-evicted pod stays as a Failed object; the metadata pod carries the story now
+      members.client(t.cluster).ifPresent(c -> c.pods().inNamespace(member.getMetadata().getNamespace())
+          .withName(member.getMetadata().getName()).delete());
+      t.deleteRequested = true;
+    }
+    return WorkQueue.Result.DONE;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // delete
+
+  WorkQueue.Result handleDelete(String uid) {
+    Pod pod = metaPod(uid);
+    TrackedPod t = tracked.get(uid);
+    return withPod(uid, pod, t == null ? null : t.cluster, () -> delete(uid, pod));
+  }
+
+  private WorkQueue.Result delete(String uid, Pod pod) {
+    if (pod != null && pod.getMetadata().getDeletionTimestamp() == null) {
+      return WorkQueue.Result.DONE;
+    }
+    TrackedPod t = tracked.get(uid);
+    Optional<Located> member = memberPodAnywhere(uid);
+    if (member.isEmpty() && t != null && t.cluster != null && t.state == TrackedPod.State.CREATED
+        && !t.seenInMember) {
+      // created but not yet seen by the informer: ask the API
+      Optional<KubernetesClient> c = members.client(t.cluster);
+      if (c.isPresent() && pod != null) {
+        try {
+          Pod live = c.get().pods().inNamespace(translator.config().namespaces()
+              .memberNamespace(pod.getMetadata().getNamespace())).withName(MemberNames.forUid(uid)).get();
+          if (live != null) {
+            member = Optional.of(new Located(t.cluster, live));
+          }
+        } catch (KubernetesClientException e) {
+          metrics.error(t.cluster, "get_pod");
+          return WorkQueue.Result.retry(e.getMessage());
+        }
+      }
+    }
+    if (member.isPresent()) {
+      Located m = member.get();
+      if (m.pod.getMetadata().getDeletionTimestamp() == null) {
+        long grace = pod == null || pod.getMetadata().getDeletionGracePeriodSeconds() == null
+            ? config.memberGracePeriod().toSeconds() : pod.getMetadata().getDeletionGracePeriodSeconds();
+        Optional<KubernetesClient> c = members.client(m.cluster);
+        if (c.isEmpty()) {
+          return WorkQueue.Result.retry("member cluster " + m.cluster + " is gone");
+        }
+        try {
+          c.get().pods().inNamespace(m.pod.getMetadata().getNamespace()).withName(m.pod.getMetadata().getName())
+              .withGracePeriod(grace).delete();
+        } catch (KubernetesClientException e) {
+          metrics.error(m.cluster, "delete_pod");
+          return WorkQueue.Result.retry("deleting member pod in " + m.cluster + ": " + e.getMessage());
+        }
+        if (t != null) {
+          t.deleteRequested = true;
+        }
+        log.info("deleting member pod {}/{} in {} with grace {}s", m.pod.getMetadata().getNamespace(),
+            m.pod.getMetadata().getName(), m.cluster, grace);
+      }
+      // the member informer's delete event brings us back; poll as a safety net
+      return WorkQueue.Result.after(toReal.apply(Duration.ofSeconds(Math.max(1, config.memberGracePeriod()
+          .toSeconds()))));
+    }
+    if (t == null || !t.released) {
+      BrokerClient.CallOutcome r = broker.release(uid, "pod deleted");
+      if (r == BrokerClient.CallOutcome.UNAVAILABLE) {
+        metrics.error("broker", "release");
+        return WorkQueue.Result.retry("broker unavailable for release");
+      }
+    }
+    if (pod != null) {
+      try {
+        meta.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+            .withGracePeriod(0).delete();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+          metrics.error("metadata", "delete_pod");
+          return WorkQueue.Result.retry("removing metadata pod: " + e.getMessage());
+        }
+      }
+    }
+    tracked.remove(uid);
+    return WorkQueue.Result.DONE;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // periodic: unreachable members, orphan GC, pod gauges
+
+  private void safeSweep() {
+    try {
+      sweepUnreachable();
+      countPods();
+    } catch (RuntimeException e) {
+      log.warn("unreachable sweep failed: {}", e.toString());
+    }
+  }
+
+  void sweepUnreachable() {
+    long now = clock.millis();
+    for (String cluster : memberInformers.keySet()) {
+      SharedIndexInformer<Pod> inf = memberInformers.get(cluster);
+      boolean healthy = members.isHealthy(cluster) && inf.isWatching();
+      if (healthy) {
+        if (unreachableSince.remove(cluster) != null) {
+          log.info("member cluster {} answers again", cluster);
+          tracked.forEach((uid, t) -> {
+            if (cluster.equals(t.cluster)) {
+              t.unreachableSinceMs = 0;
+              statusQueue.add(uid);
+            }
+          });
+        }
+        continue;
+      }
+      long since = unreachableSince.computeIfAbsent(cluster, c -> now);
+      tracked.forEach((uid, t) -> {
+        if (!cluster.equals(t.cluster) || t.state != TrackedPod.State.CREATED) {
+          return;
+        }
+        Pod pod = metaPod(uid);
+        if (pod == null) {
+          return;
+        }
+        withPod(uid, pod, cluster, () -> {
+          if (now - since >= config.unreachableTimeout().toMillis()) {
+            writeStatus(pod, StatusMirror.failed(pod.getStatus(), StatusMirror.REASON_MEMBER_UNREACHABLE,
+                "member cluster " + cluster + " has not answered since " + Instant.ofEpochMilli(since)
+                    + "; failed for recreation after " + config.unreachableTimeout(), clock.instant()));
+            broker.release(uid, "member unreachable");
+            t.released = true;
+            t.state = TrackedPod.State.ABANDONED;
+          } else if (t.unreachableSinceMs == 0) {
+            writeStatus(pod, StatusMirror.unreachable(pod.getStatus(), cluster, clock.instant()));
+            t.unreachableSinceMs = since;
+          }
+          return WorkQueue.Result.DONE;
+        });
+      });
+    }
+  }
+
+  private void safeGc() {
+    try {
+      collectOrphans();
+    } catch (RuntimeException e) {
+      log.warn("orphan GC failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Deletes member pods of this installation (informers are scoped by the instance label) whose metadata pod is gone,
+   * or that duplicate a pod tracked in another cluster, or whose metadata pod Gleaner has failed. Returns how many.
+   */
+  public int collectOrphans() {
+    int deleted = 0;
+    long now = clock.millis();
+    for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
+      String cluster = e.getKey();
+      Optional<KubernetesClient> client = members.client(cluster);
+      if (client.isEmpty() || !members.isHealthy(cluster)) {
+        continue;
+      }
+      for (Pod m : e.getValue().getStore().list()) {
+        String uid = metaUidOf(m);
+        if (uid == null || m.getMetadata().getDeletionTimestamp() != null) {
+          continue;
+        }
+        TrackedPod t = tracked.get(uid);
+        Pod metaPod = metaPod(uid);
+        boolean orphan = metaPod == null && (t == null || now - t.firstSeenMs > config.gcMinAge().toMillis())
+            && olderThan(m, now, config.gcMinAge());
+        boolean duplicate = t != null && t.cluster != null && !cluster.equals(t.cluster)
+            && t.state == TrackedPod.State.CREATED;
+        boolean abandoned = metaPod != null && t != null && t.state == TrackedPod.State.ABANDONED;
+        if (orphan || duplicate || abandoned) {
+          try {
+            client.get().pods().inNamespace(m.getMetadata().getNamespace()).withName(m.getMetadata().getName())
+                .delete();
+            deleted++;
+            log.info("garbage-collected member pod {}/{} in {} ({})", m.getMetadata().getNamespace(),
+                m.getMetadata().getName(), cluster, orphan ? "metadata pod gone" : duplicate ? "duplicate"
+                    : "abandoned");
+          } catch (KubernetesClientException ex) {
+            metrics.error(cluster, "gc");
+          }
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private static boolean olderThan(Pod m, long nowMs, Duration age) {
+    String created = m.getMetadata().getCreationTimestamp();
+    if (created == null) {
+      return true;
+    }
+    try {
+      return nowMs - Instant.parse(created).toEpochMilli() >= age.toMillis();
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  private void countPods() {
+    if (metaInformer == null) {
+      return;
+    }
+    Map<String, Long> counts = new HashMap<>();
+    for (String phase : List.of("Pending", "Running", "Succeeded", "Failed", "Unknown")) {
+      for (String cls : List.of(GleanerKeys.CLASS_NEAR_LINE, GleanerKeys.CLASS_OFFLINE)) {
+        counts.put(phase + "|" + cls, 0L);
+      }
+    }
+    for (Pod p : metaInformer.getStore().list()) {
+      String phase = p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
+      String label = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(GleanerKeys.CLASS);
+      String cls = WorkloadClasses.parse(label).map(WorkloadClasses::label).orElse("invalid");
+      counts.merge(phase + "|" + cls, 1L, Long::sum);
+    }
+    counts.forEach((k, v) -> {
+      int bar = k.indexOf('|');
+      metrics.pods(k.substring(0, bar), k.substring(bar + 1), v);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // helpers
+
+  private record Located(String cluster, Pod pod) {}
+
+  Pod metaPod(String uid) {
+    if (metaInformer == null) {
+      return null;
+    }
+    List<Pod> pods = metaInformer.getIndexer().byIndex(BY_UID, uid);
+    return pods.isEmpty() ? null : pods.get(0);
+  }
+
+  private Pod memberPod(String cluster, String uid) {
+    SharedIndexInformer<Pod> inf = cluster == null ? null : memberInformers.get(cluster);
+    if (inf == null) {
+      return null;
+    }
+    List<Pod> pods = inf.getIndexer().byIndex(BY_META_UID, uid);
+    return pods.isEmpty() ? null : pods.get(0);
+  }
+
+  private Optional<Located> memberPodAnywhere(String uid) {
+    for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
+      List<Pod> pods = e.getValue().getIndexer().byIndex(BY_META_UID, uid);
+      if (!pods.isEmpty()) {
+        return Optional.of(new Located(e.getKey(), pods.get(0)));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The metadata pod a member pod belongs to, for event mirroring; null when not ours. */
+  Pod metaPodForMember(String cluster, String namespace, String name) {
+    SharedIndexInformer<Pod> inf = memberInformers.get(cluster);
+    if (inf == null) {
+      return null;
+    }
+    Pod m = inf.getStore().getByKey(namespace + "/" + name);
+    String uid = m == null ? null : metaUidOf(m);
+    return uid == null ? null : metaPod(uid);
+  }
+
+  static String metaUidOf(Pod member) {
+    Map<String, String> labels = member.getMetadata().getLabels();
+    return labels == null ? null : labels.get(GleanerKeys.META_UID);
+  }
+
+  private static String annotation(Pod p, String key) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    return a == null ? null : a.get(key);
+  }
+
+  private static io.gleaner.broker.v1.SourceKind sourceOf(TrackedPod t) {
+    io.gleaner.broker.v1.SourceKind s = io.gleaner.broker.v1.SourceKind.forNumber(t.sourceOrdinal);
+    return s == null ? io.gleaner.broker.v1.SourceKind.SOURCE_KIND_UNSPECIFIED : s;
+  }
+
+  private static int sourceOrdinal(String label) {
+    if (label == null) {
+      return 0;
+    }
+    try {
+      return io.gleaner.broker.v1.SourceKind.valueOf(label.toUpperCase(java.util.Locale.ROOT)).getNumber();
+    } catch (IllegalArgumentException e) {
+      return 0;
+    }
+  }
+
+  /** Writes the status through pods/status when it differs; VK is the only writer of metadata pod status. */
+  void writeStatus(Pod pod, PodStatus desired) {
+    if (desired.equals(pod.getStatus())) {
+      return;
+    }
+    Map<String, Object> status = Serialization.jsonMapper().convertValue(desired, LinkedHashMap.class);
+    for (String k : List.of("reason", "message", "podIP", "podIPs", "hostIP", "hostIPs", "nominatedNodeName",
+        "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
+      status.putIfAbsent(k, null);
+    }
+    Map<String, Object> patch = Map.of("status", status);
+    try {
+      meta.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return;
+      }
+      metrics.error("metadata", "patch_status");
+      throw e;
+    }
+  }
+
+  private WorkQueue.Result withPod(String uid, Pod pod, String cluster, java.util.function.Supplier<WorkQueue.Result> r) {
+    ReentrantLock lock = stripes[Math.floorMod(uid.hashCode(), stripes.length)];
+    lock.lock();
+    try {
+      if (pod != null) {
+        MDC.put("namespace", pod.getMetadata().getNamespace());
+        MDC.put("pod", pod.getMetadata().getName());
+      }
+      if (cluster != null) {
+        MDC.put("cluster", cluster);
+      }
+      MDC.put("node", nodeName);
+      return r.get();
+    } finally {
+      MDC.remove("namespace");
+      MDC.remove("pod");
+      MDC.remove("cluster");
+      MDC.remove("node");
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // introspection for the kubelet API, the bench and tests
+
+  /** Number of pods the controller tracks beyond the informer stores. */
+  public int trackedCount() {
+    return tracked.size();
+  }
+
+  /** Where a metadata pod's member pod lives, if known: cluster, namespace, name. */
+  public Optional<MemberRef> memberOf(String metaNamespace, String metaName) {
+    if (metaInformer == null) {
+      return Optional.empty();
+    }
+    Pod pod = metaInformer.getStore().getByKey(metaNamespace + "/" + metaName);
+    if (pod == null) {
+      return Optional.empty();
+    }
+    return memberPodAnywhere(pod.getMetadata().getUid())
+        .map(l -> new MemberRef(l.cluster, l.pod.getMetadata().getNamespace(), l.pod.getMetadata().getName(),
+            l.pod));
+  }
+
+  /** A member pod's location and its cached object. */
+  public record MemberRef(String cluster, String namespace, String name, Pod pod) {}
+
+  /** The metadata pods bound to the node (informer cache, no copy). */
+  public Collection<Pod> metaPods() {
+    return metaInformer == null ? List.of() : metaInformer.getStore().list();
+  }
+
+  /** Member pods per cluster (informer caches). */
+  public Map<String, List<Pod>> memberPods() {
+    Map<String, List<Pod>> out = new LinkedHashMap<>();
+    memberInformers.forEach((c, i) -> out.put(c, new ArrayList<>(i.getStore().list())));
+    return out;
+  }
+
+  @Override
+  public void close() {
+    periodic.shutdownNow();
+    syncQueue.close();
+    statusQueue.close();
+    deleteQueue.close();
+    if (eventMirror != null) {
+      eventMirror.close();
+    }
+    if (metaInformer != null) {
+      metaInformer.close();
+    }
+    memberInformers.values().forEach(SharedIndexInformer::close);
+  }
+}

@@ -1,0 +1,305 @@
+package io.gleaner.vk.pod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.sim.SimRuntime;
+import io.gleaner.sim.SimulatedApiServer;
+import io.gleaner.sim.apiserver.ServerExtensions;
+import io.gleaner.vk.testing.FakeBroker;
+import io.gleaner.vk.translate.GleanerKeys;
+import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.TranslationConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The pod controller against simulated API servers (metadata + two members) and a broker on real gRPC. */
+class PodControllerIT {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static SimRuntime runtime;
+  private SimulatedApiServer metaServer;
+  private SimulatedApiServer m1Server;
+  private SimulatedApiServer m2Server;
+  private KubernetesClient meta;
+  private KubernetesClient m1;
+  private KubernetesClient m2;
+  private FakeBroker broker;
+  private ManagedChannel channel;
+  private PodController controller;
+  private SimpleMeterRegistry registry;
+  private int seq;
+
+  @BeforeAll
+  static void runtime() {
+    runtime = SimRuntime.create();
+  }
+
+  @AfterAll
+  static void closeRuntime() {
+    runtime.close();
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Clock clock = Clock.systemUTC();
+    metaServer = new SimulatedApiServer("meta", runtime, clock, ServerExtensions.NONE);
+    m1Server = new SimulatedApiServer("m1", runtime, clock, ServerExtensions.NONE);
+    m2Server = new SimulatedApiServer("m2", runtime, clock, ServerExtensions.NONE);
+    meta = metaServer.newClient();
+    m1 = m1Server.newClient();
+    m2 = m2Server.newClient();
+    meta.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName("team-a").endMetadata().build()).create();
+    broker = new FakeBroker(List.of(
+        new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000),
+        new FakeBroker.FakeNode("m2", "n2", SourceKind.COLOCATION, 4000)));
+    channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
+    startController();
+  }
+
+  private void startController() {
+    registry = new SimpleMeterRegistry();
+    controller = new PodController(meta, MemberClusters.of(Map.of("m1", m1, "m2", m2)),
+        new BrokerClient(channel, Duration.ofSeconds(5)),
+        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")), Clock.systemUTC(),
+        UnaryOperator.identity(), new VkMetrics(registry),
+        PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    controller.close();
+    channel.shutdownNow();
+    broker.close();
+    metaServer.close();
+    m1Server.close();
+    m2Server.close();
+  }
+
+  private Pod bound(String cpu) {
+    return bound(new PodBuilder().withNewMetadata().withName("p" + (++seq)).withNamespace("team-a")
+        .addToLabels(GleanerKeys.CLASS, "offline").endMetadata()
+        .withNewSpec().withNodeName("gleaner").addNewContainer().withName("main").withImage("busybox")
+        .withNewResources().addToRequests("cpu", new Quantity(cpu)).endResources().endContainer()
+        .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Exists").endToleration()
+        .endSpec(), true);
+  }
+
+  private Pod bound(PodBuilder b, boolean create) {
+    Pod p = b.build();
+    return create ? meta.pods().inNamespace("team-a").resource(p).create() : p;
+  }
+
+  private Pod metaPod(Pod p) {
+    return meta.pods().inNamespace("team-a").withName(p.getMetadata().getName()).get();
+  }
+
+  private List<Pod> memberPods(KubernetesClient c) {
+    return c.pods().inAnyNamespace().withLabel(GleanerKeys.MANAGED, "true").list().getItems();
+  }
+
+  private Optional<Pod> memberOf(Pod metaPod) {
+    for (KubernetesClient c : List.of(m1, m2)) {
+      List<Pod> l = c.pods().inAnyNamespace().withLabel(GleanerKeys.META_UID, metaPod.getMetadata().getUid())
+          .list().getItems();
+      if (!l.isEmpty()) {
+        return Optional.of(l.get(0));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private KubernetesClient clientOf(Pod member) {
+    return "m1".equals(member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER)) ? m1 : m2;
+  }
+
+  /** Plays the member's scheduler + kubelet: the pod is Running on its node with an IP. */
+  private void run(Pod member) {
+    String node = member.getMetadata().getAnnotations().get(GleanerKeys.NODE);
+    clientOf(member).pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
+        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\","
+            + "\"podIP\":\"10.9.0.7\",\"hostIP\":\"192.168.1.1\",\"startTime\":\"2025-01-01T00:00:00Z\","
+            + "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"main\","
+            + "\"ready\":true,\"restartCount\":0,\"image\":\"busybox\",\"imageID\":\"\",\"state\":{\"running\":{}}}]}}");
+  }
+
+  @Test
+  void boundPodRunsInMemberAndMetadataPodMirrorsIt() {
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    assertThat(member.getMetadata().getLabels()).containsEntry(GleanerKeys.INSTANCE, "it")
+        .containsEntry(GleanerKeys.META_UID, metaPod(p).getMetadata().getUid());
+    assertThat(member.getSpec().getPriorityClassName()).isEqualTo("gleaner-offline");
+    run(member);
+    await().atMost(WAIT).untilAsserted(() -> {
+      Pod m = metaPod(p);
+      assertThat(m.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(m.getStatus().getPodIP()).isEqualTo("10.9.0.7");
+      assertThat(m.getStatus().getHostIP()).isEqualTo("192.168.1.1");
+      assertThat(m.getStatus().getContainerStatuses()).hasSize(1);
+    });
+    await().atMost(WAIT).until(() -> broker.confirms.get() >= 1);
+    assertThat(broker.placements().get(metaPod(p).getMetadata().getUid()).getConfirmed()).isTrue();
+  }
+
+  @Test
+  void gracefulDeletePropagatesAndMetadataPodIsRemovedOnceMemberIsGone() {
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    meta.pods().inNamespace("team-a").withName(p.getMetadata().getName()).withGracePeriod(17).delete();
+    await().atMost(WAIT).until(() -> metaPod(p) == null);
+    assertThat(memberOf(p)).isEmpty();
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+    assertThat(member).isNotNull();
+  }
+
+  @Test
+  void memberEvictionFailsMetadataPodAsReclaimed() {
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    run(member);
+    await().atMost(WAIT).until(() -> "Running".equals(metaPod(p).getStatus().getPhase()));
+    clientOf(member).pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
+        .evict(new EvictionBuilder().withNewMetadata().withName(member.getMetadata().getName())
+            .withNamespace(member.getMetadata().getNamespace()).endMetadata().build());
+    await().atMost(WAIT).untilAsserted(() -> {
+      Pod m = metaPod(p);
+      assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+      assertThat(m.getStatus().getReason()).isEqualTo("Reclaimed");
+      assertThat(m.getStatus().getMessage()).contains(member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER),
+          member.getMetadata().getAnnotations().get(GleanerKeys.NODE));
+    });
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
+  @Test
+  void pvcPodIsRefusedAndNothingIsCreated() {
+    Pod p = bound(new PodBuilder(bound("100m")).editMetadata().withName("with-pvc").withUid(null)
+        .withResourceVersion(null).endMetadata().editSpec().addNewVolume().withName("data")
+        .withNewPersistentVolumeClaim().withClaimName("claim").endPersistentVolumeClaim().endVolume().endSpec(), true);
+    await().atMost(WAIT).untilAsserted(() -> {
+      Pod m = metaPod(p);
+      assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+      assertThat(m.getStatus().getReason()).isEqualTo("UnsupportedVolume");
+      assertThat(m.getStatus().getMessage()).contains("claim");
+    });
+    assertThat(memberOf(metaPod(p))).isEmpty();
+  }
+
+  @Test
+  void daemonSetPodStaysPendingWithReason() {
+    Pod p = bound(new PodBuilder(bound("100m")).editMetadata().withName("ds-pod").withUid(null)
+        .withResourceVersion(null).addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet")
+        .withName("node-exporter").withUid("ds-uid").withController(true).endOwnerReference().endMetadata(), true);
+    await().atMost(WAIT).untilAsserted(() -> {
+      Pod m = metaPod(p);
+      assertThat(m.getStatus().getPhase()).isEqualTo("Pending");
+      assertThat(m.getStatus().getConditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("PodScheduled");
+        assertThat(c.getReason()).isEqualTo("DaemonSetNotSupported");
+        assertThat(c.getMessage()).contains("node-exporter");
+      });
+    });
+    assertThat(memberOf(metaPod(p))).isEmpty();
+  }
+
+  @Test
+  void tooLargePodStaysPendingWithBrokerMessage() {
+    Pod p = bound("16");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(metaPod(p).getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getReason()).isEqualTo("NoMemberFit");
+      assertThat(c.getMessage()).contains("largest free node offers");
+    }));
+    assertThat(metaPod(p).getStatus().getPhase()).isEqualTo("Pending");
+  }
+
+  @Test
+  void unschedulableMemberPodIsReplacedOnAnotherNode() {
+    Pod p = bound("500m");
+    Pod first = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    String firstNode = first.getMetadata().getAnnotations().get(GleanerKeys.NODE);
+    clientOf(first).pods().inNamespace(first.getMetadata().getNamespace()).withName(first.getMetadata().getName())
+        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Pending\","
+            + "\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\",\"reason\":\"Unschedulable\","
+            + "\"message\":\"0/1 nodes are available: 1 Insufficient cpu.\"}]}}");
+    await().atMost(WAIT).until(() -> memberOf(metaPod(p)).map(m -> !firstNode.equals(
+        m.getMetadata().getAnnotations().get(GleanerKeys.NODE))).orElse(false));
+    assertThat(registry.find(VkMetrics.REPLACEMENTS).counter().count()).isEqualTo(1.0);
+    assertThat(memberPods(m1).size() + memberPods(m2).size()).isEqualTo(1);
+  }
+
+  @Test
+  void transientBrokerOutageIsRetriedNotFailed() {
+    broker.setFailing(true);
+    Pod p = bound("500m");
+    await().atMost(WAIT).until(() -> broker.places.get() >= 3);
+    assertThat(metaPod(p).getStatus() == null || !"Failed".equals(metaPod(p).getStatus().getPhase())).isTrue();
+    broker.setFailing(false);
+    await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent);
+  }
+
+  @Test
+  void restartAdoptsMemberPodsAndCreatesNoDuplicates() {
+    List<Pod> pods = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      pods.add(bound("100m"));
+    }
+    await().atMost(WAIT).until(() -> memberPods(m1).size() + memberPods(m2).size() == 10);
+    controller.close();
+    int placesBefore = broker.places.get();
+    for (int i = 0; i < 5; i++) {
+      pods.add(bound("100m"));
+    }
+    startController();
+    await().atMost(WAIT).until(() -> memberPods(m1).size() + memberPods(m2).size() == 15);
+    for (Pod p : pods) {
+      await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent);
+    }
+    // give a duplicate a chance to show up, then check the count is exact
+    await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true);
+    assertThat(memberPods(m1).size() + memberPods(m2).size()).isEqualTo(15);
+    assertThat(broker.places.get() - placesBefore).as("only the 5 new pods were placed").isEqualTo(5);
+  }
+
+  @Test
+  void orphanGcDeletesOnlyThisInstancesPods() {
+    Pod p = bound("100m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    KubernetesClient c = clientOf(member);
+    c.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName("gl-other").withNamespace(
+        "team-a").addToLabels(GleanerKeys.MANAGED, "true").addToLabels(GleanerKeys.INSTANCE, "someone-else")
+        .addToLabels(GleanerKeys.META_UID, "gone-1").endMetadata().withNewSpec().addNewContainer().withName("c")
+        .withImage("x").endContainer().endSpec().build()).create();
+    c.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName("gl-mine").withNamespace(
+        "team-a").addToLabels(GleanerKeys.MANAGED, "true").addToLabels(GleanerKeys.INSTANCE, "it")
+        .addToLabels(GleanerKeys.META_UID, "gone-2").endMetadata().withNewSpec().addNewContainer().withName("c")
+        .withImage("x").endContainer().endSpec().build()).create();
+    await().atMost(WAIT).until(() -> controller.memberPods().values().stream().mapToInt(List::size).sum() == 2);
+    assertThat(controller.collectOrphans()).isEqualTo(1);
+    await().atMost(WAIT).until(() -> c.pods().inNamespace("team-a").withName("gl-mine").get() == null);
+    assertThat(c.pods().inNamespace("team-a").withName("gl-other").get()).isNotNull();
+    assertThat(memberOf(metaPod(p))).isPresent();
+  }
+}

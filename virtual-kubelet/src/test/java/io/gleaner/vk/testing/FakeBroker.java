@@ -1,0 +1,201 @@
+package io.gleaner.vk.testing;
+
+import io.gleaner.broker.v1.BrokerGrpc;
+import io.gleaner.broker.v1.Capacity;
+import io.gleaner.broker.v1.CapacityRequest;
+import io.gleaner.broker.v1.ConfirmRequest;
+import io.gleaner.broker.v1.ConfirmResponse;
+import io.gleaner.broker.v1.NoFit;
+import io.gleaner.broker.v1.NodeRef;
+import io.gleaner.broker.v1.PlaceRequest;
+import io.gleaner.broker.v1.PlaceResponse;
+import io.gleaner.broker.v1.Placement;
+import io.gleaner.broker.v1.ReleaseRequest;
+import io.gleaner.broker.v1.ReleaseResponse;
+import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.meta.resources.Resources;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small in-process broker on real gRPC (127.0.0.1, port 0) for virtual-kubelet tests, until the real BrokerServer
+ * lands: first fit by cpu over a fixed node list, idempotent per pod UID, honours excludes.
+ */
+public final class FakeBroker implements AutoCloseable {
+  /** A member node with cpu room, in millicores. */
+  public record FakeNode(String cluster, String node, SourceKind source, long cpuMillis) {}
+
+  private final List<FakeNode> nodes;
+  private final Map<String, Long> usedByNode = new ConcurrentHashMap<>();
+  private final Map<String, Placement> placements = new ConcurrentHashMap<>();
+  private final Map<String, Long> cpuByPod = new ConcurrentHashMap<>();
+  public final AtomicInteger places = new AtomicInteger();
+  public final AtomicInteger releases = new AtomicInteger();
+  public final AtomicInteger confirms = new AtomicInteger();
+  public final List<String> releaseReasons = new CopyOnWriteArrayList<>();
+  private final List<StreamObserver<Capacity>> watchers = new CopyOnWriteArrayList<>();
+  private volatile boolean failing;
+  private final Server server;
+
+  public FakeBroker(List<FakeNode> nodes) throws IOException {
+    this.nodes = new ArrayList<>(nodes);
+    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Impl())
+        .build().start();
+  }
+
+  public String target() {
+    return "127.0.0.1:" + server.getPort();
+  }
+
+  /** While true every call fails with UNAVAILABLE (a transient broker outage). */
+  public void setFailing(boolean failing) {
+    this.failing = failing;
+  }
+
+  public Map<String, Placement> placements() {
+    return placements;
+  }
+
+  public Capacity capacity() {
+    long total = 0;
+    long largest = 0;
+    for (FakeNode n : nodes) {
+      long free = n.cpuMillis - usedByNode.getOrDefault(key(n.cluster, n.node), 0L);
+      total += free;
+      largest = Math.max(largest, free);
+    }
+    return Capacity.newBuilder().putAdvertised("cpu", Resources.ZERO.with("cpu", total).format("cpu"))
+        .putAdvertised("memory", "64Gi").putLargestShape("cpu", Resources.ZERO.with("cpu", largest).format("cpu"))
+        .setNodes(nodes.size()).build();
+  }
+
+  public void publishCapacity() {
+    Capacity c = capacity();
+    watchers.forEach(w -> w.onNext(c));
+  }
+
+  private static String key(String c, String n) {
+    return c + "/" + n;
+  }
+
+  private final class Impl extends BrokerGrpc.BrokerImplBase {
+    @Override
+    public synchronized void place(PlaceRequest req, StreamObserver<PlaceResponse> out) {
+      places.incrementAndGet();
+      if (failing) {
+        out.onError(Status.UNAVAILABLE.withDescription("fake broker is down").asRuntimeException());
+        return;
+      }
+      Placement existing = placements.get(req.getPodUid());
+      if (existing != null) {
+        out.onNext(PlaceResponse.newBuilder().setPlacement(existing).build());
+        out.onCompleted();
+        return;
+      }
+      long cpu = Resources.parse(req.getShape().getRequestsMap()).cpuMillis();
+      long largest = 0;
+      for (FakeNode n : nodes) {
+        boolean excluded = req.getExcludeList().stream()
+            .anyMatch(x -> x.getCluster().equals(n.cluster) && x.getNode().equals(n.node));
+        long free = n.cpuMillis - usedByNode.getOrDefault(key(n.cluster, n.node), 0L);
+        largest = Math.max(largest, free);
+        if (excluded || free < cpu) {
+          continue;
+        }
+        usedByNode.merge(key(n.cluster, n.node), cpu, Long::sum);
+        cpuByPod.put(req.getPodUid(), cpu);
+        Placement p = Placement.newBuilder().setPodUid(req.getPodUid())
+            .setNode(NodeRef.newBuilder().setCluster(n.cluster).setNode(n.node)).setSource(n.source)
+            .setWorkloadClass(req.getWorkloadClass()).setNamespace(req.getNamespace()).setName(req.getName())
+            .build();
+        placements.put(req.getPodUid(), p);
+        out.onNext(PlaceResponse.newBuilder().setPlacement(p).build());
+        out.onCompleted();
+        return;
+      }
+      out.onNext(PlaceResponse.newBuilder().setNoFit(NoFit.newBuilder()
+          .setMessage("largest free node offers " + largest + "m CPU, pod requests " + cpu + "m")).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void confirm(ConfirmRequest req, StreamObserver<ConfirmResponse> out) {
+      confirms.incrementAndGet();
+      if (failing) {
+        out.onError(Status.UNAVAILABLE.asRuntimeException());
+        return;
+      }
+      Placement p = placements.get(req.getPodUid());
+      if (p == null) {
+        out.onError(Status.NOT_FOUND.withDescription("no reservation for " + req.getPodUid()).asRuntimeException());
+        return;
+      }
+      Placement c = p.toBuilder().setConfirmed(true).build();
+      placements.put(req.getPodUid(), c);
+      out.onNext(ConfirmResponse.newBuilder().setPlacement(c).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public synchronized void release(ReleaseRequest req, StreamObserver<ReleaseResponse> out) {
+      releases.incrementAndGet();
+      releaseReasons.add(req.getReason());
+      if (failing) {
+        out.onError(Status.UNAVAILABLE.asRuntimeException());
+        return;
+      }
+      Placement p = placements.remove(req.getPodUid());
+      if (p == null) {
+        out.onError(Status.NOT_FOUND.asRuntimeException());
+        return;
+      }
+      usedByNode.merge(key(p.getNode().getCluster(), p.getNode().getNode()),
+          -cpuByPod.getOrDefault(req.getPodUid(), 0L), Long::sum);
+      out.onNext(ReleaseResponse.newBuilder().setReleased(p).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void getCapacity(CapacityRequest req, StreamObserver<Capacity> out) {
+      out.onNext(capacity());
+      out.onCompleted();
+    }
+
+    @Override
+    public void watchCapacity(CapacityRequest req, StreamObserver<Capacity> out) {
+      if (failing) {
+        out.onError(Status.UNAVAILABLE.asRuntimeException());
+        return;
+      }
+      out.onNext(capacity());
+      watchers.add(out);
+    }
+  }
+
+  public Map<String, Long> used() {
+    return new LinkedHashMap<>(usedByNode);
+  }
+
+  @Override
+  public void close() {
+    watchers.forEach(w -> {
+      try {
+        w.onCompleted();
+      } catch (RuntimeException ignored) {
+        // closing
+      }
+    });
+    server.shutdownNow();
+  }
+}
