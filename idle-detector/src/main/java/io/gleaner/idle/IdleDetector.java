@@ -1,0 +1,583 @@
+package io.gleaner.idle;
+
+import io.gleaner.idle.offer.ColocationOffers;
+import io.gleaner.idle.offer.IdleOffers;
+import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.Offer;
+import io.gleaner.idle.offer.PodInfo;
+import io.gleaner.idle.offer.Usage;
+import io.gleaner.idle.offer.VolcanoFragments;
+import io.gleaner.idle.publish.OfferSink;
+import io.gleaner.idle.source.ClusterCache;
+import io.gleaner.idle.source.KubeModel;
+import io.gleaner.idle.source.Keys;
+import io.gleaner.idle.source.NodePatch;
+import io.gleaner.idle.source.NodeWriter;
+import io.gleaner.idle.state.IdleState;
+import io.gleaner.idle.state.IdleState.Active;
+import io.gleaner.idle.state.IdleState.IdleObserved;
+import io.gleaner.idle.state.IdleState.Lent;
+import io.gleaner.idle.state.IdleStateMachine;
+import io.gleaner.idle.state.IdleTimerStore;
+import io.gleaner.idle.state.IdleVerdict;
+import io.gleaner.idle.state.NodeLoad;
+import io.gleaner.idle.state.ReclaimSignal;
+import io.gleaner.idle.state.Transition;
+import io.gleaner.idle.state.Transition.Action;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.resources.Resources;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The detector's engine: for every watched member node it keeps the idle state, decides the node's offer
+ * (IDLE, VOLCANO or COLOCATION, by the member's roles) and publishes changes to an {@link OfferSink}.
+ *
+ * <p>Threading: {@link #markNode}, {@link #markCluster}, {@link #addCluster}, {@link #removeCluster} and
+ * {@link #setReachable} are thread-safe and cheap; they queue work. All decisions happen in
+ * {@link #process()}, which the owner calls from one thread (the service's detector thread, or the test):
+ * only the nodes marked since the last call, those whose timer is due and, every {@code resyncInterval},
+ * all nodes are recomputed. {@code wakeup} is called when work is queued, so the owner can schedule a
+ * debounced {@code process()}.
+ *
+ * <p>Per node, in {@code process()}:
+ * <ol>
+ *   <li>online members: the idle verdict and one step of the {@link IdleStateMachine}; transitions are stored
+ *       in the {@link IdleTimerStore}; LEND labels and annotates the node, RETURN removes the label and records
+ *       the cool-down;</li>
+ *   <li>the offer: IDLE for a lent node; otherwise VOLCANO for training members (one fragment plan per
+ *       cluster per call) or COLOCATION for co-location members; nothing for excluded, cordoned or cooling-down
+ *       nodes, or when the offer is smaller than {@code minOffer};</li>
+ *   <li>the offer is sent if it differs from the last one sent, and withdrawn if it went away.</li>
+ * </ol>
+ * A member that is not reachable (not yet synced, breaker open, informers failing) has its offers withdrawn
+ * and its idle timers reset (nothing was seen while it was away, so nothing may count as idle).
+ */
+public final class IdleDetector {
+  private static final Logger LOG = LoggerFactory.getLogger(IdleDetector.class);
+
+  private final Clock clock;
+  private final IdleDetectorConfig config;
+  private final IdleStateMachine machine;
+  private final IdleTimerStore store;
+  private final OfferSink sink;
+  private final NodeWriter writer;
+  private final IdleMetrics metrics;
+  private final Runnable wakeup;
+
+  private final Map<String, ClusterRt> clusters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<NodeRef, Long> dirtyNodes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Long> dirtyClusters = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+  private final PriorityQueue<Due> deadlines = new PriorityQueue<>();
+  private Instant lastResync;
+
+  private record Due(Instant at, NodeRef node) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due o) {
+      return at.compareTo(o.at);
+    }
+  }
+
+  private static final class ClusterRt {
+    final String name;
+    final Set<MemberRole> roles;
+    final ClusterCache cache;
+    final Map<String, NodeRt> nodes = new HashMap<>();
+    final IdleMetrics.ClusterMeters meters;
+    Map<String, IdleState> stored;
+    boolean reachable;
+
+    ClusterRt(String name, Set<MemberRole> roles, ClusterCache cache, IdleMetrics.ClusterMeters meters) {
+      this.name = name;
+      this.roles = roles;
+      this.cache = cache;
+      this.meters = meters;
+    }
+
+    boolean online() {
+      return roles.contains(MemberRole.ONLINE);
+    }
+  }
+
+  private static final class NodeRt {
+    IdleState state = Active.INSTANCE;
+    boolean poolLabelSeen;
+    Offer offered;
+    Instant scheduled;
+    final AtomicInteger writing = new AtomicInteger();
+    CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+  }
+
+  public IdleDetector(Clock clock, IdleDetectorConfig config, IdleTimerStore store, OfferSink sink, NodeWriter writer,
+      IdleMetrics metrics, Runnable wakeup) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.config = Objects.requireNonNull(config, "config");
+    this.machine = new IdleStateMachine(config.idleAfter(), config.cooldown());
+    this.store = Objects.requireNonNull(store, "store");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.writer = Objects.requireNonNull(writer, "writer");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.wakeup = wakeup == null ? () -> {} : wakeup;
+  }
+
+  // ---- thread-safe entry points ------------------------------------------------------------------
+
+  /**
+   * Starts tracking a member. Its durable timers are loaded at the next {@link #process()}; it offers nothing
+   * until {@link #setReachable} says it is reachable (its informers synced).
+   */
+  public void addCluster(String cluster, Set<MemberRole> roles, ClusterCache cache) {
+    Set<MemberRole> r = roles.isEmpty() ? Set.of() : EnumSet.copyOf(roles);
+    command(() -> {
+      removeNow(cluster);
+      ClusterRt c = new ClusterRt(cluster, r, cache, metrics.cluster(cluster));
+      try {
+        c.stored = new HashMap<>(store.load(cluster));
+      } catch (RuntimeException e) {
+        LOG.error("cannot load the idle timers of member {}; its online nodes start as ACTIVE: {}", cluster, e.getMessage());
+        c.stored = new HashMap<>();
+      }
+      clusters.put(cluster, c);
+      LOG.info("tracking member {} with roles {} ({} stored idle timers)", cluster, r, c.stored.size());
+    });
+  }
+
+  /** Stops tracking a member and withdraws its offers (its stored timers stay for a later return). */
+  public void removeCluster(String cluster) {
+    command(() -> removeNow(cluster));
+  }
+
+  /** The member became reachable (informers synced, calls answered) or stopped answering. */
+  public void setReachable(String cluster, boolean reachable, String message) {
+    command(() -> {
+      ClusterRt c = clusters.get(cluster);
+      if (c == null || c.reachable == reachable) {
+        return;
+      }
+      c.reachable = reachable;
+      if (reachable) {
+        LOG.info("member {} reachable: computing offers of {} nodes", cluster, c.cache.nodes().size());
+        sink.member(cluster, true, "");
+        long now = System.nanoTime();
+        c.cache.nodeNames().forEach(n -> dirtyNodes.merge(new NodeRef(cluster, n), now, Math::min));
+        return;
+      }
+      LOG.warn("member {} unreachable ({}): withdrawing its offers", cluster, message);
+      for (Map.Entry<String, NodeRt> e : c.nodes.entrySet()) {
+        NodeRt rt = e.getValue();
+        if (rt.offered != null) {
+          c.meters.offered(rt.offered.source(), -rt.offered.usable().cpuMillis(), -rt.offered.usable().memoryBytes(), -1);
+          rt.offered = null;
+        }
+        if (rt.state instanceof IdleObserved) {
+          setState(c, e.getKey(), rt, Active.INSTANCE);
+          c.meters.transition("reset");
+        }
+      }
+      sink.member(cluster, false, message);
+    });
+  }
+
+  /** Something about the node changed at {@code changeNanos} ({@link System#nanoTime()}). */
+  public void markNode(String cluster, String node, long changeNanos) {
+    if (dirtyNodes.merge(new NodeRef(cluster, node), changeNanos, Math::min) == changeNanos) {
+      wakeup.run();
+    }
+  }
+
+  /** Something cluster-wide changed (a PodGroup, a metrics poll): recompute every node of the member. */
+  public void markCluster(String cluster, long changeNanos) {
+    dirtyClusters.merge(cluster, changeNanos, Math::min);
+    wakeup.run();
+  }
+
+  private void command(Runnable r) {
+    commands.add(r);
+    wakeup.run();
+  }
+
+  // ---- read-only views ---------------------------------------------------------------------------
+
+  /** The idle state of a node, as of the last {@link #process()}. */
+  public Optional<IdleState> state(String cluster, String node) {
+    ClusterRt c = clusters.get(cluster);
+    NodeRt rt = c == null ? null : c.nodes.get(node);
+    return rt == null ? Optional.empty() : Optional.of(rt.state);
+  }
+
+  /** The offer last sent for a node, if it has one. */
+  public Optional<Offer> offer(String cluster, String node) {
+    ClusterRt c = clusters.get(cluster);
+    NodeRt rt = c == null ? null : c.nodes.get(node);
+    return rt == null ? Optional.empty() : Optional.ofNullable(rt.offered);
+  }
+
+  public Set<String> clusters() {
+    return Set.copyOf(clusters.keySet());
+  }
+
+  /** Work is queued: marked nodes or clusters, commands. */
+  public boolean hasWork() {
+    return !dirtyNodes.isEmpty() || !dirtyClusters.isEmpty() || !commands.isEmpty();
+  }
+
+  /** The earliest timer that is due or will be, if any. */
+  public Optional<Instant> nextDeadline() {
+    Due d = deadlines.peek();
+    return d == null ? Optional.empty() : Optional.of(d.at());
+  }
+
+  // ---- the detector thread -----------------------------------------------------------------------
+
+  /**
+   * Applies queued commands and recomputes marked, due and (every {@code resyncInterval}) all nodes. Call
+   * from one thread only.
+   *
+   * @return how many nodes were recomputed
+   */
+  public int process() {
+    Runnable cmd;
+    while ((cmd = commands.poll()) != null) {
+      try {
+        cmd.run();
+      } catch (RuntimeException e) {
+        LOG.error("idle-detector command failed", e);
+      }
+    }
+    Instant now = clock.instant();
+    while (!deadlines.isEmpty() && !deadlines.peek().at().isAfter(now)) {
+      Due d = deadlines.poll();
+      ClusterRt c = clusters.get(d.node().cluster());
+      NodeRt rt = c == null ? null : c.nodes.get(d.node().node());
+      if (rt != null && d.at().equals(rt.scheduled)) {
+        rt.scheduled = null;
+        dirtyNodes.merge(d.node(), 0L, (a, b) -> a);
+      }
+    }
+    if (lastResync == null || !now.isBefore(lastResync.plus(config.resyncInterval()))) {
+      lastResync = now;
+      for (ClusterRt c : clusters.values()) {
+        dirtyClusters.merge(c.name, 0L, (a, b) -> a);
+      }
+    }
+    Map<String, Map<String, Long>> work = new LinkedHashMap<>();
+    for (String cluster : List.copyOf(dirtyClusters.keySet())) {
+      Long nanos = dirtyClusters.remove(cluster);
+      ClusterRt c = clusters.get(cluster);
+      if (c == null || nanos == null) {
+        continue;
+      }
+      Map<String, Long> m = work.computeIfAbsent(cluster, k -> new HashMap<>());
+      c.cache.nodeNames().forEach(n -> m.merge(n, nanos, Math::min));
+      c.nodes.keySet().forEach(n -> m.merge(n, nanos, Math::min));
+    }
+    for (NodeRef ref : List.copyOf(dirtyNodes.keySet())) {
+      Long nanos = dirtyNodes.remove(ref);
+      if (nanos != null) {
+        work.computeIfAbsent(ref.cluster(), k -> new HashMap<>()).merge(ref.node(), nanos, Math::min);
+      }
+    }
+    int count = 0;
+    for (Map.Entry<String, Map<String, Long>> e : work.entrySet()) {
+      ClusterRt c = clusters.get(e.getKey());
+      if (c == null || !c.reachable) {
+        continue;
+      }
+      try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", c.name)) {
+        VolcanoFragments.Plan plan = null;
+        if (c.roles.contains(MemberRole.TRAINING)) {
+          plan = VolcanoFragments.plan(c.cache.nodes(), c.cache.podsByNode(), c.cache.podGroups());
+        }
+        for (Map.Entry<String, Long> n : e.getValue().entrySet()) {
+          try (MDC.MDCCloseable ignored2 = MDC.putCloseable("node", n.getKey())) {
+            recompute(c, n.getKey(), n.getValue(), plan, now);
+            count++;
+          } catch (RuntimeException ex) {
+            LOG.error("recomputing node {}/{} failed", c.name, n.getKey(), ex);
+          }
+        }
+      }
+    }
+    return count;
+  }
+
+  private void removeNow(String cluster) {
+    ClusterRt c = clusters.remove(cluster);
+    if (c == null) {
+      return;
+    }
+    c.nodes.values().forEach(rt -> rt.scheduled = null);
+    metrics.remove(cluster);
+    sink.clusterRemoved(cluster);
+    LOG.info("stopped tracking member {}", cluster);
+  }
+
+  private void recompute(ClusterRt c, String name, long changeNanos, VolcanoFragments.Plan plan, Instant now) {
+    NodeInfo n = c.cache.node(name).orElse(null);
+    NodeRt rt = c.nodes.get(name);
+    if (n == null) {
+      if (rt != null) {
+        publish(c, name, rt, null, "node deleted", changeNanos);
+        c.meters.stateEntered(rt.state.kind(), -1);
+        rt.scheduled = null;
+        c.nodes.remove(name);
+        store.delete(c.name, name);
+      }
+      return;
+    }
+    if (rt == null) {
+      rt = adopt(c, n, now);
+      c.nodes.put(name, rt);
+    }
+    Collection<PodInfo> pods = c.cache.podsOn(name);
+    boolean excluded = "true".equals(n.labels().get(Keys.EXCLUDE));
+    Optional<Instant> cooldownUntil = annotationTime(n, Keys.COOLDOWN_UNTIL);
+    boolean cooling = cooldownUntil.isPresent() && now.isBefore(cooldownUntil.get());
+    Offer desired = null;
+    String none = "no spare capacity";
+    Action action = Action.NONE;
+    IdleVerdict verdict = null;
+
+    if (c.online()) {
+      NodeLoad load = new NodeLoad(n.ready(), n.unschedulable(), excluded, n.allocatable(),
+          IdleOffers.onlineRequests(pods), onlineUsage(c, n, pods, now));
+      verdict = config.criteria().evaluate(load);
+      Transition t = machine.step(rt.state, verdict, reclaimSignal(n, rt, now), now);
+      action = t.action();
+      if (t.changed()) {
+        setState(c, name, rt, t.to());
+        if (action != Action.NONE || t.to() instanceof Active && t.from() instanceof IdleObserved) {
+          LOG.info("node {}/{}: {} -> {} ({})", c.name, name, t.from().kind(), t.to().kind(), t.reason());
+        }
+      }
+      if (action == Action.LEND) {
+        c.meters.transition("lend");
+      } else if (action == Action.RETURN) {
+        c.meters.transition("return");
+      } else if (t.changed() && t.to() instanceof Active) {
+        c.meters.transition("reset");
+      }
+      schedule(c, name, rt);
+      none = rt.state.kind() == IdleState.Kind.LENT ? none : "node not lent (" + t.reason() + ")";
+      if (rt.state instanceof Lent) {
+        Resources usable = IdleOffers.usable(n, pods, config.nodeHeadroom());
+        desired = offer(c, n, CapacitySource.IDLE, usable, verdict.pressure(), now);
+      }
+    }
+    if (desired == null && !excluded && !cooling && n.ready() && !n.unschedulable() && !(rt.state instanceof Lent)) {
+      if (plan != null) {
+        double risk = !plan.gangsBlocked().isEmpty() ? 0.8 : plan.held().isEmpty() ? 0.2 : 0.5;
+        desired = offer(c, n, CapacitySource.VOLCANO, plan.fragment(name), risk, now);
+      } else if (c.roles.contains(MemberRole.COLOCATION)) {
+        ColocationOffers.Result r = config.colocation().compute(n, pods, c.cache.nodeUsage(name), c.cache.podUsage(), now);
+        desired = offer(c, n, CapacitySource.COLOCATION, r.usable(), r.risk(), now);
+        if (r.basis() == ColocationOffers.Basis.STALE_METRICS) {
+          none = "node metrics missing or older than " + config.colocation().metricsMaxAge();
+        }
+      }
+    } else if (desired == null && (excluded || cooling)) {
+      none = excluded ? "node excluded" : "cooling down until " + cooldownUntil.get();
+    }
+    if (desired != null && !config.minOffer().fitsIn(desired.usable())) {
+      desired = null;
+    }
+    publish(c, name, rt, desired, none, changeNanos);
+    if (!(rt.state instanceof Lent)) {
+      rt.poolLabelSeen = false;
+    } else if ("idle".equals(n.labels().get(Keys.POOL))) {
+      rt.poolLabelSeen = true;
+    }
+    reconcileNode(c, n, rt, desired, action, now);
+  }
+
+  private Offer offer(ClusterRt c, NodeInfo n, CapacitySource source, Resources usable, double risk, Instant now) {
+    Map<String, String> labels = new HashMap<>();
+    n.labels().forEach((k, v) -> {
+      if (!k.startsWith(Keys.PREFIX)) {
+        labels.put(k, v);
+      }
+    });
+    return new Offer(c.name, n.name(), source, usable, labels, n.taints(), n.zone(), Math.max(0, Math.min(1, risk)), now);
+  }
+
+  private void publish(ClusterRt c, String name, NodeRt rt, Offer desired, String reason, long changeNanos) {
+    Offer old = rt.offered;
+    if (desired == null) {
+      if (old != null) {
+        rt.offered = null;
+        c.meters.offered(old.source(), -old.usable().cpuMillis(), -old.usable().memoryBytes(), -1);
+        sink.withdraw(c.name, name, reason, changeNanos);
+      }
+      return;
+    }
+    if (desired.sameContent(old)) {
+      return;
+    }
+    rt.offered = desired;
+    if (old != null) {
+      c.meters.offered(old.source(), -old.usable().cpuMillis(), -old.usable().memoryBytes(), -1);
+    }
+    c.meters.offered(desired.source(), desired.usable().cpuMillis(), desired.usable().memoryBytes(), 1);
+    sink.offer(desired, changeNanos);
+  }
+
+  /** Brings the node's pool label and annotations in line with the decision. */
+  private void reconcileNode(ClusterRt c, NodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
+    String actual = n.labels().get(Keys.POOL);
+    NodePatch patch = null;
+    if (action == Action.LEND && rt.state instanceof Lent l) {
+      patch = lendPatch(l);
+    } else if (action == Action.RETURN && rt.state instanceof IdleState.Reclaimed r) {
+      Map<String, String> labels = new HashMap<>();
+      labels.put(Keys.POOL, null);
+      Map<String, String> ann = new HashMap<>();
+      if (annotationTime(n, Keys.RECLAIMED_AT).filter(t -> !t.isBefore(r.reclaimedAt())).isEmpty()) {
+        ann.put(Keys.RECLAIMED_AT, r.reclaimedAt().toString());
+      }
+      if (annotationTime(n, Keys.COOLDOWN_UNTIL).filter(t -> !t.isBefore(r.cooldownUntil())).isEmpty()) {
+        ann.put(Keys.COOLDOWN_UNTIL, r.cooldownUntil().toString());
+      }
+      patch = actual == null && ann.isEmpty() ? null : new NodePatch(actual == null ? Map.of() : labels, ann);
+    } else if (rt.writing.get() == 0) {
+      String wanted = rt.state instanceof Lent ? "idle"
+          : offered == null ? null : offered.source().name().toLowerCase(Locale.ROOT);
+      if (rt.state instanceof Lent l && actual == null && !rt.poolLabelSeen) {
+        patch = lendPatch(l);
+      } else if (!Objects.equals(wanted, actual) && !(rt.state instanceof Lent)) {
+        Map<String, String> labels = new HashMap<>();
+        labels.put(Keys.POOL, wanted);
+        patch = new NodePatch(labels, Map.of());
+      }
+    }
+    if (patch != null) {
+      write(c, n.name(), rt, patch);
+    }
+  }
+
+  private static NodePatch lendPatch(Lent l) {
+    return new NodePatch(Map.of(Keys.POOL, "idle"),
+        Map.of(Keys.IDLE_SINCE, l.idleSince().toString(), Keys.LENT_AT, l.lentAt().toString()));
+  }
+
+  private void write(ClusterRt c, String node, NodeRt rt, NodePatch patch) {
+    rt.writing.incrementAndGet();
+    rt.lastWrite = rt.lastWrite.handle((v, e) -> null)
+        .thenCompose(v -> writer.patch(c.name, node, patch))
+        .whenComplete((v, e) -> {
+          rt.writing.decrementAndGet();
+          if (e != null) {
+            c.meters.writeFailed();
+            LOG.warn("patching node {}/{} failed (retried on the next change or resync): {}", c.name, node, e.toString());
+          }
+        });
+  }
+
+  /** The first sight of a node: its stored timer, or a loan recorded on the node itself. */
+  private NodeRt adopt(ClusterRt c, NodeInfo n, Instant now) {
+    NodeRt rt = new NodeRt();
+    IdleState s = c.stored == null ? null : c.stored.remove(n.name());
+    if (s == null) {
+      s = Active.INSTANCE;
+    }
+    if (c.online() && !(s instanceof Lent) && "idle".equals(n.labels().get(Keys.POOL))) {
+      Instant lentAt = annotationTime(n, Keys.LENT_AT).orElse(now);
+      s = new Lent(annotationTime(n, Keys.IDLE_SINCE).orElse(lentAt), lentAt);
+      LOG.info("node {}/{} is labelled {}=idle: adopting it as lent since {}", c.name, n.name(), Keys.POOL, lentAt);
+    }
+    if (!c.online() && !(s instanceof Active)) {
+      s = Active.INSTANCE;
+    }
+    rt.state = s;
+    if (s instanceof Lent l) {
+      rt.poolLabelSeen = "idle".equals(n.labels().get(Keys.POOL))
+          || annotationTime(n, Keys.LENT_AT).filter(t -> t.equals(l.lentAt())).isPresent();
+    }
+    c.meters.stateEntered(s.kind(), 1);
+    return rt;
+  }
+
+  private void setState(ClusterRt c, String node, NodeRt rt, IdleState to) {
+    c.meters.stateEntered(rt.state.kind(), -1);
+    c.meters.stateEntered(to.kind(), 1);
+    rt.state = to;
+    store.save(c.name, node, to);
+  }
+
+  private void schedule(ClusterRt c, String node, NodeRt rt) {
+    Optional<Instant> due = machine.deadline(rt.state);
+    if (due.isEmpty()) {
+      rt.scheduled = null;
+      return;
+    }
+    if (!due.get().equals(rt.scheduled)) {
+      rt.scheduled = due.get();
+      deadlines.add(new Due(due.get(), new NodeRef(c.name, node)));
+    }
+  }
+
+  private Optional<ReclaimSignal> reclaimSignal(NodeInfo n, NodeRt rt, Instant now) {
+    Optional<Instant> reclaimedAt = annotationTime(n, Keys.RECLAIMED_AT);
+    if (reclaimedAt.isPresent()) {
+      return Optional.of(new ReclaimSignal(reclaimedAt.get(), annotationTime(n, Keys.COOLDOWN_UNTIL)));
+    }
+    if (rt.state instanceof Lent && rt.poolLabelSeen && !"idle".equals(n.labels().get(Keys.POOL))) {
+      return Optional.of(new ReclaimSignal(now, Optional.empty()));
+    }
+    return Optional.empty();
+  }
+
+  private OptionalLong onlineUsage(ClusterRt c, NodeInfo n, Collection<PodInfo> pods, Instant now) {
+    Optional<Usage> u = c.cache.nodeUsage(n.name());
+    if (u.isEmpty() || !u.get().freshAt(now, config.colocation().metricsMaxAge())) {
+      return OptionalLong.empty();
+    }
+    long gleaner = 0;
+    Map<String, Usage> podUsage = c.cache.podUsage();
+    for (PodInfo p : pods) {
+      if (p.gleanerManaged() && !p.terminated()) {
+        Usage pu = podUsage.get(p.key());
+        gleaner += pu != null ? pu.cpuMillis() : p.requests().cpuMillis();
+      }
+    }
+    return OptionalLong.of(Math.max(0, u.get().cpuMillis() - gleaner));
+  }
+
+  private static Optional<Instant> annotationTime(NodeInfo n, String key) {
+    String v = n.annotations().get(key);
+    return v == null ? Optional.empty() : KubeModel.parseTime(v);
+  }
+
+  /** Nodes of a cluster by state, for tests and benches. */
+  public Map<IdleState.Kind, Long> countByState(String cluster) {
+    ClusterRt c = clusters.get(cluster);
+    Map<IdleState.Kind, Long> out = new java.util.EnumMap<>(IdleState.Kind.class);
+    if (c != null) {
+      for (NodeRt rt : new ArrayList<>(c.nodes.values())) {
+        out.merge(rt.state.kind(), 1L, Long::sum);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,114 @@
+package io.gleaner.idle;
+
+import io.gleaner.idle.offer.ColocationOffers;
+import io.gleaner.idle.state.IdleCriteria;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.resources.Resources;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the idle-detector. Durations marked "simulated" are on the detector's clock (the sandbox
+ * accelerates it); "real" ones are wall-clock and keep the process responsive whatever the clock speed.
+ *
+ * @param criteria when an online node counts as idle
+ * @param idleAfter how long a node must stay idle before it is lent (simulated, default 10 min)
+ * @param cooldown how long a returned node stays unlendable (simulated, default 30 min)
+ * @param nodeHeadroom kept free on every lent IDLE node
+ * @param colocation co-location formula settings (reclaim ratios, metrics staleness bound)
+ * @param minOffer smaller offers are withdrawn instead of published (default 100m CPU, 128Mi memory)
+ * @param metricsInterval how often metrics.k8s.io is polled (simulated, default 30 s)
+ * @param resyncInterval how often every node is recomputed regardless of events (simulated, default 5 min)
+ * @param debounce how long a changed node waits for more changes before it is recomputed (real, default 20 ms)
+ * @param tick how often due timers are checked (real, default 100 ms)
+ * @param sourceId this detector's identity towards the broker, e.g. {@code idle-detector/gleaner}
+ * @param podMetrics also poll PodMetrics (separates Gleaner's own usage from online usage)
+ */
+public record IdleDetectorConfig(
+    IdleCriteria criteria,
+    Duration idleAfter,
+    Duration cooldown,
+    Resources nodeHeadroom,
+    ColocationOffers colocation,
+    Resources minOffer,
+    Duration metricsInterval,
+    Duration resyncInterval,
+    Duration debounce,
+    Duration tick,
+    String sourceId,
+    boolean podMetrics) {
+
+  public static final Resources DEFAULT_MIN_OFFER = Resources.of("cpu", "100m", "memory", "128Mi");
+
+  public IdleDetectorConfig {
+    Objects.requireNonNull(criteria, "criteria");
+    Objects.requireNonNull(colocation, "colocation");
+    nonNegative("idleAfter", idleAfter);
+    nonNegative("cooldown", cooldown);
+    positive("metricsInterval", metricsInterval);
+    positive("resyncInterval", resyncInterval);
+    nonNegative("debounce", debounce);
+    positive("tick", tick);
+    Objects.requireNonNull(nodeHeadroom, "nodeHeadroom");
+    Objects.requireNonNull(minOffer, "minOffer");
+    if (nodeHeadroom.hasNegative()) {
+      throw new IllegalArgumentException("nodeHeadroom must not be negative, got " + nodeHeadroom);
+    }
+    if (sourceId == null || sourceId.isBlank()) {
+      throw new IllegalArgumentException("sourceId must not be blank");
+    }
+  }
+
+  private static void nonNegative(String name, Duration d) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative, got " + d);
+    }
+  }
+
+  private static void positive(String name, Duration d) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, got " + d);
+    }
+  }
+
+  /** The defaults (the built-in GleanerPolicy). */
+  public static IdleDetectorConfig defaults() {
+    return fromPolicy(EffectivePolicy.DEFAULTS, "idle-detector/gleaner");
+  }
+
+  /** Thresholds, idleAfter, cool-down and headroom from the GleanerPolicy; the rest defaulted. */
+  public static IdleDetectorConfig fromPolicy(EffectivePolicy policy, String sourceId) {
+    EffectivePolicy.Idle idle = policy.idle();
+    return new IdleDetectorConfig(
+        new IdleCriteria(idle.cpuRequestFraction(), idle.memoryRequestFraction(), idle.cpuUsageFraction()),
+        idle.after(), policy.reclaimCooldown(), policy.nodeHeadroom(), ColocationOffers.DEFAULTS, DEFAULT_MIN_OFFER,
+        Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMillis(20), Duration.ofMillis(100), sourceId, true);
+  }
+
+  public IdleDetectorConfig withIdleAfter(Duration d) {
+    return new IdleDetectorConfig(criteria, d, cooldown, nodeHeadroom, colocation, minOffer, metricsInterval,
+        resyncInterval, debounce, tick, sourceId, podMetrics);
+  }
+
+  public IdleDetectorConfig withCooldown(Duration d) {
+    return new IdleDetectorConfig(criteria, idleAfter, d, nodeHeadroom, colocation, minOffer, metricsInterval,
+        resyncInterval, debounce, tick, sourceId, podMetrics);
+  }
+
+  public IdleDetectorConfig withMetricsInterval(Duration d) {
+    return new IdleDetectorConfig(criteria, idleAfter, cooldown, nodeHeadroom, colocation, minOffer, d,
+        resyncInterval, debounce, tick, sourceId, podMetrics);
+  }
+
+  public IdleDetectorConfig withSourceId(String id) {
+    return new IdleDetectorConfig(criteria, idleAfter, cooldown, nodeHeadroom, colocation, minOffer, metricsInterval,
+        resyncInterval, debounce, tick, id, podMetrics);
+  }
+
+  public IdleDetectorConfig withColocation(ColocationOffers c) {
+    return new IdleDetectorConfig(criteria, idleAfter, cooldown, nodeHeadroom, c, minOffer, metricsInterval,
+        resyncInterval, debounce, tick, sourceId, podMetrics);
+  }
+}

@@ -1,0 +1,216 @@
+package io.gleaner.idle.source;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.ContainerMetrics;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
+import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.NodeTaint;
+import io.gleaner.idle.offer.PodGroupInfo;
+import io.gleaner.idle.offer.PodInfo;
+import io.gleaner.idle.offer.Usage;
+import io.gleaner.meta.resources.InvalidQuantityException;
+import io.gleaner.meta.resources.Resources;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Translates fabric8 objects into the detector's value types. Malformed quantities never throw: they are
+ * logged with the object and field and count as zero, so one bad object cannot stop a cluster's offers.
+ */
+public final class KubeModel {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeModel.class);
+
+  private KubeModel() {}
+
+  public static NodeInfo node(Node n) {
+    var meta = n.getMetadata();
+    var spec = n.getSpec();
+    var status = n.getStatus();
+    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    List<NodeTaint> taints = spec == null || spec.getTaints() == null ? List.of()
+        : spec.getTaints().stream().map(t -> new NodeTaint(t.getKey(), t.getValue(), t.getEffect())).toList();
+    boolean ready = false;
+    if (status != null && status.getConditions() != null) {
+      for (NodeCondition c : status.getConditions()) {
+        if ("Ready".equals(c.getType())) {
+          ready = "True".equals(c.getStatus());
+        }
+      }
+    }
+    String where = "node " + meta.getName();
+    Resources alloc = status == null ? Resources.ZERO : resources(status.getAllocatable(), where + " status.allocatable");
+    Resources cap = status == null ? Resources.ZERO : resources(status.getCapacity(), where + " status.capacity");
+    return new NodeInfo(meta.getName(), labels, meta.getAnnotations(), taints,
+        labels.getOrDefault(NodeInfo.ZONE_LABEL, ""), cap, alloc, ready,
+        spec != null && Boolean.TRUE.equals(spec.getUnschedulable()));
+  }
+
+  public static PodInfo pod(Pod p) {
+    var meta = p.getMetadata();
+    var spec = p.getSpec();
+    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    boolean ds = false;
+    if (meta.getOwnerReferences() != null) {
+      for (OwnerReference o : meta.getOwnerReferences()) {
+        if ("DaemonSet".equals(o.getKind())) {
+          ds = true;
+        }
+      }
+    }
+    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+    boolean terminated = "Succeeded".equals(phase) || "Failed".equals(phase);
+    Resources requests = effectiveRequests(p);
+    boolean batch = "BE".equals(labels.get(Keys.KOORDINATOR_QOS))
+        || requests.get(Resources.BATCH_CPU) > 0 || requests.get(Resources.BATCH_MEMORY) > 0;
+    return new PodInfo(meta.getUid(), meta.getNamespace(), meta.getName(), spec == null ? "" : spec.getNodeName(),
+        requests, "true".equals(labels.get(Keys.MANAGED)), ds, terminated, batch,
+        annotations.getOrDefault(Keys.VOLCANO_GROUP, ""));
+  }
+
+  /**
+   * The pod's effective requests as the scheduler sees them: max(largest init container, sum of app
+   * containers) per resource, plus overhead, plus {@code pods: 1}. Restartable init containers
+   * (sidecars) are added to the sum.
+   */
+  public static Resources effectiveRequests(Pod p) {
+    var spec = p.getSpec();
+    if (spec == null) {
+      return Resources.ZERO.with(Resources.PODS, 1);
+    }
+    String where = "pod " + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    Resources sum = Resources.ZERO;
+    if (spec.getContainers() != null) {
+      for (Container c : spec.getContainers()) {
+        sum = sum.plus(containerRequests(c, where));
+      }
+    }
+    Resources sidecars = Resources.ZERO;
+    Resources init = Resources.ZERO;
+    if (spec.getInitContainers() != null) {
+      for (Container c : spec.getInitContainers()) {
+        Resources r = containerRequests(c, where);
+        if ("Always".equals(c.getRestartPolicy())) {
+          sidecars = sidecars.plus(r);
+        } else {
+          init = init.max(sidecars.plus(r));
+        }
+      }
+    }
+    Resources total = sum.plus(sidecars).max(init);
+    if (spec.getOverhead() != null) {
+      total = total.plus(resources(spec.getOverhead(), where + " spec.overhead"));
+    }
+    return total.with(Resources.PODS, 1);
+  }
+
+  private static Resources containerRequests(Container c, String where) {
+    if (c.getResources() == null || c.getResources().getRequests() == null) {
+      return Resources.ZERO;
+    }
+    return resources(c.getResources().getRequests(), where + " container " + c.getName() + " requests");
+  }
+
+  /** A PodGroup ({@code scheduling.volcano.sh/v1beta1}) read as a generic resource. */
+  public static PodGroupInfo podGroup(GenericKubernetesResource g) {
+    var meta = g.getMetadata();
+    String where = "PodGroup " + meta.getNamespace() + "/" + meta.getName();
+    Map<String, Object> props = g.getAdditionalProperties();
+    Map<?, ?> spec = props.get("spec") instanceof Map<?, ?> m ? m : Map.of();
+    Map<?, ?> status = props.get("status") instanceof Map<?, ?> m ? m : Map.of();
+    int minMember = 0;
+    if (spec.get("minMember") instanceof Number n) {
+      minMember = Math.max(0, n.intValue());
+    }
+    Resources min = Resources.ZERO;
+    if (spec.get("minResources") instanceof Map<?, ?> mr) {
+      Resources.Builder b = Resources.builder();
+      for (Map.Entry<?, ?> e : mr.entrySet()) {
+        try {
+          b.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+        } catch (InvalidQuantityException ex) {
+          LOG.warn("{}: spec.minResources.{} ignored: {}", where, e.getKey(), ex.getMessage());
+        }
+      }
+      min = b.build();
+    }
+    int priority = 0;
+    if (spec.get("priorityClassValue") instanceof Number n) {
+      priority = n.intValue();
+    }
+    Instant created = parseTime(meta.getCreationTimestamp()).orElse(Instant.EPOCH);
+    return new PodGroupInfo(meta.getNamespace(), meta.getName(),
+        status.get("phase") == null ? "" : String.valueOf(status.get("phase")), minMember, min, priority, created);
+  }
+
+  public static Optional<Usage> usage(NodeMetrics m) {
+    if (m.getUsage() == null) {
+      return Optional.empty();
+    }
+    Resources r = resources(m.getUsage(), "NodeMetrics " + m.getMetadata().getName() + " usage");
+    return parseTime(m.getTimestamp()).map(t -> new Usage(r.cpuMillis(), r.memoryBytes(), t));
+  }
+
+  public static Optional<Usage> usage(PodMetrics m) {
+    if (m.getContainers() == null) {
+      return Optional.empty();
+    }
+    String where = "PodMetrics " + m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
+    Resources sum = Resources.ZERO;
+    for (ContainerMetrics c : m.getContainers()) {
+      if (c.getUsage() != null) {
+        sum = sum.plus(resources(c.getUsage(), where + " container " + c.getName()));
+      }
+    }
+    Resources total = sum;
+    return parseTime(m.getTimestamp()).map(t -> new Usage(total.cpuMillis(), total.memoryBytes(), t));
+  }
+
+  /** Parses an RFC 3339 time; empty (and logged) when absent or malformed. */
+  public static Optional<Instant> parseTime(String text) {
+    if (text == null || text.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Instant.parse(text));
+    } catch (DateTimeParseException e) {
+      try {
+        return Optional.of(java.time.OffsetDateTime.parse(text).toInstant());
+      } catch (DateTimeParseException e2) {
+        LOG.warn("ignoring malformed timestamp \"{}\"", text);
+        return Optional.empty();
+      }
+    }
+  }
+
+  private static Resources resources(Map<String, Quantity> q, String where) {
+    if (q == null || q.isEmpty()) {
+      return Resources.ZERO;
+    }
+    try {
+      return Resources.fromQuantities(q);
+    } catch (InvalidQuantityException e) {
+      Resources.Builder b = Resources.builder();
+      for (Map.Entry<String, Quantity> e1 : q.entrySet()) {
+        try {
+          b.put(e1.getKey(), e1.getValue().toString());
+        } catch (InvalidQuantityException bad) {
+          LOG.warn("{}: {} ignored: {}", where, e1.getKey(), bad.getMessage());
+        }
+      }
+      return b.build();
+    }
+  }
+}
