@@ -4,11 +4,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.FieldError;
 import io.gleaner.meta.crd.MemberCluster;
@@ -20,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +40,7 @@ import org.slf4j.MDC;
  * valid member whose kubeconfig Secret is readable. It probes each member every
  * {@code probeInterval} ({@code GET /version} through the member's breaker) and writes the
  * {@code Reachable}/{@code Ready} conditions and {@code lastContactTime} to the MemberCluster's
- * status subresource (JSON merge patch of those fields only), on change or every
+ * status subresource (a JSON Patch of those fields only, via {@code editStatus}), on change or every
  * {@code statusRefreshInterval}.
  *
  * <p>A bad member (invalid spec, missing Secret or key, malformed kubeconfig) gets
@@ -277,8 +273,11 @@ public final class MemberRegistry implements AutoCloseable {
           meta, mc.getSpec().getKubeconfigSecretRef(), config.defaultSecretNamespace(), config.client());
       if (kubeconfig instanceof KubeconfigSecrets.Failed failed) {
         dropHandle(entry, failed.reason());
-        log.warn("member {} not connected: {}", name, failed.message());
-        observe(entry, new MemberObservation.ConnectFailed(failed.reason(), failed.message()));
+        MemberObservation observation = new MemberObservation.ConnectFailed(failed.reason(), failed.message());
+        if (!observation.equals(entry.observation)) {
+          log.warn("member {} not connected: {}", name, failed.message());
+        }
+        observe(entry, observation);
         return;
       }
       KubeconfigSecrets.Loaded loaded = (KubeconfigSecrets.Loaded) kubeconfig;
@@ -393,14 +392,22 @@ public final class MemberRegistry implements AutoCloseable {
     if (!conditionsChanged && !(contactChanged && refreshDue)) {
       return;
     }
-    MemberClusterStatus patch = new MemberClusterStatus();
-    patch.setConditions(desired);
-    patch.setLastContactTime(lastContact);
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", patch);
     try {
-      meta.resources(MemberCluster.class).withName(entry.name).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(body));
+      // editStatus sends a JSON Patch diff of the status: only our fields change, other writers'
+      // fields (offeredCapacity, other condition types) stay, and lists are replaced correctly.
+      meta.resources(MemberCluster.class).withName(entry.name).editStatus(current -> {
+        MemberClusterStatus status = current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
+        List<Condition> merged = status.getConditions();
+        for (Condition c : desired) {
+          merged = Conditions.set(merged, c);
+        }
+        status.setConditions(merged);
+        if (lastContact != null) {
+          status.setLastContactTime(lastContact);
+        }
+        current.setStatus(status);
+        return current;
+      });
       entry.writtenConditions = desired;
       if (lastContact != null) {
         entry.writtenLastContact = lastContact;

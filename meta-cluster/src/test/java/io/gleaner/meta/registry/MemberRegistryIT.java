@@ -1,0 +1,290 @@
+package io.gleaner.meta.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.meta.crd.Conditions;
+import io.gleaner.meta.crd.Crds;
+import io.gleaner.meta.crd.KubeconfigSecretRef;
+import io.gleaner.meta.crd.MemberCluster;
+import io.gleaner.meta.crd.MemberClusterSpec;
+import io.gleaner.meta.crd.MemberRole;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Metadata cluster and member clusters are separate fabric8 CRUD mock servers. */
+class MemberRegistryIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String NS = "gleaner";
+
+  private MockCluster metaCluster;
+  private final List<MockCluster> members = new CopyOnWriteArrayList<>();
+  private KubernetesClient meta;
+  private SimpleMeterRegistry meters;
+  private MemberRegistry registry;
+  private final RecordingListener events = new RecordingListener();
+
+  @BeforeEach
+  void setUp() {
+    metaCluster = new MockCluster();
+    meta = metaCluster.client();
+    Crds.install(meta);
+    meters = new SimpleMeterRegistry();
+    MemberRegistryConfig config = MemberRegistryConfig.defaults(NS)
+        .withProbe(Duration.ofMillis(100), Duration.ofSeconds(10))
+        .withStatusRefresh(Duration.ofSeconds(1))
+        .withResync(Duration.ofMillis(300))
+        .withClient(MemberClientConfig.defaults()
+            .withRetry(2, Duration.ofMillis(10))
+            .withBreaker(4, 2, Duration.ofMinutes(5))
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3)));
+    registry = new MemberRegistry(meta, config, Clock.systemUTC(), meters);
+    registry.addListener(events);
+    registry.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    registry.stop();
+    members.forEach(MockCluster::close);
+    metaCluster.close();
+  }
+
+  @Test
+  void memberLifecycleFromSecretToDeletion() {
+    MockCluster east = member();
+    east.client().nodes().resource(new NodeBuilder().withNewMetadata().withName("east-node-1").endMetadata().build()).create();
+    createSecret("east-kubeconfig", "kubeconfig", Kubeconfigs.write("east", east.url()));
+    createMember("east", "east-kubeconfig", null, true);
+
+    await().atMost(WAIT).until(() -> registry.member("east").isPresent());
+    MemberHandle handle = registry.member("east").orElseThrow();
+    assertThat(handle.roles()).containsExactly(MemberRole.ONLINE);
+    assertThat(registry.members()).containsExactly(handle);
+    assertThat(events.added).containsExactly("east");
+
+    List<Node> nodes = handle.call("list-nodes", c -> c.nodes().list().getItems());
+    assertThat(nodes).extracting(n -> n.getMetadata().getName()).containsExactly("east-node-1");
+
+    SharedIndexInformer<Node> nodeInformer = handle.informers().inform(c -> c.nodes().inform(new ResourceEventHandler<>() {
+      @Override public void onAdd(Node obj) {}
+      @Override public void onUpdate(Node oldObj, Node newObj) {}
+      @Override public void onDelete(Node obj, boolean deletedFinalStateUnknown) {}
+    }, 0));
+    await().atMost(WAIT).until(nodeInformer::hasSynced);
+    assertThat(nodeInformer.getStore().listKeys()).containsExactly("east-node-1");
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
+      assertThat(condition(mc, Conditions.REACHABLE)).get().satisfies(c -> {
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("Connected");
+      });
+      assertThat(condition(mc, Conditions.READY)).get().extracting(Condition::getStatus).isEqualTo("True");
+      assertThat(mc.getStatus().getLastContactTime()).isNotBlank();
+      assertThat(mc.getSpec().getRoles()).containsExactly(MemberRole.ONLINE);
+    });
+    await().atMost(WAIT).until(() -> events.health.contains("east=true"));
+    assertThat(handle.isHealthy()).isTrue();
+    assertThat(meters.get(MemberClient.CALLS_METER).tags("cluster", "east", "outcome", "ok").timers()).isNotEmpty();
+    assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges()).isNotEmpty();
+
+    east.stop();
+
+    await().atMost(WAIT).until(() -> handle.client().circuitBreaker().getState() == CircuitBreaker.State.OPEN);
+    await().atMost(WAIT).untilAsserted(() -> {
+      MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
+      assertThat(condition(mc, Conditions.REACHABLE)).get().satisfies(c -> {
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("CircuitOpen");
+        assertThat(c.getMessage()).contains("member-east");
+      });
+      assertThat(condition(mc, Conditions.READY)).get().extracting(Condition::getStatus).isEqualTo("False");
+    });
+    await().atMost(WAIT).until(() -> events.health.contains("east=false"));
+    assertThat(handle.isHealthy()).isFalse();
+    assertThatThrownBy(() -> handle.call("list-pods", c -> c.pods().list()))
+        .isInstanceOfSatisfying(MemberUnavailableException.class, e -> {
+          assertThat(e.reason()).isEqualTo(MemberUnavailableException.Reason.CIRCUIT_OPEN);
+          assertThat(e).hasMessageContaining("east").hasMessageContaining("list-pods");
+        });
+    assertThat(registry.member("east")).contains(handle);
+
+    meta.resources(MemberCluster.class).withName("east").delete();
+
+    await().atMost(WAIT).until(() -> registry.member("east").isEmpty());
+    await().atMost(WAIT).until(() -> events.removed.contains("east"));
+    assertThat(handle.isClosed()).isTrue();
+    assertThat(handle.informers().isClosed()).isTrue();
+    assertThat(nodeInformer.isRunning()).isFalse();
+    assertThat(handle.client().isClosed()).isTrue();
+    assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges()).isEmpty();
+  }
+
+  @Test
+  void badSecretsGiveConditionsNamingTheSecretAndBreakNothingElse() {
+    MockCluster good = member();
+    createSecret("good", "kubeconfig", Kubeconfigs.write("good", good.url()));
+    createMember("good", "good", null, true);
+    createMember("missing", "no-such-secret", null, true);
+    createSecret("wrong-key", "config", Kubeconfigs.write("x", good.url()));
+    createMember("wrongkey", "wrong-key", null, true);
+    createSecret("garbage", "kubeconfig", "this is: [not a kubeconfig");
+    createMember("garbage", "garbage", null, true);
+
+    await().atMost(WAIT).until(() -> registry.member("good").isPresent());
+    assertReachable("missing", "False", "SecretNotFound", "Secret gleaner/no-such-secret not found");
+    assertReachable("wrongkey", "False", "SecretKeyMissing",
+        "Secret gleaner/wrong-key has no key \"kubeconfig\" (keys: [config])");
+    assertReachable("garbage", "False", "InvalidKubeconfig", "Secret gleaner/garbage key \"kubeconfig\" is not a kubeconfig");
+    assertReachable("good", "True", "Connected", "");
+    assertThat(registry.members()).extracting(MemberHandle::name).containsExactly("good");
+
+    // Fixing the Secret is picked up by the periodic resync.
+    createSecret("no-such-secret", "kubeconfig", Kubeconfigs.write("missing", good.url()));
+    await().atMost(WAIT).until(() -> registry.member("missing").isPresent());
+    assertReachable("missing", "True", "Connected", "");
+  }
+
+  @Test
+  void disablingStopsTheMemberAndEnablingBringsItBack() {
+    MockCluster west = member();
+    createSecret("west", "kubeconfig", Kubeconfigs.write("west", west.url()));
+    createMember("west", "west", null, true);
+    await().atMost(WAIT).until(() -> registry.member("west").isPresent());
+    MemberHandle first = registry.member("west").orElseThrow();
+
+    MemberCluster mc = meta.resources(MemberCluster.class).withName("west").get();
+    mc.getSpec().setEnabled(false);
+    meta.resources(MemberCluster.class).resource(mc).update();
+
+    await().atMost(WAIT).until(() -> registry.member("west").isEmpty());
+    assertThat(first.isClosed()).isTrue();
+    assertThat(events.removed).contains("west");
+    assertReachable("west", "Unknown", "Disabled", "spec.enabled=false");
+
+    mc = meta.resources(MemberCluster.class).withName("west").get();
+    mc.getSpec().setEnabled(true);
+    mc.getSpec().setRoles(List.of(MemberRole.ONLINE, MemberRole.COLOCATION));
+    meta.resources(MemberCluster.class).resource(mc).update();
+
+    await().atMost(WAIT).until(() -> registry.member("west").isPresent());
+    MemberHandle second = registry.member("west").orElseThrow();
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.roles()).containsExactlyInAnyOrder(MemberRole.ONLINE, MemberRole.COLOCATION);
+    assertReachable("west", "True", "Connected", "");
+
+    // A spec-only change keeps the handle and is reported as an update.
+    mc = meta.resources(MemberCluster.class).withName("west").get();
+    mc.getSpec().setZone("west-1c");
+    meta.resources(MemberCluster.class).resource(mc).update();
+    await().atMost(WAIT).until(() -> events.updated.contains("west"));
+    assertThat(registry.member("west")).containsSame(second);
+    assertThat(second.zone()).isEqualTo("west-1c");
+  }
+
+  @Test
+  void startTwiceFailsFastAndLateListenersSeeExistingMembers() {
+    assertThatThrownBy(registry::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("started");
+
+    MockCluster north = member();
+    createSecret("north", "kubeconfig", Kubeconfigs.write("north", north.url()));
+    createMember("north", "north", null, true);
+    await().atMost(WAIT).until(() -> registry.member("north").isPresent());
+
+    RecordingListener late = new RecordingListener();
+    registry.addListener(late);
+    await().atMost(WAIT).until(() -> late.added.contains("north"));
+
+    registry.stop();
+    assertThat(registry.members()).isEmpty();
+    assertThat(late.removed).contains("north");
+    assertThatThrownBy(registry::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private MockCluster member() {
+    MockCluster m = new MockCluster();
+    members.add(m);
+    return m;
+  }
+
+  private void createSecret(String name, String key, String kubeconfig) {
+    meta.secrets().inNamespace(NS).resource(new SecretBuilder()
+        .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withData(Map.of(key, Base64.getEncoder().encodeToString(kubeconfig.getBytes(StandardCharsets.UTF_8))))
+        .build()).create();
+  }
+
+  private void createMember(String name, String secret, String secretNamespace, boolean enabled) {
+    MemberClusterSpec spec = new MemberClusterSpec();
+    spec.setKubeconfigSecretRef(new KubeconfigSecretRef(secretNamespace, secret, null));
+    spec.setRoles(List.of(MemberRole.ONLINE));
+    spec.setEnabled(enabled);
+    meta.resources(MemberCluster.class).resource(MemberCluster.of(name, spec)).create();
+  }
+
+  private void assertReachable(String member, String status, String reason, String messagePart) {
+    await().atMost(WAIT).untilAsserted(() -> {
+      MemberCluster mc = meta.resources(MemberCluster.class).withName(member).get();
+      assertThat(condition(mc, Conditions.REACHABLE)).get().satisfies(c -> {
+        assertThat(c.getStatus()).isEqualTo(status);
+        assertThat(c.getReason()).isEqualTo(reason);
+        assertThat(c.getMessage()).contains(messagePart);
+      });
+    });
+  }
+
+  private static Optional<Condition> condition(MemberCluster mc, String type) {
+    return mc == null || mc.getStatus() == null ? Optional.empty()
+        : Conditions.find(mc.getStatus().getConditions(), type);
+  }
+
+  private static final class RecordingListener implements MemberListener {
+    final List<String> added = new CopyOnWriteArrayList<>();
+    final List<String> updated = new CopyOnWriteArrayList<>();
+    final List<String> removed = new CopyOnWriteArrayList<>();
+    final List<String> health = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void memberAdded(MemberHandle member) {
+      added.add(member.name());
+    }
+
+    @Override
+    public void memberUpdated(MemberHandle member) {
+      updated.add(member.name());
+    }
+
+    @Override
+    public void memberRemoved(MemberHandle member) {
+      assertThat(member.isClosed()).isFalse();
+      removed.add(member.name());
+    }
+
+    @Override
+    public void healthChanged(MemberHandle member, MemberHealth health) {
+      this.health.add(member.name() + "=" + health.healthy());
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.gleaner.meta.registry;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
+
+/** A fabric8 mock API server in CRUD mode on 127.0.0.1 that a test can stop mid-way. */
+final class MockCluster implements AutoCloseable {
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private boolean stopped;
+
+  MockCluster() {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+        new KubernetesMixedDispatcher(responses), false);
+    try {
+      server.init(InetAddress.getByName("127.0.0.1"), 0);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+    client = server.createClient();
+  }
+
+  /** Base URL, e.g. {@code http://127.0.0.1:41234}. */
+  String url() {
+    String u = server.url("/");
+    return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+  }
+
+  KubernetesClient client() {
+    return client;
+  }
+
+  /** Stops answering: connections are refused from now on. */
+  void stop() {
+    if (!stopped) {
+      stopped = true;
+      server.destroy();
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    stop();
+  }
+}
