@@ -314,31 +314,35 @@ public final class PlacementEngine {
         return new Refusal(missingResource(req));
       }
     }
+    Arrays.fill(reasonCounts, 0);
+    Arrays.fill(bestShortOf, 0);
+    int keyIdx = keyDimIndex();
+    int key = KEY_DIMS[keyIdx];
+    boolean needsGpu = demand[GPU] > 0;
+    int found = -1;
+    for (CapacitySource source : policy.order(req.workloadClass())) {
+      int g0 = source.ordinal() * 2;
+      if (!needsGpu) {
+        found = searchGroup(g0, keyIdx, key, req);
+        if (found >= 0) {
+          break;
+        }
+      }
+      found = searchGroup(g0 + 1, keyIdx, key, req);
+      if (found >= 0) {
+        break;
+      }
+    }
+    if (found < 0) {
+      return new Refusal(explain(req, keyIdx, key));
+    }
     if (req.workloadClass() == WorkloadClass.OFFLINE) {
       NoFit reserve = nearLineReserveBlocks();
       if (reserve != null) {
         return new Refusal(reserve);
       }
     }
-    Arrays.fill(reasonCounts, 0);
-    Arrays.fill(bestShortOf, 0);
-    int keyIdx = keyDimIndex();
-    int key = KEY_DIMS[keyIdx];
-    boolean needsGpu = demand[GPU] > 0;
-    for (CapacitySource source : policy.order(req.workloadClass())) {
-      int g0 = source.ordinal() * 2;
-      if (!needsGpu) {
-        int s = searchGroup(g0, keyIdx, key, req);
-        if (s >= 0) {
-          return fit(s, req);
-        }
-      }
-      int s = searchGroup(g0 + 1, keyIdx, key, req);
-      if (s >= 0) {
-        return fit(s, req);
-      }
-    }
-    return new Refusal(explain(req, keyIdx, key));
+    return fit(found, req);
   }
 
   private int searchGroup(int g, int keyIdx, int key, PodRequest req) {

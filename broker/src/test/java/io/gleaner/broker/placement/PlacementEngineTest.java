@@ -206,12 +206,13 @@ class PlacementEngineTest {
     PlacementEngine e = new PlacementEngine(NO_MARGINS.withNearLineReserve(25));
     e.offer(node("a", "n1", "cpu", "4"));
     e.offer(node("a", "n2", "cpu", "4"));
-    PodRequest off = PodRequest.of("o1", WorkloadClass.OFFLINE, Resources.of("cpu", "3"));
+    PodRequest off = PodRequest.of("o1", WorkloadClass.OFFLINE, Resources.of("cpu", "2"));
     place(e, off);
     place(e, off.withUid("o2"));
-    String msg = refusal(e, off.withUid("o3"));
+    place(e, off.withUid("o3"));
+    String msg = refusal(e, off.withUid("o4"));
     assertThat(msg).startsWith("offline pods may use at most 75% of the lent cpu")
-        .contains("offline pods hold 6 of 6, pod requests 3");
+        .contains("offline pods hold 6 of 6, pod requests 2");
     assertThat(fit(e, pod("n", "cpu", "1")).node().cluster()).isEqualTo("a");
     assertThat(e.advertised(WorkloadClass.OFFLINE).cpuMillis()).isEqualTo(6000);
     assertThat(e.advertised(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(8000);

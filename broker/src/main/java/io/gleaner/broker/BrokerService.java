@@ -1,0 +1,166 @@
+package io.gleaner.broker;
+
+import io.gleaner.broker.grpc.BrokerGrpcService;
+import io.gleaner.broker.grpc.BrokerMetrics;
+import io.gleaner.broker.grpc.BrokerServer;
+import io.gleaner.broker.grpc.CapacityPublisher;
+import io.gleaner.broker.grpc.ReclaimLog;
+import io.gleaner.broker.ledger.InMemoryLedgerStore;
+import io.gleaner.broker.ledger.Ledger;
+import io.gleaner.broker.ledger.LedgerStore;
+import io.gleaner.broker.ledger.ZkLedgerStore;
+import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.broker.v1.Capacity;
+import io.gleaner.broker.v1.ReclaimEvent;
+import io.gleaner.meta.config.BrokerConfig;
+import io.gleaner.meta.service.AbstractLifecycle;
+import io.gleaner.meta.service.Health;
+import io.gleaner.meta.service.HealthCheck;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's composition root: the ledger (on ZooKeeper, or in memory without a Curator client), the gRPC
+ * server, capacity publishing, the TTL sweep and metrics. Replicas on one ZooKeeper are safe without leader
+ * election: every ledger change is a compare-and-set on the node's record.
+ *
+ * <p>For the dashboard: {@link #capacitySnapshot()} and {@link #addReclaimListener}.
+ */
+public final class BrokerService extends AbstractLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(BrokerService.class);
+  /** Where the ledger lives, relative to the Curator client's namespace. */
+  public static final String LEDGER_PATH = "/broker/ledger";
+  /** The most capacity pushes per second to each watcher. */
+  public static final Duration CAPACITY_MIN_INTERVAL = Duration.ofMillis(200);
+
+  private final BrokerConfig config;
+  private final PlacementPolicy policy;
+  private final Clock clock;
+  private final MeterRegistry registry;
+  private final CuratorFramework curator;
+  private final Supplier<Set<String>> knownClusters;
+  private final ReclaimLog reclaims = new ReclaimLog(1000);
+
+  private LedgerStore store;
+  private Ledger ledger;
+  private CapacityPublisher publisher;
+  private BrokerServer server;
+  private ScheduledExecutorService sweeper;
+
+  /**
+   * @param curator a started Curator client (namespaced per installation), or null for an in-memory ledger
+   * @param knownClusters the member clusters offers may come from, or null to accept any
+   */
+  public BrokerService(BrokerConfig config, PlacementPolicy policy, Clock clock, MeterRegistry registry,
+      CuratorFramework curator, Supplier<Set<String>> knownClusters) {
+    super("broker");
+    this.config = config;
+    this.policy = policy;
+    this.clock = clock;
+    this.registry = registry;
+    this.curator = curator;
+    this.knownClusters = knownClusters;
+  }
+
+  @Override
+  protected void doStart() {
+    store = curator != null ? new ZkLedgerStore(curator, LEDGER_PATH) : new InMemoryLedgerStore();
+    ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters);
+    BrokerMetrics metrics = new BrokerMetrics(registry, ledger);
+    publisher = new CapacityPublisher(ledger, CAPACITY_MIN_INTERVAL, metrics::update);
+    BrokerConfig.Grpc g = config.grpc();
+    server = new BrokerServer(g.host(), g.port(), g.tls().certFile(), g.tls().keyFile(),
+        List.of(new BrokerGrpcService(ledger, publisher, reclaims, metrics)));
+    server.start();
+    sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "broker-offer-ttl");
+      t.setDaemon(true);
+      return t;
+    });
+    sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    log.info("broker started: {} nodes and {} placements loaded, gRPC on port {}", ledger.offeredNodes().size(),
+        ledger.placements(null).size(), server.port());
+  }
+
+  private void sweep() {
+    try {
+      int n = ledger.expireOffers();
+      if (n > 0) {
+        log.info("withdrew {} offers not refreshed within {}", n, config.offerTtl());
+      }
+    } catch (RuntimeException e) {
+      log.warn("offer TTL sweep failed", e);
+    }
+  }
+
+  @Override
+  protected void doStop() {
+    if (sweeper != null) {
+      sweeper.shutdownNow();
+    }
+    if (server != null) {
+      server.stop();
+    }
+    if (publisher != null) {
+      publisher.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  /** The bound gRPC port. */
+  public int port() {
+    requireRunning();
+    return server.port();
+  }
+
+  /** {@code 127.0.0.1:<port>}, for clients in the same JVM or host. */
+  public String target() {
+    return "127.0.0.1:" + port();
+  }
+
+  public Ledger ledger() {
+    requireRunning();
+    return ledger;
+  }
+
+  /** The capacity the broker advertises now (the latest published snapshot), for the dashboard. */
+  public Capacity capacitySnapshot() {
+    requireRunning();
+    return publisher.current();
+  }
+
+  /** Called with every reclaim event a Withdraw carries. */
+  public void addReclaimListener(Consumer<ReclaimEvent> listener) {
+    reclaims.addListener(listener);
+  }
+
+  public ReclaimLog reclaims() {
+    return reclaims;
+  }
+
+  /** Ready while running and, with ZooKeeper, connected to it. */
+  public HealthCheck readiness() {
+    return HealthCheck.of("broker", () -> {
+      if (!isRunning()) {
+        return Health.down("broker is " + state());
+      }
+      if (curator != null && !curator.getZookeeperClient().isConnected()) {
+        return Health.down("not connected to ZooKeeper");
+      }
+      return Health.up(ledger.offeredNodes().size() + " nodes offered");
+    });
+  }
+}

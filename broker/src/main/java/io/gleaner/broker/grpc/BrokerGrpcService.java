@@ -1,0 +1,289 @@
+package io.gleaner.broker.grpc;
+
+import io.gleaner.broker.ledger.Ledger;
+import io.gleaner.broker.model.BrokerException;
+import io.gleaner.broker.model.NodeKey;
+import io.gleaner.broker.model.NodeOffer;
+import io.gleaner.broker.model.PlaceOutcome;
+import io.gleaner.broker.model.PodRequest;
+import io.gleaner.broker.model.ProtoCodec;
+import io.gleaner.broker.v1.BrokerGrpc;
+import io.gleaner.broker.v1.Capacity;
+import io.gleaner.broker.v1.CapacityRequest;
+import io.gleaner.broker.v1.ConfirmRequest;
+import io.gleaner.broker.v1.ConfirmResponse;
+import io.gleaner.broker.v1.EstimateRequest;
+import io.gleaner.broker.v1.EstimateResponse;
+import io.gleaner.broker.v1.ListPlacementsRequest;
+import io.gleaner.broker.v1.ListPlacementsResponse;
+import io.gleaner.broker.v1.MemberHealth;
+import io.gleaner.broker.v1.NoFit;
+import io.gleaner.broker.v1.OfferAck;
+import io.gleaner.broker.v1.OfferReport;
+import io.gleaner.broker.v1.OfferWithdrawal;
+import io.gleaner.broker.v1.PlaceRequest;
+import io.gleaner.broker.v1.PlaceResponse;
+import io.gleaner.broker.v1.ReclaimEvent;
+import io.gleaner.broker.v1.ReclaimFilter;
+import io.gleaner.broker.v1.ReleaseRequest;
+import io.gleaner.broker.v1.ReleaseResponse;
+import io.gleaner.broker.v1.WithdrawRequest;
+import io.gleaner.broker.v1.WithdrawResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Service {@code gleaner.v1.Broker} on the {@link Ledger}. Bad input answers INVALID_ARGUMENT naming the field,
+ * an unknown pod NOT_FOUND, lost races ABORTED; "no room" is not an error but a {@code NoFit}.
+ */
+public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
+  private static final Logger log = LoggerFactory.getLogger(BrokerGrpcService.class);
+
+  private final Ledger ledger;
+  private final CapacityPublisher capacity;
+  private final ReclaimLog reclaims;
+  private final BrokerMetrics metrics;
+
+  public BrokerGrpcService(Ledger ledger, CapacityPublisher capacity, ReclaimLog reclaims, BrokerMetrics metrics) {
+    this.ledger = ledger;
+    this.capacity = capacity;
+    this.reclaims = reclaims;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public StreamObserver<OfferReport> reportOffers(StreamObserver<OfferAck> response) {
+    return new StreamObserver<>() {
+      private long accepted;
+      private final List<String> rejected = new ArrayList<>();
+
+      @Override
+      public void onNext(OfferReport report) {
+        try {
+          apply(report);
+        } catch (RuntimeException e) {
+          log.warn("offer report from source {} failed: {}", report.getSourceId(), e.toString());
+          rejected.add(e.getMessage());
+        }
+      }
+
+      private void apply(OfferReport report) {
+        String source = report.getSourceId();
+        for (MemberHealth h : report.getMembersList()) {
+          if (!h.getCluster().isEmpty()) {
+            ledger.memberHealth(h.getCluster(), h.getReachable());
+          }
+        }
+        Set<NodeKey> offered = new HashSet<>();
+        for (io.gleaner.broker.v1.NodeOffer o : report.getOffersList()) {
+          String rejection;
+          try {
+            NodeOffer offer = ProtoCodec.offer(o);
+            offered.add(offer.key());
+            Ledger.OfferResult r = ledger.offer(offer, source);
+            if (r instanceof Ledger.OfferResult.Ignored i) {
+              rejection = i.reason();
+            } else if (r instanceof Ledger.OfferResult.Rejected j) {
+              rejection = j.message();
+            } else {
+              rejection = null;
+            }
+            metrics.offer(r.getClass().getSimpleName().toLowerCase());
+          } catch (BrokerException e) {
+            rejection = e.getMessage();
+            metrics.offer("rejected");
+          }
+          if (rejection == null) {
+            accepted++;
+          } else {
+            rejected.add(rejection);
+          }
+        }
+        for (OfferWithdrawal w : report.getWithdrawalsList()) {
+          if (w.getCluster().isEmpty() || w.getNode().isEmpty()) {
+            rejected.add("withdrawal needs cluster and node, got \"" + w.getCluster() + "/" + w.getNode() + "\"");
+            continue;
+          }
+          ledger.withdraw(new NodeKey(w.getCluster(), w.getNode()), w.getReason(), 0);
+        }
+        if (report.getFullResync()) {
+          ledger.resync(source, offered);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        log.debug("offer stream ended by the client: {}", t.toString());
+      }
+
+      @Override
+      public void onCompleted() {
+        response.onNext(OfferAck.newBuilder().setAccepted(accepted).addAllRejected(rejected).build());
+        response.onCompleted();
+      }
+    };
+  }
+
+  @Override
+  public void withdraw(WithdrawRequest req, StreamObserver<WithdrawResponse> response) {
+    unary(response, () -> {
+      NodeKey key = ProtoCodec.nodeKey(req.getNode(), "node");
+      boolean withdrawn = ledger.withdraw(key, req.getReason().isEmpty() ? "withdrawn" : req.getReason(),
+          req.getCooldownUntilMs());
+      metrics.withdrawal(withdrawn ? "withdrawn" : "noop");
+      if (req.hasEvent()) {
+        reclaims.publish(req.getEvent());
+      }
+      return WithdrawResponse.newBuilder().setWithdrawn(withdrawn).build();
+    });
+  }
+
+  @Override
+  public void place(PlaceRequest req, StreamObserver<PlaceResponse> response) {
+    unary(response, () -> {
+      PodRequest pod = ProtoCodec.podRequest(req);
+      MDC.put("pod", pod.namespace() + "/" + pod.name());
+      try {
+        Timer.Sample sample = Timer.start();
+        PlaceOutcome outcome;
+        try {
+          outcome = ledger.place(pod);
+        } catch (RuntimeException e) {
+          metrics.placement("error", pod.workloadClass().label(), "none");
+          throw e;
+        } finally {
+          sample.stop(metrics.decision());
+        }
+        if (outcome instanceof PlaceOutcome.Placed p) {
+          metrics.placement(p.existing() ? "existing" : "placed", pod.workloadClass().label(),
+              p.placement().source().name().toLowerCase());
+          return PlaceResponse.newBuilder().setPlacement(ProtoCodec.placement(p.placement())).build();
+        }
+        PlaceOutcome.Unplaceable u = (PlaceOutcome.Unplaceable) outcome;
+        metrics.placement("no_fit", pod.workloadClass().label(), "none");
+        return PlaceResponse.newBuilder().setNoFit(NoFit.newBuilder()
+            .setMessage(u.noFit().message())
+            .addAllReasons(u.noFit().reasons())
+            .putAllLargestFree(u.noFit().largestFree().toStrings())).build();
+      } finally {
+        MDC.remove("pod");
+      }
+    });
+  }
+
+  @Override
+  public void confirm(ConfirmRequest req, StreamObserver<ConfirmResponse> response) {
+    unary(response, () -> ConfirmResponse.newBuilder()
+        .setPlacement(ProtoCodec.placement(ledger.confirm(req.getPodUid()))).build());
+  }
+
+  @Override
+  public void release(ReleaseRequest req, StreamObserver<ReleaseResponse> response) {
+    unary(response, () -> ReleaseResponse.newBuilder()
+        .setReleased(ProtoCodec.placement(ledger.release(req.getPodUid()))).build());
+  }
+
+  @Override
+  public void listPlacements(ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> response) {
+    unary(response, () -> {
+      ListPlacementsResponse.Builder b = ListPlacementsResponse.newBuilder();
+      ledger.placements(req.getCluster()).forEach(p -> b.addPlacements(ProtoCodec.placement(p)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void getCapacity(CapacityRequest req, StreamObserver<Capacity> response) {
+    unary(response, () -> CapacityProtos.capacity(ledger.capacity()));
+  }
+
+  @Override
+  public void watchCapacity(CapacityRequest req, StreamObserver<Capacity> response) {
+    ServerCallStreamObserver<Capacity> call = (ServerCallStreamObserver<Capacity>) response;
+    Consumer<Capacity> watcher = c -> {
+      synchronized (call) {
+        if (call.isCancelled()) {
+          throw new IllegalStateException("watch cancelled");
+        }
+        call.onNext(c);
+      }
+    };
+    call.setOnCancelHandler(() -> capacity.unwatch(watcher));
+    capacity.watch(watcher);
+  }
+
+  @Override
+  public void estimate(EstimateRequest req, StreamObserver<EstimateResponse> response) {
+    unary(response, () -> {
+      PodRequest shape = ProtoCodec.shape(req.getShape(), req.getWorkloadClass());
+      Map<String, Long> byCluster = ledger.estimate(shape);
+      return EstimateResponse.newBuilder()
+          .setCount(byCluster.values().stream().mapToLong(Long::longValue).sum())
+          .putAllCountByCluster(byCluster)
+          .putAllLargestShape(ledger.largestShape(shape.workloadClass()).toStrings())
+          .build();
+    });
+  }
+
+  @Override
+  public void watchReclaims(ReclaimFilter filter, StreamObserver<ReclaimEvent> response) {
+    ServerCallStreamObserver<ReclaimEvent> call = (ServerCallStreamObserver<ReclaimEvent>) response;
+    Consumer<ReclaimEvent> listener = e -> {
+      if (ReclaimLog.matches(filter, e)) {
+        synchronized (call) {
+          if (!call.isCancelled()) {
+            call.onNext(e);
+          }
+        }
+      }
+    };
+    call.setOnCancelHandler(() -> reclaims.removeListener(listener));
+    synchronized (call) {
+      reclaims.recent(filter).forEach(call::onNext);
+    }
+    reclaims.addListener(listener);
+  }
+
+  private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
+    T result;
+    try {
+      result = call.get();
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+      return;
+    }
+    response.onNext(result);
+    response.onCompleted();
+  }
+
+  /** Maps a failure to a gRPC status with a human message. */
+  static StatusRuntimeException toStatus(Throwable e) {
+    if (e instanceof BrokerException b) {
+      Status s = switch (b.code()) {
+        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case ABORTED -> Status.ABORTED;
+        case UNAVAILABLE -> Status.UNAVAILABLE;
+      };
+      return s.withDescription(b.getMessage()).asRuntimeException();
+    }
+    if (e instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+    }
+    log.error("broker call failed", e);
+    return Status.INTERNAL.withDescription("broker error: " + e).withCause(e).asRuntimeException();
+  }
+}
