@@ -2,6 +2,7 @@ package io.gleaner.meta.crd;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.meta.time.Durations;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;

@@ -43,12 +43,12 @@ public class GleanerPolicySpec {
 
   @JsonPropertyDescription("How long a node must stay under the idle thresholds before it is lent, e.g. 10m.")
   @Default(IDLE_AFTER_DEFAULT)
-  @Pattern(Durations.PATTERN)
+  @Pattern(Validation.DURATION_PATTERN)
   private String idleAfter;
 
   @JsonPropertyDescription("How long a reclaimed node waits before it can be lent again, e.g. 30m.")
   @Default(RECLAIM_COOLDOWN_DEFAULT)
-  @Pattern(Durations.PATTERN)
+  @Pattern(Validation.DURATION_PATTERN)
   private String reclaimCooldown;
 
   @JsonPropertyDescription("Rate limits on evictions per member cluster.")
@@ -57,7 +57,7 @@ public class GleanerPolicySpec {
 
   @JsonPropertyDescription("How long a member may be unreachable before its pods are failed for recreation, e.g. 5m.")
   @Default(MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)
-  @Pattern(Durations.PATTERN)
+  @Pattern(Validation.DURATION_PATTERN)
   private String memberUnreachableTimeout;
 
   @JsonPropertyDescription("Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m.")

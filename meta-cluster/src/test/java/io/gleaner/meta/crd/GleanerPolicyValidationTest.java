@@ -34,9 +34,13 @@ class GleanerPolicyValidationTest {
         bad("memory request fraction", s -> s.setIdleThresholds(new IdleThresholds(null, -1.0, null)),
             "spec.idleThresholds.memoryRequestFraction: must be between 0 and 1, got -1"),
         bad("idleAfter without unit", s -> s.setIdleAfter("10"),
-            "spec.idleAfter: invalid duration \"10\": missing unit (use ns, us, ms, s, m or h)"),
+            "spec.idleAfter: invalid duration \"10\": the number 10 has no unit"),
         bad("cool-down unknown unit", s -> s.setReclaimCooldown("30min"),
-            "spec.reclaimCooldown: invalid duration \"30min\": unknown unit \"min\" (use ns, us, ms, s, m or h)"),
+            "spec.reclaimCooldown: invalid duration \"30min\": unknown unit \"min\""),
+        bad("days are not Kubernetes units", s -> s.setIdleAfter("1d"),
+            "spec.idleAfter: invalid duration \"1d\": use Kubernetes units ns, us, ms, s, m or h, e.g. 10m, 1h30m, 90s"),
+        bad("ISO-8601 is not a Kubernetes duration", s -> s.setReclaimCooldown("PT10M"),
+            "spec.reclaimCooldown: invalid duration \"PT10M\": use Kubernetes units"),
         bad("timeout negative", s -> s.setMemberUnreachableTimeout("-5m"),
             "spec.memberUnreachableTimeout: invalid duration \"-5m\": must not be negative"),
         bad("zero eviction rate", s -> s.setEviction(new EvictionLimits(0.0, null)),
@@ -110,6 +114,15 @@ class GleanerPolicyValidationTest {
     assertThat(p.idle()).isEqualTo(new EffectivePolicy.Idle(0.2, 0.5, 0.1, Duration.ofMinutes(90)));
     assertThat(p.eviction()).isEqualTo(new EffectivePolicy.Eviction(10.0, 3));
     assertThat(p.nodeHeadroom()).isEqualTo(Resources.of("cpu", "1"));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"10m", "1h30m", "90s", "1.5h", "250ms", "0", "0s", "100us", "72h"})
+  void kubernetesDurationsAreAcceptedByJavaAndByTheSchemaPattern(String text) {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setIdleAfter(text);
+    assertThat(spec.validate()).isEmpty();
+    assertThat(text).matches(Validation.DURATION_PATTERN);
   }
 
   @Test
