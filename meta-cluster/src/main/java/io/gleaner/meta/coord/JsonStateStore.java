@@ -118,12 +118,15 @@ public final class JsonStateStore<T> {
     }
 
     /**
-     * Watches {@code path} and below, decoding values; a value that does not decode is logged and
-     * skipped. See {@link StateStore#watch} for delivery rules.
+     * Watches {@code path} and below, decoding values; empty nodes (parents) are skipped, and a
+     * value that does not decode is logged and skipped. See {@link StateStore#watch} for delivery rules.
      */
     public StateWatch watch(String path, Consumer<Event<T>> listener) {
         Objects.requireNonNull(listener, "listener");
         return store.watch(path, change -> {
+            if (change.data().length == 0) {
+                return;  // a parent node that holds no value
+            }
             T value;
             try {
                 value = decode(change.path(), change.data());

@@ -22,7 +22,10 @@ public interface LeaderElection extends Lifecycle {
     /** The fencing epoch of the current leadership, or 0 when not leading. */
     long epoch();
 
-    /** Waits until this replica leads or {@code timeout} passes; true when leading. */
+    /**
+     * Waits until this replica leads and its listeners have been told, or {@code timeout} passes;
+     * true when leading.
+     */
     boolean awaitLeadership(Duration timeout) throws InterruptedException;
 
     /** Adds a listener; call before {@link #start()} to see every transition. */

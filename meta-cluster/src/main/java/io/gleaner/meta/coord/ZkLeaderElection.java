@@ -66,6 +66,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
 
     private final Object lock = new Object();
     private volatile boolean acting;
+    private boolean announced;   // guarded by lock: listeners were told about the current leadership
     private volatile long epoch;
     private volatile int epochVersion = -1;
     private boolean connected;   // guarded by lock
@@ -137,7 +138,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     public boolean awaitLeadership(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            while (!acting) {
+            while (!(acting && announced)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -238,6 +239,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
 
     private void stopActing(String reason) {
         synchronized (lock) {
+            announced = false;
             if (acting) {
                 acting = false;
                 log.warn("{}: {} stops acting as leader: {}", name(), candidateId, reason);
@@ -282,7 +284,6 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
                 epoch = newEpoch;
                 epochVersion = stat.getVersion();
                 acting = true;
-                lock.notifyAll();
             }
             log.info("{}: {} is leader, epoch {}", name(), candidateId, newEpoch);
             notifiedLeading = true;
@@ -293,6 +294,10 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
                 } catch (RuntimeException e) {
                     log.error("{}: leadership listener failed on start", name(), e);
                 }
+            }
+            synchronized (lock) {
+                announced = acting;
+                lock.notifyAll();
             }
         } catch (Exception e) {
             if (e instanceof InterruptedException) {

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -30,9 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link StateStore} on ZooKeeper through Curator. Paths are relative to the client's namespace.
  *
- * <p>Writes retried by Curator after a connection loss may find their own earlier attempt already
- * applied; a set or create whose node now holds exactly the bytes written, at the version the
- * write would have produced, is reported as {@link CasResult.Ok} rather than a conflict.
+ * <p>A write that Curator retries after a connection loss may find its own first attempt already
+ * applied and report a {@link CasResult.Conflict}; ZooKeeper cannot tell that apart from another
+ * writer (two writers may well write identical bytes), so it is reported as a conflict. Callers
+ * that re-apply a change on conflict should make it idempotent, e.g. by recording a request id in
+ * the value.
  */
 public final class ZkStateStore implements StateStore {
     private static final Logger log = LoggerFactory.getLogger(ZkStateStore.class);
@@ -90,9 +91,6 @@ public final class ZkStateStore implements StateStore {
             if (current.isEmpty()) {
                 return create(path, data);  // deleted in between: try again
             }
-            if (current.get().version() == 0 && Arrays.equals(current.get().data(), data)) {
-                return new CasResult.Ok(0);  // our own create, retried after a connection loss
-            }
             return new CasResult.Conflict(current.get().version());
         } catch (Exception e) {
             throw failure("create", path, e);
@@ -107,9 +105,6 @@ public final class ZkStateStore implements StateStore {
             Optional<Versioned<byte[]>> current = get(path);
             if (current.isEmpty()) {
                 return new CasResult.NotFound();
-            }
-            if (current.get().version() == expectedVersion + 1 && Arrays.equals(current.get().data(), data)) {
-                return new CasResult.Ok(current.get().version());  // our own write, retried after a connection loss
             }
             return new CasResult.Conflict(current.get().version());
         } catch (KeeperException.NoNodeException e) {
