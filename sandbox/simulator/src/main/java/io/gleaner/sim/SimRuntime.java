@@ -146,6 +146,25 @@ public final class SimRuntime implements AutoCloseable {
       at(clock.instant().plus(delay), task);
     }
 
+    /**
+     * Runs {@code task} every {@code period} of clock time, first after one period. With a fake clock a big
+     * jump fires it once, not once per missed period.
+     */
+    public void every(java.time.Duration period, Runnable task) {
+      if (period.isZero() || period.isNegative()) {
+        throw new IllegalArgumentException("period must be positive, got " + period);
+      }
+      after(period, () -> {
+        try {
+          task.run();
+        } finally {
+          if (open) {
+            every(period, task);
+          }
+        }
+      });
+    }
+
     void fireDue() {
       if (!open) {
         return;

@@ -1,0 +1,360 @@
+package io.gleaner.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.meta.time.FakeClock;
+import io.gleaner.sim.kubelet.SimKubelet;
+import io.gleaner.sim.scheduler.SimScheduler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Scheduler and kubelet behaviour of a simulated cluster on a fake clock. */
+class SimulatedClusterIT {
+  static SimRuntime runtime;
+  FakeClock clock = new FakeClock();
+  SimulatedCluster cluster;
+  KubernetesClient client;
+
+  @BeforeAll
+  static void start() {
+    runtime = SimRuntime.create();
+  }
+
+  @AfterAll
+  static void stop() {
+    runtime.close();
+  }
+
+  @AfterEach
+  void close() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private SimulatedCluster cluster(SimulatedCluster.Builder b) {
+    cluster = b.runtime(runtime).clock(clock).build();
+    client = cluster.client();
+    return cluster;
+  }
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20));
+  }
+
+  private Pod pod(String name, String cpu, String memory, int priority, Map<String, String> annotations) {
+    PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withAnnotations(annotations).endMetadata()
+        .withNewSpec().addNewContainer().withName("main").withImage("busybox").withNewResources()
+        .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity(memory)).endResources()
+        .endContainer().withPriority(priority).endSpec();
+    return client.pods().inNamespace("default").resource(b.build()).create();
+  }
+
+  private Pod get(String name) {
+    return client.pods().inNamespace("default").withName(name).get();
+  }
+
+  private Optional<PodCondition> condition(Pod p, String type) {
+    return p.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  private void advanceUntil(Duration step, java.util.function.BooleanSupplier done) {
+    eventually().until(() -> {
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      clock.advance(step);
+      return false;
+    });
+  }
+
+  @Test
+  void nodesCarryWellKnownLabelsAndReadyCondition() {
+    cluster(SimulatedCluster.builder("labels").zone("eu-1a").nodes(NodeShape.of(2, "4", "8Gi").withGpus(2)));
+    var node = client.nodes().withName("labels-node-0").get();
+    assertThat(node.getMetadata().getLabels()).containsEntry("kubernetes.io/hostname", "labels-node-0")
+        .containsEntry("kubernetes.io/arch", "amd64").containsEntry("kubernetes.io/os", "linux")
+        .containsEntry("topology.kubernetes.io/zone", "eu-1a")
+        .containsEntry("node.kubernetes.io/instance-type", "sim.4c8gi");
+    assertThat(node.getStatus().getAllocatable()).containsEntry("nvidia.com/gpu", new Quantity("2"))
+        .containsEntry("cpu", new Quantity("4"));
+    assertThat(node.getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getStatus()).isEqualTo("True");
+    });
+  }
+
+  @Test
+  void bindsRunsAndCompletesPods() {
+    cluster(SimulatedCluster.builder("run").nodes(NodeShape.of(2, "4", "8Gi")));
+    pod("job", "500m", "1Gi", 0, Map.of(SimKubelet.RUN_SECONDS, "120"));
+    eventually().until(() -> get("job").getSpec().getNodeName() != null);
+    advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(get("job").getStatus().getPhase()));
+    Pod running = get("job");
+    assertThat(running.getStatus().getPodIP()).startsWith("10.");
+    assertThat(running.getStatus().getHostIP()).startsWith("10.250.");
+    assertThat(running.getStatus().getContainerStatuses().get(0).getReady()).isTrue();
+    assertThat(condition(running, "Ready")).map(PodCondition::getStatus).contains("True");
+    assertThat(client.v1().events().inNamespace("default").withField("involvedObject.name", "job").list()
+        .getItems()).extracting(Event::getReason).contains("Scheduled", "Started");
+
+    String log = client.pods().inNamespace("default").withName("job").tailingLines(1).getLog();
+    assertThat(log).isNotBlank();
+    clock.advance(Duration.ofSeconds(119));
+    eventually().during(Duration.ofMillis(100)).until(() -> "Running".equals(get("job").getStatus().getPhase()));
+    clock.advance(Duration.ofSeconds(2));
+    eventually().until(() -> "Succeeded".equals(get("job").getStatus().getPhase()));
+    assertThat(get("job").getStatus().getContainerStatuses().get(0).getState().getTerminated().getReason())
+        .isEqualTo("Completed");
+  }
+
+  @Test
+  void unschedulablePodGetsConditionAndEventInKubeSchedulerWording() {
+    cluster(SimulatedCluster.builder("full").preemption(false).nodes(NodeShape.of(3, "2", "4Gi"),
+        NodeShape.of(2, "16", "64Gi").withNamePrefix("tainted").withTaint("dedicated", "gpu", "NoSchedule")));
+    pod("big", "4", "1Gi", 0, Map.of());
+    String expected = "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu}, "
+        + "3 Insufficient cpu.";
+    eventually().until(() -> condition(get("big"), "PodScheduled").map(PodCondition::getMessage)
+        .orElse("").equals(expected));
+    PodCondition c = condition(get("big"), "PodScheduled").orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("Unschedulable");
+    eventually().until(() -> !client.v1().events().inNamespace("default").withField("reason", "FailedScheduling")
+        .list().getItems().isEmpty());
+    Event e = client.v1().events().inNamespace("default").withField("reason", "FailedScheduling").list()
+        .getItems().get(0);
+    assertThat(e.getMessage()).isEqualTo(expected);
+    assertThat(e.getType()).isEqualTo("Warning");
+    assertThat(e.getSource().getComponent()).isEqualTo("default-scheduler");
+    assertThat(e.getInvolvedObject().getName()).isEqualTo("big");
+
+    // A tolerating pod goes to the tainted nodes.
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("tol").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
+        .addToRequests("cpu", new Quantity("4")).endResources().endContainer()
+        .withTolerations(new TolerationBuilder().withKey("dedicated").withOperator("Equal").withValue("gpu")
+            .withEffect("NoSchedule").build()).endSpec().build()).create();
+    eventually().until(() -> get("tol").getSpec().getNodeName() != null);
+    assertThat(get("tol").getSpec().getNodeName()).startsWith("tainted-");
+  }
+
+  @Test
+  void nodeSelectorAndRequiredAffinityAreHonoured() {
+    cluster(SimulatedCluster.builder("aff").nodes(NodeShape.of(1, "4", "8Gi").withLabel("disk", "ssd")
+        .withLabel("gen", "5"), NodeShape.of(1, "4", "8Gi").withNamePrefix("hdd").withLabel("disk", "hdd")
+        .withLabel("gen", "3")));
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("a").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().withNewAffinity()
+        .withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution().addNewNodeSelectorTerm()
+        .addNewMatchExpression().withKey("gen").withOperator("Lt").withValues("4").endMatchExpression()
+        .addNewMatchExpression().withKey("disk").withOperator("NotIn").withValues("ssd").endMatchExpression()
+        .endNodeSelectorTerm().endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity()
+        .endSpec().build()).create();
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("s").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer()
+        .withNodeSelector(Map.of("disk", "ssd")).endSpec().build()).create();
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("none")
+        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").endContainer()
+        .withNodeSelector(Map.of("disk", "nvme")).endSpec().build()).create();
+    eventually().until(() -> get("a").getSpec().getNodeName() != null && get("s").getSpec().getNodeName() != null);
+    assertThat(get("a").getSpec().getNodeName()).isEqualTo("hdd-1");
+    assertThat(get("s").getSpec().getNodeName()).isEqualTo("aff-node-0");
+    eventually().until(() -> condition(get("none"), "PodScheduled").map(PodCondition::getMessage).orElse("")
+        .equals("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 "
+            + "nodes are available: 2 Preemption is not helpful for scheduling."));
+  }
+
+  @Test
+  void extendedResourcesAreFitted() {
+    cluster(SimulatedCluster.builder("ext").nodes(NodeShape.of(1, "8", "16Gi").withGpus(1)));
+    for (String n : List.of("g1", "g2")) {
+      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(n).endMetadata()
+          .withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
+          .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
+          .create();
+    }
+    eventually().until(() -> get("g1").getSpec().getNodeName() != null || get("g2").getSpec().getNodeName() != null);
+    eventually().until(() -> List.of("g1", "g2").stream().map(this::get).anyMatch(p -> condition(p, "PodScheduled")
+        .map(PodCondition::getMessage).orElse("").startsWith("0/1 nodes are available: 1 Insufficient nvidia.com/gpu.")));
+  }
+
+  @Test
+  void preemptionNominatesAndEvictsLowerPriorityPodsWithTheirGracePeriod() {
+    cluster(SimulatedCluster.builder("pre").nodes(NodeShape.of(1, "4", "8Gi")));
+    client.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
+        .withName("online").endMetadata().withValue(1000).build()).create();
+    pod("low-1", "2", "1Gi", 0, Map.of());
+    pod("low-2", "2", "1Gi", 0, Map.of());
+    eventually().until(() -> get("low-1").getSpec().getNodeName() != null
+        && get("low-2").getSpec().getNodeName() != null);
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("online")
+        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
+        .addToRequests("cpu", new Quantity("2")).endResources().endContainer().withPriorityClassName("online")
+        .endSpec().build()).create();
+    eventually().until(() -> "pre-node-0".equals(get("online").getStatus().getNominatedNodeName()));
+    Pod victim = List.of("low-1", "low-2").stream().map(this::get)
+        .filter(p -> p.getMetadata().getDeletionTimestamp() != null).findFirst().orElseThrow();
+    assertThat(victim.getMetadata().getDeletionGracePeriodSeconds()).isEqualTo(30L);
+    assertThat(condition(victim, "DisruptionTarget").map(PodCondition::getReason)).contains("PreemptionByScheduler");
+    assertThat(List.of("low-1", "low-2").stream().map(this::get)
+        .filter(p -> p.getMetadata().getDeletionTimestamp() != null)).hasSize(1);
+    assertThat(get("online").getSpec().getNodeName()).isNull();
+    clock.advance(Duration.ofSeconds(29));
+    eventually().during(Duration.ofMillis(100)).until(() -> get(victim.getMetadata().getName()) != null);
+    clock.advance(Duration.ofSeconds(2));
+    eventually().until(() -> get(victim.getMetadata().getName()) == null);
+    eventually().until(() -> "pre-node-0".equals(get("online").getSpec().getNodeName()));
+  }
+
+  @Test
+  void preemptionPolicyNeverAndPreemptionOffDoNotEvict() {
+    cluster(SimulatedCluster.builder("nopre").nodes(NodeShape.of(1, "2", "8Gi")));
+    pod("low", "2", "1Gi", 0, Map.of());
+    eventually().until(() -> get("low").getSpec().getNodeName() != null);
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("never")
+        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
+        .addToRequests("cpu", new Quantity("1")).endResources().endContainer().withPriority(100)
+        .withPreemptionPolicy("Never").endSpec().build()).create();
+    eventually().until(() -> condition(get("never"), "PodScheduled").map(PodCondition::getMessage).orElse("")
+        .equals("0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to "
+            + "preemptionPolicy=Never."));
+    assertThat(get("low").getMetadata().getDeletionTimestamp()).isNull();
+  }
+
+  @Test
+  void imagePullFailureShowsErrImagePullThenBackOff() {
+    cluster(SimulatedCluster.builder("img").nodes(NodeShape.of(1, "4", "8Gi")));
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("bad").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("registry/does-not-exist:1").endContainer()
+        .endSpec().build()).create();
+    eventually().until(() -> get("bad").getSpec().getNodeName() != null);
+    advanceUntil(Duration.ofSeconds(1), () -> get("bad").getStatus().getContainerStatuses().size() == 1);
+    assertThat(get("bad").getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason())
+        .isEqualTo("ErrImagePull");
+    advanceUntil(Duration.ofSeconds(2), () -> "ImagePullBackOff".equals(get("bad").getStatus()
+        .getContainerStatuses().get(0).getState().getWaiting().getReason()));
+    assertThat(get("bad").getStatus().getPhase()).isEqualTo("Pending");
+    assertThat(client.v1().events().inNamespace("default").withField("involvedObject.name", "bad").list()
+        .getItems()).extracting(Event::getMessage).contains("Error: ErrImagePull", "Error: ImagePullBackOff");
+  }
+
+  @Test
+  void gracefulDeletionRemovesThePodWhenTheGracePeriodEndsOnTheClusterClock() {
+    cluster(SimulatedCluster.builder("grace").nodes(NodeShape.of(1, "4", "8Gi")));
+    pod("g", "100m", "64Mi", 0, Map.of());
+    advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(get("g").getStatus().getPhase()));
+    client.pods().inNamespace("default").withName("g").withGracePeriod(60).delete();
+    assertThat(get("g").getMetadata().getDeletionTimestamp()).isNotNull();
+    clock.advance(Duration.ofSeconds(59));
+    eventually().during(Duration.ofMillis(100)).until(() -> get("g") != null);
+    clock.advance(Duration.ofSeconds(1));
+    eventually().until(() -> get("g") == null);
+  }
+
+  @Test
+  void podsOnVirtualNodesAreLeftToTheirVirtualKubelet() {
+    cluster(SimulatedCluster.builder("meta").nodes(NodeShape.of(1, "2", "4Gi")));
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("gleaner")
+        .addToLabels("type", "virtual-kubelet").endMetadata().withNewSpec().addNewTaint()
+        .withKey("virtual-kubelet.io/provider").withValue("gleaner").withEffect("NoSchedule").endTaint().endSpec()
+        .withNewStatus().addToAllocatable("cpu", new Quantity("100")).addToAllocatable("memory", new Quantity("1Ti"))
+        .addToAllocatable("pods", new Quantity("1000")).endStatus().build()).create();
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("offline")
+        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
+        .addToRequests("cpu", new Quantity("8")).endResources().endContainer()
+        .withNodeSelector(Map.of("type", "virtual-kubelet"))
+        .withTolerations(new TolerationBuilder().withKey("virtual-kubelet.io/provider").withOperator("Exists")
+            .build()).endSpec().build()).create();
+    eventually().until(() -> "gleaner".equals(get("offline").getSpec().getNodeName()));
+    clock.advance(Duration.ofSeconds(10));
+    eventually().during(Duration.ofMillis(200)).until(() -> "Pending".equals(get("offline").getStatus().getPhase()));
+    client.pods().inNamespace("default").withName("offline").delete();
+    clock.advance(Duration.ofSeconds(60));
+    eventually().during(Duration.ofMillis(200)).until(() -> get("offline") != null);
+  }
+
+  @Test
+  void metricsApiServesNodeAndPodUsage() {
+    cluster(SimulatedCluster.builder("metrics").nodes(NodeShape.of(1, "4", "8Gi")));
+    pod("m", "1", "1Gi", 0, Map.of("sim.gleaner.io/cpu-usage", "700m"));
+    advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(get("m").getStatus().getPhase()));
+    var nodeMetrics = client.top().nodes().metrics("metrics-node-0");
+    // system 100m + 2% of 4 cores (80m) + pod 700m
+    assertThat(nodeMetrics.getUsage().get("cpu")).isEqualTo(new Quantity("880m"));
+    var podMetrics = client.top().pods().metrics("default", "m");
+    assertThat(podMetrics.getContainers().get(0).getUsage().get("cpu")).isEqualTo(new Quantity("700m"));
+    assertThat(podMetrics.getContainers().get(0).getUsage().get("memory").getNumericalAmount().longValue())
+        .isEqualTo(Math.round(1024L * 1024 * 1024 * 0.6) / 1024 * 1024);
+  }
+
+  @Test
+  void volcanoGangBindsOnlyWhenMinMemberFit() {
+    cluster(SimulatedCluster.builder("train").volcano(true).scoring(SimScheduler.Scoring.MOST_ALLOCATED)
+        .nodes(NodeShape.of(2, "8", "32Gi")));
+    GenericKubernetesResource pg = new GenericKubernetesResource();
+    pg.setApiVersion("scheduling.volcano.sh/v1beta1");
+    pg.setKind("PodGroup");
+    pg.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("gang").withNamespace("default")
+        .build());
+    pg.setAdditionalProperty("spec", Map.of("minMember", 3, "queue", "default",
+        "minResources", Map.of("cpu", "18")));
+    client.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup").inNamespace("default")
+        .resource(pg).create();
+    for (int i = 0; i < 3; i++) {
+      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("w" + i)
+          .addToAnnotations("scheduling.k8s.io/group-name", "gang").endMetadata().withNewSpec()
+          .withSchedulerName("volcano").addNewContainer().withName("c").withImage("i").withNewResources()
+          .addToRequests("cpu", new Quantity("6")).endResources().endContainer().endSpec().build()).create();
+    }
+    // 3 x 6 CPU on 2 x 8 CPU: only 2 fit at once, so none is bound.
+    eventually().until(() -> "Pending".equals(phase(podGroup())));
+    eventually().during(Duration.ofMillis(300)).until(() -> List.of("w0", "w1", "w2").stream()
+        .allMatch(n -> get(n).getSpec().getNodeName() == null));
+    cluster.addNodes(NodeShape.of(1, "8", "32Gi").withNamePrefix("extra"));
+    eventually().until(() -> List.of("w0", "w1", "w2").stream().allMatch(n -> get(n).getSpec().getNodeName() != null));
+    advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(phase(podGroup())));
+  }
+
+  private GenericKubernetesResource podGroup() {
+    return client.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup").inNamespace("default")
+        .withName("gang").get();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String phase(GenericKubernetesResource r) {
+    Object status = r.getAdditionalProperties().get("status");
+    return status instanceof Map<?, ?> m ? (String) ((Map<String, Object>) m).get("phase") : null;
+  }
+
+  @Test
+  void colocationPublishesBatchResourcesFromUsage() {
+    cluster(SimulatedCluster.builder("colo").colocation(true).nodes(NodeShape.of(1, "10", "100Gi")));
+    var alloc = client.nodes().withName("colo-node-0").get().getStatus().getAllocatable();
+    // 10 cores x 60% - max(system 300m, reserve 500m) = 5500 milli-cores
+    assertThat(alloc.get("kubernetes.io/batch-cpu")).isEqualTo(new Quantity("5500"));
+    pod("hp", "4", "10Gi", 1000, Map.of("sim.gleaner.io/cpu-usage", "2"));
+    advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(get("hp").getStatus().getPhase()));
+    clock.advance(Duration.ofSeconds(61));
+    eventually().until(() -> new Quantity("3500").equals(client.nodes().withName("colo-node-0").get().getStatus()
+        .getAllocatable().get("kubernetes.io/batch-cpu")));
+  }
+}
