@@ -2,8 +2,6 @@ package io.gleaner.meta.crd;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,12 +44,13 @@ public final class Crds {
   public static void install(KubernetesClient client) {
     for (CustomResourceDefinition crd : definitions()) {
       var resource = client.apiextensions().v1().customResourceDefinitions().resource(crd);
-      if (resource.get() == null) {
+      CustomResourceDefinition existing = resource.get();
+      if (existing == null) {
         resource.create();
       } else {
-        client.apiextensions().v1().customResourceDefinitions()
-            .withName(crd.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), crd);
+        // A full update (not a merge patch): lists such as spec.versions must be replaced.
+        crd.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).update();
       }
     }
   }

@@ -28,6 +28,9 @@ class CrdIT {
     assertThat(client.apiextensions().v1().customResourceDefinitions().list().getItems())
         .extracting(crd -> crd.getMetadata().getName())
         .contains(MemberCluster.CRD_NAME, GleanerPolicy.CRD_NAME);
+    assertThat(client.apiextensions().v1().customResourceDefinitions().withName(MemberCluster.CRD_NAME).get()
+        .getSpec().getVersions()).singleElement()
+        .satisfies(v -> assertThat(v.getName()).isEqualTo(MemberCluster.VERSION));
   }
 
   @Test
