@@ -1,0 +1,313 @@
+package io.gleaner.idle;
+
+import io.gleaner.idle.publish.OfferPublisher;
+import io.gleaner.idle.source.ClusterCache;
+import io.gleaner.idle.source.ClusterWatch;
+import io.gleaner.idle.source.KubeNodeWriter;
+import io.gleaner.idle.source.Member;
+import io.gleaner.idle.source.MemberDirectory;
+import io.gleaner.idle.state.IdleTimerStore;
+import io.gleaner.meta.coord.LeaderElection;
+import io.gleaner.meta.coord.LeadershipListener;
+import io.gleaner.meta.service.AbstractLifecycle;
+import io.gleaner.meta.service.Health;
+import io.gleaner.meta.service.HealthCheck;
+import io.gleaner.meta.time.AcceleratedClock;
+import io.grpc.Channel;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The idle-detector's composition root: watches the member clusters it is given, runs the
+ * {@link IdleDetector} and publishes offers to the broker over gRPC.
+ *
+ * <p>It acts only while it leads ({@link LeaderElection}; pass an {@code AlwaysLeader} for one replica): on
+ * leadership it opens the offer stream, attaches to the member directory (one {@link ClusterWatch} per member)
+ * and starts the detector thread; on losing it, it stops all of that at once, so only the leader writes
+ * timers and node labels. The election itself, the broker channel, the member directory and the timer store
+ * are owned by the caller.
+ *
+ * <p>Threads: one detector thread (debounced recomputes, due timers, member health every 500 ms real), two
+ * metrics pollers, four node writers, plus the members' informer threads.
+ */
+public final class IdleDetectorService extends AbstractLifecycle {
+  private static final Logger LOG = LoggerFactory.getLogger(IdleDetectorService.class);
+  /** Real time a member may look unreachable (informers reconnecting) before its offers are withdrawn. */
+  static final Duration UNREACHABLE_GRACE = Duration.ofSeconds(3);
+
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final MemberDirectory members;
+  private final Channel broker;
+  private final IdleTimerStore store;
+  private final LeaderElection election;
+  private final IdleDetectorConfig config;
+  private final IdleMetrics metrics;
+  private final Object lock = new Object();
+  private Engine engine;
+
+  /**
+   * @param broker channel to the broker (owned by the caller)
+   * @param election decides when this replica acts; started and stopped by the caller
+   */
+  public IdleDetectorService(Clock clock, MeterRegistry meters, MemberDirectory members, Channel broker,
+      IdleTimerStore store, LeaderElection election, IdleDetectorConfig config) {
+    super("idle-detector");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.members = Objects.requireNonNull(members, "members");
+    this.broker = Objects.requireNonNull(broker, "broker");
+    this.store = Objects.requireNonNull(store, "store");
+    this.election = Objects.requireNonNull(election, "election");
+    this.config = Objects.requireNonNull(config, "config");
+    this.metrics = new IdleMetrics(meters);
+  }
+
+  @Override
+  protected void doStart() {
+    election.addListener(new LeadershipListener() {
+      @Override
+      public void onStartedLeading(long epoch) {
+        LOG.info("idle-detector leads (epoch {}): watching members and publishing offers", epoch);
+        synchronized (lock) {
+          if (engine == null && isRunningOrStarting()) {
+            engine = new Engine();
+            engine.start();
+          }
+        }
+      }
+
+      @Override
+      public void onStoppedLeading() {
+        LOG.info("idle-detector no longer leads: stopping");
+        stopEngine();
+      }
+    });
+    if (election.isLeader()) {
+      synchronized (lock) {
+        if (engine == null) {
+          engine = new Engine();
+          engine.start();
+        }
+      }
+    }
+  }
+
+  private boolean isRunningOrStarting() {
+    State s = state();
+    return s == State.RUNNING || s == State.STARTING;
+  }
+
+  @Override
+  protected void doStop() {
+    stopEngine();
+  }
+
+  private void stopEngine() {
+    Engine e;
+    synchronized (lock) {
+      e = engine;
+      engine = null;
+    }
+    if (e != null) {
+      e.stop();
+    }
+  }
+
+  /** The running detector, while this replica leads (for tests, benches and the sandbox). */
+  public java.util.Optional<IdleDetector> detector() {
+    synchronized (lock) {
+      return engine == null ? java.util.Optional.empty() : java.util.Optional.of(engine.detector);
+    }
+  }
+
+  /** The offer publisher, while this replica leads. */
+  public java.util.Optional<OfferPublisher> publisher() {
+    synchronized (lock) {
+      return engine == null ? java.util.Optional.empty() : java.util.Optional.of(engine.publisher);
+    }
+  }
+
+  /** Readiness: UP while running; leading replicas also need an open offer stream. */
+  public HealthCheck readiness() {
+    return HealthCheck.of("idle-detector", () -> {
+      if (!isRunning()) {
+        return Health.down("idle-detector is " + state());
+      }
+      OfferPublisher p = publisher().orElse(null);
+      if (p == null) {
+        return Health.up("standing by (not the leader)");
+      }
+      return p.connected() ? Health.up("leading; offer stream open") : Health.down("leading; offer stream to the broker not open");
+    });
+  }
+
+  /** Liveness: UP unless the service failed. */
+  public HealthCheck liveness() {
+    return HealthCheck.of("idle-detector", () -> state() == State.FAILED ? Health.down("failed to start") : Health.up(state().name()));
+  }
+
+  /** What runs while this replica leads. */
+  private final class Engine implements MemberDirectory.Listener, ClusterWatch.Listener {
+    final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(daemon("idle-detector"));
+    final ScheduledExecutorService pollers = Executors.newScheduledThreadPool(2, daemon("idle-metrics-poll"));
+    final ExecutorService io = Executors.newFixedThreadPool(4, daemon("idle-node-writer"));
+    final OfferPublisher publisher = new OfferPublisher(broker, config.sourceId(), thread, Duration.ofHours(1), meters);
+    final KubeNodeWriter writer = new KubeNodeWriter(io);
+    final AtomicBoolean scheduled = new AtomicBoolean();
+    final IdleDetector detector = new IdleDetector(clock, config, store, publisher, writer, metrics, this::wakeup);
+    /** Detector thread only. */
+    final Map<String, ClusterWatch> watches = new HashMap<>();
+    final Map<String, Long> problemSince = new HashMap<>();
+    final Map<String, Boolean> reported = new HashMap<>();
+    volatile boolean stopped;
+
+    void start() {
+      publisher.start();
+      long tick = Math.max(1, config.tick().toMillis());
+      thread.scheduleWithFixedDelay(this::process, tick, tick, TimeUnit.MILLISECONDS);
+      thread.scheduleWithFixedDelay(this::checkHealth, 500, 500, TimeUnit.MILLISECONDS);
+      members.attach(this);
+    }
+
+    void stop() {
+      stopped = true;
+      members.detach(this);
+      try {
+        thread.submit(() -> {
+          watches.values().forEach(ClusterWatch::close);
+          watches.clear();
+        }).get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("closing member watches failed: {}", e.toString());
+      }
+      publisher.close();
+      thread.shutdownNow();
+      pollers.shutdownNow();
+      io.shutdownNow();
+      try {
+        store.flush();
+      } catch (RuntimeException e) {
+        LOG.warn("idle timers not flushed on stop: {}", e.getMessage());
+      }
+    }
+
+    void wakeup() {
+      if (!stopped && scheduled.compareAndSet(false, true)) {
+        thread.schedule(() -> {
+          scheduled.set(false);
+          process();
+        }, config.debounce().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+
+    void process() {
+      if (stopped) {
+        return;
+      }
+      try {
+        detector.process();
+      } catch (RuntimeException e) {
+        LOG.error("idle-detector pass failed", e);
+      }
+    }
+
+    @Override
+    public void added(Member member) {
+      thread.execute(() -> {
+        if (stopped) {
+          return;
+        }
+        removeWatch(member.name());
+        ClusterCache cache = new ClusterCache(member.name());
+        ClusterWatch watch = new ClusterWatch(member, cache, this, pollers, realPeriod(config.metricsInterval()), config.podMetrics());
+        writer.add(member);
+        detector.addCluster(member.name(), member.roles(), cache);
+        watches.put(member.name(), watch);
+        try {
+          watch.start();
+        } catch (RuntimeException e) {
+          LOG.error("cannot watch member {}: {}", member.name(), e.toString());
+        }
+      });
+    }
+
+    @Override
+    public void removed(String cluster) {
+      thread.execute(() -> removeWatch(cluster));
+    }
+
+    private void removeWatch(String cluster) {
+      ClusterWatch w = watches.remove(cluster);
+      if (w != null) {
+        w.close();
+        writer.remove(cluster);
+        detector.removeCluster(cluster);
+        problemSince.remove(cluster);
+        reported.remove(cluster);
+      }
+    }
+
+    @Override
+    public void nodeChanged(String cluster, String node, long changeNanos) {
+      detector.markNode(cluster, node, changeNanos);
+    }
+
+    @Override
+    public void clusterChanged(String cluster, long changeNanos) {
+      detector.markCluster(cluster, changeNanos);
+    }
+
+    void checkHealth() {
+      if (stopped) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (ClusterWatch w : watches.values()) {
+        String problem = w.problem();
+        if (problem.isEmpty()) {
+          problemSince.remove(w.cluster());
+          report(w.cluster(), true, "");
+          continue;
+        }
+        long since = problemSince.computeIfAbsent(w.cluster(), c -> now);
+        if (!w.synced() || now - since >= UNREACHABLE_GRACE.toNanos()) {
+          report(w.cluster(), false, problem);
+        }
+      }
+    }
+
+    private void report(String cluster, boolean reachable, String message) {
+      if (!Boolean.valueOf(reachable).equals(reported.put(cluster, reachable))) {
+        detector.setReachable(cluster, reachable, message);
+      }
+    }
+
+    private Duration realPeriod(Duration simulated) {
+      Duration real = clock instanceof AcceleratedClock a ? a.toReal(simulated) : simulated;
+      return real.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : real;
+    }
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,116 @@
+package io.gleaner.idle.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gleaner.idle.RecordingBroker;
+import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.Offer;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.resources.Resources;
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class OfferPublisherIT {
+  private static final Instant T = Instant.parse("2024-01-01T00:00:00Z");
+  private RecordingBroker broker;
+  private ManagedChannel channel;
+  private ScheduledExecutorService scheduler;
+  private OfferPublisher publisher;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    broker = new RecordingBroker();
+    channel = broker.channel();
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    publisher = new OfferPublisher(channel, "idle-detector/test", scheduler, Duration.ofMinutes(5), meters);
+    publisher.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    publisher.close();
+    scheduler.shutdownNow();
+    channel.shutdownNow();
+    broker.close();
+  }
+
+  private static Offer offer(String cluster, String node, String cpu) {
+    NodeInfo n = new NodeInfo(node, Map.of("zone", "a", "gleaner.io/x", "y"), Map.of(),
+        List.of(new io.gleaner.idle.offer.NodeTaint("dedicated", "batch", "NoSchedule")), "zone-a",
+        Resources.ZERO, Resources.ZERO, true, false);
+    return Offer.of(cluster, n, CapacitySource.IDLE, Resources.of("cpu", cpu, "memory", "1Gi"), 0.25, T);
+  }
+
+  @Test
+  void offersWithdrawalsAndMemberHealthReachTheBroker() {
+    publisher.member("c1", true, "");
+    publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
+    publisher.offer(offer("c1", "n2", "3"), System.nanoTime());
+    publisher.offer(offer("c2", "n1", "4"), System.nanoTime());
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 3);
+    var o = broker.offer("c1", "n1").orElseThrow();
+    assertThat(o.getUsableMap()).containsEntry("cpu", "2").containsEntry("memory", "1Gi");
+    assertThat(o.getSource()).isEqualTo(io.gleaner.broker.v1.SourceKind.IDLE);
+    assertThat(o.getTaints(0).getKey()).isEqualTo("dedicated");
+    assertThat(o.getZone()).isEqualTo("zone-a");
+    assertThat(o.getReclaimRisk()).isEqualTo(0.25);
+    assertThat(o.getObservedAtMs()).isEqualTo(T.toEpochMilli());
+    assertThat(broker.members.get("c1").getReachable()).isTrue();
+
+    publisher.withdraw("c1", "n2", "node not lent", System.nanoTime());
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offer("c1", "n2").isEmpty());
+    assertThat(broker.withdrawals).anyMatch(w -> w.getReason().equals("node not lent"));
+
+    publisher.member("c1", false, "circuit breaker open");
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offer("c1", "n1").isEmpty());
+    assertThat(broker.members.get("c1").getReachable()).isFalse();
+    assertThat(broker.members.get("c1").getMessage()).isEqualTo("circuit breaker open");
+    assertThat(broker.offer("c2", "n1")).isPresent();
+
+    publisher.clusterRemoved("c2");
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.isEmpty());
+    assertThat(meters.get(OfferPublisher.LATENCY_METER).tag("source", "idle").timer().count()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void aBrokenStreamIsReopenedWithAFullResync() {
+    publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
+    publisher.offer(offer("c1", "n2", "2"), System.nanoTime());
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 2);
+    int streams = broker.streams.get();
+
+    broker.breakStreams();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !publisher.connected() || broker.streams.get() > streams);
+    // Changes while the stream is down (or being reopened) must not be lost.
+    publisher.withdraw("c1", "n2", "gone", System.nanoTime());
+    publisher.offer(offer("c1", "n3", "5"), System.nanoTime());
+    await().atMost(Duration.ofSeconds(20)).until(() -> broker.streams.get() > streams && publisher.connected());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(broker.offers).containsOnlyKeys("c1/n1", "c1/n3");
+      assertThat(broker.offer("c1", "n3").orElseThrow().getUsableMap()).containsEntry("cpu", "5");
+    });
+    assertThat(broker.resyncs.get()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void fullResyncOfOneMemberLeavesOtherMembersAlone() {
+    publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
+    publisher.offer(offer("c2", "n1", "2"), System.nanoTime());
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 2);
+    publisher.member("c1", false, "down");
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 1);
+    assertThat(broker.offers).containsOnlyKeys("c2/n1");
+    assertThat(publisher.sourceIdOf("c1")).isEqualTo("idle-detector/test/c1");
+  }
+}
