@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Victim;
 import java.time.Clock;
@@ -68,18 +70,12 @@ public final class FabricMemberActions implements MemberActions {
 
     @Override
     public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
+        // A JSON merge patch without resourceVersion: idempotent and free of conflicts with other writers.
+        String patch = "{\"metadata\":{\"labels\":{\"" + Keys.POOL + "\":null},\"annotations\":{\""
+                + Keys.RECLAIMED_AT + "\":\"" + rfc3339(reclaimedAt) + "\",\"" + Keys.COOLDOWN_UNTIL + "\":\""
+                + rfc3339(cooldownUntil) + "\"}}}";
         try {
-            client.nodes().withName(node).edit(n -> {
-                if (n.getMetadata().getLabels() != null) {
-                    n.getMetadata().getLabels().remove(Keys.POOL);
-                }
-                if (n.getMetadata().getAnnotations() == null) {
-                    n.getMetadata().setAnnotations(new java.util.HashMap<>());
-                }
-                n.getMetadata().getAnnotations().put(Keys.RECLAIMED_AT, rfc3339(reclaimedAt));
-                n.getMetadata().getAnnotations().put(Keys.COOLDOWN_UNTIL, rfc3339(cooldownUntil));
-                return n;
-            });
+            client.nodes().withName(node).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;

@@ -67,7 +67,10 @@ public final class Reclaimer {
         this.publish = Objects.requireNonNull(publish, "publish");
     }
 
-    /** Executes every node reclaim of {@code plan}; returns once all evictions are issued. */
+    /**
+     * Executes every node reclaim of {@code plan}; returns once all evictions are issued. A node whose every eviction
+     * was refused publishes nothing (the caller re-plans); it stays returned, which only delays lending it again.
+     */
     public List<NodeResult> execute(Plan plan, Instant decidedAt) {
         List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
         for (NodeReclaim r : plan.reclaims()) {
@@ -94,11 +97,14 @@ public final class Reclaimer {
         }
         Instant evictedAt = clock.instant();
         ReclaimEvent event = event(r, results, decidedAt, evictedAt);
+        boolean freedAny = results.values().stream().anyMatch(x -> x.frees() || x == EvictionResult.DRY_RUN);
         handBack.whenCompleteAsync((ok, err) -> {
             if (err != null) {
                 log.warn("returning node {} of cluster {} failed: {}", r.node(), cluster, err.toString());
             }
-            followUp(r, event);
+            if (freedAny) {
+                followUp(r, event);
+            }
         }, io);
         return new NodeResult(r, results, event);
     }

@@ -112,6 +112,15 @@ class ReclaimerTest {
         assertThat(r.blockedByPdb()).extracting(v -> v.pod().name()).containsExactly("b");
         assertThat(r.event().getVictimsList()).extracting(v -> v.getName()).containsExactly("a");
         assertThat(r.event().getMessage()).contains("gl/b blocked_by_pdb");
+        assertThat(published).hasSize(1);
+    }
+
+    @Test
+    void aNodeWhoseEveryEvictionWasRefusedPublishesNothing() {
+        actions.script.put("a", EvictionResult.BLOCKED_BY_PDB);
+        reclaimer(false).execute(plan(pod("a")), T0);
+        assertThat(published).isEmpty();
+        assertThat(broker.calls).containsExactly("c1/n1 Unschedulable event=false");
     }
 
     @Test

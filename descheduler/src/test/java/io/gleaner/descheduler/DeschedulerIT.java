@@ -1,0 +1,263 @@
+package io.gleaner.descheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.broker.v1.BrokerGrpc;
+import io.gleaner.broker.v1.ReclaimEvent;
+import io.gleaner.broker.v1.ReclaimFilter;
+import io.gleaner.broker.v1.ReclaimHooksGrpc;
+import io.gleaner.broker.v1.WithdrawRequest;
+import io.gleaner.broker.v1.WithdrawResponse;
+import io.gleaner.descheduler.hooks.Signatures;
+import io.gleaner.descheduler.hooks.Webhook;
+import io.gleaner.descheduler.plan.Outcome;
+import io.gleaner.descheduler.plan.Plan;
+import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.sim.NodeShape;
+import io.gleaner.sim.SimRuntime;
+import io.gleaner.sim.SimulatedCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The descheduler on a simulated member cluster (scheduler, kubelet, PDB-aware eviction), a fake broker and hooks. */
+class DeschedulerIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String SECRET = "s3cret";
+
+    /** A broker that records Withdraw calls. */
+    static final class FakeBroker extends BrokerGrpc.BrokerImplBase {
+        final List<WithdrawRequest> withdrawals = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void withdraw(WithdrawRequest request, StreamObserver<WithdrawResponse> response) {
+            withdrawals.add(request);
+            response.onNext(WithdrawResponse.newBuilder().setWithdrawn(true).build());
+            response.onCompleted();
+        }
+    }
+
+    record Delivery(String body, String signature) {
+    }
+
+    private SimRuntime runtime;
+    private SimulatedCluster cluster;
+    private KubernetesClient client;
+    private final FakeBroker broker = new FakeBroker();
+    private Server brokerServer;
+    private ManagedChannel brokerChannel;
+    private HttpServer webhook;
+    private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+    private final List<Plan> plans = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private DeschedulerService service;
+    private List<String> nodes;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        runtime = SimRuntime.create();
+        cluster = SimulatedCluster.builder("m1").runtime(runtime).preemption(false)
+                .nodes(NodeShape.of(2, "8", "32Gi").withLabel(Keys.POOL, "idle")).build();
+        client = cluster.client();
+        nodes = cluster.nodeNames().stream().sorted().toList();
+        brokerServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(broker).build().start();
+        brokerChannel = NettyChannelBuilder.forAddress("127.0.0.1", brokerServer.getPort()).usePlaintext().build();
+        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        webhook.createContext("/hook", exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+                deliveries.add(new Delivery(new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                        exchange.getRequestHeaders().getFirst(Signatures.HEADER)));
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        webhook.start();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (service != null) {
+            service.stop();
+        }
+        webhook.stop(0);
+        brokerChannel.shutdownNow();
+        brokerServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        cluster.close();
+        runtime.close();
+    }
+
+    private void startService() {
+        DeschedulerSettings settings = DeschedulerSettings.DEFAULTS.withWebhooks(List.of(
+                Webhook.of("test", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook", SECRET)));
+        service = new DeschedulerService(Clock.systemUTC(), registry, Map.of("m1", client), brokerChannel,
+                new AlwaysLeader("it"), settings, new InetSocketAddress("127.0.0.1", 0));
+        service.addPlanListener(plans::add);
+        service.start();
+    }
+
+    private Pod gleanerPod(String name, String node, String cpu, String podClass, Map<String, String> extraLabels) {
+        return client.pods().inNamespace("default").resource(new PodBuilder()
+                .withNewMetadata().withName(name).addToLabels(Keys.MANAGED, "true").addToLabels(Keys.CLASS, podClass)
+                .addToLabels(Keys.SOURCE, "idle").addToLabels(Keys.META_UID, "meta-" + name).addToLabels(extraLabels)
+                .endMetadata()
+                .withNewSpec().withNodeName(node).withPriority(-10).withPreemptionPolicy("Never")
+                .withTerminationGracePeriodSeconds(1L)
+                .addNewContainer().withName("main").withImage("busybox").withNewResources()
+                .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity("1Gi")).endResources()
+                .endContainer().endSpec().build()).create();
+    }
+
+    private Pod onlinePod(String name, String cpu, Map<String, String> nodeSelector) {
+        return client.pods().inNamespace("default").resource(new PodBuilder()
+                .withNewMetadata().withName(name).addToLabels("app", "web").endMetadata()
+                .withNewSpec().withPriority(1000).withNodeSelector(nodeSelector)
+                .addNewContainer().withName("main").withImage("nginx").withNewResources()
+                .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity("1Gi")).endResources()
+                .endContainer().endSpec().build()).create();
+    }
+
+    private boolean running(String name) {
+        Pod p = client.pods().inNamespace("default").withName(name).get();
+        return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+    }
+
+    private boolean present(String name) {
+        Pod p = client.pods().inNamespace("default").withName(name).get();
+        return p != null && p.getMetadata().getDeletionTimestamp() == null;
+    }
+
+    private double counter(String name) {
+        return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
+    void onlineScaleUpEvictsTheCheapestVictimReturnsTheNodeAndTellsEveryone() {
+        gleanerPod("old-offline", nodes.get(0), "4", "offline", Map.of());
+        gleanerPod("near", nodes.get(0), "4", "near-line", Map.of());
+        gleanerPod("b1", nodes.get(1), "4", "near-line", Map.of());
+        gleanerPod("b2", nodes.get(1), "4", "near-line", Map.of());
+        await().atMost(WAIT).until(() -> running("old-offline") && running("near") && running("b1") && running("b2"));
+        startService();
+        List<ReclaimEvent> streamed = new CopyOnWriteArrayList<>();
+        ManagedChannel hooks = NettyChannelBuilder.forAddress("127.0.0.1", service.hooksPort()).usePlaintext().build();
+        try {
+            ReclaimHooksGrpc.newStub(hooks).watch(ReclaimFilter.newBuilder().addClusters("m1").build(), new StreamObserver<>() {
+                @Override
+                public void onNext(ReclaimEvent value) {
+                    streamed.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+            await().atMost(WAIT).until(() -> service.hub().watchers() == 1);
+
+            onlinePod("web-1", "4", Map.of());
+
+            await().atMost(WAIT).untilAsserted(() -> assertThat(present("old-offline")).isFalse());
+            await().atMost(WAIT).until(() -> running("web-1"));
+            assertThat(present("near")).isTrue();
+            assertThat(present("b1") && present("b2")).as("one victim is enough").isTrue();
+
+            Node returned = client.nodes().withName(nodes.get(0)).get();
+            assertThat(returned.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
+            assertThat(returned.getMetadata().getAnnotations()).containsKeys(Keys.RECLAIMED_AT, Keys.COOLDOWN_UNTIL);
+            assertThat(client.nodes().withName(nodes.get(1)).get().getMetadata().getLabels()).containsKey(Keys.POOL);
+
+            await().atMost(WAIT).until(() -> broker.withdrawals.stream().anyMatch(WithdrawRequest::hasEvent));
+            WithdrawRequest w = broker.withdrawals.stream().filter(WithdrawRequest::hasEvent).findFirst().orElseThrow();
+            assertThat(w.getNode().getCluster()).isEqualTo("m1");
+            assertThat(w.getNode().getNode()).isEqualTo(nodes.get(0));
+            assertThat(w.getCooldownUntilMs()).isGreaterThan(w.getEvent().getEvictedAtMs());
+            assertThat(w.getEvent().getVictimsList()).extracting(v -> v.getName()).containsExactly("old-offline");
+            assertThat(w.getEvent().getOnlinePodsList()).containsExactly("default/web-1");
+            assertThat(w.getEvent().getEvictedAtMs() - w.getEvent().getTriggeredAtMs()).isLessThan(5_000);
+
+            await().atMost(WAIT).until(() -> !deliveries.isEmpty() && !streamed.isEmpty());
+            Delivery d = deliveries.get(0);
+            assertThat(Signatures.verify(SECRET, d.body().getBytes(StandardCharsets.UTF_8), d.signature())).isTrue();
+            assertThat(d.body()).contains("\"cluster\":\"m1\"").contains("old-offline");
+            assertThat(streamed.get(0).getNode()).isEqualTo(nodes.get(0));
+
+            await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace("default").list().getItems())
+                    .anyMatch(e -> Keys.EVENT_REASON.equals(e.getReason()) && "web-1".equals(e.getInvolvedObject().getName())
+                            && e.getMessage().contains("Gleaner reclaimed node " + nodes.get(0) + " for pod default/web-1: evicted default/old-offline")));
+            assertThat(counter(DeschedulerMetrics.RECLAIMS)).isEqualTo(1);
+            assertThat(registry.find(DeschedulerMetrics.HOOK_DELIVERIES).tag("outcome", "delivered").counters()).isNotEmpty();
+        } finally {
+            hooks.shutdownNow();
+        }
+    }
+
+    @Test
+    void aPdbBlockMakesItChooseAnotherVictim() {
+        client.policy().v1().podDisruptionBudget().inNamespace("default").resource(new PodDisruptionBudgetBuilder()
+                .withNewMetadata().withName("protect").endMetadata()
+                .withNewSpec().withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0))
+                .withNewSelector().addToMatchLabels("protected", "yes").endSelector().endSpec().build()).create();
+        gleanerPod("older", nodes.get(0), "4", "offline", Map.of());
+        await().atMost(WAIT).until(() -> running("older"));
+        // The youngest offline pod is the first choice, but its PDB refuses.
+        gleanerPod("younger", nodes.get(0), "4", "offline", Map.of("protected", "yes"));
+        gleanerPod("full1", nodes.get(1), "4", "near-line", Map.of());
+        gleanerPod("full2", nodes.get(1), "4", "near-line", Map.of());
+        await().atMost(WAIT).until(() -> running("younger") && running("full1") && running("full2"));
+        startService();
+
+        onlinePod("web-2", "4", Map.of());
+
+        await().atMost(WAIT).until(() -> running("web-2"));
+        assertThat(present("younger")).isTrue();
+        assertThat(present("older")).isFalse();
+        assertThat(counter(DeschedulerMetrics.PDB_BLOCKS)).isGreaterThanOrEqualTo(1);
+        assertThat(present("full1") && present("full2")).isTrue();
+    }
+
+    @Test
+    void withoutAnOnlineScaleUpNothingIsEvicted() {
+        gleanerPod("g1", nodes.get(0), "8", "offline", Map.of());
+        gleanerPod("g2", nodes.get(1), "8", "offline", Map.of());
+        await().atMost(WAIT).until(() -> running("g1") && running("g2"));
+        startService();
+        // An online pod that no lent node could ever take (selector matches none) must not cause evictions either.
+        onlinePod("web-zone-x", "1", Map.of("topology.kubernetes.io/zone", "nowhere"));
+
+        await().atMost(WAIT).until(() -> plans.stream().anyMatch(p -> p.outcomeOf("default/web-zone-x")
+                .map(o -> o.outcome() == Outcome.NO_HELP).orElse(false)));
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> present("g1") && present("g2"));
+        assertThat(plans).allMatch(p -> p.reclaims().isEmpty());
+        assertThat(broker.withdrawals).isEmpty();
+        assertThat(counter(DeschedulerMetrics.RECLAIMS)).isZero();
+        assertThat(plans.get(0).outcomeOf("default/web-zone-x").orElseThrow().reason())
+                .contains("even an empty lent node would not help").contains("nodeSelector");
+    }
+}
