@@ -6,10 +6,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.FieldError;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberClusterStatus;
+import io.gleaner.meta.crd.OfferedCapacity;
+import io.gleaner.meta.resources.Resources;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -89,6 +92,9 @@ public final class MemberRegistry implements AutoCloseable {
     List<Condition> writtenConditions;
     String writtenLastContact;
     Instant writtenAt;
+    OfferedCapacity pendingOffer;
+    OfferedCapacity writtenOffer;
+    Instant offerWrittenAt;
 
     Entry(String name) {
       this.name = name;
@@ -205,6 +211,26 @@ public final class MemberRegistry implements AutoCloseable {
     });
   }
 
+  /**
+   * Records what {@code cluster} currently lends, for {@code status.offeredCapacity} (informational,
+   * for {@code kubectl get memberclusters -o yaml} and dashboards). Non-blocking; the newest report
+   * is written when it differs from the last written one, at most once per
+   * {@code statusRefreshInterval}. Reports for unknown members are ignored.
+   */
+  public void reportOfferedCapacity(
+      String cluster, Map<CapacitySource, Resources> resources, Map<CapacitySource, Integer> nodes) {
+    OfferedCapacity offer = OfferedCapacity.of(resources, nodes, clock.instant());
+    if (state.get() == State.STARTED) {
+      worker.execute(() -> {
+        Entry entry = entries.get(cluster);
+        if (entry != null) {
+          entry.pendingOffer = offer;
+          writeOffer(entry);
+        }
+      });
+    }
+  }
+
   public void removeListener(MemberListener listener) {
     listeners.remove(listener);
   }
@@ -237,6 +263,7 @@ public final class MemberRegistry implements AutoCloseable {
         } else {
           writeStatus(e);
         }
+        writeOffer(e);
       }
     } catch (RuntimeException e) {
       log.warn("member registry tick failed", e);
@@ -421,6 +448,37 @@ public final class MemberRegistry implements AutoCloseable {
       } else {
         log.warn("writing status of member {} failed: {}", entry.name, MemberErrors.describe(e));
       }
+    }
+  }
+
+  private void writeOffer(Entry entry) {
+    OfferedCapacity offer = entry.pendingOffer;
+    if (offer == null) {
+      return;
+    }
+    Instant now = clock.instant();
+    if (entry.offerWrittenAt != null && now.isBefore(entry.offerWrittenAt.plus(config.statusRefreshInterval()))) {
+      return;
+    }
+    entry.pendingOffer = null;
+    if (entry.writtenOffer != null
+        && Objects.equals(entry.writtenOffer.getSources(), offer.getSources())
+        && Objects.equals(entry.writtenOffer.getTotal(), offer.getTotal())) {
+      return;
+    }
+    try {
+      meta.resources(MemberCluster.class).withName(entry.name).editStatus(current -> {
+        MemberClusterStatus status = current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
+        status.setOfferedCapacity(offer);
+        current.setStatus(status);
+        return current;
+      });
+      entry.writtenOffer = offer;
+      entry.offerWrittenAt = now;
+      meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
+    } catch (KubernetesClientException e) {
+      meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
+      log.warn("writing offered capacity of member {} failed: {}", entry.name, MemberErrors.describe(e));
     }
   }
 

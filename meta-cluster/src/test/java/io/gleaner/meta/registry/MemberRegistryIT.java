@@ -11,12 +11,14 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.Crds;
 import io.gleaner.meta.crd.KubeconfigSecretRef;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberClusterSpec;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.resources.Resources;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -108,6 +110,16 @@ class MemberRegistryIT {
     assertThat(meters.get(MemberClient.CALLS_METER).tags("cluster", "east", "outcome", "ok").timers()).isNotEmpty();
     assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges()).isNotEmpty();
 
+    registry.reportOfferedCapacity("east",
+        Map.of(CapacitySource.IDLE, Resources.of("cpu", "4", "memory", "8Gi")), Map.of(CapacitySource.IDLE, 1));
+    await().atMost(WAIT).untilAsserted(() -> {
+      MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
+      assertThat(mc.getStatus().getOfferedCapacity().getTotal().toResources())
+          .isEqualTo(Resources.of("cpu", "4", "memory", "8Gi"));
+      assertThat(mc.getStatus().getOfferedCapacity().getSources()).containsOnlyKeys("IDLE");
+      assertThat(condition(mc, Conditions.REACHABLE)).get().extracting(Condition::getStatus).isEqualTo("True");
+    });
+
     east.stop();
 
     await().atMost(WAIT).until(() -> handle.client().circuitBreaker().getState() == CircuitBreaker.State.OPEN);
@@ -119,6 +131,7 @@ class MemberRegistryIT {
         assertThat(c.getMessage()).contains("member-east");
       });
       assertThat(condition(mc, Conditions.READY)).get().extracting(Condition::getStatus).isEqualTo("False");
+      assertThat(mc.getStatus().getOfferedCapacity()).as("another writer's field survives").isNotNull();
     });
     await().atMost(WAIT).until(() -> events.health.contains("east=false"));
     assertThat(handle.isHealthy()).isFalse();
@@ -173,19 +186,17 @@ class MemberRegistryIT {
     await().atMost(WAIT).until(() -> registry.member("west").isPresent());
     MemberHandle first = registry.member("west").orElseThrow();
 
-    MemberCluster mc = meta.resources(MemberCluster.class).withName("west").get();
-    mc.getSpec().setEnabled(false);
-    meta.resources(MemberCluster.class).resource(mc).update();
+    editMember("west", spec -> spec.setEnabled(false));
 
     await().atMost(WAIT).until(() -> registry.member("west").isEmpty());
     assertThat(first.isClosed()).isTrue();
     assertThat(events.removed).contains("west");
     assertReachable("west", "Unknown", "Disabled", "spec.enabled=false");
 
-    mc = meta.resources(MemberCluster.class).withName("west").get();
-    mc.getSpec().setEnabled(true);
-    mc.getSpec().setRoles(List.of(MemberRole.ONLINE, MemberRole.COLOCATION));
-    meta.resources(MemberCluster.class).resource(mc).update();
+    editMember("west", spec -> {
+      spec.setEnabled(true);
+      spec.setRoles(List.of(MemberRole.ONLINE, MemberRole.COLOCATION));
+    });
 
     await().atMost(WAIT).until(() -> registry.member("west").isPresent());
     MemberHandle second = registry.member("west").orElseThrow();
@@ -194,9 +205,7 @@ class MemberRegistryIT {
     assertReachable("west", "True", "Connected", "");
 
     // A spec-only change keeps the handle and is reported as an update.
-    mc = meta.resources(MemberCluster.class).withName("west").get();
-    mc.getSpec().setZone("west-1c");
-    meta.resources(MemberCluster.class).resource(mc).update();
+    editMember("west", spec -> spec.setZone("west-1c"));
     await().atMost(WAIT).until(() -> events.updated.contains("west"));
     assertThat(registry.member("west")).containsSame(second);
     assertThat(second.zone()).isEqualTo("west-1c");
@@ -242,6 +251,14 @@ class MemberRegistryIT {
     spec.setRoles(List.of(MemberRole.ONLINE));
     spec.setEnabled(enabled);
     meta.resources(MemberCluster.class).resource(MemberCluster.of(name, spec)).create();
+  }
+
+  /** Edits the spec, retrying when a concurrent status write of the registry wins the race (409). */
+  private void editMember(String name, java.util.function.Consumer<MemberClusterSpec> change) {
+    Conflicts.retry(() -> meta.resources(MemberCluster.class).withName(name).edit(mc -> {
+      change.accept(mc.getSpec());
+      return mc;
+    }));
   }
 
   private void assertReachable(String member, String status, String reason, String messagePart) {

@@ -59,9 +59,10 @@ class PolicyWatcherIT {
     assertThat(seen).last().isEqualTo(watcher.current());
     await().atMost(WAIT).until(() -> validCondition().equals("True/Valid"));
 
-    GleanerPolicy current = meta.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
-    current.getSpec().setReserveMargins(new ReserveMargins(1.5, null, null, null));
-    meta.resources(GleanerPolicy.class).resource(current).update();
+    Conflicts.retry(() -> meta.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).edit(p -> {
+      p.getSpec().setReserveMargins(new ReserveMargins(1.5, null, null, null));
+      return p;
+    }));
 
     await().atMost(WAIT).until(() -> validCondition().startsWith("False/InvalidSpec"));
     assertThat(validCondition()).endsWith("spec.reserveMargins.IDLE: must be between 0 and 1, got 1.5");
