@@ -73,7 +73,7 @@ class CoordinationIT {
 
     @Test
     void unreachableZooKeeperFailsStartNamingIt() {
-        Coordination coord = new Coordination(config("zk.connect", "'127.0.0.1:1'", "zk.connectionTimeout", "500ms"),
+        Coordination coord = new Coordination(config("zk.connect", "'127.0.0.1:1'", "zk.connectionTimeout", "500ms", "leaderElection.leaseDuration", "1s"),
                 "broker", "x", new SimpleMeterRegistry());
         assertThatThrownBy(coord::start).isInstanceOf(LifecycleException.class).hasMessageContaining("127.0.0.1:1");
         assertThatThrownBy(coord::election).isInstanceOf(IllegalStateException.class);

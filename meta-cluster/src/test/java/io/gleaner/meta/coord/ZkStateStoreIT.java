@@ -130,7 +130,7 @@ class ZkStateStoreIT extends StateStoreContract {
 
     @Test
     void connectFailureNamesConnectString() {
-        assertThatThrownBy(() -> Zk.connect("127.0.0.1:1", "gleaner", Duration.ofSeconds(2), Duration.ofMillis(500)))
+        assertThatThrownBy(() -> Zk.connect("127.0.0.1:1", "gleaner", Duration.ofSeconds(1), Duration.ofMillis(500)))
                 .isInstanceOf(CoordinationException.class)
                 .hasMessageContaining("could not connect to ZooKeeper at \"127.0.0.1:1\"");
     }
