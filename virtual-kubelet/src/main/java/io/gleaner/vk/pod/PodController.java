@@ -303,6 +303,7 @@ public final class PodController implements AutoCloseable {
       t.placeOn(placement.getNode().getCluster(), placement.getNode().getNode());
       t.sourceOrdinal = placement.getSourceValue();
       t.state = TrackedPod.State.PLACED;
+      log.debug("placed on {}/{}", t.cluster, t.node);
     }
     String cluster = t.cluster;
     MDC.put("cluster", cluster);
@@ -350,6 +351,7 @@ public final class PodController implements AutoCloseable {
     }
     t.state = TrackedPod.State.CREATED;
     t.createdMs = clock.millis();
+    log.debug("member pod {}/{} created in {}", memberNs, desired.getMetadata().getName(), cluster);
     metrics.created(Duration.ofMillis(t.createdMs - t.firstSeenMs));
     metrics.sync("created");
     statusQueue.add(uid);

@@ -263,17 +263,22 @@ class PodControllerIT {
   @Test
   void restartAdoptsMemberPodsAndCreatesNoDuplicates() {
     List<Pod> pods = new ArrayList<>();
+    org.slf4j.LoggerFactory.getLogger(getClass()).info("start");
     for (int i = 0; i < 10; i++) {
       pods.add(bound("100m"));
     }
     await().atMost(WAIT).until(() -> memberPods(m1).size() + memberPods(m2).size() == 10);
+    org.slf4j.LoggerFactory.getLogger(getClass()).info("10 member pods; closing");
     controller.close();
+    org.slf4j.LoggerFactory.getLogger(getClass()).info("closed");
     int placesBefore = broker.places.get();
     for (int i = 0; i < 5; i++) {
       pods.add(bound("100m"));
     }
     startController();
+    org.slf4j.LoggerFactory.getLogger(getClass()).info("restarted");
     await().atMost(WAIT).until(() -> memberPods(m1).size() + memberPods(m2).size() == 15);
+    org.slf4j.LoggerFactory.getLogger(getClass()).info("15 member pods");
     for (Pod p : pods) {
       await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent);
     }
@@ -281,6 +286,7 @@ class PodControllerIT {
     await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true);
     assertThat(memberPods(m1).size() + memberPods(m2).size()).isEqualTo(15);
     assertThat(broker.places.get() - placesBefore).as("only the 5 new pods were placed").isEqualTo(5);
+    org.slf4j.LoggerFactory.getLogger(getClass()).info("end");
   }
 
   @Test

@@ -1,0 +1,273 @@
+package io.gleaner.vk;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.meta.coord.LeaderElection;
+import io.gleaner.meta.coord.LeadershipListener;
+import io.gleaner.meta.time.AcceleratedClock;
+import io.gleaner.vk.kubelet.ControllerKubeletBackend;
+import io.gleaner.vk.kubelet.KubeletAuth;
+import io.gleaner.vk.kubelet.KubeletServer;
+import io.gleaner.vk.kubelet.SelfSignedCertificate;
+import io.gleaner.vk.kubelet.TlsMaterial;
+import io.gleaner.vk.node.CapacityWatcher;
+import io.gleaner.vk.node.NodeConfig;
+import io.gleaner.vk.node.NodeController;
+import io.gleaner.vk.pod.BrokerClient;
+import io.gleaner.vk.pod.MemberClusters;
+import io.gleaner.vk.pod.PodController;
+import io.gleaner.vk.pod.PodControllerConfig;
+import io.gleaner.vk.pod.VkMetrics;
+import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.NamespaceMapping;
+import io.gleaner.vk.translate.TranslationConfig;
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The virtual-kubelet's composition root: kubelet API, broker capacity stream, node lifecycle and pod controller.
+ *
+ * <p>The kubelet API and the capacity stream run on every replica. The node controller and the pod controller run on
+ * the leader only; a replica that stops leading stops them at once, and a standby that wins the election starts them
+ * (rebuilding its state from member pod labels), within one ZooKeeper session timeout.
+ *
+ * <p>Lifecycle: {@link #start()} once, then {@link #stop()}; a second start fails.
+ */
+public final class VirtualKubeletService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VirtualKubeletService.class);
+
+  /**
+   * Everything configurable.
+   *
+   * @param node the Node's identity; its kubeletPort is what the kubelet API binds (0 = any free port)
+   * @param instance the {@code gleaner.io/instance} value
+   * @param namespaces metadata → member namespace mapping
+   * @param pods pod controller tuning
+   * @param timing node status / lease intervals
+   * @param brokerDeadline deadline of every broker call
+   * @param kubeletHost address the kubelet API binds
+   * @param tls kubelet certificate; null generates a self-signed one (sandbox)
+   * @param anonymousKubelet allow unauthenticated kubelet API requests (sandbox only)
+   */
+  public record Settings(NodeConfig node, String instance, NamespaceMapping namespaces, PodControllerConfig pods,
+                         NodeController.Timing timing, Duration brokerDeadline, String kubeletHost, TlsMaterial tls,
+                         boolean anonymousKubelet) {
+    public Settings {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(namespaces, "namespaces");
+      Objects.requireNonNull(pods, "pods");
+      Objects.requireNonNull(timing, "timing");
+      if (brokerDeadline == null || brokerDeadline.isZero() || brokerDeadline.isNegative()) {
+        throw new IllegalArgumentException("virtualKubelet.brokerDeadline must be > 0, got " + brokerDeadline);
+      }
+      kubeletHost = kubeletHost == null ? "0.0.0.0" : kubeletHost;
+    }
+
+    /** Sandbox defaults: node {@code gleaner} on 127.0.0.1, any free kubelet port, self-signed, anonymous. */
+    public static Settings sandbox(String instance) {
+      return new Settings(NodeConfig.defaults().withKubeletPort(0), instance, NamespaceMapping.identity(),
+          PodControllerConfig.defaults(), NodeController.Timing.defaults(), Duration.ofSeconds(5), "127.0.0.1",
+          null, true);
+    }
+  }
+
+  private final Clock clock;
+  private final UnaryOperator<Duration> toReal;
+  private final KubernetesClient meta;
+  private final MemberClusters members;
+  private final ManagedChannel broker;
+  private final Vertx vertx;
+  private final Settings settings;
+  private final LeaderElection election;
+  private final VkMetrics metrics;
+  private final ExecutorService leadership = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "vk-leadership");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+  private final AtomicReference<PodController> podController = new AtomicReference<>();
+  private final AtomicReference<NodeController> nodeController = new AtomicReference<>();
+  private KubeletServer kubelet;
+  private CapacityWatcher capacity;
+  private NodeConfig node;
+
+  private enum State { LATENT, STARTED, STOPPED }
+
+  /**
+   * @param election leader election (not yet started; the service starts and stops it); null = always lead
+   */
+  public VirtualKubeletService(Clock clock, MeterRegistry registry, KubernetesClient meta, MemberClusters members,
+                               ManagedChannel broker, Vertx vertx, Settings settings, LeaderElection election) {
+    this.clock = clock;
+    this.toReal = clock instanceof AcceleratedClock a ? a::toReal : UnaryOperator.identity();
+    this.meta = meta;
+    this.members = members;
+    this.broker = broker;
+    this.vertx = vertx;
+    this.settings = settings;
+    this.election = election;
+    this.metrics = new VkMetrics(registry);
+  }
+
+  public void start() {
+    if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+      throw new IllegalStateException("virtual-kubelet service already started or stopped");
+    }
+    TlsMaterial tls = settings.tls() != null ? settings.tls()
+        : SelfSignedCertificate.generate(settings.node().name(), settings.node().internalIp(), clock,
+            Duration.ofDays(365));
+    KubeletAuth auth = settings.anonymousKubelet() ? KubeletAuth.anonymous(settings.node().name())
+        : KubeletAuth.webhook(meta, settings.node().name());
+    kubelet = new KubeletServer(vertx, new DelegatingBackend(), auth, clock);
+    int port = kubelet.start(settings.kubeletHost(), settings.node().kubeletPort(), tls);
+    node = settings.node().withKubeletPort(port);
+    capacity = new CapacityWatcher(broker, c -> {
+      NodeController nc = nodeController.get();
+      if (nc != null) {
+        nc.requestStatusUpdate();
+      }
+      PodController pc = podController.get();
+      if (pc != null) {
+        pc.capacityChanged();
+      }
+    }, () -> {
+      NodeController nc = nodeController.get();
+      if (nc != null) {
+        nc.requestStatusUpdate();
+      }
+    });
+    capacity.start();
+    if (election == null) {
+      startActing();
+    } else {
+      election.addListener(new LeadershipListener() {
+        @Override
+        public void onStartedLeading(long epoch) {
+          leadership.execute(VirtualKubeletService.this::startActing);
+        }
+
+        @Override
+        public void onStoppedLeading() {
+          leadership.execute(VirtualKubeletService.this::stopActing);
+        }
+      });
+      election.start();
+    }
+  }
+
+  private synchronized void startActing() {
+    if (state.get() != State.STARTED || podController.get() != null) {
+      return;
+    }
+    log.info("acting as the leader of virtual node {}", node.name());
+    NodeController nc = new NodeController(meta, node, clock, toReal, capacity::latest, capacity::health,
+        settings.timing());
+    nc.start();
+    nodeController.set(nc);
+    TranslationConfig tc = new TranslationConfig(settings.instance(), node.virtualNode(), settings.namespaces(),
+        TranslationConfig.defaultPoolTolerations());
+    PodController pc = new PodController(meta, members, new BrokerClient(broker, settings.brokerDeadline()),
+        new MemberPodTranslator(tc), clock, toReal, metrics, settings.pods());
+    pc.start();
+    podController.set(pc);
+  }
+
+  private synchronized void stopActing() {
+    PodController pc = podController.getAndSet(null);
+    if (pc != null) {
+      pc.close();
+    }
+    NodeController nc = nodeController.getAndSet(null);
+    if (nc != null) {
+      nc.close();
+    }
+    log.info("stopped acting for virtual node {}", node == null ? settings.node().name() : node.name());
+  }
+
+  public void stop() {
+    if (!state.compareAndSet(State.STARTED, State.STOPPED)) {
+      return;
+    }
+    if (election != null) {
+      election.stop();
+    }
+    stopActing();
+    leadership.shutdownNow();
+    if (capacity != null) {
+      capacity.close();
+    }
+    if (kubelet != null) {
+      kubelet.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** The kubelet API port actually bound. */
+  public int kubeletPort() {
+    return node.kubeletPort();
+  }
+
+  public NodeConfig node() {
+    return node;
+  }
+
+  /** The pod controller while leading, else null. */
+  public PodController podController() {
+    return podController.get();
+  }
+
+  public VkMetrics metrics() {
+    return metrics;
+  }
+
+  public boolean isBrokerHealthy() {
+    return capacity != null && capacity.isUp();
+  }
+
+  /** Routes kubelet API calls to whichever pod controller currently acts. */
+  private final class DelegatingBackend implements io.gleaner.vk.kubelet.KubeletBackend {
+    private io.gleaner.vk.kubelet.KubeletBackend current() {
+      PodController pc = podController.get();
+      return pc == null ? null : new ControllerKubeletBackend(pc, members, node.name(), settings.instance(), clock);
+    }
+
+    @Override
+    public java.util.Collection<io.fabric8.kubernetes.api.model.Pod> pods() {
+      var b = current();
+      return b == null ? java.util.List.of() : b.pods();
+    }
+
+    @Override
+    public java.util.Optional<Target> resolve(String namespace, String pod) {
+      var b = current();
+      return b == null ? java.util.Optional.empty() : b.resolve(namespace, pod);
+    }
+
+    @Override
+    public java.util.Map<String, Object> statsSummary() {
+      var b = current();
+      return b == null ? java.util.Map.of("node", java.util.Map.of("nodeName", node.name()), "pods",
+          java.util.List.of()) : b.statsSummary();
+    }
+
+    @Override
+    public String resourceMetrics() {
+      var b = current();
+      return b == null ? "" : b.resourceMetrics();
+    }
+  }
+}

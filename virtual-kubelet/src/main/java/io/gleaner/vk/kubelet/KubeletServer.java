@@ -1,0 +1,391 @@
+package io.gleaner.vk.kubelet;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodListBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.BytesLimitTerminateTimeTailPrettyLoggable;
+import io.fabric8.kubernetes.client.dsl.Loggable;
+import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
+import io.fabric8.kubernetes.client.dsl.TimeTailPrettyLoggable;
+import io.fabric8.kubernetes.client.dsl.TimestampBytesLimitTerminateTimeTailPrettyLoggable;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import io.fabric8.kubernetes.client.dsl.PodResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The virtual node's kubelet API over HTTPS (Vert.x core): {@code /healthz}, {@code /pods},
+ * {@code /containerLogs/{ns}/{pod}/{container}} and {@code /exec/{ns}/{pod}/{container}} proxied to the member pod,
+ * {@code /stats/summary} and {@code /metrics/resource} aggregated from member metrics. Every request except
+ * {@code /healthz} passes {@link KubeletAuth}.
+ */
+public final class KubeletServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KubeletServer.class);
+  static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+
+  private final Vertx vertx;
+  private final KubeletBackend backend;
+  private final KubeletAuth auth;
+  private final Clock clock;
+  private HttpServer server;
+
+  public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock) {
+    this.vertx = vertx;
+    this.backend = backend;
+    this.auth = auth;
+    this.clock = clock;
+  }
+
+  /** Binds {@code host:port} (0 = any free port) and returns the bound port. */
+  public int start(String host, int port, TlsMaterial tls) {
+    HttpServerOptions opts = new HttpServerOptions().setHost(host).setPort(port).setSsl(true)
+        .setPemKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(tls.certificatePem()))
+            .setKeyValue(Buffer.buffer(tls.privateKeyPem())))
+        .setWebSocketSubProtocols(EXEC_PROTOCOLS);
+    server = vertx.createHttpServer(opts);
+    server.webSocketHandler(this::webSocket);
+    server.requestHandler(this::request);
+    try {
+      server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("kubelet API cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    log.info("kubelet API listening on https://{}:{}", host, server.actualPort());
+    return server.actualPort();
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  private void request(HttpServerRequest req) {
+    String path = req.path();
+    if ("/healthz".equals(path)) {
+      req.response().putHeader("Content-Type", "text/plain").end("ok");
+      return;
+    }
+    if (path.startsWith("/exec/") || path.startsWith("/attach/")) {
+      // a plain HTTP request: WebSocket upgrades are served by webSocket()
+      req.response().setStatusCode(400).end("exec needs a WebSocket upgrade with " + EXEC_PROTOCOLS + "\n");
+      return;
+    }
+    String bearer = bearer(req.getHeader("Authorization"));
+    vertx.<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, req.method().name(), path), false)
+        .onSuccess(d -> {
+          if (d instanceof KubeletAuth.Decision.Denied denied) {
+            req.response().setStatusCode(denied.status()).putHeader("Content-Type", "text/plain")
+                .end(denied.message() + "\n");
+            return;
+          }
+          route(req, path);
+        })
+        .onFailure(e -> req.response().setStatusCode(500).end("authorization failed: " + e.getMessage() + "\n"));
+  }
+
+  private void route(HttpServerRequest req, String path) {
+    HttpServerResponse resp = req.response();
+    if ("/pods".equals(path) || "/pods/".equals(path)) {
+      List<Pod> pods = new ArrayList<>(backend.pods());
+      resp.putHeader("Content-Type", "application/json")
+          .end(Serialization.asJson(new PodListBuilder().withItems(pods).build()));
+      return;
+    }
+    if (path.startsWith("/containerLogs/")) {
+      logs(req, path.substring("/containerLogs/".length()).split("/"));
+      return;
+    }
+    if ("/stats/summary".equals(path) || "/stats/summary/".equals(path)) {
+      vertx.executeBlocking(() -> Serialization.asJson(backend.statsSummary()), false)
+          .onSuccess(json -> resp.putHeader("Content-Type", "application/json").end(json))
+          .onFailure(e -> resp.setStatusCode(500).end(e.getMessage() + "\n"));
+      return;
+    }
+    if ("/metrics/resource".equals(path)) {
+      vertx.executeBlocking(backend::resourceMetrics, false)
+          .onSuccess(text -> resp.putHeader("Content-Type", "text/plain; version=0.0.4").end(text))
+          .onFailure(e -> resp.setStatusCode(500).end(e.getMessage() + "\n"));
+      return;
+    }
+    resp.setStatusCode(404).end("404 page not found\n");
+  }
+
+  private void logs(HttpServerRequest req, String[] parts) {
+    HttpServerResponse resp = req.response();
+    if (parts.length != 3) {
+      resp.setStatusCode(400).end("expected /containerLogs/{namespace}/{pod}/{container}\n");
+      return;
+    }
+    String ns = decode(parts[0]);
+    String pod = decode(parts[1]);
+    String container = decode(parts[2]);
+    LogOptions opts;
+    try {
+      opts = LogOptions.parse(req.params()::get);
+    } catch (IllegalArgumentException e) {
+      resp.setStatusCode(400).end(e.getMessage() + "\n");
+      return;
+    }
+    Optional<KubeletBackend.Target> target = backend.resolve(ns, pod);
+    if (target.isEmpty()) {
+      resp.setStatusCode(404).end("pod " + ns + "/" + pod + " has no member pod (not placed yet or gone)\n");
+      return;
+    }
+    KubeletBackend.Target t = target.get();
+    resp.putHeader("Content-Type", "text/plain");
+    if (opts.follow()) {
+      resp.setChunked(true);
+      OutputStream out = new ResponseOutputStream(resp);
+      vertx.executeBlocking(() -> logResource(t, container, opts).watchLog(out), false)
+          .onSuccess(watch -> resp.closeHandler(v -> watch.close()))
+          .onFailure(e -> fail(resp, t, e));
+      return;
+    }
+    vertx.executeBlocking(() -> logResource(t, container, opts).getLog(), false)
+        .onSuccess(text -> resp.end(text == null ? "" : text))
+        .onFailure(e -> fail(resp, t, e));
+  }
+
+  private static void fail(HttpServerResponse resp, KubeletBackend.Target t, Throwable e) {
+    if (resp.ended()) {
+      return;
+    }
+    int code = e instanceof KubernetesClientException k && k.getCode() > 0 ? k.getCode() : 502;
+    resp.setStatusCode(code).end("member cluster " + t.cluster() + ": " + e.getMessage() + "\n");
+  }
+
+  /**
+   * Applies the log options. fabric8's fluent log DSL narrows the type at each step, but every step returns the same
+   * implementation, so the casts below follow the order the DSL allows.
+   */
+  static Loggable logResource(KubeletBackend.Target t, String container, LogOptions o) {
+    PodResource pod = t.client().pods().inNamespace(t.namespace()).withName(t.name());
+    Object cur = pod.inContainer(container);
+    if (o.timestamps()) {
+      cur = ((TimestampBytesLimitTerminateTimeTailPrettyLoggable) cur).usingTimestamps();
+    }
+    if (o.previous()) {
+      cur = ((BytesLimitTerminateTimeTailPrettyLoggable) cur).terminated();
+    }
+    if (o.limitBytes() != null) {
+      cur = ((BytesLimitTerminateTimeTailPrettyLoggable) cur).limitBytes((int) Math.min(Integer.MAX_VALUE,
+          o.limitBytes()));
+    }
+    if (o.sinceSeconds() != null) {
+      cur = ((TimeTailPrettyLoggable) cur).sinceSeconds((int) Math.min(Integer.MAX_VALUE, o.sinceSeconds()));
+    }
+    if (o.tailLines() != null) {
+      cur = ((TailPrettyLoggable) cur).tailingLines(o.tailLines());
+    }
+    return (Loggable) cur;
+  }
+
+  // --- exec over WebSocket (channel protocol: first byte = stream: 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize)
+
+  private void webSocket(ServerWebSocket ws) {
+    String path = ws.path();
+    if (!path.startsWith("/exec/")) {
+      ws.reject(404);
+      return;
+    }
+    String[] parts = path.substring("/exec/".length()).split("/");
+    if (parts.length != 3) {
+      ws.reject(400);
+      return;
+    }
+    String bearer = bearer(ws.headers().get("Authorization"));
+    ws.pause();
+    vertx.<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, "POST", path), false)
+        .onComplete(ar -> {
+          if (ar.failed() || ar.result() instanceof KubeletAuth.Decision.Denied) {
+            ws.reject(ar.succeeded() ? ((KubeletAuth.Decision.Denied) ar.result()).status() : 500);
+            return;
+          }
+          startExec(ws, decode(parts[0]), decode(parts[1]), decode(parts[2]));
+        });
+  }
+
+  private void startExec(ServerWebSocket ws, String ns, String pod, String container) {
+    Optional<KubeletBackend.Target> target = backend.resolve(ns, pod);
+    if (target.isEmpty()) {
+      ws.reject(404);
+      return;
+    }
+    ws.accept();
+    List<String> command = new ArrayList<>();
+    String query = ws.query() == null ? "" : ws.query();
+    boolean stdin = false;
+    boolean tty = false;
+    for (String kv : query.split("&")) {
+      int eq = kv.indexOf('=');
+      String k = eq < 0 ? kv : kv.substring(0, eq);
+      String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
+      switch (k) {
+        case "command" -> command.add(v);
+        case "stdin", "input" -> stdin = "true".equals(v) || "1".equals(v);
+        case "tty" -> tty = "true".equals(v) || "1".equals(v);
+        default -> { }
+      }
+    }
+    if (command.isEmpty()) {
+      sendStatus(ws, "Failure", "no command given", null);
+      ws.close();
+      return;
+    }
+    KubeletBackend.Target t = target.get();
+    boolean withStdin = stdin;
+    boolean withTty = tty;
+    vertx.executeBlocking(() -> {
+      var c = t.client().pods().inNamespace(t.namespace()).withName(t.name()).inContainer(container);
+      var exec = withStdin ? c.redirectingInput() : c;
+      var out = exec.writingOutput(new ChannelOutputStream(ws, (byte) 1))
+          .writingError(new ChannelOutputStream(ws, (byte) 2));
+      return withTty ? out.withTTY().exec(command.toArray(String[]::new))
+          : out.exec(command.toArray(String[]::new));
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        sendStatus(ws, "Failure", "member cluster " + t.cluster() + ": " + ar.cause().getMessage(), null);
+        ws.close();
+        return;
+      }
+      ExecWatch watch = ar.result();
+      ws.binaryMessageHandler(buf -> {
+        if (buf.length() == 0) {
+          return;
+        }
+        byte channel = buf.getByte(0);
+        Buffer payload = buf.getBuffer(1, buf.length());
+        vertx.executeBlocking(() -> {
+          if (channel == 0 && watch.getInput() != null) {
+            watch.getInput().write(payload.getBytes());
+            watch.getInput().flush();
+          } else if (channel == 4) {
+            Map<?, ?> size = Serialization.unmarshal(payload.toString(), Map.class);
+            watch.resize(((Number) size.get("Width")).intValue(), ((Number) size.get("Height")).intValue());
+          } else if (channel == (byte) 255 && watch.getInput() != null) {
+            watch.getInput().close();
+          }
+          return null;
+        }, true);
+      });
+      ws.closeHandler(v -> watch.close());
+      ws.resume();
+      watch.exitCode().whenComplete((code, err) -> vertx.runOnContext(v -> {
+        if (err != null) {
+          sendStatus(ws, "Failure", err.getMessage(), null);
+        } else if (code != null && code != 0) {
+          sendStatus(ws, "Failure", "command terminated with non-zero exit code", code);
+        } else {
+          sendStatus(ws, "Success", null, null);
+        }
+        ws.close();
+      }));
+    });
+  }
+
+  private static void sendStatus(ServerWebSocket ws, String status, String message, Integer exitCode) {
+    StringBuilder json = new StringBuilder("{\"metadata\":{},\"status\":\"").append(status).append('"');
+    if (message != null) {
+      json.append(",\"message\":").append(Serialization.asJson(message));
+    }
+    if (exitCode != null) {
+      json.append(",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"")
+          .append(exitCode).append("\"}]}");
+    }
+    json.append('}');
+    Buffer b = Buffer.buffer().appendByte((byte) 3).appendString(json.toString());
+    if (!ws.isClosed()) {
+      ws.writeBinaryMessage(b);
+    }
+  }
+
+  private static String bearer(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return header.substring(7).trim();
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      try {
+        server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.debug("closing kubelet API: {}", e.toString());
+      }
+    }
+  }
+
+  /** Streams a follow=true log into the chunked response. */
+  private static final class ResponseOutputStream extends OutputStream {
+    private final HttpServerResponse resp;
+
+    ResponseOutputStream(HttpServerResponse resp) {
+      this.resp = resp;
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (!resp.ended() && !resp.closed()) {
+        resp.write(Buffer.buffer().appendBytes(b, off, len));
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!resp.ended() && !resp.closed()) {
+        resp.end();
+      }
+    }
+  }
+
+  /** Writes exec output as channel-prefixed binary WebSocket messages. */
+  private static final class ChannelOutputStream extends OutputStream {
+    private final ServerWebSocket ws;
+    private final byte channel;
+
+    ChannelOutputStream(ServerWebSocket ws, byte channel) {
+      this.ws = ws;
+      this.channel = channel;
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (!ws.isClosed()) {
+        ws.writeBinaryMessage(Buffer.buffer().appendByte(channel).appendBytes(b, off, len));
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package io.gleaner.vk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.sim.SimRuntime;
+import io.gleaner.sim.SimulatedApiServer;
+import io.gleaner.sim.apiserver.ServerExtensions;
+import io.gleaner.vk.node.NodeController;
+import io.gleaner.vk.pod.MemberClusters;
+import io.gleaner.vk.pod.PodControllerConfig;
+import io.gleaner.vk.testing.FakeBroker;
+import io.gleaner.vk.translate.GleanerKeys;
+import io.gleaner.vk.translate.NamespaceMapping;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The whole service: node registration, lease heartbeat, kubelet API (kubectl logs through the API server proxy). */
+class VirtualKubeletServiceIT {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  /** Member API servers serve generated logs; the metadata server proxies logs to the virtual node's kubelet. */
+  private static ServerExtensions logs(String text) {
+    return new ServerExtensions() {
+      @Override
+      public Map<String, String> nodeUsage(JsonNode node) {
+        return null;
+      }
+
+      @Override
+      public Map<String, String> podUsage(JsonNode pod) {
+        return null;
+      }
+
+      @Override
+      public String logs(JsonNode pod, String container, LogOptions options) {
+        return text == null ? null : text + "container=" + container + " tail=" + options.tailLines() + "\n";
+      }
+    };
+  }
+
+  private SimRuntime runtime;
+  private SimulatedApiServer metaServer;
+  private SimulatedApiServer m1Server;
+  private KubernetesClient meta;
+  private KubernetesClient m1;
+  private FakeBroker broker;
+  private ManagedChannel channel;
+  private VirtualKubeletService service;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    runtime = SimRuntime.create();
+    metaServer = new SimulatedApiServer("meta", runtime, Clock.systemUTC(), logs(null));
+    m1Server = new SimulatedApiServer("m1", runtime, Clock.systemUTC(), logs("hello from m1\n"));
+    meta = metaServer.newClient();
+    m1 = m1Server.newClient();
+    broker = new FakeBroker(List.of(new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 8000)));
+    channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
+    VirtualKubeletService.Settings s = VirtualKubeletService.Settings.sandbox("it");
+    s = new VirtualKubeletService.Settings(s.node(), "it", NamespaceMapping.identity(), PodControllerConfig.defaults(),
+        new NodeController.Timing(Duration.ofMillis(100), Duration.ofSeconds(60), Duration.ofMillis(200),
+            Duration.ofSeconds(40)), Duration.ofSeconds(5), "127.0.0.1", null, true);
+    service = new VirtualKubeletService(Clock.systemUTC(), new SimpleMeterRegistry(), meta,
+        MemberClusters.of(Map.of("m1", m1)), channel, runtime.vertx(), s, null);
+    service.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    service.stop();
+    channel.shutdownNow();
+    broker.close();
+    metaServer.close();
+    m1Server.close();
+    runtime.close();
+  }
+
+  @Test
+  void registersNodeWithBrokerCapacityAndKeepsLeaseAlive() {
+    await().atMost(WAIT).untilAsserted(() -> {
+      Node n = meta.nodes().withName("gleaner").get();
+      assertThat(n).isNotNull();
+      assertThat(n.getMetadata().getLabels()).containsEntry("type", "virtual-kubelet")
+          .containsEntry("kubernetes.io/role", "agent");
+      assertThat(n.getSpec().getTaints()).extracting("key").containsExactly("virtual-kubelet.io/provider");
+      assertThat(n.getStatus().getCapacity()).containsEntry("cpu", new Quantity("8"));
+      assertThat(n.getMetadata().getAnnotations()).containsEntry("gleaner.io/largest-shape-cpu", "8");
+      assertThat(n.getStatus().getConditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("True");
+      });
+      assertThat(n.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort()).isEqualTo(service.kubeletPort());
+    });
+    var leases = meta.resources(Lease.class).inNamespace("kube-node-lease");
+    Lease first = await().atMost(WAIT).until(() -> leases.withName("gleaner").get(), l -> l != null);
+    assertThat(first.getSpec().getLeaseDurationSeconds()).isEqualTo(40);
+    await().atMost(WAIT).until(() -> !leases.withName("gleaner").get().getSpec().getRenewTime()
+        .equals(first.getSpec().getRenewTime()) || leases.withName("gleaner").get().getMetadata().getResourceVersion()
+        .compareTo(first.getMetadata().getResourceVersion()) != 0);
+  }
+
+  @Test
+  void nodeAndLeaseAreRecreatedWhenDeleted() {
+    await().atMost(WAIT).until(() -> meta.nodes().withName("gleaner").get() != null);
+    var leases = meta.resources(Lease.class).inNamespace("kube-node-lease");
+    await().atMost(WAIT).until(() -> leases.withName("gleaner").get() != null);
+    meta.nodes().withName("gleaner").delete();
+    leases.withName("gleaner").delete();
+    broker.publishCapacity(); // any change marks the status dirty
+    await().atMost(WAIT).until(() -> leases.withName("gleaner").get() != null);
+    await().atMost(WAIT).until(() -> meta.nodes().withName("gleaner").get() != null);
+  }
+
+  @Test
+  void kubectlLogsThroughTheApiServerReachTheMemberPod() throws Exception {
+    meta.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName("team-a").endMetadata().build()).create();
+    meta.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName("train-0")
+        .withNamespace("team-a").endMetadata().withNewSpec().withNodeName("gleaner").addNewContainer()
+        .withName("main").withImage("busybox").withNewResources().addToRequests("cpu", new Quantity("1"))
+        .endResources().endContainer().endSpec().build()).create();
+    var member = await().atMost(WAIT).until(() -> m1.pods().inAnyNamespace().withLabel(GleanerKeys.MANAGED, "true")
+        .list().getItems(), l -> !l.isEmpty()).get(0);
+    // play the member scheduler: bind the member pod to its node
+    m1.bindings().inNamespace("team-a").resource(new io.fabric8.kubernetes.api.model.BindingBuilder()
+        .withNewMetadata().withName(member.getMetadata().getName()).endMetadata()
+        .withNewTarget().withKind("Node").withName("n1").endTarget().build()).create();
+    String log = await().atMost(WAIT).until(() -> {
+      try {
+        return meta.pods().inNamespace("team-a").withName("train-0").inContainer("main").tailingLines(5).getLog();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(getClass()).warn("logs: {}", e.toString());
+        return "";
+      }
+    }, l -> l.contains("hello from m1"));
+    assertThat(log).contains("container=main").contains("tail=5");
+
+    HttpClient http = runtime.vertx().createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true)
+        .setVerifyHost(false));
+    String healthz = http.request(HttpMethod.GET, service.kubeletPort(), "127.0.0.1", "/healthz")
+        .compose(r -> r.send().compose(resp -> resp.body())).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).toString();
+    assertThat(healthz).isEqualTo("ok");
+    String pods = http.request(HttpMethod.GET, service.kubeletPort(), "127.0.0.1", "/pods")
+        .compose(r -> r.send().compose(resp -> resp.body())).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).toString();
+    assertThat(pods).contains("\"kind\":\"PodList\"").contains("train-0");
+    String missing = http.request(HttpMethod.GET, service.kubeletPort(), "127.0.0.1",
+            "/containerLogs/team-a/nope/main")
+        .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(missing).startsWith("404");
+    http.close();
+  }
+}
