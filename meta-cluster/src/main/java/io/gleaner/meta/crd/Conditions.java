@@ -91,6 +91,15 @@ public final class Conditions {
     return out;
   }
 
+  /** {@link #set} for each of {@code desired}, in order. */
+  public static List<Condition> setAll(List<Condition> existing, List<Condition> desired) {
+    List<Condition> out = existing;
+    for (Condition c : desired) {
+      out = set(out, c);
+    }
+    return out == null ? new ArrayList<>() : out;
+  }
+
   private static Condition merge(Condition current, Condition desired) {
     if (!Objects.equals(current.getStatus(), desired.getStatus())
         || current.getLastTransitionTime() == null) {

@@ -100,7 +100,7 @@ final class KubeconfigSecrets {
     }
     Config config;
     try {
-      config = Config.fromKubeconfig(null, kubeconfig, null);
+      config = Config.fromKubeconfig(kubeconfig);
     } catch (RuntimeException e) {
       return new Failed("InvalidKubeconfig", where + " cannot be used: " + MemberErrors.describe(e));
     }

@@ -65,8 +65,11 @@ public final class MemberClient implements AutoCloseable {
     this.meters = Objects.requireNonNull(meters, "meters");
     this.asyncExecutor = Objects.requireNonNull(asyncExecutor, "asyncExecutor");
     resilience.breaker().getEventPublisher().onStateTransition(e -> {
-      try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", cluster)) {
+      MDC.put("cluster", cluster);
+      try {
         log.info("member {} circuit breaker {}", cluster, e.getStateTransition());
+      } finally {
+        MDC.remove("cluster");
       }
     });
   }
@@ -121,7 +124,9 @@ public final class MemberClient implements AutoCloseable {
   private <T> T execute(String operation, Supplier<T> call) {
     Timer.Sample sample = Timer.start(meters);
     String outcome = "error";
-    try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", cluster)) {
+    String previousCluster = MDC.get("cluster");
+    MDC.put("cluster", cluster);
+    try {
       if (closed) {
         outcome = "closed";
         throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CLOSED, null);
@@ -156,6 +161,11 @@ public final class MemberClient implements AutoCloseable {
         throw e;
       }
     } finally {
+      if (previousCluster == null) {
+        MDC.remove("cluster");
+      } else {
+        MDC.put("cluster", previousCluster);
+      }
       sample.stop(meters.timer(CALLS_METER, "cluster", cluster, "operation", operation, "outcome", outcome));
     }
   }

@@ -274,7 +274,8 @@ public final class MemberRegistry implements AutoCloseable {
     if (state.get() != State.STARTED) {
       return;
     }
-    try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", name)) {
+    MDC.put("cluster", name);
+    try {
       MemberCluster mc = informer.getStore().getByKey(name);
       if (mc == null) {
         Entry gone = entries.remove(name);
@@ -321,6 +322,8 @@ public final class MemberRegistry implements AutoCloseable {
       connect(entry, mc, loaded);
     } catch (RuntimeException e) {
       log.error("reconciling member {} failed", name, e);
+    } finally {
+      MDC.remove("cluster");
     }
   }
 
@@ -383,9 +386,12 @@ public final class MemberRegistry implements AutoCloseable {
     MemberHealth health = handle.health();
     if (entry.lastHealthy == null || entry.lastHealthy != health.healthy()) {
       entry.lastHealthy = health.healthy();
-      try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", entry.name)) {
+      MDC.put("cluster", entry.name);
+      try {
         log.info("member {} is now {}", entry.name, health.healthy() ? "healthy" : "unhealthy: "
             + health.lastError().orElse("breaker " + health.breaker()));
+      } finally {
+        MDC.remove("cluster");
       }
       notifyListeners("healthChanged", l -> l.healthChanged(handle, health));
     }
@@ -424,11 +430,7 @@ public final class MemberRegistry implements AutoCloseable {
       // fields (offeredCapacity, other condition types) stay, and lists are replaced correctly.
       meta.resources(MemberCluster.class).withName(entry.name).editStatus(current -> {
         MemberClusterStatus status = current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
-        List<Condition> merged = status.getConditions();
-        for (Condition c : desired) {
-          merged = Conditions.set(merged, c);
-        }
-        status.setConditions(merged);
+        status.setConditions(Conditions.setAll(status.getConditions(), desired));
         if (lastContact != null) {
           status.setLastContactTime(lastContact);
         }

@@ -173,11 +173,7 @@ public final class PolicyWatcher implements AutoCloseable {
     try {
       meta.resources(GleanerPolicy.class).withName(name).editStatus(p -> {
         GleanerPolicyStatus s = p.getStatus() == null ? new GleanerPolicyStatus() : p.getStatus();
-        List<Condition> merged = s.getConditions();
-        for (Condition c : desired.getConditions()) {
-          merged = Conditions.set(merged, c);
-        }
-        s.setConditions(merged);
+        s.setConditions(Conditions.setAll(s.getConditions(), desired.getConditions()));
         s.setObservedGeneration(desired.getObservedGeneration());
         p.setStatus(s);
         return p;

@@ -16,7 +16,7 @@ class KubeconfigsTest {
   void writtenKubeconfigIsReadByFabric8() {
     String yaml = Kubeconfigs.write("east-1", "http://127.0.0.1:6443");
 
-    Config config = Config.fromKubeconfig(null, yaml, null);
+    Config config = Config.fromKubeconfig(yaml);
 
     assertThat(config.getMasterUrl()).startsWith("http://127.0.0.1:6443");
     assertThat(config.getCurrentContext().getName()).isEqualTo("east-1");
@@ -29,7 +29,7 @@ class KubeconfigsTest {
   void tokenAndInsecureFlagAreWritten() {
     String yaml = Kubeconfigs.write("sim", "https://127.0.0.1:1234", "s3cret", true);
 
-    Config config = Config.fromKubeconfig(null, yaml, null);
+    Config config = Config.fromKubeconfig(yaml);
 
     assertThat(config.getAutoOAuthToken()).isEqualTo("s3cret");
     assertThat(config.isTrustCerts()).isTrue();
