@@ -174,6 +174,7 @@ public final class VirtualKubeletService implements AutoCloseable {
         settings.timing());
     nc.start();
     nodeController.set(nc);
+    nc.requestStatusUpdate(); // a capacity snapshot may have arrived while the controller was starting
     TranslationConfig tc = new TranslationConfig(settings.instance(), node.virtualNode(), settings.namespaces(),
         TranslationConfig.defaultPoolTolerations());
     PodController pc = new PodController(meta, members, new BrokerClient(broker, settings.brokerDeadline()),
