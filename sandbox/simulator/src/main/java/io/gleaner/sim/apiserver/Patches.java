@@ -56,7 +56,18 @@ public final class Patches {
           throw ApiException.badRequest("json patch must be an array of operations");
         }
         try {
-          JsonNode result = JsonPatch.apply(patch, target);
+          JsonNode result = target;
+          // One operation at a time, so that removing or replacing a missing path fails as in the API server.
+          for (JsonNode op : patch) {
+            String kind = op.path("op").asText();
+            String path = op.path("path").asText();
+            if ((kind.equals("remove") || kind.equals("replace")) && result.at(path).isMissingNode()) {
+              throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our "
+                  + "request: unable to " + kind + " nonexistent key: " + path);
+            }
+            result = JsonPatch.apply(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(op),
+                result, java.util.EnumSet.noneOf(io.fabric8.zjsonpatch.CompatibilityFlags.class));
+          }
           if (!result.isObject()) {
             throw ApiException.badRequest("json patch did not produce an object");
           }

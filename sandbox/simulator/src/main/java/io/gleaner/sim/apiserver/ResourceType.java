@@ -27,6 +27,18 @@ public record ResourceType(String group, String version, String plural, String s
     categories = List.copyOf(categories);
   }
 
+  /** Identity is group, version and plural (cheap: types are map keys on every store call). */
+  @Override
+  public boolean equals(Object o) {
+    return this == o || o instanceof ResourceType t && plural.equals(t.plural) && group.equals(t.group)
+        && version.equals(t.version);
+  }
+
+  @Override
+  public int hashCode() {
+    return (group.hashCode() * 31 + version.hashCode()) * 31 + plural.hashCode();
+  }
+
   /** {@code v1} or {@code group/version}. */
   public String apiVersion() {
     return group.isEmpty() ? version : group + "/" + version;

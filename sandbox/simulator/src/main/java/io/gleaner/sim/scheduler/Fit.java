@@ -38,7 +38,7 @@ public final class Fit {
    * top of the node's pods.
    */
   public static Result check(PodInfo pod, NodeInfo node, Resources reserved) {
-    var tolerations = pod.pod().getSpec().getTolerations();
+    var tolerations = pod.tolerations();
     if (node.unschedulable() && !Matching.tolerated(UNSCHEDULABLE_TAINT, tolerations)) {
       return new Result(List.of("node(s) were unschedulable"), false);
     }
@@ -47,7 +47,7 @@ public final class Fit {
       return new Result(List.of("node(s) had untolerated taint {" + taint.getKey() + ": "
           + (taint.getValue() == null ? "" : taint.getValue()) + "}"), false);
     }
-    if (!Matching.nodeAffinityMatches(pod.pod(), node.name(), node.labels())) {
+    if (!Matching.nodeAffinityMatches(pod.nodeSelector(), pod.requiredAffinity(), node.name(), node.labels())) {
       return new Result(List.of("node(s) didn't match Pod's node affinity/selector"), false);
     }
     List<String> insufficient = insufficient(pod.requests(), node.allocatable(), node.requested().plus(reserved));

@@ -16,7 +16,14 @@ public final class Matching {
 
   /** nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both match (the NodeAffinity plugin). */
   public static boolean nodeAffinityMatches(Pod pod, String nodeName, Map<String, String> nodeLabels) {
-    Map<String, String> selector = pod.getSpec().getNodeSelector();
+    Affinity a = pod.getSpec().getAffinity();
+    return nodeAffinityMatches(pod.getSpec().getNodeSelector(), a == null || a.getNodeAffinity() == null ? null
+        : a.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(), nodeName, nodeLabels);
+  }
+
+  /** The same from the pod's nodeSelector and required node affinity (either may be null). */
+  public static boolean nodeAffinityMatches(Map<String, String> selector, NodeSelector required, String nodeName,
+      Map<String, String> nodeLabels) {
     if (selector != null) {
       for (Map.Entry<String, String> e : selector.entrySet()) {
         if (!e.getValue().equals(nodeLabels.get(e.getKey()))) {
@@ -24,13 +31,7 @@ public final class Matching {
         }
       }
     }
-    Affinity affinity = pod.getSpec().getAffinity();
-    if (affinity == null || affinity.getNodeAffinity() == null
-        || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
-      return true;
-    }
-    return nodeSelectorMatches(affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(),
-        nodeName, nodeLabels);
+    return required == null || nodeSelectorMatches(required, nodeName, nodeLabels);
   }
 
   /** Terms are ORed; requirements within a term are ANDed; an empty term matches nothing. */

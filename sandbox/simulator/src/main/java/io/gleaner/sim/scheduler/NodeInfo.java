@@ -18,9 +18,17 @@ public final class NodeInfo {
   private Resources requested = Resources.ZERO;
   private final Map<String, PodInfo> pods = new LinkedHashMap<>();
 
+  private com.fasterxml.jackson.databind.JsonNode json;
+
   public NodeInfo(Node node) {
     this.name = node.getMetadata().getName();
     update(node);
+  }
+
+  /** From the stored JSON form (cheaper than converting to a fabric8 Node). */
+  public NodeInfo(com.fasterxml.jackson.databind.JsonNode json) {
+    this.name = json.path("metadata").path("name").asText();
+    update(json);
   }
 
   public void update(Node node) {
@@ -33,11 +41,33 @@ public final class NodeInfo {
     this.unschedulable = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
   }
 
+  public void update(com.fasterxml.jackson.databind.JsonNode n) {
+    this.json = n;
+    this.node = null;
+    Map<String, String> q = new java.util.HashMap<>();
+    n.path("status").path("allocatable").fields().forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
+    this.allocatable = Resources.parse(q);
+    Map<String, String> l = new java.util.HashMap<>();
+    n.path("metadata").path("labels").fields().forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
+    this.labels = Map.copyOf(l);
+    List<Taint> t = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode taint : n.path("spec").path("taints")) {
+      t.add(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey(taint.path("key").asText(null))
+          .withValue(taint.path("value").asText(null)).withEffect(taint.path("effect").asText(null)).build());
+    }
+    this.taints = List.copyOf(t);
+    this.unschedulable = n.path("spec").path("unschedulable").asBoolean(false);
+  }
+
   public String name() {
     return name;
   }
 
+  /** The node as a fabric8 object (converted on first use when built from JSON). */
   public Node node() {
+    if (node == null && json != null) {
+      node = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().convertValue(json, Node.class);
+    }
     return node;
   }
 

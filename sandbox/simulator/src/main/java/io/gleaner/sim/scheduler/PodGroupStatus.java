@@ -45,7 +45,7 @@ final class PodGroupStatus {
         continue;
       }
       int[] c = counts.computeIfAbsent(p.namespace() + "/" + p.groupName(), k -> new int[4]);
-      String phase = p.pod().getStatus() == null ? "" : p.pod().getStatus().getPhase();
+      String phase = p.phase();
       if ("Running".equals(phase)) {
         c[0]++;
       } else if ("Succeeded".equals(phase)) {

@@ -3,8 +3,6 @@ package io.gleaner.sim.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.sim.apiserver.ApiException;
@@ -176,13 +174,12 @@ public final class SimScheduler implements AutoCloseable {
       nodes.remove(name);
       return;
     }
-    Node node = MAPPER.convertValue(e.object(), Node.class);
     NodeInfo info = nodes.get(name);
     if (info != null) {
-      info.update(node);
+      info.update(e.object());
       return;
     }
-    info = new NodeInfo(node);
+    info = new NodeInfo(e.object());
     nodes.put(name, info);
     for (PodInfo p : pods.values()) {
       if (p.occupiesNode() && name.equals(p.nodeName())) {
@@ -207,7 +204,7 @@ public final class SimScheduler implements AutoCloseable {
       podGroups.touch(object);
       return;
     }
-    PodInfo info = PodInfo.of(MAPPER.convertValue(object, Pod.class));
+    PodInfo info = PodInfo.of(object);
     track(info);
     if (info.groupName() != null) {
       podGroups.touch(object);
@@ -234,6 +231,7 @@ public final class SimScheduler implements AutoCloseable {
   // --------------------------------------------------------------------------------------------- the cycle
 
   private void cycle() {
+    indexNominated();
     List<PodInfo> queue = new ArrayList<>();
     for (String key : pending) {
       queue.add(pods.get(key));
@@ -256,12 +254,28 @@ public final class SimScheduler implements AutoCloseable {
     }
   }
 
-  private Resources nominatedReserve(NodeInfo node, PodInfo pod) {
-    Resources r = Resources.ZERO;
+  /** Pending pods nominated to each node (recomputed once per cycle). */
+  private Map<String, List<PodInfo>> nominated = Map.of();
+
+  private void indexNominated() {
+    Map<String, List<PodInfo>> byNode = new HashMap<>();
     for (String key : pending) {
       PodInfo p = pods.get(key);
-      if (p != null && node.name().equals(p.nominatedNodeName()) && !p.key().equals(pod.key())
-          && p.priority() >= pod.priority()) {
+      if (p != null && p.nominatedNodeName() != null) {
+        byNode.computeIfAbsent(p.nominatedNodeName(), k -> new ArrayList<>()).add(p);
+      }
+    }
+    nominated = byNode;
+  }
+
+  private Resources nominatedReserve(NodeInfo node, PodInfo pod) {
+    List<PodInfo> onNode = nominated.get(node.name());
+    if (onNode == null) {
+      return Resources.ZERO;
+    }
+    Resources r = Resources.ZERO;
+    for (PodInfo p : onNode) {
+      if (pending.contains(p.key()) && !p.key().equals(pod.key()) && p.priority() >= pod.priority()) {
         r = r.plus(p.requests());
       }
     }
@@ -357,7 +371,7 @@ public final class SimScheduler implements AutoCloseable {
     }
     binds.incrementAndGet();
     lastMessage.remove(pod.key());
-    PodInfo assumed = PodInfo.of(MAPPER.convertValue(bound, Pod.class));
+    PodInfo assumed = PodInfo.of(bound);
     pods.put(assumed.key(), assumed);
     node.addPod(assumed);
     events.record(bound, "Normal", "Scheduled", "Successfully assigned " + pod.namespace() + "/" + pod.name()

@@ -1,0 +1,123 @@
+package io.gleaner.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code kubectl} against a simulated cluster: get (server-side tables, -o wide, -A), describe node,
+ * apply (create and configure through the OpenAPI field-validation check and strategic merge), logs, top.
+ * Skipped, with the reason, when no kubectl is on the PATH.
+ */
+class KubectlIT {
+  static SimulatedCluster cluster;
+  static Path kubeconfig;
+  @TempDir
+  static Path dir;
+
+  @BeforeAll
+  static void start() throws IOException {
+    String kubectl = findKubectl();
+    Assumptions.assumeTrue(kubectl != null, "kubectl is not on the PATH: skipping the real-kubectl checks");
+    cluster = SimulatedCluster.builder("kubectl-it").clock(Clock.systemUTC()).podStartDelay(Duration.ZERO)
+        .nodes(NodeShape.of(2, "8", "32Gi")).build();
+    kubeconfig = dir.resolve("kubectl-it.kubeconfig");
+    Files.writeString(kubeconfig, cluster.kubeconfig());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static String findKubectl() {
+    for (String p : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      File f = new File(p, "kubectl");
+      if (f.canExecute()) {
+        return f.getAbsolutePath();
+      }
+    }
+    return null;
+  }
+
+  record Result(int code, String out) {}
+
+  static Result kubectl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    boolean done = p.waitFor(60, TimeUnit.SECONDS);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!done) {
+      p.destroyForcibly();
+      throw new AssertionError("kubectl " + String.join(" ", args) + " timed out: " + out);
+    }
+    return new Result(p.exitValue(), out);
+  }
+
+  @Test
+  void getDescribeApplyLogsTop() throws Exception {
+    Result nodes = kubectl("get", "nodes", "-o", "wide");
+    assertThat(nodes.code()).as(nodes.out()).isZero();
+    assertThat(nodes.out()).contains("kubectl-it-node-0", "Ready", "INTERNAL-IP", "10.250.");
+
+    Path pod = dir.resolve("pod.yaml");
+    Files.writeString(pod, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: hello
+          labels: {app: hello}
+        spec:
+          containers:
+          - name: main
+            image: busybox
+            resources:
+              requests: {cpu: 500m, memory: 256Mi}
+        """);
+    Result created = kubectl("apply", "-f", pod.toString());
+    assertThat(created.code()).as(created.out()).isZero();
+    assertThat(created.out()).contains("pod/hello created");
+    await().atMost(Duration.ofSeconds(20)).until(() -> kubectl("get", "pods", "-A", "-o", "wide").out()
+        .matches("(?s).*default\\s+hello\\s+1/1\\s+Running.*kubectl-it-node-\\d.*"));
+
+    Files.writeString(pod, Files.readString(pod).replace("app: hello", "app: hello2"));
+    Result configured = kubectl("apply", "-f", pod.toString());
+    assertThat(configured.out()).as(configured.out()).contains("pod/hello configured");
+    assertThat(kubectl("get", "pod", "hello", "--show-labels").out()).contains("app=hello2");
+
+    String node = kubectl("get", "pod", "hello", "-o", "jsonpath={.spec.nodeName}").out().trim();
+    Result describe = kubectl("describe", "node", node);
+    assertThat(describe.code()).as(describe.out()).isZero();
+    assertThat(describe.out()).contains("Name:               " + node, "topology.kubernetes.io/zone=",
+        "Non-terminated Pods:", "hello", "Allocated resources:");
+
+    Result logs = kubectl("logs", "hello", "--tail", "5");
+    assertThat(logs.code()).as(logs.out()).isZero();
+    assertThat(logs.out()).contains("starting main (image busybox)");
+
+    Result top = kubectl("top", "node", node);
+    assertThat(top.code()).as(top.out()).isZero();
+    assertThat(top.out()).contains(node, "CPU(cores)");
+
+    Result deleted = kubectl("delete", "pod", "hello", "--grace-period=1");
+    assertThat(deleted.out()).contains("pod \"hello\" deleted");
+  }
+}
