@@ -397,6 +397,54 @@ class SimulatedApiServerIT {
     }
   }
 
+  @Test
+  void informersSeeAddUpdateDeleteAndWatchesResumeFromAResourceVersion() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    var informer = client.pods().inNamespace(ns).inform(new io.fabric8.kubernetes.client.informers
+        .ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod obj) {
+        seen.add("add " + obj.getMetadata().getName());
+      }
+
+      @Override
+      public void onUpdate(Pod oldObj, Pod newObj) {
+        seen.add("update " + newObj.getMetadata().getName());
+      }
+
+      @Override
+      public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
+        seen.add("delete " + obj.getMetadata().getName());
+      }
+    });
+    try {
+      pod("inf", null, Map.of());
+      client.pods().inNamespace(ns).withName("inf").edit(p -> new PodBuilder(p).editMetadata().addToLabels("x", "y")
+          .endMetadata().build());
+      client.pods().inNamespace(ns).withName("inf").delete();
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(List.of("add inf", "update inf",
+          "delete inf")));
+    } finally {
+      informer.close();
+    }
+
+    String rv = client.pods().inNamespace(ns).list().getMetadata().getResourceVersion();
+    pod("after-list", null, Map.of());
+    List<String> resumed = new CopyOnWriteArrayList<>();
+    try (Watch w = client.pods().inNamespace(ns).withResourceVersion(rv).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Pod pod) {
+        resumed.add(action + " " + pod.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> resumed.contains("ADDED after-list"));
+      assertThat(resumed).doesNotContain("ADDED inf");
+    }
+  }
+
   private static List<String> names(List<Pod> pods) {
     return pods.stream().map(p -> p.getMetadata().getName()).toList();
   }

@@ -293,6 +293,30 @@ class SimulatedClusterIT {
   }
 
   @Test
+  void logsOfPodsOnAVirtualNodeAreProxiedToItsKubeletEndpoint() throws Exception {
+    cluster(SimulatedCluster.builder("proxy").nodes(NodeShape.of(1, "2", "4Gi")));
+    io.vertx.core.net.SelfSignedCertificate cert = io.vertx.core.net.SelfSignedCertificate.create("127.0.0.1");
+    io.vertx.core.http.HttpServer kubeletApi = runtime.vertx().createHttpServer(new io.vertx.core.http
+        .HttpServerOptions().setSsl(true).setKeyCertOptions(cert.keyCertOptions()).setHost("127.0.0.1").setPort(0));
+    kubeletApi.requestHandler(r -> r.response().end("from the virtual kubelet: " + r.path() + " tail="
+        + r.getParam("tailLines") + "\n"));
+    kubeletApi.listen().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      client.nodes().resource(new NodeBuilder().withNewMetadata().withName("gleaner")
+          .addToLabels("type", "virtual-kubelet").endMetadata().withNewStatus().addNewAddress().withType("InternalIP")
+          .withAddress("127.0.0.1").endAddress().withNewDaemonEndpoints().withNewKubeletEndpoint()
+          .withPort(kubeletApi.actualPort()).endKubeletEndpoint().endDaemonEndpoints().endStatus().build()).create();
+      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("remote")
+          .endMetadata().withNewSpec().withNodeName("gleaner").addNewContainer().withName("c").withImage("i")
+          .endContainer().endSpec().build()).create();
+      assertThat(client.pods().inNamespace("default").withName("remote").tailingLines(3).getLog())
+          .isEqualTo("from the virtual kubelet: /containerLogs/default/remote/c tail=3\n");
+    } finally {
+      kubeletApi.close();
+    }
+  }
+
+  @Test
   void metricsApiServesNodeAndPodUsage() {
     cluster(SimulatedCluster.builder("metrics").nodes(NodeShape.of(1, "4", "8Gi")));
     pod("m", "1", "1Gi", 0, Map.of("sim.gleaner.io/cpu-usage", "700m"));
