@@ -52,9 +52,9 @@ class MemberRegistryIT {
     Crds.install(meta);
     meters = new SimpleMeterRegistry();
     MemberRegistryConfig config = MemberRegistryConfig.defaults(NS)
-        .withProbe(Duration.ofMillis(100), Duration.ofSeconds(10))
+        .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
         .withStatusRefresh(Duration.ofSeconds(1))
-        .withResync(Duration.ofMillis(300))
+        .withResync(Duration.ofMillis(500))
         .withClient(MemberClientConfig.defaults()
             .withRetry(2, Duration.ofMillis(10))
             .withBreaker(4, 2, Duration.ofMinutes(5))
