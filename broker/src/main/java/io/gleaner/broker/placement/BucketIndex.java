@@ -15,7 +15,16 @@ final class BucketIndex {
   static final int SUB = 1 << SUB_BITS;
   static final int BUCKETS = 2 + SUB + (63 - SUB_BITS) * SUB;
 
+  /** Dimensions whose per-bucket maximum free is kept for pruning: cpu, memory, pods, GPU (milli). */
+  static final int PRUNE_DIMS = 4;
+
   final int[][] members = new int[BUCKETS][];
+  /**
+   * Per bucket and prune dimension, an upper bound of the members' free amount: raised on add, never lowered on
+   * remove, made exact again whenever a search scans the whole bucket. A bucket whose bound is below a demand
+   * cannot hold the pod and is skipped.
+   */
+  final long[][] maxFree = new long[BUCKETS][];
   final int[] sizes = new int[BUCKETS];
   private final long[] nonEmpty = new long[(BUCKETS + 63) / 64];
   int count;
@@ -33,8 +42,21 @@ final class BucketIndex {
     return SUB + (e - SUB_BITS) * SUB + mantissa;
   }
 
-  void add(int slot, long value, int[] bucketOf, int[] posOf) {
+  void add(int slot, long value, int[] bucketOf, int[] posOf, long[] free) {
     int b = bucket(value);
+    long[] mx = maxFree[b];
+    if (mx == null) {
+      mx = maxFree[b] = new long[PRUNE_DIMS];
+    }
+    if (sizes[b] == 0) {
+      System.arraycopy(free, 0, mx, 0, PRUNE_DIMS);
+    } else {
+      for (int d = 0; d < PRUNE_DIMS; d++) {
+        if (free[d] > mx[d]) {
+          mx[d] = free[d];
+        }
+      }
+    }
     int[] m = members[b];
     if (m == null) {
       m = members[b] = new int[8];

@@ -102,6 +102,18 @@ public final class PlacementEngine {
   private int demandCount;
   private int[] reasonCounts = new int[R_DIM + FIXED_DIMS];
   private long[] bestShortOf = new long[FIXED_DIMS];
+  private final long[] pruneScratch = new long[BucketIndex.PRUNE_DIMS];
+
+  /**
+   * Demand vectors of plain pods (no selector, affinity, tolerations or exclusions) refused since capacity last
+   * grew, per class. Capacity only shrinks in between, so a pod whose demand dominates one of them cannot fit
+   * either; this keeps a storm of large pods from rescanning the federation.
+   */
+  private static final int REFUSED_CACHE = 32;
+  private final long[][][] refused = new long[WorkloadClass.values().length][REFUSED_CACHE][];
+  private final NoFit[][] refusedWhy = new NoFit[WorkloadClass.values().length][REFUSED_CACHE];
+  private final int[] refusedCount = new int[WorkloadClass.values().length];
+  private final int[] refusedNext = new int[WorkloadClass.values().length];
 
   public PlacementEngine(PlacementPolicy policy) {
     this.policy = policy;
@@ -125,6 +137,7 @@ public final class PlacementEngine {
 
   /** Replaces the node's offer (a full snapshot); reservations on the node stay. */
   public void offer(NodeOffer offer) {
+    capacityGrew();
     int s = slot(offer.key(), true);
     if (offers[s] != null) {
       deactivate(s);
@@ -205,6 +218,9 @@ public final class PlacementEngine {
       return;
     }
     clusterHealthy[c] = healthy;
+    if (healthy) {
+      capacityGrew();
+    }
     for (int d = 0; d < dims; d++) {
       healthyCap[d] += healthy ? clusterCap[c][d] : -clusterCap[c][d];
     }
@@ -227,6 +243,7 @@ public final class PlacementEngine {
     if (s == null) {
       return;
     }
+    capacityGrew();
     applyReservation(s, p, -1);
   }
 
@@ -314,6 +331,16 @@ public final class PlacementEngine {
         return new Refusal(missingResource(req));
       }
     }
+    boolean plain = req.nodeSelector().isEmpty() && req.affinity().isEmpty() && req.tolerations().isEmpty()
+        && req.exclude().isEmpty();
+    int cls = req.workloadClass().ordinal();
+    if (plain) {
+      for (int i = 0; i < refusedCount[cls]; i++) {
+        if (dominates(demand, refused[cls][i])) {
+          return new Refusal(cachedRefusal(req, refusedWhy[cls][i]));
+        }
+      }
+    }
     Arrays.fill(reasonCounts, 0);
     Arrays.fill(bestShortOf, 0);
     int keyIdx = keyDimIndex();
@@ -334,7 +361,15 @@ public final class PlacementEngine {
       }
     }
     if (found < 0) {
-      return new Refusal(explain(req, keyIdx, key));
+      NoFit why = explain(req, keyIdx, key);
+      if (plain) {
+        int slot = refusedNext[cls];
+        refused[cls][slot] = Arrays.copyOf(demand, dims);
+        refusedWhy[cls][slot] = why;
+        refusedNext[cls] = (slot + 1) % REFUSED_CACHE;
+        refusedCount[cls] = Math.max(refusedCount[cls], slot + 1);
+      }
+      return new Refusal(why);
     }
     if (req.workloadClass() == WorkloadClass.OFFLINE) {
       NoFit reserve = nearLineReserveBlocks();
@@ -343,6 +378,39 @@ public final class PlacementEngine {
       }
     }
     return fit(found, req);
+  }
+
+  private void capacityGrew() {
+    Arrays.fill(refusedCount, 0);
+    Arrays.fill(refusedNext, 0);
+  }
+
+  private boolean dominates(long[] d, long[] r) {
+    for (int i = 0; i < r.length; i++) {
+      if (d[i] < r[i]) {
+        return false;
+      }
+    }
+    for (int i = r.length; i < dims; i++) {
+      if (d[i] < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The answer for a pod refused because a smaller one was: exact when the dominant resource is short. */
+  private NoFit cachedRefusal(PodRequest req, NoFit smaller) {
+    int keyIdx = keyDimIndex();
+    int key = KEY_DIMS[keyIdx];
+    int top = topSlot(keyIdx, req.workloadClass());
+    long maxKey = top < 0 ? 0 : free(key, top);
+    Resources largest = top < 0 ? Resources.ZERO : freeOf(top);
+    String message = maxKey < demand[key]
+        ? "largest free node offers " + fmt(key, maxKey) + " " + unit(key) + ", pod requests " + fmt(key, demand[key])
+        : "no node has the pod's requests " + req.requests() + " free at once (a smaller pod was just refused: "
+            + smaller.message() + ")";
+    return new NoFit(message, smaller.reasons(), largest);
   }
 
   private int searchGroup(int g, int keyIdx, int key, PodRequest req) {
@@ -358,12 +426,34 @@ public final class PlacementEngine {
     int feasible = 0;
     int examined = 0;
     long need = demand[key];
+    long[] exact = pruneScratch;
     for (int b = ix.nextNonEmpty(BucketIndex.bucket(need)); b >= 0; b = ix.nextNonEmpty(b + 1)) {
       int[] m = ix.members[b];
       int n = ix.sizes[b];
-      for (int i = 0; i < n && feasible < limit; i++) {
+      long[] bound = ix.maxFree[b];
+      int short_ = -1;
+      for (int d = 0; d < BucketIndex.PRUNE_DIMS; d++) {
+        if (bound[d] < demand[d]) {
+          short_ = d;
+          break;
+        }
+      }
+      if (short_ >= 0) {
+        examined += n;
+        reasonCounts[R_DIM + short_] += n;
+        continue;
+      }
+      java.util.Arrays.fill(exact, Long.MIN_VALUE);
+      int i = 0;
+      for (; i < n && feasible < limit; i++) {
         int s = m[i];
         examined++;
+        for (int d = 0; d < BucketIndex.PRUNE_DIMS; d++) {
+          long f = cap[d][s] - used[d][s];
+          if (f > exact[d]) {
+            exact[d] = f;
+          }
+        }
         int r = check(s, req);
         if (r != OK) {
           reasonCounts[r]++;
@@ -380,6 +470,9 @@ public final class PlacementEngine {
           bestRisk = rk;
           bestSpread = spread;
         }
+      }
+      if (i == n) {
+        System.arraycopy(exact, 0, bound, 0, BucketIndex.PRUNE_DIMS);
       }
       if (best >= 0) {
         return best;
@@ -1024,11 +1117,16 @@ public final class PlacementEngine {
     }
   }
 
+  private final long[] freeScratch = new long[BucketIndex.PRUNE_DIMS];
+
   private void index(int s) {
     int g = groupOf[s];
+    for (int d = 0; d < BucketIndex.PRUNE_DIMS; d++) {
+      freeScratch[d] = cap[d][s] - used[d][s];
+    }
     for (int k = 0; k < KEY_DIMS.length; k++) {
       int d = KEY_DIMS[k];
-      index[g][k].add(s, cap[d][s] - used[d][s], bucketOf[k], posOf[k]);
+      index[g][k].add(s, cap[d][s] - used[d][s], bucketOf[k], posOf[k], freeScratch);
     }
   }
 

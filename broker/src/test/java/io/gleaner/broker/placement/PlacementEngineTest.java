@@ -309,6 +309,18 @@ class PlacementEngineTest {
     assertThat(totals.get(0).free().cpuMillis()).isEqualTo(7000);
   }
 
+  @Test
+  void aPodLargerThanOneJustRefusedIsRefusedWithAnExactMessageUntilCapacityGrows() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    e.offer(node("a", "n1", "cpu", "4", "memory", "4Gi"));
+    Placement p = place(e, pod("p", "cpu", "2", "memory", "1Gi"));
+    assertThat(refusal(e, pod("big", "cpu", "3"))).isEqualTo("largest free node offers 2 CPU, pod requests 3");
+    assertThat(refusal(e, pod("bigger", "cpu", "5", "memory", "1Gi")))
+        .isEqualTo("largest free node offers 2 CPU, pod requests 5");
+    e.release(p);
+    assertThat(fit(e, pod("big", "cpu", "3")).node().node()).isEqualTo("n1");
+  }
+
   /** Random federations: the index finds a fit exactly when a brute-force scan does, with the same leftover. */
   @Test
   void agreesWithABruteForceScanOnRandomFederations() {
