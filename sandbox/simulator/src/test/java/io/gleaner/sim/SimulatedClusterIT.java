@@ -241,6 +241,39 @@ class SimulatedClusterIT {
   }
 
   @Test
+  void clustersWithoutPreemptionNeverEvict() {
+    cluster(SimulatedCluster.builder("off").preemption(false).nodes(NodeShape.of(1, "2", "8Gi")));
+    pod("low", "2", "1Gi", 0, Map.of());
+    eventually().until(() -> get("low").getSpec().getNodeName() != null);
+    pod("high", "1", "1Gi", 100000, Map.of());
+    eventually().until(() -> condition(get("high"), "PodScheduled").map(PodCondition::getMessage).orElse("")
+        .equals("0/1 nodes are available: 1 Insufficient cpu."));
+    assertThat(get("low").getMetadata().getDeletionTimestamp()).isNull();
+    assertThat(get("high").getStatus().getNominatedNodeName()).isNull();
+  }
+
+  @Test
+  void onlineWorkloadFollowsTheCurveAndConsolidatesAtNight() {
+    clock.set(java.time.Instant.parse("2024-01-03T11:00:00Z"));
+    cluster(SimulatedCluster.builder("web").scoring(SimScheduler.Scoring.MOST_ALLOCATED)
+        .nodes(NodeShape.of(4, "4", "16Gi")));
+    var curve = io.gleaner.sim.load.LoadCurve.of(new double[] {0.8, 0.8, 0.2, 0.2}, new double[] {0.5, 0.5, 0.5, 0.5},
+        Duration.ofHours(6), Duration.ofDays(1));
+    var web = new io.gleaner.sim.load.OnlineWorkload(cluster, new io.gleaner.sim.load.OnlineWorkload.Options(
+        "online", "web", 1, 12, "1", "1Gi", 1000, Duration.ofMinutes(1), curve)).start();
+    assertThat(web.desired()).isEqualTo(12);
+    eventually().until(() -> web.replicas().stream().allMatch(p -> !p.path("spec").path("nodeName").asText("")
+        .isEmpty()) && web.replicas().size() == 12);
+    assertThat(web.replicas()).allSatisfy(p -> assertThat(p.path("spec").path("priority").asInt()).isEqualTo(1000));
+    clock.set(java.time.Instant.parse("2024-01-03T21:00:00Z"));
+    advanceUntil(Duration.ofSeconds(30), () -> web.replicas().size() == 3);
+    assertThat(web.desired()).isEqualTo(3);
+    // Bin-packing and consolidating scale-down leave whole nodes without online pods.
+    assertThat(web.replicas().stream().map(p -> p.path("spec").path("nodeName").asText()).distinct().count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void imagePullFailureShowsErrImagePullThenBackOff() {
     cluster(SimulatedCluster.builder("img").nodes(NodeShape.of(1, "4", "8Gi")));
     client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("bad").endMetadata()

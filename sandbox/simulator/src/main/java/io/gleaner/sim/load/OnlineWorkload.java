@@ -151,16 +151,29 @@ public final class OnlineWorkload {
     }
   }
 
+  /**
+   * Deletion order: unscheduled pods first, then repeatedly the newest pod of the node that has the fewest
+   * replicas left (so nodes are emptied one after another).
+   */
   static List<ObjectNode> scaleDownOrder(List<ObjectNode> pods) {
     Map<String, Integer> perNode = new HashMap<>();
     for (JsonNode p : pods) {
       perNode.merge(p.path("spec").path("nodeName").asText(""), 1, Integer::sum);
     }
-    List<ObjectNode> order = new ArrayList<>(pods);
-    order.sort(Comparator.<ObjectNode>comparingInt(p -> p.path("spec").path("nodeName").asText("").isEmpty() ? 0 : 1)
-        .thenComparingInt(p -> perNode.get(p.path("spec").path("nodeName").asText("")))
-        .thenComparing(p -> p.path("metadata").path("creationTimestamp").asText(), Comparator.reverseOrder())
-        .thenComparing(p -> p.path("metadata").path("name").asText(), Comparator.reverseOrder()));
+    Comparator<ObjectNode> newestFirst = Comparator.<ObjectNode, String>comparing(p -> p.path("metadata")
+        .path("creationTimestamp").asText(), Comparator.reverseOrder())
+        .thenComparing(p -> p.path("metadata").path("name").asText(), Comparator.reverseOrder());
+    List<ObjectNode> remaining = new ArrayList<>(pods);
+    List<ObjectNode> order = new ArrayList<>();
+    while (!remaining.isEmpty()) {
+      ObjectNode next = remaining.stream().min(Comparator.<ObjectNode>comparingInt(
+              p -> p.path("spec").path("nodeName").asText("").isEmpty() ? 0 : 1)
+          .thenComparingInt(p -> perNode.get(p.path("spec").path("nodeName").asText("")))
+          .thenComparing(newestFirst)).orElseThrow();
+      remaining.remove(next);
+      perNode.merge(next.path("spec").path("nodeName").asText(""), -1, Integer::sum);
+      order.add(next);
+    }
     return order;
   }
 
