@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     versionProvider = GleanerCommand.Version.class,
     description = "Gathers spare capacity from many Kubernetes clusters and offers it as one virtual node.",
     subcommands = {
+      SandboxCommand.class,
       CapacityCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -1,0 +1,334 @@
+package io.gleaner.sandbox.bench;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.broker.v1.BrokerGrpc;
+import io.gleaner.broker.v1.ConfirmRequest;
+import io.gleaner.broker.v1.ConfirmResponse;
+import io.gleaner.broker.v1.NoFit;
+import io.gleaner.broker.v1.NodeRef;
+import io.gleaner.broker.v1.PlaceRequest;
+import io.gleaner.broker.v1.PlaceResponse;
+import io.gleaner.broker.v1.Placement;
+import io.gleaner.broker.v1.ReleaseRequest;
+import io.gleaner.broker.v1.ReleaseResponse;
+import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.resources.Resources;
+import io.gleaner.sim.MemberSpec;
+import io.gleaner.sim.NodeShape;
+import io.gleaner.sim.SimulatedCluster;
+import io.gleaner.sim.SimulatedFederation;
+import io.gleaner.vk.pod.BrokerClient;
+import io.gleaner.vk.pod.MemberClusters;
+import io.gleaner.vk.pod.PodController;
+import io.gleaner.vk.pod.PodControllerConfig;
+import io.gleaner.vk.pod.VkMetrics;
+import io.gleaner.vk.translate.GleanerKeys;
+import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.TranslationConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gleaner bench vk}: the virtual-kubelet's pod pipeline at scale.
+ *
+ * <p>A simulated federation (metadata cluster + {@code --members} members, each with a scheduler and kubelet) and the
+ * real {@link PodController} talking real gRPC to a first-fit placement stub (this bench measures the virtual-kubelet,
+ * not placement quality; the broker has its own bench). {@code --pods} metadata pods are created already bound to
+ * the virtual node, paced at {@code --rate}. Halfway through, the controller is closed and a new one started (a
+ * kill-and-restart); at the end every metadata pod must have exactly one member pod.
+ *
+ * <p>Measured: member pods created per second (sustained, over the whole run), bind → member pod created and bind →
+ * metadata pod Running (p50/p99, bench wall clock), and heap per tracked pod: the retained heap of the
+ * virtual-kubelet (controller state and its informer caches of metadata and member pods), from a full GC before and
+ * after the controller is closed, divided by the pods.
+ */
+@Command(name = "vk", mixinStandardHelpOptions = true,
+    description = "Virtual-kubelet throughput, latency and heap per pod, with a kill-and-restart mid-run.")
+public final class VkBench implements Callable<Integer> {
+  @Option(names = "--pods", description = "Metadata pods bound to the virtual node (default ${DEFAULT-VALUE}).")
+  int pods = 10_000;
+
+  @Option(names = "--members", description = "Member clusters (default ${DEFAULT-VALUE}).")
+  int members = 20;
+
+  @Option(names = "--nodes", description = "Nodes per member (default ${DEFAULT-VALUE}).")
+  int nodes = 10;
+
+  @Option(names = "--rate", description = "Metadata pods bound per second (default ${DEFAULT-VALUE}).")
+  int rate = 250;
+
+  @Option(names = "--no-restart", description = "Skip the kill-and-restart in the middle.")
+  boolean noRestart;
+
+  @Option(names = "--timeout", description = "Give up after this many seconds (default ${DEFAULT-VALUE}).")
+  int timeoutSeconds = 600;
+
+  private final Map<String, Long> boundAt = new ConcurrentHashMap<>();
+  private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+  private final Map<String, Long> runningAt = new ConcurrentHashMap<>();
+  private final Map<String, Integer> memberCount = new ConcurrentHashMap<>();
+
+  @Override
+  public Integer call() throws Exception {
+    int podsPerNode = Math.max(110, pods / (members * nodes) + 20);
+    SimulatedFederation.Builder fb = SimulatedFederation.builder().zookeeper(false).registerMembers(false)
+        .podStartDelay(Duration.ofMillis(200));
+    for (int i = 0; i < members; i++) {
+      fb.member(MemberSpec.of(String.format("m%02d", i), MemberRole.ONLINE,
+          NodeShape.of(nodes, "64", "256Gi").withPods(podsPerNode)));
+    }
+    System.out.printf("starting federation: %d members x %d nodes (%d pods per node)%n", members, nodes, podsPerNode);
+    try (SimulatedFederation fed = fb.build()) {
+      Map<String, KubernetesClient> clients = new LinkedHashMap<>();
+      List<String[]> memberNodes = new ArrayList<>();
+      for (SimulatedCluster c : fed.members()) {
+        clients.put(c.name(), c.client());
+        for (String n : c.nodeNames()) {
+          memberNodes.add(new String[] {c.name(), n});
+        }
+      }
+      KubernetesClient meta = fed.meta().client();
+      String ns = fed.namespace();
+      Server broker = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          .addService(new FirstFitBroker(memberNodes, 64_000L, podsPerNode)).build().start();
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", broker.getPort()).usePlaintext().build();
+      List<SharedIndexInformer<Pod>> watchers = watch(meta, clients);
+      MemberClusters mc = MemberClusters.of(clients);
+      long heapBefore = usedHeapAfterGc();
+      PodController controller = controller(meta, mc, channel);
+      long start = System.nanoTime();
+      int restartAt = noRestart ? -1 : pods / 2;
+      long intervalNanos = 1_000_000_000L / Math.max(1, rate);
+      long heapWithController = 0;
+      for (int i = 0; i < pods; i++) {
+        long due = start + i * intervalNanos;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        Pod p = meta.pods().inNamespace(ns).resource(pod(ns, i)).create();
+        boundAt.put(p.getMetadata().getUid(), System.nanoTime());
+        if (i == restartAt) {
+          System.out.printf("killing the virtual-kubelet at pod %d (%d member pods so far)%n", i, createdAt.size());
+          controller.close();
+          controller = controller(meta, mc, channel);
+          System.out.println("virtual-kubelet restarted");
+        }
+      }
+      double bindSeconds = (System.nanoTime() - start) / 1e9;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      while ((createdAt.size() < pods || runningAt.size() < pods) && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(200);
+      }
+      long lastCreate = createdAt.values().stream().mapToLong(Long::longValue).max().orElse(start);
+      double seconds = (lastCreate - start) / 1e9;
+      heapWithController = usedHeapAfterGc();
+      int tracked = controller.trackedCount();
+      controller.close();
+      long heapAfter = usedHeapAfterGc();
+      watchers.forEach(SharedIndexInformer::close);
+      channel.shutdownNow();
+      broker.shutdownNow();
+
+      Histogram create = new Histogram(3_600_000L, 3);
+      Histogram running = new Histogram(3_600_000L, 3);
+      boundAt.forEach((uid, t0) -> {
+        Long c = createdAt.get(uid);
+        Long r = runningAt.get(uid);
+        if (c != null) {
+          create.recordValue(Math.max(0, (c - t0) / 1_000_000));
+        }
+        if (r != null) {
+          running.recordValue(Math.max(0, (r - t0) / 1_000_000));
+        }
+      });
+      long duplicates = memberCount.values().stream().filter(n -> n > 1).count();
+      long lost = boundAt.keySet().stream().filter(uid -> !createdAt.containsKey(uid)).count();
+      long perPod = Math.max(0, (heapWithController - heapAfter) / Math.max(1, pods));
+      double podsPerS = createdAt.size() / Math.max(0.001, seconds);
+      System.out.printf("metadata pods bound: %d in %.1f s -> %.0f/s (asked for %d/s)%n", pods, bindSeconds,
+          pods / bindSeconds, rate);
+      System.out.printf("member pods created: %d of %d in %.1f s -> %.0f pods/s%n", createdAt.size(), pods, seconds,
+          podsPerS);
+      System.out.printf("bind -> member pod created: p50 %d ms, p99 %d ms, max %d ms%n",
+          create.getValueAtPercentile(50), create.getValueAtPercentile(99), create.getMaxValue());
+      System.out.printf("bind -> metadata pod Running: p50 %d ms, p99 %d ms (%d Running)%n",
+          running.getValueAtPercentile(50), running.getValueAtPercentile(99), runningAt.size());
+      System.out.printf("duplicates: %d, lost: %d, restart: %s%n", duplicates, lost, noRestart ? "no" : "yes");
+      System.out.printf("heap: %d bytes before, %d with %d tracked pods, %d after close -> %d bytes per pod "
+          + "(controller state + informer caches of metadata and member pods)%n", heapBefore, heapWithController,
+          tracked, heapAfter, perPod);
+      System.out.printf("{\"pods\":%d,\"members\":%d,\"pods_per_s\":%.1f,\"p50_create_ms\":%d,\"p99_create_ms\":%d,"
+              + "\"p50_running_ms\":%d,\"p99_running_ms\":%d,\"heap_bytes_per_pod\":%d,\"duplicates\":%d,"
+              + "\"lost\":%d,\"restarted\":%b,\"bind_per_s\":%.1f}%n", pods, members, podsPerS, create.getValueAtPercentile(50),
+          create.getValueAtPercentile(99), running.getValueAtPercentile(50), running.getValueAtPercentile(99),
+          perPod, duplicates, lost, !noRestart, pods / bindSeconds);
+      return duplicates == 0 && lost == 0 ? 0 : 1;
+    }
+  }
+
+  private PodController controller(KubernetesClient meta, MemberClusters mc, ManagedChannel channel) {
+    PodControllerConfig cfg = PodControllerConfig.defaults().withMirrorEvents(false);
+    PodController c = new PodController(meta, mc, new BrokerClient(channel, Duration.ofSeconds(5)),
+        new MemberPodTranslator(TranslationConfig.defaults("bench", "gleaner")), Clock.systemUTC(),
+        UnaryOperator.identity(), new VkMetrics(new SimpleMeterRegistry()), cfg);
+    c.start();
+    return c;
+  }
+
+  private List<SharedIndexInformer<Pod>> watch(KubernetesClient meta, Map<String, KubernetesClient> clients) {
+    List<SharedIndexInformer<Pod>> out = new ArrayList<>();
+    for (KubernetesClient c : clients.values()) {
+      SharedIndexInformer<Pod> inf = c.pods().inAnyNamespace().withLabel(GleanerKeys.MANAGED, "true").inform(
+          new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod p) {
+              String uid = p.getMetadata().getLabels().get(GleanerKeys.META_UID);
+              createdAt.putIfAbsent(uid, System.nanoTime());
+              memberCount.merge(uid, 1, Integer::sum);
+            }
+
+            @Override
+            public void onUpdate(Pod o, Pod p) {}
+
+            @Override
+            public void onDelete(Pod p, boolean u) {
+              memberCount.merge(p.getMetadata().getLabels().get(GleanerKeys.META_UID), -1, Integer::sum);
+            }
+          });
+      out.add(inf);
+    }
+    out.add(meta.pods().inAnyNamespace().withField("spec.nodeName", "gleaner").inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod p) {
+        onUpdate(null, p);
+      }
+
+      @Override
+      public void onUpdate(Pod o, Pod p) {
+        if (p.getStatus() != null && "Running".equals(p.getStatus().getPhase())) {
+          runningAt.putIfAbsent(p.getMetadata().getUid(), System.nanoTime());
+        }
+      }
+
+      @Override
+      public void onDelete(Pod p, boolean u) {}
+    }));
+    return out;
+  }
+
+  private static Pod pod(String ns, int i) {
+    return new PodBuilder().withNewMetadata().withName("vk-bench-" + i).withNamespace(ns)
+        .addToLabels(GleanerKeys.CLASS, i % 3 == 0 ? "near-line" : "offline").addToLabels("app", "bench")
+        .endMetadata()
+        .withNewSpec().withNodeName("gleaner").withRestartPolicy("Never")
+        .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Exists").endToleration()
+        .addNewToleration().withKey("node.kubernetes.io/not-ready").withOperator("Exists").withEffect("NoExecute")
+        .endToleration()
+        .addNewToleration().withKey("node.kubernetes.io/unreachable").withOperator("Exists").withEffect("NoExecute")
+        .endToleration()
+        .addNewContainer().withName("main").withImage("busybox").withNewResources()
+        .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi")).endResources()
+        .endContainer().endSpec().build();
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    Runtime rt = Runtime.getRuntime();
+    long best = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      TimeUnit.MILLISECONDS.sleep(200);
+      best = Math.min(best, rt.totalMemory() - rt.freeMemory());
+    }
+    return best;
+  }
+
+  /** First fit by cpu and pod count over the member nodes; idempotent per pod UID. */
+  static final class FirstFitBroker extends BrokerGrpc.BrokerImplBase {
+    private final List<String[]> nodes;
+    private final long cpuPerNode;
+    private final int podsPerNode;
+    private final Map<String, long[]> used = new HashMap<>();
+    private final Map<String, Placement> placements = new HashMap<>();
+    private final Map<String, Long> cpuOf = new HashMap<>();
+    private int cursor;
+
+    FirstFitBroker(List<String[]> nodes, long cpuPerNode, int podsPerNode) {
+      this.nodes = nodes;
+      this.cpuPerNode = cpuPerNode;
+      this.podsPerNode = podsPerNode;
+    }
+
+    @Override
+    public synchronized void place(PlaceRequest req, StreamObserver<PlaceResponse> out) {
+      Placement existing = placements.get(req.getPodUid());
+      if (existing == null) {
+        long cpu = Resources.parse(req.getShape().getRequestsMap()).cpuMillis();
+        for (int k = 0; k < nodes.size() && existing == null; k++) {
+          String[] n = nodes.get((cursor + k) % nodes.size());
+          long[] u = used.computeIfAbsent(n[0] + "/" + n[1], x -> new long[2]);
+          if (u[0] + cpu <= cpuPerNode && u[1] + 1 <= podsPerNode - 10) {
+            u[0] += cpu;
+            u[1]++;
+            cursor = (cursor + k + 1) % nodes.size(); // spread over members
+            existing = Placement.newBuilder().setPodUid(req.getPodUid())
+                .setNode(NodeRef.newBuilder().setCluster(n[0]).setNode(n[1])).setSource(SourceKind.IDLE)
+                .setWorkloadClass(req.getWorkloadClass()).build();
+            placements.put(req.getPodUid(), existing);
+            cpuOf.put(req.getPodUid(), cpu);
+          }
+        }
+      }
+      if (existing == null) {
+        out.onNext(PlaceResponse.newBuilder().setNoFit(NoFit.newBuilder().setMessage("federation full")).build());
+      } else {
+        out.onNext(PlaceResponse.newBuilder().setPlacement(existing).build());
+      }
+      out.onCompleted();
+    }
+
+    @Override
+    public synchronized void confirm(ConfirmRequest req, StreamObserver<ConfirmResponse> out) {
+      Placement p = placements.get(req.getPodUid());
+      out.onNext(ConfirmResponse.newBuilder().setPlacement(p == null ? Placement.getDefaultInstance() : p).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public synchronized void release(ReleaseRequest req, StreamObserver<ReleaseResponse> out) {
+      Placement p = placements.remove(req.getPodUid());
+      if (p != null) {
+        long[] u = used.get(p.getNode().getCluster() + "/" + p.getNode().getNode());
+        u[0] -= cpuOf.getOrDefault(req.getPodUid(), 0L);
+        u[1]--;
+      }
+      out.onNext(ReleaseResponse.newBuilder().setReleased(p == null ? Placement.getDefaultInstance() : p).build());
+      out.onCompleted();
+    }
+  }
+}
