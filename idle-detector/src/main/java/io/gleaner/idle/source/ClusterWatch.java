@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * generic resources); and a poll of {@code metrics.k8s.io} (which has no watch).
  *
  * <p>Every change that matters marks exactly the affected nodes through {@link Listener}; a change that does
- * not (a heartbeat, a pod condition) marks nothing. The pod informer keeps only a reduced state in its own
- * cache (the detector keeps what it needs in the {@link ClusterCache}), so pods cost little memory.
+ * not (a heartbeat, a pod condition) marks nothing. The node and pod informers keep only a reduced state in
+ * their own caches (the detector keeps what it needs in the {@link ClusterCache}), so a large member costs
+ * little memory.
  *
  * <p>A PodGroup informer that fails (Volcano not installed) is logged once and counts as "no gangs"; node and
  * pod informers that stop watching make the member unreachable (see {@link #problem()}).
@@ -95,6 +96,8 @@ public final class ClusterWatch implements AutoCloseable {
     KubernetesClient client = member.kubernetes();
     String cluster = member.name();
     nodeInformer = member.track(client.nodes().runnableInformer(0));
+    nodeInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Node.class,
+        client.getKubernetesSerialization(), "metadata.resourceVersion"));
     nodeInformer.addEventHandler(handler(n -> {
       if (cache.putNode(KubeModel.node(n))) {
         listener.nodeChanged(cluster, n.getMetadata().getName(), System.nanoTime());
