@@ -43,6 +43,16 @@ final class Admission {
     if (type.equals(ResourceTypes.CRDS)) {
       for (ResourceType t : crdType(obj)) {
         store.types().register(t);
+        for (JsonNode v : obj.path("spec").path("versions")) {
+          if (v.path("name").asText().equals(t.version())) {
+            List<ResourceTypes.PrinterColumn> cols = new ArrayList<>();
+            for (JsonNode c : v.path("additionalPrinterColumns")) {
+              cols.add(new ResourceTypes.PrinterColumn(c.path("name").asText(), c.path("type").asText("string"),
+                  c.path("jsonPath").asText(), c.path("priority").asInt(0)));
+            }
+            store.types().registerColumns(t, cols);
+          }
+        }
       }
     }
   }

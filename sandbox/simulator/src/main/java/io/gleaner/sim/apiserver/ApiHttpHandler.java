@@ -237,8 +237,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       } else {
         ObjectNode o = store.require(t.type(), t.namespace(), t.name());
         if (Tables.wantsTable(req.getHeader("Accept"))) {
-          send(req.response(), 200, Tables.table(t.type(), List.of(o), store.currentResourceVersion(),
-              store.clock().instant()));
+          send(req.response(), 200, Tables.table(t.type(), store.types().columns(t.type()), List.of(o),
+              store.currentResourceVersion(), store.clock().instant()));
         } else {
           send(req.response(), 200, o);
         }
@@ -341,7 +341,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private void list(HttpServerRequest req, Target t) {
     ObjectStore.ListResult r = store.list(t.type(), t.namespace(), selector(req.params(), t.type()));
     if (Tables.wantsTable(req.getHeader("Accept"))) {
-      send(req.response(), 200, Tables.table(t.type(), r.items(), r.resourceVersion(), store.clock().instant()));
+      send(req.response(), 200, Tables.table(t.type(), store.types().columns(t.type()), r.items(),
+          r.resourceVersion(), store.clock().instant()));
       return;
     }
     List<ObjectNode> items = r.items();

@@ -73,11 +73,29 @@ public final class ResourceTypes {
     return new ResourceType("", "v1", plural, singular, kind, namespaced, shortNames, status, fields, List.of());
   }
 
+  /** An {@code additionalPrinterColumns} entry of a CRD version. */
+  public record PrinterColumn(String name, String type, String jsonPath, int priority) {}
+
   private final Map<String, ResourceType> byGroupPlural = new ConcurrentHashMap<>();
+  private final Map<ResourceType, List<PrinterColumn>> columns = new ConcurrentHashMap<>();
+
+  /** Table columns for {@code kubectl get} of a custom resource (Name is always first, Age added if absent). */
+  public void registerColumns(ResourceType type, List<PrinterColumn> cols) {
+    columns.put(type, List.copyOf(cols));
+  }
+
+  public List<PrinterColumn> columns(ResourceType type) {
+    return columns.getOrDefault(type, List.of());
+  }
 
   /** The built-in set (core, coordination, policy, scheduling, apiextensions, batch, apps, metrics). */
   public static ResourceTypes builtIn() {
     ResourceTypes types = new ResourceTypes();
+    types.registerColumns(PODGROUPS, List.of(new PrinterColumn("Status", "string", ".status.phase", 0),
+        new PrinterColumn("minMember", "integer", ".spec.minMember", 0),
+        new PrinterColumn("Runnings", "integer", ".status.running", 0),
+        new PrinterColumn("Age", "date", ".metadata.creationTimestamp", 0),
+        new PrinterColumn("Queue", "string", ".spec.queue", 1)));
     for (ResourceType t : List.of(NAMESPACES, NODES, PODS, BINDINGS, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, SERVICES,
         PVCS, LEASES, PDBS, PRIORITY_CLASSES, CRDS, JOBS, DEPLOYMENTS, NODE_METRICS, POD_METRICS)) {
       types.register(t);

@@ -23,12 +23,18 @@ final class Tables {
   }
 
   static ObjectNode table(ResourceType type, List<ObjectNode> items, long resourceVersion, Instant now) {
+    return table(type, List.of(), items, resourceVersion, now);
+  }
+
+  /** A table; {@code custom} columns (from a CRD) replace the default Name/Age when present. */
+  static ObjectNode table(ResourceType type, List<ResourceTypes.PrinterColumn> custom, List<ObjectNode> items,
+      long resourceVersion, Instant now) {
     ObjectNode t = F.objectNode();
     t.put("kind", "Table");
     t.put("apiVersion", "meta.k8s.io/v1");
     t.putObject("metadata").put("resourceVersion", Long.toString(resourceVersion));
     ArrayNode cols = t.putArray("columnDefinitions");
-    List<String[]> columns = columns(type);
+    List<String[]> columns = custom.isEmpty() ? columns(type) : customColumns(custom);
     for (String[] c : columns) {
       ObjectNode col = cols.addObject();
       col.put("name", c[0]);
@@ -41,7 +47,7 @@ final class Tables {
     for (ObjectNode o : items) {
       ObjectNode row = rows.addObject();
       ArrayNode cells = row.putArray("cells");
-      for (String v : cells(type, o, now)) {
+      for (String v : custom.isEmpty() ? cells(type, o, now) : customCells(custom, o, now)) {
         cells.add(v);
       }
       row.set("object", o);
@@ -63,6 +69,97 @@ final class Tables {
       return List.of(c("Last Seen", 0), c("Type", 0), c("Reason", 0), c("Object", 0), c("Message", 0));
     }
     return List.of(c("Name", 0), c("Age", 0));
+  }
+
+  private static List<String[]> customColumns(List<ResourceTypes.PrinterColumn> custom) {
+    List<String[]> cols = new ArrayList<>();
+    cols.add(c("Name", 0));
+    boolean age = false;
+    for (ResourceTypes.PrinterColumn pc : custom) {
+      cols.add(new String[] {pc.name(), "string", Integer.toString(pc.priority())});
+      age |= pc.name().equals("Age");
+    }
+    if (!age) {
+      cols.add(c("Age", 0));
+    }
+    return cols;
+  }
+
+  private static List<String> customCells(List<ResourceTypes.PrinterColumn> custom, JsonNode o, Instant now) {
+    List<String> cells = new ArrayList<>();
+    cells.add(o.path("metadata").path("name").asText());
+    boolean age = false;
+    for (ResourceTypes.PrinterColumn pc : custom) {
+      JsonNode v = jsonPath(o, pc.jsonPath());
+      String text;
+      if (v == null || v.isNull() || v.isMissingNode()) {
+        text = "";
+      } else if (pc.type().equals("date")) {
+        text = age(v.asText(), now);
+      } else {
+        text = v.isValueNode() ? v.asText() : v.toString();
+      }
+      cells.add(text);
+      age |= pc.name().equals("Age");
+    }
+    if (!age) {
+      cells.add(age(o.path("metadata").path("creationTimestamp").asText(""), now));
+    }
+    return cells;
+  }
+
+  /**
+   * The subset of JSONPath CRD printer columns use: {@code .a.b}, {@code .a[0]} and
+   * {@code .a[?(@.key=="value")].b}. Returns null when the path does not resolve.
+   */
+  static JsonNode jsonPath(JsonNode root, String path) {
+    JsonNode node = root;
+    String p = path.startsWith("$") ? path.substring(1) : path;
+    int i = 0;
+    while (node != null && i < p.length()) {
+      char ch = p.charAt(i);
+      if (ch == '.') {
+        int end = i + 1;
+        while (end < p.length() && p.charAt(end) != '.' && p.charAt(end) != '[') {
+          end++;
+        }
+        node = node.get(p.substring(i + 1, end));
+        i = end;
+      } else if (ch == '[') {
+        int close = p.indexOf(']', i);
+        if (close < 0) {
+          return null;
+        }
+        String inner = p.substring(i + 1, close);
+        if (inner.startsWith("?(@.") && inner.endsWith(")")) {
+          String cond = inner.substring(4, inner.length() - 1);
+          int eq = cond.indexOf("==");
+          if (eq < 0 || !node.isArray()) {
+            return null;
+          }
+          String key = cond.substring(0, eq).trim();
+          String want = cond.substring(eq + 2).trim().replaceAll("^[\"']|[\"']$", "");
+          JsonNode found = null;
+          for (JsonNode el : node) {
+            if (want.equals(el.path(key).asText(null))) {
+              found = el;
+              break;
+            }
+          }
+          node = found;
+        } else {
+          try {
+            node = node.get(Integer.parseInt(inner.trim()));
+          } catch (NumberFormatException e) {
+            return null;
+          }
+        }
+        i = close + 1;
+      } else {
+        return null;
+      }
+    }
+    return node;
   }
 
   private static String[] c(String name, int priority) {
