@@ -13,12 +13,10 @@ import org.apache.zookeeper.server.ZooKeeperServer;
 /** A standalone ZooKeeper server on 127.0.0.1 and a free port, in a temporary directory, for the benchmark. */
 final class EmbeddedZooKeeper implements AutoCloseable {
   private final Path dir;
-  private final ZooKeeperServer server;
   private final ServerCnxnFactory factory;
 
-  private EmbeddedZooKeeper(Path dir, ZooKeeperServer server, ServerCnxnFactory factory) {
+  private EmbeddedZooKeeper(Path dir, ServerCnxnFactory factory) {
     this.dir = dir;
-    this.server = server;
     this.factory = factory;
   }
 
@@ -29,7 +27,7 @@ final class EmbeddedZooKeeper implements AutoCloseable {
     ZooKeeperServer server = new ZooKeeperServer(f, f, 2000);
     ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 100);
     factory.startup(server);
-    return new EmbeddedZooKeeper(dir, server, factory);
+    return new EmbeddedZooKeeper(dir, factory);
   }
 
   String connectString() {
@@ -39,7 +37,6 @@ final class EmbeddedZooKeeper implements AutoCloseable {
   @Override
   public void close() {
     factory.shutdown();
-    server.shutdown();
     try (Stream<Path> s = Files.walk(dir)) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

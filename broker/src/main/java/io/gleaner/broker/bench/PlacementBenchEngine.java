@@ -89,6 +89,17 @@ public final class PlacementBenchEngine {
     }
   }
 
+  /** Sets the root log level to WARN when logback is the SLF4J backend, so progress lines stay readable. */
+  public static void quietLogs() {
+    Object root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    try {
+      Class<?> level = Class.forName("ch.qos.logback.classic.Level");
+      root.getClass().getMethod("setLevel", level).invoke(root, level.getField("WARN").get(null));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // another backend: leave its configuration alone
+    }
+  }
+
   /** The one-line JSON form of {@link #run}'s result. */
   public static String json(Map<String, Object> result) {
     return Json.write(result);
@@ -97,7 +108,7 @@ public final class PlacementBenchEngine {
   /** The figures of one federation. */
   public record Result(int nodes, long arrivals, double p50Us, double p99Us, double maxUs, double cpuP50Us,
       double cpuP99Us, long placed,
-      long acceptedUnfit, long baselinePlaced, long baselineAcceptedUnfit, double cpuAllocRate,
+      long acceptedUnfit, long refusedFit, long baselinePlaced, long baselineAcceptedUnfit, double cpuAllocRate,
       double gpuAllocRate, double baselineCpuAllocRate, double baselineGpuAllocRate) {
 
     double placedFraction() {
@@ -119,6 +130,7 @@ public final class PlacementBenchEngine {
       m.put("cpu_p99_us", round(cpuP99Us));
       m.put("accepted_unfit", acceptedUnfit);
       m.put("baseline_accepted_unfit", baselineAcceptedUnfit);
+      m.put("refused_fit", refusedFit);
       m.put("placed_fraction", round(placedFraction()));
       m.put("baseline_placed_fraction", round(baselinePlacedFraction()));
       m.put("cpu_alloc_rate", round(cpuAllocRate));
@@ -148,6 +160,7 @@ public final class PlacementBenchEngine {
             + " (known: --quick, --no-zk, --no-openb, --seed N)");
       }
     }
+    quietLogs();
     PlacementBenchEngine e = new PlacementBenchEngine(System.out);
     System.out.println(Json.write(e.run(o)));
   }
@@ -335,6 +348,8 @@ public final class PlacementBenchEngine {
     Histogram gpuH = new Histogram(3_600_000_000L, 3);
     long placed = 0;
     long unfit = 0;
+    long refusedFit = 0;
+    int checkEvery = fed.truth.n > 20_000 ? 20 : 1;
     System.gc();
     for (int k = 0; k < shapes.size(); k++) {
       PodRequest req = requests.get(k);
@@ -356,6 +371,9 @@ public final class PlacementBenchEngine {
       }
       if (req.requests().gpus() > 0) {
         gpuH.recordValue(Math.max(1, c1 - c0));
+      }
+      if (fit == null && (noFitH.getTotalCount() % checkEvery == 0) && fitsSomewhere(fed.truth, shapes.get(k))) {
+        refusedFit++;
       }
       if (fit != null) {
         int i = fed.index.get(fit.node());
@@ -384,11 +402,22 @@ public final class PlacementBenchEngine {
         default -> { }
       }
     }
+    out.printf("  refused although a node fits (checked on %s of the no-fit answers): %d%n",
+        checkEvery == 1 ? "all" : "1 in " + checkEvery, refusedFit);
     return new Result(fed.truth.n, shapes.size(), h.getValueAtPercentile(50) / 1000.0,
         h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, cpuH.getValueAtPercentile(50) / 1000.0,
-        cpuH.getValueAtPercentile(99) / 1000.0, placed, unfit, bPlaced, bUnfit,
+        cpuH.getValueAtPercentile(99) / 1000.0, placed, unfit, refusedFit, bPlaced, bUnfit,
         pct(fed.truth.usedCpu(), fed.truth.totalCpu()), pct(fed.truth.usedGpuMilli(), fed.truth.totalGpuMilli()),
         pct(baseTruth.usedCpu(), baseTruth.totalCpu()), pct(baseTruth.usedGpuMilli(), baseTruth.totalGpuMilli()));
+  }
+
+  private static boolean fitsSomewhere(Truth t, Shape s) {
+    for (int i = 0; i < t.n; i++) {
+      if (t.fits(i, s)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean devicesFit(Truth t, int i, Shape s, int[] devices) {

@@ -38,6 +38,7 @@ public final class PlacementBench implements Callable<Integer> {
     if (noOpenb) {
       o = o.withOpenb(false);
     }
+    PlacementBenchEngine.quietLogs();
     Map<String, Object> result = new PlacementBenchEngine(System.out).run(o);
     System.out.println(PlacementBenchEngine.json(result));
     return 0;
