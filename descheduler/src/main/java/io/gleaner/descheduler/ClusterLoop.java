@@ -76,7 +76,9 @@ final class ClusterLoop implements MemberWatch.Listener {
         this.metrics = metrics;
         this.leading = leading;
         this.planListener = planListener;
-        this.window = new BurstWindow(toReal.apply(settings.decisionWindow()), timers, this::decide);
+        Duration quiet = settings.decisionQuiet().compareTo(settings.decisionWindow()) < 0 ? settings.decisionQuiet()
+                : settings.decisionWindow();
+        this.window = new BurstWindow(toReal.apply(settings.decisionWindow()), toReal.apply(quiet), timers, this::decide);
     }
 
     void attach(MemberWatch w) {
@@ -211,8 +213,12 @@ final class ClusterLoop implements MemberWatch.Listener {
             metrics.decision(cluster, o.outcome().tag());
             if (o.outcome() == Outcome.DEFERRED_TO_PREEMPTION && o.retryAt() != null) {
                 window.signalAfter(o.pod(), toReal.apply(Duration.between(now, o.retryAt())));
-            } else if (o.outcome() == Outcome.NO_HELP) {
-                log.debug("cluster {}: {} cannot be helped: {}", cluster, o.pod(), o.reason());
+            }
+            if (log.isDebugEnabled()) {
+                Observation obs = observations.get(o.pod());
+                log.debug("cluster {}: {} {} {} ({}; seen {} ms ago)", cluster, o.pod(), o.outcome().tag(),
+                        o.node() == null ? "" : "on " + o.node(), o.reason(),
+                        obs == null ? "?" : Duration.between(obs.since(), now).toMillis());
             }
         }
         planListener.accept(plan);
@@ -220,9 +226,13 @@ final class ClusterLoop implements MemberWatch.Listener {
             return;
         }
         List<NodeResult> results = reclaimer.execute(plan, decidedAt);
+        log.debug("cluster {}: burst {} planned in {} ms, evictions issued after {} ms", cluster, keys,
+                Duration.between(now, decidedAt).toMillis(), Duration.between(decidedAt, clock.instant()).toMillis());
         boolean retry = false;
         for (NodeResult r : results) {
-            metrics.reclaim(cluster, r.reclaim().reason().wire());
+            if (r.event().getVictimsCount() > 0) {
+                metrics.reclaim(cluster, r.reclaim().reason().wire());
+            }
             Instant evictedAt = Instant.ofEpochMilli(r.event().getEvictedAtMs());
             metrics.latency(cluster, Duration.between(Instant.ofEpochMilli(r.event().getTriggeredAtMs()), evictedAt));
             for (Map.Entry<Victim, EvictionResult> e : r.results().entrySet()) {
@@ -240,8 +250,13 @@ final class ClusterLoop implements MemberWatch.Listener {
                     retry = true;
                 }
             }
-            log.info("cluster {}: reclaimed node {} for {}: {} victim(s) {}", cluster, r.reclaim().node(),
-                    r.reclaim().forPods(), r.event().getVictimsCount(), r.event().getMessage());
+            if (r.event().getVictimsCount() > 0) {
+                log.info("cluster {}: reclaimed node {} for {}: {} victim(s) {}", cluster, r.reclaim().node(),
+                        r.reclaim().forPods(), r.event().getVictimsCount(), r.event().getMessage());
+            } else {
+                log.info("cluster {}: could not reclaim node {} for {}: {}", cluster, r.reclaim().node(),
+                        r.reclaim().forPods(), r.event().getMessage());
+            }
         }
         if (retry) {
             // Choose other victims for what was refused, at once.

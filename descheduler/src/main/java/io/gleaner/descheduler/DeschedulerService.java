@@ -66,6 +66,8 @@ public final class DeschedulerService extends AbstractLifecycle {
     private Server hooksServer;
     private ScheduledExecutorService timers;
     private ExecutorService io;
+    private ExecutorService background;
+    private final Channel brokerChannel;
 
     /**
      * @param members one fabric8 client per member cluster, by cluster name
@@ -76,13 +78,20 @@ public final class DeschedulerService extends AbstractLifecycle {
                               Channel brokerChannel, LeaderElection election, DeschedulerSettings settings,
                               InetSocketAddress hooksAddress) {
         this(clock, registry, members, new GrpcBrokerNotifier(brokerChannel, settings.brokerDeadline()), election,
-                settings, hooksAddress);
+                settings, hooksAddress, brokerChannel);
     }
 
     public DeschedulerService(Clock clock, MeterRegistry registry, Map<String, KubernetesClient> members,
                               BrokerNotifier broker, LeaderElection election, DeschedulerSettings settings,
                               InetSocketAddress hooksAddress) {
+        this(clock, registry, members, broker, election, settings, hooksAddress, null);
+    }
+
+    private DeschedulerService(Clock clock, MeterRegistry registry, Map<String, KubernetesClient> members,
+                               BrokerNotifier broker, LeaderElection election, DeschedulerSettings settings,
+                               InetSocketAddress hooksAddress, Channel brokerChannel) {
         super("descheduler");
+        this.brokerChannel = brokerChannel;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = new DeschedulerMetrics(Objects.requireNonNull(registry, "registry"));
         this.members = new LinkedHashMap<>(Objects.requireNonNull(members, "members"));
@@ -125,7 +134,12 @@ public final class DeschedulerService extends AbstractLifecycle {
         AtomicInteger n = new AtomicInteger();
         timers = Executors.newScheduledThreadPool(Math.max(2, Math.min(8, members.size())), r -> daemon(r, "descheduler-timer-" + n.incrementAndGet()));
         AtomicInteger m = new AtomicInteger();
-        io = Executors.newFixedThreadPool(16, r -> daemon(r, "descheduler-io-" + m.incrementAndGet()));
+        io = Executors.newFixedThreadPool(16, r -> daemon(r, "descheduler-evict-" + m.incrementAndGet()));
+        AtomicInteger b = new AtomicInteger();
+        background = Executors.newFixedThreadPool(8, r -> daemon(r, "descheduler-io-" + b.incrementAndGet()));
+        if (brokerChannel instanceof io.grpc.ManagedChannel mc) {
+            mc.getState(true); // connect now, not on the first reclaim
+        }
         if (hooksAddress != null) {
             hooksServer = NettyServerBuilder.forAddress(hooksAddress).addService(hub).build().start();
             log.info("ReclaimHooks gRPC server on port {}", hooksServer.getPort());
@@ -140,7 +154,7 @@ public final class DeschedulerService extends AbstractLifecycle {
                     .timeoutDuration(settings.evictionPermitTimeout())
                     .build());
             Reclaimer reclaimer = new Reclaimer(cluster, new FabricMemberActions(cluster, e.getValue(), clock), broker,
-                    limiter, clock, new Reclaimer.Settings(settings.dryRun(), settings.cooldown()), io, hub);
+                    limiter, clock, new Reclaimer.Settings(settings.dryRun(), settings.cooldown()), io, background, hub);
             ClusterLoop loop = new ClusterLoop(cluster, settings, clock, toReal, planner, reclaimer, metrics,
                     election::isLeader, timers, p -> planListeners.forEach(l -> l.accept(p)));
             MemberWatch watch = new MemberWatch(cluster, e.getValue(), loop);
@@ -194,9 +208,11 @@ public final class DeschedulerService extends AbstractLifecycle {
         if (timers != null) {
             timers.shutdownNow();
         }
-        if (io != null) {
-            io.shutdown();
-            io.awaitTermination(5, TimeUnit.SECONDS);
+        for (ExecutorService e : new ExecutorService[] {io, background}) {
+            if (e != null) {
+                e.shutdown();
+                e.awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
         if (hooksServer != null) {
             hooksServer.shutdown();

@@ -12,7 +12,8 @@ import java.util.Objects;
  * Everything the descheduler can be told. The keys in {@link DeschedulerConfig} (decisionWindow, dryRun,
  * priorityThreshold) come from the shared config file; the rest have defaults here.
  *
- * @param decisionWindow how long a burst is gathered before it is planned as one (on the service's clock)
+ * @param decisionWindow the longest a burst is gathered before it is planned as one (on the service's clock)
+ * @param decisionQuiet a burst is taken as complete once no new trigger came for this long (at most decisionWindow)
  * @param nominationBound how long native preemption gets after nominating a node before Gleaner steps in
  * @param memberPreemption whether members' schedulers preempt, by default
  * @param memberPreemptionOverrides per-cluster exceptions to {@code memberPreemption}
@@ -22,18 +23,19 @@ import java.util.Objects;
  * @param pdbBlockedFor how long a victim refused by a PodDisruptionBudget is left out of plans
  * @param periodicInterval null for event-driven (the product); set to run as a periodic descheduler (for comparison)
  */
-public record DeschedulerSettings(Duration decisionWindow, boolean dryRun, int priorityThreshold, Duration nominationBound,
+public record DeschedulerSettings(Duration decisionWindow, Duration decisionQuiet, boolean dryRun, int priorityThreshold, Duration nominationBound,
                                   boolean memberPreemption, Map<String, Boolean> memberPreemptionOverrides,
                                   Duration cooldown, int evictionsPerSecond, Duration evictionPermitTimeout,
                                   Resources nodeReserve, Duration pdbBlockedFor, Duration brokerDeadline,
                                   List<Webhook> webhooks, int hubQueueCapacity, Duration periodicInterval) {
 
-    public static final DeschedulerSettings DEFAULTS = new DeschedulerSettings(Duration.ofMillis(250), false, 0,
+    public static final DeschedulerSettings DEFAULTS = new DeschedulerSettings(Duration.ofMillis(250), Duration.ofMillis(50), false, 0,
             Duration.ofSeconds(5), true, Map.of(), Duration.ofMinutes(10), 50, Duration.ofSeconds(2), Resources.ZERO,
             Duration.ofSeconds(60), Duration.ofSeconds(2), List.of(), 10_000, null);
 
     public DeschedulerSettings {
         check(decisionWindow, "decisionWindow");
+        check(decisionQuiet, "decisionQuiet");
         check(nominationBound, "nominationBound");
         check(cooldown, "cooldown");
         check(evictionPermitTimeout, "evictionPermitTimeout");
@@ -69,44 +71,50 @@ public record DeschedulerSettings(Duration decisionWindow, boolean dryRun, int p
     }
 
     public DeschedulerSettings withWindow(Duration d) {
-        return new DeschedulerSettings(d, dryRun, priorityThreshold, nominationBound, memberPreemption,
+        return new DeschedulerSettings(d, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
+                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
+                brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
+    }
+
+    public DeschedulerSettings withQuiet(Duration d) {
+        return new DeschedulerSettings(decisionWindow, d, dryRun, priorityThreshold, nominationBound, memberPreemption,
                 memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
                 brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
     }
 
     public DeschedulerSettings withDryRun(boolean v) {
-        return new DeschedulerSettings(decisionWindow, v, priorityThreshold, nominationBound, memberPreemption,
+        return new DeschedulerSettings(decisionWindow, decisionQuiet, v, priorityThreshold, nominationBound, memberPreemption,
                 memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
                 brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
     }
 
     public DeschedulerSettings withPriorityThreshold(int v) {
-        return new DeschedulerSettings(decisionWindow, dryRun, v, nominationBound, memberPreemption,
+        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, v, nominationBound, memberPreemption,
                 memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
                 brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
     }
 
     public DeschedulerSettings withMemberPreemption(boolean v, Map<String, Boolean> overrides) {
-        return new DeschedulerSettings(decisionWindow, dryRun, priorityThreshold, nominationBound, v, overrides, cooldown,
+        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, v, overrides, cooldown,
                 evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor, brokerDeadline, webhooks,
                 hubQueueCapacity, periodicInterval);
     }
 
     public DeschedulerSettings withWebhooks(List<Webhook> hooks) {
-        return new DeschedulerSettings(decisionWindow, dryRun, priorityThreshold, nominationBound, memberPreemption,
+        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
                 memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
                 brokerDeadline, hooks, hubQueueCapacity, periodicInterval);
     }
 
     public DeschedulerSettings withRate(int perSecond) {
-        return new DeschedulerSettings(decisionWindow, dryRun, priorityThreshold, nominationBound, memberPreemption,
+        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
                 memberPreemptionOverrides, cooldown, perSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
                 brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
     }
 
     /** Runs as a periodic descheduler every {@code interval} instead of reacting to events (for comparison only). */
     public DeschedulerSettings periodic(Duration interval) {
-        return new DeschedulerSettings(decisionWindow, dryRun, priorityThreshold, nominationBound, memberPreemption,
+        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
                 memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
                 brokerDeadline, webhooks, hubQueueCapacity, interval);
     }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Carries out a plan in one member cluster. Per reclaimed node, in parallel: returns the node and withdraws its offer
  * at the broker (so nothing new lands there) while the victims are evicted, rate-limited per cluster; then records
  * Events on the online pods and the node, tells the broker what happened and publishes the ReclaimEvent. Only the
- * evictions are on the latency path; everything after them runs on {@code io} and never delays the next reclaim.
+ * evictions are on the latency path; everything else runs on {@code background} and never delays a reclaim.
  *
  * <p>Safe to repeat: evicting a pod that is gone, or returning a node already returned, is a no-op.
  */
@@ -53,10 +53,21 @@ public final class Reclaimer {
     private final Clock clock;
     private final Settings settings;
     private final Executor io;
+    private final Executor background;
     private final Consumer<ReclaimEvent> publish;
 
     public Reclaimer(String cluster, MemberActions actions, BrokerNotifier broker, RateLimiter rateLimiter, Clock clock,
                      Settings settings, Executor io, Consumer<ReclaimEvent> publish) {
+        this(cluster, actions, broker, rateLimiter, clock, settings, io, io, publish);
+    }
+
+    /**
+     * @param io runs the evictions (the latency path)
+     * @param background runs everything else: node return, Withdraw, Events, publishing
+     */
+    public Reclaimer(String cluster, MemberActions actions, BrokerNotifier broker, RateLimiter rateLimiter, Clock clock,
+                     Settings settings, Executor io, Executor background, Consumer<ReclaimEvent> publish) {
+        this.background = Objects.requireNonNull(background, "background");
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.actions = Objects.requireNonNull(actions, "actions");
         this.broker = Objects.requireNonNull(broker, "broker");
@@ -90,7 +101,7 @@ public final class Reclaimer {
                 : CompletableFuture.runAsync(() -> {
                     broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
                     actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
-                }, io);
+                }, background);
         Map<Victim, EvictionResult> results = new LinkedHashMap<>();
         for (Victim v : r.victims()) {
             results.put(v, evict(v));
@@ -105,7 +116,7 @@ public final class Reclaimer {
             if (freedAny) {
                 followUp(r, event);
             }
-        }, io);
+        }, background);
         return new NodeResult(r, results, event);
     }
 

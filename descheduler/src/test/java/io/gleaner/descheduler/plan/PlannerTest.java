@@ -345,6 +345,20 @@ class PlannerTest {
         }
 
         @Test
+        void aPodAwaitingTerminationKeepsItsRoomForTheNextOne() {
+            // web-0 waits for its victim to leave; web-1 (8 CPU) needs two more victims on top.
+            LentNode n = lent("n1", "16", offline("gone", "4", 10).asTerminating(), offline("a", "4", 10),
+                    offline("b", "4", 20), offline("c", "4", 30));
+            PendingPod first = pending("web-0", "4");
+            first = new PendingPod(first.namespace(), first.name(), first.uid(), first.requests(), Map.of(), List.of(),
+                    List.of(), first.priority(), first.preemptionPolicy(), java.util.Optional.empty(), null,
+                    NOW.minusSeconds(4), java.util.Set.of());
+            Plan plan = plan(List.of(n), first, pending("web-1", "8"));
+            assertThat(plan.outcomeOf("web/web-0").orElseThrow().outcome()).isEqualTo(Outcome.AWAITING_TERMINATION);
+            assertThat(plan.victimCount()).isEqualTo(2);
+        }
+
+        @Test
         void podsAlreadyTerminatingAreNeverEvictedTwice() {
             LentNode n = lent("n1", "8", offline("a", "8", 10).asTerminating());
             Plan plan = plan(List.of(n), nominated(pending("p", "4"), "n1", NOW.minusSeconds(30)));

@@ -35,6 +35,16 @@ class BurstWindowTest {
     }
 
     @Test
+    void aBurstThatStopsArrivingClosesBeforeTheWindowEnds() {
+        List<Set<String>> flushed = new CopyOnWriteArrayList<>();
+        BurstWindow w = new BurstWindow(Duration.ofSeconds(30), Duration.ofMillis(50), scheduler, flushed::add);
+        w.signal("a");
+        w.signal("b");
+        await().atMost(Duration.ofSeconds(10)).until(() -> flushed.size() == 1);
+        assertThat(flushed.get(0)).containsExactly("a", "b");
+    }
+
+    @Test
     void delayedSignalsArrive() {
         List<Set<String>> flushed = new CopyOnWriteArrayList<>();
         BurstWindow w = new BurstWindow(Duration.ZERO, scheduler, flushed::add);
