@@ -241,6 +241,20 @@ class SimulatedClusterIT {
   }
 
   @Test
+  void aPartitionFailsRequestsUntilHealedAndRemovedNodesLoseTheirPods() {
+    cluster(SimulatedCluster.builder("part").nodes(NodeShape.of(1, "2", "4Gi")));
+    pod("p", "100m", "64Mi", 0, Map.of());
+    eventually().until(() -> get("p").getSpec().getNodeName() != null);
+    cluster.setReachable(false);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.nodes().list())
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+    cluster.setReachable(true);
+    assertThat(client.nodes().list().getItems()).hasSize(1);
+    cluster.removeNode("part-node-0");
+    eventually().until(() -> get("p") == null);
+  }
+
+  @Test
   void clustersWithoutPreemptionNeverEvict() {
     cluster(SimulatedCluster.builder("off").preemption(false).nodes(NodeShape.of(1, "2", "8Gi")));
     pod("low", "2", "1Gi", 0, Map.of());
