@@ -216,7 +216,8 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private static GleanerConfig withGrpcPort(GleanerConfig c, int port) {
-    return GleanerConfig.fromYaml("broker:\n  grpc:\n    host: 127.0.0.1\n    port: " + port + "\n");
+    // Offers are refreshed at least every detector resync (5 simulated minutes); the TTL must outlast that.
+    return GleanerConfig.fromYaml("broker:\n  offerTtl: 30m\n  grpc:\n    host: 127.0.0.1\n    port: " + port + "\n");
   }
 
   private Runnable quietly(String what, Runnable r) {

@@ -39,7 +39,7 @@ public record SandboxOptions(
 
   public static SandboxOptions defaults(Path kubeconfigDir) {
     return new SandboxOptions(60, DEFAULT_START, 6, 3, 3, kubeconfigDir, 0, 0, Duration.ofMinutes(10),
-        Duration.ofMinutes(4), Duration.ofMinutes(40), 42);
+        Duration.ofMinutes(3), Duration.ofMinutes(40), 42);
   }
 
   public SandboxOptions {

@@ -193,7 +193,10 @@ public final class DetectorBench implements Callable<Integer> {
 
       Thread.sleep(quiet.toMillis());
       long heapWith = usedHeapAfterGc(memory);
+      Map<String, Double> threads0 = threadCpu();
       Cpu idleWith = cpuOver(quiet);
+      Map<String, Double> quietThreads = top(threadCpu(), threads0, quiet.toSeconds());
+      System.out.println("quiet CPU by thread group (cores): " + quietThreads);
 
       Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
       int timeouts = 0;
@@ -258,6 +261,7 @@ public final class DetectorBench implements Callable<Integer> {
       json.put("quietCoresSimulator", round(idleSim.processSeconds() / quiet.toSeconds()));
       json.put("quietCoresWithDetector", round(idleWith.processSeconds() / quiet.toSeconds()));
       json.put("quietCoresDetectorThreads", round(idleWith.detectorThreadSeconds() / quiet.toSeconds()));
+      json.put("quietCoresByThreadGroup", quietThreads);
       json.put("changeRate", rate);
       json.put("changeCores", round(changeCpu.processSeconds() / changeSeconds));
       json.put("changeCoresDetectorThreads", round(changeCpu.detectorThreadSeconds() / changeSeconds));
@@ -363,6 +367,29 @@ public final class DetectorBench implements Callable<Integer> {
       }
     }
     return new Cpu(process, detector);
+  }
+
+  /** CPU seconds per thread group (name without digits). */
+  private static Map<String, Double> threadCpu() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Double> out = new java.util.HashMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      long ns = threads.getThreadCpuTime(t.getId());
+      if (ns > 0) {
+        out.merge(t.getName().replaceAll("[0-9]+", "#"), ns / 1e9, Double::sum);
+      }
+    }
+    return out;
+  }
+
+  /** The five thread groups that used most CPU between two snapshots, in cores. */
+  private static Map<String, Double> top(Map<String, Double> after, Map<String, Double> before, long seconds) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    after.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0.0)) / seconds))
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(5)
+        .forEach(e -> out.put(e.getKey(), round(e.getValue())));
+    return out;
   }
 
   private static double round(double v) {

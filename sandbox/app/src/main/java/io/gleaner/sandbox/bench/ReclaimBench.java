@@ -277,6 +277,12 @@ public final class ReclaimBench implements Callable<Integer> {
                 Thread.sleep(100);
             }
             double runSeconds = (System.nanoTime() - r0) / 1e9;
+            List<String> stuck = tracks.entrySet().stream().filter(e -> e.getValue().running == null).map(Map.Entry::getKey)
+                    .sorted().toList();
+            if (!stuck.isEmpty() && mode != Mode.NONE) {
+                System.out.println(mode.label + ": not Running at the end: " + stuck.subList(0, Math.min(10, stuck.size()))
+                        + (stuck.size() > 10 ? " and " + (stuck.size() - 10) + " more" : ""));
+            }
             List<Double> evict = new ArrayList<>();
             List<Double> toRunning = new ArrayList<>();
             int running = 0;

@@ -4,6 +4,7 @@ import io.gleaner.broker.v1.BrokerGrpc;
 import io.gleaner.broker.v1.Capacity;
 import io.gleaner.broker.v1.CapacityRequest;
 import io.gleaner.broker.v1.ClusterCapacity;
+import io.gleaner.meta.resources.Quantities;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
@@ -57,8 +58,8 @@ public final class CapacityCommand implements Callable<Integer> {
   /** The table: one row per cluster and source, then the totals and what each class may use. */
   static String render(Capacity c) {
     StringBuilder sb = new StringBuilder();
-    String row = "%-22s %-11s %-8s %6s %12s %12s %12s %12s %8s%n";
-    sb.append(String.format(row, "CLUSTER", "SOURCE", "HEALTHY", "NODES", "OFFERED CPU", "FREE CPU", "PLACED CPU", "FREE MEM", "GPU"));
+    String row = "%-22s %-11s %-8s %6s %12s %10s %11s %13s %9s%n";
+    sb.append(String.format(row, "CLUSTER", "SOURCE", "HEALTHY", "NODES", "OFFERED CPU", "FREE CPU", "PLACED CPU", "FREE MEM GiB", "FREE GPU"));
     List<ClusterCapacity> rows =
         c.getClustersList().stream()
             .sorted(Comparator.comparing(ClusterCapacity::getCluster).thenComparing(r -> r.getSource().name()))
@@ -71,20 +72,20 @@ public final class CapacityCommand implements Callable<Integer> {
               r.getSource().name(),
               r.getHealthy() ? "yes" : "NO",
               r.getNodes(),
-              get(r.getOfferedMap(), "cpu"),
-              get(r.getFreeMap(), "cpu"),
-              get(r.getPlacedMap(), "cpu"),
-              get(r.getFreeMap(), "memory"),
+              cores(r.getOfferedMap()),
+              cores(r.getFreeMap()),
+              cores(r.getPlacedMap()),
+              gib(r.getFreeMap()),
               get(r.getFreeMap(), "nvidia.com/gpu")));
     }
     sb.append(System.lineSeparator());
-    String kv = "%-22s cpu=%-10s memory=%-10s gpu=%s%n";
-    sb.append(String.format(kv, "offered", get(c.getOfferedMap(), "cpu"), get(c.getOfferedMap(), "memory"), get(c.getOfferedMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "reserved", get(c.getReservedMap(), "cpu"), get(c.getReservedMap(), "memory"), get(c.getReservedMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "placed", get(c.getPlacedMap(), "cpu"), get(c.getPlacedMap(), "memory"), get(c.getPlacedMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "advertised near-line", get(c.getAdvertisedNearLineMap(), "cpu"), get(c.getAdvertisedNearLineMap(), "memory"), get(c.getAdvertisedNearLineMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "advertised offline", get(c.getAdvertisedOfflineMap(), "cpu"), get(c.getAdvertisedOfflineMap(), "memory"), get(c.getAdvertisedOfflineMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "largest pod shape", get(c.getLargestShapeMap(), "cpu"), get(c.getLargestShapeMap(), "memory"), get(c.getLargestShapeMap(), "nvidia.com/gpu")));
+    String kv = "%-22s cpu=%-9s memory=%-12s gpu=%s%n";
+    sb.append(String.format(kv, "offered", cores(c.getOfferedMap()), gib(c.getOfferedMap()) + "Gi", get(c.getOfferedMap(), "nvidia.com/gpu")));
+    sb.append(String.format(kv, "reserved", cores(c.getReservedMap()), gib(c.getReservedMap()) + "Gi", get(c.getReservedMap(), "nvidia.com/gpu")));
+    sb.append(String.format(kv, "placed", cores(c.getPlacedMap()), gib(c.getPlacedMap()) + "Gi", get(c.getPlacedMap(), "nvidia.com/gpu")));
+    sb.append(String.format(kv, "advertised near-line", cores(c.getAdvertisedNearLineMap()), gib(c.getAdvertisedNearLineMap()) + "Gi", get(c.getAdvertisedNearLineMap(), "nvidia.com/gpu")));
+    sb.append(String.format(kv, "advertised offline", cores(c.getAdvertisedOfflineMap()), gib(c.getAdvertisedOfflineMap()) + "Gi", get(c.getAdvertisedOfflineMap(), "nvidia.com/gpu")));
+    sb.append(String.format(kv, "largest pod shape", cores(c.getLargestShapeMap()), gib(c.getLargestShapeMap()) + "Gi", get(c.getLargestShapeMap(), "nvidia.com/gpu")));
     if (!c.getPlacementsByClassMap().isEmpty()) {
       sb.append(String.format("%-22s %s%n", "placements by class", c.getPlacementsByClassMap()));
     }
@@ -92,6 +93,18 @@ public final class CapacityCommand implements Callable<Integer> {
       sb.append(String.format("%-22s %s%n", "placements by source", c.getPlacementsBySourceMap()));
     }
     return sb.toString();
+  }
+
+  /** CPU in cores, one decimal: {@code 13.6}. */
+  private static String cores(Map<String, String> m) {
+    String q = m.get("cpu");
+    return q == null ? "0" : String.format(java.util.Locale.ROOT, "%.1f", Quantities.parseCanonical("cpu", q) / 1000.0);
+  }
+
+  /** Memory in GiB, one decimal: {@code 58.8}. */
+  private static String gib(Map<String, String> m) {
+    String q = m.get("memory");
+    return q == null ? "0" : String.format(java.util.Locale.ROOT, "%.1f", Quantities.parseCanonical("memory", q) / (double) (1L << 30));
   }
 
   private static String get(Map<String, String> m, String key) {

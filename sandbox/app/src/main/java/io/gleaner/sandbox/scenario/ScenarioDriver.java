@@ -45,10 +45,16 @@ public final class ScenarioDriver {
           .withNamespaced(true)
           .build();
 
-  private record Shape(String cpu, String memory) {}
+  private record Shape(String cpu, String memory, int gpus) {
+    Shape(String cpu, String memory) {
+      this(cpu, memory, 0);
+    }
+  }
 
   private static final List<Shape> SHAPES =
       List.of(new Shape("500m", "1Gi"), new Shape("1", "2Gi"), new Shape("2", "4Gi"), new Shape("4", "8Gi"));
+  /** Batch inference: small GPU pods that only Volcano's GPU fragments can take. */
+  private static final Shape GPU_SHAPE = new Shape("4", "16Gi", 1);
 
   private final KubernetesClient meta;
   private final Map<String, KubernetesClient> trainingClusters;
@@ -110,8 +116,9 @@ public final class ScenarioDriver {
     boolean nearLine = n % 3 == 0;
     String cls = nearLine ? "near-line" : "offline";
     String team = nearLine ? "ads-nearline" : (n % 2 == 0 ? "search-offline" : "ml-batch");
-    Shape shape = SHAPES.get(random.nextInt(SHAPES.size()));
-    int parallelism = 2 + random.nextInt(5);
+    boolean gpu = !nearLine && n % 5 == 2;
+    Shape shape = gpu ? GPU_SHAPE : SHAPES.get(random.nextInt(SHAPES.size()));
+    int parallelism = 3 + random.nextInt(6);
     int completions = parallelism * (1 + random.nextInt(3));
     long runSeconds = 600 + random.nextInt(2400);
     meta.batch().v1().jobs().inNamespace(team).resource(
@@ -144,8 +151,9 @@ public final class ScenarioDriver {
                   .build())
           .create();
     }
-    log.info("scenario: {} submitted job {} ({} x {} cpu / {} memory, {} completions, {} min each)",
-        team, cls + "-job-" + n, parallelism, shape.cpu(), shape.memory(), completions, runSeconds / 60);
+    log.info("scenario: {} submitted job {} ({} x {} cpu / {} memory{}, {} completions, {} min each)",
+        team, cls + "-job-" + n, parallelism, shape.cpu(), shape.memory(), shape.gpus() > 0 ? " / " + shape.gpus() + " GPU" : "",
+        completions, runSeconds / 60);
   }
 
   /** The pod spec a submitter writes: the virtual node's toleration and selector, plus the heartbeat-blip tolerations. */
@@ -154,6 +162,16 @@ public final class ScenarioDriver {
   }
 
   private static PodSpec podSpec(Shape shape) {
+    PodSpec spec = basePodSpec(shape);
+    if (shape.gpus() > 0) {
+      var resources = spec.getContainers().get(0).getResources();
+      resources.getRequests().put("nvidia.com/gpu", new Quantity(Integer.toString(shape.gpus())));
+      resources.getLimits().put("nvidia.com/gpu", new Quantity(Integer.toString(shape.gpus())));
+    }
+    return spec;
+  }
+
+  private static PodSpec basePodSpec(Shape shape) {
     return new PodSpecBuilder()
         .withRestartPolicy("Never")
         .withNodeSelector(Map.of("type", "virtual-kubelet"))

@@ -84,8 +84,8 @@ class GleanerCommandTest {
             .putLargestShape("cpu", "8")
             .build();
     String table = CapacityCommand.render(c);
-    assertThat(table).contains("online-1", "IDLE", "yes", "24", "20", "64Gi");
-    assertThat(table).containsPattern("advertised offline\\s+cpu=18");
-    assertThat(table).containsPattern("largest pod shape\\s+cpu=8");
+    assertThat(table).contains("online-1", "IDLE", "yes", "24.0", "20.0", "4.0", "64.0");
+    assertThat(table).containsPattern("advertised offline\\s+cpu=18.0");
+    assertThat(table).containsPattern("largest pod shape\\s+cpu=8.0");
   }
 }
