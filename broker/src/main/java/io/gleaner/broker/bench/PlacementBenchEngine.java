@@ -169,8 +169,9 @@ public final class PlacementBenchEngine {
   public Map<String, Object> run(Options o) {
     long start = System.nanoTime();
     if (o.warmup()) {
-      out.println("warm-up: " + o.smallClusters() + "x" + o.nodesPerCluster() + " federation, JIT only");
+      out.println("warm-up: two " + o.smallClusters() + "x" + o.nodesPerCluster() + " federations, JIT only");
       runGenerated(o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed() + 1000);
+      runGenerated(o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed() + 2000);
     }
     Result small = runGenerated(o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed());
     print(o.smallClusters() + "x" + o.nodesPerCluster(), small);

@@ -109,7 +109,7 @@ public final class PlacementEngine {
    * grew, per class. Capacity only shrinks in between, so a pod whose demand dominates one of them cannot fit
    * either; this keeps a storm of large pods from rescanning the federation.
    */
-  private static final int REFUSED_CACHE = 32;
+  private static final int REFUSED_CACHE = 128;
   private final long[][][] refused = new long[WorkloadClass.values().length][REFUSED_CACHE][];
   private final NoFit[][] refusedWhy = new NoFit[WorkloadClass.values().length][REFUSED_CACHE];
   private final int[] refusedCount = new int[WorkloadClass.values().length];
@@ -363,11 +363,7 @@ public final class PlacementEngine {
     if (found < 0) {
       NoFit why = explain(req, keyIdx, key);
       if (plain) {
-        int slot = refusedNext[cls];
-        refused[cls][slot] = Arrays.copyOf(demand, dims);
-        refusedWhy[cls][slot] = why;
-        refusedNext[cls] = (slot + 1) % REFUSED_CACHE;
-        refusedCount[cls] = Math.max(refusedCount[cls], slot + 1);
+        remember(cls, why);
       }
       return new Refusal(why);
     }
@@ -380,19 +376,41 @@ public final class PlacementEngine {
     return fit(found, req);
   }
 
+  /** Adds the current demand to the refused set, dropping entries it makes redundant (those that dominate it). */
+  private void remember(int cls, NoFit why) {
+    long[][] r = refused[cls];
+    NoFit[] w = refusedWhy[cls];
+    int n = refusedCount[cls];
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      if (!dominates(r[i], demand)) {
+        r[kept] = r[i];
+        w[kept] = w[i];
+        kept++;
+      }
+    }
+    if (kept == REFUSED_CACHE) {
+      kept = refusedNext[cls];
+      refusedNext[cls] = (kept + 1) % REFUSED_CACHE;
+    } else {
+      refusedCount[cls] = kept + 1;
+    }
+    r[kept] = Arrays.copyOf(demand, dims);
+    w[kept] = why;
+  }
+
   private void capacityGrew() {
     Arrays.fill(refusedCount, 0);
     Arrays.fill(refusedNext, 0);
   }
 
-  private boolean dominates(long[] d, long[] r) {
-    for (int i = 0; i < r.length; i++) {
-      if (d[i] < r[i]) {
-        return false;
-      }
-    }
-    for (int i = r.length; i < dims; i++) {
-      if (d[i] < 0) {
+  /** Whether {@code d >= r} in every dimension (a missing entry is zero). */
+  private static boolean dominates(long[] d, long[] r) {
+    int n = Math.max(d.length, r.length);
+    for (int i = 0; i < n; i++) {
+      long a = i < d.length ? d[i] : 0;
+      long b = i < r.length ? r[i] : 0;
+      if (a < b) {
         return false;
       }
     }
@@ -608,6 +626,23 @@ public final class PlacementEngine {
 
   /** Fills {@link #demand}; false when the request names a resource no offer ever had. */
   private boolean fillDemand(Resources requests, int gpuShare) {
+    if (requests == lastRequests && gpuShare == lastShare && dims == lastDims) {
+      return lastKnown;
+    }
+    lastKnown = computeDemand(requests, gpuShare);
+    lastRequests = requests;
+    lastShare = gpuShare;
+    lastDims = dims;
+    return lastKnown;
+  }
+
+  // the demand of the last request, reused when the same Resources instance comes back (decide, then reserve)
+  private Resources lastRequests;
+  private int lastShare;
+  private int lastDims;
+  private boolean lastKnown;
+
+  private boolean computeDemand(Resources requests, int gpuShare) {
     Arrays.fill(demand, 0);
     boolean known = true;
     for (Map.Entry<String, Long> e : requests.toCanonical().entrySet()) {
@@ -1221,6 +1256,7 @@ public final class PlacementEngine {
     offlineUsed = Arrays.copyOf(offlineUsed, dims);
     demand = new long[dims];
     demandDims = new int[dims];
+    lastRequests = null;
     reasonCounts = new int[R_DIM + dims];
     bestShortOf = new long[dims];
     return d;
