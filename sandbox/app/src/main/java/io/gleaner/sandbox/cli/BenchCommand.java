@@ -8,7 +8,12 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Runs a benchmark scenario and prints its figures; the last line is one JSON object.",
-    subcommands = {})
+    subcommands = {
+      io.gleaner.sandbox.bench.PlacementBench.class,
+      io.gleaner.sandbox.bench.DetectorBench.class,
+      io.gleaner.sandbox.bench.VkBench.class,
+      io.gleaner.sandbox.bench.ReclaimBench.class
+    })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

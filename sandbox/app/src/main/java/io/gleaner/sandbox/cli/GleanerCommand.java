@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
     description = "Gathers spare capacity from many Kubernetes clusters and offers it as one virtual node.",
     subcommands = {
       SandboxCommand.class,
+      ServiceCommands.Broker.class,
+      ServiceCommands.IdleDetector.class,
+      ServiceCommands.VirtualKubelet.class,
+      ServiceCommands.Descheduler.class,
       CapacityCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
@@ -34,10 +38,16 @@ public final class GleanerCommand implements Runnable {
 
   /** Runs the command line and returns its exit code (2 for usage errors). */
   public static int execute(String... args) {
-    return new CommandLine(new GleanerCommand())
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .setUsageHelpAutoWidth(true)
-        .execute(args);
+    CommandLine cl = new CommandLine(new GleanerCommand()).setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpAutoWidth(true);
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof io.gleaner.meta.config.ConfigException) {
+        commandLine.getErr().println("gleaner: " + e.getMessage());
+        return 2;
+      }
+      commandLine.getErr().println("gleaner " + commandLine.getCommandName() + ": " + e);
+      return 1;
+    });
+    return cl.execute(args);
   }
 
   /** The version from the jar manifest, or "dev" when run from classes. */

@@ -34,16 +34,42 @@ class GleanerCommandTest {
   void helpListsTheCommands() {
     Run r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("capacity", "bench");
+    assertThat(r.out()).contains("sandbox", "broker", "idle-detector", "virtual-kubelet", "descheduler", "capacity", "bench");
   }
 
   @Test
   void everySubcommandHasHelp() {
-    for (String cmd : new String[] {"capacity", "bench"}) {
+    for (String cmd : new String[] {"sandbox", "broker", "idle-detector", "virtual-kubelet", "descheduler", "capacity", "bench"}) {
       Run r = run(cmd, "--help");
       assertThat(r.code()).as(cmd).isZero();
       assertThat(r.out()).as(cmd).contains("Usage: gleaner " + cmd);
     }
+  }
+
+  @Test
+  void everyBenchmarkHasHelp() {
+    for (String bench : new String[] {"placement", "detector", "vk", "reclaim"}) {
+      Run r = run("bench", bench, "--help");
+      assertThat(r.code()).as(bench).isZero();
+      assertThat(r.out()).as(bench).contains("Usage: gleaner bench " + bench);
+    }
+    assertThat(run("bench", "nope").code()).isEqualTo(2);
+  }
+
+  @Test
+  void badConfigFileExitsWithTwoNamingTheKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path config = dir.resolve("gleaner.yaml");
+    java.nio.file.Files.writeString(config, "broker:\n  grpc:\n    port: not-a-port\n");
+    Run r = run("broker", "--config", config.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("broker.grpc.port");
+  }
+
+  @Test
+  void badSandboxValueIsAUsageError() {
+    Run r = run("sandbox", "--duration", "soon");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--duration");
   }
 
   @Test
