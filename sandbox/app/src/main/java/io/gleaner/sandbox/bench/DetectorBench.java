@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.broker.v1.BrokerGrpc;
 import io.gleaner.broker.v1.NodeOffer;
 import io.gleaner.broker.v1.OfferAck;
@@ -69,7 +68,7 @@ import picocli.CommandLine.Option;
 @Command(name = "detector", mixinStandardHelpOptions = true,
     description = "Offer latency, CPU and heap of one idle-detector tracking many simulated members.")
 public final class DetectorBench implements Callable<Integer> {
-  private static final ObjectMapper JSON = Serialization.jsonMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Option(names = "--members", description = "Member clusters (default ${DEFAULT-VALUE}).")
   int members = 100;
