@@ -62,6 +62,7 @@ final class ClusterLoop implements MemberWatch.Listener {
     private final Map<String, Instant> evicted = new ConcurrentHashMap<>();
     private final Map<String, Instant> blocked = new ConcurrentHashMap<>();
     private final Object deciding = new Object();
+    private final io.gleaner.descheduler.trigger.RequestsCache requests = new io.gleaner.descheduler.trigger.RequestsCache();
     private volatile MemberWatch watch;
 
     ClusterLoop(String cluster, DeschedulerSettings settings, Clock clock, UnaryOperator<Duration> toReal, Planner planner,
@@ -121,6 +122,7 @@ final class ClusterLoop implements MemberWatch.Listener {
     @Override
     public void podDeleted(Pod pod) {
         observations.remove(PodViews.key(pod));
+        requests.forget(pod);
     }
 
     @Override
@@ -137,7 +139,7 @@ final class ClusterLoop implements MemberWatch.Listener {
         if (node == null) {
             return;
         }
-        Resources excess = ColocationPressure.excess(node, w.podsOn(nodeName));
+        Resources excess = ColocationPressure.excess(node, w.podsOn(nodeName), requests);
         String key = "node/" + nodeName;
         if (excess.isZero()) {
             observations.remove(key);
@@ -201,7 +203,7 @@ final class ClusterLoop implements MemberWatch.Listener {
         blocked.values().removeIf(until -> until.isBefore(now));
         PlanInput input = Snapshot.build(new Snapshot.Inputs(cluster, settings.memberPreemption(cluster),
                 settings.priorityThreshold(), w.nodes(), w.pods(), w.podGroups(), Map.copyOf(observations),
-                Set.copyOf(evicted.keySet()), Set.copyOf(blocked.keySet()), now));
+                Set.copyOf(evicted.keySet()), Set.copyOf(blocked.keySet()), now, requests));
         if (input.demands().isEmpty()) {
             return;
         }

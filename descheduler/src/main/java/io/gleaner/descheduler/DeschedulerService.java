@@ -132,7 +132,7 @@ public final class DeschedulerService extends AbstractLifecycle {
                 settings.periodicInterval() == null ? "event-driven" : "periodic every " + settings.periodicInterval(),
                 settings.decisionWindow(), settings.dryRun());
         AtomicInteger n = new AtomicInteger();
-        timers = Executors.newScheduledThreadPool(Math.max(2, Math.min(8, members.size())), r -> daemon(r, "descheduler-timer-" + n.incrementAndGet()));
+        timers = Executors.newScheduledThreadPool(Math.max(2, Math.min(32, members.size())), r -> daemon(r, "descheduler-timer-" + n.incrementAndGet()));
         AtomicInteger m = new AtomicInteger();
         io = Executors.newFixedThreadPool(16, r -> daemon(r, "descheduler-evict-" + m.incrementAndGet()));
         AtomicInteger b = new AtomicInteger();

@@ -157,8 +157,11 @@ public final class Planner {
             VictimSearch.Selection sel;
             if (withPod.fitsIn(ns.node.allocatable())) {
                 sel = VictimSearch.Selection.EMPTY;
+            } else if (best != null && best.selection().items().isEmpty()) {
+                continue; // a free fit elsewhere beats any eviction here
             } else {
-                sel = new VictimSearch(state, ns, in.now(), config.searchBudget()).find(withPod.shortfall(ns.capacity));
+                sel = new VictimSearch(state, ns, in.now(), config.searchBudget())
+                        .find(withPod.shortfall(ns.capacity), best == null ? null : best.selection().cost());
             }
             if (sel == null) {
                 continue;

@@ -51,6 +51,7 @@ final class VictimSearch {
     private List<Item> best;
     private Cost bestCost;
     private final List<Item> current = new ArrayList<>();
+    private long[] zeros;
 
     VictimSearch(PlanState state, NodeState node, Instant now, int budget) {
         this.state = state;
@@ -61,11 +62,20 @@ final class VictimSearch {
 
     /** The cheapest selection covering {@code shortfall}; empty if nothing is short; null if no selection can. */
     Selection find(Resources shortfall) {
+        return find(shortfall, null);
+    }
+
+    /**
+     * As {@link #find(Resources)}, but only selections costing at most {@code bound} count (null = no bound): the
+     * planner passes the best it found on other nodes, which prunes most of the search.
+     */
+    Selection find(Resources shortfall, Cost bound) {
         if (shortfall.isZero()) {
             return Selection.EMPTY;
         }
         dims = shortfall.names().toArray(String[]::new);
         need = new long[dims.length];
+        zeros = new long[dims.length];
         for (int i = 0; i < dims.length; i++) {
             need[i] = shortfall.get(dims[i]);
         }
@@ -98,7 +108,9 @@ final class VictimSearch {
         }
         singlesTaken = new int[spare.length];
         wholeTaken = new boolean[spare.length];
-        bestCost = null;
+        // Just above the bound, so that a selection costing exactly the bound still counts (ties are broken later).
+        bestCost = bound == null ? null : new Cost(bound.nearLine(), bound.count(), bound.lostSeconds(),
+                Math.nextUp(bound.share()));
         best = null;
         expansions = 0;
         dfs(0, new long[dims.length], Cost.ZERO);
@@ -106,7 +118,7 @@ final class VictimSearch {
     }
 
     private void dfs(int i, long[] freed, Cost cost) {
-        if (covers(freed, new long[dims.length])) {
+        if (covers(freed, zeros)) {
             if (bestCost == null || cost.compareTo(bestCost) < 0) {
                 bestCost = cost;
                 best = new ArrayList<>(current);

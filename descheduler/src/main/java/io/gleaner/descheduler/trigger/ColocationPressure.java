@@ -15,12 +15,17 @@ public final class ColocationPressure {
 
     /** Per batch resource, how much the Gleaner pods request beyond the node's batch allocatable (zero when none). */
     public static Resources excess(Node node, Collection<Pod> podsOnNode) {
+        return excess(node, podsOnNode, PodViews::requests);
+    }
+
+    /** As above, with a function giving each pod's requests (e.g. a {@link RequestsCache}). */
+    public static Resources excess(Node node, Collection<Pod> podsOnNode, java.util.function.Function<Pod, Resources> requestsOf) {
         Resources alloc = node.getStatus() == null ? Resources.ZERO
                 : Resources.fromQuantities(node.getStatus().getAllocatable());
         Resources requested = Resources.ZERO;
         for (Pod p : podsOnNode) {
             if (PodViews.isGleaner(p) && !PodViews.isTerminating(p) && !PodViews.isDone(p)) {
-                requested = requested.plus(PodViews.requests(p));
+                requested = requested.plus(requestsOf.apply(p));
             }
         }
         Resources out = Resources.ZERO;

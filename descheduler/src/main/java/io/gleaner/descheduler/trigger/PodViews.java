@@ -124,6 +124,12 @@ public final class PodViews {
 
     /** The pending online pod as the planner sees it. */
     public static PendingPod pending(Pod pod, Instant unschedulableSince, Instant nominatedSince, Set<String> insufficient) {
+        return pending(pod, requests(pod), unschedulableSince, nominatedSince, insufficient);
+    }
+
+    /** As above, with the pod's requests already computed. */
+    public static PendingPod pending(Pod pod, Resources requests, Instant unschedulableSince, Instant nominatedSince,
+                                     Set<String> insufficient) {
         PodSpec spec = pod.getSpec();
         List<NodeSelectorTerm> terms = List.of();
         if (spec.getAffinity() != null && spec.getAffinity().getNodeAffinity() != null
@@ -138,7 +144,7 @@ public final class PodViews {
                 .map(t -> new Toleration(t.getKey(), t.getOperator(), t.getValue(), t.getEffect())).toList();
         String nominated = pod.getStatus() == null ? null : pod.getStatus().getNominatedNodeName();
         return new PendingPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getMetadata().getUid(),
-                requests(pod), spec.getNodeSelector(), terms, tolerations, priority(pod),
+                requests, spec.getNodeSelector(), terms, tolerations, priority(pod),
                 PreemptionPolicy.fromSpec(spec.getPreemptionPolicy()), Optional.ofNullable(nominated),
                 nominated == null ? null : nominatedSince, unschedulableSince, insufficient);
     }
@@ -152,6 +158,11 @@ public final class PodViews {
      * {@code leaving} marks pods we evicted moments ago whose deletion the cache has not shown yet.
      */
     public static NodePod nodePod(Pod pod, Optional<Gang> gang, boolean leaving) {
+        return nodePod(pod, requests(pod), gang, leaving);
+    }
+
+    /** As above, with the pod's requests already computed. */
+    public static NodePod nodePod(Pod pod, Resources requests, Optional<Gang> gang, boolean leaving) {
         Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
         boolean gleaner = isGleaner(pod);
         PodClass c;
@@ -162,7 +173,7 @@ public final class PodViews {
         }
         Long grace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
         return new NodePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getMetadata().getUid(),
-                requests(pod), gleaner, c, Pool.fromLabel(labels.get(Keys.SOURCE)), priority(pod), startTime(pod),
+                requests, gleaner, c, Pool.fromLabel(labels.get(Keys.SOURCE)), priority(pod), startTime(pod),
                 grace == null ? 30 : Math.max(0, grace), gleaner ? gang : Optional.empty(),
                 leaving || isTerminating(pod), labels.get(Keys.META_UID));
     }

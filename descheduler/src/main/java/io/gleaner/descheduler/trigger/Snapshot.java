@@ -41,7 +41,14 @@ public final class Snapshot {
     /** The inputs gathered from one cluster's caches. */
     public record Inputs(String cluster, boolean memberPreemption, int priorityThreshold, Collection<Node> nodes,
                          Collection<Pod> pods, Map<String, PodGroupView> podGroups,
-                         Map<String, Observation> observations, Set<String> evicted, Set<String> blocked, Instant now) {
+                         Map<String, Observation> observations, Set<String> evicted, Set<String> blocked, Instant now,
+                         java.util.function.Function<Pod, Resources> requests) {
+        public Inputs(String cluster, boolean memberPreemption, int priorityThreshold, Collection<Node> nodes,
+                      Collection<Pod> pods, Map<String, PodGroupView> podGroups, Map<String, Observation> observations,
+                      Set<String> evicted, Set<String> blocked, Instant now) {
+            this(cluster, memberPreemption, priorityThreshold, nodes, pods, podGroups, observations, evicted, blocked, now,
+                    PodViews::requests);
+        }
     }
 
     public static PlanInput build(Inputs in) {
@@ -93,7 +100,7 @@ public final class Snapshot {
             Pool pool = Pool.fromLabel(labels.get(Keys.POOL));
             for (Pod p : here) {
                 Optional<Gang> gang = PodViews.podGroup(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
-                NodePod np = PodViews.nodePod(p, gang, in.evicted().contains(p.getMetadata().getUid()));
+                NodePod np = PodViews.nodePod(p, in.requests().apply(p), gang, in.evicted().contains(p.getMetadata().getUid()));
                 if (np.gleaner() && in.blocked().contains(np.uid())) {
                     np = new NodePod(np.namespace(), np.name(), np.uid(), np.requests(), false, np.podClass(), np.source(),
                             np.priority(), np.startTime(), np.gracePeriodSeconds(), Optional.empty(), np.terminating(), np.metaUid());
@@ -110,7 +117,7 @@ public final class Snapshot {
             lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods));
 
             Resources excess = ColocationPressure.excess(n, here.stream()
-                    .filter(p -> !in.evicted().contains(p.getMetadata().getUid())).toList());
+                    .filter(p -> !in.evicted().contains(p.getMetadata().getUid())).toList(), in.requests());
             if (!excess.isZero()) {
                 Observation o = in.observations().get("node/" + name);
                 demands.add(new Demand.Pressure(name, excess, o == null ? in.now() : o.since()));
@@ -155,7 +162,7 @@ public final class Snapshot {
         Observation o = in.observations().get(PodViews.key(p));
         Instant since = o == null ? in.now() : o.since();
         Instant nominatedSince = o == null || o.nominatedSince() == null ? since : o.nominatedSince();
-        return PodViews.pending(p, since, nominatedSince, o == null ? Set.of() : o.insufficient());
+        return PodViews.pending(p, in.requests().apply(p), since, nominatedSince, o == null ? Set.of() : o.insufficient());
     }
 
     private static Gang gang(String key, Pod p, Map<String, PodGroupView> groups, Map<String, Integer> live) {

@@ -112,7 +112,8 @@ public final class ReclaimBench implements Callable<Integer> {
     /** What one scenario run measured; times in milliseconds of cluster time. */
     record Result(String mode, int members, int nodes, int gleanerPods, double speed, int onlinePods, int running,
                   long evictions, long quietEvictions, double evictP50, double evictP99, double runP50, double runP99,
-                  double runMax, double setupSeconds, double runSeconds) {
+                  double runMax, Map<String, Double> stagesP50, Map<String, Double> stagesP99, double setupSeconds,
+                  double runSeconds) {
     }
 
     @Override
@@ -160,9 +161,9 @@ public final class ReclaimBench implements Callable<Integer> {
 
     private void print(Result r) {
         System.out.printf(Locale.ROOT, "%s: %d members, %d online pods, %d running; eviction p50 %s p99 %s; running p50 %s p99 %s; "
-                        + "%d victims; quiet-period evictions %d; setup %.0fs, run %.0fs%n", r.mode(), r.members(), r.onlinePods(),
-                r.running(), ms(r.evictP50()), ms(r.evictP99()), ms(r.runP50()), ms(r.runP99()), r.evictions(),
-                r.quietEvictions(), r.setupSeconds(), r.runSeconds());
+                        + "%d victims; quiet-period evictions %d; stages p50 %s p99 %s; setup %.0fs, run %.0fs%n", r.mode(),
+                r.members(), r.onlinePods(), r.running(), ms(r.evictP50()), ms(r.evictP99()), ms(r.runP50()), ms(r.runP99()),
+                r.evictions(), r.quietEvictions(), r.stagesP50(), r.stagesP99(), r.setupSeconds(), r.runSeconds());
     }
 
     /** A broker that accepts every Withdraw. */
@@ -183,6 +184,8 @@ public final class ReclaimBench implements Callable<Integer> {
         volatile Instant unschedulable;
         volatile Instant running;
         volatile Instant evicted;
+        volatile Instant triggered;
+        volatile Instant decided;
     }
 
     private Result run(Mode mode, double speed, int memberCount, int gleanerTotal, int waveCount, Duration gap,
@@ -285,10 +288,16 @@ public final class ReclaimBench implements Callable<Integer> {
             }
             List<Double> evict = new ArrayList<>();
             List<Double> toRunning = new ArrayList<>();
+            List<Double> observe = new ArrayList<>();
+            List<Double> decide = new ArrayList<>();
+            List<Double> issue = new ArrayList<>();
             int running = 0;
             for (Track t : tracks.values()) {
                 if (t.evicted != null && t.unschedulable != null) {
                     evict.add((double) Math.max(0, Duration.between(t.unschedulable, t.evicted).toMillis()));
+                    observe.add((double) Math.max(0, Duration.between(t.unschedulable, t.triggered).toMillis()));
+                    decide.add((double) Math.max(0, Duration.between(t.triggered, t.decided).toMillis()));
+                    issue.add((double) Math.max(0, Duration.between(t.decided, t.evicted).toMillis()));
                 }
                 if (t.running != null) {
                     running++;
@@ -297,7 +306,8 @@ public final class ReclaimBench implements Callable<Integer> {
             }
             return new Result(mode.label, memberCount, nodesPerMember, perMember * memberCount, speed, online, running,
                     victims.get(), quietEvictions, pct(evict, 50), pct(evict, 99), pct(toRunning, 50), pct(toRunning, 99),
-                    pct(toRunning, 100), setup, runSeconds);
+                    pct(toRunning, 100), stages(observe, decide, issue, 50), stages(observe, decide, issue, 99), setup,
+                    runSeconds);
         } finally {
             if (service != null) {
                 service.stop();
@@ -310,12 +320,23 @@ public final class ReclaimBench implements Callable<Integer> {
         }
     }
 
+    /** Where the eviction latency goes: seen by the descheduler, planned, evictions issued (earliest pod of a reclaim). */
+    private static Map<String, Double> stages(List<Double> observe, List<Double> decide, List<Double> issue, double p) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("observe", pct(observe, p));
+        m.put("windowAndPlan", pct(decide, p));
+        m.put("evict", pct(issue, p));
+        return m;
+    }
+
     private static void onReclaim(ReclaimEvent e, Map<String, Track> tracks, AtomicLong victims) {
         victims.addAndGet(e.getVictimsCount());
         Instant at = Instant.ofEpochMilli(e.getEvictedAtMs());
         for (String pod : e.getOnlinePodsList()) {
             Track t = tracks.get(e.getCluster() + "/" + pod);
             if (t != null && t.evicted == null) {
+                t.triggered = Instant.ofEpochMilli(e.getTriggeredAtMs());
+                t.decided = Instant.ofEpochMilli(e.getDecidedAtMs());
                 t.evicted = at;
             }
         }
