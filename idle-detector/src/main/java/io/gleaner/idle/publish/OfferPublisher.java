@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -81,10 +82,37 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), ThreadLocalRandom.current()::nextDouble);
   }
 
-  /** Opens the stream (and keeps it open until {@link #close()}). */
+  /**
+   * How often every held offer is sent again (real time). The broker withdraws an offer that is not refreshed within
+   * its TTL (60 s by default), and an unchanged node produces no new offer, so the publisher re-sends what it holds.
+   */
+  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(15);
+
+  private ScheduledFuture<?> refresher;
+
+  /** Opens the stream (and keeps it open until {@link #close()}), and re-sends every held offer periodically. */
   public void start() {
+    start(DEFAULT_REFRESH);
+  }
+
+  /** As {@link #start()}, re-sending held offers every {@code refreshEvery} of real time. */
+  public void start(Duration refreshEvery) {
     synchronized (lock) {
       connect();
+      long ms = Math.max(10, refreshEvery.toMillis());
+      refresher = scheduler.scheduleAtFixedRate(this::refresh, ms, ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Re-sends every held offer as one full resync per member, so none outlives the broker's TTL. */
+  public void refresh() {
+    synchronized (lock) {
+      if (closed || stream == null) {
+        return;
+      }
+      for (String cluster : List.copyOf(offers.keySet())) {
+        send(resync(cluster));
+      }
     }
   }
 
@@ -289,6 +317,9 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
   public void close() {
     synchronized (lock) {
       closed = true;
+      if (refresher != null) {
+        refresher.cancel(false);
+      }
       if (reconnect != null) {
         reconnect.cancel(false);
       }

@@ -84,6 +84,19 @@ class OfferPublisherIT {
   }
 
   @Test
+  void heldOffersAreRefreshedSoTheBrokersTtlNeverExpiresThem() {
+    publisher.close();
+    publisher = new OfferPublisher(channel, "idle-detector/test", scheduler, Duration.ofMinutes(5), meters);
+    publisher.start(Duration.ofMillis(200));
+    publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 1);
+    int resyncs = broker.resyncs.get();
+    // Nothing changes on the node, yet the broker keeps hearing of its offer.
+    await().atMost(Duration.ofSeconds(10)).until(() -> broker.resyncs.get() >= resyncs + 3);
+    assertThat(broker.offer("c1", "n1").orElseThrow().getUsableMap()).containsEntry("cpu", "2");
+  }
+
+  @Test
   void aBrokenStreamIsReopenedWithAFullResync() {
     publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
     publisher.offer(offer("c1", "n2", "2"), System.nanoTime());

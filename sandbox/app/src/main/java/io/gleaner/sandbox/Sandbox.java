@@ -113,10 +113,9 @@ public final class Sandbox implements AutoCloseable {
     closeables.push(registry);
 
     progress.accept("starting the broker");
-    GleanerConfig config = GleanerConfig.DEFAULTS;
     broker =
         new BrokerService(
-            withGrpcPort(config, options.brokerPort()).broker(), PlacementPolicy.defaults(), clock, meters, curator, null);
+            withGrpcPort(options.speed(), options.brokerPort()).broker(), PlacementPolicy.defaults(), clock, meters, curator, null);
     broker.start();
     closeables.push(broker::stop);
     ManagedChannel channel = ManagedChannelBuilder.forTarget(broker.target()).usePlaintext().build();
@@ -215,9 +214,11 @@ public final class Sandbox implements AutoCloseable {
     return b.build();
   }
 
-  private static GleanerConfig withGrpcPort(GleanerConfig c, int port) {
-    // Offers are refreshed at least every detector resync (5 simulated minutes); the TTL must outlast that.
-    return GleanerConfig.fromYaml("broker:\n  offerTtl: 30m\n  grpc:\n    host: 127.0.0.1\n    port: " + port + "\n");
+  private static GleanerConfig withGrpcPort(double speed, int port) {
+    // The detector re-sends its offers every 15 s of real time; the TTL is on the accelerated clock, so keep it at a
+    // minute of real time whatever the speed.
+    long ttlSeconds = Math.max(60, (long) (60 * speed));
+    return GleanerConfig.fromYaml("broker:\n  offerTtl: " + ttlSeconds + "s\n  grpc:\n    host: 127.0.0.1\n    port: " + port + "\n");
   }
 
   private Runnable quietly(String what, Runnable r) {
