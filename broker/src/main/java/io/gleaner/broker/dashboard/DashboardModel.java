@@ -32,6 +32,8 @@ public final class DashboardModel {
 
   private final Supplier<Capacity> capacity;
   private final Supplier<PodCounts> pods;
+  private volatile Supplier<Map<String, String>> memberProblems = Map::of;
+  private volatile Supplier<java.util.Set<String>> memberNames = java.util.Set::of;
   private final Clock clock;
   private final Deque<JsonObject> history = new ArrayDeque<>();
   private final Deque<ReclaimEvent> reclaims = new ArrayDeque<>();
@@ -40,6 +42,16 @@ public final class DashboardModel {
     this.capacity = Objects.requireNonNull(capacity, "capacity");
     this.pods = pods == null ? () -> PodCounts.NONE : pods;
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Tells the dashboard every registered member, and why a member is unhealthy (cluster to message), so members
+   * that offer nothing still appear in the health table.
+   */
+  public DashboardModel withMembers(Supplier<java.util.Set<String>> names, Supplier<Map<String, String>> problems) {
+    this.memberNames = Objects.requireNonNull(names, "names");
+    this.memberProblems = Objects.requireNonNull(problems, "problems");
+    return this;
   }
 
   /** Takes one history sample of offered cpu by source and by cluster, and the totals. */
@@ -136,6 +148,14 @@ public final class DashboardModel {
       h.put("healthy", h.getBoolean("healthy") && cc.getHealthy());
       h.put("nodes", h.getInteger("nodes") + cc.getNodes());
     }
+    Map<String, String> problems = memberProblems.get();
+    for (String name : memberNames.get()) {
+      health.computeIfAbsent(name, k -> new JsonObject().put("cluster", k).put("healthy", true).put("nodes", 0));
+    }
+    problems.forEach((name, message) -> health
+        .computeIfAbsent(name, k -> new JsonObject().put("cluster", k).put("nodes", 0))
+        .put("healthy", false)
+        .put("message", message));
     JsonObject podCounts = new JsonObject();
     pods.get().byClassAndPhase().forEach((cls, phases) -> podCounts.put(cls, new JsonObject(new LinkedHashMap<>(phases))));
     return new JsonObject()

@@ -43,6 +43,7 @@ class DashboardBrowserIT {
             () -> new PodCounts(Map.of("offline", Map.of("Running", 5L, "Pending", 2L), "near-line", Map.of("Running", 3L))),
             clock);
     model.record(DashboardFixtures.reclaim());
+    model.withMembers(() -> java.util.Set.of("online-1", "train-1", "coloc-1", "online-2"), Map::of);
     server = new AdminServer("127.0.0.1", 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     new Dashboard(model).install(server, Duration.ofMillis(200));
     server.start();
@@ -77,7 +78,8 @@ class DashboardBrowserIT {
     assertThat(dom).contains("id=\"reserved-cpu\">2.5<", "id=\"placed-cpu\">16<");
     assertThat(dom).contains("id=\"largest-shape\">7.5 CPU<");
     assertThat(dom).contains("id=\"nodes\">9<");
-    assertThat(dom).contains("2/3 members healthy", "1 unreachable");
+    assertThat(dom).contains("3/4 members healthy", "1 unreachable");
+    assertThat(dom).contains("data-cluster=\"online-2\"", "lends nothing now");
     assertThat(dom).contains("data-cluster=\"online-1\"", "data-cluster=\"coloc-1\"", "unreachable");
     assertThat(dom).containsPattern("data-class=\"offline\"><td>offline</td><td class=\"num\">2</td><td class=\"num\">5</td>");
     assertThat(dom).contains("shop/frontend-7", "batch/gl-abc", "140 ms");

@@ -34,6 +34,20 @@ class DashboardModelTest {
   }
 
   @Test
+  void membersThatLendNothingStillShowTheirHealth() {
+    DashboardModel model = new DashboardModel(DashboardFixtures::capacity, null, clock)
+        .withMembers(() -> java.util.Set.of("online-1", "online-2", "train-9"), () -> Map.of("train-9", "circuit breaker open"));
+    JsonArray health = model.summary().getJsonArray("memberHealth");
+    assertThat(health).hasSize(5);
+    JsonObject train9 = health.stream().map(JsonObject.class::cast).filter(h -> h.getString("cluster").equals("train-9")).findFirst().orElseThrow();
+    assertThat(train9.getBoolean("healthy")).isFalse();
+    assertThat(train9.getString("message")).isEqualTo("circuit breaker open");
+    JsonObject online2 = health.stream().map(JsonObject.class::cast).filter(h -> h.getString("cluster").equals("online-2")).findFirst().orElseThrow();
+    assertThat(online2.getBoolean("healthy")).isTrue();
+    assertThat(online2.getInteger("nodes")).isZero();
+  }
+
+  @Test
   void historyIsBoundedAndStacksBySourceAndCluster() {
     AtomicReference<io.gleaner.broker.v1.Capacity> cap = new AtomicReference<>(DashboardFixtures.capacity());
     DashboardModel model = new DashboardModel(cap::get, null, clock);

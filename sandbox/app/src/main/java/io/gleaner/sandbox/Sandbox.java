@@ -22,6 +22,7 @@ import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
 import io.gleaner.meta.service.AdminServer;
 import io.gleaner.meta.time.AcceleratedClock;
+import io.gleaner.sandbox.cli.MemberViews;
 import io.gleaner.sandbox.scenario.JobController;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import io.gleaner.sandbox.scenario.ScenarioDriver;
@@ -123,7 +124,8 @@ public final class Sandbox implements AutoCloseable {
 
     admin = new AdminServer("127.0.0.1", options.dashboardPort(), meters);
     admin.addReadinessCheck(broker.readiness());
-    dashboard = new DashboardModel(broker::capacitySnapshot, () -> podCounts(meta), clock);
+    dashboard = new DashboardModel(broker::capacitySnapshot, () -> podCounts(meta), clock)
+        .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry));
     broker.addReclaimListener(dashboard::record);
     new Dashboard(dashboard).install(admin, Duration.ofSeconds(2));
     admin.start();

@@ -238,7 +238,7 @@ public final class ReclaimBench implements Callable<Integer> {
             double setup = (System.nanoTime() - t0) / 1e9;
 
             if (mode != Mode.NONE) {
-                DeschedulerSettings settings = DeschedulerSettings.DEFAULTS.withRate(200);
+                DeschedulerSettings settings = DeschedulerSettings.DEFAULTS.withRate(200).withMemberPreemption(false, Map.of());
                 if (mode.interval() != null) {
                     settings = settings.periodic(mode.interval());
                 }

@@ -180,7 +180,8 @@ public final class ServiceCommands {
       p.onClose(broker::stop);
       p.admin.addReadinessCheck(broker.readiness());
       if (p.config.broker().dashboard().enabled()) {
-        DashboardModel model = new DashboardModel(broker::capacitySnapshot, null, p.clock);
+        DashboardModel model = new DashboardModel(broker::capacitySnapshot, null, p.clock)
+            .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry));
         broker.addReclaimListener(model::record);
         new Dashboard(model).install(p.admin, Duration.ofSeconds(5));
       }
