@@ -43,7 +43,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.curator.framework.CuratorFramework;
@@ -170,12 +169,9 @@ public final class ServiceCommands {
       MemberRegistry registry = p.registry();
       PolicyWatcher policy = new PolicyWatcher(p.meta, p.clock);
       policy.start();
+      p.onClose(policy);
       BrokerService broker = new BrokerService(p.config.broker(), PlacementPolicy.defaults(), p.clock, p.metrics.registry(),
-          p.curator, () -> {
-            Set<String> names = new TreeSet<>();
-            registry.members().forEach(m -> names.add(m.name()));
-            return names;
-          });
+          p.curator, () -> MemberViews.names(registry));
       broker.start();
       p.onClose(broker::stop);
       p.admin.addReadinessCheck(broker.readiness());
@@ -201,14 +197,15 @@ public final class ServiceCommands {
       MemberRegistry registry = p.registry();
       PolicyWatcher policy = new PolicyWatcher(p.meta, p.clock);
       policy.start();
+      p.onClose(policy);
       LeaderElection election = p.election();
       IdleDetectorService idle = new IdleDetectorService(p.clock, p.metrics.registry(), new RegistryMemberDirectory(registry),
           p.brokerChannel(), new DurableIdleTimerStore(new ZkStateStore(p.curator, p.metrics.registry()), DurableIdleTimerStore.DEFAULT_ROOT),
           election, IdleDetectorConfig.fromPolicy(policy.current(), "idle-detector/" + p.config.instance()));
       idle.start();
-      ((io.gleaner.meta.service.Lifecycle) election).start();
+      election.start();
       p.onClose(idle::stop);
-      p.onClose(((io.gleaner.meta.service.Lifecycle) election)::stop);
+      p.onClose(election::stop);
       p.admin.addReadinessCheck(idle.readiness());
       p.admin.addLivenessCheck(idle.liveness());
       return p.serve();
@@ -228,9 +225,7 @@ public final class ServiceCommands {
       MemberClusters members = new MemberClusters() {
         @Override
         public Set<String> names() {
-          Set<String> names = new TreeSet<>();
-          registry.members().forEach(m -> names.add(m.name()));
-          return names;
+          return MemberViews.names(registry);
         }
 
         @Override
