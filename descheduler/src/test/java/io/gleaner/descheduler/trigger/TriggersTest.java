@@ -196,6 +196,40 @@ class TriggersTest {
     }
 
     @Test
+    void aRestartInTheMiddleOfAReclaimFinishesItWithoutEvictingTwice() {
+        // Before the crash: node n1 was returned (label gone) and one of the two needed victims evicted (terminating).
+        Pod done = gleaner("done", "n1", "4", null);
+        done.getMetadata().setDeletionTimestamp("2025-01-01T11:59:59Z");
+        Pod left = gleaner("left", "n1", "4", null);
+        Pod other = gleaner("other", "n1", "4", null);
+        Pod full = gleaner("full", "n1", "4", null);
+        Pod web = online("web1", "8", 100, true);
+        PlanInput pi = Snapshot.build(new Snapshot.Inputs("c1", true, 0, List.of(node("n1", "16", false)),
+                List.of(done, left, other, full, web), Map.of(), Map.of(), Set.of(), Set.of(), NOW));
+        io.gleaner.descheduler.plan.Plan plan = new io.gleaner.descheduler.plan.Planner(
+                io.gleaner.descheduler.plan.PlannerConfig.DEFAULT).plan(pi);
+        assertThat(plan.victimCount()).as("only the victim still missing").isEqualTo(1);
+        assertThat(plan.reclaims().get(0).victims()).extracting(v -> v.pod().name()).doesNotContain("done");
+
+        // Once that one is evicted too, a second restart evicts nothing more.
+        String chosen = plan.reclaims().get(0).victims().get(0).pod().name();
+        List<Pod> after = java.util.stream.Stream.of(done, left, other, full, web)
+                .map(p -> p.getMetadata().getName().equals(chosen) ? terminating(p) : p).toList();
+        io.gleaner.descheduler.plan.Plan again = new io.gleaner.descheduler.plan.Planner(
+                io.gleaner.descheduler.plan.PlannerConfig.DEFAULT).plan(Snapshot.build(new Snapshot.Inputs("c1", true, 0,
+                List.of(node("n1", "16", false)), after, Map.of(), Map.of(), Set.of(), Set.of(), NOW)));
+        assertThat(again.victimCount()).isZero();
+        assertThat(again.outcomeOf("web/web1").orElseThrow().outcome())
+                .isEqualTo(io.gleaner.descheduler.plan.Outcome.AWAITING_TERMINATION);
+    }
+
+    private static Pod terminating(Pod p) {
+        Pod copy = new PodBuilder(p).build();
+        copy.getMetadata().setDeletionTimestamp("2025-01-01T11:59:59Z");
+        return copy;
+    }
+
+    @Test
     void pendingPodGroupWithoutPodsBecomesVirtualTasks() {
         PodGroupView pg = new PodGroupView("train/big", 2, Resources.of("cpu", "8"), "Pending", true);
         PlanInput pi = Snapshot.build(new Snapshot.Inputs("c1", true, 0, List.of(node("n1", "8", true)), List.of(),
