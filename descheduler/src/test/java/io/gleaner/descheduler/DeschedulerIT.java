@@ -219,6 +219,45 @@ class DeschedulerIT {
     }
 
     @Test
+    void twoReplicasElectOneLeaderThroughZooKeeperAndOnlyItReclaims() throws Exception {
+        gleanerPod("a1", nodes.get(0), "4", "offline", Map.of());
+        gleanerPod("a2", nodes.get(0), "4", "offline", Map.of());
+        gleanerPod("b1", nodes.get(1), "4", "offline", Map.of());
+        gleanerPod("b2", nodes.get(1), "4", "offline", Map.of());
+        await().atMost(WAIT).until(() -> running("a1") && running("a2") && running("b1") && running("b2"));
+        try (org.apache.curator.test.TestingServer zk = new org.apache.curator.test.TestingServer(true);
+             org.apache.curator.framework.CuratorFramework c1 = io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it", Duration.ofSeconds(5));
+             org.apache.curator.framework.CuratorFramework c2 = io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it", Duration.ofSeconds(5))) {
+            SimpleMeterRegistry r1 = new SimpleMeterRegistry();
+            SimpleMeterRegistry r2 = new SimpleMeterRegistry();
+            io.gleaner.meta.coord.ZkLeaderElection e1 = new io.gleaner.meta.coord.ZkLeaderElection(c1, "descheduler", "one");
+            io.gleaner.meta.coord.ZkLeaderElection e2 = new io.gleaner.meta.coord.ZkLeaderElection(c2, "descheduler", "two");
+            DeschedulerService one = new DeschedulerService(Clock.systemUTC(), r1, Map.of("m1", client), brokerChannel, e1,
+                    DeschedulerSettings.DEFAULTS, null);
+            DeschedulerService two = new DeschedulerService(Clock.systemUTC(), r2, Map.of("m1", cluster.apiServer().newClient()),
+                    brokerChannel, e2, DeschedulerSettings.DEFAULTS, null);
+            one.start();
+            two.start();
+            try {
+                await().atMost(WAIT).until(() -> e1.isLeader() ^ e2.isLeader());
+                onlinePod("web-z", "4", Map.of());
+                await().atMost(WAIT).until(() -> running("web-z"));
+                await().during(Duration.ofSeconds(1)).atMost(WAIT)
+                        .until(() -> broker.withdrawals.stream().filter(WithdrawRequest::hasEvent).count() == 1);
+                long gone = java.util.stream.Stream.of("a1", "a2", "b1", "b2").filter(n -> !present(n)).count();
+                assertThat(gone).isEqualTo(1);
+                SimpleMeterRegistry leader = e1.isLeader() ? r1 : r2;
+                SimpleMeterRegistry follower = e1.isLeader() ? r2 : r1;
+                assertThat(leader.find(DeschedulerMetrics.RECLAIMS).counters()).isNotEmpty();
+                assertThat(follower.find(DeschedulerMetrics.RECLAIMS).counters()).isEmpty();
+            } finally {
+                one.stop();
+                two.stop();
+            }
+        }
+    }
+
+    @Test
     void aPdbBlockMakesItChooseAnotherVictim() {
         client.policy().v1().podDisruptionBudget().inNamespace("default").resource(new PodDisruptionBudgetBuilder()
                 .withNewMetadata().withName("protect").endMetadata()
