@@ -44,7 +44,9 @@ public final class GleanerCommand implements Runnable {
         commandLine.getErr().println("gleaner: " + e.getMessage());
         return 2;
       }
-      commandLine.getErr().println("gleaner " + commandLine.getCommandName() + ": " + e);
+      commandLine.getErr().println("gleaner " + commandLine.getCommandName() + ": "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()));
+      org.slf4j.LoggerFactory.getLogger(GleanerCommand.class).debug("command failed", e);
       return 1;
     });
     return cl.execute(args);
