@@ -212,6 +212,11 @@ final class Tables {
           roles.add(k.substring("node-role.kubernetes.io/".length()));
         }
       });
+      // Like kubectl's printer: the legacy kubernetes.io/role label names a role too (virtual-kubelet sets "agent").
+      String legacyRole = meta.path("labels").path("kubernetes.io/role").asText("");
+      if (!legacyRole.isEmpty() && !roles.contains(legacyRole)) {
+        roles.add(legacyRole);
+      }
       String internal = "<none>";
       String external = "<none>";
       for (JsonNode a : o.path("status").path("addresses")) {

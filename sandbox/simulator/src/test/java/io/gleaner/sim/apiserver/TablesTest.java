@@ -37,4 +37,13 @@ class TablesTest {
         Instant.parse("2024-01-01T00:01:00Z"));
     assertThat(table.path("rows").get(0).path("cells").toString()).isEqualTo("[\"m1\",\"True\",\"60s\"]");
   }
+
+  @Test
+  void nodeRolesComeFromBothRoleLabelsLikeKubectl() throws Exception {
+    ObjectNode node = (ObjectNode) M.readTree("{\"metadata\":{\"name\":\"gleaner\",\"creationTimestamp\":\"2024-01-01T00:00:00Z\","
+        + "\"labels\":{\"kubernetes.io/role\":\"agent\",\"node-role.kubernetes.io/edge\":\"\"}},"
+        + "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+    ObjectNode table = Tables.table(ResourceTypes.NODES, List.of(node), 1, Instant.parse("2024-01-01T00:01:00Z"));
+    assertThat(table.path("rows").get(0).path("cells").get(2).asText()).isEqualTo("edge,agent");
+  }
 }
