@@ -65,6 +65,18 @@ public record PlacementPolicy(
         64);
   }
 
+  /**
+   * The defaults with the reserve margins and near-line reserve of a {@code GleanerPolicy} (fractions rounded to whole
+   * percent), so operators tune placement with the CRD.
+   */
+  public static PlacementPolicy from(io.gleaner.meta.crd.EffectivePolicy policy) {
+    PlacementPolicy p = defaults().withNearLineReserve((int) Math.round(policy.nearLineReserve() * 100));
+    for (CapacitySource source : CapacitySource.values()) {
+      p = p.withMargin(source, (int) Math.round(policy.reserveMargin(source) * 100));
+    }
+    return p;
+  }
+
   /** The same policy with every margin and the near-line reserve set to zero (e.g. to compare with a paper). */
   public PlacementPolicy withoutMargins() {
     return new PlacementPolicy(Map.of(), 0, nearLineOrder, offlineOrder, bestFitCandidates);

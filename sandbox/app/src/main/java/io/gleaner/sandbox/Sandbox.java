@@ -116,7 +116,8 @@ public final class Sandbox implements AutoCloseable {
     progress.accept("starting the broker");
     broker =
         new BrokerService(
-            withGrpcPort(options.speed(), options.brokerPort()).broker(), PlacementPolicy.defaults(), clock, meters, curator, null);
+            withGrpcPort(options.speed(), options.brokerPort()).broker(),
+            PlacementPolicy.from(io.gleaner.meta.crd.EffectivePolicy.DEFAULTS), clock, meters, curator, null);
     broker.start();
     closeables.push(broker::stop);
     ManagedChannel channel = ManagedChannelBuilder.forTarget(broker.target()).usePlaintext().build();

@@ -170,7 +170,8 @@ public final class ServiceCommands {
       PolicyWatcher policy = new PolicyWatcher(p.meta, p.clock);
       policy.start();
       p.onClose(policy);
-      BrokerService broker = new BrokerService(p.config.broker(), PlacementPolicy.defaults(), p.clock, p.metrics.registry(),
+      // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at start).
+      BrokerService broker = new BrokerService(p.config.broker(), PlacementPolicy.from(policy.current()), p.clock, p.metrics.registry(),
           p.curator, () -> MemberViews.names(registry));
       broker.start();
       p.onClose(broker::stop);

@@ -1,0 +1,30 @@
+package io.gleaner.broker.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.broker.model.WorkloadClass;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.crd.GleanerPolicySpec;
+import org.junit.jupiter.api.Test;
+
+class PlacementPolicyTest {
+
+  @Test
+  void marginsAndNearLineReserveComeFromTheGleanerPolicy() {
+    PlacementPolicy p = PlacementPolicy.from(EffectivePolicy.DEFAULTS);
+    for (CapacitySource s : CapacitySource.values()) {
+      assertThat(p.margin(s)).as(s.name()).isEqualTo((int) Math.round(EffectivePolicy.DEFAULTS.reserveMargin(s) * 100));
+    }
+    assertThat(p.nearLineReservePercent()).isEqualTo((int) Math.round(EffectivePolicy.DEFAULTS.nearLineReserve() * 100));
+    // Source preference is Gleaner's, not the policy's: offline never uses elastic capacity.
+    assertThat(p.order(WorkloadClass.OFFLINE)).doesNotContain(CapacitySource.ELASTIC);
+    assertThat(p.order(WorkloadClass.NEAR_LINE)).startsWith(CapacitySource.IDLE);
+  }
+
+  @Test
+  void defaultSpecAndDefaultsAgree() {
+    assertThat(PlacementPolicy.from(new GleanerPolicySpec().effective()))
+        .isEqualTo(PlacementPolicy.from(EffectivePolicy.DEFAULTS));
+  }
+}
