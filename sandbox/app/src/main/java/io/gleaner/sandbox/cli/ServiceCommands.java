@@ -241,16 +241,31 @@ public final class ServiceCommands {
       };
       Vertx vertx = Vertx.vertx();
       p.onClose(vertx::close);
-      VirtualKubeletService.Settings sandbox = VirtualKubeletService.Settings.sandbox(p.config.instance());
-      VirtualKubeletService.Settings settings = new VirtualKubeletService.Settings(
-          sandbox.node().withKubeletPort(p.config.virtualKubelet().kubeletPort()), p.config.instance(), sandbox.namespaces(),
-          sandbox.pods(), sandbox.timing(), sandbox.brokerDeadline(), "0.0.0.0", null, false);
+      VirtualKubeletService.Settings base = VirtualKubeletService.Settings.sandbox(p.config.instance());
+      io.gleaner.meta.config.VirtualKubeletConfig c = p.config.virtualKubelet();
+      io.gleaner.vk.node.NodeConfig node = base.node().withName(c.nodeName()).withKubeletPort(c.kubeletPort());
+      String podIp = System.getenv("POD_IP"); // the chart sets it from the downward API
+      if (podIp != null && !podIp.isBlank()) {
+        node = new io.gleaner.vk.node.NodeConfig(node.name(), podIp, node.kubeletPort(), node.kubeletVersion(), node.maxPods(),
+            node.extraLabels());
+      }
+      VirtualKubeletService.Settings settings = new VirtualKubeletService.Settings(node, p.config.instance(),
+          namespaceMapping(c.namespaceMapping()), base.pods(), base.timing(), base.brokerDeadline(), "0.0.0.0", null, false);
       VirtualKubeletService vk = new VirtualKubeletService(p.clock, p.metrics.registry(), p.meta, members, p.brokerChannel(),
           vertx, settings, p.election());
       vk.start();
       p.onClose(vk::stop);
       return p.serve();
     }
+  }
+
+  static io.gleaner.vk.translate.NamespaceMapping namespaceMapping(io.gleaner.meta.config.VirtualKubeletConfig.NamespaceMapping m) {
+    return switch (m.mode()) {
+      case SAME -> io.gleaner.vk.translate.NamespaceMapping.identity();
+      case PREFIX -> new io.gleaner.vk.translate.NamespaceMapping(m.prefix(), Map.of());
+      case SINGLE -> throw new io.gleaner.meta.config.ConfigException(
+          "virtualKubelet.namespaceMapping.mode: SINGLE is not supported by the virtual-kubelet yet; use SAME or PREFIX");
+    };
   }
 
   /** {@code gleaner descheduler}. */
