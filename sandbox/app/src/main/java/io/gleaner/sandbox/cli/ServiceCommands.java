@@ -202,7 +202,7 @@ public final class ServiceCommands {
       LeaderElection election = p.election();
       IdleDetectorService idle = new IdleDetectorService(p.clock, p.metrics.registry(), new RegistryMemberDirectory(registry),
           p.brokerChannel(), new DurableIdleTimerStore(new ZkStateStore(p.curator, p.metrics.registry()), DurableIdleTimerStore.DEFAULT_ROOT),
-          election, IdleDetectorConfig.fromPolicy(policy.current(), "idle-detector/" + p.config.instance()));
+          election, idleConfig(policy, p.config));
       idle.start();
       election.start();
       p.onClose(idle::stop);
@@ -257,6 +257,15 @@ public final class ServiceCommands {
       p.onClose(vk::stop);
       return p.serve();
     }
+  }
+
+  /** The GleanerPolicy's thresholds plus the config file's resync period and metrics age bound. */
+  static IdleDetectorConfig idleConfig(PolicyWatcher policy, GleanerConfig config) {
+    IdleDetectorConfig b = IdleDetectorConfig.fromPolicy(policy.current(), "idle-detector/" + config.instance());
+    io.gleaner.idle.offer.ColocationOffers colocation = new io.gleaner.idle.offer.ColocationOffers(
+        b.colocation().cpuReclaimPercent(), b.colocation().memoryReclaimPercent(), config.idleDetector().metricsMaxAge());
+    return new IdleDetectorConfig(b.criteria(), b.idleAfter(), b.cooldown(), b.nodeHeadroom(), colocation, b.minOffer(),
+        b.metricsInterval(), config.idleDetector().resyncPeriod(), b.debounce(), b.tick(), b.sourceId(), b.podMetrics());
   }
 
   static io.gleaner.vk.translate.NamespaceMapping namespaceMapping(io.gleaner.meta.config.VirtualKubeletConfig.NamespaceMapping m) {
