@@ -104,6 +104,14 @@ public final class ServiceCommands {
       return registry;
     }
 
+    /** Follows the GleanerPolicy named "default" in the metadata cluster. */
+    PolicyWatcher policy() {
+      PolicyWatcher policy = new PolicyWatcher(meta, clock);
+      policy.start();
+      closeables.push(policy);
+      return policy;
+    }
+
     ManagedChannel brokerChannel() {
       ManagedChannel channel =
           ManagedChannelBuilder.forAddress(config.brokerAddress().host(), config.brokerAddress().port()).usePlaintext().build();
@@ -167,9 +175,7 @@ public final class ServiceCommands {
     public Integer call() throws Exception {
       Process p = new Process("broker", common);
       MemberRegistry registry = p.registry();
-      PolicyWatcher policy = new PolicyWatcher(p.meta, p.clock);
-      policy.start();
-      p.onClose(policy);
+      PolicyWatcher policy = p.policy();
       // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at start).
       BrokerService broker = new BrokerService(p.config.broker(), PlacementPolicy.from(policy.current()), p.clock, p.metrics.registry(),
           p.curator, () -> MemberViews.names(registry));
@@ -196,9 +202,7 @@ public final class ServiceCommands {
     public Integer call() throws Exception {
       Process p = new Process("idle-detector", common);
       MemberRegistry registry = p.registry();
-      PolicyWatcher policy = new PolicyWatcher(p.meta, p.clock);
-      policy.start();
-      p.onClose(policy);
+      PolicyWatcher policy = p.policy();
       LeaderElection election = p.election();
       IdleDetectorService idle = new IdleDetectorService(p.clock, p.metrics.registry(), new RegistryMemberDirectory(registry),
           p.brokerChannel(), new DurableIdleTimerStore(new ZkStateStore(p.curator, p.metrics.registry()), DurableIdleTimerStore.DEFAULT_ROOT),
