@@ -12,6 +12,7 @@ import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.descheduler.plan.PlanInput;
 import io.gleaner.descheduler.plan.Planner;
 import io.gleaner.descheduler.plan.PodOutcome;
+import io.gleaner.descheduler.plan.NodePod;
 import io.gleaner.descheduler.plan.Victim;
 import io.gleaner.descheduler.trigger.BurstWindow;
 import io.gleaner.descheduler.trigger.ColocationPressure;
@@ -62,6 +63,12 @@ final class ClusterLoop implements MemberWatch.Listener {
     private final Map<String, Instant> evicted = new ConcurrentHashMap<>();
     private final Map<String, Instant> blocked = new ConcurrentHashMap<>();
     private final Object deciding = new Object();
+    private static final Duration RESERVATION_SLACK = Duration.ofSeconds(15);
+    /** Room being freed for an online pod (by key) on a node, held until the pod binds or {@code until} passes. */
+    private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+
+    private record Reservation(String node, Resources requests, Instant until) {
+    }
     private final io.gleaner.descheduler.trigger.RequestsCache requests = new io.gleaner.descheduler.trigger.RequestsCache();
     private volatile MemberWatch watch;
 
@@ -113,6 +120,7 @@ final class ClusterLoop implements MemberWatch.Listener {
             signal(key);
         } else {
             observations.remove(key);
+            reservations.remove(key);
             if (PodViews.isGleaner(pod) && pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
                 checkPressure(pod.getSpec().getNodeName());
             }
@@ -122,6 +130,7 @@ final class ClusterLoop implements MemberWatch.Listener {
     @Override
     public void podDeleted(Pod pod) {
         observations.remove(PodViews.key(pod));
+        reservations.remove(PodViews.key(pod));
         requests.forget(pod);
     }
 
@@ -201,9 +210,10 @@ final class ClusterLoop implements MemberWatch.Listener {
         Instant now = clock.instant();
         evicted.values().removeIf(until -> until.isBefore(now));
         blocked.values().removeIf(until -> until.isBefore(now));
-        PlanInput input = Snapshot.build(new Snapshot.Inputs(cluster, settings.memberPreemption(cluster),
+        reservations.values().removeIf(r -> r.until().isBefore(now));
+        PlanInput input = withReservations(Snapshot.build(new Snapshot.Inputs(cluster, settings.memberPreemption(cluster),
                 settings.priorityThreshold(), w.nodes(), w.pods(), w.podGroups(), Map.copyOf(observations),
-                Set.copyOf(evicted.keySet()), Set.copyOf(blocked.keySet()), now, requests));
+                Set.copyOf(evicted.keySet()), Set.copyOf(blocked.keySet()), now, requests)));
         if (input.demands().isEmpty()) {
             return;
         }
@@ -227,9 +237,88 @@ final class ClusterLoop implements MemberWatch.Listener {
         if (plan.reclaims().isEmpty()) {
             return;
         }
-        List<NodeResult> results = reclaimer.execute(plan, decidedAt);
-        log.debug("cluster {}: burst {} planned in {} ms, evictions issued after {} ms", cluster, keys,
-                Duration.between(now, decidedAt).toMillis(), Duration.between(decidedAt, clock.instant()).toMillis());
+        // Issued but not yet answered: the next plan (which may run before the answers) counts these as leaving and
+        // the room as taken by the pods it is freed for. Refusals undo this when the answers come.
+        Map<String, Resources> pending = new java.util.HashMap<>();
+        for (io.gleaner.descheduler.plan.Demand d : input.demands()) {
+            if (d instanceof io.gleaner.descheduler.plan.Demand.Pods p) {
+                p.pods().forEach(pp -> pending.put(pp.key(), pp.requests()));
+            }
+        }
+        for (io.gleaner.descheduler.plan.NodeReclaim r : plan.reclaims()) {
+            long grace = 0;
+            for (Victim v : r.victims()) {
+                if (!settings.dryRun()) {
+                    evicted.put(v.pod().uid(), now.plusSeconds(v.pod().gracePeriodSeconds()).plus(Duration.ofMinutes(2)));
+                }
+                grace = Math.max(grace, v.pod().gracePeriodSeconds());
+            }
+            if (settings.dryRun()) {
+                continue;
+            }
+            for (String pod : r.forPods()) {
+                Resources req = pending.get(pod);
+                if (req != null) {
+                    reservations.put(pod, new Reservation(r.node(), req,
+                            now.plusSeconds(grace).plus(RESERVATION_SLACK)));
+                }
+            }
+        }
+        reclaimer.executeAsync(plan, decidedAt).whenComplete((results, err) -> {
+            if (err != null) {
+                log.error("cluster {}: reclaim execution failed", cluster, err);
+                return;
+            }
+            try (MDC.MDCCloseable c = MDC.putCloseable("cluster", cluster)) {
+                record(results, now, decidedAt);
+            } catch (RuntimeException e) {
+                log.error("cluster {}: recording reclaim results failed", cluster, e);
+            }
+        });
+    }
+
+    /**
+     * Pods with room reserved are not demands again; the room they will take counts as taken on the reserved node, so
+     * the victims already terminating for them are not handed to another pod.
+     */
+    private PlanInput withReservations(PlanInput in) {
+        if (reservations.isEmpty()) {
+            return in;
+        }
+        Map<String, List<NodePod>> phantoms = new java.util.HashMap<>();
+        List<io.gleaner.descheduler.plan.Demand> demands = new java.util.ArrayList<>();
+        for (io.gleaner.descheduler.plan.Demand d : in.demands()) {
+            Reservation r = d instanceof io.gleaner.descheduler.plan.Demand.Pods p && p.pods().size() == 1
+                    ? reservations.get(p.id()) : null;
+            if (r == null) {
+                demands.add(d);
+                continue;
+            }
+            io.gleaner.descheduler.plan.PendingPod pp = ((io.gleaner.descheduler.plan.Demand.Pods) d).pods().get(0);
+            phantoms.computeIfAbsent(r.node(), k -> new java.util.ArrayList<>()).add(new NodePod(pp.namespace(),
+                    pp.name(), "reserved:" + pp.key(), r.requests(), false, null, null, pp.priority(), null, 0,
+                    java.util.Optional.empty(), false, null));
+        }
+        if (phantoms.isEmpty()) {
+            return in;
+        }
+        List<io.gleaner.descheduler.plan.LentNode> nodes = new java.util.ArrayList<>();
+        for (io.gleaner.descheduler.plan.LentNode n : in.nodes()) {
+            List<NodePod> extra = phantoms.get(n.name());
+            if (extra == null) {
+                nodes.add(n);
+            } else {
+                List<NodePod> pods = new java.util.ArrayList<>(n.pods());
+                pods.addAll(extra);
+                nodes.add(new io.gleaner.descheduler.plan.LentNode(n.name(), n.pool(), n.allocatable(), n.labels(),
+                        n.taints(), n.unschedulable(), pods));
+            }
+        }
+        return new PlanInput(in.cluster(), in.memberPreemption(), nodes, demands, in.now());
+    }
+
+    private void record(List<NodeResult> results, Instant now, Instant decidedAt) {
+        log.debug("cluster {}: evictions issued after {} ms", cluster, Duration.between(decidedAt, clock.instant()).toMillis());
         boolean retry = false;
         for (NodeResult r : results) {
             if (r.event().getVictimsCount() > 0) {
@@ -237,6 +326,7 @@ final class ClusterLoop implements MemberWatch.Listener {
             }
             Instant evictedAt = Instant.ofEpochMilli(r.event().getEvictedAtMs());
             metrics.latency(cluster, Duration.between(Instant.ofEpochMilli(r.event().getTriggeredAtMs()), evictedAt));
+            boolean refused = false;
             for (Map.Entry<Victim, EvictionResult> e : r.results().entrySet()) {
                 Victim v = e.getKey();
                 metrics.victim(cluster, v.pod().podClass().label(), e.getValue().tag());
@@ -244,13 +334,22 @@ final class ClusterLoop implements MemberWatch.Listener {
                     evicted.put(v.pod().uid(), now.plusSeconds(v.pod().gracePeriodSeconds()).plus(Duration.ofMinutes(2)));
                 } else if (e.getValue() == EvictionResult.BLOCKED_BY_PDB) {
                     metrics.pdbBlock(cluster);
+                    evicted.remove(v.pod().uid());
                     blocked.put(v.pod().uid(), now.plus(settings.pdbBlockedFor()));
                     retry = true;
+                    refused = true;
                 } else if (e.getValue() != EvictionResult.DRY_RUN) {
                     // Rate-limited or failed: leave it out briefly so the retry does not spin on the same pod.
+                    evicted.remove(v.pod().uid());
                     blocked.put(v.pod().uid(), now.plus(min(settings.pdbBlockedFor(), Duration.ofSeconds(10))));
                     retry = true;
+                    refused = true;
                 }
+            }
+            if (refused) {
+                // Some room will not come: the pods it was for are planned again.
+                r.reclaim().forPods().forEach(pod -> reservations.computeIfPresent(pod,
+                        (k, res) -> res.node().equals(r.reclaim().node()) ? null : res));
             }
             if (r.event().getVictimsCount() > 0) {
                 log.info("cluster {}: reclaimed node {} for {}: {} victim(s) {}", cluster, r.reclaim().node(),

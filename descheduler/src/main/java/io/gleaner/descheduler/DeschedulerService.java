@@ -134,7 +134,7 @@ public final class DeschedulerService extends AbstractLifecycle {
         AtomicInteger n = new AtomicInteger();
         timers = Executors.newScheduledThreadPool(Math.max(2, Math.min(32, members.size())), r -> daemon(r, "descheduler-timer-" + n.incrementAndGet()));
         AtomicInteger m = new AtomicInteger();
-        io = Executors.newFixedThreadPool(16, r -> daemon(r, "descheduler-evict-" + m.incrementAndGet()));
+        io = Executors.newFixedThreadPool(64, r -> daemon(r, "descheduler-evict-" + m.incrementAndGet()));
         AtomicInteger b = new AtomicInteger();
         background = Executors.newFixedThreadPool(8, r -> daemon(r, "descheduler-io-" + b.incrementAndGet()));
         if (brokerChannel instanceof io.grpc.ManagedChannel mc) {

@@ -83,18 +83,23 @@ public final class Reclaimer {
      * was refused publishes nothing (the caller re-plans); it stays returned, which only delays lending it again.
      */
     public List<NodeResult> execute(Plan plan, Instant decidedAt) {
-        List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
-        for (NodeReclaim r : plan.reclaims()) {
-            futures.add(CompletableFuture.supplyAsync(() -> reclaim(r, decidedAt), io));
-        }
-        List<NodeResult> out = new ArrayList<>();
-        for (CompletableFuture<NodeResult> f : futures) {
-            out.add(f.join());
-        }
-        return out;
+        return executeAsync(plan, decidedAt).join();
     }
 
-    private NodeResult reclaim(NodeReclaim r, Instant decidedAt) {
+    /**
+     * As {@link #execute}, without waiting: every eviction of every node is issued at once on {@code io} (the rate
+     * limiter still bounds them per cluster); the future completes when all are answered.
+     */
+    public CompletableFuture<List<NodeResult>> executeAsync(Plan plan, Instant decidedAt) {
+        List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
+        for (NodeReclaim r : plan.reclaims()) {
+            futures.add(reclaim(r, decidedAt));
+        }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .thenApply(x -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+    private CompletableFuture<NodeResult> reclaim(NodeReclaim r, Instant decidedAt) {
         Instant reclaimedAt = clock.instant();
         Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
         CompletableFuture<Void> handBack = settings.dryRun() ? CompletableFuture.completedFuture(null)
@@ -102,22 +107,28 @@ public final class Reclaimer {
                     broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
                     actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
                 }, background);
-        Map<Victim, EvictionResult> results = new LinkedHashMap<>();
+        List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
         for (Victim v : r.victims()) {
-            results.put(v, evict(v));
+            evictions.add(CompletableFuture.supplyAsync(() -> evict(v), io));
         }
-        Instant evictedAt = clock.instant();
-        ReclaimEvent event = event(r, results, decidedAt, evictedAt);
-        boolean freedAny = results.values().stream().anyMatch(x -> x.frees() || x == EvictionResult.DRY_RUN);
-        handBack.whenCompleteAsync((ok, err) -> {
-            if (err != null) {
-                log.warn("returning node {} of cluster {} failed: {}", r.node(), cluster, err.toString());
+        return CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            Map<Victim, EvictionResult> results = new LinkedHashMap<>();
+            for (int i = 0; i < r.victims().size(); i++) {
+                results.put(r.victims().get(i), evictions.get(i).join());
             }
-            if (freedAny) {
-                followUp(r, event);
-            }
-        }, background);
-        return new NodeResult(r, results, event);
+            Instant evictedAt = clock.instant();
+            ReclaimEvent event = event(r, results, decidedAt, evictedAt);
+            boolean freedAny = results.values().stream().anyMatch(res -> res.frees() || res == EvictionResult.DRY_RUN);
+            handBack.whenCompleteAsync((ok, err) -> {
+                if (err != null) {
+                    log.warn("returning node {} of cluster {} failed: {}", r.node(), cluster, err.toString());
+                }
+                if (freedAny) {
+                    followUp(r, event);
+                }
+            }, background);
+            return new NodeResult(r, results, event);
+        });
     }
 
     private EvictionResult evict(Victim v) {
