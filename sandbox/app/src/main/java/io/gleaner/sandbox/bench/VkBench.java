@@ -51,6 +51,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -63,8 +64,9 @@ import picocli.CommandLine.Option;
  * real {@link PodController} talking real gRPC to a first-fit placement stub (this bench measures the virtual-kubelet,
  * not placement quality; the broker has its own bench). {@code --pods} metadata pods are created already bound to
  * the virtual node, paced at {@code --rate} by a pool of {@code --bind-threads} binding threads (so the bench can
- * offer more binds per second than one blocking API call at a time allows). Halfway through, the controller is closed and a new one started (a
- * kill-and-restart); at the end every metadata pod must have exactly one member pod.
+ * offer more binds per second than one blocking API call at a time allows). Halfway through, the controller is
+ * closed and a new one started (a kill-and-restart, in the background: binding goes on while the virtual-kubelet is
+ * down); at the end every metadata pod must have exactly one member pod.
  *
  * <p>Measured: member pods created per second (sustained, over the whole run), bind → member pod created and bind →
  * metadata pod Running (p50/p99, bench wall clock), and heap per tracked pod: the retained heap of the
@@ -129,7 +131,8 @@ public final class VkBench implements Callable<Integer> {
       List<SharedIndexInformer<Pod>> watchers = watch(meta, clients);
       MemberClusters mc = MemberClusters.of(clients);
       long heapBefore = usedHeapAfterGc();
-      PodController controller = controller(meta, mc, channel);
+      AtomicReference<PodController> current = new AtomicReference<>(controller(meta, mc, channel));
+      Thread restarter = null;
       long start = System.nanoTime();
       int restartAt = noRestart ? -1 : pods / 2;
       long intervalNanos = 1_000_000_000L / Math.max(1, rate);
@@ -153,12 +156,20 @@ public final class VkBench implements Callable<Integer> {
           }
         });
         if (i == restartAt) {
-          System.out.printf("killing the virtual-kubelet at pod %d (%d member pods so far)%n", i, createdAt.size());
-          controller.close();
-          controller = controller(meta, mc, channel);
-          System.out.println("virtual-kubelet restarted");
+          int at = i;
+          restarter = new Thread(() -> {
+            System.out.printf("killing the virtual-kubelet at pod %d (%d member pods so far)%n", at, createdAt.size());
+            current.get().close();
+            current.set(controller(meta, mc, channel));
+            System.out.println("virtual-kubelet restarted");
+          }, "vk-bench-restart");
+          restarter.start();
         }
       }
+      if (restarter != null) {
+        restarter.join();
+      }
+      PodController controller = current.get();
       binders.shutdown();
       if (!binders.awaitTermination(timeoutSeconds, TimeUnit.SECONDS)) {
         throw new IllegalStateException("binding threads did not finish within --timeout " + timeoutSeconds + " s");
