@@ -286,6 +286,13 @@ final class ClusterLoop implements MemberWatch.Listener {
             return in;
         }
         Map<String, List<NodePod>> phantoms = new java.util.HashMap<>();
+        Map<String, Resources> staying = new java.util.HashMap<>();
+        Map<String, Resources> allocatable = new java.util.HashMap<>();
+        for (io.gleaner.descheduler.plan.LentNode n : in.nodes()) {
+            staying.put(n.name(), n.pods().stream().filter(x -> !x.terminating()).map(NodePod::requests)
+                    .reduce(Resources.ZERO, Resources::plus));
+            allocatable.put(n.name(), n.allocatable());
+        }
         List<io.gleaner.descheduler.plan.Demand> demands = new java.util.ArrayList<>();
         for (io.gleaner.descheduler.plan.Demand d : in.demands()) {
             Reservation r = d instanceof io.gleaner.descheduler.plan.Demand.Pods p && p.pods().size() == 1
@@ -295,6 +302,15 @@ final class ClusterLoop implements MemberWatch.Listener {
                 continue;
             }
             io.gleaner.descheduler.plan.PendingPod pp = ((io.gleaner.descheduler.plan.Demand.Pods) d).pods().get(0);
+            Resources used = staying.get(r.node());
+            Resources held = phantoms.getOrDefault(r.node(), List.of()).stream().map(NodePod::requests)
+                    .reduce(Resources.ZERO, Resources::plus);
+            if (used == null || !used.plus(held).plus(r.requests()).fitsIn(allocatable.get(r.node()))) {
+                // Another pod took the room freed for this one (or the node is gone): plan it again.
+                reservations.remove(p0(d), r);
+                demands.add(d);
+                continue;
+            }
             phantoms.computeIfAbsent(r.node(), k -> new java.util.ArrayList<>()).add(new NodePod(pp.namespace(),
                     pp.name(), "reserved:" + pp.key(), r.requests(), false, null, null, pp.priority(), null, 0,
                     java.util.Optional.empty(), false, null));
@@ -315,6 +331,10 @@ final class ClusterLoop implements MemberWatch.Listener {
             }
         }
         return new PlanInput(in.cluster(), in.memberPreemption(), nodes, demands, in.now());
+    }
+
+    private static String p0(io.gleaner.descheduler.plan.Demand d) {
+        return d.id();
     }
 
     private void record(List<NodeResult> results, Instant now, Instant decidedAt) {

@@ -29,7 +29,7 @@ class ReclaimerTest {
     static final Instant T0 = Instant.parse("2025-01-01T12:00:00Z");
 
     /** Records every call; evict answers from a script. */
-    static final class FakeActions implements MemberActions {
+    static class FakeActions implements MemberActions {
         final Map<String, EvictionResult> script = new ConcurrentHashMap<>();
         final List<String> calls = new CopyOnWriteArrayList<>();
 
@@ -142,5 +142,37 @@ class ReclaimerTest {
         NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
         assertThat(res.results().values()).containsExactlyInAnyOrder(EvictionResult.EVICTED, EvictionResult.RATE_LIMITED);
         assertThat(res.refused()).hasSize(1);
+    }
+
+    @Test
+    void evictionsOfOnePlanAreInFlightTogether() throws Exception {
+        java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(3);
+        MemberActions gated = new FakeActions() {
+            @Override
+            public EvictionResult evict(Victim v) {
+                allStarted.countDown();
+                try {
+                    // Sequential evictions would never get past the first one.
+                    return allStarted.await(20, java.util.concurrent.TimeUnit.SECONDS) ? EvictionResult.EVICTED
+                            : EvictionResult.FAILED;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return EvictionResult.FAILED;
+                }
+            }
+        };
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            RateLimiter limiter = RateLimiter.of("t2", RateLimiterConfig.custom().limitForPeriod(100)
+                    .limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
+            Reclaimer r = new Reclaimer("c1", gated, broker, limiter, clock, new Reclaimer.Settings(false, Duration.ZERO),
+                    pool, published::add);
+            java.util.concurrent.CompletableFuture<List<NodeResult>> f = r.executeAsync(plan(pod("a"), pod("b"), pod("c")), T0);
+            NodeResult res = f.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0);
+            assertThat(res.results().values()).containsOnly(EvictionResult.EVICTED);
+            assertThat(res.results().keySet()).extracting(v -> v.pod().name()).containsExactlyInAnyOrder("a", "b", "c");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
