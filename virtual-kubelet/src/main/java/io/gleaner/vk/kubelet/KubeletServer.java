@@ -64,7 +64,7 @@ public final class KubeletServer implements AutoCloseable {
     server.webSocketHandler(this::webSocket);
     server.requestHandler(this::request);
     try {
-      server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      server.listen().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("kubelet API cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
