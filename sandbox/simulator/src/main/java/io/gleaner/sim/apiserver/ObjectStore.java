@@ -444,11 +444,7 @@ public final class ObjectStore {
         throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL ("
             + name + ")");
       }
-      String bodyRv = body.path("metadata").path("resourceVersion").asText("");
-      if (!bodyRv.isEmpty() && !bodyRv.equals(current.path("metadata").path("resourceVersion").asText())) {
-        throw ApiException.conflict(type, name,
-            "the object has been modified; please apply your changes to the latest version and try again");
-      }
+      requireSameVersion(type, name, current, body);
       ObjectNode next;
       if (statusOnly) {
         next = current.deepCopy();
@@ -461,17 +457,31 @@ public final class ObjectStore {
         next = body.deepCopy();
         next.put("apiVersion", type.apiVersion());
         next.put("kind", type.kind());
-        if (type.statusSubresource()) {
-          if (current.has("status")) {
-            next.set("status", current.get("status").deepCopy());
-          } else {
-            next.remove("status");
-          }
-        }
+        keepStoredStatus(type, current, next);
       }
       return store(type, current, next, statusOnly);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** An optimistic-concurrency check: a resourceVersion in the request must be the stored one (409 otherwise). */
+  private static void requireSameVersion(ResourceType type, String name, ObjectNode current, JsonNode request) {
+    String rv = request.path("metadata").path("resourceVersion").asText("");
+    if (!rv.isEmpty() && !rv.equals(current.path("metadata").path("resourceVersion").asText())) {
+      throw ApiException.conflict(type, name,
+          "the object has been modified; please apply your changes to the latest version and try again");
+    }
+  }
+
+  /** Writes to the main resource never change the status of a type that has a status subresource. */
+  private static void keepStoredStatus(ResourceType type, ObjectNode current, ObjectNode next) {
+    if (type.statusSubresource()) {
+      if (current.has("status")) {
+        next.set("status", current.get("status").deepCopy());
+      } else {
+        next.remove("status");
+      }
     }
   }
 
@@ -490,11 +500,7 @@ public final class ObjectStore {
         throw ApiException.notFound(type, name);
       }
       ObjectNode patched = Patches.apply(patchType, current, patch);
-      String patchedRv = patched.path("metadata").path("resourceVersion").asText("");
-      if (!patchedRv.isEmpty() && !patchedRv.equals(current.path("metadata").path("resourceVersion").asText())) {
-        throw ApiException.conflict(type, name,
-            "the object has been modified; please apply your changes to the latest version and try again");
-      }
+      requireSameVersion(type, name, current, patched);
       ObjectNode next;
       if (statusOnly) {
         next = current.deepCopy();
@@ -503,13 +509,7 @@ public final class ObjectStore {
         }
       } else {
         next = patched;
-        if (type.statusSubresource()) {
-          if (current.has("status")) {
-            next.set("status", current.get("status").deepCopy());
-          } else {
-            next.remove("status");
-          }
-        }
+        keepStoredStatus(type, current, next);
       }
       return store(type, current, next, statusOnly);
     } finally {
