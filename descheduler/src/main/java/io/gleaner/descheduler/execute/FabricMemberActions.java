@@ -2,6 +2,7 @@ package io.gleaner.descheduler.execute;
 
 import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
@@ -75,7 +76,9 @@ public final class FabricMemberActions implements MemberActions {
                 + Keys.RECLAIMED_AT + "\":\"" + rfc3339(reclaimedAt) + "\",\"" + Keys.COOLDOWN_UNTIL + "\":\""
                 + rfc3339(cooldownUntil) + "\"}}}";
         try {
-            client.nodes().withName(node).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            // resource(stub), not withName(): fabric8 GETs the node first when it has no item
+            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;

@@ -1,5 +1,6 @@
 package io.gleaner.idle.source;
 
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -37,6 +38,8 @@ public final class KubeNodeWriter implements NodeWriter {
     }
     String body = JSON.asJson(patch.body());
     return CompletableFuture.runAsync(() -> m.write("patch-node", c ->
-        c.nodes().withName(node).patch(PatchContext.of(PatchType.JSON_MERGE), body)), io);
+        // resource(stub), not withName(): fabric8 GETs the node first when it has no item
+        c.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), body)), io);
   }
 }

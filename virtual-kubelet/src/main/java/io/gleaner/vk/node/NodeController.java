@@ -142,12 +142,12 @@ public final class NodeController implements AutoCloseable {
       md.put("resourceVersion", rv);
       md.put("labels", desired.getMetadata().getLabels());
       md.put("annotations", desired.getMetadata().getAnnotations());
-      Node patched = meta.nodes().withName(config.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
+      Node patched = meta.nodes().resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE),
           Serialization.asJson(Map.of("metadata", md, "spec", Map.of("taints", desired.getSpec().getTaints()))));
       rv = patched.getMetadata().getResourceVersion();
     }
     Map<String, Object> status = Serialization.jsonMapper().convertValue(desired.getStatus(), LinkedHashMap.class);
-    meta.nodes().withName(config.name()).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+    meta.nodes().resource(existing).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
         Serialization.asJson(Map.of("metadata", Map.of("resourceVersion", rv), "status", status)));
     lastStatusMs.set(clock.millis());
     statusUpdates.incrementAndGet();

@@ -1,5 +1,6 @@
 package io.gleaner.vk.pod;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,6 +62,8 @@ public final class PodController implements AutoCloseable {
   static final String BY_UID = "uid";
   static final String BY_META_UID = "metaUid";
   private static final Logger log = LoggerFactory.getLogger(PodController.class);
+  private static final List<String> CLEARED_STATUS_FIELDS = List.of("reason", "message", "podIP", "podIPs", "hostIP",
+      "hostIPs", "nominatedNodeName", "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses");
 
   private final KubernetesClient meta;
   private final MemberClusters members;
@@ -454,8 +457,9 @@ public final class PodController implements AutoCloseable {
       return replaceElsewhere(uid, t, "member " + t.cluster + " could not run the pod on " + t.node + ": "
           + u.message(), true);
     }
-    PodStatus desired = StatusMirror.mirror(member, pod.getStatus());
-    writeStatus(pod, desired);
+    if (StatusMirror.worthMirroring(member, pod.getStatus())) {
+      writeStatus(pod, StatusMirror.mirror(member, pod.getStatus()));
+    }
     if (state instanceof MemberPodState.Finished && !t.released) {
       if (broker.release(uid, "pod finished") == BrokerClient.CallOutcome.UNAVAILABLE) {
         return WorkQueue.Result.retry("broker unavailable for release");
@@ -780,15 +784,17 @@ public final class PodController implements AutoCloseable {
     if (desired.equals(pod.getStatus())) {
       return;
     }
-    Map<String, Object> status = Serialization.jsonMapper().convertValue(desired, LinkedHashMap.class);
-    for (String k : List.of("reason", "message", "podIP", "podIPs", "hostIP", "hostIPs", "nominatedNodeName",
-        "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
-      status.putIfAbsent(k, null);
+    ObjectNode status = Serialization.jsonMapper().valueToTree(desired);
+    for (String k : CLEARED_STATUS_FIELDS) {
+      if (!status.has(k)) {
+        status.putNull(k); // a merge patch removes what the member no longer reports
+      }
     }
-    Map<String, Object> patch = Map.of("status", status);
+    ObjectNode patch = Serialization.jsonMapper().createObjectNode().set("status", status);
     try {
-      meta.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+      // patching through resource(pod), not withName(): fabric8 GETs the object first when it has no item
+      meta.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod)
+          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
         return;

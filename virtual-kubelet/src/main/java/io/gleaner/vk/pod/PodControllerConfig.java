@@ -43,7 +43,7 @@ public record PodControllerConfig(int syncWorkers, int statusWorkers, int delete
   }
 
   public static PodControllerConfig defaults() {
-    return new PodControllerConfig(16, 8, 4, Duration.ofMillis(20), Duration.ofSeconds(60), Duration.ofSeconds(10),
+    return new PodControllerConfig(16, 32, 4, Duration.ofMillis(20), Duration.ofSeconds(60), Duration.ofSeconds(10),
         Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofSeconds(30), true, 50);
   }
 

@@ -147,6 +147,9 @@ public final class WorkQueue<K> implements AutoCloseable {
       try {
         r = handler.apply(key);
       } catch (RuntimeException e) {
+        if (closed) {
+          return; // interrupted by close(): the next owner of the queue's work starts from the informers
+        }
         log.warn("{}: handling {} failed, will retry: {}", name, key, e.toString());
         log.debug("{}: handling {} failed", name, key, e);
         r = Result.retry(e.toString());

@@ -97,6 +97,23 @@ public final class StatusMirror {
   }
 
   /**
+   * Whether mirroring this member pod can change what the metadata pod shows. A member pod that is only created or
+   * bound (Pending, no reason, no container statuses yet) adds nothing: the metadata pod is already Pending and
+   * scheduled to the virtual node, so that write is skipped, unless the metadata pod still carries a condition that is
+   * not True (no fit, member unreachable), which the mirror must clear.
+   */
+  public static boolean worthMirroring(Pod member, PodStatus meta) {
+    PodStatus m = member.getStatus();
+    boolean progressed = m != null && ((m.getPhase() != null && !"Pending".equals(m.getPhase()))
+        || m.getReason() != null || !PodShapes.nullSafe(m.getContainerStatuses()).isEmpty()
+        || !PodShapes.nullSafe(m.getInitContainerStatuses()).isEmpty());
+    if (progressed || meta == null) {
+      return true;
+    }
+    return PodShapes.nullSafe(meta.getConditions()).stream().anyMatch(c -> !"True".equals(c.getStatus()));
+  }
+
+  /**
    * The member took the pod back: phase Failed, reason {@code Reclaimed}, a message naming cluster, node and cause,
    * {@code DisruptionTarget=True} (so a Job's podFailurePolicy can ignore reclaims) and every unfinished container
    * terminated.

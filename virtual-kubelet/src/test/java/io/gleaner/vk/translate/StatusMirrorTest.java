@@ -56,6 +56,44 @@ class StatusMirrorTest {
   }
 
   @Test
+  void createdOrBoundMemberPodIsNotWorthAWrite() {
+    PodStatus meta = new PodStatusBuilder().withPhase("Pending")
+        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().build();
+    Pod created = member().withNewStatus().withPhase("Pending").endStatus().build();
+    Pod bound = member().withNewStatus().withPhase("Pending")
+        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().endStatus().build();
+    assertThat(StatusMirror.worthMirroring(member().build(), meta)).isFalse();
+    assertThat(StatusMirror.worthMirroring(created, meta)).isFalse();
+    assertThat(StatusMirror.worthMirroring(bound, meta)).isFalse();
+    assertThat(StatusMirror.worthMirroring(bound, null)).as("no status yet").isTrue();
+  }
+
+  @Test
+  void startedFailedOrWaitingMemberPodIsWorthAWrite() {
+    PodStatus meta = new PodStatusBuilder().withPhase("Pending").build();
+    Pod waiting = member().withNewStatus().withPhase("Pending")
+        .addNewContainerStatus().withName("main").withNewState().withNewWaiting().withReason("ContainerCreating")
+        .endWaiting().endState().endContainerStatus().endStatus().build();
+    Pod rejected = member().withNewStatus().withPhase("Pending").withReason("SomeAdmission").endStatus().build();
+    assertThat(StatusMirror.worthMirroring(running(), meta)).isTrue();
+    assertThat(StatusMirror.worthMirroring(waiting, meta)).isTrue();
+    assertThat(StatusMirror.worthMirroring(rejected, meta)).isTrue();
+    assertThat(StatusMirror.worthMirroring(member().withNewStatus().withPhase("Failed").endStatus().build(), meta))
+        .isTrue();
+  }
+
+  @Test
+  void staleNoFitOrUnreachableConditionIsClearedEvenBeforeTheMemberStarts() {
+    Pod bound = member().withNewStatus().withPhase("Pending")
+        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().endStatus().build();
+    PodStatus noFit = StatusMirror.pending(null, "NoFit", "no member node has room", NOW);
+    assertThat(StatusMirror.worthMirroring(bound, noFit)).isTrue();
+    assertThat(StatusMirror.mirror(bound, noFit).getConditions()).extracting("status").containsOnly("True");
+    PodStatus unreachable = StatusMirror.unreachable(new PodStatusBuilder().withPhase("Pending").build(), "c1", NOW);
+    assertThat(StatusMirror.worthMirroring(bound, unreachable)).isTrue();
+  }
+
+  @Test
   void reclaimedNamesClusterNodeAndCause() {
     PodStatus s = StatusMirror.reclaimed(StatusMirror.mirror(running(), null), "c1", "node-3",
         "EvictionByEvictionAPI (Eviction API: evicting)", NOW);

@@ -90,11 +90,11 @@ public final class VkBench implements Callable<Integer> {
 
   @Option(names = "--bind-threads",
       description = "Threads creating the bound metadata pods, paced at --rate (default ${DEFAULT-VALUE}).")
-  int bindThreads = 8;
+  int bindThreads = 32;
 
   @Option(names = "--warmup",
       description = "Pods bound first to warm up the JIT, not measured (default ${DEFAULT-VALUE}).")
-  int warmup = 2_000;
+  int warmup = 5_000;
 
   @Option(names = "--no-restart", description = "Skip the kill-and-restart in the middle.")
   boolean noRestart;
@@ -107,6 +107,7 @@ public final class VkBench implements Callable<Integer> {
   private final Map<String, Long> runningAt = new ConcurrentHashMap<>();
   private final Map<String, Integer> memberCount = new ConcurrentHashMap<>();
   private final AtomicInteger bindFailures = new AtomicInteger();
+  private final AtomicInteger metaWrites = new AtomicInteger();
 
   @Override
   public Integer call() throws Exception {
@@ -148,6 +149,8 @@ public final class VkBench implements Callable<Integer> {
         System.out.printf("warm-up done in %.1f s (%d member pods)%n", (System.nanoTime() - w0) / 1e9,
             createdAt.size());
       }
+      java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+      long jitBefore = jit.getTotalCompilationTime();
       long start = System.nanoTime();
       Thread restarter = bind(meta, ns, binders, warmup, pods, boundAt, noRestart ? -1 : warmup + pods / 2, current,
           mc, channel);
@@ -164,6 +167,7 @@ public final class VkBench implements Callable<Integer> {
       long lastCreate = boundAt.keySet().stream().map(createdAt::get).filter(java.util.Objects::nonNull)
           .mapToLong(Long::longValue).max().orElse(start);
       double seconds = (lastCreate - start) / 1e9;
+      double jitShare = (jit.getTotalCompilationTime() - jitBefore) / 1e3 / Math.max(0.001, seconds);
       long heapWithController = usedHeapAfterGc();
       int tracked = controller.trackedCount();
       controller.close();
@@ -198,6 +202,9 @@ public final class VkBench implements Callable<Integer> {
           create.getValueAtPercentile(50), create.getValueAtPercentile(99), create.getMaxValue());
       System.out.printf("bind -> metadata pod Running: p50 %d ms, p99 %d ms (%d Running)%n",
           running.getValueAtPercentile(50), running.getValueAtPercentile(99), runningCount);
+      System.out.printf("JIT compilation during the measured phase: %.2f s per s (elapsed, all compiler threads)%n", jitShare);
+      System.out.printf("metadata pod writes after create: %.2f per pod (status mirrors)%n",
+          metaWrites.get() / (double) Math.max(1, pods + warmup));
       System.out.printf("duplicates: %d, lost: %d, restart: %s%n", duplicates, lost, noRestart ? "no" : "yes");
       System.out.printf("heap: %d bytes before, %d with %d tracked pods, %d after close -> %d bytes per pod "
           + "(controller state + informer caches of metadata and member pods)%n", heapBefore, heapWithController,
@@ -298,6 +305,9 @@ public final class VkBench implements Callable<Integer> {
     }
     out.add(fed.meta().store().watch(ResourceTypes.PODS, null,
         p -> "gleaner".equals(p.path("spec").path("nodeName").asText()), null, e -> {
+          if (ObjectStore.MODIFIED.equals(e.type())) {
+            metaWrites.incrementAndGet();
+          }
           if (!ObjectStore.DELETED.equals(e.type())
               && "Running".equals(e.object().path("status").path("phase").asText())) {
             runningAt.putIfAbsent(e.object().path("metadata").path("uid").asText(), System.nanoTime());
