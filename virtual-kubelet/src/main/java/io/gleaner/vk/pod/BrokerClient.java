@@ -2,6 +2,7 @@ package io.gleaner.vk.pod;
 
 import io.gleaner.broker.v1.BrokerGrpc;
 import io.gleaner.broker.v1.ConfirmRequest;
+import io.gleaner.broker.v1.ListPlacementsRequest;
 import io.gleaner.broker.v1.NoFit;
 import io.gleaner.broker.v1.PlaceRequest;
 import io.gleaner.broker.v1.PlaceResponse;
@@ -11,6 +12,9 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** The broker calls the pod controller makes, each with a deadline, answered as typed outcomes. */
@@ -60,6 +64,22 @@ public final class BrokerClient {
   public CallOutcome confirm(String podUid) {
     return call(() -> stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .confirm(ConfirmRequest.newBuilder().setPodUid(podUid).build()));
+  }
+
+  /**
+   * The broker's placements in one member cluster, by pod UID; empty when the broker cannot answer (the caller then
+   * confirms pod by pod).
+   */
+  public Optional<Map<String, Placement>> placements(String cluster) {
+    try {
+      Map<String, Placement> out = new HashMap<>();
+      stub.withDeadlineAfter(deadline.toMillis() * 4, TimeUnit.MILLISECONDS).withMaxInboundMessageSize(256 << 20)
+          .listPlacements(ListPlacementsRequest.newBuilder().setCluster(cluster).build())
+          .getPlacementsList().forEach(p -> out.put(p.getPodUid(), p));
+      return Optional.of(out);
+    } catch (StatusRuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   public CallOutcome release(String podUid, String reason) {

@@ -82,7 +82,10 @@ public final class PodController implements AutoCloseable {
   private final ReentrantLock[] stripes = new ReentrantLock[256];
   private final Map<String, SharedIndexInformer<Pod>> memberInformers = new ConcurrentHashMap<>();
   private final Map<String, Long> unreachableSince = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> confirmedAtStart = new ConcurrentHashMap<>();
+  private final java.util.Set<String> listedAtStart = ConcurrentHashMap.newKeySet();
   private final WorkQueue<String> syncQueue;
+  private final WorkQueue<String> resyncQueue;
   private final WorkQueue<String> statusQueue;
   private final WorkQueue<String> deleteQueue;
   private final ScheduledExecutorService periodic;
@@ -107,6 +110,7 @@ public final class PodController implements AutoCloseable {
       stripes[i] = new ReentrantLock();
     }
     this.syncQueue = new WorkQueue<>("vk-sync", config.syncWorkers(), config.retryBase(), config.retryMax());
+    this.resyncQueue = new WorkQueue<>("vk-resync", config.resyncWorkers(), config.retryBase(), config.retryMax());
     this.statusQueue = new WorkQueue<>("vk-status", config.statusWorkers(), config.retryBase(), config.retryMax());
     this.deleteQueue = new WorkQueue<>("vk-delete", config.deleteWorkers(), config.retryBase(), config.retryMax());
     this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
@@ -138,14 +142,19 @@ public final class PodController implements AutoCloseable {
         deleteQueue.add(pod.getMetadata().getUid());
       }
     });
-    memberInformers.values().forEach(i -> i.start().toCompletableFuture().join());
-    metaInformer.start().toCompletableFuture().join();
+    // list every cluster at once; a restart waits for the slowest list, not their sum
+    List<java.util.concurrent.CompletableFuture<Void>> lists = new ArrayList<>();
+    memberInformers.values().forEach(i -> lists.add(i.start().toCompletableFuture()));
+    lists.add(metaInformer.start().toCompletableFuture());
+    lists.forEach(java.util.concurrent.CompletableFuture::join);
+    loadBrokerView();
     if (config.mirrorEvents()) {
       eventMirror = new EventMirror(meta, members, this::metaPodForMember, clock, metrics, config.eventsPerSecond(),
           nodeName);
       eventMirror.start();
     }
     syncQueue.start(this::handleSync);
+    resyncQueue.start(this::handleResync);
     statusQueue.start(this::handleStatus);
     deleteQueue.start(this::handleDelete);
     long gcMs = toReal.apply(config.gcInterval()).toMillis();
@@ -154,6 +163,22 @@ public final class PodController implements AutoCloseable {
     periodic.scheduleWithFixedDelay(this::safeSweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
     log.info("pod controller started for node {} (instance {}, {} member clusters)", nodeName, instance,
         memberInformers.size());
+  }
+
+  /**
+   * After a restart, one ListPlacements per member that has pods replaces a Confirm per adopted pod: reservations the
+   * broker already holds as confirmed (or no longer holds at all, which a Confirm would answer NOT_FOUND) need no call.
+   */
+  private void loadBrokerView() {
+    memberInformers.forEach((cluster, inf) -> {
+      if (inf.getStore().list().isEmpty()) {
+        return;
+      }
+      broker.placements(cluster).ifPresent(placements -> {
+        placements.forEach((uid, p) -> confirmedAtStart.put(uid, p.getConfirmed()));
+        listedAtStart.add(cluster);
+      });
+    });
   }
 
   private void startMemberInformer(String cluster, KubernetesClient client) {
@@ -203,7 +228,9 @@ public final class PodController implements AutoCloseable {
       return;
     }
     TrackedPod t = tracked.get(uid);
-    if (t == null || t.state == TrackedPod.State.NEW || t.state == TrackedPod.State.PLACED) {
+    if (t == null && memberPodAnywhere(uid).isPresent()) {
+      resyncQueue.add(uid); // after a restart: adopt off the path of new pods
+    } else if (t == null || t.state == TrackedPod.State.NEW || t.state == TrackedPod.State.PLACED) {
       syncQueue.add(uid);
     }
   }
@@ -361,6 +388,37 @@ public final class PodController implements AutoCloseable {
     return confirmIfNeeded(uid, t);
   }
 
+  /**
+   * Adoption after a restart, on its own queue so that thousands of existing pods re-listed by the informers never
+   * delay a newly bound pod: rebuild the tracked state from the member pod, confirm the reservation (idempotent at the
+   * broker) and mirror what changed while no virtual-kubelet was watching.
+   */
+  WorkQueue.Result handleResync(String uid) {
+    Pod pod = metaPod(uid);
+    if (pod == null) {
+      deleteQueue.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    return withPod(uid, pod, null, () -> {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        deleteQueue.add(uid);
+        return WorkQueue.Result.DONE;
+      }
+      TrackedPod t = tracked.get(uid);
+      if (t != null && t.state != TrackedPod.State.NEW) {
+        return WorkQueue.Result.DONE; // the live path got there first
+      }
+      Optional<Located> existing = memberPodAnywhere(uid);
+      if (existing.isEmpty()) {
+        syncQueue.add(uid);
+        return WorkQueue.Result.DONE;
+      }
+      TrackedPod adopted = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
+      adopt(uid, adopted, existing.get());
+      return confirmIfNeeded(uid, adopted);
+    });
+  }
+
   private WorkQueue.Result confirmIfNeeded(String uid, TrackedPod t) {
     if (t.confirmed) {
       return WorkQueue.Result.DONE;
@@ -376,6 +434,10 @@ public final class PodController implements AutoCloseable {
 
   private void adopt(String uid, TrackedPod t, Located found) {
     t.placeOn(found.cluster, annotation(found.pod, GleanerKeys.NODE));
+    Boolean confirmed = confirmedAtStart.remove(uid);
+    if (listedAtStart.contains(found.cluster) && (confirmed == null || confirmed)) {
+      t.confirmed = true;
+    }
     t.state = TrackedPod.State.CREATED;
     t.seenInMember = true;
     String source = found.pod.getMetadata().getLabels().get(GleanerKeys.SOURCE);
@@ -409,7 +471,7 @@ public final class PodController implements AutoCloseable {
     Pod pod = metaPod(uid);
     if (t == null) {
       if (pod != null && memberPodAnywhere(uid).isPresent()) {
-        syncQueue.add(uid); // restart: adopt through sync
+        resyncQueue.add(uid); // restart: adopt
       }
       return WorkQueue.Result.DONE;
     }
@@ -867,6 +929,7 @@ public final class PodController implements AutoCloseable {
   public void close() {
     periodic.shutdownNow();
     syncQueue.close();
+    resyncQueue.close();
     statusQueue.close();
     deleteQueue.close();
     if (eventMirror != null) {

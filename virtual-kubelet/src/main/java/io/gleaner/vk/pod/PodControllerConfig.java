@@ -42,6 +42,11 @@ public record PodControllerConfig(int syncWorkers, int statusWorkers, int delete
     }
   }
 
+  /** Workers adopting existing pods after a restart: a quarter of the sync workers, so new pods keep the rest. */
+  public int resyncWorkers() {
+    return Math.max(1, syncWorkers / 4);
+  }
+
   public static PodControllerConfig defaults() {
     return new PodControllerConfig(16, 32, 4, Duration.ofMillis(20), Duration.ofSeconds(60), Duration.ofSeconds(10),
         Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofSeconds(30), true, 50);

@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -100,8 +100,9 @@ public final class MemberPodTranslator {
         .withAnnotations(annotations)
         .build();
 
-    PodSpec spec = new PodBuilder().withSpec(meta.getSpec()).build().getSpec();
-    PodSpec out = new PodBuilder().withSpec(spec).editSpec()
+    PodSpec spec = meta.getSpec();
+    // one deep copy (the builder copies nested objects); the metadata pod in the informer cache is never modified
+    PodSpec out = new PodSpecBuilder(spec)
         .withNodeName(null)
         .withNodeSelector(nullIfEmpty(PodShapes.memberNodeSelector(spec.getNodeSelector(), config.node())))
         .withAffinity(memberAffinity(spec.getAffinity(), placement.getNode().getNode()))
@@ -114,7 +115,7 @@ public final class MemberPodTranslator {
         .withServiceAccount(null)
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
-        .endSpec().build().getSpec();
+        .build();
 
     Set<String> tokenVolumes = new HashSet<>();
     List<Volume> volumes = new ArrayList<>();
@@ -138,7 +139,12 @@ public final class MemberPodTranslator {
     if (colocation && out.getOverhead() != null) {
       out.setOverhead(toBatch(out.getOverhead()));
     }
-    return new PodBuilder().withMetadata(memberMeta).withSpec(out).build();
+    Pod member = new Pod();
+    member.setApiVersion("v1");
+    member.setKind("Pod");
+    member.setMetadata(memberMeta);
+    member.setSpec(out);
+    return member;
   }
 
   static String sourceLabel(SourceKind source) {

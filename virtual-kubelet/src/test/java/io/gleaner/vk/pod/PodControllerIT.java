@@ -272,6 +272,7 @@ class PodControllerIT {
     controller.close();
     org.slf4j.LoggerFactory.getLogger(getClass()).info("closed");
     int placesBefore = broker.places.get();
+    int confirmsBefore = broker.confirms.get();
     for (int i = 0; i < 5; i++) {
       pods.add(bound("100m"));
     }
@@ -286,6 +287,8 @@ class PodControllerIT {
     await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true);
     assertThat(memberPods(m1).size() + memberPods(m2).size()).isEqualTo(15);
     assertThat(broker.places.get() - placesBefore).as("only the 5 new pods were placed").isEqualTo(5);
+    assertThat(broker.confirms.get() - confirmsBefore)
+        .as("adopted pods the broker lists as confirmed are not confirmed again").isEqualTo(5);
     org.slf4j.LoggerFactory.getLogger(getClass()).info("end");
   }
 

@@ -5,6 +5,8 @@ import io.gleaner.broker.v1.Capacity;
 import io.gleaner.broker.v1.CapacityRequest;
 import io.gleaner.broker.v1.ConfirmRequest;
 import io.gleaner.broker.v1.ConfirmResponse;
+import io.gleaner.broker.v1.ListPlacementsRequest;
+import io.gleaner.broker.v1.ListPlacementsResponse;
 import io.gleaner.broker.v1.NoFit;
 import io.gleaner.broker.v1.NodeRef;
 import io.gleaner.broker.v1.PlaceRequest;
@@ -144,6 +146,20 @@ public final class FakeBroker implements AutoCloseable {
       Placement c = p.toBuilder().setConfirmed(true).build();
       placements.put(req.getPodUid(), c);
       out.onNext(ConfirmResponse.newBuilder().setPlacement(c).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void listPlacements(ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> out) {
+      if (failing) {
+        out.onError(Status.UNAVAILABLE.asRuntimeException());
+        return;
+      }
+      ListPlacementsResponse.Builder b = ListPlacementsResponse.newBuilder();
+      placements.values().stream()
+          .filter(p -> req.getCluster().isEmpty() || req.getCluster().equals(p.getNode().getCluster()))
+          .forEach(b::addPlacements);
+      out.onNext(b.build());
       out.onCompleted();
     }
 

@@ -1,12 +1,16 @@
 package io.gleaner.sandbox.bench;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.broker.v1.BrokerGrpc;
 import io.gleaner.broker.v1.ConfirmRequest;
 import io.gleaner.broker.v1.ConfirmResponse;
+import io.gleaner.broker.v1.ListPlacementsRequest;
+import io.gleaner.broker.v1.ListPlacementsResponse;
 import io.gleaner.broker.v1.NoFit;
 import io.gleaner.broker.v1.NodeRef;
 import io.gleaner.broker.v1.PlaceRequest;
@@ -94,7 +98,7 @@ public final class VkBench implements Callable<Integer> {
 
   @Option(names = "--warmup",
       description = "Pods bound first to warm up the JIT, not measured (default ${DEFAULT-VALUE}).")
-  int warmup = 5_000;
+  int warmup = 15_000;
 
   @Option(names = "--no-restart", description = "Skip the kill-and-restart in the middle.")
   boolean noRestart;
@@ -130,7 +134,7 @@ public final class VkBench implements Callable<Integer> {
       }
       KubernetesClient meta = fed.meta().client();
       String ns = fed.namespace();
-      Server broker = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+      Server broker = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).directExecutor()
           .addService(new FirstFitBroker(memberNodes, 64_000L, podsPerNode)).build().start();
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", broker.getPort()).usePlaintext().build();
       List<ObjectStore.Subscription> watchers = watch(fed);
@@ -149,8 +153,6 @@ public final class VkBench implements Callable<Integer> {
         System.out.printf("warm-up done in %.1f s (%d member pods)%n", (System.nanoTime() - w0) / 1e9,
             createdAt.size());
       }
-      java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-      long jitBefore = jit.getTotalCompilationTime();
       long start = System.nanoTime();
       Thread restarter = bind(meta, ns, binders, warmup, pods, boundAt, noRestart ? -1 : warmup + pods / 2, current,
           mc, channel);
@@ -167,7 +169,6 @@ public final class VkBench implements Callable<Integer> {
       long lastCreate = boundAt.keySet().stream().map(createdAt::get).filter(java.util.Objects::nonNull)
           .mapToLong(Long::longValue).max().orElse(start);
       double seconds = (lastCreate - start) / 1e9;
-      double jitShare = (jit.getTotalCompilationTime() - jitBefore) / 1e3 / Math.max(0.001, seconds);
       long heapWithController = usedHeapAfterGc();
       int tracked = controller.trackedCount();
       controller.close();
@@ -202,7 +203,6 @@ public final class VkBench implements Callable<Integer> {
           create.getValueAtPercentile(50), create.getValueAtPercentile(99), create.getMaxValue());
       System.out.printf("bind -> metadata pod Running: p50 %d ms, p99 %d ms (%d Running)%n",
           running.getValueAtPercentile(50), running.getValueAtPercentile(99), runningCount);
-      System.out.printf("JIT compilation during the measured phase: %.2f s per s (elapsed, all compiler threads)%n", jitShare);
       System.out.printf("metadata pod writes after create: %.2f per pod (status mirrors)%n",
           metaWrites.get() / (double) Math.max(1, pods + warmup));
       System.out.printf("duplicates: %d, lost: %d, restart: %s%n", duplicates, lost, noRestart ? "no" : "yes");
@@ -251,9 +251,10 @@ public final class VkBench implements Callable<Integer> {
       if (n == restartAt) {
         restarter = new Thread(() -> {
           System.out.printf("killing the virtual-kubelet at pod %d (%d member pods so far)%n", n, createdAt.size());
+          long killedAt = System.nanoTime();
           current.get().close();
           current.set(controller(meta, mc, channel));
-          System.out.println("virtual-kubelet restarted");
+          System.out.printf("virtual-kubelet restarted in %.1f s%n", (System.nanoTime() - killedAt) / 1e9);
         }, "vk-bench-restart");
         restarter.start();
       }
@@ -316,19 +317,25 @@ public final class VkBench implements Callable<Integer> {
     return out;
   }
 
+  private static final PodSpec SPEC = new PodBuilder().withNewSpec().withNodeName("gleaner").withRestartPolicy("Never")
+      .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Exists").endToleration()
+      .addNewToleration().withKey("node.kubernetes.io/not-ready").withOperator("Exists").withEffect("NoExecute")
+      .endToleration()
+      .addNewToleration().withKey("node.kubernetes.io/unreachable").withOperator("Exists").withEffect("NoExecute")
+      .endToleration()
+      .addNewContainer().withName("main").withImage("busybox").withNewResources()
+      .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi")).endResources()
+      .endContainer().endSpec().build().getSpec();
+
+  /** A bound metadata pod; the spec object is shared (only serialized, never modified). */
   private static Pod pod(String ns, int i) {
-    return new PodBuilder().withNewMetadata().withName("vk-bench-" + i).withNamespace(ns)
-        .addToLabels(GleanerKeys.CLASS, i % 3 == 0 ? "near-line" : "offline").addToLabels("app", "bench")
-        .endMetadata()
-        .withNewSpec().withNodeName("gleaner").withRestartPolicy("Never")
-        .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Exists").endToleration()
-        .addNewToleration().withKey("node.kubernetes.io/not-ready").withOperator("Exists").withEffect("NoExecute")
-        .endToleration()
-        .addNewToleration().withKey("node.kubernetes.io/unreachable").withOperator("Exists").withEffect("NoExecute")
-        .endToleration()
-        .addNewContainer().withName("main").withImage("busybox").withNewResources()
-        .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi")).endResources()
-        .endContainer().endSpec().build();
+    Pod p = new Pod();
+    p.setApiVersion("v1");
+    p.setKind("Pod");
+    p.setMetadata(new ObjectMetaBuilder().withName("vk-bench-" + i).withNamespace(ns)
+        .addToLabels(GleanerKeys.CLASS, i % 3 == 0 ? "near-line" : "offline").addToLabels("app", "bench").build());
+    p.setSpec(SPEC);
+    return p;
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {
@@ -388,8 +395,17 @@ public final class VkBench implements Callable<Integer> {
 
     @Override
     public synchronized void confirm(ConfirmRequest req, StreamObserver<ConfirmResponse> out) {
-      Placement p = placements.get(req.getPodUid());
+      Placement p = placements.computeIfPresent(req.getPodUid(), (k, v) -> v.toBuilder().setConfirmed(true).build());
       out.onNext(ConfirmResponse.newBuilder().setPlacement(p == null ? Placement.getDefaultInstance() : p).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public synchronized void listPlacements(ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> out) {
+      ListPlacementsResponse.Builder b = ListPlacementsResponse.newBuilder();
+      placements.values().stream().filter(p -> req.getCluster().isEmpty()
+          || req.getCluster().equals(p.getNode().getCluster())).forEach(b::addPlacements);
+      out.onNext(b.build());
       out.onCompleted();
     }
 
