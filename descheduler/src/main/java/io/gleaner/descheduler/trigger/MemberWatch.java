@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gleaner.descheduler.Keys;
+import io.gleaner.meta.informer.IndexLookup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -109,7 +110,7 @@ public final class MemberWatch implements AutoCloseable {
     }
 
     public List<Pod> podsOn(String node) {
-        return pods.getIndexer().byIndex(BY_NODE, node);
+        return IndexLookup.byIndex(pods, BY_NODE, node);
     }
 
     public Pod pod(String namespace, String name) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.broker.v1.Placement;
+import io.gleaner.meta.informer.IndexLookup;
 import io.gleaner.broker.v1.PlaceRequest;
 import io.gleaner.broker.v1.WorkloadClass;
 import io.gleaner.vk.translate.GleanerKeys;
@@ -721,6 +722,9 @@ public final class PodController implements AutoCloseable {
         boolean duplicate = t != null && t.cluster != null && !cluster.equals(t.cluster)
             && t.state == TrackedPod.State.CREATED;
         boolean abandoned = metaPod != null && t != null && t.state == TrackedPod.State.ABANDONED;
+        if (orphan && metaPodExists(m, uid)) {
+          continue; // the cache is behind: never collect on its word alone
+        }
         if (orphan || duplicate || abandoned) {
           try {
             client.get().pods().inNamespace(m.getMetadata().getNamespace()).withName(m.getMetadata().getName())
@@ -736,6 +740,22 @@ public final class PodController implements AutoCloseable {
       }
     }
     return deleted;
+  }
+
+  /** Asks the metadata API server whether the member pod's metadata pod still exists; errors count as "exists". */
+  private boolean metaPodExists(Pod member, String uid) {
+    String ns = annotation(member, GleanerKeys.META_NAMESPACE);
+    String name = annotation(member, GleanerKeys.META_NAME);
+    if (ns == null || name == null) {
+      return false;
+    }
+    try {
+      Pod live = meta.pods().inNamespace(ns).withName(name).get();
+      return live != null && uid.equals(live.getMetadata().getUid());
+    } catch (KubernetesClientException e) {
+      metrics.error("metadata", "get_pod");
+      return true;
+    }
   }
 
   private static boolean olderThan(Pod m, long nowMs, Duration age) {
@@ -781,7 +801,7 @@ public final class PodController implements AutoCloseable {
     if (metaInformer == null) {
       return null;
     }
-    List<Pod> pods = metaInformer.getIndexer().byIndex(BY_UID, uid);
+    List<Pod> pods = IndexLookup.byIndex(metaInformer, BY_UID, uid);
     return pods.isEmpty() ? null : pods.get(0);
   }
 
@@ -790,13 +810,13 @@ public final class PodController implements AutoCloseable {
     if (inf == null) {
       return null;
     }
-    List<Pod> pods = inf.getIndexer().byIndex(BY_META_UID, uid);
+    List<Pod> pods = IndexLookup.byIndex(inf, BY_META_UID, uid);
     return pods.isEmpty() ? null : pods.get(0);
   }
 
   private Optional<Located> memberPodAnywhere(String uid) {
     for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
-      List<Pod> pods = e.getValue().getIndexer().byIndex(BY_META_UID, uid);
+      List<Pod> pods = IndexLookup.byIndex(e.getValue(), BY_META_UID, uid);
       if (!pods.isEmpty()) {
         return Optional.of(new Located(e.getKey(), pods.get(0)));
       }

@@ -166,6 +166,7 @@ public final class VkBench implements Callable<Integer> {
       }
       double bindSeconds = (System.nanoTime() - start) / 1e9;
       awaitAll(boundAt.keySet(), pods, start);
+      explainStragglers(fed);
       long lastCreate = boundAt.keySet().stream().map(createdAt::get).filter(java.util.Objects::nonNull)
           .mapToLong(Long::longValue).max().orElse(start);
       double seconds = (lastCreate - start) / 1e9;
@@ -211,13 +212,13 @@ public final class VkBench implements Callable<Integer> {
           tracked, heapAfter, perPod);
       System.out.printf("{\"pods\":%d,\"members\":%d,\"pods_per_s\":%.1f,\"p50_create_ms\":%d,\"p99_create_ms\":%d,"
               + "\"p50_running_ms\":%d,\"p99_running_ms\":%d,\"heap_bytes_per_pod\":%d,\"duplicates\":%d,"
-              + "\"lost\":%d,\"restarted\":%b,\"bind_per_s\":%.1f}%n", pods, members, podsPerS, create.getValueAtPercentile(50),
+              + "\"lost\":%d,\"not_running\":%d,\"restarted\":%b,\"bind_per_s\":%.1f}%n", pods, members, podsPerS, create.getValueAtPercentile(50),
           create.getValueAtPercentile(99), running.getValueAtPercentile(50), running.getValueAtPercentile(99),
-          perPod, duplicates, lost, !noRestart, pods / bindSeconds);
+          perPod, duplicates, lost, boundAt.size() - runningCount, !noRestart, pods / bindSeconds);
       if (bindFailures.get() > 0) {
         System.out.printf("bind failures: %d (not counted as lost)%n", bindFailures.get());
       }
-      return duplicates == 0 && lost == 0 && bindFailures.get() == 0 ? 0 : 1;
+      return duplicates == 0 && lost == 0 && runningCount == boundAt.size() && bindFailures.get() == 0 ? 0 : 1;
     }
   }
 
@@ -260,6 +261,22 @@ public final class VkBench implements Callable<Integer> {
       }
     }
     return restarter;
+  }
+
+  /** Prints a few pods that never got a member pod or never showed Running, with what each side says. */
+  private void explainStragglers(SimulatedFederation fed) {
+    boundAt.keySet().stream().filter(uid -> !createdAt.containsKey(uid) || !runningAt.containsKey(uid)).limit(5)
+        .forEach(uid -> {
+          String meta = fed.meta().store().list(ResourceTypes.PODS, fed.namespace(), p -> true).items().stream()
+              .filter(p -> uid.equals(p.path("metadata").path("uid").asText())).findFirst()
+              .map(p -> p.path("metadata").path("name").asText() + " " + p.path("status").toString()).orElse("gone");
+          String member = fed.members().stream().flatMap(c -> c.store().list(ResourceTypes.PODS, null, p -> true).items()
+                  .stream().filter(p -> uid.equals(p.path("metadata").path("labels").path(GleanerKeys.META_UID)
+                      .asText())).map(p -> c.name() + "/" + p.path("metadata").path("name").asText() + " "
+                      + p.path("status").path("phase").asText() + " node=" + p.path("spec").path("nodeName").asText()))
+              .findFirst().orElse("none");
+          System.out.printf("straggler %s: metadata %s; member %s%n", uid, meta, member);
+        });
   }
 
   /** Waits (up to --timeout) until the pods in {@code uids} all have a member pod and are Running. */
