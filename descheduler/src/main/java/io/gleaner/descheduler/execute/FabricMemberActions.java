@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Victim;
@@ -18,6 +21,8 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,31 +47,53 @@ public final class FabricMemberActions implements MemberActions {
     public EvictionResult evict(Victim v) {
         String ns = v.pod().namespace();
         String name = v.pod().name();
-        Eviction eviction = new EvictionBuilder()
-                .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-                .withDeleteOptions(new DeleteOptionsBuilder()
-                        .withGracePeriodSeconds(v.pod().gracePeriodSeconds())
-                        .withNewPreconditions().withUid(v.pod().uid().isEmpty() ? null : v.pod().uid()).endPreconditions()
-                        .build())
-                .build();
         try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
              MDC.MDCCloseable c2 = MDC.putCloseable("namespace", ns);
              MDC.MDCCloseable c3 = MDC.putCloseable("pod", name);
              MDC.MDCCloseable c4 = MDC.putCloseable("node", v.node())) {
             try {
-                boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction);
+                boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction(v));
                 return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
             } catch (KubernetesClientException e) {
-                return switch (e.getCode()) {
-                    case 404, 409 -> EvictionResult.ALREADY_GONE;
-                    case 429 -> EvictionResult.BLOCKED_BY_PDB;
-                    default -> {
-                        log.warn("eviction of {}/{} failed: {}", ns, name, e.getMessage());
-                        yield EvictionResult.FAILED;
-                    }
-                };
+                return result(e.getCode(), v, e.getMessage());
             }
         }
+    }
+
+    /** The same POST of policy/v1 Eviction on the client's asynchronous HTTP client (its auth, TLS and interceptors). */
+    @Override
+    public CompletableFuture<EvictionResult> evictAsync(Victim v, Executor executor) {
+        String url = URLUtils.join(client.getMasterUrl().toString(), "api", "v1", "namespaces", v.pod().namespace(),
+                "pods", v.pod().name(), "eviction");
+        HttpClient http = client.getHttpClient();
+        HttpRequest request = http.newHttpRequestBuilder().uri(url)
+                .post("application/json", client.getKubernetesSerialization().asJson(eviction(v))).build();
+        return http.sendAsync(request, String.class).thenApply(r -> r.isSuccessful() ? EvictionResult.EVICTED
+                : result(r.code(), v, r.body()));
+    }
+
+    private static Eviction eviction(Victim v) {
+        return new EvictionBuilder()
+                .withNewMetadata().withNamespace(v.pod().namespace()).withName(v.pod().name()).endMetadata()
+                .withDeleteOptions(new DeleteOptionsBuilder()
+                        .withGracePeriodSeconds(v.pod().gracePeriodSeconds())
+                        .withNewPreconditions().withUid(v.pod().uid().isEmpty() ? null : v.pod().uid()).endPreconditions()
+                        .build())
+                .build();
+    }
+
+    private EvictionResult result(int code, Victim v, String message) {
+        return switch (code) {
+            case 404, 409 -> EvictionResult.ALREADY_GONE;
+            case 429 -> EvictionResult.BLOCKED_BY_PDB;
+            default -> {
+                try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
+                     MDC.MDCCloseable c2 = MDC.putCloseable("pod", v.pod().name())) {
+                    log.warn("eviction of {} failed ({}): {}", v.pod().key(), code, message);
+                }
+                yield EvictionResult.FAILED;
+            }
+        };
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.gleaner.descheduler.execute;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
 import io.gleaner.descheduler.plan.Victim;
 import java.time.Instant;
 
@@ -11,6 +14,14 @@ public interface MemberActions {
 
     /** Evicts through policy/v1 Eviction with a UID precondition and the victim's own grace period. */
     EvictionResult evict(Victim victim);
+
+    /**
+     * As {@link #evict}, without holding a thread while the member answers; by default {@link #evict} on
+     * {@code executor}. A burst of evictions over many clusters is then bounded by the members, not by a thread pool.
+     */
+    default CompletableFuture<EvictionResult> evictAsync(Victim victim, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> evict(victim), executor);
+    }
 
     /** Gives the node back to online work: removes {@code gleaner.io/pool}, annotates reclaimed-at and cooldown-until. */
     void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil);

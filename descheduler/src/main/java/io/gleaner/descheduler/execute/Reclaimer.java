@@ -109,7 +109,7 @@ public final class Reclaimer {
                 }, background);
         List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
         for (Victim v : r.victims()) {
-            evictions.add(CompletableFuture.supplyAsync(() -> evict(v), io));
+            evictions.add(evictAsync(v));
         }
         return CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new)).thenApply(x -> {
             Map<Victim, EvictionResult> results = new LinkedHashMap<>();
@@ -131,18 +131,21 @@ public final class Reclaimer {
         });
     }
 
-    private EvictionResult evict(Victim v) {
+    private CompletableFuture<EvictionResult> evictAsync(Victim v) {
         if (settings.dryRun()) {
-            return EvictionResult.DRY_RUN;
+            return CompletableFuture.completedFuture(EvictionResult.DRY_RUN);
         }
         if (!rateLimiter.acquirePermission()) {
-            return EvictionResult.RATE_LIMITED;
+            return CompletableFuture.completedFuture(EvictionResult.RATE_LIMITED);
         }
         try {
-            return actions.evict(v);
+            return actions.evictAsync(v, io).exceptionally(e -> {
+                log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
+                return EvictionResult.FAILED;
+            });
         } catch (RuntimeException e) {
             log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
-            return EvictionResult.FAILED;
+            return CompletableFuture.completedFuture(EvictionResult.FAILED);
         }
     }
 
