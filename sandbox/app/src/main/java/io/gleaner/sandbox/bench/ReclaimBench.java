@@ -88,6 +88,9 @@ public final class ReclaimBench implements Callable<Integer> {
     double compareSpeed = 60;
     @Option(names = "--compare-waves", description = "Waves in phase 2, spread over 10 minutes (default ${DEFAULT-VALUE}).")
     int compareWaves = 10;
+    @Option(names = "--warmup-waves", description = "Phase 1: waves run first to warm up the JIT, not measured; the bench "
+            + "waits until their online pods run (default ${DEFAULT-VALUE}).")
+    int warmupWaves = 5;
     @Option(names = "--skip-compare", description = "Run phase 1 only.")
     boolean skipCompare;
 
@@ -119,14 +122,14 @@ public final class ReclaimBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Result> results = new ArrayList<>();
-        Result full = run(Mode.EVENT, 1.0, members, gleanerPods, waves, waveGap, quiet);
+        Result full = run(Mode.EVENT, 1.0, members, gleanerPods, waves, waveGap, quiet, warmupWaves);
         results.add(full);
         print(full);
         if (!skipCompare) {
             int perMember = gleanerPods / Math.max(1, members);
             Duration gap = Duration.ofMinutes(10).dividedBy(Math.max(1, compareWaves));
             for (Mode m : Mode.values()) {
-                Result r = run(m, compareSpeed, compareMembers, perMember * compareMembers, compareWaves, gap, Duration.ZERO);
+                Result r = run(m, compareSpeed, compareMembers, perMember * compareMembers, compareWaves, gap, Duration.ZERO, 0);
                 results.add(r);
                 print(r);
             }
@@ -189,7 +192,7 @@ public final class ReclaimBench implements Callable<Integer> {
     }
 
     private Result run(Mode mode, double speed, int memberCount, int gleanerTotal, int waveCount, Duration gap,
-                       Duration quietPeriod) throws Exception {
+                       Duration quietPeriod, int warmups) throws Exception {
         long t0 = System.nanoTime();
         Clock clock = speed == 1.0 ? Clock.systemUTC() : AcceleratedClock.startingNow(speed);
         AcceleratedClock accel = clock instanceof AcceleratedClock a ? a : null;
@@ -252,8 +255,47 @@ public final class ReclaimBench implements Callable<Integer> {
                 sleep(quietPeriod, accel);
                 quietEvictions = victims.get();
             }
-            long r0 = System.nanoTime();
             int[] sizes = {4, 4, 8, 2};
+            if (warmups > 0) {
+                // JMH-style warm-up: the same reclaims, not measured; measuring starts once their online pods run
+                Map<String, Track> warm = new ConcurrentHashMap<>();
+                for (SimulatedCluster c : clusters) {
+                    c.store().watch(ResourceTypes.PODS, "default", o -> o.path("metadata").path("name").asText().startsWith("warm-"),
+                            null, ev -> observe(c.name(), ev.object(), warm, clock));
+                }
+                for (int w = 0; w < warmups; w++) {
+                    for (int i = 0; i < clusters.size(); i++) {
+                        Pod p = pod("warm-" + w, null, sizes[(w + i) % sizes.length] + "", 1000, false);
+                        Track t = new Track();
+                        t.created = clock.instant();
+                        warm.put(clusters.get(i).name() + "/default/warm-" + w, t);
+                        clusters.get(i).store().create(ResourceTypes.PODS, "default", tree(p));
+                    }
+                    sleep(gap, accel);
+                }
+                Instant until = clock.instant().plus(Duration.ofSeconds(grace + 60));
+                while (clock.instant().isBefore(until) && warm.values().stream().anyMatch(t -> t.running == null)) {
+                    Thread.sleep(100);
+                }
+                System.out.printf("warm-up: %d waves, %d of %d online pods running, %d victims (not measured)%n", warmups,
+                        warm.values().stream().filter(t -> t.running != null).count(), warm.size(), victims.get() - quietEvictions);
+                victims.set(quietEvictions);
+                // the reclaimed nodes (returned to online work, with the room their victims left) leave the scenario,
+                // so the measured waves meet full online nodes and full lent nodes, as without a warm-up
+                int removed = 0;
+                for (SimulatedCluster c : clusters) {
+                    for (String node : c.nodeNames()) {
+                        JsonNode n = c.store().get(ResourceTypes.NODES, null, node);
+                        if (node.contains("-lent-") && n != null && n.path("metadata").path("labels").path(Keys.POOL).isMissingNode()) {
+                            c.removeNode(node);
+                            removed++;
+                        }
+                    }
+                }
+                sleep(Duration.ofSeconds(2), accel);
+                System.out.printf("warm-up: %d reclaimed nodes removed from the scenario%n", removed);
+            }
+            long r0 = System.nanoTime();
             int online = 0;
             for (int w = 0; w < waveCount; w++) {
                 for (int i = 0; i < clusters.size(); i++) {
