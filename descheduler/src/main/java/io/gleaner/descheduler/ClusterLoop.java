@@ -211,7 +211,7 @@ final class ClusterLoop implements MemberWatch.Listener {
         evicted.values().removeIf(until -> until.isBefore(now));
         blocked.values().removeIf(until -> until.isBefore(now));
         reservations.values().removeIf(r -> r.until().isBefore(now));
-        PlanInput input = withReservations(Snapshot.build(new Snapshot.Inputs(cluster, settings.memberPreemption(cluster),
+        PlanInput input = withReservations(w, Snapshot.build(new Snapshot.Inputs(cluster, settings.memberPreemption(cluster),
                 settings.priorityThreshold(), w.nodes(), w.pods(), w.podGroups(), Map.copyOf(observations),
                 Set.copyOf(evicted.keySet()), Set.copyOf(blocked.keySet()), now, requests)));
         if (input.demands().isEmpty()) {
@@ -281,7 +281,7 @@ final class ClusterLoop implements MemberWatch.Listener {
      * Pods with room reserved are not demands again; the room they will take counts as taken on the reserved node, so
      * the victims already terminating for them are not handed to another pod.
      */
-    private PlanInput withReservations(PlanInput in) {
+    private PlanInput withReservations(MemberWatch w, PlanInput in) {
         if (reservations.isEmpty()) {
             return in;
         }
@@ -303,9 +303,22 @@ final class ClusterLoop implements MemberWatch.Listener {
             }
             io.gleaner.descheduler.plan.PendingPod pp = ((io.gleaner.descheduler.plan.Demand.Pods) d).pods().get(0);
             Resources used = staying.get(r.node());
+            Resources alloc = allocatable.get(r.node());
+            if (used == null) {
+                // Not in the snapshot: every Gleaner pod on the node is leaving and the node is returned. Read the
+                // node itself; dropping the reservation here would evict a second node for a pod already served.
+                Node node = w.node(r.node());
+                if (node != null) {
+                    used = w.podsOn(r.node()).stream()
+                            .filter(x -> !PodViews.isTerminating(x) && !evicted.containsKey(x.getMetadata().getUid()))
+                            .map(requests).reduce(Resources.ZERO, Resources::plus);
+                    alloc = node.getStatus() == null ? Resources.ZERO
+                            : Resources.fromQuantities(node.getStatus().getAllocatable());
+                }
+            }
             Resources held = phantoms.getOrDefault(r.node(), List.of()).stream().map(NodePod::requests)
                     .reduce(Resources.ZERO, Resources::plus);
-            if (used == null || !used.plus(held).plus(r.requests()).fitsIn(allocatable.get(r.node()))) {
+            if (used == null || !used.plus(held).plus(r.requests()).fitsIn(alloc)) {
                 // Another pod took the room freed for this one (or the node is gone): plan it again.
                 reservations.remove(p0(d), r);
                 demands.add(d);

@@ -189,6 +189,8 @@ public final class ReclaimBench implements Callable<Integer> {
         volatile Instant evicted;
         volatile Instant triggered;
         volatile Instant decided;
+        final java.util.concurrent.atomic.AtomicInteger reclaims = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger victims = new java.util.concurrent.atomic.AtomicInteger();
     }
 
     private Result run(Mode mode, double speed, int memberCount, int gleanerTotal, int waveCount, Duration gap,
@@ -328,6 +330,10 @@ public final class ReclaimBench implements Callable<Integer> {
                 System.out.println(mode.label + ": not Running at the end: " + stuck.subList(0, Math.min(10, stuck.size()))
                         + (stuck.size() > 10 ? " and " + (stuck.size() - 10) + " more" : ""));
             }
+            long again = tracks.values().stream().filter(t -> t.reclaims.get() > 1).count();
+            System.out.printf("%s: %d online pods had nodes reclaimed for them more than once; victims per pod: %s%n", mode.label,
+                    again, tracks.values().stream().collect(java.util.stream.Collectors.groupingBy(t -> t.victims.get(),
+                            java.util.TreeMap::new, java.util.stream.Collectors.counting())));
             List<Double> evict = new ArrayList<>();
             List<Double> toRunning = new ArrayList<>();
             List<Double> observe = new ArrayList<>();
@@ -376,6 +382,10 @@ public final class ReclaimBench implements Callable<Integer> {
         Instant at = Instant.ofEpochMilli(e.getEvictedAtMs());
         for (String pod : e.getOnlinePodsList()) {
             Track t = tracks.get(e.getCluster() + "/" + pod);
+            if (t != null) {
+                t.reclaims.incrementAndGet();
+                t.victims.addAndGet(e.getVictimsCount());
+            }
             if (t != null && t.evicted == null) {
                 t.triggered = Instant.ofEpochMilli(e.getTriggeredAtMs());
                 t.decided = Instant.ofEpochMilli(e.getDecidedAtMs());
