@@ -64,6 +64,7 @@ final class ClusterLoop implements MemberWatch.Listener {
     private final Map<String, Instant> blocked = new ConcurrentHashMap<>();
     private final Object deciding = new Object();
     private static final Duration RESERVATION_SLACK = Duration.ofSeconds(15);
+    private static final Duration RESERVATION_RECHECK = Duration.ofSeconds(3);
     /** Room being freed for an online pod (by key) on a node, held until the pod binds or {@code until} passes. */
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
 
@@ -262,6 +263,14 @@ final class ClusterLoop implements MemberWatch.Listener {
                     reservations.put(pod, new Reservation(r.node(), req,
                             now.plusSeconds(grace).plus(RESERVATION_SLACK)));
                 }
+            }
+            // Look again once the victims should be gone, and when the reservation lapses: if another pod took the
+            // room meanwhile, the member scheduler may never mark this pod again (its condition does not change), so
+            // no event would bring it back to a plan.
+            if (!r.forPods().isEmpty() && eventDriven()) {
+                window.signalAfter("reservation", toReal.apply(Duration.ofSeconds(grace).plus(RESERVATION_RECHECK)));
+                window.signalAfter("reservation", toReal.apply(Duration.ofSeconds(grace).plus(RESERVATION_SLACK)
+                        .plus(RESERVATION_RECHECK)));
             }
         }
         reclaimer.executeAsync(plan, decidedAt).whenComplete((results, err) -> {

@@ -29,7 +29,7 @@ public record DeschedulerSettings(Duration decisionWindow, Duration decisionQuie
                                   Resources nodeReserve, Duration pdbBlockedFor, Duration brokerDeadline,
                                   List<Webhook> webhooks, int hubQueueCapacity, Duration periodicInterval) {
 
-    public static final DeschedulerSettings DEFAULTS = new DeschedulerSettings(Duration.ofMillis(250), Duration.ofMillis(50), false, 0,
+    public static final DeschedulerSettings DEFAULTS = new DeschedulerSettings(Duration.ofMillis(250), Duration.ofMillis(25), false, 0,
             Duration.ofSeconds(5), true, Map.of(), Duration.ofMinutes(10), 50, Duration.ofSeconds(2), Resources.ZERO,
             Duration.ofSeconds(60), Duration.ofSeconds(2), List.of(), 10_000, null);
 

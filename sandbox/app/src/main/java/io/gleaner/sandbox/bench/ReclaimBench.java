@@ -279,6 +279,27 @@ public final class ReclaimBench implements Callable<Integer> {
                 while (clock.instant().isBefore(until) && warm.values().stream().anyMatch(t -> t.running == null)) {
                     Thread.sleep(100);
                 }
+                List<String> warmStuck = warm.entrySet().stream().filter(e -> e.getValue().running == null).map(Map.Entry::getKey)
+                        .sorted().limit(10).toList();
+                if (!warmStuck.isEmpty()) {
+                    System.out.println("warm-up: not Running: " + warmStuck);
+                    String first = warmStuck.get(0);
+                    SimulatedCluster sc = clusters.stream().filter(c -> first.startsWith(c.name() + "/")).findFirst().orElseThrow();
+                    JsonNode stuckPod = sc.store().get(ResourceTypes.PODS, "default", first.substring(first.lastIndexOf('/') + 1));
+                    System.out.println("warm-up: " + first + " status " + (stuckPod == null ? "gone" : stuckPod.path("status")));
+                    for (String node : sc.nodeNames()) {
+                        if (node.contains("-lent-")) {
+                            List<String> on = sc.store().list(ResourceTypes.PODS, null,
+                                    x -> node.equals(x.path("spec").path("nodeName").asText())).items().stream()
+                                    .map(x -> x.path("metadata").path("name").asText()
+                                            + (x.path("metadata").has("deletionTimestamp") ? "(terminating)" : "")).toList();
+                            JsonNode nn = sc.store().get(ResourceTypes.NODES, null, node);
+                            if (nn != null && !nn.path("metadata").path("labels").has(Keys.POOL)) {
+                                System.out.println("warm-up: returned node " + node + ": " + on);
+                            }
+                        }
+                    }
+                }
                 System.out.printf("warm-up: %d waves, %d of %d online pods running, %d victims (not measured)%n", warmups,
                         warm.values().stream().filter(t -> t.running != null).count(), warm.size(), victims.get() - quietEvictions);
                 victims.set(quietEvictions);
