@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out a plan in one member cluster. Per reclaimed node, in parallel: returns the node and withdraws its offer
- * at the broker (so nothing new lands there) while the victims are evicted, rate-limited per cluster; then records
+ * Carries out a plan in one member cluster. Per reclaimed node: evicts the victims (all at once, rate-limited per
+ * cluster), then returns the node and withdraws its offer at the broker (so nothing new lands there); then records
  * Events on the online pods and the node, tells the broker what happened and publishes the ReclaimEvent. Only the
  * evictions are on the latency path; everything else runs on {@code background} and never delays a reclaim.
  *
@@ -102,16 +102,20 @@ public final class Reclaimer {
     private CompletableFuture<NodeResult> reclaim(NodeReclaim r, Instant decidedAt) {
         Instant reclaimedAt = clock.instant();
         Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
-        CompletableFuture<Void> handBack = settings.dryRun() ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.runAsync(() -> {
-                    broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
-                    actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
-                }, background);
         List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
         for (Victim v : r.victims()) {
             evictions.add(evictAsync(v));
         }
-        return CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new)).thenApply(x -> {
+        CompletableFuture<Void> evicted = CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new));
+        // The node is handed back once the evictions are out: they are the latency path, and the member API server
+        // answers them first; nothing new lands on the node meanwhile (the broker is told at the same moment).
+        CompletableFuture<Void> handBack = settings.dryRun() ? CompletableFuture.completedFuture(null)
+                : evicted.handleAsync((x, err) -> {
+                    broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
+                    actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
+                    return null;
+                }, background);
+        return evicted.thenApply(x -> {
             Map<Victim, EvictionResult> results = new LinkedHashMap<>();
             for (int i = 0; i < r.victims().size(); i++) {
                 results.put(r.victims().get(i), evictions.get(i).join());

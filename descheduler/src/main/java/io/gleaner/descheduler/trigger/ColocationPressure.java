@@ -20,8 +20,7 @@ public final class ColocationPressure {
 
     /** As above, with a function giving each pod's requests (e.g. a {@link RequestsCache}). */
     public static Resources excess(Node node, Collection<Pod> podsOnNode, java.util.function.Function<Pod, Resources> requestsOf) {
-        Resources alloc = node.getStatus() == null ? Resources.ZERO
-                : Resources.fromQuantities(node.getStatus().getAllocatable());
+        Resources alloc = NodeAllocatable.of(node);
         Resources requested = Resources.ZERO;
         for (Pod p : podsOnNode) {
             if (PodViews.isGleaner(p) && !PodViews.isTerminating(p) && !PodViews.isDone(p)) {

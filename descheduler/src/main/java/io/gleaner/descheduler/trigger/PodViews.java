@@ -186,13 +186,26 @@ public final class PodViews {
         return parseTime(t);
     }
 
+    /** Parsed times by their text: every plan reads every pod's start time, and pods share their seconds. */
+    private static final java.util.Map<String, Instant> TIMES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int TIMES_LIMIT = 16_384;
+
     /** RFC 3339 time, or null when absent or malformed. */
     public static Instant parseTime(String t) {
         if (t == null || t.isEmpty()) {
             return null;
         }
+        Instant cached = TIMES.get(t);
+        if (cached != null) {
+            return cached;
+        }
         try {
-            return OffsetDateTime.parse(t).toInstant();
+            Instant parsed = OffsetDateTime.parse(t).toInstant();
+            if (TIMES.size() >= TIMES_LIMIT) {
+                TIMES.clear();
+            }
+            TIMES.put(t, parsed);
+            return parsed;
         } catch (DateTimeParseException e) {
             return null;
         }

@@ -113,7 +113,7 @@ public final class Snapshot {
             List<Taint> taints = n.getSpec() == null || n.getSpec().getTaints() == null ? List.of()
                     : n.getSpec().getTaints().stream().map(t -> new Taint(t.getKey(), t.getValue(), t.getEffect())).toList();
             boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-            Resources alloc = n.getStatus() == null ? Resources.ZERO : Resources.fromQuantities(n.getStatus().getAllocatable());
+            Resources alloc = NodeAllocatable.of(n);
             lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods));
 
             Resources excess = ColocationPressure.excess(n, here.stream()
