@@ -17,6 +17,7 @@ import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.vk.testing.FakeBroker;
 import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.StatusMirror;
 import io.gleaner.vk.translate.TranslationConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -290,6 +291,42 @@ class PodControllerIT {
     assertThat(broker.confirms.get() - confirmsBefore)
         .as("adopted pods the broker lists as confirmed are not confirmed again").isEqualTo(5);
     org.slf4j.LoggerFactory.getLogger(getClass()).info("end");
+  }
+
+  @Test
+  void unreachableMemberSetsAConditionAndFailsThePodOnlyAfterTheTimeout() {
+    controller.close();
+    java.util.concurrent.atomic.AtomicBoolean m1Up = new java.util.concurrent.atomic.AtomicBoolean(true);
+    controller = new PodController(meta, MemberClusters.of(Map.of("m1", m1, "m2", m2),
+        c -> !"m1".equals(c) || m1Up.get()), new BrokerClient(channel, Duration.ofSeconds(5)),
+        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")), Clock.systemUTC(),
+        UnaryOperator.identity(), new VkMetrics(registry),
+        PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO)
+            .withUnreachableTimeout(Duration.ofSeconds(2)));
+    controller.start();
+    Pod p = bound("100m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    assertThat(member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER)).isEqualTo("m1");
+    run(member);
+    await().atMost(WAIT).until(() -> "Running".equals(metaPod(p).getStatus().getPhase()));
+
+    m1Up.set(false);
+    long partitionedAt = System.nanoTime();
+    controller.sweepUnreachable();
+    await().atMost(WAIT).until(() -> StatusMirror.condition(metaPod(p).getStatus(),
+        GleanerKeys.CONDITION_MEMBER_REACHABLE) != null);
+    assertThat(metaPod(p).getStatus().getPhase()).as("not failed before the policy's timeout").isEqualTo("Running");
+    assertThat(StatusMirror.condition(metaPod(p).getStatus(), GleanerKeys.CONDITION_MEMBER_REACHABLE).getStatus())
+        .isEqualTo("False");
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      controller.sweepUnreachable();
+      assertThat(metaPod(p).getStatus().getPhase()).isEqualTo("Failed");
+    });
+    assertThat(Duration.ofNanos(System.nanoTime() - partitionedAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(metaPod(p).getStatus().getReason()).isEqualTo(StatusMirror.REASON_MEMBER_UNREACHABLE);
+    assertThat(metaPod(p).getStatus().getMessage()).contains("m1");
+    assertThat(broker.releaseReasons).contains("member unreachable");
   }
 
   @Test
