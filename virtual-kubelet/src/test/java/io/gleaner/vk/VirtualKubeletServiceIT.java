@@ -96,6 +96,57 @@ class VirtualKubeletServiceIT {
   }
 
   @Test
+  void aStandbyTakesOverWithinOneLeaseDurationWhenTheLeaderStops() throws Exception {
+    service.stop(); // this test runs its own two replicas
+    VirtualKubeletService.Settings base = VirtualKubeletService.Settings.sandbox("it");
+    VirtualKubeletService.Settings s = new VirtualKubeletService.Settings(base.node(), "it", NamespaceMapping.identity(),
+        PodControllerConfig.defaults(), new NodeController.Timing(Duration.ofMillis(100), Duration.ofSeconds(60),
+            Duration.ofMillis(200), Duration.ofSeconds(40)), Duration.ofSeconds(5), "127.0.0.1", null, true);
+    try (org.apache.curator.test.TestingServer zk = new org.apache.curator.test.TestingServer(true);
+         org.apache.curator.framework.CuratorFramework c1 = io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it",
+             Duration.ofSeconds(5));
+         org.apache.curator.framework.CuratorFramework c2 = io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it",
+             Duration.ofSeconds(5))) {
+      io.gleaner.meta.coord.ZkLeaderElection e1 = new io.gleaner.meta.coord.ZkLeaderElection(c1, "virtual-kubelet", "one");
+      io.gleaner.meta.coord.ZkLeaderElection e2 = new io.gleaner.meta.coord.ZkLeaderElection(c2, "virtual-kubelet", "two");
+      VirtualKubeletService one = new VirtualKubeletService(Clock.systemUTC(), new SimpleMeterRegistry(), meta,
+          MemberClusters.of(Map.of("m1", m1)), channel, runtime.vertx(), s, e1);
+      VirtualKubeletService two = new VirtualKubeletService(Clock.systemUTC(), new SimpleMeterRegistry(), meta,
+          MemberClusters.of(Map.of("m1", m1)), channel, runtime.vertx(), s, e2);
+      one.start();
+      two.start();
+      try {
+        await().atMost(WAIT).until(() -> e1.isLeader() ^ e2.isLeader());
+        VirtualKubeletService leader = e1.isLeader() ? one : two;
+        VirtualKubeletService standby = leader == one ? two : one;
+        io.gleaner.meta.coord.ZkLeaderElection standbyElection = leader == one ? e2 : e1;
+        await().atMost(WAIT).until(() -> kubeletPortOfNode() == leader.kubeletPort());
+        assertThat(standby.podController()).as("the standby does not act").isNull();
+
+        long stoppedAt = System.nanoTime();
+        leader.stop();
+        await().atMost(Duration.ofSeconds(40)).until(() -> standbyElection.isLeader()
+            && kubeletPortOfNode() == standby.kubeletPort() && standby.podController() != null);
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(40));
+        Node n = meta.nodes().withName("gleaner").get();
+        assertThat(n.getStatus().getConditions()).anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo("Ready");
+          assertThat(c.getStatus()).isEqualTo("True");
+        });
+      } finally {
+        one.stop();
+        two.stop();
+      }
+    }
+  }
+
+  private int kubeletPortOfNode() {
+    Node n = meta.nodes().withName("gleaner").get();
+    return n == null || n.getStatus() == null || n.getStatus().getDaemonEndpoints() == null ? -1
+        : n.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort();
+  }
+
+  @Test
   void registersNodeWithBrokerCapacityAndKeepsLeaseAlive() {
     await().atMost(WAIT).untilAsserted(() -> {
       Node n = meta.nodes().withName("gleaner").get();
