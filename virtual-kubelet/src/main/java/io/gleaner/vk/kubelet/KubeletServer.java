@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.OutputStream;
@@ -211,24 +212,27 @@ public final class KubeletServer implements AutoCloseable {
       return;
     }
     String bearer = bearer(ws.headers().get("Authorization"));
-    ws.pause();
+    // the answer to the upgrade is decided asynchronously (auth calls the API server): 101 accepts, else the status
+    Promise<Integer> handshake = Promise.promise();
+    ws.setHandshake(handshake.future());
     vertx.<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, "POST", path), false)
         .onComplete(ar -> {
           if (ar.failed() || ar.result() instanceof KubeletAuth.Decision.Denied) {
-            ws.reject(ar.succeeded() ? ((KubeletAuth.Decision.Denied) ar.result()).status() : 500);
+            handshake.complete(ar.succeeded() ? ((KubeletAuth.Decision.Denied) ar.result()).status() : 500);
             return;
           }
-          startExec(ws, decode(parts[0]), decode(parts[1]), decode(parts[2]));
+          startExec(ws, handshake, decode(parts[0]), decode(parts[1]), decode(parts[2]));
         });
   }
 
-  private void startExec(ServerWebSocket ws, String ns, String pod, String container) {
+  private void startExec(ServerWebSocket ws, Promise<Integer> handshake, String ns, String pod, String container) {
     Optional<KubeletBackend.Target> target = backend.resolve(ns, pod);
     if (target.isEmpty()) {
-      ws.reject(404);
+      handshake.complete(404);
       return;
     }
-    ws.accept();
+    ws.pause();
+    handshake.complete(101);
     List<String> command = new ArrayList<>();
     String query = ws.query() == null ? "" : ws.query();
     boolean stdin = false;
