@@ -256,11 +256,12 @@ public final class KubeletServer implements AutoCloseable {
     KubeletBackend.Target t = target.get();
     boolean withStdin = stdin;
     boolean withTty = tty;
+    ChannelOutputStream stdout = new ChannelOutputStream(ws, (byte) 1);
+    ChannelOutputStream stderr = new ChannelOutputStream(ws, (byte) 2);
     vertx.executeBlocking(() -> {
       var c = t.client().pods().inNamespace(t.namespace()).withName(t.name()).inContainer(container);
       var exec = withStdin ? c.redirectingInput() : c;
-      var out = exec.writingOutput(new ChannelOutputStream(ws, (byte) 1))
-          .writingError(new ChannelOutputStream(ws, (byte) 2));
+      var out = exec.writingOutput(stdout).writingError(stderr);
       return withTty ? out.withTTY().exec(command.toArray(String[]::new))
           : out.exec(command.toArray(String[]::new));
     }, false).onComplete(ar -> {
@@ -291,7 +292,12 @@ public final class KubeletServer implements AutoCloseable {
       });
       ws.closeHandler(v -> watch.close());
       ws.resume();
-      watch.exitCode().whenComplete((code, err) -> vertx.runOnContext(v -> {
+      // the exit status can overtake the last output (the client pumps streams on its own executor): send it once
+      // both streams are closed, or after a short bound
+      watch.exitCode().thenCompose(code -> java.util.concurrent.CompletableFuture
+              .allOf(stdout.closed, stderr.closed).completeOnTimeout(null, 500, java.util.concurrent.TimeUnit.MILLISECONDS)
+              .thenApply(x -> code))
+          .whenComplete((code, err) -> vertx.runOnContext(v -> {
         if (err != null) {
           sendStatus(ws, "Failure", err.getMessage(), null);
         } else if (code != null && code != 0) {
@@ -374,6 +380,12 @@ public final class KubeletServer implements AutoCloseable {
   private static final class ChannelOutputStream extends OutputStream {
     private final ServerWebSocket ws;
     private final byte channel;
+    final java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+
+    @Override
+    public void close() {
+      closed.complete(null);
+    }
 
     ChannelOutputStream(ServerWebSocket ws, byte channel) {
       this.ws = ws;
