@@ -241,9 +241,22 @@ public final class VirtualKubeletService implements AutoCloseable {
 
   /** Routes kubelet API calls to whichever pod controller currently acts. */
   private final class DelegatingBackend implements io.gleaner.vk.kubelet.KubeletBackend {
+    /** One backend per pod controller: it keeps the integrated CPU counters between scrapes. */
+    private volatile ControllerKubeletBackend cached;
+    private volatile PodController cachedFor;
+
     private io.gleaner.vk.kubelet.KubeletBackend current() {
       PodController pc = podController.get();
-      return pc == null ? null : new ControllerKubeletBackend(pc, members, node.name(), settings.instance(), clock);
+      if (pc == null) {
+        return null;
+      }
+      synchronized (this) {
+        if (cachedFor != pc) {
+          cached = new ControllerKubeletBackend(pc, members, node.name(), settings.instance(), clock);
+          cachedFor = pc;
+        }
+        return cached;
+      }
     }
 
     @Override
