@@ -300,7 +300,11 @@ public final class KubeletServer implements AutoCloseable {
           .whenComplete((code, err) -> vertx.runOnContext(v -> {
         if (err != null) {
           sendStatus(ws, "Failure", err.getMessage(), null);
-        } else if (code != null && code != 0) {
+        } else if (code == null) {
+          // the member closed the stream without a status: the outcome is unknown, never report it as Success
+          sendStatus(ws, "Failure", "member cluster " + t.cluster()
+              + " closed the exec stream before the command's exit status", null);
+        } else if (code != 0) {
           sendStatus(ws, "Failure", "command terminated with non-zero exit code", code);
         } else {
           sendStatus(ws, "Success", null, null);
