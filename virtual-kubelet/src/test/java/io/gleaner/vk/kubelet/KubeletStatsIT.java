@@ -171,6 +171,8 @@ class KubeletStatsIT {
   @Test
   void summaryAndResourceMetricsAggregateMemberUsageUnderMetadataPodNames() throws Exception {
     Pod a = bound("train-a");
+    // one at a time: the broker places the first pod on m1 (250m of usage), the second on m2 (500m)
+    await().atMost(WAIT).until(() -> !m1.pods().inNamespace("team-a").list().getItems().isEmpty());
     Pod b = bound("train-b");
     // another installation's pod in m1 carries the same managed label; it is not this node's usage
     m1.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("foreign")
