@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * {@code pods/eviction} honouring PodDisruptionBudgets (429); {@code pods/binding} (409 when bound);
  * {@code pods/status} and {@code nodes/status}; graceful pod deletion; finalizers; JSON, merge, strategic
  * merge and apply patches; discovery, {@code /version} and server-side Table printing for kubectl;
- * {@code metrics.k8s.io}; {@code pods/log} (generated, or proxied to a virtual kubelet's endpoint).
+ * {@code metrics.k8s.io}; {@code pods/log} and {@code pods/exec} (simulated, or relayed to a virtual kubelet's endpoint).
  *
  * <p>Timestamps come from the cluster's clock, so objects created on an accelerated or fake clock carry
  * simulated times.

@@ -370,6 +370,13 @@ public final class SimulatedCluster implements AutoCloseable {
       SimKubelet k = kubelet.kubelet;
       return k == null ? "" : k.logs(pod, container, options);
     }
+
+    @Override
+    public ExecResult exec(JsonNode pod, String container, List<String> command, String stdin) {
+      SimKubelet k = kubelet.kubelet;
+      return k == null ? ExecResult.notStarted("the node's kubelet is not running") : k.exec(pod, container, command,
+          stdin);
+    }
   }
 
   /** Builds and starts a {@link SimulatedCluster}. */

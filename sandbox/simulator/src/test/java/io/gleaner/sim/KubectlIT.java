@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real {@code kubectl} against a simulated cluster: get (server-side tables, -o wide, -A), describe node,
- * apply (create and configure through the OpenAPI field-validation check and strategic merge), logs, top.
+ * apply (create and configure through the OpenAPI field-validation check and strategic merge), logs, top, exec.
  * Skipped, with the reason, when no kubectl is on the PATH.
  */
 class KubectlIT {
@@ -60,13 +60,27 @@ class KubectlIT {
   record Result(int code, String out) {}
 
   static Result kubectl(String... args) throws Exception {
+    return kubectlWithInput(null, args);
+  }
+
+  static Result kubectlWithInput(String stdin, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    // output to a file: a kubectl that hangs must not hang the reader too
+    File output = File.createTempFile("kubectl", ".out");
+    output.deleteOnExit();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output).start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
     boolean done = p.waitFor(60, TimeUnit.SECONDS);
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!done) {
-      p.destroyForcibly();
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    String out = Files.readString(output.toPath());
+    if (!done) {
       throw new AssertionError("kubectl " + String.join(" ", args) + " timed out: " + out);
     }
     return new Result(p.exitValue(), out);
@@ -119,5 +133,48 @@ class KubectlIT {
 
     Result deleted = kubectl("delete", "pod", "hello", "--grace-period=1");
     assertThat(deleted.out()).contains("pod \"hello\" deleted");
+  }
+
+  @Test
+  void execRunsCommandsInThePodOverWebSockets() throws Exception {
+    Path pod = dir.resolve("exec-pod.yaml");
+    Files.writeString(pod, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: shell
+        spec:
+          containers:
+          - name: main
+            image: busybox
+            env: [{name: TEAM, value: ml-batch}]
+            resources:
+              requests: {cpu: "2", memory: 256Mi}
+        """);
+    assertThat(kubectl("apply", "-f", pod.toString()).code()).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() -> kubectl("get", "pod", "shell").out().contains("Running"));
+
+    Result echo = kubectl("exec", "shell", "--", "echo", "hello", "world");
+    assertThat(echo.code()).as(echo.out()).isZero();
+    assertThat(echo.out()).isEqualTo("hello world\n");
+
+    Result script = kubectl("exec", "shell", "--", "sh", "-c", "echo team=$TEAM; hostname; echo oops >&2; exit 3");
+    assertThat(script.code()).as(script.out()).isEqualTo(3);
+    // kubectl writes stdout and stderr from separate goroutines: only each stream keeps its order
+    assertThat(script.out()).contains("team=ml-batch\n", "shell\n", "oops\n");
+
+    Result stdin = kubectlWithInput("piped line\n", "exec", "-i", "shell", "--", "cat");
+    assertThat(stdin.code()).as(stdin.out()).isZero();
+    assertThat(stdin.out()).isEqualTo("piped line\n");
+
+    Result missing = kubectl("exec", "shell", "--", "no-such-tool");
+    assertThat(missing.code()).isNotZero();
+    assertThat(missing.out()).contains("executable file not found in $PATH");
+
+    Result badContainer = kubectl("exec", "shell", "-c", "sidecar", "--", "ls");
+    assertThat(badContainer.code()).isNotZero();
+    assertThat(badContainer.out()).contains("container sidecar is not valid for pod shell");
+
+    kubectl("delete", "pod", "shell", "--grace-period=1");
   }
 }

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.dsl.Loggable;
 import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimestampBytesLimitTerminateTimeTailPrettyLoggable;
-import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Vertx;
@@ -26,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubeletServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubeletServer.class);
-  static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+  static final List<String> EXEC_PROTOCOLS = ExecRelay.PROTOCOLS;
 
   private final Vertx vertx;
   private final KubeletBackend backend;
@@ -231,103 +229,7 @@ public final class KubeletServer implements AutoCloseable {
       handshake.complete(404);
       return;
     }
-    ws.pause();
-    handshake.complete(101);
-    List<String> command = new ArrayList<>();
-    String query = ws.query() == null ? "" : ws.query();
-    boolean stdin = false;
-    boolean tty = false;
-    for (String kv : query.split("&")) {
-      int eq = kv.indexOf('=');
-      String k = eq < 0 ? kv : kv.substring(0, eq);
-      String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
-      switch (k) {
-        case "command" -> command.add(v);
-        case "stdin", "input" -> stdin = "true".equals(v) || "1".equals(v);
-        case "tty" -> tty = "true".equals(v) || "1".equals(v);
-        default -> { }
-      }
-    }
-    if (command.isEmpty()) {
-      sendStatus(ws, "Failure", "no command given", null);
-      ws.close();
-      return;
-    }
-    KubeletBackend.Target t = target.get();
-    boolean withStdin = stdin;
-    boolean withTty = tty;
-    ChannelOutputStream stdout = new ChannelOutputStream(ws, (byte) 1);
-    ChannelOutputStream stderr = new ChannelOutputStream(ws, (byte) 2);
-    vertx.executeBlocking(() -> {
-      var c = t.client().pods().inNamespace(t.namespace()).withName(t.name()).inContainer(container);
-      var exec = withStdin ? c.redirectingInput() : c;
-      var out = exec.writingOutput(stdout).writingError(stderr);
-      return withTty ? out.withTTY().exec(command.toArray(String[]::new))
-          : out.exec(command.toArray(String[]::new));
-    }, false).onComplete(ar -> {
-      if (ar.failed()) {
-        sendStatus(ws, "Failure", "member cluster " + t.cluster() + ": " + ar.cause().getMessage(), null);
-        ws.close();
-        return;
-      }
-      ExecWatch watch = ar.result();
-      ws.binaryMessageHandler(buf -> {
-        if (buf.length() == 0) {
-          return;
-        }
-        byte channel = buf.getByte(0);
-        Buffer payload = buf.getBuffer(1, buf.length());
-        vertx.executeBlocking(() -> {
-          if (channel == 0 && watch.getInput() != null) {
-            watch.getInput().write(payload.getBytes());
-            watch.getInput().flush();
-          } else if (channel == 4) {
-            Map<?, ?> size = Serialization.unmarshal(payload.toString(), Map.class);
-            watch.resize(((Number) size.get("Width")).intValue(), ((Number) size.get("Height")).intValue());
-          } else if (channel == (byte) 255 && watch.getInput() != null) {
-            watch.getInput().close();
-          }
-          return null;
-        }, true);
-      });
-      ws.closeHandler(v -> watch.close());
-      ws.resume();
-      // the exit status can overtake the last output (the client pumps streams on its own executor): send it once
-      // both streams are closed, or after a short bound
-      watch.exitCode().thenCompose(code -> java.util.concurrent.CompletableFuture
-              .allOf(stdout.closed, stderr.closed).completeOnTimeout(null, 500, java.util.concurrent.TimeUnit.MILLISECONDS)
-              .thenApply(x -> code))
-          .whenComplete((code, err) -> vertx.runOnContext(v -> {
-        if (err != null) {
-          sendStatus(ws, "Failure", err.getMessage(), null);
-        } else if (code == null) {
-          // the member closed the stream without a status: the outcome is unknown, never report it as Success
-          sendStatus(ws, "Failure", "member cluster " + t.cluster()
-              + " closed the exec stream before the command's exit status", null);
-        } else if (code != 0) {
-          sendStatus(ws, "Failure", "command terminated with non-zero exit code", code);
-        } else {
-          sendStatus(ws, "Success", null, null);
-        }
-        ws.close();
-      }));
-    });
-  }
-
-  private static void sendStatus(ServerWebSocket ws, String status, String message, Integer exitCode) {
-    StringBuilder json = new StringBuilder("{\"metadata\":{},\"status\":\"").append(status).append('"');
-    if (message != null) {
-      json.append(",\"message\":").append(Serialization.asJson(message));
-    }
-    if (exitCode != null) {
-      json.append(",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"")
-          .append(exitCode).append("\"}]}");
-    }
-    json.append('}');
-    Buffer b = Buffer.buffer().appendByte((byte) 3).appendString(json.toString());
-    if (!ws.isClosed()) {
-      ws.writeBinaryMessage(b);
-    }
+    new ExecRelay(vertx, ws, target.get(), container, ExecRelay.ExecRequest.parse(ws.query())).start(handshake);
   }
 
   private static String bearer(String header) {
@@ -376,35 +278,6 @@ public final class KubeletServer implements AutoCloseable {
     public void close() {
       if (!resp.ended() && !resp.closed()) {
         resp.end();
-      }
-    }
-  }
-
-  /** Writes exec output as channel-prefixed binary WebSocket messages. */
-  private static final class ChannelOutputStream extends OutputStream {
-    private final ServerWebSocket ws;
-    private final byte channel;
-    final java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
-
-    @Override
-    public void close() {
-      closed.complete(null);
-    }
-
-    ChannelOutputStream(ServerWebSocket ws, byte channel) {
-      this.ws = ws;
-      this.channel = channel;
-    }
-
-    @Override
-    public void write(int b) {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      if (!ws.isClosed()) {
-        ws.writeBinaryMessage(Buffer.buffer().appendByte(channel).appendBytes(b, off, len));
       }
     }
   }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes Kubernetes API requests to the {@link ObjectStore}: discovery, CRUD with selectors, watch over
- * WebSocket and chunked HTTP, the pod subresources (status, eviction, binding, log), node status and
+ * WebSocket and chunked HTTP, the pod subresources (status, eviction, binding, log, exec), node status and
  * {@code metrics.k8s.io}. Runs on a Vert.x event loop; every store call is short and non-blocking.
  */
 public final class ApiHttpHandler implements Handler<HttpServerRequest> {
@@ -42,6 +42,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private final ServerExtensions extensions;
   private final String clusterName;
   private volatile HttpClient kubeletClient;
+  private final PodExec exec;
   private volatile boolean reachable = true;
 
   public ApiHttpHandler(Vertx vertx, ObjectStore store, PodSubresources pods, ServerExtensions extensions,
@@ -51,6 +52,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     this.pods = pods;
     this.extensions = extensions;
     this.clusterName = clusterName;
+    this.exec = new PodExec(vertx, store, extensions, this::kubeletAddress);
   }
 
   private final java.util.Set<io.vertx.core.http.HttpConnection> connections =
@@ -322,6 +324,14 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
           logs(req, t);
           return;
         }
+        case "exec" -> {
+          if (m != HttpMethod.GET && m != HttpMethod.POST) {
+            throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+          }
+          ObjectNode pod = store.require(ResourceTypes.PODS, t.namespace(), t.name());
+          exec.handle(req, t.namespace(), t.name(), container(pod, t.name(), req.params().get("container")));
+          return;
+        }
         default -> {
         }
       }
@@ -541,19 +551,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     }
     ObjectNode pod = store.require(ResourceTypes.PODS, t.namespace(), t.name());
     MultiMap q = req.params();
-    String container = q.get("container");
-    List<String> names = new ArrayList<>();
-    pod.path("spec").path("containers").forEach(c -> names.add(c.path("name").asText()));
-    pod.path("spec").path("initContainers").forEach(c -> names.add(c.path("name").asText()));
-    if (container == null || container.isEmpty()) {
-      if (pod.path("spec").path("containers").size() != 1) {
-        throw ApiException.badRequest("a container name must be specified for pod " + t.name()
-            + ", choose one of: [" + String.join(" ", names) + "]");
-      }
-      container = names.get(0);
-    } else if (!names.contains(container)) {
-      throw ApiException.badRequest("container " + container + " is not valid for pod " + t.name());
-    }
+    String container = container(pod, t.name(), q.get("container"));
     ServerExtensions.LogOptions opts = new ServerExtensions.LogOptions(
         q.get("tailLines") == null ? null : Integer.valueOf(q.get("tailLines")), isTrue(q.get("timestamps")),
         q.get("sinceSeconds") == null ? null : Long.valueOf(q.get("sinceSeconds")), isTrue(q.get("follow")),
@@ -575,23 +573,29 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     proxyLogs(req, pod, nodeName, container, q);
   }
 
+  /** The container a {@code log} or {@code exec} request names, or the pod's only one; 400 otherwise. */
+  private static String container(JsonNode pod, String podName, String container) {
+    List<String> names = new ArrayList<>();
+    pod.path("spec").path("containers").forEach(c -> names.add(c.path("name").asText()));
+    pod.path("spec").path("initContainers").forEach(c -> names.add(c.path("name").asText()));
+    if (container == null || container.isEmpty()) {
+      if (pod.path("spec").path("containers").size() != 1) {
+        throw ApiException.badRequest("a container name must be specified for pod " + podName
+            + ", choose one of: [" + String.join(" ", names) + "]");
+      }
+      return names.get(0);
+    }
+    if (!names.contains(container)) {
+      throw ApiException.badRequest("container " + container + " is not valid for pod " + podName);
+    }
+    return container;
+  }
+
   /** Forwards {@code pods/log} to the kubelet API of a node the simulator does not run (a virtual kubelet). */
   private void proxyLogs(HttpServerRequest req, ObjectNode pod, String nodeName, String container, MultiMap q) {
-    ObjectNode node = store.get(ResourceTypes.NODES, null, nodeName);
-    if (node == null) {
-      throw ApiException.notFound(ResourceTypes.NODES, nodeName);
-    }
-    String host = null;
-    for (JsonNode a : node.path("status").path("addresses")) {
-      if ("InternalIP".equals(a.path("type").asText())) {
-        host = a.path("address").asText();
-      }
-    }
-    int port = node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
-    if (host == null || port == 0) {
-      throw new ApiException(500, "InternalError", "node " + nodeName
-          + " publishes no InternalIP address and kubelet endpoint port");
-    }
+    String[] address = kubeletAddress(nodeName);
+    String host = address[0];
+    int port = Integer.parseInt(address[1]);
     StringBuilder uri = new StringBuilder("/containerLogs/").append(pod.path("metadata").path("namespace").asText())
         .append('/').append(pod.path("metadata").path("name").asText()).append('/').append(container);
     String sep = "?";
@@ -617,6 +621,26 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         })
         .onFailure(e -> sendStatus(resp, new ApiException(500, "InternalError", "Get \"https://" + h + ":" + port
             + uri + "\": " + e.getMessage())));
+  }
+
+  /** {host, port} of a node's kubelet endpoint (its InternalIP and daemonEndpoints), as the API server dials it. */
+  private String[] kubeletAddress(String nodeName) {
+    ObjectNode node = store.get(ResourceTypes.NODES, null, nodeName);
+    if (node == null) {
+      throw ApiException.notFound(ResourceTypes.NODES, nodeName);
+    }
+    String host = null;
+    for (JsonNode a : node.path("status").path("addresses")) {
+      if ("InternalIP".equals(a.path("type").asText())) {
+        host = a.path("address").asText();
+      }
+    }
+    int port = node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
+    if (host == null || port == 0) {
+      throw new ApiException(500, "InternalError", "node " + nodeName
+          + " publishes no InternalIP address and kubelet endpoint port");
+    }
+    return new String[] {host, Integer.toString(port)};
   }
 
   private HttpClient kubeletClient() {
@@ -682,6 +706,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
 
   /** Releases the kubelet proxy client. */
   public void close() {
+    exec.close();
     HttpClient c = kubeletClient;
     if (c != null) {
       c.close();

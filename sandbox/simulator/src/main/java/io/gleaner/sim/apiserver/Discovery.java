@@ -110,6 +110,7 @@ final class Discovery {
         subresource(resources, "pods/eviction", "Eviction", "policy", "v1", List.of("create"));
         subresource(resources, "pods/binding", "Binding", null, null, List.of("create"));
         subresource(resources, "pods/log", "Pod", null, null, List.of("get"));
+        subresource(resources, "pods/exec", "PodExecOptions", null, null, List.of("create", "get"));
       }
     }
     return o;

@@ -433,6 +433,16 @@ public final class SimKubelet implements AutoCloseable {
    * (at most the last 1000), honouring {@code tailLines}, {@code timestamps} and {@code sinceSeconds}.
    * Returns null for pods on virtual nodes (the API server proxies those to the node's kubelet endpoint).
    */
+  /** Runs an exec in a container this kubelet runs; null for a pod on a virtual node (its kubelet serves it). */
+  public ServerExtensions.ExecResult exec(JsonNode pod, String container, List<String> command, String stdin) {
+    String nodeName = pod.path("spec").path("nodeName").asText("");
+    ObjectNode node = nodeName.isEmpty() ? null : store.get(ResourceTypes.NODES, null, nodeName);
+    if (node != null && isVirtual(node)) {
+      return null;
+    }
+    return SimExec.run(pod, container, command, store.clock().instant(), stdin);
+  }
+
   public String logs(JsonNode pod, String container, ServerExtensions.LogOptions options) {
     String nodeName = pod.path("spec").path("nodeName").asText("");
     ObjectNode node = nodeName.isEmpty() ? null : store.get(ResourceTypes.NODES, null, nodeName);
