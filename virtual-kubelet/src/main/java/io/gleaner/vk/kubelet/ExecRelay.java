@@ -1,20 +1,20 @@
 package io.gleaner.vk.kubelet;
 
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.vk.kubelet.KubeletBackend.Target;
-import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import java.net.URI;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Frames are passed on unchanged and in order in both directions (channel byte first: 0 stdin, 1 stdout,
  * 2 stderr, 3 status, 4 resize, 255 close stdin in {@code v5.channel.k8s.io}), so the member's exit status always
- * follows its last output. The member is asked for the channel protocol the client chose; a member that does not
- * speak {@code v5} is asked for {@code v4}, and the client's stdin-close frames are then dropped (v4 has no way to
- * say it). The member connection goes through the member cluster's fabric8 HTTP client, so it carries that
- * cluster's credentials and TLS settings.
+ * follows its last output. The member is offered the client's protocol (and v4 besides, for a member before
+ * Kubernetes 1.30); when it settles on v4 under a v5 client, the client's stdin-close frames are dropped (v4 has no
+ * way to say it). The member connection carries the member cluster's credentials and TLS settings
+ * ({@link MemberWebSockets}); each side is paused while the other cannot keep up.
  *
  * <p>The outcome is never invented: a member that ends the stream without a status, refuses the upgrade or cannot
  * be reached is reported as a {@code Failure} status naming the member cluster.
@@ -39,9 +39,6 @@ final class ExecRelay {
   static final List<String> PROTOCOLS = List.of(V5, V4);
   private static final byte STATUS = 3;
   private static final byte CLOSE_STDIN = (byte) 255;
-  /** Bytes of client input queued towards the member above which the client side is paused. */
-  private static final long MAX_QUEUED_INPUT = 256 * 1024;
-  private static final long CONNECT_TIMEOUT_SECONDS = 10;
 
   /** What the client asked for, from the {@code /exec} query (kubelet names {@code input}/{@code output}/{@code
    * error} and API-server names {@code stdin}/{@code stdout}/{@code stderr} are both understood). */
@@ -114,15 +111,10 @@ final class ExecRelay {
   private final String container;
   private final ExecRequest request;
   private final String clientProtocol;
-  private Context context;
-  private volatile io.fabric8.kubernetes.client.http.WebSocket member;
+  private WebSocketClient memberClient;
+  private WebSocket member;
   private boolean statusSent;
   private boolean finished;
-  /** Member events that came before the client's upgrade was answered, run in order once it is. */
-  private List<Runnable> untilJoined = new ArrayList<>();
-  /** The listener of the member connection in use (a refused v5 attempt's events are ignored). */
-  private volatile MemberListener active;
-  private final java.util.Map<String, MemberListener> listeners = new java.util.concurrent.ConcurrentHashMap<>();
 
   ExecRelay(Vertx vertx, ServerWebSocket client, Target target, String container, ExecRequest request) {
     this.vertx = vertx;
@@ -134,163 +126,108 @@ final class ExecRelay {
   }
 
   /**
-   * Connects to the member, then answers the client's upgrade; must run on the client's Vert.x context. The client is
-   * paused until both ends are joined, so no input is lost.
+   * Connects to the member, then answers the client's upgrade. Must run on the client's Vert.x context: the member
+   * socket is then handed over in the same event-loop task as the member's 101, so its handlers are in place before
+   * its first frame. The client is paused until both ends are joined, so no input is lost.
    */
   void start(Promise<Integer> handshake) {
-    context = vertx.getOrCreateContext();
     client.pause();
     if (request.command().isEmpty()) {
       handshake.complete(101);
       fail("you must specify at least one command for the container");
       return;
     }
-    String memberProtocol = V5.equals(clientProtocol) ? V5 : V4;
-    connect(memberProtocol).whenComplete((ws, err) -> context.runOnContext(v -> {
-      if (err != null && V5.equals(memberProtocol)) {
-        // an API server before Kubernetes 1.30 refuses v5; ask it for v4
-        connect(V4).whenComplete((ws4, err4) -> context.runOnContext(v4 -> joined(handshake, ws4, err4, V4)));
-        return;
-      }
-      joined(handshake, ws, err, memberProtocol);
-    }));
-  }
-
-  private java.util.concurrent.CompletableFuture<io.fabric8.kubernetes.client.http.WebSocket> connect(
-      String protocol) {
-    URI uri = URI.create(target.client().getMasterUrl().toString().replaceAll("/+$", "") + "/api/v1/namespaces/"
-        + encode(target.namespace()) + "/pods/" + encode(target.name()) + "/exec?" + request.memberQuery(container));
-    return target.client().getHttpClient().newWebSocketBuilder().uri(uri).subprotocol(protocol)
-        .connectTimeout(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS).buildAsync(new MemberListener(protocol, this))
-        .orTimeout(CONNECT_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
-  }
-
-  private void joined(Promise<Integer> handshake, io.fabric8.kubernetes.client.http.WebSocket ws, Throwable err,
-      String memberProtocol) {
-    handshake.complete(101);
-    if (err != null) {
-      Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-          ? err.getCause() : err;
-      fail("member cluster " + target.cluster() + " did not open the exec stream of pod " + target.namespace() + "/"
-          + target.name() + ": " + describe(cause));
+    // a client on v5 gets v5 from a member that has it (Kubernetes >= 1.30), else v4
+    List<String> offer = V5.equals(clientProtocol) ? PROTOCOLS : List.of(V4);
+    Config config = target.client().getConfiguration();
+    String path = "/api/v1/namespaces/" + encode(target.namespace()) + "/pods/" + encode(target.name()) + "/exec?"
+        + request.memberQuery(container);
+    try {
+      memberClient = vertx.createWebSocketClient(MemberWebSockets.clientOptions(config));
+    } catch (Exception e) {
+      handshake.complete(101);
+      fail("member cluster " + target.cluster() + ": cannot set up TLS for its API server: " + describe(e));
       return;
     }
+    memberClient.connect(MemberWebSockets.connectOptions(config, path, offer))
+        .onSuccess(ws -> joined(handshake, ws))
+        .onFailure(err -> {
+          handshake.complete(101);
+          fail("member cluster " + target.cluster() + " did not open the exec stream of pod " + target.namespace()
+              + "/" + target.name() + ": " + refusal(err));
+        });
+  }
+
+  private void joined(Promise<Integer> handshake, WebSocket ws) {
     member = ws;
-    active = listeners.get(memberProtocol);
-    boolean dropCloseStdin = V5.equals(clientProtocol) && !V5.equals(memberProtocol);
-    client.binaryMessageHandler(buf -> {
-      if (buf.length() == 0 || dropCloseStdin && buf.getByte(0) == CLOSE_STDIN) {
+    handshake.complete(101);
+    boolean dropCloseStdin = V5.equals(clientProtocol) && !V5.equals(ws.subProtocol());
+    ws.binaryMessageHandler(frame -> {
+      if (finished || client.isClosed()) {
         return;
       }
-      ws.send(ByteBuffer.wrap(buf.getBytes()));
-      if (ws.queueSize() > MAX_QUEUED_INPUT) {
+      if (frame.length() > 0 && frame.getByte(0) == STATUS) {
+        statusSent = true;
+      }
+      client.writeBinaryMessage(frame);
+      if (client.writeQueueFull()) {
+        ws.pause();
+        client.drainHandler(v -> ws.resume());
+      }
+    });
+    ws.textMessageHandler(text -> {
+      if (!finished && !client.isClosed()) {
+        client.writeTextMessage(text);
+      }
+    });
+    // end (not close) runs in frame order, after the last message
+    ws.endHandler(v -> {
+      if (statusSent) {
+        finish();
+      } else {
+        fail("member cluster " + target.cluster() + " closed the exec stream before the command's exit status"
+            + (ws.closeReason() == null || ws.closeReason().isEmpty() ? "" : " (" + ws.closeReason() + ")"));
+      }
+    });
+    ws.exceptionHandler(e -> {
+      log.debug("exec on member {}: {}", target.cluster(), e.toString());
+      fail("member cluster " + target.cluster() + ": exec stream failed: " + describe(e));
+    });
+    client.binaryMessageHandler(buf -> {
+      if (buf.length() == 0 || dropCloseStdin && buf.getByte(0) == CLOSE_STDIN || ws.isClosed()) {
+        return;
+      }
+      ws.writeBinaryMessage(buf);
+      if (ws.writeQueueFull()) {
         client.pause();
-        resumeWhenDrained(ws);
+        ws.drainHandler(v -> client.resume());
       }
     });
-    client.textMessageHandler(text -> ws.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8))));
-    client.closeHandler(v -> {
-      if (!finished) {
-        finished = true;
-        ws.sendClose(1000, "client closed the exec stream");
+    client.textMessageHandler(text -> {
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(text);
       }
     });
+    client.closeHandler(v -> finish());
     client.resume();
-    List<Runnable> early = untilJoined;
-    untilJoined = null;
-    early.forEach(Runnable::run);
   }
 
-  /** Runs a member event on the client's context, in arrival order, and not before the client side is joined. */
-  private void onClientSide(MemberListener from, Runnable action) {
-    Runnable checked = () -> {
-      if (from == active) {
-        action.run();
+  /** What the member answered instead of the upgrade, as a person reads it. */
+  private static String refusal(Throwable err) {
+    if (err instanceof UpgradeRejectedException r) {
+      String body = r.getBody() == null ? "" : r.getBody().toString(StandardCharsets.UTF_8).strip();
+      String message = body;
+      try {
+        String m = Serialization.jsonMapper().readTree(body).path("message").asText("");
+        if (!m.isEmpty()) {
+          message = m;
+        }
+      } catch (Exception notJson) {
+        // keep the body as it is
       }
-    };
-    context.runOnContext(v -> {
-      if (untilJoined != null) {
-        untilJoined.add(checked);
-      } else {
-        checked.run();
-      }
-    });
-  }
-
-  private void resumeWhenDrained(io.fabric8.kubernetes.client.http.WebSocket ws) {
-    vertx.setTimer(10, id -> {
-      if (ws.queueSize() > MAX_QUEUED_INPUT / 2 && !finished) {
-        resumeWhenDrained(ws);
-      } else {
-        client.resume();
-      }
-    });
-  }
-
-  /** Receives the member's frames (on the member client's threads) and hands each, in order, to the client side. */
-  private final class MemberListener implements io.fabric8.kubernetes.client.http.WebSocket.Listener {
-    private final String protocol;
-
-    MemberListener(String protocol, ExecRelay relay) {
-      this.protocol = protocol;
-      relay.listeners.put(protocol, this);
+      return "HTTP " + r.getStatus() + (message.isEmpty() ? "" : ": " + message);
     }
-
-    @Override
-    public void onOpen(io.fabric8.kubernetes.client.http.WebSocket ws) {
-      ws.request();
-    }
-
-    @Override
-    public void onMessage(io.fabric8.kubernetes.client.http.WebSocket ws, ByteBuffer bytes) {
-      // the buffer is only valid during this call
-      Buffer frame = Buffer.buffer(bytes.remaining());
-      byte[] copy = new byte[bytes.remaining()];
-      bytes.get(copy);
-      frame.appendBytes(copy);
-      onClientSide(this, () -> {
-        if (finished || client.isClosed()) {
-          return;
-        }
-        if (frame.length() > 0 && frame.getByte(0) == STATUS) {
-          statusSent = true;
-        }
-        client.writeBinaryMessage(frame);
-        if (client.writeQueueFull()) {
-          client.drainHandler(d -> ws.request());
-        } else {
-          ws.request();
-        }
-      });
-    }
-
-    @Override
-    public void onMessage(io.fabric8.kubernetes.client.http.WebSocket ws, String text) {
-      onClientSide(this, () -> {
-        if (!finished && !client.isClosed()) {
-          client.writeTextMessage(text);
-        }
-        ws.request();
-      });
-    }
-
-    @Override
-    public void onClose(io.fabric8.kubernetes.client.http.WebSocket ws, int code, String reason) {
-      onClientSide(this, () -> {
-        if (!statusSent) {
-          fail("member cluster " + target.cluster() + " closed the exec stream before the command's exit status"
-              + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")"));
-        } else {
-          finish();
-        }
-      });
-    }
-
-    @Override
-    public void onError(io.fabric8.kubernetes.client.http.WebSocket ws, Throwable error) {
-      log.debug("exec on member {} ({}): {}", target.cluster(), protocol, error.toString());
-      onClientSide(this, () -> fail("member cluster " + target.cluster() + ": exec stream failed: " + describe(error)));
-    }
+    return describe(err);
   }
 
   /** Ends the session with a Failure status, unless a status already went out. */
@@ -310,9 +247,11 @@ final class ExecRelay {
     if (!client.isClosed()) {
       client.close((short) 1000);
     }
-    io.fabric8.kubernetes.client.http.WebSocket ws = member;
-    if (ws != null) {
-      ws.sendClose(1000, null);
+    if (member != null && !member.isClosed()) {
+      member.close((short) 1000);
+    }
+    if (memberClient != null) {
+      memberClient.close();
     }
   }
 

@@ -198,6 +198,19 @@ class KubeletExecIT {
   }
 
   @Test
+  void aProgramThatFailsToStartEndsAtOnceWithTheMembersMessage() throws Exception {
+    // the member answers with nothing but a status and closes in the same breath: the relay must be listening
+    for (int session = 0; session < 10; session++) {
+      long start = System.nanoTime();
+      List<byte[]> frames = exec("v5.channel.k8s.io", "command=python3&command=train.py&output=1&error=1", List.of());
+      JsonNode s = status(frames);
+      assertThat(s.path("status").asText()).isEqualTo("Failure");
+      assertThat(s.path("message").asText()).contains("exec: \"python3\": executable file not found in $PATH");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
   void stdinAndItsCloseReachTheMember() throws Exception {
     List<Buffer> input = List.of(Buffer.buffer().appendByte((byte) 0).appendString("first\n"),
         Buffer.buffer().appendByte((byte) 0).appendString("second\n"),
