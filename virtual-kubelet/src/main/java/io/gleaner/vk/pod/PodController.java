@@ -2,6 +2,7 @@ package io.gleaner.vk.pod;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -22,6 +23,7 @@ import io.gleaner.vk.translate.PodReferences;
 import io.gleaner.vk.translate.PodShapes;
 import io.gleaner.vk.translate.PodValidator;
 import io.gleaner.vk.translate.StatusMirror;
+import io.gleaner.vk.translate.NodeFailureTolerations;
 import io.gleaner.vk.translate.Validation;
 import io.gleaner.vk.translate.WorkloadClasses;
 import java.net.HttpURLConnection;
@@ -298,6 +300,7 @@ public final class PodController implements AutoCloseable {
       return WorkQueue.Result.DONE;
     }
     WorkloadClass cls = ((Validation.Accepted) v).workloadClass();
+    tolerateNodeFailures(pod);
     Placement placement;
     if (t.state == TrackedPod.State.PLACED) {
       // a create failed after placing: keep the same target, a timed-out create may have succeeded there
@@ -858,6 +861,30 @@ public final class PodController implements AutoCloseable {
       return io.gleaner.broker.v1.SourceKind.valueOf(label.toUpperCase(java.util.Locale.ROOT)).getNumber();
     } catch (IllegalArgumentException e) {
       return 0;
+    }
+  }
+
+  /**
+   * Lets the pod outlive a virtual node that stops heartbeating (see {@link NodeFailureTolerations}). Best effort: a
+   * refusal is counted and logged, and the pod is placed anyway.
+   */
+  private void tolerateNodeFailures(Pod pod) {
+    Optional<List<Toleration>> wanted = NodeFailureTolerations.missing(pod.getSpec().getTolerations());
+    if (wanted.isEmpty()) {
+      return;
+    }
+    ObjectNode patch = Serialization.jsonMapper().createObjectNode();
+    // the resourceVersion makes it a compare-and-set: tolerations someone else just changed are never lost
+    patch.putObject("metadata").put("resourceVersion", pod.getMetadata().getResourceVersion());
+    patch.putObject("spec").set("tolerations", Serialization.jsonMapper().valueToTree(wanted.get()));
+    try {
+      meta.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod)
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      metrics.sync("tolerations_added");
+    } catch (KubernetesClientException e) {
+      metrics.error("metadata", "patch_tolerations");
+      log.warn("could not add the not-ready/unreachable tolerations (the pod may be evicted if the virtual node "
+          + "stops heartbeating): {}", e.getMessage());
     }
   }
 

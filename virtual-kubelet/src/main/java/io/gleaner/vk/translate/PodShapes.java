@@ -129,11 +129,17 @@ public final class PodShapes {
     return out;
   }
 
-  /** Tolerations minus the one for the virtual node's own taint (it means nothing in a member). */
+  /**
+   * Tolerations minus the ones that are about the virtual node: its own taint (it means nothing in a member) and the
+   * not-ready/unreachable {@code NoExecute} ones (they keep the metadata pod on a virtual node whose heartbeat lapsed;
+   * a member pod on a dead member node should be evicted after the member's default, so it is recreated elsewhere).
+   */
   public static List<Toleration> memberTolerations(List<Toleration> tolerations) {
     List<Toleration> out = new ArrayList<>();
     for (Toleration t : nullSafe(tolerations)) {
-      if (!GleanerKeys.VIRTUAL_NODE_TAINT_KEY.equals(t.getKey())) {
+      boolean nodeFailure = NodeFailureTolerations.KEYS.contains(t.getKey())
+          && (t.getEffect() == null || t.getEffect().isEmpty() || "NoExecute".equals(t.getEffect()));
+      if (!GleanerKeys.VIRTUAL_NODE_TAINT_KEY.equals(t.getKey()) && !nodeFailure) {
         out.add(t);
       }
     }

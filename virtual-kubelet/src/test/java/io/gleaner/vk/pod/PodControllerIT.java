@@ -163,6 +163,14 @@ class PodControllerIT {
     });
     await().atMost(WAIT).until(() -> broker.confirms.get() >= 1);
     assertThat(broker.placements().get(metaPod(p).getMetadata().getUid()).getConfirmed()).isTrue();
+    // a lapsed heartbeat of the virtual node must never evict it from the metadata cluster; in the member it keeps
+    // the member's own defaults
+    assertThat(metaPod(p).getSpec().getTolerations()).filteredOn(t -> "NoExecute".equals(t.getEffect()))
+        .extracting(t -> t.getKey() + "/" + t.getOperator() + "/" + t.getTolerationSeconds())
+        .containsExactlyInAnyOrder("node.kubernetes.io/not-ready/Exists/null",
+            "node.kubernetes.io/unreachable/Exists/null");
+    assertThat(member.getSpec().getTolerations()).extracting(t -> t.getKey())
+        .doesNotContain("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
   }
 
   @Test

@@ -30,6 +30,8 @@ final class Pods {
           .addToNodeSelector("disk", "ssd")
           .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Exists").endToleration()
           .addNewToleration().withKey("gpu").withOperator("Exists").withEffect("NoSchedule").endToleration()
+          .addNewToleration().withKey("node.kubernetes.io/unreachable").withOperator("Exists").withEffect("NoExecute")
+          .endToleration()
           .addNewContainer().withName("main").withImage("busybox")
             .withNewResources()
               .withRequests(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("1Gi")))
