@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * The virtual-kubelet's composition root: kubelet API, broker capacity stream, node lifecycle and pod controller.
  *
  * <p>The kubelet API and the capacity stream run on every replica. The node controller and the pod controller run on
- * the leader only; a replica that stops leading stops them at once, and a standby that wins the election starts them
- * (rebuilding its state from member pod labels), within one ZooKeeper session timeout.
+ * the leader only; a replica that stops leading stops them at once. A standby keeps a pod controller that has listed
+ * and keeps watching the metadata and member pods without acting (a warm standby, as controller-runtime starts its
+ * caches before the election); when it wins it acts on those caches at once (state rebuilt from member pod labels),
+ * so a takeover costs no re-list. Takeover comes within one ZooKeeper session timeout of the leader's loss.
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #stop()}; a second start fails.
  */
@@ -99,6 +101,8 @@ public final class VirtualKubeletService implements AutoCloseable {
   private final AtomicReference<NodeController> nodeController = new AtomicReference<>();
   private KubeletServer kubelet;
   private CapacityWatcher capacity;
+  /** A watching, not acting, pod controller while another replica leads (guarded by this). */
+  private PodController standby;
   private NodeConfig node;
 
   private enum State { LATENT, STARTED, STOPPED }
@@ -150,6 +154,8 @@ public final class VirtualKubeletService implements AutoCloseable {
     if (election == null) {
       startActing();
     } else {
+      // a warm standby: informers listed and watching before the election is won, so a takeover needs no re-list
+      leadership.execute(this::prepareStandby);
       election.addListener(new LeadershipListener() {
         @Override
         public void onStartedLeading(long epoch) {
@@ -175,12 +181,38 @@ public final class VirtualKubeletService implements AutoCloseable {
     nc.start();
     nodeController.set(nc);
     nc.requestStatusUpdate(); // a capacity snapshot may have arrived while the controller was starting
+    PodController pc = standby;
+    standby = null;
+    if (pc == null) {
+      pc = newPodController();
+      pc.startWatching();
+    }
+    pc.startActing();
+    podController.set(pc);
+  }
+
+  private PodController newPodController() {
     TranslationConfig tc = new TranslationConfig(settings.instance(), node.virtualNode(), settings.namespaces(),
         TranslationConfig.defaultPoolTolerations());
-    PodController pc = new PodController(meta, members, new BrokerClient(broker, settings.brokerDeadline()),
+    return new PodController(meta, members, new BrokerClient(broker, settings.brokerDeadline()),
         new MemberPodTranslator(tc), clock, toReal, metrics, settings.pods());
-    pc.start();
-    podController.set(pc);
+  }
+
+  /** While not leading: a pod controller that only watches, ready to act the moment this replica wins. */
+  private synchronized void prepareStandby() {
+    if (state.get() != State.STARTED || podController.get() != null || standby != null) {
+      return;
+    }
+    PodController pc = newPodController();
+    try {
+      pc.startWatching();
+    } catch (RuntimeException e) {
+      pc.close();
+      log.warn("warm standby could not list the clusters ({}); a takeover will list them then", e.toString());
+      return;
+    }
+    standby = pc;
+    log.info("standing by for virtual node {}: {} metadata pods cached", node.name(), pc.metaPods().size());
   }
 
   private synchronized void stopActing() {
@@ -193,6 +225,10 @@ public final class VirtualKubeletService implements AutoCloseable {
       nc.close();
     }
     log.info("stopped acting for virtual node {}", node == null ? settings.node().name() : node.name());
+    if (election != null && state.get() == State.STARTED && pc != null) {
+      // the acting controller's state is dropped whole; a fresh one stands by for the next term
+      leadership.execute(this::prepareStandby);
+    }
   }
 
   public void stop() {
@@ -204,6 +240,12 @@ public final class VirtualKubeletService implements AutoCloseable {
     }
     stopActing();
     leadership.shutdownNow();
+    synchronized (this) {
+      if (standby != null) {
+        standby.close();
+        standby = null;
+      }
+    }
     if (capacity != null) {
       capacity.close();
     }
@@ -224,6 +266,11 @@ public final class VirtualKubeletService implements AutoCloseable {
 
   public NodeConfig node() {
     return node;
+  }
+
+  /** The watching, not yet acting, pod controller of a standby replica, else null. */
+  synchronized PodController standbyController() {
+    return standby;
   }
 
   /** The pod controller while leading, else null. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -15,6 +16,7 @@ import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.vk.node.NodeController;
 import io.gleaner.vk.pod.MemberClusters;
+import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
 import io.gleaner.vk.testing.FakeBroker;
 import io.gleaner.vk.translate.GleanerKeys;
@@ -122,12 +124,23 @@ class VirtualKubeletServiceIT {
         io.gleaner.meta.coord.ZkLeaderElection standbyElection = leader == one ? e2 : e1;
         await().atMost(WAIT).until(() -> kubeletPortOfNode() == leader.kubeletPort());
         assertThat(standby.podController()).as("the standby does not act").isNull();
+        Pod before = meta.pods().inNamespace("default").resource(boundPod("before")).create();
+        await().atMost(WAIT).until(() -> memberPodsOf(before) == 1);
+        // warm: the standby has listed and keeps watching, without acting
+        await().atMost(WAIT).until(() -> standby.standbyController() != null && standby.standbyController().metaPods()
+            .stream().anyMatch(p -> p.getMetadata().getUid().equals(before.getMetadata().getUid())));
+        PodController warm = standby.standbyController();
+        assertThat(warm.isActing()).isFalse();
 
         long stoppedAt = System.nanoTime();
         leader.stop();
         await().atMost(Duration.ofSeconds(40)).until(() -> standbyElection.isLeader()
             && kubeletPortOfNode() == standby.kubeletPort() && standby.podController() != null);
         assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(40));
+        assertThat(standby.podController()).as("the warm controller acts, no re-list").isSameAs(warm);
+        Pod after = meta.pods().inNamespace("default").resource(boundPod("after")).create();
+        await().atMost(WAIT).until(() -> memberPodsOf(after) == 1);
+        assertThat(memberPodsOf(before)).as("adopted, not duplicated").isEqualTo(1);
         Node n = meta.nodes().withName("gleaner").get();
         assertThat(n.getStatus().getConditions()).anySatisfy(c -> {
           assertThat(c.getType()).isEqualTo("Ready");
@@ -138,6 +151,19 @@ class VirtualKubeletServiceIT {
         two.stop();
       }
     }
+  }
+
+  private static Pod boundPod(String name) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name).withNamespace("default")
+        .addToLabels(io.gleaner.vk.translate.GleanerKeys.CLASS, "offline").endMetadata().withNewSpec()
+        .withNodeName("gleaner").addNewContainer().withName("main").withImage("busybox").withNewResources()
+        .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("100m")).endResources().endContainer()
+        .endSpec().build();
+  }
+
+  private int memberPodsOf(Pod metaPod) {
+    return m1.pods().inAnyNamespace().withLabel(io.gleaner.vk.translate.GleanerKeys.META_UID,
+        metaPod.getMetadata().getUid()).list().getItems().size();
   }
 
   private int kubeletPortOfNode() {

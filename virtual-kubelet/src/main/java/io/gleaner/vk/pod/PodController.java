@@ -82,6 +82,8 @@ public final class PodController implements AutoCloseable {
   private final String instance;
 
   private final Map<String, TrackedPod> tracked = new ConcurrentHashMap<>();
+  /** False while only watching (a warm standby): informer events are not acted on. */
+  private volatile boolean acting;
   private final ReentrantLock[] stripes = new ReentrantLock[256];
   private final Map<String, SharedIndexInformer<Pod>> memberInformers = new ConcurrentHashMap<>();
   private final Map<String, Long> unreachableSince = new ConcurrentHashMap<>();
@@ -119,11 +121,17 @@ public final class PodController implements AutoCloseable {
     this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
   }
 
-  /**
-   * Starts member informers, waits until they and the metadata informer have synced (so state is rebuilt before any
-   * create), then starts the queues and the periodic sweeps.
-   */
+  /** Starts watching, then acting: what a single replica, or the leader without a warm standby, does. */
   public void start() {
+    startWatching();
+    startActing();
+  }
+
+  /**
+   * Starts the member informers and the metadata informer and waits until all have listed, without acting on what
+   * they see: a standby replica calls this ahead of winning the election, so that taking over costs no re-list.
+   */
+  public void startWatching() {
     for (String cluster : members.names()) {
       members.client(cluster).ifPresent(c -> startMemberInformer(cluster, c));
     }
@@ -132,17 +140,23 @@ public final class PodController implements AutoCloseable {
     metaInformer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
-        onMetaChange(pod);
+        if (acting) {
+          onMetaChange(pod);
+        }
       }
 
       @Override
       public void onUpdate(Pod old, Pod pod) {
-        onMetaChange(pod);
+        if (acting) {
+          onMetaChange(pod);
+        }
       }
 
       @Override
       public void onDelete(Pod pod, boolean unknownFinalState) {
-        deleteQueue.add(pod.getMetadata().getUid());
+        if (acting) {
+          deleteQueue.add(pod.getMetadata().getUid());
+        }
       }
     });
     // list every cluster at once; a restart waits for the slowest list, not their sum
@@ -150,7 +164,24 @@ public final class PodController implements AutoCloseable {
     memberInformers.values().forEach(i -> lists.add(i.start().toCompletableFuture()));
     lists.add(metaInformer.start().toCompletableFuture());
     lists.forEach(java.util.concurrent.CompletableFuture::join);
+  }
+
+  /**
+   * Acts on what the informers hold (state is rebuilt from them before any create, as after a restart), then on every
+   * change: loads the broker's view, routes every cached pod to its queue, starts the queues and periodic sweeps.
+   */
+  public void startActing() {
+    if (metaInformer == null) {
+      throw new IllegalStateException("startWatching() first");
+    }
+    if (acting) {
+      return;
+    }
     loadBrokerView();
+    acting = true;
+    // what the informers saw before acting: the same keys their first events would have queued
+    metaInformer.getStore().list().forEach(this::onMetaChange);
+    memberInformers.values().forEach(i -> i.getStore().list().forEach(this::enqueueMember));
     if (config.mirrorEvents()) {
       eventMirror = new EventMirror(meta, members, this::metaPodForMember, clock, metrics, config.eventsPerSecond(),
           nodeName);
@@ -164,8 +195,13 @@ public final class PodController implements AutoCloseable {
     periodic.scheduleWithFixedDelay(this::safeGc, gcMs, gcMs, TimeUnit.MILLISECONDS);
     long sweepMs = Math.max(50, toReal.apply(Duration.ofSeconds(5)).toMillis());
     periodic.scheduleWithFixedDelay(this::safeSweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
-    log.info("pod controller started for node {} (instance {}, {} member clusters)", nodeName, instance,
-        memberInformers.size());
+    log.info("pod controller acting for node {} (instance {}, {} member clusters, {} pods cached)", nodeName,
+        instance, memberInformers.size(), metaInformer.getStore().list().size());
+  }
+
+  /** True once {@link #startActing()} ran: queues and sweeps are live. */
+  public boolean isActing() {
+    return acting;
   }
 
   /**
@@ -194,18 +230,22 @@ public final class PodController implements AutoCloseable {
     inf.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
-        enqueueMember(pod);
+        if (acting) {
+          enqueueMember(pod);
+        }
       }
 
       @Override
       public void onUpdate(Pod old, Pod pod) {
-        enqueueMember(pod);
+        if (acting) {
+          enqueueMember(pod);
+        }
       }
 
       @Override
       public void onDelete(Pod pod, boolean unknownFinalState) {
         String uid = metaUidOf(pod);
-        if (uid != null) {
+        if (uid != null && acting) {
           statusQueue.add(uid);
           deleteQueue.add(uid);
         }
