@@ -90,12 +90,13 @@ class GleanerChartTest {
     private final RenderedChart chart = render(GLEANER);
 
     @Test
-    void oneDeploymentPerServiceWithOneReplica() {
+    void oneDeploymentPerServiceWithOneReplicaAndAWarmStandbyForTheVirtualKubelet() {
       assertThat(chart.all(Deployment.class)).extracting(d -> d.getMetadata().getName())
           .containsExactlyInAnyOrder(SERVICES.stream().map(s -> PREFIX + s).toArray(String[]::new));
       for (String service : SERVICES) {
         Deployment deployment = deployment(chart, service);
-        assertThat(deployment.getSpec().getReplicas()).as(service).isEqualTo(1);
+        assertThat(deployment.getSpec().getReplicas()).as(service)
+            .isEqualTo("virtual-kubelet".equals(service) ? 2 : 1);
         assertThat(deployment.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(PREFIX + service);
       }
