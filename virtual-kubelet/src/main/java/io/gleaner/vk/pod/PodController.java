@@ -10,9 +10,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.broker.v1.Placement;
-import io.gleaner.meta.informer.IndexLookup;
+import io.gleaner.meta.informer.CompactItemStore;
 import io.gleaner.broker.v1.PlaceRequest;
 import io.gleaner.broker.v1.WorkloadClass;
 import io.gleaner.vk.translate.GleanerKeys;
@@ -62,8 +63,6 @@ import org.slf4j.MDC;
  * a create after a restart answers "already exists" and the pod is adopted, never duplicated.
  */
 public final class PodController implements AutoCloseable {
-  static final String BY_UID = "uid";
-  static final String BY_META_UID = "metaUid";
   private static final Logger log = LoggerFactory.getLogger(PodController.class);
   private static final List<String> CLEARED_STATUS_FIELDS = List.of("reason", "message", "podIP", "podIPs", "hostIP",
       "hostIPs", "nominatedNodeName", "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses");
@@ -82,6 +81,13 @@ public final class PodController implements AutoCloseable {
   private final String instance;
 
   private final Map<String, TrackedPod> tracked = new ConcurrentHashMap<>();
+  /**
+   * The informer caches: compact (a few hundred bytes per pod), looked up by metadata pod UID in the same step as
+   * each update; the metadata store also keeps each pod's "phase|class" so counting never decodes the cache.
+   */
+  private final CompactItemStore<Pod> metaStore = new CompactItemStore<>(Pod.class, Cache::metaNamespaceKeyFunc,
+      p -> p.getMetadata().getUid(), PodController::phaseAndClass);
+  private final Map<String, CompactItemStore<Pod>> memberStores = new ConcurrentHashMap<>();
   /** False while only watching (a warm standby): informer events are not acted on. */
   private volatile boolean acting;
   private final ReentrantLock[] stripes = new ReentrantLock[256];
@@ -135,8 +141,9 @@ public final class PodController implements AutoCloseable {
     for (String cluster : members.names()) {
       members.client(cluster).ifPresent(c -> startMemberInformer(cluster, c));
     }
-    metaInformer = meta.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0);
-    metaInformer.addIndexers(Map.of(BY_UID, p -> List.of(p.getMetadata().getUid())));
+    metaInformer = meta.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0)
+        .itemStore(metaStore);
+    metaInformer.removeNamespaceIndex(); // nothing looks pods up by namespace; by UID goes through the store
     metaInformer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
@@ -221,12 +228,13 @@ public final class PodController implements AutoCloseable {
   }
 
   private void startMemberInformer(String cluster, KubernetesClient client) {
+    CompactItemStore<Pod> memberStore = new CompactItemStore<>(Pod.class, Cache::metaNamespaceKeyFunc,
+        PodController::metaUidOf, p -> null);
+    memberStores.put(cluster, memberStore);
     SharedIndexInformer<Pod> inf = client.pods().inAnyNamespace()
-        .withLabels(Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance)).runnableInformer(0);
-    inf.addIndexers(Map.of(BY_META_UID, p -> {
-      String uid = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(GleanerKeys.META_UID);
-      return uid == null ? List.of() : List.of(uid);
-    }));
+        .withLabels(Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance)).runnableInformer(0)
+        .itemStore(memberStore);
+    inf.removeNamespaceIndex();
     inf.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
@@ -813,6 +821,14 @@ public final class PodController implements AutoCloseable {
     }
   }
 
+  /** The "phase|class" a metadata pod counts under in {@code gleaner.vk.pods}. */
+  private static String phaseAndClass(Pod p) {
+    String phase = p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
+    String label = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(GleanerKeys.CLASS);
+    String cls = WorkloadClasses.parse(label).map(WorkloadClasses::label).orElse("invalid");
+    return (phase + "|" + cls).intern();
+  }
+
   private void countPods() {
     if (metaInformer == null) {
       return;
@@ -823,12 +839,7 @@ public final class PodController implements AutoCloseable {
         counts.put(phase + "|" + cls, 0L);
       }
     }
-    for (Pod p : metaInformer.getStore().list()) {
-      String phase = p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
-      String label = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(GleanerKeys.CLASS);
-      String cls = WorkloadClasses.parse(label).map(WorkloadClasses::label).orElse("invalid");
-      counts.merge(phase + "|" + cls, 1L, Long::sum);
-    }
+    metaStore.tags().forEach(k -> counts.merge(k, 1L, Long::sum));
     counts.forEach((k, v) -> {
       int bar = k.indexOf('|');
       metrics.pods(k.substring(0, bar), k.substring(bar + 1), v);
@@ -844,8 +855,7 @@ public final class PodController implements AutoCloseable {
     if (metaInformer == null) {
       return null;
     }
-    List<Pod> pods = IndexLookup.byIndex(metaInformer, BY_UID, uid);
-    return pods.isEmpty() ? null : pods.get(0);
+    return metaStore.bySecondaryKey(uid);
   }
 
   private Pod memberPod(String cluster, String uid) {
@@ -853,15 +863,14 @@ public final class PodController implements AutoCloseable {
     if (inf == null) {
       return null;
     }
-    List<Pod> pods = IndexLookup.byIndex(inf, BY_META_UID, uid);
-    return pods.isEmpty() ? null : pods.get(0);
+    return memberStores.get(cluster).bySecondaryKey(uid);
   }
 
   private Optional<Located> memberPodAnywhere(String uid) {
     for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
-      List<Pod> pods = IndexLookup.byIndex(e.getValue(), BY_META_UID, uid);
-      if (!pods.isEmpty()) {
-        return Optional.of(new Located(e.getKey(), pods.get(0)));
+      Pod pod = memberStores.get(e.getKey()).bySecondaryKey(uid);
+      if (pod != null) {
+        return Optional.of(new Located(e.getKey(), pod));
       }
     }
     return Optional.empty();
@@ -1003,6 +1012,19 @@ public final class PodController implements AutoCloseable {
   /** The metadata pods bound to the node (informer cache, no copy). */
   public Collection<Pod> metaPods() {
     return metaInformer == null ? List.of() : metaInformer.getStore().list();
+  }
+
+  /** Objects and bytes the informer caches hold (compact form), for the bench and tests. */
+  public long[] cacheFootprint() {
+    long objects = 0;
+    long bytes = 0;
+    List<CompactItemStore<Pod>> all = new ArrayList<>(memberStores.values());
+    all.add(metaStore);
+    for (CompactItemStore<Pod> s : all) {
+      objects += s.size();
+      bytes += s.storedBytes();
+    }
+    return new long[] {objects, bytes};
   }
 
   /** Member pods per cluster (informer caches). */

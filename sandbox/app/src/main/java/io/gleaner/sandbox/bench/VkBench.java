@@ -70,7 +70,8 @@ import picocli.CommandLine.Option;
  * the virtual node, paced at {@code --rate} by a pool of {@code --bind-threads} binding threads (so the bench can
  * offer more binds per second than one blocking API call at a time allows). Halfway through, the controller is
  * closed and a new one started (a kill-and-restart, in the background: binding goes on while the virtual-kubelet is
- * down); at the end every metadata pod must have exactly one member pod.
+ * down); with {@code --standby} the kill hands over to a second controller that has been watching since the start (the
+ * chart's warm standby) instead. At the end every metadata pod must have exactly one member pod.
  *
  * <p>Measured: member pods created per second (sustained, over the whole run), bind → member pod created and bind →
  * metadata pod Running (p50/p99, bench wall clock), and heap per tracked pod: the retained heap of the
@@ -103,6 +104,10 @@ public final class VkBench implements Callable<Integer> {
   @Option(names = "--no-restart", description = "Skip the kill-and-restart in the middle.")
   boolean noRestart;
 
+  @Option(names = "--standby", description = "The kill hands over to a warm standby (a second virtual-kubelet that "
+      + "has listed and watched since the start, as the second replica of the chart does) instead of a cold restart.")
+  boolean standby;
+
   @Option(names = "--timeout", description = "Give up after this many seconds (default ${DEFAULT-VALUE}).")
   int timeoutSeconds = 600;
 
@@ -112,6 +117,7 @@ public final class VkBench implements Callable<Integer> {
   private final Map<String, Integer> memberCount = new ConcurrentHashMap<>();
   private final AtomicInteger bindFailures = new AtomicInteger();
   private final AtomicInteger metaWrites = new AtomicInteger();
+  private final AtomicReference<PodController> warmStandby = new AtomicReference<>();
 
   @Override
   public Integer call() throws Exception {
@@ -141,6 +147,11 @@ public final class VkBench implements Callable<Integer> {
       MemberClusters mc = MemberClusters.of(clients);
       long heapBefore = usedHeapAfterGc();
       AtomicReference<PodController> current = new AtomicReference<>(controller(meta, mc, channel));
+      if (standby && !noRestart) {
+        PodController warm = controller(meta, mc, channel, false);
+        warmStandby.set(warm);
+        System.out.printf("warm standby watching (%d metadata pods cached)%n", warm.metaPods().size());
+      }
       ExecutorService binders = Executors.newFixedThreadPool(Math.max(1, bindThreads));
       if (warmup > 0) {
         // JMH-style warm-up: a long-running virtual-kubelet is JIT-compiled; these pods are bound, created and
@@ -159,7 +170,6 @@ public final class VkBench implements Callable<Integer> {
       if (restarter != null) {
         restarter.join();
       }
-      PodController controller = current.get();
       binders.shutdown();
       if (!binders.awaitTermination(timeoutSeconds, TimeUnit.SECONDS)) {
         throw new IllegalStateException("binding threads did not finish within --timeout " + timeoutSeconds + " s");
@@ -171,8 +181,12 @@ public final class VkBench implements Callable<Integer> {
           .mapToLong(Long::longValue).max().orElse(start);
       double seconds = (lastCreate - start) / 1e9;
       long heapWithController = usedHeapAfterGc();
-      int tracked = controller.trackedCount();
-      controller.close();
+      int tracked = current.get().trackedCount();
+      long[] footprint = current.get().cacheFootprint();
+      System.out.printf("informer caches: %d objects in %d bytes (%d bytes per object, compact JSON)%n",
+          footprint[0], footprint[1], footprint[1] / Math.max(1, footprint[0]));
+      // closed and unreferenced, so that its informer caches are collected too
+      current.getAndSet(null).close();
       long heapAfter = usedHeapAfterGc();
       watchers.forEach(ObjectStore.Subscription::close);
       channel.shutdownNow();
@@ -206,15 +220,17 @@ public final class VkBench implements Callable<Integer> {
           running.getValueAtPercentile(50), running.getValueAtPercentile(99), runningCount);
       System.out.printf("metadata pod writes after create: %.2f per pod (status mirrors)%n",
           metaWrites.get() / (double) Math.max(1, pods + warmup));
-      System.out.printf("duplicates: %d, lost: %d, restart: %s%n", duplicates, lost, noRestart ? "no" : "yes");
+      System.out.printf("duplicates: %d, lost: %d, restart: %s%n", duplicates, lost,
+          noRestart ? "no" : standby ? "to a warm standby" : "cold");
       System.out.printf("heap: %d bytes before, %d with %d tracked pods, %d after close -> %d bytes per pod "
           + "(controller state + informer caches of metadata and member pods)%n", heapBefore, heapWithController,
           tracked, heapAfter, perPod);
       System.out.printf("{\"pods\":%d,\"members\":%d,\"pods_per_s\":%.1f,\"p50_create_ms\":%d,\"p99_create_ms\":%d,"
               + "\"p50_running_ms\":%d,\"p99_running_ms\":%d,\"heap_bytes_per_pod\":%d,\"duplicates\":%d,"
-              + "\"lost\":%d,\"not_running\":%d,\"restarted\":%b,\"bind_per_s\":%.1f}%n", pods, members, podsPerS, create.getValueAtPercentile(50),
+              + "\"lost\":%d,\"not_running\":%d,\"restarted\":%b,\"standby\":%b,\"bind_per_s\":%.1f}%n", pods, members, podsPerS, create.getValueAtPercentile(50),
           create.getValueAtPercentile(99), running.getValueAtPercentile(50), running.getValueAtPercentile(99),
-          perPod, duplicates, lost, boundAt.size() - runningCount, !noRestart, pods / bindSeconds);
+          perPod, duplicates, lost, boundAt.size() - runningCount, !noRestart, standby && !noRestart,
+          pods / bindSeconds);
       if (bindFailures.get() > 0) {
         System.out.printf("bind failures: %d (not counted as lost)%n", bindFailures.get());
       }
@@ -254,8 +270,15 @@ public final class VkBench implements Callable<Integer> {
           System.out.printf("killing the virtual-kubelet at pod %d (%d member pods so far)%n", n, createdAt.size());
           long killedAt = System.nanoTime();
           current.get().close();
-          current.set(controller(meta, mc, channel));
-          System.out.printf("virtual-kubelet restarted in %.1f s%n", (System.nanoTime() - killedAt) / 1e9);
+          PodController warm = warmStandby.getAndSet(null);
+          if (warm != null) {
+            warm.startActing();
+            current.set(warm);
+            System.out.printf("warm standby acting after %.3f s%n", (System.nanoTime() - killedAt) / 1e9);
+          } else {
+            current.set(controller(meta, mc, channel));
+            System.out.printf("virtual-kubelet restarted in %.1f s%n", (System.nanoTime() - killedAt) / 1e9);
+          }
         }, "vk-bench-restart");
         restarter.start();
       }
@@ -292,11 +315,19 @@ public final class VkBench implements Callable<Integer> {
   }
 
   private PodController controller(KubernetesClient meta, MemberClusters mc, ManagedChannel channel) {
+    return controller(meta, mc, channel, true);
+  }
+
+  /** A pod controller that has listed; acting at once, or only watching (a warm standby). */
+  private PodController controller(KubernetesClient meta, MemberClusters mc, ManagedChannel channel, boolean act) {
     PodControllerConfig cfg = PodControllerConfig.defaults().withMirrorEvents(false);
     PodController c = new PodController(meta, mc, new BrokerClient(channel, Duration.ofSeconds(5)),
         new MemberPodTranslator(TranslationConfig.defaults("bench", "gleaner")), Clock.systemUTC(),
         UnaryOperator.identity(), new VkMetrics(new SimpleMeterRegistry()), cfg);
-    c.start();
+    c.startWatching();
+    if (act) {
+      c.startActing();
+    }
     return c;
   }
 
