@@ -101,6 +101,16 @@ public final class CompactItemStore<T extends HasMetadata> implements ItemStore<
     return key == null ? null : get(key);
   }
 
+  /** Whether an object has this secondary key (no decoding). */
+  public boolean containsSecondaryKey(String secondary) {
+    return secondary != null && bySecondary.containsKey(secondary);
+  }
+
+  /** The secondary keys of all objects that have one (no decoding). */
+  public Stream<String> secondaryKeys() {
+    return bySecondary.keySet().stream();
+  }
+
   /** The tags of all objects (no decoding). */
   public Stream<String> tags() {
     return items.values().stream().map(Entry::tag);

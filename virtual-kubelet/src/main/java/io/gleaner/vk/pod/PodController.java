@@ -186,9 +186,10 @@ public final class PodController implements AutoCloseable {
     }
     loadBrokerView();
     acting = true;
-    // what the informers saw before acting: the same keys their first events would have queued
-    metaInformer.getStore().list().forEach(this::onMetaChange);
-    memberInformers.values().forEach(i -> i.getStore().list().forEach(this::enqueueMember));
+    // what the informers saw before acting, routed as their first events would have been, by UID alone: the handlers
+    // look at the objects themselves, so a takeover decodes none of the cache here
+    metaStore.secondaryKeys().forEach(uid -> (hasMemberPod(uid) ? resyncQueue : syncQueue).add(uid));
+    memberStores.values().forEach(s -> s.secondaryKeys().forEach(statusQueue::add));
     if (config.mirrorEvents()) {
       eventMirror = new EventMirror(meta, members, this::metaPodForMember, clock, metrics, config.eventsPerSecond(),
           nodeName);
@@ -217,7 +218,7 @@ public final class PodController implements AutoCloseable {
    */
   private void loadBrokerView() {
     memberInformers.forEach((cluster, inf) -> {
-      if (inf.getStore().list().isEmpty()) {
+      if (memberStores.get(cluster).size() == 0) {
         return;
       }
       broker.placements(cluster).ifPresent(placements -> {
@@ -279,7 +280,7 @@ public final class PodController implements AutoCloseable {
       return;
     }
     TrackedPod t = tracked.get(uid);
-    if (t == null && memberPodAnywhere(uid).isPresent()) {
+    if (t == null && hasMemberPod(uid)) {
       resyncQueue.add(uid); // after a restart: adopt off the path of new pods
     } else if (t == null || t.state == TrackedPod.State.NEW || t.state == TrackedPod.State.PLACED) {
       syncQueue.add(uid);
@@ -520,13 +521,13 @@ public final class PodController implements AutoCloseable {
 
   WorkQueue.Result handleStatus(String uid) {
     TrackedPod t = tracked.get(uid);
-    Pod pod = metaPod(uid);
     if (t == null) {
-      if (pod != null && memberPodAnywhere(uid).isPresent()) {
+      if (metaStore.containsSecondaryKey(uid) && hasMemberPod(uid)) {
         resyncQueue.add(uid); // restart: adopt
       }
       return WorkQueue.Result.DONE;
     }
+    Pod pod = metaPod(uid);
     if (pod == null) {
       deleteQueue.add(uid);
       return WorkQueue.Result.DONE;
@@ -864,6 +865,16 @@ public final class PodController implements AutoCloseable {
       return null;
     }
     return memberStores.get(cluster).bySecondaryKey(uid);
+  }
+
+  /** Whether any member cache holds a pod of this metadata pod (no decoding). */
+  private boolean hasMemberPod(String uid) {
+    for (CompactItemStore<Pod> s : memberStores.values()) {
+      if (s.containsSecondaryKey(uid)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Optional<Located> memberPodAnywhere(String uid) {
