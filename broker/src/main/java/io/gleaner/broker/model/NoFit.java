@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Why a pod fits nowhere, in words a user can act on.
  *
- * @param message one sentence, e.g. "largest free node offers 6 CPU, pod requests 16"
+ * @param message one sentence, e.g. "largest free node offers 6 CPU, pod requests 16 CPU"
  * @param reasons per filter, e.g. "12 nodes: insufficient nvidia.com/gpu"
  * @param largestFree the largest free shape on an eligible node (zero when none)
  */

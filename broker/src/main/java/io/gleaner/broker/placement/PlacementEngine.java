@@ -425,7 +425,8 @@ public final class PlacementEngine {
     long maxKey = top < 0 ? 0 : free(key, top);
     Resources largest = top < 0 ? Resources.ZERO : freeOf(top);
     String message = maxKey < demand[key]
-        ? "largest free node offers " + fmt(key, maxKey) + " " + unit(key) + ", pod requests " + fmt(key, demand[key])
+        ? "largest free node offers " + fmt(key, maxKey) + " " + unit(key) + ", pod requests " + fmt(key, demand[key]) + " "
+            + unit(key)
         : "no node has the pod's requests " + req.requests() + " free at once (a smaller pod was just refused: "
             + smaller.message() + ")";
     return new NoFit(message, smaller.reasons(), largest);
@@ -779,7 +780,7 @@ public final class PlacementEngine {
     long maxKey = maxFree(key, req.workloadClass());
     if (maxKey < demand[key]) {
       return "largest free node offers " + fmt(key, maxKey) + " " + unit(key) + ", pod requests "
-          + fmt(key, demand[key]);
+          + fmt(key, demand[key]) + " " + unit(key);
     }
     int worst = -1;
     int worstCount = 0;

@@ -93,7 +93,7 @@ class BrokerGrpcIT {
         assertThat(p.getPlacement().getNode()).isEqualTo(NodeRef.newBuilder().setCluster("a").setNode("n1").build());
         assertThat(client.place(place("u1", "8")).getPlacement()).isEqualTo(p.getPlacement());
         PlaceResponse noFit = client.place(place("u2", "16"));
-        assertThat(noFit.getNoFit().getMessage()).isEqualTo("largest free node offers 3600m CPU, pod requests 16");
+        assertThat(noFit.getNoFit().getMessage()).isEqualTo("largest free node offers 3600m CPU, pod requests 16 CPU");
         await().atMost(Duration.ofSeconds(10)).until(() ->
             "8".equals(seen.get(seen.size() - 1).getReservedMap().get("cpu")));
 

@@ -64,7 +64,7 @@ class PlacementEngineTest {
     e.offer(node("a", "n1", "cpu", "10", "memory", "10Gi", "pods", "10"));
     assertThat(fit(e, pod("p1", "cpu", "9")).node()).isEqualTo(new NodeKey("a", "n1"));
     assertThat(refusal(e, pod("p2", "cpu", "9500m")))
-        .isEqualTo("largest free node offers 9 CPU, pod requests 9500m");
+        .isEqualTo("largest free node offers 9 CPU, pod requests 9500m CPU");
   }
 
   @Test
@@ -145,7 +145,7 @@ class PlacementEngineTest {
     e.offer(node("b", "n2", "cpu", "8"));
     e.setHealthy("b", false);
     assertThat(fit(e, pod("p", "cpu", "3")).node().cluster()).isEqualTo("a");
-    assertThat(refusal(e, pod("q", "cpu", "6"))).isEqualTo("largest free node offers 4 CPU, pod requests 6");
+    assertThat(refusal(e, pod("q", "cpu", "6"))).isEqualTo("largest free node offers 4 CPU, pod requests 6 CPU");
     assertThat(e.advertised(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(4000);
     e.setHealthy("b", true);
     assertThat(fit(e, pod("q", "cpu", "6")).node().cluster()).isEqualTo("b");
@@ -314,9 +314,9 @@ class PlacementEngineTest {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
     e.offer(node("a", "n1", "cpu", "4", "memory", "4Gi"));
     Placement p = place(e, pod("p", "cpu", "2", "memory", "1Gi"));
-    assertThat(refusal(e, pod("big", "cpu", "3"))).isEqualTo("largest free node offers 2 CPU, pod requests 3");
+    assertThat(refusal(e, pod("big", "cpu", "3"))).isEqualTo("largest free node offers 2 CPU, pod requests 3 CPU");
     assertThat(refusal(e, pod("bigger", "cpu", "5", "memory", "1Gi")))
-        .isEqualTo("largest free node offers 2 CPU, pod requests 5");
+        .isEqualTo("largest free node offers 2 CPU, pod requests 5 CPU");
     e.release(p);
     assertThat(fit(e, pod("big", "cpu", "3")).node().node()).isEqualTo("n1");
   }

@@ -45,8 +45,23 @@ public final class NodeBuilder {
     return r;
   }
 
+  /**
+   * Byte quantities rounded down to whole Ki, as a kubelet reports them ({@code 64Gi}, {@code 65843184Ki}) instead of
+   * the raw sum of lent bytes; down, so the node never advertises more than is lent.
+   */
+  static Resources wholeKibibytes(Resources r) {
+    Resources out = r;
+    for (String name : List.of(Resources.MEMORY, "ephemeral-storage")) {
+      long v = r.get(name);
+      if (v > 0 && v % 1024 != 0) {
+        out = out.with(name, v / 1024 * 1024);
+      }
+    }
+    return out;
+  }
+
   public static Node build(NodeConfig config, Capacity capacity, NodeHealth health, Node existing, Instant now) {
-    Resources adv = advertised(config, capacity);
+    Resources adv = wholeKibibytes(advertised(config, capacity));
     Map<String, Quantity> quantities = new LinkedHashMap<>();
     quantities.put(Resources.CPU, new Quantity(adv.format(Resources.CPU)));
     quantities.put(Resources.MEMORY, new Quantity(adv.format(Resources.MEMORY)));

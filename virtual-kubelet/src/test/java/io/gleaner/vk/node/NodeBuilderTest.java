@@ -112,4 +112,13 @@ class NodeBuilderTest {
     assertThatThrownBy(() -> NodeConfig.defaults().withName("Bad_Name")).hasMessageContaining("node.name");
     assertThatThrownBy(() -> NodeConfig.defaults().withKubeletPort(70000)).hasMessageContaining("node.kubeletPort");
   }
+
+  @Test
+  void memoryIsShownInWholeKibibytesRoundedDown() {
+    io.gleaner.meta.resources.Resources r = io.gleaner.meta.resources.Resources.ZERO
+        .with(io.gleaner.meta.resources.Resources.MEMORY, 6427840353162L).with("ephemeral-storage", 2048L);
+    io.gleaner.meta.resources.Resources shown = NodeBuilder.wholeKibibytes(r);
+    assertThat(shown.format(io.gleaner.meta.resources.Resources.MEMORY)).isEqualTo("6277187844Ki");
+    assertThat(shown.get("ephemeral-storage")).isEqualTo(2048L);
+  }
 }
