@@ -6,6 +6,7 @@ import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.vk.kubelet.ControllerKubeletBackend;
 import io.gleaner.vk.kubelet.KubeletAuth;
+import io.gleaner.vk.kubelet.KubeletMetrics;
 import io.gleaner.vk.kubelet.KubeletServer;
 import io.gleaner.vk.kubelet.SelfSignedCertificate;
 import io.gleaner.vk.kubelet.TlsMaterial;
@@ -132,7 +133,7 @@ public final class VirtualKubeletService implements AutoCloseable {
             Duration.ofDays(365));
     KubeletAuth auth = settings.anonymousKubelet() ? KubeletAuth.anonymous(settings.node().name())
         : KubeletAuth.webhook(meta, settings.node().name());
-    kubelet = new KubeletServer(vertx, new DelegatingBackend(), auth, clock);
+    kubelet = new KubeletServer(vertx, new DelegatingBackend(), auth, clock, new KubeletMetrics(metrics.registry()));
     int port = kubelet.start(settings.kubeletHost(), settings.node().kubeletPort(), tls);
     node = settings.node().withKubeletPort(port);
     capacity = new CapacityWatcher(broker, c -> {

@@ -113,10 +113,15 @@ final class ExecRelay {
   private final String clientProtocol;
   private WebSocketClient memberClient;
   private WebSocket member;
+  private final java.util.function.Consumer<String> outcome;
   private boolean statusSent;
   private boolean finished;
+  /** What the session ended as, for {@link KubeletMetrics#EXEC_SESSIONS}. */
+  private String result = "client_closed";
 
-  ExecRelay(Vertx vertx, ServerWebSocket client, Target target, String container, ExecRequest request) {
+  ExecRelay(Vertx vertx, ServerWebSocket client, Target target, String container, ExecRequest request,
+      java.util.function.Consumer<String> outcome) {
+    this.outcome = outcome;
     this.vertx = vertx;
     this.client = client;
     this.target = target;
@@ -168,6 +173,7 @@ final class ExecRelay {
       }
       if (frame.length() > 0 && frame.getByte(0) == STATUS) {
         statusSent = true;
+        result = outcomeOf(frame);
       }
       client.writeBinaryMessage(frame);
       if (client.writeQueueFull()) {
@@ -230,10 +236,24 @@ final class ExecRelay {
     return describe(err);
   }
 
+  /** success, exit_nonzero or failure, from the member's status message. */
+  static String outcomeOf(Buffer statusFrame) {
+    try {
+      var s = Serialization.jsonMapper().readTree(statusFrame.getBytes(1, statusFrame.length()));
+      if ("Success".equals(s.path("status").asText())) {
+        return "success";
+      }
+      return "NonZeroExitCode".equals(s.path("reason").asText()) ? "exit_nonzero" : "failure";
+    } catch (Exception e) {
+      return "failure";
+    }
+  }
+
   /** Ends the session with a Failure status, unless a status already went out. */
   private void fail(String message) {
     if (!statusSent && !finished && !client.isClosed()) {
       statusSent = true;
+      result = "relay_failure";
       client.writeBinaryMessage(status("Failure", message));
     }
     finish();
@@ -244,6 +264,7 @@ final class ExecRelay {
       return;
     }
     finished = true;
+    outcome.accept(result);
     if (!client.isClosed()) {
       client.close((short) 1000);
     }

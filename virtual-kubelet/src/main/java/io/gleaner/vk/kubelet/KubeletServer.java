@@ -44,13 +44,19 @@ public final class KubeletServer implements AutoCloseable {
   private final KubeletBackend backend;
   private final KubeletAuth auth;
   private final Clock clock;
+  private final KubeletMetrics metrics;
   private HttpServer server;
 
   public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock) {
+    this(vertx, backend, auth, clock, new KubeletMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock, KubeletMetrics metrics) {
     this.vertx = vertx;
     this.backend = backend;
     this.auth = auth;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** Binds {@code host:port} (0 = any free port) and returns the bound port. */
@@ -77,6 +83,8 @@ public final class KubeletServer implements AutoCloseable {
 
   private void request(HttpServerRequest req) {
     String path = req.path();
+    HttpServerResponse counted = req.response();
+    counted.endHandler(v -> metrics.request(KubeletMetrics.endpoint(path), counted.getStatusCode()));
     if ("/healthz".equals(path)) {
       req.response().putHeader("Content-Type", "text/plain").end("ok");
       return;
@@ -213,6 +221,7 @@ public final class KubeletServer implements AutoCloseable {
     // the answer to the upgrade is decided asynchronously (auth calls the API server): 101 accepts, else the status
     Promise<Integer> handshake = Promise.promise();
     ws.setHandshake(handshake.future());
+    handshake.future().onSuccess(code -> metrics.request("exec", code));
     vertx.<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, "POST", path), false)
         .onComplete(ar -> {
           if (ar.failed() || ar.result() instanceof KubeletAuth.Decision.Denied) {
@@ -229,7 +238,9 @@ public final class KubeletServer implements AutoCloseable {
       handshake.complete(404);
       return;
     }
-    new ExecRelay(vertx, ws, target.get(), container, ExecRelay.ExecRequest.parse(ws.query())).start(handshake);
+    KubeletBackend.Target t = target.get();
+    new ExecRelay(vertx, ws, t, container, ExecRelay.ExecRequest.parse(ws.query()),
+        outcome -> metrics.execSession(t.cluster(), outcome)).start(handshake);
   }
 
   private static String bearer(String header) {

@@ -13,6 +13,7 @@ import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.sim.kubelet.SimExec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -57,6 +58,7 @@ class KubeletExecIT {
   private KubernetesClient member;
   private KubeletServer kubelet;
   private WebSocketClient ws;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   @TempDir
   Path dir;
 
@@ -114,7 +116,8 @@ class KubeletExecIT {
         return "";
       }
     };
-    kubelet = new KubeletServer(runtime.vertx(), backend, KubeletAuth.anonymous("gleaner"), clock);
+    kubelet = new KubeletServer(runtime.vertx(), backend, KubeletAuth.anonymous("gleaner"), clock,
+        new KubeletMetrics(registry));
     kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", clock, Duration.ofDays(1)));
     ws = runtime.vertx().createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
         .setVerifyHost(false));
@@ -188,6 +191,12 @@ class KubeletExecIT {
       assertThat(s.path("reason").asText()).isEqualTo("NonZeroExitCode");
       assertThat(s.path("details").path("causes").get(0).path("message").asText()).isEqualTo("3");
     }
+    await().atMost(Duration.ofSeconds(5)).until(() -> sessions("m1", "exit_nonzero") == 10);
+  }
+
+  private double sessions(String cluster, String outcome) {
+    var c = registry.find(KubeletMetrics.EXEC_SESSIONS).tag("cluster", cluster).tag("outcome", outcome).counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test
@@ -228,6 +237,7 @@ class KubeletExecIT {
     assertThat(s.path("status").asText()).isEqualTo("Failure");
     assertThat(s.path("message").asText()).contains("member cluster m1", "gleaner-team-a/gl-abc");
     assertThat(channel(frames, 1)).isEmpty();
+    await().atMost(Duration.ofSeconds(5)).until(() -> sessions("m1", "relay_failure") == 1);
   }
 
   @Test
