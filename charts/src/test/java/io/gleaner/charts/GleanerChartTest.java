@@ -299,8 +299,9 @@ class GleanerChartTest {
           .contains("certificates.k8s.io/certificatesigningrequests:create",
               "certificates.k8s.io/certificatesigningrequests:watch")
           .doesNotContain("certificates.k8s.io/certificatesigningrequests/approval:update");
-      assertThat(csr.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
-          .contains("csr: true");
+      String config = csr.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml");
+      assertThat(config).contains("csr: true");
+      assertThat(io.gleaner.meta.config.GleanerConfig.fromYaml(config).virtualKubelet().tls().csr()).isTrue();
     }
   }
 
@@ -457,8 +458,10 @@ class GleanerChartTest {
       assertThat(pod.getVolumes()).anyMatch(v -> v.getSecret() != null
           && v.getSecret().getSecretName().equals("gleaner-kubelet-tls"));
       assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/etc/gleaner/tls"));
-      assertThat(chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
-          .contains("certFile: /etc/gleaner/tls/tls.crt", "keyFile: /etc/gleaner/tls/tls.key");
+      String config = chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml");
+      assertThat(config).contains("certFile: /etc/gleaner/tls/tls.crt", "keyFile: /etc/gleaner/tls/tls.key");
+      // the binary accepts what the chart renders
+      assertThat(io.gleaner.meta.config.GleanerConfig.fromYaml(config).virtualKubelet().tls().files()).isTrue();
     }
 
     @Test

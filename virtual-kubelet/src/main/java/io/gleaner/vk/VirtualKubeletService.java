@@ -260,6 +260,11 @@ public final class VirtualKubeletService implements AutoCloseable {
     stop();
   }
 
+  /** Serves a new kubelet API certificate (renewed files, an issued CSR) to new connections. */
+  public void updateKubeletTls(TlsMaterial tls) {
+    kubelet.updateTls(tls);
+  }
+
   /** The kubelet API port actually bound. */
   public int kubeletPort() {
     return node.kubeletPort();

@@ -6,10 +6,40 @@ package io.gleaner.meta.config;
  * @param nodeName the virtual node's name in the metadata cluster
  * @param kubeletPort the kubelet API port (logs, exec); 0 picks a free one
  * @param namespaceMapping where a metadata pod's namespace lands in a member cluster
+ * @param tls the kubelet API's serving certificate
  */
-public record VirtualKubeletConfig(String nodeName, int kubeletPort, NamespaceMapping namespaceMapping) implements Validatable {
+public record VirtualKubeletConfig(String nodeName, int kubeletPort, NamespaceMapping namespaceMapping, Tls tls)
+        implements Validatable {
     public static final VirtualKubeletConfig DEFAULTS = new VirtualKubeletConfig(
-            "gleaner", 10250, new NamespaceMapping(NamespaceMapping.Mode.SAME, "gleaner-", "gleaner"));
+            "gleaner", 10250, new NamespaceMapping(NamespaceMapping.Mode.SAME, "gleaner-", "gleaner"),
+            new Tls(null, null, false));
+
+    /**
+     * {@code virtualKubelet.tls.*}: PEM files (re-read when they change, e.g. a mounted Secret renewed by
+     * cert-manager), or {@code csr: true} for a {@code kubernetes.io/kubelet-serving} certificate requested through a
+     * CertificateSigningRequest; neither = a self-signed certificate generated at start.
+     *
+     * @param certFile the certificate chain
+     * @param keyFile the private key
+     * @param csr request the certificate from the metadata cluster
+     */
+    public record Tls(String certFile, String keyFile, boolean csr) implements Validatable {
+        /** Whether the certificate comes from files. */
+        public boolean files() {
+            return certFile != null && keyFile != null;
+        }
+
+        @Override
+        public void validate(Problems p) {
+            if ((certFile == null) != (keyFile == null)) {
+                p.add(certFile == null ? "certFile" : "keyFile", "must be set together with "
+                        + (certFile == null ? "keyFile" : "certFile") + " (a certificate needs its key)");
+            }
+            if (csr && (certFile != null || keyFile != null)) {
+                p.add("csr", "csr: true requests the certificate from the cluster; do not also set certFile/keyFile");
+            }
+        }
+    }
 
     @Override
     public void validate(Problems p) {

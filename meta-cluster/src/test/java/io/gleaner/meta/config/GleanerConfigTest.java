@@ -234,4 +234,20 @@ class GleanerConfigTest {
         assertThatThrownBy(() -> parseFlags("--metrics-bind-address", "0.0.0.0:http"))
                 .hasMessageContaining("metrics.bindAddress: invalid address \"0.0.0.0:http\"");
     }
+
+    @Test
+    void kubeletTlsFromFilesOrACsrAndBadCombinationsNameTheKey() {
+        assertThat(GleanerConfig.DEFAULTS.virtualKubelet().tls().files()).isFalse();
+        assertThat(GleanerConfig.DEFAULTS.virtualKubelet().tls().csr()).isFalse();
+        GleanerConfig files = GleanerConfig.fromYaml(
+                "virtualKubelet:\n  tls:\n    certFile: /etc/gleaner/tls/tls.crt\n    keyFile: /etc/gleaner/tls/tls.key\n");
+        assertThat(files.virtualKubelet().tls().files()).isTrue();
+        assertThat(GleanerConfig.fromYaml("virtualKubelet:\n  tls:\n    csr: true\n").virtualKubelet().tls().csr())
+                .isTrue();
+        assertThatThrownBy(() -> GleanerConfig.fromYaml("virtualKubelet:\n  tls:\n    certFile: /a.crt\n"))
+                .hasMessageContaining("virtualKubelet.tls.keyFile");
+        assertThatThrownBy(() -> GleanerConfig.fromYaml(
+                "virtualKubelet:\n  tls:\n    csr: true\n    certFile: /a\n    keyFile: /b\n"))
+                .hasMessageContaining("virtualKubelet.tls.csr");
+    }
 }

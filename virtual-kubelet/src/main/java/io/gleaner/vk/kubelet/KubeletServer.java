@@ -81,6 +81,18 @@ public final class KubeletServer implements AutoCloseable {
     return server.actualPort();
   }
 
+  /** Serves {@code tls} to new connections from now on (a renewed or newly issued certificate); open ones keep theirs. */
+  public void updateTls(TlsMaterial tls) {
+    try {
+      server.updateSSLOptions(new io.vertx.core.net.SSLOptions().setKeyCertOptions(new PemKeyCertOptions()
+              .setCertValue(Buffer.buffer(tls.certificatePem())).setKeyValue(Buffer.buffer(tls.privateKeyPem()))))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      log.info("kubelet API serving a new certificate");
+    } catch (Exception e) {
+      throw new IllegalStateException("kubelet API cannot switch to the new certificate: " + e.getMessage(), e);
+    }
+  }
+
   private void request(HttpServerRequest req) {
     String path = req.path();
     HttpServerResponse counted = req.response();

@@ -253,12 +253,27 @@ public final class ServiceCommands {
         node = new io.gleaner.vk.node.NodeConfig(node.name(), podIp, node.kubeletPort(), node.kubeletVersion(), node.maxPods(),
             node.extraLabels());
       }
+      var tlsConfig = c.tls();
+      io.gleaner.vk.kubelet.TlsMaterial files = tlsConfig.files() ? io.gleaner.vk.kubelet.TlsMaterial.fromFiles(
+          java.nio.file.Path.of(tlsConfig.certFile()), java.nio.file.Path.of(tlsConfig.keyFile())) : null;
       VirtualKubeletService.Settings settings = new VirtualKubeletService.Settings(node, p.config.instance(),
-          namespaceMapping(c.namespaceMapping()), base.pods(), base.timing(), base.brokerDeadline(), "0.0.0.0", null, false);
+          namespaceMapping(c.namespaceMapping()), base.pods(), base.timing(), base.brokerDeadline(), "0.0.0.0", files,
+          false);
       VirtualKubeletService vk = new VirtualKubeletService(p.clock, p.metrics.registry(), p.meta, members, p.brokerChannel(),
           vertx, settings, p.election());
       vk.start();
       p.onClose(vk::stop);
+      // the serving certificate stays current: renewed files are re-read, or a kubelet-serving CSR is issued
+      if (tlsConfig.files()) {
+        var certs = io.gleaner.vk.kubelet.ServingCertificates.watchFiles(java.nio.file.Path.of(tlsConfig.certFile()),
+            java.nio.file.Path.of(tlsConfig.keyFile()), Duration.ofMinutes(1), java.time.Clock.systemUTC(),
+            vk::updateKubeletTls);
+        p.onClose(certs::close);
+      } else if (tlsConfig.csr()) {
+        var certs = io.gleaner.vk.kubelet.ServingCertificates.requestFromCluster(p.meta, node.name(), node.internalIp(),
+            Duration.ofSeconds(5), java.time.Clock.systemUTC(), vk::updateKubeletTls);
+        p.onClose(certs::close);
+      }
       return p.serve();
     }
   }

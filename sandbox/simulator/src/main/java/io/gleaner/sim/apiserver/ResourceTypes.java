@@ -57,6 +57,8 @@ public final class ResourceTypes {
       "podgroup", "PodGroup", true, List.of("pg", "podgroup-v1beta1"), true, Set.of(), List.of());
   public static final ResourceType QUEUES = new ResourceType("scheduling.volcano.sh", "v1beta1", "queues", "queue",
       "Queue", false, List.of("q", "queue-v1beta1"), true, Set.of(), List.of());
+  public static final ResourceType CSRS = new ResourceType("certificates.k8s.io", "v1", "certificatesigningrequests",
+      "certificatesigningrequest", "CertificateSigningRequest", false, List.of("csr"), true, Set.of(), List.of());
   public static final ResourceType MEMBER_CLUSTERS = new ResourceType("gleaner.io", "v1alpha1", "memberclusters",
       "membercluster", "MemberCluster", false, List.of("gmc"), true, Set.of(), List.of());
   public static final ResourceType GLEANER_POLICIES = new ResourceType("gleaner.io", "v1alpha1", "gleanerpolicies",
@@ -97,7 +99,7 @@ public final class ResourceTypes {
         new PrinterColumn("Age", "date", ".metadata.creationTimestamp", 0),
         new PrinterColumn("Queue", "string", ".spec.queue", 1)));
     for (ResourceType t : List.of(NAMESPACES, NODES, PODS, BINDINGS, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, SERVICES,
-        PVCS, LEASES, PDBS, PRIORITY_CLASSES, CRDS, JOBS, DEPLOYMENTS, NODE_METRICS, POD_METRICS)) {
+        PVCS, LEASES, PDBS, PRIORITY_CLASSES, CRDS, JOBS, DEPLOYMENTS, CSRS, NODE_METRICS, POD_METRICS)) {
       types.register(t);
     }
     return types;
