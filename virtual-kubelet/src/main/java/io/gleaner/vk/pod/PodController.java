@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -217,15 +218,25 @@ public final class PodController implements AutoCloseable {
    * broker already holds as confirmed (or no longer holds at all, which a Confirm would answer NOT_FOUND) need no call.
    */
   private void loadBrokerView() {
-    memberInformers.forEach((cluster, inf) -> {
+    // one call per member, all at once: a takeover waits for the slowest, not their sum
+    List<java.util.concurrent.CompletableFuture<Void>> calls = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, memberInformers.size())),
+        WorkQueue.threads("vk-broker-view"));
+    for (String cluster : memberInformers.keySet()) {
       if (memberStores.get(cluster).size() == 0) {
-        return;
+        continue;
       }
-      broker.placements(cluster).ifPresent(placements -> {
-        placements.forEach((uid, p) -> confirmedAtStart.put(uid, p.getConfirmed()));
-        listedAtStart.add(cluster);
-      });
-    });
+      calls.add(java.util.concurrent.CompletableFuture.runAsync(() -> broker.placements(cluster)
+          .ifPresent(placements -> {
+            placements.forEach((uid, p) -> confirmedAtStart.put(uid, p.getConfirmed()));
+            listedAtStart.add(cluster);
+          }), pool));
+    }
+    try {
+      calls.forEach(java.util.concurrent.CompletableFuture::join);
+    } finally {
+      pool.shutdown();
+    }
   }
 
   private void startMemberInformer(String cluster, KubernetesClient client) {

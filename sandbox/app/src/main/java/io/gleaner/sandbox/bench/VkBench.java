@@ -270,11 +270,13 @@ public final class VkBench implements Callable<Integer> {
           System.out.printf("killing the virtual-kubelet at pod %d (%d member pods so far)%n", n, createdAt.size());
           long killedAt = System.nanoTime();
           current.get().close();
+          long closedAt = System.nanoTime();
           PodController warm = warmStandby.getAndSet(null);
           if (warm != null) {
             warm.startActing();
             current.set(warm);
-            System.out.printf("warm standby acting after %.3f s%n", (System.nanoTime() - killedAt) / 1e9);
+            System.out.printf("old virtual-kubelet closed in %.3f s; warm standby acting %.3f s later%n",
+                (closedAt - killedAt) / 1e9, (System.nanoTime() - closedAt) / 1e9);
           } else {
             current.set(controller(meta, mc, channel));
             System.out.printf("virtual-kubelet restarted in %.1f s%n", (System.nanoTime() - killedAt) / 1e9);
@@ -324,9 +326,16 @@ public final class VkBench implements Callable<Integer> {
     PodController c = new PodController(meta, mc, new BrokerClient(channel, Duration.ofSeconds(5)),
         new MemberPodTranslator(TranslationConfig.defaults("bench", "gleaner")), Clock.systemUTC(),
         UnaryOperator.identity(), new VkMetrics(new SimpleMeterRegistry()), cfg);
+    long t0 = System.nanoTime();
     c.startWatching();
+    long t1 = System.nanoTime();
     if (act) {
       c.startActing();
+    }
+    long cached = c.cacheFootprint()[0];
+    if (cached > 0) {
+      System.out.printf("  listed %d cached pods in %.1f s, acting after %.2f s more%n", cached,
+          (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
     }
     return c;
   }
