@@ -252,6 +252,55 @@ class KubeletExecIT {
   }
 
   @Test
+  void aMemberThatClosesWithoutAStatusIsAFailureAfterItsOutput() throws Exception {
+    // a member API server that writes one line and hangs up without the status frame
+    io.vertx.core.http.HttpServer bare = runtime.vertx().createHttpServer(new io.vertx.core.http.HttpServerOptions()
+        .setHost("127.0.0.1").setPort(0).setWebSocketSubProtocols(List.of("v5.channel.k8s.io", "v4.channel.k8s.io")));
+    bare.webSocketHandler(s -> {
+      s.writeBinaryMessage(Buffer.buffer().appendByte((byte) 1).appendString("partial\n"));
+      s.close((short) 1000);
+    });
+    bare.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try (KubernetesClient abrupt = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withMasterUrl("http://127.0.0.1:" + bare.actualPort()).build()).build()) {
+      kubelet.close();
+      kubelet = new KubeletServer(runtime.vertx(), new KubeletBackend() {
+        @Override
+        public Collection<Pod> pods() {
+          return List.of();
+        }
+
+        @Override
+        public Optional<Target> resolve(String namespace, String pod) {
+          return Optional.of(new Target("m9", abrupt, "gleaner-team-a", "gl-abc"));
+        }
+
+        @Override
+        public Map<String, Object> statsSummary() {
+          return Map.of();
+        }
+
+        @Override
+        public String resourceMetrics() {
+          return "";
+        }
+      }, KubeletAuth.anonymous("gleaner"), Clock.systemUTC(), new KubeletMetrics(registry));
+      kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", Clock.systemUTC(),
+          Duration.ofDays(1)));
+      List<byte[]> frames = exec("v5.channel.k8s.io", query("echo partial"), List.of());
+      assertThat(channel(frames, 1)).isEqualTo("partial\n");
+      JsonNode s = status(frames);
+      assertThat(s.path("status").asText()).isEqualTo("Failure");
+      assertThat(s.path("message").asText()).contains("member cluster m9",
+          "closed the exec stream before the command's exit status");
+      await().atMost(Duration.ofSeconds(5)).until(() -> sessions("m9", "relay_failure") == 1);
+    } finally {
+      bare.close();
+    }
+  }
+
+  @Test
   void execOfAPodWithoutMemberPodIsRefused() {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(kubelet.port()).setSsl(true)
