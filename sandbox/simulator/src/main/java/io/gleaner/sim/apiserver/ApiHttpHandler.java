@@ -43,6 +43,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private final String clusterName;
   private volatile HttpClient kubeletClient;
   private final PodExec exec;
+  private static final long WATCH_START_DELAY_MS = 20;
   private volatile boolean reachable = true;
 
   public ApiHttpHandler(Vertx vertx, ObjectStore store, PodSubresources pods, ServerExtensions extensions,
@@ -413,21 +414,42 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     String rv = req.params().get("resourceVersion");
     String upgrade = req.getHeader("Upgrade");
     if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+      // fabric8's Vert.x client sets its frame handlers a task after the upgrade and drops frames that come before:
+      // the watch starts at once (nothing is missed), but its first frames are held back a moment
       req.toWebSocket().onSuccess(ws -> {
+        List<String> held = new ArrayList<>();
+        boolean[] open = {false};
         ObjectStore.Subscription sub;
         try {
           sub = store.watch(t.type(), t.namespace(), filter, rv, e -> {
-            if (!ws.isClosed()) {
-              ws.writeTextMessage(e.json());
+            synchronized (held) {
+              if (!open[0]) {
+                held.add(e.json());
+              } else if (!ws.isClosed()) {
+                ws.writeTextMessage(e.json());
+              }
             }
           });
         } catch (ApiException e) {
-          ws.writeTextMessage(errorEvent(e));
-          ws.close();
+          vertx.setTimer(WATCH_START_DELAY_MS, id -> {
+            ws.writeTextMessage(errorEvent(e));
+            ws.close();
+          });
           return;
         }
         ws.closeHandler(v -> sub.close());
         ws.exceptionHandler(err -> sub.close());
+        vertx.setTimer(WATCH_START_DELAY_MS, id -> {
+          synchronized (held) {
+            open[0] = true;
+            held.forEach(m -> {
+              if (!ws.isClosed()) {
+                ws.writeTextMessage(m);
+              }
+            });
+            held.clear();
+          }
+        });
       });
       return;
     }
