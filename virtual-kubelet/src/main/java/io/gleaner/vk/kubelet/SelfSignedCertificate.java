@@ -58,7 +58,8 @@ public final class SelfSignedCertificate {
     }
   }
 
-  private static String pem(Object o) throws java.io.IOException {
+  /** PEM text of a certificate, key or certification request. */
+  static String pem(Object o) throws java.io.IOException {
     StringWriter sw = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
       w.writeObject(o);

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +29,7 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
@@ -116,7 +115,7 @@ public final class ServingCertificates implements AutoCloseable {
       KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
       gen.initialize(256);
       KeyPair kp = gen.generateKeyPair();
-      keyPem = pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(kp.getPrivate(), null)); // PKCS#8
+      keyPem = SelfSignedCertificate.pem(new JcaPKCS8Generator(kp.getPrivate(), null)); // PKCS#8, not SEC1
       CertificateSigningRequest csr = new CertificateSigningRequestBuilder().withNewMetadata().withName(name)
           .addToLabels("app.kubernetes.io/name", "gleaner").addToLabels("gleaner.io/node", nodeName).endMetadata()
           .withNewSpec().withSignerName(SIGNER)
@@ -208,15 +207,7 @@ public final class ServingCertificates implements AutoCloseable {
         new X500Name("O=system:nodes,CN=system:node:" + nodeName), kp.getPublic())
         .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())
         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
-    return pem(req);
-  }
-
-  private static String pem(Object o) throws Exception {
-    StringWriter sw = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-      w.writeObject(o);
-    }
-    return sw.toString();
+    return SelfSignedCertificate.pem(req);
   }
 
   @Override

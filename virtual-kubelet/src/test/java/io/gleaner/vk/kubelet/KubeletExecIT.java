@@ -15,7 +15,6 @@ import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.sim.kubelet.SimExec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -26,10 +25,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -94,28 +91,8 @@ class KubeletExecIT {
     meta = metaServer.newClient();
     member = memberServer.newClient();
     running(member, "gleaner-team-a", "gl-abc", "n1");
-    KubeletBackend backend = new KubeletBackend() {
-      @Override
-      public Collection<Pod> pods() {
-        return List.of();
-      }
-
-      @Override
-      public Optional<Target> resolve(String namespace, String pod) {
-        return "team-a".equals(namespace) && "job-1".equals(pod)
-            ? Optional.of(new Target("m1", member, "gleaner-team-a", "gl-abc")) : Optional.empty();
-      }
-
-      @Override
-      public Map<String, Object> statsSummary() {
-        return Map.of();
-      }
-
-      @Override
-      public String resourceMetrics() {
-        return "";
-      }
-    };
+    KubeletBackend backend = new OnePodBackend("team-a", "job-1", new KubeletBackend.Target("m1", member,
+        "gleaner-team-a", "gl-abc"));
     kubelet = new KubeletServer(runtime.vertx(), backend, KubeletAuth.anonymous("gleaner"), clock,
         new KubeletMetrics(registry));
     kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", clock, Duration.ofDays(1)));
@@ -265,27 +242,8 @@ class KubeletExecIT {
         new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
             .withMasterUrl("http://127.0.0.1:" + bare.actualPort()).build()).build()) {
       kubelet.close();
-      kubelet = new KubeletServer(runtime.vertx(), new KubeletBackend() {
-        @Override
-        public Collection<Pod> pods() {
-          return List.of();
-        }
-
-        @Override
-        public Optional<Target> resolve(String namespace, String pod) {
-          return Optional.of(new Target("m9", abrupt, "gleaner-team-a", "gl-abc"));
-        }
-
-        @Override
-        public Map<String, Object> statsSummary() {
-          return Map.of();
-        }
-
-        @Override
-        public String resourceMetrics() {
-          return "";
-        }
-      }, KubeletAuth.anonymous("gleaner"), Clock.systemUTC(), new KubeletMetrics(registry));
+      kubelet = new KubeletServer(runtime.vertx(), new OnePodBackend(null, null,
+          new KubeletBackend.Target("m9", abrupt, "gleaner-team-a", "gl-abc")), KubeletAuth.anonymous("gleaner"), Clock.systemUTC(), new KubeletMetrics(registry));
       kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", Clock.systemUTC(),
           Duration.ofDays(1)));
       List<byte[]> frames = exec("v5.channel.k8s.io", query("echo partial"), List.of());

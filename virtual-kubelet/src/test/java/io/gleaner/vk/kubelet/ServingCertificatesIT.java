@@ -3,7 +3,6 @@ package io.gleaner.vk.kubelet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,7 +12,6 @@ import io.gleaner.sim.apiserver.ServerExtensions;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.Date;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -68,27 +62,8 @@ class ServingCertificatesIT {
     runtime = SimRuntime.create();
     metaServer = new SimulatedApiServer("meta", runtime, Clock.systemUTC(), ServerExtensions.NONE);
     meta = metaServer.newClient();
-    kubelet = new KubeletServer(runtime.vertx(), new KubeletBackend() {
-      @Override
-      public Collection<Pod> pods() {
-        return List.of();
-      }
-
-      @Override
-      public Optional<Target> resolve(String namespace, String pod) {
-        return Optional.empty();
-      }
-
-      @Override
-      public Map<String, Object> statsSummary() {
-        return Map.of();
-      }
-
-      @Override
-      public String resourceMetrics() {
-        return "";
-      }
-    }, KubeletAuth.anonymous("gleaner"), Clock.systemUTC());
+    kubelet = new KubeletServer(runtime.vertx(), OnePodBackend.none(), KubeletAuth.anonymous("gleaner"),
+        Clock.systemUTC());
     kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", Clock.systemUTC(),
         Duration.ofDays(1)));
   }
