@@ -213,7 +213,7 @@ public final class VirtualKubeletService implements AutoCloseable {
       return;
     }
     standby = pc;
-    log.info("standing by for virtual node {}: {} metadata pods cached", node.name(), pc.metaPods().size());
+    log.info("standing by for virtual node {}: {} metadata pods cached", node.name(), pc.metaPodCount());
   }
 
   private synchronized void stopActing() {

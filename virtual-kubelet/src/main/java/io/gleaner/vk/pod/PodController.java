@@ -205,7 +205,12 @@ public final class PodController implements AutoCloseable {
     long sweepMs = Math.max(50, toReal.apply(Duration.ofSeconds(5)).toMillis());
     periodic.scheduleWithFixedDelay(this::safeSweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
     log.info("pod controller acting for node {} (instance {}, {} member clusters, {} pods cached)", nodeName,
-        instance, memberInformers.size(), metaInformer.getStore().list().size());
+        instance, memberInformers.size(), metaStore.size());
+  }
+
+  /** How many metadata pods the cache holds (no decoding). */
+  public int metaPodCount() {
+    return metaStore.size();
   }
 
   /** True once {@link #startActing()} ran: queues and sweeps are live. */

@@ -150,7 +150,7 @@ public final class VkBench implements Callable<Integer> {
       if (standby && !noRestart) {
         PodController warm = controller(meta, mc, channel, false);
         warmStandby.set(warm);
-        System.out.printf("warm standby watching (%d metadata pods cached)%n", warm.metaPods().size());
+        System.out.printf("warm standby watching (%d metadata pods cached)%n", warm.metaPodCount());
       }
       ExecutorService binders = Executors.newFixedThreadPool(Math.max(1, bindThreads));
       if (warmup > 0) {
