@@ -31,16 +31,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's composition root: the ledger (on ZooKeeper, or in memory without a Curator client), the gRPC
- * server, capacity publishing, the TTL sweep and metrics. Replicas on one ZooKeeper are safe without leader
- * election: every ledger change is a compare-and-set on the node's record.
+ * The broker's composition root: the ledger (on ZooKeeper, or in memory without a Curator client),
+ * the gRPC server, capacity publishing, the TTL sweep and metrics. Replicas on one ZooKeeper are
+ * safe without leader election: every ledger change is a compare-and-set on the node's record.
  *
  * <p>For the dashboard: {@link #capacitySnapshot()} and {@link #addReclaimListener}.
  */
 public final class BrokerService extends AbstractLifecycle {
   private static final Logger log = LoggerFactory.getLogger(BrokerService.class);
+
   /** Where the ledger lives, relative to the Curator client's namespace. */
   public static final String LEDGER_PATH = "/broker/ledger";
+
   /** The most capacity pushes per second to each watcher. */
   public static final Duration CAPACITY_MIN_INTERVAL = Duration.ofMillis(200);
 
@@ -59,11 +61,17 @@ public final class BrokerService extends AbstractLifecycle {
   private ScheduledExecutorService sweeper;
 
   /**
-   * @param curator a started Curator client (namespaced per installation), or null for an in-memory ledger
+   * @param curator a started Curator client (namespaced per installation), or null for an in-memory
+   *     ledger
    * @param knownClusters the member clusters offers may come from, or null to accept any
    */
-  public BrokerService(BrokerConfig config, PlacementPolicy policy, Clock clock, MeterRegistry registry,
-      CuratorFramework curator, Supplier<Set<String>> knownClusters) {
+  public BrokerService(
+      BrokerConfig config,
+      PlacementPolicy policy,
+      Clock clock,
+      MeterRegistry registry,
+      CuratorFramework curator,
+      Supplier<Set<String>> knownClusters) {
     super("broker");
     this.config = config;
     this.policy = policy;
@@ -80,17 +88,27 @@ public final class BrokerService extends AbstractLifecycle {
     BrokerMetrics metrics = new BrokerMetrics(registry, ledger);
     publisher = new CapacityPublisher(ledger, CAPACITY_MIN_INTERVAL, metrics::update);
     BrokerConfig.Grpc g = config.grpc();
-    server = new BrokerServer(g.host(), g.port(), g.tls().certFile(), g.tls().keyFile(),
-        List.of(new BrokerGrpcService(ledger, publisher, reclaims, metrics)));
+    server =
+        new BrokerServer(
+            g.host(),
+            g.port(),
+            g.tls().certFile(),
+            g.tls().keyFile(),
+            List.of(new BrokerGrpcService(ledger, publisher, reclaims, metrics)));
     server.start();
-    sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "broker-offer-ttl");
-      t.setDaemon(true);
-      return t;
-    });
+    sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "broker-offer-ttl");
+              t.setDaemon(true);
+              return t;
+            });
     sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-    log.info("broker started: {} nodes and {} placements loaded, gRPC on port {}", ledger.offeredNodes().size(),
-        ledger.placements(null).size(), server.port());
+    log.info(
+        "broker started: {} nodes and {} placements loaded, gRPC on port {}",
+        ledger.offeredNodes().size(),
+        ledger.placements(null).size(),
+        server.port());
   }
 
   private void sweep() {
@@ -153,14 +171,16 @@ public final class BrokerService extends AbstractLifecycle {
 
   /** Ready while running and, with ZooKeeper, connected to it. */
   public HealthCheck readiness() {
-    return HealthCheck.of("broker", () -> {
-      if (!isRunning()) {
-        return Health.down("broker is " + state());
-      }
-      if (curator != null && !curator.getZookeeperClient().isConnected()) {
-        return Health.down("not connected to ZooKeeper");
-      }
-      return Health.up(ledger.offeredNodes().size() + " nodes offered");
-    });
+    return HealthCheck.of(
+        "broker",
+        () -> {
+          if (!isRunning()) {
+            return Health.down("broker is " + state());
+          }
+          if (curator != null && !curator.getZookeeperClient().isConnected()) {
+            return Health.down("not connected to ZooKeeper");
+          }
+          return Health.up(ledger.offeredNodes().size() + " nodes offered");
+        });
   }
 }

@@ -22,23 +22,33 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The contract between the chart and the services: every rendered config file, with the rendered flags, is
- * accepted by the services' own config loader ({@link GleanerConfig}) and means what the values said.
+ * The contract between the chart and the services: every rendered config file, with the rendered
+ * flags, is accepted by the services' own config loader ({@link GleanerConfig}) and means what the
+ * values said.
  */
 class ConfigContractTest {
 
   private static final String PREFIX = "glean-gleaner-";
-  private static final List<String> SERVICES = List.of("broker", "idle-detector", "virtual-kubelet", "descheduler");
+  private static final List<String> SERVICES =
+      List.of("broker", "idle-detector", "virtual-kubelet", "descheduler");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  /** Loads the config the given service's container would load, from its rendered args and ConfigMap. */
+  /**
+   * Loads the config the given service's container would load, from its rendered args and
+   * ConfigMap.
+   */
   private GleanerConfig load(RenderedChart chart, String service) throws IOException {
     String yaml = chart.get(ConfigMap.class, PREFIX + service).getData().get("config.yaml");
     Path file = Files.writeString(dir.resolve(service + ".yaml"), yaml);
-    Container container = chart.get(Deployment.class, PREFIX + service)
-        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container container =
+        chart
+            .get(Deployment.class, PREFIX + service)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
     List<String> args = container.getArgs();
     assertThat(args.get(0)).isEqualTo(service);
     List<String> flags = new ArrayList<>();
@@ -56,12 +66,14 @@ class ConfigContractTest {
     for (String service : SERVICES) {
       GleanerConfig config = load(chart, service);
       assertThat(config.instance()).as(service).isEqualTo("glean");
-      assertThat(config.zk().connect()).isEqualTo("glean-gleaner-zookeeper.gleaner-system.svc:2181");
+      assertThat(config.zk().connect())
+          .isEqualTo("glean-gleaner-zookeeper.gleaner-system.svc:2181");
       assertThat(config.zk().namespace()).isEqualTo("gleaner");
       assertThat(config.leaderElection().enabled()).isTrue();
       assertThat(config.metrics().bindAddress().port()).isEqualTo(8080);
       if (!service.equals("broker")) {
-        assertThat(config.brokerAddress().host()).isEqualTo("glean-gleaner-broker.gleaner-system.svc");
+        assertThat(config.brokerAddress().host())
+            .isEqualTo("glean-gleaner-broker.gleaner-system.svc");
         assertThat(config.brokerAddress().port()).isEqualTo(9090);
       }
     }
@@ -72,20 +84,21 @@ class ConfigContractTest {
 
   @Test
   void valuesReachTheServices() throws IOException {
-    Map<String, Object> values = values(
-        "zookeeper.connect", "zk-0.zk:2181,zk-1.zk:2181",
-        "zookeeper.namespace", "gleaner/prod",
-        "zookeeper.config.connectionTimeout", "30s",
-        "leaderElection.leaseDuration", "20s",
-        "instance", "prod-eu",
-        "broker.grpcPort", 9443,
-        "broker.httpPort", 8081,
-        "broker.config.offerTtl", "2m",
-        "virtualKubelet.nodeName", "gleaner-eu",
-        "virtualKubelet.config.namespaceMapping.mode", "PREFIX",
-        "virtualKubelet.config.namespaceMapping.prefix", "team-",
-        "descheduler.config.decisionWindow", "500ms",
-        "descheduler.leaderElection.enabled", false);
+    Map<String, Object> values =
+        values(
+            "zookeeper.connect", "zk-0.zk:2181,zk-1.zk:2181",
+            "zookeeper.namespace", "gleaner/prod",
+            "zookeeper.config.connectionTimeout", "30s",
+            "leaderElection.leaseDuration", "20s",
+            "instance", "prod-eu",
+            "broker.grpcPort", 9443,
+            "broker.httpPort", 8081,
+            "broker.config.offerTtl", "2m",
+            "virtualKubelet.nodeName", "gleaner-eu",
+            "virtualKubelet.config.namespaceMapping.mode", "PREFIX",
+            "virtualKubelet.config.namespaceMapping.prefix", "team-",
+            "descheduler.config.decisionWindow", "500ms",
+            "descheduler.leaderElection.enabled", false);
     RenderedChart chart = render(GLEANER, values);
 
     GleanerConfig broker = load(chart, "broker");

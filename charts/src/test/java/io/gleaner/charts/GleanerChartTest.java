@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -24,7 +25,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,14 +39,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Renders and lints charts/gleaner (the metadata cluster chart) and checks the objects it produces. */
+/**
+ * Renders and lints charts/gleaner (the metadata cluster chart) and checks the objects it produces.
+ */
 class GleanerChartTest {
 
   private static final String PREFIX = "glean-gleaner-";
-  private static final List<String> SERVICES = List.of("broker", "idle-detector", "virtual-kubelet", "descheduler");
-  private static final Map<String, String> VALUES_KEY = Map.of(
-      "broker", "broker", "idle-detector", "idleDetector", "virtual-kubelet", "virtualKubelet",
-      "descheduler", "descheduler");
+  private static final List<String> SERVICES =
+      List.of("broker", "idle-detector", "virtual-kubelet", "descheduler");
+  private static final Map<String, String> VALUES_KEY =
+      Map.of(
+          "broker",
+          "broker",
+          "idle-detector",
+          "idleDetector",
+          "virtual-kubelet",
+          "virtualKubelet",
+          "descheduler",
+          "descheduler");
 
   private static Deployment deployment(RenderedChart chart, String service) {
     return chart.get(Deployment.class, PREFIX + service);
@@ -65,7 +75,8 @@ class GleanerChartTest {
     LintResult result = new Helm(GLEANER).lint().strict().call();
 
     assertThat(result.isFailed()).as("lint messages: %s", result.getMessages()).isFalse();
-    assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    assertThat(result.getMessages())
+        .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
   }
 
   @Test
@@ -76,12 +87,16 @@ class GleanerChartTest {
         crds.add(Serialization.unmarshal(Files.readString(file), CustomResourceDefinition.class));
       }
     }
-    assertThat(crds).extracting(c -> c.getMetadata().getName())
+    assertThat(crds)
+        .extracting(c -> c.getMetadata().getName())
         .contains("memberclusters.gleaner.io", "gleanerpolicies.gleaner.io");
-    assertThat(crds).allSatisfy(c -> {
-      assertThat(c.getSpec().getGroup()).isEqualTo("gleaner.io");
-      assertThat(c.getSpec().getVersions()).anyMatch(v -> v.getName().equals("v1alpha1") && v.getServed());
-    });
+    assertThat(crds)
+        .allSatisfy(
+            c -> {
+              assertThat(c.getSpec().getGroup()).isEqualTo("gleaner.io");
+              assertThat(c.getSpec().getVersions())
+                  .anyMatch(v -> v.getName().equals("v1alpha1") && v.getServed());
+            });
   }
 
   @Nested
@@ -91,14 +106,17 @@ class GleanerChartTest {
 
     @Test
     void oneDeploymentPerServiceWithOneReplicaAndAWarmStandbyForTheVirtualKubelet() {
-      assertThat(chart.all(Deployment.class)).extracting(d -> d.getMetadata().getName())
+      assertThat(chart.all(Deployment.class))
+          .extracting(d -> d.getMetadata().getName())
           .containsExactlyInAnyOrder(SERVICES.stream().map(s -> PREFIX + s).toArray(String[]::new));
       for (String service : SERVICES) {
         Deployment deployment = deployment(chart, service);
-        assertThat(deployment.getSpec().getReplicas()).as(service)
+        assertThat(deployment.getSpec().getReplicas())
+            .as(service)
             .isEqualTo("virtual-kubelet".equals(service) ? 2 : 1);
         assertThat(deployment.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-        assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(PREFIX + service);
+        assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
+            .isEqualTo(PREFIX + service);
       }
     }
 
@@ -107,12 +125,15 @@ class GleanerChartTest {
       for (String service : SERVICES) {
         Container container = container(chart, service);
         assertThat(container.getImage()).isEqualTo("gleaner:0.1.0");
-        assertThat(container.getArgs()).as(service).startsWith(service).contains(
-            "--config=/etc/gleaner/config.yaml",
-            "--leader-elect=true",
-            "--zk-namespace=gleaner",
-            "--metrics-bind-address=0.0.0.0:8080",
-            "--instance=glean");
+        assertThat(container.getArgs())
+            .as(service)
+            .startsWith(service)
+            .contains(
+                "--config=/etc/gleaner/config.yaml",
+                "--leader-elect=true",
+                "--zk-namespace=gleaner",
+                "--metrics-bind-address=0.0.0.0:8080",
+                "--instance=glean");
       }
     }
 
@@ -122,12 +143,14 @@ class GleanerChartTest {
         PodSpec pod = deployment(chart, service).getSpec().getTemplate().getSpec();
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(service).isTrue();
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
-        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+            .isEqualTo("RuntimeDefault");
         Container container = pod.getContainers().get(0);
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).as(service).isTrue();
         assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(container.getSecurityContext().getPrivileged()).isFalse();
-        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(container.getSecurityContext().getCapabilities().getDrop())
+            .containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
         // A read-only root needs a writable /tmp for the JVM.
         assertThat(container.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
@@ -138,8 +161,11 @@ class GleanerChartTest {
     void resourcesAreBoundedAndProbesUseTheHealthEndpoints() {
       for (String service : SERVICES) {
         Container container = container(chart, service);
-        assertThat(container.getResources().getRequests()).as(service).containsKeys("cpu", "memory");
-        assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("512Mi"));
+        assertThat(container.getResources().getRequests())
+            .as(service)
+            .containsKeys("cpu", "memory");
+        assertThat(container.getResources().getLimits())
+            .containsEntry("memory", new Quantity("512Mi"));
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         assertThat(container.getStartupProbe()).isNotNull();
@@ -149,12 +175,15 @@ class GleanerChartTest {
     @Test
     void brokerServesGrpcAndHttpAndTheVirtualKubeletTheKubeletPort() {
       Service broker = chart.get(Service.class, PREFIX + "broker");
-      assertThat(broker.getSpec().getPorts()).extracting(ServicePort::getName, ServicePort::getPort)
-          .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("grpc", 9090),
+      assertThat(broker.getSpec().getPorts())
+          .extracting(ServicePort::getName, ServicePort::getPort)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple("grpc", 9090),
               org.assertj.core.groups.Tuple.tuple("http", 8080));
       assertThat(container(chart, "virtual-kubelet").getPorts())
           .anyMatch(p -> p.getName().equals("kubelet") && p.getContainerPort() == 10250);
-      assertThat(chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
+      assertThat(
+              chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml"))
           .contains("brokerAddress: glean-gleaner-broker.gleaner-system.svc:9090")
           .contains("nodeName: gleaner")
           .contains("kubeletPort: 10250");
@@ -168,7 +197,8 @@ class GleanerChartTest {
       for (String service : SERVICES) {
         ConfigMap config = chart.get(ConfigMap.class, PREFIX + service);
         assertThat(config.getData().get("config.yaml")).contains(VALUES_KEY.get(service) + ":");
-        assertThat(deployment(chart, service).getSpec().getTemplate().getMetadata().getAnnotations())
+        assertThat(
+                deployment(chart, service).getSpec().getTemplate().getMetadata().getAnnotations())
             .hasEntrySatisfying("checksum/config", sum -> assertThat(sum).matches("[0-9a-f]{64}"));
       }
     }
@@ -179,13 +209,23 @@ class GleanerChartTest {
       assertThat(zk.getSpec().getReplicas()).isEqualTo(3);
       Container container = zk.getSpec().getTemplate().getSpec().getContainers().get(0);
       assertThat(container.getImage()).isEqualTo("zookeeper:3.9.3");
-      assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("ZOO_SERVERS")
-          && e.getValue().contains("server.3=glean-gleaner-zookeeper-2.glean-gleaner-zookeeper-headless"));
+      assertThat(container.getEnv())
+          .anyMatch(
+              e ->
+                  e.getName().equals("ZOO_SERVERS")
+                      && e.getValue()
+                          .contains(
+                              "server.3=glean-gleaner-zookeeper-2.glean-gleaner-zookeeper-headless"));
       assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
       // The image's config dir is read-only here; both variables must point at the writable copy.
-      assertThat(String.join(" ", container.getCommand())).contains("ZOO_CONF_DIR=/zk-conf", "ZOOCFGDIR=/zk-conf");
+      assertThat(String.join(" ", container.getCommand()))
+          .contains("ZOO_CONF_DIR=/zk-conf", "ZOOCFGDIR=/zk-conf");
       assertThat(container.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/zk-conf"));
-      assertThat(chart.get(Service.class, PREFIX + "zookeeper-headless").getSpec().getPublishNotReadyAddresses())
+      assertThat(
+              chart
+                  .get(Service.class, PREFIX + "zookeeper-headless")
+                  .getSpec()
+                  .getPublishNotReadyAddresses())
           .isTrue();
       assertThat(chart.has("PodDisruptionBudget", PREFIX + "zookeeper")).isTrue();
       assertThat(container(chart, "broker").getArgs())
@@ -195,7 +235,8 @@ class GleanerChartTest {
     @Test
     void noServiceMonitorsAndNoPodDisruptionBudgetsForServices() {
       assertThat(chart.ofKind("ServiceMonitor")).isEmpty();
-      assertThat(chart.all(PodDisruptionBudget.class)).extracting(p -> p.getMetadata().getName())
+      assertThat(chart.all(PodDisruptionBudget.class))
+          .extracting(p -> p.getMetadata().getName())
           .containsExactly(PREFIX + "zookeeper");
     }
 
@@ -203,7 +244,8 @@ class GleanerChartTest {
     void metricsAreExposedForScraping() {
       for (String service : SERVICES) {
         Service svc = chart.get(Service.class, PREFIX + service);
-        assertThat(svc.getMetadata().getAnnotations()).containsEntry("prometheus.io/scrape", "true");
+        assertThat(svc.getMetadata().getAnnotations())
+            .containsEntry("prometheus.io/scrape", "true");
         assertThat(svc.getSpec().getPorts()).anyMatch(p -> p.getName().equals("http"));
       }
     }
@@ -228,40 +270,73 @@ class GleanerChartTest {
       for (String service : SERVICES) {
         ClusterRoleBinding binding = chart.get(ClusterRoleBinding.class, PREFIX + service);
         assertThat(binding.getRoleRef().getName()).isEqualTo(PREFIX + service);
-        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
-          assertThat(s.getName()).isEqualTo(PREFIX + service);
-          assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-        });
+        assertThat(binding.getSubjects())
+            .singleElement()
+            .satisfies(
+                s -> {
+                  assertThat(s.getName()).isEqualTo(PREFIX + service);
+                  assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+                });
       }
     }
 
     @Test
     void virtualKubeletOwnsOnlyItsNodeAndLease() {
       Set<String> vk = Rbac.permissions(clusterRules(chart, "virtual-kubelet"));
-      assertThat(vk).contains(
-          "/nodes:create", "/nodes:watch", "/nodes[gleaner]:update", "/nodes/status[gleaner]:patch",
-          "/pods:watch", "/pods:delete", "/pods/status:update", "/configmaps:get", "/secrets:watch",
-          "authentication.k8s.io/tokenreviews:create", "authorization.k8s.io/subjectaccessreviews:create",
-          "/events:create", "gleaner.io/memberclusters:list");
-      assertThat(vk).doesNotContain("/nodes:update", "/nodes:patch", "/nodes:delete", "/pods:create",
-          "/secrets:create", "/secrets:update", "/configmaps:update",
-          "certificates.k8s.io/certificatesigningrequests:create");
+      assertThat(vk)
+          .contains(
+              "/nodes:create",
+              "/nodes:watch",
+              "/nodes[gleaner]:update",
+              "/nodes/status[gleaner]:patch",
+              "/pods:watch",
+              "/pods:delete",
+              "/pods/status:update",
+              "/configmaps:get",
+              "/secrets:watch",
+              "authentication.k8s.io/tokenreviews:create",
+              "authorization.k8s.io/subjectaccessreviews:create",
+              "/events:create",
+              "gleaner.io/memberclusters:list");
+      assertThat(vk)
+          .doesNotContain(
+              "/nodes:update",
+              "/nodes:patch",
+              "/nodes:delete",
+              "/pods:create",
+              "/secrets:create",
+              "/secrets:update",
+              "/configmaps:update",
+              "certificates.k8s.io/certificatesigningrequests:create");
       Role lease = chart.get(Role.class, PREFIX + "virtual-kubelet-node-lease");
       assertThat(lease.getMetadata().getNamespace()).isEqualTo("kube-node-lease");
-      assertThat(Rbac.permissions(lease.getRules())).containsExactlyInAnyOrder(
-          "coordination.k8s.io/leases:create", "coordination.k8s.io/leases[gleaner]:get",
-          "coordination.k8s.io/leases[gleaner]:update", "coordination.k8s.io/leases[gleaner]:patch");
-      assertThat(chart.get(RoleBinding.class, PREFIX + "virtual-kubelet-node-lease").getRoleRef().getName())
+      assertThat(Rbac.permissions(lease.getRules()))
+          .containsExactlyInAnyOrder(
+              "coordination.k8s.io/leases:create", "coordination.k8s.io/leases[gleaner]:get",
+              "coordination.k8s.io/leases[gleaner]:update",
+                  "coordination.k8s.io/leases[gleaner]:patch");
+      assertThat(
+              chart
+                  .get(RoleBinding.class, PREFIX + "virtual-kubelet-node-lease")
+                  .getRoleRef()
+                  .getName())
           .isEqualTo(PREFIX + "virtual-kubelet-node-lease");
     }
 
     @Test
     void brokerReadsMembersAndWritesOnlyTheirStatus() {
       Set<String> broker = Rbac.permissions(clusterRules(chart, "broker"));
-      assertThat(broker).contains("gleaner.io/memberclusters:get", "gleaner.io/memberclusters:watch",
-          "gleaner.io/memberclusters/status:patch", "gleaner.io/gleanerpolicies:list");
-      assertThat(broker).noneMatch(p -> p.startsWith("/secrets") || p.startsWith("/pods") || p.startsWith("/nodes"));
-      assertThat(broker).doesNotContain("gleaner.io/memberclusters:update", "gleaner.io/memberclusters:delete");
+      assertThat(broker)
+          .contains(
+              "gleaner.io/memberclusters:get",
+              "gleaner.io/memberclusters:watch",
+              "gleaner.io/memberclusters/status:patch",
+              "gleaner.io/gleanerpolicies:list");
+      assertThat(broker)
+          .noneMatch(
+              p -> p.startsWith("/secrets") || p.startsWith("/pods") || p.startsWith("/nodes"));
+      assertThat(broker)
+          .doesNotContain("gleaner.io/memberclusters:update", "gleaner.io/memberclusters:delete");
       assertThat(chart.has("Role", PREFIX + "broker-member-secrets")).isFalse();
     }
 
@@ -269,12 +344,16 @@ class GleanerChartTest {
     void idleDetectorAndDeschedulerReadMemberSecretsOnlyInTheirNamespace() {
       Set<String> idle = Rbac.permissions(clusterRules(chart, "idle-detector"));
       Set<String> desched = Rbac.permissions(clusterRules(chart, "descheduler"));
-      assertThat(idle).contains("gleaner.io/memberclusters:watch", "gleaner.io/memberclusters/status:update");
-      assertThat(desched).contains("gleaner.io/memberclusters:watch")
+      assertThat(idle)
+          .contains("gleaner.io/memberclusters:watch", "gleaner.io/memberclusters/status:update");
+      assertThat(desched)
+          .contains("gleaner.io/memberclusters:watch")
           .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
       for (String service : List.of("idle-detector", "descheduler")) {
         Set<String> cluster = Rbac.permissions(clusterRules(chart, service));
-        assertThat(cluster).as(service).noneMatch(p -> p.startsWith("/secrets") || p.startsWith("/pods"));
+        assertThat(cluster)
+            .as(service)
+            .noneMatch(p -> p.startsWith("/secrets") || p.startsWith("/pods"));
         Role secrets = chart.get(Role.class, PREFIX + service + "-member-secrets");
         assertThat(secrets.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(Rbac.permissions(secrets.getRules()))
@@ -284,24 +363,34 @@ class GleanerChartTest {
 
     @Test
     void memberSecretsNamespaceAndNodeNameAreConfigurable() {
-      RenderedChart custom = render(GLEANER, values("memberSecretsNamespace", "members",
-          "virtualKubelet.nodeName", "glean-2"));
-      assertThat(custom.get(Role.class, PREFIX + "descheduler-member-secrets").getMetadata().getNamespace())
+      RenderedChart custom =
+          render(
+              GLEANER,
+              values("memberSecretsNamespace", "members", "virtualKubelet.nodeName", "glean-2"));
+      assertThat(
+              custom
+                  .get(Role.class, PREFIX + "descheduler-member-secrets")
+                  .getMetadata()
+                  .getNamespace())
           .isEqualTo("members");
       assertThat(Rbac.permissions(clusterRules(custom, "virtual-kubelet")))
-          .contains("/nodes[glean-2]:patch").doesNotContain("/nodes[gleaner]:patch");
+          .contains("/nodes[glean-2]:patch")
+          .doesNotContain("/nodes[gleaner]:patch");
     }
 
     @Test
     void csrModeAddsCertificateSigningRequests() {
       RenderedChart csr = render(GLEANER, values("virtualKubelet.tls.mode", "csr"));
       assertThat(Rbac.permissions(clusterRules(csr, "virtual-kubelet")))
-          .contains("certificates.k8s.io/certificatesigningrequests:create",
+          .contains(
+              "certificates.k8s.io/certificatesigningrequests:create",
               "certificates.k8s.io/certificatesigningrequests:watch")
           .doesNotContain("certificates.k8s.io/certificatesigningrequests/approval:update");
-      String config = csr.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml");
+      String config =
+          csr.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml");
       assertThat(config).contains("csr: true");
-      assertThat(io.gleaner.meta.config.GleanerConfig.fromYaml(config).virtualKubelet().tls().csr()).isTrue();
+      assertThat(io.gleaner.meta.config.GleanerConfig.fromYaml(config).virtualKubelet().tls().csr())
+          .isTrue();
     }
   }
 
@@ -310,22 +399,36 @@ class GleanerChartTest {
 
     @Test
     void serviceMonitorPerService() {
-      RenderedChart chart = render(GLEANER, values("broker.metrics.serviceMonitor.enabled", true,
-          "broker.metrics.serviceMonitor.labels.release", "prom"));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "broker.metrics.serviceMonitor.enabled",
+                  true,
+                  "broker.metrics.serviceMonitor.labels.release",
+                  "prom"));
       List<GenericKubernetesResource> monitors = chart.all(GenericKubernetesResource.class);
-      assertThat(monitors).singleElement().satisfies(m -> {
-        assertThat(m.getKind()).isEqualTo("ServiceMonitor");
-        assertThat(m.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
-        assertThat(m.getMetadata().getName()).isEqualTo(PREFIX + "broker");
-        assertThat(m.getMetadata().getLabels()).containsEntry("release", "prom");
-        assertThat(m.get("spec", "selector", "matchLabels").toString()).contains("app.kubernetes.io/component=broker");
-        assertThat(m.get("spec", "endpoints").toString()).contains("port=http", "path=/metrics");
-      });
+      assertThat(monitors)
+          .singleElement()
+          .satisfies(
+              m -> {
+                assertThat(m.getKind()).isEqualTo("ServiceMonitor");
+                assertThat(m.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+                assertThat(m.getMetadata().getName()).isEqualTo(PREFIX + "broker");
+                assertThat(m.getMetadata().getLabels()).containsEntry("release", "prom");
+                assertThat(m.get("spec", "selector", "matchLabels").toString())
+                    .contains("app.kubernetes.io/component=broker");
+                assertThat(m.get("spec", "endpoints").toString())
+                    .contains("port=http", "path=/metrics");
+              });
     }
 
     @Test
     void metricsOffRemovesTheServiceAndAnnotations() {
-      RenderedChart chart = render(GLEANER, values("descheduler.metrics.enabled", false, "broker.metrics.enabled", false));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values("descheduler.metrics.enabled", false, "broker.metrics.enabled", false));
       assertThat(chart.has("Service", PREFIX + "descheduler")).isFalse();
       // The broker keeps its Service for gRPC and the dashboard, without scrape annotations.
       Service broker = chart.get(Service.class, PREFIX + "broker");
@@ -335,15 +438,31 @@ class GleanerChartTest {
 
     @Test
     void serviceMonitorWithoutMetricsFails() {
-      assertThatThrownBy(() -> render(GLEANER, values("descheduler.metrics.enabled", false,
-          "descheduler.metrics.serviceMonitor.enabled", true)))
-          .hasMessageContaining("descheduler.metrics.serviceMonitor.enabled needs descheduler.metrics.enabled=true");
+      assertThatThrownBy(
+              () ->
+                  render(
+                      GLEANER,
+                      values(
+                          "descheduler.metrics.enabled",
+                          false,
+                          "descheduler.metrics.serviceMonitor.enabled",
+                          true)))
+          .hasMessageContaining(
+              "descheduler.metrics.serviceMonitor.enabled needs descheduler.metrics.enabled=true");
     }
 
     @Test
     void podDisruptionBudgetPerService() {
-      RenderedChart chart = render(GLEANER, values("virtualKubelet.podDisruptionBudget.enabled", true,
-          "broker.podDisruptionBudget.enabled", true, "broker.podDisruptionBudget.minAvailable", 1));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "virtualKubelet.podDisruptionBudget.enabled",
+                  true,
+                  "broker.podDisruptionBudget.enabled",
+                  true,
+                  "broker.podDisruptionBudget.minAvailable",
+                  1));
       PodDisruptionBudget vk = chart.get(PodDisruptionBudget.class, PREFIX + "virtual-kubelet");
       assertThat(vk.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
       assertThat(vk.getSpec().getSelector().getMatchLabels())
@@ -356,12 +475,19 @@ class GleanerChartTest {
 
     @Test
     void externalZooKeeperReplacesTheBundledOne() {
-      RenderedChart chart = render(GLEANER, values("zookeeper.connect", "zk-0.zk:2181,zk-1.zk:2181",
-          "zookeeper.namespace", "gleaner-prod"));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "zookeeper.connect",
+                  "zk-0.zk:2181,zk-1.zk:2181",
+                  "zookeeper.namespace",
+                  "gleaner-prod"));
       assertThat(chart.all(StatefulSet.class)).isEmpty();
       assertThat(chart.has("Service", PREFIX + "zookeeper")).isFalse();
       for (String service : SERVICES) {
-        assertThat(container(chart, service).getArgs()).as(service)
+        assertThat(container(chart, service).getArgs())
+            .as(service)
             .contains("--zk-connect=zk-0.zk:2181,zk-1.zk:2181", "--zk-namespace=gleaner-prod");
       }
     }
@@ -375,9 +501,18 @@ class GleanerChartTest {
 
     @Test
     void bundledZooKeeperSizeAndImageAreConfigurable() {
-      RenderedChart chart = render(GLEANER, values("zookeeper.bundled.replicas", 5,
-          "zookeeper.bundled.image.repository", "registry.local/zookeeper", "zookeeper.bundled.image.tag", "3.9.4",
-          "zookeeper.bundled.persistence.enabled", false));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "zookeeper.bundled.replicas",
+                  5,
+                  "zookeeper.bundled.image.repository",
+                  "registry.local/zookeeper",
+                  "zookeeper.bundled.image.tag",
+                  "3.9.4",
+                  "zookeeper.bundled.persistence.enabled",
+                  false));
       StatefulSet zk = chart.get(StatefulSet.class, PREFIX + "zookeeper");
       assertThat(zk.getSpec().getReplicas()).isEqualTo(5);
       assertThat(zk.getSpec().getVolumeClaimTemplates()).isEmpty();
@@ -387,7 +522,8 @@ class GleanerChartTest {
 
     @Test
     void replicasWithLeaderElectionScaleOut() {
-      RenderedChart chart = render(GLEANER, values("broker.replicas", 2, "virtualKubelet.replicas", 3));
+      RenderedChart chart =
+          render(GLEANER, values("broker.replicas", 2, "virtualKubelet.replicas", 3));
       assertThat(deployment(chart, "broker").getSpec().getReplicas()).isEqualTo(2);
       assertThat(deployment(chart, "virtual-kubelet").getSpec().getReplicas()).isEqualTo(3);
       assertThat(container(chart, "virtual-kubelet").getArgs()).contains("--leader-elect=true");
@@ -402,16 +538,25 @@ class GleanerChartTest {
 
     @Test
     void replicasAboveOneWithoutLeaderElectionFails() {
-      assertThatThrownBy(() -> render(GLEANER, values("idleDetector.replicas", 2,
-          "idleDetector.leaderElection.enabled", false)))
-          .hasMessageContaining("idleDetector.replicas is 2 but idleDetector.leaderElection.enabled is false")
+      assertThatThrownBy(
+              () ->
+                  render(
+                      GLEANER,
+                      values(
+                          "idleDetector.replicas",
+                          2,
+                          "idleDetector.leaderElection.enabled",
+                          false)))
+          .hasMessageContaining(
+              "idleDetector.replicas is 2 but idleDetector.leaderElection.enabled is false")
           .hasMessageContaining("more than one replica needs leader election");
     }
 
     @Test
     void disabledServiceRendersNothing() {
       RenderedChart chart = render(GLEANER, values("descheduler.enabled", false));
-      assertThat(chart.all()).noneMatch(o -> o.getMetadata().getName().startsWith(PREFIX + "descheduler"));
+      assertThat(chart.all())
+          .noneMatch(o -> o.getMetadata().getName().startsWith(PREFIX + "descheduler"));
       assertThat(chart.all(Deployment.class)).hasSize(3);
     }
 
@@ -419,7 +564,8 @@ class GleanerChartTest {
     void brokerElsewhereNeedsItsAddress() {
       assertThatThrownBy(() -> render(GLEANER, values("broker.enabled", false)))
           .hasMessageContaining("broker.enabled is false: set brokerAddress");
-      RenderedChart chart = render(GLEANER, values("broker.enabled", false, "brokerAddress", "broker.shared:9090"));
+      RenderedChart chart =
+          render(GLEANER, values("broker.enabled", false, "brokerAddress", "broker.shared:9090"));
       assertThat(chart.has("Deployment", PREFIX + "broker")).isFalse();
       assertThat(chart.get(ConfigMap.class, PREFIX + "descheduler").getData().get("config.yaml"))
           .contains("brokerAddress: broker.shared:9090");
@@ -436,44 +582,82 @@ class GleanerChartTest {
     }
 
     private String checksum(RenderedChart chart, String service) {
-      return deployment(chart, service).getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/config");
+      return deployment(chart, service)
+          .getSpec()
+          .getTemplate()
+          .getMetadata()
+          .getAnnotations()
+          .get("checksum/config");
     }
 
     @Test
     void imageOverridesAndDigest() {
-      RenderedChart chart = render(GLEANER, values("image.repository", "registry.local/gleaner", "image.tag", "dev",
-          "broker.image.tag", "hotfix",
-          "descheduler.image.digest", "sha256:" + "a".repeat(64), "image.pullPolicy", "Always"));
-      assertThat(container(chart, "idle-detector").getImage()).isEqualTo("registry.local/gleaner:dev");
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "image.repository",
+                  "registry.local/gleaner",
+                  "image.tag",
+                  "dev",
+                  "broker.image.tag",
+                  "hotfix",
+                  "descheduler.image.digest",
+                  "sha256:" + "a".repeat(64),
+                  "image.pullPolicy",
+                  "Always"));
+      assertThat(container(chart, "idle-detector").getImage())
+          .isEqualTo("registry.local/gleaner:dev");
       assertThat(container(chart, "broker").getImage()).isEqualTo("registry.local/gleaner:hotfix");
-      assertThat(container(chart, "descheduler").getImage()).isEqualTo("registry.local/gleaner@sha256:" + "a".repeat(64));
+      assertThat(container(chart, "descheduler").getImage())
+          .isEqualTo("registry.local/gleaner@sha256:" + "a".repeat(64));
       assertThat(container(chart, "descheduler").getImagePullPolicy()).isEqualTo("Always");
     }
 
     @Test
     void kubeletServingCertificateFromASecret() {
-      RenderedChart chart = render(GLEANER, values("virtualKubelet.tls.mode", "secret",
-          "virtualKubelet.tls.secretName", "gleaner-kubelet-tls"));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "virtualKubelet.tls.mode",
+                  "secret",
+                  "virtualKubelet.tls.secretName",
+                  "gleaner-kubelet-tls"));
       PodSpec pod = deployment(chart, "virtual-kubelet").getSpec().getTemplate().getSpec();
-      assertThat(pod.getVolumes()).anyMatch(v -> v.getSecret() != null
-          && v.getSecret().getSecretName().equals("gleaner-kubelet-tls"));
-      assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/etc/gleaner/tls"));
-      String config = chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml");
-      assertThat(config).contains("certFile: /etc/gleaner/tls/tls.crt", "keyFile: /etc/gleaner/tls/tls.key");
+      assertThat(pod.getVolumes())
+          .anyMatch(
+              v ->
+                  v.getSecret() != null
+                      && v.getSecret().getSecretName().equals("gleaner-kubelet-tls"));
+      assertThat(pod.getContainers().get(0).getVolumeMounts())
+          .anyMatch(m -> m.getMountPath().equals("/etc/gleaner/tls"));
+      String config =
+          chart.get(ConfigMap.class, PREFIX + "virtual-kubelet").getData().get("config.yaml");
+      assertThat(config)
+          .contains("certFile: /etc/gleaner/tls/tls.crt", "keyFile: /etc/gleaner/tls/tls.key");
       // the binary accepts what the chart renders
-      assertThat(io.gleaner.meta.config.GleanerConfig.fromYaml(config).virtualKubelet().tls().files()).isTrue();
+      assertThat(
+              io.gleaner.meta.config.GleanerConfig.fromYaml(config).virtualKubelet().tls().files())
+          .isTrue();
     }
 
     @Test
     void hostAliasesReachEveryServicePod() {
-      RenderedChart chart = render(GLEANER, values("hostAliases[0].ip", "10.0.0.5",
-          "hostAliases[0].hostnames[0]", "member-a-api"));
+      RenderedChart chart =
+          render(
+              GLEANER,
+              values(
+                  "hostAliases[0].ip", "10.0.0.5", "hostAliases[0].hostnames[0]", "member-a-api"));
       for (String service : SERVICES) {
-        assertThat(deployment(chart, service).getSpec().getTemplate().getSpec().getHostAliases()).as(service)
-            .singleElement().satisfies(a -> {
-              assertThat(a.getIp()).isEqualTo("10.0.0.5");
-              assertThat(a.getHostnames()).containsExactly("member-a-api");
-            });
+        assertThat(deployment(chart, service).getSpec().getTemplate().getSpec().getHostAliases())
+            .as(service)
+            .singleElement()
+            .satisfies(
+                a -> {
+                  assertThat(a.getIp()).isEqualTo("10.0.0.5");
+                  assertThat(a.getHostnames()).containsExactly("member-a-api");
+                });
       }
     }
 
@@ -511,9 +695,15 @@ class GleanerChartTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"zookeeper.bundled.replicas=4", "virtualKubelet.kubeletPort=70000",
-        "virtualKubelet.tls.mode=none", "broker.leaderElection.enabled=maybe", "instance=Not_A_Label",
-        "zookeeper.connect=just-a-host"})
+    @ValueSource(
+        strings = {
+          "zookeeper.bundled.replicas=4",
+          "virtualKubelet.kubeletPort=70000",
+          "virtualKubelet.tls.mode=none",
+          "broker.leaderElection.enabled=maybe",
+          "instance=Not_A_Label",
+          "zookeeper.connect=just-a-host"
+        })
     void otherBadValuesAreRejectedNamingTheKey(String assignment) {
       String key = assignment.substring(0, assignment.indexOf('='));
       String value = assignment.substring(assignment.indexOf('=') + 1);

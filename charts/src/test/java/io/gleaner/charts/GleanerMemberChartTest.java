@@ -31,7 +31,8 @@ class GleanerMemberChartTest {
     LintResult result = new Helm(GLEANER_MEMBER).lint().strict().call();
 
     assertThat(result.isFailed()).as("lint messages: %s", result.getMessages()).isFalse();
-    assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    assertThat(result.getMessages())
+        .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
   }
 
   @Test
@@ -43,7 +44,8 @@ class GleanerMemberChartTest {
     for (PriorityClass pc : new PriorityClass[] {nearLine, offline}) {
       assertThat(pc.getPreemptionPolicy()).isEqualTo("Never");
       assertThat(pc.getGlobalDefault()).isFalse();
-      // Below the default priority 0 of online pods, and below the cluster-autoscaler's expendable cutoff (-10).
+      // Below the default priority 0 of online pods, and below the cluster-autoscaler's expendable
+      // cutoff (-10).
       assertThat(pc.getValue()).isLessThan(-10);
     }
     assertThat(nearLine.getValue()).isGreaterThan(offline.getValue());
@@ -52,13 +54,17 @@ class GleanerMemberChartTest {
 
   @Test
   void priorityClassesCanBeLeftToTheClusterOwner() {
-    assertThat(render(GLEANER_MEMBER, values("priorityClasses.create", false)).all(PriorityClass.class)).isEmpty();
+    assertThat(
+            render(GLEANER_MEMBER, values("priorityClasses.create", false))
+                .all(PriorityClass.class))
+        .isEmpty();
   }
 
   @Test
   void nearLineMustOutrankOffline() {
     assertThatThrownBy(() -> render(GLEANER_MEMBER, values("priorityClasses.nearLine.value", -300)))
-        .hasMessageContaining("priorityClasses.nearLine.value (-300) must be greater than priorityClasses.offline.value (-200)");
+        .hasMessageContaining(
+            "priorityClasses.nearLine.value (-300) must be greater than priorityClasses.offline.value (-200)");
   }
 
   @Test
@@ -70,21 +76,28 @@ class GleanerMemberChartTest {
     assertThat(sa.getAutomountServiceAccountToken()).isFalse();
     Secret token = chart.get(Secret.class, NAME + "-token");
     assertThat(token.getType()).isEqualTo("kubernetes.io/service-account-token");
-    assertThat(token.getMetadata().getAnnotations()).containsEntry("kubernetes.io/service-account.name", NAME);
+    assertThat(token.getMetadata().getAnnotations())
+        .containsEntry("kubernetes.io/service-account.name", NAME);
     ClusterRoleBinding binding = chart.get(ClusterRoleBinding.class, NAME);
     assertThat(binding.getRoleRef().getName()).isEqualTo(NAME);
-    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getKind()).isEqualTo("ServiceAccount");
-      assertThat(s.getName()).isEqualTo(NAME);
-      assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-    });
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo(NAME);
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
   }
 
   @Test
   void tokenSecretAndNameAreConfigurable() {
-    RenderedChart chart = render(GLEANER_MEMBER, values("tokenSecret.create", false, "serviceAccount.name", "gleaner"));
+    RenderedChart chart =
+        render(
+            GLEANER_MEMBER, values("tokenSecret.create", false, "serviceAccount.name", "gleaner"));
     assertThat(chart.all(Secret.class)).isEmpty();
-    assertThat(chart.get(ClusterRoleBinding.class, NAME).getSubjects().get(0).getName()).isEqualTo("gleaner");
+    assertThat(chart.get(ClusterRoleBinding.class, NAME).getSubjects().get(0).getName())
+        .isEqualTo("gleaner");
     assertThat(chart.has("ServiceAccount", "gleaner")).isTrue();
   }
 
@@ -92,28 +105,63 @@ class GleanerMemberChartTest {
   void rbacCoversWhatGleanerDoesAndNoMore() {
     Set<String> p = permissions(render(GLEANER_MEMBER));
 
-    assertThat(p).contains(
-        "/pods:create", "/pods:delete", "/pods:watch", "/pods/eviction:create",
-        "/pods/log:get", "/pods/exec:create", "/pods/exec:get",
-        "/nodes:get", "/nodes:list", "/nodes:watch", "/nodes:patch",
-        "/events:create", "/events:patch", "/events:watch",
-        "/configmaps:create", "/secrets:get", "/secrets:list", "/namespaces:create", "/namespaces:get",
-        "scheduling.volcano.sh/podgroups:get", "scheduling.volcano.sh/podgroups:watch",
-        "metrics.k8s.io/nodes:get", "metrics.k8s.io/pods:list", "policy/poddisruptionbudgets:list");
-    assertThat(p).doesNotContain(
-        "/nodes:update", "/nodes:delete", "/nodes:create", "/namespaces:delete", "/pods/status:update",
-        "scheduling.volcano.sh/podgroups:update", "scheduling.volcano.sh/podgroups:create",
-        "metrics.k8s.io/nodes:watch", "policy/poddisruptionbudgets:delete",
-        "rbac.authorization.k8s.io/clusterroles:create", "/serviceaccounts:create");
-    assertThat(Rbac.allTokens(render(GLEANER_MEMBER).get(ClusterRole.class, NAME).getRules())).doesNotContain("*");
+    assertThat(p)
+        .contains(
+            "/pods:create",
+            "/pods:delete",
+            "/pods:watch",
+            "/pods/eviction:create",
+            "/pods/log:get",
+            "/pods/exec:create",
+            "/pods/exec:get",
+            "/nodes:get",
+            "/nodes:list",
+            "/nodes:watch",
+            "/nodes:patch",
+            "/events:create",
+            "/events:patch",
+            "/events:watch",
+            "/configmaps:create",
+            "/secrets:get",
+            "/secrets:list",
+            "/namespaces:create",
+            "/namespaces:get",
+            "scheduling.volcano.sh/podgroups:get",
+            "scheduling.volcano.sh/podgroups:watch",
+            "metrics.k8s.io/nodes:get",
+            "metrics.k8s.io/pods:list",
+            "policy/poddisruptionbudgets:list");
+    assertThat(p)
+        .doesNotContain(
+            "/nodes:update",
+            "/nodes:delete",
+            "/nodes:create",
+            "/namespaces:delete",
+            "/pods/status:update",
+            "scheduling.volcano.sh/podgroups:update",
+            "scheduling.volcano.sh/podgroups:create",
+            "metrics.k8s.io/nodes:watch",
+            "policy/poddisruptionbudgets:delete",
+            "rbac.authorization.k8s.io/clusterroles:create",
+            "/serviceaccounts:create");
+    assertThat(Rbac.allTokens(render(GLEANER_MEMBER).get(ClusterRole.class, NAME).getRules()))
+        .doesNotContain("*");
   }
 
   @Test
   void optionalPermissionsCanBeTurnedOff() {
-    Set<String> p = permissions(render(GLEANER_MEMBER, values("rbac.volcano", false, "rbac.metrics", false,
-        "rbac.podProxy", false)));
-    assertThat(p).noneMatch(s -> s.startsWith("scheduling.volcano.sh/") || s.startsWith("metrics.k8s.io/")
-        || s.startsWith("/pods/exec") || s.startsWith("/pods/log"));
+    Set<String> p =
+        permissions(
+            render(
+                GLEANER_MEMBER,
+                values("rbac.volcano", false, "rbac.metrics", false, "rbac.podProxy", false)));
+    assertThat(p)
+        .noneMatch(
+            s ->
+                s.startsWith("scheduling.volcano.sh/")
+                    || s.startsWith("metrics.k8s.io/")
+                    || s.startsWith("/pods/exec")
+                    || s.startsWith("/pods/log"));
     assertThat(p).contains("/pods/eviction:create");
   }
 
@@ -122,7 +170,8 @@ class GleanerMemberChartTest {
     assertThatThrownBy(() -> render(GLEANER_MEMBER, values("priorityClasses.offline.value", "low")))
         .hasMessageContaining("values don't meet the specifications of the schema")
         .hasMessageContaining("priorityClasses.offline.value");
-    assertThatThrownBy(() -> render(GLEANER_MEMBER, values("priorityClasses.nearLine.value", 2_000_000_000)))
+    assertThatThrownBy(
+            () -> render(GLEANER_MEMBER, values("priorityClasses.nearLine.value", 2_000_000_000)))
         .hasMessageContaining("priorityClasses.nearLine.value");
     assertThatThrownBy(() -> render(GLEANER_MEMBER, values("rbac.everything", true)))
         .hasMessageContaining("everything");

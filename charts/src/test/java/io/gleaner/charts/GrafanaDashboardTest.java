@@ -30,7 +30,9 @@ class GrafanaDashboardTest {
     JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
     assertThat(dashboard.path("uid").asText()).isEqualTo("gleaner-capacity");
     Set<String> meters = meterNamesInSources(Path.of(".."));
-    assertThat(meters).as("meter names found in the services' sources").contains("gleaner_broker_free");
+    assertThat(meters)
+        .as("meter names found in the services' sources")
+        .contains("gleaner_broker_free");
     Set<String> unknown = new TreeSet<>();
     int queries = 0;
     for (JsonNode panel : dashboard.path("panels")) {
@@ -38,7 +40,9 @@ class GrafanaDashboardTest {
         queries++;
         Matcher m = PROM_NAME.matcher(target.path("expr").asText());
         while (m.find()) {
-          String base = m.group(1).replaceAll("_(total|seconds_bucket|seconds_count|seconds_sum|seconds)$", "");
+          String base =
+              m.group(1)
+                  .replaceAll("_(total|seconds_bucket|seconds_count|seconds_sum|seconds)$", "");
           if (!meters.contains(base)) {
             unknown.add(m.group(1));
           }
@@ -53,8 +57,11 @@ class GrafanaDashboardTest {
   void chartShipsTheDashboardOnlyWhenAsked() {
     assertThat(render(GLEANER).has("ConfigMap", "glean-gleaner-grafana-dashboard")).isFalse();
     RenderedChart on = render(GLEANER, values("grafana.dashboard.enabled", true));
-    ConfigMap cm = on.all(ConfigMap.class).stream()
-        .filter(c -> c.getMetadata().getName().endsWith("-grafana-dashboard")).findFirst().orElseThrow();
+    ConfigMap cm =
+        on.all(ConfigMap.class).stream()
+            .filter(c -> c.getMetadata().getName().endsWith("-grafana-dashboard"))
+            .findFirst()
+            .orElseThrow();
     assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
     assertThat(cm.getData().get("gleaner-capacity.json")).contains("\"uid\": \"gleaner-capacity\"");
   }
@@ -62,7 +69,10 @@ class GrafanaDashboardTest {
   private static Set<String> meterNamesInSources(Path root) throws IOException {
     Set<String> names = new HashSet<>();
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path p : files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/main/")).toList()) {
+      for (Path p :
+          files
+              .filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/main/"))
+              .toList()) {
         Matcher m = METER_NAME.matcher(Files.readString(p));
         while (m.find()) {
           names.add(m.group(1).replace('.', '_'));

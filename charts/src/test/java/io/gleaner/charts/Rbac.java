@@ -5,21 +5,26 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Flattens RBAC rules into {@code group/resource[name]:verb} permissions, which read well in assertions. */
+/**
+ * Flattens RBAC rules into {@code group/resource[name]:verb} permissions, which read well in
+ * assertions.
+ */
 final class Rbac {
 
-  private Rbac() {
-  }
+  private Rbac() {}
 
   /**
-   * One string per (group, resource, verb): {@code "/pods:get"}, {@code "gleaner.io/memberclusters:watch"};
-   * rules restricted by resourceNames read {@code "/nodes[gleaner]:patch"}.
+   * One string per (group, resource, verb): {@code "/pods:get"}, {@code
+   * "gleaner.io/memberclusters:watch"}; rules restricted by resourceNames read {@code
+   * "/nodes[gleaner]:patch"}.
    */
   static Set<String> permissions(List<PolicyRule> rules) {
     Set<String> out = new TreeSet<>();
     for (PolicyRule rule : rules) {
-      String names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
-          ? "" : rule.getResourceNames().toString().replace(" ", "");
+      String names =
+          rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
+              ? ""
+              : rule.getResourceNames().toString().replace(" ", "");
       for (String group : rule.getApiGroups()) {
         for (String resource : rule.getResources()) {
           for (String verb : rule.getVerbs()) {

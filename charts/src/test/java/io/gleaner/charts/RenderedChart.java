@@ -16,13 +16,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The objects one {@code helm template} run produced, parsed into fabric8 model objects.
- * Kinds fabric8 does not know (ServiceMonitor) come back as {@code GenericKubernetesResource}.
+ * The objects one {@code helm template} run produced, parsed into fabric8 model objects. Kinds
+ * fabric8 does not know (ServiceMonitor) come back as {@code GenericKubernetesResource}.
  */
 public final class RenderedChart {
 
   /** Chart directories, relative to the module directory Maven runs tests in. */
   public static final Path GLEANER = Paths.get("gleaner");
+
   public static final Path GLEANER_MEMBER = Paths.get("gleaner-member");
 
   public static final String RELEASE = "glean";
@@ -39,7 +40,10 @@ public final class RenderedChart {
     this.objects = List.copyOf(objects);
   }
 
-  /** Renders {@code chart} as release {@link #RELEASE} in {@link #NAMESPACE} with {@code --set} values. */
+  /**
+   * Renders {@code chart} as release {@link #RELEASE} in {@link #NAMESPACE} with {@code --set}
+   * values.
+   */
   public static RenderedChart render(Path chart, Map<String, ?> values) {
     TemplateCommand command = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE);
     values.forEach(command::set);
@@ -53,7 +57,8 @@ public final class RenderedChart {
   /** Convenience for {@code --set} pairs: {@code values("a.b", 1, "c", true)}. */
   public static Map<String, Object> values(Object... keysAndValues) {
     if (keysAndValues.length % 2 != 0) {
-      throw new IllegalArgumentException("values() needs key/value pairs, got " + keysAndValues.length + " arguments");
+      throw new IllegalArgumentException(
+          "values() needs key/value pairs, got " + keysAndValues.length + " arguments");
     }
     Map<String, Object> map = new LinkedHashMap<>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -70,7 +75,8 @@ public final class RenderedChart {
       }
       KubernetesResource parsed = SERIALIZATION.unmarshal(document);
       if (!(parsed instanceof HasMetadata object)) {
-        throw new IllegalStateException("rendered document is not a Kubernetes object:\n" + document);
+        throw new IllegalStateException(
+            "rendered document is not a Kubernetes object:\n" + document);
       }
       objects.add(object);
     }
@@ -97,11 +103,21 @@ public final class RenderedChart {
     return all(type).stream()
         .filter(o -> name.equals(o.getMetadata().getName()))
         .findFirst()
-        .orElseThrow(() -> new NoSuchElementException("no " + type.getSimpleName() + " named " + name + " in "
-            + objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).collect(Collectors.joining(", "))));
+        .orElseThrow(
+            () ->
+                new NoSuchElementException(
+                    "no "
+                        + type.getSimpleName()
+                        + " named "
+                        + name
+                        + " in "
+                        + objects.stream()
+                            .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+                            .collect(Collectors.joining(", "))));
   }
 
   public boolean has(String kind, String name) {
-    return objects.stream().anyMatch(o -> kind.equals(o.getKind()) && name.equals(o.getMetadata().getName()));
+    return objects.stream()
+        .anyMatch(o -> kind.equals(o.getKind()) && name.equals(o.getMetadata().getName()));
   }
 }

@@ -9,113 +9,268 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything the descheduler can be told. The keys in {@link DeschedulerConfig} (decisionWindow, dryRun,
- * priorityThreshold) come from the shared config file; the rest have defaults here.
+ * Everything the descheduler can be told. The keys in {@link DeschedulerConfig} (decisionWindow,
+ * dryRun, priorityThreshold) come from the shared config file; the rest have defaults here.
  *
- * @param decisionWindow the longest a burst is gathered before it is planned as one (on the service's clock)
- * @param decisionQuiet a burst is taken as complete once no new trigger came for this long (at most decisionWindow)
- * @param nominationBound how long native preemption gets after nominating a node before Gleaner steps in
+ * @param decisionWindow the longest a burst is gathered before it is planned as one (on the
+ *     service's clock)
+ * @param decisionQuiet a burst is taken as complete once no new trigger came for this long (at most
+ *     decisionWindow)
+ * @param nominationBound how long native preemption gets after nominating a node before Gleaner
+ *     steps in
  * @param memberPreemption whether members' schedulers preempt, by default
  * @param memberPreemptionOverrides per-cluster exceptions to {@code memberPreemption}
  * @param cooldown how long a reclaimed node may not be lent again
  * @param evictionsPerSecond the per-cluster eviction rate limit
- * @param evictionPermitTimeout how long an eviction may wait for the rate limiter before it counts as refused
+ * @param evictionPermitTimeout how long an eviction may wait for the rate limiter before it counts
+ *     as refused
  * @param pdbBlockedFor how long a victim refused by a PodDisruptionBudget is left out of plans
- * @param periodicInterval null for event-driven (the product); set to run as a periodic descheduler (for comparison)
+ * @param periodicInterval null for event-driven (the product); set to run as a periodic descheduler
+ *     (for comparison)
  */
-public record DeschedulerSettings(Duration decisionWindow, Duration decisionQuiet, boolean dryRun, int priorityThreshold, Duration nominationBound,
-                                  boolean memberPreemption, Map<String, Boolean> memberPreemptionOverrides,
-                                  Duration cooldown, int evictionsPerSecond, Duration evictionPermitTimeout,
-                                  Resources nodeReserve, Duration pdbBlockedFor, Duration brokerDeadline,
-                                  List<Webhook> webhooks, int hubQueueCapacity, Duration periodicInterval) {
+public record DeschedulerSettings(
+    Duration decisionWindow,
+    Duration decisionQuiet,
+    boolean dryRun,
+    int priorityThreshold,
+    Duration nominationBound,
+    boolean memberPreemption,
+    Map<String, Boolean> memberPreemptionOverrides,
+    Duration cooldown,
+    int evictionsPerSecond,
+    Duration evictionPermitTimeout,
+    Resources nodeReserve,
+    Duration pdbBlockedFor,
+    Duration brokerDeadline,
+    List<Webhook> webhooks,
+    int hubQueueCapacity,
+    Duration periodicInterval) {
 
-    public static final DeschedulerSettings DEFAULTS = new DeschedulerSettings(Duration.ofMillis(250), Duration.ofMillis(25), false, 0,
-            Duration.ofSeconds(5), true, Map.of(), Duration.ofMinutes(10), 50, Duration.ofSeconds(2), Resources.ZERO,
-            Duration.ofSeconds(60), Duration.ofSeconds(2), List.of(), 10_000, null);
+  public static final DeschedulerSettings DEFAULTS =
+      new DeschedulerSettings(
+          Duration.ofMillis(250),
+          Duration.ofMillis(25),
+          false,
+          0,
+          Duration.ofSeconds(5),
+          true,
+          Map.of(),
+          Duration.ofMinutes(10),
+          50,
+          Duration.ofSeconds(2),
+          Resources.ZERO,
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(2),
+          List.of(),
+          10_000,
+          null);
 
-    public DeschedulerSettings {
-        check(decisionWindow, "decisionWindow");
-        check(decisionQuiet, "decisionQuiet");
-        check(nominationBound, "nominationBound");
-        check(cooldown, "cooldown");
-        check(evictionPermitTimeout, "evictionPermitTimeout");
-        check(pdbBlockedFor, "pdbBlockedFor");
-        check(brokerDeadline, "brokerDeadline");
-        memberPreemptionOverrides = memberPreemptionOverrides == null ? Map.of() : Map.copyOf(memberPreemptionOverrides);
-        webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
-        Objects.requireNonNull(nodeReserve, "nodeReserve");
-        if (evictionsPerSecond < 1) {
-            throw new IllegalArgumentException("descheduler.evictionsPerSecond must be >= 1, got " + evictionsPerSecond);
-        }
-        if (hubQueueCapacity < 1) {
-            throw new IllegalArgumentException("descheduler.hubQueueCapacity must be >= 1, got " + hubQueueCapacity);
-        }
-        if (periodicInterval != null && (periodicInterval.isNegative() || periodicInterval.isZero())) {
-            throw new IllegalArgumentException("descheduler.periodicInterval must be > 0 when set, got " + periodicInterval);
-        }
+  public DeschedulerSettings {
+    check(decisionWindow, "decisionWindow");
+    check(decisionQuiet, "decisionQuiet");
+    check(nominationBound, "nominationBound");
+    check(cooldown, "cooldown");
+    check(evictionPermitTimeout, "evictionPermitTimeout");
+    check(pdbBlockedFor, "pdbBlockedFor");
+    check(brokerDeadline, "brokerDeadline");
+    memberPreemptionOverrides =
+        memberPreemptionOverrides == null ? Map.of() : Map.copyOf(memberPreemptionOverrides);
+    webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+    Objects.requireNonNull(nodeReserve, "nodeReserve");
+    if (evictionsPerSecond < 1) {
+      throw new IllegalArgumentException(
+          "descheduler.evictionsPerSecond must be >= 1, got " + evictionsPerSecond);
     }
-
-    private static void check(Duration d, String key) {
-        if (d == null || d.isNegative()) {
-            throw new IllegalArgumentException("descheduler." + key + " must be a duration >= 0, got " + d);
-        }
+    if (hubQueueCapacity < 1) {
+      throw new IllegalArgumentException(
+          "descheduler.hubQueueCapacity must be >= 1, got " + hubQueueCapacity);
     }
-
-    /** The defaults with the shared config file's keys applied. */
-    public static DeschedulerSettings from(DeschedulerConfig c) {
-        return DEFAULTS.withWindow(c.decisionWindow()).withDryRun(c.dryRun()).withPriorityThreshold(c.priorityThreshold());
+    if (periodicInterval != null && (periodicInterval.isNegative() || periodicInterval.isZero())) {
+      throw new IllegalArgumentException(
+          "descheduler.periodicInterval must be > 0 when set, got " + periodicInterval);
     }
+  }
 
-    public boolean memberPreemption(String cluster) {
-        return memberPreemptionOverrides.getOrDefault(cluster, memberPreemption);
+  private static void check(Duration d, String key) {
+    if (d == null || d.isNegative()) {
+      throw new IllegalArgumentException(
+          "descheduler." + key + " must be a duration >= 0, got " + d);
     }
+  }
 
-    public DeschedulerSettings withWindow(Duration d) {
-        return new DeschedulerSettings(d, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
-    }
+  /** The defaults with the shared config file's keys applied. */
+  public static DeschedulerSettings from(DeschedulerConfig c) {
+    return DEFAULTS
+        .withWindow(c.decisionWindow())
+        .withDryRun(c.dryRun())
+        .withPriorityThreshold(c.priorityThreshold());
+  }
 
-    public DeschedulerSettings withQuiet(Duration d) {
-        return new DeschedulerSettings(decisionWindow, d, dryRun, priorityThreshold, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
-    }
+  public boolean memberPreemption(String cluster) {
+    return memberPreemptionOverrides.getOrDefault(cluster, memberPreemption);
+  }
 
-    public DeschedulerSettings withDryRun(boolean v) {
-        return new DeschedulerSettings(decisionWindow, decisionQuiet, v, priorityThreshold, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
-    }
+  public DeschedulerSettings withWindow(Duration d) {
+    return new DeschedulerSettings(
+        d,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
 
-    public DeschedulerSettings withPriorityThreshold(int v) {
-        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, v, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
-    }
+  public DeschedulerSettings withQuiet(Duration d) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        d,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
 
-    public DeschedulerSettings withMemberPreemption(boolean v, Map<String, Boolean> overrides) {
-        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, v, overrides, cooldown,
-                evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor, brokerDeadline, webhooks,
-                hubQueueCapacity, periodicInterval);
-    }
+  public DeschedulerSettings withDryRun(boolean v) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        v,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
 
-    public DeschedulerSettings withWebhooks(List<Webhook> hooks) {
-        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, hooks, hubQueueCapacity, periodicInterval);
-    }
+  public DeschedulerSettings withPriorityThreshold(int v) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        v,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
 
-    public DeschedulerSettings withRate(int perSecond) {
-        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, perSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, webhooks, hubQueueCapacity, periodicInterval);
-    }
+  public DeschedulerSettings withMemberPreemption(boolean v, Map<String, Boolean> overrides) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        v,
+        overrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
 
-    /** Runs as a periodic descheduler every {@code interval} instead of reacting to events (for comparison only). */
-    public DeschedulerSettings periodic(Duration interval) {
-        return new DeschedulerSettings(decisionWindow, decisionQuiet, dryRun, priorityThreshold, nominationBound, memberPreemption,
-                memberPreemptionOverrides, cooldown, evictionsPerSecond, evictionPermitTimeout, nodeReserve, pdbBlockedFor,
-                brokerDeadline, webhooks, hubQueueCapacity, interval);
-    }
+  public DeschedulerSettings withWebhooks(List<Webhook> hooks) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        hooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
+
+  public DeschedulerSettings withRate(int perSecond) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        perSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval);
+  }
+
+  /**
+   * Runs as a periodic descheduler every {@code interval} instead of reacting to events (for
+   * comparison only).
+   */
+  public DeschedulerSettings periodic(Duration interval) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        cooldown,
+        evictionsPerSecond,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        interval);
+  }
 }

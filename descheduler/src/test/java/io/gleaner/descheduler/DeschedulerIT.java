@@ -44,288 +44,461 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The descheduler on a simulated member cluster (scheduler, kubelet, PDB-aware eviction), a fake broker and hooks. */
+/**
+ * The descheduler on a simulated member cluster (scheduler, kubelet, PDB-aware eviction), a fake
+ * broker and hooks.
+ */
 class DeschedulerIT {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String SECRET = "s3cret";
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String SECRET = "s3cret";
 
-    /** A broker that records Withdraw calls. */
-    static final class FakeBroker extends BrokerGrpc.BrokerImplBase {
-        final List<WithdrawRequest> withdrawals = new CopyOnWriteArrayList<>();
+  /** A broker that records Withdraw calls. */
+  static final class FakeBroker extends BrokerGrpc.BrokerImplBase {
+    final List<WithdrawRequest> withdrawals = new CopyOnWriteArrayList<>();
 
-        @Override
-        public void withdraw(WithdrawRequest request, StreamObserver<WithdrawResponse> response) {
-            withdrawals.add(request);
-            response.onNext(WithdrawResponse.newBuilder().setWithdrawn(true).build());
-            response.onCompleted();
-        }
+    @Override
+    public void withdraw(WithdrawRequest request, StreamObserver<WithdrawResponse> response) {
+      withdrawals.add(request);
+      response.onNext(WithdrawResponse.newBuilder().setWithdrawn(true).build());
+      response.onCompleted();
     }
+  }
 
-    record Delivery(String body, String signature) {
-    }
+  record Delivery(String body, String signature) {}
 
-    private SimRuntime runtime;
-    private SimulatedCluster cluster;
-    private KubernetesClient client;
-    private final FakeBroker broker = new FakeBroker();
-    private Server brokerServer;
-    private ManagedChannel brokerChannel;
-    private HttpServer webhook;
-    private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
-    private final List<Plan> plans = new CopyOnWriteArrayList<>();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private DeschedulerService service;
-    private List<String> nodes;
+  private SimRuntime runtime;
+  private SimulatedCluster cluster;
+  private KubernetesClient client;
+  private final FakeBroker broker = new FakeBroker();
+  private Server brokerServer;
+  private ManagedChannel brokerChannel;
+  private HttpServer webhook;
+  private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+  private final List<Plan> plans = new CopyOnWriteArrayList<>();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private DeschedulerService service;
+  private List<String> nodes;
 
-    @BeforeEach
-    void setUp() throws IOException {
-        runtime = SimRuntime.create();
-        cluster = SimulatedCluster.builder("m1").runtime(runtime).preemption(false)
-                .nodes(NodeShape.of(2, "8", "32Gi").withLabel(Keys.POOL, "idle")).build();
-        client = cluster.client();
-        nodes = cluster.nodeNames().stream().sorted().toList();
-        brokerServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(broker).build().start();
-        brokerChannel = NettyChannelBuilder.forAddress("127.0.0.1", brokerServer.getPort()).usePlaintext().build();
-        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        webhook.createContext("/hook", exchange -> {
-            try (InputStream in = exchange.getRequestBody()) {
-                deliveries.add(new Delivery(new String(in.readAllBytes(), StandardCharsets.UTF_8),
-                        exchange.getRequestHeaders().getFirst(Signatures.HEADER)));
-            }
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
+  @BeforeEach
+  void setUp() throws IOException {
+    runtime = SimRuntime.create();
+    cluster =
+        SimulatedCluster.builder("m1")
+            .runtime(runtime)
+            .preemption(false)
+            .nodes(NodeShape.of(2, "8", "32Gi").withLabel(Keys.POOL, "idle"))
+            .build();
+    client = cluster.client();
+    nodes = cluster.nodeNames().stream().sorted().toList();
+    brokerServer =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(broker)
+            .build()
+            .start();
+    brokerChannel =
+        NettyChannelBuilder.forAddress("127.0.0.1", brokerServer.getPort()).usePlaintext().build();
+    webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    webhook.createContext(
+        "/hook",
+        exchange -> {
+          try (InputStream in = exchange.getRequestBody()) {
+            deliveries.add(
+                new Delivery(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                    exchange.getRequestHeaders().getFirst(Signatures.HEADER)));
+          }
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
         });
-        webhook.start();
-    }
+    webhook.start();
+  }
 
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        if (service != null) {
-            service.stop();
-        }
-        webhook.stop(0);
-        brokerChannel.shutdownNow();
-        brokerServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        cluster.close();
-        runtime.close();
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    if (service != null) {
+      service.stop();
     }
+    webhook.stop(0);
+    brokerChannel.shutdownNow();
+    brokerServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    cluster.close();
+    runtime.close();
+  }
 
-    private void startService() {
-        DeschedulerSettings settings = DeschedulerSettings.DEFAULTS.withWebhooks(List.of(
-                Webhook.of("test", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook", SECRET)));
-        service = new DeschedulerService(Clock.systemUTC(), registry, Map.of("m1", client), brokerChannel,
-                new AlwaysLeader("it"), settings, new InetSocketAddress("127.0.0.1", 0));
-        service.addPlanListener(plans::add);
-        service.start();
-    }
+  private void startService() {
+    DeschedulerSettings settings =
+        DeschedulerSettings.DEFAULTS.withWebhooks(
+            List.of(
+                Webhook.of(
+                    "test",
+                    "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook",
+                    SECRET)));
+    service =
+        new DeschedulerService(
+            Clock.systemUTC(),
+            registry,
+            Map.of("m1", client),
+            brokerChannel,
+            new AlwaysLeader("it"),
+            settings,
+            new InetSocketAddress("127.0.0.1", 0));
+    service.addPlanListener(plans::add);
+    service.start();
+  }
 
-    private Pod gleanerPod(String name, String node, String cpu, String podClass, Map<String, String> extraLabels) {
-        return gleanerPod(name, node, cpu, podClass, extraLabels, 1);
-    }
+  private Pod gleanerPod(
+      String name, String node, String cpu, String podClass, Map<String, String> extraLabels) {
+    return gleanerPod(name, node, cpu, podClass, extraLabels, 1);
+  }
 
-    private Pod gleanerPod(String name, String node, String cpu, String podClass, Map<String, String> extraLabels,
-                           long grace) {
-        return client.pods().inNamespace("default").resource(new PodBuilder()
-                .withNewMetadata().withName(name).addToLabels(Keys.MANAGED, "true").addToLabels(Keys.CLASS, podClass)
-                .addToLabels(Keys.SOURCE, "idle").addToLabels(Keys.META_UID, "meta-" + name).addToLabels(extraLabels)
+  private Pod gleanerPod(
+      String name,
+      String node,
+      String cpu,
+      String podClass,
+      Map<String, String> extraLabels,
+      long grace) {
+    return client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels(Keys.MANAGED, "true")
+                .addToLabels(Keys.CLASS, podClass)
+                .addToLabels(Keys.SOURCE, "idle")
+                .addToLabels(Keys.META_UID, "meta-" + name)
+                .addToLabels(extraLabels)
                 .endMetadata()
-                .withNewSpec().withNodeName(node).withPriority(-10).withPreemptionPolicy("Never")
+                .withNewSpec()
+                .withNodeName(node)
+                .withPriority(-10)
+                .withPreemptionPolicy("Never")
                 .withTerminationGracePeriodSeconds(grace)
-                .addNewContainer().withName("main").withImage("busybox").withNewResources()
-                .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity("1Gi")).endResources()
-                .endContainer().endSpec().build()).create();
-    }
+                .addNewContainer()
+                .withName("main")
+                .withImage("busybox")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity(cpu))
+                .addToRequests("memory", new Quantity("1Gi"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+  }
 
-    private Pod onlinePod(String name, String cpu, Map<String, String> nodeSelector) {
-        return client.pods().inNamespace("default").resource(new PodBuilder()
-                .withNewMetadata().withName(name).addToLabels("app", "web").endMetadata()
-                .withNewSpec().withPriority(1000).withNodeSelector(nodeSelector)
-                .addNewContainer().withName("main").withImage("nginx").withNewResources()
-                .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity("1Gi")).endResources()
-                .endContainer().endSpec().build()).create();
-    }
+  private Pod onlinePod(String name, String cpu, Map<String, String> nodeSelector) {
+    return client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels("app", "web")
+                .endMetadata()
+                .withNewSpec()
+                .withPriority(1000)
+                .withNodeSelector(nodeSelector)
+                .addNewContainer()
+                .withName("main")
+                .withImage("nginx")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity(cpu))
+                .addToRequests("memory", new Quantity("1Gi"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+  }
 
-    private boolean running(String name) {
-        Pod p = client.pods().inNamespace("default").withName(name).get();
-        return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
-    }
+  private boolean running(String name) {
+    Pod p = client.pods().inNamespace("default").withName(name).get();
+    return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+  }
 
-    private boolean present(String name) {
-        Pod p = client.pods().inNamespace("default").withName(name).get();
-        return p != null && p.getMetadata().getDeletionTimestamp() == null;
-    }
+  private boolean present(String name) {
+    Pod p = client.pods().inNamespace("default").withName(name).get();
+    return p != null && p.getMetadata().getDeletionTimestamp() == null;
+  }
 
-    private double counter(String name) {
-        return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
-    }
+  private double counter(String name) {
+    return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+  }
 
-    @Test
-    void onlineScaleUpEvictsTheCheapestVictimReturnsTheNodeAndTellsEveryone() {
-        gleanerPod("old-offline", nodes.get(0), "4", "offline", Map.of());
-        gleanerPod("near", nodes.get(0), "4", "near-line", Map.of());
-        gleanerPod("b1", nodes.get(1), "4", "near-line", Map.of());
-        gleanerPod("b2", nodes.get(1), "4", "near-line", Map.of());
-        await().atMost(WAIT).until(() -> running("old-offline") && running("near") && running("b1") && running("b2"));
-        startService();
-        List<ReclaimEvent> streamed = new CopyOnWriteArrayList<>();
-        ManagedChannel hooks = NettyChannelBuilder.forAddress("127.0.0.1", service.hooksPort()).usePlaintext().build();
-        try {
-            ReclaimHooksGrpc.newStub(hooks).watch(ReclaimFilter.newBuilder().addClusters("m1").build(), new StreamObserver<>() {
+  @Test
+  void onlineScaleUpEvictsTheCheapestVictimReturnsTheNodeAndTellsEveryone() {
+    gleanerPod("old-offline", nodes.get(0), "4", "offline", Map.of());
+    gleanerPod("near", nodes.get(0), "4", "near-line", Map.of());
+    gleanerPod("b1", nodes.get(1), "4", "near-line", Map.of());
+    gleanerPod("b2", nodes.get(1), "4", "near-line", Map.of());
+    await()
+        .atMost(WAIT)
+        .until(() -> running("old-offline") && running("near") && running("b1") && running("b2"));
+    startService();
+    List<ReclaimEvent> streamed = new CopyOnWriteArrayList<>();
+    ManagedChannel hooks =
+        NettyChannelBuilder.forAddress("127.0.0.1", service.hooksPort()).usePlaintext().build();
+    try {
+      ReclaimHooksGrpc.newStub(hooks)
+          .watch(
+              ReclaimFilter.newBuilder().addClusters("m1").build(),
+              new StreamObserver<>() {
                 @Override
                 public void onNext(ReclaimEvent value) {
-                    streamed.add(value);
+                  streamed.add(value);
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
-                public void onCompleted() {
-                }
-            });
-            await().atMost(WAIT).until(() -> service.hub().watchers() == 1);
+                public void onCompleted() {}
+              });
+      await().atMost(WAIT).until(() -> service.hub().watchers() == 1);
 
-            onlinePod("web-1", "4", Map.of());
+      onlinePod("web-1", "4", Map.of());
 
-            await().atMost(WAIT).untilAsserted(() -> assertThat(present("old-offline")).isFalse());
-            await().atMost(WAIT).until(() -> running("web-1"));
-            assertThat(present("near")).isTrue();
-            assertThat(present("b1") && present("b2")).as("one victim is enough").isTrue();
+      await().atMost(WAIT).untilAsserted(() -> assertThat(present("old-offline")).isFalse());
+      await().atMost(WAIT).until(() -> running("web-1"));
+      assertThat(present("near")).isTrue();
+      assertThat(present("b1") && present("b2")).as("one victim is enough").isTrue();
 
-            Node returned = client.nodes().withName(nodes.get(0)).get();
-            assertThat(returned.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
-            assertThat(returned.getMetadata().getAnnotations()).containsKeys(Keys.RECLAIMED_AT, Keys.COOLDOWN_UNTIL);
-            assertThat(client.nodes().withName(nodes.get(1)).get().getMetadata().getLabels()).containsKey(Keys.POOL);
+      Node returned = client.nodes().withName(nodes.get(0)).get();
+      assertThat(returned.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
+      assertThat(returned.getMetadata().getAnnotations())
+          .containsKeys(Keys.RECLAIMED_AT, Keys.COOLDOWN_UNTIL);
+      assertThat(client.nodes().withName(nodes.get(1)).get().getMetadata().getLabels())
+          .containsKey(Keys.POOL);
 
-            await().atMost(WAIT).until(() -> broker.withdrawals.stream().anyMatch(WithdrawRequest::hasEvent));
-            WithdrawRequest w = broker.withdrawals.stream().filter(WithdrawRequest::hasEvent).findFirst().orElseThrow();
-            assertThat(w.getNode().getCluster()).isEqualTo("m1");
-            assertThat(w.getNode().getNode()).isEqualTo(nodes.get(0));
-            assertThat(w.getCooldownUntilMs()).isGreaterThan(w.getEvent().getEvictedAtMs());
-            assertThat(w.getEvent().getVictimsList()).extracting(v -> v.getName()).containsExactly("old-offline");
-            assertThat(w.getEvent().getOnlinePodsList()).containsExactly("default/web-1");
-            assertThat(w.getEvent().getEvictedAtMs() - w.getEvent().getTriggeredAtMs()).isLessThan(5_000);
+      await()
+          .atMost(WAIT)
+          .until(() -> broker.withdrawals.stream().anyMatch(WithdrawRequest::hasEvent));
+      WithdrawRequest w =
+          broker.withdrawals.stream().filter(WithdrawRequest::hasEvent).findFirst().orElseThrow();
+      assertThat(w.getNode().getCluster()).isEqualTo("m1");
+      assertThat(w.getNode().getNode()).isEqualTo(nodes.get(0));
+      assertThat(w.getCooldownUntilMs()).isGreaterThan(w.getEvent().getEvictedAtMs());
+      assertThat(w.getEvent().getVictimsList())
+          .extracting(v -> v.getName())
+          .containsExactly("old-offline");
+      assertThat(w.getEvent().getOnlinePodsList()).containsExactly("default/web-1");
+      assertThat(w.getEvent().getEvictedAtMs() - w.getEvent().getTriggeredAtMs()).isLessThan(5_000);
 
-            await().atMost(WAIT).until(() -> !deliveries.isEmpty() && !streamed.isEmpty());
-            Delivery d = deliveries.get(0);
-            assertThat(Signatures.verify(SECRET, d.body().getBytes(StandardCharsets.UTF_8), d.signature())).isTrue();
-            assertThat(d.body()).contains("\"cluster\":\"m1\"").contains("old-offline");
-            assertThat(streamed.get(0).getNode()).isEqualTo(nodes.get(0));
+      await().atMost(WAIT).until(() -> !deliveries.isEmpty() && !streamed.isEmpty());
+      Delivery d = deliveries.get(0);
+      assertThat(
+              Signatures.verify(SECRET, d.body().getBytes(StandardCharsets.UTF_8), d.signature()))
+          .isTrue();
+      assertThat(d.body()).contains("\"cluster\":\"m1\"").contains("old-offline");
+      assertThat(streamed.get(0).getNode()).isEqualTo(nodes.get(0));
 
-            await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace("default").list().getItems())
-                    .anyMatch(e -> Keys.EVENT_REASON.equals(e.getReason()) && "web-1".equals(e.getInvolvedObject().getName())
-                            && e.getMessage().contains("Gleaner reclaimed node " + nodes.get(0) + " for pod default/web-1: evicted default/old-offline")));
-            assertThat(counter(DeschedulerMetrics.RECLAIMS)).isEqualTo(1);
-            assertThat(registry.find(DeschedulerMetrics.HOOK_DELIVERIES).tag("outcome", "delivered").counters()).isNotEmpty();
-        } finally {
-            hooks.shutdownNow();
-        }
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(client.v1().events().inNamespace("default").list().getItems())
+                      .anyMatch(
+                          e ->
+                              Keys.EVENT_REASON.equals(e.getReason())
+                                  && "web-1".equals(e.getInvolvedObject().getName())
+                                  && e.getMessage()
+                                      .contains(
+                                          "Gleaner reclaimed node "
+                                              + nodes.get(0)
+                                              + " for pod default/web-1: evicted default/old-offline")));
+      assertThat(counter(DeschedulerMetrics.RECLAIMS)).isEqualTo(1);
+      assertThat(
+              registry
+                  .find(DeschedulerMetrics.HOOK_DELIVERIES)
+                  .tag("outcome", "delivered")
+                  .counters())
+          .isNotEmpty();
+    } finally {
+      hooks.shutdownNow();
     }
+  }
 
-    @Test
-    void twoReplicasElectOneLeaderThroughZooKeeperAndOnlyItReclaims() throws Exception {
-        gleanerPod("a1", nodes.get(0), "4", "offline", Map.of());
-        gleanerPod("a2", nodes.get(0), "4", "offline", Map.of());
-        gleanerPod("b1", nodes.get(1), "4", "offline", Map.of());
-        gleanerPod("b2", nodes.get(1), "4", "offline", Map.of());
-        await().atMost(WAIT).until(() -> running("a1") && running("a2") && running("b1") && running("b2"));
-        try (org.apache.curator.test.TestingServer zk = new org.apache.curator.test.TestingServer(true);
-             org.apache.curator.framework.CuratorFramework c1 = io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it", Duration.ofSeconds(5));
-             org.apache.curator.framework.CuratorFramework c2 = io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it", Duration.ofSeconds(5))) {
-            SimpleMeterRegistry r1 = new SimpleMeterRegistry();
-            SimpleMeterRegistry r2 = new SimpleMeterRegistry();
-            io.gleaner.meta.coord.ZkLeaderElection e1 = new io.gleaner.meta.coord.ZkLeaderElection(c1, "descheduler", "one");
-            io.gleaner.meta.coord.ZkLeaderElection e2 = new io.gleaner.meta.coord.ZkLeaderElection(c2, "descheduler", "two");
-            DeschedulerService one = new DeschedulerService(Clock.systemUTC(), r1, Map.of("m1", client), brokerChannel, e1,
-                    DeschedulerSettings.DEFAULTS, null);
-            DeschedulerService two = new DeschedulerService(Clock.systemUTC(), r2, Map.of("m1", cluster.apiServer().newClient()),
-                    brokerChannel, e2, DeschedulerSettings.DEFAULTS, null);
-            one.start();
-            two.start();
-            try {
-                await().atMost(WAIT).until(() -> e1.isLeader() ^ e2.isLeader());
-                onlinePod("web-z", "4", Map.of());
-                await().atMost(WAIT).until(() -> running("web-z"));
-                await().during(Duration.ofSeconds(1)).atMost(WAIT)
-                        .until(() -> broker.withdrawals.stream().filter(WithdrawRequest::hasEvent).count() == 1);
-                long gone = java.util.stream.Stream.of("a1", "a2", "b1", "b2").filter(n -> !present(n)).count();
-                assertThat(gone).isEqualTo(1);
-                SimpleMeterRegistry leader = e1.isLeader() ? r1 : r2;
-                SimpleMeterRegistry follower = e1.isLeader() ? r2 : r1;
-                assertThat(leader.find(DeschedulerMetrics.RECLAIMS).counters()).isNotEmpty();
-                assertThat(follower.find(DeschedulerMetrics.RECLAIMS).counters()).isEmpty();
-            } finally {
-                one.stop();
-                two.stop();
-            }
-        }
+  @Test
+  void twoReplicasElectOneLeaderThroughZooKeeperAndOnlyItReclaims() throws Exception {
+    gleanerPod("a1", nodes.get(0), "4", "offline", Map.of());
+    gleanerPod("a2", nodes.get(0), "4", "offline", Map.of());
+    gleanerPod("b1", nodes.get(1), "4", "offline", Map.of());
+    gleanerPod("b2", nodes.get(1), "4", "offline", Map.of());
+    await()
+        .atMost(WAIT)
+        .until(() -> running("a1") && running("a2") && running("b1") && running("b2"));
+    try (org.apache.curator.test.TestingServer zk =
+            new org.apache.curator.test.TestingServer(true);
+        org.apache.curator.framework.CuratorFramework c1 =
+            io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it", Duration.ofSeconds(5));
+        org.apache.curator.framework.CuratorFramework c2 =
+            io.gleaner.meta.coord.Zk.connect(zk.getConnectString(), "it", Duration.ofSeconds(5))) {
+      SimpleMeterRegistry r1 = new SimpleMeterRegistry();
+      SimpleMeterRegistry r2 = new SimpleMeterRegistry();
+      io.gleaner.meta.coord.ZkLeaderElection e1 =
+          new io.gleaner.meta.coord.ZkLeaderElection(c1, "descheduler", "one");
+      io.gleaner.meta.coord.ZkLeaderElection e2 =
+          new io.gleaner.meta.coord.ZkLeaderElection(c2, "descheduler", "two");
+      DeschedulerService one =
+          new DeschedulerService(
+              Clock.systemUTC(),
+              r1,
+              Map.of("m1", client),
+              brokerChannel,
+              e1,
+              DeschedulerSettings.DEFAULTS,
+              null);
+      DeschedulerService two =
+          new DeschedulerService(
+              Clock.systemUTC(),
+              r2,
+              Map.of("m1", cluster.apiServer().newClient()),
+              brokerChannel,
+              e2,
+              DeschedulerSettings.DEFAULTS,
+              null);
+      one.start();
+      two.start();
+      try {
+        await().atMost(WAIT).until(() -> e1.isLeader() ^ e2.isLeader());
+        onlinePod("web-z", "4", Map.of());
+        await().atMost(WAIT).until(() -> running("web-z"));
+        await()
+            .during(Duration.ofSeconds(1))
+            .atMost(WAIT)
+            .until(
+                () -> broker.withdrawals.stream().filter(WithdrawRequest::hasEvent).count() == 1);
+        long gone =
+            java.util.stream.Stream.of("a1", "a2", "b1", "b2").filter(n -> !present(n)).count();
+        assertThat(gone).isEqualTo(1);
+        SimpleMeterRegistry leader = e1.isLeader() ? r1 : r2;
+        SimpleMeterRegistry follower = e1.isLeader() ? r2 : r1;
+        assertThat(leader.find(DeschedulerMetrics.RECLAIMS).counters()).isNotEmpty();
+        assertThat(follower.find(DeschedulerMetrics.RECLAIMS).counters()).isEmpty();
+      } finally {
+        one.stop();
+        two.stop();
+      }
     }
+  }
 
-    @Test
-    void aPdbBlockMakesItChooseAnotherVictim() {
-        client.policy().v1().podDisruptionBudget().inNamespace("default").resource(new PodDisruptionBudgetBuilder()
-                .withNewMetadata().withName("protect").endMetadata()
-                .withNewSpec().withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0))
-                .withNewSelector().addToMatchLabels("protected", "yes").endSelector().endSpec().build()).create();
-        gleanerPod("older", nodes.get(0), "4", "offline", Map.of());
-        await().atMost(WAIT).until(() -> running("older"));
-        // The youngest offline pod is the first choice, but its PDB refuses.
-        gleanerPod("younger", nodes.get(0), "4", "offline", Map.of("protected", "yes"));
-        gleanerPod("full1", nodes.get(1), "4", "near-line", Map.of());
-        gleanerPod("full2", nodes.get(1), "4", "near-line", Map.of());
-        await().atMost(WAIT).until(() -> running("younger") && running("full1") && running("full2"));
-        startService();
+  @Test
+  void aPdbBlockMakesItChooseAnotherVictim() {
+    client
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace("default")
+        .resource(
+            new PodDisruptionBudgetBuilder()
+                .withNewMetadata()
+                .withName("protect")
+                .endMetadata()
+                .withNewSpec()
+                .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0))
+                .withNewSelector()
+                .addToMatchLabels("protected", "yes")
+                .endSelector()
+                .endSpec()
+                .build())
+        .create();
+    gleanerPod("older", nodes.get(0), "4", "offline", Map.of());
+    await().atMost(WAIT).until(() -> running("older"));
+    // The youngest offline pod is the first choice, but its PDB refuses.
+    gleanerPod("younger", nodes.get(0), "4", "offline", Map.of("protected", "yes"));
+    gleanerPod("full1", nodes.get(1), "4", "near-line", Map.of());
+    gleanerPod("full2", nodes.get(1), "4", "near-line", Map.of());
+    await().atMost(WAIT).until(() -> running("younger") && running("full1") && running("full2"));
+    startService();
 
-        onlinePod("web-2", "4", Map.of());
+    onlinePod("web-2", "4", Map.of());
 
-        await().atMost(WAIT).until(() -> running("web-2"));
-        assertThat(present("younger")).isTrue();
-        assertThat(present("older")).isFalse();
-        assertThat(counter(DeschedulerMetrics.PDB_BLOCKS)).isGreaterThanOrEqualTo(1);
-        assertThat(present("full1") && present("full2")).isTrue();
-    }
+    await().atMost(WAIT).until(() -> running("web-2"));
+    assertThat(present("younger")).isTrue();
+    assertThat(present("older")).isFalse();
+    assertThat(counter(DeschedulerMetrics.PDB_BLOCKS)).isGreaterThanOrEqualTo(1);
+    assertThat(present("full1") && present("full2")).isTrue();
+  }
 
-    @Test
-    void roomBeingFreedIsHeldForItsPodWhileTheNextBurstIsPlanned() {
-        // node 0 is emptied for web-1: once its only Gleaner pod terminates, the node is returned and leaves the lent
-        // nodes; web-1 must keep the room reserved there instead of being planned again onto node 1
-        gleanerPod("whole", nodes.get(0), "8", "offline", Map.of(), 8);
-        gleanerPod("half-a", nodes.get(1), "4", "offline", Map.of());
-        gleanerPod("half-b", nodes.get(1), "4", "offline", Map.of());
-        await().atMost(WAIT).until(() -> running("whole") && running("half-a") && running("half-b"));
-        startService();
+  @Test
+  void roomBeingFreedIsHeldForItsPodWhileTheNextBurstIsPlanned() {
+    // node 0 is emptied for web-1: once its only Gleaner pod terminates, the node is returned and
+    // leaves the lent
+    // nodes; web-1 must keep the room reserved there instead of being planned again onto node 1
+    gleanerPod("whole", nodes.get(0), "8", "offline", Map.of(), 8);
+    gleanerPod("half-a", nodes.get(1), "4", "offline", Map.of());
+    gleanerPod("half-b", nodes.get(1), "4", "offline", Map.of());
+    await().atMost(WAIT).until(() -> running("whole") && running("half-a") && running("half-b"));
+    startService();
 
-        onlinePod("web-1", "8", Map.of());
-        await().atMost(WAIT).until(() -> !present("whole"));
-        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(client.nodes().withName(nodes.get(0)).get().getMetadata()
-                .getLabels().containsKey(Keys.POOL)) == false);
-        onlinePod("web-2", "4", Map.of());
+    onlinePod("web-1", "8", Map.of());
+    await().atMost(WAIT).until(() -> !present("whole"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Boolean.TRUE.equals(
+                        client
+                            .nodes()
+                            .withName(nodes.get(0))
+                            .get()
+                            .getMetadata()
+                            .getLabels()
+                            .containsKey(Keys.POOL))
+                    == false);
+    onlinePod("web-2", "4", Map.of());
 
-        await().atMost(WAIT).until(() -> !present("half-a") || !present("half-b"));
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> present("half-a") != present("half-b"));
-        assertThat(plans.stream().filter(p -> p.reclaims().stream().anyMatch(r -> r.forPods().contains("default/web-1"))))
-                .as("web-1 is reclaimed for once").hasSize(1);
-        await().atMost(WAIT).until(() -> running("web-1") && running("web-2"));
-        assertThat(present("half-a") != present("half-b")).as("one 4-CPU victim for web-2, not both").isTrue();
-    }
+    await().atMost(WAIT).until(() -> !present("half-a") || !present("half-b"));
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> present("half-a") != present("half-b"));
+    assertThat(
+            plans.stream()
+                .filter(
+                    p ->
+                        p.reclaims().stream().anyMatch(r -> r.forPods().contains("default/web-1"))))
+        .as("web-1 is reclaimed for once")
+        .hasSize(1);
+    await().atMost(WAIT).until(() -> running("web-1") && running("web-2"));
+    assertThat(present("half-a") != present("half-b"))
+        .as("one 4-CPU victim for web-2, not both")
+        .isTrue();
+  }
 
-    @Test
-    void withoutAnOnlineScaleUpNothingIsEvicted() {
-        gleanerPod("g1", nodes.get(0), "8", "offline", Map.of());
-        gleanerPod("g2", nodes.get(1), "8", "offline", Map.of());
-        await().atMost(WAIT).until(() -> running("g1") && running("g2"));
-        startService();
-        // An online pod that no lent node could ever take (selector matches none) must not cause evictions either.
-        onlinePod("web-zone-x", "1", Map.of("topology.kubernetes.io/zone", "nowhere"));
+  @Test
+  void withoutAnOnlineScaleUpNothingIsEvicted() {
+    gleanerPod("g1", nodes.get(0), "8", "offline", Map.of());
+    gleanerPod("g2", nodes.get(1), "8", "offline", Map.of());
+    await().atMost(WAIT).until(() -> running("g1") && running("g2"));
+    startService();
+    // An online pod that no lent node could ever take (selector matches none) must not cause
+    // evictions either.
+    onlinePod("web-zone-x", "1", Map.of("topology.kubernetes.io/zone", "nowhere"));
 
-        await().atMost(WAIT).until(() -> plans.stream().anyMatch(p -> p.outcomeOf("default/web-zone-x")
-                .map(o -> o.outcome() == Outcome.NO_HELP).orElse(false)));
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> present("g1") && present("g2"));
-        assertThat(plans).allMatch(p -> p.reclaims().isEmpty());
-        assertThat(broker.withdrawals).isEmpty();
-        assertThat(counter(DeschedulerMetrics.RECLAIMS)).isZero();
-        assertThat(plans.get(0).outcomeOf("default/web-zone-x").orElseThrow().reason())
-                .contains("even an empty lent node would not help").contains("nodeSelector");
-    }
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                plans.stream()
+                    .anyMatch(
+                        p ->
+                            p.outcomeOf("default/web-zone-x")
+                                .map(o -> o.outcome() == Outcome.NO_HELP)
+                                .orElse(false)));
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> present("g1") && present("g2"));
+    assertThat(plans).allMatch(p -> p.reclaims().isEmpty());
+    assertThat(broker.withdrawals).isEmpty();
+    assertThat(counter(DeschedulerMetrics.RECLAIMS)).isZero();
+    assertThat(plans.get(0).outcomeOf("default/web-zone-x").orElseThrow().reason())
+        .contains("even an empty lent node would not help")
+        .contains("nodeSelector");
+  }
 }

@@ -9,8 +9,8 @@ import io.gleaner.idle.offer.Usage;
 import io.gleaner.idle.offer.VolcanoFragments;
 import io.gleaner.idle.publish.OfferSink;
 import io.gleaner.idle.source.ClusterCache;
-import io.gleaner.idle.source.KubeModel;
 import io.gleaner.idle.source.Keys;
+import io.gleaner.idle.source.KubeModel;
 import io.gleaner.idle.source.NodePatch;
 import io.gleaner.idle.source.NodeWriter;
 import io.gleaner.idle.state.IdleState;
@@ -51,28 +51,32 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The detector's engine: for every watched member node it keeps the idle state, decides the node's offer
- * (IDLE, VOLCANO or COLOCATION, by the member's roles) and publishes changes to an {@link OfferSink}.
+ * The detector's engine: for every watched member node it keeps the idle state, decides the node's
+ * offer (IDLE, VOLCANO or COLOCATION, by the member's roles) and publishes changes to an {@link
+ * OfferSink}.
  *
- * <p>Threading: {@link #markNode}, {@link #markCluster}, {@link #addCluster}, {@link #removeCluster} and
- * {@link #setReachable} are thread-safe and cheap; they queue work. All decisions happen in
- * {@link #process()}, which the owner calls from one thread (the service's detector thread, or the test):
- * only the nodes marked since the last call, those whose timer is due and, every {@code resyncInterval},
- * all nodes are recomputed. {@code wakeup} is called when work is queued, so the owner can schedule a
- * debounced {@code process()}.
+ * <p>Threading: {@link #markNode}, {@link #markCluster}, {@link #addCluster}, {@link
+ * #removeCluster} and {@link #setReachable} are thread-safe and cheap; they queue work. All
+ * decisions happen in {@link #process()}, which the owner calls from one thread (the service's
+ * detector thread, or the test): only the nodes marked since the last call, those whose timer is
+ * due and, every {@code resyncInterval}, all nodes are recomputed. {@code wakeup} is called when
+ * work is queued, so the owner can schedule a debounced {@code process()}.
  *
  * <p>Per node, in {@code process()}:
+ *
  * <ol>
- *   <li>online members: the idle verdict and one step of the {@link IdleStateMachine}; transitions are stored
- *       in the {@link IdleTimerStore}; LEND labels and annotates the node, RETURN removes the label and records
- *       the cool-down;</li>
- *   <li>the offer: IDLE for a lent node; otherwise VOLCANO for training members (one fragment plan per
- *       cluster per call) or COLOCATION for co-location members; nothing for excluded, cordoned or cooling-down
- *       nodes, or when the offer is smaller than {@code minOffer};</li>
- *   <li>the offer is sent if it differs from the last one sent, and withdrawn if it went away.</li>
+ *   <li>online members: the idle verdict and one step of the {@link IdleStateMachine}; transitions
+ *       are stored in the {@link IdleTimerStore}; LEND labels and annotates the node, RETURN
+ *       removes the label and records the cool-down;
+ *   <li>the offer: IDLE for a lent node; otherwise VOLCANO for training members (one fragment plan
+ *       per cluster per call) or COLOCATION for co-location members; nothing for excluded, cordoned
+ *       or cooling-down nodes, or when the offer is smaller than {@code minOffer};
+ *   <li>the offer is sent if it differs from the last one sent, and withdrawn if it went away.
  * </ol>
- * A member that is not reachable (not yet synced, breaker open, informers failing) has its offers withdrawn
- * and its idle timers reset (nothing was seen while it was away, so nothing may count as idle).
+ *
+ * A member that is not reachable (not yet synced, breaker open, informers failing) has its offers
+ * withdrawn and its idle timers reset (nothing was seen while it was away, so nothing may count as
+ * idle).
  */
 public final class IdleDetector {
   private static final Logger LOG = LoggerFactory.getLogger(IdleDetector.class);
@@ -109,7 +113,8 @@ public final class IdleDetector {
     Map<String, IdleState> stored;
     boolean reachable;
 
-    ClusterRt(String name, Set<MemberRole> roles, ClusterCache cache, IdleMetrics.ClusterMeters meters) {
+    ClusterRt(
+        String name, Set<MemberRole> roles, ClusterCache cache, IdleMetrics.ClusterMeters meters) {
       this.name = name;
       this.roles = roles;
       this.cache = cache;
@@ -130,8 +135,14 @@ public final class IdleDetector {
     CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
   }
 
-  public IdleDetector(Clock clock, IdleDetectorConfig config, IdleTimerStore store, OfferSink sink, NodeWriter writer,
-      IdleMetrics metrics, Runnable wakeup) {
+  public IdleDetector(
+      Clock clock,
+      IdleDetectorConfig config,
+      IdleTimerStore store,
+      OfferSink sink,
+      NodeWriter writer,
+      IdleMetrics metrics,
+      Runnable wakeup) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.machine = new IdleStateMachine(config.idleAfter(), config.cooldown());
@@ -142,62 +153,83 @@ public final class IdleDetector {
     this.wakeup = wakeup == null ? () -> {} : wakeup;
   }
 
-  // ---- thread-safe entry points ------------------------------------------------------------------
+  // ---- thread-safe entry points
+  // ------------------------------------------------------------------
 
   /**
-   * Starts tracking a member. Its durable timers are loaded at the next {@link #process()}; it offers nothing
-   * until {@link #setReachable} says it is reachable (its informers synced).
+   * Starts tracking a member. Its durable timers are loaded at the next {@link #process()}; it
+   * offers nothing until {@link #setReachable} says it is reachable (its informers synced).
    */
   public void addCluster(String cluster, Set<MemberRole> roles, ClusterCache cache) {
     Set<MemberRole> r = roles.isEmpty() ? Set.of() : EnumSet.copyOf(roles);
-    command(() -> {
-      removeNow(cluster);
-      ClusterRt c = new ClusterRt(cluster, r, cache, metrics.cluster(cluster));
-      try {
-        c.stored = new HashMap<>(store.load(cluster));
-      } catch (RuntimeException e) {
-        LOG.error("cannot load the idle timers of member {}; its online nodes start as ACTIVE: {}", cluster, e.getMessage());
-        c.stored = new HashMap<>();
-      }
-      clusters.put(cluster, c);
-      LOG.info("tracking member {} with roles {} ({} stored idle timers)", cluster, r, c.stored.size());
-    });
+    command(
+        () -> {
+          removeNow(cluster);
+          ClusterRt c = new ClusterRt(cluster, r, cache, metrics.cluster(cluster));
+          try {
+            c.stored = new HashMap<>(store.load(cluster));
+          } catch (RuntimeException e) {
+            LOG.error(
+                "cannot load the idle timers of member {}; its online nodes start as ACTIVE: {}",
+                cluster,
+                e.getMessage());
+            c.stored = new HashMap<>();
+          }
+          clusters.put(cluster, c);
+          LOG.info(
+              "tracking member {} with roles {} ({} stored idle timers)",
+              cluster,
+              r,
+              c.stored.size());
+        });
   }
 
-  /** Stops tracking a member and withdraws its offers (its stored timers stay for a later return). */
+  /**
+   * Stops tracking a member and withdraws its offers (its stored timers stay for a later return).
+   */
   public void removeCluster(String cluster) {
     command(() -> removeNow(cluster));
   }
 
   /** The member became reachable (informers synced, calls answered) or stopped answering. */
   public void setReachable(String cluster, boolean reachable, String message) {
-    command(() -> {
-      ClusterRt c = clusters.get(cluster);
-      if (c == null || c.reachable == reachable) {
-        return;
-      }
-      c.reachable = reachable;
-      if (reachable) {
-        LOG.info("member {} reachable: computing offers of {} nodes", cluster, c.cache.nodes().size());
-        sink.member(cluster, true, "");
-        long now = System.nanoTime();
-        c.cache.nodeNames().forEach(n -> dirtyNodes.merge(new NodeRef(cluster, n), now, Math::min));
-        return;
-      }
-      LOG.warn("member {} unreachable ({}): withdrawing its offers", cluster, message);
-      for (Map.Entry<String, NodeRt> e : c.nodes.entrySet()) {
-        NodeRt rt = e.getValue();
-        if (rt.offered != null) {
-          c.meters.offered(rt.offered.source(), -rt.offered.usable().cpuMillis(), -rt.offered.usable().memoryBytes(), -1);
-          rt.offered = null;
-        }
-        if (rt.state instanceof IdleObserved) {
-          setState(c, e.getKey(), rt, Active.INSTANCE);
-          c.meters.transition("reset");
-        }
-      }
-      sink.member(cluster, false, message);
-    });
+    command(
+        () -> {
+          ClusterRt c = clusters.get(cluster);
+          if (c == null || c.reachable == reachable) {
+            return;
+          }
+          c.reachable = reachable;
+          if (reachable) {
+            LOG.info(
+                "member {} reachable: computing offers of {} nodes",
+                cluster,
+                c.cache.nodes().size());
+            sink.member(cluster, true, "");
+            long now = System.nanoTime();
+            c.cache
+                .nodeNames()
+                .forEach(n -> dirtyNodes.merge(new NodeRef(cluster, n), now, Math::min));
+            return;
+          }
+          LOG.warn("member {} unreachable ({}): withdrawing its offers", cluster, message);
+          for (Map.Entry<String, NodeRt> e : c.nodes.entrySet()) {
+            NodeRt rt = e.getValue();
+            if (rt.offered != null) {
+              c.meters.offered(
+                  rt.offered.source(),
+                  -rt.offered.usable().cpuMillis(),
+                  -rt.offered.usable().memoryBytes(),
+                  -1);
+              rt.offered = null;
+            }
+            if (rt.state instanceof IdleObserved) {
+              setState(c, e.getKey(), rt, Active.INSTANCE);
+              c.meters.transition("reset");
+            }
+          }
+          sink.member(cluster, false, message);
+        });
   }
 
   /** Something about the node changed at {@code changeNanos} ({@link System#nanoTime()}). */
@@ -207,7 +239,10 @@ public final class IdleDetector {
     }
   }
 
-  /** Something cluster-wide changed (a PodGroup, a metrics poll): recompute every node of the member. */
+  /**
+   * Something cluster-wide changed (a PodGroup, a metrics poll): recompute every node of the
+   * member.
+   */
   public void markCluster(String cluster, long changeNanos) {
     dirtyClusters.merge(cluster, changeNanos, Math::min);
     wakeup.run();
@@ -218,7 +253,8 @@ public final class IdleDetector {
     wakeup.run();
   }
 
-  // ---- read-only views ---------------------------------------------------------------------------
+  // ---- read-only views
+  // ---------------------------------------------------------------------------
 
   /** The idle state of a node, as of the last {@link #process()}. */
   public Optional<IdleState> state(String cluster, String node) {
@@ -249,11 +285,12 @@ public final class IdleDetector {
     return d == null ? Optional.empty() : Optional.of(d.at());
   }
 
-  // ---- the detector thread -----------------------------------------------------------------------
+  // ---- the detector thread
+  // -----------------------------------------------------------------------
 
   /**
-   * Applies queued commands and recomputes marked, due and (every {@code resyncInterval}) all nodes. Call
-   * from one thread only.
+   * Applies queued commands and recomputes marked, due and (every {@code resyncInterval}) all
+   * nodes. Call from one thread only.
    *
    * @return how many nodes were recomputed
    */
@@ -296,7 +333,8 @@ public final class IdleDetector {
     for (NodeRef ref : List.copyOf(dirtyNodes.keySet())) {
       Long nanos = dirtyNodes.remove(ref);
       if (nanos != null) {
-        work.computeIfAbsent(ref.cluster(), k -> new HashMap<>()).merge(ref.node(), nanos, Math::min);
+        work.computeIfAbsent(ref.cluster(), k -> new HashMap<>())
+            .merge(ref.node(), nanos, Math::min);
       }
     }
     int count = 0;
@@ -334,7 +372,8 @@ public final class IdleDetector {
     LOG.info("stopped tracking member {}", cluster);
   }
 
-  private void recompute(ClusterRt c, String name, long changeNanos, VolcanoFragments.Plan plan, Instant now) {
+  private void recompute(
+      ClusterRt c, String name, long changeNanos, VolcanoFragments.Plan plan, Instant now) {
     NodeInfo n = c.cache.node(name).orElse(null);
     NodeRt rt = c.nodes.get(name);
     if (n == null) {
@@ -361,15 +400,27 @@ public final class IdleDetector {
     IdleVerdict verdict = null;
 
     if (c.online()) {
-      NodeLoad load = new NodeLoad(n.ready(), n.unschedulable(), excluded, n.allocatable(),
-          IdleOffers.onlineRequests(pods), onlineUsage(c, n, pods, now));
+      NodeLoad load =
+          new NodeLoad(
+              n.ready(),
+              n.unschedulable(),
+              excluded,
+              n.allocatable(),
+              IdleOffers.onlineRequests(pods),
+              onlineUsage(c, n, pods, now));
       verdict = config.criteria().evaluate(load);
       Transition t = machine.step(rt.state, verdict, reclaimSignal(n, rt, now), now);
       action = t.action();
       if (t.changed()) {
         setState(c, name, rt, t.to());
         if (action != Action.NONE || t.to() instanceof Active && t.from() instanceof IdleObserved) {
-          LOG.info("node {}/{}: {} -> {} ({})", c.name, name, t.from().kind(), t.to().kind(), t.reason());
+          LOG.info(
+              "node {}/{}: {} -> {} ({})",
+              c.name,
+              name,
+              t.from().kind(),
+              t.to().kind(),
+              t.reason());
         }
       }
       if (action == Action.LEND) {
@@ -386,12 +437,18 @@ public final class IdleDetector {
         desired = offer(c, n, CapacitySource.IDLE, usable, verdict.pressure(), now);
       }
     }
-    if (desired == null && !excluded && !cooling && n.ready() && !n.unschedulable() && !(rt.state instanceof Lent)) {
+    if (desired == null
+        && !excluded
+        && !cooling
+        && n.ready()
+        && !n.unschedulable()
+        && !(rt.state instanceof Lent)) {
       if (plan != null) {
         double risk = !plan.gangsBlocked().isEmpty() ? 0.8 : plan.held().isEmpty() ? 0.2 : 0.5;
         desired = offer(c, n, CapacitySource.VOLCANO, plan.fragment(name), risk, now);
       } else if (c.roles.contains(MemberRole.COLOCATION)) {
-        ColocationOffers.Result r = config.colocation().compute(n, pods, c.cache.nodeUsage(name), c.cache.podUsage(), now);
+        ColocationOffers.Result r =
+            config.colocation().compute(n, pods, c.cache.nodeUsage(name), c.cache.podUsage(), now);
         desired = offer(c, n, CapacitySource.COLOCATION, r.usable(), r.risk(), now);
         if (r.basis() == ColocationOffers.Basis.STALE_METRICS) {
           none = "node metrics missing or older than " + config.colocation().metricsMaxAge();
@@ -412,17 +469,30 @@ public final class IdleDetector {
     reconcileNode(c, n, rt, desired, action, now);
   }
 
-  private Offer offer(ClusterRt c, NodeInfo n, CapacitySource source, Resources usable, double risk, Instant now) {
+  private Offer offer(
+      ClusterRt c, NodeInfo n, CapacitySource source, Resources usable, double risk, Instant now) {
     Map<String, String> labels = new HashMap<>();
-    n.labels().forEach((k, v) -> {
-      if (!k.startsWith(Keys.PREFIX)) {
-        labels.put(k, v);
-      }
-    });
-    return new Offer(c.name, n.name(), source, usable, labels, n.taints(), n.zone(), Math.max(0, Math.min(1, risk)), now);
+    n.labels()
+        .forEach(
+            (k, v) -> {
+              if (!k.startsWith(Keys.PREFIX)) {
+                labels.put(k, v);
+              }
+            });
+    return new Offer(
+        c.name,
+        n.name(),
+        source,
+        usable,
+        labels,
+        n.taints(),
+        n.zone(),
+        Math.max(0, Math.min(1, risk)),
+        now);
   }
 
-  private void publish(ClusterRt c, String name, NodeRt rt, Offer desired, String reason, long changeNanos) {
+  private void publish(
+      ClusterRt c, String name, NodeRt rt, Offer desired, String reason, long changeNanos) {
     Offer old = rt.offered;
     if (desired == null) {
       if (old != null) {
@@ -439,12 +509,14 @@ public final class IdleDetector {
     if (old != null) {
       c.meters.offered(old.source(), -old.usable().cpuMillis(), -old.usable().memoryBytes(), -1);
     }
-    c.meters.offered(desired.source(), desired.usable().cpuMillis(), desired.usable().memoryBytes(), 1);
+    c.meters.offered(
+        desired.source(), desired.usable().cpuMillis(), desired.usable().memoryBytes(), 1);
     sink.offer(desired, changeNanos);
   }
 
   /** Brings the node's pool label and annotations in line with the decision. */
-  private void reconcileNode(ClusterRt c, NodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
+  private void reconcileNode(
+      ClusterRt c, NodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
     String actual = n.labels().get(Keys.POOL);
     NodePatch patch = null;
     if (action == Action.LEND && rt.state instanceof Lent l) {
@@ -453,16 +525,25 @@ public final class IdleDetector {
       Map<String, String> labels = new HashMap<>();
       labels.put(Keys.POOL, null);
       Map<String, String> ann = new HashMap<>();
-      if (annotationTime(n, Keys.RECLAIMED_AT).filter(t -> !t.isBefore(r.reclaimedAt())).isEmpty()) {
+      if (annotationTime(n, Keys.RECLAIMED_AT)
+          .filter(t -> !t.isBefore(r.reclaimedAt()))
+          .isEmpty()) {
         ann.put(Keys.RECLAIMED_AT, r.reclaimedAt().toString());
       }
-      if (annotationTime(n, Keys.COOLDOWN_UNTIL).filter(t -> !t.isBefore(r.cooldownUntil())).isEmpty()) {
+      if (annotationTime(n, Keys.COOLDOWN_UNTIL)
+          .filter(t -> !t.isBefore(r.cooldownUntil()))
+          .isEmpty()) {
         ann.put(Keys.COOLDOWN_UNTIL, r.cooldownUntil().toString());
       }
-      patch = actual == null && ann.isEmpty() ? null : new NodePatch(actual == null ? Map.of() : labels, ann);
+      patch =
+          actual == null && ann.isEmpty()
+              ? null
+              : new NodePatch(actual == null ? Map.of() : labels, ann);
     } else if (rt.writing.get() == 0) {
-      String wanted = rt.state instanceof Lent ? "idle"
-          : offered == null ? null : offered.source().name().toLowerCase(Locale.ROOT);
+      String wanted =
+          rt.state instanceof Lent
+              ? "idle"
+              : offered == null ? null : offered.source().name().toLowerCase(Locale.ROOT);
       if (rt.state instanceof Lent l && actual == null && !rt.poolLabelSeen) {
         patch = lendPatch(l);
       } else if (!Objects.equals(wanted, actual) && !(rt.state instanceof Lent)) {
@@ -477,21 +558,29 @@ public final class IdleDetector {
   }
 
   private static NodePatch lendPatch(Lent l) {
-    return new NodePatch(Map.of(Keys.POOL, "idle"),
+    return new NodePatch(
+        Map.of(Keys.POOL, "idle"),
         Map.of(Keys.IDLE_SINCE, l.idleSince().toString(), Keys.LENT_AT, l.lentAt().toString()));
   }
 
   private void write(ClusterRt c, String node, NodeRt rt, NodePatch patch) {
     rt.writing.incrementAndGet();
-    rt.lastWrite = rt.lastWrite.handle((v, e) -> null)
-        .thenCompose(v -> writer.patch(c.name, node, patch))
-        .whenComplete((v, e) -> {
-          rt.writing.decrementAndGet();
-          if (e != null) {
-            c.meters.writeFailed();
-            LOG.warn("patching node {}/{} failed (retried on the next change or resync): {}", c.name, node, e.toString());
-          }
-        });
+    rt.lastWrite =
+        rt.lastWrite
+            .handle((v, e) -> null)
+            .thenCompose(v -> writer.patch(c.name, node, patch))
+            .whenComplete(
+                (v, e) -> {
+                  rt.writing.decrementAndGet();
+                  if (e != null) {
+                    c.meters.writeFailed();
+                    LOG.warn(
+                        "patching node {}/{} failed (retried on the next change or resync): {}",
+                        c.name,
+                        node,
+                        e.toString());
+                  }
+                });
   }
 
   /** The first sight of a node: its stored timer, or a loan recorded on the node itself. */
@@ -504,15 +593,21 @@ public final class IdleDetector {
     if (c.online() && !(s instanceof Lent) && "idle".equals(n.labels().get(Keys.POOL))) {
       Instant lentAt = annotationTime(n, Keys.LENT_AT).orElse(now);
       s = new Lent(annotationTime(n, Keys.IDLE_SINCE).orElse(lentAt), lentAt);
-      LOG.info("node {}/{} is labelled {}=idle: adopting it as lent since {}", c.name, n.name(), Keys.POOL, lentAt);
+      LOG.info(
+          "node {}/{} is labelled {}=idle: adopting it as lent since {}",
+          c.name,
+          n.name(),
+          Keys.POOL,
+          lentAt);
     }
     if (!c.online() && !(s instanceof Active)) {
       s = Active.INSTANCE;
     }
     rt.state = s;
     if (s instanceof Lent l) {
-      rt.poolLabelSeen = "idle".equals(n.labels().get(Keys.POOL))
-          || annotationTime(n, Keys.LENT_AT).filter(t -> t.equals(l.lentAt())).isPresent();
+      rt.poolLabelSeen =
+          "idle".equals(n.labels().get(Keys.POOL))
+              || annotationTime(n, Keys.LENT_AT).filter(t -> t.equals(l.lentAt())).isPresent();
     }
     c.meters.stateEntered(s.kind(), 1);
     return rt;
@@ -540,7 +635,8 @@ public final class IdleDetector {
   private Optional<ReclaimSignal> reclaimSignal(NodeInfo n, NodeRt rt, Instant now) {
     Optional<Instant> reclaimedAt = annotationTime(n, Keys.RECLAIMED_AT);
     if (reclaimedAt.isPresent()) {
-      return Optional.of(new ReclaimSignal(reclaimedAt.get(), annotationTime(n, Keys.COOLDOWN_UNTIL)));
+      return Optional.of(
+          new ReclaimSignal(reclaimedAt.get(), annotationTime(n, Keys.COOLDOWN_UNTIL)));
     }
     if (rt.state instanceof Lent && rt.poolLabelSeen && !"idle".equals(n.labels().get(Keys.POOL))) {
       return Optional.of(new ReclaimSignal(now, Optional.empty()));

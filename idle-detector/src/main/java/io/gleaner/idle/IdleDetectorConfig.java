@@ -8,18 +8,22 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings of the idle-detector. Durations marked "simulated" are on the detector's clock (the sandbox
- * accelerates it); "real" ones are wall-clock and keep the process responsive whatever the clock speed.
+ * Settings of the idle-detector. Durations marked "simulated" are on the detector's clock (the
+ * sandbox accelerates it); "real" ones are wall-clock and keep the process responsive whatever the
+ * clock speed.
  *
  * @param criteria when an online node counts as idle
  * @param idleAfter how long a node must stay idle before it is lent (simulated, default 10 min)
  * @param cooldown how long a returned node stays unlendable (simulated, default 30 min)
  * @param nodeHeadroom kept free on every lent IDLE node
  * @param colocation co-location formula settings (reclaim ratios, metrics staleness bound)
- * @param minOffer smaller offers are withdrawn instead of published (default 100m CPU, 128Mi memory)
+ * @param minOffer smaller offers are withdrawn instead of published (default 100m CPU, 128Mi
+ *     memory)
  * @param metricsInterval how often metrics.k8s.io is polled (simulated, default 30 s)
- * @param resyncInterval how often every node is recomputed regardless of events (simulated, default 5 min)
- * @param debounce how long a changed node waits for more changes before it is recomputed (real, default 20 ms)
+ * @param resyncInterval how often every node is recomputed regardless of events (simulated, default
+ *     5 min)
+ * @param debounce how long a changed node waits for more changes before it is recomputed (real,
+ *     default 20 ms)
  * @param tick how often due timers are checked (real, default 100 ms)
  * @param sourceId this detector's identity towards the broker, e.g. {@code idle-detector/gleaner}
  * @param podMetrics also poll PodMetrics (separates Gleaner's own usage from online usage)
@@ -82,33 +86,98 @@ public record IdleDetectorConfig(
   public static IdleDetectorConfig fromPolicy(EffectivePolicy policy, String sourceId) {
     EffectivePolicy.Idle idle = policy.idle();
     return new IdleDetectorConfig(
-        new IdleCriteria(idle.cpuRequestFraction(), idle.memoryRequestFraction(), idle.cpuUsageFraction()),
-        idle.after(), policy.reclaimCooldown(), policy.nodeHeadroom(), ColocationOffers.DEFAULTS, DEFAULT_MIN_OFFER,
-        Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMillis(20), Duration.ofMillis(100), sourceId, true);
+        new IdleCriteria(
+            idle.cpuRequestFraction(), idle.memoryRequestFraction(), idle.cpuUsageFraction()),
+        idle.after(),
+        policy.reclaimCooldown(),
+        policy.nodeHeadroom(),
+        ColocationOffers.DEFAULTS,
+        DEFAULT_MIN_OFFER,
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(5),
+        Duration.ofMillis(20),
+        Duration.ofMillis(100),
+        sourceId,
+        true);
   }
 
   public IdleDetectorConfig withIdleAfter(Duration d) {
-    return new IdleDetectorConfig(criteria, d, cooldown, nodeHeadroom, colocation, minOffer, metricsInterval,
-        resyncInterval, debounce, tick, sourceId, podMetrics);
+    return new IdleDetectorConfig(
+        criteria,
+        d,
+        cooldown,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics);
   }
 
   public IdleDetectorConfig withCooldown(Duration d) {
-    return new IdleDetectorConfig(criteria, idleAfter, d, nodeHeadroom, colocation, minOffer, metricsInterval,
-        resyncInterval, debounce, tick, sourceId, podMetrics);
+    return new IdleDetectorConfig(
+        criteria,
+        idleAfter,
+        d,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics);
   }
 
   public IdleDetectorConfig withMetricsInterval(Duration d) {
-    return new IdleDetectorConfig(criteria, idleAfter, cooldown, nodeHeadroom, colocation, minOffer, d,
-        resyncInterval, debounce, tick, sourceId, podMetrics);
+    return new IdleDetectorConfig(
+        criteria,
+        idleAfter,
+        cooldown,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        d,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics);
   }
 
   public IdleDetectorConfig withSourceId(String id) {
-    return new IdleDetectorConfig(criteria, idleAfter, cooldown, nodeHeadroom, colocation, minOffer, metricsInterval,
-        resyncInterval, debounce, tick, id, podMetrics);
+    return new IdleDetectorConfig(
+        criteria,
+        idleAfter,
+        cooldown,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        id,
+        podMetrics);
   }
 
   public IdleDetectorConfig withColocation(ColocationOffers c) {
-    return new IdleDetectorConfig(criteria, idleAfter, cooldown, nodeHeadroom, c, minOffer, metricsInterval,
-        resyncInterval, debounce, tick, sourceId, podMetrics);
+    return new IdleDetectorConfig(
+        criteria,
+        idleAfter,
+        cooldown,
+        nodeHeadroom,
+        c,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics);
   }
 }

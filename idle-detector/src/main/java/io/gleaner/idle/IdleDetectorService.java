@@ -31,21 +31,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The idle-detector's composition root: watches the member clusters it is given, runs the
- * {@link IdleDetector} and publishes offers to the broker over gRPC.
+ * The idle-detector's composition root: watches the member clusters it is given, runs the {@link
+ * IdleDetector} and publishes offers to the broker over gRPC.
  *
- * <p>It acts only while it leads ({@link LeaderElection}; pass an {@code AlwaysLeader} for one replica): on
- * leadership it opens the offer stream, attaches to the member directory (one {@link ClusterWatch} per member)
- * and starts the detector thread; on losing it, it stops all of that at once, so only the leader writes
- * timers and node labels. The election itself, the broker channel, the member directory and the timer store
- * are owned by the caller.
+ * <p>It acts only while it leads ({@link LeaderElection}; pass an {@code AlwaysLeader} for one
+ * replica): on leadership it opens the offer stream, attaches to the member directory (one {@link
+ * ClusterWatch} per member) and starts the detector thread; on losing it, it stops all of that at
+ * once, so only the leader writes timers and node labels. The election itself, the broker channel,
+ * the member directory and the timer store are owned by the caller.
  *
- * <p>Threads: one detector thread (debounced recomputes, due timers, member health every 500 ms real), two
- * metrics pollers, four node writers, plus the members' informer threads.
+ * <p>Threads: one detector thread (debounced recomputes, due timers, member health every 500 ms
+ * real), two metrics pollers, four node writers, plus the members' informer threads.
  */
 public final class IdleDetectorService extends AbstractLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(IdleDetectorService.class);
-  /** Real time a member may look unreachable (informers reconnecting) before its offers are withdrawn. */
+
+  /**
+   * Real time a member may look unreachable (informers reconnecting) before its offers are
+   * withdrawn.
+   */
   static final Duration UNREACHABLE_GRACE = Duration.ofSeconds(3);
 
   private final Clock clock;
@@ -63,8 +67,14 @@ public final class IdleDetectorService extends AbstractLifecycle {
    * @param broker channel to the broker (owned by the caller)
    * @param election decides when this replica acts; started and stopped by the caller
    */
-  public IdleDetectorService(Clock clock, MeterRegistry meters, MemberDirectory members, Channel broker,
-      IdleTimerStore store, LeaderElection election, IdleDetectorConfig config) {
+  public IdleDetectorService(
+      Clock clock,
+      MeterRegistry meters,
+      MemberDirectory members,
+      Channel broker,
+      IdleTimerStore store,
+      LeaderElection election,
+      IdleDetectorConfig config) {
     super("idle-detector");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.meters = Objects.requireNonNull(meters, "meters");
@@ -78,24 +88,26 @@ public final class IdleDetectorService extends AbstractLifecycle {
 
   @Override
   protected void doStart() {
-    election.addListener(new LeadershipListener() {
-      @Override
-      public void onStartedLeading(long epoch) {
-        LOG.info("idle-detector leads (epoch {}): watching members and publishing offers", epoch);
-        synchronized (lock) {
-          if (engine == null && isRunningOrStarting()) {
-            engine = new Engine();
-            engine.start();
+    election.addListener(
+        new LeadershipListener() {
+          @Override
+          public void onStartedLeading(long epoch) {
+            LOG.info(
+                "idle-detector leads (epoch {}): watching members and publishing offers", epoch);
+            synchronized (lock) {
+              if (engine == null && isRunningOrStarting()) {
+                engine = new Engine();
+                engine.start();
+              }
+            }
           }
-        }
-      }
 
-      @Override
-      public void onStoppedLeading() {
-        LOG.info("idle-detector no longer leads: stopping");
-        stopEngine();
-      }
-    });
+          @Override
+          public void onStoppedLeading() {
+            LOG.info("idle-detector no longer leads: stopping");
+            stopEngine();
+          }
+        });
     if (election.isLeader()) {
       synchronized (lock) {
         if (engine == null) {
@@ -143,34 +155,46 @@ public final class IdleDetectorService extends AbstractLifecycle {
 
   /** Readiness: UP while running; leading replicas also need an open offer stream. */
   public HealthCheck readiness() {
-    return HealthCheck.of("idle-detector", () -> {
-      if (!isRunning()) {
-        return Health.down("idle-detector is " + state());
-      }
-      OfferPublisher p = publisher().orElse(null);
-      if (p == null) {
-        return Health.up("standing by (not the leader)");
-      }
-      return p.connected() ? Health.up("leading; offer stream open") : Health.down("leading; offer stream to the broker not open");
-    });
+    return HealthCheck.of(
+        "idle-detector",
+        () -> {
+          if (!isRunning()) {
+            return Health.down("idle-detector is " + state());
+          }
+          OfferPublisher p = publisher().orElse(null);
+          if (p == null) {
+            return Health.up("standing by (not the leader)");
+          }
+          return p.connected()
+              ? Health.up("leading; offer stream open")
+              : Health.down("leading; offer stream to the broker not open");
+        });
   }
 
   /** Liveness: UP unless the service failed. */
   public HealthCheck liveness() {
-    return HealthCheck.of("idle-detector", () -> state() == State.FAILED ? Health.down("failed to start") : Health.up(state().name()));
+    return HealthCheck.of(
+        "idle-detector",
+        () -> state() == State.FAILED ? Health.down("failed to start") : Health.up(state().name()));
   }
 
   /** What runs while this replica leads. */
   private final class Engine implements MemberDirectory.Listener, ClusterWatch.Listener {
-    final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(daemon("idle-detector"));
-    final ScheduledExecutorService pollers = Executors.newScheduledThreadPool(2, daemon("idle-metrics-poll"));
+    final ScheduledExecutorService thread =
+        Executors.newSingleThreadScheduledExecutor(daemon("idle-detector"));
+    final ScheduledExecutorService pollers =
+        Executors.newScheduledThreadPool(2, daemon("idle-metrics-poll"));
     final ExecutorService io = Executors.newFixedThreadPool(4, daemon("idle-node-writer"));
-    final OfferPublisher publisher = new OfferPublisher(broker, config.sourceId(), thread, Duration.ofHours(1), meters);
+    final OfferPublisher publisher =
+        new OfferPublisher(broker, config.sourceId(), thread, Duration.ofHours(1), meters);
     final KubeNodeWriter writer = new KubeNodeWriter(io);
     final AtomicBoolean scheduled = new AtomicBoolean();
-    final IdleDetector detector = new IdleDetector(clock, config, store, publisher, writer, metrics, this::wakeup);
+    final IdleDetector detector =
+        new IdleDetector(clock, config, store, publisher, writer, metrics, this::wakeup);
+
     /** Detector thread only. */
     final Map<String, ClusterWatch> watches = new HashMap<>();
+
     final Map<String, Long> problemSince = new HashMap<>();
     final Map<String, Boolean> reported = new HashMap<>();
     volatile boolean stopped;
@@ -187,10 +211,13 @@ public final class IdleDetectorService extends AbstractLifecycle {
       stopped = true;
       members.detach(this);
       try {
-        thread.submit(() -> {
-          watches.values().forEach(ClusterWatch::close);
-          watches.clear();
-        }).get(30, TimeUnit.SECONDS);
+        thread
+            .submit(
+                () -> {
+                  watches.values().forEach(ClusterWatch::close);
+                  watches.clear();
+                })
+            .get(30, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("closing member watches failed: {}", e.toString());
       }
@@ -207,10 +234,13 @@ public final class IdleDetectorService extends AbstractLifecycle {
 
     void wakeup() {
       if (!stopped && scheduled.compareAndSet(false, true)) {
-        thread.schedule(() -> {
-          scheduled.set(false);
-          process();
-        }, config.debounce().toNanos(), TimeUnit.NANOSECONDS);
+        thread.schedule(
+            () -> {
+              scheduled.set(false);
+              process();
+            },
+            config.debounce().toNanos(),
+            TimeUnit.NANOSECONDS);
       }
     }
 
@@ -227,22 +257,30 @@ public final class IdleDetectorService extends AbstractLifecycle {
 
     @Override
     public void added(Member member) {
-      thread.execute(() -> {
-        if (stopped) {
-          return;
-        }
-        removeWatch(member.name());
-        ClusterCache cache = new ClusterCache(member.name());
-        ClusterWatch watch = new ClusterWatch(member, cache, this, pollers, realPeriod(config.metricsInterval()), config.podMetrics());
-        writer.add(member);
-        detector.addCluster(member.name(), member.roles(), cache);
-        watches.put(member.name(), watch);
-        try {
-          watch.start();
-        } catch (RuntimeException e) {
-          LOG.error("cannot watch member {}: {}", member.name(), e.toString());
-        }
-      });
+      thread.execute(
+          () -> {
+            if (stopped) {
+              return;
+            }
+            removeWatch(member.name());
+            ClusterCache cache = new ClusterCache(member.name());
+            ClusterWatch watch =
+                new ClusterWatch(
+                    member,
+                    cache,
+                    this,
+                    pollers,
+                    realPeriod(config.metricsInterval()),
+                    config.podMetrics());
+            writer.add(member);
+            detector.addCluster(member.name(), member.roles(), cache);
+            watches.put(member.name(), watch);
+            try {
+              watch.start();
+            } catch (RuntimeException e) {
+              LOG.error("cannot watch member {}: {}", member.name(), e.toString());
+            }
+          });
     }
 
     @Override

@@ -14,20 +14,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The idle-detector's meters; the one place that knows their names. Gauges are per member cluster and are
- * removed with the cluster.
+ * The idle-detector's meters; the one place that knows their names. Gauges are per member cluster
+ * and are removed with the cluster.
  */
 public final class IdleMetrics {
   /** Gauge: online nodes per idle state, tags {@code cluster}, {@code state}. */
   public static final String NODES = "gleaner.idle.nodes";
+
   /** Gauge: nodes with a live offer, tags {@code cluster}, {@code source}. */
   public static final String LENT_NODES = "gleaner.idle.lent_nodes";
+
   /** Gauge: offered CPU cores, tags {@code cluster}, {@code source}. */
   public static final String OFFERED_CORES = "gleaner.idle.offered_cores";
+
   /** Gauge: offered memory in bytes, tags {@code cluster}, {@code source}. */
   public static final String OFFERED_MEMORY = "gleaner.idle.offered_memory_bytes";
+
   /** Counter: state transitions, tags {@code cluster}, {@code outcome} = lend | return | reset. */
   public static final String TRANSITIONS = "gleaner.idle.transitions";
+
   /** Counter: node patch failures, tag {@code cluster}. */
   public static final String WRITE_FAILURES = "gleaner.idle.node_write_failures";
 
@@ -69,29 +74,46 @@ public final class IdleMetrics {
     }
 
     public void stateEntered(IdleState.Kind kind, int delta) {
-      states.computeIfAbsent(kind, k -> {
-        AtomicLong v = new AtomicLong();
-        meters.add(Gauge.builder(NODES, v, AtomicLong::get).description("Online nodes per idle state")
-            .tags(Tags.of("cluster", cluster, "state", k.tag())).register(registry));
-        return v;
-      }).addAndGet(delta);
+      states
+          .computeIfAbsent(
+              kind,
+              k -> {
+                AtomicLong v = new AtomicLong();
+                meters.add(
+                    Gauge.builder(NODES, v, AtomicLong::get)
+                        .description("Online nodes per idle state")
+                        .tags(Tags.of("cluster", cluster, "state", k.tag()))
+                        .register(registry));
+                return v;
+              })
+          .addAndGet(delta);
     }
 
     /** An offer of {@code source} appeared ({@code sign=+1}) or went away ({@code -1}). */
     public void offered(CapacitySource source, long cpu, long mem, int nodesDelta) {
-      holder(lent, source, LENT_NODES, "Member nodes with a live offer", v -> v).addAndGet(nodesDelta);
+      holder(lent, source, LENT_NODES, "Member nodes with a live offer", v -> v)
+          .addAndGet(nodesDelta);
       holder(cpuMillis, source, OFFERED_CORES, "Offered CPU cores", v -> v / 1000.0).addAndGet(cpu);
       holder(memory, source, OFFERED_MEMORY, "Offered memory in bytes", v -> v).addAndGet(mem);
     }
 
-    private AtomicLong holder(Map<CapacitySource, AtomicLong> m, CapacitySource s, String name, String description,
+    private AtomicLong holder(
+        Map<CapacitySource, AtomicLong> m,
+        CapacitySource s,
+        String name,
+        String description,
         java.util.function.LongFunction<Number> view) {
-      return m.computeIfAbsent(s, k -> {
-        AtomicLong v = new AtomicLong();
-        meters.add(Gauge.builder(name, v, a -> view.apply(a.get()).doubleValue()).description(description)
-            .tags(Tags.of("cluster", cluster, "source", k.name().toLowerCase(Locale.ROOT))).register(registry));
-        return v;
-      });
+      return m.computeIfAbsent(
+          s,
+          k -> {
+            AtomicLong v = new AtomicLong();
+            meters.add(
+                Gauge.builder(name, v, a -> view.apply(a.get()).doubleValue())
+                    .description(description)
+                    .tags(Tags.of("cluster", cluster, "source", k.name().toLowerCase(Locale.ROOT)))
+                    .register(registry));
+            return v;
+          });
     }
 
     public void transition(String outcome) {

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** Applies node patches straight to a {@link ClusterCache}, as the informer echo of a real write would. */
+/**
+ * Applies node patches straight to a {@link ClusterCache}, as the informer echo of a real write
+ * would.
+ */
 final class EchoingWriter implements NodeWriter {
   final Map<String, ClusterCache> caches = new HashMap<>();
   final List<String> patches = new ArrayList<>();
@@ -25,7 +28,9 @@ final class EchoingWriter implements NodeWriter {
     }
     ClusterCache cache = caches.get(cluster);
     NodeInfo n = cache.node(node).orElseThrow();
-    cache.putNode(n.withLabels(merge(n.labels(), patch.labels())).withAnnotations(merge(n.annotations(), patch.annotations())));
+    cache.putNode(
+        n.withLabels(merge(n.labels(), patch.labels()))
+            .withAnnotations(merge(n.annotations(), patch.annotations())));
     if (detector != null) {
       detector.markNode(cluster, node, System.nanoTime());
     }
@@ -34,13 +39,14 @@ final class EchoingWriter implements NodeWriter {
 
   static Map<String, String> merge(Map<String, String> base, Map<String, String> patch) {
     Map<String, String> out = new HashMap<>(base);
-    patch.forEach((k, v) -> {
-      if (v == null) {
-        out.remove(k);
-      } else {
-        out.put(k, v);
-      }
-    });
+    patch.forEach(
+        (k, v) -> {
+          if (v == null) {
+            out.remove(k);
+          } else {
+            out.put(k, v);
+          }
+        });
     return out;
   }
 }

@@ -50,7 +50,8 @@ class IdleDetectorTest {
   }
 
   private IdleDetector newDetector() {
-    IdleDetector d = new IdleDetector(clock, config, store, sink, writer, new IdleMetrics(meters), null);
+    IdleDetector d =
+        new IdleDetector(clock, config, store, sink, writer, new IdleMetrics(meters), null);
     writer.detector = d;
     return d;
   }
@@ -85,7 +86,8 @@ class IdleDetectorTest {
     at(Duration.ofMinutes(9).plusSeconds(59));
     assertThat(sink.offer("web", "n1")).isEmpty();
     at(Duration.ofMinutes(10));
-    assertThat(detector.state("web", "n1")).contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
+    assertThat(detector.state("web", "n1"))
+        .contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
     Offer o = sink.offer("web", "n1").orElseThrow();
     assertThat(o.source()).isEqualTo(CapacitySource.IDLE);
     assertThat(o.usable()).isEqualTo(ALLOC.minus(config.nodeHeadroom()));
@@ -96,9 +98,23 @@ class IdleDetectorTest {
         .containsEntry(Keys.LENT_AT, "2024-01-01T00:10:00Z");
     assertThat(o.labels()).doesNotContainKey(Keys.POOL);
     assertThat(sink.offer("web", "n2")).isEmpty();
-    assertThat(meters.get(IdleMetrics.LENT_NODES).tags("cluster", "web", "source", "idle").gauge().value()).isEqualTo(1);
-    assertThat(meters.get(IdleMetrics.NODES).tags("cluster", "web", "state", "lent").gauge().value()).isEqualTo(1);
-    assertThat(meters.get(IdleMetrics.OFFERED_CORES).tags("cluster", "web", "source", "idle").gauge().value()).isEqualTo(7.8);
+    assertThat(
+            meters
+                .get(IdleMetrics.LENT_NODES)
+                .tags("cluster", "web", "source", "idle")
+                .gauge()
+                .value())
+        .isEqualTo(1);
+    assertThat(
+            meters.get(IdleMetrics.NODES).tags("cluster", "web", "state", "lent").gauge().value())
+        .isEqualTo(1);
+    assertThat(
+            meters
+                .get(IdleMetrics.OFFERED_CORES)
+                .tags("cluster", "web", "source", "idle")
+                .gauge()
+                .value())
+        .isEqualTo(7.8);
   }
 
   @Test
@@ -106,26 +122,32 @@ class IdleDetectorTest {
     at(Duration.ofMinutes(10));
     online.putPod(PodInfo.online("small", "n1", Resources.of("cpu", "1", "memory", "1Gi")));
     touch("web", "n1");
-    assertThat(sink.offer("web", "n1").orElseThrow().usable().cpuMillis()).isEqualTo(8000 - 200 - 1000);
+    assertThat(sink.offer("web", "n1").orElseThrow().usable().cpuMillis())
+        .isEqualTo(8000 - 200 - 1000);
 
     clock.set(t0.plus(Duration.ofMinutes(20)));
     online.putPod(PodInfo.online("big", "n1", Resources.of("cpu", "4", "memory", "1Gi")));
     touch("web", "n1");
     assertThat(sink.offer("web", "n1")).isEmpty();
     Instant returned = t0.plus(Duration.ofMinutes(20));
-    assertThat(detector.state("web", "n1")).contains(new IdleState.Reclaimed(returned, returned.plus(config.cooldown())));
+    assertThat(detector.state("web", "n1"))
+        .contains(new IdleState.Reclaimed(returned, returned.plus(config.cooldown())));
     NodeInfo n1 = online.node("n1").orElseThrow();
     assertThat(n1.labels()).doesNotContainKey(Keys.POOL);
-    assertThat(n1.annotations()).containsEntry(Keys.COOLDOWN_UNTIL, returned.plus(config.cooldown()).toString());
+    assertThat(n1.annotations())
+        .containsEntry(Keys.COOLDOWN_UNTIL, returned.plus(config.cooldown()).toString());
 
-    // Load leaves right away: the node stays unlendable for the cool-down, then needs ten idle minutes more.
+    // Load leaves right away: the node stays unlendable for the cool-down, then needs ten idle
+    // minutes more.
     online.removePod("default", "big");
     online.removePod("default", "small");
     touch("web", "n1");
     at(Duration.ofMinutes(49));
-    assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.RECLAIMED);
+    assertThat(detector.state("web", "n1").orElseThrow().kind())
+        .isEqualTo(IdleState.Kind.RECLAIMED);
     at(Duration.ofMinutes(50));
-    assertThat(detector.state("web", "n1")).contains(new IdleState.IdleObserved(t0.plus(Duration.ofMinutes(50))));
+    assertThat(detector.state("web", "n1"))
+        .contains(new IdleState.IdleObserved(t0.plus(Duration.ofMinutes(50))));
     at(Duration.ofMinutes(60));
     assertThat(sink.offer("web", "n1")).isPresent();
   }
@@ -141,7 +163,8 @@ class IdleDetectorTest {
     run();
     assertThat(detector.state("web", "n1")).contains(new IdleState.IdleObserved(t0));
     at(Duration.ofMinutes(9).plusSeconds(59));
-    assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.IDLE_OBSERVED);
+    assertThat(detector.state("web", "n1").orElseThrow().kind())
+        .isEqualTo(IdleState.Kind.IDLE_OBSERVED);
     at(Duration.ofMinutes(10));
     assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.LENT);
   }
@@ -155,7 +178,8 @@ class IdleDetectorTest {
     again.putNode(online.node("n1").orElseThrow());
     detector.setReachable("web", true, "");
     run();
-    assertThat(detector.state("web", "n1")).contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
+    assertThat(detector.state("web", "n1"))
+        .contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
   }
 
   @Test
@@ -186,7 +210,8 @@ class IdleDetectorTest {
     online.putNode(n1.withLabels(Map.of()));
     touch("web", "n1");
     assertThat(sink.offer("web", "n1")).isEmpty();
-    assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.RECLAIMED);
+    assertThat(detector.state("web", "n1").orElseThrow().kind())
+        .isEqualTo(IdleState.Kind.RECLAIMED);
   }
 
   @Test
@@ -206,7 +231,8 @@ class IdleDetectorTest {
     online.putNode(online.node("n1").orElseThrow().withReady(false));
     touch("web", "n1");
     assertThat(sink.offer("web", "n1")).isEmpty();
-    assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.RECLAIMED);
+    assertThat(detector.state("web", "n1").orElseThrow().kind())
+        .isEqualTo(IdleState.Kind.RECLAIMED);
   }
 
   @Test
@@ -238,18 +264,39 @@ class IdleDetectorTest {
   @Test
   void volcanoFragmentsShrinkWhileAGangWaitsAndThePoolLabelFollowsTheOffer() {
     ClusterCache train = cluster("train", MemberRole.TRAINING);
-    Resources gpuNode = Resources.of("cpu", "16", "memory", "64Gi", "nvidia.com/gpu", "4", "pods", "110");
+    Resources gpuNode =
+        Resources.of("cpu", "16", "memory", "64Gi", "nvidia.com/gpu", "4", "pods", "110");
     train.putNode(NodeInfo.of("g1", gpuNode));
-    train.putPod(new PodInfo("w", "ml", "w", "g1", Resources.of("cpu", "12", "memory", "48Gi", "nvidia.com/gpu", "3", "pods", "1"),
-        false, false, false, false, "job"));
+    train.putPod(
+        new PodInfo(
+            "w",
+            "ml",
+            "w",
+            "g1",
+            Resources.of("cpu", "12", "memory", "48Gi", "nvidia.com/gpu", "3", "pods", "1"),
+            false,
+            false,
+            false,
+            false,
+            "job"));
     detector.setReachable("train", true, "");
     run();
     Offer before = sink.offer("train", "g1").orElseThrow();
     assertThat(before.source()).isEqualTo(CapacitySource.VOLCANO);
-    assertThat(before.usable()).isEqualTo(Resources.of("cpu", "4", "memory", "16Gi", "nvidia.com/gpu", "1", "pods", "109"));
+    assertThat(before.usable())
+        .isEqualTo(
+            Resources.of("cpu", "4", "memory", "16Gi", "nvidia.com/gpu", "1", "pods", "109"));
     assertThat(train.node("g1").orElseThrow().labels()).containsEntry(Keys.POOL, "volcano");
 
-    train.putPodGroup(new PodGroupInfo("ml", "next", "Inqueue", 1, Resources.of("cpu", "4", "memory", "16Gi", "nvidia.com/gpu", "1"), 0, t0));
+    train.putPodGroup(
+        new PodGroupInfo(
+            "ml",
+            "next",
+            "Inqueue",
+            1,
+            Resources.of("cpu", "4", "memory", "16Gi", "nvidia.com/gpu", "1"),
+            0,
+            t0));
     detector.markCluster("train", System.nanoTime());
     run();
     assertThat(sink.offer("train", "g1")).isEmpty();
@@ -282,7 +329,11 @@ class IdleDetectorTest {
     detector.markCluster("colo", System.nanoTime());
     run();
     assertThat(sink.offer("colo", "c1")).isEmpty();
-    assertThat(sink.log).filteredOn(l -> l.startsWith("withdraw colo/c1")).last().asString().contains("older than");
+    assertThat(sink.log)
+        .filteredOn(l -> l.startsWith("withdraw colo/c1"))
+        .last()
+        .asString()
+        .contains("older than");
   }
 
   @Test

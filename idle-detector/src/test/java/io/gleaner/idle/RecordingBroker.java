@@ -22,14 +22,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An in-process broker that applies offer reports as the contract says (full snapshots per node, full_resync
- * per source_id) and records what it saw.
+ * An in-process broker that applies offer reports as the contract says (full snapshots per node,
+ * full_resync per source_id) and records what it saw.
  */
 public final class RecordingBroker extends BrokerGrpc.BrokerImplBase implements AutoCloseable {
   private final String name = "broker-" + System.identityHashCode(this);
   private final Server server;
+
   /** Live offers by cluster/node, with the source id that offered them. */
   public final Map<String, NodeOffer> offers = new ConcurrentHashMap<>();
+
   private final Map<String, String> offeredBy = new ConcurrentHashMap<>();
   public final Map<String, MemberHealth> members = new ConcurrentHashMap<>();
   public final List<OfferWithdrawal> withdrawals = new CopyOnWriteArrayList<>();
@@ -53,7 +55,8 @@ public final class RecordingBroker extends BrokerGrpc.BrokerImplBase implements 
   public void breakStreams() {
     for (StreamObserver<OfferAck> o : open) {
       try {
-        o.onError(io.grpc.Status.UNAVAILABLE.withDescription("broker restarting").asRuntimeException());
+        o.onError(
+            io.grpc.Status.UNAVAILABLE.withDescription("broker restarting").asRuntimeException());
       } catch (RuntimeException ignored) {
         // already closed
       }
@@ -74,13 +77,17 @@ public final class RecordingBroker extends BrokerGrpc.BrokerImplBase implements 
             resyncs.incrementAndGet();
             Set<String> keep = new HashSet<>();
             r.getOffersList().forEach(o -> keep.add(o.getCluster() + "/" + o.getNode()));
-            offeredBy.entrySet().removeIf(e -> {
-              boolean drop = e.getValue().equals(r.getSourceId()) && !keep.contains(e.getKey());
-              if (drop) {
-                offers.remove(e.getKey());
-              }
-              return drop;
-            });
+            offeredBy
+                .entrySet()
+                .removeIf(
+                    e -> {
+                      boolean drop =
+                          e.getValue().equals(r.getSourceId()) && !keep.contains(e.getKey());
+                      if (drop) {
+                        offers.remove(e.getKey());
+                      }
+                      return drop;
+                    });
           }
           for (NodeOffer o : r.getOffersList()) {
             String k = o.getCluster() + "/" + o.getNode();

@@ -17,7 +17,15 @@ final class RecordingSink implements OfferSink {
   @Override
   public synchronized void offer(Offer offer, long changeNanos) {
     live.put(new NodeRef(offer.cluster(), offer.node()), offer);
-    log.add("offer " + offer.cluster() + "/" + offer.node() + " " + offer.source() + " " + offer.usable());
+    log.add(
+        "offer "
+            + offer.cluster()
+            + "/"
+            + offer.node()
+            + " "
+            + offer.source()
+            + " "
+            + offer.usable());
   }
 
   @Override

@@ -35,13 +35,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The virtual-kubelet's composition root: kubelet API, broker capacity stream, node lifecycle and pod controller.
+ * The virtual-kubelet's composition root: kubelet API, broker capacity stream, node lifecycle and
+ * pod controller.
  *
- * <p>The kubelet API and the capacity stream run on every replica. The node controller and the pod controller run on
- * the leader only; a replica that stops leading stops them at once. A standby keeps a pod controller that has listed
- * and keeps watching the metadata and member pods without acting (a warm standby, as controller-runtime starts its
- * caches before the election); when it wins it acts on those caches at once (state rebuilt from member pod labels),
- * so a takeover costs no re-list. Takeover comes within one ZooKeeper session timeout of the leader's loss.
+ * <p>The kubelet API and the capacity stream run on every replica. The node controller and the pod
+ * controller run on the leader only; a replica that stops leading stops them at once. A standby
+ * keeps a pod controller that has listed and keeps watching the metadata and member pods without
+ * acting (a warm standby, as controller-runtime starts its caches before the election); when it
+ * wins it acts on those caches at once (state rebuilt from member pod labels), so a takeover costs
+ * no re-list. Takeover comes within one ZooKeeper session timeout of the leader's loss.
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #stop()}; a second start fails.
  */
@@ -51,7 +53,8 @@ public final class VirtualKubeletService implements AutoCloseable {
   /**
    * Everything configurable.
    *
-   * @param node the Node's identity; its kubeletPort is what the kubelet API binds (0 = any free port)
+   * @param node the Node's identity; its kubeletPort is what the kubelet API binds (0 = any free
+   *     port)
    * @param instance the {@code gleaner.io/instance} value
    * @param namespaces metadata → member namespace mapping
    * @param pods pod controller tuning
@@ -61,25 +64,43 @@ public final class VirtualKubeletService implements AutoCloseable {
    * @param tls kubelet certificate; null generates a self-signed one (sandbox)
    * @param anonymousKubelet allow unauthenticated kubelet API requests (sandbox only)
    */
-  public record Settings(NodeConfig node, String instance, NamespaceMapping namespaces, PodControllerConfig pods,
-                         NodeController.Timing timing, Duration brokerDeadline, String kubeletHost, TlsMaterial tls,
-                         boolean anonymousKubelet) {
+  public record Settings(
+      NodeConfig node,
+      String instance,
+      NamespaceMapping namespaces,
+      PodControllerConfig pods,
+      NodeController.Timing timing,
+      Duration brokerDeadline,
+      String kubeletHost,
+      TlsMaterial tls,
+      boolean anonymousKubelet) {
     public Settings {
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(namespaces, "namespaces");
       Objects.requireNonNull(pods, "pods");
       Objects.requireNonNull(timing, "timing");
       if (brokerDeadline == null || brokerDeadline.isZero() || brokerDeadline.isNegative()) {
-        throw new IllegalArgumentException("virtualKubelet.brokerDeadline must be > 0, got " + brokerDeadline);
+        throw new IllegalArgumentException(
+            "virtualKubelet.brokerDeadline must be > 0, got " + brokerDeadline);
       }
       kubeletHost = kubeletHost == null ? "0.0.0.0" : kubeletHost;
     }
 
-    /** Sandbox defaults: node {@code gleaner} on 127.0.0.1, any free kubelet port, self-signed, anonymous. */
+    /**
+     * Sandbox defaults: node {@code gleaner} on 127.0.0.1, any free kubelet port, self-signed,
+     * anonymous.
+     */
     public static Settings sandbox(String instance) {
-      return new Settings(NodeConfig.defaults().withKubeletPort(0), instance, NamespaceMapping.identity(),
-          PodControllerConfig.defaults(), NodeController.Timing.defaults(), Duration.ofSeconds(5), "127.0.0.1",
-          null, true);
+      return new Settings(
+          NodeConfig.defaults().withKubeletPort(0),
+          instance,
+          NamespaceMapping.identity(),
+          PodControllerConfig.defaults(),
+          NodeController.Timing.defaults(),
+          Duration.ofSeconds(5),
+          "127.0.0.1",
+          null,
+          true);
     }
   }
 
@@ -92,27 +113,43 @@ public final class VirtualKubeletService implements AutoCloseable {
   private final Settings settings;
   private final LeaderElection election;
   private final VkMetrics metrics;
-  private final ExecutorService leadership = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "vk-leadership");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService leadership =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "vk-leadership");
+            t.setDaemon(true);
+            return t;
+          });
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
   private final AtomicReference<PodController> podController = new AtomicReference<>();
   private final AtomicReference<NodeController> nodeController = new AtomicReference<>();
   private KubeletServer kubelet;
   private CapacityWatcher capacity;
+
   /** A watching, not acting, pod controller while another replica leads (guarded by this). */
   private PodController standby;
+
   private NodeConfig node;
 
-  private enum State { LATENT, STARTED, STOPPED }
+  private enum State {
+    LATENT,
+    STARTED,
+    STOPPED
+  }
 
   /**
-   * @param election leader election (not yet started; the service starts and stops it); null = always lead
+   * @param election leader election (not yet started; the service starts and stops it); null =
+   *     always lead
    */
-  public VirtualKubeletService(Clock clock, MeterRegistry registry, KubernetesClient meta, MemberClusters members,
-                               ManagedChannel broker, Vertx vertx, Settings settings, LeaderElection election) {
+  public VirtualKubeletService(
+      Clock clock,
+      MeterRegistry registry,
+      KubernetesClient meta,
+      MemberClusters members,
+      ManagedChannel broker,
+      Vertx vertx,
+      Settings settings,
+      LeaderElection election) {
     this.clock = clock;
     this.toReal = clock instanceof AcceleratedClock a ? a::toReal : UnaryOperator.identity();
     this.meta = meta;
@@ -128,46 +165,58 @@ public final class VirtualKubeletService implements AutoCloseable {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("virtual-kubelet service already started or stopped");
     }
-    TlsMaterial tls = settings.tls() != null ? settings.tls()
-        : SelfSignedCertificate.generate(settings.node().name(), settings.node().internalIp(), clock,
-            Duration.ofDays(365));
-    KubeletAuth auth = settings.anonymousKubelet() ? KubeletAuth.anonymous(settings.node().name())
-        : KubeletAuth.webhook(meta, settings.node().name());
-    kubelet = new KubeletServer(vertx, new DelegatingBackend(), auth, clock, new KubeletMetrics(metrics.registry()));
+    TlsMaterial tls =
+        settings.tls() != null
+            ? settings.tls()
+            : SelfSignedCertificate.generate(
+                settings.node().name(), settings.node().internalIp(), clock, Duration.ofDays(365));
+    KubeletAuth auth =
+        settings.anonymousKubelet()
+            ? KubeletAuth.anonymous(settings.node().name())
+            : KubeletAuth.webhook(meta, settings.node().name());
+    kubelet =
+        new KubeletServer(
+            vertx, new DelegatingBackend(), auth, clock, new KubeletMetrics(metrics.registry()));
     int port = kubelet.start(settings.kubeletHost(), settings.node().kubeletPort(), tls);
     node = settings.node().withKubeletPort(port);
-    capacity = new CapacityWatcher(broker, c -> {
-      NodeController nc = nodeController.get();
-      if (nc != null) {
-        nc.requestStatusUpdate();
-      }
-      PodController pc = podController.get();
-      if (pc != null) {
-        pc.capacityChanged();
-      }
-    }, () -> {
-      NodeController nc = nodeController.get();
-      if (nc != null) {
-        nc.requestStatusUpdate();
-      }
-    });
+    capacity =
+        new CapacityWatcher(
+            broker,
+            c -> {
+              NodeController nc = nodeController.get();
+              if (nc != null) {
+                nc.requestStatusUpdate();
+              }
+              PodController pc = podController.get();
+              if (pc != null) {
+                pc.capacityChanged();
+              }
+            },
+            () -> {
+              NodeController nc = nodeController.get();
+              if (nc != null) {
+                nc.requestStatusUpdate();
+              }
+            });
     capacity.start();
     if (election == null) {
       startActing();
     } else {
-      // a warm standby: informers listed and watching before the election is won, so a takeover needs no re-list
+      // a warm standby: informers listed and watching before the election is won, so a takeover
+      // needs no re-list
       leadership.execute(this::prepareStandby);
-      election.addListener(new LeadershipListener() {
-        @Override
-        public void onStartedLeading(long epoch) {
-          leadership.execute(VirtualKubeletService.this::startActing);
-        }
+      election.addListener(
+          new LeadershipListener() {
+            @Override
+            public void onStartedLeading(long epoch) {
+              leadership.execute(VirtualKubeletService.this::startActing);
+            }
 
-        @Override
-        public void onStoppedLeading() {
-          leadership.execute(VirtualKubeletService.this::stopActing);
-        }
-      });
+            @Override
+            public void onStoppedLeading() {
+              leadership.execute(VirtualKubeletService.this::stopActing);
+            }
+          });
       election.start();
     }
   }
@@ -177,11 +226,13 @@ public final class VirtualKubeletService implements AutoCloseable {
       return;
     }
     log.info("acting as the leader of virtual node {}", node.name());
-    NodeController nc = new NodeController(meta, node, clock, toReal, capacity::latest, capacity::health,
-        settings.timing());
+    NodeController nc =
+        new NodeController(
+            meta, node, clock, toReal, capacity::latest, capacity::health, settings.timing());
     nc.start();
     nodeController.set(nc);
-    nc.requestStatusUpdate(); // a capacity snapshot may have arrived while the controller was starting
+    nc.requestStatusUpdate(); // a capacity snapshot may have arrived while the controller was
+    // starting
     PodController pc = standby;
     standby = null;
     if (pc == null) {
@@ -193,13 +244,27 @@ public final class VirtualKubeletService implements AutoCloseable {
   }
 
   private PodController newPodController() {
-    TranslationConfig tc = new TranslationConfig(settings.instance(), node.virtualNode(), settings.namespaces(),
-        TranslationConfig.defaultPoolTolerations());
-    return new PodController(meta, members, new BrokerClient(broker, settings.brokerDeadline()),
-        new MemberPodTranslator(tc), clock, toReal, metrics, settings.pods());
+    TranslationConfig tc =
+        new TranslationConfig(
+            settings.instance(),
+            node.virtualNode(),
+            settings.namespaces(),
+            TranslationConfig.defaultPoolTolerations());
+    return new PodController(
+        meta,
+        members,
+        new BrokerClient(broker, settings.brokerDeadline()),
+        new MemberPodTranslator(tc),
+        clock,
+        toReal,
+        metrics,
+        settings.pods());
   }
 
-  /** While not leading: a pod controller that only watches, ready to act the moment this replica wins. */
+  /**
+   * While not leading: a pod controller that only watches, ready to act the moment this replica
+   * wins.
+   */
   private synchronized void prepareStandby() {
     if (state.get() != State.STARTED || podController.get() != null || standby != null) {
       return;
@@ -209,11 +274,14 @@ public final class VirtualKubeletService implements AutoCloseable {
       pc.startWatching();
     } catch (RuntimeException e) {
       pc.close();
-      log.warn("warm standby could not list the clusters ({}); a takeover will list them then", e.toString());
+      log.warn(
+          "warm standby could not list the clusters ({}); a takeover will list them then",
+          e.toString());
       return;
     }
     standby = pc;
-    log.info("standing by for virtual node {}: {} metadata pods cached", node.name(), pc.metaPodCount());
+    log.info(
+        "standing by for virtual node {}: {} metadata pods cached", node.name(), pc.metaPodCount());
   }
 
   private synchronized void stopActing() {
@@ -225,7 +293,8 @@ public final class VirtualKubeletService implements AutoCloseable {
     if (nc != null) {
       nc.close();
     }
-    log.info("stopped acting for virtual node {}", node == null ? settings.node().name() : node.name());
+    log.info(
+        "stopped acting for virtual node {}", node == null ? settings.node().name() : node.name());
     if (election != null && state.get() == State.STARTED && pc != null) {
       // the acting controller's state is dropped whole; a fresh one stands by for the next term
       leadership.execute(this::prepareStandby);
@@ -296,6 +365,7 @@ public final class VirtualKubeletService implements AutoCloseable {
   private final class DelegatingBackend implements io.gleaner.vk.kubelet.KubeletBackend {
     /** One backend per pod controller: it keeps the integrated CPU counters between scrapes. */
     private volatile ControllerKubeletBackend cached;
+
     private volatile PodController cachedFor;
 
     private io.gleaner.vk.kubelet.KubeletBackend current() {
@@ -305,7 +375,8 @@ public final class VirtualKubeletService implements AutoCloseable {
       }
       synchronized (this) {
         if (cachedFor != pc) {
-          cached = new ControllerKubeletBackend(pc, members, node.name(), settings.instance(), clock);
+          cached =
+              new ControllerKubeletBackend(pc, members, node.name(), settings.instance(), clock);
           cachedFor = pc;
         }
         return cached;
@@ -327,8 +398,10 @@ public final class VirtualKubeletService implements AutoCloseable {
     @Override
     public java.util.Map<String, Object> statsSummary() {
       var b = current();
-      return b == null ? java.util.Map.of("node", java.util.Map.of("nodeName", node.name()), "pods",
-          java.util.List.of()) : b.statsSummary();
+      return b == null
+          ? java.util.Map.of(
+              "node", java.util.Map.of("nodeName", node.name()), "pods", java.util.List.of())
+          : b.statsSummary();
     }
 
     @Override

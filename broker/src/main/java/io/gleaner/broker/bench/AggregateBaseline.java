@@ -1,14 +1,19 @@
 package io.gleaner.broker.bench;
 
 /**
- * The aggregate-capacity approach of tensile-kube and Liqo: the virtual node accepts a pod when the summed free
- * capacity of the federation covers its request, and sends it to the member cluster with the most free capacity of
- * the pod's main resource (GPU for GPU pods, else cpu). The member's own scheduler then looks for a node (the one
- * with the most free cpu that fits, like LeastAllocated); when none fits the pod was accepted but pends there.
+ * The aggregate-capacity approach of tensile-kube and Liqo: the virtual node accepts a pod when the
+ * summed free capacity of the federation covers its request, and sends it to the member cluster
+ * with the most free capacity of the pod's main resource (GPU for GPU pods, else cpu). The member's
+ * own scheduler then looks for a node (the one with the most free cpu that fits, like
+ * LeastAllocated); when none fits the pod was accepted but pends there.
  */
 final class AggregateBaseline {
   /** What happened to one pod. */
-  enum Outcome { PLACED, ACCEPTED_UNFIT, REJECTED }
+  enum Outcome {
+    PLACED,
+    ACCEPTED_UNFIT,
+    REJECTED
+  }
 
   private final Truth t;
   private final long[] clusterCpu;
@@ -82,7 +87,9 @@ final class AggregateBaseline {
     return Outcome.PLACED;
   }
 
-  /** Whether any node of the federation could hold the shape (to tell unfit pods from unlucky ones). */
+  /**
+   * Whether any node of the federation could hold the shape (to tell unfit pods from unlucky ones).
+   */
   boolean fitsAnywhere(Shape s) {
     for (int i = 0; i < t.n; i++) {
       if (t.fits(i, s)) {

@@ -10,7 +10,10 @@ import java.util.stream.Stream;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
 
-/** A standalone ZooKeeper server on 127.0.0.1 and a free port, in a temporary directory, for the benchmark. */
+/**
+ * A standalone ZooKeeper server on 127.0.0.1 and a free port, in a temporary directory, for the
+ * benchmark.
+ */
 final class EmbeddedZooKeeper implements AutoCloseable {
   private final Path dir;
   private final ServerCnxnFactory factory;
@@ -25,7 +28,8 @@ final class EmbeddedZooKeeper implements AutoCloseable {
     Path dir = Files.createTempDirectory("gleaner-bench-zk");
     File f = dir.toFile();
     ZooKeeperServer server = new ZooKeeperServer(f, f, 2000);
-    ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 100);
+    ServerCnxnFactory factory =
+        ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 100);
     factory.startup(server);
     return new EmbeddedZooKeeper(dir, factory);
   }

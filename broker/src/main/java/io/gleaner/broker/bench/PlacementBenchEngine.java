@@ -36,15 +36,18 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
- * The placement benchmark: Gleaner's per-node placement side by side with an aggregate-capacity baseline
- * (tensile-kube/Liqo style, {@link AggregateBaseline}) on (a) generated fragmented federations and (b) the real
- * openb GPU trace, plus the latency and throughput of durable reservations through ZooKeeper.
+ * The placement benchmark: Gleaner's per-node placement side by side with an aggregate-capacity
+ * baseline (tensile-kube/Liqo style, {@link AggregateBaseline}) on (a) generated fragmented
+ * federations and (b) the real openb GPU trace, plus the latency and throughput of durable
+ * reservations through ZooKeeper.
  *
  * <p>Every placement of ours is checked against the ground truth of what the member node has free
- * ({@link Truth}); a pod we accept that does not fit counts as {@code accepted_unfit}. Margins and the near-line
- * reserve are off for both sides, so both solve the same problem. The last line printed is one JSON object.
+ * ({@link Truth}); a pod we accept that does not fit counts as {@code accepted_unfit}. Margins and
+ * the near-line reserve are off for both sides, so both solve the same problem. The last line
+ * printed is one JSON object.
  *
- * <p>Run: {@code java -cp broker.jar:... io.gleaner.broker.bench.PlacementBenchEngine [--quick] [--no-zk]}.
+ * <p>Run: {@code java -cp broker.jar:... io.gleaner.broker.bench.PlacementBenchEngine [--quick]
+ * [--no-zk]}.
  */
 public final class PlacementBenchEngine {
   private static final long GI = 1L << 30;
@@ -61,8 +64,17 @@ public final class PlacementBenchEngine {
    * @param zkClusters clusters of 100 nodes for the ZooKeeper run (0 = skip it)
    * @param zkPlacements placements through ZooKeeper
    */
-  public record Options(int smallClusters, int largeClusters, int nodesPerCluster, int reservations, int arrivals,
-      long seed, boolean openb, int zkClusters, int zkPlacements, boolean warmup) {
+  public record Options(
+      int smallClusters,
+      int largeClusters,
+      int nodesPerCluster,
+      int reservations,
+      int arrivals,
+      long seed,
+      boolean openb,
+      int zkClusters,
+      int zkPlacements,
+      boolean warmup) {
 
     public static Options defaults() {
       return new Options(100, 1000, 100, 100_000, 20_000, 42, true, 10, 2000, true);
@@ -74,22 +86,52 @@ public final class PlacementBenchEngine {
     }
 
     public Options withSeed(long s) {
-      return new Options(smallClusters, largeClusters, nodesPerCluster, reservations, arrivals, s, openb, zkClusters,
-          zkPlacements, warmup);
+      return new Options(
+          smallClusters,
+          largeClusters,
+          nodesPerCluster,
+          reservations,
+          arrivals,
+          s,
+          openb,
+          zkClusters,
+          zkPlacements,
+          warmup);
     }
 
     public Options withOpenb(boolean on) {
-      return new Options(smallClusters, largeClusters, nodesPerCluster, reservations, arrivals, seed, on, zkClusters,
-          zkPlacements, warmup);
+      return new Options(
+          smallClusters,
+          largeClusters,
+          nodesPerCluster,
+          reservations,
+          arrivals,
+          seed,
+          on,
+          zkClusters,
+          zkPlacements,
+          warmup);
     }
 
     public Options withZooKeeper(int clusters, int placements) {
-      return new Options(smallClusters, largeClusters, nodesPerCluster, reservations, arrivals, seed, openb, clusters,
-          placements, warmup);
+      return new Options(
+          smallClusters,
+          largeClusters,
+          nodesPerCluster,
+          reservations,
+          arrivals,
+          seed,
+          openb,
+          clusters,
+          placements,
+          warmup);
     }
   }
 
-  /** Sets the root log level to WARN when logback is the SLF4J backend, so progress lines stay readable. */
+  /**
+   * Sets the root log level to WARN when logback is the SLF4J backend, so progress lines stay
+   * readable.
+   */
   public static void quietLogs() {
     Object root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     try {
@@ -106,10 +148,23 @@ public final class PlacementBenchEngine {
   }
 
   /** The figures of one federation. */
-  public record Result(int nodes, long arrivals, double p50Us, double p99Us, double maxUs, double cpuP50Us,
-      double cpuP99Us, long placed,
-      long acceptedUnfit, long refusedFit, long baselinePlaced, long baselineAcceptedUnfit, double cpuAllocRate,
-      double gpuAllocRate, double baselineCpuAllocRate, double baselineGpuAllocRate) {
+  public record Result(
+      int nodes,
+      long arrivals,
+      double p50Us,
+      double p99Us,
+      double maxUs,
+      double cpuP50Us,
+      double cpuP99Us,
+      long placed,
+      long acceptedUnfit,
+      long refusedFit,
+      long baselinePlaced,
+      long baselineAcceptedUnfit,
+      double cpuAllocRate,
+      double gpuAllocRate,
+      double baselineCpuAllocRate,
+      double baselineGpuAllocRate) {
 
     double placedFraction() {
       return arrivals == 0 ? 0 : (double) placed / arrivals;
@@ -156,8 +211,9 @@ public final class PlacementBenchEngine {
         case "--no-zk" -> o = o.withZooKeeper(0, 0);
         case "--no-openb" -> o = o.withOpenb(false);
         case "--seed" -> o = o.withSeed(Long.parseLong(args[++i]));
-        default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (known: --quick, --no-zk, --no-openb, --seed N)");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option " + args[i] + " (known: --quick, --no-zk, --no-openb, --seed N)");
       }
     }
     quietLogs();
@@ -165,17 +221,30 @@ public final class PlacementBenchEngine {
     System.out.println(Json.write(e.run(o)));
   }
 
-  /** Runs everything the options ask for and returns the JSON object (printed last by the caller). */
+  /**
+   * Runs everything the options ask for and returns the JSON object (printed last by the caller).
+   */
   public Map<String, Object> run(Options o) {
     long start = System.nanoTime();
     if (o.warmup()) {
-      out.println("warm-up: two " + o.smallClusters() + "x" + o.nodesPerCluster() + " federations, JIT only");
-      runGenerated(o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed() + 1000);
-      runGenerated(o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed() + 2000);
+      out.println(
+          "warm-up: two "
+              + o.smallClusters()
+              + "x"
+              + o.nodesPerCluster()
+              + " federations, JIT only");
+      runGenerated(
+          o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed() + 1000);
+      runGenerated(
+          o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed() + 2000);
     }
-    Result small = runGenerated(o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed());
+    Result small =
+        runGenerated(
+            o.smallClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed());
     print(o.smallClusters() + "x" + o.nodesPerCluster(), small);
-    Result large = runGenerated(o.largeClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed());
+    Result large =
+        runGenerated(
+            o.largeClusters(), o.nodesPerCluster(), o.reservations(), o.arrivals(), o.seed());
     print(o.largeClusters() + "x" + o.nodesPerCluster(), large);
     Map<String, Object> json = new LinkedHashMap<>(small.json());
     json.put("federation_" + o.largeClusters() + "x" + o.nodesPerCluster(), large.json());
@@ -191,9 +260,18 @@ public final class PlacementBenchEngine {
   }
 
   private void print(String name, Result r) {
-    out.printf("%-9s nodes=%d arrivals=%d decision p50=%.1fus p99=%.1fus max=%.0fus | ours placed=%.3f"
-            + " accepted_unfit=%d | baseline placed=%.3f accepted_unfit=%d%n", name, r.nodes(), r.arrivals(),
-        r.p50Us(), r.p99Us(), r.maxUs(), r.placedFraction(), r.acceptedUnfit(), r.baselinePlacedFraction(),
+    out.printf(
+        "%-9s nodes=%d arrivals=%d decision p50=%.1fus p99=%.1fus max=%.0fus | ours placed=%.3f"
+            + " accepted_unfit=%d | baseline placed=%.3f accepted_unfit=%d%n",
+        name,
+        r.nodes(),
+        r.arrivals(),
+        r.p50Us(),
+        r.p99Us(),
+        r.maxUs(),
+        r.placedFraction(),
+        r.acceptedUnfit(),
+        r.baselinePlacedFraction(),
         r.baselineAcceptedUnfit());
   }
 
@@ -235,22 +313,41 @@ public final class PlacementBenchEngine {
       int gpus = gpu ? 8 : 0;
       truth.node(i, c, t[0] * 1000, t[1] * GI, 110, gpus);
       keys[i] = new NodeKey("c" + c, "n" + i);
-      sources[i] = i % 4 == 0 ? CapacitySource.COLOCATION : i % 4 == 1 ? CapacitySource.VOLCANO : CapacitySource.IDLE;
-      Resources usable = Resources.builder().putCanonical(Resources.CPU, t[0] * 1000)
-          .putCanonical(Resources.MEMORY, t[1] * GI).putCanonical(Resources.PODS, 110)
-          .putCanonical(Resources.GPU, gpus).build();
-      engine.offer(new NodeOffer(keys[i], sources[i], usable, Map.of("topology.kubernetes.io/zone", "z" + (c % 3)),
-          List.of(), rnd.nextDouble() * 0.3, "z" + (c % 3), List.of(), 0));
+      sources[i] =
+          i % 4 == 0
+              ? CapacitySource.COLOCATION
+              : i % 4 == 1 ? CapacitySource.VOLCANO : CapacitySource.IDLE;
+      Resources usable =
+          Resources.builder()
+              .putCanonical(Resources.CPU, t[0] * 1000)
+              .putCanonical(Resources.MEMORY, t[1] * GI)
+              .putCanonical(Resources.PODS, 110)
+              .putCanonical(Resources.GPU, gpus)
+              .build();
+      engine.offer(
+          new NodeOffer(
+              keys[i],
+              sources[i],
+              usable,
+              Map.of("topology.kubernetes.io/zone", "z" + (c % 3)),
+              List.of(),
+              rnd.nextDouble() * 0.3,
+              "z" + (c % 3),
+              List.of(),
+              0));
     }
     Federation fed = new Federation(truth, engine, keys, sources);
-    // existing reservations: random slices of random nodes, cpu and memory drawn independently (fragmentation)
+    // existing reservations: random slices of random nodes, cpu and memory drawn independently
+    // (fragmentation)
     double perNode = (double) reservations / n;
     int made = 0;
     for (int attempt = 0; made < reservations && attempt < reservations * 4; attempt++) {
       int i = rnd.nextInt(n);
       double frac = Math.min(0.97, 0.9 / perNode * (0.6 + 0.8 * rnd.nextDouble()));
       long cpu = Math.max(100, (long) (truth.cpuCap[i] * frac) / 100 * 100);
-      long mem = Math.max(64 * MI, (long) (truth.memCap[i] * frac * (0.4 + 1.2 * rnd.nextDouble())) / MI * MI);
+      long mem =
+          Math.max(
+              64 * MI, (long) (truth.memCap[i] * frac * (0.4 + 1.2 * rnd.nextDouble())) / MI * MI);
       int gpus = truth.dev[i].length > 0 && rnd.nextBoolean() ? 1 + rnd.nextInt(3) : 0;
       Shape s = new Shape(cpu, mem, gpus, 1000);
       if (!truth.fits(i, s)) {
@@ -274,8 +371,15 @@ public final class PlacementBenchEngine {
       shapes.add(s);
       asked += s.cpuMilli();
     }
-    out.printf("  %dx%d: %d nodes, %d existing reservations, %.0f%% of cpu reserved; %d arrivals ask %.0f%% of the"
-        + " free cpu%n", clusters, perCluster, n, made, pct(truth.usedCpu(), truth.totalCpu()), shapes.size(),
+    out.printf(
+        "  %dx%d: %d nodes, %d existing reservations, %.0f%% of cpu reserved; %d arrivals ask %.0f%% of the"
+            + " free cpu%n",
+        clusters,
+        perCluster,
+        n,
+        made,
+        pct(truth.usedCpu(), truth.totalCpu()),
+        shapes.size(),
         pct(asked, freeCpu));
     return replay(fed, shapes, rnd, null);
   }
@@ -313,9 +417,19 @@ public final class PlacementBenchEngine {
       devices = pickDevices(t, i, s);
     }
     t.take(i, s, devices);
-    fed.engine.reserve(new Placement(uid, "", "", fed.keys[i], fed.sources[i], WorkloadClass.OFFLINE,
-        s.request(uid, WorkloadClass.OFFLINE).requests(), Arrays.stream(devices).boxed().toList(),
-        s.gpus() == 0 ? 0 : s.sharesGpu() ? s.gpuMilli() : 1000, 0, true));
+    fed.engine.reserve(
+        new Placement(
+            uid,
+            "",
+            "",
+            fed.keys[i],
+            fed.sources[i],
+            WorkloadClass.OFFLINE,
+            s.request(uid, WorkloadClass.OFFLINE).requests(),
+            Arrays.stream(devices).boxed().toList(),
+            s.gpus() == 0 ? 0 : s.sharesGpu() ? s.gpuMilli() : 1000,
+            0,
+            true));
   }
 
   private static int[] pickDevices(Truth t, int i, Shape s) {
@@ -331,17 +445,25 @@ public final class PlacementBenchEngine {
   }
 
   /**
-   * Replays arrivals through our engine (timing decide + reserve, checking each placement against the truth) and
-   * through the baseline on a copy of the same truth. {@code onProgress} sees (arrival index, our truth).
+   * Replays arrivals through our engine (timing decide + reserve, checking each placement against
+   * the truth) and through the baseline on a copy of the same truth. {@code onProgress} sees
+   * (arrival index, our truth).
    */
-  private Result replay(Federation fed, List<Shape> shapes, Random rnd,
+  private Result replay(
+      Federation fed,
+      List<Shape> shapes,
+      Random rnd,
       java.util.function.BiConsumer<Integer, Truth> onProgress) {
     Truth baseTruth = fed.truth.copy();
     AggregateBaseline baseline = new AggregateBaseline(baseTruth);
     List<PodRequest> requests = new ArrayList<>(shapes.size());
     for (int k = 0; k < shapes.size(); k++) {
-      requests.add(shapes.get(k).request("pod-" + k,
-          rnd.nextInt(10) < 3 ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE));
+      requests.add(
+          shapes
+              .get(k)
+              .request(
+                  "pod-" + k,
+                  rnd.nextInt(10) < 3 ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE));
     }
     Histogram h = new Histogram(3_600_000_000L, 3);
     Histogram cpuH = new Histogram(3_600_000_000L, 3);
@@ -360,8 +482,19 @@ public final class PlacementBenchEngine {
       PlacementEngine.Fit fit = null;
       if (d instanceof PlacementEngine.Fit f) {
         fit = f;
-        fed.engine.reserve(new Placement(req.podUid(), "", "", f.node(), f.source(), req.workloadClass(),
-            req.requests(), toList(f.gpuDevices()), f.gpuMilli(), 0, false));
+        fed.engine.reserve(
+            new Placement(
+                req.podUid(),
+                "",
+                "",
+                f.node(),
+                f.source(),
+                req.workloadClass(),
+                req.requests(),
+                toList(f.gpuDevices()),
+                f.gpuMilli(),
+                0,
+                false));
       }
       long t1 = System.nanoTime();
       long c1 = THREADS.getCurrentThreadCpuTime();
@@ -373,7 +506,9 @@ public final class PlacementBenchEngine {
       if (req.requests().gpus() > 0) {
         gpuH.recordValue(Math.max(1, c1 - c0));
       }
-      if (fit == null && (noFitH.getTotalCount() % checkEvery == 0) && fitsSomewhere(fed.truth, shapes.get(k))) {
+      if (fit == null
+          && (noFitH.getTotalCount() % checkEvery == 0)
+          && fitsSomewhere(fed.truth, shapes.get(k))) {
         refusedFit++;
       }
       if (fit != null) {
@@ -390,26 +525,45 @@ public final class PlacementBenchEngine {
         onProgress.accept(k, fed.truth);
       }
     }
-    out.printf("  %d nodes: thread-CPU p50=%.1fus p99=%.1fus; %d no-fit decisions p99=%.1fus; %d GPU pods p99=%.1fus"
-            + " (thread CPU)%n", fed.truth.n, cpuH.getValueAtPercentile(50) / 1000.0,
-        cpuH.getValueAtPercentile(99) / 1000.0, noFitH.getTotalCount(), noFitH.getValueAtPercentile(99) / 1000.0,
-        gpuH.getTotalCount(), gpuH.getValueAtPercentile(99) / 1000.0);
+    out.printf(
+        "  %d nodes: thread-CPU p50=%.1fus p99=%.1fus; %d no-fit decisions p99=%.1fus; %d GPU pods p99=%.1fus"
+            + " (thread CPU)%n",
+        fed.truth.n,
+        cpuH.getValueAtPercentile(50) / 1000.0,
+        cpuH.getValueAtPercentile(99) / 1000.0,
+        noFitH.getTotalCount(),
+        noFitH.getValueAtPercentile(99) / 1000.0,
+        gpuH.getTotalCount(),
+        gpuH.getValueAtPercentile(99) / 1000.0);
     long bPlaced = 0;
     long bUnfit = 0;
     for (Shape s : shapes) {
       switch (baseline.place(s)) {
         case PLACED -> bPlaced++;
         case ACCEPTED_UNFIT -> bUnfit++;
-        default -> { }
+        default -> {}
       }
     }
-    out.printf("  refused although a node fits (checked on %s of the no-fit answers): %d%n",
+    out.printf(
+        "  refused although a node fits (checked on %s of the no-fit answers): %d%n",
         checkEvery == 1 ? "all" : "1 in " + checkEvery, refusedFit);
-    return new Result(fed.truth.n, shapes.size(), h.getValueAtPercentile(50) / 1000.0,
-        h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, cpuH.getValueAtPercentile(50) / 1000.0,
-        cpuH.getValueAtPercentile(99) / 1000.0, placed, unfit, refusedFit, bPlaced, bUnfit,
-        pct(fed.truth.usedCpu(), fed.truth.totalCpu()), pct(fed.truth.usedGpuMilli(), fed.truth.totalGpuMilli()),
-        pct(baseTruth.usedCpu(), baseTruth.totalCpu()), pct(baseTruth.usedGpuMilli(), baseTruth.totalGpuMilli()));
+    return new Result(
+        fed.truth.n,
+        shapes.size(),
+        h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0,
+        h.getMaxValue() / 1000.0,
+        cpuH.getValueAtPercentile(50) / 1000.0,
+        cpuH.getValueAtPercentile(99) / 1000.0,
+        placed,
+        unfit,
+        refusedFit,
+        bPlaced,
+        bUnfit,
+        pct(fed.truth.usedCpu(), fed.truth.totalCpu()),
+        pct(fed.truth.usedGpuMilli(), fed.truth.totalGpuMilli()),
+        pct(baseTruth.usedCpu(), baseTruth.totalCpu()),
+        pct(baseTruth.usedGpuMilli(), baseTruth.totalGpuMilli()));
   }
 
   private static boolean fitsSomewhere(Truth t, Shape s) {
@@ -465,17 +619,28 @@ public final class PlacementBenchEngine {
       truth.node(i, c, cpu, mem, Long.MAX_VALUE / 4, gpus);
       keys[i] = new NodeKey("openb-" + c, r[0]);
       sources[i] = CapacitySource.IDLE;
-      engine.offer(NodeOffer.of(keys[i].cluster(), keys[i].node(), CapacitySource.IDLE,
-          Resources.builder().putCanonical(Resources.CPU, cpu).putCanonical(Resources.MEMORY, mem)
-              .putCanonical(Resources.GPU, gpus).build()));
+      engine.offer(
+          NodeOffer.of(
+              keys[i].cluster(),
+              keys[i].node(),
+              CapacitySource.IDLE,
+              Resources.builder()
+                  .putCanonical(Resources.CPU, cpu)
+                  .putCanonical(Resources.MEMORY, mem)
+                  .putCanonical(Resources.GPU, gpus)
+                  .build()));
     }
     Federation fed = new Federation(truth, engine, keys, sources);
     List<String[]> podRows = csv(OPENB + "openb_pod_list_default.csv");
     podRows.sort(Comparator.comparing(r -> r[0]));
     List<Shape> trace = new ArrayList<>();
     for (String[] r : podRows) {
-      trace.add(new Shape(Long.parseLong(r[1]), Long.parseLong(r[2]) * MI, Integer.parseInt(r[3]),
-          Integer.parseInt(r[4])));
+      trace.add(
+          new Shape(
+              Long.parseLong(r[1]),
+              Long.parseLong(r[2]) * MI,
+              Integer.parseInt(r[3]),
+              Integer.parseInt(r[4])));
     }
     Random rnd = new Random(seed);
     Collections.shuffle(trace, rnd);
@@ -500,20 +665,31 @@ public final class PlacementBenchEngine {
       gpuSum += s.gpuDemandMilli();
     }
     double arrivalPct = 100.0 * gpuSum / gpuCap;
-    out.printf("openb: %d nodes in %d clusters, %d GPUs; %d trace pods inflated to %d arrivals (%.1f%% of GPU"
-        + " capacity requested)%n", n, clusters, gpuCap / 1000, original, arrivals.size(), arrivalPct);
+    out.printf(
+        "openb: %d nodes in %d clusters, %d GPUs; %d trace pods inflated to %d arrivals (%.1f%% of GPU"
+            + " capacity requested)%n",
+        n, clusters, gpuCap / 1000, original, arrivals.size(), arrivalPct);
     long[] submitted = {0};
     int[] nextMark = {100};
-    Result r = replay(fed, arrivals, new Random(seed), (k, t) -> {
-      submitted[0] += arrivals.get(k).gpuDemandMilli();
-      double pct = 100.0 * submitted[0] / gpuCap;
-      if (pct >= nextMark[0]) {
-        out.printf("openb: arrived %.0f%% of GPU capacity -> GPU allocation %.2f%% (paper BestFit %.2f%%, FGD"
-            + " %.2f%%)%n", pct, pct(t.usedGpuMilli(), gpuCap), paperRate("05-BestFit", (int) pct),
-            paperRate("06-FGD", (int) pct));
-        nextMark[0] += 10;
-      }
-    });
+    Result r =
+        replay(
+            fed,
+            arrivals,
+            new Random(seed),
+            (k, t) -> {
+              submitted[0] += arrivals.get(k).gpuDemandMilli();
+              double pct = 100.0 * submitted[0] / gpuCap;
+              if (pct >= nextMark[0]) {
+                out.printf(
+                    "openb: arrived %.0f%% of GPU capacity -> GPU allocation %.2f%% (paper BestFit %.2f%%, FGD"
+                        + " %.2f%%)%n",
+                    pct,
+                    pct(t.usedGpuMilli(), gpuCap),
+                    paperRate("05-BestFit", (int) pct),
+                    paperRate("06-FGD", (int) pct));
+                nextMark[0] += 10;
+              }
+            });
     int column = Math.min(130, (int) Math.floor(arrivalPct));
     Map<String, Object> m = r.json();
     m.put("clusters", clusters);
@@ -521,18 +697,33 @@ public final class PlacementBenchEngine {
     m.put("paper_column", column);
     m.put("paper_bestfit_gpu_alloc_rate", round(paperRate("05-BestFit", column)));
     m.put("paper_fgd_gpu_alloc_rate", round(paperRate("06-FGD", column)));
-    out.printf("openb     nodes=%d arrivals=%d decision p50=%.1fus p99=%.1fus | ours placed=%.3f accepted_unfit=%d"
+    out.printf(
+        "openb     nodes=%d arrivals=%d decision p50=%.1fus p99=%.1fus | ours placed=%.3f accepted_unfit=%d"
             + " gpu_alloc=%.2f%% cpu_alloc=%.2f%% | baseline placed=%.3f accepted_unfit=%d gpu_alloc=%.2f%% |"
-            + " paper at %d%%: BestFit %.2f%% FGD %.2f%%%n", r.nodes(), r.arrivals(), r.p50Us(), r.p99Us(),
-        r.placedFraction(), r.acceptedUnfit(), r.gpuAllocRate(), r.cpuAllocRate(), r.baselinePlacedFraction(),
-        r.baselineAcceptedUnfit(), r.baselineGpuAllocRate(), column, paperRate("05-BestFit", column),
+            + " paper at %d%%: BestFit %.2f%% FGD %.2f%%%n",
+        r.nodes(),
+        r.arrivals(),
+        r.p50Us(),
+        r.p99Us(),
+        r.placedFraction(),
+        r.acceptedUnfit(),
+        r.gpuAllocRate(),
+        r.cpuAllocRate(),
+        r.baselinePlacedFraction(),
+        r.baselineAcceptedUnfit(),
+        r.baselineGpuAllocRate(),
+        column,
+        paperRate("05-BestFit", column),
         paperRate("06-FGD", column));
     return m;
   }
 
   private Map<String, double[]> paperRows;
 
-  /** The paper's mean GPU allocation rate (%) over seeds, for workload openb_pod_list_default, at column k. */
+  /**
+   * The paper's mean GPU allocation rate (%) over seeds, for workload openb_pod_list_default, at
+   * column k.
+   */
   double paperRate(String policyName, int column) {
     if (paperRows == null) {
       paperRows = new HashMap<>();
@@ -548,11 +739,12 @@ public final class PlacementBenchEngine {
         }
         counts.merge(r[1], 1, Integer::sum);
       }
-      paperRows.forEach((p, acc) -> {
-        for (int k = 0; k <= 130; k++) {
-          acc[k] /= counts.get(p);
-        }
-      });
+      paperRows.forEach(
+          (p, acc) -> {
+            for (int k = 0; k <= 130; k++) {
+              acc[k] /= counts.get(p);
+            }
+          });
     }
     double[] acc = paperRows.get(policyName);
     return acc == null ? Double.NaN : acc[Math.max(0, Math.min(130, column))];
@@ -564,8 +756,9 @@ public final class PlacementBenchEngine {
   Map<String, Object> runZooKeeper(int clusters, int placements, long seed) {
     Map<String, Object> m = new LinkedHashMap<>();
     try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start();
-        CuratorFramework client = CuratorFrameworkFactory.newClient(zk.connectString(), 30_000, 10_000,
-            new ExponentialBackoffRetry(100, 5))) {
+        CuratorFramework client =
+            CuratorFrameworkFactory.newClient(
+                zk.connectString(), 30_000, 10_000, new ExponentialBackoffRetry(100, 5))) {
       client.start();
       client.blockUntilConnected();
       Random rnd = new Random(seed);
@@ -574,8 +767,13 @@ public final class PlacementBenchEngine {
         Ledger ledger = new Ledger(store, policy, Clock.systemUTC(), Duration.ofHours(1), null);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-          ledger.offer(NodeOffer.of("c" + (i / 100), "n" + i, CapacitySource.IDLE,
-              Resources.of("cpu", "64", "memory", "256Gi", "pods", "110")), "bench");
+          ledger.offer(
+              NodeOffer.of(
+                  "c" + (i / 100),
+                  "n" + i,
+                  CapacitySource.IDLE,
+                  Resources.of("cpu", "64", "memory", "256Gi", "pods", "110")),
+              "bench");
         }
         double offerSecs = (System.nanoTime() - t0) / 1e9;
         List<Shape> shapes = generatedArrivals(rnd, placements + 500);
@@ -602,9 +800,14 @@ public final class PlacementBenchEngine {
         m.put("p99_us", round(h.getValueAtPercentile(99) / 1000.0));
         m.put("placements_per_s", round(placements / secs));
         m.put("offer_writes_per_s", round(n / offerSecs));
-        out.printf("zookeeper nodes=%d placements=%d durable reservation p50=%.0fus p99=%.0fus, %.0f placements/s"
-                + " (one broker, sequential, fsync on)%n", n, placements, h.getValueAtPercentile(50) / 1000.0,
-            h.getValueAtPercentile(99) / 1000.0, placements / secs);
+        out.printf(
+            "zookeeper nodes=%d placements=%d durable reservation p50=%.0fus p99=%.0fus, %.0f placements/s"
+                + " (one broker, sequential, fsync on)%n",
+            n,
+            placements,
+            h.getValueAtPercentile(50) / 1000.0,
+            h.getValueAtPercentile(99) / 1000.0,
+            placements / secs);
       }
     } catch (Exception e) {
       out.println("zookeeper run failed: " + e);
@@ -618,7 +821,8 @@ public final class PlacementBenchEngine {
   private static List<String[]> csv(String resource) {
     try (InputStream in = PlacementBenchEngine.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("benchmark data " + resource + " is missing from the classpath");
+        throw new IllegalStateException(
+            "benchmark data " + resource + " is missing from the classpath");
       }
       BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       List<String[]> rows = new ArrayList<>();

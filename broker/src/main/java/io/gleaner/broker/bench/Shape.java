@@ -5,8 +5,8 @@ import io.gleaner.broker.model.WorkloadClass;
 import io.gleaner.meta.resources.Resources;
 
 /**
- * A pod shape in the benchmark: cpu in milli, memory in bytes, and GPUs as in the openb model (one GPU with
- * {@code gpuMilli < 1000} is a share of one device; otherwise {@code gpus} whole devices).
+ * A pod shape in the benchmark: cpu in milli, memory in bytes, and GPUs as in the openb model (one
+ * GPU with {@code gpuMilli < 1000} is a share of one device; otherwise {@code gpus} whole devices).
  */
 record Shape(long cpuMilli, long memBytes, int gpus, int gpuMilli) {
 
@@ -20,8 +20,10 @@ record Shape(long cpuMilli, long memBytes, int gpus, int gpuMilli) {
   }
 
   PodRequest request(String uid, WorkloadClass cls) {
-    Resources.Builder b = Resources.builder().putCanonical(Resources.CPU, cpuMilli)
-        .putCanonical(Resources.MEMORY, memBytes);
+    Resources.Builder b =
+        Resources.builder()
+            .putCanonical(Resources.CPU, cpuMilli)
+            .putCanonical(Resources.MEMORY, memBytes);
     if (gpus > 0) {
       b.putCanonical(Resources.GPU, gpus);
     }

@@ -1,8 +1,9 @@
 package io.gleaner.broker.bench;
 
 /**
- * What the member clusters really have free, node by node (cpu, memory, pod slots, GPU devices in milli): the
- * ground truth a benchmark checks every placement against, and what the member schedulers of the baseline see.
+ * What the member clusters really have free, node by node (cpu, memory, pod slots, GPU devices in
+ * milli): the ground truth a benchmark checks every placement against, and what the member
+ * schedulers of the baseline see.
  */
 final class Truth {
   final int n;
@@ -52,7 +53,9 @@ final class Truth {
     return t;
   }
 
-  /** Whether the shape fits on node i, as the member's scheduler would check (GPU devices included). */
+  /**
+   * Whether the shape fits on node i, as the member's scheduler would check (GPU devices included).
+   */
   boolean fits(int i, Shape s) {
     if (cpu[i] < s.cpuMilli() || mem[i] < s.memBytes() || pods[i] < 1) {
       return false;
@@ -77,7 +80,10 @@ final class Truth {
     return whole >= s.gpus();
   }
 
-  /** Takes the shape on node i: the given devices, or (when null) best-fit ones. Returns the GPU milli taken. */
+  /**
+   * Takes the shape on node i: the given devices, or (when null) best-fit ones. Returns the GPU
+   * milli taken.
+   */
   long take(int i, Shape s, int[] devices) {
     cpu[i] -= s.cpuMilli();
     mem[i] -= s.memBytes();
@@ -93,7 +99,8 @@ final class Truth {
     for (int k = 0; k < count; k++) {
       dev[i][devices[k]] -= per;
       if (dev[i][devices[k]] < 0) {
-        throw new IllegalStateException("GPU device " + devices[k] + " of node " + i + " over-committed");
+        throw new IllegalStateException(
+            "GPU device " + devices[k] + " of node " + i + " over-committed");
       }
     }
     return (long) per * count;

@@ -13,13 +13,16 @@ import java.util.Objects;
  * The capacity dashboard, served by the broker on its admin HTTP server.
  *
  * <p>Pages and JSON API (all GET):
+ *
  * <ul>
- *   <li>{@code /} — the dashboard page (self-contained HTML, SVG charts, no external assets);</li>
- *   <li>{@code /api/v1/summary} — current capacity (advertised, offered, reserved, placed; by class), largest
- *       placeable shape, per-cluster capacity and health, pods by class and phase, latest reclaims;</li>
- *   <li>{@code /api/v1/history} — offered cores by source and by cluster over time, oldest first;</li>
- *   <li>{@code /api/v1/reclaims} — the latest reclaim events, newest first.</li>
+ *   <li>{@code /} — the dashboard page (self-contained HTML, SVG charts, no external assets);
+ *   <li>{@code /api/v1/summary} — current capacity (advertised, offered, reserved, placed; by
+ *       class), largest placeable shape, per-cluster capacity and health, pods by class and phase,
+ *       latest reclaims;
+ *   <li>{@code /api/v1/history} — offered cores by source and by cluster over time, oldest first;
+ *   <li>{@code /api/v1/reclaims} — the latest reclaim events, newest first.
  * </ul>
+ *
  * Quantities appear as {@code {"text": "1500m", "value": 1.5}} with values in cores, GiB or counts.
  */
 public final class Dashboard {
@@ -31,19 +34,33 @@ public final class Dashboard {
     this.page = loadPage();
   }
 
-  /** Adds the routes to the admin server and samples the history every {@code samplePeriod} (real time). */
+  /**
+   * Adds the routes to the admin server and samples the history every {@code samplePeriod} (real
+   * time).
+   */
   public void install(AdminServer server, Duration samplePeriod) {
     server.addRoute("GET", "/", req -> html(req));
     server.addRoute("GET", "/index.html", req -> html(req));
-    server.addRoute("GET", "/api/v1/summary", req -> json(server, req, () -> model.summary().encode()));
-    server.addRoute("GET", "/api/v1/history", req -> json(server, req, () -> model.history().encode()));
-    server.addRoute("GET", "/api/v1/reclaims", req -> json(server, req, () -> model.reclaims().encode()));
+    server.addRoute(
+        "GET", "/api/v1/summary", req -> json(server, req, () -> model.summary().encode()));
+    server.addRoute(
+        "GET", "/api/v1/history", req -> json(server, req, () -> model.history().encode()));
+    server.addRoute(
+        "GET", "/api/v1/reclaims", req -> json(server, req, () -> model.reclaims().encode()));
     model.sample();
-    server.vertx().setPeriodic(Math.max(100, samplePeriod.toMillis()), id ->
-        server.vertx().executeBlocking(() -> {
-          model.sample();
-          return null;
-        }, false));
+    server
+        .vertx()
+        .setPeriodic(
+            Math.max(100, samplePeriod.toMillis()),
+            id ->
+                server
+                    .vertx()
+                    .executeBlocking(
+                        () -> {
+                          model.sample();
+                          return null;
+                        },
+                        false));
   }
 
   public DashboardModel model() {
@@ -57,18 +74,28 @@ public final class Dashboard {
         .end(page);
   }
 
-  private static void json(AdminServer server, HttpServerRequest req, java.util.concurrent.Callable<String> body) {
-    server.vertx().executeBlocking(body, false).onComplete(r -> {
-      if (r.failed()) {
-        req.response().setStatusCode(500).putHeader("Content-Type", "application/json")
-            .end(new io.vertx.core.json.JsonObject().put("error", String.valueOf(r.cause().getMessage())).encode());
-        return;
-      }
-      req.response()
-          .putHeader("Content-Type", "application/json")
-          .putHeader("Cache-Control", "no-store")
-          .end(r.result());
-    });
+  private static void json(
+      AdminServer server, HttpServerRequest req, java.util.concurrent.Callable<String> body) {
+    server
+        .vertx()
+        .executeBlocking(body, false)
+        .onComplete(
+            r -> {
+              if (r.failed()) {
+                req.response()
+                    .setStatusCode(500)
+                    .putHeader("Content-Type", "application/json")
+                    .end(
+                        new io.vertx.core.json.JsonObject()
+                            .put("error", String.valueOf(r.cause().getMessage()))
+                            .encode());
+                return;
+              }
+              req.response()
+                  .putHeader("Content-Type", "application/json")
+                  .putHeader("Cache-Control", "no-store")
+                  .end(r.result());
+            });
   }
 
   private static String loadPage() {

@@ -19,10 +19,12 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * What the capacity dashboard shows, as JSON: the current capacity, a bounded history of offered capacity by source
- * and by cluster (for the stacked charts), pods by class and phase, member health and the latest reclaims.
+ * What the capacity dashboard shows, as JSON: the current capacity, a bounded history of offered
+ * capacity by source and by cluster (for the stacked charts), pods by class and phase, member
+ * health and the latest reclaims.
  *
- * <p>Thread-safe: {@link #sample()} and {@link #record(ReclaimEvent)} may run on any thread; readers get copies.
+ * <p>Thread-safe: {@link #sample()} and {@link #record(ReclaimEvent)} may run on any thread;
+ * readers get copies.
  */
 public final class DashboardModel {
   /** Samples kept: at one sample per 5 s, half an hour of history. */
@@ -45,10 +47,11 @@ public final class DashboardModel {
   }
 
   /**
-   * Tells the dashboard every registered member, and why a member is unhealthy (cluster to message), so members
-   * that offer nothing still appear in the health table.
+   * Tells the dashboard every registered member, and why a member is unhealthy (cluster to
+   * message), so members that offer nothing still appear in the health table.
    */
-  public DashboardModel withMembers(Supplier<java.util.Set<String>> names, Supplier<Map<String, String>> problems) {
+  public DashboardModel withMembers(
+      Supplier<java.util.Set<String>> names, Supplier<Map<String, String>> problems) {
     this.memberNames = Objects.requireNonNull(names, "names");
     this.memberProblems = Objects.requireNonNull(problems, "problems");
     return this;
@@ -108,9 +111,15 @@ public final class DashboardModel {
     for (ReclaimEvent e : copy) {
       JsonArray victims = new JsonArray();
       for (ReclaimVictim v : e.getVictimsList()) {
-        victims.add(new JsonObject().put("pod", v.getNamespace() + "/" + v.getName()).put("class", v.getWorkloadClass().name()));
+        victims.add(
+            new JsonObject()
+                .put("pod", v.getNamespace() + "/" + v.getName())
+                .put("class", v.getWorkloadClass().name()));
       }
-      long latency = e.getEvictedAtMs() > 0 && e.getTriggeredAtMs() > 0 ? e.getEvictedAtMs() - e.getTriggeredAtMs() : -1;
+      long latency =
+          e.getEvictedAtMs() > 0 && e.getTriggeredAtMs() > 0
+              ? e.getEvictedAtMs() - e.getTriggeredAtMs()
+              : -1;
       out.add(
           new JsonObject()
               .put("id", e.getId())
@@ -144,20 +153,28 @@ public final class DashboardModel {
               .put("reserved", quantities(cc.getReservedMap()))
               .put("placed", quantities(cc.getPlacedMap()))
               .put("free", quantities(cc.getFreeMap())));
-      JsonObject h = health.computeIfAbsent(cc.getCluster(), k -> new JsonObject().put("cluster", k).put("healthy", true).put("nodes", 0));
+      JsonObject h =
+          health.computeIfAbsent(
+              cc.getCluster(),
+              k -> new JsonObject().put("cluster", k).put("healthy", true).put("nodes", 0));
       h.put("healthy", h.getBoolean("healthy") && cc.getHealthy());
       h.put("nodes", h.getInteger("nodes") + cc.getNodes());
     }
     Map<String, String> problems = memberProblems.get();
     for (String name : memberNames.get()) {
-      health.computeIfAbsent(name, k -> new JsonObject().put("cluster", k).put("healthy", true).put("nodes", 0));
+      health.computeIfAbsent(
+          name, k -> new JsonObject().put("cluster", k).put("healthy", true).put("nodes", 0));
     }
-    problems.forEach((name, message) -> health
-        .computeIfAbsent(name, k -> new JsonObject().put("cluster", k).put("nodes", 0))
-        .put("healthy", false)
-        .put("message", message));
+    problems.forEach(
+        (name, message) ->
+            health
+                .computeIfAbsent(name, k -> new JsonObject().put("cluster", k).put("nodes", 0))
+                .put("healthy", false)
+                .put("message", message));
     JsonObject podCounts = new JsonObject();
-    pods.get().byClassAndPhase().forEach((cls, phases) -> podCounts.put(cls, new JsonObject(new LinkedHashMap<>(phases))));
+    pods.get()
+        .byClassAndPhase()
+        .forEach((cls, phases) -> podCounts.put(cls, new JsonObject(new LinkedHashMap<>(phases))));
     return new JsonObject()
         .put("generatedAt", clock.millis())
         .put("nodes", c.getNodes())
@@ -169,7 +186,8 @@ public final class DashboardModel {
         .put("placed", quantities(c.getPlacedMap()))
         .put("largestShape", quantities(c.getLargestShapeMap()))
         .put("placementsByClass", new JsonObject(new LinkedHashMap<>(c.getPlacementsByClassMap())))
-        .put("placementsBySource", new JsonObject(new LinkedHashMap<>(c.getPlacementsBySourceMap())))
+        .put(
+            "placementsBySource", new JsonObject(new LinkedHashMap<>(c.getPlacementsBySourceMap())))
         .put("pods", podCounts)
         .put("members", members)
         .put("memberHealth", new JsonArray(List.copyOf(health.values())))
@@ -179,15 +197,19 @@ public final class DashboardModel {
   /** Quantities as both the Kubernetes string and a number in display units (cores, GiB, count). */
   private static JsonObject quantities(Map<String, String> q) {
     JsonObject out = new JsonObject();
-    new TreeMap<>(q).forEach((name, text) -> {
-      long canonical;
-      try {
-        canonical = Quantities.parseCanonical(name, text);
-      } catch (IllegalArgumentException e) {
-        return;
-      }
-      out.put(name, new JsonObject().put("text", text).put("value", displayValue(name, canonical)));
-    });
+    new TreeMap<>(q)
+        .forEach(
+            (name, text) -> {
+              long canonical;
+              try {
+                canonical = Quantities.parseCanonical(name, text);
+              } catch (IllegalArgumentException e) {
+                return;
+              }
+              out.put(
+                  name,
+                  new JsonObject().put("text", text).put("value", displayValue(name, canonical)));
+            });
     return out;
   }
 

@@ -4,7 +4,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Metadata pods on the virtual node by class and phase, e.g. {@code {"offline": {"Running": 12, "Pending": 3}}}.
+ * Metadata pods on the virtual node by class and phase, e.g. {@code {"offline": {"Running": 12,
+ * "Pending": 3}}}.
  *
  * @param byClassAndPhase class name to phase to count; copied, never null
  */

@@ -37,9 +37,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A small client of service {@code gleaner.v1.Broker} for the other services: blocking and asynchronous calls,
- * each with a deadline ({@link #DEFAULT_DEADLINE} for unary calls, {@link #DEFAULT_STREAM_DEADLINE} for streams).
- * Failures surface as {@link io.grpc.StatusRuntimeException} whose description is the broker's human message.
+ * A small client of service {@code gleaner.v1.Broker} for the other services: blocking and
+ * asynchronous calls, each with a deadline ({@link #DEFAULT_DEADLINE} for unary calls, {@link
+ * #DEFAULT_STREAM_DEADLINE} for streams). Failures surface as {@link
+ * io.grpc.StatusRuntimeException} whose description is the broker's human message.
  */
 public final class BrokerClient implements AutoCloseable {
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
@@ -55,7 +56,8 @@ public final class BrokerClient implements AutoCloseable {
     this(channel, false, deadline, streamDeadline);
   }
 
-  private BrokerClient(ManagedChannel channel, boolean owns, Duration deadline, Duration streamDeadline) {
+  private BrokerClient(
+      ManagedChannel channel, boolean owns, Duration deadline, Duration streamDeadline) {
     this.channel = channel;
     this.ownsChannel = owns;
     this.deadline = deadline;
@@ -70,9 +72,11 @@ public final class BrokerClient implements AutoCloseable {
   /** A TLS client for {@code host:port} trusting the CA certificates in {@code caFile} (PEM). */
   public static BrokerClient connectTls(String target, String caFile) {
     try {
-      return connect(target, TlsChannelCredentials.newBuilder().trustManager(new File(caFile)).build());
+      return connect(
+          target, TlsChannelCredentials.newBuilder().trustManager(new File(caFile)).build());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read broker CA file " + caFile + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read broker CA file " + caFile + ": " + e.getMessage(), e);
     }
   }
 
@@ -82,7 +86,8 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   private BrokerGrpc.BrokerBlockingStub blocking() {
-    return BrokerGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    return BrokerGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private BrokerGrpc.BrokerStub async(Duration d) {
@@ -105,24 +110,29 @@ public final class BrokerClient implements AutoCloseable {
 
   public CompletableFuture<ConfirmResponse> confirmAsync(String podUid) {
     CompletableFuture<ConfirmResponse> f = new CompletableFuture<>();
-    async(deadline).confirm(ConfirmRequest.newBuilder().setPodUid(podUid).build(), unaryObserver(f));
+    async(deadline)
+        .confirm(ConfirmRequest.newBuilder().setPodUid(podUid).build(), unaryObserver(f));
     return f;
   }
 
   public ReleaseResponse release(String podUid, String reason) {
-    return blocking().release(ReleaseRequest.newBuilder().setPodUid(podUid).setReason(reason).build());
+    return blocking()
+        .release(ReleaseRequest.newBuilder().setPodUid(podUid).setReason(reason).build());
   }
 
   public CompletableFuture<ReleaseResponse> releaseAsync(String podUid, String reason) {
     CompletableFuture<ReleaseResponse> f = new CompletableFuture<>();
-    async(deadline).release(ReleaseRequest.newBuilder().setPodUid(podUid).setReason(reason).build(),
-        unaryObserver(f));
+    async(deadline)
+        .release(
+            ReleaseRequest.newBuilder().setPodUid(podUid).setReason(reason).build(),
+            unaryObserver(f));
     return f;
   }
 
   /** Placements of one cluster, or all when {@code cluster} is empty. */
   public List<Placement> placements(String cluster) {
-    return blocking().listPlacements(ListPlacementsRequest.newBuilder().setCluster(cluster).build())
+    return blocking()
+        .listPlacements(ListPlacementsRequest.newBuilder().setCluster(cluster).build())
         .getPlacementsList();
   }
 
@@ -144,7 +154,10 @@ public final class BrokerClient implements AutoCloseable {
     return f;
   }
 
-  /** An open offer stream: send reports, then {@link #complete()} to get the broker's acknowledgement. */
+  /**
+   * An open offer stream: send reports, then {@link #complete()} to get the broker's
+   * acknowledgement.
+   */
   public interface OfferStream {
     void send(OfferReport report);
 
@@ -181,40 +194,48 @@ public final class BrokerClient implements AutoCloseable {
     void close();
   }
 
-  /** Streams capacity (the current one first, then each change) until closed; {@code onEnd} gets the error. */
+  /**
+   * Streams capacity (the current one first, then each change) until closed; {@code onEnd} gets the
+   * error.
+   */
   public Watch watchCapacity(Consumer<Capacity> onCapacity, Consumer<Throwable> onEnd) {
-    return stream(o -> async(streamDeadline).watchCapacity(CapacityRequest.getDefaultInstance(), o), onCapacity,
+    return stream(
+        o -> async(streamDeadline).watchCapacity(CapacityRequest.getDefaultInstance(), o),
+        onCapacity,
         onEnd);
   }
 
   /** Streams reclaim events (the retained ones first, newest first, then live) until closed. */
-  public Watch watchReclaims(ReclaimFilter filter, Consumer<ReclaimEvent> onEvent, Consumer<Throwable> onEnd) {
+  public Watch watchReclaims(
+      ReclaimFilter filter, Consumer<ReclaimEvent> onEvent, Consumer<Throwable> onEnd) {
     return stream(o -> async(streamDeadline).watchReclaims(filter, o), onEvent, onEnd);
   }
 
-  private static <T> Watch stream(Consumer<StreamObserver<T>> start, Consumer<T> onNext, Consumer<Throwable> onEnd) {
+  private static <T> Watch stream(
+      Consumer<StreamObserver<T>> start, Consumer<T> onNext, Consumer<Throwable> onEnd) {
     CompletableFuture<ClientCallStreamObserver<?>> call = new CompletableFuture<>();
-    start.accept(new ClientResponseObserver<Object, T>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
-        call.complete(requestStream);
-      }
+    start.accept(
+        new ClientResponseObserver<Object, T>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
+            call.complete(requestStream);
+          }
 
-      @Override
-      public void onNext(T value) {
-        onNext.accept(value);
-      }
+          @Override
+          public void onNext(T value) {
+            onNext.accept(value);
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        onEnd.accept(t);
-      }
+          @Override
+          public void onError(Throwable t) {
+            onEnd.accept(t);
+          }
 
-      @Override
-      public void onCompleted() {
-        onEnd.accept(null);
-      }
-    });
+          @Override
+          public void onCompleted() {
+            onEnd.accept(null);
+          }
+        });
     return () -> call.thenAccept(c -> c.cancel("closed by the client", null));
   }
 

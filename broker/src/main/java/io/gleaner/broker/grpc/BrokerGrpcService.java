@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Service {@code gleaner.v1.Broker} on the {@link Ledger}. Bad input answers INVALID_ARGUMENT naming the field,
- * an unknown pod NOT_FOUND, lost races ABORTED; "no room" is not an error but a {@code NoFit}.
+ * Service {@code gleaner.v1.Broker} on the {@link Ledger}. Bad input answers INVALID_ARGUMENT
+ * naming the field, an unknown pod NOT_FOUND, lost races ABORTED; "no room" is not an error but a
+ * {@code NoFit}.
  */
 public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   private static final Logger log = LoggerFactory.getLogger(BrokerGrpcService.class);
@@ -57,7 +58,8 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   private final ReclaimLog reclaims;
   private final BrokerMetrics metrics;
 
-  public BrokerGrpcService(Ledger ledger, CapacityPublisher capacity, ReclaimLog reclaims, BrokerMetrics metrics) {
+  public BrokerGrpcService(
+      Ledger ledger, CapacityPublisher capacity, ReclaimLog reclaims, BrokerMetrics metrics) {
     this.ledger = ledger;
     this.capacity = capacity;
     this.reclaims = reclaims;
@@ -114,7 +116,12 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
         }
         for (OfferWithdrawal w : report.getWithdrawalsList()) {
           if (w.getCluster().isEmpty() || w.getNode().isEmpty()) {
-            rejected.add("withdrawal needs cluster and node, got \"" + w.getCluster() + "/" + w.getNode() + "\"");
+            rejected.add(
+                "withdrawal needs cluster and node, got \""
+                    + w.getCluster()
+                    + "/"
+                    + w.getNode()
+                    + "\"");
             continue;
           }
           ledger.withdraw(new NodeKey(w.getCluster(), w.getNode()), w.getReason(), 0);
@@ -131,7 +138,8 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
 
       @Override
       public void onCompleted() {
-        response.onNext(OfferAck.newBuilder().setAccepted(accepted).addAllRejected(rejected).build());
+        response.onNext(
+            OfferAck.newBuilder().setAccepted(accepted).addAllRejected(rejected).build());
         response.onCompleted();
       }
     };
@@ -139,70 +147,97 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
 
   @Override
   public void withdraw(WithdrawRequest req, StreamObserver<WithdrawResponse> response) {
-    unary(response, () -> {
-      NodeKey key = ProtoCodec.nodeKey(req.getNode(), "node");
-      boolean withdrawn = ledger.withdraw(key, req.getReason().isEmpty() ? "withdrawn" : req.getReason(),
-          req.getCooldownUntilMs());
-      metrics.withdrawal(withdrawn ? "withdrawn" : "noop");
-      if (req.hasEvent()) {
-        reclaims.publish(req.getEvent());
-      }
-      return WithdrawResponse.newBuilder().setWithdrawn(withdrawn).build();
-    });
+    unary(
+        response,
+        () -> {
+          NodeKey key = ProtoCodec.nodeKey(req.getNode(), "node");
+          boolean withdrawn =
+              ledger.withdraw(
+                  key,
+                  req.getReason().isEmpty() ? "withdrawn" : req.getReason(),
+                  req.getCooldownUntilMs());
+          metrics.withdrawal(withdrawn ? "withdrawn" : "noop");
+          if (req.hasEvent()) {
+            reclaims.publish(req.getEvent());
+          }
+          return WithdrawResponse.newBuilder().setWithdrawn(withdrawn).build();
+        });
   }
 
   @Override
   public void place(PlaceRequest req, StreamObserver<PlaceResponse> response) {
-    unary(response, () -> {
-      PodRequest pod = ProtoCodec.podRequest(req);
-      MDC.put("pod", pod.namespace() + "/" + pod.name());
-      try {
-        Timer.Sample sample = Timer.start();
-        PlaceOutcome outcome;
-        try {
-          outcome = ledger.place(pod);
-        } catch (RuntimeException e) {
-          metrics.placement("error", pod.workloadClass().label(), "none");
-          throw e;
-        } finally {
-          sample.stop(metrics.decision());
-        }
-        if (outcome instanceof PlaceOutcome.Placed p) {
-          metrics.placement(p.existing() ? "existing" : "placed", pod.workloadClass().label(),
-              p.placement().source().name().toLowerCase());
-          return PlaceResponse.newBuilder().setPlacement(ProtoCodec.placement(p.placement())).build();
-        }
-        PlaceOutcome.Unplaceable u = (PlaceOutcome.Unplaceable) outcome;
-        metrics.placement("no_fit", pod.workloadClass().label(), "none");
-        return PlaceResponse.newBuilder().setNoFit(NoFit.newBuilder()
-            .setMessage(u.noFit().message())
-            .addAllReasons(u.noFit().reasons())
-            .putAllLargestFree(u.noFit().largestFree().toStrings())).build();
-      } finally {
-        MDC.remove("pod");
-      }
-    });
+    unary(
+        response,
+        () -> {
+          PodRequest pod = ProtoCodec.podRequest(req);
+          MDC.put("pod", pod.namespace() + "/" + pod.name());
+          try {
+            Timer.Sample sample = Timer.start();
+            PlaceOutcome outcome;
+            try {
+              outcome = ledger.place(pod);
+            } catch (RuntimeException e) {
+              metrics.placement("error", pod.workloadClass().label(), "none");
+              throw e;
+            } finally {
+              sample.stop(metrics.decision());
+            }
+            if (outcome instanceof PlaceOutcome.Placed p) {
+              metrics.placement(
+                  p.existing() ? "existing" : "placed",
+                  pod.workloadClass().label(),
+                  p.placement().source().name().toLowerCase());
+              return PlaceResponse.newBuilder()
+                  .setPlacement(ProtoCodec.placement(p.placement()))
+                  .build();
+            }
+            PlaceOutcome.Unplaceable u = (PlaceOutcome.Unplaceable) outcome;
+            metrics.placement("no_fit", pod.workloadClass().label(), "none");
+            return PlaceResponse.newBuilder()
+                .setNoFit(
+                    NoFit.newBuilder()
+                        .setMessage(u.noFit().message())
+                        .addAllReasons(u.noFit().reasons())
+                        .putAllLargestFree(u.noFit().largestFree().toStrings()))
+                .build();
+          } finally {
+            MDC.remove("pod");
+          }
+        });
   }
 
   @Override
   public void confirm(ConfirmRequest req, StreamObserver<ConfirmResponse> response) {
-    unary(response, () -> ConfirmResponse.newBuilder()
-        .setPlacement(ProtoCodec.placement(ledger.confirm(req.getPodUid()))).build());
+    unary(
+        response,
+        () ->
+            ConfirmResponse.newBuilder()
+                .setPlacement(ProtoCodec.placement(ledger.confirm(req.getPodUid())))
+                .build());
   }
 
   @Override
   public void release(ReleaseRequest req, StreamObserver<ReleaseResponse> response) {
-    unary(response, () -> ReleaseResponse.newBuilder()
-        .setReleased(ProtoCodec.placement(ledger.release(req.getPodUid()))).build());
+    unary(
+        response,
+        () ->
+            ReleaseResponse.newBuilder()
+                .setReleased(ProtoCodec.placement(ledger.release(req.getPodUid())))
+                .build());
   }
 
   @Override
-  public void listPlacements(ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> response) {
-    unary(response, () -> {
-      ListPlacementsResponse.Builder b = ListPlacementsResponse.newBuilder();
-      ledger.placements(req.getCluster()).forEach(p -> b.addPlacements(ProtoCodec.placement(p)));
-      return b.build();
-    });
+  public void listPlacements(
+      ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> response) {
+    unary(
+        response,
+        () -> {
+          ListPlacementsResponse.Builder b = ListPlacementsResponse.newBuilder();
+          ledger
+              .placements(req.getCluster())
+              .forEach(p -> b.addPlacements(ProtoCodec.placement(p)));
+          return b.build();
+        });
   }
 
   @Override
@@ -213,43 +248,47 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   @Override
   public void watchCapacity(CapacityRequest req, StreamObserver<Capacity> response) {
     ServerCallStreamObserver<Capacity> call = (ServerCallStreamObserver<Capacity>) response;
-    Consumer<Capacity> watcher = c -> {
-      synchronized (call) {
-        if (call.isCancelled()) {
-          throw new IllegalStateException("watch cancelled");
-        }
-        call.onNext(c);
-      }
-    };
+    Consumer<Capacity> watcher =
+        c -> {
+          synchronized (call) {
+            if (call.isCancelled()) {
+              throw new IllegalStateException("watch cancelled");
+            }
+            call.onNext(c);
+          }
+        };
     call.setOnCancelHandler(() -> capacity.unwatch(watcher));
     capacity.watch(watcher);
   }
 
   @Override
   public void estimate(EstimateRequest req, StreamObserver<EstimateResponse> response) {
-    unary(response, () -> {
-      PodRequest shape = ProtoCodec.shape(req.getShape(), req.getWorkloadClass());
-      Map<String, Long> byCluster = ledger.estimate(shape);
-      return EstimateResponse.newBuilder()
-          .setCount(byCluster.values().stream().mapToLong(Long::longValue).sum())
-          .putAllCountByCluster(byCluster)
-          .putAllLargestShape(ledger.largestShape(shape.workloadClass()).toStrings())
-          .build();
-    });
+    unary(
+        response,
+        () -> {
+          PodRequest shape = ProtoCodec.shape(req.getShape(), req.getWorkloadClass());
+          Map<String, Long> byCluster = ledger.estimate(shape);
+          return EstimateResponse.newBuilder()
+              .setCount(byCluster.values().stream().mapToLong(Long::longValue).sum())
+              .putAllCountByCluster(byCluster)
+              .putAllLargestShape(ledger.largestShape(shape.workloadClass()).toStrings())
+              .build();
+        });
   }
 
   @Override
   public void watchReclaims(ReclaimFilter filter, StreamObserver<ReclaimEvent> response) {
     ServerCallStreamObserver<ReclaimEvent> call = (ServerCallStreamObserver<ReclaimEvent>) response;
-    Consumer<ReclaimEvent> listener = e -> {
-      if (ReclaimLog.matches(filter, e)) {
-        synchronized (call) {
-          if (!call.isCancelled()) {
-            call.onNext(e);
+    Consumer<ReclaimEvent> listener =
+        e -> {
+          if (ReclaimLog.matches(filter, e)) {
+            synchronized (call) {
+              if (!call.isCancelled()) {
+                call.onNext(e);
+              }
+            }
           }
-        }
-      }
-    };
+        };
     call.setOnCancelHandler(() -> reclaims.removeListener(listener));
     synchronized (call) {
       reclaims.recent(filter).forEach(call::onNext);
@@ -272,12 +311,13 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   /** Maps a failure to a gRPC status with a human message. */
   static StatusRuntimeException toStatus(Throwable e) {
     if (e instanceof BrokerException b) {
-      Status s = switch (b.code()) {
-        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
-        case NOT_FOUND -> Status.NOT_FOUND;
-        case ABORTED -> Status.ABORTED;
-        case UNAVAILABLE -> Status.UNAVAILABLE;
-      };
+      Status s =
+          switch (b.code()) {
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case ABORTED -> Status.ABORTED;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
+          };
       return s.withDescription(b.getMessage()).asRuntimeException();
     }
     if (e instanceof IllegalArgumentException) {

@@ -15,22 +15,35 @@ import java.util.Map;
 
 /** The broker's meters; the one class that owns their names. */
 public final class BrokerMetrics {
-  /** Counter: Place answers, tags {@code outcome} (placed|existing|no_fit|error), {@code class}, {@code source}. */
+  /**
+   * Counter: Place answers, tags {@code outcome} (placed|existing|no_fit|error), {@code class},
+   * {@code source}.
+   */
   public static final String PLACEMENTS = "gleaner.broker.placements";
+
   /** Timer: how long a Place decision (with its durable reservation) takes. */
   public static final String DECISION = "gleaner.broker.decision.latency";
+
   /** Counter: offers received, tag {@code outcome} (accepted|refreshed|ignored|rejected). */
   public static final String OFFERS = "gleaner.broker.offers";
+
   /** Counter: withdrawals, tag {@code outcome} (withdrawn|noop). */
   public static final String WITHDRAWALS = "gleaner.broker.withdrawals";
-  /** Gauge: reserved (unconfirmed) amount, tags {@code cluster}, {@code source}, {@code resource}. */
+
+  /**
+   * Gauge: reserved (unconfirmed) amount, tags {@code cluster}, {@code source}, {@code resource}.
+   */
   public static final String RESERVED = "gleaner.broker.reserved";
+
   /** Gauge: placed (confirmed) amount, tags {@code cluster}, {@code source}, {@code resource}. */
   public static final String PLACED = "gleaner.broker.placed";
+
   /** Gauge: free amount, tags {@code cluster}, {@code source}, {@code resource}. */
   public static final String FREE = "gleaner.broker.free";
+
   /** Gauge: nodes with an active offer. */
   public static final String NODES = "gleaner.broker.nodes";
+
   /** Counter: ledger writes that lost a compare-and-set race and were retried. */
   public static final String CONFLICTS = "gleaner.broker.ledger.conflicts";
 
@@ -42,9 +55,13 @@ public final class BrokerMetrics {
 
   public BrokerMetrics(MeterRegistry registry, Ledger ledger) {
     this.registry = registry;
-    this.decision = Timer.builder(DECISION).description("Place decision latency, including the durable reservation")
-        .publishPercentiles(0.5, 0.99).register(registry);
-    this.reserved = MultiGauge.builder(RESERVED).description("reserved, not yet confirmed").register(registry);
+    this.decision =
+        Timer.builder(DECISION)
+            .description("Place decision latency, including the durable reservation")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+    this.reserved =
+        MultiGauge.builder(RESERVED).description("reserved, not yet confirmed").register(registry);
     this.placed = MultiGauge.builder(PLACED).description("placed (confirmed)").register(registry);
     this.free = MultiGauge.builder(FREE).description("free to lend").register(registry);
     Gauge.builder(NODES, ledger, l -> l.offeredNodes().size()).register(registry);
@@ -56,7 +73,9 @@ public final class BrokerMetrics {
   }
 
   public void placement(String outcome, String cls, String source) {
-    Counter.builder(PLACEMENTS).tags("outcome", outcome, "class", cls, "source", source).register(registry)
+    Counter.builder(PLACEMENTS)
+        .tags("outcome", outcome, "class", cls, "source", source)
+        .register(registry)
         .increment();
   }
 

@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The broker's gRPC server (Netty, shaded) on a host and port, with TLS when a certificate and key are given. */
+/**
+ * The broker's gRPC server (Netty, shaded) on a host and port, with TLS when a certificate and key
+ * are given.
+ */
 public final class BrokerServer extends AbstractLifecycle {
   private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
 
@@ -27,16 +30,19 @@ public final class BrokerServer extends AbstractLifecycle {
 
   /**
    * @param port 0 picks a free port
-   * @param certFile PEM certificate chain, or null for plaintext (then {@code keyFile} must be null too)
+   * @param certFile PEM certificate chain, or null for plaintext (then {@code keyFile} must be null
+   *     too)
    * @param keyFile PEM PKCS#8 private key, or null
    */
-  public BrokerServer(String host, int port, String certFile, String keyFile, List<BindableService> services) {
+  public BrokerServer(
+      String host, int port, String certFile, String keyFile, List<BindableService> services) {
     super("broker-grpc");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("broker.grpc.port must be within 0..65535, got " + port);
     }
     if ((certFile == null) != (keyFile == null)) {
-      throw new IllegalArgumentException("broker.grpc.tls: certFile and keyFile must be set together");
+      throw new IllegalArgumentException(
+          "broker.grpc.tls: certFile and keyFile must be set together");
     }
     this.host = host;
     this.requestedPort = port;
@@ -47,13 +53,19 @@ public final class BrokerServer extends AbstractLifecycle {
 
   @Override
   protected void doStart() throws Exception {
-    ServerCredentials creds = certFile == null
-        ? InsecureServerCredentials.create()
-        : TlsServerCredentials.create(new File(certFile), new File(keyFile));
-    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), creds);
+    ServerCredentials creds =
+        certFile == null
+            ? InsecureServerCredentials.create()
+            : TlsServerCredentials.create(new File(certFile), new File(keyFile));
+    NettyServerBuilder b =
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), creds);
     services.forEach(b::addService);
     server = b.build().start();
-    log.info("broker gRPC listening on {}:{}{}", host, server.getPort(), certFile == null ? "" : " (TLS)");
+    log.info(
+        "broker gRPC listening on {}:{}{}",
+        host,
+        server.getPort(),
+        certFile == null ? "" : " (TLS)");
   }
 
   @Override

@@ -11,28 +11,30 @@ public final class CapacityProtos {
   private CapacityProtos() {}
 
   public static Capacity capacity(Ledger.CapacitySnapshot s) {
-    Capacity.Builder b = Capacity.newBuilder()
-        .putAllAdvertised(s.advertised().toStrings())
-        .putAllAdvertisedNearLine(s.advertisedNearLine().toStrings())
-        .putAllAdvertisedOffline(s.advertisedOffline().toStrings())
-        .putAllOffered(s.offered().toStrings())
-        .putAllReserved(s.reserved().toStrings())
-        .putAllPlaced(s.placed().toStrings())
-        .putAllLargestShape(s.largestShape().toStrings())
-        .setNodes(s.nodes())
-        .setGeneratedAtMs(s.generatedAtMs())
-        .putAllPlacementsByClass(s.placementsByClass())
-        .putAllPlacementsBySource(s.placementsBySource());
+    Capacity.Builder b =
+        Capacity.newBuilder()
+            .putAllAdvertised(s.advertised().toStrings())
+            .putAllAdvertisedNearLine(s.advertisedNearLine().toStrings())
+            .putAllAdvertisedOffline(s.advertisedOffline().toStrings())
+            .putAllOffered(s.offered().toStrings())
+            .putAllReserved(s.reserved().toStrings())
+            .putAllPlaced(s.placed().toStrings())
+            .putAllLargestShape(s.largestShape().toStrings())
+            .setNodes(s.nodes())
+            .setGeneratedAtMs(s.generatedAtMs())
+            .putAllPlacementsByClass(s.placementsByClass())
+            .putAllPlacementsBySource(s.placementsBySource());
     for (PlacementEngine.Totals t : s.clusters()) {
-      b.addClusters(ClusterCapacity.newBuilder()
-          .setCluster(t.cluster())
-          .setSource(ProtoCodec.source(t.source()))
-          .setHealthy(t.healthy())
-          .setNodes(t.nodes())
-          .putAllOffered(t.offered().toStrings())
-          .putAllReserved(t.reserved().toStrings())
-          .putAllPlaced(t.placed().toStrings())
-          .putAllFree(t.free().toStrings()));
+      b.addClusters(
+          ClusterCapacity.newBuilder()
+              .setCluster(t.cluster())
+              .setSource(ProtoCodec.source(t.source()))
+              .setHealthy(t.healthy())
+              .setNodes(t.nodes())
+              .putAllOffered(t.offered().toStrings())
+              .putAllReserved(t.reserved().toStrings())
+              .putAllPlaced(t.placed().toStrings())
+              .putAllFree(t.free().toStrings()));
     }
     return b.build();
   }

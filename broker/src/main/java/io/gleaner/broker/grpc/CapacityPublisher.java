@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes the ledger's capacity to watchers when it changes, coalescing bursts and rate-limited to one push per
- * {@code minInterval} (real time: it protects the network, not business logic). The newest snapshot is cached for
- * {@link #current()}.
+ * Pushes the ledger's capacity to watchers when it changes, coalescing bursts and rate-limited to
+ * one push per {@code minInterval} (real time: it protects the network, not business logic). The
+ * newest snapshot is cached for {@link #current()}.
  */
 public final class CapacityPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CapacityPublisher.class);
@@ -26,18 +26,23 @@ public final class CapacityPublisher implements AutoCloseable {
   private final long minIntervalNanos;
   private final Consumer<Ledger.CapacitySnapshot> onSnapshot;
   private final List<Consumer<Capacity>> watchers = new CopyOnWriteArrayList<>();
-  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "broker-capacity-publisher");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService executor =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "broker-capacity-publisher");
+            t.setDaemon(true);
+            return t;
+          });
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile long lastPublishNanos;
   private volatile Capacity current;
   private long publishedChanges = -1;
 
-  /** @param onSnapshot also called with every published snapshot (e.g. to refresh gauges) */
-  public CapacityPublisher(Ledger ledger, Duration minInterval, Consumer<Ledger.CapacitySnapshot> onSnapshot) {
+  /**
+   * @param onSnapshot also called with every published snapshot (e.g. to refresh gauges)
+   */
+  public CapacityPublisher(
+      Ledger ledger, Duration minInterval, Consumer<Ledger.CapacitySnapshot> onSnapshot) {
     this.ledger = ledger;
     this.minIntervalNanos = minInterval.toNanos();
     this.onSnapshot = Objects.requireNonNull(onSnapshot, "onSnapshot");

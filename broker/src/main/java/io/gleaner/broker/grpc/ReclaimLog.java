@@ -11,7 +11,10 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The latest reclaim events the broker heard of (from Withdraw), for WatchReclaims and the dashboard. */
+/**
+ * The latest reclaim events the broker heard of (from Withdraw), for WatchReclaims and the
+ * dashboard.
+ */
 public final class ReclaimLog {
   private static final Logger log = LoggerFactory.getLogger(ReclaimLog.class);
 

@@ -11,18 +11,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A {@link LedgerStore} in memory with the same compare-and-set semantics as ZooKeeper: for tests, benchmarks and
- * a single broker without ZooKeeper. Several ledgers may share one instance to act as replicas.
+ * A {@link LedgerStore} in memory with the same compare-and-set semantics as ZooKeeper: for tests,
+ * benchmarks and a single broker without ZooKeeper. Several ledgers may share one instance to act
+ * as replicas.
  */
 public final class InMemoryLedgerStore implements LedgerStore {
   private final Map<NodeKey, Versioned> records = new TreeMap<>();
   private final Map<String, NodeKey> pods = new HashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-  private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "ledger-store-notify");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService notifier =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "ledger-store-notify");
+            t.setDaemon(true);
+            return t;
+          });
 
   @Override
   public synchronized Map<NodeKey, Versioned> loadAll() {

@@ -28,14 +28,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's capacity ledger (DESIGN §4 step 2): per member node its current offer, reservations and placed
- * pods; durable through a {@link LedgerStore} with optimistic concurrency, so replicas sharing one store never
- * double-book a node: every change is a compare-and-set on the node's record, and on a conflict the ledger reloads
- * that node and decides again. A new ledger on the same store rebuilds exactly the same state.
+ * The broker's capacity ledger (DESIGN §4 step 2): per member node its current offer, reservations
+ * and placed pods; durable through a {@link LedgerStore} with optimistic concurrency, so replicas
+ * sharing one store never double-book a node: every change is a compare-and-set on the node's
+ * record, and on a conflict the ledger reloads that node and decides again. A new ledger on the
+ * same store rebuilds exactly the same state.
  *
  * <p>Offers are full snapshots per node; an offer not refreshed within the TTL is withdrawn by
- * {@link #expireOffers()}; a withdrawal may set a cool-down during which offers for the node are ignored. Nodes of
- * unhealthy members are neither placed on nor advertised. All time comes from the injected {@link Clock}.
+ * {@link #expireOffers()}; a withdrawal may set a cool-down during which offers for the node are
+ * ignored. Nodes of unhealthy members are neither placed on nor advertised. All time comes from the
+ * injected {@link Clock}.
  *
  * <p>Thread-safe: every method holds the ledger's lock, including the store write of a change.
  */
@@ -87,7 +89,11 @@ public final class Ledger {
    *
    * @param knownClusters the member clusters offers may come from, or null to accept any cluster
    */
-  public Ledger(LedgerStore store, PlacementPolicy policy, Clock clock, Duration offerTtl,
+  public Ledger(
+      LedgerStore store,
+      PlacementPolicy policy,
+      Clock clock,
+      Duration offerTtl,
       Supplier<Set<String>> knownClusters) {
     this.store = store;
     this.engine = new PlacementEngine(policy);
@@ -103,7 +109,9 @@ public final class Ledger {
     }
   }
 
-  /** Called, under the ledger lock, after every change of state; must be cheap and must not block. */
+  /**
+   * Called, under the ledger lock, after every change of state; must be cheap and must not block.
+   */
   public void addChangeListener(Runnable listener) {
     changeListeners.add(listener);
   }
@@ -117,16 +125,25 @@ public final class Ledger {
     if (knownClusters != null) {
       Set<String> known = knownClusters.get();
       if (!known.contains(key.cluster())) {
-        return new OfferResult.Rejected("offer for node " + key + ": cluster \"" + key.cluster()
-            + "\" is not a known member cluster (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+        return new OfferResult.Rejected(
+            "offer for node "
+                + key
+                + ": cluster \""
+                + key.cluster()
+                + "\" is not a known member cluster (known: "
+                + String.join(", ", new java.util.TreeSet<>(known))
+                + ")");
       }
     }
     long now = clock.millis();
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       NodeState st = nodes.get(key);
       if (st != null && st.record.cooldownUntilMs() > now) {
-        return new OfferResult.Ignored("node " + key + " is cooling down after a reclaim until "
-            + Instant.ofEpochMilli(st.record.cooldownUntilMs()));
+        return new OfferResult.Ignored(
+            "node "
+                + key
+                + " is cooling down after a reclaim until "
+                + Instant.ofEpochMilli(st.record.cooldownUntilMs()));
       }
       if (st != null && offer.sameContent(st.record.offer())) {
         st.lastSeenMs = now;
@@ -151,21 +168,25 @@ public final class Ledger {
     throw contention("offer for node " + key);
   }
 
-  /** Withdraws every node {@code sourceId} offered that is not in {@code keep} (a source's full resync). */
+  /**
+   * Withdraws every node {@code sourceId} offered that is not in {@code keep} (a source's full
+   * resync).
+   */
   public synchronized int resync(String sourceId, Set<NodeKey> keep) {
     List<NodeKey> gone = new ArrayList<>();
-    nodes.forEach((k, st) -> {
-      if (st.record.offer() != null && st.sourceId.equals(sourceId) && !keep.contains(k)) {
-        gone.add(k);
-      }
-    });
+    nodes.forEach(
+        (k, st) -> {
+          if (st.record.offer() != null && st.sourceId.equals(sourceId) && !keep.contains(k)) {
+            gone.add(k);
+          }
+        });
     gone.forEach(k -> withdraw(k, "not in the full resync of source " + sourceId, 0));
     return gone.size();
   }
 
   /**
-   * Withdraws a node's offer at once; offers for it are ignored until {@code cooldownUntilMs}. Reservations stay
-   * until released. Returns whether an offer was withdrawn.
+   * Withdraws a node's offer at once; offers for it are ignored until {@code cooldownUntilMs}.
+   * Reservations stay until released. Returns whether an offer was withdrawn.
    */
   public synchronized boolean withdraw(NodeKey key, String reason, long cooldownUntilMs) {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -173,10 +194,13 @@ public final class Ledger {
       if (st == null && cooldownUntilMs <= clock.millis()) {
         return false;
       }
-      if (st != null && st.record.offer() == null && st.record.cooldownUntilMs() >= cooldownUntilMs) {
+      if (st != null
+          && st.record.offer() == null
+          && st.record.cooldownUntilMs() >= cooldownUntilMs) {
         return false;
       }
-      NodeRecord next = (st == null ? NodeRecord.EMPTY : st.record).withdrawn(reason, cooldownUntilMs);
+      NodeRecord next =
+          (st == null ? NodeRecord.EMPTY : st.record).withdrawn(reason, cooldownUntilMs);
       LedgerStore.WriteResult w = store.write(key, next, st == null ? -1 : st.version, null);
       if (w instanceof LedgerStore.WriteResult.Written written) {
         boolean had = st != null && st.record.offer() != null;
@@ -198,18 +222,22 @@ public final class Ledger {
   public synchronized int expireOffers() {
     long deadline = clock.millis() - offerTtl.toMillis();
     List<NodeKey> stale = new ArrayList<>();
-    nodes.forEach((k, st) -> {
-      if (st.record.offer() != null && st.lastSeenMs <= deadline) {
-        stale.add(k);
-      }
-    });
+    nodes.forEach(
+        (k, st) -> {
+          if (st.record.offer() != null && st.lastSeenMs <= deadline) {
+            stale.add(k);
+          }
+        });
     for (NodeKey k : stale) {
       withdraw(k, "offer not refreshed within " + offerTtl.toSeconds() + "s", 0);
     }
     return stale.size();
   }
 
-  /** Records a member's health; an unhealthy member's nodes are excluded from placement and capacity. */
+  /**
+   * Records a member's health; an unhealthy member's nodes are excluded from placement and
+   * capacity.
+   */
   public synchronized void memberHealth(String cluster, boolean healthy) {
     if (engine.isHealthy(cluster) != healthy) {
       engine.setHealthy(cluster, healthy);
@@ -222,8 +250,8 @@ public final class Ledger {
   // Placement
 
   /**
-   * Places a pod: the best node by class, source preference and fit, reserved durably. Idempotent: a pod already
-   * placed gets its existing placement back.
+   * Places a pod: the best node by class, source preference and fit, reserved durably. Idempotent:
+   * a pod already placed gets its existing placement back.
    */
   public synchronized PlaceOutcome place(PodRequest req) {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -237,11 +265,22 @@ public final class Ledger {
       }
       PlacementEngine.Fit f = (PlacementEngine.Fit) d;
       NodeState st = nodes.get(f.node());
-      Placement p = new Placement(req.podUid(), req.namespace(), req.name(), f.node(), f.source(),
-          req.workloadClass(), req.requests(), Arrays.stream(f.gpuDevices()).boxed().toList(), f.gpuMilli(),
-          clock.millis(), false);
+      Placement p =
+          new Placement(
+              req.podUid(),
+              req.namespace(),
+              req.name(),
+              f.node(),
+              f.source(),
+              req.workloadClass(),
+              req.requests(),
+              Arrays.stream(f.gpuDevices()).boxed().toList(),
+              f.gpuMilli(),
+              clock.millis(),
+              false);
       NodeRecord next = st.record.with(p);
-      LedgerStore.WriteResult w = store.write(f.node(), next, st.version, LedgerStore.PodOp.add(p.podUid()));
+      LedgerStore.WriteResult w =
+          store.write(f.node(), next, st.version, LedgerStore.PodOp.add(p.podUid()));
       if (w instanceof LedgerStore.WriteResult.Written written) {
         engine.reserve(p);
         placements.put(p.podUid(), p);
@@ -295,7 +334,8 @@ public final class Ledger {
       Placement p = require(podUid);
       NodeState st = nodes.get(p.node());
       NodeRecord next = st.record.without(podUid);
-      LedgerStore.WriteResult w = store.write(p.node(), next, st.version, LedgerStore.PodOp.remove(podUid));
+      LedgerStore.WriteResult w =
+          store.write(p.node(), next, st.version, LedgerStore.PodOp.remove(podUid));
       if (w instanceof LedgerStore.WriteResult.Written written) {
         engine.release(p);
         placements.remove(podUid);
@@ -316,12 +356,15 @@ public final class Ledger {
     }
     Placement p = placements.get(podUid);
     if (p == null) {
-      throw BrokerException.notFound("no placement for pod " + podUid + ": it was never placed or is released");
+      throw BrokerException.notFound(
+          "no placement for pod " + podUid + ": it was never placed or is released");
     }
     return p;
   }
 
-  /** Placements, optionally of one cluster (null or empty: all), sorted by cluster, node, pod UID. */
+  /**
+   * Placements, optionally of one cluster (null or empty: all), sorted by cluster, node, pod UID.
+   */
   public synchronized List<Placement> placements(String cluster) {
     List<Placement> out = new ArrayList<>();
     for (Placement p : placements.values()) {
@@ -376,9 +419,18 @@ public final class Ledger {
       byClass.merge(p.workloadClass().label(), 1L, Long::sum);
       bySource.merge(p.source().name(), 1L, Long::sum);
     }
-    return new CapacitySnapshot(engine.advertised(WorkloadClass.NEAR_LINE), engine.advertised(WorkloadClass.OFFLINE),
-        offered, reserved, placed, totals, engine.largestFree(WorkloadClass.NEAR_LINE), engine.activeNodes(),
-        clock.millis(), byClass, bySource);
+    return new CapacitySnapshot(
+        engine.advertised(WorkloadClass.NEAR_LINE),
+        engine.advertised(WorkloadClass.OFFLINE),
+        offered,
+        reserved,
+        placed,
+        totals,
+        engine.largestFree(WorkloadClass.NEAR_LINE),
+        engine.activeNodes(),
+        clock.millis(),
+        byClass,
+        bySource);
   }
 
   /** How many pods of this shape fit, node by node, per cluster. */
@@ -485,8 +537,12 @@ public final class Ledger {
   }
 
   private static BrokerException contention(String what) {
-    return new BrokerException(BrokerException.Code.ABORTED,
-        what + " kept conflicting with other broker replicas after " + MAX_ATTEMPTS + " attempts; retry");
+    return new BrokerException(
+        BrokerException.Code.ABORTED,
+        what
+            + " kept conflicting with other broker replicas after "
+            + MAX_ATTEMPTS
+            + " attempts; retry");
   }
 
   /** The placement engine's policy. */
@@ -497,11 +553,12 @@ public final class Ledger {
   /** Nodes (keys) whose offer is active. */
   public synchronized Set<NodeKey> offeredNodes() {
     Set<NodeKey> out = new HashSet<>();
-    nodes.forEach((k, st) -> {
-      if (st.record.offer() != null) {
-        out.add(k);
-      }
-    });
+    nodes.forEach(
+        (k, st) -> {
+          if (st.record.offer() != null) {
+            out.add(k);
+          }
+        });
     return out;
   }
 }

@@ -5,12 +5,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Durable ledger records, one per member node, written with a versioned compare-and-set so that two broker
- * replicas never double-book a node. A pod index (pod UID → node) is written in the same atomic step, so a pod is
- * reserved at most once across replicas.
+ * Durable ledger records, one per member node, written with a versioned compare-and-set so that two
+ * broker replicas never double-book a node. A pod index (pod UID → node) is written in the same
+ * atomic step, so a pod is reserved at most once across replicas.
  *
- * <p>Implementations are thread-safe. {@link Listener}s are called on an implementation thread, never while the
- * caller of {@link #write} waits, and may see a change after its writer already applied it (compare versions).
+ * <p>Implementations are thread-safe. {@link Listener}s are called on an implementation thread,
+ * never while the caller of {@link #write} waits, and may see a change after its writer already
+ * applied it (compare versions).
  */
 public interface LedgerStore extends AutoCloseable {
 
@@ -40,7 +41,10 @@ public interface LedgerStore extends AutoCloseable {
     record PodTaken(NodeKey node) implements WriteResult {}
   }
 
-  /** Notified of records changed by any writer (this replica included); {@code v} is null when deleted. */
+  /**
+   * Notified of records changed by any writer (this replica included); {@code v} is null when
+   * deleted.
+   */
   interface Listener {
     void changed(NodeKey key, Versioned v);
   }
@@ -54,8 +58,8 @@ public interface LedgerStore extends AutoCloseable {
   Optional<NodeKey> podNode(String podUid);
 
   /**
-   * Writes {@code record} if the stored version is still {@code expectedVersion} (-1: the record must not exist),
-   * together with {@code podOp} (may be null).
+   * Writes {@code record} if the stored version is still {@code expectedVersion} (-1: the record
+   * must not exist), together with {@code podOp} (may be null).
    */
   WriteResult write(NodeKey key, NodeRecord record, int expectedVersion, PodOp podOp);
 

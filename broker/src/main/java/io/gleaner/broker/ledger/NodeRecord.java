@@ -10,10 +10,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The durable ledger state of one member node: its current offer (null while withdrawn), the cool-down before a
- * new offer is accepted, and the pods reserved or placed on it, by pod UID. Immutable.
+ * The durable ledger state of one member node: its current offer (null while withdrawn), the
+ * cool-down before a new offer is accepted, and the pods reserved or placed on it, by pod UID.
+ * Immutable.
  */
-public record NodeRecord(NodeOffer offer, long cooldownUntilMs, String withdrawReason,
+public record NodeRecord(
+    NodeOffer offer,
+    long cooldownUntilMs,
+    String withdrawReason,
     Map<String, Placement> placements) {
 
   public static final NodeRecord EMPTY = new NodeRecord(null, 0, "", Map.of());
@@ -44,9 +48,10 @@ public record NodeRecord(NodeOffer offer, long cooldownUntilMs, String withdrawR
   }
 
   public byte[] toBytes() {
-    LedgerNodeRecord.Builder b = LedgerNodeRecord.newBuilder()
-        .setCooldownUntilMs(cooldownUntilMs)
-        .setWithdrawReason(withdrawReason);
+    LedgerNodeRecord.Builder b =
+        LedgerNodeRecord.newBuilder()
+            .setCooldownUntilMs(cooldownUntilMs)
+            .setWithdrawReason(withdrawReason);
     if (offer != null) {
       b.setOffer(ProtoCodec.offer(offer));
     }
@@ -60,10 +65,14 @@ public record NodeRecord(NodeOffer offer, long cooldownUntilMs, String withdrawR
       LedgerNodeRecord r = LedgerNodeRecord.parseFrom(bytes);
       Map<String, Placement> m = new TreeMap<>();
       r.getPlacementsList().forEach(p -> m.put(p.getPodUid(), ProtoCodec.placement(p)));
-      return new NodeRecord(r.hasOffer() ? ProtoCodec.offer(r.getOffer()) : null, r.getCooldownUntilMs(),
-          r.getWithdrawReason(), m);
+      return new NodeRecord(
+          r.hasOffer() ? ProtoCodec.offer(r.getOffer()) : null,
+          r.getCooldownUntilMs(),
+          r.getWithdrawReason(),
+          m);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
-      throw new IllegalStateException("corrupt ledger record at " + where + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "corrupt ledger record at " + where + ": " + e.getMessage(), e);
     }
   }
 }

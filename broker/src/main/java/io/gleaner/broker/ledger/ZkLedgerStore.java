@@ -26,13 +26,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link LedgerStore} on ZooKeeper (Curator). Layout under {@code basePath}:
+ *
  * <ul>
- *   <li>{@code nodes/<cluster>|<node>}: one {@code LedgerNodeRecord} (protobuf) per member node; every write is a
- *       {@code setData} with the expected znode version (or a {@code create} for a new node);</li>
- *   <li>{@code pods/<uid>}: the pod index, created or deleted in the same multi-op transaction as the record.</li>
+ *   <li>{@code nodes/<cluster>|<node>}: one {@code LedgerNodeRecord} (protobuf) per member node;
+ *       every write is a {@code setData} with the expected znode version (or a {@code create} for a
+ *       new node);
+ *   <li>{@code pods/<uid>}: the pod index, created or deleted in the same multi-op transaction as
+ *       the record.
  * </ul>
- * Names are URL-encoded. A {@link CuratorCache} on {@code nodes} feeds {@link #loadAll()} and the listeners, so a
- * replica sees the other replicas' writes without polling.
+ *
+ * Names are URL-encoded. A {@link CuratorCache} on {@code nodes} feeds {@link #loadAll()} and the
+ * listeners, so a replica sees the other replicas' writes without polling.
  */
 public final class ZkLedgerStore implements LedgerStore {
   private static final Logger log = LoggerFactory.getLogger(ZkLedgerStore.class);
@@ -43,7 +47,10 @@ public final class ZkLedgerStore implements LedgerStore {
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final CuratorCache cache;
 
-  /** Creates the paths if needed and reads every record; blocks until the cache is primed (at most 60 s). */
+  /**
+   * Creates the paths if needed and reads every record; blocks until the cache is primed (at most
+   * 60 s).
+   */
   public ZkLedgerStore(CuratorFramework client, String basePath) {
     this.client = client;
     this.nodesPath = basePath + "/nodes";
@@ -59,22 +66,27 @@ public final class ZkLedgerStore implements LedgerStore {
         }
       }
     } catch (Exception e) {
-      throw new IllegalStateException("cannot create ledger paths under " + basePath + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot create ledger paths under " + basePath + ": " + e.getMessage(), e);
     }
     CountDownLatch primed = new CountDownLatch(1);
     cache = CuratorCache.build(client, nodesPath);
-    cache.listenable().addListener(CuratorCacheListener.builder()
-        .forAll((type, oldData, data) -> {
-          ChildData d = data != null ? data : oldData;
-          if (d == null || d.getPath().equals(nodesPath)) {
-            return;
-          }
-          NodeKey key = decodeKey(d.getPath().substring(nodesPath.length() + 1));
-          Versioned v = data == null ? null : versioned(data);
-          listeners.forEach(l -> l.changed(key, v));
-        })
-        .forInitialized(primed::countDown)
-        .build());
+    cache
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder()
+                .forAll(
+                    (type, oldData, data) -> {
+                      ChildData d = data != null ? data : oldData;
+                      if (d == null || d.getPath().equals(nodesPath)) {
+                        return;
+                      }
+                      NodeKey key = decodeKey(d.getPath().substring(nodesPath.length() + 1));
+                      Versioned v = data == null ? null : versioned(data);
+                      listeners.forEach(l -> l.changed(key, v));
+                    })
+                .forInitialized(primed::countDown)
+                .build());
     cache.start();
     try {
       if (!primed.await(60, TimeUnit.SECONDS)) {
@@ -89,11 +101,13 @@ public final class ZkLedgerStore implements LedgerStore {
   @Override
   public Map<NodeKey, Versioned> loadAll() {
     Map<NodeKey, Versioned> out = new TreeMap<>();
-    cache.stream().forEach(d -> {
-      if (!d.getPath().equals(nodesPath)) {
-        out.put(decodeKey(d.getPath().substring(nodesPath.length() + 1)), versioned(d));
-      }
-    });
+    cache.stream()
+        .forEach(
+            d -> {
+              if (!d.getPath().equals(nodesPath)) {
+                out.put(decodeKey(d.getPath().substring(nodesPath.length() + 1)), versioned(d));
+              }
+            });
     return out;
   }
 
@@ -107,7 +121,8 @@ public final class ZkLedgerStore implements LedgerStore {
     } catch (KeeperException.NoNodeException e) {
       return Optional.empty();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot read ledger record " + path + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read ledger record " + path + ": " + e.getMessage(), e);
     }
   }
 
@@ -119,7 +134,8 @@ public final class ZkLedgerStore implements LedgerStore {
     } catch (KeeperException.NoNodeException e) {
       return Optional.empty();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot read pod index for " + podUid + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read pod index for " + podUid + ": " + e.getMessage(), e);
     }
   }
 
@@ -129,14 +145,19 @@ public final class ZkLedgerStore implements LedgerStore {
     byte[] data = record.toBytes();
     try {
       List<CuratorOp> ops = new ArrayList<>(2);
-      ops.add(expectedVersion < 0
-          ? client.transactionOp().create().forPath(path, data)
-          : client.transactionOp().setData().withVersion(expectedVersion).forPath(path, data));
+      ops.add(
+          expectedVersion < 0
+              ? client.transactionOp().create().forPath(path, data)
+              : client.transactionOp().setData().withVersion(expectedVersion).forPath(path, data));
       if (podOp != null) {
         String podPath = podsPath + "/" + encode(podOp.podUid());
-        ops.add(podOp.add()
-            ? client.transactionOp().create().forPath(podPath, encodeKey(key).getBytes(StandardCharsets.UTF_8))
-            : client.transactionOp().delete().forPath(podPath));
+        ops.add(
+            podOp.add()
+                ? client
+                    .transactionOp()
+                    .create()
+                    .forPath(podPath, encodeKey(key).getBytes(StandardCharsets.UTF_8))
+                : client.transactionOp().delete().forPath(podPath));
       }
       List<CuratorTransactionResult> results = client.transaction().forOperations(ops);
       Stat stat = results.get(0).getResultStat();
@@ -145,15 +166,20 @@ public final class ZkLedgerStore implements LedgerStore {
       int failed = failedOp(e);
       if (failed == 1 && podOp != null) {
         if (podOp.add()) {
-          return podNode(podOp.podUid()).<WriteResult>map(WriteResult.PodTaken::new)
+          return podNode(podOp.podUid())
+              .<WriteResult>map(WriteResult.PodTaken::new)
               .orElse(new WriteResult.Conflict());
         }
-        log.warn("pod index entry of {} was already gone; writing node {} without it", podOp.podUid(), key);
+        log.warn(
+            "pod index entry of {} was already gone; writing node {} without it",
+            podOp.podUid(),
+            key);
         return write(key, record, expectedVersion, null);
       }
       return new WriteResult.Conflict();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot write ledger record " + path + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot write ledger record " + path + ": " + e.getMessage(), e);
     }
   }
 
@@ -162,7 +188,8 @@ public final class ZkLedgerStore implements LedgerStore {
     List<OpResult> results = e.getResults();
     if (results != null) {
       for (int i = 0; i < results.size(); i++) {
-        if (results.get(i) instanceof OpResult.ErrorResult err && err.getErr() != 0
+        if (results.get(i) instanceof OpResult.ErrorResult err
+            && err.getErr() != 0
             && err.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
           return i;
         }
@@ -198,7 +225,8 @@ public final class ZkLedgerStore implements LedgerStore {
     if (bar < 0) {
       throw new IllegalStateException("ledger znode name \"" + name + "\" is not <cluster>|<node>");
     }
-    return new NodeKey(URLDecoder.decode(name.substring(0, bar), StandardCharsets.UTF_8),
+    return new NodeKey(
+        URLDecoder.decode(name.substring(0, bar), StandardCharsets.UTF_8),
         URLDecoder.decode(name.substring(bar + 1), StandardCharsets.UTF_8));
   }
 

@@ -1,9 +1,16 @@
 package io.gleaner.broker.model;
 
-/** A broker call that fails for a reason the caller can act on; {@link Code} maps to a gRPC status. */
+/**
+ * A broker call that fails for a reason the caller can act on; {@link Code} maps to a gRPC status.
+ */
 public final class BrokerException extends RuntimeException {
   /** The failure kinds, named after the gRPC status codes they map to. */
-  public enum Code { INVALID_ARGUMENT, NOT_FOUND, ABORTED, UNAVAILABLE }
+  public enum Code {
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    ABORTED,
+    UNAVAILABLE
+  }
 
   private final Code code;
 

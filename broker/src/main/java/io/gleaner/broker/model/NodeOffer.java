@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A full snapshot of what one member node may lend (DESIGN §4 "Offer"); it replaces the node's previous offer.
+ * A full snapshot of what one member node may lend (DESIGN §4 "Offer"); it replaces the node's
+ * previous offer.
  *
- * @param usable what may be lent now, clamped at zero; an offer without {@code pods} leaves pod slots unbounded
- * @param gpuFreeMilli free milli-GPU per device for GPU-sharing nodes; empty means {@code usable[nvidia.com/gpu]}
- *     whole devices of 1000 milli each
+ * @param usable what may be lent now, clamped at zero; an offer without {@code pods} leaves pod
+ *     slots unbounded
+ * @param gpuFreeMilli free milli-GPU per device for GPU-sharing nodes; empty means {@code
+ *     usable[nvidia.com/gpu]} whole devices of 1000 milli each
  * @param reclaimRisk 0 (stable) to 1 (likely reclaimed soon)
  */
 public record NodeOffer(
@@ -48,7 +50,8 @@ public record NodeOffer(
 
   /** A plain offer: no labels, taints or GPU sharing, zero risk. */
   public static NodeOffer of(String cluster, String node, CapacitySource source, Resources usable) {
-    return new NodeOffer(new NodeKey(cluster, node), source, usable, Map.of(), List.of(), 0, "", List.of(), 0);
+    return new NodeOffer(
+        new NodeKey(cluster, node), source, usable, Map.of(), List.of(), 0, "", List.of(), 0);
   }
 
   public NodeOffer withObservedAt(long ms) {

@@ -5,12 +5,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One requirement of a required node affinity term, with the operators Kubernetes defines:
- * In, NotIn, Exists, DoesNotExist, Gt, Lt (Gt/Lt compare a single integer value).
+ * One requirement of a required node affinity term, with the operators Kubernetes defines: In,
+ * NotIn, Exists, DoesNotExist, Gt, Lt (Gt/Lt compare a single integer value).
  */
 public record NodeSelectorRequirement(String key, Operator operator, List<String> values) {
   /** The node selector operators. */
-  public enum Operator { In, NotIn, Exists, DoesNotExist, Gt, Lt }
+  public enum Operator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+    Gt,
+    Lt
+  }
 
   public NodeSelectorRequirement {
     Objects.requireNonNull(key, "key");
@@ -19,24 +26,37 @@ public record NodeSelectorRequirement(String key, Operator operator, List<String
     switch (operator) {
       case In, NotIn -> {
         if (values.isEmpty()) {
-          throw new IllegalArgumentException("affinity " + key + " " + operator + ": values must not be empty");
+          throw new IllegalArgumentException(
+              "affinity " + key + " " + operator + ": values must not be empty");
         }
       }
       case Exists, DoesNotExist -> {
         if (!values.isEmpty()) {
-          throw new IllegalArgumentException("affinity " + key + " " + operator + ": values must be empty, got " + values);
+          throw new IllegalArgumentException(
+              "affinity " + key + " " + operator + ": values must be empty, got " + values);
         }
       }
       case Gt, Lt -> {
         if (values.size() != 1) {
           throw new IllegalArgumentException(
-              "affinity " + key + " " + operator + ": needs exactly one integer value, got " + values);
+              "affinity "
+                  + key
+                  + " "
+                  + operator
+                  + ": needs exactly one integer value, got "
+                  + values);
         }
         try {
           Long.parseLong(values.get(0));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException(
-              "affinity " + key + " " + operator + ": value \"" + values.get(0) + "\" is not an integer");
+              "affinity "
+                  + key
+                  + " "
+                  + operator
+                  + ": value \""
+                  + values.get(0)
+                  + "\" is not an integer");
         }
       }
     }

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A reservation of a pod on a member node; {@code confirmed} once the member pod exists (then it counts as placed).
+ * A reservation of a pod on a member node; {@code confirmed} once the member pod exists (then it
+ * counts as placed).
  *
  * @param gpuDevices the device indexes it takes on the node (one for a sharing pod)
  * @param gpuMilli milli-GPU it takes per device in {@code gpuDevices}
@@ -36,8 +37,19 @@ public record Placement(
   }
 
   public Placement confirm() {
-    return confirmed ? this
-        : new Placement(podUid, namespace, name, node, source, workloadClass, resources, gpuDevices, gpuMilli,
-            reservedAtMs, true);
+    return confirmed
+        ? this
+        : new Placement(
+            podUid,
+            namespace,
+            name,
+            node,
+            source,
+            workloadClass,
+            resources,
+            gpuDevices,
+            gpuMilli,
+            reservedAtMs,
+            true);
   }
 }

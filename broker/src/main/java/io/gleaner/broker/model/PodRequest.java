@@ -7,8 +7,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a metadata pod asks of the broker: effective requests, class, node selector, required node affinity,
- * tolerations, and GPU sharing (openb model: one GPU with {@code gpuMilli < 1000} takes that share of one device).
+ * What a metadata pod asks of the broker: effective requests, class, node selector, required node
+ * affinity, tolerations, and GPU sharing (openb model: one GPU with {@code gpuMilli < 1000} takes
+ * that share of one device).
  *
  * @param exclude nodes not to use (e.g. the member pod pended there)
  */
@@ -33,7 +34,8 @@ public record PodRequest(
     workloadClass = workloadClass == null ? WorkloadClass.OFFLINE : workloadClass;
     requests = Objects.requireNonNullElse(requests, Resources.ZERO);
     if (requests.hasNegative()) {
-      throw new IllegalArgumentException("requests of pod " + podUid + " must not be negative, got " + requests);
+      throw new IllegalArgumentException(
+          "requests of pod " + podUid + " must not be negative, got " + requests);
     }
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
     affinity = affinity == null ? List.of() : List.copyOf(affinity);
@@ -46,7 +48,10 @@ public record PodRequest(
     if (gpuMilli > 0 && gpuMilli < 1000) {
       if (gpus > 1) {
         throw new IllegalArgumentException(
-            "shape.gpu_milli=" + gpuMilli + " shares one GPU, but requests ask for nvidia.com/gpu=" + gpus);
+            "shape.gpu_milli="
+                + gpuMilli
+                + " shares one GPU, but requests ask for nvidia.com/gpu="
+                + gpus);
       }
       if (gpus == 0) {
         requests = requests.with(Resources.GPU, 1);
@@ -56,7 +61,8 @@ public record PodRequest(
 
   /** A pod with only requests and a class. */
   public static PodRequest of(String podUid, WorkloadClass cls, Resources requests) {
-    return new PodRequest(podUid, "", "", cls, requests, Map.of(), List.of(), List.of(), 0, Set.of());
+    return new PodRequest(
+        podUid, "", "", cls, requests, Map.of(), List.of(), List.of(), 0, Set.of());
   }
 
   /** Whether the pod takes a share of one GPU device rather than whole devices. */
@@ -70,12 +76,30 @@ public record PodRequest(
   }
 
   public PodRequest withGpuMilli(int milli) {
-    return new PodRequest(podUid, namespace, name, workloadClass, requests, nodeSelector, affinity, tolerations,
-        milli, exclude);
+    return new PodRequest(
+        podUid,
+        namespace,
+        name,
+        workloadClass,
+        requests,
+        nodeSelector,
+        affinity,
+        tolerations,
+        milli,
+        exclude);
   }
 
   public PodRequest withUid(String uid) {
-    return new PodRequest(uid, namespace, name, workloadClass, requests, nodeSelector, affinity, tolerations,
-        gpuMilli, exclude);
+    return new PodRequest(
+        uid,
+        namespace,
+        name,
+        workloadClass,
+        requests,
+        nodeSelector,
+        affinity,
+        tolerations,
+        gpuMilli,
+        exclude);
   }
 }

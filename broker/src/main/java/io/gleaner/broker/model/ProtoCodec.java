@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Translation between the {@code gleaner.v1} messages and the broker's model. Every decoding error is a
- * {@link BrokerException} with code INVALID_ARGUMENT whose message names the field and the value.
+ * Translation between the {@code gleaner.v1} messages and the broker's model. Every decoding error
+ * is a {@link BrokerException} with code INVALID_ARGUMENT whose message names the field and the
+ * value.
  */
 public final class ProtoCodec {
   private ProtoCodec() {}
@@ -26,7 +27,9 @@ public final class ProtoCodec {
       case VOLCANO -> CapacitySource.VOLCANO;
       case COLOCATION -> CapacitySource.COLOCATION;
       case ELASTIC -> CapacitySource.ELASTIC;
-      default -> throw BrokerException.invalid(field + ": must be IDLE, VOLCANO, COLOCATION or ELASTIC, got " + kind);
+      default ->
+          throw BrokerException.invalid(
+              field + ": must be IDLE, VOLCANO, COLOCATION or ELASTIC, got " + kind);
     };
   }
 
@@ -40,7 +43,9 @@ public final class ProtoCodec {
   }
 
   public static WorkloadClass workloadClass(io.gleaner.broker.v1.WorkloadClass c) {
-    return c == io.gleaner.broker.v1.WorkloadClass.NEAR_LINE ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE;
+    return c == io.gleaner.broker.v1.WorkloadClass.NEAR_LINE
+        ? WorkloadClass.NEAR_LINE
+        : WorkloadClass.OFFLINE;
   }
 
   public static io.gleaner.broker.v1.WorkloadClass workloadClass(WorkloadClass c) {
@@ -79,26 +84,40 @@ public final class ProtoCodec {
       for (io.gleaner.broker.v1.Taint t : o.getTaintsList()) {
         taints.add(new Taint(t.getKey(), t.getValue(), t.getEffect()));
       }
-      return new NodeOffer(new NodeKey(o.getCluster(), o.getNode()), source, usable, o.getLabelsMap(), taints,
-          o.getReclaimRisk(), o.getZone(), o.getGpuFreeMilliList(), o.getObservedAtMs());
+      return new NodeOffer(
+          new NodeKey(o.getCluster(), o.getNode()),
+          source,
+          usable,
+          o.getLabelsMap(),
+          taints,
+          o.getReclaimRisk(),
+          o.getZone(),
+          o.getGpuFreeMilliList(),
+          o.getObservedAtMs());
     } catch (IllegalArgumentException e) {
-      throw BrokerException.invalid(e.getMessage().startsWith("offer ") ? e.getMessage() : where + ": " + e.getMessage());
+      throw BrokerException.invalid(
+          e.getMessage().startsWith("offer ") ? e.getMessage() : where + ": " + e.getMessage());
     }
   }
 
   public static io.gleaner.broker.v1.NodeOffer offer(NodeOffer o) {
-    var b = io.gleaner.broker.v1.NodeOffer.newBuilder()
-        .setCluster(o.key().cluster())
-        .setNode(o.key().node())
-        .setSource(source(o.source()))
-        .putAllUsable(o.usable().toStrings())
-        .putAllLabels(o.labels())
-        .setReclaimRisk(o.reclaimRisk())
-        .setObservedAtMs(o.observedAtMs())
-        .setZone(o.zone())
-        .addAllGpuFreeMilli(o.gpuFreeMilli());
+    var b =
+        io.gleaner.broker.v1.NodeOffer.newBuilder()
+            .setCluster(o.key().cluster())
+            .setNode(o.key().node())
+            .setSource(source(o.source()))
+            .putAllUsable(o.usable().toStrings())
+            .putAllLabels(o.labels())
+            .setReclaimRisk(o.reclaimRisk())
+            .setObservedAtMs(o.observedAtMs())
+            .setZone(o.zone())
+            .addAllGpuFreeMilli(o.gpuFreeMilli());
     for (Taint t : o.taints()) {
-      b.addTaints(io.gleaner.broker.v1.Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect()));
+      b.addTaints(
+          io.gleaner.broker.v1.Taint.newBuilder()
+              .setKey(t.key())
+              .setValue(t.value())
+              .setEffect(t.effect()));
     }
     return b.build();
   }
@@ -121,10 +140,18 @@ public final class ProtoCodec {
 
   public static Placement placement(io.gleaner.broker.v1.Placement p) {
     requireNonEmpty(p.getPodUid(), "placement.pod_uid");
-    return new Placement(p.getPodUid(), p.getNamespace(), p.getName(), nodeKey(p.getNode(), "placement.node"),
-        source(p.getSource(), "placement.source"), workloadClass(p.getWorkloadClass()),
-        quantities(p.getReservedMap(), "placement.reserved"), p.getGpuDevicesList(), p.getGpuMilli(),
-        p.getReservedAtMs(), p.getConfirmed());
+    return new Placement(
+        p.getPodUid(),
+        p.getNamespace(),
+        p.getName(),
+        nodeKey(p.getNode(), "placement.node"),
+        source(p.getSource(), "placement.source"),
+        workloadClass(p.getWorkloadClass()),
+        quantities(p.getReservedMap(), "placement.reserved"),
+        p.getGpuDevicesList(),
+        p.getGpuMilli(),
+        p.getReservedAtMs(),
+        p.getConfirmed());
   }
 
   public static PodRequest podRequest(PlaceRequest r) {
@@ -133,7 +160,12 @@ public final class ProtoCodec {
     for (int i = 0; i < r.getExcludeCount(); i++) {
       exclude.add(nodeKey(r.getExclude(i), "exclude[" + i + "]"));
     }
-    return shape(r.getPodUid(), r.getNamespace(), r.getName(), workloadClass(r.getWorkloadClass()), r.getShape(),
+    return shape(
+        r.getPodUid(),
+        r.getNamespace(),
+        r.getName(),
+        workloadClass(r.getWorkloadClass()),
+        r.getShape(),
         exclude);
   }
 
@@ -142,16 +174,19 @@ public final class ProtoCodec {
     return shape("estimate", "", "", workloadClass(cls), s, Set.of());
   }
 
-  private static PodRequest shape(String uid, String ns, String name, WorkloadClass cls, PodShape s,
-      Set<NodeKey> exclude) {
+  private static PodRequest shape(
+      String uid, String ns, String name, WorkloadClass cls, PodShape s, Set<NodeKey> exclude) {
     Resources requests = quantities(s.getRequestsMap(), "shape.requests");
     try {
       List<NodeSelectorTerm> terms = new ArrayList<>();
       for (var t : s.getRequiredAffinityList()) {
         List<NodeSelectorRequirement> reqs = new ArrayList<>();
         for (var r : t.getMatchExpressionsList()) {
-          reqs.add(new NodeSelectorRequirement(r.getKey(), NodeSelectorRequirement.operator(r.getOperator()),
-              r.getValuesList()));
+          reqs.add(
+              new NodeSelectorRequirement(
+                  r.getKey(),
+                  NodeSelectorRequirement.operator(r.getOperator()),
+                  r.getValuesList()));
         }
         terms.add(new NodeSelectorTerm(reqs));
       }
@@ -159,8 +194,17 @@ public final class ProtoCodec {
       for (var t : s.getTolerationsList()) {
         tolerations.add(new Toleration(t.getKey(), t.getOperator(), t.getValue(), t.getEffect()));
       }
-      return new PodRequest(uid, ns, name, cls, requests, s.getNodeSelectorMap(), terms, tolerations,
-          s.getGpuMilli(), exclude);
+      return new PodRequest(
+          uid,
+          ns,
+          name,
+          cls,
+          requests,
+          s.getNodeSelectorMap(),
+          terms,
+          tolerations,
+          s.getGpuMilli(),
+          exclude);
     } catch (IllegalArgumentException e) {
       throw BrokerException.invalid("shape: " + e.getMessage());
     }

@@ -1,8 +1,8 @@
 package io.gleaner.broker.model;
 
 /**
- * A pod toleration with Kubernetes semantics: operator {@code Equal} (default) or {@code Exists}; an empty key
- * with {@code Exists} tolerates every taint; an empty effect matches every effect.
+ * A pod toleration with Kubernetes semantics: operator {@code Equal} (default) or {@code Exists};
+ * an empty key with {@code Exists} tolerates every taint; an empty effect matches every effect.
  */
 public record Toleration(String key, String operator, String value, String effect) {
   public Toleration {

@@ -18,7 +18,10 @@ public enum WorkloadClass {
     return label;
   }
 
-  /** Parses a label value; null or empty means offline, anything else unknown fails naming the value. */
+  /**
+   * Parses a label value; null or empty means offline, anything else unknown fails naming the
+   * value.
+   */
   public static WorkloadClass fromLabel(String value) {
     if (value == null || value.isEmpty()) {
       return OFFLINE;

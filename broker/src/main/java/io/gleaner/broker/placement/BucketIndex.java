@@ -3,28 +3,33 @@ package io.gleaner.broker.placement;
 import java.util.Arrays;
 
 /**
- * Node slots bucketed by one free amount on a log scale with 16 sub-buckets per power of two (about 6% wide), so
- * a search for "the smallest node with at least X free" starts at X's bucket and walks up. Values in a lower bucket
- * are always smaller than values in a higher one. A bitmap of non-empty buckets makes skipping empty ones cheap.
+ * Node slots bucketed by one free amount on a log scale with 16 sub-buckets per power of two (about
+ * 6% wide), so a search for "the smallest node with at least X free" starts at X's bucket and walks
+ * up. Values in a lower bucket are always smaller than values in a higher one. A bitmap of
+ * non-empty buckets makes skipping empty ones cheap.
  *
- * <p>Where each slot sits is kept by the caller in {@code bucketOf}/{@code posOf} (shared by the indexes of one key
- * dimension, since a slot belongs to exactly one group). Not thread-safe.
+ * <p>Where each slot sits is kept by the caller in {@code bucketOf}/{@code posOf} (shared by the
+ * indexes of one key dimension, since a slot belongs to exactly one group). Not thread-safe.
  */
 final class BucketIndex {
   static final int SUB_BITS = 4;
   static final int SUB = 1 << SUB_BITS;
   static final int BUCKETS = 2 + SUB + (63 - SUB_BITS) * SUB;
 
-  /** Dimensions whose per-bucket maximum free is kept for pruning: cpu, memory, pods, GPU (milli). */
+  /**
+   * Dimensions whose per-bucket maximum free is kept for pruning: cpu, memory, pods, GPU (milli).
+   */
   static final int PRUNE_DIMS = 4;
 
   final int[][] members = new int[BUCKETS][];
+
   /**
-   * Per bucket and prune dimension, an upper bound of the members' free amount: raised on add, never lowered on
-   * remove, made exact again whenever a search scans the whole bucket. A bucket whose bound is below a demand
-   * cannot hold the pod and is skipped.
+   * Per bucket and prune dimension, an upper bound of the members' free amount: raised on add,
+   * never lowered on remove, made exact again whenever a search scans the whole bucket. A bucket
+   * whose bound is below a demand cannot hold the pod and is skipped.
    */
   final long[][] maxFree = new long[BUCKETS][];
+
   final int[] sizes = new int[BUCKETS];
   private final long[] nonEmpty = new long[(BUCKETS + 63) / 64];
   int count;

@@ -22,14 +22,16 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The in-memory placement state and its pure decision logic: per member node what it lends (after the source's
- * reserve margin) and what reservations take, indexed so that a decision visits only nodes that can hold the pod.
+ * The in-memory placement state and its pure decision logic: per member node what it lends (after
+ * the source's reserve margin) and what reservations take, indexed so that a decision visits only
+ * nodes that can hold the pod.
  *
- * <p>Layout: one slot per node, resources in primitive arrays indexed by dimension ({@link #CPU}, {@link #MEM},
- * {@link #PODS}, {@link #GPU} in milli-GPU, then extended resources as they appear). Nodes are grouped by
- * (source, has GPUs); every group keeps three {@link BucketIndex}es, on free cpu, memory and GPU. A decision walks
- * the groups in source-preference order and, in each, the buckets of the pod's dominant resource upward from the
- * request: the first bucket with a feasible node holds the best fit (least leftover on the dominant resource).
+ * <p>Layout: one slot per node, resources in primitive arrays indexed by dimension ({@link #CPU},
+ * {@link #MEM}, {@link #PODS}, {@link #GPU} in milli-GPU, then extended resources as they appear).
+ * Nodes are grouped by (source, has GPUs); every group keeps three {@link BucketIndex}es, on free
+ * cpu, memory and GPU. A decision walks the groups in source-preference order and, in each, the
+ * buckets of the pod's dominant resource upward from the request: the first bucket with a feasible
+ * node holds the best fit (least leftover on the dominant resource).
  *
  * <p>Not thread-safe: the {@code Ledger} serializes every call.
  */
@@ -40,6 +42,7 @@ public final class PlacementEngine {
   public static final int GPU = 3;
   private static final int FIXED_DIMS = 4;
   private static final int[] KEY_DIMS = {CPU, MEM, GPU};
+
   /** Pod slots of an offer that does not state them. */
   static final long UNBOUNDED_PODS = 1L << 40;
 
@@ -59,8 +62,8 @@ public final class PlacementEngine {
 
   // dimensions
   private final Map<String, Integer> dimOf = new HashMap<>();
-  private final List<String> dimNames = new ArrayList<>(List.of(Resources.CPU, Resources.MEMORY, Resources.PODS,
-      Resources.GPU));
+  private final List<String> dimNames =
+      new ArrayList<>(List.of(Resources.CPU, Resources.MEMORY, Resources.PODS, Resources.GPU));
   private int dims = FIXED_DIMS;
 
   // slots
@@ -87,10 +90,13 @@ public final class PlacementEngine {
   private final List<String> clusterNames = new ArrayList<>();
   private boolean[] clusterHealthy = new boolean[16];
   private int[] clusterPods = new int[16];
+
   /** Per cluster, per dim: lendable capacity of its active non-elastic nodes. */
   private long[][] clusterCap = new long[16][FIXED_DIMS];
+
   /** Σ clusterCap over healthy clusters. */
   private long[] healthyCap = new long[FIXED_DIMS];
+
   /** What offline reservations take, per dim. */
   private long[] offlineUsed = new long[FIXED_DIMS];
 
@@ -105,11 +111,13 @@ public final class PlacementEngine {
   private final long[] pruneScratch = new long[BucketIndex.PRUNE_DIMS];
 
   /**
-   * Demand vectors of plain pods (no selector, affinity, tolerations or exclusions) refused since capacity last
-   * grew, per class. Capacity only shrinks in between, so a pod whose demand dominates one of them cannot fit
-   * either; this keeps a storm of large pods from rescanning the federation.
+   * Demand vectors of plain pods (no selector, affinity, tolerations or exclusions) refused since
+   * capacity last grew, per class. Capacity only shrinks in between, so a pod whose demand
+   * dominates one of them cannot fit either; this keeps a storm of large pods from rescanning the
+   * federation.
    */
   private static final int REFUSED_CACHE = 128;
+
   private final long[][][] refused = new long[WorkloadClass.values().length][REFUSED_CACHE][];
   private final NoFit[][] refusedWhy = new NoFit[WorkloadClass.values().length][REFUSED_CACHE];
   private final int[] refusedCount = new int[WorkloadClass.values().length];
@@ -200,7 +208,10 @@ public final class PlacementEngine {
     activate(s);
   }
 
-  /** Withdraws the node's offer; its reservations stay until released. Returns false for an unknown node. */
+  /**
+   * Withdraws the node's offer; its reservations stay until released. Returns false for an unknown
+   * node.
+   */
   public boolean withdraw(NodeKey key) {
     Integer s = slotOf.get(key);
     if (s == null || offers[s] == null) {
@@ -211,7 +222,10 @@ public final class PlacementEngine {
     return true;
   }
 
-  /** Marks a member healthy or not; nodes of an unhealthy member are filtered out and not advertised. */
+  /**
+   * Marks a member healthy or not; nodes of an unhealthy member are filtered out and not
+   * advertised.
+   */
   public void setHealthy(String cluster, boolean healthy) {
     int c = cluster(cluster);
     if (clusterHealthy[c] == healthy) {
@@ -309,17 +323,26 @@ public final class PlacementEngine {
   /** The outcome of {@link #decide}: a node (with the GPU devices to take) or a {@link NoFit}. */
   public sealed interface Decision {}
 
-  /** The chosen node; {@code gpuDevices} the devices to take, {@code gpuMilli} per device (0 when none). */
-  public record Fit(NodeKey node, CapacitySource source, int[] gpuDevices, int gpuMilli) implements Decision {}
+  /**
+   * The chosen node; {@code gpuDevices} the devices to take, {@code gpuMilli} per device (0 when
+   * none).
+   */
+  public record Fit(NodeKey node, CapacitySource source, int[] gpuDevices, int gpuMilli)
+      implements Decision {}
 
   /** No node takes the pod. */
   public record Refusal(NoFit noFit) implements Decision {}
 
-  /** Picks the best node for the pod without changing anything; the caller then {@link #reserve}s. */
+  /**
+   * Picks the best node for the pod without changing anything; the caller then {@link #reserve}s.
+   */
   public Decision decide(PodRequest req) {
     if (slotCountActive() == 0) {
-      return new Refusal(new NoFit("no member node lends capacity right now; the pod waits until an offer arrives",
-          List.of("0 nodes offered"), Resources.ZERO));
+      return new Refusal(
+          new NoFit(
+              "no member node lends capacity right now; the pod waits until an offer arrives",
+              List.of("0 nodes offered"),
+              Resources.ZERO));
     }
     boolean known = fillDemand(req.requests(), req.sharesGpu() ? req.gpuMilli() : 0);
     if (!known) {
@@ -331,8 +354,11 @@ public final class PlacementEngine {
         return new Refusal(missingResource(req));
       }
     }
-    boolean plain = req.nodeSelector().isEmpty() && req.affinity().isEmpty() && req.tolerations().isEmpty()
-        && req.exclude().isEmpty();
+    boolean plain =
+        req.nodeSelector().isEmpty()
+            && req.affinity().isEmpty()
+            && req.tolerations().isEmpty()
+            && req.exclude().isEmpty();
     int cls = req.workloadClass().ordinal();
     if (plain) {
       for (int i = 0; i < refusedCount[cls]; i++) {
@@ -376,7 +402,10 @@ public final class PlacementEngine {
     return fit(found, req);
   }
 
-  /** Adds the current demand to the refused set, dropping entries it makes redundant (those that dominate it). */
+  /**
+   * Adds the current demand to the refused set, dropping entries it makes redundant (those that
+   * dominate it).
+   */
   private void remember(int cls, NoFit why) {
     long[][] r = refused[cls];
     NoFit[] w = refusedWhy[cls];
@@ -417,18 +446,31 @@ public final class PlacementEngine {
     return true;
   }
 
-  /** The answer for a pod refused because a smaller one was: exact when the dominant resource is short. */
+  /**
+   * The answer for a pod refused because a smaller one was: exact when the dominant resource is
+   * short.
+   */
   private NoFit cachedRefusal(PodRequest req, NoFit smaller) {
     int keyIdx = keyDimIndex();
     int key = KEY_DIMS[keyIdx];
     int top = topSlot(keyIdx, req.workloadClass());
     long maxKey = top < 0 ? 0 : free(key, top);
     Resources largest = top < 0 ? Resources.ZERO : freeOf(top);
-    String message = maxKey < demand[key]
-        ? "largest free node offers " + fmt(key, maxKey) + " " + unit(key) + ", pod requests " + fmt(key, demand[key]) + " "
-            + unit(key)
-        : "no node has the pod's requests " + req.requests() + " free at once (a smaller pod was just refused: "
-            + smaller.message() + ")";
+    String message =
+        maxKey < demand[key]
+            ? "largest free node offers "
+                + fmt(key, maxKey)
+                + " "
+                + unit(key)
+                + ", pod requests "
+                + fmt(key, demand[key])
+                + " "
+                + unit(key)
+            : "no node has the pod's requests "
+                + req.requests()
+                + " free at once (a smaller pod was just refused: "
+                + smaller.message()
+                + ")";
     return new NoFit(message, smaller.reasons(), largest);
   }
 
@@ -531,7 +573,10 @@ public final class PlacementEngine {
     return OK;
   }
 
-  /** Chooses GPU devices on slot s: best-fit device for a share, whole free devices otherwise; -1 if none. */
+  /**
+   * Chooses GPU devices on slot s: best-fit device for a share, whole free devices otherwise; -1 if
+   * none.
+   */
   private int pickDevices(int s, PodRequest req, int[] out) {
     int[] dc = devCap[s];
     int[] du = devUsed[s];
@@ -607,7 +652,10 @@ public final class PlacementEngine {
     return false;
   }
 
-  /** The dominant key resource of the current demand: GPU when requested, else the larger share of cpu/memory. */
+  /**
+   * The dominant key resource of the current demand: GPU when requested, else the larger share of
+   * cpu/memory.
+   */
   private int keyDimIndex() {
     if (demand[GPU] > 0) {
       return 2;
@@ -637,7 +685,8 @@ public final class PlacementEngine {
     return lastKnown;
   }
 
-  // the demand of the last request, reused when the same Resources instance comes back (decide, then reserve)
+  // the demand of the last request, reused when the same Resources instance comes back (decide,
+  // then reserve)
   private Resources lastRequests;
   private int lastShare;
   private int lastDims;
@@ -680,9 +729,18 @@ public final class PlacementEngine {
       if (offlineUsed[d] + demand[d] > allowed) {
         String name = dimNames.get(d);
         return new NoFit(
-            "offline pods may use at most " + (100 - pct) + "% of the lent " + name + " (the rest is the near-line"
-                + " reserve): offline pods hold " + fmt(d, offlineUsed[d]) + " of " + fmt(d, allowed)
-                + ", pod requests " + fmt(d, demand[d]) + "; retry later or run it as near-line",
+            "offline pods may use at most "
+                + (100 - pct)
+                + "% of the lent "
+                + name
+                + " (the rest is the near-line"
+                + " reserve): offline pods hold "
+                + fmt(d, offlineUsed[d])
+                + " of "
+                + fmt(d, allowed)
+                + ", pod requests "
+                + fmt(d, demand[d])
+                + "; retry later or run it as near-line",
             List.of("near-line reserve " + pct + "% of " + name),
             largestFree(WorkloadClass.OFFLINE));
       }
@@ -702,8 +760,10 @@ public final class PlacementEngine {
       }
     }
     String what = String.join(", ", missing);
-    return new NoFit("pod requests " + what + " but no lent node has it",
-        List.of(slotCountActive() + " nodes: none offers " + what), largestFree(req.workloadClass()));
+    return new NoFit(
+        "pod requests " + what + " but no lent node has it",
+        List.of(slotCountActive() + " nodes: none offers " + what),
+        largestFree(req.workloadClass()));
   }
 
   private NoFit explain(PodRequest req, int keyIdx, int key) {
@@ -721,8 +781,10 @@ public final class PlacementEngine {
     List<String> reasons = new ArrayList<>();
     int active = slotCountActive();
     if (active == 0) {
-      return new NoFit("no member node lends capacity right now; the pod waits until an offer arrives",
-          List.of("0 nodes offered"), Resources.ZERO);
+      return new NoFit(
+          "no member node lends capacity right now; the pod waits until an offer arrives",
+          List.of("0 nodes offered"),
+          Resources.ZERO);
     }
     int resourceFails = 0;
     for (int d = 0; d < dims; d++) {
@@ -733,8 +795,12 @@ public final class PlacementEngine {
       }
     }
     if (reasonCounts[R_DEVICE] > 0) {
-      reasons.add(reasonCounts[R_DEVICE] + " nodes: no GPU device with " + (req.sharesGpu()
-          ? req.gpuMilli() + "m free" : req.requests().gpus() + " whole free GPUs"));
+      reasons.add(
+          reasonCounts[R_DEVICE]
+              + " nodes: no GPU device with "
+              + (req.sharesGpu()
+                  ? req.gpuMilli() + "m free"
+                  : req.requests().gpus() + " whole free GPUs"));
       resourceFails += reasonCounts[R_DEVICE];
     }
     if (reasonCounts[R_TAINT] > 0) {
@@ -755,21 +821,30 @@ public final class PlacementEngine {
     Resources largest = largestFree(cls);
     String message;
     if (disallowed == active) {
-      message = "only " + String.join("/", sourcesOfActive()) + " capacity is lent now, and " + cls.label()
-          + " pods may not use it";
+      message =
+          "only "
+              + String.join("/", sourcesOfActive())
+              + " capacity is lent now, and "
+              + cls.label()
+              + " pods may not use it";
     } else if (resourceFails == 0 && reasonCounts[R_TAINT] > 0 && reasonCounts[R_SELECTOR] == 0) {
       message = "no node tolerates the pod: untolerated taints " + untoleratedTaints(req);
     } else if (resourceFails == 0 && reasonCounts[R_SELECTOR] > 0) {
-      message = "no lent node matches the pod's nodeSelector/required affinity " + describeSelector(req);
+      message =
+          "no lent node matches the pod's nodeSelector/required affinity " + describeSelector(req);
     } else if (resourceFails == 0 && reasonCounts[R_UNHEALTHY] > 0) {
-      message = "the only nodes that would fit belong to unhealthy member clusters; the pod waits for them";
+      message =
+          "the only nodes that would fit belong to unhealthy member clusters; the pod waits for them";
     } else if (demand[GPU] > 0
         && resourceFails == reasonCounts[R_DIM + GPU] + gpuless + reasonCounts[R_DEVICE]) {
       int top = topSlot(2, cls);
-      message = req.sharesGpu()
-          ? "no GPU device has " + req.gpuMilli() + "m free for the pod's GPU share"
-          : "no node has " + req.requests().gpus() + " whole free GPUs; the most on one node is "
-              + (top < 0 ? 0 : wholeFree(top));
+      message =
+          req.sharesGpu()
+              ? "no GPU device has " + req.gpuMilli() + "m free for the pod's GPU share"
+              : "no node has "
+                  + req.requests().gpus()
+                  + " whole free GPUs; the most on one node is "
+                  + (top < 0 ? 0 : wholeFree(top));
     } else {
       message = resourceMessage(req, key, largest);
     }
@@ -779,8 +854,14 @@ public final class PlacementEngine {
   private String resourceMessage(PodRequest req, int key, Resources largest) {
     long maxKey = maxFree(key, req.workloadClass());
     if (maxKey < demand[key]) {
-      return "largest free node offers " + fmt(key, maxKey) + " " + unit(key) + ", pod requests "
-          + fmt(key, demand[key]) + " " + unit(key);
+      return "largest free node offers "
+          + fmt(key, maxKey)
+          + " "
+          + unit(key)
+          + ", pod requests "
+          + fmt(key, demand[key])
+          + " "
+          + unit(key);
     }
     int worst = -1;
     int worstCount = 0;
@@ -791,10 +872,21 @@ public final class PlacementEngine {
       }
     }
     if (worst < 0) {
-      return "no node has room for the pod's requests " + req.requests() + " with the reserve margins kept free";
+      return "no node has room for the pod's requests "
+          + req.requests()
+          + " with the reserve margins kept free";
     }
-    return "nodes with " + fmt(key, demand[key]) + " " + unit(key) + " free lack " + unit(worst)
-        + ": closest is " + fmt(worst, bestShortOf[worst]) + " short, pod requests " + fmt(worst, demand[worst]) + " "
+    return "nodes with "
+        + fmt(key, demand[key])
+        + " "
+        + unit(key)
+        + " free lack "
+        + unit(worst)
+        + ": closest is "
+        + fmt(worst, bestShortOf[worst])
+        + " short, pod requests "
+        + fmt(worst, demand[worst])
+        + " "
         + unit(worst);
   }
 
@@ -851,8 +943,8 @@ public final class PlacementEngine {
   }
 
   /**
-   * The eligible slot with the most free on key dimension {@code k} (ties: more free memory), found from the top
-   * buckets of each allowed group's index; -1 when none.
+   * The eligible slot with the most free on key dimension {@code k} (ties: more free memory), found
+   * from the top buckets of each allowed group's index; -1 when none.
    */
   private int topSlot(int k, WorkloadClass cls) {
     int d = KEY_DIMS[k];
@@ -862,7 +954,9 @@ public final class PlacementEngine {
         continue;
       }
       BucketIndex ix = index[g][k];
-      for (int b = ix.previousNonEmpty(BucketIndex.BUCKETS - 1); b >= 0; b = ix.previousNonEmpty(b - 1)) {
+      for (int b = ix.previousNonEmpty(BucketIndex.BUCKETS - 1);
+          b >= 0;
+          b = ix.previousNonEmpty(b - 1)) {
         if (best >= 0 && b < bucketOf[k][best]) {
           break;
         }
@@ -873,7 +967,8 @@ public final class PlacementEngine {
             continue;
           }
           found = true;
-          if (best < 0 || free(d, s) > free(d, best)
+          if (best < 0
+              || free(d, s) > free(d, best)
               || (free(d, s) == free(d, best) && free(MEM, s) > free(MEM, best))) {
             best = s;
           }
@@ -887,7 +982,9 @@ public final class PlacementEngine {
   }
 
   private boolean eligible(int s, WorkloadClass cls) {
-    return offers[s] != null && clusterHealthy[clusterOf[s]] && policy.allows(cls, offers[s].source());
+    return offers[s] != null
+        && clusterHealthy[clusterOf[s]]
+        && policy.allows(cls, offers[s].source());
   }
 
   private Set<String> sourcesOfActive() {
@@ -954,13 +1051,17 @@ public final class PlacementEngine {
     return out;
   }
 
-  /** The free vector of the node with the most free cpu (then memory) a pod of this class may use. */
+  /**
+   * The free vector of the node with the most free cpu (then memory) a pod of this class may use.
+   */
   public Resources largestFree(WorkloadClass cls) {
     int best = topSlot(0, cls);
     return best < 0 ? Resources.ZERO : freeOf(best);
   }
 
-  /** What one node has free for new pods (GPU as whole free devices), or zero for an unknown node. */
+  /**
+   * What one node has free for new pods (GPU as whole free devices), or zero for an unknown node.
+   */
   public Resources freeOf(NodeKey key) {
     Integer s = slotOf.get(key);
     return s == null ? Resources.ZERO : freeOf(s);
@@ -1001,8 +1102,9 @@ public final class PlacementEngine {
   }
 
   /**
-   * What the virtual node advertises for a class: Σ usable × (1 − margin) over active nodes of healthy members
-   * whose source the class may use; for offline, less the near-line reserve. GPU in whole devices. Never negative.
+   * What the virtual node advertises for a class: Σ usable × (1 − margin) over active nodes of
+   * healthy members whose source the class may use; for offline, less the near-line reserve. GPU in
+   * whole devices. Never negative.
    */
   public Resources advertised(WorkloadClass cls) {
     long[] sum = new long[dims];
@@ -1031,10 +1133,19 @@ public final class PlacementEngine {
   }
 
   /** Per (cluster, source) totals over active nodes, for capacity reports. */
-  public record Totals(String cluster, CapacitySource source, boolean healthy, int nodes, Resources offered,
-      Resources reserved, Resources placed, Resources free) {}
+  public record Totals(
+      String cluster,
+      CapacitySource source,
+      boolean healthy,
+      int nodes,
+      Resources offered,
+      Resources reserved,
+      Resources placed,
+      Resources free) {}
 
-  /** Offered, reserved (unconfirmed), placed (confirmed) and free per cluster and source, sorted. */
+  /**
+   * Offered, reserved (unconfirmed), placed (confirmed) and free per cluster and source, sorted.
+   */
   public List<Totals> totals() {
     Map<String, long[][]> acc = new TreeMap<>();
     Map<String, Integer> nodes = new HashMap<>();
@@ -1059,12 +1170,21 @@ public final class PlacementEngine {
       }
     }
     List<Totals> out = new ArrayList<>();
-    acc.forEach((k, a) -> {
-      String[] parts = k.split("\u0000");
-      String cluster = parts[0];
-      out.add(new Totals(cluster, CapacitySource.valueOf(parts[1]), isHealthy(cluster), nodes.get(k),
-          toResources(a[0]), toResources(a[1]), toResources(a[2]), toResources(a[3])));
-    });
+    acc.forEach(
+        (k, a) -> {
+          String[] parts = k.split("\u0000");
+          String cluster = parts[0];
+          out.add(
+              new Totals(
+                  cluster,
+                  CapacitySource.valueOf(parts[1]),
+                  isHealthy(cluster),
+                  nodes.get(k),
+                  toResources(a[0]),
+                  toResources(a[1]),
+                  toResources(a[2]),
+                  toResources(a[3])));
+        });
     return out;
   }
 
@@ -1104,7 +1224,8 @@ public final class PlacementEngine {
       out = out.with(Resources.CPU, u.get(Resources.BATCH_CPU)).without(Resources.BATCH_CPU);
     }
     if (u.get(Resources.BATCH_MEMORY) > 0 && u.memoryBytes() == 0) {
-      out = out.with(Resources.MEMORY, u.get(Resources.BATCH_MEMORY)).without(Resources.BATCH_MEMORY);
+      out =
+          out.with(Resources.MEMORY, u.get(Resources.BATCH_MEMORY)).without(Resources.BATCH_MEMORY);
     }
     return out;
   }
@@ -1228,13 +1349,14 @@ public final class PlacementEngine {
     if (d != null) {
       return d;
     }
-    d = switch (name) {
-      case Resources.CPU -> CPU;
-      case Resources.MEMORY -> MEM;
-      case Resources.PODS -> PODS;
-      case Resources.GPU -> GPU;
-      default -> addDim(name);
-    };
+    d =
+        switch (name) {
+          case Resources.CPU -> CPU;
+          case Resources.MEMORY -> MEM;
+          case Resources.PODS -> PODS;
+          case Resources.GPU -> GPU;
+          default -> addDim(name);
+        };
     dimOf.put(name, d);
     return d;
   }

@@ -9,15 +9,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How the broker places: the reserve margin each source keeps free on its nodes, the near-line reserve that
- * offline pods may not take, the source preference per class (DESIGN §2), and how many equally good candidates
- * the best-fit search compares before it stops.
+ * How the broker places: the reserve margin each source keeps free on its nodes, the near-line
+ * reserve that offline pods may not take, the source preference per class (DESIGN §2), and how many
+ * equally good candidates the best-fit search compares before it stops.
  *
- * <p>Margins apply to divisible resources (cpu, memory, extended resources); pod slots and GPU devices are
- * indivisible and are lent whole.
+ * <p>Margins apply to divisible resources (cpu, memory, extended resources); pod slots and GPU
+ * devices are indivisible and are lent whole.
  *
  * @param marginPercent per source, 0..99; a missing source has margin 0
- * @param nearLineReservePercent share (0..100) of the healthy non-elastic total that offline pods may not take
+ * @param nearLineReservePercent share (0..100) of the healthy non-elastic total that offline pods
+ *     may not take
  * @param bestFitCandidates how many feasible nodes of the best bucket to compare (at least 1)
  */
 public record PlacementPolicy(
@@ -30,12 +31,14 @@ public record PlacementPolicy(
   public PlacementPolicy {
     Objects.requireNonNull(marginPercent, "marginPercent");
     EnumMap<CapacitySource, Integer> m = new EnumMap<>(CapacitySource.class);
-    marginPercent.forEach((source, pct) -> {
-      if (pct == null || pct < 0 || pct > 99) {
-        throw new IllegalArgumentException("reserveMargins." + source + " must be within 0..99 percent, got " + pct);
-      }
-      m.put(source, pct);
-    });
+    marginPercent.forEach(
+        (source, pct) -> {
+          if (pct == null || pct < 0 || pct > 99) {
+            throw new IllegalArgumentException(
+                "reserveMargins." + source + " must be within 0..99 percent, got " + pct);
+          }
+          m.put(source, pct);
+        });
     marginPercent = Map.copyOf(m);
     if (nearLineReservePercent < 0 || nearLineReservePercent > 100) {
       throw new IllegalArgumentException(
@@ -44,40 +47,61 @@ public record PlacementPolicy(
     nearLineOrder = List.copyOf(nearLineOrder);
     offlineOrder = List.copyOf(offlineOrder);
     if (offlineOrder.contains(CapacitySource.ELASTIC)) {
-      throw new IllegalArgumentException("offlineOrder must not contain ELASTIC: elastic capacity is near-line only");
+      throw new IllegalArgumentException(
+          "offlineOrder must not contain ELASTIC: elastic capacity is near-line only");
     }
-    if (nearLineOrder.size() != Set.copyOf(nearLineOrder).size() || offlineOrder.size() != Set.copyOf(offlineOrder).size()) {
+    if (nearLineOrder.size() != Set.copyOf(nearLineOrder).size()
+        || offlineOrder.size() != Set.copyOf(offlineOrder).size()) {
       throw new IllegalArgumentException("source preference lists must not repeat a source");
     }
     if (bestFitCandidates < 1) {
-      throw new IllegalArgumentException("bestFitCandidates must be at least 1, got " + bestFitCandidates);
+      throw new IllegalArgumentException(
+          "bestFitCandidates must be at least 1, got " + bestFitCandidates);
     }
   }
 
-  /** DESIGN §2 defaults: margins idle 10%, volcano 5%, co-location 20%, elastic 0%; near-line reserve 10%. */
+  /**
+   * DESIGN §2 defaults: margins idle 10%, volcano 5%, co-location 20%, elastic 0%; near-line
+   * reserve 10%.
+   */
   public static PlacementPolicy defaults() {
     return new PlacementPolicy(
-        Map.of(CapacitySource.IDLE, 10, CapacitySource.VOLCANO, 5, CapacitySource.COLOCATION, 20,
-            CapacitySource.ELASTIC, 0),
+        Map.of(
+            CapacitySource.IDLE,
+            10,
+            CapacitySource.VOLCANO,
+            5,
+            CapacitySource.COLOCATION,
+            20,
+            CapacitySource.ELASTIC,
+            0),
         10,
-        List.of(CapacitySource.IDLE, CapacitySource.COLOCATION, CapacitySource.VOLCANO, CapacitySource.ELASTIC),
+        List.of(
+            CapacitySource.IDLE,
+            CapacitySource.COLOCATION,
+            CapacitySource.VOLCANO,
+            CapacitySource.ELASTIC),
         List.of(CapacitySource.IDLE, CapacitySource.COLOCATION, CapacitySource.VOLCANO),
         64);
   }
 
   /**
-   * The defaults with the reserve margins and near-line reserve of a {@code GleanerPolicy} (fractions rounded to whole
-   * percent), so operators tune placement with the CRD.
+   * The defaults with the reserve margins and near-line reserve of a {@code GleanerPolicy}
+   * (fractions rounded to whole percent), so operators tune placement with the CRD.
    */
   public static PlacementPolicy from(io.gleaner.meta.crd.EffectivePolicy policy) {
-    PlacementPolicy p = defaults().withNearLineReserve((int) Math.round(policy.nearLineReserve() * 100));
+    PlacementPolicy p =
+        defaults().withNearLineReserve((int) Math.round(policy.nearLineReserve() * 100));
     for (CapacitySource source : CapacitySource.values()) {
       p = p.withMargin(source, (int) Math.round(policy.reserveMargin(source) * 100));
     }
     return p;
   }
 
-  /** The same policy with every margin and the near-line reserve set to zero (e.g. to compare with a paper). */
+  /**
+   * The same policy with every margin and the near-line reserve set to zero (e.g. to compare with a
+   * paper).
+   */
   public PlacementPolicy withoutMargins() {
     return new PlacementPolicy(Map.of(), 0, nearLineOrder, offlineOrder, bestFitCandidates);
   }
@@ -86,11 +110,13 @@ public record PlacementPolicy(
     EnumMap<CapacitySource, Integer> m = new EnumMap<>(CapacitySource.class);
     m.putAll(marginPercent);
     m.put(source, percent);
-    return new PlacementPolicy(m, nearLineReservePercent, nearLineOrder, offlineOrder, bestFitCandidates);
+    return new PlacementPolicy(
+        m, nearLineReservePercent, nearLineOrder, offlineOrder, bestFitCandidates);
   }
 
   public PlacementPolicy withNearLineReserve(int percent) {
-    return new PlacementPolicy(marginPercent, percent, nearLineOrder, offlineOrder, bestFitCandidates);
+    return new PlacementPolicy(
+        marginPercent, percent, nearLineOrder, offlineOrder, bestFitCandidates);
   }
 
   public int margin(CapacitySource source) {

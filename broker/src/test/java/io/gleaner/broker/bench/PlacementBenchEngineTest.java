@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class PlacementBenchEngineTest {
   private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-  private final PlacementBenchEngine engine = new PlacementBenchEngine(new PrintStream(buf, true, StandardCharsets.UTF_8));
+  private final PlacementBenchEngine engine =
+      new PlacementBenchEngine(new PrintStream(buf, true, StandardCharsets.UTF_8));
 
   @Test
   void theAggregateBaselineAcceptsAPodNoSingleNodeCanHold() {
@@ -18,9 +19,12 @@ class PlacementBenchEngineTest {
     t.node(0, 0, 4000, 8L << 30, 110, 0);
     t.node(1, 0, 4000, 8L << 30, 110, 0);
     AggregateBaseline b = new AggregateBaseline(t);
-    assertThat(b.place(new Shape(6000, 1L << 30, 0, 0))).isEqualTo(AggregateBaseline.Outcome.ACCEPTED_UNFIT);
-    assertThat(b.place(new Shape(3000, 1L << 30, 0, 0))).isEqualTo(AggregateBaseline.Outcome.PLACED);
-    assertThat(b.place(new Shape(9000, 1L << 30, 0, 0))).isEqualTo(AggregateBaseline.Outcome.REJECTED);
+    assertThat(b.place(new Shape(6000, 1L << 30, 0, 0)))
+        .isEqualTo(AggregateBaseline.Outcome.ACCEPTED_UNFIT);
+    assertThat(b.place(new Shape(3000, 1L << 30, 0, 0)))
+        .isEqualTo(AggregateBaseline.Outcome.PLACED);
+    assertThat(b.place(new Shape(9000, 1L << 30, 0, 0)))
+        .isEqualTo(AggregateBaseline.Outcome.REJECTED);
   }
 
   @Test
@@ -37,8 +41,16 @@ class PlacementBenchEngineTest {
   @Test
   void aTinyGeneratedRunNeverAcceptsAPodThatDoesNotFitAndPrintsJsonFigures() {
     Map<String, Object> r = engine.run(PlacementBenchEngine.Options.quick());
-    assertThat(r).containsKeys("nodes", "p50_us", "p99_us", "accepted_unfit", "baseline_accepted_unfit",
-        "placed_fraction", "baseline_placed_fraction", "federation_8x10");
+    assertThat(r)
+        .containsKeys(
+            "nodes",
+            "p50_us",
+            "p99_us",
+            "accepted_unfit",
+            "baseline_accepted_unfit",
+            "placed_fraction",
+            "baseline_placed_fraction",
+            "federation_8x10");
     assertThat(r.get("nodes")).isEqualTo(40);
     assertThat(r.get("accepted_unfit")).isEqualTo(0L);
     assertThat((Double) r.get("placed_fraction")).isPositive();
@@ -56,7 +68,9 @@ class PlacementBenchEngineTest {
     assertThat(r.get("accepted_unfit")).isEqualTo(0L);
     assertThat((Long) r.get("baseline_accepted_unfit")).isPositive();
     assertThat((Double) r.get("arrival_pct")).isBetween(120.0, 131.0);
-    assertThat((Double) r.get("gpu_alloc_rate")).isGreaterThanOrEqualTo((Double) r.get("paper_bestfit_gpu_alloc_rate"));
-    assertThat(engine.paperRate("05-BestFit", 130)).isEqualTo(93.08, org.assertj.core.data.Offset.offset(0.01));
+    assertThat((Double) r.get("gpu_alloc_rate"))
+        .isGreaterThanOrEqualTo((Double) r.get("paper_bestfit_gpu_alloc_rate"));
+    assertThat(engine.paperRate("05-BestFit", 130))
+        .isEqualTo(93.08, org.assertj.core.data.Offset.offset(0.01));
   }
 }

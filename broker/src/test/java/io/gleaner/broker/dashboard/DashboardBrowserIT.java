@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loads the dashboard in headless Chromium and checks the numbers a user sees. Skips, saying why, where no Chromium
- * is installed ({@code .ci/run} installs Debian's {@code chromium}).
+ * Loads the dashboard in headless Chromium and checks the numbers a user sees. Skips, saying why,
+ * where no Chromium is installed ({@code .ci/run} installs Debian's {@code chromium}).
  */
 class DashboardBrowserIT {
   private static AdminServer server;
@@ -40,10 +40,17 @@ class DashboardBrowserIT {
     DashboardModel model =
         new DashboardModel(
             DashboardFixtures::capacity,
-            () -> new PodCounts(Map.of("offline", Map.of("Running", 5L, "Pending", 2L), "near-line", Map.of("Running", 3L))),
+            () ->
+                new PodCounts(
+                    Map.of(
+                        "offline",
+                        Map.of("Running", 5L, "Pending", 2L),
+                        "near-line",
+                        Map.of("Running", 3L))),
             clock);
     model.record(DashboardFixtures.reclaim());
-    model.withMembers(() -> java.util.Set.of("online-1", "train-1", "coloc-1", "online-2"), Map::of);
+    model.withMembers(
+        () -> java.util.Set.of("online-1", "train-1", "coloc-1", "online-2"), Map::of);
     server = new AdminServer("127.0.0.1", 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     new Dashboard(model).install(server, Duration.ofMillis(200));
     server.start();
@@ -60,7 +67,9 @@ class DashboardBrowserIT {
   void jsonApiServesTheSummary() throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/summary")).build(), HttpResponse.BodyHandlers.ofString());
+            .send(
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/summary")).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(r.body()).contains("\"advertised\"", "\"online-1\"", "\"Unschedulable\"");
@@ -69,7 +78,9 @@ class DashboardBrowserIT {
   @Test
   void rendersTheNumbersInChromium(@TempDir Path tmp) throws Exception {
     Optional<String> chromium = chromium();
-    assumeTrue(chromium.isPresent(), "SKIPPED: no chromium or chromium-browser on PATH; install Debian's chromium to run the dashboard browser test");
+    assumeTrue(
+        chromium.isPresent(),
+        "SKIPPED: no chromium or chromium-browser on PATH; install Debian's chromium to run the dashboard browser test");
     String dom = run(chromium.get(), tmp, "--dump-dom", server.baseUrl() + "/");
     assertThat(dom).contains("data-loaded=\"true\"");
     assertThat(dom).contains("id=\"advertised-cpu\">54<");
@@ -80,13 +91,22 @@ class DashboardBrowserIT {
     assertThat(dom).contains("id=\"nodes\">9<");
     assertThat(dom).contains("3/4 members healthy", "1 unreachable");
     assertThat(dom).contains("data-cluster=\"online-2\"", "lends nothing now");
-    assertThat(dom).contains("data-cluster=\"online-1\"", "data-cluster=\"coloc-1\"", "unreachable");
-    assertThat(dom).containsPattern("data-class=\"offline\"><td>offline</td><td class=\"num\">2</td><td class=\"num\">5</td>");
+    assertThat(dom)
+        .contains("data-cluster=\"online-1\"", "data-cluster=\"coloc-1\"", "unreachable");
+    assertThat(dom)
+        .containsPattern(
+            "data-class=\"offline\"><td>offline</td><td class=\"num\">2</td><td class=\"num\">5</td>");
     assertThat(dom).contains("shop/frontend-7", "batch/gl-abc", "140 ms");
-    assertThat(dom).contains("data-series=\"IDLE\"", "data-series=\"VOLCANO\"", "data-series=\"COLOCATION\"");
+    assertThat(dom)
+        .contains("data-series=\"IDLE\"", "data-series=\"VOLCANO\"", "data-series=\"COLOCATION\"");
 
     Path png = tmp.resolve("dashboard.png");
-    run(chromium.get(), tmp, "--screenshot=" + png, "--window-size=1400,1000", server.baseUrl() + "/");
+    run(
+        chromium.get(),
+        tmp,
+        "--screenshot=" + png,
+        "--window-size=1400,1000",
+        server.baseUrl() + "/");
     assertThat(png).exists();
     assertThat(Files.size(png)).isGreaterThan(10_000);
     String keep = System.getProperty("gleaner.dashboard.screenshot");
@@ -107,13 +127,23 @@ class DashboardBrowserIT {
     return Optional.empty();
   }
 
-  private static String run(String chromium, Path tmp, String... args) throws IOException, InterruptedException {
+  private static String run(String chromium, Path tmp, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd =
         new ArrayList<>(
             List.of(
-                chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + tmp.resolve("profile"), "--virtual-time-budget=5000"));
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + tmp.resolve("profile"),
+                "--virtual-time-budget=5000"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("chromium.log").toFile()).start();
     byte[] out = p.getInputStream().readAllBytes();

@@ -38,14 +38,25 @@ final class DashboardFixtures {
         .setSource(SourceKind.IDLE)
         .setReason("Unschedulable")
         .addOnlinePods("shop/frontend-7")
-        .addVictims(ReclaimVictim.newBuilder().setNamespace("batch").setName("gl-abc").setWorkloadClass(WorkloadClass.OFFLINE))
+        .addVictims(
+            ReclaimVictim.newBuilder()
+                .setNamespace("batch")
+                .setName("gl-abc")
+                .setWorkloadClass(WorkloadClass.OFFLINE))
         .setTriggeredAtMs(1_700_000_000_000L)
         .setEvictedAtMs(1_700_000_000_140L)
         .build();
   }
 
   private static ClusterCapacity cluster(
-      String name, SourceKind source, boolean healthy, int nodes, String offered, String free, String placed, String freeMem) {
+      String name,
+      SourceKind source,
+      boolean healthy,
+      int nodes,
+      String offered,
+      String free,
+      String placed,
+      String freeMem) {
     return ClusterCapacity.newBuilder()
         .setCluster(name)
         .setSource(source)

@@ -22,10 +22,14 @@ class DashboardModelTest {
             () -> new PodCounts(Map.of("offline", Map.of("Running", 5L, "Pending", 2L))),
             clock);
     JsonObject s = model.summary();
-    assertThat(s.getJsonObject("advertised").getJsonObject("cpu").getDouble("value")).isEqualTo(54.0);
-    assertThat(s.getJsonObject("advertised").getJsonObject("memory").getDouble("value")).isEqualTo(140.0);
-    assertThat(s.getJsonObject("advertisedOffline").getJsonObject("cpu").getString("text")).isEqualTo("43200m");
-    assertThat(s.getJsonObject("largestShape").getJsonObject("cpu").getDouble("value")).isEqualTo(7.5);
+    assertThat(s.getJsonObject("advertised").getJsonObject("cpu").getDouble("value"))
+        .isEqualTo(54.0);
+    assertThat(s.getJsonObject("advertised").getJsonObject("memory").getDouble("value"))
+        .isEqualTo(140.0);
+    assertThat(s.getJsonObject("advertisedOffline").getJsonObject("cpu").getString("text"))
+        .isEqualTo("43200m");
+    assertThat(s.getJsonObject("largestShape").getJsonObject("cpu").getDouble("value"))
+        .isEqualTo(7.5);
     assertThat(s.getJsonObject("pods").getJsonObject("offline").getLong("Pending")).isEqualTo(2L);
     assertThat(s.getJsonArray("members")).hasSize(3);
     JsonArray health = s.getJsonArray("memberHealth");
@@ -35,21 +39,35 @@ class DashboardModelTest {
 
   @Test
   void membersThatLendNothingStillShowTheirHealth() {
-    DashboardModel model = new DashboardModel(DashboardFixtures::capacity, null, clock)
-        .withMembers(() -> java.util.Set.of("online-1", "online-2", "train-9"), () -> Map.of("train-9", "circuit breaker open"));
+    DashboardModel model =
+        new DashboardModel(DashboardFixtures::capacity, null, clock)
+            .withMembers(
+                () -> java.util.Set.of("online-1", "online-2", "train-9"),
+                () -> Map.of("train-9", "circuit breaker open"));
     JsonArray health = model.summary().getJsonArray("memberHealth");
     assertThat(health).hasSize(5);
-    JsonObject train9 = health.stream().map(JsonObject.class::cast).filter(h -> h.getString("cluster").equals("train-9")).findFirst().orElseThrow();
+    JsonObject train9 =
+        health.stream()
+            .map(JsonObject.class::cast)
+            .filter(h -> h.getString("cluster").equals("train-9"))
+            .findFirst()
+            .orElseThrow();
     assertThat(train9.getBoolean("healthy")).isFalse();
     assertThat(train9.getString("message")).isEqualTo("circuit breaker open");
-    JsonObject online2 = health.stream().map(JsonObject.class::cast).filter(h -> h.getString("cluster").equals("online-2")).findFirst().orElseThrow();
+    JsonObject online2 =
+        health.stream()
+            .map(JsonObject.class::cast)
+            .filter(h -> h.getString("cluster").equals("online-2"))
+            .findFirst()
+            .orElseThrow();
     assertThat(online2.getBoolean("healthy")).isTrue();
     assertThat(online2.getInteger("nodes")).isZero();
   }
 
   @Test
   void historyIsBoundedAndStacksBySourceAndCluster() {
-    AtomicReference<io.gleaner.broker.v1.Capacity> cap = new AtomicReference<>(DashboardFixtures.capacity());
+    AtomicReference<io.gleaner.broker.v1.Capacity> cap =
+        new AtomicReference<>(DashboardFixtures.capacity());
     DashboardModel model = new DashboardModel(cap::get, null, clock);
     for (int i = 0; i < DashboardModel.HISTORY + 10; i++) {
       model.sample();
@@ -74,6 +92,7 @@ class DashboardModelTest {
     assertThat(r).hasSize(DashboardModel.RECLAIMS);
     assertThat(r.getJsonObject(0).getString("id")).isEqualTo("r-" + (DashboardModel.RECLAIMS + 4));
     assertThat(r.getJsonObject(0).getLong("latencyMs")).isEqualTo(140L);
-    assertThat(r.getJsonObject(0).getJsonArray("victims").getJsonObject(0).getString("pod")).isEqualTo("batch/gl-abc");
+    assertThat(r.getJsonObject(0).getJsonArray("victims").getJsonObject(0).getString("pod"))
+        .isEqualTo("batch/gl-abc");
   }
 }

@@ -40,7 +40,11 @@ class LedgerTest {
   }
 
   private static NodeOffer offer(String cluster, String node, String cpu) {
-    return NodeOffer.of(cluster, node, CapacitySource.IDLE, Resources.of("cpu", cpu, "memory", "8Gi", "pods", "110"));
+    return NodeOffer.of(
+        cluster,
+        node,
+        CapacitySource.IDLE,
+        Resources.of("cpu", cpu, "memory", "8Gi", "pods", "110"));
   }
 
   private static PodRequest pod(String uid, String cpu) {
@@ -74,7 +78,8 @@ class LedgerTest {
     assertThatThrownBy(() -> l.release("nope"))
         .isInstanceOf(BrokerException.class)
         .hasMessage("no placement for pod nope: it was never placed or is released")
-        .extracting(e -> ((BrokerException) e).code()).isEqualTo(BrokerException.Code.NOT_FOUND);
+        .extracting(e -> ((BrokerException) e).code())
+        .isEqualTo(BrokerException.Code.NOT_FOUND);
     assertThatThrownBy(() -> l.confirm("nope")).isInstanceOf(BrokerException.class);
     assertThat(l.changes()).isEqualTo(before);
   }
@@ -83,16 +88,20 @@ class LedgerTest {
   void offersForUnknownClustersAreRejected() {
     Ledger l = new Ledger(store, POLICY, clock, Duration.ofMinutes(2), () -> Set.of("a", "b"));
     Ledger.OfferResult r = l.offer(offer("z", "n1", "4"), "src");
-    assertThat(r).isEqualTo(new Ledger.OfferResult.Rejected(
-        "offer for node z/n1: cluster \"z\" is not a known member cluster (known: a, b)"));
+    assertThat(r)
+        .isEqualTo(
+            new Ledger.OfferResult.Rejected(
+                "offer for node z/n1: cluster \"z\" is not a known member cluster (known: a, b)"));
     assertThat(l.snapshot()).isEmpty();
-    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+    assertThat(l.offer(offer("a", "n1", "4"), "src"))
+        .isInstanceOf(Ledger.OfferResult.Accepted.class);
   }
 
   @Test
   void offersReplaceTheSnapshotAndUnchangedOnesOnlyRefresh() {
     Ledger l = ledger();
-    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+    assertThat(l.offer(offer("a", "n1", "4"), "src"))
+        .isInstanceOf(Ledger.OfferResult.Accepted.class);
     assertThat(l.offer(offer("a", "n1", "4").withObservedAt(99), "src"))
         .isInstanceOf(Ledger.OfferResult.Refreshed.class);
     l.offer(offer("a", "n1", "2"), "src");
@@ -118,11 +127,13 @@ class LedgerTest {
     placed(l.place(pod("u1", "1")));
     long until = clock.millis() + Duration.ofMinutes(5).toMillis();
     assertThat(l.withdraw(new NodeKey("a", "n1"), "reclaimed", until)).isTrue();
-    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Ignored.class);
+    assertThat(l.offer(offer("a", "n1", "4"), "src"))
+        .isInstanceOf(Ledger.OfferResult.Ignored.class);
     assertThat(l.place(pod("u2", "1"))).isInstanceOf(PlaceOutcome.Unplaceable.class);
     assertThat(l.placement("u1")).isNotNull();
     clock.advance(Duration.ofMinutes(6));
-    assertThat(l.offer(offer("a", "n1", "4"), "src")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+    assertThat(l.offer(offer("a", "n1", "4"), "src"))
+        .isInstanceOf(Ledger.OfferResult.Accepted.class);
     assertThat(l.freeOf(new NodeKey("a", "n1")).cpuMillis()).isEqualTo(3000);
   }
 
@@ -143,7 +154,8 @@ class LedgerTest {
     l.offer(offer("a", "n2", "4"), "src");
     l.offer(offer("a", "n3", "4"), "other");
     assertThat(l.resync("src", Set.of(new NodeKey("a", "n2")))).isEqualTo(1);
-    assertThat(l.offeredNodes()).containsExactlyInAnyOrder(new NodeKey("a", "n2"), new NodeKey("a", "n3"));
+    assertThat(l.offeredNodes())
+        .containsExactlyInAnyOrder(new NodeKey("a", "n2"), new NodeKey("a", "n3"));
   }
 
   @Test
@@ -175,23 +187,31 @@ class LedgerTest {
     List<Future<Integer>> runs = new ArrayList<>();
     for (Ledger l : List.of(a, b)) {
       String who = l == a ? "a" : "b";
-      runs.add(pool.submit(() -> {
-        int ok = 0;
-        for (int i = 0; i < 200; i++) {
-          if (l.place(pod(who + i, "1")) instanceof PlaceOutcome.Placed) {
-            ok++;
-          }
-        }
-        return ok;
-      }));
+      runs.add(
+          pool.submit(
+              () -> {
+                int ok = 0;
+                for (int i = 0; i < 200; i++) {
+                  if (l.place(pod(who + i, "1")) instanceof PlaceOutcome.Placed) {
+                    ok++;
+                  }
+                }
+                return ok;
+              }));
     }
     int total = runs.get(0).get() + runs.get(1).get();
     pool.shutdown();
     assertThat(total).as("20 nodes x 8Gi / 1Gi").isEqualTo(160);
     Ledger fresh = ledger();
     for (Map.Entry<NodeKey, NodeRecord> e : fresh.snapshot().entrySet()) {
-      long sum = e.getValue().placements().values().stream().mapToLong(p -> p.resources().cpuMillis()).sum();
-      long mem = e.getValue().placements().values().stream().mapToLong(p -> p.resources().memoryBytes()).sum();
+      long sum =
+          e.getValue().placements().values().stream()
+              .mapToLong(p -> p.resources().cpuMillis())
+              .sum();
+      long mem =
+          e.getValue().placements().values().stream()
+              .mapToLong(p -> p.resources().memoryBytes())
+              .sum();
       assertThat(sum).as("cpu reserved on %s", e.getKey()).isLessThanOrEqualTo(10_000);
       assertThat(mem).as("memory reserved on %s", e.getKey()).isLessThanOrEqualTo(8L << 30);
     }

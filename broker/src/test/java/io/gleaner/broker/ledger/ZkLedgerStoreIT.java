@@ -45,8 +45,9 @@ class ZkLedgerStoreIT {
   }
 
   private static CuratorFramework client() {
-    CuratorFramework c = CuratorFrameworkFactory.newClient(zk.getConnectString(), 10_000, 5_000,
-        new ExponentialBackoffRetry(100, 3));
+    CuratorFramework c =
+        CuratorFrameworkFactory.newClient(
+            zk.getConnectString(), 10_000, 5_000, new ExponentialBackoffRetry(100, 3));
     c.start();
     return c;
   }
@@ -56,18 +57,29 @@ class ZkLedgerStoreIT {
   }
 
   @Test
-  void twoBrokersRacingOnANearlyFullFederationNeverOverCommitAndARestartRebuildsExactly() throws Exception {
+  void twoBrokersRacingOnANearlyFullFederationNeverOverCommitAndARestartRebuildsExactly()
+      throws Exception {
     String base = "/gleaner/it/broker/ledger-race";
-    try (CuratorFramework ca = client(); CuratorFramework cb = client(); CuratorFramework cc = client()) {
+    try (CuratorFramework ca = client();
+        CuratorFramework cb = client();
+        CuratorFramework cc = client()) {
       Ledger a = ledger(ca, base);
-      // 40 nodes in 4 clusters, 10 CPU each with a 10% idle margin: room for 40 x 9 = 360 one-CPU pods
+      // 40 nodes in 4 clusters, 10 CPU each with a 10% idle margin: room for 40 x 9 = 360 one-CPU
+      // pods
       for (int i = 0; i < 40; i++) {
-        a.offer(NodeOffer.of("c" + (i % 4), "n" + i, CapacitySource.IDLE,
-            Resources.of("cpu", "10", "memory", "64Gi", "pods", "110")), "src");
+        a.offer(
+            NodeOffer.of(
+                "c" + (i % 4),
+                "n" + i,
+                CapacitySource.IDLE,
+                Resources.of("cpu", "10", "memory", "64Gi", "pods", "110")),
+            "src");
       }
       // pre-fill most of it so the federation is nearly full
       for (int i = 0; i < 300; i++) {
-        assertThat(a.place(PodRequest.of("pre" + i, WorkloadClass.NEAR_LINE, Resources.of("cpu", "1"))))
+        assertThat(
+                a.place(
+                    PodRequest.of("pre" + i, WorkloadClass.NEAR_LINE, Resources.of("cpu", "1"))))
             .isInstanceOf(PlaceOutcome.Placed.class);
       }
       Ledger b = ledger(cb, base);
@@ -75,16 +87,19 @@ class ZkLedgerStoreIT {
       List<Future<Integer>> runs = new ArrayList<>();
       for (Ledger l : List.of(a, b)) {
         String who = l == a ? "a" : "b";
-        runs.add(pool.submit(() -> {
-          int ok = 0;
-          for (int i = 0; i < 1000; i++) {
-            var shape = Resources.of("cpu", i % 3 == 0 ? "500m" : "1", "memory", "256Mi");
-            if (l.place(PodRequest.of(who + i, WorkloadClass.NEAR_LINE, shape)) instanceof PlaceOutcome.Placed) {
-              ok++;
-            }
-          }
-          return ok;
-        }));
+        runs.add(
+            pool.submit(
+                () -> {
+                  int ok = 0;
+                  for (int i = 0; i < 1000; i++) {
+                    var shape = Resources.of("cpu", i % 3 == 0 ? "500m" : "1", "memory", "256Mi");
+                    if (l.place(PodRequest.of(who + i, WorkloadClass.NEAR_LINE, shape))
+                        instanceof PlaceOutcome.Placed) {
+                      ok++;
+                    }
+                  }
+                  return ok;
+                }));
       }
       int placed = runs.get(0).get() + runs.get(1).get();
       pool.shutdown();
@@ -95,19 +110,30 @@ class ZkLedgerStoreIT {
       Set<String> uids = new HashSet<>();
       long totalCpu = 0;
       for (var e : state.entrySet()) {
-        long cpu = e.getValue().placements().values().stream().mapToLong(p -> p.resources().cpuMillis()).sum();
+        long cpu =
+            e.getValue().placements().values().stream()
+                .mapToLong(p -> p.resources().cpuMillis())
+                .sum();
         assertThat(cpu).as("cpu reserved on %s", e.getKey()).isLessThanOrEqualTo(9_000);
         totalCpu += cpu;
-        e.getValue().placements().keySet().forEach(u -> assertThat(uids.add(u)).as("pod %s once", u).isTrue());
+        e.getValue()
+            .placements()
+            .keySet()
+            .forEach(u -> assertThat(uids.add(u)).as("pod %s once", u).isTrue());
       }
       assertThat(uids).hasSize(300 + placed);
       assertThat(totalCpu).as("the race filled the federation").isGreaterThan(360_000 - 1_000);
       // both replicas converge on what ZooKeeper holds, and a restarted one rebuilds it exactly
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-        assertThat(a.snapshot()).isEqualTo(state);
-        assertThat(b.snapshot()).isEqualTo(state);
-      });
-      assertThat(fresh.capacity()).usingRecursiveComparison().ignoringFields("generatedAtMs")
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                assertThat(a.snapshot()).isEqualTo(state);
+                assertThat(b.snapshot()).isEqualTo(state);
+              });
+      assertThat(fresh.capacity())
+          .usingRecursiveComparison()
+          .ignoringFields("generatedAtMs")
           .isEqualTo(a.capacity());
       assertThat(fresh.placements(null)).isEqualTo(a.placements(null));
     }
@@ -116,7 +142,8 @@ class ZkLedgerStoreIT {
   @Test
   void thePodIndexKeepsPlaceIdempotentAcrossReplicasAndReleaseFreesRoom() {
     String base = "/gleaner/it/broker/ledger-idem";
-    try (CuratorFramework ca = client(); CuratorFramework cb = client()) {
+    try (CuratorFramework ca = client();
+        CuratorFramework cb = client()) {
       Ledger a = ledger(ca, base);
       a.offer(NodeOffer.of("c", "n", CapacitySource.ELASTIC, Resources.of("cpu", "2")), "src");
       Ledger b = ledger(cb, base);
@@ -125,7 +152,8 @@ class ZkLedgerStoreIT {
       assertThat(first).isInstanceOf(PlaceOutcome.Placed.class);
       PlaceOutcome second = b.place(p);
       assertThat(second).isInstanceOf(PlaceOutcome.Placed.class);
-      assertThat(((PlaceOutcome.Placed) second).placement()).isEqualTo(((PlaceOutcome.Placed) first).placement());
+      assertThat(((PlaceOutcome.Placed) second).placement())
+          .isEqualTo(((PlaceOutcome.Placed) first).placement());
       await().atMost(Duration.ofSeconds(10)).until(() -> b.placement("u") != null);
       b.release("u");
       await().atMost(Duration.ofSeconds(10)).until(() -> a.placement("u") == null);

@@ -7,33 +7,38 @@ import io.gleaner.broker.model.NodeSelectorRequirement.Operator;
 import io.gleaner.meta.resources.Resources;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ModelTest {
   private static final Map<String, String> LABELS = Map.of("zone", "a", "gen", "5", "name", "x");
 
   @ParameterizedTest(name = "{0} {1} {2} -> {3}")
-  @CsvSource(delimiter = ';', value = {
-      "zone; In; a|b; true",
-      "zone; In; b; false",
-      "zone; NotIn; b; true",
-      "zone; NotIn; a; false",
-      "absent; NotIn; a; true",
-      "zone; Exists; ; true",
-      "absent; Exists; ; false",
-      "absent; DoesNotExist; ; true",
-      "zone; DoesNotExist; ; false",
-      "gen; Gt; 4; true",
-      "gen; Gt; 5; false",
-      "gen; Lt; 6; true",
-      "gen; Lt; 5; false",
-      "name; Gt; 1; false",
-      "absent; Lt; 9; false"})
-  void nodeSelectorOperatorsFollowKubernetes(String key, String op, String values, boolean expected) {
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "zone; In; a|b; true",
+        "zone; In; b; false",
+        "zone; NotIn; b; true",
+        "zone; NotIn; a; false",
+        "absent; NotIn; a; true",
+        "zone; Exists; ; true",
+        "absent; Exists; ; false",
+        "absent; DoesNotExist; ; true",
+        "zone; DoesNotExist; ; false",
+        "gen; Gt; 4; true",
+        "gen; Gt; 5; false",
+        "gen; Lt; 6; true",
+        "gen; Lt; 5; false",
+        "name; Gt; 1; false",
+        "absent; Lt; 9; false"
+      })
+  void nodeSelectorOperatorsFollowKubernetes(
+      String key, String op, String values, boolean expected) {
     List<String> v = values == null ? List.of() : List.of(values.split("\\|"));
-    assertThat(new NodeSelectorRequirement(key, Operator.valueOf(op), v).matches(LABELS)).isEqualTo(expected);
+    assertThat(new NodeSelectorRequirement(key, Operator.valueOf(op), v).matches(LABELS))
+        .isEqualTo(expected);
   }
 
   @Test
@@ -72,11 +77,15 @@ class ModelTest {
 
   @Test
   void podRequestsValidateGpuSharing() {
-    PodRequest share = PodRequest.of("u", WorkloadClass.OFFLINE, Resources.of("cpu", "1")).withGpuMilli(460);
+    PodRequest share =
+        PodRequest.of("u", WorkloadClass.OFFLINE, Resources.of("cpu", "1")).withGpuMilli(460);
     assertThat(share.requests().gpus()).isEqualTo(1);
     assertThat(share.gpuDemandMilli()).isEqualTo(460);
-    assertThatThrownBy(() -> PodRequest.of("u", WorkloadClass.OFFLINE, Resources.of("nvidia.com/gpu", "2"))
-        .withGpuMilli(500)).hasMessageContaining("gpu_milli=500");
+    assertThatThrownBy(
+            () ->
+                PodRequest.of("u", WorkloadClass.OFFLINE, Resources.of("nvidia.com/gpu", "2"))
+                    .withGpuMilli(500))
+        .hasMessageContaining("gpu_milli=500");
     assertThatThrownBy(() -> PodRequest.of("", WorkloadClass.OFFLINE, Resources.ZERO))
         .hasMessage("pod_uid must not be empty");
     assertThat(WorkloadClass.fromLabel(null)).isEqualTo(WorkloadClass.OFFLINE);

@@ -52,8 +52,19 @@ class PlacementEngineTest {
   /** Decides and reserves, like the ledger does. */
   private static Placement place(PlacementEngine e, PodRequest p) {
     PlacementEngine.Fit f = fit(e, p);
-    Placement pl = new Placement(p.podUid(), "", "", f.node(), f.source(), p.workloadClass(), p.requests(),
-        Arrays.stream(f.gpuDevices()).boxed().toList(), f.gpuMilli(), 0, false);
+    Placement pl =
+        new Placement(
+            p.podUid(),
+            "",
+            "",
+            f.node(),
+            f.source(),
+            p.workloadClass(),
+            p.requests(),
+            Arrays.stream(f.gpuDevices()).boxed().toList(),
+            f.gpuMilli(),
+            0,
+            false);
     e.reserve(pl);
     return pl;
   }
@@ -75,8 +86,10 @@ class PlacementEngineTest {
     e.offer(node("b", "small", "cpu", "4", "memory", "64Gi"));
     assertThat(fit(e, pod("p", "cpu", "6", "memory", "1Gi")).node().node()).isEqualTo("mid");
     assertThat(fit(e, pod("q", "cpu", "3", "memory", "1Gi")).node().node()).isEqualTo("small");
-    // memory-dominant pod: all have 64Gi; the smallest leftover is the same, so fewer reserved pods (spread) decides
-    assertThat(fit(e, pod("r", "cpu", "1", "memory", "60Gi")).node().node()).isIn("big", "mid", "small");
+    // memory-dominant pod: all have 64Gi; the smallest leftover is the same, so fewer reserved pods
+    // (spread) decides
+    assertThat(fit(e, pod("r", "cpu", "1", "memory", "60Gi")).node().node())
+        .isIn("big", "mid", "small");
   }
 
   @Test
@@ -95,46 +108,136 @@ class PlacementEngineTest {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
     e.offer(node("a", "el", CapacitySource.ELASTIC, "cpu", "8", "memory", "8Gi"));
     PodRequest offline = PodRequest.of("o", WorkloadClass.OFFLINE, Resources.of("cpu", "1"));
-    assertThat(refusal(e, offline)).isEqualTo("only ELASTIC capacity is lent now, and offline pods may not use it");
+    assertThat(refusal(e, offline))
+        .isEqualTo("only ELASTIC capacity is lent now, and offline pods may not use it");
     assertThat(fit(e, pod("n", "cpu", "1")).source()).isEqualTo(CapacitySource.ELASTIC);
   }
 
   @Test
   void nodeSelectorAndRequiredAffinityFilterNodes() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(new NodeOffer(new NodeKey("a", "ssd"), CapacitySource.IDLE, Resources.of("cpu", "4"),
-        Map.of("disk", "ssd", "gen", "5"), List.of(), 0, "", List.of(), 0));
-    e.offer(new NodeOffer(new NodeKey("a", "hdd"), CapacitySource.IDLE, Resources.of("cpu", "4"),
-        Map.of("disk", "hdd", "gen", "3"), List.of(), 0, "", List.of(), 0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("a", "ssd"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "4"),
+            Map.of("disk", "ssd", "gen", "5"),
+            List.of(),
+            0,
+            "",
+            List.of(),
+            0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("a", "hdd"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "4"),
+            Map.of("disk", "hdd", "gen", "3"),
+            List.of(),
+            0,
+            "",
+            List.of(),
+            0));
     PodRequest base = pod("p", "cpu", "1");
-    PodRequest bySelector = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, base.requests(),
-        Map.of("disk", "hdd"), List.of(), List.of(), 0, Set.of());
+    PodRequest bySelector =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            base.requests(),
+            Map.of("disk", "hdd"),
+            List.of(),
+            List.of(),
+            0,
+            Set.of());
     assertThat(fit(e, bySelector).node().node()).isEqualTo("hdd");
-    PodRequest byGt = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, base.requests(), Map.of(),
-        List.of(NodeSelectorTerm.of(new NodeSelectorRequirement("gen", Operator.Gt, List.of("4")))), List.of(), 0,
-        Set.of());
+    PodRequest byGt =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            base.requests(),
+            Map.of(),
+            List.of(
+                NodeSelectorTerm.of(new NodeSelectorRequirement("gen", Operator.Gt, List.of("4")))),
+            List.of(),
+            0,
+            Set.of());
     assertThat(fit(e, byGt).node().node()).isEqualTo("ssd");
-    PodRequest none = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, base.requests(), Map.of("disk", "nvme"),
-        List.of(), List.of(), 0, Set.of());
-    assertThat(refusal(e, none)).isEqualTo("no lent node matches the pod's nodeSelector/required affinity disk=nvme");
+    PodRequest none =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            base.requests(),
+            Map.of("disk", "nvme"),
+            List.of(),
+            List.of(),
+            0,
+            Set.of());
+    assertThat(refusal(e, none))
+        .isEqualTo("no lent node matches the pod's nodeSelector/required affinity disk=nvme");
   }
 
   @Test
   void taintsMustBeTolerated() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(new NodeOffer(new NodeKey("a", "gpu"), CapacitySource.IDLE, Resources.of("cpu", "4"), Map.of(),
-        List.of(new Taint("dedicated", "ml", "NoSchedule"), new Taint("soft", "", "PreferNoSchedule")), 0, "",
-        List.of(), 0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("a", "gpu"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "4"),
+            Map.of(),
+            List.of(
+                new Taint("dedicated", "ml", "NoSchedule"),
+                new Taint("soft", "", "PreferNoSchedule")),
+            0,
+            "",
+            List.of(),
+            0));
     assertThat(refusal(e, pod("p", "cpu", "1")))
         .isEqualTo("no node tolerates the pod: untolerated taints dedicated=ml:NoSchedule");
-    PodRequest tolerant = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, Resources.of("cpu", "1"), Map.of(),
-        List.of(), List.of(Toleration.equal("dedicated", "ml", "NoSchedule")), 0, Set.of());
+    PodRequest tolerant =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            Resources.of("cpu", "1"),
+            Map.of(),
+            List.of(),
+            List.of(Toleration.equal("dedicated", "ml", "NoSchedule")),
+            0,
+            Set.of());
     assertThat(fit(e, tolerant).node().node()).isEqualTo("gpu");
-    PodRequest wrongValue = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, Resources.of("cpu", "1"), Map.of(),
-        List.of(), List.of(Toleration.equal("dedicated", "web", "")), 0, Set.of());
+    PodRequest wrongValue =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            Resources.of("cpu", "1"),
+            Map.of(),
+            List.of(),
+            List.of(Toleration.equal("dedicated", "web", "")),
+            0,
+            Set.of());
     assertThat(e.decide(wrongValue)).isInstanceOf(PlacementEngine.Refusal.class);
-    PodRequest all = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, Resources.of("cpu", "1"), Map.of(),
-        List.of(), List.of(Toleration.exists("")), 0, Set.of());
+    PodRequest all =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            Resources.of("cpu", "1"),
+            Map.of(),
+            List.of(),
+            List.of(Toleration.exists("")),
+            0,
+            Set.of());
     assertThat(fit(e, all).node().node()).isEqualTo("gpu");
   }
 
@@ -145,7 +248,8 @@ class PlacementEngineTest {
     e.offer(node("b", "n2", "cpu", "8"));
     e.setHealthy("b", false);
     assertThat(fit(e, pod("p", "cpu", "3")).node().cluster()).isEqualTo("a");
-    assertThat(refusal(e, pod("q", "cpu", "6"))).isEqualTo("largest free node offers 4 CPU, pod requests 6 CPU");
+    assertThat(refusal(e, pod("q", "cpu", "6")))
+        .isEqualTo("largest free node offers 4 CPU, pod requests 6 CPU");
     assertThat(e.advertised(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(4000);
     e.setHealthy("b", true);
     assertThat(fit(e, pod("q", "cpu", "6")).node().cluster()).isEqualTo("b");
@@ -165,8 +269,17 @@ class PlacementEngineTest {
   @Test
   void gpuSharingTakesTheBestFittingDeviceAndWholeGpusNeedFreeDevices() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(new NodeOffer(new NodeKey("a", "g"), CapacitySource.IDLE, Resources.of("cpu", "32", "nvidia.com/gpu",
-        "2"), Map.of(), List.of(), 0, "", List.of(1000, 600), 0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("a", "g"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "32", "nvidia.com/gpu", "2"),
+            Map.of(),
+            List.of(),
+            0,
+            "",
+            List.of(1000, 600),
+            0));
     Placement half = place(e, pod("h", "cpu", "1").withGpuMilli(500));
     assertThat(half.gpuDevices()).containsExactly(1);
     assertThat(half.resources().gpus()).isEqualTo(1);
@@ -211,7 +324,8 @@ class PlacementEngineTest {
     place(e, off.withUid("o2"));
     place(e, off.withUid("o3"));
     String msg = refusal(e, off.withUid("o4"));
-    assertThat(msg).startsWith("offline pods may use at most 75% of the lent cpu")
+    assertThat(msg)
+        .startsWith("offline pods may use at most 75% of the lent cpu")
         .contains("offline pods hold 6 of 6, pod requests 2");
     assertThat(fit(e, pod("n", "cpu", "1")).node().cluster()).isEqualTo("a");
     assertThat(e.advertised(WorkloadClass.OFFLINE).cpuMillis()).isEqualTo(6000);
@@ -221,18 +335,36 @@ class PlacementEngineTest {
   @Test
   void reclaimRiskThenSpreadBreakTies() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(new NodeOffer(new NodeKey("a", "risky"), CapacitySource.IDLE, Resources.of("cpu", "4"), Map.of(),
-        List.of(), 0.9, "", List.of(), 0));
-    e.offer(new NodeOffer(new NodeKey("b", "safe"), CapacitySource.IDLE, Resources.of("cpu", "4"), Map.of(),
-        List.of(), 0.1, "", List.of(), 0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("a", "risky"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "4"),
+            Map.of(),
+            List.of(),
+            0.9,
+            "",
+            List.of(),
+            0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("b", "safe"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "4"),
+            Map.of(),
+            List.of(),
+            0.1,
+            "",
+            List.of(),
+            0));
     assertThat(fit(e, pod("p", "cpu", "1")).node().node()).isEqualTo("safe");
     PlacementEngine s = new PlacementEngine(NO_MARGINS);
     s.offer(node("a", "a1", "cpu", "8"));
     s.offer(node("a", "a2", "cpu", "8"));
     s.offer(node("b", "b1", "cpu", "4"));
     s.offer(node("b", "b2", "cpu", "8"));
-    place(s, pod("x", "cpu", "4"));  // takes b1 (best fit)
-    s.offer(node("b", "b1", "cpu", "12"));  // b1 now again has 8 free, and cluster b has one pod
+    place(s, pod("x", "cpu", "4")); // takes b1 (best fit)
+    s.offer(node("b", "b1", "cpu", "12")); // b1 now again has 8 free, and cluster b has one pod
     assertThat(fit(s, pod("y", "cpu", "1")).node().cluster()).isEqualTo("a");
   }
 
@@ -256,8 +388,18 @@ class PlacementEngineTest {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
     e.offer(node("a", "n1", "cpu", "4"));
     e.offer(node("a", "n2", "cpu", "8"));
-    PodRequest p = new PodRequest("p", "", "", WorkloadClass.NEAR_LINE, Resources.of("cpu", "2"), Map.of(),
-        List.of(), List.of(), 0, Set.of(new NodeKey("a", "n1")));
+    PodRequest p =
+        new PodRequest(
+            "p",
+            "",
+            "",
+            WorkloadClass.NEAR_LINE,
+            Resources.of("cpu", "2"),
+            Map.of(),
+            List.of(),
+            List.of(),
+            0,
+            Set.of(new NodeKey("a", "n1")));
     assertThat(fit(e, p).node().node()).isEqualTo("n2");
   }
 
@@ -274,24 +416,42 @@ class PlacementEngineTest {
   @Test
   void colocationBatchResourcesServeCpuAndMemoryRequests() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(node("a", "c", CapacitySource.COLOCATION, "kubernetes.io/batch-cpu", "4000",
-        "kubernetes.io/batch-memory", "8Gi"));
-    assertThat(fit(e, pod("p", "cpu", "3", "memory", "4Gi")).source()).isEqualTo(CapacitySource.COLOCATION);
+    e.offer(
+        node(
+            "a",
+            "c",
+            CapacitySource.COLOCATION,
+            "kubernetes.io/batch-cpu",
+            "4000",
+            "kubernetes.io/batch-memory",
+            "8Gi"));
+    assertThat(fit(e, pod("p", "cpu", "3", "memory", "4Gi")).source())
+        .isEqualTo(CapacitySource.COLOCATION);
   }
 
   @Test
   void estimateCountsPodsNodeByNodeCappedByPodSlots() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(node("a", "n1", "cpu", "10", "memory", "4Gi", "pods", "100"));  // min(10/2, 4/1) = 4
-    e.offer(node("a", "n2", "cpu", "9", "memory", "100Gi", "pods", "3"));   // min(4, 100, 3) = 3
-    e.offer(node("b", "n3", "cpu", "1", "memory", "100Gi"));                // 0
+    e.offer(node("a", "n1", "cpu", "10", "memory", "4Gi", "pods", "100")); // min(10/2, 4/1) = 4
+    e.offer(node("a", "n2", "cpu", "9", "memory", "100Gi", "pods", "3")); // min(4, 100, 3) = 3
+    e.offer(node("b", "n3", "cpu", "1", "memory", "100Gi")); // 0
     Map<String, Long> est = e.estimate(pod("s", "cpu", "2", "memory", "1Gi"));
     assertThat(est).containsExactly(Map.entry("a", 7L));
     // aggregate would say 20 cpu / 2 = 10 pods
-    e.offer(new NodeOffer(new NodeKey("c", "g"), CapacitySource.IDLE, Resources.of("cpu", "64", "nvidia.com/gpu",
-        "2"), Map.of(), List.of(), 0, "", List.of(1000, 300), 0));
+    e.offer(
+        new NodeOffer(
+            new NodeKey("c", "g"),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "64", "nvidia.com/gpu", "2"),
+            Map.of(),
+            List.of(),
+            0,
+            "",
+            List.of(1000, 300),
+            0));
     assertThat(e.estimate(pod("s", "cpu", "1").withGpuMilli(250))).containsEntry("c", 5L);
-    assertThat(e.estimate(pod("s", "cpu", "1", "nvidia.com/gpu", "1"))).containsExactly(Map.entry("c", 1L));
+    assertThat(e.estimate(pod("s", "cpu", "1", "nvidia.com/gpu", "1")))
+        .containsExactly(Map.entry("c", 1L));
   }
 
   @Test
@@ -314,25 +474,42 @@ class PlacementEngineTest {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
     e.offer(node("a", "n1", "cpu", "4", "memory", "4Gi"));
     Placement p = place(e, pod("p", "cpu", "2", "memory", "1Gi"));
-    assertThat(refusal(e, pod("big", "cpu", "3"))).isEqualTo("largest free node offers 2 CPU, pod requests 3 CPU");
+    assertThat(refusal(e, pod("big", "cpu", "3")))
+        .isEqualTo("largest free node offers 2 CPU, pod requests 3 CPU");
     assertThat(refusal(e, pod("bigger", "cpu", "5", "memory", "1Gi")))
         .isEqualTo("largest free node offers 2 CPU, pod requests 5 CPU");
     e.release(p);
     assertThat(fit(e, pod("big", "cpu", "3")).node().node()).isEqualTo("n1");
   }
 
-  /** Random federations: the index finds a fit exactly when a brute-force scan does, with the same leftover. */
+  /**
+   * Random federations: the index finds a fit exactly when a brute-force scan does, with the same
+   * leftover.
+   */
   @Test
   void agreesWithABruteForceScanOnRandomFederations() {
     Random rnd = new Random(7);
-    PlacementPolicy policy = new PlacementPolicy(Map.of(CapacitySource.IDLE, 10), 0,
-        PlacementPolicy.defaults().nearLineOrder(), PlacementPolicy.defaults().offlineOrder(), Integer.MAX_VALUE);
+    PlacementPolicy policy =
+        new PlacementPolicy(
+            Map.of(CapacitySource.IDLE, 10),
+            0,
+            PlacementPolicy.defaults().nearLineOrder(),
+            PlacementPolicy.defaults().offlineOrder(),
+            Integer.MAX_VALUE);
     for (int round = 0; round < 20; round++) {
       PlacementEngine e = new PlacementEngine(policy);
       List<NodeOffer> nodes = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
-        NodeOffer o = node("c" + (i % 7), "n" + i, "cpu", (1 + rnd.nextInt(64)) + "", "memory",
-            (1 + rnd.nextInt(256)) + "Gi", "pods", (1 + rnd.nextInt(20)) + "");
+        NodeOffer o =
+            node(
+                "c" + (i % 7),
+                "n" + i,
+                "cpu",
+                (1 + rnd.nextInt(64)) + "",
+                "memory",
+                (1 + rnd.nextInt(256)) + "Gi",
+                "pods",
+                (1 + rnd.nextInt(20)) + "");
         nodes.add(o);
         e.offer(o);
       }
@@ -340,8 +517,13 @@ class PlacementEngineTest {
       long[] usedMem = new long[nodes.size()];
       long[] usedPods = new long[nodes.size()];
       for (int k = 0; k < 300; k++) {
-        PodRequest p = pod("p" + round + "-" + k, "cpu", (100 + rnd.nextInt(16000)) + "m", "memory",
-            (64 + rnd.nextInt(64 * 1024)) + "Mi");
+        PodRequest p =
+            pod(
+                "p" + round + "-" + k,
+                "cpu",
+                (100 + rnd.nextInt(16000)) + "m",
+                "memory",
+                (64 + rnd.nextInt(64 * 1024)) + "Mi");
         // brute force: feasible set and the least leftover on the engine's key dimension
         long bestCpuLeft = Long.MAX_VALUE;
         long bestMemLeft = Long.MAX_VALUE;
@@ -350,8 +532,10 @@ class PlacementEngineTest {
           long capMem = nodes.get(i).usable().memoryBytes() * 90 / 100;
           long freeCpu = capCpu - usedCpu[i];
           long freeMem = capMem - usedMem[i];
-          boolean fits = freeCpu >= p.requests().cpuMillis() && freeMem >= p.requests().memoryBytes()
-              && nodes.get(i).usable().pods() - usedPods[i] >= 1;
+          boolean fits =
+              freeCpu >= p.requests().cpuMillis()
+                  && freeMem >= p.requests().memoryBytes()
+                  && nodes.get(i).usable().pods() - usedPods[i] >= 1;
           if (fits) {
             bestCpuLeft = Math.min(bestCpuLeft, freeCpu - p.requests().cpuMillis());
             bestMemLeft = Math.min(bestMemLeft, freeMem - p.requests().memoryBytes());
@@ -364,16 +548,33 @@ class PlacementEngineTest {
         }
         assertThat(d).as("pod %s", p).isInstanceOf(PlacementEngine.Fit.class);
         int i = Integer.parseInt(((PlacementEngine.Fit) d).node().node().substring(1));
-        long cpuLeft = nodes.get(i).usable().cpuMillis() * 90 / 100 - usedCpu[i] - p.requests().cpuMillis();
-        long memLeft = nodes.get(i).usable().memoryBytes() * 90 / 100 - usedMem[i] - p.requests().memoryBytes();
+        long cpuLeft =
+            nodes.get(i).usable().cpuMillis() * 90 / 100 - usedCpu[i] - p.requests().cpuMillis();
+        long memLeft =
+            nodes.get(i).usable().memoryBytes() * 90 / 100
+                - usedMem[i]
+                - p.requests().memoryBytes();
         assertThat(cpuLeft == bestCpuLeft || memLeft == bestMemLeft)
-            .as("best fit on cpu (%d vs %d) or memory (%d vs %d)", cpuLeft, bestCpuLeft, memLeft, bestMemLeft)
+            .as(
+                "best fit on cpu (%d vs %d) or memory (%d vs %d)",
+                cpuLeft, bestCpuLeft, memLeft, bestMemLeft)
             .isTrue();
         usedCpu[i] += p.requests().cpuMillis();
         usedMem[i] += p.requests().memoryBytes();
         usedPods[i]++;
-        e.reserve(new Placement(p.podUid(), "", "", ((PlacementEngine.Fit) d).node(), CapacitySource.IDLE,
-            p.workloadClass(), p.requests(), List.of(), 0, 0, false));
+        e.reserve(
+            new Placement(
+                p.podUid(),
+                "",
+                "",
+                ((PlacementEngine.Fit) d).node(),
+                CapacitySource.IDLE,
+                p.workloadClass(),
+                p.requests(),
+                List.of(),
+                0,
+                0,
+                false));
       }
     }
   }

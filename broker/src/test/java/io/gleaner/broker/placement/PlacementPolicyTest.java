@@ -14,9 +14,12 @@ class PlacementPolicyTest {
   void marginsAndNearLineReserveComeFromTheGleanerPolicy() {
     PlacementPolicy p = PlacementPolicy.from(EffectivePolicy.DEFAULTS);
     for (CapacitySource s : CapacitySource.values()) {
-      assertThat(p.margin(s)).as(s.name()).isEqualTo((int) Math.round(EffectivePolicy.DEFAULTS.reserveMargin(s) * 100));
+      assertThat(p.margin(s))
+          .as(s.name())
+          .isEqualTo((int) Math.round(EffectivePolicy.DEFAULTS.reserveMargin(s) * 100));
     }
-    assertThat(p.nearLineReservePercent()).isEqualTo((int) Math.round(EffectivePolicy.DEFAULTS.nearLineReserve() * 100));
+    assertThat(p.nearLineReservePercent())
+        .isEqualTo((int) Math.round(EffectivePolicy.DEFAULTS.nearLineReserve() * 100));
     // Source preference is Gleaner's, not the policy's: offline never uses elastic capacity.
     assertThat(p.order(WorkloadClass.OFFLINE)).doesNotContain(CapacitySource.ELASTIC);
     assertThat(p.order(WorkloadClass.NEAR_LINE)).startsWith(CapacitySource.IDLE);

@@ -49,14 +49,15 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * Gleaner on real Kubernetes: one metadata and two member kind clusters (Testcontainers + kindcontainer), the
- * image built from the repository's Dockerfile, both charts installed with helm-java.
+ * Gleaner on real Kubernetes: one metadata and two member kind clusters (Testcontainers +
+ * kindcontainer), the image built from the repository's Dockerfile, both charts installed with
+ * helm-java.
  *
- * <p>The flow: a pod submitted to the virtual node runs in a member; an online scale-up in that member reclaims
- * it; the metadata pod shows {@code Reclaimed}.
+ * <p>The flow: a pod submitted to the virtual node runs in a member; an online scale-up in that
+ * member reclaims it; the metadata pod shows {@code Reclaimed}.
  *
- * <p>Needs a Docker engine and the shaded jar ({@code ./mvnw -DskipTests install}). Without either, the whole
- * class is skipped and the reason printed.
+ * <p>Needs a Docker engine and the shaded jar ({@code ./mvnw -DskipTests install}). Without either,
+ * the whole class is skipped and the reason printed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FederationKindIT {
@@ -77,10 +78,12 @@ class FederationKindIT {
   private KubernetesClient metaClient;
 
   /** A member cluster: its container, an admin client, and the name Gleaner knows it by. */
-  private record Member(String name, KindContainer<?> container, KubernetesClient client) {
-  }
+  private record Member(String name, KindContainer<?> container, KubernetesClient client) {}
 
-  /** Why the clusters were not started, or null. Checked per test so the skip is counted and reported. */
+  /**
+   * Why the clusters were not started, or null. Checked per test so the skip is counted and
+   * reported.
+   */
   private String skipReason;
 
   @BeforeAll
@@ -112,10 +115,11 @@ class FederationKindIT {
 
   @AfterAll
   void stopClusters() {
-    members.forEach(m -> {
-      m.client().close();
-      m.container().stop();
-    });
+    members.forEach(
+        m -> {
+          m.client().close();
+          m.container().stop();
+        });
     if (metaClient != null) {
       metaClient.close();
     }
@@ -130,32 +134,64 @@ class FederationKindIT {
   @Test
   void podRunsInAMemberAndIsReclaimedByAnOnlineScaleUp() {
     try {
-      await("virtual node " + VIRTUAL_NODE + " Ready").atMost(CLUSTER_TIMEOUT).pollInterval(Duration.ofSeconds(2))
+      await("virtual node " + VIRTUAL_NODE + " Ready")
+          .atMost(CLUSTER_TIMEOUT)
+          .pollInterval(Duration.ofSeconds(2))
           .until(() -> isReady(metaClient.nodes().withName(VIRTUAL_NODE).get()));
-      await("a member node lent as idle").atMost(CLUSTER_TIMEOUT).pollInterval(Duration.ofSeconds(2))
-          .until(() -> members.stream().anyMatch(m ->
-              !m.client().nodes().withLabel("gleaner.io/pool", "idle").list().getItems().isEmpty()));
+      await("a member node lent as idle")
+          .atMost(CLUSTER_TIMEOUT)
+          .pollInterval(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  members.stream()
+                      .anyMatch(
+                          m ->
+                              !m.client()
+                                  .nodes()
+                                  .withLabel("gleaner.io/pool", "idle")
+                                  .list()
+                                  .getItems()
+                                  .isEmpty()));
 
       // 1. A pod submitted to the virtual node runs in a member.
       metaClient.namespaces().resource(namespace(TEAM_NS)).serverSideApply();
-      Pod submitted = metaClient.pods().inNamespace(TEAM_NS).resource(offlinePod("batch-1")).create();
+      Pod submitted =
+          metaClient.pods().inNamespace(TEAM_NS).resource(offlinePod("batch-1")).create();
       String uid = submitted.getMetadata().getUid();
-      await("metadata pod Running").atMost(CLUSTER_TIMEOUT).pollInterval(Duration.ofSeconds(2))
-          .until(() -> "Running".equals(phase(metaClient.pods().inNamespace(TEAM_NS).withName("batch-1").get())));
+      await("metadata pod Running")
+          .atMost(CLUSTER_TIMEOUT)
+          .pollInterval(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  "Running"
+                      .equals(
+                          phase(metaClient.pods().inNamespace(TEAM_NS).withName("batch-1").get())));
       AtomicReference<Member> host = new AtomicReference<>();
       AtomicReference<Pod> memberPod = new AtomicReference<>();
-      await("member pod of " + uid).atMost(Duration.ofMinutes(1)).until(() -> {
-        for (Member m : members) {
-          Optional<Pod> found = m.client().pods().inAnyNamespace().withLabel("gleaner.io/meta-uid", uid)
-              .list().getItems().stream().filter(p -> "Running".equals(phase(p))).findFirst();
-          if (found.isPresent()) {
-            host.set(m);
-            memberPod.set(found.get());
-            return true;
-          }
-        }
-        return false;
-      });
+      await("member pod of " + uid)
+          .atMost(Duration.ofMinutes(1))
+          .until(
+              () -> {
+                for (Member m : members) {
+                  Optional<Pod> found =
+                      m
+                          .client()
+                          .pods()
+                          .inAnyNamespace()
+                          .withLabel("gleaner.io/meta-uid", uid)
+                          .list()
+                          .getItems()
+                          .stream()
+                          .filter(p -> "Running".equals(phase(p)))
+                          .findFirst();
+                  if (found.isPresent()) {
+                    host.set(m);
+                    memberPod.set(found.get());
+                    return true;
+                  }
+                }
+                return false;
+              });
       Pod placed = memberPod.get();
       assertThat(placed.getMetadata().getLabels())
           .containsEntry("gleaner.io/managed", "true")
@@ -163,28 +199,58 @@ class FederationKindIT {
           .containsEntry("gleaner.io/instance", "kindit");
       assertThat(placed.getSpec().getPriorityClassName()).isEqualTo("gleaner-offline");
 
-      // 2. An online scale-up in that member needs the room the Gleaner pod takes. The online pods may not
+      // 2. An online scale-up in that member needs the room the Gleaner pod takes. The online pods
+      // may not
       //    preempt, so only Gleaner's descheduler can make room.
       KubernetesClient member = host.get().client();
       String nodeName = placed.getSpec().getNodeName();
-      BigDecimal onlineCpu = freeCpuWithout(member, nodeName, placed).subtract(new BigDecimal("0.05"));
+      BigDecimal onlineCpu =
+          freeCpuWithout(member, nodeName, placed).subtract(new BigDecimal("0.05"));
       assertThat(onlineCpu).as("room for the online pod").isPositive();
       member.namespaces().resource(namespace(ONLINE_NS)).serverSideApply();
-      member.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder()
-          .withNewMetadata().withName("online-no-preempt").endMetadata()
-          .withValue(1000).withPreemptionPolicy("Never").build()).serverSideApply();
-      member.apps().deployments().inNamespace(ONLINE_NS).resource(onlineDeployment(nodeName, onlineCpu)).create();
+      member
+          .scheduling()
+          .v1()
+          .priorityClasses()
+          .resource(
+              new PriorityClassBuilder()
+                  .withNewMetadata()
+                  .withName("online-no-preempt")
+                  .endMetadata()
+                  .withValue(1000)
+                  .withPreemptionPolicy("Never")
+                  .build())
+          .serverSideApply();
+      member
+          .apps()
+          .deployments()
+          .inNamespace(ONLINE_NS)
+          .resource(onlineDeployment(nodeName, onlineCpu))
+          .create();
       member.apps().deployments().inNamespace(ONLINE_NS).withName("web").scale(1);
 
       // 3. The metadata pod shows Reclaimed, and the online pod runs.
-      await("metadata pod Failed/Reclaimed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-          .untilAsserted(() -> {
-            Pod pod = metaClient.pods().inNamespace(TEAM_NS).withName("batch-1").get();
-            assertThat(pod.getStatus().getPhase()).isEqualTo("Failed");
-            assertThat(pod.getStatus().getReason()).isEqualTo("Reclaimed");
-          });
-      await("online pod Running").atMost(Duration.ofMinutes(2)).until(() -> member.pods().inNamespace(ONLINE_NS)
-          .withLabel("app", "web").list().getItems().stream().anyMatch(p -> "Running".equals(phase(p))));
+      await("metadata pod Failed/Reclaimed")
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                Pod pod = metaClient.pods().inNamespace(TEAM_NS).withName("batch-1").get();
+                assertThat(pod.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(pod.getStatus().getReason()).isEqualTo("Reclaimed");
+              });
+      await("online pod Running")
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () ->
+                  member
+                      .pods()
+                      .inNamespace(ONLINE_NS)
+                      .withLabel("app", "web")
+                      .list()
+                      .getItems()
+                      .stream()
+                      .anyMatch(p -> "Running".equals(phase(p))));
     } catch (AssertionError | RuntimeException e) {
       printDiagnostics();
       throw e;
@@ -236,29 +302,42 @@ class FederationKindIT {
       Files.copy(in, tar, StandardCopyOption.REPLACE_EXISTING);
     }
     meta.copyFileToContainer(MountableFile.forHostPath(tar), "/tmp/gleaner-image.tar");
-    var result = meta.execInContainer("ctr", "--namespace=k8s.io", "images", "import", "/tmp/gleaner-image.tar");
+    var result =
+        meta.execInContainer(
+            "ctr", "--namespace=k8s.io", "images", "import", "/tmp/gleaner-image.tar");
     assertThat(result.getExitCode()).as("ctr import: %s", result.getStderr()).isZero();
     Files.deleteIfExists(tar);
   }
 
   private void installMemberChart(Member member) {
-    new Helm(Paths.get("gleaner-member")).install().withName("gleaner-member").withNamespace(SYSTEM_NS)
-        .createNamespace().withKubeConfigContents(member.container().getKubeconfig()).waitReady().withTimeout(120)
+    new Helm(Paths.get("gleaner-member"))
+        .install()
+        .withName("gleaner-member")
+        .withNamespace(SYSTEM_NS)
+        .createNamespace()
+        .withKubeConfigContents(member.container().getKubeconfig())
+        .waitReady()
+        .withTimeout(120)
         .call();
   }
 
   private void installGleaner() {
     metaClient.namespaces().resource(namespace(SYSTEM_NS)).serverSideApply();
-    var install = new Helm(Paths.get("gleaner")).install().withName("gleaner").withNamespace(SYSTEM_NS)
-        .withKubeConfigContents(meta.getKubeconfig())
-        .set("instance", "kindit")
-        .set("image.repository", IMAGE_REPOSITORY)
-        .set("image.tag", IMAGE_TAG)
-        .set("image.pullPolicy", "Never")
-        .set("zookeeper.bundled.replicas", 1)
-        .set("zookeeper.bundled.persistence.enabled", false)
-        .set("descheduler.config.decisionWindow", "250ms");
-    // Pods of the metadata cluster reach the members' API servers by the names in their certificates.
+    var install =
+        new Helm(Paths.get("gleaner"))
+            .install()
+            .withName("gleaner")
+            .withNamespace(SYSTEM_NS)
+            .withKubeConfigContents(meta.getKubeconfig())
+            .set("instance", "kindit")
+            .set("image.repository", IMAGE_REPOSITORY)
+            .set("image.tag", IMAGE_TAG)
+            .set("image.pullPolicy", "Never")
+            .set("zookeeper.bundled.replicas", 1)
+            .set("zookeeper.bundled.persistence.enabled", false)
+            .set("descheduler.config.decisionWindow", "250ms");
+    // Pods of the metadata cluster reach the members' API servers by the names in their
+    // certificates.
     for (int i = 0; i < members.size(); i++) {
       KindContainer<?> c = members.get(i).container();
       install.set("hostAliases[" + i + "].ip", ipOnNetwork(c));
@@ -266,8 +345,11 @@ class FederationKindIT {
     }
     install.waitReady().withTimeout(600).call();
 
-    // Short idle timer and cool-down so the flow fits in minutes; generous thresholds for kind's control plane.
-    apply(metaClient, """
+    // Short idle timer and cool-down so the flow fits in minutes; generous thresholds for kind's
+    // control plane.
+    apply(
+        metaClient,
+        """
         apiVersion: gleaner.io/v1alpha1
         kind: GleanerPolicy
         metadata:
@@ -281,12 +363,18 @@ class FederationKindIT {
             cpuUsageFraction: 0.9
         """);
     for (Member member : members) {
-      Secret kubeconfig = new SecretBuilder()
-          .withNewMetadata().withName(member.name() + "-kubeconfig").withNamespace(SYSTEM_NS).endMetadata()
-          .addToStringData("kubeconfig", memberKubeconfig(member))
-          .build();
+      Secret kubeconfig =
+          new SecretBuilder()
+              .withNewMetadata()
+              .withName(member.name() + "-kubeconfig")
+              .withNamespace(SYSTEM_NS)
+              .endMetadata()
+              .addToStringData("kubeconfig", memberKubeconfig(member))
+              .build();
       metaClient.secrets().resource(kubeconfig).serverSideApply();
-      apply(metaClient, """
+      apply(
+          metaClient,
+          """
           apiVersion: gleaner.io/v1alpha1
           kind: MemberCluster
           metadata:
@@ -296,16 +384,33 @@ class FederationKindIT {
             kubeconfigSecretRef:
               name: %s-kubeconfig
               namespace: %s
-          """.formatted(member.name(), member.name(), SYSTEM_NS));
+          """
+              .formatted(member.name(), member.name(), SYSTEM_NS));
     }
   }
 
-  /** The kubeconfig Gleaner uses for a member: the gleaner-member ServiceAccount's token, the internal address. */
+  /**
+   * The kubeconfig Gleaner uses for a member: the gleaner-member ServiceAccount's token, the
+   * internal address.
+   */
   private static String memberKubeconfig(Member member) {
-    Secret token = await("token of gleaner-member").atMost(Duration.ofMinutes(1)).until(
-        () -> member.client().secrets().inNamespace(SYSTEM_NS).withName("gleaner-member-token").get(),
-        s -> s != null && s.getData() != null && s.getData().containsKey("token"));
-    String server = "https://" + member.container().getInternalHostname() + ":" + member.container().getInternalPort();
+    Secret token =
+        await("token of gleaner-member")
+            .atMost(Duration.ofMinutes(1))
+            .until(
+                () ->
+                    member
+                        .client()
+                        .secrets()
+                        .inNamespace(SYSTEM_NS)
+                        .withName("gleaner-member-token")
+                        .get(),
+                s -> s != null && s.getData() != null && s.getData().containsKey("token"));
+    String server =
+        "https://"
+            + member.container().getInternalHostname()
+            + ":"
+            + member.container().getInternalPort();
     String token64 = token.getData().get("token");
     return """
         apiVersion: v1
@@ -325,8 +430,12 @@ class FederationKindIT {
             cluster: %1$s
             user: gleaner
         current-context: %1$s
-        """.formatted(member.name(), server, token.getData().get("ca.crt"),
-        new String(Base64.getDecoder().decode(token64), StandardCharsets.UTF_8));
+        """
+        .formatted(
+            member.name(),
+            server,
+            token.getData().get("ca.crt"),
+            new String(Base64.getDecoder().decode(token64), StandardCharsets.UTF_8));
   }
 
   private String ipOnNetwork(KindContainer<?> container) {
@@ -334,8 +443,13 @@ class FederationKindIT {
         .filter(n -> network.getId().equals(n.getNetworkID()))
         .map(ContainerNetwork::getIpAddress)
         .findFirst()
-        .orElseThrow(() -> new IllegalStateException("container " + container.getContainerName()
-            + " is not on network " + network.getId()));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "container "
+                        + container.getContainerName()
+                        + " is not on network "
+                        + network.getId()));
   }
 
   // ---- objects ----
@@ -347,34 +461,66 @@ class FederationKindIT {
   /** What a user submits: the class label, the virtual node's toleration and node selector. */
   private static Pod offlinePod(String name) {
     return new PodBuilder()
-        .withNewMetadata().withName(name).withNamespace(TEAM_NS).addToLabels("gleaner.io/class", "offline")
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(TEAM_NS)
+        .addToLabels("gleaner.io/class", "offline")
         .endMetadata()
         .withNewSpec()
         .withRestartPolicy("Never")
         .addToNodeSelector("type", "virtual-kubelet")
-        .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Equal").withValue("gleaner")
-        .withEffect("NoSchedule").endToleration()
-        .addNewContainer().withName("work").withImage("registry.k8s.io/pause:3.10")
-        .withNewResources().addToRequests(Map.of("cpu", new Quantity("200m"), "memory", new Quantity("32Mi")))
-        .endResources().endContainer()
+        .addNewToleration()
+        .withKey("virtual-kubelet.io/provider")
+        .withOperator("Equal")
+        .withValue("gleaner")
+        .withEffect("NoSchedule")
+        .endToleration()
+        .addNewContainer()
+        .withName("work")
+        .withImage("registry.k8s.io/pause:3.10")
+        .withNewResources()
+        .addToRequests(Map.of("cpu", new Quantity("200m"), "memory", new Quantity("32Mi")))
+        .endResources()
+        .endContainer()
         .endSpec()
         .build();
   }
 
   private static Deployment onlineDeployment(String nodeName, BigDecimal cpu) {
     return new DeploymentBuilder()
-        .withNewMetadata().withName("web").withNamespace(ONLINE_NS).endMetadata()
-        .withNewSpec().withReplicas(0)
-        .withNewSelector().addToMatchLabels("app", "web").endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
+        .withNewMetadata()
+        .withName("web")
+        .withNamespace(ONLINE_NS)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(0)
+        .withNewSelector()
+        .addToMatchLabels("app", "web")
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", "web")
+        .endMetadata()
         .withNewSpec()
         .withPriorityClassName("online-no-preempt")
         .addToNodeSelector("kubernetes.io/hostname", nodeName)
-        .addNewContainer().withName("web").withImage("registry.k8s.io/pause:3.10")
-        .withNewResources().addToRequests(Map.of("cpu", new Quantity(cpu.multiply(BigDecimal.valueOf(1000))
-            .setScale(0, java.math.RoundingMode.DOWN) + "m"), "memory", new Quantity("32Mi")))
-        .endResources().endContainer()
-        .endSpec().endTemplate().endSpec()
+        .addNewContainer()
+        .withName("web")
+        .withImage("registry.k8s.io/pause:3.10")
+        .withNewResources()
+        .addToRequests(
+            Map.of(
+                "cpu",
+                new Quantity(
+                    cpu.multiply(BigDecimal.valueOf(1000)).setScale(0, java.math.RoundingMode.DOWN)
+                        + "m"),
+                "memory",
+                new Quantity("32Mi")))
+        .endResources()
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
         .build();
   }
 
@@ -389,25 +535,34 @@ class FederationKindIT {
   }
 
   private static boolean isReady(Node node) {
-    return node != null && node.getStatus() != null && node.getStatus().getConditions() != null
+    return node != null
+        && node.getStatus() != null
+        && node.getStatus().getConditions() != null
         && node.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
-  /** Allocatable CPU of the node minus the requests of every live pod on it except {@code except}. */
+  /**
+   * Allocatable CPU of the node minus the requests of every live pod on it except {@code except}.
+   */
   private static BigDecimal freeCpuWithout(KubernetesClient client, String nodeName, Pod except) {
     Node node = client.nodes().withName(nodeName).get();
     BigDecimal free = Quantity.getAmountInBytes(node.getStatus().getAllocatable().get("cpu"));
-    for (Pod pod : client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems()) {
+    for (Pod pod :
+        client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems()) {
       String phase = phase(pod);
       if (pod.getMetadata().getUid().equals(except.getMetadata().getUid())
-          || "Succeeded".equals(phase) || "Failed".equals(phase)) {
+          || "Succeeded".equals(phase)
+          || "Failed".equals(phase)) {
         continue;
       }
       for (var container : pod.getSpec().getContainers()) {
-        if (container.getResources() != null && container.getResources().getRequests() != null
+        if (container.getResources() != null
+            && container.getResources().getRequests() != null
             && container.getResources().getRequests().containsKey("cpu")) {
-          free = free.subtract(Quantity.getAmountInBytes(container.getResources().getRequests().get("cpu")));
+          free =
+              free.subtract(
+                  Quantity.getAmountInBytes(container.getResources().getRequests().get("cpu")));
         }
       }
     }
@@ -416,16 +571,33 @@ class FederationKindIT {
 
   private void printDiagnostics() {
     try {
-      System.out.println("[kind] nodes of the metadata cluster: " + metaClient.nodes().list().getItems().stream()
-          .map(n -> n.getMetadata().getName() + " " + Optional.ofNullable(n.getStatus().getConditions())
-              .orElse(List.of()).stream().map(NodeCondition::getType).toList()).toList());
+      System.out.println(
+          "[kind] nodes of the metadata cluster: "
+              + metaClient.nodes().list().getItems().stream()
+                  .map(
+                      n ->
+                          n.getMetadata().getName()
+                              + " "
+                              + Optional.ofNullable(n.getStatus().getConditions())
+                                  .orElse(List.of())
+                                  .stream()
+                                  .map(NodeCondition::getType)
+                                  .toList())
+                  .toList());
       for (Pod pod : metaClient.pods().inNamespace(SYSTEM_NS).list().getItems()) {
-        System.out.println("[kind] --- logs of " + pod.getMetadata().getName() + " (" + phase(pod) + ")");
-        System.out.println(metaClient.pods().inNamespace(SYSTEM_NS).withName(pod.getMetadata().getName())
-            .tailingLines(200).getLog());
+        System.out.println(
+            "[kind] --- logs of " + pod.getMetadata().getName() + " (" + phase(pod) + ")");
+        System.out.println(
+            metaClient
+                .pods()
+                .inNamespace(SYSTEM_NS)
+                .withName(pod.getMetadata().getName())
+                .tailingLines(200)
+                .getLog());
       }
       for (Pod pod : metaClient.pods().inNamespace(TEAM_NS).list().getItems()) {
-        System.out.println("[kind] metadata pod " + pod.getMetadata().getName() + ": " + pod.getStatus());
+        System.out.println(
+            "[kind] metadata pod " + pod.getMetadata().getName() + ": " + pod.getStatus());
       }
     } catch (RuntimeException e) {
       System.out.println("[kind] could not collect diagnostics: " + e);

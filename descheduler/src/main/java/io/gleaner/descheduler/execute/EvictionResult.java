@@ -2,25 +2,28 @@ package io.gleaner.descheduler.execute;
 
 /** What one eviction request came to. Lower-case names are metric tags. */
 public enum EvictionResult {
-    /** The API accepted the eviction; the pod terminates within its grace period. */
-    EVICTED,
-    /** The pod is gone already, or its UID changed (a new pod of that name is not ours to evict): nothing to do. */
-    ALREADY_GONE,
-    /** HTTP 429: a PodDisruptionBudget allows no disruption now. */
-    BLOCKED_BY_PDB,
-    /** Dry-run mode: decided, not sent. */
-    DRY_RUN,
-    /** The per-cluster rate limit did not grant a permit in time. */
-    RATE_LIMITED,
-    /** Any other failure (logged). */
-    FAILED;
+  /** The API accepted the eviction; the pod terminates within its grace period. */
+  EVICTED,
+  /**
+   * The pod is gone already, or its UID changed (a new pod of that name is not ours to evict):
+   * nothing to do.
+   */
+  ALREADY_GONE,
+  /** HTTP 429: a PodDisruptionBudget allows no disruption now. */
+  BLOCKED_BY_PDB,
+  /** Dry-run mode: decided, not sent. */
+  DRY_RUN,
+  /** The per-cluster rate limit did not grant a permit in time. */
+  RATE_LIMITED,
+  /** Any other failure (logged). */
+  FAILED;
 
-    public String tag() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
+  public String tag() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 
-    /** Whether the victim's room is (or will be) freed. */
-    public boolean frees() {
-        return this == EVICTED || this == ALREADY_GONE;
-    }
+  /** Whether the victim's room is (or will be) freed. */
+  public boolean frees() {
+    return this == EVICTED || this == ALREADY_GONE;
+  }
 }

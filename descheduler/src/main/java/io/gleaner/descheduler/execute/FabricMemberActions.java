@@ -10,10 +10,10 @@ import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.utils.URLUtils;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Victim;
 import java.time.Clock;
@@ -30,126 +30,191 @@ import org.slf4j.MDC;
 
 /** {@link MemberActions} on a fabric8 client of one member cluster. */
 public final class FabricMemberActions implements MemberActions {
-    private static final Logger log = LoggerFactory.getLogger(FabricMemberActions.class);
-    private static final AtomicLong SEQ = new AtomicLong();
+  private static final Logger log = LoggerFactory.getLogger(FabricMemberActions.class);
+  private static final AtomicLong SEQ = new AtomicLong();
 
-    private final String cluster;
-    private final KubernetesClient client;
-    private final Clock clock;
+  private final String cluster;
+  private final KubernetesClient client;
+  private final Clock clock;
 
-    public FabricMemberActions(String cluster, KubernetesClient client, Clock clock) {
-        this.cluster = Objects.requireNonNull(cluster, "cluster");
-        this.client = Objects.requireNonNull(client, "client");
-        this.clock = Objects.requireNonNull(clock, "clock");
+  public FabricMemberActions(String cluster, KubernetesClient client, Clock clock) {
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.client = Objects.requireNonNull(client, "client");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public EvictionResult evict(Victim v) {
+    String ns = v.pod().namespace();
+    String name = v.pod().name();
+    try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
+        MDC.MDCCloseable c2 = MDC.putCloseable("namespace", ns);
+        MDC.MDCCloseable c3 = MDC.putCloseable("pod", name);
+        MDC.MDCCloseable c4 = MDC.putCloseable("node", v.node())) {
+      try {
+        boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction(v));
+        return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
+      } catch (KubernetesClientException e) {
+        return result(e.getCode(), v, e.getMessage());
+      }
     }
+  }
 
-    @Override
-    public EvictionResult evict(Victim v) {
-        String ns = v.pod().namespace();
-        String name = v.pod().name();
+  /**
+   * The same POST of policy/v1 Eviction on the client's asynchronous HTTP client (its auth, TLS and
+   * interceptors).
+   */
+  @Override
+  public CompletableFuture<EvictionResult> evictAsync(Victim v, Executor executor) {
+    String url =
+        URLUtils.join(
+            client.getMasterUrl().toString(),
+            "api",
+            "v1",
+            "namespaces",
+            v.pod().namespace(),
+            "pods",
+            v.pod().name(),
+            "eviction");
+    HttpClient http = client.getHttpClient();
+    HttpRequest request =
+        http.newHttpRequestBuilder()
+            .uri(url)
+            .post("application/json", client.getKubernetesSerialization().asJson(eviction(v)))
+            .build();
+    return http.sendAsync(request, String.class)
+        .thenApply(r -> r.isSuccessful() ? EvictionResult.EVICTED : result(r.code(), v, r.body()));
+  }
+
+  private static Eviction eviction(Victim v) {
+    return new EvictionBuilder()
+        .withNewMetadata()
+        .withNamespace(v.pod().namespace())
+        .withName(v.pod().name())
+        .endMetadata()
+        .withDeleteOptions(
+            new DeleteOptionsBuilder()
+                .withGracePeriodSeconds(v.pod().gracePeriodSeconds())
+                .withNewPreconditions()
+                .withUid(v.pod().uid().isEmpty() ? null : v.pod().uid())
+                .endPreconditions()
+                .build())
+        .build();
+  }
+
+  private EvictionResult result(int code, Victim v, String message) {
+    return switch (code) {
+      case 404, 409 -> EvictionResult.ALREADY_GONE;
+      case 429 -> EvictionResult.BLOCKED_BY_PDB;
+      default -> {
         try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
-             MDC.MDCCloseable c2 = MDC.putCloseable("namespace", ns);
-             MDC.MDCCloseable c3 = MDC.putCloseable("pod", name);
-             MDC.MDCCloseable c4 = MDC.putCloseable("node", v.node())) {
-            try {
-                boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction(v));
-                return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
-            } catch (KubernetesClientException e) {
-                return result(e.getCode(), v, e.getMessage());
-            }
+            MDC.MDCCloseable c2 = MDC.putCloseable("pod", v.pod().name())) {
+          log.warn("eviction of {} failed ({}): {}", v.pod().key(), code, message);
         }
-    }
+        yield EvictionResult.FAILED;
+      }
+    };
+  }
 
-    /** The same POST of policy/v1 Eviction on the client's asynchronous HTTP client (its auth, TLS and interceptors). */
-    @Override
-    public CompletableFuture<EvictionResult> evictAsync(Victim v, Executor executor) {
-        String url = URLUtils.join(client.getMasterUrl().toString(), "api", "v1", "namespaces", v.pod().namespace(),
-                "pods", v.pod().name(), "eviction");
-        HttpClient http = client.getHttpClient();
-        HttpRequest request = http.newHttpRequestBuilder().uri(url)
-                .post("application/json", client.getKubernetesSerialization().asJson(eviction(v))).build();
-        return http.sendAsync(request, String.class).thenApply(r -> r.isSuccessful() ? EvictionResult.EVICTED
-                : result(r.code(), v, r.body()));
+  @Override
+  public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
+    // A JSON merge patch without resourceVersion: idempotent and free of conflicts with other
+    // writers.
+    String patch =
+        "{\"metadata\":{\"labels\":{\""
+            + Keys.POOL
+            + "\":null},\"annotations\":{\""
+            + Keys.RECLAIMED_AT
+            + "\":\""
+            + rfc3339(reclaimedAt)
+            + "\",\""
+            + Keys.COOLDOWN_UNTIL
+            + "\":\""
+            + rfc3339(cooldownUntil)
+            + "\"}}}";
+    try {
+      // resource(stub), not withName(): fabric8 GETs the node first when it has no item
+      client
+          .nodes()
+          .resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      log.info("node {} of cluster {} is gone; nothing to return", node, cluster);
     }
+  }
 
-    private static Eviction eviction(Victim v) {
-        return new EvictionBuilder()
-                .withNewMetadata().withNamespace(v.pod().namespace()).withName(v.pod().name()).endMetadata()
-                .withDeleteOptions(new DeleteOptionsBuilder()
-                        .withGracePeriodSeconds(v.pod().gracePeriodSeconds())
-                        .withNewPreconditions().withUid(v.pod().uid().isEmpty() ? null : v.pod().uid()).endPreconditions()
-                        .build())
-                .build();
+  @Override
+  public void podEvent(String podKey, String message) {
+    String[] nsName = podKey.split("/", 2);
+    String uid = null;
+    try {
+      var pod = client.pods().inNamespace(nsName[0]).withName(nsName[1]).get();
+      uid = pod == null ? null : pod.getMetadata().getUid();
+    } catch (KubernetesClientException e) {
+      log.debug("could not read pod {} for its event: {}", podKey, e.getMessage());
     }
+    record(
+        nsName[0],
+        new ObjectReferenceBuilder()
+            .withApiVersion("v1")
+            .withKind("Pod")
+            .withNamespace(nsName[0])
+            .withName(nsName[1])
+            .withUid(uid)
+            .build(),
+        message);
+  }
 
-    private EvictionResult result(int code, Victim v, String message) {
-        return switch (code) {
-            case 404, 409 -> EvictionResult.ALREADY_GONE;
-            case 429 -> EvictionResult.BLOCKED_BY_PDB;
-            default -> {
-                try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
-                     MDC.MDCCloseable c2 = MDC.putCloseable("pod", v.pod().name())) {
-                    log.warn("eviction of {} failed ({}): {}", v.pod().key(), code, message);
-                }
-                yield EvictionResult.FAILED;
-            }
-        };
-    }
+  @Override
+  public void nodeEvent(String node, String message) {
+    record(
+        "default",
+        new ObjectReferenceBuilder()
+            .withApiVersion("v1")
+            .withKind("Node")
+            .withName(node)
+            .withUid(node)
+            .build(),
+        message);
+  }
 
-    @Override
-    public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
-        // A JSON merge patch without resourceVersion: idempotent and free of conflicts with other writers.
-        String patch = "{\"metadata\":{\"labels\":{\"" + Keys.POOL + "\":null},\"annotations\":{\""
-                + Keys.RECLAIMED_AT + "\":\"" + rfc3339(reclaimedAt) + "\",\"" + Keys.COOLDOWN_UNTIL + "\":\""
-                + rfc3339(cooldownUntil) + "\"}}}";
-        try {
-            // resource(stub), not withName(): fabric8 GETs the node first when it has no item
-            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
-            log.info("node {} of cluster {} is gone; nothing to return", node, cluster);
-        }
-    }
-
-    @Override
-    public void podEvent(String podKey, String message) {
-        String[] nsName = podKey.split("/", 2);
-        String uid = null;
-        try {
-            var pod = client.pods().inNamespace(nsName[0]).withName(nsName[1]).get();
-            uid = pod == null ? null : pod.getMetadata().getUid();
-        } catch (KubernetesClientException e) {
-            log.debug("could not read pod {} for its event: {}", podKey, e.getMessage());
-        }
-        record(nsName[0], new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(nsName[0])
-                .withName(nsName[1]).withUid(uid).build(), message);
-    }
-
-    @Override
-    public void nodeEvent(String node, String message) {
-        record("default", new ObjectReferenceBuilder().withApiVersion("v1").withKind("Node").withName(node)
-                .withUid(node).build(), message);
-    }
-
-    private void record(String namespace, ObjectReference target, String message) {
-        String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
-        String name = target.getName() + "." + Long.toHexString(clock.millis()) + Long.toHexString(SEQ.incrementAndGet());
-        client.v1().events().inNamespace(namespace).resource(new EventBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+  private void record(String namespace, ObjectReference target, String message) {
+    String now =
+        DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    String name =
+        target.getName()
+            + "."
+            + Long.toHexString(clock.millis())
+            + Long.toHexString(SEQ.incrementAndGet());
+    client
+        .v1()
+        .events()
+        .inNamespace(namespace)
+        .resource(
+            new EventBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
                 .withInvolvedObject(target)
                 .withType("Normal")
                 .withReason(Keys.EVENT_REASON)
                 .withMessage(message)
                 .withReportingComponent(Keys.COMPONENT)
-                .withNewSource().withComponent(Keys.COMPONENT).endSource()
-                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
-                .build()).create();
-    }
+                .withNewSource()
+                .withComponent(Keys.COMPONENT)
+                .endSource()
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withCount(1)
+                .build())
+        .create();
+  }
 
-    static String rfc3339(Instant t) {
-        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
-    }
+  static String rfc3339(Instant t) {
+    return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
+  }
 }

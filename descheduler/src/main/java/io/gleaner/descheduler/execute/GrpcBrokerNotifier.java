@@ -16,31 +16,34 @@ import org.slf4j.LoggerFactory;
 
 /** {@link BrokerNotifier} over the broker's gRPC {@code Withdraw}, each call with a deadline. */
 public final class GrpcBrokerNotifier implements BrokerNotifier {
-    private static final Logger log = LoggerFactory.getLogger(GrpcBrokerNotifier.class);
+  private static final Logger log = LoggerFactory.getLogger(GrpcBrokerNotifier.class);
 
-    private final BrokerGrpc.BrokerBlockingStub stub;
-    private final Duration deadline;
+  private final BrokerGrpc.BrokerBlockingStub stub;
+  private final Duration deadline;
 
-    public GrpcBrokerNotifier(Channel channel, Duration deadline) {
-        this.stub = BrokerGrpc.newBlockingStub(Objects.requireNonNull(channel, "channel"));
-        this.deadline = Objects.requireNonNull(deadline, "deadline");
+  public GrpcBrokerNotifier(Channel channel, Duration deadline) {
+    this.stub = BrokerGrpc.newBlockingStub(Objects.requireNonNull(channel, "channel"));
+    this.deadline = Objects.requireNonNull(deadline, "deadline");
+  }
+
+  @Override
+  public WithdrawOutcome withdraw(
+      String cluster, String node, String reason, Instant cooldownUntil, ReclaimEvent event) {
+    WithdrawRequest.Builder req =
+        WithdrawRequest.newBuilder()
+            .setNode(NodeRef.newBuilder().setCluster(cluster).setNode(node))
+            .setReason(reason)
+            .setCooldownUntilMs(cooldownUntil.toEpochMilli());
+    if (event != null) {
+      req.setEvent(event);
     }
-
-    @Override
-    public WithdrawOutcome withdraw(String cluster, String node, String reason, Instant cooldownUntil, ReclaimEvent event) {
-        WithdrawRequest.Builder req = WithdrawRequest.newBuilder()
-                .setNode(NodeRef.newBuilder().setCluster(cluster).setNode(node))
-                .setReason(reason)
-                .setCooldownUntilMs(cooldownUntil.toEpochMilli());
-        if (event != null) {
-            req.setEvent(event);
-        }
-        try {
-            WithdrawResponse r = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).withdraw(req.build());
-            return r.getWithdrawn() ? WithdrawOutcome.WITHDRAWN : WithdrawOutcome.NOT_OFFERED;
-        } catch (StatusRuntimeException e) {
-            log.warn("broker Withdraw of {}/{} failed: {}", cluster, node, e.getStatus());
-            return WithdrawOutcome.FAILED;
-        }
+    try {
+      WithdrawResponse r =
+          stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).withdraw(req.build());
+      return r.getWithdrawn() ? WithdrawOutcome.WITHDRAWN : WithdrawOutcome.NOT_OFFERED;
+    } catch (StatusRuntimeException e) {
+      log.warn("broker Withdraw of {}/{} failed: {}", cluster, node, e.getStatus());
+      return WithdrawOutcome.FAILED;
     }
+  }
 }

@@ -12,17 +12,25 @@ import java.util.Map;
  * @param results per victim, in the order issued
  * @param event the ReclaimEvent published to hooks and the broker
  */
-public record NodeResult(NodeReclaim reclaim, Map<Victim, EvictionResult> results, ReclaimEvent event) {
-    public NodeResult {
-        results = Map.copyOf(results);
-    }
+public record NodeResult(
+    NodeReclaim reclaim, Map<Victim, EvictionResult> results, ReclaimEvent event) {
+  public NodeResult {
+    results = Map.copyOf(results);
+  }
 
-    /** Victims whose eviction a PodDisruptionBudget (or the rate limit, or an error) refused: their room is not freed. */
-    public List<Victim> refused() {
-        return reclaim.victims().stream().filter(v -> !results.get(v).frees() && results.get(v) != EvictionResult.DRY_RUN).toList();
-    }
+  /**
+   * Victims whose eviction a PodDisruptionBudget (or the rate limit, or an error) refused: their
+   * room is not freed.
+   */
+  public List<Victim> refused() {
+    return reclaim.victims().stream()
+        .filter(v -> !results.get(v).frees() && results.get(v) != EvictionResult.DRY_RUN)
+        .toList();
+  }
 
-    public List<Victim> blockedByPdb() {
-        return reclaim.victims().stream().filter(v -> results.get(v) == EvictionResult.BLOCKED_BY_PDB).toList();
-    }
+  public List<Victim> blockedByPdb() {
+    return reclaim.victims().stream()
+        .filter(v -> results.get(v) == EvictionResult.BLOCKED_BY_PDB)
+        .toList();
+  }
 }

@@ -26,194 +26,260 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out a plan in one member cluster. Per reclaimed node: evicts the victims (all at once, rate-limited per
- * cluster), then returns the node and withdraws its offer at the broker (so nothing new lands there); then records
- * Events on the online pods and the node, tells the broker what happened and publishes the ReclaimEvent. Only the
- * evictions are on the latency path; everything else runs on {@code background} and never delays a reclaim.
+ * Carries out a plan in one member cluster. Per reclaimed node: evicts the victims (all at once,
+ * rate-limited per cluster), then returns the node and withdraws its offer at the broker (so
+ * nothing new lands there); then records Events on the online pods and the node, tells the broker
+ * what happened and publishes the ReclaimEvent. Only the evictions are on the latency path;
+ * everything else runs on {@code background} and never delays a reclaim.
  *
  * <p>Safe to repeat: evicting a pod that is gone, or returning a node already returned, is a no-op.
  */
 public final class Reclaimer {
-    private static final Logger log = LoggerFactory.getLogger(Reclaimer.class);
+  private static final Logger log = LoggerFactory.getLogger(Reclaimer.class);
 
-    /** Settings of the executor. */
-    public record Settings(boolean dryRun, Duration cooldown) {
-        public Settings {
-            Objects.requireNonNull(cooldown, "cooldown");
-            if (cooldown.isNegative()) {
-                throw new IllegalArgumentException("cooldown must be >= 0, got " + cooldown);
-            }
-        }
+  /** Settings of the executor. */
+  public record Settings(boolean dryRun, Duration cooldown) {
+    public Settings {
+      Objects.requireNonNull(cooldown, "cooldown");
+      if (cooldown.isNegative()) {
+        throw new IllegalArgumentException("cooldown must be >= 0, got " + cooldown);
+      }
     }
+  }
 
-    private final String cluster;
-    private final MemberActions actions;
-    private final BrokerNotifier broker;
-    private final RateLimiter rateLimiter;
-    private final Clock clock;
-    private final Settings settings;
-    private final Executor io;
-    private final Executor background;
-    private final Consumer<ReclaimEvent> publish;
+  private final String cluster;
+  private final MemberActions actions;
+  private final BrokerNotifier broker;
+  private final RateLimiter rateLimiter;
+  private final Clock clock;
+  private final Settings settings;
+  private final Executor io;
+  private final Executor background;
+  private final Consumer<ReclaimEvent> publish;
 
-    public Reclaimer(String cluster, MemberActions actions, BrokerNotifier broker, RateLimiter rateLimiter, Clock clock,
-                     Settings settings, Executor io, Consumer<ReclaimEvent> publish) {
-        this(cluster, actions, broker, rateLimiter, clock, settings, io, io, publish);
+  public Reclaimer(
+      String cluster,
+      MemberActions actions,
+      BrokerNotifier broker,
+      RateLimiter rateLimiter,
+      Clock clock,
+      Settings settings,
+      Executor io,
+      Consumer<ReclaimEvent> publish) {
+    this(cluster, actions, broker, rateLimiter, clock, settings, io, io, publish);
+  }
+
+  /**
+   * @param io runs the evictions (the latency path)
+   * @param background runs everything else: node return, Withdraw, Events, publishing
+   */
+  public Reclaimer(
+      String cluster,
+      MemberActions actions,
+      BrokerNotifier broker,
+      RateLimiter rateLimiter,
+      Clock clock,
+      Settings settings,
+      Executor io,
+      Executor background,
+      Consumer<ReclaimEvent> publish) {
+    this.background = Objects.requireNonNull(background, "background");
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.actions = Objects.requireNonNull(actions, "actions");
+    this.broker = Objects.requireNonNull(broker, "broker");
+    this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.io = Objects.requireNonNull(io, "io");
+    this.publish = Objects.requireNonNull(publish, "publish");
+  }
+
+  /**
+   * Executes every node reclaim of {@code plan}; returns once all evictions are issued. A node
+   * whose every eviction was refused publishes nothing (the caller re-plans); it stays returned,
+   * which only delays lending it again.
+   */
+  public List<NodeResult> execute(Plan plan, Instant decidedAt) {
+    return executeAsync(plan, decidedAt).join();
+  }
+
+  /**
+   * As {@link #execute}, without waiting: every eviction of every node is issued at once on {@code
+   * io} (the rate limiter still bounds them per cluster); the future completes when all are
+   * answered.
+   */
+  public CompletableFuture<List<NodeResult>> executeAsync(Plan plan, Instant decidedAt) {
+    List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
+    for (NodeReclaim r : plan.reclaims()) {
+      futures.add(reclaim(r, decidedAt));
     }
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .thenApply(x -> futures.stream().map(CompletableFuture::join).toList());
+  }
 
-    /**
-     * @param io runs the evictions (the latency path)
-     * @param background runs everything else: node return, Withdraw, Events, publishing
-     */
-    public Reclaimer(String cluster, MemberActions actions, BrokerNotifier broker, RateLimiter rateLimiter, Clock clock,
-                     Settings settings, Executor io, Executor background, Consumer<ReclaimEvent> publish) {
-        this.background = Objects.requireNonNull(background, "background");
-        this.cluster = Objects.requireNonNull(cluster, "cluster");
-        this.actions = Objects.requireNonNull(actions, "actions");
-        this.broker = Objects.requireNonNull(broker, "broker");
-        this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.settings = Objects.requireNonNull(settings, "settings");
-        this.io = Objects.requireNonNull(io, "io");
-        this.publish = Objects.requireNonNull(publish, "publish");
+  private CompletableFuture<NodeResult> reclaim(NodeReclaim r, Instant decidedAt) {
+    Instant reclaimedAt = clock.instant();
+    Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
+    List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
+    for (Victim v : r.victims()) {
+      evictions.add(evictAsync(v));
     }
-
-    /**
-     * Executes every node reclaim of {@code plan}; returns once all evictions are issued. A node whose every eviction
-     * was refused publishes nothing (the caller re-plans); it stays returned, which only delays lending it again.
-     */
-    public List<NodeResult> execute(Plan plan, Instant decidedAt) {
-        return executeAsync(plan, decidedAt).join();
-    }
-
-    /**
-     * As {@link #execute}, without waiting: every eviction of every node is issued at once on {@code io} (the rate
-     * limiter still bounds them per cluster); the future completes when all are answered.
-     */
-    public CompletableFuture<List<NodeResult>> executeAsync(Plan plan, Instant decidedAt) {
-        List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
-        for (NodeReclaim r : plan.reclaims()) {
-            futures.add(reclaim(r, decidedAt));
-        }
-        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                .thenApply(x -> futures.stream().map(CompletableFuture::join).toList());
-    }
-
-    private CompletableFuture<NodeResult> reclaim(NodeReclaim r, Instant decidedAt) {
-        Instant reclaimedAt = clock.instant();
-        Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
-        List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
-        for (Victim v : r.victims()) {
-            evictions.add(evictAsync(v));
-        }
-        CompletableFuture<Void> evicted = CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new));
-        // The node is handed back once the evictions are out: they are the latency path, and the member API server
-        // answers them first; nothing new lands on the node meanwhile (the broker is told at the same moment).
-        CompletableFuture<Void> handBack = settings.dryRun() ? CompletableFuture.completedFuture(null)
-                : evicted.handleAsync((x, err) -> {
-                    broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
-                    actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
-                    return null;
-                }, background);
-        return evicted.thenApply(x -> {
-            Map<Victim, EvictionResult> results = new LinkedHashMap<>();
-            for (int i = 0; i < r.victims().size(); i++) {
-                results.put(r.victims().get(i), evictions.get(i).join());
-            }
-            Instant evictedAt = clock.instant();
-            ReclaimEvent event = event(r, results, decidedAt, evictedAt);
-            boolean freedAny = results.values().stream().anyMatch(res -> res.frees() || res == EvictionResult.DRY_RUN);
-            handBack.whenCompleteAsync((ok, err) -> {
+    CompletableFuture<Void> evicted =
+        CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new));
+    // The node is handed back once the evictions are out: they are the latency path, and the member
+    // API server
+    // answers them first; nothing new lands on the node meanwhile (the broker is told at the same
+    // moment).
+    CompletableFuture<Void> handBack =
+        settings.dryRun()
+            ? CompletableFuture.completedFuture(null)
+            : evicted.handleAsync(
+                (x, err) -> {
+                  broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
+                  actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
+                  return null;
+                },
+                background);
+    return evicted.thenApply(
+        x -> {
+          Map<Victim, EvictionResult> results = new LinkedHashMap<>();
+          for (int i = 0; i < r.victims().size(); i++) {
+            results.put(r.victims().get(i), evictions.get(i).join());
+          }
+          Instant evictedAt = clock.instant();
+          ReclaimEvent event = event(r, results, decidedAt, evictedAt);
+          boolean freedAny =
+              results.values().stream()
+                  .anyMatch(res -> res.frees() || res == EvictionResult.DRY_RUN);
+          handBack.whenCompleteAsync(
+              (ok, err) -> {
                 if (err != null) {
-                    log.warn("returning node {} of cluster {} failed: {}", r.node(), cluster, err.toString());
+                  log.warn(
+                      "returning node {} of cluster {} failed: {}",
+                      r.node(),
+                      cluster,
+                      err.toString());
                 }
                 if (freedAny) {
-                    followUp(r, event);
+                  followUp(r, event);
                 }
-            }, background);
-            return new NodeResult(r, results, event);
+              },
+              background);
+          return new NodeResult(r, results, event);
         });
-    }
+  }
 
-    private CompletableFuture<EvictionResult> evictAsync(Victim v) {
-        if (settings.dryRun()) {
-            return CompletableFuture.completedFuture(EvictionResult.DRY_RUN);
-        }
-        if (!rateLimiter.acquirePermission()) {
-            return CompletableFuture.completedFuture(EvictionResult.RATE_LIMITED);
-        }
-        try {
-            return actions.evictAsync(v, io).exceptionally(e -> {
-                log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
+  private CompletableFuture<EvictionResult> evictAsync(Victim v) {
+    if (settings.dryRun()) {
+      return CompletableFuture.completedFuture(EvictionResult.DRY_RUN);
+    }
+    if (!rateLimiter.acquirePermission()) {
+      return CompletableFuture.completedFuture(EvictionResult.RATE_LIMITED);
+    }
+    try {
+      return actions
+          .evictAsync(v, io)
+          .exceptionally(
+              e -> {
+                log.warn(
+                    "eviction of {} in cluster {} failed: {}",
+                    v.pod().key(),
+                    cluster,
+                    e.toString());
                 return EvictionResult.FAILED;
-            });
-        } catch (RuntimeException e) {
-            log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
-            return CompletableFuture.completedFuture(EvictionResult.FAILED);
-        }
+              });
+    } catch (RuntimeException e) {
+      log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
+      return CompletableFuture.completedFuture(EvictionResult.FAILED);
     }
+  }
 
-    private void followUp(NodeReclaim r, ReclaimEvent event) {
-        try {
-            publish.accept(event);
-        } catch (RuntimeException e) {
-            log.warn("publishing reclaim event {} failed: {}", event.getId(), e.toString());
-        }
-        if (settings.dryRun()) {
-            return;
-        }
-        try {
-            broker.withdraw(cluster, r.node(), r.reason().wire(),
-                    Instant.ofEpochMilli(event.getEvictedAtMs()).plus(settings.cooldown()), event);
-            String message = message(event);
-            actions.nodeEvent(r.node(), message);
-            for (String pod : r.forPods()) {
-                if (pod.contains("/") && !pod.startsWith("node/") && !pod.startsWith("podgroup/")) {
-                    actions.podEvent(pod, message);
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("follow-up of reclaim {} failed: {}", event.getId(), e.toString());
-        }
+  private void followUp(NodeReclaim r, ReclaimEvent event) {
+    try {
+      publish.accept(event);
+    } catch (RuntimeException e) {
+      log.warn("publishing reclaim event {} failed: {}", event.getId(), e.toString());
     }
-
-    /** "Gleaner reclaimed node X for pod Y: evicted ns/a, ns/b" (plus what was refused). */
-    static String message(ReclaimEvent e) {
-        String evicted = e.getVictimsList().stream().map(v -> v.getNamespace() + "/" + v.getName())
-                .collect(Collectors.joining(", "));
-        String forWhat = e.getOnlinePodsCount() == 1 ? "pod " + e.getOnlinePods(0) : "pods " + String.join(", ", e.getOnlinePodsList());
-        return "Gleaner reclaimed node " + e.getNode() + " for " + forWhat + ": evicted "
-                + (evicted.isEmpty() ? "nothing" : evicted) + (e.getMessage().isEmpty() ? "" : " (" + e.getMessage() + ")");
+    if (settings.dryRun()) {
+      return;
     }
+    try {
+      broker.withdraw(
+          cluster,
+          r.node(),
+          r.reason().wire(),
+          Instant.ofEpochMilli(event.getEvictedAtMs()).plus(settings.cooldown()),
+          event);
+      String message = message(event);
+      actions.nodeEvent(r.node(), message);
+      for (String pod : r.forPods()) {
+        if (pod.contains("/") && !pod.startsWith("node/") && !pod.startsWith("podgroup/")) {
+          actions.podEvent(pod, message);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("follow-up of reclaim {} failed: {}", event.getId(), e.toString());
+    }
+  }
 
-    private ReclaimEvent event(NodeReclaim r, Map<Victim, EvictionResult> results, Instant decidedAt, Instant evictedAt) {
-        ReclaimEvent.Builder b = ReclaimEvent.newBuilder()
-                .setId(UUID.randomUUID().toString())
-                .setCluster(cluster)
-                .setNode(r.node())
-                .setSource(r.pool().source())
-                .setReason(r.reason().wire())
-                .addAllOnlinePods(r.forPods())
-                .setTriggeredAtMs(r.triggeredAt() == null ? decidedAt.toEpochMilli() : r.triggeredAt().toEpochMilli())
-                .setDecidedAtMs(decidedAt.toEpochMilli())
-                .setEvictedAtMs(evictedAt.toEpochMilli())
-                .setDryRun(settings.dryRun());
-        List<String> refused = new ArrayList<>();
-        results.forEach((v, res) -> {
-            if (res.frees() || res == EvictionResult.DRY_RUN) {
-                b.addVictims(ReclaimVictim.newBuilder()
-                        .setNamespace(v.pod().namespace()).setName(v.pod().name()).setUid(v.pod().uid())
-                        .setMetaPodUid(v.pod().metaUid())
-                        .setWorkloadClass(v.pod().podClass() == PodClass.NEAR_LINE ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE)
-                        .setSource((v.pod().source() == Pool.UNKNOWN ? r.pool() : v.pod().source()).source())
-                        .setGracePeriodSeconds(v.pod().gracePeriodSeconds()));
-            } else {
-                refused.add(v.pod().key() + " " + res.tag());
-            }
+  /** "Gleaner reclaimed node X for pod Y: evicted ns/a, ns/b" (plus what was refused). */
+  static String message(ReclaimEvent e) {
+    String evicted =
+        e.getVictimsList().stream()
+            .map(v -> v.getNamespace() + "/" + v.getName())
+            .collect(Collectors.joining(", "));
+    String forWhat =
+        e.getOnlinePodsCount() == 1
+            ? "pod " + e.getOnlinePods(0)
+            : "pods " + String.join(", ", e.getOnlinePodsList());
+    return "Gleaner reclaimed node "
+        + e.getNode()
+        + " for "
+        + forWhat
+        + ": evicted "
+        + (evicted.isEmpty() ? "nothing" : evicted)
+        + (e.getMessage().isEmpty() ? "" : " (" + e.getMessage() + ")");
+  }
+
+  private ReclaimEvent event(
+      NodeReclaim r, Map<Victim, EvictionResult> results, Instant decidedAt, Instant evictedAt) {
+    ReclaimEvent.Builder b =
+        ReclaimEvent.newBuilder()
+            .setId(UUID.randomUUID().toString())
+            .setCluster(cluster)
+            .setNode(r.node())
+            .setSource(r.pool().source())
+            .setReason(r.reason().wire())
+            .addAllOnlinePods(r.forPods())
+            .setTriggeredAtMs(
+                r.triggeredAt() == null ? decidedAt.toEpochMilli() : r.triggeredAt().toEpochMilli())
+            .setDecidedAtMs(decidedAt.toEpochMilli())
+            .setEvictedAtMs(evictedAt.toEpochMilli())
+            .setDryRun(settings.dryRun());
+    List<String> refused = new ArrayList<>();
+    results.forEach(
+        (v, res) -> {
+          if (res.frees() || res == EvictionResult.DRY_RUN) {
+            b.addVictims(
+                ReclaimVictim.newBuilder()
+                    .setNamespace(v.pod().namespace())
+                    .setName(v.pod().name())
+                    .setUid(v.pod().uid())
+                    .setMetaPodUid(v.pod().metaUid())
+                    .setWorkloadClass(
+                        v.pod().podClass() == PodClass.NEAR_LINE
+                            ? WorkloadClass.NEAR_LINE
+                            : WorkloadClass.OFFLINE)
+                    .setSource(
+                        (v.pod().source() == Pool.UNKNOWN ? r.pool() : v.pod().source()).source())
+                    .setGracePeriodSeconds(v.pod().gracePeriodSeconds()));
+          } else {
+            refused.add(v.pod().key() + " " + res.tag());
+          }
         });
-        if (!refused.isEmpty()) {
-            b.setMessage("refused: " + String.join(", ", refused));
-        }
-        return b.build();
+    if (!refused.isEmpty()) {
+      b.setMessage("refused: " + String.join(", ", refused));
     }
+    return b.build();
+  }
 }

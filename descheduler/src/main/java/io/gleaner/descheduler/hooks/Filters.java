@@ -5,11 +5,10 @@ import io.gleaner.broker.v1.ReclaimFilter;
 
 /** Matching of ReclaimEvents against a ReclaimFilter: empty lists match everything. */
 public final class Filters {
-    private Filters() {
-    }
+  private Filters() {}
 
-    public static boolean matches(ReclaimFilter f, ReclaimEvent e) {
-        return (f.getClustersCount() == 0 || f.getClustersList().contains(e.getCluster()))
-                && (f.getSourcesCount() == 0 || f.getSourcesList().contains(e.getSource()));
-    }
+  public static boolean matches(ReclaimFilter f, ReclaimEvent e) {
+    return (f.getClustersCount() == 0 || f.getClustersList().contains(e.getCluster()))
+        && (f.getSourcesCount() == 0 || f.getSourcesList().contains(e.getSource()));
+  }
 }

@@ -16,101 +16,118 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes every ReclaimEvent to the gRPC {@code ReclaimHooks.Watch} streams (each with its filter) and to the
- * configured webhooks. {@link #accept} never blocks: stream fan-out runs on the hub's own thread behind a bounded
- * queue, each webhook on its own ({@link WebhookSender}); a slow or dead consumer loses events, never delays a reclaim.
+ * Publishes every ReclaimEvent to the gRPC {@code ReclaimHooks.Watch} streams (each with its
+ * filter) and to the configured webhooks. {@link #accept} never blocks: stream fan-out runs on the
+ * hub's own thread behind a bounded queue, each webhook on its own ({@link WebhookSender}); a slow
+ * or dead consumer loses events, never delays a reclaim.
  */
-public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase implements Consumer<ReclaimEvent>, AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ReclaimHub.class);
+public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
+    implements Consumer<ReclaimEvent>, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReclaimHub.class);
 
-    private record Watcher(ReclaimFilter filter, ServerCallStreamObserver<ReclaimEvent> stream) {
-    }
+  private record Watcher(ReclaimFilter filter, ServerCallStreamObserver<ReclaimEvent> stream) {}
 
-    private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
-    private final List<Consumer<ReclaimEvent>> listeners = new CopyOnWriteArrayList<>();
-    private final List<WebhookSender> webhooks;
-    private final ThreadPoolExecutor fanOut;
-    private final Consumer<HookOutcome> streamOutcomes;
+  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  private final List<Consumer<ReclaimEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final List<WebhookSender> webhooks;
+  private final ThreadPoolExecutor fanOut;
+  private final Consumer<HookOutcome> streamOutcomes;
 
-    /** @param streamOutcomes told the outcome of each event for the gRPC streams (DELIVERED or DROPPED); must not block */
-    public ReclaimHub(List<WebhookSender> webhooks, int queueCapacity, Consumer<HookOutcome> streamOutcomes) {
-        this.webhooks = List.copyOf(webhooks);
-        this.streamOutcomes = streamOutcomes;
-        this.fanOut = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity), r -> {
-            Thread t = new Thread(r, "reclaim-hub");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    @Override
-    public void watch(ReclaimFilter request, StreamObserver<ReclaimEvent> responseObserver) {
-        ServerCallStreamObserver<ReclaimEvent> stream = (ServerCallStreamObserver<ReclaimEvent>) responseObserver;
-        Watcher w = new Watcher(request, stream);
-        stream.setOnCancelHandler(() -> watchers.remove(w));
-        watchers.add(w);
-    }
-
-    /** How many gRPC watchers are connected. */
-    public int watchers() {
-        return watchers.size();
-    }
-
-    /** Adds an in-process listener (dashboards, benches); it is called on the reclaim's I/O thread and must not block. */
-    public void addListener(Consumer<ReclaimEvent> listener) {
-        listeners.add(listener);
-    }
-
-    @Override
-    public void accept(ReclaimEvent event) {
-        for (Consumer<ReclaimEvent> l : listeners) {
-            try {
-                l.accept(event);
-            } catch (RuntimeException e) {
-                log.warn("reclaim listener failed: {}", e.toString());
-            }
-        }
-        for (WebhookSender s : webhooks) {
-            s.offer(event);
-        }
-        if (watchers.isEmpty()) {
-            return;
-        }
-        try {
-            fanOut.execute(() -> {
-                for (Watcher w : watchers) {
-                    if (!Filters.matches(w.filter(), event)) {
-                        continue;
-                    }
-                    try {
-                        if (w.stream().isCancelled()) {
-                            watchers.remove(w);
-                        } else {
-                            w.stream().onNext(event);
-                            streamOutcomes.accept(HookOutcome.DELIVERED);
-                        }
-                    } catch (RuntimeException e) {
-                        log.debug("dropping reclaim watcher: {}", e.toString());
-                        watchers.remove(w);
-                    }
-                }
+  /**
+   * @param streamOutcomes told the outcome of each event for the gRPC streams (DELIVERED or
+   *     DROPPED); must not block
+   */
+  public ReclaimHub(
+      List<WebhookSender> webhooks, int queueCapacity, Consumer<HookOutcome> streamOutcomes) {
+    this.webhooks = List.copyOf(webhooks);
+    this.streamOutcomes = streamOutcomes;
+    this.fanOut =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(queueCapacity),
+            r -> {
+              Thread t = new Thread(r, "reclaim-hub");
+              t.setDaemon(true);
+              return t;
             });
-        } catch (RejectedExecutionException e) {
-            streamOutcomes.accept(HookOutcome.DROPPED);
-        }
-    }
+  }
 
-    @Override
-    public void close() {
-        fanOut.shutdown();
-        for (Watcher w : watchers) {
-            try {
-                w.stream().onCompleted();
-            } catch (RuntimeException e) {
-                log.debug("closing reclaim watcher: {}", e.toString());
-            }
-        }
-        watchers.clear();
-        webhooks.forEach(WebhookSender::close);
+  @Override
+  public void watch(ReclaimFilter request, StreamObserver<ReclaimEvent> responseObserver) {
+    ServerCallStreamObserver<ReclaimEvent> stream =
+        (ServerCallStreamObserver<ReclaimEvent>) responseObserver;
+    Watcher w = new Watcher(request, stream);
+    stream.setOnCancelHandler(() -> watchers.remove(w));
+    watchers.add(w);
+  }
+
+  /** How many gRPC watchers are connected. */
+  public int watchers() {
+    return watchers.size();
+  }
+
+  /**
+   * Adds an in-process listener (dashboards, benches); it is called on the reclaim's I/O thread and
+   * must not block.
+   */
+  public void addListener(Consumer<ReclaimEvent> listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void accept(ReclaimEvent event) {
+    for (Consumer<ReclaimEvent> l : listeners) {
+      try {
+        l.accept(event);
+      } catch (RuntimeException e) {
+        log.warn("reclaim listener failed: {}", e.toString());
+      }
     }
+    for (WebhookSender s : webhooks) {
+      s.offer(event);
+    }
+    if (watchers.isEmpty()) {
+      return;
+    }
+    try {
+      fanOut.execute(
+          () -> {
+            for (Watcher w : watchers) {
+              if (!Filters.matches(w.filter(), event)) {
+                continue;
+              }
+              try {
+                if (w.stream().isCancelled()) {
+                  watchers.remove(w);
+                } else {
+                  w.stream().onNext(event);
+                  streamOutcomes.accept(HookOutcome.DELIVERED);
+                }
+              } catch (RuntimeException e) {
+                log.debug("dropping reclaim watcher: {}", e.toString());
+                watchers.remove(w);
+              }
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      streamOutcomes.accept(HookOutcome.DROPPED);
+    }
+  }
+
+  @Override
+  public void close() {
+    fanOut.shutdown();
+    for (Watcher w : watchers) {
+      try {
+        w.stream().onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("closing reclaim watcher: {}", e.toString());
+      }
+    }
+    watchers.clear();
+    webhooks.forEach(WebhookSender::close);
+  }
 }

@@ -10,32 +10,43 @@ import java.util.Objects;
  *
  * @param secret the HMAC key; must not be empty
  * @param filter which events it wants (empty lists = all)
- * @param maxAttempts tries per event, including the first (Resilience4j retry with exponential backoff)
+ * @param maxAttempts tries per event, including the first (Resilience4j retry with exponential
+ *     backoff)
  * @param queueCapacity events waiting for delivery beyond which new ones are dropped (and counted)
  */
-public record Webhook(String name, URI url, String secret, ReclaimFilter filter, Duration timeout, int maxAttempts,
-                      Duration initialBackoff, int queueCapacity) {
-    public Webhook {
-        Objects.requireNonNull(name, "webhook name");
-        Objects.requireNonNull(url, "webhook " + name + ": url");
-        if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
-            throw new IllegalArgumentException("webhook " + name + ": url must be http or https, got \"" + url + "\"");
-        }
-        if (secret == null || secret.isEmpty()) {
-            throw new IllegalArgumentException("webhook " + name + ": secret must not be empty");
-        }
-        filter = filter == null ? ReclaimFilter.getDefaultInstance() : filter;
-        timeout = timeout == null ? Duration.ofSeconds(5) : timeout;
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("webhook " + name + ": maxAttempts must be >= 1, got " + maxAttempts);
-        }
-        initialBackoff = initialBackoff == null ? Duration.ofMillis(200) : initialBackoff;
-        if (queueCapacity < 1) {
-            throw new IllegalArgumentException("webhook " + name + ": queueCapacity must be >= 1, got " + queueCapacity);
-        }
+public record Webhook(
+    String name,
+    URI url,
+    String secret,
+    ReclaimFilter filter,
+    Duration timeout,
+    int maxAttempts,
+    Duration initialBackoff,
+    int queueCapacity) {
+  public Webhook {
+    Objects.requireNonNull(name, "webhook name");
+    Objects.requireNonNull(url, "webhook " + name + ": url");
+    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+      throw new IllegalArgumentException(
+          "webhook " + name + ": url must be http or https, got \"" + url + "\"");
     }
+    if (secret == null || secret.isEmpty()) {
+      throw new IllegalArgumentException("webhook " + name + ": secret must not be empty");
+    }
+    filter = filter == null ? ReclaimFilter.getDefaultInstance() : filter;
+    timeout = timeout == null ? Duration.ofSeconds(5) : timeout;
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException(
+          "webhook " + name + ": maxAttempts must be >= 1, got " + maxAttempts);
+    }
+    initialBackoff = initialBackoff == null ? Duration.ofMillis(200) : initialBackoff;
+    if (queueCapacity < 1) {
+      throw new IllegalArgumentException(
+          "webhook " + name + ": queueCapacity must be >= 1, got " + queueCapacity);
+    }
+  }
 
-    public static Webhook of(String name, String url, String secret) {
-        return new Webhook(name, URI.create(url), secret, null, null, 4, null, 1000);
-    }
+  public static Webhook of(String name, String url, String secret) {
+    return new Webhook(name, URI.create(url), secret, null, null, 4, null, 1000);
+  }
 }

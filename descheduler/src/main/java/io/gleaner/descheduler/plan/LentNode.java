@@ -6,18 +6,26 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A member node that Gleaner lends (or did lend and still hosts Gleaner pods), with everything bound to it.
+ * A member node that Gleaner lends (or did lend and still hosts Gleaner pods), with everything
+ * bound to it.
  *
- * @param unschedulable the node is cordoned: no online pod can land there, so reclaiming it would not help
+ * @param unschedulable the node is cordoned: no online pod can land there, so reclaiming it would
+ *     not help
  */
-public record LentNode(String name, Pool pool, Resources allocatable, Map<String, String> labels, List<Taint> taints,
-                       boolean unschedulable, List<NodePod> pods) {
-    public LentNode {
-        Objects.requireNonNull(name, "node name");
-        pool = pool == null ? Pool.UNKNOWN : pool;
-        allocatable = allocatable == null ? Resources.ZERO : allocatable;
-        labels = labels == null ? Map.of() : Map.copyOf(labels);
-        taints = taints == null ? List.of() : List.copyOf(taints);
-        pods = pods == null ? List.of() : List.copyOf(pods);
-    }
+public record LentNode(
+    String name,
+    Pool pool,
+    Resources allocatable,
+    Map<String, String> labels,
+    List<Taint> taints,
+    boolean unschedulable,
+    List<NodePod> pods) {
+  public LentNode {
+    Objects.requireNonNull(name, "node name");
+    pool = pool == null ? Pool.UNKNOWN : pool;
+    allocatable = allocatable == null ? Resources.ZERO : allocatable;
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    taints = taints == null ? List.of() : List.copyOf(taints);
+    pods = pods == null ? List.of() : List.copyOf(pods);
+  }
 }

@@ -1,32 +1,36 @@
 package io.gleaner.descheduler.plan;
 
-/** A Gleaner member pod's workload class (label {@code gleaner.io/class}); offline is evicted before near-line. */
+/**
+ * A Gleaner member pod's workload class (label {@code gleaner.io/class}); offline is evicted before
+ * near-line.
+ */
 public enum PodClass {
-    OFFLINE("offline"),
-    NEAR_LINE("near-line");
+  OFFLINE("offline"),
+  NEAR_LINE("near-line");
 
-    private final String label;
+  private final String label;
 
-    PodClass(String label) {
-        this.label = label;
+  PodClass(String label) {
+    this.label = label;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  /**
+   * Parses a {@code gleaner.io/class} label value; absent means offline (DESIGN §2).
+   *
+   * @throws IllegalArgumentException naming the value when it is neither near-line nor offline
+   */
+  public static PodClass fromLabel(String value) {
+    if (value == null || value.isEmpty() || value.equals("offline")) {
+      return OFFLINE;
     }
-
-    public String label() {
-        return label;
+    if (value.equals("near-line")) {
+      return NEAR_LINE;
     }
-
-    /**
-     * Parses a {@code gleaner.io/class} label value; absent means offline (DESIGN §2).
-     *
-     * @throws IllegalArgumentException naming the value when it is neither near-line nor offline
-     */
-    public static PodClass fromLabel(String value) {
-        if (value == null || value.isEmpty() || value.equals("offline")) {
-            return OFFLINE;
-        }
-        if (value.equals("near-line")) {
-            return NEAR_LINE;
-        }
-        throw new IllegalArgumentException("gleaner.io/class must be near-line or offline, got \"" + value + "\"");
-    }
+    throw new IllegalArgumentException(
+        "gleaner.io/class must be near-line or offline, got \"" + value + "\"");
+  }
 }

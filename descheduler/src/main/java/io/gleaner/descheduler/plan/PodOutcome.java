@@ -10,10 +10,11 @@ import java.util.Objects;
  * @param reason a human sentence for NO_HELP and DEFERRED_TO_PREEMPTION, a summary otherwise
  * @param retryAt when to plan again (DEFERRED_TO_PREEMPTION), else null
  */
-public record PodOutcome(String pod, String demandId, Outcome outcome, String node, String reason, Instant retryAt) {
-    public PodOutcome {
-        Objects.requireNonNull(pod, "pod");
-        Objects.requireNonNull(outcome, "outcome");
-        reason = reason == null ? "" : reason;
-    }
+public record PodOutcome(
+    String pod, String demandId, Outcome outcome, String node, String reason, Instant retryAt) {
+  public PodOutcome {
+    Objects.requireNonNull(pod, "pod");
+    Objects.requireNonNull(outcome, "outcome");
+    reason = reason == null ? "" : reason;
+  }
 }

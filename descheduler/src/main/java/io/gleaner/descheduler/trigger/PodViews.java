@@ -25,189 +25,250 @@ import java.util.Set;
 
 /** Pure translations of fabric8 pods into the planner's model. */
 public final class PodViews {
-    private PodViews() {
-    }
+  private PodViews() {}
 
-    /** Whether a pod is a Gleaner member pod ({@code gleaner.io/managed=true}). */
-    public static boolean isGleaner(Pod pod) {
-        Map<String, String> labels = pod.getMetadata().getLabels();
-        return labels != null && "true".equals(labels.get(Keys.MANAGED));
-    }
+  /** Whether a pod is a Gleaner member pod ({@code gleaner.io/managed=true}). */
+  public static boolean isGleaner(Pod pod) {
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    return labels != null && "true".equals(labels.get(Keys.MANAGED));
+  }
 
-    public static boolean isTerminating(Pod pod) {
-        return pod.getMetadata().getDeletionTimestamp() != null;
-    }
+  public static boolean isTerminating(Pod pod) {
+    return pod.getMetadata().getDeletionTimestamp() != null;
+  }
 
-    /** Finished pods hold no room. */
-    public static boolean isDone(Pod pod) {
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
+  /** Finished pods hold no room. */
+  public static boolean isDone(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
 
-    public static String key(Pod pod) {
-        return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    }
+  public static String key(Pod pod) {
+    return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+  }
 
-    public static int priority(Pod pod) {
-        Integer p = pod.getSpec() == null ? null : pod.getSpec().getPriority();
-        return p == null ? 0 : p;
-    }
+  public static int priority(Pod pod) {
+    Integer p = pod.getSpec() == null ? null : pod.getSpec().getPriority();
+    return p == null ? 0 : p;
+  }
 
-    /**
-     * Whether the scheduler reported the pod unschedulable: unbound, not terminating, and
-     * {@code PodScheduled=False} with reason {@code Unschedulable}.
-     */
-    public static boolean isUnschedulable(Pod pod) {
-        if (pod.getSpec() == null || pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty()) {
-            return false;
-        }
-        if (isTerminating(pod) || isDone(pod) || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-            return false;
-        }
-        for (PodCondition c : pod.getStatus().getConditions()) {
-            if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
-                return true;
-            }
-        }
-        return false;
+  /**
+   * Whether the scheduler reported the pod unschedulable: unbound, not terminating, and {@code
+   * PodScheduled=False} with reason {@code Unschedulable}.
+   */
+  public static boolean isUnschedulable(Pod pod) {
+    if (pod.getSpec() == null
+        || pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty()) {
+      return false;
     }
-
-    /** An online pod that may trigger a reclaim: not Gleaner's, priority at least {@code threshold}, unschedulable. */
-    public static boolean isOnlineUnschedulable(Pod pod, int threshold) {
-        return !isGleaner(pod) && priority(pod) >= threshold && isUnschedulable(pod);
+    if (isTerminating(pod)
+        || isDone(pod)
+        || pod.getStatus() == null
+        || pod.getStatus().getConditions() == null) {
+      return false;
     }
-
-    /** The PodGroup a pod belongs to ({@code namespace/name}), from Volcano's annotation. */
-    public static Optional<String> podGroup(Pod pod) {
-        Map<String, String> a = pod.getMetadata().getAnnotations();
-        String g = a == null ? null : a.get(Keys.GROUP_NAME);
-        return g == null || g.isEmpty() ? Optional.empty() : Optional.of(pod.getMetadata().getNamespace() + "/" + g);
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if ("PodScheduled".equals(c.getType())
+          && "False".equals(c.getStatus())
+          && "Unschedulable".equals(c.getReason())) {
+        return true;
+      }
     }
+    return false;
+  }
 
-    /**
-     * Effective requests as the scheduler counts them: max(sum of containers, each init container) + overhead,
-     * plus {@code pods: 1}.
-     */
-    public static Resources requests(Pod pod) {
-        PodSpec spec = pod.getSpec();
-        Resources sum = Resources.ZERO;
-        if (spec != null && spec.getContainers() != null) {
-            for (Container c : spec.getContainers()) {
-                sum = sum.plus(containerRequests(c));
-            }
-        }
-        if (spec != null && spec.getInitContainers() != null) {
-            for (Container c : spec.getInitContainers()) {
-                sum = sum.max(containerRequests(c));
-            }
-        }
-        if (spec != null && spec.getOverhead() != null) {
-            sum = sum.plus(Resources.fromQuantities(spec.getOverhead()));
-        }
-        return sum.with(Resources.PODS, 1);
+  /**
+   * An online pod that may trigger a reclaim: not Gleaner's, priority at least {@code threshold},
+   * unschedulable.
+   */
+  public static boolean isOnlineUnschedulable(Pod pod, int threshold) {
+    return !isGleaner(pod) && priority(pod) >= threshold && isUnschedulable(pod);
+  }
+
+  /** The PodGroup a pod belongs to ({@code namespace/name}), from Volcano's annotation. */
+  public static Optional<String> podGroup(Pod pod) {
+    Map<String, String> a = pod.getMetadata().getAnnotations();
+    String g = a == null ? null : a.get(Keys.GROUP_NAME);
+    return g == null || g.isEmpty()
+        ? Optional.empty()
+        : Optional.of(pod.getMetadata().getNamespace() + "/" + g);
+  }
+
+  /**
+   * Effective requests as the scheduler counts them: max(sum of containers, each init container) +
+   * overhead, plus {@code pods: 1}.
+   */
+  public static Resources requests(Pod pod) {
+    PodSpec spec = pod.getSpec();
+    Resources sum = Resources.ZERO;
+    if (spec != null && spec.getContainers() != null) {
+      for (Container c : spec.getContainers()) {
+        sum = sum.plus(containerRequests(c));
+      }
     }
-
-    private static Resources containerRequests(Container c) {
-        if (c.getResources() == null) {
-            return Resources.ZERO;
-        }
-        Resources r = Resources.fromQuantities(c.getResources().getRequests());
-        // As in Kubernetes, a container with limits but no requests requests its limits.
-        Resources limits = Resources.fromQuantities(c.getResources().getLimits());
-        for (String name : limits.names()) {
-            if (r.get(name) == 0) {
-                r = r.with(name, limits.get(name));
-            }
-        }
-        return r;
+    if (spec != null && spec.getInitContainers() != null) {
+      for (Container c : spec.getInitContainers()) {
+        sum = sum.max(containerRequests(c));
+      }
     }
-
-    /** The pending online pod as the planner sees it. */
-    public static PendingPod pending(Pod pod, Instant unschedulableSince, Instant nominatedSince, Set<String> insufficient) {
-        return pending(pod, requests(pod), unschedulableSince, nominatedSince, insufficient);
+    if (spec != null && spec.getOverhead() != null) {
+      sum = sum.plus(Resources.fromQuantities(spec.getOverhead()));
     }
+    return sum.with(Resources.PODS, 1);
+  }
 
-    /** As above, with the pod's requests already computed. */
-    public static PendingPod pending(Pod pod, Resources requests, Instant unschedulableSince, Instant nominatedSince,
-                                     Set<String> insufficient) {
-        PodSpec spec = pod.getSpec();
-        List<NodeSelectorTerm> terms = List.of();
-        if (spec.getAffinity() != null && spec.getAffinity().getNodeAffinity() != null
-                && spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() != null) {
-            terms = spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-                    .getNodeSelectorTerms().stream()
-                    .map(t -> new NodeSelectorTerm(t.getMatchExpressions() == null ? List.of()
-                            : t.getMatchExpressions().stream().map(PodViews::requirement).toList()))
-                    .toList();
-        }
-        List<Toleration> tolerations = spec.getTolerations() == null ? List.of() : spec.getTolerations().stream()
-                .map(t -> new Toleration(t.getKey(), t.getOperator(), t.getValue(), t.getEffect())).toList();
-        String nominated = pod.getStatus() == null ? null : pod.getStatus().getNominatedNodeName();
-        return new PendingPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getMetadata().getUid(),
-                requests, spec.getNodeSelector(), terms, tolerations, priority(pod),
-                PreemptionPolicy.fromSpec(spec.getPreemptionPolicy()), Optional.ofNullable(nominated),
-                nominated == null ? null : nominatedSince, unschedulableSince, insufficient);
+  private static Resources containerRequests(Container c) {
+    if (c.getResources() == null) {
+      return Resources.ZERO;
     }
-
-    private static io.gleaner.descheduler.plan.NodeSelectorRequirement requirement(NodeSelectorRequirement r) {
-        return new io.gleaner.descheduler.plan.NodeSelectorRequirement(r.getKey(), r.getOperator(), r.getValues());
+    Resources r = Resources.fromQuantities(c.getResources().getRequests());
+    // As in Kubernetes, a container with limits but no requests requests its limits.
+    Resources limits = Resources.fromQuantities(c.getResources().getLimits());
+    for (String name : limits.names()) {
+      if (r.get(name) == 0) {
+        r = r.with(name, limits.get(name));
+      }
     }
+    return r;
+  }
 
-    /**
-     * A pod bound to a lent node. {@code gang} is resolved by the caller (it needs the PodGroup and the other members);
-     * {@code leaving} marks pods we evicted moments ago whose deletion the cache has not shown yet.
-     */
-    public static NodePod nodePod(Pod pod, Optional<Gang> gang, boolean leaving) {
-        return nodePod(pod, requests(pod), gang, leaving);
+  /** The pending online pod as the planner sees it. */
+  public static PendingPod pending(
+      Pod pod, Instant unschedulableSince, Instant nominatedSince, Set<String> insufficient) {
+    return pending(pod, requests(pod), unschedulableSince, nominatedSince, insufficient);
+  }
+
+  /** As above, with the pod's requests already computed. */
+  public static PendingPod pending(
+      Pod pod,
+      Resources requests,
+      Instant unschedulableSince,
+      Instant nominatedSince,
+      Set<String> insufficient) {
+    PodSpec spec = pod.getSpec();
+    List<NodeSelectorTerm> terms = List.of();
+    if (spec.getAffinity() != null
+        && spec.getAffinity().getNodeAffinity() != null
+        && spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+            != null) {
+      terms =
+          spec
+              .getAffinity()
+              .getNodeAffinity()
+              .getRequiredDuringSchedulingIgnoredDuringExecution()
+              .getNodeSelectorTerms()
+              .stream()
+              .map(
+                  t ->
+                      new NodeSelectorTerm(
+                          t.getMatchExpressions() == null
+                              ? List.of()
+                              : t.getMatchExpressions().stream()
+                                  .map(PodViews::requirement)
+                                  .toList()))
+              .toList();
     }
+    List<Toleration> tolerations =
+        spec.getTolerations() == null
+            ? List.of()
+            : spec.getTolerations().stream()
+                .map(t -> new Toleration(t.getKey(), t.getOperator(), t.getValue(), t.getEffect()))
+                .toList();
+    String nominated = pod.getStatus() == null ? null : pod.getStatus().getNominatedNodeName();
+    return new PendingPod(
+        pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName(),
+        pod.getMetadata().getUid(),
+        requests,
+        spec.getNodeSelector(),
+        terms,
+        tolerations,
+        priority(pod),
+        PreemptionPolicy.fromSpec(spec.getPreemptionPolicy()),
+        Optional.ofNullable(nominated),
+        nominated == null ? null : nominatedSince,
+        unschedulableSince,
+        insufficient);
+  }
 
-    /** As above, with the pod's requests already computed. */
-    public static NodePod nodePod(Pod pod, Resources requests, Optional<Gang> gang, boolean leaving) {
-        Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
-        boolean gleaner = isGleaner(pod);
-        PodClass c;
-        try {
-            c = PodClass.fromLabel(labels.get(Keys.CLASS));
-        } catch (IllegalArgumentException e) {
-            c = PodClass.OFFLINE;
-        }
-        Long grace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
-        return new NodePod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getMetadata().getUid(),
-                requests, gleaner, c, Pool.fromLabel(labels.get(Keys.SOURCE)), priority(pod), startTime(pod),
-                grace == null ? 30 : Math.max(0, grace), gleaner ? gang : Optional.empty(),
-                leaving || isTerminating(pod), labels.get(Keys.META_UID));
+  private static io.gleaner.descheduler.plan.NodeSelectorRequirement requirement(
+      NodeSelectorRequirement r) {
+    return new io.gleaner.descheduler.plan.NodeSelectorRequirement(
+        r.getKey(), r.getOperator(), r.getValues());
+  }
+
+  /**
+   * A pod bound to a lent node. {@code gang} is resolved by the caller (it needs the PodGroup and
+   * the other members); {@code leaving} marks pods we evicted moments ago whose deletion the cache
+   * has not shown yet.
+   */
+  public static NodePod nodePod(Pod pod, Optional<Gang> gang, boolean leaving) {
+    return nodePod(pod, requests(pod), gang, leaving);
+  }
+
+  /** As above, with the pod's requests already computed. */
+  public static NodePod nodePod(Pod pod, Resources requests, Optional<Gang> gang, boolean leaving) {
+    Map<String, String> labels =
+        pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
+    boolean gleaner = isGleaner(pod);
+    PodClass c;
+    try {
+      c = PodClass.fromLabel(labels.get(Keys.CLASS));
+    } catch (IllegalArgumentException e) {
+      c = PodClass.OFFLINE;
     }
+    Long grace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+    return new NodePod(
+        pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName(),
+        pod.getMetadata().getUid(),
+        requests,
+        gleaner,
+        c,
+        Pool.fromLabel(labels.get(Keys.SOURCE)),
+        priority(pod),
+        startTime(pod),
+        grace == null ? 30 : Math.max(0, grace),
+        gleaner ? gang : Optional.empty(),
+        leaving || isTerminating(pod),
+        labels.get(Keys.META_UID));
+  }
 
-    static Instant startTime(Pod pod) {
-        String t = pod.getStatus() == null ? null : pod.getStatus().getStartTime();
-        if (t == null) {
-            t = pod.getMetadata().getCreationTimestamp();
-        }
-        return parseTime(t);
+  static Instant startTime(Pod pod) {
+    String t = pod.getStatus() == null ? null : pod.getStatus().getStartTime();
+    if (t == null) {
+      t = pod.getMetadata().getCreationTimestamp();
     }
+    return parseTime(t);
+  }
 
-    /** Parsed times by their text: every plan reads every pod's start time, and pods share their seconds. */
-    private static final java.util.Map<String, Instant> TIMES = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int TIMES_LIMIT = 16_384;
+  /**
+   * Parsed times by their text: every plan reads every pod's start time, and pods share their
+   * seconds.
+   */
+  private static final java.util.Map<String, Instant> TIMES =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** RFC 3339 time, or null when absent or malformed. */
-    public static Instant parseTime(String t) {
-        if (t == null || t.isEmpty()) {
-            return null;
-        }
-        Instant cached = TIMES.get(t);
-        if (cached != null) {
-            return cached;
-        }
-        try {
-            Instant parsed = OffsetDateTime.parse(t).toInstant();
-            if (TIMES.size() >= TIMES_LIMIT) {
-                TIMES.clear();
-            }
-            TIMES.put(t, parsed);
-            return parsed;
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+  private static final int TIMES_LIMIT = 16_384;
+
+  /** RFC 3339 time, or null when absent or malformed. */
+  public static Instant parseTime(String t) {
+    if (t == null || t.isEmpty()) {
+      return null;
     }
+    Instant cached = TIMES.get(t);
+    if (cached != null) {
+      return cached;
+    }
+    try {
+      Instant parsed = OffsetDateTime.parse(t).toInstant();
+      if (TIMES.size() >= TIMES_LIMIT) {
+        TIMES.clear();
+      }
+      TIMES.put(t, parsed);
+      return parsed;
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
 }

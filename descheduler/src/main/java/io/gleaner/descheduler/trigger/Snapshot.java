@@ -26,159 +26,229 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Builds the planner's input from a member cluster's cached state. Pure: everything comes in as arguments.
+ * Builds the planner's input from a member cluster's cached state. Pure: everything comes in as
+ * arguments.
  *
- * <p>Candidate nodes are the lent ones (label {@code gleaner.io/pool}) and any node still hosting a live Gleaner pod:
- * after a restart in the middle of a reclaim the node is already returned but its victims may still run, and a new
- * plan must be able to finish the job. Pods Gleaner evicted moments ago ({@code evicted}) count as leaving even if the
- * cache has not caught up, so they are never evicted twice; pods a PodDisruptionBudget protected ({@code blocked})
- * are kept.
+ * <p>Candidate nodes are the lent ones (label {@code gleaner.io/pool}) and any node still hosting a
+ * live Gleaner pod: after a restart in the middle of a reclaim the node is already returned but its
+ * victims may still run, and a new plan must be able to finish the job. Pods Gleaner evicted
+ * moments ago ({@code evicted}) count as leaving even if the cache has not caught up, so they are
+ * never evicted twice; pods a PodDisruptionBudget protected ({@code blocked}) are kept.
  */
 public final class Snapshot {
-    private Snapshot() {
+  private Snapshot() {}
+
+  /** The inputs gathered from one cluster's caches. */
+  public record Inputs(
+      String cluster,
+      boolean memberPreemption,
+      int priorityThreshold,
+      Collection<Node> nodes,
+      Collection<Pod> pods,
+      Map<String, PodGroupView> podGroups,
+      Map<String, Observation> observations,
+      Set<String> evicted,
+      Set<String> blocked,
+      Instant now,
+      java.util.function.Function<Pod, Resources> requests) {
+    public Inputs(
+        String cluster,
+        boolean memberPreemption,
+        int priorityThreshold,
+        Collection<Node> nodes,
+        Collection<Pod> pods,
+        Map<String, PodGroupView> podGroups,
+        Map<String, Observation> observations,
+        Set<String> evicted,
+        Set<String> blocked,
+        Instant now) {
+      this(
+          cluster,
+          memberPreemption,
+          priorityThreshold,
+          nodes,
+          pods,
+          podGroups,
+          observations,
+          evicted,
+          blocked,
+          now,
+          PodViews::requests);
     }
+  }
 
-    /** The inputs gathered from one cluster's caches. */
-    public record Inputs(String cluster, boolean memberPreemption, int priorityThreshold, Collection<Node> nodes,
-                         Collection<Pod> pods, Map<String, PodGroupView> podGroups,
-                         Map<String, Observation> observations, Set<String> evicted, Set<String> blocked, Instant now,
-                         java.util.function.Function<Pod, Resources> requests) {
-        public Inputs(String cluster, boolean memberPreemption, int priorityThreshold, Collection<Node> nodes,
-                      Collection<Pod> pods, Map<String, PodGroupView> podGroups, Map<String, Observation> observations,
-                      Set<String> evicted, Set<String> blocked, Instant now) {
-            this(cluster, memberPreemption, priorityThreshold, nodes, pods, podGroups, observations, evicted, blocked, now,
-                    PodViews::requests);
+  public static PlanInput build(Inputs in) {
+    Map<String, List<Pod>> byNode = new HashMap<>();
+    Map<String, Integer> liveGangMembers = new HashMap<>();
+    Map<String, Integer> boundGroupMembers = new HashMap<>();
+    Map<String, List<Pod>> pendingByGroup = new TreeMap<>();
+    List<Pod> singles = new ArrayList<>();
+    for (Pod p : in.pods()) {
+      if (PodViews.isDone(p)) {
+        continue;
+      }
+      String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
+      Optional<String> group = PodViews.podGroup(p);
+      boolean live = !PodViews.isTerminating(p) && !in.evicted().contains(p.getMetadata().getUid());
+      if (node != null && !node.isEmpty()) {
+        byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(p);
+        if (group.isPresent() && live) {
+          boundGroupMembers.merge(group.get(), 1, Integer::sum);
+          if (PodViews.isGleaner(p)) {
+            liveGangMembers.merge(group.get(), 1, Integer::sum);
+          }
         }
-    }
-
-    public static PlanInput build(Inputs in) {
-        Map<String, List<Pod>> byNode = new HashMap<>();
-        Map<String, Integer> liveGangMembers = new HashMap<>();
-        Map<String, Integer> boundGroupMembers = new HashMap<>();
-        Map<String, List<Pod>> pendingByGroup = new TreeMap<>();
-        List<Pod> singles = new ArrayList<>();
-        for (Pod p : in.pods()) {
-            if (PodViews.isDone(p)) {
-                continue;
-            }
-            String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-            Optional<String> group = PodViews.podGroup(p);
-            boolean live = !PodViews.isTerminating(p) && !in.evicted().contains(p.getMetadata().getUid());
-            if (node != null && !node.isEmpty()) {
-                byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(p);
-                if (group.isPresent() && live) {
-                    boundGroupMembers.merge(group.get(), 1, Integer::sum);
-                    if (PodViews.isGleaner(p)) {
-                        liveGangMembers.merge(group.get(), 1, Integer::sum);
-                    }
-                }
-            } else if (PodViews.isOnlineUnschedulable(p, in.priorityThreshold())) {
-                if (group.isPresent() && in.podGroups().containsKey(group.get())) {
-                    pendingByGroup.computeIfAbsent(group.get(), k -> new ArrayList<>()).add(p);
-                } else {
-                    singles.add(p);
-                }
-            }
-        }
-
-        List<LentNode> lent = new ArrayList<>();
-        List<Demand> demands = new ArrayList<>();
-        Map<String, Node> nodesByName = new LinkedHashMap<>();
-        for (Node n : in.nodes()) {
-            nodesByName.put(n.getMetadata().getName(), n);
-        }
-        for (Node n : nodesByName.values()) {
-            String name = n.getMetadata().getName();
-            List<Pod> here = byNode.getOrDefault(name, List.of());
-            Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
-            boolean lentNow = labels.containsKey(Keys.POOL);
-            boolean hostsGleaner = here.stream().anyMatch(p -> PodViews.isGleaner(p) && !PodViews.isTerminating(p));
-            if (!lentNow && !hostsGleaner) {
-                continue;
-            }
-            List<NodePod> pods = new ArrayList<>();
-            Pool pool = Pool.fromLabel(labels.get(Keys.POOL));
-            for (Pod p : here) {
-                Optional<Gang> gang = PodViews.podGroup(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
-                NodePod np = PodViews.nodePod(p, in.requests().apply(p), gang, in.evicted().contains(p.getMetadata().getUid()));
-                if (np.gleaner() && in.blocked().contains(np.uid())) {
-                    np = new NodePod(np.namespace(), np.name(), np.uid(), np.requests(), false, np.podClass(), np.source(),
-                            np.priority(), np.startTime(), np.gracePeriodSeconds(), Optional.empty(), np.terminating(), np.metaUid());
-                }
-                if (pool == Pool.UNKNOWN && np.gleaner()) {
-                    pool = np.source();
-                }
-                pods.add(np);
-            }
-            List<Taint> taints = n.getSpec() == null || n.getSpec().getTaints() == null ? List.of()
-                    : n.getSpec().getTaints().stream().map(t -> new Taint(t.getKey(), t.getValue(), t.getEffect())).toList();
-            boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-            Resources alloc = NodeAllocatable.of(n);
-            lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods));
-
-            Resources excess = ColocationPressure.excess(n, here.stream()
-                    .filter(p -> !in.evicted().contains(p.getMetadata().getUid())).toList(), in.requests());
-            if (!excess.isZero()) {
-                Observation o = in.observations().get("node/" + name);
-                demands.add(new Demand.Pressure(name, excess, o == null ? in.now() : o.since()));
-            }
-        }
-
-        for (Pod p : singles) {
-            demands.add(Demand.Pods.single(pending(p, in)));
-        }
-        for (Map.Entry<String, PodGroupView> e : in.podGroups().entrySet()) {
-            PodGroupView pg = e.getValue();
-            List<Pod> waiting = pendingByGroup.getOrDefault(e.getKey(), List.of());
-            if (!pg.pendingUnschedulable() && waiting.isEmpty()) {
-                continue;
-            }
-            int bound = boundGroupMembers.getOrDefault(e.getKey(), 0);
-            List<PendingPod> pods = new ArrayList<>();
-            if (!waiting.isEmpty()) {
-                for (Pod p : waiting) {
-                    pods.add(pending(p, in));
-                }
-            } else {
-                Observation o = in.observations().get("podgroup/" + e.getKey());
-                Instant since = o == null ? in.now() : o.since();
-                String[] nsName = e.getKey().split("/", 2);
-                List<Resources> tasks = pg.virtualTasks();
-                for (int i = bound; i < tasks.size(); i++) {
-                    pods.add(new PendingPod(nsName[0], nsName[1] + "-task-" + i, "", tasks.get(i), Map.of(), List.of(),
-                            List.of(), 0, PreemptionPolicy.NEVER, Optional.empty(), null, since, Set.of()));
-                }
-            }
-            if (pods.isEmpty()) {
-                continue;
-            }
-            int minPlaced = Math.max(1, Math.min(pods.size(), pg.minMember() - bound));
-            demands.add(new Demand.Pods("podgroup/" + e.getKey(), Reason.POD_GROUP_PENDING, pods, minPlaced));
-        }
-        return new PlanInput(in.cluster(), in.memberPreemption(), lent, demands, in.now());
-    }
-
-    private static PendingPod pending(Pod p, Inputs in) {
-        Observation o = in.observations().get(PodViews.key(p));
-        Instant since = o == null ? in.now() : o.since();
-        Instant nominatedSince = o == null || o.nominatedSince() == null ? since : o.nominatedSince();
-        return PodViews.pending(p, in.requests().apply(p), since, nominatedSince, o == null ? Set.of() : o.insufficient());
-    }
-
-    private static Gang gang(String key, Pod p, Map<String, PodGroupView> groups, Map<String, Integer> live) {
-        int members = live.getOrDefault(key, 0);
-        PodGroupView pg = groups.get(key);
-        int min;
-        if (pg != null) {
-            min = pg.minMember();
+      } else if (PodViews.isOnlineUnschedulable(p, in.priorityThreshold())) {
+        if (group.isPresent() && in.podGroups().containsKey(group.get())) {
+          pendingByGroup.computeIfAbsent(group.get(), k -> new ArrayList<>()).add(p);
         } else {
-            String a = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(Keys.GANG_MIN_MEMBER);
-            try {
-                min = a == null ? members : Integer.parseInt(a.trim());
-            } catch (NumberFormatException e) {
-                min = members;
-            }
+          singles.add(p);
         }
-        return new Gang(key, Math.max(0, min), members);
+      }
     }
+
+    List<LentNode> lent = new ArrayList<>();
+    List<Demand> demands = new ArrayList<>();
+    Map<String, Node> nodesByName = new LinkedHashMap<>();
+    for (Node n : in.nodes()) {
+      nodesByName.put(n.getMetadata().getName(), n);
+    }
+    for (Node n : nodesByName.values()) {
+      String name = n.getMetadata().getName();
+      List<Pod> here = byNode.getOrDefault(name, List.of());
+      Map<String, String> labels =
+          n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+      boolean lentNow = labels.containsKey(Keys.POOL);
+      boolean hostsGleaner =
+          here.stream().anyMatch(p -> PodViews.isGleaner(p) && !PodViews.isTerminating(p));
+      if (!lentNow && !hostsGleaner) {
+        continue;
+      }
+      List<NodePod> pods = new ArrayList<>();
+      Pool pool = Pool.fromLabel(labels.get(Keys.POOL));
+      for (Pod p : here) {
+        Optional<Gang> gang =
+            PodViews.podGroup(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
+        NodePod np =
+            PodViews.nodePod(
+                p, in.requests().apply(p), gang, in.evicted().contains(p.getMetadata().getUid()));
+        if (np.gleaner() && in.blocked().contains(np.uid())) {
+          np =
+              new NodePod(
+                  np.namespace(),
+                  np.name(),
+                  np.uid(),
+                  np.requests(),
+                  false,
+                  np.podClass(),
+                  np.source(),
+                  np.priority(),
+                  np.startTime(),
+                  np.gracePeriodSeconds(),
+                  Optional.empty(),
+                  np.terminating(),
+                  np.metaUid());
+        }
+        if (pool == Pool.UNKNOWN && np.gleaner()) {
+          pool = np.source();
+        }
+        pods.add(np);
+      }
+      List<Taint> taints =
+          n.getSpec() == null || n.getSpec().getTaints() == null
+              ? List.of()
+              : n.getSpec().getTaints().stream()
+                  .map(t -> new Taint(t.getKey(), t.getValue(), t.getEffect()))
+                  .toList();
+      boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+      Resources alloc = NodeAllocatable.of(n);
+      lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods));
+
+      Resources excess =
+          ColocationPressure.excess(
+              n,
+              here.stream().filter(p -> !in.evicted().contains(p.getMetadata().getUid())).toList(),
+              in.requests());
+      if (!excess.isZero()) {
+        Observation o = in.observations().get("node/" + name);
+        demands.add(new Demand.Pressure(name, excess, o == null ? in.now() : o.since()));
+      }
+    }
+
+    for (Pod p : singles) {
+      demands.add(Demand.Pods.single(pending(p, in)));
+    }
+    for (Map.Entry<String, PodGroupView> e : in.podGroups().entrySet()) {
+      PodGroupView pg = e.getValue();
+      List<Pod> waiting = pendingByGroup.getOrDefault(e.getKey(), List.of());
+      if (!pg.pendingUnschedulable() && waiting.isEmpty()) {
+        continue;
+      }
+      int bound = boundGroupMembers.getOrDefault(e.getKey(), 0);
+      List<PendingPod> pods = new ArrayList<>();
+      if (!waiting.isEmpty()) {
+        for (Pod p : waiting) {
+          pods.add(pending(p, in));
+        }
+      } else {
+        Observation o = in.observations().get("podgroup/" + e.getKey());
+        Instant since = o == null ? in.now() : o.since();
+        String[] nsName = e.getKey().split("/", 2);
+        List<Resources> tasks = pg.virtualTasks();
+        for (int i = bound; i < tasks.size(); i++) {
+          pods.add(
+              new PendingPod(
+                  nsName[0],
+                  nsName[1] + "-task-" + i,
+                  "",
+                  tasks.get(i),
+                  Map.of(),
+                  List.of(),
+                  List.of(),
+                  0,
+                  PreemptionPolicy.NEVER,
+                  Optional.empty(),
+                  null,
+                  since,
+                  Set.of()));
+        }
+      }
+      if (pods.isEmpty()) {
+        continue;
+      }
+      int minPlaced = Math.max(1, Math.min(pods.size(), pg.minMember() - bound));
+      demands.add(
+          new Demand.Pods("podgroup/" + e.getKey(), Reason.POD_GROUP_PENDING, pods, minPlaced));
+    }
+    return new PlanInput(in.cluster(), in.memberPreemption(), lent, demands, in.now());
+  }
+
+  private static PendingPod pending(Pod p, Inputs in) {
+    Observation o = in.observations().get(PodViews.key(p));
+    Instant since = o == null ? in.now() : o.since();
+    Instant nominatedSince = o == null || o.nominatedSince() == null ? since : o.nominatedSince();
+    return PodViews.pending(
+        p, in.requests().apply(p), since, nominatedSince, o == null ? Set.of() : o.insufficient());
+  }
+
+  private static Gang gang(
+      String key, Pod p, Map<String, PodGroupView> groups, Map<String, Integer> live) {
+    int members = live.getOrDefault(key, 0);
+    PodGroupView pg = groups.get(key);
+    int min;
+    if (pg != null) {
+      min = pg.minMember();
+    } else {
+      String a =
+          p.getMetadata().getAnnotations() == null
+              ? null
+              : p.getMetadata().getAnnotations().get(Keys.GANG_MIN_MEMBER);
+      try {
+        min = a == null ? members : Integer.parseInt(a.trim());
+      } catch (NumberFormatException e) {
+        min = members;
+      }
+    }
+    return new Gang(key, Math.max(0, min), members);
+  }
 }

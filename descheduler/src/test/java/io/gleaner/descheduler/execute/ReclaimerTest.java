@@ -26,153 +26,226 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class ReclaimerTest {
-    static final Instant T0 = Instant.parse("2025-01-01T12:00:00Z");
+  static final Instant T0 = Instant.parse("2025-01-01T12:00:00Z");
 
-    /** Records every call; evict answers from a script. */
-    static class FakeActions implements MemberActions {
-        final Map<String, EvictionResult> script = new ConcurrentHashMap<>();
-        final List<String> calls = new CopyOnWriteArrayList<>();
+  /** Records every call; evict answers from a script. */
+  static class FakeActions implements MemberActions {
+    final Map<String, EvictionResult> script = new ConcurrentHashMap<>();
+    final List<String> calls = new CopyOnWriteArrayList<>();
 
-        @Override
-        public EvictionResult evict(Victim v) {
-            calls.add("evict " + v.pod().key() + " grace=" + v.pod().gracePeriodSeconds());
-            return script.getOrDefault(v.pod().name(), EvictionResult.EVICTED);
-        }
-
-        @Override
-        public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
-            calls.add("return " + node + " until " + cooldownUntil);
-        }
-
-        @Override
-        public void podEvent(String podKey, String message) {
-            calls.add("pod-event " + podKey + ": " + message);
-        }
-
-        @Override
-        public void nodeEvent(String node, String message) {
-            calls.add("node-event " + node + ": " + message);
-        }
+    @Override
+    public EvictionResult evict(Victim v) {
+      calls.add("evict " + v.pod().key() + " grace=" + v.pod().gracePeriodSeconds());
+      return script.getOrDefault(v.pod().name(), EvictionResult.EVICTED);
     }
 
-    static final class FakeBroker implements BrokerNotifier {
-        final List<String> calls = new CopyOnWriteArrayList<>();
-
-        @Override
-        public WithdrawOutcome withdraw(String cluster, String node, String reason, Instant cooldownUntil, ReclaimEvent event) {
-            calls.add(cluster + "/" + node + " " + reason + " event=" + (event != null));
-            return WithdrawOutcome.WITHDRAWN;
-        }
+    @Override
+    public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
+      calls.add("return " + node + " until " + cooldownUntil);
     }
 
-    static NodePod pod(String name) {
-        return new NodePod("gl", name, "u-" + name, Resources.of("cpu", "1"), true, PodClass.OFFLINE, Pool.IDLE, -10, T0,
-                9, Optional.empty(), false, "m-" + name);
+    @Override
+    public void podEvent(String podKey, String message) {
+      calls.add("pod-event " + podKey + ": " + message);
     }
 
-    private final FakeClock clock = new FakeClock(T0);
-    private final FakeActions actions = new FakeActions();
-    private final FakeBroker broker = new FakeBroker();
-    private final List<ReclaimEvent> published = new CopyOnWriteArrayList<>();
-
-    private Reclaimer reclaimer(boolean dryRun) {
-        RateLimiter limiter = RateLimiter.of("t", RateLimiterConfig.custom().limitForPeriod(100)
-                .limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
-        return new Reclaimer("c1", actions, broker, limiter, clock, new Reclaimer.Settings(dryRun, Duration.ofMinutes(10)),
-                Runnable::run, published::add);
+    @Override
+    public void nodeEvent(String node, String message) {
+      calls.add("node-event " + node + ": " + message);
     }
+  }
 
-    private Plan plan(NodePod... victims) {
-        List<Victim> vs = java.util.Arrays.stream(victims).map(p -> new Victim("n1", p)).toList();
-        return new Plan("c1", List.of(new NodeReclaim("n1", Pool.IDLE, Reason.UNSCHEDULABLE, vs, List.of("web/p1"),
-                T0.minusMillis(120))), List.of());
+  static final class FakeBroker implements BrokerNotifier {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+
+    @Override
+    public WithdrawOutcome withdraw(
+        String cluster, String node, String reason, Instant cooldownUntil, ReclaimEvent event) {
+      calls.add(cluster + "/" + node + " " + reason + " event=" + (event != null));
+      return WithdrawOutcome.WITHDRAWN;
     }
+  }
 
-    @Test
-    void evictsReturnsWithdrawsRecordsAndPublishes() {
-        List<NodeResult> results = reclaimer(false).execute(plan(pod("a"), pod("b")), T0);
-        assertThat(actions.calls).contains("evict gl/a grace=9", "evict gl/b grace=9",
-                "return n1 until " + T0.plus(Duration.ofMinutes(10)));
-        assertThat(broker.calls).containsExactly("c1/n1 Unschedulable event=false", "c1/n1 Unschedulable event=true");
-        ReclaimEvent e = results.get(0).event();
-        assertThat(e.getCluster()).isEqualTo("c1");
-        assertThat(e.getSource()).isEqualTo(SourceKind.IDLE);
-        assertThat(e.getVictimsList()).extracting(v -> v.getName()).containsExactly("a", "b");
-        assertThat(e.getTriggeredAtMs()).isEqualTo(T0.minusMillis(120).toEpochMilli());
-        assertThat(published).containsExactly(e);
-        assertThat(actions.calls).anyMatch(c -> c.equals(
-                "pod-event web/p1: Gleaner reclaimed node n1 for pod web/p1: evicted gl/a, gl/b"));
-        assertThat(actions.calls).anyMatch(c -> c.startsWith("node-event n1: Gleaner reclaimed node n1"));
-    }
+  static NodePod pod(String name) {
+    return new NodePod(
+        "gl",
+        name,
+        "u-" + name,
+        Resources.of("cpu", "1"),
+        true,
+        PodClass.OFFLINE,
+        Pool.IDLE,
+        -10,
+        T0,
+        9,
+        Optional.empty(),
+        false,
+        "m-" + name);
+  }
 
-    @Test
-    void pdbBlockIsReportedNotCountedAsVictim() {
-        actions.script.put("b", EvictionResult.BLOCKED_BY_PDB);
-        NodeResult r = reclaimer(false).execute(plan(pod("a"), pod("b")), T0).get(0);
-        assertThat(r.blockedByPdb()).extracting(v -> v.pod().name()).containsExactly("b");
-        assertThat(r.event().getVictimsList()).extracting(v -> v.getName()).containsExactly("a");
-        assertThat(r.event().getMessage()).contains("gl/b blocked_by_pdb");
-        assertThat(published).hasSize(1);
-    }
+  private final FakeClock clock = new FakeClock(T0);
+  private final FakeActions actions = new FakeActions();
+  private final FakeBroker broker = new FakeBroker();
+  private final List<ReclaimEvent> published = new CopyOnWriteArrayList<>();
 
-    @Test
-    void aNodeWhoseEveryEvictionWasRefusedPublishesNothing() {
-        actions.script.put("a", EvictionResult.BLOCKED_BY_PDB);
-        reclaimer(false).execute(plan(pod("a")), T0);
-        assertThat(published).isEmpty();
-        assertThat(broker.calls).containsExactly("c1/n1 Unschedulable event=false");
-    }
+  private Reclaimer reclaimer(boolean dryRun) {
+    RateLimiter limiter =
+        RateLimiter.of(
+            "t",
+            RateLimiterConfig.custom()
+                .limitForPeriod(100)
+                .limitRefreshPeriod(Duration.ofSeconds(1))
+                .timeoutDuration(Duration.ZERO)
+                .build());
+    return new Reclaimer(
+        "c1",
+        actions,
+        broker,
+        limiter,
+        clock,
+        new Reclaimer.Settings(dryRun, Duration.ofMinutes(10)),
+        Runnable::run,
+        published::add);
+  }
 
-    @Test
-    void dryRunWritesNothingButPublishes() {
-        NodeResult r = reclaimer(true).execute(plan(pod("a")), T0).get(0);
-        assertThat(actions.calls).isEmpty();
-        assertThat(broker.calls).isEmpty();
-        assertThat(r.results().values()).containsOnly(EvictionResult.DRY_RUN);
-        assertThat(r.event().getDryRun()).isTrue();
-        await().until(() -> published.size() == 1);
-    }
+  private Plan plan(NodePod... victims) {
+    List<Victim> vs = java.util.Arrays.stream(victims).map(p -> new Victim("n1", p)).toList();
+    return new Plan(
+        "c1",
+        List.of(
+            new NodeReclaim(
+                "n1", Pool.IDLE, Reason.UNSCHEDULABLE, vs, List.of("web/p1"), T0.minusMillis(120))),
+        List.of());
+  }
 
-    @Test
-    void rateLimitRefusesBeyondThePermits() {
-        RateLimiter limiter = RateLimiter.of("t1", RateLimiterConfig.custom().limitForPeriod(1)
-                .limitRefreshPeriod(Duration.ofHours(1)).timeoutDuration(Duration.ZERO).build());
-        Reclaimer r = new Reclaimer("c1", actions, broker, limiter, clock, new Reclaimer.Settings(false, Duration.ZERO),
-                Runnable::run, published::add);
-        NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
-        assertThat(res.results().values()).containsExactlyInAnyOrder(EvictionResult.EVICTED, EvictionResult.RATE_LIMITED);
-        assertThat(res.refused()).hasSize(1);
-    }
+  @Test
+  void evictsReturnsWithdrawsRecordsAndPublishes() {
+    List<NodeResult> results = reclaimer(false).execute(plan(pod("a"), pod("b")), T0);
+    assertThat(actions.calls)
+        .contains(
+            "evict gl/a grace=9",
+            "evict gl/b grace=9",
+            "return n1 until " + T0.plus(Duration.ofMinutes(10)));
+    assertThat(broker.calls)
+        .containsExactly("c1/n1 Unschedulable event=false", "c1/n1 Unschedulable event=true");
+    ReclaimEvent e = results.get(0).event();
+    assertThat(e.getCluster()).isEqualTo("c1");
+    assertThat(e.getSource()).isEqualTo(SourceKind.IDLE);
+    assertThat(e.getVictimsList()).extracting(v -> v.getName()).containsExactly("a", "b");
+    assertThat(e.getTriggeredAtMs()).isEqualTo(T0.minusMillis(120).toEpochMilli());
+    assertThat(published).containsExactly(e);
+    assertThat(actions.calls)
+        .anyMatch(
+            c ->
+                c.equals(
+                    "pod-event web/p1: Gleaner reclaimed node n1 for pod web/p1: evicted gl/a, gl/b"));
+    assertThat(actions.calls)
+        .anyMatch(c -> c.startsWith("node-event n1: Gleaner reclaimed node n1"));
+  }
 
-    @Test
-    void evictionsOfOnePlanAreInFlightTogether() throws Exception {
-        java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(3);
-        MemberActions gated = new FakeActions() {
-            @Override
-            public EvictionResult evict(Victim v) {
-                allStarted.countDown();
-                try {
-                    // Sequential evictions would never get past the first one.
-                    return allStarted.await(20, java.util.concurrent.TimeUnit.SECONDS) ? EvictionResult.EVICTED
-                            : EvictionResult.FAILED;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return EvictionResult.FAILED;
-                }
+  @Test
+  void pdbBlockIsReportedNotCountedAsVictim() {
+    actions.script.put("b", EvictionResult.BLOCKED_BY_PDB);
+    NodeResult r = reclaimer(false).execute(plan(pod("a"), pod("b")), T0).get(0);
+    assertThat(r.blockedByPdb()).extracting(v -> v.pod().name()).containsExactly("b");
+    assertThat(r.event().getVictimsList()).extracting(v -> v.getName()).containsExactly("a");
+    assertThat(r.event().getMessage()).contains("gl/b blocked_by_pdb");
+    assertThat(published).hasSize(1);
+  }
+
+  @Test
+  void aNodeWhoseEveryEvictionWasRefusedPublishesNothing() {
+    actions.script.put("a", EvictionResult.BLOCKED_BY_PDB);
+    reclaimer(false).execute(plan(pod("a")), T0);
+    assertThat(published).isEmpty();
+    assertThat(broker.calls).containsExactly("c1/n1 Unschedulable event=false");
+  }
+
+  @Test
+  void dryRunWritesNothingButPublishes() {
+    NodeResult r = reclaimer(true).execute(plan(pod("a")), T0).get(0);
+    assertThat(actions.calls).isEmpty();
+    assertThat(broker.calls).isEmpty();
+    assertThat(r.results().values()).containsOnly(EvictionResult.DRY_RUN);
+    assertThat(r.event().getDryRun()).isTrue();
+    await().until(() -> published.size() == 1);
+  }
+
+  @Test
+  void rateLimitRefusesBeyondThePermits() {
+    RateLimiter limiter =
+        RateLimiter.of(
+            "t1",
+            RateLimiterConfig.custom()
+                .limitForPeriod(1)
+                .limitRefreshPeriod(Duration.ofHours(1))
+                .timeoutDuration(Duration.ZERO)
+                .build());
+    Reclaimer r =
+        new Reclaimer(
+            "c1",
+            actions,
+            broker,
+            limiter,
+            clock,
+            new Reclaimer.Settings(false, Duration.ZERO),
+            Runnable::run,
+            published::add);
+    NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
+    assertThat(res.results().values())
+        .containsExactlyInAnyOrder(EvictionResult.EVICTED, EvictionResult.RATE_LIMITED);
+    assertThat(res.refused()).hasSize(1);
+  }
+
+  @Test
+  void evictionsOfOnePlanAreInFlightTogether() throws Exception {
+    java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(3);
+    MemberActions gated =
+        new FakeActions() {
+          @Override
+          public EvictionResult evict(Victim v) {
+            allStarted.countDown();
+            try {
+              // Sequential evictions would never get past the first one.
+              return allStarted.await(20, java.util.concurrent.TimeUnit.SECONDS)
+                  ? EvictionResult.EVICTED
+                  : EvictionResult.FAILED;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return EvictionResult.FAILED;
             }
+          }
         };
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
-        try {
-            RateLimiter limiter = RateLimiter.of("t2", RateLimiterConfig.custom().limitForPeriod(100)
-                    .limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
-            Reclaimer r = new Reclaimer("c1", gated, broker, limiter, clock, new Reclaimer.Settings(false, Duration.ZERO),
-                    pool, published::add);
-            java.util.concurrent.CompletableFuture<List<NodeResult>> f = r.executeAsync(plan(pod("a"), pod("b"), pod("c")), T0);
-            NodeResult res = f.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0);
-            assertThat(res.results().values()).containsOnly(EvictionResult.EVICTED);
-            assertThat(res.results().keySet()).extracting(v -> v.pod().name()).containsExactlyInAnyOrder("a", "b", "c");
-        } finally {
-            pool.shutdownNow();
-        }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      RateLimiter limiter =
+          RateLimiter.of(
+              "t2",
+              RateLimiterConfig.custom()
+                  .limitForPeriod(100)
+                  .limitRefreshPeriod(Duration.ofSeconds(1))
+                  .timeoutDuration(Duration.ZERO)
+                  .build());
+      Reclaimer r =
+          new Reclaimer(
+              "c1",
+              gated,
+              broker,
+              limiter,
+              clock,
+              new Reclaimer.Settings(false, Duration.ZERO),
+              pool,
+              published::add);
+      java.util.concurrent.CompletableFuture<List<NodeResult>> f =
+          r.executeAsync(plan(pod("a"), pod("b"), pod("c")), T0);
+      NodeResult res = f.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0);
+      assertThat(res.results().values()).containsOnly(EvictionResult.EVICTED);
+      assertThat(res.results().keySet())
+          .extracting(v -> v.pod().name())
+          .containsExactlyInAnyOrder("a", "b", "c");
+    } finally {
+      pool.shutdownNow();
     }
+  }
 }

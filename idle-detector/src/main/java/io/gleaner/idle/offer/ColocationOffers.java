@@ -9,28 +9,31 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Offer math of the COLOCATION source. The offer is expressed in {@code cpu}/{@code memory}/{@code pods}
- * (the shape lent pods ask for); the virtual-kubelet converts it back to batch resources on the member pod.
+ * Offer math of the COLOCATION source. The offer is expressed in {@code cpu}/{@code memory}/{@code
+ * pods} (the shape lent pods ask for); the virtual-kubelet converts it back to batch resources on
+ * the member pod.
  *
- * <p>Where the node publishes {@code kubernetes.io/batch-cpu} / {@code kubernetes.io/batch-memory} (Koordinator's
- * koord-manager or volcano-agent keep them current), the offer is that allocatable minus the batch requests of the
- * member's own pods on the node.
+ * <p>Where the node publishes {@code kubernetes.io/batch-cpu} / {@code kubernetes.io/batch-memory}
+ * (Koordinator's koord-manager or volcano-agent keep them current), the offer is that allocatable
+ * minus the batch requests of the member's own pods on the node.
  *
- * <p>Where it does not, the batch allocatable is computed from metrics the way Koordinator documents its
- * "usage" calculate policy:
- * {@code batch = capacity × reclaimRatio − max(systemUsage, systemReserved) − highPriorityUsage}, per resource,
- * with {@code systemReserved = capacity − allocatable} and {@code systemUsage = nodeUsage − Σ podUsage}. When pod
- * metrics are missing, the usage of best-effort pods is estimated by their batch requests (their limit in
- * practice) and everything else the node uses counts as high-priority usage (system usage then folds into it).
+ * <p>Where it does not, the batch allocatable is computed from metrics the way Koordinator
+ * documents its "usage" calculate policy: {@code batch = capacity × reclaimRatio − max(systemUsage,
+ * systemReserved) − highPriorityUsage}, per resource, with {@code systemReserved = capacity −
+ * allocatable} and {@code systemUsage = nodeUsage − Σ podUsage}. When pod metrics are missing, the
+ * usage of best-effort pods is estimated by their batch requests (their limit in practice) and
+ * everything else the node uses counts as high-priority usage (system usage then folds into it).
  * Node metrics older than {@code metricsMaxAge} mean an offer of zero, never the last value.
  *
  * @param cpuReclaimPercent 0..100, default 60
  * @param memoryReclaimPercent 0..100, default 65
  * @param metricsMaxAge older node metrics withdraw the offer, default 15 minutes
  */
-public record ColocationOffers(int cpuReclaimPercent, int memoryReclaimPercent, Duration metricsMaxAge) {
+public record ColocationOffers(
+    int cpuReclaimPercent, int memoryReclaimPercent, Duration metricsMaxAge) {
 
-  public static final ColocationOffers DEFAULTS = new ColocationOffers(60, 65, Duration.ofMinutes(15));
+  public static final ColocationOffers DEFAULTS =
+      new ColocationOffers(60, 65, Duration.ofMinutes(15));
 
   public ColocationOffers {
     percent("cpuReclaimPercent", cpuReclaimPercent);
@@ -71,7 +74,11 @@ public record ColocationOffers(int cpuReclaimPercent, int memoryReclaimPercent, 
    * @param podUsage the latest PodMetrics samples by {@code namespace/name}; may be empty
    */
   public Result compute(
-      NodeInfo node, Collection<PodInfo> pods, Optional<Usage> nodeUsage, Map<String, Usage> podUsage, Instant now) {
+      NodeInfo node,
+      Collection<PodInfo> pods,
+      Optional<Usage> nodeUsage,
+      Map<String, Usage> podUsage,
+      Instant now) {
     Resources alloc = node.allocatable();
     Resources batchRequests = Resources.ZERO;
     long memberPods = 0;
@@ -85,12 +92,13 @@ public record ColocationOffers(int cpuReclaimPercent, int memoryReclaimPercent, 
     }
     long freePods = Math.max(0, alloc.pods() - memberPods);
     if (alloc.get(Resources.BATCH_CPU) > 0 || alloc.get(Resources.BATCH_MEMORY) > 0) {
-      Resources usable = Resources.ZERO
-          .with(Resources.CPU, alloc.get(Resources.BATCH_CPU))
-          .with(Resources.MEMORY, alloc.get(Resources.BATCH_MEMORY))
-          .minus(batchRequests)
-          .clampAtZero()
-          .with(Resources.PODS, freePods);
+      Resources usable =
+          Resources.ZERO
+              .with(Resources.CPU, alloc.get(Resources.BATCH_CPU))
+              .with(Resources.MEMORY, alloc.get(Resources.BATCH_MEMORY))
+              .minus(batchRequests)
+              .clampAtZero()
+              .with(Resources.PODS, freePods);
       double risk = 1 - share(usable.cpuMillis(), alloc.get(Resources.BATCH_CPU));
       return new Result(usable, Basis.BATCH_RESOURCES, clamp(risk));
     }
@@ -104,7 +112,10 @@ public record ColocationOffers(int cpuReclaimPercent, int memoryReclaimPercent, 
     long sysMem;
     long hpCpu;
     long hpMem;
-    boolean podMetrics = pods.stream().filter(PodInfo::holdsMemberResources).anyMatch(p -> podUsage.containsKey(p.key()));
+    boolean podMetrics =
+        pods.stream()
+            .filter(PodInfo::holdsMemberResources)
+            .anyMatch(p -> podUsage.containsKey(p.key()));
     if (podMetrics) {
       long allCpu = 0;
       long allMem = 0;
@@ -140,22 +151,28 @@ public record ColocationOffers(int cpuReclaimPercent, int memoryReclaimPercent, 
     long envMem = capacity.memoryBytes() * memoryReclaimPercent / 100;
     long batchCpu = envCpu - Math.max(sysCpu, reserved.cpuMillis()) - hpCpu;
     long batchMem = envMem - Math.max(sysMem, reserved.memoryBytes()) - hpMem;
-    Resources usable = Resources.ZERO
-        .with(Resources.CPU, Math.max(0, batchCpu))
-        .with(Resources.MEMORY, Math.max(0, batchMem))
-        .minus(batchRequests)
-        .clampAtZero()
-        .with(Resources.PODS, freePods);
+    Resources usable =
+        Resources.ZERO
+            .with(Resources.CPU, Math.max(0, batchCpu))
+            .with(Resources.MEMORY, Math.max(0, batchMem))
+            .minus(batchRequests)
+            .clampAtZero()
+            .with(Resources.PODS, freePods);
     double risk = Math.max(share(hpCpu, envCpu), share(hpMem, envMem));
     return new Result(usable, Basis.FORMULA, clamp(risk));
   }
 
-  /** A batch pod's requests in cpu/memory terms: its batch resources, or its plain requests if it has none. */
+  /**
+   * A batch pod's requests in cpu/memory terms: its batch resources, or its plain requests if it
+   * has none.
+   */
   static Resources batchShape(Resources requests) {
     long cpu = requests.get(Resources.BATCH_CPU);
     long mem = requests.get(Resources.BATCH_MEMORY);
     if (cpu == 0 && mem == 0) {
-      return Resources.ZERO.with(Resources.CPU, requests.cpuMillis()).with(Resources.MEMORY, requests.memoryBytes());
+      return Resources.ZERO
+          .with(Resources.CPU, requests.cpuMillis())
+          .with(Resources.MEMORY, requests.memoryBytes());
     }
     return Resources.ZERO.with(Resources.CPU, cpu).with(Resources.MEMORY, mem);
   }

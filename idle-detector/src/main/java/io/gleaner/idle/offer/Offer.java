@@ -34,16 +34,31 @@ public record Offer(
     taints = taints == null ? List.of() : List.copyOf(taints);
     zone = zone == null ? "" : zone;
     if (!(reclaimRisk >= 0 && reclaimRisk <= 1)) {
-      throw new IllegalArgumentException("offer " + cluster + "/" + node + ": reclaimRisk must be within 0..1, got " + reclaimRisk);
+      throw new IllegalArgumentException(
+          "offer "
+              + cluster
+              + "/"
+              + node
+              + ": reclaimRisk must be within 0..1, got "
+              + reclaimRisk);
     }
   }
 
   /** An offer for {@code node} with its labels, taints and zone. */
-  public static Offer of(String cluster, NodeInfo node, CapacitySource source, Resources usable, double risk, Instant at) {
-    return new Offer(cluster, node.name(), source, usable, node.labels(), node.taints(), node.zone(), risk, at);
+  public static Offer of(
+      String cluster,
+      NodeInfo node,
+      CapacitySource source,
+      Resources usable,
+      double risk,
+      Instant at) {
+    return new Offer(
+        cluster, node.name(), source, usable, node.labels(), node.taints(), node.zone(), risk, at);
   }
 
-  /** Equal in everything but {@link #observedAt()}: re-sending it would tell the broker nothing new. */
+  /**
+   * Equal in everything but {@link #observedAt()}: re-sending it would tell the broker nothing new.
+   */
   public boolean sameContent(Offer o) {
     return o != null
         && cluster.equals(o.cluster)

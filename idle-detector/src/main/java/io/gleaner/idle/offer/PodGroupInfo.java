@@ -6,7 +6,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A Volcano PodGroup ({@code scheduling.volcano.sh/v1beta1}): a gang that is scheduled all or nothing.
+ * A Volcano PodGroup ({@code scheduling.volcano.sh/v1beta1}): a gang that is scheduled all or
+ * nothing.
  *
  * @param phase {@code status.phase}: Pending, Inqueue, Running, Unknown, Completed
  * @param minMember {@code spec.minMember}: how many tasks must run together (0 when absent)
@@ -29,11 +30,19 @@ public record PodGroupInfo(
     minResources = minResources == null ? Resources.ZERO : minResources;
     created = created == null ? Instant.EPOCH : created;
     if (minMember < 0) {
-      throw new IllegalArgumentException("PodGroup " + namespace + "/" + name + ": spec.minMember must not be negative, got " + minMember);
+      throw new IllegalArgumentException(
+          "PodGroup "
+              + namespace
+              + "/"
+              + name
+              + ": spec.minMember must not be negative, got "
+              + minMember);
     }
   }
 
-  /** A gang that waits for resources: phase Pending or Inqueue (a missing phase counts as Pending). */
+  /**
+   * A gang that waits for resources: phase Pending or Inqueue (a missing phase counts as Pending).
+   */
   public boolean waiting() {
     String p = phase.toLowerCase(Locale.ROOT);
     return p.isEmpty() || p.equals("pending") || p.equals("inqueue");

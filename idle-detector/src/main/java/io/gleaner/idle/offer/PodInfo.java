@@ -7,13 +7,14 @@ import java.util.Objects;
  * The parts of a member Pod that offers and the idle check use.
  *
  * @param node {@code spec.nodeName}, empty while unbound
- * @param requests effective requests: max(largest init container, sum of containers) + overhead, plus
- *     {@code pods: 1}
+ * @param requests effective requests: max(largest init container, sum of containers) + overhead,
+ *     plus {@code pods: 1}
  * @param gleanerManaged labelled {@code gleaner.io/managed=true}: lent work, not the member's own
  * @param daemonSet owned by a DaemonSet: counted in offers, not as online load
  * @param terminated phase Succeeded or Failed: holds no resources
  * @param batch a best-effort co-location pod (Koordinator BE QoS or batch resource requests)
- * @param podGroup the Volcano PodGroup it belongs to ({@code scheduling.k8s.io/group-name}), or empty
+ * @param podGroup the Volcano PodGroup it belongs to ({@code scheduling.k8s.io/group-name}), or
+ *     empty
  */
 public record PodInfo(
     String uid,
@@ -38,15 +39,30 @@ public record PodInfo(
 
   /** A running online pod of the member on {@code node}; for tests and simulations. */
   public static PodInfo online(String name, String node, Resources requests) {
-    return new PodInfo(name, "default", name, node, requests.with(Resources.PODS, 1), false, false, false, false, "");
+    return new PodInfo(
+        name,
+        "default",
+        name,
+        node,
+        requests.with(Resources.PODS, 1),
+        false,
+        false,
+        false,
+        false,
+        "");
   }
 
-  /** The pod holds node resources that are not Gleaner's (the member's own work, DaemonSets included). */
+  /**
+   * The pod holds node resources that are not Gleaner's (the member's own work, DaemonSets
+   * included).
+   */
   public boolean holdsMemberResources() {
     return !terminated && !gleanerManaged && !node.isEmpty();
   }
 
-  /** The pod is online load for the idle check: the member's own, not a DaemonSet, not terminated. */
+  /**
+   * The pod is online load for the idle check: the member's own, not a DaemonSet, not terminated.
+   */
   public boolean isOnlineLoad() {
     return holdsMemberResources() && !daemonSet;
   }

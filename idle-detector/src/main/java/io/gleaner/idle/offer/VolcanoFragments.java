@@ -12,24 +12,28 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Offer math of the VOLCANO source: the fragments of a training cluster that no waiting gang can use.
+ * Offer math of the VOLCANO source: the fragments of a training cluster that no waiting gang can
+ * use.
  *
- * <p>Per node, {@code free = allocatable − requests of the member's own pods}; cordoned and NotReady
- * nodes have no free capacity. Waiting gangs (PodGroups in phase Pending or Inqueue) come first, in
- * scheduling order (priority, then age, then name). For each gang:
+ * <p>Per node, {@code free = allocatable − requests of the member's own pods}; cordoned and
+ * NotReady nodes have no free capacity. Waiting gangs (PodGroups in phase Pending or Inqueue) come
+ * first, in scheduling order (priority, then age, then name). For each gang:
+ *
  * <ol>
- *   <li>its tasks are taken as {@code minMember} equal shares of {@code spec.minResources} (rounded up),
- *       or one task of {@code minResources} when {@code minMember} is 0;</li>
+ *   <li>its tasks are taken as {@code minMember} equal shares of {@code spec.minResources} (rounded
+ *       up), or one task of {@code minResources} when {@code minMember} is 0;
  *   <li>tasks are placed, largest first, on the node where each fits tightest (best fit, like a
- *       bin-packing gang scheduler); if every task fits, those shares are held on those nodes;</li>
- *   <li>if the gang does not fit as a whole, it is waiting for capacity to be freed, and anything that is
- *       freed must go to it: the tasks that fit are held where they fit, and the remainder of its need is
- *       held out of the cluster's free total, resource by resource, from the nodes with the most of that
- *       resource first.</li>
+ *       bin-packing gang scheduler); if every task fits, those shares are held on those nodes;
+ *   <li>if the gang does not fit as a whole, it is waiting for capacity to be freed, and anything
+ *       that is freed must go to it: the tasks that fit are held where they fit, and the remainder
+ *       of its need is held out of the cluster's free total, resource by resource, from the nodes
+ *       with the most of that resource first.
  * </ol>
- * What is left on each node is its fragment. The rule never offers capacity a waiting gang needs: for each
- * resource, {@code Σ offers ≤ Σ free − Σ gang needs} (clamped at zero). It is a heuristic of where Volcano
- * will put the gang; if Volcano chooses other nodes, the descheduler reclaims (reason PodGroupPending).
+ *
+ * What is left on each node is its fragment. The rule never offers capacity a waiting gang needs:
+ * for each resource, {@code Σ offers ≤ Σ free − Σ gang needs} (clamped at zero). It is a heuristic
+ * of where Volcano will put the gang; if Volcano chooses other nodes, the descheduler reclaims
+ * (reason PodGroupPending).
  */
 public final class VolcanoFragments {
   private VolcanoFragments() {}
@@ -37,9 +41,11 @@ public final class VolcanoFragments {
   /**
    * @param fragments per node, what may be offered
    * @param held per node, what is kept for waiting gangs
-   * @param gangsBlocked gangs that do not fit even into the whole free capacity, {@code namespace/name}
+   * @param gangsBlocked gangs that do not fit even into the whole free capacity, {@code
+   *     namespace/name}
    */
-  public record Plan(Map<String, Resources> fragments, Map<String, Resources> held, List<String> gangsBlocked) {
+  public record Plan(
+      Map<String, Resources> fragments, Map<String, Resources> held, List<String> gangsBlocked) {
     public Plan {
       fragments = Map.copyOf(fragments);
       held = Map.copyOf(held);
@@ -64,28 +70,37 @@ public final class VolcanoFragments {
    * @param podGroups all PodGroups of the cluster (only waiting ones count)
    */
   public static Plan plan(
-      Collection<NodeInfo> nodes, Map<String, ? extends Collection<PodInfo>> podsByNode, Collection<PodGroupInfo> podGroups) {
+      Collection<NodeInfo> nodes,
+      Map<String, ? extends Collection<PodInfo>> podsByNode,
+      Collection<PodGroupInfo> podGroups) {
     Map<String, Resources> initial = new LinkedHashMap<>();
-    nodes.stream().sorted(Comparator.comparing(NodeInfo::name)).forEach(n -> {
-      Resources f = Resources.ZERO;
-      if (n.ready() && !n.unschedulable()) {
-        f = n.allocatable()
-            .without(Resources.BATCH_CPU)
-            .without(Resources.BATCH_MEMORY)
-            .minus(IdleOffers.memberRequests(podsOf(podsByNode, n.name())))
-            .clampAtZero();
-      }
-      initial.put(n.name(), f);
-    });
+    nodes.stream()
+        .sorted(Comparator.comparing(NodeInfo::name))
+        .forEach(
+            n -> {
+              Resources f = Resources.ZERO;
+              if (n.ready() && !n.unschedulable()) {
+                f =
+                    n.allocatable()
+                        .without(Resources.BATCH_CPU)
+                        .without(Resources.BATCH_MEMORY)
+                        .minus(IdleOffers.memberRequests(podsOf(podsByNode, n.name())))
+                        .clampAtZero();
+              }
+              initial.put(n.name(), f);
+            });
     Map<String, Resources> free = initial;
     Map<String, Resources> held = new HashMap<>();
     List<String> blocked = new ArrayList<>();
-    List<PodGroupInfo> waiting = podGroups.stream()
-        .filter(PodGroupInfo::waiting)
-        .sorted(Comparator.comparingInt(PodGroupInfo::priority).reversed()
-            .thenComparing(PodGroupInfo::created)
-            .thenComparing(PodGroupInfo::key))
-        .toList();
+    List<PodGroupInfo> waiting =
+        podGroups.stream()
+            .filter(PodGroupInfo::waiting)
+            .sorted(
+                Comparator.comparingInt(PodGroupInfo::priority)
+                    .reversed()
+                    .thenComparing(PodGroupInfo::created)
+                    .thenComparing(PodGroupInfo::key))
+            .toList();
     for (PodGroupInfo gang : waiting) {
       List<Resources> tasks = tasks(gang);
       Map<String, Resources> trial = new LinkedHashMap<>(free);
@@ -110,7 +125,8 @@ public final class VolcanoFragments {
     return new Plan(free, held, blocked);
   }
 
-  private static Collection<PodInfo> podsOf(Map<String, ? extends Collection<PodInfo>> podsByNode, String node) {
+  private static Collection<PodInfo> podsOf(
+      Map<String, ? extends Collection<PodInfo>> podsByNode, String node) {
     Collection<PodInfo> pods = podsByNode.get(node);
     return pods == null ? List.of() : pods;
   }
@@ -149,13 +165,18 @@ public final class VolcanoFragments {
     return best;
   }
 
-  private static void holdFromTotal(Map<String, Resources> free, Map<String, Resources> held, Resources need) {
+  private static void holdFromTotal(
+      Map<String, Resources> free, Map<String, Resources> held, Resources need) {
     Set<String> names = new TreeSet<>(need.names());
     for (String r : names) {
       long left = need.get(r);
-      List<String> byMost = free.keySet().stream()
-          .sorted(Comparator.comparingLong((String n) -> free.get(n).get(r)).reversed().thenComparing(n -> n))
-          .toList();
+      List<String> byMost =
+          free.keySet().stream()
+              .sorted(
+                  Comparator.comparingLong((String n) -> free.get(n).get(r))
+                      .reversed()
+                      .thenComparing(n -> n))
+              .toList();
       for (String node : byMost) {
         if (left <= 0) {
           break;

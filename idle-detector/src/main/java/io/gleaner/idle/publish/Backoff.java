@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.function.DoubleSupplier;
 
 /**
- * Exponential backoff with full jitter: attempt {@code n} waits a random time in
- * {@code [base·2ⁿ / 2, base·2ⁿ]}, capped at {@code max}. Not thread-safe.
+ * Exponential backoff with full jitter: attempt {@code n} waits a random time in {@code [base·2ⁿ /
+ * 2, base·2ⁿ]}, capped at {@code max}. Not thread-safe.
  */
 public final class Backoff {
   private final Duration base;
@@ -22,7 +22,8 @@ public final class Backoff {
     this.max = Objects.requireNonNull(max, "max");
     this.random = Objects.requireNonNull(random, "random");
     if (base.isNegative() || base.isZero() || max.compareTo(base) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 < base <= max, got base " + base + ", max " + max);
+      throw new IllegalArgumentException(
+          "backoff needs 0 < base <= max, got base " + base + ", max " + max);
     }
   }
 

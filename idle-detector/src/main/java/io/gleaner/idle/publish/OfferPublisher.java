@@ -31,19 +31,25 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes offers to the broker over one {@code ReportOffers} client stream.
  *
- * <p>Each member cluster reports under its own {@code source_id} ({@code <sourceId>/<cluster>}), so a full
- * resync and a member's withdrawal cover exactly that member's nodes and stay small. On every (re)connect the
- * publisher sends a {@code full_resync} per member with the offers it currently holds (nodes not listed are
- * withdrawn by the broker) and the member's health; afterwards one report per offer change. A broken stream
- * is reopened after an exponential backoff with jitter; the stream carries a deadline and is reopened at once
- * when it expires. Offers that change while disconnected only update the snapshot the next resync sends.
+ * <p>Each member cluster reports under its own {@code source_id} ({@code <sourceId>/<cluster>}), so
+ * a full resync and a member's withdrawal cover exactly that member's nodes and stay small. On
+ * every (re)connect the publisher sends a {@code full_resync} per member with the offers it
+ * currently holds (nodes not listed are withdrawn by the broker) and the member's health;
+ * afterwards one report per offer change. A broken stream is reopened after an exponential backoff
+ * with jitter; the stream carries a deadline and is reopened at once when it expires. Offers that
+ * change while disconnected only update the snapshot the next resync sends.
  *
  * <p>Thread-safe; sends are serialized.
  */
 public final class OfferPublisher implements OfferSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfferPublisher.class);
-  /** Timer: from a member change to its offer (or withdrawal) being sent to the broker. Tag {@code source}. */
+
+  /**
+   * Timer: from a member change to its offer (or withdrawal) being sent to the broker. Tag {@code
+   * source}.
+   */
   public static final String LATENCY_METER = "gleaner.idle.offer.latency";
+
   /** Counter: stream (re)connects, tag {@code outcome} = connected | failed. */
   public static final String STREAMS_METER = "gleaner.idle.offer.streams";
 
@@ -72,25 +78,37 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
    * @param scheduler runs reconnects
    * @param streamDeadline the deadline of one stream; it is reopened when it expires
    */
-  public OfferPublisher(Channel channel, String sourceId, ScheduledExecutorService scheduler, Duration streamDeadline,
+  public OfferPublisher(
+      Channel channel,
+      String sourceId,
+      ScheduledExecutorService scheduler,
+      Duration streamDeadline,
       MeterRegistry meters) {
     this.channel = Objects.requireNonNull(channel, "channel");
     this.sourceId = Objects.requireNonNull(sourceId, "sourceId");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.streamDeadline = Objects.requireNonNull(streamDeadline, "streamDeadline");
     this.meters = Objects.requireNonNull(meters, "meters");
-    this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), ThreadLocalRandom.current()::nextDouble);
+    this.backoff =
+        new Backoff(
+            Duration.ofMillis(200),
+            Duration.ofSeconds(30),
+            ThreadLocalRandom.current()::nextDouble);
   }
 
   /**
-   * How often every held offer is sent again (real time). The broker withdraws an offer that is not refreshed within
-   * its TTL (60 s by default), and an unchanged node produces no new offer, so the publisher re-sends what it holds.
+   * How often every held offer is sent again (real time). The broker withdraws an offer that is not
+   * refreshed within its TTL (60 s by default), and an unchanged node produces no new offer, so the
+   * publisher re-sends what it holds.
    */
   public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(15);
 
   private ScheduledFuture<?> refresher;
 
-  /** Opens the stream (and keeps it open until {@link #close()}), and re-sends every held offer periodically. */
+  /**
+   * Opens the stream (and keeps it open until {@link #close()}), and re-sends every held offer
+   * periodically.
+   */
   public void start() {
     start(DEFAULT_REFRESH);
   }
@@ -138,7 +156,11 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     NodeOffer proto = ProtoOffers.toProto(offer);
     synchronized (lock) {
       offers.computeIfAbsent(offer.cluster(), c -> new LinkedHashMap<>()).put(offer.node(), proto);
-      send(OfferReport.newBuilder().setSourceId(sourceIdOf(offer.cluster())).addOffers(proto).build());
+      send(
+          OfferReport.newBuilder()
+              .setSourceId(sourceIdOf(offer.cluster()))
+              .addOffers(proto)
+              .build());
       record(offer.source().name(), changeNanos);
     }
   }
@@ -148,8 +170,12 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     synchronized (lock) {
       Map<String, NodeOffer> m = offers.get(cluster);
       NodeOffer was = m == null ? null : m.remove(node);
-      send(OfferReport.newBuilder().setSourceId(sourceIdOf(cluster))
-          .addWithdrawals(OfferWithdrawal.newBuilder().setCluster(cluster).setNode(node).setReason(reason)).build());
+      send(
+          OfferReport.newBuilder()
+              .setSourceId(sourceIdOf(cluster))
+              .addWithdrawals(
+                  OfferWithdrawal.newBuilder().setCluster(cluster).setNode(node).setReason(reason))
+              .build());
       if (was != null) {
         record(was.getSource().name(), changeNanos);
       }
@@ -158,8 +184,12 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
 
   @Override
   public void member(String cluster, boolean reachable, String message) {
-    MemberHealth h = MemberHealth.newBuilder().setCluster(cluster).setReachable(reachable)
-        .setMessage(message == null ? "" : message).build();
+    MemberHealth h =
+        MemberHealth.newBuilder()
+            .setCluster(cluster)
+            .setReachable(reachable)
+            .setMessage(message == null ? "" : message)
+            .build();
     synchronized (lock) {
       forgotten.remove(cluster);
       health.put(cluster, h);
@@ -193,8 +223,11 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
   }
 
   private OfferReport resync(String cluster) {
-    OfferReport.Builder b = OfferReport.newBuilder().setSourceId(sourceIdOf(cluster)).setFullResync(true)
-        .addAllOffers(offers.getOrDefault(cluster, Map.of()).values());
+    OfferReport.Builder b =
+        OfferReport.newBuilder()
+            .setSourceId(sourceIdOf(cluster))
+            .setFullResync(true)
+            .addAllOffers(offers.getOrDefault(cluster, Map.of()).values());
     MemberHealth h = health.get(cluster);
     if (h != null) {
       b.addMembers(h);
@@ -206,11 +239,15 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     if (changeNanos <= 0 || stream == null) {
       return;
     }
-    Timer t = latencyTimers.computeIfAbsent(source, s -> Timer.builder(LATENCY_METER)
-        .description("From a member change to its offer being sent to the broker")
-        .tag("source", s.toLowerCase(java.util.Locale.ROOT))
-        .publishPercentiles(0.5, 0.99)
-        .register(meters));
+    Timer t =
+        latencyTimers.computeIfAbsent(
+            source,
+            s ->
+                Timer.builder(LATENCY_METER)
+                    .description("From a member change to its offer being sent to the broker")
+                    .tag("source", s.toLowerCase(java.util.Locale.ROOT))
+                    .publishPercentiles(0.5, 0.99)
+                    .register(meters));
     t.record(System.nanoTime() - changeNanos, TimeUnit.NANOSECONDS);
   }
 
@@ -235,32 +272,35 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     }
     reconnect = null;
     long id = ++streamId;
-    StreamObserver<OfferAck> answers = new StreamObserver<>() {
-      @Override
-      public void onNext(OfferAck ack) {
-        if (ack.getRejectedCount() > 0) {
-          LOG.warn("broker rejected {} offers, e.g. {}", ack.getRejectedCount(), ack.getRejected(0));
-        }
-      }
+    StreamObserver<OfferAck> answers =
+        new StreamObserver<>() {
+          @Override
+          public void onNext(OfferAck ack) {
+            if (ack.getRejectedCount() > 0) {
+              LOG.warn(
+                  "broker rejected {} offers, e.g. {}", ack.getRejectedCount(), ack.getRejected(0));
+            }
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        synchronized (lock) {
-          broken(id, Status.fromThrowable(t));
-        }
-      }
+          @Override
+          public void onError(Throwable t) {
+            synchronized (lock) {
+              broken(id, Status.fromThrowable(t));
+            }
+          }
 
-      @Override
-      public void onCompleted() {
-        synchronized (lock) {
-          broken(id, Status.UNAVAILABLE.withDescription("broker ended the offer stream"));
-        }
-      }
-    };
+          @Override
+          public void onCompleted() {
+            synchronized (lock) {
+              broken(id, Status.UNAVAILABLE.withDescription("broker ended the offer stream"));
+            }
+          }
+        };
     try {
-      stream = BrokerGrpc.newStub(channel)
-          .withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS)
-          .reportOffers(answers);
+      stream =
+          BrokerGrpc.newStub(channel)
+              .withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS)
+              .reportOffers(answers);
     } catch (RuntimeException e) {
       broken(id, Status.fromThrowable(e));
       return;
@@ -298,19 +338,27 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       wait = Duration.ZERO;
     } else {
-      if (connectedAtNanos > 0 && System.nanoTime() - connectedAtNanos > TimeUnit.SECONDS.toNanos(10)) {
+      if (connectedAtNanos > 0
+          && System.nanoTime() - connectedAtNanos > TimeUnit.SECONDS.toNanos(10)) {
         backoff.reset();
       }
       wait = backoff.next();
     }
     connectedAtNanos = 0;
-    LOG.warn("offer stream to the broker broken ({}: {}), reconnecting in {} ms", status.getCode(),
-        status.getDescription(), wait.toMillis());
-    reconnect = scheduler.schedule(() -> {
-      synchronized (lock) {
-        connect();
-      }
-    }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    LOG.warn(
+        "offer stream to the broker broken ({}: {}), reconnecting in {} ms",
+        status.getCode(),
+        status.getDescription(),
+        wait.toMillis());
+    reconnect =
+        scheduler.schedule(
+            () -> {
+              synchronized (lock) {
+                connect();
+              }
+            },
+            wait.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   @Override

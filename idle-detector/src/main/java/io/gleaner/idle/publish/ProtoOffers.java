@@ -12,15 +12,16 @@ public final class ProtoOffers {
   private ProtoOffers() {}
 
   public static NodeOffer toProto(Offer o) {
-    NodeOffer.Builder b = NodeOffer.newBuilder()
-        .setCluster(o.cluster())
-        .setNode(o.node())
-        .setSource(kind(o.source()))
-        .putAllUsable(o.usable().toStrings())
-        .putAllLabels(o.labels())
-        .setReclaimRisk(o.reclaimRisk())
-        .setObservedAtMs(o.observedAt().toEpochMilli())
-        .setZone(o.zone());
+    NodeOffer.Builder b =
+        NodeOffer.newBuilder()
+            .setCluster(o.cluster())
+            .setNode(o.node())
+            .setSource(kind(o.source()))
+            .putAllUsable(o.usable().toStrings())
+            .putAllLabels(o.labels())
+            .setReclaimRisk(o.reclaimRisk())
+            .setObservedAtMs(o.observedAt().toEpochMilli())
+            .setZone(o.zone());
     for (NodeTaint t : o.taints()) {
       b.addTaints(Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect()));
     }

@@ -12,11 +12,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the detector knows about one member cluster: nodes, pods by node, PodGroups and the latest metrics.
- * Written by the cluster's informers and metrics poller (or directly by tests), read by the detector.
+ * What the detector knows about one member cluster: nodes, pods by node, PodGroups and the latest
+ * metrics. Written by the cluster's informers and metrics poller (or directly by tests), read by
+ * the detector.
  *
- * <p>Thread-safe. Every mutator reports which nodes it affected, so the caller can recompute just those:
- * an update that changes nothing the detector uses (a status heartbeat, a pod condition) affects none.
+ * <p>Thread-safe. Every mutator reports which nodes it affected, so the caller can recompute just
+ * those: an update that changes nothing the detector uses (a status heartbeat, a pod condition)
+ * affects none.
  */
 public final class ClusterCache {
   private final String cluster;
@@ -61,7 +63,8 @@ public final class ClusterCache {
   /**
    * Stores the pod (keyed by {@code namespace/name}).
    *
-   * @return the nodes whose offer may change: the old and the new node when the pod moved or changed
+   * @return the nodes whose offer may change: the old and the new node when the pod moved or
+   *     changed
    */
   public Set<String> putPod(PodInfo pod) {
     PodInfo old = pods.put(pod.key(), pod);
@@ -130,23 +133,26 @@ public final class ClusterCache {
   }
 
   /**
-   * Replaces the node metrics with a new poll; returns the nodes whose sample changed (all of the old and
-   * new nodes when the samples went away).
+   * Replaces the node metrics with a new poll; returns the nodes whose sample changed (all of the
+   * old and new nodes when the samples went away).
    */
   public Set<String> setNodeUsage(Map<String, Usage> latest) {
     Map<String, Usage> old = nodeUsage;
     nodeUsage = Map.copyOf(latest);
     Set<String> changed = new java.util.HashSet<>();
-    latest.forEach((n, u) -> {
-      if (!u.equals(old.get(n))) {
-        changed.add(n);
-      }
-    });
-    old.keySet().forEach(n -> {
-      if (!latest.containsKey(n)) {
-        changed.add(n);
-      }
-    });
+    latest.forEach(
+        (n, u) -> {
+          if (!u.equals(old.get(n))) {
+            changed.add(n);
+          }
+        });
+    old.keySet()
+        .forEach(
+            n -> {
+              if (!latest.containsKey(n)) {
+                changed.add(n);
+              }
+            });
     return changed;
   }
 

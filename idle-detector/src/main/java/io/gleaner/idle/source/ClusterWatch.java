@@ -27,17 +27,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches one member cluster and keeps its {@link ClusterCache} current: informers on nodes, pods (all
- * namespaces) and, on training members, Volcano PodGroups ({@code scheduling.volcano.sh/v1beta1}, read as
- * generic resources); and a poll of {@code metrics.k8s.io} (which has no watch).
+ * Watches one member cluster and keeps its {@link ClusterCache} current: informers on nodes, pods
+ * (all namespaces) and, on training members, Volcano PodGroups ({@code
+ * scheduling.volcano.sh/v1beta1}, read as generic resources); and a poll of {@code metrics.k8s.io}
+ * (which has no watch).
  *
- * <p>Every change that matters marks exactly the affected nodes through {@link Listener}; a change that does
- * not (a heartbeat, a pod condition) marks nothing. The node and pod informers keep only a reduced state in
- * their own caches (the detector keeps what it needs in the {@link ClusterCache}), so a large member costs
- * little memory.
+ * <p>Every change that matters marks exactly the affected nodes through {@link Listener}; a change
+ * that does not (a heartbeat, a pod condition) marks nothing. The node and pod informers keep only
+ * a reduced state in their own caches (the detector keeps what it needs in the {@link
+ * ClusterCache}), so a large member costs little memory.
  *
- * <p>A PodGroup informer that fails (Volcano not installed) is logged once and counts as "no gangs"; node and
- * pod informers that stop watching make the member unreachable (see {@link #problem()}).
+ * <p>A PodGroup informer that fails (Volcano not installed) is logged once and counts as "no
+ * gangs"; node and pod informers that stop watching make the member unreachable (see {@link
+ * #problem()}).
  */
 public final class ClusterWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterWatch.class);
@@ -69,8 +71,13 @@ public final class ClusterWatch implements AutoCloseable {
    * @param metricsPeriod real time between metrics polls
    * @param podMetrics also poll PodMetrics
    */
-  public ClusterWatch(Member member, ClusterCache cache, Listener listener, ScheduledExecutorService pollers,
-      Duration metricsPeriod, boolean podMetrics) {
+  public ClusterWatch(
+      Member member,
+      ClusterCache cache,
+      Listener listener,
+      ScheduledExecutorService pollers,
+      Duration metricsPeriod,
+      boolean podMetrics) {
     this.member = Objects.requireNonNull(member, "member");
     this.cache = Objects.requireNonNull(cache, "cache");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -96,59 +103,86 @@ public final class ClusterWatch implements AutoCloseable {
     KubernetesClient client = member.kubernetes();
     String cluster = member.name();
     nodeInformer = member.track(client.nodes().runnableInformer(0));
-    nodeInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Node.class,
-        client.getKubernetesSerialization(), "metadata.resourceVersion"));
-    nodeInformer.addEventHandler(handler(n -> {
-      if (cache.putNode(KubeModel.node(n))) {
-        listener.nodeChanged(cluster, n.getMetadata().getName(), System.nanoTime());
-      }
-    }, n -> {
-      if (cache.removeNode(n.getMetadata().getName())) {
-        listener.nodeChanged(cluster, n.getMetadata().getName(), System.nanoTime());
-      }
-    }));
+    nodeInformer.itemStore(
+        new ReducedStateItemStore<>(
+            ReducedStateItemStore.NAME_KEY_STATE,
+            Node.class,
+            client.getKubernetesSerialization(),
+            "metadata.resourceVersion"));
+    nodeInformer.addEventHandler(
+        handler(
+            n -> {
+              if (cache.putNode(KubeModel.node(n))) {
+                listener.nodeChanged(cluster, n.getMetadata().getName(), System.nanoTime());
+              }
+            },
+            n -> {
+              if (cache.removeNode(n.getMetadata().getName())) {
+                listener.nodeChanged(cluster, n.getMetadata().getName(), System.nanoTime());
+              }
+            }));
     podInformer = member.track(client.pods().inAnyNamespace().runnableInformer(0));
-    podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class,
-        client.getKubernetesSerialization(), "metadata.resourceVersion"));
-    podInformer.addEventHandler(handler(p -> {
-      long now = System.nanoTime();
-      for (String node : cache.putPod(KubeModel.pod(p))) {
-        listener.nodeChanged(cluster, node, now);
-      }
-    }, p -> cache.removePod(p.getMetadata().getNamespace(), p.getMetadata().getName())
-        .ifPresent(node -> listener.nodeChanged(cluster, node, System.nanoTime()))));
+    podInformer.itemStore(
+        new ReducedStateItemStore<>(
+            ReducedStateItemStore.NAME_KEY_STATE,
+            Pod.class,
+            client.getKubernetesSerialization(),
+            "metadata.resourceVersion"));
+    podInformer.addEventHandler(
+        handler(
+            p -> {
+              long now = System.nanoTime();
+              for (String node : cache.putPod(KubeModel.pod(p))) {
+                listener.nodeChanged(cluster, node, now);
+              }
+            },
+            p ->
+                cache
+                    .removePod(p.getMetadata().getNamespace(), p.getMetadata().getName())
+                    .ifPresent(node -> listener.nodeChanged(cluster, node, System.nanoTime()))));
     informers.add(nodeInformer);
     informers.add(podInformer);
     if (member.roles().contains(MemberRole.TRAINING)) {
-      groupInformer = member.track(client.genericKubernetesResources(PODGROUP_API, "PodGroup").inAnyNamespace()
-          .runnableInformer(0));
-      groupInformer.addEventHandler(handler(g -> {
-        if (cache.putPodGroup(KubeModel.podGroup(g))) {
-          listener.clusterChanged(cluster, System.nanoTime());
-        }
-      }, g -> {
-        if (cache.removePodGroup(g.getMetadata().getNamespace(), g.getMetadata().getName())) {
-          listener.clusterChanged(cluster, System.nanoTime());
-        }
-      }));
-      groupInformer.exceptionHandler((started, t) -> {
-        LOG.debug("PodGroup informer of member {}: {}", cluster, t.toString());
-        return true;
-      });
+      groupInformer =
+          member.track(
+              client
+                  .genericKubernetesResources(PODGROUP_API, "PodGroup")
+                  .inAnyNamespace()
+                  .runnableInformer(0));
+      groupInformer.addEventHandler(
+          handler(
+              g -> {
+                if (cache.putPodGroup(KubeModel.podGroup(g))) {
+                  listener.clusterChanged(cluster, System.nanoTime());
+                }
+              },
+              g -> {
+                if (cache.removePodGroup(
+                    g.getMetadata().getNamespace(), g.getMetadata().getName())) {
+                  listener.clusterChanged(cluster, System.nanoTime());
+                }
+              }));
+      groupInformer.exceptionHandler(
+          (started, t) -> {
+            LOG.debug("PodGroup informer of member {}: {}", cluster, t.toString());
+            return true;
+          });
       informers.add(groupInformer);
     }
     for (SharedIndexInformer<?> i : List.of(nodeInformer, podInformer)) {
-      i.exceptionHandler((started, t) -> {
-        lastError = t.getMessage() == null ? t.toString() : t.getMessage();
-        return true;
-      });
+      i.exceptionHandler(
+          (started, t) -> {
+            lastError = t.getMessage() == null ? t.toString() : t.getMessage();
+            return true;
+          });
     }
     informers.forEach(SharedIndexInformer::start);
     long period = Math.max(1, metricsPeriod.toMillis());
     poll = pollers.scheduleWithFixedDelay(this::pollMetrics, 0, period, TimeUnit.MILLISECONDS);
   }
 
-  private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
+  private static <T extends HasMetadata> ResourceEventHandler<T> handler(
+      Consumer<T> upsert, Consumer<T> delete) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
@@ -173,8 +207,8 @@ public final class ClusterWatch implements AutoCloseable {
   }
 
   /**
-   * Why the member cannot be trusted right now, or empty: informers not synced or not watching, or the
-   * member's client unhealthy (breaker open).
+   * Why the member cannot be trusted right now, or empty: informers not synced or not watching, or
+   * the member's client unhealthy (breaker open).
    */
   public String problem() {
     if (!synced()) {
@@ -203,13 +237,19 @@ public final class ClusterWatch implements AutoCloseable {
         try {
           Map<String, Usage> pods = new HashMap<>();
           for (PodMetrics m : client.top().pods().metrics().getItems()) {
-            KubeModel.usage(m).ifPresent(u -> pods.put(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(), u));
+            KubeModel.usage(m)
+                .ifPresent(
+                    u ->
+                        pods.put(
+                            m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(), u));
           }
           cache.setPodUsage(pods);
         } catch (KubernetesClientException e) {
           if (e.getCode() == 404) {
             podMetricsAvailable = false;
-            LOG.info("member {} serves no PodMetrics; online usage is estimated from Gleaner pods' requests", cluster);
+            LOG.info(
+                "member {} serves no PodMetrics; online usage is estimated from Gleaner pods' requests",
+                cluster);
           } else {
             throw e;
           }
@@ -222,7 +262,10 @@ public final class ClusterWatch implements AutoCloseable {
     } catch (RuntimeException e) {
       if (!metricsWarned) {
         metricsWarned = true;
-        LOG.warn("metrics poll of member {} failed (usage is ignored once stale): {}", cluster, e.getMessage());
+        LOG.warn(
+            "metrics poll of member {} failed (usage is ignored once stale): {}",
+            cluster,
+            e.getMessage());
       }
       // Samples age on their own; a recompute makes stale ones count as missing.
       listener.clusterChanged(cluster, now);

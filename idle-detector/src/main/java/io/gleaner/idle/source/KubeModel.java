@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Translates fabric8 objects into the detector's value types. Malformed quantities never throw: they are
- * logged with the object and field and count as zero, so one bad object cannot stop a cluster's offers.
+ * Translates fabric8 objects into the detector's value types. Malformed quantities never throw:
+ * they are logged with the object and field and count as zero, so one bad object cannot stop a
+ * cluster's offers.
  */
 public final class KubeModel {
   private static final Logger LOG = LoggerFactory.getLogger(KubeModel.class);
@@ -39,8 +40,12 @@ public final class KubeModel {
     var spec = n.getSpec();
     var status = n.getStatus();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
-    List<NodeTaint> taints = spec == null || spec.getTaints() == null ? List.of()
-        : spec.getTaints().stream().map(t -> new NodeTaint(t.getKey(), t.getValue(), t.getEffect())).toList();
+    List<NodeTaint> taints =
+        spec == null || spec.getTaints() == null
+            ? List.of()
+            : spec.getTaints().stream()
+                .map(t -> new NodeTaint(t.getKey(), t.getValue(), t.getEffect()))
+                .toList();
     boolean ready = false;
     if (status != null && status.getConditions() != null) {
       for (NodeCondition c : status.getConditions()) {
@@ -50,10 +55,23 @@ public final class KubeModel {
       }
     }
     String where = "node " + meta.getName();
-    Resources alloc = status == null ? Resources.ZERO : resources(status.getAllocatable(), where + " status.allocatable");
-    Resources cap = status == null ? Resources.ZERO : resources(status.getCapacity(), where + " status.capacity");
-    return new NodeInfo(meta.getName(), labels, meta.getAnnotations(), taints,
-        labels.getOrDefault(NodeInfo.ZONE_LABEL, ""), cap, alloc, ready,
+    Resources alloc =
+        status == null
+            ? Resources.ZERO
+            : resources(status.getAllocatable(), where + " status.allocatable");
+    Resources cap =
+        status == null
+            ? Resources.ZERO
+            : resources(status.getCapacity(), where + " status.capacity");
+    return new NodeInfo(
+        meta.getName(),
+        labels,
+        meta.getAnnotations(),
+        taints,
+        labels.getOrDefault(NodeInfo.ZONE_LABEL, ""),
+        cap,
+        alloc,
+        ready,
         spec != null && Boolean.TRUE.equals(spec.getUnschedulable()));
   }
 
@@ -61,7 +79,8 @@ public final class KubeModel {
     var meta = p.getMetadata();
     var spec = p.getSpec();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
-    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    Map<String, String> annotations =
+        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
     boolean ds = false;
     if (meta.getOwnerReferences() != null) {
       for (OwnerReference o : meta.getOwnerReferences()) {
@@ -73,10 +92,20 @@ public final class KubeModel {
     String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
     boolean terminated = "Succeeded".equals(phase) || "Failed".equals(phase);
     Resources requests = effectiveRequests(p);
-    boolean batch = "BE".equals(labels.get(Keys.KOORDINATOR_QOS))
-        || requests.get(Resources.BATCH_CPU) > 0 || requests.get(Resources.BATCH_MEMORY) > 0;
-    return new PodInfo(meta.getUid(), meta.getNamespace(), meta.getName(), spec == null ? "" : spec.getNodeName(),
-        requests, "true".equals(labels.get(Keys.MANAGED)), ds, terminated, batch,
+    boolean batch =
+        "BE".equals(labels.get(Keys.KOORDINATOR_QOS))
+            || requests.get(Resources.BATCH_CPU) > 0
+            || requests.get(Resources.BATCH_MEMORY) > 0;
+    return new PodInfo(
+        meta.getUid(),
+        meta.getNamespace(),
+        meta.getName(),
+        spec == null ? "" : spec.getNodeName(),
+        requests,
+        "true".equals(labels.get(Keys.MANAGED)),
+        ds,
+        terminated,
+        batch,
         annotations.getOrDefault(Keys.VOLCANO_GROUP, ""));
   }
 
@@ -120,7 +149,8 @@ public final class KubeModel {
     if (c.getResources() == null || c.getResources().getRequests() == null) {
       return Resources.ZERO;
     }
-    return resources(c.getResources().getRequests(), where + " container " + c.getName() + " requests");
+    return resources(
+        c.getResources().getRequests(), where + " container " + c.getName() + " requests");
   }
 
   /** A PodGroup ({@code scheduling.volcano.sh/v1beta1}) read as a generic resource. */
@@ -151,8 +181,14 @@ public final class KubeModel {
       priority = n.intValue();
     }
     Instant created = parseTime(meta.getCreationTimestamp()).orElse(Instant.EPOCH);
-    return new PodGroupInfo(meta.getNamespace(), meta.getName(),
-        status.get("phase") == null ? "" : String.valueOf(status.get("phase")), minMember, min, priority, created);
+    return new PodGroupInfo(
+        meta.getNamespace(),
+        meta.getName(),
+        status.get("phase") == null ? "" : String.valueOf(status.get("phase")),
+        minMember,
+        min,
+        priority,
+        created);
   }
 
   public static Optional<Usage> usage(NodeMetrics m) {
@@ -175,7 +211,8 @@ public final class KubeModel {
       }
     }
     Resources total = sum;
-    return parseTime(m.getTimestamp()).map(t -> new Usage(total.cpuMillis(), total.memoryBytes(), t));
+    return parseTime(m.getTimestamp())
+        .map(t -> new Usage(total.cpuMillis(), total.memoryBytes(), t));
   }
 
   /** Parses an RFC 3339 time; empty (and logged) when absent or malformed. */

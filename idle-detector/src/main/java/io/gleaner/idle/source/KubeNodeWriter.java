@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * Writes node patches to the members as JSON merge patches, through each member's resilience wrapper,
- * on an I/O executor.
+ * Writes node patches to the members as JSON merge patches, through each member's resilience
+ * wrapper, on an I/O executor.
  */
 public final class KubeNodeWriter implements NodeWriter {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -34,12 +34,25 @@ public final class KubeNodeWriter implements NodeWriter {
   public CompletableFuture<Void> patch(String cluster, String node, NodePatch patch) {
     Member m = members.get(cluster);
     if (m == null) {
-      return CompletableFuture.failedFuture(new IllegalStateException("member " + cluster + " is not watched"));
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("member " + cluster + " is not watched"));
     }
     String body = JSON.asJson(patch.body());
-    return CompletableFuture.runAsync(() -> m.write("patch-node", c ->
-        // resource(stub), not withName(): fabric8 GETs the node first when it has no item
-        c.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), body)), io);
+    return CompletableFuture.runAsync(
+        () ->
+            m.write(
+                "patch-node",
+                c ->
+                    // resource(stub), not withName(): fabric8 GETs the node first when it has no
+                    // item
+                    c.nodes()
+                        .resource(
+                            new NodeBuilder()
+                                .withNewMetadata()
+                                .withName(node)
+                                .endMetadata()
+                                .build())
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), body)),
+        io);
   }
 }

@@ -8,9 +8,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One member cluster as the detector sees it: a name, roles, a client for informers and metrics, and a
- * resilient path for writes. Backed by a registry {@code MemberHandle} or, without a registry, by a plain
- * client ({@link Members#direct}).
+ * One member cluster as the detector sees it: a name, roles, a client for informers and metrics,
+ * and a resilient path for writes. Backed by a registry {@code MemberHandle} or, without a
+ * registry, by a plain client ({@link Members#direct}).
  */
 public interface Member {
   String name();
@@ -21,8 +21,8 @@ public interface Member {
   KubernetesClient kubernetes();
 
   /**
-   * Runs a write through the member's resilience wrapper (retry, rate limit, circuit breaker) where there is
-   * one. Blocks; throws what the call threw.
+   * Runs a write through the member's resilience wrapper (retry, rate limit, circuit breaker) where
+   * there is one. Blocks; throws what the call threw.
    */
   void write(String operation, Consumer<KubernetesClient> call);
 

@@ -1,14 +1,16 @@
 package io.gleaner.idle.source;
 
 /**
- * Where the detector learns which members exist: the {@code MemberRegistry} in production
- * ({@link RegistryMemberDirectory}), a fixed list elsewhere ({@link StaticMemberDirectory}).
+ * Where the detector learns which members exist: the {@code MemberRegistry} in production ({@link
+ * RegistryMemberDirectory}), a fixed list elsewhere ({@link StaticMemberDirectory}).
  */
 public interface MemberDirectory {
 
   /** Callbacks; they must not block. */
   interface Listener {
-    /** A member to watch (also called for every member that exists when the listener is attached). */
+    /**
+     * A member to watch (also called for every member that exists when the listener is attached).
+     */
     void added(Member member);
 
     /** Stop watching {@code cluster} and withdraw its offers. */

@@ -15,7 +15,10 @@ import java.util.function.Consumer;
 public final class Members {
   private Members() {}
 
-  /** A member backed by the registry's handle: writes go through its breaker, retry and rate limiter. */
+  /**
+   * A member backed by the registry's handle: writes go through its breaker, retry and rate
+   * limiter.
+   */
   public static Member of(MemberHandle handle) {
     Objects.requireNonNull(handle, "handle");
     return new Member() {
@@ -56,7 +59,8 @@ public final class Members {
         if (h.healthy()) {
           return "";
         }
-        return h.breakerOpen() ? "circuit breaker open" + h.lastError().map(e -> ": " + e).orElse("")
+        return h.breakerOpen()
+            ? "circuit breaker open" + h.lastError().map(e -> ": " + e).orElse("")
             : h.lastError().orElse("no recent answer");
       }
 
@@ -67,7 +71,10 @@ public final class Members {
     };
   }
 
-  /** A member backed by a plain client (tests, benches, single-cluster runs); the caller closes the client. */
+  /**
+   * A member backed by a plain client (tests, benches, single-cluster runs); the caller closes the
+   * client.
+   */
   public static Member direct(String name, KubernetesClient client, Set<MemberRole> roles) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(client, "client");

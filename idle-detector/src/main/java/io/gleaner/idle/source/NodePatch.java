@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A change to a member node's labels and annotations, applied as a JSON merge patch: a {@code null} value
- * removes the key.
+ * A change to a member node's labels and annotations, applied as a JSON merge patch: a {@code null}
+ * value removes the key.
  */
 public record NodePatch(Map<String, String> labels, Map<String, String> annotations) {
   public NodePatch {

@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Members from the {@link MemberRegistry}: every MemberCluster with a usable handle. A member whose spec
- * changes (roles) is removed and added again, so its watches follow the new roles.
+ * Members from the {@link MemberRegistry}: every MemberCluster with a usable handle. A member whose
+ * spec changes (roles) is removed and added again, so its watches follow the new roles.
  */
 public final class RegistryMemberDirectory implements MemberDirectory {
   private final MemberRegistry registry;
@@ -21,23 +21,24 @@ public final class RegistryMemberDirectory implements MemberDirectory {
 
   @Override
   public void attach(Listener listener) {
-    MemberListener bridge = new MemberListener() {
-      @Override
-      public void memberAdded(MemberHandle member) {
-        listener.added(Members.of(member));
-      }
+    MemberListener bridge =
+        new MemberListener() {
+          @Override
+          public void memberAdded(MemberHandle member) {
+            listener.added(Members.of(member));
+          }
 
-      @Override
-      public void memberUpdated(MemberHandle member) {
-        listener.removed(member.name());
-        listener.added(Members.of(member));
-      }
+          @Override
+          public void memberUpdated(MemberHandle member) {
+            listener.removed(member.name());
+            listener.added(Members.of(member));
+          }
 
-      @Override
-      public void memberRemoved(MemberHandle member) {
-        listener.removed(member.name());
-      }
-    };
+          @Override
+          public void memberRemoved(MemberHandle member) {
+            listener.removed(member.name());
+          }
+        };
     bridges.put(listener, bridge);
     registry.addListener(bridge);
   }

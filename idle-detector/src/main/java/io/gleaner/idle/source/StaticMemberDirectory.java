@@ -3,7 +3,10 @@ package io.gleaner.idle.source;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A fixed set of members (each a client and its roles), for tests, benches and runs without a registry. */
+/**
+ * A fixed set of members (each a client and its roles), for tests, benches and runs without a
+ * registry.
+ */
 public final class StaticMemberDirectory implements MemberDirectory {
   private final List<Member> members;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();

@@ -16,17 +16,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Idle timers in the project's {@link StateStore} (ZooKeeper in production): one node per member node,
- * {@code <root>/<cluster>/<node>}, holding the {@link IdleStateCodec} JSON (readable with {@code zkCli get}).
+ * Idle timers in the project's {@link StateStore} (ZooKeeper in production): one node per member
+ * node, {@code <root>/<cluster>/<node>}, holding the {@link IdleStateCodec} JSON (readable with
+ * {@code zkCli get}).
  *
- * <p>Writes are queued and applied by one background thread, coalesced per node (the latest state wins), so
- * a burst of transitions (a whole fleet going idle at night) never blocks the detector. Only the leader
- * writes, so a version conflict only means a deposed leader wrote last: the write is re-read and applied
- * again. A write that fails (store unreachable) stays queued and is retried with the next write or
- * {@link #flush()}. ACTIVE is stored as a deletion.
+ * <p>Writes are queued and applied by one background thread, coalesced per node (the latest state
+ * wins), so a burst of transitions (a whole fleet going idle at night) never blocks the detector.
+ * Only the leader writes, so a version conflict only means a deposed leader wrote last: the write
+ * is re-read and applied again. A write that fails (store unreachable) stays queued and is retried
+ * with the next write or {@link #flush()}. ACTIVE is stored as a deletion.
  */
 public final class DurableIdleTimerStore implements IdleTimerStore {
   private static final Logger LOG = LoggerFactory.getLogger(DurableIdleTimerStore.class);
+
   /** The default root of the timers. */
   public static final String DEFAULT_ROOT = "/idle-detector/timers";
 
@@ -41,11 +43,13 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
   public DurableIdleTimerStore(StateStore store, String root) {
     this.store = Objects.requireNonNull(store, "store");
     this.root = StateStore.checkPath(root);
-    this.writer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "idle-timer-store");
-      t.setDaemon(true);
-      return t;
-    });
+    this.writer =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "idle-timer-store");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   @Override
@@ -65,7 +69,9 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
 
   @Override
   public void save(String cluster, String node, IdleState state) {
-    enqueue(cluster + "/" + node, state instanceof IdleState.Active ? Optional.empty() : Optional.of(state));
+    enqueue(
+        cluster + "/" + node,
+        state instanceof IdleState.Active ? Optional.empty() : Optional.of(state));
   }
 
   @Override
@@ -130,14 +136,18 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
         }
         r = store.delete(path, current.get().version());
       } else {
-        r = store.compareAndSet(path, current.map(Versioned::version).orElse(StateStore.ABSENT),
-            IdleStateCodec.encode(state.get()));
+        r =
+            store.compareAndSet(
+                path,
+                current.map(Versioned::version).orElse(StateStore.ABSENT),
+                IdleStateCodec.encode(state.get()));
       }
       if (r.isOk() || r instanceof CasResult.NotFound && state.isEmpty()) {
         return;
       }
     }
-    throw new IllegalStateException("idle timer " + path + " kept changing under five writes in a row");
+    throw new IllegalStateException(
+        "idle timer " + path + " kept changing under five writes in a row");
   }
 
   /**
@@ -153,7 +163,11 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
         kick();
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IllegalStateException("idle timers not durable after 30 s (" + pending.size() + " pending): " + lastFailure);
+          throw new IllegalStateException(
+              "idle timers not durable after 30 s ("
+                  + pending.size()
+                  + " pending): "
+                  + lastFailure);
         }
         try {
           lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));

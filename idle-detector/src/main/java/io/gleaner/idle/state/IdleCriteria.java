@@ -8,17 +8,22 @@ import java.util.EnumSet;
  * {@link NodeLoad} against them.
  *
  * <p>A node is idle when it is Ready, schedulable, not excluded, its online pods request at most
- * {@code cpuRequestFraction} of its CPU and {@code memoryRequestFraction} of its memory, and (where fresh
- * metrics exist) its online CPU usage is at most {@code cpuUsageFraction}. "At most" is inclusive, so a
- * threshold of 0 means "no online requests at all". A node without allocatable CPU or memory is never idle.
+ * {@code cpuRequestFraction} of its CPU and {@code memoryRequestFraction} of its memory, and (where
+ * fresh metrics exist) its online CPU usage is at most {@code cpuUsageFraction}. "At most" is
+ * inclusive, so a threshold of 0 means "no online requests at all". A node without allocatable CPU
+ * or memory is never idle.
  *
  * @param cpuRequestFraction 0..1
  * @param memoryRequestFraction 0..1
  * @param cpuUsageFraction 0..1
  */
-public record IdleCriteria(double cpuRequestFraction, double memoryRequestFraction, double cpuUsageFraction) {
+public record IdleCriteria(
+    double cpuRequestFraction, double memoryRequestFraction, double cpuUsageFraction) {
 
-  /** The built-in thresholds, as in {@code GleanerPolicy}: 20 % CPU and memory requests, 10 % CPU usage. */
+  /**
+   * The built-in thresholds, as in {@code GleanerPolicy}: 20 % CPU and memory requests, 10 % CPU
+   * usage.
+   */
   public static final IdleCriteria DEFAULTS = new IdleCriteria(0.2, 0.2, 0.1);
 
   public IdleCriteria {
@@ -29,11 +34,14 @@ public record IdleCriteria(double cpuRequestFraction, double memoryRequestFracti
 
   private static void check(String name, double v) {
     if (!(v >= 0 && v <= 1)) {
-      throw new IllegalArgumentException("idle threshold " + name + " must be within 0..1, got " + v);
+      throw new IllegalArgumentException(
+          "idle threshold " + name + " must be within 0..1, got " + v);
     }
   }
 
-  /** Checks {@code load}; the verdict's pressure is the largest load/threshold ratio, capped at 1. */
+  /**
+   * Checks {@code load}; the verdict's pressure is the largest load/threshold ratio, capped at 1.
+   */
   public IdleVerdict evaluate(NodeLoad load) {
     EnumSet<Breach> breaches = EnumSet.noneOf(Breach.class);
     if (!load.ready()) {
@@ -54,7 +62,8 @@ public record IdleCriteria(double cpuRequestFraction, double memoryRequestFracti
     if (memReq > memoryRequestFraction) {
       breaches.add(Breach.MEMORY_REQUESTS);
     }
-    double pressure = Math.max(pressure(cpuReq, cpuRequestFraction), pressure(memReq, memoryRequestFraction));
+    double pressure =
+        Math.max(pressure(cpuReq, cpuRequestFraction), pressure(memReq, memoryRequestFraction));
     if (load.onlineCpuUsageMillis().isPresent()) {
       double usage = ratio(load.onlineCpuUsageMillis().getAsLong(), alloc.cpuMillis());
       if (usage > cpuUsageFraction) {

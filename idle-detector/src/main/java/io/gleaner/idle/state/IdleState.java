@@ -64,7 +64,9 @@ public sealed interface IdleState {
     }
   }
 
-  /** The node is lent to Gleaner: labelled {@code gleaner.io/pool=idle} and offered to the broker. */
+  /**
+   * The node is lent to Gleaner: labelled {@code gleaner.io/pool=idle} and offered to the broker.
+   */
   record Lent(Instant idleSince, Instant lentAt) implements IdleState {
     public Lent {
       Objects.requireNonNull(idleSince, "idleSince");
@@ -82,7 +84,10 @@ public sealed interface IdleState {
     }
   }
 
-  /** The node was given back at {@code reclaimedAt} and may not be lent again before {@code cooldownUntil}. */
+  /**
+   * The node was given back at {@code reclaimedAt} and may not be lent again before {@code
+   * cooldownUntil}.
+   */
   record Reclaimed(Instant reclaimedAt, Instant cooldownUntil) implements IdleState {
     public Reclaimed {
       Objects.requireNonNull(reclaimedAt, "reclaimedAt");

@@ -13,8 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The durable form of an {@link IdleState}: a small JSON object with RFC 3339 instants, e.g.
- * {@code {"state":"IDLE_OBSERVED","since":"2024-01-01T00:05:00Z"}}, readable with {@code zkCli get}.
+ * The durable form of an {@link IdleState}: a small JSON object with RFC 3339 instants, e.g. {@code
+ * {"state":"IDLE_OBSERVED","since":"2024-01-01T00:05:00Z"}}, readable with {@code zkCli get}.
  */
 public final class IdleStateCodec {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +51,8 @@ public final class IdleStateCodec {
       m = JSON.readValue(data, Map.class);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException(
-          "idle state is not a JSON object: \"" + new String(data, StandardCharsets.UTF_8) + "\"", e);
+          "idle state is not a JSON object: \"" + new String(data, StandardCharsets.UTF_8) + "\"",
+          e);
     }
     String kind = text(m, "state");
     IdleState.Kind k;
@@ -71,7 +72,8 @@ public final class IdleStateCodec {
   private static String text(Map<?, ?> m, String key) {
     Object v = m.get(key);
     if (!(v instanceof String s)) {
-      throw new IllegalArgumentException("idle state: field \"" + key + "\" must be a string, got " + v);
+      throw new IllegalArgumentException(
+          "idle state: field \"" + key + "\" must be a string, got " + v);
     }
     return s;
   }
@@ -81,7 +83,8 @@ public final class IdleStateCodec {
     try {
       return Instant.parse(s);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("idle state: field \"" + key + "\" is not an RFC 3339 instant: \"" + s + "\"", e);
+      throw new IllegalArgumentException(
+          "idle state: field \"" + key + "\" is not an RFC 3339 instant: \"" + s + "\"", e);
     }
   }
 }

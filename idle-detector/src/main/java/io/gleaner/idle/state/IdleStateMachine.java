@@ -11,19 +11,21 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The pure idle state machine of one online node. It never reads a clock: the caller passes {@code now}
- * and must call {@link #step} again at {@link #deadline(IdleState)} (the instant at which time alone can
- * change the state) as well as on every change of the node's verdict.
+ * The pure idle state machine of one online node. It never reads a clock: the caller passes {@code
+ * now} and must call {@link #step} again at {@link #deadline(IdleState)} (the instant at which time
+ * alone can change the state) as well as on every change of the node's verdict.
  *
  * <p>Rules:
+ *
  * <ul>
- *   <li>A node is lent when it has been idle without a single breach for at least {@code idleAfter}:
- *       at exactly {@code since + idleAfter}, never a moment earlier. Any breach returns it to ACTIVE, so
- *       flapping load restarts the timer and never lends early.
- *   <li>A lent node that breaches (online load back, NotReady, cordoned, excluded) is returned, and so is
- *       one the descheduler reclaimed ({@link ReclaimSignal} at or after its lent-at).
- *   <li>A returned node stays RECLAIMED until its cool-down ends; only then can its idle timer start.
- *       An external cool-down (annotation) found on a node that is not lent is honoured as well.
+ *   <li>A node is lent when it has been idle without a single breach for at least {@code
+ *       idleAfter}: at exactly {@code since + idleAfter}, never a moment earlier. Any breach
+ *       returns it to ACTIVE, so flapping load restarts the timer and never lends early.
+ *   <li>A lent node that breaches (online load back, NotReady, cordoned, excluded) is returned, and
+ *       so is one the descheduler reclaimed ({@link ReclaimSignal} at or after its lent-at).
+ *   <li>A returned node stays RECLAIMED until its cool-down ends; only then can its idle timer
+ *       start. An external cool-down (annotation) found on a node that is not lent is honoured as
+ *       well.
  * </ul>
  */
 public final class IdleStateMachine {
@@ -63,7 +65,8 @@ public final class IdleStateMachine {
    * @param reclaim a reclaim by someone else, if the node shows one
    * @param now the detector's clock
    */
-  public Transition step(IdleState current, IdleVerdict verdict, Optional<ReclaimSignal> reclaim, Instant now) {
+  public Transition step(
+      IdleState current, IdleVerdict verdict, Optional<ReclaimSignal> reclaim, Instant now) {
     Objects.requireNonNull(current, "current");
     Objects.requireNonNull(verdict, "verdict");
     Objects.requireNonNull(reclaim, "reclaim");
@@ -73,13 +76,16 @@ public final class IdleStateMachine {
       ReclaimSignal r = reclaim.get();
       Instant until = r.cooldownUntil().orElse(r.reclaimedAt().plus(cooldown));
       if (current instanceof Lent lent && !r.reclaimedAt().isBefore(lent.lentAt())) {
-        return new Transition(current, new Reclaimed(r.reclaimedAt(), until), Action.RETURN, "reclaimed");
+        return new Transition(
+            current, new Reclaimed(r.reclaimedAt(), until), Action.RETURN, "reclaimed");
       }
       if ((current instanceof Active || current instanceof IdleObserved) && now.isBefore(until)) {
-        return new Transition(current, new Reclaimed(r.reclaimedAt(), until), Action.NONE, "cool-down found on node");
+        return new Transition(
+            current, new Reclaimed(r.reclaimedAt(), until), Action.NONE, "cool-down found on node");
       }
       if (current instanceof Reclaimed rc && until.isAfter(rc.cooldownUntil())) {
-        return new Transition(current, new Reclaimed(rc.reclaimedAt(), until), Action.NONE, "cool-down extended");
+        return new Transition(
+            current, new Reclaimed(rc.reclaimedAt(), until), Action.NONE, "cool-down extended");
       }
     }
 
@@ -94,14 +100,16 @@ public final class IdleStateMachine {
       if (verdict.idle()) {
         return new Transition(current, current, Action.NONE, "lent");
       }
-      return new Transition(current, new Reclaimed(now, now.plus(cooldown)), Action.RETURN, reason(verdict));
+      return new Transition(
+          current, new Reclaimed(now, now.plus(cooldown)), Action.RETURN, reason(verdict));
     }
     if (!verdict.idle()) {
       return new Transition(current, Active.INSTANCE, Action.NONE, reason(verdict));
     }
     Instant since = state instanceof IdleObserved o ? o.since() : now;
     if (!now.isBefore(since.plus(idleAfter))) {
-      return new Transition(current, new Lent(since, now), Action.LEND, "idle for " + Duration.between(since, now));
+      return new Transition(
+          current, new Lent(since, now), Action.LEND, "idle for " + Duration.between(since, now));
     }
     return new Transition(current, new IdleObserved(since), Action.NONE, "idle");
   }

@@ -7,8 +7,8 @@ import java.util.Set;
  * The outcome of checking one node against the idle thresholds at one instant.
  *
  * @param breaches every threshold the node breaches; empty means idle
- * @param pressure how close the node's online load is to the nearest threshold, 0 (none) to 1 (at or over
- *     it); feeds the reclaim risk of an offer
+ * @param pressure how close the node's online load is to the nearest threshold, 0 (none) to 1 (at
+ *     or over it); feeds the reclaim risk of an offer
  */
 public record IdleVerdict(Set<Breach> breaches, double pressure) {
 

@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An {@link IdleTimerStore} in process memory: for a single replica without ZooKeeper and for tests. It
- * survives a restart of the detector within the same JVM (the sandbox), not of the process.
+ * An {@link IdleTimerStore} in process memory: for a single replica without ZooKeeper and for
+ * tests. It survives a restart of the detector within the same JVM (the sandbox), not of the
+ * process.
  */
 public final class InMemoryIdleTimerStore implements IdleTimerStore {
   private final Map<String, Map<String, byte[]>> data = new ConcurrentHashMap<>();
@@ -14,7 +15,8 @@ public final class InMemoryIdleTimerStore implements IdleTimerStore {
   @Override
   public Map<String, IdleState> load(String cluster) {
     Map<String, IdleState> out = new HashMap<>();
-    data.getOrDefault(cluster, Map.of()).forEach((node, bytes) -> out.put(node, IdleStateCodec.decode(bytes)));
+    data.getOrDefault(cluster, Map.of())
+        .forEach((node, bytes) -> out.put(node, IdleStateCodec.decode(bytes)));
     return out;
   }
 
@@ -24,7 +26,8 @@ public final class InMemoryIdleTimerStore implements IdleTimerStore {
       delete(cluster, node);
       return;
     }
-    data.computeIfAbsent(cluster, c -> new ConcurrentHashMap<>()).put(node, IdleStateCodec.encode(state));
+    data.computeIfAbsent(cluster, c -> new ConcurrentHashMap<>())
+        .put(node, IdleStateCodec.encode(state));
   }
 
   @Override

@@ -11,9 +11,10 @@ import java.util.OptionalLong;
  * @param unschedulable the node is cordoned
  * @param excluded the node carries {@code gleaner.io/exclude=true}
  * @param allocatable the node's allocatable resources
- * @param onlineRequests summed effective requests of the node's online pods: not Gleaner-managed, not
- *     DaemonSet-owned, not terminated
- * @param onlineCpuUsageMillis measured CPU usage of everything but Gleaner's pods, when fresh metrics exist
+ * @param onlineRequests summed effective requests of the node's online pods: not Gleaner-managed,
+ *     not DaemonSet-owned, not terminated
+ * @param onlineCpuUsageMillis measured CPU usage of everything but Gleaner's pods, when fresh
+ *     metrics exist
  */
 public record NodeLoad(
     boolean ready,

@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param from the state before the step
  * @param to the state after it
  * @param action what the caller must do in the member cluster and towards the broker
- * @param reason a short human reason for logs, e.g. {@code "cpu_requests"} or {@code "idle for PT10M"}
+ * @param reason a short human reason for logs, e.g. {@code "cpu_requests"} or {@code "idle for
+ *     PT10M"}
  */
 public record Transition(IdleState from, IdleState to, Action action, String reason) {
 

@@ -43,11 +43,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The idle-detector against simulated member clusters, publishing to an in-process recording broker. */
+/**
+ * The idle-detector against simulated member clusters, publishing to an in-process recording
+ * broker.
+ */
 class IdleDetectorIT {
   static SimRuntime runtime;
+
   /** Evening of a simulated day; the online load is emptied "at night". */
   final FakeClock clock = new FakeClock(Instant.parse("2024-01-01T22:00:00Z"));
+
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final List<AutoCloseable> closing = new ArrayList<>();
   RecordingBroker broker;
@@ -97,11 +102,20 @@ class IdleDetectorIT {
   private void start(Member... members) throws Exception {
     broker = new RecordingBroker();
     channel = broker.channel();
-    IdleDetectorConfig config = IdleDetectorConfig.defaults().withMetricsInterval(Duration.ofMillis(200))
-        .withSourceId("idle-detector/it");
+    IdleDetectorConfig config =
+        IdleDetectorConfig.defaults()
+            .withMetricsInterval(Duration.ofMillis(200))
+            .withSourceId("idle-detector/it");
     election = new AlwaysLeader("it");
-    service = new IdleDetectorService(clock, meters, new StaticMemberDirectory(List.of(members)), channel,
-        new InMemoryIdleTimerStore(), election, config);
+    service =
+        new IdleDetectorService(
+            clock,
+            meters,
+            new StaticMemberDirectory(List.of(members)),
+            channel,
+            new InMemoryIdleTimerStore(),
+            election,
+            config);
     service.start();
     election.start();
     eventually().until(() -> service.publisher().map(p -> p.connected()).orElse(false));
@@ -111,13 +125,30 @@ class IdleDetectorIT {
     return service.detector().orElseThrow();
   }
 
-  private static void pod(KubernetesClient client, String name, String node, String cpu, String memory) {
-    client.pods().inNamespace("default").resource(new PodBuilder()
-        .withNewMetadata().withName(name).withLabels(Map.of("app", "web")).endMetadata()
-        .withNewSpec().withNodeSelector(Map.of("kubernetes.io/hostname", node))
-        .addNewContainer().withName("web").withImage("nginx").withNewResources()
-        .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity(memory))
-        .endResources().endContainer().endSpec().build()).create();
+  private static void pod(
+      KubernetesClient client, String name, String node, String cpu, String memory) {
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(Map.of("app", "web"))
+                .endMetadata()
+                .withNewSpec()
+                .withNodeSelector(Map.of("kubernetes.io/hostname", node))
+                .addNewContainer()
+                .withName("web")
+                .withImage("nginx")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity(cpu))
+                .addToRequests("memory", new Quantity(memory))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
   }
 
   private static long cpuMillis(NodeOffer o) {
@@ -125,12 +156,25 @@ class IdleDetectorIT {
   }
 
   @Test
-  void aNodeEmptiedAtNightIsLentAfterTenIdleMinutesAndReturnedWhenMorningLoadArrives() throws Exception {
-    SimulatedCluster online = cluster(SimulatedCluster.builder("online").nodes(NodeShape.of(2, "8", "32Gi")));
+  void aNodeEmptiedAtNightIsLentAfterTenIdleMinutesAndReturnedWhenMorningLoadArrives()
+      throws Exception {
+    SimulatedCluster online =
+        cluster(SimulatedCluster.builder("online").nodes(NodeShape.of(2, "8", "32Gi")));
     KubernetesClient client = online.client();
     String node = "online-node-1";
     pod(client, "web-1", node, "4", "8Gi");
-    eventually().until(() -> "Running".equals(client.pods().inNamespace("default").withName("web-1").get().getStatus().getPhase()));
+    eventually()
+        .until(
+            () ->
+                "Running"
+                    .equals(
+                        client
+                            .pods()
+                            .inNamespace("default")
+                            .withName("web-1")
+                            .get()
+                            .getStatus()
+                            .getPhase()));
     start(Members.direct("online", client, Set.of(MemberRole.ONLINE)));
     eventually().until(() -> detector().state("online", node).isPresent());
     assertThat(detector().state("online", node)).contains(IdleState.Active.INSTANCE);
@@ -138,78 +182,155 @@ class IdleDetectorIT {
     // Night: the online pod is scaled away.
     client.pods().inNamespace("default").withName("web-1").withGracePeriod(0).delete();
     Instant since = clock.instant();
-    eventually().until(() -> detector().state("online", node).filter(s -> s.kind() == IdleState.Kind.IDLE_OBSERVED).isPresent());
+    eventually()
+        .until(
+            () ->
+                detector()
+                    .state("online", node)
+                    .filter(s -> s.kind() == IdleState.Kind.IDLE_OBSERVED)
+                    .isPresent());
     assertThat(detector().state("online", node)).contains(new IdleState.IdleObserved(since));
 
     clock.set(since.plus(Duration.ofMinutes(9)).plusSeconds(59));
-    await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5))
+    await()
+        .during(Duration.ofMillis(600))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> broker.offer("online", node).isEmpty());
     clock.set(since.plus(Duration.ofMinutes(10)));
     eventually().until(() -> broker.offer("online", node).isPresent());
     NodeOffer offer = broker.offer("online", node).orElseThrow();
     assertThat(offer.getSource()).isEqualTo(SourceKind.IDLE);
     assertThat(cpuMillis(offer)).isEqualTo(8000 - 200);
-    assertThat(offer.getLabelsMap()).containsEntry("kubernetes.io/hostname", node).doesNotContainKey(Keys.POOL);
+    assertThat(offer.getLabelsMap())
+        .containsEntry("kubernetes.io/hostname", node)
+        .doesNotContainKey(Keys.POOL);
     assertThat(offer.getZone()).isEqualTo(online.zone());
-    eventually().untilAsserted(() -> {
-      Node n = client.nodes().withName(node).get();
-      assertThat(n.getMetadata().getLabels()).containsEntry(Keys.POOL, "idle");
-      assertThat(n.getMetadata().getAnnotations()).containsEntry(Keys.IDLE_SINCE, since.toString())
-          .containsEntry(Keys.LENT_AT, since.plus(Duration.ofMinutes(10)).toString());
-    });
-    assertThat(meters.get(IdleMetrics.LENT_NODES).tags("cluster", "online", "source", "idle").gauge().value())
+    eventually()
+        .untilAsserted(
+            () -> {
+              Node n = client.nodes().withName(node).get();
+              assertThat(n.getMetadata().getLabels()).containsEntry(Keys.POOL, "idle");
+              assertThat(n.getMetadata().getAnnotations())
+                  .containsEntry(Keys.IDLE_SINCE, since.toString())
+                  .containsEntry(Keys.LENT_AT, since.plus(Duration.ofMinutes(10)).toString());
+            });
+    assertThat(
+            meters
+                .get(IdleMetrics.LENT_NODES)
+                .tags("cluster", "online", "source", "idle")
+                .gauge()
+                .value())
         .isGreaterThanOrEqualTo(1);
 
     // Morning: online load comes back to the node.
     clock.set(since.plus(Duration.ofHours(8)));
     pod(client, "web-2", node, "1", "1Gi");
-    eventually().until(() -> broker.offer("online", node).map(o -> cpuMillis(o) == 8000 - 200 - 1000).orElse(false));
+    eventually()
+        .until(
+            () ->
+                broker
+                    .offer("online", node)
+                    .map(o -> cpuMillis(o) == 8000 - 200 - 1000)
+                    .orElse(false));
     pod(client, "web-3", node, "4", "8Gi");
     eventually().until(() -> broker.offer("online", node).isEmpty());
-    eventually().untilAsserted(() -> {
-      Node n = client.nodes().withName(node).get();
-      assertThat(n.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
-      assertThat(n.getMetadata().getAnnotations()).containsKey(Keys.COOLDOWN_UNTIL);
-    });
-    assertThat(detector().state("online", node).orElseThrow().kind()).isEqualTo(IdleState.Kind.RECLAIMED);
+    eventually()
+        .untilAsserted(
+            () -> {
+              Node n = client.nodes().withName(node).get();
+              assertThat(n.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
+              assertThat(n.getMetadata().getAnnotations()).containsKey(Keys.COOLDOWN_UNTIL);
+            });
+    assertThat(detector().state("online", node).orElseThrow().kind())
+        .isEqualTo(IdleState.Kind.RECLAIMED);
   }
 
   @Test
   void volcanoFragmentsShrinkWhenAGangIsWaiting() throws Exception {
-    SimulatedCluster train = cluster(SimulatedCluster.builder("train").volcano(true)
-        .nodes(NodeShape.of(2, "16", "64Gi").withGpus(4)));
+    SimulatedCluster train =
+        cluster(
+            SimulatedCluster.builder("train")
+                .volcano(true)
+                .nodes(NodeShape.of(2, "16", "64Gi").withGpus(4)));
     KubernetesClient client = train.client();
     pod(client, "trainer-0", "train-node-0", "12", "48Gi");
     start(Members.direct("train", client, Set.of(MemberRole.TRAINING)));
-    eventually().until(() -> broker.offer("train", "train-node-0").isPresent() && broker.offer("train", "train-node-1").isPresent());
-    long before = cpuMillis(broker.offer("train", "train-node-0").get()) + cpuMillis(broker.offer("train", "train-node-1").get());
+    eventually()
+        .until(
+            () ->
+                broker.offer("train", "train-node-0").isPresent()
+                    && broker.offer("train", "train-node-1").isPresent());
+    long before =
+        cpuMillis(broker.offer("train", "train-node-0").get())
+            + cpuMillis(broker.offer("train", "train-node-1").get());
     assertThat(before).isEqualTo(4000 + 16000);
-    assertThat(broker.offer("train", "train-node-1").get().getSource()).isEqualTo(SourceKind.VOLCANO);
-    eventually().until(() -> "volcano".equals(client.nodes().withName("train-node-1").get().getMetadata().getLabels().get(Keys.POOL)));
+    assertThat(broker.offer("train", "train-node-1").get().getSource())
+        .isEqualTo(SourceKind.VOLCANO);
+    eventually()
+        .until(
+            () ->
+                "volcano"
+                    .equals(
+                        client
+                            .nodes()
+                            .withName("train-node-1")
+                            .get()
+                            .getMetadata()
+                            .getLabels()
+                            .get(Keys.POOL)));
 
     // A gang of two 4-CPU / 1-GPU tasks waits: its share is held out of the fragments.
-    GenericKubernetesResource pg = new GenericKubernetesResourceBuilder().withApiVersion("scheduling.volcano.sh/v1beta1")
-        .withKind("PodGroup").withNewMetadata().withName("gang").withNamespace("default").endMetadata()
-        .addToAdditionalProperties("spec", Map.of("minMember", 2,
-            "minResources", Map.of("cpu", "8", "memory", "16Gi", "nvidia.com/gpu", "2"), "queue", "default"))
-        .build();
-    client.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup").inNamespace("default").resource(pg).create();
-    eventually().untilAsserted(() -> {
-      long now = broker.offer("train", "train-node-0").map(IdleDetectorIT::cpuMillis).orElse(0L)
-          + broker.offer("train", "train-node-1").map(IdleDetectorIT::cpuMillis).orElse(0L);
-      assertThat(now).isEqualTo(before - 8000);
-    });
-    // Best fit puts one task on node-0 (exactly its 4 free CPUs) and one on node-1. Node-0 is left without CPU,
-    // so its 3 GPUs cannot be used and it offers nothing; node-1 offers what the second task leaves.
+    GenericKubernetesResource pg =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("scheduling.volcano.sh/v1beta1")
+            .withKind("PodGroup")
+            .withNewMetadata()
+            .withName("gang")
+            .withNamespace("default")
+            .endMetadata()
+            .addToAdditionalProperties(
+                "spec",
+                Map.of(
+                    "minMember",
+                    2,
+                    "minResources",
+                    Map.of("cpu", "8", "memory", "16Gi", "nvidia.com/gpu", "2"),
+                    "queue",
+                    "default"))
+            .build();
+    client
+        .genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace("default")
+        .resource(pg)
+        .create();
+    eventually()
+        .untilAsserted(
+            () -> {
+              long now =
+                  broker.offer("train", "train-node-0").map(IdleDetectorIT::cpuMillis).orElse(0L)
+                      + broker
+                          .offer("train", "train-node-1")
+                          .map(IdleDetectorIT::cpuMillis)
+                          .orElse(0L);
+              assertThat(now).isEqualTo(before - 8000);
+            });
+    // Best fit puts one task on node-0 (exactly its 4 free CPUs) and one on node-1. Node-0 is left
+    // without CPU,
+    // so its 3 GPUs cannot be used and it offers nothing; node-1 offers what the second task
+    // leaves.
     assertThat(broker.offer("train", "train-node-0")).isEmpty();
     assertThat(broker.offer("train", "train-node-1").orElseThrow().getUsableMap())
-        .containsEntry("cpu", "12").containsEntry("nvidia.com/gpu", "3");
-    assertThat(broker.offer("train", "train-node-1").orElseThrow().getReclaimRisk()).isGreaterThan(0.2);
+        .containsEntry("cpu", "12")
+        .containsEntry("nvidia.com/gpu", "3");
+    assertThat(broker.offer("train", "train-node-1").orElseThrow().getReclaimRisk())
+        .isGreaterThan(0.2);
   }
 
   @Test
   void colocationOffersFollowUsage() throws Exception {
-    SimulatedCluster colo = cluster(SimulatedCluster.builder("colo").colocation(true).nodes(NodeShape.of(1, "16", "64Gi")));
+    SimulatedCluster colo =
+        cluster(
+            SimulatedCluster.builder("colo").colocation(true).nodes(NodeShape.of(1, "16", "64Gi")));
     KubernetesClient client = colo.client();
     start(Members.direct("colo", client, Set.of(MemberRole.COLOCATION)));
     eventually().until(() -> broker.offer("colo", "colo-node-0").isPresent());
@@ -217,25 +338,42 @@ class IdleDetectorIT {
     assertThat(quiet.getSource()).isEqualTo(SourceKind.COLOCATION);
     long quietCpu = cpuMillis(quiet);
     Node node = client.nodes().withName("colo-node-0").get();
-    assertThat(quietCpu).isEqualTo(Quantities.parseCanonical("kubernetes.io/batch-cpu",
-        node.getStatus().getAllocatable().get("kubernetes.io/batch-cpu").toString()));
+    assertThat(quietCpu)
+        .isEqualTo(
+            Quantities.parseCanonical(
+                "kubernetes.io/batch-cpu",
+                node.getStatus().getAllocatable().get("kubernetes.io/batch-cpu").toString()));
 
     // Online pods start using CPU; the agent republishes batch resources, and the offer follows.
     pod(client, "api-1", "colo-node-0", "8", "16Gi");
-    eventually().until(() -> {
-      clock.advance(Duration.ofSeconds(30));
-      return broker.offer("colo", "colo-node-0").map(o -> cpuMillis(o) < quietCpu).orElse(true);
-    });
+    eventually()
+        .until(
+            () -> {
+              clock.advance(Duration.ofSeconds(30));
+              return broker
+                  .offer("colo", "colo-node-0")
+                  .map(o -> cpuMillis(o) < quietCpu)
+                  .orElse(true);
+            });
     client.pods().inNamespace("default").withName("api-1").withGracePeriod(0).delete();
-    eventually().until(() -> {
-      clock.advance(Duration.ofSeconds(30));
-      return broker.offer("colo", "colo-node-0").map(o -> cpuMillis(o) == quietCpu).orElse(false);
-    });
+    eventually()
+        .until(
+            () -> {
+              clock.advance(Duration.ofSeconds(30));
+              return broker
+                  .offer("colo", "colo-node-0")
+                  .map(o -> cpuMillis(o) == quietCpu)
+                  .orElse(false);
+            });
   }
 
   @Test
   void aMemberThatStopsAnsweringHasItsOffersWithdrawn() throws Exception {
-    SimulatedCluster colo = cluster(SimulatedCluster.builder("flaky").colocation(true).nodes(NodeShape.of(2, "16", "64Gi")));
+    SimulatedCluster colo =
+        cluster(
+            SimulatedCluster.builder("flaky")
+                .colocation(true)
+                .nodes(NodeShape.of(2, "16", "64Gi")));
     start(Members.direct("flaky", colo.client(), Set.of(MemberRole.COLOCATION)));
     eventually().until(() -> broker.offers.size() == 2);
     assertThat(broker.members.get("flaky").getReachable()).isTrue();

@@ -24,17 +24,41 @@ class ColocationOffersTest {
   }
 
   private static PodInfo pod(String name, Resources req, boolean batch, boolean gleaner) {
-    return new PodInfo(name, "ns", name, "n1", req.with(Resources.PODS, 1), gleaner, false, false, batch, "");
+    return new PodInfo(
+        name, "ns", name, "n1", req.with(Resources.PODS, 1), gleaner, false, false, batch, "");
   }
 
   @Test
   void batchResourcesMinusBatchRequests() {
-    NodeInfo n = NodeInfo.of("n1", Resources.of("cpu", "16", "memory", "64Gi", "pods", "110",
-        "kubernetes.io/batch-cpu", "6000", "kubernetes.io/batch-memory", "12Gi"));
-    List<PodInfo> pods = List.of(
-        pod("be", Resources.of("kubernetes.io/batch-cpu", "2000", "kubernetes.io/batch-memory", "4Gi"), true, false),
-        pod("lent", Resources.of("kubernetes.io/batch-cpu", "1000", "kubernetes.io/batch-memory", "1Gi"), true, true),
-        pod("web", Resources.of("cpu", "4", "memory", "8Gi"), false, false));
+    NodeInfo n =
+        NodeInfo.of(
+            "n1",
+            Resources.of(
+                "cpu",
+                "16",
+                "memory",
+                "64Gi",
+                "pods",
+                "110",
+                "kubernetes.io/batch-cpu",
+                "6000",
+                "kubernetes.io/batch-memory",
+                "12Gi"));
+    List<PodInfo> pods =
+        List.of(
+            pod(
+                "be",
+                Resources.of(
+                    "kubernetes.io/batch-cpu", "2000", "kubernetes.io/batch-memory", "4Gi"),
+                true,
+                false),
+            pod(
+                "lent",
+                Resources.of(
+                    "kubernetes.io/batch-cpu", "1000", "kubernetes.io/batch-memory", "1Gi"),
+                true,
+                true),
+            pod("web", Resources.of("cpu", "4", "memory", "8Gi"), false, false));
     Result r = calc.compute(n, pods, Optional.empty(), Map.of(), NOW);
     assertThat(r.basis()).isEqualTo(Basis.BATCH_RESOURCES);
     assertThat(r.usable()).isEqualTo(Resources.of("cpu", "4", "memory", "8Gi", "pods", "108"));
@@ -42,29 +66,45 @@ class ColocationOffersTest {
 
   @Test
   void formulaWithPodMetrics() {
-    List<PodInfo> pods = List.of(
-        pod("web", Resources.of("cpu", "4", "memory", "4Gi"), false, false),
-        pod("be", Resources.of("kubernetes.io/batch-cpu", "500", "kubernetes.io/batch-memory", "256Mi"), true, false));
+    List<PodInfo> pods =
+        List.of(
+            pod("web", Resources.of("cpu", "4", "memory", "4Gi"), false, false),
+            pod(
+                "be",
+                Resources.of(
+                    "kubernetes.io/batch-cpu", "500", "kubernetes.io/batch-memory", "256Mi"),
+                true,
+                false));
     // node uses 3 CPU / 4 GiB; pods: web 2 CPU / 3 GiB, be 300m / 256Mi -> system 700m / 768Mi
     Usage node = new Usage(3000, 4L << 30, NOW.minusSeconds(30));
-    Map<String, Usage> podUsage = Map.of(
-        "ns/web", new Usage(2000, 3L << 30, NOW.minusSeconds(30)),
-        "ns/be", new Usage(300, 256L << 20, NOW.minusSeconds(30)));
+    Map<String, Usage> podUsage =
+        Map.of(
+            "ns/web", new Usage(2000, 3L << 30, NOW.minusSeconds(30)),
+            "ns/be", new Usage(300, 256L << 20, NOW.minusSeconds(30)));
     Result r = calc.compute(plainNode(), pods, Optional.of(node), podUsage, NOW);
     assertThat(r.basis()).isEqualTo(Basis.FORMULA);
     // cpu: 10000*60% - max(700, 500) - 2000 - 500 (be request) = 2800
     // mem: 10Gi*65% - max(768Mi, 512Mi) - 3Gi - 256Mi
     long mem = (10L << 30) * 65 / 100 - (768L << 20) - (3L << 30) - (256L << 20);
-    assertThat(r.usable()).isEqualTo(Resources.ZERO.with("cpu", 2800).with("memory", mem).with("pods", 108));
+    assertThat(r.usable())
+        .isEqualTo(Resources.ZERO.with("cpu", 2800).with("memory", mem).with("pods", 108));
     assertThat(r.risk()).isBetween(0.3, 0.6);
   }
 
   @Test
   void formulaWithoutPodMetricsCountsAllButBatchRequestsAsHighPriority() {
-    List<PodInfo> pods = List.of(pod("lent", Resources.of("kubernetes.io/batch-cpu", "1000", "kubernetes.io/batch-memory", "1Gi"), true, true));
+    List<PodInfo> pods =
+        List.of(
+            pod(
+                "lent",
+                Resources.of(
+                    "kubernetes.io/batch-cpu", "1000", "kubernetes.io/batch-memory", "1Gi"),
+                true,
+                true));
     Usage node = new Usage(3000, 4L << 30, NOW);
     Result r = calc.compute(plainNode(), pods, Optional.of(node), Map.of(), NOW);
-    // hp = 3000 - 1000 = 2000; 6000 - max(0, 500) - 2000 = 3500 (Gleaner's own request is the broker's business)
+    // hp = 3000 - 1000 = 2000; 6000 - max(0, 500) - 2000 = 3500 (Gleaner's own request is the
+    // broker's business)
     assertThat(r.usable().cpuMillis()).isEqualTo(3500);
   }
 
@@ -72,7 +112,9 @@ class ColocationOffersTest {
   void offersFollowUsage() {
     long previous = Long.MAX_VALUE;
     for (long used = 0; used <= 6000; used += 1000) {
-      Result r = calc.compute(plainNode(), List.of(), Optional.of(new Usage(used, 1L << 30, NOW)), Map.of(), NOW);
+      Result r =
+          calc.compute(
+              plainNode(), List.of(), Optional.of(new Usage(used, 1L << 30, NOW)), Map.of(), NOW);
       assertThat(r.usable().cpuMillis()).isLessThanOrEqualTo(previous);
       previous = r.usable().cpuMillis();
     }
@@ -82,18 +124,27 @@ class ColocationOffersTest {
   @Test
   void staleOrMissingMetricsOfferZeroNotTheLastValue() {
     Usage fresh = new Usage(1000, 1L << 30, NOW.minus(Duration.ofMinutes(15)));
-    assertThat(calc.compute(plainNode(), List.of(), Optional.of(fresh), Map.of(), NOW).usable().isZero()).isFalse();
+    assertThat(
+            calc.compute(plainNode(), List.of(), Optional.of(fresh), Map.of(), NOW)
+                .usable()
+                .isZero())
+        .isFalse();
     Usage stale = new Usage(1000, 1L << 30, NOW.minus(Duration.ofMinutes(15)).minusSeconds(1));
     Result r = calc.compute(plainNode(), List.of(), Optional.of(stale), Map.of(), NOW);
     assertThat(r.basis()).isEqualTo(Basis.STALE_METRICS);
     assertThat(r.usable().isZero()).isTrue();
-    assertThat(calc.compute(plainNode(), List.of(), Optional.empty(), Map.of(), NOW).usable().isZero()).isTrue();
+    assertThat(
+            calc.compute(plainNode(), List.of(), Optional.empty(), Map.of(), NOW).usable().isZero())
+        .isTrue();
   }
 
   @Test
   void badSettingsAreRejectedByName() {
-    assertThatThrownBy(() -> new ColocationOffers(101, 65, Duration.ofMinutes(1))).hasMessageContaining("cpuReclaimPercent");
-    assertThatThrownBy(() -> new ColocationOffers(60, -1, Duration.ofMinutes(1))).hasMessageContaining("memoryReclaimPercent");
-    assertThatThrownBy(() -> new ColocationOffers(60, 65, Duration.ZERO)).hasMessageContaining("metricsMaxAge");
+    assertThatThrownBy(() -> new ColocationOffers(101, 65, Duration.ofMinutes(1)))
+        .hasMessageContaining("cpuReclaimPercent");
+    assertThatThrownBy(() -> new ColocationOffers(60, -1, Duration.ofMinutes(1)))
+        .hasMessageContaining("memoryReclaimPercent");
+    assertThatThrownBy(() -> new ColocationOffers(60, 65, Duration.ZERO))
+        .hasMessageContaining("metricsMaxAge");
   }
 }

@@ -8,34 +8,56 @@ import org.junit.jupiter.api.Test;
 
 class IdleOffersTest {
   private static final Resources HEADROOM = Resources.of("cpu", "200m", "memory", "256Mi");
-  private final NodeInfo node = NodeInfo.of("n1", Resources.of("cpu", "8", "memory", "32Gi", "pods", "110", "nvidia.com/gpu", "1"));
+  private final NodeInfo node =
+      NodeInfo.of(
+          "n1", Resources.of("cpu", "8", "memory", "32Gi", "pods", "110", "nvidia.com/gpu", "1"));
 
-  private static PodInfo pod(String name, String cpu, String mem, boolean gleaner, boolean ds, boolean terminated) {
-    return new PodInfo(name, "ns", name, "n1", Resources.of("cpu", cpu, "memory", mem, "pods", "1"), gleaner, ds, terminated, false, "");
+  private static PodInfo pod(
+      String name, String cpu, String mem, boolean gleaner, boolean ds, boolean terminated) {
+    return new PodInfo(
+        name,
+        "ns",
+        name,
+        "n1",
+        Resources.of("cpu", cpu, "memory", mem, "pods", "1"),
+        gleaner,
+        ds,
+        terminated,
+        false,
+        "");
   }
 
   @Test
   void allocatableMinusMemberRequestsIncludingDaemonSetsMinusHeadroom() {
-    List<PodInfo> pods = List.of(
-        pod("online", "1", "2Gi", false, false, false),
-        pod("ds", "100m", "128Mi", false, true, false),
-        pod("lent", "3", "8Gi", true, false, false),
-        pod("done", "4", "8Gi", false, false, true));
+    List<PodInfo> pods =
+        List.of(
+            pod("online", "1", "2Gi", false, false, false),
+            pod("ds", "100m", "128Mi", false, true, false),
+            pod("lent", "3", "8Gi", true, false, false),
+            pod("done", "4", "8Gi", false, false, true));
     Resources usable = IdleOffers.usable(node, pods, HEADROOM);
-    assertThat(usable).isEqualTo(Resources.of("cpu", "6700m", "memory", "30336Mi", "pods", "108", "nvidia.com/gpu", "1"));
+    assertThat(usable)
+        .isEqualTo(
+            Resources.of(
+                "cpu", "6700m", "memory", "30336Mi", "pods", "108", "nvidia.com/gpu", "1"));
   }
 
   @Test
   void onlinePodLandingOnALentNodeShrinksTheOffer() {
     Resources before = IdleOffers.usable(node, List.of(), HEADROOM);
-    Resources after = IdleOffers.usable(node, List.of(pod("web", "2", "4Gi", false, false, false)), HEADROOM);
-    assertThat(before.minus(after)).isEqualTo(Resources.of("cpu", "2", "memory", "4Gi", "pods", "1"));
+    Resources after =
+        IdleOffers.usable(node, List.of(pod("web", "2", "4Gi", false, false, false)), HEADROOM);
+    assertThat(before.minus(after))
+        .isEqualTo(Resources.of("cpu", "2", "memory", "4Gi", "pods", "1"));
   }
 
   @Test
   void clampedAtZeroAndBatchResourcesAreNotOffered() {
-    NodeInfo small = NodeInfo.of("n1", Resources.of("cpu", "1", "memory", "1Gi", "kubernetes.io/batch-cpu", "5000"));
-    Resources usable = IdleOffers.usable(small, List.of(pod("big", "2", "512Mi", false, false, false)), HEADROOM);
+    NodeInfo small =
+        NodeInfo.of(
+            "n1", Resources.of("cpu", "1", "memory", "1Gi", "kubernetes.io/batch-cpu", "5000"));
+    Resources usable =
+        IdleOffers.usable(small, List.of(pod("big", "2", "512Mi", false, false, false)), HEADROOM);
     assertThat(usable.hasNegative()).isFalse();
     assertThat(usable.cpuMillis()).isZero();
     assertThat(usable.get(Resources.BATCH_CPU)).isZero();
@@ -44,11 +66,13 @@ class IdleOffersTest {
 
   @Test
   void onlineRequestsLeaveOutDaemonSetsGleanerAndTerminatedPods() {
-    List<PodInfo> pods = List.of(
-        pod("online", "1", "2Gi", false, false, false),
-        pod("ds", "100m", "128Mi", false, true, false),
-        pod("lent", "3", "8Gi", true, false, false),
-        pod("done", "4", "8Gi", false, false, true));
-    assertThat(IdleOffers.onlineRequests(pods)).isEqualTo(Resources.of("cpu", "1", "memory", "2Gi", "pods", "1"));
+    List<PodInfo> pods =
+        List.of(
+            pod("online", "1", "2Gi", false, false, false),
+            pod("ds", "100m", "128Mi", false, true, false),
+            pod("lent", "3", "8Gi", true, false, false),
+            pod("done", "4", "8Gi", false, false, true));
+    assertThat(IdleOffers.onlineRequests(pods))
+        .isEqualTo(Resources.of("cpu", "1", "memory", "2Gi", "pods", "1"));
   }
 }

@@ -27,7 +27,9 @@ class BackoffTest {
 
   @Test
   void badBoundsAreRejected() {
-    assertThatThrownBy(() -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), () -> 0)).hasMessageContaining("base");
-    assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), () -> 0)).hasMessageContaining("max");
+    assertThatThrownBy(() -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), () -> 0))
+        .hasMessageContaining("base");
+    assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), () -> 0))
+        .hasMessageContaining("max");
   }
 }

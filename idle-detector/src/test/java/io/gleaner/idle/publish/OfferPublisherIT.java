@@ -33,7 +33,8 @@ class OfferPublisherIT {
     broker = new RecordingBroker();
     channel = broker.channel();
     scheduler = Executors.newSingleThreadScheduledExecutor();
-    publisher = new OfferPublisher(channel, "idle-detector/test", scheduler, Duration.ofMinutes(5), meters);
+    publisher =
+        new OfferPublisher(channel, "idle-detector/test", scheduler, Duration.ofMinutes(5), meters);
     publisher.start();
   }
 
@@ -46,10 +47,19 @@ class OfferPublisherIT {
   }
 
   private static Offer offer(String cluster, String node, String cpu) {
-    NodeInfo n = new NodeInfo(node, Map.of("zone", "a", "gleaner.io/x", "y"), Map.of(),
-        List.of(new io.gleaner.idle.offer.NodeTaint("dedicated", "batch", "NoSchedule")), "zone-a",
-        Resources.ZERO, Resources.ZERO, true, false);
-    return Offer.of(cluster, n, CapacitySource.IDLE, Resources.of("cpu", cpu, "memory", "1Gi"), 0.25, T);
+    NodeInfo n =
+        new NodeInfo(
+            node,
+            Map.of("zone", "a", "gleaner.io/x", "y"),
+            Map.of(),
+            List.of(new io.gleaner.idle.offer.NodeTaint("dedicated", "batch", "NoSchedule")),
+            "zone-a",
+            Resources.ZERO,
+            Resources.ZERO,
+            true,
+            false);
+    return Offer.of(
+        cluster, n, CapacitySource.IDLE, Resources.of("cpu", cpu, "memory", "1Gi"), 0.25, T);
   }
 
   @Test
@@ -80,13 +90,15 @@ class OfferPublisherIT {
 
     publisher.clusterRemoved("c2");
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.isEmpty());
-    assertThat(meters.get(OfferPublisher.LATENCY_METER).tag("source", "idle").timer().count()).isGreaterThanOrEqualTo(3);
+    assertThat(meters.get(OfferPublisher.LATENCY_METER).tag("source", "idle").timer().count())
+        .isGreaterThanOrEqualTo(3);
   }
 
   @Test
   void heldOffersAreRefreshedSoTheBrokersTtlNeverExpiresThem() {
     publisher.close();
-    publisher = new OfferPublisher(channel, "idle-detector/test", scheduler, Duration.ofMinutes(5), meters);
+    publisher =
+        new OfferPublisher(channel, "idle-detector/test", scheduler, Duration.ofMinutes(5), meters);
     publisher.start(Duration.ofMillis(200));
     publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 1);
@@ -104,15 +116,23 @@ class OfferPublisherIT {
     int streams = broker.streams.get();
 
     broker.breakStreams();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !publisher.connected() || broker.streams.get() > streams);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !publisher.connected() || broker.streams.get() > streams);
     // Changes while the stream is down (or being reopened) must not be lost.
     publisher.withdraw("c1", "n2", "gone", System.nanoTime());
     publisher.offer(offer("c1", "n3", "5"), System.nanoTime());
-    await().atMost(Duration.ofSeconds(20)).until(() -> broker.streams.get() > streams && publisher.connected());
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(broker.offers).containsOnlyKeys("c1/n1", "c1/n3");
-      assertThat(broker.offer("c1", "n3").orElseThrow().getUsableMap()).containsEntry("cpu", "5");
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> broker.streams.get() > streams && publisher.connected());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(broker.offers).containsOnlyKeys("c1/n1", "c1/n3");
+              assertThat(broker.offer("c1", "n3").orElseThrow().getUsableMap())
+                  .containsEntry("cpu", "5");
+            });
     assertThat(broker.resyncs.get()).isGreaterThanOrEqualTo(1);
   }
 

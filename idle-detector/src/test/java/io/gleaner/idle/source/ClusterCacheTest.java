@@ -14,7 +14,8 @@ class ClusterCacheTest {
   private final ClusterCache cache = new ClusterCache("c");
 
   private static PodInfo pod(String node, String cpu) {
-    return new PodInfo("u", "ns", "p", node, Resources.of("cpu", cpu), false, false, false, false, "");
+    return new PodInfo(
+        "u", "ns", "p", node, Resources.of("cpu", cpu), false, false, false, false, "");
   }
 
   @Test
@@ -44,8 +45,10 @@ class ClusterCacheTest {
   @Test
   void metricsPollsReportNodesWhoseSampleChangedOrVanished() {
     Instant t = Instant.parse("2024-01-01T00:00:00Z");
-    assertThat(cache.setNodeUsage(Map.of("a", new Usage(1, 1, t), "b", new Usage(1, 1, t)))).containsExactlyInAnyOrder("a", "b");
-    assertThat(cache.setNodeUsage(Map.of("a", new Usage(1, 1, t), "b", new Usage(2, 1, t)))).containsExactly("b");
+    assertThat(cache.setNodeUsage(Map.of("a", new Usage(1, 1, t), "b", new Usage(1, 1, t))))
+        .containsExactlyInAnyOrder("a", "b");
+    assertThat(cache.setNodeUsage(Map.of("a", new Usage(1, 1, t), "b", new Usage(2, 1, t))))
+        .containsExactly("b");
     assertThat(cache.setNodeUsage(Map.of("a", new Usage(1, 1, t)))).containsExactly("b");
     assertThat(cache.nodeUsage("b")).isEmpty();
   }

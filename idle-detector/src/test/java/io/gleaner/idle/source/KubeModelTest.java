@@ -22,17 +22,36 @@ import org.junit.jupiter.api.Test;
 class KubeModelTest {
 
   private static Node node(String readyStatus, boolean cordoned) {
-    return new NodeBuilder().withNewMetadata().withName("n1")
+    return new NodeBuilder()
+        .withNewMetadata()
+        .withName("n1")
         .withLabels(Map.of("topology.kubernetes.io/zone", "eu-1a", "gleaner.io/exclude", "true"))
-        .withAnnotations(Map.of("gleaner.io/lent-at", "2024-01-01T00:10:00Z")).endMetadata()
-        .withNewSpec().withUnschedulable(cordoned).addNewTaint().withKey("gpu").withValue("true").withEffect("NoSchedule").endTaint().endSpec()
+        .withAnnotations(Map.of("gleaner.io/lent-at", "2024-01-01T00:10:00Z"))
+        .endMetadata()
+        .withNewSpec()
+        .withUnschedulable(cordoned)
+        .addNewTaint()
+        .withKey("gpu")
+        .withValue("true")
+        .withEffect("NoSchedule")
+        .endTaint()
+        .endSpec()
         .withNewStatus()
-        .addToCapacity("cpu", new Quantity("8")).addToCapacity("memory", new Quantity("32Gi"))
-        .addToAllocatable("cpu", new Quantity("7500m")).addToAllocatable("memory", new Quantity("31Gi"))
+        .addToCapacity("cpu", new Quantity("8"))
+        .addToCapacity("memory", new Quantity("32Gi"))
+        .addToAllocatable("cpu", new Quantity("7500m"))
+        .addToAllocatable("memory", new Quantity("31Gi"))
         .addToAllocatable("pods", new Quantity("110"))
-        .addNewCondition().withType("MemoryPressure").withStatus("False").endCondition()
-        .addNewCondition().withType("Ready").withStatus(readyStatus).endCondition()
-        .endStatus().build();
+        .addNewCondition()
+        .withType("MemoryPressure")
+        .withStatus("False")
+        .endCondition()
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus(readyStatus)
+        .endCondition()
+        .endStatus()
+        .build();
   }
 
   @Test
@@ -41,11 +60,15 @@ class KubeModelTest {
     assertThat(n.ready()).isTrue();
     assertThat(n.unschedulable()).isFalse();
     assertThat(n.zone()).isEqualTo("eu-1a");
-    assertThat(n.taints()).singleElement().satisfies(t -> {
-      assertThat(t.key()).isEqualTo("gpu");
-      assertThat(t.effect()).isEqualTo("NoSchedule");
-    });
-    assertThat(n.allocatable()).isEqualTo(Resources.of("cpu", "7500m", "memory", "31Gi", "pods", "110"));
+    assertThat(n.taints())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.key()).isEqualTo("gpu");
+              assertThat(t.effect()).isEqualTo("NoSchedule");
+            });
+    assertThat(n.allocatable())
+        .isEqualTo(Resources.of("cpu", "7500m", "memory", "31Gi", "pods", "110"));
     assertThat(n.capacity()).isEqualTo(Resources.of("cpu", "8", "memory", "32Gi"));
     assertThat(n.annotations()).containsKey("gleaner.io/lent-at");
     assertThat(KubeModel.node(node("Unknown", true)).ready()).isFalse();
@@ -54,17 +77,52 @@ class KubeModelTest {
 
   @Test
   void podEffectiveRequestsFollowTheSchedulersRules() {
-    Pod p = new PodBuilder().withNewMetadata().withName("p").withNamespace("ns").withUid("u1").endMetadata()
-        .withNewSpec().withNodeName("n1")
-        .addNewInitContainer().withName("init").withNewResources().addToRequests("cpu", new Quantity("3")).endResources().endInitContainer()
-        .addNewInitContainer().withName("sidecar").withRestartPolicy("Always").withNewResources()
-        .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("64Mi")).endResources().endInitContainer()
-        .addNewContainer().withName("a").withNewResources().addToRequests("cpu", new Quantity("1")).addToRequests("memory", new Quantity("1Gi")).endResources().endContainer()
-        .addNewContainer().withName("b").withNewResources().addToRequests("cpu", new Quantity("500m")).endResources().endContainer()
-        .addToOverhead("cpu", new Quantity("50m"))
-        .endSpec().withNewStatus().withPhase("Running").endStatus().build();
-    // containers 1.5 CPU + sidecar 100m = 1.6; the plain init container (3) runs alone: max = 3; + 50m overhead.
-    assertThat(KubeModel.effectiveRequests(p)).isEqualTo(Resources.of("cpu", "3050m", "memory", "1088Mi", "pods", "1"));
+    Pod p =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .withNamespace("ns")
+            .withUid("u1")
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("n1")
+            .addNewInitContainer()
+            .withName("init")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("3"))
+            .endResources()
+            .endInitContainer()
+            .addNewInitContainer()
+            .withName("sidecar")
+            .withRestartPolicy("Always")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("100m"))
+            .addToRequests("memory", new Quantity("64Mi"))
+            .endResources()
+            .endInitContainer()
+            .addNewContainer()
+            .withName("a")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("1"))
+            .addToRequests("memory", new Quantity("1Gi"))
+            .endResources()
+            .endContainer()
+            .addNewContainer()
+            .withName("b")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("500m"))
+            .endResources()
+            .endContainer()
+            .addToOverhead("cpu", new Quantity("50m"))
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Running")
+            .endStatus()
+            .build();
+    // containers 1.5 CPU + sidecar 100m = 1.6; the plain init container (3) runs alone: max = 3; +
+    // 50m overhead.
+    assertThat(KubeModel.effectiveRequests(p))
+        .isEqualTo(Resources.of("cpu", "3050m", "memory", "1088Mi", "pods", "1"));
     PodInfo info = KubeModel.pod(p);
     assertThat(info.node()).isEqualTo("n1");
     assertThat(info.isOnlineLoad()).isTrue();
@@ -73,17 +131,39 @@ class KubeModelTest {
 
   @Test
   void podKindsDaemonSetGleanerBatchTerminatedAndGang() {
-    Pod ds = new PodBuilder().withNewMetadata().withName("ds").withNamespace("kube-system")
-        .addNewOwnerReference().withKind("DaemonSet").withName("agent").endOwnerReference().endMetadata()
-        .withNewSpec().withNodeName("n1").endSpec().build();
+    Pod ds =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("ds")
+            .withNamespace("kube-system")
+            .addNewOwnerReference()
+            .withKind("DaemonSet")
+            .withName("agent")
+            .endOwnerReference()
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("n1")
+            .endSpec()
+            .build();
     assertThat(KubeModel.pod(ds).daemonSet()).isTrue();
     assertThat(KubeModel.pod(ds).holdsMemberResources()).isTrue();
     assertThat(KubeModel.pod(ds).isOnlineLoad()).isFalse();
 
-    Pod lent = new PodBuilder().withNewMetadata().withName("g").withNamespace("ns")
-        .withLabels(Map.of("gleaner.io/managed", "true", "koordinator.sh/qosClass", "BE"))
-        .withAnnotations(Map.of("scheduling.k8s.io/group-name", "gang")).endMetadata()
-        .withNewSpec().withNodeName("n1").endSpec().withNewStatus().withPhase("Succeeded").endStatus().build();
+    Pod lent =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("g")
+            .withNamespace("ns")
+            .withLabels(Map.of("gleaner.io/managed", "true", "koordinator.sh/qosClass", "BE"))
+            .withAnnotations(Map.of("scheduling.k8s.io/group-name", "gang"))
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("n1")
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Succeeded")
+            .endStatus()
+            .build();
     PodInfo g = KubeModel.pod(lent);
     assertThat(g.gleanerManaged()).isTrue();
     assertThat(g.batch()).isTrue();
@@ -94,22 +174,48 @@ class KubeModelTest {
 
   @Test
   void malformedQuantitiesCountAsZeroInsteadOfFailing() {
-    Pod p = new PodBuilder().withNewMetadata().withName("bad").withNamespace("ns").endMetadata()
-        .withNewSpec().addNewContainer().withName("c").withNewResources()
-        .addToRequests("cpu", new Quantity("lots")).addToRequests("memory", new Quantity("1Gi")).endResources()
-        .endContainer().endSpec().build();
-    assertThat(KubeModel.effectiveRequests(p)).isEqualTo(Resources.of("memory", "1Gi", "pods", "1"));
+    Pod p =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("bad")
+            .withNamespace("ns")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("c")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("lots"))
+            .addToRequests("memory", new Quantity("1Gi"))
+            .endResources()
+            .endContainer()
+            .endSpec()
+            .build();
+    assertThat(KubeModel.effectiveRequests(p))
+        .isEqualTo(Resources.of("memory", "1Gi", "pods", "1"));
   }
 
   @Test
   void podGroupFromAGenericResource() {
-    GenericKubernetesResource g = new GenericKubernetesResourceBuilder().withApiVersion("scheduling.volcano.sh/v1beta1")
-        .withKind("PodGroup").withNewMetadata().withName("job").withNamespace("ml")
-        .withCreationTimestamp("2024-01-01T00:00:00Z").endMetadata()
-        .addToAdditionalProperties("spec", Map.of("minMember", 4, "priorityClassValue", 100,
-            "minResources", Map.of("cpu", "16", "nvidia.com/gpu", "4", "memory", "oops")))
-        .addToAdditionalProperties("status", Map.of("phase", "Inqueue"))
-        .build();
+    GenericKubernetesResource g =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("scheduling.volcano.sh/v1beta1")
+            .withKind("PodGroup")
+            .withNewMetadata()
+            .withName("job")
+            .withNamespace("ml")
+            .withCreationTimestamp("2024-01-01T00:00:00Z")
+            .endMetadata()
+            .addToAdditionalProperties(
+                "spec",
+                Map.of(
+                    "minMember",
+                    4,
+                    "priorityClassValue",
+                    100,
+                    "minResources",
+                    Map.of("cpu", "16", "nvidia.com/gpu", "4", "memory", "oops")))
+            .addToAdditionalProperties("status", Map.of("phase", "Inqueue"))
+            .build();
     PodGroupInfo info = KubeModel.podGroup(g);
     assertThat(info.waiting()).isTrue();
     assertThat(info.minMember()).isEqualTo(4);
@@ -120,11 +226,18 @@ class KubeModelTest {
 
   @Test
   void nodeMetricsBecomeUsageWithTheirTimestamp() {
-    var m = new NodeMetricsBuilder().withNewMetadata().withName("n1").endMetadata()
-        .withTimestamp("2024-01-01T00:00:30Z").withUsage(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("1Gi")))
-        .build();
-    assertThat(KubeModel.usage(m)).contains(new Usage(250, 1L << 30, Instant.parse("2024-01-01T00:00:30Z")));
+    var m =
+        new NodeMetricsBuilder()
+            .withNewMetadata()
+            .withName("n1")
+            .endMetadata()
+            .withTimestamp("2024-01-01T00:00:30Z")
+            .withUsage(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("1Gi")))
+            .build();
+    assertThat(KubeModel.usage(m))
+        .contains(new Usage(250, 1L << 30, Instant.parse("2024-01-01T00:00:30Z")));
     assertThat(KubeModel.parseTime("not a time")).isEmpty();
-    assertThat(KubeModel.parseTime("2024-01-01T01:00:00+01:00")).contains(Instant.parse("2024-01-01T00:00:00Z"));
+    assertThat(KubeModel.parseTime("2024-01-01T01:00:00+01:00"))
+        .contains(Instant.parse("2024-01-01T00:00:00Z"));
   }
 }

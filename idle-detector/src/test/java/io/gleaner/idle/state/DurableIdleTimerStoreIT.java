@@ -6,8 +6,8 @@ import io.gleaner.idle.IdleDetector;
 import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleMetrics;
 import io.gleaner.idle.offer.NodeInfo;
-import io.gleaner.idle.publish.OfferSink;
 import io.gleaner.idle.offer.Offer;
+import io.gleaner.idle.publish.OfferSink;
 import io.gleaner.idle.source.ClusterCache;
 import io.gleaner.meta.coord.StateStore;
 import io.gleaner.meta.coord.Zk;
@@ -48,23 +48,31 @@ class DurableIdleTimerStoreIT {
     zk.close();
   }
 
-  private static final OfferSink NO_SINK = new OfferSink() {
-    @Override
-    public void offer(Offer offer, long changeNanos) {}
+  private static final OfferSink NO_SINK =
+      new OfferSink() {
+        @Override
+        public void offer(Offer offer, long changeNanos) {}
 
-    @Override
-    public void withdraw(String cluster, String node, String reason, long changeNanos) {}
+        @Override
+        public void withdraw(String cluster, String node, String reason, long changeNanos) {}
 
-    @Override
-    public void member(String cluster, boolean reachable, String message) {}
+        @Override
+        public void member(String cluster, boolean reachable, String message) {}
 
-    @Override
-    public void clusterRemoved(String cluster) {}
-  };
+        @Override
+        public void clusterRemoved(String cluster) {}
+      };
 
   private IdleDetector detector(IdleTimerStore store, ClusterCache cache) {
-    IdleDetector d = new IdleDetector(clock, IdleDetectorConfig.defaults(), store, NO_SINK,
-        (c, n, p) -> CompletableFuture.completedFuture(null), new IdleMetrics(new SimpleMeterRegistry()), null);
+    IdleDetector d =
+        new IdleDetector(
+            clock,
+            IdleDetectorConfig.defaults(),
+            store,
+            NO_SINK,
+            (c, n, p) -> CompletableFuture.completedFuture(null),
+            new IdleMetrics(new SimpleMeterRegistry()),
+            null);
     d.addCluster("web", Set.of(MemberRole.ONLINE), cache);
     d.setReachable("web", true, "");
     d.process();
@@ -76,7 +84,8 @@ class DurableIdleTimerStoreIT {
   void aRestartAtMinuteFiveStillLendsAtMinuteTen() {
     ClusterCache cache = new ClusterCache("web");
     cache.putNode(NodeInfo.of("n1", Resources.of("cpu", "8", "memory", "32Gi")));
-    DurableIdleTimerStore store = new DurableIdleTimerStore(state, DurableIdleTimerStore.DEFAULT_ROOT);
+    DurableIdleTimerStore store =
+        new DurableIdleTimerStore(state, DurableIdleTimerStore.DEFAULT_ROOT);
     IdleDetector first = detector(store, cache);
     assertThat(first.state("web", "n1")).contains(new IdleState.IdleObserved(t0));
     clock.advance(Duration.ofMinutes(5));
@@ -84,18 +93,25 @@ class DurableIdleTimerStoreIT {
     store.close();
 
     // The process restarts: a new store and detector on the same ZooKeeper.
-    DurableIdleTimerStore reopened = new DurableIdleTimerStore(state, DurableIdleTimerStore.DEFAULT_ROOT);
+    DurableIdleTimerStore reopened =
+        new DurableIdleTimerStore(state, DurableIdleTimerStore.DEFAULT_ROOT);
     IdleDetector second = detector(reopened, cache);
     assertThat(second.state("web", "n1")).contains(new IdleState.IdleObserved(t0));
     clock.set(t0.plus(Duration.ofMinutes(9)).plusSeconds(59));
     second.process();
-    assertThat(second.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.IDLE_OBSERVED);
+    assertThat(second.state("web", "n1").orElseThrow().kind())
+        .isEqualTo(IdleState.Kind.IDLE_OBSERVED);
     clock.set(t0.plus(Duration.ofMinutes(10)));
     second.process();
-    assertThat(second.state("web", "n1")).contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
+    assertThat(second.state("web", "n1"))
+        .contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
     reopened.flush();
-    assertThat(new String(state.get("/idle-detector/timers/web/n1").orElseThrow().data(), StandardCharsets.UTF_8))
-        .contains("\"state\":\"LENT\"").contains("\"lentAt\":\"2024-01-01T00:10:00Z\"");
+    assertThat(
+            new String(
+                state.get("/idle-detector/timers/web/n1").orElseThrow().data(),
+                StandardCharsets.UTF_8))
+        .contains("\"state\":\"LENT\"")
+        .contains("\"lentAt\":\"2024-01-01T00:10:00Z\"");
     reopened.close();
   }
 
@@ -106,7 +122,9 @@ class DurableIdleTimerStoreIT {
       store.save("c", "n" + (i % 5), new IdleState.IdleObserved(t0.plusSeconds(i)));
     }
     store.flush();
-    assertThat(store.load("c")).hasSize(5).containsEntry("n4", new IdleState.IdleObserved(t0.plusSeconds(49)));
+    assertThat(store.load("c"))
+        .hasSize(5)
+        .containsEntry("n4", new IdleState.IdleObserved(t0.plusSeconds(49)));
     store.save("c", "n4", IdleState.Active.INSTANCE);
     store.delete("c", "n3");
     store.flush();
@@ -118,7 +136,8 @@ class DurableIdleTimerStoreIT {
   @Test
   void unreadableEntriesAreSkipped() {
     DurableIdleTimerStore store = new DurableIdleTimerStore(state, "/timers");
-    state.compareAndSet("/timers/c/bad", StateStore.ABSENT, "garbage".getBytes(StandardCharsets.UTF_8));
+    state.compareAndSet(
+        "/timers/c/bad", StateStore.ABSENT, "garbage".getBytes(StandardCharsets.UTF_8));
     store.save("c", "good", new IdleState.Reclaimed(t0, t0.plusSeconds(60)));
     store.flush();
     assertThat(store.load("c")).containsOnlyKeys("good");

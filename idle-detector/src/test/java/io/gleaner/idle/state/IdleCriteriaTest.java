@@ -29,9 +29,12 @@ class IdleCriteriaTest {
 
   @Test
   void eachThresholdBreachIsNamed() {
-    assertThat(criteria.evaluate(load("2001m", "1Gi", OptionalLong.empty())).breaches()).containsExactly(Breach.CPU_REQUESTS);
-    assertThat(criteria.evaluate(load("1", "3Gi", OptionalLong.empty())).breaches()).containsExactly(Breach.MEMORY_REQUESTS);
-    assertThat(criteria.evaluate(load("1", "1Gi", OptionalLong.of(1001))).breaches()).containsExactly(Breach.CPU_USAGE);
+    assertThat(criteria.evaluate(load("2001m", "1Gi", OptionalLong.empty())).breaches())
+        .containsExactly(Breach.CPU_REQUESTS);
+    assertThat(criteria.evaluate(load("1", "3Gi", OptionalLong.empty())).breaches())
+        .containsExactly(Breach.MEMORY_REQUESTS);
+    assertThat(criteria.evaluate(load("1", "1Gi", OptionalLong.of(1001))).breaches())
+        .containsExactly(Breach.CPU_USAGE);
   }
 
   @Test
@@ -49,7 +52,8 @@ class IdleCriteriaTest {
 
   @Test
   void nodeWithoutAllocatableIsNeverIdle() {
-    NodeLoad n = new NodeLoad(true, false, false, Resources.ZERO, Resources.ZERO, OptionalLong.empty());
+    NodeLoad n =
+        new NodeLoad(true, false, false, Resources.ZERO, Resources.ZERO, OptionalLong.empty());
     assertThat(criteria.evaluate(n).idle()).isFalse();
   }
 
@@ -62,8 +66,12 @@ class IdleCriteriaTest {
 
   @Test
   void thresholdsOutsideZeroToOneAreRejectedByName() {
-    assertThatThrownBy(() -> new IdleCriteria(1.5, 0.2, 0.1)).hasMessageContaining("cpuRequestFraction").hasMessageContaining("1.5");
-    assertThatThrownBy(() -> new IdleCriteria(0.2, -0.1, 0.1)).hasMessageContaining("memoryRequestFraction");
-    assertThatThrownBy(() -> new IdleCriteria(0.2, 0.2, Double.NaN)).hasMessageContaining("cpuUsageFraction");
+    assertThatThrownBy(() -> new IdleCriteria(1.5, 0.2, 0.1))
+        .hasMessageContaining("cpuRequestFraction")
+        .hasMessageContaining("1.5");
+    assertThatThrownBy(() -> new IdleCriteria(0.2, -0.1, 0.1))
+        .hasMessageContaining("memoryRequestFraction");
+    assertThatThrownBy(() -> new IdleCriteria(0.2, 0.2, Double.NaN))
+        .hasMessageContaining("cpuUsageFraction");
   }
 }

@@ -14,24 +14,34 @@ class IdleStateCodecTest {
 
   @Test
   void everyStateRoundTrips() {
-    for (IdleState s : List.of(IdleState.Active.INSTANCE, new IdleState.IdleObserved(A), new IdleState.Lent(A, B), new IdleState.Reclaimed(A, B))) {
+    for (IdleState s :
+        List.of(
+            IdleState.Active.INSTANCE,
+            new IdleState.IdleObserved(A),
+            new IdleState.Lent(A, B),
+            new IdleState.Reclaimed(A, B))) {
       assertThat(IdleStateCodec.decode(IdleStateCodec.encode(s))).isEqualTo(s);
     }
   }
 
   @Test
   void durableFormIsReadableJson() {
-    String json = new String(IdleStateCodec.encode(new IdleState.IdleObserved(A)), StandardCharsets.UTF_8);
+    String json =
+        new String(IdleStateCodec.encode(new IdleState.IdleObserved(A)), StandardCharsets.UTF_8);
     assertThat(json).isEqualTo("{\"state\":\"IDLE_OBSERVED\",\"since\":\"2024-01-01T00:05:00Z\"}");
   }
 
   @Test
   void malformedDataNamesTheProblem() {
     assertThatThrownBy(() -> decode("not json")).hasMessageContaining("not a JSON object");
-    assertThatThrownBy(() -> decode("{\"state\":\"SLEEPY\"}")).hasMessageContaining("unknown state \"SLEEPY\"");
-    assertThatThrownBy(() -> decode("{\"state\":\"LENT\",\"idleSince\":\"yesterday\",\"lentAt\":\"x\"}"))
-        .hasMessageContaining("idleSince").hasMessageContaining("yesterday");
-    assertThatThrownBy(() -> decode("{\"state\":\"IDLE_OBSERVED\"}")).hasMessageContaining("\"since\"");
+    assertThatThrownBy(() -> decode("{\"state\":\"SLEEPY\"}"))
+        .hasMessageContaining("unknown state \"SLEEPY\"");
+    assertThatThrownBy(
+            () -> decode("{\"state\":\"LENT\",\"idleSince\":\"yesterday\",\"lentAt\":\"x\"}"))
+        .hasMessageContaining("idleSince")
+        .hasMessageContaining("yesterday");
+    assertThatThrownBy(() -> decode("{\"state\":\"IDLE_OBSERVED\"}"))
+        .hasMessageContaining("\"since\"");
   }
 
   private static IdleState decode(String s) {

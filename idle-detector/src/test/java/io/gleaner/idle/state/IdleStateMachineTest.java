@@ -68,7 +68,8 @@ class IdleStateMachineTest {
 
     Instant back = t0.plus(Duration.ofMinutes(10));
     assertThat(at(Duration.ofMinutes(10), IdleVerdict.IDLE).to()).isEqualTo(new IdleObserved(back));
-    assertThat(at(Duration.ofMinutes(19).plusSeconds(59), IdleVerdict.IDLE).action()).isEqualTo(Action.NONE);
+    assertThat(at(Duration.ofMinutes(19).plusSeconds(59), IdleVerdict.IDLE).action())
+        .isEqualTo(Action.NONE);
     assertThat(at(Duration.ofMinutes(20), IdleVerdict.IDLE).action()).isEqualTo(Action.LEND);
     assertThat(state).isEqualTo(new Lent(back, back.plus(TEN_MIN)));
   }
@@ -98,10 +99,12 @@ class IdleStateMachineTest {
     IdleState restored = store.load("c1").get("n1");
     assertThat(restored).isEqualTo(new IdleObserved(t0));
     clock.set(t0.plus(Duration.ofMinutes(9).plusSeconds(59)));
-    Transition early = restarted.step(restored, IdleVerdict.IDLE, Optional.empty(), clock.instant());
+    Transition early =
+        restarted.step(restored, IdleVerdict.IDLE, Optional.empty(), clock.instant());
     assertThat(early.action()).isEqualTo(Action.NONE);
     clock.set(t0.plus(TEN_MIN));
-    Transition lend = restarted.step(early.to(), IdleVerdict.IDLE, Optional.empty(), clock.instant());
+    Transition lend =
+        restarted.step(early.to(), IdleVerdict.IDLE, Optional.empty(), clock.instant());
     assertThat(lend.action()).isEqualTo(Action.LEND);
     assertThat(lend.to()).isEqualTo(new Lent(t0, t0.plus(TEN_MIN)));
   }
@@ -124,8 +127,10 @@ class IdleStateMachineTest {
       assertThat(state).isInstanceOf(Reclaimed.class);
     }
     // The cool-down ends at 45:00; only then does the idle timer start.
-    assertThat(at(Duration.ofMinutes(45), IdleVerdict.IDLE).to()).isEqualTo(new IdleObserved(t0.plus(Duration.ofMinutes(45))));
-    assertThat(at(Duration.ofMinutes(54).plusSeconds(59), IdleVerdict.IDLE).action()).isEqualTo(Action.NONE);
+    assertThat(at(Duration.ofMinutes(45), IdleVerdict.IDLE).to())
+        .isEqualTo(new IdleObserved(t0.plus(Duration.ofMinutes(45))));
+    assertThat(at(Duration.ofMinutes(54).plusSeconds(59), IdleVerdict.IDLE).action())
+        .isEqualTo(Action.NONE);
     assertThat(at(Duration.ofMinutes(55), IdleVerdict.IDLE).action()).isEqualTo(Action.LEND);
   }
 
@@ -149,7 +154,9 @@ class IdleStateMachineTest {
   void cordonOrExcludeWhileLentIsReturned() {
     for (Breach b : new Breach[] {Breach.UNSCHEDULABLE, Breach.EXCLUDED, Breach.CPU_USAGE}) {
       state = new Lent(t0, t0.plus(TEN_MIN));
-      assertThat(at(Duration.ofMinutes(11), IdleVerdict.busy(b)).action()).as(b.name()).isEqualTo(Action.RETURN);
+      assertThat(at(Duration.ofMinutes(11), IdleVerdict.busy(b)).action())
+          .as(b.name())
+          .isEqualTo(Action.RETURN);
     }
   }
 
@@ -160,19 +167,27 @@ class IdleStateMachineTest {
     Instant reclaimedAt = t0.plus(Duration.ofMinutes(12));
     Instant until = reclaimedAt.plus(Duration.ofMinutes(5));
     clock.set(t0.plus(Duration.ofMinutes(12)).plusSeconds(1));
-    Transition t = machine.step(state, IdleVerdict.IDLE, Optional.of(new ReclaimSignal(reclaimedAt, Optional.of(until))), clock.instant());
+    Transition t =
+        machine.step(
+            state,
+            IdleVerdict.IDLE,
+            Optional.of(new ReclaimSignal(reclaimedAt, Optional.of(until))),
+            clock.instant());
     assertThat(t.action()).isEqualTo(Action.RETURN);
     assertThat(t.to()).isEqualTo(new Reclaimed(reclaimedAt, until));
     state = t.to();
     assertThat(at(Duration.ofMinutes(16), IdleVerdict.IDLE).to()).isInstanceOf(Reclaimed.class);
-    assertThat(at(Duration.ofMinutes(17), IdleVerdict.IDLE).to()).isEqualTo(new IdleObserved(until));
+    assertThat(at(Duration.ofMinutes(17), IdleVerdict.IDLE).to())
+        .isEqualTo(new IdleObserved(until));
   }
 
   @Test
   void reclaimWithoutCoolDownUsesThePolicyCoolDown() {
     Lent lent = new Lent(t0, t0.plus(TEN_MIN));
     Instant at = t0.plus(Duration.ofMinutes(11));
-    Transition t = machine.step(lent, IdleVerdict.IDLE, Optional.of(new ReclaimSignal(at, Optional.empty())), at);
+    Transition t =
+        machine.step(
+            lent, IdleVerdict.IDLE, Optional.of(new ReclaimSignal(at, Optional.empty())), at);
     assertThat(t.to()).isEqualTo(new Reclaimed(at, at.plus(COOLDOWN)));
   }
 
@@ -180,7 +195,8 @@ class IdleStateMachineTest {
   void staleReclaimFromAnEarlierLoanIsIgnored() {
     Lent lent = new Lent(t0, t0.plus(TEN_MIN));
     ReclaimSignal old = new ReclaimSignal(t0.minusSeconds(60), Optional.of(t0.minusSeconds(1)));
-    Transition t = machine.step(lent, IdleVerdict.IDLE, Optional.of(old), t0.plus(Duration.ofMinutes(11)));
+    Transition t =
+        machine.step(lent, IdleVerdict.IDLE, Optional.of(old), t0.plus(Duration.ofMinutes(11)));
     assertThat(t.action()).isEqualTo(Action.NONE);
     assertThat(t.to()).isEqualTo(lent);
   }
@@ -188,13 +204,25 @@ class IdleStateMachineTest {
   @Test
   void coolDownFoundOnANodeThatIsNotLentIsHonoured() {
     ReclaimSignal s = new ReclaimSignal(t0, Optional.of(t0.plus(Duration.ofMinutes(3))));
-    Transition t = machine.step(new IdleObserved(t0.minusSeconds(500)), IdleVerdict.IDLE, Optional.of(s), t0.plusSeconds(10));
+    Transition t =
+        machine.step(
+            new IdleObserved(t0.minusSeconds(500)),
+            IdleVerdict.IDLE,
+            Optional.of(s),
+            t0.plusSeconds(10));
     assertThat(t.to()).isEqualTo(new Reclaimed(t0, t0.plus(Duration.ofMinutes(3))));
     assertThat(t.action()).isEqualTo(Action.NONE);
-    Transition extended = machine.step(new Reclaimed(t0, t0.plusSeconds(60)), IdleVerdict.IDLE, Optional.of(s), t0.plusSeconds(10));
+    Transition extended =
+        machine.step(
+            new Reclaimed(t0, t0.plusSeconds(60)),
+            IdleVerdict.IDLE,
+            Optional.of(s),
+            t0.plusSeconds(10));
     assertThat(extended.to()).isEqualTo(new Reclaimed(t0, t0.plus(Duration.ofMinutes(3))));
     // An expired cool-down annotation does not block.
-    Transition expired = machine.step(Active.INSTANCE, IdleVerdict.IDLE, Optional.of(s), t0.plus(Duration.ofMinutes(4)));
+    Transition expired =
+        machine.step(
+            Active.INSTANCE, IdleVerdict.IDLE, Optional.of(s), t0.plus(Duration.ofMinutes(4)));
     assertThat(expired.to()).isEqualTo(new IdleObserved(t0.plus(Duration.ofMinutes(4))));
   }
 
@@ -209,7 +237,8 @@ class IdleStateMachineTest {
   @Test
   void clockThatJumpsBackwardsNeverLendsEarly() {
     IdleState observed = new IdleObserved(t0);
-    Transition t = machine.step(observed, IdleVerdict.IDLE, Optional.empty(), t0.minus(Duration.ofHours(1)));
+    Transition t =
+        machine.step(observed, IdleVerdict.IDLE, Optional.empty(), t0.minus(Duration.ofHours(1)));
     assertThat(t.action()).isEqualTo(Action.NONE);
     assertThat(t.to()).isEqualTo(observed);
   }
@@ -218,7 +247,8 @@ class IdleStateMachineTest {
   void unchangedStepsReportNoChange() {
     Transition t = machine.step(Active.INSTANCE, BUSY, Optional.empty(), t0);
     assertThat(t.changed()).isFalse();
-    assertThat(machine.step(Active.INSTANCE, IdleVerdict.IDLE, Optional.empty(), t0).changed()).isTrue();
+    assertThat(machine.step(Active.INSTANCE, IdleVerdict.IDLE, Optional.empty(), t0).changed())
+        .isTrue();
   }
 
   @Test

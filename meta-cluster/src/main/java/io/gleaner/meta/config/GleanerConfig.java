@@ -9,8 +9,8 @@ import java.util.Map;
  * services read the same file; each uses the common keys and its own section.
  *
  * <p>Every key has a default ({@link #DEFAULTS}); keys are the record component names. To add a
- * key: add a component to the section record, its default to the section's {@code DEFAULTS}, and
- * a check to its {@code validate} if it can be wrong.
+ * key: add a component to the section record, its default to the section's {@code DEFAULTS}, and a
+ * check to its {@code validate} if it can be wrong.
  *
  * @param instance the installation id, stamped on member pods as {@code gleaner.io/instance} to
  *     scope garbage collection; flag {@code --instance}
@@ -20,68 +20,84 @@ import java.util.Map;
  * @param brokerAddress where the other services reach the broker's gRPC server
  */
 public record GleanerConfig(
-        String instance,
-        double speed,
-        String kubeconfig,
-        HostPort brokerAddress,
-        ZkConfig zk,
-        LeaderElectionConfig leaderElection,
-        MetricsConfig metrics,
-        BrokerConfig broker,
-        IdleDetectorConfig idleDetector,
-        VirtualKubeletConfig virtualKubelet,
-        DeschedulerConfig descheduler) implements Validatable {
+    String instance,
+    double speed,
+    String kubeconfig,
+    HostPort brokerAddress,
+    ZkConfig zk,
+    LeaderElectionConfig leaderElection,
+    MetricsConfig metrics,
+    BrokerConfig broker,
+    IdleDetectorConfig idleDetector,
+    VirtualKubeletConfig virtualKubelet,
+    DeschedulerConfig descheduler)
+    implements Validatable {
 
-    public static final GleanerConfig DEFAULTS = new GleanerConfig(
-            "gleaner",
-            1.0,
-            null,
-            new HostPort("127.0.0.1", 9090),
-            ZkConfig.DEFAULTS,
-            LeaderElectionConfig.DEFAULTS,
-            MetricsConfig.DEFAULTS,
-            BrokerConfig.DEFAULTS,
-            IdleDetectorConfig.DEFAULTS,
-            VirtualKubeletConfig.DEFAULTS,
-            DeschedulerConfig.DEFAULTS);
+  public static final GleanerConfig DEFAULTS =
+      new GleanerConfig(
+          "gleaner",
+          1.0,
+          null,
+          new HostPort("127.0.0.1", 9090),
+          ZkConfig.DEFAULTS,
+          LeaderElectionConfig.DEFAULTS,
+          MetricsConfig.DEFAULTS,
+          BrokerConfig.DEFAULTS,
+          IdleDetectorConfig.DEFAULTS,
+          VirtualKubeletConfig.DEFAULTS,
+          DeschedulerConfig.DEFAULTS);
 
-    private static final ConfigLoader<GleanerConfig> LOADER = new ConfigLoader<>(GleanerConfig.class, DEFAULTS);
+  private static final ConfigLoader<GleanerConfig> LOADER =
+      new ConfigLoader<>(GleanerConfig.class, DEFAULTS);
 
-    /** The loader for this config type. */
-    public static ConfigLoader<GleanerConfig> loader() {
-        return LOADER;
+  /** The loader for this config type. */
+  public static ConfigLoader<GleanerConfig> loader() {
+    return LOADER;
+  }
+
+  /** Loads from the file and flags in {@code options} (file may be absent). */
+  public static GleanerConfig load(CommonOptions options) {
+    return LOADER.load(options.config(), options.overrides());
+  }
+
+  /** Loads {@code file} (null for none) with overrides; see {@link ConfigLoader#load}. */
+  public static GleanerConfig load(Path file, Map<String, String> overrides) {
+    return LOADER.load(file, overrides);
+  }
+
+  /** Parses YAML text over the defaults; for tests. */
+  public static GleanerConfig fromYaml(String yaml) {
+    return LOADER.loadYaml(yaml);
+  }
+
+  /** This config as YAML, every key included; log it once at start. */
+  public String toYaml() {
+    return LOADER.toYaml(this);
+  }
+
+  @Override
+  public void validate(Problems p) {
+    p.check(
+        instance != null
+            && instance.length() <= 63
+            && instance.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?"),
+        "instance",
+        instance,
+        "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)");
+    try {
+      AcceleratedClock.checkSpeed(speed);
+    } catch (IllegalArgumentException e) {
+      p.check(false, "speed", speed, "must be a finite number > 0");
     }
-
-    /** Loads from the file and flags in {@code options} (file may be absent). */
-    public static GleanerConfig load(CommonOptions options) {
-        return LOADER.load(options.config(), options.overrides());
-    }
-
-    /** Loads {@code file} (null for none) with overrides; see {@link ConfigLoader#load}. */
-    public static GleanerConfig load(Path file, Map<String, String> overrides) {
-        return LOADER.load(file, overrides);
-    }
-
-    /** Parses YAML text over the defaults; for tests. */
-    public static GleanerConfig fromYaml(String yaml) {
-        return LOADER.loadYaml(yaml);
-    }
-
-    /** This config as YAML, every key included; log it once at start. */
-    public String toYaml() {
-        return LOADER.toYaml(this);
-    }
-
-    @Override
-    public void validate(Problems p) {
-        p.check(instance != null && instance.length() <= 63 && instance.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?"),
-                "instance", instance, "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)");
-        try {
-            AcceleratedClock.checkSpeed(speed);
-        } catch (IllegalArgumentException e) {
-            p.check(false, "speed", speed, "must be a finite number > 0");
-        }
-        p.check(kubeconfig == null || !kubeconfig.isBlank(), "kubeconfig", kubeconfig, "must be a file path or left out");
-        p.check(brokerAddress != null && brokerAddress.port() > 0, "brokerAddress", brokerAddress, "must be host:port with a port > 0");
-    }
+    p.check(
+        kubeconfig == null || !kubeconfig.isBlank(),
+        "kubeconfig",
+        kubeconfig,
+        "must be a file path or left out");
+    p.check(
+        brokerAddress != null && brokerAddress.port() > 0,
+        "brokerAddress",
+        brokerAddress,
+        "must be host:port with a port > 0");
+  }
 }

@@ -5,18 +5,22 @@ import java.time.Duration;
 /**
  * Leader election ({@code leaderElection.*}).
  *
- * @param enabled elect a leader through ZooKeeper; false makes this replica always the leader
- *     (only safe with one replica); flag {@code --leader-elect}
+ * @param enabled elect a leader through ZooKeeper; false makes this replica always the leader (only
+ *     safe with one replica); flag {@code --leader-elect}
  * @param leaseDuration the ZooKeeper session timeout: how long after losing contact a leader's
  *     lease expires and another replica may take over. The leader stops acting as soon as the
  *     connection is suspended, well before that; flag {@code --leader-elect-lease-duration}
  */
 public record LeaderElectionConfig(boolean enabled, Duration leaseDuration) implements Validatable {
-    public static final LeaderElectionConfig DEFAULTS = new LeaderElectionConfig(true, Duration.ofSeconds(15));
+  public static final LeaderElectionConfig DEFAULTS =
+      new LeaderElectionConfig(true, Duration.ofSeconds(15));
 
-    @Override
-    public void validate(Problems p) {
-        p.check(leaseDuration != null && leaseDuration.compareTo(Duration.ofSeconds(1)) >= 0, "leaseDuration", leaseDuration,
-                "must be at least 1s");
-    }
+  @Override
+  public void validate(Problems p) {
+    p.check(
+        leaseDuration != null && leaseDuration.compareTo(Duration.ofSeconds(1)) >= 0,
+        "leaseDuration",
+        leaseDuration,
+        "must be at least 1s");
+  }
 }

@@ -10,14 +10,23 @@ import java.time.Duration;
  *     Gleaner state lives; flag {@code --zk-namespace}
  * @param connectionTimeout how long a service waits for ZooKeeper at start before failing
  */
-public record ZkConfig(String connect, String namespace, Duration connectionTimeout) implements Validatable {
-    public static final ZkConfig DEFAULTS = new ZkConfig("127.0.0.1:2181", "gleaner", Duration.ofSeconds(15));
+public record ZkConfig(String connect, String namespace, Duration connectionTimeout)
+    implements Validatable {
+  public static final ZkConfig DEFAULTS =
+      new ZkConfig("127.0.0.1:2181", "gleaner", Duration.ofSeconds(15));
 
-    @Override
-    public void validate(Problems p) {
-        p.notBlank("connect", connect);
-        p.check(namespace != null && !namespace.isBlank() && !namespace.startsWith("/") && !namespace.endsWith("/")
-                && !namespace.contains("//"), "namespace", namespace, "must be a znode path without leading or trailing '/'");
-        p.positive("connectionTimeout", connectionTimeout);
-    }
+  @Override
+  public void validate(Problems p) {
+    p.notBlank("connect", connect);
+    p.check(
+        namespace != null
+            && !namespace.isBlank()
+            && !namespace.startsWith("/")
+            && !namespace.endsWith("/")
+            && !namespace.contains("//"),
+        "namespace",
+        namespace,
+        "must be a znode path without leading or trailing '/'");
+    p.positive("connectionTimeout", connectionTimeout);
+  }
 }

@@ -22,96 +22,106 @@ import org.apache.curator.framework.CuratorFramework;
  * }</pre>
  */
 public final class Coordination extends AbstractLifecycle {
-    private final GleanerConfig config;
-    private final String election;
-    private final String candidateId;
-    private final MeterRegistry registry;
-    private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile CuratorFramework client;
-    private volatile LeaderElection leaderElection;
-    private volatile ZkStateStore store;
+  private final GleanerConfig config;
+  private final String election;
+  private final String candidateId;
+  private final MeterRegistry registry;
+  private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile CuratorFramework client;
+  private volatile LeaderElection leaderElection;
+  private volatile ZkStateStore store;
 
-    /**
-     * @param election the election name, normally the service name
-     * @param candidateId this replica's id, e.g. {@link io.gleaner.meta.service.ServiceMain#candidateId()}
-     */
-    public Coordination(GleanerConfig config, String election, String candidateId, MeterRegistry registry) {
-        super("coordination");
-        this.config = Objects.requireNonNull(config, "config");
-        this.election = Objects.requireNonNull(election, "election");
-        this.candidateId = Objects.requireNonNull(candidateId, "candidateId");
-        this.registry = Objects.requireNonNull(registry, "registry");
+  /**
+   * @param election the election name, normally the service name
+   * @param candidateId this replica's id, e.g. {@link
+   *     io.gleaner.meta.service.ServiceMain#candidateId()}
+   */
+  public Coordination(
+      GleanerConfig config, String election, String candidateId, MeterRegistry registry) {
+    super("coordination");
+    this.config = Objects.requireNonNull(config, "config");
+    this.election = Objects.requireNonNull(election, "election");
+    this.candidateId = Objects.requireNonNull(candidateId, "candidateId");
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** Adds a leadership listener; before {@link #start()}. */
+  public Coordination addListener(LeadershipListener listener) {
+    if (state() != State.NEW) {
+      throw new IllegalStateException("add leadership listeners before starting coordination");
     }
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
 
-    /** Adds a leadership listener; before {@link #start()}. */
-    public Coordination addListener(LeadershipListener listener) {
-        if (state() != State.NEW) {
-            throw new IllegalStateException("add leadership listeners before starting coordination");
-        }
-        listeners.add(Objects.requireNonNull(listener, "listener"));
-        return this;
+  @Override
+  protected void doStart() {
+    client =
+        Zk.connect(
+            config.zk().connect(),
+            config.zk().namespace(),
+            config.leaderElection().leaseDuration(),
+            config.zk().connectionTimeout());
+    Zk.instrument(client, registry);
+    store = new ZkStateStore(client, registry);
+    LeaderElection e =
+        config.leaderElection().enabled()
+            ? new ZkLeaderElection(client, election, candidateId, registry)
+            : new AlwaysLeader(candidateId);
+    listeners.forEach(e::addListener);
+    leaderElection = e;
+    e.start();
+  }
+
+  @Override
+  protected void doStop() {
+    LeaderElection e = leaderElection;
+    if (e != null) {
+      e.stop();
     }
-
-    @Override
-    protected void doStart() {
-        client = Zk.connect(config.zk().connect(), config.zk().namespace(), config.leaderElection().leaseDuration(),
-                config.zk().connectionTimeout());
-        Zk.instrument(client, registry);
-        store = new ZkStateStore(client, registry);
-        LeaderElection e = config.leaderElection().enabled()
-                ? new ZkLeaderElection(client, election, candidateId, registry)
-                : new AlwaysLeader(candidateId);
-        listeners.forEach(e::addListener);
-        leaderElection = e;
-        e.start();
+    CuratorFramework c = client;
+    if (c != null) {
+      c.close();
     }
+  }
 
-    @Override
-    protected void doStop() {
-        LeaderElection e = leaderElection;
-        if (e != null) {
-            e.stop();
-        }
-        CuratorFramework c = client;
-        if (c != null) {
-            c.close();
-        }
-    }
+  /** The connected client; valid once started. */
+  public CuratorFramework client() {
+    return requireStarted(client);
+  }
 
-    /** The connected client; valid once started. */
-    public CuratorFramework client() {
-        return requireStarted(client);
-    }
+  /** The leader election; valid once started. */
+  public LeaderElection election() {
+    return requireStarted(leaderElection);
+  }
 
-    /** The leader election; valid once started. */
-    public LeaderElection election() {
-        return requireStarted(leaderElection);
-    }
+  /** The state store on this service's client; valid once started. */
+  public StateStore stateStore() {
+    return requireStarted(store);
+  }
 
-    /** The state store on this service's client; valid once started. */
-    public StateStore stateStore() {
-        return requireStarted(store);
-    }
-
-    /** Readiness: connected to ZooKeeper and the election running (leading or standing by). */
-    public HealthCheck readiness() {
-        return HealthCheck.of(name(), () -> {
-            LeaderElection e = leaderElection;
-            CuratorFramework c = client;
-            if (e == null || c == null || !isRunning()) {
-                return io.gleaner.meta.service.Health.down("coordination is " + state());
-            }
-            if (!c.getZookeeperClient().isConnected()) {
-                return io.gleaner.meta.service.Health.down("not connected to ZooKeeper at " + config.zk().connect());
-            }
-            return e.readiness().check();
+  /** Readiness: connected to ZooKeeper and the election running (leading or standing by). */
+  public HealthCheck readiness() {
+    return HealthCheck.of(
+        name(),
+        () -> {
+          LeaderElection e = leaderElection;
+          CuratorFramework c = client;
+          if (e == null || c == null || !isRunning()) {
+            return io.gleaner.meta.service.Health.down("coordination is " + state());
+          }
+          if (!c.getZookeeperClient().isConnected()) {
+            return io.gleaner.meta.service.Health.down(
+                "not connected to ZooKeeper at " + config.zk().connect());
+          }
+          return e.readiness().check();
         });
-    }
+  }
 
-    private <T> T requireStarted(T value) {
-        if (value == null) {
-            throw new IllegalStateException("coordination is " + state() + "; start it first");
-        }
-        return value;
+  private <T> T requireStarted(T value) {
+    if (value == null) {
+      throw new IllegalStateException("coordination is " + state() + "; start it first");
     }
+    return value;
+  }
 }

@@ -4,17 +4,20 @@ package io.gleaner.meta.coord;
 @FunctionalInterface
 public interface StateListener {
 
-    /** What happened to one node. */
-    enum Type { CREATED, UPDATED, DELETED }
+  /** What happened to one node. */
+  enum Type {
+    CREATED,
+    UPDATED,
+    DELETED
+  }
 
-    /**
-     * One change.
-     *
-     * @param data the new value; for DELETED the last known value
-     * @param version the new version; for DELETED the last known version
-     */
-    record Change(Type type, String path, byte[] data, int version) {
-    }
+  /**
+   * One change.
+   *
+   * @param data the new value; for DELETED the last known value
+   * @param version the new version; for DELETED the last known version
+   */
+  record Change(Type type, String path, byte[] data, int version) {}
 
-    void changed(Change change);
+  void changed(Change change);
 }

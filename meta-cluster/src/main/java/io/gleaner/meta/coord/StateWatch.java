@@ -2,6 +2,6 @@ package io.gleaner.meta.coord;
 
 /** A running watch; {@link #close()} stops it. */
 public interface StateWatch extends AutoCloseable {
-    @Override
-    void close();
+  @Override
+  void close();
 }

@@ -9,10 +9,10 @@ import java.util.Objects;
  * @param version the node's data version: 0 after creation, +1 per write
  */
 public record Versioned<T>(T data, int version) {
-    public Versioned {
-        Objects.requireNonNull(data, "data");
-        if (version < 0) {
-            throw new IllegalArgumentException("version must be >= 0, got " + version);
-        }
+  public Versioned {
+    Objects.requireNonNull(data, "data");
+    if (version < 0) {
+      throw new IllegalArgumentException("version must be >= 0, got " + version);
     }
+  }
 }

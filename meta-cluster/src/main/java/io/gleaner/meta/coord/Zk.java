@@ -17,73 +17,101 @@ import org.slf4j.LoggerFactory;
 
 /** Connecting to ZooKeeper the way every Gleaner service does. */
 public final class Zk {
-    private static final Logger log = LoggerFactory.getLogger(Zk.class);
-    /** How long {@link #connect(String, String, Duration)} waits for the first connection. */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(15);
+  private static final Logger log = LoggerFactory.getLogger(Zk.class);
 
-    private Zk() {
-    }
+  /** How long {@link #connect(String, String, Duration)} waits for the first connection. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
-    /** {@link #connect(String, String, Duration, Duration)} with the default connect timeout. */
-    public static CuratorFramework connect(String connectString, String namespace, Duration sessionTimeout) {
-        return connect(connectString, namespace, sessionTimeout, DEFAULT_CONNECT_TIMEOUT);
-    }
+  private Zk() {}
 
-    /**
-     * A started Curator client, connected, with all paths under {@code namespace}.
-     *
-     * <p>The session timeout is the leader lease: after losing contact, a replica's ephemeral nodes
-     * (its leadership) vanish after this long. Connection losses are retried with exponential
-     * backoff. SUSPENDED counts as an error state, so recipes stop acting on it (see
-     * {@link ZkLeaderElection}).
-     *
-     * @throws CoordinationException naming the connect string if no connection is made within
-     *     {@code connectTimeout}; the client is closed then
-     */
-    public static CuratorFramework connect(String connectString, String namespace, Duration sessionTimeout, Duration connectTimeout) {
-        Objects.requireNonNull(connectString, "connectString");
-        Objects.requireNonNull(namespace, "namespace");
-        if (connectString.isBlank()) {
-            throw new IllegalArgumentException("ZooKeeper connect string is empty");
-        }
-        int sessionMs = Math.toIntExact(sessionTimeout.toMillis());
-        int connectMs = Math.toIntExact(Math.min(connectTimeout.toMillis(), sessionTimeout.toMillis()));
-        CuratorFramework client = CuratorFrameworkFactory.builder()
-                .connectString(connectString)
-                .namespace(namespace.isEmpty() ? null : namespace)
-                .sessionTimeoutMs(sessionMs)
-                .connectionTimeoutMs(connectMs)
-                .retryPolicy(new ExponentialBackoffRetry(200, 5, 3000))
-                .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy())
-                .build();
-        client.start();
-        boolean connected;
-        try {
-            connected = client.blockUntilConnected(Math.toIntExact(connectTimeout.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            client.close();
-            Thread.currentThread().interrupt();
-            throw new CoordinationException("interrupted while connecting to ZooKeeper at \"" + connectString + "\"", e);
-        }
-        if (!connected) {
-            client.close();
-            throw new CoordinationException("could not connect to ZooKeeper at \"" + connectString + "\" within "
-                    + connectTimeout.toMillis() + "ms (is --zk-connect right and the ensemble up?)");
-        }
-        log.info("connected to ZooKeeper at {} (namespace /{}, session timeout {}ms)", connectString, namespace, sessionMs);
-        return client;
-    }
+  /** {@link #connect(String, String, Duration, Duration)} with the default connect timeout. */
+  public static CuratorFramework connect(
+      String connectString, String namespace, Duration sessionTimeout) {
+    return connect(connectString, namespace, sessionTimeout, DEFAULT_CONNECT_TIMEOUT);
+  }
 
-    /** Readiness: UP while the client is connected. Cheap; reads client state only. */
-    public static HealthCheck connectedCheck(CuratorFramework client) {
-        return HealthCheck.of("zookeeper", () -> client.getZookeeperClient().isConnected()
-                ? Health.up("connected to " + client.getZookeeperClient().getCurrentConnectionString())
-                : Health.down("not connected to " + client.getZookeeperClient().getCurrentConnectionString()));
+  /**
+   * A started Curator client, connected, with all paths under {@code namespace}.
+   *
+   * <p>The session timeout is the leader lease: after losing contact, a replica's ephemeral nodes
+   * (its leadership) vanish after this long. Connection losses are retried with exponential
+   * backoff. SUSPENDED counts as an error state, so recipes stop acting on it (see {@link
+   * ZkLeaderElection}).
+   *
+   * @throws CoordinationException naming the connect string if no connection is made within {@code
+   *     connectTimeout}; the client is closed then
+   */
+  public static CuratorFramework connect(
+      String connectString, String namespace, Duration sessionTimeout, Duration connectTimeout) {
+    Objects.requireNonNull(connectString, "connectString");
+    Objects.requireNonNull(namespace, "namespace");
+    if (connectString.isBlank()) {
+      throw new IllegalArgumentException("ZooKeeper connect string is empty");
     }
+    int sessionMs = Math.toIntExact(sessionTimeout.toMillis());
+    int connectMs = Math.toIntExact(Math.min(connectTimeout.toMillis(), sessionTimeout.toMillis()));
+    CuratorFramework client =
+        CuratorFrameworkFactory.builder()
+            .connectString(connectString)
+            .namespace(namespace.isEmpty() ? null : namespace)
+            .sessionTimeoutMs(sessionMs)
+            .connectionTimeoutMs(connectMs)
+            .retryPolicy(new ExponentialBackoffRetry(200, 5, 3000))
+            .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy())
+            .build();
+    client.start();
+    boolean connected;
+    try {
+      connected =
+          client.blockUntilConnected(
+              Math.toIntExact(connectTimeout.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      client.close();
+      Thread.currentThread().interrupt();
+      throw new CoordinationException(
+          "interrupted while connecting to ZooKeeper at \"" + connectString + "\"", e);
+    }
+    if (!connected) {
+      client.close();
+      throw new CoordinationException(
+          "could not connect to ZooKeeper at \""
+              + connectString
+              + "\" within "
+              + connectTimeout.toMillis()
+              + "ms (is --zk-connect right and the ensemble up?)");
+    }
+    log.info(
+        "connected to ZooKeeper at {} (namespace /{}, session timeout {}ms)",
+        connectString,
+        namespace,
+        sessionMs);
+    return client;
+  }
 
-    /** Counts connection state changes as {@code gleaner.zk.connection.states{outcome=<state>}}. */
-    public static void instrument(CuratorFramework client, MeterRegistry registry) {
-        client.getConnectionStateListenable().addListener((c, state) ->
-                registry.counter(Metrics.ZK_CONNECTION_STATES, Metrics.TAG_OUTCOME, state.name().toLowerCase(Locale.ROOT)).increment());
-    }
+  /** Readiness: UP while the client is connected. Cheap; reads client state only. */
+  public static HealthCheck connectedCheck(CuratorFramework client) {
+    return HealthCheck.of(
+        "zookeeper",
+        () ->
+            client.getZookeeperClient().isConnected()
+                ? Health.up(
+                    "connected to " + client.getZookeeperClient().getCurrentConnectionString())
+                : Health.down(
+                    "not connected to "
+                        + client.getZookeeperClient().getCurrentConnectionString()));
+  }
+
+  /** Counts connection state changes as {@code gleaner.zk.connection.states{outcome=<state>}}. */
+  public static void instrument(CuratorFramework client, MeterRegistry registry) {
+    client
+        .getConnectionStateListenable()
+        .addListener(
+            (c, state) ->
+                registry
+                    .counter(
+                        Metrics.ZK_CONNECTION_STATES,
+                        Metrics.TAG_OUTCOME,
+                        state.name().toLowerCase(Locale.ROOT))
+                    .increment());
+  }
 }

@@ -12,14 +12,16 @@ import java.util.Optional;
 
 /**
  * Helpers for standard Kubernetes status conditions ({@code metav1.Condition}): the types Gleaner
- * uses and a pure "set" that keeps {@code lastTransitionTime} unless the status flips, as
- * {@code meta.SetStatusCondition} in apimachinery does.
+ * uses and a pure "set" that keeps {@code lastTransitionTime} unless the status flips, as {@code
+ * meta.SetStatusCondition} in apimachinery does.
  */
 public final class Conditions {
   /** MemberCluster: the member's API server answered recently. */
   public static final String REACHABLE = "Reachable";
+
   /** MemberCluster: the member is reachable, enabled, valid, and its circuit breaker is closed. */
   public static final String READY = "Ready";
+
   /** GleanerPolicy: the spec passed validation. */
   public static final String VALID = "Valid";
 
@@ -105,10 +107,15 @@ public final class Conditions {
         || current.getLastTransitionTime() == null) {
       return desired;
     }
-    return new ConditionBuilder(desired).withLastTransitionTime(current.getLastTransitionTime()).build();
+    return new ConditionBuilder(desired)
+        .withLastTransitionTime(current.getLastTransitionTime())
+        .build();
   }
 
-  /** Equal in everything but {@code lastTransitionTime}: writing {@code b} over {@code a} is a no-op. */
+  /**
+   * Equal in everything but {@code lastTransitionTime}: writing {@code b} over {@code a} is a
+   * no-op.
+   */
   public static boolean sameState(List<Condition> a, List<Condition> b) {
     List<Condition> left = a == null ? List.of() : a;
     List<Condition> right = b == null ? List.of() : b;

@@ -10,13 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Gleaner CRDs as shipped: generated from the model classes and checked in under
- * {@value #RESOURCE_DIR} (the Helm chart's {@code crds/} holds identical copies; a test keeps all
- * three in sync). Use {@link #install} to register them in a (simulated) metadata cluster.
+ * The Gleaner CRDs as shipped: generated from the model classes and checked in under {@value
+ * #RESOURCE_DIR} (the Helm chart's {@code crds/} holds identical copies; a test keeps all three in
+ * sync). Use {@link #install} to register them in a (simulated) metadata cluster.
  */
 public final class Crds {
   /** Classpath folder of the CRD YAML files. */
   public static final String RESOURCE_DIR = "META-INF/gleaner/crds";
+
   /** File names, one per CRD, as fabric8's generator names them ({@code <crd name>-v1.yml}). */
   public static final List<String> FILES =
       List.of(MemberCluster.CRD_NAME + "-v1.yml", GleanerPolicy.CRD_NAME + "-v1.yml");

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A {@link GleanerPolicySpec} with every default applied, in typed form. Build it with
- * {@link GleanerPolicySpec#effective()} or take {@link #DEFAULTS}.
+ * A {@link GleanerPolicySpec} with every default applied, in typed form. Build it with {@link
+ * GleanerPolicySpec#effective()} or take {@link #DEFAULTS}.
  *
  * @param reserveMargins fraction 0..1 kept free per source (every source present)
  * @param nearLineReserve fraction 0..1 of the total that offline pods may not take
@@ -33,14 +33,18 @@ public record EffectivePolicy(
     Resources nodeHeadroom) {
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
-  public static final Resources DEFAULT_NODE_HEADROOM = Resources.of("cpu", "200m", "memory", "256Mi");
+  public static final Resources DEFAULT_NODE_HEADROOM =
+      Resources.of("cpu", "200m", "memory", "256Mi");
 
   /** The built-in policy, used when no GleanerPolicy exists. */
   public static final EffectivePolicy DEFAULTS = from(new GleanerPolicySpec());
 
   /** Idle-node detection. */
   public record Idle(
-      double cpuRequestFraction, double memoryRequestFraction, double cpuUsageFraction, Duration after) {}
+      double cpuRequestFraction,
+      double memoryRequestFraction,
+      double cpuUsageFraction,
+      Duration after) {}
 
   /** Eviction rate limits per member cluster. */
   public record Eviction(double perSecondPerCluster, int maxConcurrentPerCluster) {}
@@ -76,7 +80,10 @@ public record EffectivePolicy(
   }
 
   private static long marginPer10k(double margin) {
-    return BigDecimal.valueOf(margin).movePointRight(4).setScale(0, RoundingMode.CEILING).longValueExact();
+    return BigDecimal.valueOf(margin)
+        .movePointRight(4)
+        .setScale(0, RoundingMode.CEILING)
+        .longValueExact();
   }
 
   static EffectivePolicy from(GleanerPolicySpec spec) {
@@ -85,18 +92,21 @@ public record EffectivePolicy(
       Double set = spec.getReserveMargins() == null ? null : spec.getReserveMargins().get(s);
       margins.put(s, set != null ? set : ReserveMargins.defaultFor(s));
     }
-    IdleThresholds t = spec.getIdleThresholds() == null ? new IdleThresholds() : spec.getIdleThresholds();
-    Idle idle = new Idle(
-        or(t.getCpuRequestFraction(), IdleThresholds.CPU_REQUEST_DEFAULT),
-        or(t.getMemoryRequestFraction(), IdleThresholds.MEMORY_REQUEST_DEFAULT),
-        or(t.getCpuUsageFraction(), IdleThresholds.CPU_USAGE_DEFAULT),
-        Durations.parse(or(spec.getIdleAfter(), GleanerPolicySpec.IDLE_AFTER_DEFAULT)));
+    IdleThresholds t =
+        spec.getIdleThresholds() == null ? new IdleThresholds() : spec.getIdleThresholds();
+    Idle idle =
+        new Idle(
+            or(t.getCpuRequestFraction(), IdleThresholds.CPU_REQUEST_DEFAULT),
+            or(t.getMemoryRequestFraction(), IdleThresholds.MEMORY_REQUEST_DEFAULT),
+            or(t.getCpuUsageFraction(), IdleThresholds.CPU_USAGE_DEFAULT),
+            Durations.parse(or(spec.getIdleAfter(), GleanerPolicySpec.IDLE_AFTER_DEFAULT)));
     EvictionLimits e = spec.getEviction() == null ? new EvictionLimits() : spec.getEviction();
-    Eviction eviction = new Eviction(
-        or(e.getEvictionsPerSecondPerCluster(), EvictionLimits.PER_SECOND_DEFAULT),
-        e.getMaxConcurrentPerCluster() != null
-            ? e.getMaxConcurrentPerCluster()
-            : Integer.parseInt(EvictionLimits.MAX_CONCURRENT_DEFAULT));
+    Eviction eviction =
+        new Eviction(
+            or(e.getEvictionsPerSecondPerCluster(), EvictionLimits.PER_SECOND_DEFAULT),
+            e.getMaxConcurrentPerCluster() != null
+                ? e.getMaxConcurrentPerCluster()
+                : Integer.parseInt(EvictionLimits.MAX_CONCURRENT_DEFAULT));
     Resources headroom = DEFAULT_NODE_HEADROOM;
     if (spec.getNodeHeadroom() != null) {
       Resources.Builder b = Resources.builder();
@@ -111,8 +121,10 @@ public record EffectivePolicy(
         idle,
         Durations.parse(or(spec.getReclaimCooldown(), GleanerPolicySpec.RECLAIM_COOLDOWN_DEFAULT)),
         eviction,
-        Durations.parse(or(spec.getMemberUnreachableTimeout(),
-            GleanerPolicySpec.MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)),
+        Durations.parse(
+            or(
+                spec.getMemberUnreachableTimeout(),
+                GleanerPolicySpec.MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)),
         headroom);
   }
 

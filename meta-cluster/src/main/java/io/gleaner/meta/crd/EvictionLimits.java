@@ -17,7 +17,8 @@ public class EvictionLimits {
   @Min(value = 0, inclusive = false)
   private Double evictionsPerSecondPerCluster;
 
-  @JsonPropertyDescription("Evictions in flight (grace period running) in one member cluster (>= 1).")
+  @JsonPropertyDescription(
+      "Evictions in flight (grace period running) in one member cluster (>= 1).")
   @Default(MAX_CONCURRENT_DEFAULT)
   @Min(1)
   private Integer maxConcurrentPerCluster;

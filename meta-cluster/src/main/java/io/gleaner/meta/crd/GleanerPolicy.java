@@ -14,22 +14,32 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Gleaner's tunables. <b>Cluster-scoped</b>, and the installation reads the one named
- * {@value #DEFAULT_NAME}; without it, {@link EffectivePolicy#DEFAULTS} apply. An invalid spec is
- * not applied: the previous effective policy stays and {@code status.conditions} carries
- * {@code Valid=False} naming each bad field ({@link #statusFor}).
+ * Gleaner's tunables. <b>Cluster-scoped</b>, and the installation reads the one named {@value
+ * #DEFAULT_NAME}; without it, {@link EffectivePolicy#DEFAULTS} apply. An invalid spec is not
+ * applied: the previous effective policy stays and {@code status.conditions} carries {@code
+ * Valid=False} naming each bad field ({@link #statusFor}).
  */
 @Group(MemberCluster.GROUP)
 @Version(MemberCluster.VERSION)
 @Kind("GleanerPolicy")
 @Plural("gleanerpolicies")
 @Singular("gleanerpolicy")
-@AdditionalPrinterColumn(name = "Valid", jsonPath = ".status.conditions[?(@.type==\"Valid\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Idle After", jsonPath = ".spec.idleAfter", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Valid",
+    jsonPath = ".status.conditions[?(@.type==\"Valid\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Idle After",
+    jsonPath = ".spec.idleAfter",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class GleanerPolicy extends CustomResource<GleanerPolicySpec, GleanerPolicyStatus> {
   /** The name of the policy an installation reads. */
   public static final String DEFAULT_NAME = "default";
+
   /** {@code gleanerpolicies.gleaner.io}. */
   public static final String CRD_NAME = "gleanerpolicies." + MemberCluster.GROUP;
 
@@ -66,12 +76,20 @@ public class GleanerPolicy extends CustomResource<GleanerPolicySpec, GleanerPoli
   public GleanerPolicyStatus statusFor(Instant now) {
     List<FieldError> errors = validate();
     Long generation = getMetadata() == null ? null : getMetadata().getGeneration();
-    Condition valid = errors.isEmpty()
-        ? Conditions.of(Conditions.VALID, Conditions.TRUE, "Valid", "policy is valid", generation, now)
-        : Conditions.of(Conditions.VALID, Conditions.FALSE, "InvalidSpec",
-            errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")), generation, now);
+    Condition valid =
+        errors.isEmpty()
+            ? Conditions.of(
+                Conditions.VALID, Conditions.TRUE, "Valid", "policy is valid", generation, now)
+            : Conditions.of(
+                Conditions.VALID,
+                Conditions.FALSE,
+                "InvalidSpec",
+                errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")),
+                generation,
+                now);
     GleanerPolicyStatus status = new GleanerPolicyStatus();
-    status.setConditions(Conditions.set(getStatus() == null ? null : getStatus().getConditions(), valid));
+    status.setConditions(
+        Conditions.set(getStatus() == null ? null : getStatus().getConditions(), valid));
     status.setObservedGeneration(generation);
     return status;
   }

@@ -16,9 +16,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Desired Gleaner behaviour. Every field is optional; {@link #effective()} fills the defaults
- * (also declared in the CRD schema, so the API server shows them) and {@link #validate()} names
- * every bad field.
+ * Desired Gleaner behaviour. Every field is optional; {@link #effective()} fills the defaults (also
+ * declared in the CRD schema, so the API server shows them) and {@link #validate()} names every bad
+ * field.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GleanerPolicySpec {
@@ -31,7 +31,8 @@ public class GleanerPolicySpec {
   @Default("{}")
   private ReserveMargins reserveMargins;
 
-  @JsonPropertyDescription("Fraction of the total that offline pods may not take, kept for near-line pods, 0..1.")
+  @JsonPropertyDescription(
+      "Fraction of the total that offline pods may not take, kept for near-line pods, 0..1.")
   @Default(NEAR_LINE_RESERVE_DEFAULT)
   @Min(0)
   @Max(1)
@@ -41,7 +42,8 @@ public class GleanerPolicySpec {
   @Default("{}")
   private IdleThresholds idleThresholds;
 
-  @JsonPropertyDescription("How long a node must stay under the idle thresholds before it is lent, e.g. 10m.")
+  @JsonPropertyDescription(
+      "How long a node must stay under the idle thresholds before it is lent, e.g. 10m.")
   @Default(IDLE_AFTER_DEFAULT)
   @Pattern(Validation.DURATION_PATTERN)
   private String idleAfter;
@@ -55,12 +57,14 @@ public class GleanerPolicySpec {
   @Default("{}")
   private EvictionLimits eviction;
 
-  @JsonPropertyDescription("How long a member may be unreachable before its pods are failed for recreation, e.g. 5m.")
+  @JsonPropertyDescription(
+      "How long a member may be unreachable before its pods are failed for recreation, e.g. 5m.")
   @Default(MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)
   @Pattern(Validation.DURATION_PATTERN)
   private String memberUnreachableTimeout;
 
-  @JsonPropertyDescription("Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m.")
+  @JsonPropertyDescription(
+      "Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m.")
   private Map<String, Quantity> nodeHeadroom;
 
   public ReserveMargins getReserveMargins() {
@@ -137,16 +141,25 @@ public class GleanerPolicySpec {
     }
     Validation.fraction(errors, "spec.nearLineReserve", nearLineReserve);
     if (idleThresholds != null) {
-      Validation.fraction(errors, "spec.idleThresholds.cpuRequestFraction", idleThresholds.getCpuRequestFraction());
-      Validation.fraction(errors, "spec.idleThresholds.memoryRequestFraction", idleThresholds.getMemoryRequestFraction());
-      Validation.fraction(errors, "spec.idleThresholds.cpuUsageFraction", idleThresholds.getCpuUsageFraction());
+      Validation.fraction(
+          errors, "spec.idleThresholds.cpuRequestFraction", idleThresholds.getCpuRequestFraction());
+      Validation.fraction(
+          errors,
+          "spec.idleThresholds.memoryRequestFraction",
+          idleThresholds.getMemoryRequestFraction());
+      Validation.fraction(
+          errors, "spec.idleThresholds.cpuUsageFraction", idleThresholds.getCpuUsageFraction());
     }
     Validation.duration(errors, "spec.idleAfter", idleAfter);
     Validation.duration(errors, "spec.reclaimCooldown", reclaimCooldown);
     Validation.duration(errors, "spec.memberUnreachableTimeout", memberUnreachableTimeout);
     if (eviction != null) {
-      Validation.positive(errors, "spec.eviction.evictionsPerSecondPerCluster", eviction.getEvictionsPerSecondPerCluster());
-      Validation.positive(errors, "spec.eviction.maxConcurrentPerCluster", eviction.getMaxConcurrentPerCluster());
+      Validation.positive(
+          errors,
+          "spec.eviction.evictionsPerSecondPerCluster",
+          eviction.getEvictionsPerSecondPerCluster());
+      Validation.positive(
+          errors, "spec.eviction.maxConcurrentPerCluster", eviction.getMaxConcurrentPerCluster());
     }
     if (nodeHeadroom != null) {
       for (Map.Entry<String, Quantity> e : new TreeMap<>(nodeHeadroom).entrySet()) {
@@ -202,7 +215,14 @@ public class GleanerPolicySpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(reserveMargins, nearLineReserve, idleThresholds, idleAfter, reclaimCooldown,
-        eviction, memberUnreachableTimeout, nodeHeadroom);
+    return Objects.hash(
+        reserveMargins,
+        nearLineReserve,
+        idleThresholds,
+        idleAfter,
+        reclaimCooldown,
+        eviction,
+        memberUnreachableTimeout,
+        nodeHeadroom);
   }
 }

@@ -9,7 +9,8 @@ import java.util.Objects;
 /** Observed state of a {@link GleanerPolicy}: whether its spec is valid, and which generation. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GleanerPolicyStatus {
-  @JsonPropertyDescription("Valid=True when the spec passed validation, else False naming each bad field.")
+  @JsonPropertyDescription(
+      "Valid=True when the spec passed validation, else False naming each bad field.")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("The metadata.generation the conditions describe.")

@@ -38,7 +38,8 @@ public class IdleThresholds {
 
   public IdleThresholds() {}
 
-  public IdleThresholds(Double cpuRequestFraction, Double memoryRequestFraction, Double cpuUsageFraction) {
+  public IdleThresholds(
+      Double cpuRequestFraction, Double memoryRequestFraction, Double cpuUsageFraction) {
     this.cpuRequestFraction = cpuRequestFraction;
     this.memoryRequestFraction = memoryRequestFraction;
     this.cpuUsageFraction = cpuUsageFraction;

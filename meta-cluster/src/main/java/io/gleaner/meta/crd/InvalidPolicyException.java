@@ -8,8 +8,9 @@ public class InvalidPolicyException extends IllegalArgumentException {
   private final List<FieldError> errors;
 
   public InvalidPolicyException(List<FieldError> errors) {
-    super("invalid GleanerPolicy: "
-        + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")));
+    super(
+        "invalid GleanerPolicy: "
+            + errors.stream().map(FieldError::toString).collect(Collectors.joining("; ")));
     this.errors = List.copyOf(errors);
   }
 

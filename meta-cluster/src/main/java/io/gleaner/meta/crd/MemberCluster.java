@@ -24,16 +24,38 @@ import java.util.List;
 @Plural("memberclusters")
 @Singular("membercluster")
 @ShortNames("gmc")
-@AdditionalPrinterColumn(name = "Roles", jsonPath = ".spec.roles", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Region", jsonPath = ".spec.region", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Enabled", jsonPath = ".spec.enabled", type = AdditionalPrinterColumn.Type.BOOLEAN)
-@AdditionalPrinterColumn(name = "Reachable", jsonPath = ".status.conditions[?(@.type==\"Reachable\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Last Contact", jsonPath = ".status.lastContactTime", type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Roles",
+    jsonPath = ".spec.roles",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Region",
+    jsonPath = ".spec.region",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Enabled",
+    jsonPath = ".spec.enabled",
+    type = AdditionalPrinterColumn.Type.BOOLEAN)
+@AdditionalPrinterColumn(
+    name = "Reachable",
+    jsonPath = ".status.conditions[?(@.type==\"Reachable\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Last Contact",
+    jsonPath = ".status.lastContactTime",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class MemberCluster extends CustomResource<MemberClusterSpec, MemberClusterStatus> {
   public static final String GROUP = "gleaner.io";
   public static final String VERSION = "v1alpha1";
+
   /** {@code memberclusters.gleaner.io}. */
   public static final String CRD_NAME = "memberclusters." + GROUP;
 
@@ -59,10 +81,15 @@ public class MemberCluster extends CustomResource<MemberClusterSpec, MemberClust
     if (name == null || name.isEmpty()) {
       errors.add(new FieldError("metadata.name", "is required"));
     } else {
-      Validation.pattern(errors, "metadata.name", name, Validation.DNS_LABEL,
+      Validation.pattern(
+          errors,
+          "metadata.name",
+          name,
+          Validation.DNS_LABEL,
           "a DNS label (lower-case letters, digits, '-')");
       if (name.length() > 63) {
-        errors.add(new FieldError("metadata.name", "must be at most 63 characters, got " + name.length()));
+        errors.add(
+            new FieldError("metadata.name", "must be at most 63 characters, got " + name.length()));
       }
     }
     if (getSpec() == null) {

@@ -83,7 +83,9 @@ public class MemberClusterSpec {
 
   /** The roles as a set (empty when unset). */
   public Set<MemberRole> roleSet() {
-    return roles == null || roles.isEmpty() ? EnumSet.noneOf(MemberRole.class) : EnumSet.copyOf(roles);
+    return roles == null || roles.isEmpty()
+        ? EnumSet.noneOf(MemberRole.class)
+        : EnumSet.copyOf(roles);
   }
 
   /**
@@ -99,22 +101,36 @@ public class MemberClusterSpec {
       if (ref.getName() == null || ref.getName().isEmpty()) {
         errors.add(new FieldError("spec.kubeconfigSecretRef.name", "is required"));
       } else {
-        Validation.pattern(errors, "spec.kubeconfigSecretRef.name", ref.getName(),
-            Validation.DNS_SUBDOMAIN, "a DNS subdomain (lower-case letters, digits, '-', '.')");
+        Validation.pattern(
+            errors,
+            "spec.kubeconfigSecretRef.name",
+            ref.getName(),
+            Validation.DNS_SUBDOMAIN,
+            "a DNS subdomain (lower-case letters, digits, '-', '.')");
       }
-      Validation.pattern(errors, "spec.kubeconfigSecretRef.namespace", ref.getNamespace(),
-          Validation.DNS_LABEL, "a DNS label (lower-case letters, digits, '-')");
-      Validation.pattern(errors, "spec.kubeconfigSecretRef.key", ref.getKey(),
-          Validation.SECRET_KEY, "a Secret data key (letters, digits, '-', '_', '.')");
+      Validation.pattern(
+          errors,
+          "spec.kubeconfigSecretRef.namespace",
+          ref.getNamespace(),
+          Validation.DNS_LABEL,
+          "a DNS label (lower-case letters, digits, '-')");
+      Validation.pattern(
+          errors,
+          "spec.kubeconfigSecretRef.key",
+          ref.getKey(),
+          Validation.SECRET_KEY,
+          "a Secret data key (letters, digits, '-', '_', '.')");
     }
     if (roles == null || roles.isEmpty()) {
-      errors.add(new FieldError("spec.roles",
-          "must list at least one of online, training, colocation, elastic"));
+      errors.add(
+          new FieldError(
+              "spec.roles", "must list at least one of online, training, colocation, elastic"));
     } else {
       for (int i = 0; i < roles.size(); i++) {
         if (roles.get(i) == null) {
-          errors.add(new FieldError("spec.roles[" + i + "]",
-              "must be one of online, training, colocation, elastic"));
+          errors.add(
+              new FieldError(
+                  "spec.roles[" + i + "]", "must be one of online, training, colocation, elastic"));
         }
       }
     }
@@ -138,7 +154,16 @@ public class MemberClusterSpec {
 
   @Override
   public String toString() {
-    return "MemberClusterSpec{" + kubeconfigSecretRef + ", roles=" + roles + ", region=" + region
-        + ", zone=" + zone + ", enabled=" + enabled + "}";
+    return "MemberClusterSpec{"
+        + kubeconfigSecretRef
+        + ", roles="
+        + roles
+        + ", region="
+        + region
+        + ", zone="
+        + zone
+        + ", enabled="
+        + enabled
+        + "}";
   }
 }

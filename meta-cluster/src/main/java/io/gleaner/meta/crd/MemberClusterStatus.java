@@ -10,7 +10,8 @@ import java.util.Objects;
  * Observed state of a {@link MemberCluster}. The member registry writes {@code conditions} and
  * {@code lastContactTime}; the capacity aggregator writes {@code offeredCapacity}. Each writer
  * patches only its own fields (fabric8 {@code editStatus} sends a JSON Patch diff), so they never
- * overwrite each other. Avoid JSON merge patch for {@code conditions}: the fabric8 mock merges lists.
+ * overwrite each other. Avoid JSON merge patch for {@code conditions}: the fabric8 mock merges
+ * lists.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MemberClusterStatus {
@@ -62,7 +63,12 @@ public class MemberClusterStatus {
 
   @Override
   public String toString() {
-    return "MemberClusterStatus{conditions=" + conditions + ", lastContactTime=" + lastContactTime
-        + ", offeredCapacity=" + offeredCapacity + "}";
+    return "MemberClusterStatus{conditions="
+        + conditions
+        + ", lastContactTime="
+        + lastContactTime
+        + ", offeredCapacity="
+        + offeredCapacity
+        + "}";
   }
 }

@@ -10,8 +10,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Summary of what a member currently lends, per {@link CapacitySource}, written to
- * {@code MemberCluster.status.offeredCapacity} by whoever aggregates offers (the broker). Informational:
+ * Summary of what a member currently lends, per {@link CapacitySource}, written to {@code
+ * MemberCluster.status.offeredCapacity} by whoever aggregates offers (the broker). Informational:
  * nothing reads it back to make decisions.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

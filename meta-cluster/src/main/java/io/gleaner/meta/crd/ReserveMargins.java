@@ -99,12 +99,13 @@ public class ReserveMargins {
   }
 
   static double defaultFor(CapacitySource source) {
-    return Double.parseDouble(switch (source) {
-      case IDLE -> IDLE_DEFAULT;
-      case VOLCANO -> VOLCANO_DEFAULT;
-      case COLOCATION -> COLOCATION_DEFAULT;
-      case ELASTIC -> ELASTIC_DEFAULT;
-    });
+    return Double.parseDouble(
+        switch (source) {
+          case IDLE -> IDLE_DEFAULT;
+          case VOLCANO -> VOLCANO_DEFAULT;
+          case COLOCATION -> COLOCATION_DEFAULT;
+          case ELASTIC -> ELASTIC_DEFAULT;
+        });
   }
 
   @Override

@@ -10,10 +10,11 @@ final class Validation {
   static final String DNS_SUBDOMAIN =
       "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
   static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
+
   /**
-   * Kubernetes (Go) durations as the API server accepts them: {@code 10m}, {@code 1h30m},
-   * {@code 90s}, {@code 1.5h}, {@code 0}. Stricter than {@link Durations#parse}, which also takes
-   * days and ISO-8601.
+   * Kubernetes (Go) durations as the API server accepts them: {@code 10m}, {@code 1h30m}, {@code
+   * 90s}, {@code 1.5h}, {@code 0}. Stricter than {@link Durations#parse}, which also takes days and
+   * ISO-8601.
    */
   static final String DURATION_PATTERN = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$";
 
@@ -45,12 +46,17 @@ final class Validation {
     if (parsed.isNegative()) {
       errors.add(new FieldError(path, "invalid duration \"" + value + "\": must not be negative"));
     } else if (!value.strip().matches(DURATION_PATTERN)) {
-      errors.add(new FieldError(path, "invalid duration \"" + value
-          + "\": use Kubernetes units ns, us, ms, s, m or h, e.g. 10m, 1h30m, 90s"));
+      errors.add(
+          new FieldError(
+              path,
+              "invalid duration \""
+                  + value
+                  + "\": use Kubernetes units ns, us, ms, s, m or h, e.g. 10m, 1h30m, 90s"));
     }
   }
 
-  static void pattern(List<FieldError> errors, String path, String value, String regex, String what) {
+  static void pattern(
+      List<FieldError> errors, String path, String value, String regex, String what) {
     if (value != null && !value.matches(regex)) {
       errors.add(new FieldError(path, "must be " + what + ", got \"" + value + "\""));
     }

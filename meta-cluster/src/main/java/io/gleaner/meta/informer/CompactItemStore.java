@@ -18,22 +18,26 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * An informer item store that keeps each object as deflated JSON, a few hundred bytes, instead of its fabric8 object
- * graph (a Pod is 7-9 KB on the heap: every nested model object carries its own map of additional properties). A
- * controller that caches tens of thousands of pods in several informers pays for that in heap; this store trades it
- * for decoding on read (tens of microseconds per object).
+ * An informer item store that keeps each object as deflated JSON, a few hundred bytes, instead of
+ * its fabric8 object graph (a Pod is 7-9 KB on the heap: every nested model object carries its own
+ * map of additional properties). A controller that caches tens of thousands of pods in several
+ * informers pays for that in heap; this store trades it for decoding on read (tens of microseconds
+ * per object).
  *
- * <p>Compression uses a preset dictionary of the keys and values Kubernetes objects share, so that even a small
- * object compresses well on its own. Objects are returned as new instances on every read: callers must not rely on
- * identity, and changes to a returned object never reach the cache (as with any informer cache, do not modify).
+ * <p>Compression uses a preset dictionary of the keys and values Kubernetes objects share, so that
+ * even a small object compresses well on its own. Objects are returned as new instances on every
+ * read: callers must not rely on identity, and changes to a returned object never reach the cache
+ * (as with any informer cache, do not modify).
  *
  * <p>Thread-safe: the informer writes under its cache lock; reads come from any thread.
  */
 public final class CompactItemStore<T extends HasMetadata> implements ItemStore<T> {
   private static final ObjectMapper JSON = Serialization.jsonMapper();
   private static final byte[] DICTIONARY = dictionary();
-  private static final ThreadLocal<Deflater> DEFLATER = ThreadLocal.withInitial(() -> new Deflater(6, true));
-  private static final ThreadLocal<Inflater> INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
+  private static final ThreadLocal<Deflater> DEFLATER =
+      ThreadLocal.withInitial(() -> new Deflater(6, true));
+  private static final ThreadLocal<Inflater> INFLATER =
+      ThreadLocal.withInitial(() -> new Inflater(true));
 
   /** One cached object: its compact form, its secondary key and its tag. */
   private record Entry(byte[] blob, String secondary, String tag) {}
@@ -51,11 +55,16 @@ public final class CompactItemStore<T extends HasMetadata> implements ItemStore<
   }
 
   /**
-   * @param secondaryKey a second unique key to look objects up by ({@link #bySecondaryKey}), kept in the same
-   *     step as the object, so it never disagrees with the store as a separate index can (null = none for the object)
-   * @param tag a short summary kept uncompressed per object ({@link #tags}), e.g. what a metric counts by; interned
+   * @param secondaryKey a second unique key to look objects up by ({@link #bySecondaryKey}), kept
+   *     in the same step as the object, so it never disagrees with the store as a separate index
+   *     can (null = none for the object)
+   * @param tag a short summary kept uncompressed per object ({@link #tags}), e.g. what a metric
+   *     counts by; interned
    */
-  public CompactItemStore(Class<T> type, Function<T, String> keyFunction, Function<T, String> secondaryKey,
+  public CompactItemStore(
+      Class<T> type,
+      Function<T, String> keyFunction,
+      Function<T, String> secondaryKey,
       Function<T, String> tag) {
     this.type = Objects.requireNonNull(type, "type");
     this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
@@ -147,7 +156,8 @@ public final class CompactItemStore<T extends HasMetadata> implements ItemStore<
     try {
       json = JSON.writeValueAsBytes(obj);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot serialize " + type.getSimpleName() + " for the informer cache", e);
+      throw new UncheckedIOException(
+          "cannot serialize " + type.getSimpleName() + " for the informer cache", e);
     }
     Deflater d = DEFLATER.get();
     d.reset();
@@ -175,7 +185,11 @@ public final class CompactItemStore<T extends HasMetadata> implements ItemStore<
     if (framed == null) {
       return null;
     }
-    int length = (framed[0] & 0xff) << 24 | (framed[1] & 0xff) << 16 | (framed[2] & 0xff) << 8 | framed[3] & 0xff;
+    int length =
+        (framed[0] & 0xff) << 24
+            | (framed[1] & 0xff) << 16
+            | (framed[2] & 0xff) << 8
+            | framed[3] & 0xff;
     byte[] json = new byte[length];
     Inflater inf = INFLATER.get();
     inf.reset();
@@ -192,49 +206,51 @@ public final class CompactItemStore<T extends HasMetadata> implements ItemStore<
       }
       return JSON.readValue(json, 0, off, type);
     } catch (DataFormatException | IOException e) {
-      throw new IllegalStateException("corrupt " + type.getSimpleName() + " in the informer cache", e);
+      throw new IllegalStateException(
+          "corrupt " + type.getSimpleName() + " in the informer cache", e);
     }
   }
 
   /**
-   * Strings Kubernetes objects repeat, most frequent last (deflate reaches nearer matches more cheaply): field names of
-   * metadata, pod spec and status, condition types, common values.
+   * Strings Kubernetes objects repeat, most frequent last (deflate reaches nearer matches more
+   * cheaply): field names of metadata, pod spec and status, condition types, common values.
    */
   private static byte[] dictionary() {
-    String d = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"annotations\":{},\"creationTimestamp\":\""
-        + "\",\"deletionGracePeriodSeconds\":30,\"deletionTimestamp\":\"\",\"finalizers\":[],\"generateName\":\"\","
-        + "\"generation\":1,\"labels\":{\"app\":\"\",\"controller-uid\":\"\",\"job-name\":\"\","
-        + "\"batch.kubernetes.io/controller-uid\":\"\",\"batch.kubernetes.io/job-name\":\"\"},\"ownerReferences\":"
-        + "[{\"apiVersion\":\"batch/v1\",\"blockOwnerDeletion\":true,\"controller\":true,\"kind\":\"Job\","
-        + "\"name\":\"\",\"uid\":\"\"}],\"managedFields\":[],\"name\":\"\",\"namespace\":\"\",\"resourceVersion\":\"\","
-        + "\"uid\":\"\"},\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
-        + "{\"nodeSelectorTerms\":[{\"matchExpressions\":[],\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":"
-        + "\"In\",\"values\":[\"\"]}]}]}}},\"automountServiceAccountToken\":false,\"containers\":[{\"args\":[],"
-        + "\"command\":[],\"env\":[{\"name\":\"\",\"value\":\"\"}],\"image\":\"\",\"imagePullPolicy\":\"IfNotPresent\","
-        + "\"name\":\"main\",\"ports\":[],\"resources\":{\"limits\":{\"cpu\":\"\",\"memory\":\"\"},\"requests\":"
-        + "{\"cpu\":\"\",\"memory\":\"\",\"nvidia.com/gpu\":\"\",\"kubernetes.io/batch-cpu\":\"\","
-        + "\"kubernetes.io/batch-memory\":\"\"}},\"terminationMessagePath\":\"/dev/termination-log\","
-        + "\"terminationMessagePolicy\":\"File\",\"volumeMounts\":[]}],\"dnsPolicy\":\"ClusterFirst\","
-        + "\"enableServiceLinks\":true,\"nodeName\":\"\",\"nodeSelector\":{\"type\":\"virtual-kubelet\"},"
-        + "\"preemptionPolicy\":\"Never\",\"priority\":-200,\"priorityClassName\":\"gleaner-offline\","
-        + "\"restartPolicy\":\"Never\",\"schedulerName\":\"default-scheduler\",\"securityContext\":{},"
-        + "\"serviceAccountName\":\"default\",\"terminationGracePeriodSeconds\":30,\"tolerations\":[{\"effect\":"
-        + "\"NoSchedule\",\"key\":\"virtual-kubelet.io/provider\",\"operator\":\"Exists\"},{\"effect\":\"NoExecute\","
-        + "\"key\":\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\",\"tolerationSeconds\":300},{\"effect\":"
-        + "\"NoExecute\",\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\",\"tolerationSeconds\":300}],"
-        + "\"volumes\":[]},\"status\":{\"conditions\":[{\"lastProbeTime\":null,\"lastTransitionTime\":\"\",\"message\":"
-        + "\"\",\"reason\":\"\",\"status\":\"True\",\"type\":\"PodReadyToStartContainers\"},{\"status\":\"True\",\"type\":"
-        + "\"Initialized\"},{\"status\":\"True\",\"type\":\"Ready\"},{\"status\":\"True\",\"type\":\"ContainersReady\"},"
-        + "{\"status\":\"True\",\"type\":\"PodScheduled\"}],\"containerStatuses\":[{\"containerID\":"
-        + "\"containerd://\",\"image\":\"\",\"imageID\":\"\",\"lastState\":{},\"name\":\"main\",\"ready\":true,"
-        + "\"restartCount\":0,\"started\":true,\"state\":{\"running\":{\"startedAt\":\"\"},\"terminated\":{\"exitCode\":0,"
-        + "\"finishedAt\":\"\",\"reason\":\"Completed\",\"startedAt\":\"\"},\"waiting\":{\"reason\":\"ContainerCreating\"}}}],"
-        + "\"hostIP\":\"\",\"hostIPs\":[{\"ip\":\"\"}],\"phase\":\"Running\",\"podIP\":\"\",\"podIPs\":[{\"ip\":\"\"}],"
-        + "\"qosClass\":\"Burstable\",\"startTime\":\"\"}}"
-        + "gleaner.io/cluster gleaner.io/node gleaner.io/meta-name gleaner.io/meta-namespace gleaner.io/meta-uid "
-        + "gleaner.io/managed gleaner.io/instance gleaner.io/source gleaner.io/class offline near-line idle colocation "
-        + "volcano Pending Succeeded Failed \"status\":\"False\" \"status\":\"True\",\"type\":\"Ready\"}"
-        + "T00:00:00Z\",\"";
+    String d =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"annotations\":{},\"creationTimestamp\":\""
+            + "\",\"deletionGracePeriodSeconds\":30,\"deletionTimestamp\":\"\",\"finalizers\":[],\"generateName\":\"\","
+            + "\"generation\":1,\"labels\":{\"app\":\"\",\"controller-uid\":\"\",\"job-name\":\"\","
+            + "\"batch.kubernetes.io/controller-uid\":\"\",\"batch.kubernetes.io/job-name\":\"\"},\"ownerReferences\":"
+            + "[{\"apiVersion\":\"batch/v1\",\"blockOwnerDeletion\":true,\"controller\":true,\"kind\":\"Job\","
+            + "\"name\":\"\",\"uid\":\"\"}],\"managedFields\":[],\"name\":\"\",\"namespace\":\"\",\"resourceVersion\":\"\","
+            + "\"uid\":\"\"},\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+            + "{\"nodeSelectorTerms\":[{\"matchExpressions\":[],\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":"
+            + "\"In\",\"values\":[\"\"]}]}]}}},\"automountServiceAccountToken\":false,\"containers\":[{\"args\":[],"
+            + "\"command\":[],\"env\":[{\"name\":\"\",\"value\":\"\"}],\"image\":\"\",\"imagePullPolicy\":\"IfNotPresent\","
+            + "\"name\":\"main\",\"ports\":[],\"resources\":{\"limits\":{\"cpu\":\"\",\"memory\":\"\"},\"requests\":"
+            + "{\"cpu\":\"\",\"memory\":\"\",\"nvidia.com/gpu\":\"\",\"kubernetes.io/batch-cpu\":\"\","
+            + "\"kubernetes.io/batch-memory\":\"\"}},\"terminationMessagePath\":\"/dev/termination-log\","
+            + "\"terminationMessagePolicy\":\"File\",\"volumeMounts\":[]}],\"dnsPolicy\":\"ClusterFirst\","
+            + "\"enableServiceLinks\":true,\"nodeName\":\"\",\"nodeSelector\":{\"type\":\"virtual-kubelet\"},"
+            + "\"preemptionPolicy\":\"Never\",\"priority\":-200,\"priorityClassName\":\"gleaner-offline\","
+            + "\"restartPolicy\":\"Never\",\"schedulerName\":\"default-scheduler\",\"securityContext\":{},"
+            + "\"serviceAccountName\":\"default\",\"terminationGracePeriodSeconds\":30,\"tolerations\":[{\"effect\":"
+            + "\"NoSchedule\",\"key\":\"virtual-kubelet.io/provider\",\"operator\":\"Exists\"},{\"effect\":\"NoExecute\","
+            + "\"key\":\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\",\"tolerationSeconds\":300},{\"effect\":"
+            + "\"NoExecute\",\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\",\"tolerationSeconds\":300}],"
+            + "\"volumes\":[]},\"status\":{\"conditions\":[{\"lastProbeTime\":null,\"lastTransitionTime\":\"\",\"message\":"
+            + "\"\",\"reason\":\"\",\"status\":\"True\",\"type\":\"PodReadyToStartContainers\"},{\"status\":\"True\",\"type\":"
+            + "\"Initialized\"},{\"status\":\"True\",\"type\":\"Ready\"},{\"status\":\"True\",\"type\":\"ContainersReady\"},"
+            + "{\"status\":\"True\",\"type\":\"PodScheduled\"}],\"containerStatuses\":[{\"containerID\":"
+            + "\"containerd://\",\"image\":\"\",\"imageID\":\"\",\"lastState\":{},\"name\":\"main\",\"ready\":true,"
+            + "\"restartCount\":0,\"started\":true,\"state\":{\"running\":{\"startedAt\":\"\"},\"terminated\":{\"exitCode\":0,"
+            + "\"finishedAt\":\"\",\"reason\":\"Completed\",\"startedAt\":\"\"},\"waiting\":{\"reason\":\"ContainerCreating\"}}}],"
+            + "\"hostIP\":\"\",\"hostIPs\":[{\"ip\":\"\"}],\"phase\":\"Running\",\"podIP\":\"\",\"podIPs\":[{\"ip\":\"\"}],"
+            + "\"qosClass\":\"Burstable\",\"startTime\":\"\"}}"
+            + "gleaner.io/cluster gleaner.io/node gleaner.io/meta-name gleaner.io/meta-namespace gleaner.io/meta-uid "
+            + "gleaner.io/managed gleaner.io/instance gleaner.io/source gleaner.io/class offline near-line idle colocation "
+            + "volcano Pending Succeeded Failed \"status\":\"False\" \"status\":\"True\",\"type\":\"Ready\"}"
+            + "T00:00:00Z\",\"";
     return d.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -27,7 +27,10 @@ final class KubeconfigSecrets {
   /** Why no client can be built; becomes a {@link MemberObservation.ConnectFailed}. */
   record Failed(String reason, String message) implements Result {}
 
-  static Result load(KubernetesClient meta, KubeconfigSecretRef ref, String defaultNamespace,
+  static Result load(
+      KubernetesClient meta,
+      KubeconfigSecretRef ref,
+      String defaultNamespace,
       MemberClientConfig clientConfig) {
     String namespace = ref.effectiveNamespace(defaultNamespace);
     String key = ref.effectiveKey();
@@ -36,7 +39,8 @@ final class KubeconfigSecrets {
     try {
       secret = meta.secrets().inNamespace(namespace).withName(ref.getName()).get();
     } catch (KubernetesClientException e) {
-      return new Failed("SecretUnreadable", where + " could not be read: " + MemberErrors.describe(e));
+      return new Failed(
+          "SecretUnreadable", where + " could not be read: " + MemberErrors.describe(e));
     }
     if (secret == null) {
       return new Failed("SecretNotFound", where + " not found");
@@ -55,7 +59,8 @@ final class KubeconfigSecrets {
       if (secret.getStringData() != null) {
         keys.addAll(secret.getStringData().keySet());
       }
-      return new Failed("SecretKeyMissing", where + " has no key \"" + key + "\" (keys: " + keys + ")");
+      return new Failed(
+          "SecretKeyMissing", where + " has no key \"" + key + "\" (keys: " + keys + ")");
     }
     return parse(text.get(), where + " key \"" + key + "\"", clientConfig);
   }
@@ -64,7 +69,8 @@ final class KubeconfigSecrets {
   private static Optional<String> value(Secret secret, String key) {
     Map<String, String> data = secret.getData();
     if (data != null && data.get(key) != null) {
-      return Optional.of(new String(Base64.getMimeDecoder().decode(data.get(key)), StandardCharsets.UTF_8));
+      return Optional.of(
+          new String(Base64.getMimeDecoder().decode(data.get(key)), StandardCharsets.UTF_8));
     }
     Map<String, String> stringData = secret.getStringData();
     return stringData == null ? Optional.empty() : Optional.ofNullable(stringData.get(key));
@@ -75,7 +81,8 @@ final class KubeconfigSecrets {
     try {
       parsed = Serialization.unmarshal(kubeconfig, io.fabric8.kubernetes.api.model.Config.class);
     } catch (RuntimeException e) {
-      return new Failed("InvalidKubeconfig", where + " is not a kubeconfig: " + MemberErrors.describe(e));
+      return new Failed(
+          "InvalidKubeconfig", where + " is not a kubeconfig: " + MemberErrors.describe(e));
     }
     if (parsed == null || parsed.getClusters() == null || parsed.getClusters().isEmpty()) {
       return new Failed("InvalidKubeconfig", where + " is not a kubeconfig: no clusters");
@@ -84,25 +91,34 @@ final class KubeconfigSecrets {
     if (current == null || current.isEmpty()) {
       return new Failed("InvalidKubeconfig", where + ": current-context is not set");
     }
-    Optional<NamedContext> context = parsed.getContexts() == null ? Optional.empty()
-        : parsed.getContexts().stream().filter(c -> current.equals(c.getName())).findFirst();
+    Optional<NamedContext> context =
+        parsed.getContexts() == null
+            ? Optional.empty()
+            : parsed.getContexts().stream().filter(c -> current.equals(c.getName())).findFirst();
     if (context.isEmpty() || context.get().getContext() == null) {
-      return new Failed("InvalidKubeconfig", where + ": current-context \"" + current + "\" is not among the contexts");
+      return new Failed(
+          "InvalidKubeconfig",
+          where + ": current-context \"" + current + "\" is not among the contexts");
     }
     String clusterName = context.get().getContext().getCluster();
-    Optional<NamedCluster> cluster = parsed.getClusters().stream()
-        .filter(c -> c.getName() != null && c.getName().equals(clusterName)).findFirst();
-    if (cluster.isEmpty() || cluster.get().getCluster() == null
+    Optional<NamedCluster> cluster =
+        parsed.getClusters().stream()
+            .filter(c -> c.getName() != null && c.getName().equals(clusterName))
+            .findFirst();
+    if (cluster.isEmpty()
+        || cluster.get().getCluster() == null
         || cluster.get().getCluster().getServer() == null
         || cluster.get().getCluster().getServer().isBlank()) {
-      return new Failed("InvalidKubeconfig", where + ": cluster \"" + clusterName + "\" of context \""
-          + current + "\" has no server");
+      return new Failed(
+          "InvalidKubeconfig",
+          where + ": cluster \"" + clusterName + "\" of context \"" + current + "\" has no server");
     }
     Config config;
     try {
       config = Config.fromKubeconfig(kubeconfig);
     } catch (RuntimeException e) {
-      return new Failed("InvalidKubeconfig", where + " cannot be used: " + MemberErrors.describe(e));
+      return new Failed(
+          "InvalidKubeconfig", where + " cannot be used: " + MemberErrors.describe(e));
     }
     // Our Retry decides about retries; fabric8's own backoff would hide failures from the breaker.
     config.setRequestRetryBackoffLimit(0);

@@ -19,9 +19,9 @@ public final class Kubeconfigs {
   private Kubeconfigs() {}
 
   /**
-   * A kubeconfig for {@code serverUrl} with no credentials, context and cluster named
-   * {@code clusterName}. For an {@code https} server with a self-signed certificate use
-   * {@link #write(String, String, String, boolean)}.
+   * A kubeconfig for {@code serverUrl} with no credentials, context and cluster named {@code
+   * clusterName}. For an {@code https} server with a self-signed certificate use {@link
+   * #write(String, String, String, boolean)}.
    */
   public static String write(String clusterName, String serverUrl) {
     return write(clusterName, serverUrl, null, false);
@@ -33,7 +33,8 @@ public final class Kubeconfigs {
    * @param token bearer token of the user, or null for none
    * @param insecureSkipTlsVerify skip server certificate checks (simulated clusters only)
    */
-  public static String write(String clusterName, String serverUrl, String token, boolean insecureSkipTlsVerify) {
+  public static String write(
+      String clusterName, String serverUrl, String token, boolean insecureSkipTlsVerify) {
     Objects.requireNonNull(clusterName, "clusterName");
     Objects.requireNonNull(serverUrl, "serverUrl");
     if (clusterName.isBlank()) {
@@ -45,23 +46,28 @@ public final class Kubeconfigs {
     }
     String user = clusterName + "-user";
     AuthInfo auth = token == null ? new AuthInfo() : new AuthInfoBuilder().withToken(token).build();
-    var config = new ConfigBuilder()
-        .withApiVersion("v1")
-        .withKind("Config")
-        .addToClusters(new NamedClusterBuilder()
-            .withName(clusterName)
-            .withCluster(new ClusterBuilder()
-                .withServer(serverUrl)
-                .withInsecureSkipTlsVerify(insecureSkipTlsVerify ? Boolean.TRUE : null)
-                .build())
-            .build())
-        .addToUsers(new NamedAuthInfoBuilder().withName(user).withUser(auth).build())
-        .addToContexts(new NamedContextBuilder()
-            .withName(clusterName)
-            .withContext(new ContextBuilder().withCluster(clusterName).withUser(user).build())
-            .build())
-        .withCurrentContext(clusterName)
-        .build();
+    var config =
+        new ConfigBuilder()
+            .withApiVersion("v1")
+            .withKind("Config")
+            .addToClusters(
+                new NamedClusterBuilder()
+                    .withName(clusterName)
+                    .withCluster(
+                        new ClusterBuilder()
+                            .withServer(serverUrl)
+                            .withInsecureSkipTlsVerify(insecureSkipTlsVerify ? Boolean.TRUE : null)
+                            .build())
+                    .build())
+            .addToUsers(new NamedAuthInfoBuilder().withName(user).withUser(auth).build())
+            .addToContexts(
+                new NamedContextBuilder()
+                    .withName(clusterName)
+                    .withContext(
+                        new ContextBuilder().withCluster(clusterName).withUser(user).build())
+                    .build())
+            .withCurrentContext(clusterName)
+            .build();
     return Serialization.asYaml(config);
   }
 }

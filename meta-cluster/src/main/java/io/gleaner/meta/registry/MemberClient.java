@@ -55,8 +55,14 @@ public final class MemberClient implements AutoCloseable {
    * @param healthyWithin how old the last success may be for {@link #isHealthy()}
    * @param asyncExecutor runs {@link #callAsync} calls
    */
-  public MemberClient(String cluster, KubernetesClient client, MemberResilience.Set resilience,
-      Clock clock, Duration healthyWithin, MeterRegistry meters, Executor asyncExecutor) {
+  public MemberClient(
+      String cluster,
+      KubernetesClient client,
+      MemberResilience.Set resilience,
+      Clock clock,
+      Duration healthyWithin,
+      MeterRegistry meters,
+      Executor asyncExecutor) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.client = Objects.requireNonNull(client, "client");
     this.resilience = Objects.requireNonNull(resilience, "resilience");
@@ -64,14 +70,18 @@ public final class MemberClient implements AutoCloseable {
     this.healthyWithin = Objects.requireNonNull(healthyWithin, "healthyWithin");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.asyncExecutor = Objects.requireNonNull(asyncExecutor, "asyncExecutor");
-    resilience.breaker().getEventPublisher().onStateTransition(e -> {
-      MDC.put("cluster", cluster);
-      try {
-        log.info("member {} circuit breaker {}", cluster, e.getStateTransition());
-      } finally {
-        MDC.remove("cluster");
-      }
-    });
+    resilience
+        .breaker()
+        .getEventPublisher()
+        .onStateTransition(
+            e -> {
+              MDC.put("cluster", cluster);
+              try {
+                log.info("member {} circuit breaker {}", cluster, e.getStateTransition());
+              } finally {
+                MDC.remove("cluster");
+              }
+            });
   }
 
   public String cluster() {
@@ -107,10 +117,12 @@ public final class MemberClient implements AutoCloseable {
 
   /** As {@link #call(String, Function)} for calls without a result. */
   public void run(String operation, Consumer<KubernetesClient> call) {
-    execute(operation, () -> {
-      call.accept(client);
-      return null;
-    });
+    execute(
+        operation,
+        () -> {
+          call.accept(client);
+          return null;
+        });
   }
 
   /**
@@ -129,7 +141,8 @@ public final class MemberClient implements AutoCloseable {
     try {
       if (closed) {
         outcome = "closed";
-        throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CLOSED, null);
+        throw new MemberUnavailableException(
+            cluster, operation, MemberUnavailableException.Reason.CLOSED, null);
       }
       Supplier<T> guarded = CircuitBreaker.decorateSupplier(resilience.breaker(), call);
       guarded = RateLimiter.decorateSupplier(resilience.rateLimiter(), guarded);
@@ -141,14 +154,17 @@ public final class MemberClient implements AutoCloseable {
         return result;
       } catch (CallNotPermittedException e) {
         outcome = "circuit_open";
-        throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CIRCUIT_OPEN, e);
+        throw new MemberUnavailableException(
+            cluster, operation, MemberUnavailableException.Reason.CIRCUIT_OPEN, e);
       } catch (RequestNotPermitted e) {
         outcome = "rate_limited";
-        throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.RATE_LIMITED, e);
+        throw new MemberUnavailableException(
+            cluster, operation, MemberUnavailableException.Reason.RATE_LIMITED, e);
       } catch (RuntimeException e) {
         if (closed) {
           outcome = "closed";
-          throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CLOSED, e);
+          throw new MemberUnavailableException(
+              cluster, operation, MemberUnavailableException.Reason.CLOSED, e);
         }
         if (MemberErrors.isTransient(e)) {
           lastFailure = clock.instant();
@@ -166,7 +182,9 @@ public final class MemberClient implements AutoCloseable {
       } else {
         MDC.put("cluster", previousCluster);
       }
-      sample.stop(meters.timer(CALLS_METER, "cluster", cluster, "operation", operation, "outcome", outcome));
+      sample.stop(
+          meters.timer(
+              CALLS_METER, "cluster", cluster, "operation", operation, "outcome", outcome));
     }
   }
 
@@ -180,10 +198,15 @@ public final class MemberClient implements AutoCloseable {
     CircuitBreaker.State state = resilience.breaker().getState();
     Instant success = lastSuccess;
     boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
-    boolean recent = success != null
-        && Duration.between(success, clock.instant()).compareTo(healthyWithin) <= 0;
-    return new MemberHealth(cluster, state, Optional.ofNullable(success),
-        Optional.ofNullable(lastFailure), Optional.ofNullable(lastError), !open && recent && !closed);
+    boolean recent =
+        success != null && Duration.between(success, clock.instant()).compareTo(healthyWithin) <= 0;
+    return new MemberHealth(
+        cluster,
+        state,
+        Optional.ofNullable(success),
+        Optional.ofNullable(lastFailure),
+        Optional.ofNullable(lastError),
+        !open && recent && !closed);
   }
 
   public CircuitBreaker circuitBreaker() {

@@ -35,8 +35,11 @@ public record MemberClientConfig(
     require(retryMaxAttempts >= 1, "retryMaxAttempts", retryMaxAttempts, ">= 1");
     require(breakerWindowSize >= 1, "breakerWindowSize", breakerWindowSize, ">= 1");
     require(breakerMinimumCalls >= 1, "breakerMinimumCalls", breakerMinimumCalls, ">= 1");
-    require(breakerFailureRatePercent > 0 && breakerFailureRatePercent <= 100,
-        "breakerFailureRatePercent", breakerFailureRatePercent, "in (0, 100]");
+    require(
+        breakerFailureRatePercent > 0 && breakerFailureRatePercent <= 100,
+        "breakerFailureRatePercent",
+        breakerFailureRatePercent,
+        "in (0, 100]");
     require(breakerHalfOpenCalls >= 1, "breakerHalfOpenCalls", breakerHalfOpenCalls, ">= 1");
     require(rateLimitPerSecond >= 1, "rateLimitPerSecond", rateLimitPerSecond, ">= 1");
     positive(retryInitialBackoff, "retryInitialBackoff");
@@ -50,32 +53,78 @@ public record MemberClientConfig(
 
   /** 3 attempts from 200 ms, breaker opens at 50% of 10 calls (min 5) for 30 s, 50 calls/s. */
   public static MemberClientConfig defaults() {
-    return new MemberClientConfig(3, Duration.ofMillis(200), 10, 5, 50f, Duration.ofSeconds(30), 2,
-        50, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
+    return new MemberClientConfig(
+        3,
+        Duration.ofMillis(200),
+        10,
+        5,
+        50f,
+        Duration.ofSeconds(30),
+        2,
+        50,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10));
   }
 
   public MemberClientConfig withRetry(int maxAttempts, Duration initialBackoff) {
-    return new MemberClientConfig(maxAttempts, initialBackoff, breakerWindowSize, breakerMinimumCalls,
-        breakerFailureRatePercent, breakerOpenWait, breakerHalfOpenCalls, rateLimitPerSecond,
-        rateLimitTimeout, connectTimeout, requestTimeout);
+    return new MemberClientConfig(
+        maxAttempts,
+        initialBackoff,
+        breakerWindowSize,
+        breakerMinimumCalls,
+        breakerFailureRatePercent,
+        breakerOpenWait,
+        breakerHalfOpenCalls,
+        rateLimitPerSecond,
+        rateLimitTimeout,
+        connectTimeout,
+        requestTimeout);
   }
 
   public MemberClientConfig withBreaker(int windowSize, int minimumCalls, Duration openWait) {
-    return new MemberClientConfig(retryMaxAttempts, retryInitialBackoff, windowSize, minimumCalls,
-        breakerFailureRatePercent, openWait, breakerHalfOpenCalls, rateLimitPerSecond,
-        rateLimitTimeout, connectTimeout, requestTimeout);
+    return new MemberClientConfig(
+        retryMaxAttempts,
+        retryInitialBackoff,
+        windowSize,
+        minimumCalls,
+        breakerFailureRatePercent,
+        openWait,
+        breakerHalfOpenCalls,
+        rateLimitPerSecond,
+        rateLimitTimeout,
+        connectTimeout,
+        requestTimeout);
   }
 
   public MemberClientConfig withRateLimit(int perSecond, Duration timeout) {
-    return new MemberClientConfig(retryMaxAttempts, retryInitialBackoff, breakerWindowSize,
-        breakerMinimumCalls, breakerFailureRatePercent, breakerOpenWait, breakerHalfOpenCalls,
-        perSecond, timeout, connectTimeout, requestTimeout);
+    return new MemberClientConfig(
+        retryMaxAttempts,
+        retryInitialBackoff,
+        breakerWindowSize,
+        breakerMinimumCalls,
+        breakerFailureRatePercent,
+        breakerOpenWait,
+        breakerHalfOpenCalls,
+        perSecond,
+        timeout,
+        connectTimeout,
+        requestTimeout);
   }
 
   public MemberClientConfig withTimeouts(Duration connect, Duration request) {
-    return new MemberClientConfig(retryMaxAttempts, retryInitialBackoff, breakerWindowSize,
-        breakerMinimumCalls, breakerFailureRatePercent, breakerOpenWait, breakerHalfOpenCalls,
-        rateLimitPerSecond, rateLimitTimeout, connect, request);
+    return new MemberClientConfig(
+        retryMaxAttempts,
+        retryInitialBackoff,
+        breakerWindowSize,
+        breakerMinimumCalls,
+        breakerFailureRatePercent,
+        breakerOpenWait,
+        breakerHalfOpenCalls,
+        rateLimitPerSecond,
+        rateLimitTimeout,
+        connect,
+        request);
   }
 
   private static void require(boolean ok, String key, Object value, String rule) {

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Derives a MemberCluster's {@code Reachable} and {@code Ready} conditions from a
- * {@link MemberObservation}. Pure.
+ * Derives a MemberCluster's {@code Reachable} and {@code Ready} conditions from a {@link
+ * MemberObservation}. Pure.
  *
  * <table>
  *   <caption>Reasons</caption>
@@ -33,10 +33,12 @@ public final class MemberConditions {
     Verdict reachable;
     Verdict ready;
     if (observation instanceof MemberObservation.Disabled) {
-      reachable = new Verdict(Conditions.UNKNOWN, "Disabled", "member is disabled (spec.enabled=false)");
+      reachable =
+          new Verdict(Conditions.UNKNOWN, "Disabled", "member is disabled (spec.enabled=false)");
       ready = new Verdict(Conditions.FALSE, "Disabled", "member is disabled (spec.enabled=false)");
     } else if (observation instanceof MemberObservation.Invalid invalid) {
-      String msg = invalid.errors().stream().map(FieldError::toString).collect(Collectors.joining("; "));
+      String msg =
+          invalid.errors().stream().map(FieldError::toString).collect(Collectors.joining("; "));
       reachable = new Verdict(Conditions.UNKNOWN, "InvalidSpec", msg);
       ready = new Verdict(Conditions.FALSE, "InvalidSpec", msg);
     } else if (observation instanceof MemberObservation.ConnectFailed failed) {
@@ -46,24 +48,35 @@ public final class MemberConditions {
       MemberHealth h = ((MemberObservation.Connected) observation).health();
       String error = h.lastError().orElse("no answer");
       if (h.breakerOpen()) {
-        String msg = "circuit breaker " + MemberResilience.name(h.cluster()) + " is open; last error: " + error;
+        String msg =
+            "circuit breaker "
+                + MemberResilience.name(h.cluster())
+                + " is open; last error: "
+                + error;
         reachable = new Verdict(Conditions.FALSE, "CircuitOpen", msg);
         ready = new Verdict(Conditions.FALSE, "Unreachable", msg);
       } else if (h.lastSuccess().isEmpty() && h.lastFailure().isEmpty()) {
-        reachable = new Verdict(Conditions.UNKNOWN, "Connecting", "no call to the member has completed yet");
-        ready = new Verdict(Conditions.FALSE, "Connecting", "no call to the member has completed yet");
+        reachable =
+            new Verdict(
+                Conditions.UNKNOWN, "Connecting", "no call to the member has completed yet");
+        ready =
+            new Verdict(Conditions.FALSE, "Connecting", "no call to the member has completed yet");
       } else if (h.lastCallFailed()) {
         reachable = new Verdict(Conditions.FALSE, "Unreachable", error);
         ready = new Verdict(Conditions.FALSE, "Unreachable", error);
       } else {
         reachable = new Verdict(Conditions.TRUE, "Connected", "the member's API server answers");
-        ready = h.breaker() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED
-            ? new Verdict(Conditions.TRUE, "Ready", "member is usable")
-            : new Verdict(Conditions.FALSE, "Recovering",
-                "circuit breaker " + MemberResilience.name(h.cluster()) + " is " + h.breaker());
+        ready =
+            h.breaker() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED
+                ? new Verdict(Conditions.TRUE, "Ready", "member is usable")
+                : new Verdict(
+                    Conditions.FALSE,
+                    "Recovering",
+                    "circuit breaker " + MemberResilience.name(h.cluster()) + " is " + h.breaker());
       }
     }
-    List<Condition> out = Conditions.set(existing, reachable.toCondition(Conditions.REACHABLE, generation, now));
+    List<Condition> out =
+        Conditions.set(existing, reachable.toCondition(Conditions.REACHABLE, generation, now));
     return Conditions.set(out, ready.toCondition(Conditions.READY, generation, now));
   }
 
@@ -72,5 +85,4 @@ public final class MemberConditions {
       return Conditions.of(type, status, reason, message, generation, now);
     }
   }
-
 }

@@ -21,7 +21,8 @@ public final class MemberErrors {
       if (c instanceof KubernetesClientException k && k.getCode() > 0) {
         return k.getCode() >= 500 || k.getCode() == 429;
       }
-      if (c instanceof IOException || c instanceof TimeoutException
+      if (c instanceof IOException
+          || c instanceof TimeoutException
           || c instanceof java.util.concurrent.CancellationException) {
         return true;
       }

@@ -11,8 +11,8 @@ import java.util.function.Function;
 
 /**
  * One usable member cluster: its {@link MemberCluster} resource, a resilient {@link MemberClient}
- * and the {@link MemberInformers} that live as long as the connection. Obtained from
- * {@link MemberRegistry}; never create one yourself. After {@link #isClosed()} every call fails with
+ * and the {@link MemberInformers} that live as long as the connection. Obtained from {@link
+ * MemberRegistry}; never create one yourself. After {@link #isClosed()} every call fails with
  * {@link MemberUnavailableException} (reason CLOSED): look the member up again.
  */
 public final class MemberHandle {
@@ -23,7 +23,8 @@ public final class MemberHandle {
   private volatile MemberCluster resource;
   private volatile boolean closed;
 
-  MemberHandle(MemberCluster resource, MemberClient client, MemberInformers informers, Runnable onClose) {
+  MemberHandle(
+      MemberCluster resource, MemberClient client, MemberInformers informers, Runnable onClose) {
     this.name = resource.getMetadata().getName();
     this.resource = resource;
     this.client = client;

@@ -27,7 +27,10 @@ public record MemberHealth(
     return breaker == CircuitBreaker.State.OPEN || breaker == CircuitBreaker.State.FORCED_OPEN;
   }
 
-  /** True when the most recent outcome was a failure (or nothing succeeded yet but something failed). */
+  /**
+   * True when the most recent outcome was a failure (or nothing succeeded yet but something
+   * failed).
+   */
   public boolean lastCallFailed() {
     return lastFailure.isPresent()
         && (lastSuccess.isEmpty() || lastFailure.get().isAfter(lastSuccess.get()));

@@ -11,14 +11,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The informers (and other watches) one component runs against one member cluster, owned by the
- * member's {@link MemberHandle}: when the member is disabled, deleted or its kubeconfig changes, the
- * handle closes and every informer registered here is stopped before the client closes.
+ * member's {@link MemberHandle}: when the member is disabled, deleted or its kubeconfig changes,
+ * the handle closes and every informer registered here is stopped before the client closes.
  *
  * <p>Typical use, in {@link MemberListener#memberAdded}:
+ *
  * <pre>{@code
  * var pods = handle.informers().inform(c -> c.pods().inAnyNamespace()
  *     .withLabel("gleaner.io/managed", "true").inform(handler, 0));
  * }</pre>
+ *
  * Informers are not routed through the circuit breaker: they reconnect with their own backoff.
  * Thread-safe.
  */
@@ -62,7 +64,8 @@ public final class MemberInformers implements AutoCloseable {
       }
     }
     informer.stop();
-    throw new MemberUnavailableException(cluster, "register informer", MemberUnavailableException.Reason.CLOSED, null);
+    throw new MemberUnavailableException(
+        cluster, "register informer", MemberUnavailableException.Reason.CLOSED, null);
   }
 
   /** Tracks anything else to close with the handle (a Watch, an executor). */
@@ -74,7 +77,8 @@ public final class MemberInformers implements AutoCloseable {
       }
     }
     closeQuietly(closeable);
-    throw new MemberUnavailableException(cluster, "register closeable", MemberUnavailableException.Reason.CLOSED, null);
+    throw new MemberUnavailableException(
+        cluster, "register closeable", MemberUnavailableException.Reason.CLOSED, null);
   }
 
   /** Number of tracked informers. */
@@ -118,7 +122,8 @@ public final class MemberInformers implements AutoCloseable {
 
   private void ensureOpen(String operation) {
     if (isClosed()) {
-      throw new MemberUnavailableException(cluster, operation, MemberUnavailableException.Reason.CLOSED, null);
+      throw new MemberUnavailableException(
+          cluster, operation, MemberUnavailableException.Reason.CLOSED, null);
     }
   }
 

@@ -16,9 +16,9 @@ public interface MemberListener {
   default void memberUpdated(MemberHandle member) {}
 
   /**
-   * The member was deleted, disabled, became invalid, or its kubeconfig changed (then
-   * {@link #memberAdded} follows with a new handle). Called before the handle closes; its
-   * informers stop and its client closes right after all listeners return.
+   * The member was deleted, disabled, became invalid, or its kubeconfig changed (then {@link
+   * #memberAdded} follows with a new handle). Called before the handle closes; its informers stop
+   * and its client closes right after all listeners return.
    */
   default void memberRemoved(MemberHandle member) {}
 

@@ -40,15 +40,15 @@ import org.slf4j.MDC;
 /**
  * The member clusters of this Gleaner installation: watches {@link MemberCluster} objects in the
  * metadata cluster and keeps one {@link MemberHandle} (resilient client + informers) per enabled,
- * valid member whose kubeconfig Secret is readable. It probes each member every
- * {@code probeInterval} ({@code GET /version} through the member's breaker) and writes the
- * {@code Reachable}/{@code Ready} conditions and {@code lastContactTime} to the MemberCluster's
- * status subresource (a JSON Patch of those fields only, via {@code editStatus}), on change or every
+ * valid member whose kubeconfig Secret is readable. It probes each member every {@code
+ * probeInterval} ({@code GET /version} through the member's breaker) and writes the {@code
+ * Reachable}/{@code Ready} conditions and {@code lastContactTime} to the MemberCluster's status
+ * subresource (a JSON Patch of those fields only, via {@code editStatus}), on change or every
  * {@code statusRefreshInterval}.
  *
- * <p>A bad member (invalid spec, missing Secret or key, malformed kubeconfig) gets
- * {@code Reachable=False} (or Unknown) with a reason and a message naming the field or Secret, no
- * handle, and affects nothing else. It is retried every {@code resyncInterval}.
+ * <p>A bad member (invalid spec, missing Secret or key, malformed kubeconfig) gets {@code
+ * Reachable=False} (or Unknown) with a reason and a message naming the field or Secret, no handle,
+ * and affects nothing else. It is retried every {@code resyncInterval}.
  *
  * <p>Lifecycle: constructed latent, {@link #start()} once, {@link #stop()} once (closes every
  * handle after notifying {@link MemberListener#memberRemoved}). Lookups are thread-safe and
@@ -58,12 +58,17 @@ import org.slf4j.MDC;
 public final class MemberRegistry implements AutoCloseable {
   /** Gauge: number of members with a handle. */
   public static final String MEMBERS_METER = "gleaner.member.registered";
+
   /** Counter: status writes, tag {@code outcome} = ok | error. */
   public static final String STATUS_WRITES_METER = "gleaner.member.status.writes";
 
   private static final Logger log = LoggerFactory.getLogger(MemberRegistry.class);
 
-  private enum State { LATENT, STARTED, STOPPED }
+  private enum State {
+    LATENT,
+    STARTED,
+    STOPPED
+  }
 
   private final KubernetesClient meta;
   private final MemberRegistryConfig config;
@@ -75,8 +80,10 @@ public final class MemberRegistry implements AutoCloseable {
   private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService worker;
   private final ExecutorService calls;
+
   /** Worker-thread only. */
   private final Map<String, Entry> entries = new HashMap<>();
+
   private SharedIndexInformer<MemberCluster> informer;
   private Instant lastResync;
 
@@ -101,7 +108,8 @@ public final class MemberRegistry implements AutoCloseable {
     }
   }
 
-  public MemberRegistry(KubernetesClient meta, MemberRegistryConfig config, Clock clock, MeterRegistry meters) {
+  public MemberRegistry(
+      KubernetesClient meta, MemberRegistryConfig config, Clock clock, MeterRegistry meters) {
     this.meta = Objects.requireNonNull(meta, "meta");
     this.config = Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -110,12 +118,13 @@ public final class MemberRegistry implements AutoCloseable {
     this.worker = Executors.newSingleThreadScheduledExecutor(daemon("gleaner-member-registry"));
     this.calls = Executors.newCachedThreadPool(daemon("gleaner-member-call"));
     Gauge.builder(MEMBERS_METER, handles, Map::size)
-        .description("Member clusters with a usable handle").register(meters);
+        .description("Member clusters with a usable handle")
+        .register(meters);
   }
 
   /**
-   * Starts watching MemberClusters and probing members; returns without waiting for the first
-   * list (see {@link #hasSynced()}).
+   * Starts watching MemberClusters and probing members; returns without waiting for the first list
+   * (see {@link #hasSynced()}).
    *
    * @throws IllegalStateException when called twice or after {@link #stop()}
    */
@@ -124,27 +133,30 @@ public final class MemberRegistry implements AutoCloseable {
       throw new IllegalStateException("MemberRegistry already " + state.get().name().toLowerCase());
     }
     informer = meta.resources(MemberCluster.class).runnableInformer(0);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(MemberCluster obj) {
-        enqueue(obj.getMetadata().getName());
-      }
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(MemberCluster obj) {
+            enqueue(obj.getMetadata().getName());
+          }
 
-      @Override
-      public void onUpdate(MemberCluster oldObj, MemberCluster newObj) {
-        enqueue(newObj.getMetadata().getName());
-      }
+          @Override
+          public void onUpdate(MemberCluster oldObj, MemberCluster newObj) {
+            enqueue(newObj.getMetadata().getName());
+          }
 
-      @Override
-      public void onDelete(MemberCluster obj, boolean deletedFinalStateUnknown) {
-        enqueue(obj.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDelete(MemberCluster obj, boolean deletedFinalStateUnknown) {
+            enqueue(obj.getMetadata().getName());
+          }
+        });
     informer.start();
     long probeMillis = config.probeInterval().toMillis();
     worker.scheduleWithFixedDelay(this::tick, probeMillis, probeMillis, TimeUnit.MILLISECONDS);
-    log.info("member registry started (probe every {}, secrets default namespace {})",
-        config.probeInterval(), config.defaultSecretNamespace());
+    log.info(
+        "member registry started (probe every {}, secrets default namespace {})",
+        config.probeInterval(),
+        config.defaultSecretNamespace());
   }
 
   /** True once the MemberCluster informer has listed the metadata cluster. */
@@ -165,7 +177,10 @@ public final class MemberRegistry implements AutoCloseable {
       informer.stop();
     }
     try {
-      worker.submit(() -> new ArrayList<>(entries.values()).forEach(e -> dropHandle(e, "registry stopped")))
+      worker
+          .submit(
+              () ->
+                  new ArrayList<>(entries.values()).forEach(e -> dropHandle(e, "registry stopped")))
           .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("closing member handles on stop failed", e);
@@ -201,33 +216,37 @@ public final class MemberRegistry implements AutoCloseable {
       listeners.add(listener);
       return;
     }
-    worker.execute(() -> {
-      listeners.add(listener);
-      for (Entry e : entries.values()) {
-        if (e.handle != null) {
-          safely(listener, "memberAdded", () -> listener.memberAdded(e.handle));
-        }
-      }
-    });
+    worker.execute(
+        () -> {
+          listeners.add(listener);
+          for (Entry e : entries.values()) {
+            if (e.handle != null) {
+              safely(listener, "memberAdded", () -> listener.memberAdded(e.handle));
+            }
+          }
+        });
   }
 
   /**
-   * Records what {@code cluster} currently lends, for {@code status.offeredCapacity} (informational,
-   * for {@code kubectl get memberclusters -o yaml} and dashboards). Non-blocking; the newest report
-   * is written when it differs from the last written one, at most once per
-   * {@code statusRefreshInterval}. Reports for unknown members are ignored.
+   * Records what {@code cluster} currently lends, for {@code status.offeredCapacity}
+   * (informational, for {@code kubectl get memberclusters -o yaml} and dashboards). Non-blocking;
+   * the newest report is written when it differs from the last written one, at most once per {@code
+   * statusRefreshInterval}. Reports for unknown members are ignored.
    */
   public void reportOfferedCapacity(
-      String cluster, Map<CapacitySource, Resources> resources, Map<CapacitySource, Integer> nodes) {
+      String cluster,
+      Map<CapacitySource, Resources> resources,
+      Map<CapacitySource, Integer> nodes) {
     OfferedCapacity offer = OfferedCapacity.of(resources, nodes, clock.instant());
     if (state.get() == State.STARTED) {
-      worker.execute(() -> {
-        Entry entry = entries.get(cluster);
-        if (entry != null) {
-          entry.pendingOffer = offer;
-          writeOffer(entry);
-        }
-      });
+      worker.execute(
+          () -> {
+            Entry entry = entries.get(cluster);
+            if (entry != null) {
+              entry.pendingOffer = offer;
+              writeOffer(entry);
+            }
+          });
     }
   }
 
@@ -297,11 +316,16 @@ public final class MemberRegistry implements AutoCloseable {
         observe(entry, new MemberObservation.Disabled());
         return;
       }
-      KubeconfigSecrets.Result kubeconfig = KubeconfigSecrets.load(
-          meta, mc.getSpec().getKubeconfigSecretRef(), config.defaultSecretNamespace(), config.client());
+      KubeconfigSecrets.Result kubeconfig =
+          KubeconfigSecrets.load(
+              meta,
+              mc.getSpec().getKubeconfigSecretRef(),
+              config.defaultSecretNamespace(),
+              config.client());
       if (kubeconfig instanceof KubeconfigSecrets.Failed failed) {
         dropHandle(entry, failed.reason());
-        MemberObservation observation = new MemberObservation.ConnectFailed(failed.reason(), failed.message());
+        MemberObservation observation =
+            new MemberObservation.ConnectFailed(failed.reason(), failed.message());
         if (!observation.equals(entry.observation)) {
           log.warn("member {} not connected: {}", name, failed.message());
         }
@@ -332,15 +356,24 @@ public final class MemberRegistry implements AutoCloseable {
     try {
       client = new KubernetesClientBuilder().withConfig(loaded.config()).build();
     } catch (RuntimeException e) {
-      String message = "client for member " + entry.name + " could not be built: " + MemberErrors.describe(e);
+      String message =
+          "client for member " + entry.name + " could not be built: " + MemberErrors.describe(e);
       observe(entry, new MemberObservation.ConnectFailed("InvalidKubeconfig", message));
       return;
     }
     String name = entry.name;
-    MemberClient memberClient = new MemberClient(name, client, resilience.forCluster(name), clock,
-        config.healthyWithin(), meters, calls);
-    MemberHandle handle = new MemberHandle(mc, memberClient, new MemberInformers(name, client),
-        () -> resilience.remove(name));
+    MemberClient memberClient =
+        new MemberClient(
+            name,
+            client,
+            resilience.forCluster(name),
+            clock,
+            config.healthyWithin(),
+            meters,
+            calls);
+    MemberHandle handle =
+        new MemberHandle(
+            mc, memberClient, new MemberInformers(name, client), () -> resilience.remove(name));
     entry.handle = handle;
     entry.fingerprint = loaded.fingerprint();
     entry.lastHealthy = null;
@@ -371,11 +404,14 @@ public final class MemberRegistry implements AutoCloseable {
     }
     entry.probing = true;
     MemberHandle handle = entry.handle;
-    handle.callAsync("probe", KubernetesClient::getKubernetesVersion).whenComplete((version, error) -> {
-      if (state.get() == State.STARTED) {
-        worker.execute(() -> afterProbe(entry, handle));
-      }
-    });
+    handle
+        .callAsync("probe", KubernetesClient::getKubernetesVersion)
+        .whenComplete(
+            (version, error) -> {
+              if (state.get() == State.STARTED) {
+                worker.execute(() -> afterProbe(entry, handle));
+              }
+            });
   }
 
   private void afterProbe(Entry entry, MemberHandle handle) {
@@ -388,8 +424,12 @@ public final class MemberRegistry implements AutoCloseable {
       entry.lastHealthy = health.healthy();
       MDC.put("cluster", entry.name);
       try {
-        log.info("member {} is now {}", entry.name, health.healthy() ? "healthy" : "unhealthy: "
-            + health.lastError().orElse("breaker " + health.breaker()));
+        log.info(
+            "member {} is now {}",
+            entry.name,
+            health.healthy()
+                ? "healthy"
+                : "unhealthy: " + health.lastError().orElse("breaker " + health.breaker()));
       } finally {
         MDC.remove("cluster");
       }
@@ -413,30 +453,40 @@ public final class MemberRegistry implements AutoCloseable {
     }
     Instant now = clock.instant();
     MemberCluster mc = entry.resource;
-    List<Condition> base = entry.writtenConditions != null ? entry.writtenConditions
-        : mc.getStatus() == null ? null : mc.getStatus().getConditions();
-    List<Condition> desired = MemberConditions.derive(observation, base, mc.getMetadata().getGeneration(), now);
-    String lastContact = entry.handle == null ? null
-        : entry.handle.health().lastSuccess().map(Conditions::timestamp).orElse(null);
+    List<Condition> base =
+        entry.writtenConditions != null
+            ? entry.writtenConditions
+            : mc.getStatus() == null ? null : mc.getStatus().getConditions();
+    List<Condition> desired =
+        MemberConditions.derive(observation, base, mc.getMetadata().getGeneration(), now);
+    String lastContact =
+        entry.handle == null
+            ? null
+            : entry.handle.health().lastSuccess().map(Conditions::timestamp).orElse(null);
     boolean conditionsChanged = !Conditions.sameState(desired, base);
     boolean contactChanged = lastContact != null && !lastContact.equals(entry.writtenLastContact);
-    boolean refreshDue = entry.writtenAt == null
-        || !now.isBefore(entry.writtenAt.plus(config.statusRefreshInterval()));
+    boolean refreshDue =
+        entry.writtenAt == null
+            || !now.isBefore(entry.writtenAt.plus(config.statusRefreshInterval()));
     if (!conditionsChanged && !(contactChanged && refreshDue)) {
       return;
     }
     try {
       // editStatus sends a JSON Patch diff of the status: only our fields change, other writers'
       // fields (offeredCapacity, other condition types) stay, and lists are replaced correctly.
-      meta.resources(MemberCluster.class).withName(entry.name).editStatus(current -> {
-        MemberClusterStatus status = current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
-        status.setConditions(Conditions.setAll(status.getConditions(), desired));
-        if (lastContact != null) {
-          status.setLastContactTime(lastContact);
-        }
-        current.setStatus(status);
-        return current;
-      });
+      meta.resources(MemberCluster.class)
+          .withName(entry.name)
+          .editStatus(
+              current -> {
+                MemberClusterStatus status =
+                    current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
+                status.setConditions(Conditions.setAll(status.getConditions(), desired));
+                if (lastContact != null) {
+                  status.setLastContactTime(lastContact);
+                }
+                current.setStatus(status);
+                return current;
+              });
       entry.writtenConditions = desired;
       if (lastContact != null) {
         entry.writtenLastContact = lastContact;
@@ -459,7 +509,8 @@ public final class MemberRegistry implements AutoCloseable {
       return;
     }
     Instant now = clock.instant();
-    if (entry.offerWrittenAt != null && now.isBefore(entry.offerWrittenAt.plus(config.statusRefreshInterval()))) {
+    if (entry.offerWrittenAt != null
+        && now.isBefore(entry.offerWrittenAt.plus(config.statusRefreshInterval()))) {
       return;
     }
     entry.pendingOffer = null;
@@ -469,18 +520,23 @@ public final class MemberRegistry implements AutoCloseable {
       return;
     }
     try {
-      meta.resources(MemberCluster.class).withName(entry.name).editStatus(current -> {
-        MemberClusterStatus status = current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
-        status.setOfferedCapacity(offer);
-        current.setStatus(status);
-        return current;
-      });
+      meta.resources(MemberCluster.class)
+          .withName(entry.name)
+          .editStatus(
+              current -> {
+                MemberClusterStatus status =
+                    current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
+                status.setOfferedCapacity(offer);
+                current.setStatus(status);
+                return current;
+              });
       entry.writtenOffer = offer;
       entry.offerWrittenAt = now;
       meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
     } catch (KubernetesClientException e) {
       meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
-      log.warn("writing offered capacity of member {} failed: {}", entry.name, MemberErrors.describe(e));
+      log.warn(
+          "writing offered capacity of member {} failed: {}", entry.name, MemberErrors.describe(e));
     }
   }
 

@@ -36,28 +36,53 @@ public record MemberRegistryConfig(
 
   /** Probe every 10 s, healthy within 30 s, status at least every 60 s, resync every 60 s. */
   public static MemberRegistryConfig defaults(String defaultSecretNamespace) {
-    return new MemberRegistryConfig(defaultSecretNamespace, Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), Duration.ofSeconds(60), MemberClientConfig.defaults());
+    return new MemberRegistryConfig(
+        defaultSecretNamespace,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(60),
+        MemberClientConfig.defaults());
   }
 
   public MemberRegistryConfig withProbe(Duration probeInterval, Duration healthyWithin) {
-    return new MemberRegistryConfig(defaultSecretNamespace, probeInterval, healthyWithin,
-        statusRefreshInterval, resyncInterval, client);
+    return new MemberRegistryConfig(
+        defaultSecretNamespace,
+        probeInterval,
+        healthyWithin,
+        statusRefreshInterval,
+        resyncInterval,
+        client);
   }
 
   public MemberRegistryConfig withStatusRefresh(Duration statusRefreshInterval) {
-    return new MemberRegistryConfig(defaultSecretNamespace, probeInterval, healthyWithin,
-        statusRefreshInterval, resyncInterval, client);
+    return new MemberRegistryConfig(
+        defaultSecretNamespace,
+        probeInterval,
+        healthyWithin,
+        statusRefreshInterval,
+        resyncInterval,
+        client);
   }
 
   public MemberRegistryConfig withResync(Duration resyncInterval) {
-    return new MemberRegistryConfig(defaultSecretNamespace, probeInterval, healthyWithin,
-        statusRefreshInterval, resyncInterval, client);
+    return new MemberRegistryConfig(
+        defaultSecretNamespace,
+        probeInterval,
+        healthyWithin,
+        statusRefreshInterval,
+        resyncInterval,
+        client);
   }
 
   public MemberRegistryConfig withClient(MemberClientConfig client) {
-    return new MemberRegistryConfig(defaultSecretNamespace, probeInterval, healthyWithin,
-        statusRefreshInterval, resyncInterval, client);
+    return new MemberRegistryConfig(
+        defaultSecretNamespace,
+        probeInterval,
+        healthyWithin,
+        statusRefreshInterval,
+        resyncInterval,
+        client);
   }
 
   private static void positive(Duration d, String key) {

@@ -20,9 +20,9 @@ import java.util.Map;
 
 /**
  * The Resilience4j registries for member calls, bound once to Micrometer through Resilience4j's
- * tagged binders ({@code resilience4j.circuitbreaker.*}, {@code resilience4j.retry.*},
- * {@code resilience4j.ratelimiter.*}, tag {@code name=member-<cluster>} plus {@code cluster}).
- * Removing a member removes its entries, and the binders drop its meters.
+ * tagged binders ({@code resilience4j.circuitbreaker.*}, {@code resilience4j.retry.*}, {@code
+ * resilience4j.ratelimiter.*}, tag {@code name=member-<cluster>} plus {@code cluster}). Removing a
+ * member removes its entries, and the binders drop its meters.
  */
 public final class MemberResilience {
   private final CircuitBreakerRegistry breakers;
@@ -33,26 +33,30 @@ public final class MemberResilience {
   public record Set(CircuitBreaker breaker, Retry retry, RateLimiter rateLimiter) {}
 
   public MemberResilience(MemberClientConfig config, Clock clock, MeterRegistry meters) {
-    CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
-        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-        .slidingWindowSize(config.breakerWindowSize())
-        .minimumNumberOfCalls(config.breakerMinimumCalls())
-        .failureRateThreshold(config.breakerFailureRatePercent())
-        .waitDurationInOpenState(config.breakerOpenWait())
-        .permittedNumberOfCallsInHalfOpenState(config.breakerHalfOpenCalls())
-        .recordException(MemberErrors::isTransient)
-        .clock(clock)
-        .build();
-    RetryConfig retryConfig = RetryConfig.custom()
-        .maxAttempts(config.retryMaxAttempts())
-        .intervalFunction(IntervalFunction.ofExponentialBackoff(config.retryInitialBackoff(), 2.0))
-        .retryOnException(MemberErrors::isTransient)
-        .build();
-    RateLimiterConfig limiterConfig = RateLimiterConfig.custom()
-        .limitForPeriod(config.rateLimitPerSecond())
-        .limitRefreshPeriod(Duration.ofSeconds(1))
-        .timeoutDuration(config.rateLimitTimeout())
-        .build();
+    CircuitBreakerConfig breakerConfig =
+        CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(config.breakerWindowSize())
+            .minimumNumberOfCalls(config.breakerMinimumCalls())
+            .failureRateThreshold(config.breakerFailureRatePercent())
+            .waitDurationInOpenState(config.breakerOpenWait())
+            .permittedNumberOfCallsInHalfOpenState(config.breakerHalfOpenCalls())
+            .recordException(MemberErrors::isTransient)
+            .clock(clock)
+            .build();
+    RetryConfig retryConfig =
+        RetryConfig.custom()
+            .maxAttempts(config.retryMaxAttempts())
+            .intervalFunction(
+                IntervalFunction.ofExponentialBackoff(config.retryInitialBackoff(), 2.0))
+            .retryOnException(MemberErrors::isTransient)
+            .build();
+    RateLimiterConfig limiterConfig =
+        RateLimiterConfig.custom()
+            .limitForPeriod(config.rateLimitPerSecond())
+            .limitRefreshPeriod(Duration.ofSeconds(1))
+            .timeoutDuration(config.rateLimitTimeout())
+            .build();
     this.breakers = CircuitBreakerRegistry.of(breakerConfig);
     this.retries = RetryRegistry.of(retryConfig);
     this.rateLimiters = RateLimiterRegistry.of(limiterConfig);

@@ -2,8 +2,8 @@ package io.gleaner.meta.registry;
 
 /**
  * A call to a member cluster was not attempted: its circuit breaker is open, its rate limit is
- * exhausted, or its handle is closed. Callers should treat the member as unreachable for now (no new
- * placements there) rather than retry at once.
+ * exhausted, or its handle is closed. Callers should treat the member as unreachable for now (no
+ * new placements there) rather than retry at once.
  */
 public class MemberUnavailableException extends RuntimeException {
   /** Why the call was refused. */
@@ -20,8 +20,11 @@ public class MemberUnavailableException extends RuntimeException {
   private final String operation;
   private final Reason reason;
 
-  public MemberUnavailableException(String cluster, String operation, Reason reason, Throwable cause) {
-    super("member cluster " + cluster + " unavailable for " + operation + ": " + describe(reason), cause);
+  public MemberUnavailableException(
+      String cluster, String operation, Reason reason, Throwable cause) {
+    super(
+        "member cluster " + cluster + " unavailable for " + operation + ": " + describe(reason),
+        cause);
     this.cluster = cluster;
     this.operation = operation;
     this.reason = reason;

@@ -23,35 +23,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the installation's {@link GleanerPolicy} (by default the one named
- * {@value GleanerPolicy#DEFAULT_NAME}) and offers its {@link EffectivePolicy}.
+ * Follows the installation's {@link GleanerPolicy} (by default the one named {@value
+ * GleanerPolicy#DEFAULT_NAME}) and offers its {@link EffectivePolicy}.
  *
  * <ul>
  *   <li>No policy object: {@link EffectivePolicy#DEFAULTS}.
  *   <li>A valid policy: its effective values; listeners are told when they change.
- *   <li>An invalid policy: the previous effective policy stays, and the object's status gets
- *       {@code Valid=False} with every bad field named ({@code spec.reserveMargins.IDLE: must be
- *       between 0 and 1, got 1.5}).
+ *   <li>An invalid policy: the previous effective policy stays, and the object's status gets {@code
+ *       Valid=False} with every bad field named ({@code spec.reserveMargins.IDLE: must be between 0
+ *       and 1, got 1.5}).
  * </ul>
- * Status is written only when the verdict or generation changes. Lifecycle: latent, {@link #start()}
- * once, {@link #stop()}. Listeners run on the watcher's own thread and must not block.
+ *
+ * Status is written only when the verdict or generation changes. Lifecycle: latent, {@link
+ * #start()} once, {@link #stop()}. Listeners run on the watcher's own thread and must not block.
  */
 public final class PolicyWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PolicyWatcher.class);
 
-  private enum State { LATENT, STARTED, STOPPED }
+  private enum State {
+    LATENT,
+    STARTED,
+    STOPPED
+  }
 
   private final KubernetesClient meta;
   private final String name;
   private final Clock clock;
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-  private final AtomicReference<EffectivePolicy> current = new AtomicReference<>(EffectivePolicy.DEFAULTS);
+  private final AtomicReference<EffectivePolicy> current =
+      new AtomicReference<>(EffectivePolicy.DEFAULTS);
   private final List<Consumer<EffectivePolicy>> listeners = new CopyOnWriteArrayList<>();
-  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "gleaner-policy-watcher");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService worker =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "gleaner-policy-watcher");
+            t.setDaemon(true);
+            return t;
+          });
   private SharedIndexInformer<GleanerPolicy> informer;
 
   /** Follows the policy named {@value GleanerPolicy#DEFAULT_NAME}. */
@@ -84,22 +92,27 @@ public final class PolicyWatcher implements AutoCloseable {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("PolicyWatcher already " + state.get().name().toLowerCase());
     }
-    informer = meta.resources(GleanerPolicy.class).withName(name).inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(GleanerPolicy obj) {
-        submit(obj);
-      }
+    informer =
+        meta.resources(GleanerPolicy.class)
+            .withName(name)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(GleanerPolicy obj) {
+                    submit(obj);
+                  }
 
-      @Override
-      public void onUpdate(GleanerPolicy oldObj, GleanerPolicy newObj) {
-        submit(newObj);
-      }
+                  @Override
+                  public void onUpdate(GleanerPolicy oldObj, GleanerPolicy newObj) {
+                    submit(newObj);
+                  }
 
-      @Override
-      public void onDelete(GleanerPolicy obj, boolean deletedFinalStateUnknown) {
-        submit(null);
-      }
-    }, 0);
+                  @Override
+                  public void onDelete(GleanerPolicy obj, boolean deletedFinalStateUnknown) {
+                    submit(null);
+                  }
+                },
+                0);
   }
 
   /** Stops following; {@link #current()} keeps its last value. Idempotent. */
@@ -166,18 +179,23 @@ public final class PolicyWatcher implements AutoCloseable {
     GleanerPolicyStatus desired = policy.statusFor(clock.instant());
     GleanerPolicyStatus existing = policy.getStatus();
     List<Condition> existingConditions = existing == null ? null : existing.getConditions();
-    if (existing != null && Objects.equals(existing.getObservedGeneration(), desired.getObservedGeneration())
+    if (existing != null
+        && Objects.equals(existing.getObservedGeneration(), desired.getObservedGeneration())
         && Conditions.sameState(existingConditions, desired.getConditions())) {
       return;
     }
     try {
-      meta.resources(GleanerPolicy.class).withName(name).editStatus(p -> {
-        GleanerPolicyStatus s = p.getStatus() == null ? new GleanerPolicyStatus() : p.getStatus();
-        s.setConditions(Conditions.setAll(s.getConditions(), desired.getConditions()));
-        s.setObservedGeneration(desired.getObservedGeneration());
-        p.setStatus(s);
-        return p;
-      });
+      meta.resources(GleanerPolicy.class)
+          .withName(name)
+          .editStatus(
+              p -> {
+                GleanerPolicyStatus s =
+                    p.getStatus() == null ? new GleanerPolicyStatus() : p.getStatus();
+                s.setConditions(Conditions.setAll(s.getConditions(), desired.getConditions()));
+                s.setObservedGeneration(desired.getObservedGeneration());
+                p.setStatus(s);
+                return p;
+              });
     } catch (KubernetesClientException e) {
       log.warn("writing status of GleanerPolicy {} failed: {}", name, MemberErrors.describe(e));
     }

@@ -1,6 +1,9 @@
 package io.gleaner.meta.resources;
 
-/** A resource quantity that is not a valid Kubernetes quantity, or is negative where that is not allowed. */
+/**
+ * A resource quantity that is not a valid Kubernetes quantity, or is negative where that is not
+ * allowed.
+ */
 public class InvalidQuantityException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 

@@ -9,24 +9,33 @@ import java.util.regex.Pattern;
 /**
  * Parses and formats Kubernetes resource quantities.
  *
- * <p>The grammar follows {@code k8s.io/apimachinery/pkg/api/resource}: an optional sign, a decimal number, and an
- * optional suffix: a binary SI suffix ({@code Ki Mi Gi Ti Pi Ei}), a decimal SI suffix ({@code n u m "" k M G T P E})
- * or a decimal exponent ({@code e3}, {@code E-2}).
+ * <p>The grammar follows {@code k8s.io/apimachinery/pkg/api/resource}: an optional sign, a decimal
+ * number, and an optional suffix: a binary SI suffix ({@code Ki Mi Gi Ti Pi Ei}), a decimal SI
+ * suffix ({@code n u m "" k M G T P E}) or a decimal exponent ({@code e3}, {@code E-2}).
  *
- * <p>Gleaner holds every quantity as a {@code long} in a <em>canonical unit</em>, as kube-scheduler accounts for
- * requests: {@code cpu} (and {@code kubernetes.io/batch-cpu} when written in cores) in millicores, every other resource
- * in whole base units (bytes, counts). Values finer than the canonical unit round up, like {@code Quantity.MilliValue()}
- * and {@code Quantity.Value()}, so a request is never under-counted.
+ * <p>Gleaner holds every quantity as a {@code long} in a <em>canonical unit</em>, as kube-scheduler
+ * accounts for requests: {@code cpu} (and {@code kubernetes.io/batch-cpu} when written in cores) in
+ * millicores, every other resource in whole base units (bytes, counts). Values finer than the
+ * canonical unit round up, like {@code Quantity.MilliValue()} and {@code Quantity.Value()}, so a
+ * request is never under-counted.
  */
 public final class Quantities {
   private static final Pattern QUANTITY =
-      Pattern.compile("^([+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+))((?:[eE][+-]?[0-9]+)|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$");
+      Pattern.compile(
+          "^([+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+))((?:[eE][+-]?[0-9]+)|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$");
   private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
   private static final String[] BINARY_SUFFIXES = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
-  private static final long[] BINARY_FACTORS = {1L << 60, 1L << 50, 1L << 40, 1L << 30, 1L << 20, 1L << 10};
+  private static final long[] BINARY_FACTORS = {
+    1L << 60, 1L << 50, 1L << 40, 1L << 30, 1L << 20, 1L << 10
+  };
   private static final String[] DECIMAL_SUFFIXES = {"E", "P", "T", "G", "M", "k"};
   private static final long[] DECIMAL_FACTORS = {
-    1_000_000_000_000_000_000L, 1_000_000_000_000_000L, 1_000_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L
+    1_000_000_000_000_000_000L,
+    1_000_000_000_000_000L,
+    1_000_000_000_000L,
+    1_000_000_000L,
+    1_000_000L,
+    1_000L
   };
 
   private Quantities() {}
@@ -49,9 +58,12 @@ public final class Quantities {
     Matcher m = QUANTITY.matcher(q);
     if (!m.matches()) {
       throw new InvalidQuantityException(
-          "\"" + quantity + "\" is not a valid Kubernetes quantity (expected e.g. 500m, 2, 1.5Gi, 4k, 1e3)");
+          "\""
+              + quantity
+              + "\" is not a valid Kubernetes quantity (expected e.g. 500m, 2, 1.5Gi, 4k, 1e3)");
     }
-    BigDecimal number = new BigDecimal(m.group(1).startsWith("+") ? m.group(1).substring(1) : m.group(1));
+    BigDecimal number =
+        new BigDecimal(m.group(1).startsWith("+") ? m.group(1).substring(1) : m.group(1));
     String suffix = m.group(2);
     if (suffix == null || suffix.isEmpty()) {
       return number;
@@ -95,7 +107,8 @@ public final class Quantities {
           throw new InvalidQuantityException("\"" + quantity + "\" has an exponent out of range");
         }
         if (Math.abs(exponent) > 30) {
-          throw new InvalidQuantityException("\"" + quantity + "\" has an exponent out of range (|e| > 30)");
+          throw new InvalidQuantityException(
+              "\"" + quantity + "\" has an exponent out of range (|e| > 30)");
         }
         return number.scaleByPowerOfTen(exponent);
     }
@@ -104,14 +117,16 @@ public final class Quantities {
   /**
    * Parses a quantity of the named resource into its canonical unit (see the class comment).
    *
-   * @throws InvalidQuantityException naming the resource and the string, when it is malformed, negative or too large
+   * @throws InvalidQuantityException naming the resource and the string, when it is malformed,
+   *     negative or too large
    */
   public static long parseCanonical(String resourceName, String quantity) {
     BigDecimal value;
     try {
       value = parse(quantity);
     } catch (InvalidQuantityException e) {
-      throw new InvalidQuantityException("invalid quantity for " + resourceName + ": " + e.getMessage());
+      throw new InvalidQuantityException(
+          "invalid quantity for " + resourceName + ": " + e.getMessage());
     }
     if (value.signum() < 0) {
       throw new InvalidQuantityException(
@@ -126,7 +141,10 @@ public final class Quantities {
     return rounded.longValue();
   }
 
-  /** Formats a canonical value of the named resource the way kubectl shows it: {@code 500m}, {@code 2}, {@code 1Gi}. */
+  /**
+   * Formats a canonical value of the named resource the way kubectl shows it: {@code 500m}, {@code
+   * 2}, {@code 1Gi}.
+   */
   public static String format(String resourceName, long canonical) {
     if (isMilliUnit(resourceName)) {
       return canonical % 1000 == 0 ? Long.toString(canonical / 1000) : canonical + "m";
@@ -158,8 +176,9 @@ public final class Quantities {
     return candidate.length() < current.length() ? candidate : current;
   }
 
-
   private static boolean looksLikeBytes(String resourceName) {
-    return resourceName.contains("memory") || resourceName.contains("storage") || resourceName.startsWith("hugepages-");
+    return resourceName.contains("memory")
+        || resourceName.contains("storage")
+        || resourceName.startsWith("hugepages-");
   }
 }

@@ -11,11 +11,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * An immutable vector of Kubernetes resources: cpu, memory, pods, {@code nvidia.com/gpu} and any extended resource.
+ * An immutable vector of Kubernetes resources: cpu, memory, pods, {@code nvidia.com/gpu} and any
+ * extended resource.
  *
- * <p>Values are exact {@code long}s in each resource's canonical unit (see {@link Quantities}): millicores for cpu,
- * whole base units for everything else. Arithmetic never drifts and throws {@link ArithmeticException} rather than
- * overflow. Only non-zero entries are stored, so two vectors that hold the same amounts are equal.
+ * <p>Values are exact {@code long}s in each resource's canonical unit (see {@link Quantities}):
+ * millicores for cpu, whole base units for everything else. Arithmetic never drifts and throws
+ * {@link ArithmeticException} rather than overflow. Only non-zero entries are stored, so two
+ * vectors that hold the same amounts are equal.
  */
 public final class Resources {
   public static final String CPU = "cpu";
@@ -30,6 +32,7 @@ public final class Resources {
 
   /** Sorted, distinct names; {@code values[i]} belongs to {@code names[i]} and is never zero. */
   private final String[] names;
+
   private final long[] values;
 
   private Resources(String[] names, long[] values) {
@@ -37,7 +40,10 @@ public final class Resources {
     this.values = values;
   }
 
-  /** Parses a map of resource name to quantity string; an invalid entry fails naming the resource and value. */
+  /**
+   * Parses a map of resource name to quantity string; an invalid entry fails naming the resource
+   * and value.
+   */
   public static Resources parse(Map<String, String> quantities) {
     if (quantities == null || quantities.isEmpty()) {
       return ZERO;
@@ -50,7 +56,8 @@ public final class Resources {
   /** {@code Resources.of("cpu", "500m", "memory", "1Gi")}. */
   public static Resources of(String... nameQuantityPairs) {
     if (nameQuantityPairs.length % 2 != 0) {
-      throw new IllegalArgumentException("Resources.of needs name/quantity pairs, got an odd count");
+      throw new IllegalArgumentException(
+          "Resources.of needs name/quantity pairs, got an odd count");
     }
     Builder b = builder();
     for (int i = 0; i < nameQuantityPairs.length; i += 2) {
@@ -59,18 +66,21 @@ public final class Resources {
     return b.build();
   }
 
-  /** From fabric8 quantities (e.g. a container's requests or a node's allocatable); null means zero. */
+  /**
+   * From fabric8 quantities (e.g. a container's requests or a node's allocatable); null means zero.
+   */
   public static Resources fromQuantities(Map<String, Quantity> quantities) {
     if (quantities == null || quantities.isEmpty()) {
       return ZERO;
     }
     Builder b = builder();
-    quantities.forEach((name, q) -> {
-      if (q != null) {
-        String text = q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
-        b.put(name, text);
-      }
-    });
+    quantities.forEach(
+        (name, q) -> {
+          if (q != null) {
+            String text = q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
+            b.put(name, text);
+          }
+        });
     return b.build();
   }
 
@@ -184,7 +194,9 @@ public final class Resources {
     return compact(names, out);
   }
 
-  /** True when every positive entry of this vector is at most the same entry of {@code capacity}. */
+  /**
+   * True when every positive entry of this vector is at most the same entry of {@code capacity}.
+   */
   public boolean fitsIn(Resources capacity) {
     for (int i = 0; i < names.length; i++) {
       if (values[i] > 0 && values[i] > capacity.get(names[i])) {
@@ -200,8 +212,9 @@ public final class Resources {
   }
 
   /**
-   * The largest share this vector takes of {@code total} over all of its resources: {@code max_r this_r / total_r}.
-   * A positive demand for a resource the total lacks is {@code +Infinity}; the zero vector has share 0.
+   * The largest share this vector takes of {@code total} over all of its resources: {@code max_r
+   * this_r / total_r}. A positive demand for a resource the total lacks is {@code +Infinity}; the
+   * zero vector has share 0.
    */
   public double dominantShare(Resources total) {
     double share = 0;
@@ -253,7 +266,9 @@ public final class Resources {
   @Override
   public boolean equals(Object o) {
     return this == o
-        || (o instanceof Resources r && Arrays.equals(names, r.names) && Arrays.equals(values, r.values));
+        || (o instanceof Resources r
+            && Arrays.equals(names, r.names)
+            && Arrays.equals(values, r.values));
   }
 
   @Override
@@ -294,12 +309,13 @@ public final class Resources {
       long a = c <= 0 ? values[i] : 0;
       long b = c >= 0 ? o.values[j] : 0;
       outNames[n] = c <= 0 ? names[i] : o.names[j];
-      outValues[n] = switch (op) {
-        case PLUS -> Math.addExact(a, b);
-        case MINUS -> Math.subtractExact(a, b);
-        case MIN -> Math.min(a, b);
-        case MAX -> Math.max(a, b);
-      };
+      outValues[n] =
+          switch (op) {
+            case PLUS -> Math.addExact(a, b);
+            case MINUS -> Math.subtractExact(a, b);
+            case MIN -> Math.min(a, b);
+            case MAX -> Math.max(a, b);
+          };
       n++;
       if (c <= 0) {
         i++;
@@ -340,7 +356,10 @@ public final class Resources {
 
     private Builder() {}
 
-    /** Adds a quantity string; fails naming the resource and value when it is not a valid non-negative quantity. */
+    /**
+     * Adds a quantity string; fails naming the resource and value when it is not a valid
+     * non-negative quantity.
+     */
     public Builder put(String name, String quantity) {
       requireName(name);
       return putCanonical(name, Quantities.parseCanonical(name, quantity));

@@ -10,23 +10,26 @@ import java.util.Objects;
  */
 public record Health(Status status, String detail) {
 
-    /** Whether a check passed. */
-    public enum Status { UP, DOWN }
+  /** Whether a check passed. */
+  public enum Status {
+    UP,
+    DOWN
+  }
 
-    public Health {
-        Objects.requireNonNull(status, "status");
-        detail = detail == null ? "" : detail;
-    }
+  public Health {
+    Objects.requireNonNull(status, "status");
+    detail = detail == null ? "" : detail;
+  }
 
-    public static Health up(String detail) {
-        return new Health(Status.UP, detail);
-    }
+  public static Health up(String detail) {
+    return new Health(Status.UP, detail);
+  }
 
-    public static Health down(String detail) {
-        return new Health(Status.DOWN, detail);
-    }
+  public static Health down(String detail) {
+    return new Health(Status.DOWN, detail);
+  }
 
-    public boolean isUp() {
-        return status == Status.UP;
-    }
+  public boolean isUp() {
+    return status == Status.UP;
+  }
 }

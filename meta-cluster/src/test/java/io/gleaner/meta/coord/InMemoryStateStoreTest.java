@@ -1,10 +1,10 @@
 package io.gleaner.meta.coord;
 
 class InMemoryStateStoreTest extends StateStoreContract {
-    private final InMemoryStateStore store = new InMemoryStateStore();
+  private final InMemoryStateStore store = new InMemoryStateStore();
 
-    @Override
-    protected StateStore store() {
-        return store;
-    }
+  @Override
+  protected StateStore store() {
+    return store;
+  }
 }

@@ -28,8 +28,16 @@ class CrdIT {
     assertThat(client.apiextensions().v1().customResourceDefinitions().list().getItems())
         .extracting(crd -> crd.getMetadata().getName())
         .contains(MemberCluster.CRD_NAME, GleanerPolicy.CRD_NAME);
-    assertThat(client.apiextensions().v1().customResourceDefinitions().withName(MemberCluster.CRD_NAME).get()
-        .getSpec().getVersions()).singleElement()
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName(MemberCluster.CRD_NAME)
+                .get()
+                .getSpec()
+                .getVersions())
+        .singleElement()
         .satisfies(v -> assertThat(v.getName()).isEqualTo(MemberCluster.VERSION));
   }
 
@@ -47,10 +55,13 @@ class CrdIT {
 
     MemberClusterStatus status = new MemberClusterStatus();
     Instant now = Instant.parse("2031-01-01T00:00:00Z");
-    status.setConditions(List.of(Conditions.of(Conditions.READY, Conditions.TRUE, "Ready", "ok", 1L, now)));
-    status.setOfferedCapacity(OfferedCapacity.of(
-        Map.of(CapacitySource.VOLCANO, Resources.of("nvidia.com/gpu", "3")),
-        Map.of(CapacitySource.VOLCANO, 2), now));
+    status.setConditions(
+        List.of(Conditions.of(Conditions.READY, Conditions.TRUE, "Ready", "ok", 1L, now)));
+    status.setOfferedCapacity(
+        OfferedCapacity.of(
+            Map.of(CapacitySource.VOLCANO, Resources.of("nvidia.com/gpu", "3")),
+            Map.of(CapacitySource.VOLCANO, 2),
+            now));
     read.setStatus(status);
     client.resources(MemberCluster.class).resource(read).updateStatus();
 
@@ -65,18 +76,26 @@ class CrdIT {
     GleanerPolicySpec spec = new GleanerPolicySpec();
     spec.setReserveMargins(new ReserveMargins(1.5, null, null, null));
     spec.setNodeHeadroom(Map.of("cpu", new Quantity("300m")));
-    client.resources(GleanerPolicy.class).resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, spec)).create();
+    client
+        .resources(GleanerPolicy.class)
+        .resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, spec))
+        .create();
 
-    GleanerPolicy read = client.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
+    GleanerPolicy read =
+        client.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
     assertThat(read.getSpec()).isEqualTo(spec);
     read.setStatus(read.statusFor(Instant.parse("2031-01-01T00:00:00Z")));
     client.resources(GleanerPolicy.class).resource(read).updateStatus();
 
-    GleanerPolicy withStatus = client.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
-    assertThat(Conditions.find(withStatus.getStatus().getConditions(), Conditions.VALID)).get()
-        .satisfies(c -> {
-          assertThat(c.getStatus()).isEqualTo(Conditions.FALSE);
-          assertThat(c.getMessage()).isEqualTo("spec.reserveMargins.IDLE: must be between 0 and 1, got 1.5");
-        });
+    GleanerPolicy withStatus =
+        client.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
+    assertThat(Conditions.find(withStatus.getStatus().getConditions(), Conditions.VALID))
+        .get()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo(Conditions.FALSE);
+              assertThat(c.getMessage())
+                  .isEqualTo("spec.reserveMargins.IDLE: must be between 0 and 1, got 1.5");
+            });
   }
 }

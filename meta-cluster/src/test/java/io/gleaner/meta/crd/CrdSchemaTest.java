@@ -10,15 +10,24 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The schema the API server enforces agrees with the Java model: the same defaults as
- * {@link EffectivePolicy#DEFAULTS}, the same bounds and patterns as {@code validate()}.
+ * The schema the API server enforces agrees with the Java model: the same defaults as {@link
+ * EffectivePolicy#DEFAULTS}, the same bounds and patterns as {@code validate()}.
  */
 class CrdSchemaTest {
 
   private static JSONSchemaProps spec(String crdName) {
-    CustomResourceDefinition crd = Crds.definitions().stream()
-        .filter(c -> c.getMetadata().getName().equals(crdName)).findFirst().orElseThrow();
-    return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    CustomResourceDefinition crd =
+        Crds.definitions().stream()
+            .filter(c -> c.getMetadata().getName().equals(crdName))
+            .findFirst()
+            .orElseThrow();
+    return crd.getSpec()
+        .getVersions()
+        .get(0)
+        .getSchema()
+        .getOpenAPIV3Schema()
+        .getProperties()
+        .get("spec");
   }
 
   private static JSONSchemaProps at(JSONSchemaProps root, String... path) {
@@ -44,31 +53,46 @@ class CrdSchemaTest {
       assertThat(margin.getMaximum()).isEqualTo(1.0);
     }
     assertThat(number(at(spec, "nearLineReserve"))).isEqualTo(d.nearLineReserve());
-    assertThat(number(at(spec, "idleThresholds", "cpuRequestFraction"))).isEqualTo(d.idle().cpuRequestFraction());
-    assertThat(number(at(spec, "idleThresholds", "memoryRequestFraction"))).isEqualTo(d.idle().memoryRequestFraction());
-    assertThat(number(at(spec, "idleThresholds", "cpuUsageFraction"))).isEqualTo(d.idle().cpuUsageFraction());
-    assertThat(number(at(spec, "eviction", "evictionsPerSecondPerCluster"))).isEqualTo(d.eviction().perSecondPerCluster());
-    assertThat(number(at(spec, "eviction", "maxConcurrentPerCluster"))).isEqualTo(d.eviction().maxConcurrentPerCluster());
-    assertThat(Durations.parse(at(spec, "idleAfter").getDefault().asText())).isEqualTo(d.idle().after());
-    assertThat(Durations.parse(at(spec, "reclaimCooldown").getDefault().asText())).isEqualTo(d.reclaimCooldown());
+    assertThat(number(at(spec, "idleThresholds", "cpuRequestFraction")))
+        .isEqualTo(d.idle().cpuRequestFraction());
+    assertThat(number(at(spec, "idleThresholds", "memoryRequestFraction")))
+        .isEqualTo(d.idle().memoryRequestFraction());
+    assertThat(number(at(spec, "idleThresholds", "cpuUsageFraction")))
+        .isEqualTo(d.idle().cpuUsageFraction());
+    assertThat(number(at(spec, "eviction", "evictionsPerSecondPerCluster")))
+        .isEqualTo(d.eviction().perSecondPerCluster());
+    assertThat(number(at(spec, "eviction", "maxConcurrentPerCluster")))
+        .isEqualTo(d.eviction().maxConcurrentPerCluster());
+    assertThat(Durations.parse(at(spec, "idleAfter").getDefault().asText()))
+        .isEqualTo(d.idle().after());
+    assertThat(Durations.parse(at(spec, "reclaimCooldown").getDefault().asText()))
+        .isEqualTo(d.reclaimCooldown());
     assertThat(Durations.parse(at(spec, "memberUnreachableTimeout").getDefault().asText()))
         .isEqualTo(d.memberUnreachableTimeout());
     for (String parent : new String[] {"reserveMargins", "idleThresholds", "eviction"}) {
-      assertThat(at(spec, parent).getDefault().isObject()).as(parent + " defaults to {} so its fields default").isTrue();
+      assertThat(at(spec, parent).getDefault().isObject())
+          .as(parent + " defaults to {} so its fields default")
+          .isTrue();
     }
   }
 
   @Test
   void policySchemaEnforcesTheJavaBounds() {
     JSONSchemaProps spec = spec(GleanerPolicy.CRD_NAME);
-    for (String duration : new String[] {"idleAfter", "reclaimCooldown", "memberUnreachableTimeout"}) {
+    for (String duration :
+        new String[] {"idleAfter", "reclaimCooldown", "memberUnreachableTimeout"}) {
       assertThat(at(spec, duration).getPattern()).isEqualTo(Validation.DURATION_PATTERN);
     }
     JSONSchemaProps rate = at(spec, "eviction", "evictionsPerSecondPerCluster");
     assertThat(rate.getMinimum()).isZero();
     assertThat(rate.getExclusiveMinimum()).isTrue();
     assertThat(at(spec, "eviction", "maxConcurrentPerCluster").getMinimum()).isEqualTo(1.0);
-    assertThat(at(spec, "nodeHeadroom").getAdditionalProperties().getSchema().getXKubernetesIntOrString()).isTrue();
+    assertThat(
+            at(spec, "nodeHeadroom")
+                .getAdditionalProperties()
+                .getSchema()
+                .getXKubernetesIntOrString())
+        .isTrue();
   }
 
   @Test
@@ -77,8 +101,10 @@ class CrdSchemaTest {
     assertThat(spec.getRequired()).containsExactlyInAnyOrder("kubeconfigSecretRef", "roles");
     JSONSchemaProps roles = at(spec, "roles");
     assertThat(roles.getMinItems()).isEqualTo(1L);
-    assertThat(roles.getItems().getSchema().getEnum()).extracting(n -> n.asText())
-        .containsExactlyInAnyOrderElementsOf(Arrays.stream(MemberRole.values()).map(MemberRole::wireName).toList());
+    assertThat(roles.getItems().getSchema().getEnum())
+        .extracting(n -> n.asText())
+        .containsExactlyInAnyOrderElementsOf(
+            Arrays.stream(MemberRole.values()).map(MemberRole::wireName).toList());
     assertThat(at(spec, "enabled").getDefault().asBoolean()).isTrue();
     JSONSchemaProps ref = at(spec, "kubeconfigSecretRef");
     assertThat(ref.getRequired()).containsExactly("name");
@@ -89,7 +115,9 @@ class CrdSchemaTest {
 
   @Test
   void theSchemaPatternsAcceptWhatJavaAcceptsAndRejectWhatItRejects() {
-    Map<String, Boolean> names = Map.of("east-1", true, "a.b-c", true, "East", false, "-x", false, "x_", false);
-    names.forEach((name, ok) -> assertThat(name.matches(Validation.DNS_SUBDOMAIN)).as(name).isEqualTo(ok));
+    Map<String, Boolean> names =
+        Map.of("east-1", true, "a.b-c", true, "East", false, "-x", false, "x_", false);
+    names.forEach(
+        (name, ok) -> assertThat(name.matches(Validation.DNS_SUBDOMAIN)).as(name).isEqualTo(ok));
   }
 }

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The checked-in CRD YAML is exactly what fabric8's generator makes from the model classes, and
- * the Helm chart ships identical copies. To regenerate after a model change:
- * {@code ./mvnw -pl meta-cluster test -Dtest=CrdYamlTest -Dgleaner.crd.write=true}.
+ * The checked-in CRD YAML is exactly what fabric8's generator makes from the model classes, and the
+ * Helm chart ships identical copies. To regenerate after a model change: {@code ./mvnw -pl
+ * meta-cluster test -Dtest=CrdYamlTest -Dgleaner.crd.write=true}.
  */
 class CrdYamlTest {
   private static final String REGENERATE =
@@ -37,8 +37,14 @@ class CrdYamlTest {
       Files.createDirectories(RESOURCES);
       Files.createDirectories(CHART);
       for (String file : Crds.FILES) {
-        Files.copy(generated.resolve(file), RESOURCES.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(generated.resolve(file), CHART.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            generated.resolve(file),
+            RESOURCES.resolve(file),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            generated.resolve(file),
+            CHART.resolve(file),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }
@@ -54,9 +60,13 @@ class CrdYamlTest {
   @Test
   void checkedInCrdsMatchTheModel() throws IOException {
     for (String file : Crds.FILES) {
-      assertThat(RESOURCES.resolve(file)).as("%s is missing; %s", RESOURCES.resolve(file), REGENERATE).exists();
+      assertThat(RESOURCES.resolve(file))
+          .as("%s is missing; %s", RESOURCES.resolve(file), REGENERATE)
+          .exists();
       assertThat(read(RESOURCES.resolve(file)))
-          .as("%s differs from the CRD generated from the model classes; %s", RESOURCES.resolve(file), REGENERATE)
+          .as(
+              "%s differs from the CRD generated from the model classes; %s",
+              RESOURCES.resolve(file), REGENERATE)
           .isEqualTo(read(generated.resolve(file)));
     }
   }
@@ -64,7 +74,9 @@ class CrdYamlTest {
   @Test
   void helmChartShipsIdenticalCopies() throws IOException {
     for (String file : Crds.FILES) {
-      assertThat(CHART.resolve(file)).as("%s is missing; %s", CHART.resolve(file), REGENERATE).exists();
+      assertThat(CHART.resolve(file))
+          .as("%s is missing; %s", CHART.resolve(file), REGENERATE)
+          .exists();
       assertThat(read(CHART.resolve(file)))
           .as("%s differs from %s; %s", CHART.resolve(file), RESOURCES.resolve(file), REGENERATE)
           .isEqualTo(read(RESOURCES.resolve(file)));
@@ -76,11 +88,14 @@ class CrdYamlTest {
     assertThat(Crds.definitions())
         .extracting(crd -> crd.getMetadata().getName())
         .containsExactly(MemberCluster.CRD_NAME, GleanerPolicy.CRD_NAME);
-    assertThat(Crds.definitions()).allSatisfy(crd -> {
-      assertThat(crd.getSpec().getScope()).isEqualTo("Cluster");
-      assertThat(crd.getSpec().getVersions()).singleElement()
-          .satisfies(v -> assertThat(v.getSubresources().getStatus()).isNotNull());
-    });
+    assertThat(Crds.definitions())
+        .allSatisfy(
+            crd -> {
+              assertThat(crd.getSpec().getScope()).isEqualTo("Cluster");
+              assertThat(crd.getSpec().getVersions())
+                  .singleElement()
+                  .satisfies(v -> assertThat(v.getSubresources().getStatus()).isNotNull());
+            });
   }
 
   private static String read(Path p) throws IOException {

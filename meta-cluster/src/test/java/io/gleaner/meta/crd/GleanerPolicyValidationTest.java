@@ -21,35 +21,65 @@ class GleanerPolicyValidationTest {
 
   static Stream<Arguments> invalidSpecs() {
     return Stream.of(
-        bad("margin above 1", s -> s.setReserveMargins(new ReserveMargins(1.5, null, null, null)),
+        bad(
+            "margin above 1",
+            s -> s.setReserveMargins(new ReserveMargins(1.5, null, null, null)),
             "spec.reserveMargins.IDLE: must be between 0 and 1, got 1.5"),
-        bad("negative margin", s -> s.setReserveMargins(new ReserveMargins(null, null, -0.1, null)),
+        bad(
+            "negative margin",
+            s -> s.setReserveMargins(new ReserveMargins(null, null, -0.1, null)),
             "spec.reserveMargins.COLOCATION: must be between 0 and 1, got -0.1"),
-        bad("NaN margin", s -> s.setReserveMargins(new ReserveMargins(null, null, null, Double.NaN)),
+        bad(
+            "NaN margin",
+            s -> s.setReserveMargins(new ReserveMargins(null, null, null, Double.NaN)),
             "spec.reserveMargins.ELASTIC: must be between 0 and 1, got NaN"),
-        bad("near-line reserve 2", s -> s.setNearLineReserve(2.0),
+        bad(
+            "near-line reserve 2",
+            s -> s.setNearLineReserve(2.0),
             "spec.nearLineReserve: must be between 0 and 1, got 2"),
-        bad("cpu usage fraction", s -> s.setIdleThresholds(new IdleThresholds(null, null, 1.01)),
+        bad(
+            "cpu usage fraction",
+            s -> s.setIdleThresholds(new IdleThresholds(null, null, 1.01)),
             "spec.idleThresholds.cpuUsageFraction: must be between 0 and 1, got 1.01"),
-        bad("memory request fraction", s -> s.setIdleThresholds(new IdleThresholds(null, -1.0, null)),
+        bad(
+            "memory request fraction",
+            s -> s.setIdleThresholds(new IdleThresholds(null, -1.0, null)),
             "spec.idleThresholds.memoryRequestFraction: must be between 0 and 1, got -1"),
-        bad("idleAfter without unit", s -> s.setIdleAfter("10"),
+        bad(
+            "idleAfter without unit",
+            s -> s.setIdleAfter("10"),
             "spec.idleAfter: invalid duration \"10\": the number 10 has no unit"),
-        bad("cool-down unknown unit", s -> s.setReclaimCooldown("30min"),
+        bad(
+            "cool-down unknown unit",
+            s -> s.setReclaimCooldown("30min"),
             "spec.reclaimCooldown: invalid duration \"30min\": unknown unit \"min\""),
-        bad("days are not Kubernetes units", s -> s.setIdleAfter("1d"),
+        bad(
+            "days are not Kubernetes units",
+            s -> s.setIdleAfter("1d"),
             "spec.idleAfter: invalid duration \"1d\": use Kubernetes units ns, us, ms, s, m or h, e.g. 10m, 1h30m, 90s"),
-        bad("ISO-8601 is not a Kubernetes duration", s -> s.setReclaimCooldown("PT10M"),
+        bad(
+            "ISO-8601 is not a Kubernetes duration",
+            s -> s.setReclaimCooldown("PT10M"),
             "spec.reclaimCooldown: invalid duration \"PT10M\": use Kubernetes units"),
-        bad("timeout negative", s -> s.setMemberUnreachableTimeout("-5m"),
+        bad(
+            "timeout negative",
+            s -> s.setMemberUnreachableTimeout("-5m"),
             "spec.memberUnreachableTimeout: invalid duration \"-5m\": must not be negative"),
-        bad("zero eviction rate", s -> s.setEviction(new EvictionLimits(0.0, null)),
+        bad(
+            "zero eviction rate",
+            s -> s.setEviction(new EvictionLimits(0.0, null)),
             "spec.eviction.evictionsPerSecondPerCluster: must be greater than 0, got 0"),
-        bad("zero concurrency", s -> s.setEviction(new EvictionLimits(null, 0)),
+        bad(
+            "zero concurrency",
+            s -> s.setEviction(new EvictionLimits(null, 0)),
             "spec.eviction.maxConcurrentPerCluster: must be greater than 0, got 0"),
-        bad("bad headroom quantity", s -> s.setNodeHeadroom(Map.of("cpu", new Quantity("lots"))),
+        bad(
+            "bad headroom quantity",
+            s -> s.setNodeHeadroom(Map.of("cpu", new Quantity("lots"))),
             "spec.nodeHeadroom.cpu: "),
-        bad("negative headroom", s -> s.setNodeHeadroom(Map.of("memory", new Quantity("-1Gi"))),
+        bad(
+            "negative headroom",
+            s -> s.setNodeHeadroom(Map.of("memory", new Quantity("-1Gi"))),
             "spec.nodeHeadroom.memory: must not be negative, got \"-1Gi\""));
   }
 
@@ -59,7 +89,8 @@ class GleanerPolicyValidationTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidSpecs")
-  void eachBadFieldIsNamedWithItsPath(String name, Consumer<GleanerPolicySpec> mutation, String error) {
+  void eachBadFieldIsNamedWithItsPath(
+      String name, Consumer<GleanerPolicySpec> mutation, String error) {
     GleanerPolicySpec spec = new GleanerPolicySpec();
     mutation.accept(spec);
 
@@ -77,8 +108,10 @@ class GleanerPolicyValidationTest {
     GleanerPolicySpec spec = new GleanerPolicySpec();
     spec.setReserveMargins(new ReserveMargins(1.5, 2.0, null, null));
     spec.setIdleAfter("soon");
-    assertThat(spec.validate()).extracting(FieldError::path)
-        .containsExactly("spec.reserveMargins.IDLE", "spec.reserveMargins.VOLCANO", "spec.idleAfter");
+    assertThat(spec.validate())
+        .extracting(FieldError::path)
+        .containsExactly(
+            "spec.reserveMargins.IDLE", "spec.reserveMargins.VOLCANO", "spec.idleAfter");
   }
 
   @Test
@@ -117,7 +150,8 @@ class GleanerPolicyValidationTest {
   }
 
   @ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"10m", "1h30m", "90s", "1.5h", "250ms", "0", "0s", "100us", "72h"})
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"10m", "1h30m", "90s", "1.5h", "250ms", "0", "0s", "100us", "72h"})
   void kubernetesDurationsAreAcceptedByJavaAndByTheSchemaPattern(String text) {
     GleanerPolicySpec spec = new GleanerPolicySpec();
     spec.setIdleAfter(text);
@@ -159,29 +193,38 @@ class GleanerPolicyValidationTest {
 
     GleanerPolicyStatus first = policy.statusFor(t0);
     assertThat(first.getObservedGeneration()).isEqualTo(3L);
-    assertThat(Conditions.find(first.getConditions(), Conditions.VALID)).get().satisfies(c -> {
-      assertThat(c.getStatus()).isEqualTo("False");
-      assertThat(c.getReason()).isEqualTo("InvalidSpec");
-      assertThat(c.getMessage()).isEqualTo("spec.nearLineReserve: must be between 0 and 1, got 1.5");
-      assertThat(c.getObservedGeneration()).isEqualTo(3L);
-      assertThat(c.getLastTransitionTime()).isEqualTo("2030-01-01T00:00:00Z");
-    });
+    assertThat(Conditions.find(first.getConditions(), Conditions.VALID))
+        .get()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("InvalidSpec");
+              assertThat(c.getMessage())
+                  .isEqualTo("spec.nearLineReserve: must be between 0 and 1, got 1.5");
+              assertThat(c.getObservedGeneration()).isEqualTo(3L);
+              assertThat(c.getLastTransitionTime()).isEqualTo("2030-01-01T00:00:00Z");
+            });
 
     policy.setStatus(first);
     GleanerPolicyStatus again = policy.statusFor(t0.plusSeconds(60));
-    assertThat(again.getConditions().get(0).getLastTransitionTime()).isEqualTo("2030-01-01T00:00:00Z");
+    assertThat(again.getConditions().get(0).getLastTransitionTime())
+        .isEqualTo("2030-01-01T00:00:00Z");
 
     spec.setNearLineReserve(0.5);
     GleanerPolicyStatus fixed = policy.statusFor(t0.plusSeconds(120));
-    assertThat(fixed.getConditions()).singleElement().satisfies(c -> {
-      assertThat(c.getStatus()).isEqualTo("True");
-      assertThat(c.getLastTransitionTime()).isEqualTo("2030-01-01T00:02:00Z");
-    });
+    assertThat(fixed.getConditions())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getLastTransitionTime()).isEqualTo("2030-01-01T00:02:00Z");
+            });
   }
 
   @Test
   void yamlRoundTripKeepsEveryFieldAndUsesUpperCaseSourceKeys() {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: gleaner.io/v1alpha1
         kind: GleanerPolicy
         metadata:

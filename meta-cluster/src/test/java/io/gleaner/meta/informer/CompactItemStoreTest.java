@@ -12,19 +12,53 @@ import org.junit.jupiter.api.Test;
 
 class CompactItemStoreTest {
   private static Pod pod(String name) {
-    return new PodBuilder().withNewMetadata().withName(name).withNamespace("ml-batch").withUid("uid-" + name)
-        .withResourceVersion("42").addToLabels("gleaner.io/class", "offline").addToLabels("job-name", "train")
-        .addToAnnotations("gleaner.io/cluster", "online-3").endMetadata()
-        .withNewSpec().withNodeName("gleaner").addNewContainer().withName("main").withImage("busybox:1.36")
-        .withNewResources().addToRequests("cpu", new Quantity("500m")).addToRequests("memory", new Quantity("1Gi"))
-        .endResources().endContainer()
-        .addNewToleration().withKey("node.kubernetes.io/unreachable").withOperator("Exists").withEffect("NoExecute")
-        .endToleration().endSpec()
-        .withNewStatus().withPhase("Running").withPodIP("10.1.2.3").withStartTime("2026-12-03T10:00:00Z")
-        .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2026-12-03T10:00:05Z")
-        .endCondition().addNewContainerStatus().withName("main").withReady(true).withRestartCount(0)
-        .withNewState().withNewRunning().withStartedAt("2026-12-03T10:00:04Z").endRunning().endState()
-        .endContainerStatus().endStatus().build();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("ml-batch")
+        .withUid("uid-" + name)
+        .withResourceVersion("42")
+        .addToLabels("gleaner.io/class", "offline")
+        .addToLabels("job-name", "train")
+        .addToAnnotations("gleaner.io/cluster", "online-3")
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName("gleaner")
+        .addNewContainer()
+        .withName("main")
+        .withImage("busybox:1.36")
+        .withNewResources()
+        .addToRequests("cpu", new Quantity("500m"))
+        .addToRequests("memory", new Quantity("1Gi"))
+        .endResources()
+        .endContainer()
+        .addNewToleration()
+        .withKey("node.kubernetes.io/unreachable")
+        .withOperator("Exists")
+        .withEffect("NoExecute")
+        .endToleration()
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP("10.1.2.3")
+        .withStartTime("2026-12-03T10:00:00Z")
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .withLastTransitionTime("2026-12-03T10:00:05Z")
+        .endCondition()
+        .addNewContainerStatus()
+        .withName("main")
+        .withReady(true)
+        .withRestartCount(0)
+        .withNewState()
+        .withNewRunning()
+        .withStartedAt("2026-12-03T10:00:04Z")
+        .endRunning()
+        .endState()
+        .endContainerStatus()
+        .endStatus()
+        .build();
   }
 
   @Test
@@ -40,8 +74,10 @@ class CompactItemStoreTest {
     assertThat(store.get(key).getStatus().getPhase()).isEqualTo("Succeeded");
     store.put("ml-batch/b", pod("b"));
     assertThat(store.size()).isEqualTo(2);
-    assertThat(store.keySet().collect(Collectors.toSet())).containsExactlyInAnyOrder("ml-batch/a", "ml-batch/b");
-    assertThat(store.values().map(p -> p.getMetadata().getName())).containsExactlyInAnyOrder("a", "b");
+    assertThat(store.keySet().collect(Collectors.toSet()))
+        .containsExactlyInAnyOrder("ml-batch/a", "ml-batch/b");
+    assertThat(store.values().map(p -> p.getMetadata().getName()))
+        .containsExactlyInAnyOrder("a", "b");
     assertThat(store.remove(key)).isEqualTo(changed);
     assertThat(store.get(key)).isNull();
     assertThat(store.remove(key)).isNull();
@@ -65,15 +101,17 @@ class CompactItemStoreTest {
     java.util.List<Thread> threads = new java.util.ArrayList<>();
     java.util.concurrent.atomic.AtomicInteger bad = new java.util.concurrent.atomic.AtomicInteger();
     for (int t = 0; t < 4; t++) {
-      Thread th = new Thread(() -> {
-        for (int r = 0; r < 2000; r++) {
-          int i = r % 100;
-          Pod got = store.get("ml-batch/p" + i);
-          if (got == null || !("p" + i).equals(got.getMetadata().getName())) {
-            bad.incrementAndGet();
-          }
-        }
-      });
+      Thread th =
+          new Thread(
+              () -> {
+                for (int r = 0; r < 2000; r++) {
+                  int i = r % 100;
+                  Pod got = store.get("ml-batch/p" + i);
+                  if (got == null || !("p" + i).equals(got.getMetadata().getName())) {
+                    bad.incrementAndGet();
+                  }
+                }
+              });
       threads.add(th);
       th.start();
     }
@@ -85,15 +123,26 @@ class CompactItemStoreTest {
 
   @Test
   void theSecondaryKeyAndTagFollowTheObject() {
-    CompactItemStore<Pod> store = new CompactItemStore<>(Pod.class, Cache::metaNamespaceKeyFunc,
-        p -> p.getMetadata().getUid(), p -> p.getStatus().getPhase());
+    CompactItemStore<Pod> store =
+        new CompactItemStore<>(
+            Pod.class,
+            Cache::metaNamespaceKeyFunc,
+            p -> p.getMetadata().getUid(),
+            p -> p.getStatus().getPhase());
     Pod a = pod("a");
     store.put("ml-batch/a", a);
     assertThat(store.bySecondaryKey("uid-a")).isEqualTo(a);
     assertThat(store.tags()).containsExactly("Running");
     // a new incarnation under the same name: the old secondary key goes
-    Pod again = new PodBuilder(a).editMetadata().withUid("uid-a2").endMetadata().editStatus().withPhase("Pending")
-        .endStatus().build();
+    Pod again =
+        new PodBuilder(a)
+            .editMetadata()
+            .withUid("uid-a2")
+            .endMetadata()
+            .editStatus()
+            .withPhase("Pending")
+            .endStatus()
+            .build();
     store.put("ml-batch/a", again);
     assertThat(store.bySecondaryKey("uid-a")).isNull();
     assertThat(store.bySecondaryKey("uid-a2")).isEqualTo(again);
@@ -105,8 +154,12 @@ class CompactItemStoreTest {
 
   @Test
   void removingOneOfTwoObjectsWithTheSameSecondaryKeyLeavesTheOtherFindable() {
-    CompactItemStore<Pod> store = new CompactItemStore<>(Pod.class, Cache::metaNamespaceKeyFunc,
-        p -> p.getMetadata().getLabels().get("job-name"), p -> null);
+    CompactItemStore<Pod> store =
+        new CompactItemStore<>(
+            Pod.class,
+            Cache::metaNamespaceKeyFunc,
+            p -> p.getMetadata().getLabels().get("job-name"),
+            p -> null);
     store.put("ml-batch/a", pod("a"));
     store.put("ml-batch/b", pod("b"));
     store.remove("ml-batch/a");

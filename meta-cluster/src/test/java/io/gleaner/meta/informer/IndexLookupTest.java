@@ -13,21 +13,31 @@ import org.junit.jupiter.api.Test;
 
 class IndexLookupTest {
   private static Pod pod(int generation) {
-    return new PodBuilder().withNewMetadata().withName("p").withNamespace("ns").withUid("uid-1")
-        .withResourceVersion(Integer.toString(generation)).addToLabels("owner", "o-1").endMetadata().build();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName("p")
+        .withNamespace("ns")
+        .withUid("uid-1")
+        .withResourceVersion(Integer.toString(generation))
+        .addToLabels("owner", "o-1")
+        .endMetadata()
+        .build();
   }
 
   @Test
   void objectUpdatedInPlaceIsNeverMissing() throws InterruptedException {
-    CacheImpl<Pod> cache = new CacheImpl<>("namespace", Cache::metaNamespaceIndexFunc, Cache::metaNamespaceKeyFunc);
+    CacheImpl<Pod> cache =
+        new CacheImpl<>("namespace", Cache::metaNamespaceIndexFunc, Cache::metaNamespaceKeyFunc);
     cache.addIndexers(Map.of("owner", p -> List.of(p.getMetadata().getLabels().get("owner"))));
     cache.put(pod(0));
     AtomicBoolean stop = new AtomicBoolean();
-    Thread writer = new Thread(() -> {
-      for (int g = 1; !stop.get(); g++) {
-        cache.put(pod(g)); // same index value: an update like a pod status change
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              for (int g = 1; !stop.get(); g++) {
+                cache.put(pod(g)); // same index value: an update like a pod status change
+              }
+            });
     writer.start();
     int missed = 0;
     try {

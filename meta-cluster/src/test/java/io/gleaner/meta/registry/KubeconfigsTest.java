@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.Config;
-import org.junit.jupiter.params.ParameterizedTest;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class KubeconfigsTest {
 
@@ -20,7 +20,9 @@ class KubeconfigsTest {
 
     assertThat(config.getMasterUrl()).startsWith("http://127.0.0.1:6443");
     assertThat(config.getCurrentContext().getName()).isEqualTo("east-1");
-    assertThat(yaml).contains("current-context: \"east-1\"").doesNotContain("insecure-skip-tls-verify");
+    assertThat(yaml)
+        .contains("current-context: \"east-1\"")
+        .doesNotContain("insecure-skip-tls-verify");
     assertThat(KubeconfigSecrets.parse(yaml, "test", MemberClientConfig.defaults()))
         .isInstanceOf(KubeconfigSecrets.Loaded.class);
   }
@@ -39,26 +41,33 @@ class KubeconfigsTest {
   @Test
   void rejectsBadArguments() {
     assertThatThrownBy(() -> Kubeconfigs.write("x", "127.0.0.1:80"))
-        .hasMessageContaining("serverUrl must start with http:// or https://, got \"127.0.0.1:80\"");
-    assertThatThrownBy(() -> Kubeconfigs.write(" ", "http://a")).hasMessageContaining("clusterName");
+        .hasMessageContaining(
+            "serverUrl must start with http:// or https://, got \"127.0.0.1:80\"");
+    assertThatThrownBy(() -> Kubeconfigs.write(" ", "http://a"))
+        .hasMessageContaining("clusterName");
   }
 
   static Stream<Arguments> malformed() {
     return Stream.of(
         Arguments.of("not: [valid", "is not a kubeconfig"),
         Arguments.of("apiVersion: v1", "is not a kubeconfig: no clusters"),
-        Arguments.of("""
+        Arguments.of(
+            """
             clusters:
             - name: a
               cluster: {server: "http://x"}
-            """, "current-context is not set"),
-        Arguments.of("""
+            """,
+            "current-context is not set"),
+        Arguments.of(
+            """
             clusters:
             - name: a
               cluster: {server: "http://x"}
             current-context: b
-            """, "current-context \"b\" is not among the contexts"),
-        Arguments.of("""
+            """,
+            "current-context \"b\" is not among the contexts"),
+        Arguments.of(
+            """
             clusters:
             - name: a
               cluster: {}
@@ -66,18 +75,25 @@ class KubeconfigsTest {
             - name: b
               context: {cluster: a}
             current-context: b
-            """, "cluster \"a\" of context \"b\" has no server"));
+            """,
+            "cluster \"a\" of context \"b\" has no server"));
   }
 
   @ParameterizedTest
   @MethodSource("malformed")
   void malformedKubeconfigsAreExplained(String kubeconfig, String problem) {
     KubeconfigSecrets.Result result =
-        KubeconfigSecrets.parse(kubeconfig, "Secret ns/name key \"kubeconfig\"", MemberClientConfig.defaults());
+        KubeconfigSecrets.parse(
+            kubeconfig, "Secret ns/name key \"kubeconfig\"", MemberClientConfig.defaults());
 
-    assertThat(result).isInstanceOfSatisfying(KubeconfigSecrets.Failed.class, f -> {
-      assertThat(f.reason()).isEqualTo("InvalidKubeconfig");
-      assertThat(f.message()).startsWith("Secret ns/name key \"kubeconfig\"").contains(problem);
-    });
+    assertThat(result)
+        .isInstanceOfSatisfying(
+            KubeconfigSecrets.Failed.class,
+            f -> {
+              assertThat(f.reason()).isEqualTo("InvalidKubeconfig");
+              assertThat(f.message())
+                  .startsWith("Secret ns/name key \"kubeconfig\"")
+                  .contains(problem);
+            });
   }
 }

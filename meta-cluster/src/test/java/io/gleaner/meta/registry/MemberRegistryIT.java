@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.Crds;
@@ -19,7 +20,6 @@ import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberClusterSpec;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.resources.Resources;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -51,14 +51,16 @@ class MemberRegistryIT {
     meta = metaCluster.client();
     Crds.install(meta);
     meters = new SimpleMeterRegistry();
-    MemberRegistryConfig config = MemberRegistryConfig.defaults(NS)
-        .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
-        .withStatusRefresh(Duration.ofSeconds(1))
-        .withResync(Duration.ofMillis(500))
-        .withClient(MemberClientConfig.defaults()
-            .withRetry(2, Duration.ofMillis(10))
-            .withBreaker(4, 2, Duration.ofMinutes(5))
-            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3)));
+    MemberRegistryConfig config =
+        MemberRegistryConfig.defaults(NS)
+            .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
+            .withStatusRefresh(Duration.ofSeconds(1))
+            .withResync(Duration.ofMillis(500))
+            .withClient(
+                MemberClientConfig.defaults()
+                    .withRetry(2, Duration.ofMillis(10))
+                    .withBreaker(4, 2, Duration.ofMinutes(5))
+                    .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3)));
     registry = new MemberRegistry(meta, config, Clock.systemUTC(), meters);
     registry.addListener(events);
     registry.start();
@@ -74,7 +76,10 @@ class MemberRegistryIT {
   @Test
   void memberLifecycleFromSecretToDeletion() {
     MockCluster east = member();
-    east.client().nodes().resource(new NodeBuilder().withNewMetadata().withName("east-node-1").endMetadata().build()).create();
+    east.client()
+        .nodes()
+        .resource(new NodeBuilder().withNewMetadata().withName("east-node-1").endMetadata().build())
+        .create();
     createSecret("east-kubeconfig", "kubeconfig", Kubeconfigs.write("east", east.url()));
     createMember("east", "east-kubeconfig", null, true);
 
@@ -87,59 +92,107 @@ class MemberRegistryIT {
     List<Node> nodes = handle.call("list-nodes", c -> c.nodes().list().getItems());
     assertThat(nodes).extracting(n -> n.getMetadata().getName()).containsExactly("east-node-1");
 
-    SharedIndexInformer<Node> nodeInformer = handle.informers().inform(c -> c.nodes().inform(new ResourceEventHandler<>() {
-      @Override public void onAdd(Node obj) {}
-      @Override public void onUpdate(Node oldObj, Node newObj) {}
-      @Override public void onDelete(Node obj, boolean deletedFinalStateUnknown) {}
-    }, 0));
+    SharedIndexInformer<Node> nodeInformer =
+        handle
+            .informers()
+            .inform(
+                c ->
+                    c.nodes()
+                        .inform(
+                            new ResourceEventHandler<>() {
+                              @Override
+                              public void onAdd(Node obj) {}
+
+                              @Override
+                              public void onUpdate(Node oldObj, Node newObj) {}
+
+                              @Override
+                              public void onDelete(Node obj, boolean deletedFinalStateUnknown) {}
+                            },
+                            0));
     await().atMost(WAIT).until(nodeInformer::hasSynced);
     assertThat(nodeInformer.getStore().listKeys()).containsExactly("east-node-1");
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
-      assertThat(condition(mc, Conditions.REACHABLE)).get().satisfies(c -> {
-        assertThat(c.getStatus()).isEqualTo("True");
-        assertThat(c.getReason()).isEqualTo("Connected");
-      });
-      assertThat(condition(mc, Conditions.READY)).get().extracting(Condition::getStatus).isEqualTo("True");
-      assertThat(mc.getStatus().getLastContactTime()).isNotBlank();
-      assertThat(mc.getSpec().getRoles()).containsExactly(MemberRole.ONLINE);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
+              assertThat(condition(mc, Conditions.REACHABLE))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("Connected");
+                      });
+              assertThat(condition(mc, Conditions.READY))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+              assertThat(mc.getStatus().getLastContactTime()).isNotBlank();
+              assertThat(mc.getSpec().getRoles()).containsExactly(MemberRole.ONLINE);
+            });
     await().atMost(WAIT).until(() -> events.health.contains("east=true"));
     assertThat(handle.isHealthy()).isTrue();
-    assertThat(meters.get(MemberClient.CALLS_METER).tags("cluster", "east", "outcome", "ok").timers()).isNotEmpty();
-    assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges()).isNotEmpty();
+    assertThat(
+            meters.get(MemberClient.CALLS_METER).tags("cluster", "east", "outcome", "ok").timers())
+        .isNotEmpty();
+    assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges())
+        .isNotEmpty();
 
-    registry.reportOfferedCapacity("east",
-        Map.of(CapacitySource.IDLE, Resources.of("cpu", "4", "memory", "8Gi")), Map.of(CapacitySource.IDLE, 1));
-    await().atMost(WAIT).untilAsserted(() -> {
-      MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
-      assertThat(mc.getStatus().getOfferedCapacity().getTotal().toResources())
-          .isEqualTo(Resources.of("cpu", "4", "memory", "8Gi"));
-      assertThat(mc.getStatus().getOfferedCapacity().getSources()).containsOnlyKeys("IDLE");
-      assertThat(condition(mc, Conditions.REACHABLE)).get().extracting(Condition::getStatus).isEqualTo("True");
-    });
+    registry.reportOfferedCapacity(
+        "east",
+        Map.of(CapacitySource.IDLE, Resources.of("cpu", "4", "memory", "8Gi")),
+        Map.of(CapacitySource.IDLE, 1));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
+              assertThat(mc.getStatus().getOfferedCapacity().getTotal().toResources())
+                  .isEqualTo(Resources.of("cpu", "4", "memory", "8Gi"));
+              assertThat(mc.getStatus().getOfferedCapacity().getSources()).containsOnlyKeys("IDLE");
+              assertThat(condition(mc, Conditions.REACHABLE))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+            });
 
     east.stop();
 
-    await().atMost(WAIT).until(() -> handle.client().circuitBreaker().getState() == CircuitBreaker.State.OPEN);
-    await().atMost(WAIT).untilAsserted(() -> {
-      MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
-      assertThat(condition(mc, Conditions.REACHABLE)).get().satisfies(c -> {
-        assertThat(c.getStatus()).isEqualTo("False");
-        assertThat(c.getReason()).isEqualTo("CircuitOpen");
-        assertThat(c.getMessage()).contains("member-east");
-      });
-      assertThat(condition(mc, Conditions.READY)).get().extracting(Condition::getStatus).isEqualTo("False");
-      assertThat(mc.getStatus().getOfferedCapacity()).as("another writer's field survives").isNotNull();
-    });
+    await()
+        .atMost(WAIT)
+        .until(() -> handle.client().circuitBreaker().getState() == CircuitBreaker.State.OPEN);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MemberCluster mc = meta.resources(MemberCluster.class).withName("east").get();
+              assertThat(condition(mc, Conditions.REACHABLE))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("CircuitOpen");
+                        assertThat(c.getMessage()).contains("member-east");
+                      });
+              assertThat(condition(mc, Conditions.READY))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("False");
+              assertThat(mc.getStatus().getOfferedCapacity())
+                  .as("another writer's field survives")
+                  .isNotNull();
+            });
     await().atMost(WAIT).until(() -> events.health.contains("east=false"));
     assertThat(handle.isHealthy()).isFalse();
     assertThatThrownBy(() -> handle.call("list-pods", c -> c.pods().list()))
-        .isInstanceOfSatisfying(MemberUnavailableException.class, e -> {
-          assertThat(e.reason()).isEqualTo(MemberUnavailableException.Reason.CIRCUIT_OPEN);
-          assertThat(e).hasMessageContaining("east").hasMessageContaining("list-pods");
-        });
+        .isInstanceOfSatisfying(
+            MemberUnavailableException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(MemberUnavailableException.Reason.CIRCUIT_OPEN);
+              assertThat(e).hasMessageContaining("east").hasMessageContaining("list-pods");
+            });
     assertThat(registry.member("east")).contains(handle);
 
     meta.resources(MemberCluster.class).withName("east").delete();
@@ -150,7 +203,8 @@ class MemberRegistryIT {
     assertThat(handle.informers().isClosed()).isTrue();
     assertThat(nodeInformer.isRunning()).isFalse();
     assertThat(handle.client().isClosed()).isTrue();
-    assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges()).isEmpty();
+    assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges())
+        .isEmpty();
   }
 
   @Test
@@ -165,10 +219,18 @@ class MemberRegistryIT {
     createMember("garbage", "garbage", null, true);
 
     await().atMost(WAIT).until(() -> registry.member("good").isPresent());
-    assertReachable("missing", "False", "SecretNotFound", "Secret gleaner/no-such-secret not found");
-    assertReachable("wrongkey", "False", "SecretKeyMissing",
+    assertReachable(
+        "missing", "False", "SecretNotFound", "Secret gleaner/no-such-secret not found");
+    assertReachable(
+        "wrongkey",
+        "False",
+        "SecretKeyMissing",
         "Secret gleaner/wrong-key has no key \"kubeconfig\" (keys: [config])");
-    assertReachable("garbage", "False", "InvalidKubeconfig", "Secret gleaner/garbage key \"kubeconfig\" is not a kubeconfig");
+    assertReachable(
+        "garbage",
+        "False",
+        "InvalidKubeconfig",
+        "Secret gleaner/garbage key \"kubeconfig\" is not a kubeconfig");
     assertReachable("good", "True", "Connected", "");
     assertThat(registry.members()).extracting(MemberHandle::name).containsExactly("good");
 
@@ -193,10 +255,12 @@ class MemberRegistryIT {
     assertThat(events.removed).contains("west");
     assertReachable("west", "Unknown", "Disabled", "spec.enabled=false");
 
-    editMember("west", spec -> {
-      spec.setEnabled(true);
-      spec.setRoles(List.of(MemberRole.ONLINE, MemberRole.COLOCATION));
-    });
+    editMember(
+        "west",
+        spec -> {
+          spec.setEnabled(true);
+          spec.setRoles(List.of(MemberRole.ONLINE, MemberRole.COLOCATION));
+        });
 
     await().atMost(WAIT).until(() -> registry.member("west").isPresent());
     MemberHandle second = registry.member("west").orElseThrow();
@@ -213,7 +277,9 @@ class MemberRegistryIT {
 
   @Test
   void startTwiceFailsFastAndLateListenersSeeExistingMembers() {
-    assertThatThrownBy(registry::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("started");
+    assertThatThrownBy(registry::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("started");
 
     MockCluster north = member();
     createSecret("north", "kubeconfig", Kubeconfigs.write("north", north.url()));
@@ -227,7 +293,9 @@ class MemberRegistryIT {
     registry.stop();
     assertThat(registry.members()).isEmpty();
     assertThat(late.removed).contains("north");
-    assertThatThrownBy(registry::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+    assertThatThrownBy(registry::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("stopped");
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -239,10 +307,21 @@ class MemberRegistryIT {
   }
 
   private void createSecret(String name, String key, String kubeconfig) {
-    meta.secrets().inNamespace(NS).resource(new SecretBuilder()
-        .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-        .withData(Map.of(key, Base64.getEncoder().encodeToString(kubeconfig.getBytes(StandardCharsets.UTF_8))))
-        .build()).create();
+    meta.secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        key,
+                        Base64.getEncoder()
+                            .encodeToString(kubeconfig.getBytes(StandardCharsets.UTF_8))))
+                .build())
+        .create();
   }
 
   private void createMember(String name, String secret, String secretNamespace, boolean enabled) {
@@ -253,27 +332,41 @@ class MemberRegistryIT {
     meta.resources(MemberCluster.class).resource(MemberCluster.of(name, spec)).create();
   }
 
-  /** Edits the spec, retrying when a concurrent status write of the registry wins the race (409). */
+  /**
+   * Edits the spec, retrying when a concurrent status write of the registry wins the race (409).
+   */
   private void editMember(String name, java.util.function.Consumer<MemberClusterSpec> change) {
-    Conflicts.retry(() -> meta.resources(MemberCluster.class).withName(name).edit(mc -> {
-      change.accept(mc.getSpec());
-      return mc;
-    }));
+    Conflicts.retry(
+        () ->
+            meta.resources(MemberCluster.class)
+                .withName(name)
+                .edit(
+                    mc -> {
+                      change.accept(mc.getSpec());
+                      return mc;
+                    }));
   }
 
   private void assertReachable(String member, String status, String reason, String messagePart) {
-    await().atMost(WAIT).untilAsserted(() -> {
-      MemberCluster mc = meta.resources(MemberCluster.class).withName(member).get();
-      assertThat(condition(mc, Conditions.REACHABLE)).get().satisfies(c -> {
-        assertThat(c.getStatus()).isEqualTo(status);
-        assertThat(c.getReason()).isEqualTo(reason);
-        assertThat(c.getMessage()).contains(messagePart);
-      });
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              MemberCluster mc = meta.resources(MemberCluster.class).withName(member).get();
+              assertThat(condition(mc, Conditions.REACHABLE))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo(status);
+                        assertThat(c.getReason()).isEqualTo(reason);
+                        assertThat(c.getMessage()).contains(messagePart);
+                      });
+            });
   }
 
   private static Optional<Condition> condition(MemberCluster mc, String type) {
-    return mc == null || mc.getStatus() == null ? Optional.empty()
+    return mc == null || mc.getStatus() == null
+        ? Optional.empty()
         : Conditions.find(mc.getStatus().getConditions(), type);
   }
 

@@ -21,8 +21,13 @@ final class MockCluster implements AutoCloseable {
 
   MockCluster() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
+            false);
     try {
       server.init(InetAddress.getByName("127.0.0.1"), 0);
     } catch (UnknownHostException e) {

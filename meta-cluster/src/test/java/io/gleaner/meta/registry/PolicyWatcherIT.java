@@ -52,20 +52,28 @@ class PolicyWatcherIT {
     GleanerPolicySpec spec = new GleanerPolicySpec();
     spec.setReserveMargins(new ReserveMargins(0.3, null, null, null));
     spec.setIdleAfter("15m");
-    meta.resources(GleanerPolicy.class).resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, spec)).create();
+    meta.resources(GleanerPolicy.class)
+        .resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, spec))
+        .create();
 
     await().atMost(WAIT).until(() -> watcher.current().reserveMargin(CapacitySource.IDLE) == 0.3);
     assertThat(watcher.current().idle().after()).isEqualTo(Duration.ofMinutes(15));
     assertThat(seen).last().isEqualTo(watcher.current());
     await().atMost(WAIT).until(() -> validCondition().equals("True/Valid"));
 
-    Conflicts.retry(() -> meta.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).edit(p -> {
-      p.getSpec().setReserveMargins(new ReserveMargins(1.5, null, null, null));
-      return p;
-    }));
+    Conflicts.retry(
+        () ->
+            meta.resources(GleanerPolicy.class)
+                .withName(GleanerPolicy.DEFAULT_NAME)
+                .edit(
+                    p -> {
+                      p.getSpec().setReserveMargins(new ReserveMargins(1.5, null, null, null));
+                      return p;
+                    }));
 
     await().atMost(WAIT).until(() -> validCondition().startsWith("False/InvalidSpec"));
-    assertThat(validCondition()).endsWith("spec.reserveMargins.IDLE: must be between 0 and 1, got 1.5");
+    assertThat(validCondition())
+        .endsWith("spec.reserveMargins.IDLE: must be between 0 and 1, got 1.5");
     assertThat(watcher.current().reserveMargin(CapacitySource.IDLE)).isEqualTo(0.3);
 
     meta.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).delete();
@@ -79,14 +87,17 @@ class PolicyWatcherIT {
     meta.resources(GleanerPolicy.class).resource(GleanerPolicy.of("experiment", spec)).create();
     GleanerPolicySpec real = new GleanerPolicySpec();
     real.setNearLineReserve(0.4);
-    meta.resources(GleanerPolicy.class).resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, real)).create();
+    meta.resources(GleanerPolicy.class)
+        .resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, real))
+        .create();
 
     await().atMost(WAIT).until(() -> watcher.current().nearLineReserve() == 0.4);
     assertThat(seen).extracting(EffectivePolicy::nearLineReserve).doesNotContain(0.9);
   }
 
   private String validCondition() {
-    GleanerPolicy p = meta.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
+    GleanerPolicy p =
+        meta.resources(GleanerPolicy.class).withName(GleanerPolicy.DEFAULT_NAME).get();
     if (p == null || p.getStatus() == null) {
       return "";
     }

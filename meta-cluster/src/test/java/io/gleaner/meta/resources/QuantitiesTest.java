@@ -44,7 +44,10 @@ class QuantitiesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "abc", "1.2.3", "1KiB", "Mi", "1 Gi", "1mi", "0x10", "--1", "1e", "e3", "1e999"})
+  @ValueSource(
+      strings = {
+        "", "abc", "1.2.3", "1KiB", "Mi", "1 Gi", "1mi", "0x10", "--1", "1e", "e3", "1e999"
+      })
   void rejectsMalformedWithTheString(String text) {
     assertThatThrownBy(() -> Quantities.parseCanonical(Resources.MEMORY, text))
         .isInstanceOf(InvalidQuantityException.class)
@@ -109,7 +112,10 @@ class QuantitiesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0", "1", "250m", "7", "1Ki", "1Gi", "3Ti", "1500M", "12345", "64Mi", "1e3", "0.5Gi"})
+  @ValueSource(
+      strings = {
+        "0", "1", "250m", "7", "1Ki", "1Gi", "3Ti", "1500M", "12345", "64Mi", "1e3", "0.5Gi"
+      })
   void formatThenParseRoundTrips(String text) {
     for (String name : new String[] {"cpu", "memory", "pods"}) {
       long canonical;
@@ -118,7 +124,8 @@ class QuantitiesTest {
       } catch (InvalidQuantityException e) {
         continue;
       }
-      assertThat(Quantities.parseCanonical(name, Quantities.format(name, canonical))).isEqualTo(canonical);
+      assertThat(Quantities.parseCanonical(name, Quantities.format(name, canonical)))
+          .isEqualTo(canonical);
     }
   }
 }

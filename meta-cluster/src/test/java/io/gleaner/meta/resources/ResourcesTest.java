@@ -29,7 +29,8 @@ class ResourcesTest {
   @Test
   void zeroEntriesAreDroppedSoEqualityIsByAmount() {
     assertThat(Resources.of("cpu", "1", "memory", "0")).isEqualTo(Resources.of("cpu", "1000m"));
-    assertThat(Resources.of("cpu", "1").hashCode()).isEqualTo(Resources.of("cpu", "1000m").hashCode());
+    assertThat(Resources.of("cpu", "1").hashCode())
+        .isEqualTo(Resources.of("cpu", "1000m").hashCode());
     assertThat(Resources.of("cpu", "1").names()).containsExactly("cpu");
   }
 
@@ -78,7 +79,8 @@ class ResourcesTest {
   @Test
   void scaleFloorsExactly() {
     Resources r = Resources.of("cpu", "1001m", "memory", "10");
-    assertThat(r.scale(90, 100)).isEqualTo(Resources.ofCanonical(Map.of("cpu", 900L, "memory", 9L)));
+    assertThat(r.scale(90, 100))
+        .isEqualTo(Resources.ofCanonical(Map.of("cpu", 900L, "memory", 9L)));
     assertThat(r.scale(0, 1)).isEqualTo(Resources.ZERO);
     assertThatThrownBy(() -> r.scale(1, 0)).isInstanceOf(IllegalArgumentException.class);
   }
@@ -96,7 +98,8 @@ class ResourcesTest {
   @Test
   void overflowFailsInsteadOfWrapping() {
     Resources big = Resources.ofCanonical(Map.of("memory", Long.MAX_VALUE - 1));
-    assertThatThrownBy(() -> big.plus(Resources.of("memory", "2"))).isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> big.plus(Resources.of("memory", "2")))
+        .isInstanceOf(ArithmeticException.class);
   }
 
   @Test
@@ -112,7 +115,13 @@ class ResourcesTest {
   @Test
   void fabric8QuantitiesRoundTrip() {
     Map<String, Quantity> q =
-        Map.of("cpu", new Quantity("1500m"), "memory", new Quantity("2", "Gi"), "pods", new Quantity("110"));
+        Map.of(
+            "cpu",
+            new Quantity("1500m"),
+            "memory",
+            new Quantity("2", "Gi"),
+            "pods",
+            new Quantity("110"));
     Resources r = Resources.fromQuantities(q);
     assertThat(r).isEqualTo(Resources.of("cpu", "1.5", "memory", "2Gi", "pods", "110"));
     assertThat(Resources.fromQuantities(r.toQuantities())).isEqualTo(r);

@@ -8,8 +8,10 @@ import java.time.Instant;
  * How a sandbox is shaped.
  *
  * @param speed how many simulated seconds pass per real second
- * @param simulatedStart the simulated instant the run starts at (the load curve is busy by day, quiet at night)
- * @param onlineClusters member clusters with role {@code online} whose services follow the diurnal curve
+ * @param simulatedStart the simulated instant the run starts at (the load curve is busy by day,
+ *     quiet at night)
+ * @param onlineClusters member clusters with role {@code online} whose services follow the diurnal
+ *     curve
  * @param trainingClusters Volcano training clusters where gangs arrive
  * @param colocationClusters Koordinator co-location clusters
  * @param kubeconfigDir where {@code meta.kubeconfig} and one file per member are written
@@ -38,31 +40,78 @@ public record SandboxOptions(
   public static final Instant DEFAULT_START = Instant.parse("1970-01-02T08:00:00Z");
 
   public static SandboxOptions defaults(Path kubeconfigDir) {
-    return new SandboxOptions(60, DEFAULT_START, 6, 3, 3, kubeconfigDir, 0, 0, Duration.ofMinutes(10),
-        Duration.ofMinutes(3), Duration.ofMinutes(40), 42);
+    return new SandboxOptions(
+        60,
+        DEFAULT_START,
+        6,
+        3,
+        3,
+        kubeconfigDir,
+        0,
+        0,
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(3),
+        Duration.ofMinutes(40),
+        42);
   }
 
   public SandboxOptions {
     if (speed <= 0) {
       throw new IllegalArgumentException("--speed must be > 0, got " + speed);
     }
-    if (onlineClusters < 0 || trainingClusters < 0 || colocationClusters < 0 || onlineClusters + trainingClusters + colocationClusters == 0) {
+    if (onlineClusters < 0
+        || trainingClusters < 0
+        || colocationClusters < 0
+        || onlineClusters + trainingClusters + colocationClusters == 0) {
       throw new IllegalArgumentException("the sandbox needs at least one member cluster");
     }
   }
 
   public SandboxOptions withSpeed(double s) {
-    return new SandboxOptions(s, simulatedStart, onlineClusters, trainingClusters, colocationClusters, kubeconfigDir,
-        dashboardPort, brokerPort, idleAfter, submitEvery, gangEvery, seed);
+    return new SandboxOptions(
+        s,
+        simulatedStart,
+        onlineClusters,
+        trainingClusters,
+        colocationClusters,
+        kubeconfigDir,
+        dashboardPort,
+        brokerPort,
+        idleAfter,
+        submitEvery,
+        gangEvery,
+        seed);
   }
 
   public SandboxOptions withPorts(int dashboard, int broker) {
-    return new SandboxOptions(speed, simulatedStart, onlineClusters, trainingClusters, colocationClusters, kubeconfigDir,
-        dashboard, broker, idleAfter, submitEvery, gangEvery, seed);
+    return new SandboxOptions(
+        speed,
+        simulatedStart,
+        onlineClusters,
+        trainingClusters,
+        colocationClusters,
+        kubeconfigDir,
+        dashboard,
+        broker,
+        idleAfter,
+        submitEvery,
+        gangEvery,
+        seed);
   }
 
   public SandboxOptions withClusters(int online, int training, int colocation) {
-    return new SandboxOptions(speed, simulatedStart, online, training, colocation, kubeconfigDir,
-        dashboardPort, brokerPort, idleAfter, submitEvery, gangEvery, seed);
+    return new SandboxOptions(
+        speed,
+        simulatedStart,
+        online,
+        training,
+        colocation,
+        kubeconfigDir,
+        dashboardPort,
+        brokerPort,
+        idleAfter,
+        submitEvery,
+        gangEvery,
+        seed);
   }
 }

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole system on a small simulated federation, checked the way a user would check it: through the clusters'
- * APIs. Two online clusters, one Volcano training cluster and one co-location cluster, at 120x.
+ * The whole system on a small simulated federation, checked the way a user would check it: through
+ * the clusters' APIs. Two online clusters, one Volcano training cluster and one co-location
+ * cluster, at 120x.
  */
 class SandboxE2E {
   @TempDir static Path kubeconfigs;
@@ -28,7 +29,8 @@ class SandboxE2E {
 
   @BeforeAll
   static void start() throws Exception {
-    SandboxOptions options = SandboxOptions.defaults(kubeconfigs).withSpeed(120).withClusters(2, 1, 1).withPorts(0, 0);
+    SandboxOptions options =
+        SandboxOptions.defaults(kubeconfigs).withSpeed(120).withClusters(2, 1, 1).withPorts(0, 0);
     sandbox = new Sandbox(options, step -> System.out.println("[sandbox] " + step)).start();
   }
 
@@ -43,36 +45,76 @@ class SandboxE2E {
   void teamsPodsRunInMembersAndNothingPendsThereForLackOfRoom() {
     KubernetesClient meta = sandbox.federation().meta().client();
 
-    Node node = await().atMost(Duration.ofSeconds(90)).until(() -> meta.nodes().withName("gleaner").get(), n -> n != null
-        && Resources.fromQuantities(n.getStatus().getAllocatable()).cpuMillis() > 0);
-    assertThat(node.getSpec().getTaints()).anyMatch(t -> t.getKey().equals("virtual-kubelet.io/provider") && t.getEffect().equals("NoSchedule"));
+    Node node =
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () -> meta.nodes().withName("gleaner").get(),
+                n ->
+                    n != null
+                        && Resources.fromQuantities(n.getStatus().getAllocatable()).cpuMillis()
+                            > 0);
+    assertThat(node.getSpec().getTaints())
+        .anyMatch(
+            t ->
+                t.getKey().equals("virtual-kubelet.io/provider")
+                    && t.getEffect().equals("NoSchedule"));
     assertThat(node.getMetadata().getLabels()).containsEntry("type", "virtual-kubelet");
 
-    await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-      SandboxSummary s = sandbox.summary();
-      assertThat(s.placedBySource().values().stream().filter(n -> n > 0).count()).as("sources used: %s", s.placedBySource()).isGreaterThanOrEqualTo(2);
-      assertThat(s.podsByClass()).containsKeys("offline", "near-line");
-      assertThat(s.podsByClass().get("offline").get("running")).isPositive();
-    });
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              SandboxSummary s = sandbox.summary();
+              assertThat(s.placedBySource().values().stream().filter(n -> n > 0).count())
+                  .as("sources used: %s", s.placedBySource())
+                  .isGreaterThanOrEqualTo(2);
+              assertThat(s.podsByClass()).containsKeys("offline", "near-line");
+              assertThat(s.podsByClass().get("offline").get("running")).isPositive();
+            });
 
     // Every Running metadata pod is backed by exactly one Gleaner pod in some member.
-    List<Pod> running = meta.pods().inAnyNamespace().list().getItems().stream()
-        .filter(p -> "gleaner".equals(p.getSpec().getNodeName()) && "Running".equals(p.getStatus().getPhase())).toList();
+    List<Pod> running =
+        meta.pods().inAnyNamespace().list().getItems().stream()
+            .filter(
+                p ->
+                    "gleaner".equals(p.getSpec().getNodeName())
+                        && "Running".equals(p.getStatus().getPhase()))
+            .toList();
     assertThat(running).isNotEmpty();
     Pod sample = running.get(0);
-    long backing = sandbox.federation().members().stream()
-        .map(SimulatedCluster::client)
-        .mapToLong(c -> c.pods().inAnyNamespace().withLabel("gleaner.io/meta-uid", sample.getMetadata().getUid()).list().getItems().size())
-        .sum();
+    long backing =
+        sandbox.federation().members().stream()
+            .map(SimulatedCluster::client)
+            .mapToLong(
+                c ->
+                    c.pods()
+                        .inAnyNamespace()
+                        .withLabel("gleaner.io/meta-uid", sample.getMetadata().getUid())
+                        .list()
+                        .getItems()
+                        .size())
+            .sum();
     assertThat(backing).isEqualTo(1);
     assertThat(sample.getStatus().getPodIP()).isNotBlank();
 
-    // kubectl logs goes through the metadata API server to the virtual-kubelet's kubelet API and on to the member.
-    String log = meta.pods().inNamespace(sample.getMetadata().getNamespace()).withName(sample.getMetadata().getName()).getLog();
+    // kubectl logs goes through the metadata API server to the virtual-kubelet's kubelet API and on
+    // to the member.
+    String log =
+        meta.pods()
+            .inNamespace(sample.getMetadata().getNamespace())
+            .withName(sample.getMetadata().getName())
+            .getLog();
     assertThat(log).isNotBlank();
 
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(sandbox.summary().memberPodsPendingUnschedulable()).as("Gleaner pods Pending in a member for lack of room").isZero());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(sandbox.summary().memberPodsPendingUnschedulable())
+                    .as("Gleaner pods Pending in a member for lack of room")
+                    .isZero());
 
     assertThat(Files.exists(kubeconfigs.resolve("meta.kubeconfig"))).isTrue();
     assertThat(sandbox.dashboardUrl()).startsWith("http://127.0.0.1:");

@@ -28,8 +28,17 @@ import java.util.Objects;
  * @param instanceType {@code node.kubernetes.io/instance-type}
  * @param namePrefix node names are {@code <namePrefix>-<i>}; null means {@code <cluster>-node}
  */
-public record NodeShape(int count, String cpu, String memory, int pods, int gpus, Map<String, String> extended,
-    Map<String, String> labels, List<Taint> taints, String instanceType, String namePrefix) {
+public record NodeShape(
+    int count,
+    String cpu,
+    String memory,
+    int pods,
+    int gpus,
+    Map<String, String> extended,
+    Map<String, String> labels,
+    List<Taint> taints,
+    String instanceType,
+    String namePrefix) {
 
   public NodeShape {
     if (count < 0) {
@@ -37,7 +46,8 @@ public record NodeShape(int count, String cpu, String memory, int pods, int gpus
     }
     Objects.requireNonNull(cpu, "cpu");
     Objects.requireNonNull(memory, "memory");
-    Resources.parse(Map.of("cpu", cpu, "memory", memory)); // fails with a message naming the bad quantity
+    Resources.parse(
+        Map.of("cpu", cpu, "memory", memory)); // fails with a message naming the bad quantity
     if (pods < 1) {
       throw new IllegalArgumentException("pods per node must be >= 1, got " + pods);
     }
@@ -50,54 +60,78 @@ public record NodeShape(int count, String cpu, String memory, int pods, int gpus
     taints = List.copyOf(taints);
   }
 
-  /** {@code count} nodes with this CPU and memory, 110 pods, no GPUs, instance type {@code sim.<cpu>c<mem>}. */
+  /**
+   * {@code count} nodes with this CPU and memory, 110 pods, no GPUs, instance type {@code
+   * sim.<cpu>c<mem>}.
+   */
   public static NodeShape of(int count, String cpu, String memory) {
-    return new NodeShape(count, cpu, memory, 110, 0, Map.of(), Map.of(), List.of(),
-        "sim." + cpu + "c" + memory.toLowerCase(), null);
+    return new NodeShape(
+        count,
+        cpu,
+        memory,
+        110,
+        0,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        "sim." + cpu + "c" + memory.toLowerCase(),
+        null);
   }
 
   public NodeShape withPods(int podCapacity) {
-    return new NodeShape(count, cpu, memory, podCapacity, gpus, extended, labels, taints, instanceType, namePrefix);
+    return new NodeShape(
+        count, cpu, memory, podCapacity, gpus, extended, labels, taints, instanceType, namePrefix);
   }
 
   public NodeShape withGpus(int gpuCount) {
-    return new NodeShape(count, cpu, memory, pods, gpuCount, extended, labels, taints, instanceType, namePrefix);
+    return new NodeShape(
+        count, cpu, memory, pods, gpuCount, extended, labels, taints, instanceType, namePrefix);
   }
 
   public NodeShape withResource(String name, String quantity) {
     Map<String, String> e = new LinkedHashMap<>(extended);
     e.put(name, quantity);
-    return new NodeShape(count, cpu, memory, pods, gpus, e, labels, taints, instanceType, namePrefix);
+    return new NodeShape(
+        count, cpu, memory, pods, gpus, e, labels, taints, instanceType, namePrefix);
   }
 
   public NodeShape withLabel(String key, String value) {
     Map<String, String> l = new LinkedHashMap<>(labels);
     l.put(key, value);
-    return new NodeShape(count, cpu, memory, pods, gpus, extended, l, taints, instanceType, namePrefix);
+    return new NodeShape(
+        count, cpu, memory, pods, gpus, extended, l, taints, instanceType, namePrefix);
   }
 
   public NodeShape withTaint(String key, String value, String effect) {
     List<Taint> t = new ArrayList<>(taints);
     t.add(new TaintBuilder().withKey(key).withValue(value).withEffect(effect).build());
-    return new NodeShape(count, cpu, memory, pods, gpus, extended, labels, t, instanceType, namePrefix);
+    return new NodeShape(
+        count, cpu, memory, pods, gpus, extended, labels, t, instanceType, namePrefix);
   }
 
   public NodeShape withInstanceType(String type) {
-    return new NodeShape(count, cpu, memory, pods, gpus, extended, labels, taints, type, namePrefix);
+    return new NodeShape(
+        count, cpu, memory, pods, gpus, extended, labels, taints, type, namePrefix);
   }
 
   public NodeShape withNamePrefix(String prefix) {
-    return new NodeShape(count, cpu, memory, pods, gpus, extended, labels, taints, instanceType, prefix);
+    return new NodeShape(
+        count, cpu, memory, pods, gpus, extended, labels, taints, instanceType, prefix);
   }
 
   public NodeShape withCount(int n) {
-    return new NodeShape(n, cpu, memory, pods, gpus, extended, labels, taints, instanceType, namePrefix);
+    return new NodeShape(
+        n, cpu, memory, pods, gpus, extended, labels, taints, instanceType, namePrefix);
   }
 
   /** Capacity of one node as a resource vector. */
   public Resources capacity() {
-    Resources.Builder b = Resources.builder().put("cpu", cpu).put("memory", memory).putCanonical("pods", pods)
-        .put("ephemeral-storage", "100Gi");
+    Resources.Builder b =
+        Resources.builder()
+            .put("cpu", cpu)
+            .put("memory", memory)
+            .putCanonical("pods", pods)
+            .put("ephemeral-storage", "100Gi");
     if (gpus > 0) {
       b.putCanonical(Resources.GPU, gpus);
     }

@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Threads shared by every simulated cluster of a process: one Vert.x instance (all API servers, and the
- * fabric8 clients handed out by {@link SimulatedCluster#client()}), one small scheduled executor for the
- * simulated controllers, and a ticker that fires timers due on simulated clocks. A hundred clusters cost
- * no more threads than one.
+ * Threads shared by every simulated cluster of a process: one Vert.x instance (all API servers, and
+ * the fabric8 clients handed out by {@link SimulatedCluster#client()}), one small scheduled
+ * executor for the simulated controllers, and a ticker that fires timers due on simulated clocks. A
+ * hundred clusters cost no more threads than one.
  *
  * <p>Create one per test class or sandbox, pass it to every cluster builder, close it last.
  */
@@ -36,17 +36,25 @@ public final class SimRuntime implements AutoCloseable {
   private volatile boolean closed;
 
   private SimRuntime(int eventLoops, int workers) {
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(2)
-        .setInternalBlockingPoolSize(2).setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(
-            TimeUnit.SECONDS));
+    this.vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(eventLoops)
+                .setWorkerPoolSize(2)
+                .setInternalBlockingPoolSize(2)
+                .setBlockedThreadCheckInterval(10)
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
     AtomicInteger n = new AtomicInteger();
-    ThreadFactory tf = r -> {
-      Thread t = new Thread(r, "gleaner-sim-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory tf =
+        r -> {
+          Thread t = new Thread(r, "gleaner-sim-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
     this.executor = Executors.newScheduledThreadPool(workers, tf);
-    this.ticker = executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    this.ticker =
+        executor.scheduleWithFixedDelay(
+            this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** Two event loops and two controller threads: enough for 100 clusters on a 2-core machine. */
@@ -56,8 +64,11 @@ public final class SimRuntime implements AutoCloseable {
 
   public static SimRuntime create(int eventLoops, int controllerThreads) {
     if (eventLoops < 1 || controllerThreads < 1) {
-      throw new IllegalArgumentException("eventLoops and controllerThreads must be >= 1, got " + eventLoops + ", "
-          + controllerThreads);
+      throw new IllegalArgumentException(
+          "eventLoops and controllerThreads must be >= 1, got "
+              + eventLoops
+              + ", "
+              + controllerThreads);
     }
     return new SimRuntime(eventLoops, controllerThreads);
   }
@@ -71,7 +82,10 @@ public final class SimRuntime implements AutoCloseable {
     return executor;
   }
 
-  /** A queue of tasks due at instants of {@code clock}; fired by the runtime's ticker on the executor. */
+  /**
+   * A queue of tasks due at instants of {@code clock}; fired by the runtime's ticker on the
+   * executor.
+   */
   public Timeline timeline(Clock clock) {
     Timeline t = new Timeline(clock);
     timelines.add(t);
@@ -108,9 +122,9 @@ public final class SimRuntime implements AutoCloseable {
   }
 
   /**
-   * Timers on a (possibly simulated) clock. A task scheduled for instant {@code t} runs on the runtime's
-   * executor within one tick after the clock shows {@code t}; with a {@code FakeClock} that is after the
-   * test advances it.
+   * Timers on a (possibly simulated) clock. A task scheduled for instant {@code t} runs on the
+   * runtime's executor within one tick after the clock shows {@code t}; with a {@code FakeClock}
+   * that is after the test advances it.
    */
   public final class Timeline implements AutoCloseable {
     private final Clock clock;
@@ -147,22 +161,24 @@ public final class SimRuntime implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} every {@code period} of clock time, first after one period. With a fake clock a big
-     * jump fires it once, not once per missed period.
+     * Runs {@code task} every {@code period} of clock time, first after one period. With a fake
+     * clock a big jump fires it once, not once per missed period.
      */
     public void every(java.time.Duration period, Runnable task) {
       if (period.isZero() || period.isNegative()) {
         throw new IllegalArgumentException("period must be positive, got " + period);
       }
-      after(period, () -> {
-        try {
-          task.run();
-        } finally {
-          if (open) {
-            every(period, task);
-          }
-        }
-      });
+      after(
+          period,
+          () -> {
+            try {
+              task.run();
+            } finally {
+              if (open) {
+                every(period, task);
+              }
+            }
+          });
     }
 
     void fireDue() {
@@ -180,15 +196,16 @@ public final class SimRuntime implements AutoCloseable {
           queue.poll();
         }
         Runnable task = e.task();
-        executor.execute(() -> {
-          if (open) {
-            try {
-              task.run();
-            } catch (RuntimeException ex) {
-              LOG.warn("simulated timer task failed", ex);
-            }
-          }
-        });
+        executor.execute(
+            () -> {
+              if (open) {
+                try {
+                  task.run();
+                } catch (RuntimeException ex) {
+                  LOG.warn("simulated timer task failed", ex);
+                }
+              }
+            });
       }
     }
 

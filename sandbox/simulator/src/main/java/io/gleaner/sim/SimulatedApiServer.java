@@ -20,20 +20,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Kubernetes API of one simulated cluster, served over plain HTTP on {@code 127.0.0.1} (port chosen by
- * the OS) on the shared Vert.x of a {@link SimRuntime}.
+ * The Kubernetes API of one simulated cluster, served over plain HTTP on {@code 127.0.0.1} (port
+ * chosen by the OS) on the shared Vert.x of a {@link SimRuntime}.
  *
- * <p>It is an in-memory API server in the spirit of fabric8's {@code KubernetesMockServer} CRUD mode, with
- * what that mock lacks and Gleaner relies on: field selectors ({@code spec.nodeName}, {@code status.phase},
- * {@code involvedObject.*}, with {@code !=}) and set-based label selectors in list and watch; watches
- * that resume from a resource version (410 Gone when too old) over WebSocket and chunked HTTP;
- * {@code pods/eviction} honouring PodDisruptionBudgets (429); {@code pods/binding} (409 when bound);
- * {@code pods/status} and {@code nodes/status}; graceful pod deletion; finalizers; JSON, merge, strategic
- * merge and apply patches; discovery, {@code /version} and server-side Table printing for kubectl;
- * {@code metrics.k8s.io}; {@code pods/log} and {@code pods/exec} (simulated, or relayed to a virtual kubelet's endpoint).
+ * <p>It is an in-memory API server in the spirit of fabric8's {@code KubernetesMockServer} CRUD
+ * mode, with what that mock lacks and Gleaner relies on: field selectors ({@code spec.nodeName},
+ * {@code status.phase}, {@code involvedObject.*}, with {@code !=}) and set-based label selectors in
+ * list and watch; watches that resume from a resource version (410 Gone when too old) over
+ * WebSocket and chunked HTTP; {@code pods/eviction} honouring PodDisruptionBudgets (429); {@code
+ * pods/binding} (409 when bound); {@code pods/status} and {@code nodes/status}; graceful pod
+ * deletion; finalizers; JSON, merge, strategic merge and apply patches; discovery, {@code /version}
+ * and server-side Table printing for kubectl; {@code metrics.k8s.io}; {@code pods/log} and {@code
+ * pods/exec} (simulated, or relayed to a virtual kubelet's endpoint).
  *
- * <p>Timestamps come from the cluster's clock, so objects created on an accelerated or fake clock carry
- * simulated times.
+ * <p>Timestamps come from the cluster's clock, so objects created on an accelerated or fake clock
+ * carry simulated times.
  */
 public final class SimulatedApiServer implements AutoCloseable {
   private final String name;
@@ -46,25 +47,34 @@ public final class SimulatedApiServer implements AutoCloseable {
   private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
 
   /**
-   * Starts a server. {@code extensions} supplies metrics and logs (use {@link ServerExtensions#NONE} for a
-   * bare API server).
+   * Starts a server. {@code extensions} supplies metrics and logs (use {@link
+   * ServerExtensions#NONE} for a bare API server).
    */
-  public SimulatedApiServer(String name, SimRuntime runtime, Clock clock, ServerExtensions extensions) {
+  public SimulatedApiServer(
+      String name, SimRuntime runtime, Clock clock, ServerExtensions extensions) {
     this.name = Objects.requireNonNull(name, "name");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.store = new ObjectStore(clock, ResourceTypes.builtIn());
     this.pods = new PodSubresources(store);
     this.handler = new ApiHttpHandler(runtime.vertx(), store, pods, extensions, name);
-    this.server = runtime.vertx().createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
-        .setCompressionSupported(false).setMaxWebSocketFrameSize(16 * 1024 * 1024)
-        .setMaxWebSocketMessageSize(64 * 1024 * 1024).setWebSocketSubProtocols(List.of("v4.channel.k8s.io",
-            "v5.channel.k8s.io")));
+    this.server =
+        runtime
+            .vertx()
+            .createHttpServer(
+                new HttpServerOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(0)
+                    .setCompressionSupported(false)
+                    .setMaxWebSocketFrameSize(16 * 1024 * 1024)
+                    .setMaxWebSocketMessageSize(64 * 1024 * 1024)
+                    .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v5.channel.k8s.io")));
     server.requestHandler(handler);
     server.connectionHandler(handler::trackConnection);
     try {
       server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot start the API server of simulated cluster " + name, e);
+      throw new IllegalStateException(
+          "cannot start the API server of simulated cluster " + name, e);
     }
     this.port = server.actualPort();
     bootstrap();
@@ -84,8 +94,10 @@ public final class SimulatedApiServer implements AutoCloseable {
     ObjectNode pc = JsonNodeFactory.instance.objectNode();
     pc.putObject("metadata").put("name", pcName);
     pc.put("value", value);
-    pc.put("description", "Used for system critical pods that must run in the cluster, but can be moved to another "
-        + "node if necessary.");
+    pc.put(
+        "description",
+        "Used for system critical pods that must run in the cluster, but can be moved to another "
+            + "node if necessary.");
     store.create(ResourceTypes.PRIORITY_CLASSES, null, pc);
   }
 
@@ -116,35 +128,55 @@ public final class SimulatedApiServer implements AutoCloseable {
     return "apiVersion: v1\n"
         + "kind: Config\n"
         + "clusters:\n"
-        + "- name: " + name + "\n"
+        + "- name: "
+        + name
+        + "\n"
         + "  cluster:\n"
-        + "    server: " + url() + "\n"
+        + "    server: "
+        + url()
+        + "\n"
         + "contexts:\n"
-        + "- name: " + name + "\n"
+        + "- name: "
+        + name
+        + "\n"
         + "  context:\n"
-        + "    cluster: " + name + "\n"
-        + "    user: " + name + "-admin\n"
+        + "    cluster: "
+        + name
+        + "\n"
+        + "    user: "
+        + name
+        + "-admin\n"
         + "    namespace: default\n"
-        + "current-context: " + name + "\n"
+        + "current-context: "
+        + name
+        + "\n"
         + "preferences: {}\n"
         + "users:\n"
-        + "- name: " + name + "-admin\n"
+        + "- name: "
+        + name
+        + "-admin\n"
         + "  user:\n"
-        + "    token: simulated-" + name + "\n";
+        + "    token: simulated-"
+        + name
+        + "\n";
   }
 
   /**
-   * A new fabric8 client for this server on the runtime's shared Vert.x (closed with the server), with
-   * request retries off so that tests see 429/5xx answers at once. Do not make blocking calls with it from a
-   * Vert.x event-loop thread.
+   * A new fabric8 client for this server on the runtime's shared Vert.x (closed with the server),
+   * with request retries off so that tests see 429/5xx answers at once. Do not make blocking calls
+   * with it from a Vert.x event-loop thread.
    */
   public KubernetesClient newClient() {
     Config config = Config.fromKubeconfig(kubeconfig());
     config.setRequestTimeout(30_000);
-    // Fail fast in tests: a 429 (PDB) or 5xx is reported at once instead of after ten back-off retries.
+    // Fail fast in tests: a 429 (PDB) or 5xx is reported at once instead of after ten back-off
+    // retries.
     config.setRequestRetryBackoffLimit(0);
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
-        .withHttpClientFactory(new VertxHttpClientFactory(runtime.vertx())).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientFactory(new VertxHttpClientFactory(runtime.vertx()))
+            .build();
     clients.add(client);
     return client;
   }

@@ -29,10 +29,10 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One simulated Kubernetes cluster: a {@link SimulatedApiServer}, a {@link SimScheduler}, the kubelets of its
- * nodes ({@link SimKubelet}), simulated usage ({@link UsageModel}, served as {@code metrics.k8s.io}),
- * optionally Volcano (PodGroups and gang scheduling) and Koordinator-style co-location
- * ({@link ColocationAgent}).
+ * One simulated Kubernetes cluster: a {@link SimulatedApiServer}, a {@link SimScheduler}, the
+ * kubelets of its nodes ({@link SimKubelet}), simulated usage ({@link UsageModel}, served as {@code
+ * metrics.k8s.io}), optionally Volcano (PodGroups and gang scheduling) and Koordinator-style
+ * co-location ({@link ColocationAgent}).
  *
  * <pre>{@code
  * try (SimRuntime rt = SimRuntime.create();
@@ -43,14 +43,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
- * <p>Nodes carry {@code kubernetes.io/hostname}, {@code kubernetes.io/arch=amd64}, {@code kubernetes.io/os=linux},
- * {@code topology.kubernetes.io/zone}, {@code topology.kubernetes.io/region},
- * {@code node.kubernetes.io/instance-type}, a Ready condition, capacity = allocatable, an InternalIP and a
- * kubelet endpoint.
+ * <p>Nodes carry {@code kubernetes.io/hostname}, {@code kubernetes.io/arch=amd64}, {@code
+ * kubernetes.io/os=linux}, {@code topology.kubernetes.io/zone}, {@code
+ * topology.kubernetes.io/region}, {@code node.kubernetes.io/instance-type}, a Ready condition,
+ * capacity = allocatable, an InternalIP and a kubelet endpoint.
  */
 public final class SimulatedCluster implements AutoCloseable {
   private static final ObjectMapper MAPPER = Serialization.jsonMapper();
   private static final AtomicInteger INDEX = new AtomicInteger();
+
   /** Classpath folder where meta-cluster publishes its CRD YAML. */
   static final String GLEANER_CRD_RESOURCE = "/META-INF/gleaner/crds/";
 
@@ -82,7 +83,8 @@ public final class SimulatedCluster implements AutoCloseable {
     this.colocationNodes = b.colocation;
     KubeletHolder holder = new KubeletHolder();
     UsageHolder usageHolder = new UsageHolder();
-    this.apiServer = new SimulatedApiServer(name, runtime, clock, new Extensions(usageHolder, holder));
+    this.apiServer =
+        new SimulatedApiServer(name, runtime, clock, new Extensions(usageHolder, holder));
     ObjectStore store = apiServer.store();
     if (b.volcano) {
       store.types().register(ResourceTypes.PODGROUPS);
@@ -91,10 +93,14 @@ public final class SimulatedCluster implements AutoCloseable {
       q.putObject("metadata").put("name", "default");
       q.putObject("spec").put("weight", 1).put("reclaimable", true);
       store.create(ResourceTypes.QUEUES, null, q);
-      store.mutate(ResourceTypes.QUEUES, null, "default", o -> {
-        o.putObject("status").put("state", "Open");
-        return o;
-      });
+      store.mutate(
+          ResourceTypes.QUEUES,
+          null,
+          "default",
+          o -> {
+            o.putObject("status").put("state", "Open");
+            return o;
+          });
     }
     if (b.gleanerCrds) {
       installGleanerCrds(store);
@@ -102,11 +108,20 @@ public final class SimulatedCluster implements AutoCloseable {
     this.timeline = runtime.timeline(clock);
     this.usage = new UsageModel(store, b.loadCurve, b.cpuUsageFraction, b.memoryUsageFraction);
     usageHolder.usage = usage;
-    this.kubelet = new SimKubelet(name, store, timeline, runtime.executor(),
-        new SimKubelet.Options(b.podStartDelay, 100 + index % 150));
+    this.kubelet =
+        new SimKubelet(
+            name,
+            store,
+            timeline,
+            runtime.executor(),
+            new SimKubelet.Options(b.podStartDelay, 100 + index % 150));
     holder.kubelet = kubelet;
-    this.scheduler = new SimScheduler(name, store, runtime.executor(),
-        new SimScheduler.Options(b.preemption, b.scoring, b.volcano));
+    this.scheduler =
+        new SimScheduler(
+            name,
+            store,
+            runtime.executor(),
+            new SimScheduler.Options(b.preemption, b.scoring, b.volcano));
     for (NodeShape shape : b.shapes) {
       addNodes(shape);
     }
@@ -123,8 +138,10 @@ public final class SimulatedCluster implements AutoCloseable {
   private static void installGleanerCrds(ObjectStore store) {
     boolean memberClusters = false;
     boolean policies = false;
-    for (String file : List.of("memberclusters.gleaner.io-v1.yml", "gleanerpolicies.gleaner.io-v1.yml")) {
-      try (InputStream in = SimulatedCluster.class.getResourceAsStream(GLEANER_CRD_RESOURCE + file)) {
+    for (String file :
+        List.of("memberclusters.gleaner.io-v1.yml", "gleanerpolicies.gleaner.io-v1.yml")) {
+      try (InputStream in =
+          SimulatedCluster.class.getResourceAsStream(GLEANER_CRD_RESOURCE + file)) {
         if (in == null) {
           continue;
         }
@@ -223,7 +240,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
   /** Names of the cluster's nodes (virtual ones included). */
   public List<String> nodeNames() {
-    return store().list(ResourceTypes.NODES).stream().map(n -> n.path("metadata").path("name").asText()).toList();
+    return store().list(ResourceTypes.NODES).stream()
+        .map(n -> n.path("metadata").path("name").asText())
+        .toList();
   }
 
   /** Adds {@code shape.count()} nodes; returns their names. */
@@ -277,25 +296,47 @@ public final class SimulatedCluster implements AutoCloseable {
     Map<String, String> capacity = shape.capacity().toStrings();
     ObjectNode cap = status.putObject("capacity");
     ObjectNode alloc = status.putObject("allocatable");
-    capacity.forEach((k, v) -> {
-      cap.put(k, v);
-      alloc.put(k, v);
-    });
+    capacity.forEach(
+        (k, v) -> {
+          cap.put(k, v);
+          alloc.put(k, v);
+        });
     String now = Times.format(clock.instant());
     ArrayNode conditions = status.putArray("conditions");
-    condition(conditions, "MemoryPressure", "False", "KubeletHasSufficientMemory",
-        "kubelet has sufficient memory available", now);
-    condition(conditions, "DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now);
-    condition(conditions, "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available",
+    condition(
+        conditions,
+        "MemoryPressure",
+        "False",
+        "KubeletHasSufficientMemory",
+        "kubelet has sufficient memory available",
+        now);
+    condition(
+        conditions,
+        "DiskPressure",
+        "False",
+        "KubeletHasNoDiskPressure",
+        "kubelet has no disk pressure",
+        now);
+    condition(
+        conditions,
+        "PIDPressure",
+        "False",
+        "KubeletHasSufficientPID",
+        "kubelet has sufficient PID available",
         now);
     condition(conditions, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now);
     ArrayNode addresses = status.putArray("addresses");
-    addresses.addObject().put("type", "InternalIP").put("address", "10.250." + (index % 250) + "." + (n % 250 + 1));
+    addresses
+        .addObject()
+        .put("type", "InternalIP")
+        .put("address", "10.250." + (index % 250) + "." + (n % 250 + 1));
     addresses.addObject().put("type", "Hostname").put("address", nodeName);
     status.putObject("daemonEndpoints").putObject("kubeletEndpoint").put("Port", 10250);
     ObjectNode info = status.putObject("nodeInfo");
     info.put("machineID", Integer.toHexString((name + nodeName).hashCode()));
-    info.put("systemUUID", java.util.UUID.nameUUIDFromBytes((name + "/" + nodeName).getBytes()).toString());
+    info.put(
+        "systemUUID",
+        java.util.UUID.nameUUIDFromBytes((name + "/" + nodeName).getBytes()).toString());
     info.put("bootID", java.util.UUID.nameUUIDFromBytes(nodeName.getBytes()).toString());
     info.put("kernelVersion", "6.1.0-sim");
     info.put("osImage", "Gleaner simulated node");
@@ -307,13 +348,22 @@ public final class SimulatedCluster implements AutoCloseable {
     return node;
   }
 
-  private static void condition(ArrayNode conditions, String type, String status, String reason, String message,
-      String now) {
-    conditions.addObject().put("type", type).put("status", status).put("lastHeartbeatTime", now)
-        .put("lastTransitionTime", now).put("reason", reason).put("message", message);
+  private static void condition(
+      ArrayNode conditions, String type, String status, String reason, String message, String now) {
+    conditions
+        .addObject()
+        .put("type", type)
+        .put("status", status)
+        .put("lastHeartbeatTime", now)
+        .put("lastTransitionTime", now)
+        .put("reason", reason)
+        .put("message", message);
   }
 
-  /** Simulates a network partition of this cluster's API server (see {@link SimulatedApiServer#setReachable}). */
+  /**
+   * Simulates a network partition of this cluster's API server (see {@link
+   * SimulatedApiServer#setReachable}).
+   */
   public void setReachable(boolean reachable) {
     apiServer.setReachable(reachable);
   }
@@ -374,8 +424,9 @@ public final class SimulatedCluster implements AutoCloseable {
     @Override
     public ExecResult exec(JsonNode pod, String container, List<String> command, String stdin) {
       SimKubelet k = kubelet.kubelet;
-      return k == null ? ExecResult.notStarted("the node's kubelet is not running") : k.exec(pod, container, command,
-          stdin);
+      return k == null
+          ? ExecResult.notStarted("the node's kubelet is not running")
+          : k.exec(pod, container, command, stdin);
     }
   }
 
@@ -402,8 +453,10 @@ public final class SimulatedCluster implements AutoCloseable {
 
     private Builder(String name) {
       if (name == null || !name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || name.length() > 63) {
-        throw new IllegalArgumentException("cluster name must be a DNS label (lower-case letters, digits, '-'), got \""
-            + name + "\"");
+        throw new IllegalArgumentException(
+            "cluster name must be a DNS label (lower-case letters, digits, '-'), got \""
+                + name
+                + "\"");
       }
       this.name = name;
     }
@@ -414,7 +467,10 @@ public final class SimulatedCluster implements AutoCloseable {
       return this;
     }
 
-    /** The cluster's clock (timestamps, grace periods, start delays, load curve). Default: system UTC. */
+    /**
+     * The cluster's clock (timestamps, grace periods, start delays, load curve). Default: system
+     * UTC.
+     */
     public Builder clock(Clock c) {
       this.clock = Objects.requireNonNull(c, "clock");
       return this;
@@ -441,13 +497,18 @@ public final class SimulatedCluster implements AutoCloseable {
       return this;
     }
 
-    /** Default preemption of lower-priority pods (default on; some member clusters run without it). */
+    /**
+     * Default preemption of lower-priority pods (default on; some member clusters run without it).
+     */
     public Builder preemption(boolean on) {
       this.preemption = on;
       return this;
     }
 
-    /** Volcano: serve PodGroups/Queues (scheduling.volcano.sh/v1beta1) and gang-schedule group members. */
+    /**
+     * Volcano: serve PodGroups/Queues (scheduling.volcano.sh/v1beta1) and gang-schedule group
+     * members.
+     */
     public Builder volcano(boolean on) {
       this.volcano = on;
       return this;
@@ -490,7 +551,10 @@ public final class SimulatedCluster implements AutoCloseable {
       return this;
     }
 
-    /** The curve that pods labelled {@code sim.gleaner.io/load=curve} follow (default: Alibaba 2018). */
+    /**
+     * The curve that pods labelled {@code sim.gleaner.io/load=curve} follow (default: Alibaba
+     * 2018).
+     */
     public Builder loadCurve(LoadCurve c) {
       this.loadCurve = c;
       return this;
@@ -499,8 +563,8 @@ public final class SimulatedCluster implements AutoCloseable {
     /** Usage of other pods as a fraction of their requests (defaults 0.5 CPU, 0.6 memory). */
     public Builder defaultUsage(double cpuFraction, double memoryFraction) {
       if (cpuFraction < 0 || memoryFraction < 0) {
-        throw new IllegalArgumentException("usage fractions must be >= 0, got " + cpuFraction + ", "
-            + memoryFraction);
+        throw new IllegalArgumentException(
+            "usage fractions must be >= 0, got " + cpuFraction + ", " + memoryFraction);
       }
       this.cpuUsageFraction = cpuFraction;
       this.memoryUsageFraction = memoryFraction;

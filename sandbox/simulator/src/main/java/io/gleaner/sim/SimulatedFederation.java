@@ -28,11 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole simulated federation on loopback: a metadata cluster (serving Gleaner's CRDs), N member clusters,
- * an embedded ZooKeeper, one shared clock and one {@link SimRuntime}. Writes {@code meta.kubeconfig} and
- * {@code <member>.kubeconfig} into a directory and registers every member in the metadata cluster as
- * Gleaner expects: a Secret {@code <member>-kubeconfig} (key {@code kubeconfig}) in {@link #namespace()}
- * and a cluster-scoped {@code MemberCluster} named after the member.
+ * A whole simulated federation on loopback: a metadata cluster (serving Gleaner's CRDs), N member
+ * clusters, an embedded ZooKeeper, one shared clock and one {@link SimRuntime}. Writes {@code
+ * meta.kubeconfig} and {@code <member>.kubeconfig} into a directory and registers every member in
+ * the metadata cluster as Gleaner expects: a Secret {@code <member>-kubeconfig} (key {@code
+ * kubeconfig}) in {@link #namespace()} and a cluster-scoped {@code MemberCluster} named after the
+ * member.
  *
  * <pre>{@code
  * try (SimulatedFederation f = SimulatedFederation.builder().clock(clock).kubeconfigDir(dir)
@@ -65,25 +66,41 @@ public final class SimulatedFederation implements AutoCloseable {
     this.namespace = b.namespace;
     List<AutoCloseable> started = new ArrayList<>();
     try {
-      this.kubeconfigDir = b.kubeconfigDir != null ? b.kubeconfigDir : Files.createTempDirectory("gleaner-sim-");
+      this.kubeconfigDir =
+          b.kubeconfigDir != null ? b.kubeconfigDir : Files.createTempDirectory("gleaner-sim-");
       Files.createDirectories(kubeconfigDir);
       this.zookeeper = b.zookeeper ? startZookeeper() : null;
       if (zookeeper != null) {
         started.add(zookeeper);
       }
       int index = 0;
-      this.meta = SimulatedCluster.builder(META).runtime(runtime).clock(clock).index(index++).gleanerCrds(true)
-          .nodes(b.metaNodes.toArray(NodeShape[]::new)).podStartDelay(b.podStartDelay).build();
+      this.meta =
+          SimulatedCluster.builder(META)
+              .runtime(runtime)
+              .clock(clock)
+              .index(index++)
+              .gleanerCrds(true)
+              .nodes(b.metaNodes.toArray(NodeShape[]::new))
+              .podStartDelay(b.podStartDelay)
+              .build();
       started.add(meta);
       write(META, meta.kubeconfig());
       ObjectNode ns = MAPPER.createObjectNode();
       ns.putObject("metadata").put("name", namespace);
       meta.store().create(ResourceTypes.NAMESPACES, null, ns);
       for (MemberSpec m : b.members) {
-        SimulatedCluster.Builder cb = SimulatedCluster.builder(m.name()).runtime(runtime).clock(clock)
-            .index(index++).preemption(m.preemption()).scoring(m.scoring()).volcano(m.volcano())
-            .colocation(m.colocation()).podStartDelay(b.podStartDelay).loadCurve(b.loadCurve)
-            .nodes(m.nodes().toArray(NodeShape[]::new));
+        SimulatedCluster.Builder cb =
+            SimulatedCluster.builder(m.name())
+                .runtime(runtime)
+                .clock(clock)
+                .index(index++)
+                .preemption(m.preemption())
+                .scoring(m.scoring())
+                .volcano(m.volcano())
+                .colocation(m.colocation())
+                .podStartDelay(b.podStartDelay)
+                .loadCurve(b.loadCurve)
+                .nodes(m.nodes().toArray(NodeShape[]::new));
         if (m.zone() != null) {
           cb.zone(m.zone());
         }
@@ -99,8 +116,10 @@ public final class SimulatedFederation implements AutoCloseable {
         }
         if (m.onlineReplicas() > 0) {
           LoadCurve curve = b.loadCurve.scaled(1.0, Duration.ofMinutes(13L * (index % 7)));
-          online.put(m.name(), new OnlineWorkload(c, OnlineWorkload.Options.defaults(m.onlineReplicas(), curve))
-              .start());
+          online.put(
+              m.name(),
+              new OnlineWorkload(c, OnlineWorkload.Options.defaults(m.onlineReplicas(), curve))
+                  .start());
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -120,8 +139,18 @@ public final class SimulatedFederation implements AutoCloseable {
 
   private static TestingServer startZookeeper() {
     try {
-      InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, -1, 1000,
-          Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"), "127.0.0.1");
+      InstanceSpec spec =
+          new InstanceSpec(
+              null,
+              -1,
+              -1,
+              -1,
+              true,
+              -1,
+              -1,
+              1000,
+              Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"),
+              "127.0.0.1");
       return new TestingServer(spec, true);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the embedded ZooKeeper", e);
@@ -129,23 +158,32 @@ public final class SimulatedFederation implements AutoCloseable {
   }
 
   private void write(String cluster, String kubeconfig) throws IOException {
-    Files.writeString(kubeconfigDir.resolve(cluster + ".kubeconfig"), kubeconfig, StandardCharsets.UTF_8);
+    Files.writeString(
+        kubeconfigDir.resolve(cluster + ".kubeconfig"), kubeconfig, StandardCharsets.UTF_8);
   }
 
   private void register(MemberSpec m, SimulatedCluster c) {
     ObjectNode secret = MAPPER.createObjectNode();
-    secret.putObject("metadata").put("name", m.name() + "-kubeconfig").putObject("labels")
+    secret
+        .putObject("metadata")
+        .put("name", m.name() + "-kubeconfig")
+        .putObject("labels")
         .put("gleaner.io/member", m.name());
     secret.put("type", "Opaque");
-    secret.putObject("data").put("kubeconfig", Base64.getEncoder().encodeToString(c.kubeconfig()
-        .getBytes(StandardCharsets.UTF_8)));
+    secret
+        .putObject("data")
+        .put(
+            "kubeconfig",
+            Base64.getEncoder().encodeToString(c.kubeconfig().getBytes(StandardCharsets.UTF_8)));
     meta.store().create(ResourceTypes.SECRETS, namespace, secret);
     ObjectNode mc = MAPPER.createObjectNode();
     mc.put("apiVersion", "gleaner.io/v1alpha1");
     mc.put("kind", "MemberCluster");
     mc.putObject("metadata").put("name", m.name());
     ObjectNode spec = mc.putObject("spec");
-    spec.putObject("kubeconfigSecretRef").put("name", m.name() + "-kubeconfig").put("namespace", namespace)
+    spec.putObject("kubeconfigSecretRef")
+        .put("name", m.name() + "-kubeconfig")
+        .put("namespace", namespace)
         .put("key", "kubeconfig");
     ArrayNode roles = spec.putArray("roles");
     for (String r : new TreeSet<>(m.roles().stream().map(MemberRole::wireName).toList())) {
@@ -154,8 +192,11 @@ public final class SimulatedFederation implements AutoCloseable {
     spec.put("region", c.region());
     spec.put("zone", c.zone());
     spec.put("enabled", true);
-    meta.store().create(meta.store().types().find("gleaner.io", "v1alpha1", "memberclusters").orElseThrow(), null,
-        mc);
+    meta.store()
+        .create(
+            meta.store().types().find("gleaner.io", "v1alpha1", "memberclusters").orElseThrow(),
+            null,
+            mc);
   }
 
   public static Builder builder() {
@@ -171,7 +212,8 @@ public final class SimulatedFederation implements AutoCloseable {
   public SimulatedCluster member(String name) {
     SimulatedCluster c = members.get(name);
     if (c == null) {
-      throw new IllegalArgumentException("no member cluster named \"" + name + "\"; members: " + members.keySet());
+      throw new IllegalArgumentException(
+          "no member cluster named \"" + name + "\"; members: " + members.keySet());
     }
     return c;
   }
@@ -240,7 +282,8 @@ public final class SimulatedFederation implements AutoCloseable {
     private boolean register = true;
     private Duration podStartDelay = Duration.ofSeconds(1);
     private LoadCurve loadCurve = LoadCurve.alibaba2018();
-    private final List<NodeShape> metaNodes = new ArrayList<>(List.of(NodeShape.of(1, "8", "32Gi")));
+    private final List<NodeShape> metaNodes =
+        new ArrayList<>(List.of(NodeShape.of(1, "8", "32Gi")));
     private final List<MemberSpec> members = new ArrayList<>();
 
     private Builder() {}
@@ -262,7 +305,9 @@ public final class SimulatedFederation implements AutoCloseable {
       return this;
     }
 
-    /** Namespace of the kubeconfig Secrets in the metadata cluster (default {@code gleaner-system}). */
+    /**
+     * Namespace of the kubeconfig Secrets in the metadata cluster (default {@code gleaner-system}).
+     */
     public Builder namespace(String ns) {
       this.namespace = Objects.requireNonNull(ns, "namespace");
       return this;
@@ -288,7 +333,8 @@ public final class SimulatedFederation implements AutoCloseable {
     }
 
     public Builder member(MemberSpec spec) {
-      if (spec.name().equals(META) || members.stream().anyMatch(m -> m.name().equals(spec.name()))) {
+      if (spec.name().equals(META)
+          || members.stream().anyMatch(m -> m.name().equals(spec.name()))) {
         throw new IllegalArgumentException("duplicate cluster name \"" + spec.name() + "\"");
       }
       members.add(spec);

@@ -20,22 +20,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real {@code kubectl} against a simulated cluster: get (server-side tables, -o wide, -A), describe node,
- * apply (create and configure through the OpenAPI field-validation check and strategic merge), logs, top, exec.
- * Skipped, with the reason, when no kubectl is on the PATH.
+ * The real {@code kubectl} against a simulated cluster: get (server-side tables, -o wide, -A),
+ * describe node, apply (create and configure through the OpenAPI field-validation check and
+ * strategic merge), logs, top, exec. Skipped, with the reason, when no kubectl is on the PATH.
  */
 class KubectlIT {
   static SimulatedCluster cluster;
   static Path kubeconfig;
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   @BeforeAll
   static void start() throws IOException {
     String kubectl = findKubectl();
-    Assumptions.assumeTrue(kubectl != null, "kubectl is not on the PATH: skipping the real-kubectl checks");
-    cluster = SimulatedCluster.builder("kubectl-it").clock(Clock.systemUTC()).podStartDelay(Duration.ZERO)
-        .nodes(NodeShape.of(2, "8", "32Gi")).build();
+    Assumptions.assumeTrue(
+        kubectl != null, "kubectl is not on the PATH: skipping the real-kubectl checks");
+    cluster =
+        SimulatedCluster.builder("kubectl-it")
+            .clock(Clock.systemUTC())
+            .podStartDelay(Duration.ZERO)
+            .nodes(NodeShape.of(2, "8", "32Gi"))
+            .build();
     kubeconfig = dir.resolve("kubectl-it.kubeconfig");
     Files.writeString(kubeconfig, cluster.kubeconfig());
   }
@@ -93,7 +97,9 @@ class KubectlIT {
     assertThat(nodes.out()).contains("kubectl-it-node-0", "Ready", "INTERNAL-IP", "10.250.");
 
     Path pod = dir.resolve("pod.yaml");
-    Files.writeString(pod, """
+    Files.writeString(
+        pod,
+        """
         apiVersion: v1
         kind: Pod
         metadata:
@@ -109,8 +115,13 @@ class KubectlIT {
     Result created = kubectl("apply", "-f", pod.toString());
     assertThat(created.code()).as(created.out()).isZero();
     assertThat(created.out()).contains("pod/hello created");
-    await().atMost(Duration.ofSeconds(20)).until(() -> kubectl("get", "pods", "-A", "-o", "wide").out()
-        .matches("(?s).*default\\s+hello\\s+1/1\\s+Running.*kubectl-it-node-\\d.*"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                kubectl("get", "pods", "-A", "-o", "wide")
+                    .out()
+                    .matches("(?s).*default\\s+hello\\s+1/1\\s+Running.*kubectl-it-node-\\d.*"));
 
     Files.writeString(pod, Files.readString(pod).replace("app: hello", "app: hello2"));
     Result configured = kubectl("apply", "-f", pod.toString());
@@ -120,8 +131,13 @@ class KubectlIT {
     String node = kubectl("get", "pod", "hello", "-o", "jsonpath={.spec.nodeName}").out().trim();
     Result describe = kubectl("describe", "node", node);
     assertThat(describe.code()).as(describe.out()).isZero();
-    assertThat(describe.out()).contains("Name:               " + node, "topology.kubernetes.io/zone=",
-        "Non-terminated Pods:", "hello", "Allocated resources:");
+    assertThat(describe.out())
+        .contains(
+            "Name:               " + node,
+            "topology.kubernetes.io/zone=",
+            "Non-terminated Pods:",
+            "hello",
+            "Allocated resources:");
 
     Result logs = kubectl("logs", "hello", "--tail", "5");
     assertThat(logs.code()).as(logs.out()).isZero();
@@ -138,7 +154,9 @@ class KubectlIT {
   @Test
   void execRunsCommandsInThePodOverWebSockets() throws Exception {
     Path pod = dir.resolve("exec-pod.yaml");
-    Files.writeString(pod, """
+    Files.writeString(
+        pod,
+        """
         apiVersion: v1
         kind: Pod
         metadata:
@@ -152,13 +170,17 @@ class KubectlIT {
               requests: {cpu: "2", memory: 256Mi}
         """);
     assertThat(kubectl("apply", "-f", pod.toString()).code()).isZero();
-    await().atMost(Duration.ofSeconds(20)).until(() -> kubectl("get", "pod", "shell").out().contains("Running"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> kubectl("get", "pod", "shell").out().contains("Running"));
 
     Result echo = kubectl("exec", "shell", "--", "echo", "hello", "world");
     assertThat(echo.code()).as(echo.out()).isZero();
     assertThat(echo.out()).isEqualTo("hello world\n");
 
-    Result script = kubectl("exec", "shell", "--", "sh", "-c", "echo team=$TEAM; hostname; echo oops >&2; exit 3");
+    Result script =
+        kubectl(
+            "exec", "shell", "--", "sh", "-c", "echo team=$TEAM; hostname; echo oops >&2; exit 3");
     assertThat(script.code()).as(script.out()).isEqualTo(3);
     // kubectl writes stdout and stderr from separate goroutines: only each stream keeps its order
     assertThat(script.out()).contains("team=ml-batch\n", "shell\n", "oops\n");

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The additions the simulated API server makes to a CRUD store, each checked against the behaviour the
- * Kubernetes API documents (eviction API, binding, status subresources, field selectors, graceful deletion).
+ * The additions the simulated API server makes to a CRUD store, each checked against the behaviour
+ * the Kubernetes API documents (eviction API, binding, status subresources, field selectors,
+ * graceful deletion).
  */
 class SimulatedApiServerIT {
   static SimRuntime runtime;
@@ -66,28 +67,69 @@ class SimulatedApiServerIT {
   @BeforeEach
   void namespace() {
     ns = "t" + (++counter);
-    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName(ns).endMetadata().build()).create();
+    client
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName(ns)
+                .endMetadata()
+                .build())
+        .create();
   }
 
   private Pod pod(String name, String node, Map<String, String> labels) {
-    Pod p = new PodBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels).endMetadata()
-        .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage("busybox").endContainer()
-        .endSpec().build();
+    Pod p =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns)
+            .withLabels(labels)
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName(node)
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .endContainer()
+            .endSpec()
+            .build();
     return client.pods().inNamespace(ns).resource(p).create();
   }
 
   private Pod running(Pod p) {
-    return client.pods().inNamespace(ns).withName(p.getMetadata().getName()).editStatus(s -> new PodBuilder(s)
-        .editStatus().withPhase("Running").withConditions(new PodConditionBuilder().withType("Ready")
-            .withStatus("True").build()).endStatus().build());
+    return client
+        .pods()
+        .inNamespace(ns)
+        .withName(p.getMetadata().getName())
+        .editStatus(
+            s ->
+                new PodBuilder(s)
+                    .editStatus()
+                    .withPhase("Running")
+                    .withConditions(
+                        new PodConditionBuilder().withType("Ready").withStatus("True").build())
+                    .endStatus()
+                    .build());
   }
 
   @Test
   void createResetsPodStatusAndDefaultsSpec() {
-    Pod p = new PodBuilder().withNewMetadata().withName("p").endMetadata().withNewSpec().addNewContainer()
-        .withName("c").withImage("i").endContainer().endSpec().withNewStatus().withPhase("Running").endStatus()
-        .build();
+    Pod p =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("c")
+            .withImage("i")
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Running")
+            .endStatus()
+            .build();
     Pod created = client.pods().inNamespace(ns).resource(p).create();
     assertThat(created.getStatus().getPhase()).isEqualTo("Pending");
     assertThat(created.getSpec().getSchedulerName()).isEqualTo("default-scheduler");
@@ -97,42 +139,81 @@ class SimulatedApiServerIT {
 
   @Test
   void creatingInMissingNamespaceIs404() {
-    assertThatThrownBy(() -> client.pods().inNamespace("nope").resource(new PodBuilder().withNewMetadata()
-        .withName("x").endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").endContainer()
-        .endSpec().build()).create())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+    assertThatThrownBy(
+            () ->
+                client
+                    .pods()
+                    .inNamespace("nope")
+                    .resource(
+                        new PodBuilder()
+                            .withNewMetadata()
+                            .withName("x")
+                            .endMetadata()
+                            .withNewSpec()
+                            .addNewContainer()
+                            .withName("c")
+                            .withImage("i")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
   }
 
   @Test
   void evictionBlockedByPdbIs429WithTheRealMessage() {
     Pod a = running(pod("a", "n1", Map.of("app", "web")));
     running(pod("b", "n1", Map.of("app", "web")));
-    client.policy().v1().podDisruptionBudget().inNamespace(ns).resource(new PodDisruptionBudgetBuilder()
-        .withNewMetadata().withName("web-pdb").endMetadata().withNewSpec().withMinAvailable(
-            new io.fabric8.kubernetes.api.model.IntOrString(2)).withNewSelector().addToMatchLabels("app", "web")
-        .endSelector().endSpec().build()).create();
+    client
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(ns)
+        .resource(
+            new PodDisruptionBudgetBuilder()
+                .withNewMetadata()
+                .withName("web-pdb")
+                .endMetadata()
+                .withNewSpec()
+                .withMinAvailable(new io.fabric8.kubernetes.api.model.IntOrString(2))
+                .withNewSelector()
+                .addToMatchLabels("app", "web")
+                .endSelector()
+                .endSpec()
+                .build())
+        .create();
 
-    assertThat(client.pods().inNamespace(ns).withName("a").evict()).isFalse(); // fabric8: false on 429
-    RawResponse raw = post("/api/v1/namespaces/" + ns + "/pods/a/eviction",
-        "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"a\"}}");
+    assertThat(client.pods().inNamespace(ns).withName("a").evict())
+        .isFalse(); // fabric8: false on 429
+    RawResponse raw =
+        post(
+            "/api/v1/namespaces/" + ns + "/pods/a/eviction",
+            "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"a\"}}");
     assertThat(raw.code()).isEqualTo(429);
-    io.fabric8.kubernetes.api.model.Status status = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
-        raw.body(), io.fabric8.kubernetes.api.model.Status.class);
-    assertThat(status.getMessage()).isEqualTo("Cannot evict pod as it would violate the pod's disruption budget.");
+    io.fabric8.kubernetes.api.model.Status status =
+        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+            raw.body(), io.fabric8.kubernetes.api.model.Status.class);
+    assertThat(status.getMessage())
+        .isEqualTo("Cannot evict pod as it would violate the pod's disruption budget.");
     assertThat(status.getReason()).isEqualTo("TooManyRequests");
     assertThat(status.getDetails().getCauses().get(0).getMessage())
         .isEqualTo("The disruption budget web-pdb needs 2 healthy pods and has 2 currently");
-    assertThat(client.pods().inNamespace(ns).withName("a").get().getMetadata().getDeletionTimestamp()).isNull();
+    assertThat(
+            client.pods().inNamespace(ns).withName("a").get().getMetadata().getDeletionTimestamp())
+        .isNull();
 
     // A third healthy pod gives the budget one disruption: the eviction now passes, once.
     running(pod("c", "n1", Map.of("app", "web")));
     assertThat(client.pods().inNamespace(ns).withName("a").evict()).isTrue();
     Pod evicted = client.pods().inNamespace(ns).withName("a").get();
     assertThat(evicted.getMetadata().getDeletionTimestamp()).isEqualTo("2024-01-01T00:00:30Z");
-    assertThat(evicted.getStatus().getConditions()).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("DisruptionTarget");
-      assertThat(c.getReason()).isEqualTo("EvictionByEvictionAPI");
-    });
+    assertThat(evicted.getStatus().getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("DisruptionTarget");
+              assertThat(c.getReason()).isEqualTo("EvictionByEvictionAPI");
+            });
     assertThat(client.pods().inNamespace(ns).withName("b").evict()).isFalse();
     assertThat(a.getMetadata().getUid()).isNotEmpty();
   }
@@ -140,86 +221,184 @@ class SimulatedApiServerIT {
   @Test
   void evictionOfUnknownPodIs404AndUidMismatchIs409() {
     assertThatThrownBy(() -> client.pods().inNamespace(ns).withName("ghost").evict())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-          assertThat(e.getCode()).isEqualTo(404);
-          assertThat(e.getStatus().getMessage()).isEqualTo("pods \"ghost\" not found");
-        });
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(404);
+              assertThat(e.getStatus().getMessage()).isEqualTo("pods \"ghost\" not found");
+            });
     pod("p", "n1", Map.of());
-    Eviction eviction = new EvictionBuilder().withNewMetadata().withName("p").withNamespace(ns).endMetadata()
-        .withDeleteOptions(new io.fabric8.kubernetes.api.model.DeleteOptionsBuilder().withNewPreconditions()
-            .withUid("not-the-uid").endPreconditions().build())
-        .build();
+    Eviction eviction =
+        new EvictionBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .withNamespace(ns)
+            .endMetadata()
+            .withDeleteOptions(
+                new io.fabric8.kubernetes.api.model.DeleteOptionsBuilder()
+                    .withNewPreconditions()
+                    .withUid("not-the-uid")
+                    .endPreconditions()
+                    .build())
+            .build();
     assertThatThrownBy(() -> client.pods().inNamespace(ns).withName("p").evict(eviction))
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-          assertThat(e.getCode()).isEqualTo(409);
-          assertThat(e.getMessage()).contains("Precondition failed: UID in precondition: not-the-uid");
-        });
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(409);
+              assertThat(e.getMessage())
+                  .contains("Precondition failed: UID in precondition: not-the-uid");
+            });
   }
 
   @Test
   void bindingSetsNodeAndBindingABoundPodIs409() {
     pod("p", null, Map.of());
-    Binding binding = new BindingBuilder().withNewMetadata().withName("p").endMetadata().withNewTarget()
-        .withKind("Node").withName("node-a").endTarget().build();
+    Binding binding =
+        new BindingBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .endMetadata()
+            .withNewTarget()
+            .withKind("Node")
+            .withName("node-a")
+            .endTarget()
+            .build();
     client.bindings().inNamespace(ns).resource(binding).create();
     Pod bound = client.pods().inNamespace(ns).withName("p").get();
     assertThat(bound.getSpec().getNodeName()).isEqualTo("node-a");
-    assertThat(bound.getStatus().getConditions()).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("PodScheduled");
-      assertThat(c.getStatus()).isEqualTo("True");
-    });
+    assertThat(bound.getStatus().getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("PodScheduled");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
     assertThatThrownBy(() -> client.bindings().inNamespace(ns).resource(binding).create())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-          assertThat(e.getCode()).isEqualTo(409);
-          assertThat(e.getStatus().getMessage()).isEqualTo(
-              "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"node-a\"");
-        });
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(409);
+              assertThat(e.getStatus().getMessage())
+                  .isEqualTo(
+                      "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"node-a\"");
+            });
   }
 
   @Test
   void podsBindingSubresourceWorksToo() {
     pod("p", null, Map.of());
-    client.raw(server.url() + "/api/v1/namespaces/" + ns + "/pods/p/binding", "POST",
-        Map.of("apiVersion", "v1", "kind", "Binding", "metadata", Map.of("name", "p"),
-            "target", Map.of("kind", "Node", "name", "n9")));
-    assertThat(client.pods().inNamespace(ns).withName("p").get().getSpec().getNodeName()).isEqualTo("n9");
+    client.raw(
+        server.url() + "/api/v1/namespaces/" + ns + "/pods/p/binding",
+        "POST",
+        Map.of(
+            "apiVersion",
+            "v1",
+            "kind",
+            "Binding",
+            "metadata",
+            Map.of("name", "p"),
+            "target",
+            Map.of("kind", "Node", "name", "n9")));
+    assertThat(client.pods().inNamespace(ns).withName("p").get().getSpec().getNodeName())
+        .isEqualTo("n9");
   }
 
   @Test
   void statusSubresourceChangesOnlyStatusAndMainEndpointIgnoresStatus() {
-    Node node = client.nodes().resource(new NodeBuilder().withNewMetadata().withName("st-" + ns).endMetadata()
-        .withNewStatus().addToAllocatable("cpu", new Quantity("4")).endStatus().build()).create();
+    Node node =
+        client
+            .nodes()
+            .resource(
+                new NodeBuilder()
+                    .withNewMetadata()
+                    .withName("st-" + ns)
+                    .endMetadata()
+                    .withNewStatus()
+                    .addToAllocatable("cpu", new Quantity("4"))
+                    .endStatus()
+                    .build())
+            .create();
     assertThat(node.getStatus().getAllocatable()).containsKey("cpu");
-    node.getStatus().setConditions(List.of(new NodeConditionBuilder().withType("Ready").withStatus("True")
-        .build()));
+    node.getStatus()
+        .setConditions(
+            List.of(new NodeConditionBuilder().withType("Ready").withStatus("True").build()));
     node.getMetadata().getLabels().put("ignored-by-status", "x");
     Node afterStatus = client.nodes().resource(node).updateStatus();
     assertThat(afterStatus.getStatus().getConditions()).hasSize(1);
     assertThat(afterStatus.getMetadata().getLabels()).doesNotContainKey("ignored-by-status");
 
-    Node patched = client.nodes().withName("st-" + ns).patchStatus(new NodeBuilder(afterStatus).editStatus()
-        .addToAllocatable("memory", new Quantity("8Gi")).endStatus().build());
+    Node patched =
+        client
+            .nodes()
+            .withName("st-" + ns)
+            .patchStatus(
+                new NodeBuilder(afterStatus)
+                    .editStatus()
+                    .addToAllocatable("memory", new Quantity("8Gi"))
+                    .endStatus()
+                    .build());
     assertThat(patched.getStatus().getAllocatable()).containsKeys("cpu", "memory");
 
-    Node edited = client.nodes().withName("st-" + ns).edit(n -> new NodeBuilder(n).editMetadata()
-        .addToLabels("l", "v").endMetadata().editStatus().withConditions(List.of()).endStatus().build());
+    Node edited =
+        client
+            .nodes()
+            .withName("st-" + ns)
+            .edit(
+                n ->
+                    new NodeBuilder(n)
+                        .editMetadata()
+                        .addToLabels("l", "v")
+                        .endMetadata()
+                        .editStatus()
+                        .withConditions(List.of())
+                        .endStatus()
+                        .build());
     assertThat(edited.getMetadata().getLabels()).containsEntry("l", "v");
     assertThat(edited.getStatus().getConditions()).hasSize(1);
 
     Pod p = pod("p", "n1", Map.of());
-    Pod ps = client.pods().inNamespace(ns).resource(new PodBuilder(p).editStatus().withPhase("Running")
-        .withPodIP("10.0.0.1").endStatus().build()).updateStatus();
+    Pod ps =
+        client
+            .pods()
+            .inNamespace(ns)
+            .resource(
+                new PodBuilder(p)
+                    .editStatus()
+                    .withPhase("Running")
+                    .withPodIP("10.0.0.1")
+                    .endStatus()
+                    .build())
+            .updateStatus();
     assertThat(ps.getStatus().getPodIP()).isEqualTo("10.0.0.1");
   }
 
   @Test
   void podSpecIsImmutableExceptImagesAndTolerations() {
     pod("p", "n1", Map.of());
-    assertThatThrownBy(() -> client.pods().inNamespace(ns).withName("p").edit(x -> new PodBuilder(x).editSpec()
-        .withNodeName("other").endSpec().build()))
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
-    Pod changed = client.pods().inNamespace(ns).withName("p").edit(x -> new PodBuilder(x).editSpec()
-        .editFirstContainer().withImage("busybox:2").endContainer().endSpec().build());
+    assertThatThrownBy(
+            () ->
+                client
+                    .pods()
+                    .inNamespace(ns)
+                    .withName("p")
+                    .edit(
+                        x -> new PodBuilder(x).editSpec().withNodeName("other").endSpec().build()))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
+    Pod changed =
+        client
+            .pods()
+            .inNamespace(ns)
+            .withName("p")
+            .edit(
+                x ->
+                    new PodBuilder(x)
+                        .editSpec()
+                        .editFirstContainer()
+                        .withImage("busybox:2")
+                        .endContainer()
+                        .endSpec()
+                        .build());
     assertThat(changed.getSpec().getContainers().get(0).getImage()).isEqualTo("busybox:2");
   }
 
@@ -228,63 +407,124 @@ class SimulatedApiServerIT {
     pod("on-a", "node-a", Map.of());
     pod("on-b", "node-b", Map.of());
     pod("unbound", null, Map.of());
-    assertThat(names(client.pods().inNamespace(ns).withField("spec.nodeName", "node-a").list().getItems()))
+    assertThat(
+            names(
+                client
+                    .pods()
+                    .inNamespace(ns)
+                    .withField("spec.nodeName", "node-a")
+                    .list()
+                    .getItems()))
         .containsExactly("on-a");
-    assertThat(names(client.pods().inNamespace(ns).withField("spec.nodeName", "").list().getItems()))
+    assertThat(
+            names(client.pods().inNamespace(ns).withField("spec.nodeName", "").list().getItems()))
         .containsExactly("unbound");
-    assertThat(names(client.pods().inNamespace(ns).withoutField("spec.nodeName", "node-a").list().getItems()))
+    assertThat(
+            names(
+                client
+                    .pods()
+                    .inNamespace(ns)
+                    .withoutField("spec.nodeName", "node-a")
+                    .list()
+                    .getItems()))
         .containsExactlyInAnyOrder("on-b", "unbound");
     running(client.pods().inNamespace(ns).withName("on-b").get());
-    assertThat(names(client.pods().inNamespace(ns).withField("status.phase", "Running").list().getItems()))
+    assertThat(
+            names(
+                client
+                    .pods()
+                    .inNamespace(ns)
+                    .withField("status.phase", "Running")
+                    .list()
+                    .getItems()))
         .containsExactly("on-b");
-    assertThat(names(client.pods().inNamespace(ns).withLabelIn("nothing", "x").list().getItems())).isEmpty();
+    assertThat(names(client.pods().inNamespace(ns).withLabelIn("nothing", "x").list().getItems()))
+        .isEmpty();
 
     Pod target = client.pods().inNamespace(ns).withName("on-a").get();
     event("e1", target, "FailedScheduling");
     event("e2", client.pods().inNamespace(ns).withName("on-b").get(), "Scheduled");
-    List<Event> events = client.v1().events().inNamespace(ns).withField("involvedObject.name", "on-a")
-        .withField("involvedObject.kind", "Pod").withField("involvedObject.uid", target.getMetadata().getUid())
-        .withField("involvedObject.namespace", ns).list().getItems();
+    List<Event> events =
+        client
+            .v1()
+            .events()
+            .inNamespace(ns)
+            .withField("involvedObject.name", "on-a")
+            .withField("involvedObject.kind", "Pod")
+            .withField("involvedObject.uid", target.getMetadata().getUid())
+            .withField("involvedObject.namespace", ns)
+            .list()
+            .getItems();
     assertThat(events).extracting(e -> e.getMetadata().getName()).containsExactly("e1");
-    assertThat(client.v1().events().inNamespace(ns).withField("reason", "Scheduled").list().getItems())
+    assertThat(
+            client.v1().events().inNamespace(ns).withField("reason", "Scheduled").list().getItems())
         .hasSize(1);
   }
 
   @Test
   void unsupportedFieldSelectorIs400() {
     assertThatThrownBy(() -> client.pods().inNamespace(ns).withField("spec.foo", "x").list())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-          assertThat(e.getCode()).isEqualTo(400);
-          assertThat(e.getStatus().getMessage()).isEqualTo("field label not supported: spec.foo");
-        });
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(400);
+              assertThat(e.getStatus().getMessage())
+                  .isEqualTo("field label not supported: spec.foo");
+            });
   }
 
   private void event(String name, Pod pod, String reason) {
-    client.v1().events().inNamespace(ns).resource(new EventBuilder().withNewMetadata().withName(name)
-        .endMetadata().withNewInvolvedObject().withKind("Pod").withName(pod.getMetadata().getName())
-        .withNamespace(ns).withUid(pod.getMetadata().getUid()).endInvolvedObject().withReason(reason)
-        .withMessage("m").withType("Normal").build()).create();
+    client
+        .v1()
+        .events()
+        .inNamespace(ns)
+        .resource(
+            new EventBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Pod")
+                .withName(pod.getMetadata().getName())
+                .withNamespace(ns)
+                .withUid(pod.getMetadata().getUid())
+                .endInvolvedObject()
+                .withReason(reason)
+                .withMessage("m")
+                .withType("Normal")
+                .build())
+        .create();
   }
 
   @Test
   void fieldSelectorsFilterWatchesAndAPodLeavingTheSelectionIsDeleted() {
     List<String> seen = new CopyOnWriteArrayList<>();
-    Watch w = client.pods().inNamespace(ns).withField("spec.nodeName", "node-a")
-        .withoutField("status.phase", "Succeeded").watch(new Watcher<>() {
-          @Override
-          public void eventReceived(Action action, Pod pod) {
-            seen.add(action + " " + pod.getMetadata().getName());
-          }
+    Watch w =
+        client
+            .pods()
+            .inNamespace(ns)
+            .withField("spec.nodeName", "node-a")
+            .withoutField("status.phase", "Succeeded")
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    seen.add(action + " " + pod.getMetadata().getName());
+                  }
 
-          @Override
-          public void onClose(WatcherException cause) {}
-        });
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
     try {
       pod("x", "node-b", Map.of());
       pod("y", "node-a", Map.of());
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("ADDED y"));
-      client.pods().inNamespace(ns).withName("y").editStatus(p -> new PodBuilder(p).editStatus()
-          .withPhase("Succeeded").endStatus().build());
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName("y")
+          .editStatus(
+              p -> new PodBuilder(p).editStatus().withPhase("Succeeded").endStatus().build());
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("DELETED y"));
       assertThat(seen).noneMatch(s -> s.endsWith(" x"));
     } finally {
@@ -296,15 +536,25 @@ class SimulatedApiServerIT {
   void gracefulDeletionSetsDeletionTimestampAndGraceZeroRemoves() {
     Pod p = pod("g", "n1", Map.of());
     List<String> seen = new CopyOnWriteArrayList<>();
-    Watch w = client.pods().inNamespace(ns).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Pod pod) {
-        seen.add(action + " " + pod.getMetadata().getName() + " " + pod.getMetadata().getDeletionTimestamp());
-      }
+    Watch w =
+        client
+            .pods()
+            .inNamespace(ns)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    seen.add(
+                        action
+                            + " "
+                            + pod.getMetadata().getName()
+                            + " "
+                            + pod.getMetadata().getDeletionTimestamp());
+                  }
 
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
     try {
       client.pods().inNamespace(ns).withName("g").withGracePeriod(45).delete();
       Pod terminating = client.pods().inNamespace(ns).withName("g").get();
@@ -313,7 +563,9 @@ class SimulatedApiServerIT {
       assertThat(terminating.getMetadata().getDeletionGracePeriodSeconds()).isEqualTo(45L);
       client.pods().inNamespace(ns).withName("g").withGracePeriod(0).delete();
       assertThat(client.pods().inNamespace(ns).withName("g").get()).isNull();
-      await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(s -> s.startsWith("DELETED g")));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> seen.stream().anyMatch(s -> s.startsWith("DELETED g")));
       assertThat(seen).anyMatch(s -> s.startsWith("MODIFIED g 2024"));
       assertThat(p.getMetadata().getUid()).isNotEmpty();
     } finally {
@@ -330,55 +582,117 @@ class SimulatedApiServerIT {
 
   @Test
   void finalizersDelayRemovalUntilCleared() {
-    client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-        .withNewMetadata().withName("cm").withFinalizers("x/y").endMetadata().build()).create();
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("cm")
+                .withFinalizers("x/y")
+                .endMetadata()
+                .build())
+        .create();
     client.configMaps().inNamespace(ns).withName("cm").delete();
-    assertThat(client.configMaps().inNamespace(ns).withName("cm").get().getMetadata().getDeletionTimestamp())
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace(ns)
+                .withName("cm")
+                .get()
+                .getMetadata()
+                .getDeletionTimestamp())
         .isNotNull();
-    client.configMaps().inNamespace(ns).withName("cm").edit(c -> {
-      c.getMetadata().setFinalizers(List.of());
-      return c;
-    });
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName("cm")
+        .edit(
+            c -> {
+              c.getMetadata().setFinalizers(List.of());
+              return c;
+            });
     assertThat(client.configMaps().inNamespace(ns).withName("cm").get()).isNull();
   }
 
   @Test
   void optimisticConcurrencyConflictIs409() {
     Pod p = pod("occ", "n1", Map.of());
-    client.pods().inNamespace(ns).withName("occ").edit(x -> new PodBuilder(x).editMetadata().addToLabels("a", "b")
-        .endMetadata().build());
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName("occ")
+        .edit(x -> new PodBuilder(x).editMetadata().addToLabels("a", "b").endMetadata().build());
     p.getMetadata().getLabels().put("c", "d");
     assertThatThrownBy(() -> client.pods().inNamespace(ns).resource(p).update())
-        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
   }
 
   @Test
   void mergePatchWithNullRemovesALabel() {
     pod("mp", "n1", Map.of("gleaner.io/pool", "idle", "keep", "me"));
-    client.pods().inNamespace(ns).withName("mp").patch(PatchContext.of(PatchType.JSON_MERGE),
-        "{\"metadata\":{\"labels\":{\"gleaner.io/pool\":null}}}");
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName("mp")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"labels\":{\"gleaner.io/pool\":null}}}");
     assertThat(client.pods().inNamespace(ns).withName("mp").get().getMetadata().getLabels())
         .containsExactly(Map.entry("keep", "me"));
   }
 
   @Test
   void customResourcesFromACrdAreServed() {
-    client.apiextensions().v1().customResourceDefinitions().resource(
-        new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder().withNewMetadata()
-            .withName("widgets.example.com").endMetadata().withNewSpec().withGroup("example.com")
-            .withScope("Namespaced").withNewNames().withKind("Widget").withPlural("widgets").withSingular("widget")
-            .endNames().addNewVersion().withName("v1").withServed(true).withStorage(true).withNewSubresources()
-            .withNewStatus().endStatus().endSubresources().endVersion().endSpec().build()).createOr(c -> c.update());
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(
+            new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
+                .withNewMetadata()
+                .withName("widgets.example.com")
+                .endMetadata()
+                .withNewSpec()
+                .withGroup("example.com")
+                .withScope("Namespaced")
+                .withNewNames()
+                .withKind("Widget")
+                .withPlural("widgets")
+                .withSingular("widget")
+                .endNames()
+                .addNewVersion()
+                .withName("v1")
+                .withServed(true)
+                .withStorage(true)
+                .withNewSubresources()
+                .withNewStatus()
+                .endStatus()
+                .endSubresources()
+                .endVersion()
+                .endSpec()
+                .build())
+        .createOr(c -> c.update());
     GenericKubernetesResource w = new GenericKubernetesResource();
     w.setApiVersion("example.com/v1");
     w.setKind("Widget");
     w.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("w1").build());
     w.setAdditionalProperty("spec", Map.of("size", 3));
     w.setAdditionalProperty("status", Map.of("ok", true));
-    GenericKubernetesResource created = client.genericKubernetesResources("example.com/v1", "Widget")
-        .inNamespace(ns).resource(w).create();
+    GenericKubernetesResource created =
+        client
+            .genericKubernetesResources("example.com/v1", "Widget")
+            .inNamespace(ns)
+            .resource(w)
+            .create();
     assertThat(created.getAdditionalProperties()).doesNotContainKey("status");
-    assertThat(client.genericKubernetesResources("example.com/v1", "Widget").inNamespace(ns).list().getItems())
+    assertThat(
+            client
+                .genericKubernetesResources("example.com/v1", "Widget")
+                .inNamespace(ns)
+                .list()
+                .getItems())
         .hasSize(1);
   }
 
@@ -386,11 +700,14 @@ class SimulatedApiServerIT {
 
   static RawResponse post(String path, String json) {
     try {
-      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + path))
-              .header("Content-Type", "application/json")
-              .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      java.net.http.HttpResponse<String> r =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + path))
+                      .header("Content-Type", "application/json")
+                      .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
       return new RawResponse(r.statusCode(), r.body());
     } catch (java.io.IOException | InterruptedException e) {
       throw new IllegalStateException(e);
@@ -400,30 +717,38 @@ class SimulatedApiServerIT {
   @Test
   void informersSeeAddUpdateDeleteAndWatchesResumeFromAResourceVersion() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
-    var informer = client.pods().inNamespace(ns).inform(new io.fabric8.kubernetes.client.informers
-        .ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod obj) {
-        seen.add("add " + obj.getMetadata().getName());
-      }
+    var informer =
+        client
+            .pods()
+            .inNamespace(ns)
+            .inform(
+                new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod obj) {
+                    seen.add("add " + obj.getMetadata().getName());
+                  }
 
-      @Override
-      public void onUpdate(Pod oldObj, Pod newObj) {
-        seen.add("update " + newObj.getMetadata().getName());
-      }
+                  @Override
+                  public void onUpdate(Pod oldObj, Pod newObj) {
+                    seen.add("update " + newObj.getMetadata().getName());
+                  }
 
-      @Override
-      public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
-        seen.add("delete " + obj.getMetadata().getName());
-      }
-    });
+                  @Override
+                  public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
+                    seen.add("delete " + obj.getMetadata().getName());
+                  }
+                });
     try {
       pod("inf", null, Map.of());
-      client.pods().inNamespace(ns).withName("inf").edit(p -> new PodBuilder(p).editMetadata().addToLabels("x", "y")
-          .endMetadata().build());
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName("inf")
+          .edit(p -> new PodBuilder(p).editMetadata().addToLabels("x", "y").endMetadata().build());
       client.pods().inNamespace(ns).withName("inf").delete();
-      await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(List.of("add inf", "update inf",
-          "delete inf")));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> seen.containsAll(List.of("add inf", "update inf", "delete inf")));
     } finally {
       informer.close();
     }
@@ -431,15 +756,21 @@ class SimulatedApiServerIT {
     String rv = client.pods().inNamespace(ns).list().getMetadata().getResourceVersion();
     pod("after-list", null, Map.of());
     List<String> resumed = new CopyOnWriteArrayList<>();
-    try (Watch w = client.pods().inNamespace(ns).withResourceVersion(rv).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Pod pod) {
-        resumed.add(action + " " + pod.getMetadata().getName());
-      }
+    try (Watch w =
+        client
+            .pods()
+            .inNamespace(ns)
+            .withResourceVersion(rv)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    resumed.add(action + " " + pod.getMetadata().getName());
+                  }
 
-      @Override
-      public void onClose(WatcherException cause) {}
-    })) {
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                })) {
       await().atMost(Duration.ofSeconds(10)).until(() -> resumed.contains("ADDED after-list"));
       assertThat(resumed).doesNotContain("ADDED inf");
     }

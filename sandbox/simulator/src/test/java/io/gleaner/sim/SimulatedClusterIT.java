@@ -60,11 +60,25 @@ class SimulatedClusterIT {
     return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20));
   }
 
-  private Pod pod(String name, String cpu, String memory, int priority, Map<String, String> annotations) {
-    PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withAnnotations(annotations).endMetadata()
-        .withNewSpec().addNewContainer().withName("main").withImage("busybox").withNewResources()
-        .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity(memory)).endResources()
-        .endContainer().withPriority(priority).endSpec();
+  private Pod pod(
+      String name, String cpu, String memory, int priority, Map<String, String> annotations) {
+    PodBuilder b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withAnnotations(annotations)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity(cpu))
+            .addToRequests("memory", new Quantity(memory))
+            .endResources()
+            .endContainer()
+            .withPriority(priority)
+            .endSpec();
     return client.pods().inNamespace("default").resource(b.build()).create();
   }
 
@@ -77,29 +91,39 @@ class SimulatedClusterIT {
   }
 
   private void advanceUntil(Duration step, java.util.function.BooleanSupplier done) {
-    eventually().until(() -> {
-      if (done.getAsBoolean()) {
-        return true;
-      }
-      clock.advance(step);
-      return false;
-    });
+    eventually()
+        .until(
+            () -> {
+              if (done.getAsBoolean()) {
+                return true;
+              }
+              clock.advance(step);
+              return false;
+            });
   }
 
   @Test
   void nodesCarryWellKnownLabelsAndReadyCondition() {
-    cluster(SimulatedCluster.builder("labels").zone("eu-1a").nodes(NodeShape.of(2, "4", "8Gi").withGpus(2)));
+    cluster(
+        SimulatedCluster.builder("labels")
+            .zone("eu-1a")
+            .nodes(NodeShape.of(2, "4", "8Gi").withGpus(2)));
     var node = client.nodes().withName("labels-node-0").get();
-    assertThat(node.getMetadata().getLabels()).containsEntry("kubernetes.io/hostname", "labels-node-0")
-        .containsEntry("kubernetes.io/arch", "amd64").containsEntry("kubernetes.io/os", "linux")
+    assertThat(node.getMetadata().getLabels())
+        .containsEntry("kubernetes.io/hostname", "labels-node-0")
+        .containsEntry("kubernetes.io/arch", "amd64")
+        .containsEntry("kubernetes.io/os", "linux")
         .containsEntry("topology.kubernetes.io/zone", "eu-1a")
         .containsEntry("node.kubernetes.io/instance-type", "sim.4c8gi");
-    assertThat(node.getStatus().getAllocatable()).containsEntry("nvidia.com/gpu", new Quantity("2"))
+    assertThat(node.getStatus().getAllocatable())
+        .containsEntry("nvidia.com/gpu", new Quantity("2"))
         .containsEntry("cpu", new Quantity("4"));
-    assertThat(node.getStatus().getConditions()).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("Ready");
-      assertThat(c.getStatus()).isEqualTo("True");
-    });
+    assertThat(node.getStatus().getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Ready");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
   }
 
   @Test
@@ -113,113 +137,317 @@ class SimulatedClusterIT {
     assertThat(running.getStatus().getHostIP()).startsWith("10.250.");
     assertThat(running.getStatus().getContainerStatuses().get(0).getReady()).isTrue();
     assertThat(condition(running, "Ready")).map(PodCondition::getStatus).contains("True");
-    assertThat(client.v1().events().inNamespace("default").withField("involvedObject.name", "job").list()
-        .getItems()).extracting(Event::getReason).contains("Scheduled", "Started");
+    assertThat(
+            client
+                .v1()
+                .events()
+                .inNamespace("default")
+                .withField("involvedObject.name", "job")
+                .list()
+                .getItems())
+        .extracting(Event::getReason)
+        .contains("Scheduled", "Started");
 
     String log = client.pods().inNamespace("default").withName("job").tailingLines(1).getLog();
     assertThat(log).isNotBlank();
     clock.advance(Duration.ofSeconds(119));
-    eventually().during(Duration.ofMillis(100)).until(() -> "Running".equals(get("job").getStatus().getPhase()));
+    eventually()
+        .during(Duration.ofMillis(100))
+        .until(() -> "Running".equals(get("job").getStatus().getPhase()));
     clock.advance(Duration.ofSeconds(2));
     eventually().until(() -> "Succeeded".equals(get("job").getStatus().getPhase()));
-    assertThat(get("job").getStatus().getContainerStatuses().get(0).getState().getTerminated().getReason())
+    assertThat(
+            get("job")
+                .getStatus()
+                .getContainerStatuses()
+                .get(0)
+                .getState()
+                .getTerminated()
+                .getReason())
         .isEqualTo("Completed");
   }
 
   @Test
   void unschedulablePodGetsConditionAndEventInKubeSchedulerWording() {
-    cluster(SimulatedCluster.builder("full").preemption(false).nodes(NodeShape.of(3, "2", "4Gi"),
-        NodeShape.of(2, "16", "64Gi").withNamePrefix("tainted").withTaint("dedicated", "gpu", "NoSchedule")));
+    cluster(
+        SimulatedCluster.builder("full")
+            .preemption(false)
+            .nodes(
+                NodeShape.of(3, "2", "4Gi"),
+                NodeShape.of(2, "16", "64Gi")
+                    .withNamePrefix("tainted")
+                    .withTaint("dedicated", "gpu", "NoSchedule")));
     pod("big", "4", "1Gi", 0, Map.of());
-    String expected = "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu}, "
-        + "3 Insufficient cpu.";
-    eventually().until(() -> condition(get("big"), "PodScheduled").map(PodCondition::getMessage)
-        .orElse("").equals(expected));
+    String expected =
+        "0/5 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu}, "
+            + "3 Insufficient cpu.";
+    eventually()
+        .until(
+            () ->
+                condition(get("big"), "PodScheduled")
+                    .map(PodCondition::getMessage)
+                    .orElse("")
+                    .equals(expected));
     PodCondition c = condition(get("big"), "PodScheduled").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("False");
     assertThat(c.getReason()).isEqualTo("Unschedulable");
-    eventually().until(() -> !client.v1().events().inNamespace("default").withField("reason", "FailedScheduling")
-        .list().getItems().isEmpty());
-    Event e = client.v1().events().inNamespace("default").withField("reason", "FailedScheduling").list()
-        .getItems().get(0);
+    eventually()
+        .until(
+            () ->
+                !client
+                    .v1()
+                    .events()
+                    .inNamespace("default")
+                    .withField("reason", "FailedScheduling")
+                    .list()
+                    .getItems()
+                    .isEmpty());
+    Event e =
+        client
+            .v1()
+            .events()
+            .inNamespace("default")
+            .withField("reason", "FailedScheduling")
+            .list()
+            .getItems()
+            .get(0);
     assertThat(e.getMessage()).isEqualTo(expected);
     assertThat(e.getType()).isEqualTo("Warning");
     assertThat(e.getSource().getComponent()).isEqualTo("default-scheduler");
     assertThat(e.getInvolvedObject().getName()).isEqualTo("big");
 
     // A tolerating pod goes to the tainted nodes.
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("tol").endMetadata()
-        .withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
-        .addToRequests("cpu", new Quantity("4")).endResources().endContainer()
-        .withTolerations(new TolerationBuilder().withKey("dedicated").withOperator("Equal").withValue("gpu")
-            .withEffect("NoSchedule").build()).endSpec().build()).create();
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("tol")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("4"))
+                .endResources()
+                .endContainer()
+                .withTolerations(
+                    new TolerationBuilder()
+                        .withKey("dedicated")
+                        .withOperator("Equal")
+                        .withValue("gpu")
+                        .withEffect("NoSchedule")
+                        .build())
+                .endSpec()
+                .build())
+        .create();
     eventually().until(() -> get("tol").getSpec().getNodeName() != null);
     assertThat(get("tol").getSpec().getNodeName()).startsWith("tainted-");
   }
 
   @Test
   void nodeSelectorAndRequiredAffinityAreHonoured() {
-    cluster(SimulatedCluster.builder("aff").nodes(NodeShape.of(1, "4", "8Gi").withLabel("disk", "ssd")
-        .withLabel("gen", "5"), NodeShape.of(1, "4", "8Gi").withNamePrefix("hdd").withLabel("disk", "hdd")
-        .withLabel("gen", "3")));
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("a").endMetadata()
-        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().withNewAffinity()
-        .withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution().addNewNodeSelectorTerm()
-        .addNewMatchExpression().withKey("gen").withOperator("Lt").withValues("4").endMatchExpression()
-        .addNewMatchExpression().withKey("disk").withOperator("NotIn").withValues("ssd").endMatchExpression()
-        .endNodeSelectorTerm().endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity()
-        .endSpec().build()).create();
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("s").endMetadata()
-        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer()
-        .withNodeSelector(Map.of("disk", "ssd")).endSpec().build()).create();
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("none")
-        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").endContainer()
-        .withNodeSelector(Map.of("disk", "nvme")).endSpec().build()).create();
-    eventually().until(() -> get("a").getSpec().getNodeName() != null && get("s").getSpec().getNodeName() != null);
+    cluster(
+        SimulatedCluster.builder("aff")
+            .nodes(
+                NodeShape.of(1, "4", "8Gi").withLabel("disk", "ssd").withLabel("gen", "5"),
+                NodeShape.of(1, "4", "8Gi")
+                    .withNamePrefix("hdd")
+                    .withLabel("disk", "hdd")
+                    .withLabel("gen", "3")));
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("a")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .endContainer()
+                .withNewAffinity()
+                .withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .addNewNodeSelectorTerm()
+                .addNewMatchExpression()
+                .withKey("gen")
+                .withOperator("Lt")
+                .withValues("4")
+                .endMatchExpression()
+                .addNewMatchExpression()
+                .withKey("disk")
+                .withOperator("NotIn")
+                .withValues("ssd")
+                .endMatchExpression()
+                .endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity()
+                .endAffinity()
+                .endSpec()
+                .build())
+        .create();
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("s")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .endContainer()
+                .withNodeSelector(Map.of("disk", "ssd"))
+                .endSpec()
+                .build())
+        .create();
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("none")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .endContainer()
+                .withNodeSelector(Map.of("disk", "nvme"))
+                .endSpec()
+                .build())
+        .create();
+    eventually()
+        .until(
+            () ->
+                get("a").getSpec().getNodeName() != null
+                    && get("s").getSpec().getNodeName() != null);
     assertThat(get("a").getSpec().getNodeName()).isEqualTo("hdd-1");
     assertThat(get("s").getSpec().getNodeName()).isEqualTo("aff-node-0");
-    eventually().until(() -> condition(get("none"), "PodScheduled").map(PodCondition::getMessage).orElse("")
-        .equals("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 "
-            + "nodes are available: 2 Preemption is not helpful for scheduling."));
+    eventually()
+        .until(
+            () ->
+                condition(get("none"), "PodScheduled")
+                    .map(PodCondition::getMessage)
+                    .orElse("")
+                    .equals(
+                        "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 "
+                            + "nodes are available: 2 Preemption is not helpful for scheduling."));
   }
 
   @Test
   void extendedResourcesAreFitted() {
     cluster(SimulatedCluster.builder("ext").nodes(NodeShape.of(1, "8", "16Gi").withGpus(1)));
     for (String n : List.of("g1", "g2")) {
-      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(n).endMetadata()
-          .withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
-          .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
+      client
+          .pods()
+          .inNamespace("default")
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(n)
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("c")
+                  .withImage("i")
+                  .withNewResources()
+                  .addToLimits("nvidia.com/gpu", new Quantity("1"))
+                  .endResources()
+                  .endContainer()
+                  .endSpec()
+                  .build())
           .create();
     }
-    eventually().until(() -> get("g1").getSpec().getNodeName() != null || get("g2").getSpec().getNodeName() != null);
-    eventually().until(() -> List.of("g1", "g2").stream().map(this::get).anyMatch(p -> condition(p, "PodScheduled")
-        .map(PodCondition::getMessage).orElse("").startsWith("0/1 nodes are available: 1 Insufficient nvidia.com/gpu.")));
+    eventually()
+        .until(
+            () ->
+                get("g1").getSpec().getNodeName() != null
+                    || get("g2").getSpec().getNodeName() != null);
+    eventually()
+        .until(
+            () ->
+                List.of("g1", "g2").stream()
+                    .map(this::get)
+                    .anyMatch(
+                        p ->
+                            condition(p, "PodScheduled")
+                                .map(PodCondition::getMessage)
+                                .orElse("")
+                                .startsWith(
+                                    "0/1 nodes are available: 1 Insufficient nvidia.com/gpu.")));
   }
 
   @Test
   void preemptionNominatesAndEvictsLowerPriorityPodsWithTheirGracePeriod() {
     cluster(SimulatedCluster.builder("pre").nodes(NodeShape.of(1, "4", "8Gi")));
-    client.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
-        .withName("online").endMetadata().withValue(1000).build()).create();
+    client
+        .scheduling()
+        .v1()
+        .priorityClasses()
+        .resource(
+            new PriorityClassBuilder()
+                .withNewMetadata()
+                .withName("online")
+                .endMetadata()
+                .withValue(1000)
+                .build())
+        .create();
     pod("low-1", "2", "1Gi", 0, Map.of());
     pod("low-2", "2", "1Gi", 0, Map.of());
-    eventually().until(() -> get("low-1").getSpec().getNodeName() != null
-        && get("low-2").getSpec().getNodeName() != null);
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("online")
-        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
-        .addToRequests("cpu", new Quantity("2")).endResources().endContainer().withPriorityClassName("online")
-        .endSpec().build()).create();
+    eventually()
+        .until(
+            () ->
+                get("low-1").getSpec().getNodeName() != null
+                    && get("low-2").getSpec().getNodeName() != null);
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("online")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("2"))
+                .endResources()
+                .endContainer()
+                .withPriorityClassName("online")
+                .endSpec()
+                .build())
+        .create();
     eventually().until(() -> "pre-node-0".equals(get("online").getStatus().getNominatedNodeName()));
-    Pod victim = List.of("low-1", "low-2").stream().map(this::get)
-        .filter(p -> p.getMetadata().getDeletionTimestamp() != null).findFirst().orElseThrow();
+    Pod victim =
+        List.of("low-1", "low-2").stream()
+            .map(this::get)
+            .filter(p -> p.getMetadata().getDeletionTimestamp() != null)
+            .findFirst()
+            .orElseThrow();
     assertThat(victim.getMetadata().getDeletionGracePeriodSeconds()).isEqualTo(30L);
-    assertThat(condition(victim, "DisruptionTarget").map(PodCondition::getReason)).contains("PreemptionByScheduler");
-    assertThat(List.of("low-1", "low-2").stream().map(this::get)
-        .filter(p -> p.getMetadata().getDeletionTimestamp() != null)).hasSize(1);
+    assertThat(condition(victim, "DisruptionTarget").map(PodCondition::getReason))
+        .contains("PreemptionByScheduler");
+    assertThat(
+            List.of("low-1", "low-2").stream()
+                .map(this::get)
+                .filter(p -> p.getMetadata().getDeletionTimestamp() != null))
+        .hasSize(1);
     assertThat(get("online").getSpec().getNodeName()).isNull();
     clock.advance(Duration.ofSeconds(29));
-    eventually().during(Duration.ofMillis(100)).until(() -> get(victim.getMetadata().getName()) != null);
+    eventually()
+        .during(Duration.ofMillis(100))
+        .until(() -> get(victim.getMetadata().getName()) != null);
     clock.advance(Duration.ofSeconds(2));
     eventually().until(() -> get(victim.getMetadata().getName()) == null);
     eventually().until(() -> "pre-node-0".equals(get("online").getSpec().getNodeName()));
@@ -230,13 +458,36 @@ class SimulatedClusterIT {
     cluster(SimulatedCluster.builder("nopre").nodes(NodeShape.of(1, "2", "8Gi")));
     pod("low", "2", "1Gi", 0, Map.of());
     eventually().until(() -> get("low").getSpec().getNodeName() != null);
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("never")
-        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
-        .addToRequests("cpu", new Quantity("1")).endResources().endContainer().withPriority(100)
-        .withPreemptionPolicy("Never").endSpec().build()).create();
-    eventually().until(() -> condition(get("never"), "PodScheduled").map(PodCondition::getMessage).orElse("")
-        .equals("0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to "
-            + "preemptionPolicy=Never."));
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("never")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("1"))
+                .endResources()
+                .endContainer()
+                .withPriority(100)
+                .withPreemptionPolicy("Never")
+                .endSpec()
+                .build())
+        .create();
+    eventually()
+        .until(
+            () ->
+                condition(get("never"), "PodScheduled")
+                    .map(PodCondition::getMessage)
+                    .orElse("")
+                    .equals(
+                        "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to "
+                            + "preemptionPolicy=Never."));
     assertThat(get("low").getMetadata().getDeletionTimestamp()).isNull();
   }
 
@@ -260,8 +511,13 @@ class SimulatedClusterIT {
     pod("low", "2", "1Gi", 0, Map.of());
     eventually().until(() -> get("low").getSpec().getNodeName() != null);
     pod("high", "1", "1Gi", 100000, Map.of());
-    eventually().until(() -> condition(get("high"), "PodScheduled").map(PodCondition::getMessage).orElse("")
-        .equals("0/1 nodes are available: 1 Insufficient cpu."));
+    eventually()
+        .until(
+            () ->
+                condition(get("high"), "PodScheduled")
+                    .map(PodCondition::getMessage)
+                    .orElse("")
+                    .equals("0/1 nodes are available: 1 Insufficient cpu."));
     assertThat(get("low").getMetadata().getDeletionTimestamp()).isNull();
     assertThat(get("high").getStatus().getNominatedNodeName()).isNull();
   }
@@ -269,39 +525,97 @@ class SimulatedClusterIT {
   @Test
   void onlineWorkloadFollowsTheCurveAndConsolidatesAtNight() {
     clock.set(java.time.Instant.parse("2024-01-03T11:00:00Z"));
-    cluster(SimulatedCluster.builder("web").scoring(SimScheduler.Scoring.MOST_ALLOCATED)
-        .nodes(NodeShape.of(4, "4", "16Gi")));
-    var curve = io.gleaner.sim.load.LoadCurve.of(new double[] {0.8, 0.8, 0.2, 0.2}, new double[] {0.5, 0.5, 0.5, 0.5},
-        Duration.ofHours(6), Duration.ofDays(1));
-    var web = new io.gleaner.sim.load.OnlineWorkload(cluster, new io.gleaner.sim.load.OnlineWorkload.Options(
-        "online", "web", 1, 12, "1", "1Gi", 1000, Duration.ofMinutes(1), curve)).start();
+    cluster(
+        SimulatedCluster.builder("web")
+            .scoring(SimScheduler.Scoring.MOST_ALLOCATED)
+            .nodes(NodeShape.of(4, "4", "16Gi")));
+    var curve =
+        io.gleaner.sim.load.LoadCurve.of(
+            new double[] {0.8, 0.8, 0.2, 0.2},
+            new double[] {0.5, 0.5, 0.5, 0.5},
+            Duration.ofHours(6),
+            Duration.ofDays(1));
+    var web =
+        new io.gleaner.sim.load.OnlineWorkload(
+                cluster,
+                new io.gleaner.sim.load.OnlineWorkload.Options(
+                    "online", "web", 1, 12, "1", "1Gi", 1000, Duration.ofMinutes(1), curve))
+            .start();
     assertThat(web.desired()).isEqualTo(12);
-    eventually().until(() -> web.replicas().stream().allMatch(p -> !p.path("spec").path("nodeName").asText("")
-        .isEmpty()) && web.replicas().size() == 12);
-    assertThat(web.replicas()).allSatisfy(p -> assertThat(p.path("spec").path("priority").asInt()).isEqualTo(1000));
+    eventually()
+        .until(
+            () ->
+                web.replicas().stream()
+                        .allMatch(p -> !p.path("spec").path("nodeName").asText("").isEmpty())
+                    && web.replicas().size() == 12);
+    assertThat(web.replicas())
+        .allSatisfy(p -> assertThat(p.path("spec").path("priority").asInt()).isEqualTo(1000));
     clock.set(java.time.Instant.parse("2024-01-03T21:00:00Z"));
     advanceUntil(Duration.ofSeconds(30), () -> web.replicas().size() == 3);
     assertThat(web.desired()).isEqualTo(3);
     // Bin-packing and consolidating scale-down leave whole nodes without online pods.
-    assertThat(web.replicas().stream().map(p -> p.path("spec").path("nodeName").asText()).distinct().count())
+    assertThat(
+            web.replicas().stream()
+                .map(p -> p.path("spec").path("nodeName").asText())
+                .distinct()
+                .count())
         .isEqualTo(1);
   }
 
   @Test
   void imagePullFailureShowsErrImagePullThenBackOff() {
     cluster(SimulatedCluster.builder("img").nodes(NodeShape.of(1, "4", "8Gi")));
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("bad").endMetadata()
-        .withNewSpec().addNewContainer().withName("c").withImage("registry/does-not-exist:1").endContainer()
-        .endSpec().build()).create();
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("bad")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("registry/does-not-exist:1")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
     eventually().until(() -> get("bad").getSpec().getNodeName() != null);
-    advanceUntil(Duration.ofSeconds(1), () -> get("bad").getStatus().getContainerStatuses().size() == 1);
-    assertThat(get("bad").getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason())
+    advanceUntil(
+        Duration.ofSeconds(1), () -> get("bad").getStatus().getContainerStatuses().size() == 1);
+    assertThat(
+            get("bad")
+                .getStatus()
+                .getContainerStatuses()
+                .get(0)
+                .getState()
+                .getWaiting()
+                .getReason())
         .isEqualTo("ErrImagePull");
-    advanceUntil(Duration.ofSeconds(2), () -> "ImagePullBackOff".equals(get("bad").getStatus()
-        .getContainerStatuses().get(0).getState().getWaiting().getReason()));
+    advanceUntil(
+        Duration.ofSeconds(2),
+        () ->
+            "ImagePullBackOff"
+                .equals(
+                    get("bad")
+                        .getStatus()
+                        .getContainerStatuses()
+                        .get(0)
+                        .getState()
+                        .getWaiting()
+                        .getReason()));
     assertThat(get("bad").getStatus().getPhase()).isEqualTo("Pending");
-    assertThat(client.v1().events().inNamespace("default").withField("involvedObject.name", "bad").list()
-        .getItems()).extracting(Event::getMessage).contains("Error: ErrImagePull", "Error: ImagePullBackOff");
+    assertThat(
+            client
+                .v1()
+                .events()
+                .inNamespace("default")
+                .withField("involvedObject.name", "bad")
+                .list()
+                .getItems())
+        .extracting(Event::getMessage)
+        .contains("Error: ErrImagePull", "Error: ImagePullBackOff");
   }
 
   @Test
@@ -320,20 +634,58 @@ class SimulatedClusterIT {
   @Test
   void podsOnVirtualNodesAreLeftToTheirVirtualKubelet() {
     cluster(SimulatedCluster.builder("meta").nodes(NodeShape.of(1, "2", "4Gi")));
-    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("gleaner")
-        .addToLabels("type", "virtual-kubelet").endMetadata().withNewSpec().addNewTaint()
-        .withKey("virtual-kubelet.io/provider").withValue("gleaner").withEffect("NoSchedule").endTaint().endSpec()
-        .withNewStatus().addToAllocatable("cpu", new Quantity("100")).addToAllocatable("memory", new Quantity("1Ti"))
-        .addToAllocatable("pods", new Quantity("1000")).endStatus().build()).create();
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("offline")
-        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
-        .addToRequests("cpu", new Quantity("8")).endResources().endContainer()
-        .withNodeSelector(Map.of("type", "virtual-kubelet"))
-        .withTolerations(new TolerationBuilder().withKey("virtual-kubelet.io/provider").withOperator("Exists")
-            .build()).endSpec().build()).create();
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("gleaner")
+                .addToLabels("type", "virtual-kubelet")
+                .endMetadata()
+                .withNewSpec()
+                .addNewTaint()
+                .withKey("virtual-kubelet.io/provider")
+                .withValue("gleaner")
+                .withEffect("NoSchedule")
+                .endTaint()
+                .endSpec()
+                .withNewStatus()
+                .addToAllocatable("cpu", new Quantity("100"))
+                .addToAllocatable("memory", new Quantity("1Ti"))
+                .addToAllocatable("pods", new Quantity("1000"))
+                .endStatus()
+                .build())
+        .create();
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("offline")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("8"))
+                .endResources()
+                .endContainer()
+                .withNodeSelector(Map.of("type", "virtual-kubelet"))
+                .withTolerations(
+                    new TolerationBuilder()
+                        .withKey("virtual-kubelet.io/provider")
+                        .withOperator("Exists")
+                        .build())
+                .endSpec()
+                .build())
+        .create();
     eventually().until(() -> "gleaner".equals(get("offline").getSpec().getNodeName()));
     clock.advance(Duration.ofSeconds(10));
-    eventually().during(Duration.ofMillis(200)).until(() -> "Pending".equals(get("offline").getStatus().getPhase()));
+    eventually()
+        .during(Duration.ofMillis(200))
+        .until(() -> "Pending".equals(get("offline").getStatus().getPhase()));
     client.pods().inNamespace("default").withName("offline").delete();
     clock.advance(Duration.ofSeconds(60));
     eventually().during(Duration.ofMillis(200)).until(() -> get("offline") != null);
@@ -342,20 +694,70 @@ class SimulatedClusterIT {
   @Test
   void logsOfPodsOnAVirtualNodeAreProxiedToItsKubeletEndpoint() throws Exception {
     cluster(SimulatedCluster.builder("proxy").nodes(NodeShape.of(1, "2", "4Gi")));
-    io.vertx.core.net.SelfSignedCertificate cert = io.vertx.core.net.SelfSignedCertificate.create("127.0.0.1");
-    io.vertx.core.http.HttpServer kubeletApi = runtime.vertx().createHttpServer(new io.vertx.core.http
-        .HttpServerOptions().setSsl(true).setKeyCertOptions(cert.keyCertOptions()).setHost("127.0.0.1").setPort(0));
-    kubeletApi.requestHandler(r -> r.response().end("from the virtual kubelet: " + r.path() + " tail="
-        + r.getParam("tailLines") + "\n"));
-    kubeletApi.listen().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    io.vertx.core.net.SelfSignedCertificate cert =
+        io.vertx.core.net.SelfSignedCertificate.create("127.0.0.1");
+    io.vertx.core.http.HttpServer kubeletApi =
+        runtime
+            .vertx()
+            .createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setSsl(true)
+                    .setKeyCertOptions(cert.keyCertOptions())
+                    .setHost("127.0.0.1")
+                    .setPort(0));
+    kubeletApi.requestHandler(
+        r ->
+            r.response()
+                .end(
+                    "from the virtual kubelet: "
+                        + r.path()
+                        + " tail="
+                        + r.getParam("tailLines")
+                        + "\n"));
+    kubeletApi
+        .listen()
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, java.util.concurrent.TimeUnit.SECONDS);
     try {
-      client.nodes().resource(new NodeBuilder().withNewMetadata().withName("gleaner")
-          .addToLabels("type", "virtual-kubelet").endMetadata().withNewStatus().addNewAddress().withType("InternalIP")
-          .withAddress("127.0.0.1").endAddress().withNewDaemonEndpoints().withNewKubeletEndpoint()
-          .withPort(kubeletApi.actualPort()).endKubeletEndpoint().endDaemonEndpoints().endStatus().build()).create();
-      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("remote")
-          .endMetadata().withNewSpec().withNodeName("gleaner").addNewContainer().withName("c").withImage("i")
-          .endContainer().endSpec().build()).create();
+      client
+          .nodes()
+          .resource(
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName("gleaner")
+                  .addToLabels("type", "virtual-kubelet")
+                  .endMetadata()
+                  .withNewStatus()
+                  .addNewAddress()
+                  .withType("InternalIP")
+                  .withAddress("127.0.0.1")
+                  .endAddress()
+                  .withNewDaemonEndpoints()
+                  .withNewKubeletEndpoint()
+                  .withPort(kubeletApi.actualPort())
+                  .endKubeletEndpoint()
+                  .endDaemonEndpoints()
+                  .endStatus()
+                  .build())
+          .create();
+      client
+          .pods()
+          .inNamespace("default")
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName("remote")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withNodeName("gleaner")
+                  .addNewContainer()
+                  .withName("c")
+                  .withImage("i")
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .create();
       assertThat(client.pods().inNamespace("default").withName("remote").tailingLines(3).getLog())
           .isEqualTo("from the virtual kubelet: /containerLogs/default/remote/c tail=3\n");
     } finally {
@@ -372,42 +774,87 @@ class SimulatedClusterIT {
     // system 100m + 2% of 4 cores (80m) + pod 700m
     assertThat(nodeMetrics.getUsage().get("cpu")).isEqualTo(new Quantity("880m"));
     var podMetrics = client.top().pods().metrics("default", "m");
-    assertThat(podMetrics.getContainers().get(0).getUsage().get("cpu")).isEqualTo(new Quantity("700m"));
-    assertThat(podMetrics.getContainers().get(0).getUsage().get("memory").getNumericalAmount().longValue())
+    assertThat(podMetrics.getContainers().get(0).getUsage().get("cpu"))
+        .isEqualTo(new Quantity("700m"));
+    assertThat(
+            podMetrics
+                .getContainers()
+                .get(0)
+                .getUsage()
+                .get("memory")
+                .getNumericalAmount()
+                .longValue())
         .isEqualTo(Math.round(1024L * 1024 * 1024 * 0.6) / 1024 * 1024);
   }
 
   @Test
   void volcanoGangBindsOnlyWhenMinMemberFit() {
-    cluster(SimulatedCluster.builder("train").volcano(true).scoring(SimScheduler.Scoring.MOST_ALLOCATED)
-        .nodes(NodeShape.of(2, "8", "32Gi")));
+    cluster(
+        SimulatedCluster.builder("train")
+            .volcano(true)
+            .scoring(SimScheduler.Scoring.MOST_ALLOCATED)
+            .nodes(NodeShape.of(2, "8", "32Gi")));
     GenericKubernetesResource pg = new GenericKubernetesResource();
     pg.setApiVersion("scheduling.volcano.sh/v1beta1");
     pg.setKind("PodGroup");
-    pg.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("gang").withNamespace("default")
-        .build());
-    pg.setAdditionalProperty("spec", Map.of("minMember", 3, "queue", "default",
-        "minResources", Map.of("cpu", "18")));
-    client.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup").inNamespace("default")
-        .resource(pg).create();
+    pg.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("gang")
+            .withNamespace("default")
+            .build());
+    pg.setAdditionalProperty(
+        "spec", Map.of("minMember", 3, "queue", "default", "minResources", Map.of("cpu", "18")));
+    client
+        .genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace("default")
+        .resource(pg)
+        .create();
     for (int i = 0; i < 3; i++) {
-      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("w" + i)
-          .addToAnnotations("scheduling.k8s.io/group-name", "gang").endMetadata().withNewSpec()
-          .withSchedulerName("volcano").addNewContainer().withName("c").withImage("i").withNewResources()
-          .addToRequests("cpu", new Quantity("6")).endResources().endContainer().endSpec().build()).create();
+      client
+          .pods()
+          .inNamespace("default")
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName("w" + i)
+                  .addToAnnotations("scheduling.k8s.io/group-name", "gang")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withSchedulerName("volcano")
+                  .addNewContainer()
+                  .withName("c")
+                  .withImage("i")
+                  .withNewResources()
+                  .addToRequests("cpu", new Quantity("6"))
+                  .endResources()
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .create();
     }
     // 3 x 6 CPU on 2 x 8 CPU: only 2 fit at once, so none is bound.
     eventually().until(() -> "Pending".equals(phase(podGroup())));
-    eventually().during(Duration.ofMillis(300)).until(() -> List.of("w0", "w1", "w2").stream()
-        .allMatch(n -> get(n).getSpec().getNodeName() == null));
+    eventually()
+        .during(Duration.ofMillis(300))
+        .until(
+            () ->
+                List.of("w0", "w1", "w2").stream()
+                    .allMatch(n -> get(n).getSpec().getNodeName() == null));
     cluster.addNodes(NodeShape.of(1, "8", "32Gi").withNamePrefix("extra"));
-    eventually().until(() -> List.of("w0", "w1", "w2").stream().allMatch(n -> get(n).getSpec().getNodeName() != null));
+    eventually()
+        .until(
+            () ->
+                List.of("w0", "w1", "w2").stream()
+                    .allMatch(n -> get(n).getSpec().getNodeName() != null));
     advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(phase(podGroup())));
   }
 
   private GenericKubernetesResource podGroup() {
-    return client.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup").inNamespace("default")
-        .withName("gang").get();
+    return client
+        .genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace("default")
+        .withName("gang")
+        .get();
   }
 
   @SuppressWarnings("unchecked")
@@ -418,14 +865,25 @@ class SimulatedClusterIT {
 
   @Test
   void colocationPublishesBatchResourcesFromUsage() {
-    cluster(SimulatedCluster.builder("colo").colocation(true).nodes(NodeShape.of(1, "10", "100Gi")));
+    cluster(
+        SimulatedCluster.builder("colo").colocation(true).nodes(NodeShape.of(1, "10", "100Gi")));
     var alloc = client.nodes().withName("colo-node-0").get().getStatus().getAllocatable();
     // 10 cores x 60% - max(system 300m, reserve 500m) = 5500 milli-cores
     assertThat(alloc.get("kubernetes.io/batch-cpu")).isEqualTo(new Quantity("5500"));
     pod("hp", "4", "10Gi", 1000, Map.of("sim.gleaner.io/cpu-usage", "2"));
     advanceUntil(Duration.ofSeconds(1), () -> "Running".equals(get("hp").getStatus().getPhase()));
     clock.advance(Duration.ofSeconds(61));
-    eventually().until(() -> new Quantity("3500").equals(client.nodes().withName("colo-node-0").get().getStatus()
-        .getAllocatable().get("kubernetes.io/batch-cpu")));
+    eventually()
+        .until(
+            () ->
+                new Quantity("3500")
+                    .equals(
+                        client
+                            .nodes()
+                            .withName("colo-node-0")
+                            .get()
+                            .getStatus()
+                            .getAllocatable()
+                            .get("kubernetes.io/batch-cpu")));
   }
 }

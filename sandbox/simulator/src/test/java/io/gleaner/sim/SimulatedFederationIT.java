@@ -30,18 +30,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A federation of simulated clusters: start-up, registration in the metadata cluster, scale. */
 class SimulatedFederationIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void twelveMembersStartQuicklyAndAreRegisteredInTheMetadataCluster() throws Exception {
     FakeClock clock = new FakeClock();
     SimulatedFederation.Builder b = SimulatedFederation.builder().clock(clock).kubeconfigDir(dir);
     for (int i = 1; i <= 6; i++) {
-      b.member(MemberSpec.of("online-" + i, MemberRole.ONLINE, NodeShape.of(10, "16", "64Gi")).withOnlineLoad(20));
+      b.member(
+          MemberSpec.of("online-" + i, MemberRole.ONLINE, NodeShape.of(10, "16", "64Gi"))
+              .withOnlineLoad(20));
     }
     for (int i = 1; i <= 3; i++) {
-      b.member(MemberSpec.of("train-" + i, MemberRole.TRAINING, NodeShape.of(8, "64", "512Gi").withGpus(8)));
+      b.member(
+          MemberSpec.of(
+              "train-" + i, MemberRole.TRAINING, NodeShape.of(8, "64", "512Gi").withGpus(8)));
     }
     for (int i = 1; i <= 3; i++) {
       b.member(MemberSpec.of("colo-" + i, MemberRole.COLOCATION, NodeShape.of(10, "32", "128Gi")));
@@ -51,34 +54,60 @@ class SimulatedFederationIT {
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertThat(millis).as("start-up of 13 clusters in ms").isLessThan(20_000);
       assertThat(f.members()).hasSize(12);
-      assertThat(Files.readString(dir.resolve("meta.kubeconfig"))).contains("server: " + f.meta().url());
-      assertThat(Files.readString(dir.resolve("train-2.kubeconfig"))).contains(f.member("train-2").url());
+      assertThat(Files.readString(dir.resolve("meta.kubeconfig")))
+          .contains("server: " + f.meta().url());
+      assertThat(Files.readString(dir.resolve("train-2.kubeconfig")))
+          .contains(f.member("train-2").url());
 
-      KubernetesClient meta = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
-          Files.readString(f.kubeconfigPath("meta")))).build();
+      KubernetesClient meta =
+          new KubernetesClientBuilder()
+              .withConfig(Config.fromKubeconfig(Files.readString(f.kubeconfigPath("meta"))))
+              .build();
       try (meta) {
         List<MemberCluster> mcs = meta.resources(MemberCluster.class).list().getItems();
         assertThat(mcs).hasSize(12);
         MemberCluster train = meta.resources(MemberCluster.class).withName("train-1").get();
         assertThat(train.getSpec().getRoles()).containsExactly(MemberRole.TRAINING);
         assertThat(train.getSpec().validate()).isEmpty();
-        Secret secret = meta.secrets().inNamespace("gleaner-system").withName(train.getSpec()
-            .getKubeconfigSecretRef().getName()).get();
-        String kubeconfig = new String(Base64.getDecoder().decode(secret.getData().get("kubeconfig")),
-            StandardCharsets.UTF_8);
-        try (KubernetesClient member = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig))
-            .build()) {
-          assertThat(member.nodes().list().getItems()).hasSize(8).allSatisfy(n -> assertThat(n.getStatus()
-              .getAllocatable()).containsEntry("nvidia.com/gpu", new Quantity("8")));
+        Secret secret =
+            meta.secrets()
+                .inNamespace("gleaner-system")
+                .withName(train.getSpec().getKubeconfigSecretRef().getName())
+                .get();
+        String kubeconfig =
+            new String(
+                Base64.getDecoder().decode(secret.getData().get("kubeconfig")),
+                StandardCharsets.UTF_8);
+        try (KubernetesClient member =
+            new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build()) {
+          assertThat(member.nodes().list().getItems())
+              .hasSize(8)
+              .allSatisfy(
+                  n ->
+                      assertThat(n.getStatus().getAllocatable())
+                          .containsEntry("nvidia.com/gpu", new Quantity("8")));
         }
       }
       // Online members run their curve-driven service; co-location members publish batch resources.
-      await().atMost(Duration.ofSeconds(20)).until(() -> f.member("online-1").store().list(ResourceTypes.PODS)
-          .size() == f.onlineWorkload("online-1").desired());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  f.member("online-1").store().list(ResourceTypes.PODS).size()
+                      == f.onlineWorkload("online-1").desired());
       assertThat(f.onlineWorkload("online-1").desired()).isBetween(1, 20);
-      assertThat(f.member("colo-1").client().nodes().list().getItems().get(0).getStatus().getAllocatable())
+      assertThat(
+              f.member("colo-1")
+                  .client()
+                  .nodes()
+                  .list()
+                  .getItems()
+                  .get(0)
+                  .getStatus()
+                  .getAllocatable())
           .containsKey("kubernetes.io/batch-cpu");
-      try (CuratorFramework zk = CuratorFrameworkFactory.newClient(f.zookeeperConnectString(), new RetryOneTime(100))) {
+      try (CuratorFramework zk =
+          CuratorFrameworkFactory.newClient(f.zookeeperConnectString(), new RetryOneTime(100))) {
         zk.start();
         assertThat(zk.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
         assertThat(f.zookeeperConnectString()).startsWith("127.0.0.1:");
@@ -89,8 +118,12 @@ class SimulatedFederationIT {
   @Test
   void hundredMembersOfHundredNodesScheduleTheirPods() {
     FakeClock clock = new FakeClock();
-    SimulatedFederation.Builder b = SimulatedFederation.builder().clock(clock).kubeconfigDir(dir)
-        .zookeeper(false).registerMembers(false);
+    SimulatedFederation.Builder b =
+        SimulatedFederation.builder()
+            .clock(clock)
+            .kubeconfigDir(dir)
+            .zookeeper(false)
+            .registerMembers(false);
     for (int i = 0; i < 100; i++) {
       b.member(MemberSpec.of("m" + i, MemberRole.ONLINE, NodeShape.of(100, "16", "64Gi")));
     }
@@ -98,17 +131,44 @@ class SimulatedFederationIT {
       List<String> names = new ArrayList<>();
       for (SimulatedCluster c : f.members()) {
         for (int p = 0; p < 20; p++) {
-          Pod pod = new PodBuilder().withNewMetadata().withName("p" + p).withNamespace("default").endMetadata()
-              .withNewSpec().addNewContainer().withName("c").withImage("i").withNewResources()
-              .addToRequests("cpu", new Quantity("2")).endResources().endContainer().endSpec().build();
-          c.store().create(ResourceTypes.PODS, "default", io.fabric8.kubernetes.client.utils.Serialization
-              .jsonMapper().valueToTree(pod));
+          Pod pod =
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName("p" + p)
+                  .withNamespace("default")
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("c")
+                  .withImage("i")
+                  .withNewResources()
+                  .addToRequests("cpu", new Quantity("2"))
+                  .endResources()
+                  .endContainer()
+                  .endSpec()
+                  .build();
+          c.store()
+              .create(
+                  ResourceTypes.PODS,
+                  "default",
+                  io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().valueToTree(pod));
         }
         names.add(c.name());
       }
-      await().atMost(Duration.ofSeconds(40)).until(() -> f.members().stream().allMatch(c -> c.store()
-          .list(ResourceTypes.PODS, "default", p -> p.path("spec").path("nodeName").asText("").isEmpty()).items()
-          .isEmpty()));
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .until(
+              () ->
+                  f.members().stream()
+                      .allMatch(
+                          c ->
+                              c.store()
+                                  .list(
+                                      ResourceTypes.PODS,
+                                      "default",
+                                      p -> p.path("spec").path("nodeName").asText("").isEmpty())
+                                  .items()
+                                  .isEmpty()));
       assertThat(names).hasSize(100);
     }
   }

@@ -19,18 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@code kubectl exec} session on the virtual node, relayed frame by frame to the member pod's {@code pods/exec}
- * subresource on the member API server, the way the API server relays a session to a kubelet.
+ * One {@code kubectl exec} session on the virtual node, relayed frame by frame to the member pod's
+ * {@code pods/exec} subresource on the member API server, the way the API server relays a session
+ * to a kubelet.
  *
- * <p>Frames are passed on unchanged and in order in both directions (channel byte first: 0 stdin, 1 stdout,
- * 2 stderr, 3 status, 4 resize, 255 close stdin in {@code v5.channel.k8s.io}), so the member's exit status always
- * follows its last output. The member is offered the client's protocol (and v4 besides, for a member before
- * Kubernetes 1.30); when it settles on v4 under a v5 client, the client's stdin-close frames are dropped (v4 has no
- * way to say it). The member connection carries the member cluster's credentials and TLS settings
- * ({@link MemberWebSockets}); each side is paused while the other cannot keep up.
+ * <p>Frames are passed on unchanged and in order in both directions (channel byte first: 0 stdin, 1
+ * stdout, 2 stderr, 3 status, 4 resize, 255 close stdin in {@code v5.channel.k8s.io}), so the
+ * member's exit status always follows its last output. The member is offered the client's protocol
+ * (and v4 besides, for a member before Kubernetes 1.30); when it settles on v4 under a v5 client,
+ * the client's stdin-close frames are dropped (v4 has no way to say it). The member connection
+ * carries the member cluster's credentials and TLS settings ({@link MemberWebSockets}); each side
+ * is paused while the other cannot keep up.
  *
- * <p>The outcome is never invented: a member that ends the stream without a status, refuses the upgrade or cannot
- * be reached is reported as a {@code Failure} status naming the member cluster.
+ * <p>The outcome is never invented: a member that ends the stream without a status, refuses the
+ * upgrade or cannot be reached is reported as a {@code Failure} status naming the member cluster.
  */
 final class ExecRelay {
   private static final Logger log = LoggerFactory.getLogger(ExecRelay.class);
@@ -40,9 +42,13 @@ final class ExecRelay {
   private static final byte STATUS = 3;
   private static final byte CLOSE_STDIN = (byte) 255;
 
-  /** What the client asked for, from the {@code /exec} query (kubelet names {@code input}/{@code output}/{@code
-   * error} and API-server names {@code stdin}/{@code stdout}/{@code stderr} are both understood). */
-  record ExecRequest(List<String> command, boolean stdin, boolean stdout, boolean stderr, boolean tty) {
+  /**
+   * What the client asked for, from the {@code /exec} query (kubelet names {@code input}/{@code
+   * output}/{@code error} and API-server names {@code stdin}/{@code stdout}/{@code stderr} are both
+   * understood).
+   */
+  record ExecRequest(
+      List<String> command, boolean stdin, boolean stdout, boolean stderr, boolean tty) {
     static ExecRequest parse(String query) {
       List<String> command = new ArrayList<>();
       boolean stdin = false;
@@ -63,13 +69,16 @@ final class ExecRelay {
           case "stdout", "output" -> stdout = on;
           case "stderr", "error" -> stderr = on;
           case "tty" -> tty = on;
-          default -> { }
+          default -> {}
         }
       }
       return new ExecRequest(List.copyOf(command), stdin, stdout, stderr, tty);
     }
 
-    /** The member API server's {@code pods/exec} query, in the parameter order kubectl and fabric8 use. */
+    /**
+     * The member API server's {@code pods/exec} query, in the parameter order kubectl and fabric8
+     * use.
+     */
     String memberQuery(String container) {
       StringBuilder q = new StringBuilder();
       for (String c : command) {
@@ -92,7 +101,10 @@ final class ExecRelay {
     }
   }
 
-  /** The protocol the WebSocket handshake settles on: the client's first offer that this server speaks. */
+  /**
+   * The protocol the WebSocket handshake settles on: the client's first offer that this server
+   * speaks.
+   */
   static String negotiated(String offered) {
     if (offered == null) {
       return null;
@@ -116,10 +128,16 @@ final class ExecRelay {
   private final java.util.function.Consumer<String> outcome;
   private boolean statusSent;
   private boolean finished;
+
   /** What the session ended as, for {@link KubeletMetrics#EXEC_SESSIONS}. */
   private String result = "client_closed";
 
-  ExecRelay(Vertx vertx, ServerWebSocket client, Target target, String container, ExecRequest request,
+  ExecRelay(
+      Vertx vertx,
+      ServerWebSocket client,
+      Target target,
+      String container,
+      ExecRequest request,
       java.util.function.Consumer<String> outcome) {
     this.outcome = outcome;
     this.vertx = vertx;
@@ -131,9 +149,10 @@ final class ExecRelay {
   }
 
   /**
-   * Connects to the member, then answers the client's upgrade. Must run on the client's Vert.x context: the member
-   * socket is then handed over in the same event-loop task as the member's 101, so its handlers are in place before
-   * its first frame. The client is paused until both ends are joined, so no input is lost.
+   * Connects to the member, then answers the client's upgrade. Must run on the client's Vert.x
+   * context: the member socket is then handed over in the same event-loop task as the member's 101,
+   * so its handlers are in place before its first frame. The client is paused until both ends are
+   * joined, so no input is lost.
    */
   void start(Promise<Integer> handshake) {
     client.pause();
@@ -145,75 +164,106 @@ final class ExecRelay {
     // a client on v5 gets v5 from a member that has it (Kubernetes >= 1.30), else v4
     List<String> offer = V5.equals(clientProtocol) ? PROTOCOLS : List.of(V4);
     Config config = target.client().getConfiguration();
-    String path = "/api/v1/namespaces/" + encode(target.namespace()) + "/pods/" + encode(target.name()) + "/exec?"
-        + request.memberQuery(container);
+    String path =
+        "/api/v1/namespaces/"
+            + encode(target.namespace())
+            + "/pods/"
+            + encode(target.name())
+            + "/exec?"
+            + request.memberQuery(container);
     try {
       memberClient = vertx.createWebSocketClient(MemberWebSockets.clientOptions(config));
     } catch (Exception e) {
       handshake.complete(101);
-      fail("member cluster " + target.cluster() + ": cannot set up TLS for its API server: " + describe(e));
+      fail(
+          "member cluster "
+              + target.cluster()
+              + ": cannot set up TLS for its API server: "
+              + describe(e));
       return;
     }
-    memberClient.connect(MemberWebSockets.connectOptions(config, path, offer))
+    memberClient
+        .connect(MemberWebSockets.connectOptions(config, path, offer))
         .onSuccess(ws -> joined(handshake, ws))
-        .onFailure(err -> {
-          handshake.complete(101);
-          fail("member cluster " + target.cluster() + " did not open the exec stream of pod " + target.namespace()
-              + "/" + target.name() + ": " + refusal(err));
-        });
+        .onFailure(
+            err -> {
+              handshake.complete(101);
+              fail(
+                  "member cluster "
+                      + target.cluster()
+                      + " did not open the exec stream of pod "
+                      + target.namespace()
+                      + "/"
+                      + target.name()
+                      + ": "
+                      + refusal(err));
+            });
   }
 
   private void joined(Promise<Integer> handshake, WebSocket ws) {
     member = ws;
     handshake.complete(101);
     boolean dropCloseStdin = V5.equals(clientProtocol) && !V5.equals(ws.subProtocol());
-    ws.binaryMessageHandler(frame -> {
-      if (finished || client.isClosed()) {
-        return;
-      }
-      if (frame.length() > 0 && frame.getByte(0) == STATUS) {
-        statusSent = true;
-        result = outcomeOf(frame);
-      }
-      client.writeBinaryMessage(frame);
-      if (client.writeQueueFull()) {
-        ws.pause();
-        client.drainHandler(v -> ws.resume());
-      }
-    });
-    ws.textMessageHandler(text -> {
-      if (!finished && !client.isClosed()) {
-        client.writeTextMessage(text);
-      }
-    });
+    ws.binaryMessageHandler(
+        frame -> {
+          if (finished || client.isClosed()) {
+            return;
+          }
+          if (frame.length() > 0 && frame.getByte(0) == STATUS) {
+            statusSent = true;
+            result = outcomeOf(frame);
+          }
+          client.writeBinaryMessage(frame);
+          if (client.writeQueueFull()) {
+            ws.pause();
+            client.drainHandler(v -> ws.resume());
+          }
+        });
+    ws.textMessageHandler(
+        text -> {
+          if (!finished && !client.isClosed()) {
+            client.writeTextMessage(text);
+          }
+        });
     // end (not close) runs in frame order, after the last message
-    ws.endHandler(v -> {
-      if (statusSent) {
-        finish();
-      } else {
-        fail("member cluster " + target.cluster() + " closed the exec stream before the command's exit status"
-            + (ws.closeReason() == null || ws.closeReason().isEmpty() ? "" : " (" + ws.closeReason() + ")"));
-      }
-    });
-    ws.exceptionHandler(e -> {
-      log.debug("exec on member {}: {}", target.cluster(), e.toString());
-      fail("member cluster " + target.cluster() + ": exec stream failed: " + describe(e));
-    });
-    client.binaryMessageHandler(buf -> {
-      if (buf.length() == 0 || dropCloseStdin && buf.getByte(0) == CLOSE_STDIN || ws.isClosed()) {
-        return;
-      }
-      ws.writeBinaryMessage(buf);
-      if (ws.writeQueueFull()) {
-        client.pause();
-        ws.drainHandler(v -> client.resume());
-      }
-    });
-    client.textMessageHandler(text -> {
-      if (!ws.isClosed()) {
-        ws.writeTextMessage(text);
-      }
-    });
+    ws.endHandler(
+        v -> {
+          if (statusSent) {
+            finish();
+          } else {
+            fail(
+                "member cluster "
+                    + target.cluster()
+                    + " closed the exec stream before the command's exit status"
+                    + (ws.closeReason() == null || ws.closeReason().isEmpty()
+                        ? ""
+                        : " (" + ws.closeReason() + ")"));
+          }
+        });
+    ws.exceptionHandler(
+        e -> {
+          log.debug("exec on member {}: {}", target.cluster(), e.toString());
+          fail("member cluster " + target.cluster() + ": exec stream failed: " + describe(e));
+        });
+    client.binaryMessageHandler(
+        buf -> {
+          if (buf.length() == 0
+              || dropCloseStdin && buf.getByte(0) == CLOSE_STDIN
+              || ws.isClosed()) {
+            return;
+          }
+          ws.writeBinaryMessage(buf);
+          if (ws.writeQueueFull()) {
+            client.pause();
+            ws.drainHandler(v -> client.resume());
+          }
+        });
+    client.textMessageHandler(
+        text -> {
+          if (!ws.isClosed()) {
+            ws.writeTextMessage(text);
+          }
+        });
     client.closeHandler(v -> finish());
     client.resume();
   }
@@ -277,7 +327,8 @@ final class ExecRelay {
   }
 
   static Buffer status(String status, String message) {
-    StringBuilder json = new StringBuilder("{\"metadata\":{},\"status\":\"").append(status).append('"');
+    StringBuilder json =
+        new StringBuilder("{\"metadata\":{},\"status\":\"").append(status).append('"');
     if (message != null) {
       json.append(",\"message\":").append(Serialization.asJson(message));
     }

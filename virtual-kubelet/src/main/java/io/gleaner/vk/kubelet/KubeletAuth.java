@@ -9,11 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kubelet API authentication and authorization, as the kubelet does with {@code --authentication-token-webhook} and
- * {@code --authorization-mode=Webhook}: a bearer token is checked with a TokenReview, then the request with a
- * SubjectAccessReview on {@code nodes/<subresource>} of this node ({@code /containerLogs} → {@code nodes/proxy},
- * {@code /stats} → {@code nodes/stats}, {@code /metrics} → {@code nodes/metrics}, {@code /pods} and {@code /exec}
- * → {@code nodes/proxy}). Anonymous requests are refused unless explicitly allowed.
+ * Kubelet API authentication and authorization, as the kubelet does with {@code
+ * --authentication-token-webhook} and {@code --authorization-mode=Webhook}: a bearer token is
+ * checked with a TokenReview, then the request with a SubjectAccessReview on {@code
+ * nodes/<subresource>} of this node ({@code /containerLogs} → {@code nodes/proxy}, {@code /stats} →
+ * {@code nodes/stats}, {@code /metrics} → {@code nodes/metrics}, {@code /pods} and {@code /exec} →
+ * {@code nodes/proxy}). Anonymous requests are refused unless explicitly allowed.
  */
 public final class KubeletAuth {
   private static final Logger log = LoggerFactory.getLogger(KubeletAuth.class);
@@ -42,7 +43,8 @@ public final class KubeletAuth {
 
   /** Sandbox only: every request is allowed. Says so in the log. */
   public static KubeletAuth anonymous(String nodeName) {
-    log.warn("kubelet API of node {}: anonymous access ENABLED (sandbox); every request is allowed without a token",
+    log.warn(
+        "kubelet API of node {}: anonymous access ENABLED (sandbox); every request is allowed without a token",
         nodeName);
     return new KubeletAuth(null, nodeName, true);
   }
@@ -52,29 +54,53 @@ public final class KubeletAuth {
       return new Decision.Allowed("system:anonymous");
     }
     if (bearerToken == null || bearerToken.isBlank()) {
-      return new Decision.Denied(401, "Unauthorized: a bearer token is required (anonymous access is disabled)");
+      return new Decision.Denied(
+          401, "Unauthorized: a bearer token is required (anonymous access is disabled)");
     }
-    TokenReview review = meta.resource(new TokenReviewBuilder().withNewSpec().withToken(bearerToken).endSpec()
-        .build()).create();
+    TokenReview review =
+        meta.resource(
+                new TokenReviewBuilder().withNewSpec().withToken(bearerToken).endSpec().build())
+            .create();
     if (review.getStatus() == null || !Boolean.TRUE.equals(review.getStatus().getAuthenticated())) {
       String err = review.getStatus() == null ? null : review.getStatus().getError();
-      return new Decision.Denied(401, "Unauthorized: token rejected" + (err == null ? "" : ": " + err));
+      return new Decision.Denied(
+          401, "Unauthorized: token rejected" + (err == null ? "" : ": " + err));
     }
     var user = review.getStatus().getUser();
     String subresource = subresource(path);
-    String verb = switch (method) {
-      case "POST", "PUT" -> "create";
-      case "DELETE" -> "delete";
-      default -> "get";
-    };
-    SubjectAccessReview sar = meta.resource(new SubjectAccessReviewBuilder().withNewSpec()
-        .withUser(user.getUsername()).withUid(user.getUid()).withGroups(user.getGroups())
-        .withNewResourceAttributes().withGroup("").withResource("nodes").withSubresource(subresource)
-        .withName(nodeName).withVerb(verb).endResourceAttributes()
-        .endSpec().build()).create();
+    String verb =
+        switch (method) {
+          case "POST", "PUT" -> "create";
+          case "DELETE" -> "delete";
+          default -> "get";
+        };
+    SubjectAccessReview sar =
+        meta.resource(
+                new SubjectAccessReviewBuilder()
+                    .withNewSpec()
+                    .withUser(user.getUsername())
+                    .withUid(user.getUid())
+                    .withGroups(user.getGroups())
+                    .withNewResourceAttributes()
+                    .withGroup("")
+                    .withResource("nodes")
+                    .withSubresource(subresource)
+                    .withName(nodeName)
+                    .withVerb(verb)
+                    .endResourceAttributes()
+                    .endSpec()
+                    .build())
+            .create();
     if (sar.getStatus() == null || !Boolean.TRUE.equals(sar.getStatus().getAllowed())) {
-      return new Decision.Denied(403, "Forbidden (user=" + user.getUsername() + ", verb=" + verb
-          + ", resource=nodes, subresource=" + subresource + ")");
+      return new Decision.Denied(
+          403,
+          "Forbidden (user="
+              + user.getUsername()
+              + ", verb="
+              + verb
+              + ", resource=nodes, subresource="
+              + subresource
+              + ")");
     }
     return new Decision.Allowed(user.getUsername());
   }

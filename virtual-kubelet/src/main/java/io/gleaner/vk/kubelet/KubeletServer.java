@@ -5,18 +5,18 @@ import io.fabric8.kubernetes.api.model.PodListBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.BytesLimitTerminateTimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.Loggable;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimestampBytesLimitTerminateTimeTailPrettyLoggable;
-import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.OutputStream;
@@ -31,10 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The virtual node's kubelet API over HTTPS (Vert.x core): {@code /healthz}, {@code /pods},
- * {@code /containerLogs/{ns}/{pod}/{container}} and {@code /exec/{ns}/{pod}/{container}} proxied to the member pod,
- * {@code /stats/summary} and {@code /metrics/resource} aggregated from member metrics. Every request except
- * {@code /healthz} passes {@link KubeletAuth}.
+ * The virtual node's kubelet API over HTTPS (Vert.x core): {@code /healthz}, {@code /pods}, {@code
+ * /containerLogs/{ns}/{pod}/{container}} and {@code /exec/{ns}/{pod}/{container}} proxied to the
+ * member pod, {@code /stats/summary} and {@code /metrics/resource} aggregated from member metrics.
+ * Every request except {@code /healthz} passes {@link KubeletAuth}.
  */
 public final class KubeletServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubeletServer.class);
@@ -48,10 +48,16 @@ public final class KubeletServer implements AutoCloseable {
   private HttpServer server;
 
   public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock) {
-    this(vertx, backend, auth, clock, new KubeletMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    this(
+        vertx,
+        backend,
+        auth,
+        clock,
+        new KubeletMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }
 
-  public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock, KubeletMetrics metrics) {
+  public KubeletServer(
+      Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock, KubeletMetrics metrics) {
     this.vertx = vertx;
     this.backend = backend;
     this.auth = auth;
@@ -61,17 +67,24 @@ public final class KubeletServer implements AutoCloseable {
 
   /** Binds {@code host:port} (0 = any free port) and returns the bound port. */
   public int start(String host, int port, TlsMaterial tls) {
-    HttpServerOptions opts = new HttpServerOptions().setHost(host).setPort(port).setSsl(true)
-        .setPemKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(tls.certificatePem()))
-            .setKeyValue(Buffer.buffer(tls.privateKeyPem())))
-        .setWebSocketSubProtocols(EXEC_PROTOCOLS);
+    HttpServerOptions opts =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setSsl(true)
+            .setPemKeyCertOptions(
+                new PemKeyCertOptions()
+                    .setCertValue(Buffer.buffer(tls.certificatePem()))
+                    .setKeyValue(Buffer.buffer(tls.privateKeyPem())))
+            .setWebSocketSubProtocols(EXEC_PROTOCOLS);
     server = vertx.createHttpServer(opts);
     server.webSocketHandler(this::webSocket);
     server.requestHandler(this::request);
     try {
       server.listen().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new IllegalStateException("kubelet API cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "kubelet API cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
     log.info("kubelet API listening on https://{}:{}", host, server.actualPort());
     return server.actualPort();
@@ -81,42 +94,65 @@ public final class KubeletServer implements AutoCloseable {
     return server.actualPort();
   }
 
-  /** Serves {@code tls} to new connections from now on (a renewed or newly issued certificate); open ones keep theirs. */
+  /**
+   * Serves {@code tls} to new connections from now on (a renewed or newly issued certificate); open
+   * ones keep theirs.
+   */
   public void updateTls(TlsMaterial tls) {
     try {
-      server.updateSSLOptions(new io.vertx.core.net.SSLOptions().setKeyCertOptions(new PemKeyCertOptions()
-              .setCertValue(Buffer.buffer(tls.certificatePem())).setKeyValue(Buffer.buffer(tls.privateKeyPem()))))
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      server
+          .updateSSLOptions(
+              new io.vertx.core.net.SSLOptions()
+                  .setKeyCertOptions(
+                      new PemKeyCertOptions()
+                          .setCertValue(Buffer.buffer(tls.certificatePem()))
+                          .setKeyValue(Buffer.buffer(tls.privateKeyPem()))))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
       log.info("kubelet API serving a new certificate");
     } catch (Exception e) {
-      throw new IllegalStateException("kubelet API cannot switch to the new certificate: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "kubelet API cannot switch to the new certificate: " + e.getMessage(), e);
     }
   }
 
   private void request(HttpServerRequest req) {
     String path = req.path();
     HttpServerResponse counted = req.response();
-    counted.endHandler(v -> metrics.request(KubeletMetrics.endpoint(path), counted.getStatusCode()));
+    counted.endHandler(
+        v -> metrics.request(KubeletMetrics.endpoint(path), counted.getStatusCode()));
     if ("/healthz".equals(path)) {
       req.response().putHeader("Content-Type", "text/plain").end("ok");
       return;
     }
     if (path.startsWith("/exec/") || path.startsWith("/attach/")) {
       // a plain HTTP request: WebSocket upgrades are served by webSocket()
-      req.response().setStatusCode(400).end("exec needs a WebSocket upgrade with " + EXEC_PROTOCOLS + "\n");
+      req.response()
+          .setStatusCode(400)
+          .end("exec needs a WebSocket upgrade with " + EXEC_PROTOCOLS + "\n");
       return;
     }
     String bearer = bearer(req.getHeader("Authorization"));
-    vertx.<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, req.method().name(), path), false)
-        .onSuccess(d -> {
-          if (d instanceof KubeletAuth.Decision.Denied denied) {
-            req.response().setStatusCode(denied.status()).putHeader("Content-Type", "text/plain")
-                .end(denied.message() + "\n");
-            return;
-          }
-          route(req, path);
-        })
-        .onFailure(e -> req.response().setStatusCode(500).end("authorization failed: " + e.getMessage() + "\n"));
+    vertx
+        .<KubeletAuth.Decision>executeBlocking(
+            () -> auth.authorize(bearer, req.method().name(), path), false)
+        .onSuccess(
+            d -> {
+              if (d instanceof KubeletAuth.Decision.Denied denied) {
+                req.response()
+                    .setStatusCode(denied.status())
+                    .putHeader("Content-Type", "text/plain")
+                    .end(denied.message() + "\n");
+                return;
+              }
+              route(req, path);
+            })
+        .onFailure(
+            e ->
+                req.response()
+                    .setStatusCode(500)
+                    .end("authorization failed: " + e.getMessage() + "\n"));
   }
 
   private void route(HttpServerRequest req, String path) {
@@ -132,13 +168,15 @@ public final class KubeletServer implements AutoCloseable {
       return;
     }
     if ("/stats/summary".equals(path) || "/stats/summary/".equals(path)) {
-      vertx.executeBlocking(() -> Serialization.asJson(backend.statsSummary()), false)
+      vertx
+          .executeBlocking(() -> Serialization.asJson(backend.statsSummary()), false)
           .onSuccess(json -> resp.putHeader("Content-Type", "application/json").end(json))
           .onFailure(e -> resp.setStatusCode(500).end(e.getMessage() + "\n"));
       return;
     }
     if ("/metrics/resource".equals(path)) {
-      vertx.executeBlocking(backend::resourceMetrics, false)
+      vertx
+          .executeBlocking(backend::resourceMetrics, false)
           .onSuccess(text -> resp.putHeader("Content-Type", "text/plain; version=0.0.4").end(text))
           .onFailure(e -> resp.setStatusCode(500).end(e.getMessage() + "\n"));
       return;
@@ -164,7 +202,8 @@ public final class KubeletServer implements AutoCloseable {
     }
     Optional<KubeletBackend.Target> target = backend.resolve(ns, pod);
     if (target.isEmpty()) {
-      resp.setStatusCode(404).end("pod " + ns + "/" + pod + " has no member pod (not placed yet or gone)\n");
+      resp.setStatusCode(404)
+          .end("pod " + ns + "/" + pod + " has no member pod (not placed yet or gone)\n");
       return;
     }
     KubeletBackend.Target t = target.get();
@@ -172,12 +211,14 @@ public final class KubeletServer implements AutoCloseable {
     if (opts.follow()) {
       resp.setChunked(true);
       OutputStream out = new ResponseOutputStream(resp);
-      vertx.executeBlocking(() -> logResource(t, container, opts).watchLog(out), false)
+      vertx
+          .executeBlocking(() -> logResource(t, container, opts).watchLog(out), false)
           .onSuccess(watch -> resp.closeHandler(v -> watch.close()))
           .onFailure(e -> fail(resp, t, e));
       return;
     }
-    vertx.executeBlocking(() -> logResource(t, container, opts).getLog(), false)
+    vertx
+        .executeBlocking(() -> logResource(t, container, opts).getLog(), false)
         .onSuccess(text -> resp.end(text == null ? "" : text))
         .onFailure(e -> fail(resp, t, e));
   }
@@ -191,8 +232,8 @@ public final class KubeletServer implements AutoCloseable {
   }
 
   /**
-   * Applies the log options. fabric8's fluent log DSL narrows the type at each step, but every step returns the same
-   * implementation, so the casts below follow the order the DSL allows.
+   * Applies the log options. fabric8's fluent log DSL narrows the type at each step, but every step
+   * returns the same implementation, so the casts below follow the order the DSL allows.
    */
   static Loggable logResource(KubeletBackend.Target t, String container, LogOptions o) {
     PodResource pod = t.client().pods().inNamespace(t.namespace()).withName(t.name());
@@ -204,11 +245,14 @@ public final class KubeletServer implements AutoCloseable {
       cur = ((BytesLimitTerminateTimeTailPrettyLoggable) cur).terminated();
     }
     if (o.limitBytes() != null) {
-      cur = ((BytesLimitTerminateTimeTailPrettyLoggable) cur).limitBytes((int) Math.min(Integer.MAX_VALUE,
-          o.limitBytes()));
+      cur =
+          ((BytesLimitTerminateTimeTailPrettyLoggable) cur)
+              .limitBytes((int) Math.min(Integer.MAX_VALUE, o.limitBytes()));
     }
     if (o.sinceSeconds() != null) {
-      cur = ((TimeTailPrettyLoggable) cur).sinceSeconds((int) Math.min(Integer.MAX_VALUE, o.sinceSeconds()));
+      cur =
+          ((TimeTailPrettyLoggable) cur)
+              .sinceSeconds((int) Math.min(Integer.MAX_VALUE, o.sinceSeconds()));
     }
     if (o.tailLines() != null) {
       cur = ((TailPrettyLoggable) cur).tailingLines(o.tailLines());
@@ -216,7 +260,8 @@ public final class KubeletServer implements AutoCloseable {
     return (Loggable) cur;
   }
 
-  // --- exec over WebSocket (channel protocol: first byte = stream: 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize)
+  // --- exec over WebSocket (channel protocol: first byte = stream: 0 stdin, 1 stdout, 2 stderr, 3
+  // error, 4 resize)
 
   private void webSocket(ServerWebSocket ws) {
     String path = ws.path();
@@ -230,29 +275,40 @@ public final class KubeletServer implements AutoCloseable {
       return;
     }
     String bearer = bearer(ws.headers().get("Authorization"));
-    // the answer to the upgrade is decided asynchronously (auth calls the API server): 101 accepts, else the status
+    // the answer to the upgrade is decided asynchronously (auth calls the API server): 101 accepts,
+    // else the status
     Promise<Integer> handshake = Promise.promise();
     ws.setHandshake(handshake.future());
     handshake.future().onSuccess(code -> metrics.request("exec", code));
-    vertx.<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, "POST", path), false)
-        .onComplete(ar -> {
-          if (ar.failed() || ar.result() instanceof KubeletAuth.Decision.Denied) {
-            handshake.complete(ar.succeeded() ? ((KubeletAuth.Decision.Denied) ar.result()).status() : 500);
-            return;
-          }
-          startExec(ws, handshake, decode(parts[0]), decode(parts[1]), decode(parts[2]));
-        });
+    vertx
+        .<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, "POST", path), false)
+        .onComplete(
+            ar -> {
+              if (ar.failed() || ar.result() instanceof KubeletAuth.Decision.Denied) {
+                handshake.complete(
+                    ar.succeeded() ? ((KubeletAuth.Decision.Denied) ar.result()).status() : 500);
+                return;
+              }
+              startExec(ws, handshake, decode(parts[0]), decode(parts[1]), decode(parts[2]));
+            });
   }
 
-  private void startExec(ServerWebSocket ws, Promise<Integer> handshake, String ns, String pod, String container) {
+  private void startExec(
+      ServerWebSocket ws, Promise<Integer> handshake, String ns, String pod, String container) {
     Optional<KubeletBackend.Target> target = backend.resolve(ns, pod);
     if (target.isEmpty()) {
       handshake.complete(404);
       return;
     }
     KubeletBackend.Target t = target.get();
-    new ExecRelay(vertx, ws, t, container, ExecRelay.ExecRequest.parse(ws.query()),
-        outcome -> metrics.execSession(t.cluster(), outcome)).start(handshake);
+    new ExecRelay(
+            vertx,
+            ws,
+            t,
+            container,
+            ExecRelay.ExecRequest.parse(ws.query()),
+            outcome -> metrics.execSession(t.cluster(), outcome))
+        .start(handshake);
   }
 
   private static String bearer(String header) {

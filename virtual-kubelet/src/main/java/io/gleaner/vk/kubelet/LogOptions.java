@@ -2,14 +2,26 @@ package io.gleaner.vk.kubelet;
 
 import java.util.function.Function;
 
-/** The kubelet's container log query: follow, tailLines, sinceSeconds, timestamps, previous, limitBytes. */
-public record LogOptions(boolean follow, Integer tailLines, Long sinceSeconds, boolean timestamps, boolean previous,
-                         Long limitBytes) {
+/**
+ * The kubelet's container log query: follow, tailLines, sinceSeconds, timestamps, previous,
+ * limitBytes.
+ */
+public record LogOptions(
+    boolean follow,
+    Integer tailLines,
+    Long sinceSeconds,
+    boolean timestamps,
+    boolean previous,
+    Long limitBytes) {
   /** Parses query parameters; a malformed number fails naming the parameter and value. */
   public static LogOptions parse(Function<String, String> param) {
-    return new LogOptions(bool(param.apply("follow")), integer("tailLines", param.apply("tailLines")),
-        longValue("sinceSeconds", param.apply("sinceSeconds")), bool(param.apply("timestamps")),
-        bool(param.apply("previous")), longValue("limitBytes", param.apply("limitBytes")));
+    return new LogOptions(
+        bool(param.apply("follow")),
+        integer("tailLines", param.apply("tailLines")),
+        longValue("sinceSeconds", param.apply("sinceSeconds")),
+        bool(param.apply("timestamps")),
+        bool(param.apply("previous")),
+        longValue("limitBytes", param.apply("limitBytes")));
   }
 
   private static boolean bool(String v) {

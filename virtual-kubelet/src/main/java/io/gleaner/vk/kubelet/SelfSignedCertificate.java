@@ -24,9 +24,10 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A self-signed kubelet serving certificate made at start (sandbox only): RSA 2048, SHA-256, SANs for the node name
- * and its IP. The API server's kubelet client must be configured to skip verification (the sandbox's simulated API
- * server does); production uses certificate files (see {@link TlsMaterial#fromFiles}).
+ * A self-signed kubelet serving certificate made at start (sandbox only): RSA 2048, SHA-256, SANs
+ * for the node name and its IP. The API server's kubelet client must be configured to skip
+ * verification (the sandbox's simulated API server does); production uses certificate files (see
+ * {@link TlsMaterial#fromFiles}).
  */
 public final class SelfSignedCertificate {
   private SelfSignedCertificate() {}
@@ -45,16 +46,31 @@ public final class SelfSignedCertificate {
       if (ip != null && ip.matches("[0-9.]+|[0-9a-fA-F:]+")) {
         sans.add(new GeneralName(GeneralName.iPAddress, ip));
       }
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject,
-          BigInteger.valueOf(clock.millis()), notBefore, notAfter, subject, kp.getPublic());
+      JcaX509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              subject,
+              BigInteger.valueOf(clock.millis()),
+              notBefore,
+              notAfter,
+              subject,
+              kp.getPublic());
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(new GeneralName[0])));
-      X509CertificateHolder holder = b.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate()));
+      b.addExtension(
+          Extension.keyUsage,
+          true,
+          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+      b.addExtension(
+          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(sans.toArray(new GeneralName[0])));
+      X509CertificateHolder holder =
+          b.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate()));
       return new TlsMaterial(pem(holder), pem(kp.getPrivate()));
     } catch (Exception e) {
-      throw new IllegalStateException("cannot generate the kubelet's self-signed certificate: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot generate the kubelet's self-signed certificate: " + e.getMessage(), e);
     }
   }
 

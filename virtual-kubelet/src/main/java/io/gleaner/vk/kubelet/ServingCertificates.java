@@ -38,15 +38,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the kubelet API's serving certificate current, the two production ways:
+ *
  * <ul>
- *   <li><b>files</b>: PEM certificate and key (a mounted {@code kubernetes.io/tls} Secret). They are re-read when they
- *       change, so a certificate renewed by cert-manager is served without a restart.</li>
- *   <li><b>csr</b>: like a kubelet with {@code serverTLSBootstrap}: a new key, and a CertificateSigningRequest for the
- *       {@code kubernetes.io/kubelet-serving} signer with the kubelet's identity ({@code system:node:<node>} in
- *       {@code system:nodes}) and the node's address as SAN. Once approved and issued, the certificate is served; at
- *       two thirds of its life a new one is requested. Until the first is issued the self-signed one stays in place,
- *       and a denied or failed request is logged with its reason and asked again later.</li>
+ *   <li><b>files</b>: PEM certificate and key (a mounted {@code kubernetes.io/tls} Secret). They
+ *       are re-read when they change, so a certificate renewed by cert-manager is served without a
+ *       restart.
+ *   <li><b>csr</b>: like a kubelet with {@code serverTLSBootstrap}: a new key, and a
+ *       CertificateSigningRequest for the {@code kubernetes.io/kubelet-serving} signer with the
+ *       kubelet's identity ({@code system:node:<node>} in {@code system:nodes}) and the node's
+ *       address as SAN. Once approved and issued, the certificate is served; at two thirds of its
+ *       life a new one is requested. Until the first is issued the self-signed one stays in place,
+ *       and a denied or failed request is logged with its reason and asked again later.
  * </ul>
+ *
  * The new material goes to {@code serve} (the kubelet server's {@link KubeletServer#updateTls}).
  */
 public final class ServingCertificates implements AutoCloseable {
@@ -55,11 +59,13 @@ public final class ServingCertificates implements AutoCloseable {
 
   private final Clock clock;
   private final Consumer<TlsMaterial> serve;
-  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "kubelet-serving-certificate");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "kubelet-serving-certificate");
+            t.setDaemon(true);
+            return t;
+          });
   private final Duration poll;
 
   private ServingCertificates(Clock clock, Consumer<TlsMaterial> serve, Duration poll) {
@@ -68,41 +74,56 @@ public final class ServingCertificates implements AutoCloseable {
     this.poll = poll;
   }
 
-  /** Watches {@code cert}/{@code key} every {@code poll} and serves them again when either changes. */
-  public static ServingCertificates watchFiles(Path cert, Path key, Duration poll, Clock clock,
-      Consumer<TlsMaterial> serve) {
+  /**
+   * Watches {@code cert}/{@code key} every {@code poll} and serves them again when either changes.
+   */
+  public static ServingCertificates watchFiles(
+      Path cert, Path key, Duration poll, Clock clock, Consumer<TlsMaterial> serve) {
     ServingCertificates s = new ServingCertificates(clock, serve, poll);
     long[] seen = {stamp(cert, key)};
-    s.scheduler.scheduleWithFixedDelay(() -> {
-      long now = stamp(cert, key);
-      if (now != seen[0]) {
-        try {
-          serve.accept(TlsMaterial.fromFiles(cert, key));
-          seen[0] = now;
-          log.info("kubelet serving certificate re-read from {}", cert);
-        } catch (RuntimeException e) {
-          log.warn("kubelet serving certificate files changed but cannot be used yet: {}", e.getMessage());
-        }
-      }
-    }, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
+    s.scheduler.scheduleWithFixedDelay(
+        () -> {
+          long now = stamp(cert, key);
+          if (now != seen[0]) {
+            try {
+              serve.accept(TlsMaterial.fromFiles(cert, key));
+              seen[0] = now;
+              log.info("kubelet serving certificate re-read from {}", cert);
+            } catch (RuntimeException e) {
+              log.warn(
+                  "kubelet serving certificate files changed but cannot be used yet: {}",
+                  e.getMessage());
+            }
+          }
+        },
+        poll.toMillis(),
+        poll.toMillis(),
+        TimeUnit.MILLISECONDS);
     return s;
   }
 
   private static long stamp(Path cert, Path key) {
     try {
-      return Files.getLastModifiedTime(cert).toMillis() * 31 + Files.getLastModifiedTime(key).toMillis()
-          + Files.size(cert) * 17 + Files.size(key);
+      return Files.getLastModifiedTime(cert).toMillis() * 31
+          + Files.getLastModifiedTime(key).toMillis()
+          + Files.size(cert) * 17
+          + Files.size(key);
     } catch (Exception e) {
       return -1;
     }
   }
 
   /**
-   * Requests a serving certificate for {@code nodeName} at {@code ip} through the metadata cluster's certificates API,
-   * polling every {@code poll} for the issued certificate.
+   * Requests a serving certificate for {@code nodeName} at {@code ip} through the metadata
+   * cluster's certificates API, polling every {@code poll} for the issued certificate.
    */
-  public static ServingCertificates requestFromCluster(KubernetesClient meta, String nodeName, String ip,
-      Duration poll, Clock clock, Consumer<TlsMaterial> serve) {
+  public static ServingCertificates requestFromCluster(
+      KubernetesClient meta,
+      String nodeName,
+      String ip,
+      Duration poll,
+      Clock clock,
+      Consumer<TlsMaterial> serve) {
     ServingCertificates s = new ServingCertificates(clock, serve, poll);
     s.scheduler.execute(() -> s.request(meta, nodeName, ip));
     return s;
@@ -115,17 +136,34 @@ public final class ServingCertificates implements AutoCloseable {
       KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
       gen.initialize(256);
       KeyPair kp = gen.generateKeyPair();
-      keyPem = SelfSignedCertificate.pem(new JcaPKCS8Generator(kp.getPrivate(), null)); // PKCS#8, not SEC1
-      CertificateSigningRequest csr = new CertificateSigningRequestBuilder().withNewMetadata().withName(name)
-          .addToLabels("app.kubernetes.io/name", "gleaner").addToLabels("gleaner.io/node", nodeName).endMetadata()
-          .withNewSpec().withSignerName(SIGNER)
-          .withRequest(Base64.getEncoder().encodeToString(csrPem(kp, nodeName, ip).getBytes(StandardCharsets.UTF_8)))
-          .withUsages("digital signature", "key encipherment", "server auth").endSpec().build();
+      keyPem =
+          SelfSignedCertificate.pem(
+              new JcaPKCS8Generator(kp.getPrivate(), null)); // PKCS#8, not SEC1
+      CertificateSigningRequest csr =
+          new CertificateSigningRequestBuilder()
+              .withNewMetadata()
+              .withName(name)
+              .addToLabels("app.kubernetes.io/name", "gleaner")
+              .addToLabels("gleaner.io/node", nodeName)
+              .endMetadata()
+              .withNewSpec()
+              .withSignerName(SIGNER)
+              .withRequest(
+                  Base64.getEncoder()
+                      .encodeToString(csrPem(kp, nodeName, ip).getBytes(StandardCharsets.UTF_8)))
+              .withUsages("digital signature", "key encipherment", "server auth")
+              .endSpec()
+              .build();
       meta.certificates().v1().certificateSigningRequests().resource(csr).create();
-      log.info("requested a kubelet serving certificate: CertificateSigningRequest {} (signer {}); approve it with "
-          + "kubectl certificate approve {}", name, SIGNER, name);
+      log.info(
+          "requested a kubelet serving certificate: CertificateSigningRequest {} (signer {}); approve it with "
+              + "kubectl certificate approve {}",
+          name,
+          SIGNER,
+          name);
     } catch (Exception e) {
-      log.warn("cannot request a kubelet serving certificate ({}); keeping the current one, retrying in 1m",
+      log.warn(
+          "cannot request a kubelet serving certificate ({}); keeping the current one, retrying in 1m",
           e.getMessage());
       retry(meta, nodeName, ip, Duration.ofMinutes(1));
       return;
@@ -133,58 +171,82 @@ public final class ServingCertificates implements AutoCloseable {
     awaitIssued(meta, nodeName, ip, name, keyPem);
   }
 
-  private void awaitIssued(KubernetesClient meta, String nodeName, String ip, String name, String keyPem) {
+  private void awaitIssued(
+      KubernetesClient meta, String nodeName, String ip, String name, String keyPem) {
     CertificateSigningRequest csr;
     try {
       csr = meta.certificates().v1().certificateSigningRequests().withName(name).get();
     } catch (KubernetesClientException e) {
-      scheduler.schedule(() -> awaitIssued(meta, nodeName, ip, name, keyPem), poll.toMillis(), TimeUnit.MILLISECONDS);
+      scheduler.schedule(
+          () -> awaitIssued(meta, nodeName, ip, name, keyPem),
+          poll.toMillis(),
+          TimeUnit.MILLISECONDS);
       return;
     }
     if (csr == null) {
-      log.warn("CertificateSigningRequest {} was deleted before it was issued; requesting again", name);
+      log.warn(
+          "CertificateSigningRequest {} was deleted before it was issued; requesting again", name);
       retry(meta, nodeName, ip, poll);
       return;
     }
-    List<CertificateSigningRequestCondition> conditions = csr.getStatus() == null ? List.of()
-        : Objects.requireNonNullElse(csr.getStatus().getConditions(), List.of());
+    List<CertificateSigningRequestCondition> conditions =
+        csr.getStatus() == null
+            ? List.of()
+            : Objects.requireNonNullElse(csr.getStatus().getConditions(), List.of());
     for (CertificateSigningRequestCondition c : conditions) {
       if ("Denied".equals(c.getType()) || "Failed".equals(c.getType())) {
-        log.warn("CertificateSigningRequest {} {}: {} {}; keeping the current certificate, asking again in 10m", name,
-            c.getType().toLowerCase(), c.getReason(), c.getMessage());
+        log.warn(
+            "CertificateSigningRequest {} {}: {} {}; keeping the current certificate, asking again in 10m",
+            name,
+            c.getType().toLowerCase(),
+            c.getReason(),
+            c.getMessage());
         retry(meta, nodeName, ip, Duration.ofMinutes(10));
         return;
       }
     }
     String issued = csr.getStatus() == null ? null : csr.getStatus().getCertificate();
     if (issued == null || issued.isEmpty()) {
-      scheduler.schedule(() -> awaitIssued(meta, nodeName, ip, name, keyPem), poll.toMillis(), TimeUnit.MILLISECONDS);
+      scheduler.schedule(
+          () -> awaitIssued(meta, nodeName, ip, name, keyPem),
+          poll.toMillis(),
+          TimeUnit.MILLISECONDS);
       return;
     }
     String certPem = new String(Base64.getDecoder().decode(issued), StandardCharsets.UTF_8);
     try {
       serve.accept(new TlsMaterial(certPem, keyPem));
     } catch (RuntimeException e) {
-      log.warn("issued certificate of {} cannot be served: {}; asking again in 10m", name, e.getMessage());
+      log.warn(
+          "issued certificate of {} cannot be served: {}; asking again in 10m",
+          name,
+          e.getMessage());
       retry(meta, nodeName, ip, Duration.ofMinutes(10));
       return;
     }
     Duration renewIn = renewal(certPem, clock.instant());
-    log.info("serving the certificate issued for CertificateSigningRequest {}; renewing in {}", name, renewIn);
+    log.info(
+        "serving the certificate issued for CertificateSigningRequest {}; renewing in {}",
+        name,
+        renewIn);
     retry(meta, nodeName, ip, renewIn);
   }
 
   private void retry(KubernetesClient meta, String nodeName, String ip, Duration after) {
     if (!scheduler.isShutdown()) {
-      scheduler.schedule(() -> request(meta, nodeName, ip), Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS);
+      scheduler.schedule(
+          () -> request(meta, nodeName, ip), Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS);
     }
   }
 
   /** Two thirds into the certificate's validity, counted from now; at least a minute. */
   static Duration renewal(String certPem, Instant now) {
     try {
-      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(certPem.getBytes(StandardCharsets.UTF_8)));
+      X509Certificate cert =
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificate(
+                      new ByteArrayInputStream(certPem.getBytes(StandardCharsets.UTF_8)));
       Instant from = cert.getNotBefore().toInstant();
       Instant to = cert.getNotAfter().toInstant();
       Instant at = from.plus(Duration.between(from, to).multipliedBy(2).dividedBy(3));
@@ -198,15 +260,19 @@ public final class ServingCertificates implements AutoCloseable {
   /** The PKCS#10 request a kubelet sends for its serving certificate. */
   static String csrPem(KeyPair kp, String nodeName, String ip) throws Exception {
     ExtensionsGenerator ext = new ExtensionsGenerator();
-    GeneralName[] names = ip == null || ip.isBlank()
-        ? new GeneralName[] {new GeneralName(GeneralName.dNSName, nodeName)}
-        : new GeneralName[] {new GeneralName(GeneralName.dNSName, nodeName),
-            new GeneralName(GeneralName.iPAddress, ip)};
+    GeneralName[] names =
+        ip == null || ip.isBlank()
+            ? new GeneralName[] {new GeneralName(GeneralName.dNSName, nodeName)}
+            : new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, nodeName),
+              new GeneralName(GeneralName.iPAddress, ip)
+            };
     ext.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
-    PKCS10CertificationRequest req = new JcaPKCS10CertificationRequestBuilder(
-        new X500Name("O=system:nodes,CN=system:node:" + nodeName), kp.getPublic())
-        .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
+    PKCS10CertificationRequest req =
+        new JcaPKCS10CertificationRequestBuilder(
+                new X500Name("O=system:nodes,CN=system:node:" + nodeName), kp.getPublic())
+            .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
     return SelfSignedCertificate.pem(req);
   }
 

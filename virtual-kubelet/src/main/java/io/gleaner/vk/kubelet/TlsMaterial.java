@@ -15,13 +15,16 @@ public record TlsMaterial(String certificatePem, String privateKeyPem) {
     }
   }
 
-  /** Production: {@code --tls-cert-file} / {@code --tls-private-key-file} (e.g. from a kubelet-serving CSR). */
+  /**
+   * Production: {@code --tls-cert-file} / {@code --tls-private-key-file} (e.g. from a
+   * kubelet-serving CSR).
+   */
   public static TlsMaterial fromFiles(Path cert, Path key) {
     try {
       return new TlsMaterial(Files.readString(cert), Files.readString(key));
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read kubelet TLS files " + cert + " / " + key + ": " + e.getMessage(),
-          e);
+      throw new IllegalArgumentException(
+          "cannot read kubelet TLS files " + cert + " / " + key + ": " + e.getMessage(), e);
     }
   }
 }

@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the broker's {@code WatchCapacity} stream, reconnecting with backoff. The latest snapshot and whether the
- * stream is up feed the virtual node's capacity and Ready condition.
+ * Follows the broker's {@code WatchCapacity} stream, reconnecting with backoff. The latest snapshot
+ * and whether the stream is up feed the virtual node's capacity and Ready condition.
  */
 public final class CapacityWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CapacityWatcher.class);
@@ -25,11 +25,12 @@ public final class CapacityWatcher implements AutoCloseable {
   private final Consumer<Capacity> onCapacity;
   private final Runnable onHealthChange;
   private final ScheduledExecutorService reconnect =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "vk-capacity");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "vk-capacity");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile Capacity latest;
   private volatile boolean up;
   private volatile String lastError = "not connected yet";
@@ -53,29 +54,33 @@ public final class CapacityWatcher implements AutoCloseable {
     }
     Context.CancellableContext ctx = Context.current().withCancellation();
     current = ctx;
-    ctx.run(() -> stub.watchCapacity(CapacityRequest.getDefaultInstance(), new StreamObserver<>() {
-      @Override
-      public void onNext(Capacity c) {
-        latest = c;
-        failures = 0;
-        if (!up) {
-          up = true;
-          log.info("capacity stream from the broker is up");
-          onHealthChange.run();
-        }
-        onCapacity.accept(c);
-      }
+    ctx.run(
+        () ->
+            stub.watchCapacity(
+                CapacityRequest.getDefaultInstance(),
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(Capacity c) {
+                    latest = c;
+                    failures = 0;
+                    if (!up) {
+                      up = true;
+                      log.info("capacity stream from the broker is up");
+                      onHealthChange.run();
+                    }
+                    onCapacity.accept(c);
+                  }
 
-      @Override
-      public void onError(Throwable t) {
-        down(t.toString());
-      }
+                  @Override
+                  public void onError(Throwable t) {
+                    down(t.toString());
+                  }
 
-      @Override
-      public void onCompleted() {
-        down("stream ended by the broker");
-      }
-    }));
+                  @Override
+                  public void onCompleted() {
+                    down("stream ended by the broker");
+                  }
+                }));
   }
 
   private void down(String why) {

@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the virtual node from its config, the broker's latest {@link Capacity} and health (DESIGN §4 step 3). Pure.
- * Capacity and allocatable are clamped at zero whatever the broker sends; the largest placeable shape is published as
- * annotations so submitters can see fragmentation.
+ * Builds the virtual node from its config, the broker's latest {@link Capacity} and health (DESIGN
+ * §4 step 3). Pure. Capacity and allocatable are clamped at zero whatever the broker sends; the
+ * largest placeable shape is published as annotations so submitters can see fragmentation.
  */
 public final class NodeBuilder {
   public static final String ANNOTATION_LARGEST_SHAPE = "gleaner.io/largest-shape";
@@ -32,8 +32,11 @@ public final class NodeBuilder {
 
   /** The node's taint: {@code virtual-kubelet.io/provider=gleaner:NoSchedule}. */
   public static Taint taint() {
-    return new TaintBuilder().withKey(GleanerKeys.VIRTUAL_NODE_TAINT_KEY).withValue("gleaner")
-        .withEffect("NoSchedule").build();
+    return new TaintBuilder()
+        .withKey(GleanerKeys.VIRTUAL_NODE_TAINT_KEY)
+        .withValue("gleaner")
+        .withEffect("NoSchedule")
+        .build();
   }
 
   /** The advertised vector: broker's advertised resources, clamped, with a pods count. */
@@ -46,8 +49,9 @@ public final class NodeBuilder {
   }
 
   /**
-   * Byte quantities rounded down to whole Ki, as a kubelet reports them ({@code 64Gi}, {@code 65843184Ki}) instead of
-   * the raw sum of lent bytes; down, so the node never advertises more than is lent.
+   * Byte quantities rounded down to whole Ki, as a kubelet reports them ({@code 64Gi}, {@code
+   * 65843184Ki}) instead of the raw sum of lent bytes; down, so the node never advertises more than
+   * is lent.
    */
   static Resources wholeKibibytes(Resources r) {
     Resources out = r;
@@ -60,7 +64,8 @@ public final class NodeBuilder {
     return out;
   }
 
-  public static Node build(NodeConfig config, Capacity capacity, NodeHealth health, Node existing, Instant now) {
+  public static Node build(
+      NodeConfig config, Capacity capacity, NodeHealth health, Node existing, Instant now) {
     Resources adv = wholeKibibytes(advertised(config, capacity));
     Map<String, Quantity> quantities = new LinkedHashMap<>();
     quantities.put(Resources.CPU, new Quantity(adv.format(Resources.CPU)));
@@ -78,98 +83,157 @@ public final class NodeBuilder {
     Resources largest = capacity == null ? Resources.ZERO : lenient(capacity.getLargestShapeMap());
     List<String> shape = new ArrayList<>();
     for (String name : largest.names()) {
-      annotations.put(ANNOTATION_LARGEST_SHAPE_PREFIX + annotationSuffix(name), largest.format(name));
+      annotations.put(
+          ANNOTATION_LARGEST_SHAPE_PREFIX + annotationSuffix(name), largest.format(name));
       shape.add(name + "=" + largest.format(name));
     }
     annotations.put(ANNOTATION_LARGEST_SHAPE, String.join(",", shape));
-    annotations.put(ANNOTATION_NODES, Integer.toString(capacity == null ? 0 : Math.max(0, capacity.getNodes())));
+    annotations.put(
+        ANNOTATION_NODES,
+        Integer.toString(capacity == null ? 0 : Math.max(0, capacity.getNodes())));
     if (capacity != null && capacity.getGeneratedAtMs() > 0) {
-      annotations.put(ANNOTATION_CAPACITY_AT, StatusMirror.time(Instant.ofEpochMilli(capacity.getGeneratedAtMs())));
+      annotations.put(
+          ANNOTATION_CAPACITY_AT,
+          StatusMirror.time(Instant.ofEpochMilli(capacity.getGeneratedAtMs())));
     }
 
-    List<NodeCondition> old = existing == null || existing.getStatus() == null
-        ? List.of() : existing.getStatus().getConditions();
-    List<NodeCondition> conditions = List.of(
-        condition(old, "Ready", health.brokerReachable() ? "True" : "False",
-            health.brokerReachable() ? "KubeletReady" : "BrokerUnavailable", health.message(), now),
-        condition(old, "MemoryPressure", "False", "KubeletHasSufficientMemory",
-            "memory pressure is handled per member node", now),
-        condition(old, "DiskPressure", "False", "KubeletHasNoDiskPressure",
-            "disk pressure is handled per member node", now),
-        condition(old, "PIDPressure", "False", "KubeletHasSufficientPID", "PID pressure is handled per member node",
-            now),
-        condition(old, "NetworkUnavailable", "False", "RouteCreated", "member clusters provide pod networking",
-            now));
+    List<NodeCondition> old =
+        existing == null || existing.getStatus() == null
+            ? List.of()
+            : existing.getStatus().getConditions();
+    List<NodeCondition> conditions =
+        List.of(
+            condition(
+                old,
+                "Ready",
+                health.brokerReachable() ? "True" : "False",
+                health.brokerReachable() ? "KubeletReady" : "BrokerUnavailable",
+                health.message(),
+                now),
+            condition(
+                old,
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "memory pressure is handled per member node",
+                now),
+            condition(
+                old,
+                "DiskPressure",
+                "False",
+                "KubeletHasNoDiskPressure",
+                "disk pressure is handled per member node",
+                now),
+            condition(
+                old,
+                "PIDPressure",
+                "False",
+                "KubeletHasSufficientPID",
+                "PID pressure is handled per member node",
+                now),
+            condition(
+                old,
+                "NetworkUnavailable",
+                "False",
+                "RouteCreated",
+                "member clusters provide pod networking",
+                now));
 
     return new io.fabric8.kubernetes.api.model.NodeBuilder()
         .withNewMetadata()
-          .withName(config.name())
-          .withLabels(labels)
-          .withAnnotations(annotations)
-          .withResourceVersion(existing == null ? null : existing.getMetadata().getResourceVersion())
+        .withName(config.name())
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .withResourceVersion(existing == null ? null : existing.getMetadata().getResourceVersion())
         .endMetadata()
         .withNewSpec()
-          .withTaints(taint())
+        .withTaints(taint())
         .endSpec()
         .withNewStatus()
-          .withCapacity(quantities)
-          .withAllocatable(new LinkedHashMap<>(quantities))
-          .withConditions(conditions)
-          .addNewAddress().withType("InternalIP").withAddress(config.internalIp()).endAddress()
-          .addNewAddress().withType("Hostname").withAddress(config.name()).endAddress()
-          .withNewDaemonEndpoints().withNewKubeletEndpoint().withPort(config.kubeletPort()).endKubeletEndpoint()
-          .endDaemonEndpoints()
-          .withNewNodeInfo()
-            .withKubeletVersion(config.kubeletVersion())
-            .withKubeProxyVersion("")
-            .withOperatingSystem("linux")
-            .withArchitecture("amd64")
-            .withContainerRuntimeVersion("gleaner://" + config.kubeletVersion())
-            .withOsImage("Gleaner virtual node")
-            .withKernelVersion("")
-            .withMachineID(config.name())
-            .withSystemUUID(config.name())
-            .withBootID("")
-          .endNodeInfo()
+        .withCapacity(quantities)
+        .withAllocatable(new LinkedHashMap<>(quantities))
+        .withConditions(conditions)
+        .addNewAddress()
+        .withType("InternalIP")
+        .withAddress(config.internalIp())
+        .endAddress()
+        .addNewAddress()
+        .withType("Hostname")
+        .withAddress(config.name())
+        .endAddress()
+        .withNewDaemonEndpoints()
+        .withNewKubeletEndpoint()
+        .withPort(config.kubeletPort())
+        .endKubeletEndpoint()
+        .endDaemonEndpoints()
+        .withNewNodeInfo()
+        .withKubeletVersion(config.kubeletVersion())
+        .withKubeProxyVersion("")
+        .withOperatingSystem("linux")
+        .withArchitecture("amd64")
+        .withContainerRuntimeVersion("gleaner://" + config.kubeletVersion())
+        .withOsImage("Gleaner virtual node")
+        .withKernelVersion("")
+        .withMachineID(config.name())
+        .withSystemUUID(config.name())
+        .withBootID("")
+        .endNodeInfo()
         .endStatus()
         .build();
   }
 
   /**
-   * Parses broker quantities so that a bad entry can never make the node negative or block the update: negative or
-   * unparsable values count as zero.
+   * Parses broker quantities so that a bad entry can never make the node negative or block the
+   * update: negative or unparsable values count as zero.
    */
   static Resources lenient(Map<String, String> quantities) {
     Map<String, Long> canonical = new LinkedHashMap<>();
-    quantities.forEach((name, q) -> {
-      if (q == null || q.isBlank() || q.trim().startsWith("-")) {
-        return;
-      }
-      try {
-        canonical.put(name, Math.max(0, Quantities.parseCanonical(name, q.trim())));
-      } catch (IllegalArgumentException e) {
-        // bad entries from the broker are dropped rather than advertised
-      }
-    });
+    quantities.forEach(
+        (name, q) -> {
+          if (q == null || q.isBlank() || q.trim().startsWith("-")) {
+            return;
+          }
+          try {
+            canonical.put(name, Math.max(0, Quantities.parseCanonical(name, q.trim())));
+          } catch (IllegalArgumentException e) {
+            // bad entries from the broker are dropped rather than advertised
+          }
+        });
     return Resources.ofCanonical(canonical).clampAtZero();
   }
 
-  /** {@code nvidia.com/gpu} → {@code nvidia.com.gpu}: an annotation name part may not contain a slash. */
+  /**
+   * {@code nvidia.com/gpu} → {@code nvidia.com.gpu}: an annotation name part may not contain a
+   * slash.
+   */
   static String annotationSuffix(String resource) {
     return resource.replace('/', '.');
   }
 
-  private static NodeCondition condition(List<NodeCondition> old, String type, String status, String reason,
-                                         String message, Instant now) {
+  private static NodeCondition condition(
+      List<NodeCondition> old,
+      String type,
+      String status,
+      String reason,
+      String message,
+      Instant now) {
     String transition = StatusMirror.time(now);
     if (old != null) {
       for (NodeCondition c : old) {
-        if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+        if (type.equals(c.getType())
+            && status.equals(c.getStatus())
+            && c.getLastTransitionTime() != null) {
           transition = c.getLastTransitionTime();
         }
       }
     }
-    return new NodeConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
-        .withLastHeartbeatTime(StatusMirror.time(now)).withLastTransitionTime(transition).build();
+    return new NodeConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .withLastHeartbeatTime(StatusMirror.time(now))
+        .withLastTransitionTime(transition)
+        .build();
   }
 }

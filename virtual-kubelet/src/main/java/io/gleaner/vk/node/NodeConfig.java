@@ -15,8 +15,13 @@ import java.util.regex.Pattern;
  * @param maxPods pods capacity when the broker advertises none
  * @param extraLabels labels added to the standard ones
  */
-public record NodeConfig(String name, String internalIp, int kubeletPort, String kubeletVersion, long maxPods,
-                         Map<String, String> extraLabels) {
+public record NodeConfig(
+    String name,
+    String internalIp,
+    int kubeletPort,
+    String kubeletVersion,
+    long maxPods,
+    Map<String, String> extraLabels) {
   private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
 
   public NodeConfig {
@@ -33,12 +38,14 @@ public record NodeConfig(String name, String internalIp, int kubeletPort, String
     if (maxPods < 0) {
       throw new IllegalArgumentException("node.maxPods " + maxPods + " must not be negative");
     }
-    kubeletVersion = kubeletVersion == null || kubeletVersion.isBlank() ? "v1.30.0-gleaner" : kubeletVersion;
+    kubeletVersion =
+        kubeletVersion == null || kubeletVersion.isBlank() ? "v1.30.0-gleaner" : kubeletVersion;
     extraLabels = extraLabels == null ? Map.of() : Map.copyOf(extraLabels);
   }
 
   public static NodeConfig defaults() {
-    return new NodeConfig(VirtualNode.DEFAULT_NAME, "127.0.0.1", 10250, "v1.30.0-gleaner", 20_000, Map.of());
+    return new NodeConfig(
+        VirtualNode.DEFAULT_NAME, "127.0.0.1", 10250, "v1.30.0-gleaner", 20_000, Map.of());
   }
 
   public NodeConfig withKubeletPort(int port) {

@@ -29,14 +29,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the virtual node registered and truthful.
  *
- * <p>Two independent paths, each on its own thread, so that a slow or failing status update can never delay the
- * heartbeat (the cause of node flapping in kubelets that share one path):
+ * <p>Two independent paths, each on its own thread, so that a slow or failing status update can
+ * never delay the heartbeat (the cause of node flapping in kubelets that share one path):
+ *
  * <ul>
  *   <li>heartbeat: the Lease {@code kube-node-lease/<node>} renewed every {@code leaseRenew} with
- *       {@code leaseDuration}, recreated if deleted — as the kubelet's node lease controller does;</li>
- *   <li>status: the Node re-created if deleted; labels/annotations/taints and {@code nodes/status} patched with the
- *       object's real resourceVersion when something changed (rate-limited to one per {@code statusMinInterval}) and
- *       at least every {@code statusReport}.</li>
+ *       {@code leaseDuration}, recreated if deleted — as the kubelet's node lease controller does;
+ *   <li>status: the Node re-created if deleted; labels/annotations/taints and {@code nodes/status}
+ *       patched with the object's real resourceVersion when something changed (rate-limited to one
+ *       per {@code statusMinInterval}) and at least every {@code statusReport}.
  * </ul>
  */
 public final class NodeController implements AutoCloseable {
@@ -44,10 +45,17 @@ public final class NodeController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeController.class);
 
   /** Intervals of the two paths. */
-  public record Timing(Duration statusMinInterval, Duration statusReport, Duration leaseRenew,
-                       Duration leaseDuration) {
+  public record Timing(
+      Duration statusMinInterval,
+      Duration statusReport,
+      Duration leaseRenew,
+      Duration leaseDuration) {
     public static Timing defaults() {
-      return new Timing(Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(40));
+      return new Timing(
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(1),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(40));
     }
   }
 
@@ -58,17 +66,23 @@ public final class NodeController implements AutoCloseable {
   private final Supplier<Capacity> capacity;
   private final Supplier<NodeHealth> health;
   private final Timing timing;
-  private final ScheduledExecutorService statusThread = Executors.newSingleThreadScheduledExecutor(
-      r -> daemon(r, "vk-node-status"));
-  private final ScheduledExecutorService leaseThread = Executors.newSingleThreadScheduledExecutor(
-      r -> daemon(r, "vk-node-lease"));
+  private final ScheduledExecutorService statusThread =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vk-node-status"));
+  private final ScheduledExecutorService leaseThread =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vk-node-lease"));
   private final AtomicBoolean dirty = new AtomicBoolean(true);
   private final AtomicLong lastStatusMs = new AtomicLong();
   private final AtomicLong statusUpdates = new AtomicLong();
   private final AtomicLong leaseRenewals = new AtomicLong();
 
-  public NodeController(KubernetesClient meta, NodeConfig config, Clock clock, UnaryOperator<Duration> toReal,
-                        Supplier<Capacity> capacity, Supplier<NodeHealth> health, Timing timing) {
+  public NodeController(
+      KubernetesClient meta,
+      NodeConfig config,
+      Clock clock,
+      UnaryOperator<Duration> toReal,
+      Supplier<Capacity> capacity,
+      Supplier<NodeHealth> health,
+      Timing timing) {
     this.meta = meta;
     this.config = config;
     this.clock = clock;
@@ -84,9 +98,13 @@ public final class NodeController implements AutoCloseable {
     long leaseMs = Math.max(10, toReal.apply(timing.leaseRenew()).toMillis());
     leaseThread.scheduleWithFixedDelay(this::safeRenew, leaseMs, leaseMs, TimeUnit.MILLISECONDS);
     long statusMs = Math.max(10, toReal.apply(timing.statusMinInterval()).toMillis());
-    statusThread.scheduleWithFixedDelay(this::safeStatus, statusMs, statusMs, TimeUnit.MILLISECONDS);
-    log.info("node {} registered; lease renewed every {}, status at most every {}", config.name(),
-        timing.leaseRenew(), timing.statusMinInterval());
+    statusThread.scheduleWithFixedDelay(
+        this::safeStatus, statusMs, statusMs, TimeUnit.MILLISECONDS);
+    log.info(
+        "node {} registered; lease renewed every {}, status at most every {}",
+        config.name(),
+        timing.leaseRenew(),
+        timing.statusMinInterval());
   }
 
   /** Something the node shows changed (capacity, health): patch soon, within the rate limit. */
@@ -119,7 +137,8 @@ public final class NodeController implements AutoCloseable {
   void updateStatus() {
     dirty.set(false);
     Node existing = meta.nodes().withName(config.name()).get();
-    Node desired = NodeBuilder.build(config, capacity.get(), health.get(), existing, clock.instant());
+    Node desired =
+        NodeBuilder.build(config, capacity.get(), health.get(), existing, clock.instant());
     if (existing == null) {
       desired.getMetadata().setResourceVersion(null);
       try {
@@ -134,26 +153,44 @@ public final class NodeController implements AutoCloseable {
       desired = NodeBuilder.build(config, capacity.get(), health.get(), existing, clock.instant());
     }
     String rv = existing.getMetadata().getResourceVersion();
-    if (!Objects.equals(existing.getMetadata().getLabels(), merged(existing.getMetadata().getLabels(),
-        desired.getMetadata().getLabels()))
-        || !Objects.equals(existing.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations())
+    if (!Objects.equals(
+            existing.getMetadata().getLabels(),
+            merged(existing.getMetadata().getLabels(), desired.getMetadata().getLabels()))
+        || !Objects.equals(
+            existing.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations())
         || !Objects.equals(existing.getSpec().getTaints(), desired.getSpec().getTaints())) {
       Map<String, Object> md = new LinkedHashMap<>();
       md.put("resourceVersion", rv);
       md.put("labels", desired.getMetadata().getLabels());
       md.put("annotations", desired.getMetadata().getAnnotations());
-      Node patched = meta.nodes().resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE),
-          Serialization.asJson(Map.of("metadata", md, "spec", Map.of("taints", desired.getSpec().getTaints()))));
+      Node patched =
+          meta.nodes()
+              .resource(existing)
+              .patch(
+                  PatchContext.of(PatchType.JSON_MERGE),
+                  Serialization.asJson(
+                      Map.of(
+                          "metadata",
+                          md,
+                          "spec",
+                          Map.of("taints", desired.getSpec().getTaints()))));
       rv = patched.getMetadata().getResourceVersion();
     }
-    Map<String, Object> status = Serialization.jsonMapper().convertValue(desired.getStatus(), LinkedHashMap.class);
-    meta.nodes().resource(existing).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-        Serialization.asJson(Map.of("metadata", Map.of("resourceVersion", rv), "status", status)));
+    Map<String, Object> status =
+        Serialization.jsonMapper().convertValue(desired.getStatus(), LinkedHashMap.class);
+    meta.nodes()
+        .resource(existing)
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            Serialization.asJson(
+                Map.of("metadata", Map.of("resourceVersion", rv), "status", status)));
     lastStatusMs.set(clock.millis());
     statusUpdates.incrementAndGet();
   }
 
-  private static Map<String, String> merged(Map<String, String> existing, Map<String, String> desired) {
+  private static Map<String, String> merged(
+      Map<String, String> existing, Map<String, String> desired) {
     Map<String, String> m = new LinkedHashMap<>(existing == null ? Map.of() : existing);
     m.putAll(desired);
     return m;
@@ -165,9 +202,18 @@ public final class NodeController implements AutoCloseable {
     var leases = meta.resources(Lease.class).inNamespace(LEASE_NAMESPACE);
     Lease lease = leases.withName(config.name()).get();
     if (lease == null) {
-      Lease fresh = new LeaseBuilder().withNewMetadata().withName(config.name()).withNamespace(LEASE_NAMESPACE)
-          .endMetadata().withNewSpec().withHolderIdentity(config.name())
-          .withLeaseDurationSeconds((int) timing.leaseDuration().toSeconds()).withRenewTime(now).endSpec().build();
+      Lease fresh =
+          new LeaseBuilder()
+              .withNewMetadata()
+              .withName(config.name())
+              .withNamespace(LEASE_NAMESPACE)
+              .endMetadata()
+              .withNewSpec()
+              .withHolderIdentity(config.name())
+              .withLeaseDurationSeconds((int) timing.leaseDuration().toSeconds())
+              .withRenewTime(now)
+              .endSpec()
+              .build();
       try {
         leases.resource(fresh).create();
         log.info("node lease {}/{} created", LEASE_NAMESPACE, config.name());

@@ -26,7 +26,10 @@ public final class BrokerClient {
     /** No member node has room: the broker's message says why. */
     record NoRoom(NoFit noFit) implements PlaceOutcome {}
 
-    /** The broker refused the request itself (INVALID_ARGUMENT and the like): a bad pod, not a transient error. */
+    /**
+     * The broker refused the request itself (INVALID_ARGUMENT and the like): a bad pod, not a
+     * transient error.
+     */
     record Rejected(String message) implements PlaceOutcome {}
 
     /** Transient: broker down, not leader, deadline exceeded. Retry. */
@@ -34,7 +37,11 @@ public final class BrokerClient {
   }
 
   /** Outcome of Confirm / Release. */
-  public enum CallOutcome { OK, NOT_FOUND, UNAVAILABLE }
+  public enum CallOutcome {
+    OK,
+    NOT_FOUND,
+    UNAVAILABLE
+  }
 
   private final BrokerGrpc.BrokerBlockingStub stub;
   private final Duration deadline;
@@ -46,7 +53,8 @@ public final class BrokerClient {
 
   public PlaceOutcome place(PlaceRequest request) {
     try {
-      PlaceResponse r = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).place(request);
+      PlaceResponse r =
+          stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).place(request);
       return switch (r.getOutcomeCase()) {
         case PLACEMENT -> new PlaceOutcome.Placed(r.getPlacement());
         case NO_FIT -> new PlaceOutcome.NoRoom(r.getNoFit());
@@ -62,20 +70,24 @@ public final class BrokerClient {
   }
 
   public CallOutcome confirm(String podUid) {
-    return call(() -> stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .confirm(ConfirmRequest.newBuilder().setPodUid(podUid).build()));
+    return call(
+        () ->
+            stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .confirm(ConfirmRequest.newBuilder().setPodUid(podUid).build()));
   }
 
   /**
-   * The broker's placements in one member cluster, by pod UID; empty when the broker cannot answer (the caller then
-   * confirms pod by pod).
+   * The broker's placements in one member cluster, by pod UID; empty when the broker cannot answer
+   * (the caller then confirms pod by pod).
    */
   public Optional<Map<String, Placement>> placements(String cluster) {
     try {
       Map<String, Placement> out = new HashMap<>();
-      stub.withDeadlineAfter(deadline.toMillis() * 4, TimeUnit.MILLISECONDS).withMaxInboundMessageSize(256 << 20)
+      stub.withDeadlineAfter(deadline.toMillis() * 4, TimeUnit.MILLISECONDS)
+          .withMaxInboundMessageSize(256 << 20)
           .listPlacements(ListPlacementsRequest.newBuilder().setCluster(cluster).build())
-          .getPlacementsList().forEach(p -> out.put(p.getPodUid(), p));
+          .getPlacementsList()
+          .forEach(p -> out.put(p.getPodUid(), p));
       return Optional.of(out);
     } catch (StatusRuntimeException e) {
       return Optional.empty();
@@ -83,8 +95,10 @@ public final class BrokerClient {
   }
 
   public CallOutcome release(String podUid, String reason) {
-    return call(() -> stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .release(ReleaseRequest.newBuilder().setPodUid(podUid).setReason(reason).build()));
+    return call(
+        () ->
+            stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .release(ReleaseRequest.newBuilder().setPodUid(podUid).setReason(reason).build()));
   }
 
   private static CallOutcome call(Runnable r) {
@@ -92,7 +106,9 @@ public final class BrokerClient {
       r.run();
       return CallOutcome.OK;
     } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode() == Status.Code.NOT_FOUND ? CallOutcome.NOT_FOUND : CallOutcome.UNAVAILABLE;
+      return e.getStatus().getCode() == Status.Code.NOT_FOUND
+          ? CallOutcome.NOT_FOUND
+          : CallOutcome.UNAVAILABLE;
     }
   }
 

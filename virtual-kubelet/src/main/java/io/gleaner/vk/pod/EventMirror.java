@@ -23,9 +23,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Re-emits member Events about Gleaner pods (FailedScheduling, Pulled, Started, BackOff, ...) as Events on the
- * metadata pods, so {@code kubectl describe pod} in the metadata cluster tells the story. Capped at a rate; what
- * exceeds it is counted and dropped. Events already present when the mirror starts are not re-emitted.
+ * Re-emits member Events about Gleaner pods (FailedScheduling, Pulled, Started, BackOff, ...) as
+ * Events on the metadata pods, so {@code kubectl describe pod} in the metadata cluster tells the
+ * story. Capped at a rate; what exceeds it is counted and dropped. Events already present when the
+ * mirror starts are not re-emitted.
  */
 final class EventMirror implements AutoCloseable {
   interface MetaLookup {
@@ -40,13 +41,20 @@ final class EventMirror implements AutoCloseable {
   private final int perSecond;
   private final String nodeName;
   private final List<SharedIndexInformer<Event>> informers = new ArrayList<>();
-  private final ExecutorService writer = Executors.newSingleThreadExecutor(WorkQueue.threads("vk-events"));
+  private final ExecutorService writer =
+      Executors.newSingleThreadExecutor(WorkQueue.threads("vk-events"));
   private long windowSecond;
   private int inWindow;
   private volatile boolean started;
 
-  EventMirror(KubernetesClient meta, MemberClusters members, MetaLookup lookup, Clock clock, VkMetrics metrics,
-              int perSecond, String nodeName) {
+  EventMirror(
+      KubernetesClient meta,
+      MemberClusters members,
+      MetaLookup lookup,
+      Clock clock,
+      VkMetrics metrics,
+      int perSecond,
+      String nodeName) {
     this.meta = meta;
     this.members = members;
     this.lookup = lookup;
@@ -58,33 +66,41 @@ final class EventMirror implements AutoCloseable {
 
   void start() {
     for (String cluster : members.names()) {
-      members.client(cluster).ifPresent(c -> {
-        SharedIndexInformer<Event> inf = c.v1().events().inAnyNamespace().runnableInformer(0);
-        inf.addEventHandler(new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(Event e) {
-            offer(cluster, e);
-          }
+      members
+          .client(cluster)
+          .ifPresent(
+              c -> {
+                SharedIndexInformer<Event> inf =
+                    c.v1().events().inAnyNamespace().runnableInformer(0);
+                inf.addEventHandler(
+                    new ResourceEventHandler<>() {
+                      @Override
+                      public void onAdd(Event e) {
+                        offer(cluster, e);
+                      }
 
-          @Override
-          public void onUpdate(Event old, Event e) {
-            if (!Objects.equals(old.getCount(), e.getCount()) || !Objects.equals(old.getMessage(), e.getMessage())) {
-              offer(cluster, e);
-            }
-          }
+                      @Override
+                      public void onUpdate(Event old, Event e) {
+                        if (!Objects.equals(old.getCount(), e.getCount())
+                            || !Objects.equals(old.getMessage(), e.getMessage())) {
+                          offer(cluster, e);
+                        }
+                      }
 
-          @Override
-          public void onDelete(Event e, boolean unknown) {}
-        });
-        informers.add(inf);
-      });
+                      @Override
+                      public void onDelete(Event e, boolean unknown) {}
+                    });
+                informers.add(inf);
+              });
     }
     informers.forEach(i -> i.start().toCompletableFuture().join());
     started = true;
   }
 
   private void offer(String cluster, Event e) {
-    if (!started || e.getInvolvedObject() == null || !"Pod".equals(e.getInvolvedObject().getKind())
+    if (!started
+        || e.getInvolvedObject() == null
+        || !"Pod".equals(e.getInvolvedObject().getKind())
         || e.getInvolvedObject().getName() == null
         || !e.getInvolvedObject().getName().startsWith(MemberNames.PREFIX)) {
       return;
@@ -106,39 +122,64 @@ final class EventMirror implements AutoCloseable {
   }
 
   private void emit(String cluster, Event e) {
-    Pod pod = lookup.metaPodFor(cluster, e.getInvolvedObject().getNamespace(), e.getInvolvedObject().getName());
+    Pod pod =
+        lookup.metaPodFor(
+            cluster, e.getInvolvedObject().getNamespace(), e.getInvolvedObject().getName());
     if (pod == null) {
       return;
     }
     String ns = pod.getMetadata().getNamespace();
-    String name = pod.getMetadata().getName() + "." + shortHash(cluster + "/" + e.getMetadata().getUid()
-        + "/" + e.getMetadata().getName());
+    String name =
+        pod.getMetadata().getName()
+            + "."
+            + shortHash(cluster + "/" + e.getMetadata().getUid() + "/" + e.getMetadata().getName());
     String now = StatusMirror.time(clock.instant());
     String message = "[" + cluster + "] " + Objects.toString(e.getMessage(), "");
-    Event out = new EventBuilder()
-        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-        .withInvolvedObject(new ObjectReferenceBuilder().withKind("Pod").withApiVersion("v1").withNamespace(ns)
-            .withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid())
-            .withFieldPath(e.getInvolvedObject().getFieldPath()).build())
-        .withReason(e.getReason()).withMessage(message).withType(e.getType())
-        .withCount(e.getCount() == null ? 1 : e.getCount())
-        .withFirstTimestamp(e.getFirstTimestamp() == null ? now : e.getFirstTimestamp())
-        .withLastTimestamp(e.getLastTimestamp() == null ? now : e.getLastTimestamp())
-        .withNewSource().withComponent("gleaner-virtual-kubelet").withHost(nodeName).endSource()
-        .withReportingComponent("gleaner.io/virtual-kubelet").withReportingInstance(nodeName)
-        .build();
+    Event out =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns)
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withKind("Pod")
+                    .withApiVersion("v1")
+                    .withNamespace(ns)
+                    .withName(pod.getMetadata().getName())
+                    .withUid(pod.getMetadata().getUid())
+                    .withFieldPath(e.getInvolvedObject().getFieldPath())
+                    .build())
+            .withReason(e.getReason())
+            .withMessage(message)
+            .withType(e.getType())
+            .withCount(e.getCount() == null ? 1 : e.getCount())
+            .withFirstTimestamp(e.getFirstTimestamp() == null ? now : e.getFirstTimestamp())
+            .withLastTimestamp(e.getLastTimestamp() == null ? now : e.getLastTimestamp())
+            .withNewSource()
+            .withComponent("gleaner-virtual-kubelet")
+            .withHost(nodeName)
+            .endSource()
+            .withReportingComponent("gleaner.io/virtual-kubelet")
+            .withReportingInstance(nodeName)
+            .build();
     try {
       meta.v1().events().inNamespace(ns).resource(out).create();
       metrics.event("emitted");
     } catch (KubernetesClientException ex) {
       if (ex.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         try {
-          meta.v1().events().inNamespace(ns).withName(name).edit(ev -> {
-            ev.setCount(out.getCount());
-            ev.setLastTimestamp(out.getLastTimestamp());
-            ev.setMessage(out.getMessage());
-            return ev;
-          });
+          meta.v1()
+              .events()
+              .inNamespace(ns)
+              .withName(name)
+              .edit(
+                  ev -> {
+                    ev.setCount(out.getCount());
+                    ev.setLastTimestamp(out.getLastTimestamp());
+                    ev.setMessage(out.getMessage());
+                    return ev;
+                  });
           metrics.event("emitted");
         } catch (KubernetesClientException ignored) {
           metrics.event("failed");

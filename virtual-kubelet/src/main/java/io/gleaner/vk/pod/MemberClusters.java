@@ -8,8 +8,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * The member clusters the virtual-kubelet may create pods in. Implementations must be thread-safe; {@link #names()}
- * returns a snapshot.
+ * The member clusters the virtual-kubelet may create pods in. Implementations must be thread-safe;
+ * {@link #names()} returns a snapshot.
  */
 public interface MemberClusters {
   Set<String> names();

@@ -16,10 +16,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Copies the ConfigMaps and Secrets a pod uses from the metadata cluster into the member namespace, creating the
- * namespace if missing. A copy is redone only when the source's resourceVersion changed; copies carry the Gleaner
- * managed/instance labels. A reference that does not exist in the metadata cluster is skipped: the member kubelet then
- * reports it the way a kubelet would (CreateContainerConfigError), and that status is mirrored back.
+ * Copies the ConfigMaps and Secrets a pod uses from the metadata cluster into the member namespace,
+ * creating the namespace if missing. A copy is redone only when the source's resourceVersion
+ * changed; copies carry the Gleaner managed/instance labels. A reference that does not exist in the
+ * metadata cluster is skipped: the member kubelet then reports it the way a kubelet would
+ * (CreateContainerConfigError), and that status is mirrored back.
  */
 public final class ObjectSync {
   private final KubernetesClient meta;
@@ -33,50 +34,87 @@ public final class ObjectSync {
   }
 
   /** Throws {@link KubernetesClientException} on API errors (transient: the caller retries). */
-  public void sync(String cluster, KubernetesClient member, String metaNamespace, String memberNamespace,
-                   PodReferences refs) {
+  public void sync(
+      String cluster,
+      KubernetesClient member,
+      String metaNamespace,
+      String memberNamespace,
+      PodReferences refs) {
     ensureNamespace(cluster, member, memberNamespace);
     for (String name : refs.configMaps()) {
       ConfigMap src = meta.configMaps().inNamespace(metaNamespace).withName(name).get();
-      if (src == null || upToDate(cluster, memberNamespace, "cm", name, src.getMetadata().getResourceVersion())) {
+      if (src == null
+          || upToDate(
+              cluster, memberNamespace, "cm", name, src.getMetadata().getResourceVersion())) {
         continue;
       }
-      ConfigMap copy = new ConfigMapBuilder()
-          .withNewMetadata().withName(name).withNamespace(memberNamespace).withLabels(labels())
-          .endMetadata()
-          .withData(src.getData()).withBinaryData(src.getBinaryData()).withImmutable(src.getImmutable())
-          .build();
-      upsert(() -> member.configMaps().inNamespace(memberNamespace).resource(copy).create(),
-          () -> member.configMaps().inNamespace(memberNamespace).withName(name).edit(c -> {
-            c.setData(copy.getData());
-            c.setBinaryData(copy.getBinaryData());
-            return c;
-          }));
+      ConfigMap copy =
+          new ConfigMapBuilder()
+              .withNewMetadata()
+              .withName(name)
+              .withNamespace(memberNamespace)
+              .withLabels(labels())
+              .endMetadata()
+              .withData(src.getData())
+              .withBinaryData(src.getBinaryData())
+              .withImmutable(src.getImmutable())
+              .build();
+      upsert(
+          () -> member.configMaps().inNamespace(memberNamespace).resource(copy).create(),
+          () ->
+              member
+                  .configMaps()
+                  .inNamespace(memberNamespace)
+                  .withName(name)
+                  .edit(
+                      c -> {
+                        c.setData(copy.getData());
+                        c.setBinaryData(copy.getBinaryData());
+                        return c;
+                      }));
       copied.put(key(cluster, memberNamespace, "cm", name), src.getMetadata().getResourceVersion());
     }
     for (String name : refs.secrets()) {
       Secret src = meta.secrets().inNamespace(metaNamespace).withName(name).get();
-      if (src == null || upToDate(cluster, memberNamespace, "secret", name, src.getMetadata().getResourceVersion())) {
+      if (src == null
+          || upToDate(
+              cluster, memberNamespace, "secret", name, src.getMetadata().getResourceVersion())) {
         continue;
       }
-      Secret copy = new SecretBuilder()
-          .withNewMetadata().withName(name).withNamespace(memberNamespace).withLabels(labels()).endMetadata()
-          .withType(src.getType()).withData(src.getData()).withStringData(src.getStringData())
-          .withImmutable(src.getImmutable())
-          .build();
-      upsert(() -> member.secrets().inNamespace(memberNamespace).resource(copy).create(),
-          () -> member.secrets().inNamespace(memberNamespace).withName(name).edit(s -> {
-            s.setData(copy.getData());
-            s.setStringData(copy.getStringData());
-            return s;
-          }));
-      copied.put(key(cluster, memberNamespace, "secret", name), src.getMetadata().getResourceVersion());
+      Secret copy =
+          new SecretBuilder()
+              .withNewMetadata()
+              .withName(name)
+              .withNamespace(memberNamespace)
+              .withLabels(labels())
+              .endMetadata()
+              .withType(src.getType())
+              .withData(src.getData())
+              .withStringData(src.getStringData())
+              .withImmutable(src.getImmutable())
+              .build();
+      upsert(
+          () -> member.secrets().inNamespace(memberNamespace).resource(copy).create(),
+          () ->
+              member
+                  .secrets()
+                  .inNamespace(memberNamespace)
+                  .withName(name)
+                  .edit(
+                      s -> {
+                        s.setData(copy.getData());
+                        s.setStringData(copy.getStringData());
+                        return s;
+                      }));
+      copied.put(
+          key(cluster, memberNamespace, "secret", name), src.getMetadata().getResourceVersion());
     }
   }
 
   /**
-   * Makes sure the member has the PriorityClass a member pod names (the gleaner-member chart installs them; a member
-   * joined without the chart gets them here, with the chart's values: near-line -100, offline -200, never preempting).
+   * Makes sure the member has the PriorityClass a member pod names (the gleaner-member chart
+   * installs them; a member joined without the chart gets them here, with the chart's values:
+   * near-line -100, offline -200, never preempting).
    */
   public void ensurePriorityClass(String cluster, KubernetesClient member, String name) {
     String k = cluster + "/priorityclass/" + name;
@@ -85,11 +123,22 @@ public final class ObjectSync {
     }
     if (member.scheduling().v1().priorityClasses().withName(name).get() == null) {
       try {
-        member.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
-            .withName(name).addToLabels(GleanerKeys.MANAGED, "true").endMetadata()
-            .withValue(GleanerKeys.PRIORITY_NEAR_LINE.equals(name) ? -100 : -200)
-            .withPreemptionPolicy("Never").withGlobalDefault(false)
-            .withDescription("Gleaner " + name + " pods: lent capacity, evicted first, never preempt").build())
+        member
+            .scheduling()
+            .v1()
+            .priorityClasses()
+            .resource(
+                new PriorityClassBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .addToLabels(GleanerKeys.MANAGED, "true")
+                    .endMetadata()
+                    .withValue(GleanerKeys.PRIORITY_NEAR_LINE.equals(name) ? -100 : -200)
+                    .withPreemptionPolicy("Never")
+                    .withGlobalDefault(false)
+                    .withDescription(
+                        "Gleaner " + name + " pods: lent capacity, evicted first, never preempt")
+                    .build())
             .create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -107,8 +156,16 @@ public final class ObjectSync {
     }
     if (member.namespaces().withName(namespace).get() == null) {
       try {
-        member.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-            .addToLabels(GleanerKeys.MANAGED, "true").endMetadata().build()).create();
+        member
+            .namespaces()
+            .resource(
+                new NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName(namespace)
+                    .addToLabels(GleanerKeys.MANAGED, "true")
+                    .endMetadata()
+                    .build())
+            .create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e;

@@ -2,8 +2,8 @@ package io.gleaner.vk.pod;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -12,19 +12,19 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.gleaner.broker.v1.Placement;
-import io.gleaner.meta.informer.CompactItemStore;
 import io.gleaner.broker.v1.PlaceRequest;
+import io.gleaner.broker.v1.Placement;
 import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.meta.informer.CompactItemStore;
 import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.NodeFailureTolerations;
 import io.gleaner.vk.translate.PodReferences;
 import io.gleaner.vk.translate.PodShapes;
 import io.gleaner.vk.translate.PodValidator;
 import io.gleaner.vk.translate.StatusMirror;
-import io.gleaner.vk.translate.NodeFailureTolerations;
 import io.gleaner.vk.translate.Validation;
 import io.gleaner.vk.translate.WorkloadClasses;
 import java.net.HttpURLConnection;
@@ -52,21 +52,37 @@ import org.slf4j.MDC;
 /**
  * Runs the metadata pods bound to the virtual node in member clusters (DESIGN §4 steps 4–5, §6).
  *
- * <p>Three work queues, one per concern, each keyed by metadata pod UID and each with its own workers and backoff:
+ * <p>Three work queues, one per concern, each keyed by metadata pod UID and each with its own
+ * workers and backoff:
+ *
  * <ul>
- *   <li>sync: validate → place (broker) → copy ConfigMaps/Secrets → create the member pod → confirm;</li>
- *   <li>status: mirror the member pod into the metadata pod's status, detect reclaims and estimate misses;</li>
- *   <li>delete: propagate graceful deletion to the member, then remove the metadata pod.</li>
+ *   <li>sync: validate → place (broker) → copy ConfigMaps/Secrets → create the member pod →
+ *       confirm;
+ *   <li>status: mirror the member pod into the metadata pod's status, detect reclaims and estimate
+ *       misses;
+ *   <li>delete: propagate graceful deletion to the member, then remove the metadata pod.
  * </ul>
- * Handlers for one pod never run concurrently (striped locks). Transient errors are retried with backoff forever; they
- * never fail a pod. All state beyond the informer stores is a small {@link TrackedPod} per pod, rebuilt after a restart
- * from the member pods' {@code gleaner.io/meta-uid} labels; member pod names are derived from the metadata pod UID, so
- * a create after a restart answers "already exists" and the pod is adopted, never duplicated.
+ *
+ * Handlers for one pod never run concurrently (striped locks). Transient errors are retried with
+ * backoff forever; they never fail a pod. All state beyond the informer stores is a small {@link
+ * TrackedPod} per pod, rebuilt after a restart from the member pods' {@code gleaner.io/meta-uid}
+ * labels; member pod names are derived from the metadata pod UID, so a create after a restart
+ * answers "already exists" and the pod is adopted, never duplicated.
  */
 public final class PodController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PodController.class);
-  private static final List<String> CLEARED_STATUS_FIELDS = List.of("reason", "message", "podIP", "podIPs", "hostIP",
-      "hostIPs", "nominatedNodeName", "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses");
+  private static final List<String> CLEARED_STATUS_FIELDS =
+      List.of(
+          "reason",
+          "message",
+          "podIP",
+          "podIPs",
+          "hostIP",
+          "hostIPs",
+          "nominatedNodeName",
+          "containerStatuses",
+          "initContainerStatuses",
+          "ephemeralContainerStatuses");
 
   private final KubernetesClient meta;
   private final MemberClusters members;
@@ -82,15 +98,24 @@ public final class PodController implements AutoCloseable {
   private final String instance;
 
   private final Map<String, TrackedPod> tracked = new ConcurrentHashMap<>();
+
   /**
-   * The informer caches: compact (a few hundred bytes per pod), looked up by metadata pod UID in the same step as
-   * each update; the metadata store also keeps each pod's "phase|class" so counting never decodes the cache.
+   * The informer caches: compact (a few hundred bytes per pod), looked up by metadata pod UID in
+   * the same step as each update; the metadata store also keeps each pod's "phase|class" so
+   * counting never decodes the cache.
    */
-  private final CompactItemStore<Pod> metaStore = new CompactItemStore<>(Pod.class, Cache::metaNamespaceKeyFunc,
-      p -> p.getMetadata().getUid(), PodController::phaseAndClass);
+  private final CompactItemStore<Pod> metaStore =
+      new CompactItemStore<>(
+          Pod.class,
+          Cache::metaNamespaceKeyFunc,
+          p -> p.getMetadata().getUid(),
+          PodController::phaseAndClass);
+
   private final Map<String, CompactItemStore<Pod>> memberStores = new ConcurrentHashMap<>();
+
   /** False while only watching (a warm standby): informer events are not acted on. */
   private volatile boolean acting;
+
   private final ReentrantLock[] stripes = new ReentrantLock[256];
   private final Map<String, SharedIndexInformer<Pod>> memberInformers = new ConcurrentHashMap<>();
   private final Map<String, Long> unreachableSince = new ConcurrentHashMap<>();
@@ -104,9 +129,15 @@ public final class PodController implements AutoCloseable {
   private EventMirror eventMirror;
   private SharedIndexInformer<Pod> metaInformer;
 
-  public PodController(KubernetesClient meta, MemberClusters members, BrokerClient broker,
-                       MemberPodTranslator translator, Clock clock, UnaryOperator<Duration> toReal,
-                       VkMetrics metrics, PodControllerConfig config) {
+  public PodController(
+      KubernetesClient meta,
+      MemberClusters members,
+      BrokerClient broker,
+      MemberPodTranslator translator,
+      Clock clock,
+      UnaryOperator<Duration> toReal,
+      VkMetrics metrics,
+      PodControllerConfig config) {
     this.meta = meta;
     this.members = members;
     this.broker = broker;
@@ -121,52 +152,67 @@ public final class PodController implements AutoCloseable {
     for (int i = 0; i < stripes.length; i++) {
       stripes[i] = new ReentrantLock();
     }
-    this.syncQueue = new WorkQueue<>("vk-sync", config.syncWorkers(), config.retryBase(), config.retryMax());
-    this.resyncQueue = new WorkQueue<>("vk-resync", config.resyncWorkers(), config.retryBase(), config.retryMax());
-    this.statusQueue = new WorkQueue<>("vk-status", config.statusWorkers(), config.retryBase(), config.retryMax());
-    this.deleteQueue = new WorkQueue<>("vk-delete", config.deleteWorkers(), config.retryBase(), config.retryMax());
+    this.syncQueue =
+        new WorkQueue<>("vk-sync", config.syncWorkers(), config.retryBase(), config.retryMax());
+    this.resyncQueue =
+        new WorkQueue<>("vk-resync", config.resyncWorkers(), config.retryBase(), config.retryMax());
+    this.statusQueue =
+        new WorkQueue<>("vk-status", config.statusWorkers(), config.retryBase(), config.retryMax());
+    this.deleteQueue =
+        new WorkQueue<>("vk-delete", config.deleteWorkers(), config.retryBase(), config.retryMax());
     this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
   }
 
-  /** Starts watching, then acting: what a single replica, or the leader without a warm standby, does. */
+  /**
+   * Starts watching, then acting: what a single replica, or the leader without a warm standby,
+   * does.
+   */
   public void start() {
     startWatching();
     startActing();
   }
 
   /**
-   * Starts the member informers and the metadata informer and waits until all have listed, without acting on what
-   * they see: a standby replica calls this ahead of winning the election, so that taking over costs no re-list.
+   * Starts the member informers and the metadata informer and waits until all have listed, without
+   * acting on what they see: a standby replica calls this ahead of winning the election, so that
+   * taking over costs no re-list.
    */
   public void startWatching() {
     for (String cluster : members.names()) {
       members.client(cluster).ifPresent(c -> startMemberInformer(cluster, c));
     }
-    metaInformer = meta.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0)
-        .itemStore(metaStore);
-    metaInformer.removeNamespaceIndex(); // nothing looks pods up by namespace; by UID goes through the store
-    metaInformer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        if (acting) {
-          onMetaChange(pod);
-        }
-      }
+    metaInformer =
+        meta.pods()
+            .inAnyNamespace()
+            .withField("spec.nodeName", nodeName)
+            .runnableInformer(0)
+            .itemStore(metaStore);
+    metaInformer
+        .removeNamespaceIndex(); // nothing looks pods up by namespace; by UID goes through the
+    // store
+    metaInformer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            if (acting) {
+              onMetaChange(pod);
+            }
+          }
 
-      @Override
-      public void onUpdate(Pod old, Pod pod) {
-        if (acting) {
-          onMetaChange(pod);
-        }
-      }
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            if (acting) {
+              onMetaChange(pod);
+            }
+          }
 
-      @Override
-      public void onDelete(Pod pod, boolean unknownFinalState) {
-        if (acting) {
-          deleteQueue.add(pod.getMetadata().getUid());
-        }
-      }
-    });
+          @Override
+          public void onDelete(Pod pod, boolean unknownFinalState) {
+            if (acting) {
+              deleteQueue.add(pod.getMetadata().getUid());
+            }
+          }
+        });
     // list every cluster at once; a restart waits for the slowest list, not their sum
     List<java.util.concurrent.CompletableFuture<Void>> lists = new ArrayList<>();
     memberInformers.values().forEach(i -> lists.add(i.start().toCompletableFuture()));
@@ -175,8 +221,9 @@ public final class PodController implements AutoCloseable {
   }
 
   /**
-   * Acts on what the informers hold (state is rebuilt from them before any create, as after a restart), then on every
-   * change: loads the broker's view, routes every cached pod to its queue, starts the queues and periodic sweeps.
+   * Acts on what the informers hold (state is rebuilt from them before any create, as after a
+   * restart), then on every change: loads the broker's view, routes every cached pod to its queue,
+   * starts the queues and periodic sweeps.
    */
   public void startActing() {
     if (metaInformer == null) {
@@ -187,13 +234,23 @@ public final class PodController implements AutoCloseable {
     }
     loadBrokerView();
     acting = true;
-    // what the informers saw before acting, routed as their first events would have been, by UID alone: the handlers
+    // what the informers saw before acting, routed as their first events would have been, by UID
+    // alone: the handlers
     // look at the objects themselves, so a takeover decodes none of the cache here
-    metaStore.secondaryKeys().forEach(uid -> (hasMemberPod(uid) ? resyncQueue : syncQueue).add(uid));
+    metaStore
+        .secondaryKeys()
+        .forEach(uid -> (hasMemberPod(uid) ? resyncQueue : syncQueue).add(uid));
     memberStores.values().forEach(s -> s.secondaryKeys().forEach(statusQueue::add));
     if (config.mirrorEvents()) {
-      eventMirror = new EventMirror(meta, members, this::metaPodForMember, clock, metrics, config.eventsPerSecond(),
-          nodeName);
+      eventMirror =
+          new EventMirror(
+              meta,
+              members,
+              this::metaPodForMember,
+              clock,
+              metrics,
+              config.eventsPerSecond(),
+              nodeName);
       eventMirror.start();
     }
     syncQueue.start(this::handleSync);
@@ -204,8 +261,12 @@ public final class PodController implements AutoCloseable {
     periodic.scheduleWithFixedDelay(this::safeGc, gcMs, gcMs, TimeUnit.MILLISECONDS);
     long sweepMs = Math.max(50, toReal.apply(Duration.ofSeconds(5)).toMillis());
     periodic.scheduleWithFixedDelay(this::safeSweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
-    log.info("pod controller acting for node {} (instance {}, {} member clusters, {} pods cached)", nodeName,
-        instance, memberInformers.size(), metaStore.size());
+    log.info(
+        "pod controller acting for node {} (instance {}, {} member clusters, {} pods cached)",
+        nodeName,
+        instance,
+        memberInformers.size(),
+        metaStore.size());
   }
 
   /** How many metadata pods the cache holds (no decoding). */
@@ -219,23 +280,32 @@ public final class PodController implements AutoCloseable {
   }
 
   /**
-   * After a restart, one ListPlacements per member that has pods replaces a Confirm per adopted pod: reservations the
-   * broker already holds as confirmed (or no longer holds at all, which a Confirm would answer NOT_FOUND) need no call.
+   * After a restart, one ListPlacements per member that has pods replaces a Confirm per adopted
+   * pod: reservations the broker already holds as confirmed (or no longer holds at all, which a
+   * Confirm would answer NOT_FOUND) need no call.
    */
   private void loadBrokerView() {
     // one call per member, all at once: a takeover waits for the slowest, not their sum
     List<java.util.concurrent.CompletableFuture<Void>> calls = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, memberInformers.size())),
-        WorkQueue.threads("vk-broker-view"));
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, Math.min(8, memberInformers.size())), WorkQueue.threads("vk-broker-view"));
     for (String cluster : memberInformers.keySet()) {
       if (memberStores.get(cluster).size() == 0) {
         continue;
       }
-      calls.add(java.util.concurrent.CompletableFuture.runAsync(() -> broker.placements(cluster)
-          .ifPresent(placements -> {
-            placements.forEach((uid, p) -> confirmedAtStart.put(uid, p.getConfirmed()));
-            listedAtStart.add(cluster);
-          }), pool));
+      calls.add(
+          java.util.concurrent.CompletableFuture.runAsync(
+              () ->
+                  broker
+                      .placements(cluster)
+                      .ifPresent(
+                          placements -> {
+                            placements.forEach(
+                                (uid, p) -> confirmedAtStart.put(uid, p.getConfirmed()));
+                            listedAtStart.add(cluster);
+                          }),
+              pool));
     }
     try {
       calls.forEach(java.util.concurrent.CompletableFuture::join);
@@ -245,37 +315,43 @@ public final class PodController implements AutoCloseable {
   }
 
   private void startMemberInformer(String cluster, KubernetesClient client) {
-    CompactItemStore<Pod> memberStore = new CompactItemStore<>(Pod.class, Cache::metaNamespaceKeyFunc,
-        PodController::metaUidOf, p -> null);
+    CompactItemStore<Pod> memberStore =
+        new CompactItemStore<>(
+            Pod.class, Cache::metaNamespaceKeyFunc, PodController::metaUidOf, p -> null);
     memberStores.put(cluster, memberStore);
-    SharedIndexInformer<Pod> inf = client.pods().inAnyNamespace()
-        .withLabels(Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance)).runnableInformer(0)
-        .itemStore(memberStore);
+    SharedIndexInformer<Pod> inf =
+        client
+            .pods()
+            .inAnyNamespace()
+            .withLabels(Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance))
+            .runnableInformer(0)
+            .itemStore(memberStore);
     inf.removeNamespaceIndex();
-    inf.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        if (acting) {
-          enqueueMember(pod);
-        }
-      }
+    inf.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            if (acting) {
+              enqueueMember(pod);
+            }
+          }
 
-      @Override
-      public void onUpdate(Pod old, Pod pod) {
-        if (acting) {
-          enqueueMember(pod);
-        }
-      }
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            if (acting) {
+              enqueueMember(pod);
+            }
+          }
 
-      @Override
-      public void onDelete(Pod pod, boolean unknownFinalState) {
-        String uid = metaUidOf(pod);
-        if (uid != null && acting) {
-          statusQueue.add(uid);
-          deleteQueue.add(uid);
-        }
-      }
-    });
+          @Override
+          public void onDelete(Pod pod, boolean unknownFinalState) {
+            String uid = metaUidOf(pod);
+            if (uid != null && acting) {
+              statusQueue.add(uid);
+              deleteQueue.add(uid);
+            }
+          }
+        });
     memberInformers.put(cluster, inf);
   }
 
@@ -305,11 +381,12 @@ public final class PodController implements AutoCloseable {
 
   /** Capacity changed: pods waiting for room get another chance now. */
   public void capacityChanged() {
-    tracked.forEach((uid, t) -> {
-      if (t.state == TrackedPod.State.NEW) {
-        syncQueue.add(uid);
-      }
-    });
+    tracked.forEach(
+        (uid, t) -> {
+          if (t.state == TrackedPod.State.NEW) {
+            syncQueue.add(uid);
+          }
+        });
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -353,14 +430,16 @@ public final class PodController implements AutoCloseable {
     }
     Validation v = validator.validate(pod);
     if (v instanceof Validation.Refused r) {
-      writeStatus(pod, StatusMirror.failed(pod.getStatus(), r.reason(), r.message(), clock.instant()));
+      writeStatus(
+          pod, StatusMirror.failed(pod.getStatus(), r.reason(), r.message(), clock.instant()));
       metrics.sync("refused");
       log.info("refused: {}: {}", r.reason(), r.message());
       tracked.remove(uid);
       return WorkQueue.Result.DONE;
     }
     if (v instanceof Validation.Held h) {
-      writeStatus(pod, StatusMirror.pending(pod.getStatus(), h.reason(), h.message(), clock.instant()));
+      writeStatus(
+          pod, StatusMirror.pending(pod.getStatus(), h.reason(), h.message(), clock.instant()));
       metrics.sync("held");
       return WorkQueue.Result.DONE;
     }
@@ -368,14 +447,24 @@ public final class PodController implements AutoCloseable {
     tolerateNodeFailures(pod);
     Placement placement;
     if (t.state == TrackedPod.State.PLACED) {
-      // a create failed after placing: keep the same target, a timed-out create may have succeeded there
-      placement = Placement.newBuilder().setPodUid(uid).setWorkloadClass(cls)
-          .setNode(io.gleaner.broker.v1.NodeRef.newBuilder().setCluster(t.cluster).setNode(t.node))
-          .setSource(sourceOf(t)).build();
+      // a create failed after placing: keep the same target, a timed-out create may have succeeded
+      // there
+      placement =
+          Placement.newBuilder()
+              .setPodUid(uid)
+              .setWorkloadClass(cls)
+              .setNode(
+                  io.gleaner.broker.v1.NodeRef.newBuilder().setCluster(t.cluster).setNode(t.node))
+              .setSource(sourceOf(t))
+              .build();
     } else {
-      PlaceRequest.Builder req = PlaceRequest.newBuilder().setPodUid(uid)
-          .setNamespace(pod.getMetadata().getNamespace()).setName(pod.getMetadata().getName())
-          .setWorkloadClass(cls).setShape(PodShapes.of(pod, translator.config().node()));
+      PlaceRequest.Builder req =
+          PlaceRequest.newBuilder()
+              .setPodUid(uid)
+              .setNamespace(pod.getMetadata().getNamespace())
+              .setName(pod.getMetadata().getName())
+              .setWorkloadClass(cls)
+              .setShape(PodShapes.of(pod, translator.config().node()));
       if (t.excluded != null) {
         req.addAllExclude(t.excluded);
       }
@@ -386,15 +475,26 @@ public final class PodController implements AutoCloseable {
         return WorkQueue.Result.retry(u.message());
       }
       if (outcome instanceof BrokerClient.PlaceOutcome.Rejected r) {
-        writeStatus(pod, StatusMirror.pending(pod.getStatus(), "PlacementRejected",
-            "the broker refused the pod: " + r.message(), clock.instant()));
+        writeStatus(
+            pod,
+            StatusMirror.pending(
+                pod.getStatus(),
+                "PlacementRejected",
+                "the broker refused the pod: " + r.message(),
+                clock.instant()));
         metrics.sync("rejected");
         return WorkQueue.Result.after(toReal.apply(config.retryMax()));
       }
       if (outcome instanceof BrokerClient.PlaceOutcome.NoRoom n) {
-        writeStatus(pod, StatusMirror.pending(pod.getStatus(), PodValidator.REASON_NO_FIT,
-            n.noFit().getMessage().isBlank() ? "no member node has room for this pod" : n.noFit().getMessage(),
-            clock.instant()));
+        writeStatus(
+            pod,
+            StatusMirror.pending(
+                pod.getStatus(),
+                PodValidator.REASON_NO_FIT,
+                n.noFit().getMessage().isBlank()
+                    ? "no member node has room for this pod"
+                    : n.noFit().getMessage(),
+                clock.instant()));
         metrics.sync("no_fit");
         return WorkQueue.Result.after(toReal.apply(config.noFitRetry()));
       }
@@ -416,32 +516,52 @@ public final class PodController implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       broker.release(uid, "translation failed");
       tracked.remove(uid);
-      writeStatus(pod, StatusMirror.failed(pod.getStatus(), "InvalidPod", e.getMessage(), clock.instant()));
+      writeStatus(
+          pod, StatusMirror.failed(pod.getStatus(), "InvalidPod", e.getMessage(), clock.instant()));
       return WorkQueue.Result.DONE;
     }
     String memberNs = desired.getMetadata().getNamespace();
     try {
-      objectSync.ensurePriorityClass(cluster, client.get(), desired.getSpec().getPriorityClassName());
-      objectSync.sync(cluster, client.get(), pod.getMetadata().getNamespace(), memberNs,
+      objectSync.ensurePriorityClass(
+          cluster, client.get(), desired.getSpec().getPriorityClassName());
+      objectSync.sync(
+          cluster,
+          client.get(),
+          pod.getMetadata().getNamespace(),
+          memberNs,
           PodReferences.of(pod.getSpec()));
     } catch (KubernetesClientException e) {
       metrics.error(cluster, "sync_objects");
-      return WorkQueue.Result.retry("copying ConfigMaps/Secrets to " + cluster + ": " + e.getMessage());
+      return WorkQueue.Result.retry(
+          "copying ConfigMaps/Secrets to " + cluster + ": " + e.getMessage());
     }
     try {
       client.get().pods().inNamespace(memberNs).resource(desired).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        Pod found = client.get().pods().inNamespace(memberNs).withName(desired.getMetadata().getName()).get();
+        Pod found =
+            client
+                .get()
+                .pods()
+                .inNamespace(memberNs)
+                .withName(desired.getMetadata().getName())
+                .get();
         if (found != null && !uid.equals(metaUidOf(found))) {
           metrics.error(cluster, "name_conflict");
-          return WorkQueue.Result.retry("member pod name " + desired.getMetadata().getName()
-              + " is taken by another pod in " + cluster);
+          return WorkQueue.Result.retry(
+              "member pod name "
+                  + desired.getMetadata().getName()
+                  + " is taken by another pod in "
+                  + cluster);
         }
         if (found != null && found.getMetadata().getDeletionTimestamp() != null) {
-          return WorkQueue.Result.after(Duration.ofMillis(200)); // an earlier incarnation is still terminating
+          return WorkQueue.Result.after(
+              Duration.ofMillis(200)); // an earlier incarnation is still terminating
         }
-        log.info("member pod {}/{} already exists in {}: adopted", memberNs, desired.getMetadata().getName(),
+        log.info(
+            "member pod {}/{} already exists in {}: adopted",
+            memberNs,
+            desired.getMetadata().getName(),
             cluster);
       } else {
         metrics.error(cluster, "create_pod");
@@ -458,9 +578,10 @@ public final class PodController implements AutoCloseable {
   }
 
   /**
-   * Adoption after a restart, on its own queue so that thousands of existing pods re-listed by the informers never
-   * delay a newly bound pod: rebuild the tracked state from the member pod, confirm the reservation (idempotent at the
-   * broker) and mirror what changed while no virtual-kubelet was watching.
+   * Adoption after a restart, on its own queue so that thousands of existing pods re-listed by the
+   * informers never delay a newly bound pod: rebuild the tracked state from the member pod, confirm
+   * the reservation (idempotent at the broker) and mirror what changed while no virtual-kubelet was
+   * watching.
    */
   WorkQueue.Result handleResync(String uid) {
     Pod pod = metaPod(uid);
@@ -468,24 +589,28 @@ public final class PodController implements AutoCloseable {
       deleteQueue.add(uid);
       return WorkQueue.Result.DONE;
     }
-    return withPod(uid, pod, null, () -> {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
-        deleteQueue.add(uid);
-        return WorkQueue.Result.DONE;
-      }
-      TrackedPod t = tracked.get(uid);
-      if (t != null && t.state != TrackedPod.State.NEW) {
-        return WorkQueue.Result.DONE; // the live path got there first
-      }
-      Optional<Located> existing = memberPodAnywhere(uid);
-      if (existing.isEmpty()) {
-        syncQueue.add(uid);
-        return WorkQueue.Result.DONE;
-      }
-      TrackedPod adopted = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
-      adopt(uid, adopted, existing.get());
-      return confirmIfNeeded(uid, adopted);
-    });
+    return withPod(
+        uid,
+        pod,
+        null,
+        () -> {
+          if (pod.getMetadata().getDeletionTimestamp() != null) {
+            deleteQueue.add(uid);
+            return WorkQueue.Result.DONE;
+          }
+          TrackedPod t = tracked.get(uid);
+          if (t != null && t.state != TrackedPod.State.NEW) {
+            return WorkQueue.Result.DONE; // the live path got there first
+          }
+          Optional<Located> existing = memberPodAnywhere(uid);
+          if (existing.isEmpty()) {
+            syncQueue.add(uid);
+            return WorkQueue.Result.DONE;
+          }
+          TrackedPod adopted = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
+          adopt(uid, adopted, existing.get());
+          return confirmIfNeeded(uid, adopted);
+        });
   }
 
   private WorkQueue.Result confirmIfNeeded(String uid, TrackedPod t) {
@@ -515,7 +640,8 @@ public final class PodController implements AutoCloseable {
   }
 
   /** Gives the reservation back and tries another node; the current one is excluded. */
-  private WorkQueue.Result replaceElsewhere(String uid, TrackedPod t, String why, boolean memberPodExists) {
+  private WorkQueue.Result replaceElsewhere(
+      String uid, TrackedPod t, String why, boolean memberPodExists) {
     if (broker.release(uid, why) == BrokerClient.CallOutcome.UNAVAILABLE) {
       metrics.error("broker", "release");
       return WorkQueue.Result.retry("broker unavailable for release");
@@ -564,7 +690,8 @@ public final class PodController implements AutoCloseable {
       if (!t.seenInMember || t.deleteRequested) {
         return WorkQueue.Result.DONE;
       }
-      return reclaim(uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)");
+      return reclaim(
+          uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)");
     }
     t.seenInMember = true;
     MemberPodState state = StatusMirror.assess(member);
@@ -578,15 +705,22 @@ public final class PodController implements AutoCloseable {
       KubernetesClient client = members.client(t.cluster).orElse(null);
       if (client != null) {
         try {
-          client.pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
-              .withGracePeriod(0).delete();
+          client
+              .pods()
+              .inNamespace(member.getMetadata().getNamespace())
+              .withName(member.getMetadata().getName())
+              .withGracePeriod(0)
+              .delete();
         } catch (KubernetesClientException ex) {
           metrics.error(t.cluster, "delete_pod");
           return WorkQueue.Result.retry("deleting unschedulable member pod: " + ex.getMessage());
         }
       }
-      return replaceElsewhere(uid, t, "member " + t.cluster + " could not run the pod on " + t.node + ": "
-          + u.message(), true);
+      return replaceElsewhere(
+          uid,
+          t,
+          "member " + t.cluster + " could not run the pod on " + t.node + ": " + u.message(),
+          true);
     }
     if (StatusMirror.worthMirroring(member, pod.getStatus())) {
       writeStatus(pod, StatusMirror.mirror(member, pod.getStatus()));
@@ -608,14 +742,21 @@ public final class PodController implements AutoCloseable {
       }
       t.released = true;
     }
-    writeStatus(pod, StatusMirror.reclaimed(pod.getStatus(), t.cluster, t.node, cause, clock.instant()));
+    writeStatus(
+        pod, StatusMirror.reclaimed(pod.getStatus(), t.cluster, t.node, cause, clock.instant()));
     t.state = TrackedPod.State.ABANDONED;
     log.info("reclaimed by {} on {}: {}", t.cluster, t.node, cause);
     Pod member = memberPod(t.cluster, uid);
     if (member != null && member.getMetadata().getDeletionTimestamp() == null) {
       // a kubelet-evicted pod stays as a Failed object; the metadata pod carries the story now
-      members.client(t.cluster).ifPresent(c -> c.pods().inNamespace(member.getMetadata().getNamespace())
-          .withName(member.getMetadata().getName()).delete());
+      members
+          .client(t.cluster)
+          .ifPresent(
+              c ->
+                  c.pods()
+                      .inNamespace(member.getMetadata().getNamespace())
+                      .withName(member.getMetadata().getName())
+                      .delete());
       t.deleteRequested = true;
     }
     return WorkQueue.Result.DONE;
@@ -636,14 +777,25 @@ public final class PodController implements AutoCloseable {
     }
     TrackedPod t = tracked.get(uid);
     Optional<Located> member = memberPodAnywhere(uid);
-    if (member.isEmpty() && t != null && t.cluster != null && t.state == TrackedPod.State.CREATED
+    if (member.isEmpty()
+        && t != null
+        && t.cluster != null
+        && t.state == TrackedPod.State.CREATED
         && !t.seenInMember) {
       // created but not yet seen by the informer: ask the API
       Optional<KubernetesClient> c = members.client(t.cluster);
       if (c.isPresent() && pod != null) {
         try {
-          Pod live = c.get().pods().inNamespace(translator.config().namespaces()
-              .memberNamespace(pod.getMetadata().getNamespace())).withName(MemberNames.forUid(uid)).get();
+          Pod live =
+              c.get()
+                  .pods()
+                  .inNamespace(
+                      translator
+                          .config()
+                          .namespaces()
+                          .memberNamespace(pod.getMetadata().getNamespace()))
+                  .withName(MemberNames.forUid(uid))
+                  .get();
           if (live != null) {
             member = Optional.of(new Located(t.cluster, live));
           }
@@ -656,28 +808,39 @@ public final class PodController implements AutoCloseable {
     if (member.isPresent()) {
       Located m = member.get();
       if (m.pod.getMetadata().getDeletionTimestamp() == null) {
-        long grace = pod == null || pod.getMetadata().getDeletionGracePeriodSeconds() == null
-            ? config.memberGracePeriod().toSeconds() : pod.getMetadata().getDeletionGracePeriodSeconds();
+        long grace =
+            pod == null || pod.getMetadata().getDeletionGracePeriodSeconds() == null
+                ? config.memberGracePeriod().toSeconds()
+                : pod.getMetadata().getDeletionGracePeriodSeconds();
         Optional<KubernetesClient> c = members.client(m.cluster);
         if (c.isEmpty()) {
           return WorkQueue.Result.retry("member cluster " + m.cluster + " is gone");
         }
         try {
-          c.get().pods().inNamespace(m.pod.getMetadata().getNamespace()).withName(m.pod.getMetadata().getName())
-              .withGracePeriod(grace).delete();
+          c.get()
+              .pods()
+              .inNamespace(m.pod.getMetadata().getNamespace())
+              .withName(m.pod.getMetadata().getName())
+              .withGracePeriod(grace)
+              .delete();
         } catch (KubernetesClientException e) {
           metrics.error(m.cluster, "delete_pod");
-          return WorkQueue.Result.retry("deleting member pod in " + m.cluster + ": " + e.getMessage());
+          return WorkQueue.Result.retry(
+              "deleting member pod in " + m.cluster + ": " + e.getMessage());
         }
         if (t != null) {
           t.deleteRequested = true;
         }
-        log.info("deleting member pod {}/{} in {} with grace {}s", m.pod.getMetadata().getNamespace(),
-            m.pod.getMetadata().getName(), m.cluster, grace);
+        log.info(
+            "deleting member pod {}/{} in {} with grace {}s",
+            m.pod.getMetadata().getNamespace(),
+            m.pod.getMetadata().getName(),
+            m.cluster,
+            grace);
       }
       // the member informer's delete event brings us back; poll as a safety net
-      return WorkQueue.Result.after(toReal.apply(Duration.ofSeconds(Math.max(1, config.memberGracePeriod()
-          .toSeconds()))));
+      return WorkQueue.Result.after(
+          toReal.apply(Duration.ofSeconds(Math.max(1, config.memberGracePeriod().toSeconds()))));
     }
     if (t == null || !t.released) {
       BrokerClient.CallOutcome r = broker.release(uid, "pod deleted");
@@ -688,8 +851,11 @@ public final class PodController implements AutoCloseable {
     }
     if (pod != null) {
       try {
-        meta.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-            .withGracePeriod(0).delete();
+        meta.pods()
+            .inNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .withGracePeriod(0)
+            .delete();
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
           metrics.error("metadata", "delete_pod");
@@ -721,39 +887,55 @@ public final class PodController implements AutoCloseable {
       if (healthy) {
         if (unreachableSince.remove(cluster) != null) {
           log.info("member cluster {} answers again", cluster);
-          tracked.forEach((uid, t) -> {
-            if (cluster.equals(t.cluster)) {
-              t.unreachableSinceMs = 0;
-              statusQueue.add(uid);
-            }
-          });
+          tracked.forEach(
+              (uid, t) -> {
+                if (cluster.equals(t.cluster)) {
+                  t.unreachableSinceMs = 0;
+                  statusQueue.add(uid);
+                }
+              });
         }
         continue;
       }
       long since = unreachableSince.computeIfAbsent(cluster, c -> now);
-      tracked.forEach((uid, t) -> {
-        if (!cluster.equals(t.cluster) || t.state != TrackedPod.State.CREATED) {
-          return;
-        }
-        Pod pod = metaPod(uid);
-        if (pod == null) {
-          return;
-        }
-        withPod(uid, pod, cluster, () -> {
-          if (now - since >= config.unreachableTimeout().toMillis()) {
-            writeStatus(pod, StatusMirror.failed(pod.getStatus(), StatusMirror.REASON_MEMBER_UNREACHABLE,
-                "member cluster " + cluster + " has not answered since " + Instant.ofEpochMilli(since)
-                    + "; failed for recreation after " + config.unreachableTimeout(), clock.instant()));
-            broker.release(uid, "member unreachable");
-            t.released = true;
-            t.state = TrackedPod.State.ABANDONED;
-          } else if (t.unreachableSinceMs == 0) {
-            writeStatus(pod, StatusMirror.unreachable(pod.getStatus(), cluster, clock.instant()));
-            t.unreachableSinceMs = since;
-          }
-          return WorkQueue.Result.DONE;
-        });
-      });
+      tracked.forEach(
+          (uid, t) -> {
+            if (!cluster.equals(t.cluster) || t.state != TrackedPod.State.CREATED) {
+              return;
+            }
+            Pod pod = metaPod(uid);
+            if (pod == null) {
+              return;
+            }
+            withPod(
+                uid,
+                pod,
+                cluster,
+                () -> {
+                  if (now - since >= config.unreachableTimeout().toMillis()) {
+                    writeStatus(
+                        pod,
+                        StatusMirror.failed(
+                            pod.getStatus(),
+                            StatusMirror.REASON_MEMBER_UNREACHABLE,
+                            "member cluster "
+                                + cluster
+                                + " has not answered since "
+                                + Instant.ofEpochMilli(since)
+                                + "; failed for recreation after "
+                                + config.unreachableTimeout(),
+                            clock.instant()));
+                    broker.release(uid, "member unreachable");
+                    t.released = true;
+                    t.state = TrackedPod.State.ABANDONED;
+                  } else if (t.unreachableSinceMs == 0) {
+                    writeStatus(
+                        pod, StatusMirror.unreachable(pod.getStatus(), cluster, clock.instant()));
+                    t.unreachableSinceMs = since;
+                  }
+                  return WorkQueue.Result.DONE;
+                });
+          });
     }
   }
 
@@ -766,8 +948,9 @@ public final class PodController implements AutoCloseable {
   }
 
   /**
-   * Deletes member pods of this installation (informers are scoped by the instance label) whose metadata pod is gone,
-   * or that duplicate a pod tracked in another cluster, or whose metadata pod Gleaner has failed. Returns how many.
+   * Deletes member pods of this installation (informers are scoped by the instance label) whose
+   * metadata pod is gone, or that duplicate a pod tracked in another cluster, or whose metadata pod
+   * Gleaner has failed. Returns how many.
    */
   public int collectOrphans() {
     int deleted = 0;
@@ -785,22 +968,34 @@ public final class PodController implements AutoCloseable {
         }
         TrackedPod t = tracked.get(uid);
         Pod metaPod = metaPod(uid);
-        boolean orphan = metaPod == null && (t == null || now - t.firstSeenMs > config.gcMinAge().toMillis())
-            && olderThan(m, now, config.gcMinAge());
-        boolean duplicate = t != null && t.cluster != null && !cluster.equals(t.cluster)
-            && t.state == TrackedPod.State.CREATED;
+        boolean orphan =
+            metaPod == null
+                && (t == null || now - t.firstSeenMs > config.gcMinAge().toMillis())
+                && olderThan(m, now, config.gcMinAge());
+        boolean duplicate =
+            t != null
+                && t.cluster != null
+                && !cluster.equals(t.cluster)
+                && t.state == TrackedPod.State.CREATED;
         boolean abandoned = metaPod != null && t != null && t.state == TrackedPod.State.ABANDONED;
         if (orphan && metaPodExists(m, uid)) {
           continue; // the cache is behind: never collect on its word alone
         }
         if (orphan || duplicate || abandoned) {
           try {
-            client.get().pods().inNamespace(m.getMetadata().getNamespace()).withName(m.getMetadata().getName())
+            client
+                .get()
+                .pods()
+                .inNamespace(m.getMetadata().getNamespace())
+                .withName(m.getMetadata().getName())
                 .delete();
             deleted++;
-            log.info("garbage-collected member pod {}/{} in {} ({})", m.getMetadata().getNamespace(),
-                m.getMetadata().getName(), cluster, orphan ? "metadata pod gone" : duplicate ? "duplicate"
-                    : "abandoned");
+            log.info(
+                "garbage-collected member pod {}/{} in {} ({})",
+                m.getMetadata().getNamespace(),
+                m.getMetadata().getName(),
+                cluster,
+                orphan ? "metadata pod gone" : duplicate ? "duplicate" : "abandoned");
           } catch (KubernetesClientException ex) {
             metrics.error(cluster, "gc");
           }
@@ -810,7 +1005,10 @@ public final class PodController implements AutoCloseable {
     return deleted;
   }
 
-  /** Asks the metadata API server whether the member pod's metadata pod still exists; errors count as "exists". */
+  /**
+   * Asks the metadata API server whether the member pod's metadata pod still exists; errors count
+   * as "exists".
+   */
   private boolean metaPodExists(Pod member, String uid) {
     String ns = annotation(member, GleanerKeys.META_NAMESPACE);
     String name = annotation(member, GleanerKeys.META_NAME);
@@ -840,8 +1038,14 @@ public final class PodController implements AutoCloseable {
 
   /** The "phase|class" a metadata pod counts under in {@code gleaner.vk.pods}. */
   private static String phaseAndClass(Pod p) {
-    String phase = p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
-    String label = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(GleanerKeys.CLASS);
+    String phase =
+        p.getStatus() == null || p.getStatus().getPhase() == null
+            ? "Pending"
+            : p.getStatus().getPhase();
+    String label =
+        p.getMetadata().getLabels() == null
+            ? null
+            : p.getMetadata().getLabels().get(GleanerKeys.CLASS);
     String cls = WorkloadClasses.parse(label).map(WorkloadClasses::label).orElse("invalid");
     return (phase + "|" + cls).intern();
   }
@@ -857,10 +1061,11 @@ public final class PodController implements AutoCloseable {
       }
     }
     metaStore.tags().forEach(k -> counts.merge(k, 1L, Long::sum));
-    counts.forEach((k, v) -> {
-      int bar = k.indexOf('|');
-      metrics.pods(k.substring(0, bar), k.substring(bar + 1), v);
-    });
+    counts.forEach(
+        (k, v) -> {
+          int bar = k.indexOf('|');
+          metrics.pods(k.substring(0, bar), k.substring(bar + 1), v);
+        });
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -934,37 +1139,50 @@ public final class PodController implements AutoCloseable {
       return 0;
     }
     try {
-      return io.gleaner.broker.v1.SourceKind.valueOf(label.toUpperCase(java.util.Locale.ROOT)).getNumber();
+      return io.gleaner.broker.v1.SourceKind.valueOf(label.toUpperCase(java.util.Locale.ROOT))
+          .getNumber();
     } catch (IllegalArgumentException e) {
       return 0;
     }
   }
 
   /**
-   * Lets the pod outlive a virtual node that stops heartbeating (see {@link NodeFailureTolerations}). Best effort: a
-   * refusal is counted and logged, and the pod is placed anyway.
+   * Lets the pod outlive a virtual node that stops heartbeating (see {@link
+   * NodeFailureTolerations}). Best effort: a refusal is counted and logged, and the pod is placed
+   * anyway.
    */
   private void tolerateNodeFailures(Pod pod) {
-    Optional<List<Toleration>> wanted = NodeFailureTolerations.missing(pod.getSpec().getTolerations());
+    Optional<List<Toleration>> wanted =
+        NodeFailureTolerations.missing(pod.getSpec().getTolerations());
     if (wanted.isEmpty()) {
       return;
     }
     ObjectNode patch = Serialization.jsonMapper().createObjectNode();
-    // the resourceVersion makes it a compare-and-set: tolerations someone else just changed are never lost
+    // the resourceVersion makes it a compare-and-set: tolerations someone else just changed are
+    // never lost
     patch.putObject("metadata").put("resourceVersion", pod.getMetadata().getResourceVersion());
-    patch.putObject("spec").set("tolerations", Serialization.jsonMapper().valueToTree(wanted.get()));
+    patch
+        .putObject("spec")
+        .set("tolerations", Serialization.jsonMapper().valueToTree(wanted.get()));
     try {
-      meta.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod)
+      meta.pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .resource(pod)
           .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
       metrics.sync("tolerations_added");
     } catch (KubernetesClientException e) {
       metrics.error("metadata", "patch_tolerations");
-      log.warn("could not add the not-ready/unreachable tolerations (the pod may be evicted if the virtual node "
-          + "stops heartbeating): {}", e.getMessage());
+      log.warn(
+          "could not add the not-ready/unreachable tolerations (the pod may be evicted if the virtual node "
+              + "stops heartbeating): {}",
+          e.getMessage());
     }
   }
 
-  /** Writes the status through pods/status when it differs; VK is the only writer of metadata pod status. */
+  /**
+   * Writes the status through pods/status when it differs; VK is the only writer of metadata pod
+   * status.
+   */
   void writeStatus(Pod pod, PodStatus desired) {
     if (desired.equals(pod.getStatus())) {
       return;
@@ -977,9 +1195,13 @@ public final class PodController implements AutoCloseable {
     }
     ObjectNode patch = Serialization.jsonMapper().createObjectNode().set("status", status);
     try {
-      // patching through resource(pod), not withName(): fabric8 GETs the object first when it has no item
-      meta.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod)
-          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      // patching through resource(pod), not withName(): fabric8 GETs the object first when it has
+      // no item
+      meta.pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .resource(pod)
+          .subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
         return;
@@ -989,7 +1211,8 @@ public final class PodController implements AutoCloseable {
     }
   }
 
-  private WorkQueue.Result withPod(String uid, Pod pod, String cluster, java.util.function.Supplier<WorkQueue.Result> r) {
+  private WorkQueue.Result withPod(
+      String uid, Pod pod, String cluster, java.util.function.Supplier<WorkQueue.Result> r) {
     ReentrantLock lock = stripes[Math.floorMod(uid.hashCode(), stripes.length)];
     lock.lock();
     try {
@@ -1029,8 +1252,13 @@ public final class PodController implements AutoCloseable {
       return Optional.empty();
     }
     return memberPodAnywhere(pod.getMetadata().getUid())
-        .map(l -> new MemberRef(l.cluster, l.pod.getMetadata().getNamespace(), l.pod.getMetadata().getName(),
-            l.pod));
+        .map(
+            l ->
+                new MemberRef(
+                    l.cluster,
+                    l.pod.getMetadata().getNamespace(),
+                    l.pod.getMetadata().getName(),
+                    l.pod));
   }
 
   /** A member pod's location and its cached object. */

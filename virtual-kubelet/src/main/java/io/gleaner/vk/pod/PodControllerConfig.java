@@ -12,16 +12,26 @@ import java.time.Duration;
  * @param retryMax longest retry delay; retries never stop
  * @param noFitRetry how soon a pod without room is placed again (also on every capacity change)
  * @param memberGracePeriod grace period for member deletes that have no metadata-side grace period
- * @param unreachableTimeout how long a member may not answer before its pods are failed for recreation
+ * @param unreachableTimeout how long a member may not answer before its pods are failed for
+ *     recreation
  * @param gcInterval period of orphan garbage collection
  * @param gcMinAge member pods younger than this are never collected (creation may be in flight)
  * @param mirrorEvents re-emit member Events about pods on the metadata pods
  * @param eventsPerSecond cap on re-emitted events; the rest are counted and dropped
  */
-public record PodControllerConfig(int syncWorkers, int statusWorkers, int deleteWorkers, Duration retryBase,
-                                  Duration retryMax, Duration noFitRetry, Duration memberGracePeriod,
-                                  Duration unreachableTimeout, Duration gcInterval, Duration gcMinAge,
-                                  boolean mirrorEvents, int eventsPerSecond) {
+public record PodControllerConfig(
+    int syncWorkers,
+    int statusWorkers,
+    int deleteWorkers,
+    Duration retryBase,
+    Duration retryMax,
+    Duration noFitRetry,
+    Duration memberGracePeriod,
+    Duration unreachableTimeout,
+    Duration gcInterval,
+    Duration gcMinAge,
+    boolean mirrorEvents,
+    int eventsPerSecond) {
   public PodControllerConfig {
     positive("syncWorkers", syncWorkers);
     positive("statusWorkers", statusWorkers);
@@ -32,39 +42,88 @@ public record PodControllerConfig(int syncWorkers, int statusWorkers, int delete
     positive("unreachableTimeout", unreachableTimeout);
     positive("gcInterval", gcInterval);
     if (memberGracePeriod == null || memberGracePeriod.isNegative()) {
-      throw new IllegalArgumentException("podController.memberGracePeriod must be >= 0, got " + memberGracePeriod);
+      throw new IllegalArgumentException(
+          "podController.memberGracePeriod must be >= 0, got " + memberGracePeriod);
     }
     if (gcMinAge == null || gcMinAge.isNegative()) {
       throw new IllegalArgumentException("podController.gcMinAge must be >= 0, got " + gcMinAge);
     }
     if (eventsPerSecond < 0) {
-      throw new IllegalArgumentException("podController.eventsPerSecond must be >= 0, got " + eventsPerSecond);
+      throw new IllegalArgumentException(
+          "podController.eventsPerSecond must be >= 0, got " + eventsPerSecond);
     }
   }
 
-  /** Workers adopting existing pods after a restart: a quarter of the sync workers, so new pods keep the rest. */
+  /**
+   * Workers adopting existing pods after a restart: a quarter of the sync workers, so new pods keep
+   * the rest.
+   */
   public int resyncWorkers() {
     return Math.max(1, syncWorkers / 4);
   }
 
   public static PodControllerConfig defaults() {
-    return new PodControllerConfig(16, 32, 4, Duration.ofMillis(20), Duration.ofSeconds(60), Duration.ofSeconds(10),
-        Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofSeconds(30), true, 50);
+    return new PodControllerConfig(
+        16,
+        32,
+        4,
+        Duration.ofMillis(20),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(30),
+        true,
+        50);
   }
 
   public PodControllerConfig withUnreachableTimeout(Duration d) {
-    return new PodControllerConfig(syncWorkers, statusWorkers, deleteWorkers, retryBase, retryMax, noFitRetry,
-        memberGracePeriod, d, gcInterval, gcMinAge, mirrorEvents, eventsPerSecond);
+    return new PodControllerConfig(
+        syncWorkers,
+        statusWorkers,
+        deleteWorkers,
+        retryBase,
+        retryMax,
+        noFitRetry,
+        memberGracePeriod,
+        d,
+        gcInterval,
+        gcMinAge,
+        mirrorEvents,
+        eventsPerSecond);
   }
 
   public PodControllerConfig withGc(Duration interval, Duration minAge) {
-    return new PodControllerConfig(syncWorkers, statusWorkers, deleteWorkers, retryBase, retryMax, noFitRetry,
-        memberGracePeriod, unreachableTimeout, interval, minAge, mirrorEvents, eventsPerSecond);
+    return new PodControllerConfig(
+        syncWorkers,
+        statusWorkers,
+        deleteWorkers,
+        retryBase,
+        retryMax,
+        noFitRetry,
+        memberGracePeriod,
+        unreachableTimeout,
+        interval,
+        minAge,
+        mirrorEvents,
+        eventsPerSecond);
   }
 
   public PodControllerConfig withMirrorEvents(boolean on) {
-    return new PodControllerConfig(syncWorkers, statusWorkers, deleteWorkers, retryBase, retryMax, noFitRetry,
-        memberGracePeriod, unreachableTimeout, gcInterval, gcMinAge, on, eventsPerSecond);
+    return new PodControllerConfig(
+        syncWorkers,
+        statusWorkers,
+        deleteWorkers,
+        retryBase,
+        retryMax,
+        noFitRetry,
+        memberGracePeriod,
+        unreachableTimeout,
+        gcInterval,
+        gcMinAge,
+        on,
+        eventsPerSecond);
   }
 
   private static void positive(String key, int v) {

@@ -5,15 +5,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The little the controller remembers about one metadata pod beyond the informer stores: where its member pod lives
- * and where the lifecycle stands. Kept small on purpose (a few references and longs; cluster and node names are
- * interned) so that tens of thousands of pods cost little heap. Mutated only under the pod's stripe lock.
+ * The little the controller remembers about one metadata pod beyond the informer stores: where its
+ * member pod lives and where the lifecycle stands. Kept small on purpose (a few references and
+ * longs; cluster and node names are interned) so that tens of thousands of pods cost little heap.
+ * Mutated only under the pod's stripe lock.
  */
 final class TrackedPod {
   enum State {
     /** Seen, not placed (validation refused, held, no fit, or waiting to retry). */
     NEW,
-    /** Broker reservation held for {@link #cluster}/{@link #node}; member pod not yet known to exist. */
+    /**
+     * Broker reservation held for {@link #cluster}/{@link #node}; member pod not yet known to
+     * exist.
+     */
     PLACED,
     /** Member pod created or adopted. */
     CREATED,
@@ -26,17 +30,23 @@ final class TrackedPod {
   State state = State.NEW;
   String cluster;
   String node;
+
   /** When the virtual-kubelet first saw the pod bound (clock millis). */
   final long firstSeenMs;
+
   long createdMs;
+
   /** The placement's SourceKind number. */
   int sourceOrdinal;
+
   boolean confirmed;
   boolean seenInMember;
   boolean deleteRequested;
   boolean released;
+
   /** Since when the member cluster has not answered (0 = reachable). */
   long unreachableSinceMs;
+
   /** Nodes the pod must not go to again (it pended there); usually null. */
   List<NodeRef> excluded;
 

@@ -12,15 +12,25 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class VkMetrics {
   /** Gauge: metadata pods on the virtual node, tags {@code phase}, {@code class}. */
   public static final String PODS = "gleaner.vk.pods";
+
   /** Timer: first seen bound → member pod created. */
   public static final String POD_CREATE_LATENCY = "gleaner.vk.pod_create_latency";
-  /** Counter: pods re-placed because the member could not run them where the broker said, tag {@code cluster}. */
+
+  /**
+   * Counter: pods re-placed because the member could not run them where the broker said, tag {@code
+   * cluster}.
+   */
   public static final String REPLACEMENTS = "gleaner.vk.replacements";
+
   /** Counter: failed operations, tags {@code cluster}, {@code operation}. */
   public static final String ERRORS = "gleaner.vk.errors";
+
   /** Counter: outcome of each pod sync, tag {@code outcome}. */
   public static final String SYNCS = "gleaner.vk.syncs";
-  /** Counter: member events re-emitted on metadata pods, tag {@code outcome} = emitted | dropped. */
+
+  /**
+   * Counter: member events re-emitted on metadata pods, tag {@code outcome} = emitted | dropped.
+   */
   public static final String EVENTS = "gleaner.vk.events";
 
   private final MeterRegistry registry;
@@ -29,8 +39,11 @@ public final class VkMetrics {
 
   public VkMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.createLatency = Timer.builder(POD_CREATE_LATENCY).publishPercentiles(0.5, 0.99)
-        .description("first seen bound to the virtual node -> member pod created").register(registry);
+    this.createLatency =
+        Timer.builder(POD_CREATE_LATENCY)
+            .publishPercentiles(0.5, 0.99)
+            .description("first seen bound to the virtual node -> member pod created")
+            .register(registry);
   }
 
   public MeterRegistry registry() {
@@ -50,7 +63,11 @@ public final class VkMetrics {
   }
 
   public void error(String cluster, String operation) {
-    Counter.builder(ERRORS).tag("cluster", cluster).tag("operation", operation).register(registry).increment();
+    Counter.builder(ERRORS)
+        .tag("cluster", cluster)
+        .tag("operation", operation)
+        .register(registry)
+        .increment();
   }
 
   public void sync(String outcome) {
@@ -63,11 +80,16 @@ public final class VkMetrics {
 
   /** Sets the gauge for one phase/class pair (the controller recounts periodically). */
   public void pods(String phase, String cls, long count) {
-    podGauges.computeIfAbsent(phase + "|" + cls, k -> {
-      AtomicLong v = new AtomicLong();
-      registry.gauge(PODS, io.micrometer.core.instrument.Tags.of("phase", phase, "class", cls), v);
-      return v;
-    }).set(count);
+    podGauges
+        .computeIfAbsent(
+            phase + "|" + cls,
+            k -> {
+              AtomicLong v = new AtomicLong();
+              registry.gauge(
+                  PODS, io.micrometer.core.instrument.Tags.of("phase", phase, "class", cls), v);
+              return v;
+            })
+        .set(count);
   }
 
   public double count(String name, String... tags) {

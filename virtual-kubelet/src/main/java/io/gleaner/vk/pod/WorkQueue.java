@@ -17,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A work queue in the client-go sense: a key is queued at most once, is never handled by two workers at the same time,
- * and a key added while it is being handled is handled again afterwards. Failed keys come back after a per-key
- * exponential backoff that grows to {@code maxDelay} and never gives up.
+ * A work queue in the client-go sense: a key is queued at most once, is never handled by two
+ * workers at the same time, and a key added while it is being handled is handled again afterwards.
+ * Failed keys come back after a per-key exponential backoff that grows to {@code maxDelay} and
+ * never gives up.
  *
  * <p>Thread-safe. {@link #add} never blocks. The handler runs on the queue's worker threads.
  */
@@ -62,7 +63,8 @@ public final class WorkQueue<K> implements AutoCloseable {
 
   public WorkQueue(String name, int workers, Duration baseDelay, Duration maxDelay) {
     if (workers < 1) {
-      throw new IllegalArgumentException("work queue " + name + ": workers must be >= 1, got " + workers);
+      throw new IllegalArgumentException(
+          "work queue " + name + ": workers must be >= 1, got " + workers);
     }
     this.name = name;
     this.baseDelay = baseDelay;
@@ -148,7 +150,8 @@ public final class WorkQueue<K> implements AutoCloseable {
         r = handler.apply(key);
       } catch (RuntimeException e) {
         if (closed) {
-          return; // interrupted by close(): the next owner of the queue's work starts from the informers
+          return; // interrupted by close(): the next owner of the queue's work starts from the
+          // informers
         }
         log.warn("{}: handling {} failed, will retry: {}", name, key, e.toString());
         log.debug("{}: handling {} failed", name, key, e);
@@ -159,7 +162,8 @@ public final class WorkQueue<K> implements AutoCloseable {
         forget(key);
       } else if (r instanceof Result.Retry retry) {
         if (failures(key) % 10 == 0) {
-          log.info("{}: {} will be retried (attempt {}): {}", name, key, failures(key) + 1, retry.why());
+          log.info(
+              "{}: {} will be retried (attempt {}): {}", name, key, failures(key) + 1, retry.why());
         }
         addRateLimited(key);
       } else if (r instanceof Result.After after) {

@@ -21,7 +21,10 @@ public final class GleanerKeys {
   public static final String PRIORITY_NEAR_LINE = "gleaner-near-line";
   public static final String PRIORITY_OFFLINE = "gleaner-offline";
 
-  /** Pod condition set by the virtual-kubelet while the member cluster holding the pod does not answer. */
+  /**
+   * Pod condition set by the virtual-kubelet while the member cluster holding the pod does not
+   * answer.
+   */
   public static final String CONDITION_MEMBER_REACHABLE = "gleaner.io/MemberReachable";
 
   public static final String VIRTUAL_NODE_TAINT_KEY = "virtual-kubelet.io/provider";

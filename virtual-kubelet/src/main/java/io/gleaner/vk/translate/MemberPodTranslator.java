@@ -31,13 +31,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds the member pod for a metadata pod and its placement (DESIGN §5). A pure function: no I/O, the input is not
- * modified, and the same inputs always give the same pod, so a restarted virtual-kubelet re-derives identical objects.
+ * Builds the member pod for a metadata pod and its placement (DESIGN §5). A pure function: no I/O,
+ * the input is not modified, and the same inputs always give the same pod, so a restarted
+ * virtual-kubelet re-derives identical objects.
  */
 public final class MemberPodTranslator {
   /** Annotations of the metadata pod that must not follow it into a member. */
-  private static final Set<String> DROPPED_ANNOTATIONS = Set.of(
-      "kubectl.kubernetes.io/last-applied-configuration");
+  private static final Set<String> DROPPED_ANNOTATIONS =
+      Set.of("kubectl.kubernetes.io/last-applied-configuration");
 
   private final TranslationConfig config;
 
@@ -49,27 +50,33 @@ public final class MemberPodTranslator {
     return config;
   }
 
-  /** The desired member pod. Fails with a message naming the field when the inputs cannot make one. */
+  /**
+   * The desired member pod. Fails with a message naming the field when the inputs cannot make one.
+   */
   public Pod translate(Pod meta, Placement placement) {
     ObjectMeta m = meta.getMetadata();
     if (m == null || m.getUid() == null || m.getUid().isBlank()) {
       throw new IllegalArgumentException("metadata pod has no metadata.uid");
     }
     if (placement.getNode().getNode().isBlank()) {
-      throw new IllegalArgumentException("placement for pod " + m.getNamespace() + "/" + m.getName()
-          + " has no node.node");
+      throw new IllegalArgumentException(
+          "placement for pod " + m.getNamespace() + "/" + m.getName() + " has no node.node");
     }
-    WorkloadClass cls = placement.getWorkloadClass() == WorkloadClass.NEAR_LINE
-        ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE;
+    WorkloadClass cls =
+        placement.getWorkloadClass() == WorkloadClass.NEAR_LINE
+            ? WorkloadClass.NEAR_LINE
+            : WorkloadClass.OFFLINE;
     boolean colocation = placement.getSource() == SourceKind.COLOCATION;
 
     Map<String, String> labels = new LinkedHashMap<>();
     if (m.getLabels() != null) {
-      m.getLabels().forEach((k, v) -> {
-        if (!k.startsWith("gleaner.io/")) {
-          labels.put(k, v);
-        }
-      });
+      m.getLabels()
+          .forEach(
+              (k, v) -> {
+                if (!k.startsWith("gleaner.io/")) {
+                  labels.put(k, v);
+                }
+              });
     }
     labels.put(GleanerKeys.MANAGED, "true");
     labels.put(GleanerKeys.META_UID, m.getUid());
@@ -82,40 +89,46 @@ public final class MemberPodTranslator {
 
     Map<String, String> annotations = new LinkedHashMap<>();
     if (m.getAnnotations() != null) {
-      m.getAnnotations().forEach((k, v) -> {
-        if (!DROPPED_ANNOTATIONS.contains(k) && !k.startsWith("gleaner.io/")) {
-          annotations.put(k, v);
-        }
-      });
+      m.getAnnotations()
+          .forEach(
+              (k, v) -> {
+                if (!DROPPED_ANNOTATIONS.contains(k) && !k.startsWith("gleaner.io/")) {
+                  annotations.put(k, v);
+                }
+              });
     }
     annotations.put(GleanerKeys.META_NAMESPACE, m.getNamespace());
     annotations.put(GleanerKeys.META_NAME, m.getName());
     annotations.put(GleanerKeys.CLUSTER, placement.getNode().getCluster());
     annotations.put(GleanerKeys.NODE, placement.getNode().getNode());
 
-    ObjectMeta memberMeta = new ObjectMetaBuilder()
-        .withName(MemberNames.forUid(m.getUid()))
-        .withNamespace(config.namespaces().memberNamespace(m.getNamespace()))
-        .withLabels(labels)
-        .withAnnotations(annotations)
-        .build();
+    ObjectMeta memberMeta =
+        new ObjectMetaBuilder()
+            .withName(MemberNames.forUid(m.getUid()))
+            .withNamespace(config.namespaces().memberNamespace(m.getNamespace()))
+            .withLabels(labels)
+            .withAnnotations(annotations)
+            .build();
 
     PodSpec spec = meta.getSpec();
-    // one deep copy (the builder copies nested objects); the metadata pod in the informer cache is never modified
-    PodSpec out = new PodSpecBuilder(spec)
-        .withNodeName(null)
-        .withNodeSelector(nullIfEmpty(PodShapes.memberNodeSelector(spec.getNodeSelector(), config.node())))
-        .withAffinity(memberAffinity(spec.getAffinity(), placement.getNode().getNode()))
-        .withTolerations(memberTolerations(spec.getTolerations()))
-        .withPriorityClassName(WorkloadClasses.priorityClassName(cls))
-        .withPriority(null)
-        .withPreemptionPolicy(null)
-        .withSchedulerName(null)
-        .withServiceAccountName(null)
-        .withServiceAccount(null)
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .build();
+    // one deep copy (the builder copies nested objects); the metadata pod in the informer cache is
+    // never modified
+    PodSpec out =
+        new PodSpecBuilder(spec)
+            .withNodeName(null)
+            .withNodeSelector(
+                nullIfEmpty(PodShapes.memberNodeSelector(spec.getNodeSelector(), config.node())))
+            .withAffinity(memberAffinity(spec.getAffinity(), placement.getNode().getNode()))
+            .withTolerations(memberTolerations(spec.getTolerations()))
+            .withPriorityClassName(WorkloadClasses.priorityClassName(cls))
+            .withPriority(null)
+            .withPreemptionPolicy(null)
+            .withSchedulerName(null)
+            .withServiceAccountName(null)
+            .withServiceAccount(null)
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .build();
 
     Set<String> tokenVolumes = new HashSet<>();
     List<Volume> volumes = new ArrayList<>();
@@ -155,9 +168,9 @@ public final class MemberPodTranslator {
   }
 
   /**
-   * The pod's required node affinity, re-targeted: every remaining term is ANDed with {@code metadata.name In [node]},
-   * so the member scheduler binds to the chosen node only and still checks fit. Preferred terms and pod (anti-)affinity
-   * are kept.
+   * The pod's required node affinity, re-targeted: every remaining term is ANDed with {@code
+   * metadata.name In [node]}, so the member scheduler binds to the chosen node only and still
+   * checks fit. Preferred terms and pod (anti-)affinity are kept.
    */
   Affinity memberAffinity(Affinity affinity, String node) {
     NodeSelectorRequirement pin = new NodeSelectorRequirement("metadata.name", "In", List.of(node));
@@ -175,9 +188,11 @@ public final class MemberPodTranslator {
       b.withNewNodeAffinity().endNodeAffinity();
     }
     return b.editNodeAffinity()
-        .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(terms)
+        .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+        .withNodeSelectorTerms(terms)
         .endRequiredDuringSchedulingIgnoredDuringExecution()
-        .endNodeAffinity().build();
+        .endNodeAffinity()
+        .build();
   }
 
   private List<Toleration> memberTolerations(List<Toleration> tolerations) {
@@ -190,7 +205,10 @@ public final class MemberPodTranslator {
     return out;
   }
 
-  /** The projected {@code kube-api-access-*} volume, or a legacy token Secret volume, of the metadata cluster. */
+  /**
+   * The projected {@code kube-api-access-*} volume, or a legacy token Secret volume, of the
+   * metadata cluster.
+   */
   static boolean isServiceAccountTokenVolume(Volume v) {
     if (v.getProjected() != null) {
       for (VolumeProjection p : PodShapes.nullSafe(v.getProjected().getSources())) {
@@ -225,8 +243,9 @@ public final class MemberPodTranslator {
   }
 
   /**
-   * cpu → {@code kubernetes.io/batch-cpu} in millicores as an integer, memory → {@code kubernetes.io/batch-memory} in
-   * bytes; Koordinator accounts best-effort pods in these units. Other resources are kept.
+   * cpu → {@code kubernetes.io/batch-cpu} in millicores as an integer, memory → {@code
+   * kubernetes.io/batch-memory} in bytes; Koordinator accounts best-effort pods in these units.
+   * Other resources are kept.
    */
   static Map<String, Quantity> toBatch(Map<String, Quantity> quantities) {
     Map<String, Quantity> out = new LinkedHashMap<>();
@@ -237,13 +256,17 @@ public final class MemberPodTranslator {
       Quantity q = e.getValue();
       String text = q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
       switch (name) {
-        case Resources.CPU -> batchCpu = Math.addExact(batchCpu, Quantities.parseCanonical(Resources.CPU, text));
-        case Resources.MEMORY -> batchMemory = Math.addExact(batchMemory,
-            Quantities.parseCanonical(Resources.MEMORY, text));
-        case Resources.BATCH_CPU -> batchCpu = Math.addExact(batchCpu,
-            Quantities.parseCanonical(Resources.BATCH_CPU, text));
-        case Resources.BATCH_MEMORY -> batchMemory = Math.addExact(batchMemory,
-            Quantities.parseCanonical(Resources.BATCH_MEMORY, text));
+        case Resources.CPU ->
+            batchCpu = Math.addExact(batchCpu, Quantities.parseCanonical(Resources.CPU, text));
+        case Resources.MEMORY ->
+            batchMemory =
+                Math.addExact(batchMemory, Quantities.parseCanonical(Resources.MEMORY, text));
+        case Resources.BATCH_CPU ->
+            batchCpu =
+                Math.addExact(batchCpu, Quantities.parseCanonical(Resources.BATCH_CPU, text));
+        case Resources.BATCH_MEMORY ->
+            batchMemory =
+                Math.addExact(batchMemory, Quantities.parseCanonical(Resources.BATCH_MEMORY, text));
         default -> out.put(name, q);
       }
     }

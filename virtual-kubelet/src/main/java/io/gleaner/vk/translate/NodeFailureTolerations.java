@@ -7,16 +7,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The tolerations that keep the metadata cluster from evicting Gleaner's pods when the virtual node's heartbeat
- * lapses: {@code node.kubernetes.io/not-ready} and {@code node.kubernetes.io/unreachable}, {@code NoExecute}, without
- * a time limit. The metadata pods run in member clusters, not on the virtual node, so a virtual-kubelet restart or a
- * lease blip must not turn into a mass eviction after the default 300 s ({@code DefaultTolerationSeconds}).
+ * The tolerations that keep the metadata cluster from evicting Gleaner's pods when the virtual
+ * node's heartbeat lapses: {@code node.kubernetes.io/not-ready} and {@code
+ * node.kubernetes.io/unreachable}, {@code NoExecute}, without a time limit. The metadata pods run
+ * in member clusters, not on the virtual node, so a virtual-kubelet restart or a lease blip must
+ * not turn into a mass eviction after the default 300 s ({@code DefaultTolerationSeconds}).
  *
  * <p>Kubernetes allows a pod update to add tolerations and to change an existing toleration's
- * {@code tolerationSeconds} (the API server's {@code validateOnlyAddedTolerations}), which is all this does.
+ * {@code tolerationSeconds} (the API server's {@code validateOnlyAddedTolerations}), which is all
+ * this does.
  */
 public final class NodeFailureTolerations {
-  public static final List<String> KEYS = List.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
+  public static final List<String> KEYS =
+      List.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
 
   private NodeFailureTolerations() {}
 
@@ -43,7 +46,12 @@ public final class NodeFailureTolerations {
     }
     for (String key : KEYS) {
       if (!covered.contains(key)) {
-        out.add(new TolerationBuilder().withKey(key).withOperator("Exists").withEffect("NoExecute").build());
+        out.add(
+            new TolerationBuilder()
+                .withKey(key)
+                .withOperator("Exists")
+                .withEffect("NoExecute")
+                .build());
         changed = true;
       }
     }

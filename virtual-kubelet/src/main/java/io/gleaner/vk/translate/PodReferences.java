@@ -13,8 +13,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The ConfigMaps and Secrets a pod reads (volumes, projected sources, env, envFrom, image pull secrets), which the sync
- * step copies into the member namespace. Service-account token volumes are not references: they are dropped.
+ * The ConfigMaps and Secrets a pod reads (volumes, projected sources, env, envFrom, image pull
+ * secrets), which the sync step copies into the member namespace. Service-account token volumes are
+ * not references: they are dropped.
  */
 public record PodReferences(Set<String> configMaps, Set<String> secrets) {
   public PodReferences {

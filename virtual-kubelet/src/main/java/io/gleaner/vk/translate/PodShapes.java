@@ -16,15 +16,16 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What the broker needs to place a metadata pod: effective requests, node selector, required node affinity and
- * tolerations, with everything that only targets the virtual node removed.
+ * What the broker needs to place a metadata pod: effective requests, node selector, required node
+ * affinity and tolerations, with everything that only targets the virtual node removed.
  */
 public final class PodShapes {
   private PodShapes() {}
 
   /**
-   * Effective pod requests as the Kubernetes scheduler computes them: the larger of the biggest regular init container
-   * and the sum of app containers plus restartable (sidecar) init containers, plus pod overhead.
+   * Effective pod requests as the Kubernetes scheduler computes them: the larger of the biggest
+   * regular init container and the sum of app containers plus restartable (sidecar) init
+   * containers, plus pod overhead.
    */
   public static Resources effectiveRequests(PodSpec spec) {
     Resources sum = Resources.ZERO;
@@ -70,51 +71,61 @@ public final class PodShapes {
     PodShape.Builder b = PodShape.newBuilder().putAllRequests(effectiveRequests(spec).toStrings());
     b.putAllNodeSelector(memberNodeSelector(spec.getNodeSelector(), node));
     for (NodeSelectorTerm term : memberRequiredTerms(spec.getAffinity(), node)) {
-      io.gleaner.broker.v1.NodeSelectorTerm.Builder t = io.gleaner.broker.v1.NodeSelectorTerm.newBuilder();
+      io.gleaner.broker.v1.NodeSelectorTerm.Builder t =
+          io.gleaner.broker.v1.NodeSelectorTerm.newBuilder();
       for (NodeSelectorRequirement r : nullSafe(term.getMatchExpressions())) {
-        t.addMatchExpressions(io.gleaner.broker.v1.NodeSelectorRequirement.newBuilder()
-            .setKey(r.getKey())
-            .setOperator(r.getOperator())
-            .addAllValues(nullSafe(r.getValues())));
+        t.addMatchExpressions(
+            io.gleaner.broker.v1.NodeSelectorRequirement.newBuilder()
+                .setKey(r.getKey())
+                .setOperator(r.getOperator())
+                .addAllValues(nullSafe(r.getValues())));
       }
       b.addRequiredAffinity(t);
     }
     for (Toleration t : memberTolerations(spec.getTolerations())) {
-      b.addTolerations(io.gleaner.broker.v1.Toleration.newBuilder()
-          .setKey(Objects.toString(t.getKey(), ""))
-          .setOperator(Objects.toString(t.getOperator(), ""))
-          .setValue(Objects.toString(t.getValue(), ""))
-          .setEffect(Objects.toString(t.getEffect(), "")));
+      b.addTolerations(
+          io.gleaner.broker.v1.Toleration.newBuilder()
+              .setKey(Objects.toString(t.getKey(), ""))
+              .setOperator(Objects.toString(t.getOperator(), ""))
+              .setValue(Objects.toString(t.getValue(), ""))
+              .setEffect(Objects.toString(t.getEffect(), "")));
     }
     return b.build();
   }
 
   /** The node selector without the entries the virtual node itself satisfies. */
-  public static Map<String, String> memberNodeSelector(Map<String, String> selector, VirtualNode node) {
+  public static Map<String, String> memberNodeSelector(
+      Map<String, String> selector, VirtualNode node) {
     Map<String, String> out = new LinkedHashMap<>();
     if (selector != null) {
-      selector.forEach((k, v) -> {
-        if (!node.selects(k, v)) {
-          out.put(k, v);
-        }
-      });
+      selector.forEach(
+          (k, v) -> {
+            if (!node.selects(k, v)) {
+              out.put(k, v);
+            }
+          });
     }
     return out;
   }
 
   /**
-   * Required node-affinity terms with requirements about the virtual node's identity labels, and field requirements on
-   * {@code metadata.name} (the virtual node's name), removed. A term that becomes empty matches every node, so the whole
-   * requirement disappears.
+   * Required node-affinity terms with requirements about the virtual node's identity labels, and
+   * field requirements on {@code metadata.name} (the virtual node's name), removed. A term that
+   * becomes empty matches every node, so the whole requirement disappears.
    */
   public static List<NodeSelectorTerm> memberRequiredTerms(Affinity affinity, VirtualNode node) {
-    if (affinity == null || affinity.getNodeAffinity() == null
+    if (affinity == null
+        || affinity.getNodeAffinity() == null
         || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
       return List.of();
     }
     List<NodeSelectorTerm> out = new ArrayList<>();
-    for (NodeSelectorTerm term : nullSafe(affinity.getNodeAffinity()
-        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())) {
+    for (NodeSelectorTerm term :
+        nullSafe(
+            affinity
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms())) {
       List<NodeSelectorRequirement> kept = new ArrayList<>();
       for (NodeSelectorRequirement r : nullSafe(term.getMatchExpressions())) {
         if (!node.hasLabel(r.getKey())) {
@@ -130,15 +141,19 @@ public final class PodShapes {
   }
 
   /**
-   * Tolerations minus the ones that are about the virtual node: its own taint (it means nothing in a member) and the
-   * not-ready/unreachable {@code NoExecute} ones (they keep the metadata pod on a virtual node whose heartbeat lapsed;
-   * a member pod on a dead member node should be evicted after the member's default, so it is recreated elsewhere).
+   * Tolerations minus the ones that are about the virtual node: its own taint (it means nothing in
+   * a member) and the not-ready/unreachable {@code NoExecute} ones (they keep the metadata pod on a
+   * virtual node whose heartbeat lapsed; a member pod on a dead member node should be evicted after
+   * the member's default, so it is recreated elsewhere).
    */
   public static List<Toleration> memberTolerations(List<Toleration> tolerations) {
     List<Toleration> out = new ArrayList<>();
     for (Toleration t : nullSafe(tolerations)) {
-      boolean nodeFailure = NodeFailureTolerations.KEYS.contains(t.getKey())
-          && (t.getEffect() == null || t.getEffect().isEmpty() || "NoExecute".equals(t.getEffect()));
+      boolean nodeFailure =
+          NodeFailureTolerations.KEYS.contains(t.getKey())
+              && (t.getEffect() == null
+                  || t.getEffect().isEmpty()
+                  || "NoExecute".equals(t.getEffect()));
       if (!GleanerKeys.VIRTUAL_NODE_TAINT_KEY.equals(t.getKey()) && !nodeFailure) {
         out.add(t);
       }

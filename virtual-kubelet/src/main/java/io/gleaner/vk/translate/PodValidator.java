@@ -11,9 +11,10 @@ import java.util.Optional;
 /**
  * Decides whether a metadata pod can move to a member cluster (DESIGN §5, §6 "bad input"). Pure.
  *
- * <p>Refusals fail the pod like a kubelet admission rejection, so the owning controller sees a clear terminal reason
- * instead of a pod that pends forever. DaemonSet pods are the exception: failing them would make the DaemonSet
- * controller recreate them in a hot loop, so they are held Pending.
+ * <p>Refusals fail the pod like a kubelet admission rejection, so the owning controller sees a
+ * clear terminal reason instead of a pod that pends forever. DaemonSet pods are the exception:
+ * failing them would make the DaemonSet controller recreate them in a hot loop, so they are held
+ * Pending.
  */
 public final class PodValidator {
   public static final String REASON_UNKNOWN_CLASS = "UnknownWorkloadClass";
@@ -26,36 +27,63 @@ public final class PodValidator {
     String name = pod.getMetadata().getName();
     for (OwnerReference o : PodShapes.nullSafe(pod.getMetadata().getOwnerReferences())) {
       if ("DaemonSet".equals(o.getKind()) && Boolean.TRUE.equals(o.getController())) {
-        return new Validation.Held(REASON_DAEMONSET, "pod " + ns + "/" + name + " belongs to DaemonSet "
-            + o.getName() + "; DaemonSet pods are never run on the Gleaner virtual node (add a nodeAffinity excluding "
-            + "type=virtual-kubelet to the DaemonSet)");
+        return new Validation.Held(
+            REASON_DAEMONSET,
+            "pod "
+                + ns
+                + "/"
+                + name
+                + " belongs to DaemonSet "
+                + o.getName()
+                + "; DaemonSet pods are never run on the Gleaner virtual node (add a nodeAffinity excluding "
+                + "type=virtual-kubelet to the DaemonSet)");
       }
     }
-    String label = pod.getMetadata().getLabels() == null ? null
-        : pod.getMetadata().getLabels().get(GleanerKeys.CLASS);
+    String label =
+        pod.getMetadata().getLabels() == null
+            ? null
+            : pod.getMetadata().getLabels().get(GleanerKeys.CLASS);
     Optional<WorkloadClass> cls = WorkloadClasses.parse(label);
     if (cls.isEmpty()) {
-      return new Validation.Refused(REASON_UNKNOWN_CLASS, "label " + GleanerKeys.CLASS + "='" + label
-          + "' is not a workload class; use '" + GleanerKeys.CLASS_NEAR_LINE + "' or '" + GleanerKeys.CLASS_OFFLINE
-          + "' (default " + GleanerKeys.CLASS_OFFLINE + ")");
+      return new Validation.Refused(
+          REASON_UNKNOWN_CLASS,
+          "label "
+              + GleanerKeys.CLASS
+              + "='"
+              + label
+              + "' is not a workload class; use '"
+              + GleanerKeys.CLASS_NEAR_LINE
+              + "' or '"
+              + GleanerKeys.CLASS_OFFLINE
+              + "' (default "
+              + GleanerKeys.CLASS_OFFLINE
+              + ")");
     }
     List<String> problems = new ArrayList<>();
     for (Volume v : PodShapes.nullSafe(pod.getSpec().getVolumes())) {
       if (v.getPersistentVolumeClaim() != null) {
-        problems.add("volume '" + v.getName() + "' uses PersistentVolumeClaim '"
-            + v.getPersistentVolumeClaim().getClaimName() + "'");
+        problems.add(
+            "volume '"
+                + v.getName()
+                + "' uses PersistentVolumeClaim '"
+                + v.getPersistentVolumeClaim().getClaimName()
+                + "'");
       }
       if (v.getEphemeral() != null) {
-        problems.add("volume '" + v.getName() + "' is a generic ephemeral volume (a PersistentVolumeClaim)");
+        problems.add(
+            "volume '" + v.getName() + "' is a generic ephemeral volume (a PersistentVolumeClaim)");
       }
       if (v.getHostPath() != null) {
-        problems.add("volume '" + v.getName() + "' uses hostPath '" + v.getHostPath().getPath() + "'");
+        problems.add(
+            "volume '" + v.getName() + "' uses hostPath '" + v.getHostPath().getPath() + "'");
       }
     }
     if (!problems.isEmpty()) {
-      return new Validation.Refused(REASON_UNSUPPORTED_VOLUME, String.join("; ", problems)
-          + ": data cannot follow a pod across member clusters, so Gleaner does not run pods with "
-          + "PersistentVolumeClaim or hostPath volumes");
+      return new Validation.Refused(
+          REASON_UNSUPPORTED_VOLUME,
+          String.join("; ", problems)
+              + ": data cannot follow a pod across member clusters, so Gleaner does not run pods with "
+              + "PersistentVolumeClaim or hostPath volumes");
     }
     return new Validation.Accepted(cls.get());
   }

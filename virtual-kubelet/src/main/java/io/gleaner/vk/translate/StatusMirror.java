@@ -17,9 +17,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Pure functions from member pod state to the metadata pod's status (DESIGN §4 step 5). The virtual-kubelet is the only
- * writer of a metadata pod's status; these functions give the whole desired status, which is then written through the
- * {@code pods/status} subresource when it differs from the current one.
+ * Pure functions from member pod state to the metadata pod's status (DESIGN §4 step 5). The
+ * virtual-kubelet is the only writer of a metadata pod's status; these functions give the whole
+ * desired status, which is then written through the {@code pods/status} subresource when it differs
+ * from the current one.
  */
 public final class StatusMirror {
   public static final String REASON_RECLAIMED = "Reclaimed";
@@ -27,8 +28,15 @@ public final class StatusMirror {
   public static final String CONDITION_POD_SCHEDULED = "PodScheduled";
   public static final String CONDITION_DISRUPTION_TARGET = "DisruptionTarget";
 
-  private static final Set<String> EVICTION_REASONS = Set.of(
-      "Evicted", "Preempting", "Shutdown", "NodeShutdown", "Terminated", "Terminating", "NodeLost");
+  private static final Set<String> EVICTION_REASONS =
+      Set.of(
+          "Evicted",
+          "Preempting",
+          "Shutdown",
+          "NodeShutdown",
+          "Terminated",
+          "Terminating",
+          "NodeLost");
 
   private StatusMirror() {}
 
@@ -59,9 +67,11 @@ public final class StatusMirror {
         return new MemberPodState.Finished("Failed");
       case "Pending":
         PodCondition scheduled = condition(s, CONDITION_POD_SCHEDULED);
-        if (scheduled != null && "False".equals(scheduled.getStatus())
+        if (scheduled != null
+            && "False".equals(scheduled.getStatus())
             && "Unschedulable".equals(scheduled.getReason())) {
-          return new MemberPodState.Unschedulable(describe(scheduled.getReason(), scheduled.getMessage()));
+          return new MemberPodState.Unschedulable(
+              describe(scheduled.getReason(), scheduled.getMessage()));
         }
         return new MemberPodState.Active();
       default:
@@ -70,8 +80,9 @@ public final class StatusMirror {
   }
 
   /**
-   * The metadata pod status that mirrors the member pod: phase, reason/message, conditions, container statuses,
-   * pod/host IPs and start time. The metadata pod's own QoS class is kept (co-location translation changes the member's).
+   * The metadata pod status that mirrors the member pod: phase, reason/message, conditions,
+   * container statuses, pod/host IPs and start time. The metadata pod's own QoS class is kept
+   * (co-location translation changes the member's).
    */
   public static PodStatus mirror(Pod member, PodStatus meta) {
     PodStatus m = member.getStatus() == null ? new PodStatus() : member.getStatus();
@@ -91,74 +102,102 @@ public final class StatusMirror {
         .withPodIPs(m.getPodIPs() == null ? null : new ArrayList<>(m.getPodIPs()))
         .withHostIP(m.getHostIP())
         .withHostIPs(m.getHostIPs() == null ? null : new ArrayList<>(m.getHostIPs()))
-        .withStartTime(m.getStartTime() != null ? m.getStartTime() : meta == null ? null : meta.getStartTime())
+        .withStartTime(
+            m.getStartTime() != null ? m.getStartTime() : meta == null ? null : meta.getStartTime())
         .withNominatedNodeName(null)
         .build();
   }
 
   /**
-   * Whether mirroring this member pod can change what the metadata pod shows. A member pod that is only created or
-   * bound (Pending, no reason, no container statuses yet) adds nothing: the metadata pod is already Pending and
-   * scheduled to the virtual node, so that write is skipped, unless the metadata pod still carries a condition that is
-   * not True (no fit, member unreachable), which the mirror must clear.
+   * Whether mirroring this member pod can change what the metadata pod shows. A member pod that is
+   * only created or bound (Pending, no reason, no container statuses yet) adds nothing: the
+   * metadata pod is already Pending and scheduled to the virtual node, so that write is skipped,
+   * unless the metadata pod still carries a condition that is not True (no fit, member
+   * unreachable), which the mirror must clear.
    */
   public static boolean worthMirroring(Pod member, PodStatus meta) {
     PodStatus m = member.getStatus();
-    boolean progressed = m != null && ((m.getPhase() != null && !"Pending".equals(m.getPhase()))
-        || m.getReason() != null || !PodShapes.nullSafe(m.getContainerStatuses()).isEmpty()
-        || !PodShapes.nullSafe(m.getInitContainerStatuses()).isEmpty());
+    boolean progressed =
+        m != null
+            && ((m.getPhase() != null && !"Pending".equals(m.getPhase()))
+                || m.getReason() != null
+                || !PodShapes.nullSafe(m.getContainerStatuses()).isEmpty()
+                || !PodShapes.nullSafe(m.getInitContainerStatuses()).isEmpty());
     if (progressed || meta == null) {
       return true;
     }
-    return PodShapes.nullSafe(meta.getConditions()).stream().anyMatch(c -> !"True".equals(c.getStatus()));
+    return PodShapes.nullSafe(meta.getConditions()).stream()
+        .anyMatch(c -> !"True".equals(c.getStatus()));
   }
 
   /**
-   * The member took the pod back: phase Failed, reason {@code Reclaimed}, a message naming cluster, node and cause,
-   * {@code DisruptionTarget=True} (so a Job's podFailurePolicy can ignore reclaims) and every unfinished container
-   * terminated.
+   * The member took the pod back: phase Failed, reason {@code Reclaimed}, a message naming cluster,
+   * node and cause, {@code DisruptionTarget=True} (so a Job's podFailurePolicy can ignore reclaims)
+   * and every unfinished container terminated.
    */
-  public static PodStatus reclaimed(PodStatus meta, String cluster, String node, String cause, Instant now) {
+  public static PodStatus reclaimed(
+      PodStatus meta, String cluster, String node, String cause, Instant now) {
     String message = "reclaimed by member cluster " + cluster + " on node " + node + ": " + cause;
     return terminal(meta, REASON_RECLAIMED, message, now, true);
   }
 
-  /** A terminal failure decided by the virtual-kubelet (refused pod, member unreachable past the policy timeout). */
+  /**
+   * A terminal failure decided by the virtual-kubelet (refused pod, member unreachable past the
+   * policy timeout).
+   */
   public static PodStatus failed(PodStatus meta, String reason, String message, Instant now) {
     return terminal(meta, reason, message, now, false);
   }
 
-  /** Pending with {@code PodScheduled=False} carrying the reason and message (no fit, held DaemonSet pod). */
+  /**
+   * Pending with {@code PodScheduled=False} carrying the reason and message (no fit, held DaemonSet
+   * pod).
+   */
   public static PodStatus pending(PodStatus meta, String reason, String message, Instant now) {
     PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
-    List<PodCondition> conditions = withCondition(meta, CONDITION_POD_SCHEDULED, "False", reason, message, now);
+    List<PodCondition> conditions =
+        withCondition(meta, CONDITION_POD_SCHEDULED, "False", reason, message, now);
     return b.withPhase("Pending").withConditions(conditions).build();
   }
 
   /** Keeps the last mirrored status and says that the member cluster does not answer. */
   public static PodStatus unreachable(PodStatus meta, String cluster, Instant now) {
     PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
-    return b.withConditions(withCondition(meta, GleanerKeys.CONDITION_MEMBER_REACHABLE, "False",
-        REASON_MEMBER_UNREACHABLE, "member cluster " + cluster + " does not answer; last known status kept", now))
+    return b.withConditions(
+            withCondition(
+                meta,
+                GleanerKeys.CONDITION_MEMBER_REACHABLE,
+                "False",
+                REASON_MEMBER_UNREACHABLE,
+                "member cluster " + cluster + " does not answer; last known status kept",
+                now))
         .build();
   }
 
-  private static PodStatus terminal(PodStatus meta, String reason, String message, Instant now, boolean disruption) {
+  private static PodStatus terminal(
+      PodStatus meta, String reason, String message, Instant now, boolean disruption) {
     PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
-    List<PodCondition> conditions = meta == null ? new ArrayList<>() : new ArrayList<>(PodShapes.nullSafe(
-        meta.getConditions()));
+    List<PodCondition> conditions =
+        meta == null
+            ? new ArrayList<>()
+            : new ArrayList<>(PodShapes.nullSafe(meta.getConditions()));
     conditions = setCondition(conditions, "Ready", "False", reason, message, now);
     conditions = setCondition(conditions, "ContainersReady", "False", reason, message, now);
     if (disruption) {
-      conditions = setCondition(conditions, CONDITION_DISRUPTION_TARGET, "True", reason, message, now);
+      conditions =
+          setCondition(conditions, CONDITION_DISRUPTION_TARGET, "True", reason, message, now);
     }
-    return b.withPhase("Failed").withReason(reason).withMessage(message).withConditions(conditions)
-        .withContainerStatuses(terminated(meta == null ? null : meta.getContainerStatuses(), reason, message, now))
+    return b.withPhase("Failed")
+        .withReason(reason)
+        .withMessage(message)
+        .withConditions(conditions)
+        .withContainerStatuses(
+            terminated(meta == null ? null : meta.getContainerStatuses(), reason, message, now))
         .build();
   }
 
-  private static List<ContainerStatus> terminated(List<ContainerStatus> statuses, String reason, String message,
-                                                  Instant now) {
+  private static List<ContainerStatus> terminated(
+      List<ContainerStatus> statuses, String reason, String message, Instant now) {
     if (statuses == null) {
       return null;
     }
@@ -169,40 +208,70 @@ public final class StatusMirror {
         out.add(cs);
         continue;
       }
-      out.add(new ContainerStatusBuilder(cs).withReady(false).withStarted(false)
-          .withNewState().withTerminated(new ContainerStateTerminatedBuilder()
-              .withExitCode(137).withReason(reason).withMessage(message).withFinishedAt(time(now)).build())
-          .endState().build());
+      out.add(
+          new ContainerStatusBuilder(cs)
+              .withReady(false)
+              .withStarted(false)
+              .withNewState()
+              .withTerminated(
+                  new ContainerStateTerminatedBuilder()
+                      .withExitCode(137)
+                      .withReason(reason)
+                      .withMessage(message)
+                      .withFinishedAt(time(now))
+                      .build())
+              .endState()
+              .build());
     }
     return out;
   }
 
-  static List<PodCondition> withCondition(PodStatus meta, String type, String status, String reason, String message,
-                                          Instant now) {
-    List<PodCondition> conditions = meta == null ? new ArrayList<>()
-        : new ArrayList<>(PodShapes.nullSafe(meta.getConditions()));
+  static List<PodCondition> withCondition(
+      PodStatus meta, String type, String status, String reason, String message, Instant now) {
+    List<PodCondition> conditions =
+        meta == null
+            ? new ArrayList<>()
+            : new ArrayList<>(PodShapes.nullSafe(meta.getConditions()));
     return setCondition(conditions, type, status, reason, message, now);
   }
 
   /** Sets a condition, keeping lastTransitionTime when its status did not change. */
-  static List<PodCondition> setCondition(List<PodCondition> conditions, String type, String status, String reason,
-                                         String message, Instant now) {
+  static List<PodCondition> setCondition(
+      List<PodCondition> conditions,
+      String type,
+      String status,
+      String reason,
+      String message,
+      Instant now) {
     List<PodCondition> out = new ArrayList<>();
     boolean found = false;
     for (PodCondition c : conditions) {
       if (type.equals(c.getType())) {
         found = true;
-        String transition = status.equals(c.getStatus()) && c.getLastTransitionTime() != null
-            ? c.getLastTransitionTime() : time(now);
-        out.add(new PodConditionBuilder(c).withStatus(status).withReason(reason).withMessage(message)
-            .withLastTransitionTime(transition).build());
+        String transition =
+            status.equals(c.getStatus()) && c.getLastTransitionTime() != null
+                ? c.getLastTransitionTime()
+                : time(now);
+        out.add(
+            new PodConditionBuilder(c)
+                .withStatus(status)
+                .withReason(reason)
+                .withMessage(message)
+                .withLastTransitionTime(transition)
+                .build());
       } else {
         out.add(c);
       }
     }
     if (!found) {
-      out.add(new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
-          .withLastTransitionTime(time(now)).build());
+      out.add(
+          new PodConditionBuilder()
+              .withType(type)
+              .withStatus(status)
+              .withReason(reason)
+              .withMessage(message)
+              .withLastTransitionTime(time(now))
+              .build());
     }
     return out;
   }

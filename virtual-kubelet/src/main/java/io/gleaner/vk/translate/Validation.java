@@ -7,7 +7,10 @@ public sealed interface Validation {
   /** The pod may be placed, with this class. */
   record Accepted(WorkloadClass workloadClass) implements Validation {}
 
-  /** The pod can never run through Gleaner; it is failed with this reason and message (kubelet admission style). */
+  /**
+   * The pod can never run through Gleaner; it is failed with this reason and message (kubelet
+   * admission style).
+   */
   record Refused(String reason, String message) implements Validation {}
 
   /** The pod is left Pending with this reason and message and is never created in a member. */

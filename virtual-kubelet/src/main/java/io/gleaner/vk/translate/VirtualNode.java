@@ -4,9 +4,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Identity of the virtual node: its name and the labels it carries. A metadata pod's node selector and required node
- * affinity may target these (that is how it got bound to the virtual node); such requirements say nothing about member
- * nodes and are stripped before placement and translation.
+ * Identity of the virtual node: its name and the labels it carries. A metadata pod's node selector
+ * and required node affinity may target these (that is how it got bound to the virtual node); such
+ * requirements say nothing about member nodes and are stripped before placement and translation.
  */
 public record VirtualNode(String name, Map<String, String> labels) {
   public static final String DEFAULT_NAME = "gleaner";
@@ -19,17 +19,30 @@ public record VirtualNode(String name, Map<String, String> labels) {
     labels = Map.copyOf(labels);
   }
 
-  /** The standard labels: {@code type=virtual-kubelet}, {@code kubernetes.io/role=agent}, hostname, os and arch. */
+  /**
+   * The standard labels: {@code type=virtual-kubelet}, {@code kubernetes.io/role=agent}, hostname,
+   * os and arch.
+   */
   public static VirtualNode named(String name) {
-    return new VirtualNode(name, Map.of(
-        "type", "virtual-kubelet",
-        "kubernetes.io/role", "agent",
-        GleanerKeys.HOSTNAME_LABEL, name,
-        "kubernetes.io/os", "linux",
-        "kubernetes.io/arch", "amd64"));
+    return new VirtualNode(
+        name,
+        Map.of(
+            "type",
+            "virtual-kubelet",
+            "kubernetes.io/role",
+            "agent",
+            GleanerKeys.HOSTNAME_LABEL,
+            name,
+            "kubernetes.io/os",
+            "linux",
+            "kubernetes.io/arch",
+            "amd64"));
   }
 
-  /** True when a node-selector entry {@code key=value} is satisfied by the virtual node's own labels. */
+  /**
+   * True when a node-selector entry {@code key=value} is satisfied by the virtual node's own
+   * labels.
+   */
   public boolean selects(String key, String value) {
     return value != null && value.equals(labels.get(key));
   }

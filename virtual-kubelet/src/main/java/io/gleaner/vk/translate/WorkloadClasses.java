@@ -3,7 +3,10 @@ package io.gleaner.vk.translate;
 import io.gleaner.broker.v1.WorkloadClass;
 import java.util.Optional;
 
-/** Maps the {@code gleaner.io/class} label to the broker's {@link WorkloadClass} and to member PriorityClasses. */
+/**
+ * Maps the {@code gleaner.io/class} label to the broker's {@link WorkloadClass} and to member
+ * PriorityClasses.
+ */
 public final class WorkloadClasses {
   private WorkloadClasses() {}
 
@@ -24,6 +27,8 @@ public final class WorkloadClasses {
   }
 
   public static String priorityClassName(WorkloadClass c) {
-    return c == WorkloadClass.NEAR_LINE ? GleanerKeys.PRIORITY_NEAR_LINE : GleanerKeys.PRIORITY_OFFLINE;
+    return c == WorkloadClass.NEAR_LINE
+        ? GleanerKeys.PRIORITY_NEAR_LINE
+        : GleanerKeys.PRIORITY_OFFLINE;
   }
 }

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kubelet API's webhook authentication against a metadata API server that answers TokenReview and
- * SubjectAccessReview: no token 401, rejected token 401, authenticated but not allowed 403, allowed 200; and the
- * SubjectAccessReview asks about {@code nodes/<subresource>} of this node with the request's verb.
+ * The kubelet API's webhook authentication against a metadata API server that answers TokenReview
+ * and SubjectAccessReview: no token 401, rejected token 401, authenticated but not allowed 403,
+ * allowed 200; and the SubjectAccessReview asks about {@code nodes/<subresource>} of this node with
+ * the request's verb.
  */
 @EnableKubernetesMockClient(https = false)
 class KubeletAuthIT {
@@ -27,21 +28,41 @@ class KubeletAuthIT {
 
   @BeforeEach
   void expectations() {
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
-      JsonNode body = read(req.getBody().readUtf8());
-      String token = body.path("spec").path("token").asText();
-      boolean ok = token.startsWith("good-");
-      return "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":"
-          + ok + (ok ? ",\"user\":{\"username\":\"" + token.substring(5) + "\",\"uid\":\"u-1\",\"groups\":[\"team\"]}"
-          : ",\"error\":\"token expired\"") + "}}";
-    }).always();
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews").andReply(201, req -> {
-      JsonNode body = read(req.getBody().readUtf8());
-      reviews.add(body);
-      boolean allowed = "alice".equals(body.path("spec").path("user").asText());
-      return "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"status\":{\"allowed\":"
-          + allowed + "}}";
-    }).always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(
+            201,
+            req -> {
+              JsonNode body = read(req.getBody().readUtf8());
+              String token = body.path("spec").path("token").asText();
+              boolean ok = token.startsWith("good-");
+              return "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":"
+                  + ok
+                  + (ok
+                      ? ",\"user\":{\"username\":\""
+                          + token.substring(5)
+                          + "\",\"uid\":\"u-1\",\"groups\":[\"team\"]}"
+                      : ",\"error\":\"token expired\"")
+                  + "}}";
+            })
+        .always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(
+            201,
+            req -> {
+              JsonNode body = read(req.getBody().readUtf8());
+              reviews.add(body);
+              boolean allowed = "alice".equals(body.path("spec").path("user").asText());
+              return "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"status\":{\"allowed\":"
+                  + allowed
+                  + "}}";
+            })
+        .always();
   }
 
   private static JsonNode read(String s) {
@@ -55,35 +76,47 @@ class KubeletAuthIT {
   @Test
   void noTokenIsUnauthorized() {
     KubeletAuth.Decision d = KubeletAuth.webhook(client, "gleaner").authorize(null, "GET", "/pods");
-    assertThat(d).isInstanceOfSatisfying(KubeletAuth.Decision.Denied.class, x -> {
-      assertThat(x.status()).isEqualTo(401);
-      assertThat(x.message()).contains("anonymous access is disabled");
-    });
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            KubeletAuth.Decision.Denied.class,
+            x -> {
+              assertThat(x.status()).isEqualTo(401);
+              assertThat(x.message()).contains("anonymous access is disabled");
+            });
   }
 
   @Test
   void rejectedTokenIsUnauthorizedWithTheReviewError() {
-    KubeletAuth.Decision d = KubeletAuth.webhook(client, "gleaner").authorize("stale", "GET", "/pods");
-    assertThat(d).isInstanceOfSatisfying(KubeletAuth.Decision.Denied.class, x -> {
-      assertThat(x.status()).isEqualTo(401);
-      assertThat(x.message()).contains("token expired");
-    });
+    KubeletAuth.Decision d =
+        KubeletAuth.webhook(client, "gleaner").authorize("stale", "GET", "/pods");
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            KubeletAuth.Decision.Denied.class,
+            x -> {
+              assertThat(x.status()).isEqualTo(401);
+              assertThat(x.message()).contains("token expired");
+            });
     assertThat(reviews).as("no SubjectAccessReview for an unauthenticated user").isEmpty();
   }
 
   @Test
   void authenticatedButNotAllowedIsForbidden() {
-    KubeletAuth.Decision d = KubeletAuth.webhook(client, "gleaner").authorize("good-bob", "GET",
-        "/containerLogs/ns/p/main");
-    assertThat(d).isInstanceOfSatisfying(KubeletAuth.Decision.Denied.class, x -> {
-      assertThat(x.status()).isEqualTo(403);
-      assertThat(x.message()).contains("user=bob").contains("subresource=proxy");
-    });
+    KubeletAuth.Decision d =
+        KubeletAuth.webhook(client, "gleaner")
+            .authorize("good-bob", "GET", "/containerLogs/ns/p/main");
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            KubeletAuth.Decision.Denied.class,
+            x -> {
+              assertThat(x.status()).isEqualTo(403);
+              assertThat(x.message()).contains("user=bob").contains("subresource=proxy");
+            });
   }
 
   @Test
   void allowedUserPassesAndTheReviewNamesNodeSubresourceAndVerb() {
-    KubeletAuth.Decision d = KubeletAuth.webhook(client, "gleaner").authorize("good-alice", "GET", "/stats/summary");
+    KubeletAuth.Decision d =
+        KubeletAuth.webhook(client, "gleaner").authorize("good-alice", "GET", "/stats/summary");
     assertThat(d).isEqualTo(new KubeletAuth.Decision.Allowed("alice"));
     JsonNode attrs = reviews.get(0).path("spec").path("resourceAttributes");
     assertThat(attrs.path("resource").asText()).isEqualTo("nodes");
@@ -92,8 +125,11 @@ class KubeletAuthIT {
     assertThat(attrs.path("verb").asText()).isEqualTo("get");
     assertThat(reviews.get(0).path("spec").path("groups").get(0).asText()).isEqualTo("team");
 
-    assertThat(KubeletAuth.webhook(client, "gleaner").authorize("good-alice", "POST", "/exec/ns/p/main"))
+    assertThat(
+            KubeletAuth.webhook(client, "gleaner")
+                .authorize("good-alice", "POST", "/exec/ns/p/main"))
         .isEqualTo(new KubeletAuth.Decision.Allowed("alice"));
-    assertThat(reviews.get(1).path("spec").path("resourceAttributes").path("verb").asText()).isEqualTo("create");
+    assertThat(reviews.get(1).path("spec").path("resourceAttributes").path("verb").asText())
+        .isEqualTo("create");
   }
 }

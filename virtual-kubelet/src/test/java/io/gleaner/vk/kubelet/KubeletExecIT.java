@@ -38,11 +38,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code /exec} on the kubelet API, relayed frame by frame to the member pod's {@code pods/exec} on a simulated member
- * API server: stdout and stderr arrive whole and in order with the exit status last, over both channel protocols;
- * stdin and its v5 close reach the member; a member that cannot be reached or refuses is a Failure status naming
- * it. The last case is the whole path a user takes: the real {@code kubectl exec} against the metadata cluster,
- * whose API server relays to the virtual node's kubelet endpoint, which relays to the member.
+ * {@code /exec} on the kubelet API, relayed frame by frame to the member pod's {@code pods/exec} on
+ * a simulated member API server: stdout and stderr arrive whole and in order with the exit status
+ * last, over both channel protocols; stdin and its v5 close reach the member; a member that cannot
+ * be reached or refuses is a Failure status naming it. The last case is the whole path a user
+ * takes: the real {@code kubectl exec} against the metadata cluster, whose API server relays to the
+ * virtual node's kubelet endpoint, which relays to the member.
  */
 class KubeletExecIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,31 +57,31 @@ class KubeletExecIT {
   private KubeletServer kubelet;
   private WebSocketClient ws;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** The member runs exec'd commands in the simulator's shell. */
-  private static final ServerExtensions MEMBER = new ServerExtensions() {
-    @Override
-    public Map<String, String> nodeUsage(JsonNode node) {
-      return null;
-    }
+  private static final ServerExtensions MEMBER =
+      new ServerExtensions() {
+        @Override
+        public Map<String, String> nodeUsage(JsonNode node) {
+          return null;
+        }
 
-    @Override
-    public Map<String, String> podUsage(JsonNode pod) {
-      return null;
-    }
+        @Override
+        public Map<String, String> podUsage(JsonNode pod) {
+          return null;
+        }
 
-    @Override
-    public String logs(JsonNode pod, String container, LogOptions options) {
-      return "";
-    }
+        @Override
+        public String logs(JsonNode pod, String container, LogOptions options) {
+          return "";
+        }
 
-    @Override
-    public ExecResult exec(JsonNode pod, String container, List<String> command, String stdin) {
-      return SimExec.run(pod, container, command, Clock.systemUTC().instant(), stdin);
-    }
-  };
+        @Override
+        public ExecResult exec(JsonNode pod, String container, List<String> command, String stdin) {
+          return SimExec.run(pod, container, command, Clock.systemUTC().instant(), stdin);
+        }
+      };
 
   @BeforeEach
   void setUp() {
@@ -91,13 +92,25 @@ class KubeletExecIT {
     meta = metaServer.newClient();
     member = memberServer.newClient();
     running(member, "gleaner-team-a", "gl-abc", "n1");
-    KubeletBackend backend = new OnePodBackend("team-a", "job-1", new KubeletBackend.Target("m1", member,
-        "gleaner-team-a", "gl-abc"));
-    kubelet = new KubeletServer(runtime.vertx(), backend, KubeletAuth.anonymous("gleaner"), clock,
-        new KubeletMetrics(registry));
-    kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", clock, Duration.ofDays(1)));
-    ws = runtime.vertx().createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
-        .setVerifyHost(false));
+    KubeletBackend backend =
+        new OnePodBackend(
+            "team-a", "job-1", new KubeletBackend.Target("m1", member, "gleaner-team-a", "gl-abc"));
+    kubelet =
+        new KubeletServer(
+            runtime.vertx(),
+            backend,
+            KubeletAuth.anonymous("gleaner"),
+            clock,
+            new KubeletMetrics(registry));
+    kubelet.start(
+        "127.0.0.1",
+        0,
+        SelfSignedCertificate.generate("gleaner", "127.0.0.1", clock, Duration.ofDays(1)));
+    ws =
+        runtime
+            .vertx()
+            .createWebSocketClient(
+                new WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
   }
 
   @AfterEach
@@ -110,27 +123,60 @@ class KubeletExecIT {
   }
 
   private static void running(KubernetesClient client, String namespace, String name, String node) {
-    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName(namespace).endMetadata().build()).createOr(n -> n.update());
-    Pod pod = client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withName(name)
-        .withNamespace(namespace).endMetadata().withNewSpec().withNodeName(node).addNewContainer().withName("main")
-        .withImage("busybox").endContainer().endSpec().build()).create();
-    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").build());
+    client
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName(namespace)
+                .endMetadata()
+                .build())
+        .createOr(n -> n.update());
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .withNamespace(namespace)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNodeName(node)
+                    .addNewContainer()
+                    .withName("main")
+                    .withImage("busybox")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").build());
     client.pods().inNamespace(namespace).resource(pod).updateStatus();
   }
 
-  /** One exec session straight to the kubelet API: every frame in arrival order, until the socket closes. */
+  /**
+   * One exec session straight to the kubelet API: every frame in arrival order, until the socket
+   * closes.
+   */
   private List<byte[]> exec(String protocol, String query, List<Buffer> input) {
     List<byte[]> frames = new CopyOnWriteArrayList<>();
     List<Object> ended = new CopyOnWriteArrayList<>();
-    ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(kubelet.port()).setSsl(true)
-            .setURI("/exec/team-a/job-1/main?" + query).setSubProtocols(List.of(protocol)))
-        .onSuccess(socket -> {
-          assertThat(socket.subProtocol()).isEqualTo(protocol);
-          socket.binaryMessageHandler(b -> frames.add(b.getBytes()));
-          socket.closeHandler(v -> ended.add(v == null ? "closed" : v));
-          input.forEach(socket::writeBinaryMessage);
-        })
+    ws.connect(
+            new WebSocketConnectOptions()
+                .setHost("127.0.0.1")
+                .setPort(kubelet.port())
+                .setSsl(true)
+                .setURI("/exec/team-a/job-1/main?" + query)
+                .setSubProtocols(List.of(protocol)))
+        .onSuccess(
+            socket -> {
+              assertThat(socket.subProtocol()).isEqualTo(protocol);
+              socket.binaryMessageHandler(b -> frames.add(b.getBytes()));
+              socket.closeHandler(v -> ended.add(v == null ? "closed" : v));
+              input.forEach(socket::writeBinaryMessage);
+            })
         .onFailure(ended::add);
     await().atMost(Duration.ofSeconds(20)).until(() -> !ended.isEmpty());
     assertThat(ended.get(0)).isEqualTo("closed");
@@ -138,8 +184,10 @@ class KubeletExecIT {
   }
 
   private static String channel(List<byte[]> frames, int channel) {
-    return frames.stream().filter(f -> f.length > 0 && f[0] == channel).map(f -> new String(f, 1, f.length - 1,
-        StandardCharsets.UTF_8)).reduce("", String::concat);
+    return frames.stream()
+        .filter(f -> f.length > 0 && f[0] == channel)
+        .map(f -> new String(f, 1, f.length - 1, StandardCharsets.UTF_8))
+        .reduce("", String::concat);
   }
 
   private static JsonNode status(List<byte[]> frames) throws Exception {
@@ -150,19 +198,22 @@ class KubeletExecIT {
   }
 
   private static String query(String script) {
-    return "command=sh&command=-c&command=" + java.net.URLEncoder.encode(script, StandardCharsets.UTF_8)
+    return "command=sh&command=-c&command="
+        + java.net.URLEncoder.encode(script, StandardCharsets.UTF_8)
         + "&output=1&error=1";
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"v5.channel.k8s.io", "v4.channel.k8s.io"})
   void outputArrivesWholeAndInOrderBeforeTheExitStatus(String protocol) throws Exception {
-    // the member writes each line as its own message right before the status: any reordering or loss shows
+    // the member writes each line as its own message right before the status: any reordering or
+    // loss shows
     for (int session = 0; session < 10; session++) {
       List<byte[]> frames = exec(protocol, query(SCRIPT), List.of());
       assertThat(channel(frames, 1)).isEqualTo("line 1\nline 2\n");
       assertThat(channel(frames, 2)).isEqualTo("warning\n");
-      assertThat(frames.stream().map(f -> f[0]).toList()).containsExactly((byte) 1, (byte) 2, (byte) 1, (byte) 3);
+      assertThat(frames.stream().map(f -> f[0]).toList())
+          .containsExactly((byte) 1, (byte) 2, (byte) 1, (byte) 3);
       JsonNode s = status(frames);
       assertThat(s.path("status").asText()).isEqualTo("Failure");
       assertThat(s.path("reason").asText()).isEqualTo("NonZeroExitCode");
@@ -172,7 +223,12 @@ class KubeletExecIT {
   }
 
   private double sessions(String cluster, String outcome) {
-    var c = registry.find(KubeletMetrics.EXEC_SESSIONS).tag("cluster", cluster).tag("outcome", outcome).counter();
+    var c =
+        registry
+            .find(KubeletMetrics.EXEC_SESSIONS)
+            .tag("cluster", cluster)
+            .tag("outcome", outcome)
+            .counter();
     return c == null ? 0 : c.count();
   }
 
@@ -185,22 +241,27 @@ class KubeletExecIT {
 
   @Test
   void aProgramThatFailsToStartEndsAtOnceWithTheMembersMessage() throws Exception {
-    // the member answers with nothing but a status and closes in the same breath: the relay must be listening
+    // the member answers with nothing but a status and closes in the same breath: the relay must be
+    // listening
     for (int session = 0; session < 10; session++) {
       long start = System.nanoTime();
-      List<byte[]> frames = exec("v5.channel.k8s.io", "command=python3&command=train.py&output=1&error=1", List.of());
+      List<byte[]> frames =
+          exec("v5.channel.k8s.io", "command=python3&command=train.py&output=1&error=1", List.of());
       JsonNode s = status(frames);
       assertThat(s.path("status").asText()).isEqualTo("Failure");
-      assertThat(s.path("message").asText()).contains("exec: \"python3\": executable file not found in $PATH");
+      assertThat(s.path("message").asText())
+          .contains("exec: \"python3\": executable file not found in $PATH");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
   }
 
   @Test
   void stdinAndItsCloseReachTheMember() throws Exception {
-    List<Buffer> input = List.of(Buffer.buffer().appendByte((byte) 0).appendString("first\n"),
-        Buffer.buffer().appendByte((byte) 0).appendString("second\n"),
-        Buffer.buffer().appendByte((byte) 255).appendByte((byte) 0));
+    List<Buffer> input =
+        List.of(
+            Buffer.buffer().appendByte((byte) 0).appendString("first\n"),
+            Buffer.buffer().appendByte((byte) 0).appendString("second\n"),
+            Buffer.buffer().appendByte((byte) 255).appendByte((byte) 0));
     List<byte[]> frames = exec("v5.channel.k8s.io", "command=cat&input=1&output=1&error=1", input);
     assertThat(channel(frames, 1)).isEqualTo("first\nsecond\n");
     assertThat(status(frames).path("status").asText()).isEqualTo("Success");
@@ -231,27 +292,48 @@ class KubeletExecIT {
   @Test
   void aMemberThatClosesWithoutAStatusIsAFailureAfterItsOutput() throws Exception {
     // a member API server that writes one line and hangs up without the status frame
-    io.vertx.core.http.HttpServer bare = runtime.vertx().createHttpServer(new io.vertx.core.http.HttpServerOptions()
-        .setHost("127.0.0.1").setPort(0).setWebSocketSubProtocols(List.of("v5.channel.k8s.io", "v4.channel.k8s.io")));
-    bare.webSocketHandler(s -> {
-      s.writeBinaryMessage(Buffer.buffer().appendByte((byte) 1).appendString("partial\n"));
-      s.close((short) 1000);
-    });
+    io.vertx.core.http.HttpServer bare =
+        runtime
+            .vertx()
+            .createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(0)
+                    .setWebSocketSubProtocols(List.of("v5.channel.k8s.io", "v4.channel.k8s.io")));
+    bare.webSocketHandler(
+        s -> {
+          s.writeBinaryMessage(Buffer.buffer().appendByte((byte) 1).appendString("partial\n"));
+          s.close((short) 1000);
+        });
     bare.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    try (KubernetesClient abrupt = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
-        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
-            .withMasterUrl("http://127.0.0.1:" + bare.actualPort()).build()).build()) {
+    try (KubernetesClient abrupt =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(
+                        io.fabric8.kubernetes.client.Config.empty())
+                    .withMasterUrl("http://127.0.0.1:" + bare.actualPort())
+                    .build())
+            .build()) {
       kubelet.close();
-      kubelet = new KubeletServer(runtime.vertx(), new OnePodBackend(null, null,
-          new KubeletBackend.Target("m9", abrupt, "gleaner-team-a", "gl-abc")), KubeletAuth.anonymous("gleaner"), Clock.systemUTC(), new KubeletMetrics(registry));
-      kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", Clock.systemUTC(),
-          Duration.ofDays(1)));
+      kubelet =
+          new KubeletServer(
+              runtime.vertx(),
+              new OnePodBackend(
+                  null, null, new KubeletBackend.Target("m9", abrupt, "gleaner-team-a", "gl-abc")),
+              KubeletAuth.anonymous("gleaner"),
+              Clock.systemUTC(),
+              new KubeletMetrics(registry));
+      kubelet.start(
+          "127.0.0.1",
+          0,
+          SelfSignedCertificate.generate(
+              "gleaner", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1)));
       List<byte[]> frames = exec("v5.channel.k8s.io", query("echo partial"), List.of());
       assertThat(channel(frames, 1)).isEqualTo("partial\n");
       JsonNode s = status(frames);
       assertThat(s.path("status").asText()).isEqualTo("Failure");
-      assertThat(s.path("message").asText()).contains("member cluster m9",
-          "closed the exec stream before the command's exit status");
+      assertThat(s.path("message").asText())
+          .contains("member cluster m9", "closed the exec stream before the command's exit status");
       await().atMost(Duration.ofSeconds(5)).until(() -> sessions("m9", "relay_failure") == 1);
     } finally {
       bare.close();
@@ -261,33 +343,67 @@ class KubeletExecIT {
   @Test
   void execOfAPodWithoutMemberPodIsRefused() {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
-    ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(kubelet.port()).setSsl(true)
-            .setURI("/exec/team-a/nope/main?command=ls&output=1").setSubProtocols(List.of("v5.channel.k8s.io")))
+    ws.connect(
+            new WebSocketConnectOptions()
+                .setHost("127.0.0.1")
+                .setPort(kubelet.port())
+                .setSsl(true)
+                .setURI("/exec/team-a/nope/main?command=ls&output=1")
+                .setSubProtocols(List.of("v5.channel.k8s.io")))
         .onFailure(failures::add);
     await().atMost(Duration.ofSeconds(20)).until(() -> !failures.isEmpty());
     assertThat(failures.get(0).getMessage()).contains("404");
   }
 
-  // --- the whole path: kubectl -> metadata API server -> virtual node's kubelet API -> member API server
+  // --- the whole path: kubectl -> metadata API server -> virtual node's kubelet API -> member API
+  // server
 
   @Test
   void kubectlExecOnAPodOfTheVirtualNodeRunsInTheMemberPod() throws Exception {
-    Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: skipping the real-kubectl exec");
-    meta.nodes().resource(new NodeBuilder().withNewMetadata().withName("gleaner")
-        .addToLabels("type", "virtual-kubelet").endMetadata().withNewStatus()
-        .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
-        .withNewDaemonEndpoints().withNewKubeletEndpoint().withPort(kubelet.port()).endKubeletEndpoint()
-        .endDaemonEndpoints().endStatus().build()).create();
+    Assumptions.assumeTrue(
+        onPath("kubectl"), "kubectl is not on the PATH: skipping the real-kubectl exec");
+    meta.nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("gleaner")
+                .addToLabels("type", "virtual-kubelet")
+                .endMetadata()
+                .withNewStatus()
+                .addNewAddress()
+                .withType("InternalIP")
+                .withAddress("127.0.0.1")
+                .endAddress()
+                .withNewDaemonEndpoints()
+                .withNewKubeletEndpoint()
+                .withPort(kubelet.port())
+                .endKubeletEndpoint()
+                .endDaemonEndpoints()
+                .endStatus()
+                .build())
+        .create();
     running(meta, "team-a", "job-1", "gleaner");
     Path kubeconfig = dir.resolve("meta.kubeconfig");
     Files.writeString(kubeconfig, metaServer.kubeconfig());
 
-    Kubectl r = kubectl(kubeconfig, null, "-n", "team-a", "exec", "job-1", "--", "sh", "-c",
-        "echo running in $HOSTNAME; echo to stderr >&2; exit 4");
+    Kubectl r =
+        kubectl(
+            kubeconfig,
+            null,
+            "-n",
+            "team-a",
+            "exec",
+            "job-1",
+            "--",
+            "sh",
+            "-c",
+            "echo running in $HOSTNAME; echo to stderr >&2; exit 4");
     assertThat(r.code()).as(r.out()).isEqualTo(4);
     assertThat(r.out()).contains("running in gl-abc\n", "to stderr\n");
 
-    Kubectl in = kubectl(kubeconfig, "through three hops\n", "-n", "team-a", "exec", "-i", "job-1", "--", "cat");
+    Kubectl in =
+        kubectl(
+            kubeconfig, "through three hops\n", "-n", "team-a", "exec", "-i", "job-1", "--", "cat");
     assertThat(in.code()).as(in.out()).isZero();
     assertThat(in.out()).isEqualTo("through three hops\n");
   }

@@ -31,10 +31,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kubelet API server with webhook authentication on (the default), against a metadata API server that answers
- * TokenReview and SubjectAccessReview (fabric8 mock, expectations mode): over HTTPS, no token is 401, a token the
- * review rejects is 401, an authenticated user the SubjectAccessReview denies is 403 and an allowed one gets the
- * answer; a WebSocket {@code /exec} upgrade is refused with the same statuses before any stream opens.
+ * The kubelet API server with webhook authentication on (the default), against a metadata API
+ * server that answers TokenReview and SubjectAccessReview (fabric8 mock, expectations mode): over
+ * HTTPS, no token is 401, a token the review rejects is 401, an authenticated user the
+ * SubjectAccessReview denies is 403 and an allowed one gets the answer; a WebSocket {@code /exec}
+ * upgrade is refused with the same statuses before any stream opens.
  */
 @EnableKubernetesMockClient(https = false)
 class KubeletServerAuthIT {
@@ -49,46 +50,80 @@ class KubeletServerAuthIT {
 
   @BeforeEach
   void setUp() {
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
-      String token = read(req.getBody().readUtf8()).path("spec").path("token").asText();
-      boolean ok = token.startsWith("good-");
-      return "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":"
-          + ok + (ok ? ",\"user\":{\"username\":\"" + token.substring(5) + "\",\"groups\":[\"team\"]}"
-          : ",\"error\":\"token expired\"") + "}}";
-    }).always();
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews").andReply(201, req -> {
-      JsonNode body = read(req.getBody().readUtf8());
-      reviews.add(body);
-      boolean allowed = "alice".equals(body.path("spec").path("user").asText());
-      return "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"status\":{\"allowed\":"
-          + allowed + "}}";
-    }).always();
-    Pod pod = new PodBuilder().withNewMetadata().withName("train-0").withNamespace("team-a").endMetadata().build();
-    KubeletBackend backend = new KubeletBackend() {
-      @Override
-      public Collection<Pod> pods() {
-        return List.of(pod);
-      }
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(
+            201,
+            req -> {
+              String token = read(req.getBody().readUtf8()).path("spec").path("token").asText();
+              boolean ok = token.startsWith("good-");
+              return "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":"
+                  + ok
+                  + (ok
+                      ? ",\"user\":{\"username\":\""
+                          + token.substring(5)
+                          + "\",\"groups\":[\"team\"]}"
+                      : ",\"error\":\"token expired\"")
+                  + "}}";
+            })
+        .always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(
+            201,
+            req -> {
+              JsonNode body = read(req.getBody().readUtf8());
+              reviews.add(body);
+              boolean allowed = "alice".equals(body.path("spec").path("user").asText());
+              return "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"status\":{\"allowed\":"
+                  + allowed
+                  + "}}";
+            })
+        .always();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("train-0")
+            .withNamespace("team-a")
+            .endMetadata()
+            .build();
+    KubeletBackend backend =
+        new KubeletBackend() {
+          @Override
+          public Collection<Pod> pods() {
+            return List.of(pod);
+          }
 
-      @Override
-      public Optional<Target> resolve(String namespace, String name) {
-        return Optional.empty();
-      }
+          @Override
+          public Optional<Target> resolve(String namespace, String name) {
+            return Optional.empty();
+          }
 
-      @Override
-      public Map<String, Object> statsSummary() {
-        return Map.of("node", Map.of("nodeName", "gleaner"), "pods", List.of());
-      }
+          @Override
+          public Map<String, Object> statsSummary() {
+            return Map.of("node", Map.of("nodeName", "gleaner"), "pods", List.of());
+          }
 
-      @Override
-      public String resourceMetrics() {
-        return "scrape_error 0\n";
-      }
-    };
-    kubelet = new KubeletServer(vertx, backend, KubeletAuth.webhook(client, "gleaner"), Clock.systemUTC());
-    kubelet.start("127.0.0.1", 0,
-        SelfSignedCertificate.generate("gleaner", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1)));
-    http = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+          @Override
+          public String resourceMetrics() {
+            return "scrape_error 0\n";
+          }
+        };
+    kubelet =
+        new KubeletServer(
+            vertx, backend, KubeletAuth.webhook(client, "gleaner"), Clock.systemUTC());
+    kubelet.start(
+        "127.0.0.1",
+        0,
+        SelfSignedCertificate.generate(
+            "gleaner", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1)));
+    http =
+        vertx.createHttpClient(
+            new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
   }
 
   @AfterEach
@@ -108,26 +143,43 @@ class KubeletServerAuthIT {
 
   /** "status body" of a GET with an optional bearer token. */
   private String get(String path, String token) throws Exception {
-    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(kubelet.port())
-        .setURI(path);
+    RequestOptions o =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost("127.0.0.1")
+            .setPort(kubelet.port())
+            .setURI(path);
     if (token != null) {
       o.putHeader("Authorization", "Bearer " + token);
     }
-    return http.request(o).compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return http.request(o)
+        .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 
   /** The status the kubelet answers a WebSocket exec upgrade with (101 = accepted). */
   private int execUpgrade(String token) throws Exception {
-    WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(kubelet.port())
-        .setSsl(true).setURI("/exec/team-a/train-0/main?command=ls&output=1")
-        .setSubProtocols(List.of("v5.channel.k8s.io", "v4.channel.k8s.io"));
+    WebSocketConnectOptions o =
+        new WebSocketConnectOptions()
+            .setHost("127.0.0.1")
+            .setPort(kubelet.port())
+            .setSsl(true)
+            .setURI("/exec/team-a/train-0/main?command=ls&output=1")
+            .setSubProtocols(List.of("v5.channel.k8s.io", "v4.channel.k8s.io"));
     if (token != null) {
       o.addHeader("Authorization", "Bearer " + token);
     }
     try {
-      vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false))
-          .connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).close();
+      vertx
+          .createWebSocketClient(
+              new WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false))
+          .connect(o)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS)
+          .close();
       return 101;
     } catch (ExecutionException e) {
       assertThat(e.getCause()).isInstanceOf(UpgradeRejectedException.class);
@@ -157,19 +209,27 @@ class KubeletServerAuthIT {
     assertThat(get("/pods", "good-bob")).startsWith("403 ").contains("user=bob");
     assertThat(get("/stats/summary", "good-bob")).startsWith("403 ").contains("subresource=stats");
     assertThat(execUpgrade("good-bob")).isEqualTo(403);
-    assertThat(reviews).extracting(r -> r.path("spec").path("resourceAttributes").path("name").asText())
+    assertThat(reviews)
+        .extracting(r -> r.path("spec").path("resourceAttributes").path("name").asText())
         .containsOnly("gleaner");
   }
 
   @Test
   void allowedUserGetsTheAnswer() throws Exception {
-    assertThat(get("/pods", "good-alice")).startsWith("200 ").contains("\"kind\":\"PodList\"").contains("train-0");
-    assertThat(get("/stats/summary", "good-alice")).startsWith("200 ").contains("\"nodeName\":\"gleaner\"");
+    assertThat(get("/pods", "good-alice"))
+        .startsWith("200 ")
+        .contains("\"kind\":\"PodList\"")
+        .contains("train-0");
+    assertThat(get("/stats/summary", "good-alice"))
+        .startsWith("200 ")
+        .contains("\"nodeName\":\"gleaner\"");
     assertThat(get("/metrics/resource", "good-alice")).isEqualTo("200 scrape_error 0\n");
     // past authorization, exec reaches the backend, which has no member pod for it
     assertThat(execUpgrade("good-alice")).isEqualTo(404);
-    assertThat(reviews).extracting(r -> r.path("spec").path("resourceAttributes").path("subresource").asText())
+    assertThat(reviews)
+        .extracting(r -> r.path("spec").path("resourceAttributes").path("subresource").asText())
         .containsExactly("proxy", "stats", "metrics", "proxy");
-    assertThat(reviews.get(3).path("spec").path("resourceAttributes").path("verb").asText()).isEqualTo("create");
+    assertThat(reviews.get(3).path("spec").path("resourceAttributes").path("verb").asText())
+        .isEqualTo("create");
   }
 }

@@ -43,10 +43,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /stats/summary} and {@code /metrics/resource} over HTTPS, aggregated from two simulated members'
- * {@code metrics.k8s.io}: usage appears under the metadata pods' names, the node is the sum, another installation's
- * pods in the same member are left out, cumulative CPU counters grow with time, and a member that stops answering
- * is skipped instead of failing the scrape.
+ * {@code /stats/summary} and {@code /metrics/resource} over HTTPS, aggregated from two simulated
+ * members' {@code metrics.k8s.io}: usage appears under the metadata pods' names, the node is the
+ * sum, another installation's pods in the same member are left out, cumulative CPU counters grow
+ * with time, and a member that stops answering is skipped instead of failing the scrape.
  */
 class KubeletStatsIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -96,23 +96,48 @@ class KubeletStatsIT {
     meta = metaServer.newClient();
     m1 = m1Server.newClient();
     m2 = m2Server.newClient();
-    meta.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("team-a").endMetadata().build()).create();
+    meta.namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName("team-a")
+                .endMetadata()
+                .build())
+        .create();
     // first fit: a 3-cpu pod fills m1/n1, the next one goes to m2/n2
-    broker = new FakeBroker(List.of(new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000),
-        new FakeBroker.FakeNode("m2", "n2", SourceKind.IDLE, 4000)));
+    broker =
+        new FakeBroker(
+            List.of(
+                new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000),
+                new FakeBroker.FakeNode("m2", "n2", SourceKind.IDLE, 4000)));
     channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
     MemberClusters members = MemberClusters.of(Map.of("m1", m1, "m2", m2));
-    controller = new PodController(meta, members, new BrokerClient(channel, Duration.ofSeconds(5)),
-        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")), clock, UnaryOperator.identity(),
-        new VkMetrics(new SimpleMeterRegistry()), PodControllerConfig.defaults().withGc(Duration.ofHours(1),
-        Duration.ZERO));
+    controller =
+        new PodController(
+            meta,
+            members,
+            new BrokerClient(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            clock,
+            UnaryOperator.identity(),
+            new VkMetrics(new SimpleMeterRegistry()),
+            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
     controller.start();
-    kubelet = new KubeletServer(runtime.vertx(), new ControllerKubeletBackend(controller, members, "gleaner", "it",
-        scrapeClock), KubeletAuth.anonymous("gleaner"), clock);
-    kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", clock, Duration.ofDays(1)));
-    http = runtime.vertx().createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true)
-        .setVerifyHost(false));
+    kubelet =
+        new KubeletServer(
+            runtime.vertx(),
+            new ControllerKubeletBackend(controller, members, "gleaner", "it", scrapeClock),
+            KubeletAuth.anonymous("gleaner"),
+            clock);
+    kubelet.start(
+        "127.0.0.1",
+        0,
+        SelfSignedCertificate.generate("gleaner", "127.0.0.1", clock, Duration.ofDays(1)));
+    http =
+        runtime
+            .vertx()
+            .createHttpClient(
+                new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
   }
 
   @AfterEach
@@ -129,18 +154,39 @@ class KubeletStatsIT {
   }
 
   private Pod bound(String name) {
-    return meta.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName(name)
-        .withNamespace("team-a").addToLabels(GleanerKeys.CLASS, "offline").endMetadata()
-        .withNewSpec().withNodeName("gleaner").addNewContainer().withName("main").withImage("busybox")
-        .withNewResources().addToRequests("cpu", new Quantity("3")).endResources().endContainer()
-        .addNewContainer().withName("sidecar").withImage("busybox").endContainer()
-        .endSpec().build()).create();
+    return meta.pods()
+        .inNamespace("team-a")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("team-a")
+                .addToLabels(GleanerKeys.CLASS, "offline")
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName("gleaner")
+                .addNewContainer()
+                .withName("main")
+                .withImage("busybox")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("3"))
+                .endResources()
+                .endContainer()
+                .addNewContainer()
+                .withName("sidecar")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
   }
 
   private String get(String path) throws Exception {
     return http.request(HttpMethod.GET, kubelet.port(), "127.0.0.1", path)
         .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 
   private JsonNode summary() throws Exception {
@@ -175,12 +221,30 @@ class KubeletStatsIT {
     await().atMost(WAIT).until(() -> !m1.pods().inNamespace("team-a").list().getItems().isEmpty());
     Pod b = bound("train-b");
     // another installation's pod in m1 carries the same managed label; it is not this node's usage
-    m1.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("foreign")
-        .addToLabels(GleanerKeys.MANAGED, "true").addToLabels(GleanerKeys.INSTANCE, "other")
-        .addToLabels(GleanerKeys.META_UID, a.getMetadata().getUid()).endMetadata().withNewSpec().addNewContainer()
-        .withName("main").withImage("busybox").endContainer().endSpec().build()).create();
-    await().atMost(WAIT).until(() -> !m1.pods().inNamespace("team-a").list().getItems().isEmpty()
-        && !m2.pods().inNamespace("team-a").list().getItems().isEmpty());
+    m1.pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("foreign")
+                .addToLabels(GleanerKeys.MANAGED, "true")
+                .addToLabels(GleanerKeys.INSTANCE, "other")
+                .addToLabels(GleanerKeys.META_UID, a.getMetadata().getUid())
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("main")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                !m1.pods().inNamespace("team-a").list().getItems().isEmpty()
+                    && !m2.pods().inNamespace("team-a").list().getItems().isEmpty());
 
     JsonNode first = await().atMost(WAIT).until(this::summary, s -> s.path("pods").size() == 2);
     JsonNode pa = podRef(first, "train-a");
@@ -193,49 +257,66 @@ class KubeletStatsIT {
     assertThat(pa.path("memory").path("workingSetBytes").asLong()).isEqualTo(64L << 20);
     assertThat(pb.path("cpu").path("usageNanoCores").asLong()).isEqualTo(500_000_000L);
     assertThat(pb.path("memory").path("workingSetBytes").asLong()).isEqualTo(128L << 20);
-    assertThat(pa.path("containers")).extracting(c -> c.path("name").asText()).containsExactly("main", "sidecar");
+    assertThat(pa.path("containers"))
+        .extracting(c -> c.path("name").asText())
+        .containsExactly("main", "sidecar");
     JsonNode node = first.path("node");
     assertThat(node.path("nodeName").asText()).isEqualTo("gleaner");
     assertThat(node.path("cpu").path("usageNanoCores").asLong()).isEqualTo(750_000_000L);
     assertThat(node.path("memory").path("workingSetBytes").asLong()).isEqualTo(192L << 20);
     long nodeCpuBefore = node.path("cpu").path("usageCoreNanoSeconds").asLong();
 
-    // cumulative counters integrate the rate over the time between scrapes: 10 s at 0.75 cores = 7.5 core-seconds
+    // cumulative counters integrate the rate over the time between scrapes: 10 s at 0.75 cores =
+    // 7.5 core-seconds
     scrapeClock.advance(Duration.ofSeconds(10));
     String text = get("/metrics/resource");
     assertThat(text).startsWith("200 ");
     Map<String, Double> s = samples(text);
-    assertThat(s.get("node_cpu_usage_seconds_total") - nodeCpuBefore / 1e9).isCloseTo(7.5,
-        org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(s.get("node_cpu_usage_seconds_total") - nodeCpuBefore / 1e9)
+        .isCloseTo(7.5, org.assertj.core.data.Offset.offset(1e-6));
     assertThat(s.get("node_memory_working_set_bytes")).isEqualTo((double) (192L << 20));
-    assertThat(s.get("container_cpu_usage_seconds_total{container=\"main\",namespace=\"team-a\",pod=\"train-a\"}"))
+    assertThat(
+            s.get(
+                "container_cpu_usage_seconds_total{container=\"main\",namespace=\"team-a\",pod=\"train-a\"}"))
         .isCloseTo(2.5, org.assertj.core.data.Offset.offset(1e-6));
-    assertThat(s.get("container_cpu_usage_seconds_total{container=\"sidecar\",namespace=\"team-a\",pod=\"train-a\"}"))
+    assertThat(
+            s.get(
+                "container_cpu_usage_seconds_total{container=\"sidecar\",namespace=\"team-a\",pod=\"train-a\"}"))
         .isZero();
-    assertThat(s.get("container_memory_working_set_bytes{container=\"main\",namespace=\"team-b\",pod=\"train-b\"}"))
+    assertThat(
+            s.get(
+                "container_memory_working_set_bytes{container=\"main\",namespace=\"team-b\",pod=\"train-b\"}"))
         .isNull();
-    assertThat(s.get("container_memory_working_set_bytes{container=\"main\",namespace=\"team-a\",pod=\"train-b\"}"))
+    assertThat(
+            s.get(
+                "container_memory_working_set_bytes{container=\"main\",namespace=\"team-a\",pod=\"train-b\"}"))
         .isEqualTo((double) (128L << 20));
     assertThat(s.get("pod_cpu_usage_seconds_total{namespace=\"team-a\",pod=\"train-b\"}"))
         .isCloseTo(5.0, org.assertj.core.data.Offset.offset(1e-6));
     assertThat(s.get("pod_memory_working_set_bytes{namespace=\"team-a\",pod=\"train-a\"}"))
         .isEqualTo((double) (64L << 20));
-    assertThat(s).containsKey("container_start_time_seconds{container=\"main\",namespace=\"team-a\",pod=\"train-a\"}")
+    assertThat(s)
+        .containsKey(
+            "container_start_time_seconds{container=\"main\",namespace=\"team-a\",pod=\"train-a\"}")
         .containsEntry("scrape_error", 0.0);
-    assertThat(text).contains("# TYPE node_cpu_usage_seconds_total counter")
+    assertThat(text)
+        .contains("# TYPE node_cpu_usage_seconds_total counter")
         .contains("# TYPE container_memory_working_set_bytes gauge")
         .endsWith(" " + scrapeClock.millis() + "\n");
     assertThat(text).doesNotContain("foreign");
 
-    // a member that stops answering is skipped: the scrape still succeeds, with the other member's pod only
+    // a member that stops answering is skipped: the scrape still succeeds, with the other member's
+    // pod only
     m2Server.setReachable(false);
     scrapeClock.advance(Duration.ofSeconds(10));
     JsonNode partial = summary();
     assertThat(partial.path("pods")).hasSize(1);
     assertThat(podRef(partial, "train-a")).isNotNull();
-    assertThat(partial.path("node").path("cpu").path("usageNanoCores").asLong()).isEqualTo(250_000_000L);
+    assertThat(partial.path("node").path("cpu").path("usageNanoCores").asLong())
+        .isEqualTo(250_000_000L);
     assertThat(partial.path("node").path("cpu").path("usageCoreNanoSeconds").asLong())
-        .as("the node counter never goes back").isGreaterThan((long) (s.get("node_cpu_usage_seconds_total") * 1e9));
+        .as("the node counter never goes back")
+        .isGreaterThan((long) (s.get("node_cpu_usage_seconds_total") * 1e9));
   }
 
   @Test
@@ -244,7 +325,8 @@ class KubeletStatsIT {
     assertThat(s.path("pods")).isEmpty();
     assertThat(s.path("node").path("nodeName").asText()).isEqualTo("gleaner");
     assertThat(s.path("node").path("cpu").path("usageNanoCores").asLong()).isZero();
-    assertThat(samples(get("/metrics/resource").substring(4))).containsEntry("node_cpu_usage_seconds_total", 0.0)
+    assertThat(samples(get("/metrics/resource").substring(4)))
+        .containsEntry("node_cpu_usage_seconds_total", 0.0)
         .containsEntry("node_memory_working_set_bytes", 0.0);
   }
 }

@@ -14,10 +14,14 @@ class MemberWebSocketsTest {
 
   @Test
   void aTokenIsSentAsBearerAndTheServerPathPrefixIsKept() throws Exception {
-    Config c = new ConfigBuilder(Config.empty()).withMasterUrl("https://members.example:6443/cluster-7/")
-        .withOauthToken("t0k3n").withTrustCerts(true).build();
-    WebSocketConnectOptions o = MemberWebSockets.connectOptions(c, PATH, List.of("v5.channel.k8s.io",
-        "v4.channel.k8s.io"));
+    Config c =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl("https://members.example:6443/cluster-7/")
+            .withOauthToken("t0k3n")
+            .withTrustCerts(true)
+            .build();
+    WebSocketConnectOptions o =
+        MemberWebSockets.connectOptions(c, PATH, List.of("v5.channel.k8s.io", "v4.channel.k8s.io"));
     assertThat(o.getHost()).isEqualTo("members.example");
     assertThat(o.getPort()).isEqualTo(6443);
     assertThat(o.isSsl()).isTrue();
@@ -31,9 +35,16 @@ class MemberWebSocketsTest {
 
   @Test
   void basicCredentialsAndImpersonationWhenThereIsNoToken() {
-    Config c = new ConfigBuilder(Config.empty()).withMasterUrl("https://10.0.0.1").withUsername("admin")
-        .withPassword("secret").withImpersonateUsername("gleaner").withImpersonateGroups("ops").build();
-    WebSocketConnectOptions o = MemberWebSockets.connectOptions(c, PATH, List.of("v4.channel.k8s.io"));
+    Config c =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl("https://10.0.0.1")
+            .withUsername("admin")
+            .withPassword("secret")
+            .withImpersonateUsername("gleaner")
+            .withImpersonateGroups("ops")
+            .build();
+    WebSocketConnectOptions o =
+        MemberWebSockets.connectOptions(c, PATH, List.of("v4.channel.k8s.io"));
     assertThat(o.getPort()).isEqualTo(443);
     assertThat(o.getHeaders().get("Authorization")).isEqualTo("Basic YWRtaW46c2VjcmV0");
     assertThat(o.getHeaders().get("Impersonate-User")).isEqualTo("gleaner");
@@ -44,7 +55,8 @@ class MemberWebSocketsTest {
   void plainHttpNeedsNoTls() throws Exception {
     Config c = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:8001").build();
     assertThat(MemberWebSockets.clientOptions(c).isSsl()).isFalse();
-    WebSocketConnectOptions o = MemberWebSockets.connectOptions(c, PATH, List.of("v4.channel.k8s.io"));
+    WebSocketConnectOptions o =
+        MemberWebSockets.connectOptions(c, PATH, List.of("v4.channel.k8s.io"));
     assertThat(o.isSsl()).isFalse();
     assertThat(o.getPort()).isEqualTo(8001);
     assertThat(o.getHeaders() == null || o.getHeaders().get("Authorization") == null).isTrue();

@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A kubelet backend for tests: one metadata pod with a member pod ({@code target}), or none; no stats. */
+/**
+ * A kubelet backend for tests: one metadata pod with a member pod ({@code target}), or none; no
+ * stats.
+ */
 final class OnePodBackend implements KubeletBackend {
   private final String namespace;
   private final String pod;
@@ -30,8 +33,11 @@ final class OnePodBackend implements KubeletBackend {
 
   @Override
   public Optional<Target> resolve(String namespace, String pod) {
-    return target != null && (this.namespace == null || this.namespace.equals(namespace))
-        && (this.pod == null || this.pod.equals(pod)) ? Optional.of(target) : Optional.empty();
+    return target != null
+            && (this.namespace == null || this.namespace.equals(namespace))
+            && (this.pod == null || this.pod.equals(pod))
+        ? Optional.of(target)
+        : Optional.empty();
   }
 
   @Override

@@ -43,10 +43,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kubelet API's serving certificate in production: requested as a {@code kubernetes.io/kubelet-serving}
- * CertificateSigningRequest with the kubelet's identity and served once issued (a denied request keeps the current
- * certificate), or re-read from files when a renewed Secret lands. Checked on the wire: the certificate a TLS client
- * is handed.
+ * The kubelet API's serving certificate in production: requested as a {@code
+ * kubernetes.io/kubelet-serving} CertificateSigningRequest with the kubelet's identity and served
+ * once issued (a denied request keeps the current certificate), or re-read from files when a
+ * renewed Secret lands. Checked on the wire: the certificate a TLS client is handed.
  */
 class ServingCertificatesIT {
   private SimRuntime runtime;
@@ -54,18 +54,24 @@ class ServingCertificatesIT {
   private KubernetesClient meta;
   private KubeletServer kubelet;
   private ServingCertificates certs;
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void setUp() {
     runtime = SimRuntime.create();
     metaServer = new SimulatedApiServer("meta", runtime, Clock.systemUTC(), ServerExtensions.NONE);
     meta = metaServer.newClient();
-    kubelet = new KubeletServer(runtime.vertx(), OnePodBackend.none(), KubeletAuth.anonymous("gleaner"),
-        Clock.systemUTC());
-    kubelet.start("127.0.0.1", 0, SelfSignedCertificate.generate("gleaner", "127.0.0.1", Clock.systemUTC(),
-        Duration.ofDays(1)));
+    kubelet =
+        new KubeletServer(
+            runtime.vertx(),
+            OnePodBackend.none(),
+            KubeletAuth.anonymous("gleaner"),
+            Clock.systemUTC());
+    kubelet.start(
+        "127.0.0.1",
+        0,
+        SelfSignedCertificate.generate(
+            "gleaner", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1)));
   }
 
   @AfterEach
@@ -81,21 +87,25 @@ class ServingCertificatesIT {
   /** The certificate the kubelet API presents to a new TLS connection. */
   private X509Certificate served() throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new TrustManager[] {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {
-      }
+    ctx.init(
+        null,
+        new TrustManager[] {
+          new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {
-      }
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    }}, null);
-    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", kubelet.port())) {
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+              return new X509Certificate[0];
+            }
+          }
+        },
+        null);
+    try (SSLSocket s =
+        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", kubelet.port())) {
       s.startHandshake();
       return (X509Certificate) s.getSession().getPeerCertificates()[0];
     }
@@ -103,81 +113,142 @@ class ServingCertificatesIT {
 
   @Test
   void aKubeletServingCsrIsRequestedAndTheIssuedCertificateServed() throws Exception {
-    assertThat(served().getIssuerX500Principal()).as("self-signed at first").isEqualTo(
-        served().getSubjectX500Principal());
-    certs = ServingCertificates.requestFromCluster(meta, "gleaner", "127.0.0.1", Duration.ofMillis(100),
-        Clock.systemUTC(), kubelet::updateTls);
-    CertificateSigningRequest csr = await().atMost(Duration.ofSeconds(20)).until(() -> meta.certificates().v1()
-        .certificateSigningRequests().list().getItems().stream().findFirst().orElse(null), c -> c != null);
+    assertThat(served().getIssuerX500Principal())
+        .as("self-signed at first")
+        .isEqualTo(served().getSubjectX500Principal());
+    certs =
+        ServingCertificates.requestFromCluster(
+            meta,
+            "gleaner",
+            "127.0.0.1",
+            Duration.ofMillis(100),
+            Clock.systemUTC(),
+            kubelet::updateTls);
+    CertificateSigningRequest csr =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    meta.certificates().v1().certificateSigningRequests().list().getItems().stream()
+                        .findFirst()
+                        .orElse(null),
+                c -> c != null);
     assertThat(csr.getSpec().getSignerName()).isEqualTo("kubernetes.io/kubelet-serving");
-    assertThat(csr.getSpec().getUsages()).containsExactlyInAnyOrder("digital signature", "key encipherment",
-        "server auth");
+    assertThat(csr.getSpec().getUsages())
+        .containsExactlyInAnyOrder("digital signature", "key encipherment", "server auth");
     PKCS10CertificationRequest request;
-    try (PEMParser p = new PEMParser(new StringReader(new String(Base64.getDecoder().decode(csr.getSpec()
-        .getRequest()), StandardCharsets.UTF_8)))) {
+    try (PEMParser p =
+        new PEMParser(
+            new StringReader(
+                new String(
+                    Base64.getDecoder().decode(csr.getSpec().getRequest()),
+                    StandardCharsets.UTF_8)))) {
       request = (PKCS10CertificationRequest) p.readObject();
     }
-    assertThat(request.getSubject().toString()).contains("CN=system:node:gleaner", "O=system:nodes");
+    assertThat(request.getSubject().toString())
+        .contains("CN=system:node:gleaner", "O=system:nodes");
 
     // the cluster's signer: approve and issue, signed by a CA the kubelet API has never seen
     KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
     gen.initialize(2048);
     KeyPair ca = gen.generateKeyPair();
     Instant now = Instant.now();
-    var builder = new JcaX509v3CertificateBuilder(new X500Name("CN=test-cluster-ca"), BigInteger.valueOf(7),
-        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(30))), request.getSubject(),
-        new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(request).getPublicKey());
-    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(
-        GeneralName.iPAddress, "127.0.0.1")));
-    X509Certificate issued = new JcaX509CertificateConverter().getCertificate(builder.build(
-        new JcaContentSignerBuilder("SHA256withRSA").build(ca.getPrivate())));
+    var builder =
+        new JcaX509v3CertificateBuilder(
+            new X500Name("CN=test-cluster-ca"),
+            BigInteger.valueOf(7),
+            Date.from(now.minusSeconds(60)),
+            Date.from(now.plus(Duration.ofDays(30))),
+            request.getSubject(),
+            new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(request).getPublicKey());
+    builder.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+    X509Certificate issued =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(ca.getPrivate())));
     StringWriter pem = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(pem)) {
       w.writeObject(issued);
     }
-    csr.setStatus(new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder()
-        .withConditions(new CertificateSigningRequestConditionBuilder().withType("Approved").withStatus("True")
-            .withReason("TestApprove").build())
-        .withCertificate(Base64.getEncoder().encodeToString(pem.toString().getBytes(StandardCharsets.UTF_8)))
-        .build());
+    csr.setStatus(
+        new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder()
+            .withConditions(
+                new CertificateSigningRequestConditionBuilder()
+                    .withType("Approved")
+                    .withStatus("True")
+                    .withReason("TestApprove")
+                    .build())
+            .withCertificate(
+                Base64.getEncoder().encodeToString(pem.toString().getBytes(StandardCharsets.UTF_8)))
+            .build());
     meta.certificates().v1().certificateSigningRequests().resource(csr).updateStatus();
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> served().getIssuerX500Principal().getName()
-        .contains("CN=test-cluster-ca"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> served().getIssuerX500Principal().getName().contains("CN=test-cluster-ca"));
     assertThat(served().getSubjectX500Principal().getName()).contains("CN=system:node:gleaner");
     assertThat(served().getSubjectAlternativeNames()).anyMatch(n -> n.get(1).equals("127.0.0.1"));
   }
 
   @Test
   void aDeniedCsrKeepsTheCurrentCertificate() throws Exception {
-    certs = ServingCertificates.requestFromCluster(meta, "gleaner", "127.0.0.1", Duration.ofMillis(100),
-        Clock.systemUTC(), kubelet::updateTls);
-    CertificateSigningRequest csr = await().atMost(Duration.ofSeconds(20)).until(() -> meta.certificates().v1()
-        .certificateSigningRequests().list().getItems().stream().findFirst().orElse(null), c -> c != null);
-    csr.setStatus(new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder()
-        .withConditions(new CertificateSigningRequestConditionBuilder().withType("Denied").withStatus("True")
-            .withReason("NotOurNode").withMessage("denied by the test").build()).build());
+    certs =
+        ServingCertificates.requestFromCluster(
+            meta,
+            "gleaner",
+            "127.0.0.1",
+            Duration.ofMillis(100),
+            Clock.systemUTC(),
+            kubelet::updateTls);
+    CertificateSigningRequest csr =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    meta.certificates().v1().certificateSigningRequests().list().getItems().stream()
+                        .findFirst()
+                        .orElse(null),
+                c -> c != null);
+    csr.setStatus(
+        new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder()
+            .withConditions(
+                new CertificateSigningRequestConditionBuilder()
+                    .withType("Denied")
+                    .withStatus("True")
+                    .withReason("NotOurNode")
+                    .withMessage("denied by the test")
+                    .build())
+            .build());
     meta.certificates().v1().certificateSigningRequests().resource(csr).updateStatus();
     await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> true);
-    assertThat(served().getIssuerX500Principal()).as("still self-signed").isEqualTo(
-        served().getSubjectX500Principal());
+    assertThat(served().getIssuerX500Principal())
+        .as("still self-signed")
+        .isEqualTo(served().getSubjectX500Principal());
   }
 
   @Test
   void renewedFilesAreServedWithoutARestart() throws Exception {
     Path cert = dir.resolve("tls.crt");
     Path key = dir.resolve("tls.key");
-    TlsMaterial first = SelfSignedCertificate.generate("first", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1));
+    TlsMaterial first =
+        SelfSignedCertificate.generate("first", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1));
     Files.writeString(cert, first.certificatePem());
     Files.writeString(key, first.privateKeyPem());
     kubelet.updateTls(TlsMaterial.fromFiles(cert, key));
     assertThat(served().getSubjectX500Principal().getName()).contains("system:node:first");
-    certs = ServingCertificates.watchFiles(cert, key, Duration.ofMillis(100), Clock.systemUTC(), kubelet::updateTls);
-    TlsMaterial renewed = SelfSignedCertificate.generate("renewed", "127.0.0.1", Clock.systemUTC(),
-        Duration.ofDays(1));
+    certs =
+        ServingCertificates.watchFiles(
+            cert, key, Duration.ofMillis(100), Clock.systemUTC(), kubelet::updateTls);
+    TlsMaterial renewed =
+        SelfSignedCertificate.generate(
+            "renewed", "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1));
     Files.writeString(key, renewed.privateKeyPem());
     Files.writeString(cert, renewed.certificatePem());
-    await().atMost(Duration.ofSeconds(20)).until(() -> served().getSubjectX500Principal().getName()
-        .contains("system:node:renewed"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> served().getSubjectX500Principal().getName().contains("system:node:renewed"));
   }
 }

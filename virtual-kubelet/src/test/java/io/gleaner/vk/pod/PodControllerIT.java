@@ -35,7 +35,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The pod controller against simulated API servers (metadata + two members) and a broker on real gRPC. */
+/**
+ * The pod controller against simulated API servers (metadata + two members) and a broker on real
+ * gRPC.
+ */
 class PodControllerIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static SimRuntime runtime;
@@ -70,22 +73,35 @@ class PodControllerIT {
     meta = metaServer.newClient();
     m1 = m1Server.newClient();
     m2 = m2Server.newClient();
-    meta.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("team-a").endMetadata().build()).create();
-    broker = new FakeBroker(List.of(
-        new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000),
-        new FakeBroker.FakeNode("m2", "n2", SourceKind.COLOCATION, 4000)));
+    meta.namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName("team-a")
+                .endMetadata()
+                .build())
+        .create();
+    broker =
+        new FakeBroker(
+            List.of(
+                new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000),
+                new FakeBroker.FakeNode("m2", "n2", SourceKind.COLOCATION, 4000)));
     channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
     startController();
   }
 
   private void startController() {
     registry = new SimpleMeterRegistry();
-    controller = new PodController(meta, MemberClusters.of(Map.of("m1", m1, "m2", m2)),
-        new BrokerClient(channel, Duration.ofSeconds(5)),
-        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")), Clock.systemUTC(),
-        UnaryOperator.identity(), new VkMetrics(registry),
-        PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1, "m2", m2)),
+            new BrokerClient(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            UnaryOperator.identity(),
+            new VkMetrics(registry),
+            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
     controller.start();
   }
 
@@ -100,12 +116,28 @@ class PodControllerIT {
   }
 
   private Pod bound(String cpu) {
-    return bound(new PodBuilder().withNewMetadata().withName("p" + (++seq)).withNamespace("team-a")
-        .addToLabels(GleanerKeys.CLASS, "offline").endMetadata()
-        .withNewSpec().withNodeName("gleaner").addNewContainer().withName("main").withImage("busybox")
-        .withNewResources().addToRequests("cpu", new Quantity(cpu)).endResources().endContainer()
-        .addNewToleration().withKey("virtual-kubelet.io/provider").withOperator("Exists").endToleration()
-        .endSpec(), true);
+    return bound(
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p" + (++seq))
+            .withNamespace("team-a")
+            .addToLabels(GleanerKeys.CLASS, "offline")
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("gleaner")
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity(cpu))
+            .endResources()
+            .endContainer()
+            .addNewToleration()
+            .withKey("virtual-kubelet.io/provider")
+            .withOperator("Exists")
+            .endToleration()
+            .endSpec(),
+        true);
   }
 
   private Pod bound(PodBuilder b, boolean create) {
@@ -123,8 +155,12 @@ class PodControllerIT {
 
   private Optional<Pod> memberOf(Pod metaPod) {
     for (KubernetesClient c : List.of(m1, m2)) {
-      List<Pod> l = c.pods().inAnyNamespace().withLabel(GleanerKeys.META_UID, metaPod.getMetadata().getUid())
-          .list().getItems();
+      List<Pod> l =
+          c.pods()
+              .inAnyNamespace()
+              .withLabel(GleanerKeys.META_UID, metaPod.getMetadata().getUid())
+              .list()
+              .getItems();
       if (!l.isEmpty()) {
         return Optional.of(l.get(0));
       }
@@ -139,37 +175,51 @@ class PodControllerIT {
   /** Plays the member's scheduler + kubelet: the pod is Running on its node with an IP. */
   private void run(Pod member) {
     String node = member.getMetadata().getAnnotations().get(GleanerKeys.NODE);
-    clientOf(member).pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
-        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\","
-            + "\"podIP\":\"10.9.0.7\",\"hostIP\":\"192.168.1.1\",\"startTime\":\"2025-01-01T00:00:00Z\","
-            + "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"main\","
-            + "\"ready\":true,\"restartCount\":0,\"image\":\"busybox\",\"imageID\":\"\",\"state\":{\"running\":{}}}]}}");
+    clientOf(member)
+        .pods()
+        .inNamespace(member.getMetadata().getNamespace())
+        .withName(member.getMetadata().getName())
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"status\":{\"phase\":\"Running\","
+                + "\"podIP\":\"10.9.0.7\",\"hostIP\":\"192.168.1.1\",\"startTime\":\"2025-01-01T00:00:00Z\","
+                + "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"main\","
+                + "\"ready\":true,\"restartCount\":0,\"image\":\"busybox\",\"imageID\":\"\",\"state\":{\"running\":{}}}]}}");
   }
 
   @Test
   void boundPodRunsInMemberAndMetadataPodMirrorsIt() {
     Pod p = bound("500m");
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
-    assertThat(member.getMetadata().getLabels()).containsEntry(GleanerKeys.INSTANCE, "it")
+    assertThat(member.getMetadata().getLabels())
+        .containsEntry(GleanerKeys.INSTANCE, "it")
         .containsEntry(GleanerKeys.META_UID, metaPod(p).getMetadata().getUid());
     assertThat(member.getSpec().getPriorityClassName()).isEqualTo("gleaner-offline");
     run(member);
-    await().atMost(WAIT).untilAsserted(() -> {
-      Pod m = metaPod(p);
-      assertThat(m.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(m.getStatus().getPodIP()).isEqualTo("10.9.0.7");
-      assertThat(m.getStatus().getHostIP()).isEqualTo("192.168.1.1");
-      assertThat(m.getStatus().getContainerStatuses()).hasSize(1);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Running");
+              assertThat(m.getStatus().getPodIP()).isEqualTo("10.9.0.7");
+              assertThat(m.getStatus().getHostIP()).isEqualTo("192.168.1.1");
+              assertThat(m.getStatus().getContainerStatuses()).hasSize(1);
+            });
     await().atMost(WAIT).until(() -> broker.confirms.get() >= 1);
     assertThat(broker.placements().get(metaPod(p).getMetadata().getUid()).getConfirmed()).isTrue();
-    // a lapsed heartbeat of the virtual node must never evict it from the metadata cluster; in the member it keeps
+    // a lapsed heartbeat of the virtual node must never evict it from the metadata cluster; in the
+    // member it keeps
     // the member's own defaults
-    assertThat(metaPod(p).getSpec().getTolerations()).filteredOn(t -> "NoExecute".equals(t.getEffect()))
+    assertThat(metaPod(p).getSpec().getTolerations())
+        .filteredOn(t -> "NoExecute".equals(t.getEffect()))
         .extracting(t -> t.getKey() + "/" + t.getOperator() + "/" + t.getTolerationSeconds())
-        .containsExactlyInAnyOrder("node.kubernetes.io/not-ready/Exists/null",
+        .containsExactlyInAnyOrder(
+            "node.kubernetes.io/not-ready/Exists/null",
             "node.kubernetes.io/unreachable/Exists/null");
-    assertThat(member.getSpec().getTolerations()).extracting(t -> t.getKey())
+    assertThat(member.getSpec().getTolerations())
+        .extracting(t -> t.getKey())
         .doesNotContain("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
   }
 
@@ -177,7 +227,11 @@ class PodControllerIT {
   void gracefulDeletePropagatesAndMetadataPodIsRemovedOnceMemberIsGone() {
     Pod p = bound("500m");
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
-    meta.pods().inNamespace("team-a").withName(p.getMetadata().getName()).withGracePeriod(17).delete();
+    meta.pods()
+        .inNamespace("team-a")
+        .withName(p.getMetadata().getName())
+        .withGracePeriod(17)
+        .delete();
     await().atMost(WAIT).until(() -> metaPod(p) == null);
     assertThat(memberOf(p)).isEmpty();
     await().atMost(WAIT).until(() -> broker.placements().isEmpty());
@@ -190,57 +244,111 @@ class PodControllerIT {
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
     run(member);
     await().atMost(WAIT).until(() -> "Running".equals(metaPod(p).getStatus().getPhase()));
-    clientOf(member).pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
-        .evict(new EvictionBuilder().withNewMetadata().withName(member.getMetadata().getName())
-            .withNamespace(member.getMetadata().getNamespace()).endMetadata().build());
-    await().atMost(WAIT).untilAsserted(() -> {
-      Pod m = metaPod(p);
-      assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
-      assertThat(m.getStatus().getReason()).isEqualTo("Reclaimed");
-      assertThat(m.getStatus().getMessage()).contains(member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER),
-          member.getMetadata().getAnnotations().get(GleanerKeys.NODE));
-    });
+    clientOf(member)
+        .pods()
+        .inNamespace(member.getMetadata().getNamespace())
+        .withName(member.getMetadata().getName())
+        .evict(
+            new EvictionBuilder()
+                .withNewMetadata()
+                .withName(member.getMetadata().getName())
+                .withNamespace(member.getMetadata().getNamespace())
+                .endMetadata()
+                .build());
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+              assertThat(m.getStatus().getReason()).isEqualTo("Reclaimed");
+              assertThat(m.getStatus().getMessage())
+                  .contains(
+                      member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER),
+                      member.getMetadata().getAnnotations().get(GleanerKeys.NODE));
+            });
     await().atMost(WAIT).until(() -> broker.placements().isEmpty());
   }
 
   @Test
   void pvcPodIsRefusedAndNothingIsCreated() {
-    Pod p = bound(new PodBuilder(bound("100m")).editMetadata().withName("with-pvc").withUid(null)
-        .withResourceVersion(null).endMetadata().editSpec().addNewVolume().withName("data")
-        .withNewPersistentVolumeClaim().withClaimName("claim").endPersistentVolumeClaim().endVolume().endSpec(), true);
-    await().atMost(WAIT).untilAsserted(() -> {
-      Pod m = metaPod(p);
-      assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
-      assertThat(m.getStatus().getReason()).isEqualTo("UnsupportedVolume");
-      assertThat(m.getStatus().getMessage()).contains("claim");
-    });
+    Pod p =
+        bound(
+            new PodBuilder(bound("100m"))
+                .editMetadata()
+                .withName("with-pvc")
+                .withUid(null)
+                .withResourceVersion(null)
+                .endMetadata()
+                .editSpec()
+                .addNewVolume()
+                .withName("data")
+                .withNewPersistentVolumeClaim()
+                .withClaimName("claim")
+                .endPersistentVolumeClaim()
+                .endVolume()
+                .endSpec(),
+            true);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+              assertThat(m.getStatus().getReason()).isEqualTo("UnsupportedVolume");
+              assertThat(m.getStatus().getMessage()).contains("claim");
+            });
     assertThat(memberOf(metaPod(p))).isEmpty();
   }
 
   @Test
   void daemonSetPodStaysPendingWithReason() {
-    Pod p = bound(new PodBuilder(bound("100m")).editMetadata().withName("ds-pod").withUid(null)
-        .withResourceVersion(null).addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet")
-        .withName("node-exporter").withUid("ds-uid").withController(true).endOwnerReference().endMetadata(), true);
-    await().atMost(WAIT).untilAsserted(() -> {
-      Pod m = metaPod(p);
-      assertThat(m.getStatus().getPhase()).isEqualTo("Pending");
-      assertThat(m.getStatus().getConditions()).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("PodScheduled");
-        assertThat(c.getReason()).isEqualTo("DaemonSetNotSupported");
-        assertThat(c.getMessage()).contains("node-exporter");
-      });
-    });
+    Pod p =
+        bound(
+            new PodBuilder(bound("100m"))
+                .editMetadata()
+                .withName("ds-pod")
+                .withUid(null)
+                .withResourceVersion(null)
+                .addNewOwnerReference()
+                .withApiVersion("apps/v1")
+                .withKind("DaemonSet")
+                .withName("node-exporter")
+                .withUid("ds-uid")
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata(),
+            true);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Pending");
+              assertThat(m.getStatus().getConditions())
+                  .anySatisfy(
+                      c -> {
+                        assertThat(c.getType()).isEqualTo("PodScheduled");
+                        assertThat(c.getReason()).isEqualTo("DaemonSetNotSupported");
+                        assertThat(c.getMessage()).contains("node-exporter");
+                      });
+            });
     assertThat(memberOf(metaPod(p))).isEmpty();
   }
 
   @Test
   void tooLargePodStaysPendingWithBrokerMessage() {
     Pod p = bound("16");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(metaPod(p).getStatus().getConditions()).anySatisfy(c -> {
-      assertThat(c.getReason()).isEqualTo("NoMemberFit");
-      assertThat(c.getMessage()).contains("largest free node offers");
-    }));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(metaPod(p).getStatus().getConditions())
+                    .anySatisfy(
+                        c -> {
+                          assertThat(c.getReason()).isEqualTo("NoMemberFit");
+                          assertThat(c.getMessage()).contains("largest free node offers");
+                        }));
     assertThat(metaPod(p).getStatus().getPhase()).isEqualTo("Pending");
   }
 
@@ -249,12 +357,26 @@ class PodControllerIT {
     Pod p = bound("500m");
     Pod first = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
     String firstNode = first.getMetadata().getAnnotations().get(GleanerKeys.NODE);
-    clientOf(first).pods().inNamespace(first.getMetadata().getNamespace()).withName(first.getMetadata().getName())
-        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Pending\","
-            + "\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\",\"reason\":\"Unschedulable\","
-            + "\"message\":\"0/1 nodes are available: 1 Insufficient cpu.\"}]}}");
-    await().atMost(WAIT).until(() -> memberOf(metaPod(p)).map(m -> !firstNode.equals(
-        m.getMetadata().getAnnotations().get(GleanerKeys.NODE))).orElse(false));
+    clientOf(first)
+        .pods()
+        .inNamespace(first.getMetadata().getNamespace())
+        .withName(first.getMetadata().getName())
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"status\":{\"phase\":\"Pending\","
+                + "\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\",\"reason\":\"Unschedulable\","
+                + "\"message\":\"0/1 nodes are available: 1 Insufficient cpu.\"}]}}");
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                memberOf(metaPod(p))
+                    .map(
+                        m ->
+                            !firstNode.equals(
+                                m.getMetadata().getAnnotations().get(GleanerKeys.NODE)))
+                    .orElse(false));
     assertThat(registry.find(VkMetrics.REPLACEMENTS).counter().count()).isEqualTo(1.0);
     assertThat(memberPods(m1).size() + memberPods(m2).size()).isEqualTo(1);
   }
@@ -264,7 +386,9 @@ class PodControllerIT {
     broker.setFailing(true);
     Pod p = bound("500m");
     await().atMost(WAIT).until(() -> broker.places.get() >= 3);
-    assertThat(metaPod(p).getStatus() == null || !"Failed".equals(metaPod(p).getStatus().getPhase())).isTrue();
+    assertThat(
+            metaPod(p).getStatus() == null || !"Failed".equals(metaPod(p).getStatus().getPhase()))
+        .isTrue();
     broker.setFailing(false);
     await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent);
   }
@@ -277,7 +401,8 @@ class PodControllerIT {
       pods.add(bound("100m"));
     }
     await().atMost(WAIT).until(() -> memberPods(m1).size() + memberPods(m2).size() == 10);
-    // confirmed before the kill: a pod created but not yet confirmed is rightly confirmed after the restart
+    // confirmed before the kill: a pod created but not yet confirmed is rightly confirmed after the
+    // restart
     await().atMost(WAIT).until(() -> broker.confirms.get() >= 10);
     org.slf4j.LoggerFactory.getLogger(getClass()).info("10 member pods; closing");
     controller.close();
@@ -297,22 +422,32 @@ class PodControllerIT {
     // give a duplicate a chance to show up, then check the count is exact
     await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true);
     assertThat(memberPods(m1).size() + memberPods(m2).size()).isEqualTo(15);
-    assertThat(broker.places.get() - placesBefore).as("only the 5 new pods were placed").isEqualTo(5);
+    assertThat(broker.places.get() - placesBefore)
+        .as("only the 5 new pods were placed")
+        .isEqualTo(5);
     assertThat(broker.confirms.get() - confirmsBefore)
-        .as("adopted pods the broker lists as confirmed are not confirmed again").isEqualTo(5);
+        .as("adopted pods the broker lists as confirmed are not confirmed again")
+        .isEqualTo(5);
     org.slf4j.LoggerFactory.getLogger(getClass()).info("end");
   }
 
   @Test
   void unreachableMemberSetsAConditionAndFailsThePodOnlyAfterTheTimeout() {
     controller.close();
-    java.util.concurrent.atomic.AtomicBoolean m1Up = new java.util.concurrent.atomic.AtomicBoolean(true);
-    controller = new PodController(meta, MemberClusters.of(Map.of("m1", m1, "m2", m2),
-        c -> !"m1".equals(c) || m1Up.get()), new BrokerClient(channel, Duration.ofSeconds(5)),
-        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")), Clock.systemUTC(),
-        UnaryOperator.identity(), new VkMetrics(registry),
-        PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO)
-            .withUnreachableTimeout(Duration.ofSeconds(2)));
+    java.util.concurrent.atomic.AtomicBoolean m1Up =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1, "m2", m2), c -> !"m1".equals(c) || m1Up.get()),
+            new BrokerClient(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            UnaryOperator.identity(),
+            new VkMetrics(registry),
+            PodControllerConfig.defaults()
+                .withGc(Duration.ofHours(1), Duration.ZERO)
+                .withUnreachableTimeout(Duration.ofSeconds(2)));
     controller.start();
     Pod p = bound("100m");
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
@@ -323,18 +458,32 @@ class PodControllerIT {
     m1Up.set(false);
     long partitionedAt = System.nanoTime();
     controller.sweepUnreachable();
-    await().atMost(WAIT).until(() -> StatusMirror.condition(metaPod(p).getStatus(),
-        GleanerKeys.CONDITION_MEMBER_REACHABLE) != null);
-    assertThat(metaPod(p).getStatus().getPhase()).as("not failed before the policy's timeout").isEqualTo("Running");
-    assertThat(StatusMirror.condition(metaPod(p).getStatus(), GleanerKeys.CONDITION_MEMBER_REACHABLE).getStatus())
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                StatusMirror.condition(
+                        metaPod(p).getStatus(), GleanerKeys.CONDITION_MEMBER_REACHABLE)
+                    != null);
+    assertThat(metaPod(p).getStatus().getPhase())
+        .as("not failed before the policy's timeout")
+        .isEqualTo("Running");
+    assertThat(
+            StatusMirror.condition(metaPod(p).getStatus(), GleanerKeys.CONDITION_MEMBER_REACHABLE)
+                .getStatus())
         .isEqualTo("False");
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      controller.sweepUnreachable();
-      assertThat(metaPod(p).getStatus().getPhase()).isEqualTo("Failed");
-    });
-    assertThat(Duration.ofNanos(System.nanoTime() - partitionedAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
-    assertThat(metaPod(p).getStatus().getReason()).isEqualTo(StatusMirror.REASON_MEMBER_UNREACHABLE);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              controller.sweepUnreachable();
+              assertThat(metaPod(p).getStatus().getPhase()).isEqualTo("Failed");
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - partitionedAt))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(metaPod(p).getStatus().getReason())
+        .isEqualTo(StatusMirror.REASON_MEMBER_UNREACHABLE);
     assertThat(metaPod(p).getStatus().getMessage()).contains("m1");
     assertThat(broker.releaseReasons).contains("member unreachable");
   }
@@ -344,17 +493,51 @@ class PodControllerIT {
     Pod p = bound("100m");
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
     KubernetesClient c = clientOf(member);
-    c.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName("gl-other").withNamespace(
-        "team-a").addToLabels(GleanerKeys.MANAGED, "true").addToLabels(GleanerKeys.INSTANCE, "someone-else")
-        .addToLabels(GleanerKeys.META_UID, "gone-1").endMetadata().withNewSpec().addNewContainer().withName("c")
-        .withImage("x").endContainer().endSpec().build()).create();
-    c.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName("gl-mine").withNamespace(
-        "team-a").addToLabels(GleanerKeys.MANAGED, "true").addToLabels(GleanerKeys.INSTANCE, "it")
-        .addToLabels(GleanerKeys.META_UID, "gone-2").endMetadata().withNewSpec().addNewContainer().withName("c")
-        .withImage("x").endContainer().endSpec().build()).create();
-    await().atMost(WAIT).until(() -> controller.memberPods().values().stream().mapToInt(List::size).sum() == 2);
+    c.pods()
+        .inNamespace("team-a")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("gl-other")
+                .withNamespace("team-a")
+                .addToLabels(GleanerKeys.MANAGED, "true")
+                .addToLabels(GleanerKeys.INSTANCE, "someone-else")
+                .addToLabels(GleanerKeys.META_UID, "gone-1")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("x")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    c.pods()
+        .inNamespace("team-a")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("gl-mine")
+                .withNamespace("team-a")
+                .addToLabels(GleanerKeys.MANAGED, "true")
+                .addToLabels(GleanerKeys.INSTANCE, "it")
+                .addToLabels(GleanerKeys.META_UID, "gone-2")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("x")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    await()
+        .atMost(WAIT)
+        .until(() -> controller.memberPods().values().stream().mapToInt(List::size).sum() == 2);
     assertThat(controller.collectOrphans()).isEqualTo(1);
-    await().atMost(WAIT).until(() -> c.pods().inNamespace("team-a").withName("gl-mine").get() == null);
+    await()
+        .atMost(WAIT)
+        .until(() -> c.pods().inNamespace("team-a").withName("gl-mine").get() == null);
     assertThat(c.pods().inNamespace("team-a").withName("gl-other").get()).isNotNull();
     assertThat(memberOf(metaPod(p))).isPresent();
   }

@@ -33,16 +33,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A member cluster whose API server stops answering (a real partition of the simulated API server: every connection
- * is closed), noticed by the controller's own periodic sweep, not by a health flag set by the test. The metadata pod
- * first gets the {@code gleaner.io/MemberReachable=False} condition and keeps its phase; only after the policy's
- * {@code unreachableTimeout} is it failed for recreation and its reservation released. A member that answers again
- * before the timeout clears the condition and leaves the pod running.
+ * A member cluster whose API server stops answering (a real partition of the simulated API server:
+ * every connection is closed), noticed by the controller's own periodic sweep, not by a health flag
+ * set by the test. The metadata pod first gets the {@code gleaner.io/MemberReachable=False}
+ * condition and keeps its phase; only after the policy's {@code unreachableTimeout} is it failed
+ * for recreation and its reservation released. A member that answers again before the timeout
+ * clears the condition and leaves the pod running.
  */
 class PodControllerUnreachableIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
+
   /** The controller's 5 s sweep runs every 250 ms here. */
   private static final int SPEEDUP = 20;
+
   private static SimRuntime runtime;
   private SimulatedApiServer metaServer;
   private SimulatedApiServer m1Server;
@@ -68,19 +71,31 @@ class PodControllerUnreachableIT {
     m1Server = new SimulatedApiServer("m1", runtime, Clock.systemUTC(), ServerExtensions.NONE);
     meta = metaServer.newClient();
     m1 = m1Server.newClient();
-    meta.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("team-a").endMetadata().build()).create();
+    meta.namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName("team-a")
+                .endMetadata()
+                .build())
+        .create();
     broker = new FakeBroker(List.of(new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000)));
     channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
   }
 
   private void startController(Duration unreachableTimeout) {
-    controller = new PodController(meta, MemberClusters.of(Map.of("m1", m1)),
-        new BrokerClient(channel, Duration.ofSeconds(5)),
-        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")), Clock.systemUTC(),
-        d -> d.dividedBy(SPEEDUP), new VkMetrics(new SimpleMeterRegistry()),
-        PodControllerConfig.defaults().withGc(Duration.ofSeconds(10), Duration.ZERO)
-            .withUnreachableTimeout(unreachableTimeout));
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1)),
+            new BrokerClient(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            d -> d.dividedBy(SPEEDUP),
+            new VkMetrics(new SimpleMeterRegistry()),
+            PodControllerConfig.defaults()
+                .withGc(Duration.ofSeconds(10), Duration.ZERO)
+                .withUnreachableTimeout(unreachableTimeout));
     controller.start();
   }
 
@@ -95,17 +110,42 @@ class PodControllerUnreachableIT {
     m1Server.close();
   }
 
-  /** A bound metadata pod, its member pod played Running by the test (the member has no kubelet here). */
+  /**
+   * A bound metadata pod, its member pod played Running by the test (the member has no kubelet
+   * here).
+   */
   private Pod running(String name) {
-    Pod p = meta.pods().inNamespace("team-a").resource(new PodBuilder().withNewMetadata().withName(name)
-        .withNamespace("team-a").addToLabels(GleanerKeys.CLASS, "offline").endMetadata()
-        .withNewSpec().withNodeName("gleaner").addNewContainer().withName("main").withImage("busybox")
-        .withNewResources().addToRequests("cpu", new Quantity("100m")).endResources().endContainer()
-        .endSpec().build()).create();
+    Pod p =
+        meta.pods()
+            .inNamespace("team-a")
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .withNamespace("team-a")
+                    .addToLabels(GleanerKeys.CLASS, "offline")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNodeName("gleaner")
+                    .addNewContainer()
+                    .withName("main")
+                    .withImage("busybox")
+                    .withNewResources()
+                    .addToRequests("cpu", new Quantity("100m"))
+                    .endResources()
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
     Pod member = await().atMost(WAIT).until(() -> memberPods(), l -> !l.isEmpty()).get(0);
-    m1.pods().inNamespace(member.getMetadata().getNamespace()).withName(member.getMetadata().getName())
-        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\","
-            + "\"podIP\":\"10.9.0.7\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+    m1.pods()
+        .inNamespace(member.getMetadata().getNamespace())
+        .withName(member.getMetadata().getName())
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"status\":{\"phase\":\"Running\","
+                + "\"podIP\":\"10.9.0.7\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
     await().atMost(WAIT).until(() -> "Running".equals(metaPod(name).getStatus().getPhase()));
     return p;
   }
@@ -137,7 +177,9 @@ class PodControllerUnreachableIT {
     assertThat(reachable(marked).getReason()).isEqualTo(StatusMirror.REASON_MEMBER_UNREACHABLE);
     assertThat(reachable(marked).getMessage()).contains("m1");
     if (Duration.ofNanos(System.nanoTime() - partitionedAt).compareTo(timeout) < 0) {
-      assertThat(marked.getStatus().getPhase()).as("not failed before the policy's timeout").isEqualTo("Running");
+      assertThat(marked.getStatus().getPhase())
+          .as("not failed before the policy's timeout")
+          .isEqualTo("Running");
     }
     assertThat(broker.releaseReasons).isEmpty();
 
@@ -149,10 +191,18 @@ class PodControllerUnreachableIT {
     await().atMost(WAIT).until(() -> broker.releaseReasons.contains("member unreachable"));
     assertThat(broker.placements()).doesNotContainKey(uid);
 
-    // once the member answers again, the stale member pod of the failed metadata pod is collected, not revived
+    // once the member answers again, the stale member pod of the failed metadata pod is collected,
+    // not revived
     m1Server.setReachable(true);
-    await().atMost(WAIT).until(() -> memberPods().stream().allMatch(m -> m.getMetadata().getDeletionTimestamp() != null));
-    assertThat(metaPod("train-0").getStatus().getPhase()).as("a failed pod stays failed").isEqualTo("Failed");
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                memberPods().stream()
+                    .allMatch(m -> m.getMetadata().getDeletionTimestamp() != null));
+    assertThat(metaPod("train-0").getStatus().getPhase())
+        .as("a failed pod stays failed")
+        .isEqualTo("Failed");
   }
 
   @Test
@@ -164,14 +214,19 @@ class PodControllerUnreachableIT {
     await().atMost(WAIT).until(() -> reachable(metaPod("serve-0")) != null);
     m1Server.setReachable(true);
 
-    await().atMost(WAIT).until(() -> {
-      PodCondition c = reachable(metaPod("serve-0"));
-      return c == null || "True".equals(c.getStatus());
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              PodCondition c = reachable(metaPod("serve-0"));
+              return c == null || "True".equals(c.getStatus());
+            });
     Pod p = metaPod("serve-0");
     assertThat(p.getStatus().getPhase()).isEqualTo("Running");
     assertThat(p.getStatus().getPodIP()).isEqualTo("10.9.0.7");
-    assertThat(memberPods()).hasSize(1).allMatch(m -> m.getMetadata().getDeletionTimestamp() == null);
+    assertThat(memberPods())
+        .hasSize(1)
+        .allMatch(m -> m.getMetadata().getDeletionTimestamp() == null);
     assertThat(broker.releaseReasons).isEmpty();
   }
 }

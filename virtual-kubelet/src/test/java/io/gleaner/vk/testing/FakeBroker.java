@@ -31,8 +31,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small in-process broker on real gRPC (127.0.0.1, port 0) for virtual-kubelet tests, until the real BrokerServer
- * lands: first fit by cpu over a fixed node list, idempotent per pod UID, honours excludes.
+ * A small in-process broker on real gRPC (127.0.0.1, port 0) for virtual-kubelet tests, until the
+ * real BrokerServer lands: first fit by cpu over a fixed node list, idempotent per pod UID, honours
+ * excludes.
  */
 public final class FakeBroker implements AutoCloseable {
   /** A member node with cpu room, in millicores. */
@@ -52,8 +53,11 @@ public final class FakeBroker implements AutoCloseable {
 
   public FakeBroker(List<FakeNode> nodes) throws IOException {
     this.nodes = new ArrayList<>(nodes);
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Impl())
-        .build().start();
+    this.server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(new Impl())
+            .build()
+            .start();
   }
 
   public String target() {
@@ -77,9 +81,12 @@ public final class FakeBroker implements AutoCloseable {
       total += free;
       largest = Math.max(largest, free);
     }
-    return Capacity.newBuilder().putAdvertised("cpu", Resources.ZERO.with("cpu", total).format("cpu"))
-        .putAdvertised("memory", "64Gi").putLargestShape("cpu", Resources.ZERO.with("cpu", largest).format("cpu"))
-        .setNodes(nodes.size()).build();
+    return Capacity.newBuilder()
+        .putAdvertised("cpu", Resources.ZERO.with("cpu", total).format("cpu"))
+        .putAdvertised("memory", "64Gi")
+        .putLargestShape("cpu", Resources.ZERO.with("cpu", largest).format("cpu"))
+        .setNodes(nodes.size())
+        .build();
   }
 
   public void publishCapacity() {
@@ -108,8 +115,9 @@ public final class FakeBroker implements AutoCloseable {
       long cpu = Resources.parse(req.getShape().getRequestsMap()).cpuMillis();
       long largest = 0;
       for (FakeNode n : nodes) {
-        boolean excluded = req.getExcludeList().stream()
-            .anyMatch(x -> x.getCluster().equals(n.cluster) && x.getNode().equals(n.node));
+        boolean excluded =
+            req.getExcludeList().stream()
+                .anyMatch(x -> x.getCluster().equals(n.cluster) && x.getNode().equals(n.node));
         long free = n.cpuMillis - usedByNode.getOrDefault(key(n.cluster, n.node), 0L);
         largest = Math.max(largest, free);
         if (excluded || free < cpu) {
@@ -117,17 +125,31 @@ public final class FakeBroker implements AutoCloseable {
         }
         usedByNode.merge(key(n.cluster, n.node), cpu, Long::sum);
         cpuByPod.put(req.getPodUid(), cpu);
-        Placement p = Placement.newBuilder().setPodUid(req.getPodUid())
-            .setNode(NodeRef.newBuilder().setCluster(n.cluster).setNode(n.node)).setSource(n.source)
-            .setWorkloadClass(req.getWorkloadClass()).setNamespace(req.getNamespace()).setName(req.getName())
-            .build();
+        Placement p =
+            Placement.newBuilder()
+                .setPodUid(req.getPodUid())
+                .setNode(NodeRef.newBuilder().setCluster(n.cluster).setNode(n.node))
+                .setSource(n.source)
+                .setWorkloadClass(req.getWorkloadClass())
+                .setNamespace(req.getNamespace())
+                .setName(req.getName())
+                .build();
         placements.put(req.getPodUid(), p);
         out.onNext(PlaceResponse.newBuilder().setPlacement(p).build());
         out.onCompleted();
         return;
       }
-      out.onNext(PlaceResponse.newBuilder().setNoFit(NoFit.newBuilder()
-          .setMessage("largest free node offers " + largest + "m CPU, pod requests " + cpu + "m")).build());
+      out.onNext(
+          PlaceResponse.newBuilder()
+              .setNoFit(
+                  NoFit.newBuilder()
+                      .setMessage(
+                          "largest free node offers "
+                              + largest
+                              + "m CPU, pod requests "
+                              + cpu
+                              + "m"))
+              .build());
       out.onCompleted();
     }
 
@@ -140,7 +162,10 @@ public final class FakeBroker implements AutoCloseable {
       }
       Placement p = placements.get(req.getPodUid());
       if (p == null) {
-        out.onError(Status.NOT_FOUND.withDescription("no reservation for " + req.getPodUid()).asRuntimeException());
+        out.onError(
+            Status.NOT_FOUND
+                .withDescription("no reservation for " + req.getPodUid())
+                .asRuntimeException());
         return;
       }
       Placement c = p.toBuilder().setConfirmed(true).build();
@@ -150,14 +175,16 @@ public final class FakeBroker implements AutoCloseable {
     }
 
     @Override
-    public void listPlacements(ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> out) {
+    public void listPlacements(
+        ListPlacementsRequest req, StreamObserver<ListPlacementsResponse> out) {
       if (failing) {
         out.onError(Status.UNAVAILABLE.asRuntimeException());
         return;
       }
       ListPlacementsResponse.Builder b = ListPlacementsResponse.newBuilder();
       placements.values().stream()
-          .filter(p -> req.getCluster().isEmpty() || req.getCluster().equals(p.getNode().getCluster()))
+          .filter(
+              p -> req.getCluster().isEmpty() || req.getCluster().equals(p.getNode().getCluster()))
           .forEach(b::addPlacements);
       out.onNext(b.build());
       out.onCompleted();
@@ -176,8 +203,10 @@ public final class FakeBroker implements AutoCloseable {
         out.onError(Status.NOT_FOUND.asRuntimeException());
         return;
       }
-      usedByNode.merge(key(p.getNode().getCluster(), p.getNode().getNode()),
-          -cpuByPod.getOrDefault(req.getPodUid(), 0L), Long::sum);
+      usedByNode.merge(
+          key(p.getNode().getCluster(), p.getNode().getNode()),
+          -cpuByPod.getOrDefault(req.getPodUid(), 0L),
+          Long::sum);
       out.onNext(ReleaseResponse.newBuilder().setReleased(p).build());
       out.onCompleted();
     }
@@ -205,13 +234,14 @@ public final class FakeBroker implements AutoCloseable {
 
   @Override
   public void close() {
-    watchers.forEach(w -> {
-      try {
-        w.onCompleted();
-      } catch (RuntimeException ignored) {
-        // closing
-      }
-    });
+    watchers.forEach(
+        w -> {
+          try {
+            w.onCompleted();
+          } catch (RuntimeException ignored) {
+            // closing
+          }
+        });
     server.shutdownNow();
   }
 }

@@ -9,8 +9,11 @@ class MemberNamesTest {
   @Test
   void nameIsDeterministicShortAndDnsSafe() {
     String a = MemberNames.forUid("0b7c9a1e-1111-2222-3333-444455556666");
-    assertThat(a).isEqualTo(MemberNames.forUid("0b7c9a1e-1111-2222-3333-444455556666"))
-        .startsWith("gl-").hasSize(19).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    assertThat(a)
+        .isEqualTo(MemberNames.forUid("0b7c9a1e-1111-2222-3333-444455556666"))
+        .startsWith("gl-")
+        .hasSize(19)
+        .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   }
 
   @Test

@@ -17,10 +17,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MemberPodTranslatorTest {
-  private final MemberPodTranslator translator = new MemberPodTranslator(TranslationConfig.defaults("prod", "gleaner"));
+  private final MemberPodTranslator translator =
+      new MemberPodTranslator(TranslationConfig.defaults("prod", "gleaner"));
 
   private Pod idle() {
-    return translator.translate(Pods.meta("p1").build(),
+    return translator.translate(
+        Pods.meta("p1").build(),
         Pods.placement("c1", "node-7", SourceKind.IDLE, WorkloadClass.NEAR_LINE));
   }
 
@@ -35,11 +37,16 @@ class MemberPodTranslatorTest {
 
   @Test
   void namespaceMappingPrefixAndOverride() {
-    var cfg = new TranslationConfig("prod", VirtualNode.named("gleaner"),
-        new NamespaceMapping("gl-", Map.of("special", "x")), List.of());
+    var cfg =
+        new TranslationConfig(
+            "prod",
+            VirtualNode.named("gleaner"),
+            new NamespaceMapping("gl-", Map.of("special", "x")),
+            List.of());
     var t = new MemberPodTranslator(cfg);
     var pl = Pods.placement("c1", "n", SourceKind.IDLE, WorkloadClass.OFFLINE);
-    assertThat(t.translate(Pods.meta("a").build(), pl).getMetadata().getNamespace()).isEqualTo("gl-team-a");
+    assertThat(t.translate(Pods.meta("a").build(), pl).getMetadata().getNamespace())
+        .isEqualTo("gl-team-a");
     Pod special = Pods.meta("b").editMetadata().withNamespace("special").endMetadata().build();
     assertThat(t.translate(special, pl).getMetadata().getNamespace()).isEqualTo("x");
   }
@@ -47,34 +54,49 @@ class MemberPodTranslatorTest {
   @Test
   void gleanerLabelsAndMetaAnnotations() {
     Pod m = idle();
-    assertThat(m.getMetadata().getLabels()).containsEntry("app", "train")
+    assertThat(m.getMetadata().getLabels())
+        .containsEntry("app", "train")
         .containsEntry(GleanerKeys.MANAGED, "true")
         .containsEntry(GleanerKeys.META_UID, "uid-p1")
         .containsEntry(GleanerKeys.CLASS, "near-line")
         .containsEntry(GleanerKeys.SOURCE, "idle")
         .containsEntry(GleanerKeys.INSTANCE, "prod")
         .doesNotContainKey(GleanerKeys.KOORDINATOR_QOS);
-    assertThat(m.getMetadata().getAnnotations()).containsEntry(GleanerKeys.META_NAMESPACE, "team-a")
-        .containsEntry(GleanerKeys.META_NAME, "p1").containsEntry("team", "a")
-        .containsEntry(GleanerKeys.CLUSTER, "c1").containsEntry(GleanerKeys.NODE, "node-7")
+    assertThat(m.getMetadata().getAnnotations())
+        .containsEntry(GleanerKeys.META_NAMESPACE, "team-a")
+        .containsEntry(GleanerKeys.META_NAME, "p1")
+        .containsEntry("team", "a")
+        .containsEntry(GleanerKeys.CLUSTER, "c1")
+        .containsEntry(GleanerKeys.NODE, "node-7")
         .doesNotContainKey("kubectl.kubernetes.io/last-applied-configuration");
   }
 
   @Test
   void userCannotSpoofGleanerLabels() {
-    Pod meta = Pods.meta("p").editMetadata().addToLabels(GleanerKeys.INSTANCE, "other")
-        .addToLabels(GleanerKeys.META_UID, "fake").endMetadata().build();
-    Pod m = translator.translate(meta, Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE));
-    assertThat(m.getMetadata().getLabels()).containsEntry(GleanerKeys.INSTANCE, "prod")
-        .containsEntry(GleanerKeys.META_UID, "uid-p").containsEntry(GleanerKeys.CLASS, "offline");
+    Pod meta =
+        Pods.meta("p")
+            .editMetadata()
+            .addToLabels(GleanerKeys.INSTANCE, "other")
+            .addToLabels(GleanerKeys.META_UID, "fake")
+            .endMetadata()
+            .build();
+    Pod m =
+        translator.translate(
+            meta, Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE));
+    assertThat(m.getMetadata().getLabels())
+        .containsEntry(GleanerKeys.INSTANCE, "prod")
+        .containsEntry(GleanerKeys.META_UID, "uid-p")
+        .containsEntry(GleanerKeys.CLASS, "offline");
   }
 
   @Test
   void priorityClassFollowsClassAndPriorityValueIsCleared() {
     assertThat(idle().getSpec().getPriorityClassName()).isEqualTo("gleaner-near-line");
     assertThat(idle().getSpec().getPriority()).isNull();
-    Pod off = translator.translate(Pods.meta("p").build(),
-        Pods.placement("c", "n", SourceKind.VOLCANO, WorkloadClass.OFFLINE));
+    Pod off =
+        translator.translate(
+            Pods.meta("p").build(),
+            Pods.placement("c", "n", SourceKind.VOLCANO, WorkloadClass.OFFLINE));
     assertThat(off.getSpec().getPriorityClassName()).isEqualTo("gleaner-offline");
     assertThat(off.getMetadata().getLabels()).containsEntry(GleanerKeys.SOURCE, "volcano");
   }
@@ -85,8 +107,12 @@ class MemberPodTranslatorTest {
     assertThat(m.getSpec().getNodeName()).isNull();
     assertThat(m.getSpec().getSchedulerName()).isNull();
     assertThat(m.getSpec().getNodeSelector()).containsExactly(Map.entry("disk", "ssd"));
-    List<NodeSelectorTerm> terms = m.getSpec().getAffinity().getNodeAffinity()
-        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+    List<NodeSelectorTerm> terms =
+        m.getSpec()
+            .getAffinity()
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms();
     assertThat(terms).hasSize(1);
     assertThat(terms.get(0).getMatchFields())
         .containsExactly(new NodeSelectorRequirement("metadata.name", "In", List.of("node-7")));
@@ -94,25 +120,57 @@ class MemberPodTranslatorTest {
 
   @Test
   void userAffinityTermsAreKeptAndEachAndedWithThePin() {
-    Pod meta = Pods.meta("p").editSpec().withNewAffinity().withNewNodeAffinity()
-        .withNewRequiredDuringSchedulingIgnoredDuringExecution()
-          .addNewNodeSelectorTerm().addNewMatchExpression().withKey("type").withOperator("In")
-            .withValues("virtual-kubelet").endMatchExpression()
-            .addNewMatchExpression().withKey("zone").withOperator("In").withValues("a").endMatchExpression()
-          .endNodeSelectorTerm()
-          .addNewNodeSelectorTerm().addNewMatchExpression().withKey("zone").withOperator("In").withValues("b")
-          .endMatchExpression().endNodeSelectorTerm()
-        .endRequiredDuringSchedulingIgnoredDuringExecution()
-        .endNodeAffinity()
-        .withNewPodAntiAffinity().endPodAntiAffinity()
-        .endAffinity().endSpec().build();
-    Pod m = translator.translate(meta, Pods.placement("c", "n1", SourceKind.IDLE, WorkloadClass.OFFLINE));
-    var terms = m.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-        .getNodeSelectorTerms();
+    Pod meta =
+        Pods.meta("p")
+            .editSpec()
+            .withNewAffinity()
+            .withNewNodeAffinity()
+            .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+            .addNewNodeSelectorTerm()
+            .addNewMatchExpression()
+            .withKey("type")
+            .withOperator("In")
+            .withValues("virtual-kubelet")
+            .endMatchExpression()
+            .addNewMatchExpression()
+            .withKey("zone")
+            .withOperator("In")
+            .withValues("a")
+            .endMatchExpression()
+            .endNodeSelectorTerm()
+            .addNewNodeSelectorTerm()
+            .addNewMatchExpression()
+            .withKey("zone")
+            .withOperator("In")
+            .withValues("b")
+            .endMatchExpression()
+            .endNodeSelectorTerm()
+            .endRequiredDuringSchedulingIgnoredDuringExecution()
+            .endNodeAffinity()
+            .withNewPodAntiAffinity()
+            .endPodAntiAffinity()
+            .endAffinity()
+            .endSpec()
+            .build();
+    Pod m =
+        translator.translate(
+            meta, Pods.placement("c", "n1", SourceKind.IDLE, WorkloadClass.OFFLINE));
+    var terms =
+        m.getSpec()
+            .getAffinity()
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms();
     assertThat(terms).hasSize(2);
-    assertThat(terms).allSatisfy(t -> assertThat(t.getMatchFields()).extracting(NodeSelectorRequirement::getValues)
-        .containsExactly(List.of("n1")));
-    assertThat(terms.get(0).getMatchExpressions()).extracting(NodeSelectorRequirement::getKey).containsExactly("zone");
+    assertThat(terms)
+        .allSatisfy(
+            t ->
+                assertThat(t.getMatchFields())
+                    .extracting(NodeSelectorRequirement::getValues)
+                    .containsExactly(List.of("n1")));
+    assertThat(terms.get(0).getMatchExpressions())
+        .extracting(NodeSelectorRequirement::getKey)
+        .containsExactly("zone");
     assertThat(m.getSpec().getAffinity().getPodAntiAffinity()).isNotNull();
   }
 
@@ -129,13 +187,24 @@ class MemberPodTranslatorTest {
     assertThat(m.getSpec().getAutomountServiceAccountToken()).isFalse();
     assertThat(m.getSpec().getServiceAccountName()).isNull();
     assertThat(m.getSpec().getVolumes()).extracting("name").containsExactly("conf");
-    assertThat(m.getSpec().getContainers().get(0).getVolumeMounts()).extracting("name").containsExactly("conf");
+    assertThat(m.getSpec().getContainers().get(0).getVolumeMounts())
+        .extracting("name")
+        .containsExactly("conf");
     assertThat(m.getSpec().getEnableServiceLinks()).isFalse();
   }
 
   @Test
   void envValueFromLeftAsIs() {
-    assertThat(idle().getSpec().getContainers().get(0).getEnv().get(0).getValueFrom().getFieldRef().getFieldPath())
+    assertThat(
+            idle()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .get(0)
+                .getValueFrom()
+                .getFieldRef()
+                .getFieldPath())
         .isEqualTo("metadata.name");
   }
 
@@ -147,22 +216,38 @@ class MemberPodTranslatorTest {
 
   @Test
   void colocationConvertsToBatchResourcesAndBeQos() {
-    Pod meta = Pods.meta("p").editSpec().editFirstContainer().editResources()
-        .addToRequests("nvidia.com/gpu", new Quantity("1")).endResources().endContainer()
-        .addNewInitContainer().withName("init").withNewResources()
-          .addToRequests("cpu", new Quantity("1.5")).endResources().endInitContainer()
-        .endSpec().build();
-    Pod m = translator.translate(meta, Pods.placement("c", "n", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
+    Pod meta =
+        Pods.meta("p")
+            .editSpec()
+            .editFirstContainer()
+            .editResources()
+            .addToRequests("nvidia.com/gpu", new Quantity("1"))
+            .endResources()
+            .endContainer()
+            .addNewInitContainer()
+            .withName("init")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("1.5"))
+            .endResources()
+            .endInitContainer()
+            .endSpec()
+            .build();
+    Pod m =
+        translator.translate(
+            meta, Pods.placement("c", "n", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
     var r = m.getSpec().getContainers().get(0).getResources();
-    assertThat(r.getRequests()).doesNotContainKeys("cpu", "memory")
+    assertThat(r.getRequests())
+        .doesNotContainKeys("cpu", "memory")
         .containsEntry("kubernetes.io/batch-cpu", new Quantity("500"))
         .containsEntry("kubernetes.io/batch-memory", new Quantity(Long.toString(1L << 30)))
         .containsEntry("nvidia.com/gpu", new Quantity("1"));
-    assertThat(r.getLimits()).containsEntry("kubernetes.io/batch-cpu", new Quantity("1000"))
+    assertThat(r.getLimits())
+        .containsEntry("kubernetes.io/batch-cpu", new Quantity("1000"))
         .containsEntry("kubernetes.io/batch-memory", new Quantity(Long.toString(2L << 30)));
     assertThat(m.getSpec().getInitContainers().get(0).getResources().getRequests())
         .containsExactly(Map.entry("kubernetes.io/batch-cpu", new Quantity("1500")));
-    assertThat(m.getMetadata().getLabels()).containsEntry("koordinator.sh/qosClass", "BE")
+    assertThat(m.getMetadata().getLabels())
+        .containsEntry("koordinator.sh/qosClass", "BE")
         .containsEntry(GleanerKeys.SOURCE, "colocation");
   }
 
@@ -170,8 +255,12 @@ class MemberPodTranslatorTest {
   void inputIsNotModifiedAndOutputIsDeterministic() {
     Pod meta = Pods.meta("p1").build();
     String before = Serialization.asJson(meta);
-    Pod a = translator.translate(meta, Pods.placement("c", "n", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
-    Pod b = translator.translate(meta, Pods.placement("c", "n", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
+    Pod a =
+        translator.translate(
+            meta, Pods.placement("c", "n", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
+    Pod b =
+        translator.translate(
+            meta, Pods.placement("c", "n", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
     assertThat(Serialization.asJson(meta)).isEqualTo(before);
     assertThat(a).isEqualTo(b);
     assertThat(a.getStatus()).isNull();
@@ -179,18 +268,24 @@ class MemberPodTranslatorTest {
 
   @Test
   void missingUidOrNodeIsAClearError() {
-    Pod noUid = new PodBuilder(Pods.meta("p").build()).editMetadata().withUid(null).endMetadata().build();
+    Pod noUid =
+        new PodBuilder(Pods.meta("p").build()).editMetadata().withUid(null).endMetadata().build();
     var pl = Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE);
     assertThatThrownBy(() -> translator.translate(noUid, pl)).hasMessageContaining("metadata.uid");
-    assertThatThrownBy(() -> translator.translate(Pods.meta("p").build(),
-        Pods.placement("c", "", SourceKind.IDLE, WorkloadClass.OFFLINE))).hasMessageContaining("node.node");
+    assertThatThrownBy(
+            () ->
+                translator.translate(
+                    Pods.meta("p").build(),
+                    Pods.placement("c", "", SourceKind.IDLE, WorkloadClass.OFFLINE)))
+        .hasMessageContaining("node.node");
   }
 
   @Test
   void invalidConfigIsRejectedNamingTheKey() {
     assertThatThrownBy(() -> TranslationConfig.defaults("bad value!", "gleaner"))
         .hasMessageContaining("gleaner.io/instance");
-    assertThatThrownBy(() -> new NamespaceMapping("UPPER", Map.of())).hasMessageContaining("namespaceMapping.prefix");
+    assertThatThrownBy(() -> new NamespaceMapping("UPPER", Map.of()))
+        .hasMessageContaining("namespaceMapping.prefix");
     assertThatThrownBy(() -> new NamespaceMapping("", Map.of("a", "Bad_NS")))
         .hasMessageContaining("namespaceMapping.overrides['a']");
   }

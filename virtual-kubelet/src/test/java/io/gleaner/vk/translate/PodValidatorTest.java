@@ -13,15 +13,28 @@ class PodValidatorTest {
   void acceptsKnownClassesAndDefaultsToOffline() {
     assertThat(validator.validate(Pods.meta("p").build()))
         .isEqualTo(new Validation.Accepted(WorkloadClass.NEAR_LINE));
-    Pod noClass = Pods.meta("p").editMetadata().removeFromLabels(GleanerKeys.CLASS).endMetadata().build();
-    assertThat(validator.validate(noClass)).isEqualTo(new Validation.Accepted(WorkloadClass.OFFLINE));
-    Pod offline = Pods.meta("p").editMetadata().addToLabels(GleanerKeys.CLASS, "offline").endMetadata().build();
-    assertThat(validator.validate(offline)).isEqualTo(new Validation.Accepted(WorkloadClass.OFFLINE));
+    Pod noClass =
+        Pods.meta("p").editMetadata().removeFromLabels(GleanerKeys.CLASS).endMetadata().build();
+    assertThat(validator.validate(noClass))
+        .isEqualTo(new Validation.Accepted(WorkloadClass.OFFLINE));
+    Pod offline =
+        Pods.meta("p")
+            .editMetadata()
+            .addToLabels(GleanerKeys.CLASS, "offline")
+            .endMetadata()
+            .build();
+    assertThat(validator.validate(offline))
+        .isEqualTo(new Validation.Accepted(WorkloadClass.OFFLINE));
   }
 
   @Test
   void unknownClassIsRefusedNamingLabelAndValue() {
-    Pod p = Pods.meta("p").editMetadata().addToLabels(GleanerKeys.CLASS, "online").endMetadata().build();
+    Pod p =
+        Pods.meta("p")
+            .editMetadata()
+            .addToLabels(GleanerKeys.CLASS, "online")
+            .endMetadata()
+            .build();
     Validation v = validator.validate(p);
     assertThat(v).isInstanceOf(Validation.Refused.class);
     var r = (Validation.Refused) v;
@@ -31,21 +44,48 @@ class PodValidatorTest {
 
   @Test
   void pvcHostPathAndEphemeralVolumesAreRefused() {
-    Pod p = Pods.meta("p").editSpec()
-        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("claim-1")
-        .endPersistentVolumeClaim().endVolume()
-        .addNewVolume().withName("host").withNewHostPath().withPath("/var/log").endHostPath().endVolume()
-        .addNewVolume().withName("scratch").withNewEphemeral().endEphemeral().endVolume()
-        .endSpec().build();
+    Pod p =
+        Pods.meta("p")
+            .editSpec()
+            .addNewVolume()
+            .withName("data")
+            .withNewPersistentVolumeClaim()
+            .withClaimName("claim-1")
+            .endPersistentVolumeClaim()
+            .endVolume()
+            .addNewVolume()
+            .withName("host")
+            .withNewHostPath()
+            .withPath("/var/log")
+            .endHostPath()
+            .endVolume()
+            .addNewVolume()
+            .withName("scratch")
+            .withNewEphemeral()
+            .endEphemeral()
+            .endVolume()
+            .endSpec()
+            .build();
     var r = (Validation.Refused) validator.validate(p);
     assertThat(r.reason()).isEqualTo(PodValidator.REASON_UNSUPPORTED_VOLUME);
-    assertThat(r.message()).contains("'data'", "claim-1", "'host'", "/var/log", "'scratch'", "across member clusters");
+    assertThat(r.message())
+        .contains("'data'", "claim-1", "'host'", "/var/log", "'scratch'", "across member clusters");
   }
 
   @Test
   void daemonSetPodsAreHeldNotRefused() {
-    Pod p = Pods.meta("ds-x").editMetadata().addNewOwnerReference().withKind("DaemonSet").withName("fluentd")
-        .withController(true).withApiVersion("apps/v1").withUid("u").endOwnerReference().endMetadata().build();
+    Pod p =
+        Pods.meta("ds-x")
+            .editMetadata()
+            .addNewOwnerReference()
+            .withKind("DaemonSet")
+            .withName("fluentd")
+            .withController(true)
+            .withApiVersion("apps/v1")
+            .withUid("u")
+            .endOwnerReference()
+            .endMetadata()
+            .build();
     var h = (Validation.Held) validator.validate(p);
     assertThat(h.reason()).isEqualTo(PodValidator.REASON_DAEMONSET);
     assertThat(h.message()).contains("fluentd", "team-a/ds-x");
@@ -53,8 +93,18 @@ class PodValidatorTest {
 
   @Test
   void jobPodsAreAccepted() {
-    Pod p = Pods.meta("job-x").editMetadata().addNewOwnerReference().withKind("Job").withName("train")
-        .withController(true).withApiVersion("batch/v1").withUid("u").endOwnerReference().endMetadata().build();
+    Pod p =
+        Pods.meta("job-x")
+            .editMetadata()
+            .addNewOwnerReference()
+            .withKind("Job")
+            .withName("train")
+            .withController(true)
+            .withApiVersion("batch/v1")
+            .withUid("u")
+            .endOwnerReference()
+            .endMetadata()
+            .build();
     assertThat(validator.validate(p)).isInstanceOf(Validation.Accepted.class);
   }
 }

@@ -17,15 +17,33 @@ class StatusMirrorTest {
   }
 
   private static Pod running() {
-    return member().withNewStatus().withPhase("Running").withPodIP("10.1.2.3").withHostIP("192.168.0.7")
-        .addNewPodIP().withIp("10.1.2.3").endPodIP()
+    return member()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP("10.1.2.3")
+        .withHostIP("192.168.0.7")
+        .addNewPodIP()
+        .withIp("10.1.2.3")
+        .endPodIP()
         .withStartTime("2025-03-01T09:59:00Z")
-        .addNewCondition().withType("Ready").withStatus("True").endCondition()
-        .addNewContainerStatus().withName("main").withReady(true).withRestartCount(0).withImage("busybox")
-          .withNewState().withNewRunning().withStartedAt("2025-03-01T09:59:01Z").endRunning().endState()
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
+        .addNewContainerStatus()
+        .withName("main")
+        .withReady(true)
+        .withRestartCount(0)
+        .withImage("busybox")
+        .withNewState()
+        .withNewRunning()
+        .withStartedAt("2025-03-01T09:59:01Z")
+        .endRunning()
+        .endState()
         .endContainerStatus()
         .withQosClass("BestEffort")
-        .endStatus().build();
+        .endStatus()
+        .build();
   }
 
   @Test
@@ -46,7 +64,9 @@ class StatusMirrorTest {
   void mirrorDropsUnreachableConditionOnceMemberAnswers() {
     PodStatus meta = StatusMirror.unreachable(StatusMirror.mirror(running(), null), "c1", NOW);
     assertThat(StatusMirror.condition(meta, GleanerKeys.CONDITION_MEMBER_REACHABLE)).isNotNull();
-    assertThat(StatusMirror.condition(StatusMirror.mirror(running(), meta), GleanerKeys.CONDITION_MEMBER_REACHABLE))
+    assertThat(
+            StatusMirror.condition(
+                StatusMirror.mirror(running(), meta), GleanerKeys.CONDITION_MEMBER_REACHABLE))
         .isNull();
   }
 
@@ -57,11 +77,25 @@ class StatusMirrorTest {
 
   @Test
   void createdOrBoundMemberPodIsNotWorthAWrite() {
-    PodStatus meta = new PodStatusBuilder().withPhase("Pending")
-        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().build();
+    PodStatus meta =
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("True")
+            .endCondition()
+            .build();
     Pod created = member().withNewStatus().withPhase("Pending").endStatus().build();
-    Pod bound = member().withNewStatus().withPhase("Pending")
-        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().endStatus().build();
+    Pod bound =
+        member()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
     assertThat(StatusMirror.worthMirroring(member().build(), meta)).isFalse();
     assertThat(StatusMirror.worthMirroring(created, meta)).isFalse();
     assertThat(StatusMirror.worthMirroring(bound, meta)).isFalse();
@@ -71,32 +105,67 @@ class StatusMirrorTest {
   @Test
   void startedFailedOrWaitingMemberPodIsWorthAWrite() {
     PodStatus meta = new PodStatusBuilder().withPhase("Pending").build();
-    Pod waiting = member().withNewStatus().withPhase("Pending")
-        .addNewContainerStatus().withName("main").withNewState().withNewWaiting().withReason("ContainerCreating")
-        .endWaiting().endState().endContainerStatus().endStatus().build();
-    Pod rejected = member().withNewStatus().withPhase("Pending").withReason("SomeAdmission").endStatus().build();
+    Pod waiting =
+        member()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewContainerStatus()
+            .withName("main")
+            .withNewState()
+            .withNewWaiting()
+            .withReason("ContainerCreating")
+            .endWaiting()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    Pod rejected =
+        member()
+            .withNewStatus()
+            .withPhase("Pending")
+            .withReason("SomeAdmission")
+            .endStatus()
+            .build();
     assertThat(StatusMirror.worthMirroring(running(), meta)).isTrue();
     assertThat(StatusMirror.worthMirroring(waiting, meta)).isTrue();
     assertThat(StatusMirror.worthMirroring(rejected, meta)).isTrue();
-    assertThat(StatusMirror.worthMirroring(member().withNewStatus().withPhase("Failed").endStatus().build(), meta))
+    assertThat(
+            StatusMirror.worthMirroring(
+                member().withNewStatus().withPhase("Failed").endStatus().build(), meta))
         .isTrue();
   }
 
   @Test
   void staleNoFitOrUnreachableConditionIsClearedEvenBeforeTheMemberStarts() {
-    Pod bound = member().withNewStatus().withPhase("Pending")
-        .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().endStatus().build();
+    Pod bound =
+        member()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
     PodStatus noFit = StatusMirror.pending(null, "NoFit", "no member node has room", NOW);
     assertThat(StatusMirror.worthMirroring(bound, noFit)).isTrue();
-    assertThat(StatusMirror.mirror(bound, noFit).getConditions()).extracting("status").containsOnly("True");
-    PodStatus unreachable = StatusMirror.unreachable(new PodStatusBuilder().withPhase("Pending").build(), "c1", NOW);
+    assertThat(StatusMirror.mirror(bound, noFit).getConditions())
+        .extracting("status")
+        .containsOnly("True");
+    PodStatus unreachable =
+        StatusMirror.unreachable(new PodStatusBuilder().withPhase("Pending").build(), "c1", NOW);
     assertThat(StatusMirror.worthMirroring(bound, unreachable)).isTrue();
   }
 
   @Test
   void reclaimedNamesClusterNodeAndCause() {
-    PodStatus s = StatusMirror.reclaimed(StatusMirror.mirror(running(), null), "c1", "node-3",
-        "EvictionByEvictionAPI (Eviction API: evicting)", NOW);
+    PodStatus s =
+        StatusMirror.reclaimed(
+            StatusMirror.mirror(running(), null),
+            "c1",
+            "node-3",
+            "EvictionByEvictionAPI (Eviction API: evicting)",
+            NOW);
     assertThat(s.getPhase()).isEqualTo("Failed");
     assertThat(s.getReason()).isEqualTo("Reclaimed");
     assertThat(s.getMessage()).contains("c1", "node-3", "EvictionByEvictionAPI");
@@ -110,7 +179,8 @@ class StatusMirrorTest {
 
   @Test
   void pendingConditionKeepsTransitionTimeWhileUnchanged() {
-    PodStatus first = StatusMirror.pending(null, "NoMemberFit", "largest free node offers 6 CPU", NOW);
+    PodStatus first =
+        StatusMirror.pending(null, "NoMemberFit", "largest free node offers 6 CPU", NOW);
     var c = StatusMirror.condition(first, "PodScheduled");
     assertThat(c.getStatus()).isEqualTo("False");
     assertThat(c.getReason()).isEqualTo("NoMemberFit");
@@ -137,37 +207,74 @@ class StatusMirrorTest {
 
   @Test
   void assessUnschedulable() {
-    Pod p = member().withNewStatus().withPhase("Pending").addNewCondition().withType("PodScheduled")
-        .withStatus("False").withReason("Unschedulable").withMessage("0/3 nodes: Insufficient cpu").endCondition()
-        .endStatus().build();
-    assertThat(StatusMirror.assess(p)).isEqualTo(new MemberPodState.Unschedulable(
-        "Unschedulable (0/3 nodes: Insufficient cpu)"));
-    Pod outOf = member().withNewStatus().withPhase("Failed").withReason("OutOfcpu").endStatus().build();
+    Pod p =
+        member()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("0/3 nodes: Insufficient cpu")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(StatusMirror.assess(p))
+        .isEqualTo(new MemberPodState.Unschedulable("Unschedulable (0/3 nodes: Insufficient cpu)"));
+    Pod outOf =
+        member().withNewStatus().withPhase("Failed").withReason("OutOfcpu").endStatus().build();
     assertThat(StatusMirror.assess(outOf)).isInstanceOf(MemberPodState.Unschedulable.class);
   }
 
   @Test
   void assessEvictions() {
-    Pod kubelet = member().withNewStatus().withPhase("Failed").withReason("Evicted")
-        .withMessage("The node was low on resource: memory.").endStatus().build();
-    assertThat(StatusMirror.assess(kubelet)).isEqualTo(
-        new MemberPodState.Evicted("Evicted (The node was low on resource: memory.)"));
-    Pod api = new PodBuilder(running()).editStatus().addNewCondition().withType("DisruptionTarget")
-        .withStatus("True").withReason("EvictionByEvictionAPI").withMessage("Eviction API: evicting").endCondition()
-        .endStatus().build();
-    assertThat(StatusMirror.assess(api)).isEqualTo(
-        new MemberPodState.Evicted("EvictionByEvictionAPI (Eviction API: evicting)"));
-    Pod deleting = new PodBuilder(running()).editMetadata().withDeletionTimestamp("2025-03-01T10:00:00Z")
-        .endMetadata().build();
+    Pod kubelet =
+        member()
+            .withNewStatus()
+            .withPhase("Failed")
+            .withReason("Evicted")
+            .withMessage("The node was low on resource: memory.")
+            .endStatus()
+            .build();
+    assertThat(StatusMirror.assess(kubelet))
+        .isEqualTo(new MemberPodState.Evicted("Evicted (The node was low on resource: memory.)"));
+    Pod api =
+        new PodBuilder(running())
+            .editStatus()
+            .addNewCondition()
+            .withType("DisruptionTarget")
+            .withStatus("True")
+            .withReason("EvictionByEvictionAPI")
+            .withMessage("Eviction API: evicting")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(StatusMirror.assess(api))
+        .isEqualTo(new MemberPodState.Evicted("EvictionByEvictionAPI (Eviction API: evicting)"));
+    Pod deleting =
+        new PodBuilder(running())
+            .editMetadata()
+            .withDeletionTimestamp("2025-03-01T10:00:00Z")
+            .endMetadata()
+            .build();
     assertThat(StatusMirror.assess(deleting)).isInstanceOf(MemberPodState.Evicted.class);
   }
 
   @Test
   void assessFinished() {
-    assertThat(StatusMirror.assess(member().withNewStatus().withPhase("Succeeded").endStatus().build()))
+    assertThat(
+            StatusMirror.assess(
+                member().withNewStatus().withPhase("Succeeded").endStatus().build()))
         .isEqualTo(new MemberPodState.Finished("Succeeded"));
-    assertThat(StatusMirror.assess(member().withNewStatus().withPhase("Failed").withReason("Error").endStatus()
-        .build())).isEqualTo(new MemberPodState.Finished("Failed"));
+    assertThat(
+            StatusMirror.assess(
+                member()
+                    .withNewStatus()
+                    .withPhase("Failed")
+                    .withReason("Error")
+                    .endStatus()
+                    .build()))
+        .isEqualTo(new MemberPodState.Finished("Failed"));
   }
 
   @Test

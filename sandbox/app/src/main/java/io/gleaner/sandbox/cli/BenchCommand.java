@@ -3,11 +3,15 @@ package io.gleaner.sandbox.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code gleaner bench <name>}: the benchmarks whose figures the README quotes. Each prints one JSON line last. */
+/**
+ * {@code gleaner bench <name>}: the benchmarks whose figures the README quotes. Each prints one
+ * JSON line last.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Runs a benchmark scenario and prints its figures; the last line is one JSON object.",
+    description =
+        "Runs a benchmark scenario and prints its figures; the last line is one JSON object.",
     subcommands = {
       io.gleaner.sandbox.bench.PlacementBench.class,
       io.gleaner.sandbox.bench.DetectorBench.class,

@@ -18,17 +18,26 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code gleaner capacity}: asks a running broker for its capacity and prints it by cluster, source and class. */
+/**
+ * {@code gleaner capacity}: asks a running broker for its capacity and prints it by cluster, source
+ * and class.
+ */
 @Command(
     name = "capacity",
     mixinStandardHelpOptions = true,
     description = "Prints a running broker's capacity by cluster, source and class.")
 public final class CapacityCommand implements Callable<Integer> {
 
-  @Option(names = "--broker", defaultValue = "127.0.0.1:9090", description = "Broker gRPC address host:port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--broker",
+      defaultValue = "127.0.0.1:9090",
+      description = "Broker gRPC address host:port (default: ${DEFAULT-VALUE}).")
   String broker;
 
-  @Option(names = "--timeout", defaultValue = "5", description = "Deadline in seconds (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "5",
+      description = "Deadline in seconds (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -47,7 +56,9 @@ public final class CapacityCommand implements Callable<Integer> {
       out.flush();
       return 0;
     } catch (StatusRuntimeException e) {
-      err.printf("gleaner capacity: broker %s: %s%n", broker, e.getStatus().getCode() + " " + e.getStatus().getDescription());
+      err.printf(
+          "gleaner capacity: broker %s: %s%n",
+          broker, e.getStatus().getCode() + " " + e.getStatus().getDescription());
       err.flush();
       return 1;
     } finally {
@@ -59,10 +70,23 @@ public final class CapacityCommand implements Callable<Integer> {
   static String render(Capacity c) {
     StringBuilder sb = new StringBuilder();
     String row = "%-22s %-11s %-8s %6s %12s %10s %11s %13s %9s%n";
-    sb.append(String.format(row, "CLUSTER", "SOURCE", "HEALTHY", "NODES", "OFFERED CPU", "FREE CPU", "PLACED CPU", "FREE MEM GiB", "FREE GPU"));
+    sb.append(
+        String.format(
+            row,
+            "CLUSTER",
+            "SOURCE",
+            "HEALTHY",
+            "NODES",
+            "OFFERED CPU",
+            "FREE CPU",
+            "PLACED CPU",
+            "FREE MEM GiB",
+            "FREE GPU"));
     List<ClusterCapacity> rows =
         c.getClustersList().stream()
-            .sorted(Comparator.comparing(ClusterCapacity::getCluster).thenComparing(r -> r.getSource().name()))
+            .sorted(
+                Comparator.comparing(ClusterCapacity::getCluster)
+                    .thenComparing(r -> r.getSource().name()))
             .toList();
     for (ClusterCapacity r : rows) {
       sb.append(
@@ -80,12 +104,48 @@ public final class CapacityCommand implements Callable<Integer> {
     }
     sb.append(System.lineSeparator());
     String kv = "%-22s cpu=%-9s memory=%-12s gpu=%s%n";
-    sb.append(String.format(kv, "offered", cores(c.getOfferedMap()), gib(c.getOfferedMap()) + "Gi", get(c.getOfferedMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "reserved", cores(c.getReservedMap()), gib(c.getReservedMap()) + "Gi", get(c.getReservedMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "placed", cores(c.getPlacedMap()), gib(c.getPlacedMap()) + "Gi", get(c.getPlacedMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "advertised near-line", cores(c.getAdvertisedNearLineMap()), gib(c.getAdvertisedNearLineMap()) + "Gi", get(c.getAdvertisedNearLineMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "advertised offline", cores(c.getAdvertisedOfflineMap()), gib(c.getAdvertisedOfflineMap()) + "Gi", get(c.getAdvertisedOfflineMap(), "nvidia.com/gpu")));
-    sb.append(String.format(kv, "largest pod shape", cores(c.getLargestShapeMap()), gib(c.getLargestShapeMap()) + "Gi", get(c.getLargestShapeMap(), "nvidia.com/gpu")));
+    sb.append(
+        String.format(
+            kv,
+            "offered",
+            cores(c.getOfferedMap()),
+            gib(c.getOfferedMap()) + "Gi",
+            get(c.getOfferedMap(), "nvidia.com/gpu")));
+    sb.append(
+        String.format(
+            kv,
+            "reserved",
+            cores(c.getReservedMap()),
+            gib(c.getReservedMap()) + "Gi",
+            get(c.getReservedMap(), "nvidia.com/gpu")));
+    sb.append(
+        String.format(
+            kv,
+            "placed",
+            cores(c.getPlacedMap()),
+            gib(c.getPlacedMap()) + "Gi",
+            get(c.getPlacedMap(), "nvidia.com/gpu")));
+    sb.append(
+        String.format(
+            kv,
+            "advertised near-line",
+            cores(c.getAdvertisedNearLineMap()),
+            gib(c.getAdvertisedNearLineMap()) + "Gi",
+            get(c.getAdvertisedNearLineMap(), "nvidia.com/gpu")));
+    sb.append(
+        String.format(
+            kv,
+            "advertised offline",
+            cores(c.getAdvertisedOfflineMap()),
+            gib(c.getAdvertisedOfflineMap()) + "Gi",
+            get(c.getAdvertisedOfflineMap(), "nvidia.com/gpu")));
+    sb.append(
+        String.format(
+            kv,
+            "largest pod shape",
+            cores(c.getLargestShapeMap()),
+            gib(c.getLargestShapeMap()) + "Gi",
+            get(c.getLargestShapeMap(), "nvidia.com/gpu")));
     if (!c.getPlacementsByClassMap().isEmpty()) {
       sb.append(String.format("%-22s %s%n", "placements by class", c.getPlacementsByClassMap()));
     }
@@ -98,13 +158,21 @@ public final class CapacityCommand implements Callable<Integer> {
   /** CPU in cores, one decimal: {@code 13.6}. */
   private static String cores(Map<String, String> m) {
     String q = m.get("cpu");
-    return q == null ? "0" : String.format(java.util.Locale.ROOT, "%.1f", Quantities.parseCanonical("cpu", q) / 1000.0);
+    return q == null
+        ? "0"
+        : String.format(
+            java.util.Locale.ROOT, "%.1f", Quantities.parseCanonical("cpu", q) / 1000.0);
   }
 
   /** Memory in GiB, one decimal: {@code 58.8}. */
   private static String gib(Map<String, String> m) {
     String q = m.get("memory");
-    return q == null ? "0" : String.format(java.util.Locale.ROOT, "%.1f", Quantities.parseCanonical("memory", q) / (double) (1L << 30));
+    return q == null
+        ? "0"
+        : String.format(
+            java.util.Locale.ROOT,
+            "%.1f",
+            Quantities.parseCanonical("memory", q) / (double) (1L << 30));
   }
 
   private static String get(Map<String, String> m, String key) {

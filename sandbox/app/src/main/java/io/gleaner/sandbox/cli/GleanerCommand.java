@@ -4,15 +4,18 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code gleaner} command: one jar for the sandbox, each service, the capacity table and the benchmarks.
+ * The {@code gleaner} command: one jar for the sandbox, each service, the capacity table and the
+ * benchmarks.
  *
- * <p>Usage errors (an unknown command or flag, a bad value) print a clear message and exit with code 2.
+ * <p>Usage errors (an unknown command or flag, a bad value) print a clear message and exit with
+ * code 2.
  */
 @Command(
     name = "gleaner",
     mixinStandardHelpOptions = true,
     versionProvider = GleanerCommand.Version.class,
-    description = "Gathers spare capacity from many Kubernetes clusters and offers it as one virtual node.",
+    description =
+        "Gathers spare capacity from many Kubernetes clusters and offers it as one virtual node.",
     subcommands = {
       SandboxCommand.class,
       ServiceCommands.Broker.class,
@@ -29,7 +32,8 @@ public final class GleanerCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'gleaner sandbox' or 'gleaner --help'");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "Missing command: try 'gleaner sandbox' or 'gleaner --help'");
   }
 
   public static void main(String[] args) {
@@ -38,17 +42,26 @@ public final class GleanerCommand implements Runnable {
 
   /** Runs the command line and returns its exit code (2 for usage errors). */
   public static int execute(String... args) {
-    CommandLine cl = new CommandLine(new GleanerCommand()).setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpAutoWidth(true);
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof io.gleaner.meta.config.ConfigException) {
-        commandLine.getErr().println("gleaner: " + e.getMessage());
-        return 2;
-      }
-      commandLine.getErr().println("gleaner " + commandLine.getCommandName() + ": "
-          + (e.getMessage() != null ? e.getMessage() : e.toString()));
-      org.slf4j.LoggerFactory.getLogger(GleanerCommand.class).debug("command failed", e);
-      return 1;
-    });
+    CommandLine cl =
+        new CommandLine(new GleanerCommand())
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setUsageHelpAutoWidth(true);
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof io.gleaner.meta.config.ConfigException) {
+            commandLine.getErr().println("gleaner: " + e.getMessage());
+            return 2;
+          }
+          commandLine
+              .getErr()
+              .println(
+                  "gleaner "
+                      + commandLine.getCommandName()
+                      + ": "
+                      + (e.getMessage() != null ? e.getMessage() : e.toString()));
+          org.slf4j.LoggerFactory.getLogger(GleanerCommand.class).debug("command failed", e);
+          return 1;
+        });
     return cl.execute(args);
   }
 

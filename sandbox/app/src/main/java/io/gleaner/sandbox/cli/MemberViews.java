@@ -8,7 +8,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** What the dashboard shows of the member registry: every member, and why the unhealthy ones are. */
+/**
+ * What the dashboard shows of the member registry: every member, and why the unhealthy ones are.
+ */
 public final class MemberViews {
   private MemberViews() {}
 
@@ -25,8 +27,11 @@ public final class MemberViews {
     for (MemberHandle m : registry.members()) {
       MemberHealth h = m.health();
       if (!h.healthy()) {
-        out.put(m.name(), h.breakerOpen() ? "circuit breaker open: " + h.lastError().orElse("no answer")
-            : h.lastError().orElse("no recent answer"));
+        out.put(
+            m.name(),
+            h.breakerOpen()
+                ? "circuit breaker open: " + h.lastError().orElse("no answer")
+                : h.lastError().orElse("no recent answer"));
       }
     }
     return out;

@@ -18,7 +18,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code gleaner sandbox}: the whole system on simulated clusters, with a scenario and the dashboard. */
+/**
+ * {@code gleaner sandbox}: the whole system on simulated clusters, with a scenario and the
+ * dashboard.
+ */
 @Command(
     name = "sandbox",
     mixinStandardHelpOptions = true,
@@ -30,38 +33,75 @@ import picocli.CommandLine.Option;
     })
 public final class SandboxCommand implements Callable<Integer> {
 
-  @Option(names = "--speed", defaultValue = "60", description = "Simulated seconds per real second (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--speed",
+      defaultValue = "60",
+      description = "Simulated seconds per real second (default: ${DEFAULT-VALUE}).")
   double speed;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Run this long (real time, e.g. 120s, 10m), then exit 0. Default: until Ctrl-C.")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description =
+          "Run this long (real time, e.g. 120s, 10m), then exit 0. Default: until Ctrl-C.")
   String duration;
 
-  @Option(names = "--summary-json", paramLabel = "FILE", description = "Write the run's outcome as JSON to FILE on exit.")
+  @Option(
+      names = "--summary-json",
+      paramLabel = "FILE",
+      description = "Write the run's outcome as JSON to FILE on exit.")
   Path summaryJson;
 
-  @Option(names = "--kubeconfig-dir", paramLabel = "DIR", defaultValue = "sandbox-kubeconfigs",
-      description = "Where to write meta.kubeconfig and one kubeconfig per member (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kubeconfig-dir",
+      paramLabel = "DIR",
+      defaultValue = "sandbox-kubeconfigs",
+      description =
+          "Where to write meta.kubeconfig and one kubeconfig per member (default: ${DEFAULT-VALUE}).")
   Path kubeconfigDir;
 
-  @Option(names = "--port", defaultValue = "8080", description = "Dashboard / JSON API / metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description =
+          "Dashboard / JSON API / metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--broker-port", defaultValue = "9090", description = "Broker gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--broker-port",
+      defaultValue = "9090",
+      description = "Broker gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int brokerPort;
 
-  @Option(names = "--online", defaultValue = "6", description = "Online member clusters (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--online",
+      defaultValue = "6",
+      description = "Online member clusters (default: ${DEFAULT-VALUE}).")
   int online;
 
-  @Option(names = "--training", defaultValue = "3", description = "Volcano training clusters (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--training",
+      defaultValue = "3",
+      description = "Volcano training clusters (default: ${DEFAULT-VALUE}).")
   int training;
 
-  @Option(names = "--colocation", defaultValue = "3", description = "Co-location clusters (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--colocation",
+      defaultValue = "3",
+      description = "Co-location clusters (default: ${DEFAULT-VALUE}).")
   int colocation;
 
-  @Option(names = "--start", paramLabel = "INSTANT", description = "Simulated start time, RFC 3339 (default: 1970-01-02T08:00:00Z, a quiet morning of the trace).")
+  @Option(
+      names = "--start",
+      paramLabel = "INSTANT",
+      description =
+          "Simulated start time, RFC 3339 (default: 1970-01-02T08:00:00Z, a quiet morning of the trace).")
   Instant start;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Scenario random seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Scenario random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -74,39 +114,63 @@ public final class SandboxCommand implements Callable<Integer> {
       try {
         runFor = Durations.parse(duration);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--duration: " + e.getMessage());
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--duration: " + e.getMessage());
       }
     }
     SandboxOptions base = SandboxOptions.defaults(kubeconfigDir.toAbsolutePath());
     SandboxOptions options;
     try {
-      options = new SandboxOptions(speed, start == null ? SandboxOptions.DEFAULT_START : start, online, training, colocation,
-          kubeconfigDir.toAbsolutePath(), port, brokerPort, base.idleAfter(), base.submitEvery(), base.gangEvery(), seed);
+      options =
+          new SandboxOptions(
+              speed,
+              start == null ? SandboxOptions.DEFAULT_START : start,
+              online,
+              training,
+              colocation,
+              kubeconfigDir.toAbsolutePath(),
+              port,
+              brokerPort,
+              base.idleAfter(),
+              base.submitEvery(),
+              base.gangEvery(),
+              seed);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     Files.createDirectories(options.kubeconfigDir());
     long t0 = System.nanoTime();
-    Sandbox sandbox = new Sandbox(options, step -> {
-      out.printf("[%5.1fs] %s%n", (System.nanoTime() - t0) / 1e9, step);
-      out.flush();
-    });
+    Sandbox sandbox =
+        new Sandbox(
+            options,
+            step -> {
+              out.printf("[%5.1fs] %s%n", (System.nanoTime() - t0) / 1e9, step);
+              out.flush();
+            });
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stopped.countDown();
-    }, "sandbox-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              stopped.countDown();
+            },
+            "sandbox-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       sandbox.start();
       out.printf("Dashboard: %s%n", sandbox.dashboardUrl());
-      out.printf("Broker gRPC: %s   (try: ./gleaner capacity --broker %s)%n", sandbox.brokerTarget(), sandbox.brokerTarget());
-      out.printf("Kubeconfigs: %s   (try: kubectl --kubeconfig %s get nodes -o wide)%n",
+      out.printf(
+          "Broker gRPC: %s   (try: ./gleaner capacity --broker %s)%n",
+          sandbox.brokerTarget(), sandbox.brokerTarget());
+      out.printf(
+          "Kubeconfigs: %s   (try: kubectl --kubeconfig %s get nodes -o wide)%n",
           options.kubeconfigDir(), options.kubeconfigDir().resolve("meta.kubeconfig"));
       out.printf("Clock: %sx, simulated start %s%n", options.speed(), options.simulatedStart());
       out.flush();
       long deadline = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
       while (System.nanoTime() < deadline && stopped.getCount() > 0) {
-        stopped.await(Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), java.util.concurrent.TimeUnit.MILLISECONDS);
+        stopped.await(
+            Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
         if (stopped.getCount() > 0) {
           out.println(statusLine(sandbox));
           out.flush();
@@ -132,11 +196,19 @@ public final class SandboxCommand implements Callable<Integer> {
 
   private static String statusLine(Sandbox sandbox) {
     SandboxSummary s = sandbox.summary();
-    long running = s.podsByClass().values().stream().mapToLong(m -> m.getOrDefault("running", 0L)).sum();
-    long completed = s.podsByClass().values().stream().mapToLong(m -> m.getOrDefault("completed", 0L)).sum();
-    return String.format("[sim %s] jobs=%d pods running(ever)=%d completed=%d placed=%s reclaimed=%d member-pending=%d",
-        sandbox.clock().instant().toString().substring(0, 19), sandbox.scenario().jobsSubmitted(), running, completed,
-        s.placedBySource(), s.podsReclaimed(), s.memberPodsPendingUnschedulable());
+    long running =
+        s.podsByClass().values().stream().mapToLong(m -> m.getOrDefault("running", 0L)).sum();
+    long completed =
+        s.podsByClass().values().stream().mapToLong(m -> m.getOrDefault("completed", 0L)).sum();
+    return String.format(
+        "[sim %s] jobs=%d pods running(ever)=%d completed=%d placed=%s reclaimed=%d member-pending=%d",
+        sandbox.clock().instant().toString().substring(0, 19),
+        sandbox.scenario().jobsSubmitted(),
+        running,
+        completed,
+        s.placedBySource(),
+        s.podsReclaimed(),
+        s.memberPodsPendingUnschedulable());
   }
 
   static ObjectMapper json() {

@@ -52,17 +52,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * One command per service, as deployed by the Helm chart: {@code gleaner broker}, {@code gleaner idle-detector},
- * {@code gleaner virtual-kubelet}, {@code gleaner descheduler}. Each reads the shared config file and flags,
- * connects to ZooKeeper and the metadata cluster, serves {@code /healthz}, {@code /readyz} and {@code /metrics},
- * and runs until it is terminated.
+ * One command per service, as deployed by the Helm chart: {@code gleaner broker}, {@code gleaner
+ * idle-detector}, {@code gleaner virtual-kubelet}, {@code gleaner descheduler}. Each reads the
+ * shared config file and flags, connects to ZooKeeper and the metadata cluster, serves {@code
+ * /healthz}, {@code /readyz} and {@code /metrics}, and runs until it is terminated.
  */
 public final class ServiceCommands {
   private static final Logger log = LoggerFactory.getLogger(ServiceCommands.class);
 
   private ServiceCommands() {}
 
-  /** What every service process shares: config, clock, metrics, admin server, ZooKeeper, metadata cluster. */
+  /**
+   * What every service process shares: config, clock, metrics, admin server, ZooKeeper, metadata
+   * cluster.
+   */
   static final class Process implements AutoCloseable {
     final String service;
     final GleanerConfig config;
@@ -80,13 +83,21 @@ public final class ServiceCommands {
       this.clock = Clocks.system(config.speed());
       this.metrics = Metrics.create(service, config.instance());
       closeables.push(metrics::close);
-      this.curator = Zk.connect(config.zk().connect(), config.zk().namespace(), config.leaderElection().leaseDuration(),
-          config.zk().connectionTimeout());
+      this.curator =
+          Zk.connect(
+              config.zk().connect(),
+              config.zk().namespace(),
+              config.leaderElection().leaseDuration(),
+              config.zk().connectionTimeout());
       closeables.push(curator);
       Zk.instrument(curator, metrics.registry());
       this.meta = metaClient(config.kubeconfig());
       closeables.push(meta);
-      this.admin = new AdminServer(config.metrics().bindAddress().host(), config.metrics().bindAddress().port(), metrics.registry());
+      this.admin =
+          new AdminServer(
+              config.metrics().bindAddress().host(),
+              config.metrics().bindAddress().port(),
+              metrics.registry());
       admin.addReadinessCheck(Zk.connectedCheck(curator));
       closeables.push(admin::stop);
     }
@@ -98,7 +109,9 @@ public final class ServiceCommands {
     }
 
     MemberRegistry registry() {
-      MemberRegistry registry = new MemberRegistry(meta, MemberRegistryConfig.defaults(namespace()), clock, metrics.registry());
+      MemberRegistry registry =
+          new MemberRegistry(
+              meta, MemberRegistryConfig.defaults(namespace()), clock, metrics.registry());
       registry.start();
       closeables.push(registry);
       return registry;
@@ -114,7 +127,10 @@ public final class ServiceCommands {
 
     ManagedChannel brokerChannel() {
       ManagedChannel channel =
-          ManagedChannelBuilder.forAddress(config.brokerAddress().host(), config.brokerAddress().port()).usePlaintext().build();
+          ManagedChannelBuilder.forAddress(
+                  config.brokerAddress().host(), config.brokerAddress().port())
+              .usePlaintext()
+              .build();
       closeables.push(channel::shutdownNow);
       return channel;
     }
@@ -132,11 +148,15 @@ public final class ServiceCommands {
     int serve() throws InterruptedException {
       admin.start();
       CountDownLatch stop = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        log.info("{} stopping", service);
-        close();
-        stop.countDown();
-      }, service + "-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    log.info("{} stopping", service);
+                    close();
+                    stop.countDown();
+                  },
+                  service + "-shutdown"));
       log.info("{} running; health and metrics on {}", service, admin.baseUrl());
       stop.await();
       return 0;
@@ -159,15 +179,21 @@ public final class ServiceCommands {
       }
       Path file = Path.of(kubeconfig);
       if (!Files.isReadable(file)) {
-        throw new io.gleaner.meta.config.ConfigException("kubeconfig: cannot read " + file.toAbsolutePath());
+        throw new io.gleaner.meta.config.ConfigException(
+            "kubeconfig: cannot read " + file.toAbsolutePath());
       }
-      return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(file))).build();
+      return new KubernetesClientBuilder()
+          .withConfig(Config.fromKubeconfig(Files.readString(file)))
+          .build();
     }
   }
 
   /** {@code gleaner broker}. */
-  @Command(name = "broker", mixinStandardHelpOptions = true,
-      description = "Runs the broker: capacity ledger, placement, the gleaner.v1 gRPC server and the capacity dashboard.")
+  @Command(
+      name = "broker",
+      mixinStandardHelpOptions = true,
+      description =
+          "Runs the broker: capacity ledger, placement, the gleaner.v1 gRPC server and the capacity dashboard.")
   public static final class Broker implements Callable<Integer> {
     @Mixin CommonOptions common;
 
@@ -176,15 +202,24 @@ public final class ServiceCommands {
       Process p = new Process("broker", common);
       MemberRegistry registry = p.registry();
       PolicyWatcher policy = p.policy();
-      // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at start).
-      BrokerService broker = new BrokerService(p.config.broker(), PlacementPolicy.from(policy.current()), p.clock, p.metrics.registry(),
-          p.curator, () -> MemberViews.names(registry));
+      // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at
+      // start).
+      BrokerService broker =
+          new BrokerService(
+              p.config.broker(),
+              PlacementPolicy.from(policy.current()),
+              p.clock,
+              p.metrics.registry(),
+              p.curator,
+              () -> MemberViews.names(registry));
       broker.start();
       p.onClose(broker::stop);
       p.admin.addReadinessCheck(broker.readiness());
       if (p.config.broker().dashboard().enabled()) {
-        DashboardModel model = new DashboardModel(broker::capacitySnapshot, null, p.clock)
-            .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry));
+        DashboardModel model =
+            new DashboardModel(broker::capacitySnapshot, null, p.clock)
+                .withMembers(
+                    () -> MemberViews.names(registry), () -> MemberViews.problems(registry));
         broker.addReclaimListener(model::record);
         new Dashboard(model).install(p.admin, Duration.ofSeconds(5));
       }
@@ -193,8 +228,11 @@ public final class ServiceCommands {
   }
 
   /** {@code gleaner idle-detector}. */
-  @Command(name = "idle-detector", mixinStandardHelpOptions = true,
-      description = "Runs the capacity sources: idle online nodes, Volcano fragments and co-location capacity, offered to the broker.")
+  @Command(
+      name = "idle-detector",
+      mixinStandardHelpOptions = true,
+      description =
+          "Runs the capacity sources: idle online nodes, Volcano fragments and co-location capacity, offered to the broker.")
   public static final class IdleDetector implements Callable<Integer> {
     @Mixin CommonOptions common;
 
@@ -204,9 +242,17 @@ public final class ServiceCommands {
       MemberRegistry registry = p.registry();
       PolicyWatcher policy = p.policy();
       LeaderElection election = p.election();
-      IdleDetectorService idle = new IdleDetectorService(p.clock, p.metrics.registry(), new RegistryMemberDirectory(registry),
-          p.brokerChannel(), new DurableIdleTimerStore(new ZkStateStore(p.curator, p.metrics.registry()), DurableIdleTimerStore.DEFAULT_ROOT),
-          election, idleConfig(policy, p.config));
+      IdleDetectorService idle =
+          new IdleDetectorService(
+              p.clock,
+              p.metrics.registry(),
+              new RegistryMemberDirectory(registry),
+              p.brokerChannel(),
+              new DurableIdleTimerStore(
+                  new ZkStateStore(p.curator, p.metrics.registry()),
+                  DurableIdleTimerStore.DEFAULT_ROOT),
+              election,
+              idleConfig(policy, p.config));
       idle.start();
       election.start();
       p.onClose(idle::stop);
@@ -218,8 +264,11 @@ public final class ServiceCommands {
   }
 
   /** {@code gleaner virtual-kubelet}. */
-  @Command(name = "virtual-kubelet", mixinStandardHelpOptions = true,
-      description = "Runs the virtual node in the metadata cluster: node lifecycle, pod controller and the kubelet API.")
+  @Command(
+      name = "virtual-kubelet",
+      mixinStandardHelpOptions = true,
+      description =
+          "Runs the virtual node in the metadata cluster: node lifecycle, pod controller and the kubelet API.")
   public static final class VirtualKubelet implements Callable<Integer> {
     @Mixin CommonOptions common;
 
@@ -227,51 +276,91 @@ public final class ServiceCommands {
     public Integer call() throws Exception {
       Process p = new Process("virtual-kubelet", common);
       MemberRegistry registry = p.registry();
-      MemberClusters members = new MemberClusters() {
-        @Override
-        public Set<String> names() {
-          return MemberViews.names(registry);
-        }
+      MemberClusters members =
+          new MemberClusters() {
+            @Override
+            public Set<String> names() {
+              return MemberViews.names(registry);
+            }
 
-        @Override
-        public java.util.Optional<KubernetesClient> client(String cluster) {
-          return registry.member(cluster).map(MemberHandle::kubernetes);
-        }
+            @Override
+            public java.util.Optional<KubernetesClient> client(String cluster) {
+              return registry.member(cluster).map(MemberHandle::kubernetes);
+            }
 
-        @Override
-        public boolean isHealthy(String cluster) {
-          return registry.member(cluster).map(MemberHandle::isHealthy).orElse(false);
-        }
-      };
+            @Override
+            public boolean isHealthy(String cluster) {
+              return registry.member(cluster).map(MemberHandle::isHealthy).orElse(false);
+            }
+          };
       Vertx vertx = Vertx.vertx();
       p.onClose(vertx::close);
-      VirtualKubeletService.Settings base = VirtualKubeletService.Settings.sandbox(p.config.instance());
+      VirtualKubeletService.Settings base =
+          VirtualKubeletService.Settings.sandbox(p.config.instance());
       io.gleaner.meta.config.VirtualKubeletConfig c = p.config.virtualKubelet();
-      io.gleaner.vk.node.NodeConfig node = base.node().withName(c.nodeName()).withKubeletPort(c.kubeletPort());
+      io.gleaner.vk.node.NodeConfig node =
+          base.node().withName(c.nodeName()).withKubeletPort(c.kubeletPort());
       String podIp = System.getenv("POD_IP"); // the chart sets it from the downward API
       if (podIp != null && !podIp.isBlank()) {
-        node = new io.gleaner.vk.node.NodeConfig(node.name(), podIp, node.kubeletPort(), node.kubeletVersion(), node.maxPods(),
-            node.extraLabels());
+        node =
+            new io.gleaner.vk.node.NodeConfig(
+                node.name(),
+                podIp,
+                node.kubeletPort(),
+                node.kubeletVersion(),
+                node.maxPods(),
+                node.extraLabels());
       }
       var tlsConfig = c.tls();
-      io.gleaner.vk.kubelet.TlsMaterial files = tlsConfig.files() ? io.gleaner.vk.kubelet.TlsMaterial.fromFiles(
-          java.nio.file.Path.of(tlsConfig.certFile()), java.nio.file.Path.of(tlsConfig.keyFile())) : null;
-      VirtualKubeletService.Settings settings = new VirtualKubeletService.Settings(node, p.config.instance(),
-          namespaceMapping(c.namespaceMapping()), base.pods(), base.timing(), base.brokerDeadline(), "0.0.0.0", files,
-          false);
-      VirtualKubeletService vk = new VirtualKubeletService(p.clock, p.metrics.registry(), p.meta, members, p.brokerChannel(),
-          vertx, settings, p.election());
+      io.gleaner.vk.kubelet.TlsMaterial files =
+          tlsConfig.files()
+              ? io.gleaner.vk.kubelet.TlsMaterial.fromFiles(
+                  java.nio.file.Path.of(tlsConfig.certFile()),
+                  java.nio.file.Path.of(tlsConfig.keyFile()))
+              : null;
+      VirtualKubeletService.Settings settings =
+          new VirtualKubeletService.Settings(
+              node,
+              p.config.instance(),
+              namespaceMapping(c.namespaceMapping()),
+              base.pods(),
+              base.timing(),
+              base.brokerDeadline(),
+              "0.0.0.0",
+              files,
+              false);
+      VirtualKubeletService vk =
+          new VirtualKubeletService(
+              p.clock,
+              p.metrics.registry(),
+              p.meta,
+              members,
+              p.brokerChannel(),
+              vertx,
+              settings,
+              p.election());
       vk.start();
       p.onClose(vk::stop);
-      // the serving certificate stays current: renewed files are re-read, or a kubelet-serving CSR is issued
+      // the serving certificate stays current: renewed files are re-read, or a kubelet-serving CSR
+      // is issued
       if (tlsConfig.files()) {
-        var certs = io.gleaner.vk.kubelet.ServingCertificates.watchFiles(java.nio.file.Path.of(tlsConfig.certFile()),
-            java.nio.file.Path.of(tlsConfig.keyFile()), Duration.ofMinutes(1), java.time.Clock.systemUTC(),
-            vk::updateKubeletTls);
+        var certs =
+            io.gleaner.vk.kubelet.ServingCertificates.watchFiles(
+                java.nio.file.Path.of(tlsConfig.certFile()),
+                java.nio.file.Path.of(tlsConfig.keyFile()),
+                Duration.ofMinutes(1),
+                java.time.Clock.systemUTC(),
+                vk::updateKubeletTls);
         p.onClose(certs::close);
       } else if (tlsConfig.csr()) {
-        var certs = io.gleaner.vk.kubelet.ServingCertificates.requestFromCluster(p.meta, node.name(), node.internalIp(),
-            Duration.ofSeconds(5), java.time.Clock.systemUTC(), vk::updateKubeletTls);
+        var certs =
+            io.gleaner.vk.kubelet.ServingCertificates.requestFromCluster(
+                p.meta,
+                node.name(),
+                node.internalIp(),
+                Duration.ofSeconds(5),
+                java.time.Clock.systemUTC(),
+                vk::updateKubeletTls);
         p.onClose(certs::close);
       }
       return p.serve();
@@ -280,25 +369,45 @@ public final class ServiceCommands {
 
   /** The GleanerPolicy's thresholds plus the config file's resync period and metrics age bound. */
   static IdleDetectorConfig idleConfig(PolicyWatcher policy, GleanerConfig config) {
-    IdleDetectorConfig b = IdleDetectorConfig.fromPolicy(policy.current(), "idle-detector/" + config.instance());
-    io.gleaner.idle.offer.ColocationOffers colocation = new io.gleaner.idle.offer.ColocationOffers(
-        b.colocation().cpuReclaimPercent(), b.colocation().memoryReclaimPercent(), config.idleDetector().metricsMaxAge());
-    return new IdleDetectorConfig(b.criteria(), b.idleAfter(), b.cooldown(), b.nodeHeadroom(), colocation, b.minOffer(),
-        b.metricsInterval(), config.idleDetector().resyncPeriod(), b.debounce(), b.tick(), b.sourceId(), b.podMetrics());
+    IdleDetectorConfig b =
+        IdleDetectorConfig.fromPolicy(policy.current(), "idle-detector/" + config.instance());
+    io.gleaner.idle.offer.ColocationOffers colocation =
+        new io.gleaner.idle.offer.ColocationOffers(
+            b.colocation().cpuReclaimPercent(),
+            b.colocation().memoryReclaimPercent(),
+            config.idleDetector().metricsMaxAge());
+    return new IdleDetectorConfig(
+        b.criteria(),
+        b.idleAfter(),
+        b.cooldown(),
+        b.nodeHeadroom(),
+        colocation,
+        b.minOffer(),
+        b.metricsInterval(),
+        config.idleDetector().resyncPeriod(),
+        b.debounce(),
+        b.tick(),
+        b.sourceId(),
+        b.podMetrics());
   }
 
-  static io.gleaner.vk.translate.NamespaceMapping namespaceMapping(io.gleaner.meta.config.VirtualKubeletConfig.NamespaceMapping m) {
+  static io.gleaner.vk.translate.NamespaceMapping namespaceMapping(
+      io.gleaner.meta.config.VirtualKubeletConfig.NamespaceMapping m) {
     return switch (m.mode()) {
       case SAME -> io.gleaner.vk.translate.NamespaceMapping.identity();
       case PREFIX -> new io.gleaner.vk.translate.NamespaceMapping(m.prefix(), Map.of());
-      case SINGLE -> throw new io.gleaner.meta.config.ConfigException(
-          "virtualKubelet.namespaceMapping.mode: SINGLE is not supported by the virtual-kubelet yet; use SAME or PREFIX");
+      case SINGLE ->
+          throw new io.gleaner.meta.config.ConfigException(
+              "virtualKubelet.namespaceMapping.mode: SINGLE is not supported by the virtual-kubelet yet; use SAME or PREFIX");
     };
   }
 
   /** {@code gleaner descheduler}. */
-  @Command(name = "descheduler", mixinStandardHelpOptions = true,
-      description = "Runs the event-driven descheduler: reclaims lent capacity when online pods cannot schedule, and publishes reclaim events.")
+  @Command(
+      name = "descheduler",
+      mixinStandardHelpOptions = true,
+      description =
+          "Runs the event-driven descheduler: reclaims lent capacity when online pods cannot schedule, and publishes reclaim events.")
   public static final class Descheduler implements Callable<Integer> {
     @Mixin CommonOptions common;
 
@@ -311,9 +420,19 @@ public final class ServiceCommands {
       }
       Map<String, KubernetesClient> members = new LinkedHashMap<>();
       registry.members().forEach(m -> members.put(m.name(), m.kubernetes()));
-      log.info("descheduler watching {} member clusters: {} (restart to pick up new members)", members.size(), members.keySet());
-      DeschedulerService d = new DeschedulerService(p.clock, p.metrics.registry(), members, p.brokerChannel(), p.election(),
-          DeschedulerSettings.from(p.config.descheduler()), new InetSocketAddress("0.0.0.0", 9091));
+      log.info(
+          "descheduler watching {} member clusters: {} (restart to pick up new members)",
+          members.size(),
+          members.keySet());
+      DeschedulerService d =
+          new DeschedulerService(
+              p.clock,
+              p.metrics.registry(),
+              members,
+              p.brokerChannel(),
+              p.election(),
+              DeschedulerSettings.from(p.config.descheduler()),
+              new InetSocketAddress("0.0.0.0", 9091));
       d.start();
       p.onClose(d::stop);
       return p.serve();

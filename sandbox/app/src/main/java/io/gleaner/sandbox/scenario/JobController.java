@@ -26,14 +26,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A minimal Job controller for the simulated metadata cluster, so reclaimed work is placed again as it would be in a
- * real cluster.
+ * A minimal Job controller for the simulated metadata cluster, so reclaimed work is placed again as
+ * it would be in a real cluster.
  *
- * <p>For every {@code batch/v1} Job it keeps {@code min(parallelism, completions - succeeded)} pods active, creating
- * them from the template with the {@code job-name} and {@code controller-uid} labels and an owner reference. A pod
- * that fails (for example {@code Reclaimed} by the descheduler) is counted in the Job's {@code status.failed},
- * deleted, and replaced. When {@code succeeded} reaches {@code completions} the Job gets the {@code Complete}
- * condition. Unlike the real controller it has no backoff limit: interruptible work is retried until it completes.
+ * <p>For every {@code batch/v1} Job it keeps {@code min(parallelism, completions - succeeded)} pods
+ * active, creating them from the template with the {@code job-name} and {@code controller-uid}
+ * labels and an owner reference. A pod that fails (for example {@code Reclaimed} by the
+ * descheduler) is counted in the Job's {@code status.failed}, deleted, and replaced. When {@code
+ * succeeded} reaches {@code completions} the Job gets the {@code Complete} condition. Unlike the
+ * real controller it has no backoff limit: interruptible work is retried until it completes.
  */
 public final class JobController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobController.class);
@@ -43,11 +44,12 @@ public final class JobController implements AutoCloseable {
   private final KubernetesClient client;
   private final Clock clock;
   private final ScheduledExecutorService loop =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "sandbox-job-controller");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "sandbox-job-controller");
+            t.setDaemon(true);
+            return t;
+          });
   private final AtomicLong podsCreated = new AtomicLong();
   private final AtomicLong podsReplaced = new AtomicLong();
   private final AtomicLong podsReclaimed = new AtomicLong();
@@ -91,7 +93,10 @@ public final class JobController implements AutoCloseable {
     List<Job> jobs = client.batch().v1().jobs().inAnyNamespace().list().getItems();
     Map<String, List<Pod>> podsByJob = new HashMap<>();
     for (Pod p : client.pods().inAnyNamespace().withLabel(CONTROLLER_UID_LABEL).list().getItems()) {
-      podsByJob.computeIfAbsent(p.getMetadata().getLabels().get(CONTROLLER_UID_LABEL), k -> new ArrayList<>()).add(p);
+      podsByJob
+          .computeIfAbsent(
+              p.getMetadata().getLabels().get(CONTROLLER_UID_LABEL), k -> new ArrayList<>())
+          .add(p);
     }
     for (Job job : jobs) {
       reconcile(job, podsByJob.getOrDefault(job.getMetadata().getUid(), List.of()));
@@ -137,9 +142,13 @@ public final class JobController implements AutoCloseable {
         podsReplaced.incrementAndGet();
       }
     }
-    if (changed || wanted > 0 || status.getActive() == null || status.getActive() != active + wanted) {
+    if (changed
+        || wanted > 0
+        || status.getActive() == null
+        || status.getActive() != active + wanted) {
       JobStatus next = new JobStatus();
-      next.setStartTime(status.getStartTime() != null ? status.getStartTime() : Instant.now(clock).toString());
+      next.setStartTime(
+          status.getStartTime() != null ? status.getStartTime() : Instant.now(clock).toString());
       next.setActive(active + wanted);
       next.setSucceeded(succeeded);
       next.setFailed(failed);
@@ -149,29 +158,52 @@ public final class JobController implements AutoCloseable {
         next.setCompletionTime(now);
         next.setActive(0);
         conditions.add(
-            new JobConditionBuilder().withType("Complete").withStatus("True").withLastTransitionTime(now).withLastProbeTime(now).build());
+            new JobConditionBuilder()
+                .withType("Complete")
+                .withStatus("True")
+                .withLastTransitionTime(now)
+                .withLastProbeTime(now)
+                .build());
       }
       next.setConditions(conditions);
       job.setStatus(next);
       try {
-        client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job).updateStatus();
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(job.getMetadata().getNamespace())
+            .resource(job)
+            .updateStatus();
       } catch (KubernetesClientException e) {
-        log.debug("job {} status update conflicted, next pass retries: {}", job.getMetadata().getName(), e.getMessage());
+        log.debug(
+            "job {} status update conflicted, next pass retries: {}",
+            job.getMetadata().getName(),
+            e.getMessage());
       }
     }
   }
 
   private void createPod(Job job) {
     ObjectMeta template = job.getSpec().getTemplate().getMetadata();
-    Map<String, String> labels = new LinkedHashMap<>(template == null || template.getLabels() == null ? Map.of() : template.getLabels());
+    Map<String, String> labels =
+        new LinkedHashMap<>(
+            template == null || template.getLabels() == null ? Map.of() : template.getLabels());
     labels.put(JOB_NAME_LABEL, job.getMetadata().getName());
     labels.put(CONTROLLER_UID_LABEL, job.getMetadata().getUid());
-    Map<String, String> annotations = template == null || template.getAnnotations() == null ? Map.of() : template.getAnnotations();
+    Map<String, String> annotations =
+        template == null || template.getAnnotations() == null
+            ? Map.of()
+            : template.getAnnotations();
     Pod pod =
         new PodBuilder()
             .withNewMetadata()
             .withGenerateName(job.getMetadata().getName() + "-")
-            .withName(job.getMetadata().getName() + "-" + Long.toString(podsCreated.incrementAndGet(), 36) + suffix())
+            .withName(
+                job.getMetadata().getName()
+                    + "-"
+                    + Long.toString(podsCreated.incrementAndGet(), 36)
+                    + suffix())
             .withNamespace(job.getMetadata().getNamespace())
             .withLabels(labels)
             .withAnnotations(annotations)
@@ -196,7 +228,12 @@ public final class JobController implements AutoCloseable {
 
   private void deleteQuietly(Pod p) {
     try {
-      client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).withGracePeriod(0).delete();
+      client
+          .pods()
+          .inNamespace(p.getMetadata().getNamespace())
+          .withName(p.getMetadata().getName())
+          .withGracePeriod(0)
+          .delete();
     } catch (KubernetesClientException e) {
       log.debug("could not delete failed pod {}: {}", p.getMetadata().getName(), e.getMessage());
     }
@@ -204,7 +241,8 @@ public final class JobController implements AutoCloseable {
 
   private static boolean isComplete(JobStatus status) {
     return status.getConditions() != null
-        && status.getConditions().stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
+        && status.getConditions().stream()
+            .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   @Override

@@ -7,14 +7,18 @@ import java.util.Map;
  *
  * @param simulatedSeconds simulated time the run covered
  * @param podsByClass per class: submitted, placed, running, completed (metadata pods)
- * @param placedBySource member pods created per source kind (IDLE, VOLCANO, COLOCATION, ELASTIC), cumulative
+ * @param placedBySource member pods created per source kind (IDLE, VOLCANO, COLOCATION, ELASTIC),
+ *     cumulative
  * @param podsReclaimed metadata pods that failed with reason {@code Reclaimed}
- * @param memberPodsPendingUnschedulable Gleaner member pods Pending for lack of resources at the end of the run
+ * @param memberPodsPendingUnschedulable Gleaner member pods Pending for lack of resources at the
+ *     end of the run
  * @param memberPodsPendingUnschedulableMax the most seen at any sample during the run
  * @param reclaims reclaim events observed
- * @param reclaimLatencyMsP50 online pod Unschedulable → all evictions issued, p50 (wall milliseconds)
+ * @param reclaimLatencyMsP50 online pod Unschedulable → all evictions issued, p50 (wall
+ *     milliseconds)
  * @param reclaimLatencyMsP99 the same, p99
- * @param coreHoursBySource CPU core-hours of Gleaner member pods Running, per source, on the simulated clock
+ * @param coreHoursBySource CPU core-hours of Gleaner member pods Running, per source, on the
+ *     simulated clock
  * @param onlinePodsDelayed online member pods that were Unschedulable before they ran
  * @param onlineDelaySecondsP50 their simulated delay until Running, p50
  * @param onlineDelaySecondsMax the longest such delay

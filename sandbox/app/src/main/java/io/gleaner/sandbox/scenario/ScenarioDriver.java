@@ -24,17 +24,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sandbox's scenario: offline and near-line teams submit Jobs and single pods to the metadata cluster, as real
- * users would (tolerating the virtual node's taint, selecting it with {@code type: virtual-kubelet}); and training
- * gangs (Volcano PodGroups) arrive in the training clusters. Online services follow the load curve on their own
- * (the simulator's online workload).
+ * The sandbox's scenario: offline and near-line teams submit Jobs and single pods to the metadata
+ * cluster, as real users would (tolerating the virtual node's taint, selecting it with {@code type:
+ * virtual-kubelet}); and training gangs (Volcano PodGroups) arrive in the training clusters. Online
+ * services follow the load curve on their own (the simulator's online workload).
  *
- * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows {@code --speed}.
+ * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows
+ * {@code --speed}.
  */
 public final class ScenarioDriver {
   private static final Logger log = LoggerFactory.getLogger(ScenarioDriver.class);
+
   /** The simulated kubelet finishes a pod after this many simulated seconds. */
   public static final String RUN_SECONDS_ANNOTATION = "sim.gleaner.io/run-seconds";
+
   public static final List<String> TEAMS = List.of("search-offline", "ads-nearline", "ml-batch");
   static final ResourceDefinitionContext POD_GROUP =
       new ResourceDefinitionContext.Builder()
@@ -52,7 +55,12 @@ public final class ScenarioDriver {
   }
 
   private static final List<Shape> SHAPES =
-      List.of(new Shape("500m", "1Gi"), new Shape("1", "2Gi"), new Shape("2", "4Gi"), new Shape("4", "8Gi"));
+      List.of(
+          new Shape("500m", "1Gi"),
+          new Shape("1", "2Gi"),
+          new Shape("2", "4Gi"),
+          new Shape("4", "8Gi"));
+
   /** Batch inference: small GPU pods that only Volcano's GPU fragments can take. */
   private static final Shape GPU_SHAPE = new Shape("4", "16Gi", 1);
 
@@ -68,7 +76,12 @@ public final class ScenarioDriver {
   private final AtomicLong gangs = new AtomicLong();
 
   public ScenarioDriver(
-      KubernetesClient meta, Map<String, KubernetesClient> trainingClusters, Clock clock, long seed, Duration submitEvery, Duration gangEvery) {
+      KubernetesClient meta,
+      Map<String, KubernetesClient> trainingClusters,
+      Clock clock,
+      long seed,
+      Duration submitEvery,
+      Duration gangEvery) {
     this.meta = Objects.requireNonNull(meta, "meta");
     this.trainingClusters = Map.copyOf(trainingClusters);
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -82,7 +95,9 @@ public final class ScenarioDriver {
   /** Creates the teams' namespaces. */
   public void setUp() {
     for (String team : TEAMS) {
-      meta.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(team).endMetadata().build()).createOr(n -> n.update());
+      meta.namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(team).endMetadata().build())
+          .createOr(n -> n.update());
     }
   }
 
@@ -121,9 +136,16 @@ public final class ScenarioDriver {
     int parallelism = 3 + random.nextInt(6);
     int completions = parallelism * (1 + random.nextInt(3));
     long runSeconds = 600 + random.nextInt(2400);
-    meta.batch().v1().jobs().inNamespace(team).resource(
+    meta.batch()
+        .v1()
+        .jobs()
+        .inNamespace(team)
+        .resource(
             new JobBuilder()
-                .withNewMetadata().withName(cls + "-job-" + n).withNamespace(team).endMetadata()
+                .withNewMetadata()
+                .withName(cls + "-job-" + n)
+                .withNamespace(team)
+                .endMetadata()
                 .withNewSpec()
                 .withParallelism(parallelism)
                 .withCompletions(completions)
@@ -140,7 +162,9 @@ public final class ScenarioDriver {
         .create();
     if (n % 4 == 0) {
       // A single pod too, as a user applying a manifest would.
-      meta.pods().inNamespace(team).resource(
+      meta.pods()
+          .inNamespace(team)
+          .resource(
               new PodBuilder()
                   .withNewMetadata()
                   .withName(cls + "-pod-" + n)
@@ -151,12 +175,22 @@ public final class ScenarioDriver {
                   .build())
           .create();
     }
-    log.info("scenario: {} submitted job {} ({} x {} cpu / {} memory{}, {} completions, {} min each)",
-        team, cls + "-job-" + n, parallelism, shape.cpu(), shape.memory(), shape.gpus() > 0 ? " / " + shape.gpus() + " GPU" : "",
-        completions, runSeconds / 60);
+    log.info(
+        "scenario: {} submitted job {} ({} x {} cpu / {} memory{}, {} completions, {} min each)",
+        team,
+        cls + "-job-" + n,
+        parallelism,
+        shape.cpu(),
+        shape.memory(),
+        shape.gpus() > 0 ? " / " + shape.gpus() + " GPU" : "",
+        completions,
+        runSeconds / 60);
   }
 
-  /** The pod spec a submitter writes: the virtual node's toleration and selector, plus the heartbeat-blip tolerations. */
+  /**
+   * The pod spec a submitter writes: the virtual node's toleration and selector, plus the
+   * heartbeat-blip tolerations.
+   */
   public static PodSpec podSpec(String cpu, String memory) {
     return podSpec(new Shape(cpu, memory));
   }
@@ -189,12 +223,28 @@ public final class ScenarioDriver {
         .build();
   }
 
-  /** The virtual node's taint, and not-ready/unreachable so a heartbeat blip never mass-evicts Gleaner pods. */
+  /**
+   * The virtual node's taint, and not-ready/unreachable so a heartbeat blip never mass-evicts
+   * Gleaner pods.
+   */
   public static List<Toleration> virtualNodeTolerations() {
     return List.of(
-        new TolerationBuilder().withKey("virtual-kubelet.io/provider").withOperator("Equal").withValue("gleaner").withEffect("NoSchedule").build(),
-        new TolerationBuilder().withKey("node.kubernetes.io/not-ready").withOperator("Exists").withEffect("NoExecute").build(),
-        new TolerationBuilder().withKey("node.kubernetes.io/unreachable").withOperator("Exists").withEffect("NoExecute").build());
+        new TolerationBuilder()
+            .withKey("virtual-kubelet.io/provider")
+            .withOperator("Equal")
+            .withValue("gleaner")
+            .withEffect("NoSchedule")
+            .build(),
+        new TolerationBuilder()
+            .withKey("node.kubernetes.io/not-ready")
+            .withOperator("Exists")
+            .withEffect("NoExecute")
+            .build(),
+        new TolerationBuilder()
+            .withKey("node.kubernetes.io/unreachable")
+            .withOperator("Exists")
+            .withEffect("NoExecute")
+            .build());
   }
 
   private void submitGang() {
@@ -205,20 +255,34 @@ public final class ScenarioDriver {
     String name = "train-gang-" + n;
     int members = 4;
     String ns = "training";
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(x -> x.update());
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .createOr(x -> x.update());
     GenericKubernetesResource pg =
         new GenericKubernetesResourceBuilder()
             .withApiVersion("scheduling.volcano.sh/v1beta1")
             .withKind("PodGroup")
-            .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-            .addToAdditionalProperties("spec", Map.of(
-                "minMember", members,
-                "queue", "default",
-                "minResources", Map.of("cpu", Integer.toString(8 * members), "memory", (32 * members) + "Gi")))
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns)
+            .endMetadata()
+            .addToAdditionalProperties(
+                "spec",
+                Map.of(
+                    "minMember",
+                    members,
+                    "queue",
+                    "default",
+                    "minResources",
+                    Map.of("cpu", Integer.toString(8 * members), "memory", (32 * members) + "Gi")))
             .build();
     client.genericKubernetesResources(POD_GROUP).inNamespace(ns).resource(pg).create();
     for (int i = 0; i < members; i++) {
-      client.pods().inNamespace(ns).resource(
+      client
+          .pods()
+          .inNamespace(ns)
+          .resource(
               new PodBuilder()
                   .withNewMetadata()
                   .withName(name + "-worker-" + i)
@@ -242,6 +306,7 @@ public final class ScenarioDriver {
                   .build())
           .create();
     }
-    log.info("scenario: training gang {} ({} x 8 cpu / 32Gi) arrived in {}", name, members, cluster);
+    log.info(
+        "scenario: training gang {} ({} x 8 cpu / 32Gi) arrived in {}", name, members, cluster);
   }
 }

@@ -20,12 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Samples the clusters of a sandbox run through their APIs, as an outside observer would, and builds the
- * {@link SandboxSummary}: what was submitted, placed, run and reclaimed, what it cost online work, and how much
- * capacity was harvested per source.
+ * Samples the clusters of a sandbox run through their APIs, as an outside observer would, and
+ * builds the {@link SandboxSummary}: what was submitted, placed, run and reclaimed, what it cost
+ * online work, and how much capacity was harvested per source.
  *
- * <p>Call {@link #sample()} periodically (every second of real time is plenty) and {@link #recordReclaimLatency}
- * for every reclaim event; {@link #summary()} may be called at any time.
+ * <p>Call {@link #sample()} periodically (every second of real time is plenty) and {@link
+ * #recordReclaimLatency} for every reclaim event; {@link #summary()} may be called at any time.
  */
 public final class SummaryCollector {
   private static final Logger log = LoggerFactory.getLogger(SummaryCollector.class);
@@ -40,7 +40,8 @@ public final class SummaryCollector {
   private final long startMillis;
   private long lastSampleMillis;
 
-  private final Map<String, Map<String, Set<String>>> metaPodsSeen = new HashMap<>(); // class -> state -> uids
+  private final Map<String, Map<String, Set<String>>> metaPodsSeen =
+      new HashMap<>(); // class -> state -> uids
   private final Map<String, Set<String>> memberPodsBySource = new HashMap<>();
   private final Set<String> reclaimedMetaPods = new HashSet<>();
   private final Map<String, Double> coreHours = new TreeMap<>();
@@ -51,7 +52,8 @@ public final class SummaryCollector {
   private long pendingUnschedulable;
   private long pendingUnschedulableMax;
 
-  public SummaryCollector(KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
+  public SummaryCollector(
+      KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
     this.meta = Objects.requireNonNull(meta, "meta");
     this.members = Objects.requireNonNull(members, "members");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -59,7 +61,10 @@ public final class SummaryCollector {
     this.lastSampleMillis = startMillis;
   }
 
-  /** Records one reclaim event's latency (online pod Unschedulable → evictions issued), once per event id. */
+  /**
+   * Records one reclaim event's latency (online pod Unschedulable → evictions issued), once per
+   * event id.
+   */
   public void recordReclaimLatency(String eventId, double latencyMs) {
     if (reclaimIds.add(eventId) && latencyMs >= 0) {
       reclaimLatencies.add(latencyMs);
@@ -89,7 +94,8 @@ public final class SummaryCollector {
       if (!targetsVirtualNode(p)) {
         continue;
       }
-      String cls = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(CLASS_LABEL);
+      String cls =
+          p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(CLASS_LABEL);
       cls = cls == null ? "offline" : cls;
       String uid = p.getMetadata().getUid();
       Map<String, Set<String>> states = metaPodsSeen.computeIfAbsent(cls, k -> new HashMap<>());
@@ -110,36 +116,45 @@ public final class SummaryCollector {
 
   private static boolean isPlaced(Pod p) {
     String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
-    return "Running".equals(phase) || "Succeeded".equals(phase)
+    return "Running".equals(phase)
+        || "Succeeded".equals(phase)
         || (p.getStatus() != null && p.getStatus().getHostIP() != null);
   }
 
   private static boolean targetsVirtualNode(Pod p) {
     Map<String, String> sel = p.getSpec() == null ? null : p.getSpec().getNodeSelector();
     return (sel != null && "virtual-kubelet".equals(sel.get(VIRTUAL_NODE_SELECTOR_KEY)))
-        || (p.getMetadata().getLabels() != null && p.getMetadata().getLabels().containsKey(CLASS_LABEL));
+        || (p.getMetadata().getLabels() != null
+            && p.getMetadata().getLabels().containsKey(CLASS_LABEL));
   }
 
   private long sampleMember(String cluster, KubernetesClient client, long now, double hours) {
     long pending = 0;
     for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
-      Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+      Map<String, String> labels =
+          p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
       String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
       String key = cluster + "/" + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
       if ("true".equals(labels.get(MANAGED_LABEL))) {
-        String source = labels.getOrDefault(SOURCE_LABEL, "UNKNOWN").toUpperCase(java.util.Locale.ROOT);
+        String source =
+            labels.getOrDefault(SOURCE_LABEL, "UNKNOWN").toUpperCase(java.util.Locale.ROOT);
         memberPodsBySource.computeIfAbsent(source, k -> new HashSet<>()).add(key);
         if ("Running".equals(phase)) {
           coreHours.merge(source, cpuCores(p) * hours, Double::sum);
         }
-        if ("Pending".equals(phase) && unschedulable(p) && p.getMetadata().getDeletionTimestamp() == null) {
+        if ("Pending".equals(phase)
+            && unschedulable(p)
+            && p.getMetadata().getDeletionTimestamp() == null) {
           pending++;
         }
       } else if (p.getMetadata().getOwnerReferences() == null
-          || p.getMetadata().getOwnerReferences().stream().noneMatch(o -> "DaemonSet".equals(o.getKind()))) {
+          || p.getMetadata().getOwnerReferences().stream()
+              .noneMatch(o -> "DaemonSet".equals(o.getKind()))) {
         if ("Pending".equals(phase) && unschedulable(p)) {
           onlineUnschedulableSince.putIfAbsent(key, now);
-        } else if ("Running".equals(phase) && onlineUnschedulableSince.containsKey(key) && !onlineDelays.containsKey(key)) {
+        } else if ("Running".equals(phase)
+            && onlineUnschedulableSince.containsKey(key)
+            && !onlineDelays.containsKey(key)) {
           onlineDelays.put(key, now - onlineUnschedulableSince.get(key));
         }
       }
@@ -152,7 +167,9 @@ public final class SummaryCollector {
       return false;
     }
     for (PodCondition c : p.getStatus().getConditions()) {
-      if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
+      if ("PodScheduled".equals(c.getType())
+          && "False".equals(c.getStatus())
+          && "Unschedulable".equals(c.getReason())) {
         return true;
       }
     }
@@ -173,13 +190,14 @@ public final class SummaryCollector {
   /** The summary so far. */
   public synchronized SandboxSummary summary() {
     Map<String, Map<String, Long>> byClass = new TreeMap<>();
-    metaPodsSeen.forEach((cls, states) -> {
-      Map<String, Long> counts = new TreeMap<>();
-      for (String s : List.of("submitted", "placed", "running", "completed")) {
-        counts.put(s, (long) states.getOrDefault(s, Set.of()).size());
-      }
-      byClass.put(cls, counts);
-    });
+    metaPodsSeen.forEach(
+        (cls, states) -> {
+          Map<String, Long> counts = new TreeMap<>();
+          for (String s : List.of("submitted", "placed", "running", "completed")) {
+            counts.put(s, (long) states.getOrDefault(s, Set.of()).size());
+          }
+          byClass.put(cls, counts);
+        });
     Map<String, Long> bySource = new TreeMap<>();
     for (String s : List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC")) {
       bySource.put(s, (long) memberPodsBySource.getOrDefault(s, Set.of()).size());

@@ -23,7 +23,8 @@ class GleanerCommandTest {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       int code = GleanerCommand.execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
@@ -34,12 +35,29 @@ class GleanerCommandTest {
   void helpListsTheCommands() {
     Run r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("sandbox", "broker", "idle-detector", "virtual-kubelet", "descheduler", "capacity", "bench");
+    assertThat(r.out())
+        .contains(
+            "sandbox",
+            "broker",
+            "idle-detector",
+            "virtual-kubelet",
+            "descheduler",
+            "capacity",
+            "bench");
   }
 
   @Test
   void everySubcommandHasHelp() {
-    for (String cmd : new String[] {"sandbox", "broker", "idle-detector", "virtual-kubelet", "descheduler", "capacity", "bench"}) {
+    for (String cmd :
+        new String[] {
+          "sandbox",
+          "broker",
+          "idle-detector",
+          "virtual-kubelet",
+          "descheduler",
+          "capacity",
+          "bench"
+        }) {
       Run r = run(cmd, "--help");
       assertThat(r.code()).as(cmd).isZero();
       assertThat(r.out()).as(cmd).contains("Usage: gleaner " + cmd);
@@ -57,7 +75,8 @@ class GleanerCommandTest {
   }
 
   @Test
-  void badConfigFileExitsWithTwoNamingTheKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+  void badConfigFileExitsWithTwoNamingTheKey(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path config = dir.resolve("gleaner.yaml");
     java.nio.file.Files.writeString(config, "broker:\n  grpc:\n    port: not-a-port\n");
     Run r = run("broker", "--config", config.toString());

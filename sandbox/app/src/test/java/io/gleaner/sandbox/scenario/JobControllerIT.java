@@ -21,23 +21,38 @@ class JobControllerIT {
   void keepsParallelismReplacesReclaimedPodsAndCompletes() {
     Job job =
         new JobBuilder()
-            .withNewMetadata().withName("train").withNamespace("team-a").withUid("job-uid-1").endMetadata()
+            .withNewMetadata()
+            .withName("train")
+            .withNamespace("team-a")
+            .withUid("job-uid-1")
+            .endMetadata()
             .withNewSpec()
             .withParallelism(2)
             .withCompletions(3)
             .withNewTemplate()
-            .withNewMetadata().addToLabels("gleaner.io/class", "offline").endMetadata()
-            .withNewSpec().addNewContainer().withName("main").withImage("busybox").endContainer().withRestartPolicy("Never").endSpec()
+            .withNewMetadata()
+            .addToLabels("gleaner.io/class", "offline")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .endContainer()
+            .withRestartPolicy("Never")
+            .endSpec()
             .endTemplate()
             .endSpec()
             .build();
     client.batch().v1().jobs().inNamespace("team-a").resource(job).create();
-    JobController controller = new JobController(client, new FakeClock(Instant.parse("2026-11-23T00:00:00Z")));
+    JobController controller =
+        new JobController(client, new FakeClock(Instant.parse("2026-11-23T00:00:00Z")));
 
     controller.reconcileAll();
     List<Pod> pods = pods();
     assertThat(pods).hasSize(2);
-    assertThat(pods.get(0).getMetadata().getLabels()).containsEntry("gleaner.io/class", "offline").containsEntry("job-name", "train");
+    assertThat(pods.get(0).getMetadata().getLabels())
+        .containsEntry("gleaner.io/class", "offline")
+        .containsEntry("job-name", "train");
     assertThat(pods.get(0).getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("Job");
 
     setPhase(pods.get(0), "Failed", "Reclaimed");
@@ -70,8 +85,12 @@ class JobControllerIT {
 
   private List<Pod> active() {
     return pods().stream()
-        .filter(p -> p.getStatus() == null || p.getStatus().getPhase() == null
-            || !(p.getStatus().getPhase().equals("Succeeded") || p.getStatus().getPhase().equals("Failed")))
+        .filter(
+            p ->
+                p.getStatus() == null
+                    || p.getStatus().getPhase() == null
+                    || !(p.getStatus().getPhase().equals("Succeeded")
+                        || p.getStatus().getPhase().equals("Failed")))
         .toList();
   }
 

@@ -21,7 +21,14 @@ class ScenarioDriverIT {
   @Test
   void submitsJobsOnTheSimulatedClockAndGangsToTrainingClusters() {
     FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
-    ScenarioDriver driver = new ScenarioDriver(client, Map.of("train-1", client), clock, 7, Duration.ofMinutes(5), Duration.ofMinutes(60));
+    ScenarioDriver driver =
+        new ScenarioDriver(
+            client,
+            Map.of("train-1", client),
+            clock,
+            7,
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(60));
     driver.setUp();
     driver.tick();
     assertThat(driver.jobsSubmitted()).isEqualTo(1);
@@ -34,17 +41,32 @@ class ScenarioDriverIT {
 
     List<Job> jobs = client.batch().v1().jobs().inAnyNamespace().list().getItems();
     assertThat(jobs).hasSize(7);
-    assertThat(jobs).extracting(j -> j.getSpec().getTemplate().getMetadata().getLabels().get("gleaner.io/class"))
+    assertThat(jobs)
+        .extracting(
+            j -> j.getSpec().getTemplate().getMetadata().getLabels().get("gleaner.io/class"))
         .contains("offline", "near-line");
     var spec = jobs.get(0).getSpec().getTemplate().getSpec();
     assertThat(spec.getNodeSelector()).containsEntry("type", "virtual-kubelet");
-    assertThat(spec.getTolerations()).anyMatch(t -> "virtual-kubelet.io/provider".equals(t.getKey()) && "NoSchedule".equals(t.getEffect()));
-    assertThat(spec.getTolerations()).anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey()));
+    assertThat(spec.getTolerations())
+        .anyMatch(
+            t ->
+                "virtual-kubelet.io/provider".equals(t.getKey())
+                    && "NoSchedule".equals(t.getEffect()));
+    assertThat(spec.getTolerations())
+        .anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey()));
 
-    List<GenericKubernetesResource> groups = client.genericKubernetesResources(ScenarioDriver.POD_GROUP).inNamespace("training").list().getItems();
+    List<GenericKubernetesResource> groups =
+        client
+            .genericKubernetesResources(ScenarioDriver.POD_GROUP)
+            .inNamespace("training")
+            .list()
+            .getItems();
     assertThat(groups).hasSize(1);
     List<Pod> gang = client.pods().inNamespace("training").list().getItems();
-    assertThat(gang).hasSize(4).allMatch(p -> p.getMetadata().getAnnotations().containsKey("scheduling.k8s.io/group-name"));
+    assertThat(gang)
+        .hasSize(4)
+        .allMatch(
+            p -> p.getMetadata().getAnnotations().containsKey("scheduling.k8s.io/group-name"));
   }
 
   @Test

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * Type-specific defaulting, validation and side effects of the simulated API server, following the
- * registry strategies of kube-apiserver (pod status reset on create, priority admission, immutable pod
- * spec, graceful pod deletion, CRDs serving new resources, namespace deletion).
+ * registry strategies of kube-apiserver (pod status reset on create, priority admission, immutable
+ * pod spec, graceful pod deletion, CRDs serving new resources, namespace deletion).
  */
 final class Admission {
   private Admission() {}
@@ -27,13 +27,15 @@ final class Admission {
       crdType(obj); // validates before storing
     } else if (type.equals(ResourceTypes.PRIORITY_CLASSES)) {
       if (!obj.has("value")) {
-        throw ApiException.invalid(type, obj.path("metadata").path("name").asText(), "value",
-            "Required value");
+        throw ApiException.invalid(
+            type, obj.path("metadata").path("name").asText(), "value", "Required value");
       }
       if (!obj.has("preemptionPolicy")) {
         obj.put("preemptionPolicy", "PreemptLowerPriority");
       }
-    } else if (type.statusSubresource() && !type.equals(ResourceTypes.NODES) && !type.group().isEmpty()) {
+    } else if (type.statusSubresource()
+        && !type.equals(ResourceTypes.NODES)
+        && !type.group().isEmpty()) {
       // Custom resources and other status-subresource types ignore status on create.
       obj.remove("status");
     }
@@ -47,8 +49,12 @@ final class Admission {
           if (v.path("name").asText().equals(t.version())) {
             List<ResourceTypes.PrinterColumn> cols = new ArrayList<>();
             for (JsonNode c : v.path("additionalPrinterColumns")) {
-              cols.add(new ResourceTypes.PrinterColumn(c.path("name").asText(), c.path("type").asText("string"),
-                  c.path("jsonPath").asText(), c.path("priority").asInt(0)));
+              cols.add(
+                  new ResourceTypes.PrinterColumn(
+                      c.path("name").asText(),
+                      c.path("type").asText("string"),
+                      c.path("jsonPath").asText(),
+                      c.path("priority").asInt(0)));
             }
             store.types().registerColumns(t, cols);
           }
@@ -74,31 +80,43 @@ final class Admission {
     return true;
   }
 
-  /** The grace period a DELETE gets: pods use their termination grace period unless unbound or terminal. */
+  /**
+   * The grace period a DELETE gets: pods use their termination grace period unless unbound or
+   * terminal.
+   */
   static long gracePeriod(ResourceType type, ObjectNode obj, ObjectStore.DeleteOptions options) {
     if (!type.equals(ResourceTypes.PODS)) {
       return 0;
     }
     String phase = obj.path("status").path("phase").asText("");
-    if (obj.path("spec").path("nodeName").asText("").isEmpty() || phase.equals("Succeeded")
+    if (obj.path("spec").path("nodeName").asText("").isEmpty()
+        || phase.equals("Succeeded")
         || phase.equals("Failed")) {
       return 0;
     }
-    long grace = options.gracePeriodSeconds() != null ? options.gracePeriodSeconds()
-        : obj.path("spec").path("terminationGracePeriodSeconds").asLong(30);
+    long grace =
+        options.gracePeriodSeconds() != null
+            ? options.gracePeriodSeconds()
+            : obj.path("spec").path("terminationGracePeriodSeconds").asLong(30);
     return grace < 0 ? 1 : grace;
   }
 
   private static void preparePod(ObjectStore store, ObjectNode pod) {
     ObjectNode spec = pod.with("spec");
     if (!spec.has("containers") || spec.get("containers").isEmpty()) {
-      throw ApiException.invalid(ResourceTypes.PODS, pod.path("metadata").path("name").asText(),
-          "spec.containers", "Required value");
+      throw ApiException.invalid(
+          ResourceTypes.PODS,
+          pod.path("metadata").path("name").asText(),
+          "spec.containers",
+          "Required value");
     }
     for (JsonNode c : spec.get("containers")) {
       if (c.path("name").asText("").isEmpty() || c.path("image").asText("").isEmpty()) {
-        throw ApiException.invalid(ResourceTypes.PODS, pod.path("metadata").path("name").asText(),
-            "spec.containers[].name/image", "Required value");
+        throw ApiException.invalid(
+            ResourceTypes.PODS,
+            pod.path("metadata").path("name").asText(),
+            "spec.containers[].name/image",
+            "Required value");
       }
     }
     if (!spec.hasNonNull("schedulerName")) {
@@ -119,8 +137,14 @@ final class Admission {
     if (!pcName.isEmpty()) {
       ObjectNode pc = store.get(ResourceTypes.PRIORITY_CLASSES, null, pcName);
       if (pc == null) {
-        throw new ApiException(403, "Forbidden", "pods \"" + pod.path("metadata").path("name").asText()
-            + "\" is forbidden: no PriorityClass with name " + pcName + " was found");
+        throw new ApiException(
+            403,
+            "Forbidden",
+            "pods \""
+                + pod.path("metadata").path("name").asText()
+                + "\" is forbidden: no PriorityClass with name "
+                + pcName
+                + " was found");
       }
       spec.put("priority", pc.path("value").asInt());
       if (!spec.hasNonNull("preemptionPolicy")) {
@@ -137,7 +161,8 @@ final class Admission {
         spec.put("priorityClassName", global.path("metadata").path("name").asText());
         spec.put("priority", global.path("value").asInt());
         if (!spec.hasNonNull("preemptionPolicy")) {
-          spec.put("preemptionPolicy", global.path("preemptionPolicy").asText("PreemptLowerPriority"));
+          spec.put(
+              "preemptionPolicy", global.path("preemptionPolicy").asText("PreemptLowerPriority"));
         }
       } else if (!spec.hasNonNull("priority")) {
         spec.put("priority", 0);
@@ -159,11 +184,14 @@ final class Admission {
       JsonNode limits = c.path("resources").path("limits");
       if (limits.isObject() && !limits.isEmpty()) {
         ObjectNode requests = ((ObjectNode) c).with("resources").with("requests");
-        limits.fields().forEachRemaining(e -> {
-          if (!requests.has(e.getKey())) {
-            requests.set(e.getKey(), e.getValue().deepCopy());
-          }
-        });
+        limits
+            .fields()
+            .forEachRemaining(
+                e -> {
+                  if (!requests.has(e.getKey())) {
+                    requests.set(e.getKey(), e.getValue().deepCopy());
+                  }
+                });
       }
     }
   }
@@ -178,7 +206,8 @@ final class Admission {
         any = true;
       }
       for (String r : List.of("cpu", "memory")) {
-        if (!lim.has(r) || !Objects.equals(lim.path(r).asText(), req.path(r).asText(lim.path(r).asText()))) {
+        if (!lim.has(r)
+            || !Objects.equals(lim.path(r).asText(), req.path(r).asText(lim.path(r).asText()))) {
           guaranteed = false;
         }
       }
@@ -193,14 +222,18 @@ final class Admission {
    * Pod updates may change only images, activeDeadlineSeconds, tolerations (additions) and
    * terminationGracePeriodSeconds, as the real pod validation enforces.
    */
-  static void validateUpdate(ObjectStore store, ResourceType type, ObjectNode current, ObjectNode next) {
+  static void validateUpdate(
+      ObjectStore store, ResourceType type, ObjectNode current, ObjectNode next) {
     if (!type.equals(ResourceTypes.PODS)) {
       return;
     }
     ObjectNode a = stripMutable(current.path("spec"));
     ObjectNode b = stripMutable(next.path("spec"));
     if (!a.equals(b)) {
-      throw ApiException.invalid(ResourceTypes.PODS, current.path("metadata").path("name").asText(), "spec",
+      throw ApiException.invalid(
+          ResourceTypes.PODS,
+          current.path("metadata").path("name").asText(),
+          "spec",
           "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
               + "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to "
               + "existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
@@ -211,14 +244,19 @@ final class Admission {
     Set<JsonNode> after = new java.util.HashSet<>();
     next.path("spec").path("tolerations").forEach(after::add);
     if (!after.containsAll(before)) {
-      throw ApiException.invalid(ResourceTypes.PODS, current.path("metadata").path("name").asText(),
-          "spec.tolerations", "Forbidden: existing toleration can not be modified except its tolerationSeconds");
+      throw ApiException.invalid(
+          ResourceTypes.PODS,
+          current.path("metadata").path("name").asText(),
+          "spec.tolerations",
+          "Forbidden: existing toleration can not be modified except its tolerationSeconds");
     }
   }
 
   private static ObjectNode stripMutable(JsonNode spec) {
-    ObjectNode s = spec.isObject() ? ((ObjectNode) spec).deepCopy()
-        : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    ObjectNode s =
+        spec.isObject()
+            ? ((ObjectNode) spec).deepCopy()
+            : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     s.remove("activeDeadlineSeconds");
     s.remove("tolerations");
     s.remove("terminationGracePeriodSeconds");
@@ -240,8 +278,11 @@ final class Admission {
     String plural = names.path("plural").asText("");
     String kind = names.path("kind").asText("");
     if (group.isEmpty() || plural.isEmpty() || kind.isEmpty()) {
-      throw ApiException.invalid(ResourceTypes.CRDS, crd.path("metadata").path("name").asText(),
-          "spec.group/spec.names.plural/spec.names.kind", "Required value");
+      throw ApiException.invalid(
+          ResourceTypes.CRDS,
+          crd.path("metadata").path("name").asText(),
+          "spec.group/spec.names.plural/spec.names.kind",
+          "Required value");
     }
     boolean namespaced = !"Cluster".equals(spec.path("scope").asText("Namespaced"));
     List<String> shortNames = new ArrayList<>();
@@ -253,11 +294,23 @@ final class Admission {
       if (!v.path("served").asBoolean(true)) {
         continue;
       }
-      boolean status = v.path("subresources").has("status") || spec.path("subresources").has("status");
+      boolean status =
+          v.path("subresources").has("status") || spec.path("subresources").has("status");
       Set<String> fields = new java.util.HashSet<>();
-      v.path("selectableFields").forEach(f -> fields.add(f.path("jsonPath").asText().replaceFirst("^\\.", "")));
-      result.add(new ResourceType(group, v.path("name").asText(), plural,
-          names.path("singular").asText(plural), kind, namespaced, shortNames, status, fields, categories));
+      v.path("selectableFields")
+          .forEach(f -> fields.add(f.path("jsonPath").asText().replaceFirst("^\\.", "")));
+      result.add(
+          new ResourceType(
+              group,
+              v.path("name").asText(),
+              plural,
+              names.path("singular").asText(plural),
+              kind,
+              namespaced,
+              shortNames,
+              status,
+              fields,
+              categories));
     }
     return result;
   }

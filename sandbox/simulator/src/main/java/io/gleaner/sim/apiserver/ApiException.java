@@ -23,7 +23,8 @@ public final class ApiException extends RuntimeException {
     this(code, reason, message, null, null, List.of());
   }
 
-  public ApiException(int code, String reason, String message, String kind, String name, List<Cause> causes) {
+  public ApiException(
+      int code, String reason, String message, String kind, String name, List<Cause> causes) {
     super(message);
     this.code = code;
     this.reason = reason;
@@ -41,18 +42,33 @@ public final class ApiException extends RuntimeException {
   }
 
   public static ApiException notFound(ResourceType type, String name) {
-    return new ApiException(404, "NotFound", type.qualifiedPlural() + " \"" + name + "\" not found",
-        type.plural(), name, List.of());
+    return new ApiException(
+        404,
+        "NotFound",
+        type.qualifiedPlural() + " \"" + name + "\" not found",
+        type.plural(),
+        name,
+        List.of());
   }
 
   public static ApiException alreadyExists(ResourceType type, String name) {
-    return new ApiException(409, "AlreadyExists", type.qualifiedPlural() + " \"" + name + "\" already exists",
-        type.plural(), name, List.of());
+    return new ApiException(
+        409,
+        "AlreadyExists",
+        type.qualifiedPlural() + " \"" + name + "\" already exists",
+        type.plural(),
+        name,
+        List.of());
   }
 
   public static ApiException conflict(ResourceType type, String name, String why) {
-    return new ApiException(409, "Conflict", "Operation cannot be fulfilled on " + type.qualifiedPlural() + " \""
-        + name + "\": " + why, type.plural(), name, List.of());
+    return new ApiException(
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on " + type.qualifiedPlural() + " \"" + name + "\": " + why,
+        type.plural(),
+        name,
+        List.of());
   }
 
   public static ApiException badRequest(String message) {
@@ -60,8 +76,13 @@ public final class ApiException extends RuntimeException {
   }
 
   public static ApiException invalid(ResourceType type, String name, String field, String message) {
-    return new ApiException(422, "Invalid", type.kind() + " \"" + name + "\" is invalid: " + field + ": " + message,
-        type.plural(), name, List.of(new Cause("FieldValueInvalid", message, field)));
+    return new ApiException(
+        422,
+        "Invalid",
+        type.kind() + " \"" + name + "\" is invalid: " + field + ": " + message,
+        type.plural(),
+        name,
+        List.of(new Cause("FieldValueInvalid", message, field)));
   }
 
   public static ApiException methodNotAllowed(String message) {

@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes Kubernetes API requests to the {@link ObjectStore}: discovery, CRUD with selectors, watch over
- * WebSocket and chunked HTTP, the pod subresources (status, eviction, binding, log, exec), node status and
- * {@code metrics.k8s.io}. Runs on a Vert.x event loop; every store call is short and non-blocking.
+ * Routes Kubernetes API requests to the {@link ObjectStore}: discovery, CRUD with selectors, watch
+ * over WebSocket and chunked HTTP, the pod subresources (status, eviction, binding, log, exec),
+ * node status and {@code metrics.k8s.io}. Runs on a Vert.x event loop; every store call is short
+ * and non-blocking.
  */
 public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHttpHandler.class);
@@ -46,7 +47,11 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private static final long WATCH_START_DELAY_MS = 20;
   private volatile boolean reachable = true;
 
-  public ApiHttpHandler(Vertx vertx, ObjectStore store, PodSubresources pods, ServerExtensions extensions,
+  public ApiHttpHandler(
+      Vertx vertx,
+      ObjectStore store,
+      PodSubresources pods,
+      ServerExtensions extensions,
       String clusterName) {
     this.vertx = vertx;
     this.store = store;
@@ -59,7 +64,10 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private final java.util.Set<io.vertx.core.http.HttpConnection> connections =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  /** Tracks open connections so that a partition can cut them; install as the server's connection handler. */
+  /**
+   * Tracks open connections so that a partition can cut them; install as the server's connection
+   * handler.
+   */
   public void trackConnection(io.vertx.core.http.HttpConnection connection) {
     if (!reachable) {
       connection.close();
@@ -100,20 +108,26 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         sendStatus(req.response(), e);
       } catch (RuntimeException e) {
         LOG.warn("cluster {}: {} {} failed", clusterName, req.method(), req.uri(), e);
-        sendStatus(req.response(), new ApiException(500, "InternalError", "Internal error occurred: " + e));
+        sendStatus(
+            req.response(),
+            new ApiException(500, "InternalError", "Internal error occurred: " + e));
       }
       return;
     }
-    req.body().onComplete(ar -> {
-      try {
-        dispatch(req, ar.succeeded() ? ar.result() : Buffer.buffer());
-      } catch (ApiException e) {
-        sendStatus(req.response(), e);
-      } catch (RuntimeException e) {
-        LOG.warn("cluster {}: {} {} failed", clusterName, req.method(), req.uri(), e);
-        sendStatus(req.response(), new ApiException(500, "InternalError", "Internal error occurred: " + e));
-      }
-    });
+    req.body()
+        .onComplete(
+            ar -> {
+              try {
+                dispatch(req, ar.succeeded() ? ar.result() : Buffer.buffer());
+              } catch (ApiException e) {
+                sendStatus(req.response(), e);
+              } catch (RuntimeException e) {
+                LOG.warn("cluster {}: {} {} failed", clusterName, req.method(), req.uri(), e);
+                sendStatus(
+                    req.response(),
+                    new ApiException(500, "InternalError", "Internal error occurred: " + e));
+              }
+            });
   }
 
   private void dispatch(HttpServerRequest req, Buffer body) {
@@ -131,7 +145,10 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         return;
       }
       case "/api" -> {
-        send(req.response(), 200, Discovery.apiVersions(req.localAddress().host() + ":" + req.localAddress().port()));
+        send(
+            req.response(),
+            200,
+            Discovery.apiVersions(req.localAddress().host() + ":" + req.localAddress().port()));
         return;
       }
       case "/apis" -> {
@@ -142,8 +159,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         send(req.response(), 200, Discovery.openApiV3Root(store.types()));
         return;
       }
-      default -> {
-      }
+      default -> {}
     }
     if (path.startsWith("/openapi/v3/")) {
       ObjectNode doc = Discovery.openApiV3(store.types(), path.substring("/openapi/v3/".length()));
@@ -182,7 +198,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   }
 
   private static ApiException notFoundPath(String path) {
-    return new ApiException(404, "NotFound", "the server could not find the requested resource (" + path + ")");
+    return new ApiException(
+        404, "NotFound", "the server could not find the requested resource (" + path + ")");
   }
 
   private void discoveryList(HttpServerRequest req, String group, String version) {
@@ -190,29 +207,45 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     if (versions == null || !versions.containsKey(version)) {
       throw notFoundPath(req.path());
     }
-    send(req.response(), 200, Discovery.resourceList(group.isEmpty() ? version : group + "/" + version,
-        versions.get(version)));
+    send(
+        req.response(),
+        200,
+        Discovery.resourceList(
+            group.isEmpty() ? version : group + "/" + version, versions.get(version)));
   }
 
   private ResourceType type(String group, String version, String plural, String path) {
     return store.types().find(group, version, plural).orElseThrow(() -> notFoundPath(path));
   }
 
-  private void route(HttpServerRequest req, Buffer body, String group, String version, List<String> rest) {
+  private void route(
+      HttpServerRequest req, Buffer body, String group, String version, List<String> rest) {
     Target t;
-    if (rest.get(0).equals("namespaces") && rest.size() >= 3
-        && !(rest.size() == 3 && (rest.get(2).equals("status") || rest.get(2).equals("finalize")))) {
+    if (rest.get(0).equals("namespaces")
+        && rest.size() >= 3
+        && !(rest.size() == 3
+            && (rest.get(2).equals("status") || rest.get(2).equals("finalize")))) {
       ResourceType type = type(group, version, rest.get(2), req.path());
       if (!type.namespaced()) {
         throw notFoundPath(req.path());
       }
-      t = new Target(type, rest.get(1), rest.size() > 3 ? rest.get(3) : null, rest.size() > 4 ? rest.get(4) : null);
+      t =
+          new Target(
+              type,
+              rest.get(1),
+              rest.size() > 3 ? rest.get(3) : null,
+              rest.size() > 4 ? rest.get(4) : null);
       if (rest.size() > 5) {
         throw notFoundPath(req.path());
       }
     } else {
       ResourceType type = type(group, version, rest.get(0), req.path());
-      t = new Target(type, null, rest.size() > 1 ? rest.get(1) : null, rest.size() > 2 ? rest.get(2) : null);
+      t =
+          new Target(
+              type,
+              null,
+              rest.size() > 1 ? rest.get(1) : null,
+              rest.size() > 2 ? rest.get(2) : null);
       if (rest.size() > 3) {
         throw notFoundPath(req.path());
       }
@@ -221,7 +254,9 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       metrics(req, t);
       return;
     }
-    if (t.type().equals(ResourceTypes.EVENTS) && t.name() == null && req.method() == HttpMethod.POST) {
+    if (t.type().equals(ResourceTypes.EVENTS)
+        && t.name() == null
+        && req.method() == HttpMethod.POST) {
       // fall through to create
     }
     MultiMap q = req.params();
@@ -240,31 +275,52 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       } else {
         ObjectNode o = store.require(t.type(), t.namespace(), t.name());
         if (Tables.wantsTable(req.getHeader("Accept"))) {
-          send(req.response(), 200, Tables.table(t.type(), store.types().columns(t.type()), List.of(o),
-              store.currentResourceVersion(), store.clock().instant()));
+          send(
+              req.response(),
+              200,
+              Tables.table(
+                  t.type(),
+                  store.types().columns(t.type()),
+                  List.of(o),
+                  store.currentResourceVersion(),
+                  store.clock().instant()));
         } else {
           send(req.response(), 200, o);
         }
       }
     } else if (m == HttpMethod.POST) {
       if (t.name() != null) {
-        throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+        throw ApiException.methodNotAllowed(
+            "the server does not allow this method on the requested resource");
       }
       if (t.type().equals(ResourceTypes.BINDINGS)) {
         JsonNode binding = parse(body, JSON);
-        send(req.response(), 201, pods.bind(t.namespace(), binding.path("metadata").path("name").asText(), binding));
+        send(
+            req.response(),
+            201,
+            pods.bind(t.namespace(), binding.path("metadata").path("name").asText(), binding));
         return;
       }
       ObjectNode created = store.create(t.type(), t.namespace(), object(body));
       send(req.response(), 201, created);
     } else if (m == HttpMethod.PUT) {
       requireName(t);
-      send(req.response(), 200, store.update(t.type(), t.namespace(), t.name(), object(body), false));
+      send(
+          req.response(),
+          200,
+          store.update(t.type(), t.namespace(), t.name(), object(body), false));
     } else if (m == HttpMethod.PATCH) {
       requireName(t);
-      send(req.response(), 200, store.patch(t.type(), t.namespace(), t.name(),
-          Patches.Type.ofContentType(req.getHeader("Content-Type")), parse(body, req.getHeader("Content-Type")),
-          false));
+      send(
+          req.response(),
+          200,
+          store.patch(
+              t.type(),
+              t.namespace(),
+              t.name(),
+              Patches.Type.ofContentType(req.getHeader("Content-Type")),
+              parse(body, req.getHeader("Content-Type")),
+              false));
     } else if (m == HttpMethod.DELETE) {
       ObjectStore.DeleteOptions opts = deleteOptions(q, body);
       if (t.name() == null) {
@@ -279,7 +335,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
 
   private static void requireName(Target t) {
     if (t.name() == null) {
-      throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+      throw ApiException.methodNotAllowed(
+          "the server does not allow this method on the requested resource");
     }
   }
 
@@ -290,13 +347,24 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       if (m == HttpMethod.GET) {
         send(req.response(), 200, store.require(t.type(), t.namespace(), t.name()));
       } else if (m == HttpMethod.PUT) {
-        send(req.response(), 200, store.update(t.type(), t.namespace(), t.name(), object(body), true));
+        send(
+            req.response(),
+            200,
+            store.update(t.type(), t.namespace(), t.name(), object(body), true));
       } else if (m == HttpMethod.PATCH) {
-        send(req.response(), 200, store.patch(t.type(), t.namespace(), t.name(),
-            Patches.Type.ofContentType(req.getHeader("Content-Type")), parse(body, req.getHeader("Content-Type")),
-            true));
+        send(
+            req.response(),
+            200,
+            store.patch(
+                t.type(),
+                t.namespace(),
+                t.name(),
+                Patches.Type.ofContentType(req.getHeader("Content-Type")),
+                parse(body, req.getHeader("Content-Type")),
+                true));
       } else {
-        throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+        throw ApiException.methodNotAllowed(
+            "the server does not allow this method on the requested resource");
       }
       return;
     }
@@ -304,7 +372,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       switch (sub) {
         case "eviction" -> {
           if (m != HttpMethod.POST) {
-            throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+            throw ApiException.methodNotAllowed(
+                "the server does not allow this method on the requested resource");
           }
           JsonNode eviction = body.length() == 0 ? MAPPER.createObjectNode() : parse(body, JSON);
           String evName = eviction.path("metadata").path("name").asText("");
@@ -316,7 +385,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         }
         case "binding" -> {
           if (m != HttpMethod.POST) {
-            throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+            throw ApiException.methodNotAllowed(
+                "the server does not allow this method on the requested resource");
           }
           send(req.response(), 201, pods.bind(t.namespace(), t.name(), parse(body, JSON)));
           return;
@@ -327,14 +397,18 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         }
         case "exec" -> {
           if (m != HttpMethod.GET && m != HttpMethod.POST) {
-            throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+            throw ApiException.methodNotAllowed(
+                "the server does not allow this method on the requested resource");
           }
           ObjectNode pod = store.require(ResourceTypes.PODS, t.namespace(), t.name());
-          exec.handle(req, t.namespace(), t.name(), container(pod, t.name(), req.params().get("container")));
+          exec.handle(
+              req,
+              t.namespace(),
+              t.name(),
+              container(pod, t.name(), req.params().get("container")));
           return;
         }
-        default -> {
-        }
+        default -> {}
       }
     }
     throw notFoundPath(req.path());
@@ -345,15 +419,24 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   }
 
   private Predicate<JsonNode> selector(MultiMap q, ResourceType type) {
-    return Selectors.predicate(Selectors.parseLabels(q.get("labelSelector")),
+    return Selectors.predicate(
+        Selectors.parseLabels(q.get("labelSelector")),
         Selectors.parseFields(q.get("fieldSelector"), type));
   }
 
   private void list(HttpServerRequest req, Target t) {
-    ObjectStore.ListResult r = store.list(t.type(), t.namespace(), selector(req.params(), t.type()));
+    ObjectStore.ListResult r =
+        store.list(t.type(), t.namespace(), selector(req.params(), t.type()));
     if (Tables.wantsTable(req.getHeader("Accept"))) {
-      send(req.response(), 200, Tables.table(t.type(), store.types().columns(t.type()), r.items(),
-          r.resourceVersion(), store.clock().instant()));
+      send(
+          req.response(),
+          200,
+          Tables.table(
+              t.type(),
+              store.types().columns(t.type()),
+              r.items(),
+              r.resourceVersion(),
+              store.clock().instant()));
       return;
     }
     List<ObjectNode> items = r.items();
@@ -390,7 +473,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   }
 
   private void deleteCollection(HttpServerRequest req, Target t, ObjectStore.DeleteOptions opts) {
-    ObjectStore.ListResult r = store.list(t.type(), t.namespace(), selector(req.params(), t.type()));
+    ObjectStore.ListResult r =
+        store.list(t.type(), t.namespace(), selector(req.params(), t.type()));
     ObjectNode list = MAPPER.createObjectNode();
     list.put("kind", t.type().kind() + "List");
     list.put("apiVersion", t.type().apiVersion());
@@ -398,8 +482,12 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     ArrayNode array = list.putArray("items");
     for (ObjectNode o : r.items()) {
       try {
-        array.add(store.delete(t.type(), o.path("metadata").path("namespace").asText(null),
-            o.path("metadata").path("name").asText(), opts));
+        array.add(
+            store.delete(
+                t.type(),
+                o.path("metadata").path("namespace").asText(null),
+                o.path("metadata").path("name").asText(),
+                opts));
       } catch (ApiException e) {
         if (e.code() != 404) {
           throw e;
@@ -414,43 +502,57 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     String rv = req.params().get("resourceVersion");
     String upgrade = req.getHeader("Upgrade");
     if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
-      // fabric8's Vert.x client sets its frame handlers a task after the upgrade and drops frames that come before:
+      // fabric8's Vert.x client sets its frame handlers a task after the upgrade and drops frames
+      // that come before:
       // the watch starts at once (nothing is missed), but its first frames are held back a moment
-      req.toWebSocket().onSuccess(ws -> {
-        List<String> held = new ArrayList<>();
-        boolean[] open = {false};
-        ObjectStore.Subscription sub;
-        try {
-          sub = store.watch(t.type(), t.namespace(), filter, rv, e -> {
-            synchronized (held) {
-              if (!open[0]) {
-                held.add(e.json());
-              } else if (!ws.isClosed()) {
-                ws.writeTextMessage(e.json());
-              }
-            }
-          });
-        } catch (ApiException e) {
-          vertx.setTimer(WATCH_START_DELAY_MS, id -> {
-            ws.writeTextMessage(errorEvent(e));
-            ws.close();
-          });
-          return;
-        }
-        ws.closeHandler(v -> sub.close());
-        ws.exceptionHandler(err -> sub.close());
-        vertx.setTimer(WATCH_START_DELAY_MS, id -> {
-          synchronized (held) {
-            open[0] = true;
-            held.forEach(m -> {
-              if (!ws.isClosed()) {
-                ws.writeTextMessage(m);
-              }
-            });
-            held.clear();
-          }
-        });
-      });
+      req.toWebSocket()
+          .onSuccess(
+              ws -> {
+                List<String> held = new ArrayList<>();
+                boolean[] open = {false};
+                ObjectStore.Subscription sub;
+                try {
+                  sub =
+                      store.watch(
+                          t.type(),
+                          t.namespace(),
+                          filter,
+                          rv,
+                          e -> {
+                            synchronized (held) {
+                              if (!open[0]) {
+                                held.add(e.json());
+                              } else if (!ws.isClosed()) {
+                                ws.writeTextMessage(e.json());
+                              }
+                            }
+                          });
+                } catch (ApiException e) {
+                  vertx.setTimer(
+                      WATCH_START_DELAY_MS,
+                      id -> {
+                        ws.writeTextMessage(errorEvent(e));
+                        ws.close();
+                      });
+                  return;
+                }
+                ws.closeHandler(v -> sub.close());
+                ws.exceptionHandler(err -> sub.close());
+                vertx.setTimer(
+                    WATCH_START_DELAY_MS,
+                    id -> {
+                      synchronized (held) {
+                        open[0] = true;
+                        held.forEach(
+                            m -> {
+                              if (!ws.isClosed()) {
+                                ws.writeTextMessage(m);
+                              }
+                            });
+                        held.clear();
+                      }
+                    });
+              });
       return;
     }
     HttpServerResponse resp = req.response();
@@ -459,11 +561,17 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     resp.putHeader("Transfer-Encoding", "chunked");
     ObjectStore.Subscription sub;
     try {
-      sub = store.watch(t.type(), t.namespace(), filter, rv, e -> {
-        if (!resp.closed() && !resp.ended()) {
-          resp.write(e.json() + "\n");
-        }
-      });
+      sub =
+          store.watch(
+              t.type(),
+              t.namespace(),
+              filter,
+              rv,
+              e -> {
+                if (!resp.closed() && !resp.ended()) {
+                  resp.write(e.json() + "\n");
+                }
+              });
     } catch (ApiException e) {
       resp.setStatusCode(200);
       resp.end(errorEvent(e) + "\n");
@@ -472,12 +580,14 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     resp.closeHandler(v -> sub.close());
     String timeout = req.params().get("timeoutSeconds");
     if (timeout != null && !timeout.isEmpty()) {
-      vertx.setTimer(Math.max(1, Long.parseLong(timeout)) * 1000L, id -> {
-        sub.close();
-        if (!resp.ended() && !resp.closed()) {
-          resp.end();
-        }
-      });
+      vertx.setTimer(
+          Math.max(1, Long.parseLong(timeout)) * 1000L,
+          id -> {
+            sub.close();
+            if (!resp.ended() && !resp.closed()) {
+              resp.end();
+            }
+          });
     }
   }
 
@@ -490,7 +600,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
 
   private void metrics(HttpServerRequest req, Target t) {
     if (req.method() != HttpMethod.GET) {
-      throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+      throw ApiException.methodNotAllowed(
+          "the server does not allow this method on the requested resource");
     }
     boolean nodes = t.type().equals(ResourceTypes.NODE_METRICS);
     ResourceType source = nodes ? ResourceTypes.NODES : ResourceTypes.PODS;
@@ -499,14 +610,19 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       ObjectNode o = store.get(source, t.namespace(), t.name());
       ObjectNode m = o == null ? null : metricsOf(nodes, o, ts);
       if (m == null) {
-        throw new ApiException(404, "NotFound", (nodes ? "nodemetrics" : "podmetrics") + ".metrics.k8s.io \""
-            + t.name() + "\" not found");
+        throw new ApiException(
+            404,
+            "NotFound",
+            (nodes ? "nodemetrics" : "podmetrics")
+                + ".metrics.k8s.io \""
+                + t.name()
+                + "\" not found");
       }
       send(req.response(), 200, m);
       return;
     }
-    Predicate<JsonNode> filter = Selectors.predicate(Selectors.parseLabels(req.params().get("labelSelector")),
-        List.of());
+    Predicate<JsonNode> filter =
+        Selectors.predicate(Selectors.parseLabels(req.params().get("labelSelector")), List.of());
     ObjectNode list = MAPPER.createObjectNode();
     list.put("kind", nodes ? "NodeMetricsList" : "PodMetricsList");
     list.put("apiVersion", "metrics.k8s.io/v1beta1");
@@ -569,22 +685,31 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
 
   private void logs(HttpServerRequest req, Target t) {
     if (req.method() != HttpMethod.GET) {
-      throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+      throw ApiException.methodNotAllowed(
+          "the server does not allow this method on the requested resource");
     }
     ObjectNode pod = store.require(ResourceTypes.PODS, t.namespace(), t.name());
     MultiMap q = req.params();
     String container = container(pod, t.name(), q.get("container"));
-    ServerExtensions.LogOptions opts = new ServerExtensions.LogOptions(
-        q.get("tailLines") == null ? null : Integer.valueOf(q.get("tailLines")), isTrue(q.get("timestamps")),
-        q.get("sinceSeconds") == null ? null : Long.valueOf(q.get("sinceSeconds")), isTrue(q.get("follow")),
-        isTrue(q.get("previous")), q.get("limitBytes") == null ? null : Long.valueOf(q.get("limitBytes")));
+    ServerExtensions.LogOptions opts =
+        new ServerExtensions.LogOptions(
+            q.get("tailLines") == null ? null : Integer.valueOf(q.get("tailLines")),
+            isTrue(q.get("timestamps")),
+            q.get("sinceSeconds") == null ? null : Long.valueOf(q.get("sinceSeconds")),
+            isTrue(q.get("follow")),
+            isTrue(q.get("previous")),
+            q.get("limitBytes") == null ? null : Long.valueOf(q.get("limitBytes")));
     String nodeName = pod.path("spec").path("nodeName").asText("");
     String text = nodeName.isEmpty() ? null : extensions.logs(pod, container, opts);
     if (text != null || nodeName.isEmpty()) {
-      if (nodeName.isEmpty() || "Pending".equals(pod.path("status").path("phase").asText())
-          && text.isEmpty()) {
-        throw ApiException.badRequest("container \"" + container + "\" in pod \"" + t.name()
-            + "\" is waiting to start: ContainerCreating");
+      if (nodeName.isEmpty()
+          || "Pending".equals(pod.path("status").path("phase").asText()) && text.isEmpty()) {
+        throw ApiException.badRequest(
+            "container \""
+                + container
+                + "\" in pod \""
+                + t.name()
+                + "\" is waiting to start: ContainerCreating");
       }
       if (opts.limitBytes() != null && text.length() > opts.limitBytes()) {
         text = text.substring(0, opts.limitBytes().intValue());
@@ -595,15 +720,22 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     proxyLogs(req, pod, nodeName, container, q);
   }
 
-  /** The container a {@code log} or {@code exec} request names, or the pod's only one; 400 otherwise. */
+  /**
+   * The container a {@code log} or {@code exec} request names, or the pod's only one; 400
+   * otherwise.
+   */
   private static String container(JsonNode pod, String podName, String container) {
     List<String> names = new ArrayList<>();
     pod.path("spec").path("containers").forEach(c -> names.add(c.path("name").asText()));
     pod.path("spec").path("initContainers").forEach(c -> names.add(c.path("name").asText()));
     if (container == null || container.isEmpty()) {
       if (pod.path("spec").path("containers").size() != 1) {
-        throw ApiException.badRequest("a container name must be specified for pod " + podName
-            + ", choose one of: [" + String.join(" ", names) + "]");
+        throw ApiException.badRequest(
+            "a container name must be specified for pod "
+                + podName
+                + ", choose one of: ["
+                + String.join(" ", names)
+                + "]");
       }
       return names.get(0);
     }
@@ -613,15 +745,25 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     return container;
   }
 
-  /** Forwards {@code pods/log} to the kubelet API of a node the simulator does not run (a virtual kubelet). */
-  private void proxyLogs(HttpServerRequest req, ObjectNode pod, String nodeName, String container, MultiMap q) {
+  /**
+   * Forwards {@code pods/log} to the kubelet API of a node the simulator does not run (a virtual
+   * kubelet).
+   */
+  private void proxyLogs(
+      HttpServerRequest req, ObjectNode pod, String nodeName, String container, MultiMap q) {
     String[] address = kubeletAddress(nodeName);
     String host = address[0];
     int port = Integer.parseInt(address[1]);
-    StringBuilder uri = new StringBuilder("/containerLogs/").append(pod.path("metadata").path("namespace").asText())
-        .append('/').append(pod.path("metadata").path("name").asText()).append('/').append(container);
+    StringBuilder uri =
+        new StringBuilder("/containerLogs/")
+            .append(pod.path("metadata").path("namespace").asText())
+            .append('/')
+            .append(pod.path("metadata").path("name").asText())
+            .append('/')
+            .append(container);
     String sep = "?";
-    for (String p : List.of("tailLines", "timestamps", "sinceSeconds", "follow", "previous", "limitBytes")) {
+    for (String p :
+        List.of("tailLines", "timestamps", "sinceSeconds", "follow", "previous", "limitBytes")) {
       String v = q.get(p);
       if (v != null) {
         uri.append(sep).append(p).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
@@ -630,22 +772,39 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     }
     HttpServerResponse resp = req.response();
     String h = host;
-    kubeletClient().request(new RequestOptions().setMethod(HttpMethod.GET).setHost(h).setPort(port)
-            .setURI(uri.toString()))
+    kubeletClient()
+        .request(
+            new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setHost(h)
+                .setPort(port)
+                .setURI(uri.toString()))
         .compose(r -> r.send())
-        .onSuccess(r -> {
-          resp.setStatusCode(r.statusCode());
-          resp.putHeader("Content-Type", Optional.ofNullable(r.getHeader("Content-Type")).orElse("text/plain"));
-          resp.setChunked(true);
-          r.handler(resp::write);
-          r.endHandler(v -> resp.end());
-          r.exceptionHandler(e -> resp.reset());
-        })
-        .onFailure(e -> sendStatus(resp, new ApiException(500, "InternalError", "Get \"https://" + h + ":" + port
-            + uri + "\": " + e.getMessage())));
+        .onSuccess(
+            r -> {
+              resp.setStatusCode(r.statusCode());
+              resp.putHeader(
+                  "Content-Type",
+                  Optional.ofNullable(r.getHeader("Content-Type")).orElse("text/plain"));
+              resp.setChunked(true);
+              r.handler(resp::write);
+              r.endHandler(v -> resp.end());
+              r.exceptionHandler(e -> resp.reset());
+            })
+        .onFailure(
+            e ->
+                sendStatus(
+                    resp,
+                    new ApiException(
+                        500,
+                        "InternalError",
+                        "Get \"https://" + h + ":" + port + uri + "\": " + e.getMessage())));
   }
 
-  /** {host, port} of a node's kubelet endpoint (its InternalIP and daemonEndpoints), as the API server dials it. */
+  /**
+   * {host, port} of a node's kubelet endpoint (its InternalIP and daemonEndpoints), as the API
+   * server dials it.
+   */
   private String[] kubeletAddress(String nodeName) {
     ObjectNode node = store.get(ResourceTypes.NODES, null, nodeName);
     if (node == null) {
@@ -657,10 +816,13 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         host = a.path("address").asText();
       }
     }
-    int port = node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
+    int port =
+        node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
     if (host == null || port == 0) {
-      throw new ApiException(500, "InternalError", "node " + nodeName
-          + " publishes no InternalIP address and kubelet endpoint port");
+      throw new ApiException(
+          500,
+          "InternalError",
+          "node " + nodeName + " publishes no InternalIP address and kubelet endpoint port");
     }
     return new String[] {host, Integer.toString(port)};
   }
@@ -670,8 +832,13 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     if (c == null) {
       synchronized (this) {
         if (kubeletClient == null) {
-          kubeletClient = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true)
-              .setVerifyHost(false).setConnectTimeout(5000));
+          kubeletClient =
+              vertx.createHttpClient(
+                  new HttpClientOptions()
+                      .setSsl(true)
+                      .setTrustAll(true)
+                      .setVerifyHost(false)
+                      .setConnectTimeout(5000));
         }
         c = kubeletClient;
       }

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 
-/** The legacy discovery documents ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/g/v}) and {@code /version}. */
+/**
+ * The legacy discovery documents ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/g/v})
+ * and {@code /version}.
+ */
 final class Discovery {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
   static final String GIT_VERSION = "v1.31.0-gleaner-sim";
@@ -86,8 +89,18 @@ final class Discovery {
       r.put("namespaced", t.namespaced());
       r.put("kind", t.kind());
       ArrayNode verbs = r.putArray("verbs");
-      List<String> vs = metrics ? List.of("get", "list")
-          : List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+      List<String> vs =
+          metrics
+              ? List.of("get", "list")
+              : List.of(
+                  "create",
+                  "delete",
+                  "deletecollection",
+                  "get",
+                  "list",
+                  "patch",
+                  "update",
+                  "watch");
       vs.forEach(verbs::add);
       if (!t.shortNames().isEmpty()) {
         ArrayNode sn = r.putArray("shortNames");
@@ -116,7 +129,12 @@ final class Discovery {
     return o;
   }
 
-  private static void subresource(ArrayNode resources, String name, String kind, String group, String version,
+  private static void subresource(
+      ArrayNode resources,
+      String name,
+      String kind,
+      String group,
+      String version,
       List<String> verbs) {
     ObjectNode s = resources.addObject();
     s.put("name", name);
@@ -138,16 +156,22 @@ final class Discovery {
     for (Map.Entry<String, Map<String, List<ResourceType>>> g : types.byGroup().entrySet()) {
       for (String v : g.getValue().keySet()) {
         String rel = g.getKey().isEmpty() ? "api/" + v : "apis/" + g.getKey() + "/" + v;
-        paths.putObject(rel).put("serverRelativeURL", "/openapi/v3/" + rel + "?hash=" + Integer.toHexString(
-            g.getValue().get(v).hashCode()));
+        paths
+            .putObject(rel)
+            .put(
+                "serverRelativeURL",
+                "/openapi/v3/"
+                    + rel
+                    + "?hash="
+                    + Integer.toHexString(g.getValue().get(v).hashCode()));
       }
     }
     return root;
   }
 
   /**
-   * A minimal OpenAPI v3 document for one group-version: every resource's paths with the
-   * {@code fieldValidation} parameter and GVK extension, which is what kubectl checks to decide that the
+   * A minimal OpenAPI v3 document for one group-version: every resource's paths with the {@code
+   * fieldValidation} parameter and GVK extension, which is what kubectl checks to decide that the
    * server validates fields itself (so {@code kubectl apply} needs no client-side schema).
    */
   static ObjectNode openApiV3(ResourceTypes types, String groupVersionPath) {
@@ -175,8 +199,10 @@ final class Discovery {
       String base = t.basePath() + (t.namespaced() ? "/namespaces/{namespace}/" : "/") + t.plural();
       for (String path : List.of(base, base + "/{name}")) {
         ObjectNode item = paths.putObject(path);
-        for (String verb : path.endsWith("{name}") ? List.of("get", "put", "patch", "delete")
-            : List.of("get", "post")) {
+        for (String verb :
+            path.endsWith("{name}")
+                ? List.of("get", "put", "patch", "delete")
+                : List.of("get", "post")) {
           ObjectNode op = item.putObject(verb);
           op.put("operationId", verb + t.kind());
           ObjectNode gvk = op.putObject("x-kubernetes-group-version-kind");

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes core/v1 Events for a simulated component, as client-go's event recorder does: an identical event
- * (same object, reason and message) is aggregated into the existing Event by raising {@code count} and
- * {@code lastTimestamp}. Thread-safe.
+ * Writes core/v1 Events for a simulated component, as client-go's event recorder does: an identical
+ * event (same object, reason and message) is aggregated into the existing Event by raising {@code
+ * count} and {@code lastTimestamp}. Thread-safe.
  */
 public final class EventRecorder {
   private static final int REMEMBERED = 20_000;
@@ -20,12 +20,13 @@ public final class EventRecorder {
   private final String component;
   private final String host;
   private final AtomicLong sequence = new AtomicLong(System.nanoTime() & 0xffffffffL);
-  private final Map<String, String> recent = new LinkedHashMap<>(1024, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > REMEMBERED;
-    }
-  };
+  private final Map<String, String> recent =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > REMEMBERED;
+        }
+      };
 
   public EventRecorder(ObjectStore store, String component, String host) {
     this.store = store;
@@ -48,11 +49,16 @@ public final class EventRecorder {
     }
     try {
       if (existing != null) {
-        ObjectNode updated = store.mutate(ResourceTypes.EVENTS, ns, existing, e -> {
-          e.put("count", e.path("count").asInt(1) + 1);
-          e.put("lastTimestamp", Times.format(now));
-          return e;
-        });
+        ObjectNode updated =
+            store.mutate(
+                ResourceTypes.EVENTS,
+                ns,
+                existing,
+                e -> {
+                  e.put("count", e.path("count").asInt(1) + 1);
+                  e.put("lastTimestamp", Times.format(now));
+                  return e;
+                });
         if (updated != null) {
           return;
         }

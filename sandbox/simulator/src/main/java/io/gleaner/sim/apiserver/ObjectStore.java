@@ -26,23 +26,24 @@ import java.util.function.UnaryOperator;
 
 /**
  * The in-memory object database of one simulated API server: objects per resource type, a global
- * resource version, a bounded event history per type (so a watch can resume from a resource version,
- * and answers 410 Gone when the version is too old), and watchers.
+ * resource version, a bounded event history per type (so a watch can resume from a resource
+ * version, and answers 410 Gone when the version is too old), and watchers.
  *
- * <p>Objects are stored as Jackson trees and treated as immutable once stored: every method returns the
- * stored node itself, which callers must not modify (copy it with {@code deepCopy()} first).
+ * <p>Objects are stored as Jackson trees and treated as immutable once stored: every method returns
+ * the stored node itself, which callers must not modify (copy it with {@code deepCopy()} first).
  *
  * <p>All mutations run under one lock and notify watchers while holding it, so every watcher sees
- * events in resource-version order. Watchers must not block and must not call back into the store from
- * the callback thread.
+ * events in resource-version order. Watchers must not block and must not call back into the store
+ * from the callback thread.
  *
- * <p>Type-specific API semantics live here too: pod defaulting, the pod and node status subresources
- * (the main endpoint ignores status changes), graceful pod deletion, finalizers, namespace existence
- * checks, and CustomResourceDefinitions registering new served types.
+ * <p>Type-specific API semantics live here too: pod defaulting, the pod and node status
+ * subresources (the main endpoint ignores status changes), graceful pod deletion, finalizers,
+ * namespace existence checks, and CustomResourceDefinitions registering new served types.
  */
 public final class ObjectStore {
   /** Watch event types. */
   public static final String ADDED = "ADDED";
+
   public static final String MODIFIED = "MODIFIED";
   public static final String DELETED = "DELETED";
 
@@ -105,7 +106,8 @@ public final class ObjectStore {
   public record ListResult(List<ObjectNode> items, long resourceVersion) {}
 
   /** Options of a DELETE ({@code DeleteOptions}). */
-  public record DeleteOptions(Long gracePeriodSeconds, String uidPrecondition, String resourceVersionPrecondition) {
+  public record DeleteOptions(
+      Long gracePeriodSeconds, String uidPrecondition, String resourceVersionPrecondition) {
     public static final DeleteOptions DEFAULT = new DeleteOptions(null, null, null);
 
     public static DeleteOptions withGrace(long seconds) {
@@ -117,9 +119,11 @@ public final class ObjectStore {
       if (node == null || node.isNull() || node.isMissingNode()) {
         return DEFAULT;
       }
-      Long grace = node.hasNonNull("gracePeriodSeconds") ? node.get("gracePeriodSeconds").asLong() : null;
+      Long grace =
+          node.hasNonNull("gracePeriodSeconds") ? node.get("gracePeriodSeconds").asLong() : null;
       JsonNode pre = node.path("preconditions");
-      return new DeleteOptions(grace, pre.path("uid").asText(null), pre.path("resourceVersion").asText(null));
+      return new DeleteOptions(
+          grace, pre.path("uid").asText(null), pre.path("resourceVersion").asText(null));
     }
 
     public DeleteOptions withGracePeriod(Long seconds) {
@@ -131,6 +135,7 @@ public final class ObjectStore {
     final Map<String, ObjectNode> objects = new LinkedHashMap<>();
     final ArrayDeque<Stored> history = new ArrayDeque<>();
     final List<Registration> watchers = new CopyOnWriteArrayList<>();
+
     /** Events with resource version at or below this have been dropped from the history. */
     long evictedUpTo;
   }
@@ -235,7 +240,8 @@ public final class ObjectStore {
     return namespace == null || namespace.isEmpty() ? name : namespace + "/" + name;
   }
 
-  // ---------------------------------------------------------------------------------------------- reads
+  // ----------------------------------------------------------------------------------------------
+  // reads
 
   /** The stored object or null. */
   public ObjectNode get(ResourceType type, String namespace, String name) {
@@ -256,13 +262,16 @@ public final class ObjectStore {
     return o;
   }
 
-  /** Objects of {@code type} in {@code namespace} (null: all namespaces) matching {@code filter}. */
+  /**
+   * Objects of {@code type} in {@code namespace} (null: all namespaces) matching {@code filter}.
+   */
   public ListResult list(ResourceType type, String namespace, Predicate<JsonNode> filter) {
     lock.lock();
     try {
       List<ObjectNode> items = new ArrayList<>();
       for (ObjectNode o : bucket(type).objects.values()) {
-        if (namespace != null && type.namespaced()
+        if (namespace != null
+            && type.namespaced()
             && !namespace.equals(o.path("metadata").path("namespace").asText())) {
           continue;
         }
@@ -289,19 +298,25 @@ public final class ObjectStore {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------- watch
+  // ----------------------------------------------------------------------------------------------
+  // watch
 
   /**
-   * Starts a watch. {@code resourceVersion} null, empty or "0" first sends every current matching object
-   * as ADDED; otherwise events after that version are replayed from the history, or 410 Gone is thrown
-   * when the history no longer reaches back that far.
+   * Starts a watch. {@code resourceVersion} null, empty or "0" first sends every current matching
+   * object as ADDED; otherwise events after that version are replayed from the history, or 410 Gone
+   * is thrown when the history no longer reaches back that far.
    */
-  public Subscription watch(ResourceType type, String namespace, Predicate<JsonNode> filter, String resourceVersion,
+  public Subscription watch(
+      ResourceType type,
+      String namespace,
+      Predicate<JsonNode> filter,
+      String resourceVersion,
       Watcher watcher) {
     lock.lock();
     try {
       Bucket b = bucket(type);
-      Registration reg = new Registration(type, type.namespaced() ? namespace : null, filter, watcher);
+      Registration reg =
+          new Registration(type, type.namespaced() ? namespace : null, filter, watcher);
       if (resourceVersion == null || resourceVersion.isEmpty() || resourceVersion.equals("0")) {
         for (ObjectNode o : b.objects.values()) {
           if (reg.matches(o)) {
@@ -316,8 +331,10 @@ public final class ObjectStore {
           throw ApiException.badRequest("invalid resource version \"" + resourceVersion + "\"");
         }
         if (from < b.evictedUpTo) {
-          throw new ApiException(410, "Expired", "too old resource version: " + from + " (" + this.resourceVersion
-              + ")");
+          throw new ApiException(
+              410,
+              "Expired",
+              "too old resource version: " + from + " (" + this.resourceVersion + ")");
         }
         for (Stored s : b.history) {
           if (s.rv() > from) {
@@ -332,7 +349,8 @@ public final class ObjectStore {
     }
   }
 
-  private void publish(ResourceType type, Bucket b, long rv, String eventType, ObjectNode object, ObjectNode old) {
+  private void publish(
+      ResourceType type, Bucket b, long rv, String eventType, ObjectNode object, ObjectNode old) {
     WatchEvent e = new WatchEvent(eventType, object, type);
     b.history.addLast(new Stored(rv, e, old));
     while (b.history.size() > HISTORY) {
@@ -348,7 +366,8 @@ public final class ObjectStore {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------- writes
+  // ----------------------------------------------------------------------------------------------
+  // writes
 
   private long nextResourceVersion() {
     return ++resourceVersion;
@@ -370,8 +389,12 @@ public final class ObjectStore {
       if (name.isEmpty()) {
         String gen = meta.path("generateName").asText("");
         if (gen.isEmpty()) {
-          throw new ApiException(422, "Invalid", type.kind() + ".\"\" is invalid: metadata.name: Required value: "
-              + "name or generateName is required");
+          throw new ApiException(
+              422,
+              "Invalid",
+              type.kind()
+                  + ".\"\" is invalid: metadata.name: Required value: "
+                  + "name or generateName is required");
         }
         name = gen + randomSuffix();
         meta.put("name", name);
@@ -382,8 +405,9 @@ public final class ObjectStore {
           namespace = bodyNs.isEmpty() ? "default" : bodyNs;
         }
         if (!bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
-          throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on "
-              + "the request");
+          throw ApiException.badRequest(
+              "the namespace of the provided object does not match the namespace sent on "
+                  + "the request");
         }
         meta.put("namespace", namespace);
         if (get(ResourceTypes.NAMESPACES, null, namespace) == null) {
@@ -391,8 +415,16 @@ public final class ObjectStore {
         }
         ObjectNode ns = get(ResourceTypes.NAMESPACES, null, namespace);
         if (ns.path("metadata").has("deletionTimestamp")) {
-          throw new ApiException(403, "Forbidden", type.plural() + " \"" + name + "\" is forbidden: unable to create "
-              + "new content in namespace " + namespace + " because it is being terminated");
+          throw new ApiException(
+              403,
+              "Forbidden",
+              type.plural()
+                  + " \""
+                  + name
+                  + "\" is forbidden: unable to create "
+                  + "new content in namespace "
+                  + namespace
+                  + " because it is being terminated");
         }
       } else {
         meta.remove("namespace");
@@ -432,17 +464,22 @@ public final class ObjectStore {
   }
 
   /**
-   * Replaces an object (PUT). With {@code statusOnly} only the status is taken from {@code body} (the
-   * status subresource); otherwise the status is kept for types with a status subresource.
+   * Replaces an object (PUT). With {@code statusOnly} only the status is taken from {@code body}
+   * (the status subresource); otherwise the status is kept for types with a status subresource.
    */
-  public ObjectNode update(ResourceType type, String namespace, String name, ObjectNode body, boolean statusOnly) {
+  public ObjectNode update(
+      ResourceType type, String namespace, String name, ObjectNode body, boolean statusOnly) {
     lock.lock();
     try {
       ObjectNode current = require(type, namespace, name);
       String bodyName = body.path("metadata").path("name").asText("");
       if (!bodyName.isEmpty() && !bodyName.equals(name)) {
-        throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL ("
-            + name + ")");
+        throw ApiException.badRequest(
+            "the name of the object ("
+                + bodyName
+                + ") does not match the name on the URL ("
+                + name
+                + ")");
       }
       requireSameVersion(type, name, current, body);
       ObjectNode next;
@@ -465,16 +502,24 @@ public final class ObjectStore {
     }
   }
 
-  /** An optimistic-concurrency check: a resourceVersion in the request must be the stored one (409 otherwise). */
-  private static void requireSameVersion(ResourceType type, String name, ObjectNode current, JsonNode request) {
+  /**
+   * An optimistic-concurrency check: a resourceVersion in the request must be the stored one (409
+   * otherwise).
+   */
+  private static void requireSameVersion(
+      ResourceType type, String name, ObjectNode current, JsonNode request) {
     String rv = request.path("metadata").path("resourceVersion").asText("");
     if (!rv.isEmpty() && !rv.equals(current.path("metadata").path("resourceVersion").asText())) {
-      throw ApiException.conflict(type, name,
+      throw ApiException.conflict(
+          type,
+          name,
           "the object has been modified; please apply your changes to the latest version and try again");
     }
   }
 
-  /** Writes to the main resource never change the status of a type that has a status subresource. */
+  /**
+   * Writes to the main resource never change the status of a type that has a status subresource.
+   */
   private static void keepStoredStatus(ResourceType type, ObjectNode current, ObjectNode next) {
     if (type.statusSubresource()) {
       if (current.has("status")) {
@@ -485,8 +530,16 @@ public final class ObjectStore {
     }
   }
 
-  /** Applies a patch (PATCH); {@code statusOnly} as in {@link #update}. Server-side apply creates when absent. */
-  public ObjectNode patch(ResourceType type, String namespace, String name, Patches.Type patchType, JsonNode patch,
+  /**
+   * Applies a patch (PATCH); {@code statusOnly} as in {@link #update}. Server-side apply creates
+   * when absent.
+   */
+  public ObjectNode patch(
+      ResourceType type,
+      String namespace,
+      String name,
+      Patches.Type patchType,
+      JsonNode patch,
       boolean statusOnly) {
     lock.lock();
     try {
@@ -518,11 +571,12 @@ public final class ObjectStore {
   }
 
   /**
-   * Read-modify-write for simulated controllers: {@code change} gets a private copy of the object and
-   * returns the new state (or null for "no change"). Status and spec may both change. Returns the stored
-   * object, or null when the object does not exist or nothing changed.
+   * Read-modify-write for simulated controllers: {@code change} gets a private copy of the object
+   * and returns the new state (or null for "no change"). Status and spec may both change. Returns
+   * the stored object, or null when the object does not exist or nothing changed.
    */
-  public ObjectNode mutate(ResourceType type, String namespace, String name, UnaryOperator<ObjectNode> change) {
+  public ObjectNode mutate(
+      ResourceType type, String namespace, String name, UnaryOperator<ObjectNode> change) {
     lock.lock();
     try {
       ObjectNode current = get(type, namespace, name);
@@ -540,11 +594,19 @@ public final class ObjectStore {
     }
   }
 
-  private ObjectNode store(ResourceType type, ObjectNode current, ObjectNode next, boolean statusOnly) {
+  private ObjectNode store(
+      ResourceType type, ObjectNode current, ObjectNode next, boolean statusOnly) {
     ObjectNode curMeta = (ObjectNode) current.get("metadata");
     ObjectNode nextMeta = next.with("metadata");
-    for (String f : List.of("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp",
-        "deletionGracePeriodSeconds", "generation")) {
+    for (String f :
+        List.of(
+            "uid",
+            "creationTimestamp",
+            "namespace",
+            "name",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation")) {
       if (curMeta.has(f)) {
         nextMeta.set(f, curMeta.get(f).deepCopy());
       } else {
@@ -567,9 +629,12 @@ public final class ObjectStore {
       return current;
     }
     Bucket b = bucket(type);
-    String k = key(type.namespaced() ? current.path("metadata").path("namespace").asText() : null,
-        current.path("metadata").path("name").asText());
-    if (nextMeta.has("deletionTimestamp") && isEmptyArray(nextMeta.get("finalizers"))
+    String k =
+        key(
+            type.namespaced() ? current.path("metadata").path("namespace").asText() : null,
+            current.path("metadata").path("name").asText());
+    if (nextMeta.has("deletionTimestamp")
+        && isEmptyArray(nextMeta.get("finalizers"))
         && Admission.mayRemoveWhenFinalized(type, next)) {
       return remove(type, b, k, next);
     }
@@ -596,31 +661,45 @@ public final class ObjectStore {
 
   /**
    * Deletes an object as the API server does: preconditions (409 on mismatch), pods gracefully
-   * ({@code deletionTimestamp} + {@code deletionGracePeriodSeconds}, the kubelet removes them later),
-   * finalizers (marked, removed once the finalizers are gone). Returns the object's state after the call.
+   * ({@code deletionTimestamp} + {@code deletionGracePeriodSeconds}, the kubelet removes them
+   * later), finalizers (marked, removed once the finalizers are gone). Returns the object's state
+   * after the call.
    */
-  public ObjectNode delete(ResourceType type, String namespace, String name, DeleteOptions options) {
+  public ObjectNode delete(
+      ResourceType type, String namespace, String name, DeleteOptions options) {
     lock.lock();
     try {
       ObjectNode current = require(type, namespace, name);
       JsonNode meta = current.path("metadata");
-      if (options.uidPrecondition() != null && !options.uidPrecondition().equals(meta.path("uid").asText())) {
-        throw ApiException.conflict(type, name, "Precondition failed: UID in precondition: "
-            + options.uidPrecondition() + ", UID in object meta: " + meta.path("uid").asText());
+      if (options.uidPrecondition() != null
+          && !options.uidPrecondition().equals(meta.path("uid").asText())) {
+        throw ApiException.conflict(
+            type,
+            name,
+            "Precondition failed: UID in precondition: "
+                + options.uidPrecondition()
+                + ", UID in object meta: "
+                + meta.path("uid").asText());
       }
       if (options.resourceVersionPrecondition() != null
           && !options.resourceVersionPrecondition().equals(meta.path("resourceVersion").asText())) {
-        throw ApiException.conflict(type, name, "Precondition failed: ResourceVersion in precondition: "
-            + options.resourceVersionPrecondition() + ", ResourceVersion in object meta: "
-            + meta.path("resourceVersion").asText());
+        throw ApiException.conflict(
+            type,
+            name,
+            "Precondition failed: ResourceVersion in precondition: "
+                + options.resourceVersionPrecondition()
+                + ", ResourceVersion in object meta: "
+                + meta.path("resourceVersion").asText());
       }
       Bucket b = bucket(type);
       String k = key(type.namespaced() ? meta.path("namespace").asText() : null, name);
       long grace = Admission.gracePeriod(type, current, options);
       boolean hasFinalizers = !isEmptyArray(meta.get("finalizers"));
       if (grace > 0) {
-        long existing = meta.has("deletionGracePeriodSeconds") ? meta.get("deletionGracePeriodSeconds").asLong()
-            : Long.MAX_VALUE;
+        long existing =
+            meta.has("deletionGracePeriodSeconds")
+                ? meta.get("deletionGracePeriodSeconds").asLong()
+                : Long.MAX_VALUE;
         if (meta.has("deletionTimestamp") && existing <= grace) {
           return current;
         }
@@ -635,7 +714,8 @@ public final class ObjectStore {
         return next;
       }
       if (hasFinalizers) {
-        if (meta.has("deletionTimestamp") && meta.path("deletionGracePeriodSeconds").asLong(0) == 0) {
+        if (meta.has("deletionTimestamp")
+            && meta.path("deletionGracePeriodSeconds").asLong(0) == 0) {
           return current;
         }
         ObjectNode next = current.deepCopy();
@@ -655,7 +735,10 @@ public final class ObjectStore {
     }
   }
 
-  /** Removes an object at once, ignoring grace periods and finalizers (like {@code --force --grace-period=0}). */
+  /**
+   * Removes an object at once, ignoring grace periods and finalizers (like {@code --force
+   * --grace-period=0}).
+   */
   public ObjectNode forceDelete(ResourceType type, String namespace, String name) {
     lock.lock();
     try {
@@ -663,7 +746,8 @@ public final class ObjectStore {
       if (current == null) {
         return null;
       }
-      String k = key(type.namespaced() ? current.path("metadata").path("namespace").asText() : null, name);
+      String k =
+          key(type.namespaced() ? current.path("metadata").path("namespace").asText() : null, name);
       return remove(type, bucket(type), k, current);
     } finally {
       lock.unlock();
@@ -679,7 +763,9 @@ public final class ObjectStore {
       List<Map.Entry<String, ObjectNode>> expired = new ArrayList<>();
       for (Map.Entry<String, ObjectNode> e : b.objects.entrySet()) {
         ObjectNode ev = e.getValue();
-        String ts = ev.path("lastTimestamp").asText(ev.path("metadata").path("creationTimestamp").asText(""));
+        String ts =
+            ev.path("lastTimestamp")
+                .asText(ev.path("metadata").path("creationTimestamp").asText(""));
         Instant t = ts.isEmpty() ? null : Instant.parse(ts);
         if (t != null && t.isBefore(cutoff)) {
           expired.add(e);

@@ -8,25 +8,37 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * The patch types of the API server: JSON Patch (RFC 6902), JSON merge patch (RFC 7386), strategic merge
- * patch (merge patch plus merging of well-known lists by their merge key, and {@code $patch} directives)
- * and server-side apply (applied as a strategic merge; field ownership is not tracked).
+ * The patch types of the API server: JSON Patch (RFC 6902), JSON merge patch (RFC 7386), strategic
+ * merge patch (merge patch plus merging of well-known lists by their merge key, and {@code $patch}
+ * directives) and server-side apply (applied as a strategic merge; field ownership is not tracked).
  */
 public final class Patches {
   /** Lists merged by key in a strategic merge patch: field name → merge key. */
-  private static final Map<String, String> MERGE_KEYS = Map.ofEntries(
-      Map.entry("containers", "name"), Map.entry("initContainers", "name"),
-      Map.entry("ephemeralContainers", "name"), Map.entry("volumes", "name"), Map.entry("env", "name"),
-      Map.entry("volumeMounts", "mountPath"), Map.entry("ports", "containerPort"),
-      Map.entry("conditions", "type"), Map.entry("addresses", "type"), Map.entry("ownerReferences", "uid"),
-      Map.entry("imagePullSecrets", "name"), Map.entry("containerStatuses", "name"),
-      Map.entry("initContainerStatuses", "name"), Map.entry("taints", "key"));
+  private static final Map<String, String> MERGE_KEYS =
+      Map.ofEntries(
+          Map.entry("containers", "name"),
+          Map.entry("initContainers", "name"),
+          Map.entry("ephemeralContainers", "name"),
+          Map.entry("volumes", "name"),
+          Map.entry("env", "name"),
+          Map.entry("volumeMounts", "mountPath"),
+          Map.entry("ports", "containerPort"),
+          Map.entry("conditions", "type"),
+          Map.entry("addresses", "type"),
+          Map.entry("ownerReferences", "uid"),
+          Map.entry("imagePullSecrets", "name"),
+          Map.entry("containerStatuses", "name"),
+          Map.entry("initContainerStatuses", "name"),
+          Map.entry("taints", "key"));
 
   private Patches() {}
 
   /** The kinds of patch, by content type. */
   public enum Type {
-    JSON, MERGE, STRATEGIC, APPLY;
+    JSON,
+    MERGE,
+    STRATEGIC,
+    APPLY;
 
     public static Type ofContentType(String contentType) {
       String ct = contentType == null ? "" : contentType.toLowerCase();
@@ -42,9 +54,12 @@ public final class Patches {
       if (ct.startsWith("application/apply-patch")) {
         return APPLY;
       }
-      throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-          + "accepted media types include: application/json-patch+json, application/merge-patch+json, "
-          + "application/apply-patch+yaml, application/strategic-merge-patch+json");
+      throw new ApiException(
+          415,
+          "UnsupportedMediaType",
+          "the body of the request was in an unknown format - "
+              + "accepted media types include: application/json-patch+json, application/merge-patch+json, "
+              + "application/apply-patch+yaml, application/strategic-merge-patch+json");
     }
   }
 
@@ -57,16 +72,29 @@ public final class Patches {
         }
         try {
           JsonNode result = target;
-          // One operation at a time, so that removing or replacing a missing path fails as in the API server.
+          // One operation at a time, so that removing or replacing a missing path fails as in the
+          // API server.
           for (JsonNode op : patch) {
             String kind = op.path("op").asText();
             String path = op.path("path").asText();
-            if ((kind.equals("remove") || kind.equals("replace")) && result.at(path).isMissingNode()) {
-              throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our "
-                  + "request: unable to " + kind + " nonexistent key: " + path);
+            if ((kind.equals("remove") || kind.equals("replace"))
+                && result.at(path).isMissingNode()) {
+              throw new ApiException(
+                  422,
+                  "Invalid",
+                  "the server rejected our request due to an error in our "
+                      + "request: unable to "
+                      + kind
+                      + " nonexistent key: "
+                      + path);
             }
-            result = JsonPatch.apply(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(op),
-                result, java.util.EnumSet.noneOf(io.fabric8.zjsonpatch.CompatibilityFlags.class));
+            result =
+                JsonPatch.apply(
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                        .arrayNode()
+                        .add(op),
+                    result,
+                    java.util.EnumSet.noneOf(io.fabric8.zjsonpatch.CompatibilityFlags.class));
           }
           if (!result.isObject()) {
             throw ApiException.badRequest("json patch did not produce an object");
@@ -76,8 +104,10 @@ public final class Patches {
           if (e instanceof ApiException api) {
             throw api;
           }
-          throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our request: "
-              + e.getMessage());
+          throw new ApiException(
+              422,
+              "Invalid",
+              "the server rejected our request due to an error in our request: " + e.getMessage());
         }
       }
       case MERGE -> {
@@ -102,8 +132,10 @@ public final class Patches {
     if (!patch.isObject()) {
       return patch.deepCopy();
     }
-    ObjectNode result = target != null && target.isObject() ? (ObjectNode) target
-        : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    ObjectNode result =
+        target != null && target.isObject()
+            ? (ObjectNode) target
+            : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     if (strategic && "replace".equals(patch.path("$patch").asText(null))) {
       ObjectNode copy = ((ObjectNode) patch).deepCopy();
       copy.remove("$patch");
@@ -117,17 +149,23 @@ public final class Patches {
       if (strategic && key.startsWith("$")) {
         continue;
       }
-      if (strategic && (key.startsWith("$setElementOrder/") || key.startsWith("$deleteFromPrimitiveList/")
-          || key.startsWith("$retainKeys"))) {
+      if (strategic
+          && (key.startsWith("$setElementOrder/")
+              || key.startsWith("$deleteFromPrimitiveList/")
+              || key.startsWith("$retainKeys"))) {
         continue;
       }
       if (value.isNull()) {
         result.remove(key);
       } else if (value.isObject()) {
         result.set(key, merge(result.get(key), value, strategic));
-      } else if (strategic && value.isArray() && MERGE_KEYS.containsKey(key) && result.get(key) != null
+      } else if (strategic
+          && value.isArray()
+          && MERGE_KEYS.containsKey(key)
+          && result.get(key) != null
           && result.get(key).isArray()) {
-        result.set(key, mergeList((ArrayNode) result.get(key), (ArrayNode) value, MERGE_KEYS.get(key)));
+        result.set(
+            key, mergeList((ArrayNode) result.get(key), (ArrayNode) value, MERGE_KEYS.get(key)));
       } else {
         result.set(key, value.deepCopy());
       }

@@ -22,17 +22,20 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * {@code pods/exec} of the simulated API server, over a WebSocket with the Kubernetes channel protocols
- * ({@code v4.channel.k8s.io}, {@code v5.channel.k8s.io}: each binary message starts with its stream, 0 stdin,
- * 1 stdout, 2 stderr, 3 status, 4 resize, 255 close in v5), as {@code kubectl exec} speaks it.
+ * {@code pods/exec} of the simulated API server, over a WebSocket with the Kubernetes channel
+ * protocols ({@code v4.channel.k8s.io}, {@code v5.channel.k8s.io}: each binary message starts with
+ * its stream, 0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close in v5), as {@code kubectl
+ * exec} speaks it.
  *
- * <p>A pod on a simulated node runs the command in {@link ServerExtensions#exec} (one message per write, then the
- * status, then a normal close). A pod on a node the simulator does not run (a virtual kubelet) is relayed, message
- * by message in both directions, to {@code /exec/...} on that node's kubelet endpoint, as the real API server does;
- * a kubelet that refuses the upgrade has its status passed back to the client.
+ * <p>A pod on a simulated node runs the command in {@link ServerExtensions#exec} (one message per
+ * write, then the status, then a normal close). A pod on a node the simulator does not run (a
+ * virtual kubelet) is relayed, message by message in both directions, to {@code /exec/...} on that
+ * node's kubelet endpoint, as the real API server does; a kubelet that refuses the upgrade has its
+ * status passed back to the client.
  *
- * <p>Errors before the upgrade are answered as the API server answers them, with a Status and no upgrade: an
- * unknown pod (404), a missing or unknown container, no command, a pod that is not running (400).
+ * <p>Errors before the upgrade are answered as the API server answers them, with a Status and no
+ * upgrade: an unknown pod (404), a missing or unknown container, no command, a pod that is not
+ * running (400).
  */
 final class PodExec {
   private static final ObjectMapper MAPPER = Serialization.jsonMapper();
@@ -46,8 +49,15 @@ final class PodExec {
   private final Function<String, String[]> kubeletAddress;
   private volatile WebSocketClient kubeletClient;
 
-  /** {@code kubeletAddress} maps a node name to {host, port} of its kubelet endpoint, or throws an ApiException. */
-  PodExec(Vertx vertx, ObjectStore store, ServerExtensions extensions, Function<String, String[]> kubeletAddress) {
+  /**
+   * {@code kubeletAddress} maps a node name to {host, port} of its kubelet endpoint, or throws an
+   * ApiException.
+   */
+  PodExec(
+      Vertx vertx,
+      ObjectStore store,
+      ServerExtensions extensions,
+      Function<String, String[]> kubeletAddress) {
     this.vertx = vertx;
     this.store = store;
     this.extensions = extensions;
@@ -55,11 +65,21 @@ final class PodExec {
   }
 
   /** The parsed exec query. */
-  record Options(List<String> command, String container, boolean stdin, boolean stdout, boolean stderr,
+  record Options(
+      List<String> command,
+      String container,
+      boolean stdin,
+      boolean stdout,
+      boolean stderr,
       boolean tty) {
     static Options of(MultiMap q, String container) {
-      return new Options(q.getAll("command"), container, on(q.get("stdin")), on(q.get("stdout")),
-          on(q.get("stderr")), on(q.get("tty")));
+      return new Options(
+          q.getAll("command"),
+          container,
+          on(q.get("stdin")),
+          on(q.get("stdout")),
+          on(q.get("stderr")),
+          on(q.get("tty")));
     }
 
     private static boolean on(String v) {
@@ -97,7 +117,8 @@ final class PodExec {
 
   private void runLocally(ServerWebSocket ws, JsonNode pod, Options opts) {
     boolean v5 = "v5.channel.k8s.io".equals(ws.subProtocol());
-    boolean interactive = opts.stdin() && SHELLS.contains(opts.command().get(0)) && opts.command().size() == 1;
+    boolean interactive =
+        opts.stdin() && SHELLS.contains(opts.command().get(0)) && opts.command().size() == 1;
     if (interactive) {
       new InteractiveShell(ws, pod, opts).start();
       return;
@@ -106,24 +127,30 @@ final class PodExec {
       finish(ws, opts, extensions.exec(pod, opts.container(), opts.command(), ""));
       return;
     }
-    // the command reads its input until the client closes stdin (v5); v4 cannot say so, so it gets none
+    // the command reads its input until the client closes stdin (v5); v4 cannot say so, so it gets
+    // none
     if (!v5) {
       finish(ws, opts, extensions.exec(pod, opts.container(), opts.command(), ""));
       return;
     }
     Buffer input = Buffer.buffer();
     boolean[] done = {false};
-    ws.binaryMessageHandler(m -> {
-      if (m.length() == 0 || done[0]) {
-        return;
-      }
-      if (m.getByte(0) == 0) {
-        input.appendBuffer(m.getBuffer(1, m.length()));
-      } else if (m.getByte(0) == CLOSE && m.length() > 1 && m.getByte(1) == 0) {
-        done[0] = true;
-        finish(ws, opts, extensions.exec(pod, opts.container(), opts.command(), input.toString(StandardCharsets.UTF_8)));
-      }
-    });
+    ws.binaryMessageHandler(
+        m -> {
+          if (m.length() == 0 || done[0]) {
+            return;
+          }
+          if (m.getByte(0) == 0) {
+            input.appendBuffer(m.getBuffer(1, m.length()));
+          } else if (m.getByte(0) == CLOSE && m.length() > 1 && m.getByte(1) == 0) {
+            done[0] = true;
+            finish(
+                ws,
+                opts,
+                extensions.exec(
+                    pod, opts.container(), opts.command(), input.toString(StandardCharsets.UTF_8)));
+          }
+        });
   }
 
   private static void write(ServerWebSocket ws, Options opts, ServerExtensions.ExecOutput o) {
@@ -137,7 +164,8 @@ final class PodExec {
   private static void finish(ServerWebSocket ws, Options opts, ServerExtensions.ExecResult r) {
     r.output().forEach(o -> write(ws, opts, o));
     if (!ws.isClosed()) {
-      ws.writeBinaryMessage(Buffer.buffer().appendByte(STATUS).appendString(status(opts, r).toString()));
+      ws.writeBinaryMessage(
+          Buffer.buffer().appendByte(STATUS).appendString(status(opts, r).toString()));
       ws.close((short) 1000);
     }
   }
@@ -148,17 +176,28 @@ final class PodExec {
     s.putObject("metadata");
     if (r.startError() != null) {
       s.put("status", "Failure");
-      s.put("message", "Internal error occurred: error executing command in container: " + r.startError());
+      s.put(
+          "message",
+          "Internal error occurred: error executing command in container: " + r.startError());
       s.put("reason", "InternalError");
-      s.putObject("details").putArray("causes").addObject().put("message", "error executing command in container: "
-          + r.startError());
+      s.putObject("details")
+          .putArray("causes")
+          .addObject()
+          .put("message", "error executing command in container: " + r.startError());
       s.put("code", 500);
     } else if (r.exitCode() != 0) {
       s.put("status", "Failure");
-      s.put("message", "command terminated with non-zero exit code: error executing command " + opts.command()
-          + ", exit code " + r.exitCode());
+      s.put(
+          "message",
+          "command terminated with non-zero exit code: error executing command "
+              + opts.command()
+              + ", exit code "
+              + r.exitCode());
       s.put("reason", "NonZeroExitCode");
-      s.putObject("details").putArray("causes").addObject().put("reason", "ExitCode")
+      s.putObject("details")
+          .putArray("causes")
+          .addObject()
+          .put("reason", "ExitCode")
           .put("message", Integer.toString(r.exitCode()));
     } else {
       s.put("status", "Success");
@@ -166,7 +205,9 @@ final class PodExec {
     return s;
   }
 
-  /** {@code kubectl exec -i[t] pod -- sh}: runs each line it reads, with a prompt and echo on a TTY. */
+  /**
+   * {@code kubectl exec -i[t] pod -- sh}: runs each line it reads, with a prompt and echo on a TTY.
+   */
   private final class InteractiveShell {
     private final ServerWebSocket ws;
     private final JsonNode pod;
@@ -182,39 +223,41 @@ final class PodExec {
 
     void start() {
       prompt();
-      ws.binaryMessageHandler(m -> {
-        if (m.length() == 0 || ws.isClosed()) {
-          return;
-        }
-        if (m.getByte(0) == CLOSE) {
-          end(lastStatus);
-          return;
-        }
-        if (m.getByte(0) != 0) {
-          return; // resize
-        }
-        for (char c : m.getBuffer(1, m.length()).toString(StandardCharsets.UTF_8).toCharArray()) {
-          if (ws.isClosed()) {
-            return;
-          }
-          if (c == 4 && line.isEmpty()) { // Ctrl-D
-            end(lastStatus);
-            return;
-          }
-          if (c == '\r' || c == '\n') {
-            echo("\r\n");
-            runLine();
-          } else if (c == 127 || c == 8) {
-            if (!line.isEmpty()) {
-              line.setLength(line.length() - 1);
-              echo("\b \b");
+      ws.binaryMessageHandler(
+          m -> {
+            if (m.length() == 0 || ws.isClosed()) {
+              return;
             }
-          } else {
-            line.append(c);
-            echo(String.valueOf(c));
-          }
-        }
-      });
+            if (m.getByte(0) == CLOSE) {
+              end(lastStatus);
+              return;
+            }
+            if (m.getByte(0) != 0) {
+              return; // resize
+            }
+            for (char c :
+                m.getBuffer(1, m.length()).toString(StandardCharsets.UTF_8).toCharArray()) {
+              if (ws.isClosed()) {
+                return;
+              }
+              if (c == 4 && line.isEmpty()) { // Ctrl-D
+                end(lastStatus);
+                return;
+              }
+              if (c == '\r' || c == '\n') {
+                echo("\r\n");
+                runLine();
+              } else if (c == 127 || c == 8) {
+                if (!line.isEmpty()) {
+                  line.setLength(line.length() - 1);
+                  echo("\b \b");
+                }
+              } else {
+                line.append(c);
+                echo(String.valueOf(c));
+              }
+            }
+          });
     }
 
     private void runLine() {
@@ -226,12 +269,21 @@ final class PodExec {
         return;
       }
       if (!text.isEmpty()) {
-        ServerExtensions.ExecResult r = extensions.exec(pod, opts.container(), List.of("sh", "-c", text), "");
+        ServerExtensions.ExecResult r =
+            extensions.exec(pod, opts.container(), List.of("sh", "-c", text), "");
         if (r == null) {
           r = ServerExtensions.ExecResult.notStarted("the pod left its node");
         }
-        r.output().forEach(o -> write(ws, opts, opts.tty() ? new ServerExtensions.ExecOutput(o.channel(),
-            o.text().replace("\n", "\r\n")) : o));
+        r.output()
+            .forEach(
+                o ->
+                    write(
+                        ws,
+                        opts,
+                        opts.tty()
+                            ? new ServerExtensions.ExecOutput(
+                                o.channel(), o.text().replace("\n", "\r\n"))
+                            : o));
         lastStatus = r.startError() != null ? 126 : r.exitCode();
       }
       prompt();
@@ -266,45 +318,82 @@ final class PodExec {
 
   private void relay(HttpServerRequest req, JsonNode pod, String nodeName, Options opts) {
     String[] address = kubeletAddress.apply(nodeName);
-    StringBuilder uri = new StringBuilder("/exec/").append(enc(pod.path("metadata").path("namespace").asText()))
-        .append('/').append(enc(pod.path("metadata").path("name").asText())).append('/').append(enc(opts.container()))
-        .append('?');
+    StringBuilder uri =
+        new StringBuilder("/exec/")
+            .append(enc(pod.path("metadata").path("namespace").asText()))
+            .append('/')
+            .append(enc(pod.path("metadata").path("name").asText()))
+            .append('/')
+            .append(enc(opts.container()))
+            .append('?');
     for (String c : opts.command()) {
       uri.append("command=").append(enc(c)).append('&');
     }
-    uri.append("input=").append(opts.stdin() ? 1 : 0).append("&output=").append(opts.stdout() ? 1 : 0)
-        .append("&error=").append(opts.stderr() ? 1 : 0).append("&tty=").append(opts.tty() ? 1 : 0);
+    uri.append("input=")
+        .append(opts.stdin() ? 1 : 0)
+        .append("&output=")
+        .append(opts.stdout() ? 1 : 0)
+        .append("&error=")
+        .append(opts.stderr() ? 1 : 0)
+        .append("&tty=")
+        .append(opts.tty() ? 1 : 0);
     String offered = req.getHeader("Sec-WebSocket-Protocol");
-    List<String> protocols = offered == null ? List.of()
-        : Arrays.stream(offered.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+    List<String> protocols =
+        offered == null
+            ? List.of()
+            : Arrays.stream(offered.split(","))
+                .map(String::trim)
+                .filter(p -> !p.isEmpty())
+                .toList();
     req.pause(); // the upgrade is answered once the kubelet has answered
-    client().connect(new WebSocketConnectOptions().setHost(address[0]).setPort(Integer.parseInt(address[1]))
-            .setSsl(true).setURI(uri.toString()).setSubProtocols(new ArrayList<>(protocols)))
-        .onSuccess(kubelet -> {
-          Pipe pipe = new Pipe(kubelet);
-          req.toWebSocket().onSuccess(pipe::join).onFailure(e -> kubelet.close());
-        })
-        .onFailure(e -> {
-          req.resume();
-          ApiException answer;
-          if (e instanceof UpgradeRejectedException r) {
-            String body = r.getBody() == null ? "" : r.getBody().toString().strip();
-            answer = new ApiException(r.getStatus(), r.getStatus() == 404 ? "NotFound" : "BadRequest",
-                body.isEmpty() ? "the kubelet of node " + nodeName + " refused the exec (HTTP " + r.getStatus() + ")"
-                    : body);
-          } else {
-            answer = new ApiException(500, "InternalError", "error dialing backend: " + e.getMessage());
-          }
-          if (!req.response().ended()) {
-            req.response().setStatusCode(answer.code()).putHeader("Content-Type", "application/json")
-                .end(answer.toStatus().toString());
-          }
-        });
+    client()
+        .connect(
+            new WebSocketConnectOptions()
+                .setHost(address[0])
+                .setPort(Integer.parseInt(address[1]))
+                .setSsl(true)
+                .setURI(uri.toString())
+                .setSubProtocols(new ArrayList<>(protocols)))
+        .onSuccess(
+            kubelet -> {
+              Pipe pipe = new Pipe(kubelet);
+              req.toWebSocket().onSuccess(pipe::join).onFailure(e -> kubelet.close());
+            })
+        .onFailure(
+            e -> {
+              req.resume();
+              ApiException answer;
+              if (e instanceof UpgradeRejectedException r) {
+                String body = r.getBody() == null ? "" : r.getBody().toString().strip();
+                answer =
+                    new ApiException(
+                        r.getStatus(),
+                        r.getStatus() == 404 ? "NotFound" : "BadRequest",
+                        body.isEmpty()
+                            ? "the kubelet of node "
+                                + nodeName
+                                + " refused the exec (HTTP "
+                                + r.getStatus()
+                                + ")"
+                            : body);
+              } else {
+                answer =
+                    new ApiException(
+                        500, "InternalError", "error dialing backend: " + e.getMessage());
+              }
+              if (!req.response().ended()) {
+                req.response()
+                    .setStatusCode(answer.code())
+                    .putHeader("Content-Type", "application/json")
+                    .end(answer.toStatus().toString());
+              }
+            });
   }
 
   /**
-   * Relays one session between the client and the kubelet. The kubelet may answer, and even close, before the
-   * client's upgrade is done: its messages are held until then, and its close follows them.
+   * Relays one session between the client and the kubelet. The kubelet may answer, and even close,
+   * before the client's upgrade is done: its messages are held until then, and its close follows
+   * them.
    */
   private static final class Pipe {
     private final WebSocket kubelet;
@@ -314,20 +403,22 @@ final class PodExec {
 
     Pipe(WebSocket kubelet) {
       this.kubelet = kubelet;
-      kubelet.binaryMessageHandler(m -> {
-        if (client == null) {
-          early.add(m);
-        } else if (!client.isClosed()) {
-          client.writeBinaryMessage(m);
-        }
-      });
+      kubelet.binaryMessageHandler(
+          m -> {
+            if (client == null) {
+              early.add(m);
+            } else if (!client.isClosed()) {
+              client.writeBinaryMessage(m);
+            }
+          });
       // end (not close) runs in frame order, after the last message
-      kubelet.endHandler(v -> {
-        kubeletEnded = true;
-        if (client != null && !client.isClosed()) {
-          client.close((short) 1000);
-        }
-      });
+      kubelet.endHandler(
+          v -> {
+            kubeletEnded = true;
+            if (client != null && !client.isClosed()) {
+              client.close((short) 1000);
+            }
+          });
     }
 
     void join(ServerWebSocket client) {
@@ -338,16 +429,18 @@ final class PodExec {
         client.close((short) 1000);
         return;
       }
-      client.binaryMessageHandler(m -> {
-        if (!kubelet.isClosed()) {
-          kubelet.writeBinaryMessage(m);
-        }
-      });
-      client.closeHandler(v -> {
-        if (!kubelet.isClosed()) {
-          kubelet.close((short) 1000);
-        }
-      });
+      client.binaryMessageHandler(
+          m -> {
+            if (!kubelet.isClosed()) {
+              kubelet.writeBinaryMessage(m);
+            }
+          });
+      client.closeHandler(
+          v -> {
+            if (!kubelet.isClosed()) {
+              kubelet.close((short) 1000);
+            }
+          });
     }
   }
 
@@ -356,9 +449,14 @@ final class PodExec {
     if (c == null) {
       synchronized (this) {
         if (kubeletClient == null) {
-          kubeletClient = vertx.createWebSocketClient(new WebSocketClientOptions().setTrustAll(true)
-              .setVerifyHost(false).setConnectTimeout(5000).setMaxFrameSize(16 * 1024 * 1024)
-              .setMaxMessageSize(64 * 1024 * 1024));
+          kubeletClient =
+              vertx.createWebSocketClient(
+                  new WebSocketClientOptions()
+                      .setTrustAll(true)
+                      .setVerifyHost(false)
+                      .setConnectTimeout(5000)
+                      .setMaxFrameSize(16 * 1024 * 1024)
+                      .setMaxMessageSize(64 * 1024 * 1024));
         }
         c = kubeletClient;
       }

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code pods/eviction} (policy/v1) and {@code pods/binding} subresources, and the pod-condition
- * helpers they share with the simulated scheduler and kubelet.
+ * The {@code pods/eviction} (policy/v1) and {@code pods/binding} subresources, and the
+ * pod-condition helpers they share with the simulated scheduler and kubelet.
  */
 public final class PodSubresources {
-  static final String PDB_VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
+  static final String PDB_VIOLATION =
+      "Cannot evict pod as it would violate the pod's disruption budget.";
 
   private final ObjectStore store;
 
@@ -21,73 +22,120 @@ public final class PodSubresources {
   }
 
   /** The outcome of a PodDisruptionBudget check. */
-  public record BudgetCheck(String pdbName, long desiredHealthy, long currentHealthy, long disruptionsAllowed) {}
+  public record BudgetCheck(
+      String pdbName, long desiredHealthy, long currentHealthy, long disruptionsAllowed) {}
 
   /**
-   * Evicts a pod: 404 when it does not exist, 409 on a UID/resourceVersion precondition mismatch, 429 when a
-   * matching PodDisruptionBudget allows no disruption, otherwise deletes it gracefully (the pod gets a
-   * {@code DisruptionTarget} condition first, as in Kubernetes 1.26+).
+   * Evicts a pod: 404 when it does not exist, 409 on a UID/resourceVersion precondition mismatch,
+   * 429 when a matching PodDisruptionBudget allows no disruption, otherwise deletes it gracefully
+   * (the pod gets a {@code DisruptionTarget} condition first, as in Kubernetes 1.26+).
    */
   public ObjectNode evict(String namespace, String name, JsonNode eviction) {
-    return store.atomically(() -> {
-      ObjectNode pod = store.require(ResourceTypes.PODS, namespace, name);
-      ObjectStore.DeleteOptions options = ObjectStore.DeleteOptions.from(eviction == null ? null
-          : eviction.path("deleteOptions"));
-      JsonNode meta = pod.path("metadata");
-      if (options.uidPrecondition() != null && !options.uidPrecondition().equals(meta.path("uid").asText())) {
-        throw ApiException.conflict(ResourceTypes.PODS, name, "Precondition failed: UID in precondition: "
-            + options.uidPrecondition() + ", UID in object meta: " + meta.path("uid").asText());
-      }
-      if (!canIgnoreBudget(pod)) {
-        List<ObjectNode> pdbs = matchingBudgets(pod);
-        if (pdbs.size() > 1) {
-          throw new ApiException(500, "InternalError",
-              "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
-        }
-        if (pdbs.size() == 1) {
-          BudgetCheck check = check(pdbs.get(0));
-          if (check.disruptionsAllowed() <= 0) {
-            throw new ApiException(429, "TooManyRequests", PDB_VIOLATION, null, null, List.of(new ApiException.Cause(
-                "DisruptionBudget", "The disruption budget " + check.pdbName() + " needs " + check.desiredHealthy()
-                    + " healthy pods and has " + check.currentHealthy() + " currently", null)));
+    return store.atomically(
+        () -> {
+          ObjectNode pod = store.require(ResourceTypes.PODS, namespace, name);
+          ObjectStore.DeleteOptions options =
+              ObjectStore.DeleteOptions.from(
+                  eviction == null ? null : eviction.path("deleteOptions"));
+          JsonNode meta = pod.path("metadata");
+          if (options.uidPrecondition() != null
+              && !options.uidPrecondition().equals(meta.path("uid").asText())) {
+            throw ApiException.conflict(
+                ResourceTypes.PODS,
+                name,
+                "Precondition failed: UID in precondition: "
+                    + options.uidPrecondition()
+                    + ", UID in object meta: "
+                    + meta.path("uid").asText());
           }
-        }
-      }
-      if (!meta.has("deletionTimestamp")) {
-        store.mutate(ResourceTypes.PODS, namespace, name, p -> {
-          setCondition(p, "DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting",
-              store.clock().instant());
-          return p;
+          if (!canIgnoreBudget(pod)) {
+            List<ObjectNode> pdbs = matchingBudgets(pod);
+            if (pdbs.size() > 1) {
+              throw new ApiException(
+                  500,
+                  "InternalError",
+                  "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+            }
+            if (pdbs.size() == 1) {
+              BudgetCheck check = check(pdbs.get(0));
+              if (check.disruptionsAllowed() <= 0) {
+                throw new ApiException(
+                    429,
+                    "TooManyRequests",
+                    PDB_VIOLATION,
+                    null,
+                    null,
+                    List.of(
+                        new ApiException.Cause(
+                            "DisruptionBudget",
+                            "The disruption budget "
+                                + check.pdbName()
+                                + " needs "
+                                + check.desiredHealthy()
+                                + " healthy pods and has "
+                                + check.currentHealthy()
+                                + " currently",
+                            null)));
+              }
+            }
+          }
+          if (!meta.has("deletionTimestamp")) {
+            store.mutate(
+                ResourceTypes.PODS,
+                namespace,
+                name,
+                p -> {
+                  setCondition(
+                      p,
+                      "DisruptionTarget",
+                      "True",
+                      "EvictionByEvictionAPI",
+                      "Eviction API: evicting",
+                      store.clock().instant());
+                  return p;
+                });
+          }
+          store.delete(ResourceTypes.PODS, namespace, name, options);
+          return ApiException.success(201);
         });
-      }
-      store.delete(ResourceTypes.PODS, namespace, name, options);
-      return ApiException.success(201);
-    });
   }
 
   private static boolean canIgnoreBudget(JsonNode pod) {
     String phase = pod.path("status").path("phase").asText("");
-    return pod.path("metadata").has("deletionTimestamp") || phase.equals("Succeeded") || phase.equals("Failed")
+    return pod.path("metadata").has("deletionTimestamp")
+        || phase.equals("Succeeded")
+        || phase.equals("Failed")
         || phase.equals("Pending");
   }
 
   private List<ObjectNode> matchingBudgets(JsonNode pod) {
     Map<String, String> labels = Selectors.labelsOf(pod);
     String ns = pod.path("metadata").path("namespace").asText();
-    return store.list(ResourceTypes.PDBS, ns, pdb -> Selectors.matchesLabelSelector(pdb.path("spec")
-        .path("selector"), labels)).items();
+    return store
+        .list(
+            ResourceTypes.PDBS,
+            ns,
+            pdb -> Selectors.matchesLabelSelector(pdb.path("spec").path("selector"), labels))
+        .items();
   }
 
   /**
-   * Computes what the disruption controller would publish for {@code pdb}: pods matching its selector, how
-   * many of them are healthy (Running, Ready, not terminating), how many must stay healthy.
+   * Computes what the disruption controller would publish for {@code pdb}: pods matching its
+   * selector, how many of them are healthy (Running, Ready, not terminating), how many must stay
+   * healthy.
    */
   public BudgetCheck check(JsonNode pdb) {
     String ns = pdb.path("metadata").path("namespace").asText();
     JsonNode selector = pdb.path("spec").path("selector");
-    List<ObjectNode> pods = store.list(ResourceTypes.PODS, ns,
-        p -> Selectors.matchesLabelSelector(selector, Selectors.labelsOf(p))
-            && !isTerminal(p)).items();
+    List<ObjectNode> pods =
+        store
+            .list(
+                ResourceTypes.PODS,
+                ns,
+                p ->
+                    Selectors.matchesLabelSelector(selector, Selectors.labelsOf(p))
+                        && !isTerminal(p))
+            .items();
     long expected = pods.size();
     long healthy = pods.stream().filter(PodSubresources::isHealthy).count();
     long desired;
@@ -137,43 +185,66 @@ public final class PodSubresources {
   }
 
   /**
-   * Binds a pod to a node: 404 for an unknown pod, 409 when it is already bound or being deleted. Sets
-   * {@code spec.nodeName} and {@code PodScheduled=True}.
+   * Binds a pod to a node: 404 for an unknown pod, 409 when it is already bound or being deleted.
+   * Sets {@code spec.nodeName} and {@code PodScheduled=True}.
    */
   public ObjectNode bind(String namespace, String name, JsonNode binding) {
     String node = binding.path("target").path("name").asText("");
     if (node.isEmpty()) {
       throw ApiException.invalid(ResourceTypes.PODS, name, "target.name", "Required value");
     }
-    return store.atomically(() -> {
-      ObjectNode pod = store.require(ResourceTypes.PODS, namespace, name);
-      String bound = pod.path("spec").path("nodeName").asText("");
-      if (!bound.isEmpty()) {
-        throw new ApiException(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + name
-            + "\": pod " + name + " is already assigned to node \"" + bound + "\"", "pods/binding", name, List.of());
-      }
-      if (pod.path("metadata").has("deletionTimestamp")) {
-        throw ApiException.conflict(ResourceTypes.PODS, name, "pod " + name
-            + " is being deleted, cannot be assigned to a host");
-      }
-      store.mutate(ResourceTypes.PODS, namespace, name, p -> {
-        p.with("spec").put("nodeName", node);
-        JsonNode annotations = binding.path("metadata").path("annotations");
-        if (annotations.isObject() && !annotations.isEmpty()) {
-          p.with("metadata").with("annotations").setAll((ObjectNode) annotations);
-        }
-        setCondition(p, "PodScheduled", "True", null, null, store.clock().instant());
-        return p;
-      });
-      return ApiException.success(201);
-    });
+    return store.atomically(
+        () -> {
+          ObjectNode pod = store.require(ResourceTypes.PODS, namespace, name);
+          String bound = pod.path("spec").path("nodeName").asText("");
+          if (!bound.isEmpty()) {
+            throw new ApiException(
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods/binding \""
+                    + name
+                    + "\": pod "
+                    + name
+                    + " is already assigned to node \""
+                    + bound
+                    + "\"",
+                "pods/binding",
+                name,
+                List.of());
+          }
+          if (pod.path("metadata").has("deletionTimestamp")) {
+            throw ApiException.conflict(
+                ResourceTypes.PODS,
+                name,
+                "pod " + name + " is being deleted, cannot be assigned to a host");
+          }
+          store.mutate(
+              ResourceTypes.PODS,
+              namespace,
+              name,
+              p -> {
+                p.with("spec").put("nodeName", node);
+                JsonNode annotations = binding.path("metadata").path("annotations");
+                if (annotations.isObject() && !annotations.isEmpty()) {
+                  p.with("metadata").with("annotations").setAll((ObjectNode) annotations);
+                }
+                setCondition(p, "PodScheduled", "True", null, null, store.clock().instant());
+                return p;
+              });
+          return ApiException.success(201);
+        });
   }
 
   /**
-   * Sets a pod condition (adding it if absent); {@code lastTransitionTime} changes only when the status does.
-   * Returns true if anything changed.
+   * Sets a pod condition (adding it if absent); {@code lastTransitionTime} changes only when the
+   * status does. Returns true if anything changed.
    */
-  public static boolean setCondition(ObjectNode pod, String type, String status, String reason, String message,
+  public static boolean setCondition(
+      ObjectNode pod,
+      String type,
+      String status,
+      String reason,
+      String message,
       java.time.Instant now) {
     ObjectNode st = pod.with("status");
     ArrayNode conditions = ObjectStore.arrayOrNew(st, "conditions");
@@ -187,8 +258,10 @@ public final class PodSubresources {
       c = conditions.addObject();
       c.put("type", type);
     }
-    boolean changed = !status.equals(c.path("status").asText()) || !eq(reason, c.path("reason").asText(null))
-        || !eq(message, c.path("message").asText(null));
+    boolean changed =
+        !status.equals(c.path("status").asText())
+            || !eq(reason, c.path("reason").asText(null))
+            || !eq(message, c.path("message").asText(null));
     if (!status.equals(c.path("status").asText()) || !c.has("lastTransitionTime")) {
       c.put("lastTransitionTime", Times.format(now));
     }

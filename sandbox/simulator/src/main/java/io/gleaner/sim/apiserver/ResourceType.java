@@ -13,12 +13,22 @@ import java.util.Set;
  * @param kind kind of the objects
  * @param namespaced whether objects live in namespaces
  * @param shortNames short names for kubectl
- * @param statusSubresource whether {@code /status} is a subresource (then the main endpoint ignores status changes)
- * @param fieldLabels field-selector keys this resource accepts besides {@code metadata.name}/{@code metadata.namespace}
+ * @param statusSubresource whether {@code /status} is a subresource (then the main endpoint ignores
+ *     status changes)
+ * @param fieldLabels field-selector keys this resource accepts besides {@code metadata.name}/{@code
+ *     metadata.namespace}
  * @param categories discovery categories ({@code all} makes {@code kubectl get all} include it)
  */
-public record ResourceType(String group, String version, String plural, String singular, String kind,
-    boolean namespaced, List<String> shortNames, boolean statusSubresource, Set<String> fieldLabels,
+public record ResourceType(
+    String group,
+    String version,
+    String plural,
+    String singular,
+    String kind,
+    boolean namespaced,
+    List<String> shortNames,
+    boolean statusSubresource,
+    Set<String> fieldLabels,
     List<String> categories) {
 
   public ResourceType {
@@ -30,8 +40,11 @@ public record ResourceType(String group, String version, String plural, String s
   /** Identity is group, version and plural (cheap: types are map keys on every store call). */
   @Override
   public boolean equals(Object o) {
-    return this == o || o instanceof ResourceType t && plural.equals(t.plural) && group.equals(t.group)
-        && version.equals(t.version);
+    return this == o
+        || o instanceof ResourceType t
+            && plural.equals(t.plural)
+            && group.equals(t.group)
+            && version.equals(t.version);
   }
 
   @Override

@@ -18,7 +18,16 @@ public final class Selectors {
   /** One requirement of a label selector. */
   public record LabelRequirement(String key, Op op, Set<String> values) {
     /** Selector operators. */
-    public enum Op { EQUALS, NOT_EQUALS, IN, NOT_IN, EXISTS, DOES_NOT_EXIST, GT, LT }
+    public enum Op {
+      EQUALS,
+      NOT_EQUALS,
+      IN,
+      NOT_IN,
+      EXISTS,
+      DOES_NOT_EXIST,
+      GT,
+      LT
+    }
 
     public boolean matches(Map<String, String> labels) {
       String v = labels.get(key);
@@ -72,29 +81,34 @@ public final class Selectors {
   private static LabelRequirement parseLabelRequirement(String p, String whole) {
     int inIdx = indexOfWord(p, " notin ");
     if (inIdx > 0) {
-      return new LabelRequirement(checkKey(p.substring(0, inIdx).trim(), whole), LabelRequirement.Op.NOT_IN,
+      return new LabelRequirement(
+          checkKey(p.substring(0, inIdx).trim(), whole),
+          LabelRequirement.Op.NOT_IN,
           parseSet(p.substring(inIdx + 7), whole));
     }
     inIdx = indexOfWord(p, " in ");
     if (inIdx > 0) {
-      return new LabelRequirement(checkKey(p.substring(0, inIdx).trim(), whole), LabelRequirement.Op.IN,
+      return new LabelRequirement(
+          checkKey(p.substring(0, inIdx).trim(), whole),
+          LabelRequirement.Op.IN,
           parseSet(p.substring(inIdx + 4), whole));
     }
     if (p.startsWith("!")) {
-      return new LabelRequirement(checkKey(p.substring(1).trim(), whole), LabelRequirement.Op.DOES_NOT_EXIST,
-          Set.of());
+      return new LabelRequirement(
+          checkKey(p.substring(1).trim(), whole), LabelRequirement.Op.DOES_NOT_EXIST, Set.of());
     }
     for (String op : List.of("!=", "==", "=", ">", "<")) {
       int i = p.indexOf(op);
       if (i > 0) {
         String key = checkKey(p.substring(0, i).trim(), whole);
         String value = p.substring(i + op.length()).trim();
-        LabelRequirement.Op o = switch (op) {
-          case "!=" -> LabelRequirement.Op.NOT_EQUALS;
-          case ">" -> LabelRequirement.Op.GT;
-          case "<" -> LabelRequirement.Op.LT;
-          default -> LabelRequirement.Op.EQUALS;
-        };
+        LabelRequirement.Op o =
+            switch (op) {
+              case "!=" -> LabelRequirement.Op.NOT_EQUALS;
+              case ">" -> LabelRequirement.Op.GT;
+              case "<" -> LabelRequirement.Op.LT;
+              default -> LabelRequirement.Op.EQUALS;
+            };
         return new LabelRequirement(key, o, Set.of(value));
       }
     }
@@ -108,8 +122,12 @@ public final class Selectors {
   private static Set<String> parseSet(String s, String whole) {
     String t = s.trim();
     if (!t.startsWith("(") || !t.endsWith(")")) {
-      throw ApiException.badRequest("unable to parse requirement: found '" + t + "', expected: '(' in label selector \""
-          + whole + "\"");
+      throw ApiException.badRequest(
+          "unable to parse requirement: found '"
+              + t
+              + "', expected: '(' in label selector \""
+              + whole
+              + "\"");
     }
     Set<String> values = new HashSet<>();
     for (String v : t.substring(1, t.length() - 1).split(",")) {
@@ -122,8 +140,12 @@ public final class Selectors {
 
   private static String checkKey(String key, String whole) {
     if (key.isEmpty() || key.contains(" ") || key.contains("(")) {
-      throw ApiException.badRequest("unable to parse requirement: invalid label key \"" + key
-          + "\" in label selector \"" + whole + "\"");
+      throw ApiException.badRequest(
+          "unable to parse requirement: invalid label key \""
+              + key
+              + "\" in label selector \""
+              + whole
+              + "\"");
     }
     return key;
   }
@@ -149,8 +171,8 @@ public final class Selectors {
   }
 
   /**
-   * Parses {@code fieldSelector} for {@code type}; an unsupported field is a 400 with the API server's
-   * message ({@code field label not supported: x}).
+   * Parses {@code fieldSelector} for {@code type}; an unsupported field is a 400 with the API
+   * server's message ({@code field label not supported: x}).
    */
   public static List<FieldRequirement> parseFields(String selector, ResourceType type) {
     List<FieldRequirement> result = new ArrayList<>();
@@ -181,10 +203,12 @@ public final class Selectors {
         value = p.substring(eq + 1);
         equals = true;
       } else {
-        throw ApiException.badRequest("invalid selector: '" + selector + "'; can't understand '" + p + "'");
+        throw ApiException.badRequest(
+            "invalid selector: '" + selector + "'; can't understand '" + p + "'");
       }
       field = field.trim();
-      if (!field.equals("metadata.name") && !field.equals("metadata.namespace")
+      if (!field.equals("metadata.name")
+          && !field.equals("metadata.namespace")
           && !type.fieldLabels().contains(field)) {
         throw ApiException.badRequest("field label not supported: " + field);
       }
@@ -193,7 +217,9 @@ public final class Selectors {
     return result;
   }
 
-  /** The string value of a dotted field path, {@code ""} when absent (as the API server compares). */
+  /**
+   * The string value of a dotted field path, {@code ""} when absent (as the API server compares).
+   */
   public static String fieldValue(JsonNode object, String path) {
     JsonNode node = object;
     for (String segment : path.split("\\.")) {
@@ -206,7 +232,8 @@ public final class Selectors {
   }
 
   /** Combines both selectors into one predicate over stored objects. */
-  public static Predicate<JsonNode> predicate(List<LabelRequirement> labels, List<FieldRequirement> fields) {
+  public static Predicate<JsonNode> predicate(
+      List<LabelRequirement> labels, List<FieldRequirement> fields) {
     if (labels.isEmpty() && fields.isEmpty()) {
       return o -> true;
     }
@@ -238,17 +265,20 @@ public final class Selectors {
       return Map.of();
     }
     Map<String, String> map = new java.util.HashMap<>();
-    node.fields().forEachRemaining(e -> {
-      if (!e.getValue().isNull()) {
-        map.put(e.getKey(), e.getValue().asText());
-      }
-    });
+    node.fields()
+        .forEachRemaining(
+            e -> {
+              if (!e.getValue().isNull()) {
+                map.put(e.getKey(), e.getValue().asText());
+              }
+            });
     return map;
   }
 
   /**
-   * Matches a structured {@code LabelSelector} ({@code matchLabels} and {@code matchExpressions}). An empty
-   * selector matches everything, a null one nothing (as for PodDisruptionBudgets in policy/v1).
+   * Matches a structured {@code LabelSelector} ({@code matchLabels} and {@code matchExpressions}).
+   * An empty selector matches everything, a null one nothing (as for PodDisruptionBudgets in
+   * policy/v1).
    */
   public static boolean matchesLabelSelector(JsonNode selector, Map<String, String> labels) {
     if (selector == null || selector.isNull() || selector.isMissingNode()) {
@@ -263,14 +293,18 @@ public final class Selectors {
       String key = expr.path("key").asText();
       Set<String> values = new HashSet<>();
       expr.path("values").forEach(v -> values.add(v.asText()));
-      LabelRequirement.Op op = switch (expr.path("operator").asText()) {
-        case "In" -> LabelRequirement.Op.IN;
-        case "NotIn" -> LabelRequirement.Op.NOT_IN;
-        case "Exists" -> LabelRequirement.Op.EXISTS;
-        case "DoesNotExist" -> LabelRequirement.Op.DOES_NOT_EXIST;
-        default -> throw ApiException.badRequest("unsupported label selector operator \""
-            + expr.path("operator").asText() + "\"");
-      };
+      LabelRequirement.Op op =
+          switch (expr.path("operator").asText()) {
+            case "In" -> LabelRequirement.Op.IN;
+            case "NotIn" -> LabelRequirement.Op.NOT_IN;
+            case "Exists" -> LabelRequirement.Op.EXISTS;
+            case "DoesNotExist" -> LabelRequirement.Op.DOES_NOT_EXIST;
+            default ->
+                throw ApiException.badRequest(
+                    "unsupported label selector operator \""
+                        + expr.path("operator").asText()
+                        + "\"");
+          };
       if (!new LabelRequirement(key, op, values).matches(labels)) {
         return false;
       }

@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Server-side printing ({@code meta.k8s.io/v1 Table}) for {@code kubectl get}: the columns kube-apiserver
- * prints for pods, nodes and events ({@code -o wide} columns have priority 1), Name/Age for the rest.
+ * Server-side printing ({@code meta.k8s.io/v1 Table}) for {@code kubectl get}: the columns
+ * kube-apiserver prints for pods, nodes and events ({@code -o wide} columns have priority 1),
+ * Name/Age for the rest.
  */
 final class Tables {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -22,13 +23,18 @@ final class Tables {
     return accept != null && accept.contains("as=Table");
   }
 
-  static ObjectNode table(ResourceType type, List<ObjectNode> items, long resourceVersion, Instant now) {
+  static ObjectNode table(
+      ResourceType type, List<ObjectNode> items, long resourceVersion, Instant now) {
     return table(type, List.of(), items, resourceVersion, now);
   }
 
   /** A table; {@code custom} columns (from a CRD) replace the default Name/Age when present. */
-  static ObjectNode table(ResourceType type, List<ResourceTypes.PrinterColumn> custom, List<ObjectNode> items,
-      long resourceVersion, Instant now) {
+  static ObjectNode table(
+      ResourceType type,
+      List<ResourceTypes.PrinterColumn> custom,
+      List<ObjectNode> items,
+      long resourceVersion,
+      Instant now) {
     ObjectNode t = F.objectNode();
     t.put("kind", "Table");
     t.put("apiVersion", "meta.k8s.io/v1");
@@ -57,16 +63,33 @@ final class Tables {
 
   private static List<String[]> columns(ResourceType type) {
     if (type.equals(ResourceTypes.PODS)) {
-      return List.of(c("Name", 0), c("Ready", 0), c("Status", 0), c("Restarts", 0), c("Age", 0), c("IP", 1),
-          c("Node", 1), c("Nominated Node", 1), c("Readiness Gates", 1));
+      return List.of(
+          c("Name", 0),
+          c("Ready", 0),
+          c("Status", 0),
+          c("Restarts", 0),
+          c("Age", 0),
+          c("IP", 1),
+          c("Node", 1),
+          c("Nominated Node", 1),
+          c("Readiness Gates", 1));
     }
     if (type.equals(ResourceTypes.NODES)) {
-      return List.of(c("Name", 0), c("Status", 0), c("Roles", 0), c("Age", 0), c("Version", 0),
-          c("Internal-IP", 1), c("External-IP", 1), c("OS-Image", 1), c("Kernel-Version", 1),
+      return List.of(
+          c("Name", 0),
+          c("Status", 0),
+          c("Roles", 0),
+          c("Age", 0),
+          c("Version", 0),
+          c("Internal-IP", 1),
+          c("External-IP", 1),
+          c("OS-Image", 1),
+          c("Kernel-Version", 1),
           c("Container-Runtime", 1));
     }
     if (type.equals(ResourceTypes.EVENTS)) {
-      return List.of(c("Last Seen", 0), c("Type", 0), c("Reason", 0), c("Object", 0), c("Message", 0));
+      return List.of(
+          c("Last Seen", 0), c("Type", 0), c("Reason", 0), c("Object", 0), c("Message", 0));
     }
     return List.of(c("Name", 0), c("Age", 0));
   }
@@ -85,7 +108,8 @@ final class Tables {
     return cols;
   }
 
-  private static List<String> customCells(List<ResourceTypes.PrinterColumn> custom, JsonNode o, Instant now) {
+  private static List<String> customCells(
+      List<ResourceTypes.PrinterColumn> custom, JsonNode o, Instant now) {
     List<String> cells = new ArrayList<>();
     cells.add(o.path("metadata").path("name").asText());
     boolean age = false;
@@ -109,8 +133,8 @@ final class Tables {
   }
 
   /**
-   * The subset of JSONPath CRD printer columns use: {@code .a.b}, {@code .a[0]} and
-   * {@code .a[?(@.key=="value")].b}. Returns null when the path does not resolve.
+   * The subset of JSONPath CRD printer columns use: {@code .a.b}, {@code .a[0]} and {@code
+   * .a[?(@.key=="value")].b}. Returns null when the path does not resolve.
    */
   static JsonNode jsonPath(JsonNode root, String path) {
     JsonNode node = root;
@@ -192,9 +216,16 @@ final class Tables {
       if (meta.has("deletionTimestamp")) {
         reason = "Terminating";
       }
-      return List.of(name, ready + "/" + total, reason, Long.toString(restarts), age,
-          st.path("podIP").asText("<none>"), o.path("spec").path("nodeName").asText("<none>"),
-          st.path("nominatedNodeName").asText("<none>"), "<none>");
+      return List.of(
+          name,
+          ready + "/" + total,
+          reason,
+          Long.toString(restarts),
+          age,
+          st.path("podIP").asText("<none>"),
+          o.path("spec").path("nodeName").asText("<none>"),
+          st.path("nominatedNodeName").asText("<none>"),
+          "<none>");
     }
     if (type.equals(ResourceTypes.NODES)) {
       String status = "Unknown";
@@ -207,12 +238,16 @@ final class Tables {
         status += ",SchedulingDisabled";
       }
       List<String> roles = new ArrayList<>();
-      meta.path("labels").fieldNames().forEachRemaining(k -> {
-        if (k.startsWith("node-role.kubernetes.io/")) {
-          roles.add(k.substring("node-role.kubernetes.io/".length()));
-        }
-      });
-      // Like kubectl's printer: the legacy kubernetes.io/role label names a role too (virtual-kubelet sets "agent").
+      meta.path("labels")
+          .fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (k.startsWith("node-role.kubernetes.io/")) {
+                  roles.add(k.substring("node-role.kubernetes.io/".length()));
+                }
+              });
+      // Like kubectl's printer: the legacy kubernetes.io/role label names a role too
+      // (virtual-kubelet sets "agent").
       String legacyRole = meta.path("labels").path("kubernetes.io/role").asText("");
       if (!legacyRole.isEmpty() && !roles.contains(legacyRole)) {
         roles.add(legacyRole);
@@ -227,22 +262,36 @@ final class Tables {
         }
       }
       JsonNode info = o.path("status").path("nodeInfo");
-      return List.of(name, status, roles.isEmpty() ? "<none>" : String.join(",", roles), age,
-          info.path("kubeletVersion").asText(""), internal, external, info.path("osImage").asText("<unknown>"),
-          info.path("kernelVersion").asText("<unknown>"), info.path("containerRuntimeVersion").asText("<unknown>"));
+      return List.of(
+          name,
+          status,
+          roles.isEmpty() ? "<none>" : String.join(",", roles),
+          age,
+          info.path("kubeletVersion").asText(""),
+          internal,
+          external,
+          info.path("osImage").asText("<unknown>"),
+          info.path("kernelVersion").asText("<unknown>"),
+          info.path("containerRuntimeVersion").asText("<unknown>"));
     }
     if (type.equals(ResourceTypes.EVENTS)) {
       JsonNode io = o.path("involvedObject");
-      String last = o.path("lastTimestamp").asText(o.path("eventTime").asText(meta.path("creationTimestamp")
-          .asText("")));
-      return List.of(age(last.length() > 20 ? last.substring(0, 19) + "Z" : last, now), o.path("type").asText(),
-          o.path("reason").asText(), io.path("kind").asText().toLowerCase() + "/" + io.path("name").asText(),
+      String last =
+          o.path("lastTimestamp")
+              .asText(o.path("eventTime").asText(meta.path("creationTimestamp").asText("")));
+      return List.of(
+          age(last.length() > 20 ? last.substring(0, 19) + "Z" : last, now),
+          o.path("type").asText(),
+          o.path("reason").asText(),
+          io.path("kind").asText().toLowerCase() + "/" + io.path("name").asText(),
           o.path("message").asText());
     }
     return List.of(name, age);
   }
 
-  /** Human-readable age as kubectl prints it ({@code 45s}, {@code 3m12s}, {@code 5h}, {@code 2d3h}). */
+  /**
+   * Human-readable age as kubectl prints it ({@code 45s}, {@code 3m12s}, {@code 5h}, {@code 2d3h}).
+   */
   static String age(String timestamp, Instant now) {
     if (timestamp == null || timestamp.isEmpty()) {
       return "<unknown>";

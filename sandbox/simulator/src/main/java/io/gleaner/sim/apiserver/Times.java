@@ -14,7 +14,8 @@ public final class Times {
 
   /** Micro-time ({@code metav1.MicroTime}) as used by Events and Leases. */
   public static String formatMicro(Instant instant) {
-    return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC)
+    return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+        .withZone(java.time.ZoneOffset.UTC)
         .format(instant.truncatedTo(ChronoUnit.MICROS));
   }
 

@@ -11,16 +11,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What {@code kubectl exec} runs in a simulated container: a tiny shell that knows the commands people type to look
- * inside a pod ({@code echo}, {@code hostname}, {@code env}/{@code printenv}, {@code cat} of stdin or
- * {@code /etc/hostname}, {@code nproc}, {@code date}, {@code ls}, {@code id}, {@code sleep}, {@code true},
- * {@code false}, {@code exit N}) and {@code sh -c} scripts joined by {@code ;}, {@code &&} and {@code ||} with
- * {@code $VAR}/{@code $?} expansion, quotes and {@code >&2}. Output comes as the frames a container runtime would
- * stream: one per command, in order, each on stdout or stderr. A program it does not know fails to start, as a
- * missing binary does in a real container.
+ * What {@code kubectl exec} runs in a simulated container: a tiny shell that knows the commands
+ * people type to look inside a pod ({@code echo}, {@code hostname}, {@code env}/{@code printenv},
+ * {@code cat} of stdin or {@code /etc/hostname}, {@code nproc}, {@code date}, {@code ls}, {@code
+ * id}, {@code sleep}, {@code true}, {@code false}, {@code exit N}) and {@code sh -c} scripts joined
+ * by {@code ;}, {@code &&} and {@code ||} with {@code $VAR}/{@code $?} expansion, quotes and {@code
+ * >&2}. Output comes as the frames a container runtime would stream: one per command, in order,
+ * each on stdout or stderr. A program it does not know fails to start, as a missing binary does in
+ * a real container.
  */
 public final class SimExec {
-  private static final List<String> SHELLS = List.of("sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/bash");
+  private static final List<String> SHELLS =
+      List.of("sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/bash");
 
   private final Map<String, String> env;
   private final String hostname;
@@ -37,8 +39,12 @@ public final class SimExec {
     this.stdin = stdin == null ? "" : stdin;
   }
 
-  /** Runs {@code command} in {@code container} of {@code pod} at {@code now}, with {@code stdin} as its input. */
-  public static ExecResult run(JsonNode pod, String container, List<String> command, Instant now, String stdin) {
+  /**
+   * Runs {@code command} in {@code container} of {@code pod} at {@code now}, with {@code stdin} as
+   * its input.
+   */
+  public static ExecResult run(
+      JsonNode pod, String container, List<String> command, Instant now, String stdin) {
     String podName = pod.path("metadata").path("name").asText();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -53,8 +59,18 @@ public final class SimExec {
           env.put(e.path("name").asText(), e.path("value").asText());
         }
       }
-      cpus = Math.max(1, (int) Math.ceil(millis(c.path("resources").path("limits").path("cpu").asText(
-          c.path("resources").path("requests").path("cpu").asText("1")))/ 1000.0));
+      cpus =
+          Math.max(
+              1,
+              (int)
+                  Math.ceil(
+                      millis(
+                              c.path("resources")
+                                  .path("limits")
+                                  .path("cpu")
+                                  .asText(
+                                      c.path("resources").path("requests").path("cpu").asText("1")))
+                          / 1000.0));
     }
     env.put("KUBERNETES_SERVICE_HOST", "10.96.0.1");
     env.put("KUBERNETES_SERVICE_PORT", "443");
@@ -75,9 +91,12 @@ public final class SimExec {
       return new ExecResult(out, script(stdin.replace('\n', ';')), null);
     }
     if (!known(program)) {
-      return ExecResult.notStarted("failed to exec in container: failed to start exec: OCI runtime exec failed: exec "
-          + "failed: unable to start container process: exec: \"" + program + "\": executable file not found in "
-          + "$PATH: unknown");
+      return ExecResult.notStarted(
+          "failed to exec in container: failed to start exec: OCI runtime exec failed: exec "
+              + "failed: unable to start container process: exec: \""
+              + program
+              + "\": executable file not found in "
+              + "$PATH: unknown");
     }
     return new ExecResult(out, simple(argv, false), null);
   }
@@ -88,11 +107,12 @@ public final class SimExec {
     String op = ";";
     for (String[] part : split(text)) {
       String command = part[0];
-      boolean run = switch (op) {
-        case "&&" -> status == 0;
-        case "||" -> status != 0;
-        default -> true;
-      };
+      boolean run =
+          switch (op) {
+            case "&&" -> status == 0;
+            case "||" -> status != 0;
+            default -> true;
+          };
       op = part[1];
       if (!run || command.isBlank()) {
         continue;
@@ -124,8 +144,24 @@ public final class SimExec {
 
   private static boolean known(String program) {
     String p = program.substring(program.lastIndexOf('/') + 1);
-    return List.of("echo", "hostname", "env", "printenv", "cat", "nproc", "date", "ls", "id", "sleep", "true",
-        "false", "pwd", "whoami", "uname").contains(p) || "exit".equals(p);
+    return List.of(
+                "echo",
+                "hostname",
+                "env",
+                "printenv",
+                "cat",
+                "nproc",
+                "date",
+                "ls",
+                "id",
+                "sleep",
+                "true",
+                "false",
+                "pwd",
+                "whoami",
+                "uname")
+            .contains(p)
+        || "exit".equals(p);
   }
 
   private int simple(List<String> argv, boolean toStderr) {
@@ -135,7 +171,10 @@ public final class SimExec {
     switch (program) {
       case "echo" -> {
         boolean newline = args.isEmpty() || !"-n".equals(args.get(0));
-        write(ch, String.join(" ", newline ? args : args.subList(1, args.size())) + (newline ? "\n" : ""));
+        write(
+            ch,
+            String.join(" ", newline ? args : args.subList(1, args.size()))
+                + (newline ? "\n" : ""));
       }
       case "hostname" -> write(ch, hostname + "\n");
       case "env" -> {
@@ -179,8 +218,12 @@ public final class SimExec {
       }
       case "nproc" -> write(ch, cpus + "\n");
       case "date" -> write(ch, now.toString() + "\n");
-      case "ls" -> write(ch, args.isEmpty() || "/".equals(args.get(0))
-          ? "bin\ndev\netc\nhome\nproc\nroot\nsys\ntmp\nusr\nvar\n" : "");
+      case "ls" ->
+          write(
+              ch,
+              args.isEmpty() || "/".equals(args.get(0))
+                  ? "bin\ndev\netc\nhome\nproc\nroot\nsys\ntmp\nusr\nvar\n"
+                  : "");
       case "id" -> write(ch, "uid=0(root) gid=0(root) groups=0(root)\n");
       case "whoami" -> write(ch, "root\n");
       case "pwd" -> write(ch, "/\n");
@@ -188,7 +231,7 @@ public final class SimExec {
       case "false" -> {
         return 1;
       }
-      default -> { } // sleep, true: nothing to show in simulated time
+      default -> {} // sleep, true: nothing to show in simulated time
     }
     return 0;
   }
@@ -208,7 +251,10 @@ public final class SimExec {
     }
   }
 
-  /** Splits a script at unquoted {@code ;}, {@code &&}, {@code ||}: pairs of (command, operator after it). */
+  /**
+   * Splits a script at unquoted {@code ;}, {@code &&}, {@code ||}: pairs of (command, operator
+   * after it).
+   */
   static List<String[]> split(String text) {
     List<String[]> parts = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
@@ -238,7 +284,10 @@ public final class SimExec {
     return parts;
   }
 
-  /** Splits a command into words: quotes group, {@code $NAME} and {@code $?} expand outside single quotes. */
+  /**
+   * Splits a command into words: quotes group, {@code $NAME} and {@code $?} expand outside single
+   * quotes.
+   */
   private List<String> words(String command, int lastStatus) {
     List<String> words = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
@@ -260,7 +309,8 @@ public final class SimExec {
         } else {
           boolean braced = command.charAt(j) == '{';
           int k = braced ? j + 1 : j;
-          while (k < command.length() && (Character.isLetterOrDigit(command.charAt(k)) || command.charAt(k) == '_')) {
+          while (k < command.length()
+              && (Character.isLetterOrDigit(command.charAt(k)) || command.charAt(k) == '_')) {
             k++;
           }
           String name = command.substring(braced ? j + 1 : j, k);
@@ -309,7 +359,8 @@ public final class SimExec {
 
   private static long millis(String cpu) {
     try {
-      return cpu.endsWith("m") ? Long.parseLong(cpu.substring(0, cpu.length() - 1))
+      return cpu.endsWith("m")
+          ? Long.parseLong(cpu.substring(0, cpu.length() - 1))
           : Math.round(Double.parseDouble(cpu) * 1000);
     } catch (NumberFormatException e) {
       return 1000;

@@ -32,36 +32,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kubelets of all simulated nodes of one cluster. It runs pods bound to nodes it owns, i.e. every node
- * except those labelled {@code type=virtual-kubelet} (a virtual kubelet runs those):
+ * The kubelets of all simulated nodes of one cluster. It runs pods bound to nodes it owns, i.e.
+ * every node except those labelled {@code type=virtual-kubelet} (a virtual kubelet runs those):
  *
  * <ul>
  *   <li>Pending → Running after {@code startDelay} (pod IP, host IP, start time, ready containers,
- *       conditions, a {@code Started} event);</li>
- *   <li>Running → Succeeded after {@value #RUN_SECONDS} seconds (annotation, or env {@value #RUN_SECONDS_ENV}
- *       of any container); Failed instead when {@value #EXIT_CODE} is non-zero;</li>
+ *       conditions, a {@code Started} event);
+ *   <li>Running → Succeeded after {@value #RUN_SECONDS} seconds (annotation, or env {@value
+ *       #RUN_SECONDS_ENV} of any container); Failed instead when {@value #EXIT_CODE} is non-zero;
  *   <li>an image whose name contains {@code does-not-exist} never starts: ErrImagePull, then
- *       ImagePullBackOff, with the kubelet's events;</li>
- *   <li>a pod being deleted is removed when its grace period ends (or after {@value #SHUTDOWN_SECONDS} if
- *       the annotation says it stops sooner), on the cluster's clock;</li>
+ *       ImagePullBackOff, with the kubelet's events;
+ *   <li>a pod being deleted is removed when its grace period ends (or after {@value
+ *       #SHUTDOWN_SECONDS} if the annotation says it stops sooner), on the cluster's clock;
  *   <li>NoExecute taints evict pods that do not tolerate them; pods of a deleted node are removed
- *       (pod garbage collection).</li>
+ *       (pod garbage collection).
  * </ul>
+ *
  * Container logs are generated (see {@link #logs}).
  */
 public final class SimKubelet implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SimKubelet.class);
+
   /** Annotation: seconds a pod runs before it completes. */
   public static final String RUN_SECONDS = "sim.gleaner.io/run-seconds";
+
   /** Container env alternative to {@link #RUN_SECONDS} (copied verbatim by any virtual kubelet). */
   public static final String RUN_SECONDS_ENV = "SIM_RUN_SECONDS";
+
   /** Annotation: exit code at completion (non-zero: phase Failed). */
   public static final String EXIT_CODE = "sim.gleaner.io/exit-code";
-  /** Annotation: seconds the containers take to stop after a graceful delete (default: the whole grace). */
+
+  /**
+   * Annotation: seconds the containers take to stop after a graceful delete (default: the whole
+   * grace).
+   */
   public static final String SHUTDOWN_SECONDS = "sim.gleaner.io/shutdown-seconds";
+
   /** Label key and value of nodes the simulator does not run. */
   public static final String VIRTUAL_NODE_LABEL = "type";
+
   public static final String VIRTUAL_NODE_VALUE = "virtual-kubelet";
+
   /** Substring of an image name that makes its pull fail. */
   public static final String MISSING_IMAGE_MARKER = "does-not-exist";
 
@@ -84,7 +95,11 @@ public final class SimKubelet implements AutoCloseable {
   private final List<ObjectStore.Subscription> subscriptions = new ArrayList<>();
   private volatile boolean closed;
 
-  public SimKubelet(String cluster, ObjectStore store, SimRuntime.Timeline timeline, ScheduledExecutorService executor,
+  public SimKubelet(
+      String cluster,
+      ObjectStore store,
+      SimRuntime.Timeline timeline,
+      ScheduledExecutorService executor,
       Options options) {
     this.cluster = cluster;
     this.store = Objects.requireNonNull(store, "store");
@@ -95,29 +110,39 @@ public final class SimKubelet implements AutoCloseable {
   }
 
   public void start() {
-    ObjectStore.Watcher w = e -> {
-      inbox.add(e);
-      if (!closed && queued.compareAndSet(false, true)) {
-        try {
-          executor.execute(this::loop);
-        } catch (java.util.concurrent.RejectedExecutionException ex) {
-          queued.set(false);
-        }
-      }
-    };
+    ObjectStore.Watcher w =
+        e -> {
+          inbox.add(e);
+          if (!closed && queued.compareAndSet(false, true)) {
+            try {
+              executor.execute(this::loop);
+            } catch (java.util.concurrent.RejectedExecutionException ex) {
+              queued.set(false);
+            }
+          }
+        };
     subscriptions.add(store.watch(ResourceTypes.NODES, null, o -> true, null, w));
-    subscriptions.add(store.watch(ResourceTypes.PODS, null, o -> !o.path("spec").path("nodeName").asText("")
-        .isEmpty(), null, w));
+    subscriptions.add(
+        store.watch(
+            ResourceTypes.PODS,
+            null,
+            o -> !o.path("spec").path("nodeName").asText("").isEmpty(),
+            null,
+            w));
   }
 
-  /** Whether this kubelet runs pods of {@code nodeName} (the node exists and is not a virtual kubelet's). */
+  /**
+   * Whether this kubelet runs pods of {@code nodeName} (the node exists and is not a virtual
+   * kubelet's).
+   */
   public boolean owns(String nodeName) {
     ObjectNode node = store.get(ResourceTypes.NODES, null, nodeName);
     return node != null && !isVirtual(node);
   }
 
   public static boolean isVirtual(JsonNode node) {
-    return VIRTUAL_NODE_VALUE.equals(node.path("metadata").path("labels").path(VIRTUAL_NODE_LABEL).asText());
+    return VIRTUAL_NODE_VALUE.equals(
+        node.path("metadata").path("labels").path(VIRTUAL_NODE_LABEL).asText());
   }
 
   private void loop() {
@@ -132,8 +157,12 @@ public final class SimKubelet implements AutoCloseable {
             onPod(e);
           }
         } catch (RuntimeException ex) {
-          LOG.warn("cluster {}: kubelet failed on {} {}", cluster, e.type(), e.object().path("metadata")
-              .path("name").asText(), ex);
+          LOG.warn(
+              "cluster {}: kubelet failed on {} {}",
+              cluster,
+              e.type(),
+              e.object().path("metadata").path("name").asText(),
+              ex);
         }
       }
     }
@@ -194,7 +223,9 @@ public final class SimKubelet implements AutoCloseable {
     String nodeName = node.path("metadata").path("name").asText();
     if (e.type().equals(ObjectStore.DELETED)) {
       for (ObjectNode pod : podsOn(nodeName)) {
-        store.forceDelete(ResourceTypes.PODS, pod.path("metadata").path("namespace").asText(),
+        store.forceDelete(
+            ResourceTypes.PODS,
+            pod.path("metadata").path("namespace").asText(),
             pod.path("metadata").path("name").asText());
       }
       return;
@@ -213,14 +244,25 @@ public final class SimKubelet implements AutoCloseable {
         continue;
       }
       List<Toleration> tolerations = new ArrayList<>();
-      pod.path("spec").path("tolerations").forEach(t -> tolerations.add(Serialization.jsonMapper()
-          .convertValue(t, Toleration.class)));
+      pod.path("spec")
+          .path("tolerations")
+          .forEach(
+              t -> tolerations.add(Serialization.jsonMapper().convertValue(t, Toleration.class)));
       if (Matching.untoleratedTaint(noExecute, tolerations) != null) {
         try {
-          events.record(pod, "Normal", "TaintManagerEviction", "Marking for deletion Pod "
-              + pod.path("metadata").path("namespace").asText() + "/" + pod.path("metadata").path("name").asText());
-          store.delete(ResourceTypes.PODS, pod.path("metadata").path("namespace").asText(),
-              pod.path("metadata").path("name").asText(), ObjectStore.DeleteOptions.DEFAULT);
+          events.record(
+              pod,
+              "Normal",
+              "TaintManagerEviction",
+              "Marking for deletion Pod "
+                  + pod.path("metadata").path("namespace").asText()
+                  + "/"
+                  + pod.path("metadata").path("name").asText());
+          store.delete(
+              ResourceTypes.PODS,
+              pod.path("metadata").path("namespace").asText(),
+              pod.path("metadata").path("name").asText(),
+              ObjectStore.DeleteOptions.DEFAULT);
         } catch (ApiException ex) {
           // already gone
         }
@@ -229,7 +271,11 @@ public final class SimKubelet implements AutoCloseable {
   }
 
   private List<ObjectNode> podsOn(String nodeName) {
-    return store.list(ResourceTypes.PODS, null, p -> nodeName.equals(p.path("spec").path("nodeName").asText()))
+    return store
+        .list(
+            ResourceTypes.PODS,
+            null,
+            p -> nodeName.equals(p.path("spec").path("nodeName").asText()))
         .items();
   }
 
@@ -250,15 +296,20 @@ public final class SimKubelet implements AutoCloseable {
     try {
       return Math.max(0, Long.parseLong(v.trim()));
     } catch (NumberFormatException e) {
-      LOG.warn("pod {}/{}: {} is not a number of seconds: \"{}\"", pod.path("metadata").path("namespace").asText(),
-          pod.path("metadata").path("name").asText(), RUN_SECONDS, v);
+      LOG.warn(
+          "pod {}/{}: {} is not a number of seconds: \"{}\"",
+          pod.path("metadata").path("namespace").asText(),
+          pod.path("metadata").path("name").asText(),
+          RUN_SECONDS,
+          v);
       return null;
     }
   }
 
   private void startPod(String ns, String name, String uid) {
     ObjectNode pod = store.get(ResourceTypes.PODS, ns, name);
-    if (pod == null || !uid.equals(pod.path("metadata").path("uid").asText())
+    if (pod == null
+        || !uid.equals(pod.path("metadata").path("uid").asText())
         || pod.path("metadata").has("deletionTimestamp")
         || !"Pending".equals(pod.path("status").path("phase").asText())) {
       return;
@@ -276,93 +327,154 @@ public final class SimKubelet implements AutoCloseable {
     }
     Instant now = store.clock().instant();
     if (missing != null) {
-      failPull(ns, name, uid, missing, "ErrImagePull", "rpc error: code = NotFound desc = failed to pull and unpack "
-          + "image \"" + missing + "\": not found");
+      failPull(
+          ns,
+          name,
+          uid,
+          missing,
+          "ErrImagePull",
+          "rpc error: code = NotFound desc = failed to pull and unpack "
+              + "image \""
+              + missing
+              + "\": not found");
       String image = missing;
-      timeline.after(Duration.ofSeconds(10), () -> failPull(ns, name, uid, image, "ImagePullBackOff",
-          "Back-off pulling image \"" + image + "\""));
+      timeline.after(
+          Duration.ofSeconds(10),
+          () ->
+              failPull(
+                  ns,
+                  name,
+                  uid,
+                  image,
+                  "ImagePullBackOff",
+                  "Back-off pulling image \"" + image + "\""));
       return;
     }
     String hostIp = hostIp(node);
     long n = ipCounter.incrementAndGet();
     String podIp = "10." + options.ipOctet() + "." + (n / 250 % 250) + "." + (n % 250 + 2);
-    ObjectNode running = store.mutate(ResourceTypes.PODS, ns, name, p -> {
-      if (!uid.equals(p.path("metadata").path("uid").asText()) || p.path("metadata").has("deletionTimestamp")) {
-        return null;
-      }
-      ObjectNode st = p.with("status");
-      st.put("phase", "Running");
-      st.put("hostIP", hostIp);
-      st.putArray("hostIPs").addObject().put("ip", hostIp);
-      st.put("podIP", podIp);
-      st.putArray("podIPs").addObject().put("ip", podIp);
-      st.put("startTime", Times.format(now));
-      for (String c : List.of("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
-          "PodScheduled")) {
-        PodSubresources.setCondition(p, c, "True", null, null, now);
-      }
-      ArrayNode statuses = st.putArray("containerStatuses");
-      for (JsonNode c : p.path("spec").path("containers")) {
-        ObjectNode cs = statuses.addObject();
-        cs.put("name", c.path("name").asText());
-        cs.put("image", c.path("image").asText());
-        cs.put("imageID", "sim://" + c.path("image").asText());
-        cs.put("containerID", "sim://" + uid.replace("-", "").substring(0, 12) + "-" + c.path("name").asText());
-        cs.put("ready", true);
-        cs.put("started", true);
-        cs.put("restartCount", 0);
-        cs.putObject("state").putObject("running").put("startedAt", Times.format(now));
-      }
-      return p;
-    });
+    ObjectNode running =
+        store.mutate(
+            ResourceTypes.PODS,
+            ns,
+            name,
+            p -> {
+              if (!uid.equals(p.path("metadata").path("uid").asText())
+                  || p.path("metadata").has("deletionTimestamp")) {
+                return null;
+              }
+              ObjectNode st = p.with("status");
+              st.put("phase", "Running");
+              st.put("hostIP", hostIp);
+              st.putArray("hostIPs").addObject().put("ip", hostIp);
+              st.put("podIP", podIp);
+              st.putArray("podIPs").addObject().put("ip", podIp);
+              st.put("startTime", Times.format(now));
+              for (String c :
+                  List.of(
+                      "PodReadyToStartContainers",
+                      "Initialized",
+                      "Ready",
+                      "ContainersReady",
+                      "PodScheduled")) {
+                PodSubresources.setCondition(p, c, "True", null, null, now);
+              }
+              ArrayNode statuses = st.putArray("containerStatuses");
+              for (JsonNode c : p.path("spec").path("containers")) {
+                ObjectNode cs = statuses.addObject();
+                cs.put("name", c.path("name").asText());
+                cs.put("image", c.path("image").asText());
+                cs.put("imageID", "sim://" + c.path("image").asText());
+                cs.put(
+                    "containerID",
+                    "sim://"
+                        + uid.replace("-", "").substring(0, 12)
+                        + "-"
+                        + c.path("name").asText());
+                cs.put("ready", true);
+                cs.put("started", true);
+                cs.put("restartCount", 0);
+                cs.putObject("state").putObject("running").put("startedAt", Times.format(now));
+              }
+              return p;
+            });
     if (running != null) {
-      events.record(running, "Normal", "Started", "Started container "
-          + running.path("spec").path("containers").get(0).path("name").asText());
+      events.record(
+          running,
+          "Normal",
+          "Started",
+          "Started container "
+              + running.path("spec").path("containers").get(0).path("name").asText());
     }
   }
 
-  private void failPull(String ns, String name, String uid, String image, String reason, String message) {
-    ObjectNode updated = store.mutate(ResourceTypes.PODS, ns, name, p -> {
-      if (!uid.equals(p.path("metadata").path("uid").asText()) || p.path("metadata").has("deletionTimestamp")
-          || !"Pending".equals(p.path("status").path("phase").asText())) {
-        return null;
-      }
-      Instant now = store.clock().instant();
-      ObjectNode st = p.with("status");
-      st.put("hostIP", hostIp(store.get(ResourceTypes.NODES, null, p.path("spec").path("nodeName").asText())));
-      if (!st.has("startTime")) {
-        st.put("startTime", Times.format(now));
-      }
-      List<String> names = new ArrayList<>();
-      ArrayNode statuses = st.putArray("containerStatuses");
-      for (JsonNode c : p.path("spec").path("containers")) {
-        ObjectNode cs = statuses.addObject();
-        cs.put("name", c.path("name").asText());
-        cs.put("image", c.path("image").asText());
-        cs.put("imageID", "");
-        cs.put("ready", false);
-        cs.put("started", false);
-        cs.put("restartCount", 0);
-        if (c.path("image").asText().equals(image)) {
-          cs.putObject("state").putObject("waiting").put("reason", reason).put("message", message);
-        } else {
-          cs.putObject("state").putObject("waiting").put("reason", "ContainerCreating");
-        }
-        names.add(c.path("name").asText());
-      }
-      PodSubresources.setCondition(p, "Initialized", "True", null, null, now);
-      PodSubresources.setCondition(p, "Ready", "False", "ContainersNotReady",
-          "containers with unready status: [" + String.join(" ", names) + "]", now);
-      PodSubresources.setCondition(p, "ContainersReady", "False", "ContainersNotReady",
-          "containers with unready status: [" + String.join(" ", names) + "]", now);
-      return p;
-    });
+  private void failPull(
+      String ns, String name, String uid, String image, String reason, String message) {
+    ObjectNode updated =
+        store.mutate(
+            ResourceTypes.PODS,
+            ns,
+            name,
+            p -> {
+              if (!uid.equals(p.path("metadata").path("uid").asText())
+                  || p.path("metadata").has("deletionTimestamp")
+                  || !"Pending".equals(p.path("status").path("phase").asText())) {
+                return null;
+              }
+              Instant now = store.clock().instant();
+              ObjectNode st = p.with("status");
+              st.put(
+                  "hostIP",
+                  hostIp(
+                      store.get(
+                          ResourceTypes.NODES, null, p.path("spec").path("nodeName").asText())));
+              if (!st.has("startTime")) {
+                st.put("startTime", Times.format(now));
+              }
+              List<String> names = new ArrayList<>();
+              ArrayNode statuses = st.putArray("containerStatuses");
+              for (JsonNode c : p.path("spec").path("containers")) {
+                ObjectNode cs = statuses.addObject();
+                cs.put("name", c.path("name").asText());
+                cs.put("image", c.path("image").asText());
+                cs.put("imageID", "");
+                cs.put("ready", false);
+                cs.put("started", false);
+                cs.put("restartCount", 0);
+                if (c.path("image").asText().equals(image)) {
+                  cs.putObject("state")
+                      .putObject("waiting")
+                      .put("reason", reason)
+                      .put("message", message);
+                } else {
+                  cs.putObject("state").putObject("waiting").put("reason", "ContainerCreating");
+                }
+                names.add(c.path("name").asText());
+              }
+              PodSubresources.setCondition(p, "Initialized", "True", null, null, now);
+              PodSubresources.setCondition(
+                  p,
+                  "Ready",
+                  "False",
+                  "ContainersNotReady",
+                  "containers with unready status: [" + String.join(" ", names) + "]",
+                  now);
+              PodSubresources.setCondition(
+                  p,
+                  "ContainersReady",
+                  "False",
+                  "ContainersNotReady",
+                  "containers with unready status: [" + String.join(" ", names) + "]",
+                  now);
+              return p;
+            });
     if (updated == null) {
       return;
     }
     if (reason.equals("ErrImagePull")) {
       events.record(updated, "Normal", "Pulling", "Pulling image \"" + image + "\"");
-      events.record(updated, "Warning", "Failed", "Failed to pull image \"" + image + "\": " + message);
+      events.record(
+          updated, "Warning", "Failed", "Failed to pull image \"" + image + "\": " + message);
       events.record(updated, "Warning", "Failed", "Error: ErrImagePull");
     } else {
       events.record(updated, "Normal", "BackOff", message);
@@ -382,33 +494,40 @@ public final class SimKubelet implements AutoCloseable {
   }
 
   private void complete(String ns, String name, String uid) {
-    ObjectNode done = store.mutate(ResourceTypes.PODS, ns, name, p -> {
-      if (!uid.equals(p.path("metadata").path("uid").asText())
-          || !"Running".equals(p.path("status").path("phase").asText())) {
-        return null;
-      }
-      int exit = p.path("metadata").path("annotations").path(EXIT_CODE).asInt(0);
-      Instant now = store.clock().instant();
-      ObjectNode st = p.with("status");
-      st.put("phase", exit == 0 ? "Succeeded" : "Failed");
-      for (JsonNode cs : st.path("containerStatuses")) {
-        ObjectNode c = (ObjectNode) cs;
-        String startedAt = c.path("state").path("running").path("startedAt").asText(Times.format(now));
-        c.put("ready", false);
-        c.put("started", false);
-        ObjectNode term = c.putObject("state").putObject("terminated");
-        term.put("exitCode", exit);
-        term.put("reason", exit == 0 ? "Completed" : "Error");
-        term.put("startedAt", startedAt);
-        term.put("finishedAt", Times.format(now));
-        term.put("containerID", c.path("containerID").asText());
-      }
-      String reason = exit == 0 ? "PodCompleted" : "PodFailed";
-      PodSubresources.setCondition(p, "Ready", "False", reason, null, now);
-      PodSubresources.setCondition(p, "ContainersReady", "False", reason, null, now);
-      PodSubresources.setCondition(p, "PodReadyToStartContainers", "False", null, null, now);
-      return p;
-    });
+    ObjectNode done =
+        store.mutate(
+            ResourceTypes.PODS,
+            ns,
+            name,
+            p -> {
+              if (!uid.equals(p.path("metadata").path("uid").asText())
+                  || !"Running".equals(p.path("status").path("phase").asText())) {
+                return null;
+              }
+              int exit = p.path("metadata").path("annotations").path(EXIT_CODE).asInt(0);
+              Instant now = store.clock().instant();
+              ObjectNode st = p.with("status");
+              st.put("phase", exit == 0 ? "Succeeded" : "Failed");
+              for (JsonNode cs : st.path("containerStatuses")) {
+                ObjectNode c = (ObjectNode) cs;
+                String startedAt =
+                    c.path("state").path("running").path("startedAt").asText(Times.format(now));
+                c.put("ready", false);
+                c.put("started", false);
+                ObjectNode term = c.putObject("state").putObject("terminated");
+                term.put("exitCode", exit);
+                term.put("reason", exit == 0 ? "Completed" : "Error");
+                term.put("startedAt", startedAt);
+                term.put("finishedAt", Times.format(now));
+                term.put("containerID", c.path("containerID").asText());
+              }
+              String reason = exit == 0 ? "PodCompleted" : "PodFailed";
+              PodSubresources.setCondition(p, "Ready", "False", reason, null, now);
+              PodSubresources.setCondition(p, "ContainersReady", "False", reason, null, now);
+              PodSubresources.setCondition(
+                  p, "PodReadyToStartContainers", "False", null, null, now);
+              return p;
+            });
     if (done != null) {
       completing.remove(uid);
     }
@@ -429,12 +548,17 @@ public final class SimKubelet implements AutoCloseable {
   }
 
   /**
-   * Generated container log: a start line, then one line per 30 s of clock time the container has run
-   * (at most the last 1000), honouring {@code tailLines}, {@code timestamps} and {@code sinceSeconds}.
-   * Returns null for pods on virtual nodes (the API server proxies those to the node's kubelet endpoint).
+   * Generated container log: a start line, then one line per 30 s of clock time the container has
+   * run (at most the last 1000), honouring {@code tailLines}, {@code timestamps} and {@code
+   * sinceSeconds}. Returns null for pods on virtual nodes (the API server proxies those to the
+   * node's kubelet endpoint).
    */
-  /** Runs an exec in a container this kubelet runs; null for a pod on a virtual node (its kubelet serves it). */
-  public ServerExtensions.ExecResult exec(JsonNode pod, String container, List<String> command, String stdin) {
+  /**
+   * Runs an exec in a container this kubelet runs; null for a pod on a virtual node (its kubelet
+   * serves it).
+   */
+  public ServerExtensions.ExecResult exec(
+      JsonNode pod, String container, List<String> command, String stdin) {
     String nodeName = pod.path("spec").path("nodeName").asText("");
     ObjectNode node = nodeName.isEmpty() ? null : store.get(ResourceTypes.NODES, null, nodeName);
     if (node != null && isVirtual(node)) {
@@ -450,7 +574,8 @@ public final class SimKubelet implements AutoCloseable {
       return null;
     }
     Instant start = Times.parse(pod.path("status").path("startTime").asText(""));
-    if (start == null || !"Running,Succeeded,Failed".contains(pod.path("status").path("phase").asText("x"))) {
+    if (start == null
+        || !"Running,Succeeded,Failed".contains(pod.path("status").path("phase").asText("x"))) {
       return "";
     }
     Instant end = store.clock().instant();
@@ -467,19 +592,34 @@ public final class SimKubelet implements AutoCloseable {
         image = c.path("image").asText();
       }
     }
-    lines.add(new String[] {stamp(start), "starting " + container + " (image " + image + ") on node " + nodeName
-        + " in cluster " + cluster});
+    lines.add(
+        new String[] {
+          stamp(start),
+          "starting "
+              + container
+              + " (image "
+              + image
+              + ") on node "
+              + nodeName
+              + " in cluster "
+              + cluster
+        });
     long steps = Math.max(0, Duration.between(start, end).getSeconds() / 30);
     long first = Math.max(1, steps - 999);
     for (long i = first; i <= steps; i++) {
       Instant t = start.plusSeconds(30 * i);
-      lines.add(new String[] {stamp(t), "step " + i + ": processed batch " + (i * 7919 % 10007) + ", ok"});
+      lines.add(
+          new String[] {
+            stamp(t), "step " + i + ": processed batch " + (i * 7919 % 10007) + ", ok"
+          });
     }
     if (options.sinceSeconds() != null) {
       Instant since = store.clock().instant().minusSeconds(options.sinceSeconds());
       lines.removeIf(l -> Instant.parse(l[0]).isBefore(since));
     }
-    if (options.tailLines() != null && options.tailLines() >= 0 && lines.size() > options.tailLines()) {
+    if (options.tailLines() != null
+        && options.tailLines() >= 0
+        && lines.size() > options.tailLines()) {
       lines = lines.subList(lines.size() - options.tailLines(), lines.size());
     }
     StringBuilder sb = new StringBuilder();
@@ -493,7 +633,8 @@ public final class SimKubelet implements AutoCloseable {
   }
 
   private static String stamp(Instant t) {
-    return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+    return DateTimeFormatter.ISO_INSTANT
+        .format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         .replace("Z", ".000000000Z");
   }
 

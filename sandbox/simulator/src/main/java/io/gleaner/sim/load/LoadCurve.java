@@ -13,16 +13,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A utilization curve over simulated time: samples every {@code step}, linear interpolation between them,
- * repeating with {@code period} (the gap between the last sample and the period's end is interpolated
- * towards the first sample). {@link #alibaba2018()} is the 8-day cluster-average curve of Alibaba's 2018
- * trace, aligned so that the trace's first sample falls on 08:00 UTC: busy by day, quiet at night (UTC).
+ * A utilization curve over simulated time: samples every {@code step}, linear interpolation between
+ * them, repeating with {@code period} (the gap between the last sample and the period's end is
+ * interpolated towards the first sample). {@link #alibaba2018()} is the 8-day cluster-average curve
+ * of Alibaba's 2018 trace, aligned so that the trace's first sample falls on 08:00 UTC: busy by
+ * day, quiet at night (UTC).
  *
  * <p>Immutable; {@link #scaled(double, Duration)} derives per-cluster variants.
  */
 public final class LoadCurve {
   /** Where the bundled trace lives on the classpath. */
-  public static final String ALIBABA_2018 = "/data/alibaba2018/machine_usage_days_1_to_8_grouped_300_seconds.csv";
+  public static final String ALIBABA_2018 =
+      "/data/alibaba2018/machine_usage_days_1_to_8_grouped_300_seconds.csv";
+
   private static final Instant ANCHOR = Instant.parse("1970-01-01T08:00:00Z");
   private static volatile LoadCurve alibaba;
 
@@ -33,7 +36,12 @@ public final class LoadCurve {
   private final double factor;
   private final long offsetSeconds;
 
-  private LoadCurve(double[] cpu, double[] memory, long stepSeconds, long periodSeconds, double factor,
+  private LoadCurve(
+      double[] cpu,
+      double[] memory,
+      long stepSeconds,
+      long periodSeconds,
+      double factor,
       long offsetSeconds) {
     this.cpu = cpu;
     this.memory = memory;
@@ -46,21 +54,30 @@ public final class LoadCurve {
   /**
    * A curve from samples (fractions 0..1).
    *
-   * @throws IllegalArgumentException when samples are empty, of different lengths, or the period is shorter
-   *     than the samples
+   * @throws IllegalArgumentException when samples are empty, of different lengths, or the period is
+   *     shorter than the samples
    */
   public static LoadCurve of(double[] cpu, double[] memory, Duration step, Duration period) {
     Objects.requireNonNull(cpu, "cpu");
     Objects.requireNonNull(memory, "memory");
     if (cpu.length == 0 || cpu.length != memory.length) {
-      throw new IllegalArgumentException("cpu and memory samples must be non-empty and of equal length, got "
-          + cpu.length + " and " + memory.length);
+      throw new IllegalArgumentException(
+          "cpu and memory samples must be non-empty and of equal length, got "
+              + cpu.length
+              + " and "
+              + memory.length);
     }
     if (step.getSeconds() <= 0 || period.getSeconds() < step.getSeconds() * cpu.length) {
-      throw new IllegalArgumentException("step must be >= 1s and period >= step x samples, got step=" + step
-          + " period=" + period + " samples=" + cpu.length);
+      throw new IllegalArgumentException(
+          "step must be >= 1s and period >= step x samples, got step="
+              + step
+              + " period="
+              + period
+              + " samples="
+              + cpu.length);
     }
-    return new LoadCurve(cpu.clone(), memory.clone(), step.getSeconds(), period.getSeconds(), 1.0, 0);
+    return new LoadCurve(
+        cpu.clone(), memory.clone(), step.getSeconds(), period.getSeconds(), 1.0, 0);
   }
 
   /** The bundled Alibaba 2018 curve (300 s steps, 8-day period), loaded once from the classpath. */
@@ -97,9 +114,11 @@ public final class LoadCurve {
         }
         String[] f = line.split(",");
         try {
-          rows.add(new double[] {Double.parseDouble(f[0]) / 100.0, Double.parseDouble(f[1]) / 100.0});
+          rows.add(
+              new double[] {Double.parseDouble(f[0]) / 100.0, Double.parseDouble(f[1]) / 100.0});
         } catch (RuntimeException e) {
-          throw new IllegalStateException(resource + " line " + lineNo + " is not numeric: " + line, e);
+          throw new IllegalStateException(
+              resource + " line " + lineNo + " is not numeric: " + line, e);
         }
       }
       double[] cpu = new double[rows.size()];
@@ -115,14 +134,19 @@ public final class LoadCurve {
   }
 
   /**
-   * This curve multiplied by {@code factor} (results are clamped to 0..1) and shifted by {@code phase}
-   * (a positive phase makes the curve happen later).
+   * This curve multiplied by {@code factor} (results are clamped to 0..1) and shifted by {@code
+   * phase} (a positive phase makes the curve happen later).
    */
   public LoadCurve scaled(double factor, Duration phase) {
     if (!(factor >= 0) || Double.isInfinite(factor)) {
       throw new IllegalArgumentException("load factor must be a finite number >= 0, got " + factor);
     }
-    return new LoadCurve(cpu, memory, stepSeconds, periodSeconds, this.factor * factor,
+    return new LoadCurve(
+        cpu,
+        memory,
+        stepSeconds,
+        periodSeconds,
+        this.factor * factor,
         offsetSeconds + phase.getSeconds());
   }
 

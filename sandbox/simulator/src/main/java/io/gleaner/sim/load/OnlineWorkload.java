@@ -21,39 +21,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Deployment-like online service in one simulated cluster whose replica count follows a {@link LoadCurve}:
- * {@code replicas = clamp(round(maxReplicas × cpu(t) / peakCpu), minReplicas, maxReplicas)}, reconciled every
- * {@code interval} of clock time. Pods are ordinary, non-Gleaner pods (label {@code app=<name>},
- * {@value UsageModel#LOAD_LABEL}{@code =curve}, a PriorityClass of value {@code priority}) created and
- * deleted through the cluster's API storage, so schedulers, watchers and descheduler see real pods.
+ * A Deployment-like online service in one simulated cluster whose replica count follows a {@link
+ * LoadCurve}: {@code replicas = clamp(round(maxReplicas × cpu(t) / peakCpu), minReplicas,
+ * maxReplicas)}, reconciled every {@code interval} of clock time. Pods are ordinary, non-Gleaner
+ * pods (label {@code app=<name>}, {@value UsageModel#LOAD_LABEL}{@code =curve}, a PriorityClass of
+ * value {@code priority}) created and deleted through the cluster's API storage, so schedulers,
+ * watchers and descheduler see real pods.
  *
- * <p>Scaling down removes unscheduled pods first, then pods on the nodes with the fewest replicas (newest
- * first), consolidating the service so that nights leave whole nodes idle, as a cluster with a consolidating
- * autoscaler would.
+ * <p>Scaling down removes unscheduled pods first, then pods on the nodes with the fewest replicas
+ * (newest first), consolidating the service so that nights leave whole nodes idle, as a cluster
+ * with a consolidating autoscaler would.
  */
 public final class OnlineWorkload {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineWorkload.class);
   private static final ObjectMapper MAPPER = Serialization.jsonMapper();
 
   /** Service shape and scaling settings. */
-  public record Options(String namespace, String name, int minReplicas, int maxReplicas, String cpu, String memory,
-      int priority, Duration interval, LoadCurve curve) {
+  public record Options(
+      String namespace,
+      String name,
+      int minReplicas,
+      int maxReplicas,
+      String cpu,
+      String memory,
+      int priority,
+      Duration interval,
+      LoadCurve curve) {
     public Options {
       Objects.requireNonNull(namespace, "namespace");
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(curve, "curve");
       if (minReplicas < 0 || maxReplicas < minReplicas) {
-        throw new IllegalArgumentException("replicas must satisfy 0 <= minReplicas <= maxReplicas, got min="
-            + minReplicas + " max=" + maxReplicas);
+        throw new IllegalArgumentException(
+            "replicas must satisfy 0 <= minReplicas <= maxReplicas, got min="
+                + minReplicas
+                + " max="
+                + maxReplicas);
       }
       if (interval.isZero() || interval.isNegative()) {
         throw new IllegalArgumentException("interval must be positive, got " + interval);
       }
     }
 
-    /** {@code online/web}, 1..maxReplicas pods of 1 CPU / 2Gi at priority 1000, reconciled every minute. */
+    /**
+     * {@code online/web}, 1..maxReplicas pods of 1 CPU / 2Gi at priority 1000, reconciled every
+     * minute.
+     */
     public static Options defaults(int maxReplicas, LoadCurve curve) {
-      return new Options("online", "web", 1, maxReplicas, "1", "2Gi", 1000, Duration.ofMinutes(1), curve);
+      return new Options(
+          "online", "web", 1, maxReplicas, "1", "2Gi", 1000, Duration.ofMinutes(1), curve);
     }
   }
 
@@ -117,10 +133,16 @@ public final class OnlineWorkload {
 
   /** Replicas that exist and are not being deleted. */
   public List<ObjectNode> replicas() {
-    return store.list(ResourceTypes.PODS, options.namespace(), p -> options.name().equals(p.path("metadata")
-        .path("labels").path("app").asText()) && !p.path("metadata").has("deletionTimestamp")
-        && !"Succeeded".equals(p.path("status").path("phase").asText())
-        && !"Failed".equals(p.path("status").path("phase").asText())).items();
+    return store
+        .list(
+            ResourceTypes.PODS,
+            options.namespace(),
+            p ->
+                options.name().equals(p.path("metadata").path("labels").path("app").asText())
+                    && !p.path("metadata").has("deletionTimestamp")
+                    && !"Succeeded".equals(p.path("status").path("phase").asText())
+                    && !"Failed".equals(p.path("status").path("phase").asText()))
+        .items();
   }
 
   /** Creates or deletes replicas to match the curve now. */
@@ -136,7 +158,10 @@ public final class OnlineWorkload {
     } else if (have > want) {
       for (ObjectNode victim : scaleDownOrder(pods).subList(0, have - want)) {
         try {
-          store.delete(ResourceTypes.PODS, options.namespace(), victim.path("metadata").path("name").asText(),
+          store.delete(
+              ResourceTypes.PODS,
+              options.namespace(),
+              victim.path("metadata").path("name").asText(),
               ObjectStore.DeleteOptions.DEFAULT);
         } catch (ApiException e) {
           if (e.code() != 404) {
@@ -146,30 +171,43 @@ public final class OnlineWorkload {
       }
     }
     if (have != want) {
-      LOG.debug("cluster {}: online {}/{} {} -> {} replicas", cluster.name(), options.namespace(), options.name(),
-          have, want);
+      LOG.debug(
+          "cluster {}: online {}/{} {} -> {} replicas",
+          cluster.name(),
+          options.namespace(),
+          options.name(),
+          have,
+          want);
     }
   }
 
   /**
-   * Deletion order: unscheduled pods first, then repeatedly the newest pod of the node that has the fewest
-   * replicas left (so nodes are emptied one after another).
+   * Deletion order: unscheduled pods first, then repeatedly the newest pod of the node that has the
+   * fewest replicas left (so nodes are emptied one after another).
    */
   static List<ObjectNode> scaleDownOrder(List<ObjectNode> pods) {
     Map<String, Integer> perNode = new HashMap<>();
     for (JsonNode p : pods) {
       perNode.merge(p.path("spec").path("nodeName").asText(""), 1, Integer::sum);
     }
-    Comparator<ObjectNode> newestFirst = Comparator.<ObjectNode, String>comparing(p -> p.path("metadata")
-        .path("creationTimestamp").asText(), Comparator.reverseOrder())
-        .thenComparing(p -> p.path("metadata").path("name").asText(), Comparator.reverseOrder());
+    Comparator<ObjectNode> newestFirst =
+        Comparator.<ObjectNode, String>comparing(
+                p -> p.path("metadata").path("creationTimestamp").asText(),
+                Comparator.reverseOrder())
+            .thenComparing(
+                p -> p.path("metadata").path("name").asText(), Comparator.reverseOrder());
     List<ObjectNode> remaining = new ArrayList<>(pods);
     List<ObjectNode> order = new ArrayList<>();
     while (!remaining.isEmpty()) {
-      ObjectNode next = remaining.stream().min(Comparator.<ObjectNode>comparingInt(
-              p -> p.path("spec").path("nodeName").asText("").isEmpty() ? 0 : 1)
-          .thenComparingInt(p -> perNode.get(p.path("spec").path("nodeName").asText("")))
-          .thenComparing(newestFirst)).orElseThrow();
+      ObjectNode next =
+          remaining.stream()
+              .min(
+                  Comparator.<ObjectNode>comparingInt(
+                          p -> p.path("spec").path("nodeName").asText("").isEmpty() ? 0 : 1)
+                      .thenComparingInt(
+                          p -> perNode.get(p.path("spec").path("nodeName").asText("")))
+                      .thenComparing(newestFirst))
+              .orElseThrow();
       remaining.remove(next);
       perNode.merge(next.path("spec").path("nodeName").asText(""), -1, Integer::sum);
       order.add(next);
@@ -180,8 +218,13 @@ public final class OnlineWorkload {
   private ObjectNode podObject() {
     ObjectNode pod = MAPPER.createObjectNode();
     ObjectNode meta = pod.putObject("metadata");
-    meta.put("name", options.name() + "-" + Long.toString(counter.incrementAndGet(), 36) + "-"
-        + Long.toString(cluster.clock().millis() % 1_000_000, 36));
+    meta.put(
+        "name",
+        options.name()
+            + "-"
+            + Long.toString(counter.incrementAndGet(), 36)
+            + "-"
+            + Long.toString(cluster.clock().millis() % 1_000_000, 36));
     meta.putObject("labels").put("app", options.name()).put(UsageModel.LOAD_LABEL, "curve");
     ObjectNode spec = pod.putObject("spec");
     spec.put("priorityClassName", priorityClassName());

@@ -10,17 +10,20 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Simulated resource usage of a cluster, the source of {@code metrics.k8s.io} and of co-location batch
- * capacity.
+ * Simulated resource usage of a cluster, the source of {@code metrics.k8s.io} and of co-location
+ * batch capacity.
  *
  * <ul>
- *   <li>A Running pod uses what its annotations {@value #CPU_USAGE} / {@value #MEMORY_USAGE} say (quantities);
- *       otherwise, if labelled {@value #LOAD_LABEL}{@code =curve}, its requests times the cluster's
- *       {@link LoadCurve} utilization at that instant; otherwise its requests times the default fractions.
- *       Pods without requests use 10m CPU and 32Mi.</li>
- *   <li>A node uses its system share (100m CPU + 2% of capacity, 5% of memory) plus its running pods.</li>
+ *   <li>A Running pod uses what its annotations {@value #CPU_USAGE} / {@value #MEMORY_USAGE} say
+ *       (quantities); otherwise, if labelled {@value #LOAD_LABEL}{@code =curve}, its requests times
+ *       the cluster's {@link LoadCurve} utilization at that instant; otherwise its requests times
+ *       the default fractions. Pods without requests use 10m CPU and 32Mi.
+ *   <li>A node uses its system share (100m CPU + 2% of capacity, 5% of memory) plus its running
+ *       pods.
  * </ul>
- * Thread-safe; node usage is computed in one pass over the pods and cached per store change and second.
+ *
+ * Thread-safe; node usage is computed in one pass over the pods and cached per store change and
+ * second.
  */
 public final class UsageModel {
   public static final String CPU_USAGE = "sim.gleaner.io/cpu-usage";
@@ -36,7 +39,8 @@ public final class UsageModel {
 
   private record Snapshot(long mutation, long second, Map<String, Resources> byNode) {}
 
-  public UsageModel(ObjectStore store, LoadCurve curve, double defaultCpuFraction, double defaultMemoryFraction) {
+  public UsageModel(
+      ObjectStore store, LoadCurve curve, double defaultCpuFraction, double defaultMemoryFraction) {
     this.store = Objects.requireNonNull(store, "store");
     this.curve = curve;
     this.defaultCpuFraction = defaultCpuFraction;
@@ -57,22 +61,34 @@ public final class UsageModel {
     Instant now = store.clock().instant();
     double cpuFraction = defaultCpuFraction;
     double memFraction = defaultMemoryFraction;
-    if (curve != null && "curve".equals(pod.path("metadata").path("labels").path(LOAD_LABEL).asText())) {
+    if (curve != null
+        && "curve".equals(pod.path("metadata").path("labels").path(LOAD_LABEL).asText())) {
       cpuFraction = curve.cpu(now);
       memFraction = curve.memory(now);
     }
-    long cpu = requests.cpuMillis() == 0 ? BEST_EFFORT.cpuMillis()
-        : Math.round(requests.cpuMillis() * cpuFraction);
-    long mem = requests.memoryBytes() == 0 ? BEST_EFFORT.memoryBytes()
-        : Math.round(requests.memoryBytes() * memFraction);
-    Resources usage = Resources.builder().putCanonical(Resources.CPU, cpu).putCanonical(Resources.MEMORY, mem)
-        .build();
+    long cpu =
+        requests.cpuMillis() == 0
+            ? BEST_EFFORT.cpuMillis()
+            : Math.round(requests.cpuMillis() * cpuFraction);
+    long mem =
+        requests.memoryBytes() == 0
+            ? BEST_EFFORT.memoryBytes()
+            : Math.round(requests.memoryBytes() * memFraction);
+    Resources usage =
+        Resources.builder()
+            .putCanonical(Resources.CPU, cpu)
+            .putCanonical(Resources.MEMORY, mem)
+            .build();
     if (annotations.has(CPU_USAGE)) {
-      usage = usage.with(Resources.CPU, Resources.of("cpu", annotations.get(CPU_USAGE).asText()).cpuMillis());
+      usage =
+          usage.with(
+              Resources.CPU, Resources.of("cpu", annotations.get(CPU_USAGE).asText()).cpuMillis());
     }
     if (annotations.has(MEMORY_USAGE)) {
-      usage = usage.with(Resources.MEMORY, Resources.of("memory", annotations.get(MEMORY_USAGE).asText())
-          .memoryBytes());
+      usage =
+          usage.with(
+              Resources.MEMORY,
+              Resources.of("memory", annotations.get(MEMORY_USAGE).asText()).memoryBytes());
     }
     return usage;
   }
@@ -98,8 +114,13 @@ public final class UsageModel {
     for (JsonNode node : store.list(ResourceTypes.NODES)) {
       byNode.put(node.path("metadata").path("name").asText(), systemUsage(node));
     }
-    for (JsonNode pod : store.list(ResourceTypes.PODS, null, p -> "Running".equals(p.path("status").path("phase")
-        .asText())).items()) {
+    for (JsonNode pod :
+        store
+            .list(
+                ResourceTypes.PODS,
+                null,
+                p -> "Running".equals(p.path("status").path("phase").asText()))
+            .items()) {
       String node = pod.path("spec").path("nodeName").asText("");
       Resources u = podUsage(pod);
       if (!node.isEmpty() && u != null && byNode.containsKey(node)) {
@@ -113,7 +134,10 @@ public final class UsageModel {
 
   static Resources capacity(JsonNode node) {
     Map<String, String> q = new HashMap<>();
-    node.path("status").path("capacity").fields().forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
+    node.path("status")
+        .path("capacity")
+        .fields()
+        .forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
     return Resources.parse(q);
   }
 
@@ -122,7 +146,10 @@ public final class UsageModel {
     Resources sum = Resources.ZERO;
     for (JsonNode c : pod.path("spec").path("containers")) {
       Map<String, String> q = new HashMap<>();
-      c.path("resources").path("requests").fields().forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
+      c.path("resources")
+          .path("requests")
+          .fields()
+          .forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
       sum = sum.plus(Resources.parse(q));
     }
     return sum;

@@ -9,13 +9,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The filter phase of kube-scheduler's default profile, in its order: NodeUnschedulable, TaintToleration,
- * NodeAffinity, NodeResourcesFit. The first failing filter gives the node's reasons, worded as kube-scheduler
- * words them.
+ * The filter phase of kube-scheduler's default profile, in its order: NodeUnschedulable,
+ * TaintToleration, NodeAffinity, NodeResourcesFit. The first failing filter gives the node's
+ * reasons, worded as kube-scheduler words them.
  */
 public final class Fit {
-  private static final Taint UNSCHEDULABLE_TAINT = new TaintBuilder().withKey("node.kubernetes.io/unschedulable")
-      .withEffect("NoSchedule").build();
+  private static final Taint UNSCHEDULABLE_TAINT =
+      new TaintBuilder()
+          .withKey("node.kubernetes.io/unschedulable")
+          .withEffect("NoSchedule")
+          .build();
 
   private Fit() {}
 
@@ -23,7 +26,8 @@ public final class Fit {
    * The outcome for one node.
    *
    * @param reasons why the pod does not fit (empty: it fits)
-   * @param resolvable whether removing pods could help (only resource shortages are; preemption uses this)
+   * @param resolvable whether removing pods could help (only resource shortages are; preemption
+   *     uses this)
    */
   public record Result(List<String> reasons, boolean resolvable) {
     public static final Result FITS = new Result(List.of(), true);
@@ -34,8 +38,8 @@ public final class Fit {
   }
 
   /**
-   * Checks {@code pod} against {@code node}, counting {@code reserved} (e.g. nominated pods) as requested on
-   * top of the node's pods.
+   * Checks {@code pod} against {@code node}, counting {@code reserved} (e.g. nominated pods) as
+   * requested on top of the node's pods.
    */
   public static Result check(PodInfo pod, NodeInfo node, Resources reserved) {
     var tolerations = pod.tolerations();
@@ -44,18 +48,29 @@ public final class Fit {
     }
     Taint taint = Matching.untoleratedTaint(node.taints(), tolerations);
     if (taint != null) {
-      return new Result(List.of("node(s) had untolerated taint {" + taint.getKey() + ": "
-          + (taint.getValue() == null ? "" : taint.getValue()) + "}"), false);
+      return new Result(
+          List.of(
+              "node(s) had untolerated taint {"
+                  + taint.getKey()
+                  + ": "
+                  + (taint.getValue() == null ? "" : taint.getValue())
+                  + "}"),
+          false);
     }
-    if (!Matching.nodeAffinityMatches(pod.nodeSelector(), pod.requiredAffinity(), node.name(), node.labels())) {
+    if (!Matching.nodeAffinityMatches(
+        pod.nodeSelector(), pod.requiredAffinity(), node.name(), node.labels())) {
       return new Result(List.of("node(s) didn't match Pod's node affinity/selector"), false);
     }
-    List<String> insufficient = insufficient(pod.requests(), node.allocatable(), node.requested().plus(reserved));
+    List<String> insufficient =
+        insufficient(pod.requests(), node.allocatable(), node.requested().plus(reserved));
     return insufficient.isEmpty() ? Result.FITS : new Result(insufficient, true);
   }
 
-  /** Resource shortages of {@code request} on a node with {@code allocatable} and {@code requested}. */
-  public static List<String> insufficient(Resources request, Resources allocatable, Resources requested) {
+  /**
+   * Resource shortages of {@code request} on a node with {@code allocatable} and {@code requested}.
+   */
+  public static List<String> insufficient(
+      Resources request, Resources allocatable, Resources requested) {
     List<String> reasons = new ArrayList<>();
     for (String name : request.names()) {
       long need = request.get(name);
@@ -71,8 +86,8 @@ public final class Fit {
 
   /**
    * The FailedScheduling message: {@code 0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had
-   * untolerated taint {k: v}. preemption: ...}. Reasons are counted over nodes and sorted as strings, as
-   * kube-scheduler's FitError does.
+   * untolerated taint {k: v}. preemption: ...}. Reasons are counted over nodes and sorted as
+   * strings, as kube-scheduler's FitError does.
    */
   public static String message(int nodeCount, Map<String, Integer> histogram, String postFilter) {
     if (nodeCount == 0) {
@@ -89,9 +104,16 @@ public final class Fit {
     return sb.toString();
   }
 
-  /** {@code preemption: 0/N nodes are available: ...} from a histogram of per-node preemption outcomes. */
+  /**
+   * {@code preemption: 0/N nodes are available: ...} from a histogram of per-node preemption
+   * outcomes.
+   */
   public static String preemptionMessage(int nodeCount, Map<String, Integer> histogram) {
-    return "preemption: 0/" + nodeCount + " nodes are available: " + String.join(", ", sorted(histogram)) + ".";
+    return "preemption: 0/"
+        + nodeCount
+        + " nodes are available: "
+        + String.join(", ", sorted(histogram))
+        + ".";
   }
 
   private static List<String> sorted(Map<String, Integer> histogram) {

@@ -10,19 +10,34 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.List;
 import java.util.Map;
 
-/** Node selection predicates of kube-scheduler: nodeSelector, required node affinity, taints and tolerations. */
+/**
+ * Node selection predicates of kube-scheduler: nodeSelector, required node affinity, taints and
+ * tolerations.
+ */
 public final class Matching {
   private Matching() {}
 
-  /** nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both match (the NodeAffinity plugin). */
-  public static boolean nodeAffinityMatches(Pod pod, String nodeName, Map<String, String> nodeLabels) {
+  /**
+   * nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both match (the NodeAffinity
+   * plugin).
+   */
+  public static boolean nodeAffinityMatches(
+      Pod pod, String nodeName, Map<String, String> nodeLabels) {
     Affinity a = pod.getSpec().getAffinity();
-    return nodeAffinityMatches(pod.getSpec().getNodeSelector(), a == null || a.getNodeAffinity() == null ? null
-        : a.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(), nodeName, nodeLabels);
+    return nodeAffinityMatches(
+        pod.getSpec().getNodeSelector(),
+        a == null || a.getNodeAffinity() == null
+            ? null
+            : a.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(),
+        nodeName,
+        nodeLabels);
   }
 
   /** The same from the pod's nodeSelector and required node affinity (either may be null). */
-  public static boolean nodeAffinityMatches(Map<String, String> selector, NodeSelector required, String nodeName,
+  public static boolean nodeAffinityMatches(
+      Map<String, String> selector,
+      NodeSelector required,
+      String nodeName,
       Map<String, String> nodeLabels) {
     if (selector != null) {
       for (Map.Entry<String, String> e : selector.entrySet()) {
@@ -35,7 +50,8 @@ public final class Matching {
   }
 
   /** Terms are ORed; requirements within a term are ANDed; an empty term matches nothing. */
-  public static boolean nodeSelectorMatches(NodeSelector selector, String nodeName, Map<String, String> labels) {
+  public static boolean nodeSelectorMatches(
+      NodeSelector selector, String nodeName, Map<String, String> labels) {
     List<NodeSelectorTerm> terms = selector.getNodeSelectorTerms();
     if (terms == null || terms.isEmpty()) {
       return false;
@@ -48,9 +64,12 @@ public final class Matching {
     return false;
   }
 
-  private static boolean termMatches(NodeSelectorTerm term, String nodeName, Map<String, String> labels) {
-    List<NodeSelectorRequirement> exprs = term.getMatchExpressions() == null ? List.of() : term.getMatchExpressions();
-    List<NodeSelectorRequirement> fields = term.getMatchFields() == null ? List.of() : term.getMatchFields();
+  private static boolean termMatches(
+      NodeSelectorTerm term, String nodeName, Map<String, String> labels) {
+    List<NodeSelectorRequirement> exprs =
+        term.getMatchExpressions() == null ? List.of() : term.getMatchExpressions();
+    List<NodeSelectorRequirement> fields =
+        term.getMatchFields() == null ? List.of() : term.getMatchFields();
     if (exprs.isEmpty() && fields.isEmpty()) {
       return false;
     }
@@ -92,12 +111,15 @@ public final class Matching {
           return false;
         }
       default:
-        throw new IllegalArgumentException("unknown node selector operator \"" + r.getOperator()
-            + "\" for key " + r.getKey());
+        throw new IllegalArgumentException(
+            "unknown node selector operator \"" + r.getOperator() + "\" for key " + r.getKey());
     }
   }
 
-  /** The first NoSchedule/NoExecute taint the pod does not tolerate, or null (the TaintToleration filter). */
+  /**
+   * The first NoSchedule/NoExecute taint the pod does not tolerate, or null (the TaintToleration
+   * filter).
+   */
   public static Taint untoleratedTaint(List<Taint> taints, List<Toleration> tolerations) {
     for (Taint t : taints) {
       if (!"NoSchedule".equals(t.getEffect()) && !"NoExecute".equals(t.getEffect())) {
@@ -122,12 +144,18 @@ public final class Matching {
     return false;
   }
 
-  /** Toleration semantics of core/v1: empty key with Exists matches every taint; empty effect matches all effects. */
+  /**
+   * Toleration semantics of core/v1: empty key with Exists matches every taint; empty effect
+   * matches all effects.
+   */
   public static boolean tolerates(Toleration tol, Taint taint) {
-    if (tol.getEffect() != null && !tol.getEffect().isEmpty() && !tol.getEffect().equals(taint.getEffect())) {
+    if (tol.getEffect() != null
+        && !tol.getEffect().isEmpty()
+        && !tol.getEffect().equals(taint.getEffect())) {
       return false;
     }
-    String op = tol.getOperator() == null || tol.getOperator().isEmpty() ? "Equal" : tol.getOperator();
+    String op =
+        tol.getOperator() == null || tol.getOperator().isEmpty() ? "Equal" : tol.getOperator();
     if (tol.getKey() == null || tol.getKey().isEmpty()) {
       return op.equals("Exists");
     }

@@ -7,7 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A node and the pods the scheduler accounts to it. Not thread-safe: owned by one scheduling loop. */
+/**
+ * A node and the pods the scheduler accounts to it. Not thread-safe: owned by one scheduling loop.
+ */
 public final class NodeInfo {
   private final String name;
   private Node node;
@@ -33,27 +35,45 @@ public final class NodeInfo {
 
   public void update(Node node) {
     this.node = node;
-    this.allocatable = node.getStatus() == null ? Resources.ZERO
-        : Resources.fromQuantities(node.getStatus().getAllocatable());
-    this.labels = node.getMetadata().getLabels() == null ? Map.of() : Map.copyOf(node.getMetadata().getLabels());
-    this.taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of()
-        : List.copyOf(node.getSpec().getTaints());
-    this.unschedulable = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+    this.allocatable =
+        node.getStatus() == null
+            ? Resources.ZERO
+            : Resources.fromQuantities(node.getStatus().getAllocatable());
+    this.labels =
+        node.getMetadata().getLabels() == null
+            ? Map.of()
+            : Map.copyOf(node.getMetadata().getLabels());
+    this.taints =
+        node.getSpec() == null || node.getSpec().getTaints() == null
+            ? List.of()
+            : List.copyOf(node.getSpec().getTaints());
+    this.unschedulable =
+        node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
   }
 
   public void update(com.fasterxml.jackson.databind.JsonNode n) {
     this.json = n;
     this.node = null;
     Map<String, String> q = new java.util.HashMap<>();
-    n.path("status").path("allocatable").fields().forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
+    n.path("status")
+        .path("allocatable")
+        .fields()
+        .forEachRemaining(e -> q.put(e.getKey(), e.getValue().asText()));
     this.allocatable = Resources.parse(q);
     Map<String, String> l = new java.util.HashMap<>();
-    n.path("metadata").path("labels").fields().forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
+    n.path("metadata")
+        .path("labels")
+        .fields()
+        .forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
     this.labels = Map.copyOf(l);
     List<Taint> t = new java.util.ArrayList<>();
     for (com.fasterxml.jackson.databind.JsonNode taint : n.path("spec").path("taints")) {
-      t.add(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey(taint.path("key").asText(null))
-          .withValue(taint.path("value").asText(null)).withEffect(taint.path("effect").asText(null)).build());
+      t.add(
+          new io.fabric8.kubernetes.api.model.TaintBuilder()
+              .withKey(taint.path("key").asText(null))
+              .withValue(taint.path("value").asText(null))
+              .withEffect(taint.path("effect").asText(null))
+              .build());
     }
     this.taints = List.copyOf(t);
     this.unschedulable = n.path("spec").path("unschedulable").asBoolean(false);
@@ -66,7 +86,9 @@ public final class NodeInfo {
   /** The node as a fabric8 object (converted on first use when built from JSON). */
   public Node node() {
     if (node == null && json != null) {
-      node = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().convertValue(json, Node.class);
+      node =
+          io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+              .convertValue(json, Node.class);
     }
     return node;
   }

@@ -12,10 +12,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Volcano PodGroup status as the Volcano scheduler maintains it: {@code Pending} (the gang does not fit),
- * {@code Inqueue} (admitted: its minResources fit the cluster's free capacity, or minMember pods are bound),
- * {@code Running} (at least minMember pods run); counts of running/succeeded/failed members; an
- * {@code Unschedulable} condition while the gang cannot be placed.
+ * Volcano PodGroup status as the Volcano scheduler maintains it: {@code Pending} (the gang does not
+ * fit), {@code Inqueue} (admitted: its minResources fit the cluster's free capacity, or minMember
+ * pods are bound), {@code Running} (at least minMember pods run); counts of
+ * running/succeeded/failed members; an {@code Unschedulable} condition while the gang cannot be
+ * placed.
  */
 final class PodGroupStatus {
   private final ObjectStore store;
@@ -25,7 +26,9 @@ final class PodGroupStatus {
     this.store = store;
   }
 
-  /** Notes a change to a PodGroup or one of its pods (statuses are recomputed every cycle anyway). */
+  /**
+   * Notes a change to a PodGroup or one of its pods (statuses are recomputed every cycle anyway).
+   */
   void touch(JsonNode object) {
     // Statuses are recomputed for all groups in update(); nothing to remember per object.
   }
@@ -73,8 +76,9 @@ final class PodGroupStatus {
       String phase;
       if (c[0] >= minMember) {
         phase = "Running";
-      } else if (c[3] >= minMember || (minResources.without(Resources.PODS).fitsIn(free)
-          && !unschedulableMessages.containsKey(key))) {
+      } else if (c[3] >= minMember
+          || (minResources.without(Resources.PODS).fitsIn(free)
+              && !unschedulableMessages.containsKey(key))) {
         phase = "Inqueue";
       } else {
         phase = "Pending";
@@ -82,38 +86,53 @@ final class PodGroupStatus {
       String message = phase.equals("Running") ? null : unschedulableMessages.get(key);
       unschedulableMessages.remove(key);
       String newPhase = phase;
-      store.mutate(ResourceTypes.PODGROUPS, ns, name, o -> {
-        ObjectNode st = o.with("status");
-        ObjectNode before = st.deepCopy();
-        st.put("phase", newPhase);
-        st.put("running", c[0]);
-        st.put("succeeded", c[1]);
-        st.put("failed", c[2]);
-        if (message != null) {
-          setCondition(st, "Unschedulable", "True", "NotEnoughResources", message);
-        } else if (newPhase.equals("Running")) {
-          setCondition(st, "Scheduled", "True", "tasks in gang are ready to be scheduled", "");
-          removeCondition(st, "Unschedulable");
-        }
-        return st.equals(before) ? null : o;
-      });
+      store.mutate(
+          ResourceTypes.PODGROUPS,
+          ns,
+          name,
+          o -> {
+            ObjectNode st = o.with("status");
+            ObjectNode before = st.deepCopy();
+            st.put("phase", newPhase);
+            st.put("running", c[0]);
+            st.put("succeeded", c[1]);
+            st.put("failed", c[2]);
+            if (message != null) {
+              setCondition(st, "Unschedulable", "True", "NotEnoughResources", message);
+            } else if (newPhase.equals("Running")) {
+              setCondition(st, "Scheduled", "True", "tasks in gang are ready to be scheduled", "");
+              removeCondition(st, "Unschedulable");
+            }
+            return st.equals(before) ? null : o;
+          });
     }
   }
 
-  private void setCondition(ObjectNode status, String type, String value, String reason, String message) {
-    ArrayNode conditions = status.has("conditions") && status.get("conditions").isArray()
-        ? (ArrayNode) status.get("conditions") : status.putArray("conditions");
+  private void setCondition(
+      ObjectNode status, String type, String value, String reason, String message) {
+    ArrayNode conditions =
+        status.has("conditions") && status.get("conditions").isArray()
+            ? (ArrayNode) status.get("conditions")
+            : status.putArray("conditions");
     for (JsonNode c : conditions) {
       if (type.equals(c.path("type").asText())) {
         if (value.equals(c.path("status").asText()) && message.equals(c.path("message").asText())) {
           return;
         }
-        ((ObjectNode) c).put("status", value).put("reason", reason).put("message", message)
+        ((ObjectNode) c)
+            .put("status", value)
+            .put("reason", reason)
+            .put("message", message)
             .put("lastTransitionTime", Times.format(store.clock().instant()));
         return;
       }
     }
-    conditions.addObject().put("type", type).put("status", value).put("reason", reason).put("message", message)
+    conditions
+        .addObject()
+        .put("type", type)
+        .put("status", value)
+        .put("reason", reason)
+        .put("message", message)
         .put("lastTransitionTime", Times.format(store.clock().instant()));
   }
 

@@ -14,20 +14,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the simulated scheduler needs to know about a pod, derived once per pod version from its stored JSON
- * (only the small scheduling-relevant subtrees are converted to fabric8 types).
+ * What the simulated scheduler needs to know about a pod, derived once per pod version from its
+ * stored JSON (only the small scheduling-relevant subtrees are converted to fabric8 types).
  *
- * @param requests effective requests: sum over containers, at least each init container, plus overhead,
- *     plus one {@code pods}
+ * @param requests effective requests: sum over containers, at least each init container, plus
+ *     overhead, plus one {@code pods}
  * @param phase {@code status.phase}
  */
-public record PodInfo(String key, String namespace, String name, String uid, JsonNode json, Resources requests,
-    int priority, boolean preemptNever, String nodeName, String nominatedNodeName, boolean terminating,
-    boolean terminal, String schedulerName, String groupName, Instant created, String phase,
-    List<Toleration> tolerations, Map<String, String> nodeSelector, NodeSelector requiredAffinity) {
+public record PodInfo(
+    String key,
+    String namespace,
+    String name,
+    String uid,
+    JsonNode json,
+    Resources requests,
+    int priority,
+    boolean preemptNever,
+    String nodeName,
+    String nominatedNodeName,
+    boolean terminating,
+    boolean terminal,
+    String schedulerName,
+    String groupName,
+    Instant created,
+    String phase,
+    List<Toleration> tolerations,
+    Map<String, String> nodeSelector,
+    NodeSelector requiredAffinity) {
 
   /** Annotation Volcano uses to put a pod in a PodGroup. */
   public static final String GROUP_NAME_ANNOTATION = "scheduling.k8s.io/group-name";
+
   private static final ObjectMapper MAPPER = Serialization.jsonMapper();
 
   public static PodInfo of(Pod pod) {
@@ -45,26 +62,44 @@ public record PodInfo(String key, String namespace, String name, String uid, Jso
       tolerations.add(MAPPER.convertValue(t, Toleration.class));
     }
     Map<String, String> selector = new HashMap<>();
-    spec.path("nodeSelector").fields().forEachRemaining(e -> selector.put(e.getKey(), e.getValue().asText()));
-    JsonNode required = spec.path("affinity").path("nodeAffinity")
-        .path("requiredDuringSchedulingIgnoredDuringExecution");
+    spec.path("nodeSelector")
+        .fields()
+        .forEachRemaining(e -> selector.put(e.getKey(), e.getValue().asText()));
+    JsonNode required =
+        spec.path("affinity")
+            .path("nodeAffinity")
+            .path("requiredDuringSchedulingIgnoredDuringExecution");
     String created = meta.path("creationTimestamp").asText("");
-    return new PodInfo(ns + "/" + name, ns, name, meta.path("uid").asText(), pod, requestsOf(spec),
-        spec.path("priority").asInt(0), "Never".equals(spec.path("preemptionPolicy").asText()),
+    return new PodInfo(
+        ns + "/" + name,
+        ns,
+        name,
+        meta.path("uid").asText(),
+        pod,
+        requestsOf(spec),
+        spec.path("priority").asInt(0),
+        "Never".equals(spec.path("preemptionPolicy").asText()),
         emptyToNull(spec.path("nodeName").asText("")),
         emptyToNull(pod.path("status").path("nominatedNodeName").asText("")),
-        meta.has("deletionTimestamp"), phase.equals("Succeeded") || phase.equals("Failed"),
+        meta.has("deletionTimestamp"),
+        phase.equals("Succeeded") || phase.equals("Failed"),
         spec.path("schedulerName").asText("default-scheduler"),
         emptyToNull(meta.path("annotations").path(GROUP_NAME_ANNOTATION).asText("")),
-        created.isEmpty() ? Instant.EPOCH : Instant.parse(created), phase, List.copyOf(tolerations),
-        Map.copyOf(selector), required.isObject() ? MAPPER.convertValue(required, NodeSelector.class) : null);
+        created.isEmpty() ? Instant.EPOCH : Instant.parse(created),
+        phase,
+        List.copyOf(tolerations),
+        Map.copyOf(selector),
+        required.isObject() ? MAPPER.convertValue(required, NodeSelector.class) : null);
   }
 
   private static String emptyToNull(String s) {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  /** Effective requests as the scheduler computes them (requests default to limits when only limits are set). */
+  /**
+   * Effective requests as the scheduler computes them (requests default to limits when only limits
+   * are set).
+   */
   public static Resources requestsOf(JsonNode spec) {
     Resources sum = Resources.ZERO;
     for (JsonNode c : spec.path("containers")) {
@@ -81,9 +116,14 @@ public record PodInfo(String key, String namespace, String name, String uid, Jso
 
   private static Resources containerRequests(JsonNode c) {
     Map<String, String> requests = new HashMap<>();
-    c.path("resources").path("limits").fields().forEachRemaining(e -> requests.put(e.getKey(), e.getValue().asText()));
-    c.path("resources").path("requests").fields().forEachRemaining(e -> requests.put(e.getKey(),
-        e.getValue().asText()));
+    c.path("resources")
+        .path("limits")
+        .fields()
+        .forEachRemaining(e -> requests.put(e.getKey(), e.getValue().asText()));
+    c.path("resources")
+        .path("requests")
+        .fields()
+        .forEachRemaining(e -> requests.put(e.getKey(), e.getValue().asText()));
     return Resources.parse(requests);
   }
 

@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Default preemption of kube-scheduler (the DefaultPreemption post-filter), simplified: on every node where
- * only resources are missing, remove all lower-priority pods, then reprieve as many as possible from the
- * highest priority down; pick the node whose victims have the lowest highest priority, then the fewest
- * victims, then the lowest priority sum.
+ * Default preemption of kube-scheduler (the DefaultPreemption post-filter), simplified: on every
+ * node where only resources are missing, remove all lower-priority pods, then reprieve as many as
+ * possible from the highest priority down; pick the node whose victims have the lowest highest
+ * priority, then the fewest victims, then the lowest priority sum.
  */
 public final class Preemption {
   public static final String NOT_HELPFUL = "Preemption is not helpful for scheduling";
@@ -35,7 +35,8 @@ public final class Preemption {
   /** The chosen candidate (null when none) and, per outcome, how many nodes had it. */
   public record Outcome(Candidate chosen, Map<String, Integer> histogram) {}
 
-  public static Outcome select(PodInfo pod, Collection<NodeInfo> nodes, Function<NodeInfo, Resources> reserved) {
+  public static Outcome select(
+      PodInfo pod, Collection<NodeInfo> nodes, Function<NodeInfo, Resources> reserved) {
     Map<String, Integer> histogram = new HashMap<>();
     List<Candidate> candidates = new ArrayList<>();
     for (NodeInfo node : nodes) {
@@ -54,11 +55,13 @@ public final class Preemption {
         }
       }
       Resources base = node.requested().minus(removable).plus(res);
-      if (lower.isEmpty() || !Fit.insufficient(pod.requests(), node.allocatable(), base).isEmpty()) {
+      if (lower.isEmpty()
+          || !Fit.insufficient(pod.requests(), node.allocatable(), base).isEmpty()) {
         histogram.merge(NO_VICTIMS, 1, Integer::sum);
         continue;
       }
-      lower.sort(Comparator.comparingInt(PodInfo::priority).reversed().thenComparing(PodInfo::created));
+      lower.sort(
+          Comparator.comparingInt(PodInfo::priority).reversed().thenComparing(PodInfo::created));
       List<PodInfo> victims = new ArrayList<>();
       Resources current = base;
       for (PodInfo p : lower) {
@@ -71,9 +74,14 @@ public final class Preemption {
       }
       candidates.add(new Candidate(node, victims));
     }
-    Candidate best = candidates.stream().min(Comparator.comparingInt(Candidate::maxPriority)
-        .thenComparingInt(c -> c.victims().size()).thenComparingLong(Candidate::prioritySum)
-        .thenComparing(c -> c.node().name())).orElse(null);
+    Candidate best =
+        candidates.stream()
+            .min(
+                Comparator.comparingInt(Candidate::maxPriority)
+                    .thenComparingInt(c -> c.victims().size())
+                    .thenComparingLong(Candidate::prioritySum)
+                    .thenComparing(c -> c.node().name()))
+            .orElse(null);
     return new Outcome(best, histogram);
   }
 }

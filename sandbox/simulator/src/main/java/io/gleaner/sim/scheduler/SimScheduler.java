@@ -31,16 +31,18 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * A kube-scheduler for a simulated cluster. Event driven: it watches pods, nodes (and PodGroups with
- * Volcano on) in the cluster's store, keeps its own cache indexed by node, and runs a scheduling cycle on the
- * shared executor whenever something changed, plus a periodic retry while pods are pending.
+ * A kube-scheduler for a simulated cluster. Event driven: it watches pods, nodes (and PodGroups
+ * with Volcano on) in the cluster's store, keeps its own cache indexed by node, and runs a
+ * scheduling cycle on the shared executor whenever something changed, plus a periodic retry while
+ * pods are pending.
  *
- * <p>A cycle binds pending pods (no node, not terminating, {@code schedulerName} one of ours) highest
- * priority first, where they fit (requests incl. extended resources, nodeSelector, required node affinity,
- * taints), least- or most-allocated first. A pod that fits nowhere gets {@code PodScheduled=False/
- * Unschedulable} and a {@code FailedScheduling} event in kube-scheduler's wording, and may preempt
- * lower-priority pods (status {@code nominatedNodeName}, victims deleted with their grace period). Pods of a
- * Volcano PodGroup are bound only all-or-nothing, once {@code minMember} of them fit.
+ * <p>A cycle binds pending pods (no node, not terminating, {@code schedulerName} one of ours)
+ * highest priority first, where they fit (requests incl. extended resources, nodeSelector, required
+ * node affinity, taints), least- or most-allocated first. A pod that fits nowhere gets {@code
+ * PodScheduled=False/ Unschedulable} and a {@code FailedScheduling} event in kube-scheduler's
+ * wording, and may preempt lower-priority pods (status {@code nominatedNodeName}, victims deleted
+ * with their grace period). Pods of a Volcano PodGroup are bound only all-or-nothing, once {@code
+ * minMember} of them fit.
  */
 public final class SimScheduler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SimScheduler.class);
@@ -82,7 +84,8 @@ public final class SimScheduler implements AutoCloseable {
   private final Map<String, String> lastMessage = new HashMap<>();
   private boolean dirty = true;
 
-  public SimScheduler(String cluster, ObjectStore store, ScheduledExecutorService executor, Options options) {
+  public SimScheduler(
+      String cluster, ObjectStore store, ScheduledExecutorService executor, Options options) {
     this.cluster = cluster;
     this.store = Objects.requireNonNull(store, "store");
     this.executor = Objects.requireNonNull(executor, "executor");
@@ -93,19 +96,25 @@ public final class SimScheduler implements AutoCloseable {
 
   /** Subscribes to the store and starts the periodic retry. */
   public void start() {
-    ObjectStore.Watcher w = e -> {
-      inbox.add(e);
-      request();
-    };
+    ObjectStore.Watcher w =
+        e -> {
+          inbox.add(e);
+          request();
+        };
     subscriptions.add(store.watch(ResourceTypes.NODES, null, o -> true, null, w));
     subscriptions.add(store.watch(ResourceTypes.PODS, null, o -> true, null, w));
     if (options.volcano()) {
       subscriptions.add(store.watch(ResourceTypes.PODGROUPS, null, o -> true, null, w));
     }
-    retry = executor.scheduleWithFixedDelay(() -> {
-      retryRequested = true;
-      request();
-    }, 1, 1, TimeUnit.SECONDS);
+    retry =
+        executor.scheduleWithFixedDelay(
+            () -> {
+              retryRequested = true;
+              request();
+            },
+            1,
+            1,
+            TimeUnit.SECONDS);
   }
 
   /** Asks for a scheduling cycle soon (coalesced). */
@@ -189,8 +198,10 @@ public final class SimScheduler implements AutoCloseable {
   }
 
   private void applyPod(String type, JsonNode object) {
-    String key = object.path("metadata").path("namespace").asText() + "/" + object.path("metadata").path("name")
-        .asText();
+    String key =
+        object.path("metadata").path("namespace").asText()
+            + "/"
+            + object.path("metadata").path("name").asText();
     PodInfo old = pods.remove(key);
     if (old != null && old.nodeName() != null) {
       NodeInfo n = nodes.get(old.nodeName());
@@ -218,7 +229,10 @@ public final class SimScheduler implements AutoCloseable {
       if (n != null) {
         n.addPod(info);
       }
-    } else if (info.nodeName() == null && !info.terminating() && !info.terminal() && responsible(info)) {
+    } else if (info.nodeName() == null
+        && !info.terminating()
+        && !info.terminal()
+        && responsible(info)) {
       pending.add(info.key());
     }
   }
@@ -228,7 +242,8 @@ public final class SimScheduler implements AutoCloseable {
         || (options.volcano() && p.schedulerName().equals(VOLCANO_SCHEDULER));
   }
 
-  // --------------------------------------------------------------------------------------------- the cycle
+  // ---------------------------------------------------------------------------------------------
+  // the cycle
 
   private void cycle() {
     indexNominated();
@@ -236,8 +251,11 @@ public final class SimScheduler implements AutoCloseable {
     for (String key : pending) {
       queue.add(pods.get(key));
     }
-    queue.sort(Comparator.comparingInt(PodInfo::priority).reversed().thenComparing(PodInfo::created)
-        .thenComparing(PodInfo::key));
+    queue.sort(
+        Comparator.comparingInt(PodInfo::priority)
+            .reversed()
+            .thenComparing(PodInfo::created)
+            .thenComparing(PodInfo::key));
     Map<String, List<PodInfo>> gangs = new LinkedHashMap<>();
     for (PodInfo p : queue) {
       if (options.volcano() && p.groupName() != null) {
@@ -275,7 +293,9 @@ public final class SimScheduler implements AutoCloseable {
     }
     Resources r = Resources.ZERO;
     for (PodInfo p : onNode) {
-      if (pending.contains(p.key()) && !p.key().equals(pod.key()) && p.priority() >= pod.priority()) {
+      if (pending.contains(p.key())
+          && !p.key().equals(pod.key())
+          && p.priority() >= pod.priority()) {
         r = r.plus(p.requests());
       }
     }
@@ -309,11 +329,13 @@ public final class SimScheduler implements AutoCloseable {
     if (options.preemption()) {
       if (pod.preemptNever()) {
         postFilter = "preemption: not eligible due to preemptionPolicy=Never.";
-      } else if (pod.nominatedNodeName() != null && terminatingLowerPriorityOn(pod.nominatedNodeName(), pod)) {
+      } else if (pod.nominatedNodeName() != null
+          && terminatingLowerPriorityOn(pod.nominatedNodeName(), pod)) {
         postFilter = "preemption: not eligible due to a terminating pod on the nominated node.";
         nominate = pod.nominatedNodeName();
       } else {
-        Preemption.Outcome outcome = Preemption.select(pod, nodes.values(), n -> nominatedReserve(n, pod));
+        Preemption.Outcome outcome =
+            Preemption.select(pod, nodes.values(), n -> nominatedReserve(n, pod));
         if (outcome.chosen() != null) {
           preempt(pod, outcome.chosen());
           nominate = outcome.chosen().node().name();
@@ -354,17 +376,24 @@ public final class SimScheduler implements AutoCloseable {
   }
 
   private boolean bind(PodInfo pod, NodeInfo node) {
-    ObjectNode bound = store.mutate(ResourceTypes.PODS, pod.namespace(), pod.name(), p -> {
-      JsonNode meta = p.path("metadata");
-      if (!meta.path("uid").asText().equals(pod.uid()) || meta.has("deletionTimestamp")
-          || !p.path("spec").path("nodeName").asText("").isEmpty()) {
-        return null;
-      }
-      p.with("spec").put("nodeName", node.name());
-      p.with("status").remove("nominatedNodeName");
-      PodSubresources.setCondition(p, "PodScheduled", "True", null, null, store.clock().instant());
-      return p;
-    });
+    ObjectNode bound =
+        store.mutate(
+            ResourceTypes.PODS,
+            pod.namespace(),
+            pod.name(),
+            p -> {
+              JsonNode meta = p.path("metadata");
+              if (!meta.path("uid").asText().equals(pod.uid())
+                  || meta.has("deletionTimestamp")
+                  || !p.path("spec").path("nodeName").asText("").isEmpty()) {
+                return null;
+              }
+              p.with("spec").put("nodeName", node.name());
+              p.with("status").remove("nominatedNodeName");
+              PodSubresources.setCondition(
+                  p, "PodScheduled", "True", null, null, store.clock().instant());
+              return p;
+            });
     pending.remove(pod.key());
     if (bound == null) {
       return false;
@@ -374,27 +403,56 @@ public final class SimScheduler implements AutoCloseable {
     PodInfo assumed = PodInfo.of(bound);
     pods.put(assumed.key(), assumed);
     node.addPod(assumed);
-    events.record(bound, "Normal", "Scheduled", "Successfully assigned " + pod.namespace() + "/" + pod.name()
-        + " to " + node.name());
+    events.record(
+        bound,
+        "Normal",
+        "Scheduled",
+        "Successfully assigned " + pod.namespace() + "/" + pod.name() + " to " + node.name());
     return true;
   }
 
   private void preempt(PodInfo pod, Preemption.Candidate candidate) {
     for (PodInfo victim : candidate.victims()) {
       try {
-        ObjectNode v = store.mutate(ResourceTypes.PODS, victim.namespace(), victim.name(), p -> {
-          if (!p.path("metadata").path("uid").asText().equals(victim.uid())) {
-            return null;
-          }
-          PodSubresources.setCondition(p, "DisruptionTarget", "True", "PreemptionByScheduler",
-              DEFAULT_SCHEDULER + ": preempting to accommodate a higher priority pod", store.clock().instant());
-          return p;
-        });
-        ObjectNode deleted = store.delete(ResourceTypes.PODS, victim.namespace(), victim.name(),
-            ObjectStore.DeleteOptions.DEFAULT);
-        events.record(v != null ? v : deleted, "Normal", "Preempted", "Preempted by " + pod.namespace() + "/"
-            + pod.name() + " on node " + candidate.node().name());
-        LOG.info("cluster {}: preempting {} on {} for {}", cluster, victim.key(), candidate.node().name(),
+        ObjectNode v =
+            store.mutate(
+                ResourceTypes.PODS,
+                victim.namespace(),
+                victim.name(),
+                p -> {
+                  if (!p.path("metadata").path("uid").asText().equals(victim.uid())) {
+                    return null;
+                  }
+                  PodSubresources.setCondition(
+                      p,
+                      "DisruptionTarget",
+                      "True",
+                      "PreemptionByScheduler",
+                      DEFAULT_SCHEDULER + ": preempting to accommodate a higher priority pod",
+                      store.clock().instant());
+                  return p;
+                });
+        ObjectNode deleted =
+            store.delete(
+                ResourceTypes.PODS,
+                victim.namespace(),
+                victim.name(),
+                ObjectStore.DeleteOptions.DEFAULT);
+        events.record(
+            v != null ? v : deleted,
+            "Normal",
+            "Preempted",
+            "Preempted by "
+                + pod.namespace()
+                + "/"
+                + pod.name()
+                + " on node "
+                + candidate.node().name());
+        LOG.info(
+            "cluster {}: preempting {} on {} for {}",
+            cluster,
+            victim.key(),
+            candidate.node().name(),
             pod.key());
       } catch (ApiException e) {
         if (e.code() != 404) {
@@ -405,39 +463,52 @@ public final class SimScheduler implements AutoCloseable {
   }
 
   private void unschedulable(PodInfo pod, String message, String nominate) {
-    boolean changed = !message.equals(lastMessage.get(pod.key()))
-        || !Objects.equals(nominate, pod.nominatedNodeName()) && nominate != null;
+    boolean changed =
+        !message.equals(lastMessage.get(pod.key()))
+            || !Objects.equals(nominate, pod.nominatedNodeName()) && nominate != null;
     if (!changed) {
       return;
     }
     lastMessage.put(pod.key(), message);
-    ObjectNode updated = store.mutate(ResourceTypes.PODS, pod.namespace(), pod.name(), p -> {
-      if (!p.path("metadata").path("uid").asText().equals(pod.uid())
-          || !p.path("spec").path("nodeName").asText("").isEmpty()) {
-        return null;
-      }
-      PodSubresources.setCondition(p, "PodScheduled", "False", "Unschedulable", message, store.clock().instant());
-      if (nominate != null) {
-        p.with("status").put("nominatedNodeName", nominate);
-      }
-      return p;
-    });
-    ObjectNode about = updated != null ? updated : store.get(ResourceTypes.PODS, pod.namespace(), pod.name());
+    ObjectNode updated =
+        store.mutate(
+            ResourceTypes.PODS,
+            pod.namespace(),
+            pod.name(),
+            p -> {
+              if (!p.path("metadata").path("uid").asText().equals(pod.uid())
+                  || !p.path("spec").path("nodeName").asText("").isEmpty()) {
+                return null;
+              }
+              PodSubresources.setCondition(
+                  p, "PodScheduled", "False", "Unschedulable", message, store.clock().instant());
+              if (nominate != null) {
+                p.with("status").put("nominatedNodeName", nominate);
+              }
+              return p;
+            });
+    ObjectNode about =
+        updated != null ? updated : store.get(ResourceTypes.PODS, pod.namespace(), pod.name());
     if (about != null) {
       events.record(about, "Warning", "FailedScheduling", message);
     }
   }
 
-  // --------------------------------------------------------------------------------------------- gangs
+  // ---------------------------------------------------------------------------------------------
+  // gangs
 
   private void scheduleGang(String groupKey, List<PodInfo> waiting) {
     String ns = waiting.get(0).namespace();
     String group = waiting.get(0).groupName();
     JsonNode pg = store.get(ResourceTypes.PODGROUPS, ns, group);
-    int minMember = pg == null ? waiting.size() : Math.max(1, pg.path("spec").path("minMember").asInt(1));
+    int minMember =
+        pg == null ? waiting.size() : Math.max(1, pg.path("spec").path("minMember").asInt(1));
     int placedAlready = 0;
     for (PodInfo p : pods.values()) {
-      if (group.equals(p.groupName()) && ns.equals(p.namespace()) && p.occupiesNode() && !p.terminating()) {
+      if (group.equals(p.groupName())
+          && ns.equals(p.namespace())
+          && p.occupiesNode()
+          && !p.terminating()) {
         placedAlready++;
       }
     }
@@ -455,7 +526,8 @@ public final class SimScheduler implements AutoCloseable {
       NodeInfo best = null;
       double bestScore = Double.NEGATIVE_INFINITY;
       for (NodeInfo node : nodes.values()) {
-        Resources reserved = extra.getOrDefault(node.name(), Resources.ZERO).plus(nominatedReserve(node, p));
+        Resources reserved =
+            extra.getOrDefault(node.name(), Resources.ZERO).plus(nominatedReserve(node, p));
         Fit.Result r = Fit.check(p, node, reserved);
         if (!r.fits()) {
           if (plan.isEmpty()) {
@@ -479,9 +551,18 @@ public final class SimScheduler implements AutoCloseable {
       return;
     }
     int total = placedAlready + waiting.size();
-    String message = (waiting.size() - plan.size()) + "/" + waiting.size() + " tasks in gang unschedulable: pod group is"
-        + " not ready, " + total + " Pending, " + minMember + " minAvailable; Pending: " + waiting.size()
-        + " Unschedulable";
+    String message =
+        (waiting.size() - plan.size())
+            + "/"
+            + waiting.size()
+            + " tasks in gang unschedulable: pod group is"
+            + " not ready, "
+            + total
+            + " Pending, "
+            + minMember
+            + " minAvailable; Pending: "
+            + waiting.size()
+            + " Unschedulable";
     String nodesMessage = Fit.message(nodes.size(), histogram, null);
     for (PodInfo p : waiting) {
       unschedulable(p, plan.containsKey(p) ? message : nodesMessage, null);

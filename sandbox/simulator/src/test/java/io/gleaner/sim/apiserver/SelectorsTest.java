@@ -12,9 +12,16 @@ class SelectorsTest {
   static final ObjectMapper M = new ObjectMapper();
 
   static JsonNode pod(String labels, String nodeName, String phase) throws Exception {
-    return M.readTree("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\",\"labels\":" + labels + "},"
-        + "\"spec\":{" + (nodeName == null ? "" : "\"nodeName\":\"" + nodeName + "\"") + "},"
-        + "\"status\":{\"phase\":\"" + phase + "\"}}");
+    return M.readTree(
+        "{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\",\"labels\":"
+            + labels
+            + "},"
+            + "\"spec\":{"
+            + (nodeName == null ? "" : "\"nodeName\":\"" + nodeName + "\"")
+            + "},"
+            + "\"status\":{\"phase\":\""
+            + phase
+            + "\"}}");
   }
 
   @Test
@@ -29,7 +36,8 @@ class SelectorsTest {
     assertThat(match("!tier", p)).isFalse();
     assertThat(match("!missing,app in (web)", p)).isTrue();
     assertThat(match("tier>0", p)).isTrue();
-    assertThatThrownBy(() -> Selectors.parseLabels("app in web")).isInstanceOf(ApiException.class)
+    assertThatThrownBy(() -> Selectors.parseLabels("app in web"))
+        .isInstanceOf(ApiException.class)
         .hasMessageContaining("app in web");
   }
 
@@ -44,8 +52,9 @@ class SelectorsTest {
     var unscheduled = Selectors.parseFields("spec.nodeName=", ResourceTypes.PODS);
     assertThat(Selectors.predicate(java.util.List.of(), unscheduled).test(unbound)).isTrue();
     assertThat(Selectors.predicate(java.util.List.of(), unscheduled).test(bound)).isFalse();
-    var notDone = Selectors.parseFields("status.phase!=Succeeded,status.phase!=Failed,spec.nodeName=n1",
-        ResourceTypes.PODS);
+    var notDone =
+        Selectors.parseFields(
+            "status.phase!=Succeeded,status.phase!=Failed,spec.nodeName=n1", ResourceTypes.PODS);
     assertThat(Selectors.predicate(java.util.List.of(), notDone).test(bound)).isTrue();
     assertThatThrownBy(() -> Selectors.parseFields("spec.foo=x", ResourceTypes.PODS))
         .hasMessage("field label not supported: spec.foo");
@@ -55,8 +64,10 @@ class SelectorsTest {
 
   @Test
   void structuredSelectors() throws Exception {
-    JsonNode sel = M.readTree("{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"tier\","
-        + "\"operator\":\"In\",\"values\":[\"1\",\"2\"]}]}");
+    JsonNode sel =
+        M.readTree(
+            "{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"tier\","
+                + "\"operator\":\"In\",\"values\":[\"1\",\"2\"]}]}");
     assertThat(Selectors.matchesLabelSelector(sel, Map.of("app", "web", "tier", "2"))).isTrue();
     assertThat(Selectors.matchesLabelSelector(sel, Map.of("app", "web"))).isFalse();
     assertThat(Selectors.matchesLabelSelector(M.readTree("{}"), Map.of())).isTrue();

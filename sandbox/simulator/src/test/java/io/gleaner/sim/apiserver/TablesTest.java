@@ -24,26 +24,41 @@ class TablesTest {
 
   @Test
   void printerColumnJsonPathSubset() throws Exception {
-    JsonNode o = M.readTree("{\"spec\":{\"roles\":[\"online\"]},\"status\":{\"conditions\":[{\"type\":\"Ready\","
-        + "\"status\":\"True\"},{\"type\":\"Reachable\",\"status\":\"False\"}]}}");
+    JsonNode o =
+        M.readTree(
+            "{\"spec\":{\"roles\":[\"online\"]},\"status\":{\"conditions\":[{\"type\":\"Ready\","
+                + "\"status\":\"True\"},{\"type\":\"Reachable\",\"status\":\"False\"}]}}");
     assertThat(Tables.jsonPath(o, ".status.conditions[?(@.type==\"Reachable\")].status").asText())
         .isEqualTo("False");
     assertThat(Tables.jsonPath(o, ".spec.roles[0]").asText()).isEqualTo("online");
     assertThat(Tables.jsonPath(o, ".spec.missing")).isNull();
-    ObjectNode table = Tables.table(ResourceTypes.MEMBER_CLUSTERS, List.of(new ResourceTypes.PrinterColumn("Ready",
-        "string", ".status.conditions[?(@.type==\"Ready\")].status", 0)), List.of((ObjectNode) M.readTree(
-            "{\"metadata\":{\"name\":\"m1\",\"creationTimestamp\":\"2024-01-01T00:00:00Z\"},\"status\":"
-                + "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}")), 7,
-        Instant.parse("2024-01-01T00:01:00Z"));
-    assertThat(table.path("rows").get(0).path("cells").toString()).isEqualTo("[\"m1\",\"True\",\"60s\"]");
+    ObjectNode table =
+        Tables.table(
+            ResourceTypes.MEMBER_CLUSTERS,
+            List.of(
+                new ResourceTypes.PrinterColumn(
+                    "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", 0)),
+            List.of(
+                (ObjectNode)
+                    M.readTree(
+                        "{\"metadata\":{\"name\":\"m1\",\"creationTimestamp\":\"2024-01-01T00:00:00Z\"},\"status\":"
+                            + "{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}")),
+            7,
+            Instant.parse("2024-01-01T00:01:00Z"));
+    assertThat(table.path("rows").get(0).path("cells").toString())
+        .isEqualTo("[\"m1\",\"True\",\"60s\"]");
   }
 
   @Test
   void nodeRolesComeFromBothRoleLabelsLikeKubectl() throws Exception {
-    ObjectNode node = (ObjectNode) M.readTree("{\"metadata\":{\"name\":\"gleaner\",\"creationTimestamp\":\"2024-01-01T00:00:00Z\","
-        + "\"labels\":{\"kubernetes.io/role\":\"agent\",\"node-role.kubernetes.io/edge\":\"\"}},"
-        + "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
-    ObjectNode table = Tables.table(ResourceTypes.NODES, List.of(node), 1, Instant.parse("2024-01-01T00:01:00Z"));
+    ObjectNode node =
+        (ObjectNode)
+            M.readTree(
+                "{\"metadata\":{\"name\":\"gleaner\",\"creationTimestamp\":\"2024-01-01T00:00:00Z\","
+                    + "\"labels\":{\"kubernetes.io/role\":\"agent\",\"node-role.kubernetes.io/edge\":\"\"}},"
+                    + "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+    ObjectNode table =
+        Tables.table(ResourceTypes.NODES, List.of(node), 1, Instant.parse("2024-01-01T00:01:00Z"));
     assertThat(table.path("rows").get(0).path("cells").get(2).asText()).isEqualTo("edge,agent");
   }
 }

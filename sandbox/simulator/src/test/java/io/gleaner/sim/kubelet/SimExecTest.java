@@ -12,12 +12,26 @@ import org.junit.jupiter.api.Test;
 
 class SimExecTest {
   private static final Instant NOW = Instant.parse("2026-12-03T10:00:00Z");
-  private static final JsonNode POD = Serialization.jsonMapper().valueToTree(java.util.Map.of(
-      "metadata", java.util.Map.of("name", "train-0"),
-      "spec", java.util.Map.of("containers", List.of(java.util.Map.of("name", "main",
-          "env", List.of(java.util.Map.of("name", "TEAM", "value", "ml"),
-              java.util.Map.of("name", "FROM_SECRET", "valueFrom", java.util.Map.of())),
-          "resources", java.util.Map.of("requests", java.util.Map.of("cpu", "1500m")))))));
+  private static final JsonNode POD =
+      Serialization.jsonMapper()
+          .valueToTree(
+              java.util.Map.of(
+                  "metadata", java.util.Map.of("name", "train-0"),
+                  "spec",
+                      java.util.Map.of(
+                          "containers",
+                          List.of(
+                              java.util.Map.of(
+                                  "name",
+                                  "main",
+                                  "env",
+                                  List.of(
+                                      java.util.Map.of("name", "TEAM", "value", "ml"),
+                                      java.util.Map.of(
+                                          "name", "FROM_SECRET", "valueFrom", java.util.Map.of())),
+                                  "resources",
+                                  java.util.Map.of(
+                                      "requests", java.util.Map.of("cpu", "1500m")))))));
 
   private static ExecResult run(String... argv) {
     return SimExec.run(POD, "main", List.of(argv), NOW, "typed input\n");
@@ -28,7 +42,10 @@ class SimExecTest {
   }
 
   private static String stdout(ExecResult r) {
-    return r.output().stream().filter(o -> o.channel() == 1).map(ExecOutput::text).reduce("", String::concat);
+    return r.output().stream()
+        .filter(o -> o.channel() == 1)
+        .map(ExecOutput::text)
+        .reduce("", String::concat);
   }
 
   @Test
@@ -41,7 +58,9 @@ class SimExecTest {
     assertThat(stdout(run("nproc"))).isEqualTo("2\n");
     assertThat(stdout(run("date"))).isEqualTo("2026-12-03T10:00:00Z\n");
     assertThat(stdout(run("printenv", "TEAM"))).isEqualTo("ml\n");
-    assertThat(stdout(run("env"))).contains("TEAM=ml\n", "HOSTNAME=train-0\n").doesNotContain("FROM_SECRET");
+    assertThat(stdout(run("env")))
+        .contains("TEAM=ml\n", "HOSTNAME=train-0\n")
+        .doesNotContain("FROM_SECRET");
     assertThat(run("true").exitCode()).isZero();
     assertThat(run("false").exitCode()).isEqualTo(1);
     assertThat(run("printenv", "NOPE").exitCode()).isEqualTo(1);
@@ -57,9 +76,13 @@ class SimExecTest {
 
   @Test
   void shellScriptsSequenceExpandAndRedirect() {
-    ExecResult r = run("sh", "-c", "echo one; echo two >&2; echo \"team $TEAM\" 'not $TEAM'; exit 7");
-    assertThat(r.output()).containsExactly(new ExecOutput(1, "one\n"), new ExecOutput(2, "two\n"),
-        new ExecOutput(1, "team ml not $TEAM\n"));
+    ExecResult r =
+        run("sh", "-c", "echo one; echo two >&2; echo \"team $TEAM\" 'not $TEAM'; exit 7");
+    assertThat(r.output())
+        .containsExactly(
+            new ExecOutput(1, "one\n"),
+            new ExecOutput(2, "two\n"),
+            new ExecOutput(1, "team ml not $TEAM\n"));
     assertThat(r.exitCode()).isEqualTo(7);
     assertThat(sh("false && echo no; false || echo yes; echo $?")).isEqualTo("yes\n0\n");
     assertThat(sh("false; echo status=$?")).isEqualTo("status=1\n");
@@ -71,8 +94,9 @@ class SimExecTest {
   @Test
   void anUnknownCommandInAScriptIsNotFound() {
     ExecResult r = run("bash", "-c", "nvidia-smi; echo after");
-    assertThat(r.output()).containsExactly(new ExecOutput(2, "sh: nvidia-smi: not found\n"),
-        new ExecOutput(1, "after\n"));
+    assertThat(r.output())
+        .containsExactly(
+            new ExecOutput(2, "sh: nvidia-smi: not found\n"), new ExecOutput(1, "after\n"));
     assertThat(r.exitCode()).isZero();
     assertThat(run("sh", "-c", "nvidia-smi").exitCode()).isEqualTo(127);
   }

@@ -13,8 +13,12 @@ class LoadCurveTest {
 
   @Test
   void interpolatesLinearlyAndWrapsTowardsTheFirstSample() {
-    LoadCurve c = LoadCurve.of(new double[] {0.2, 0.4, 0.8}, new double[] {0.5, 0.5, 0.5}, Duration.ofSeconds(100),
-        Duration.ofSeconds(400));
+    LoadCurve c =
+        LoadCurve.of(
+            new double[] {0.2, 0.4, 0.8},
+            new double[] {0.5, 0.5, 0.5},
+            Duration.ofSeconds(100),
+            Duration.ofSeconds(400));
     assertThat(c.cpu(T0)).isCloseTo(0.2, within(1e-9));
     assertThat(c.cpu(T0.plusSeconds(50))).isCloseTo(0.3, within(1e-9));
     assertThat(c.cpu(T0.plusSeconds(200))).isCloseTo(0.8, within(1e-9));
@@ -27,8 +31,12 @@ class LoadCurveTest {
 
   @Test
   void scalingMultipliesClampsAndShifts() {
-    LoadCurve c = LoadCurve.of(new double[] {0.2, 0.6}, new double[] {0.5, 0.9}, Duration.ofSeconds(100),
-        Duration.ofSeconds(200));
+    LoadCurve c =
+        LoadCurve.of(
+            new double[] {0.2, 0.6},
+            new double[] {0.5, 0.9},
+            Duration.ofSeconds(100),
+            Duration.ofSeconds(200));
     LoadCurve s = c.scaled(2.0, Duration.ofSeconds(100));
     assertThat(s.cpu(T0.plusSeconds(100))).isCloseTo(0.4, within(1e-9));
     assertThat(s.cpu(T0)).isCloseTo(1.0, within(1e-9));

@@ -21,10 +21,16 @@ class OnlineWorkloadTest {
 
   @Test
   void scaleDownRemovesUnscheduledThenConsolidatesNewestFirst() {
-    List<ObjectNode> pods = List.of(pod("a1", "a", "2024-01-01T00:00:00Z"), pod("a2", "a", "2024-01-01T00:01:00Z"),
-        pod("b1", "b", "2024-01-01T00:00:00Z"), pod("b2", "b", "2024-01-01T00:02:00Z"),
-        pod("b3", "b", "2024-01-01T00:00:30Z"), pod("pending", null, "2024-01-01T00:00:00Z"));
-    assertThat(OnlineWorkload.scaleDownOrder(pods)).extracting(p -> p.path("metadata").path("name").asText())
+    List<ObjectNode> pods =
+        List.of(
+            pod("a1", "a", "2024-01-01T00:00:00Z"),
+            pod("a2", "a", "2024-01-01T00:01:00Z"),
+            pod("b1", "b", "2024-01-01T00:00:00Z"),
+            pod("b2", "b", "2024-01-01T00:02:00Z"),
+            pod("b3", "b", "2024-01-01T00:00:30Z"),
+            pod("pending", null, "2024-01-01T00:00:00Z"));
+    assertThat(OnlineWorkload.scaleDownOrder(pods))
+        .extracting(p -> p.path("metadata").path("name").asText())
         .containsExactly("pending", "a2", "a1", "b2", "b3", "b1");
   }
 }
