@@ -1,5 +1,7 @@
 package io.gleaner.broker;
 
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.broker.grpc.BrokerGrpcService;
 import io.gleaner.broker.grpc.BrokerMetrics;
 import io.gleaner.broker.grpc.BrokerServer;
@@ -10,8 +12,6 @@ import io.gleaner.broker.ledger.Ledger;
 import io.gleaner.broker.ledger.LedgerStore;
 import io.gleaner.broker.ledger.ZkLedgerStore;
 import io.gleaner.broker.placement.PlacementPolicy;
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.ReclaimEvent;
 import io.gleaner.meta.config.BrokerConfig;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.service.Health;

@@ -1,11 +1,11 @@
 package io.gleaner.idle;
 
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.MemberHealth;
-import io.gleaner.broker.v1.NodeOffer;
-import io.gleaner.broker.v1.OfferAck;
-import io.gleaner.broker.v1.OfferReport;
-import io.gleaner.broker.v1.OfferWithdrawal;
+import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.api.v1.MemberHealth;
+import io.gleaner.api.v1.NodeOffer;
+import io.gleaner.api.v1.OfferAck;
+import io.gleaner.api.v1.OfferReport;
+import io.gleaner.api.v1.OfferWithdrawal;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;

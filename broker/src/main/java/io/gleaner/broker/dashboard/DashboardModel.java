@@ -1,9 +1,9 @@
 package io.gleaner.broker.dashboard;
 
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.ClusterCapacity;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimVictim;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimVictim;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,27 @@
 package io.gleaner.broker.grpc;
 
+import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.CapacityRequest;
+import io.gleaner.api.v1.ConfirmRequest;
+import io.gleaner.api.v1.ConfirmResponse;
+import io.gleaner.api.v1.EstimateRequest;
+import io.gleaner.api.v1.EstimateResponse;
+import io.gleaner.api.v1.ListPlacementsRequest;
+import io.gleaner.api.v1.ListPlacementsResponse;
+import io.gleaner.api.v1.MemberHealth;
+import io.gleaner.api.v1.NoFit;
+import io.gleaner.api.v1.OfferAck;
+import io.gleaner.api.v1.OfferReport;
+import io.gleaner.api.v1.OfferWithdrawal;
+import io.gleaner.api.v1.PlaceRequest;
+import io.gleaner.api.v1.PlaceResponse;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimFilter;
+import io.gleaner.api.v1.ReleaseRequest;
+import io.gleaner.api.v1.ReleaseResponse;
+import io.gleaner.api.v1.WithdrawRequest;
+import io.gleaner.api.v1.WithdrawResponse;
 import io.gleaner.broker.ledger.Ledger;
 import io.gleaner.broker.model.BrokerException;
 import io.gleaner.broker.model.NodeKey;
@@ -7,28 +29,6 @@ import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.PlaceOutcome;
 import io.gleaner.broker.model.PodRequest;
 import io.gleaner.broker.model.ProtoCodec;
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.CapacityRequest;
-import io.gleaner.broker.v1.ConfirmRequest;
-import io.gleaner.broker.v1.ConfirmResponse;
-import io.gleaner.broker.v1.EstimateRequest;
-import io.gleaner.broker.v1.EstimateResponse;
-import io.gleaner.broker.v1.ListPlacementsRequest;
-import io.gleaner.broker.v1.ListPlacementsResponse;
-import io.gleaner.broker.v1.MemberHealth;
-import io.gleaner.broker.v1.NoFit;
-import io.gleaner.broker.v1.OfferAck;
-import io.gleaner.broker.v1.OfferReport;
-import io.gleaner.broker.v1.OfferWithdrawal;
-import io.gleaner.broker.v1.PlaceRequest;
-import io.gleaner.broker.v1.PlaceResponse;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimFilter;
-import io.gleaner.broker.v1.ReleaseRequest;
-import io.gleaner.broker.v1.ReleaseResponse;
-import io.gleaner.broker.v1.WithdrawRequest;
-import io.gleaner.broker.v1.WithdrawResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -90,7 +90,7 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
           }
         }
         Set<NodeKey> offered = new HashSet<>();
-        for (io.gleaner.broker.v1.NodeOffer o : report.getOffersList()) {
+        for (io.gleaner.api.v1.NodeOffer o : report.getOffersList()) {
           String rejection;
           try {
             NodeOffer offer = ProtoCodec.offer(o);

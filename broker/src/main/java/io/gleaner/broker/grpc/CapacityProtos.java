@@ -1,10 +1,10 @@
 package io.gleaner.broker.grpc;
 
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.broker.ledger.Ledger;
 import io.gleaner.broker.model.ProtoCodec;
 import io.gleaner.broker.placement.PlacementEngine;
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.ClusterCapacity;
 
 /** Builds the {@code Capacity} message from a ledger snapshot. */
 public final class CapacityProtos {

@@ -1,7 +1,7 @@
 package io.gleaner.broker.grpc;
 
+import io.gleaner.api.v1.Capacity;
 import io.gleaner.broker.ledger.Ledger;
-import io.gleaner.broker.v1.Capacity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package io.gleaner.broker.grpc;
 
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimFilter;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimFilter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,10 +1,10 @@
 package io.gleaner.broker.ledger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.gleaner.api.v1.LedgerNodeRecord;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.Placement;
 import io.gleaner.broker.model.ProtoCodec;
-import io.gleaner.broker.v1.LedgerNodeRecord;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;

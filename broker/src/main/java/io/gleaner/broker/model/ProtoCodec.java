@@ -1,9 +1,9 @@
 package io.gleaner.broker.model;
 
-import io.gleaner.broker.v1.NodeRef;
-import io.gleaner.broker.v1.PlaceRequest;
-import io.gleaner.broker.v1.PodShape;
-import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.api.v1.NodeRef;
+import io.gleaner.api.v1.PlaceRequest;
+import io.gleaner.api.v1.PodShape;
+import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
@@ -42,16 +42,16 @@ public final class ProtoCodec {
     };
   }
 
-  public static WorkloadClass workloadClass(io.gleaner.broker.v1.WorkloadClass c) {
-    return c == io.gleaner.broker.v1.WorkloadClass.NEAR_LINE
+  public static WorkloadClass workloadClass(io.gleaner.api.v1.WorkloadClass c) {
+    return c == io.gleaner.api.v1.WorkloadClass.NEAR_LINE
         ? WorkloadClass.NEAR_LINE
         : WorkloadClass.OFFLINE;
   }
 
-  public static io.gleaner.broker.v1.WorkloadClass workloadClass(WorkloadClass c) {
+  public static io.gleaner.api.v1.WorkloadClass workloadClass(WorkloadClass c) {
     return c == WorkloadClass.NEAR_LINE
-        ? io.gleaner.broker.v1.WorkloadClass.NEAR_LINE
-        : io.gleaner.broker.v1.WorkloadClass.OFFLINE;
+        ? io.gleaner.api.v1.WorkloadClass.NEAR_LINE
+        : io.gleaner.api.v1.WorkloadClass.OFFLINE;
   }
 
   /** Parses a quantity map; a bad entry fails naming {@code field}, the resource and the value. */
@@ -73,7 +73,7 @@ public final class ProtoCodec {
     return NodeRef.newBuilder().setCluster(key.cluster()).setNode(key.node()).build();
   }
 
-  public static NodeOffer offer(io.gleaner.broker.v1.NodeOffer o) {
+  public static NodeOffer offer(io.gleaner.api.v1.NodeOffer o) {
     requireNonEmpty(o.getCluster(), "offer.cluster");
     requireNonEmpty(o.getNode(), "offer.node");
     String where = "offer " + o.getCluster() + "/" + o.getNode();
@@ -81,7 +81,7 @@ public final class ProtoCodec {
     Resources usable = quantities(o.getUsableMap(), where + ": usable");
     List<Taint> taints = new ArrayList<>();
     try {
-      for (io.gleaner.broker.v1.Taint t : o.getTaintsList()) {
+      for (io.gleaner.api.v1.Taint t : o.getTaintsList()) {
         taints.add(new Taint(t.getKey(), t.getValue(), t.getEffect()));
       }
       return new NodeOffer(
@@ -100,9 +100,9 @@ public final class ProtoCodec {
     }
   }
 
-  public static io.gleaner.broker.v1.NodeOffer offer(NodeOffer o) {
+  public static io.gleaner.api.v1.NodeOffer offer(NodeOffer o) {
     var b =
-        io.gleaner.broker.v1.NodeOffer.newBuilder()
+        io.gleaner.api.v1.NodeOffer.newBuilder()
             .setCluster(o.key().cluster())
             .setNode(o.key().node())
             .setSource(source(o.source()))
@@ -114,7 +114,7 @@ public final class ProtoCodec {
             .addAllGpuFreeMilli(o.gpuFreeMilli());
     for (Taint t : o.taints()) {
       b.addTaints(
-          io.gleaner.broker.v1.Taint.newBuilder()
+          io.gleaner.api.v1.Taint.newBuilder()
               .setKey(t.key())
               .setValue(t.value())
               .setEffect(t.effect()));
@@ -122,8 +122,8 @@ public final class ProtoCodec {
     return b.build();
   }
 
-  public static io.gleaner.broker.v1.Placement placement(Placement p) {
-    return io.gleaner.broker.v1.Placement.newBuilder()
+  public static io.gleaner.api.v1.Placement placement(Placement p) {
+    return io.gleaner.api.v1.Placement.newBuilder()
         .setPodUid(p.podUid())
         .setNamespace(p.namespace())
         .setName(p.name())
@@ -138,7 +138,7 @@ public final class ProtoCodec {
         .build();
   }
 
-  public static Placement placement(io.gleaner.broker.v1.Placement p) {
+  public static Placement placement(io.gleaner.api.v1.Placement p) {
     requireNonEmpty(p.getPodUid(), "placement.pod_uid");
     return new Placement(
         p.getPodUid(),
@@ -170,7 +170,7 @@ public final class ProtoCodec {
   }
 
   /** A shape for estimates, under a placeholder uid. */
-  public static PodRequest shape(PodShape s, io.gleaner.broker.v1.WorkloadClass cls) {
+  public static PodRequest shape(PodShape s, io.gleaner.api.v1.WorkloadClass cls) {
     return shape("estimate", "", "", workloadClass(cls), s, Set.of());
   }
 

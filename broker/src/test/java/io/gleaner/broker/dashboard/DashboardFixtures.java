@@ -1,11 +1,11 @@
 package io.gleaner.broker.dashboard;
 
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.ClusterCapacity;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimVictim;
-import io.gleaner.broker.v1.SourceKind;
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimVictim;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.api.v1.WorkloadClass;
 import java.util.Map;
 
 /** A small, fixed federation the dashboard tests render. */

@@ -66,7 +66,7 @@ class DashboardModelTest {
 
   @Test
   void historyIsBoundedAndStacksBySourceAndCluster() {
-    AtomicReference<io.gleaner.broker.v1.Capacity> cap =
+    AtomicReference<io.gleaner.api.v1.Capacity> cap =
         new AtomicReference<>(DashboardFixtures.capacity());
     DashboardModel model = new DashboardModel(cap::get, null, clock);
     for (int i = 0; i < DashboardModel.HISTORY + 10; i++) {

@@ -4,22 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.client.ChannelSettings;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.EstimateRequest;
+import io.gleaner.api.v1.NodeOffer;
+import io.gleaner.api.v1.NodeRef;
+import io.gleaner.api.v1.OfferAck;
+import io.gleaner.api.v1.OfferReport;
+import io.gleaner.api.v1.PlaceRequest;
+import io.gleaner.api.v1.PlaceResponse;
+import io.gleaner.api.v1.PodShape;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimFilter;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.api.v1.WithdrawRequest;
+import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.broker.BrokerService;
 import io.gleaner.broker.placement.PlacementPolicy;
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.EstimateRequest;
-import io.gleaner.broker.v1.NodeOffer;
-import io.gleaner.broker.v1.NodeRef;
-import io.gleaner.broker.v1.OfferAck;
-import io.gleaner.broker.v1.OfferReport;
-import io.gleaner.broker.v1.PlaceRequest;
-import io.gleaner.broker.v1.PlaceResponse;
-import io.gleaner.broker.v1.PodShape;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimFilter;
-import io.gleaner.broker.v1.SourceKind;
-import io.gleaner.broker.v1.WithdrawRequest;
-import io.gleaner.broker.v1.WorkloadClass;
 import io.gleaner.meta.config.BrokerConfig;
 import io.gleaner.meta.time.FakeClock;
 import io.grpc.Status;
@@ -79,15 +81,17 @@ class BrokerGrpcIT {
               curator,
               () -> Set.of("a", "b"));
       broker.start();
-      try (BrokerClient client = BrokerClient.connect(broker.target())) {
+      try (BrokerApiClient client =
+          BrokerApiClient.open(
+              ChannelSettings.plaintext(broker.target(), "test"), new SimpleMeterRegistry())) {
         assertThat(broker.readiness().check().isUp()).isTrue();
         List<Capacity> seen = new CopyOnWriteArrayList<>();
-        BrokerClient.Watch watch = client.watchCapacity(seen::add, t -> {});
+        BrokerApiClient.Watch watch = client.watchCapacity(seen::add, t -> {});
         List<ReclaimEvent> reclaims = new CopyOnWriteArrayList<>();
-        BrokerClient.Watch reclaimWatch =
+        BrokerApiClient.Watch reclaimWatch =
             client.watchReclaims(ReclaimFilter.getDefaultInstance(), reclaims::add, t -> {});
 
-        BrokerClient.OfferStream offers = client.offers();
+        BrokerApiClient.OfferStream offers = client.offers();
         offers.send(
             OfferReport.newBuilder()
                 .setSourceId("idle-1")

@@ -1,16 +1,15 @@
 package io.gleaner.descheduler.execute;
 
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.NodeRef;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.WithdrawRequest;
-import io.gleaner.broker.v1.WithdrawResponse;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.NodeRef;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.WithdrawRequest;
+import io.gleaner.api.v1.WithdrawResponse;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,12 +17,14 @@ import org.slf4j.LoggerFactory;
 public final class GrpcBrokerNotifier implements BrokerNotifier {
   private static final Logger log = LoggerFactory.getLogger(GrpcBrokerNotifier.class);
 
-  private final BrokerGrpc.BrokerBlockingStub stub;
-  private final Duration deadline;
+  private final BrokerApiClient broker;
 
   public GrpcBrokerNotifier(Channel channel, Duration deadline) {
-    this.stub = BrokerGrpc.newBlockingStub(Objects.requireNonNull(channel, "channel"));
-    this.deadline = Objects.requireNonNull(deadline, "deadline");
+    this.broker =
+        BrokerApiClient.on(
+            Objects.requireNonNull(channel, "channel"),
+            Objects.requireNonNull(deadline, "deadline"),
+            deadline);
   }
 
   @Override
@@ -38,8 +39,7 @@ public final class GrpcBrokerNotifier implements BrokerNotifier {
       req.setEvent(event);
     }
     try {
-      WithdrawResponse r =
-          stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).withdraw(req.build());
+      WithdrawResponse r = broker.withdraw(req.build());
       return r.getWithdrawn() ? WithdrawOutcome.WITHDRAWN : WithdrawOutcome.NOT_OFFERED;
     } catch (StatusRuntimeException e) {
       log.warn("broker Withdraw of {}/{} failed: {}", cluster, node, e.getStatus());

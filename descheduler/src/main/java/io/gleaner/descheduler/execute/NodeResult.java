@@ -1,6 +1,6 @@
 package io.gleaner.descheduler.execute;
 
-import io.gleaner.broker.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.descheduler.plan.NodeReclaim;
 import io.gleaner.descheduler.plan.Victim;
 import java.util.List;

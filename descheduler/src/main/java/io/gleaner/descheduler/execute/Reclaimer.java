@@ -1,9 +1,9 @@
 package io.gleaner.descheduler.execute;
 
 import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimVictim;
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimVictim;
+import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.descheduler.plan.NodeReclaim;
 import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.descheduler.plan.PodClass;

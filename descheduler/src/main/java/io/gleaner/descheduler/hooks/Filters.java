@@ -1,7 +1,7 @@
 package io.gleaner.descheduler.hooks;
 
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimFilter;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimFilter;
 
 /** Matching of ReclaimEvents against a ReclaimFilter: empty lists match everything. */
 public final class Filters {

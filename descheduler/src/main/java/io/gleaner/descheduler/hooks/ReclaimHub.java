@@ -1,8 +1,8 @@
 package io.gleaner.descheduler.hooks;
 
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.ReclaimFilter;
-import io.gleaner.broker.v1.ReclaimHooksGrpc;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.ReclaimFilter;
+import io.gleaner.api.v1.ReclaimHooksGrpc;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.gleaner.descheduler.hooks;
 
-import io.gleaner.broker.v1.ReclaimFilter;
+import io.gleaner.api.v1.ReclaimFilter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package io.gleaner.descheduler.plan;
 
-import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.api.v1.SourceKind;
 
 /**
  * The pool a lent member node belongs to (label {@code gleaner.io/pool}); {@link #UNKNOWN} if the

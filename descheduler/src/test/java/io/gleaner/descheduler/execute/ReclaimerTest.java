@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.gleaner.broker.v1.ReclaimEvent;
-import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.api.v1.ReclaimEvent;
+import io.gleaner.api.v1.SourceKind;
 import io.gleaner.descheduler.plan.NodePod;
 import io.gleaner.descheduler.plan.NodeReclaim;
 import io.gleaner.descheduler.plan.Plan;

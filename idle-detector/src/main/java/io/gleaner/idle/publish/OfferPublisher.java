@@ -1,11 +1,11 @@
 package io.gleaner.idle.publish;
 
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.MemberHealth;
-import io.gleaner.broker.v1.NodeOffer;
-import io.gleaner.broker.v1.OfferAck;
-import io.gleaner.broker.v1.OfferReport;
-import io.gleaner.broker.v1.OfferWithdrawal;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.MemberHealth;
+import io.gleaner.api.v1.NodeOffer;
+import io.gleaner.api.v1.OfferAck;
+import io.gleaner.api.v1.OfferReport;
+import io.gleaner.api.v1.OfferWithdrawal;
 import io.gleaner.idle.offer.Offer;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -53,10 +53,9 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
   /** Counter: stream (re)connects, tag {@code outcome} = connected | failed. */
   public static final String STREAMS_METER = "gleaner.idle.offer.streams";
 
-  private final Channel channel;
+  private final BrokerApiClient broker;
   private final String sourceId;
   private final ScheduledExecutorService scheduler;
-  private final Duration streamDeadline;
   private final Backoff backoff;
   private final MeterRegistry meters;
   private final Map<String, Timer> latencyTimers = new HashMap<>();
@@ -84,10 +83,13 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration streamDeadline,
       MeterRegistry meters) {
-    this.channel = Objects.requireNonNull(channel, "channel");
+    this.broker =
+        BrokerApiClient.on(
+            Objects.requireNonNull(channel, "channel"),
+            Objects.requireNonNull(streamDeadline, "streamDeadline"),
+            streamDeadline);
     this.sourceId = Objects.requireNonNull(sourceId, "sourceId");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-    this.streamDeadline = Objects.requireNonNull(streamDeadline, "streamDeadline");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.backoff =
         new Backoff(
@@ -297,10 +299,7 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
           }
         };
     try {
-      stream =
-          BrokerGrpc.newStub(channel)
-              .withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS)
-              .reportOffers(answers);
+      stream = broker.reportOffers(answers);
     } catch (RuntimeException e) {
       broken(id, Status.fromThrowable(e));
       return;

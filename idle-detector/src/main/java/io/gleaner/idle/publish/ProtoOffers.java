@@ -1,8 +1,8 @@
 package io.gleaner.idle.publish;
 
-import io.gleaner.broker.v1.NodeOffer;
-import io.gleaner.broker.v1.SourceKind;
-import io.gleaner.broker.v1.Taint;
+import io.gleaner.api.v1.NodeOffer;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.api.v1.Taint;
 import io.gleaner.idle.offer.NodeTaint;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.meta.crd.CapacitySource;

@@ -71,7 +71,7 @@ class OfferPublisherIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.offers.size() == 3);
     var o = broker.offer("c1", "n1").orElseThrow();
     assertThat(o.getUsableMap()).containsEntry("cpu", "2").containsEntry("memory", "1Gi");
-    assertThat(o.getSource()).isEqualTo(io.gleaner.broker.v1.SourceKind.IDLE);
+    assertThat(o.getSource()).isEqualTo(io.gleaner.api.v1.SourceKind.IDLE);
     assertThat(o.getTaints(0).getKey()).isEqualTo("dedicated");
     assertThat(o.getZone()).isEqualTo("zone-a");
     assertThat(o.getReclaimRisk()).isEqualTo(0.25);

@@ -1,11 +1,9 @@
 package io.gleaner.vk.node;
 
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.CapacityRequest;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.Capacity;
 import io.grpc.Channel;
-import io.grpc.Context;
-import io.grpc.stub.StreamObserver;
+import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,7 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class CapacityWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CapacityWatcher.class);
 
-  private final BrokerGrpc.BrokerStub stub;
+  private final BrokerApiClient broker;
   private final Consumer<Capacity> onCapacity;
   private final Runnable onHealthChange;
   private final ScheduledExecutorService reconnect =
@@ -35,11 +33,11 @@ public final class CapacityWatcher implements AutoCloseable {
   private volatile boolean up;
   private volatile String lastError = "not connected yet";
   private volatile boolean closed;
-  private volatile Context.CancellableContext current;
+  private volatile BrokerApiClient.Watch current;
   private int failures;
 
   public CapacityWatcher(Channel channel, Consumer<Capacity> onCapacity, Runnable onHealthChange) {
-    this.stub = BrokerGrpc.newStub(channel);
+    this.broker = BrokerApiClient.on(channel);
     this.onCapacity = onCapacity;
     this.onHealthChange = onHealthChange;
   }
@@ -52,35 +50,29 @@ public final class CapacityWatcher implements AutoCloseable {
     if (closed) {
       return;
     }
-    Context.CancellableContext ctx = Context.current().withCancellation();
-    current = ctx;
-    ctx.run(
-        () ->
-            stub.watchCapacity(
-                CapacityRequest.getDefaultInstance(),
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(Capacity c) {
-                    latest = c;
-                    failures = 0;
-                    if (!up) {
-                      up = true;
-                      log.info("capacity stream from the broker is up");
-                      onHealthChange.run();
-                    }
-                    onCapacity.accept(c);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    down(t.toString());
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    down("stream ended by the broker");
-                  }
-                }));
+    current =
+        broker.watchCapacity(
+            c -> {
+              latest = c;
+              failures = 0;
+              if (!up) {
+                up = true;
+                log.info("capacity stream from the broker is up");
+                onHealthChange.run();
+              }
+              onCapacity.accept(c);
+            },
+            t -> {
+              if (t != null
+                  && Status.fromThrowable(t).getCode() == Status.Code.DEADLINE_EXCEEDED
+                  && up
+                  && !closed) {
+                // the stream's planned end (its deadline): reopen at once, the node stays healthy
+                reconnect.execute(this::connect);
+              } else {
+                down(t == null ? "stream ended by the broker" : t.toString());
+              }
+            });
   }
 
   private void down(String why) {
@@ -120,9 +112,9 @@ public final class CapacityWatcher implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    Context.CancellableContext ctx = current;
-    if (ctx != null) {
-      ctx.cancel(null);
+    BrokerApiClient.Watch w = current;
+    if (w != null) {
+      w.close();
     }
     reconnect.shutdownNow();
   }

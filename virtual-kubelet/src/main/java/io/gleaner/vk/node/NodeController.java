@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.gleaner.broker.v1.Capacity;
+import io.gleaner.api.v1.Capacity;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,13 +1,13 @@
 package io.gleaner.vk.pod;
 
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.ConfirmRequest;
-import io.gleaner.broker.v1.ListPlacementsRequest;
-import io.gleaner.broker.v1.NoFit;
-import io.gleaner.broker.v1.PlaceRequest;
-import io.gleaner.broker.v1.PlaceResponse;
-import io.gleaner.broker.v1.Placement;
-import io.gleaner.broker.v1.ReleaseRequest;
+import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.api.v1.ConfirmRequest;
+import io.gleaner.api.v1.ListPlacementsRequest;
+import io.gleaner.api.v1.NoFit;
+import io.gleaner.api.v1.PlaceRequest;
+import io.gleaner.api.v1.PlaceResponse;
+import io.gleaner.api.v1.Placement;
+import io.gleaner.api.v1.ReleaseRequest;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

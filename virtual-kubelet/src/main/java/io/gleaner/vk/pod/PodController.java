@@ -12,9 +12,9 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.gleaner.broker.v1.PlaceRequest;
-import io.gleaner.broker.v1.Placement;
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.PlaceRequest;
+import io.gleaner.api.v1.Placement;
+import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.informer.CompactItemStore;
 import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.MemberNames;
@@ -453,8 +453,7 @@ public final class PodController implements AutoCloseable {
           Placement.newBuilder()
               .setPodUid(uid)
               .setWorkloadClass(cls)
-              .setNode(
-                  io.gleaner.broker.v1.NodeRef.newBuilder().setCluster(t.cluster).setNode(t.node))
+              .setNode(io.gleaner.api.v1.NodeRef.newBuilder().setCluster(t.cluster).setNode(t.node))
               .setSource(sourceOf(t))
               .build();
     } else {
@@ -1129,9 +1128,9 @@ public final class PodController implements AutoCloseable {
     return a == null ? null : a.get(key);
   }
 
-  private static io.gleaner.broker.v1.SourceKind sourceOf(TrackedPod t) {
-    io.gleaner.broker.v1.SourceKind s = io.gleaner.broker.v1.SourceKind.forNumber(t.sourceOrdinal);
-    return s == null ? io.gleaner.broker.v1.SourceKind.SOURCE_KIND_UNSPECIFIED : s;
+  private static io.gleaner.api.v1.SourceKind sourceOf(TrackedPod t) {
+    io.gleaner.api.v1.SourceKind s = io.gleaner.api.v1.SourceKind.forNumber(t.sourceOrdinal);
+    return s == null ? io.gleaner.api.v1.SourceKind.SOURCE_KIND_UNSPECIFIED : s;
   }
 
   private static int sourceOrdinal(String label) {
@@ -1139,7 +1138,7 @@ public final class PodController implements AutoCloseable {
       return 0;
     }
     try {
-      return io.gleaner.broker.v1.SourceKind.valueOf(label.toUpperCase(java.util.Locale.ROOT))
+      return io.gleaner.api.v1.SourceKind.valueOf(label.toUpperCase(java.util.Locale.ROOT))
           .getNumber();
     } catch (IllegalArgumentException e) {
       return 0;

@@ -1,6 +1,6 @@
 package io.gleaner.vk.pod;
 
-import io.gleaner.broker.v1.NodeRef;
+import io.gleaner.api.v1.NodeRef;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Toleration;
-import io.gleaner.broker.v1.PodShape;
+import io.gleaner.api.v1.PodShape;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,11 +71,11 @@ public final class PodShapes {
     PodShape.Builder b = PodShape.newBuilder().putAllRequests(effectiveRequests(spec).toStrings());
     b.putAllNodeSelector(memberNodeSelector(spec.getNodeSelector(), node));
     for (NodeSelectorTerm term : memberRequiredTerms(spec.getAffinity(), node)) {
-      io.gleaner.broker.v1.NodeSelectorTerm.Builder t =
-          io.gleaner.broker.v1.NodeSelectorTerm.newBuilder();
+      io.gleaner.api.v1.NodeSelectorTerm.Builder t =
+          io.gleaner.api.v1.NodeSelectorTerm.newBuilder();
       for (NodeSelectorRequirement r : nullSafe(term.getMatchExpressions())) {
         t.addMatchExpressions(
-            io.gleaner.broker.v1.NodeSelectorRequirement.newBuilder()
+            io.gleaner.api.v1.NodeSelectorRequirement.newBuilder()
                 .setKey(r.getKey())
                 .setOperator(r.getOperator())
                 .addAllValues(nullSafe(r.getValues())));
@@ -84,7 +84,7 @@ public final class PodShapes {
     }
     for (Toleration t : memberTolerations(spec.getTolerations())) {
       b.addTolerations(
-          io.gleaner.broker.v1.Toleration.newBuilder()
+          io.gleaner.api.v1.Toleration.newBuilder()
               .setKey(Objects.toString(t.getKey(), ""))
               .setOperator(Objects.toString(t.getOperator(), ""))
               .setValue(Objects.toString(t.getValue(), ""))

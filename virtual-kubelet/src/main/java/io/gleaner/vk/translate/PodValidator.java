@@ -3,7 +3,7 @@ package io.gleaner.vk.translate;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.WorkloadClass;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

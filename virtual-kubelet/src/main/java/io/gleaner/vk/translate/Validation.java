@@ -1,6 +1,6 @@
 package io.gleaner.vk.translate;
 
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.WorkloadClass;
 
 /** What {@link PodValidator} decided about a metadata pod bound to the virtual node. */
 public sealed interface Validation {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.gleaner.broker.v1.Capacity;
+import io.gleaner.api.v1.Capacity;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.gleaner.broker.v1.PodShape;
+import io.gleaner.api.v1.PodShape;
 import io.gleaner.meta.resources.Resources;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

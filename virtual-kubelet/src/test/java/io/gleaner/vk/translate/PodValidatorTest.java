@@ -3,7 +3,7 @@ package io.gleaner.vk.translate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.WorkloadClass;
 import org.junit.jupiter.api.Test;
 
 class PodValidatorTest {

@@ -2,10 +2,10 @@ package io.gleaner.vk.translate;
 
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.gleaner.broker.v1.NodeRef;
-import io.gleaner.broker.v1.Placement;
-import io.gleaner.broker.v1.SourceKind;
-import io.gleaner.broker.v1.WorkloadClass;
+import io.gleaner.api.v1.NodeRef;
+import io.gleaner.api.v1.Placement;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.api.v1.WorkloadClass;
 import java.util.Map;
 
 /** Small fixtures for metadata pods and placements. */

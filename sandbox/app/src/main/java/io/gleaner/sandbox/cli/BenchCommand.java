@@ -13,10 +13,10 @@ import picocli.CommandLine.Command;
     description =
         "Runs a benchmark scenario and prints its figures; the last line is one JSON object.",
     subcommands = {
-      io.gleaner.sandbox.bench.PlacementBench.class,
-      io.gleaner.sandbox.bench.DetectorBench.class,
-      io.gleaner.sandbox.bench.VkBench.class,
-      io.gleaner.sandbox.bench.ReclaimBench.class
+      io.gleaner.bench.PlacementBench.class,
+      io.gleaner.bench.DetectorBench.class,
+      io.gleaner.bench.VkBench.class,
+      io.gleaner.bench.ReclaimBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

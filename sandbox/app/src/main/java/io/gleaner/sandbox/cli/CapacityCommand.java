@@ -1,19 +1,18 @@
 package io.gleaner.sandbox.cli;
 
-import io.gleaner.broker.v1.BrokerGrpc;
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.CapacityRequest;
-import io.gleaner.broker.v1.ClusterCapacity;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.client.ChannelSettings;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.meta.resources.Quantities;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,18 +39,37 @@ public final class CapacityCommand implements Callable<Integer> {
       description = "Deadline in seconds (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
+  @Option(
+      names = "--ca-file",
+      description = "PEM CA bundle of the broker's TLS certificate (default: plaintext).")
+  String caFile;
+
+  @Option(names = "--cert-file", description = "Client certificate (PEM) for mutual TLS.")
+  String certFile;
+
+  @Option(names = "--key-file", description = "Client private key (PEM) for mutual TLS.")
+  String keyFile;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(broker).usePlaintext().build();
+    ChannelSettings settings;
     try {
-      Capacity c =
-          BrokerGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
-              .getCapacity(CapacityRequest.getDefaultInstance());
+      settings =
+          ChannelSettings.plaintext(broker, "gleaner-capacity")
+              .withCallDeadline(Duration.ofSeconds(timeoutSeconds))
+              .withTls(caFile, certFile, keyFile);
+    } catch (IllegalArgumentException e) {
+      err.printf("gleaner capacity: %s%n", e.getMessage());
+      err.flush();
+      return 2;
+    }
+    BrokerApiClient client = BrokerApiClient.open(settings, new SimpleMeterRegistry());
+    try {
+      Capacity c = client.capacity();
       out.print(render(c));
       out.flush();
       return 0;
@@ -62,7 +80,7 @@ public final class CapacityCommand implements Callable<Integer> {
       err.flush();
       return 1;
     } finally {
-      channel.shutdownNow();
+      client.close();
     }
   }
 

@@ -3,6 +3,8 @@ package io.gleaner.sandbox.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.gleaner.api.client.ApiChannels;
+import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.broker.BrokerService;
 import io.gleaner.broker.dashboard.Dashboard;
 import io.gleaner.broker.dashboard.DashboardModel;
@@ -31,7 +33,6 @@ import io.gleaner.meta.time.Clocks;
 import io.gleaner.vk.VirtualKubeletService;
 import io.gleaner.vk.pod.MemberClusters;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -125,12 +126,12 @@ public final class ServiceCommands {
       return policy;
     }
 
+    /** The channel to the broker, opened as every Gleaner client opens it ({@link ApiChannels}). */
     ManagedChannel brokerChannel() {
       ManagedChannel channel =
-          ManagedChannelBuilder.forAddress(
-                  config.brokerAddress().host(), config.brokerAddress().port())
-              .usePlaintext()
-              .build();
+          ApiChannels.open(
+              ChannelSettings.plaintext(config.brokerAddress().toString(), service),
+              metrics.registry());
       closeables.push(channel::shutdownNow);
       return channel;
     }

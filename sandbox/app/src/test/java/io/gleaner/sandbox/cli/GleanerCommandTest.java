@@ -2,9 +2,9 @@ package io.gleaner.sandbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gleaner.broker.v1.Capacity;
-import io.gleaner.broker.v1.ClusterCapacity;
-import io.gleaner.broker.v1.SourceKind;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
+import io.gleaner.api.v1.SourceKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
