@@ -79,4 +79,13 @@ public final class InMemoryLedgerStore implements LedgerStore {
   public void close() {
     notifier.shutdownNow();
   }
+
+  /** One process, one replica: nothing to share. */
+  @Override
+  public void markFresh(String cluster) {}
+
+  @Override
+  public java.util.OptionalLong freshness(String cluster) {
+    return java.util.OptionalLong.empty();
+  }
 }

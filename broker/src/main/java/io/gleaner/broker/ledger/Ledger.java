@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -77,6 +78,13 @@ public final class Ledger {
   private final PlacementEngine engine;
   private final Clock clock;
   private final Duration offerTtl;
+
+  /** Per cluster: when this replica last marked it fresh in the store. */
+  private final Map<String, Long> sharedFreshnessAt = new HashMap<>();
+
+  /** Per cluster: the store's freshness token when this replica last looked. */
+  private final Map<String, Long> seenFreshness = new HashMap<>();
+
   private final Supplier<Set<String>> knownClusters;
   private final Map<NodeKey, NodeState> nodes = new HashMap<>();
   private final Map<String, Placement> placements = new HashMap<>();
@@ -148,6 +156,7 @@ public final class Ledger {
       if (st != null && offer.sameContent(st.record.offer())) {
         st.lastSeenMs = now;
         st.sourceId = sourceId;
+        shareFreshness(key.cluster(), now);
         return new OfferResult.Refreshed();
       }
       NodeRecord next = (st == null ? NodeRecord.EMPTY : st.record).withOffer(offer);
@@ -160,6 +169,7 @@ public final class Ledger {
         ns.lastSeenMs = now;
         ns.sourceId = sourceId;
         nodes.put(key, ns);
+        shareFreshness(key.cluster(), now);
         changed();
         return new OfferResult.Accepted();
       }
@@ -218,20 +228,50 @@ public final class Ledger {
     throw contention("withdrawal of node " + key);
   }
 
-  /** Withdraws offers not refreshed within the TTL; returns how many. */
+  /**
+   * Withdraws offers not refreshed within the TTL; returns how many.
+   *
+   * <p>With several broker replicas, a source's stream reaches one of them, and an unchanged offer
+   * is refreshed in that replica's memory only. So before withdrawing, a replica asks the store
+   * whether any replica has marked the offer's cluster fresh since it last looked ({@link
+   * LedgerStore#freshness}); if so the cluster's offers count as refreshed now. A replica that
+   * looks for the first time gives the cluster one more TTL: a dead stream's offers are withdrawn
+   * within two TTLs by every replica.
+   */
   public synchronized int expireOffers() {
-    long deadline = clock.millis() - offerTtl.toMillis();
-    List<NodeKey> stale = new ArrayList<>();
+    long now = clock.millis();
+    long deadline = now - offerTtl.toMillis();
+    Map<String, List<NodeKey>> stale = new HashMap<>();
     nodes.forEach(
         (k, st) -> {
           if (st.record.offer() != null && st.lastSeenMs <= deadline) {
-            stale.add(k);
+            stale.computeIfAbsent(k.cluster(), c -> new ArrayList<>()).add(k);
           }
         });
-    for (NodeKey k : stale) {
-      withdraw(k, "offer not refreshed within " + offerTtl.toSeconds() + "s", 0);
+    int withdrawn = 0;
+    for (Map.Entry<String, List<NodeKey>> e : stale.entrySet()) {
+      OptionalLong token = store.freshness(e.getKey());
+      if (token.isPresent()
+          && !Long.valueOf(token.getAsLong()).equals(seenFreshness.get(e.getKey()))) {
+        seenFreshness.put(e.getKey(), token.getAsLong());
+        e.getValue().forEach(k -> nodes.get(k).lastSeenMs = now);
+        continue;
+      }
+      for (NodeKey k : e.getValue()) {
+        withdraw(k, "offer not refreshed within " + offerTtl.toSeconds() + "s", 0);
+        withdrawn++;
+      }
     }
-    return stale.size();
+    return withdrawn;
+  }
+
+  /** Marks {@code cluster} fresh for the other replicas, at most four times per TTL. */
+  private void shareFreshness(String cluster, long now) {
+    Long last = sharedFreshnessAt.get(cluster);
+    if (last == null || now - last >= offerTtl.toMillis() / 4) {
+      sharedFreshnessAt.put(cluster, now);
+      store.markFresh(cluster);
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.gleaner.broker.ledger;
 import io.gleaner.broker.model.NodeKey;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Durable ledger records, one per member node, written with a versioned compare-and-set so that two
@@ -64,6 +65,21 @@ public interface LedgerStore extends AutoCloseable {
   WriteResult write(NodeKey key, NodeRecord record, int expectedVersion, PodOp podOp);
 
   void addListener(Listener listener);
+
+  /**
+   * Tells the other replicas that a source's stream reported member cluster {@code cluster} just
+   * now (its unchanged offers were refreshed in this replica's memory only). Asynchronous and best
+   * effort; the caller rate-limits it.
+   */
+  void markFresh(String cluster);
+
+  /**
+   * A token that changes every time another replica {@linkplain #markFresh marks} {@code cluster}
+   * fresh; empty when none did, or when this replica made the latest mark (its own offers carry
+   * their exact refresh times). Tokens are compared, never read as times, so the replicas' clocks
+   * need not agree.
+   */
+  OptionalLong freshness(String cluster);
 
   @Override
   default void close() {}

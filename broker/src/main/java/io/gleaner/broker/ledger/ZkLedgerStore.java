@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +45,9 @@ public final class ZkLedgerStore implements LedgerStore {
   private final CuratorFramework client;
   private final String nodesPath;
   private final String podsPath;
+  private final String freshPath;
+  private final byte[] replicaId =
+      java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final CuratorCache cache;
 
@@ -55,8 +59,9 @@ public final class ZkLedgerStore implements LedgerStore {
     this.client = client;
     this.nodesPath = basePath + "/nodes";
     this.podsPath = basePath + "/pods";
+    this.freshPath = basePath + "/fresh";
     try {
-      for (String p : List.of(nodesPath, podsPath)) {
+      for (String p : List.of(nodesPath, podsPath, freshPath)) {
         if (client.checkExists().forPath(p) == null) {
           try {
             client.create().creatingParentsIfNeeded().forPath(p);
@@ -196,6 +201,43 @@ public final class ZkLedgerStore implements LedgerStore {
       }
     }
     return 0;
+  }
+
+  @Override
+  public void markFresh(String cluster) {
+    String path = freshPath + "/" + encode(cluster);
+    try {
+      client
+          .setData()
+          .inBackground(
+              (c, event) -> {
+                if (event.getResultCode() == KeeperException.Code.NONODE.intValue()) {
+                  c.create().inBackground().forPath(path, replicaId);
+                } else if (event.getResultCode() != KeeperException.Code.OK.intValue()) {
+                  log.debug("marking {} fresh failed: {}", cluster, event.getResultCode());
+                }
+              })
+          .forPath(path, replicaId);
+    } catch (Exception e) {
+      log.debug("marking {} fresh failed: {}", cluster, e.toString());
+    }
+  }
+
+  @Override
+  public OptionalLong freshness(String cluster) {
+    try {
+      Stat stat = new Stat();
+      byte[] writer =
+          client.getData().storingStatIn(stat).forPath(freshPath + "/" + encode(cluster));
+      return java.util.Arrays.equals(writer, replicaId)
+          ? OptionalLong.empty()
+          : OptionalLong.of(stat.getMzxid());
+    } catch (KeeperException.NoNodeException e) {
+      return OptionalLong.empty();
+    } catch (Exception e) {
+      log.debug("reading the freshness of {} failed: {}", cluster, e.toString());
+      return OptionalLong.empty();
+    }
   }
 
   @Override

@@ -160,4 +160,50 @@ class ZkLedgerStoreIT {
       assertThat(a.place(p.withUid("v"))).isInstanceOf(PlaceOutcome.Placed.class);
     }
   }
+
+  @Test
+  void anOfferRefreshedThroughOneReplicaIsNotExpiredByTheOther() throws Exception {
+    String base = "/gleaner/it/broker/ledger-two-replicas";
+    try (CuratorFramework ca = client();
+        CuratorFramework cb = client()) {
+      Ledger a = ledger(ca, base);
+      ZkLedgerStore storeB = new ZkLedgerStore(cb, base);
+      Ledger b = new Ledger(storeB, POLICY, clock, Duration.ofMinutes(2), null);
+      NodeOffer offer =
+          NodeOffer.of("c1", "n1", CapacitySource.IDLE, Resources.of("cpu", "8", "pods", "110"));
+      NodeKey key = new NodeKey("c1", "n1");
+      assertThat(a.offer(offer, "detector")).isInstanceOf(Ledger.OfferResult.Accepted.class);
+      await().until(() -> b.offeredNodes().contains(key));
+      // the detector's stream goes to replica a only, refreshing every 30 s (TTL 2 min); both
+      // replicas sweep every 10 s, as BrokerService does every second. Replica a shares freshness
+      // at most every TTL/4 (30 s), asynchronously: on this fast clock, wait until b can see it.
+      long lastMark = clock.millis();
+      for (int s = 0; s < 6 * 60; s += 10) {
+        clock.advance(Duration.ofSeconds(10));
+        if (s % 30 == 0) {
+          long before = storeB.freshness("c1").orElse(-1);
+          assertThat(a.offer(offer, "detector")).isInstanceOf(Ledger.OfferResult.Refreshed.class);
+          if (clock.millis() - lastMark >= 30_000) {
+            lastMark = clock.millis();
+            await().until(() -> storeB.freshness("c1").orElse(-1) != before);
+          }
+        }
+        assertThat(a.expireOffers()).as("replica a expired at %d s", s).isZero();
+        assertThat(b.expireOffers()).as("replica b expired at %d s", s).isZero();
+      }
+      assertThat(a.offeredNodes()).contains(key);
+      assertThat(b.offeredNodes()).contains(key);
+
+      // the stream ends: both replicas withdraw the offer within two TTLs
+      for (int s = 0;
+          s < 4 * 60 && (a.offeredNodes().contains(key) || b.offeredNodes().contains(key));
+          s += 10) {
+        clock.advance(Duration.ofSeconds(10));
+        a.expireOffers();
+        b.expireOffers();
+        Thread.sleep(20); // let each replica's cache see the other's withdrawal
+      }
+      await().until(() -> !a.offeredNodes().contains(key) && !b.offeredNodes().contains(key));
+    }
+  }
 }
