@@ -18,7 +18,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +46,7 @@ public final class KubeletServer implements AutoCloseable {
   private final Clock clock;
   private final KubeletMetrics metrics;
   private HttpServer server;
+  private volatile ServingKeyManager keyManager;
 
   public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock) {
     this(
@@ -67,15 +68,13 @@ public final class KubeletServer implements AutoCloseable {
 
   /** Binds {@code host:port} (0 = any free port) and returns the bound port. */
   public int start(String host, int port, TlsMaterial tls) {
+    keyManager = new ServingKeyManager(tls);
     HttpServerOptions opts =
         new HttpServerOptions()
             .setHost(host)
             .setPort(port)
             .setSsl(true)
-            .setPemKeyCertOptions(
-                new PemKeyCertOptions()
-                    .setCertValue(Buffer.buffer(tls.certificatePem()))
-                    .setKeyValue(Buffer.buffer(tls.privateKeyPem())))
+            .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
             .setWebSocketSubProtocols(EXEC_PROTOCOLS);
     server = vertx.createHttpServer(opts);
     server.webSocketHandler(this::webSocket);
@@ -95,26 +94,24 @@ public final class KubeletServer implements AutoCloseable {
   }
 
   /**
-   * Serves {@code tls} to new connections from now on (a renewed or newly issued certificate); open
-   * ones keep theirs.
+   * Serves {@code tls} to every TLS handshake that starts after this returns (a renewed or newly
+   * issued certificate); open connections keep theirs. The swap is atomic and drops no handshake:
+   * the server's SSL context stays, only the key manager it asks per handshake changes.
+   *
+   * @throws IllegalStateException when {@code tls} cannot be served (unreadable, or the key does
+   *     not belong to the certificate); the current certificate stays
    */
   public void updateTls(TlsMaterial tls) {
     try {
-      server
-          .updateSSLOptions(
-              new io.vertx.core.net.SSLOptions()
-                  .setKeyCertOptions(
-                      new PemKeyCertOptions()
-                          .setCertValue(Buffer.buffer(tls.certificatePem()))
-                          .setKeyValue(Buffer.buffer(tls.privateKeyPem()))))
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(10, TimeUnit.SECONDS);
-      log.info("kubelet API serving a new certificate");
-    } catch (Exception e) {
+      keyManager.serve(tls);
+    } catch (IllegalArgumentException e) {
       throw new IllegalStateException(
           "kubelet API cannot switch to the new certificate: " + e.getMessage(), e);
     }
+    log.info(
+        "kubelet API serving a new certificate: {} (valid until {})",
+        keyManager.served().getSubjectX500Principal().getName(),
+        keyManager.served().getNotAfter().toInstant());
   }
 
   private void request(HttpServerRequest req) {

@@ -21,8 +21,14 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -250,5 +256,63 @@ class ServingCertificatesIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> served().getSubjectX500Principal().getName().contains("system:node:renewed"));
+  }
+
+  /**
+   * Two clients handshake back to back while the certificate is swapped eight times: every
+   * handshake succeeds, and the first handshake after {@code updateTls} returns gets the new
+   * certificate.
+   */
+  @Test
+  void aCertificateSwapDropsNoHandshake() throws Exception {
+    int swaps = 8;
+    List<TlsMaterial> next = new ArrayList<>();
+    for (int i = 0; i < swaps; i++) {
+      next.add(
+          SelfSignedCertificate.generate(
+              "swap" + i, "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1)));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger attempts = new AtomicInteger();
+    Queue<String> failures = new ConcurrentLinkedQueue<>();
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < 2; c++) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  try {
+                    served();
+                  } catch (Exception e) {
+                    failures.add(e.toString());
+                  }
+                  attempts.incrementAndGet();
+                }
+              },
+              "handshakes-" + c);
+      t.start();
+      clients.add(t);
+    }
+    try {
+      for (int i = 0; i < swaps; i++) {
+        int before = attempts.get();
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts.get() >= before + 10);
+        kubelet.updateTls(next.get(i));
+        assertThat(served().getSubjectX500Principal().getName())
+            .as("served once updateTls has returned")
+            .contains("system:node:swap" + i);
+      }
+      int before = attempts.get();
+      await().atMost(Duration.ofSeconds(20)).until(() -> attempts.get() >= before + 10);
+    } finally {
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join();
+      }
+    }
+    assertThat(attempts.get()).isGreaterThanOrEqualTo((swaps + 1) * 10);
+    assertThat(failures)
+        .as("of %d handshakes during %d swaps, these failed", attempts.get(), swaps)
+        .isEmpty();
   }
 }
