@@ -14,14 +14,19 @@ import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.descheduler.plan.Planner;
 import io.gleaner.descheduler.plan.PlannerConfig;
 import io.gleaner.descheduler.trigger.MemberWatch;
+import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.grpc.Channel;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -60,7 +65,7 @@ public final class DeschedulerService extends AbstractLifecycle {
   private final BrokerNotifier broker;
   private final LeaderElection election;
   private final DeschedulerSettings settings;
-  private final InetSocketAddress hooksAddress;
+  private final DeschedulerConfig.HookServer hooks;
   private final List<Consumer<Plan>> planListeners = new CopyOnWriteArrayList<>();
   private final List<ClusterLoop> loops = new ArrayList<>();
   private final List<MemberWatch> watches = new ArrayList<>();
@@ -74,7 +79,7 @@ public final class DeschedulerService extends AbstractLifecycle {
   /**
    * @param members one fabric8 client per member cluster, by cluster name
    * @param brokerChannel the broker's gRPC channel (Withdraw)
-   * @param hooksAddress where the ReclaimHooks gRPC server listens; null for none
+   * @param hooks the ReclaimHooks gRPC server (address, TLS); null or disabled for none
    */
   public DeschedulerService(
       Clock clock,
@@ -83,7 +88,7 @@ public final class DeschedulerService extends AbstractLifecycle {
       Channel brokerChannel,
       LeaderElection election,
       DeschedulerSettings settings,
-      InetSocketAddress hooksAddress) {
+      DeschedulerConfig.HookServer hooks) {
     this(
         clock,
         registry,
@@ -91,7 +96,7 @@ public final class DeschedulerService extends AbstractLifecycle {
         new GrpcBrokerNotifier(brokerChannel, settings.brokerDeadline()),
         election,
         settings,
-        hooksAddress,
+        hooks,
         brokerChannel);
   }
 
@@ -102,8 +107,8 @@ public final class DeschedulerService extends AbstractLifecycle {
       BrokerNotifier broker,
       LeaderElection election,
       DeschedulerSettings settings,
-      InetSocketAddress hooksAddress) {
-    this(clock, registry, members, broker, election, settings, hooksAddress, null);
+      DeschedulerConfig.HookServer hooks) {
+    this(clock, registry, members, broker, election, settings, hooks, null);
   }
 
   private DeschedulerService(
@@ -113,7 +118,7 @@ public final class DeschedulerService extends AbstractLifecycle {
       BrokerNotifier broker,
       LeaderElection election,
       DeschedulerSettings settings,
-      InetSocketAddress hooksAddress,
+      DeschedulerConfig.HookServer hooks,
       Channel brokerChannel) {
     super("descheduler");
     this.brokerChannel = brokerChannel;
@@ -123,7 +128,7 @@ public final class DeschedulerService extends AbstractLifecycle {
     this.broker = Objects.requireNonNull(broker, "broker");
     this.election = Objects.requireNonNull(election, "election");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.hooksAddress = hooksAddress;
+    this.hooks = hooks;
     this.hub = newHub();
   }
 
@@ -184,9 +189,19 @@ public final class DeschedulerService extends AbstractLifecycle {
     if (brokerChannel instanceof io.grpc.ManagedChannel mc) {
       mc.getState(true); // connect now, not on the first reclaim
     }
-    if (hooksAddress != null) {
-      hooksServer = NettyServerBuilder.forAddress(hooksAddress).addService(hub).build().start();
-      log.info("ReclaimHooks gRPC server on port {}", hooksServer.getPort());
+    if (hooks != null && hooks.enabled()) {
+      InetSocketAddress at = new InetSocketAddress(hooks.host(), hooks.port());
+      ServerCredentials creds =
+          hooks.tls().enabled()
+              ? TlsServerCredentials.create(
+                  new File(hooks.tls().certFile()), new File(hooks.tls().keyFile()))
+              : InsecureServerCredentials.create();
+      hooksServer = NettyServerBuilder.forAddress(at, creds).addService(hub).build().start();
+      log.info(
+          "ReclaimHooks gRPC server on {}:{} ({})",
+          hooks.host(),
+          hooksServer.getPort(),
+          hooks.tls().enabled() ? "TLS" : "plaintext");
     }
     UnaryOperator<Duration> toReal = clock instanceof AcceleratedClock ac ? ac::toReal : d -> d;
     Planner planner =

@@ -10,7 +10,7 @@ import java.util.Objects;
 
 /**
  * Everything the descheduler can be told. The keys in {@link DeschedulerConfig} (decisionWindow,
- * dryRun, priorityThreshold) come from the shared config file; the rest have defaults here.
+ * dryRun, priorityThreshold, hooks) come from the shared config file; the rest have defaults here.
  *
  * @param decisionWindow the longest a burst is gathered before it is planned as one (on the
  *     service's clock)
@@ -98,12 +98,20 @@ public record DeschedulerSettings(
     }
   }
 
-  /** The defaults with the shared config file's keys applied. */
+  /**
+   * The defaults with the shared config file's keys applied; webhook signing keys are read from
+   * their files now.
+   */
   public static DeschedulerSettings from(DeschedulerConfig c) {
     return DEFAULTS
         .withWindow(c.decisionWindow())
         .withDryRun(c.dryRun())
-        .withPriorityThreshold(c.priorityThreshold());
+        .withPriorityThreshold(c.priorityThreshold())
+        .withWebhooks(
+            new java.util.TreeMap<>(c.hooks().webhooks())
+                .entrySet().stream()
+                    .map(e -> Webhook.fromConfig(e.getKey(), e.getValue()))
+                    .toList());
   }
 
   public boolean memberPreemption(String cluster) {

@@ -20,6 +20,8 @@ import io.gleaner.descheduler.hooks.Signatures;
 import io.gleaner.descheduler.hooks.Webhook;
 import io.gleaner.descheduler.plan.Outcome;
 import io.gleaner.descheduler.plan.Plan;
+import io.gleaner.meta.config.DeschedulerConfig;
+import io.gleaner.meta.config.ServerTls;
 import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimRuntime;
@@ -141,7 +143,7 @@ class DeschedulerIT {
             brokerChannel,
             new AlwaysLeader("it"),
             settings,
-            new InetSocketAddress("127.0.0.1", 0));
+            new DeschedulerConfig.HookServer(true, "127.0.0.1", 0, ServerTls.NONE));
     service.addPlanListener(plans::add);
     service.start();
   }

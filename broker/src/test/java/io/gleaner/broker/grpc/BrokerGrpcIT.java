@@ -64,7 +64,7 @@ class BrokerGrpcIT {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     BrokerConfig config =
         new BrokerConfig(
-            new BrokerConfig.Grpc("127.0.0.1", 0, new BrokerConfig.Tls(null, null)),
+            new BrokerConfig.Grpc("127.0.0.1", 0, io.gleaner.meta.config.ServerTls.NONE),
             Duration.ofMinutes(1),
             new BrokerConfig.Dashboard(false));
     try (TestingServer zk = new TestingServer(true);

@@ -1,8 +1,15 @@
 package io.gleaner.descheduler.hooks;
 
 import io.gleaner.api.v1.ReclaimFilter;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.meta.config.ConfigException;
+import io.gleaner.meta.config.DeschedulerConfig;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -44,6 +51,37 @@ public record Webhook(
       throw new IllegalArgumentException(
           "webhook " + name + ": queueCapacity must be >= 1, got " + queueCapacity);
     }
+  }
+
+  /**
+   * The webhook configured under {@code descheduler.hooks.webhooks.<name>}; its signing key is read
+   * from {@code secretFile} now (trailing line breaks dropped).
+   *
+   * @throws ConfigException naming the key when the file cannot be read or is empty
+   */
+  public static Webhook fromConfig(String name, DeschedulerConfig.Webhook c) {
+    String key = "descheduler.hooks.webhooks." + name + ".secretFile";
+    String secret;
+    try {
+      secret = Files.readString(Path.of(c.secretFile())).replaceAll("[\\r\\n]+$", "");
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(
+          List.of(key + ": cannot read the signing key from " + c.secretFile() + ": " + e));
+    }
+    if (secret.isEmpty()) {
+      throw new ConfigException(List.of(key + ": " + c.secretFile() + " is empty"));
+    }
+    ReclaimFilter.Builder filter = ReclaimFilter.newBuilder().addAllClusters(c.clusters());
+    c.sources().forEach(src -> filter.addSources(SourceKind.valueOf(src.toUpperCase())));
+    return new Webhook(
+        name,
+        URI.create(c.url()),
+        secret,
+        filter.build(),
+        c.timeout(),
+        c.maxAttempts(),
+        null,
+        1000);
   }
 
   public static Webhook of(String name, String url, String secret) {

@@ -13,9 +13,7 @@ public record BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard)
     implements Validatable {
   public static final BrokerConfig DEFAULTS =
       new BrokerConfig(
-          new Grpc("0.0.0.0", 9090, new Tls(null, null)),
-          Duration.ofSeconds(60),
-          new Dashboard(true));
+          new Grpc("0.0.0.0", 9090, ServerTls.NONE), Duration.ofSeconds(60), new Dashboard(true));
 
   @Override
   public void validate(Problems p) {
@@ -29,35 +27,11 @@ public record BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard)
    * @param port the port; 0 picks a free one
    * @param tls server TLS; off unless both files are set
    */
-  public record Grpc(String host, int port, Tls tls) implements Validatable {
+  public record Grpc(String host, int port, ServerTls tls) implements Validatable {
     @Override
     public void validate(Problems p) {
       p.notBlank("host", host);
       p.inRange("port", port, 0, 65535);
-    }
-  }
-
-  /**
-   * {@code broker.grpc.tls.*}: PEM files; both or neither.
-   *
-   * @param certFile the certificate chain
-   * @param keyFile the private key (PKCS#8)
-   */
-  public record Tls(String certFile, String keyFile) implements Validatable {
-    /** Whether TLS is configured. */
-    public boolean enabled() {
-      return certFile != null && keyFile != null;
-    }
-
-    @Override
-    public void validate(Problems p) {
-      if ((certFile == null) != (keyFile == null)) {
-        p.add(
-            certFile == null ? "certFile" : "keyFile",
-            "must be set together with "
-                + (certFile == null ? "keyFile" : "certFile")
-                + " (TLS needs both or neither)");
-      }
     }
   }
 

@@ -294,4 +294,54 @@ class GleanerConfigTest {
                     "virtualKubelet:\n  tls:\n    csr: true\n    certFile: /a\n    keyFile: /b\n"))
         .hasMessageContaining("virtualKubelet.tls.csr");
   }
+
+  @Test
+  void reclaimHooksAreConfigured() {
+    GleanerConfig c =
+        GleanerConfig.fromYaml(
+            """
+                descheduler:
+                  hooks:
+                    server:
+                      port: 9443
+                      tls: {certFile: /tls/tls.crt, keyFile: /tls/tls.key}
+                    webhooks:
+                      pager:
+                        url: https://pager.example.com/gleaner
+                        secretFile: /etc/gleaner/webhooks/pager/key
+                        clusters: [online-1]
+                        sources: [idle]
+                """);
+    DeschedulerConfig.Hooks h = c.descheduler().hooks();
+    assertThat(h.server())
+        .isEqualTo(
+            new DeschedulerConfig.HookServer(
+                true, "0.0.0.0", 9443, new ServerTls("/tls/tls.crt", "/tls/tls.key")));
+    DeschedulerConfig.Webhook w = h.webhooks().get("pager");
+    assertThat(w.url()).isEqualTo("https://pager.example.com/gleaner");
+    assertThat(w.maxAttempts()).isEqualTo(4);
+    assertThat(w.timeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(w.clusters()).containsExactly("online-1");
+  }
+
+  @Test
+  void badWebhooksAreNamedKeyByKey() {
+    assertThatThrownBy(
+            () ->
+                GleanerConfig.fromYaml(
+                    """
+                        descheduler:
+                          hooks:
+                            server: {port: 70000, tls: {certFile: /a.crt}}
+                            webhooks:
+                              pager: {url: "ftp://x", maxAttempts: 0, sources: [spot]}
+                        """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("descheduler.hooks.server.port: must be between 0 and 65535")
+        .hasMessageContaining("descheduler.hooks.server.tls.keyFile: must be set together")
+        .hasMessageContaining("descheduler.hooks.webhooks.pager.url: must be http or https")
+        .hasMessageContaining("descheduler.hooks.webhooks.pager.secretFile: must not be empty")
+        .hasMessageContaining("descheduler.hooks.webhooks.pager.maxAttempts: must be between 1")
+        .hasMessageContaining("descheduler.hooks.webhooks.pager.sources: must be one of");
+  }
 }

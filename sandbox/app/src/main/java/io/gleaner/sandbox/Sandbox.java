@@ -13,7 +13,9 @@ import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
 import io.gleaner.idle.source.RegistryMemberDirectory;
 import io.gleaner.idle.state.DurableIdleTimerStore;
+import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.config.GleanerConfig;
+import io.gleaner.meta.config.ServerTls;
 import io.gleaner.meta.coord.Zk;
 import io.gleaner.meta.coord.ZkLeaderElection;
 import io.gleaner.meta.coord.ZkStateStore;
@@ -39,7 +41,6 @@ import io.grpc.ManagedChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -198,7 +199,7 @@ public final class Sandbox implements AutoCloseable {
             channel,
             deschedulerElection,
             DeschedulerSettings.DEFAULTS,
-            new InetSocketAddress("127.0.0.1", 0));
+            new DeschedulerConfig.HookServer(true, "127.0.0.1", 0, ServerTls.NONE));
     descheduler.start(); // starts and stops its election itself
     closeables.push(descheduler::stop);
 

@@ -34,7 +34,6 @@ import io.gleaner.vk.VirtualKubeletService;
 import io.gleaner.vk.pod.MemberClusters;
 import io.grpc.ManagedChannel;
 import io.vertx.core.Vertx;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -433,7 +432,7 @@ public final class ServiceCommands {
               p.brokerChannel(),
               p.election(),
               DeschedulerSettings.from(p.config.descheduler()),
-              new InetSocketAddress("0.0.0.0", 9091));
+              p.config.descheduler().hooks().server());
       d.start();
       p.onClose(d::stop);
       return p.serve();
