@@ -147,6 +147,27 @@ the command line as flags. Call with (dict "root" $ "key" "broker").
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if eq .key "descheduler" }}
+{{- $hooks := default dict (index $section "hooks") }}
+{{- $server := default dict (index $hooks "server") }}
+{{- if not (hasKey $server "port") }}
+{{- $_ := set $server "port" $svc.hooks.grpcPort }}
+{{- end }}
+{{- if and $svc.hooks.tls.secretName (not (hasKey $server "tls")) }}
+{{- $_ := set $server "tls" (dict "certFile" "/etc/gleaner/hooks-tls/tls.crt" "keyFile" "/etc/gleaner/hooks-tls/tls.key") }}
+{{- end }}
+{{- $_ := set $hooks "server" $server }}
+{{- $webhooks := default dict (index $hooks "webhooks") }}
+{{- range $name, $w := $svc.hooks.webhooks }}
+{{- $c := omit $w "signingKeySecret" }}
+{{- $_ := set $c "secretFile" (printf "/etc/gleaner/webhooks/%s/%s" $name (default "key" $w.signingKeySecret.key)) }}
+{{- $_ := set $webhooks $name $c }}
+{{- end }}
+{{- if $webhooks }}
+{{- $_ := set $hooks "webhooks" $webhooks }}
+{{- end }}
+{{- $_ := set $section "hooks" $hooks }}
+{{- end }}
 {{- $cfg := dict .key $section }}
 {{- if ne .key "broker" }}
 {{- $_ := set $cfg "brokerAddress" (include "gleaner.brokerAddress" $root) }}

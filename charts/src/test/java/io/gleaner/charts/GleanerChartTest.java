@@ -379,6 +379,43 @@ class GleanerChartTest {
     }
 
     @Test
+    void reclaimHooksServerAndSignedWebhooksAreConfigurable() {
+      RenderedChart hooks =
+          render(
+              GLEANER,
+              values(
+                  "descheduler.hooks.tls.secretName", "hooks-tls",
+                  "descheduler.hooks.webhooks.pager.url", "https://pager.example.com/gleaner",
+                  "descheduler.hooks.webhooks.pager.signingKeySecret.name", "pager-hmac",
+                  "descheduler.hooks.webhooks.pager.sources[0]", "IDLE"));
+      String yaml = hooks.get(ConfigMap.class, PREFIX + "descheduler").getData().get("config.yaml");
+      var config = io.gleaner.meta.config.GleanerConfig.fromYaml(yaml).descheduler().hooks();
+      assertThat(config.server().port()).isEqualTo(9091);
+      assertThat(config.server().tls().certFile()).isEqualTo("/etc/gleaner/hooks-tls/tls.crt");
+      assertThat(config.webhooks().get("pager").secretFile())
+          .isEqualTo("/etc/gleaner/webhooks/pager/key");
+      assertThat(yaml).doesNotContain("signingKeySecret").doesNotContain("pager-hmac");
+      var pod = deployment(hooks, "descheduler").getSpec().getTemplate().getSpec();
+      assertThat(pod.getVolumes())
+          .anySatisfy(
+              v -> {
+                assertThat(v.getName()).isEqualTo("webhook-pager");
+                assertThat(v.getSecret().getSecretName()).isEqualTo("pager-hmac");
+              });
+      assertThat(pod.getContainers().get(0).getVolumeMounts())
+          .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/gleaner/webhooks/pager"))
+          .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/gleaner/hooks-tls"));
+      assertThat(pod.getContainers().get(0).getPorts())
+          .anySatisfy(p -> assertThat(p.getName()).isEqualTo("hooks"));
+      assertThat(
+              hooks
+                  .get(io.fabric8.kubernetes.api.model.Service.class, PREFIX + "descheduler")
+                  .getSpec()
+                  .getPorts())
+          .anySatisfy(p -> assertThat(p.getPort()).isEqualTo(9091));
+    }
+
+    @Test
     void csrModeAddsCertificateSigningRequests() {
       RenderedChart csr = render(GLEANER, values("virtualKubelet.tls.mode", "csr"));
       assertThat(Rbac.permissions(clusterRules(csr, "virtual-kubelet")))
@@ -424,16 +461,21 @@ class GleanerChartTest {
     }
 
     @Test
-    void metricsOffRemovesTheServiceAndAnnotations() {
+    void metricsOffRemovesScrapingAndTheMetricsPort() {
       RenderedChart chart =
           render(
               GLEANER,
               values("descheduler.metrics.enabled", false, "broker.metrics.enabled", false));
-      assertThat(chart.has("Service", PREFIX + "descheduler")).isFalse();
-      // The broker keeps its Service for gRPC and the dashboard, without scrape annotations.
+      assertThat(chart.has("Service", PREFIX + "idle-detector")).isTrue();
+      // The broker keeps its Service for gRPC and the dashboard, the descheduler for its reclaim
+      // hooks; both without scrape annotations or the metrics port.
       Service broker = chart.get(Service.class, PREFIX + "broker");
       assertThat(broker.getMetadata().getAnnotations()).isNullOrEmpty();
-      assertThat(chart.has("Service", PREFIX + "idle-detector")).isTrue();
+      Service descheduler = chart.get(Service.class, PREFIX + "descheduler");
+      assertThat(descheduler.getMetadata().getAnnotations()).isNullOrEmpty();
+      assertThat(descheduler.getSpec().getPorts())
+          .extracting(io.fabric8.kubernetes.api.model.ServicePort::getName)
+          .containsExactly("hooks");
     }
 
     @Test
