@@ -34,9 +34,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Timer;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -70,7 +68,7 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   public StreamObserver<OfferReport> reportOffers(StreamObserver<OfferAck> response) {
     return new StreamObserver<>() {
       private long accepted;
-      private final List<String> rejected = new ArrayList<>();
+      private final Rejections rejected = new Rejections();
 
       @Override
       public void onNext(OfferReport report) {
@@ -139,7 +137,11 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
       @Override
       public void onCompleted() {
         response.onNext(
-            OfferAck.newBuilder().setAccepted(accepted).addAllRejected(rejected).build());
+            OfferAck.newBuilder()
+                .setAccepted(accepted)
+                .addAllRejected(rejected.listed())
+                .setRejectedTotal(rejected.total())
+                .build());
         response.onCompleted();
       }
     };

@@ -10,7 +10,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,20 @@ public final class BrokerServer extends AbstractLifecycle {
   private final String certFile;
   private final String keyFile;
   private final List<BindableService> services;
+
+  /** Threads running calls. */
+  static final int CALL_THREADS = 16;
+
+  /** Call steps (messages, completions) waiting for a thread before new ones are refused. */
+  static final int QUEUED_CALL_STEPS = 10_000;
+
+  /** Concurrent calls (streams included) per client connection. */
+  static final int MAX_CALLS_PER_CONNECTION = 1_000;
+
+  /** The largest request: a full resync of one member's offers fits many times over. */
+  static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+  private ThreadPoolExecutor executor;
   private volatile Server server;
 
   /**
@@ -57,8 +74,12 @@ public final class BrokerServer extends AbstractLifecycle {
         certFile == null
             ? InsecureServerCredentials.create()
             : TlsServerCredentials.create(new File(certFile), new File(keyFile));
+    executor = boundedExecutor();
     NettyServerBuilder b =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), creds);
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), creds)
+            .executor(executor)
+            .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     services.forEach(b::addService);
     server = b.build().start();
     log.info(
@@ -77,6 +98,32 @@ public final class BrokerServer extends AbstractLifecycle {
         s.shutdownNow();
       }
     }
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+  }
+
+  /**
+   * The threads that run calls: bounded, unlike gRPC's default cached pool. Handlers are short (the
+   * ledger is one lock), so a burst queues; past {@link #QUEUED_CALL_STEPS} queued steps new work
+   * is refused and the call fails instead of the broker running out of memory.
+   */
+  static ThreadPoolExecutor boundedExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            CALL_THREADS,
+            CALL_THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUED_CALL_STEPS),
+            r -> {
+              Thread t = new Thread(r, "broker-grpc-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** The bound port, once started. */

@@ -280,7 +280,9 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
           public void onNext(OfferAck ack) {
             if (ack.getRejectedCount() > 0) {
               LOG.warn(
-                  "broker rejected {} offers, e.g. {}", ack.getRejectedCount(), ack.getRejected(0));
+                  "broker rejected {} offers, e.g. {}",
+                  Math.max(ack.getRejectedTotal(), ack.getRejectedCount()),
+                  ack.getRejected(0));
             }
           }
 
