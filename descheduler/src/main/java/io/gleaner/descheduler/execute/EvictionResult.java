@@ -9,8 +9,15 @@ public enum EvictionResult {
    * nothing to do.
    */
   ALREADY_GONE,
-  /** HTTP 429: a PodDisruptionBudget allows no disruption now. */
+  /**
+   * HTTP 429 with a {@code DisruptionBudget} cause: a PodDisruptionBudget allows no disruption now.
+   */
   BLOCKED_BY_PDB,
+  /**
+   * HTTP 429 without that cause: the API server throttled the request (priority and fairness, max
+   * in-flight), and the retries with backoff ran out. Not a PDB's refusal.
+   */
+  THROTTLED,
   /** Dry-run mode: decided, not sent. */
   DRY_RUN,
   /** The per-cluster rate limit did not grant a permit in time. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,12 +18,14 @@ import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Victim;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,11 +54,25 @@ public final class FabricMemberActions implements MemberActions {
         MDC.MDCCloseable c2 = MDC.putCloseable("namespace", ns);
         MDC.MDCCloseable c3 = MDC.putCloseable("pod", name);
         MDC.MDCCloseable c4 = MDC.putCloseable("node", v.node())) {
-      try {
-        boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction(v));
-        return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
-      } catch (KubernetesClientException e) {
-        return result(e.getCode(), v, e.getMessage());
+      for (int attempt = 1; ; attempt++) {
+        try {
+          boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction(v));
+          // fabric8 answers false for a 429 without saying which kind
+          return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
+        } catch (KubernetesClientException e) {
+          EvictionResult r = result(e.getCode(), e.getStatus(), v, e.getMessage());
+          if (r != EvictionResult.THROTTLED || attempt >= EvictionAnswers.THROTTLED_ATTEMPTS) {
+            return r;
+          }
+          try {
+            Thread.sleep(
+                EvictionAnswers.backoff(attempt, EvictionAnswers.retryAfter(null, e.getStatus()))
+                    .toMillis());
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return r;
+          }
+        }
       }
     }
   }
@@ -82,8 +99,39 @@ public final class FabricMemberActions implements MemberActions {
             .uri(url)
             .post("application/json", client.getKubernetesSerialization().asJson(eviction(v)))
             .build();
+    return send(http, request, v, executor, 1);
+  }
+
+  /** One try; a throttled answer (429 without a disruption budget cause) is tried again later. */
+  private CompletableFuture<EvictionResult> send(
+      HttpClient http, HttpRequest request, Victim v, Executor executor, int attempt) {
     return http.sendAsync(request, String.class)
-        .thenApply(r -> r.isSuccessful() ? EvictionResult.EVICTED : result(r.code(), v, r.body()));
+        .thenCompose(
+            r -> {
+              if (r.isSuccessful()) {
+                return CompletableFuture.completedFuture(EvictionResult.EVICTED);
+              }
+              Status status = EvictionAnswers.status(r.body());
+              EvictionResult result = result(r.code(), status, v, r.body());
+              if (result != EvictionResult.THROTTLED
+                  || attempt >= EvictionAnswers.THROTTLED_ATTEMPTS) {
+                return CompletableFuture.completedFuture(result);
+              }
+              Duration wait =
+                  EvictionAnswers.backoff(
+                      attempt, EvictionAnswers.retryAfter(r.header("Retry-After"), status));
+              log.debug(
+                  "eviction of {} in {} throttled (429), try {} in {} ms",
+                  v.pod().key(),
+                  cluster,
+                  attempt + 1,
+                  wait.toMillis());
+              Executor later =
+                  CompletableFuture.delayedExecutor(
+                      wait.toMillis(), TimeUnit.MILLISECONDS, executor);
+              return CompletableFuture.supplyAsync(() -> null, later)
+                  .thenCompose(x -> send(http, request, v, executor, attempt + 1));
+            });
   }
 
   private static Eviction eviction(Victim v) {
@@ -102,18 +150,15 @@ public final class FabricMemberActions implements MemberActions {
         .build();
   }
 
-  private EvictionResult result(int code, Victim v, String message) {
-    return switch (code) {
-      case 404, 409 -> EvictionResult.ALREADY_GONE;
-      case 429 -> EvictionResult.BLOCKED_BY_PDB;
-      default -> {
-        try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
-            MDC.MDCCloseable c2 = MDC.putCloseable("pod", v.pod().name())) {
-          log.warn("eviction of {} failed ({}): {}", v.pod().key(), code, message);
-        }
-        yield EvictionResult.FAILED;
+  private EvictionResult result(int code, Status status, Victim v, String message) {
+    EvictionResult r = EvictionAnswers.classify(code, status);
+    if (r == EvictionResult.FAILED) {
+      try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
+          MDC.MDCCloseable c2 = MDC.putCloseable("pod", v.pod().name())) {
+        log.warn("eviction of {} failed ({}): {}", v.pod().key(), code, message);
       }
-    };
+    }
+    return r;
   }
 
   @Override

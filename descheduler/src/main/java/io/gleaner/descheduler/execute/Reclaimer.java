@@ -126,17 +126,32 @@ public final class Reclaimer {
     }
     CompletableFuture<Void> evicted =
         CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new));
-    // The node is handed back once the evictions are out: they are the latency path, and the member
-    // API server
-    // answers them first; nothing new lands on the node meanwhile (the broker is told at the same
-    // moment).
+    // The node is handed back once the evictions are answered: they are the latency path, and the
+    // member API server answers them first; nothing new lands on the node meanwhile (the broker is
+    // told at the same moment). A node where an eviction was refused (a PDB, throttling, an error)
+    // is not handed back: Gleaner pods still run there, and the next plan takes it up again.
     CompletableFuture<Void> handBack =
         settings.dryRun()
             ? CompletableFuture.completedFuture(null)
             : evicted.handleAsync(
                 (x, err) -> {
                   broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
-                  actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
+                  List<String> refused = new ArrayList<>();
+                  for (int i = 0; i < r.victims().size(); i++) {
+                    EvictionResult res = evictions.get(i).getNow(EvictionResult.FAILED);
+                    if (!res.frees()) {
+                      refused.add(r.victims().get(i).pod().key() + " " + res.tag());
+                    }
+                  }
+                  if (refused.isEmpty()) {
+                    actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
+                  } else {
+                    log.info(
+                        "node {} of cluster {} stays lent: evictions refused ({})",
+                        r.node(),
+                        cluster,
+                        String.join(", ", refused));
+                  }
                   return null;
                 },
                 background);

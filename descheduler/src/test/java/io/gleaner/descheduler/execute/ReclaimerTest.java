@@ -151,6 +151,18 @@ class ReclaimerTest {
     assertThat(r.event().getVictimsList()).extracting(v -> v.getName()).containsExactly("a");
     assertThat(r.event().getMessage()).contains("gl/b blocked_by_pdb");
     assertThat(published).hasSize(1);
+    // gl/b still runs there: the node stays lent (not returned) for the next plan
+    assertThat(actions.calls).noneMatch(c -> c.startsWith("return "));
+  }
+
+  @Test
+  void aThrottledEvictionIsNotAPdbRefusalAndKeepsTheNodeLent() {
+    actions.script.put("b", EvictionResult.THROTTLED);
+    NodeResult r = reclaimer(false).execute(plan(pod("a"), pod("b")), T0).get(0);
+    assertThat(r.blockedByPdb()).isEmpty();
+    assertThat(r.refused()).extracting(v -> v.pod().name()).containsExactly("b");
+    assertThat(r.event().getMessage()).contains("gl/b throttled");
+    assertThat(actions.calls).noneMatch(c -> c.startsWith("return "));
   }
 
   @Test
@@ -159,6 +171,7 @@ class ReclaimerTest {
     reclaimer(false).execute(plan(pod("a")), T0);
     assertThat(published).isEmpty();
     assertThat(broker.calls).containsExactly("c1/n1 Unschedulable event=false");
+    assertThat(actions.calls).noneMatch(c -> c.startsWith("return "));
   }
 
   @Test
