@@ -31,15 +31,16 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -53,22 +54,37 @@ import org.slf4j.LoggerFactory;
  * gating every action.
  *
  * <p>Usage: {@code new DeschedulerService(clock, registry, members, brokerChannel, election,
- * settings, hooksAddress)} then {@link #start()} / {@link #stop()}. The election is started and
- * stopped with the service.
+ * settings, hooks)} then {@link #start()} / {@link #stop()}. The election is started and stopped
+ * with the service.
+ *
+ * <p>Members come and go at runtime ({@link MemberSource}): a member added is watched at once, in
+ * the background, and reclaimed in once its caches are filled; a member removed has its informers
+ * stopped and its pending decisions dropped. A member that does not answer delays nobody: its
+ * informers retry with backoff while the others work.
  */
 public final class DeschedulerService extends AbstractLifecycle {
   private static final Logger log = LoggerFactory.getLogger(DeschedulerService.class);
 
+  /** Threads running burst windows and plans, shared by all members. */
+  private static final int TIMER_THREADS = 16;
+
   private final Clock clock;
   private final DeschedulerMetrics metrics;
-  private final Map<String, KubernetesClient> members;
+  private final MemberSource members;
   private final BrokerNotifier broker;
   private final LeaderElection election;
   private final DeschedulerSettings settings;
   private final DeschedulerConfig.HookServer hooks;
   private final List<Consumer<Plan>> planListeners = new CopyOnWriteArrayList<>();
-  private final List<ClusterLoop> loops = new ArrayList<>();
-  private final List<MemberWatch> watches = new ArrayList<>();
+
+  /** The members being watched, by name; changed on the {@code membership} thread only. */
+  private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+
+  private final MemberSource.Listener membershipListener = new Membership();
+  private ExecutorService membership;
+  private Planner planner;
+  private UnaryOperator<Duration> toReal;
+  private volatile boolean stopping;
   private ReclaimHub hub;
   private Server hooksServer;
   private ScheduledExecutorService timers;
@@ -77,14 +93,14 @@ public final class DeschedulerService extends AbstractLifecycle {
   private final Channel brokerChannel;
 
   /**
-   * @param members one fabric8 client per member cluster, by cluster name
+   * @param members the member clusters, followed as they are added and removed
    * @param brokerChannel the broker's gRPC channel (Withdraw)
    * @param hooks the ReclaimHooks gRPC server (address, TLS); null or disabled for none
    */
   public DeschedulerService(
       Clock clock,
       MeterRegistry registry,
-      Map<String, KubernetesClient> members,
+      MemberSource members,
       Channel brokerChannel,
       LeaderElection election,
       DeschedulerSettings settings,
@@ -100,6 +116,18 @@ public final class DeschedulerService extends AbstractLifecycle {
         brokerChannel);
   }
 
+  /** A fixed set of members: one fabric8 client per member cluster, by cluster name. */
+  public DeschedulerService(
+      Clock clock,
+      MeterRegistry registry,
+      Map<String, KubernetesClient> members,
+      Channel brokerChannel,
+      LeaderElection election,
+      DeschedulerSettings settings,
+      DeschedulerConfig.HookServer hooks) {
+    this(clock, registry, MemberSource.fixed(members), brokerChannel, election, settings, hooks);
+  }
+
   public DeschedulerService(
       Clock clock,
       MeterRegistry registry,
@@ -108,13 +136,13 @@ public final class DeschedulerService extends AbstractLifecycle {
       LeaderElection election,
       DeschedulerSettings settings,
       DeschedulerConfig.HookServer hooks) {
-    this(clock, registry, members, broker, election, settings, hooks, null);
+    this(clock, registry, MemberSource.fixed(members), broker, election, settings, hooks, null);
   }
 
   private DeschedulerService(
       Clock clock,
       MeterRegistry registry,
-      Map<String, KubernetesClient> members,
+      MemberSource members,
       BrokerNotifier broker,
       LeaderElection election,
       DeschedulerSettings settings,
@@ -124,7 +152,7 @@ public final class DeschedulerService extends AbstractLifecycle {
     this.brokerChannel = brokerChannel;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.metrics = new DeschedulerMetrics(Objects.requireNonNull(registry, "registry"));
-    this.members = new LinkedHashMap<>(Objects.requireNonNull(members, "members"));
+    this.members = Objects.requireNonNull(members, "members");
     this.broker = Objects.requireNonNull(broker, "broker");
     this.election = Objects.requireNonNull(election, "election");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -164,11 +192,15 @@ public final class DeschedulerService extends AbstractLifecycle {
     return hooksServer == null ? -1 : hooksServer.getPort();
   }
 
+  /** The members whose informers run, by name (including ones not listed yet). */
+  public Set<String> watchedMembers() {
+    return Set.copyOf(watched.keySet());
+  }
+
   @Override
   protected void doStart() throws Exception {
     log.info(
-        "descheduler starting for {} member cluster(s), {} mode, window {}, dry-run {}",
-        members.size(),
+        "descheduler starting, {} mode, window {}, dry-run {}",
         settings.periodicInterval() == null
             ? "event-driven"
             : "periodic every " + settings.periodicInterval(),
@@ -177,8 +209,7 @@ public final class DeschedulerService extends AbstractLifecycle {
     AtomicInteger n = new AtomicInteger();
     timers =
         Executors.newScheduledThreadPool(
-            Math.max(2, Math.min(32, members.size())),
-            r -> daemon(r, "descheduler-timer-" + n.incrementAndGet()));
+            TIMER_THREADS, r -> daemon(r, "descheduler-timer-" + n.incrementAndGet()));
     AtomicInteger m = new AtomicInteger();
     io =
         Executors.newFixedThreadPool(
@@ -186,6 +217,7 @@ public final class DeschedulerService extends AbstractLifecycle {
     AtomicInteger b = new AtomicInteger();
     background =
         Executors.newFixedThreadPool(8, r -> daemon(r, "descheduler-io-" + b.incrementAndGet()));
+    membership = Executors.newSingleThreadExecutor(r -> daemon(r, "descheduler-members"));
     if (brokerChannel instanceof io.grpc.ManagedChannel mc) {
       mc.getState(true); // connect now, not on the first reclaim
     }
@@ -203,53 +235,9 @@ public final class DeschedulerService extends AbstractLifecycle {
           hooksServer.getPort(),
           hooks.tls().enabled() ? "TLS" : "plaintext");
     }
-    UnaryOperator<Duration> toReal = clock instanceof AcceleratedClock ac ? ac::toReal : d -> d;
-    Planner planner =
+    toReal = clock instanceof AcceleratedClock ac ? ac::toReal : d -> d;
+    planner =
         new Planner(new PlannerConfig(settings.nodeReserve(), settings.nominationBound(), 20_000));
-    for (Map.Entry<String, KubernetesClient> e : members.entrySet()) {
-      String cluster = e.getKey();
-      RateLimiter limiter =
-          RateLimiter.of(
-              "evictions-" + cluster,
-              RateLimiterConfig.custom()
-                  .limitForPeriod(settings.evictionsPerSecond())
-                  .limitRefreshPeriod(Duration.ofSeconds(1))
-                  .timeoutDuration(settings.evictionPermitTimeout())
-                  .build());
-      Reclaimer reclaimer =
-          new Reclaimer(
-              cluster,
-              new FabricMemberActions(cluster, e.getValue(), clock),
-              broker,
-              limiter,
-              clock,
-              new Reclaimer.Settings(settings.dryRun(), settings.cooldown()),
-              io,
-              background,
-              hub);
-      ClusterLoop loop =
-          new ClusterLoop(
-              cluster,
-              settings,
-              clock,
-              toReal,
-              planner,
-              reclaimer,
-              metrics,
-              election::isLeader,
-              timers,
-              p -> planListeners.forEach(l -> l.accept(p)));
-      MemberWatch watch = new MemberWatch(cluster, e.getValue(), loop);
-      watch.start(Duration.ofSeconds(60));
-      loop.attach(watch);
-      loops.add(loop);
-      watches.add(watch);
-      if (settings.periodicInterval() != null) {
-        long period = toReal.apply(settings.periodicInterval()).toNanos();
-        timers.scheduleAtFixedRate(
-            () -> loop.decide(java.util.Set.of("periodic")), period, period, TimeUnit.NANOSECONDS);
-      }
-    }
     election.addListener(
         new LeadershipListener() {
           @Override
@@ -257,8 +245,10 @@ public final class DeschedulerService extends AbstractLifecycle {
             // A new leader (or a restarted one) looks at everything at once: finishes what a
             // predecessor began.
             if (settings.periodicInterval() == null) {
-              for (ClusterLoop l : loops) {
-                timers.execute(() -> l.decide(java.util.Set.of("leader")));
+              for (Watched w : watched.values()) {
+                if (w.ready) {
+                  timers.execute(() -> w.loop.decide(Set.of("leader")));
+                }
               }
             }
           }
@@ -271,10 +261,131 @@ public final class DeschedulerService extends AbstractLifecycle {
     if (election.state() == State.NEW) {
       election.start();
     }
-    if (election.isLeader() && settings.periodicInterval() == null) {
-      for (ClusterLoop l : loops) {
-        timers.execute(() -> l.decide(java.util.Set.of("start")));
+    members.attach(membershipListener);
+  }
+
+  /** One watched member: its loop, its watch and its periodic pass. */
+  private static final class Watched {
+    final ClusterLoop loop;
+    final MemberWatch watch;
+    ScheduledFuture<?> periodic;
+    volatile boolean ready;
+    volatile boolean closed;
+
+    Watched(ClusterLoop loop, MemberWatch watch) {
+      this.loop = loop;
+      this.watch = watch;
+    }
+
+    void close() {
+      closed = true;
+      loop.attach(null);
+      if (periodic != null) {
+        periodic.cancel(false);
       }
+      watch.close();
+    }
+  }
+
+  /** Registry callbacks, handed to the membership thread (they must not block the registry). */
+  private final class Membership implements MemberSource.Listener {
+    @Override
+    public void added(String cluster, KubernetesClient client) {
+      submit(() -> add(cluster, client));
+    }
+
+    @Override
+    public void removed(String cluster) {
+      submit(() -> remove(cluster, "removed"));
+    }
+
+    private void submit(Runnable change) {
+      if (stopping) {
+        return;
+      }
+      try {
+        membership.execute(
+            () -> {
+              if (!stopping) {
+                change.run();
+              }
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        log.debug("membership change after stop ignored");
+      }
+    }
+  }
+
+  private void add(String cluster, KubernetesClient client) {
+    remove(cluster, "reconnected");
+    RateLimiter limiter =
+        RateLimiter.of(
+            "evictions-" + cluster,
+            RateLimiterConfig.custom()
+                .limitForPeriod(settings.evictionsPerSecond())
+                .limitRefreshPeriod(Duration.ofSeconds(1))
+                .timeoutDuration(settings.evictionPermitTimeout())
+                .build());
+    Reclaimer reclaimer =
+        new Reclaimer(
+            cluster,
+            new FabricMemberActions(cluster, client, clock),
+            broker,
+            limiter,
+            clock,
+            new Reclaimer.Settings(settings.dryRun(), settings.cooldown()),
+            io,
+            background,
+            hub);
+    ClusterLoop loop =
+        new ClusterLoop(
+            cluster,
+            settings,
+            clock,
+            toReal,
+            planner,
+            reclaimer,
+            metrics,
+            election::isLeader,
+            timers,
+            p -> planListeners.forEach(l -> l.accept(p)));
+    MemberWatch watch = new MemberWatch(cluster, client, loop);
+    Watched w = new Watched(loop, watch);
+    watched.put(cluster, w);
+    log.info("cluster {}: watching (member added)", cluster);
+    watch
+        .start()
+        .whenComplete(
+            (v, t) -> {
+              if (w.closed) {
+                return;
+              }
+              // plans are made only from filled caches
+              loop.attach(watch);
+              w.ready = true;
+              log.info("cluster {}: member listed, reclaims on", cluster);
+              if (settings.periodicInterval() != null) {
+                long period = toReal.apply(settings.periodicInterval()).toNanos();
+                w.periodic =
+                    timers.scheduleAtFixedRate(
+                        () -> loop.decide(Set.of("periodic")),
+                        period,
+                        period,
+                        TimeUnit.NANOSECONDS);
+                if (w.closed) {
+                  w.periodic.cancel(false);
+                }
+              } else {
+                timers.execute(() -> loop.decide(Set.of("start")));
+              }
+            });
+  }
+
+  private void remove(String cluster, String why) {
+    Watched w = watched.remove(cluster);
+    if (w != null) {
+      w.close();
+      log.info("cluster {}: no longer watched ({})", cluster, why);
     }
   }
 
@@ -286,9 +397,15 @@ public final class DeschedulerService extends AbstractLifecycle {
 
   @Override
   protected void doStop() throws Exception {
+    stopping = true;
+    members.detach(membershipListener);
     election.stop();
-    for (MemberWatch w : watches) {
-      w.close();
+    if (membership != null) {
+      membership.shutdown();
+      membership.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (String cluster : Set.copyOf(watched.keySet())) {
+      remove(cluster, "descheduler stopped");
     }
     if (timers != null) {
       timers.shutdownNow();

@@ -5,18 +5,19 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gleaner.descheduler.Keys;
 import io.gleaner.meta.informer.IndexLookup;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +25,21 @@ import org.slf4j.LoggerFactory;
  * Watches one member cluster (never polls): informers on pods and nodes (all namespaces), on
  * FailedScheduling events (field selector {@code reason=FailedScheduling}) and, where Volcano is
  * installed, on PodGroups. Their caches are what plans are made from; their callbacks go to a
- * {@link Listener}.
+ * {@link Listener}. Starting never blocks: a member that does not answer is retried in the
+ * background and delays no other member.
  */
 public final class MemberWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MemberWatch.class);
   private static final String BY_NODE = "byNode";
+  private static final ResourceDefinitionContext PODGROUPS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup(Keys.PODGROUP_API_VERSION.substring(0, Keys.PODGROUP_API_VERSION.indexOf('/')))
+          .withVersion(
+              Keys.PODGROUP_API_VERSION.substring(Keys.PODGROUP_API_VERSION.indexOf('/') + 1))
+          .withKind(Keys.PODGROUP_KIND)
+          .withPlural("podgroups")
+          .withNamespaced(true)
+          .build();
 
   /** Told of every change; calls come on informer threads and must return quickly. */
   public interface Listener {
@@ -62,13 +73,16 @@ public final class MemberWatch implements AutoCloseable {
   }
 
   /**
-   * Starts the informers; returns once their caches are filled (fabric8's inform() waits for the
-   * first list).
+   * Starts the informers and returns at once. The future completes when nodes, pods and
+   * FailedScheduling events have been listed (and PodGroups, or their absence, is known); plans are
+   * made only from then on. An informer that cannot list or watch (the member does not answer)
+   * retries with fabric8's backoff for as long as this watch is open; the future then completes
+   * once the member answers. It never completes exceptionally.
    */
-  public void start(Duration syncTimeout) throws InterruptedException {
-    nodes = client.nodes().inform(handler(listener::nodeChanged, n -> {}), 0);
-    informers.add(nodes);
-    pods = client.pods().inAnyNamespace().runnableInformer(0);
+  public CompletableFuture<Void> start() {
+    nodes = retrying(client.nodes().runnableInformer(0));
+    nodes.addEventHandler(handler(listener::nodeChanged, n -> {}));
+    pods = retrying(client.pods().inAnyNamespace().runnableInformer(0));
     pods.addIndexers(
         Map.of(
             BY_NODE,
@@ -77,38 +91,65 @@ public final class MemberWatch implements AutoCloseable {
                     ? List.of()
                     : List.of(p.getSpec().getNodeName())));
     pods.addEventHandler(handler(listener::podChanged, listener::podDeleted));
-    informers.add(pods);
-    try {
-      pods.start().toCompletableFuture().get(syncTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException(
-          "cluster " + cluster + ": pod informer did not sync within " + syncTimeout + ": " + e, e);
+    SharedIndexInformer<Event> events =
+        retrying(
+            client
+                .v1()
+                .events()
+                .inAnyNamespace()
+                .withField("reason", "FailedScheduling")
+                .runnableInformer(0));
+    events.addEventHandler(handler(listener::failedScheduling, e -> {}));
+    podGroups = client.genericKubernetesResources(PODGROUPS).inAnyNamespace().runnableInformer(0);
+    podGroups.addEventHandler(
+        handler(
+            pg -> listener.podGroupChanged(pg, false), pg -> listener.podGroupChanged(pg, true)));
+    // Volcano not installed (404): no PodGroup triggers there. Anything else: retry.
+    podGroups.exceptionHandler(
+        (started, t) -> {
+          log.debug("cluster {}: PodGroup informer: {}", cluster, t.toString());
+          return !notFound(t);
+        });
+    synchronized (informers) {
+      informers.addAll(List.of(nodes, pods, events, podGroups));
     }
-    informers.add(
-        client
-            .v1()
-            .events()
-            .inAnyNamespace()
-            .withField("reason", "FailedScheduling")
-            .inform(handler(listener::failedScheduling, e -> {}), 0));
-    try {
-      podGroups =
-          client
-              .genericKubernetesResources(Keys.PODGROUP_API_VERSION, Keys.PODGROUP_KIND)
-              .inAnyNamespace()
-              .inform(
-                  handler(
-                      pg -> listener.podGroupChanged(pg, false),
-                      pg -> listener.podGroupChanged(pg, true)),
-                  0);
-      informers.add(podGroups);
-    } catch (RuntimeException e) {
-      log.info(
-          "cluster {}: no Volcano PodGroups ({}); PodGroup triggers are off there",
-          cluster,
-          e.getMessage());
-      podGroups = null;
+    CompletableFuture<?> groups =
+        podGroups
+            .start()
+            .toCompletableFuture()
+            .handle(
+                (v, t) -> {
+                  if (t != null) {
+                    log.info(
+                        "cluster {}: no Volcano PodGroups ({}); PodGroup triggers are off there",
+                        cluster,
+                        t.getMessage());
+                  }
+                  return null;
+                });
+    return CompletableFuture.allOf(
+        nodes.start().toCompletableFuture(),
+        pods.start().toCompletableFuture(),
+        events.start().toCompletableFuture(),
+        groups);
+  }
+
+  private static boolean notFound(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof KubernetesClientException e && e.getCode() == 404) {
+        return true;
+      }
     }
+    return false;
+  }
+
+  private <T> SharedIndexInformer<T> retrying(SharedIndexInformer<T> informer) {
+    informer.exceptionHandler(
+        (started, t) -> {
+          log.debug("cluster {}: informer retries after: {}", cluster, t.toString());
+          return true;
+        });
+    return informer;
   }
 
   private static <T> ResourceEventHandler<T> handler(
@@ -154,7 +195,7 @@ public final class MemberWatch implements AutoCloseable {
   /** PodGroups by {@code namespace/name}; malformed ones are left out (and logged). */
   public Map<String, PodGroupView> podGroups() {
     Map<String, PodGroupView> out = new HashMap<>();
-    if (podGroups == null) {
+    if (podGroups == null || !podGroups.hasSynced()) {
       return out;
     }
     for (GenericKubernetesResource pg : podGroups.getStore().list()) {
@@ -170,9 +211,17 @@ public final class MemberWatch implements AutoCloseable {
 
   @Override
   public void close() {
-    for (SharedIndexInformer<?> i : informers) {
-      i.close();
+    List<SharedIndexInformer<?>> open;
+    synchronized (informers) {
+      open = List.copyOf(informers);
+      informers.clear();
     }
-    informers.clear();
+    for (SharedIndexInformer<?> i : open) {
+      try {
+        i.close();
+      } catch (RuntimeException e) {
+        log.debug("cluster {}: closing an informer: {}", cluster, e.toString());
+      }
+    }
   }
 }

@@ -195,7 +195,7 @@ public final class Sandbox implements AutoCloseable {
         new DeschedulerService(
             clock,
             meters,
-            members,
+            io.gleaner.descheduler.MemberSource.of(registry),
             channel,
             deschedulerElection,
             DeschedulerSettings.DEFAULTS,

@@ -58,6 +58,9 @@ public final class SimulatedFederation implements AutoCloseable {
   private final Map<String, SimulatedCluster> members = new LinkedHashMap<>();
   private final Map<String, OnlineWorkload> online = new LinkedHashMap<>();
   private final TestingServer zookeeper;
+  private final Duration podStartDelay;
+  private final LoadCurve loadCurve;
+  private int nextIndex;
 
   private SimulatedFederation(Builder b) {
     this.ownsRuntime = b.runtime == null;
@@ -88,39 +91,11 @@ public final class SimulatedFederation implements AutoCloseable {
       ObjectNode ns = MAPPER.createObjectNode();
       ns.putObject("metadata").put("name", namespace);
       meta.store().create(ResourceTypes.NAMESPACES, null, ns);
+      this.podStartDelay = b.podStartDelay;
+      this.loadCurve = b.loadCurve;
+      this.nextIndex = index;
       for (MemberSpec m : b.members) {
-        SimulatedCluster.Builder cb =
-            SimulatedCluster.builder(m.name())
-                .runtime(runtime)
-                .clock(clock)
-                .index(index++)
-                .preemption(m.preemption())
-                .scoring(m.scoring())
-                .volcano(m.volcano())
-                .colocation(m.colocation())
-                .podStartDelay(b.podStartDelay)
-                .loadCurve(b.loadCurve)
-                .nodes(m.nodes().toArray(NodeShape[]::new));
-        if (m.zone() != null) {
-          cb.zone(m.zone());
-        }
-        if (m.region() != null) {
-          cb.region(m.region());
-        }
-        SimulatedCluster c = cb.build();
-        started.add(c);
-        members.put(m.name(), c);
-        write(m.name(), c.kubeconfig());
-        if (b.register) {
-          register(m, c);
-        }
-        if (m.onlineReplicas() > 0) {
-          LoadCurve curve = b.loadCurve.scaled(1.0, Duration.ofMinutes(13L * (index % 7)));
-          online.put(
-              m.name(),
-              new OnlineWorkload(c, OnlineWorkload.Options.defaults(m.onlineReplicas(), curve))
-                  .start());
-        }
+        started.add(startMember(m, b.register));
       }
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : started) {
@@ -134,6 +109,63 @@ public final class SimulatedFederation implements AutoCloseable {
         runtime.close();
       }
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+  }
+
+  private synchronized SimulatedCluster startMember(MemberSpec m, boolean register)
+      throws IOException {
+    if (m.name().equals(META) || members.containsKey(m.name())) {
+      throw new IllegalArgumentException("duplicate cluster name \"" + m.name() + "\"");
+    }
+    int index = nextIndex++;
+    SimulatedCluster.Builder cb =
+        SimulatedCluster.builder(m.name())
+            .runtime(runtime)
+            .clock(clock)
+            .index(index)
+            .preemption(m.preemption())
+            .scoring(m.scoring())
+            .volcano(m.volcano())
+            .colocation(m.colocation())
+            .podStartDelay(podStartDelay)
+            .loadCurve(loadCurve)
+            .nodes(m.nodes().toArray(NodeShape[]::new));
+    if (m.zone() != null) {
+      cb.zone(m.zone());
+    }
+    if (m.region() != null) {
+      cb.region(m.region());
+    }
+    SimulatedCluster c = cb.build();
+    try {
+      write(m.name(), c.kubeconfig());
+      if (register) {
+        register(m, c);
+      }
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    members.put(m.name(), c);
+    if (m.onlineReplicas() > 0) {
+      LoadCurve curve = loadCurve.scaled(1.0, Duration.ofMinutes(13L * ((index + 1) % 7)));
+      online.put(
+          m.name(),
+          new OnlineWorkload(c, OnlineWorkload.Options.defaults(m.onlineReplicas(), curve))
+              .start());
+    }
+    return c;
+  }
+
+  /**
+   * Starts one more member while the federation runs and registers it (kubeconfig Secret and
+   * MemberCluster), as an operator would after the install.
+   */
+  public SimulatedCluster addMember(MemberSpec spec) {
+    try {
+      return startMember(spec, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -209,7 +241,7 @@ public final class SimulatedFederation implements AutoCloseable {
   }
 
   /** A member cluster by name. */
-  public SimulatedCluster member(String name) {
+  public synchronized SimulatedCluster member(String name) {
     SimulatedCluster c = members.get(name);
     if (c == null) {
       throw new IllegalArgumentException(
@@ -218,12 +250,12 @@ public final class SimulatedFederation implements AutoCloseable {
     return c;
   }
 
-  public List<SimulatedCluster> members() {
+  public synchronized List<SimulatedCluster> members() {
     return List.copyOf(members.values());
   }
 
   /** The online workload of a member started with {@link MemberSpec#withOnlineLoad}, if any. */
-  public OnlineWorkload onlineWorkload(String member) {
+  public synchronized OnlineWorkload onlineWorkload(String member) {
     return online.get(member);
   }
 
@@ -256,7 +288,7 @@ public final class SimulatedFederation implements AutoCloseable {
 
   @Override
   public void close() {
-    for (SimulatedCluster c : members.values()) {
+    for (SimulatedCluster c : members()) {
       c.close();
     }
     meta.close();

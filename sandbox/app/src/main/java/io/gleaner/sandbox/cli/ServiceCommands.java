@@ -11,6 +11,7 @@ import io.gleaner.broker.dashboard.DashboardModel;
 import io.gleaner.broker.placement.PlacementPolicy;
 import io.gleaner.descheduler.DeschedulerService;
 import io.gleaner.descheduler.DeschedulerSettings;
+import io.gleaner.descheduler.MemberSource;
 import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
 import io.gleaner.idle.source.RegistryMemberDirectory;
@@ -40,7 +41,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -415,20 +415,11 @@ public final class ServiceCommands {
     public Integer call() throws Exception {
       Process p = new Process("descheduler", common);
       MemberRegistry registry = p.registry();
-      if (!registry.hasSynced()) {
-        Thread.sleep(2000);
-      }
-      Map<String, KubernetesClient> members = new LinkedHashMap<>();
-      registry.members().forEach(m -> members.put(m.name(), m.kubernetes()));
-      log.info(
-          "descheduler watching {} member clusters: {} (restart to pick up new members)",
-          members.size(),
-          members.keySet());
       DeschedulerService d =
           new DeschedulerService(
               p.clock,
               p.metrics.registry(),
-              members,
+              MemberSource.of(registry),
               p.brokerChannel(),
               p.election(),
               DeschedulerSettings.from(p.config.descheduler()),

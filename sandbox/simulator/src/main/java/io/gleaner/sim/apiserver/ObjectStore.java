@@ -797,6 +797,18 @@ public final class ObjectStore {
     }
   }
 
+  /**
+   * Open watches over every resource type: what clients are listening (tests use it to see that a
+   * client's informers stopped).
+   */
+  public int watchCount() {
+    int n = 0;
+    for (Bucket b : buckets.values()) {
+      n += b.watchers.size();
+    }
+    return n;
+  }
+
   /** Closes all watches (server shutdown). */
   public void closeAllWatches() {
     for (Bucket b : buckets.values()) {
