@@ -10,7 +10,6 @@ import io.gleaner.api.v1.EstimateResponse;
 import io.gleaner.api.v1.ListPlacementsRequest;
 import io.gleaner.api.v1.ListPlacementsResponse;
 import io.gleaner.api.v1.MemberHealth;
-import io.gleaner.api.v1.NoFit;
 import io.gleaner.api.v1.OfferAck;
 import io.gleaner.api.v1.OfferReport;
 import io.gleaner.api.v1.OfferWithdrawal;
@@ -195,13 +194,7 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
             }
             PlaceOutcome.Unplaceable u = (PlaceOutcome.Unplaceable) outcome;
             metrics.placement("no_fit", pod.workloadClass().label(), "none");
-            return PlaceResponse.newBuilder()
-                .setNoFit(
-                    NoFit.newBuilder()
-                        .setMessage(u.noFit().message())
-                        .addAllReasons(u.noFit().reasons())
-                        .putAllLargestFree(u.noFit().largestFree().toStrings()))
-                .build();
+            return PlaceResponse.newBuilder().setNoFit(ProtoCodec.noFit(u.noFit())).build();
           } finally {
             MDC.remove("pod");
           }

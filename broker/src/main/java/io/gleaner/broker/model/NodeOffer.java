@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param gpuFreeMilli free milli-GPU per device for GPU-sharing nodes; empty means {@code
  *     usable[nvidia.com/gpu]} whole devices of 1000 milli each
  * @param reclaimRisk 0 (stable) to 1 (likely reclaimed soon)
+ * @param allocatable the node's whole allocatable, the most it could ever lend; empty when not
+ *     reported
  */
 public record NodeOffer(
     NodeKey key,
@@ -25,7 +27,8 @@ public record NodeOffer(
     double reclaimRisk,
     String zone,
     List<Integer> gpuFreeMilli,
-    long observedAtMs) {
+    long observedAtMs,
+    Resources allocatable) {
 
   public NodeOffer {
     Objects.requireNonNull(key, "key");
@@ -35,6 +38,11 @@ public record NodeOffer(
     taints = taints == null ? List.of() : List.copyOf(taints);
     zone = zone == null ? "" : zone;
     gpuFreeMilli = gpuFreeMilli == null ? List.of() : List.copyOf(gpuFreeMilli);
+    allocatable = allocatable == null ? Resources.ZERO : allocatable;
+    if (allocatable.hasNegative()) {
+      throw new IllegalArgumentException(
+          "offer " + key + ": allocatable must not be negative, got " + allocatable);
+    }
     if (Double.isNaN(reclaimRisk) || reclaimRisk < 0 || reclaimRisk > 1) {
       throw new IllegalArgumentException(
           "offer " + key + ": reclaim_risk must be within 0..1, got " + reclaimRisk);
@@ -48,6 +56,30 @@ public record NodeOffer(
     }
   }
 
+  /** An offer that does not report the node's allocatable. */
+  public NodeOffer(
+      NodeKey key,
+      CapacitySource source,
+      Resources usable,
+      Map<String, String> labels,
+      List<Taint> taints,
+      double reclaimRisk,
+      String zone,
+      List<Integer> gpuFreeMilli,
+      long observedAtMs) {
+    this(
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        observedAtMs,
+        Resources.ZERO);
+  }
+
   /** A plain offer: no labels, taints or GPU sharing, zero risk. */
   public static NodeOffer of(String cluster, String node, CapacitySource source, Resources usable) {
     return new NodeOffer(
@@ -55,7 +87,14 @@ public record NodeOffer(
   }
 
   public NodeOffer withObservedAt(long ms) {
-    return new NodeOffer(key, source, usable, labels, taints, reclaimRisk, zone, gpuFreeMilli, ms);
+    return new NodeOffer(
+        key, source, usable, labels, taints, reclaimRisk, zone, gpuFreeMilli, ms, allocatable);
+  }
+
+  /** This offer, stating the node's whole allocatable. */
+  public NodeOffer withAllocatable(Resources a) {
+    return new NodeOffer(
+        key, source, usable, labels, taints, reclaimRisk, zone, gpuFreeMilli, observedAtMs, a);
   }
 
   /** Equal content, ignoring when it was observed (a refresh that changes nothing). */

@@ -79,6 +79,7 @@ public final class ProtoCodec {
     String where = "offer " + o.getCluster() + "/" + o.getNode();
     CapacitySource source = source(o.getSource(), where + ": source");
     Resources usable = quantities(o.getUsableMap(), where + ": usable");
+    Resources allocatable = quantities(o.getAllocatableMap(), where + ": allocatable");
     List<Taint> taints = new ArrayList<>();
     try {
       for (io.gleaner.api.v1.Taint t : o.getTaintsList()) {
@@ -93,7 +94,8 @@ public final class ProtoCodec {
           o.getReclaimRisk(),
           o.getZone(),
           o.getGpuFreeMilliList(),
-          o.getObservedAtMs());
+          o.getObservedAtMs(),
+          allocatable);
     } catch (IllegalArgumentException e) {
       throw BrokerException.invalid(
           e.getMessage().startsWith("offer ") ? e.getMessage() : where + ": " + e.getMessage());
@@ -107,6 +109,7 @@ public final class ProtoCodec {
             .setNode(o.key().node())
             .setSource(source(o.source()))
             .putAllUsable(o.usable().toStrings())
+            .putAllAllocatable(o.allocatable().toStrings())
             .putAllLabels(o.labels())
             .setReclaimRisk(o.reclaimRisk())
             .setObservedAtMs(o.observedAtMs())
@@ -118,6 +121,23 @@ public final class ProtoCodec {
               .setKey(t.key())
               .setValue(t.value())
               .setEffect(t.effect()));
+    }
+    return b.build();
+  }
+
+  /** The wire form of a refusal, with its never-fits verdict when there is one. */
+  public static io.gleaner.api.v1.NoFit noFit(NoFit n) {
+    var b =
+        io.gleaner.api.v1.NoFit.newBuilder()
+            .setMessage(n.message())
+            .addAllReasons(n.reasons())
+            .putAllLargestFree(n.largestFree().toStrings());
+    if (n.never() != null) {
+      b.setNeverFits(
+          io.gleaner.api.v1.NeverFits.newBuilder()
+              .setResource(n.never().resource())
+              .setRequested(n.never().requestedQuantity())
+              .setLargest(n.never().largestQuantity()));
     }
     return b.build();
   }

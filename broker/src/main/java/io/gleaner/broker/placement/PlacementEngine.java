@@ -1,5 +1,6 @@
 package io.gleaner.broker.placement;
 
+import io.gleaner.broker.model.NeverFits;
 import io.gleaner.broker.model.NoFit;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
@@ -84,6 +85,15 @@ public final class PlacementEngine {
   private final int[][] bucketOf = new int[KEY_DIMS.length][capacity];
   private final int[][] posOf = new int[KEY_DIMS.length][capacity];
   private final Map<NodeKey, Integer> slotOf = new HashMap<>();
+
+  /**
+   * Per slot, the node's whole allocatable as last offered (kept while withdrawn: the node may come
+   * back); {@link Resources#ZERO} when its offers do not report it, null for a node never offered.
+   */
+  private Resources[] allocatableOf = new Resources[capacity];
+
+  /** Per known node, the most it could ever lend; rebuilt when an allocatable changes. */
+  private Map<String, Resources> bounds;
 
   // clusters
   private final Map<String, Integer> clusterIdx = new HashMap<>();
@@ -195,6 +205,12 @@ public final class PlacementEngine {
     cap[GPU][s] = gpuCap;
     usable[GPU][s] = gpuCap;
     offers[s] = offer;
+    int group = source.ordinal() * 2 + (gpuCap > 0 ? 1 : 0);
+    if (!offer.allocatable().equals(allocatableOf[s])
+        || (groupOf[s] / 2 != group / 2 && !offer.allocatable().isZero())) {
+      bounds = null;
+    }
+    allocatableOf[s] = offer.allocatable();
     clusterOf[s] = cluster(offer.key().cluster());
     risk[s] = (float) offer.reclaimRisk();
     List<Taint> blocking = new ArrayList<>();
@@ -204,7 +220,7 @@ public final class PlacementEngine {
       }
     }
     blockingTaints[s] = blocking.toArray(new Taint[0]);
-    groupOf[s] = source.ordinal() * 2 + (gpuCap > 0 ? 1 : 0);
+    groupOf[s] = group;
     activate(s);
   }
 
@@ -338,7 +354,8 @@ public final class PlacementEngine {
    */
   public Decision decide(PodRequest req) {
     if (slotCountActive() == 0) {
-      return new Refusal(
+      return refuse(
+          req,
           new NoFit(
               "no member node lends capacity right now; the pod waits until an offer arrives",
               List.of("0 nodes offered"),
@@ -346,12 +363,12 @@ public final class PlacementEngine {
     }
     boolean known = fillDemand(req.requests(), req.sharesGpu() ? req.gpuMilli() : 0);
     if (!known) {
-      return new Refusal(missingResource(req));
+      return refuse(req, missingResource(req));
     }
     for (int d = 0; d < demandCount; d++) {
       int dim = demandDims[d];
       if (totalCap(dim) == 0) {
-        return new Refusal(missingResource(req));
+        return refuse(req, missingResource(req));
       }
     }
     boolean plain =
@@ -363,7 +380,7 @@ public final class PlacementEngine {
     if (plain) {
       for (int i = 0; i < refusedCount[cls]; i++) {
         if (dominates(demand, refused[cls][i])) {
-          return new Refusal(cachedRefusal(req, refusedWhy[cls][i]));
+          return refuse(req, cachedRefusal(req, refusedWhy[cls][i]));
         }
       }
     }
@@ -391,7 +408,7 @@ public final class PlacementEngine {
       if (plain) {
         remember(cls, why);
       }
-      return new Refusal(why);
+      return refuse(req, why);
     }
     if (req.workloadClass() == WorkloadClass.OFFLINE) {
       NoFit reserve = nearLineReserveBlocks();
@@ -400,6 +417,42 @@ public final class PlacementEngine {
       }
     }
     return fit(found, req);
+  }
+
+  /**
+   * The refusal, final when no known node could ever hold the pod (see {@link NeverFits}): each
+   * node's allocatable less its source's reserve margin, which the broker never lends.
+   */
+  private Refusal refuse(PodRequest req, NoFit why) {
+    return new Refusal(NeverFits.check(req.requests(), bounds()).map(why::neverFits).orElse(why));
+  }
+
+  private Map<String, Resources> bounds() {
+    if (bounds == null) {
+      Map<String, Resources> m = new HashMap<>();
+      for (int s = 0; s < size; s++) {
+        Resources a = allocatableOf[s];
+        if (a == null) {
+          continue;
+        }
+        CapacitySource source = SOURCES[groupOf[s] / 2];
+        if (source == CapacitySource.COLOCATION) {
+          a = colocationView(a);
+        }
+        int margin = policy.margin(source);
+        Resources.Builder b = Resources.builder();
+        for (Map.Entry<String, Long> e : a.toCanonical().entrySet()) {
+          String name = e.getKey();
+          long v = e.getValue();
+          boolean kept = name.equals(Resources.PODS) || name.equals(Resources.GPU);
+          b.putCanonical(
+              name, kept ? v : Math.floorDiv(Math.multiplyExact(v, 100L - margin), 100L));
+        }
+        m.put(keys[s].toString(), b.build());
+      }
+      bounds = m;
+    }
+    return bounds;
   }
 
   /**
@@ -1333,6 +1386,7 @@ public final class PlacementEngine {
     groupOf = Arrays.copyOf(groupOf, c);
     risk = Arrays.copyOf(risk, c);
     blockingTaints = Arrays.copyOf(blockingTaints, c);
+    allocatableOf = Arrays.copyOf(allocatableOf, c);
     for (int k = 0; k < KEY_DIMS.length; k++) {
       int[] b = Arrays.copyOf(bucketOf[k], c);
       int[] p = Arrays.copyOf(posOf[k], c);

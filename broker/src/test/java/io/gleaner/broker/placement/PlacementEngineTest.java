@@ -2,6 +2,7 @@ package io.gleaner.broker.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gleaner.broker.model.NoFit;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.NodeSelectorRequirement;
@@ -577,5 +578,87 @@ class PlacementEngineTest {
                 false));
       }
     }
+  }
+
+  private static NoFit noFit(PlacementEngine e, PodRequest p) {
+    PlacementEngine.Decision d = e.decide(p);
+    assertThat(d).as("decision for %s", p.podUid()).isInstanceOf(PlacementEngine.Refusal.class);
+    return ((PlacementEngine.Refusal) d).noFit();
+  }
+
+  private static NodeOffer sized(String name, CapacitySource src, String free, String alloc) {
+    return node("a", name, src, "cpu", free, "memory", "16Gi")
+        .withAllocatable(Resources.of("cpu", alloc, "memory", "64Gi", "pods", "110"));
+  }
+
+  @Test
+  void aPodLargerThanEveryNodesAllocatableIsRefusedForGood() {
+    PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
+    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
+    e.offer(sized("n2", CapacitySource.VOLCANO, "2", "8"));
+    NoFit huge = noFit(e, pod("huge", "cpu", "5000"));
+    assertThat(huge.never()).isNotNull();
+    assertThat(huge.never().resource()).isEqualTo("cpu");
+    // the idle margin (10%) is never lent: 16 CPU allocatable hold at most 14400m
+    assertThat(huge.message())
+        .isEqualTo(
+            "no member node has enough resource: cpu, requested: 5000,"
+                + " largest member node: 14400m (a/n1)");
+    assertThat(noFit(e, pod("over-margin", "cpu", "15")).never()).isNotNull();
+    NoFit fpga = noFit(e, pod("fpga", "cpu", "1", "example.com/fpga", "1"));
+    assertThat(fpga.never().resource()).isEqualTo("example.com/fpga");
+    assertThat(fpga.message()).startsWith("no member node has resource example.com/fpga");
+  }
+
+  @Test
+  void aPodThatFitsSomeNodesAllocatableOnlyWaits() {
+    PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
+    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
+    NoFit later = noFit(e, pod("later", "cpu", "12"));
+    assertThat(later.never()).isNull();
+    assertThat(later.message())
+        .isEqualTo("largest free node offers 3600m CPU, pod requests 12 CPU");
+    // the same answer through the refused-shapes cache
+    assertThat(noFit(e, pod("later2", "cpu", "13")).never()).isNull();
+    assertThat(noFit(e, pod("never2", "cpu", "15")).never()).isNotNull();
+  }
+
+  @Test
+  void aNodeWithoutReportedAllocatableCouldHoldAnything() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
+    e.offer(node("a", "unreported", "cpu", "2", "memory", "2Gi"));
+    assertThat(noFit(e, pod("huge", "cpu", "5000")).never()).isNull();
+    assertThat(noFit(e, pod("fpga", "example.com/fpga", "1")).never()).isNull();
+  }
+
+  @Test
+  void withdrawnNodesStillCountAndANewAllocatableIsSeen() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
+    e.offer(sized("n2", CapacitySource.IDLE, "4", "32"));
+    e.withdraw(new NodeKey("a", "n2"));
+    // 20 CPU fits n2 once it is lent again
+    assertThat(noFit(e, pod("p", "cpu", "20")).never()).isNull();
+    e.offer(sized("n2", CapacitySource.IDLE, "4", "8"));
+    NoFit now = noFit(e, pod("p", "cpu", "20"));
+    assertThat(now.never()).isNotNull();
+    assertThat(now.never().largestNode()).isEqualTo("a/n1");
+    e.withdraw(new NodeKey("a", "n1"));
+    e.withdraw(new NodeKey("a", "n2"));
+    assertThat(noFit(e, pod("q", "cpu", "20")).never()).isNotNull();
+  }
+
+  @Test
+  void eachNodeIsJudgedAsAWhole() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    e.offer(
+        node("a", "cpu", "cpu", "2").withAllocatable(Resources.of("cpu", "16", "memory", "64Gi")));
+    e.offer(
+        node("a", "gpu", "cpu", "2", "nvidia.com/gpu", "4")
+            .withAllocatable(Resources.of("cpu", "8", "memory", "64Gi", "nvidia.com/gpu", "4")));
+    NoFit n = noFit(e, pod("p", "cpu", "12", "nvidia.com/gpu", "2"));
+    assertThat(n.never()).isNotNull();
+    assertThat(noFit(e, pod("q", "cpu", "6", "nvidia.com/gpu", "2")).never()).isNull();
   }
 }
