@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param eviction eviction rate limits per member cluster
  * @param memberUnreachableTimeout how long a member may be unreachable before its pods are failed
  * @param nodeHeadroom kept free on every lent node for the node itself
+ * @param pendingTimeout how long a pod may wait for a member node with room before it is failed
  */
 public record EffectivePolicy(
     Map<CapacitySource, Double> reserveMargins,
@@ -30,7 +31,8 @@ public record EffectivePolicy(
     Duration reclaimCooldown,
     Eviction eviction,
     Duration memberUnreachableTimeout,
-    Resources nodeHeadroom) {
+    Resources nodeHeadroom,
+    Duration pendingTimeout) {
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
   public static final Resources DEFAULT_NODE_HEADROOM =
@@ -55,6 +57,7 @@ public record EffectivePolicy(
     Objects.requireNonNull(reclaimCooldown, "reclaimCooldown");
     Objects.requireNonNull(memberUnreachableTimeout, "memberUnreachableTimeout");
     Objects.requireNonNull(nodeHeadroom, "nodeHeadroom");
+    Objects.requireNonNull(pendingTimeout, "pendingTimeout");
     EnumMap<CapacitySource, Double> copy = new EnumMap<>(CapacitySource.class);
     copy.putAll(reserveMargins);
     for (CapacitySource s : CapacitySource.values()) {
@@ -115,6 +118,7 @@ public record EffectivePolicy(
       }
       headroom = b.build();
     }
+    String pending = spec.getPlacement() == null ? null : spec.getPlacement().getPendingTimeout();
     return new EffectivePolicy(
         margins,
         or(spec.getNearLineReserve(), GleanerPolicySpec.NEAR_LINE_RESERVE_DEFAULT),
@@ -125,7 +129,8 @@ public record EffectivePolicy(
             or(
                 spec.getMemberUnreachableTimeout(),
                 GleanerPolicySpec.MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)),
-        headroom);
+        headroom,
+        Durations.parse(or(pending, PlacementSettings.PENDING_TIMEOUT_DEFAULT)));
   }
 
   private static double or(Double value, String fallback) {

@@ -67,6 +67,10 @@ public class GleanerPolicySpec {
       "Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m.")
   private Map<String, Quantity> nodeHeadroom;
 
+  @JsonPropertyDescription("What happens to pods no member node has room for.")
+  @Default("{}")
+  private PlacementSettings placement;
+
   public ReserveMargins getReserveMargins() {
     return reserveMargins;
   }
@@ -131,6 +135,14 @@ public class GleanerPolicySpec {
     this.nodeHeadroom = nodeHeadroom;
   }
 
+  public PlacementSettings getPlacement() {
+    return placement;
+  }
+
+  public void setPlacement(PlacementSettings placement) {
+    this.placement = placement;
+  }
+
   /** Every bad field, each with its path from the object root; empty when valid. */
   public List<FieldError> validate() {
     List<FieldError> errors = new ArrayList<>();
@@ -153,6 +165,9 @@ public class GleanerPolicySpec {
     Validation.duration(errors, "spec.idleAfter", idleAfter);
     Validation.duration(errors, "spec.reclaimCooldown", reclaimCooldown);
     Validation.duration(errors, "spec.memberUnreachableTimeout", memberUnreachableTimeout);
+    if (placement != null) {
+      Validation.duration(errors, "spec.placement.pendingTimeout", placement.getPendingTimeout());
+    }
     if (eviction != null) {
       Validation.positive(
           errors,
@@ -210,7 +225,8 @@ public class GleanerPolicySpec {
         && Objects.equals(reclaimCooldown, s.reclaimCooldown)
         && Objects.equals(eviction, s.eviction)
         && Objects.equals(memberUnreachableTimeout, s.memberUnreachableTimeout)
-        && Objects.equals(nodeHeadroom, s.nodeHeadroom);
+        && Objects.equals(nodeHeadroom, s.nodeHeadroom)
+        && Objects.equals(placement, s.placement);
   }
 
   @Override
@@ -223,6 +239,7 @@ public class GleanerPolicySpec {
         reclaimCooldown,
         eviction,
         memberUnreachableTimeout,
-        nodeHeadroom);
+        nodeHeadroom,
+        placement);
   }
 }

@@ -69,7 +69,10 @@ class CrdSchemaTest {
         .isEqualTo(d.reclaimCooldown());
     assertThat(Durations.parse(at(spec, "memberUnreachableTimeout").getDefault().asText()))
         .isEqualTo(d.memberUnreachableTimeout());
-    for (String parent : new String[] {"reserveMargins", "idleThresholds", "eviction"}) {
+    assertThat(Durations.parse(at(spec, "placement", "pendingTimeout").getDefault().asText()))
+        .isEqualTo(d.pendingTimeout());
+    for (String parent :
+        new String[] {"reserveMargins", "idleThresholds", "eviction", "placement"}) {
       assertThat(at(spec, parent).getDefault().isObject())
           .as(parent + " defaults to {} so its fields default")
           .isTrue();
@@ -83,6 +86,8 @@ class CrdSchemaTest {
         new String[] {"idleAfter", "reclaimCooldown", "memberUnreachableTimeout"}) {
       assertThat(at(spec, duration).getPattern()).isEqualTo(Validation.DURATION_PATTERN);
     }
+    assertThat(at(spec, "placement", "pendingTimeout").getPattern())
+        .isEqualTo(Validation.DURATION_PATTERN);
     JSONSchemaProps rate = at(spec, "eviction", "evictionsPerSecondPerCluster");
     assertThat(rate.getMinimum()).isZero();
     assertThat(rate.getExclusiveMinimum()).isTrue();

@@ -66,6 +66,10 @@ class GleanerPolicyValidationTest {
             s -> s.setMemberUnreachableTimeout("-5m"),
             "spec.memberUnreachableTimeout: invalid duration \"-5m\": must not be negative"),
         bad(
+            "pending timeout in days",
+            s -> s.setPlacement(new PlacementSettings("2d")),
+            "spec.placement.pendingTimeout: invalid duration \"2d\": use Kubernetes units"),
+        bad(
             "zero eviction rate",
             s -> s.setEviction(new EvictionLimits(0.0, null)),
             "spec.eviction.evictionsPerSecondPerCluster: must be greater than 0, got 0"),
@@ -129,6 +133,7 @@ class GleanerPolicyValidationTest {
     assertThat(p.eviction()).isEqualTo(new EffectivePolicy.Eviction(10.0, 50));
     assertThat(p.memberUnreachableTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(p.nodeHeadroom()).isEqualTo(Resources.of("cpu", "200m", "memory", "256Mi"));
+    assertThat(p.pendingTimeout()).isEqualTo(Duration.ofMinutes(10));
   }
 
   @Test
@@ -245,6 +250,8 @@ class GleanerPolicyValidationTest {
           nodeHeadroom:
             cpu: 500m
             memory: 1Gi
+          placement:
+            pendingTimeout: 2m
         """;
     GleanerPolicy policy = Serialization.unmarshal(yaml, GleanerPolicy.class);
     EffectivePolicy p = policy.effective();
@@ -255,6 +262,7 @@ class GleanerPolicyValidationTest {
     assertThat(p.memberUnreachableTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(p.eviction()).isEqualTo(new EffectivePolicy.Eviction(2.5, 7));
     assertThat(p.nodeHeadroom()).isEqualTo(Resources.of("cpu", "500m", "memory", "1Gi"));
+    assertThat(p.pendingTimeout()).isEqualTo(Duration.ofMinutes(2));
 
     String written = Serialization.asYaml(policy);
     assertThat(written).contains("IDLE: 0.2").doesNotContain("idle:").doesNotContain("status");
