@@ -2,6 +2,7 @@ package io.gleaner.vk.pod;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,10 +13,12 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.api.v1.NoFit;
 import io.gleaner.api.v1.PlaceRequest;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.informer.CompactItemStore;
+import io.gleaner.meta.time.Durations;
 import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.MemberPodState;
@@ -485,18 +488,9 @@ public final class PodController implements AutoCloseable {
         return WorkQueue.Result.after(toReal.apply(config.retryMax()));
       }
       if (outcome instanceof BrokerClient.PlaceOutcome.NoRoom n) {
-        writeStatus(
-            pod,
-            StatusMirror.pending(
-                pod.getStatus(),
-                PodValidator.REASON_NO_FIT,
-                n.noFit().getMessage().isBlank()
-                    ? "no member node has room for this pod"
-                    : n.noFit().getMessage(),
-                clock.instant()));
-        metrics.sync("no_fit");
-        return WorkQueue.Result.after(toReal.apply(config.noFitRetry()));
+        return noRoom(pod, t, n.noFit());
       }
+      t.waitingSinceMs = 0;
       placement = ((BrokerClient.PlaceOutcome.Placed) outcome).placement();
       t.placeOn(placement.getNode().getCluster(), placement.getNode().getNode());
       t.sourceOrdinal = placement.getSourceValue();
@@ -574,6 +568,76 @@ public final class PodController implements AutoCloseable {
     metrics.sync("created");
     statusQueue.add(uid);
     return confirmIfNeeded(uid, t);
+  }
+
+  /**
+   * No member node has room. A pod none could ever hold fails at once, as a kubelet rejects a pod
+   * with {@code OutOf<resource>}; any other waits, Pending, until the pending timeout, then fails.
+   * Either way it stops counting against the virtual node's allocatable, so it never blocks later
+   * pods for long.
+   */
+  private WorkQueue.Result noRoom(Pod pod, TrackedPod t, NoFit noFit) {
+    String why =
+        noFit.getMessage().isBlank() ? "no member node has room for this pod" : noFit.getMessage();
+    if (noFit.hasNeverFits()) {
+      String reason = PodValidator.reasonOutOf(noFit.getNeverFits().getResource());
+      fail(pod, t, reason, why);
+      metrics.sync("never_fits");
+      log.info("failed: {}: {}", reason, why);
+      return WorkQueue.Result.DONE;
+    }
+    long now = clock.millis();
+    if (t.waitingSinceMs == 0) {
+      t.waitingSinceMs = waitingSince(pod).orElse(now);
+    }
+    Duration left = config.pendingTimeout().minusMillis(now - t.waitingSinceMs);
+    if (left.isNegative() || left.isZero()) {
+      String message =
+          "no member node had room for the pod within the pending timeout ("
+              + Durations.format(config.pendingTimeout())
+              + "): "
+              + why;
+      fail(pod, t, PodValidator.REASON_NO_FIT, message);
+      metrics.sync("pending_timeout");
+      log.info("failed: {}: {}", PodValidator.REASON_NO_FIT, message);
+      return WorkQueue.Result.DONE;
+    }
+    writeStatus(
+        pod,
+        StatusMirror.pending(pod.getStatus(), PodValidator.REASON_NO_FIT, why, clock.instant()));
+    metrics.sync("no_fit");
+    Duration next = left.compareTo(config.noFitRetry()) < 0 ? left : config.noFitRetry();
+    return WorkQueue.Result.after(toReal.apply(next));
+  }
+
+  /** Fails a pod Gleaner never placed; it is done with it (no later sync places it after all). */
+  private void fail(Pod pod, TrackedPod t, String reason, String message) {
+    writeStatus(pod, StatusMirror.failed(pod.getStatus(), reason, message, clock.instant()));
+    t.state = TrackedPod.State.ABANDONED;
+    t.released = true; // nothing reserved
+  }
+
+  /**
+   * Since when the pod has been waiting for room, as its status says (PodScheduled=False with
+   * reason NoMemberFit): a waiting pod keeps its deadline across restarts and takeovers.
+   */
+  private static Optional<Long> waitingSince(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if ("PodScheduled".equals(c.getType())
+          && "False".equals(c.getStatus())
+          && PodValidator.REASON_NO_FIT.equals(c.getReason())
+          && c.getLastTransitionTime() != null) {
+        try {
+          return Optional.of(Instant.parse(c.getLastTransitionTime()).toEpochMilli());
+        } catch (RuntimeException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**

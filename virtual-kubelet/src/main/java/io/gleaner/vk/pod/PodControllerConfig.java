@@ -1,5 +1,6 @@
 package io.gleaner.vk.pod;
 
+import io.gleaner.meta.crd.EffectivePolicy;
 import java.time.Duration;
 
 /**
@@ -18,6 +19,8 @@ import java.time.Duration;
  * @param gcMinAge member pods younger than this are never collected (creation may be in flight)
  * @param mirrorEvents re-emit member Events about pods on the metadata pods
  * @param eventsPerSecond cap on re-emitted events; the rest are counted and dropped
+ * @param pendingTimeout how long a pod may wait for a member node with room before it is failed
+ *     (the GleanerPolicy's {@code placement.pendingTimeout}); zero fails it at the first refusal
  */
 public record PodControllerConfig(
     int syncWorkers,
@@ -31,7 +34,8 @@ public record PodControllerConfig(
     Duration gcInterval,
     Duration gcMinAge,
     boolean mirrorEvents,
-    int eventsPerSecond) {
+    int eventsPerSecond,
+    Duration pendingTimeout) {
   public PodControllerConfig {
     positive("syncWorkers", syncWorkers);
     positive("statusWorkers", statusWorkers);
@@ -47,6 +51,10 @@ public record PodControllerConfig(
     }
     if (gcMinAge == null || gcMinAge.isNegative()) {
       throw new IllegalArgumentException("podController.gcMinAge must be >= 0, got " + gcMinAge);
+    }
+    if (pendingTimeout == null || pendingTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "podController.pendingTimeout must be >= 0, got " + pendingTimeout);
     }
     if (eventsPerSecond < 0) {
       throw new IllegalArgumentException(
@@ -75,7 +83,8 @@ public record PodControllerConfig(
         Duration.ofSeconds(60),
         Duration.ofSeconds(30),
         true,
-        50);
+        50,
+        EffectivePolicy.DEFAULTS.pendingTimeout());
   }
 
   public PodControllerConfig withUnreachableTimeout(Duration d) {
@@ -91,7 +100,8 @@ public record PodControllerConfig(
         gcInterval,
         gcMinAge,
         mirrorEvents,
-        eventsPerSecond);
+        eventsPerSecond,
+        pendingTimeout);
   }
 
   public PodControllerConfig withGc(Duration interval, Duration minAge) {
@@ -107,7 +117,8 @@ public record PodControllerConfig(
         interval,
         minAge,
         mirrorEvents,
-        eventsPerSecond);
+        eventsPerSecond,
+        pendingTimeout);
   }
 
   public PodControllerConfig withMirrorEvents(boolean on) {
@@ -123,7 +134,26 @@ public record PodControllerConfig(
         gcInterval,
         gcMinAge,
         on,
-        eventsPerSecond);
+        eventsPerSecond,
+        pendingTimeout);
+  }
+
+  /** The same tuning with another pending timeout (the policy's, or a test's). */
+  public PodControllerConfig withPendingTimeout(Duration d) {
+    return new PodControllerConfig(
+        syncWorkers,
+        statusWorkers,
+        deleteWorkers,
+        retryBase,
+        retryMax,
+        noFitRetry,
+        memberGracePeriod,
+        unreachableTimeout,
+        gcInterval,
+        gcMinAge,
+        mirrorEvents,
+        eventsPerSecond,
+        d);
   }
 
   private static void positive(String key, int v) {

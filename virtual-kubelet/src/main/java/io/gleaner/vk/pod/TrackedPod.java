@@ -23,7 +23,10 @@ final class TrackedPod {
     CREATED,
     /** Member pod is being removed so the pod can be placed elsewhere. */
     REPLACING,
-    /** Metadata pod failed by Gleaner (reclaimed, unreachable too long); only cleanup remains. */
+    /**
+     * Metadata pod failed by Gleaner (reclaimed, unreachable too long, no member fit); only cleanup
+     * remains.
+     */
     ABANDONED
   }
 
@@ -43,6 +46,9 @@ final class TrackedPod {
   boolean seenInMember;
   boolean deleteRequested;
   boolean released;
+
+  /** Since when no member node has had room for the pod (clock millis; 0 = not waiting). */
+  long waitingSinceMs;
 
   /** Since when the member cluster has not answered (0 = reachable). */
   long unreachableSinceMs;

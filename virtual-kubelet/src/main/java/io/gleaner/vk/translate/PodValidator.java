@@ -22,6 +22,14 @@ public final class PodValidator {
   public static final String REASON_DAEMONSET = "DaemonSetNotSupported";
   public static final String REASON_NO_FIT = "NoMemberFit";
 
+  /**
+   * The reason of a pod no member node could ever hold, as a kubelet names its admission failures:
+   * {@code OutOfcpu}, {@code OutOfmemory}, {@code OutOfnvidia.com/gpu}.
+   */
+  public static String reasonOutOf(String resource) {
+    return "OutOf" + resource;
+  }
+
   public Validation validate(Pod pod) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();

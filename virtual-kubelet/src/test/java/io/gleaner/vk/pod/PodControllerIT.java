@@ -337,8 +337,11 @@ class PodControllerIT {
   }
 
   @Test
-  void tooLargePodStaysPendingWithBrokerMessage() {
-    Pod p = bound("16");
+  void aPodWithoutRoomNowStaysPendingWithBrokerMessage() {
+    bound("3");
+    bound("3");
+    await().atMost(WAIT).until(() -> broker.placements().size() == 2);
+    Pod p = bound("2");
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -540,5 +543,106 @@ class PodControllerIT {
         .until(() -> c.pods().inNamespace("team-a").withName("gl-mine").get() == null);
     assertThat(c.pods().inNamespace("team-a").withName("gl-other").get()).isNotNull();
     assertThat(memberOf(metaPod(p))).isPresent();
+  }
+
+  private Pod boundWith(Map<String, String> requests) {
+    Map<String, Quantity> q = new java.util.LinkedHashMap<>();
+    requests.forEach((k, v) -> q.put(k, new Quantity(v)));
+    return bound(
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p" + (++seq))
+            .withNamespace("team-a")
+            .addToLabels(GleanerKeys.CLASS, "offline")
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("gleaner")
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .withNewResources()
+            .addToRequests(q)
+            .addToLimits(q)
+            .endResources()
+            .endContainer()
+            .endSpec(),
+        true);
+  }
+
+  private Pod awaitPhase(Pod p, String phase) {
+    return await()
+        .atMost(WAIT)
+        .until(
+            () -> metaPod(p), m -> m.getStatus() != null && phase.equals(m.getStatus().getPhase()));
+  }
+
+  @Test
+  void aPodNoMemberCouldEverHoldFailsAtOnceWithTheBrokersReasonAndALaterPodRuns() {
+    Pod huge = bound("5000");
+    Pod fpga = boundWith(Map.of("cpu", "1", "example.com/fpga", "1"));
+    Pod ordinary = bound("500m");
+
+    Pod hugeFailed = awaitPhase(huge, "Failed");
+    assertThat(hugeFailed.getStatus().getReason()).isEqualTo("OutOfcpu");
+    assertThat(hugeFailed.getStatus().getMessage()).isEqualTo("never fits: cpu");
+    Pod fpgaFailed = awaitPhase(fpga, "Failed");
+    assertThat(fpgaFailed.getStatus().getReason()).isEqualTo("OutOfexample.com/fpga");
+    await().atMost(WAIT).until(() -> memberOf(metaPod(ordinary)), Optional::isPresent);
+    assertThat(memberOf(hugeFailed)).isEmpty();
+    assertThat(memberOf(fpgaFailed)).isEmpty();
+    assertThat(registry.get("gleaner.vk.syncs").tag("outcome", "never_fits").counter().count())
+        .isEqualTo(2);
+    // nothing was reserved for them, and a failed pod is never placed after all
+    assertThat(broker.placements()).hasSize(1);
+  }
+
+  @Test
+  void aPodThatCouldFitLaterWaitsForThePendingTimeoutThenFails() {
+    controller.close();
+    Duration timeout = Duration.ofSeconds(2);
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1, "m2", m2)),
+            new BrokerClient(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            UnaryOperator.identity(),
+            new VkMetrics(registry),
+            PodControllerConfig.defaults()
+                .withGc(Duration.ofHours(1), Duration.ZERO)
+                .withPendingTimeout(timeout));
+    controller.start();
+    Pod a = bound("3");
+    Pod b = bound("3");
+    await().atMost(WAIT).until(() -> broker.placements().size() == 2);
+    long submitted = System.nanoTime();
+    Pod later = bound("3");
+    Pod waiting =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> metaPod(later),
+                m ->
+                    StatusMirror.condition(m.getStatus(), "PodScheduled") != null
+                        && "NoMemberFit"
+                            .equals(
+                                StatusMirror.condition(m.getStatus(), "PodScheduled").getReason()));
+    assertThat(waiting.getStatus().getPhase()).isEqualTo("Pending");
+    Pod small = bound("500m");
+    await().atMost(WAIT).until(() -> memberOf(metaPod(small)), Optional::isPresent);
+
+    Pod failed = awaitPhase(later, "Failed");
+    assertThat(Duration.ofNanos(System.nanoTime() - submitted)).isGreaterThanOrEqualTo(timeout);
+    assertThat(failed.getStatus().getReason()).isEqualTo("NoMemberFit");
+    assertThat(failed.getStatus().getMessage())
+        .isEqualTo(
+            "no member node had room for the pod within the pending timeout (2s): largest free"
+                + " node offers 1000m CPU, pod requests 3000m");
+    assertThat(memberOf(failed)).isEmpty();
+    assertThat(memberOf(metaPod(a))).isPresent();
+    assertThat(memberOf(metaPod(b))).isPresent();
+    assertThat(registry.get("gleaner.vk.syncs").tag("outcome", "pending_timeout").counter().count())
+        .isEqualTo(1);
   }
 }

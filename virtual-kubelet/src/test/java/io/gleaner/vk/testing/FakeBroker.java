@@ -7,6 +7,7 @@ import io.gleaner.api.v1.ConfirmRequest;
 import io.gleaner.api.v1.ConfirmResponse;
 import io.gleaner.api.v1.ListPlacementsRequest;
 import io.gleaner.api.v1.ListPlacementsResponse;
+import io.gleaner.api.v1.NeverFits;
 import io.gleaner.api.v1.NoFit;
 import io.gleaner.api.v1.NodeRef;
 import io.gleaner.api.v1.PlaceRequest;
@@ -26,6 +27,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A small in-process broker on real gRPC (127.0.0.1, port 0) for virtual-kubelet tests, until the
  * real BrokerServer lands: first fit by cpu over a fixed node list, idempotent per pod UID, honours
- * excludes.
+ * excludes; a pod no fake node could ever hold is refused with {@code never_fits}.
  */
 public final class FakeBroker implements AutoCloseable {
   /** A member node with cpu room, in millicores. */
@@ -113,6 +117,18 @@ public final class FakeBroker implements AutoCloseable {
         return;
       }
       long cpu = Resources.parse(req.getShape().getRequestsMap()).cpuMillis();
+      Optional<NeverFits> never = neverFits(req.getShape().getRequestsMap(), cpu);
+      if (never.isPresent()) {
+        out.onNext(
+            PlaceResponse.newBuilder()
+                .setNoFit(
+                    NoFit.newBuilder()
+                        .setMessage("never fits: " + never.get().getResource())
+                        .setNeverFits(never.get()))
+                .build());
+        out.onCompleted();
+        return;
+      }
       long largest = 0;
       for (FakeNode n : nodes) {
         boolean excluded =
@@ -151,6 +167,33 @@ public final class FakeBroker implements AutoCloseable {
                               + "m"))
               .build());
       out.onCompleted();
+    }
+
+    /**
+     * Fake nodes have their cpu room and nothing else beyond memory and pod slots: more cpu than
+     * the largest, or any other resource, never fits.
+     */
+    private Optional<NeverFits> neverFits(Map<String, String> requests, long cpu) {
+      for (String r : new TreeSet<>(requests.keySet())) {
+        if (!Set.of("cpu", "memory", "pods", "ephemeral-storage").contains(r)) {
+          return Optional.of(
+              NeverFits.newBuilder()
+                  .setResource(r)
+                  .setRequested(requests.get(r))
+                  .setLargest("0")
+                  .build());
+        }
+      }
+      long most = nodes.stream().mapToLong(FakeNode::cpuMillis).max().orElse(0);
+      if (cpu > most) {
+        return Optional.of(
+            NeverFits.newBuilder()
+                .setResource("cpu")
+                .setRequested(requests.get("cpu"))
+                .setLargest(most + "m")
+                .build());
+      }
+      return Optional.empty();
     }
 
     @Override
