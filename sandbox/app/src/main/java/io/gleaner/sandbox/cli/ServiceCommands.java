@@ -318,12 +318,15 @@ public final class ServiceCommands {
                   java.nio.file.Path.of(tlsConfig.certFile()),
                   java.nio.file.Path.of(tlsConfig.keyFile()))
               : null;
+      // how long a pod may wait for room comes from the GleanerPolicy named "default" (read at
+      // start)
+      Duration pendingTimeout = p.policy().current().pendingTimeout();
       VirtualKubeletService.Settings settings =
           new VirtualKubeletService.Settings(
               node,
               p.config.instance(),
               namespaceMapping(c.namespaceMapping()),
-              base.pods(),
+              base.pods().withPendingTimeout(pendingTimeout),
               base.timing(),
               base.brokerDeadline(),
               "0.0.0.0",
