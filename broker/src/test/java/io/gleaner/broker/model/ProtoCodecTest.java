@@ -1,0 +1,61 @@
+package io.gleaner.broker.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gleaner.broker.ledger.NodeRecord;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.resources.Resources;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProtoCodecTest {
+  @Test
+  void anOfferKeepsItsAllocatableThroughTheWireAndTheLedgerRecord() {
+    NodeOffer o =
+        NodeOffer.of("m1", "n1", CapacitySource.IDLE, Resources.of("cpu", "4"))
+            .withAllocatable(Resources.of("cpu", "16", "memory", "64Gi"));
+    io.gleaner.api.v1.NodeOffer wire = ProtoCodec.offer(o);
+    assertThat(wire.getAllocatableMap()).containsEntry("cpu", "16").containsEntry("memory", "64Gi");
+    assertThat(ProtoCodec.offer(wire)).isEqualTo(o);
+    NodeRecord r = NodeRecord.EMPTY.withOffer(o);
+    assertThat(NodeRecord.fromBytes(r.toBytes(), "test").offer().allocatable())
+        .isEqualTo(o.allocatable());
+  }
+
+  @Test
+  void anOfferWithoutAllocatableReportsNone() {
+    NodeOffer o = NodeOffer.of("m1", "n1", CapacitySource.IDLE, Resources.of("cpu", "4"));
+    assertThat(ProtoCodec.offer(ProtoCodec.offer(o)).allocatable()).isEqualTo(Resources.ZERO);
+  }
+
+  @Test
+  void aBadAllocatableIsRejectedNamingTheField() {
+    io.gleaner.api.v1.NodeOffer wire =
+        io.gleaner.api.v1.NodeOffer.newBuilder()
+            .setCluster("m1")
+            .setNode("n1")
+            .setSource(io.gleaner.api.v1.SourceKind.IDLE)
+            .putAllocatable("cpu", "lots")
+            .build();
+    assertThatThrownBy(() -> ProtoCodec.offer(wire))
+        .hasMessageStartingWith("offer m1/n1: allocatable: invalid quantity for cpu");
+  }
+
+  @Test
+  void aFinalRefusalCarriesItsVerdict() {
+    NeverFits.Verdict v =
+        NeverFits.check(Resources.of("cpu", "5000"), Map.of("m1/n1", Resources.of("cpu", "16")))
+            .orElseThrow();
+    NoFit n =
+        new NoFit("largest free node offers 4 CPU", List.of("1 nodes: insufficient cpu"), null);
+    io.gleaner.api.v1.NoFit wire = ProtoCodec.noFit(n.neverFits(v));
+    assertThat(wire.getMessage()).isEqualTo(v.message());
+    assertThat(wire.getReasonsList()).containsExactly("1 nodes: insufficient cpu");
+    assertThat(wire.getNeverFits().getResource()).isEqualTo("cpu");
+    assertThat(wire.getNeverFits().getRequested()).isEqualTo("5000");
+    assertThat(wire.getNeverFits().getLargest()).isEqualTo("16");
+    assertThat(ProtoCodec.noFit(n).hasNeverFits()).isFalse();
+  }
+}
