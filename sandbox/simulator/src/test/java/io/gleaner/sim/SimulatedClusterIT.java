@@ -505,6 +505,37 @@ class SimulatedClusterIT {
     eventually().until(() -> get("p") == null);
   }
 
+  /**
+   * As kube-scheduler, a terminated pod holds nothing: a pod a (virtual) kubelet failed at
+   * admission stops blocking the pods behind it.
+   */
+  @Test
+  void aFailedPodNoLongerHoldsItsNodesResources() {
+    cluster(
+        SimulatedCluster.builder("terminal").preemption(false).nodes(NodeShape.of(1, "2", "8Gi")));
+    pod("rejected", "2", "1Gi", 0, Map.of());
+    eventually().until(() -> get("rejected").getSpec().getNodeName() != null);
+    pod("next", "1", "1Gi", 0, Map.of());
+    eventually()
+        .until(
+            () ->
+                condition(get("next"), "PodScheduled")
+                    .map(PodCondition::getMessage)
+                    .orElse("")
+                    .equals("0/1 nodes are available: 1 Insufficient cpu."));
+    client
+        .pods()
+        .inNamespace("default")
+        .withName("rejected")
+        .subresource("status")
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"status\":{\"phase\":\"Failed\",\"reason\":\"OutOfcpu\"}}");
+    eventually().until(() -> get("next").getSpec().getNodeName() != null);
+    assertThat(get("rejected").getStatus().getPhase()).isEqualTo("Failed");
+  }
+
   @Test
   void clustersWithoutPreemptionNeverEvict() {
     cluster(SimulatedCluster.builder("off").preemption(false).nodes(NodeShape.of(1, "2", "8Gi")));
