@@ -1,7 +1,7 @@
 # Gleaner image: the one shaded jar, run as `gleaner <service>` (broker, idle-detector, virtual-kubelet, descheduler).
 #
 # Build the jar first, then the image (the build context needs only the jar, see .dockerignore):
-#   ./mvnw -DskipTests install
+#   ./mvnw -DskipTests package -pl dist -am
 #   docker build -t gleaner:dev .
 FROM eclipse-temurin:17-jre
 
@@ -10,7 +10,7 @@ LABEL org.opencontainers.image.title="gleaner" \
 
 WORKDIR /app
 # Owned by root and not writable by the runtime user.
-COPY sandbox/app/target/gleaner-all.jar /app/gleaner.jar
+COPY dist/target/gleaner-all.jar /app/gleaner.jar
 
 # Non-root (the "nonroot" uid of distroless images); the chart also enforces runAsNonRoot and a read-only root.
 USER 65532:65532

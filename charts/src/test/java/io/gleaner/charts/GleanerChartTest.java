@@ -337,11 +337,10 @@ class GleanerChartTest {
               p -> p.startsWith("/secrets") || p.startsWith("/pods") || p.startsWith("/nodes"));
       assertThat(broker)
           .doesNotContain("gleaner.io/memberclusters:update", "gleaner.io/memberclusters:delete");
-      assertThat(chart.has("Role", PREFIX + "broker-member-secrets")).isFalse();
     }
 
     @Test
-    void idleDetectorAndDeschedulerReadMemberSecretsOnlyInTheirNamespace() {
+    void servicesThatTalkToMembersReadMemberSecretsOnlyInTheirNamespace() {
       Set<String> idle = Rbac.permissions(clusterRules(chart, "idle-detector"));
       Set<String> desched = Rbac.permissions(clusterRules(chart, "descheduler"));
       assertThat(idle)
@@ -349,7 +348,9 @@ class GleanerChartTest {
       assertThat(desched)
           .contains("gleaner.io/memberclusters:watch")
           .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
-      for (String service : List.of("idle-detector", "descheduler")) {
+      // The broker knows members through the registry, which reads their kubeconfig Secrets:
+      // without them it knows no member and rejects every offer.
+      for (String service : List.of("broker", "idle-detector", "descheduler")) {
         Set<String> cluster = Rbac.permissions(clusterRules(chart, service));
         assertThat(cluster)
             .as(service)
@@ -358,6 +359,10 @@ class GleanerChartTest {
         assertThat(secrets.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(Rbac.permissions(secrets.getRules()))
             .containsExactlyInAnyOrder("/secrets:get", "/secrets:list", "/secrets:watch");
+        RoleBinding binding = chart.get(RoleBinding.class, PREFIX + service + "-member-secrets");
+        assertThat(binding.getSubjects())
+            .singleElement()
+            .satisfies(s -> assertThat(s.getName()).isEqualTo(PREFIX + service));
       }
     }
 

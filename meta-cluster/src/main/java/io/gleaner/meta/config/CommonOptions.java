@@ -103,7 +103,7 @@ public class CommonOptions {
     put(out, "zk.namespace", quoted(zkNamespace));
     put(out, "metrics.bindAddress", quoted(metricsBindAddress));
     put(out, "instance", quoted(instance));
-    put(out, "speed", speed);
+    put(out, "clock.speed", speed);
     return out;
   }
 

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.gleaner.meta.time.Durations;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.function.Function;
 
 /**
@@ -34,6 +36,20 @@ public final class ConfigModule extends SimpleModule {
         "an address host:port like 0.0.0.0:8080",
         HostPort::parse,
         HostPort::toString);
+    addStringType(
+        Instant.class,
+        "an RFC 3339 instant like 2026-01-02T08:00:00Z",
+        ConfigModule::parseInstant,
+        Instant::toString);
+  }
+
+  private static Instant parseInstant(String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "invalid instant \"" + text + "\" (expected RFC 3339, e.g. 2026-01-02T08:00:00Z)");
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.gleaner.meta.config;
 
-import io.gleaner.meta.time.AcceleratedClock;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,14 +13,15 @@ import java.util.Map;
  *
  * @param instance the installation id, stamped on member pods as {@code gleaner.io/instance} to
  *     scope garbage collection; flag {@code --instance}
- * @param speed clock acceleration (1 = real time; the sandbox runs faster); flag {@code --speed}
+ * @param clock the service's clock: speed (flag {@code --speed}) and anchor, see {@link
+ *     ClockConfig}
  * @param kubeconfig the metadata cluster's kubeconfig; null means in-cluster or the default
  *     kubeconfig; flag {@code --kubeconfig}
  * @param brokerAddress where the other services reach the broker's gRPC server
  */
 public record GleanerConfig(
     String instance,
-    double speed,
+    ClockConfig clock,
     String kubeconfig,
     HostPort brokerAddress,
     ZkConfig zk,
@@ -36,7 +36,7 @@ public record GleanerConfig(
   public static final GleanerConfig DEFAULTS =
       new GleanerConfig(
           "gleaner",
-          1.0,
+          ClockConfig.DEFAULTS,
           null,
           new HostPort("127.0.0.1", 9090),
           ZkConfig.DEFAULTS,
@@ -84,11 +84,6 @@ public record GleanerConfig(
         "instance",
         instance,
         "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)");
-    try {
-      AcceleratedClock.checkSpeed(speed);
-    } catch (IllegalArgumentException e) {
-      p.check(false, "speed", speed, "must be a finite number > 0");
-    }
     p.check(
         kubeconfig == null || !kubeconfig.isBlank(),
         "kubeconfig",

@@ -7,16 +7,24 @@ package io.gleaner.meta.config;
  * @param kubeletPort the kubelet API port (logs, exec); 0 picks a free one
  * @param namespaceMapping where a metadata pod's namespace lands in a member cluster
  * @param tls the kubelet API's serving certificate
+ * @param anonymousAuth serve kubelet API requests that carry no bearer token (as a kubelet's {@code
+ *     authentication.anonymous.enabled}); only where the API server cannot present one, as the
+ *     sandbox's simulated API server
  */
 public record VirtualKubeletConfig(
-    String nodeName, int kubeletPort, NamespaceMapping namespaceMapping, Tls tls)
+    String nodeName,
+    int kubeletPort,
+    NamespaceMapping namespaceMapping,
+    Tls tls,
+    boolean anonymousAuth)
     implements Validatable {
   public static final VirtualKubeletConfig DEFAULTS =
       new VirtualKubeletConfig(
           "gleaner",
           10250,
           new NamespaceMapping(NamespaceMapping.Mode.SAME, "gleaner-", "gleaner"),
-          new Tls(null, null, false));
+          new Tls(null, null, false),
+          false);
 
   /**
    * {@code virtualKubelet.tls.*}: PEM files (re-read when they change, e.g. a mounted Secret

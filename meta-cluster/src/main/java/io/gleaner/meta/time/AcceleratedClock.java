@@ -42,6 +42,15 @@ public final class AcceleratedClock extends Clock {
   }
 
   /**
+   * A clock that shows {@code simulatedStart} at the real instant {@code realStart} (past or
+   * future) on {@code base}: processes built with the same three values show the same time.
+   */
+  public static AcceleratedClock anchored(
+      Clock base, Instant realStart, Instant simulatedStart, double speed) {
+    return new AcceleratedClock(base, realStart, simulatedStart, speed, ZoneOffset.UTC);
+  }
+
+  /**
    * A clock on the system UTC clock that shows the real time now and then runs {@code speed}×
    * faster.
    */

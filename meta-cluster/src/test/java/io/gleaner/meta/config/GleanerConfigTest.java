@@ -20,7 +20,7 @@ class GleanerConfigTest {
     GleanerConfig c = GleanerConfig.loader().defaults();
     assertThat(c).isEqualTo(GleanerConfig.DEFAULTS);
     assertThat(c.instance()).isEqualTo("gleaner");
-    assertThat(c.speed()).isEqualTo(1.0);
+    assertThat(c.clock().speed()).isEqualTo(1.0);
     assertThat(c.zk().namespace()).isEqualTo("gleaner");
     assertThat(c.leaderElection().enabled()).isTrue();
     assertThat(c.metrics().bindAddress()).isEqualTo(new HostPort("0.0.0.0", 8080));
@@ -113,7 +113,8 @@ class GleanerConfigTest {
                 GleanerConfig.fromYaml(
                     """
                 instance: Prod_East
-                speed: 0
+                clock:
+                  speed: 0
                 broker:
                   grpc:
                     port: 70000
@@ -132,7 +133,7 @@ class GleanerConfigTest {
                 assertThat(e.problems())
                     .containsExactlyInAnyOrder(
                         "instance: must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters), got \"Prod_East\"",
-                        "speed: must be a finite number > 0, got 0.0",
+                        "clock.speed: must be a finite number > 0, got 0.0",
                         "broker.offerTtl: must be a positive duration, got 0s",
                         "broker.grpc.port: must be between 0 and 65535, got 70000",
                         "broker.grpc.tls.keyFile: must be set together with certFile (TLS needs both or neither)",
@@ -248,7 +249,7 @@ class GleanerConfigTest {
     assertThat(c.leaderElection().leaseDuration()).isEqualTo(Duration.ofSeconds(20));
     assertThat(c.metrics().bindAddress()).isEqualTo(new HostPort("127.0.0.1", 0));
     assertThat(c.instance()).isEqualTo("east");
-    assertThat(c.speed()).isEqualTo(60.0);
+    assertThat(c.clock().speed()).isEqualTo(60.0);
     assertThat(c.kubeconfig()).isEqualTo("/k/config");
   }
 
@@ -264,7 +265,7 @@ class GleanerConfigTest {
   @Test
   void badFlagValueNamesKey() {
     assertThatThrownBy(() -> parseFlags("--speed", "fast"))
-        .hasMessageContaining("speed: expected a number, got \"fast\"");
+        .hasMessageContaining("clock.speed: expected a number, got \"fast\"");
     assertThatThrownBy(() -> parseFlags("--leader-elect-lease-duration", "15"))
         .hasMessageContaining("leaderElection.leaseDuration: invalid duration \"15\"");
     assertThatThrownBy(() -> parseFlags("--metrics-bind-address", "0.0.0.0:http"))

@@ -1,31 +1,19 @@
 package io.gleaner.sandbox;
 
-import io.fabric8.kubernetes.api.model.Pod;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.gleaner.broker.BrokerService;
-import io.gleaner.broker.dashboard.Dashboard;
-import io.gleaner.broker.dashboard.DashboardModel;
-import io.gleaner.broker.dashboard.PodCounts;
-import io.gleaner.broker.placement.PlacementPolicy;
-import io.gleaner.descheduler.DeschedulerService;
-import io.gleaner.descheduler.DeschedulerSettings;
-import io.gleaner.idle.IdleDetectorConfig;
-import io.gleaner.idle.IdleDetectorService;
-import io.gleaner.idle.source.RegistryMemberDirectory;
-import io.gleaner.idle.state.DurableIdleTimerStore;
-import io.gleaner.meta.config.DeschedulerConfig;
-import io.gleaner.meta.config.GleanerConfig;
-import io.gleaner.meta.config.ServerTls;
-import io.gleaner.meta.coord.Zk;
-import io.gleaner.meta.coord.ZkLeaderElection;
-import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.MemberRole;
-import io.gleaner.meta.registry.MemberHandle;
-import io.gleaner.meta.registry.MemberRegistry;
-import io.gleaner.meta.registry.MemberRegistryConfig;
-import io.gleaner.meta.service.AdminServer;
 import io.gleaner.meta.time.AcceleratedClock;
-import io.gleaner.sandbox.cli.MemberViews;
+import io.gleaner.sandbox.install.Charts;
+import io.gleaner.sandbox.install.Installer;
+import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sandbox.scenario.JobController;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import io.gleaner.sandbox.scenario.ScenarioDriver;
@@ -34,67 +22,113 @@ import io.gleaner.sim.MemberSpec;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
-import io.gleaner.vk.VirtualKubeletService;
-import io.gleaner.vk.pod.MemberClusters;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.curator.framework.CuratorFramework;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole system in one JVM: an embedded ZooKeeper, a simulated metadata cluster, simulated
- * member clusters, the four services talking over real gRPC on loopback, a Job controller in the
- * metadata cluster and the scenario driver, all on one accelerated clock.
+ * The whole system on simulated clusters, installed as the README's "Deploying" section tells a
+ * user: an embedded ZooKeeper, a simulated metadata cluster and member clusters; the {@code
+ * gleaner-member} chart rendered and applied in every member, a kubeconfig built from its token
+ * Secret and registered (Secret and MemberCluster) in the metadata cluster; the {@code gleaner}
+ * chart rendered and applied there; and every replica of every rendered Deployment run as a child
+ * process ({@link ServiceProcesses}) with its own service account's credentials. A Job controller
+ * and the scenario driver play the teams. Every process runs on one accelerated clock, given to the
+ * services as the {@code clock.*} config keys.
  *
- * <p>This is the composition root of the sandbox; production runs each service on its own ({@code
- * gleaner broker}, ...), wired the same way from the config file.
+ * <p>Everything the sandbox reports comes through APIs: the clusters' and the broker's dashboard
+ * JSON.
  */
 public final class Sandbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
-  public static final String INSTANCE = "sandbox";
+  public static final String INSTANCE = "gleaner";
+  public static final String NAMESPACE = "gleaner-system";
+  public static final String RELEASE = "gleaner";
+  public static final String MEMBER_RELEASE = "gleaner-member";
 
   private final SandboxOptions options;
   private final Consumer<String> progress;
+  private final UnaryOperator<List<HasMetadata>> edit;
+  private final PrintStream processOutput;
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final List<MemberSpec> specs = new ArrayList<>();
+  private final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
   private AcceleratedClock clock;
   private SimulatedFederation federation;
-  private BrokerService broker;
-  private AdminServer admin;
-  private DashboardModel dashboard;
-  private DeschedulerService descheduler;
-  private VirtualKubeletService vk;
+  private ServiceProcesses processes;
+  private List<HasMetadata> rendered = List.of();
+  private Installer installer;
+  private int dashboardPort;
+  private int brokerPort;
   private JobController jobs;
   private ScenarioDriver scenario;
   private SummaryCollector summary;
   private ScheduledExecutorService loops;
 
   public Sandbox(SandboxOptions options, Consumer<String> progress) {
-    this.options = Objects.requireNonNull(options, "options");
-    this.progress = progress == null ? s -> {} : progress;
+    this(options, progress, UnaryOperator.identity(), System.err);
   }
 
-  /** Starts everything; returns once the services run and the scenario has begun. */
+  /**
+   * @param edit applied to the rendered {@code gleaner} chart before it is installed (tests remove
+   *     an object to show what a user would see)
+   * @param processOutput where the services' prefixed output goes
+   */
+  public Sandbox(
+      SandboxOptions options,
+      Consumer<String> progress,
+      UnaryOperator<List<HasMetadata>> edit,
+      PrintStream processOutput) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.progress = progress == null ? s -> {} : progress;
+    this.edit = Objects.requireNonNull(edit, "edit");
+    this.processOutput = Objects.requireNonNull(processOutput, "processOutput");
+  }
+
+  /** Installs Gleaner, starts the services, then the teams' scenario. */
   public Sandbox start() throws Exception {
-    clock = new AcceleratedClock(Clock.systemUTC(), options.simulatedStart(), options.speed());
-    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    meters.config().commonTags("instance", INSTANCE);
+    install();
+    startScenario();
+    return this;
+  }
+
+  /**
+   * Starts the clusters and installs Gleaner as a user would; returns once every service process is
+   * healthy.
+   */
+  public Sandbox install() throws Exception {
+    Instant realStart = Instant.now();
+    clock =
+        AcceleratedClock.anchored(
+            Clock.systemUTC(), realStart, options.simulatedStart(), options.speed());
+    dashboardPort = Ports.orFree(options.dashboardPort());
+    brokerPort = Ports.orFree(options.brokerPort());
 
     progress.accept(
         "starting ZooKeeper and "
@@ -105,109 +139,87 @@ public final class Sandbox implements AutoCloseable {
             + " simulated clusters");
     federation = buildFederation();
     closeables.push(federation);
-
-    CuratorFramework curator =
-        Zk.connect(federation.zookeeperConnectString(), "gleaner", Duration.ofSeconds(15));
-    closeables.push(curator);
     KubernetesClient meta = federation.meta().client();
-    // Probes run every 2 s of real time; health is judged on the (accelerated) clock, so the bound
-    // scales with speed.
-    Duration healthyWithin = Duration.ofMillis((long) (10_000 * options.speed()));
-    MemberRegistry registry =
-        new MemberRegistry(
-            meta,
-            MemberRegistryConfig.defaults(federation.namespace())
-                .withProbe(Duration.ofSeconds(2), healthyWithin),
-            clock,
-            meters);
-    registry.start();
-    closeables.push(registry);
+    Path work = Files.createTempDirectory("gleaner-sandbox-");
+    Charts charts = Charts.fromClasspath();
+    closeables.push(charts);
+    installer = new Installer(progress);
 
-    progress.accept("starting the broker");
-    broker =
-        new BrokerService(
-            withGrpcPort(options.speed(), options.brokerPort()).broker(),
-            PlacementPolicy.from(io.gleaner.meta.crd.EffectivePolicy.DEFAULTS),
-            clock,
-            meters,
-            curator,
-            null);
-    broker.start();
-    closeables.push(broker::stop);
-    ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(broker.target()).usePlaintext().build();
-    closeables.push(channel::shutdownNow);
-
-    admin = new AdminServer("127.0.0.1", options.dashboardPort(), meters);
-    admin.addReadinessCheck(broker.readiness());
-    dashboard =
-        new DashboardModel(broker::capacitySnapshot, () -> podCounts(meta), clock)
-            .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry));
-    broker.addReclaimListener(dashboard::record);
-    new Dashboard(dashboard).install(admin, Duration.ofSeconds(2));
-    admin.start();
-    closeables.push(admin::stop);
-
-    progress.accept("starting the idle-detector");
-    ZkLeaderElection idleElection =
-        new ZkLeaderElection(curator, "idle-detector", "sandbox-0", meters);
-    IdleDetectorService idle =
-        new IdleDetectorService(
-            clock,
-            meters,
-            new RegistryMemberDirectory(registry),
-            channel,
-            new DurableIdleTimerStore(
-                new ZkStateStore(curator), DurableIdleTimerStore.DEFAULT_ROOT),
-            idleElection,
-            IdleDetectorConfig.defaults().withIdleAfter(options.idleAfter()));
-    idle.start();
-    idleElection.start();
-    closeables.push(idle::stop);
-    closeables.push(idleElection::stop);
-
-    progress.accept("starting the virtual-kubelet");
-    Map<String, KubernetesClient> members = new LinkedHashMap<>();
-    for (SimulatedCluster c : federation.members()) {
-      members.put(c.name(), c.client());
+    progress.accept("helm install gleaner-member in " + specs.size() + " member clusters");
+    for (MemberSpec m : specs) {
+      registerMember(installer, charts, m);
     }
-    Vertx vkVertx = Vertx.vertx();
-    closeables.push(vkVertx::close);
-    VirtualKubeletService vk =
-        new VirtualKubeletService(
-            clock,
-            meters,
-            meta,
-            MemberClusters.of(
-                members, name -> registry.member(name).map(MemberHandle::isHealthy).orElse(false)),
-            channel,
-            vkVertx,
-            VirtualKubeletService.Settings.sandbox(INSTANCE),
-            new ZkLeaderElection(curator, "virtual-kubelet", "sandbox-0", meters));
-    vk.start();
-    closeables.push(vk::stop);
-    this.vk = vk;
 
-    progress.accept("starting the descheduler");
-    ZkLeaderElection deschedulerElection =
-        new ZkLeaderElection(curator, "descheduler", "sandbox-0", meters);
-    descheduler =
-        new DeschedulerService(
-            clock,
-            meters,
-            io.gleaner.descheduler.MemberSource.of(registry),
-            channel,
-            deschedulerElection,
-            DeschedulerSettings.DEFAULTS,
-            new DeschedulerConfig.HookServer(true, "127.0.0.1", 0, ServerTls.NONE));
-    descheduler.start(); // starts and stops its election itself
-    closeables.push(descheduler::stop);
+    progress.accept("helm install gleaner in the metadata cluster");
+    applyPolicy(meta);
+    Path values = work.resolve("values.yaml");
+    Files.writeString(values, values(realStart));
+    installer.apply(meta, charts.crds(Charts.GLEANER));
+    rendered = edit.apply(charts.render(Charts.GLEANER, RELEASE, NAMESPACE, values));
+    installer.apply(meta, rendered);
 
+    processes = new ServiceProcesses(work, processOutput);
+    closeables.push(processes);
+    Map<String, ConfigMap> configMaps = new LinkedHashMap<>();
+    for (HasMetadata o : rendered) {
+      if (o instanceof ConfigMap cm) {
+        configMaps.put(cm.getMetadata().getName(), cm);
+      }
+    }
+    String adminKubeconfig = federation.meta().kubeconfig();
+    List<Deployment> deployments =
+        rendered.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+    for (Deployment d : deployments) {
+      String sa = d.getSpec().getTemplate().getSpec().getServiceAccountName();
+      String kubeconfig =
+          installer
+              .serviceAccountKubeconfig(meta, adminKubeconfig, NAMESPACE, sa)
+              .orElseGet(
+                  () -> {
+                    progress.accept(
+                        "the metadata API server issues no service account tokens: "
+                            + sa
+                            + " runs with the admin's kubeconfig");
+                    return adminKubeconfig;
+                  });
+      Path file = work.resolve(sa + ".kubeconfig");
+      Files.writeString(file, kubeconfig);
+      progress.accept(
+          "starting "
+              + d.getSpec().getReplicas()
+              + " × "
+              + d.getSpec().getTemplate().getSpec().getContainers().get(0).getName());
+      processes.start(
+          d,
+          configMaps,
+          file,
+          (component, replica, port) -> {
+            if (component.equals("broker") && replica == 0) {
+              if ("http".equals(port.getName())) {
+                return dashboardPort;
+              }
+              if ("grpc".equals(port.getName())) {
+                return brokerPort;
+              }
+            }
+            return ServiceProcesses.freePort();
+          },
+          (component, replica) -> List.of());
+    }
+    awaitReady(Duration.ofSeconds(180));
+    return this;
+  }
+
+  /** The teams: a Job controller in the metadata cluster and the scenario driver. */
+  public Sandbox startScenario() {
+    KubernetesClient meta = federation.meta().client();
     progress.accept("starting the scenario");
     jobs = new JobController(meta, clock).start(300);
     closeables.push(jobs);
     Map<String, KubernetesClient> training = new TreeMap<>();
+    Map<String, KubernetesClient> members = new LinkedHashMap<>();
     for (SimulatedCluster c : federation.members()) {
+      members.put(c.name(), c.client());
       if (c.name().startsWith("train-")) {
         training.put(c.name(), c.client());
       }
@@ -217,15 +229,6 @@ public final class Sandbox implements AutoCloseable {
             meta, training, clock, options.seed(), options.submitEvery(), options.gangEvery());
     scenario.setUp();
     summary = new SummaryCollector(meta, () -> members, clock);
-    broker.addReclaimListener(
-        e -> {
-          long latency =
-              e.getEvictedAtMs() > 0 && e.getTriggeredAtMs() > 0
-                  ? e.getEvictedAtMs() - e.getTriggeredAtMs()
-                  : -1;
-          // Reclaim timings are on the simulated clock; the summary reports wall milliseconds.
-          summary.recordReclaimLatency(e.getId(), latency < 0 ? -1 : latency / options.speed());
-        });
     loops =
         Executors.newScheduledThreadPool(
             2,
@@ -237,9 +240,201 @@ public final class Sandbox implements AutoCloseable {
     loops.scheduleWithFixedDelay(
         quietly("scenario", scenario::tick), 0, 250, TimeUnit.MILLISECONDS);
     loops.scheduleWithFixedDelay(
-        quietly("summary", summary::sample), 500, 1000, TimeUnit.MILLISECONDS);
+        quietly(
+            "summary",
+            () -> {
+              summary.sample();
+              recordReclaims();
+            }),
+        500,
+        1000,
+        TimeUnit.MILLISECONDS);
     closeables.push(loops::shutdownNow);
     return this;
+  }
+
+  /** The chart's values for this sandbox: the embedded ZooKeeper, ports, the shared clock. */
+  private String values(Instant realStart) {
+    // The detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
+    // so it stays at a minute of real time whatever the speed.
+    long ttlSeconds = Math.max(60, (long) (60 * options.speed()));
+    StringBuilder clockArgs = new StringBuilder();
+    for (String a :
+        List.of(
+            "--set=clock.speed=" + options.speed(),
+            "--set=clock.simulatedStart=" + options.simulatedStart(),
+            "--set=clock.realStart=" + realStart)) {
+      clockArgs.append("    - \"").append(a).append("\"\n");
+    }
+    return "zookeeper:\n  connect: \""
+        + federation.zookeeperConnectString()
+        + "\"\n"
+        + "brokerAddress: \"127.0.0.1:"
+        + brokerPort
+        + "\"\n"
+        + "broker:\n  grpcPort: "
+        + brokerPort
+        + "\n  config:\n    offerTtl: "
+        + ttlSeconds
+        + "s\n  extraArgs:\n"
+        + clockArgs
+        + "idleDetector:\n  extraArgs:\n"
+        + clockArgs
+        + "descheduler:\n  extraArgs:\n"
+        + clockArgs
+        + "virtualKubelet:\n"
+        + "  config:\n    anonymousAuth: true\n"
+        + "  extraArgs:\n"
+        + clockArgs;
+  }
+
+  /**
+   * Step 1 and 2 of "Deploying" for one member: install the member chart, build the kubeconfig from
+   * its token Secret, register it.
+   */
+  private void registerMember(Installer installer, Charts charts, MemberSpec m) {
+    SimulatedCluster c = federation.member(m.name());
+    List<HasMetadata> objects =
+        charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, null);
+    installer.apply(c.client(), objects);
+    String tokenSecret =
+        objects.stream()
+            .filter(
+                o ->
+                    o instanceof Secret s
+                        && "kubernetes.io/service-account-token".equals(s.getType()))
+            .map(o -> o.getMetadata().getName())
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalStateException("the member chart rendered no token Secret"));
+    String kubeconfig =
+        installer
+            .kubeconfigFromTokenSecret(c.client(), c.kubeconfig(), NAMESPACE, tokenSecret)
+            .orElseGet(
+                () -> {
+                  progress.accept(
+                      m.name()
+                          + " issues no service account tokens: registered with its admin kubeconfig");
+                  return c.kubeconfig();
+                });
+    KubernetesClient meta = federation.meta().client();
+    installer.apply(
+        meta,
+        List.of(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(m.name() + "-kubeconfig")
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .withType("Opaque")
+                .addToStringData("kubeconfig", kubeconfig)
+                .build(),
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("gleaner.io/v1alpha1")
+                .withKind("MemberCluster")
+                .withNewMetadata()
+                .withName(m.name())
+                .endMetadata()
+                .addToAdditionalProperties(
+                    "spec",
+                    Map.of(
+                        "roles",
+                        new ArrayList<>(
+                            new TreeSet<>(m.roles().stream().map(MemberRole::wireName).toList())),
+                        "region",
+                        c.region(),
+                        "zone",
+                        c.zone(),
+                        "enabled",
+                        true,
+                        "kubeconfigSecretRef",
+                        Map.of(
+                            "name",
+                            m.name() + "-kubeconfig",
+                            "namespace",
+                            NAMESPACE,
+                            "key",
+                            "kubeconfig")))
+                .build()));
+  }
+
+  /** The GleanerPolicy named "default": lend a node after it stayed idle this long. */
+  private void applyPolicy(KubernetesClient meta) {
+    new Installer(progress)
+        .apply(
+            meta,
+            List.of(
+                new GenericKubernetesResourceBuilder()
+                    .withApiVersion("gleaner.io/v1alpha1")
+                    .withKind("GleanerPolicy")
+                    .withNewMetadata()
+                    .withName("default")
+                    .endMetadata()
+                    .addToAdditionalProperties(
+                        "spec", Map.of("idleAfter", options.idleAfter().toMinutes() + "m"))
+                    .build()));
+  }
+
+  private void awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<ServiceProcesses.Replica> all = processes.replicas();
+    for (ServiceProcesses.Replica r : all) {
+      Integer port = r.ports().get("http");
+      while (true) {
+        if (!r.isAlive()) {
+          throw new IllegalStateException(r.name() + " exited during start; see its output above");
+        }
+        if (port == null || status(port, "/healthz") == 200) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(r.name() + " not healthy after " + timeout);
+        }
+        Thread.sleep(200);
+      }
+    }
+    progress.accept(all.size() + " service processes healthy");
+  }
+
+  private int status(int port, String path) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** Reclaim latencies from the broker's dashboard JSON ({@code /api/v1/reclaims}). */
+  private void recordReclaims() {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(dashboardUrl() + "api/v1/reclaims"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      if (r.statusCode() != 200) {
+        return;
+      }
+      for (JsonNode e : json.readTree(r.body())) {
+        long latency = e.path("latencyMs").asLong(-1);
+        // Reclaim timings are on the simulated clock; the summary reports wall milliseconds.
+        summary.recordReclaimLatency(
+            e.path("id").asText(), latency < 0 ? -1 : latency / options.speed());
+      }
+    } catch (IOException e) {
+      log.debug("reclaims not read: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private SimulatedFederation buildFederation() {
@@ -247,9 +442,10 @@ public final class Sandbox implements AutoCloseable {
         SimulatedFederation.builder()
             .clock(clock)
             .kubeconfigDir(options.kubeconfigDir())
-            .zookeeper(true);
+            .zookeeper(true)
+            .registerMembers(false);
     for (int i = 1; i <= options.onlineClusters(); i++) {
-      b.member(
+      specs.add(
           MemberSpec.of(
                   "online-" + i,
                   MemberRole.ONLINE,
@@ -258,7 +454,7 @@ public final class Sandbox implements AutoCloseable {
               .withOnlineLoad(220 + 20 * i));
     }
     for (int i = 1; i <= options.trainingClusters(); i++) {
-      b.member(
+      specs.add(
           MemberSpec.of(
                   "train-" + i,
                   MemberRole.TRAINING,
@@ -266,7 +462,7 @@ public final class Sandbox implements AutoCloseable {
               .withZone("zone-" + (char) ('a' + i % 3), "region-1"));
     }
     for (int i = 1; i <= options.colocationClusters(); i++) {
-      b.member(
+      specs.add(
           MemberSpec.of(
                   "coloc-" + i,
                   MemberRole.COLOCATION,
@@ -274,20 +470,8 @@ public final class Sandbox implements AutoCloseable {
               .withZone("zone-" + (char) ('a' + i % 3), "region-1")
               .withOnlineLoad(60));
     }
+    specs.forEach(b::member);
     return b.build();
-  }
-
-  private static GleanerConfig withGrpcPort(double speed, int port) {
-    // The detector re-sends its offers every 15 s of real time; the TTL is on the accelerated
-    // clock, so keep it at a
-    // minute of real time whatever the speed.
-    long ttlSeconds = Math.max(60, (long) (60 * speed));
-    return GleanerConfig.fromYaml(
-        "broker:\n  offerTtl: "
-            + ttlSeconds
-            + "s\n  grpc:\n    host: 127.0.0.1\n    port: "
-            + port
-            + "\n");
   }
 
   private Runnable quietly(String what, Runnable r) {
@@ -300,33 +484,12 @@ public final class Sandbox implements AutoCloseable {
     };
   }
 
-  private static PodCounts podCounts(KubernetesClient meta) {
-    Map<String, Map<String, Long>> out = new HashMap<>();
-    for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
-      Map<String, String> sel = p.getSpec() == null ? null : p.getSpec().getNodeSelector();
-      if (sel == null || !"virtual-kubelet".equals(sel.get("type"))) {
-        continue;
-      }
-      String cls =
-          p.getMetadata().getLabels() == null
-              ? null
-              : p.getMetadata().getLabels().get("gleaner.io/class");
-      String phase =
-          p.getStatus() == null || p.getStatus().getPhase() == null
-              ? "Pending"
-              : p.getStatus().getPhase();
-      out.computeIfAbsent(cls == null ? "offline" : cls, k -> new TreeMap<>())
-          .merge(phase, 1L, Long::sum);
-    }
-    return new PodCounts(out);
-  }
-
   public String dashboardUrl() {
-    return admin.baseUrl() + "/";
+    return "http://127.0.0.1:" + dashboardPort + "/";
   }
 
   public String brokerTarget() {
-    return broker.target();
+    return "127.0.0.1:" + brokerPort;
   }
 
   public SimulatedFederation federation() {
@@ -343,6 +506,21 @@ public final class Sandbox implements AutoCloseable {
 
   public JobController jobs() {
     return jobs;
+  }
+
+  /** The service processes (one per replica of each rendered Deployment). */
+  public ServiceProcesses processes() {
+    return processes;
+  }
+
+  /** Kinds the simulated API servers did not serve, so the install left them out. */
+  public java.util.Set<String> notServed() {
+    return installer == null ? java.util.Set.of() : installer.notServed();
+  }
+
+  /** The installed objects of the {@code gleaner} chart. */
+  public List<HasMetadata> rendered() {
+    return rendered;
   }
 
   /** Takes a last sample and returns the run's outcome. */

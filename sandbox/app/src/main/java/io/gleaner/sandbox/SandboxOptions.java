@@ -36,13 +36,20 @@ public record SandboxOptions(
     Duration gangEvery,
     long seed) {
 
-  /** Day two of the trace at 08:00 UTC: a quiet morning that gets busy within the hour. */
-  public static final Instant DEFAULT_START = Instant.parse("1970-01-02T08:00:00Z");
+  /** The trace's quiet morning hour (UTC) that gets busy within the hour. */
+  public static final java.time.LocalTime DEFAULT_TIME_OF_DAY = java.time.LocalTime.of(8, 0);
+
+  /** Today (UTC) at {@link #DEFAULT_TIME_OF_DAY}: the simulated day starts on the current date. */
+  public static Instant defaultStart(java.time.Clock clock) {
+    return java.time.LocalDate.now(clock)
+        .atTime(DEFAULT_TIME_OF_DAY)
+        .toInstant(java.time.ZoneOffset.UTC);
+  }
 
   public static SandboxOptions defaults(Path kubeconfigDir) {
     return new SandboxOptions(
         60,
-        DEFAULT_START,
+        defaultStart(java.time.Clock.systemUTC()),
         6,
         3,
         3,

@@ -32,6 +32,13 @@ import picocli.CommandLine.Option;
       "kubectl works against every cluster."
     })
 public final class SandboxCommand implements Callable<Integer> {
+  /** Adds {@code sandbox} to the {@code gleaner} command. */
+  public static final class Provider implements io.gleaner.cli.GleanerSubcommand {
+    @Override
+    public Object command() {
+      return new SandboxCommand();
+    }
+  }
 
   @Option(
       names = "--speed",
@@ -64,13 +71,14 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--port",
       defaultValue = "8080",
       description =
-          "Dashboard / JSON API / metrics port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+          "Dashboard / JSON API / metrics port; 0 picks a free one, as does a taken one (default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(
       names = "--broker-port",
       defaultValue = "9090",
-      description = "Broker gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+      description =
+          "Broker gRPC port; 0 picks a free one, as does a taken one (default: ${DEFAULT-VALUE}).")
   int brokerPort;
 
   @Option(
@@ -95,7 +103,7 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--start",
       paramLabel = "INSTANT",
       description =
-          "Simulated start time, RFC 3339 (default: 1970-01-02T08:00:00Z, a quiet morning of the trace).")
+          "Simulated start time, RFC 3339 (default: today at 08:00 UTC, a quiet morning of the trace).")
   Instant start;
 
   @Option(
@@ -124,7 +132,7 @@ public final class SandboxCommand implements Callable<Integer> {
       options =
           new SandboxOptions(
               speed,
-              start == null ? SandboxOptions.DEFAULT_START : start,
+              start == null ? base.simulatedStart() : start,
               online,
               training,
               colocation,
@@ -157,6 +165,7 @@ public final class SandboxCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       sandbox.start();
+      out.printf("[%5.1fs] started%n", (System.nanoTime() - t0) / 1e9);
       out.printf("Dashboard: %s%n", sandbox.dashboardUrl());
       out.printf(
           "Broker gRPC: %s   (try: ./gleaner capacity --broker %s)%n",

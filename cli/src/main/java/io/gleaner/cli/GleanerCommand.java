@@ -1,11 +1,14 @@
-package io.gleaner.sandbox.cli;
+package io.gleaner.cli;
 
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code gleaner} command: one jar for the sandbox, each service, the capacity table and the
- * benchmarks.
+ * The {@code gleaner} command: each service, the capacity table, and the subcommands other modules
+ * add through {@link GleanerSubcommand} (the sandbox, the benchmarks), all in one launcher jar.
  *
  * <p>Usage errors (an unknown command or flag, a bad value) print a clear message and exit with
  * code 2.
@@ -17,13 +20,11 @@ import picocli.CommandLine.Command;
     description =
         "Gathers spare capacity from many Kubernetes clusters and offers it as one virtual node.",
     subcommands = {
-      SandboxCommand.class,
       ServiceCommands.Broker.class,
       ServiceCommands.IdleDetector.class,
       ServiceCommands.VirtualKubelet.class,
       ServiceCommands.Descheduler.class,
       CapacityCommand.class,
-      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class GleanerCommand implements Runnable {
@@ -42,10 +43,11 @@ public final class GleanerCommand implements Runnable {
 
   /** Runs the command line and returns its exit code (2 for usage errors). */
   public static int execute(String... args) {
-    CommandLine cl =
-        new CommandLine(new GleanerCommand())
-            .setCaseInsensitiveEnumValuesAllowed(true)
-            .setUsageHelpAutoWidth(true);
+    CommandLine cl = new CommandLine(new GleanerCommand());
+    for (Object extra : discovered()) {
+      cl.addSubcommand(extra);
+    }
+    cl.setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpAutoWidth(true);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof io.gleaner.meta.config.ConfigException) {
@@ -63,6 +65,14 @@ public final class GleanerCommand implements Runnable {
           return 1;
         });
     return cl.execute(args);
+  }
+
+  /** The subcommands on the class path besides the built-in ones, by name. */
+  static List<Object> discovered() {
+    return ServiceLoader.load(GleanerSubcommand.class).stream()
+        .map(p -> p.get().command())
+        .sorted(Comparator.comparing(c -> new CommandLine(c).getCommandName()))
+        .toList();
   }
 
   /** The version from the jar manifest, or "dev" when run from classes. */

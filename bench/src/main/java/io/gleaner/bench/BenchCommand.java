@@ -1,4 +1,4 @@
-package io.gleaner.sandbox.cli;
+package io.gleaner.bench;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,13 +12,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Runs a benchmark scenario and prints its figures; the last line is one JSON object.",
-    subcommands = {
-      io.gleaner.bench.PlacementBench.class,
-      io.gleaner.bench.DetectorBench.class,
-      io.gleaner.bench.VkBench.class,
-      io.gleaner.bench.ReclaimBench.class
-    })
+    subcommands = {PlacementBench.class, DetectorBench.class, VkBench.class, ReclaimBench.class})
 public final class BenchCommand implements Runnable {
+  /** Adds {@code bench} to the {@code gleaner} command. */
+  public static final class Provider implements io.gleaner.cli.GleanerSubcommand {
+    @Override
+    public Object command() {
+      return new BenchCommand();
+    }
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override

@@ -1,4 +1,4 @@
-package io.gleaner.sandbox.cli;
+package io.gleaner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

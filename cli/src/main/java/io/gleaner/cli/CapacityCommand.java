@@ -1,4 +1,4 @@
-package io.gleaner.sandbox.cli;
+package io.gleaner.cli;
 
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.client.ChannelSettings;

@@ -1,4 +1,4 @@
-package io.gleaner.sandbox.cli;
+package io.gleaner.cli.service;
 
 import io.gleaner.meta.registry.MemberHandle;
 import io.gleaner.meta.registry.MemberHealth;

@@ -1,0 +1,41 @@
+package io.gleaner.cli.service;
+
+import io.gleaner.broker.BrokerService;
+import io.gleaner.broker.dashboard.Dashboard;
+import io.gleaner.broker.dashboard.DashboardModel;
+import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.meta.registry.MemberRegistry;
+import io.gleaner.meta.registry.PolicyWatcher;
+import java.time.Duration;
+
+/** Assembles the broker from its configuration: ledger, placement, gRPC server and dashboard. */
+public final class BrokerFactory {
+  private BrokerFactory() {}
+
+  /** Starts the broker in {@code ctx}; it stops when {@code ctx} closes. */
+  public static BrokerService start(ServiceContext ctx) {
+    MemberRegistry registry = ctx.registry();
+    PolicyWatcher policy = ctx.policy();
+    // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at
+    // start).
+    BrokerService broker =
+        new BrokerService(
+            ctx.config().broker(),
+            PlacementPolicy.from(policy.current()),
+            ctx.clock(),
+            ctx.metrics().registry(),
+            ctx.curator(),
+            () -> MemberViews.names(registry));
+    broker.start();
+    ctx.onClose(broker::stop);
+    ctx.admin().addReadinessCheck(broker.readiness());
+    if (ctx.config().broker().dashboard().enabled()) {
+      DashboardModel model =
+          new DashboardModel(broker::capacitySnapshot, null, ctx.clock())
+              .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry));
+      broker.addReclaimListener(model::record);
+      new Dashboard(model).install(ctx.admin(), Duration.ofSeconds(5));
+    }
+    return broker;
+  }
+}

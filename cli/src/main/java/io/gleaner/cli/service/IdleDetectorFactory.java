@@ -1,0 +1,67 @@
+package io.gleaner.cli.service;
+
+import io.gleaner.idle.IdleDetectorConfig;
+import io.gleaner.idle.IdleDetectorService;
+import io.gleaner.idle.offer.ColocationOffers;
+import io.gleaner.idle.source.RegistryMemberDirectory;
+import io.gleaner.idle.state.DurableIdleTimerStore;
+import io.gleaner.meta.config.GleanerConfig;
+import io.gleaner.meta.coord.LeaderElection;
+import io.gleaner.meta.coord.ZkStateStore;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.registry.MemberRegistry;
+import io.gleaner.meta.registry.PolicyWatcher;
+
+/** Assembles the idle-detector from its configuration and the GleanerPolicy. */
+public final class IdleDetectorFactory {
+  private IdleDetectorFactory() {}
+
+  /** Starts the idle-detector in {@code ctx}; it stops when {@code ctx} closes. */
+  public static IdleDetectorService start(ServiceContext ctx) {
+    MemberRegistry registry = ctx.registry();
+    PolicyWatcher policy = ctx.policy();
+    LeaderElection election = ctx.election();
+    IdleDetectorService idle =
+        new IdleDetectorService(
+            ctx.clock(),
+            ctx.metrics().registry(),
+            new RegistryMemberDirectory(registry),
+            ctx.brokerChannel(),
+            new DurableIdleTimerStore(
+                new ZkStateStore(ctx.curator(), ctx.metrics().registry()),
+                DurableIdleTimerStore.DEFAULT_ROOT),
+            election,
+            config(policy.current(), ctx.config()));
+    idle.start();
+    election.start();
+    ctx.onClose(idle::stop);
+    ctx.onClose(election::stop);
+    ctx.admin().addReadinessCheck(idle.readiness());
+    ctx.admin().addLivenessCheck(idle.liveness());
+    return idle;
+  }
+
+  /** The policy's thresholds plus the config file's resync period and metrics age bound. */
+  static IdleDetectorConfig config(EffectivePolicy policy, GleanerConfig config) {
+    IdleDetectorConfig b =
+        IdleDetectorConfig.fromPolicy(policy, "idle-detector/" + config.instance());
+    ColocationOffers colocation =
+        new ColocationOffers(
+            b.colocation().cpuReclaimPercent(),
+            b.colocation().memoryReclaimPercent(),
+            config.idleDetector().metricsMaxAge());
+    return new IdleDetectorConfig(
+        b.criteria(),
+        b.idleAfter(),
+        b.cooldown(),
+        b.nodeHeadroom(),
+        colocation,
+        b.minOffer(),
+        b.metricsInterval(),
+        config.idleDetector().resyncPeriod(),
+        b.debounce(),
+        b.tick(),
+        b.sourceId(),
+        b.podMetrics());
+  }
+}

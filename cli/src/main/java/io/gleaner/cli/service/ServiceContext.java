@@ -1,0 +1,208 @@
+package io.gleaner.cli.service;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.gleaner.api.client.ApiChannels;
+import io.gleaner.api.client.ChannelSettings;
+import io.gleaner.meta.config.ConfigException;
+import io.gleaner.meta.config.GleanerConfig;
+import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.coord.LeaderElection;
+import io.gleaner.meta.coord.Zk;
+import io.gleaner.meta.coord.ZkLeaderElection;
+import io.gleaner.meta.metrics.Metrics;
+import io.gleaner.meta.registry.MemberRegistry;
+import io.gleaner.meta.registry.MemberRegistryConfig;
+import io.gleaner.meta.registry.PolicyWatcher;
+import io.gleaner.meta.service.AdminServer;
+import io.gleaner.meta.service.ServiceMain;
+import io.gleaner.meta.time.AcceleratedClock;
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every service process shares, built from its {@link GleanerConfig}: the clock, metrics, the
+ * admin server, ZooKeeper and the metadata cluster. The per-service factories ({@link
+ * BrokerFactory}, {@link IdleDetectorFactory}, {@link VirtualKubeletFactory}, {@link
+ * DeschedulerFactory}) add the service itself; everything started is closed in reverse order.
+ */
+public final class ServiceContext implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServiceContext.class);
+
+  private final String service;
+  private final GleanerConfig config;
+  private final Clock clock;
+  private final Metrics metrics;
+  private final AdminServer admin;
+  private final CuratorFramework curator;
+  private final KubernetesClient meta;
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+
+  private ServiceContext(String service, GleanerConfig config) throws Exception {
+    this.service = service;
+    this.config = config;
+    this.clock = config.clock().clock();
+    this.metrics = Metrics.create(service, config.instance());
+    closeables.push(metrics::close);
+    try {
+      this.curator =
+          Zk.connect(
+              config.zk().connect(),
+              config.zk().namespace(),
+              config.leaderElection().leaseDuration(),
+              config.zk().connectionTimeout());
+      closeables.push(curator);
+      Zk.instrument(curator, metrics.registry());
+      this.meta = metaClient(config.kubeconfig());
+      closeables.push(meta);
+      this.admin =
+          new AdminServer(
+              config.metrics().bindAddress().host(),
+              config.metrics().bindAddress().port(),
+              metrics.registry());
+      admin.addReadinessCheck(Zk.connectedCheck(curator));
+      closeables.push(admin::stop);
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Connects what every service needs; the caller closes it. */
+  public static ServiceContext open(String service, GleanerConfig config) throws Exception {
+    log.info("{} starting with config:\n{}", service, config.toYaml());
+    return new ServiceContext(service, config);
+  }
+
+  public String service() {
+    return service;
+  }
+
+  public GleanerConfig config() {
+    return config;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public AdminServer admin() {
+    return admin;
+  }
+
+  public CuratorFramework curator() {
+    return curator;
+  }
+
+  public KubernetesClient meta() {
+    return meta;
+  }
+
+  /** A leader election through ZooKeeper, or always leader when it is turned off. */
+  public LeaderElection election() {
+    return config.leaderElection().enabled()
+        ? new ZkLeaderElection(curator, service, ServiceMain.candidateId(), metrics.registry())
+        : new AlwaysLeader(ServiceMain.candidateId());
+  }
+
+  /**
+   * The members registered in the metadata cluster, started. Member health is judged on the
+   * service's clock while probes run on real time, so on an accelerated clock the health bound
+   * grows with its speed.
+   */
+  public MemberRegistry registry() {
+    MemberRegistryConfig rc = MemberRegistryConfig.defaults(namespace());
+    if (clock instanceof AcceleratedClock a && a.speed() != 1.0) {
+      rc = rc.withProbe(Duration.ofSeconds(2), Duration.ofMillis((long) (10_000 * a.speed())));
+    }
+    MemberRegistry registry = new MemberRegistry(meta, rc, clock, metrics.registry());
+    registry.start();
+    closeables.push(registry);
+    return registry;
+  }
+
+  /** Follows the GleanerPolicy named "default" in the metadata cluster. */
+  public PolicyWatcher policy() {
+    PolicyWatcher policy = new PolicyWatcher(meta, clock);
+    policy.start();
+    closeables.push(policy);
+    return policy;
+  }
+
+  /** The channel to the broker, opened as every Gleaner client opens it ({@link ApiChannels}). */
+  public ManagedChannel brokerChannel() {
+    ManagedChannel channel =
+        ApiChannels.open(
+            ChannelSettings.plaintext(config.brokerAddress().toString(), service),
+            metrics.registry());
+    closeables.push(channel::shutdownNow);
+    return channel;
+  }
+
+  /** Closed with this context, before what was opened earlier. */
+  public void onClose(AutoCloseable c) {
+    closeables.push(c);
+  }
+
+  /** The namespace Gleaner runs in: {@code POD_NAMESPACE}, else {@code gleaner-system}. */
+  public static String namespace() {
+    String ns = System.getenv("POD_NAMESPACE");
+    return ns == null || ns.isBlank() ? "gleaner-system" : ns;
+  }
+
+  /** Starts the admin server, then blocks until the JVM is asked to stop. */
+  public int serve() throws InterruptedException {
+    admin.start();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("{} stopping", service);
+                  close();
+                  stop.countDown();
+                },
+                service + "-shutdown"));
+    log.info("{} running; health and metrics on {}", service, admin.baseUrl());
+    stop.await();
+    return 0;
+  }
+
+  @Override
+  public synchronized void close() {
+    while (!closeables.isEmpty()) {
+      try {
+        closeables.pop().close();
+      } catch (Exception e) {
+        log.warn("{}: error while stopping: {}", service, e.toString());
+      }
+    }
+  }
+
+  private static KubernetesClient metaClient(String kubeconfig) throws Exception {
+    if (kubeconfig == null || kubeconfig.isBlank()) {
+      return new KubernetesClientBuilder().build();
+    }
+    Path file = Path.of(kubeconfig);
+    if (!Files.isReadable(file)) {
+      throw new ConfigException("kubeconfig: cannot read " + file.toAbsolutePath());
+    }
+    return new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(Files.readString(file)))
+        .build();
+  }
+}

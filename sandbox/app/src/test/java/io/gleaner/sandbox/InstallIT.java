@@ -1,0 +1,244 @@
+package io.gleaner.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.sandbox.install.ServiceProcesses;
+import io.gleaner.sim.SimulatedCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Gleaner installed onto simulated clusters as the README's "Deploying" section tells a user (the
+ * charts rendered with their defaults, applied, members registered from their token Secrets), the
+ * services running as processes with their own service accounts' credentials, used with the real
+ * {@code kubectl}. One install (a metadata cluster and three members) serves every method, in
+ * order; the last one breaks the install on purpose.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InstallIT {
+  private static final String POD_YAML =
+      """
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        name: %s
+        namespace: team-a
+        labels:
+          gleaner.io/class: offline
+      spec:
+        nodeSelector:
+          type: virtual-kubelet
+        tolerations:
+          - key: virtual-kubelet.io/provider
+            operator: Equal
+            value: gleaner
+            effect: NoSchedule
+        restartPolicy: Never
+        containers:
+          - name: work
+            image: busybox:1.36
+            command: ["sh", "-c", "echo gleaned; sleep 600"]
+            resources:
+              requests: {cpu: 500m, memory: 256Mi}
+      """;
+
+  @TempDir static Path dir;
+  private static Sandbox sandbox;
+  private static Path kubeconfig;
+
+  @BeforeAll
+  static void install() throws Exception {
+    SandboxOptions options =
+        SandboxOptions.defaults(dir.resolve("k")).withClusters(1, 1, 1).withPorts(0, 0);
+    sandbox =
+        new Sandbox(
+                options,
+                step -> System.out.println("[install] " + step),
+                objects -> objects,
+                System.out)
+            .install();
+    kubeconfig = dir.resolve("k").resolve("meta.kubeconfig");
+    kubectl("create", "namespace", "team-a");
+  }
+
+  @AfterAll
+  static void uninstall() {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theChartDeploysEveryServiceAsProcessesWithTwoVirtualKubelets() {
+    assertThat(sandbox.processes().replicas())
+        .extracting(ServiceProcesses.Replica::name)
+        .containsExactlyInAnyOrder(
+            "broker-0",
+            "idle-detector-0",
+            "descheduler-0",
+            "virtual-kubelet-0",
+            "virtual-kubelet-1");
+    assertThat(sandbox.processes().replicas()).allMatch(ServiceProcesses.Replica::isAlive);
+  }
+
+  @Test
+  @Order(2)
+  void aPodAppliedWithKubectlRunsInAMemberAndItsLogsComeThroughTheKubeletApi() throws Exception {
+    apply("batch-1");
+
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                kubectl("-n", "team-a", "get", "pod", "batch-1", "-o", "jsonpath={.status.phase}"),
+            "Running"::equals);
+
+    KubernetesClient meta = sandbox.federation().meta().client();
+    Pod pod = meta.pods().inNamespace("team-a").withName("batch-1").get();
+    assertThat(pod.getSpec().getNodeName()).isEqualTo("gleaner");
+    long backing =
+        sandbox.federation().members().stream()
+            .map(SimulatedCluster::client)
+            .mapToLong(
+                c ->
+                    c.pods()
+                        .inAnyNamespace()
+                        .withLabel("gleaner.io/meta-uid", pod.getMetadata().getUid())
+                        .list()
+                        .getItems()
+                        .size())
+            .sum();
+    assertThat(backing).isEqualTo(1);
+
+    // the API server relays to the virtual-kubelet's kubelet API, which relays to the member
+    assertThat(kubectl("-n", "team-a", "logs", "batch-1", "--insecure-skip-tls-verify-backend"))
+        .isNotBlank();
+  }
+
+  /**
+   * What a user sees when the broker may not read the member kubeconfig Secrets (the chart's rule
+   * removed, the broker restarted): the broker knows no member, rejects every offer, and a new pod
+   * is not placed.
+   */
+  @Test
+  @Order(3)
+  void withoutTheBrokersSecretRuleOffersAreRejectedAndPodsStayPending() throws Exception {
+    assumeTrue(
+        sandbox.notServed().stream().noneMatch(k -> k.equals("RoleBinding")),
+        "the simulated API server does not serve (nor enforce) RBAC yet");
+    kubectl("-n", "gleaner-system", "delete", "rolebinding", "gleaner-broker-member-secrets");
+    String broker =
+        sandbox.rendered().stream()
+            .filter(o -> o.getKind().equals("Deployment"))
+            .map(o -> o.getMetadata().getName())
+            .filter(n -> n.endsWith("-broker"))
+            .findFirst()
+            .orElseThrow();
+    sandbox.processes().restart(broker);
+    int http =
+        sandbox.processes().replicas().stream()
+            .filter(r -> r.name().equals("broker-0"))
+            .findFirst()
+            .orElseThrow()
+            .ports()
+            .get("http");
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> rejectedOffers(http), n -> n > 0);
+    apply("batch-2");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              Pod pod =
+                  sandbox
+                      .federation()
+                      .meta()
+                      .client()
+                      .pods()
+                      .inNamespace("team-a")
+                      .withName("batch-2")
+                      .get();
+              assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
+              assertThat(pod.getStatus().getConditions())
+                  .anySatisfy(
+                      c -> {
+                        assertThat(c.getType()).isEqualTo("PodScheduled");
+                        assertThat(c.getMessage()).isNotBlank();
+                      });
+            });
+  }
+
+  private static void apply(String name) throws Exception {
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(file, POD_YAML.formatted(name));
+    kubectl("apply", "-f", file.toString());
+  }
+
+  private static double rejectedOffers(int port) throws IOException, InterruptedException {
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Matcher m =
+        Pattern.compile("(?m)^gleaner_broker_offers_total\\{[^}]*outcome=\"rejected\"[^}]*} (\\S+)")
+            .matcher(metrics);
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  /** Runs the real kubectl with the sandbox's admin kubeconfig; returns its output. */
+  static String kubectl(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    p.getInputStream().transferTo(new PrintStream(out, true, StandardCharsets.UTF_8));
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("kubectl " + String.join(" ", args) + " did not finish");
+    }
+    String text = out.toString(StandardCharsets.UTF_8).trim();
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException(
+          "kubectl " + String.join(" ", args) + " exited " + p.exitValue() + ": " + text);
+    }
+    return text;
+  }
+}
