@@ -56,14 +56,14 @@ import org.testcontainers.utility.MountableFile;
  * <p>The flow: a pod submitted to the virtual node runs in a member; an online scale-up in that
  * member reclaims it; the metadata pod shows {@code Reclaimed}.
  *
- * <p>Needs a Docker engine and the shaded jar ({@code ./mvnw -DskipTests install}). Without either,
+ * <p>Needs a Docker engine and the shaded jar ({@code ./mvnw -DskipTests package -pl dist -am}). Without either,
  * the whole class is skipped and the reason printed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FederationKindIT {
 
   private static final Path REPO = Paths.get("..").toAbsolutePath().normalize();
-  private static final Path JAR = REPO.resolve("sandbox/app/target/gleaner-all.jar");
+  private static final Path JAR = REPO.resolve("dist/target/gleaner-all.jar");
   private static final String IMAGE_REPOSITORY = "gleaner";
   private static final String IMAGE_TAG = "kindit";
   private static final String SYSTEM_NS = "gleaner-system";
@@ -271,7 +271,7 @@ class FederationKindIT {
       return "no Docker engine is running (Testcontainers found none); the kind clusters need one";
     }
     if (!Files.isRegularFile(JAR)) {
-      return "the shaded jar " + JAR + " is missing; run ./mvnw -DskipTests install first";
+      return "the shaded jar " + JAR + " is missing; run ./mvnw -DskipTests package -pl dist -am first";
     }
     return null;
   }
@@ -291,7 +291,7 @@ class FederationKindIT {
   private String buildImage() {
     return new ImageFromDockerfile(IMAGE_REPOSITORY + ":" + IMAGE_TAG, true)
         .withFileFromPath("Dockerfile", REPO.resolve("Dockerfile"))
-        .withFileFromPath("sandbox/app/target/gleaner-all.jar", JAR)
+        .withFileFromPath("dist/target/gleaner-all.jar", JAR)
         .get();
   }
 
