@@ -488,7 +488,8 @@ public final class IdleDetector {
         n.taints(),
         n.zone(),
         Math.max(0, Math.min(1, risk)),
-        now);
+        now,
+        n.allocatable());
   }
 
   private void publish(

@@ -12,6 +12,8 @@ import java.util.Objects;
  *
  * @param usable clamped at zero
  * @param reclaimRisk 0 (stable) .. 1 (likely reclaimed soon)
+ * @param allocatable the node's whole allocatable: the most it could ever lend, which lets the
+ *     broker fail at once a pod that no member node could ever hold
  */
 public record Offer(
     String cluster,
@@ -22,7 +24,8 @@ public record Offer(
     List<NodeTaint> taints,
     String zone,
     double reclaimRisk,
-    Instant observedAt) {
+    Instant observedAt,
+    Resources allocatable) {
 
   public Offer {
     Objects.requireNonNull(cluster, "cluster");
@@ -33,6 +36,7 @@ public record Offer(
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     taints = taints == null ? List.of() : List.copyOf(taints);
     zone = zone == null ? "" : zone;
+    allocatable = allocatable == null ? Resources.ZERO : allocatable.clampAtZero();
     if (!(reclaimRisk >= 0 && reclaimRisk <= 1)) {
       throw new IllegalArgumentException(
           "offer "
@@ -53,7 +57,16 @@ public record Offer(
       double risk,
       Instant at) {
     return new Offer(
-        cluster, node.name(), source, usable, node.labels(), node.taints(), node.zone(), risk, at);
+        cluster,
+        node.name(),
+        source,
+        usable,
+        node.labels(),
+        node.taints(),
+        node.zone(),
+        risk,
+        at,
+        node.allocatable());
   }
 
   /**
@@ -68,6 +81,7 @@ public record Offer(
         && labels.equals(o.labels)
         && taints.equals(o.taints)
         && zone.equals(o.zone)
+        && allocatable.equals(o.allocatable)
         && Math.abs(reclaimRisk - o.reclaimRisk) < 0.05;
   }
 }

@@ -21,7 +21,8 @@ public final class ProtoOffers {
             .putAllLabels(o.labels())
             .setReclaimRisk(o.reclaimRisk())
             .setObservedAtMs(o.observedAt().toEpochMilli())
-            .setZone(o.zone());
+            .setZone(o.zone())
+            .putAllAllocatable(o.allocatable().toStrings());
     for (NodeTaint t : o.taints()) {
       b.addTaints(Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect()));
     }

@@ -1,0 +1,56 @@
+package io.gleaner.idle.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.api.v1.NodeOffer;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.Offer;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.resources.Resources;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class ProtoOffersTest {
+  @Test
+  void anOfferCarriesTheNodesWholeAllocatableSoTheBrokerCanTellNeverFromNotNow() {
+    NodeInfo node =
+        NodeInfo.of("n1", Resources.of("cpu", "16", "memory", "64Gi", "nvidia.com/gpu", "8"));
+    Offer o =
+        Offer.of(
+            "online-1",
+            node,
+            CapacitySource.IDLE,
+            Resources.of("cpu", "3"),
+            0.2,
+            Instant.ofEpochMilli(1000));
+    NodeOffer wire = ProtoOffers.toProto(o);
+    assertThat(wire.getSource()).isEqualTo(SourceKind.IDLE);
+    assertThat(wire.getUsableMap()).containsEntry("cpu", "3");
+    assertThat(wire.getAllocatableMap())
+        .containsEntry("cpu", "16")
+        .containsEntry("nvidia.com/gpu", "8")
+        .containsKey("memory");
+  }
+
+  @Test
+  void aChangedAllocatableIsNewContent() {
+    Offer a =
+        Offer.of(
+            "c",
+            NodeInfo.of("n1", Resources.of("cpu", "16")),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "3"),
+            0,
+            Instant.EPOCH);
+    Offer b =
+        Offer.of(
+            "c",
+            NodeInfo.of("n1", Resources.of("cpu", "32")),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "3"),
+            0,
+            Instant.EPOCH);
+    assertThat(a.sameContent(b)).isFalse();
+  }
+}
