@@ -324,19 +324,33 @@ class GleanerChartTest {
     }
 
     @Test
-    void brokerReadsMembersAndWritesOnlyTheirStatus() {
+    void brokerReadsMembersAndWritesNoStatus() {
       Set<String> broker = Rbac.permissions(clusterRules(chart, "broker"));
       assertThat(broker)
           .contains(
               "gleaner.io/memberclusters:get",
               "gleaner.io/memberclusters:watch",
-              "gleaner.io/memberclusters/status:patch",
-              "gleaner.io/gleanerpolicies:list");
+              "gleaner.io/gleanerpolicies:list")
+          .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
       assertThat(broker)
           .noneMatch(
               p -> p.startsWith("/secrets") || p.startsWith("/pods") || p.startsWith("/nodes"));
       assertThat(broker)
           .doesNotContain("gleaner.io/memberclusters:update", "gleaner.io/memberclusters:delete");
+    }
+
+    @Test
+    void onlyTheIdleDetectorWritesMemberClusterStatus() {
+      for (String service : List.of("broker", "descheduler", "virtual-kubelet")) {
+        assertThat(Rbac.permissions(clusterRules(chart, service)))
+            .as(service)
+            .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
+      }
+      assertThat(Rbac.permissions(clusterRules(chart, "idle-detector")))
+          .contains(
+              "gleaner.io/memberclusters/status:get",
+              "gleaner.io/memberclusters/status:patch",
+              "gleaner.io/memberclusters/status:update");
     }
 
     @Test

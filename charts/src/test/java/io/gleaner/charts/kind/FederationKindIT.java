@@ -56,8 +56,8 @@ import org.testcontainers.utility.MountableFile;
  * <p>The flow: a pod submitted to the virtual node runs in a member; an online scale-up in that
  * member reclaims it; the metadata pod shows {@code Reclaimed}.
  *
- * <p>Needs a Docker engine and the shaded jar ({@code ./mvnw -DskipTests package -pl dist -am}). Without either,
- * the whole class is skipped and the reason printed.
+ * <p>Needs a Docker engine and the shaded jar ({@code ./mvnw -DskipTests package -pl dist -am}).
+ * Without either, the whole class is skipped and the reason printed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FederationKindIT {
@@ -271,7 +271,9 @@ class FederationKindIT {
       return "no Docker engine is running (Testcontainers found none); the kind clusters need one";
     }
     if (!Files.isRegularFile(JAR)) {
-      return "the shaded jar " + JAR + " is missing; run ./mvnw -DskipTests package -pl dist -am first";
+      return "the shaded jar "
+          + JAR
+          + " is missing; run ./mvnw -DskipTests package -pl dist -am first";
     }
     return null;
   }

@@ -14,7 +14,7 @@ public final class BrokerFactory {
 
   /** Starts the broker in {@code ctx}; it stops when {@code ctx} closes. */
   public static BrokerService start(ServiceContext ctx) {
-    MemberRegistry registry = ctx.registry();
+    MemberRegistry registry = ctx.registry(false);
     PolicyWatcher policy = ctx.policy();
     // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at
     // start).

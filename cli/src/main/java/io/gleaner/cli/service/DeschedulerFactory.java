@@ -11,7 +11,7 @@ public final class DeschedulerFactory {
 
   /** Starts the descheduler in {@code ctx}; it stops when {@code ctx} closes. */
   public static DeschedulerService start(ServiceContext ctx) {
-    MemberRegistry registry = ctx.registry();
+    MemberRegistry registry = ctx.registry(false);
     DeschedulerService d =
         new DeschedulerService(
             ctx.clock(),

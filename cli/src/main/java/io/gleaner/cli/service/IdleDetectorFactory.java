@@ -18,7 +18,7 @@ public final class IdleDetectorFactory {
 
   /** Starts the idle-detector in {@code ctx}; it stops when {@code ctx} closes. */
   public static IdleDetectorService start(ServiceContext ctx) {
-    MemberRegistry registry = ctx.registry();
+    MemberRegistry registry = ctx.registry(true);
     PolicyWatcher policy = ctx.policy();
     LeaderElection election = ctx.election();
     IdleDetectorService idle =

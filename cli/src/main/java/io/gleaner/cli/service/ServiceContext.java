@@ -120,12 +120,14 @@ public final class ServiceContext implements AutoCloseable {
   }
 
   /**
-   * The members registered in the metadata cluster, started. Member health is judged on the
-   * service's clock while probes run on real time, so on an accelerated clock the health bound
-   * grows with its speed.
+   * The members registered in the metadata cluster, started, followed as they are added, changed
+   * and removed. Member health is judged on the service's clock while probes run on real time, so
+   * on an accelerated clock the health bound grows with its speed. Only the idle-detector's
+   * registry writes the MemberCluster status ({@code writeStatus}): one writer per installation.
    */
-  public MemberRegistry registry() {
-    MemberRegistryConfig rc = MemberRegistryConfig.defaults(namespace());
+  public MemberRegistry registry(boolean writeStatus) {
+    MemberRegistryConfig rc =
+        MemberRegistryConfig.defaults(namespace()).withStatusWrites(writeStatus);
     if (clock instanceof AcceleratedClock a && a.speed() != 1.0) {
       rc = rc.withProbe(Duration.ofSeconds(2), Duration.ofMillis((long) (10_000 * a.speed())));
     }

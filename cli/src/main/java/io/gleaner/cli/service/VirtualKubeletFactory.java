@@ -33,7 +33,7 @@ public final class VirtualKubeletFactory {
    *     default
    */
   public static VirtualKubeletService start(ServiceContext ctx, String podIp) {
-    MemberRegistry registry = ctx.registry();
+    MemberRegistry registry = ctx.registry(false);
     MemberClusters members =
         new MemberClusters() {
           @Override

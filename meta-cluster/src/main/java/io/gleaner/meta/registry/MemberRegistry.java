@@ -1,6 +1,7 @@
 package io.gleaner.meta.registry;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.FieldError;
+import io.gleaner.meta.crd.KubeconfigSecretRef;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberClusterStatus;
 import io.gleaner.meta.crd.OfferedCapacity;
@@ -45,6 +47,13 @@ import org.slf4j.MDC;
  * Reachable}/{@code Ready} conditions and {@code lastContactTime} to the MemberCluster's status
  * subresource (a JSON Patch of those fields only, via {@code editStatus}), on change or every
  * {@code statusRefreshInterval}.
+ *
+ * <p>Changes apply at runtime: a MemberCluster created, changed (its Secret reference, roles) or
+ * deleted, and a kubeconfig Secret created, rotated or deleted in {@code defaultSecretNamespace},
+ * are reconciled as they happen; listeners hear {@link MemberListener#memberAdded}, {@code
+ * memberUpdated} or {@code memberRemoved} (a new kubeconfig is removed, then added with a new
+ * handle). Only a registry with {@code writeStatus} writes status, so one service of an
+ * installation owns it.
  *
  * <p>A bad member (invalid spec, missing Secret or key, malformed kubeconfig) gets {@code
  * Reachable=False} (or Unknown) with a reason and a message naming the field or Secret, no handle,
@@ -85,6 +94,7 @@ public final class MemberRegistry implements AutoCloseable {
   private final Map<String, Entry> entries = new HashMap<>();
 
   private SharedIndexInformer<MemberCluster> informer;
+  private SharedIndexInformer<Secret> secrets;
   private Instant lastResync;
 
   /** Per-member state, touched on the worker thread only. */
@@ -151,12 +161,69 @@ public final class MemberRegistry implements AutoCloseable {
           }
         });
     informer.start();
+    watchSecrets();
     long probeMillis = config.probeInterval().toMillis();
     worker.scheduleWithFixedDelay(this::tick, probeMillis, probeMillis, TimeUnit.MILLISECONDS);
     log.info(
         "member registry started (probe every {}, secrets default namespace {})",
         config.probeInterval(),
         config.defaultSecretNamespace());
+  }
+
+  /**
+   * A changed, created or deleted kubeconfig Secret in the default namespace reconnects the members
+   * that reference it at once (rotation); Secrets elsewhere are re-read every {@code
+   * resyncInterval}. An informer that cannot list (no permission yet) retries with backoff.
+   */
+  private void watchSecrets() {
+    String namespace = config.defaultSecretNamespace();
+    secrets = meta.secrets().inNamespace(namespace).runnableInformer(0);
+    secrets.exceptionHandler(
+        (started, t) -> {
+          log.debug("kubeconfig Secret informer in {} retries: {}", namespace, t.toString());
+          return true;
+        });
+    secrets.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Secret obj) {
+            secretChanged(obj);
+          }
+
+          @Override
+          public void onUpdate(Secret oldObj, Secret newObj) {
+            if (!Objects.equals(oldObj.getData(), newObj.getData())
+                || !Objects.equals(oldObj.getStringData(), newObj.getStringData())) {
+              secretChanged(newObj);
+            }
+          }
+
+          @Override
+          public void onDelete(Secret obj, boolean deletedFinalStateUnknown) {
+            secretChanged(obj);
+          }
+        });
+    secrets.start();
+  }
+
+  private void secretChanged(Secret secret) {
+    String namespace = secret.getMetadata().getNamespace();
+    String name = secret.getMetadata().getName();
+    if (state.get() != State.STARTED) {
+      return;
+    }
+    worker.execute(
+        () -> {
+          for (MemberCluster mc : informer.getStore().list()) {
+            KubeconfigSecretRef ref =
+                mc.getSpec() == null ? null : mc.getSpec().getKubeconfigSecretRef();
+            if (ref != null
+                && name.equals(ref.getName())
+                && namespace.equals(ref.effectiveNamespace(config.defaultSecretNamespace()))) {
+              reconcile(mc.getMetadata().getName());
+            }
+          }
+        });
   }
 
   /** True once the MemberCluster informer has listed the metadata cluster. */
@@ -175,6 +242,9 @@ public final class MemberRegistry implements AutoCloseable {
     }
     if (informer != null) {
       informer.stop();
+    }
+    if (secrets != null) {
+      secrets.stop();
     }
     try {
       worker
@@ -444,7 +514,7 @@ public final class MemberRegistry implements AutoCloseable {
   }
 
   private void writeStatus(Entry entry) {
-    if (entry.resource == null || entry.observation == null) {
+    if (!config.writeStatus() || entry.resource == null || entry.observation == null) {
       return;
     }
     MemberObservation observation = entry.observation;
@@ -505,7 +575,7 @@ public final class MemberRegistry implements AutoCloseable {
 
   private void writeOffer(Entry entry) {
     OfferedCapacity offer = entry.pendingOffer;
-    if (offer == null) {
+    if (offer == null || !config.writeStatus()) {
       return;
     }
     Instant now = clock.instant();

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param resyncInterval how often every MemberCluster is reconciled again, re-reading its Secret
  *     (picks up a fixed or rotated kubeconfig)
  * @param client resilience settings of each member's calls
+ * @param writeStatus whether this registry writes the MemberCluster status (conditions, {@code
+ *     lastContactTime}, offered capacity); exactly one service of an installation should
  */
 public record MemberRegistryConfig(
     String defaultSecretNamespace,
@@ -23,7 +25,8 @@ public record MemberRegistryConfig(
     Duration healthyWithin,
     Duration statusRefreshInterval,
     Duration resyncInterval,
-    MemberClientConfig client) {
+    MemberClientConfig client,
+    boolean writeStatus) {
 
   public MemberRegistryConfig {
     Objects.requireNonNull(defaultSecretNamespace, "defaultSecretNamespace");
@@ -34,7 +37,10 @@ public record MemberRegistryConfig(
     Objects.requireNonNull(client, "client");
   }
 
-  /** Probe every 10 s, healthy within 30 s, status at least every 60 s, resync every 60 s. */
+  /**
+   * Probe every 10 s, healthy within 30 s, status at least every 60 s, resync every 60 s; writes
+   * status.
+   */
   public static MemberRegistryConfig defaults(String defaultSecretNamespace) {
     return new MemberRegistryConfig(
         defaultSecretNamespace,
@@ -42,7 +48,20 @@ public record MemberRegistryConfig(
         Duration.ofSeconds(30),
         Duration.ofSeconds(60),
         Duration.ofSeconds(60),
-        MemberClientConfig.defaults());
+        MemberClientConfig.defaults(),
+        true);
+  }
+
+  /** The same settings, writing MemberCluster status or not. */
+  public MemberRegistryConfig withStatusWrites(boolean writeStatus) {
+    return new MemberRegistryConfig(
+        defaultSecretNamespace,
+        probeInterval,
+        healthyWithin,
+        statusRefreshInterval,
+        resyncInterval,
+        client,
+        writeStatus);
   }
 
   public MemberRegistryConfig withProbe(Duration probeInterval, Duration healthyWithin) {
@@ -52,7 +71,8 @@ public record MemberRegistryConfig(
         healthyWithin,
         statusRefreshInterval,
         resyncInterval,
-        client);
+        client,
+        writeStatus);
   }
 
   public MemberRegistryConfig withStatusRefresh(Duration statusRefreshInterval) {
@@ -62,7 +82,8 @@ public record MemberRegistryConfig(
         healthyWithin,
         statusRefreshInterval,
         resyncInterval,
-        client);
+        client,
+        writeStatus);
   }
 
   public MemberRegistryConfig withResync(Duration resyncInterval) {
@@ -72,7 +93,8 @@ public record MemberRegistryConfig(
         healthyWithin,
         statusRefreshInterval,
         resyncInterval,
-        client);
+        client,
+        writeStatus);
   }
 
   public MemberRegistryConfig withClient(MemberClientConfig client) {
@@ -82,7 +104,8 @@ public record MemberRegistryConfig(
         healthyWithin,
         statusRefreshInterval,
         resyncInterval,
-        client);
+        client,
+        writeStatus);
   }
 
   private static void positive(Duration d, String key) {

@@ -298,7 +298,99 @@ class MemberRegistryIT {
         .hasMessageContaining("stopped");
   }
 
+  @Test
+  void aRotatedSecretReconnectsTheMemberAtOnceWithoutWaitingForTheResync() {
+    // The fixture's status writes would update the MemberCluster, which reconciles it too.
+    registry.stop();
+    MockCluster before = member();
+    MockCluster after = member();
+    after
+        .client()
+        .nodes()
+        .resource(new NodeBuilder().withNewMetadata().withName("after-node").endMetadata().build())
+        .create();
+    createSecret("rotating", "kubeconfig", Kubeconfigs.write("rotating", before.url()));
+    createMember("rotating", "rotating", null, true);
+    RecordingListener heard = new RecordingListener();
+    MemberRegistry slow = slowRegistry(heard, false);
+    try {
+      await().atMost(WAIT).until(() -> slow.member("rotating").isPresent());
+      MemberHandle first = slow.member("rotating").orElseThrow();
+
+      replaceSecret("rotating", "kubeconfig", Kubeconfigs.write("rotating", after.url()));
+
+      await().atMost(WAIT).until(() -> slow.member("rotating").filter(h -> h != first).isPresent());
+      MemberHandle second = slow.member("rotating").orElseThrow();
+      assertThat(first.isClosed()).isTrue();
+      assertThat(heard.removed).containsExactly("rotating");
+      assertThat(heard.added).containsExactly("rotating", "rotating");
+      List<Node> nodes = second.call("list-nodes", c -> c.nodes().list().getItems());
+      assertThat(nodes).extracting(n -> n.getMetadata().getName()).containsExactly("after-node");
+    } finally {
+      slow.stop();
+    }
+  }
+
+  @Test
+  void onlyARegistryThatWritesStatusWritesIt() {
+    MockCluster quiet = member();
+    createSecret("quiet", "kubeconfig", Kubeconfigs.write("quiet", quiet.url()));
+    createMember("quiet", "quiet", null, true);
+    SimpleMeterRegistry own = new SimpleMeterRegistry();
+    MemberRegistry reader =
+        new MemberRegistry(
+            meta,
+            MemberRegistryConfig.defaults(NS)
+                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
+                .withStatusRefresh(Duration.ofMillis(200))
+                .withStatusWrites(false),
+            Clock.systemUTC(),
+            own);
+    RecordingListener heard = new RecordingListener();
+    reader.addListener(heard);
+    reader.start();
+    try {
+      await().atMost(WAIT).until(() -> heard.health.contains("quiet=true"));
+      // a writing registry writes the Reachable condition when it connects, before the first probe
+      // answers: by now it would have
+      assertThat(own.find(MemberRegistry.STATUS_WRITES_METER).counters()).isEmpty();
+    } finally {
+      reader.stop();
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /** A registry that re-reads Secrets only once an hour: what it sees sooner, it was told. */
+  private MemberRegistry slowRegistry(MemberListener listener, boolean writeStatus) {
+    MemberRegistry r =
+        new MemberRegistry(
+            meta,
+            MemberRegistryConfig.defaults(NS)
+                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
+                .withResync(Duration.ofHours(1))
+                .withStatusWrites(writeStatus),
+            Clock.systemUTC(),
+            new SimpleMeterRegistry());
+    r.addListener(listener);
+    r.start();
+    return r;
+  }
+
+  private void replaceSecret(String name, String key, String kubeconfig) {
+    meta.secrets()
+        .inNamespace(NS)
+        .withName(name)
+        .edit(
+            s -> {
+              s.setData(
+                  Map.of(
+                      key,
+                      Base64.getEncoder()
+                          .encodeToString(kubeconfig.getBytes(StandardCharsets.UTF_8))));
+              return s;
+            });
+  }
 
   private MockCluster member() {
     MockCluster m = new MockCluster();
