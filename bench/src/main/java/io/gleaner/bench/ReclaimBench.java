@@ -14,8 +14,8 @@ import io.gleaner.api.v1.WithdrawRequest;
 import io.gleaner.api.v1.WithdrawResponse;
 import io.gleaner.descheduler.DeschedulerService;
 import io.gleaner.descheduler.DeschedulerSettings;
-import io.gleaner.descheduler.Keys;
 import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimRuntime;
@@ -354,7 +354,7 @@ public final class ReclaimBench implements Callable<Integer> {
                     NodeShape.of(onlineNodes, "16", "64Gi").withNamePrefix(name + "-online"),
                     NodeShape.of(lentNodes, "16", "64Gi")
                         .withNamePrefix(name + "-lent")
-                        .withLabel(Keys.POOL, "idle"))
+                        .withLabel(GleanerKeys.POOL, "idle"))
                 .build();
         clusters.add(c);
         clients.put(name, c.client());
@@ -492,7 +492,7 @@ public final class ReclaimBench implements Callable<Integer> {
                                       : ""))
                       .toList();
               JsonNode nn = sc.store().get(ResourceTypes.NODES, null, node);
-              if (nn != null && !nn.path("metadata").path("labels").has(Keys.POOL)) {
+              if (nn != null && !nn.path("metadata").path("labels").has(GleanerKeys.POOL)) {
                 System.out.println("warm-up: returned node " + node + ": " + on);
               }
             }
@@ -514,7 +514,7 @@ public final class ReclaimBench implements Callable<Integer> {
             JsonNode n = c.store().get(ResourceTypes.NODES, null, node);
             if (node.contains("-lent-")
                 && n != null
-                && n.path("metadata").path("labels").path(Keys.POOL).isMissingNode()) {
+                && n.path("metadata").path("labels").path(GleanerKeys.POOL).isMissingNode()) {
               c.removeNode(node);
               removed++;
             }
@@ -709,10 +709,10 @@ public final class ReclaimBench implements Callable<Integer> {
             .endSpec();
     if (gleaner) {
       b.editMetadata()
-          .addToLabels(Keys.MANAGED, "true")
-          .addToLabels(Keys.CLASS, "offline")
-          .addToLabels(Keys.SOURCE, "idle")
-          .addToLabels(Keys.META_UID, "meta-" + name)
+          .addToLabels(GleanerKeys.MANAGED, "true")
+          .addToLabels(GleanerKeys.CLASS, "offline")
+          .addToLabels(GleanerKeys.SOURCE, "idle")
+          .addToLabels(GleanerKeys.META_UID, "meta-" + name)
           .endMetadata()
           .editSpec()
           .withPreemptionPolicy("Never")

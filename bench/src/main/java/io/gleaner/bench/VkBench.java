@@ -20,6 +20,7 @@ import io.gleaner.api.v1.ReleaseRequest;
 import io.gleaner.api.v1.ReleaseResponse;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.sim.MemberSpec;
 import io.gleaner.sim.NodeShape;
@@ -32,7 +33,6 @@ import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
 import io.gleaner.vk.pod.VkMetrics;
-import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.TranslationConfig;
 import io.grpc.ManagedChannel;
@@ -545,7 +545,7 @@ public final class VkBench implements Callable<Integer> {
           .withNodeName("gleaner")
           .withRestartPolicy("Never")
           .addNewToleration()
-          .withKey("virtual-kubelet.io/provider")
+          .withKey(GleanerKeys.VIRTUAL_NODE_TAINT_KEY)
           .withOperator("Exists")
           .endToleration()
           .addNewToleration()

@@ -23,6 +23,7 @@ import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.config.ServerTls;
 import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedCluster;
@@ -88,7 +89,7 @@ class DeschedulerIT {
         SimulatedCluster.builder("m1")
             .runtime(runtime)
             .preemption(false)
-            .nodes(NodeShape.of(2, "8", "32Gi").withLabel(Keys.POOL, "idle"))
+            .nodes(NodeShape.of(2, "8", "32Gi").withLabel(GleanerKeys.POOL, "idle"))
             .build();
     client = cluster.client();
     nodes = cluster.nodeNames().stream().sorted().toList();
@@ -167,10 +168,10 @@ class DeschedulerIT {
             new PodBuilder()
                 .withNewMetadata()
                 .withName(name)
-                .addToLabels(Keys.MANAGED, "true")
-                .addToLabels(Keys.CLASS, podClass)
-                .addToLabels(Keys.SOURCE, "idle")
-                .addToLabels(Keys.META_UID, "meta-" + name)
+                .addToLabels(GleanerKeys.MANAGED, "true")
+                .addToLabels(GleanerKeys.CLASS, podClass)
+                .addToLabels(GleanerKeys.SOURCE, "idle")
+                .addToLabels(GleanerKeys.META_UID, "meta-" + name)
                 .addToLabels(extraLabels)
                 .endMetadata()
                 .withNewSpec()
@@ -270,11 +271,11 @@ class DeschedulerIT {
       assertThat(present("b1") && present("b2")).as("one victim is enough").isTrue();
 
       Node returned = client.nodes().withName(nodes.get(0)).get();
-      assertThat(returned.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
+      assertThat(returned.getMetadata().getLabels()).doesNotContainKey(GleanerKeys.POOL);
       assertThat(returned.getMetadata().getAnnotations())
-          .containsKeys(Keys.RECLAIMED_AT, Keys.COOLDOWN_UNTIL);
+          .containsKeys(GleanerKeys.RECLAIMED_AT, GleanerKeys.COOLDOWN_UNTIL);
       assertThat(client.nodes().withName(nodes.get(1)).get().getMetadata().getLabels())
-          .containsKey(Keys.POOL);
+          .containsKey(GleanerKeys.POOL);
 
       await()
           .atMost(WAIT)
@@ -305,7 +306,7 @@ class DeschedulerIT {
                   assertThat(client.v1().events().inNamespace("default").list().getItems())
                       .anyMatch(
                           e ->
-                              Keys.EVENT_REASON.equals(e.getReason())
+                              GleanerKeys.RECLAIM_EVENT_REASON.equals(e.getReason())
                                   && "web-1".equals(e.getInvolvedObject().getName())
                                   && e.getMessage()
                                       .contains(
@@ -450,7 +451,7 @@ class DeschedulerIT {
                             .get()
                             .getMetadata()
                             .getLabels()
-                            .containsKey(Keys.POOL))
+                            .containsKey(GleanerKeys.POOL))
                     == false);
     onlinePod("web-2", "4", Map.of());
 

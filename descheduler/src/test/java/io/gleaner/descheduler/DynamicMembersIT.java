@@ -11,6 +11,7 @@ import io.gleaner.api.v1.WithdrawRequest;
 import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
 import io.gleaner.sim.MemberSpec;
@@ -76,7 +77,9 @@ class DynamicMembersIT {
 
   private static MemberSpec lent(String name) {
     return MemberSpec.of(
-            name, MemberRole.ONLINE, NodeShape.of(2, "8", "32Gi").withLabel(Keys.POOL, "idle"))
+            name,
+            MemberRole.ONLINE,
+            NodeShape.of(2, "8", "32Gi").withLabel(GleanerKeys.POOL, "idle"))
         .withPreemption(false);
   }
 
@@ -196,10 +199,10 @@ class DynamicMembersIT {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)
-        .addToLabels(Keys.MANAGED, "true")
-        .addToLabels(Keys.CLASS, "offline")
-        .addToLabels(Keys.SOURCE, "idle")
-        .addToLabels(Keys.META_UID, "meta-" + name)
+        .addToLabels(GleanerKeys.MANAGED, "true")
+        .addToLabels(GleanerKeys.CLASS, "offline")
+        .addToLabels(GleanerKeys.SOURCE, "idle")
+        .addToLabels(GleanerKeys.META_UID, "meta-" + name)
         .endMetadata()
         .withNewSpec()
         .withNodeName(node)

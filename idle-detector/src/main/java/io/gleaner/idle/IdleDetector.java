@@ -9,7 +9,6 @@ import io.gleaner.idle.offer.Usage;
 import io.gleaner.idle.offer.VolcanoFragments;
 import io.gleaner.idle.publish.OfferSink;
 import io.gleaner.idle.source.ClusterCache;
-import io.gleaner.idle.source.Keys;
 import io.gleaner.idle.source.KubeModel;
 import io.gleaner.idle.source.NodePatch;
 import io.gleaner.idle.source.NodeWriter;
@@ -26,6 +25,7 @@ import io.gleaner.idle.state.Transition;
 import io.gleaner.idle.state.Transition.Action;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
 import java.time.Clock;
 import java.time.Instant;
@@ -391,8 +391,8 @@ public final class IdleDetector {
       c.nodes.put(name, rt);
     }
     Collection<PodInfo> pods = c.cache.podsOn(name);
-    boolean excluded = "true".equals(n.labels().get(Keys.EXCLUDE));
-    Optional<Instant> cooldownUntil = annotationTime(n, Keys.COOLDOWN_UNTIL);
+    boolean excluded = "true".equals(n.labels().get(GleanerKeys.EXCLUDE));
+    Optional<Instant> cooldownUntil = annotationTime(n, GleanerKeys.COOLDOWN_UNTIL);
     boolean cooling = cooldownUntil.isPresent() && now.isBefore(cooldownUntil.get());
     Offer desired = null;
     String none = "no spare capacity";
@@ -463,7 +463,7 @@ public final class IdleDetector {
     publish(c, name, rt, desired, none, changeNanos);
     if (!(rt.state instanceof Lent)) {
       rt.poolLabelSeen = false;
-    } else if ("idle".equals(n.labels().get(Keys.POOL))) {
+    } else if ("idle".equals(n.labels().get(GleanerKeys.POOL))) {
       rt.poolLabelSeen = true;
     }
     reconcileNode(c, n, rt, desired, action, now);
@@ -475,7 +475,7 @@ public final class IdleDetector {
     n.labels()
         .forEach(
             (k, v) -> {
-              if (!k.startsWith(Keys.PREFIX)) {
+              if (!k.startsWith(GleanerKeys.PREFIX)) {
                 labels.put(k, v);
               }
             });
@@ -518,23 +518,23 @@ public final class IdleDetector {
   /** Brings the node's pool label and annotations in line with the decision. */
   private void reconcileNode(
       ClusterRt c, NodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
-    String actual = n.labels().get(Keys.POOL);
+    String actual = n.labels().get(GleanerKeys.POOL);
     NodePatch patch = null;
     if (action == Action.LEND && rt.state instanceof Lent l) {
       patch = lendPatch(l);
     } else if (action == Action.RETURN && rt.state instanceof IdleState.Reclaimed r) {
       Map<String, String> labels = new HashMap<>();
-      labels.put(Keys.POOL, null);
+      labels.put(GleanerKeys.POOL, null);
       Map<String, String> ann = new HashMap<>();
-      if (annotationTime(n, Keys.RECLAIMED_AT)
+      if (annotationTime(n, GleanerKeys.RECLAIMED_AT)
           .filter(t -> !t.isBefore(r.reclaimedAt()))
           .isEmpty()) {
-        ann.put(Keys.RECLAIMED_AT, r.reclaimedAt().toString());
+        ann.put(GleanerKeys.RECLAIMED_AT, r.reclaimedAt().toString());
       }
-      if (annotationTime(n, Keys.COOLDOWN_UNTIL)
+      if (annotationTime(n, GleanerKeys.COOLDOWN_UNTIL)
           .filter(t -> !t.isBefore(r.cooldownUntil()))
           .isEmpty()) {
-        ann.put(Keys.COOLDOWN_UNTIL, r.cooldownUntil().toString());
+        ann.put(GleanerKeys.COOLDOWN_UNTIL, r.cooldownUntil().toString());
       }
       patch =
           actual == null && ann.isEmpty()
@@ -549,7 +549,7 @@ public final class IdleDetector {
         patch = lendPatch(l);
       } else if (!Objects.equals(wanted, actual) && !(rt.state instanceof Lent)) {
         Map<String, String> labels = new HashMap<>();
-        labels.put(Keys.POOL, wanted);
+        labels.put(GleanerKeys.POOL, wanted);
         patch = new NodePatch(labels, Map.of());
       }
     }
@@ -560,8 +560,12 @@ public final class IdleDetector {
 
   private static NodePatch lendPatch(Lent l) {
     return new NodePatch(
-        Map.of(Keys.POOL, "idle"),
-        Map.of(Keys.IDLE_SINCE, l.idleSince().toString(), Keys.LENT_AT, l.lentAt().toString()));
+        Map.of(GleanerKeys.POOL, "idle"),
+        Map.of(
+            GleanerKeys.IDLE_SINCE,
+            l.idleSince().toString(),
+            GleanerKeys.LENT_AT,
+            l.lentAt().toString()));
   }
 
   private void write(ClusterRt c, String node, NodeRt rt, NodePatch patch) {
@@ -591,14 +595,14 @@ public final class IdleDetector {
     if (s == null) {
       s = Active.INSTANCE;
     }
-    if (c.online() && !(s instanceof Lent) && "idle".equals(n.labels().get(Keys.POOL))) {
-      Instant lentAt = annotationTime(n, Keys.LENT_AT).orElse(now);
-      s = new Lent(annotationTime(n, Keys.IDLE_SINCE).orElse(lentAt), lentAt);
+    if (c.online() && !(s instanceof Lent) && "idle".equals(n.labels().get(GleanerKeys.POOL))) {
+      Instant lentAt = annotationTime(n, GleanerKeys.LENT_AT).orElse(now);
+      s = new Lent(annotationTime(n, GleanerKeys.IDLE_SINCE).orElse(lentAt), lentAt);
       LOG.info(
           "node {}/{} is labelled {}=idle: adopting it as lent since {}",
           c.name,
           n.name(),
-          Keys.POOL,
+          GleanerKeys.POOL,
           lentAt);
     }
     if (!c.online() && !(s instanceof Active)) {
@@ -607,8 +611,10 @@ public final class IdleDetector {
     rt.state = s;
     if (s instanceof Lent l) {
       rt.poolLabelSeen =
-          "idle".equals(n.labels().get(Keys.POOL))
-              || annotationTime(n, Keys.LENT_AT).filter(t -> t.equals(l.lentAt())).isPresent();
+          "idle".equals(n.labels().get(GleanerKeys.POOL))
+              || annotationTime(n, GleanerKeys.LENT_AT)
+                  .filter(t -> t.equals(l.lentAt()))
+                  .isPresent();
     }
     c.meters.stateEntered(s.kind(), 1);
     return rt;
@@ -634,12 +640,14 @@ public final class IdleDetector {
   }
 
   private Optional<ReclaimSignal> reclaimSignal(NodeInfo n, NodeRt rt, Instant now) {
-    Optional<Instant> reclaimedAt = annotationTime(n, Keys.RECLAIMED_AT);
+    Optional<Instant> reclaimedAt = annotationTime(n, GleanerKeys.RECLAIMED_AT);
     if (reclaimedAt.isPresent()) {
       return Optional.of(
-          new ReclaimSignal(reclaimedAt.get(), annotationTime(n, Keys.COOLDOWN_UNTIL)));
+          new ReclaimSignal(reclaimedAt.get(), annotationTime(n, GleanerKeys.COOLDOWN_UNTIL)));
     }
-    if (rt.state instanceof Lent && rt.poolLabelSeen && !"idle".equals(n.labels().get(Keys.POOL))) {
+    if (rt.state instanceof Lent
+        && rt.poolLabelSeen
+        && !"idle".equals(n.labels().get(GleanerKeys.POOL))) {
       return Optional.of(new ReclaimSignal(now, Optional.empty()));
     }
     return Optional.empty();

@@ -8,11 +8,11 @@ import io.gleaner.idle.offer.PodGroupInfo;
 import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.idle.source.ClusterCache;
-import io.gleaner.idle.source.Keys;
 import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.meta.time.FakeClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -92,11 +92,11 @@ class IdleDetectorTest {
     assertThat(o.source()).isEqualTo(CapacitySource.IDLE);
     assertThat(o.usable()).isEqualTo(ALLOC.minus(config.nodeHeadroom()));
     NodeInfo n1 = online.node("n1").orElseThrow();
-    assertThat(n1.labels()).containsEntry(Keys.POOL, "idle");
+    assertThat(n1.labels()).containsEntry(GleanerKeys.POOL, "idle");
     assertThat(n1.annotations())
-        .containsEntry(Keys.IDLE_SINCE, "2024-01-01T00:00:00Z")
-        .containsEntry(Keys.LENT_AT, "2024-01-01T00:10:00Z");
-    assertThat(o.labels()).doesNotContainKey(Keys.POOL);
+        .containsEntry(GleanerKeys.IDLE_SINCE, "2024-01-01T00:00:00Z")
+        .containsEntry(GleanerKeys.LENT_AT, "2024-01-01T00:10:00Z");
+    assertThat(o.labels()).doesNotContainKey(GleanerKeys.POOL);
     assertThat(sink.offer("web", "n2")).isEmpty();
     assertThat(
             meters
@@ -133,9 +133,9 @@ class IdleDetectorTest {
     assertThat(detector.state("web", "n1"))
         .contains(new IdleState.Reclaimed(returned, returned.plus(config.cooldown())));
     NodeInfo n1 = online.node("n1").orElseThrow();
-    assertThat(n1.labels()).doesNotContainKey(Keys.POOL);
+    assertThat(n1.labels()).doesNotContainKey(GleanerKeys.POOL);
     assertThat(n1.annotations())
-        .containsEntry(Keys.COOLDOWN_UNTIL, returned.plus(config.cooldown()).toString());
+        .containsEntry(GleanerKeys.COOLDOWN_UNTIL, returned.plus(config.cooldown()).toString());
 
     // Load leaves right away: the node stays unlendable for the cool-down, then needs ten idle
     // minutes more.
@@ -189,16 +189,16 @@ class IdleDetectorTest {
     Instant until = reclaimed.plus(Duration.ofMinutes(5));
     NodeInfo n1 = online.node("n1").orElseThrow();
     Map<String, String> labels = new HashMap<>(n1.labels());
-    labels.remove(Keys.POOL);
+    labels.remove(GleanerKeys.POOL);
     Map<String, String> ann = new HashMap<>(n1.annotations());
-    ann.put(Keys.RECLAIMED_AT, reclaimed.toString());
-    ann.put(Keys.COOLDOWN_UNTIL, until.toString());
+    ann.put(GleanerKeys.RECLAIMED_AT, reclaimed.toString());
+    ann.put(GleanerKeys.COOLDOWN_UNTIL, until.toString());
     online.putNode(n1.withLabels(labels).withAnnotations(ann));
     clock.set(reclaimed);
     touch("web", "n1");
     assertThat(sink.offer("web", "n1")).isEmpty();
     assertThat(detector.state("web", "n1")).contains(new IdleState.Reclaimed(reclaimed, until));
-    assertThat(online.node("n1").orElseThrow().labels()).doesNotContainKey(Keys.POOL);
+    assertThat(online.node("n1").orElseThrow().labels()).doesNotContainKey(GleanerKeys.POOL);
     at(Duration.ofMinutes(17));
     assertThat(detector.state("web", "n1")).contains(new IdleState.IdleObserved(until));
   }
@@ -221,7 +221,7 @@ class IdleDetectorTest {
     assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.LENT);
     writer.fail = false;
     touch("web", "n1");
-    assertThat(online.node("n1").orElseThrow().labels()).containsEntry(Keys.POOL, "idle");
+    assertThat(online.node("n1").orElseThrow().labels()).containsEntry(GleanerKeys.POOL, "idle");
     assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.LENT);
   }
 
@@ -286,7 +286,7 @@ class IdleDetectorTest {
     assertThat(before.usable())
         .isEqualTo(
             Resources.of("cpu", "4", "memory", "16Gi", "nvidia.com/gpu", "1", "pods", "109"));
-    assertThat(train.node("g1").orElseThrow().labels()).containsEntry(Keys.POOL, "volcano");
+    assertThat(train.node("g1").orElseThrow().labels()).containsEntry(GleanerKeys.POOL, "volcano");
 
     train.putPodGroup(
         new PodGroupInfo(
@@ -300,7 +300,7 @@ class IdleDetectorTest {
     detector.markCluster("train", System.nanoTime());
     run();
     assertThat(sink.offer("train", "g1")).isEmpty();
-    assertThat(train.node("g1").orElseThrow().labels()).doesNotContainKey(Keys.POOL);
+    assertThat(train.node("g1").orElseThrow().labels()).doesNotContainKey(GleanerKeys.POOL);
 
     train.removePodGroup("ml", "next");
     detector.markCluster("train", System.nanoTime());
@@ -317,7 +317,8 @@ class IdleDetectorTest {
     run();
     long low = sink.offer("colo", "c1").orElseThrow().usable().cpuMillis();
     assertThat(low).isEqualTo(6000 - 1000);
-    assertThat(colo.node("c1").orElseThrow().labels()).containsEntry(Keys.POOL, "colocation");
+    assertThat(colo.node("c1").orElseThrow().labels())
+        .containsEntry(GleanerKeys.POOL, "colocation");
 
     clock.set(t0.plusSeconds(30));
     colo.setNodeUsage(Map.of("c1", new Usage(4000, 1L << 30, clock.instant())));
@@ -338,7 +339,7 @@ class IdleDetectorTest {
 
   @Test
   void excludedNodesAreNeverLentOrOffered() {
-    online.putNode(NodeInfo.of("n1", ALLOC).withLabels(Map.of(Keys.EXCLUDE, "true")));
+    online.putNode(NodeInfo.of("n1", ALLOC).withLabels(Map.of(GleanerKeys.EXCLUDE, "true")));
     touch("web", "n1");
     at(Duration.ofMinutes(30));
     assertThat(sink.offer("web", "n1")).isEmpty();

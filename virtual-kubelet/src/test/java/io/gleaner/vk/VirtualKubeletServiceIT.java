@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.v1.SourceKind;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
@@ -19,7 +20,6 @@ import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
 import io.gleaner.vk.testing.FakeBroker;
-import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.NamespaceMapping;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -236,7 +236,7 @@ class VirtualKubeletServiceIT {
         .withNewMetadata()
         .withName(name)
         .withNamespace("default")
-        .addToLabels(io.gleaner.vk.translate.GleanerKeys.CLASS, "offline")
+        .addToLabels(io.gleaner.meta.kube.GleanerKeys.CLASS, "offline")
         .endMetadata()
         .withNewSpec()
         .withNodeName("gleaner")
@@ -254,7 +254,7 @@ class VirtualKubeletServiceIT {
   private int memberPodsOf(Pod metaPod) {
     return m1.pods()
         .inAnyNamespace()
-        .withLabel(io.gleaner.vk.translate.GleanerKeys.META_UID, metaPod.getMetadata().getUid())
+        .withLabel(io.gleaner.meta.kube.GleanerKeys.META_UID, metaPod.getMetadata().getUid())
         .list()
         .getItems()
         .size();

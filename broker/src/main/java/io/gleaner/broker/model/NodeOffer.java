@@ -1,6 +1,7 @@
 package io.gleaner.broker.model;
 
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.resources.Resources;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ public record NodeOffer(
     CapacitySource source,
     Resources usable,
     Map<String, String> labels,
-    List<Taint> taints,
+    List<KubeTaint> taints,
     double reclaimRisk,
     String zone,
     List<Integer> gpuFreeMilli,
@@ -62,7 +63,7 @@ public record NodeOffer(
       CapacitySource source,
       Resources usable,
       Map<String, String> labels,
-      List<Taint> taints,
+      List<KubeTaint> taints,
       double reclaimRisk,
       String zone,
       List<Integer> gpuFreeMilli,

@@ -1,5 +1,7 @@
 package io.gleaner.broker.model;
 
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +22,8 @@ public record PodRequest(
     WorkloadClass workloadClass,
     Resources requests,
     Map<String, String> nodeSelector,
-    List<NodeSelectorTerm> affinity,
-    List<Toleration> tolerations,
+    List<KubeNodeSelectorTerm> affinity,
+    List<KubeToleration> tolerations,
     int gpuMilli,
     Set<NodeKey> exclude) {
 

@@ -5,6 +5,10 @@ import io.gleaner.api.v1.PlaceRequest;
 import io.gleaner.api.v1.PodShape;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.kube.KubeNodeSelectorRequirement;
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
@@ -80,10 +84,10 @@ public final class ProtoCodec {
     CapacitySource source = source(o.getSource(), where + ": source");
     Resources usable = quantities(o.getUsableMap(), where + ": usable");
     Resources allocatable = quantities(o.getAllocatableMap(), where + ": allocatable");
-    List<Taint> taints = new ArrayList<>();
+    List<KubeTaint> taints = new ArrayList<>();
     try {
       for (io.gleaner.api.v1.Taint t : o.getTaintsList()) {
-        taints.add(new Taint(t.getKey(), t.getValue(), t.getEffect()));
+        taints.add(KubeTaint.of(t.getKey(), t.getValue(), t.getEffect()));
       }
       return new NodeOffer(
           new NodeKey(o.getCluster(), o.getNode()),
@@ -115,12 +119,12 @@ public final class ProtoCodec {
             .setObservedAtMs(o.observedAtMs())
             .setZone(o.zone())
             .addAllGpuFreeMilli(o.gpuFreeMilli());
-    for (Taint t : o.taints()) {
+    for (KubeTaint t : o.taints()) {
       b.addTaints(
           io.gleaner.api.v1.Taint.newBuilder()
               .setKey(t.key())
               .setValue(t.value())
-              .setEffect(t.effect()));
+              .setEffect(t.effect().name()));
     }
     return b.build();
   }
@@ -198,21 +202,18 @@ public final class ProtoCodec {
       String uid, String ns, String name, WorkloadClass cls, PodShape s, Set<NodeKey> exclude) {
     Resources requests = quantities(s.getRequestsMap(), "shape.requests");
     try {
-      List<NodeSelectorTerm> terms = new ArrayList<>();
+      List<KubeNodeSelectorTerm> terms = new ArrayList<>();
       for (var t : s.getRequiredAffinityList()) {
-        List<NodeSelectorRequirement> reqs = new ArrayList<>();
+        List<KubeNodeSelectorRequirement> reqs = new ArrayList<>();
         for (var r : t.getMatchExpressionsList()) {
-          reqs.add(
-              new NodeSelectorRequirement(
-                  r.getKey(),
-                  NodeSelectorRequirement.operator(r.getOperator()),
-                  r.getValuesList()));
+          reqs.add(KubeNodeSelectorRequirement.of(r.getKey(), r.getOperator(), r.getValuesList()));
         }
-        terms.add(new NodeSelectorTerm(reqs));
+        terms.add(new KubeNodeSelectorTerm(reqs, List.of()));
       }
-      List<Toleration> tolerations = new ArrayList<>();
+      List<KubeToleration> tolerations = new ArrayList<>();
       for (var t : s.getTolerationsList()) {
-        tolerations.add(new Toleration(t.getKey(), t.getOperator(), t.getValue(), t.getEffect()));
+        tolerations.add(
+            KubeToleration.of(t.getKey(), t.getOperator(), t.getValue(), t.getEffect()));
       }
       return new PodRequest(
           uid,

@@ -1,5 +1,6 @@
 package io.gleaner.broker.model;
 
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Locale;
 
 /** A metadata pod's class, from its label {@code gleaner.io/class} (DESIGN §2). */
@@ -32,6 +33,6 @@ public enum WorkloadClass {
       }
     }
     throw new IllegalArgumentException(
-        "gleaner.io/class: unknown class \"" + value + "\", expected near-line or offline");
+        GleanerKeys.CLASS + ": unknown class \"" + value + "\", expected near-line or offline");
   }
 }

@@ -6,10 +6,11 @@ import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.Placement;
 import io.gleaner.broker.model.PodRequest;
-import io.gleaner.broker.model.Taint;
-import io.gleaner.broker.model.Toleration;
 import io.gleaner.broker.model.WorkloadClass;
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.kube.KubeNodeAffinity;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ public final class PlacementEngine {
   private int[] clusterOf = new int[capacity];
   private int[] groupOf = new int[capacity];
   private float[] risk = new float[capacity];
-  private Taint[][] blockingTaints = new Taint[capacity][];
+  private KubeTaint[][] blockingTaints = new KubeTaint[capacity][];
   private final int[][] bucketOf = new int[KEY_DIMS.length][capacity];
   private final int[][] posOf = new int[KEY_DIMS.length][capacity];
   private final Map<NodeKey, Integer> slotOf = new HashMap<>();
@@ -213,13 +214,13 @@ public final class PlacementEngine {
     allocatableOf[s] = offer.allocatable();
     clusterOf[s] = cluster(offer.key().cluster());
     risk[s] = (float) offer.reclaimRisk();
-    List<Taint> blocking = new ArrayList<>();
-    for (Taint t : offer.taints()) {
+    List<KubeTaint> blocking = new ArrayList<>();
+    for (KubeTaint t : offer.taints()) {
       if (t.blocksScheduling()) {
         blocking.add(t);
       }
     }
-    blockingTaints[s] = blocking.toArray(new Taint[0]);
+    blockingTaints[s] = blocking.toArray(new KubeTaint[0]);
     groupOf[s] = group;
     activate(s);
   }
@@ -672,37 +673,22 @@ public final class PlacementEngine {
     return new Fit(keys[s], offers[s].source(), devices, milli);
   }
 
-  static boolean tolerated(Taint[] taints, List<Toleration> tolerations) {
-    for (Taint t : taints) {
-      boolean ok = false;
-      for (Toleration tol : tolerations) {
-        if (tol.tolerates(t)) {
-          ok = true;
-          break;
-        }
-      }
-      if (!ok) {
+  static boolean tolerated(KubeTaint[] taints, List<KubeToleration> tolerations) {
+    for (KubeTaint t : taints) {
+      if (!KubeToleration.tolerated(t, tolerations)) {
         return false;
       }
     }
     return true;
   }
 
+  /**
+   * nodeSelector and required node affinity. The broker's terms carry no {@code matchFields} (the
+   * virtual-kubelet drops them: they name the virtual node), so the node name is not needed.
+   */
   static boolean matches(Map<String, String> labels, PodRequest req) {
-    for (Map.Entry<String, String> e : req.nodeSelector().entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    if (req.affinity().isEmpty()) {
-      return true;
-    }
-    for (var term : req.affinity()) {
-      if (term.matches(labels)) {
-        return true;
-      }
-    }
-    return false;
+    return KubeNodeAffinity.selectorMatches(req.nodeSelector(), labels)
+        && KubeNodeAffinity.termsMatch(req.affinity(), null, labels);
   }
 
   /**
@@ -949,8 +935,8 @@ public final class PlacementEngine {
       if (offers[s] == null) {
         continue;
       }
-      for (Taint t : blockingTaints[s]) {
-        if (!tolerated(new Taint[] {t}, req.tolerations())) {
+      for (KubeTaint t : blockingTaints[s]) {
+        if (!KubeToleration.tolerated(t, req.tolerations())) {
           out.add(t.toString());
         }
       }
@@ -961,7 +947,7 @@ public final class PlacementEngine {
   private static String describeSelector(PodRequest req) {
     List<String> parts = new ArrayList<>();
     req.nodeSelector().forEach((k, v) -> parts.add(k + "=" + v));
-    req.affinity().forEach(t -> parts.add(t.requirements().toString()));
+    req.affinity().forEach(t -> parts.add(t.toString()));
     return String.join(" or ", parts);
   }
 
@@ -1363,7 +1349,7 @@ public final class PlacementEngine {
     int n = size++;
     keys[n] = key;
     clusterOf[n] = cluster(key.cluster());
-    blockingTaints[n] = new Taint[0];
+    blockingTaints[n] = new KubeTaint[0];
     devCap[n] = new int[0];
     devUsed[n] = new int[0];
     slotOf.put(key, n);

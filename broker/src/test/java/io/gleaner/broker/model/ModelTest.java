@@ -3,76 +3,75 @@ package io.gleaner.broker.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gleaner.broker.model.NodeSelectorRequirement.Operator;
+import io.gleaner.api.v1.NodeSelectorRequirement;
+import io.gleaner.api.v1.NodeSelectorTerm;
+import io.gleaner.api.v1.PodShape;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.api.v1.Taint;
+import io.gleaner.api.v1.Toleration;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 class ModelTest {
-  private static final Map<String, String> LABELS = Map.of("zone", "a", "gen", "5", "name", "x");
-
-  @ParameterizedTest(name = "{0} {1} {2} -> {3}")
-  @CsvSource(
-      delimiter = ';',
-      value = {
-        "zone; In; a|b; true",
-        "zone; In; b; false",
-        "zone; NotIn; b; true",
-        "zone; NotIn; a; false",
-        "absent; NotIn; a; true",
-        "zone; Exists; ; true",
-        "absent; Exists; ; false",
-        "absent; DoesNotExist; ; true",
-        "zone; DoesNotExist; ; false",
-        "gen; Gt; 4; true",
-        "gen; Gt; 5; false",
-        "gen; Lt; 6; true",
-        "gen; Lt; 5; false",
-        "name; Gt; 1; false",
-        "absent; Lt; 9; false"
-      })
-  void nodeSelectorOperatorsFollowKubernetes(
-      String key, String op, String values, boolean expected) {
-    List<String> v = values == null ? List.of() : List.of(values.split("\\|"));
-    assertThat(new NodeSelectorRequirement(key, Operator.valueOf(op), v).matches(LABELS))
-        .isEqualTo(expected);
-  }
-
+  /**
+   * The wire format is checked with the Kubernetes rules: what the API server refuses is an invalid
+   * argument, naming the field.
+   */
   @Test
-  void termsAndRequirementsCombineLikeKubernetes() {
-    var inA = new NodeSelectorRequirement("zone", Operator.In, List.of("a"));
-    var gen9 = new NodeSelectorRequirement("gen", Operator.Gt, List.of("9"));
-    assertThat(new NodeSelectorTerm(List.of(inA, gen9)).matches(LABELS)).isFalse();
-    assertThat(NodeSelectorTerm.of(inA).matches(LABELS)).isTrue();
-    assertThat(new NodeSelectorTerm(List.of()).matches(LABELS)).isFalse();
-  }
-
-  @Test
-  void badSelectorsAndTolerationsAreNamed() {
-    assertThatThrownBy(() -> new NodeSelectorRequirement("gen", Operator.Gt, List.of("x")))
-        .hasMessage("affinity gen Gt: value \"x\" is not an integer");
-    assertThatThrownBy(() -> new NodeSelectorRequirement("zone", Operator.In, List.of()))
-        .hasMessage("affinity zone In: values must not be empty");
-    assertThatThrownBy(() -> NodeSelectorRequirement.operator("Near"))
-        .hasMessageContaining("\"Near\" is not one of");
-    assertThatThrownBy(() -> new Toleration("k", "Like", "", "")).hasMessageContaining("\"Like\"");
-    assertThatThrownBy(() -> new Taint("k", "", "Sometimes")).hasMessageContaining("\"Sometimes\"");
+  void shapesAndOffersThatKubernetesWouldRefuseAreInvalidArguments() {
+    assertThatThrownBy(() -> ProtoCodec.shape(shape(tol("", "Equal", "", "")), CLS))
+        .isInstanceOf(BrokerException.class)
+        .hasMessage(
+            "shape: toleration: operator must be Exists when the key is empty (which matches all"
+                + " keys)");
+    assertThatThrownBy(() -> ProtoCodec.shape(shape(tol("k", "Like", "", "")), CLS))
+        .hasMessageContaining("\"Like\"");
+    assertThatThrownBy(
+            () ->
+                ProtoCodec.shape(
+                    PodShape.newBuilder()
+                        .addRequiredAffinity(
+                            NodeSelectorTerm.newBuilder()
+                                .addMatchExpressions(
+                                    NodeSelectorRequirement.newBuilder()
+                                        .setKey("gen")
+                                        .setOperator("Gt")
+                                        .addValues("x")))
+                        .build(),
+                    CLS))
+        .hasMessageContaining("gen Gt: needs exactly one integer value");
+    assertThatThrownBy(
+            () ->
+                ProtoCodec.offer(
+                    io.gleaner.api.v1.NodeOffer.newBuilder()
+                        .setCluster("c")
+                        .setNode("n")
+                        .setSource(SourceKind.IDLE)
+                        .addTaints(Taint.newBuilder().setKey("k").setEffect("Sometimes"))
+                        .build()))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("offer c/n: taint k: taint effect \"Sometimes\"");
     assertThatThrownBy(() -> WorkloadClass.fromLabel("urgent")).hasMessageContaining("\"urgent\"");
   }
 
   @Test
-  void tolerationsFollowKubernetes() {
-    Taint t = new Taint("k", "v", "NoSchedule");
-    assertThat(Toleration.equal("k", "v", "NoSchedule").tolerates(t)).isTrue();
-    assertThat(Toleration.equal("k", "v", "").tolerates(t)).isTrue();
-    assertThat(Toleration.equal("k", "w", "").tolerates(t)).isFalse();
-    assertThat(Toleration.equal("k", "v", "NoExecute").tolerates(t)).isFalse();
-    assertThat(Toleration.exists("k").tolerates(t)).isTrue();
-    assertThat(Toleration.exists("").tolerates(t)).isTrue();
-    assertThat(Toleration.exists("j").tolerates(t)).isFalse();
+  void anEmptyKeyExistsTolerationToleratesEveryTaint() {
+    PodRequest r = ProtoCodec.shape(shape(tol("", "Exists", "", "")), CLS);
+    assertThat(r.tolerations()).containsExactly(KubeToleration.exists(""));
+    assertThat(r.tolerations().get(0).tolerates(KubeTaint.of("any", "v", "NoExecute"))).isTrue();
+  }
+
+  private static final io.gleaner.api.v1.WorkloadClass CLS =
+      io.gleaner.api.v1.WorkloadClass.OFFLINE;
+
+  private static Toleration.Builder tol(String key, String op, String value, String effect) {
+    return Toleration.newBuilder().setKey(key).setOperator(op).setValue(value).setEffect(effect);
+  }
+
+  private static PodShape shape(Toleration.Builder t) {
+    return PodShape.newBuilder().addTolerations(t).build();
   }
 
   @Test

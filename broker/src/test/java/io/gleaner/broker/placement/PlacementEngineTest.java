@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gleaner.broker.model.NoFit;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
-import io.gleaner.broker.model.NodeSelectorRequirement;
-import io.gleaner.broker.model.NodeSelectorRequirement.Operator;
-import io.gleaner.broker.model.NodeSelectorTerm;
 import io.gleaner.broker.model.Placement;
 import io.gleaner.broker.model.PodRequest;
-import io.gleaner.broker.model.Taint;
-import io.gleaner.broker.model.Toleration;
 import io.gleaner.broker.model.WorkloadClass;
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.kube.KubeNodeSelectorRequirement;
+import io.gleaner.meta.kube.KubeNodeSelectorRequirement.Operator;
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -162,7 +162,8 @@ class PlacementEngineTest {
             base.requests(),
             Map.of(),
             List.of(
-                NodeSelectorTerm.of(new NodeSelectorRequirement("gen", Operator.Gt, List.of("4")))),
+                KubeNodeSelectorTerm.of(
+                    new KubeNodeSelectorRequirement("gen", Operator.Gt, List.of("4")))),
             List.of(),
             0,
             Set.of());
@@ -193,8 +194,8 @@ class PlacementEngineTest {
             Resources.of("cpu", "4"),
             Map.of(),
             List.of(
-                new Taint("dedicated", "ml", "NoSchedule"),
-                new Taint("soft", "", "PreferNoSchedule")),
+                KubeTaint.of("dedicated", "ml", "NoSchedule"),
+                KubeTaint.of("soft", "", "PreferNoSchedule")),
             0,
             "",
             List.of(),
@@ -210,7 +211,7 @@ class PlacementEngineTest {
             Resources.of("cpu", "1"),
             Map.of(),
             List.of(),
-            List.of(Toleration.equal("dedicated", "ml", "NoSchedule")),
+            List.of(KubeToleration.equal("dedicated", "ml", "NoSchedule")),
             0,
             Set.of());
     assertThat(fit(e, tolerant).node().node()).isEqualTo("gpu");
@@ -223,7 +224,7 @@ class PlacementEngineTest {
             Resources.of("cpu", "1"),
             Map.of(),
             List.of(),
-            List.of(Toleration.equal("dedicated", "web", "")),
+            List.of(KubeToleration.equal("dedicated", "web", "")),
             0,
             Set.of());
     assertThat(e.decide(wrongValue)).isInstanceOf(PlacementEngine.Refusal.class);
@@ -236,7 +237,7 @@ class PlacementEngineTest {
             Resources.of("cpu", "1"),
             Map.of(),
             List.of(),
-            List.of(Toleration.exists("")),
+            List.of(KubeToleration.exists("")),
             0,
             Set.of());
     assertThat(fit(e, all).node().node()).isEqualTo("gpu");

@@ -15,8 +15,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.utils.URLUtils;
-import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Victim;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,13 +167,13 @@ public final class FabricMemberActions implements MemberActions {
     // writers.
     String patch =
         "{\"metadata\":{\"labels\":{\""
-            + Keys.POOL
+            + GleanerKeys.POOL
             + "\":null},\"annotations\":{\""
-            + Keys.RECLAIMED_AT
+            + GleanerKeys.RECLAIMED_AT
             + "\":\""
             + rfc3339(reclaimedAt)
             + "\",\""
-            + Keys.COOLDOWN_UNTIL
+            + GleanerKeys.COOLDOWN_UNTIL
             + "\":\""
             + rfc3339(cooldownUntil)
             + "\"}}}";
@@ -246,11 +246,11 @@ public final class FabricMemberActions implements MemberActions {
                 .endMetadata()
                 .withInvolvedObject(target)
                 .withType("Normal")
-                .withReason(Keys.EVENT_REASON)
+                .withReason(GleanerKeys.RECLAIM_EVENT_REASON)
                 .withMessage(message)
-                .withReportingComponent(Keys.COMPONENT)
+                .withReportingComponent(GleanerKeys.DESCHEDULER_COMPONENT)
                 .withNewSource()
-                .withComponent(Keys.COMPONENT)
+                .withComponent(GleanerKeys.DESCHEDULER_COMPONENT)
                 .endSource()
                 .withFirstTimestamp(now)
                 .withLastTimestamp(now)

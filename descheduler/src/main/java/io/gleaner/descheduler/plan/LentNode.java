@@ -1,5 +1,6 @@
 package io.gleaner.descheduler.plan;
 
+import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.resources.Resources;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ public record LentNode(
     Pool pool,
     Resources allocatable,
     Map<String, String> labels,
-    List<Taint> taints,
+    List<KubeTaint> taints,
     boolean unschedulable,
     List<NodePod> pods) {
   public LentNode {

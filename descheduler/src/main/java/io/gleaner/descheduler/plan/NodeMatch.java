@@ -1,5 +1,8 @@
 package io.gleaner.descheduler.plan;
 
+import io.gleaner.meta.kube.KubeNodeAffinity;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import java.util.Map;
 
 /**
@@ -19,15 +22,10 @@ final class NodeMatch {
         return "nodeSelector " + e.getKey() + "=" + e.getValue() + " does not match";
       }
     }
-    if (!p.requiredAffinity().isEmpty()
-        && p.requiredAffinity().stream().noneMatch(t -> t.matches(n.labels()))) {
+    if (!KubeNodeAffinity.termsMatch(p.requiredAffinity(), n.name(), n.labels())) {
       return "required node affinity does not match";
     }
-    for (Taint t : n.taints()) {
-      if (t.blocksScheduling() && p.tolerations().stream().noneMatch(tol -> tol.tolerates(t))) {
-        return "untolerated taint " + t;
-      }
-    }
-    return null;
+    KubeTaint untolerated = KubeToleration.firstUntolerated(n.taints(), p.tolerations());
+    return untolerated == null ? null : "untolerated taint " + untolerated;
   }
 }

@@ -1,5 +1,7 @@
 package io.gleaner.descheduler.plan;
 
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.List;
@@ -26,8 +28,8 @@ public record PendingPod(
     String uid,
     Resources requests,
     Map<String, String> nodeSelector,
-    List<NodeSelectorTerm> requiredAffinity,
-    List<Toleration> tolerations,
+    List<KubeNodeSelectorTerm> requiredAffinity,
+    List<KubeToleration> tolerations,
     int priority,
     PreemptionPolicy preemptionPolicy,
     Optional<String> nominatedNode,

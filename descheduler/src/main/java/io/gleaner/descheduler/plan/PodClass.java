@@ -1,5 +1,7 @@
 package io.gleaner.descheduler.plan;
 
+import io.gleaner.meta.kube.GleanerKeys;
+
 /**
  * A Gleaner member pod's workload class (label {@code gleaner.io/class}); offline is evicted before
  * near-line.
@@ -31,6 +33,6 @@ public enum PodClass {
       return NEAR_LINE;
     }
     throw new IllegalArgumentException(
-        "gleaner.io/class must be near-line or offline, got \"" + value + "\"");
+        GleanerKeys.CLASS + " must be near-line or offline, got \"" + value + "\"");
   }
 }

@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.gleaner.descheduler.Keys;
 import io.gleaner.meta.informer.IndexLookup;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -33,10 +33,13 @@ public final class MemberWatch implements AutoCloseable {
   private static final String BY_NODE = "byNode";
   private static final ResourceDefinitionContext PODGROUPS =
       new ResourceDefinitionContext.Builder()
-          .withGroup(Keys.PODGROUP_API_VERSION.substring(0, Keys.PODGROUP_API_VERSION.indexOf('/')))
+          .withGroup(
+              GleanerKeys.VOLCANO_PODGROUP_API_VERSION.substring(
+                  0, GleanerKeys.VOLCANO_PODGROUP_API_VERSION.indexOf('/')))
           .withVersion(
-              Keys.PODGROUP_API_VERSION.substring(Keys.PODGROUP_API_VERSION.indexOf('/') + 1))
-          .withKind(Keys.PODGROUP_KIND)
+              GleanerKeys.VOLCANO_PODGROUP_API_VERSION.substring(
+                  GleanerKeys.VOLCANO_PODGROUP_API_VERSION.indexOf('/') + 1))
+          .withKind(GleanerKeys.VOLCANO_PODGROUP_KIND)
           .withPlural("podgroups")
           .withNamespaced(true)
           .build();

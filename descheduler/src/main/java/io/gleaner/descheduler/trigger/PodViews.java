@@ -1,19 +1,19 @@
 package io.gleaner.descheduler.trigger;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Gang;
 import io.gleaner.descheduler.plan.NodePod;
-import io.gleaner.descheduler.plan.NodeSelectorTerm;
 import io.gleaner.descheduler.plan.PendingPod;
 import io.gleaner.descheduler.plan.PodClass;
 import io.gleaner.descheduler.plan.Pool;
 import io.gleaner.descheduler.plan.PreemptionPolicy;
-import io.gleaner.descheduler.plan.Toleration;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.KubeNodeAffinity;
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeToleration;
+import io.gleaner.meta.kube.PodRequests;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -30,7 +30,7 @@ public final class PodViews {
   /** Whether a pod is a Gleaner member pod ({@code gleaner.io/managed=true}). */
   public static boolean isGleaner(Pod pod) {
     Map<String, String> labels = pod.getMetadata().getLabels();
-    return labels != null && "true".equals(labels.get(Keys.MANAGED));
+    return labels != null && "true".equals(labels.get(GleanerKeys.MANAGED));
   }
 
   public static boolean isTerminating(Pod pod) {
@@ -88,48 +88,17 @@ public final class PodViews {
   /** The PodGroup a pod belongs to ({@code namespace/name}), from Volcano's annotation. */
   public static Optional<String> podGroup(Pod pod) {
     Map<String, String> a = pod.getMetadata().getAnnotations();
-    String g = a == null ? null : a.get(Keys.GROUP_NAME);
+    String g = a == null ? null : a.get(GleanerKeys.VOLCANO_GROUP_NAME);
     return g == null || g.isEmpty()
         ? Optional.empty()
         : Optional.of(pod.getMetadata().getNamespace() + "/" + g);
   }
 
   /**
-   * Effective requests as the scheduler counts them: max(sum of containers, each init container) +
-   * overhead, plus {@code pods: 1}.
+   * Effective requests as the scheduler counts them ({@link PodRequests}), plus {@code pods: 1}.
    */
   public static Resources requests(Pod pod) {
-    PodSpec spec = pod.getSpec();
-    Resources sum = Resources.ZERO;
-    if (spec != null && spec.getContainers() != null) {
-      for (Container c : spec.getContainers()) {
-        sum = sum.plus(containerRequests(c));
-      }
-    }
-    if (spec != null && spec.getInitContainers() != null) {
-      for (Container c : spec.getInitContainers()) {
-        sum = sum.max(containerRequests(c));
-      }
-    }
-    if (spec != null && spec.getOverhead() != null) {
-      sum = sum.plus(Resources.fromQuantities(spec.getOverhead()));
-    }
-    return sum.with(Resources.PODS, 1);
-  }
-
-  private static Resources containerRequests(Container c) {
-    if (c.getResources() == null) {
-      return Resources.ZERO;
-    }
-    Resources r = Resources.fromQuantities(c.getResources().getRequests());
-    // As in Kubernetes, a container with limits but no requests requests its limits.
-    Resources limits = Resources.fromQuantities(c.getResources().getLimits());
-    for (String name : limits.names()) {
-      if (r.get(name) == 0) {
-        r = r.with(name, limits.get(name));
-      }
-    }
-    return r;
+    return PodRequests.effectiveWithPodSlot(pod.getSpec(), PodRequests.InvalidQuantities.THROW);
   }
 
   /** The pending online pod as the planner sees it. */
@@ -146,34 +115,11 @@ public final class PodViews {
       Instant nominatedSince,
       Set<String> insufficient) {
     PodSpec spec = pod.getSpec();
-    List<NodeSelectorTerm> terms = List.of();
-    if (spec.getAffinity() != null
-        && spec.getAffinity().getNodeAffinity() != null
-        && spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-            != null) {
-      terms =
-          spec
-              .getAffinity()
-              .getNodeAffinity()
-              .getRequiredDuringSchedulingIgnoredDuringExecution()
-              .getNodeSelectorTerms()
-              .stream()
-              .map(
-                  t ->
-                      new NodeSelectorTerm(
-                          t.getMatchExpressions() == null
-                              ? List.of()
-                              : t.getMatchExpressions().stream()
-                                  .map(PodViews::requirement)
-                                  .toList()))
-              .toList();
-    }
-    List<Toleration> tolerations =
+    List<KubeNodeSelectorTerm> terms = KubeNodeAffinity.requiredTerms(spec.getAffinity());
+    List<KubeToleration> tolerations =
         spec.getTolerations() == null
             ? List.of()
-            : spec.getTolerations().stream()
-                .map(t -> new Toleration(t.getKey(), t.getOperator(), t.getValue(), t.getEffect()))
-                .toList();
+            : spec.getTolerations().stream().map(KubeToleration::from).toList();
     String nominated = pod.getStatus() == null ? null : pod.getStatus().getNominatedNodeName();
     return new PendingPod(
         pod.getMetadata().getNamespace(),
@@ -189,12 +135,6 @@ public final class PodViews {
         nominated == null ? null : nominatedSince,
         unschedulableSince,
         insufficient);
-  }
-
-  private static io.gleaner.descheduler.plan.NodeSelectorRequirement requirement(
-      NodeSelectorRequirement r) {
-    return new io.gleaner.descheduler.plan.NodeSelectorRequirement(
-        r.getKey(), r.getOperator(), r.getValues());
   }
 
   /**
@@ -213,7 +153,7 @@ public final class PodViews {
     boolean gleaner = isGleaner(pod);
     PodClass c;
     try {
-      c = PodClass.fromLabel(labels.get(Keys.CLASS));
+      c = PodClass.fromLabel(labels.get(GleanerKeys.CLASS));
     } catch (IllegalArgumentException e) {
       c = PodClass.OFFLINE;
     }
@@ -225,13 +165,13 @@ public final class PodViews {
         requests,
         gleaner,
         c,
-        Pool.fromLabel(labels.get(Keys.SOURCE)),
+        Pool.fromLabel(labels.get(GleanerKeys.SOURCE)),
         priority(pod),
         startTime(pod),
         grace == null ? 30 : Math.max(0, grace),
         gleaner ? gang : Optional.empty(),
         leaving || isTerminating(pod),
-        labels.get(Keys.META_UID));
+        labels.get(GleanerKeys.META_UID));
   }
 
   static Instant startTime(Pod pod) {

@@ -2,7 +2,6 @@ package io.gleaner.descheduler.trigger;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.gleaner.descheduler.Keys;
 import io.gleaner.descheduler.plan.Demand;
 import io.gleaner.descheduler.plan.Gang;
 import io.gleaner.descheduler.plan.LentNode;
@@ -12,7 +11,8 @@ import io.gleaner.descheduler.plan.PlanInput;
 import io.gleaner.descheduler.plan.Pool;
 import io.gleaner.descheduler.plan.PreemptionPolicy;
 import io.gleaner.descheduler.plan.Reason;
-import io.gleaner.descheduler.plan.Taint;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,14 +118,14 @@ public final class Snapshot {
       List<Pod> here = byNode.getOrDefault(name, List.of());
       Map<String, String> labels =
           n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
-      boolean lentNow = labels.containsKey(Keys.POOL);
+      boolean lentNow = labels.containsKey(GleanerKeys.POOL);
       boolean hostsGleaner =
           here.stream().anyMatch(p -> PodViews.isGleaner(p) && !PodViews.isTerminating(p));
       if (!lentNow && !hostsGleaner) {
         continue;
       }
       List<NodePod> pods = new ArrayList<>();
-      Pool pool = Pool.fromLabel(labels.get(Keys.POOL));
+      Pool pool = Pool.fromLabel(labels.get(GleanerKeys.POOL));
       for (Pod p : here) {
         Optional<Gang> gang =
             PodViews.podGroup(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
@@ -154,12 +154,10 @@ public final class Snapshot {
         }
         pods.add(np);
       }
-      List<Taint> taints =
+      List<KubeTaint> taints =
           n.getSpec() == null || n.getSpec().getTaints() == null
               ? List.of()
-              : n.getSpec().getTaints().stream()
-                  .map(t -> new Taint(t.getKey(), t.getValue(), t.getEffect()))
-                  .toList();
+              : n.getSpec().getTaints().stream().map(KubeTaint::from).toList();
       boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
       Resources alloc = NodeAllocatable.of(n);
       lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods));
@@ -242,7 +240,7 @@ public final class Snapshot {
       String a =
           p.getMetadata().getAnnotations() == null
               ? null
-              : p.getMetadata().getAnnotations().get(Keys.GANG_MIN_MEMBER);
+              : p.getMetadata().getAnnotations().get(GleanerKeys.GANG_MIN_MEMBER);
       try {
         min = a == null ? members : Integer.parseInt(a.trim());
       } catch (NumberFormatException e) {

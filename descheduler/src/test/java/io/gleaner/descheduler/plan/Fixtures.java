@@ -1,5 +1,8 @@
 package io.gleaner.descheduler.plan;
 
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,7 +101,7 @@ final class Fixtures {
         n.name(), n.pool(), n.allocatable(), labels, n.taints(), n.unschedulable(), n.pods());
   }
 
-  static LentNode withTaints(LentNode n, Taint... taints) {
+  static LentNode withTaints(LentNode n, KubeTaint... taints) {
     return new LentNode(
         n.name(),
         n.pool(),
@@ -181,7 +184,7 @@ final class Fixtures {
         p.insufficient());
   }
 
-  static PendingPod withAffinity(PendingPod p, NodeSelectorTerm... terms) {
+  static PendingPod withAffinity(PendingPod p, KubeNodeSelectorTerm... terms) {
     return new PendingPod(
         p.namespace(),
         p.name(),
@@ -198,7 +201,7 @@ final class Fixtures {
         p.insufficient());
   }
 
-  static PendingPod withTolerations(PendingPod p, Toleration... tolerations) {
+  static PendingPod withTolerations(PendingPod p, KubeToleration... tolerations) {
     return new PendingPod(
         p.namespace(),
         p.name(),

@@ -1,62 +1,46 @@
 package io.gleaner.descheduler.plan;
 
+import static io.gleaner.descheduler.plan.Fixtures.lent;
+import static io.gleaner.descheduler.plan.Fixtures.pending;
+import static io.gleaner.descheduler.plan.Fixtures.withAffinity;
+import static io.gleaner.descheduler.plan.Fixtures.withTaints;
+import static io.gleaner.descheduler.plan.Fixtures.withTolerations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.meta.kube.KubeNodeSelectorRequirement;
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NodeMatchTest {
-  private static final Map<String, String> LABELS = Map.of("zone", "a", "gpu-count", "4");
 
   @Test
-  void requirementOperators() {
-    assertThat(new NodeSelectorRequirement("zone", "In", List.of("a", "b")).matches(LABELS))
-        .isTrue();
-    assertThat(new NodeSelectorRequirement("zone", "In", List.of("b")).matches(LABELS)).isFalse();
-    assertThat(new NodeSelectorRequirement("zone", "NotIn", List.of("b")).matches(LABELS)).isTrue();
-    assertThat(new NodeSelectorRequirement("rack", "NotIn", List.of("b")).matches(LABELS)).isTrue();
-    assertThat(new NodeSelectorRequirement("zone", "Exists", null).matches(LABELS)).isTrue();
-    assertThat(new NodeSelectorRequirement("rack", "DoesNotExist", null).matches(LABELS)).isTrue();
-    assertThat(new NodeSelectorRequirement("gpu-count", "Gt", List.of("3")).matches(LABELS))
-        .isTrue();
-    assertThat(new NodeSelectorRequirement("gpu-count", "Lt", List.of("3")).matches(LABELS))
-        .isFalse();
-    assertThat(new NodeSelectorRequirement("zone", "Gt", List.of("3")).matches(LABELS)).isFalse();
-  }
+  void requiredAffinityMatchesTheNodeNameAndTaintsNeedTolerations() {
+    // matchFields on metadata.name used to be dropped, leaving an empty term that matched no node.
+    PendingPod onN1 =
+        withAffinity(
+            pending("p", "2"),
+            new KubeNodeSelectorTerm(
+                List.of(),
+                List.of(KubeNodeSelectorRequirement.of("metadata.name", "In", List.of("n1")))));
+    assertThat(NodeMatch.mismatch(onN1, lent("n1", "8"))).isNull();
+    assertThat(NodeMatch.mismatch(onN1, lent("n2", "8")))
+        .isEqualTo("required node affinity does not match");
 
-  @Test
-  void badRequirementsNameTheProblem() {
-    assertThatThrownBy(() -> new NodeSelectorRequirement("zone", "Near", List.of("a")))
-        .hasMessageContaining("unknown operator \"Near\"");
-    assertThatThrownBy(() -> new NodeSelectorRequirement("zone", "In", List.of()))
-        .hasMessageContaining("needs values");
-    assertThatThrownBy(() -> new NodeSelectorRequirement("n", "Gt", List.of("x")))
-        .hasMessageContaining("\"x\"");
-  }
-
-  @Test
-  void termsAreAndedWithinAndOredAcross() {
-    NodeSelectorTerm both =
-        NodeSelectorTerm.of(
-            new NodeSelectorRequirement("zone", "In", List.of("a")),
-            new NodeSelectorRequirement("rack", "Exists", null));
-    assertThat(both.matches(LABELS)).isFalse();
-    assertThat(new NodeSelectorTerm(List.of()).matches(LABELS)).isFalse();
-  }
-
-  @Test
-  void tolerations() {
-    Taint t = new Taint("k", "v", "NoSchedule");
-    assertThat(new Toleration("k", "Equal", "v", "NoSchedule").tolerates(t)).isTrue();
-    assertThat(new Toleration("k", null, "v", null).tolerates(t)).isTrue();
-    assertThat(new Toleration("k", "Equal", "w", null).tolerates(t)).isFalse();
-    assertThat(new Toleration("k", "Exists", null, "NoExecute").tolerates(t)).isFalse();
-    assertThat(new Toleration("", "Exists", null, null).tolerates(t)).isTrue();
-    assertThat(new Toleration("", "Equal", null, null).tolerates(t)).isFalse();
-    assertThatThrownBy(() -> new Toleration("k", "Like", null, null))
-        .hasMessageContaining("\"Like\"");
+    LentNode tainted =
+        withTaints(
+            lent("n1", "8"),
+            KubeTaint.of("soft", "", "PreferNoSchedule"),
+            KubeTaint.of("dedicated", "gpu", "NoExecute"));
+    assertThat(NodeMatch.mismatch(pending("p", "2"), tainted))
+        .isEqualTo("untolerated taint dedicated=gpu:NoExecute");
+    assertThat(
+            NodeMatch.mismatch(
+                withTolerations(pending("p", "2"), KubeToleration.exists("")), tainted))
+        .isNull();
   }
 
   @Test

@@ -3,6 +3,10 @@ package io.gleaner.descheduler.plan;
 import static io.gleaner.descheduler.plan.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gleaner.meta.kube.KubeNodeSelectorRequirement;
+import io.gleaner.meta.kube.KubeNodeSelectorTerm;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -389,8 +393,8 @@ class PlannerTest {
 
     @Test
     void requiredAffinityExcludingEveryLentNodeEvictsNothing() {
-      NodeSelectorTerm term =
-          NodeSelectorTerm.of(new NodeSelectorRequirement("zone", "In", List.of("c", "d")));
+      KubeNodeSelectorTerm term =
+          KubeNodeSelectorTerm.of(KubeNodeSelectorRequirement.of("zone", "In", List.of("c", "d")));
       Plan plan =
           plan(
               List.of(lent("n1", "8", offline("a", "8", 10))),
@@ -402,7 +406,7 @@ class PlannerTest {
 
     @Test
     void untoleratedTaintExcludesANodeAndAToleratedOneDoesNot() {
-      Taint t = new Taint("dedicated", "gpu", "NoSchedule");
+      KubeTaint t = KubeTaint.of("dedicated", "gpu", "NoSchedule");
       List<LentNode> nodes = List.of(withTaints(lent("n1", "8", offline("a", "8", 10)), t));
       Plan refused = plan(nodes, pending("p", "2"));
       assertThat(refused.reclaims()).isEmpty();
@@ -410,10 +414,7 @@ class PlannerTest {
           .contains("untolerated taint dedicated=gpu:NoSchedule");
 
       Plan tolerated =
-          plan(
-              nodes,
-              withTolerations(
-                  pending("p", "2"), new Toleration("dedicated", "Exists", null, null)));
+          plan(nodes, withTolerations(pending("p", "2"), KubeToleration.exists("dedicated")));
       assertThat(victimNames(tolerated)).containsExactly("a");
     }
 
@@ -424,7 +425,7 @@ class PlannerTest {
               List.of(
                   withTaints(
                       lent("n1", "8", offline("a", "8", 10)),
-                      new Taint("x", "", "PreferNoSchedule"))),
+                      KubeTaint.of("x", "", "PreferNoSchedule"))),
               pending("p", "2"));
       assertThat(victimNames(plan)).containsExactly("a");
     }

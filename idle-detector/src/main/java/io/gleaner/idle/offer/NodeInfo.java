@@ -1,5 +1,6 @@
 package io.gleaner.idle.offer;
 
+import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.resources.Resources;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +17,12 @@ public record NodeInfo(
     String name,
     Map<String, String> labels,
     Map<String, String> annotations,
-    List<NodeTaint> taints,
+    List<KubeTaint> taints,
     String zone,
     Resources capacity,
     Resources allocatable,
     boolean ready,
     boolean unschedulable) {
-
-  public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
 
   public NodeInfo {
     Objects.requireNonNull(name, "name");

@@ -1,6 +1,7 @@
 package io.gleaner.idle.offer;
 
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +22,7 @@ public record Offer(
     CapacitySource source,
     Resources usable,
     Map<String, String> labels,
-    List<NodeTaint> taints,
+    List<KubeTaint> taints,
     String zone,
     double reclaimRisk,
     Instant observedAt,

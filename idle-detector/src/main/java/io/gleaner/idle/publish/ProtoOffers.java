@@ -3,9 +3,9 @@ package io.gleaner.idle.publish;
 import io.gleaner.api.v1.NodeOffer;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.api.v1.Taint;
-import io.gleaner.idle.offer.NodeTaint;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.kube.KubeTaint;
 
 /** Converts detector offers to the {@code gleaner.v1} wire form. */
 public final class ProtoOffers {
@@ -23,8 +23,9 @@ public final class ProtoOffers {
             .setObservedAtMs(o.observedAt().toEpochMilli())
             .setZone(o.zone())
             .putAllAllocatable(o.allocatable().toStrings());
-    for (NodeTaint t : o.taints()) {
-      b.addTaints(Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect()));
+    for (KubeTaint t : o.taints()) {
+      b.addTaints(
+          Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect().name()));
     }
     return b.build();
   }

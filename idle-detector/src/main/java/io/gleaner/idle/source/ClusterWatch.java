@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterWatch.class);
-  static final String PODGROUP_API = "scheduling.volcano.sh/v1beta1";
 
   /** Receives the marks; called on informer and poller threads, must not block. */
   public interface Listener {
@@ -146,7 +146,8 @@ public final class ClusterWatch implements AutoCloseable {
       groupInformer =
           member.track(
               client
-                  .genericKubernetesResources(PODGROUP_API, "PodGroup")
+                  .genericKubernetesResources(
+                      GleanerKeys.VOLCANO_PODGROUP_API_VERSION, GleanerKeys.VOLCANO_PODGROUP_KIND)
                   .inAnyNamespace()
                   .runnableInformer(0));
       groupInformer.addEventHandler(

@@ -1,6 +1,5 @@
 package io.gleaner.idle.source;
 
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -11,10 +10,12 @@ import io.fabric8.kubernetes.api.model.metrics.v1beta1.ContainerMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
 import io.gleaner.idle.offer.NodeInfo;
-import io.gleaner.idle.offer.NodeTaint;
 import io.gleaner.idle.offer.PodGroupInfo;
 import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.PodRequests;
 import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
@@ -40,12 +41,10 @@ public final class KubeModel {
     var spec = n.getSpec();
     var status = n.getStatus();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
-    List<NodeTaint> taints =
+    List<KubeTaint> taints =
         spec == null || spec.getTaints() == null
             ? List.of()
-            : spec.getTaints().stream()
-                .map(t -> new NodeTaint(t.getKey(), t.getValue(), t.getEffect()))
-                .toList();
+            : spec.getTaints().stream().map(KubeTaint::from).toList();
     boolean ready = false;
     if (status != null && status.getConditions() != null) {
       for (NodeCondition c : status.getConditions()) {
@@ -68,7 +67,7 @@ public final class KubeModel {
         labels,
         meta.getAnnotations(),
         taints,
-        labels.getOrDefault(NodeInfo.ZONE_LABEL, ""),
+        labels.getOrDefault(GleanerKeys.ZONE_LABEL, ""),
         cap,
         alloc,
         ready,
@@ -93,7 +92,7 @@ public final class KubeModel {
     boolean terminated = "Succeeded".equals(phase) || "Failed".equals(phase);
     Resources requests = effectiveRequests(p);
     boolean batch =
-        "BE".equals(labels.get(Keys.KOORDINATOR_QOS))
+        "BE".equals(labels.get(GleanerKeys.KOORDINATOR_QOS))
             || requests.get(Resources.BATCH_CPU) > 0
             || requests.get(Resources.BATCH_MEMORY) > 0;
     return new PodInfo(
@@ -102,55 +101,21 @@ public final class KubeModel {
         meta.getName(),
         spec == null ? "" : spec.getNodeName(),
         requests,
-        "true".equals(labels.get(Keys.MANAGED)),
+        "true".equals(labels.get(GleanerKeys.MANAGED)),
         ds,
         terminated,
         batch,
-        annotations.getOrDefault(Keys.VOLCANO_GROUP, ""));
+        annotations.getOrDefault(GleanerKeys.VOLCANO_GROUP_NAME, ""));
   }
 
   /**
-   * The pod's effective requests as the scheduler sees them: max(largest init container, sum of app
-   * containers) per resource, plus overhead, plus {@code pods: 1}. Restartable init containers
-   * (sidecars) are added to the sum.
+   * The pod's effective requests as the scheduler sees them ({@link PodRequests}), plus {@code
+   * pods: 1}; a malformed quantity is logged and counts as zero.
    */
   public static Resources effectiveRequests(Pod p) {
-    var spec = p.getSpec();
-    if (spec == null) {
-      return Resources.ZERO.with(Resources.PODS, 1);
-    }
     String where = "pod " + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-    Resources sum = Resources.ZERO;
-    if (spec.getContainers() != null) {
-      for (Container c : spec.getContainers()) {
-        sum = sum.plus(containerRequests(c, where));
-      }
-    }
-    Resources sidecars = Resources.ZERO;
-    Resources init = Resources.ZERO;
-    if (spec.getInitContainers() != null) {
-      for (Container c : spec.getInitContainers()) {
-        Resources r = containerRequests(c, where);
-        if ("Always".equals(c.getRestartPolicy())) {
-          sidecars = sidecars.plus(r);
-        } else {
-          init = init.max(sidecars.plus(r));
-        }
-      }
-    }
-    Resources total = sum.plus(sidecars).max(init);
-    if (spec.getOverhead() != null) {
-      total = total.plus(resources(spec.getOverhead(), where + " spec.overhead"));
-    }
-    return total.with(Resources.PODS, 1);
-  }
-
-  private static Resources containerRequests(Container c, String where) {
-    if (c.getResources() == null || c.getResources().getRequests() == null) {
-      return Resources.ZERO;
-    }
-    return resources(
-        c.getResources().getRequests(), where + " container " + c.getName() + " requests");
+    return PodRequests.effectiveWithPodSlot(
+        p.getSpec(), (field, e) -> LOG.warn("{}: {} ignored: {}", where, field, e.getMessage()));
   }
 
   /** A PodGroup ({@code scheduling.volcano.sh/v1beta1}) read as a generic resource. */

@@ -16,7 +16,6 @@ import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
 import io.gleaner.idle.IdleMetrics;
 import io.gleaner.idle.RecordingBroker;
-import io.gleaner.idle.source.Keys;
 import io.gleaner.idle.source.Member;
 import io.gleaner.idle.source.Members;
 import io.gleaner.idle.source.StaticMemberDirectory;
@@ -24,6 +23,7 @@ import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.time.FakeClock;
 import io.gleaner.sim.NodeShape;
@@ -203,16 +203,17 @@ class IdleDetectorIT {
     assertThat(cpuMillis(offer)).isEqualTo(8000 - 200);
     assertThat(offer.getLabelsMap())
         .containsEntry("kubernetes.io/hostname", node)
-        .doesNotContainKey(Keys.POOL);
+        .doesNotContainKey(GleanerKeys.POOL);
     assertThat(offer.getZone()).isEqualTo(online.zone());
     eventually()
         .untilAsserted(
             () -> {
               Node n = client.nodes().withName(node).get();
-              assertThat(n.getMetadata().getLabels()).containsEntry(Keys.POOL, "idle");
+              assertThat(n.getMetadata().getLabels()).containsEntry(GleanerKeys.POOL, "idle");
               assertThat(n.getMetadata().getAnnotations())
-                  .containsEntry(Keys.IDLE_SINCE, since.toString())
-                  .containsEntry(Keys.LENT_AT, since.plus(Duration.ofMinutes(10)).toString());
+                  .containsEntry(GleanerKeys.IDLE_SINCE, since.toString())
+                  .containsEntry(
+                      GleanerKeys.LENT_AT, since.plus(Duration.ofMinutes(10)).toString());
             });
     assertThat(
             meters
@@ -238,8 +239,8 @@ class IdleDetectorIT {
         .untilAsserted(
             () -> {
               Node n = client.nodes().withName(node).get();
-              assertThat(n.getMetadata().getLabels()).doesNotContainKey(Keys.POOL);
-              assertThat(n.getMetadata().getAnnotations()).containsKey(Keys.COOLDOWN_UNTIL);
+              assertThat(n.getMetadata().getLabels()).doesNotContainKey(GleanerKeys.POOL);
+              assertThat(n.getMetadata().getAnnotations()).containsKey(GleanerKeys.COOLDOWN_UNTIL);
             });
     assertThat(detector().state("online", node).orElseThrow().kind())
         .isEqualTo(IdleState.Kind.RECLAIMED);
@@ -277,7 +278,7 @@ class IdleDetectorIT {
                             .get()
                             .getMetadata()
                             .getLabels()
-                            .get(Keys.POOL)));
+                            .get(GleanerKeys.POOL)));
 
     // A gang of two 4-CPU / 1-GPU tasks waits: its share is held out of the fragments.
     GenericKubernetesResource pg =

@@ -52,7 +52,7 @@ class OfferPublisherIT {
             node,
             Map.of("zone", "a", "gleaner.io/x", "y"),
             Map.of(),
-            List.of(new io.gleaner.idle.offer.NodeTaint("dedicated", "batch", "NoSchedule")),
+            List.of(io.gleaner.meta.kube.KubeTaint.of("dedicated", "batch", "NoSchedule")),
             "zone-a",
             Resources.ZERO,
             Resources.ZERO,

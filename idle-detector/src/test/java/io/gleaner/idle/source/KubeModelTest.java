@@ -14,6 +14,7 @@ import io.gleaner.idle.offer.NodeInfo;
 import io.gleaner.idle.offer.PodGroupInfo;
 import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
+import io.gleaner.meta.kube.TaintEffect;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.Map;
@@ -65,7 +66,7 @@ class KubeModelTest {
         .satisfies(
             t -> {
               assertThat(t.key()).isEqualTo("gpu");
-              assertThat(t.effect()).isEqualTo("NoSchedule");
+              assertThat(t.effect()).isEqualTo(TaintEffect.NoSchedule);
             });
     assertThat(n.allocatable())
         .isEqualTo(Resources.of("cpu", "7500m", "memory", "31Gi", "pods", "110"));

@@ -1,6 +1,7 @@
 package io.gleaner.meta.crd;
 
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.meta.time.Durations;
 import java.math.BigDecimal;
@@ -114,7 +115,7 @@ public record EffectivePolicy(
     if (spec.getNodeHeadroom() != null) {
       Resources.Builder b = Resources.builder();
       for (Map.Entry<String, Quantity> q : spec.getNodeHeadroom().entrySet()) {
-        b.put(q.getKey(), GleanerPolicySpec.quantityText(q.getValue()));
+        b.put(q.getKey(), Quantities.text(q.getValue()));
       }
       headroom = b.build();
     }

@@ -183,7 +183,7 @@ public class GleanerPolicySpec {
           errors.add(new FieldError(path, "must be a quantity, got null"));
           continue;
         }
-        String text = quantityText(e.getValue());
+        String text = Quantities.text(e.getValue());
         try {
           if (Quantities.parse(text).signum() < 0) {
             errors.add(new FieldError(path, "must not be negative, got \"" + text + "\""));
@@ -196,10 +196,6 @@ public class GleanerPolicySpec {
       }
     }
     return errors;
-  }
-
-  static String quantityText(Quantity q) {
-    return q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
   }
 
   /**

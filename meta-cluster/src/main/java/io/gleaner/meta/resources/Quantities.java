@@ -1,5 +1,6 @@
 package io.gleaner.meta.resources;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
@@ -39,6 +40,11 @@ public final class Quantities {
   };
 
   private Quantities() {}
+
+  /** The text of a fabric8 quantity (its amount and format, e.g. {@code 1.5} and {@code Gi}). */
+  public static String text(Quantity q) {
+    return q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
+  }
 
   /** True when the resource is accounted in millicores rather than whole units. */
   public static boolean isMilliUnit(String resourceName) {

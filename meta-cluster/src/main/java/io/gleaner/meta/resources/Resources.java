@@ -77,8 +77,7 @@ public final class Resources {
     quantities.forEach(
         (name, q) -> {
           if (q != null) {
-            String text = q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
-            b.put(name, text);
+            b.put(name, Quantities.text(q));
           }
         });
     return b.build();

@@ -7,9 +7,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.gleaner.api.v1.Capacity;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
-import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.StatusMirror;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +23,6 @@ import java.util.Map;
  * largest placeable shape is published as annotations so submitters can see fragmentation.
  */
 public final class NodeBuilder {
-  public static final String ANNOTATION_LARGEST_SHAPE = "gleaner.io/largest-shape";
-  public static final String ANNOTATION_LARGEST_SHAPE_PREFIX = "gleaner.io/largest-shape-";
-  public static final String ANNOTATION_NODES = "gleaner.io/member-nodes";
-  public static final String ANNOTATION_CAPACITY_AT = "gleaner.io/capacity-generated-at";
-
   private NodeBuilder() {}
 
   /** The node's taint: {@code virtual-kubelet.io/provider=gleaner:NoSchedule}. */
@@ -78,22 +73,22 @@ public final class NodeBuilder {
     Map<String, String> annotations = new LinkedHashMap<>();
     if (existing != null && existing.getMetadata().getAnnotations() != null) {
       annotations.putAll(existing.getMetadata().getAnnotations());
-      annotations.keySet().removeIf(k -> k.startsWith(ANNOTATION_LARGEST_SHAPE));
+      annotations.keySet().removeIf(k -> k.startsWith(GleanerKeys.LARGEST_SHAPE));
     }
     Resources largest = capacity == null ? Resources.ZERO : lenient(capacity.getLargestShapeMap());
     List<String> shape = new ArrayList<>();
     for (String name : largest.names()) {
       annotations.put(
-          ANNOTATION_LARGEST_SHAPE_PREFIX + annotationSuffix(name), largest.format(name));
+          GleanerKeys.LARGEST_SHAPE_PREFIX + annotationSuffix(name), largest.format(name));
       shape.add(name + "=" + largest.format(name));
     }
-    annotations.put(ANNOTATION_LARGEST_SHAPE, String.join(",", shape));
+    annotations.put(GleanerKeys.LARGEST_SHAPE, String.join(",", shape));
     annotations.put(
-        ANNOTATION_NODES,
+        GleanerKeys.MEMBER_NODES,
         Integer.toString(capacity == null ? 0 : Math.max(0, capacity.getNodes())));
     if (capacity != null && capacity.getGeneratedAtMs() > 0) {
       annotations.put(
-          ANNOTATION_CAPACITY_AT,
+          GleanerKeys.CAPACITY_GENERATED_AT,
           StatusMirror.time(Instant.ofEpochMilli(capacity.getGeneratedAtMs())));
     }
 

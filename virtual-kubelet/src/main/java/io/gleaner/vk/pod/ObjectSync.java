@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.gleaner.vk.translate.GleanerKeys;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.vk.translate.PodReferences;
 import java.net.HttpURLConnection;
 import java.util.Map;

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ public final class MemberPodTranslator {
       m.getLabels()
           .forEach(
               (k, v) -> {
-                if (!k.startsWith("gleaner.io/")) {
+                if (!k.startsWith(GleanerKeys.PREFIX)) {
                   labels.put(k, v);
                 }
               });
@@ -92,7 +93,7 @@ public final class MemberPodTranslator {
       m.getAnnotations()
           .forEach(
               (k, v) -> {
-                if (!DROPPED_ANNOTATIONS.contains(k) && !k.startsWith("gleaner.io/")) {
+                if (!DROPPED_ANNOTATIONS.contains(k) && !k.startsWith(GleanerKeys.PREFIX)) {
                   annotations.put(k, v);
                 }
               });
@@ -254,7 +255,7 @@ public final class MemberPodTranslator {
     for (Map.Entry<String, Quantity> e : quantities.entrySet()) {
       String name = e.getKey();
       Quantity q = e.getValue();
-      String text = q.getFormat() == null ? q.getAmount() : q.getAmount() + q.getFormat();
+      String text = Quantities.text(q);
       switch (name) {
         case Resources.CPU ->
             batchCpu = Math.addExact(batchCpu, Quantities.parseCanonical(Resources.CPU, text));

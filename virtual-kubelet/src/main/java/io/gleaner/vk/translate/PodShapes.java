@@ -1,14 +1,14 @@
 package io.gleaner.vk.translate;
 
 import io.fabric8.kubernetes.api.model.Affinity;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.gleaner.api.v1.PodShape;
-import io.gleaner.meta.resources.Resources;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.PodRequests;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,53 +22,11 @@ import java.util.Objects;
 public final class PodShapes {
   private PodShapes() {}
 
-  /**
-   * Effective pod requests as the Kubernetes scheduler computes them: the larger of the biggest
-   * regular init container and the sum of app containers plus restartable (sidecar) init
-   * containers, plus pod overhead.
-   */
-  public static Resources effectiveRequests(PodSpec spec) {
-    Resources sum = Resources.ZERO;
-    for (Container c : nullSafe(spec.getContainers())) {
-      sum = sum.plus(requestsOf(c));
-    }
-    Resources sidecars = Resources.ZERO;
-    Resources initMax = Resources.ZERO;
-    for (Container c : nullSafe(spec.getInitContainers())) {
-      Resources r = requestsOf(c);
-      if ("Always".equals(c.getRestartPolicy())) {
-        sidecars = sidecars.plus(r);
-      } else {
-        // a regular init container runs alongside the sidecars started before it
-        initMax = initMax.max(r.plus(sidecars));
-      }
-    }
-    Resources effective = sum.plus(sidecars).max(initMax);
-    if (spec.getOverhead() != null) {
-      effective = effective.plus(Resources.fromQuantities(spec.getOverhead()));
-    }
-    return effective;
-  }
-
-  /** A container's requests; a limit without a request counts as the request (API defaulting). */
-  public static Resources requestsOf(Container c) {
-    if (c.getResources() == null) {
-      return Resources.ZERO;
-    }
-    Resources requests = Resources.fromQuantities(c.getResources().getRequests());
-    Resources limits = Resources.fromQuantities(c.getResources().getLimits());
-    for (String name : limits.names()) {
-      if (requests.get(name) == 0) {
-        requests = requests.with(name, limits.get(name));
-      }
-    }
-    return requests;
-  }
-
   /** The broker's view of the pod. */
   public static PodShape of(Pod pod, VirtualNode node) {
     PodSpec spec = pod.getSpec();
-    PodShape.Builder b = PodShape.newBuilder().putAllRequests(effectiveRequests(spec).toStrings());
+    PodShape.Builder b =
+        PodShape.newBuilder().putAllRequests(PodRequests.effective(spec).toStrings());
     b.putAllNodeSelector(memberNodeSelector(spec.getNodeSelector(), node));
     for (NodeSelectorTerm term : memberRequiredTerms(spec.getAffinity(), node)) {
       io.gleaner.api.v1.NodeSelectorTerm.Builder t =

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

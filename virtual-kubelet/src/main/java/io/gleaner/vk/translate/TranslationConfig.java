@@ -2,6 +2,7 @@ package io.gleaner.vk.translate;
 
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;

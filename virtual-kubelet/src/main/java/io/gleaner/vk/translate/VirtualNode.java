@@ -1,5 +1,6 @@
 package io.gleaner.vk.translate;
 
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Map;
 import java.util.Objects;
 

@@ -1,6 +1,7 @@
 package io.gleaner.vk.translate;
 
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Optional;
 
 /**

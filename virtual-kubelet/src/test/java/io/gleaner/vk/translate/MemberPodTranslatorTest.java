@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

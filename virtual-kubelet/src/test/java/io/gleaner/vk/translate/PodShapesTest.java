@@ -2,11 +2,9 @@ package io.gleaner.vk.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.gleaner.api.v1.PodShape;
-import io.gleaner.meta.resources.Resources;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -26,37 +24,6 @@ class PodShapesTest {
         .addToLimits("cpu", new Quantity("500m"))
         .endResources()
         .endContainer();
-  }
-
-  @Test
-  void sumsContainersAndDefaultsRequestsFromLimits() {
-    assertThat(PodShapes.effectiveRequests(spec().build()))
-        .isEqualTo(Resources.of("cpu", "1500m", "memory", "1Gi"));
-  }
-
-  @Test
-  void initContainerMaxAndSidecarsAndOverhead() {
-    PodSpec s =
-        spec()
-            .addNewInitContainer()
-            .withName("big-init")
-            .withNewResources()
-            .addToRequests("cpu", new Quantity("4"))
-            .endResources()
-            .endInitContainer()
-            .addNewInitContainer()
-            .withName("sidecar")
-            .withRestartPolicy("Always")
-            .withNewResources()
-            .addToRequests("memory", new Quantity("1Gi"))
-            .endResources()
-            .endInitContainer()
-            .withOverhead(Map.of("cpu", new Quantity("100m")))
-            .build();
-    // max(init 4 cpu, containers 1.5 cpu + sidecar) = 4 cpu; memory 1Gi + 1Gi sidecar; + 100m
-    // overhead
-    assertThat(PodShapes.effectiveRequests(s))
-        .isEqualTo(Resources.of("cpu", "4100m", "memory", "2Gi"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import org.junit.jupiter.api.Test;
 
 class PodValidatorTest {

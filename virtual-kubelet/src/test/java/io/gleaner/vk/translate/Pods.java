@@ -6,6 +6,7 @@ import io.gleaner.api.v1.NodeRef;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Map;
 
 /** Small fixtures for metadata pods and placements. */

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -151,7 +152,7 @@ public final class ScenarioDriver {
                 .withCompletions(completions)
                 .withNewTemplate()
                 .withNewMetadata()
-                .addToLabels("gleaner.io/class", cls)
+                .addToLabels(GleanerKeys.CLASS, cls)
                 .addToLabels("app", cls + "-job-" + n)
                 .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
                 .endMetadata()
@@ -168,7 +169,7 @@ public final class ScenarioDriver {
               new PodBuilder()
                   .withNewMetadata()
                   .withName(cls + "-pod-" + n)
-                  .addToLabels("gleaner.io/class", cls)
+                  .addToLabels(GleanerKeys.CLASS, cls)
                   .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
                   .endMetadata()
                   .withSpec(podSpec(SHAPES.get(0)))
@@ -230,7 +231,7 @@ public final class ScenarioDriver {
   public static List<Toleration> virtualNodeTolerations() {
     return List.of(
         new TolerationBuilder()
-            .withKey("virtual-kubelet.io/provider")
+            .withKey(GleanerKeys.VIRTUAL_NODE_TAINT_KEY)
             .withOperator("Equal")
             .withValue("gleaner")
             .withEffect("NoSchedule")
@@ -286,7 +287,7 @@ public final class ScenarioDriver {
               new PodBuilder()
                   .withNewMetadata()
                   .withName(name + "-worker-" + i)
-                  .addToAnnotations("scheduling.k8s.io/group-name", name)
+                  .addToAnnotations(GleanerKeys.VOLCANO_GROUP_NAME, name)
                   .addToAnnotations(RUN_SECONDS_ANNOTATION, "5400")
                   .addToLabels("app", name)
                   .endMetadata()

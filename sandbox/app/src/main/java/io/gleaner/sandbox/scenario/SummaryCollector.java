@@ -3,6 +3,7 @@ package io.gleaner.sandbox.scenario;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -29,9 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SummaryCollector {
   private static final Logger log = LoggerFactory.getLogger(SummaryCollector.class);
-  public static final String CLASS_LABEL = "gleaner.io/class";
-  public static final String MANAGED_LABEL = "gleaner.io/managed";
-  public static final String SOURCE_LABEL = "gleaner.io/source";
   public static final String VIRTUAL_NODE_SELECTOR_KEY = "type";
 
   private final KubernetesClient meta;
@@ -95,7 +93,9 @@ public final class SummaryCollector {
         continue;
       }
       String cls =
-          p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(CLASS_LABEL);
+          p.getMetadata().getLabels() == null
+              ? null
+              : p.getMetadata().getLabels().get(GleanerKeys.CLASS);
       cls = cls == null ? "offline" : cls;
       String uid = p.getMetadata().getUid();
       Map<String, Set<String>> states = metaPodsSeen.computeIfAbsent(cls, k -> new HashMap<>());
@@ -125,7 +125,7 @@ public final class SummaryCollector {
     Map<String, String> sel = p.getSpec() == null ? null : p.getSpec().getNodeSelector();
     return (sel != null && "virtual-kubelet".equals(sel.get(VIRTUAL_NODE_SELECTOR_KEY)))
         || (p.getMetadata().getLabels() != null
-            && p.getMetadata().getLabels().containsKey(CLASS_LABEL));
+            && p.getMetadata().getLabels().containsKey(GleanerKeys.CLASS));
   }
 
   private long sampleMember(String cluster, KubernetesClient client, long now, double hours) {
@@ -135,9 +135,9 @@ public final class SummaryCollector {
           p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
       String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
       String key = cluster + "/" + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-      if ("true".equals(labels.get(MANAGED_LABEL))) {
+      if ("true".equals(labels.get(GleanerKeys.MANAGED))) {
         String source =
-            labels.getOrDefault(SOURCE_LABEL, "UNKNOWN").toUpperCase(java.util.Locale.ROOT);
+            labels.getOrDefault(GleanerKeys.SOURCE, "UNKNOWN").toUpperCase(java.util.Locale.ROOT);
         memberPodsBySource.computeIfAbsent(source, k -> new HashSet<>()).add(key);
         if ("Running".equals(phase)) {
           coreHours.merge(source, cpuCores(p) * hours, Double::sum);

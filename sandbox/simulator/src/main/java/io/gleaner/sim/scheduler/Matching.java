@@ -13,6 +13,11 @@ import java.util.Map;
 /**
  * Node selection predicates of kube-scheduler: nodeSelector, required node affinity, taints and
  * tolerations.
+ *
+ * <p>Deliberately independent of {@code io.gleaner.meta.kube}, where the services keep these rules:
+ * the simulator plays the real kube-scheduler and is the oracle the services are tested against, so
+ * it is written separately from the Kubernetes sources and must not share their code (a mistake
+ * shared by both would pass every test).
  */
 public final class Matching {
   private Matching() {}

@@ -17,6 +17,12 @@ import java.util.Map;
  * What the simulated scheduler needs to know about a pod, derived once per pod version from its
  * stored JSON (only the small scheduling-relevant subtrees are converted to fabric8 types).
  *
+ * <p>Its effective requests are computed here, deliberately independently of {@code
+ * io.gleaner.meta.kube.PodRequests}: the simulator plays kube-scheduler as the test oracle for the
+ * services, so it must not share their code (a mistake shared by both would pass every test).
+ * Native sidecars (init containers with {@code restartPolicy: Always}) are not modelled yet: they
+ * count as ordinary init containers.
+ *
  * @param requests effective requests: sum over containers, at least each init container, plus
  *     overhead, plus one {@code pods}
  * @param phase {@code status.phase}

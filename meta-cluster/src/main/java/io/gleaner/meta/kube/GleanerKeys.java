@@ -1,0 +1,112 @@
+package io.gleaner.meta.kube;
+
+/**
+ * Every label, annotation, condition and well-known name Gleaner reads or writes on Kubernetes
+ * objects, its own ({@code gleaner.io/...}) and those of the projects it works with (Volcano,
+ * Koordinator, virtual-kubelet, Kubernetes itself).
+ */
+public final class GleanerKeys {
+  private GleanerKeys() {}
+
+  /** The prefix of Gleaner's own keys. */
+  public static final String PREFIX = "gleaner.io/";
+
+  // Member pods Gleaner creates (labels).
+
+  /** {@code true} on member pods Gleaner created. */
+  public static final String MANAGED = "gleaner.io/managed";
+
+  /** The workload class of a Gleaner pod: {@link #CLASS_NEAR_LINE} or {@link #CLASS_OFFLINE}. */
+  public static final String CLASS = "gleaner.io/class";
+
+  public static final String CLASS_NEAR_LINE = "near-line";
+  public static final String CLASS_OFFLINE = "offline";
+
+  /** The capacity source (pool) a member pod was placed on: {@code idle} or {@code colocation}. */
+  public static final String SOURCE = "gleaner.io/source";
+
+  /** The uid of the metadata pod a member pod runs for. */
+  public static final String META_UID = "gleaner.io/meta-uid";
+
+  public static final String META_NAMESPACE = "gleaner.io/meta-namespace";
+  public static final String META_NAME = "gleaner.io/meta-name";
+
+  /** The virtual-kubelet instance that owns a member pod. */
+  public static final String INSTANCE = "gleaner.io/instance";
+
+  /** The member cluster of a pod, or of a serving certificate. */
+  public static final String CLUSTER = "gleaner.io/cluster";
+
+  /** The virtual node of a pod or a serving certificate. */
+  public static final String NODE = "gleaner.io/node";
+
+  /** Fallback minMember of a Gleaner pod's gang when its member has no PodGroup of that name. */
+  public static final String GANG_MIN_MEMBER = "gleaner.io/gang-min-member";
+
+  /** The priority classes of Gleaner's member pods. */
+  public static final String PRIORITY_NEAR_LINE = "gleaner-near-line";
+
+  public static final String PRIORITY_OFFLINE = "gleaner-offline";
+
+  // Member nodes (labels and annotations).
+
+  /** Member node label while lent: {@code idle}, {@code volcano} or {@code colocation}. */
+  public static final String POOL = "gleaner.io/pool";
+
+  /** {@code true} keeps a node out of every pool. */
+  public static final String EXCLUDE = "gleaner.io/exclude";
+
+  /** RFC 3339: since when the node has been idle (written when lent). */
+  public static final String IDLE_SINCE = "gleaner.io/idle-since";
+
+  /** RFC 3339: when the node was lent. */
+  public static final String LENT_AT = "gleaner.io/lent-at";
+
+  /** RFC 3339: when the node was given back (by the descheduler or the detector). */
+  public static final String RECLAIMED_AT = "gleaner.io/reclaimed-at";
+
+  /** RFC 3339: the node may not be lent before this time. */
+  public static final String COOLDOWN_UNTIL = "gleaner.io/cooldown-until";
+
+  // The virtual node (annotations) and metadata pods (conditions).
+
+  /** The largest shape the broker can place now, e.g. {@code cpu=4,memory=16Gi}. */
+  public static final String LARGEST_SHAPE = "gleaner.io/largest-shape";
+
+  /** Followed by a resource name: that resource of the largest placeable shape. */
+  public static final String LARGEST_SHAPE_PREFIX = "gleaner.io/largest-shape-";
+
+  public static final String MEMBER_NODES = "gleaner.io/member-nodes";
+  public static final String CAPACITY_GENERATED_AT = "gleaner.io/capacity-generated-at";
+
+  /**
+   * Pod condition set by the virtual-kubelet while the member cluster holding the pod does not
+   * answer.
+   */
+  public static final String CONDITION_MEMBER_REACHABLE = "gleaner.io/MemberReachable";
+
+  // Events.
+
+  /** Reason of the Events the descheduler records. */
+  public static final String RECLAIM_EVENT_REASON = "GleanerReclaimed";
+
+  /** The descheduler's reporting component. */
+  public static final String DESCHEDULER_COMPONENT = "gleaner-descheduler";
+
+  // Other projects' keys.
+
+  /** Volcano's pod annotation naming the pod's PodGroup. */
+  public static final String VOLCANO_GROUP_NAME = "scheduling.k8s.io/group-name";
+
+  public static final String VOLCANO_PODGROUP_API_VERSION = "scheduling.volcano.sh/v1beta1";
+  public static final String VOLCANO_PODGROUP_KIND = "PodGroup";
+
+  /** Koordinator's QoS label; {@code BE} marks best-effort pods that consume batch resources. */
+  public static final String KOORDINATOR_QOS = "koordinator.sh/qosClass";
+
+  /** The taint key of virtual-kubelet nodes. */
+  public static final String VIRTUAL_NODE_TAINT_KEY = "virtual-kubelet.io/provider";
+
+  public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
+  public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
+}
