@@ -94,7 +94,7 @@ public final class VirtualKubeletService implements AutoCloseable {
       return new Settings(
           NodeConfig.defaults().withKubeletPort(0),
           instance,
-          NamespaceMapping.identity(),
+          NamespaceMapping.prefixed(TranslationConfig.DEFAULT_PREFIX),
           PodControllerConfig.defaults(),
           NodeController.Timing.defaults(),
           Duration.ofSeconds(5),

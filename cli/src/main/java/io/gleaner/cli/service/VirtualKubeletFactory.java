@@ -1,7 +1,6 @@
 package io.gleaner.cli.service;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.gleaner.meta.config.ConfigException;
 import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.registry.MemberHandle;
 import io.gleaner.meta.registry.MemberRegistry;
@@ -124,9 +123,7 @@ public final class VirtualKubeletFactory {
     return switch (m.mode()) {
       case SAME -> NamespaceMapping.identity();
       case PREFIX -> new NamespaceMapping(m.prefix(), Map.of());
-      case SINGLE ->
-          throw new ConfigException(
-              "virtualKubelet.namespaceMapping.mode: SINGLE is not supported by the virtual-kubelet yet; use SAME or PREFIX");
+      case SINGLE -> NamespaceMapping.single(m.namespace());
     };
   }
 }

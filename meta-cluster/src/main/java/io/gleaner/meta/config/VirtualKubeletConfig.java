@@ -22,7 +22,7 @@ public record VirtualKubeletConfig(
       new VirtualKubeletConfig(
           "gleaner",
           10250,
-          new NamespaceMapping(NamespaceMapping.Mode.SAME, "gleaner-", "gleaner"),
+          new NamespaceMapping(NamespaceMapping.Mode.PREFIX, "gleaner-", "gleaner"),
           new Tls(null, null, false),
           false);
 
@@ -68,8 +68,10 @@ public record VirtualKubeletConfig(
   /**
    * {@code virtualKubelet.namespaceMapping.*}.
    *
-   * @param mode SAME: the metadata namespace; PREFIX: {@code prefix} + the metadata namespace;
-   *     SINGLE: every pod into {@code namespace}
+   * @param mode PREFIX (the default): {@code prefix} + the metadata namespace, a namespace Gleaner
+   *     creates and that holds no member workload; SAME: the metadata namespace, shared with
+   *     whatever the member runs there; SINGLE: every pod into {@code namespace}, copied ConfigMaps
+   *     and Secrets named {@code <metadata namespace>.<name>}
    * @param prefix used by PREFIX
    * @param namespace used by SINGLE
    */

@@ -40,6 +40,21 @@ public final class GleanerKeys {
   /** The virtual node of a pod or a serving certificate. */
   public static final String NODE = "gleaner.io/node";
 
+  /**
+   * Annotation on a member pod holding the metadata pod's own labels (a JSON object): carried
+   * there, not as labels, so that no member Service, ReplicaSet or other selector matches a Gleaner
+   * pod.
+   */
+  public static final String META_LABELS = "gleaner.io/meta-labels";
+
+  // Objects Gleaner keeps in member namespaces (labels).
+
+  /** {@code true} on a member copy of a metadata ConfigMap or Secret. */
+  public static final String COPY = "gleaner.io/copy";
+
+  /** {@code true} on the member ConfigMap that owns the member pods of a namespace. */
+  public static final String OWNER = "gleaner.io/pod-owner";
+
   /** Fallback minMember of a Gleaner pod's gang when its member has no PodGroup of that name. */
   public static final String GANG_MIN_MEMBER = "gleaner.io/gang-min-member";
 

@@ -1,6 +1,7 @@
 package io.gleaner.vk.pod;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -23,6 +24,7 @@ import io.gleaner.meta.time.Durations;
 import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.NamespaceMapping;
 import io.gleaner.vk.translate.NodeFailureTolerations;
 import io.gleaner.vk.translate.PodReferences;
 import io.gleaner.vk.translate.PodShapes;
@@ -151,7 +153,7 @@ public final class PodController implements AutoCloseable {
     this.config = config;
     this.nodeName = translator.config().node().name();
     this.instance = translator.config().instance();
-    this.objectSync = new ObjectSync(meta, instance);
+    this.objectSync = new ObjectSync(meta, instance, clock, config.gcMinAge());
     for (int i = 0; i < stripes.length; i++) {
       stripes[i] = new ReentrantLock();
     }
@@ -503,30 +505,48 @@ public final class PodController implements AutoCloseable {
     if (client.isEmpty() || !members.isHealthy(cluster)) {
       return replaceElsewhere(uid, t, "member cluster " + cluster + " is not available", false);
     }
-    Pod desired;
+    String metaNs = pod.getMetadata().getNamespace();
+    NamespaceMapping mapping = translator.config().namespaces();
+    String memberNs;
     try {
-      desired = translator.translate(pod, placement);
+      memberNs = mapping.memberNamespace(metaNs);
     } catch (IllegalArgumentException e) {
-      broker.release(uid, "translation failed");
-      tracked.remove(uid);
-      writeStatus(
-          pod, StatusMirror.failed(pod.getStatus(), "InvalidPod", e.getMessage(), clock.instant()));
-      return WorkQueue.Result.DONE;
+      return failUnplaced(uid, pod, "InvalidPod", e.getMessage());
     }
-    String memberNs = desired.getMetadata().getNamespace();
+    ObjectSync.Outcome synced;
+    OwnerReference owner = null;
     try {
-      objectSync.ensurePriorityClass(
-          cluster, client.get(), desired.getSpec().getPriorityClassName());
-      objectSync.sync(
-          cluster,
-          client.get(),
-          pod.getMetadata().getNamespace(),
-          memberNs,
-          PodReferences.of(pod.getSpec()));
+      objectSync.ensurePriorityClass(cluster, client.get(), WorkloadClasses.priorityClassName(cls));
+      synced =
+          objectSync.sync(
+              cluster,
+              client.get(),
+              metaNs,
+              memberNs,
+              PodReferences.of(pod.getSpec()),
+              name -> mapping.memberObjectName(metaNs, name));
+      if (synced instanceof ObjectSync.Outcome.Synced) {
+        owner = objectSync.owner(cluster, client.get(), memberNs);
+      }
     } catch (KubernetesClientException e) {
       metrics.error(cluster, "sync_objects");
       return WorkQueue.Result.retry(
           "copying ConfigMaps/Secrets to " + cluster + ": " + e.getMessage());
+    } catch (IllegalStateException e) {
+      synced = new ObjectSync.Outcome.Refused(ObjectSync.REASON_CONFLICT, e.getMessage());
+    }
+    if (synced instanceof ObjectSync.Outcome.Refused r) {
+      metrics.sync("refused");
+      log.info("refused: {}: {}", r.reason(), r.message());
+      return failUnplaced(uid, pod, r.reason(), r.message());
+    }
+    Pod desired;
+    try {
+      desired =
+          translator.translate(
+              pod, placement, ((ObjectSync.Outcome.Synced) synced).absent(), owner);
+    } catch (IllegalArgumentException e) {
+      return failUnplaced(uid, pod, "InvalidPod", e.getMessage());
     }
     try {
       client.get().pods().inNamespace(memberNs).resource(desired).create();
@@ -568,6 +588,14 @@ public final class PodController implements AutoCloseable {
     metrics.sync("created");
     statusQueue.add(uid);
     return confirmIfNeeded(uid, t);
+  }
+
+  /** Gives the reservation back and fails a pod that will never get a member pod. */
+  private WorkQueue.Result failUnplaced(String uid, Pod pod, String reason, String message) {
+    broker.release(uid, reason);
+    tracked.remove(uid);
+    writeStatus(pod, StatusMirror.failed(pod.getStatus(), reason, message, clock.instant()));
+    return WorkQueue.Result.DONE;
   }
 
   /**
@@ -753,6 +781,10 @@ public final class PodController implements AutoCloseable {
       if (!t.seenInMember || t.deleteRequested) {
         return WorkQueue.Result.DONE;
       }
+      // deleting the namespace's pod owner deletes its pods: the next pod must find a new owner
+      objectSync.forgetOwner(
+          t.cluster,
+          translator.config().namespaces().memberNamespace(pod.getMetadata().getNamespace()));
       return reclaim(
           uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)");
     }
@@ -1005,9 +1037,40 @@ public final class PodController implements AutoCloseable {
   private void safeGc() {
     try {
       collectOrphans();
+      collectUnusedCopies();
     } catch (RuntimeException e) {
       log.warn("orphan GC failed: {}", e.toString());
     }
+  }
+
+  /**
+   * Deletes this installation's copies of ConfigMaps and Secrets that no member pod of it (member
+   * caches) references any more; a member's own objects are never listed. Returns how many.
+   */
+  public int collectUnusedCopies() {
+    int deleted = 0;
+    for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
+      String cluster = e.getKey();
+      Optional<KubernetesClient> client = members.client(cluster);
+      if (client.isEmpty() || !members.isHealthy(cluster) || !e.getValue().hasSynced()) {
+        continue;
+      }
+      java.util.Set<String> inUse = new java.util.HashSet<>();
+      for (Pod m : e.getValue().getStore().list()) {
+        inUse.addAll(
+            ObjectSync.useKeys(m.getMetadata().getNamespace(), PodReferences.of(m.getSpec())));
+      }
+      try {
+        int n = objectSync.collect(cluster, client.get(), inUse);
+        if (n > 0) {
+          log.info("deleted {} unused ConfigMap/Secret copies in {}", n, cluster);
+        }
+        deleted += n;
+      } catch (KubernetesClientException ex) {
+        metrics.error(cluster, "gc_copies");
+      }
+    }
+    return deleted;
   }
 
   /**

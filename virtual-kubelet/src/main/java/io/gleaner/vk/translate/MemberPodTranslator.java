@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.api.v1.WorkloadClass;
@@ -30,10 +32,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
- * Builds the member pod for a metadata pod and its placement (DESIGN §5). A pure function: no I/O,
- * the input is not modified, and the same inputs always give the same pod, so a restarted
+ * Builds the member pod for a metadata pod and its placement (ARCHITECTURE.md §5). A pure function:
+ * no I/O, the input is not modified, and the same inputs always give the same pod, so a restarted
  * virtual-kubelet re-derives identical objects.
  */
 public final class MemberPodTranslator {
@@ -55,6 +59,17 @@ public final class MemberPodTranslator {
    * The desired member pod. Fails with a message naming the field when the inputs cannot make one.
    */
   public Pod translate(Pod meta, Placement placement) {
+    return translate(meta, placement, PodReferences.NONE, null);
+  }
+
+  /**
+   * The desired member pod, its ConfigMap and Secret references pointing at the member copies
+   * ({@link NamespaceMapping#memberObjectName}); references to {@code absent} objects (optional,
+   * missing in the metadata cluster) are removed (see {@link PodReferences#rewrite}). {@code owner}
+   * (may be null) becomes the pod's only ownerReference: a pod with a controller reference is never
+   * adopted by a member's controller.
+   */
+  public Pod translate(Pod meta, Placement placement, PodReferences absent, OwnerReference owner) {
     ObjectMeta m = meta.getMetadata();
     if (m == null || m.getUid() == null || m.getUid().isBlank()) {
       throw new IllegalArgumentException("metadata pod has no metadata.uid");
@@ -69,16 +84,19 @@ public final class MemberPodTranslator {
             : WorkloadClass.OFFLINE;
     boolean colocation = placement.getSource() == SourceKind.COLOCATION;
 
-    Map<String, String> labels = new LinkedHashMap<>();
+    // the pod's own labels ride in an annotation: as labels they would let a member's Services,
+    // ReplicaSets or NetworkPolicies select a Gleaner pod
+    Map<String, String> tenantLabels = new TreeMap<>();
     if (m.getLabels() != null) {
       m.getLabels()
           .forEach(
               (k, v) -> {
-                if (!k.startsWith(GleanerKeys.PREFIX)) {
-                  labels.put(k, v);
+                if (!isGleanerKey(k)) {
+                  tenantLabels.put(k, v);
                 }
               });
     }
+    Map<String, String> labels = new LinkedHashMap<>();
     labels.put(GleanerKeys.MANAGED, "true");
     labels.put(GleanerKeys.META_UID, m.getUid());
     labels.put(GleanerKeys.CLASS, WorkloadClasses.label(cls));
@@ -93,10 +111,13 @@ public final class MemberPodTranslator {
       m.getAnnotations()
           .forEach(
               (k, v) -> {
-                if (!DROPPED_ANNOTATIONS.contains(k) && !k.startsWith(GleanerKeys.PREFIX)) {
+                if (!DROPPED_ANNOTATIONS.contains(k) && !isGleanerKey(k)) {
                   annotations.put(k, v);
                 }
               });
+    }
+    if (!tenantLabels.isEmpty()) {
+      annotations.put(GleanerKeys.META_LABELS, Serialization.asJson(tenantLabels));
     }
     annotations.put(GleanerKeys.META_NAMESPACE, m.getNamespace());
     annotations.put(GleanerKeys.META_NAME, m.getName());
@@ -109,6 +130,7 @@ public final class MemberPodTranslator {
             .withNamespace(config.namespaces().memberNamespace(m.getNamespace()))
             .withLabels(labels)
             .withAnnotations(annotations)
+            .withOwnerReferences(owner == null ? null : List.of(owner))
             .build();
 
     PodSpec spec = meta.getSpec();
@@ -141,6 +163,13 @@ public final class MemberPodTranslator {
       }
     }
     out.setVolumes(volumes.isEmpty() ? null : volumes);
+    String metaNamespace = m.getNamespace();
+    UnaryOperator<String> copyName =
+        name -> config.namespaces().memberObjectName(metaNamespace, name);
+    PodReferences.rewrite(out, copyName, copyName, absent);
+    if (out.getVolumes() != null && out.getVolumes().isEmpty()) {
+      out.setVolumes(null);
+    }
     for (Container c : PodShapes.nullSafe(out.getInitContainers())) {
       adaptContainer(c, tokenVolumes, colocation);
     }
@@ -159,6 +188,16 @@ public final class MemberPodTranslator {
     member.setMetadata(memberMeta);
     member.setSpec(out);
     return member;
+  }
+
+  /** A key in Gleaner's own namespace ({@code gleaner.io/…} or {@code <sub>.gleaner.io/…}). */
+  static boolean isGleanerKey(String key) {
+    int slash = key.indexOf('/');
+    if (slash < 0) {
+      return false;
+    }
+    String prefix = key.substring(0, slash);
+    return prefix.equals("gleaner.io") || prefix.endsWith(".gleaner.io");
   }
 
   static String sourceLabel(SourceKind source) {

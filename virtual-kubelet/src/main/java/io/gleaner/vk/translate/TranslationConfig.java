@@ -40,11 +40,18 @@ public record TranslationConfig(
         new TolerationBuilder().withKey(GleanerKeys.POOL).withOperator("Exists").build());
   }
 
+  /**
+   * The default namespace prefix: metadata namespace {@code ns} runs in member namespace {@code
+   * gleaner-ns}, which Gleaner creates, so no member workload shares it.
+   */
+  public static final String DEFAULT_PREFIX = "gleaner-";
+
+  /** The defaults: the pool tolerations and the {@link #DEFAULT_PREFIX} namespace mapping. */
   public static TranslationConfig defaults(String instance, String nodeName) {
     return new TranslationConfig(
         instance,
         VirtualNode.named(nodeName),
-        NamespaceMapping.identity(),
+        NamespaceMapping.prefixed(DEFAULT_PREFIX),
         defaultPoolTolerations());
   }
 }

@@ -218,7 +218,9 @@ class KubeletStatsIT {
   void summaryAndResourceMetricsAggregateMemberUsageUnderMetadataPodNames() throws Exception {
     Pod a = bound("train-a");
     // one at a time: the broker places the first pod on m1 (250m of usage), the second on m2 (500m)
-    await().atMost(WAIT).until(() -> !m1.pods().inNamespace("team-a").list().getItems().isEmpty());
+    await()
+        .atMost(WAIT)
+        .until(() -> !m1.pods().inNamespace("gleaner-team-a").list().getItems().isEmpty());
     Pod b = bound("train-b");
     // another installation's pod in m1 carries the same managed label; it is not this node's usage
     m1.pods()
@@ -243,8 +245,8 @@ class KubeletStatsIT {
         .atMost(WAIT)
         .until(
             () ->
-                !m1.pods().inNamespace("team-a").list().getItems().isEmpty()
-                    && !m2.pods().inNamespace("team-a").list().getItems().isEmpty());
+                !m1.pods().inNamespace("gleaner-team-a").list().getItems().isEmpty()
+                    && !m2.pods().inNamespace("gleaner-team-a").list().getItems().isEmpty());
 
     JsonNode first = await().atMost(WAIT).until(this::summary, s -> s.path("pods").size() == 2);
     JsonNode pa = podRef(first, "train-a");

@@ -496,13 +496,14 @@ class PodControllerIT {
     Pod p = bound("100m");
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
     KubernetesClient c = clientOf(member);
+    String ns = member.getMetadata().getNamespace();
     c.pods()
-        .inNamespace("team-a")
+        .inNamespace(ns)
         .resource(
             new PodBuilder()
                 .withNewMetadata()
                 .withName("gl-other")
-                .withNamespace("team-a")
+                .withNamespace(ns)
                 .addToLabels(GleanerKeys.MANAGED, "true")
                 .addToLabels(GleanerKeys.INSTANCE, "someone-else")
                 .addToLabels(GleanerKeys.META_UID, "gone-1")
@@ -516,12 +517,12 @@ class PodControllerIT {
                 .build())
         .create();
     c.pods()
-        .inNamespace("team-a")
+        .inNamespace(ns)
         .resource(
             new PodBuilder()
                 .withNewMetadata()
                 .withName("gl-mine")
-                .withNamespace("team-a")
+                .withNamespace(ns)
                 .addToLabels(GleanerKeys.MANAGED, "true")
                 .addToLabels(GleanerKeys.INSTANCE, "it")
                 .addToLabels(GleanerKeys.META_UID, "gone-2")
@@ -538,10 +539,8 @@ class PodControllerIT {
         .atMost(WAIT)
         .until(() -> controller.memberPods().values().stream().mapToInt(List::size).sum() == 2);
     assertThat(controller.collectOrphans()).isEqualTo(1);
-    await()
-        .atMost(WAIT)
-        .until(() -> c.pods().inNamespace("team-a").withName("gl-mine").get() == null);
-    assertThat(c.pods().inNamespace("team-a").withName("gl-other").get()).isNotNull();
+    await().atMost(WAIT).until(() -> c.pods().inNamespace(ns).withName("gl-mine").get() == null);
+    assertThat(c.pods().inNamespace(ns).withName("gl-other").get()).isNotNull();
     assertThat(memberOf(metaPod(p))).isPresent();
   }
 

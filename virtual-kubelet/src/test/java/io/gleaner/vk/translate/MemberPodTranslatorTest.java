@@ -15,6 +15,7 @@ import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class MemberPodTranslatorTest {
@@ -31,7 +32,8 @@ class MemberPodTranslatorTest {
   void nameAndNamespaceComeFromUidAndMapping() {
     Pod m = idle();
     assertThat(m.getMetadata().getName()).isEqualTo(MemberNames.forUid("uid-p1"));
-    assertThat(m.getMetadata().getNamespace()).isEqualTo("team-a");
+    // the default mapping keeps tenants out of the member's own namespaces
+    assertThat(m.getMetadata().getNamespace()).isEqualTo("gleaner-team-a");
     assertThat(m.getMetadata().getResourceVersion()).isNull();
     assertThat(m.getMetadata().getUid()).isNull();
   }
@@ -53,10 +55,43 @@ class MemberPodTranslatorTest {
   }
 
   @Test
+  void singleMappingQualifiesReferencedObjectsAndDropsAbsentOptionalOnes() {
+    var cfg =
+        new TranslationConfig(
+            "prod", VirtualNode.named("gleaner"), NamespaceMapping.single("gleaner"), List.of());
+    var t = new MemberPodTranslator(cfg);
+    var pl = Pods.placement("c1", "n", SourceKind.IDLE, WorkloadClass.OFFLINE);
+    Pod meta =
+        Pods.meta("a")
+            .editSpec()
+            .addNewImagePullSecret()
+            .withName("registry")
+            .endImagePullSecret()
+            .addNewImagePullSecret()
+            .withName("gone")
+            .endImagePullSecret()
+            .endSpec()
+            .build();
+    Pod m = t.translate(meta, pl, new PodReferences(Set.of(), Set.of("gone")), null);
+    assertThat(m.getMetadata().getNamespace()).isEqualTo("gleaner");
+    assertThat(PodReferences.of(m.getSpec()).configMaps()).containsExactly("team-a.app-conf");
+    assertThat(m.getSpec().getImagePullSecrets())
+        .extracting("name")
+        .containsExactly("team-a.registry");
+    // the metadata pod in the cache keeps its names
+    assertThat(PodReferences.of(meta.getSpec()).configMaps()).containsExactly("app-conf");
+  }
+
+  @Test
   void gleanerLabelsAndMetaAnnotations() {
     Pod m = idle();
     assertThat(m.getMetadata().getLabels())
-        .containsEntry("app", "train")
+        .containsOnlyKeys(
+            GleanerKeys.MANAGED,
+            GleanerKeys.META_UID,
+            GleanerKeys.CLASS,
+            GleanerKeys.SOURCE,
+            GleanerKeys.INSTANCE)
         .containsEntry(GleanerKeys.MANAGED, "true")
         .containsEntry(GleanerKeys.META_UID, "uid-p1")
         .containsEntry(GleanerKeys.CLASS, "near-line")
@@ -67,9 +102,55 @@ class MemberPodTranslatorTest {
         .containsEntry(GleanerKeys.META_NAMESPACE, "team-a")
         .containsEntry(GleanerKeys.META_NAME, "p1")
         .containsEntry("team", "a")
+        .containsEntry(GleanerKeys.META_LABELS, "{\"app\":\"train\"}")
         .containsEntry(GleanerKeys.CLUSTER, "c1")
         .containsEntry(GleanerKeys.NODE, "node-7")
         .doesNotContainKey("kubectl.kubernetes.io/last-applied-configuration");
+  }
+
+  @Test
+  void tenantLabelsAreCarriedInAnAnnotationSoNoMemberSelectorMatches() {
+    Pod meta =
+        Pods.meta("p")
+            .editMetadata()
+            .addToLabels("app.kubernetes.io/name", "web")
+            .addToLabels("pod-template-hash", "abc")
+            .addToLabels("koordinator.sh/qosClass", "LSR")
+            .addToLabels("x.gleaner.io/spoof", "1")
+            .addToAnnotations("meta.gleaner.io/forged", "1")
+            .endMetadata()
+            .build();
+    Pod m =
+        translator.translate(
+            meta, Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE));
+    assertThat(m.getMetadata().getLabels())
+        .doesNotContainKeys(
+            "app", "app.kubernetes.io/name", "pod-template-hash", "koordinator.sh/qosClass");
+    assertThat(m.getMetadata().getAnnotations())
+        .containsEntry(
+            GleanerKeys.META_LABELS,
+            "{\"app\":\"train\",\"app.kubernetes.io/name\":\"web\","
+                + "\"koordinator.sh/qosClass\":\"LSR\",\"pod-template-hash\":\"abc\"}")
+        .doesNotContainKey("meta.gleaner.io/forged");
+  }
+
+  @Test
+  void ownerReferenceMakesThePodUnadoptable() {
+    var owner =
+        new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+            .withApiVersion("v1")
+            .withKind("ConfigMap")
+            .withName("gleaner-owner-x")
+            .withUid("u-1")
+            .withController(true)
+            .build();
+    Pod m =
+        translator.translate(
+            Pods.meta("p").build(),
+            Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE),
+            PodReferences.NONE,
+            owner);
+    assertThat(m.getMetadata().getOwnerReferences()).containsExactly(owner);
   }
 
   @Test
