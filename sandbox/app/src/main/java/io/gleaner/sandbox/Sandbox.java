@@ -22,6 +22,7 @@ import io.gleaner.sim.MemberSpec;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
+import io.gleaner.sim.accounting.LendableCapacity;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -228,7 +229,10 @@ public final class Sandbox implements AutoCloseable {
         new ScenarioDriver(
             meta, training, clock, options.seed(), options.submitEvery(), options.gangEvery());
     scenario.setUp();
-    summary = new SummaryCollector(meta, () -> members, clock);
+    Map<String, java.util.Set<MemberRole>> roles = new TreeMap<>();
+    specs.forEach(m -> roles.put(m.name(), m.roles()));
+    summary =
+        new SummaryCollector(meta, () -> members, clock, roles, LendableCapacity.Settings.DEFAULTS);
     loops =
         Executors.newScheduledThreadPool(
             2,
@@ -412,7 +416,7 @@ public final class Sandbox implements AutoCloseable {
     }
   }
 
-  /** Reclaim latencies from the broker's dashboard JSON ({@code /api/v1/reclaims}). */
+  /** Reclaim latencies and victims from the broker's dashboard JSON ({@code /api/v1/reclaims}). */
   private void recordReclaims() {
     try {
       HttpResponse<String> r =
@@ -425,10 +429,18 @@ public final class Sandbox implements AutoCloseable {
         return;
       }
       for (JsonNode e : json.readTree(r.body())) {
+        if (e.path("dryRun").asBoolean(false)) {
+          continue;
+        }
         long latency = e.path("latencyMs").asLong(-1);
+        List<String> victims = new ArrayList<>();
+        e.path("victims").forEach(v -> victims.add(v.path("pod").asText()));
         // Reclaim timings are on the simulated clock; the summary reports wall milliseconds.
-        summary.recordReclaimLatency(
-            e.path("id").asText(), latency < 0 ? -1 : latency / options.speed());
+        summary.recordReclaim(
+            e.path("id").asText(),
+            e.path("cluster").asText(),
+            victims,
+            latency < 0 ? -1 : latency / options.speed());
       }
     } catch (IOException e) {
       log.debug("reclaims not read: {}", e.toString());
@@ -527,21 +539,7 @@ public final class Sandbox implements AutoCloseable {
   public SandboxSummary summary() {
     summary.sample();
     SandboxSummary s = summary.summary();
-    long reclaimed = Math.max(s.podsReclaimed(), jobs.podsReclaimed());
-    return new SandboxSummary(
-        s.simulatedSeconds(),
-        s.podsByClass(),
-        s.placedBySource(),
-        reclaimed,
-        s.memberPodsPendingUnschedulable(),
-        s.memberPodsPendingUnschedulableMax(),
-        s.reclaims(),
-        s.reclaimLatencyMsP50(),
-        s.reclaimLatencyMsP99(),
-        s.coreHoursBySource(),
-        s.onlinePodsDelayed(),
-        s.onlineDelaySecondsP50(),
-        s.onlineDelaySecondsMax());
+    return s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()));
   }
 
   @Override

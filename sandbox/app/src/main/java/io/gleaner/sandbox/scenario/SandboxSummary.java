@@ -19,9 +19,11 @@ import java.util.Map;
  * @param reclaimLatencyMsP99 the same, p99
  * @param coreHoursBySource CPU core-hours of Gleaner member pods Running, per source, on the
  *     simulated clock
- * @param onlinePodsDelayed online member pods that were Unschedulable before they ran
+ * @param onlinePodsDelayed online member pods that were Unschedulable while Gleaner pods were in
+ *     their member, before they ran (the definition of {@link HarvestAccounting#onlinePodsDelayed})
  * @param onlineDelaySecondsP50 their simulated delay until Running, p50
  * @param onlineDelaySecondsMax the longest such delay
+ * @param harvest what was harvested against what could have been, and what it cost
  */
 public record SandboxSummary(
     long simulatedSeconds,
@@ -36,4 +38,25 @@ public record SandboxSummary(
     Map<String, Double> coreHoursBySource,
     long onlinePodsDelayed,
     double onlineDelaySecondsP50,
-    double onlineDelaySecondsMax) {}
+    double onlineDelaySecondsMax,
+    HarvestAccounting harvest) {
+
+  /** This summary with another count of reclaimed metadata pods. */
+  public SandboxSummary withPodsReclaimed(long reclaimed) {
+    return new SandboxSummary(
+        simulatedSeconds,
+        podsByClass,
+        placedBySource,
+        reclaimed,
+        memberPodsPendingUnschedulable,
+        memberPodsPendingUnschedulableMax,
+        reclaims,
+        reclaimLatencyMsP50,
+        reclaimLatencyMsP99,
+        coreHoursBySource,
+        onlinePodsDelayed,
+        onlineDelaySecondsP50,
+        onlineDelaySecondsMax,
+        harvest);
+  }
+}

@@ -1,10 +1,16 @@
 package io.gleaner.sandbox.scenario;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.sim.accounting.LendableCapacity;
+import io.gleaner.sim.accounting.ResourceHours;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,10 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Samples the clusters of a sandbox run through their APIs, as an outside observer would, and
  * builds the {@link SandboxSummary}: what was submitted, placed, run and reclaimed, what it cost
- * online work, and how much capacity was harvested per source.
+ * online work, and how much capacity was harvested per source against how much could have been
+ * ({@link HarvestAccounting}).
  *
  * <p>Call {@link #sample()} periodically (every second of real time is plenty) and {@link
- * #recordReclaimLatency} for every reclaim event; {@link #summary()} may be called at any time.
+ * #recordReclaim} for every reclaim event; {@link #summary()} may be called at any time.
  */
 public final class SummaryCollector {
   private static final Logger log = LoggerFactory.getLogger(SummaryCollector.class);
@@ -35,6 +42,8 @@ public final class SummaryCollector {
   private final KubernetesClient meta;
   private final Supplier<Map<String, KubernetesClient>> members;
   private final Clock clock;
+  private final Map<String, Set<MemberRole>> roles;
+  private final LendableCapacity.Settings lendableSettings;
   private final long startMillis;
   private long lastSampleMillis;
 
@@ -42,7 +51,10 @@ public final class SummaryCollector {
       new HashMap<>(); // class -> state -> uids
   private final Map<String, Set<String>> memberPodsBySource = new HashMap<>();
   private final Set<String> reclaimedMetaPods = new HashSet<>();
-  private final Map<String, Double> coreHours = new TreeMap<>();
+  private final ResourceHours harvested;
+  private final ResourceHours lendable;
+  private final ResourceHours byMemberPod;
+  private final Set<String> evictedMemberPods = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> onlineUnschedulableSince = new HashMap<>();
   private final Map<String, Long> onlineDelays = new HashMap<>();
   private final List<Double> reclaimLatencies = Collections.synchronizedList(new ArrayList<>());
@@ -52,11 +64,31 @@ public final class SummaryCollector {
 
   public SummaryCollector(
       KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
+    this(meta, members, clock, Map.of(), LendableCapacity.Settings.DEFAULTS);
+  }
+
+  /**
+   * @param roles each member's roles, which decide the sources its nodes could lend to; a member
+   *     without roles counts no lendable capacity
+   * @param lendableSettings the policy figures (margins, idle thresholds, headroom) of the ground
+   *     truth
+   */
+  public SummaryCollector(
+      KubernetesClient meta,
+      Supplier<Map<String, KubernetesClient>> members,
+      Clock clock,
+      Map<String, Set<MemberRole>> roles,
+      LendableCapacity.Settings lendableSettings) {
     this.meta = Objects.requireNonNull(meta, "meta");
     this.members = Objects.requireNonNull(members, "members");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.roles = Map.copyOf(roles);
+    this.lendableSettings = Objects.requireNonNull(lendableSettings, "lendableSettings");
     this.startMillis = clock.millis();
     this.lastSampleMillis = startMillis;
+    this.harvested = new ResourceHours(startMillis);
+    this.lendable = new ResourceHours(startMillis);
+    this.byMemberPod = new ResourceHours(startMillis);
   }
 
   /**
@@ -64,8 +96,23 @@ public final class SummaryCollector {
    * event id.
    */
   public void recordReclaimLatency(String eventId, double latencyMs) {
+    recordReclaim(eventId, null, List.of(), latencyMs);
+  }
+
+  /**
+   * Records one reclaim event once per id: its latency (online pod Unschedulable → evictions
+   * issued; negative when unknown) and its victims, the member pods ({@code namespace/name}) it
+   * evicted in {@code cluster}, whose run so far is wasted.
+   */
+  public void recordReclaim(
+      String eventId, String cluster, List<String> victims, double latencyMs) {
     if (reclaimIds.add(eventId) && latencyMs >= 0) {
       reclaimLatencies.add(latencyMs);
+    }
+    if (cluster != null) {
+      for (String v : victims) {
+        evictedMemberPods.add(cluster + "/" + v);
+      }
     }
   }
 
@@ -76,13 +123,21 @@ public final class SummaryCollector {
     lastSampleMillis = now;
     sampleMeta();
     long pending = 0;
+    Map<String, Resources> lendableNow = new TreeMap<>();
     for (Map.Entry<String, KubernetesClient> e : members.get().entrySet()) {
       try {
-        pending += sampleMember(e.getKey(), e.getValue(), now, hours);
+        List<Pod> pods = e.getValue().pods().inAnyNamespace().list().getItems();
+        pending += sampleMember(e.getKey(), pods, now, hours);
+        Set<MemberRole> memberRoles = roles.getOrDefault(e.getKey(), Set.of());
+        if (!memberRoles.isEmpty()) {
+          lendableOf(e.getValue(), memberRoles, pods)
+              .forEach((s, r) -> lendableNow.merge(s.name(), r, Resources::plus));
+        }
       } catch (RuntimeException ex) {
         log.debug("summary: member {} not sampled: {}", e.getKey(), ex.toString());
       }
     }
+    lendable.sample(now, lendableNow);
     pendingUnschedulable = pending;
     pendingUnschedulableMax = Math.max(pendingUnschedulableMax, pending);
   }
@@ -128,9 +183,32 @@ public final class SummaryCollector {
             && p.getMetadata().getLabels().containsKey(GleanerKeys.CLASS));
   }
 
-  private long sampleMember(String cluster, KubernetesClient client, long now, double hours) {
+  private Map<CapacitySource, Resources> lendableOf(
+      KubernetesClient client, Set<MemberRole> memberRoles, List<Pod> pods) {
+    List<Node> nodes = client.nodes().list().getItems();
+    List<GenericKubernetesResource> groups = List.of();
+    if (memberRoles.contains(MemberRole.TRAINING)) {
+      groups =
+          client
+              .genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+              .inAnyNamespace()
+              .list()
+              .getItems();
+    }
+    return LendableCapacity.of(memberRoles, nodes, pods, groups, lendableSettings);
+  }
+
+  private long sampleMember(String cluster, List<Pod> pods, long now, double hours) {
     long pending = 0;
-    for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
+    boolean gleanerPresent =
+        pods.stream()
+            .anyMatch(
+                p ->
+                    p.getMetadata().getLabels() != null
+                        && "true".equals(p.getMetadata().getLabels().get(GleanerKeys.MANAGED))
+                        && p.getSpec().getNodeName() != null
+                        && !terminal(p));
+    for (Pod p : pods) {
       Map<String, String> labels =
           p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
       String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
@@ -140,7 +218,9 @@ public final class SummaryCollector {
             labels.getOrDefault(GleanerKeys.SOURCE, "UNKNOWN").toUpperCase(java.util.Locale.ROOT);
         memberPodsBySource.computeIfAbsent(source, k -> new HashSet<>()).add(key);
         if ("Running".equals(phase)) {
-          coreHours.merge(source, cpuCores(p) * hours, Double::sum);
+          Resources rate = harvestedRate(p);
+          harvested.add(source, rate, hours);
+          byMemberPod.add(key, rate, hours);
         }
         if ("Pending".equals(phase)
             && unschedulable(p)
@@ -150,7 +230,7 @@ public final class SummaryCollector {
       } else if (p.getMetadata().getOwnerReferences() == null
           || p.getMetadata().getOwnerReferences().stream()
               .noneMatch(o -> "DaemonSet".equals(o.getKind()))) {
-        if ("Pending".equals(phase) && unschedulable(p)) {
+        if ("Pending".equals(phase) && unschedulable(p) && gleanerPresent) {
           onlineUnschedulableSince.putIfAbsent(key, now);
         } else if ("Running".equals(phase)
             && onlineUnschedulableSince.containsKey(key)
@@ -176,7 +256,13 @@ public final class SummaryCollector {
     return false;
   }
 
-  private static double cpuCores(Pod p) {
+  private static boolean terminal(Pod p) {
+    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  /** CPU (batch CPU on co-location nodes) and GPUs a Gleaner member pod requests. */
+  private static Resources harvestedRate(Pod p) {
     Resources sum = Resources.ZERO;
     for (var c : p.getSpec().getContainers()) {
       if (c.getResources() != null && c.getResources().getRequests() != null) {
@@ -184,7 +270,10 @@ public final class SummaryCollector {
       }
     }
     long milli = sum.cpuMillis() > 0 ? sum.cpuMillis() : sum.get(Resources.BATCH_CPU);
-    return milli / 1000.0;
+    return Resources.builder()
+        .putCanonical(Resources.CPU, milli)
+        .putCanonical(Resources.GPU, sum.gpus())
+        .build();
   }
 
   /** The summary so far. */
@@ -203,14 +292,16 @@ public final class SummaryCollector {
       bySource.put(s, (long) memberPodsBySource.getOrDefault(s, Set.of()).size());
     }
     Map<String, Double> hours = new TreeMap<>();
-    for (String s : List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC")) {
-      hours.put(s, Math.round(coreHours.getOrDefault(s, 0.0) * 100.0) / 100.0);
+    for (String s : SOURCES) {
+      hours.put(s, round(harvested.coreHours(s)));
     }
     List<Double> latencies;
     synchronized (reclaimLatencies) {
       latencies = new ArrayList<>(reclaimLatencies);
     }
     List<Double> delays = onlineDelays.values().stream().map(ms -> ms / 1000.0).sorted().toList();
+    double maxDelay = delays.isEmpty() ? 0 : delays.get(delays.size() - 1);
+    HarvestAccounting harvest = harvest(delays, maxDelay);
     return new SandboxSummary(
         (clock.millis() - startMillis) / 1000,
         byClass,
@@ -224,7 +315,65 @@ public final class SummaryCollector {
         hours,
         delays.size(),
         percentile(delays, 50),
-        delays.isEmpty() ? 0 : delays.get(delays.size() - 1));
+        maxDelay,
+        harvest);
+  }
+
+  private static final List<String> SOURCES = List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC");
+
+  private HarvestAccounting harvest(List<Double> delays, double maxDelay) {
+    Map<String, Double> lendableCores = totals(lendable::coreHours);
+    Map<String, Double> harvestedCores = totals(harvested::coreHours);
+    Map<String, Double> ratio = new TreeMap<>();
+    lendableCores.forEach(
+        (s, l) -> {
+          if (l > 0) {
+            ratio.put(s, Math.round(harvestedCores.get(s) / l * 1000.0) / 1000.0);
+          }
+        });
+    double wastedCores = 0;
+    double wastedGpus = 0;
+    for (String pod : evictedMemberPods) {
+      wastedCores += byMemberPod.coreHours(pod);
+      wastedGpus += byMemberPod.gpuHours(pod);
+    }
+    double harvestedTotal = harvestedCores.get(HarvestAccounting.TOTAL);
+    long reclaims = reclaimIds.size();
+    long neverRan =
+        onlineUnschedulableSince.keySet().stream()
+            .filter(k -> !onlineDelays.containsKey(k))
+            .count();
+    return new HarvestAccounting(
+        lendableCores,
+        harvestedCores,
+        ratio,
+        totals(lendable::gpuHours),
+        totals(harvested::gpuHours),
+        round(wastedCores),
+        round(wastedGpus),
+        reclaims,
+        harvestedTotal > 0 ? round(reclaims * 100.0 / harvestedTotal) : 0,
+        delays.size(),
+        percentile(delays, 50),
+        percentile(delays, 99),
+        maxDelay,
+        neverRan);
+  }
+
+  private static Map<String, Double> totals(java.util.function.ToDoubleFunction<String> hours) {
+    Map<String, Double> out = new TreeMap<>();
+    double total = 0;
+    for (String s : SOURCES) {
+      double h = hours.applyAsDouble(s);
+      total += h;
+      out.put(s, round(h));
+    }
+    out.put(HarvestAccounting.TOTAL, round(total));
+    return out;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100.0) / 100.0;
   }
 
   static double percentile(List<Double> values, double p) {

@@ -1,0 +1,139 @@
+package io.gleaner.sandbox.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.time.FakeClock;
+import io.gleaner.sim.accounting.LendableCapacity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The harvest accounting of the summary, read through a member's API. */
+@EnableKubernetesMockClient(crud = true)
+class SummaryCollectorIT {
+  KubernetesClient client;
+
+  /**
+   * One 16-CPU online node. First half hour: a 4-CPU Gleaner pod runs and an online pod is
+   * Unschedulable; lendable (16 − 0.2 headroom) × 0.9 = 14.22 cores, harvested 4 cores. A reclaim
+   * evicts the Gleaner pod and the online pod runs (2 CPU): lendable (16 − 2 − 0.2) × 0.9 = 12.42
+   * cores for the second half hour. Lendable 7.11 + 6.21 = 13.32, harvested 2, all of it wasted.
+   */
+  @Test
+  void countsLendableHarvestedWastedAndTheOnlineDelayGleanerCaused() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T08:00:00Z"));
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("a")
+                .endMetadata()
+                .withNewStatus()
+                .withAllocatable(Map.of("cpu", new Quantity("16"), "memory", new Quantity("64Gi")))
+                .endStatus()
+                .build())
+        .create();
+    SummaryCollector collector =
+        new SummaryCollector(
+            client,
+            () -> Map.of("online-1", client),
+            clock,
+            Map.of("online-1", Set.of(MemberRole.ONLINE)),
+            LendableCapacity.Settings.DEFAULTS);
+    Pod gleaner = client.resource(pod("gleaner", "g1", "a", "4", "Running", true, false)).create();
+    client.resource(pod("web", "web-1", null, "2", "Pending", false, true)).create();
+
+    clock.advance(Duration.ofMinutes(30));
+    collector.sample();
+    collector.recordReclaim("r1", "online-1", List.of("gleaner/g1"), 120);
+    client.resource(gleaner).delete();
+    client.resource(pod("web", "web-1", "a", "2", "Running", false, false)).update();
+    clock.advance(Duration.ofMinutes(30));
+    collector.sample();
+
+    HarvestAccounting h = collector.summary().harvest();
+    assertThat(h.lendableCoreHours()).containsEntry("IDLE", 13.32).containsEntry("TOTAL", 13.32);
+    assertThat(h.harvestedCoreHours()).containsEntry("IDLE", 2.0).containsEntry("VOLCANO", 0.0);
+    assertThat(h.harvestRatio()).containsOnlyKeys("IDLE", "TOTAL").containsEntry("TOTAL", 0.15);
+    assertThat(h.wastedCoreHours()).isEqualTo(2.0);
+    assertThat(h.reclaims()).isEqualTo(1);
+    assertThat(h.reclaimsPer100HarvestedCoreHours()).isEqualTo(50.0);
+    assertThat(h.onlinePodsDelayed()).isEqualTo(1);
+    assertThat(h.onlineDelaySecondsP99()).isEqualTo(1800.0);
+    assertThat(h.onlinePodsNeverRan()).isZero();
+  }
+
+  /** An online pod Unschedulable in a member without Gleaner pods is not Gleaner's doing. */
+  @Test
+  void onlineWaitWithoutGleanerPodsIsNotCounted() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T08:00:00Z"));
+    SummaryCollector collector =
+        new SummaryCollector(
+            client,
+            () -> Map.of("online-1", client),
+            clock,
+            Map.of("online-1", Set.of(MemberRole.ONLINE)),
+            LendableCapacity.Settings.DEFAULTS);
+    client.resource(pod("web", "web-1", null, "2", "Pending", false, true)).create();
+    clock.advance(Duration.ofMinutes(1));
+    collector.sample();
+    client.resource(pod("gleaner", "g1", null, "4", "Pending", true, true)).create();
+    clock.advance(Duration.ofMinutes(1));
+    collector.sample();
+    assertThat(collector.summary().harvest().onlinePodsNeverRan()).isZero();
+    assertThat(collector.summary().onlinePodsDelayed()).isZero();
+  }
+
+  private static Pod pod(
+      String ns,
+      String name,
+      String node,
+      String cpu,
+      String phase,
+      boolean gleaner,
+      boolean unschedulable) {
+    PodBuilder b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(name)
+            .addToLabels(
+                gleaner
+                    ? Map.of("gleaner.io/managed", "true", "gleaner.io/source", "idle")
+                    : Map.of("app", "web"))
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName(node)
+            .addNewContainer()
+            .withName("c")
+            .withNewResources()
+            .withRequests(Map.of("cpu", new Quantity(cpu), "memory", new Quantity("1Gi")))
+            .endResources()
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPhase(phase)
+            .endStatus();
+    if (unschedulable) {
+      b.editStatus()
+          .addNewCondition()
+          .withType("PodScheduled")
+          .withStatus("False")
+          .withReason("Unschedulable")
+          .endCondition()
+          .endStatus();
+    }
+    return b.build();
+  }
+}
