@@ -80,6 +80,32 @@ class PeakForecastBacktestTest {
           .as("margin %.2f: mix vs 1 day ago only", margin)
           .isLessThanOrEqualTo(all.get(2).underPredictedShare());
     }
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "Check on days 2-7 (hours %d-%d), without the 7-day term (not asserted)%n",
+            PeakForecast.DAY,
+            FIRST_SCORED_HOUR - 1));
+    for (double margin : new double[] {0.05, 0.10, chosen.safetyMargin()}) {
+      for (PeakForecast f :
+          List.of(
+              new PeakForecast(0, chosen.dayWeight(), chosen.lastHourWeight(), margin),
+              new PeakForecast(0, 0, 1, margin),
+              new PeakForecast(0, 1, 0, margin))) {
+        PeakForecast.Score s = f.backtest(peaks, PeakForecast.DAY, FIRST_SCORED_HOUR);
+        table.append(
+            String.format(
+                Locale.ROOT,
+                "| %.2f | day/last hour %.1f/%.1f | %.1f %% | %d of %d (%.1f %%) |%n",
+                margin,
+                f.dayWeight(),
+                f.lastHourWeight(),
+                s.mapePercent(),
+                Math.round(s.underPredictedShare() * s.hours()),
+                s.hours(),
+                100 * s.underPredictedShare()));
+      }
+    }
     System.out.print(table);
   }
 
