@@ -345,11 +345,14 @@ public final class ObjectSync {
 
   /**
    * Deletes the copies of this installation in a member that no pod in {@code inUse} references and
-   * no sync needed within the minimum age. {@code inUse} holds {@code namespace/configmap/name} and
-   * {@code namespace/secret/name} keys ({@link #useKeys}). Returns how many were deleted.
+   * no sync needed within the minimum age, and forgets the cluster's pod owners (re-read by the
+   * next pod of each namespace). {@code inUse} holds {@code namespace/configmap/name} and {@code
+   * namespace/secret/name} keys ({@link #useKeys}). Returns how many were deleted.
    */
   public int collect(String cluster, KubernetesClient member, Set<String> inUse) {
     long now = clock.millis();
+    // a pod owner someone deleted (and its uid with it) is looked up again at least this often
+    owners.keySet().removeIf(k -> k.startsWith(cluster + "/"));
     Map<String, String> selector =
         Map.of(
             GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance, GleanerKeys.COPY, "true");

@@ -360,6 +360,28 @@ class TenancyIT {
     assertThat(m1.configMaps().inNamespace("team-a").withName("conf").get()).isNotNull();
   }
 
+  @Test
+  void aDeletedPodOwnerIsMadeAgainAndTheNextPodNamesTheNewOne() {
+    start(NamespaceMapping.prefixed("gleaner-"));
+    Pod first = awaitMember(bound("team-a", null, false, null));
+    var owner = first.getMetadata().getOwnerReferences().get(0);
+    m1.configMaps().inNamespace("gleaner-team-a").withName(owner.getName()).delete();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                m1.configMaps().inNamespace("gleaner-team-a").withName(owner.getName()).get()
+                    == null);
+    controller.collectUnusedCopies();
+
+    Pod second = awaitMember(bound("team-a", null, false, null));
+    ConfigMap now = m1.configMaps().inNamespace("gleaner-team-a").withName(owner.getName()).get();
+    assertThat(now).isNotNull();
+    assertThat(second.getMetadata().getOwnerReferences().get(0).getUid())
+        .isEqualTo(now.getMetadata().getUid())
+        .isNotEqualTo(owner.getUid());
+  }
+
   private void deleteAndAwaitGone(Pod p) {
     meta.pods()
         .inNamespace(p.getMetadata().getNamespace())
