@@ -11,17 +11,25 @@ import io.gleaner.sim.apiserver.ObjectStore;
 import io.gleaner.sim.apiserver.PodSubresources;
 import io.gleaner.sim.apiserver.ResourceTypes;
 import io.gleaner.sim.apiserver.ServerExtensions;
+import io.gleaner.sim.apiserver.auth.ApiSecurity;
+import io.gleaner.sim.apiserver.auth.BootstrapRbac;
+import io.gleaner.sim.apiserver.auth.ClusterCa;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Kubernetes API of one simulated cluster, served over plain HTTP on {@code 127.0.0.1} (port
- * chosen by the OS) on the shared Vert.x of a {@link SimRuntime}.
+ * The Kubernetes API of one simulated cluster, served over HTTPS on {@code 127.0.0.1} (port chosen
+ * by the OS) on the shared Vert.x of a {@link SimRuntime}, with kube-apiserver's authentication
+ * (client certificates from the cluster CA, service account tokens; no anonymous access) and RBAC
+ * authorization ({@link ApiSecurity}). {@link #kubeconfig()} and {@link #newClient()} carry the
+ * admin's credentials.
  *
  * <p>It is an in-memory API server in the spirit of fabric8's {@code KubernetesMockServer} CRUD
  * mode, with what that mock lacks and Gleaner relies on: field selectors ({@code spec.nodeName},
@@ -41,6 +49,7 @@ public final class SimulatedApiServer implements AutoCloseable {
   private final SimRuntime runtime;
   private final ObjectStore store;
   private final PodSubresources pods;
+  private final ApiSecurity security;
   private final ApiHttpHandler handler;
   private final HttpServer server;
   private final int port;
@@ -56,18 +65,22 @@ public final class SimulatedApiServer implements AutoCloseable {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.store = new ObjectStore(clock, ResourceTypes.builtIn());
     this.pods = new PodSubresources(store);
-    this.handler = new ApiHttpHandler(runtime.vertx(), store, pods, extensions, name);
+    bootstrap();
+    this.security = new ApiSecurity(name, store, runtime.executor());
+    this.handler = new ApiHttpHandler(runtime.vertx(), store, pods, extensions, name, security);
     this.server =
         runtime
             .vertx()
             .createHttpServer(
-                new HttpServerOptions()
-                    .setHost("127.0.0.1")
-                    .setPort(0)
-                    .setCompressionSupported(false)
-                    .setMaxWebSocketFrameSize(16 * 1024 * 1024)
-                    .setMaxWebSocketMessageSize(64 * 1024 * 1024)
-                    .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v5.channel.k8s.io")));
+                security.configure(
+                    new HttpServerOptions()
+                        .setHost("127.0.0.1")
+                        .setPort(0)
+                        .setCompressionSupported(false)
+                        .setMaxWebSocketFrameSize(16 * 1024 * 1024)
+                        .setMaxWebSocketMessageSize(64 * 1024 * 1024)
+                        .setWebSocketSubProtocols(
+                            List.of("v4.channel.k8s.io", "v5.channel.k8s.io"))));
     server.requestHandler(handler);
     server.connectionHandler(handler::trackConnection);
     try {
@@ -77,7 +90,6 @@ public final class SimulatedApiServer implements AutoCloseable {
           "cannot start the API server of simulated cluster " + name, e);
     }
     this.port = server.actualPort();
-    bootstrap();
   }
 
   private void bootstrap() {
@@ -88,6 +100,7 @@ public final class SimulatedApiServer implements AutoCloseable {
     }
     priorityClass("system-cluster-critical", 2000000000);
     priorityClass("system-node-critical", 2000001000);
+    BootstrapRbac.install(store);
   }
 
   private void priorityClass(String pcName, int value) {
@@ -109,9 +122,9 @@ public final class SimulatedApiServer implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code https://127.0.0.1:PORT}. */
   public String url() {
-    return "http://127.0.0.1:" + port;
+    return "https://127.0.0.1:" + port;
   }
 
   /** The object database, for in-process simulated controllers and white-box test assertions. */
@@ -123,8 +136,64 @@ public final class SimulatedApiServer implements AutoCloseable {
     return pods;
   }
 
-  /** A kubeconfig (YAML text) with one context named after the cluster, pointing at this server. */
+  /**
+   * The cluster's security: its CA, the admin and kubelet-client certificates, the authenticator
+   * and authorizer (for white-box tests and simulated controllers).
+   */
+  public ApiSecurity security() {
+    return security;
+  }
+
+  /** The cluster CA certificate (PEM), which signed the serving and client certificates. */
+  public String caCertificatePem() {
+    return security.ca().certificatePem();
+  }
+
+  /**
+   * The client certificate this API server presents to kubelet endpoints ({@code
+   * CN=kube-apiserver-kubelet-client}, {@code O=system:masters}), as kube-apiserver's {@code
+   * --kubelet-client-certificate}/{@code --kubelet-client-key}: a kubelet that authenticates its
+   * callers trusts the cluster CA ({@link #caCertificatePem()}) and finds this user.
+   */
+  public ClusterCa.Issued kubeletClientCertificate() {
+    return security.kubeletClient();
+  }
+
+  /** A new client certificate from the cluster CA: CN = {@code user}, O = {@code groups}. */
+  public ClusterCa.Issued issueClientCertificate(String user, String... groups) {
+    return security.ca().issueClient(user, List.of(groups));
+  }
+
+  /**
+   * A kubeconfig (YAML text) with one context named after the cluster, pointing at this server,
+   * with the admin's client certificate ({@code kubernetes-admin}, group {@code system:masters}).
+   */
   public String kubeconfig() {
+    return kubeconfig(security.admin());
+  }
+
+  /** A kubeconfig that authenticates with the client certificate {@code cert}. */
+  public String kubeconfig(ClusterCa.Issued cert) {
+    return kubeconfig(
+        name + "-" + userName(cert),
+        "    client-certificate-data: "
+            + b64(cert.certificatePem())
+            + "\n    client-key-data: "
+            + b64(cert.keyPem())
+            + "\n");
+  }
+
+  /** A kubeconfig that authenticates with the bearer {@code token} (e.g. a service account's). */
+  public String kubeconfigForToken(String token) {
+    return kubeconfig(name + "-token", "    token: " + token + "\n");
+  }
+
+  private static String userName(ClusterCa.Issued cert) {
+    String cn = cert.certificate().getSubjectX500Principal().getName();
+    return cn.replaceAll(".*CN=([^,]*).*", "$1").replaceAll("[^A-Za-z0-9.-]", "-");
+  }
+
+  private String kubeconfig(String user, String credentials) {
     return "apiVersion: v1\n"
         + "kind: Config\n"
         + "clusters:\n"
@@ -135,6 +204,9 @@ public final class SimulatedApiServer implements AutoCloseable {
         + "    server: "
         + url()
         + "\n"
+        + "    certificate-authority-data: "
+        + b64(caCertificatePem())
+        + "\n"
         + "contexts:\n"
         + "- name: "
         + name
@@ -144,8 +216,8 @@ public final class SimulatedApiServer implements AutoCloseable {
         + name
         + "\n"
         + "    user: "
-        + name
-        + "-admin\n"
+        + user
+        + "\n"
         + "    namespace: default\n"
         + "current-context: "
         + name
@@ -153,12 +225,14 @@ public final class SimulatedApiServer implements AutoCloseable {
         + "preferences: {}\n"
         + "users:\n"
         + "- name: "
-        + name
-        + "-admin\n"
+        + user
+        + "\n"
         + "  user:\n"
-        + "    token: simulated-"
-        + name
-        + "\n";
+        + credentials;
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -167,7 +241,15 @@ public final class SimulatedApiServer implements AutoCloseable {
    * with it from a Vert.x event-loop thread.
    */
   public KubernetesClient newClient() {
-    Config config = Config.fromKubeconfig(kubeconfig());
+    return newClient(kubeconfig());
+  }
+
+  /**
+   * A new fabric8 client (as {@link #newClient()}) with the credentials of {@code kubeconfig}, e.g.
+   * from {@link #kubeconfigForToken(String)}.
+   */
+  public KubernetesClient newClient(String kubeconfig) {
+    Config config = Config.fromKubeconfig(kubeconfig);
     config.setRequestTimeout(30_000);
     // Fail fast in tests: a 429 (PDB) or 5xx is reported at once instead of after ten back-off
     // retries.
@@ -199,6 +281,7 @@ public final class SimulatedApiServer implements AutoCloseable {
     clients.clear();
     store.closeAllWatches();
     handler.close();
+    security.close();
     try {
       server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     } catch (Exception e) {

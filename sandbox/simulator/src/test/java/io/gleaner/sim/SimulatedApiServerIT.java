@@ -701,7 +701,9 @@ class SimulatedApiServerIT {
   static RawResponse post(String path, String json) {
     try {
       java.net.http.HttpResponse<String> r =
-          java.net.http.HttpClient.newHttpClient()
+          java.net.http.HttpClient.newBuilder()
+              .sslContext(server.security().ca().sslContext(server.security().admin()))
+              .build()
               .send(
                   java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + path))
                       .header("Content-Type", "application/json")

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.sim.apiserver.auth.ApiSecurity;
+import io.gleaner.sim.apiserver.auth.AuthApi;
+import io.gleaner.sim.apiserver.auth.UserInfo;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -47,18 +50,28 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private static final long WATCH_START_DELAY_MS = 20;
   private volatile boolean reachable = true;
 
+  private final ApiSecurity security;
+
+  /**
+   * {@code security} authenticates and authorizes every request and supplies the client certificate
+   * presented to kubelets.
+   */
   public ApiHttpHandler(
       Vertx vertx,
       ObjectStore store,
       PodSubresources pods,
       ServerExtensions extensions,
-      String clusterName) {
+      String clusterName,
+      ApiSecurity security) {
     this.vertx = vertx;
     this.store = store;
     this.pods = pods;
     this.extensions = extensions;
     this.clusterName = clusterName;
-    this.exec = new PodExec(vertx, store, extensions, this::kubeletAddress);
+    this.security = security;
+    this.exec =
+        new PodExec(
+            vertx, store, extensions, this::kubeletAddress, security.kubeletClientKeyCert());
   }
 
   private final java.util.Set<io.vertx.core.http.HttpConnection> connections =
@@ -102,38 +115,42 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     }
     String upgrade = req.getHeader("Upgrade");
     if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
-      try {
-        dispatch(req, Buffer.buffer());
-      } catch (ApiException e) {
-        sendStatus(req.response(), e);
-      } catch (RuntimeException e) {
-        LOG.warn("cluster {}: {} {} failed", clusterName, req.method(), req.uri(), e);
-        sendStatus(
-            req.response(),
-            new ApiException(500, "InternalError", "Internal error occurred: " + e));
-      }
+      serve(req, Buffer.buffer());
       return;
     }
-    req.body()
-        .onComplete(
-            ar -> {
-              try {
-                dispatch(req, ar.succeeded() ? ar.result() : Buffer.buffer());
-              } catch (ApiException e) {
-                sendStatus(req.response(), e);
-              } catch (RuntimeException e) {
-                LOG.warn("cluster {}: {} {} failed", clusterName, req.method(), req.uri(), e);
-                sendStatus(
-                    req.response(),
-                    new ApiException(500, "InternalError", "Internal error occurred: " + e));
-              }
-            });
+    req.body().onComplete(ar -> serve(req, ar.succeeded() ? ar.result() : Buffer.buffer()));
   }
 
-  private void dispatch(HttpServerRequest req, Buffer body) {
+  private void serve(HttpServerRequest req, Buffer body) {
+    try {
+      UserInfo user = security.admit(req);
+      dispatch(req, body, user);
+    } catch (ApiException e) {
+      sendStatus(req.response(), e);
+    } catch (RuntimeException e) {
+      LOG.warn("cluster {}: {} {} failed", clusterName, req.method(), req.uri(), e);
+      sendStatus(
+          req.response(), new ApiException(500, "InternalError", "Internal error occurred: " + e));
+    }
+  }
+
+  private void dispatch(HttpServerRequest req, Buffer body, UserInfo user) {
     String path = req.path();
     if (path.length() > 1 && path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
+    }
+    if (AuthApi.handles(path)) {
+      send(
+          req.response(),
+          201,
+          security
+              .api()
+              .handle(
+                  req.method().name(),
+                  path,
+                  req.method() == HttpMethod.POST ? parse(body, JSON) : MAPPER.createObjectNode(),
+                  user));
+      return;
     }
     switch (path) {
       case "/version" -> {
@@ -836,6 +853,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
               vertx.createHttpClient(
                   new HttpClientOptions()
                       .setSsl(true)
+                      .setKeyCertOptions(security.kubeletClientKeyCert())
                       .setTrustAll(true)
                       .setVerifyHost(false)
                       .setConnectTimeout(5000));

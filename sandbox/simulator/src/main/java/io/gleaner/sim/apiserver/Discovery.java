@@ -92,15 +92,17 @@ final class Discovery {
       List<String> vs =
           metrics
               ? List.of("get", "list")
-              : List.of(
-                  "create",
-                  "delete",
-                  "deletecollection",
-                  "get",
-                  "list",
-                  "patch",
-                  "update",
-                  "watch");
+              : ResourceTypes.REVIEWS.contains(t)
+                  ? List.of("create")
+                  : List.of(
+                      "create",
+                      "delete",
+                      "deletecollection",
+                      "get",
+                      "list",
+                      "patch",
+                      "update",
+                      "watch");
       vs.forEach(verbs::add);
       if (!t.shortNames().isEmpty()) {
         ArrayNode sn = r.putArray("shortNames");

@@ -14,6 +14,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.KeyCertOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,6 +49,7 @@ final class PodExec {
   private final ServerExtensions extensions;
   private final Function<String, String[]> kubeletAddress;
   private volatile WebSocketClient kubeletClient;
+  private final KeyCertOptions kubeletClientCertificate;
 
   /**
    * {@code kubeletAddress} maps a node name to {host, port} of its kubelet endpoint, or throws an
@@ -57,11 +59,13 @@ final class PodExec {
       Vertx vertx,
       ObjectStore store,
       ServerExtensions extensions,
-      Function<String, String[]> kubeletAddress) {
+      Function<String, String[]> kubeletAddress,
+      KeyCertOptions kubeletClientCertificate) {
     this.vertx = vertx;
     this.store = store;
     this.extensions = extensions;
     this.kubeletAddress = kubeletAddress;
+    this.kubeletClientCertificate = kubeletClientCertificate;
   }
 
   /** The parsed exec query. */
@@ -452,6 +456,7 @@ final class PodExec {
           kubeletClient =
               vertx.createWebSocketClient(
                   new WebSocketClientOptions()
+                      .setKeyCertOptions(kubeletClientCertificate)
                       .setTrustAll(true)
                       .setVerifyHost(false)
                       .setConnectTimeout(5000)

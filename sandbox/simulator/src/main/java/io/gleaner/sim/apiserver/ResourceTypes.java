@@ -227,6 +227,49 @@ public final class ResourceTypes {
           Set.of(),
           List.of());
 
+  public static final ResourceType ROLES = rbac("roles", "role", "Role", true);
+  public static final ResourceType CLUSTER_ROLES =
+      rbac("clusterroles", "clusterrole", "ClusterRole", false);
+  public static final ResourceType ROLE_BINDINGS =
+      rbac("rolebindings", "rolebinding", "RoleBinding", true);
+  public static final ResourceType CLUSTER_ROLE_BINDINGS =
+      rbac("clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false);
+
+  /** Create-only reviews (answered by the authenticator/authorizer, never stored). */
+  public static final List<ResourceType> REVIEWS =
+      List.of(
+          review("authentication.k8s.io", "tokenreviews", "tokenreview", "TokenReview", false),
+          review(
+              "authentication.k8s.io",
+              "selfsubjectreviews",
+              "selfsubjectreview",
+              "SelfSubjectReview",
+              false),
+          review(
+              "authorization.k8s.io",
+              "subjectaccessreviews",
+              "subjectaccessreview",
+              "SubjectAccessReview",
+              false),
+          review(
+              "authorization.k8s.io",
+              "selfsubjectaccessreviews",
+              "selfsubjectaccessreview",
+              "SelfSubjectAccessReview",
+              false),
+          review(
+              "authorization.k8s.io",
+              "localsubjectaccessreviews",
+              "localsubjectaccessreview",
+              "LocalSubjectAccessReview",
+              true),
+          review(
+              "authorization.k8s.io",
+              "selfsubjectrulesreviews",
+              "selfsubjectrulesreview",
+              "SelfSubjectRulesReview",
+              false));
+
   /** Read-only, computed from simulated usage. */
   public static final ResourceType NODE_METRICS =
       new ResourceType(
@@ -254,6 +297,27 @@ public final class ResourceTypes {
           false,
           Set.of(),
           List.of());
+
+  private static ResourceType rbac(
+      String plural, String singular, String kind, boolean namespaced) {
+    return new ResourceType(
+        "rbac.authorization.k8s.io",
+        "v1",
+        plural,
+        singular,
+        kind,
+        namespaced,
+        List.of(),
+        false,
+        Set.of(),
+        List.of());
+  }
+
+  private static ResourceType review(
+      String group, String plural, String singular, String kind, boolean namespaced) {
+    return new ResourceType(
+        group, "v1", plural, singular, kind, namespaced, List.of(), false, Set.of(), List.of());
+  }
 
   private static ResourceType core(
       String plural,
@@ -317,10 +381,15 @@ public final class ResourceTypes {
             JOBS,
             DEPLOYMENTS,
             CSRS,
+            ROLES,
+            CLUSTER_ROLES,
+            ROLE_BINDINGS,
+            CLUSTER_ROLE_BINDINGS,
             NODE_METRICS,
             POD_METRICS)) {
       types.register(t);
     }
+    REVIEWS.forEach(types::register);
     return types;
   }
 

@@ -1,0 +1,186 @@
+package io.gleaner.sim.apiserver.auth;
+
+import io.gleaner.sim.apiserver.ApiException;
+import io.gleaner.sim.apiserver.ObjectStore;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Authentication and authorization of one simulated API server, as a kube-apiserver started with
+ * {@code --client-ca-file}, {@code --anonymous-auth=false}, {@code --authorization-mode=RBAC} and a
+ * service account token issuer: TLS with a serving certificate from the cluster CA, client
+ * certificates requested (not required), every request authenticated (401 otherwise, {@code
+ * /healthz}, {@code /livez}, {@code /readyz} and {@code /version} included) and then authorized
+ * (403 with kube-apiserver's message). Also holds the credentials the simulator hands out: the
+ * admin client certificate ({@code kubernetes-admin}, {@code system:masters}) and the client
+ * certificate the API server presents to kubelets ({@code kube-apiserver-kubelet-client}).
+ */
+public final class ApiSecurity implements AutoCloseable {
+  /** The user of the admin credentials. */
+  public static final String ADMIN_USER = "kubernetes-admin";
+
+  /** The user the API server presents to kubelets (kubeadm's name). */
+  public static final String KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
+
+  private final ClusterCa ca;
+  private final ClusterCa.Issued serving;
+  private final ClusterCa.Issued admin;
+  private final ClusterCa.Issued kubeletClient;
+  private final ServiceAccountTokens tokens;
+  private final Authenticator authenticator;
+  private final Authorizer authorizer;
+  private final AuthApi api;
+  private final TokenController tokenController;
+
+  /**
+   * Creates the cluster CA and credentials, and starts the token controller on {@code executor}.
+   */
+  public ApiSecurity(String clusterName, ObjectStore store, Executor executor) {
+    this.ca = ClusterCa.create(clusterName + "-ca");
+    this.serving =
+        ca.issueServing(
+            "kube-apiserver",
+            List.of(
+                "127.0.0.1",
+                "localhost",
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local"));
+    this.admin = ca.issueClient(ADMIN_USER, List.of(UserInfo.MASTERS));
+    this.kubeletClient = ca.issueClient(KUBELET_CLIENT_USER, List.of(UserInfo.MASTERS));
+    this.tokens = new ServiceAccountTokens(store);
+    this.authenticator = new Authenticator(ca, tokens);
+    this.authorizer = new Authorizer(store);
+    this.api = new AuthApi(tokens, authorizer);
+    this.tokenController = new TokenController(store, ca.certificatePem(), executor);
+  }
+
+  public ClusterCa ca() {
+    return ca;
+  }
+
+  /** The admin client certificate ({@code CN=kubernetes-admin, O=system:masters}). */
+  public ClusterCa.Issued admin() {
+    return admin;
+  }
+
+  /**
+   * The client certificate the API server presents to kubelet endpoints ({@code
+   * --kubelet-client-certificate}).
+   */
+  public ClusterCa.Issued kubeletClient() {
+    return kubeletClient;
+  }
+
+  public Authenticator authenticator() {
+    return authenticator;
+  }
+
+  public Authorizer authorizer() {
+    return authorizer;
+  }
+
+  public AuthApi api() {
+    return api;
+  }
+
+  /** TLS on {@code options}: serving certificate, client certificates requested. */
+  public HttpServerOptions configure(HttpServerOptions options) {
+    return options
+        .setSsl(true)
+        .setKeyCertOptions(
+            new PemKeyCertOptions()
+                .addCertValue(Buffer.buffer(serving.certificatePem()))
+                .addKeyValue(Buffer.buffer(serving.pkcs8KeyPem())))
+        .setClientAuth(ClientAuth.REQUEST)
+        // the TLS layer takes any client certificate; the authenticator checks it against the CA
+        // and answers 401, as kube-apiserver does
+        .setTrustOptions(TrustOptions.wrap(new AdvertiseCaTrustManager(ca.certificate())));
+  }
+
+  /** {@code kubeletClient} as Vert.x client key material. */
+  public PemKeyCertOptions kubeletClientKeyCert() {
+    return new PemKeyCertOptions()
+        .addCertValue(Buffer.buffer(kubeletClient.certificatePem()))
+        .addKeyValue(Buffer.buffer(kubeletClient.pkcs8KeyPem()));
+  }
+
+  /**
+   * Authenticates and authorizes a request; returns its user.
+   *
+   * @throws ApiException 401 {@code Unauthorized} or 403 {@code Forbidden}
+   */
+  public UserInfo admit(HttpServerRequest req) {
+    UserInfo user =
+        authenticator
+            .authenticate(req.getHeader("Authorization"), peerCertificates(req.sslSession()))
+            .orElseThrow(() -> new ApiException(401, "Unauthorized", "Unauthorized"));
+    String upgrade = req.getHeader("Upgrade");
+    List<Attributes> checks =
+        RequestInfo.checks(
+            user,
+            req.method().name(),
+            req.path(),
+            req.params()::get,
+            upgrade != null && upgrade.equalsIgnoreCase("websocket"));
+    for (Attributes a : checks) {
+      Decision d = authorizer.authorize(a);
+      if (!d.allowed()) {
+        throw Forbidden.of(a, d.reason());
+      }
+    }
+    return user;
+  }
+
+  private static List<Certificate> peerCertificates(SSLSession session) {
+    if (session == null) {
+      return List.of();
+    }
+    try {
+      return Arrays.asList(session.getPeerCertificates());
+    } catch (SSLPeerUnverifiedException e) {
+      return List.of();
+    }
+  }
+
+  /** The user of a token, as {@code TokenReview} and requests see it. */
+  public Optional<UserInfo> tokenUser(String token) {
+    return authenticator.authenticate("Bearer " + token, List.of());
+  }
+
+  @Override
+  public void close() {
+    tokenController.close();
+  }
+
+  /**
+   * Accepts every client chain (verification is the authenticator's) and names the cluster CA as
+   * acceptable issuer, so clients pick a certificate from it.
+   */
+  private record AdvertiseCaTrustManager(X509Certificate ca) implements X509TrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[] {ca};
+    }
+  }
+}
