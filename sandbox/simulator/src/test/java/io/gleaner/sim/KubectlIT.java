@@ -68,7 +68,11 @@ class KubectlIT {
   }
 
   static Result kubectlWithInput(String stdin, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+    return kubectlAs(kubeconfig, stdin, args);
+  }
+
+  static Result kubectlAs(Path config, String stdin, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", config.toString()));
     cmd.addAll(List.of(args));
     // output to a file: a kubectl that hangs must not hang the reader too
     File output = File.createTempFile("kubectl", ".out");
@@ -198,5 +202,67 @@ class KubectlIT {
     assertThat(badContainer.out()).contains("container sidecar is not valid for pod shell");
 
     kubectl("delete", "pod", "shell", "--grace-period=1");
+  }
+
+  @Test
+  void aServiceAccountTokenKubeconfigIsHeldToRbac() throws Exception {
+    assertThat(kubectl("create", "namespace", "rbac-it").code()).isZero();
+    assertThat(kubectl("-n", "rbac-it", "create", "serviceaccount", "broker").code()).isZero();
+    Result token = kubectl("-n", "rbac-it", "create", "token", "broker");
+    assertThat(token.code()).as(token.out()).isZero();
+    Path broker = dir.resolve("broker.kubeconfig");
+    Files.writeString(broker, cluster.apiServer().kubeconfigForToken(token.out().trim()));
+
+    Result whoami = kubectlAs(broker, null, "auth", "whoami");
+    assertThat(whoami.code()).as(whoami.out()).isZero();
+    assertThat(whoami.out())
+        .contains("system:serviceaccount:rbac-it:broker", "system:serviceaccounts:rbac-it");
+
+    Result no = kubectlAs(broker, null, "auth", "can-i", "list", "pods", "-n", "rbac-it");
+    assertThat(no.code()).as(no.out()).isEqualTo(1);
+    assertThat(no.out()).isEqualTo("no\n");
+    Result nodes = kubectlAs(broker, null, "get", "nodes");
+    assertThat(nodes.code()).isEqualTo(1);
+    assertThat(nodes.out())
+        .contains(
+            "Error from server (Forbidden): nodes is forbidden: User"
+                + " \"system:serviceaccount:rbac-it:broker\" cannot list resource \"nodes\" in API"
+                + " group \"\" at the cluster scope");
+
+    assertThat(
+            kubectl(
+                    "-n",
+                    "rbac-it",
+                    "create",
+                    "role",
+                    "pod-reader",
+                    "--verb=get,list,watch",
+                    "--resource=pods")
+                .code())
+        .isZero();
+    assertThat(
+            kubectl(
+                    "-n",
+                    "rbac-it",
+                    "create",
+                    "rolebinding",
+                    "broker-reads",
+                    "--role=pod-reader",
+                    "--serviceaccount=rbac-it:broker")
+                .code())
+        .isZero();
+    Result yes = kubectlAs(broker, null, "auth", "can-i", "list", "pods", "-n", "rbac-it");
+    assertThat(yes.code()).as(yes.out()).isZero();
+    assertThat(yes.out()).isEqualTo("yes\n");
+    Result pods = kubectlAs(broker, null, "get", "pods", "-n", "rbac-it");
+    assertThat(pods.code()).as(pods.out()).isZero();
+    assertThat(pods.out()).contains("No resources found in rbac-it namespace.");
+    Result exec =
+        kubectlAs(
+            broker, null, "auth", "can-i", "create", "pods", "--subresource=exec", "-n", "rbac-it");
+    assertThat(exec.out()).isEqualTo("no\n");
+    Result list = kubectlAs(broker, null, "auth", "can-i", "--list", "-n", "rbac-it");
+    assertThat(list.code()).as(list.out()).isZero();
+    assertThat(list.out()).containsPattern("pods\\s+\\[\\]\\s+\\[\\]\\s+\\[get list watch\\]");
   }
 }
