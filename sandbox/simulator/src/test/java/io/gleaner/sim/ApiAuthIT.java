@@ -114,7 +114,13 @@ class ApiAuthIT {
   record Raw(int code, JsonNode body) {}
 
   /** A raw HTTPS call trusting the cluster CA, with an optional client certificate and token. */
-  static Raw call(String method, String path, String json, ClusterCa.Issued cert, String token)
+  static Raw call(
+      String method,
+      String path,
+      String json,
+      ClusterCa.Issued cert,
+      String token,
+      String... headers)
       throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(server.url() + path))
@@ -126,6 +132,9 @@ class ApiAuthIT {
             .header("Content-Type", "application/json");
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
     }
     HttpResponse<String> r =
         HttpClient.newBuilder()
@@ -732,6 +741,67 @@ class ApiAuthIT {
     assertThat(self.code()).isEqualTo(201);
     assertThat(self.body().path("status").path("allowed").asBoolean()).isFalse();
     assertThat(call("GET", path, null, server.security().admin(), null).code()).isEqualTo(405);
+  }
+
+  @Test
+  void impersonationNeedsTheImpersonateVerbAndActsAsTheImpersonatedUser() throws Exception {
+    serviceAccount("target");
+    role("pods", r -> r.withApiGroups("").withResources("pods").withVerbs("list"));
+    bindRole("pods", "target");
+    String podsPath = "/api/v1/namespaces/" + ns + "/pods";
+    // an admin may impersonate anyone: the request is the service account's
+    Raw asTarget =
+        call(
+            "GET",
+            podsPath,
+            null,
+            server.security().admin(),
+            null,
+            "Impersonate-User",
+            user("target"));
+    assertThat(asTarget.code()).isEqualTo(200);
+    Raw nodes =
+        call(
+            "GET",
+            "/api/v1/nodes",
+            null,
+            server.security().admin(),
+            null,
+            "Impersonate-User",
+            user("target"));
+    assertThat(nodes.code()).isEqualTo(403);
+    assertThat(nodes.body().path("message").asText())
+        .isEqualTo(
+            "nodes is forbidden: User \""
+                + user("target")
+                + "\" cannot list resource \"nodes\" in API group \"\" at the cluster scope");
+    Raw asUser =
+        call(
+            "POST",
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}",
+            server.security().admin(),
+            null,
+            "Impersonate-User",
+            "alice",
+            "Impersonate-Group",
+            "team-a");
+    assertThat(asUser.body().path("status").path("userInfo").path("username").asText())
+        .isEqualTo("alice");
+    assertThat(asUser.body().path("status").path("userInfo").path("groups").toString())
+        .isEqualTo("[\"team-a\",\"system:authenticated\"]");
+
+    // a service account without the impersonate verb is refused
+    serviceAccount("sneaky");
+    Raw refused =
+        call("GET", podsPath, null, null, tokenFor("sneaky"), "Impersonate-User", "alice");
+    assertThat(refused.code()).isEqualTo(403);
+    assertThat(refused.body().path("message").asText())
+        .isEqualTo(
+            "users \"alice\" is forbidden: User \""
+                + user("sneaky")
+                + "\" cannot impersonate resource \"users\" in API group \"\" at the cluster"
+                + " scope");
   }
 
   // --- the API server as kubelet client

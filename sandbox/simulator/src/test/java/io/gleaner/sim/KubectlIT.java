@@ -261,6 +261,16 @@ class KubectlIT {
         kubectlAs(
             broker, null, "auth", "can-i", "create", "pods", "--subresource=exec", "-n", "rbac-it");
     assertThat(exec.out()).isEqualTo("no\n");
+    Result asBroker =
+        kubectl(
+            "auth",
+            "can-i",
+            "watch",
+            "pods",
+            "-n",
+            "rbac-it",
+            "--as=system:serviceaccount:rbac-it:broker");
+    assertThat(asBroker.out()).as("admin impersonating the account").isEqualTo("yes\n");
     Result list = kubectlAs(broker, null, "auth", "can-i", "--list", "-n", "rbac-it");
     assertThat(list.code()).as(list.out()).isZero();
     assertThat(list.out()).containsPattern("pods\\s+\\[\\]\\s+\\[\\]\\s+\\[get list watch\\]");

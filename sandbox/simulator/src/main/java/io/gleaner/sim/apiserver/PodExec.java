@@ -44,6 +44,15 @@ final class PodExec {
   private static final byte CLOSE = (byte) 255;
   private static final List<String> SHELLS = List.of("sh", "bash", "/bin/sh", "/bin/bash");
 
+  /**
+   * How long after the upgrade the first output frames are held. kubectl before 1.33 starts reading
+   * frames before it has created its stdout/stderr/error streams and drops frames of streams it
+   * does not know yet ("Unknown stream id 1, discarding message", then "closed all streams" and
+   * exit 1); kube-apiserver dials the kubelet only after the upgrade, so output comes later there.
+   * Frames are held, never dropped.
+   */
+  static final long FIRST_FRAMES_DELAY_MS = 20;
+
   private final Vertx vertx;
   private final ObjectStore store;
   private final ServerExtensions extensions;
@@ -114,7 +123,17 @@ final class PodExec {
       relay(req, pod, nodeName, opts);
       return;
     }
-    req.toWebSocket().onSuccess(ws -> runLocally(ws, pod, opts));
+    req.toWebSocket()
+        .onSuccess(
+            ws -> {
+              ws.pause();
+              vertx.setTimer(
+                  FIRST_FRAMES_DELAY_MS,
+                  id -> {
+                    runLocally(ws, pod, opts);
+                    ws.resume();
+                  });
+            });
   }
 
   // --- a pod on a simulated node
@@ -361,7 +380,13 @@ final class PodExec {
         .onSuccess(
             kubelet -> {
               Pipe pipe = new Pipe(kubelet);
-              req.toWebSocket().onSuccess(pipe::join).onFailure(e -> kubelet.close());
+              req.toWebSocket()
+                  .onSuccess(
+                      ws -> {
+                        pipe.join(ws);
+                        vertx.setTimer(FIRST_FRAMES_DELAY_MS, id -> pipe.release());
+                      })
+                  .onFailure(e -> kubelet.close());
             })
         .onFailure(
             e -> {
@@ -396,20 +421,21 @@ final class PodExec {
 
   /**
    * Relays one session between the client and the kubelet. The kubelet may answer, and even close,
-   * before the client's upgrade is done: its messages are held until then, and its close follows
-   * them.
+   * before the client's upgrade is done and a moment after it (see {@link #FIRST_FRAMES_DELAY_MS}):
+   * its messages are held until {@link #release()}, and its close follows them.
    */
   private static final class Pipe {
     private final WebSocket kubelet;
     private final List<Buffer> early = new ArrayList<>();
     private ServerWebSocket client;
+    private boolean released;
     private boolean kubeletEnded;
 
     Pipe(WebSocket kubelet) {
       this.kubelet = kubelet;
       kubelet.binaryMessageHandler(
           m -> {
-            if (client == null) {
+            if (!released) {
               early.add(m);
             } else if (!client.isClosed()) {
               client.writeBinaryMessage(m);
@@ -419,20 +445,28 @@ final class PodExec {
       kubelet.endHandler(
           v -> {
             kubeletEnded = true;
-            if (client != null && !client.isClosed()) {
+            if (released && !client.isClosed()) {
               client.close((short) 1000);
             }
           });
     }
 
-    void join(ServerWebSocket client) {
-      this.client = client;
+    /** Sends the held kubelet messages (and its close) to the client, then relays at once. */
+    void release() {
+      released = true;
+      if (client.isClosed()) {
+        return;
+      }
       early.forEach(client::writeBinaryMessage);
       early.clear();
       if (kubeletEnded) {
         client.close((short) 1000);
-        return;
       }
+    }
+
+    /** Connects the client's input to the kubelet; output waits for {@link #release()}. */
+    void join(ServerWebSocket client) {
+      this.client = client;
       client.binaryMessageHandler(
           m -> {
             if (!kubelet.isClosed()) {

@@ -24,9 +24,10 @@ import javax.net.ssl.X509TrustManager;
  * service account token issuer: TLS with a serving certificate from the cluster CA, client
  * certificates requested (not required), every request authenticated (401 otherwise, {@code
  * /healthz}, {@code /livez}, {@code /readyz} and {@code /version} included) and then authorized
- * (403 with kube-apiserver's message). Also holds the credentials the simulator hands out: the
- * admin client certificate ({@code kubernetes-admin}, {@code system:masters}) and the client
- * certificate the API server presents to kubelets ({@code kube-apiserver-kubelet-client}).
+ * (403 with kube-apiserver's message), impersonation headers honoured ({@link Impersonation}). Also
+ * holds the credentials the simulator hands out: the admin client certificate ({@code
+ * kubernetes-admin}, {@code system:masters}) and the client certificate the API server presents to
+ * kubelets ({@code kube-apiserver-kubelet-client}).
  */
 public final class ApiSecurity implements AutoCloseable {
   /** The user of the admin credentials. */
@@ -129,6 +130,23 @@ public final class ApiSecurity implements AutoCloseable {
         authenticator
             .authenticate(req.getHeader("Authorization"), peerCertificates(req.sslSession()))
             .orElseThrow(() -> new ApiException(401, "Unauthorized", "Unauthorized"));
+    Impersonation.Request impersonation =
+        Impersonation.of(
+            user,
+            req.headers().getAll("Impersonate-User"),
+            req.headers().getAll("Impersonate-Group"),
+            req.headers().getAll("Impersonate-Uid"),
+            req.headers().names().stream()
+                .anyMatch(h -> h.regionMatches(true, 0, "Impersonate-Extra-", 0, 18)));
+    if (impersonation != null) {
+      for (Attributes a : impersonation.checks()) {
+        Decision d = authorizer.authorize(a);
+        if (!d.allowed()) {
+          throw Forbidden.of(a, d.reason());
+        }
+      }
+      user = impersonation.actAs();
+    }
     String upgrade = req.getHeader("Upgrade");
     List<Attributes> checks =
         RequestInfo.checks(
