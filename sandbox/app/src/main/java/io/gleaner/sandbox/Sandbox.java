@@ -71,6 +71,8 @@ public final class Sandbox implements AutoCloseable {
   public static final String NAMESPACE = "gleaner-system";
   public static final String RELEASE = "gleaner";
   public static final String MEMBER_RELEASE = "gleaner-member";
+  private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
+      new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
 
   private final SandboxOptions options;
   private final Consumer<String> progress;
@@ -130,6 +132,14 @@ public final class Sandbox implements AutoCloseable {
             Clock.systemUTC(), realStart, options.simulatedStart(), options.speed());
     dashboardPort = Ports.orFree(options.dashboardPort());
     brokerPort = Ports.orFree(options.brokerPort());
+    if (options.dashboardPort() > 0 && dashboardPort != options.dashboardPort()) {
+      progress.accept(
+          "port " + options.dashboardPort() + " is taken: the dashboard uses " + dashboardPort);
+    }
+    if (options.brokerPort() > 0 && brokerPort != options.brokerPort()) {
+      progress.accept(
+          "port " + options.brokerPort() + " is taken: the broker's gRPC uses " + brokerPort);
+    }
 
     progress.accept(
         "starting ZooKeeper and "
@@ -147,8 +157,22 @@ public final class Sandbox implements AutoCloseable {
     installer = new Installer(progress);
 
     progress.accept("helm install gleaner-member in " + specs.size() + " member clusters");
-    for (MemberSpec m : specs) {
-      registerMember(installer, charts, m);
+    // the same release with the same values in every member
+    List<HasMetadata> memberChart =
+        charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, null);
+    // one member after another is how a user does it; here all at once, as each is independent
+    java.util.concurrent.ExecutorService installs =
+        Executors.newFixedThreadPool(Math.max(1, Math.min(specs.size(), 12)));
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (MemberSpec m : specs) {
+        done.add(installs.submit(() -> registerMember(installer, memberChart, m)));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      installs.shutdownNow();
     }
 
     progress.accept("helm install gleaner in the metadata cluster");
@@ -296,10 +320,9 @@ public final class Sandbox implements AutoCloseable {
    * Step 1 and 2 of "Deploying" for one member: install the member chart, build the kubeconfig from
    * its token Secret, register it.
    */
-  private void registerMember(Installer installer, Charts charts, MemberSpec m) {
+  private void registerMember(Installer installer, List<HasMetadata> rendered, MemberSpec m) {
     SimulatedCluster c = federation.member(m.name());
-    List<HasMetadata> objects =
-        charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, null);
+    List<HasMetadata> objects = rendered.stream().map(SERIALIZATION::clone).toList();
     installer.apply(c.client(), objects);
     String tokenSecret =
         objects.stream()

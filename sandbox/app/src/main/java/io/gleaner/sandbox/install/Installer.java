@@ -27,8 +27,8 @@ public final class Installer {
   private static final Duration TOKEN_WAIT = Duration.ofSeconds(3);
 
   private final Consumer<String> notes;
-  private final Set<String> notServed = new TreeSet<>();
-  private final Set<String> issuesNoTokens = new java.util.HashSet<>();
+  private final Set<String> notServed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> issuesNoTokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Installer(Consumer<String> notes) {
     this.notes = notes == null ? s -> {} : notes;
@@ -68,7 +68,7 @@ public final class Installer {
 
   /** Kinds left out because the API server does not serve them. */
   public Set<String> notServed() {
-    return Set.copyOf(notServed);
+    return Set.copyOf(new TreeSet<>(notServed));
   }
 
   /**

@@ -1,0 +1,32 @@
+package io.gleaner.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+class PortsTest {
+
+  @Test
+  void aTakenPortIsReplacedByAFreeOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("0.0.0.0", 0));
+      int port = taken.getLocalPort();
+
+      int chosen = Ports.orFree(port);
+
+      assertThat(chosen).isNotEqualTo(port).isPositive();
+      assertThat(Ports.isFree(chosen)).isTrue();
+    }
+  }
+
+  @Test
+  void aFreePortIsKept() throws Exception {
+    int free;
+    try (ServerSocket s = new ServerSocket(0)) {
+      free = s.getLocalPort();
+    }
+    assertThat(Ports.orFree(free)).isEqualTo(free);
+  }
+}
