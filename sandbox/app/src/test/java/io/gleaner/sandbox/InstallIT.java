@@ -170,9 +170,11 @@ class InstallIT {
             .ports()
             .get("http");
 
+    // the restarted broker serves /metrics once it is up; until then the connection is refused
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> rejectedOffers(http), n -> n > 0);
     apply("batch-2");
     await()
