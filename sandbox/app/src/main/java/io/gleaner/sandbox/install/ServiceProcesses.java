@@ -33,8 +33,10 @@ import java.util.concurrent.TimeUnit;
  * memory limit. Processes share the host's network, where pods each have their own: every container
  * port gets a port of its own on 127.0.0.1 (see {@link Ports}).
  *
- * <p>Output is prefixed with the replica's name, as {@code docker compose} does. {@link #close()}
- * (also run by a shutdown hook) ends these processes and their descendants, and nothing else.
+ * <p>A replica that exits is started again after a back-off, as a kubelet restarts a Deployment's
+ * container. Output is prefixed with the replica's name, as {@code docker compose} does. {@link
+ * #close()} (also run by a shutdown hook) ends these processes and their descendants, and nothing
+ * else.
  */
 public final class ServiceProcesses implements AutoCloseable {
   /** The main class every container runs ({@code java -jar gleaner.jar <args>}). */
@@ -56,6 +58,8 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Map<String, String> env;
     private final Map<String, Integer> ports;
     private volatile Process process;
+    private volatile boolean stopping;
+    private int restarts;
 
     Replica(
         String name,
@@ -90,6 +94,11 @@ public final class ServiceProcesses implements AutoCloseable {
     public boolean isAlive() {
       Process p = process;
       return p != null && p.isAlive();
+    }
+
+    /** How often it was started again after it exited on its own. */
+    public synchronized int restarts() {
+      return restarts;
     }
 
     public long pid() {
@@ -184,6 +193,7 @@ public final class ServiceProcesses implements AutoCloseable {
     for (Replica r : replicas) {
       if (r.deployment.equals(deployment)) {
         stop(r);
+        r.stopping = false;
         launch(r);
       }
     }
@@ -216,6 +226,40 @@ public final class ServiceProcesses implements AutoCloseable {
             r.name + "-output");
     pump.setDaemon(true);
     pump.start();
+    p.onExit().thenAccept(exited -> restartAfterExit(r, exited));
+  }
+
+  /**
+   * As a kubelet restarts a Deployment's container that exits ({@code restartPolicy: Always}), with
+   * a back-off that doubles from 1 s to at most 10 s.
+   */
+  private void restartAfterExit(Replica r, Process exited) {
+    long delayMs;
+    synchronized (this) {
+      if (closed || r.stopping || r.process != exited) {
+        return;
+      }
+      delayMs = Math.min(10_000, 1000L << Math.min(4, r.restarts));
+    }
+    out.println(
+        String.format(
+            "%-17s | exited with code %d; restarting in %d s",
+            r.name, exited.exitValue(), delayMs / 1000));
+    try {
+      Thread.sleep(delayMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    synchronized (this) {
+      if (closed || r.stopping || r.process != exited) {
+        return;
+      }
+      synchronized (r) {
+        r.restarts++;
+      }
+      launch(r);
+    }
   }
 
   private static void mountConfigMaps(
@@ -321,6 +365,7 @@ public final class ServiceProcesses implements AutoCloseable {
     if (p == null) {
       return;
     }
+    r.stopping = true;
     List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
     p.destroy(); // SIGTERM: the service's shutdown hook stops it cleanly
     try {
@@ -338,6 +383,7 @@ public final class ServiceProcesses implements AutoCloseable {
   private synchronized void stopAll() {
     closed = true;
     for (Replica r : replicas) {
+      r.stopping = true;
       Process p = r.process;
       if (p != null) {
         p.destroy();
