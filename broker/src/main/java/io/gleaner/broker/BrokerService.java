@@ -6,6 +6,7 @@ import io.gleaner.broker.grpc.BrokerGrpcService;
 import io.gleaner.broker.grpc.BrokerMetrics;
 import io.gleaner.broker.grpc.BrokerServer;
 import io.gleaner.broker.grpc.CapacityPublisher;
+import io.gleaner.broker.grpc.HarvestMetrics;
 import io.gleaner.broker.grpc.ReclaimLog;
 import io.gleaner.broker.ledger.InMemoryLedgerStore;
 import io.gleaner.broker.ledger.Ledger;
@@ -86,7 +87,16 @@ public final class BrokerService extends AbstractLifecycle {
     store = curator != null ? new ZkLedgerStore(curator, LEDGER_PATH) : new InMemoryLedgerStore();
     ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters);
     BrokerMetrics metrics = new BrokerMetrics(registry, ledger);
-    publisher = new CapacityPublisher(ledger, CAPACITY_MIN_INTERVAL, metrics::update);
+    HarvestMetrics harvest = new HarvestMetrics(registry, clock);
+    reclaims.addListener(harvest::reclaim);
+    publisher =
+        new CapacityPublisher(
+            ledger,
+            CAPACITY_MIN_INTERVAL,
+            s -> {
+              metrics.update(s);
+              harvest.update(s.clusters());
+            });
     BrokerConfig.Grpc g = config.grpc();
     server =
         new BrokerServer(
