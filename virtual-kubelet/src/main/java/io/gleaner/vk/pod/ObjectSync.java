@@ -65,6 +65,9 @@ public final class ObjectSync {
   /** cluster/ns/kind/name → the source resourceVersion last copied. */
   private final Map<String, String> copied = new ConcurrentHashMap<>();
 
+  /** cluster/ns/kind/name → the monitor that orders a copy's sync and its collection. */
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
   /** cluster/ns/kind/name → when a sync last needed the copy (ms). */
   private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
 
@@ -202,9 +205,24 @@ public final class ObjectSync {
       HasMetadata src,
       Apply<T> apply,
       Same<T> same) {
+    String key =
+        key(cluster, copy.getMetadata().getNamespace(), kind, copy.getMetadata().getName());
+    synchronized (lock(key)) {
+      return copyLocked(key, cluster, kind, op, copy, src, apply, same);
+    }
+  }
+
+  private <T extends HasMetadata> Outcome copyLocked(
+      String key,
+      String cluster,
+      String kind,
+      MixedOperation<T, ?, ? extends Resource<T>> op,
+      T copy,
+      HasMetadata src,
+      Apply<T> apply,
+      Same<T> same) {
     String ns = copy.getMetadata().getNamespace();
     String name = copy.getMetadata().getName();
-    String key = key(cluster, ns, kind, name);
     String rv = src.getMetadata().getResourceVersion();
     lastUsed.put(key, clock.millis());
     if (rv != null && rv.equals(copied.get(key))) {
@@ -350,7 +368,6 @@ public final class ObjectSync {
    * namespace/secret/name} keys ({@link #useKeys}). Returns how many were deleted.
    */
   public int collect(String cluster, KubernetesClient member, Set<String> inUse) {
-    long now = clock.millis();
     // a pod owner someone deleted (and its uid with it) is looked up again at least this often
     owners.keySet().removeIf(k -> k.startsWith(cluster + "/"));
     Map<String, String> selector =
@@ -359,20 +376,41 @@ public final class ObjectSync {
     int deleted = 0;
     for (ConfigMap c :
         member.configMaps().inAnyNamespace().withLabels(selector).list().getItems()) {
-      if (unused(cluster, CM, c, inUse, now)) {
-        member.configMaps().inNamespace(c.getMetadata().getNamespace()).resource(c).delete();
-        forgetCopy(cluster, CM, c);
+      if (deleteIfUnused(cluster, CM, c, inUse, member.configMaps())) {
         deleted++;
       }
     }
     for (Secret s : member.secrets().inAnyNamespace().withLabels(selector).list().getItems()) {
-      if (unused(cluster, SECRET, s, inUse, now)) {
-        member.secrets().inNamespace(s.getMetadata().getNamespace()).resource(s).delete();
-        forgetCopy(cluster, SECRET, s);
+      if (deleteIfUnused(cluster, SECRET, s, inUse, member.secrets())) {
         deleted++;
       }
     }
     return deleted;
+  }
+
+  /**
+   * Under the copy's lock, so that no sync finds the copy current while it is being deleted: a sync
+   * after the delete makes it again.
+   */
+  private <T extends HasMetadata> boolean deleteIfUnused(
+      String cluster,
+      String kind,
+      T o,
+      Set<String> inUse,
+      MixedOperation<T, ?, ? extends Resource<T>> op) {
+    String key = key(cluster, o.getMetadata().getNamespace(), kind, o.getMetadata().getName());
+    synchronized (lock(key)) {
+      if (!unused(cluster, kind, o, inUse, clock.millis())) {
+        return false;
+      }
+      op.inNamespace(o.getMetadata().getNamespace()).resource(o).delete();
+      forgetCopy(cluster, kind, o);
+      return true;
+    }
+  }
+
+  private Object lock(String key) {
+    return locks.computeIfAbsent(key, k -> new Object());
   }
 
   /** The keys {@link #collect} expects for the references of a member pod's spec. */
