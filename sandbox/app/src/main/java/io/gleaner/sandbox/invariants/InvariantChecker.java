@@ -1,0 +1,186 @@
+package io.gleaner.sandbox.invariants;
+
+import io.gleaner.meta.resources.Resources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Checks each {@link Observation} against every {@link Invariant}. Pure but stateful: it remembers
+ * since when each condition has held, reports a condition once it has outlasted its grace, and each
+ * distinct violation (kind and subject) only once. Not thread-safe: one caller.
+ */
+public final class InvariantChecker {
+  /** A violation: its kind, what it is about, and the evidence. */
+  public record Violation(Invariant kind, String subject, String evidence) {}
+
+  private final Map<String, Instant> since = new HashMap<>();
+  private final Set<String> reported = new HashSet<>();
+  private final EnumMap<Invariant, Long> counts = new EnumMap<>(Invariant.class);
+
+  public InvariantChecker() {
+    for (Invariant i : Invariant.values()) {
+      counts.put(i, 0L);
+    }
+  }
+
+  /** Violations found in {@code o} at real time {@code now} that were not reported before. */
+  public List<Violation> check(Observation o, Instant now) {
+    Map<String, Violation> holding = new TreeMap<>();
+    duplicates(o, holding);
+    overcommits(o, holding);
+    leaks(o, holding);
+    statuses(o, holding);
+    since.keySet().retainAll(holding.keySet());
+    List<Violation> out = new ArrayList<>();
+    for (Map.Entry<String, Violation> e : holding.entrySet()) {
+      Instant first = since.computeIfAbsent(e.getKey(), k -> now);
+      Violation v = e.getValue();
+      if (Duration.between(first, now).compareTo(v.kind().grace()) >= 0
+          && reported.add(e.getKey())) {
+        counts.merge(v.kind(), 1L, Long::sum);
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** Violations reported so far, by kind (every kind present, zeros included). */
+  public Map<String, Long> counts() {
+    Map<String, Long> out = new TreeMap<>();
+    counts.forEach((k, v) -> out.put(k.key(), v));
+    return out;
+  }
+
+  public long total() {
+    return counts.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private static void hold(
+      Map<String, Violation> holding, Invariant kind, String subject, String ev) {
+    holding.put(kind + " " + subject, new Violation(kind, subject, ev));
+  }
+
+  private static void duplicates(Observation o, Map<String, Violation> holding) {
+    Map<String, Set<String>> clusters = new HashMap<>();
+    Map<String, List<String>> pods = new HashMap<>();
+    for (Observation.MemberPod p : o.memberPods()) {
+      if (p.terminating() || p.metaUid() == null) {
+        continue;
+      }
+      clusters.computeIfAbsent(p.metaUid(), k -> new TreeSet<>()).add(p.cluster());
+      pods.computeIfAbsent(p.metaUid(), k -> new ArrayList<>()).add(p.cluster() + ":" + p.key());
+    }
+    clusters.forEach(
+        (uid, cs) -> {
+          if (cs.size() > 1) {
+            hold(holding, Invariant.DUPLICATE_MEMBER_POD, uid, "member pods " + pods.get(uid));
+          }
+        });
+  }
+
+  private static void overcommits(Observation o, Map<String, Violation> holding) {
+    Map<String, Resources> inflight = new HashMap<>();
+    Map<String, List<String>> inflightPods = new HashMap<>();
+    for (Observation.Reservation r : o.placements().values()) {
+      Observation.Node n = o.nodes().get(r.node());
+      if (n == null || n.gleanerPodUids().contains(r.podUid())) {
+        continue; // the pod is on the node: its requests are counted there
+      }
+      boolean metaGone = !o.metaPods().containsKey(r.podUid());
+      if (metaGone) {
+        continue; // a leftover: LEAKED_RESERVATION's business, and it holds no new pod's room
+      }
+      inflight.merge(r.node(), r.reserved(), Resources::plus);
+      inflightPods.computeIfAbsent(r.node(), k -> new ArrayList<>()).add(r.podUid());
+    }
+    o.nodes()
+        .forEach(
+            (key, n) -> {
+              Resources total = n.occupied().plus(inflight.getOrDefault(key, Resources.ZERO));
+              Resources over = total.minus(n.allocatable()).clampAtZero();
+              if (!over.isZero()) {
+                hold(
+                    holding,
+                    Invariant.NODE_OVERCOMMITTED,
+                    key,
+                    "allocatable "
+                        + n.allocatable().toStrings()
+                        + ", pods on it "
+                        + n.occupied().toStrings()
+                        + ", reserved for pods not there yet "
+                        + inflightPods.getOrDefault(key, List.of())
+                        + ", over by "
+                        + over.toStrings());
+              }
+            });
+  }
+
+  private static void leaks(Observation o, Map<String, Violation> holding) {
+    Set<String> withMemberPod = new HashSet<>();
+    for (Observation.MemberPod p : o.memberPods()) {
+      if (p.metaUid() != null) {
+        withMemberPod.add(p.metaUid());
+      }
+    }
+    for (Observation.Reservation r : o.placements().values()) {
+      if (!o.metaPods().containsKey(r.podUid()) && !withMemberPod.contains(r.podUid())) {
+        hold(
+            holding,
+            Invariant.LEAKED_RESERVATION,
+            r.podUid(),
+            "reservation on " + r.node() + " of " + r.reserved().toStrings() + ", pod gone");
+      }
+    }
+    for (Observation.MemberPod p : o.memberPods()) {
+      boolean live =
+          !p.terminating() && !"Succeeded".equals(p.phase()) && !"Failed".equals(p.phase());
+      if (live && p.metaUid() != null && !o.placements().containsKey(p.metaUid())) {
+        hold(
+            holding,
+            Invariant.UNRESERVED_MEMBER_POD,
+            p.cluster() + ":" + p.key(),
+            "member pod "
+                + p.key()
+                + " in "
+                + p.cluster()
+                + " ("
+                + p.phase()
+                + ") has no reservation");
+      }
+    }
+  }
+
+  private static void statuses(Observation o, Map<String, Violation> holding) {
+    for (Observation.MemberPod p : o.memberPods()) {
+      Observation.MetaPod m = p.metaUid() == null ? null : o.metaPods().get(p.metaUid());
+      if (m == null || p.terminating()) {
+        continue;
+      }
+      if (!m.phase().equals(p.phase())) {
+        hold(
+            holding,
+            Invariant.STATUS_DISAGREEMENT,
+            m.uid(),
+            "metadata pod "
+                + m.key()
+                + " is "
+                + m.phase()
+                + ", member pod "
+                + p.cluster()
+                + ":"
+                + p.key()
+                + " is "
+                + p.phase());
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package io.gleaner.sandbox.invariants;
+
+import io.gleaner.meta.resources.Resources;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One look at the federation: the metadata pods on the virtual node, Gleaner's member pods, the
+ * member nodes and the broker's placements.
+ *
+ * @param metaPods by UID, the pods bound to the virtual node that still exist
+ * @param memberPods Gleaner's member pods (those of this installation), terminating ones included
+ * @param nodes by {@code cluster/node}: allocatable and the requests of every pod occupying it
+ * @param placements by pod UID, the broker's reservations
+ */
+public record Observation(
+    Map<String, MetaPod> metaPods,
+    List<MemberPod> memberPods,
+    Map<String, Node> nodes,
+    Map<String, Reservation> placements) {
+
+  /** A metadata pod: its key and phase. */
+  public record MetaPod(String uid, String key, String phase) {}
+
+  /**
+   * A member pod of Gleaner's.
+   *
+   * @param metaUid the metadata pod it runs for
+   * @param node {@code cluster/node}, or null while unbound
+   * @param terminating has a deletion timestamp
+   */
+  public record MemberPod(
+      String cluster, String key, String metaUid, String node, String phase, boolean terminating) {}
+
+  /**
+   * A member node.
+   *
+   * @param occupied requests of every pod bound to it and not terminal, Gleaner's and the member's
+   * @param gleanerPodUids metadata UIDs of the Gleaner pods occupying it
+   */
+  public record Node(
+      Resources allocatable, Resources occupied, java.util.Set<String> gleanerPodUids) {}
+
+  /** A reservation on {@code cluster/node}. */
+  public record Reservation(String podUid, String node, Resources reserved, boolean confirmed) {}
+}

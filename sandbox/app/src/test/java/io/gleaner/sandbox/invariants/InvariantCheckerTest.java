@@ -1,0 +1,163 @@
+package io.gleaner.sandbox.invariants;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.meta.resources.Resources;
+import io.gleaner.sandbox.invariants.InvariantChecker.Violation;
+import io.gleaner.sandbox.invariants.Observation.MemberPod;
+import io.gleaner.sandbox.invariants.Observation.MetaPod;
+import io.gleaner.sandbox.invariants.Observation.Node;
+import io.gleaner.sandbox.invariants.Observation.Reservation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class InvariantCheckerTest {
+  static final Instant T0 = Instant.parse("2026-12-05T08:00:00Z");
+  private final InvariantChecker checker = new InvariantChecker();
+
+  private static Resources cpu(String c) {
+    return Resources.of("cpu", c);
+  }
+
+  /** One metadata pod u1 running on c1/n1 with its reservation, a 4-CPU node holding 1 CPU. */
+  private static Observation healthy() {
+    return new Observation(
+        Map.of("u1", new MetaPod("u1", "team/p1", "Running")),
+        List.of(new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false)),
+        Map.of("c1/n1", new Node(cpu("4"), cpu("1"), Set.of("u1"))),
+        Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), true)));
+  }
+
+  private List<Violation> at(Observation o, long seconds) {
+    return checker.check(o, T0.plusSeconds(seconds));
+  }
+
+  @Test
+  void aHealthyFederationHasNoViolations() {
+    for (int s = 0; s < 300; s += 5) {
+      assertThat(at(healthy(), s)).isEmpty();
+    }
+    assertThat(checker.total()).isZero();
+    assertThat(checker.counts()).containsEntry("node_overcommitted", 0L).hasSize(5);
+  }
+
+  @Test
+  void aMetadataPodRunningInTwoMembersIsReportedOnceAfterItsGrace() {
+    Observation dup =
+        new Observation(
+            healthy().metaPods(),
+            List.of(
+                new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
+                new MemberPod("c2", "team/gl-u1", "u1", "c2/n7", "Running", false)),
+            healthy().nodes(),
+            healthy().placements());
+    assertThat(at(dup, 0)).isEmpty();
+    List<Violation> v = at(dup, 2);
+    assertThat(v)
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.kind()).isEqualTo(Invariant.DUPLICATE_MEMBER_POD);
+              assertThat(x.evidence()).contains("c1:team/gl-u1", "c2:team/gl-u1");
+            });
+    assertThat(at(dup, 30)).isEmpty();
+    assertThat(checker.counts()).containsEntry("duplicate_member_pod", 1L);
+  }
+
+  @Test
+  void aTerminatingCopyIsNoDuplicate() {
+    Observation moving =
+        new Observation(
+            healthy().metaPods(),
+            List.of(
+                new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
+                new MemberPod("c2", "team/gl-u1", "u1", "c2/n7", "Running", true)),
+            healthy().nodes(),
+            healthy().placements());
+    assertThat(at(moving, 0)).isEmpty();
+    assertThat(at(moving, 60)).isEmpty();
+  }
+
+  @Test
+  void aReservationForAPodNotThereYetCountsAgainstItsNode() {
+    Map<String, MetaPod> metas = new HashMap<>(healthy().metaPods());
+    metas.put("u2", new MetaPod("u2", "team/p2", "Pending"));
+    Map<String, Reservation> res = new HashMap<>(healthy().placements());
+    res.put("u2", new Reservation("u2", "c1/n1", cpu("2"), false));
+    // an online pod took 2 CPU meanwhile: 3 on the node + 2 reserved > 4
+    Observation over =
+        new Observation(
+            metas,
+            healthy().memberPods(),
+            Map.of("c1/n1", new Node(cpu("4"), cpu("3"), Set.of("u1"))),
+            res);
+    assertThat(at(over, 0)).isEmpty();
+    assertThat(at(over, 9)).isEmpty();
+    assertThat(at(over, 10))
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.kind()).isEqualTo(Invariant.NODE_OVERCOMMITTED);
+              assertThat(x.subject()).isEqualTo("c1/n1");
+              assertThat(x.evidence()).contains("[u2]", "over by {cpu=1}");
+            });
+  }
+
+  @Test
+  void aConditionThatClearsWithinItsGraceIsNeverReported() {
+    Observation lagging =
+        new Observation(
+            Map.of("u1", new MetaPod("u1", "team/p1", "Pending")),
+            healthy().memberPods(),
+            healthy().nodes(),
+            healthy().placements());
+    assertThat(at(lagging, 0)).isEmpty();
+    assertThat(at(lagging, 20)).isEmpty();
+    assertThat(at(healthy(), 25)).isEmpty();
+    assertThat(at(lagging, 40)).isEmpty(); // a new episode starts its own clock
+    assertThat(at(lagging, 70))
+        .singleElement()
+        .extracting(Violation::kind)
+        .isEqualTo(Invariant.STATUS_DISAGREEMENT);
+  }
+
+  @Test
+  void aReservationOutlivingItsPodLeaksAndAMemberPodWithoutOneIsUnreserved() {
+    Observation o =
+        new Observation(
+            Map.of("u1", new MetaPod("u1", "team/p1", "Running")),
+            List.of(
+                new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
+                new MemberPod("c1", "team/gl-u3", "u3", "c1/n1", "Running", false)),
+            Map.of("c1/n1", new Node(cpu("8"), cpu("2"), Set.of("u1", "u3"))),
+            Map.of(
+                "u1", new Reservation("u1", "c1/n1", cpu("1"), true),
+                "u9", new Reservation("u9", "c1/n1", cpu("1"), true)));
+    assertThat(at(o, 0)).isEmpty();
+    assertThat(at(o, 59)).isEmpty();
+    assertThat(at(o, 60))
+        .extracting(Violation::kind)
+        .containsExactlyInAnyOrder(Invariant.LEAKED_RESERVATION, Invariant.UNRESERVED_MEMBER_POD);
+    assertThat(checker.total()).isEqualTo(2);
+    // a finished member pod needs no reservation
+    Observation done =
+        new Observation(
+            Map.of(),
+            List.of(new MemberPod("c1", "team/gl-u5", "u5", "c1/n1", "Succeeded", false)),
+            Map.of(),
+            Map.of());
+    assertThat(at(done, 200)).isEmpty();
+    assertThat(at(done, 400)).isEmpty();
+  }
+
+  @Test
+  void gracesAreStated() {
+    assertThat(Invariant.DUPLICATE_MEMBER_POD.grace()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(Invariant.LEAKED_RESERVATION.key()).isEqualTo("leaked_reservation");
+  }
+}
