@@ -9,11 +9,15 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.Installer;
 import io.gleaner.sandbox.install.ServiceProcesses;
+import io.gleaner.sandbox.invariants.FederationObserver;
+import io.gleaner.sandbox.invariants.InvariantMonitor;
 import io.gleaner.sandbox.scenario.JobController;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import io.gleaner.sandbox.scenario.ScenarioDriver;
@@ -23,6 +27,7 @@ import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
 import io.gleaner.sim.accounting.LendableCapacity;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -92,6 +97,7 @@ public final class Sandbox implements AutoCloseable {
   private JobController jobs;
   private ScenarioDriver scenario;
   private SummaryCollector summary;
+  private InvariantMonitor invariants;
   private ScheduledExecutorService loops;
 
   public Sandbox(SandboxOptions options, Consumer<String> progress) {
@@ -277,8 +283,29 @@ public final class Sandbox implements AutoCloseable {
         500,
         1000,
         TimeUnit.MILLISECONDS);
+    BrokerApiClient broker =
+        BrokerApiClient.open(
+            ChannelSettings.plaintext("127.0.0.1:" + brokerPort, "sandbox-invariants"),
+            new SimpleMeterRegistry());
+    closeables.push(broker);
+    invariants =
+        new InvariantMonitor(
+            new FederationObserver(meta, () -> members, broker, "gleaner", INSTANCE),
+            Clock.systemUTC());
+    loops.scheduleWithFixedDelay(
+        quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
     closeables.push(loops::shutdownNow);
     return this;
+  }
+
+  /** How many observations of the federation the invariants were checked on. */
+  public long invariantObservations() {
+    return invariants == null ? 0 : invariants.observations();
+  }
+
+  /** Invariant violations so far, by kind (zeros included); empty before the scenario starts. */
+  public Map<String, Long> invariantViolations() {
+    return invariants == null ? Map.of() : invariants.counts();
   }
 
   /** The chart's values for this sandbox: the embedded ZooKeeper, ports, the shared clock. */
@@ -561,7 +588,8 @@ public final class Sandbox implements AutoCloseable {
   public SandboxSummary summary() {
     summary.sample();
     SandboxSummary s = summary.summary();
-    return s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()));
+    return s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()))
+        .withInvariantViolations(invariants == null ? Map.of() : invariants.counts());
   }
 
   @Override

@@ -116,6 +116,12 @@ class SandboxE2E {
                     .as("Gleaner pods Pending in a member for lack of room")
                     .isZero());
 
+    assertThat(sandbox.invariantObservations()).as("invariant checks done").isPositive();
+    assertThat(sandbox.invariantViolations())
+        .as("invariant violations by kind (the sandbox log names each with its evidence)")
+        .isNotEmpty()
+        .allSatisfy((kind, n) -> assertThat(n).as(kind).isZero());
+
     assertThat(Files.exists(kubeconfigs.resolve("meta.kubeconfig"))).isTrue();
     assertThat(sandbox.dashboardUrl()).startsWith("http://127.0.0.1:");
   }

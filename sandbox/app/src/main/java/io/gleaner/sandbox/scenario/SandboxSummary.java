@@ -39,7 +39,28 @@ public record SandboxSummary(
     long onlinePodsDelayed,
     double onlineDelaySecondsP50,
     double onlineDelaySecondsMax,
-    HarvestAccounting harvest) {
+    HarvestAccounting harvest,
+    Map<String, Long> invariantViolations) {
+
+  /** This summary with the invariant violations counted by kind. */
+  public SandboxSummary withInvariantViolations(Map<String, Long> violations) {
+    return new SandboxSummary(
+        simulatedSeconds,
+        podsByClass,
+        placedBySource,
+        podsReclaimed,
+        memberPodsPendingUnschedulable,
+        memberPodsPendingUnschedulableMax,
+        reclaims,
+        reclaimLatencyMsP50,
+        reclaimLatencyMsP99,
+        coreHoursBySource,
+        onlinePodsDelayed,
+        onlineDelaySecondsP50,
+        onlineDelaySecondsMax,
+        harvest,
+        violations);
+  }
 
   /** This summary with another count of reclaimed metadata pods. */
   public SandboxSummary withPodsReclaimed(long reclaimed) {
@@ -57,6 +78,7 @@ public record SandboxSummary(
         onlinePodsDelayed,
         onlineDelaySecondsP50,
         onlineDelaySecondsMax,
-        harvest);
+        harvest,
+        invariantViolations);
   }
 }

@@ -316,7 +316,8 @@ public final class SummaryCollector {
         delays.size(),
         percentile(delays, 50),
         maxDelay,
-        harvest);
+        harvest,
+        Map.of());
   }
 
   private static final List<String> SOURCES = List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC");
