@@ -1,8 +1,6 @@
 package io.gleaner.cli.service;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.meta.config.VirtualKubeletConfig;
-import io.gleaner.meta.registry.MemberHandle;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.vk.VirtualKubeletService;
 import io.gleaner.vk.kubelet.ServingCertificates;
@@ -15,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 
 /**
  * Assembles the virtual-kubelet from its configuration: the node, the pod controller and the
@@ -33,23 +29,7 @@ public final class VirtualKubeletFactory {
    */
   public static VirtualKubeletService start(ServiceContext ctx, String podIp) {
     MemberRegistry registry = ctx.registry(false);
-    MemberClusters members =
-        new MemberClusters() {
-          @Override
-          public Set<String> names() {
-            return MemberViews.names(registry);
-          }
-
-          @Override
-          public Optional<KubernetesClient> client(String cluster) {
-            return registry.member(cluster).map(MemberHandle::kubernetes);
-          }
-
-          @Override
-          public boolean isHealthy(String cluster) {
-            return registry.member(cluster).map(MemberHandle::isHealthy).orElse(false);
-          }
-        };
+    MemberClusters members = MemberClusters.of(registry);
     Vertx vertx = Vertx.vertx();
     ctx.onClose(vertx::close);
     VirtualKubeletService.Settings base =

@@ -15,12 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Re-emits member Events about Gleaner pods (FailedScheduling, Pulled, Started, BackOff, ...) as
@@ -40,12 +42,16 @@ final class EventMirror implements AutoCloseable {
   private final VkMetrics metrics;
   private final int perSecond;
   private final String nodeName;
-  private final List<SharedIndexInformer<Event>> informers = new ArrayList<>();
+  private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+
+  private record Watched(
+      KubernetesClient client, SharedIndexInformer<Event> informer, AtomicBoolean listed) {}
+
   private final ExecutorService writer =
       Executors.newSingleThreadExecutor(WorkQueue.threads("vk-events"));
   private long windowSecond;
   private int inWindow;
-  private volatile boolean started;
+  private boolean closed;
 
   EventMirror(
       KubernetesClient meta,
@@ -64,41 +70,71 @@ final class EventMirror implements AutoCloseable {
     this.nodeName = nodeName;
   }
 
+  /** Starts an informer per member, in the background; returns at once. */
   void start() {
-    for (String cluster : members.names()) {
-      members
-          .client(cluster)
-          .ifPresent(
-              c -> {
-                SharedIndexInformer<Event> inf =
-                    c.v1().events().inAnyNamespace().runnableInformer(0);
-                inf.addEventHandler(
-                    new ResourceEventHandler<>() {
-                      @Override
-                      public void onAdd(Event e) {
-                        offer(cluster, e);
-                      }
+    syncMembers();
+  }
 
-                      @Override
-                      public void onUpdate(Event old, Event e) {
-                        if (!Objects.equals(old.getCount(), e.getCount())
-                            || !Objects.equals(old.getMessage(), e.getMessage())) {
-                          offer(cluster, e);
-                        }
-                      }
-
-                      @Override
-                      public void onDelete(Event e, boolean unknown) {}
-                    });
-                informers.add(inf);
-              });
+  /**
+   * Brings the informers in line with {@link MemberClusters}: one per member and client; those of
+   * members that are gone are stopped. A member that does not answer is retried with backoff.
+   */
+  synchronized void syncMembers() {
+    if (closed) {
+      return;
     }
-    informers.forEach(i -> i.start().toCompletableFuture().join());
-    started = true;
+    java.util.Set<String> names = members.names();
+    for (String cluster : names) {
+      java.util.Optional<KubernetesClient> client = members.client(cluster);
+      Watched current = watched.get(cluster);
+      if (client.isEmpty() || (current != null && current.client() == client.get())) {
+        continue;
+      }
+      stop(cluster);
+      SharedIndexInformer<Event> inf =
+          client.get().v1().events().inAnyNamespace().runnableInformer(0);
+      inf.exceptionHandler((started, t) -> true);
+      inf.addEventHandler(
+          new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Event e) {
+              offer(cluster, e);
+            }
+
+            @Override
+            public void onUpdate(Event old, Event e) {
+              if (!Objects.equals(old.getCount(), e.getCount())
+                  || !Objects.equals(old.getMessage(), e.getMessage())) {
+                offer(cluster, e);
+              }
+            }
+
+            @Override
+            public void onDelete(Event e, boolean unknown) {}
+          });
+      Watched w = new Watched(client.get(), inf, new AtomicBoolean());
+      watched.put(cluster, w);
+      // events already present when the member is first listed are not re-emitted
+      inf.start().whenComplete((v, t) -> w.listed().set(t == null));
+    }
+    for (String cluster : List.copyOf(watched.keySet())) {
+      if (!names.contains(cluster)) {
+        stop(cluster);
+      }
+    }
+  }
+
+  private void stop(String cluster) {
+    Watched w = watched.remove(cluster);
+    if (w != null) {
+      w.informer().close();
+    }
   }
 
   private void offer(String cluster, Event e) {
-    if (!started
+    Watched w = watched.get(cluster);
+    if (w == null
+        || !w.listed().get()
         || e.getInvolvedObject() == null
         || !"Pod".equals(e.getInvolvedObject().getKind())
         || e.getInvolvedObject().getName() == null
@@ -202,6 +238,9 @@ final class EventMirror implements AutoCloseable {
   @Override
   public void close() {
     writer.shutdownNow();
-    informers.forEach(SharedIndexInformer::close);
+    synchronized (this) {
+      closed = true;
+      List.copyOf(watched.keySet()).forEach(this::stop);
+    }
   }
 }

@@ -1,10 +1,14 @@
 package io.gleaner.vk.pod;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.meta.registry.MemberHandle;
+import io.gleaner.meta.registry.MemberListener;
+import io.gleaner.meta.registry.MemberRegistry;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -19,6 +23,55 @@ public interface MemberClusters {
   /** False while the member's circuit breaker is open or its API does not answer. */
   default boolean isHealthy(String cluster) {
     return client(cluster).isPresent();
+  }
+
+  /**
+   * Calls {@code listener} (it must not block) whenever a member is added, removed or reconnected,
+   * so that the caller looks at {@link #names()} and {@link #client} again. A fixed set never calls
+   * it.
+   */
+  default void addChangeListener(Runnable listener) {}
+
+  /**
+   * The usable members of {@code registry}, as they come and go: every member with a handle, its
+   * current client (a new one after its kubeconfig changed), healthy while its breaker is closed
+   * and its API answers.
+   */
+  static MemberClusters of(MemberRegistry registry) {
+    return new MemberClusters() {
+      @Override
+      public Set<String> names() {
+        Set<String> names = new TreeSet<>();
+        registry.members().forEach(m -> names.add(m.name()));
+        return names;
+      }
+
+      @Override
+      public Optional<KubernetesClient> client(String cluster) {
+        return registry.member(cluster).map(MemberHandle::kubernetes);
+      }
+
+      @Override
+      public boolean isHealthy(String cluster) {
+        return registry.member(cluster).map(MemberHandle::isHealthy).orElse(false);
+      }
+
+      @Override
+      public void addChangeListener(Runnable listener) {
+        registry.addListener(
+            new MemberListener() {
+              @Override
+              public void memberAdded(MemberHandle member) {
+                listener.run();
+              }
+
+              @Override
+              public void memberRemoved(MemberHandle member) {
+                listener.run();
+              }
+            });
+      }
+    };
   }
 
   /** A fixed set of clients, e.g. in tests or until the member registry is wired. */

@@ -123,6 +123,23 @@ public final class PodController implements AutoCloseable {
 
   private final ReentrantLock[] stripes = new ReentrantLock[256];
   private final Map<String, SharedIndexInformer<Pod>> memberInformers = new ConcurrentHashMap<>();
+
+  /** The client each member informer was built on: a new client (new kubeconfig) rebuilds it. */
+  private final Map<String, KubernetesClient> memberClients = new ConcurrentHashMap<>();
+
+  private final Map<String, java.util.concurrent.CompletableFuture<Void>> memberLists =
+      new ConcurrentHashMap<>();
+
+  /**
+   * How long a start waits for the members' first lists (real time), so that a restart adopts what
+   * they hold instead of placing again; a member still not listed by then is used once it lists,
+   * and delays nothing else.
+   */
+  private static final Duration MEMBER_LIST_WAIT = Duration.ofSeconds(3);
+
+  /** Membership is also re-read this often (clock time), should a change event be missed. */
+  private static final Duration MEMBERSHIP_RESYNC = Duration.ofSeconds(30);
+
   private final Map<String, Long> unreachableSince = new ConcurrentHashMap<>();
   private final Map<String, Boolean> confirmedAtStart = new ConcurrentHashMap<>();
   private final java.util.Set<String> listedAtStart = ConcurrentHashMap.newKeySet();
@@ -131,7 +148,7 @@ public final class PodController implements AutoCloseable {
   private final WorkQueue<String> statusQueue;
   private final WorkQueue<String> deleteQueue;
   private final ScheduledExecutorService periodic;
-  private EventMirror eventMirror;
+  private volatile EventMirror eventMirror;
   private SharedIndexInformer<Pod> metaInformer;
 
   public PodController(
@@ -178,14 +195,22 @@ public final class PodController implements AutoCloseable {
   }
 
   /**
-   * Starts the member informers and the metadata informer and waits until all have listed, without
-   * acting on what they see: a standby replica calls this ahead of winning the election, so that
-   * taking over costs no re-list.
+   * Starts the member informers and the metadata informer and waits until the metadata informer has
+   * listed (and the members, for at most {@link #MEMBER_LIST_WAIT}), without acting on what they
+   * see: a standby replica calls this ahead of winning the election, so that taking over costs no
+   * re-list. From then on members added, removed or reconnected in {@link MemberClusters} get or
+   * lose their informer without a restart.
    */
   public void startWatching() {
-    for (String cluster : members.names()) {
-      members.client(cluster).ifPresent(c -> startMemberInformer(cluster, c));
-    }
+    members.addChangeListener(
+        () -> {
+          try {
+            periodic.execute(this::safeSyncMembers);
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("membership change after close ignored");
+          }
+        });
+    syncMembers();
     metaInformer =
         meta.pods()
             .inAnyNamespace()
@@ -218,11 +243,82 @@ public final class PodController implements AutoCloseable {
             }
           }
         });
-    // list every cluster at once; a restart waits for the slowest list, not their sum
-    List<java.util.concurrent.CompletableFuture<Void>> lists = new ArrayList<>();
-    memberInformers.values().forEach(i -> lists.add(i.start().toCompletableFuture()));
-    lists.add(metaInformer.start().toCompletableFuture());
-    lists.forEach(java.util.concurrent.CompletableFuture::join);
+    // every cluster lists at once; a restart waits for the slowest list, not their sum
+    metaInformer.start().toCompletableFuture().join();
+    try {
+      java.util.concurrent.CompletableFuture.allOf(
+              memberLists.values().toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(MEMBER_LIST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.warn(
+          "member clusters not listed after {}: {}; they are used once they answer",
+          MEMBER_LIST_WAIT,
+          memberLists.entrySet().stream()
+              .filter(l -> !l.getValue().isDone())
+              .map(Map.Entry::getKey)
+              .toList());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      log.warn("a member informer failed to start: {}", e.getCause().toString());
+    }
+    long resyncMs = Math.max(50, toReal.apply(MEMBERSHIP_RESYNC).toMillis());
+    periodic.scheduleWithFixedDelay(
+        this::safeSyncMembers, resyncMs, resyncMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void safeSyncMembers() {
+    try {
+      syncMembers();
+    } catch (RuntimeException e) {
+      log.warn("following member clusters failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Brings the member informers in line with {@link MemberClusters}: starts one (in the background)
+   * for each new member or new client, stops the informers of members that are gone.
+   */
+  synchronized void syncMembers() {
+    java.util.Set<String> names = members.names();
+    for (String cluster : names) {
+      Optional<KubernetesClient> client = members.client(cluster);
+      if (client.isEmpty() || client.get() == memberClients.get(cluster)) {
+        continue;
+      }
+      if (memberInformers.containsKey(cluster)) {
+        stopMemberInformer(cluster, "reconnected");
+      }
+      startMemberInformer(cluster, client.get());
+      memberClients.put(cluster, client.get());
+      memberLists.put(cluster, memberInformers.get(cluster).start().toCompletableFuture());
+      log.info("member cluster {}: watching its pods", cluster);
+    }
+    for (String cluster : List.copyOf(memberInformers.keySet())) {
+      if (!names.contains(cluster)) {
+        stopMemberInformer(cluster, "removed");
+      }
+    }
+    EventMirror mirror = eventMirror;
+    if (mirror != null) {
+      mirror.syncMembers();
+    }
+  }
+
+  private void stopMemberInformer(String cluster, String why) {
+    SharedIndexInformer<Pod> inf = memberInformers.remove(cluster);
+    memberClients.remove(cluster);
+    memberLists.remove(cluster);
+    memberStores.remove(cluster);
+    if (inf != null) {
+      inf.close();
+      log.info("member cluster {}: no longer watching its pods ({})", cluster, why);
+    }
+  }
+
+  /** The members whose pods are watched. */
+  public java.util.Set<String> watchedMembers() {
+    return java.util.Set.copyOf(memberInformers.keySet());
   }
 
   /**
@@ -296,7 +392,8 @@ public final class PodController implements AutoCloseable {
         Executors.newFixedThreadPool(
             Math.max(1, Math.min(8, memberInformers.size())), WorkQueue.threads("vk-broker-view"));
     for (String cluster : memberInformers.keySet()) {
-      if (memberStores.get(cluster).size() == 0) {
+      CompactItemStore<Pod> store = memberStores.get(cluster);
+      if (store == null || store.size() == 0) {
         continue;
       }
       calls.add(
@@ -332,6 +429,13 @@ public final class PodController implements AutoCloseable {
             .runnableInformer(0)
             .itemStore(memberStore);
     inf.removeNamespaceIndex();
+    // a member that does not answer is retried with fabric8's backoff, for as long as it is a
+    // member
+    inf.exceptionHandler(
+        (started, t) -> {
+          log.debug("member cluster {}: pod informer retries after {}", cluster, t.toString());
+          return true;
+        });
     inf.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -976,9 +1080,20 @@ public final class PodController implements AutoCloseable {
 
   void sweepUnreachable() {
     long now = clock.millis();
-    for (String cluster : memberInformers.keySet()) {
+    // members that are gone (deleted, disabled) count as unreachable for the pods they still hold
+    java.util.Set<String> clusters = new java.util.HashSet<>(memberInformers.keySet());
+    tracked
+        .values()
+        .forEach(
+            t -> {
+              if (t.cluster != null && t.state == TrackedPod.State.CREATED) {
+                clusters.add(t.cluster);
+              }
+            });
+    unreachableSince.keySet().retainAll(clusters);
+    for (String cluster : clusters) {
       SharedIndexInformer<Pod> inf = memberInformers.get(cluster);
-      boolean healthy = members.isHealthy(cluster) && inf.isWatching();
+      boolean healthy = inf != null && members.isHealthy(cluster) && inf.isWatching();
       if (healthy) {
         if (unreachableSince.remove(cluster) != null) {
           log.info("member cluster {} answers again", cluster);
@@ -1211,7 +1326,8 @@ public final class PodController implements AutoCloseable {
     if (inf == null) {
       return null;
     }
-    return memberStores.get(cluster).bySecondaryKey(uid);
+    CompactItemStore<Pod> store = memberStores.get(cluster);
+    return store == null ? null : store.bySecondaryKey(uid);
   }
 
   /** Whether any member cache holds a pod of this metadata pod (no decoding). */
@@ -1226,7 +1342,8 @@ public final class PodController implements AutoCloseable {
 
   private Optional<Located> memberPodAnywhere(String uid) {
     for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
-      Pod pod = memberStores.get(e.getKey()).bySecondaryKey(uid);
+      CompactItemStore<Pod> store = memberStores.get(e.getKey());
+      Pod pod = store == null ? null : store.bySecondaryKey(uid);
       if (pod != null) {
         return Optional.of(new Located(e.getKey(), pod));
       }
