@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.registry.MemberHandle;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
 import io.gleaner.sim.MemberSpec;
@@ -18,7 +20,6 @@ import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
 import io.gleaner.vk.testing.FakeBroker;
-import io.gleaner.vk.translate.GleanerKeys;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.TranslationConfig;
 import io.grpc.ManagedChannel;
@@ -113,7 +114,11 @@ class DynamicMembersIT {
     startController();
 
     SimulatedCluster m2 = federation.addMember(member("m2"));
-    await().atMost(WAIT).until(() -> registry.member("m2").isPresent());
+    // as in a deployment, where the broker hears of m2's capacity only after the idle-detector
+    // connected to it: the pod is placed on a member that has answered
+    await()
+        .atMost(WAIT)
+        .until(() -> registry.member("m2").filter(MemberHandle::isHealthy).isPresent());
     metaPod("train-0");
 
     await().atMost(WAIT).until(() -> !memberPods(m2.client()).isEmpty());

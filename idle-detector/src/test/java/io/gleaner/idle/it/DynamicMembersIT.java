@@ -1,0 +1,161 @@
+package io.gleaner.idle.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gleaner.idle.IdleDetector;
+import io.gleaner.idle.IdleDetectorConfig;
+import io.gleaner.idle.IdleDetectorService;
+import io.gleaner.idle.RecordingBroker;
+import io.gleaner.idle.source.RegistryMemberDirectory;
+import io.gleaner.idle.state.IdleState;
+import io.gleaner.idle.state.InMemoryIdleTimerStore;
+import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.crd.MemberCluster;
+import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.registry.MemberRegistry;
+import io.gleaner.meta.registry.MemberRegistryConfig;
+import io.gleaner.meta.time.FakeClock;
+import io.gleaner.sim.MemberSpec;
+import io.gleaner.sim.NodeShape;
+import io.gleaner.sim.SimulatedCluster;
+import io.gleaner.sim.SimulatedFederation;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Membership at runtime: the idle-detector follows the member registry. A MemberCluster created
+ * after the start has its idle nodes offered; a deleted one is no longer watched and its offers are
+ * withdrawn; one that does not answer at the start delays nothing else.
+ */
+class DynamicMembersIT {
+  /** Evening of a simulated day: idle timers run on this clock, the registry on real time. */
+  private final FakeClock clock = new FakeClock(Instant.parse("2024-01-01T22:00:00Z"));
+
+  private SimulatedFederation federation;
+  private MemberRegistry registry;
+  private RecordingBroker broker;
+  private AlwaysLeader election;
+  private IdleDetectorService service;
+
+  @AfterEach
+  void tearDown() {
+    if (service != null) {
+      service.stop();
+    }
+    if (election != null) {
+      election.stop();
+    }
+    if (broker != null) {
+      broker.close();
+    }
+    if (registry != null) {
+      registry.stop();
+    }
+    if (federation != null) {
+      federation.close();
+    }
+  }
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50));
+  }
+
+  private static MemberSpec member(String name) {
+    return MemberSpec.of(name, MemberRole.ONLINE, NodeShape.of(1, "8", "32Gi"));
+  }
+
+  private void federation(String... members) {
+    SimulatedFederation.Builder b =
+        SimulatedFederation.builder().clock(clock).zookeeper(false).podStartDelay(Duration.ZERO);
+    for (String m : members) {
+      b.member(member(m));
+    }
+    federation = b.build();
+    registry =
+        new MemberRegistry(
+            federation.meta().client(),
+            MemberRegistryConfig.defaults(federation.namespace())
+                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10)),
+            Clock.systemUTC(),
+            new SimpleMeterRegistry());
+    registry.start();
+  }
+
+  private void startService() throws Exception {
+    broker = new RecordingBroker();
+    election = new AlwaysLeader("it");
+    service =
+        new IdleDetectorService(
+            clock,
+            new SimpleMeterRegistry(),
+            new RegistryMemberDirectory(registry),
+            broker.channel(),
+            new InMemoryIdleTimerStore(),
+            election,
+            IdleDetectorConfig.defaults()
+                .withMetricsInterval(Duration.ofMillis(200))
+                .withSourceId("idle-detector/it"));
+    service.start();
+    election.start();
+    eventually().until(() -> service.publisher().map(p -> p.connected()).orElse(false));
+  }
+
+  private IdleDetector detector() {
+    return service.detector().orElseThrow();
+  }
+
+  private void awaitIdleObserved(String cluster) {
+    eventually()
+        .until(
+            () ->
+                detector()
+                    .state(cluster, cluster + "-node-0")
+                    .filter(s -> s.kind() == IdleState.Kind.IDLE_OBSERVED)
+                    .isPresent());
+  }
+
+  @Test
+  void aMemberCreatedAfterTheStartIsOfferedAndADeletedOneWithdrawn() throws Exception {
+    federation("a");
+    eventually().until(() -> registry.member("a").isPresent());
+    SimulatedCluster a = federation.member("a");
+    int ownWatches = a.store().watchCount(); // the simulated scheduler's and kubelet's
+    startService();
+    awaitIdleObserved("a");
+    eventually().until(() -> a.store().watchCount() > ownWatches);
+
+    federation.addMember(member("b"));
+    awaitIdleObserved("b");
+    clock.set(clock.instant().plus(Duration.ofMinutes(11)));
+    eventually().until(() -> broker.offer("b", "b-node-0").isPresent());
+    eventually().until(() -> broker.offer("a", "a-node-0").isPresent());
+
+    federation.meta().client().resources(MemberCluster.class).withName("a").delete();
+
+    eventually().until(() -> broker.offer("a", "a-node-0").isEmpty());
+    eventually().until(() -> detector().state("a", "a-node-0").isEmpty());
+    eventually().until(() -> a.store().watchCount() == ownWatches);
+    assertThat(broker.offer("b", "b-node-0")).as("b is not disturbed").isPresent();
+  }
+
+  @Test
+  void aMemberUnreachableAtTheStartDelaysNothingElse() throws Exception {
+    federation("a", "b");
+    federation.member("a").setReachable(false);
+    eventually().until(() -> registry.members().size() == 2);
+    startService();
+
+    awaitIdleObserved("b");
+    clock.set(clock.instant().plus(Duration.ofMinutes(11)));
+    eventually().until(() -> broker.offer("b", "b-node-0").isPresent());
+
+    federation.member("a").setReachable(true);
+    awaitIdleObserved("a");
+  }
+}
