@@ -29,11 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's capacity ledger (DESIGN §4 step 2): per member node its current offer, reservations
- * and placed pods; durable through a {@link LedgerStore} with optimistic concurrency, so replicas
- * sharing one store never double-book a node: every change is a compare-and-set on the node's
- * record, and on a conflict the ledger reloads that node and decides again. A new ledger on the
- * same store rebuilds exactly the same state.
+ * The broker's capacity ledger (ARCHITECTURE.md §4 step 2): per member node its current offer,
+ * reservations and placed pods; durable through a {@link LedgerStore} with optimistic concurrency,
+ * so replicas sharing one store never double-book a node: every change is a compare-and-set on the
+ * node's record, and on a conflict the ledger reloads that node and decides again. A new ledger on
+ * the same store rebuilds exactly the same state.
  *
  * <p>Offers are full snapshots per node; an offer not refreshed within the TTL is withdrawn by
  * {@link #expireOffers()}; a withdrawal may set a cool-down during which offers for the node are

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A full snapshot of what one member node may lend (DESIGN §4 "Offer"); it replaces the node's
- * previous offer.
+ * A full snapshot of what one member node may lend (ARCHITECTURE.md §4 "Offer"); it replaces the
+ * node's previous offer.
  *
  * @param usable what may be lent now, clamped at zero; an offer without {@code pods} leaves pod
  *     slots unbounded

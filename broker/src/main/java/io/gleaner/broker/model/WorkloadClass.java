@@ -3,7 +3,7 @@ package io.gleaner.broker.model;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Locale;
 
-/** A metadata pod's class, from its label {@code gleaner.io/class} (DESIGN §2). */
+/** A metadata pod's class, from its label {@code gleaner.io/class} (ARCHITECTURE.md §2). */
 public enum WorkloadClass {
   NEAR_LINE("near-line"),
   OFFLINE("offline");

@@ -21,7 +21,7 @@ public enum PodClass {
   }
 
   /**
-   * Parses a {@code gleaner.io/class} label value; absent means offline (DESIGN §2).
+   * Parses a {@code gleaner.io/class} label value; absent means offline (ARCHITECTURE.md §2).
    *
    * @throws IllegalArgumentException naming the value when it is neither near-line nor offline
    */

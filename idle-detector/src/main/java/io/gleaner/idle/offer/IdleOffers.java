@@ -4,8 +4,8 @@ import io.gleaner.meta.resources.Resources;
 import java.util.Collection;
 
 /**
- * Offer math of the IDLE source (DESIGN §4): a lent online node offers {@code allocatable −
- * requests of every non-Gleaner pod (DaemonSets included) − node headroom}, clamped at zero.
+ * Offer math of the IDLE source (ARCHITECTURE.md §4): a lent online node offers {@code allocatable
+ * − requests of every non-Gleaner pod (DaemonSets included) − node headroom}, clamped at zero.
  * Co-location extended resources ({@code kubernetes.io/batch-*}) are not part of an IDLE offer. An
  * online pod landing on a lent node shrinks the offer at the next recompute.
  */

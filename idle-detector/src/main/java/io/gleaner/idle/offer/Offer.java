@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A full snapshot of what one member node may lend now (DESIGN §4 "Offer"); never a delta.
+ * A full snapshot of what one member node may lend now (ARCHITECTURE.md §4 "Offer"); never a delta.
  *
  * @param usable clamped at zero
  * @param reclaimRisk 0 (stable) .. 1 (likely reclaimed soon)

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where one online member node stands on its way to being lent (issue 4, DESIGN §4 "IDLE").
+ * Where one online member node stands on its way to being lent (ARCHITECTURE.md §4).
  *
  * <pre>
  * ACTIVE ──idle──▶ IDLE_OBSERVED(since) ──idle for idleAfter──▶ LENT ──breach / reclaim──▶ RECLAIMED(until) ──▶ ACTIVE

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Leader election on ZooKeeper with Curator's {@link LeaderLatch} under {@code
  * /elections/<election>/latch}, plus a fencing epoch in {@code /elections/<election>/epoch}.
  *
- * <p>Rules (DESIGN §6: a replica that loses its session stops acting before another takes over):
+ * <p>Rules (ARCHITECTURE.md §6: a replica that loses its session stops acting before another takes
+ * over):
  *
  * <ul>
  *   <li>SUSPENDED (connection lost, session maybe alive): stop acting at once; the latch keeps its

@@ -1,8 +1,8 @@
 package io.gleaner.meta.crd;
 
 /**
- * The kinds of spare capacity Gleaner lends (DESIGN §4, "Offer"). The constant names are the wire
- * form: they appear as keys in {@code GleanerPolicy.spec.reserveMargins} and {@code
+ * The kinds of spare capacity Gleaner lends (ARCHITECTURE.md §4, "Offer"). The constant names are
+ * the wire form: they appear as keys in {@code GleanerPolicy.spec.reserveMargins} and {@code
  * MemberCluster.status.offeredCapacity.sources}.
  */
 public enum CapacitySource {

@@ -2,7 +2,7 @@ package io.gleaner.vk.node;
 
 /**
  * Health of what the virtual node's Ready condition depends on: the virtual-kubelet itself and the
- * broker. A single member cluster's state deliberately does not appear here (DESIGN §6).
+ * broker. A single member cluster's state deliberately does not appear here (ARCHITECTURE.md §6).
  *
  * @param brokerReachable the capacity stream from the broker is up
  * @param message why not ready, for the condition message

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Decides whether a metadata pod can move to a member cluster (DESIGN §5, §6 "bad input"). Pure.
+ * Decides whether a metadata pod can move to a member cluster (ARCHITECTURE.md §5, §6 "bad input").
+ * Pure.
  *
  * <p>Refusals fail the pod like a kubelet admission rejection, so the owning controller sees a
  * clear terminal reason instead of a pod that pends forever. DaemonSet pods are the exception:

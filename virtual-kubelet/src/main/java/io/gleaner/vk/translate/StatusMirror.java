@@ -18,8 +18,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Pure functions from member pod state to the metadata pod's status (DESIGN §4 step 5). The
- * virtual-kubelet is the only writer of a metadata pod's status; these functions give the whole
+ * Pure functions from member pod state to the metadata pod's status (ARCHITECTURE.md §4 step 5).
+ * The virtual-kubelet is the only writer of a metadata pod's status; these functions give the whole
  * desired status, which is then written through the {@code pods/status} subresource when it differs
  * from the current one.
  */
