@@ -60,6 +60,7 @@ public final class BrokerService extends AbstractLifecycle {
   private CapacityPublisher publisher;
   private BrokerServer server;
   private ScheduledExecutorService sweeper;
+  private HarvestMetrics harvest;
 
   /**
    * @param curator a started Curator client (namespaced per installation), or null for an in-memory
@@ -87,7 +88,7 @@ public final class BrokerService extends AbstractLifecycle {
     store = curator != null ? new ZkLedgerStore(curator, LEDGER_PATH) : new InMemoryLedgerStore();
     ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters);
     BrokerMetrics metrics = new BrokerMetrics(registry, ledger);
-    HarvestMetrics harvest = new HarvestMetrics(registry, clock);
+    harvest = new HarvestMetrics(registry, clock);
     reclaims.addListener(harvest::reclaim);
     publisher =
         new CapacityPublisher(
@@ -173,6 +174,12 @@ public final class BrokerService extends AbstractLifecycle {
   /** Called with every reclaim event a Withdraw carries. */
   public void addReclaimListener(Consumer<ReclaimEvent> listener) {
     reclaims.addListener(listener);
+  }
+
+  /** What the ledger says was harvested, per source. */
+  public HarvestMetrics harvest() {
+    requireRunning();
+    return harvest;
   }
 
   public ReclaimLog reclaims() {

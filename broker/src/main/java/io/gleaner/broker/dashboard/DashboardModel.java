@@ -4,6 +4,7 @@ import io.gleaner.api.v1.Capacity;
 import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.ReclaimVictim;
+import io.gleaner.broker.grpc.HarvestMetrics;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import io.vertx.core.json.JsonArray;
@@ -36,6 +37,7 @@ public final class DashboardModel {
   private final Supplier<PodCounts> pods;
   private volatile Supplier<Map<String, String>> memberProblems = Map::of;
   private volatile Supplier<java.util.Set<String>> memberNames = java.util.Set::of;
+  private volatile Supplier<Map<String, HarvestMetrics.SourceFigures>> harvest = Map::of;
   private final Clock clock;
   private final Deque<JsonObject> history = new ArrayDeque<>();
   private final Deque<ReclaimEvent> reclaims = new ArrayDeque<>();
@@ -54,6 +56,12 @@ public final class DashboardModel {
       Supplier<java.util.Set<String>> names, Supplier<Map<String, String>> problems) {
     this.memberNames = Objects.requireNonNull(names, "names");
     this.memberProblems = Objects.requireNonNull(problems, "problems");
+    return this;
+  }
+
+  /** Tells the dashboard what the ledger says was harvested, per source. */
+  public DashboardModel withHarvest(Supplier<Map<String, HarvestMetrics.SourceFigures>> figures) {
+    this.harvest = Objects.requireNonNull(figures, "figures");
     return this;
   }
 
@@ -191,7 +199,33 @@ public final class DashboardModel {
         .put("pods", podCounts)
         .put("members", members)
         .put("memberHealth", new JsonArray(List.copyOf(health.values())))
+        .put("harvest", harvest())
         .put("reclaims", reclaims());
+  }
+
+  /**
+   * Per source: core-hours and GPU-hours placed, reclaims, evicted pods, reclaims per 100
+   * core-hours.
+   */
+  private JsonObject harvest() {
+    JsonObject out = new JsonObject();
+    harvest
+        .get()
+        .forEach(
+            (source, f) ->
+                out.put(
+                    source,
+                    new JsonObject()
+                        .put("coreHours", round(f.coreHours()))
+                        .put("gpuHours", round(f.gpuHours()))
+                        .put("reclaims", f.reclaims())
+                        .put("reclaimedPods", f.reclaimedPods())
+                        .put(
+                            "reclaimsPer100CoreHours",
+                            f.coreHours() > 0
+                                ? round(f.reclaims() * 100.0 / f.coreHours())
+                                : 0.0)));
+    return out;
   }
 
   /** Quantities as both the Kubernetes string and a number in display units (cores, GiB, count). */

@@ -40,6 +40,7 @@ public final class HarvestMetrics {
   private final Clock clock;
   private final Map<CapacitySource, double[]> hours = new EnumMap<>(CapacitySource.class);
   private final Map<CapacitySource, long[]> rate = new EnumMap<>(CapacitySource.class);
+  private final Map<String, long[]> reclaimed = new java.util.TreeMap<>();
   private final MeterRegistry registry;
   private long lastMillis;
 
@@ -87,11 +88,38 @@ public final class HarvestMetrics {
           case ELASTIC -> tag(CapacitySource.ELASTIC);
           default -> "unknown";
         };
+    synchronized (this) {
+      long[] r = reclaimed.computeIfAbsent(source, k -> new long[2]);
+      r[0]++;
+      r[1] += e.getVictimsCount();
+    }
     Counter.builder(RECLAIMS).tag("source", source).register(registry).increment();
     Counter.builder(RECLAIMED_PODS)
         .tag("source", source)
         .register(registry)
         .increment(e.getVictimsCount());
+  }
+
+  /**
+   * One source's figures so far.
+   *
+   * @param coreHours CPU core-hours placed
+   * @param gpuHours GPU-hours placed
+   * @param reclaims reclaims reported to this replica
+   * @param reclaimedPods member pods they evicted
+   */
+  public record SourceFigures(
+      double coreHours, double gpuHours, long reclaims, long reclaimedPods) {}
+
+  /** Every source's figures so far, keyed by the {@code source} tag. */
+  public synchronized Map<String, SourceFigures> figures() {
+    advance();
+    Map<String, SourceFigures> out = new java.util.TreeMap<>();
+    for (CapacitySource s : CapacitySource.values()) {
+      long[] r = reclaimed.getOrDefault(tag(s), new long[2]);
+      out.put(tag(s), new SourceFigures(hours.get(s)[0], hours.get(s)[1], r[0], r[1]));
+    }
+    return out;
   }
 
   /** Core-hours placed with {@code source} up to now. */

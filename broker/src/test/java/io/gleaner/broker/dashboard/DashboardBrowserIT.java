@@ -51,6 +51,13 @@ class DashboardBrowserIT {
     model.record(DashboardFixtures.reclaim());
     model.withMembers(
         () -> java.util.Set.of("online-1", "train-1", "coloc-1", "online-2"), Map::of);
+    model.withHarvest(
+        () ->
+            Map.of(
+                "idle",
+                new io.gleaner.broker.grpc.HarvestMetrics.SourceFigures(42.5, 0, 3, 7),
+                "elastic",
+                new io.gleaner.broker.grpc.HarvestMetrics.SourceFigures(0, 0, 0, 0)));
     server = new AdminServer("127.0.0.1", 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     new Dashboard(model).install(server, Duration.ofMillis(200));
     server.start();
@@ -97,6 +104,11 @@ class DashboardBrowserIT {
         .containsPattern(
             "data-class=\"offline\"><td>offline</td><td class=\"num\">2</td><td class=\"num\">5</td>");
     assertThat(dom).contains("shop/frontend-7", "batch/gl-abc", "140 ms");
+    assertThat(dom)
+        .contains(
+            "data-source=\"idle\"><td>idle</td><td class=\"num\">42.5</td><td class=\"num\">0</td>"
+                + "<td class=\"num\">3</td><td class=\"num\">7</td>")
+        .doesNotContain("data-source=\"elastic\"");
     assertThat(dom)
         .contains("data-series=\"IDLE\"", "data-series=\"VOLCANO\"", "data-series=\"COLOCATION\"");
 

@@ -95,4 +95,19 @@ class DashboardModelTest {
     assertThat(r.getJsonObject(0).getJsonArray("victims").getJsonObject(0).getString("pod"))
         .isEqualTo("batch/gl-abc");
   }
+
+  @Test
+  void summaryCarriesTheHarvestPerSource() {
+    DashboardModel model =
+        new DashboardModel(DashboardFixtures::capacity, null, clock)
+            .withHarvest(
+                () ->
+                    Map.of(
+                        "idle",
+                        new io.gleaner.broker.grpc.HarvestMetrics.SourceFigures(40, 0, 2, 5)));
+    JsonObject idle = model.summary().getJsonObject("harvest").getJsonObject("idle");
+    assertThat(idle.getDouble("coreHours")).isEqualTo(40.0);
+    assertThat(idle.getLong("reclaimedPods")).isEqualTo(5L);
+    assertThat(idle.getDouble("reclaimsPer100CoreHours")).isEqualTo(5.0);
+  }
 }

@@ -32,7 +32,8 @@ public final class BrokerFactory {
     if (ctx.config().broker().dashboard().enabled()) {
       DashboardModel model =
           new DashboardModel(broker::capacitySnapshot, null, ctx.clock())
-              .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry));
+              .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry))
+              .withHarvest(broker.harvest()::figures);
       broker.addReclaimListener(model::record);
       new Dashboard(model).install(ctx.admin(), Duration.ofSeconds(5));
     }
