@@ -144,8 +144,8 @@ class InstallIT {
 
   /**
    * What a user sees when the broker may not read the member kubeconfig Secrets (the chart's rule
-   * removed, the broker restarted): the broker knows no member, rejects every offer, and a new pod
-   * is not placed.
+   * removed, the broker restarted): the broker knows no member and rejects every offer, the virtual
+   * node's allocatable drops to zero once the earlier offers expire, and a new pod stays Pending.
    */
   @Test
   @Order(3)
@@ -176,6 +176,25 @@ class InstallIT {
         .pollInterval(Duration.ofSeconds(1))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> rejectedOffers(http), n -> n > 0);
+    // the ledger keeps the offers accepted before the restart until their TTL; then the virtual
+    // node has nothing left to offer
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                io.gleaner.meta.resources.Resources.fromQuantities(
+                        sandbox
+                            .federation()
+                            .meta()
+                            .client()
+                            .nodes()
+                            .withName("gleaner")
+                            .get()
+                            .getStatus()
+                            .getAllocatable())
+                    .cpuMillis(),
+            cpu -> cpu == 0);
     apply("batch-2");
     await()
         .atMost(Duration.ofSeconds(60))
