@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.gleaner.api.client.ApiChannels;
 import io.gleaner.api.client.ChannelSettings;
+import io.gleaner.meta.config.ClientTls;
 import io.gleaner.meta.config.ConfigException;
 import io.gleaner.meta.config.GleanerConfig;
 import io.gleaner.meta.coord.AlwaysLeader;
@@ -145,14 +146,25 @@ public final class ServiceContext implements AutoCloseable {
     return policy;
   }
 
-  /** The channel to the broker, opened as every Gleaner client opens it ({@link ApiChannels}). */
+  /**
+   * The channel to the broker, opened as every Gleaner client opens it ({@link ApiChannels}), with
+   * TLS when {@code brokerTls.caFile} is set.
+   */
   public ManagedChannel brokerChannel() {
     ManagedChannel channel =
-        ApiChannels.open(
-            ChannelSettings.plaintext(config.brokerAddress().toString(), service),
-            metrics.registry());
+        ApiChannels.open(brokerChannelSettings(config, service), metrics.registry());
     closeables.push(channel::shutdownNow);
     return channel;
+  }
+
+  /**
+   * Where and how {@code service} reaches the broker, from {@code brokerAddress} and {@code
+   * brokerTls}.
+   */
+  static ChannelSettings brokerChannelSettings(GleanerConfig config, String service) {
+    ClientTls tls = config.brokerTls();
+    return ChannelSettings.plaintext(config.brokerAddress().toString(), service)
+        .withTls(tls.caFile(), tls.certFile(), tls.keyFile());
   }
 
   /** Closed with this context, before what was opened earlier. */

@@ -18,12 +18,14 @@ import java.util.Map;
  * @param kubeconfig the metadata cluster's kubeconfig; null means in-cluster or the default
  *     kubeconfig; flag {@code --kubeconfig}
  * @param brokerAddress where the other services reach the broker's gRPC server
+ * @param brokerTls how they verify it (and, optionally, authenticate to it); plaintext by default
  */
 public record GleanerConfig(
     String instance,
     ClockConfig clock,
     String kubeconfig,
     HostPort brokerAddress,
+    ClientTls brokerTls,
     ZkConfig zk,
     LeaderElectionConfig leaderElection,
     MetricsConfig metrics,
@@ -39,6 +41,7 @@ public record GleanerConfig(
           ClockConfig.DEFAULTS,
           null,
           new HostPort("127.0.0.1", 9090),
+          ClientTls.NONE,
           ZkConfig.DEFAULTS,
           LeaderElectionConfig.DEFAULTS,
           MetricsConfig.DEFAULTS,

@@ -345,4 +345,15 @@ class GleanerConfigTest {
         .hasMessageContaining("descheduler.hooks.webhooks.pager.maxAttempts: must be between 1")
         .hasMessageContaining("descheduler.hooks.webhooks.pager.sources: must be one of");
   }
+
+  @Test
+  void brokerClientTlsNeedsACaForACertificateAndBothCertAndKey() {
+    assertThat(GleanerConfig.DEFAULTS.brokerTls().enabled()).isFalse();
+    assertThat(GleanerConfig.fromYaml("brokerTls: {caFile: /tls/ca.crt}\n").brokerTls().enabled())
+        .isTrue();
+    assertThatThrownBy(() -> GleanerConfig.fromYaml("brokerTls: {certFile: /tls/tls.crt}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("brokerTls.keyFile: must be set together with certFile")
+        .hasMessageContaining("brokerTls.caFile: must be set when a client certificate is");
+  }
 }

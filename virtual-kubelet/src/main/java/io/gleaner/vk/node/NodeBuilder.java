@@ -19,8 +19,9 @@ import java.util.Map;
 
 /**
  * Builds the virtual node from its config, the broker's latest {@link Capacity} and health
- * (ARCHITECTURE.md §4 step 3). Pure. Capacity and allocatable are clamped at zero whatever the broker sends; the
- * largest placeable shape is published as annotations so submitters can see fragmentation.
+ * (ARCHITECTURE.md §4 step 3). Pure. Capacity and allocatable are clamped at zero whatever the
+ * broker sends; the largest placeable shape is published as annotations so submitters can see
+ * fragmentation.
  */
 public final class NodeBuilder {
   private NodeBuilder() {}
