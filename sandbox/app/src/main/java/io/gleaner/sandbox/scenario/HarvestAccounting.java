@@ -1,5 +1,6 @@
 package io.gleaner.sandbox.scenario;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 
 /**
@@ -36,7 +37,7 @@ public record HarvestAccounting(
     double wastedCoreHours,
     double wastedGpuHours,
     long reclaims,
-    double reclaimsPer100HarvestedCoreHours,
+    @JsonProperty("reclaims_per_100_harvested_core_hours") double reclaimsPer100HarvestedCoreHours,
     long onlinePodsDelayed,
     double onlineDelaySecondsP50,
     double onlineDelaySecondsP99,
