@@ -228,7 +228,12 @@ public final class DeschedulerService extends AbstractLifecycle {
               ? TlsServerCredentials.create(
                   new File(hooks.tls().certFile()), new File(hooks.tls().keyFile()))
               : InsecureServerCredentials.create();
-      hooksServer = NettyServerBuilder.forAddress(at, creds).addService(hub).build().start();
+      hooksServer =
+          NettyServerBuilder.forAddress(at, creds)
+              .permitKeepAliveTime(20, TimeUnit.SECONDS) // clients ping every 30 s (ApiChannels)
+              .addService(hub)
+              .build()
+              .start();
       log.info(
           "ReclaimHooks gRPC server on {}:{} ({})",
           hooks.host(),

@@ -28,13 +28,16 @@ import java.util.concurrent.TimeUnit;
 public final class ApiChannels {
   private ApiChannels() {}
 
+  /** Seconds between keepalive pings on a channel with open calls; servers must permit it. */
+  public static final int KEEPALIVE_SECONDS = 30;
+
   /** A channel to {@code settings.target()}; the caller shuts it down. */
   public static ManagedChannel open(ChannelSettings settings, MeterRegistry registry) {
     return Grpc.newChannelBuilder(settings.target(), credentials(settings))
         .intercept(new ClientMetrics(registry, settings.client()))
         .defaultServiceConfig(retryConfig())
         .enableRetry()
-        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .build();
   }

@@ -79,7 +79,10 @@ public final class BrokerServer extends AbstractLifecycle {
         NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), creds)
             .executor(executor)
             .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            // Gleaner's clients ping every 30 s on open streams (ApiChannels); gRPC's default
+            // permits one ping in 5 min and answers more with GOAWAY too_many_pings
+            .permitKeepAliveTime(20, TimeUnit.SECONDS);
     services.forEach(b::addService);
     server = b.build().start();
     log.info(

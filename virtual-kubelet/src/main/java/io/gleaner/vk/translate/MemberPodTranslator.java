@@ -41,9 +41,20 @@ import java.util.function.UnaryOperator;
  * virtual-kubelet re-derives identical objects.
  */
 public final class MemberPodTranslator {
-  /** Annotations of the metadata pod that must not follow it into a member. */
+  /**
+   * Annotations of the metadata pod that must not follow it into a member: kubectl's copy of the
+   * manifest, and the ones Gleaner writes itself on member pods (a tenant's value would be forged).
+   * Other annotations pass, Gleaner-prefixed ones included: a pod's gang minimum ({@code
+   * gleaner.io/gang-min-member}) and workload hints are the tenant's to give.
+   */
   private static final Set<String> DROPPED_ANNOTATIONS =
-      Set.of("kubectl.kubernetes.io/last-applied-configuration");
+      Set.of(
+          "kubectl.kubernetes.io/last-applied-configuration",
+          GleanerKeys.META_LABELS,
+          GleanerKeys.META_NAMESPACE,
+          GleanerKeys.META_NAME,
+          GleanerKeys.CLUSTER,
+          GleanerKeys.NODE);
 
   private final TranslationConfig config;
 
@@ -111,7 +122,7 @@ public final class MemberPodTranslator {
       m.getAnnotations()
           .forEach(
               (k, v) -> {
-                if (!DROPPED_ANNOTATIONS.contains(k) && !isGleanerKey(k)) {
+                if (!DROPPED_ANNOTATIONS.contains(k)) {
                   annotations.put(k, v);
                 }
               });

@@ -117,7 +117,10 @@ class MemberPodTranslatorTest {
             .addToLabels("pod-template-hash", "abc")
             .addToLabels("koordinator.sh/qosClass", "LSR")
             .addToLabels("x.gleaner.io/spoof", "1")
-            .addToAnnotations("meta.gleaner.io/forged", "1")
+            .addToAnnotations(GleanerKeys.META_LABELS, "{\"forged\":\"1\"}")
+            .addToAnnotations(GleanerKeys.CLUSTER, "forged")
+            .addToAnnotations("sim.gleaner.io/run-seconds", "600")
+            .addToAnnotations(GleanerKeys.GANG_MIN_MEMBER, "4")
             .endMetadata()
             .build();
     Pod m =
@@ -131,7 +134,11 @@ class MemberPodTranslatorTest {
             GleanerKeys.META_LABELS,
             "{\"app\":\"train\",\"app.kubernetes.io/name\":\"web\","
                 + "\"koordinator.sh/qosClass\":\"LSR\",\"pod-template-hash\":\"abc\"}")
-        .doesNotContainKey("meta.gleaner.io/forged");
+        .containsEntry(GleanerKeys.CLUSTER, "c")
+        // workload annotations pass, Gleaner-prefixed ones included (the sandbox's run time, a
+        // gang's minimum for the descheduler)
+        .containsEntry("sim.gleaner.io/run-seconds", "600")
+        .containsEntry(GleanerKeys.GANG_MIN_MEMBER, "4");
   }
 
   @Test
