@@ -1,7 +1,6 @@
 package io.gleaner.sandbox;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
@@ -16,11 +15,7 @@ final class Ports {
     if (wanted > 0 && isFree(wanted)) {
       return wanted;
     }
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return io.gleaner.sandbox.install.ServiceProcesses.freePort();
   }
 
   static boolean isFree(int port) {

@@ -29,4 +29,15 @@ class PortsTest {
     }
     assertThat(Ports.orFree(free)).isEqualTo(free);
   }
+
+  @Test
+  void portsForChildProcessesComeFromBelowTheEphemeralRangeEachOnce() {
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      int p = io.gleaner.sandbox.install.ServiceProcesses.freePort();
+      assertThat(p).isBetween(20_000, 31_999);
+      assertThat(seen.add(p)).as("port %d handed out twice", p).isTrue();
+    }
+    assertThat(Ports.orFree(0)).isBetween(20_000, 31_999);
+  }
 }
