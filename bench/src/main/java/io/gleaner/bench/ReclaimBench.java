@@ -400,7 +400,10 @@ public final class ReclaimBench implements Callable<Integer> {
 
       if (mode != Mode.NONE) {
         DeschedulerSettings settings =
-            DeschedulerSettings.DEFAULTS.withRate(200).withMemberPreemption(false, Map.of());
+            DeschedulerSettings.DEFAULTS.withMemberPreemption(false, Map.of());
+        // evictions are what the bench measures: 200/s per cluster, no cap on those in flight
+        io.gleaner.meta.crd.GleanerPolicySpec spec = new io.gleaner.meta.crd.GleanerPolicySpec();
+        spec.setEviction(new io.gleaner.meta.crd.EvictionLimits(200.0, 100_000));
         if (mode.interval() != null) {
           settings = settings.periodic(mode.interval());
         }
@@ -412,6 +415,7 @@ public final class ReclaimBench implements Callable<Integer> {
                 channel,
                 new AlwaysLeader("bench"),
                 settings,
+                io.gleaner.meta.policy.PolicySource.fixed(spec.effective()),
                 null);
         service.hub().addListener(e -> onReclaim(e, tracks, victims));
         service.start();

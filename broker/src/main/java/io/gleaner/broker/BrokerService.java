@@ -14,6 +14,8 @@ import io.gleaner.broker.ledger.LedgerStore;
 import io.gleaner.broker.ledger.ZkLedgerStore;
 import io.gleaner.broker.placement.PlacementPolicy;
 import io.gleaner.meta.config.BrokerConfig;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.service.Health;
 import io.gleaner.meta.service.HealthCheck;
@@ -48,7 +50,10 @@ public final class BrokerService extends AbstractLifecycle {
   public static final Duration CAPACITY_MIN_INTERVAL = Duration.ofMillis(200);
 
   private final BrokerConfig config;
-  private final PlacementPolicy policy;
+
+  /** Guarded by this: the policy in force, handed to the ledger when it exists. */
+  private PlacementPolicy policy;
+
   private final Clock clock;
   private final MeterRegistry registry;
   private final CuratorFramework curator;
@@ -83,10 +88,43 @@ public final class BrokerService extends AbstractLifecycle {
     this.knownClusters = knownClusters;
   }
 
+  /**
+   * A broker whose reserve margins and near-line reserve follow {@code policy}: its current value
+   * is in force from the start, and every change is applied live (advertised capacity and the next
+   * placement) without a restart.
+   */
+  public BrokerService(
+      BrokerConfig config,
+      PolicySource policy,
+      Clock clock,
+      MeterRegistry registry,
+      CuratorFramework curator,
+      Supplier<Set<String>> knownClusters) {
+    this(config, PlacementPolicy.from(policy.current()), clock, registry, curator, knownClusters);
+    policy.addListener(this::applyPolicy);
+  }
+
+  private synchronized void applyPolicy(EffectivePolicy next) {
+    policy = policy.withMarginsOf(next);
+    log.info(
+        "placement policy now: margins {} %, near-line reserve {} %",
+        policy.marginPercent(), policy.nearLineReservePercent());
+    if (ledger != null) {
+      ledger.policy(policy);
+    }
+  }
+
+  /** The placement policy in force. */
+  public synchronized PlacementPolicy policy() {
+    return policy;
+  }
+
   @Override
   protected void doStart() {
     store = curator != null ? new ZkLedgerStore(curator, LEDGER_PATH) : new InMemoryLedgerStore();
-    ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters);
+    synchronized (this) {
+      ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters);
+    }
     BrokerMetrics metrics = new BrokerMetrics(registry, ledger);
     harvest = new HarvestMetrics(registry, clock);
     reclaims.addListener(harvest::reclaim);

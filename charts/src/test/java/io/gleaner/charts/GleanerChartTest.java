@@ -324,13 +324,14 @@ class GleanerChartTest {
     }
 
     @Test
-    void brokerReadsMembersAndWritesNoStatus() {
+    void brokerReadsMembersAndPoliciesAndWritesOnlyThePolicyStatus() {
       Set<String> broker = Rbac.permissions(clusterRules(chart, "broker"));
       assertThat(broker)
           .contains(
               "gleaner.io/memberclusters:get",
               "gleaner.io/memberclusters:watch",
-              "gleaner.io/gleanerpolicies:list")
+              "gleaner.io/gleanerpolicies:list",
+              "gleaner.io/gleanerpolicies/status:patch")
           .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
       assertThat(broker)
           .noneMatch(
@@ -351,6 +352,28 @@ class GleanerChartTest {
               "gleaner.io/memberclusters/status:get",
               "gleaner.io/memberclusters/status:patch",
               "gleaner.io/memberclusters/status:update");
+    }
+
+    @Test
+    void eachStatusHasExactlyOneWriter() {
+      // the services' code: PolicyWatcher.Role.STATUS_WRITER in the broker only, MemberRegistry
+      // status writes in the idle-detector only (cli ServiceContext)
+      Map<String, Set<String>> writes =
+          Map.of(
+              "broker", Set.of("gleanerpolicies/status"),
+              "idle-detector", Set.of("memberclusters/status"),
+              "descheduler", Set.of(),
+              "virtual-kubelet", Set.of());
+      writes.forEach(
+          (service, expected) -> {
+            Set<String> written =
+                Rbac.permissions(clusterRules(chart, service)).stream()
+                    .filter(p -> p.startsWith("gleaner.io/") && p.contains("/status:"))
+                    .filter(p -> p.endsWith(":update") || p.endsWith(":patch"))
+                    .map(p -> p.substring("gleaner.io/".length(), p.indexOf(':')))
+                    .collect(java.util.stream.Collectors.toSet());
+            assertThat(written).as(service).isEqualTo(expected);
+          });
     }
 
     @Test

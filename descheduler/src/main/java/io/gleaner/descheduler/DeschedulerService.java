@@ -1,9 +1,8 @@
 package io.gleaner.descheduler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.gleaner.descheduler.execute.BrokerNotifier;
+import io.gleaner.descheduler.execute.EvictionLimiter;
 import io.gleaner.descheduler.execute.FabricMemberActions;
 import io.gleaner.descheduler.execute.GrpcBrokerNotifier;
 import io.gleaner.descheduler.execute.Reclaimer;
@@ -17,6 +16,8 @@ import io.gleaner.descheduler.trigger.MemberWatch;
 import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.grpc.Channel;
@@ -54,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * gating every action.
  *
  * <p>Usage: {@code new DeschedulerService(clock, registry, members, brokerChannel, election,
- * settings, hooks)} then {@link #start()} / {@link #stop()}. The election is started and stopped
- * with the service.
+ * settings, policy, hooks)} then {@link #start()} / {@link #stop()}. The election is started and
+ * stopped with the service. The reclaim cool-down and the eviction limits follow the GleanerPolicy
+ * ({@code policy}) live.
  *
  * <p>Members come and go at runtime ({@link MemberSource}): a member added is watched at once, in
  * the background, and reclaimed in once its caches are filled; a member removed has its informers
@@ -75,6 +77,11 @@ public final class DeschedulerService extends AbstractLifecycle {
   private final LeaderElection election;
   private final DeschedulerSettings settings;
   private final DeschedulerConfig.HookServer hooks;
+  private final PolicySource policy;
+
+  /** The reclaimer of each watched member, by name. */
+  private final Map<String, Reclaimer> reclaimers = new ConcurrentHashMap<>();
+
   private final List<Consumer<Plan>> planListeners = new CopyOnWriteArrayList<>();
 
   /** The members being watched, by name; changed on the {@code membership} thread only. */
@@ -95,6 +102,7 @@ public final class DeschedulerService extends AbstractLifecycle {
   /**
    * @param members the member clusters, followed as they are added and removed
    * @param brokerChannel the broker's gRPC channel (Withdraw)
+   * @param policy the GleanerPolicy: reclaim cool-down and eviction limits, followed live
    * @param hooks the ReclaimHooks gRPC server (address, TLS); null or disabled for none
    */
   public DeschedulerService(
@@ -104,6 +112,7 @@ public final class DeschedulerService extends AbstractLifecycle {
       Channel brokerChannel,
       LeaderElection election,
       DeschedulerSettings settings,
+      PolicySource policy,
       DeschedulerConfig.HookServer hooks) {
     this(
         clock,
@@ -112,6 +121,7 @@ public final class DeschedulerService extends AbstractLifecycle {
         new GrpcBrokerNotifier(brokerChannel, settings.brokerDeadline()),
         election,
         settings,
+        policy,
         hooks,
         brokerChannel);
   }
@@ -124,8 +134,17 @@ public final class DeschedulerService extends AbstractLifecycle {
       Channel brokerChannel,
       LeaderElection election,
       DeschedulerSettings settings,
+      PolicySource policy,
       DeschedulerConfig.HookServer hooks) {
-    this(clock, registry, MemberSource.fixed(members), brokerChannel, election, settings, hooks);
+    this(
+        clock,
+        registry,
+        MemberSource.fixed(members),
+        brokerChannel,
+        election,
+        settings,
+        policy,
+        hooks);
   }
 
   public DeschedulerService(
@@ -135,8 +154,18 @@ public final class DeschedulerService extends AbstractLifecycle {
       BrokerNotifier broker,
       LeaderElection election,
       DeschedulerSettings settings,
+      PolicySource policy,
       DeschedulerConfig.HookServer hooks) {
-    this(clock, registry, MemberSource.fixed(members), broker, election, settings, hooks, null);
+    this(
+        clock,
+        registry,
+        MemberSource.fixed(members),
+        broker,
+        election,
+        settings,
+        policy,
+        hooks,
+        null);
   }
 
   private DeschedulerService(
@@ -146,9 +175,12 @@ public final class DeschedulerService extends AbstractLifecycle {
       BrokerNotifier broker,
       LeaderElection election,
       DeschedulerSettings settings,
+      PolicySource policy,
       DeschedulerConfig.HookServer hooks,
       Channel brokerChannel) {
     super("descheduler");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    policy.addListener(this::applyPolicy);
     this.brokerChannel = brokerChannel;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.metrics = new DeschedulerMetrics(Objects.requireNonNull(registry, "registry"));
@@ -323,14 +355,12 @@ public final class DeschedulerService extends AbstractLifecycle {
 
   private void add(String cluster, KubernetesClient client) {
     remove(cluster, "reconnected");
-    RateLimiter limiter =
-        RateLimiter.of(
-            "evictions-" + cluster,
-            RateLimiterConfig.custom()
-                .limitForPeriod(settings.evictionsPerSecond())
-                .limitRefreshPeriod(Duration.ofSeconds(1))
-                .timeoutDuration(settings.evictionPermitTimeout())
-                .build());
+    EffectivePolicy now = policy.current();
+    EvictionLimiter limiter =
+        new EvictionLimiter(
+            now.eviction().perSecondPerCluster(),
+            now.eviction().maxConcurrentPerCluster(),
+            settings.evictionPermitTimeout());
     Reclaimer reclaimer =
         new Reclaimer(
             cluster,
@@ -338,10 +368,13 @@ public final class DeschedulerService extends AbstractLifecycle {
             broker,
             limiter,
             clock,
-            new Reclaimer.Settings(settings.dryRun(), settings.cooldown()),
+            new Reclaimer.Settings(settings.dryRun(), now.reclaimCooldown()),
             io,
             background,
             hub);
+    reclaimers.put(cluster, reclaimer);
+    // a change that arrived while this reclaimer was made
+    applyTo(reclaimer, policy.current());
     ClusterLoop loop =
         new ClusterLoop(
             cluster,
@@ -387,11 +420,31 @@ public final class DeschedulerService extends AbstractLifecycle {
   }
 
   private void remove(String cluster, String why) {
+    reclaimers.remove(cluster);
     Watched w = watched.remove(cluster);
     if (w != null) {
       w.close();
       log.info("cluster {}: no longer watched ({})", cluster, why);
     }
+  }
+
+  private void applyPolicy(EffectivePolicy next) {
+    log.info(
+        "reclaim cool-down now {}, eviction limits {}/s and {} in flight per cluster",
+        next.reclaimCooldown(),
+        next.eviction().perSecondPerCluster(),
+        next.eviction().maxConcurrentPerCluster());
+    reclaimers.values().forEach(r -> applyTo(r, next));
+  }
+
+  private static void applyTo(Reclaimer r, EffectivePolicy p) {
+    r.cooldown(p.reclaimCooldown());
+    r.limiter().limits(p.eviction().perSecondPerCluster(), p.eviction().maxConcurrentPerCluster());
+  }
+
+  /** The eviction limits of a watched member cluster (for tests and dashboards). */
+  public java.util.Optional<EvictionLimiter> limiter(String cluster) {
+    return java.util.Optional.ofNullable(reclaimers.get(cluster)).map(Reclaimer::limiter);
   }
 
   private static Thread daemon(Runnable r, String name) {

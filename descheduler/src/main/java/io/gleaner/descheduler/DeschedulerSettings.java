@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything the descheduler can be told. The keys in {@link DeschedulerConfig} (decisionWindow,
- * dryRun, priorityThreshold, hooks) come from the shared config file; the rest have defaults here.
+ * Everything the descheduler can be told but the GleanerPolicy's part (reclaim cool-down, eviction
+ * limits), which it follows live. The keys in {@link DeschedulerConfig} (decisionWindow, dryRun,
+ * priorityThreshold, hooks) come from the shared config file; the rest have defaults here.
  *
  * @param decisionWindow the longest a burst is gathered before it is planned as one (on the
  *     service's clock)
@@ -20,10 +21,8 @@ import java.util.Objects;
  *     steps in
  * @param memberPreemption whether members' schedulers preempt, by default
  * @param memberPreemptionOverrides per-cluster exceptions to {@code memberPreemption}
- * @param cooldown how long a reclaimed node may not be lent again
- * @param evictionsPerSecond the per-cluster eviction rate limit
- * @param evictionPermitTimeout how long an eviction may wait for the rate limiter before it counts
- *     as refused
+ * @param evictionPermitTimeout how long an eviction may wait for the eviction limits before it
+ *     counts as refused
  * @param pdbBlockedFor how long a victim refused by a PodDisruptionBudget is left out of plans
  * @param periodicInterval null for event-driven (the product); set to run as a periodic descheduler
  *     (for comparison)
@@ -36,8 +35,6 @@ public record DeschedulerSettings(
     Duration nominationBound,
     boolean memberPreemption,
     Map<String, Boolean> memberPreemptionOverrides,
-    Duration cooldown,
-    int evictionsPerSecond,
     Duration evictionPermitTimeout,
     Resources nodeReserve,
     Duration pdbBlockedFor,
@@ -55,8 +52,6 @@ public record DeschedulerSettings(
           Duration.ofSeconds(5),
           true,
           Map.of(),
-          Duration.ofMinutes(10),
-          50,
           Duration.ofSeconds(2),
           Resources.ZERO,
           Duration.ofSeconds(60),
@@ -69,7 +64,6 @@ public record DeschedulerSettings(
     check(decisionWindow, "decisionWindow");
     check(decisionQuiet, "decisionQuiet");
     check(nominationBound, "nominationBound");
-    check(cooldown, "cooldown");
     check(evictionPermitTimeout, "evictionPermitTimeout");
     check(pdbBlockedFor, "pdbBlockedFor");
     check(brokerDeadline, "brokerDeadline");
@@ -77,10 +71,6 @@ public record DeschedulerSettings(
         memberPreemptionOverrides == null ? Map.of() : Map.copyOf(memberPreemptionOverrides);
     webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     Objects.requireNonNull(nodeReserve, "nodeReserve");
-    if (evictionsPerSecond < 1) {
-      throw new IllegalArgumentException(
-          "descheduler.evictionsPerSecond must be >= 1, got " + evictionsPerSecond);
-    }
     if (hubQueueCapacity < 1) {
       throw new IllegalArgumentException(
           "descheduler.hubQueueCapacity must be >= 1, got " + hubQueueCapacity);
@@ -127,8 +117,6 @@ public record DeschedulerSettings(
         nominationBound,
         memberPreemption,
         memberPreemptionOverrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,
@@ -147,8 +135,6 @@ public record DeschedulerSettings(
         nominationBound,
         memberPreemption,
         memberPreemptionOverrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,
@@ -167,8 +153,6 @@ public record DeschedulerSettings(
         nominationBound,
         memberPreemption,
         memberPreemptionOverrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,
@@ -187,8 +171,6 @@ public record DeschedulerSettings(
         nominationBound,
         memberPreemption,
         memberPreemptionOverrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,
@@ -207,8 +189,6 @@ public record DeschedulerSettings(
         nominationBound,
         v,
         overrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,
@@ -227,33 +207,11 @@ public record DeschedulerSettings(
         nominationBound,
         memberPreemption,
         memberPreemptionOverrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,
         brokerDeadline,
         hooks,
-        hubQueueCapacity,
-        periodicInterval);
-  }
-
-  public DeschedulerSettings withRate(int perSecond) {
-    return new DeschedulerSettings(
-        decisionWindow,
-        decisionQuiet,
-        dryRun,
-        priorityThreshold,
-        nominationBound,
-        memberPreemption,
-        memberPreemptionOverrides,
-        cooldown,
-        perSecond,
-        evictionPermitTimeout,
-        nodeReserve,
-        pdbBlockedFor,
-        brokerDeadline,
-        webhooks,
         hubQueueCapacity,
         periodicInterval);
   }
@@ -271,8 +229,6 @@ public record DeschedulerSettings(
         nominationBound,
         memberPreemption,
         memberPreemptionOverrides,
-        cooldown,
-        evictionsPerSecond,
         evictionPermitTimeout,
         nodeReserve,
         pdbBlockedFor,

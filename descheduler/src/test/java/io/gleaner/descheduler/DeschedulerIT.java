@@ -24,6 +24,7 @@ import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.config.ServerTls;
 import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedCluster;
@@ -80,6 +81,7 @@ class DeschedulerIT {
   private final List<Plan> plans = new CopyOnWriteArrayList<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private DeschedulerService service;
+  private PolicySource policy = PolicySource.defaults();
   private List<String> nodes;
 
   @BeforeEach
@@ -144,6 +146,7 @@ class DeschedulerIT {
             brokerChannel,
             new AlwaysLeader("it"),
             settings,
+            policy,
             new DeschedulerConfig.HookServer(true, "127.0.0.1", 0, ServerTls.NONE));
     service.addPlanListener(plans::add);
     service.start();
@@ -354,6 +357,7 @@ class DeschedulerIT {
               brokerChannel,
               e1,
               DeschedulerSettings.DEFAULTS,
+              PolicySource.defaults(),
               null);
       DeschedulerService two =
           new DeschedulerService(
@@ -363,6 +367,7 @@ class DeschedulerIT {
               brokerChannel,
               e2,
               DeschedulerSettings.DEFAULTS,
+              PolicySource.defaults(),
               null);
       one.start();
       two.start();

@@ -109,6 +109,7 @@ class DynamicMembersIT {
             brokerChannel,
             new AlwaysLeader("it"),
             DeschedulerSettings.DEFAULTS,
+            io.gleaner.meta.policy.PolicySource.defaults(),
             null);
     service.start();
   }

@@ -82,8 +82,11 @@ public final class IdleDetector {
   private static final Logger LOG = LoggerFactory.getLogger(IdleDetector.class);
 
   private final Clock clock;
-  private final IdleDetectorConfig config;
-  private final IdleStateMachine machine;
+
+  /** Detector thread only (replaced by {@link #reconfigure}). */
+  private IdleDetectorConfig config;
+
+  private IdleStateMachine machine;
   private final IdleTimerStore store;
   private final OfferSink sink;
   private final NodeWriter writer;
@@ -229,6 +232,31 @@ public final class IdleDetector {
             }
           }
           sink.member(cluster, false, message);
+        });
+  }
+
+  /**
+   * Puts new idle criteria, idleAfter, cool-down and headroom in force (a GleanerPolicy change) at
+   * the next {@link #process()}: every node is recomputed with them, so a node observed idle long
+   * enough under the new idleAfter is lent at once, and idle timers already running keep their
+   * start.
+   */
+  public void reconfigure(IdleDetectorConfig next) {
+    Objects.requireNonNull(next, "next");
+    command(
+        () -> {
+          config = next;
+          machine = new IdleStateMachine(next.idleAfter(), next.cooldown());
+          LOG.info(
+              "idle criteria now {}, idleAfter {}, cool-down {}, headroom {}",
+              next.criteria(),
+              next.idleAfter(),
+              next.cooldown(),
+              next.nodeHeadroom());
+          long now = System.nanoTime();
+          for (ClusterRt c : clusters.values()) {
+            dirtyClusters.merge(c.name, now, Math::min);
+          }
         });
   }
 

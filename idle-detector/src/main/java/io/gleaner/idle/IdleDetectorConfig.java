@@ -84,11 +84,9 @@ public record IdleDetectorConfig(
 
   /** Thresholds, idleAfter, cool-down and headroom from the GleanerPolicy; the rest defaulted. */
   public static IdleDetectorConfig fromPolicy(EffectivePolicy policy, String sourceId) {
-    EffectivePolicy.Idle idle = policy.idle();
     return new IdleDetectorConfig(
-        new IdleCriteria(
-            idle.cpuRequestFraction(), idle.memoryRequestFraction(), idle.cpuUsageFraction()),
-        idle.after(),
+        criteria(policy),
+        policy.idle().after(),
         policy.reclaimCooldown(),
         policy.nodeHeadroom(),
         ColocationOffers.DEFAULTS,
@@ -99,6 +97,29 @@ public record IdleDetectorConfig(
         Duration.ofMillis(100),
         sourceId,
         true);
+  }
+
+  /** This config with the GleanerPolicy's thresholds, idleAfter, cool-down and headroom. */
+  public IdleDetectorConfig withPolicy(EffectivePolicy policy) {
+    return new IdleDetectorConfig(
+        criteria(policy),
+        policy.idle().after(),
+        policy.reclaimCooldown(),
+        policy.nodeHeadroom(),
+        colocation,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics);
+  }
+
+  private static IdleCriteria criteria(EffectivePolicy policy) {
+    EffectivePolicy.Idle idle = policy.idle();
+    return new IdleCriteria(
+        idle.cpuRequestFraction(), idle.memoryRequestFraction(), idle.cpuUsageFraction());
   }
 
   public IdleDetectorConfig withIdleAfter(Duration d) {

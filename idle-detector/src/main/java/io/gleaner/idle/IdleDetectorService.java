@@ -9,6 +9,8 @@ import io.gleaner.idle.source.MemberDirectory;
 import io.gleaner.idle.state.IdleTimerStore;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.service.Health;
 import io.gleaner.meta.service.HealthCheck;
@@ -58,7 +60,10 @@ public final class IdleDetectorService extends AbstractLifecycle {
   private final Channel broker;
   private final IdleTimerStore store;
   private final LeaderElection election;
-  private final IdleDetectorConfig config;
+
+  /** Guarded by {@code lock}; the GleanerPolicy's part changes live. */
+  private IdleDetectorConfig config;
+
   private final IdleMetrics metrics;
   private final Object lock = new Object();
   private Engine engine;
@@ -84,6 +89,33 @@ public final class IdleDetectorService extends AbstractLifecycle {
     this.election = Objects.requireNonNull(election, "election");
     this.config = Objects.requireNonNull(config, "config");
     this.metrics = new IdleMetrics(meters);
+  }
+
+  /**
+   * A detector whose idle criteria, idleAfter, cool-down and node headroom follow {@code policy}
+   * (its current value in force from the start, every change applied live); the rest of {@code
+   * config} as given.
+   */
+  public IdleDetectorService(
+      Clock clock,
+      MeterRegistry meters,
+      MemberDirectory members,
+      Channel broker,
+      IdleTimerStore store,
+      LeaderElection election,
+      IdleDetectorConfig config,
+      PolicySource policy) {
+    this(clock, meters, members, broker, store, election, config.withPolicy(policy.current()));
+    policy.addListener(this::applyPolicy);
+  }
+
+  private void applyPolicy(EffectivePolicy next) {
+    synchronized (lock) {
+      config = config.withPolicy(next);
+      if (engine != null) {
+        engine.detector.reconfigure(config);
+      }
+    }
   }
 
   @Override
@@ -180,6 +212,9 @@ public final class IdleDetectorService extends AbstractLifecycle {
 
   /** What runs while this replica leads. */
   private final class Engine implements MemberDirectory.Listener, ClusterWatch.Listener {
+    /** The config this engine started with (the lock is held while an engine is made). */
+    final IdleDetectorConfig config = IdleDetectorService.this.config;
+
     final ScheduledExecutorService thread =
         Executors.newSingleThreadScheduledExecutor(daemon("idle-detector"));
     final ScheduledExecutorService pollers =

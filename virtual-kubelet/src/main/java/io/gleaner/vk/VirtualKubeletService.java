@@ -3,6 +3,7 @@ package io.gleaner.vk;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
+import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.vk.kubelet.ControllerKubeletBackend;
 import io.gleaner.vk.kubelet.KubeletAuth;
@@ -112,6 +113,7 @@ public final class VirtualKubeletService implements AutoCloseable {
   private final Vertx vertx;
   private final Settings settings;
   private final LeaderElection election;
+  private final PolicySource policy;
   private final VkMetrics metrics;
   private final ExecutorService leadership =
       Executors.newSingleThreadExecutor(
@@ -150,6 +152,26 @@ public final class VirtualKubeletService implements AutoCloseable {
       Vertx vertx,
       Settings settings,
       LeaderElection election) {
+    this(
+        clock, registry, meta, members, broker, vertx, settings, election, PolicySource.defaults());
+  }
+
+  /**
+   * @param election leader election (not yet started; the service starts and stops it); null =
+   *     always lead
+   * @param policy the GleanerPolicy; its {@code memberUnreachableTimeout} is read live
+   */
+  public VirtualKubeletService(
+      Clock clock,
+      MeterRegistry registry,
+      KubernetesClient meta,
+      MemberClusters members,
+      ManagedChannel broker,
+      Vertx vertx,
+      Settings settings,
+      LeaderElection election,
+      PolicySource policy) {
+    this.policy = java.util.Objects.requireNonNull(policy, "policy");
     this.clock = clock;
     this.toReal = clock instanceof AcceleratedClock a ? a::toReal : UnaryOperator.identity();
     this.meta = meta;
@@ -250,15 +272,18 @@ public final class VirtualKubeletService implements AutoCloseable {
             node.virtualNode(),
             settings.namespaces(),
             TranslationConfig.defaultPoolTolerations());
-    return new PodController(
-        meta,
-        members,
-        new BrokerClient(broker, settings.brokerDeadline()),
-        new MemberPodTranslator(tc),
-        clock,
-        toReal,
-        metrics,
-        settings.pods());
+    PodController pc =
+        new PodController(
+            meta,
+            members,
+            new BrokerClient(broker, settings.brokerDeadline()),
+            new MemberPodTranslator(tc),
+            clock,
+            toReal,
+            metrics,
+            settings.pods());
+    pc.unreachableTimeout(() -> policy.current().memberUnreachableTimeout());
+    return pc;
   }
 
   /**

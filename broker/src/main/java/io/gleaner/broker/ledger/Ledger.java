@@ -586,8 +586,20 @@ public final class Ledger {
   }
 
   /** The placement engine's policy. */
-  public PlacementPolicy policy() {
+  public synchronized PlacementPolicy policy() {
     return engine.policy();
+  }
+
+  /**
+   * Puts {@code next} in force for every later decision and for the advertised capacity (margins
+   * re-applied to every offer); placements made stay. Change listeners are told.
+   */
+  public synchronized void policy(PlacementPolicy next) {
+    if (next.equals(engine.policy())) {
+      return;
+    }
+    engine.policy(next);
+    changed();
   }
 
   /** Nodes (keys) whose offer is active. */

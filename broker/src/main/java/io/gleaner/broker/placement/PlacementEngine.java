@@ -60,7 +60,7 @@ public final class PlacementEngine {
   private static final CapacitySource[] SOURCES = CapacitySource.values();
   private static final int GROUPS = SOURCES.length * 2;
 
-  private final PlacementPolicy policy;
+  private PlacementPolicy policy;
 
   // dimensions
   private final Map<String, Integer> dimOf = new HashMap<>();
@@ -149,6 +149,20 @@ public final class PlacementEngine {
 
   public PlacementPolicy policy() {
     return policy;
+  }
+
+  /**
+   * Puts {@code next} in force: every active offer is re-applied with the new margins (reservations
+   * stay), so the next decision and the advertised capacity use it. Same threading as every other
+   * state change: the caller serializes.
+   */
+  public void policy(PlacementPolicy next) {
+    this.policy = java.util.Objects.requireNonNull(next, "policy");
+    for (int s = 0; s < size; s++) {
+      if (offers[s] != null) {
+        offer(offers[s]);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package io.gleaner.broker.placement;
 
 import io.gleaner.broker.model.WorkloadClass;
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.EffectivePolicy;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +11,8 @@ import java.util.Set;
 
 /**
  * How the broker places: the reserve margin each source keeps free on its nodes, the near-line
- * reserve that offline pods may not take, the source preference per class (DESIGN §2), and how many
- * equally good candidates the best-fit search compares before it stops.
+ * reserve that offline pods may not take (both from the GleanerPolicy), the source preference per
+ * class, and how many equally good candidates the best-fit search compares before it stops.
  *
  * <p>Margins apply to divisible resources (cpu, memory, extended resources); pod slots and GPU
  * devices are indivisible and are lent whole.
@@ -61,21 +62,25 @@ public record PlacementPolicy(
   }
 
   /**
-   * DESIGN §2 defaults: margins idle 10%, volcano 5%, co-location 20%, elastic 0%; near-line
-   * reserve 10%.
+   * The built-in GleanerPolicy's margins and near-line reserve ({@link EffectivePolicy#DEFAULTS}),
+   * Gleaner's source preference and 64 best-fit candidates.
    */
   public static PlacementPolicy defaults() {
+    return from(EffectivePolicy.DEFAULTS);
+  }
+
+  /**
+   * The reserve margins and near-line reserve of a {@code GleanerPolicy} (fractions rounded to
+   * whole percent) with Gleaner's source preference, so operators tune placement with the CRD.
+   */
+  public static PlacementPolicy from(EffectivePolicy policy) {
+    EnumMap<CapacitySource, Integer> margins = new EnumMap<>(CapacitySource.class);
+    for (CapacitySource source : CapacitySource.values()) {
+      margins.put(source, (int) Math.round(policy.reserveMargin(source) * 100));
+    }
     return new PlacementPolicy(
-        Map.of(
-            CapacitySource.IDLE,
-            10,
-            CapacitySource.VOLCANO,
-            5,
-            CapacitySource.COLOCATION,
-            20,
-            CapacitySource.ELASTIC,
-            0),
-        10,
+        margins,
+        (int) Math.round(policy.nearLineReserve() * 100),
         List.of(
             CapacitySource.IDLE,
             CapacitySource.COLOCATION,
@@ -86,16 +91,17 @@ public record PlacementPolicy(
   }
 
   /**
-   * The defaults with the reserve margins and near-line reserve of a {@code GleanerPolicy}
-   * (fractions rounded to whole percent), so operators tune placement with the CRD.
+   * This policy's source preference and best-fit search with the margins and near-line reserve of
+   * {@code policy}: what a GleanerPolicy change sets.
    */
-  public static PlacementPolicy from(io.gleaner.meta.crd.EffectivePolicy policy) {
-    PlacementPolicy p =
-        defaults().withNearLineReserve((int) Math.round(policy.nearLineReserve() * 100));
-    for (CapacitySource source : CapacitySource.values()) {
-      p = p.withMargin(source, (int) Math.round(policy.reserveMargin(source) * 100));
-    }
-    return p;
+  public PlacementPolicy withMarginsOf(EffectivePolicy policy) {
+    PlacementPolicy margins = from(policy);
+    return new PlacementPolicy(
+        margins.marginPercent,
+        margins.nearLineReservePercent,
+        nearLineOrder,
+        offlineOrder,
+        bestFitCandidates);
   }
 
   /**

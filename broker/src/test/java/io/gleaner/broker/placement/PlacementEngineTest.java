@@ -457,13 +457,31 @@ class PlacementEngineTest {
   }
 
   @Test
+  void aNewPolicyAppliesItsMarginsToOffersAlreadyMadeAndKeepsReservations() {
+    PlacementEngine e =
+        new PlacementEngine(PlacementPolicy.defaults().withMargin(CapacitySource.IDLE, 10));
+    e.offer(node("a", "n1", "cpu", "10", "memory", "10Gi"));
+    Placement p = place(e, pod("p", "cpu", "2"));
+    assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(7000);
+
+    e.policy(e.policy().withMargin(CapacitySource.IDLE, 50));
+
+    assertThat(e.policy().margin(CapacitySource.IDLE)).isEqualTo(50);
+    assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(3000);
+    assertThat(e.decide(pod("q", "cpu", "4"))).isInstanceOf(PlacementEngine.Refusal.class);
+    e.release(p);
+    assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(5000);
+  }
+
+  @Test
   void largestFreeAndTotalsReportPerClusterAndSource() {
     PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
     e.offer(node("a", "n1", "cpu", "10", "memory", "10Gi"));
     e.offer(node("b", "n2", CapacitySource.VOLCANO, "cpu", "20", "memory", "10Gi"));
     Placement p = place(e, pod("p", "cpu", "2"));
     e.confirm(p);
-    assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(19000);
+    // volcano's margin is 10 %
+    assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(18000);
     List<PlacementEngine.Totals> totals = e.totals();
     assertThat(totals).extracting(PlacementEngine.Totals::cluster).containsExactly("a", "b");
     assertThat(totals.get(0).offered().cpuMillis()).isEqualTo(10000);

@@ -30,4 +30,15 @@ class PlacementPolicyTest {
     assertThat(PlacementPolicy.from(new GleanerPolicySpec().effective()))
         .isEqualTo(PlacementPolicy.from(EffectivePolicy.DEFAULTS));
   }
+
+  @Test
+  void builtInDefaultsAreTheGleanerPolicyDefaults() {
+    // Once 10/5/20/0 % and a 10 % near-line reserve here, 10/10/15/5 % and 20 % in the policy.
+    PlacementPolicy d = PlacementPolicy.defaults();
+    assertThat(d).isEqualTo(PlacementPolicy.from(EffectivePolicy.DEFAULTS));
+    assertThat(d.margin(CapacitySource.VOLCANO)).isEqualTo(10);
+    assertThat(d.margin(CapacitySource.COLOCATION)).isEqualTo(15);
+    assertThat(d.margin(CapacitySource.ELASTIC)).isEqualTo(5);
+    assertThat(d.nearLineReservePercent()).isEqualTo(20);
+  }
 }

@@ -3,9 +3,8 @@ package io.gleaner.cli.service;
 import io.gleaner.broker.BrokerService;
 import io.gleaner.broker.dashboard.Dashboard;
 import io.gleaner.broker.dashboard.DashboardModel;
-import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
-import io.gleaner.meta.registry.PolicyWatcher;
 import java.time.Duration;
 
 /** Assembles the broker from its configuration: ledger, placement, gRPC server and dashboard. */
@@ -16,12 +15,10 @@ public final class BrokerFactory {
   public static BrokerService start(ServiceContext ctx) {
     MemberRegistry registry = ctx.registry(false);
     PolicyWatcher policy = ctx.policy();
-    // Margins and the near-line reserve come from the GleanerPolicy named "default" (read at
-    // start).
     BrokerService broker =
         new BrokerService(
             ctx.config().broker(),
-            PlacementPolicy.from(policy.current()),
+            policy,
             ctx.clock(),
             ctx.metrics().registry(),
             ctx.curator(),

@@ -20,6 +20,7 @@ public final class DeschedulerFactory {
             ctx.brokerChannel(),
             ctx.election(),
             DeschedulerSettings.from(ctx.config().descheduler()),
+            ctx.policy(),
             ctx.config().descheduler().hooks().server());
     d.start();
     ctx.onClose(d::stop);

@@ -9,8 +9,8 @@ import io.gleaner.meta.config.GleanerConfig;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
-import io.gleaner.meta.registry.PolicyWatcher;
 
 /** Assembles the idle-detector from its configuration and the GleanerPolicy. */
 public final class IdleDetectorFactory {
@@ -31,7 +31,8 @@ public final class IdleDetectorFactory {
                 new ZkStateStore(ctx.curator(), ctx.metrics().registry()),
                 DurableIdleTimerStore.DEFAULT_ROOT),
             election,
-            config(policy.current(), ctx.config()));
+            config(policy.current(), ctx.config()),
+            policy);
     idle.start();
     election.start();
     ctx.onClose(idle::stop);

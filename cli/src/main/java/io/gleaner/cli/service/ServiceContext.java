@@ -13,9 +13,9 @@ import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.Zk;
 import io.gleaner.meta.coord.ZkLeaderElection;
 import io.gleaner.meta.metrics.Metrics;
+import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
-import io.gleaner.meta.registry.PolicyWatcher;
 import io.gleaner.meta.service.AdminServer;
 import io.gleaner.meta.service.ServiceMain;
 import io.gleaner.meta.time.AcceleratedClock;
@@ -138,11 +138,28 @@ public final class ServiceContext implements AutoCloseable {
     return registry;
   }
 
-  /** Follows the GleanerPolicy named "default" in the metadata cluster. */
+  /**
+   * Follows the GleanerPolicy named "default" in the metadata cluster; returns once it is read, or
+   * after 30 s on the built-in defaults (said in the log and in readiness). The broker is the one
+   * writer of its status.
+   */
   public PolicyWatcher policy() {
-    PolicyWatcher policy = new PolicyWatcher(meta, clock);
+    PolicyWatcher policy =
+        new PolicyWatcher(
+            meta,
+            io.gleaner.meta.crd.GleanerPolicy.DEFAULT_NAME,
+            clock,
+            "broker".equals(service)
+                ? PolicyWatcher.Role.STATUS_WRITER
+                : PolicyWatcher.Role.READER);
     policy.start();
     closeables.push(policy);
+    admin.addReadinessCheck(policy.readiness());
+    try {
+      policy.awaitFirstVerdict(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // stopping: the defaults stay
+    }
     return policy;
   }
 

@@ -1,6 +1,7 @@
 package io.gleaner.cli.service;
 
 import io.gleaner.meta.config.VirtualKubeletConfig;
+import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.vk.VirtualKubeletService;
 import io.gleaner.vk.kubelet.ServingCertificates;
@@ -50,7 +51,8 @@ public final class VirtualKubeletFactory {
     TlsMaterial files =
         tls.files() ? TlsMaterial.fromFiles(Path.of(tls.certFile()), Path.of(tls.keyFile())) : null;
     // how long a pod may wait for room comes from the GleanerPolicy named "default" (read at start)
-    Duration pendingTimeout = ctx.policy().current().pendingTimeout();
+    PolicyWatcher policy = ctx.policy();
+    Duration pendingTimeout = policy.current().pendingTimeout();
     VirtualKubeletService.Settings settings =
         new VirtualKubeletService.Settings(
             node,
@@ -71,7 +73,8 @@ public final class VirtualKubeletFactory {
             ctx.brokerChannel(),
             vertx,
             settings,
-            ctx.election());
+            ctx.election(),
+            policy);
     vk.start();
     ctx.onClose(vk::stop);
     // The serving certificate stays current: renewed files are re-read, or a kubelet-serving CSR

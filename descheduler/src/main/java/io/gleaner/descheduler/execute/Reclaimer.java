@@ -1,6 +1,5 @@
 package io.gleaner.descheduler.execute;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.ReclaimVictim;
 import io.gleaner.api.v1.WorkloadClass;
@@ -50,9 +49,9 @@ public final class Reclaimer {
   private final String cluster;
   private final MemberActions actions;
   private final BrokerNotifier broker;
-  private final RateLimiter rateLimiter;
+  private final EvictionLimiter limiter;
   private final Clock clock;
-  private final Settings settings;
+  private volatile Settings settings;
   private final Executor io;
   private final Executor background;
   private final Consumer<ReclaimEvent> publish;
@@ -61,12 +60,12 @@ public final class Reclaimer {
       String cluster,
       MemberActions actions,
       BrokerNotifier broker,
-      RateLimiter rateLimiter,
+      EvictionLimiter limiter,
       Clock clock,
       Settings settings,
       Executor io,
       Consumer<ReclaimEvent> publish) {
-    this(cluster, actions, broker, rateLimiter, clock, settings, io, io, publish);
+    this(cluster, actions, broker, limiter, clock, settings, io, io, publish);
   }
 
   /**
@@ -77,7 +76,7 @@ public final class Reclaimer {
       String cluster,
       MemberActions actions,
       BrokerNotifier broker,
-      RateLimiter rateLimiter,
+      EvictionLimiter limiter,
       Clock clock,
       Settings settings,
       Executor io,
@@ -87,11 +86,26 @@ public final class Reclaimer {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.actions = Objects.requireNonNull(actions, "actions");
     this.broker = Objects.requireNonNull(broker, "broker");
-    this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+    this.limiter = Objects.requireNonNull(limiter, "limiter");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.io = Objects.requireNonNull(io, "io");
     this.publish = Objects.requireNonNull(publish, "publish");
+  }
+
+  /** The cool-down (a GleanerPolicy change) for nodes reclaimed from now on. */
+  public void cooldown(Duration cooldown) {
+    settings = new Settings(settings.dryRun(), cooldown);
+  }
+
+  /** The member cluster this reclaimer acts in. */
+  public String cluster() {
+    return cluster;
+  }
+
+  /** The eviction limits of this cluster. */
+  public EvictionLimiter limiter() {
+    return limiter;
   }
 
   /**
@@ -118,6 +132,7 @@ public final class Reclaimer {
   }
 
   private CompletableFuture<NodeResult> reclaim(NodeReclaim r, Instant decidedAt) {
+    Settings settings = this.settings;
     Instant reclaimedAt = clock.instant();
     Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
     List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
@@ -188,12 +203,13 @@ public final class Reclaimer {
     if (settings.dryRun()) {
       return CompletableFuture.completedFuture(EvictionResult.DRY_RUN);
     }
-    if (!rateLimiter.acquirePermission()) {
+    if (!limiter.acquire()) {
       return CompletableFuture.completedFuture(EvictionResult.RATE_LIMITED);
     }
     try {
       return actions
           .evictAsync(v, io)
+          .whenComplete((res, err) -> limiter.release())
           .exceptionally(
               e -> {
                 log.warn(
@@ -204,6 +220,7 @@ public final class Reclaimer {
                 return EvictionResult.FAILED;
               });
     } catch (RuntimeException e) {
+      limiter.release();
       log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
       return CompletableFuture.completedFuture(EvictionResult.FAILED);
     }

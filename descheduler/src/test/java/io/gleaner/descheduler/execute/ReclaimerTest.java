@@ -3,8 +3,6 @@ package io.gleaner.descheduler.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.descheduler.plan.NodePod;
@@ -89,14 +87,7 @@ class ReclaimerTest {
   private final List<ReclaimEvent> published = new CopyOnWriteArrayList<>();
 
   private Reclaimer reclaimer(boolean dryRun) {
-    RateLimiter limiter =
-        RateLimiter.of(
-            "t",
-            RateLimiterConfig.custom()
-                .limitForPeriod(100)
-                .limitRefreshPeriod(Duration.ofSeconds(1))
-                .timeoutDuration(Duration.ZERO)
-                .build());
+    EvictionLimiter limiter = new EvictionLimiter(100.0, 1000, Duration.ZERO);
     return new Reclaimer(
         "c1",
         actions,
@@ -186,14 +177,7 @@ class ReclaimerTest {
 
   @Test
   void rateLimitRefusesBeyondThePermits() {
-    RateLimiter limiter =
-        RateLimiter.of(
-            "t1",
-            RateLimiterConfig.custom()
-                .limitForPeriod(1)
-                .limitRefreshPeriod(Duration.ofHours(1))
-                .timeoutDuration(Duration.ZERO)
-                .build());
+    EvictionLimiter limiter = new EvictionLimiter(1.0 / 3600, 1000, Duration.ZERO);
     Reclaimer r =
         new Reclaimer(
             "c1",
@@ -232,14 +216,7 @@ class ReclaimerTest {
     java.util.concurrent.ExecutorService pool =
         java.util.concurrent.Executors.newFixedThreadPool(3);
     try {
-      RateLimiter limiter =
-          RateLimiter.of(
-              "t2",
-              RateLimiterConfig.custom()
-                  .limitForPeriod(100)
-                  .limitRefreshPeriod(Duration.ofSeconds(1))
-                  .timeoutDuration(Duration.ZERO)
-                  .build());
+      EvictionLimiter limiter = new EvictionLimiter(100.0, 1000, Duration.ZERO);
       Reclaimer r =
           new Reclaimer(
               "c1",

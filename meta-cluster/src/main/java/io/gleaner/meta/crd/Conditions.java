@@ -25,6 +25,9 @@ public final class Conditions {
   /** GleanerPolicy: the spec passed validation. */
   public static final String VALID = "Valid";
 
+  /** GleanerPolicy: this generation of the spec is the policy in force. */
+  public static final String APPLIED = "Applied";
+
   public static final String TRUE = "True";
   public static final String FALSE = "False";
   public static final String UNKNOWN = "Unknown";

@@ -37,7 +37,11 @@ public record EffectivePolicy(
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
   public static final Resources DEFAULT_NODE_HEADROOM =
-      Resources.of("cpu", "200m", "memory", "256Mi");
+      Resources.of(
+          "cpu",
+          GleanerPolicySpec.NODE_HEADROOM_CPU_DEFAULT,
+          "memory",
+          GleanerPolicySpec.NODE_HEADROOM_MEMORY_DEFAULT);
 
   /** The built-in policy, used when no GleanerPolicy exists. */
   public static final EffectivePolicy DEFAULTS = from(new GleanerPolicySpec());

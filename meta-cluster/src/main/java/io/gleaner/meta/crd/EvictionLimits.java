@@ -2,7 +2,6 @@ package io.gleaner.meta.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import java.util.Objects;
 
@@ -12,14 +11,17 @@ public class EvictionLimits {
   static final String PER_SECOND_DEFAULT = "10";
   static final String MAX_CONCURRENT_DEFAULT = "50";
 
-  @JsonPropertyDescription("Sustained evictions per second in one member cluster (> 0).")
-  @Default(PER_SECOND_DEFAULT)
+  @JsonPropertyDescription(
+      "Sustained evictions per second in one member cluster (> 0). Unset: "
+          + PER_SECOND_DEFAULT
+          + ".")
   @Min(value = 0, inclusive = false)
   private Double evictionsPerSecondPerCluster;
 
   @JsonPropertyDescription(
-      "Evictions in flight (grace period running) in one member cluster (>= 1).")
-  @Default(MAX_CONCURRENT_DEFAULT)
+      "Evictions in flight (grace period running) in one member cluster (>= 1). Unset: "
+          + MAX_CONCURRENT_DEFAULT
+          + ".")
   @Min(1)
   private Integer maxConcurrentPerCluster;
 

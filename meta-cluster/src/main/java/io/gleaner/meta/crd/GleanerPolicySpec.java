@@ -2,7 +2,6 @@ package io.gleaner.meta.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -16,9 +15,11 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Desired Gleaner behaviour. Every field is optional; {@link #effective()} fills the defaults (also
- * declared in the CRD schema, so the API server shows them) and {@link #validate()} names every bad
- * field.
+ * Desired Gleaner behaviour. Every field is optional; {@link #effective()} fills the defaults and
+ * {@link #validate()} names every bad field. The defaults are the constants here and in the nested
+ * types, and nowhere else: the CRD schema declares no {@code default:} (an API server would store
+ * the defaults of the CRD version installed when the object was written, and Helm never upgrades a
+ * chart's CRDs), each field's description names its default, taken from the same constant.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GleanerPolicySpec {
@@ -26,49 +27,57 @@ public class GleanerPolicySpec {
   static final String IDLE_AFTER_DEFAULT = "10m";
   static final String RECLAIM_COOLDOWN_DEFAULT = "30m";
   static final String MEMBER_UNREACHABLE_TIMEOUT_DEFAULT = "5m";
+  static final String NODE_HEADROOM_CPU_DEFAULT = "200m";
+  static final String NODE_HEADROOM_MEMORY_DEFAULT = "256Mi";
 
   @JsonPropertyDescription("Fraction of usable capacity kept free, per capacity source.")
-  @Default("{}")
   private ReserveMargins reserveMargins;
 
   @JsonPropertyDescription(
-      "Fraction of the total that offline pods may not take, kept for near-line pods, 0..1.")
-  @Default(NEAR_LINE_RESERVE_DEFAULT)
+      "Fraction of the total that offline pods may not take, kept for near-line pods, 0..1. Unset: "
+          + NEAR_LINE_RESERVE_DEFAULT
+          + ".")
   @Min(0)
   @Max(1)
   private Double nearLineReserve;
 
   @JsonPropertyDescription("Load under which an online node counts as idle.")
-  @Default("{}")
   private IdleThresholds idleThresholds;
 
   @JsonPropertyDescription(
-      "How long a node must stay under the idle thresholds before it is lent, e.g. 10m.")
-  @Default(IDLE_AFTER_DEFAULT)
+      "How long a node must stay under the idle thresholds before it is lent, e.g. 10m. Unset: "
+          + IDLE_AFTER_DEFAULT
+          + ".")
   @Pattern(Validation.DURATION_PATTERN)
   private String idleAfter;
 
-  @JsonPropertyDescription("How long a reclaimed node waits before it can be lent again, e.g. 30m.")
-  @Default(RECLAIM_COOLDOWN_DEFAULT)
+  @JsonPropertyDescription(
+      "How long a reclaimed node waits before it can be lent again, e.g. 30m. Unset: "
+          + RECLAIM_COOLDOWN_DEFAULT
+          + ".")
   @Pattern(Validation.DURATION_PATTERN)
   private String reclaimCooldown;
 
   @JsonPropertyDescription("Rate limits on evictions per member cluster.")
-  @Default("{}")
   private EvictionLimits eviction;
 
   @JsonPropertyDescription(
-      "How long a member may be unreachable before its pods are failed for recreation, e.g. 5m.")
-  @Default(MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)
+      "How long a member may be unreachable before its pods are failed for recreation, e.g. 5m. Unset: "
+          + MEMBER_UNREACHABLE_TIMEOUT_DEFAULT
+          + ".")
   @Pattern(Validation.DURATION_PATTERN)
   private String memberUnreachableTimeout;
 
   @JsonPropertyDescription(
-      "Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m.")
+      "Resources kept free on every lent node for the node itself (IDLE source), e.g. cpu: 200m."
+          + " Unset: cpu "
+          + NODE_HEADROOM_CPU_DEFAULT
+          + ", memory "
+          + NODE_HEADROOM_MEMORY_DEFAULT
+          + ".")
   private Map<String, Quantity> nodeHeadroom;
 
   @JsonPropertyDescription("What happens to pods no member node has room for.")
-  @Default("{}")
   private PlacementSettings placement;
 
   public ReserveMargins getReserveMargins() {

@@ -2,7 +2,6 @@ package io.gleaner.meta.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import java.util.Objects;
@@ -18,20 +17,26 @@ public class IdleThresholds {
   static final String MEMORY_REQUEST_DEFAULT = "0.2";
   static final String CPU_USAGE_DEFAULT = "0.1";
 
-  @JsonPropertyDescription("Max fraction of allocatable CPU requested by online pods, 0..1.")
-  @Default(CPU_REQUEST_DEFAULT)
+  @JsonPropertyDescription(
+      "Max fraction of allocatable CPU requested by online pods, 0..1. Unset: "
+          + CPU_REQUEST_DEFAULT
+          + ".")
   @Min(0)
   @Max(1)
   private Double cpuRequestFraction;
 
-  @JsonPropertyDescription("Max fraction of allocatable memory requested by online pods, 0..1.")
-  @Default(MEMORY_REQUEST_DEFAULT)
+  @JsonPropertyDescription(
+      "Max fraction of allocatable memory requested by online pods, 0..1. Unset: "
+          + MEMORY_REQUEST_DEFAULT
+          + ".")
   @Min(0)
   @Max(1)
   private Double memoryRequestFraction;
 
-  @JsonPropertyDescription("Max fraction of allocatable CPU actually used (metrics), 0..1.")
-  @Default(CPU_USAGE_DEFAULT)
+  @JsonPropertyDescription(
+      "Max fraction of allocatable CPU actually used (metrics), 0..1. Unset: "
+          + CPU_USAGE_DEFAULT
+          + ".")
   @Min(0)
   @Max(1)
   private Double cpuUsageFraction;

@@ -2,7 +2,6 @@ package io.gleaner.meta.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import java.util.Objects;
 
@@ -14,8 +13,9 @@ public class PlacementSettings {
   @JsonPropertyDescription(
       "How long a pod bound to the virtual node may wait for a member node with room before it is"
           + " failed (reason NoMemberFit), e.g. 10m; 0 fails it at the first refusal. A pod no"
-          + " member node could ever hold fails at once.")
-  @Default(PENDING_TIMEOUT_DEFAULT)
+          + " member node could ever hold fails at once. Unset: "
+          + PENDING_TIMEOUT_DEFAULT
+          + ".")
   @Pattern(Validation.DURATION_PATTERN)
   private String pendingTimeout;
 

@@ -3,7 +3,6 @@ package io.gleaner.meta.crd;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import java.util.Objects;
@@ -20,29 +19,30 @@ public class ReserveMargins {
   static final String ELASTIC_DEFAULT = "0.05";
 
   @JsonProperty("IDLE")
-  @JsonPropertyDescription("Margin for idle online nodes, 0..1.")
-  @Default(IDLE_DEFAULT)
+  @JsonPropertyDescription("Margin for idle online nodes, 0..1. Unset: " + IDLE_DEFAULT + ".")
   @Min(0)
   @Max(1)
   private Double idle;
 
   @JsonProperty("VOLCANO")
-  @JsonPropertyDescription("Margin for Volcano training fragments, 0..1.")
-  @Default(VOLCANO_DEFAULT)
+  @JsonPropertyDescription(
+      "Margin for Volcano training fragments, 0..1. Unset: " + VOLCANO_DEFAULT + ".")
   @Min(0)
   @Max(1)
   private Double volcano;
 
   @JsonProperty("COLOCATION")
-  @JsonPropertyDescription("Margin for co-location (batch-cpu/batch-memory) capacity, 0..1.")
-  @Default(COLOCATION_DEFAULT)
+  @JsonPropertyDescription(
+      "Margin for co-location (batch-cpu/batch-memory) capacity, 0..1. Unset: "
+          + COLOCATION_DEFAULT
+          + ".")
   @Min(0)
   @Max(1)
   private Double colocation;
 
   @JsonProperty("ELASTIC")
-  @JsonPropertyDescription("Margin for elastic (serverless) capacity, 0..1.")
-  @Default(ELASTIC_DEFAULT)
+  @JsonPropertyDescription(
+      "Margin for elastic (serverless) capacity, 0..1. Unset: " + ELASTIC_DEFAULT + ".")
   @Min(0)
   @Max(1)
   private Double elastic;

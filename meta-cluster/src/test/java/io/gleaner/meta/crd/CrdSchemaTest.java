@@ -7,11 +7,14 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.gleaner.meta.time.Durations;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The schema the API server enforces agrees with the Java model: the same defaults as {@link
- * EffectivePolicy#DEFAULTS}, the same bounds and patterns as {@code validate()}.
+ * The schema the API server enforces agrees with the Java model: no defaults of its own (its
+ * descriptions name those of {@link EffectivePolicy#DEFAULTS}), the same bounds and patterns as
+ * {@code validate()}.
  */
 class CrdSchemaTest {
 
@@ -38,13 +41,30 @@ class CrdSchemaTest {
     return p;
   }
 
+  /** The default a field's description names: the text after "Unset: ". */
+  private static String unset(JSONSchemaProps p) {
+    Matcher m = UNSET.matcher(p.getDescription());
+    assertThat(m.find()).as("description names the default: " + p.getDescription()).isTrue();
+    return m.group(1);
+  }
+
+  private static final Pattern UNSET = Pattern.compile("Unset: (.+)\\.$");
+
   private static double number(JSONSchemaProps p) {
-    return Double.parseDouble(p.getDefault().asText());
+    return Double.parseDouble(unset(p));
+  }
+
+  private static void assertNoDefaults(String path, JSONSchemaProps p) {
+    assertThat(p.getDefault()).as(path + " declares no default: Java holds the one set").isNull();
+    if (p.getProperties() != null) {
+      p.getProperties().forEach((k, v) -> assertNoDefaults(path + "." + k, v));
+    }
   }
 
   @Test
-  void policySchemaDefaultsAreTheJavaDefaults() {
+  void policySchemaDeclaresNoDefaultsAndNamesTheJavaOnes() {
     JSONSchemaProps spec = spec(GleanerPolicy.CRD_NAME);
+    assertNoDefaults("spec", spec);
     EffectivePolicy d = EffectivePolicy.DEFAULTS;
     for (CapacitySource s : CapacitySource.values()) {
       JSONSchemaProps margin = at(spec, "reserveMargins", s.name());
@@ -63,20 +83,19 @@ class CrdSchemaTest {
         .isEqualTo(d.eviction().perSecondPerCluster());
     assertThat(number(at(spec, "eviction", "maxConcurrentPerCluster")))
         .isEqualTo(d.eviction().maxConcurrentPerCluster());
-    assertThat(Durations.parse(at(spec, "idleAfter").getDefault().asText()))
-        .isEqualTo(d.idle().after());
-    assertThat(Durations.parse(at(spec, "reclaimCooldown").getDefault().asText()))
-        .isEqualTo(d.reclaimCooldown());
-    assertThat(Durations.parse(at(spec, "memberUnreachableTimeout").getDefault().asText()))
+    assertThat(Durations.parse(unset(at(spec, "idleAfter")))).isEqualTo(d.idle().after());
+    assertThat(Durations.parse(unset(at(spec, "reclaimCooldown")))).isEqualTo(d.reclaimCooldown());
+    assertThat(Durations.parse(unset(at(spec, "memberUnreachableTimeout"))))
         .isEqualTo(d.memberUnreachableTimeout());
-    assertThat(Durations.parse(at(spec, "placement", "pendingTimeout").getDefault().asText()))
+    assertThat(Durations.parse(unset(at(spec, "placement", "pendingTimeout"))))
         .isEqualTo(d.pendingTimeout());
-    for (String parent :
-        new String[] {"reserveMargins", "idleThresholds", "eviction", "placement"}) {
-      assertThat(at(spec, parent).getDefault().isObject())
-          .as(parent + " defaults to {} so its fields default")
-          .isTrue();
-    }
+    assertThat(unset(at(spec, "nodeHeadroom")))
+        .isEqualTo(
+            "cpu "
+                + d.nodeHeadroom().cpuMillis()
+                + "m, memory "
+                + d.nodeHeadroom().memoryBytes() / (1024 * 1024)
+                + "Mi");
   }
 
   @Test

@@ -3,10 +3,10 @@ package io.gleaner.meta.registry;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Test helper: repeats a read-modify-write that lost an optimistic-concurrency race (HTTP 409). */
-final class Conflicts {
+public final class Conflicts {
   private Conflicts() {}
 
-  static void retry(Runnable write) {
+  public static void retry(Runnable write) {
     for (int attempt = 1; ; attempt++) {
       try {
         write.run();

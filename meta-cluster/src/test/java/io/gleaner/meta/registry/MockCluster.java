@@ -14,12 +14,12 @@ import java.util.Map;
 import java.util.Queue;
 
 /** A fabric8 mock API server in CRUD mode on 127.0.0.1 that a test can stop mid-way. */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private boolean stopped;
 
-  MockCluster() {
+  public MockCluster() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     server =
         new KubernetesMockServer(
@@ -37,17 +37,17 @@ final class MockCluster implements AutoCloseable {
   }
 
   /** Base URL, e.g. {@code http://127.0.0.1:41234}. */
-  String url() {
+  public String url() {
     String u = server.url("/");
     return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
   }
 
-  KubernetesClient client() {
+  public KubernetesClient client() {
     return client;
   }
 
   /** Stops answering: connections are refused from now on. */
-  void stop() {
+  public void stop() {
     if (!stopped) {
       stopped = true;
       server.destroy();

@@ -141,6 +141,11 @@ public final class PodController implements AutoCloseable {
   private static final Duration MEMBERSHIP_RESYNC = Duration.ofSeconds(30);
 
   private final Map<String, Long> unreachableSince = new ConcurrentHashMap<>();
+
+  /** The GleanerPolicy's memberUnreachableTimeout, read at every sweep. */
+  private volatile java.util.function.Supplier<Duration> unreachableTimeout =
+      () -> io.gleaner.meta.crd.EffectivePolicy.DEFAULTS.memberUnreachableTimeout();
+
   private final Map<String, Boolean> confirmedAtStart = new ConcurrentHashMap<>();
   private final java.util.Set<String> listedAtStart = ConcurrentHashMap.newKeySet();
   private final WorkQueue<String> syncQueue;
@@ -1078,8 +1083,17 @@ public final class PodController implements AutoCloseable {
     }
   }
 
+  /**
+   * Where the member unreachable timeout comes from (by default the built-in GleanerPolicy's); read
+   * at every sweep, so a policy change applies to members already unreachable.
+   */
+  public void unreachableTimeout(java.util.function.Supplier<Duration> timeout) {
+    this.unreachableTimeout = java.util.Objects.requireNonNull(timeout, "timeout");
+  }
+
   void sweepUnreachable() {
     long now = clock.millis();
+    Duration timeout = unreachableTimeout.get();
     // members that are gone (deleted, disabled) count as unreachable for the pods they still hold
     java.util.Set<String> clusters = new java.util.HashSet<>(memberInformers.keySet());
     tracked
@@ -1122,7 +1136,7 @@ public final class PodController implements AutoCloseable {
                 pod,
                 cluster,
                 () -> {
-                  if (now - since >= config.unreachableTimeout().toMillis()) {
+                  if (now - since >= timeout.toMillis()) {
                     writeStatus(
                         pod,
                         StatusMirror.failed(
@@ -1133,7 +1147,7 @@ public final class PodController implements AutoCloseable {
                                 + " has not answered since "
                                 + Instant.ofEpochMilli(since)
                                 + "; failed for recreation after "
-                                + config.unreachableTimeout(),
+                                + timeout,
                             clock.instant()));
                     broker.release(uid, "member unreachable");
                     t.released = true;

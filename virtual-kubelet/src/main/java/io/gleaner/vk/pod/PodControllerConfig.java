@@ -4,7 +4,9 @@ import io.gleaner.meta.crd.EffectivePolicy;
 import java.time.Duration;
 
 /**
- * Tuning of {@link PodController}.
+ * Tuning of {@link PodController}. How long a member may not answer before its pods are failed is
+ * the GleanerPolicy's {@code memberUnreachableTimeout}, read live ({@link
+ * PodController#unreachableTimeout}), not set here.
  *
  * @param syncWorkers workers of the sync queue (validate, place, create)
  * @param statusWorkers workers of the status queue (mirror member → metadata)
@@ -13,8 +15,6 @@ import java.time.Duration;
  * @param retryMax longest retry delay; retries never stop
  * @param noFitRetry how soon a pod without room is placed again (also on every capacity change)
  * @param memberGracePeriod grace period for member deletes that have no metadata-side grace period
- * @param unreachableTimeout how long a member may not answer before its pods are failed for
- *     recreation
  * @param gcInterval period of orphan garbage collection
  * @param gcMinAge member pods younger than this are never collected (creation may be in flight)
  * @param mirrorEvents re-emit member Events about pods on the metadata pods
@@ -30,7 +30,6 @@ public record PodControllerConfig(
     Duration retryMax,
     Duration noFitRetry,
     Duration memberGracePeriod,
-    Duration unreachableTimeout,
     Duration gcInterval,
     Duration gcMinAge,
     boolean mirrorEvents,
@@ -43,7 +42,6 @@ public record PodControllerConfig(
     positive("retryBase", retryBase);
     positive("retryMax", retryMax);
     positive("noFitRetry", noFitRetry);
-    positive("unreachableTimeout", unreachableTimeout);
     positive("gcInterval", gcInterval);
     if (memberGracePeriod == null || memberGracePeriod.isNegative()) {
       throw new IllegalArgumentException(
@@ -79,29 +77,11 @@ public record PodControllerConfig(
         Duration.ofSeconds(60),
         Duration.ofSeconds(10),
         Duration.ofSeconds(30),
-        Duration.ofMinutes(5),
         Duration.ofSeconds(60),
         Duration.ofSeconds(30),
         true,
         50,
         EffectivePolicy.DEFAULTS.pendingTimeout());
-  }
-
-  public PodControllerConfig withUnreachableTimeout(Duration d) {
-    return new PodControllerConfig(
-        syncWorkers,
-        statusWorkers,
-        deleteWorkers,
-        retryBase,
-        retryMax,
-        noFitRetry,
-        memberGracePeriod,
-        d,
-        gcInterval,
-        gcMinAge,
-        mirrorEvents,
-        eventsPerSecond,
-        pendingTimeout);
   }
 
   public PodControllerConfig withGc(Duration interval, Duration minAge) {
@@ -113,7 +93,6 @@ public record PodControllerConfig(
         retryMax,
         noFitRetry,
         memberGracePeriod,
-        unreachableTimeout,
         interval,
         minAge,
         mirrorEvents,
@@ -130,7 +109,6 @@ public record PodControllerConfig(
         retryMax,
         noFitRetry,
         memberGracePeriod,
-        unreachableTimeout,
         gcInterval,
         gcMinAge,
         on,
@@ -148,7 +126,6 @@ public record PodControllerConfig(
         retryMax,
         noFitRetry,
         memberGracePeriod,
-        unreachableTimeout,
         gcInterval,
         gcMinAge,
         mirrorEvents,

@@ -448,9 +448,8 @@ class PodControllerIT {
             Clock.systemUTC(),
             UnaryOperator.identity(),
             new VkMetrics(registry),
-            PodControllerConfig.defaults()
-                .withGc(Duration.ofHours(1), Duration.ZERO)
-                .withUnreachableTimeout(Duration.ofSeconds(2)));
+            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller.unreachableTimeout(() -> Duration.ofSeconds(2));
     controller.start();
     Pod p = bound("100m");
     Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();

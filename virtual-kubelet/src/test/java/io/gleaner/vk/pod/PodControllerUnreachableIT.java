@@ -93,9 +93,8 @@ class PodControllerUnreachableIT {
             Clock.systemUTC(),
             d -> d.dividedBy(SPEEDUP),
             new VkMetrics(new SimpleMeterRegistry()),
-            PodControllerConfig.defaults()
-                .withGc(Duration.ofSeconds(10), Duration.ZERO)
-                .withUnreachableTimeout(unreachableTimeout));
+            PodControllerConfig.defaults().withGc(Duration.ofSeconds(10), Duration.ZERO));
+    controller.unreachableTimeout(() -> unreachableTimeout);
     controller.start();
   }
 
