@@ -23,8 +23,12 @@ import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.config.ServerTls;
 import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.crd.EvictionLimits;
+import io.gleaner.meta.crd.GleanerPolicy;
+import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.policy.PolicySource;
+import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedCluster;
@@ -325,6 +329,86 @@ class DeschedulerIT {
           .isNotEmpty();
     } finally {
       hooks.shutdownNow();
+    }
+  }
+
+  private double victims(String outcome) {
+    return registry.find(DeschedulerMetrics.VICTIMS).tag("outcome", outcome).counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
+  @Test
+  void evictionLimitsAndCoolDownFollowTheGleanerPolicyLive() throws Exception {
+    SimulatedCluster metaCluster =
+        SimulatedCluster.builder("meta").runtime(runtime).gleanerCrds(true).build();
+    try (PolicyWatcher watcher = new PolicyWatcher(metaCluster.client(), Clock.systemUTC())) {
+      KubernetesClient meta = metaCluster.client();
+      // one eviction per 1000 s: a reclaim of four victims evicts one, the others are refused
+      GleanerPolicySpec spec = new GleanerPolicySpec();
+      spec.setEviction(new EvictionLimits(0.001, 10));
+      spec.setReclaimCooldown("7m");
+      meta.resources(GleanerPolicy.class)
+          .resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, spec))
+          .create();
+      watcher.start();
+      assertThat(watcher.awaitFirstVerdict(WAIT)).isTrue();
+      policy = watcher;
+      for (int i = 1; i <= 4; i++) {
+        gleanerPod("a" + i, nodes.get(0), "2", "offline", Map.of());
+        gleanerPod("b" + i, nodes.get(1), "2", "offline", Map.of());
+      }
+      List<String> a = List.of("a1", "a2", "a3", "a4");
+      List<String> b = List.of("b1", "b2", "b3", "b4");
+      await()
+          .atMost(WAIT)
+          .until(() -> a.stream().allMatch(this::running) && b.stream().allMatch(this::running));
+      startService();
+
+      onlinePod("web-a", "8", Map.of("kubernetes.io/hostname", nodes.get(0)));
+
+      await().atMost(WAIT).until(() -> victims("rate_limited") >= 3);
+      assertThat(victims("evicted")).isEqualTo(1);
+      assertThat(a.stream().filter(this::present)).hasSize(3);
+      // the node is handed back once its evictions are answered, with the policy's cool-down
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Map<String, String> ann =
+                    client.nodes().withName(nodes.get(0)).get().getMetadata().getAnnotations();
+                assertThat(ann).containsKeys(Keys.RECLAIMED_AT, Keys.COOLDOWN_UNTIL);
+                assertThat(
+                        Duration.between(
+                            java.time.Instant.parse(ann.get(Keys.RECLAIMED_AT)),
+                            java.time.Instant.parse(ann.get(Keys.COOLDOWN_UNTIL))))
+                    .isEqualTo(Duration.ofMinutes(7));
+              });
+
+      // 1000 evictions per second now: node 1 is emptied for its online pod in one go
+      meta.resources(GleanerPolicy.class)
+          .withName(GleanerPolicy.DEFAULT_NAME)
+          .edit(
+              p -> {
+                p.getSpec().setEviction(new EvictionLimits(1000.0, 10));
+                return p;
+              });
+      await().atMost(WAIT).until(() -> service.limiter("m1").orElseThrow().perSecond() == 1000.0);
+      List<ReclaimEvent> events = new CopyOnWriteArrayList<>();
+      service.hub().addListener(events::add);
+      onlinePod("web-b", "8", Map.of("kubernetes.io/hostname", nodes.get(1)));
+
+      await().atMost(WAIT).until(() -> running("web-b"));
+      await()
+          .atMost(WAIT)
+          .until(() -> events.stream().anyMatch(e -> e.getNode().equals(nodes.get(1))));
+      ReclaimEvent nodeB =
+          events.stream().filter(e -> e.getNode().equals(nodes.get(1))).findFirst().orElseThrow();
+      assertThat(nodeB.getVictimsList())
+          .extracting(v -> v.getName())
+          .containsExactlyInAnyOrderElementsOf(b);
+    } finally {
+      metaCluster.close();
     }
   }
 

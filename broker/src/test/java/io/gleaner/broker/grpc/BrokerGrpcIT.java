@@ -108,7 +108,7 @@ class BrokerGrpcIT {
                 "offer a/bad: usable: invalid quantity for cpu: \"lots\" is not a valid Kubernetes quantity"
                     + " (expected e.g. 500m, 2, 1.5Gi, 4k, 1e3)");
 
-        // idle margin 10%: 9 + 3.6 CPU advertised to near-line; offline keeps the 10% near-line
+        // idle margin 10%: 9 + 3.6 CPU advertised to near-line; offline keeps the 20% near-line
         // reserve free
         await()
             .atMost(Duration.ofSeconds(10))
@@ -119,7 +119,7 @@ class BrokerGrpcIT {
                             .equals(
                                 seen.get(seen.size() - 1).getAdvertisedNearLineMap().get("cpu")));
         assertThat(seen.get(seen.size() - 1).getAdvertisedOfflineMap())
-            .containsEntry("cpu", "11340m");
+            .containsEntry("cpu", "10080m");
 
         PlaceResponse p = client.place(place("u1", "8"));
         assertThat(p.hasPlacement()).isTrue();

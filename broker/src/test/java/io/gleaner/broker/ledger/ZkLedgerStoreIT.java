@@ -145,7 +145,8 @@ class ZkLedgerStoreIT {
     try (CuratorFramework ca = client();
         CuratorFramework cb = client()) {
       Ledger a = ledger(ca, base);
-      a.offer(NodeOffer.of("c", "n", CapacitySource.ELASTIC, Resources.of("cpu", "2")), "src");
+      // room for one 2-CPU pod after the 5 % elastic margin
+      a.offer(NodeOffer.of("c", "n", CapacitySource.ELASTIC, Resources.of("cpu", "2200m")), "src");
       Ledger b = ledger(cb, base);
       PodRequest p = PodRequest.of("u", WorkloadClass.NEAR_LINE, Resources.of("cpu", "2"));
       PlaceOutcome first = a.place(p);

@@ -22,8 +22,12 @@ import io.gleaner.idle.source.StaticMemberDirectory;
 import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.crd.GleanerPolicy;
+import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.policy.PolicySource;
+import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.time.FakeClock;
 import io.gleaner.sim.NodeShape;
@@ -100,6 +104,10 @@ class IdleDetectorIT {
   }
 
   private void start(Member... members) throws Exception {
+    start(PolicySource.defaults(), members);
+  }
+
+  private void start(PolicySource policy, Member... members) throws Exception {
     broker = new RecordingBroker();
     channel = broker.channel();
     IdleDetectorConfig config =
@@ -115,7 +123,8 @@ class IdleDetectorIT {
             channel,
             new InMemoryIdleTimerStore(),
             election,
-            config);
+            config,
+            policy);
     service.start();
     election.start();
     eventually().until(() -> service.publisher().map(p -> p.connected()).orElse(false));
@@ -244,6 +253,58 @@ class IdleDetectorIT {
             });
     assertThat(detector().state("online", node).orElseThrow().kind())
         .isEqualTo(IdleState.Kind.RECLAIMED);
+  }
+
+  @Test
+  void theGleanerPolicyAtStartIsInForceBeforeTheFirstDecisionAndChangesApplyLive()
+      throws Exception {
+    SimulatedCluster metaCluster = cluster(SimulatedCluster.builder("meta").gleanerCrds(true));
+    KubernetesClient meta = metaCluster.client();
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setIdleAfter("20m");
+    meta.resources(GleanerPolicy.class)
+        .resource(GleanerPolicy.of(GleanerPolicy.DEFAULT_NAME, spec))
+        .create();
+    PolicyWatcher policy = new PolicyWatcher(meta, clock);
+    closing.add(policy);
+    policy.start();
+    assertThat(policy.awaitFirstVerdict(Duration.ofSeconds(30))).isTrue();
+    SimulatedCluster online =
+        cluster(SimulatedCluster.builder("online").nodes(NodeShape.of(1, "8", "32Gi")));
+    String node = online.nodeNames().get(0);
+
+    start(policy, Members.direct("online", online.client(), Set.of(MemberRole.ONLINE)));
+
+    // an empty node: observed idle at once, lent after the policy's 20 minutes, not the default 10
+    Instant since = clock.instant();
+    eventually()
+        .until(
+            () ->
+                detector()
+                    .state("online", node)
+                    .filter(st -> st.kind() == IdleState.Kind.IDLE_OBSERVED)
+                    .isPresent());
+    assertThat(detector().state("online", node)).contains(new IdleState.IdleObserved(since));
+    eventually().until(() -> detector().nextDeadline().isPresent());
+    assertThat(detector().nextDeadline()).contains(since.plus(Duration.ofMinutes(20)));
+
+    // 12 minutes on, the policy asks for 5 minutes and 1 CPU of headroom: lent at once
+    clock.set(since.plus(Duration.ofMinutes(12)));
+    meta.resources(GleanerPolicy.class)
+        .withName(GleanerPolicy.DEFAULT_NAME)
+        .edit(
+            p -> {
+              p.getSpec().setIdleAfter("5m");
+              p.getSpec().setNodeHeadroom(Map.of("cpu", new Quantity("1")));
+              return p;
+            });
+    eventually().until(() -> broker.offer("online", node).isPresent());
+    assertThat(cpuMillis(broker.offer("online", node).orElseThrow())).isEqualTo(8000 - 1000);
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(online.client().nodes().withName(node).get().getMetadata().getLabels())
+                    .containsEntry(Keys.POOL, "idle"));
   }
 
   @Test

@@ -234,7 +234,7 @@ public final class PolicyWatcher implements PolicySource, AutoCloseable {
     apply(listed);
     if (firstVerdict.getCount() > 0) {
       firstVerdict.countDown();
-      log.info("GleanerPolicy {} read: {} in force", name, inForce);
+      log.info("GleanerPolicy {} read: {}", name, inForce);
     }
   }
 
