@@ -19,7 +19,7 @@ public class EvictionLimits {
   private Double evictionsPerSecondPerCluster;
 
   @JsonPropertyDescription(
-      "Evictions in flight (grace period running) in one member cluster (>= 1). Unset: "
+      "Eviction requests outstanding at once in one member cluster (>= 1). Unset: "
           + MAX_CONCURRENT_DEFAULT
           + ".")
   @Min(1)
