@@ -11,7 +11,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.gleaner.api.v1.SourceKind;
+import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.policy.InMemoryPolicySource;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
@@ -84,6 +86,10 @@ class PodControllerUnreachableIT {
   }
 
   private void startController(Duration unreachableTimeout) {
+    startController(() -> unreachableTimeout);
+  }
+
+  private void startController(java.util.function.Supplier<Duration> unreachableTimeout) {
     controller =
         new PodController(
             meta,
@@ -94,7 +100,7 @@ class PodControllerUnreachableIT {
             d -> d.dividedBy(SPEEDUP),
             new VkMetrics(new SimpleMeterRegistry()),
             PodControllerConfig.defaults().withGc(Duration.ofSeconds(10), Duration.ZERO));
-    controller.unreachableTimeout(() -> unreachableTimeout);
+    controller.unreachableTimeout(unreachableTimeout);
     controller.start();
   }
 
@@ -202,6 +208,25 @@ class PodControllerUnreachableIT {
     assertThat(metaPod("train-0").getStatus().getPhase())
         .as("a failed pod stays failed")
         .isEqualTo("Failed");
+  }
+
+  @Test
+  void aShorterPolicyTimeoutAppliesToAMemberAlreadyUnreachable() {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setMemberUnreachableTimeout("10m");
+    InMemoryPolicySource policy = new InMemoryPolicySource(spec.effective());
+    // as VirtualKubeletService wires it
+    startController(() -> policy.current().memberUnreachableTimeout());
+    running("batch-0");
+
+    m1Server.setReachable(false);
+    await().atMost(WAIT).until(() -> reachable(metaPod("batch-0")) != null);
+    assertThat(metaPod("batch-0").getStatus().getPhase()).isEqualTo("Running");
+    spec.setMemberUnreachableTimeout("2s");
+    policy.set(spec.effective());
+
+    await().atMost(WAIT).until(() -> "Failed".equals(metaPod("batch-0").getStatus().getPhase()));
+    assertThat(metaPod("batch-0").getStatus().getMessage()).contains("PT2S");
   }
 
   @Test
