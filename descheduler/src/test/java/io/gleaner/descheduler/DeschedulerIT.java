@@ -399,11 +399,11 @@ class DeschedulerIT {
               () -> {
                 Map<String, String> ann =
                     client.nodes().withName(nodes.get(1)).get().getMetadata().getAnnotations();
-                assertThat(ann).containsKeys(Keys.RECLAIMED_AT, Keys.COOLDOWN_UNTIL);
+                assertThat(ann).containsKeys(GleanerKeys.RECLAIMED_AT, GleanerKeys.COOLDOWN_UNTIL);
                 assertThat(
                         Duration.between(
-                            java.time.Instant.parse(ann.get(Keys.RECLAIMED_AT)),
-                            java.time.Instant.parse(ann.get(Keys.COOLDOWN_UNTIL))))
+                            java.time.Instant.parse(ann.get(GleanerKeys.RECLAIMED_AT)),
+                            java.time.Instant.parse(ann.get(GleanerKeys.COOLDOWN_UNTIL))))
                     .isEqualTo(Duration.ofMinutes(7));
               });
     } finally {

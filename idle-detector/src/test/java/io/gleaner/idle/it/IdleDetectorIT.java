@@ -304,7 +304,7 @@ class IdleDetectorIT {
         .untilAsserted(
             () ->
                 assertThat(online.client().nodes().withName(node).get().getMetadata().getLabels())
-                    .containsEntry(Keys.POOL, "idle"));
+                    .containsEntry(GleanerKeys.POOL, "idle"));
   }
 
   @Test
