@@ -9,8 +9,8 @@ import io.gleaner.api.v1.BrokerGrpc;
 import io.gleaner.api.v1.NodeOffer;
 import io.gleaner.api.v1.OfferAck;
 import io.gleaner.api.v1.OfferReport;
-import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
+import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.source.Member;
 import io.gleaner.idle.source.Members;
 import io.gleaner.idle.source.StaticMemberDirectory;
@@ -208,8 +208,8 @@ public final class DetectorBench implements Callable<Integer> {
       long heapBefore = usedHeapAfterGc(memory);
       Cpu idleSim = cpuOver(quiet);
 
-      IdleDetectorConfig config =
-          IdleDetectorConfig.defaults()
+      IdleDetectorSettings config =
+          IdleDetectorSettings.defaults()
               .withIdleAfter(Duration.ZERO)
               .withSourceId("idle-detector/bench");
       service =

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.BrokerGrpc;
 import io.gleaner.api.v1.ConfirmRequest;
 import io.gleaner.api.v1.ConfirmResponse;
@@ -28,7 +29,6 @@ import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
 import io.gleaner.sim.apiserver.ObjectStore;
 import io.gleaner.sim.apiserver.ResourceTypes;
-import io.gleaner.vk.pod.BrokerClient;
 import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
@@ -462,7 +462,7 @@ public final class VkBench implements Callable<Integer> {
         new PodController(
             meta,
             mc,
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("bench", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),

@@ -2,9 +2,9 @@ package io.gleaner.idle;
 
 import io.gleaner.idle.offer.ColocationOffers;
 import io.gleaner.idle.offer.IdleOffers;
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.Offer;
-import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.idle.offer.VolcanoFragments;
 import io.gleaner.idle.publish.OfferSink;
@@ -84,7 +84,7 @@ public final class IdleDetector {
   private final Clock clock;
 
   /** Detector thread only (replaced by {@link #reconfigure}). */
-  private IdleDetectorConfig config;
+  private IdleDetectorSettings config;
 
   private IdleStateMachine machine;
   private final IdleTimerStore store;
@@ -140,7 +140,7 @@ public final class IdleDetector {
 
   public IdleDetector(
       Clock clock,
-      IdleDetectorConfig config,
+      IdleDetectorSettings config,
       IdleTimerStore store,
       OfferSink sink,
       NodeWriter writer,
@@ -241,7 +241,7 @@ public final class IdleDetector {
    * enough under the new idleAfter is lent at once, and idle timers already running keep their
    * start.
    */
-  public void reconfigure(IdleDetectorConfig next) {
+  public void reconfigure(IdleDetectorSettings next) {
     Objects.requireNonNull(next, "next");
     command(
         () -> {
@@ -402,7 +402,7 @@ public final class IdleDetector {
 
   private void recompute(
       ClusterRt c, String name, long changeNanos, VolcanoFragments.Plan plan, Instant now) {
-    NodeInfo n = c.cache.node(name).orElse(null);
+    MemberNodeInfo n = c.cache.node(name).orElse(null);
     NodeRt rt = c.nodes.get(name);
     if (n == null) {
       if (rt != null) {
@@ -418,7 +418,7 @@ public final class IdleDetector {
       rt = adopt(c, n, now);
       c.nodes.put(name, rt);
     }
-    Collection<PodInfo> pods = c.cache.podsOn(name);
+    Collection<MemberPodInfo> pods = c.cache.podsOn(name);
     boolean excluded = "true".equals(n.labels().get(GleanerKeys.EXCLUDE));
     Optional<Instant> cooldownUntil = annotationTime(n, GleanerKeys.COOLDOWN_UNTIL);
     boolean cooling = cooldownUntil.isPresent() && now.isBefore(cooldownUntil.get());
@@ -498,7 +498,12 @@ public final class IdleDetector {
   }
 
   private Offer offer(
-      ClusterRt c, NodeInfo n, CapacitySource source, Resources usable, double risk, Instant now) {
+      ClusterRt c,
+      MemberNodeInfo n,
+      CapacitySource source,
+      Resources usable,
+      double risk,
+      Instant now) {
     Map<String, String> labels = new HashMap<>();
     n.labels()
         .forEach(
@@ -545,7 +550,7 @@ public final class IdleDetector {
 
   /** Brings the node's pool label and annotations in line with the decision. */
   private void reconcileNode(
-      ClusterRt c, NodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
+      ClusterRt c, MemberNodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
     String actual = n.labels().get(GleanerKeys.POOL);
     NodePatch patch = null;
     if (action == Action.LEND && rt.state instanceof Lent l) {
@@ -617,7 +622,7 @@ public final class IdleDetector {
   }
 
   /** The first sight of a node: its stored timer, or a loan recorded on the node itself. */
-  private NodeRt adopt(ClusterRt c, NodeInfo n, Instant now) {
+  private NodeRt adopt(ClusterRt c, MemberNodeInfo n, Instant now) {
     NodeRt rt = new NodeRt();
     IdleState s = c.stored == null ? null : c.stored.remove(n.name());
     if (s == null) {
@@ -667,7 +672,7 @@ public final class IdleDetector {
     }
   }
 
-  private Optional<ReclaimSignal> reclaimSignal(NodeInfo n, NodeRt rt, Instant now) {
+  private Optional<ReclaimSignal> reclaimSignal(MemberNodeInfo n, NodeRt rt, Instant now) {
     Optional<Instant> reclaimedAt = annotationTime(n, GleanerKeys.RECLAIMED_AT);
     if (reclaimedAt.isPresent()) {
       return Optional.of(
@@ -681,14 +686,15 @@ public final class IdleDetector {
     return Optional.empty();
   }
 
-  private OptionalLong onlineUsage(ClusterRt c, NodeInfo n, Collection<PodInfo> pods, Instant now) {
+  private OptionalLong onlineUsage(
+      ClusterRt c, MemberNodeInfo n, Collection<MemberPodInfo> pods, Instant now) {
     Optional<Usage> u = c.cache.nodeUsage(n.name());
     if (u.isEmpty() || !u.get().freshAt(now, config.colocation().metricsMaxAge())) {
       return OptionalLong.empty();
     }
     long gleaner = 0;
     Map<String, Usage> podUsage = c.cache.podUsage();
-    for (PodInfo p : pods) {
+    for (MemberPodInfo p : pods) {
       if (p.gleanerManaged() && !p.terminated()) {
         Usage pu = podUsage.get(p.key());
         gleaner += pu != null ? pu.cpuMillis() : p.requests().cpuMillis();
@@ -697,7 +703,7 @@ public final class IdleDetector {
     return OptionalLong.of(Math.max(0, u.get().cpuMillis() - gleaner));
   }
 
-  private static Optional<Instant> annotationTime(NodeInfo n, String key) {
+  private static Optional<Instant> annotationTime(MemberNodeInfo n, String key) {
     String v = n.annotations().get(key);
     return v == null ? Optional.empty() : KubeModel.parseTime(v);
   }

@@ -62,7 +62,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
   private final LeaderElection election;
 
   /** Guarded by {@code lock}; the GleanerPolicy's part changes live. */
-  private IdleDetectorConfig config;
+  private IdleDetectorSettings config;
 
   private final IdleMetrics metrics;
   private final Object lock = new Object();
@@ -79,7 +79,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
       Channel broker,
       IdleTimerStore store,
       LeaderElection election,
-      IdleDetectorConfig config) {
+      IdleDetectorSettings config) {
     super("idle-detector");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.meters = Objects.requireNonNull(meters, "meters");
@@ -103,7 +103,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
       Channel broker,
       IdleTimerStore store,
       LeaderElection election,
-      IdleDetectorConfig config,
+      IdleDetectorSettings config,
       PolicySource policy) {
     this(clock, meters, members, broker, store, election, config.withPolicy(policy.current()));
     policy.addListener(this::applyPolicy);
@@ -213,7 +213,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
   /** What runs while this replica leads. */
   private final class Engine implements MemberDirectory.Listener, ClusterWatch.Listener {
     /** The config this engine started with (the lock is held while an engine is made). */
-    final IdleDetectorConfig config = IdleDetectorService.this.config;
+    final IdleDetectorSettings config = IdleDetectorService.this.config;
 
     final ScheduledExecutorService thread =
         Executors.newSingleThreadScheduledExecutor(daemon("idle-detector"));

@@ -1,6 +1,6 @@
 package io.gleaner.idle;
 
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
 import io.gleaner.idle.source.ClusterCache;
 import io.gleaner.idle.source.NodePatch;
 import io.gleaner.idle.source.NodeWriter;
@@ -27,7 +27,7 @@ final class EchoingWriter implements NodeWriter {
       return CompletableFuture.failedFuture(new IllegalStateException("member down"));
     }
     ClusterCache cache = caches.get(cluster);
-    NodeInfo n = cache.node(node).orElseThrow();
+    MemberNodeInfo n = cache.node(node).orElseThrow();
     cache.putNode(
         n.withLabels(merge(n.labels(), patch.labels()))
             .withAnnotations(merge(n.annotations(), patch.annotations())));

@@ -2,10 +2,10 @@ package io.gleaner.idle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.idle.offer.PodGroupInfo;
-import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.idle.source.ClusterCache;
 import io.gleaner.idle.state.IdleState;
@@ -34,7 +34,7 @@ class IdleDetectorTest {
   private final RecordingSink sink = new RecordingSink();
   private final EchoingWriter writer = new EchoingWriter();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final IdleDetectorConfig config = IdleDetectorConfig.defaults();
+  private final IdleDetectorSettings config = IdleDetectorSettings.defaults();
   private ClusterCache online;
   private IdleDetector detector;
 
@@ -42,9 +42,9 @@ class IdleDetectorTest {
   void setUp() {
     detector = newDetector();
     online = cluster("web", MemberRole.ONLINE);
-    online.putNode(NodeInfo.of("n1", ALLOC));
-    online.putNode(NodeInfo.of("n2", ALLOC));
-    online.putPod(PodInfo.online("busy", "n2", Resources.of("cpu", "6", "memory", "8Gi")));
+    online.putNode(MemberNodeInfo.of("n1", ALLOC));
+    online.putNode(MemberNodeInfo.of("n2", ALLOC));
+    online.putPod(MemberPodInfo.online("busy", "n2", Resources.of("cpu", "6", "memory", "8Gi")));
     detector.setReachable("web", true, "");
     run();
   }
@@ -91,7 +91,7 @@ class IdleDetectorTest {
     Offer o = sink.offer("web", "n1").orElseThrow();
     assertThat(o.source()).isEqualTo(CapacitySource.IDLE);
     assertThat(o.usable()).isEqualTo(ALLOC.minus(config.nodeHeadroom()));
-    NodeInfo n1 = online.node("n1").orElseThrow();
+    MemberNodeInfo n1 = online.node("n1").orElseThrow();
     assertThat(n1.labels()).containsEntry(GleanerKeys.POOL, "idle");
     assertThat(n1.annotations())
         .containsEntry(GleanerKeys.IDLE_SINCE, "2024-01-01T00:00:00Z")
@@ -120,19 +120,19 @@ class IdleDetectorTest {
   @Test
   void onlinePodsShrinkALentOfferAtOnceAndHeavyLoadReturnsTheNode() {
     at(Duration.ofMinutes(10));
-    online.putPod(PodInfo.online("small", "n1", Resources.of("cpu", "1", "memory", "1Gi")));
+    online.putPod(MemberPodInfo.online("small", "n1", Resources.of("cpu", "1", "memory", "1Gi")));
     touch("web", "n1");
     assertThat(sink.offer("web", "n1").orElseThrow().usable().cpuMillis())
         .isEqualTo(8000 - 200 - 1000);
 
     clock.set(t0.plus(Duration.ofMinutes(20)));
-    online.putPod(PodInfo.online("big", "n1", Resources.of("cpu", "4", "memory", "1Gi")));
+    online.putPod(MemberPodInfo.online("big", "n1", Resources.of("cpu", "4", "memory", "1Gi")));
     touch("web", "n1");
     assertThat(sink.offer("web", "n1")).isEmpty();
     Instant returned = t0.plus(Duration.ofMinutes(20));
     assertThat(detector.state("web", "n1"))
         .contains(new IdleState.Reclaimed(returned, returned.plus(config.cooldown())));
-    NodeInfo n1 = online.node("n1").orElseThrow();
+    MemberNodeInfo n1 = online.node("n1").orElseThrow();
     assertThat(n1.labels()).doesNotContainKey(GleanerKeys.POOL);
     assertThat(n1.annotations())
         .containsEntry(GleanerKeys.COOLDOWN_UNTIL, returned.plus(config.cooldown()).toString());
@@ -158,7 +158,7 @@ class IdleDetectorTest {
     // A new detector process, same durable store.
     detector = newDetector();
     ClusterCache again = cluster("web", MemberRole.ONLINE);
-    again.putNode(NodeInfo.of("n1", ALLOC));
+    again.putNode(MemberNodeInfo.of("n1", ALLOC));
     detector.setReachable("web", true, "");
     run();
     assertThat(detector.state("web", "n1")).contains(new IdleState.IdleObserved(t0));
@@ -187,7 +187,7 @@ class IdleDetectorTest {
     at(Duration.ofMinutes(10));
     Instant reclaimed = t0.plus(Duration.ofMinutes(12));
     Instant until = reclaimed.plus(Duration.ofMinutes(5));
-    NodeInfo n1 = online.node("n1").orElseThrow();
+    MemberNodeInfo n1 = online.node("n1").orElseThrow();
     Map<String, String> labels = new HashMap<>(n1.labels());
     labels.remove(GleanerKeys.POOL);
     Map<String, String> ann = new HashMap<>(n1.annotations());
@@ -206,7 +206,7 @@ class IdleDetectorTest {
   @Test
   void removingThePoolLabelOfALentNodeReturnsIt() {
     at(Duration.ofMinutes(10));
-    NodeInfo n1 = online.node("n1").orElseThrow();
+    MemberNodeInfo n1 = online.node("n1").orElseThrow();
     online.putNode(n1.withLabels(Map.of()));
     touch("web", "n1");
     assertThat(sink.offer("web", "n1")).isEmpty();
@@ -238,7 +238,7 @@ class IdleDetectorTest {
   @Test
   void anUnreachableMemberHasItsOffersWithdrawnAndItsTimersReset() {
     at(Duration.ofMinutes(10));
-    online.putNode(NodeInfo.of("n3", ALLOC));
+    online.putNode(MemberNodeInfo.of("n3", ALLOC));
     touch("web", "n3");
     detector.setReachable("web", false, "circuit breaker open");
     run();
@@ -266,9 +266,9 @@ class IdleDetectorTest {
     ClusterCache train = cluster("train", MemberRole.TRAINING);
     Resources gpuNode =
         Resources.of("cpu", "16", "memory", "64Gi", "nvidia.com/gpu", "4", "pods", "110");
-    train.putNode(NodeInfo.of("g1", gpuNode));
+    train.putNode(MemberNodeInfo.of("g1", gpuNode));
     train.putPod(
-        new PodInfo(
+        new MemberPodInfo(
             "w",
             "ml",
             "w",
@@ -311,7 +311,8 @@ class IdleDetectorTest {
   @Test
   void colocationOffersFollowUsageAndStaleMetricsWithdraw() {
     ClusterCache colo = cluster("colo", MemberRole.COLOCATION);
-    colo.putNode(NodeInfo.of("c1", Resources.of("cpu", "10", "memory", "10Gi", "pods", "110")));
+    colo.putNode(
+        MemberNodeInfo.of("c1", Resources.of("cpu", "10", "memory", "10Gi", "pods", "110")));
     colo.setNodeUsage(Map.of("c1", new Usage(1000, 1L << 30, t0)));
     detector.setReachable("colo", true, "");
     run();
@@ -339,7 +340,7 @@ class IdleDetectorTest {
 
   @Test
   void excludedNodesAreNeverLentOrOffered() {
-    online.putNode(NodeInfo.of("n1", ALLOC).withLabels(Map.of(GleanerKeys.EXCLUDE, "true")));
+    online.putNode(MemberNodeInfo.of("n1", ALLOC).withLabels(Map.of(GleanerKeys.EXCLUDE, "true")));
     touch("web", "n1");
     at(Duration.ofMinutes(30));
     assertThat(sink.offer("web", "n1")).isEmpty();

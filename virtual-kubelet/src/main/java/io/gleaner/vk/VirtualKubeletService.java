@@ -1,6 +1,7 @@
 package io.gleaner.vk;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.policy.PolicySource;
@@ -14,7 +15,6 @@ import io.gleaner.vk.kubelet.TlsMaterial;
 import io.gleaner.vk.node.CapacityWatcher;
 import io.gleaner.vk.node.NodeConfig;
 import io.gleaner.vk.node.NodeController;
-import io.gleaner.vk.pod.BrokerClient;
 import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
@@ -276,7 +276,7 @@ public final class VirtualKubeletService implements AutoCloseable {
         new PodController(
             meta,
             members,
-            new BrokerClient(broker, settings.brokerDeadline()),
+            BrokerApiClient.on(broker, settings.brokerDeadline()),
             new MemberPodTranslator(tc),
             clock,
             toReal,

@@ -70,6 +70,11 @@ public final class BrokerApiClient implements AutoCloseable {
     return new BrokerApiClient(channel, null, deadline, streamDeadline);
   }
 
+  /** {@link #on(Channel, Duration, Duration)} with the default stream deadline. */
+  public static BrokerApiClient on(Channel channel, Duration deadline) {
+    return on(channel, deadline, ChannelSettings.DEFAULT_STREAM_DEADLINE);
+  }
+
   /** {@link #on(Channel, Duration, Duration)} with the default deadlines. */
   public static BrokerApiClient on(Channel channel) {
     return on(

@@ -1,7 +1,7 @@
 package io.gleaner.cli.service;
 
-import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
+import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.offer.ColocationOffers;
 import io.gleaner.idle.source.RegistryMemberDirectory;
 import io.gleaner.idle.state.DurableIdleTimerStore;
@@ -43,15 +43,15 @@ public final class IdleDetectorFactory {
   }
 
   /** The policy's thresholds plus the config file's resync period and metrics age bound. */
-  static IdleDetectorConfig config(EffectivePolicy policy, GleanerConfig config) {
-    IdleDetectorConfig b =
-        IdleDetectorConfig.fromPolicy(policy, "idle-detector/" + config.instance());
+  static IdleDetectorSettings config(EffectivePolicy policy, GleanerConfig config) {
+    IdleDetectorSettings b =
+        IdleDetectorSettings.fromPolicy(policy, "idle-detector/" + config.instance());
     ColocationOffers colocation =
         new ColocationOffers(
             b.colocation().cpuReclaimPercent(),
             b.colocation().memoryReclaimPercent(),
             config.idleDetector().metricsMaxAge());
-    return new IdleDetectorConfig(
+    return new IdleDetectorSettings(
         b.criteria(),
         b.idleAfter(),
         b.cooldown(),

@@ -74,15 +74,15 @@ public record ColocationOffers(
    * @param podUsage the latest PodMetrics samples by {@code namespace/name}; may be empty
    */
   public Result compute(
-      NodeInfo node,
-      Collection<PodInfo> pods,
+      MemberNodeInfo node,
+      Collection<MemberPodInfo> pods,
       Optional<Usage> nodeUsage,
       Map<String, Usage> podUsage,
       Instant now) {
     Resources alloc = node.allocatable();
     Resources batchRequests = Resources.ZERO;
     long memberPods = 0;
-    for (PodInfo p : pods) {
+    for (MemberPodInfo p : pods) {
       if (p.holdsMemberResources()) {
         memberPods++;
         if (p.batch()) {
@@ -114,14 +114,14 @@ public record ColocationOffers(
     long hpMem;
     boolean podMetrics =
         pods.stream()
-            .filter(PodInfo::holdsMemberResources)
+            .filter(MemberPodInfo::holdsMemberResources)
             .anyMatch(p -> podUsage.containsKey(p.key()));
     if (podMetrics) {
       long allCpu = 0;
       long allMem = 0;
       hpCpu = 0;
       hpMem = 0;
-      for (PodInfo p : pods) {
+      for (MemberPodInfo p : pods) {
         Usage u = p.terminated() || p.node().isEmpty() ? null : podUsage.get(p.key());
         if (u == null) {
           continue;
@@ -137,7 +137,7 @@ public record ColocationOffers(
       sysMem = Math.max(0, nu.memoryBytes() - allMem);
     } else {
       Resources beEstimate = Resources.ZERO;
-      for (PodInfo p : pods) {
+      for (MemberPodInfo p : pods) {
         if (!p.terminated() && !p.node().isEmpty() && (p.batch() || p.gleanerManaged())) {
           beEstimate = beEstimate.plus(batchShape(p.requests()));
         }

@@ -13,7 +13,8 @@ public final class IdleOffers {
   private IdleOffers() {}
 
   /** The IDLE offer of {@code node}, given the pods bound to it. */
-  public static Resources usable(NodeInfo node, Collection<PodInfo> pods, Resources headroom) {
+  public static Resources usable(
+      MemberNodeInfo node, Collection<MemberPodInfo> pods, Resources headroom) {
     return node.allocatable()
         .without(Resources.BATCH_CPU)
         .without(Resources.BATCH_MEMORY)
@@ -23,9 +24,9 @@ public final class IdleOffers {
   }
 
   /** Summed requests of the pods that hold the member's own resources (DaemonSets included). */
-  public static Resources memberRequests(Collection<PodInfo> pods) {
+  public static Resources memberRequests(Collection<MemberPodInfo> pods) {
     Resources sum = Resources.ZERO;
-    for (PodInfo p : pods) {
+    for (MemberPodInfo p : pods) {
       if (p.holdsMemberResources()) {
         sum = sum.plus(p.requests());
       }
@@ -34,9 +35,9 @@ public final class IdleOffers {
   }
 
   /** Summed requests of the node's online pods: not Gleaner's, not DaemonSets, not terminated. */
-  public static Resources onlineRequests(Collection<PodInfo> pods) {
+  public static Resources onlineRequests(Collection<MemberPodInfo> pods) {
     Resources sum = Resources.ZERO;
-    for (PodInfo p : pods) {
+    for (MemberPodInfo p : pods) {
       if (p.isOnlineLoad()) {
         sum = sum.plus(p.requests());
       }

@@ -52,7 +52,7 @@ public record Offer(
   /** An offer for {@code node} with its labels, taints and zone. */
   public static Offer of(
       String cluster,
-      NodeInfo node,
+      MemberNodeInfo node,
       CapacitySource source,
       Resources usable,
       double risk,

@@ -70,12 +70,12 @@ public final class VolcanoFragments {
    * @param podGroups all PodGroups of the cluster (only waiting ones count)
    */
   public static Plan plan(
-      Collection<NodeInfo> nodes,
-      Map<String, ? extends Collection<PodInfo>> podsByNode,
+      Collection<MemberNodeInfo> nodes,
+      Map<String, ? extends Collection<MemberPodInfo>> podsByNode,
       Collection<PodGroupInfo> podGroups) {
     Map<String, Resources> initial = new LinkedHashMap<>();
     nodes.stream()
-        .sorted(Comparator.comparing(NodeInfo::name))
+        .sorted(Comparator.comparing(MemberNodeInfo::name))
         .forEach(
             n -> {
               Resources f = Resources.ZERO;
@@ -125,9 +125,9 @@ public final class VolcanoFragments {
     return new Plan(free, held, blocked);
   }
 
-  private static Collection<PodInfo> podsOf(
-      Map<String, ? extends Collection<PodInfo>> podsByNode, String node) {
-    Collection<PodInfo> pods = podsByNode.get(node);
+  private static Collection<MemberPodInfo> podsOf(
+      Map<String, ? extends Collection<MemberPodInfo>> podsByNode, String node) {
+    Collection<MemberPodInfo> pods = podsByNode.get(node);
     return pods == null ? List.of() : pods;
   }
 

@@ -1,8 +1,8 @@
 package io.gleaner.idle.source;
 
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.PodGroupInfo;
-import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
 import java.util.Collection;
 import java.util.List;
@@ -22,9 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClusterCache {
   private final String cluster;
-  private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
-  private final Map<String, PodInfo> pods = new ConcurrentHashMap<>();
-  private final Map<String, Map<String, PodInfo>> podsByNode = new ConcurrentHashMap<>();
+  private final Map<String, MemberNodeInfo> nodes = new ConcurrentHashMap<>();
+  private final Map<String, MemberPodInfo> pods = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, MemberPodInfo>> podsByNode = new ConcurrentHashMap<>();
   private final Map<String, PodGroupInfo> podGroups = new ConcurrentHashMap<>();
   private volatile Map<String, Usage> nodeUsage = Map.of();
   private volatile Map<String, Usage> podUsage = Map.of();
@@ -38,8 +38,8 @@ public final class ClusterCache {
   }
 
   /** Stores the node; true when anything the detector uses changed. */
-  public boolean putNode(NodeInfo node) {
-    NodeInfo old = nodes.put(node.name(), node);
+  public boolean putNode(MemberNodeInfo node) {
+    MemberNodeInfo old = nodes.put(node.name(), node);
     return !node.equals(old);
   }
 
@@ -48,11 +48,11 @@ public final class ClusterCache {
     return nodes.remove(name) != null;
   }
 
-  public Optional<NodeInfo> node(String name) {
+  public Optional<MemberNodeInfo> node(String name) {
     return Optional.ofNullable(nodes.get(name));
   }
 
-  public Collection<NodeInfo> nodes() {
+  public Collection<MemberNodeInfo> nodes() {
     return nodes.values();
   }
 
@@ -66,13 +66,13 @@ public final class ClusterCache {
    * @return the nodes whose offer may change: the old and the new node when the pod moved or
    *     changed
    */
-  public Set<String> putPod(PodInfo pod) {
-    PodInfo old = pods.put(pod.key(), pod);
+  public Set<String> putPod(MemberPodInfo pod) {
+    MemberPodInfo old = pods.put(pod.key(), pod);
     if (pod.equals(old)) {
       return Set.of();
     }
     if (old != null && !old.node().isEmpty() && !old.node().equals(pod.node())) {
-      Map<String, PodInfo> m = podsByNode.get(old.node());
+      Map<String, MemberPodInfo> m = podsByNode.get(old.node());
       if (m != null) {
         m.remove(pod.key());
       }
@@ -91,11 +91,11 @@ public final class ClusterCache {
 
   /** Forgets the pod; returns the node it was on, if any. */
   public Optional<String> removePod(String namespace, String name) {
-    PodInfo old = pods.remove(namespace + "/" + name);
+    MemberPodInfo old = pods.remove(namespace + "/" + name);
     if (old == null || old.node().isEmpty()) {
       return Optional.empty();
     }
-    Map<String, PodInfo> m = podsByNode.get(old.node());
+    Map<String, MemberPodInfo> m = podsByNode.get(old.node());
     if (m != null) {
       m.remove(old.key());
     }
@@ -103,14 +103,14 @@ public final class ClusterCache {
   }
 
   /** The pods bound to {@code node} (a live view; copy it to keep it). */
-  public Collection<PodInfo> podsOn(String node) {
-    Map<String, PodInfo> m = podsByNode.get(node);
+  public Collection<MemberPodInfo> podsOn(String node) {
+    Map<String, MemberPodInfo> m = podsByNode.get(node);
     return m == null ? List.of() : m.values();
   }
 
   /** Pods by node, for cluster-wide plans (live views). */
-  public Map<String, Collection<PodInfo>> podsByNode() {
-    Map<String, Collection<PodInfo>> out = new java.util.HashMap<>();
+  public Map<String, Collection<MemberPodInfo>> podsByNode() {
+    Map<String, Collection<MemberPodInfo>> out = new java.util.HashMap<>();
     podsByNode.forEach((n, m) -> out.put(n, m.values()));
     return out;
   }

@@ -9,9 +9,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.ContainerMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.PodGroupInfo;
-import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.KubeTaint;
@@ -36,7 +36,7 @@ public final class KubeModel {
 
   private KubeModel() {}
 
-  public static NodeInfo node(Node n) {
+  public static MemberNodeInfo node(Node n) {
     var meta = n.getMetadata();
     var spec = n.getSpec();
     var status = n.getStatus();
@@ -62,7 +62,7 @@ public final class KubeModel {
         status == null
             ? Resources.ZERO
             : resources(status.getCapacity(), where + " status.capacity");
-    return new NodeInfo(
+    return new MemberNodeInfo(
         meta.getName(),
         labels,
         meta.getAnnotations(),
@@ -74,7 +74,7 @@ public final class KubeModel {
         spec != null && Boolean.TRUE.equals(spec.getUnschedulable()));
   }
 
-  public static PodInfo pod(Pod p) {
+  public static MemberPodInfo pod(Pod p) {
     var meta = p.getMetadata();
     var spec = p.getSpec();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
@@ -95,7 +95,7 @@ public final class KubeModel {
         "BE".equals(labels.get(GleanerKeys.KOORDINATOR_QOS))
             || requests.get(Resources.BATCH_CPU) > 0
             || requests.get(Resources.BATCH_MEMORY) > 0;
-    return new PodInfo(
+    return new MemberPodInfo(
         meta.getUid(),
         meta.getNamespace(),
         meta.getName(),

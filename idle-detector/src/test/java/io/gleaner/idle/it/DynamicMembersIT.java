@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.gleaner.idle.IdleDetector;
-import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
+import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.RecordingBroker;
 import io.gleaner.idle.source.RegistryMemberDirectory;
 import io.gleaner.idle.state.IdleState;
@@ -98,7 +98,7 @@ class DynamicMembersIT {
             broker.channel(),
             new InMemoryIdleTimerStore(),
             election,
-            IdleDetectorConfig.defaults()
+            IdleDetectorSettings.defaults()
                 .withMetricsInterval(Duration.ofMillis(200))
                 .withSourceId("idle-detector/it"));
     service.start();

@@ -12,8 +12,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.v1.NodeOffer;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.idle.IdleDetector;
-import io.gleaner.idle.IdleDetectorConfig;
 import io.gleaner.idle.IdleDetectorService;
+import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.IdleMetrics;
 import io.gleaner.idle.RecordingBroker;
 import io.gleaner.idle.source.Member;
@@ -110,8 +110,8 @@ class IdleDetectorIT {
   private void start(PolicySource policy, Member... members) throws Exception {
     broker = new RecordingBroker();
     channel = broker.channel();
-    IdleDetectorConfig config =
-        IdleDetectorConfig.defaults()
+    IdleDetectorSettings config =
+        IdleDetectorSettings.defaults()
             .withMetricsInterval(Duration.ofMillis(200))
             .withSourceId("idle-detector/it");
     election = new AlwaysLeader("it");

@@ -18,20 +18,20 @@ class ColocationOffersTest {
   private final ColocationOffers calc = ColocationOffers.DEFAULTS;
 
   /** 10 CPU / 10 GiB capacity, 500m / 512Mi reserved for the system. */
-  private static NodeInfo plainNode() {
-    return NodeInfo.of("n1", Resources.of("cpu", "9500m", "memory", "9728Mi", "pods", "110"))
+  private static MemberNodeInfo plainNode() {
+    return MemberNodeInfo.of("n1", Resources.of("cpu", "9500m", "memory", "9728Mi", "pods", "110"))
         .withCapacity(Resources.of("cpu", "10", "memory", "10Gi", "pods", "110"));
   }
 
-  private static PodInfo pod(String name, Resources req, boolean batch, boolean gleaner) {
-    return new PodInfo(
+  private static MemberPodInfo pod(String name, Resources req, boolean batch, boolean gleaner) {
+    return new MemberPodInfo(
         name, "ns", name, "n1", req.with(Resources.PODS, 1), gleaner, false, false, batch, "");
   }
 
   @Test
   void batchResourcesMinusBatchRequests() {
-    NodeInfo n =
-        NodeInfo.of(
+    MemberNodeInfo n =
+        MemberNodeInfo.of(
             "n1",
             Resources.of(
                 "cpu",
@@ -44,7 +44,7 @@ class ColocationOffersTest {
                 "6000",
                 "kubernetes.io/batch-memory",
                 "12Gi"));
-    List<PodInfo> pods =
+    List<MemberPodInfo> pods =
         List.of(
             pod(
                 "be",
@@ -66,7 +66,7 @@ class ColocationOffersTest {
 
   @Test
   void formulaWithPodMetrics() {
-    List<PodInfo> pods =
+    List<MemberPodInfo> pods =
         List.of(
             pod("web", Resources.of("cpu", "4", "memory", "4Gi"), false, false),
             pod(
@@ -93,7 +93,7 @@ class ColocationOffersTest {
 
   @Test
   void formulaWithoutPodMetricsCountsAllButBatchRequestsAsHighPriority() {
-    List<PodInfo> pods =
+    List<MemberPodInfo> pods =
         List.of(
             pod(
                 "lent",

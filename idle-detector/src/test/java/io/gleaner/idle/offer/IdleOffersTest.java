@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 
 class IdleOffersTest {
   private static final Resources HEADROOM = Resources.of("cpu", "200m", "memory", "256Mi");
-  private final NodeInfo node =
-      NodeInfo.of(
+  private final MemberNodeInfo node =
+      MemberNodeInfo.of(
           "n1", Resources.of("cpu", "8", "memory", "32Gi", "pods", "110", "nvidia.com/gpu", "1"));
 
-  private static PodInfo pod(
+  private static MemberPodInfo pod(
       String name, String cpu, String mem, boolean gleaner, boolean ds, boolean terminated) {
-    return new PodInfo(
+    return new MemberPodInfo(
         name,
         "ns",
         name,
@@ -29,7 +29,7 @@ class IdleOffersTest {
 
   @Test
   void allocatableMinusMemberRequestsIncludingDaemonSetsMinusHeadroom() {
-    List<PodInfo> pods =
+    List<MemberPodInfo> pods =
         List.of(
             pod("online", "1", "2Gi", false, false, false),
             pod("ds", "100m", "128Mi", false, true, false),
@@ -53,8 +53,8 @@ class IdleOffersTest {
 
   @Test
   void clampedAtZeroAndBatchResourcesAreNotOffered() {
-    NodeInfo small =
-        NodeInfo.of(
+    MemberNodeInfo small =
+        MemberNodeInfo.of(
             "n1", Resources.of("cpu", "1", "memory", "1Gi", "kubernetes.io/batch-cpu", "5000"));
     Resources usable =
         IdleOffers.usable(small, List.of(pod("big", "2", "512Mi", false, false, false)), HEADROOM);
@@ -66,7 +66,7 @@ class IdleOffersTest {
 
   @Test
   void onlineRequestsLeaveOutDaemonSetsGleanerAndTerminatedPods() {
-    List<PodInfo> pods =
+    List<MemberPodInfo> pods =
         List.of(
             pod("online", "1", "2Gi", false, false, false),
             pod("ds", "100m", "128Mi", false, true, false),

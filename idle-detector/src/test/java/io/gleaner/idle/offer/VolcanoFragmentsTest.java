@@ -11,12 +11,13 @@ import org.junit.jupiter.api.Test;
 class VolcanoFragmentsTest {
   private static final Instant T = Instant.parse("2024-01-01T00:00:00Z");
 
-  private static NodeInfo node(String name, String cpu, String gpu) {
-    return NodeInfo.of(name, Resources.of("cpu", cpu, "memory", "64Gi", "nvidia.com/gpu", gpu));
+  private static MemberNodeInfo node(String name, String cpu, String gpu) {
+    return MemberNodeInfo.of(
+        name, Resources.of("cpu", cpu, "memory", "64Gi", "nvidia.com/gpu", gpu));
   }
 
-  private static PodInfo running(String name, String node, String cpu, String gpu) {
-    return new PodInfo(
+  private static MemberPodInfo running(String name, String node, String cpu, String gpu) {
+    return new MemberPodInfo(
         name,
         "train",
         name,
@@ -43,8 +44,8 @@ class VolcanoFragmentsTest {
 
   @Test
   void withoutWaitingGangsEveryFreeFragmentIsOffered() {
-    List<NodeInfo> nodes = List.of(node("a", "32", "8"), node("b", "32", "8"));
-    Map<String, List<PodInfo>> pods = Map.of("a", List.of(running("p1", "a", "30", "7")));
+    List<MemberNodeInfo> nodes = List.of(node("a", "32", "8"), node("b", "32", "8"));
+    Map<String, List<MemberPodInfo>> pods = Map.of("a", List.of(running("p1", "a", "30", "7")));
     VolcanoFragments.Plan plan =
         VolcanoFragments.plan(nodes, pods, List.of(gang("done", "Running", 2, "8", "2", 0, 10)));
     assertThat(plan.fragment("a"))
@@ -56,9 +57,9 @@ class VolcanoFragmentsTest {
 
   @Test
   void aWaitingGangThatFitsIsHeldOnTheNodesWhereItFitsTightest() {
-    List<NodeInfo> nodes =
+    List<MemberNodeInfo> nodes =
         List.of(node("a", "32", "8"), node("b", "32", "8"), node("c", "32", "8"));
-    Map<String, List<PodInfo>> pods =
+    Map<String, List<MemberPodInfo>> pods =
         Map.of(
             "a", List.of(running("p1", "a", "20", "4")),
             "b", List.of(running("p2", "b", "28", "7")));
@@ -77,8 +78,8 @@ class VolcanoFragmentsTest {
 
   @Test
   void fragmentsShrinkWhenAGangIsWaitingAndComeBackWhenItRuns() {
-    List<NodeInfo> nodes = List.of(node("a", "16", "4"), node("b", "16", "4"));
-    Map<String, List<PodInfo>> none = Map.of();
+    List<MemberNodeInfo> nodes = List.of(node("a", "16", "4"), node("b", "16", "4"));
+    Map<String, List<MemberPodInfo>> none = Map.of();
     Resources before =
         VolcanoFragments.plan(nodes, none, List.of()).fragments().values().stream()
             .reduce(Resources.ZERO, Resources::plus);
@@ -95,9 +96,9 @@ class VolcanoFragmentsTest {
 
   @Test
   void aGangTooBigForAnyNodeIsHeldOutOfTheClusterTotal() {
-    List<NodeInfo> nodes =
+    List<MemberNodeInfo> nodes =
         List.of(node("a", "16", "4"), node("b", "16", "4"), node("c", "16", "0"));
-    Map<String, List<PodInfo>> pods =
+    Map<String, List<MemberPodInfo>> pods =
         Map.of(
             "a", List.of(running("p1", "a", "8", "2")), "b", List.of(running("p2", "b", "8", "2")));
     // One task needing 6 GPUs: no node has 6 free. The gang waits; the 4 free GPUs all go to it.
@@ -114,7 +115,7 @@ class VolcanoFragmentsTest {
 
   @Test
   void higherPriorityThenOlderGangsComeFirst() {
-    List<NodeInfo> nodes = List.of(node("a", "8", "2"));
+    List<MemberNodeInfo> nodes = List.of(node("a", "8", "2"));
     PodGroupInfo young = gang("young", "Pending", 1, "8", "2", 0, 1);
     PodGroupInfo old = gang("old", "Pending", 1, "8", "2", 0, 100);
     PodGroupInfo vip = gang("vip", "Pending", 1, "8", "2", 1000, 0);
@@ -126,7 +127,7 @@ class VolcanoFragmentsTest {
 
   @Test
   void cordonedAndNotReadyNodesOfferNothingAndHoldNothing() {
-    List<NodeInfo> nodes =
+    List<MemberNodeInfo> nodes =
         List.of(
             node("a", "16", "4").withUnschedulable(true),
             node("b", "16", "4").withReady(false),
@@ -140,8 +141,9 @@ class VolcanoFragmentsTest {
 
   @Test
   void gleanerPodsDoNotReduceFreeCapacity() {
-    PodInfo lent =
-        new PodInfo("x", "gl", "x", "a", Resources.of("cpu", "8"), true, false, false, false, "");
+    MemberPodInfo lent =
+        new MemberPodInfo(
+            "x", "gl", "x", "a", Resources.of("cpu", "8"), true, false, false, false, "");
     VolcanoFragments.Plan plan =
         VolcanoFragments.plan(List.of(node("a", "16", "0")), Map.of("a", List.of(lent)), List.of());
     assertThat(plan.fragment("a").cpuMillis()).isEqualTo(16_000);

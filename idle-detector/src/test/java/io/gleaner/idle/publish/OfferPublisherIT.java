@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.gleaner.idle.RecordingBroker;
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.resources.Resources;
@@ -47,8 +47,8 @@ class OfferPublisherIT {
   }
 
   private static Offer offer(String cluster, String node, String cpu) {
-    NodeInfo n =
-        new NodeInfo(
+    MemberNodeInfo n =
+        new MemberNodeInfo(
             node,
             Map.of("zone", "a", "gleaner.io/x", "y"),
             Map.of(),

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.api.v1.NodeOffer;
 import io.gleaner.api.v1.SourceKind;
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.resources.Resources;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class ProtoOffersTest {
   @Test
   void anOfferCarriesTheNodesWholeAllocatableSoTheBrokerCanTellNeverFromNotNow() {
-    NodeInfo node =
-        NodeInfo.of("n1", Resources.of("cpu", "16", "memory", "64Gi", "nvidia.com/gpu", "8"));
+    MemberNodeInfo node =
+        MemberNodeInfo.of("n1", Resources.of("cpu", "16", "memory", "64Gi", "nvidia.com/gpu", "8"));
     Offer o =
         Offer.of(
             "online-1",
@@ -38,7 +38,7 @@ class ProtoOffersTest {
     Offer a =
         Offer.of(
             "c",
-            NodeInfo.of("n1", Resources.of("cpu", "16")),
+            MemberNodeInfo.of("n1", Resources.of("cpu", "16")),
             CapacitySource.IDLE,
             Resources.of("cpu", "3"),
             0,
@@ -46,7 +46,7 @@ class ProtoOffersTest {
     Offer b =
         Offer.of(
             "c",
-            NodeInfo.of("n1", Resources.of("cpu", "32")),
+            MemberNodeInfo.of("n1", Resources.of("cpu", "32")),
             CapacitySource.IDLE,
             Resources.of("cpu", "3"),
             0,

@@ -2,8 +2,8 @@ package io.gleaner.idle.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gleaner.idle.offer.NodeInfo;
-import io.gleaner.idle.offer.PodInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class ClusterCacheTest {
   private final ClusterCache cache = new ClusterCache("c");
 
-  private static PodInfo pod(String node, String cpu) {
-    return new PodInfo(
+  private static MemberPodInfo pod(String node, String cpu) {
+    return new MemberPodInfo(
         "u", "ns", "p", node, Resources.of("cpu", cpu), false, false, false, false, "");
   }
 
@@ -34,9 +34,9 @@ class ClusterCacheTest {
 
   @Test
   void unchangedNodesAreNotReported() {
-    NodeInfo n = NodeInfo.of("n1", Resources.of("cpu", "4"));
+    MemberNodeInfo n = MemberNodeInfo.of("n1", Resources.of("cpu", "4"));
     assertThat(cache.putNode(n)).isTrue();
-    assertThat(cache.putNode(NodeInfo.of("n1", Resources.of("cpu", "4")))).isFalse();
+    assertThat(cache.putNode(MemberNodeInfo.of("n1", Resources.of("cpu", "4")))).isFalse();
     assertThat(cache.putNode(n.withReady(false))).isTrue();
     assertThat(cache.removeNode("n1")).isTrue();
     assertThat(cache.removeNode("n1")).isFalse();

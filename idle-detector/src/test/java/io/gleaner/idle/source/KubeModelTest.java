@@ -10,9 +10,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetricsBuilder;
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.PodGroupInfo;
-import io.gleaner.idle.offer.PodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.kube.TaintEffect;
 import io.gleaner.meta.resources.Resources;
@@ -57,7 +57,7 @@ class KubeModelTest {
 
   @Test
   void nodeReadinessCordonZoneTaintsAndResources() {
-    NodeInfo n = KubeModel.node(node("True", false));
+    MemberNodeInfo n = KubeModel.node(node("True", false));
     assertThat(n.ready()).isTrue();
     assertThat(n.unschedulable()).isFalse();
     assertThat(n.zone()).isEqualTo("eu-1a");
@@ -124,7 +124,7 @@ class KubeModelTest {
     // 50m overhead.
     assertThat(KubeModel.effectiveRequests(p))
         .isEqualTo(Resources.of("cpu", "3050m", "memory", "1088Mi", "pods", "1"));
-    PodInfo info = KubeModel.pod(p);
+    MemberPodInfo info = KubeModel.pod(p);
     assertThat(info.node()).isEqualTo("n1");
     assertThat(info.isOnlineLoad()).isTrue();
     assertThat(info.key()).isEqualTo("ns/p");
@@ -165,7 +165,7 @@ class KubeModelTest {
             .withPhase("Succeeded")
             .endStatus()
             .build();
-    PodInfo g = KubeModel.pod(lent);
+    MemberPodInfo g = KubeModel.pod(lent);
     assertThat(g.gleanerManaged()).isTrue();
     assertThat(g.batch()).isTrue();
     assertThat(g.terminated()).isTrue();

@@ -3,9 +3,9 @@ package io.gleaner.idle.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.idle.IdleDetector;
-import io.gleaner.idle.IdleDetectorConfig;
+import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.IdleMetrics;
-import io.gleaner.idle.offer.NodeInfo;
+import io.gleaner.idle.offer.MemberNodeInfo;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.idle.publish.OfferSink;
 import io.gleaner.idle.source.ClusterCache;
@@ -67,7 +67,7 @@ class DurableIdleTimerStoreIT {
     IdleDetector d =
         new IdleDetector(
             clock,
-            IdleDetectorConfig.defaults(),
+            IdleDetectorSettings.defaults(),
             store,
             NO_SINK,
             (c, n, p) -> CompletableFuture.completedFuture(null),
@@ -83,7 +83,7 @@ class DurableIdleTimerStoreIT {
   @Test
   void aRestartAtMinuteFiveStillLendsAtMinuteTen() {
     ClusterCache cache = new ClusterCache("web");
-    cache.putNode(NodeInfo.of("n1", Resources.of("cpu", "8", "memory", "32Gi")));
+    cache.putNode(MemberNodeInfo.of("n1", Resources.of("cpu", "8", "memory", "32Gi")));
     DurableIdleTimerStore store =
         new DurableIdleTimerStore(state, DurableIdleTimerStore.DEFAULT_ROOT);
     IdleDetector first = detector(store, cache);

@@ -21,7 +21,6 @@ import io.gleaner.meta.time.FakeClock;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
-import io.gleaner.vk.pod.BrokerClient;
 import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
@@ -151,7 +150,7 @@ class UnplaceablePodIT {
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1, "m2", m2)),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.NoFit;
 import io.gleaner.api.v1.PlaceRequest;
 import io.gleaner.api.v1.Placement;
@@ -26,11 +27,11 @@ import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.NamespaceMapping;
 import io.gleaner.vk.translate.NodeFailureTolerations;
+import io.gleaner.vk.translate.PodAdmission;
 import io.gleaner.vk.translate.PodReferences;
 import io.gleaner.vk.translate.PodShapes;
 import io.gleaner.vk.translate.PodValidator;
 import io.gleaner.vk.translate.StatusMirror;
-import io.gleaner.vk.translate.Validation;
 import io.gleaner.vk.translate.WorkloadClasses;
 import java.net.HttpURLConnection;
 import java.time.Clock;
@@ -91,7 +92,7 @@ public final class PodController implements AutoCloseable {
 
   private final KubernetesClient meta;
   private final MemberClusters members;
-  private final BrokerClient broker;
+  private final BrokerApiClient broker;
   private final MemberPodTranslator translator;
   private final PodValidator validator = new PodValidator();
   private final ObjectSync objectSync;
@@ -159,7 +160,7 @@ public final class PodController implements AutoCloseable {
   public PodController(
       KubernetesClient meta,
       MemberClusters members,
-      BrokerClient broker,
+      BrokerApiClient broker,
       MemberPodTranslator translator,
       Clock clock,
       UnaryOperator<Duration> toReal,
@@ -405,7 +406,7 @@ public final class PodController implements AutoCloseable {
           java.util.concurrent.CompletableFuture.runAsync(
               () ->
                   broker
-                      .placements(cluster)
+                      .placementsByUid(cluster)
                       .ifPresent(
                           placements -> {
                             placements.forEach(
@@ -542,8 +543,8 @@ public final class PodController implements AutoCloseable {
       adopt(uid, t, existing.get());
       return confirmIfNeeded(uid, t);
     }
-    Validation v = validator.validate(pod);
-    if (v instanceof Validation.Refused r) {
+    PodAdmission v = validator.validate(pod);
+    if (v instanceof PodAdmission.Refused r) {
       writeStatus(
           pod, StatusMirror.failed(pod.getStatus(), r.reason(), r.message(), clock.instant()));
       metrics.sync("refused");
@@ -551,13 +552,13 @@ public final class PodController implements AutoCloseable {
       tracked.remove(uid);
       return WorkQueue.Result.DONE;
     }
-    if (v instanceof Validation.Held h) {
+    if (v instanceof PodAdmission.Held h) {
       writeStatus(
           pod, StatusMirror.pending(pod.getStatus(), h.reason(), h.message(), clock.instant()));
       metrics.sync("held");
       return WorkQueue.Result.DONE;
     }
-    WorkloadClass cls = ((Validation.Accepted) v).workloadClass();
+    WorkloadClass cls = ((PodAdmission.Accepted) v).workloadClass();
     tolerateNodeFailures(pod);
     Placement placement;
     if (t.state == TrackedPod.State.PLACED) {
@@ -581,13 +582,13 @@ public final class PodController implements AutoCloseable {
       if (t.excluded != null) {
         req.addAllExclude(t.excluded);
       }
-      BrokerClient.PlaceOutcome outcome = broker.place(req.build());
-      if (outcome instanceof BrokerClient.PlaceOutcome.Unavailable u) {
+      BrokerApiClient.PlaceOutcome outcome = broker.placeOutcome(req.build());
+      if (outcome instanceof BrokerApiClient.PlaceOutcome.Unavailable u) {
         metrics.error("broker", "place");
         log.debug("broker unavailable for place: {}", u.message());
         return WorkQueue.Result.retry(u.message());
       }
-      if (outcome instanceof BrokerClient.PlaceOutcome.Rejected r) {
+      if (outcome instanceof BrokerApiClient.PlaceOutcome.Rejected r) {
         writeStatus(
             pod,
             StatusMirror.pending(
@@ -598,11 +599,11 @@ public final class PodController implements AutoCloseable {
         metrics.sync("rejected");
         return WorkQueue.Result.after(toReal.apply(config.retryMax()));
       }
-      if (outcome instanceof BrokerClient.PlaceOutcome.NoRoom n) {
+      if (outcome instanceof BrokerApiClient.PlaceOutcome.NoRoom n) {
         return noRoom(pod, t, n.noFit());
       }
       t.waitingSinceMs = 0;
-      placement = ((BrokerClient.PlaceOutcome.Placed) outcome).placement();
+      placement = ((BrokerApiClient.PlaceOutcome.Placed) outcome).placement();
       t.placeOn(placement.getNode().getCluster(), placement.getNode().getNode());
       t.sourceOrdinal = placement.getSourceValue();
       t.state = TrackedPod.State.PLACED;
@@ -701,7 +702,7 @@ public final class PodController implements AutoCloseable {
 
   /** Gives the reservation back and fails a pod that will never get a member pod. */
   private WorkQueue.Result failUnplaced(String uid, Pod pod, String reason, String message) {
-    broker.release(uid, reason);
+    broker.releaseOutcome(uid, reason);
     tracked.remove(uid);
     writeStatus(pod, StatusMirror.failed(pod.getStatus(), reason, message, clock.instant()));
     return WorkQueue.Result.DONE;
@@ -817,8 +818,8 @@ public final class PodController implements AutoCloseable {
     if (t.confirmed) {
       return WorkQueue.Result.DONE;
     }
-    BrokerClient.CallOutcome c = broker.confirm(uid);
-    if (c == BrokerClient.CallOutcome.UNAVAILABLE) {
+    BrokerApiClient.CallOutcome c = broker.confirmOutcome(uid);
+    if (c == BrokerApiClient.CallOutcome.UNAVAILABLE) {
       metrics.error("broker", "confirm");
       return WorkQueue.Result.retry("broker unavailable for confirm");
     }
@@ -842,7 +843,7 @@ public final class PodController implements AutoCloseable {
   /** Gives the reservation back and tries another node; the current one is excluded. */
   private WorkQueue.Result replaceElsewhere(
       String uid, TrackedPod t, String why, boolean memberPodExists) {
-    if (broker.release(uid, why) == BrokerClient.CallOutcome.UNAVAILABLE) {
+    if (broker.releaseOutcome(uid, why) == BrokerApiClient.CallOutcome.UNAVAILABLE) {
       metrics.error("broker", "release");
       return WorkQueue.Result.retry("broker unavailable for release");
     }
@@ -930,7 +931,7 @@ public final class PodController implements AutoCloseable {
       writeStatus(pod, StatusMirror.mirror(member, pod.getStatus()));
     }
     if (state instanceof MemberPodState.Finished && !t.released) {
-      if (broker.release(uid, "pod finished") == BrokerClient.CallOutcome.UNAVAILABLE) {
+      if (broker.releaseOutcome(uid, "pod finished") == BrokerApiClient.CallOutcome.UNAVAILABLE) {
         return WorkQueue.Result.retry("broker unavailable for release");
       }
       t.released = true;
@@ -940,7 +941,7 @@ public final class PodController implements AutoCloseable {
 
   private WorkQueue.Result reclaim(String uid, Pod pod, TrackedPod t, String cause) {
     if (!t.released) {
-      if (broker.release(uid, "reclaimed") == BrokerClient.CallOutcome.UNAVAILABLE) {
+      if (broker.releaseOutcome(uid, "reclaimed") == BrokerApiClient.CallOutcome.UNAVAILABLE) {
         metrics.error("broker", "release");
         return WorkQueue.Result.retry("broker unavailable for release");
       }
@@ -1047,8 +1048,8 @@ public final class PodController implements AutoCloseable {
           toReal.apply(Duration.ofSeconds(Math.max(1, config.memberGracePeriod().toSeconds()))));
     }
     if (t == null || !t.released) {
-      BrokerClient.CallOutcome r = broker.release(uid, "pod deleted");
-      if (r == BrokerClient.CallOutcome.UNAVAILABLE) {
+      BrokerApiClient.CallOutcome r = broker.releaseOutcome(uid, "pod deleted");
+      if (r == BrokerApiClient.CallOutcome.UNAVAILABLE) {
         metrics.error("broker", "release");
         return WorkQueue.Result.retry("broker unavailable for release");
       }
@@ -1149,7 +1150,7 @@ public final class PodController implements AutoCloseable {
                                 + "; failed for recreation after "
                                 + timeout,
                             clock.instant()));
-                    broker.release(uid, "member unreachable");
+                    broker.releaseOutcome(uid, "member unreachable");
                     t.released = true;
                     t.state = TrackedPod.State.ABANDONED;
                   } else if (t.unreachableSinceMs == 0) {

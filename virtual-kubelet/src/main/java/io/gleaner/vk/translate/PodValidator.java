@@ -32,12 +32,12 @@ public final class PodValidator {
     return "OutOf" + resource;
   }
 
-  public Validation validate(Pod pod) {
+  public PodAdmission validate(Pod pod) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
     for (OwnerReference o : PodShapes.nullSafe(pod.getMetadata().getOwnerReferences())) {
       if ("DaemonSet".equals(o.getKind()) && Boolean.TRUE.equals(o.getController())) {
-        return new Validation.Held(
+        return new PodAdmission.Held(
             REASON_DAEMONSET,
             "pod "
                 + ns
@@ -55,7 +55,7 @@ public final class PodValidator {
             : pod.getMetadata().getLabels().get(GleanerKeys.CLASS);
     Optional<WorkloadClass> cls = WorkloadClasses.parse(label);
     if (cls.isEmpty()) {
-      return new Validation.Refused(
+      return new PodAdmission.Refused(
           REASON_UNKNOWN_CLASS,
           "label "
               + GleanerKeys.CLASS
@@ -89,12 +89,12 @@ public final class PodValidator {
       }
     }
     if (!problems.isEmpty()) {
-      return new Validation.Refused(
+      return new PodAdmission.Refused(
           REASON_UNSUPPORTED_VOLUME,
           String.join("; ", problems)
               + ": data cannot follow a pod across member clusters, so Gleaner does not run pods with "
               + "PersistentVolumeClaim or hostPath volumes");
     }
-    return new Validation.Accepted(cls.get());
+    return new PodAdmission.Accepted(cls.get());
   }
 }

@@ -9,13 +9,13 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.time.FakeClock;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
-import io.gleaner.vk.pod.BrokerClient;
 import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.pod.PodController;
 import io.gleaner.vk.pod.PodControllerConfig;
@@ -116,7 +116,7 @@ class KubeletStatsIT {
         new PodController(
             meta,
             members,
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             clock,
             UnaryOperator.identity(),

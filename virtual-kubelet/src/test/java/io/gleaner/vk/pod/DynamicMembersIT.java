@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberRole;
@@ -79,7 +80,7 @@ class DynamicMembersIT {
         new PodController(
             federation.meta().client(),
             MemberClusters.of(registry),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             d -> d.dividedBy(20),

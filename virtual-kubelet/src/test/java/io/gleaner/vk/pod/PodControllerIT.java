@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sim.SimRuntime;
@@ -96,7 +97,7 @@ class PodControllerIT {
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1, "m2", m2)),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),
@@ -443,7 +444,7 @@ class PodControllerIT {
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1, "m2", m2), c -> !"m1".equals(c) || m1Up.get()),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),
@@ -602,7 +603,7 @@ class PodControllerIT {
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1, "m2", m2)),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),

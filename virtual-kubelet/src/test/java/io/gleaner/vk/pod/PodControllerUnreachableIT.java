@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.kube.GleanerKeys;
@@ -94,7 +95,7 @@ class PodControllerUnreachableIT {
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1)),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             d -> d.dividedBy(SPEEDUP),

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sim.SimRuntime;
@@ -86,7 +87,7 @@ class TenancyIT {
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1)),
-            new BrokerClient(channel, Duration.ofSeconds(5)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
             new MemberPodTranslator(
                 new TranslationConfig(
                     "it",

@@ -13,11 +13,11 @@ class PodValidatorTest {
   @Test
   void acceptsKnownClassesAndDefaultsToOffline() {
     assertThat(validator.validate(Pods.meta("p").build()))
-        .isEqualTo(new Validation.Accepted(WorkloadClass.NEAR_LINE));
+        .isEqualTo(new PodAdmission.Accepted(WorkloadClass.NEAR_LINE));
     Pod noClass =
         Pods.meta("p").editMetadata().removeFromLabels(GleanerKeys.CLASS).endMetadata().build();
     assertThat(validator.validate(noClass))
-        .isEqualTo(new Validation.Accepted(WorkloadClass.OFFLINE));
+        .isEqualTo(new PodAdmission.Accepted(WorkloadClass.OFFLINE));
     Pod offline =
         Pods.meta("p")
             .editMetadata()
@@ -25,7 +25,7 @@ class PodValidatorTest {
             .endMetadata()
             .build();
     assertThat(validator.validate(offline))
-        .isEqualTo(new Validation.Accepted(WorkloadClass.OFFLINE));
+        .isEqualTo(new PodAdmission.Accepted(WorkloadClass.OFFLINE));
   }
 
   @Test
@@ -36,9 +36,9 @@ class PodValidatorTest {
             .addToLabels(GleanerKeys.CLASS, "online")
             .endMetadata()
             .build();
-    Validation v = validator.validate(p);
-    assertThat(v).isInstanceOf(Validation.Refused.class);
-    var r = (Validation.Refused) v;
+    PodAdmission v = validator.validate(p);
+    assertThat(v).isInstanceOf(PodAdmission.Refused.class);
+    var r = (PodAdmission.Refused) v;
     assertThat(r.reason()).isEqualTo(PodValidator.REASON_UNKNOWN_CLASS);
     assertThat(r.message()).contains("gleaner.io/class", "'online'", "near-line", "offline");
   }
@@ -67,7 +67,7 @@ class PodValidatorTest {
             .endVolume()
             .endSpec()
             .build();
-    var r = (Validation.Refused) validator.validate(p);
+    var r = (PodAdmission.Refused) validator.validate(p);
     assertThat(r.reason()).isEqualTo(PodValidator.REASON_UNSUPPORTED_VOLUME);
     assertThat(r.message())
         .contains("'data'", "claim-1", "'host'", "/var/log", "'scratch'", "across member clusters");
@@ -87,7 +87,7 @@ class PodValidatorTest {
             .endOwnerReference()
             .endMetadata()
             .build();
-    var h = (Validation.Held) validator.validate(p);
+    var h = (PodAdmission.Held) validator.validate(p);
     assertThat(h.reason()).isEqualTo(PodValidator.REASON_DAEMONSET);
     assertThat(h.message()).contains("fluentd", "team-a/ds-x");
   }
@@ -106,6 +106,6 @@ class PodValidatorTest {
             .endOwnerReference()
             .endMetadata()
             .build();
-    assertThat(validator.validate(p)).isInstanceOf(Validation.Accepted.class);
+    assertThat(validator.validate(p)).isInstanceOf(PodAdmission.Accepted.class);
   }
 }

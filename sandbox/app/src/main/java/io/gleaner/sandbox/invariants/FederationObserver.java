@@ -18,9 +18,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Takes an {@link Observation} through the clusters' APIs and the broker's {@code ListPlacements},
- * as any client would. Pod requests and node room are computed by the simulator's scheduler model
- * (the oracle), not by Gleaner's own rules.
+ * Takes an {@link FederationSnapshot} through the clusters' APIs and the broker's {@code
+ * ListPlacements}, as any client would. Pod requests and node room are computed by the simulator's
+ * scheduler model (the oracle), not by Gleaner's own rules.
  */
 public final class FederationObserver {
   private final KubernetesClient meta;
@@ -43,25 +43,25 @@ public final class FederationObserver {
   }
 
   /** One look; empty when the broker cannot answer (nothing can be concluded then). */
-  public Optional<Observation> observe() {
+  public Optional<FederationSnapshot> observe() {
     Optional<Map<String, Placement>> placements = broker.placementsByUid("");
     if (placements.isEmpty()) {
       return Optional.empty();
     }
-    Map<String, Observation.MetaPod> metaPods = new HashMap<>();
+    Map<String, FederationSnapshot.MetaPod> metaPods = new HashMap<>();
     for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
       if (p.getSpec() != null && virtualNode.equals(p.getSpec().getNodeName())) {
         String uid = p.getMetadata().getUid();
         metaPods.put(
             uid,
-            new Observation.MetaPod(
+            new FederationSnapshot.MetaPod(
                 uid,
                 p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
                 p.getStatus() == null ? "" : String.valueOf(p.getStatus().getPhase())));
       }
     }
-    List<Observation.MemberPod> memberPods = new ArrayList<>();
-    Map<String, Observation.Node> nodes = new HashMap<>();
+    List<FederationSnapshot.MemberPod> memberPods = new ArrayList<>();
+    Map<String, FederationSnapshot.Node> nodes = new HashMap<>();
     members
         .get()
         .forEach(
@@ -77,7 +77,7 @@ public final class FederationObserver {
                     && instance.equals(labels.get(GleanerKeys.INSTANCE))) {
                   metaUid = labels.get(GleanerKeys.META_UID);
                   memberPods.add(
-                      new Observation.MemberPod(
+                      new FederationSnapshot.MemberPod(
                           cluster,
                           info.key(),
                           metaUid,
@@ -97,24 +97,24 @@ public final class FederationObserver {
                 String name = info.name();
                 nodes.put(
                     cluster + "/" + name,
-                    new Observation.Node(
+                    new FederationSnapshot.Node(
                         info.allocatable(),
                         occupied.getOrDefault(name, Resources.ZERO),
                         gleanerOn.getOrDefault(name, java.util.Set.of())));
               }
             });
-    Map<String, Observation.Reservation> reservations = new HashMap<>();
+    Map<String, FederationSnapshot.Reservation> reservations = new HashMap<>();
     placements
         .get()
         .forEach(
             (uid, p) ->
                 reservations.put(
                     uid,
-                    new Observation.Reservation(
+                    new FederationSnapshot.Reservation(
                         uid,
                         p.getNode().getCluster() + "/" + p.getNode().getNode(),
                         Resources.parse(p.getReservedMap()),
                         p.getConfirmed())));
-    return Optional.of(new Observation(metaPods, memberPods, nodes, reservations));
+    return Optional.of(new FederationSnapshot(metaPods, memberPods, nodes, reservations));
   }
 }

@@ -14,9 +14,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Checks each {@link Observation} against every {@link Invariant}. Pure but stateful: it remembers
- * since when each condition has held, reports a condition once it has outlasted its grace, and each
- * distinct violation (kind and subject) only once. Not thread-safe: one caller.
+ * Checks each {@link FederationSnapshot} against every {@link Invariant}. Pure but stateful: it
+ * remembers since when each condition has held, reports a condition once it has outlasted its
+ * grace, and each distinct violation (kind and subject) only once. Not thread-safe: one caller.
  */
 public final class InvariantChecker {
   /** A violation: its kind, what it is about, and the evidence. */
@@ -33,7 +33,7 @@ public final class InvariantChecker {
   }
 
   /** Violations found in {@code o} at real time {@code now} that were not reported before. */
-  public List<Violation> check(Observation o, Instant now) {
+  public List<Violation> check(FederationSnapshot o, Instant now) {
     Map<String, Violation> holding = new TreeMap<>();
     duplicates(o, holding);
     overcommits(o, holding);
@@ -69,10 +69,10 @@ public final class InvariantChecker {
     holding.put(kind + " " + subject, new Violation(kind, subject, ev));
   }
 
-  private static void duplicates(Observation o, Map<String, Violation> holding) {
+  private static void duplicates(FederationSnapshot o, Map<String, Violation> holding) {
     Map<String, Set<String>> clusters = new HashMap<>();
     Map<String, List<String>> pods = new HashMap<>();
-    for (Observation.MemberPod p : o.memberPods()) {
+    for (FederationSnapshot.MemberPod p : o.memberPods()) {
       if (p.terminating() || p.metaUid() == null) {
         continue;
       }
@@ -87,11 +87,11 @@ public final class InvariantChecker {
         });
   }
 
-  private static void overcommits(Observation o, Map<String, Violation> holding) {
+  private static void overcommits(FederationSnapshot o, Map<String, Violation> holding) {
     Map<String, Resources> inflight = new HashMap<>();
     Map<String, List<String>> inflightPods = new HashMap<>();
-    for (Observation.Reservation r : o.placements().values()) {
-      Observation.Node n = o.nodes().get(r.node());
+    for (FederationSnapshot.Reservation r : o.placements().values()) {
+      FederationSnapshot.Node n = o.nodes().get(r.node());
       if (n == null || n.gleanerPodUids().contains(r.podUid())) {
         continue; // the pod is on the node: its requests are counted there
       }
@@ -124,14 +124,14 @@ public final class InvariantChecker {
             });
   }
 
-  private static void leaks(Observation o, Map<String, Violation> holding) {
+  private static void leaks(FederationSnapshot o, Map<String, Violation> holding) {
     Set<String> withMemberPod = new HashSet<>();
-    for (Observation.MemberPod p : o.memberPods()) {
+    for (FederationSnapshot.MemberPod p : o.memberPods()) {
       if (p.metaUid() != null) {
         withMemberPod.add(p.metaUid());
       }
     }
-    for (Observation.Reservation r : o.placements().values()) {
+    for (FederationSnapshot.Reservation r : o.placements().values()) {
       if (!o.metaPods().containsKey(r.podUid()) && !withMemberPod.contains(r.podUid())) {
         hold(
             holding,
@@ -140,7 +140,7 @@ public final class InvariantChecker {
             "reservation on " + r.node() + " of " + r.reserved().toStrings() + ", pod gone");
       }
     }
-    for (Observation.MemberPod p : o.memberPods()) {
+    for (FederationSnapshot.MemberPod p : o.memberPods()) {
       boolean live =
           !p.terminating() && !"Succeeded".equals(p.phase()) && !"Failed".equals(p.phase());
       if (live && p.metaUid() != null && !o.placements().containsKey(p.metaUid())) {
@@ -159,9 +159,9 @@ public final class InvariantChecker {
     }
   }
 
-  private static void statuses(Observation o, Map<String, Violation> holding) {
-    for (Observation.MemberPod p : o.memberPods()) {
-      Observation.MetaPod m = p.metaUid() == null ? null : o.metaPods().get(p.metaUid());
+  private static void statuses(FederationSnapshot o, Map<String, Violation> holding) {
+    for (FederationSnapshot.MemberPod p : o.memberPods()) {
+      FederationSnapshot.MetaPod m = p.metaUid() == null ? null : o.metaPods().get(p.metaUid());
       if (m == null || p.terminating()) {
         continue;
       }

@@ -3,11 +3,11 @@ package io.gleaner.sandbox.invariants;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.sandbox.invariants.FederationSnapshot.MemberPod;
+import io.gleaner.sandbox.invariants.FederationSnapshot.MetaPod;
+import io.gleaner.sandbox.invariants.FederationSnapshot.Node;
+import io.gleaner.sandbox.invariants.FederationSnapshot.Reservation;
 import io.gleaner.sandbox.invariants.InvariantChecker.Violation;
-import io.gleaner.sandbox.invariants.Observation.MemberPod;
-import io.gleaner.sandbox.invariants.Observation.MetaPod;
-import io.gleaner.sandbox.invariants.Observation.Node;
-import io.gleaner.sandbox.invariants.Observation.Reservation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -25,15 +25,15 @@ class InvariantCheckerTest {
   }
 
   /** One metadata pod u1 running on c1/n1 with its reservation, a 4-CPU node holding 1 CPU. */
-  private static Observation healthy() {
-    return new Observation(
+  private static FederationSnapshot healthy() {
+    return new FederationSnapshot(
         Map.of("u1", new MetaPod("u1", "team/p1", "Running")),
         List.of(new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false)),
         Map.of("c1/n1", new Node(cpu("4"), cpu("1"), Set.of("u1"))),
         Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), true)));
   }
 
-  private List<Violation> at(Observation o, long seconds) {
+  private List<Violation> at(FederationSnapshot o, long seconds) {
     return checker.check(o, T0.plusSeconds(seconds));
   }
 
@@ -48,8 +48,8 @@ class InvariantCheckerTest {
 
   @Test
   void aMetadataPodRunningInTwoMembersIsReportedOnceAfterItsGrace() {
-    Observation dup =
-        new Observation(
+    FederationSnapshot dup =
+        new FederationSnapshot(
             healthy().metaPods(),
             List.of(
                 new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
@@ -71,8 +71,8 @@ class InvariantCheckerTest {
 
   @Test
   void aTerminatingCopyIsNoDuplicate() {
-    Observation moving =
-        new Observation(
+    FederationSnapshot moving =
+        new FederationSnapshot(
             healthy().metaPods(),
             List.of(
                 new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
@@ -90,8 +90,8 @@ class InvariantCheckerTest {
     Map<String, Reservation> res = new HashMap<>(healthy().placements());
     res.put("u2", new Reservation("u2", "c1/n1", cpu("2"), false));
     // an online pod took 2 CPU meanwhile: 3 on the node + 2 reserved > 4
-    Observation over =
-        new Observation(
+    FederationSnapshot over =
+        new FederationSnapshot(
             metas,
             healthy().memberPods(),
             Map.of("c1/n1", new Node(cpu("4"), cpu("3"), Set.of("u1"))),
@@ -110,8 +110,8 @@ class InvariantCheckerTest {
 
   @Test
   void aConditionThatClearsWithinItsGraceIsNeverReported() {
-    Observation lagging =
-        new Observation(
+    FederationSnapshot lagging =
+        new FederationSnapshot(
             Map.of("u1", new MetaPod("u1", "team/p1", "Pending")),
             healthy().memberPods(),
             healthy().nodes(),
@@ -128,8 +128,8 @@ class InvariantCheckerTest {
 
   @Test
   void aReservationOutlivingItsPodLeaksAndAMemberPodWithoutOneIsUnreserved() {
-    Observation o =
-        new Observation(
+    FederationSnapshot o =
+        new FederationSnapshot(
             Map.of("u1", new MetaPod("u1", "team/p1", "Running")),
             List.of(
                 new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
@@ -145,8 +145,8 @@ class InvariantCheckerTest {
         .containsExactlyInAnyOrder(Invariant.LEAKED_RESERVATION, Invariant.UNRESERVED_MEMBER_POD);
     assertThat(checker.total()).isEqualTo(2);
     // a finished member pod needs no reservation
-    Observation done =
-        new Observation(
+    FederationSnapshot done =
+        new FederationSnapshot(
             Map.of(),
             List.of(new MemberPod("c1", "team/gl-u5", "u5", "c1/n1", "Succeeded", false)),
             Map.of(),

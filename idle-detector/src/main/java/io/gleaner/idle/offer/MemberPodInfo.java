@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param podGroup the Volcano PodGroup it belongs to ({@code scheduling.k8s.io/group-name}), or
  *     empty
  */
-public record PodInfo(
+public record MemberPodInfo(
     String uid,
     String namespace,
     String name,
@@ -28,7 +28,7 @@ public record PodInfo(
     boolean batch,
     String podGroup) {
 
-  public PodInfo {
+  public MemberPodInfo {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(name, "name");
     uid = uid == null ? "" : uid;
@@ -38,8 +38,8 @@ public record PodInfo(
   }
 
   /** A running online pod of the member on {@code node}; for tests and simulations. */
-  public static PodInfo online(String name, String node, Resources requests) {
-    return new PodInfo(
+  public static MemberPodInfo online(String name, String node, Resources requests) {
+    return new MemberPodInfo(
         name,
         "default",
         name,

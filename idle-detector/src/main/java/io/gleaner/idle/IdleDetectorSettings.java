@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param sourceId this detector's identity towards the broker, e.g. {@code idle-detector/gleaner}
  * @param podMetrics also poll PodMetrics (separates Gleaner's own usage from online usage)
  */
-public record IdleDetectorConfig(
+public record IdleDetectorSettings(
     IdleCriteria criteria,
     Duration idleAfter,
     Duration cooldown,
@@ -44,7 +44,7 @@ public record IdleDetectorConfig(
 
   public static final Resources DEFAULT_MIN_OFFER = Resources.of("cpu", "100m", "memory", "128Mi");
 
-  public IdleDetectorConfig {
+  public IdleDetectorSettings {
     Objects.requireNonNull(criteria, "criteria");
     Objects.requireNonNull(colocation, "colocation");
     nonNegative("idleAfter", idleAfter);
@@ -78,13 +78,13 @@ public record IdleDetectorConfig(
   }
 
   /** The defaults (the built-in GleanerPolicy). */
-  public static IdleDetectorConfig defaults() {
+  public static IdleDetectorSettings defaults() {
     return fromPolicy(EffectivePolicy.DEFAULTS, "idle-detector/gleaner");
   }
 
   /** Thresholds, idleAfter, cool-down and headroom from the GleanerPolicy; the rest defaulted. */
-  public static IdleDetectorConfig fromPolicy(EffectivePolicy policy, String sourceId) {
-    return new IdleDetectorConfig(
+  public static IdleDetectorSettings fromPolicy(EffectivePolicy policy, String sourceId) {
+    return new IdleDetectorSettings(
         criteria(policy),
         policy.idle().after(),
         policy.reclaimCooldown(),
@@ -100,8 +100,8 @@ public record IdleDetectorConfig(
   }
 
   /** This config with the GleanerPolicy's thresholds, idleAfter, cool-down and headroom. */
-  public IdleDetectorConfig withPolicy(EffectivePolicy policy) {
-    return new IdleDetectorConfig(
+  public IdleDetectorSettings withPolicy(EffectivePolicy policy) {
+    return new IdleDetectorSettings(
         criteria(policy),
         policy.idle().after(),
         policy.reclaimCooldown(),
@@ -122,8 +122,8 @@ public record IdleDetectorConfig(
         idle.cpuRequestFraction(), idle.memoryRequestFraction(), idle.cpuUsageFraction());
   }
 
-  public IdleDetectorConfig withIdleAfter(Duration d) {
-    return new IdleDetectorConfig(
+  public IdleDetectorSettings withIdleAfter(Duration d) {
+    return new IdleDetectorSettings(
         criteria,
         d,
         cooldown,
@@ -138,8 +138,8 @@ public record IdleDetectorConfig(
         podMetrics);
   }
 
-  public IdleDetectorConfig withCooldown(Duration d) {
-    return new IdleDetectorConfig(
+  public IdleDetectorSettings withCooldown(Duration d) {
+    return new IdleDetectorSettings(
         criteria,
         idleAfter,
         d,
@@ -154,8 +154,8 @@ public record IdleDetectorConfig(
         podMetrics);
   }
 
-  public IdleDetectorConfig withMetricsInterval(Duration d) {
-    return new IdleDetectorConfig(
+  public IdleDetectorSettings withMetricsInterval(Duration d) {
+    return new IdleDetectorSettings(
         criteria,
         idleAfter,
         cooldown,
@@ -170,8 +170,8 @@ public record IdleDetectorConfig(
         podMetrics);
   }
 
-  public IdleDetectorConfig withSourceId(String id) {
-    return new IdleDetectorConfig(
+  public IdleDetectorSettings withSourceId(String id) {
+    return new IdleDetectorSettings(
         criteria,
         idleAfter,
         cooldown,
@@ -186,8 +186,8 @@ public record IdleDetectorConfig(
         podMetrics);
   }
 
-  public IdleDetectorConfig withColocation(ColocationOffers c) {
-    return new IdleDetectorConfig(
+  public IdleDetectorSettings withColocation(ColocationOffers c) {
+    return new IdleDetectorSettings(
         criteria,
         idleAfter,
         cooldown,

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param nodes by {@code cluster/node}: allocatable and the requests of every pod occupying it
  * @param placements by pod UID, the broker's reservations
  */
-public record Observation(
+public record FederationSnapshot(
     Map<String, MetaPod> metaPods,
     List<MemberPod> memberPods,
     Map<String, Node> nodes,

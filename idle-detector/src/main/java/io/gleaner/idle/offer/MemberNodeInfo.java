@@ -13,7 +13,7 @@ import java.util.Objects;
  *     for the system)
  * @param zone {@code topology.kubernetes.io/zone}, or empty
  */
-public record NodeInfo(
+public record MemberNodeInfo(
     String name,
     Map<String, String> labels,
     Map<String, String> annotations,
@@ -24,7 +24,7 @@ public record NodeInfo(
     boolean ready,
     boolean unschedulable) {
 
-  public NodeInfo {
+  public MemberNodeInfo {
     Objects.requireNonNull(name, "name");
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
@@ -35,33 +35,33 @@ public record NodeInfo(
   }
 
   /** A Ready, schedulable node without labels or taints; for tests and simulations. */
-  public static NodeInfo of(String name, Resources allocatable) {
-    return new NodeInfo(
+  public static MemberNodeInfo of(String name, Resources allocatable) {
+    return new MemberNodeInfo(
         name, Map.of(), Map.of(), List.of(), "", allocatable, allocatable, true, false);
   }
 
-  public NodeInfo withLabels(Map<String, String> newLabels) {
-    return new NodeInfo(
+  public MemberNodeInfo withLabels(Map<String, String> newLabels) {
+    return new MemberNodeInfo(
         name, newLabels, annotations, taints, zone, capacity, allocatable, ready, unschedulable);
   }
 
-  public NodeInfo withAnnotations(Map<String, String> newAnnotations) {
-    return new NodeInfo(
+  public MemberNodeInfo withAnnotations(Map<String, String> newAnnotations) {
+    return new MemberNodeInfo(
         name, labels, newAnnotations, taints, zone, capacity, allocatable, ready, unschedulable);
   }
 
-  public NodeInfo withReady(boolean newReady) {
-    return new NodeInfo(
+  public MemberNodeInfo withReady(boolean newReady) {
+    return new MemberNodeInfo(
         name, labels, annotations, taints, zone, capacity, allocatable, newReady, unschedulable);
   }
 
-  public NodeInfo withUnschedulable(boolean cordoned) {
-    return new NodeInfo(
+  public MemberNodeInfo withUnschedulable(boolean cordoned) {
+    return new MemberNodeInfo(
         name, labels, annotations, taints, zone, capacity, allocatable, ready, cordoned);
   }
 
-  public NodeInfo withCapacity(Resources newCapacity) {
-    return new NodeInfo(
+  public MemberNodeInfo withCapacity(Resources newCapacity) {
+    return new MemberNodeInfo(
         name, labels, annotations, taints, zone, newCapacity, allocatable, ready, unschedulable);
   }
 }
