@@ -80,6 +80,20 @@ class ConfigContractTest {
     assertThat(load(chart, "broker").broker().grpc().port()).isEqualTo(9090);
     assertThat(load(chart, "virtual-kubelet").virtualKubelet().nodeName()).isEqualTo("gleaner");
     assertThat(load(chart, "virtual-kubelet").virtualKubelet().kubeletPort()).isEqualTo(10250);
+    // the kubelet API verifies kube-apiserver's client certificate against the cluster CA
+    assertThat(load(chart, "virtual-kubelet").virtualKubelet().clientCAFile())
+        .isEqualTo("/etc/gleaner/client-ca/ca.crt");
+    assertThat(load(chart, "virtual-kubelet").virtualKubelet().anonymousAuth()).isFalse();
+  }
+
+  @Test
+  void aClientCaFileOfTheConfigWinsAndNoConfigMapMeansTokensOnly() throws IOException {
+    RenderedChart own =
+        render(GLEANER, values("virtualKubelet.config.clientCAFile", "/etc/pki/apiserver-ca.crt"));
+    assertThat(load(own, "virtual-kubelet").virtualKubelet().clientCAFile())
+        .isEqualTo("/etc/pki/apiserver-ca.crt");
+    RenderedChart none = render(GLEANER, values("virtualKubelet.clientCA.configMap", ""));
+    assertThat(load(none, "virtual-kubelet").virtualKubelet().clientCAFile()).isNull();
   }
 
   @Test

@@ -458,6 +458,28 @@ class GleanerChartTest {
     }
 
     @Test
+    void theKubeletApiGetsTheClusterCaOfKubeRootCaCrtByDefault() {
+      var pod = deployment(chart, "virtual-kubelet").getSpec().getTemplate().getSpec();
+      assertThat(pod.getVolumes())
+          .anySatisfy(
+              v -> {
+                assertThat(v.getName()).isEqualTo("client-ca");
+                assertThat(v.getConfigMap().getName()).isEqualTo("kube-root-ca.crt");
+                assertThat(v.getConfigMap().getItems())
+                    .singleElement()
+                    .satisfies(i -> assertThat(i.getKey()).isEqualTo("ca.crt"));
+              });
+      assertThat(pod.getContainers().get(0).getVolumeMounts())
+          .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/gleaner/client-ca"));
+      assertThat(pod.getContainers().get(0).getArgs())
+          .contains("--set=virtualKubelet.clientCAFile=/etc/gleaner/client-ca/ca.crt");
+      RenderedChart none = render(GLEANER, values("virtualKubelet.clientCA.configMap", ""));
+      var plain = deployment(none, "virtual-kubelet").getSpec().getTemplate().getSpec();
+      assertThat(plain.getVolumes()).noneMatch(v -> v.getName().equals("client-ca"));
+      assertThat(plain.getContainers().get(0).getArgs()).noneMatch(a -> a.contains("clientCAFile"));
+    }
+
+    @Test
     void csrModeAddsCertificateSigningRequests() {
       RenderedChart csr = render(GLEANER, values("virtualKubelet.tls.mode", "csr"));
       assertThat(Rbac.permissions(clusterRules(csr, "virtual-kubelet")))

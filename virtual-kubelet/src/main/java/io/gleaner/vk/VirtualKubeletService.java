@@ -25,8 +25,10 @@ import io.gleaner.vk.translate.TranslationConfig;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,7 +65,10 @@ public final class VirtualKubeletService implements AutoCloseable {
    * @param brokerDeadline deadline of every broker call
    * @param kubeletHost address the kubelet API binds
    * @param tls kubelet certificate; null generates a self-signed one (sandbox)
-   * @param anonymousKubelet allow unauthenticated kubelet API requests (sandbox only)
+   * @param anonymousKubelet authenticate kubelet API requests without credentials as {@code
+   *     system:anonymous} (still authorized by SubjectAccessReview)
+   * @param kubeletClientCas the CAs whose client certificates the kubelet API accepts (as {@code
+   *     --client-ca-file}); empty = bearer tokens only
    */
   public record Settings(
       NodeConfig node,
@@ -74,8 +79,10 @@ public final class VirtualKubeletService implements AutoCloseable {
       Duration brokerDeadline,
       String kubeletHost,
       TlsMaterial tls,
-      boolean anonymousKubelet) {
+      boolean anonymousKubelet,
+      List<X509Certificate> kubeletClientCas) {
     public Settings {
+      kubeletClientCas = kubeletClientCas == null ? List.of() : List.copyOf(kubeletClientCas);
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(namespaces, "namespaces");
       Objects.requireNonNull(pods, "pods");
@@ -89,7 +96,7 @@ public final class VirtualKubeletService implements AutoCloseable {
 
     /**
      * Sandbox defaults: node {@code gleaner} on 127.0.0.1, any free kubelet port, self-signed,
-     * anonymous.
+     * bearer tokens only.
      */
     public static Settings sandbox(String instance) {
       return new Settings(
@@ -101,7 +108,8 @@ public final class VirtualKubeletService implements AutoCloseable {
           Duration.ofSeconds(5),
           "127.0.0.1",
           null,
-          true);
+          false,
+          List.of());
     }
   }
 
@@ -193,9 +201,8 @@ public final class VirtualKubeletService implements AutoCloseable {
             : SelfSignedCertificate.generate(
                 settings.node().name(), settings.node().internalIp(), clock, Duration.ofDays(365));
     KubeletAuth auth =
-        settings.anonymousKubelet()
-            ? KubeletAuth.anonymous(settings.node().name())
-            : KubeletAuth.webhook(meta, settings.node().name());
+        KubeletAuth.webhook(
+            meta, settings.node().name(), settings.kubeletClientCas(), settings.anonymousKubelet());
     kubelet =
         new KubeletServer(
             vertx, new DelegatingBackend(), auth, clock, new KubeletMetrics(metrics.registry()));

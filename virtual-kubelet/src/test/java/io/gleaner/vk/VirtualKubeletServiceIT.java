@@ -101,7 +101,8 @@ class VirtualKubeletServiceIT {
             Duration.ofSeconds(5),
             "127.0.0.1",
             null,
-            true);
+            false,
+            List.of(metaServer.security().ca().certificate()));
     service =
         new VirtualKubeletService(
             Clock.systemUTC(),
@@ -143,7 +144,8 @@ class VirtualKubeletServiceIT {
             Duration.ofSeconds(5),
             "127.0.0.1",
             null,
-            true);
+            false,
+            List.of(metaServer.security().ca().certificate()));
     try (org.apache.curator.test.TestingServer zk =
             new org.apache.curator.test.TestingServer(true);
         org.apache.curator.framework.CuratorFramework c1 =
@@ -408,7 +410,19 @@ class VirtualKubeletServiceIT {
         runtime
             .vertx()
             .createHttpClient(
-                new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+                // as the metadata API server calls the kubelet: with its kubelet client certificate
+                new HttpClientOptions()
+                    .setSsl(true)
+                    .setTrustAll(true)
+                    .setVerifyHost(false)
+                    .setKeyCertOptions(
+                        new io.vertx.core.net.PemKeyCertOptions()
+                            .addCertValue(
+                                io.vertx.core.buffer.Buffer.buffer(
+                                    metaServer.kubeletClientCertificate().certificatePem()))
+                            .addKeyValue(
+                                io.vertx.core.buffer.Buffer.buffer(
+                                    metaServer.kubeletClientCertificate().pkcs8KeyPem()))));
     String healthz =
         http.request(HttpMethod.GET, service.kubeletPort(), "127.0.0.1", "/healthz")
             .compose(r -> r.send().compose(resp -> resp.body()))

@@ -4,6 +4,7 @@ import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.vk.VirtualKubeletService;
+import io.gleaner.vk.kubelet.KubeletAuth;
 import io.gleaner.vk.kubelet.ServingCertificates;
 import io.gleaner.vk.kubelet.TlsMaterial;
 import io.gleaner.vk.node.NodeConfig;
@@ -13,6 +14,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -63,7 +65,11 @@ public final class VirtualKubeletFactory {
             base.brokerDeadline(),
             "0.0.0.0",
             files,
-            c.anonymousAuth());
+            c.anonymousAuth(),
+            // read once at start: kube-root-ca.crt changes only when the cluster CA is rotated
+            c.clientCAFile() == null
+                ? List.of()
+                : KubeletAuth.readCertificates(Path.of(c.clientCAFile())));
     VirtualKubeletService vk =
         new VirtualKubeletService(
             ctx.clock(),

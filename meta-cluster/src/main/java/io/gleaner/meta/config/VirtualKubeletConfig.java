@@ -7,16 +7,22 @@ package io.gleaner.meta.config;
  * @param kubeletPort the kubelet API port (logs, exec); 0 picks a free one
  * @param namespaceMapping where a metadata pod's namespace lands in a member cluster
  * @param tls the kubelet API's serving certificate
- * @param anonymousAuth serve kubelet API requests that carry no bearer token (as a kubelet's {@code
- *     authentication.anonymous.enabled}); only where the API server cannot present one, as the
- *     sandbox's simulated API server
+ * @param anonymousAuth authenticate kubelet API requests that carry neither a client certificate
+ *     nor a bearer token as {@code system:anonymous} (as a kubelet's {@code --anonymous-auth});
+ *     they are still authorized with a SubjectAccessReview. Off by default
+ * @param clientCAFile PEM bundle of the CAs whose client certificates the kubelet API accepts (user
+ *     = CN, groups = O), as a kubelet's {@code --client-ca-file}: kube-apiserver presents one (its
+ *     {@code --kubelet-client-certificate}) when it relays {@code kubectl logs/exec}. The cluster
+ *     CA is the {@code ca.crt} of the {@code kube-root-ca.crt} ConfigMap of every namespace; null =
+ *     bearer tokens only
  */
 public record VirtualKubeletConfig(
     String nodeName,
     int kubeletPort,
     NamespaceMapping namespaceMapping,
     Tls tls,
-    boolean anonymousAuth)
+    boolean anonymousAuth,
+    String clientCAFile)
     implements Validatable {
   public static final VirtualKubeletConfig DEFAULTS =
       new VirtualKubeletConfig(
@@ -24,7 +30,8 @@ public record VirtualKubeletConfig(
           10250,
           new NamespaceMapping(NamespaceMapping.Mode.PREFIX, "gleaner-", "gleaner"),
           new Tls(null, null, false),
-          false);
+          false,
+          null);
 
   /**
    * {@code virtualKubelet.tls.*}: PEM files (re-read when they change, e.g. a mounted Secret
@@ -63,6 +70,11 @@ public record VirtualKubeletConfig(
   public void validate(Problems p) {
     p.dnsSubdomain("nodeName", nodeName);
     p.inRange("kubeletPort", kubeletPort, 0, 65535);
+    p.check(
+        clientCAFile == null || !clientCAFile.isBlank(),
+        "clientCAFile",
+        clientCAFile,
+        "must name a PEM file, or be left out (bearer tokens only)");
   }
 
   /**

@@ -200,6 +200,7 @@ public final class Sandbox implements AutoCloseable {
     String adminKubeconfig = federation.meta().kubeconfig();
     List<Deployment> deployments =
         rendered.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+    addMountedConfigMaps(meta, deployments, configMaps);
     for (Deployment d : deployments) {
       String sa = d.getSpec().getTemplate().getSpec().getServiceAccountName();
       String kubeconfig =
@@ -239,6 +240,30 @@ public final class Sandbox implements AutoCloseable {
     }
     awaitReady(Duration.ofSeconds(180));
     return this;
+  }
+
+  /**
+   * The ConfigMaps the Deployments mount that the chart does not render (the {@code
+   * kube-root-ca.crt} every namespace has), read from the metadata cluster as a kubelet would; a
+   * pod waits for a missing one, so this waits too (the API server publishes it asynchronously).
+   */
+  private static void addMountedConfigMaps(
+      KubernetesClient meta, List<Deployment> deployments, Map<String, ConfigMap> configMaps) {
+    for (Deployment d : deployments) {
+      var volumes = d.getSpec().getTemplate().getSpec().getVolumes();
+      for (var v : volumes == null ? List.<io.fabric8.kubernetes.api.model.Volume>of() : volumes) {
+        if (v.getConfigMap() == null || configMaps.containsKey(v.getConfigMap().getName())) {
+          continue;
+        }
+        String name = v.getConfigMap().getName();
+        ConfigMap cm =
+            meta.configMaps()
+                .inNamespace(d.getMetadata().getNamespace())
+                .withName(name)
+                .waitUntilCondition(c -> c != null, 60, TimeUnit.SECONDS);
+        configMaps.put(name, cm);
+      }
+    }
   }
 
   /** The teams: a Job controller in the metadata cluster and the scenario driver. */
@@ -337,8 +362,9 @@ public final class Sandbox implements AutoCloseable {
         + clockArgs
         + "descheduler:\n  extraArgs:\n"
         + clockArgs
+        // the kubelet API authenticates the simulated API server by its kubelet client certificate,
+        // verified against the cluster CA the chart mounts from kube-root-ca.crt (chart default)
         + "virtualKubelet:\n"
-        + "  config:\n    anonymousAuth: true\n"
         + "  extraArgs:\n"
         + clockArgs;
   }

@@ -482,6 +482,41 @@ class ApiAuthIT {
         .until(() -> admin.secrets().inNamespace(ns).withName("orphan-token").get() == null);
   }
 
+  @Test
+  void everyNamespaceHasTheClusterCaInKubeRootCaCrtWhichComesBackWhenDeletedOrChanged() {
+    var published =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> admin.configMaps().inNamespace(ns).withName("kube-root-ca.crt").get(),
+                c -> c != null);
+    assertThat(published.getData()).containsEntry("ca.crt", server.caCertificatePem());
+    assertThat(admin.configMaps().inNamespace("default").withName("kube-root-ca.crt").get())
+        .as("namespaces that existed before the publisher")
+        .isNotNull();
+
+    admin
+        .configMaps()
+        .inNamespace(ns)
+        .withName("kube-root-ca.crt")
+        .edit(
+            c -> {
+              c.getData().put("ca.crt", "tampered");
+              return c;
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> admin.configMaps().inNamespace(ns).withName("kube-root-ca.crt").get(),
+            c -> c != null && server.caCertificatePem().equals(c.getData().get("ca.crt")));
+    admin.configMaps().inNamespace(ns).withName("kube-root-ca.crt").delete();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> admin.configMaps().inNamespace(ns).withName("kube-root-ca.crt").get(),
+            c -> c != null && server.caCertificatePem().equals(c.getData().get("ca.crt")));
+  }
+
   private static String decode(String b64) {
     return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
   }

@@ -13,20 +13,29 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +85,12 @@ public final class KubeletServer implements AutoCloseable {
             .setSsl(true)
             .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
             .setWebSocketSubProtocols(EXEC_PROTOCOLS);
+    if (!auth.clientCas().isEmpty()) {
+      // asked for, not required (tokens and anonymous remain); the TLS layer takes any chain and
+      // KubeletAuth verifies it against the client CA, so that a foreign one is a 401, as kubelet
+      opts.setClientAuth(ClientAuth.REQUEST)
+          .setTrustOptions(TrustOptions.wrap(new AdvertiseCaTrustManager(auth.clientCas())));
+    }
     server = vertx.createHttpServer(opts);
     server.webSocketHandler(this::webSocket);
     server.requestHandler(this::request);
@@ -131,9 +146,10 @@ public final class KubeletServer implements AutoCloseable {
       return;
     }
     String bearer = bearer(req.getHeader("Authorization"));
+    List<Certificate> peer = peerCertificates(req.sslSession());
     vertx
         .<KubeletAuth.Decision>executeBlocking(
-            () -> auth.authorize(bearer, req.method().name(), path), false)
+            () -> auth.authorize(peer, bearer, req.method().name(), path), false)
         .onSuccess(
             d -> {
               if (d instanceof KubeletAuth.Decision.Denied denied) {
@@ -272,13 +288,15 @@ public final class KubeletServer implements AutoCloseable {
       return;
     }
     String bearer = bearer(ws.headers().get("Authorization"));
+    List<Certificate> peer = peerCertificates(ws.sslSession());
     // the answer to the upgrade is decided asynchronously (auth calls the API server): 101 accepts,
     // else the status
     Promise<Integer> handshake = Promise.promise();
     ws.setHandshake(handshake.future());
     handshake.future().onSuccess(code -> metrics.request("exec", code));
     vertx
-        .<KubeletAuth.Decision>executeBlocking(() -> auth.authorize(bearer, "POST", path), false)
+        .<KubeletAuth.Decision>executeBlocking(
+            () -> auth.authorize(peer, bearer, "POST", path), false)
         .onComplete(
             ar -> {
               if (ar.failed() || ar.result() instanceof KubeletAuth.Decision.Denied) {
@@ -306,6 +324,37 @@ public final class KubeletServer implements AutoCloseable {
             ExecRelay.ExecRequest.parse(ws.query()),
             outcome -> metrics.execSession(t.cluster(), outcome))
         .start(handshake);
+  }
+
+  private static List<Certificate> peerCertificates(SSLSession session) {
+    if (session == null) {
+      return List.of();
+    }
+    try {
+      return Arrays.asList(session.getPeerCertificates());
+    } catch (SSLPeerUnverifiedException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * Takes every client chain (KubeletAuth verifies it) and names the client CAs as acceptable
+   * issuers, so that clients pick a certificate from them.
+   */
+  private record AdvertiseCaTrustManager(List<X509Certificate> cas) implements X509TrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      throw new CertificateException("the kubelet API trusts no server");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return cas.toArray(X509Certificate[]::new);
+    }
   }
 
   private static String bearer(String header) {

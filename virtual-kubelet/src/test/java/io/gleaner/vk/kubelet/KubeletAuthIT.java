@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,7 @@ class KubeletAuthIT {
   KubernetesMockServer server;
   KubernetesClient client;
   private final List<JsonNode> reviews = new CopyOnWriteArrayList<>();
+  private final AtomicInteger tokenReviews = new AtomicInteger();
 
   @BeforeEach
   void expectations() {
@@ -35,6 +37,7 @@ class KubeletAuthIT {
         .andReply(
             201,
             req -> {
+              tokenReviews.incrementAndGet();
               JsonNode body = read(req.getBody().readUtf8());
               String token = body.path("spec").path("token").asText();
               boolean ok = token.startsWith("good-");
@@ -131,5 +134,48 @@ class KubeletAuthIT {
         .isEqualTo(new KubeletAuth.Decision.Allowed("alice"));
     assertThat(reviews.get(1).path("spec").path("resourceAttributes").path("verb").asText())
         .isEqualTo("create");
+  }
+
+  @Test
+  void aSecondIdenticalRequestAsksNoSecondReview() {
+    KubeletAuth auth = KubeletAuth.webhook(client, "gleaner");
+    assertThat(auth.authorize("good-alice", "GET", "/containerLogs/ns/p/main"))
+        .isEqualTo(new KubeletAuth.Decision.Allowed("alice"));
+    assertThat(auth.authorize("good-alice", "GET", "/containerLogs/ns/p/main"))
+        .isEqualTo(new KubeletAuth.Decision.Allowed("alice"));
+    // another path of the same subresource and verb is the same authorization question
+    assertThat(auth.authorize("good-alice", "GET", "/pods"))
+        .isEqualTo(new KubeletAuth.Decision.Allowed("alice"));
+    assertThat(tokenReviews).hasValue(1);
+    assertThat(reviews).hasSize(1);
+
+    // a denial is cached too (for less long), and a rejected token is not
+    assertThat(auth.authorize("good-bob", "GET", "/pods"))
+        .isInstanceOf(KubeletAuth.Decision.Denied.class);
+    assertThat(auth.authorize("good-bob", "GET", "/pods"))
+        .isInstanceOf(KubeletAuth.Decision.Denied.class);
+    assertThat(reviews).hasSize(2);
+    auth.authorize("stale", "GET", "/pods");
+    auth.authorize("stale", "GET", "/pods");
+    assertThat(tokenReviews).hasValue(4);
+
+    // another subresource or verb is another question
+    auth.authorize("good-alice", "GET", "/stats/summary");
+    auth.authorize("good-alice", "POST", "/exec/ns/p/main");
+    assertThat(reviews)
+        .extracting(r -> r.path("spec").path("resourceAttributes").path("subresource").asText())
+        .containsExactly("proxy", "proxy", "stats", "proxy");
+  }
+
+  @Test
+  void anonymousWhenEnabledIsAuthorizedBySubjectAccessReviewAsSystemAnonymous() {
+    KubeletAuth auth = KubeletAuth.webhook(client, "gleaner", List.of(), true);
+    assertThat(auth.authorize(List.of(), null, "GET", "/pods"))
+        .isInstanceOfSatisfying(
+            KubeletAuth.Decision.Denied.class, x -> assertThat(x.status()).isEqualTo(403));
+    assertThat(reviews.get(0).path("spec").path("user").asText()).isEqualTo("system:anonymous");
+    assertThat(reviews.get(0).path("spec").path("groups").get(0).asText())
+        .isEqualTo("system:unauthenticated");
+    assertThat(tokenReviews).hasValue(0);
   }
 }

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.gleaner.sim.apiserver.auth.ClusterCa;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -17,6 +18,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -26,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * server that answers TokenReview and SubjectAccessReview (fabric8 mock, expectations mode): over
  * HTTPS, no token is 401, a token the review rejects is 401, an authenticated user the
  * SubjectAccessReview denies is 403 and an allowed one gets the answer; a WebSocket {@code /exec}
- * upgrade is refused with the same statuses before any stream opens.
+ * upgrade is refused with the same statuses before any stream opens. A client certificate signed by
+ * the client CA (as kube-apiserver's {@code --kubelet-client-certificate}) authenticates its CN and
+ * O as user and groups, which the SubjectAccessReview then names; one from another CA is 401.
  */
 @EnableKubernetesMockClient(https = false)
 class KubeletServerAuthIT {
@@ -45,6 +50,8 @@ class KubeletServerAuthIT {
   KubernetesClient client;
   private final Vertx vertx = Vertx.vertx();
   private final List<JsonNode> reviews = new CopyOnWriteArrayList<>();
+  private final AtomicInteger tokenReviews = new AtomicInteger();
+  private final ClusterCa clientCa = ClusterCa.create("meta-ca");
   private KubeletServer kubelet;
   private HttpClient http;
 
@@ -57,6 +64,7 @@ class KubeletServerAuthIT {
         .andReply(
             201,
             req -> {
+              tokenReviews.incrementAndGet();
               String token = read(req.getBody().readUtf8()).path("spec").path("token").asText();
               boolean ok = token.startsWith("good-");
               return "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":"
@@ -115,7 +123,10 @@ class KubeletServerAuthIT {
         };
     kubelet =
         new KubeletServer(
-            vertx, backend, KubeletAuth.webhook(client, "gleaner"), Clock.systemUTC());
+            vertx,
+            backend,
+            KubeletAuth.webhook(client, "gleaner", List.of(clientCa.certificate()), false),
+            Clock.systemUTC());
     kubelet.start(
         "127.0.0.1",
         0,
@@ -143,6 +154,31 @@ class KubeletServerAuthIT {
 
   /** "status body" of a GET with an optional bearer token. */
   private String get(String path, String token) throws Exception {
+    return get(http, path, token);
+  }
+
+  /** "status body" of a GET that presents {@code cert} as TLS client certificate. */
+  private String getWithCert(String path, ClusterCa.Issued cert) throws Exception {
+    HttpClient withCert = vertx.createHttpClient(clientOptions(cert));
+    try {
+      return get(withCert, path, null);
+    } finally {
+      withCert.close();
+    }
+  }
+
+  private static HttpClientOptions clientOptions(ClusterCa.Issued cert) {
+    return new HttpClientOptions()
+        .setSsl(true)
+        .setTrustAll(true)
+        .setVerifyHost(false)
+        .setKeyCertOptions(
+            new PemKeyCertOptions()
+                .addCertValue(io.vertx.core.buffer.Buffer.buffer(cert.certificatePem()))
+                .addKeyValue(io.vertx.core.buffer.Buffer.buffer(cert.pkcs8KeyPem())));
+  }
+
+  private String get(HttpClient http, String path, String token) throws Exception {
     RequestOptions o =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -161,6 +197,10 @@ class KubeletServerAuthIT {
 
   /** The status the kubelet answers a WebSocket exec upgrade with (101 = accepted). */
   private int execUpgrade(String token) throws Exception {
+    return execUpgrade(token, null);
+  }
+
+  private int execUpgrade(String token, ClusterCa.Issued cert) throws Exception {
     WebSocketConnectOptions o =
         new WebSocketConnectOptions()
             .setHost("127.0.0.1")
@@ -173,8 +213,7 @@ class KubeletServerAuthIT {
     }
     try {
       vertx
-          .createWebSocketClient(
-              new WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false))
+          .createWebSocketClient(wsOptions(cert))
           .connect(o)
           .toCompletionStage()
           .toCompletableFuture()
@@ -231,5 +270,54 @@ class KubeletServerAuthIT {
         .containsExactly("proxy", "stats", "metrics", "proxy");
     assertThat(reviews.get(3).path("spec").path("resourceAttributes").path("verb").asText())
         .isEqualTo("create");
+  }
+
+  private static WebSocketClientOptions wsOptions(ClusterCa.Issued cert) {
+    WebSocketClientOptions o =
+        new WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false);
+    if (cert != null) {
+      o.setKeyCertOptions(
+          new PemKeyCertOptions()
+              .addCertValue(io.vertx.core.buffer.Buffer.buffer(cert.certificatePem()))
+              .addKeyValue(io.vertx.core.buffer.Buffer.buffer(cert.pkcs8KeyPem())));
+    }
+    return o;
+  }
+
+  @Test
+  void clientCertificateFromTheClientCaIsAuthorizedAsItsCnAndO() throws Exception {
+    // what kube-apiserver presents when it relays kubectl logs/exec (--kubelet-client-certificate)
+    ClusterCa.Issued alice = clientCa.issueClient("alice", List.of("system:masters"));
+    assertThat(getWithCert("/pods", alice)).startsWith("200 ").contains("train-0");
+    assertThat(execUpgrade(null, alice)).isEqualTo(404);
+    ClusterCa.Issued bob = clientCa.issueClient("bob", List.of("team"));
+    assertThat(getWithCert("/stats/summary", bob)).startsWith("403 ").contains("user=bob");
+    assertThat(tokenReviews).as("a certificate needs no TokenReview").hasValue(0);
+    assertThat(reviews).hasSize(3);
+    assertThat(reviews.get(0).path("spec").path("user").asText()).isEqualTo("alice");
+    assertThat(reviews.get(0).path("spec").path("groups").get(0).asText())
+        .isEqualTo("system:masters");
+    assertThat(reviews.get(2).path("spec").path("groups").get(0).asText()).isEqualTo("team");
+  }
+
+  @Test
+  void clientCertificateFromAnotherCaIsUnauthorized() throws Exception {
+    ClusterCa other = ClusterCa.create("other-ca");
+    ClusterCa.Issued mallory = other.issueClient("alice", List.of("system:masters"));
+    assertThat(getWithCert("/pods", mallory)).startsWith("401 ");
+    assertThat(execUpgrade(null, mallory)).isEqualTo(401);
+    assertThat(server.getRequestCount()).as("no review for an unverified certificate").isZero();
+  }
+
+  @Test
+  void aSecondIdenticalRequestAsksNoSecondReview() throws Exception {
+    ClusterCa.Issued alice = clientCa.issueClient("alice", List.of("system:masters"));
+    assertThat(getWithCert("/pods", alice)).startsWith("200 ");
+    assertThat(getWithCert("/pods", alice)).startsWith("200 ");
+    assertThat(get("/pods", "good-alice")).startsWith("200 ");
+    assertThat(get("/pods", "good-alice")).startsWith("200 ");
+    assertThat(tokenReviews).hasValue(1);
+    // the certificate's user has groups [system:masters], the token's [team]: two questions
+    assertThat(reviews).hasSize(2);
   }
 }

@@ -45,9 +45,11 @@ public final class ApiSecurity implements AutoCloseable {
   private final Authorizer authorizer;
   private final AuthApi api;
   private final TokenController tokenController;
+  private final RootCaPublisher rootCaPublisher;
 
   /**
-   * Creates the cluster CA and credentials, and starts the token controller on {@code executor}.
+   * Creates the cluster CA and credentials, and starts the token controller and the root CA
+   * publisher (the {@code kube-root-ca.crt} ConfigMap of every namespace) on {@code executor}.
    */
   public ApiSecurity(String clusterName, ObjectStore store, Executor executor) {
     this.ca = ClusterCa.create(clusterName + "-ca");
@@ -68,6 +70,7 @@ public final class ApiSecurity implements AutoCloseable {
     this.authorizer = new Authorizer(store);
     this.api = new AuthApi(tokens, authorizer);
     this.tokenController = new TokenController(store, ca.certificatePem(), executor);
+    this.rootCaPublisher = new RootCaPublisher(store, ca.certificatePem(), executor);
   }
 
   public ClusterCa ca() {
@@ -183,6 +186,7 @@ public final class ApiSecurity implements AutoCloseable {
   @Override
   public void close() {
     tokenController.close();
+    rootCaPublisher.close();
   }
 
   /**
