@@ -140,6 +140,11 @@ class InstallIT {
     // the API server relays to the virtual-kubelet's kubelet API, which relays to the member
     assertThat(kubectl("-n", "team-a", "logs", "batch-1", "--insecure-skip-tls-verify-backend"))
         .isNotBlank();
+    // exec takes the same way (a WebSocket): the API server presents its kubelet client
+    // certificate,
+    // which the kubelet API verifies against the cluster CA mounted from kube-root-ca.crt
+    assertThat(kubectl("-n", "team-a", "exec", "batch-1", "--", "echo", "through-the-kubelet-api"))
+        .contains("through-the-kubelet-api");
   }
 
   /**
