@@ -301,7 +301,12 @@ class DeschedulerIT {
       await().atMost(WAIT).until(() -> !deliveries.isEmpty() && !streamed.isEmpty());
       Delivery d = deliveries.get(0);
       assertThat(
-              Signatures.verify(SECRET, d.body().getBytes(StandardCharsets.UTF_8), d.signature()))
+              Signatures.verify(
+                  SECRET,
+                  d.body().getBytes(StandardCharsets.UTF_8),
+                  d.signature(),
+                  java.time.Instant.now(),
+                  Signatures.DEFAULT_TOLERANCE))
           .isTrue();
       assertThat(d.body()).contains("\"cluster\":\"m1\"").contains("old-offline");
       assertThat(streamed.get(0).getNode()).isEqualTo(nodes.get(0));

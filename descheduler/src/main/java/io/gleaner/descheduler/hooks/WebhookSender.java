@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -115,7 +116,7 @@ public final class WebhookSender implements AutoCloseable {
         HttpRequest.newBuilder(hook.url())
             .timeout(hook.timeout())
             .header("Content-Type", "application/json")
-            .header(Signatures.HEADER, Signatures.sign(hook.secret(), body))
+            .header(Signatures.HEADER, Signatures.sign(hook.secret(), body, Instant.now()))
             .header("X-Gleaner-Event", "reclaim")
             .header("X-Gleaner-Delivery", event.getId())
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
