@@ -15,6 +15,7 @@ import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.Installer;
+import io.gleaner.sandbox.install.LocalPorts;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sandbox.invariants.FederationObserver;
 import io.gleaner.sandbox.invariants.InvariantMonitor;
@@ -136,8 +137,8 @@ public final class Sandbox implements AutoCloseable {
     clock =
         AcceleratedClock.anchored(
             Clock.systemUTC(), realStart, options.simulatedStart(), options.speed());
-    dashboardPort = Ports.orFree(options.dashboardPort());
-    brokerPort = Ports.orFree(options.brokerPort());
+    dashboardPort = LocalPorts.orNext(options.dashboardPort());
+    brokerPort = LocalPorts.orNext(options.brokerPort());
     if (options.dashboardPort() > 0 && dashboardPort != options.dashboardPort()) {
       progress.accept(
           "port " + options.dashboardPort() + " is taken: the dashboard uses " + dashboardPort);
@@ -234,7 +235,7 @@ public final class Sandbox implements AutoCloseable {
                 return brokerPort;
               }
             }
-            return ServiceProcesses.freePort();
+            return LocalPorts.next();
           },
           (component, replica) -> List.of());
     }

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs the metadata pods bound to the virtual node in member clusters (DESIGN §4 steps 4–5, §6).
+ * Runs the metadata pods bound to the virtual node in member clusters (ARCHITECTURE.md §4 steps
+ * 4–5, §6).
  *
  * <p>Three work queues, one per concern, each keyed by metadata pod UID and each with its own
  * workers and backoff:

@@ -350,49 +350,6 @@ public final class ServiceProcesses implements AutoCloseable {
     return Math.max(64, bytes * 3 / 4 / (1024 * 1024));
   }
 
-  /** A free port on 127.0.0.1 (for {@link Ports}). */
-  public static int freePort() {
-    return PortRange.next();
-  }
-
-  /**
-   * Ports for the child processes, picked here and bound later by the child. A port found free by
-   * binding port 0 comes from the kernel's ephemeral range, where any outgoing connection or
-   * another child's port-0 bind may take it before the child binds it ("Address already in use" at
-   * start). These come from below Linux's ephemeral range (32768 and up), each handed out once per
-   * JVM and checked free when picked; the start is random so that two sandboxes on one machine
-   * rarely meet.
-   */
-  static final class PortRange {
-    static final int LOW = 20_000;
-    static final int HIGH = 32_000;
-    private static final java.util.concurrent.atomic.AtomicInteger NEXT =
-        new java.util.concurrent.atomic.AtomicInteger(
-            LOW + java.util.concurrent.ThreadLocalRandom.current().nextInt(HIGH - LOW));
-
-    private PortRange() {}
-
-    static int next() {
-      for (int tries = 0; tries < HIGH - LOW; tries++) {
-        int port = LOW + Math.floorMod(NEXT.getAndIncrement() - LOW, HIGH - LOW);
-        if (free(port)) {
-          return port;
-        }
-      }
-      throw new IllegalStateException("no free port between " + LOW + " and " + HIGH);
-    }
-
-    private static boolean free(int port) {
-      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-        s.setReuseAddress(false);
-        s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    }
-  }
-
   private void stop(Replica r) {
     Process p = r.process;
     if (p == null) {

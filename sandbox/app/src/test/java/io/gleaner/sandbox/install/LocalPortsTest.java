@@ -1,4 +1,4 @@
-package io.gleaner.sandbox;
+package io.gleaner.sandbox.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 
-class PortsTest {
+class LocalPortsTest {
 
   @Test
   void aTakenPortIsReplacedByAFreeOne() throws Exception {
@@ -14,10 +14,10 @@ class PortsTest {
       taken.bind(new InetSocketAddress("0.0.0.0", 0));
       int port = taken.getLocalPort();
 
-      int chosen = Ports.orFree(port);
+      int chosen = LocalPorts.orNext(port);
 
       assertThat(chosen).isNotEqualTo(port).isPositive();
-      assertThat(Ports.isFree(chosen)).isTrue();
+      assertThat(LocalPorts.isFree(chosen)).isTrue();
     }
   }
 
@@ -27,17 +27,17 @@ class PortsTest {
     try (ServerSocket s = new ServerSocket(0)) {
       free = s.getLocalPort();
     }
-    assertThat(Ports.orFree(free)).isEqualTo(free);
+    assertThat(LocalPorts.orNext(free)).isEqualTo(free);
   }
 
   @Test
   void portsForChildProcessesComeFromBelowTheEphemeralRangeEachOnce() {
     java.util.Set<Integer> seen = new java.util.HashSet<>();
     for (int i = 0; i < 200; i++) {
-      int p = io.gleaner.sandbox.install.ServiceProcesses.freePort();
+      int p = LocalPorts.next();
       assertThat(p).isBetween(20_000, 31_999);
       assertThat(seen.add(p)).as("port %d handed out twice", p).isTrue();
     }
-    assertThat(Ports.orFree(0)).isBetween(20_000, 31_999);
+    assertThat(LocalPorts.orNext(0)).isBetween(20_000, 31_999);
   }
 }
