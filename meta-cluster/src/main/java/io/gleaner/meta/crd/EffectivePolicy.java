@@ -1,6 +1,7 @@
 package io.gleaner.meta.crd;
 
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.gleaner.meta.fair.Teams;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.meta.time.Durations;
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param memberUnreachableTimeout how long a member may be unreachable before its pods are failed
  * @param nodeHeadroom kept free on every lent node for the node itself
  * @param pendingTimeout how long a pod may wait for a member node with room before it is failed
+ * @param teams the teams sharing the pool, and the default team of every other namespace
  */
 public record EffectivePolicy(
     Map<CapacitySource, Double> reserveMargins,
@@ -33,7 +35,8 @@ public record EffectivePolicy(
     Eviction eviction,
     Duration memberUnreachableTimeout,
     Resources nodeHeadroom,
-    Duration pendingTimeout) {
+    Duration pendingTimeout,
+    Teams teams) {
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
   public static final Resources DEFAULT_NODE_HEADROOM =
@@ -63,6 +66,7 @@ public record EffectivePolicy(
     Objects.requireNonNull(memberUnreachableTimeout, "memberUnreachableTimeout");
     Objects.requireNonNull(nodeHeadroom, "nodeHeadroom");
     Objects.requireNonNull(pendingTimeout, "pendingTimeout");
+    Objects.requireNonNull(teams, "teams");
     EnumMap<CapacitySource, Double> copy = new EnumMap<>(CapacitySource.class);
     copy.putAll(reserveMargins);
     for (CapacitySource s : CapacitySource.values()) {
@@ -135,7 +139,8 @@ public record EffectivePolicy(
                 spec.getMemberUnreachableTimeout(),
                 GleanerPolicySpec.MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)),
         headroom,
-        Durations.parse(or(pending, PlacementSettings.PENDING_TIMEOUT_DEFAULT)));
+        Durations.parse(or(pending, PlacementSettings.PENDING_TIMEOUT_DEFAULT)),
+        TeamRules.effective(spec.getTeams()));
   }
 
   private static double or(Double value, String fallback) {

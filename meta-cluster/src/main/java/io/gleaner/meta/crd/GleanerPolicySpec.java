@@ -80,6 +80,16 @@ public class GleanerPolicySpec {
   @JsonPropertyDescription("What happens to pods no member node has room for.")
   private PlacementSettings placement;
 
+  @JsonPropertyDescription(
+      "Teams that share the harvested pool fairly (weighted Dominant Resource Fairness): each lists"
+          + " its metadata namespaces, a weight, and optionally a guarantee and a cap per resource."
+          + " Pods of a namespace no team lists belong to the team \""
+          + TeamSpec.DEFAULT_TEAM
+          + "\" (weight "
+          + TeamSpec.WEIGHT_DEFAULT
+          + "). Unset: every pod is in the default team.")
+  private List<TeamSpec> teams;
+
   public ReserveMargins getReserveMargins() {
     return reserveMargins;
   }
@@ -152,6 +162,14 @@ public class GleanerPolicySpec {
     this.placement = placement;
   }
 
+  public List<TeamSpec> getTeams() {
+    return teams;
+  }
+
+  public void setTeams(List<TeamSpec> teams) {
+    this.teams = teams;
+  }
+
   /** Every bad field, each with its path from the object root; empty when valid. */
   public List<FieldError> validate() {
     List<FieldError> errors = new ArrayList<>();
@@ -204,6 +222,7 @@ public class GleanerPolicySpec {
         }
       }
     }
+    TeamRules.validate(errors, teams);
     return errors;
   }
 
@@ -231,7 +250,8 @@ public class GleanerPolicySpec {
         && Objects.equals(eviction, s.eviction)
         && Objects.equals(memberUnreachableTimeout, s.memberUnreachableTimeout)
         && Objects.equals(nodeHeadroom, s.nodeHeadroom)
-        && Objects.equals(placement, s.placement);
+        && Objects.equals(placement, s.placement)
+        && Objects.equals(teams, s.teams);
   }
 
   @Override
@@ -245,6 +265,7 @@ public class GleanerPolicySpec {
         eviction,
         memberUnreachableTimeout,
         nodeHeadroom,
-        placement);
+        placement,
+        teams);
   }
 }
