@@ -123,7 +123,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
 
   private void serve(HttpServerRequest req, Buffer body) {
     try {
-      UserInfo user = security.admit(req);
+      UserInfo user = security.admit(req, body);
       dispatch(req, body, user);
     } catch (ApiException e) {
       sendStatus(req.response(), e);

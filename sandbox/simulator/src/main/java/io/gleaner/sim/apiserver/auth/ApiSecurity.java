@@ -2,6 +2,7 @@ package io.gleaner.sim.apiserver.auth;
 
 import io.gleaner.sim.apiserver.ApiException;
 import io.gleaner.sim.apiserver.ObjectStore;
+import io.gleaner.sim.apiserver.audit.AuditLog;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
@@ -27,7 +28,8 @@ import javax.net.ssl.X509TrustManager;
  * (403 with kube-apiserver's message), impersonation headers honoured ({@link Impersonation}). Also
  * holds the credentials the simulator hands out: the admin client certificate ({@code
  * kubernetes-admin}, {@code system:masters}) and the client certificate the API server presents to
- * kubelets ({@code kube-apiserver-kubelet-client}).
+ * kubelets ({@code kube-apiserver-kubelet-client}). Every request is recorded in an {@link
+ * AuditLog}, as kube-apiserver's audit log at level {@code Metadata}.
  */
 public final class ApiSecurity implements AutoCloseable {
   /** The user of the admin credentials. */
@@ -46,12 +48,17 @@ public final class ApiSecurity implements AutoCloseable {
   private final AuthApi api;
   private final TokenController tokenController;
   private final RootCaPublisher rootCaPublisher;
+  private final ObjectStore store;
+  private final java.time.Clock clock;
+  private final AuditLog auditLog = new AuditLog(AuditLog.DEFAULT_CAPACITY);
 
   /**
    * Creates the cluster CA and credentials, and starts the token controller and the root CA
    * publisher (the {@code kube-root-ca.crt} ConfigMap of every namespace) on {@code executor}.
    */
   public ApiSecurity(String clusterName, ObjectStore store, Executor executor) {
+    this.store = store;
+    this.clock = store.clock();
     this.ca = ClusterCa.create(clusterName + "-ca");
     this.serving =
         ca.issueServing(
@@ -98,6 +105,14 @@ public final class ApiSecurity implements AutoCloseable {
     return authorizer;
   }
 
+  /**
+   * The audit trail: every request this API server answered, at level {@code Metadata}, bounded
+   * ({@link AuditLog#DEFAULT_CAPACITY} events).
+   */
+  public AuditLog audit() {
+    return auditLog;
+  }
+
   public AuthApi api() {
     return api;
   }
@@ -129,10 +144,25 @@ public final class ApiSecurity implements AutoCloseable {
    * @throws ApiException 401 {@code Unauthorized} or 403 {@code Forbidden}
    */
   public UserInfo admit(HttpServerRequest req) {
-    UserInfo user =
+    return admit(req, null);
+  }
+
+  /**
+   * As {@link #admit(HttpServerRequest)}, and records the request in the {@link #audit()} trail
+   * when its response completes (or starts, for watches and WebSocket upgrades); {@code body} (may
+   * be null) names the object of a pod create.
+   */
+  public UserInfo admit(HttpServerRequest req, Buffer body) {
+    RequestAudit audit = new RequestAudit(auditLog, clock, store.types(), req, body);
+    UserInfo authenticated =
         authenticator
             .authenticate(req.getHeader("Authorization"), peerCertificates(req.sslSession()))
-            .orElseThrow(() -> new ApiException(401, "Unauthorized", "Unauthorized"));
+            .orElse(null);
+    if (authenticated == null) {
+      audit.refused(null, null, null, 401, "");
+      throw new ApiException(401, "Unauthorized", "Unauthorized");
+    }
+    UserInfo user = authenticated;
     Impersonation.Request impersonation =
         Impersonation.of(
             user,
@@ -145,6 +175,7 @@ public final class ApiSecurity implements AutoCloseable {
       for (Attributes a : impersonation.checks()) {
         Decision d = authorizer.authorize(a);
         if (!d.allowed()) {
+          audit.refused(authenticated, null, a, 403, d.reason());
           throw Forbidden.of(a, d.reason());
         }
       }
@@ -158,12 +189,16 @@ public final class ApiSecurity implements AutoCloseable {
             req.path(),
             req.params()::get,
             upgrade != null && upgrade.equalsIgnoreCase("websocket"));
+    String reason = "";
     for (Attributes a : checks) {
       Decision d = authorizer.authorize(a);
       if (!d.allowed()) {
+        audit.refused(authenticated, user, a, 403, d.reason());
         throw Forbidden.of(a, d.reason());
       }
+      reason = reason.isEmpty() ? d.reason() : reason;
     }
+    audit.admitted(authenticated, user, checks, reason);
     return user;
   }
 
