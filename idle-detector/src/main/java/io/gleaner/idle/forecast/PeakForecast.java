@@ -1,5 +1,6 @@
 package io.gleaner.idle.forecast;
 
+import io.gleaner.meta.crd.EffectivePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -15,8 +16,9 @@ import java.util.OptionalDouble;
  * Terms the history does not reach yet drop out and the remaining weights are renormalized, so a
  * young history falls back to the last hour. Peaks are in any unit (cores, a utilization share).
  *
- * <p>{@link #DEFAULT}'s weights come from a backtest on the bundled 8-day Alibaba 2018 curve
- * ({@code PeakForecastBacktestTest}, figures in the README).
+ * <p>{@link #DEFAULT} is the GleanerPolicy's default ({@code spec.forecast}, declared once in
+ * {@code ForecastSettings}); its weights and margin come from a backtest on the bundled 8-day
+ * Alibaba 2018 curve ({@code PeakForecastBacktestTest}, figures in the README).
  *
  * @param weekWeight weight of the same hour 7 days ago, at least 0
  * @param dayWeight weight of the same hour 1 day ago, at least 0
@@ -30,8 +32,8 @@ public record PeakForecast(
 
   public static final int DAY = 24;
 
-  /** Mostly the last hour, corrected by yesterday and last week, with 15 % on top. */
-  public static final PeakForecast DEFAULT = new PeakForecast(0.1, 0.3, 0.6, 0.15);
+  /** The policy's default: mostly the last hour, corrected by yesterday and last week. */
+  public static final PeakForecast DEFAULT = of(EffectivePolicy.DEFAULTS.forecast());
 
   public PeakForecast {
     if (!(weekWeight >= 0) || !(dayWeight >= 0) || !(lastHourWeight >= 0)) {
@@ -51,6 +53,39 @@ public record PeakForecast(
     }
   }
 
+  /** The weights and margin of a GleanerPolicy's {@code spec.forecast}. */
+  public static PeakForecast of(EffectivePolicy.Forecast f) {
+    return new PeakForecast(f.weekWeight(), f.dayWeight(), f.lastHourWeight(), f.safetyMargin());
+  }
+
+  /**
+   * The weighted mix of the terms that are present (renormalized over their weights), raised by the
+   * margin; empty when no weighted term is present.
+   *
+   * @param week the peak of the same hour 7 days ago, if known
+   * @param day the peak of the same hour 1 day ago, if known
+   * @param lastHour the peak of the last hour, if known
+   */
+  public OptionalDouble forecast(OptionalDouble week, OptionalDouble day, OptionalDouble lastHour) {
+    double sum = 0;
+    double weights = 0;
+    if (weekWeight > 0 && week.isPresent()) {
+      sum += weekWeight * week.getAsDouble();
+      weights += weekWeight;
+    }
+    if (dayWeight > 0 && day.isPresent()) {
+      sum += dayWeight * day.getAsDouble();
+      weights += dayWeight;
+    }
+    if (lastHourWeight > 0 && lastHour.isPresent()) {
+      sum += lastHourWeight * lastHour.getAsDouble();
+      weights += lastHourWeight;
+    }
+    return weights == 0
+        ? OptionalDouble.empty()
+        : OptionalDouble.of(sum / weights * (1 + safetyMargin));
+  }
+
   /**
    * The forecast peak of hour {@code hour} from the hourly peaks before it ({@code peaks[0..hour)}
    * are read; hour 0 is the oldest); empty when no weighted term is available.
@@ -60,23 +95,10 @@ public record PeakForecast(
       throw new IllegalArgumentException(
           "hour " + hour + " is beyond the history of " + peaks.length + " hours");
     }
-    double sum = 0;
-    double weights = 0;
-    if (weekWeight > 0 && hour >= WEEK) {
-      sum += weekWeight * peaks[hour - WEEK];
-      weights += weekWeight;
-    }
-    if (dayWeight > 0 && hour >= DAY) {
-      sum += dayWeight * peaks[hour - DAY];
-      weights += dayWeight;
-    }
-    if (lastHourWeight > 0 && hour >= 1) {
-      sum += lastHourWeight * peaks[hour - 1];
-      weights += lastHourWeight;
-    }
-    return weights == 0
-        ? OptionalDouble.empty()
-        : OptionalDouble.of(sum / weights * (1 + safetyMargin));
+    return forecast(
+        hour >= WEEK ? OptionalDouble.of(peaks[hour - WEEK]) : OptionalDouble.empty(),
+        hour >= DAY ? OptionalDouble.of(peaks[hour - DAY]) : OptionalDouble.empty(),
+        hour >= 1 ? OptionalDouble.of(peaks[hour - 1]) : OptionalDouble.empty());
   }
 
   /**

@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param nodeHeadroom kept free on every lent node for the node itself
  * @param pendingTimeout how long a pod may wait for a member node with room before it is failed
  * @param teams the teams sharing the pool, and the default team of every other namespace
+ * @param forecast forecast-driven lending of idle online nodes
  */
 public record EffectivePolicy(
     Map<CapacitySource, Double> reserveMargins,
@@ -36,7 +37,8 @@ public record EffectivePolicy(
     Duration memberUnreachableTimeout,
     Resources nodeHeadroom,
     Duration pendingTimeout,
-    Teams teams) {
+    Teams teams,
+    Forecast forecast) {
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
   public static final Resources DEFAULT_NODE_HEADROOM =
@@ -56,6 +58,28 @@ public record EffectivePolicy(
       double cpuUsageFraction,
       Duration after) {}
 
+  /**
+   * Forecast-driven lending.
+   *
+   * @param enabled false: lend purely reactively (after idleAfter), offers ignore the forecast
+   * @param weekWeight weight of the same hour 7 days ago
+   * @param dayWeight weight of the same hour 1 day ago
+   * @param lastHourWeight weight of the last hour
+   * @param safetyMargin fraction added to the weighted mix
+   * @param leadTime a node whose forecast breaches within this time takes no new pods
+   */
+  public record Forecast(
+      boolean enabled,
+      double weekWeight,
+      double dayWeight,
+      double lastHourWeight,
+      double safetyMargin,
+      Duration leadTime) {
+    public Forecast {
+      Objects.requireNonNull(leadTime, "leadTime");
+    }
+  }
+
   /** Eviction rate limits per member cluster. */
   public record Eviction(double perSecondPerCluster, int maxConcurrentPerCluster) {}
 
@@ -67,6 +91,7 @@ public record EffectivePolicy(
     Objects.requireNonNull(nodeHeadroom, "nodeHeadroom");
     Objects.requireNonNull(pendingTimeout, "pendingTimeout");
     Objects.requireNonNull(teams, "teams");
+    Objects.requireNonNull(forecast, "forecast");
     EnumMap<CapacitySource, Double> copy = new EnumMap<>(CapacitySource.class);
     copy.putAll(reserveMargins);
     for (CapacitySource s : CapacitySource.values()) {
@@ -127,6 +152,17 @@ public record EffectivePolicy(
       }
       headroom = b.build();
     }
+    ForecastSettings f = spec.getForecast() == null ? new ForecastSettings() : spec.getForecast();
+    Forecast forecast =
+        new Forecast(
+            f.getEnabled() != null
+                ? f.getEnabled()
+                : Boolean.parseBoolean(ForecastSettings.ENABLED_DEFAULT),
+            ForecastSettings.or(f.getWeekWeight(), ForecastSettings.WEEK_WEIGHT_DEFAULT),
+            ForecastSettings.or(f.getDayWeight(), ForecastSettings.DAY_WEIGHT_DEFAULT),
+            ForecastSettings.or(f.getLastHourWeight(), ForecastSettings.LAST_HOUR_WEIGHT_DEFAULT),
+            ForecastSettings.or(f.getSafetyMargin(), ForecastSettings.SAFETY_MARGIN_DEFAULT),
+            Durations.parse(or(f.getLeadTime(), ForecastSettings.LEAD_TIME_DEFAULT)));
     String pending = spec.getPlacement() == null ? null : spec.getPlacement().getPendingTimeout();
     return new EffectivePolicy(
         margins,
@@ -140,7 +176,8 @@ public record EffectivePolicy(
                 GleanerPolicySpec.MEMBER_UNREACHABLE_TIMEOUT_DEFAULT)),
         headroom,
         Durations.parse(or(pending, PlacementSettings.PENDING_TIMEOUT_DEFAULT)),
-        TeamRules.effective(spec.getTeams()));
+        TeamRules.effective(spec.getTeams()),
+        forecast);
   }
 
   private static double or(Double value, String fallback) {

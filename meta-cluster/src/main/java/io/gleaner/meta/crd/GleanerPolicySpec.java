@@ -90,6 +90,10 @@ public class GleanerPolicySpec {
           + "). Unset: every pod is in the default team.")
   private List<TeamSpec> teams;
 
+  @JsonPropertyDescription(
+      "Forecast-driven lending: offers shrink to the room the forecast online peak leaves.")
+  private ForecastSettings forecast;
+
   public ReserveMargins getReserveMargins() {
     return reserveMargins;
   }
@@ -170,6 +174,14 @@ public class GleanerPolicySpec {
     this.teams = teams;
   }
 
+  public ForecastSettings getForecast() {
+    return forecast;
+  }
+
+  public void setForecast(ForecastSettings forecast) {
+    this.forecast = forecast;
+  }
+
   /** Every bad field, each with its path from the object root; empty when valid. */
   public List<FieldError> validate() {
     List<FieldError> errors = new ArrayList<>();
@@ -223,6 +235,9 @@ public class GleanerPolicySpec {
       }
     }
     TeamRules.validate(errors, teams);
+    if (forecast != null) {
+      forecast.validate(errors, "spec.forecast");
+    }
     return errors;
   }
 
@@ -251,7 +266,8 @@ public class GleanerPolicySpec {
         && Objects.equals(memberUnreachableTimeout, s.memberUnreachableTimeout)
         && Objects.equals(nodeHeadroom, s.nodeHeadroom)
         && Objects.equals(placement, s.placement)
-        && Objects.equals(teams, s.teams);
+        && Objects.equals(teams, s.teams)
+        && Objects.equals(forecast, s.forecast);
   }
 
   @Override
@@ -266,6 +282,7 @@ public class GleanerPolicySpec {
         memberUnreachableTimeout,
         nodeHeadroom,
         placement,
-        teams);
+        teams,
+        forecast);
   }
 }

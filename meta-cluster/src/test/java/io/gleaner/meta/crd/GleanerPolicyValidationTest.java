@@ -70,6 +70,29 @@ class GleanerPolicyValidationTest {
             s -> s.setPlacement(new PlacementSettings("2d")),
             "spec.placement.pendingTimeout: invalid duration \"2d\": use Kubernetes units"),
         bad(
+            "negative forecast weight",
+            s -> s.setForecast(new ForecastSettings(null, -0.1, null, null, null, null)),
+            "spec.forecast.weekWeight: must be a finite number >= 0, got -0.1"),
+        bad(
+            "infinite forecast weight",
+            s ->
+                s.setForecast(
+                    new ForecastSettings(null, null, Double.POSITIVE_INFINITY, null, null, null)),
+            "spec.forecast.dayWeight: must be a finite number >= 0, got Infinity"),
+        bad(
+            "every forecast weight zero",
+            s -> s.setForecast(new ForecastSettings(null, 0.0, 0.0, 0.0, null, null)),
+            "spec.forecast: at least one of weekWeight, dayWeight, lastHourWeight must be greater"
+                + " than 0"),
+        bad(
+            "forecast margin above 1",
+            s -> s.setForecast(new ForecastSettings(null, null, null, null, 1.5, null)),
+            "spec.forecast.safetyMargin: must be between 0 and 1, got 1.5"),
+        bad(
+            "forecast lead time in days",
+            s -> s.setForecast(new ForecastSettings(null, null, null, null, null, "1d")),
+            "spec.forecast.leadTime: invalid duration \"1d\": use Kubernetes units"),
+        bad(
             "zero eviction rate",
             s -> s.setEviction(new EvictionLimits(0.0, null)),
             "spec.eviction.evictionsPerSecondPerCluster: must be greater than 0, got 0"),
@@ -134,6 +157,19 @@ class GleanerPolicyValidationTest {
     assertThat(p.memberUnreachableTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(p.nodeHeadroom()).isEqualTo(Resources.of("cpu", "200m", "memory", "256Mi"));
     assertThat(p.pendingTimeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(p.forecast())
+        .isEqualTo(new EffectivePolicy.Forecast(true, 0.1, 0.3, 0.6, 0.15, Duration.ofMinutes(30)));
+  }
+
+  @Test
+  void forecastFieldsOverrideOnlyThemselvesAndOneWeightMayCarryTheMix() {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setForecast(new ForecastSettings(false, 0.0, 0.0, null, 0.0, "45m"));
+
+    EffectivePolicy.Forecast f = spec.effective().forecast();
+
+    assertThat(f)
+        .isEqualTo(new EffectivePolicy.Forecast(false, 0.0, 0.0, 0.6, 0.0, Duration.ofMinutes(45)));
   }
 
   @Test
@@ -252,6 +288,10 @@ class GleanerPolicyValidationTest {
             memory: 1Gi
           placement:
             pendingTimeout: 2m
+          forecast:
+            enabled: false
+            dayWeight: 0.5
+            leadTime: 1h
         """;
     GleanerPolicy policy = Serialization.unmarshal(yaml, GleanerPolicy.class);
     EffectivePolicy p = policy.effective();
@@ -263,6 +303,8 @@ class GleanerPolicyValidationTest {
     assertThat(p.eviction()).isEqualTo(new EffectivePolicy.Eviction(2.5, 7));
     assertThat(p.nodeHeadroom()).isEqualTo(Resources.of("cpu", "500m", "memory", "1Gi"));
     assertThat(p.pendingTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(p.forecast())
+        .isEqualTo(new EffectivePolicy.Forecast(false, 0.1, 0.5, 0.6, 0.15, Duration.ofHours(1)));
 
     String written = Serialization.asYaml(policy);
     assertThat(written).contains("IDLE: 0.2").doesNotContain("idle:").doesNotContain("status");

@@ -1,0 +1,44 @@
+package io.gleaner.idle.forecast;
+
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+
+/**
+ * Forecasts the online demand of a future clock hour from an {@link OnlineHistory} with a {@link
+ * PeakForecast} mix: the same hour 7 days and 1 day before the target, and the last hour observed
+ * (the hour before the target, or the hour in progress when the target lies further ahead, since
+ * later hours have not been seen yet).
+ *
+ * @param mix weights and safety margin
+ */
+public record LoadForecast(PeakForecast mix) {
+  public LoadForecast {
+    Objects.requireNonNull(mix, "mix");
+  }
+
+  /**
+   * The forecast peak (millicores) of epoch hour {@code target}, seen during hour {@code current};
+   * empty when the history holds none of the terms.
+   *
+   * @throws IllegalArgumentException when the target lies before the current hour
+   */
+  public OptionalDouble peak(OnlineHistory history, long current, long target) {
+    if (target < current) {
+      throw new IllegalArgumentException(
+          "target hour " + target + " lies before the current hour " + current);
+    }
+    OptionalLong last = target == current ? OptionalLong.empty() : history.demand(current);
+    if (last.isEmpty()) {
+      last = history.demand(current - 1);
+    }
+    return mix.forecast(
+        d(history.demand(target - PeakForecast.WEEK)),
+        d(history.demand(target - PeakForecast.DAY)),
+        d(last));
+  }
+
+  private static OptionalDouble d(OptionalLong v) {
+    return v.isPresent() ? OptionalDouble.of(v.getAsLong()) : OptionalDouble.empty();
+  }
+}

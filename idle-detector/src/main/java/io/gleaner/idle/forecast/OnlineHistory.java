@@ -1,0 +1,85 @@
+package io.gleaner.idle.forecast;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.OptionalLong;
+
+/**
+ * The online load of one member node or one whole member, as hourly peaks (millicores) of two
+ * series: the CPU the online pods request and the CPU online work uses (metrics; Gleaner's own pods
+ * excluded). Small by design: 2 × {@value HourlyPeaks#HOURS} numbers, about 2 KB as text. Not
+ * thread-safe.
+ */
+public final class OnlineHistory {
+  private final HourlyPeaks requests;
+  private final HourlyPeaks usage;
+
+  public OnlineHistory() {
+    this(new HourlyPeaks(), new HourlyPeaks());
+  }
+
+  private OnlineHistory(HourlyPeaks requests, HourlyPeaks usage) {
+    this.requests = requests;
+    this.usage = usage;
+  }
+
+  /** Records a sample at {@code t}; usage only when it was measured. */
+  public void record(Instant t, long requestsMillis, OptionalLong usageMillis) {
+    long hour = HourlyPeaks.hourOf(t);
+    requests.record(hour, requestsMillis);
+    if (usageMillis.isPresent()) {
+      usage.record(hour, usageMillis.getAsLong());
+    }
+  }
+
+  /** Online demand in {@code hour}: the larger of requests and usage, if either is known. */
+  public OptionalLong demand(long hour) {
+    OptionalLong r = requests.peak(hour);
+    OptionalLong u = usage.peak(hour);
+    if (r.isEmpty()) {
+      return u;
+    }
+    return u.isEmpty() ? r : OptionalLong.of(Math.max(r.getAsLong(), u.getAsLong()));
+  }
+
+  public HourlyPeaks requests() {
+    return requests;
+  }
+
+  public HourlyPeaks usage() {
+    return usage;
+  }
+
+  public boolean isEmpty() {
+    return requests.isEmpty() && usage.isEmpty();
+  }
+
+  /** {@code requests=<peaks>\nusage=<peaks>\n} in {@link HourlyPeaks#encode()}'s form, UTF-8. */
+  public byte[] encode() {
+    return ("requests=" + requests.encode() + "\nusage=" + usage.encode() + "\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Reads {@link #encode()}'s form.
+   *
+   * @throws IllegalArgumentException when the bytes are not in that form
+   */
+  public static OnlineHistory decode(byte[] data) {
+    HourlyPeaks r = null;
+    HourlyPeaks u = null;
+    for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("requests=")) {
+        r = HourlyPeaks.decode(line.substring("requests=".length()));
+      } else if (line.startsWith("usage=")) {
+        u = HourlyPeaks.decode(line.substring("usage=".length()));
+      } else if (!line.isBlank()) {
+        throw new IllegalArgumentException("online history: unexpected line \"" + line + "\"");
+      }
+    }
+    if (r == null || u == null) {
+      throw new IllegalArgumentException("online history: requests= and usage= lines required");
+    }
+    return new OnlineHistory(r, u);
+  }
+}
