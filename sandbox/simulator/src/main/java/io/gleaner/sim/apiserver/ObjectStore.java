@@ -7,18 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -26,8 +20,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The in-memory object database of one simulated API server: objects per resource type, a global
- * resource version, a bounded event history per type (so a watch can resume from a resource
- * version, and answers 410 Gone when the version is too old), and watchers.
+ * resource version, and the watches ({@link WatchHub}: a bounded event history per type, so a watch
+ * can resume from a resource version, and answers 410 Gone when the version is too old).
  *
  * <p>Objects are stored as Jackson trees and treated as immutable once stored: every method returns
  * the stored node itself, which callers must not modify (copy it with {@code deepCopy()} first).
@@ -36,9 +30,10 @@ import java.util.function.UnaryOperator;
  * events in resource-version order. Watchers must not block and must not call back into the store
  * from the callback thread.
  *
- * <p>Type-specific API semantics live here too: pod defaulting, the pod and node status
- * subresources (the main endpoint ignores status changes), graceful pod deletion, finalizers,
- * namespace existence checks, and CustomResourceDefinitions registering new served types.
+ * <p>Writes follow the API server's rules: those of every kind in {@link GenericRules} (names,
+ * server-owned metadata, optimistic concurrency, status subresources, graceful deletion and
+ * finalizers), each kind's own in its {@link ResourceRules} (pod defaulting and immutability,
+ * namespace lifecycle, CustomResourceDefinitions serving new types, ...).
  */
 public final class ObjectStore {
   /** Watch event types. */
@@ -48,7 +43,6 @@ public final class ObjectStore {
   public static final String DELETED = "DELETED";
 
   private static final ObjectMapper MAPPER = Serialization.jsonMapper();
-  private static final int HISTORY = 8192;
 
   /** Receives watch events; called with the store lock held, so it must only hand the event on. */
   @FunctionalInterface
@@ -131,76 +125,11 @@ public final class ObjectStore {
     }
   }
 
-  private static final class Bucket {
-    final Map<String, ObjectNode> objects = new LinkedHashMap<>();
-    final ArrayDeque<Stored> history = new ArrayDeque<>();
-    final List<Registration> watchers = new CopyOnWriteArrayList<>();
-
-    /** Events with resource version at or below this have been dropped from the history. */
-    long evictedUpTo;
-  }
-
-  private record Stored(long rv, WatchEvent event, ObjectNode old) {}
-
-  private final class Registration implements Subscription {
-    final ResourceType type;
-    final String namespace;
-    final Predicate<JsonNode> filter;
-    final Watcher watcher;
-
-    Registration(ResourceType type, String namespace, Predicate<JsonNode> filter, Watcher watcher) {
-      this.type = type;
-      this.namespace = namespace;
-      this.filter = filter;
-      this.watcher = watcher;
-    }
-
-    boolean matches(ObjectNode o) {
-      if (o == null) {
-        return false;
-      }
-      if (namespace != null && !namespace.equals(o.path("metadata").path("namespace").asText())) {
-        return false;
-      }
-      return filter.test(o);
-    }
-
-    void deliver(WatchEvent e, ObjectNode old) {
-      boolean matchNew = matches(e.object());
-      boolean matchOld = old != null && matches(old);
-      switch (e.type()) {
-        case ADDED -> {
-          if (matchNew) {
-            watcher.onEvent(e);
-          }
-        }
-        case DELETED -> {
-          if (matchNew) {
-            watcher.onEvent(e);
-          }
-        }
-        default -> {
-          if (matchNew && matchOld) {
-            watcher.onEvent(e);
-          } else if (matchNew) {
-            watcher.onEvent(new WatchEvent(ADDED, e.object(), type));
-          } else if (matchOld) {
-            watcher.onEvent(new WatchEvent(DELETED, e.object(), type));
-          }
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      bucket(type).watchers.remove(this);
-    }
-  }
-
   private final Clock clock;
   private final ResourceTypes types;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Map<ResourceType, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Map<ResourceType, Map<String, ObjectNode>> buckets = new ConcurrentHashMap<>();
+  private final WatchHub watches = new WatchHub();
   private long resourceVersion = 1;
   private volatile long mutationCount;
 
@@ -232,12 +161,18 @@ public final class ObjectStore {
     }
   }
 
-  private Bucket bucket(ResourceType type) {
-    return buckets.computeIfAbsent(type, t -> new Bucket());
+  private Map<String, ObjectNode> bucket(ResourceType type) {
+    return buckets.computeIfAbsent(type, t -> new LinkedHashMap<>());
   }
 
   private static String key(String namespace, String name) {
     return namespace == null || namespace.isEmpty() ? name : namespace + "/" + name;
+  }
+
+  private static String key(ResourceType type, JsonNode obj) {
+    JsonNode meta = obj.path("metadata");
+    return key(
+        type.namespaced() ? meta.path("namespace").asText() : null, meta.path("name").asText());
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -247,7 +182,7 @@ public final class ObjectStore {
   public ObjectNode get(ResourceType type, String namespace, String name) {
     lock.lock();
     try {
-      return bucket(type).objects.get(key(type.namespaced() ? namespace : null, name));
+      return bucket(type).get(key(type.namespaced() ? namespace : null, name));
     } finally {
       lock.unlock();
     }
@@ -269,7 +204,7 @@ public final class ObjectStore {
     lock.lock();
     try {
       List<ObjectNode> items = new ArrayList<>();
-      for (ObjectNode o : bucket(type).objects.values()) {
+      for (ObjectNode o : bucket(type).values()) {
         if (namespace != null
             && type.namespaced()
             && !namespace.equals(o.path("metadata").path("namespace").asText())) {
@@ -314,56 +249,23 @@ public final class ObjectStore {
       Watcher watcher) {
     lock.lock();
     try {
-      Bucket b = bucket(type);
-      Registration reg =
-          new Registration(type, type.namespaced() ? namespace : null, filter, watcher);
-      if (resourceVersion == null || resourceVersion.isEmpty() || resourceVersion.equals("0")) {
-        for (ObjectNode o : b.objects.values()) {
-          if (reg.matches(o)) {
-            watcher.onEvent(new WatchEvent(ADDED, o, type));
-          }
-        }
-      } else {
-        long from;
-        try {
-          from = Long.parseLong(resourceVersion);
-        } catch (NumberFormatException e) {
-          throw ApiException.badRequest("invalid resource version \"" + resourceVersion + "\"");
-        }
-        if (from < b.evictedUpTo) {
-          throw new ApiException(
-              410,
-              "Expired",
-              "too old resource version: " + from + " (" + this.resourceVersion + ")");
-        }
-        for (Stored s : b.history) {
-          if (s.rv() > from) {
-            reg.deliver(s.event(), s.old());
-          }
-        }
-      }
-      b.watchers.add(reg);
-      return reg;
+      return watches.watch(
+          type,
+          namespace,
+          filter,
+          resourceVersion,
+          watcher,
+          bucket(type).values(),
+          this.resourceVersion);
     } finally {
       lock.unlock();
     }
   }
 
   private void publish(
-      ResourceType type, Bucket b, long rv, String eventType, ObjectNode object, ObjectNode old) {
-    WatchEvent e = new WatchEvent(eventType, object, type);
-    b.history.addLast(new Stored(rv, e, old));
-    while (b.history.size() > HISTORY) {
-      b.evictedUpTo = b.history.removeFirst().rv();
-    }
+      ResourceType type, long rv, String eventType, ObjectNode object, ObjectNode old) {
     mutationCount++;
-    for (Registration r : b.watchers) {
-      try {
-        r.deliver(e, old);
-      } catch (RuntimeException ex) {
-        b.watchers.remove(r);
-      }
-    }
+    watches.publish(type, rv, eventType, object, old);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -373,94 +275,34 @@ public final class ObjectStore {
     return ++resourceVersion;
   }
 
-  private String now() {
-    return Times.format(clock.instant());
-  }
-
   /** Creates {@code body} (a copy is stored); returns the stored object. */
   public ObjectNode create(ResourceType type, String namespace, ObjectNode body) {
     lock.lock();
     try {
-      ObjectNode obj = body.deepCopy();
-      obj.put("apiVersion", type.apiVersion());
-      obj.put("kind", type.kind());
-      ObjectNode meta = obj.with("metadata");
-      String name = meta.path("name").asText("");
-      if (name.isEmpty()) {
-        String gen = meta.path("generateName").asText("");
-        if (gen.isEmpty()) {
-          throw new ApiException(
-              422,
-              "Invalid",
-              type.kind()
-                  + ".\"\" is invalid: metadata.name: Required value: "
-                  + "name or generateName is required");
-        }
-        name = gen + randomSuffix();
-        meta.put("name", name);
-      }
+      ObjectNode obj = GenericRules.newObject(type, namespace, body);
+      ObjectNode meta = (ObjectNode) obj.get("metadata");
+      String name = meta.path("name").asText();
+      namespace = type.namespaced() ? meta.path("namespace").asText() : null;
       if (type.namespaced()) {
-        String bodyNs = meta.path("namespace").asText("");
-        if (namespace == null || namespace.isEmpty()) {
-          namespace = bodyNs.isEmpty() ? "default" : bodyNs;
-        }
-        if (!bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
-          throw ApiException.badRequest(
-              "the namespace of the provided object does not match the namespace sent on "
-                  + "the request");
-        }
-        meta.put("namespace", namespace);
-        if (get(ResourceTypes.NAMESPACES, null, namespace) == null) {
-          throw ApiException.notFound(ResourceTypes.NAMESPACES, namespace);
-        }
-        ObjectNode ns = get(ResourceTypes.NAMESPACES, null, namespace);
-        if (ns.path("metadata").has("deletionTimestamp")) {
-          throw new ApiException(
-              403,
-              "Forbidden",
-              type.plural()
-                  + " \""
-                  + name
-                  + "\" is forbidden: unable to create "
-                  + "new content in namespace "
-                  + namespace
-                  + " because it is being terminated");
-        }
-      } else {
-        meta.remove("namespace");
+        NamespaceRules.requireOpen(this, type, namespace, name);
       }
-      Bucket b = bucket(type);
-      String k = key(type.namespaced() ? namespace : null, name);
-      if (b.objects.containsKey(k)) {
+      Map<String, ObjectNode> b = bucket(type);
+      String k = key(namespace, name);
+      if (b.containsKey(k)) {
         throw ApiException.alreadyExists(type, name);
       }
-      meta.put("uid", UUID.randomUUID().toString());
-      meta.put("creationTimestamp", now());
-      meta.remove("deletionTimestamp");
-      meta.remove("deletionGracePeriodSeconds");
-      meta.remove("selfLink");
-      if (!type.equals(ResourceTypes.PODS) && !type.equals(ResourceTypes.EVENTS)) {
-        meta.put("generation", 1);
-      }
-      Admission.prepareCreate(this, type, obj);
+      ResourceRules rules = ResourceRules.of(type);
+      GenericRules.initServerFields(meta, clock.instant(), rules.hasGeneration());
+      rules.prepareCreate(this, obj);
       long rv = nextResourceVersion();
       meta.put("resourceVersion", Long.toString(rv));
-      b.objects.put(k, obj);
-      publish(type, b, rv, ADDED, obj, null);
-      Admission.afterCreate(this, type, obj);
+      b.put(k, obj);
+      publish(type, rv, ADDED, obj, null);
+      rules.afterCreate(this, obj);
       return obj;
     } finally {
       lock.unlock();
     }
-  }
-
-  private static String randomSuffix() {
-    String alphabet = "bcdfghjklmnpqrstvwxz2456789";
-    StringBuilder sb = new StringBuilder(5);
-    for (int i = 0; i < 5; i++) {
-      sb.append(alphabet.charAt(ThreadLocalRandom.current().nextInt(alphabet.length())));
-    }
-    return sb.toString();
   }
 
   /**
@@ -472,61 +314,12 @@ public final class ObjectStore {
     lock.lock();
     try {
       ObjectNode current = require(type, namespace, name);
-      String bodyName = body.path("metadata").path("name").asText("");
-      if (!bodyName.isEmpty() && !bodyName.equals(name)) {
-        throw ApiException.badRequest(
-            "the name of the object ("
-                + bodyName
-                + ") does not match the name on the URL ("
-                + name
-                + ")");
-      }
-      requireSameVersion(type, name, current, body);
-      ObjectNode next;
-      if (statusOnly) {
-        next = current.deepCopy();
-        if (body.has("status")) {
-          next.set("status", body.get("status").deepCopy());
-        } else {
-          next.remove("status");
-        }
-      } else {
-        next = body.deepCopy();
-        next.put("apiVersion", type.apiVersion());
-        next.put("kind", type.kind());
-        keepStoredStatus(type, current, next);
-      }
-      return store(type, current, next, statusOnly);
+      GenericRules.requireSameName(name, body);
+      GenericRules.requireSameVersion(type, name, current, body);
+      return store(
+          type, current, GenericRules.replaced(type, current, body, statusOnly), statusOnly);
     } finally {
       lock.unlock();
-    }
-  }
-
-  /**
-   * An optimistic-concurrency check: a resourceVersion in the request must be the stored one (409
-   * otherwise).
-   */
-  private static void requireSameVersion(
-      ResourceType type, String name, ObjectNode current, JsonNode request) {
-    String rv = request.path("metadata").path("resourceVersion").asText("");
-    if (!rv.isEmpty() && !rv.equals(current.path("metadata").path("resourceVersion").asText())) {
-      throw ApiException.conflict(
-          type,
-          name,
-          "the object has been modified; please apply your changes to the latest version and try again");
-    }
-  }
-
-  /**
-   * Writes to the main resource never change the status of a type that has a status subresource.
-   */
-  private static void keepStoredStatus(ResourceType type, ObjectNode current, ObjectNode next) {
-    if (type.statusSubresource()) {
-      if (current.has("status")) {
-        next.set("status", current.get("status").deepCopy());
-      } else {
-        next.remove("status");
-      }
     }
   }
 
@@ -553,18 +346,9 @@ public final class ObjectStore {
         throw ApiException.notFound(type, name);
       }
       ObjectNode patched = Patches.apply(patchType, current, patch);
-      requireSameVersion(type, name, current, patched);
-      ObjectNode next;
-      if (statusOnly) {
-        next = current.deepCopy();
-        if (patched.has("status")) {
-          next.set("status", patched.get("status"));
-        }
-      } else {
-        next = patched;
-        keepStoredStatus(type, current, next);
-      }
-      return store(type, current, next, statusOnly);
+      GenericRules.requireSameVersion(type, name, current, patched);
+      return store(
+          type, current, GenericRules.patched(type, current, patched, statusOnly), statusOnly);
     } finally {
       lock.unlock();
     }
@@ -594,31 +378,13 @@ public final class ObjectStore {
     }
   }
 
+  /** An update through the API: the kind's update validation and the server-owned metadata. */
   private ObjectNode store(
       ResourceType type, ObjectNode current, ObjectNode next, boolean statusOnly) {
-    ObjectNode curMeta = (ObjectNode) current.get("metadata");
-    ObjectNode nextMeta = next.with("metadata");
-    for (String f :
-        List.of(
-            "uid",
-            "creationTimestamp",
-            "namespace",
-            "name",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation")) {
-      if (curMeta.has(f)) {
-        nextMeta.set(f, curMeta.get(f).deepCopy());
-      } else {
-        nextMeta.remove(f);
-      }
-    }
     if (!statusOnly) {
-      Admission.validateUpdate(this, type, current, next);
-      if (!Objects.equals(current.get("spec"), next.get("spec")) && curMeta.has("generation")) {
-        nextMeta.put("generation", curMeta.path("generation").asLong(1) + 1);
-      }
+      ResourceRules.of(type).validateUpdate(current, next);
     }
+    GenericRules.keepServerFields(current, next, statusOnly);
     return storeInternal(type, current, next);
   }
 
@@ -628,34 +394,26 @@ public final class ObjectStore {
     if (next.equals(current)) {
       return current;
     }
-    Bucket b = bucket(type);
-    String k =
-        key(
-            type.namespaced() ? current.path("metadata").path("namespace").asText() : null,
-            current.path("metadata").path("name").asText());
-    if (nextMeta.has("deletionTimestamp")
-        && isEmptyArray(nextMeta.get("finalizers"))
-        && Admission.mayRemoveWhenFinalized(type, next)) {
+    Map<String, ObjectNode> b = bucket(type);
+    String k = key(type, current);
+    if (GenericRules.finalized(next) && ResourceRules.of(type).mayRemoveWhenFinalized(next)) {
       return remove(type, b, k, next);
     }
     long rv = nextResourceVersion();
     nextMeta.put("resourceVersion", Long.toString(rv));
-    b.objects.put(k, next);
-    publish(type, b, rv, MODIFIED, next, current);
+    b.put(k, next);
+    publish(type, rv, MODIFIED, next, current);
     return next;
   }
 
-  private static boolean isEmptyArray(JsonNode node) {
-    return node == null || node.isNull() || (node.isArray() && node.isEmpty());
-  }
-
-  private ObjectNode remove(ResourceType type, Bucket b, String k, ObjectNode last) {
-    ObjectNode old = b.objects.remove(k);
+  private ObjectNode remove(
+      ResourceType type, Map<String, ObjectNode> b, String k, ObjectNode last) {
+    ObjectNode old = b.remove(k);
     long rv = nextResourceVersion();
     ObjectNode tomb = last.deepCopy();
     tomb.with("metadata").put("resourceVersion", Long.toString(rv));
-    publish(type, b, rv, DELETED, tomb, old);
-    Admission.afterDelete(this, type, tomb);
+    publish(type, rv, DELETED, tomb, old);
+    ResourceRules.of(type).afterDelete(this, tomb);
     return tomb;
   }
 
@@ -670,66 +428,21 @@ public final class ObjectStore {
     lock.lock();
     try {
       ObjectNode current = require(type, namespace, name);
-      JsonNode meta = current.path("metadata");
-      if (options.uidPrecondition() != null
-          && !options.uidPrecondition().equals(meta.path("uid").asText())) {
-        throw ApiException.conflict(
-            type,
-            name,
-            "Precondition failed: UID in precondition: "
-                + options.uidPrecondition()
-                + ", UID in object meta: "
-                + meta.path("uid").asText());
+      GenericRules.requirePreconditions(type, name, current, options);
+      Map<String, ObjectNode> b = bucket(type);
+      String k = key(type, current);
+      long grace = ResourceRules.of(type).gracePeriod(current, options);
+      ObjectNode next = GenericRules.markedForDeletion(current, grace, clock.instant());
+      if (next == null) {
+        return remove(type, b, k, current);
       }
-      if (options.resourceVersionPrecondition() != null
-          && !options.resourceVersionPrecondition().equals(meta.path("resourceVersion").asText())) {
-        throw ApiException.conflict(
-            type,
-            name,
-            "Precondition failed: ResourceVersion in precondition: "
-                + options.resourceVersionPrecondition()
-                + ", ResourceVersion in object meta: "
-                + meta.path("resourceVersion").asText());
-      }
-      Bucket b = bucket(type);
-      String k = key(type.namespaced() ? meta.path("namespace").asText() : null, name);
-      long grace = Admission.gracePeriod(type, current, options);
-      boolean hasFinalizers = !isEmptyArray(meta.get("finalizers"));
-      if (grace > 0) {
-        long existing =
-            meta.has("deletionGracePeriodSeconds")
-                ? meta.get("deletionGracePeriodSeconds").asLong()
-                : Long.MAX_VALUE;
-        if (meta.has("deletionTimestamp") && existing <= grace) {
-          return current;
-        }
-        ObjectNode next = current.deepCopy();
-        Instant at = clock.instant().plusSeconds(grace);
-        next.with("metadata").put("deletionTimestamp", Times.format(at));
-        next.with("metadata").put("deletionGracePeriodSeconds", grace);
+      if (next != current) {
         long rv = nextResourceVersion();
         next.with("metadata").put("resourceVersion", Long.toString(rv));
-        b.objects.put(k, next);
-        publish(type, b, rv, MODIFIED, next, current);
-        return next;
+        b.put(k, next);
+        publish(type, rv, MODIFIED, next, current);
       }
-      if (hasFinalizers) {
-        if (meta.has("deletionTimestamp")
-            && meta.path("deletionGracePeriodSeconds").asLong(0) == 0) {
-          return current;
-        }
-        ObjectNode next = current.deepCopy();
-        if (!meta.has("deletionTimestamp")) {
-          next.with("metadata").put("deletionTimestamp", now());
-        }
-        next.with("metadata").put("deletionGracePeriodSeconds", 0);
-        long rv = nextResourceVersion();
-        next.with("metadata").put("resourceVersion", Long.toString(rv));
-        b.objects.put(k, next);
-        publish(type, b, rv, MODIFIED, next, current);
-        return next;
-      }
-      return remove(type, b, k, current);
+      return next;
     } finally {
       lock.unlock();
     }
@@ -746,9 +459,7 @@ public final class ObjectStore {
       if (current == null) {
         return null;
       }
-      String k =
-          key(type.namespaced() ? current.path("metadata").path("namespace").asText() : null, name);
-      return remove(type, bucket(type), k, current);
+      return remove(type, bucket(type), key(type, current), current);
     } finally {
       lock.unlock();
     }
@@ -756,45 +467,7 @@ public final class ObjectStore {
 
   /** Removes Events whose last timestamp is older than {@code ttl} (the API server's event TTL). */
   public int expireEvents(Duration ttl) {
-    lock.lock();
-    try {
-      Instant cutoff = clock.instant().minus(ttl);
-      Bucket b = bucket(ResourceTypes.EVENTS);
-      List<Map.Entry<String, ObjectNode>> expired = new ArrayList<>();
-      for (Map.Entry<String, ObjectNode> e : b.objects.entrySet()) {
-        ObjectNode ev = e.getValue();
-        String ts =
-            ev.path("lastTimestamp")
-                .asText(ev.path("metadata").path("creationTimestamp").asText(""));
-        Instant t = ts.isEmpty() ? null : Instant.parse(ts);
-        if (t != null && t.isBefore(cutoff)) {
-          expired.add(e);
-        }
-      }
-      for (Map.Entry<String, ObjectNode> e : expired) {
-        remove(ResourceTypes.EVENTS, b, e.getKey(), e.getValue());
-      }
-      return expired.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Removes everything of a namespace (namespace deletion). */
-  void purgeNamespace(String namespace) {
-    for (ResourceType t : types.all()) {
-      if (!t.namespaced()) {
-        continue;
-      }
-      Bucket b = bucket(t);
-      Iterator<Map.Entry<String, ObjectNode>> it = new ArrayList<>(b.objects.entrySet()).iterator();
-      while (it.hasNext()) {
-        Map.Entry<String, ObjectNode> e = it.next();
-        if (namespace.equals(e.getValue().path("metadata").path("namespace").asText())) {
-          remove(t, b, e.getKey(), e.getValue());
-        }
-      }
-    }
+    return atomically(() -> EventRules.expire(this, ttl));
   }
 
   /**
@@ -802,18 +475,12 @@ public final class ObjectStore {
    * client's informers stopped).
    */
   public int watchCount() {
-    int n = 0;
-    for (Bucket b : buckets.values()) {
-      n += b.watchers.size();
-    }
-    return n;
+    return watches.watchCount();
   }
 
   /** Closes all watches (server shutdown). */
   public void closeAllWatches() {
-    for (Bucket b : buckets.values()) {
-      b.watchers.clear();
-    }
+    watches.closeAll();
   }
 
   static ArrayNode arrayOrNew(ObjectNode parent, String field) {

@@ -3,105 +3,21 @@ package io.gleaner.sim.apiserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * Type-specific defaulting, validation and side effects of the simulated API server, following the
- * registry strategies of kube-apiserver (pod status reset on create, priority admission, immutable
- * pod spec, graceful pod deletion, CRDs serving new resources, namespace deletion).
+ * The pod rules of kube-apiserver's pod strategy and admission: defaulting on create (scheduler,
+ * grace period, restart and DNS policy, requests from limits, priority from the PriorityClass or
+ * the global default, QoS class) with the status reset to Pending, a spec that is immutable except
+ * images, activeDeadlineSeconds, added tolerations and the grace period, and graceful deletion.
  */
-final class Admission {
-  private Admission() {}
-
+final class PodRules implements ResourceRules {
   static final String DEFAULT_SCHEDULER = "default-scheduler";
 
-  static void prepareCreate(ObjectStore store, ResourceType type, ObjectNode obj) {
-    if (type.equals(ResourceTypes.PODS)) {
-      preparePod(store, obj);
-    } else if (type.equals(ResourceTypes.NAMESPACES)) {
-      obj.with("status").put("phase", "Active");
-    } else if (type.equals(ResourceTypes.CRDS)) {
-      crdType(obj); // validates before storing
-    } else if (type.equals(ResourceTypes.PRIORITY_CLASSES)) {
-      if (!obj.has("value")) {
-        throw ApiException.invalid(
-            type, obj.path("metadata").path("name").asText(), "value", "Required value");
-      }
-      if (!obj.has("preemptionPolicy")) {
-        obj.put("preemptionPolicy", "PreemptLowerPriority");
-      }
-    } else if (type.statusSubresource()
-        && !type.equals(ResourceTypes.NODES)
-        && !type.group().isEmpty()) {
-      // Custom resources and other status-subresource types ignore status on create.
-      obj.remove("status");
-    }
-  }
-
-  static void afterCreate(ObjectStore store, ResourceType type, ObjectNode obj) {
-    if (type.equals(ResourceTypes.CRDS)) {
-      for (ResourceType t : crdType(obj)) {
-        store.types().register(t);
-        for (JsonNode v : obj.path("spec").path("versions")) {
-          if (v.path("name").asText().equals(t.version())) {
-            List<ResourceTypes.PrinterColumn> cols = new ArrayList<>();
-            for (JsonNode c : v.path("additionalPrinterColumns")) {
-              cols.add(
-                  new ResourceTypes.PrinterColumn(
-                      c.path("name").asText(),
-                      c.path("type").asText("string"),
-                      c.path("jsonPath").asText(),
-                      c.path("priority").asInt(0)));
-            }
-            store.types().registerColumns(t, cols);
-          }
-        }
-      }
-    }
-  }
-
-  static void afterDelete(ObjectStore store, ResourceType type, ObjectNode obj) {
-    if (type.equals(ResourceTypes.NAMESPACES)) {
-      store.purgeNamespace(obj.path("metadata").path("name").asText());
-    } else if (type.equals(ResourceTypes.CRDS)) {
-      for (ResourceType t : crdType(obj)) {
-        store.types().unregister(t);
-      }
-    }
-  }
-
-  static boolean mayRemoveWhenFinalized(ResourceType type, ObjectNode obj) {
-    if (type.equals(ResourceTypes.PODS)) {
-      return obj.path("metadata").path("deletionGracePeriodSeconds").asLong(0) == 0;
-    }
-    return true;
-  }
-
-  /**
-   * The grace period a DELETE gets: pods use their termination grace period unless unbound or
-   * terminal.
-   */
-  static long gracePeriod(ResourceType type, ObjectNode obj, ObjectStore.DeleteOptions options) {
-    if (!type.equals(ResourceTypes.PODS)) {
-      return 0;
-    }
-    String phase = obj.path("status").path("phase").asText("");
-    if (obj.path("spec").path("nodeName").asText("").isEmpty()
-        || phase.equals("Succeeded")
-        || phase.equals("Failed")) {
-      return 0;
-    }
-    long grace =
-        options.gracePeriodSeconds() != null
-            ? options.gracePeriodSeconds()
-            : obj.path("spec").path("terminationGracePeriodSeconds").asLong(30);
-    return grace < 0 ? 1 : grace;
-  }
-
-  private static void preparePod(ObjectStore store, ObjectNode pod) {
+  @Override
+  public void prepareCreate(ObjectStore store, ObjectNode pod) {
     ObjectNode spec = pod.with("spec");
     if (!spec.has("containers") || spec.get("containers").isEmpty()) {
       throw ApiException.invalid(
@@ -222,11 +138,8 @@ final class Admission {
    * Pod updates may change only images, activeDeadlineSeconds, tolerations (additions) and
    * terminationGracePeriodSeconds, as the real pod validation enforces.
    */
-  static void validateUpdate(
-      ObjectStore store, ResourceType type, ObjectNode current, ObjectNode next) {
-    if (!type.equals(ResourceTypes.PODS)) {
-      return;
-    }
+  @Override
+  public void validateUpdate(ObjectNode current, ObjectNode next) {
     ObjectNode a = stripMutable(current.path("spec"));
     ObjectNode b = stripMutable(next.path("spec"));
     if (!a.equals(b)) {
@@ -270,48 +183,34 @@ final class Admission {
     return s;
   }
 
-  /** The served types a CRD object declares (one per served version). */
-  static List<ResourceType> crdType(ObjectNode crd) {
-    JsonNode spec = crd.path("spec");
-    String group = spec.path("group").asText("");
-    JsonNode names = spec.path("names");
-    String plural = names.path("plural").asText("");
-    String kind = names.path("kind").asText("");
-    if (group.isEmpty() || plural.isEmpty() || kind.isEmpty()) {
-      throw ApiException.invalid(
-          ResourceTypes.CRDS,
-          crd.path("metadata").path("name").asText(),
-          "spec.group/spec.names.plural/spec.names.kind",
-          "Required value");
+  /**
+   * Pods use their termination grace period (or the request's) unless unbound or terminal; the
+   * simulated kubelet removes them when it ends.
+   */
+  @Override
+  public long gracePeriod(ObjectNode obj, ObjectStore.DeleteOptions options) {
+    String phase = obj.path("status").path("phase").asText("");
+    if (obj.path("spec").path("nodeName").asText("").isEmpty()
+        || phase.equals("Succeeded")
+        || phase.equals("Failed")) {
+      return 0;
     }
-    boolean namespaced = !"Cluster".equals(spec.path("scope").asText("Namespaced"));
-    List<String> shortNames = new ArrayList<>();
-    names.path("shortNames").forEach(n -> shortNames.add(n.asText()));
-    List<String> categories = new ArrayList<>();
-    names.path("categories").forEach(n -> categories.add(n.asText()));
-    List<ResourceType> result = new ArrayList<>();
-    for (JsonNode v : spec.path("versions")) {
-      if (!v.path("served").asBoolean(true)) {
-        continue;
-      }
-      boolean status =
-          v.path("subresources").has("status") || spec.path("subresources").has("status");
-      Set<String> fields = new java.util.HashSet<>();
-      v.path("selectableFields")
-          .forEach(f -> fields.add(f.path("jsonPath").asText().replaceFirst("^\\.", "")));
-      result.add(
-          new ResourceType(
-              group,
-              v.path("name").asText(),
-              plural,
-              names.path("singular").asText(plural),
-              kind,
-              namespaced,
-              shortNames,
-              status,
-              fields,
-              categories));
-    }
-    return result;
+    long grace =
+        options.gracePeriodSeconds() != null
+            ? options.gracePeriodSeconds()
+            : obj.path("spec").path("terminationGracePeriodSeconds").asLong(30);
+    return grace < 0 ? 1 : grace;
+  }
+
+  /** A pod marked for deletion with a grace period waits for it to end, finalizers or not. */
+  @Override
+  public boolean mayRemoveWhenFinalized(ObjectNode obj) {
+    return obj.path("metadata").path("deletionGracePeriodSeconds").asLong(0) == 0;
+  }
+
+  /** Pods carry no {@code metadata.generation}. */
+  @Override
+  public boolean hasGeneration() {
+    return false;
   }
 }
