@@ -5,16 +5,72 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * The legacy discovery documents ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/g/v})
- * and {@code /version}.
+ * The legacy discovery documents ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/g/v}),
+ * {@code /version} and {@code /openapi/v3}, and which path serves which ({@link #document}).
  */
 final class Discovery {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
   static final String GIT_VERSION = "v1.31.0-gleaner-sim";
 
   private Discovery() {}
+
+  /**
+   * The document served at {@code path} (without a trailing slash), or null when {@code path} is no
+   * discovery path; 404 for an unknown group or version. {@code requestPath} is the path as
+   * requested (for a 404), {@code serverAddress} the address {@code /api} reports.
+   */
+  static ObjectNode document(
+      ResourceTypes types, String path, String requestPath, Supplier<String> serverAddress) {
+    switch (path) {
+      case "/version" -> {
+        return version();
+      }
+      case "/api" -> {
+        return apiVersions(serverAddress.get());
+      }
+      case "/apis" -> {
+        return groupList(types);
+      }
+      case "/openapi/v3" -> {
+        return openApiV3Root(types);
+      }
+      default -> {}
+    }
+    if (path.startsWith("/openapi/v3/")) {
+      ObjectNode doc = openApiV3(types, path.substring("/openapi/v3/".length()));
+      if (doc == null) {
+        throw HttpJson.notFoundPath(path);
+      }
+      return doc;
+    }
+    String[] segs = path.substring(1).split("/");
+    if (segs[0].equals("api") && segs.length == 2) {
+      return resourceList(types, "", segs[1], requestPath);
+    }
+    if (segs[0].equals("apis") && segs.length == 2) {
+      Map<String, List<ResourceType>> versions = types.byGroup().get(segs[1]);
+      if (versions == null) {
+        throw HttpJson.notFoundPath(path);
+      }
+      return group(segs[1], versions.keySet());
+    }
+    if (segs[0].equals("apis") && segs.length == 3) {
+      return resourceList(types, segs[1], segs[2], requestPath);
+    }
+    return null;
+  }
+
+  private static ObjectNode resourceList(
+      ResourceTypes types, String group, String version, String requestPath) {
+    Map<String, List<ResourceType>> versions = types.byGroup().get(group);
+    if (versions == null || !versions.containsKey(version)) {
+      throw HttpJson.notFoundPath(requestPath);
+    }
+    return resourceList(group.isEmpty() ? version : group + "/" + version, versions.get(version));
+  }
 
   static ObjectNode version() {
     ObjectNode v = F.objectNode();

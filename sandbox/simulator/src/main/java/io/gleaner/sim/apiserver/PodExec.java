@@ -9,18 +9,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.UpgradeRejectedException;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.net.KeyCertOptions;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * {@code pods/exec} of the simulated API server, over a WebSocket with the Kubernetes channel
@@ -30,9 +20,8 @@ import java.util.function.Function;
  *
  * <p>A pod on a simulated node runs the command in {@link ServerExtensions#exec} (one message per
  * write, then the status, then a normal close). A pod on a node the simulator does not run (a
- * virtual kubelet) is relayed, message by message in both directions, to {@code /exec/...} on that
- * node's kubelet endpoint, as the real API server does; a kubelet that refuses the upgrade has its
- * status passed back to the client.
+ * virtual kubelet) is relayed by {@link KubeletProxy}, message by message in both directions, to
+ * {@code /exec/...} on that node's kubelet endpoint, as the real API server does.
  *
  * <p>Errors before the upgrade are answered as the API server answers them, with a Status and no
  * upgrade: an unknown pod (404), a missing or unknown container, no command, a pod that is not
@@ -56,25 +45,14 @@ final class PodExec {
   private final Vertx vertx;
   private final ObjectStore store;
   private final ServerExtensions extensions;
-  private final Function<String, String[]> kubeletAddress;
-  private volatile WebSocketClient kubeletClient;
-  private final KeyCertOptions kubeletClientCertificate;
+  private final KubeletProxy kubelets;
 
-  /**
-   * {@code kubeletAddress} maps a node name to {host, port} of its kubelet endpoint, or throws an
-   * ApiException.
-   */
-  PodExec(
-      Vertx vertx,
-      ObjectStore store,
-      ServerExtensions extensions,
-      Function<String, String[]> kubeletAddress,
-      KeyCertOptions kubeletClientCertificate) {
+  /** {@code kubelets} relays the sessions of pods on nodes the simulator does not run. */
+  PodExec(Vertx vertx, ObjectStore store, ServerExtensions extensions, KubeletProxy kubelets) {
     this.vertx = vertx;
     this.store = store;
     this.extensions = extensions;
-    this.kubeletAddress = kubeletAddress;
-    this.kubeletClientCertificate = kubeletClientCertificate;
+    this.kubelets = kubelets;
   }
 
   /** The parsed exec query. */
@@ -120,7 +98,7 @@ final class PodExec {
     }
     // null: the simulator does not run this pod's node (a virtual kubelet does)
     if (extensions.exec(pod, container, List.of("true"), "") == null) {
-      relay(req, pod, nodeName, opts);
+      kubelets.exec(req, pod, nodeName, opts);
       return;
     }
     req.toWebSocket()
@@ -335,182 +313,5 @@ final class PodExec {
         return 2;
       }
     }
-  }
-
-  // --- a pod on a virtual node: relay to its kubelet
-
-  private void relay(HttpServerRequest req, JsonNode pod, String nodeName, Options opts) {
-    String[] address = kubeletAddress.apply(nodeName);
-    StringBuilder uri =
-        new StringBuilder("/exec/")
-            .append(enc(pod.path("metadata").path("namespace").asText()))
-            .append('/')
-            .append(enc(pod.path("metadata").path("name").asText()))
-            .append('/')
-            .append(enc(opts.container()))
-            .append('?');
-    for (String c : opts.command()) {
-      uri.append("command=").append(enc(c)).append('&');
-    }
-    uri.append("input=")
-        .append(opts.stdin() ? 1 : 0)
-        .append("&output=")
-        .append(opts.stdout() ? 1 : 0)
-        .append("&error=")
-        .append(opts.stderr() ? 1 : 0)
-        .append("&tty=")
-        .append(opts.tty() ? 1 : 0);
-    String offered = req.getHeader("Sec-WebSocket-Protocol");
-    List<String> protocols =
-        offered == null
-            ? List.of()
-            : Arrays.stream(offered.split(","))
-                .map(String::trim)
-                .filter(p -> !p.isEmpty())
-                .toList();
-    req.pause(); // the upgrade is answered once the kubelet has answered
-    client()
-        .connect(
-            new WebSocketConnectOptions()
-                .setHost(address[0])
-                .setPort(Integer.parseInt(address[1]))
-                .setSsl(true)
-                .setURI(uri.toString())
-                .setSubProtocols(new ArrayList<>(protocols)))
-        .onSuccess(
-            kubelet -> {
-              Pipe pipe = new Pipe(kubelet);
-              req.toWebSocket()
-                  .onSuccess(
-                      ws -> {
-                        pipe.join(ws);
-                        vertx.setTimer(FIRST_FRAMES_DELAY_MS, id -> pipe.release());
-                      })
-                  .onFailure(e -> kubelet.close());
-            })
-        .onFailure(
-            e -> {
-              req.resume();
-              ApiException answer;
-              if (e instanceof UpgradeRejectedException r) {
-                String body = r.getBody() == null ? "" : r.getBody().toString().strip();
-                answer =
-                    new ApiException(
-                        r.getStatus(),
-                        r.getStatus() == 404 ? "NotFound" : "BadRequest",
-                        body.isEmpty()
-                            ? "the kubelet of node "
-                                + nodeName
-                                + " refused the exec (HTTP "
-                                + r.getStatus()
-                                + ")"
-                            : body);
-              } else {
-                answer =
-                    new ApiException(
-                        500, "InternalError", "error dialing backend: " + e.getMessage());
-              }
-              if (!req.response().ended()) {
-                req.response()
-                    .setStatusCode(answer.code())
-                    .putHeader("Content-Type", "application/json")
-                    .end(answer.toStatus().toString());
-              }
-            });
-  }
-
-  /**
-   * Relays one session between the client and the kubelet. The kubelet may answer, and even close,
-   * before the client's upgrade is done and a moment after it (see {@link #FIRST_FRAMES_DELAY_MS}):
-   * its messages are held until {@link #release()}, and its close follows them.
-   */
-  private static final class Pipe {
-    private final WebSocket kubelet;
-    private final List<Buffer> early = new ArrayList<>();
-    private ServerWebSocket client;
-    private boolean released;
-    private boolean kubeletEnded;
-
-    Pipe(WebSocket kubelet) {
-      this.kubelet = kubelet;
-      kubelet.binaryMessageHandler(
-          m -> {
-            if (!released) {
-              early.add(m);
-            } else if (!client.isClosed()) {
-              client.writeBinaryMessage(m);
-            }
-          });
-      // end (not close) runs in frame order, after the last message
-      kubelet.endHandler(
-          v -> {
-            kubeletEnded = true;
-            if (released && !client.isClosed()) {
-              client.close((short) 1000);
-            }
-          });
-    }
-
-    /** Sends the held kubelet messages (and its close) to the client, then relays at once. */
-    void release() {
-      released = true;
-      if (client.isClosed()) {
-        return;
-      }
-      early.forEach(client::writeBinaryMessage);
-      early.clear();
-      if (kubeletEnded) {
-        client.close((short) 1000);
-      }
-    }
-
-    /** Connects the client's input to the kubelet; output waits for {@link #release()}. */
-    void join(ServerWebSocket client) {
-      this.client = client;
-      client.binaryMessageHandler(
-          m -> {
-            if (!kubelet.isClosed()) {
-              kubelet.writeBinaryMessage(m);
-            }
-          });
-      client.closeHandler(
-          v -> {
-            if (!kubelet.isClosed()) {
-              kubelet.close((short) 1000);
-            }
-          });
-    }
-  }
-
-  private WebSocketClient client() {
-    WebSocketClient c = kubeletClient;
-    if (c == null) {
-      synchronized (this) {
-        if (kubeletClient == null) {
-          kubeletClient =
-              vertx.createWebSocketClient(
-                  new WebSocketClientOptions()
-                      .setKeyCertOptions(kubeletClientCertificate)
-                      .setTrustAll(true)
-                      .setVerifyHost(false)
-                      .setConnectTimeout(5000)
-                      .setMaxFrameSize(16 * 1024 * 1024)
-                      .setMaxMessageSize(64 * 1024 * 1024));
-        }
-        c = kubeletClient;
-      }
-    }
-    return c;
-  }
-
-  void close() {
-    WebSocketClient c = kubeletClient;
-    if (c != null) {
-      c.close();
-    }
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }
