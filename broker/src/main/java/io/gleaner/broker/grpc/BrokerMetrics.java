@@ -1,7 +1,7 @@
 package io.gleaner.broker.grpc;
 
 import io.gleaner.broker.ledger.Ledger;
-import io.gleaner.broker.placement.PlacementEngine;
+import io.gleaner.broker.placement.CapacityTotals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -92,7 +92,7 @@ public final class BrokerMetrics {
     List<MultiGauge.Row<?>> r = new ArrayList<>();
     List<MultiGauge.Row<?>> p = new ArrayList<>();
     List<MultiGauge.Row<?>> f = new ArrayList<>();
-    for (PlacementEngine.Totals t : s.clusters()) {
+    for (CapacityTotals t : s.clusters()) {
       Tags tags = Tags.of("cluster", t.cluster(), "source", t.source().name().toLowerCase());
       rows(r, tags, t.reserved().toCanonical());
       rows(p, tags, t.placed().toCanonical());

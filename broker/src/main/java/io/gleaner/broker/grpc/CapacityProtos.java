@@ -4,7 +4,7 @@ import io.gleaner.api.v1.Capacity;
 import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.broker.ledger.Ledger;
 import io.gleaner.broker.model.ProtoCodec;
-import io.gleaner.broker.placement.PlacementEngine;
+import io.gleaner.broker.placement.CapacityTotals;
 
 /** Builds the {@code Capacity} message from a ledger snapshot. */
 public final class CapacityProtos {
@@ -24,7 +24,7 @@ public final class CapacityProtos {
             .setGeneratedAtMs(s.generatedAtMs())
             .putAllPlacementsByClass(s.placementsByClass())
             .putAllPlacementsBySource(s.placementsBySource());
-    for (PlacementEngine.Totals t : s.clusters()) {
+    for (CapacityTotals t : s.clusters()) {
       b.addClusters(
           ClusterCapacity.newBuilder()
               .setCluster(t.cluster())

@@ -1,7 +1,7 @@
 package io.gleaner.broker.grpc;
 
 import io.gleaner.api.v1.ReclaimEvent;
-import io.gleaner.broker.placement.PlacementEngine;
+import io.gleaner.broker.placement.CapacityTotals;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.resources.Resources;
 import io.micrometer.core.instrument.Counter;
@@ -64,10 +64,10 @@ public final class HarvestMetrics {
   }
 
   /** Takes the placed amounts of a capacity snapshot; what was placed before holds until now. */
-  public synchronized void update(Collection<PlacementEngine.Totals> clusters) {
+  public synchronized void update(Collection<CapacityTotals> clusters) {
     advance();
     rate.values().forEach(r -> java.util.Arrays.fill(r, 0));
-    for (PlacementEngine.Totals t : clusters) {
+    for (CapacityTotals t : clusters) {
       long[] r = rate.get(t.source());
       Resources placed = t.placed();
       r[0] += placed.cpuMillis() + placed.get(Resources.BATCH_CPU);

@@ -7,6 +7,7 @@ import io.gleaner.broker.model.PlaceOutcome;
 import io.gleaner.broker.model.Placement;
 import io.gleaner.broker.model.PodRequest;
 import io.gleaner.broker.model.WorkloadClass;
+import io.gleaner.broker.placement.CapacityTotals;
 import io.gleaner.broker.placement.PlacementEngine;
 import io.gleaner.broker.placement.PlacementPolicy;
 import io.gleaner.meta.resources.Resources;
@@ -430,7 +431,7 @@ public final class Ledger {
       Resources offered,
       Resources reserved,
       Resources placed,
-      List<PlacementEngine.Totals> clusters,
+      List<CapacityTotals> clusters,
       Resources largestShape,
       int nodes,
       long generatedAtMs,
@@ -444,11 +445,11 @@ public final class Ledger {
   }
 
   public synchronized CapacitySnapshot capacity() {
-    List<PlacementEngine.Totals> totals = engine.totals();
+    List<CapacityTotals> totals = engine.totals();
     Resources offered = Resources.ZERO;
     Resources reserved = Resources.ZERO;
     Resources placed = Resources.ZERO;
-    for (PlacementEngine.Totals t : totals) {
+    for (CapacityTotals t : totals) {
       offered = offered.plus(t.offered());
       reserved = reserved.plus(t.reserved());
       placed = placed.plus(t.placed());

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.ReclaimVictim;
 import io.gleaner.api.v1.SourceKind;
-import io.gleaner.broker.placement.PlacementEngine;
+import io.gleaner.broker.placement.CapacityTotals;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.meta.time.FakeClock;
@@ -64,9 +64,8 @@ class HarvestMetricsTest {
     return c.functionCounter() != null ? c.functionCounter().count() : c.counter().count();
   }
 
-  private static PlacementEngine.Totals totals(
-      String cluster, CapacitySource source, Resources placed) {
-    return new PlacementEngine.Totals(
+  private static CapacityTotals totals(String cluster, CapacitySource source, Resources placed) {
+    return new CapacityTotals(
         cluster, source, true, 1, placed, Resources.ZERO, placed, Resources.ZERO);
   }
 }

@@ -1,8 +1,13 @@
 package io.gleaner.broker.placement;
 
+import static io.gleaner.broker.placement.Engines.NO_MARGINS;
+import static io.gleaner.broker.placement.Engines.fit;
+import static io.gleaner.broker.placement.Engines.node;
+import static io.gleaner.broker.placement.Engines.place;
+import static io.gleaner.broker.placement.Engines.pod;
+import static io.gleaner.broker.placement.Engines.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gleaner.broker.model.NoFit;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.Placement;
@@ -16,69 +21,14 @@ import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** The decision: which node a pod gets, and that state changes are seen. */
 class PlacementEngineTest {
-  private static final PlacementPolicy NO_MARGINS = PlacementPolicy.defaults().withoutMargins();
-
-  private static NodeOffer node(String cluster, String name, CapacitySource src, String... res) {
-    return NodeOffer.of(cluster, name, src, Resources.of(res));
-  }
-
-  private static NodeOffer node(String cluster, String name, String... res) {
-    return node(cluster, name, CapacitySource.IDLE, res);
-  }
-
-  private static PodRequest pod(String uid, String... res) {
-    return PodRequest.of(uid, WorkloadClass.NEAR_LINE, Resources.of(res));
-  }
-
-  private static PlacementEngine.Fit fit(PlacementEngine e, PodRequest p) {
-    PlacementEngine.Decision d = e.decide(p);
-    assertThat(d).as("decision for %s", p.podUid()).isInstanceOf(PlacementEngine.Fit.class);
-    return (PlacementEngine.Fit) d;
-  }
-
-  private static String refusal(PlacementEngine e, PodRequest p) {
-    PlacementEngine.Decision d = e.decide(p);
-    assertThat(d).as("decision for %s", p.podUid()).isInstanceOf(PlacementEngine.Refusal.class);
-    return ((PlacementEngine.Refusal) d).noFit().message();
-  }
-
-  /** Decides and reserves, like the ledger does. */
-  private static Placement place(PlacementEngine e, PodRequest p) {
-    PlacementEngine.Fit f = fit(e, p);
-    Placement pl =
-        new Placement(
-            p.podUid(),
-            "",
-            "",
-            f.node(),
-            f.source(),
-            p.workloadClass(),
-            p.requests(),
-            Arrays.stream(f.gpuDevices()).boxed().toList(),
-            f.gpuMilli(),
-            0,
-            false);
-    e.reserve(pl);
-    return pl;
-  }
-
-  @Test
-  void keepsTheSourceMarginFreeAndSaysHowMuchTheLargestNodeOffers() {
-    PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
-    e.offer(node("a", "n1", "cpu", "10", "memory", "10Gi", "pods", "10"));
-    assertThat(fit(e, pod("p1", "cpu", "9")).node()).isEqualTo(new NodeKey("a", "n1"));
-    assertThat(refusal(e, pod("p2", "cpu", "9500m")))
-        .isEqualTo("largest free node offers 9 CPU, pod requests 9500m CPU");
-  }
-
   @Test
   void bestFitTakesTheNodeWithLeastLeftoverOnTheDominantResource() {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
@@ -102,16 +52,6 @@ class PlacementEngineTest {
     assertThat(fit(e, pod("p", "cpu", "2", "memory", "1Gi")).node().node()).isEqualTo("idle");
     e.withdraw(new NodeKey("a", "idle"));
     assertThat(fit(e, pod("p", "cpu", "2", "memory", "1Gi")).node().node()).isEqualTo("colo");
-  }
-
-  @Test
-  void elasticCapacityIsForNearLineOnly() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(node("a", "el", CapacitySource.ELASTIC, "cpu", "8", "memory", "8Gi"));
-    PodRequest offline = PodRequest.of("o", WorkloadClass.OFFLINE, Resources.of("cpu", "1"));
-    assertThat(refusal(e, offline))
-        .isEqualTo("only ELASTIC capacity is lent now, and offline pods may not use it");
-    assertThat(fit(e, pod("n", "cpu", "1")).source()).isEqualTo(CapacitySource.ELASTIC);
   }
 
   @Test
@@ -256,16 +196,6 @@ class PlacementEngineTest {
     e.setHealthy("b", true);
     assertThat(fit(e, pod("q", "cpu", "6")).node().cluster()).isEqualTo("b");
     assertThat(e.advertised(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(12000);
-  }
-
-  @Test
-  void aResourceNoNodeHasIsNamed() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(node("a", "n1", "cpu", "4"));
-    assertThat(refusal(e, pod("p", "cpu", "1", "nvidia.com/gpu", "1")))
-        .isEqualTo("pod requests nvidia.com/gpu but no lent node has it");
-    assertThat(refusal(e, pod("p", "cpu", "1", "example.com/fpga", "1")))
-        .isEqualTo("pod requests example.com/fpga but no lent node has it");
   }
 
   @Test
@@ -432,31 +362,6 @@ class PlacementEngineTest {
   }
 
   @Test
-  void estimateCountsPodsNodeByNodeCappedByPodSlots() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(node("a", "n1", "cpu", "10", "memory", "4Gi", "pods", "100")); // min(10/2, 4/1) = 4
-    e.offer(node("a", "n2", "cpu", "9", "memory", "100Gi", "pods", "3")); // min(4, 100, 3) = 3
-    e.offer(node("b", "n3", "cpu", "1", "memory", "100Gi")); // 0
-    Map<String, Long> est = e.estimate(pod("s", "cpu", "2", "memory", "1Gi"));
-    assertThat(est).containsExactly(Map.entry("a", 7L));
-    // aggregate would say 20 cpu / 2 = 10 pods
-    e.offer(
-        new NodeOffer(
-            new NodeKey("c", "g"),
-            CapacitySource.IDLE,
-            Resources.of("cpu", "64", "nvidia.com/gpu", "2"),
-            Map.of(),
-            List.of(),
-            0,
-            "",
-            List.of(1000, 300),
-            0));
-    assertThat(e.estimate(pod("s", "cpu", "1").withGpuMilli(250))).containsEntry("c", 5L);
-    assertThat(e.estimate(pod("s", "cpu", "1", "nvidia.com/gpu", "1")))
-        .containsExactly(Map.entry("c", 1L));
-  }
-
-  @Test
   void aNewPolicyAppliesItsMarginsToOffersAlreadyMadeAndKeepsReservations() {
     PlacementEngine e =
         new PlacementEngine(PlacementPolicy.defaults().withMargin(CapacitySource.IDLE, 10));
@@ -471,35 +376,6 @@ class PlacementEngineTest {
     assertThat(e.decide(pod("q", "cpu", "4"))).isInstanceOf(PlacementEngine.Refusal.class);
     e.release(p);
     assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(5000);
-  }
-
-  @Test
-  void largestFreeAndTotalsReportPerClusterAndSource() {
-    PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
-    e.offer(node("a", "n1", "cpu", "10", "memory", "10Gi"));
-    e.offer(node("b", "n2", CapacitySource.VOLCANO, "cpu", "20", "memory", "10Gi"));
-    Placement p = place(e, pod("p", "cpu", "2"));
-    e.confirm(p);
-    // volcano's margin is 10 %
-    assertThat(e.largestFree(WorkloadClass.NEAR_LINE).cpuMillis()).isEqualTo(18000);
-    List<PlacementEngine.Totals> totals = e.totals();
-    assertThat(totals).extracting(PlacementEngine.Totals::cluster).containsExactly("a", "b");
-    assertThat(totals.get(0).offered().cpuMillis()).isEqualTo(10000);
-    assertThat(totals.get(0).placed().cpuMillis()).isEqualTo(2000);
-    assertThat(totals.get(0).free().cpuMillis()).isEqualTo(7000);
-  }
-
-  @Test
-  void aPodLargerThanOneJustRefusedIsRefusedWithAnExactMessageUntilCapacityGrows() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(node("a", "n1", "cpu", "4", "memory", "4Gi"));
-    Placement p = place(e, pod("p", "cpu", "2", "memory", "1Gi"));
-    assertThat(refusal(e, pod("big", "cpu", "3")))
-        .isEqualTo("largest free node offers 2 CPU, pod requests 3 CPU");
-    assertThat(refusal(e, pod("bigger", "cpu", "5", "memory", "1Gi")))
-        .isEqualTo("largest free node offers 2 CPU, pod requests 5 CPU");
-    e.release(p);
-    assertThat(fit(e, pod("big", "cpu", "3")).node().node()).isEqualTo("n1");
   }
 
   /**
@@ -597,87 +473,5 @@ class PlacementEngineTest {
                 false));
       }
     }
-  }
-
-  private static NoFit noFit(PlacementEngine e, PodRequest p) {
-    PlacementEngine.Decision d = e.decide(p);
-    assertThat(d).as("decision for %s", p.podUid()).isInstanceOf(PlacementEngine.Refusal.class);
-    return ((PlacementEngine.Refusal) d).noFit();
-  }
-
-  private static NodeOffer sized(String name, CapacitySource src, String free, String alloc) {
-    return node("a", name, src, "cpu", free, "memory", "16Gi")
-        .withAllocatable(Resources.of("cpu", alloc, "memory", "64Gi", "pods", "110"));
-  }
-
-  @Test
-  void aPodLargerThanEveryNodesAllocatableIsRefusedForGood() {
-    PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
-    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
-    e.offer(sized("n2", CapacitySource.VOLCANO, "2", "8"));
-    NoFit huge = noFit(e, pod("huge", "cpu", "5000"));
-    assertThat(huge.never()).isNotNull();
-    assertThat(huge.never().resource()).isEqualTo("cpu");
-    // the idle margin (10%) is never lent: 16 CPU allocatable hold at most 14400m
-    assertThat(huge.message())
-        .isEqualTo(
-            "no member node has enough resource: cpu, requested: 5000,"
-                + " largest member node: 14400m (a/n1)");
-    assertThat(noFit(e, pod("over-margin", "cpu", "15")).never()).isNotNull();
-    NoFit fpga = noFit(e, pod("fpga", "cpu", "1", "example.com/fpga", "1"));
-    assertThat(fpga.never().resource()).isEqualTo("example.com/fpga");
-    assertThat(fpga.message()).startsWith("no member node has resource example.com/fpga");
-  }
-
-  @Test
-  void aPodThatFitsSomeNodesAllocatableOnlyWaits() {
-    PlacementEngine e = new PlacementEngine(PlacementPolicy.defaults());
-    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
-    NoFit later = noFit(e, pod("later", "cpu", "12"));
-    assertThat(later.never()).isNull();
-    assertThat(later.message())
-        .isEqualTo("largest free node offers 3600m CPU, pod requests 12 CPU");
-    // the same answer through the refused-shapes cache
-    assertThat(noFit(e, pod("later2", "cpu", "13")).never()).isNull();
-    assertThat(noFit(e, pod("never2", "cpu", "15")).never()).isNotNull();
-  }
-
-  @Test
-  void aNodeWithoutReportedAllocatableCouldHoldAnything() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
-    e.offer(node("a", "unreported", "cpu", "2", "memory", "2Gi"));
-    assertThat(noFit(e, pod("huge", "cpu", "5000")).never()).isNull();
-    assertThat(noFit(e, pod("fpga", "example.com/fpga", "1")).never()).isNull();
-  }
-
-  @Test
-  void withdrawnNodesStillCountAndANewAllocatableIsSeen() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
-    e.offer(sized("n2", CapacitySource.IDLE, "4", "32"));
-    e.withdraw(new NodeKey("a", "n2"));
-    // 20 CPU fits n2 once it is lent again
-    assertThat(noFit(e, pod("p", "cpu", "20")).never()).isNull();
-    e.offer(sized("n2", CapacitySource.IDLE, "4", "8"));
-    NoFit now = noFit(e, pod("p", "cpu", "20"));
-    assertThat(now.never()).isNotNull();
-    assertThat(now.never().largestNode()).isEqualTo("a/n1");
-    e.withdraw(new NodeKey("a", "n1"));
-    e.withdraw(new NodeKey("a", "n2"));
-    assertThat(noFit(e, pod("q", "cpu", "20")).never()).isNotNull();
-  }
-
-  @Test
-  void eachNodeIsJudgedAsAWhole() {
-    PlacementEngine e = new PlacementEngine(NO_MARGINS);
-    e.offer(
-        node("a", "cpu", "cpu", "2").withAllocatable(Resources.of("cpu", "16", "memory", "64Gi")));
-    e.offer(
-        node("a", "gpu", "cpu", "2", "nvidia.com/gpu", "4")
-            .withAllocatable(Resources.of("cpu", "8", "memory", "64Gi", "nvidia.com/gpu", "4")));
-    NoFit n = noFit(e, pod("p", "cpu", "12", "nvidia.com/gpu", "2"));
-    assertThat(n.never()).isNotNull();
-    assertThat(noFit(e, pod("q", "cpu", "6", "nvidia.com/gpu", "2")).never()).isNull();
   }
 }
