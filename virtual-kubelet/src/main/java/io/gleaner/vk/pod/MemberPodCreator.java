@@ -1,0 +1,170 @@
+package io.gleaner.vk.pod;
+
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.Placement;
+import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.NamespaceMapping;
+import io.gleaner.vk.translate.PodReferences;
+import io.gleaner.vk.translate.StatusMirror;
+import io.gleaner.vk.translate.WorkloadClasses;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The member side of a sync, once the pod is placed: ensures the priority class, copies the
+ * ConfigMaps and Secrets the pod references, translates the pod and creates it in the member
+ * cluster. A create that finds the pod already there (same metadata pod UID) adopts it; a pod that
+ * can never be created there fails and gives its reservation back.
+ */
+final class MemberPodCreator {
+  private static final Logger log = LoggerFactory.getLogger(MemberPodCreator.class);
+
+  private final MemberClusters members;
+  private final BrokerApiClient broker;
+  private final MemberPodTranslator translator;
+  private final ObjectSync objectSync;
+  private final MetaPodWriter writer;
+  private final PlacementStep placement;
+  private final PodQueues queues;
+  private final Map<String, TrackedPod> tracked;
+  private final VkMetrics metrics;
+  private final Clock clock;
+
+  MemberPodCreator(
+      MemberClusters members,
+      BrokerApiClient broker,
+      MemberPodTranslator translator,
+      ObjectSync objectSync,
+      MetaPodWriter writer,
+      PlacementStep placement,
+      PodQueues queues,
+      Map<String, TrackedPod> tracked,
+      VkMetrics metrics,
+      Clock clock) {
+    this.members = members;
+    this.broker = broker;
+    this.translator = translator;
+    this.objectSync = objectSync;
+    this.writer = writer;
+    this.placement = placement;
+    this.queues = queues;
+    this.tracked = tracked;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Creates the member pod of a placed pod; on success {@code t} is CREATED (and the status queue
+   * told), otherwise the result says when to look again.
+   */
+  WorkQueue.Result create(String uid, Pod pod, TrackedPod t, WorkloadClass cls, Placement placed) {
+    String cluster = t.cluster;
+    MDC.put("cluster", cluster);
+    Optional<KubernetesClient> client = members.client(cluster);
+    if (client.isEmpty() || !members.isHealthy(cluster)) {
+      return placement.replaceElsewhere(
+          uid, t, "member cluster " + cluster + " is not available", false);
+    }
+    String metaNs = pod.getMetadata().getNamespace();
+    NamespaceMapping mapping = translator.config().namespaces();
+    String memberNs;
+    try {
+      memberNs = mapping.memberNamespace(metaNs);
+    } catch (IllegalArgumentException e) {
+      return failUnplaced(uid, pod, "InvalidPod", e.getMessage());
+    }
+    ObjectSync.Outcome synced;
+    OwnerReference owner = null;
+    try {
+      objectSync.ensurePriorityClass(cluster, client.get(), WorkloadClasses.priorityClassName(cls));
+      synced =
+          objectSync.sync(
+              cluster,
+              client.get(),
+              metaNs,
+              memberNs,
+              PodReferences.of(pod.getSpec()),
+              name -> mapping.memberObjectName(metaNs, name));
+      if (synced instanceof ObjectSync.Outcome.Synced) {
+        owner = objectSync.owner(cluster, client.get(), memberNs);
+      }
+    } catch (KubernetesClientException e) {
+      metrics.error(cluster, "sync_objects");
+      return WorkQueue.Result.retry(
+          "copying ConfigMaps/Secrets to " + cluster + ": " + e.getMessage());
+    } catch (IllegalStateException e) {
+      synced = new ObjectSync.Outcome.Refused(ObjectSync.REASON_CONFLICT, e.getMessage());
+    }
+    if (synced instanceof ObjectSync.Outcome.Refused r) {
+      metrics.sync("refused");
+      log.info("refused: {}: {}", r.reason(), r.message());
+      return failUnplaced(uid, pod, r.reason(), r.message());
+    }
+    Pod desired;
+    try {
+      desired =
+          translator.translate(pod, placed, ((ObjectSync.Outcome.Synced) synced).absent(), owner);
+    } catch (IllegalArgumentException e) {
+      return failUnplaced(uid, pod, "InvalidPod", e.getMessage());
+    }
+    try {
+      client.get().pods().inNamespace(memberNs).resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        Pod found =
+            client
+                .get()
+                .pods()
+                .inNamespace(memberNs)
+                .withName(desired.getMetadata().getName())
+                .get();
+        if (found != null && !uid.equals(PodInformers.metaUidOf(found))) {
+          metrics.error(cluster, "name_conflict");
+          return WorkQueue.Result.retry(
+              "member pod name "
+                  + desired.getMetadata().getName()
+                  + " is taken by another pod in "
+                  + cluster);
+        }
+        if (found != null && found.getMetadata().getDeletionTimestamp() != null) {
+          return WorkQueue.Result.after(
+              Duration.ofMillis(200)); // an earlier incarnation is still terminating
+        }
+        log.info(
+            "member pod {}/{} already exists in {}: adopted",
+            memberNs,
+            desired.getMetadata().getName(),
+            cluster);
+      } else {
+        metrics.error(cluster, "create_pod");
+        return WorkQueue.Result.retry("creating member pod in " + cluster + ": " + e.getMessage());
+      }
+    }
+    t.state = TrackedPod.State.CREATED;
+    t.createdMs = clock.millis();
+    log.debug("member pod {}/{} created in {}", memberNs, desired.getMetadata().getName(), cluster);
+    metrics.created(Duration.ofMillis(t.createdMs - t.firstSeenMs));
+    metrics.sync("created");
+    queues.status.add(uid);
+    return WorkQueue.Result.DONE;
+  }
+
+  /** Gives the reservation back and fails a pod that will never get a member pod. */
+  private WorkQueue.Result failUnplaced(String uid, Pod pod, String reason, String message) {
+    broker.releaseOutcome(uid, reason);
+    tracked.remove(uid);
+    writer.writeStatus(pod, StatusMirror.failed(pod.getStatus(), reason, message, clock.instant()));
+    return WorkQueue.Result.DONE;
+  }
+}

@@ -1,0 +1,386 @@
+package io.gleaner.vk.pod;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.gleaner.meta.informer.CompactItemStore;
+import io.gleaner.meta.kube.GleanerKeys;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pod controller's caches: one informer on the metadata pods bound to the virtual node and one
+ * per member cluster on this installation's member pods, each over a compact store (a few hundred
+ * bytes per pod) looked up by metadata pod UID. Follows {@link MemberClusters}: a member added,
+ * removed or reconnected gets or loses its informer. Informer events go to an {@link Events}
+ * listener; everything else here is lookup.
+ */
+final class PodInformers implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PodInformers.class);
+
+  /**
+   * How long a start waits for the members' first lists (real time), so that a restart adopts what
+   * they hold instead of placing again; a member still not listed by then is used once it lists,
+   * and delays nothing else.
+   */
+  static final Duration MEMBER_LIST_WAIT = Duration.ofSeconds(3);
+
+  /** What the informers report; called on informer threads. */
+  interface Events {
+    /** A metadata pod was added or updated. */
+    void metaChanged(Pod pod);
+
+    /** A metadata pod is gone. */
+    void metaDeleted(Pod pod);
+
+    /** A member pod was added or updated. */
+    void memberChanged(Pod member);
+
+    /** A member pod is gone. */
+    void memberDeleted(Pod member);
+  }
+
+  /** A member pod and the member cluster that holds it. */
+  record Located(String cluster, Pod pod) {}
+
+  private final KubernetesClient meta;
+  private final MemberClusters members;
+  private final String nodeName;
+  private final String instance;
+
+  /**
+   * The metadata store also keeps each pod's "phase|class" so that counting never decodes the
+   * cache.
+   */
+  private final CompactItemStore<Pod> metaStore =
+      new CompactItemStore<>(
+          Pod.class,
+          Cache::metaNamespaceKeyFunc,
+          p -> p.getMetadata().getUid(),
+          PodCounts::phaseAndClass);
+
+  private final Map<String, CompactItemStore<Pod>> memberStores = new ConcurrentHashMap<>();
+  private final Map<String, SharedIndexInformer<Pod>> memberInformers = new ConcurrentHashMap<>();
+
+  /** The client each member informer was built on: a new client (new kubeconfig) rebuilds it. */
+  private final Map<String, KubernetesClient> memberClients = new ConcurrentHashMap<>();
+
+  private final Map<String, CompletableFuture<Void>> memberLists = new ConcurrentHashMap<>();
+  private volatile Events events;
+  private volatile SharedIndexInformer<Pod> metaInformer;
+
+  PodInformers(KubernetesClient meta, MemberClusters members, String nodeName, String instance) {
+    this.meta = meta;
+    this.members = members;
+    this.nodeName = nodeName;
+    this.instance = instance;
+  }
+
+  /** Where the informers report; set before {@link #start}. */
+  void reportTo(Events events) {
+    this.events = events;
+  }
+
+  /**
+   * Starts the member informers and the metadata informer and waits until the metadata informer has
+   * listed (and the members, for at most {@link #MEMBER_LIST_WAIT}).
+   */
+  void start() {
+    Events events = Objects.requireNonNull(this.events, "reportTo() first");
+    syncMembers();
+    SharedIndexInformer<Pod> inf =
+        meta.pods()
+            .inAnyNamespace()
+            .withField("spec.nodeName", nodeName)
+            .runnableInformer(0)
+            .itemStore(metaStore);
+    inf.removeNamespaceIndex(); // nothing looks pods up by namespace; by UID goes through the store
+    inf.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            events.metaChanged(pod);
+          }
+
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            events.metaChanged(pod);
+          }
+
+          @Override
+          public void onDelete(Pod pod, boolean unknownFinalState) {
+            events.metaDeleted(pod);
+          }
+        });
+    metaInformer = inf;
+    // every cluster lists at once; a restart waits for the slowest list, not their sum
+    inf.start().toCompletableFuture().join();
+    try {
+      CompletableFuture.allOf(memberLists.values().toArray(CompletableFuture[]::new))
+          .get(MEMBER_LIST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn(
+          "member clusters not listed after {}: {}; they are used once they answer",
+          MEMBER_LIST_WAIT,
+          memberLists.entrySet().stream()
+              .filter(l -> !l.getValue().isDone())
+              .map(Map.Entry::getKey)
+              .toList());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("a member informer failed to start: {}", e.getCause().toString());
+    }
+  }
+
+  /** True once {@link #start} ran. */
+  boolean started() {
+    return metaInformer != null;
+  }
+
+  /**
+   * Brings the member informers in line with {@link MemberClusters}: starts one (in the background)
+   * for each new member or new client, stops the informers of members that are gone.
+   */
+  synchronized void syncMembers() {
+    Set<String> names = members.names();
+    for (String cluster : names) {
+      Optional<KubernetesClient> client = members.client(cluster);
+      if (client.isEmpty() || client.get() == memberClients.get(cluster)) {
+        continue;
+      }
+      if (memberInformers.containsKey(cluster)) {
+        stopMemberInformer(cluster, "reconnected");
+      }
+      startMemberInformer(cluster, client.get());
+      memberClients.put(cluster, client.get());
+      memberLists.put(cluster, memberInformers.get(cluster).start().toCompletableFuture());
+      log.info("member cluster {}: watching its pods", cluster);
+    }
+    for (String cluster : List.copyOf(memberInformers.keySet())) {
+      if (!names.contains(cluster)) {
+        stopMemberInformer(cluster, "removed");
+      }
+    }
+  }
+
+  private void startMemberInformer(String cluster, KubernetesClient client) {
+    CompactItemStore<Pod> memberStore =
+        new CompactItemStore<>(
+            Pod.class, Cache::metaNamespaceKeyFunc, PodInformers::metaUidOf, p -> null);
+    memberStores.put(cluster, memberStore);
+    SharedIndexInformer<Pod> inf =
+        client
+            .pods()
+            .inAnyNamespace()
+            .withLabels(Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, instance))
+            .runnableInformer(0)
+            .itemStore(memberStore);
+    inf.removeNamespaceIndex();
+    // a member that does not answer is retried with fabric8's backoff, for as long as it is a
+    // member
+    inf.exceptionHandler(
+        (started, t) -> {
+          log.debug("member cluster {}: pod informer retries after {}", cluster, t.toString());
+          return true;
+        });
+    inf.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            events.memberChanged(pod);
+          }
+
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            events.memberChanged(pod);
+          }
+
+          @Override
+          public void onDelete(Pod pod, boolean unknownFinalState) {
+            events.memberDeleted(pod);
+          }
+        });
+    memberInformers.put(cluster, inf);
+  }
+
+  private void stopMemberInformer(String cluster, String why) {
+    SharedIndexInformer<Pod> inf = memberInformers.remove(cluster);
+    memberClients.remove(cluster);
+    memberLists.remove(cluster);
+    memberStores.remove(cluster);
+    if (inf != null) {
+      inf.close();
+      log.info("member cluster {}: no longer watching its pods ({})", cluster, why);
+    }
+  }
+
+  /** The members whose pods are watched. */
+  Set<String> watchedMembers() {
+    return Set.copyOf(memberInformers.keySet());
+  }
+
+  /** The member informers by cluster (live view). */
+  Map<String, SharedIndexInformer<Pod>> memberInformers() {
+    return memberInformers;
+  }
+
+  /** The member informer of a cluster, or null when it is not watched. */
+  SharedIndexInformer<Pod> memberInformer(String cluster) {
+    return memberInformers.get(cluster);
+  }
+
+  /** The member clusters with cached pods, for the broker view at a takeover. */
+  List<String> membersWithPods() {
+    List<String> out = new ArrayList<>();
+    for (String cluster : memberInformers.keySet()) {
+      CompactItemStore<Pod> store = memberStores.get(cluster);
+      if (store != null && store.size() > 0) {
+        out.add(cluster);
+      }
+    }
+    return out;
+  }
+
+  /** The UIDs of the cached metadata pods (no decoding). */
+  Stream<String> metaUids() {
+    return metaStore.secondaryKeys();
+  }
+
+  /** The metadata UIDs the member caches hold pods of (no decoding). */
+  Stream<String> memberUids() {
+    return memberStores.values().stream().flatMap(CompactItemStore::secondaryKeys);
+  }
+
+  /** How many metadata pods the cache holds (no decoding). */
+  int metaPodCount() {
+    return metaStore.size();
+  }
+
+  /** Each cached metadata pod's "phase|class" (no decoding). */
+  Stream<String> metaPodTags() {
+    return metaStore.tags();
+  }
+
+  boolean hasMetaPod(String uid) {
+    return metaStore.containsSecondaryKey(uid);
+  }
+
+  Pod metaPod(String uid) {
+    if (metaInformer == null) {
+      return null;
+    }
+    return metaStore.bySecondaryKey(uid);
+  }
+
+  Pod memberPod(String cluster, String uid) {
+    SharedIndexInformer<Pod> inf = cluster == null ? null : memberInformers.get(cluster);
+    if (inf == null) {
+      return null;
+    }
+    CompactItemStore<Pod> store = memberStores.get(cluster);
+    return store == null ? null : store.bySecondaryKey(uid);
+  }
+
+  /** Whether any member cache holds a pod of this metadata pod (no decoding). */
+  boolean hasMemberPod(String uid) {
+    for (CompactItemStore<Pod> s : memberStores.values()) {
+      if (s.containsSecondaryKey(uid)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Optional<Located> memberPodAnywhere(String uid) {
+    for (Map.Entry<String, SharedIndexInformer<Pod>> e : memberInformers.entrySet()) {
+      CompactItemStore<Pod> store = memberStores.get(e.getKey());
+      Pod pod = store == null ? null : store.bySecondaryKey(uid);
+      if (pod != null) {
+        return Optional.of(new Located(e.getKey(), pod));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The metadata pod a member pod belongs to, for event mirroring; null when not ours. */
+  Pod metaPodForMember(String cluster, String namespace, String name) {
+    SharedIndexInformer<Pod> inf = memberInformers.get(cluster);
+    if (inf == null) {
+      return null;
+    }
+    Pod m = inf.getStore().getByKey(namespace + "/" + name);
+    String uid = m == null ? null : metaUidOf(m);
+    return uid == null ? null : metaPod(uid);
+  }
+
+  /** A metadata pod by namespace and name, or null. */
+  Pod metaPodByName(String namespace, String name) {
+    SharedIndexInformer<Pod> inf = metaInformer;
+    return inf == null ? null : inf.getStore().getByKey(namespace + "/" + name);
+  }
+
+  /** The metadata pods bound to the node (informer cache, no copy). */
+  Collection<Pod> metaPods() {
+    SharedIndexInformer<Pod> inf = metaInformer;
+    return inf == null ? List.of() : inf.getStore().list();
+  }
+
+  /** Member pods per cluster (informer caches). */
+  Map<String, List<Pod>> memberPods() {
+    Map<String, List<Pod>> out = new LinkedHashMap<>();
+    memberInformers.forEach((c, i) -> out.put(c, new ArrayList<>(i.getStore().list())));
+    return out;
+  }
+
+  /** Objects and bytes the informer caches hold (compact form). */
+  long[] footprint() {
+    long objects = 0;
+    long bytes = 0;
+    List<CompactItemStore<Pod>> all = new ArrayList<>(memberStores.values());
+    all.add(metaStore);
+    for (CompactItemStore<Pod> s : all) {
+      objects += s.size();
+      bytes += s.storedBytes();
+    }
+    return new long[] {objects, bytes};
+  }
+
+  /** The metadata pod UID a member pod carries in its label, or null when it has none. */
+  static String metaUidOf(Pod member) {
+    Map<String, String> labels = member.getMetadata().getLabels();
+    return labels == null ? null : labels.get(GleanerKeys.META_UID);
+  }
+
+  /** An annotation of a pod, or null. */
+  static String annotation(Pod p, String key) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    return a == null ? null : a.get(key);
+  }
+
+  @Override
+  public void close() {
+    SharedIndexInformer<Pod> inf = metaInformer;
+    if (inf != null) {
+      inf.close();
+    }
+    memberInformers.values().forEach(SharedIndexInformer::close);
+  }
+}

@@ -1,0 +1,186 @@
+package io.gleaner.vk.pod;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.vk.translate.PodAdmission;
+import io.gleaner.vk.translate.PodValidator;
+import io.gleaner.vk.translate.StatusMirror;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sync and resync queues' handler: takes a metadata pod bound to the virtual node to a running
+ * member pod. Validate → place ({@link PlacementStep}) → create in the member ({@link
+ * MemberPodCreator}) → confirm the reservation; a pod whose member pod already exists is adopted
+ * instead (after a restart, on the resync queue so that re-listed pods never delay new ones).
+ */
+final class SyncHandler {
+  private static final Logger log = LoggerFactory.getLogger(SyncHandler.class);
+
+  private final PodInformers informers;
+  private final PodQueues queues;
+  private final PodLocks locks;
+  private final Map<String, TrackedPod> tracked;
+  private final BrokerApiClient broker;
+  private final BrokerView brokerView;
+  private final PodValidator validator = new PodValidator();
+  private final MetaPodWriter writer;
+  private final PlacementStep placement;
+  private final MemberPodCreator creator;
+  private final VkMetrics metrics;
+  private final Clock clock;
+
+  SyncHandler(
+      PodInformers informers,
+      PodQueues queues,
+      PodLocks locks,
+      Map<String, TrackedPod> tracked,
+      BrokerApiClient broker,
+      BrokerView brokerView,
+      MetaPodWriter writer,
+      PlacementStep placement,
+      MemberPodCreator creator,
+      VkMetrics metrics,
+      Clock clock) {
+    this.informers = informers;
+    this.queues = queues;
+    this.locks = locks;
+    this.tracked = tracked;
+    this.broker = broker;
+    this.brokerView = brokerView;
+    this.writer = writer;
+    this.placement = placement;
+    this.creator = creator;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  WorkQueue.Result handleSync(String uid) {
+    Pod pod = informers.metaPod(uid);
+    if (pod == null) {
+      queues.delete.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    return locks.withPod(uid, pod, null, () -> sync(uid, pod));
+  }
+
+  private WorkQueue.Result sync(String uid, Pod pod) {
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      queues.delete.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    TrackedPod t = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
+    if (t.state == TrackedPod.State.ABANDONED) {
+      return WorkQueue.Result.DONE;
+    }
+    if (t.state == TrackedPod.State.CREATED) {
+      return confirmIfNeeded(uid, t);
+    }
+    if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+      return WorkQueue.Result.DONE;
+    }
+    if (t.state == TrackedPod.State.REPLACING) {
+      if (informers.memberPodAnywhere(uid).isPresent()) {
+        return WorkQueue.Result.after(Duration.ofMillis(200));
+      }
+      t.state = TrackedPod.State.NEW;
+    }
+    Optional<PodInformers.Located> existing = informers.memberPodAnywhere(uid);
+    if (existing.isPresent()) {
+      adopt(uid, t, existing.get());
+      return confirmIfNeeded(uid, t);
+    }
+    PodAdmission v = validator.validate(pod);
+    if (v instanceof PodAdmission.Refused r) {
+      writer.writeStatus(
+          pod, StatusMirror.failed(pod.getStatus(), r.reason(), r.message(), clock.instant()));
+      metrics.sync("refused");
+      log.info("refused: {}: {}", r.reason(), r.message());
+      tracked.remove(uid);
+      return WorkQueue.Result.DONE;
+    }
+    if (v instanceof PodAdmission.Held h) {
+      writer.writeStatus(
+          pod, StatusMirror.pending(pod.getStatus(), h.reason(), h.message(), clock.instant()));
+      metrics.sync("held");
+      return WorkQueue.Result.DONE;
+    }
+    WorkloadClass cls = ((PodAdmission.Accepted) v).workloadClass();
+    writer.tolerateNodeFailures(pod);
+    PlacementStep.Outcome placed = placement.place(uid, pod, t, cls);
+    if (placed instanceof PlacementStep.Outcome.Stop stop) {
+      return stop.result();
+    }
+    WorkQueue.Result created =
+        creator.create(uid, pod, t, cls, ((PlacementStep.Outcome.Placed) placed).placement());
+    return t.state == TrackedPod.State.CREATED ? confirmIfNeeded(uid, t) : created;
+  }
+
+  /**
+   * Adoption after a restart, on its own queue so that thousands of existing pods re-listed by the
+   * informers never delay a newly bound pod: rebuild the tracked state from the member pod, confirm
+   * the reservation (idempotent at the broker) and mirror what changed while no virtual-kubelet was
+   * watching.
+   */
+  WorkQueue.Result handleResync(String uid) {
+    Pod pod = informers.metaPod(uid);
+    if (pod == null) {
+      queues.delete.add(uid);
+      return WorkQueue.Result.DONE;
+    }
+    return locks.withPod(
+        uid,
+        pod,
+        null,
+        () -> {
+          if (pod.getMetadata().getDeletionTimestamp() != null) {
+            queues.delete.add(uid);
+            return WorkQueue.Result.DONE;
+          }
+          TrackedPod t = tracked.get(uid);
+          if (t != null && t.state != TrackedPod.State.NEW) {
+            return WorkQueue.Result.DONE; // the live path got there first
+          }
+          Optional<PodInformers.Located> existing = informers.memberPodAnywhere(uid);
+          if (existing.isEmpty()) {
+            queues.sync.add(uid);
+            return WorkQueue.Result.DONE;
+          }
+          TrackedPod adopted = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
+          adopt(uid, adopted, existing.get());
+          return confirmIfNeeded(uid, adopted);
+        });
+  }
+
+  private WorkQueue.Result confirmIfNeeded(String uid, TrackedPod t) {
+    if (t.confirmed) {
+      return WorkQueue.Result.DONE;
+    }
+    BrokerApiClient.CallOutcome c = broker.confirmOutcome(uid);
+    if (c == BrokerApiClient.CallOutcome.UNAVAILABLE) {
+      metrics.error("broker", "confirm");
+      return WorkQueue.Result.retry("broker unavailable for confirm");
+    }
+    t.confirmed = true; // NOT_FOUND: the broker no longer knows the reservation; nothing to confirm
+    return WorkQueue.Result.DONE;
+  }
+
+  private void adopt(String uid, TrackedPod t, PodInformers.Located found) {
+    t.placeOn(found.cluster(), PodInformers.annotation(found.pod(), GleanerKeys.NODE));
+    if (brokerView.confirmed(uid, found.cluster())) {
+      t.confirmed = true;
+    }
+    t.state = TrackedPod.State.CREATED;
+    t.seenInMember = true;
+    String source = found.pod().getMetadata().getLabels().get(GleanerKeys.SOURCE);
+    t.sourceOrdinal = PlacementStep.sourceOrdinal(source);
+    queues.status.add(uid);
+  }
+}
