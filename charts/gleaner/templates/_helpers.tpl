@@ -56,6 +56,14 @@ Labels of one component. Call with (dict "root" $ "component" "broker").
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
+{{/*
+Labels every pod of this release carries (the four services and the bundled ZooKeeper).
+*/}}
+{{- define "gleaner.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "gleaner.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
 {{- define "gleaner.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "gleaner.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
@@ -179,4 +187,83 @@ the command line as flags. Call with (dict "root" $ "key" "broker").
 {{- $_ := set $cfg "leaderElection" . }}
 {{- end }}
 {{- toYaml $cfg }}
+{{- end }}
+
+{{/*
+`over` laid over `base`, two levels deep (e.g. securityContext.capabilities), as YAML. Unlike sprig's merge, a false
+or empty value in `over` wins, so a service can turn off what the global value turns on.
+Call with (dict "base" <map> "over" <map>).
+*/}}
+{{- define "gleaner.overlay" -}}
+{{- $out := deepCopy (default dict .base) }}
+{{- range $k, $v := default dict .over }}
+{{- if and (kindIs "map" $v) (kindIs "map" (index $out $k)) }}
+{{- $inner := deepCopy (index $out $k) }}
+{{- range $k2, $v2 := $v }}
+{{- $_ := set $inner $k2 $v2 }}
+{{- end }}
+{{- $_ := set $out $k $inner }}
+{{- else }}
+{{- $_ := set $out $k $v }}
+{{- end }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/*
+Effective security contexts of one service: its own values over the global ones. Call with (dict "root" $ "svc" <values>).
+*/}}
+{{- define "gleaner.podSecurityContext" -}}
+{{- include "gleaner.overlay" (dict "base" .root.Values.podSecurityContext "over" .svc.podSecurityContext) }}
+{{- end }}
+
+{{- define "gleaner.securityContext" -}}
+{{- include "gleaner.overlay" (dict "base" .root.Values.securityContext "over" .svc.securityContext) }}
+{{- end }}
+
+{{/*
+What in a pod and container security context breaks the restricted Pod Security Standard, one "- where: rule" line
+each (empty when nothing does). Call with (dict "where" "broker" "pod" <podSecurityContext> "container" <securityContext>).
+*/}}
+{{- define "gleaner.restrictedViolations" -}}
+{{- $p := default dict .pod }}
+{{- $c := default dict .container }}
+{{- $w := .where }}
+{{- if and (hasKey $c "runAsNonRoot") (not $c.runAsNonRoot) }}
+- {{ $w }}: securityContext.runAsNonRoot must not be false
+{{- else if and (not $p.runAsNonRoot) (not $c.runAsNonRoot) }}
+- {{ $w }}: podSecurityContext.runAsNonRoot must be true
+{{- end }}
+{{- if and (hasKey $p "runAsUser") (eq (int $p.runAsUser) 0) }}
+- {{ $w }}: podSecurityContext.runAsUser must not be 0
+{{- end }}
+{{- if and (hasKey $c "runAsUser") (eq (int $c.runAsUser) 0) }}
+- {{ $w }}: securityContext.runAsUser must not be 0
+{{- end }}
+{{- $podSeccomp := dig "seccompProfile" "type" "" $p }}
+{{- $seccomp := dig "seccompProfile" "type" "" $c }}
+{{- if and $podSeccomp (not (has $podSeccomp (list "RuntimeDefault" "Localhost"))) }}
+- {{ $w }}: podSecurityContext.seccompProfile.type must be RuntimeDefault or Localhost
+{{- end }}
+{{- if and $seccomp (not (has $seccomp (list "RuntimeDefault" "Localhost"))) }}
+- {{ $w }}: securityContext.seccompProfile.type must be RuntimeDefault or Localhost
+{{- end }}
+{{- if not (or $podSeccomp $seccomp) }}
+- {{ $w }}: podSecurityContext.seccompProfile.type must be RuntimeDefault or Localhost
+{{- end }}
+{{- if not (and (hasKey $c "allowPrivilegeEscalation") (eq (toString $c.allowPrivilegeEscalation) "false")) }}
+- {{ $w }}: securityContext.allowPrivilegeEscalation must be false
+{{- end }}
+{{- if $c.privileged }}
+- {{ $w }}: securityContext.privileged must not be true
+{{- end }}
+{{- if not $c.readOnlyRootFilesystem }}
+- {{ $w }}: securityContext.readOnlyRootFilesystem must be true
+{{- end }}
+{{- if not (has "ALL" (dig "capabilities" "drop" list $c)) }}
+- {{ $w }}: securityContext.capabilities.drop must contain ALL
+{{- end }}
+{{- if without (dig "capabilities" "add" list $c) "NET_BIND_SERVICE" }}
+- {{ $w }}: securityContext.capabilities.add may hold only NET_BIND_SERVICE
+{{- end }}
 {{- end }}
