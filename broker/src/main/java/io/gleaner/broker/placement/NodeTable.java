@@ -435,7 +435,8 @@ final class NodeTable {
     usable[d] = new long[capacity];
     used[d] = new long[capacity];
     confirmed[d] = new long[capacity];
-    for (int c = 0; c < clusterCap.length; c++) {
+    // rows past the known clusters are not allocated yet (cluster() makes them at full width)
+    for (int c = 0; c < clusterIdx.size(); c++) {
       clusterCap[c] = Arrays.copyOf(clusterCap[c], n);
     }
     healthyCap = Arrays.copyOf(healthyCap, n);

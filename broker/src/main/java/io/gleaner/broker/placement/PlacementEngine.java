@@ -60,11 +60,12 @@ public final class PlacementEngine {
 
   /**
    * Puts {@code next} in force: every active offer is re-applied with the new margins (reservations
-   * stay), so the next decision and the advertised capacity use it. Same threading as every other
-   * state change: the caller serializes.
+   * stay), so the next decision, the never-fits bounds and the advertised capacity use it. Same
+   * threading as every other state change: the caller serializes.
    */
   public void policy(PlacementPolicy next) {
     this.policy = Objects.requireNonNull(next, "policy");
+    bounds.invalidate();
     for (int s = 0; s < t.size; s++) {
       if (t.offers[s] != null) {
         offer(t.offers[s]);

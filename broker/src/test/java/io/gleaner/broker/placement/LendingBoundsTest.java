@@ -133,4 +133,16 @@ class LendingBoundsTest {
     assertThat(n.never()).isNotNull();
     assertThat(noFit(e, pod("q", "cpu", "6", "nvidia.com/gpu", "2")).never()).isNull();
   }
+
+  @Test
+  void aNewPolicysMarginsMoveTheBounds() {
+    PlacementEngine e =
+        new PlacementEngine(PlacementPolicy.defaults().withMargin(CapacitySource.IDLE, 10));
+    e.offer(sized("n1", CapacitySource.IDLE, "4", "16"));
+    assertThat(noFit(e, pod("p", "cpu", "14")).never()).isNull();
+    e.policy(e.policy().withMargin(CapacitySource.IDLE, 50));
+    NoFit now = noFit(e, pod("p", "cpu", "14"));
+    assertThat(now.never()).isNotNull();
+    assertThat(now.never().largestQuantity()).isEqualTo("8");
+  }
 }

@@ -474,4 +474,17 @@ class PlacementEngineTest {
       }
     }
   }
+
+  /** A new extended resource grows every per-member row, also of members beyond the first 16. */
+  @Test
+  void aResourceFirstOfferedAfterManyMembersJoinedIsTracked() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    for (int c = 0; c < 20; c++) {
+      e.offer(node("c" + c, "n", "cpu", "4"));
+    }
+    e.offer(node("c19", "fpga", "cpu", "4", "example.com/fpga", "2"));
+    assertThat(fit(e, pod("p", "cpu", "1", "example.com/fpga", "1")).node().node())
+        .isEqualTo("fpga");
+    assertThat(e.advertised(WorkloadClass.NEAR_LINE).get("example.com/fpga")).isEqualTo(2);
+  }
 }
