@@ -12,7 +12,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Runs a benchmark scenario and prints its figures; the last line is one JSON object.",
-    subcommands = {PlacementBench.class, DetectorBench.class, VkBench.class, ReclaimBench.class})
+    subcommands = {
+      PlacementBench.class,
+      DetectorBench.class,
+      VkBench.class,
+      ReclaimBench.class,
+      FairnessBench.class
+    })
 public final class BenchCommand implements Runnable {
   /** Adds {@code bench} to the {@code gleaner} command. */
   public static final class Provider implements io.gleaner.cli.GleanerSubcommand {

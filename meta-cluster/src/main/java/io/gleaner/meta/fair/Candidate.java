@@ -19,9 +19,13 @@ public record Candidate(
 
   /** Within a team: near-line before offline, then the oldest first, then by id. */
   public static final Comparator<Candidate> TEAM_ORDER =
-      Comparator.comparing((Candidate c) -> !c.nearLine())
-          .thenComparing(Candidate::since)
-          .thenComparing(Candidate::id);
+      (a, b) -> {
+        if (a.nearLine != b.nearLine) {
+          return a.nearLine ? -1 : 1;
+        }
+        int c = a.since.compareTo(b.since);
+        return c != 0 ? c : a.id.compareTo(b.id);
+      };
 
   public Candidate {
     Objects.requireNonNull(id, "id");

@@ -1,0 +1,32 @@
+package io.gleaner.bench.fairness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.bench.placement.PlacementBenchEngine;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FairnessBenchEngineTest {
+  @Test
+  void aQuickRunSharesByWeightWhereFifoFollowsTheBacklogs() {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    FairnessBenchEngine engine =
+        new FairnessBenchEngine(new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+    Map<String, Object> r = engine.run(FairnessBenchEngine.Options.quick());
+
+    assertThat((Double) r.get("jain_weighted")).isGreaterThan(0.95);
+    assertThat((Double) r.get("fifo_jain_weighted")).isLessThan((Double) r.get("jain_weighted"));
+    assertThat((Double) r.get("search_offline_share"))
+        .isLessThanOrEqualTo((Double) r.get("search_offline_fair_share") + 0.05);
+    assertThat((Double) r.get("fifo_search_offline_share"))
+        .isGreaterThan((Double) r.get("search_offline_share"));
+    assertThat(r.get("guarantee_reached_s")).isNotNull();
+    assertThat((Long) r.get("decisions")).isPositive();
+    assertThat(PlacementBenchEngine.json(r)).startsWith("{\"teams\":").endsWith("}");
+    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("fair (DRF)", "FIFO");
+  }
+}
