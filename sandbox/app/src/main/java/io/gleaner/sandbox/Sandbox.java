@@ -281,14 +281,29 @@ public final class Sandbox implements AutoCloseable {
         training.put(c.name(), c.client());
       }
     }
+    // the teams keep a backlog above what can be lent, so the harvest ratio measures Gleaner
     scenario =
         new ScenarioDriver(
-            meta, training, clock, options.seed(), options.submitEvery(), options.gangEvery());
+            meta,
+            training,
+            clock,
+            options.seed(),
+            Duration.ZERO,
+            options.gangEvery(),
+            ScenarioDriver.Backlog.DEFAULT);
     scenario.setUp();
+    scenario.tick();
+    jobs.reconcileAll();
     Map<String, java.util.Set<MemberRole>> roles = new TreeMap<>();
     specs.forEach(m -> roles.put(m.name(), m.roles()));
+    BrokerApiClient broker =
+        BrokerApiClient.open(
+            ChannelSettings.plaintext("127.0.0.1:" + brokerPort, "sandbox-invariants"),
+            new SimpleMeterRegistry());
+    closeables.push(broker);
     summary =
-        new SummaryCollector(meta, () -> members, clock, roles, LendableCapacity.Settings.DEFAULTS);
+        new SummaryCollector(meta, () -> members, clock, roles, LendableCapacity.Settings.DEFAULTS)
+            .withBrokerCapacity(broker::capacity);
     loops =
         Executors.newScheduledThreadPool(
             2,
@@ -297,7 +312,16 @@ public final class Sandbox implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    loops.scheduleWithFixedDelay(
+    // the teams have a thread of their own: a slow sample of every cluster must not starve them
+    ScheduledExecutorService teams =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sandbox-scenario");
+              t.setDaemon(true);
+              return t;
+            });
+    closeables.push(teams::shutdownNow);
+    teams.scheduleWithFixedDelay(
         quietly("scenario", scenario::tick), 0, 250, TimeUnit.MILLISECONDS);
     loops.scheduleWithFixedDelay(
         quietly(
@@ -309,11 +333,6 @@ public final class Sandbox implements AutoCloseable {
         500,
         1000,
         TimeUnit.MILLISECONDS);
-    BrokerApiClient broker =
-        BrokerApiClient.open(
-            ChannelSettings.plaintext("127.0.0.1:" + brokerPort, "sandbox-invariants"),
-            new SimpleMeterRegistry());
-    closeables.push(broker);
     invariants =
         new InvariantMonitor(
             new FederationObserver(meta, () -> members, broker, "gleaner", INSTANCE),

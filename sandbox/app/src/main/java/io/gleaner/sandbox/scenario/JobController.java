@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * descheduler) is counted in the Job's {@code status.failed}, deleted, and replaced. When {@code
  * succeeded} reaches {@code completions} the Job gets the {@code Complete} condition. Unlike the
  * real controller it has no backoff limit: interruptible work is retried until it completes.
+ *
+ * <p>As the TTL-after-finished controller does, a complete Job with {@code ttlSecondsAfterFinished}
+ * is deleted that long after its completion (simulated), with its pods (the simulated API server
+ * has no garbage collector), so a long run keeps a bounded number of objects.
  */
 public final class JobController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobController.class);
@@ -53,6 +57,7 @@ public final class JobController implements AutoCloseable {
   private final AtomicLong podsCreated = new AtomicLong();
   private final AtomicLong podsReplaced = new AtomicLong();
   private final AtomicLong podsReclaimed = new AtomicLong();
+  private final AtomicLong jobsDeleted = new AtomicLong();
   private final Map<String, Long> counted = new HashMap<>();
 
   public JobController(KubernetesClient client, Clock clock) {
@@ -78,6 +83,27 @@ public final class JobController implements AutoCloseable {
   /** Failed pods whose reason was {@code Reclaimed}. */
   public long podsReclaimed() {
     return podsReclaimed.get();
+  }
+
+  /** Finished Jobs deleted after their {@code ttlSecondsAfterFinished}. */
+  public long jobsDeleted() {
+    return jobsDeleted.get();
+  }
+
+  /**
+   * How many pods {@code job} still has to create when {@code live} of its pods are neither
+   * finished nor being deleted: {@code min(parallelism, completions − succeeded) − live}, at least
+   * zero; zero for a complete Job.
+   */
+  public static int podsToCreate(Job job, int live) {
+    JobStatus status = job.getStatus() == null ? new JobStatus() : job.getStatus();
+    if (isComplete(status)) {
+      return 0;
+    }
+    int completions = job.getSpec().getCompletions() == null ? 1 : job.getSpec().getCompletions();
+    int parallelism = job.getSpec().getParallelism() == null ? 1 : job.getSpec().getParallelism();
+    int succeeded = status.getSucceeded() == null ? 0 : status.getSucceeded();
+    return Math.max(0, Math.min(parallelism, completions - succeeded) - live);
   }
 
   private void reconcileQuietly() {
@@ -106,6 +132,7 @@ public final class JobController implements AutoCloseable {
   private void reconcile(Job job, List<Pod> pods) {
     JobStatus status = job.getStatus() == null ? new JobStatus() : job.getStatus();
     if (isComplete(status)) {
+      deleteIfExpired(job, status, pods);
       return;
     }
     int completions = job.getSpec().getCompletions() == null ? 1 : job.getSpec().getCompletions();
@@ -220,6 +247,34 @@ public final class JobController implements AutoCloseable {
             .withSpec(job.getSpec().getTemplate().getSpec())
             .build();
     client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
+  }
+
+  private void deleteIfExpired(Job job, JobStatus status, List<Pod> pods) {
+    Integer ttl = job.getSpec().getTtlSecondsAfterFinished();
+    if (ttl == null || status.getCompletionTime() == null) {
+      return;
+    }
+    Instant finished = Instant.parse(status.getCompletionTime());
+    if (Instant.now(clock).isBefore(finished.plusSeconds(ttl))) {
+      return;
+    }
+    for (Pod p : pods) {
+      deleteQuietly(p);
+      counted.remove(p.getMetadata().getUid());
+    }
+    try {
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(job.getMetadata().getNamespace())
+          .withName(job.getMetadata().getName())
+          .delete();
+      jobsDeleted.incrementAndGet();
+    } catch (KubernetesClientException e) {
+      log.debug(
+          "could not delete finished job {}: {}", job.getMetadata().getName(), e.getMessage());
+    }
   }
 
   private String suffix() {

@@ -24,6 +24,13 @@ import java.util.Map;
  * @param onlineDelaySecondsP50 their simulated delay until Running, p50
  * @param onlineDelaySecondsMax the longest such delay
  * @param harvest what was harvested against what could have been, and what it cost
+ * @param harvestFunnel per source, core-hours at each stage from the ground truth to what ran:
+ *     {@code lendable} (the ground truth), {@code lendable_on_pooled_nodes} (the part on nodes
+ *     Gleaner had labelled {@code gleaner.io/pool}: lent idle nodes, nodes with a Volcano or
+ *     co-location offer), {@code offered} (the idle-detector's offers in the broker's ledger),
+ *     {@code offered_after_margin} (what the broker may lend of them), {@code placed} (reserved or
+ *     confirmed in the ledger), {@code harvested}; and the GPU-hours of some of them
+ * @param backlog the pods that waited for the virtual node at each sample
  */
 public record SandboxSummary(
     long simulatedSeconds,
@@ -40,7 +47,26 @@ public record SandboxSummary(
     double onlineDelaySecondsP50,
     double onlineDelaySecondsMax,
     HarvestAccounting harvest,
+    Map<String, Map<String, Double>> harvestFunnel,
+    Backlog backlog,
     Map<String, Long> invariantViolations) {
+
+  /**
+   * The metadata pods that waited for room (Pending, not yet on a member node: no host IP), by kind
+   * ({@code OFFLINE}, {@code NEAR_LINE}, {@code GPU}, and {@code TOTAL}), at every sample of the
+   * run: the demand the teams kept queued beyond what was lent.
+   *
+   * @param samples how many samples were taken
+   * @param samplesWithAKindDry samples at which some kind had no pod waiting (then the ratio may
+   *     measure demand, not Gleaner)
+   * @param minWaiting the fewest pods waiting at any sample, per kind
+   * @param lastWaiting pods waiting at the last sample, per kind
+   */
+  public record Backlog(
+      long samples,
+      long samplesWithAKindDry,
+      Map<String, Long> minWaiting,
+      Map<String, Long> lastWaiting) {}
 
   /** This summary with the invariant violations counted by kind. */
   public SandboxSummary withInvariantViolations(Map<String, Long> violations) {
@@ -59,6 +85,8 @@ public record SandboxSummary(
         onlineDelaySecondsP50,
         onlineDelaySecondsMax,
         harvest,
+        harvestFunnel,
+        backlog,
         violations);
   }
 
@@ -79,6 +107,8 @@ public record SandboxSummary(
         onlineDelaySecondsP50,
         onlineDelaySecondsMax,
         harvest,
+        harvestFunnel,
+        backlog,
         invariantViolations);
   }
 }

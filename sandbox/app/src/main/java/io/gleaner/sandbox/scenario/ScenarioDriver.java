@@ -3,12 +3,14 @@ package io.gleaner.sandbox.scenario;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -16,6 +18,8 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * cluster, as real users would (tolerating the virtual node's taint, selecting it with {@code type:
  * virtual-kubelet}); and training gangs (Volcano PodGroups) arrive in the training clusters. Online
  * services follow the load curve on their own (the simulator's online workload).
+ *
+ * <p>Jobs arrive at a fixed rate ({@code submitEvery}, zero for none) and, with a {@link Backlog},
+ * the teams also keep pods waiting for the virtual node at all times, as offline teams with more
+ * work queued than can be lent do: every {@link Backlog#checkEvery()} the driver counts the pods of
+ * each kind that wait for room (Pending and not on a member node yet, or not yet created by their
+ * Job) and submits Jobs until each kind has its target. The harvest ratio then measures Gleaner,
+ * not demand.
  *
  * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows
  * {@code --speed}.
@@ -62,8 +73,75 @@ public final class ScenarioDriver {
           new Shape("2", "4Gi"),
           new Shape("4", "8Gi"));
 
-  /** Batch inference: small GPU pods that only Volcano's GPU fragments can take. */
-  private static final Shape GPU_SHAPE = new Shape("4", "16Gi", 1);
+  /**
+   * Batch inference: small GPU pods that only Volcano's GPU fragments can take. Two cores per GPU,
+   * so eight of them leave a training node's remaining cores to CPU pods.
+   */
+  private static final Shape GPU_SHAPE = new Shape("2", "8Gi", 1);
+
+  /** Finished Jobs (and their pods) are deleted this long after they complete (simulated). */
+  static final int TTL_SECONDS_AFTER_FINISHED = 600;
+
+  /** The kinds of waiting pods a {@link Backlog} keeps. */
+  public enum Kind {
+    /** Offline CPU pods. */
+    OFFLINE,
+    /** Near-line CPU pods. */
+    NEAR_LINE,
+    /** Offline pods that request a GPU. */
+    GPU;
+
+    /** The kind of a metadata pod (or Job template) from its class label and requests. */
+    public static Kind of(PodSpec spec, Map<String, String> labels) {
+      for (var c : spec.getContainers()) {
+        var r = c.getResources();
+        if (r != null
+            && r.getRequests() != null
+            && r.getRequests().containsKey("nvidia.com/gpu")
+            && Quantity.getAmountInBytes(r.getRequests().get("nvidia.com/gpu")).signum() > 0) {
+          return GPU;
+        }
+      }
+      return labels != null && "near-line".equals(labels.get(GleanerKeys.CLASS))
+          ? NEAR_LINE
+          : OFFLINE;
+    }
+  }
+
+  /**
+   * How many pods of each kind the teams keep waiting for the virtual node, and how often they
+   * check (simulated).
+   *
+   * @param offlinePods offline CPU pods waiting
+   * @param nearLinePods near-line CPU pods waiting
+   * @param gpuPods GPU pods waiting
+   * @param checkEvery how often the waiting pods are counted and topped up
+   * @param maxJobsPerCheck at most this many Jobs are submitted per check, which bounds the objects
+   *     a check may create
+   */
+  public record Backlog(
+      int offlinePods, int nearLinePods, int gpuPods, Duration checkEvery, int maxJobsPerCheck) {
+    /**
+     * The sandbox's backlog: at most a few hundred waiting pods, more than any burst of lendable
+     * capacity between two checks can take.
+     */
+    public static final Backlog DEFAULT = new Backlog(60, 24, 16, Duration.ofSeconds(30), 12);
+
+    public Backlog {
+      Objects.requireNonNull(checkEvery, "checkEvery");
+      if (offlinePods < 0 || nearLinePods < 0 || gpuPods < 0 || maxJobsPerCheck < 1) {
+        throw new IllegalArgumentException("backlog targets must be >= 0, jobs per check >= 1");
+      }
+    }
+
+    int target(Kind kind) {
+      return switch (kind) {
+        case OFFLINE -> offlinePods;
+        case NEAR_LINE -> nearLinePods;
+        case GPU -> gpuPods;
+      };
+    }
+  }
 
   private final KubernetesClient meta;
   private final Map<String, KubernetesClient> trainingClusters;
@@ -71,10 +149,13 @@ public final class ScenarioDriver {
   private final Random random;
   private final Duration submitEvery;
   private final Duration gangEvery;
+  private final Backlog backlog;
   private long nextSubmitAt;
   private long nextGangAt;
+  private long nextTopUpAt;
   private final AtomicLong jobs = new AtomicLong();
   private final AtomicLong gangs = new AtomicLong();
+  private final AtomicLong backlogJobs = new AtomicLong();
 
   public ScenarioDriver(
       KubernetesClient meta,
@@ -83,13 +164,30 @@ public final class ScenarioDriver {
       long seed,
       Duration submitEvery,
       Duration gangEvery) {
+    this(meta, trainingClusters, clock, seed, submitEvery, gangEvery, null);
+  }
+
+  /**
+   * @param submitEvery the fixed arrival interval of Jobs; zero for none
+   * @param backlog the pods the teams keep waiting; null for none
+   */
+  public ScenarioDriver(
+      KubernetesClient meta,
+      Map<String, KubernetesClient> trainingClusters,
+      Clock clock,
+      long seed,
+      Duration submitEvery,
+      Duration gangEvery,
+      Backlog backlog) {
     this.meta = Objects.requireNonNull(meta, "meta");
     this.trainingClusters = Map.copyOf(trainingClusters);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = new Random(seed);
     this.submitEvery = submitEvery;
     this.gangEvery = gangEvery;
+    this.backlog = backlog;
     this.nextSubmitAt = clock.millis();
+    this.nextTopUpAt = clock.millis();
     this.nextGangAt = clock.millis() + gangEvery.toMillis() / 2;
   }
 
@@ -110,13 +208,22 @@ public final class ScenarioDriver {
     return gangs.get();
   }
 
+  /** Jobs submitted to keep the backlog (included in {@link #jobsSubmitted()}). */
+  public long backlogJobsSubmitted() {
+    return backlogJobs.get();
+  }
+
   /** Submits what is due on the simulated clock. */
   public synchronized void tick() {
     long now = clock.millis();
     try {
-      while (now >= nextSubmitAt) {
+      while (submitEvery.toMillis() > 0 && now >= nextSubmitAt) {
         submitJob();
         nextSubmitAt += submitEvery.toMillis();
+      }
+      if (backlog != null && now >= nextTopUpAt) {
+        topUp();
+        nextTopUpAt = now + backlog.checkEvery().toMillis();
       }
       if (!trainingClusters.isEmpty() && now >= nextGangAt) {
         submitGang();
@@ -125,6 +232,108 @@ public final class ScenarioDriver {
     } catch (KubernetesClientException e) {
       log.warn("scenario: submission failed, will retry next tick: {}", e.getMessage());
     }
+  }
+
+  /**
+   * The pods of each kind that wait for room: Pending metadata pods not on a member node yet (no
+   * host IP: not bound to the virtual node, or bound and not placed), plus the pods unfinished Jobs
+   * still have to create.
+   */
+  public Map<Kind, Integer> waiting() {
+    Map<Kind, Integer> out = new EnumMap<>(Kind.class);
+    for (Kind k : Kind.values()) {
+      out.put(k, 0);
+    }
+    Map<String, Integer> liveByJob = new HashMap<>();
+    for (Pod p : meta.pods().inAnyNamespace().withLabel(GleanerKeys.CLASS).list().getItems()) {
+      String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+      boolean terminal = "Succeeded".equals(phase) || "Failed".equals(phase);
+      Map<String, String> labels = p.getMetadata().getLabels();
+      String uid = labels.get(JobController.CONTROLLER_UID_LABEL);
+      if (uid != null && !terminal && p.getMetadata().getDeletionTimestamp() == null) {
+        liveByJob.merge(uid, 1, Integer::sum);
+      }
+      if ((phase == null || "Pending".equals(phase))
+          && (p.getStatus() == null || p.getStatus().getHostIP() == null)
+          && p.getMetadata().getDeletionTimestamp() == null) {
+        out.merge(Kind.of(p.getSpec(), labels), 1, Integer::sum);
+      }
+    }
+    for (Job job : meta.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+      int missing =
+          JobController.podsToCreate(job, liveByJob.getOrDefault(job.getMetadata().getUid(), 0));
+      if (missing > 0) {
+        var template = job.getSpec().getTemplate();
+        out.merge(
+            Kind.of(template.getSpec(), template.getMetadata().getLabels()), missing, Integer::sum);
+      }
+    }
+    return out;
+  }
+
+  private void topUp() {
+    Map<Kind, Integer> waiting = waiting();
+    int submitted = 0;
+    for (Kind kind : Kind.values()) {
+      int have = waiting.get(kind);
+      while (have < backlog.target(kind) && submitted < backlog.maxJobsPerCheck()) {
+        have += submitBacklogJob(kind);
+        submitted++;
+      }
+    }
+    if (submitted > 0) {
+      log.debug("scenario: backlog {} topped up with {} jobs", waiting, submitted);
+    }
+  }
+
+  /** One Job of {@code kind} for the backlog; returns its parallelism. */
+  private int submitBacklogJob(Kind kind) {
+    long n = jobs.incrementAndGet();
+    backlogJobs.incrementAndGet();
+    boolean nearLine = kind == Kind.NEAR_LINE;
+    String cls = nearLine ? "near-line" : "offline";
+    String team = nearLine ? "ads-nearline" : (n % 2 == 0 ? "search-offline" : "ml-batch");
+    Shape shape = kind == Kind.GPU ? GPU_SHAPE : SHAPES.get(random.nextInt(SHAPES.size()));
+    int parallelism = 3 + random.nextInt(6);
+    int completions = parallelism * (1 + random.nextInt(2));
+    long runSeconds = 600 + random.nextInt(2400);
+    createJob(cls, team, cls + "-job-" + n, shape, parallelism, completions, runSeconds);
+    return parallelism;
+  }
+
+  private void createJob(
+      String cls,
+      String team,
+      String name,
+      Shape shape,
+      int parallelism,
+      int completions,
+      long runSeconds) {
+    meta.batch()
+        .v1()
+        .jobs()
+        .inNamespace(team)
+        .resource(
+            new JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(team)
+                .endMetadata()
+                .withNewSpec()
+                .withParallelism(parallelism)
+                .withCompletions(completions)
+                .withTtlSecondsAfterFinished(TTL_SECONDS_AFTER_FINISHED)
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels(GleanerKeys.CLASS, cls)
+                .addToLabels("app", name)
+                .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
+                .endMetadata()
+                .withSpec(podSpec(shape))
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
   private void submitJob() {
@@ -137,30 +346,7 @@ public final class ScenarioDriver {
     int parallelism = 3 + random.nextInt(6);
     int completions = parallelism * (1 + random.nextInt(3));
     long runSeconds = 600 + random.nextInt(2400);
-    meta.batch()
-        .v1()
-        .jobs()
-        .inNamespace(team)
-        .resource(
-            new JobBuilder()
-                .withNewMetadata()
-                .withName(cls + "-job-" + n)
-                .withNamespace(team)
-                .endMetadata()
-                .withNewSpec()
-                .withParallelism(parallelism)
-                .withCompletions(completions)
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels(GleanerKeys.CLASS, cls)
-                .addToLabels("app", cls + "-job-" + n)
-                .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
-                .endMetadata()
-                .withSpec(podSpec(shape))
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    createJob(cls, team, cls + "-job-" + n, shape, parallelism, completions, runSeconds);
     if (n % 4 == 0) {
       // A single pod too, as a user applying a manifest would.
       meta.pods()

@@ -5,7 +5,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
@@ -61,6 +62,12 @@ public final class SummaryCollector {
   private final Set<String> reclaimIds = ConcurrentHashMap.newKeySet();
   private long pendingUnschedulable;
   private long pendingUnschedulableMax;
+  private final ResourceHours funnel;
+  private Supplier<Capacity> brokerCapacity = () -> null;
+  private final Map<String, Long> backlogMin = new TreeMap<>();
+  private final Map<String, Long> backlogLast = new TreeMap<>();
+  private long backlogSamples;
+  private long backlogDrySamples;
 
   public SummaryCollector(
       KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
@@ -89,6 +96,16 @@ public final class SummaryCollector {
     this.harvested = new ResourceHours(startMillis);
     this.lendable = new ResourceHours(startMillis);
     this.byMemberPod = new ResourceHours(startMillis);
+    this.funnel = new ResourceHours(startMillis);
+  }
+
+  /**
+   * Also samples the broker's capacity (its ledger: what the idle-detector offered, what the
+   * margins leave, what was placed) at every sample, for {@link SandboxSummary#harvestFunnel()}.
+   */
+  public SummaryCollector withBrokerCapacity(Supplier<Capacity> capacity) {
+    this.brokerCapacity = Objects.requireNonNull(capacity, "capacity");
+    return this;
   }
 
   /**
@@ -124,28 +141,77 @@ public final class SummaryCollector {
     sampleMeta();
     long pending = 0;
     Map<String, Resources> lendableNow = new TreeMap<>();
+    Map<String, Resources> funnelNow = new TreeMap<>();
     for (Map.Entry<String, KubernetesClient> e : members.get().entrySet()) {
       try {
         List<Pod> pods = e.getValue().pods().inAnyNamespace().list().getItems();
         pending += sampleMember(e.getKey(), pods, now, hours);
         Set<MemberRole> memberRoles = roles.getOrDefault(e.getKey(), Set.of());
         if (!memberRoles.isEmpty()) {
-          lendableOf(e.getValue(), memberRoles, pods)
-              .forEach((s, r) -> lendableNow.merge(s.name(), r, Resources::plus));
+          lendableOf(e.getValue(), memberRoles, pods, lendableNow, funnelNow);
         }
       } catch (RuntimeException ex) {
         log.debug("summary: member {} not sampled: {}", e.getKey(), ex.toString());
       }
     }
     lendable.sample(now, lendableNow);
+    sampleBroker(funnelNow);
+    funnel.sample(now, funnelNow);
     pendingUnschedulable = pending;
     pendingUnschedulableMax = Math.max(pendingUnschedulableMax, pending);
   }
 
+  /** What the broker's ledger holds per source: offered, after the margins, placed. */
+  private void sampleBroker(Map<String, Resources> funnelNow) {
+    Capacity c;
+    try {
+      c = brokerCapacity.get();
+    } catch (RuntimeException ex) {
+      log.debug("summary: broker capacity not sampled: {}", ex.toString());
+      return;
+    }
+    if (c == null) {
+      return;
+    }
+    for (ClusterCapacity cc : c.getClustersList()) {
+      String source = cc.getSource().name();
+      if (!cc.getHealthy() || !SOURCES.contains(source)) {
+        continue;
+      }
+      Resources offered = cpuAndGpus(cc.getOfferedMap());
+      Resources taken = cpuAndGpus(cc.getPlacedMap()).plus(cpuAndGpus(cc.getReservedMap()));
+      funnelNow.merge(source + "/" + FUNNEL_OFFERED, offered, Resources::plus);
+      funnelNow.merge(
+          source + "/" + FUNNEL_AFTER_MARGIN,
+          taken.plus(cpuAndGpus(cc.getFreeMap())),
+          Resources::plus);
+      funnelNow.merge(source + "/" + FUNNEL_PLACED, taken, Resources::plus);
+    }
+  }
+
+  private static Resources cpuAndGpus(Map<String, String> quantities) {
+    Resources r = Resources.parse(quantities);
+    return Resources.builder()
+        .putCanonical(Resources.CPU, r.cpuMillis())
+        .putCanonical(Resources.GPU, r.gpus())
+        .build();
+  }
+
   private void sampleMeta() {
+    Map<String, Long> waiting = new TreeMap<>();
+    for (ScenarioDriver.Kind k : ScenarioDriver.Kind.values()) {
+      waiting.put(k.name(), 0L);
+    }
     for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
       if (!targetsVirtualNode(p)) {
         continue;
+      }
+      String phaseNow = p.getStatus() == null ? null : p.getStatus().getPhase();
+      if ((phaseNow == null || "Pending".equals(phaseNow))
+          && (p.getStatus() == null || p.getStatus().getHostIP() == null)
+          && p.getMetadata().getDeletionTimestamp() == null) {
+        waiting.merge(
+            ScenarioDriver.Kind.of(p.getSpec(), p.getMetadata().getLabels()).name(), 1L, Long::sum);
       }
       String cls =
           p.getMetadata().getLabels() == null
@@ -167,6 +233,15 @@ public final class SummaryCollector {
         reclaimedMetaPods.add(uid);
       }
     }
+    long total = waiting.values().stream().mapToLong(Long::longValue).sum();
+    waiting.put(HarvestAccounting.TOTAL, total);
+    backlogSamples++;
+    if (waiting.values().stream().anyMatch(n -> n == 0)) {
+      backlogDrySamples++;
+    }
+    waiting.forEach((k, n) -> backlogMin.merge(k, n, Math::min));
+    backlogLast.clear();
+    backlogLast.putAll(waiting);
   }
 
   private static boolean isPlaced(Pod p) {
@@ -183,8 +258,17 @@ public final class SummaryCollector {
             && p.getMetadata().getLabels().containsKey(GleanerKeys.CLASS));
   }
 
-  private Map<CapacitySource, Resources> lendableOf(
-      KubernetesClient client, Set<MemberRole> memberRoles, List<Pod> pods) {
+  /**
+   * Adds the member's lendable capacity per source to {@code lendableNow}, and to {@code funnelNow}
+   * the part of it on nodes Gleaner had labelled with a pool (lent idle nodes, nodes with a Volcano
+   * or co-location offer).
+   */
+  private void lendableOf(
+      KubernetesClient client,
+      Set<MemberRole> memberRoles,
+      List<Pod> pods,
+      Map<String, Resources> lendableNow,
+      Map<String, Resources> funnelNow) {
     List<Node> nodes = client.nodes().list().getItems();
     List<GenericKubernetesResource> groups = List.of();
     if (memberRoles.contains(MemberRole.TRAINING)) {
@@ -195,7 +279,19 @@ public final class SummaryCollector {
               .list()
               .getItems();
     }
-    return LendableCapacity.of(memberRoles, nodes, pods, groups, lendableSettings);
+    LendableCapacity.of(memberRoles, nodes, pods, groups, lendableSettings)
+        .forEach((src, r) -> lendableNow.merge(src.name(), r, Resources::plus));
+    List<Node> pooled =
+        nodes.stream()
+            .filter(
+                n ->
+                    n.getMetadata().getLabels() != null
+                        && n.getMetadata().getLabels().get(GleanerKeys.POOL) != null)
+            .toList();
+    LendableCapacity.of(memberRoles, pooled, pods, groups, lendableSettings)
+        .forEach(
+            (src, r) ->
+                funnelNow.merge(src.name() + "/" + FUNNEL_LENDABLE_POOLED, r, Resources::plus));
   }
 
   private long sampleMember(String cluster, List<Pod> pods, long now, double hours) {
@@ -302,6 +398,24 @@ public final class SummaryCollector {
     List<Double> delays = onlineDelays.values().stream().map(ms -> ms / 1000.0).sorted().toList();
     double maxDelay = delays.isEmpty() ? 0 : delays.get(delays.size() - 1);
     HarvestAccounting harvest = harvest(delays, maxDelay);
+    Map<String, Map<String, Double>> funnelHours = new TreeMap<>();
+    for (String src : SOURCES) {
+      Map<String, Double> stages = new java.util.LinkedHashMap<>();
+      stages.put("lendable", round(lendable.coreHours(src)));
+      for (String stage :
+          List.of(FUNNEL_LENDABLE_POOLED, FUNNEL_OFFERED, FUNNEL_AFTER_MARGIN, FUNNEL_PLACED)) {
+        stages.put(stage, round(funnel.coreHours(src + "/" + stage)));
+      }
+      stages.put("harvested", round(harvested.coreHours(src)));
+      stages.put("lendable_gpu", round(lendable.gpuHours(src)));
+      stages.put("after_margin_gpu", round(funnel.gpuHours(src + "/" + FUNNEL_AFTER_MARGIN)));
+      stages.put("placed_gpu", round(funnel.gpuHours(src + "/" + FUNNEL_PLACED)));
+      stages.put("harvested_gpu", round(harvested.gpuHours(src)));
+      funnelHours.put(src, stages);
+    }
+    SandboxSummary.Backlog backlog =
+        new SandboxSummary.Backlog(
+            backlogSamples, backlogDrySamples, Map.copyOf(backlogMin), Map.copyOf(backlogLast));
     return new SandboxSummary(
         (clock.millis() - startMillis) / 1000,
         byClass,
@@ -317,10 +431,16 @@ public final class SummaryCollector {
         percentile(delays, 50),
         maxDelay,
         harvest,
+        funnelHours,
+        backlog,
         Map.of());
   }
 
   private static final List<String> SOURCES = List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC");
+  static final String FUNNEL_LENDABLE_POOLED = "lendable_on_pooled_nodes";
+  static final String FUNNEL_OFFERED = "offered";
+  static final String FUNNEL_AFTER_MARGIN = "offered_after_margin";
+  static final String FUNNEL_PLACED = "placed";
 
   private HarvestAccounting harvest(List<Double> delays, double maxDelay) {
     Map<String, Double> lendableCores = totals(lendable::coreHours);

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.gleaner.meta.time.FakeClock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,56 @@ class JobControllerIT {
     assertThat(done.getStatus().getFailed()).isEqualTo(1);
     assertThat(done.getStatus().getConditions()).anyMatch(c -> c.getType().equals("Complete"));
     assertThat(active()).isEmpty();
+  }
+
+  @Test
+  void deletesAFinishedJobAndItsPodsAfterItsTtl() {
+    Job job =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName("short")
+            .withNamespace("team-a")
+            .withUid("job-uid-2")
+            .endMetadata()
+            .withNewSpec()
+            .withParallelism(2)
+            .withCompletions(2)
+            .withTtlSecondsAfterFinished(600)
+            .withNewTemplate()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .endContainer()
+            .withRestartPolicy("Never")
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    client.batch().v1().jobs().inNamespace("team-a").resource(job).create();
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T00:00:00Z"));
+    JobController controller = new JobController(client, clock);
+    controller.reconcileAll();
+    Job created = client.batch().v1().jobs().inNamespace("team-a").withName("short").get();
+    assertThat(JobController.podsToCreate(created, 0)).isEqualTo(2);
+    assertThat(JobController.podsToCreate(created, 2)).isZero();
+    for (Pod p : active()) {
+      setPhase(p, "Succeeded", null);
+    }
+    controller.reconcileAll();
+    Job done = client.batch().v1().jobs().inNamespace("team-a").withName("short").get();
+    assertThat(JobController.podsToCreate(done, 0)).as("a complete job creates nothing").isZero();
+
+    clock.advance(Duration.ofSeconds(599));
+    controller.reconcileAll();
+    assertThat(pods()).hasSize(2);
+    assertThat(controller.jobsDeleted()).isZero();
+
+    clock.advance(Duration.ofSeconds(1));
+    controller.reconcileAll();
+    assertThat(controller.jobsDeleted()).isEqualTo(1);
+    assertThat(client.batch().v1().jobs().inNamespace("team-a").withName("short").get()).isNull();
+    assertThat(pods()).isEmpty();
   }
 
   private List<Pod> pods() {

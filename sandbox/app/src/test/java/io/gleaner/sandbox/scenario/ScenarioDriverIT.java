@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -67,6 +68,59 @@ class ScenarioDriverIT {
         .hasSize(4)
         .allMatch(
             p -> p.getMetadata().getAnnotations().containsKey("scheduling.k8s.io/group-name"));
+  }
+
+  @Test
+  void keepsEachKindOfPodWaitingForTheVirtualNode() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
+    ScenarioDriver.Backlog backlog =
+        new ScenarioDriver.Backlog(10, 4, 3, Duration.ofMinutes(1), 50);
+    ScenarioDriver driver =
+        new ScenarioDriver(client, Map.of(), clock, 7, Duration.ZERO, Duration.ofHours(1), backlog);
+    JobController jobs = new JobController(client, clock);
+    driver.setUp();
+    driver.tick();
+    long firstJobs = driver.jobsSubmitted();
+    assertThat(firstJobs).isPositive().isEqualTo(driver.backlogJobsSubmitted());
+    // the Jobs' pods do not exist yet: they count as waiting, so a second look adds nothing
+    assertThat(driver.waiting())
+        .allSatisfy(
+            (kind, n) ->
+                assertThat(n).as(kind.name()).isGreaterThanOrEqualTo(backlog.target(kind)));
+    clock.advance(Duration.ofMinutes(1));
+    driver.tick();
+    assertThat(driver.jobsSubmitted()).isEqualTo(firstJobs);
+
+    jobs.reconcileAll();
+    List<Pod> pods = client.pods().inAnyNamespace().withLabel("gleaner.io/class").list().getItems();
+    Map<ScenarioDriver.Kind, Integer> waiting = driver.waiting();
+    assertThat(waiting.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(pods.size());
+    assertThat(pods)
+        .filteredOn(
+            p ->
+                ScenarioDriver.Kind.of(p.getSpec(), p.getMetadata().getLabels())
+                    == ScenarioDriver.Kind.GPU)
+        .isNotEmpty()
+        .allMatch(p -> p.getMetadata().getLabels().get("gleaner.io/class").equals("offline"));
+
+    // the virtual node takes every waiting pod onto member nodes: the next check tops each kind up
+    for (Pod p : pods) {
+      p.getSpec().setNodeName("gleaner");
+      p.setStatus(new PodStatusBuilder().withPhase("Pending").withHostIP("10.0.0.1").build());
+      client.pods().inNamespace(p.getMetadata().getNamespace()).resource(p).updateStatus();
+    }
+    assertThat(driver.waiting()).allSatisfy((kind, n) -> assertThat(n).as(kind.name()).isZero());
+    driver.tick(); // not due yet
+    assertThat(driver.jobsSubmitted()).isEqualTo(firstJobs);
+    clock.advance(Duration.ofMinutes(1));
+    driver.tick();
+    assertThat(driver.jobsSubmitted()).isGreaterThan(firstJobs);
+    assertThat(driver.waiting())
+        .allSatisfy(
+            (kind, n) ->
+                assertThat(n).as(kind.name()).isGreaterThanOrEqualTo(backlog.target(kind)));
+    assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems())
+        .allMatch(j -> j.getSpec().getTtlSecondsAfterFinished() != null);
   }
 
   @Test

@@ -36,8 +36,9 @@ import java.util.Set;
  *       cpu} / {@code memory}.
  * </ul>
  *
- * Each source's sum is then reduced by its reserve margin. A member with several roles lends a node
- * to one source only: co-location if the node publishes batch resources, else Volcano, else idle.
+ * Each source's CPU and memory are then reduced by its reserve margin; GPUs are devices, lent whole
+ * without a margin (as the broker lends them). A member with several roles lends a node to one
+ * source only: co-location if the node publishes batch resources, else Volcano, else idle.
  */
 public final class LendableCapacity {
   /** Label of Gleaner's member pods; their requests are what is harvested, not what is taken. */
@@ -48,7 +49,7 @@ public final class LendableCapacity {
   /**
    * The policy figures the ground truth depends on.
    *
-   * @param margins fraction 0..1 kept free per source
+   * @param margins fraction 0..1 of CPU and memory kept free per source
    * @param idleCpuRequestFraction an online node is idle below this share of CPU requested
    * @param idleMemoryRequestFraction ... and below this share of memory requested
    * @param nodeHeadroom kept free on every lent idle or Volcano node
@@ -188,7 +189,12 @@ public final class LendableCapacity {
     out.forEach(
         (s, r) -> {
           long keepPer10k = 10_000L - Math.round(settings.margin(s) * 10_000);
-          result.put(s, keep(r).scale(keepPer10k, 10_000L));
+          Resources kept = keep(r);
+          result.put(
+              s,
+              kept.without(Resources.GPU)
+                  .scale(keepPer10k, 10_000L)
+                  .plus(Resources.ZERO.with(Resources.GPU, kept.gpus())));
         });
     return result;
   }

@@ -92,8 +92,8 @@ class LendableCapacityTest {
 
   /**
    * One training node of 32 CPU / 8 GPU; a running gang pod takes 8 CPU / 2 GPU; a pending gang
-   * needs 8 CPU / 1 GPU with none of it bound: (32 − 8 − 0.2 − 8) × 0.9 = 14.22 cores; GPUs (8 − 2
-   * − 1) × 0.9 = 4.5, rounded down to 4.
+   * needs 8 CPU / 1 GPU with none of it bound: (32 − 8 − 0.2 − 8) × 0.9 = 14.22 cores; GPUs 8 − 2 −
+   * 1 = 5, whole devices without a margin, as the broker lends them.
    */
   @Test
   void volcanoFreeCapacityLessPendingGangs() {
@@ -115,7 +115,7 @@ class LendableCapacityTest {
                 podGroup("gang-2", "Pending", "8", "1"), podGroup("gang-1", "Running", "8", "2")),
             DEFAULTS);
     assertThat(r.get(CapacitySource.VOLCANO).cpuMillis()).isEqualTo(14_220);
-    assertThat(r.get(CapacitySource.VOLCANO).gpus()).isEqualTo(4);
+    assertThat(r.get(CapacitySource.VOLCANO).gpus()).isEqualTo(5);
   }
 
   /** Batch CPU 10 cores, a non-Gleaner batch pod takes 2: (10 − 2) × 0.85 = 6.8 cores. */
