@@ -29,7 +29,10 @@ import java.util.Map;
  *     Gleaner had labelled {@code gleaner.io/pool}: lent idle nodes, nodes with a Volcano or
  *     co-location offer), {@code offered} (the idle-detector's offers in the broker's ledger),
  *     {@code offered_after_margin} (what the broker may lend of them), {@code placed} (reserved or
- *     confirmed in the ledger), {@code harvested}; and the GPU-hours of some of them
+ *     confirmed in the ledger), {@code harvested}; and the GPU-hours of some of them. For online
+ *     members, the ground truth on nodes not lent, by why: cooling down after a return, online CPU
+ *     usage above the threshold, other (the {@code idleAfter} wait). Under {@code TOTAL}: what the
+ *     virtual node advertised, and the CPU of metadata pods bound to it but not on a member node
  * @param backlog the pods that waited for the virtual node at each sample
  */
 public record SandboxSummary(

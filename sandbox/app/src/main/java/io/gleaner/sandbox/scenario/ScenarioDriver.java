@@ -122,10 +122,10 @@ public final class ScenarioDriver {
   public record Backlog(
       int offlinePods, int nearLinePods, int gpuPods, Duration checkEvery, int maxJobsPerCheck) {
     /**
-     * The sandbox's backlog: at most a few hundred waiting pods, more than any burst of lendable
-     * capacity between two checks can take.
+     * The sandbox's backlog: a few hundred waiting pods (about 400 cores and 40 GPUs), more than
+     * the lendable capacity that frees up between two checks, topped up by up to 40 Jobs a check.
      */
-    public static final Backlog DEFAULT = new Backlog(60, 24, 16, Duration.ofSeconds(30), 12);
+    public static final Backlog DEFAULT = new Backlog(150, 50, 40, Duration.ofSeconds(30), 40);
 
     public Backlog {
       Objects.requireNonNull(checkEvery, "checkEvery");

@@ -138,10 +138,11 @@ public final class SummaryCollector {
     long now = clock.millis();
     double hours = Math.max(0, now - lastSampleMillis) / 3_600_000.0;
     lastSampleMillis = now;
-    sampleMeta();
+    Resources boundNotPlaced = sampleMeta();
     long pending = 0;
     Map<String, Resources> lendableNow = new TreeMap<>();
     Map<String, Resources> funnelNow = new TreeMap<>();
+    funnelNow.put(HarvestAccounting.TOTAL + "/" + FUNNEL_BOUND_NOT_PLACED, boundNotPlaced);
     for (Map.Entry<String, KubernetesClient> e : members.get().entrySet()) {
       try {
         List<Pod> pods = e.getValue().pods().inAnyNamespace().list().getItems();
@@ -173,6 +174,10 @@ public final class SummaryCollector {
     if (c == null) {
       return;
     }
+    funnelNow.merge(
+        HarvestAccounting.TOTAL + "/" + FUNNEL_ADVERTISED,
+        cpuAndGpus(c.getAdvertisedMap()),
+        Resources::plus);
     for (ClusterCapacity cc : c.getClustersList()) {
       String source = cc.getSource().name();
       if (!cc.getHealthy() || !SOURCES.contains(source)) {
@@ -197,7 +202,8 @@ public final class SummaryCollector {
         .build();
   }
 
-  private void sampleMeta() {
+  private Resources sampleMeta() {
+    Resources boundNotPlaced = Resources.ZERO;
     Map<String, Long> waiting = new TreeMap<>();
     for (ScenarioDriver.Kind k : ScenarioDriver.Kind.values()) {
       waiting.put(k.name(), 0L);
@@ -207,6 +213,12 @@ public final class SummaryCollector {
         continue;
       }
       String phaseNow = p.getStatus() == null ? null : p.getStatus().getPhase();
+      if ((phaseNow == null || "Pending".equals(phaseNow))
+          && (p.getStatus() == null || p.getStatus().getHostIP() == null)
+          && p.getMetadata().getDeletionTimestamp() == null
+          && p.getSpec().getNodeName() != null) {
+        boundNotPlaced = boundNotPlaced.plus(harvestedRate(p));
+      }
       if ((phaseNow == null || "Pending".equals(phaseNow))
           && (p.getStatus() == null || p.getStatus().getHostIP() == null)
           && p.getMetadata().getDeletionTimestamp() == null) {
@@ -242,6 +254,7 @@ public final class SummaryCollector {
     waiting.forEach((k, n) -> backlogMin.merge(k, n, Math::min));
     backlogLast.clear();
     backlogLast.putAll(waiting);
+    return boundNotPlaced;
   }
 
   private static boolean isPlaced(Pod p) {
@@ -292,6 +305,70 @@ public final class SummaryCollector {
         .forEach(
             (src, r) ->
                 funnelNow.merge(src.name() + "/" + FUNNEL_LENDABLE_POOLED, r, Resources::plus));
+    if (memberRoles.equals(Set.of(MemberRole.ONLINE))) {
+      idleNotLent(client, nodes, pods, pooled, funnelNow);
+    }
+  }
+
+  /**
+   * Why idle capacity was not lent: of the ground truth on online nodes without a pool label, the
+   * part on nodes cooling down after a reclaim, on nodes whose online CPU usage (metrics, less the
+   * requests of Gleaner pods) is above the policy's usage threshold, and the rest (the {@code
+   * idleAfter} wait and detection lag).
+   */
+  private void idleNotLent(
+      KubernetesClient client,
+      List<Node> nodes,
+      List<Pod> pods,
+      List<Node> pooled,
+      Map<String, Resources> funnelNow) {
+    Map<String, Long> usage = new HashMap<>();
+    try {
+      for (var m : client.top().nodes().metrics().getItems()) {
+        usage.put(m.getMetadata().getName(), Resources.fromQuantities(m.getUsage()).cpuMillis());
+      }
+    } catch (RuntimeException ex) {
+      log.debug("summary: node metrics not read: {}", ex.toString());
+    }
+    Map<String, Long> gleanerCpu = new HashMap<>();
+    for (Pod p : pods) {
+      if (p.getSpec().getNodeName() != null
+          && !terminal(p)
+          && p.getMetadata().getLabels() != null
+          && "true".equals(p.getMetadata().getLabels().get(GleanerKeys.MANAGED))) {
+        gleanerCpu.merge(p.getSpec().getNodeName(), harvestedRate(p).cpuMillis(), Long::sum);
+      }
+    }
+    long now = clock.millis();
+    Map<String, List<Node>> byReason = new HashMap<>();
+    for (Node n : nodes) {
+      if (pooled.contains(n)) {
+        continue;
+      }
+      Map<String, String> ann =
+          n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
+      String reason = IDLE_NOT_LENT_WAITING;
+      String until = ann.get(GleanerKeys.COOLDOWN_UNTIL);
+      long alloc =
+          n.getStatus() == null || n.getStatus().getAllocatable() == null
+              ? 0
+              : Resources.fromQuantities(n.getStatus().getAllocatable()).cpuMillis();
+      Long used = usage.get(n.getMetadata().getName());
+      if (until != null && java.time.Instant.parse(until).toEpochMilli() > now) {
+        reason = IDLE_NOT_LENT_COOLING;
+      } else if (used != null
+          && used - gleanerCpu.getOrDefault(n.getMetadata().getName(), 0L)
+              > lendableSettings.idleCpuUsageFraction() * alloc) {
+        reason = IDLE_NOT_LENT_USAGE;
+      }
+      byReason.computeIfAbsent(reason, k -> new ArrayList<>()).add(n);
+    }
+    byReason.forEach(
+        (reason, subset) ->
+            LendableCapacity.of(
+                    Set.of(MemberRole.ONLINE), subset, pods, List.of(), lendableSettings)
+                .forEach(
+                    (src, r) -> funnelNow.merge(src.name() + "/" + reason, r, Resources::plus)));
   }
 
   private long sampleMember(String cluster, List<Pod> pods, long now, double hours) {
@@ -403,7 +480,14 @@ public final class SummaryCollector {
       Map<String, Double> stages = new java.util.LinkedHashMap<>();
       stages.put("lendable", round(lendable.coreHours(src)));
       for (String stage :
-          List.of(FUNNEL_LENDABLE_POOLED, FUNNEL_OFFERED, FUNNEL_AFTER_MARGIN, FUNNEL_PLACED)) {
+          List.of(
+              FUNNEL_LENDABLE_POOLED,
+              IDLE_NOT_LENT_COOLING,
+              IDLE_NOT_LENT_USAGE,
+              IDLE_NOT_LENT_WAITING,
+              FUNNEL_OFFERED,
+              FUNNEL_AFTER_MARGIN,
+              FUNNEL_PLACED)) {
         stages.put(stage, round(funnel.coreHours(src + "/" + stage)));
       }
       stages.put("harvested", round(harvested.coreHours(src)));
@@ -413,6 +497,13 @@ public final class SummaryCollector {
       stages.put("harvested_gpu", round(harvested.gpuHours(src)));
       funnelHours.put(src, stages);
     }
+    Map<String, Double> total = new java.util.LinkedHashMap<>();
+    total.put("lendable", round(SOURCES.stream().mapToDouble(lendable::coreHours).sum()));
+    for (String stage : List.of(FUNNEL_ADVERTISED, FUNNEL_BOUND_NOT_PLACED)) {
+      total.put(stage, round(funnel.coreHours(HarvestAccounting.TOTAL + "/" + stage)));
+    }
+    total.put("harvested", round(SOURCES.stream().mapToDouble(harvested::coreHours).sum()));
+    funnelHours.put(HarvestAccounting.TOTAL, total);
     SandboxSummary.Backlog backlog =
         new SandboxSummary.Backlog(
             backlogSamples, backlogDrySamples, Map.copyOf(backlogMin), Map.copyOf(backlogLast));
@@ -441,6 +532,11 @@ public final class SummaryCollector {
   static final String FUNNEL_OFFERED = "offered";
   static final String FUNNEL_AFTER_MARGIN = "offered_after_margin";
   static final String FUNNEL_PLACED = "placed";
+  static final String FUNNEL_ADVERTISED = "advertised_by_virtual_node";
+  static final String FUNNEL_BOUND_NOT_PLACED = "bound_to_virtual_node_not_placed";
+  static final String IDLE_NOT_LENT_COOLING = "not_lent_cooling_down";
+  static final String IDLE_NOT_LENT_USAGE = "not_lent_usage_above_threshold";
+  static final String IDLE_NOT_LENT_WAITING = "not_lent_other";
 
   private HarvestAccounting harvest(List<Double> delays, double maxDelay) {
     Map<String, Double> lendableCores = totals(lendable::coreHours);

@@ -24,7 +24,7 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code IDLE} (online members): every schedulable node whose online pods (DaemonSets and
- *       Gleaner pods excluded) request less than the idle thresholds of its CPU and memory lends
+ *       Gleaner pods excluded) request at most the idle thresholds of its CPU and memory lends
  *       {@code allocatable − requests of non-Gleaner pods − node headroom}. The {@code idleAfter}
  *       wait is not applied: capacity is lendable from the moment the online work leaves it.
  *   <li>{@code VOLCANO} (training members): the free capacity of the schedulable nodes ({@code
@@ -53,12 +53,15 @@ public final class LendableCapacity {
    * @param idleCpuRequestFraction an online node is idle below this share of CPU requested
    * @param idleMemoryRequestFraction ... and below this share of memory requested
    * @param nodeHeadroom kept free on every lent idle or Volcano node
+   * @param idleCpuUsageFraction the policy's online CPU usage threshold of an idle node (not
+   *     applied by the ground truth, which sees requests only; reported by the sandbox's breakdown)
    */
   public record Settings(
       Map<CapacitySource, Double> margins,
       double idleCpuRequestFraction,
       double idleMemoryRequestFraction,
-      Resources nodeHeadroom) {
+      Resources nodeHeadroom,
+      double idleCpuUsageFraction) {
     /** The built-in GleanerPolicy's figures. */
     public static final Settings DEFAULTS = from(EffectivePolicy.DEFAULTS);
 
@@ -73,7 +76,8 @@ public final class LendableCapacity {
           p.reserveMargins(),
           p.idle().cpuRequestFraction(),
           p.idle().memoryRequestFraction(),
-          p.nodeHeadroom());
+          p.nodeHeadroom(),
+          p.idle().cpuUsageFraction());
     }
 
     double margin(CapacitySource s) {
@@ -214,8 +218,8 @@ public final class LendableCapacity {
 
   private static boolean idle(Resources alloc, Resources online, Settings s) {
     return alloc.cpuMillis() > 0
-        && online.cpuMillis() < s.idleCpuRequestFraction() * alloc.cpuMillis()
-        && online.memoryBytes() < s.idleMemoryRequestFraction() * alloc.memoryBytes();
+        && online.cpuMillis() <= s.idleCpuRequestFraction() * alloc.cpuMillis()
+        && online.memoryBytes() <= s.idleMemoryRequestFraction() * alloc.memoryBytes();
   }
 
   private static Resources free(Resources alloc, Resources used, Settings s) {

@@ -91,6 +91,22 @@ class LendableCapacityTest {
   }
 
   /**
+   * The policy's thresholds are inclusive ("at most"), as the idle-detector applies them: online
+   * pods requesting exactly 20 % of a 10-CPU node leave it idle: (10 − 2 − 0.2) × 0.9 = 7.02 cores.
+   */
+  @Test
+  void aNodeAtExactlyTheRequestThresholdIsIdle() {
+    Map<CapacitySource, Resources> r =
+        LendableCapacity.of(
+            Set.of(MemberRole.ONLINE),
+            List.of(node("a", "10", "40Gi", null, null)),
+            List.of(pod("web", "a", "2", "8Gi", false, false, "Running")),
+            List.of(),
+            DEFAULTS);
+    assertThat(r.get(CapacitySource.IDLE).cpuMillis()).isEqualTo(7_020);
+  }
+
+  /**
    * One training node of 32 CPU / 8 GPU; a running gang pod takes 8 CPU / 2 GPU; a pending gang
    * needs 8 CPU / 1 GPU with none of it bound: (32 − 8 − 0.2 − 8) × 0.9 = 14.22 cores; GPUs 8 − 2 −
    * 1 = 5, whole devices without a margin, as the broker lends them.
