@@ -166,6 +166,7 @@ public final class BrokerService extends AbstractLifecycle {
       if (n > 0) {
         log.info("withdrew {} offers not refreshed within {}", n, config.offerTtl());
       }
+      ledger.expireReservations();
     } catch (RuntimeException e) {
       log.warn("offer TTL sweep failed", e);
     }

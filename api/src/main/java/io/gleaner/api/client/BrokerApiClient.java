@@ -123,6 +123,51 @@ public final class BrokerApiClient implements AutoCloseable {
     }
   }
 
+  /** The answer to {@link #placeGangOutcome}. */
+  public sealed interface GangOutcome {
+    /** Every pod reserved, all in one member, in the order of the request. */
+    record Placed(java.util.List<Placement> placements) implements GangOutcome {}
+
+    /** No member holds the whole gang; nothing is reserved. */
+    record NoRoom(NoFit noFit) implements GangOutcome {}
+
+    /** The broker refused the request itself (INVALID_ARGUMENT and the like). */
+    record Rejected(String message) implements GangOutcome {}
+
+    /** Transient: broker down, not leader, deadline exceeded. Retry. */
+    record Unavailable(String message) implements GangOutcome {}
+  }
+
+  /** PlaceGang: every pod in one member, or none. */
+  public io.gleaner.api.v1.PlaceGangResponse placeGang(io.gleaner.api.v1.PlaceGangRequest req) {
+    return blocking().placeGang(req);
+  }
+
+  /** {@link #placeGang}, answered as a typed outcome. */
+  public GangOutcome placeGangOutcome(io.gleaner.api.v1.PlaceGangRequest request) {
+    try {
+      io.gleaner.api.v1.PlaceGangResponse r = placeGang(request);
+      if (r.hasNoFit()) {
+        return new GangOutcome.NoRoom(r.getNoFit());
+      }
+      if (r.getPlacementsCount() != request.getPodsCount()) {
+        return new GangOutcome.Rejected(
+            "broker answered PlaceGang with "
+                + r.getPlacementsCount()
+                + " placements for "
+                + request.getPodsCount()
+                + " pods");
+      }
+      return new GangOutcome.Placed(r.getPlacementsList());
+    } catch (StatusRuntimeException e) {
+      return switch (e.getStatus().getCode()) {
+        case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE ->
+            new GangOutcome.Rejected(describe(e.getStatus()));
+        default -> new GangOutcome.Unavailable(describe(e.getStatus()));
+      };
+    }
+  }
+
   /** {@link #confirm}, answered as a typed outcome. */
   public CallOutcome confirmOutcome(String podUid) {
     return outcome(() -> confirm(podUid));

@@ -201,6 +201,57 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
         });
   }
 
+  /** How long a gang's reservations wait for confirmation when the request names no TTL. */
+  public static final java.time.Duration DEFAULT_GANG_TTL = java.time.Duration.ofMinutes(2);
+
+  @Override
+  public void placeGang(
+      io.gleaner.api.v1.PlaceGangRequest req,
+      StreamObserver<io.gleaner.api.v1.PlaceGangResponse> response) {
+    unary(
+        response,
+        () -> {
+          if (req.getTtlMs() < 0) {
+            throw io.gleaner.broker.model.BrokerException.invalid(
+                "ttl_ms must not be negative, got " + req.getTtlMs());
+          }
+          java.util.List<PodRequest> pods = new java.util.ArrayList<>();
+          for (PlaceRequest p : req.getPodsList()) {
+            pods.add(ProtoCodec.podRequest(p));
+          }
+          java.time.Duration ttl =
+              req.getTtlMs() == 0 ? DEFAULT_GANG_TTL : java.time.Duration.ofMillis(req.getTtlMs());
+          MDC.put("pod", req.getGangId());
+          try {
+            Timer.Sample sample = Timer.start();
+            io.gleaner.broker.model.GangOutcome outcome;
+            try {
+              outcome = ledger.placeGang(req.getGangId(), pods, ttl);
+            } finally {
+              sample.stop(metrics.decision());
+            }
+            io.gleaner.api.v1.PlaceGangResponse.Builder b =
+                io.gleaner.api.v1.PlaceGangResponse.newBuilder();
+            if (outcome instanceof io.gleaner.broker.model.GangOutcome.Placed p) {
+              for (io.gleaner.broker.model.Placement pl : p.placements()) {
+                metrics.placement(
+                    p.existing() ? "existing" : "placed",
+                    pl.workloadClass().label(),
+                    pl.source().name().toLowerCase());
+                b.addPlacements(ProtoCodec.placement(pl));
+              }
+              return b.build();
+            }
+            io.gleaner.broker.model.GangOutcome.Unplaceable u =
+                (io.gleaner.broker.model.GangOutcome.Unplaceable) outcome;
+            metrics.placement("no_fit", pods.get(0).workloadClass().label(), "none");
+            return b.setNoFit(ProtoCodec.noFit(u.noFit())).build();
+          } finally {
+            MDC.remove("pod");
+          }
+        });
+  }
+
   @Override
   public void confirm(ConfirmRequest req, StreamObserver<ConfirmResponse> response) {
     unary(

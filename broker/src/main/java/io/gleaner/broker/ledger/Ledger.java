@@ -1,6 +1,7 @@
 package io.gleaner.broker.ledger;
 
 import io.gleaner.broker.model.BrokerException;
+import io.gleaner.broker.model.GangOutcome;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.PlaceOutcome;
@@ -342,6 +343,124 @@ public final class Ledger {
       }
     }
     throw contention("placement of pod " + req.podUid());
+  }
+
+  /**
+   * Places a gang: every pod in one member cluster, or none. Pods already reserved keep their
+   * reservation, and the others go to the member those are in; when every pod is reserved the
+   * existing reservations are the answer (idempotent). New reservations carry the gang id and
+   * expire {@code ttl} from now unless confirmed ({@link #expireReservations()}).
+   *
+   * <p>Each reservation is its own compare-and-set on its node's record, as for {@link #place}; a
+   * conflict part-way gives back the ones written and decides again. A broker that dies part-way
+   * leaves unconfirmed reservations that expire with the TTL, so no part of a gang holds room for
+   * long.
+   */
+  public synchronized GangOutcome placeGang(String gangId, List<PodRequest> pods, Duration ttl) {
+    if (gangId == null || gangId.isBlank()) {
+      throw BrokerException.invalid("gang_id must not be empty");
+    }
+    if (pods.isEmpty()) {
+      throw BrokerException.invalid("pods of gang " + gangId + " must not be empty");
+    }
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw BrokerException.invalid("ttl_ms of gang " + gangId + " must be positive");
+    }
+    Set<String> uids = new HashSet<>();
+    for (PodRequest r : pods) {
+      if (!uids.add(r.podUid())) {
+        throw BrokerException.invalid("pod " + r.podUid() + " is listed twice in gang " + gangId);
+      }
+    }
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      List<PodRequest> missing = new ArrayList<>();
+      String cluster = null;
+      for (PodRequest r : pods) {
+        Placement p = placements.get(r.podUid());
+        if (p == null) {
+          missing.add(r);
+        } else if (cluster == null) {
+          cluster = p.node().cluster();
+        }
+      }
+      if (missing.isEmpty()) {
+        return new GangOutcome.Placed(inOrder(pods), true);
+      }
+      PlacementEngine.GangDecision d = engine.decideGang(missing, cluster);
+      if (d instanceof PlacementEngine.GangRefusal r) {
+        return new GangOutcome.Unplaceable(r.noFit());
+      }
+      List<PlacementEngine.Fit> fits = ((PlacementEngine.GangFit) d).fits();
+      long now = clock.millis();
+      long expires = now + ttl.toMillis();
+      List<Placement> written = new ArrayList<>();
+      boolean conflict = false;
+      for (int i = 0; i < missing.size() && !conflict; i++) {
+        PodRequest req = missing.get(i);
+        PlacementEngine.Fit f = fits.get(i);
+        Placement p =
+            new Placement(
+                req.podUid(),
+                req.namespace(),
+                req.name(),
+                f.node(),
+                f.source(),
+                req.workloadClass(),
+                req.requests(),
+                Arrays.stream(f.gpuDevices()).boxed().toList(),
+                f.gpuMilli(),
+                now,
+                false,
+                gangId,
+                expires);
+        NodeState st = nodes.get(f.node());
+        NodeRecord next = st.record.with(p);
+        LedgerStore.WriteResult w =
+            store.write(f.node(), next, st.version, LedgerStore.PodOp.add(p.podUid()));
+        if (w instanceof LedgerStore.WriteResult.Written ok) {
+          engine.reserve(p);
+          placements.put(p.podUid(), p);
+          st.record = next;
+          st.version = ok.version();
+          written.add(p);
+        } else {
+          conflicts++;
+          conflict = true;
+          reload(w instanceof LedgerStore.WriteResult.PodTaken taken ? taken.node() : f.node());
+        }
+      }
+      if (!conflict) {
+        changed();
+        return new GangOutcome.Placed(inOrder(pods), false);
+      }
+      for (Placement p : written) {
+        release(p.podUid());
+      }
+    }
+    throw contention("placement of gang " + gangId);
+  }
+
+  private List<Placement> inOrder(List<PodRequest> pods) {
+    return pods.stream().map(r -> placements.get(r.podUid())).toList();
+  }
+
+  /**
+   * Releases every unconfirmed reservation past its expiry (gang reservations whose member pods
+   * were never created); returns how many.
+   */
+  public synchronized int expireReservations() {
+    long now = clock.millis();
+    List<Placement> expired = placements.values().stream().filter(p -> p.expired(now)).toList();
+    for (Placement p : expired) {
+      if (placements.get(p.podUid()) == p) {
+        release(p.podUid());
+        log.info(
+            "released the reservation of pod {} of gang {}: not confirmed in time",
+            p.podUid(),
+            p.gangId());
+      }
+    }
+    return expired.size();
   }
 
   /** Marks a reservation placed (the member pod exists). Unknown pod: NOT_FOUND. */

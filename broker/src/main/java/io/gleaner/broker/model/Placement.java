@@ -11,6 +11,8 @@ import java.util.Objects;
  *
  * @param gpuDevices the device indexes it takes on the node (one for a sharing pod)
  * @param gpuMilli milli-GPU it takes per device in {@code gpuDevices}
+ * @param gangId the gang it was reserved with ("" for a single pod)
+ * @param expiresAtMs when an unconfirmed reservation is released (0: never)
  */
 public record Placement(
     String podUid,
@@ -23,7 +25,9 @@ public record Placement(
     List<Integer> gpuDevices,
     int gpuMilli,
     long reservedAtMs,
-    boolean confirmed) {
+    boolean confirmed,
+    String gangId,
+    long expiresAtMs) {
 
   public Placement {
     Objects.requireNonNull(podUid, "podUid");
@@ -34,6 +38,41 @@ public record Placement(
     name = name == null ? "" : name;
     resources = resources == null ? Resources.ZERO : resources;
     gpuDevices = gpuDevices == null ? List.of() : List.copyOf(gpuDevices);
+    gangId = gangId == null ? "" : gangId;
+  }
+
+  /** A single pod's reservation (no gang, no expiry). */
+  public Placement(
+      String podUid,
+      String namespace,
+      String name,
+      NodeKey node,
+      CapacitySource source,
+      WorkloadClass workloadClass,
+      Resources resources,
+      List<Integer> gpuDevices,
+      int gpuMilli,
+      long reservedAtMs,
+      boolean confirmed) {
+    this(
+        podUid,
+        namespace,
+        name,
+        node,
+        source,
+        workloadClass,
+        resources,
+        gpuDevices,
+        gpuMilli,
+        reservedAtMs,
+        confirmed,
+        "",
+        0);
+  }
+
+  /** Whether this unconfirmed reservation has expired at {@code nowMs}. */
+  public boolean expired(long nowMs) {
+    return !confirmed && expiresAtMs > 0 && expiresAtMs <= nowMs;
   }
 
   public Placement confirm() {
@@ -50,6 +89,8 @@ public record Placement(
             gpuDevices,
             gpuMilli,
             reservedAtMs,
-            true);
+            true,
+            gangId,
+            expiresAtMs);
   }
 }

@@ -159,6 +159,8 @@ public final class ProtoCodec {
         .setGpuMilli(p.gpuMilli())
         .setReservedAtMs(p.reservedAtMs())
         .setConfirmed(p.confirmed())
+        .setGangId(p.gangId())
+        .setExpiresAtMs(p.expiresAtMs())
         .build();
   }
 
@@ -175,7 +177,9 @@ public final class ProtoCodec {
         p.getGpuDevicesList(),
         p.getGpuMilli(),
         p.getReservedAtMs(),
-        p.getConfirmed());
+        p.getConfirmed(),
+        p.getGangId(),
+        p.getExpiresAtMs());
   }
 
   public static PodRequest podRequest(PlaceRequest r) {

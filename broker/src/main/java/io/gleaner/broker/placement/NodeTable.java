@@ -195,6 +195,23 @@ final class NodeTable {
     return true;
   }
 
+  /** The index of a member cluster, or -1 when no node of it was ever seen. */
+  int clusterIndexOf(String name) {
+    Integer c = clusterIdx.get(name);
+    return c == null ? -1 : c;
+  }
+
+  /** Healthy members with at least one active offer, by name. */
+  java.util.SortedSet<String> activeClusters() {
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    for (int s = 0; s < size; s++) {
+      if (offers[s] != null && clusterHealthy[clusterOf[s]]) {
+        out.add(keys[s].cluster());
+      }
+    }
+    return out;
+  }
+
   /** Whether a member is healthy; true for one never seen. */
   boolean isHealthy(String cluster) {
     Integer c = clusterIdx.get(cluster);

@@ -50,6 +50,9 @@ public final class PlacementEngine {
   private final NoFitExplainer explainer = new NoFitExplainer(t, demand, misses, reports);
   private final long[] pruneScratch = new long[BucketIndex.PRUNE_DIMS];
 
+  /** While a gang is decided: the only member cluster a pod may go to (-1: any). */
+  private int onlyCluster = -1;
+
   public PlacementEngine(PlacementPolicy policy) {
     this.policy = policy;
   }
@@ -171,7 +174,8 @@ public final class PlacementEngine {
       }
     }
     boolean plain =
-        req.nodeSelector().isEmpty()
+        onlyCluster < 0
+            && req.nodeSelector().isEmpty()
             && req.affinity().isEmpty()
             && req.tolerations().isEmpty()
             && req.exclude().isEmpty();
@@ -213,6 +217,119 @@ public final class PlacementEngine {
       }
     }
     return fit(found, req);
+  }
+
+  /** The outcome of {@link #decideGang}: a node per pod, all in one member, or a {@link NoFit}. */
+  public sealed interface GangDecision {}
+
+  /** Every pod of the gang fits in {@code cluster}; {@code fits} in the order of the request. */
+  public record GangFit(String cluster, List<Fit> fits) implements GangDecision {}
+
+  /** No member cluster holds the whole gang. */
+  public record GangRefusal(NoFit noFit) implements GangDecision {}
+
+  /**
+   * Picks a node for every pod of a gang, all in one member cluster, without changing anything; the
+   * caller then {@link #reserve}s each. Tries {@code onlyCluster} alone when it is not null;
+   * otherwise the member the first pod would go to alone, then every other healthy member by name.
+   * Within a member the pods are decided one after the other, each seeing the ones before it
+   * reserved, so two pods never share the room of one.
+   */
+  public GangDecision decideGang(List<PodRequest> pods, String onlyCluster) {
+    if (pods.isEmpty()) {
+      throw new IllegalArgumentException("a gang needs at least one pod");
+    }
+    List<String> clusters = new java.util.ArrayList<>();
+    NoFit firstRefusal = null;
+    if (onlyCluster != null) {
+      clusters.add(onlyCluster);
+    } else {
+      Decision lead = decide(pods.get(0));
+      if (lead instanceof Refusal r) {
+        return new GangRefusal(gangNoFit(pods.size(), 0, null, r.noFit()));
+      }
+      clusters.add(((Fit) lead).node().cluster());
+      for (String c : t.activeClusters()) {
+        if (!c.equals(clusters.get(0))) {
+          clusters.add(c);
+        }
+      }
+    }
+    int bestCount = -1;
+    String bestCluster = null;
+    for (String cluster : clusters) {
+      int c = t.clusterIndexOf(cluster);
+      if (c < 0 || !t.clusterHealthy[c]) {
+        continue;
+      }
+      List<Fit> fits = new java.util.ArrayList<>(pods.size());
+      List<Placement> tentative = new java.util.ArrayList<>(pods.size());
+      NoFit refusal = null;
+      this.onlyCluster = c;
+      try {
+        for (PodRequest req : pods) {
+          Decision d = decide(req);
+          if (d instanceof Refusal r) {
+            refusal = r.noFit();
+            break;
+          }
+          Fit f = (Fit) d;
+          fits.add(f);
+          Placement p = tentative(req, f);
+          reserve(p);
+          tentative.add(p);
+        }
+      } finally {
+        this.onlyCluster = -1;
+        for (Placement p : tentative) {
+          release(p);
+        }
+      }
+      if (refusal == null) {
+        return new GangFit(cluster, fits);
+      }
+      if (fits.size() > bestCount) {
+        bestCount = fits.size();
+        bestCluster = cluster;
+        firstRefusal = refusal;
+      }
+    }
+    return new GangRefusal(
+        gangNoFit(pods.size(), Math.max(0, bestCount), bestCluster, firstRefusal));
+  }
+
+  private static Placement tentative(PodRequest req, Fit f) {
+    return new Placement(
+        req.podUid(),
+        req.namespace(),
+        req.name(),
+        f.node(),
+        f.source(),
+        req.workloadClass(),
+        req.requests(),
+        java.util.Arrays.stream(f.gpuDevices()).boxed().toList(),
+        f.gpuMilli(),
+        0,
+        false);
+  }
+
+  private static NoFit gangNoFit(int size, int best, String bestCluster, NoFit why) {
+    String message =
+        bestCluster == null
+            ? "no member cluster can hold all "
+                + size
+                + " pods of the gang together"
+                + (why == null ? "" : ": " + why.message())
+            : "no member cluster can hold all "
+                + size
+                + " pods of the gang together; the closest, "
+                + bestCluster
+                + ", holds "
+                + best
+                + (why == null ? "" : ", then: " + why.message());
+    return why == null
+        ? new NoFit(message, List.of(), Resources.ZERO, null)
+        : new NoFit(message, why.reasons(), why.largestFree(), why.never());
   }
 
   /** The refusal, final when no known node could ever hold the pod (see {@link LendingBounds}). */
@@ -305,6 +422,9 @@ public final class PlacementEngine {
   private int check(int s, PodRequest req) {
     if (!t.clusterHealthy[t.clusterOf[s]]) {
       return Misses.UNHEALTHY;
+    }
+    if (onlyCluster >= 0 && t.clusterOf[s] != onlyCluster) {
+      return Misses.EXCLUDED;
     }
     long[] want = demand.v;
     int[] dims = demand.dims;

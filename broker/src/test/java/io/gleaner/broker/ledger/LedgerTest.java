@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gleaner.broker.model.BrokerException;
+import io.gleaner.broker.model.GangOutcome;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.PlaceOutcome;
@@ -216,5 +217,139 @@ class LedgerTest {
       assertThat(mem).as("memory reserved on %s", e.getKey()).isLessThanOrEqualTo(8L << 30);
     }
     assertThat(fresh.placements(null)).hasSize(160);
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Gangs
+
+  private static List<PodRequest> gang(String prefix, int n, String cpu) {
+    List<PodRequest> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(pod(prefix + i, cpu));
+    }
+    return out;
+  }
+
+  private static final Duration TTL = Duration.ofSeconds(60);
+
+  @Test
+  void aGangIsReservedWholeInOneMemberDurablyAndIdempotently() {
+    Ledger l = ledger();
+    l.offer(offer("a", "a1", "6"), "src");
+    l.offer(offer("b", "b1", "4"), "src");
+    l.offer(offer("b", "b2", "4"), "src");
+
+    GangOutcome o = l.placeGang("team/train", gang("g", 4, "2"), TTL);
+
+    assertThat(o).isInstanceOf(GangOutcome.Placed.class);
+    List<Placement> ps = ((GangOutcome.Placed) o).placements();
+    assertThat(ps).extracting(p -> p.node().cluster()).containsOnly("b");
+    assertThat(ps).allMatch(p -> p.gangId().equals("team/train"));
+    assertThat(ps).allMatch(p -> p.expiresAtMs() == clock.millis() + TTL.toMillis());
+    assertThat(l.placeGang("team/train", gang("g", 4, "2"), TTL))
+        .isEqualTo(new GangOutcome.Placed(ps, true));
+    // a restarted broker on the same store knows the gang's reservations, expiry included
+    Ledger again = ledger();
+    assertThat(again.snapshot()).isEqualTo(l.snapshot());
+    assertThat(again.placement("g0")).isEqualTo(ps.get(0));
+  }
+
+  @Test
+  void aGangThatFitsNoMemberWholeReservesNothing() {
+    Ledger l = ledger();
+    l.offer(offer("a", "a1", "6"), "src");
+    l.offer(offer("b", "b1", "4"), "src");
+    long before = l.changes();
+
+    GangOutcome o = l.placeGang("team/train", gang("g", 4, "2"), TTL);
+
+    assertThat(o).isInstanceOf(GangOutcome.Unplaceable.class);
+    assertThat(l.placements(null)).isEmpty();
+    assertThat(l.capacity().reserved().cpuMillis()).isZero();
+    assertThat(l.changes()).isEqualTo(before);
+    assertThat(store.loadAll().values())
+        .allMatch(v -> v.record().placements().isEmpty(), "no reservation reached the store");
+  }
+
+  @Test
+  void missingMembersOfAPlacedGangJoinItsMemberOrNothing() {
+    Ledger l = ledger();
+    l.offer(offer("a", "a1", "16"), "src");
+    l.offer(offer("b", "b1", "4"), "src");
+    List<PodRequest> first = gang("g", 2, "2");
+    List<Placement> ps = ((GangOutcome.Placed) l.placeGang("t/g", first, TTL)).placements();
+    String member = ps.get(0).node().cluster();
+    String other = member.equals("a") ? "b" : "a";
+    l.offer(offer(member, member + "1", "4"), "src"); // now exactly full
+
+    List<PodRequest> grown = new ArrayList<>(first);
+    grown.add(pod("g2", "2"));
+    // the other member has room, but the gang's first pods are not there: nothing
+    assertThat(l.freeOf(new NodeKey(other, other + "1")).cpuMillis()).isGreaterThan(2000);
+    assertThat(l.placeGang("t/g", grown, TTL)).isInstanceOf(GangOutcome.Unplaceable.class);
+    assertThat(l.placement("g2")).isNull();
+    l.offer(offer(member, member + "1", "6"), "src");
+    GangOutcome o = l.placeGang("t/g", grown, TTL);
+    assertThat(((GangOutcome.Placed) o).placements().get(2).node().cluster()).isEqualTo(member);
+  }
+
+  @Test
+  void unconfirmedGangReservationsExpireAfterTheTtlConfirmedOnesStay() {
+    Ledger l = ledger();
+    l.offer(offer("a", "a1", "8"), "src");
+    l.placeGang("t/g", gang("g", 3, "2"), TTL);
+    l.confirm("g0");
+    l.place(pod("single", "1"));
+
+    clock.advance(TTL.minusMillis(1));
+    assertThat(l.expireReservations()).isZero();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(l.expireReservations()).isEqualTo(2);
+
+    assertThat(l.placements(null))
+        .extracting(Placement::podUid)
+        .containsExactlyInAnyOrder("g0", "single");
+    assertThat(l.capacity().reserved().cpuMillis()).isEqualTo(1000);
+    assertThat(ledger().placements(null)).hasSize(2);
+  }
+
+  @Test
+  void gangsAndSinglesNeverOverCommitANode() {
+    Ledger l = ledger();
+    for (String c : List.of("a", "b")) {
+      for (int n = 0; n < 3; n++) {
+        l.offer(offer(c, c + n, "8"), "src");
+      }
+    }
+    int gangs = 0;
+    for (int i = 0; i < 40; i++) {
+      if (i % 3 == 0) {
+        l.place(pod("s" + i, "3"));
+      } else if (l.placeGang("t/g" + i, gang("g" + i + "-", 3, "2"), TTL)
+          instanceof GangOutcome.Placed p) {
+        gangs++;
+        assertThat(p.placements())
+            .extracting(x -> x.node().cluster())
+            .hasSize(3)
+            .containsOnly(p.placements().get(0).node().cluster());
+      } else {
+        String id = "t/g" + i;
+        assertThat(l.placements(null)).noneMatch(x -> x.gangId().equals(id));
+      }
+    }
+    assertThat(gangs).isPositive();
+    for (NodeRecord r : l.snapshot().values()) {
+      long used = r.placements().values().stream().mapToLong(p -> p.resources().cpuMillis()).sum();
+      assertThat(used).isLessThanOrEqualTo(8000);
+    }
+  }
+
+  @Test
+  void aGangRequestMustNameItsGangAndListEachPodOnce() {
+    Ledger l = ledger();
+    assertThatThrownBy(() -> l.placeGang("", gang("g", 2, "1"), TTL))
+        .hasMessage("gang_id must not be empty");
+    assertThatThrownBy(() -> l.placeGang("t/g", List.of(pod("x", "1"), pod("x", "1")), TTL))
+        .hasMessage("pod x is listed twice in gang t/g");
   }
 }
