@@ -14,6 +14,7 @@ import io.gleaner.meta.crd.KubeconfigSecretRef;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberClusterStatus;
 import io.gleaner.meta.crd.OfferedCapacity;
+import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.resources.Resources;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -142,7 +143,9 @@ public final class MemberRegistry implements AutoCloseable {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("MemberRegistry already " + state.get().name().toLowerCase());
     }
-    informer = meta.resources(MemberCluster.class).runnableInformer(0);
+    informer =
+        Informers.keepRetrying(
+            meta.resources(MemberCluster.class).runnableInformer(0), log, "MemberClusters");
     informer.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -177,12 +180,11 @@ public final class MemberRegistry implements AutoCloseable {
    */
   private void watchSecrets() {
     String namespace = config.defaultSecretNamespace();
-    secrets = meta.secrets().inNamespace(namespace).runnableInformer(0);
-    secrets.exceptionHandler(
-        (started, t) -> {
-          log.debug("kubeconfig Secret informer in {} retries: {}", namespace, t.toString());
-          return true;
-        });
+    secrets =
+        Informers.keepRetrying(
+            meta.secrets().inNamespace(namespace).runnableInformer(0),
+            log,
+            "kubeconfig Secrets in " + namespace);
     secrets.addEventHandler(
         new ResourceEventHandler<>() {
           @Override

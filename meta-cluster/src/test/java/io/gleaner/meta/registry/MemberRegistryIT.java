@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -51,19 +53,21 @@ class MemberRegistryIT {
     meta = metaCluster.client();
     Crds.install(meta);
     meters = new SimpleMeterRegistry();
-    MemberRegistryConfig config =
-        MemberRegistryConfig.defaults(NS)
-            .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
-            .withStatusRefresh(Duration.ofSeconds(1))
-            .withResync(Duration.ofMillis(500))
-            .withClient(
-                MemberClientConfig.defaults()
-                    .withRetry(2, Duration.ofMillis(10))
-                    .withBreaker(4, 2, Duration.ofMinutes(5))
-                    .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3)));
-    registry = new MemberRegistry(meta, config, Clock.systemUTC(), meters);
+    registry = new MemberRegistry(meta, config(), Clock.systemUTC(), meters);
     registry.addListener(events);
     registry.start();
+  }
+
+  private static MemberRegistryConfig config() {
+    return MemberRegistryConfig.defaults(NS)
+        .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
+        .withStatusRefresh(Duration.ofSeconds(1))
+        .withResync(Duration.ofMillis(500))
+        .withClient(
+            MemberClientConfig.defaults()
+                .withRetry(2, Duration.ofMillis(10))
+                .withBreaker(4, 2, Duration.ofMinutes(5))
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3)));
   }
 
   @AfterEach
@@ -205,6 +209,33 @@ class MemberRegistryIT {
     assertThat(handle.client().isClosed()).isTrue();
     assertThat(meters.find("resilience4j.circuitbreaker.state").tag("name", "member-east").gauges())
         .isEmpty();
+  }
+
+  /**
+   * Under load an API server may fail the first list (timeout, 500): the registry must keep trying,
+   * not stop watching MemberClusters for good and run with no members.
+   */
+  @Test
+  void aFailedFirstListOfMemberClustersIsRetried() {
+    registry.stop();
+    MockCluster east = member();
+    createSecret("east-kubeconfig", "kubeconfig", Kubeconfigs.write("east", east.url()));
+    createMember("east", "east-kubeconfig", null, true);
+    metaCluster.failNext("/apis/gleaner.io/v1alpha1/memberclusters", 2);
+
+    // no retries inside the client: the list fails as one that ran out of them
+    try (KubernetesClient noRetries =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(meta.getConfiguration()).withRequestRetryBackoffLimit(0).build())
+            .build()) {
+      registry =
+          new MemberRegistry(noRetries, config(), Clock.systemUTC(), new SimpleMeterRegistry());
+      registry.start();
+
+      await().atMost(WAIT).until(() -> registry.member("east").isPresent());
+      registry.stop();
+    }
   }
 
   @Test

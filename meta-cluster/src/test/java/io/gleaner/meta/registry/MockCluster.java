@@ -7,16 +7,21 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A fabric8 mock API server in CRUD mode on 127.0.0.1 that a test can stop mid-way. */
 public final class MockCluster implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private volatile String failingPath = "";
   private boolean stopped;
 
   public MockCluster() {
@@ -26,7 +31,19 @@ public final class MockCluster implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             responses,
-            new KubernetesMixedDispatcher(responses),
+            new KubernetesMixedDispatcher(responses) {
+              @Override
+              public MockResponse dispatch(RecordedRequest request) {
+                String path = request.getPath();
+                if (path != null
+                    && path.startsWith(failingPath)
+                    && !failingPath.isEmpty()
+                    && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                  return new MockResponse().setResponseCode(500).setBody("injected failure");
+                }
+                return super.dispatch(request);
+              }
+            },
             false);
     try {
       server.init(InetAddress.getByName("127.0.0.1"), 0);
@@ -34,6 +51,15 @@ public final class MockCluster implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     client = server.createClient();
+  }
+
+  /**
+   * Answers the next {@code times} requests whose path starts with {@code pathPrefix} with 500, as
+   * an API server that is briefly overloaded.
+   */
+  public void failNext(String pathPrefix, int times) {
+    failingPath = pathPrefix;
+    failuresLeft.set(times);
   }
 
   /** Base URL, e.g. {@code http://127.0.0.1:41234}. */

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.gleaner.meta.informer.CompactItemStore;
+import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,11 +107,14 @@ final class PodInformers implements AutoCloseable {
     Events events = Objects.requireNonNull(this.events, "reportTo() first");
     syncMembers();
     SharedIndexInformer<Pod> inf =
-        meta.pods()
-            .inAnyNamespace()
-            .withField("spec.nodeName", nodeName)
-            .runnableInformer(0)
-            .itemStore(metaStore);
+        Informers.keepRetrying(
+            meta.pods()
+                .inAnyNamespace()
+                .withField("spec.nodeName", nodeName)
+                .runnableInformer(0)
+                .itemStore(metaStore),
+            log,
+            "pods on " + nodeName);
     inf.removeNamespaceIndex(); // nothing looks pods up by namespace; by UID goes through the store
     inf.addEventHandler(
         new ResourceEventHandler<>() {
