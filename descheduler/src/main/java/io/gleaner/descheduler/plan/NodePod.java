@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param requests effective requests including {@code pods: 1}
  * @param startTime when the pod started (for "youngest first"); null counts as just now
  * @param gracePeriodSeconds the pod's terminationGracePeriodSeconds, used for its eviction
+ * @param metaNamespace the namespace of the metadata pod a Gleaner pod runs for (annotation {@code
+ *     gleaner.io/meta-namespace}), which decides its team; empty when unknown
  */
 public record NodePod(
     String namespace,
@@ -27,7 +29,8 @@ public record NodePod(
     long gracePeriodSeconds,
     Optional<Gang> gang,
     boolean terminating,
-    String metaUid) {
+    String metaUid,
+    String metaNamespace) {
   public NodePod {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(name, "name");
@@ -37,6 +40,7 @@ public record NodePod(
     source = source == null ? Pool.UNKNOWN : source;
     gang = gang == null ? Optional.empty() : gang;
     metaUid = metaUid == null ? "" : metaUid;
+    metaNamespace = metaNamespace == null ? "" : metaNamespace;
     if (gracePeriodSeconds < 0) {
       throw new IllegalArgumentException(
           "pod "
@@ -46,6 +50,38 @@ public record NodePod(
               + ": gracePeriodSeconds must be >= 0, got "
               + gracePeriodSeconds);
     }
+  }
+
+  /** A pod whose metadata namespace is unknown. */
+  public NodePod(
+      String namespace,
+      String name,
+      String uid,
+      Resources requests,
+      boolean gleaner,
+      PodClass podClass,
+      Pool source,
+      int priority,
+      Instant startTime,
+      long gracePeriodSeconds,
+      Optional<Gang> gang,
+      boolean terminating,
+      String metaUid) {
+    this(
+        namespace,
+        name,
+        uid,
+        requests,
+        gleaner,
+        podClass,
+        source,
+        priority,
+        startTime,
+        gracePeriodSeconds,
+        gang,
+        terminating,
+        metaUid,
+        "");
   }
 
   public String key() {
@@ -67,6 +103,7 @@ public record NodePod(
         gracePeriodSeconds,
         gang,
         true,
-        metaUid);
+        metaUid,
+        metaNamespace);
   }
 }

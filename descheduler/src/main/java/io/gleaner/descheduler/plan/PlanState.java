@@ -20,14 +20,25 @@ final class PlanState {
   /** Per gang key: the gang's minMember/members as reported (first pod seen wins). */
   final Map<String, Gang> gangs;
 
+  /** The teams ranked by how far they stand above their fair share, as victims are taken. */
+  final TeamTiers tiers;
+
   private PlanState(
-      Map<String, NodeState> nodes, Map<String, Integer> spareLeft, Map<String, Gang> gangs) {
+      Map<String, NodeState> nodes,
+      Map<String, Integer> spareLeft,
+      Map<String, Gang> gangs,
+      TeamTiers tiers) {
     this.nodes = nodes;
     this.spareLeft = spareLeft;
     this.gangs = gangs;
+    this.tiers = tiers;
   }
 
   static PlanState of(List<LentNode> lent, Resources reserve) {
+    return of(lent, reserve, TeamTiers.none());
+  }
+
+  static PlanState of(List<LentNode> lent, Resources reserve, TeamTiers tiers) {
     Map<String, NodeState> nodes = new LinkedHashMap<>();
     Map<String, Gang> gangs = new HashMap<>();
     lent.stream()
@@ -45,13 +56,13 @@ final class PlanState {
             });
     Map<String, Integer> spare = new HashMap<>();
     gangs.forEach((k, g) -> spare.put(k, g.spare()));
-    return new PlanState(nodes, spare, gangs);
+    return new PlanState(nodes, spare, gangs, tiers);
   }
 
   PlanState copy() {
     Map<String, NodeState> n = new LinkedHashMap<>();
     nodes.forEach((k, v) -> n.put(k, v.copy()));
-    return new PlanState(n, new HashMap<>(spareLeft), gangs);
+    return new PlanState(n, new HashMap<>(spareLeft), gangs, tiers.copy());
   }
 
   /** Live (not chosen, not terminating) members of a gang, on every node. */

@@ -21,6 +21,10 @@ import java.util.stream.Collectors;
  * an earlier pod of the burst is used before anything else is evicted, so a burst never evicts more
  * than it needs and never evicts on two nodes for one pod.
  *
+ * <p>With teams ({@link ReclaimFairness}), victims come first from the teams furthest above their
+ * fair share across the federation, re-ranked after each pod of the burst is served; where teams
+ * stand equally the class order decides, as without teams.
+ *
  * <p>Pods that already fit (on a lent node, or once pods that are terminating leave) cause no
  * eviction: that is how a re-plan after a restart or after native preemption never evicts twice. A
  * pod that native preemption has nominated a node for, recently, is left to the member scheduler
@@ -37,8 +41,26 @@ public final class Planner {
     return config;
   }
 
+  /** Plans with the class order alone (no teams). */
   public Plan plan(PlanInput in) {
-    PlanState state = PlanState.of(in.nodes(), config.nodeReserve());
+    return plan(in, ReclaimFairness.NONE);
+  }
+
+  /**
+   * Plans taking victims first from the teams furthest above their fair share ({@code fairness}),
+   * then in class order; gangs and the victim search's other rules are unchanged.
+   */
+  public Plan plan(PlanInput in, ReclaimFairness fairness) {
+    Resources returned = Resources.ZERO;
+    for (Demand d : in.demands()) {
+      returned =
+          returned.plus(
+              d instanceof Demand.Pods p
+                  ? p.total()
+                  : ((Demand.Pressure) d).excess().clampAtZero());
+    }
+    PlanState state =
+        PlanState.of(in.nodes(), config.nodeReserve(), TeamTiers.of(fairness, returned));
     List<PodOutcome> outcomes = new ArrayList<>();
 
     in.demands().stream()

@@ -17,6 +17,9 @@ import java.util.Set;
  * by cost and by what the remaining candidates could still free, and stopped after a budget
  * (keeping the best set found so far).
  *
+ * <p>Fairness comes first in the price ({@link Cost}): victims from the teams furthest above their
+ * fair share ({@link TeamTiers}) before any from a team below them, then the class order.
+ *
  * <p>Gangs: a member may go on its own only while its gang keeps more than minMember replicas; past
  * that only the whole gang (every member, on every node) may go, and only if every member is
  * visible.
@@ -120,11 +123,7 @@ final class VictimSearch {
     wholeTaken = new boolean[spare.length];
     // Just above the bound, so that a selection costing exactly the bound still counts (ties are
     // broken later).
-    bestCost =
-        bound == null
-            ? null
-            : new Cost(
-                bound.nearLine(), bound.count(), bound.lostSeconds(), Math.nextUp(bound.share()));
+    bestCost = bound == null ? null : bound.justAbove();
     best = null;
     expansions = 0;
     dfs(0, new long[dims.length], Cost.ZERO);
@@ -251,11 +250,12 @@ final class VictimSearch {
     if (Double.isNaN(share) || Double.isInfinite(share)) {
       share = 1.0;
     }
-    return new Cost(p.podClass() == PodClass.NEAR_LINE ? 1 : 0, 1, age, share);
+    return Cost.one(state.tiers.tierOf(p), p.podClass() == PodClass.NEAR_LINE, age, share);
   }
 
   /** Removes the selection's victims from the state and books them on {@code node}. */
   static void apply(PlanState state, NodeState node, Selection sel) {
+    int before = node.victims.size();
     for (Item it : sel.items()) {
       if (!it.whole()) {
         node.live.remove(it.single());
@@ -271,5 +271,6 @@ final class VictimSearch {
         state.spareLeft.put(it.gangKey(), 0);
       }
     }
+    state.tiers.taken(node.victims.subList(before, node.victims.size()));
   }
 }

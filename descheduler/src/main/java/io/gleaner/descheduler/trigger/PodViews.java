@@ -171,7 +171,10 @@ public final class PodViews {
         grace == null ? 30 : Math.max(0, grace),
         gleaner ? gang : Optional.empty(),
         leaving || isTerminating(pod),
-        labels.get(GleanerKeys.META_UID));
+        labels.get(GleanerKeys.META_UID),
+        pod.getMetadata().getAnnotations() == null
+            ? null
+            : pod.getMetadata().getAnnotations().get(GleanerKeys.META_NAMESPACE));
   }
 
   static Instant startTime(Pod pod) {

@@ -147,7 +147,8 @@ public final class Snapshot {
                   np.gracePeriodSeconds(),
                   Optional.empty(),
                   np.terminating(),
-                  np.metaUid());
+                  np.metaUid(),
+                  np.metaNamespace());
         }
         if (pool == Pool.UNKNOWN && np.gleaner()) {
           pool = np.source();

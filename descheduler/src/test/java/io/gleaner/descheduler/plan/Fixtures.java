@@ -65,7 +65,8 @@ final class Fixtures {
         p.gracePeriodSeconds(),
         Optional.of(new Gang(gang, minMember, members)),
         false,
-        p.metaUid());
+        p.metaUid(),
+        p.metaNamespace());
   }
 
   static NodePod online(String name, String cpu, int priority) {
