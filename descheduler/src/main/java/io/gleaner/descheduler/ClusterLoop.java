@@ -13,6 +13,7 @@ import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.descheduler.plan.PlanInput;
 import io.gleaner.descheduler.plan.Planner;
 import io.gleaner.descheduler.plan.PodOutcome;
+import io.gleaner.descheduler.plan.ReclaimFairness;
 import io.gleaner.descheduler.plan.Victim;
 import io.gleaner.descheduler.trigger.BurstWindow;
 import io.gleaner.descheduler.trigger.ColocationPressure;
@@ -60,6 +61,7 @@ final class ClusterLoop implements MemberWatch.Listener {
   private final DeschedulerMetrics metrics;
   private final BooleanSupplier leading;
   private final Consumer<Plan> planListener;
+  private final java.util.function.Supplier<ReclaimFairness> fairness;
   private final BurstWindow window;
   private final Map<String, Observation> observations = new ConcurrentHashMap<>();
   private final Map<String, Instant> evicted = new ConcurrentHashMap<>();
@@ -90,7 +92,9 @@ final class ClusterLoop implements MemberWatch.Listener {
       DeschedulerMetrics metrics,
       BooleanSupplier leading,
       ScheduledExecutorService timers,
-      Consumer<Plan> planListener) {
+      Consumer<Plan> planListener,
+      java.util.function.Supplier<ReclaimFairness> fairness) {
+    this.fairness = fairness;
     this.cluster = cluster;
     this.settings = settings;
     this.clock = clock;
@@ -265,7 +269,7 @@ final class ClusterLoop implements MemberWatch.Listener {
       return;
     }
     long t0 = System.nanoTime();
-    Plan plan = planner.plan(input);
+    Plan plan = planner.plan(input, fairness.get());
     metrics.planning(cluster, Duration.ofNanos(System.nanoTime() - t0));
     Instant decidedAt = clock.instant();
     for (PodOutcome o : plan.outcomes()) {

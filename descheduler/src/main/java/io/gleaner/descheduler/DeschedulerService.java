@@ -1,6 +1,7 @@
 package io.gleaner.descheduler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.descheduler.execute.BrokerNotifier;
 import io.gleaner.descheduler.execute.EvictionLimiter;
 import io.gleaner.descheduler.execute.FabricMemberActions;
@@ -13,6 +14,7 @@ import io.gleaner.descheduler.plan.Plan;
 import io.gleaner.descheduler.plan.Planner;
 import io.gleaner.descheduler.plan.PlannerConfig;
 import io.gleaner.descheduler.trigger.MemberWatch;
+import io.gleaner.descheduler.trigger.PodViews;
 import io.gleaner.meta.config.DeschedulerConfig;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
@@ -90,6 +92,11 @@ public final class DeschedulerService extends AbstractLifecycle {
   private final MemberSource.Listener membershipListener = new Membership();
   private ExecutorService membership;
   private Planner planner;
+  private FederationShares shares;
+
+  /** How often the pool the teams share is read from the broker (simulated time). */
+  private static final Duration POOL_REFRESH = Duration.ofSeconds(10);
+
   private UnaryOperator<Duration> toReal;
   private volatile boolean stopping;
   private ReclaimHub hub;
@@ -224,6 +231,18 @@ public final class DeschedulerService extends AbstractLifecycle {
     return hooksServer == null ? -1 : hooksServer.getPort();
   }
 
+  /** The members whose caches are filled, by name: reclaims are on for them. */
+  public Set<String> readyMembers() {
+    Set<String> out = new java.util.TreeSet<>();
+    watched.forEach(
+        (k, w) -> {
+          if (w.ready) {
+            out.add(k);
+          }
+        });
+    return out;
+  }
+
   /** The members whose informers run, by name (including ones not listed yet). */
   public Set<String> watchedMembers() {
     return Set.copyOf(watched.keySet());
@@ -275,6 +294,24 @@ public final class DeschedulerService extends AbstractLifecycle {
     toReal = clock instanceof AcceleratedClock ac ? ac::toReal : d -> d;
     planner =
         new Planner(new PlannerConfig(settings.nodeReserve(), settings.nominationBound(), 20_000));
+    shares =
+        new FederationShares(
+            () -> policy.current().teams(),
+            () -> watched.values().stream().filter(w -> w.ready).map(w -> w.watch.pods()).toList(),
+            PodViews::requests,
+            brokerChannel == null
+                ? null
+                : BrokerApiClient.on(brokerChannel, settings.brokerDeadline()));
+    long poolPeriod = toReal.apply(POOL_REFRESH).toMillis();
+    timers.scheduleWithFixedDelay(
+        () -> {
+          if (!policy.current().teams().declared().isEmpty()) {
+            shares.refreshPool();
+          }
+        },
+        0,
+        Math.max(100, poolPeriod),
+        TimeUnit.MILLISECONDS);
     election.addListener(
         new LeadershipListener() {
           @Override
@@ -386,7 +423,8 @@ public final class DeschedulerService extends AbstractLifecycle {
             metrics,
             election::isLeader,
             timers,
-            p -> planListeners.forEach(l -> l.accept(p)));
+            p -> planListeners.forEach(l -> l.accept(p)),
+            shares::now);
     MemberWatch watch = new MemberWatch(cluster, client, loop);
     Watched w = new Watched(loop, watch);
     watched.put(cluster, w);

@@ -1,0 +1,95 @@
+package io.gleaner.descheduler;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.descheduler.plan.ReclaimFairness;
+import io.gleaner.descheduler.trigger.PodViews;
+import io.gleaner.meta.fair.Teams;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.resources.Resources;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What each team holds across the whole federation, for fair reclaim: summed from the descheduler's
+ * own watches of every member (the Gleaner pods bound and not leaving, each counted for the team of
+ * its {@code gleaner.io/meta-namespace}), so a plan for one member knows what the team holds on all
+ * of them without a call. The pool the teams share is the broker's offered capacity, refreshed in
+ * the background ({@link #refreshPool()}); until the broker has answered, or without one, it is
+ * what the teams hold (the pool counted as full).
+ */
+final class FederationShares {
+  private static final Logger log = LoggerFactory.getLogger(FederationShares.class);
+
+  private final Supplier<Teams> teams;
+  private final Supplier<Collection<Collection<Pod>>> members;
+  private final Function<Pod, Resources> requests;
+  private final BrokerApiClient broker;
+  private volatile Resources offered = Resources.ZERO;
+
+  /**
+   * @param teams the policy's teams now
+   * @param members the cached pods of every watched member
+   * @param broker the broker, asked for its offered capacity; null for none
+   */
+  FederationShares(
+      Supplier<Teams> teams,
+      Supplier<Collection<Collection<Pod>>> members,
+      Function<Pod, Resources> requests,
+      BrokerApiClient broker) {
+    this.teams = teams;
+    this.members = members;
+    this.requests = requests;
+    this.broker = broker;
+  }
+
+  /** Asks the broker for the offered capacity; keeps the last answer when it cannot. */
+  void refreshPool() {
+    if (broker == null) {
+      return;
+    }
+    try {
+      offered = Resources.parse(broker.capacity().getOfferedMap());
+    } catch (RuntimeException e) {
+      log.debug("broker capacity not read, keeping the last: {}", e.toString());
+    }
+  }
+
+  /** The teams, the pool and what each team holds now. */
+  ReclaimFairness now() {
+    Teams t = teams.get();
+    if (t.declared().isEmpty()) {
+      return ReclaimFairness.NONE;
+    }
+    Map<String, Resources> usage = new HashMap<>();
+    Resources held = Resources.ZERO;
+    for (Collection<Pod> pods : members.get()) {
+      for (Pod p : pods) {
+        if (!PodViews.isGleaner(p)
+            || PodViews.isDone(p)
+            || PodViews.isTerminating(p)
+            || p.getSpec() == null
+            || p.getSpec().getNodeName() == null) {
+          continue;
+        }
+        Map<String, String> a = p.getMetadata().getAnnotations();
+        String ns = a == null ? "" : a.getOrDefault(GleanerKeys.META_NAMESPACE, "");
+        Resources r = requests.apply(p);
+        usage.merge(t.of(ns).name(), r, Resources::plus);
+        held = held.plus(r);
+      }
+    }
+    Resources pool = offered;
+    for (String r : held.names()) {
+      if (pool.get(r) < held.get(r)) {
+        pool = pool.with(r, held.get(r));
+      }
+    }
+    return new ReclaimFairness(t, pool, usage);
+  }
+}
