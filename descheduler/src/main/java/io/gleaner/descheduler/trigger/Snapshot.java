@@ -94,9 +94,10 @@ public final class Snapshot {
         byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(p);
         if (group.isPresent() && live) {
           boundGroupMembers.merge(group.get(), 1, Integer::sum);
-          if (PodViews.isGleaner(p)) {
-            liveGangMembers.merge(group.get(), 1, Integer::sum);
-          }
+        }
+        Optional<String> gang = gangKey(p);
+        if (gang.isPresent() && live && PodViews.isGleaner(p)) {
+          liveGangMembers.merge(gang.get(), 1, Integer::sum);
         }
       } else if (PodViews.isOnlineUnschedulable(p, in.priorityThreshold())) {
         if (group.isPresent() && in.podGroups().containsKey(group.get())) {
@@ -127,8 +128,7 @@ public final class Snapshot {
       List<NodePod> pods = new ArrayList<>();
       Pool pool = Pool.fromLabel(labels.get(GleanerKeys.POOL));
       for (Pod p : here) {
-        Optional<Gang> gang =
-            PodViews.podGroup(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
+        Optional<Gang> gang = gangKey(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
         NodePod np =
             PodViews.nodePod(
                 p, in.requests().apply(p), gang, in.evicted().contains(p.getMetadata().getUid()));
@@ -230,10 +230,29 @@ public final class Snapshot {
         p, in.requests().apply(p), since, nominatedSince, o == null ? Set.of() : o.insufficient());
   }
 
+  /**
+   * The key of a pod's gang: a Gleaner pod's federation-wide gang id ({@link GleanerKeys#GANG})
+   * when it has one, so the part of a gang one member holds is never taken for the whole; else its
+   * PodGroup in this member.
+   */
+  static Optional<String> gangKey(Pod p) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    String id = a == null ? null : a.get(GleanerKeys.GANG);
+    if (id != null && !id.isBlank() && PodViews.isGleaner(p)) {
+      return Optional.of(GleanerKeys.GANG + ":" + id);
+    }
+    return PodViews.podGroup(p);
+  }
+
   private static Gang gang(
       String key, Pod p, Map<String, PodGroupView> groups, Map<String, Integer> live) {
     int members = live.getOrDefault(key, 0);
-    PodGroupView pg = groups.get(key);
+    // the gang's size across every member, as placed: more than seen here means part runs elsewhere
+    members = Math.max(members, intAnnotation(p, GleanerKeys.GANG_MEMBERS, 0));
+    PodGroupView pg =
+        key.startsWith(GleanerKeys.GANG + ":")
+            ? PodViews.podGroup(p).map(groups::get).orElse(null)
+            : groups.get(key);
     int min;
     if (pg != null) {
       min = pg.minMember();
@@ -249,5 +268,18 @@ public final class Snapshot {
       }
     }
     return new Gang(key, Math.max(0, min), members);
+  }
+
+  private static int intAnnotation(Pod p, String key, int otherwise) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    String v = a == null ? null : a.get(key);
+    if (v == null) {
+      return otherwise;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return otherwise;
+    }
   }
 }

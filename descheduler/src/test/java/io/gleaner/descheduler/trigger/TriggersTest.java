@@ -314,6 +314,75 @@ class TriggersTest {
   }
 
   @Test
+  void aGangSplitAcrossMembersIsNeverTakenAsTheWholeOfThePartSeenHere() {
+    // A gang of 4 (minMember 4) placed by Gleaner: two members run here, two in another member.
+    // The part seen here must not count as the whole gang, or evicting it breaks the gang.
+    Pod web = online("web1", "8", 100, true);
+    Pod m1 = gleaner("m1", "n1", "4", "train");
+    Pod m2 = gleaner("m2", "n1", "4", "train");
+    for (Pod m : List.of(m1, m2)) {
+      m.getMetadata().getAnnotations().put("gleaner.io/gang", "team/train");
+      m.getMetadata().getAnnotations().put("gleaner.io/gang-min-member", "4");
+      m.getMetadata().getAnnotations().put("gleaner.io/gang-members", "4");
+    }
+    PlanInput pi =
+        Snapshot.build(
+            new Snapshot.Inputs(
+                "c1",
+                true,
+                0,
+                List.of(node("n1", "8", true)),
+                List.of(web, m1, m2),
+                Map.of(),
+                Map.of(),
+                Set.of(),
+                Set.of(),
+                NOW));
+    io.gleaner.descheduler.plan.Plan plan =
+        new io.gleaner.descheduler.plan.Planner(io.gleaner.descheduler.plan.PlannerConfig.DEFAULT)
+            .plan(pi);
+    assertThat(plan.reclaims()).isEmpty();
+    io.gleaner.descheduler.plan.Gang g = pi.nodes().get(0).pods().get(0).gang().orElseThrow();
+    assertThat(g.key()).isEqualTo("gleaner.io/gang:team/train");
+    assertThat(g.members()).isEqualTo(4);
+    assertThat(g.minMember()).isEqualTo(4);
+  }
+
+  @Test
+  void aGangWholeInThisMemberIsReclaimedWholeAcrossItsNodes() {
+    Pod web = online("web1", "8", 100, true);
+    List<Pod> gang = new java.util.ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      Pod m = gleaner("m" + i, i <= 2 ? "n1" : "n2", "4", "train");
+      m.getMetadata().getAnnotations().put("gleaner.io/gang", "team/train");
+      m.getMetadata().getAnnotations().put("gleaner.io/gang-min-member", "4");
+      m.getMetadata().getAnnotations().put("gleaner.io/gang-members", "4");
+      gang.add(m);
+    }
+    List<Pod> pods = new java.util.ArrayList<>(gang);
+    pods.add(web);
+    PlanInput pi =
+        Snapshot.build(
+            new Snapshot.Inputs(
+                "c1",
+                true,
+                0,
+                List.of(node("n1", "8", true), node("n2", "8", true)),
+                pods,
+                Map.of(),
+                Map.of(),
+                Set.of(),
+                Set.of(),
+                NOW));
+    io.gleaner.descheduler.plan.Plan plan =
+        new io.gleaner.descheduler.plan.Planner(io.gleaner.descheduler.plan.PlannerConfig.DEFAULT)
+            .plan(pi);
+    assertThat(plan.reclaims().stream().flatMap(r -> r.victims().stream()))
+        .extracting(v -> v.pod().name())
+        .containsExactlyInAnyOrder("m1", "m2", "m3", "m4");
+  }
+
+  @Test
   void aRestartInTheMiddleOfAReclaimFinishesItWithoutEvictingTwice() {
     // Before the crash: node n1 was returned (label gone) and one of the two needed victims evicted
     // (terminating).

@@ -58,6 +58,15 @@ public final class GleanerKeys {
   /** Fallback minMember of a Gleaner pod's gang when its member has no PodGroup of that name. */
   public static final String GANG_MIN_MEMBER = "gleaner.io/gang-min-member";
 
+  /**
+   * A member pod's gang, federation-wide: {@code <metadata namespace>/<PodGroup name>}. The
+   * descheduler keys the gang by it, not by the part it sees in one member.
+   */
+  public static final String GANG = "gleaner.io/gang";
+
+  /** How many pods of the gang the broker placed together (in every member). */
+  public static final String GANG_MEMBERS = "gleaner.io/gang-members";
+
   /** The priority classes of Gleaner's member pods. */
   public static final String PRIORITY_NEAR_LINE = "gleaner-near-line";
 
