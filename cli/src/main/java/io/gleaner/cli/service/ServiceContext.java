@@ -12,6 +12,7 @@ import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.Zk;
 import io.gleaner.meta.coord.ZkLeaderElection;
+import io.gleaner.meta.kube.ClientIdentity;
 import io.gleaner.meta.metrics.Metrics;
 import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
@@ -226,14 +227,16 @@ public final class ServiceContext implements AutoCloseable {
 
   private static KubernetesClient metaClient(String kubeconfig) throws Exception {
     if (kubeconfig == null || kubeconfig.isBlank()) {
-      return new KubernetesClientBuilder().build();
+      return new KubernetesClientBuilder()
+          .withConfig(ClientIdentity.applyTo(Config.autoConfigure(null)))
+          .build();
     }
     Path file = Path.of(kubeconfig);
     if (!Files.isReadable(file)) {
       throw new ConfigException("kubeconfig: cannot read " + file.toAbsolutePath());
     }
     return new KubernetesClientBuilder()
-        .withConfig(Config.fromKubeconfig(Files.readString(file)))
+        .withConfig(ClientIdentity.applyTo(Config.fromKubeconfig(Files.readString(file))))
         .build();
   }
 }

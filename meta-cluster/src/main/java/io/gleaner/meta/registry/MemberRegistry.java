@@ -15,6 +15,7 @@ import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberClusterStatus;
 import io.gleaner.meta.crd.OfferedCapacity;
 import io.gleaner.meta.informer.Informers;
+import io.gleaner.meta.kube.ClientIdentity;
 import io.gleaner.meta.resources.Resources;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -426,7 +427,8 @@ public final class MemberRegistry implements AutoCloseable {
   private void connect(Entry entry, MemberCluster mc, KubeconfigSecrets.Loaded loaded) {
     KubernetesClient client;
     try {
-      client = new KubernetesClientBuilder().withConfig(loaded.config()).build();
+      client =
+          new KubernetesClientBuilder().withConfig(ClientIdentity.applyTo(loaded.config())).build();
     } catch (RuntimeException e) {
       String message =
           "client for member " + entry.name + " could not be built: " + MemberErrors.describe(e);

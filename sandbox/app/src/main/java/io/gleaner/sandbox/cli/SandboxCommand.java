@@ -3,9 +3,13 @@ package io.gleaner.sandbox.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gleaner.meta.time.Durations;
 import io.gleaner.sandbox.Sandbox;
 import io.gleaner.sandbox.SandboxOptions;
+import io.gleaner.sandbox.chaos.ChaosReport;
+import io.gleaner.sandbox.chaos.ChaosRun;
+import io.gleaner.sandbox.chaos.ChaosScenario;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -112,6 +116,25 @@ public final class SandboxCommand implements Callable<Integer> {
       description = "Scenario random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--chaos",
+      paramLabel = "SCENARIO",
+      description = {
+        "Inject one fault in the middle of the load and report recovery in the last JSON line (\"chaos\"); exit 1",
+        "when a promise broke. One of: kill-virtual-kubelet-leader, kill-broker, kill-descheduler,",
+        "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down. Without --duration the run ends",
+        "--chaos-settle after recovery."
+      })
+  String chaos;
+
+  @Option(
+      names = "--chaos-settle",
+      paramLabel = "DURATION",
+      defaultValue = "70s",
+      description =
+          "With --chaos and no --duration: how long the load runs on after recovery, longer than the longest invariant grace (default: ${DEFAULT-VALUE}).")
+  String chaosSettle;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -124,6 +147,16 @@ public final class SandboxCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--duration: " + e.getMessage());
+      }
+    }
+    ChaosScenario scenario = null;
+    Duration settle = null;
+    if (chaos != null) {
+      try {
+        scenario = ChaosScenario.parse(chaos);
+        settle = Durations.parse(chaosSettle);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--chaos: " + e.getMessage());
       }
     }
     SandboxOptions base = SandboxOptions.defaults(kubeconfigDir.toAbsolutePath());
@@ -163,8 +196,21 @@ public final class SandboxCommand implements Callable<Integer> {
             },
             "sandbox-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    ChaosRun chaosRun = null;
     try {
       sandbox.start();
+      if (scenario != null) {
+        chaosRun =
+            new ChaosRun(
+                    sandbox,
+                    scenario,
+                    ChaosRun.Settings.defaults(options.speed()),
+                    step -> {
+                      out.printf("[%5.1fs] %s%n", (System.nanoTime() - t0) / 1e9, step);
+                      out.flush();
+                    })
+                .start();
+      }
       out.printf("[%5.1fs] started%n", (System.nanoTime() - t0) / 1e9);
       out.printf("Dashboard: %s%n", sandbox.dashboardUrl());
       out.printf(
@@ -176,7 +222,15 @@ public final class SandboxCommand implements Callable<Integer> {
       out.printf("Clock: %sx, simulated start %s%n", options.speed(), options.simulatedStart());
       out.flush();
       long deadline = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
+      boolean settling = false;
       while (System.nanoTime() < deadline && stopped.getCount() > 0) {
+        if (chaosRun != null
+            && runFor == null
+            && !settling
+            && chaosRun.awaitMeasured(Duration.ZERO)) {
+          settling = true;
+          deadline = System.nanoTime() + settle.toNanos();
+        }
         stopped.await(
             Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
             java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -190,10 +244,23 @@ public final class SandboxCommand implements Callable<Integer> {
         writeSummary(summary, summaryJson);
         out.printf("Summary written to %s%n", summaryJson.toAbsolutePath());
       }
-      out.println(json().writeValueAsString(summary));
+      if (chaosRun == null) {
+        out.println(json().writeValueAsString(summary));
+        out.flush();
+        return 0;
+      }
+      ChaosReport report = chaosRun.report();
+      ObjectNode line = json().valueToTree(summary);
+      ObjectNode chaosNode = line.putObject("chaos");
+      chaosNode.setAll((ObjectNode) json().valueToTree(report));
+      chaosNode.put("promise_kept", report.promiseKept());
+      out.println(json().writeValueAsString(line));
       out.flush();
-      return 0;
+      return report.promiseKept() ? 0 : 1;
     } finally {
+      if (chaosRun != null) {
+        chaosRun.close();
+      }
       sandbox.close();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

@@ -1,0 +1,69 @@
+package io.gleaner.sandbox.chaos;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of one chaos run, the {@code chaos} object of {@code gleaner sandbox --chaos}'s last
+ * JSON line. Times are real seconds from the fault's start; -1 when it did not happen (or does not
+ * apply to the scenario).
+ *
+ * @param scenario the scenario's command-line name
+ * @param target the replica (e.g. {@code virtual-kubelet-1}) or member cluster hit
+ * @param faultAtSimulated the simulated instant the fault began
+ * @param faultSeconds how long the fault lasted (0 for a kill: the restart is the recovery's)
+ * @param leaderBackSeconds until a replica of the service acted as leader again (any replica ready,
+ *     for the broker, which elects none)
+ * @param processBackSeconds until the process hit was running and ready again
+ * @param firstPlacementSeconds until the first metadata pod that did not exist at the fault got a
+ *     member pod (for a member outage: a member pod in that member, after it answered again)
+ * @param recoverySeconds the largest of the three that apply: the federation is back to steady
+ *     state when the service leads again, the process hit is back and new work is placed
+ * @param recovered whether all of that happened within the run
+ * @param invariantViolations violations by kind over the whole run (all must be 0)
+ * @param podsLost metadata pods that failed for a reason other than {@code Reclaimed}
+ * @param lostPods the first of them, with their reason
+ * @param duplicates metadata pods with member pods in more than one member
+ * @param overCommits member nodes over-committed by Gleaner
+ * @param stuckTerminating metadata pods Terminating for more than a minute at the end
+ * @param failedByReason metadata pods that failed, by reason
+ * @param writesAfterLostLeadership for a pause: writes the paused replica made once resumed, by
+ *     {@code verb resource} (from the API servers' audit logs); must be empty
+ * @param placementsBefore member pods created before the fault
+ * @param placementsAfter member pods created from the fault to the end
+ */
+public record ChaosReport(
+    String scenario,
+    String target,
+    String faultAtSimulated,
+    double faultSeconds,
+    double leaderBackSeconds,
+    double processBackSeconds,
+    double firstPlacementSeconds,
+    double recoverySeconds,
+    boolean recovered,
+    Map<String, Long> invariantViolations,
+    long podsLost,
+    List<String> lostPods,
+    long duplicates,
+    long overCommits,
+    long stuckTerminating,
+    Map<String, Long> failedByReason,
+    Map<String, Long> writesAfterLostLeadership,
+    long placementsBefore,
+    long placementsAfter) {
+
+  /**
+   * Whether the promise held: recovered, no invariant violated, nothing lost, duplicated or stuck,
+   * and no write from a replica after it lost leadership.
+   */
+  public boolean promiseKept() {
+    return recovered
+        && invariantViolations.values().stream().allMatch(n -> n == 0)
+        && podsLost == 0
+        && duplicates == 0
+        && overCommits == 0
+        && stuckTerminating == 0
+        && writesAfterLostLeadership.isEmpty();
+  }
+}

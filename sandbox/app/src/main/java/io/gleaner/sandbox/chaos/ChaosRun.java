@@ -1,0 +1,456 @@
+package io.gleaner.sandbox.chaos;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.sandbox.Sandbox;
+import io.gleaner.sandbox.install.ServiceProcesses;
+import io.gleaner.sim.SimulatedCluster;
+import io.gleaner.sim.apiserver.audit.AuditEvent;
+import io.gleaner.sim.apiserver.audit.AuditLog;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Injects one {@link ChaosScenario} into a running {@link Sandbox} in the middle of its load and
+ * measures how the federation comes back. It waits for the first placement and then {@link
+ * Settings#warmUp()}, hits the target (the replica that leads, for an elected service), restores
+ * what a platform would restore (the kubelet restarts a killed container through {@link
+ * ServiceProcesses}; a paused process is continued; a member's API server answers again), and
+ * watches until the service leads again, the process hit is ready again and work submitted after
+ * the fault is placed. It keeps watching to the end of the run: pods lost, pods stuck Terminating,
+ * and, for a pause, every write the paused replica makes once resumed, read from the API servers'
+ * audit logs by its {@code User-Agent}.
+ */
+public final class ChaosRun implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChaosRun.class);
+  private static final Set<String> WRITES =
+      Set.of("create", "update", "patch", "delete", "deletecollection");
+  private static final long STUCK_TERMINATING_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  /**
+   * How a run goes.
+   *
+   * @param warmUp after the first placement, how long the load runs before the fault
+   * @param pause how long a paused process stays stopped (longer than the ZooKeeper session)
+   * @param memberDown how long a member's API server stays unreachable (real time)
+   * @param recoveryTimeout how long to wait for recovery before reporting it did not happen
+   */
+  public record Settings(
+      Duration warmUp, Duration pause, Duration memberDown, Duration recoveryTimeout) {
+    /**
+     * Defaults for a sandbox at {@code speed}: 10 s of load, a 25 s pause (the session is 15 s),
+     * the member down for 10 simulated minutes, 120 s to recover.
+     */
+    public static Settings defaults(double speed) {
+      return new Settings(
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(25),
+          Duration.ofMillis(Math.round(600_000 / speed)),
+          Duration.ofSeconds(120));
+    }
+  }
+
+  private final Sandbox sandbox;
+  private final ChaosScenario scenario;
+  private final Settings settings;
+  private final Consumer<String> progress;
+  private final ServiceProbe probe = new ServiceProbe();
+  private final PodFates fates;
+  private final Thread thread;
+  private final Map<String, Long> auditCursor = new LinkedHashMap<>();
+  private final Map<String, Long> fencedWrites = new TreeMap<>();
+  private volatile boolean closed;
+  private volatile boolean measured;
+  private volatile String target = "";
+  private volatile String faultAtSimulated = "";
+  private volatile long faultStart = -1;
+  private volatile long faultEnd = -1;
+  private volatile long leaderBack = -1;
+  private volatile long processBack = -1;
+  private volatile long firstPlacement = -1;
+  private volatile long placementsBefore;
+  private volatile String fencedReplica;
+
+  public ChaosRun(
+      Sandbox sandbox, ChaosScenario scenario, Settings settings, Consumer<String> progress) {
+    this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
+    this.scenario = Objects.requireNonNull(scenario, "scenario");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.progress = progress == null ? s -> {} : progress;
+    this.fates = new PodFates(Sandbox.INSTANCE, System::nanoTime);
+    this.thread = new Thread(this::run, "chaos-" + scenario.cliName());
+    thread.setDaemon(true);
+  }
+
+  /** Starts watching the pods and the run's thread; call after the sandbox has started. */
+  public ChaosRun start() {
+    Map<String, KubernetesClient> members = new LinkedHashMap<>();
+    for (SimulatedCluster c : sandbox.federation().members()) {
+      members.put(c.name(), c.client());
+    }
+    fates.start(sandbox.federation().meta().client(), members);
+    thread.start();
+    return this;
+  }
+
+  /** Waits until the fault was injected and recovery measured (or timed out). */
+  public boolean awaitMeasured(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!measured && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    return measured;
+  }
+
+  private void run() {
+    try {
+      awaitFirstPlacement();
+      sleep(settings.warmUp().toMillis());
+      if (closed) {
+        return;
+      }
+      inject();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (RuntimeException | IOException e) {
+      log.warn("chaos {}: failed: {}", scenario.cliName(), e.toString(), e);
+    } finally {
+      measured = true;
+    }
+    // keep reading the audit logs to the end of the run
+    while (!closed && fencedReplica != null) {
+      readAudit();
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void awaitFirstPlacement() throws InterruptedException {
+    long deadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
+    while (fates.placements() == 0 && !closed && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+  }
+
+  private void inject() throws InterruptedException, IOException {
+    placementsBefore = fates.placements();
+    Set<String> existing = fates.metaPods();
+    switch (scenario.fault()) {
+      case KILL -> {
+        ServiceProcesses.Replica r = pickReplica();
+        target = r.name();
+        long pid = r.pid();
+        markFault();
+        progress.accept("chaos: kill -9 " + r.name() + " (pid " + pid + ")");
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        faultEnd = faultStart;
+        awaitRecovery(existing, r, pid);
+      }
+      case PAUSE -> {
+        ServiceProcesses.Replica r = pickReplica();
+        target = r.name();
+        long pid = r.pid();
+        markFault();
+        progress.accept("chaos: kill -STOP " + r.name() + " (pid " + pid + ")");
+        signal("STOP", pid);
+        try {
+          long resumeAt = faultStart + settings.pause().toNanos();
+          while (System.nanoTime() < resumeAt && !closed) {
+            if (leaderBack < 0 && otherLeads(r)) {
+              leaderBack = System.nanoTime();
+              progress.accept(
+                  String.format(
+                      "chaos: another %s leads after %.1f s",
+                      scenario.component(), since(leaderBack)));
+            }
+            Thread.sleep(100);
+          }
+        } finally {
+          startAudit(r.name());
+          signal("CONT", pid);
+          faultEnd = System.nanoTime();
+        }
+        progress.accept(
+            String.format("chaos: kill -CONT %s after %.1f s", r.name(), since(faultEnd)));
+        awaitRecovery(existing, r, -1);
+      }
+      case MEMBER_DOWN -> {
+        SimulatedCluster member = pickMember();
+        target = member.name();
+        markFault();
+        progress.accept("chaos: " + member.name() + "'s API server unreachable");
+        member.setReachable(false);
+        try {
+          sleep(settings.memberDown().toMillis());
+        } finally {
+          member.setReachable(true);
+          faultEnd = System.nanoTime();
+        }
+        progress.accept(
+            String.format(
+                "chaos: %s's API server answers again after %.1f s",
+                member.name(), since(faultEnd)));
+        Set<String> atReturn = fates.metaPods();
+        awaitRecovery(atReturn, null, -1);
+      }
+    }
+  }
+
+  private void markFault() {
+    faultAtSimulated = sandbox.clock().instant().toString();
+    faultStart = System.nanoTime();
+  }
+
+  /**
+   * Polls until every measure that applies happened or the recovery timeout ran out.
+   *
+   * @param hit the replica hit, or null for a member outage
+   * @param killedPid the pid killed (the replica must come back with another), or -1
+   */
+  private void awaitRecovery(Set<String> existing, ServiceProcesses.Replica hit, long killedPid)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
+    while (!closed && System.nanoTime() < deadline) {
+      if (hit != null && leaderBack < 0 && serviceLeads()) {
+        leaderBack = System.nanoTime();
+      }
+      if (hit != null
+          && processBack < 0
+          && hit.isAlive()
+          && hit.pid() != killedPid
+          && probe.ready(hit.ports().get("http"))) {
+        processBack = System.nanoTime();
+      }
+      if (firstPlacement < 0) {
+        long p =
+            hit == null
+                ? fates.firstNewPlacementIn(target, faultEnd, existing)
+                : fates.firstNewPlacement(faultStart, existing);
+        if (p >= 0) {
+          firstPlacement = p;
+        }
+      }
+      if (fencedReplica != null) {
+        readAudit();
+      }
+      if (recovered()) {
+        progress.accept(
+            String.format(
+                "chaos: recovered in %.1f s (leader %.1f s, process %.1f s, first placement %.1f s)",
+                seconds(recoveryEnd()),
+                seconds(leaderBack),
+                seconds(processBack),
+                seconds(firstPlacement)));
+        return;
+      }
+      Thread.sleep(100);
+    }
+    progress.accept("chaos: not recovered within " + settings.recoveryTimeout());
+  }
+
+  private boolean recovered() {
+    if (firstPlacement < 0) {
+      return false;
+    }
+    return scenario.fault() == ChaosScenario.Fault.MEMBER_DOWN
+        || (leaderBack >= 0 && processBack >= 0);
+  }
+
+  private long recoveryEnd() {
+    return Math.max(firstPlacement, Math.max(leaderBack, processBack));
+  }
+
+  private List<ServiceProcesses.Replica> replicasOf(String component) {
+    List<ServiceProcesses.Replica> out = new ArrayList<>();
+    for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
+      if (r.name().startsWith(component + "-")) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The replica that leads (elected services; waits for one), else the first. */
+  private ServiceProcesses.Replica pickReplica() throws InterruptedException {
+    List<ServiceProcesses.Replica> all = replicasOf(scenario.component());
+    if (all.isEmpty()) {
+      throw new IllegalStateException("no replica of " + scenario.component() + " runs");
+    }
+    if (!scenario.elected()) {
+      return all.get(0);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      for (ServiceProcesses.Replica r : all) {
+        if (r.isAlive() && probe.leading(r.ports().get("http"))) {
+          return r;
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("no replica of " + scenario.component() + " leads");
+  }
+
+  /** The member with the most Gleaner pods placed so far. */
+  private SimulatedCluster pickMember() {
+    Map<String, Long> byCluster = fates.placementsByCluster();
+    return sandbox.federation().members().stream()
+        .max(Comparator.comparingLong(c -> byCluster.getOrDefault(c.name(), 0L)))
+        .orElseThrow(() -> new IllegalStateException("no member cluster"));
+  }
+
+  private boolean serviceLeads() {
+    for (ServiceProcesses.Replica r : replicasOf(scenario.component())) {
+      Integer port = r.ports().get("http");
+      if (r.isAlive()
+          && port != null
+          && (scenario.elected() ? probe.leading(port) : probe.ready(port))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean otherLeads(ServiceProcesses.Replica paused) {
+    for (ServiceProcesses.Replica r : replicasOf(scenario.component())) {
+      if (r != paused && r.isAlive() && probe.leading(r.ports().get("http"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void signal(String signal, long pid) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start();
+    if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + signal + " " + pid + " failed");
+    }
+  }
+
+  private Map<String, AuditLog> auditLogs() {
+    Map<String, AuditLog> out = new LinkedHashMap<>();
+    out.put(
+        sandbox.federation().meta().name(),
+        sandbox.federation().meta().apiServer().security().audit());
+    for (SimulatedCluster c : sandbox.federation().members()) {
+      out.put(c.name(), c.apiServer().security().audit());
+    }
+    return out;
+  }
+
+  /** From now on, every write by {@code replica} counts as made after it lost leadership. */
+  private synchronized void startAudit(String replica) {
+    auditLogs().forEach((cluster, audit) -> auditCursor.put(cluster, audit.lastSeq()));
+    fencedReplica = replica;
+  }
+
+  private synchronized void readAudit() {
+    String agent = "(" + fencedReplica + ")";
+    auditLogs()
+        .forEach(
+            (cluster, audit) -> {
+              long after = auditCursor.getOrDefault(cluster, audit.lastSeq());
+              while (true) {
+                AuditLog.Page page = audit.read(after, 1000);
+                if (page.missed() > 0) {
+                  fencedWrites.merge("audit events missed", page.missed(), Long::sum);
+                }
+                for (AuditEvent e : page.events()) {
+                  if (WRITES.contains(e.verb())
+                      && e.userAgent() != null
+                      && e.userAgent().contains(agent)) {
+                    log.warn("chaos: {} wrote after it lost leadership: {}", fencedReplica, e);
+                    fencedWrites.merge(
+                        cluster + " " + e.verb() + " " + e.combinedResource(), 1L, Long::sum);
+                  }
+                }
+                after = page.last();
+                if (page.events().size() < 1000) {
+                  break;
+                }
+              }
+              auditCursor.put(cluster, after);
+            });
+  }
+
+  /** The run's outcome so far. */
+  public ChaosReport report() {
+    if (fencedReplica != null) {
+      readAudit();
+    }
+    Map<String, Long> violations = new TreeMap<>(sandbox.invariantViolations());
+    List<String> lost = fates.lost();
+    boolean applies = scenario.fault() != ChaosScenario.Fault.MEMBER_DOWN;
+    Map<String, Long> writes;
+    synchronized (this) {
+      writes = new TreeMap<>(fencedWrites);
+    }
+    return new ChaosReport(
+        scenario.cliName(),
+        target,
+        faultAtSimulated,
+        faultStart < 0 || faultEnd < 0 ? -1 : (faultEnd - faultStart) / 1e9,
+        applies ? seconds(leaderBack) : -1,
+        applies ? seconds(processBack) : -1,
+        seconds(firstPlacement),
+        recovered() ? seconds(recoveryEnd()) : -1,
+        recovered(),
+        violations,
+        lost.size(),
+        lost.stream().limit(10).toList(),
+        violations.getOrDefault("duplicate_member_pod", 0L),
+        violations.getOrDefault("node_overcommitted", 0L),
+        fates.terminatingLongerThan(STUCK_TERMINATING_NANOS).size(),
+        fates.failedByReason(),
+        scenario.fault() == ChaosScenario.Fault.PAUSE ? writes : Map.of(),
+        placementsBefore,
+        faultStart < 0 ? 0 : fates.placements() - placementsBefore);
+  }
+
+  /** Real seconds from the fault's start to {@code nanos}, rounded to 0.1 s; -1 when unset. */
+  private double seconds(long nanos) {
+    if (nanos < 0 || faultStart < 0) {
+      return -1;
+    }
+    return Math.round((nanos - faultStart) / 1e8) / 10.0;
+  }
+
+  private double since(long nanos) {
+    return seconds(nanos);
+  }
+
+  private void sleep(long millis) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!closed && System.nanoTime() < end) {
+      Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+    }
+  }
+
+  /** The target, once chosen. */
+  public Optional<String> target() {
+    return target.isEmpty() ? Optional.empty() : Optional.of(target);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    fates.close();
+  }
+}

@@ -1,0 +1,79 @@
+package io.gleaner.sandbox.chaos;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** One fault injected into a running sandbox, named as {@code gleaner sandbox --chaos} takes it. */
+public enum ChaosScenario {
+  /** {@code kill -9} of the virtual-kubelet replica that leads; the standby takes over. */
+  KILL_VIRTUAL_KUBELET_LEADER("virtual-kubelet", Fault.KILL, true),
+  /** {@code kill -9} of a broker replica. */
+  KILL_BROKER("broker", Fault.KILL, false),
+  /** {@code kill -9} of the descheduler that leads. */
+  KILL_DESCHEDULER("descheduler", Fault.KILL, true),
+  /** {@code kill -9} of the idle-detector that leads. */
+  KILL_IDLE_DETECTOR("idle-detector", Fault.KILL, true),
+  /**
+   * SIGSTOP of the virtual-kubelet leader for longer than its ZooKeeper session, then SIGCONT: the
+   * standby takes over and the old leader writes nothing once it has lost leadership.
+   */
+  PAUSE_VIRTUAL_KUBELET_LEADER("virtual-kubelet", Fault.PAUSE, true),
+  /** A member's API server unreachable for 10 simulated minutes, then back. */
+  MEMBER_API_DOWN(null, Fault.MEMBER_DOWN, false);
+
+  /** What is done to the target. */
+  public enum Fault {
+    /** SIGKILL; the process is restarted as a kubelet restarts a container. */
+    KILL,
+    /** SIGSTOP, then SIGCONT after the pause. */
+    PAUSE,
+    /** A member API server stops answering, then answers again. */
+    MEMBER_DOWN
+  }
+
+  private final String component;
+  private final Fault fault;
+  private final boolean elected;
+
+  ChaosScenario(String component, Fault fault, boolean elected) {
+    this.component = component;
+    this.fault = fault;
+    this.elected = elected;
+  }
+
+  /** The container name of the service hit, or null when the fault is not in a service. */
+  public String component() {
+    return component;
+  }
+
+  public Fault fault() {
+    return fault;
+  }
+
+  /** Whether the service elects a leader (the fault hits the replica that leads). */
+  public boolean elected() {
+    return elected;
+  }
+
+  /** The command-line name, e.g. {@code kill-virtual-kubelet-leader}. */
+  public String cliName() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The scenario named {@code name} (its {@link #cliName()}). */
+  public static ChaosScenario parse(String name) {
+    for (ChaosScenario s : values()) {
+      if (s.cliName().equals(name)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown chaos scenario '"
+            + name
+            + "'; one of "
+            + Arrays.stream(values())
+                .map(ChaosScenario::cliName)
+                .collect(Collectors.joining(", ")));
+  }
+}

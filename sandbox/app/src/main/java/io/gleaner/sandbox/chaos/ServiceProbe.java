@@ -1,0 +1,72 @@
+package io.gleaner.sandbox.chaos;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Asks a service replica over its HTTP port, as a kubelet's probes and Prometheus would: {@code
+ * /readyz}, and whether it acts as leader ({@code gleaner_leader_acting} in {@code /metrics}).
+ */
+final class ServiceProbe {
+  private static final Duration TIMEOUT = Duration.ofMillis(1500);
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
+  /** Whether {@code /readyz} answers 200. */
+  boolean ready(int port) {
+    try {
+      return http.send(request(port, "/readyz"), HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Whether the replica reports itself acting as leader of any election. */
+  boolean leading(int port) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              request(port, "/metrics"),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return r.statusCode() == 200 && leadingIn(r.body());
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Whether a Prometheus text exposition has a {@code gleaner_leader_acting} sample of 1. */
+  static boolean leadingIn(String exposition) {
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith("gleaner_leader_acting")) {
+        String value = line.substring(line.lastIndexOf(' ') + 1).trim();
+        try {
+          if (Double.parseDouble(value) == 1.0) {
+            return true;
+          }
+        } catch (NumberFormatException e) {
+          // not a sample line
+        }
+      }
+    }
+    return false;
+  }
+
+  private static HttpRequest request(int port, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(TIMEOUT)
+        .build();
+  }
+}

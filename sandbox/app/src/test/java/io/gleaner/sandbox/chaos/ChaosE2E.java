@@ -1,0 +1,86 @@
+package io.gleaner.sandbox.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.sandbox.Sandbox;
+import io.gleaner.sandbox.SandboxOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults injected into the whole system installed as a platform team installs it (one child process
+ * per replica), under the scenario's load, in their short form: the run ends once the federation
+ * has recovered and the short invariant graces have passed. The full runs, with every scenario, are
+ * {@code gleaner sandbox --chaos SCENARIO} (README, "Faults injected").
+ */
+class ChaosE2E {
+  private static final double SPEED = 60;
+
+  /** After recovery: longer than the duplicate, over-commit and status graces. */
+  private static final Duration SETTLE = Duration.ofSeconds(35);
+
+  @TempDir Path kubeconfigs;
+
+  /** The standby takes over from a killed leader; nothing is lost, duplicated or over-committed. */
+  @Test
+  void killingTheVirtualKubeletLeaderLosesAndDuplicatesNothing() throws Exception {
+    ChaosReport r = run(ChaosScenario.KILL_VIRTUAL_KUBELET_LEADER);
+
+    assertThat(r.target()).startsWith("virtual-kubelet-");
+    assertThat(r.leaderBackSeconds()).as("standby takes over").isBetween(0.0, 60.0);
+    assertThat(r.processBackSeconds()).as("killed replica restarted and ready").isPositive();
+    assertPromiseKept(r);
+  }
+
+  /**
+   * A leader paused for longer than its ZooKeeper session is replaced while paused, and once
+   * continued writes nothing to any API server (their audit logs, by its User-Agent).
+   */
+  @Test
+  void aLeaderPausedPastItsSessionActsOnNothingOnceContinued() throws Exception {
+    ChaosReport r = run(ChaosScenario.PAUSE_VIRTUAL_KUBELET_LEADER);
+
+    assertThat(r.leaderBackSeconds())
+        .as("another replica leads while the old leader is stopped")
+        .isBetween(0.0, r.faultSeconds());
+    assertThat(r.writesAfterLostLeadership()).as("writes after it lost leadership").isEmpty();
+    assertPromiseKept(r);
+  }
+
+  private ChaosReport run(ChaosScenario scenario) throws Exception {
+    SandboxOptions options =
+        SandboxOptions.defaults(kubeconfigs).withSpeed(SPEED).withClusters(1, 1, 1).withPorts(0, 0);
+    ChaosRun.Settings settings =
+        new ChaosRun.Settings(
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(25),
+            ChaosRun.Settings.defaults(SPEED).memberDown(),
+            Duration.ofSeconds(90));
+    try (Sandbox sandbox =
+            new Sandbox(options, step -> System.out.println("[sandbox] " + step)).start();
+        ChaosRun chaos =
+            new ChaosRun(sandbox, scenario, settings, step -> System.out.println("[chaos] " + step))
+                .start()) {
+      assertThat(chaos.awaitMeasured(Duration.ofSeconds(240))).as("fault injected").isTrue();
+      Thread.sleep(SETTLE.toMillis());
+      ChaosReport report = chaos.report();
+      System.out.println("[chaos] " + report);
+      return report;
+    }
+  }
+
+  private static void assertPromiseKept(ChaosReport r) {
+    assertThat(r.recovered()).as("recovered: %s", r).isTrue();
+    assertThat(r.firstPlacementSeconds()).as("new work placed after the fault").isPositive();
+    assertThat(r.invariantViolations())
+        .as("invariant violations by kind (the sandbox log names each with its evidence)")
+        .isNotEmpty()
+        .allSatisfy((kind, n) -> assertThat(n).as(kind).isZero());
+    assertThat(r.lostPods()).as("pods lost").isEmpty();
+    assertThat(r.duplicates()).as("duplicates").isZero();
+    assertThat(r.overCommits()).as("over-commits").isZero();
+    assertThat(r.stuckTerminating()).as("stuck Terminating").isZero();
+  }
+}
