@@ -21,12 +21,15 @@ import java.util.Map;
  *     state when the service leads again, the process hit is back and new work is placed
  * @param recovered whether all of that happened within the run
  * @param invariantViolations violations by kind over the whole run (all must be 0)
- * @param podsLost metadata pods that failed for a reason other than {@code Reclaimed}
+ * @param podsLost metadata pods that failed for a reason other than the designed {@code Reclaimed}
+ *     and {@code NoMemberFit} (waited for room past {@code placement.pendingTimeout})
  * @param lostPods the first of them, with their reason
  * @param duplicates metadata pods with member pods in more than one member
  * @param overCommits member nodes over-committed by Gleaner
  * @param stuckTerminating metadata pods Terminating for more than a minute at the end
  * @param failedByReason metadata pods that failed, by reason
+ * @param writesWhileLeading for a pause: writes the replica made while it led, before the pause
+ *     (the audit logs attribute writes to replicas; -1 for other scenarios)
  * @param writesAfterLostLeadership for a pause: writes the paused replica made once resumed, by
  *     {@code verb resource} (from the API servers' audit logs); must be empty
  * @param placementsBefore member pods created before the fault
@@ -49,6 +52,7 @@ public record ChaosReport(
     long overCommits,
     long stuckTerminating,
     Map<String, Long> failedByReason,
+    long writesWhileLeading,
     Map<String, Long> writesAfterLostLeadership,
     long placementsBefore,
     long placementsAfter) {

