@@ -272,6 +272,20 @@ public final class VirtualKubeletService implements AutoCloseable {
     podController.set(pc);
   }
 
+  /** The harvested pool: what the members offer in all, as the broker last reported. */
+  private io.gleaner.meta.resources.Resources offered() {
+    CapacityWatcher c = capacity;
+    io.gleaner.api.v1.Capacity latest = c == null ? null : c.latest();
+    if (latest == null) {
+      return io.gleaner.meta.resources.Resources.ZERO;
+    }
+    try {
+      return io.gleaner.meta.resources.Resources.parse(latest.getOfferedMap());
+    } catch (RuntimeException e) {
+      return io.gleaner.meta.resources.Resources.ZERO;
+    }
+  }
+
   private PodController newPodController() {
     TranslationConfig tc =
         new TranslationConfig(
@@ -290,6 +304,7 @@ public final class VirtualKubeletService implements AutoCloseable {
             metrics,
             settings.pods());
     pc.unreachableTimeout(() -> policy.current().memberUnreachableTimeout());
+    pc.fairness(() -> policy.current().teams(), this::offered);
     return pc;
   }
 

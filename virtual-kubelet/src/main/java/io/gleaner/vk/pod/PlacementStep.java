@@ -37,8 +37,16 @@ final class PlacementStep {
     /** Reserved on a member node: go on and create the member pod. */
     record Placed(Placement placement) implements Outcome {}
 
-    /** Not placed (now): the sync stops with this result. */
-    record Stop(WorkQueue.Result result) implements Outcome {}
+    /**
+     * Not placed (now): the sync stops with this result.
+     *
+     * @param brokerDown the broker did not answer (the pod was not judged)
+     */
+    record Stop(WorkQueue.Result result, boolean brokerDown) implements Outcome {
+      Stop(WorkQueue.Result result) {
+        this(result, false);
+      }
+    }
   }
 
   private final BrokerApiClient broker;
@@ -49,6 +57,7 @@ final class PlacementStep {
   private final Clock clock;
   private final UnaryOperator<Duration> toReal;
   private final PodControllerConfig config;
+  private final FairGate gate;
 
   PlacementStep(
       BrokerApiClient broker,
@@ -58,7 +67,8 @@ final class PlacementStep {
       VkMetrics metrics,
       Clock clock,
       UnaryOperator<Duration> toReal,
-      PodControllerConfig config) {
+      PodControllerConfig config,
+      FairGate gate) {
     this.broker = broker;
     this.translator = translator;
     this.writer = writer;
@@ -67,10 +77,34 @@ final class PlacementStep {
     this.clock = clock;
     this.toReal = toReal;
     this.config = config;
+    this.gate = gate;
   }
 
-  /** Places an admitted pod of class {@code cls}; on success {@code t} is PLACED. */
+  /**
+   * Places an admitted pod of class {@code cls}; on success {@code t} is PLACED. While pods wait
+   * for room, the pod waits its turn in the {@link FairGate} instead.
+   */
   Outcome place(String uid, Pod pod, TrackedPod t, WorkloadClass cls) {
+    if (t.state != TrackedPod.State.PLACED && gate.contended()) {
+      Optional<Duration> left = turnLeft(pod, t);
+      if (left.isPresent()) {
+        if (gate.waitFor(pod, cls == WorkloadClass.NEAR_LINE)) {
+          gate.requestRound();
+        }
+        metrics.sync("fair_wait");
+        Duration next =
+            left.get().compareTo(config.noFitRetry()) < 0 ? left.get() : config.noFitRetry();
+        return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(next)));
+      }
+    }
+    return placeNow(uid, pod, t, cls);
+  }
+
+  /**
+   * Asks the broker now (or keeps the node already reserved); a pod without room starts waiting in
+   * the {@link FairGate}.
+   */
+  Outcome placeNow(String uid, Pod pod, TrackedPod t, WorkloadClass cls) {
     if (t.state == TrackedPod.State.PLACED) {
       // a create failed after placing: keep the same target, a timed-out create may have succeeded
       // there
@@ -96,7 +130,7 @@ final class PlacementStep {
     if (outcome instanceof BrokerApiClient.PlaceOutcome.Unavailable u) {
       metrics.error("broker", "place");
       log.debug("broker unavailable for place: {}", u.message());
-      return new Outcome.Stop(WorkQueue.Result.retry(u.message()));
+      return new Outcome.Stop(WorkQueue.Result.retry(u.message()), true);
     }
     if (outcome instanceof BrokerApiClient.PlaceOutcome.Rejected r) {
       writer.writeStatus(
@@ -110,8 +144,14 @@ final class PlacementStep {
       return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(config.retryMax())));
     }
     if (outcome instanceof BrokerApiClient.PlaceOutcome.NoRoom n) {
-      return new Outcome.Stop(noRoom(pod, t, n.noFit()));
+      gate.waitFor(pod, cls == WorkloadClass.NEAR_LINE);
+      WorkQueue.Result result = noRoom(pod, t, n.noFit());
+      if (t.state == TrackedPod.State.ABANDONED) {
+        gate.done(uid);
+      }
+      return new Outcome.Stop(result);
     }
+    gate.done(uid);
     t.waitingSinceMs = 0;
     Placement placement = ((BrokerApiClient.PlaceOutcome.Placed) outcome).placement();
     t.placeOn(placement.getNode().getCluster(), placement.getNode().getNode());
@@ -159,6 +199,20 @@ final class PlacementStep {
     metrics.sync("no_fit");
     Duration next = left.compareTo(config.noFitRetry()) < 0 ? left : config.noFitRetry();
     return WorkQueue.Result.after(toReal.apply(next));
+  }
+
+  /**
+   * How long a pod waiting its turn in the {@link FairGate} may still wait: the round places it;
+   * its sync only comes back by its deadline, when it asks the broker once more itself (and fails
+   * with the broker's reason if there is still no room).
+   */
+  private Optional<Duration> turnLeft(Pod pod, TrackedPod t) {
+    long now = clock.millis();
+    if (t.waitingSinceMs == 0) {
+      t.waitingSinceMs = waitingSince(pod).orElse(now);
+    }
+    Duration left = config.pendingTimeout().minusMillis(now - t.waitingSinceMs);
+    return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   /** Fails a pod Gleaner never placed; it is done with it (no later sync places it after all). */

@@ -3,6 +3,9 @@ package io.gleaner.vk.pod;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.meta.fair.Teams;
+import io.gleaner.meta.fair.Wait;
+import io.gleaner.meta.resources.Resources;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,6 +74,7 @@ public final class PodController implements AutoCloseable {
   private final UnreachableSweep unreachable;
   private final GarbageCollector gc;
   private final ScheduledExecutorService periodic;
+  private final FairGate fairGate = new FairGate();
   private volatile EventMirror eventMirror;
 
   public PodController(
@@ -98,7 +102,8 @@ public final class PodController implements AutoCloseable {
     informers.reportTo(queues);
     this.brokerView = new BrokerView(broker);
     PlacementStep placement =
-        new PlacementStep(broker, translator, writer, queues, metrics, clock, toReal, config);
+        new PlacementStep(
+            broker, translator, writer, queues, metrics, clock, toReal, config, fairGate);
     MemberPodCreator creator =
         new MemberPodCreator(
             members,
@@ -147,6 +152,24 @@ public final class PodController implements AutoCloseable {
         new GarbageCollector(
             meta, informers, tracked, members, objectSync, metrics, clock, config.gcMinAge());
     this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
+    SyncHandler sync = this.syncHandler;
+    fairGate.controller(
+        new FairGate.Controller() {
+          @Override
+          public FairGate.Tried tryPlace(String uid) {
+            return sync.tryPlaceInTurn(uid);
+          }
+
+          @Override
+          public void showWait(String uid, Optional<Wait> wait) {
+            sync.showWait(uid, wait);
+          }
+
+          @Override
+          public Map<String, Resources> usage(Teams teams) {
+            return sync.usage(teams);
+          }
+        });
   }
 
   /**
@@ -235,6 +258,9 @@ public final class PodController implements AutoCloseable {
         deleteHandler::handleDelete);
     long gcMs = toReal.apply(config.gcInterval()).toMillis();
     periodic.scheduleWithFixedDelay(this::safeGc, gcMs, gcMs, TimeUnit.MILLISECONDS);
+    long roundMs = Math.max(50, toReal.apply(config.noFitRetry()).toMillis());
+    periodic.scheduleWithFixedDelay(
+        fairGate::requestRound, roundMs, roundMs, TimeUnit.MILLISECONDS);
     long sweepMs = Math.max(50, toReal.apply(Duration.ofSeconds(5)).toMillis());
     periodic.scheduleWithFixedDelay(this::safeSweep, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
     log.info(
@@ -258,6 +284,19 @@ public final class PodController implements AutoCloseable {
   /** Capacity changed: pods waiting for room get another chance now. */
   public void capacityChanged() {
     queues.capacityChanged();
+    if (queues.acting()) {
+      fairGate.requestRound();
+    }
+  }
+
+  /**
+   * Where fair placement takes the teams (the GleanerPolicy's, by default the built-in policy's:
+   * one team) and the harvested pool (what the broker's members offer in all; by default none,
+   * which ranks teams by guarantee, class and age only); both are read at every round.
+   */
+  public void fairness(Supplier<Teams> teams, Supplier<Resources> pool) {
+    fairGate.teams(teams);
+    fairGate.pool(pool);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -362,6 +401,7 @@ public final class PodController implements AutoCloseable {
   @Override
   public void close() {
     periodic.shutdownNow();
+    fairGate.close();
     queues.close();
     if (eventMirror != null) {
       eventMirror.close();

@@ -3,12 +3,17 @@ package io.gleaner.vk.pod;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.fair.Teams;
+import io.gleaner.meta.fair.Wait;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.PodRequests;
+import io.gleaner.meta.resources.Resources;
 import io.gleaner.vk.translate.PodAdmission;
 import io.gleaner.vk.translate.PodValidator;
 import io.gleaner.vk.translate.StatusMirror;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -121,6 +126,115 @@ final class SyncHandler {
     WorkQueue.Result created =
         creator.create(uid, pod, t, cls, ((PlacementStep.Outcome.Placed) placed).placement());
     return t.state == TrackedPod.State.CREATED ? confirmIfNeeded(uid, t) : created;
+  }
+
+  /**
+   * Tries a pod waiting in the {@link FairGate} in its turn: asks the broker for a member node, and
+   * when reserved hands the pod back to the sync queue to create its member pod.
+   */
+  FairGate.Tried tryPlaceInTurn(String uid) {
+    Pod pod = informers.metaPod(uid);
+    if (pod == null) {
+      return FairGate.Tried.GONE;
+    }
+    FairGate.Tried[] out = {FairGate.Tried.GONE};
+    locks.withPod(
+        uid,
+        pod,
+        null,
+        () -> {
+          out[0] = placeInTurn(uid, pod);
+          return WorkQueue.Result.DONE;
+        });
+    return out[0];
+  }
+
+  private FairGate.Tried placeInTurn(String uid, Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    TrackedPod t = tracked.get(uid);
+    if (pod.getMetadata().getDeletionTimestamp() != null
+        || "Succeeded".equals(phase)
+        || "Failed".equals(phase)
+        || t == null
+        || t.state != TrackedPod.State.NEW
+        || informers.memberPodAnywhere(uid).isPresent()) {
+      return FairGate.Tried.GONE;
+    }
+    if (!(validator.validate(pod) instanceof PodAdmission.Accepted a)) {
+      return FairGate.Tried.GONE;
+    }
+    PlacementStep.Outcome placed = placement.placeNow(uid, pod, t, a.workloadClass());
+    if (placed instanceof PlacementStep.Outcome.Placed) {
+      queues.sync.add(uid);
+      return FairGate.Tried.PLACED;
+    }
+    if (((PlacementStep.Outcome.Stop) placed).brokerDown()) {
+      return FairGate.Tried.UNAVAILABLE;
+    }
+    return t.state == TrackedPod.State.ABANDONED ? FairGate.Tried.GONE : FairGate.Tried.NO_ROOM;
+  }
+
+  /** Writes why a waiting pod waits ({@link FairGate#CONDITION}), or that its team goes first. */
+  void showWait(String uid, Optional<Wait> wait) {
+    Pod pod = informers.metaPod(uid);
+    if (pod == null) {
+      return;
+    }
+    locks.withPod(
+        uid,
+        pod,
+        null,
+        () -> {
+          TrackedPod t = tracked.get(uid);
+          if (t == null || t.state != TrackedPod.State.NEW) {
+            return WorkQueue.Result.DONE;
+          }
+          writer.writeStatus(
+              pod,
+              wait.map(
+                      w ->
+                          StatusMirror.withPodCondition(
+                              pod.getStatus(),
+                              FairGate.CONDITION,
+                              "False",
+                              w.reason(),
+                              w.message(),
+                              clock.instant()))
+                  .orElseGet(
+                      () ->
+                          StatusMirror.withPodCondition(
+                              pod.getStatus(),
+                              FairGate.CONDITION,
+                              "True",
+                              FairGate.REASON_FIRST,
+                              "its team goes first when harvested room frees",
+                              clock.instant())));
+          return WorkQueue.Result.DONE;
+        });
+  }
+
+  /** What each team holds: the requests of pods placed or running in a member, by team name. */
+  Map<String, Resources> usage(Teams teams) {
+    Map<String, Resources> usage = new HashMap<>();
+    tracked.forEach(
+        (uid, t) -> {
+          if (t.state != TrackedPod.State.PLACED && t.state != TrackedPod.State.CREATED) {
+            return;
+          }
+          Pod pod = informers.metaPod(uid);
+          if (pod == null || pod.getStatus() != null && isTerminal(pod.getStatus().getPhase())) {
+            return;
+          }
+          usage.merge(
+              teams.of(pod.getMetadata().getNamespace()).name(),
+              PodRequests.effective(pod.getSpec(), (field, e) -> {}),
+              Resources::plus);
+        });
+    return usage;
+  }
+
+  private static boolean isTerminal(String phase) {
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
   /**

@@ -161,6 +161,17 @@ public final class StatusMirror {
     return b.withPhase("Pending").withConditions(conditions).build();
   }
 
+  /**
+   * The status with one condition set and everything else kept (a pod not yet given a status is
+   * Pending), e.g. why a pod waiting for room waits.
+   */
+  public static PodStatus withPodCondition(
+      PodStatus meta, String type, String status, String reason, String message, Instant now) {
+    PodStatusBuilder b =
+        meta == null ? new PodStatusBuilder().withPhase("Pending") : new PodStatusBuilder(meta);
+    return b.withConditions(withCondition(meta, type, status, reason, message, now)).build();
+  }
+
   /** Keeps the last mirrored status and says that the member cluster does not answer. */
   public static PodStatus unreachable(PodStatus meta, String cluster, Instant now) {
     PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);

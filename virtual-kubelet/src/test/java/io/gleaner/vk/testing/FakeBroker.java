@@ -23,7 +23,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +55,17 @@ public final class FakeBroker implements AutoCloseable {
   private final Server server;
 
   public FakeBroker(List<FakeNode> nodes) throws IOException {
-    this.nodes = new ArrayList<>(nodes);
+    this.nodes = new CopyOnWriteArrayList<>(nodes);
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .addService(new Impl())
             .build()
             .start();
+  }
+
+  /** A member node starts lending (the pool grows). */
+  public void addNode(FakeNode node) {
+    nodes.add(node);
   }
 
   public String target() {
