@@ -99,6 +99,8 @@ public final class Sandbox implements AutoCloseable {
   private ScenarioDriver scenario;
   private SummaryCollector summary;
   private InvariantMonitor invariants;
+  private java.util.Set<String> memberIdentities = java.util.Set.of();
+  private List<HasMetadata> memberRendered = List.of();
   private ScheduledExecutorService loops;
 
   public Sandbox(SandboxOptions options, Consumer<String> progress) {
@@ -167,6 +169,8 @@ public final class Sandbox implements AutoCloseable {
     // the same release with the same values in every member
     List<HasMetadata> memberChart =
         charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, null);
+    memberIdentities = serviceAccountUsers(memberChart);
+    memberRendered = memberChart;
     // one member after another is how a user does it; here all at once, as each is independent
     java.util.concurrent.ExecutorService installs =
         Executors.newFixedThreadPool(Math.max(1, Math.min(specs.size(), 12)));
@@ -333,10 +337,18 @@ public final class Sandbox implements AutoCloseable {
         500,
         1000,
         TimeUnit.MILLISECONDS);
+    Map<String, io.gleaner.sim.apiserver.audit.AuditLog> audits = new LinkedHashMap<>();
+    for (SimulatedCluster c : federation.members()) {
+      audits.put(c.name(), c.apiServer().security().audit());
+    }
+    java.util.Set<String> gleaner = memberIdentities;
     invariants =
         new InvariantMonitor(
-            new FederationObserver(meta, () -> members, broker, "gleaner", INSTANCE),
-            Clock.systemUTC());
+            new FederationObserver(meta, () -> members, broker, "gleaner", INSTANCE, clock),
+            Clock.systemUTC(),
+            () -> audits,
+            gleaner::contains,
+            options.speed());
     loops.scheduleWithFixedDelay(
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
     closeables.push(loops::shutdownNow);
@@ -346,6 +358,35 @@ public final class Sandbox implements AutoCloseable {
   /** How many observations of the federation the invariants were checked on. */
   public long invariantObservations() {
     return invariants == null ? 0 : invariants.observations();
+  }
+
+  /** The online pods' waits for Gleaner judged so far (simulated time). */
+  public List<io.gleaner.sandbox.invariants.OnlineWaitRule.Wait> onlineWaits() {
+    return invariants == null ? List.of() : invariants.onlineWaits();
+  }
+
+  /**
+   * The user names of the service accounts {@code objects} render ({@code
+   * system:serviceaccount:<namespace>:<name>}): Gleaner's identities in the clusters they go to.
+   */
+  public static java.util.Set<String> serviceAccountUsers(List<HasMetadata> objects) {
+    java.util.Set<String> users = new java.util.TreeSet<>();
+    for (HasMetadata o : objects) {
+      if (o instanceof io.fabric8.kubernetes.api.model.ServiceAccount) {
+        String ns = o.getMetadata().getNamespace();
+        users.add(
+            "system:serviceaccount:"
+                + (ns == null ? NAMESPACE : ns)
+                + ":"
+                + o.getMetadata().getName());
+      }
+    }
+    return users;
+  }
+
+  /** Gleaner's identities in the members: the member chart's service accounts. */
+  public java.util.Set<String> memberIdentities() {
+    return memberIdentities;
   }
 
   /** Invariant violations so far, by kind (zeros included); empty before the scenario starts. */
@@ -623,6 +664,11 @@ public final class Sandbox implements AutoCloseable {
   /** Kinds the simulated API servers did not serve, so the install left them out. */
   public java.util.Set<String> notServed() {
     return installer == null ? java.util.Set.of() : installer.notServed();
+  }
+
+  /** The objects of the {@code gleaner-member} chart, as installed in every member. */
+  public List<HasMetadata> memberRendered() {
+    return memberRendered;
   }
 
   /** The installed objects of the {@code gleaner} chart. */

@@ -116,6 +116,16 @@ class SandboxE2E {
                     .as("Gleaner pods Pending in a member for lack of room")
                     .isZero());
 
+    var waits = sandbox.onlineWaits();
+    System.out.println(
+        "[sandbox] online pods that waited for Gleaner: "
+            + waits.size()
+            + ", longest "
+            + waits.stream().mapToLong(w -> w.waited().toSeconds()).max().orElse(0)
+            + " s simulated, allowed "
+            + waits.stream().mapToLong(w -> w.allowed().toSeconds()).min().orElse(0)
+            + " s or more; each: "
+            + waits.stream().map(w -> w.pod() + "=" + w.waited().toSeconds() + "s").toList());
     assertThat(sandbox.invariantObservations()).as("invariant checks done").isPositive();
     assertThat(sandbox.invariantViolations())
         .as("invariant violations by kind (the sandbox log names each with its evidence)")

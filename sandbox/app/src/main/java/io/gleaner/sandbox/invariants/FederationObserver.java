@@ -7,8 +7,10 @@ import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.sim.scheduler.Fit;
 import io.gleaner.sim.scheduler.NodeInfo;
 import io.gleaner.sim.scheduler.PodInfo;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,13 +30,17 @@ public final class FederationObserver {
   private final BrokerApiClient broker;
   private final String virtualNode;
   private final String instance;
+  private final java.time.Clock simulatedClock;
 
+  /** {@code simulatedClock} is the members' clock (the simulated time of each look). */
   public FederationObserver(
       KubernetesClient meta,
       Supplier<Map<String, KubernetesClient>> members,
       BrokerApiClient broker,
       String virtualNode,
-      String instance) {
+      String instance,
+      java.time.Clock simulatedClock) {
+    this.simulatedClock = simulatedClock;
     this.meta = meta;
     this.members = members;
     this.broker = broker;
@@ -62,19 +68,28 @@ public final class FederationObserver {
     }
     List<FederationSnapshot.MemberPod> memberPods = new ArrayList<>();
     Map<String, FederationSnapshot.Node> nodes = new HashMap<>();
+    List<FederationSnapshot.WaitingPod> waiting = new ArrayList<>();
+    Map<String, Instant> scheduledAt = new HashMap<>();
+    Instant simulatedNow = simulatedClock.instant();
     members
         .get()
         .forEach(
             (cluster, client) -> {
               Map<String, Resources> occupied = new HashMap<>();
               Map<String, java.util.Set<String>> gleanerOn = new HashMap<>();
-              for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
+              List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
+              List<Node> memberNodes = client.nodes().list().getItems();
+              OwnPods own = new OwnPods(cluster, memberNodes);
+              for (Pod p : pods) {
                 PodInfo info = PodInfo.of(p);
                 Map<String, String> labels = p.getMetadata().getLabels();
                 String metaUid = null;
-                if (labels != null
-                    && "true".equals(labels.get(GleanerKeys.MANAGED))
-                    && instance.equals(labels.get(GleanerKeys.INSTANCE))) {
+                boolean gleaners =
+                    labels != null
+                        && "true".equals(labels.get(GleanerKeys.MANAGED))
+                        && instance.equals(labels.get(GleanerKeys.INSTANCE));
+                own.add(p, info, gleaners);
+                if (gleaners) {
                   metaUid = labels.get(GleanerKeys.META_UID);
                   memberPods.add(
                       new FederationSnapshot.MemberPod(
@@ -92,7 +107,8 @@ public final class FederationObserver {
                   }
                 }
               }
-              for (Node n : client.nodes().list().getItems()) {
+              own.judge(waiting, scheduledAt);
+              for (Node n : memberNodes) {
                 NodeInfo info = new NodeInfo(n);
                 String name = info.name();
                 nodes.put(
@@ -115,6 +131,88 @@ public final class FederationObserver {
                         p.getNode().getCluster() + "/" + p.getNode().getNode(),
                         Resources.parse(p.getReservedMap()),
                         p.getConfirmed())));
-    return Optional.of(new FederationSnapshot(metaPods, memberPods, nodes, reservations));
+    return Optional.of(
+        new FederationSnapshot(
+            metaPods, memberPods, nodes, reservations, waiting, scheduledAt, simulatedNow));
+  }
+
+  /**
+   * A member's own pods: when each bound one was scheduled, and for each unschedulable one the
+   * nodes where Gleaner's pods stand in its way (it fits there without them, not with them).
+   */
+  private static final class OwnPods {
+    private final String cluster;
+    private final Map<String, NodeInfo> withoutGleaner = new java.util.LinkedHashMap<>();
+    private final Map<String, NodeInfo> all = new HashMap<>();
+    private final Map<String, Long> gleanerGrace = new HashMap<>();
+    private final List<Pod> unschedulable = new ArrayList<>();
+    private final List<PodInfo> unschedulableInfo = new ArrayList<>();
+    private final Map<String, Instant> scheduled = new HashMap<>();
+
+    OwnPods(String cluster, List<Node> nodes) {
+      this.cluster = cluster;
+      for (Node n : nodes) {
+        withoutGleaner.put(n.getMetadata().getName(), new NodeInfo(n));
+        all.put(n.getMetadata().getName(), new NodeInfo(n));
+      }
+    }
+
+    void add(Pod p, PodInfo info, boolean gleaners) {
+      if (info.occupiesNode() && all.containsKey(info.nodeName())) {
+        all.get(info.nodeName()).addPod(info);
+        if (gleaners) {
+          Long grace = p.getSpec().getTerminationGracePeriodSeconds();
+          gleanerGrace.merge(info.nodeName(), grace == null ? 30L : grace, Math::max);
+        } else {
+          withoutGleaner.get(info.nodeName()).addPod(info);
+        }
+      }
+      if (gleaners || p.getStatus() == null || p.getStatus().getConditions() == null) {
+        return;
+      }
+      for (var c : p.getStatus().getConditions()) {
+        if (!"PodScheduled".equals(c.getType()) || c.getLastTransitionTime() == null) {
+          continue;
+        }
+        if ("True".equals(c.getStatus()) && info.nodeName() != null) {
+          scheduled.put(cluster + ":" + info.uid(), Instant.parse(c.getLastTransitionTime()));
+        } else if ("False".equals(c.getStatus())
+            && "Unschedulable".equals(c.getReason())
+            && info.nodeName() == null
+            && !info.terminating()
+            && (info.schedulerName() == null
+                || info.schedulerName().isEmpty()
+                || info.schedulerName().equals("default-scheduler"))) {
+          unschedulable.add(p);
+          unschedulableInfo.add(info);
+        }
+      }
+    }
+
+    void judge(List<FederationSnapshot.WaitingPod> waiting, Map<String, Instant> scheduledAt) {
+      scheduledAt.putAll(scheduled);
+      for (int i = 0; i < unschedulable.size(); i++) {
+        PodInfo info = unschedulableInfo.get(i);
+        List<String> gleanerNodes = new ArrayList<>();
+        long grace = 0;
+        for (Map.Entry<String, NodeInfo> n : withoutGleaner.entrySet()) {
+          if (gleanerGrace.containsKey(n.getKey())
+              && Fit.check(info, n.getValue(), Resources.ZERO).fits()
+              && !Fit.check(info, all.get(n.getKey()), Resources.ZERO).fits()) {
+            gleanerNodes.add(n.getKey());
+            grace = Math.max(grace, gleanerGrace.get(n.getKey()));
+          }
+        }
+        String since = null;
+        for (var c : unschedulable.get(i).getStatus().getConditions()) {
+          if ("PodScheduled".equals(c.getType())) {
+            since = c.getLastTransitionTime();
+          }
+        }
+        waiting.add(
+            new FederationSnapshot.WaitingPod(
+                cluster + ":" + info.uid(), info.key(), Instant.parse(since), gleanerNodes, grace));
+      }
+    }
   }
 }

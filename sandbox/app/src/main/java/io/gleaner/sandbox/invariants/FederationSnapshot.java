@@ -1,6 +1,7 @@
 package io.gleaner.sandbox.invariants;
 
 import io.gleaner.meta.resources.Resources;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -12,12 +13,45 @@ import java.util.Map;
  * @param memberPods Gleaner's member pods (those of this installation), terminating ones included
  * @param nodes by {@code cluster/node}: allocatable and the requests of every pod occupying it
  * @param placements by pod UID, the broker's reservations
+ * @param waiting the members' own pods that are unschedulable (default scheduler only)
+ * @param scheduledAt by {@code cluster:uid}, when each bound pod of the members' own was scheduled
+ *     (its {@code PodScheduled=True} transition, simulated time)
+ * @param simulatedNow the simulated time of this look (null when unknown)
  */
 public record FederationSnapshot(
     Map<String, MetaPod> metaPods,
     List<MemberPod> memberPods,
     Map<String, Node> nodes,
-    Map<String, Reservation> placements) {
+    Map<String, Reservation> placements,
+    List<WaitingPod> waiting,
+    Map<String, Instant> scheduledAt,
+    Instant simulatedNow) {
+
+  /** A look without the members' own pods. */
+  public FederationSnapshot(
+      Map<String, MetaPod> metaPods,
+      List<MemberPod> memberPods,
+      Map<String, Node> nodes,
+      Map<String, Reservation> placements) {
+    this(metaPods, memberPods, nodes, placements, List.of(), Map.of(), null);
+  }
+
+  /**
+   * A member's own pod that the member's scheduler found no room for.
+   *
+   * @param id {@code cluster:uid}
+   * @param key {@code namespace/name}
+   * @param unschedulableSince its {@code PodScheduled=False/Unschedulable} transition (simulated)
+   * @param gleanerNodes nodes where it would fit if Gleaner's pods there were gone, and does not
+   *     fit with them: Gleaner's pods stand in its way (empty: it does not wait for Gleaner)
+   * @param victimGraceSeconds the longest termination grace period of Gleaner's pods on those nodes
+   */
+  public record WaitingPod(
+      String id,
+      String key,
+      Instant unschedulableSince,
+      List<String> gleanerNodes,
+      long victimGraceSeconds) {}
 
   /** A metadata pod: its key and phase. */
   public record MetaPod(String uid, String key, String phase) {}

@@ -21,7 +21,17 @@ public enum Invariant {
   /** A running Gleaner member pod that the broker holds no reservation for. */
   UNRESERVED_MEMBER_POD(Duration.ofSeconds(60)),
   /** A metadata pod's phase differs from its member pod's. */
-  STATUS_DISAGREEMENT(Duration.ofSeconds(30));
+  STATUS_DISAGREEMENT(Duration.ofSeconds(30)),
+  /**
+   * A Gleaner identity deleted or evicted a member pod that no Gleaner identity created, per the
+   * member's audit trail ({@link PodOwnershipRule}).
+   */
+  FOREIGN_POD_DELETED(Duration.ZERO),
+  /**
+   * An online pod waited for Gleaner to hand capacity back longer than the victims' grace period
+   * plus 5 s ({@link OnlineWaitRule}).
+   */
+  ONLINE_POD_HELD_BACK(Duration.ZERO);
 
   private final Duration grace;
 

@@ -53,6 +53,21 @@ public final class InvariantChecker {
     return out;
   }
 
+  /**
+   * Counts violations found by a rule that judges events rather than snapshots (no grace: each is
+   * one already); returns those not reported before (same kind and subject).
+   */
+  public List<Violation> report(List<Violation> found) {
+    List<Violation> out = new ArrayList<>();
+    for (Violation v : found) {
+      if (reported.add(v.kind() + " " + v.subject())) {
+        counts.merge(v.kind(), 1L, Long::sum);
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
   /** Violations reported so far, by kind (every kind present, zeros included). */
   public Map<String, Long> counts() {
     Map<String, Long> out = new TreeMap<>();

@@ -43,7 +43,11 @@ class InvariantCheckerTest {
       assertThat(at(healthy(), s)).isEmpty();
     }
     assertThat(checker.total()).isZero();
-    assertThat(checker.counts()).containsEntry("node_overcommitted", 0L).hasSize(5);
+    assertThat(checker.counts())
+        .containsEntry("node_overcommitted", 0L)
+        .containsEntry("foreign_pod_deleted", 0L)
+        .containsEntry("online_pod_held_back", 0L)
+        .hasSize(Invariant.values().length);
   }
 
   @Test
