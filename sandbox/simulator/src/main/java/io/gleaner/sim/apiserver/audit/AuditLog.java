@@ -1,8 +1,6 @@
 package io.gleaner.sim.apiserver.audit;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 
 /**
@@ -25,7 +23,7 @@ public final class AuditLog {
   public record Page(List<AuditEvent> events, long last, long missed) {}
 
   private final int capacity;
-  private final Deque<AuditEvent> events;
+  private final AuditEvent[] ring;
   private long lastSeq;
 
   public AuditLog(int capacity) {
@@ -33,43 +31,32 @@ public final class AuditLog {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
     this.capacity = capacity;
-    this.events = new ArrayDeque<>(Math.min(capacity, 1024));
+    this.ring = new AuditEvent[capacity];
   }
 
   /** Appends {@code event} (its {@code seq} is assigned here); returns it as stored. */
   public synchronized AuditEvent record(AuditEvent event) {
     AuditEvent stored = event.withSeq(++lastSeq);
-    if (events.size() == capacity) {
-      events.removeFirst();
-    }
-    events.addLast(stored);
+    ring[(int) ((lastSeq - 1) % capacity)] = stored;
     return stored;
   }
 
   /** Up to {@code max} events with a position after {@code after}, oldest first. */
   public synchronized Page read(long after, int max) {
-    List<AuditEvent> out = new ArrayList<>(Math.min(max, events.size()));
-    long firstKept = events.isEmpty() ? lastSeq + 1 : events.peekFirst().seq();
+    long firstKept = Math.max(1, lastSeq - capacity + 1);
+    long from = Math.max(after + 1, firstKept);
     long missed = Math.max(0, firstKept - after - 1);
-    long skip = Math.max(0, after - firstKept + 1);
-    long last = Math.max(after, firstKept - 1);
-    for (AuditEvent e : events) {
-      if (skip > 0) {
-        skip--;
-        continue;
-      }
-      if (out.size() == max) {
-        break;
-      }
-      out.add(e);
-      last = e.seq();
+    long to = Math.min(lastSeq, from + Math.max(0, max) - 1);
+    List<AuditEvent> out = new ArrayList<>((int) Math.max(0, to - from + 1));
+    for (long seq = from; seq <= to; seq++) {
+      out.add(ring[(int) ((seq - 1) % capacity)]);
     }
-    return new Page(out, last, missed);
+    return new Page(out, Math.max(after, to), missed);
   }
 
   /** Every event kept, oldest first. */
   public synchronized List<AuditEvent> events() {
-    return List.copyOf(events);
+    return read(0, capacity).events();
   }
 
   /** The position of the newest event (0 before any). */
@@ -79,7 +66,7 @@ public final class AuditLog {
 
   /** Events recorded and since dropped to stay within the capacity. */
   public synchronized long dropped() {
-    return lastSeq - events.size();
+    return Math.max(0, lastSeq - capacity);
   }
 
   public int capacity() {
