@@ -285,12 +285,12 @@ class GleanerChartTest {
       assertThat(vk)
           .contains(
               "/nodes:create",
-              "/nodes:watch",
-              "/nodes[gleaner]:update",
+              "/nodes[gleaner]:get",
+              "/nodes[gleaner]:patch",
               "/nodes/status[gleaner]:patch",
               "/pods:watch",
               "/pods:delete",
-              "/pods/status:update",
+              "/pods/status:patch",
               "/configmaps:get",
               "/secrets:watch",
               "authentication.k8s.io/tokenreviews:create",
@@ -302,6 +302,12 @@ class GleanerChartTest {
               "/nodes:update",
               "/nodes:patch",
               "/nodes:delete",
+              "/nodes:watch",
+              "/nodes[gleaner]:delete",
+              "/pods:update",
+              "/pods/status:update",
+              "/configmaps:watch",
+              "events.k8s.io/events:create",
               "/pods:create",
               "/secrets:create",
               "/secrets:update",
@@ -311,9 +317,9 @@ class GleanerChartTest {
       assertThat(lease.getMetadata().getNamespace()).isEqualTo("kube-node-lease");
       assertThat(Rbac.permissions(lease.getRules()))
           .containsExactlyInAnyOrder(
-              "coordination.k8s.io/leases:create", "coordination.k8s.io/leases[gleaner]:get",
-              "coordination.k8s.io/leases[gleaner]:update",
-                  "coordination.k8s.io/leases[gleaner]:patch");
+              "coordination.k8s.io/leases:create",
+              "coordination.k8s.io/leases[gleaner]:get",
+              "coordination.k8s.io/leases[gleaner]:update");
       assertThat(
               chart
                   .get(RoleBinding.class, PREFIX + "virtual-kubelet-node-lease")
@@ -327,7 +333,7 @@ class GleanerChartTest {
       Set<String> broker = Rbac.permissions(clusterRules(chart, "broker"));
       assertThat(broker)
           .contains(
-              "gleaner.io/memberclusters:get",
+              "gleaner.io/gleanerpolicies:get",
               "gleaner.io/memberclusters:watch",
               "gleaner.io/gleanerpolicies:list",
               "gleaner.io/gleanerpolicies/status:patch")
@@ -347,10 +353,9 @@ class GleanerChartTest {
             .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
       }
       assertThat(Rbac.permissions(clusterRules(chart, "idle-detector")))
-          .contains(
-              "gleaner.io/memberclusters/status:get",
-              "gleaner.io/memberclusters/status:patch",
-              "gleaner.io/memberclusters/status:update");
+          .contains("gleaner.io/memberclusters:get", "gleaner.io/memberclusters/status:patch")
+          .doesNotContain(
+              "gleaner.io/memberclusters/status:get", "gleaner.io/memberclusters/status:update");
     }
 
     @Test
@@ -380,7 +385,7 @@ class GleanerChartTest {
       Set<String> idle = Rbac.permissions(clusterRules(chart, "idle-detector"));
       Set<String> desched = Rbac.permissions(clusterRules(chart, "descheduler"));
       assertThat(idle)
-          .contains("gleaner.io/memberclusters:watch", "gleaner.io/memberclusters/status:update");
+          .contains("gleaner.io/memberclusters:watch", "gleaner.io/memberclusters/status:patch");
       assertThat(desched)
           .contains("gleaner.io/memberclusters:watch")
           .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));

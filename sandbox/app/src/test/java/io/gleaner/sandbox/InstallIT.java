@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sim.SimulatedCluster;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -152,8 +154,109 @@ class InstallIT {
    * removed, the broker restarted): the broker knows no member and rejects every offer, the virtual
    * node's allocatable drops to zero once the earlier offers expire, and a new pod stays Pending.
    */
+  /**
+   * Grants the run above does not use, each with the path that needs it. Every other grant of the
+   * charts must be used by the services in this run; an entry here that the charts no longer grant
+   * fails the test too.
+   */
+  static final Map<String, String> NEEDED_UNEXERCISED =
+      Map.ofEntries(
+          Map.entry(
+              "gleaner-virtual-kubelet get core/pods",
+              "PodController re-reads a metadata pod before it ends its deletion; no pod is deleted"
+                  + " here"),
+          Map.entry(
+              "gleaner-virtual-kubelet delete core/pods",
+              "PodController ends a metadata pod's graceful deletion once its member pod is gone"),
+          Map.entry(
+              "gleaner-virtual-kubelet get core/configmaps",
+              "ObjectSync copies the ConfigMaps a pod mounts; the pods here mount none"),
+          Map.entry(
+              "gleaner-virtual-kubelet create authentication.k8s.io/tokenreviews",
+              "the kubelet API authenticates bearer tokens by TokenReview; the API server here"
+                  + " presents its client certificate"),
+          Map.entry(
+              "gleaner-virtual-kubelet patch core/events",
+              "EventMirror updates an event it created before (409 on create)"),
+          Map.entry(
+              "gleaner-member get core/pods",
+              "the virtual-kubelet reads a member pod on a name conflict and before deleting it;"
+                  + " the descheduler reads a victim after its eviction"),
+          Map.entry(
+              "gleaner-member delete core/pods",
+              "the virtual-kubelet deletes a member pod when its metadata pod is deleted"),
+          Map.entry(
+              "gleaner-member create core/pods/eviction",
+              "the descheduler's reclaim; SandboxE2E exercises it, and its foreign_pod_deleted"
+                  + " invariant judges every eviction"),
+          Map.entry(
+              "gleaner-member get core/pods/attach", "kubectl attach through the kubelet API"),
+          Map.entry(
+              "gleaner-member create core/pods/attach", "kubectl attach through the kubelet API"),
+          Map.entry(
+              "gleaner-member create core/events",
+              "the descheduler records its reclaims in the member (SandboxE2E)"),
+          Map.entry(
+              "gleaner-member update core/configmaps",
+              "ObjectSync keeps copied ConfigMaps current; the pods here mount none"),
+          Map.entry(
+              "gleaner-member delete core/configmaps",
+              "ObjectSync removes copies no pod uses any more"),
+          Map.entry(
+              "gleaner-member get core/secrets", "ObjectSync copies the Secrets a pod mounts"),
+          Map.entry(
+              "gleaner-member create core/secrets", "ObjectSync copies the Secrets a pod mounts"),
+          Map.entry(
+              "gleaner-member update core/secrets", "ObjectSync keeps copied Secrets current"),
+          Map.entry(
+              "gleaner-member delete core/secrets",
+              "ObjectSync removes copies no pod uses any more"));
+
+  /**
+   * Least privilege, measured: from the API servers' audit trails of the run so far, every request
+   * of Gleaner's service accounts (in the metadata cluster, per service; in the members, the member
+   * chart's one account that all services share) against what the charts' RBAC grants them.
+   */
   @Test
   @Order(3)
+  void everyServiceIsRefusedNothingAndUsesEveryGrantOfTheCharts() {
+    SimulatedCluster metaCluster = sandbox.federation().meta();
+    var metaAudit = metaCluster.apiServer().security().audit();
+    RbacUsage.Report meta =
+        RbacUsage.analyze(
+            sandbox.rendered(),
+            Sandbox.serviceAccountUsers(sandbox.rendered()),
+            metaAudit.events());
+    List<io.gleaner.sim.apiserver.audit.AuditEvent> memberEvents = new ArrayList<>();
+    long dropped = metaAudit.dropped();
+    for (SimulatedCluster m : sandbox.federation().members()) {
+      memberEvents.addAll(m.apiServer().security().audit().events());
+      dropped += m.apiServer().security().audit().dropped();
+    }
+    RbacUsage.Report members =
+        RbacUsage.analyze(sandbox.memberRendered(), sandbox.memberIdentities(), memberEvents);
+    System.out.println("[least-privilege] metadata cluster, used: " + meta.used());
+    System.out.println("[least-privilege] metadata cluster, unused: " + meta.unusedIds());
+    System.out.println("[least-privilege] members, used: " + members.used());
+    System.out.println("[least-privilege] members, unused: " + members.unusedIds());
+
+    assertThat(dropped).as("audit events dropped (the trail must be whole)").isZero();
+    assertThat(meta.used()).as("requests of the services in the metadata cluster").isNotEmpty();
+    assertThat(members.used()).as("requests of the services in the members").isNotEmpty();
+    assertThat(meta.refused()).as("requests RBAC refused in the metadata cluster").isEmpty();
+    assertThat(members.refused()).as("requests RBAC refused in the members").isEmpty();
+    List<String> unused = new ArrayList<>(meta.unusedIds());
+    unused.addAll(members.unusedIds());
+    assertThat(unused)
+        .as("grants no service used (narrow the chart, or list the path that needs it)")
+        .isSubsetOf(NEEDED_UNEXERCISED.keySet());
+    List<String> granted = new ArrayList<>(meta.grantIds());
+    granted.addAll(members.grantIds());
+    assertThat(granted).as("grants listed as needed").containsAll(NEEDED_UNEXERCISED.keySet());
+  }
+
+  @Test
+  @Order(4)
   void withoutTheBrokersSecretRuleOffersAreRejectedAndPodsStayPending() throws Exception {
     assumeTrue(
         sandbox.notServed().stream().noneMatch(k -> k.equals("RoleBinding")),

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import io.gleaner.sim.SimulatedCluster;
 import java.nio.file.Files;
@@ -131,6 +132,25 @@ class SandboxE2E {
         .as("invariant violations by kind (the sandbox log names each with its evidence)")
         .isNotEmpty()
         .allSatisfy((kind, n) -> assertThat(n).as(kind).isZero());
+
+    // least privilege under load: no service was refused anything (InstallIT also checks that
+    // every grant is used)
+    List<io.gleaner.sim.apiserver.audit.AuditEvent> memberEvents = new java.util.ArrayList<>();
+    sandbox
+        .federation()
+        .members()
+        .forEach(c -> memberEvents.addAll(c.apiServer().security().audit().events()));
+    RbacUsage.Report members =
+        RbacUsage.analyze(sandbox.memberRendered(), sandbox.memberIdentities(), memberEvents);
+    RbacUsage.Report metaUse =
+        RbacUsage.analyze(
+            sandbox.rendered(),
+            Sandbox.serviceAccountUsers(sandbox.rendered()),
+            sandbox.federation().meta().apiServer().security().audit().events());
+    System.out.println("[sandbox] members, used by Gleaner: " + members.used());
+    System.out.println("[sandbox] members, unused: " + members.unusedIds());
+    assertThat(members.refused()).as("requests RBAC refused in the members").isEmpty();
+    assertThat(metaUse.refused()).as("requests RBAC refused in the metadata cluster").isEmpty();
 
     assertThat(Files.exists(kubeconfigs.resolve("meta.kubeconfig"))).isTrue();
     assertThat(sandbox.dashboardUrl()).startsWith("http://127.0.0.1:");
