@@ -6,8 +6,11 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.StatusMirror;
 import java.net.HttpURLConnection;
@@ -209,13 +212,15 @@ final class EventMirror implements AutoCloseable {
               .events()
               .inNamespace(ns)
               .withName(name)
-              .edit(
-                  ev -> {
-                    ev.setCount(out.getCount());
-                    ev.setLastTimestamp(out.getLastTimestamp());
-                    ev.setMessage(out.getMessage());
-                    return ev;
-                  });
+              // a merge patch, not edit(): edit reads the event first, and the chart grants
+              // create and patch on events, not get
+              .patch(
+                  PatchContext.of(PatchType.JSON_MERGE),
+                  Serialization.asJson(
+                      Map.of(
+                          "count", out.getCount(),
+                          "lastTimestamp", out.getLastTimestamp(),
+                          "message", out.getMessage())));
           metrics.event("emitted");
         } catch (KubernetesClientException ignored) {
           metrics.event("failed");
