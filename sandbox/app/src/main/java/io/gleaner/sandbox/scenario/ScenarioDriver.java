@@ -74,6 +74,17 @@ public final class ScenarioDriver {
           new Shape("4", "8Gi"));
 
   /**
+   * The backlog's CPU shapes: larger than the arrivals' on average (3.75 cores), with 1-core pods
+   * to fill what larger ones leave, so a few hundred pods cover the lendable capacity.
+   */
+  private static final List<Shape> BACKLOG_SHAPES =
+      List.of(
+          new Shape("1", "2Gi"),
+          new Shape("2", "4Gi"),
+          new Shape("4", "8Gi"),
+          new Shape("8", "16Gi"));
+
+  /**
    * Batch inference: small GPU pods that only Volcano's GPU fragments can take. Two cores per GPU,
    * so eight of them leave a training node's remaining cores to CPU pods.
    */
@@ -293,10 +304,12 @@ public final class ScenarioDriver {
     boolean nearLine = kind == Kind.NEAR_LINE;
     String cls = nearLine ? "near-line" : "offline";
     String team = nearLine ? "ads-nearline" : (n % 2 == 0 ? "search-offline" : "ml-batch");
-    Shape shape = kind == Kind.GPU ? GPU_SHAPE : SHAPES.get(random.nextInt(SHAPES.size()));
+    Shape shape =
+        kind == Kind.GPU ? GPU_SHAPE : BACKLOG_SHAPES.get(random.nextInt(BACKLOG_SHAPES.size()));
     int parallelism = 3 + random.nextInt(6);
     int completions = parallelism * (1 + random.nextInt(2));
-    long runSeconds = 600 + random.nextInt(2400);
+    // 30 to 90 simulated minutes: fewer pod starts per real second at 60x than 10-50 min pods
+    long runSeconds = 1800 + random.nextInt(3600);
     createJob(cls, team, cls + "-job-" + n, shape, parallelism, completions, runSeconds);
     return parallelism;
   }
