@@ -1,5 +1,12 @@
 package io.gleaner.idle;
 
+import io.gleaner.idle.forecast.HistoryStore;
+import io.gleaner.idle.forecast.HourlyPeaks;
+import io.gleaner.idle.forecast.InMemoryHistoryStore;
+import io.gleaner.idle.forecast.LoadForecast;
+import io.gleaner.idle.forecast.OnlineHistory;
+import io.gleaner.idle.forecast.PeakForecast;
+import io.gleaner.idle.forecast.RoomForecast;
 import io.gleaner.idle.offer.ColocationOffers;
 import io.gleaner.idle.offer.IdleOffers;
 import io.gleaner.idle.offer.MemberNodeInfo;
@@ -24,6 +31,7 @@ import io.gleaner.idle.state.ReclaimSignal;
 import io.gleaner.idle.state.Transition;
 import io.gleaner.idle.state.Transition.Action;
 import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.EffectivePolicy;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
@@ -74,12 +82,22 @@ import org.slf4j.MDC;
  *   <li>the offer is sent if it differs from the last one sent, and withdrawn if it went away.
  * </ol>
  *
- * A member that is not reachable (not yet synced, breaker open, informers failing) has its offers
- * withdrawn and its idle timers reset (nothing was seen while it was away, so nothing may count as
- * idle).
+ * <p>With the GleanerPolicy's forecast on, every online node's and member's online demand is kept
+ * as hourly peaks ({@link OnlineHistory}, saved to a {@link HistoryStore} as each hour completes),
+ * and a lent node's IDLE offer keeps room for its forecast online peak of the next hour; a lent
+ * node whose room is forecast to run out within the lead time ({@link RoomForecast}) is not offered
+ * (draining), so it takes no new pods while the ones it has finish. Offers carry until when their
+ * room is forecast to last.
+ *
+ * <p>A member that is not reachable (not yet synced, breaker open, informers failing) has its
+ * offers withdrawn and its idle timers reset (nothing was seen while it was away, so nothing may
+ * count as idle).
  */
 public final class IdleDetector {
   private static final Logger LOG = LoggerFactory.getLogger(IdleDetector.class);
+
+  /** How many clock hours ahead an offer's room is forecast (at least the lead time). */
+  static final int ROOM_HORIZON_HOURS = 24;
 
   private final Clock clock;
 
@@ -88,6 +106,7 @@ public final class IdleDetector {
 
   private IdleStateMachine machine;
   private final IdleTimerStore store;
+  private final HistoryStore histories;
   private final OfferSink sink;
   private final NodeWriter writer;
   private final IdleMetrics metrics;
@@ -114,6 +133,16 @@ public final class IdleDetector {
     final Map<String, NodeRt> nodes = new HashMap<>();
     final IdleMetrics.ClusterMeters meters;
     Map<String, IdleState> stored;
+    Map<String, OnlineHistory> storedHistories;
+    OnlineHistory history = new OnlineHistory();
+    long historySavedHour = Long.MIN_VALUE;
+    long onlineRequests;
+    long onlineUsage;
+    boolean historyDirty;
+
+    /** Forecast verdicts on the lent nodes, as of the start of this member's last pass. */
+    Map<String, RoomForecast.Verdict> verdicts = Map.of();
+
     boolean reachable;
 
     ClusterRt(
@@ -136,8 +165,13 @@ public final class IdleDetector {
     Instant scheduled;
     final AtomicInteger writing = new AtomicInteger();
     CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+    OnlineHistory history;
+    long historySavedHour = Long.MIN_VALUE;
+    long onlineRequests;
+    long onlineUsage;
   }
 
+  /** A detector whose online histories live in memory only. */
   public IdleDetector(
       Clock clock,
       IdleDetectorSettings config,
@@ -146,6 +180,19 @@ public final class IdleDetector {
       NodeWriter writer,
       IdleMetrics metrics,
       Runnable wakeup) {
+    this(clock, config, store, new InMemoryHistoryStore(), sink, writer, metrics, wakeup);
+  }
+
+  public IdleDetector(
+      Clock clock,
+      IdleDetectorSettings config,
+      IdleTimerStore store,
+      HistoryStore histories,
+      OfferSink sink,
+      NodeWriter writer,
+      IdleMetrics metrics,
+      Runnable wakeup) {
+    this.histories = Objects.requireNonNull(histories, "histories");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.machine = new IdleStateMachine(config.idleAfter(), config.cooldown());
@@ -177,6 +224,18 @@ public final class IdleDetector {
                 cluster,
                 e.getMessage());
             c.stored = new HashMap<>();
+          }
+          if (r.contains(MemberRole.ONLINE)) {
+            try {
+              c.storedHistories = new HashMap<>(histories.loadNodes(cluster));
+              histories.loadMember(cluster).ifPresent(h -> c.history = h);
+            } catch (RuntimeException e) {
+              LOG.error(
+                  "cannot load the online histories of member {}; its forecast starts blind: {}",
+                  cluster,
+                  e.getMessage());
+              c.storedHistories = new HashMap<>();
+            }
           }
           clusters.put(cluster, c);
           LOG.info(
@@ -372,6 +431,9 @@ public final class IdleDetector {
         continue;
       }
       try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", c.name)) {
+        if (c.online() && config.forecast().enabled()) {
+          c.verdicts = forecastRoom(c, now);
+        }
         VolcanoFragments.Plan plan = null;
         if (c.roles.contains(MemberRole.TRAINING)) {
           plan = VolcanoFragments.plan(c.cache.nodes(), c.cache.podsByNode(), c.cache.podGroups());
@@ -383,6 +445,9 @@ public final class IdleDetector {
           } catch (RuntimeException ex) {
             LOG.error("recomputing node {}/{} failed", c.name, n.getKey(), ex);
           }
+        }
+        if (c.historyDirty) {
+          recordMember(c, now);
         }
       }
     }
@@ -411,6 +476,12 @@ public final class IdleDetector {
         rt.scheduled = null;
         c.nodes.remove(name);
         store.delete(c.name, name);
+        if (rt.history != null) {
+          c.onlineRequests -= rt.onlineRequests;
+          c.onlineUsage -= rt.onlineUsage;
+          c.historyDirty = true;
+          histories.deleteNode(c.name, name);
+        }
       }
       return;
     }
@@ -437,6 +508,7 @@ public final class IdleDetector {
               IdleOffers.onlineRequests(pods),
               onlineUsage(c, n, pods, now));
       verdict = config.criteria().evaluate(load);
+      record(c, name, rt, load, now);
       Transition t = machine.step(rt.state, verdict, reclaimSignal(n, rt, now), now);
       action = t.action();
       if (t.changed()) {
@@ -451,6 +523,10 @@ public final class IdleDetector {
               t.reason());
         }
       }
+      if ((action == Action.LEND || action == Action.RETURN) && config.forecast().enabled()) {
+        // the other lent nodes' share of the forecast overflow changed
+        dirtyClusters.merge(c.name, changeNanos, Math::min);
+      }
       if (action == Action.LEND) {
         c.meters.transition("lend");
       } else if (action == Action.RETURN) {
@@ -462,7 +538,29 @@ public final class IdleDetector {
       none = rt.state.kind() == IdleState.Kind.LENT ? none : "node not lent (" + t.reason() + ")";
       if (rt.state instanceof Lent) {
         Resources usable = IdleOffers.usable(n, pods, config.nodeHeadroom());
-        desired = offer(c, n, CapacitySource.IDLE, usable, verdict.pressure(), now);
+        if (!config.forecast().enabled()) {
+          desired = offer(c, n, CapacitySource.IDLE, usable, verdict.pressure(), now);
+        } else {
+          RoomForecast.Verdict v = c.verdicts.get(name);
+          if (v == null) {
+            // lent in this pass: offered once the member's forecast includes it
+            none = "lent; forecast pending";
+            dirtyClusters.merge(c.name, changeNanos, Math::min);
+          } else if (v.draining()) {
+            none =
+                "draining: online work is forecast to need the node back at "
+                    + v.roomUntil().orElseThrow()
+                    + " (lead time "
+                    + config.forecast().leadTime()
+                    + ")";
+          } else {
+            long extra = Math.max(0, v.peakMillis() - load.onlineRequests().cpuMillis());
+            Resources room = usable.minus(Resources.of("cpu", extra + "m")).clampAtZero();
+            desired =
+                offer(c, n, CapacitySource.IDLE, room, verdict.pressure(), now)
+                    .withRoomUntil(v.roomUntil());
+          }
+        }
       }
     }
     if (desired == null
@@ -701,6 +799,89 @@ public final class IdleDetector {
       }
     }
     return OptionalLong.of(Math.max(0, u.get().cpuMillis() - gleaner));
+  }
+
+  /**
+   * Records the node's online demand into its history and the member's (both sums kept
+   * incrementally), and saves a history once an hour of it has completed.
+   */
+  private void record(ClusterRt c, String name, NodeRt rt, NodeLoad load, Instant now) {
+    if (rt.history == null) {
+      OnlineHistory stored = c.storedHistories == null ? null : c.storedHistories.remove(name);
+      rt.history = stored != null ? stored : new OnlineHistory();
+    }
+    long requests = load.onlineRequests().cpuMillis();
+    long usage = load.onlineCpuUsageMillis().orElse(0);
+    c.onlineRequests += requests - rt.onlineRequests;
+    c.onlineUsage += usage - rt.onlineUsage;
+    rt.onlineRequests = requests;
+    rt.onlineUsage = usage;
+    c.historyDirty = true;
+    long hour = HourlyPeaks.hourOf(now);
+    if (rt.historySavedHour != Long.MIN_VALUE && hour > rt.historySavedHour) {
+      histories.saveNode(c.name, name, rt.history);
+    }
+    if (rt.historySavedHour == Long.MIN_VALUE || hour > rt.historySavedHour) {
+      rt.historySavedHour = hour;
+    }
+    rt.history.record(now, requests, load.onlineCpuUsageMillis());
+  }
+
+  /**
+   * Records the member's online demand (the sums over its nodes, once the pass updated them all, so
+   * a pod moving between nodes is never counted twice) and saves it once an hour has completed.
+   */
+  private void recordMember(ClusterRt c, Instant now) {
+    long hour = HourlyPeaks.hourOf(now);
+    if (c.historySavedHour != Long.MIN_VALUE && hour > c.historySavedHour) {
+      histories.saveMember(c.name, c.history);
+    }
+    if (c.historySavedHour == Long.MIN_VALUE || hour > c.historySavedHour) {
+      c.historySavedHour = hour;
+    }
+    c.history.record(now, c.onlineRequests, OptionalLong.of(c.onlineUsage));
+    c.historyDirty = false;
+  }
+
+  /**
+   * Saves every online history as it stands, the hour in progress included (on an orderly stop, so
+   * a successor resumes with it). Call from the detector thread.
+   */
+  public void saveHistories() {
+    for (ClusterRt c : clusters.values()) {
+      if (!c.online()) {
+        continue;
+      }
+      histories.saveMember(c.name, c.history);
+      c.nodes.forEach(
+          (name, rt) -> {
+            if (rt.history != null) {
+              histories.saveNode(c.name, name, rt.history);
+            }
+          });
+    }
+  }
+
+  /** The forecast verdicts on the member's lent nodes, from the states before this pass. */
+  private Map<String, RoomForecast.Verdict> forecastRoom(ClusterRt c, Instant now) {
+    EffectivePolicy.Forecast f = config.forecast();
+    List<RoomForecast.Node> nodes = new ArrayList<>();
+    for (MemberNodeInfo n : c.cache.nodes()) {
+      NodeRt rt = c.nodes.get(n.name());
+      Collection<MemberPodInfo> pods = c.cache.podsOn(n.name());
+      long alloc = n.allocatable().cpuMillis();
+      long online = IdleOffers.onlineRequests(pods).cpuMillis();
+      long held = IdleOffers.memberRequests(pods).cpuMillis() - online;
+      OnlineHistory h = rt != null && rt.history != null ? rt.history : new OnlineHistory();
+      Optional<Instant> lentAt =
+          rt != null && rt.state instanceof Lent l ? Optional.of(l.lentAt()) : Optional.empty();
+      nodes.add(
+          new RoomForecast.Node(
+              n.name(), alloc, held, online, lentAt, n.ready() && !n.unschedulable(), h));
+    }
+    int horizon = (int) Math.max(ROOM_HORIZON_HOURS, f.leadTime().toHours() + 1);
+    return RoomForecast.plan(
+        new LoadForecast(PeakForecast.of(f)), now, f.leadTime(), horizon, c.history, nodes);
   }
 
   private static Optional<Instant> annotationTime(MemberNodeInfo n, String key) {

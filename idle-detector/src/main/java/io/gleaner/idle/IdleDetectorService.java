@@ -1,5 +1,7 @@
 package io.gleaner.idle;
 
+import io.gleaner.idle.forecast.HistoryStore;
+import io.gleaner.idle.forecast.InMemoryHistoryStore;
 import io.gleaner.idle.publish.OfferPublisher;
 import io.gleaner.idle.source.ClusterCache;
 import io.gleaner.idle.source.ClusterWatch;
@@ -59,6 +61,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
   private final MemberDirectory members;
   private final Channel broker;
   private final IdleTimerStore store;
+  private final HistoryStore histories;
   private final LeaderElection election;
 
   /** Guarded by {@code lock}; the GleanerPolicy's part changes live. */
@@ -80,7 +83,23 @@ public final class IdleDetectorService extends AbstractLifecycle {
       IdleTimerStore store,
       LeaderElection election,
       IdleDetectorSettings config) {
+    this(clock, meters, members, broker, store, new InMemoryHistoryStore(), election, config);
+  }
+
+  /**
+   * @param histories the online histories the forecast reads (owned by the caller)
+   */
+  public IdleDetectorService(
+      Clock clock,
+      MeterRegistry meters,
+      MemberDirectory members,
+      Channel broker,
+      IdleTimerStore store,
+      HistoryStore histories,
+      LeaderElection election,
+      IdleDetectorSettings config) {
     super("idle-detector");
+    this.histories = Objects.requireNonNull(histories, "histories");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.members = Objects.requireNonNull(members, "members");
@@ -105,7 +124,41 @@ public final class IdleDetectorService extends AbstractLifecycle {
       LeaderElection election,
       IdleDetectorSettings config,
       PolicySource policy) {
-    this(clock, meters, members, broker, store, election, config.withPolicy(policy.current()));
+    this(
+        clock,
+        meters,
+        members,
+        broker,
+        store,
+        new InMemoryHistoryStore(),
+        election,
+        config,
+        policy);
+  }
+
+  /**
+   * A detector that follows {@code policy} (as above) and keeps its online histories in {@code
+   * histories}.
+   */
+  public IdleDetectorService(
+      Clock clock,
+      MeterRegistry meters,
+      MemberDirectory members,
+      Channel broker,
+      IdleTimerStore store,
+      HistoryStore histories,
+      LeaderElection election,
+      IdleDetectorSettings config,
+      PolicySource policy) {
+    this(
+        clock,
+        meters,
+        members,
+        broker,
+        store,
+        histories,
+        election,
+        config.withPolicy(policy.current()));
     policy.addListener(this::applyPolicy);
   }
 
@@ -225,7 +278,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
     final KubeNodeWriter writer = new KubeNodeWriter(io);
     final AtomicBoolean scheduled = new AtomicBoolean();
     final IdleDetector detector =
-        new IdleDetector(clock, config, store, publisher, writer, metrics, this::wakeup);
+        new IdleDetector(clock, config, store, histories, publisher, writer, metrics, this::wakeup);
 
     /** Detector thread only. */
     final Map<String, ClusterWatch> watches = new HashMap<>();
@@ -251,6 +304,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
                 () -> {
                   watches.values().forEach(ClusterWatch::close);
                   watches.clear();
+                  detector.saveHistories();
                 })
             .get(30, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -264,6 +318,11 @@ public final class IdleDetectorService extends AbstractLifecycle {
         store.flush();
       } catch (RuntimeException e) {
         LOG.warn("idle timers not flushed on stop: {}", e.getMessage());
+      }
+      try {
+        histories.flush();
+      } catch (RuntimeException e) {
+        LOG.warn("online histories not flushed on stop: {}", e.getMessage());
       }
     }
 

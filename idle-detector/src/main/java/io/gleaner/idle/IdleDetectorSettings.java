@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param tick how often due timers are checked (real, default 100 ms)
  * @param sourceId this detector's identity towards the broker, e.g. {@code idle-detector/gleaner}
  * @param podMetrics also poll PodMetrics (separates Gleaner's own usage from online usage)
+ * @param forecast forecast-driven lending (GleanerPolicy {@code spec.forecast})
  */
 public record IdleDetectorSettings(
     IdleCriteria criteria,
@@ -40,7 +41,8 @@ public record IdleDetectorSettings(
     Duration debounce,
     Duration tick,
     String sourceId,
-    boolean podMetrics) {
+    boolean podMetrics,
+    EffectivePolicy.Forecast forecast) {
 
   public static final Resources DEFAULT_MIN_OFFER = Resources.of("cpu", "100m", "memory", "128Mi");
 
@@ -55,6 +57,7 @@ public record IdleDetectorSettings(
     positive("tick", tick);
     Objects.requireNonNull(nodeHeadroom, "nodeHeadroom");
     Objects.requireNonNull(minOffer, "minOffer");
+    Objects.requireNonNull(forecast, "forecast");
     if (nodeHeadroom.hasNegative()) {
       throw new IllegalArgumentException("nodeHeadroom must not be negative, got " + nodeHeadroom);
     }
@@ -96,7 +99,8 @@ public record IdleDetectorSettings(
         Duration.ofMillis(20),
         Duration.ofMillis(100),
         sourceId,
-        true);
+        true,
+        policy.forecast());
   }
 
   /** This config with the GleanerPolicy's thresholds, idleAfter, cool-down and headroom. */
@@ -113,7 +117,8 @@ public record IdleDetectorSettings(
         debounce,
         tick,
         sourceId,
-        podMetrics);
+        podMetrics,
+        policy.forecast());
   }
 
   private static IdleCriteria criteria(EffectivePolicy policy) {
@@ -135,7 +140,8 @@ public record IdleDetectorSettings(
         debounce,
         tick,
         sourceId,
-        podMetrics);
+        podMetrics,
+        forecast);
   }
 
   public IdleDetectorSettings withCooldown(Duration d) {
@@ -151,7 +157,8 @@ public record IdleDetectorSettings(
         debounce,
         tick,
         sourceId,
-        podMetrics);
+        podMetrics,
+        forecast);
   }
 
   public IdleDetectorSettings withMetricsInterval(Duration d) {
@@ -167,7 +174,8 @@ public record IdleDetectorSettings(
         debounce,
         tick,
         sourceId,
-        podMetrics);
+        podMetrics,
+        forecast);
   }
 
   public IdleDetectorSettings withSourceId(String id) {
@@ -183,7 +191,8 @@ public record IdleDetectorSettings(
         debounce,
         tick,
         id,
-        podMetrics);
+        podMetrics,
+        forecast);
   }
 
   public IdleDetectorSettings withColocation(ColocationOffers c) {
@@ -199,6 +208,24 @@ public record IdleDetectorSettings(
         debounce,
         tick,
         sourceId,
-        podMetrics);
+        podMetrics,
+        forecast);
+  }
+
+  public IdleDetectorSettings withForecast(EffectivePolicy.Forecast f) {
+    return new IdleDetectorSettings(
+        criteria,
+        idleAfter,
+        cooldown,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics,
+        f);
   }
 }

@@ -2,6 +2,7 @@ package io.gleaner.cli.service;
 
 import io.gleaner.idle.IdleDetectorService;
 import io.gleaner.idle.IdleDetectorSettings;
+import io.gleaner.idle.forecast.DurableHistoryStore;
 import io.gleaner.idle.offer.ColocationOffers;
 import io.gleaner.idle.source.RegistryMemberDirectory;
 import io.gleaner.idle.state.DurableIdleTimerStore;
@@ -21,15 +22,15 @@ public final class IdleDetectorFactory {
     MemberRegistry registry = ctx.registry(true);
     PolicyWatcher policy = ctx.policy();
     LeaderElection election = ctx.election();
+    ZkStateStore state = new ZkStateStore(ctx.curator(), ctx.metrics().registry());
     IdleDetectorService idle =
         new IdleDetectorService(
             ctx.clock(),
             ctx.metrics().registry(),
             new RegistryMemberDirectory(registry),
             ctx.brokerChannel(),
-            new DurableIdleTimerStore(
-                new ZkStateStore(ctx.curator(), ctx.metrics().registry()),
-                DurableIdleTimerStore.DEFAULT_ROOT),
+            new DurableIdleTimerStore(state, DurableIdleTimerStore.DEFAULT_ROOT),
+            new DurableHistoryStore(state, DurableHistoryStore.DEFAULT_ROOT),
             election,
             config(policy.current(), ctx.config()),
             policy);
@@ -63,6 +64,7 @@ public final class IdleDetectorFactory {
         b.debounce(),
         b.tick(),
         b.sourceId(),
-        b.podMetrics());
+        b.podMetrics(),
+        b.forecast());
   }
 }

@@ -5,10 +5,10 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
- * Forecasts the online demand of a future clock hour from an {@link OnlineHistory} with a {@link
- * PeakForecast} mix: the same hour 7 days and 1 day before the target, and the last hour observed
- * (the hour before the target, or the hour in progress when the target lies further ahead, since
- * later hours have not been seen yet).
+ * Forecasts the peak of a future clock hour from {@link HourlyPeaks} (an {@link OnlineHistory}'s
+ * requests, in the detector) with a {@link PeakForecast} mix: the same hour 7 days and 1 day before
+ * the target, and the last hour observed (the hour before the target, or the hour in progress when
+ * the target lies further ahead, since later hours have not been seen yet).
  *
  * @param mix weights and safety margin
  */
@@ -23,18 +23,18 @@ public record LoadForecast(PeakForecast mix) {
    *
    * @throws IllegalArgumentException when the target lies before the current hour
    */
-  public OptionalDouble peak(OnlineHistory history, long current, long target) {
+  public OptionalDouble peak(HourlyPeaks history, long current, long target) {
     if (target < current) {
       throw new IllegalArgumentException(
           "target hour " + target + " lies before the current hour " + current);
     }
-    OptionalLong last = target == current ? OptionalLong.empty() : history.demand(current);
+    OptionalLong last = target == current ? OptionalLong.empty() : history.peak(current);
     if (last.isEmpty()) {
-      last = history.demand(current - 1);
+      last = history.peak(current - 1);
     }
     return mix.forecast(
-        d(history.demand(target - PeakForecast.WEEK)),
-        d(history.demand(target - PeakForecast.DAY)),
+        d(history.peak(target - PeakForecast.WEEK)),
+        d(history.peak(target - PeakForecast.DAY)),
         d(last));
   }
 

@@ -7,8 +7,9 @@ import java.util.OptionalLong;
 /**
  * The online load of one member node or one whole member, as hourly peaks (millicores) of two
  * series: the CPU the online pods request and the CPU online work uses (metrics; Gleaner's own pods
- * excluded). Small by design: 2 × {@value HourlyPeaks#HOURS} numbers, about 2 KB as text. Not
- * thread-safe.
+ * excluded). The room forecast reads the requests (what the scheduler places by); usage is kept
+ * alongside for what measures actual load. Small by design: 2 × {@value HourlyPeaks#HOURS} numbers,
+ * about 2 KB as text. Not thread-safe.
  */
 public final class OnlineHistory {
   private final HourlyPeaks requests;
@@ -30,16 +31,6 @@ public final class OnlineHistory {
     if (usageMillis.isPresent()) {
       usage.record(hour, usageMillis.getAsLong());
     }
-  }
-
-  /** Online demand in {@code hour}: the larger of requests and usage, if either is known. */
-  public OptionalLong demand(long hour) {
-    OptionalLong r = requests.peak(hour);
-    OptionalLong u = usage.peak(hour);
-    if (r.isEmpty()) {
-      return u;
-    }
-    return u.isEmpty() ? r : OptionalLong.of(Math.max(r.getAsLong(), u.getAsLong()));
   }
 
   public HourlyPeaks requests() {

@@ -13,14 +13,15 @@ import java.util.OptionalDouble;
 
 /**
  * How long the room of each lent node of one online member is forecast to last, and how much online
- * demand the node itself is forecast to see within the next hour.
+ * demand (CPU requests of online pods, what the scheduler places by) the node itself is forecast to
+ * see within the next hour.
  *
  * <p>A lent node's room runs out in the first clock hour, from the current one up to {@code
  * horizonHours} ahead, in which either
  *
  * <ul>
- *   <li>the node's own forecast online demand exceeds its idle limit (it would stop being idle and
- *       be returned), or
+ *   <li>the node's own forecast online demand fills it (more than its allocatable less what
+ *       non-online pods hold), or
  *   <li>the member's forecast online demand no longer fits on its nodes that are not lent
  *       (schedulable, allocatable less what non-online pods hold), and the overflow reaches this
  *       node: lent nodes are taken back in order, the most recently lent first (they hold the
@@ -39,8 +40,7 @@ public final class RoomForecast {
    * @param name the node's name
    * @param allocatableMillis allocatable CPU
    * @param heldMillis CPU requested by pods that are neither online load nor Gleaner's (DaemonSets)
-   * @param onlineMillis online demand now: the larger of online requests and online usage
-   * @param idleLimitMillis online demand above which the node no longer counts as idle
+   * @param onlineMillis CPU requested by online pods now
    * @param lentAt when it was lent; empty when it is not lent
    * @param schedulable ready and not cordoned
    * @param history its own hourly online history
@@ -50,7 +50,6 @@ public final class RoomForecast {
       long allocatableMillis,
       long heldMillis,
       long onlineMillis,
-      long idleLimitMillis,
       Optional<Instant> lentAt,
       boolean schedulable,
       OnlineHistory history) {
@@ -109,7 +108,7 @@ public final class RoomForecast {
         Comparator.comparing((Node n) -> n.lentAt().get()).reversed().thenComparing(Node::name));
     Map<String, Long> breachHour = new HashMap<>();
     for (long target = current; target <= current + horizonHours; target++) {
-      OptionalDouble m = forecast.peak(member, current, target);
+      OptionalDouble m = forecast.peak(member.requests(), current, target);
       double overflow = m.isPresent() ? m.getAsDouble() - notLent : 0;
       long absorbed = 0;
       for (Node n : lent) {
@@ -118,8 +117,8 @@ public final class RoomForecast {
         if (breachHour.containsKey(n.name())) {
           continue;
         }
-        OptionalDouble own = forecast.peak(n.history(), current, target);
-        if (reached || own.isPresent() && own.getAsDouble() > n.idleLimitMillis()) {
+        OptionalDouble own = forecast.peak(n.history().requests(), current, target);
+        if (reached || own.isPresent() && own.getAsDouble() > n.capacityForOnline()) {
           breachHour.put(n.name(), target);
         }
       }
@@ -128,7 +127,7 @@ public final class RoomForecast {
     for (Node n : lent) {
       long peak = n.onlineMillis();
       for (long target = current; target <= current + 1; target++) {
-        OptionalDouble own = forecast.peak(n.history(), current, target);
+        OptionalDouble own = forecast.peak(n.history().requests(), current, target);
         if (own.isPresent()) {
           peak = Math.max(peak, (long) Math.ceil(own.getAsDouble()));
         }

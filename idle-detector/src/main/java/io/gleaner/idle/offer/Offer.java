@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A full snapshot of what one member node may lend now (ARCHITECTURE.md §4 "Offer"); never a delta.
@@ -15,6 +16,8 @@ import java.util.Objects;
  * @param reclaimRisk 0 (stable) .. 1 (likely reclaimed soon)
  * @param allocatable the node's whole allocatable: the most it could ever lend, which lets the
  *     broker fail at once a pod that no member node could ever hold
+ * @param roomUntil until when the room is forecast to last (the first clock hour in which online
+ *     work is forecast to need the node back); empty when not forecast or not within the horizon
  */
 public record Offer(
     String cluster,
@@ -26,7 +29,34 @@ public record Offer(
     String zone,
     double reclaimRisk,
     Instant observedAt,
-    Resources allocatable) {
+    Resources allocatable,
+    Optional<Instant> roomUntil) {
+
+  /** An offer without a forecast of how long its room lasts. */
+  public Offer(
+      String cluster,
+      String node,
+      CapacitySource source,
+      Resources usable,
+      Map<String, String> labels,
+      List<KubeTaint> taints,
+      String zone,
+      double reclaimRisk,
+      Instant observedAt,
+      Resources allocatable) {
+    this(
+        cluster,
+        node,
+        source,
+        usable,
+        labels,
+        taints,
+        zone,
+        reclaimRisk,
+        observedAt,
+        allocatable,
+        Optional.empty());
+  }
 
   public Offer {
     Objects.requireNonNull(cluster, "cluster");
@@ -38,6 +68,7 @@ public record Offer(
     taints = taints == null ? List.of() : List.copyOf(taints);
     zone = zone == null ? "" : zone;
     allocatable = allocatable == null ? Resources.ZERO : allocatable.clampAtZero();
+    roomUntil = roomUntil == null ? Optional.empty() : roomUntil;
     if (!(reclaimRisk >= 0 && reclaimRisk <= 1)) {
       throw new IllegalArgumentException(
           "offer "
@@ -70,6 +101,22 @@ public record Offer(
         node.allocatable());
   }
 
+  /** This offer with {@code until} as the end of its forecast room. */
+  public Offer withRoomUntil(Optional<Instant> until) {
+    return new Offer(
+        cluster,
+        node,
+        source,
+        usable,
+        labels,
+        taints,
+        zone,
+        reclaimRisk,
+        observedAt,
+        allocatable,
+        until);
+  }
+
   /**
    * Equal in everything but {@link #observedAt()}: re-sending it would tell the broker nothing new.
    */
@@ -83,6 +130,7 @@ public record Offer(
         && taints.equals(o.taints)
         && zone.equals(o.zone)
         && allocatable.equals(o.allocatable)
+        && roomUntil.equals(o.roomUntil)
         && Math.abs(reclaimRisk - o.reclaimRisk) < 0.05;
   }
 }

@@ -6,6 +6,7 @@ import io.gleaner.api.v1.Taint;
 import io.gleaner.idle.offer.Offer;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.kube.KubeTaint;
+import java.time.Instant;
 
 /** Converts detector offers to the {@code gleaner.v1} wire form. */
 public final class ProtoOffers {
@@ -22,7 +23,8 @@ public final class ProtoOffers {
             .setReclaimRisk(o.reclaimRisk())
             .setObservedAtMs(o.observedAt().toEpochMilli())
             .setZone(o.zone())
-            .putAllAllocatable(o.allocatable().toStrings());
+            .putAllAllocatable(o.allocatable().toStrings())
+            .setRoomUntilMs(o.roomUntil().map(Instant::toEpochMilli).orElse(0L));
     for (KubeTaint t : o.taints()) {
       b.addTaints(
           Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect().name()));

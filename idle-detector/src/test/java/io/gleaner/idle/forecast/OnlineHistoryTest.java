@@ -12,24 +12,24 @@ class OnlineHistoryTest {
   private static final Instant T = Instant.parse("2026-12-05T08:10:00Z");
 
   @Test
-  void demandIsTheLargerOfRequestsAndUsage() {
+  void keepsRequestsAndMeasuredUsageApart() {
     OnlineHistory h = new OnlineHistory();
     long hour = HourlyPeaks.hourOf(T);
     h.record(T, 4000, OptionalLong.of(1500));
     h.record(T.plusSeconds(60), 1000, OptionalLong.of(6000));
+    h.record(T.plusSeconds(120), 2000, OptionalLong.empty());
     assertThat(h.requests().peak(hour)).hasValue(4000);
     assertThat(h.usage().peak(hour)).hasValue(6000);
-    assertThat(h.demand(hour)).hasValue(6000);
+    assertThat(h.isEmpty()).isFalse();
+    assertThat(new OnlineHistory().isEmpty()).isTrue();
   }
 
   @Test
-  void demandUsesWhatIsKnown() {
+  void usageIsRecordedOnlyWhenMeasured() {
     OnlineHistory h = new OnlineHistory();
     h.record(T, 2000, OptionalLong.empty());
-    assertThat(h.demand(HourlyPeaks.hourOf(T))).hasValue(2000);
+    assertThat(h.requests().peak(HourlyPeaks.hourOf(T))).hasValue(2000);
     assertThat(h.usage().isEmpty()).isTrue();
-    assertThat(h.demand(HourlyPeaks.hourOf(T) - 1)).isEmpty();
-    assertThat(new OnlineHistory().isEmpty()).isTrue();
   }
 
   @Test
@@ -46,7 +46,7 @@ class OnlineHistoryTest {
     OnlineHistory back = OnlineHistory.decode(data);
     long last = HourlyPeaks.hourOf(T) + 299;
     for (long hour = last - 200; hour <= last; hour++) {
-      assertThat(back.demand(hour)).as("hour %d", hour).isEqualTo(h.demand(hour));
+      assertThat(back.requests().peak(hour)).as("hour %d", hour).isEqualTo(h.requests().peak(hour));
       assertThat(back.usage().peak(hour)).isEqualTo(h.usage().peak(hour));
     }
   }

@@ -29,12 +29,11 @@ class RoomForecastTest {
 
   private static RoomForecast.Node busy(String name) {
     return new RoomForecast.Node(
-        name, 16000, 500, 15000, 3200, Optional.empty(), true, new OnlineHistory());
+        name, 16000, 500, 15000, Optional.empty(), true, new OnlineHistory());
   }
 
   private static RoomForecast.Node lent(String name, String lentAt, OnlineHistory h) {
-    return new RoomForecast.Node(
-        name, 16000, 500, 0, 3200, Optional.of(Instant.parse(lentAt)), true, h);
+    return new RoomForecast.Node(name, 16000, 500, 0, Optional.of(Instant.parse(lentAt)), true, h);
   }
 
   @Test
@@ -136,8 +135,7 @@ class RoomForecastTest {
   void unschedulableNodesHoldNoOnlinePods() {
     OnlineHistory m = flat(20000, H - 30, H);
     RoomForecast.Node cordoned =
-        new RoomForecast.Node(
-            "b", 16000, 500, 0, 3200, Optional.empty(), false, new OnlineHistory());
+        new RoomForecast.Node("b", 16000, 500, 0, Optional.empty(), false, new OnlineHistory());
     Map<String, RoomForecast.Verdict> v =
         RoomForecast.plan(
             LAST_OR_DAY,
@@ -150,29 +148,40 @@ class RoomForecastTest {
   }
 
   @Test
-  void aNodeBusyYesterdayAtThisHourIsBreachedByItsOwnForecast() {
+  void aNodeWhoseOwnForecastFillsItIsBreached() {
     OnlineHistory own = flat(0, H - 30, H);
     own.record(HourlyPeaks.startOf(H + 4 - 24), 16000, OptionalLong.empty());
+    own.record(HourlyPeaks.startOf(H + 3 - 24), 15500, OptionalLong.empty());
+    LoadForecast dayOnly = new LoadForecast(new PeakForecast(0, 1, 0, 0));
+    List<RoomForecast.Node> nodes = List.of(busy("a"), lent("d", "2026-12-05T01:00:00Z", own));
     Map<String, RoomForecast.Verdict> v =
-        RoomForecast.plan(
-            LAST_OR_DAY,
-            NOW,
-            LEAD,
-            6,
-            new OnlineHistory(),
-            List.of(busy("a"), lent("d", "2026-12-05T01:00:00Z", own)));
-    // (16000 + 0) / 2 = 8000 > 3200 at 06:00
+        RoomForecast.plan(dayOnly, NOW, LEAD, 6, new OnlineHistory(), nodes);
+    // 05:00 asks for exactly what the node holds for online pods (16000 − 500): not a breach;
+    // 06:00 asks for more
     assertThat(v.get("d").roomUntil()).hasValue(Instant.parse("2026-12-05T06:00:00Z"));
-    RoomForecast.Verdict shortHorizon =
+    assertThat(
+            RoomForecast.plan(dayOnly, NOW, LEAD, 3, new OnlineHistory(), nodes)
+                .get("d")
+                .roomUntil())
+        .as("06:00 is beyond 3 h after 02:00")
+        .isEmpty();
+  }
+
+  @Test
+  void aNodeBusyInTheLastHourKeepsRoomForItButIsNotDrained() {
+    OnlineHistory own = flat(0, H - 30, H - 2);
+    own.record(HourlyPeaks.startOf(H - 1), 4000, OptionalLong.empty());
+    RoomForecast.Verdict v =
         RoomForecast.plan(
                 LAST_OR_DAY,
                 NOW,
                 LEAD,
-                3,
+                6,
                 new OnlineHistory(),
-                List.of(busy("a"), lent("d", "2026-12-05T01:00:00Z", own)))
+                List.of(busy("a"), lent("d", "2026-12-05T02:10:00Z", own)))
             .get("d");
-    assertThat(shortHorizon.roomUntil()).as("06:00 is beyond 3 h after 02:00").isEmpty();
+    // 02:00 and 03:00 alike: yesterday's 0 and the last hour's 4 cores mix to 2 cores
+    assertThat(v).isEqualTo(new RoomForecast.Verdict(2000, Optional.empty(), false));
   }
 
   @Test
@@ -180,14 +189,12 @@ class RoomForecastTest {
     OnlineHistory own = flat(1000, H - 30, H);
     own.record(HourlyPeaks.startOf(H + 1 - 24), 3000, OptionalLong.empty());
     RoomForecast.Node d =
-        new RoomForecast.Node(
-            "d", 16000, 500, 1500, 3200, Optional.of(NOW.minusSeconds(60)), true, own);
+        new RoomForecast.Node("d", 16000, 500, 1500, Optional.of(NOW.minusSeconds(60)), true, own);
     // 03:00: (3000 + 1000) / 2 = 2000; 02:00: (1000 + 1000) / 2 = 1000; now 1500
     assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, new OnlineHistory(), List.of(d)))
         .containsEntry("d", new RoomForecast.Verdict(2000, Optional.empty(), false));
     RoomForecast.Node hot =
-        new RoomForecast.Node(
-            "d", 16000, 500, 2500, 3200, Optional.of(NOW.minusSeconds(60)), true, own);
+        new RoomForecast.Node("d", 16000, 500, 2500, Optional.of(NOW.minusSeconds(60)), true, own);
     assertThat(
             RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, new OnlineHistory(), List.of(hot))
                 .get("d")

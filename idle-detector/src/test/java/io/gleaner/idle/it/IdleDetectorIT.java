@@ -22,10 +22,12 @@ import io.gleaner.idle.source.StaticMemberDirectory;
 import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.crd.ForecastSettings;
 import io.gleaner.meta.crd.GleanerPolicy;
 import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.policy.InMemoryPolicySource;
 import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.resources.Quantities;
@@ -184,7 +186,12 @@ class IdleDetectorIT {
                             .get()
                             .getStatus()
                             .getPhase()));
-    start(Members.direct("online", client, Set.of(MemberRole.ONLINE)));
+    // reactive lending (ForecastIT covers the forecast)
+    GleanerPolicySpec reactive = new GleanerPolicySpec();
+    reactive.setForecast(new ForecastSettings(false, null, null, null, null, null));
+    start(
+        new InMemoryPolicySource(reactive.effective()),
+        Members.direct("online", client, Set.of(MemberRole.ONLINE)));
     eventually().until(() -> detector().state("online", node).isPresent());
     assertThat(detector().state("online", node)).contains(IdleState.Active.INSTANCE);
 

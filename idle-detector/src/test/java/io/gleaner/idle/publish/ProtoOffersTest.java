@@ -9,6 +9,7 @@ import io.gleaner.idle.offer.Offer;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ProtoOffersTest {
@@ -52,5 +53,21 @@ class ProtoOffersTest {
             0,
             Instant.EPOCH);
     assertThat(a.sameContent(b)).isFalse();
+  }
+
+  @Test
+  void anOfferSaysUntilWhenItsRoomIsForecastToLastAndZeroWhenNotForecast() {
+    Offer o =
+        Offer.of(
+            "c",
+            MemberNodeInfo.of("n1", Resources.of("cpu", "16")),
+            CapacitySource.IDLE,
+            Resources.of("cpu", "3"),
+            0,
+            Instant.EPOCH);
+    assertThat(ProtoOffers.toProto(o).getRoomUntilMs()).isZero();
+    Offer until = o.withRoomUntil(Optional.of(Instant.ofEpochMilli(7_200_000)));
+    assertThat(ProtoOffers.toProto(until).getRoomUntilMs()).isEqualTo(7_200_000);
+    assertThat(until.sameContent(o)).as("a new end of the room is news to the broker").isFalse();
   }
 }
