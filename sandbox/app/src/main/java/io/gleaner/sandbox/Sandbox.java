@@ -11,7 +11,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.client.ChannelSettings;
+import io.gleaner.idle.forecast.OnlineHistory;
+import io.gleaner.meta.coord.Zk;
+import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.Installer;
@@ -28,6 +32,7 @@ import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
 import io.gleaner.sim.accounting.LendableCapacity;
+import io.gleaner.sim.load.OnlineWorkload;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -55,6 +60,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +83,12 @@ public final class Sandbox implements AutoCloseable {
   public static final String NAMESPACE = "gleaner-system";
   public static final String RELEASE = "gleaner";
   public static final String MEMBER_RELEASE = "gleaner-member";
+
+  /**
+   * The chart's ZooKeeper namespace ({@code zookeeper.namespace}), where the services keep state.
+   */
+  static final String ZK_NAMESPACE = "gleaner";
+
   private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
       new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
 
@@ -159,6 +171,9 @@ public final class Sandbox implements AutoCloseable {
             + " simulated clusters");
     federation = buildFederation();
     closeables.push(federation);
+    if (options.forecast()) {
+      warmForecast();
+    }
     KubernetesClient meta = federation.meta().client();
     Path work = Files.createTempDirectory("gleaner-sandbox-");
     Charts charts = Charts.fromClasspath();
@@ -499,7 +514,10 @@ public final class Sandbox implements AutoCloseable {
                 .build()));
   }
 
-  /** The GleanerPolicy named "default": lend a node after it stayed idle this long. */
+  /**
+   * The GleanerPolicy named "default": lend a node after it stayed idle this long, by the forecast
+   * or not.
+   */
   private void applyPolicy(KubernetesClient meta) {
     new Installer(progress)
         .apply(
@@ -512,8 +530,47 @@ public final class Sandbox implements AutoCloseable {
                     .withName("default")
                     .endMetadata()
                     .addToAdditionalProperties(
-                        "spec", Map.of("idleAfter", options.idleAfter().toMinutes() + "m"))
+                        "spec",
+                        Map.of(
+                            "idleAfter",
+                            options.idleAfter().toMinutes() + "m",
+                            "forecast",
+                            Map.of("enabled", options.forecast())))
                     .build()));
+  }
+
+  /**
+   * Writes the online members' last eight days, from the trace their services follow, where the
+   * idle-detector reads its histories (ZooKeeper, the chart's namespace), before it starts.
+   */
+  private void warmForecast() {
+    Map<String, OnlineHistory> histories = new LinkedHashMap<>();
+    Instant now = clock.instant();
+    for (MemberSpec m : specs) {
+      OnlineWorkload w = federation.onlineWorkload(m.name());
+      if (w == null || !m.roles().contains(MemberRole.ONLINE)) {
+        continue;
+      }
+      long capacity = 0;
+      for (NodeShape n : m.nodes()) {
+        capacity += n.count() * Quantities.parseCanonical("cpu", n.cpu());
+      }
+      histories.put(
+          m.name(),
+          HistoryWarmup.memberHistory(
+              w::desiredReplicas,
+              Quantities.parseCanonical("cpu", w.options().cpu()),
+              capacity,
+              now));
+    }
+    try (CuratorFramework zk =
+        Zk.connect(federation.zookeeperConnectString(), ZK_NAMESPACE, Duration.ofSeconds(30))) {
+      HistoryWarmup.write(new ZkStateStore(zk), histories);
+    }
+    progress.accept(
+        "forecast warmed: 8 days of hourly online requests of "
+            + histories.size()
+            + " online members, from the bundled trace");
   }
 
   private void awaitReady(Duration timeout) throws InterruptedException {

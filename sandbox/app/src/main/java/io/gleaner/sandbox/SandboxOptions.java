@@ -21,6 +21,8 @@ import java.time.Instant;
  * @param submitEvery how often the scenario submits a Job (simulated)
  * @param gangEvery how often a training gang arrives (simulated)
  * @param seed the scenario's random seed
+ * @param forecast lend by the forecast (GleanerPolicy {@code spec.forecast.enabled}), its history
+ *     warmed from the bundled trace; false: purely reactive lending
  */
 public record SandboxOptions(
     double speed,
@@ -34,7 +36,8 @@ public record SandboxOptions(
     Duration idleAfter,
     Duration submitEvery,
     Duration gangEvery,
-    long seed) {
+    long seed,
+    boolean forecast) {
 
   /** The trace's quiet morning hour (UTC) that gets busy within the hour. */
   public static final java.time.LocalTime DEFAULT_TIME_OF_DAY = java.time.LocalTime.of(8, 0);
@@ -59,7 +62,8 @@ public record SandboxOptions(
         Duration.ofMinutes(10),
         Duration.ofMinutes(3),
         Duration.ofMinutes(40),
-        42);
+        42,
+        true);
   }
 
   public SandboxOptions {
@@ -87,7 +91,8 @@ public record SandboxOptions(
         idleAfter,
         submitEvery,
         gangEvery,
-        seed);
+        seed,
+        forecast);
   }
 
   public SandboxOptions withPorts(int dashboard, int broker) {
@@ -103,7 +108,8 @@ public record SandboxOptions(
         idleAfter,
         submitEvery,
         gangEvery,
-        seed);
+        seed,
+        forecast);
   }
 
   public SandboxOptions withClusters(int online, int training, int colocation) {
@@ -119,6 +125,7 @@ public record SandboxOptions(
         idleAfter,
         submitEvery,
         gangEvery,
-        seed);
+        seed,
+        forecast);
   }
 }

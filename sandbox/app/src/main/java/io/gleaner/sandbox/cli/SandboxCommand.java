@@ -135,6 +135,17 @@ public final class SandboxCommand implements Callable<Integer> {
           "With --chaos and no --duration: how long the load runs on after recovery, longer than the longest invariant grace (default: ${DEFAULT-VALUE}).")
   String chaosSettle;
 
+  @Option(
+      names = "--forecast",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Lend by the forecast, its member histories warmed from the bundled trace; --no-forecast"
+              + " lends purely reactively (GleanerPolicy spec.forecast.enabled; default:"
+              + " ${DEFAULT-VALUE}).")
+  boolean forecast;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -175,7 +186,8 @@ public final class SandboxCommand implements Callable<Integer> {
               base.idleAfter(),
               base.submitEvery(),
               base.gangEvery(),
-              seed);
+              seed,
+              forecast);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

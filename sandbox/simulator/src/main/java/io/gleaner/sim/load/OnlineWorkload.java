@@ -118,6 +118,11 @@ public final class OnlineWorkload {
     return "online-" + options.priority();
   }
 
+  /** The service's shape and scaling settings. */
+  public Options options() {
+    return options;
+  }
+
   /** The replica count the curve asks for at {@code t}. */
   public int desiredReplicas(Instant t) {
     double peak = options.curve().peakCpu();
