@@ -301,7 +301,7 @@ public final class Ledger {
       if (existing != null) {
         return new PlaceOutcome.Placed(existing, true);
       }
-      PlacementEngine.Decision d = engine.decide(req);
+      PlacementEngine.Decision d = engine.decide(req, clock.millis());
       if (d instanceof PlacementEngine.Refusal r) {
         return new PlaceOutcome.Unplaceable(r.noFit());
       }

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param reclaimRisk 0 (stable) to 1 (likely reclaimed soon)
  * @param allocatable the node's whole allocatable, the most it could ever lend; empty when not
  *     reported
+ * @param roomUntilMs until when (epoch ms, the source's clock) the room is forecast to last; 0 when
+ *     not forecast
  */
 public record NodeOffer(
     NodeKey key,
@@ -29,7 +31,34 @@ public record NodeOffer(
     String zone,
     List<Integer> gpuFreeMilli,
     long observedAtMs,
-    Resources allocatable) {
+    Resources allocatable,
+    long roomUntilMs) {
+
+  /** An offer without a forecast of how long its room lasts. */
+  public NodeOffer(
+      NodeKey key,
+      CapacitySource source,
+      Resources usable,
+      Map<String, String> labels,
+      List<KubeTaint> taints,
+      double reclaimRisk,
+      String zone,
+      List<Integer> gpuFreeMilli,
+      long observedAtMs,
+      Resources allocatable) {
+    this(
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        observedAtMs,
+        allocatable,
+        0);
+  }
 
   public NodeOffer {
     Objects.requireNonNull(key, "key");
@@ -47,6 +76,10 @@ public record NodeOffer(
     if (Double.isNaN(reclaimRisk) || reclaimRisk < 0 || reclaimRisk > 1) {
       throw new IllegalArgumentException(
           "offer " + key + ": reclaim_risk must be within 0..1, got " + reclaimRisk);
+    }
+    if (roomUntilMs < 0) {
+      throw new IllegalArgumentException(
+          "offer " + key + ": room_until_ms must not be negative, got " + roomUntilMs);
     }
     for (int i = 0; i < gpuFreeMilli.size(); i++) {
       int m = gpuFreeMilli.get(i);
@@ -89,13 +122,49 @@ public record NodeOffer(
 
   public NodeOffer withObservedAt(long ms) {
     return new NodeOffer(
-        key, source, usable, labels, taints, reclaimRisk, zone, gpuFreeMilli, ms, allocatable);
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        ms,
+        allocatable,
+        roomUntilMs);
+  }
+
+  /** This offer, its room forecast to last until {@code ms} (0: not forecast). */
+  public NodeOffer withRoomUntil(long ms) {
+    return new NodeOffer(
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        observedAtMs,
+        allocatable,
+        ms);
   }
 
   /** This offer, stating the node's whole allocatable. */
   public NodeOffer withAllocatable(Resources a) {
     return new NodeOffer(
-        key, source, usable, labels, taints, reclaimRisk, zone, gpuFreeMilli, observedAtMs, a);
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        observedAtMs,
+        a,
+        roomUntilMs);
   }
 
   /** Equal content, ignoring when it was observed (a refresh that changes nothing). */

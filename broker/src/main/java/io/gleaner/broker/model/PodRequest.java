@@ -14,6 +14,7 @@ import java.util.Set;
  * that share of one device).
  *
  * @param exclude nodes not to use (e.g. the member pod pended there)
+ * @param expectedRuntimeMs how long the pod expects to run; 0 when it does not say
  */
 public record PodRequest(
     String podUid,
@@ -25,7 +26,34 @@ public record PodRequest(
     List<KubeNodeSelectorTerm> affinity,
     List<KubeToleration> tolerations,
     int gpuMilli,
-    Set<NodeKey> exclude) {
+    Set<NodeKey> exclude,
+    long expectedRuntimeMs) {
+
+  /** A pod that declares no expected run time. */
+  public PodRequest(
+      String podUid,
+      String namespace,
+      String name,
+      WorkloadClass workloadClass,
+      Resources requests,
+      Map<String, String> nodeSelector,
+      List<KubeNodeSelectorTerm> affinity,
+      List<KubeToleration> tolerations,
+      int gpuMilli,
+      Set<NodeKey> exclude) {
+    this(
+        podUid,
+        namespace,
+        name,
+        workloadClass,
+        requests,
+        nodeSelector,
+        affinity,
+        tolerations,
+        gpuMilli,
+        exclude,
+        0);
+  }
 
   public PodRequest {
     if (podUid == null || podUid.isBlank()) {
@@ -43,6 +71,10 @@ public record PodRequest(
     affinity = affinity == null ? List.of() : List.copyOf(affinity);
     tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);
     exclude = exclude == null ? Set.of() : Set.copyOf(exclude);
+    if (expectedRuntimeMs < 0) {
+      throw new IllegalArgumentException(
+          "shape.expected_runtime_seconds must not be negative, got " + expectedRuntimeMs / 1000);
+    }
     if (gpuMilli < 0 || gpuMilli > 1000) {
       throw new IllegalArgumentException("shape.gpu_milli must be within 0..1000, got " + gpuMilli);
     }
@@ -88,7 +120,8 @@ public record PodRequest(
         affinity,
         tolerations,
         milli,
-        exclude);
+        exclude,
+        expectedRuntimeMs);
   }
 
   public PodRequest withUid(String uid) {
@@ -102,6 +135,23 @@ public record PodRequest(
         affinity,
         tolerations,
         gpuMilli,
-        exclude);
+        exclude,
+        expectedRuntimeMs);
+  }
+
+  /** This pod, expecting to run for {@code ms} (0: not declared). */
+  public PodRequest withExpectedRuntimeMs(long ms) {
+    return new PodRequest(
+        podUid,
+        namespace,
+        name,
+        workloadClass,
+        requests,
+        nodeSelector,
+        affinity,
+        tolerations,
+        gpuMilli,
+        exclude,
+        ms);
   }
 }

@@ -99,7 +99,8 @@ public final class ProtoCodec {
           o.getZone(),
           o.getGpuFreeMilliList(),
           o.getObservedAtMs(),
-          allocatable);
+          allocatable,
+          o.getRoomUntilMs());
     } catch (IllegalArgumentException e) {
       throw BrokerException.invalid(
           e.getMessage().startsWith("offer ") ? e.getMessage() : where + ": " + e.getMessage());
@@ -117,6 +118,7 @@ public final class ProtoCodec {
             .putAllLabels(o.labels())
             .setReclaimRisk(o.reclaimRisk())
             .setObservedAtMs(o.observedAtMs())
+            .setRoomUntilMs(o.roomUntilMs())
             .setZone(o.zone())
             .addAllGpuFreeMilli(o.gpuFreeMilli());
     for (KubeTaint t : o.taints()) {
@@ -229,8 +231,9 @@ public final class ProtoCodec {
           terms,
           tolerations,
           s.getGpuMilli(),
-          exclude);
-    } catch (IllegalArgumentException e) {
+          exclude,
+          Math.multiplyExact(s.getExpectedRuntimeSeconds(), 1000L));
+    } catch (IllegalArgumentException | ArithmeticException e) {
       throw BrokerException.invalid("shape: " + e.getMessage());
     }
   }

@@ -24,7 +24,10 @@ import java.util.Objects;
  * <p>A decision walks the node groups of the {@link NodeTable} in source-preference order and, in
  * each, the {@link BucketIndex} buckets of the pod's dominant resource upward from the request: the
  * first bucket with a feasible node holds the best fit (least leftover on the dominant resource;
- * ties: lower reclaim risk, then fewer pods on the member). That search is here; its collaborators
+ * ties: lower reclaim risk, then fewer pods on the member). A pod that declares how long it runs
+ * prefers the nodes whose forecast room ({@link NodeOffer#roomUntilMs()}, 0 = not forecast)
+ * outlasts it: the walk goes on past a bucket whose feasible nodes all run out too early, and takes
+ * the best of those only when no node that lasts is found. That search is here; its collaborators
  * do the rest:
  *
  * <ul>
@@ -52,6 +55,9 @@ public final class PlacementEngine {
 
   /** While a gang is decided: the only member cluster a pod may go to (-1: any). */
   private int onlyCluster = -1;
+
+  /** The decision in progress: the room must last until then; MIN_VALUE: no preference. */
+  private long lastsUntil = Long.MIN_VALUE;
 
   public PlacementEngine(PlacementPolicy policy) {
     this.policy = policy;
@@ -159,8 +165,20 @@ public final class PlacementEngine {
 
   /**
    * Picks the best node for the pod without changing anything; the caller then {@link #reserve}s.
+   * Without a clock, a pod's expected run time is not compared with the nodes' forecast room.
    */
   public Decision decide(PodRequest req) {
+    return decide(req, 0);
+  }
+
+  /**
+   * Picks the best node for the pod at {@code nowMs} (epoch ms): as {@link #decide(PodRequest)},
+   * and a pod with an expected run time prefers nodes whose forecast room lasts until {@code nowMs}
+   * plus that time.
+   */
+  public Decision decide(PodRequest req, long nowMs) {
+    lastsUntil =
+        nowMs > 0 && req.expectedRuntimeMs() > 0 ? nowMs + req.expectedRuntimeMs() : Long.MIN_VALUE;
     if (t.activeCount() == 0) {
       return refuse(req, NoFitExplainer.nothingOffered());
     }
@@ -357,6 +375,11 @@ public final class PlacementEngine {
     long bestLeft = Long.MAX_VALUE;
     float bestRisk = Float.MAX_VALUE;
     int bestSpread = Integer.MAX_VALUE;
+    // the best feasible node whose room runs out before the pod ends, taken if no node lasts
+    int shortBest = -1;
+    long shortLeft = Long.MAX_VALUE;
+    float shortRisk = Float.MAX_VALUE;
+    int shortSpread = Integer.MAX_VALUE;
     int feasible = 0;
     int examined = 0;
     long need = want[key];
@@ -397,6 +420,20 @@ public final class PlacementEngine {
         long left = cap[key][s] - used[key][s] - need;
         float rk = risk[s];
         int spread = clusterPods[clusterOf[s]];
+        if (lastsUntil != Long.MIN_VALUE) {
+          long until = t.offers[s].roomUntilMs();
+          if (until > 0 && until < lastsUntil) {
+            if (left < shortLeft
+                || (left == shortLeft
+                    && (rk < shortRisk || (rk == shortRisk && spread < shortSpread)))) {
+              shortBest = s;
+              shortLeft = left;
+              shortRisk = rk;
+              shortSpread = spread;
+            }
+            continue;
+          }
+        }
         if (left < bestLeft
             || (left == bestLeft && (rk < bestRisk || (rk == bestRisk && spread < bestSpread)))) {
           best = s;
@@ -411,6 +448,9 @@ public final class PlacementEngine {
       if (best >= 0) {
         return best;
       }
+    }
+    if (shortBest >= 0) {
+      return shortBest;
     }
     misses.add(Misses.DIM + key, ix.count - examined);
     return -1;

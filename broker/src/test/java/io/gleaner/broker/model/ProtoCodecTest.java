@@ -58,4 +58,30 @@ class ProtoCodecTest {
     assertThat(wire.getNeverFits().getLargest()).isEqualTo("16");
     assertThat(ProtoCodec.noFit(n).hasNeverFits()).isFalse();
   }
+
+  @Test
+  void theForecastRoomAndTheExpectedRunTimeCrossTheWire() {
+    NodeOffer o =
+        NodeOffer.of("m1", "n1", CapacitySource.IDLE, Resources.of("cpu", "4"))
+            .withRoomUntil(7_200_000);
+    io.gleaner.api.v1.NodeOffer wire = ProtoCodec.offer(o);
+    assertThat(wire.getRoomUntilMs()).isEqualTo(7_200_000);
+    assertThat(ProtoCodec.offer(wire)).isEqualTo(o);
+    assertThat(NodeRecord.fromBytes(NodeRecord.EMPTY.withOffer(o).toBytes(), "test").offer())
+        .isEqualTo(o);
+
+    io.gleaner.api.v1.PlaceRequest req =
+        io.gleaner.api.v1.PlaceRequest.newBuilder()
+            .setPodUid("u")
+            .setShape(
+                io.gleaner.api.v1.PodShape.newBuilder()
+                    .putRequests("cpu", "1")
+                    .setExpectedRuntimeSeconds(1800))
+            .build();
+    assertThat(ProtoCodec.podRequest(req).expectedRuntimeMs()).isEqualTo(1_800_000);
+    io.gleaner.api.v1.PlaceRequest negative =
+        req.toBuilder().setShape(req.getShape().toBuilder().setExpectedRuntimeSeconds(-1)).build();
+    assertThatThrownBy(() -> ProtoCodec.podRequest(negative))
+        .hasMessageContaining("expected_runtime_seconds must not be negative");
+  }
 }

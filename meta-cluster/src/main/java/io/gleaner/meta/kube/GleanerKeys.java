@@ -67,6 +67,12 @@ public final class GleanerKeys {
   /** How many pods of the gang the broker placed together (in every member). */
   public static final String GANG_MEMBERS = "gleaner.io/gang-members";
 
+  /**
+   * Pod annotation: how long the pod expects to run, a duration such as {@code 20m} or {@code
+   * 1h30m}; the broker prefers member nodes whose forecast room outlasts it.
+   */
+  public static final String EXPECTED_RUNTIME = "gleaner.io/expected-runtime";
+
   /** The priority classes of Gleaner's member pods. */
   public static final String PRIORITY_NEAR_LINE = "gleaner-near-line";
 

@@ -9,15 +9,19 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.gleaner.api.v1.PodShape;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.PodRequests;
+import io.gleaner.meta.time.Durations;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the broker needs to place a metadata pod: effective requests, node selector, required node
- * affinity and tolerations, with everything that only targets the virtual node removed.
+ * affinity and tolerations, with everything that only targets the virtual node removed, and the run
+ * time the pod declares ({@value GleanerKeys#EXPECTED_RUNTIME}).
  */
 public final class PodShapes {
   private PodShapes() {}
@@ -48,7 +52,27 @@ public final class PodShapes {
               .setValue(Objects.toString(t.getValue(), ""))
               .setEffect(Objects.toString(t.getEffect(), "")));
     }
+    expectedRuntime(pod).ifPresent(d -> b.setExpectedRuntimeSeconds(d.toSeconds()));
     return b.build();
+  }
+
+  /**
+   * The run time the pod declares in {@value GleanerKeys#EXPECTED_RUNTIME} (e.g. {@code 20m});
+   * empty when absent, not a duration, or not positive (a hint: a bad value places the pod as if
+   * unset).
+   */
+  public static Optional<Duration> expectedRuntime(Pod pod) {
+    Map<String, String> ann = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
+    String v = ann == null ? null : ann.get(GleanerKeys.EXPECTED_RUNTIME);
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      Duration d = Durations.parse(v.strip());
+      return d.isNegative() || d.isZero() ? Optional.empty() : Optional.of(d);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   /** The node selector without the entries the virtual node itself satisfies. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.gleaner.api.v1.PodShape;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -90,5 +91,34 @@ class PodShapesTest {
     assertThat(terms).hasSize(1);
     assertThat(terms.get(0).getMatchExpressions(0).getOperator()).isEqualTo("NotIn");
     assertThat(terms.get(0).getMatchExpressions(0).getValuesList()).containsExactly("a", "b");
+  }
+
+  @Test
+  void aDeclaredRunTimeTravelsInSecondsAndABadOneIsIgnored() {
+    VirtualNode node = VirtualNode.named("gleaner");
+    assertThat(PodShapes.of(Pods.meta("p").build(), node).getExpectedRuntimeSeconds()).isZero();
+    assertThat(
+            PodShapes.of(
+                    Pods.meta("p")
+                        .editMetadata()
+                        .addToAnnotations(GleanerKeys.EXPECTED_RUNTIME, "1h30m")
+                        .endMetadata()
+                        .build(),
+                    node)
+                .getExpectedRuntimeSeconds())
+        .isEqualTo(5400);
+    for (String bad : new String[] {"soon", "-5m", "0", ""}) {
+      assertThat(
+              PodShapes.of(
+                      Pods.meta("p")
+                          .editMetadata()
+                          .addToAnnotations(GleanerKeys.EXPECTED_RUNTIME, bad)
+                          .endMetadata()
+                          .build(),
+                      node)
+                  .getExpectedRuntimeSeconds())
+          .as("\"%s\"", bad)
+          .isZero();
+    }
   }
 }
