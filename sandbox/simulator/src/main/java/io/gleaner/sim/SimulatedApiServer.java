@@ -275,6 +275,11 @@ public final class SimulatedApiServer implements AutoCloseable {
     return handler.reachable();
   }
 
+  /** Errors this API server can be told to answer lists and watches with. */
+  public io.gleaner.sim.apiserver.FaultInjection faults() {
+    return handler.faults();
+  }
+
   @Override
   public void close() {
     clients.forEach(KubernetesClient::close);

@@ -218,6 +218,25 @@ public final class ChaosRun implements AutoCloseable {
         Set<String> atReturn = fates.metaPods();
         awaitRecovery(atReturn, null, -1);
       }
+      case MEMBER_ERRORS -> {
+        SimulatedCluster member = pickMember();
+        target = member.name();
+        markFault();
+        progress.accept(
+            "chaos: " + member.name() + "'s API server fails every 2nd list and watch (500/429)");
+        member.apiServer().faults().failListsAndWatches(2);
+        try {
+          sleep(settings.memberDown().toMillis());
+        } finally {
+          member.apiServer().faults().failListsAndWatches(0);
+          faultEnd = System.nanoTime();
+        }
+        progress.accept(
+            String.format(
+                "chaos: %s's API server answers normally again after %.1f s (%d lists/watches failed)",
+                member.name(), since(faultEnd), member.apiServer().faults().failed()));
+        awaitRecovery(fates.metaPods(), null, -1);
+      }
     }
   }
 
@@ -277,8 +296,7 @@ public final class ChaosRun implements AutoCloseable {
     if (firstPlacement < 0) {
       return false;
     }
-    return scenario.fault() == ChaosScenario.Fault.MEMBER_DOWN
-        || (leaderBack >= 0 && processBack >= 0);
+    return scenario.component() == null || (leaderBack >= 0 && processBack >= 0);
   }
 
   private long recoveryEnd() {
@@ -419,7 +437,7 @@ public final class ChaosRun implements AutoCloseable {
     }
     Map<String, Long> violations = new TreeMap<>(sandbox.invariantViolations());
     List<String> lost = fates.lost();
-    boolean applies = scenario.fault() != ChaosScenario.Fault.MEMBER_DOWN;
+    boolean applies = scenario.component() != null;
     Map<String, Long> writes;
     synchronized (this) {
       writes = new TreeMap<>(fencedWrites);

@@ -20,7 +20,12 @@ public enum ChaosScenario {
    */
   PAUSE_VIRTUAL_KUBELET_LEADER("virtual-kubelet", Fault.PAUSE, true),
   /** A member's API server unreachable for 10 simulated minutes, then back. */
-  MEMBER_API_DOWN(null, Fault.MEMBER_DOWN, false);
+  MEMBER_API_DOWN(null, Fault.MEMBER_DOWN, false),
+  /**
+   * A member's API server answers every second list and watch with 500 or 429 (alternately) for 10
+   * simulated minutes.
+   */
+  MEMBER_API_ERRORS(null, Fault.MEMBER_ERRORS, false);
 
   /** What is done to the target. */
   public enum Fault {
@@ -29,7 +34,9 @@ public enum ChaosScenario {
     /** SIGSTOP, then SIGCONT after the pause. */
     PAUSE,
     /** A member API server stops answering, then answers again. */
-    MEMBER_DOWN
+    MEMBER_DOWN,
+    /** A member API server fails lists and watches with 5xx and 429, then stops. */
+    MEMBER_ERRORS
   }
 
   private final String component;

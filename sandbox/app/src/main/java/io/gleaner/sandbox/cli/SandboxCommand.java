@@ -122,8 +122,8 @@ public final class SandboxCommand implements Callable<Integer> {
       description = {
         "Inject one fault in the middle of the load and report recovery in the last JSON line (\"chaos\"); exit 1",
         "when a promise broke. One of: kill-virtual-kubelet-leader, kill-broker, kill-descheduler,",
-        "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down. Without --duration the run ends",
-        "--chaos-settle after recovery."
+        "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down, member-api-errors. Without --duration",
+        "the run ends --chaos-settle after recovery."
       })
   String chaos;
 

@@ -50,6 +50,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private final MetricsApi metrics;
   private final WatchStreams watches;
   private volatile boolean reachable = true;
+  private final FaultInjection faults = new FaultInjection();
 
   private final ApiSecurity security;
 
@@ -105,6 +106,11 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     return reachable;
   }
 
+  /** Errors this server can be told to answer with. */
+  public FaultInjection faults() {
+    return faults;
+  }
+
   /** A parsed resource path. */
   record Target(ResourceType type, String namespace, String name, String subresource) {}
 
@@ -112,6 +118,9 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest req) {
     if (!reachable) {
       req.connection().close();
+      return;
+    }
+    if (faults.intercept(req)) {
       return;
     }
     String upgrade = req.getHeader("Upgrade");
