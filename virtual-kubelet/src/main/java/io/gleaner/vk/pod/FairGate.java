@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,8 +70,13 @@ final class FairGate implements AutoCloseable {
   }
 
   private final Map<String, Candidate> waiting = new ConcurrentHashMap<>();
-  private final Set<String> shown = ConcurrentHashMap.newKeySet();
+
+  /** The reason last shown on each waiting pod, so that an unchanged "first" is not rewritten. */
+  private final Map<String, String> shown = new ConcurrentHashMap<>();
+
   private final AtomicBoolean roundQueued = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicLong capacityGeneration =
+      new java.util.concurrent.atomic.AtomicLong();
   private final ExecutorService rounds =
       Executors.newSingleThreadExecutor(WorkQueue.threads("vk-fair-round"));
   private volatile Supplier<Teams> teams = () -> EffectivePolicy.DEFAULTS.teams();
@@ -145,6 +149,15 @@ final class FairGate implements AutoCloseable {
         since);
   }
 
+  /**
+   * Capacity changed: a round under way stops before its next pod (room that appears mid-round
+   * would go to whoever comes later in it) and a new round ranks every waiting pod again.
+   */
+  void capacityChanged() {
+    capacityGeneration.incrementAndGet();
+    requestRound();
+  }
+
   /** Queues a round unless one is queued already. */
   void requestRound() {
     if (roundQueued.compareAndSet(false, true)) {
@@ -171,12 +184,17 @@ final class FairGate implements AutoCloseable {
     if (c == null || waiting.isEmpty()) {
       return;
     }
+    long generation = capacityGeneration.get();
     Teams t = teams.get();
     log.debug("fair round over {} waiting pods", waiting.size());
     FairQueue q = new FairQueue(pool.get(), t, c.usage(t), new HashMap<>(waiting).values());
     int placed = 0;
     for (Optional<Candidate> next = q.next(); next.isPresent(); next = q.next()) {
       Candidate cand = next.get();
+      if (capacityGeneration.get() != generation) {
+        log.debug("capacity changed: fair round stops after {} placed", placed);
+        return;
+      }
       Tried tried = c.tryPlace(cand.id());
       log.debug("fair round: {} ({}) {}", cand.id(), cand.namespace(), tried);
       switch (tried) {
@@ -200,9 +218,9 @@ final class FairGate implements AutoCloseable {
     for (String uid : waiting.keySet()) {
       Wait w = waits.get(uid);
       if (w != null) {
-        shown.add(uid);
+        shown.put(uid, w.reason());
         c.showWait(uid, Optional.of(w));
-      } else if (shown.remove(uid)) {
+      } else if (!REASON_FIRST.equals(shown.put(uid, REASON_FIRST))) {
         c.showWait(uid, Optional.empty());
       }
     }

@@ -285,7 +285,7 @@ public final class PodController implements AutoCloseable {
   public void capacityChanged() {
     queues.capacityChanged();
     if (queues.acting()) {
-      fairGate.requestRound();
+      fairGate.capacityChanged();
     }
   }
 

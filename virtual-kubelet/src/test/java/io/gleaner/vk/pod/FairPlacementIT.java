@@ -202,6 +202,20 @@ class FairPlacementIT {
                               .endsWith("team flood holds weighted share 1 (weight 1)");
                         }));
 
+    // the calm team is first in line (and the round that said so is over)
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                List.of(calm1, calm2).stream()
+                    .allMatch(
+                        p ->
+                            teamTurn(p)
+                                .map(
+                                    c ->
+                                        "True".equals(c.getStatus())
+                                            && "TeamGoesFirst".equals(c.getReason()))
+                                .orElse(false)));
     // a node with two CPUs starts lending: both CPUs go to calm, though flood's waiting pods are
     // older
     broker.addNode(new FakeBroker.FakeNode("m1", "n2", SourceKind.IDLE, 2000));
