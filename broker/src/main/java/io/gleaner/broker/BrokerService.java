@@ -12,22 +12,35 @@ import io.gleaner.broker.ledger.InMemoryLedgerStore;
 import io.gleaner.broker.ledger.Ledger;
 import io.gleaner.broker.ledger.LedgerStore;
 import io.gleaner.broker.ledger.ZkLedgerStore;
+import io.gleaner.broker.model.Placement;
 import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.broker.teams.TeamMetrics;
+import io.gleaner.broker.teams.TeamShareBook;
+import io.gleaner.broker.teams.TeamShares;
 import io.gleaner.meta.config.BrokerConfig;
 import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.crd.TeamSpec;
+import io.gleaner.meta.fair.Team;
+import io.gleaner.meta.fair.Teams;
 import io.gleaner.meta.policy.PolicySource;
+import io.gleaner.meta.resources.Resources;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.service.Health;
 import io.gleaner.meta.service.HealthCheck;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
@@ -66,6 +79,14 @@ public final class BrokerService extends AbstractLifecycle {
   private BrokerServer server;
   private ScheduledExecutorService sweeper;
   private HarvestMetrics harvest;
+  private volatile Teams teams = Teams.only(Team.of(TeamSpec.DEFAULT_TEAM, 1));
+  private TeamShareBook teamBook;
+  private TeamMetrics teamMetrics;
+  private volatile Function<Set<String>, Collection<TeamShareBook.PodDemand>> pendingPods =
+      placed -> List.of();
+
+  /** How often the teams' shares are recomputed (real time). */
+  public static final Duration TEAM_SHARES_PERIOD = Duration.ofSeconds(5);
 
   /**
    * @param curator a started Curator client (namespaced per installation), or null for an in-memory
@@ -101,11 +122,13 @@ public final class BrokerService extends AbstractLifecycle {
       CuratorFramework curator,
       Supplier<Set<String>> knownClusters) {
     this(config, PlacementPolicy.from(policy.current()), clock, registry, curator, knownClusters);
+    this.teams = policy.current().teams();
     policy.addListener(this::applyPolicy);
   }
 
   private synchronized void applyPolicy(EffectivePolicy next) {
     policy = policy.withMarginsOf(next);
+    teams = next.teams();
     log.info(
         "placement policy now: margins {} %, near-line reserve {} %",
         policy.marginPercent(), policy.nearLineReservePercent());
@@ -136,14 +159,11 @@ public final class BrokerService extends AbstractLifecycle {
               metrics.update(s);
               harvest.update(s.clusters());
             });
+    BrokerGrpcService grpc = new BrokerGrpcService(ledger, publisher, reclaims, metrics);
+    grpc.teams(() -> teamBook == null ? List.of() : TeamShares.toProto(teamBook.shares()));
     BrokerConfig.Grpc g = config.grpc();
     server =
-        new BrokerServer(
-            g.host(),
-            g.port(),
-            g.tls().certFile(),
-            g.tls().keyFile(),
-            List.of(new BrokerGrpcService(ledger, publisher, reclaims, metrics)));
+        new BrokerServer(g.host(), g.port(), g.tls().certFile(), g.tls().keyFile(), List.of(grpc));
     server.start();
     sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -153,6 +173,10 @@ public final class BrokerService extends AbstractLifecycle {
               return t;
             });
     sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    teamBook = new TeamShareBook(clock);
+    teamMetrics = new TeamMetrics(registry, teamBook);
+    sweeper.scheduleWithFixedDelay(
+        this::updateTeamShares, 0, TEAM_SHARES_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     log.info(
         "broker started: {} nodes and {} placements loaded, gRPC on port {}",
         ledger.offeredNodes().size(),
@@ -170,6 +194,37 @@ public final class BrokerService extends AbstractLifecycle {
     } catch (RuntimeException e) {
       log.warn("offer TTL sweep failed", e);
     }
+  }
+
+  /**
+   * Where the metadata pods waiting for room come from: given the UIDs the ledger holds, the pods
+   * bound to the virtual node and not placed. Without it no pod counts as waiting.
+   */
+  public void pendingPods(Function<Set<String>, Collection<TeamShareBook.PodDemand>> source) {
+    this.pendingPods = Objects.requireNonNull(source, "source");
+  }
+
+  /** Recomputes each team's share: the ledger's placements, the pods waiting, the offered pool. */
+  public void updateTeamShares() {
+    try {
+      List<Placement> placed = ledger.placements(null);
+      Set<String> uids = new HashSet<>();
+      List<TeamShareBook.PodDemand> held = new ArrayList<>(placed.size());
+      for (Placement p : placed) {
+        uids.add(p.podUid());
+        held.add(new TeamShareBook.PodDemand(p.namespace(), p.resources()));
+      }
+      Resources pool = Resources.parse(publisher.current().getOfferedMap());
+      teamMetrics.update(teamBook.update(pool, teams, held, pendingPods.apply(uids)));
+    } catch (RuntimeException e) {
+      log.warn("team shares not updated", e);
+    }
+  }
+
+  /** Each team's share of the pool, as last computed (core-hours up to now). */
+  public List<TeamShareBook.Share> teamShares() {
+    requireRunning();
+    return teamBook.shares();
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.api.v1.Capacity;
 import io.gleaner.api.v1.ClusterCapacity;
+import io.gleaner.api.v1.TeamShare;
 import io.gleaner.meta.resources.Quantities;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -169,6 +170,33 @@ public final class CapacityCommand implements Callable<Integer> {
     }
     if (!c.getPlacementsBySourceMap().isEmpty()) {
       sb.append(String.format("%-22s %s%n", "placements by source", c.getPlacementsBySourceMap()));
+    }
+    if (c.getTeamsCount() > 0) {
+      sb.append(System.lineSeparator());
+      String team = "%-22s %6s %10s %12s %12s %9s %12s%n";
+      sb.append(
+          String.format(
+              team,
+              "TEAM",
+              "WEIGHT",
+              "FAIR SHARE",
+              "ACTUAL SHARE",
+              "PENDING PODS",
+              "CPU HELD",
+              "CORE-HOURS"));
+      for (TeamShare t : c.getTeamsList()) {
+        sb.append(
+            String.format(
+                java.util.Locale.ROOT,
+                team,
+                t.getTeam(),
+                String.format(java.util.Locale.ROOT, "%.3g", t.getWeight()),
+                String.format(java.util.Locale.ROOT, "%.1f%%", 100 * t.getFairShare()),
+                String.format(java.util.Locale.ROOT, "%.1f%%", 100 * t.getActualShare()),
+                t.getPendingPods(),
+                cores(t.getHeldMap()),
+                String.format(java.util.Locale.ROOT, "%.1f", t.getCoreHours())));
+      }
     }
     return sb.toString();
   }

@@ -5,6 +5,7 @@ import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.ReclaimVictim;
 import io.gleaner.broker.grpc.HarvestMetrics;
+import io.gleaner.broker.teams.TeamShareBook;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import io.vertx.core.json.JsonArray;
@@ -38,6 +39,7 @@ public final class DashboardModel {
   private volatile Supplier<Map<String, String>> memberProblems = Map::of;
   private volatile Supplier<java.util.Set<String>> memberNames = java.util.Set::of;
   private volatile Supplier<Map<String, HarvestMetrics.SourceFigures>> harvest = Map::of;
+  private volatile Supplier<List<TeamShareBook.Share>> teams = List::of;
   private final Clock clock;
   private final Deque<JsonObject> history = new ArrayDeque<>();
   private final Deque<ReclaimEvent> reclaims = new ArrayDeque<>();
@@ -62,6 +64,12 @@ public final class DashboardModel {
   /** Tells the dashboard what the ledger says was harvested, per source. */
   public DashboardModel withHarvest(Supplier<Map<String, HarvestMetrics.SourceFigures>> figures) {
     this.harvest = Objects.requireNonNull(figures, "figures");
+    return this;
+  }
+
+  /** Tells the dashboard each team's share of the pool. */
+  public DashboardModel withTeams(Supplier<List<TeamShareBook.Share>> shares) {
+    this.teams = Objects.requireNonNull(shares, "shares");
     return this;
   }
 
@@ -200,7 +208,25 @@ public final class DashboardModel {
         .put("members", members)
         .put("memberHealth", new JsonArray(List.copyOf(health.values())))
         .put("harvest", harvest())
+        .put("teams", teams())
         .put("reclaims", reclaims());
+  }
+
+  /** Per team: weight, fair and actual share, pending pods, core-hours, CPU held. */
+  private JsonArray teams() {
+    JsonArray out = new JsonArray();
+    for (TeamShareBook.Share s : teams.get()) {
+      out.add(
+          new JsonObject()
+              .put("team", s.team())
+              .put("weight", s.weight())
+              .put("fairShare", Math.round(s.fair() * 1e4) / 1e4)
+              .put("actualShare", Math.round(s.actual() * 1e4) / 1e4)
+              .put("pendingPods", s.pendingPods())
+              .put("coreHours", round(s.coreHours()))
+              .put("heldCpu", round(s.held().cpuMillis() / 1000.0)));
+    }
+    return out;
   }
 
   /**

@@ -48,6 +48,15 @@ import org.slf4j.MDC;
  * {@code NoFit}.
  */
 public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
+  private volatile java.util.function.Supplier<java.util.List<io.gleaner.api.v1.TeamShare>> teams =
+      java.util.List::of;
+
+  /** Where GetCapacity takes each team's share of the pool from. */
+  public void teams(
+      java.util.function.Supplier<java.util.List<io.gleaner.api.v1.TeamShare>> source) {
+    this.teams = java.util.Objects.requireNonNull(source, "source");
+  }
+
   private static final Logger log = LoggerFactory.getLogger(BrokerGrpcService.class);
 
   private final Ledger ledger;
@@ -288,7 +297,12 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
 
   @Override
   public void getCapacity(CapacityRequest req, StreamObserver<Capacity> response) {
-    unary(response, () -> CapacityProtos.capacity(ledger.capacity()));
+    unary(
+        response,
+        () ->
+            CapacityProtos.capacity(ledger.capacity()).toBuilder()
+                .addAllTeams(teams.get())
+                .build());
   }
 
   @Override

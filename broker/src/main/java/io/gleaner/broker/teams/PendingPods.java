@@ -1,0 +1,56 @@
+package io.gleaner.broker.teams;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.meta.informer.Informers;
+import io.gleaner.meta.kube.PodRequests;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata pods bound to the virtual node that wait for room: phase Pending (or none yet), not
+ * being deleted, and without a placement in the broker's ledger. One informer on the metadata
+ * cluster's pods of that node.
+ */
+public final class PendingPods implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PendingPods.class);
+
+  private final SharedIndexInformer<Pod> informer;
+
+  /** Starts watching the pods bound to {@code nodeName}. */
+  public PendingPods(KubernetesClient meta, String nodeName) {
+    informer =
+        Informers.keepRetrying(
+            meta.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0),
+            log,
+            "pods on " + nodeName);
+    informer.start();
+  }
+
+  /** The waiting pods, leaving out those whose UID is in {@code placed}. */
+  public List<TeamShareBook.PodDemand> waiting(Set<String> placed) {
+    List<TeamShareBook.PodDemand> out = new ArrayList<>();
+    for (Pod p : informer.getStore().list()) {
+      if (p.getMetadata().getDeletionTimestamp() != null
+          || (p.getStatus() != null
+              && p.getStatus().getPhase() != null
+              && !"Pending".equals(p.getStatus().getPhase()))
+          || placed.contains(p.getMetadata().getUid())) {
+        continue;
+      }
+      out.add(
+          new TeamShareBook.PodDemand(
+              p.getMetadata().getNamespace(), PodRequests.effective(p.getSpec())));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}
