@@ -340,9 +340,30 @@ class GleanerChartTest {
           .noneMatch(p -> p.startsWith("gleaner.io/memberclusters/status"));
       assertThat(broker)
           .noneMatch(
-              p -> p.startsWith("/secrets") || p.startsWith("/pods") || p.startsWith("/nodes"));
+              p ->
+                  p.startsWith("/secrets")
+                      || p.startsWith("/nodes")
+                      || p.startsWith("kueue.x-k8s.io"));
+      // the pods waiting on the virtual node count in each team's share: read only
+      assertThat(broker.stream().filter(p -> p.startsWith("/pods")))
+          .containsExactlyInAnyOrder("/pods:list", "/pods:watch");
       assertThat(broker)
           .doesNotContain("gleaner.io/memberclusters:update", "gleaner.io/memberclusters:delete");
+    }
+
+    @Test
+    void theKueueControllerGetsItsKueueRightsOnlyWhenEnabled() {
+      RenderedChart kueue = render(GLEANER, values("broker.config.kueue.enabled", true));
+      Set<String> broker = Rbac.permissions(clusterRules(kueue, "broker"));
+      assertThat(broker)
+          .contains(
+              "kueue.x-k8s.io/resourceflavors:list",
+              "kueue.x-k8s.io/clusterqueues:list",
+              "kueue.x-k8s.io/clusterqueues:update")
+          .doesNotContain("kueue.x-k8s.io/clusterqueues:delete");
+      String config = kueue.get(ConfigMap.class, PREFIX + "broker").getData().get("config.yaml");
+      assertThat(io.gleaner.meta.config.GleanerConfig.fromYaml(config).broker().kueue().enabled())
+          .isTrue();
     }
 
     @Test
@@ -395,7 +416,14 @@ class GleanerChartTest {
         Set<String> cluster = Rbac.permissions(clusterRules(chart, service));
         assertThat(cluster)
             .as(service)
-            .noneMatch(p -> p.startsWith("/secrets") || p.startsWith("/pods"));
+            .noneMatch(
+                p ->
+                    p.startsWith("/secrets")
+                        // the broker only lists and watches pods (those waiting on the virtual
+                        // node)
+                        || (p.startsWith("/pods")
+                            && !(service.equals("broker")
+                                && (p.equals("/pods:list") || p.equals("/pods:watch")))));
         Role secrets = chart.get(Role.class, PREFIX + service + "-member-secrets");
         assertThat(secrets.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(Rbac.permissions(secrets.getRules()))

@@ -8,16 +8,45 @@ import java.time.Duration;
  * @param grpc the gRPC server
  * @param offerTtl how long an offer stays valid without a refresh from its source
  * @param dashboard the capacity dashboard on the admin server
+ * @param kueue the Kueue quota controller (off by default)
  */
-public record BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard)
+public record BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard, Kueue kueue)
     implements Validatable {
   public static final BrokerConfig DEFAULTS =
       new BrokerConfig(
-          new Grpc("0.0.0.0", 9090, ServerTls.NONE), Duration.ofSeconds(60), new Dashboard(true));
+          new Grpc("0.0.0.0", 9090, ServerTls.NONE),
+          Duration.ofSeconds(60),
+          new Dashboard(true),
+          Kueue.OFF);
+
+  /** Without the Kueue quota controller. */
+  public BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard) {
+    this(grpc, offerTtl, dashboard, Kueue.OFF);
+  }
 
   @Override
   public void validate(Problems p) {
     p.positive("offerTtl", offerTtl);
+  }
+
+  /**
+   * {@code broker.kueue.*}: keep the {@code nominalQuota} of the Kueue ResourceFlavors that point
+   * at the virtual node in step with the harvested capacity.
+   *
+   * @param enabled run the controller
+   * @param band a quota is rewritten only when the harvest moved by more than this fraction of it
+   * @param interval how often the quotas are checked (cluster clock)
+   */
+  public record Kueue(boolean enabled, double band, Duration interval) implements Validatable {
+    public static final Kueue OFF = new Kueue(false, 0.1, Duration.ofSeconds(30));
+
+    @Override
+    public void validate(Problems p) {
+      if (!(band >= 0 && band < 1)) {
+        p.add("band", "must be in [0, 1), got " + band);
+      }
+      p.positive("interval", interval);
+    }
   }
 
   /**
