@@ -516,7 +516,8 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * The GleanerPolicy named "default": lend a node after it stayed idle this long, by the forecast
-   * or not.
+   * or not; the scenario's three teams (each submits into the namespace of its name) share the pool
+   * 1:1:2.
    */
   private void applyPolicy(KubernetesClient meta) {
     new Installer(progress)
@@ -535,7 +536,12 @@ public final class Sandbox implements AutoCloseable {
                             "idleAfter",
                             options.idleAfter().toMinutes() + "m",
                             "forecast",
-                            Map.of("enabled", options.forecast())))
+                            Map.of("enabled", options.forecast()),
+                            "teams",
+                            List.of(
+                                team("ml-batch", 1),
+                                team("search-offline", 1),
+                                team("ads-nearline", 2))))
                     .build()));
   }
 
@@ -571,6 +577,10 @@ public final class Sandbox implements AutoCloseable {
         "forecast warmed: 8 days of hourly online requests of "
             + histories.size()
             + " online members, from the bundled trace");
+  }
+
+  private static Map<String, Object> team(String name, int weight) {
+    return Map.of("name", name, "namespaces", List.of(name), "weight", weight);
   }
 
   private void awaitReady(Duration timeout) throws InterruptedException {
