@@ -223,8 +223,14 @@ public final class ChaosRun implements AutoCloseable {
         target = member.name();
         markFault();
         progress.accept(
-            "chaos: " + member.name() + "'s API server fails every 2nd list and watch (500/429)");
+            "chaos: "
+                + member.name()
+                + "'s API server ends its watches and fails every 2nd list and watch (500/429)");
         member.apiServer().faults().failListsAndWatches(2);
+        // the open watches end, as when an API server restarts: every client lists and watches
+        // again
+        member.setReachable(false);
+        member.setReachable(true);
         try {
           sleep(settings.memberDown().toMillis());
         } finally {

@@ -22,8 +22,8 @@ public enum ChaosScenario {
   /** A member's API server unreachable for 10 simulated minutes, then back. */
   MEMBER_API_DOWN(null, Fault.MEMBER_DOWN, false),
   /**
-   * A member's API server answers every second list and watch with 500 or 429 (alternately) for 10
-   * simulated minutes.
+   * A member's API server ends its open watches, then answers every second list and watch with 500
+   * or 429 (alternately) for 10 simulated minutes.
    */
   MEMBER_API_ERRORS(null, Fault.MEMBER_ERRORS, false);
 
