@@ -1,5 +1,7 @@
 package io.gleaner.vk.pod;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -7,6 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.vk.translate.Gangs;
+import io.gleaner.vk.translate.MemberGang;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.NamespaceMapping;
 import io.gleaner.vk.translate.PodReferences;
@@ -15,6 +20,7 @@ import io.gleaner.vk.translate.WorkloadClasses;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -68,7 +74,11 @@ final class MemberPodCreator {
    * Creates the member pod of a placed pod; on success {@code t} is CREATED (and the status queue
    * told), otherwise the result says when to look again.
    */
-  WorkQueue.Result create(String uid, Pod pod, TrackedPod t, WorkloadClass cls, Placement placed) {
+  /** A gang member's gang, as the broker placed it. */
+  record GangPlaced(Gangs.Membership gang, int minMember, int members) {}
+
+  WorkQueue.Result create(
+      String uid, Pod pod, TrackedPod t, WorkloadClass cls, Placement placed, GangPlaced gang) {
     String cluster = t.cluster;
     MDC.put("cluster", cluster);
     Optional<KubernetesClient> client = members.client(cluster);
@@ -111,10 +121,25 @@ final class MemberPodCreator {
       log.info("refused: {}: {}", r.reason(), r.message());
       return failUnplaced(uid, pod, r.reason(), r.message());
     }
+    MemberGang memberGang = null;
+    if (gang != null) {
+      String podGroup = mapping.memberObjectName(metaNs, gang.gang().group());
+      try {
+        if (!mirrorPodGroup(client.get(), memberNs, podGroup, gang, owner)) {
+          podGroup = null;
+        }
+      } catch (KubernetesClientException e) {
+        metrics.error(cluster, "podgroup");
+        return WorkQueue.Result.retry(
+            "mirroring PodGroup " + gang.gang().id() + " in " + cluster + ": " + e.getMessage());
+      }
+      memberGang = new MemberGang(gang.gang().id(), gang.minMember(), gang.members(), podGroup);
+    }
     Pod desired;
     try {
       desired =
-          translator.translate(pod, placed, ((ObjectSync.Outcome.Synced) synced).absent(), owner);
+          translator.translate(
+              pod, placed, ((ObjectSync.Outcome.Synced) synced).absent(), owner, memberGang);
     } catch (IllegalArgumentException e) {
       return failUnplaced(uid, pod, "InvalidPod", e.getMessage());
     }
@@ -158,6 +183,45 @@ final class MemberPodCreator {
     metrics.sync("created");
     queues.status.add(uid);
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * Mirrors the gang in the member as a Volcano PodGroup ({@code minMember} = the gang's), so the
+   * member's Volcano treats its pods as one gang; false when the member serves no Volcano PodGroup
+   * (its pods then carry the gang in Gleaner's annotations only).
+   */
+  private boolean mirrorPodGroup(
+      KubernetesClient client, String ns, String name, GangPlaced gang, OwnerReference owner) {
+    GenericKubernetesResource pg =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion(GleanerKeys.VOLCANO_PODGROUP_API_VERSION)
+            .withKind(GleanerKeys.VOLCANO_PODGROUP_KIND)
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(name)
+            .addToLabels(GleanerKeys.MANAGED, "true")
+            .addToAnnotations(GleanerKeys.GANG, gang.gang().id())
+            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
+            .endMetadata()
+            .build();
+    pg.setAdditionalProperty("spec", Map.of("minMember", gang.minMember()));
+    try {
+      client
+          .genericKubernetesResources(
+              GleanerKeys.VOLCANO_PODGROUP_API_VERSION, GleanerKeys.VOLCANO_PODGROUP_KIND)
+          .inNamespace(ns)
+          .resource(pg)
+          .create();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return true;
+      }
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** Gives the reservation back and fails a pod that will never get a member pod. */

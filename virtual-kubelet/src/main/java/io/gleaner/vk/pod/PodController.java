@@ -126,6 +126,17 @@ public final class PodController implements AutoCloseable {
             brokerView,
             writer,
             placement,
+            new GangStep(
+                meta,
+                informers,
+                broker,
+                translator,
+                writer,
+                queues,
+                metrics,
+                clock,
+                toReal,
+                config),
             creator,
             metrics,
             clock);

@@ -8,6 +8,7 @@ import io.gleaner.meta.fair.Wait;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.PodRequests;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.PodAdmission;
 import io.gleaner.vk.translate.PodValidator;
 import io.gleaner.vk.translate.StatusMirror;
@@ -37,6 +38,7 @@ final class SyncHandler {
   private final PodValidator validator = new PodValidator();
   private final MetaPodWriter writer;
   private final PlacementStep placement;
+  private final GangStep gangStep;
   private final MemberPodCreator creator;
   private final VkMetrics metrics;
   private final Clock clock;
@@ -50,6 +52,7 @@ final class SyncHandler {
       BrokerView brokerView,
       MetaPodWriter writer,
       PlacementStep placement,
+      GangStep gangStep,
       MemberPodCreator creator,
       VkMetrics metrics,
       Clock clock) {
@@ -61,6 +64,7 @@ final class SyncHandler {
     this.brokerView = brokerView;
     this.writer = writer;
     this.placement = placement;
+    this.gangStep = gangStep;
     this.creator = creator;
     this.metrics = metrics;
     this.clock = clock;
@@ -119,12 +123,31 @@ final class SyncHandler {
     }
     WorkloadClass cls = ((PodAdmission.Accepted) v).workloadClass();
     writer.tolerateNodeFailures(pod);
-    PlacementStep.Outcome placed = placement.place(uid, pod, t, cls);
-    if (placed instanceof PlacementStep.Outcome.Stop stop) {
-      return stop.result();
+    Optional<Gangs.Membership> gang = Gangs.of(pod);
+    WorkQueue.Result created;
+    if (gang.isPresent()) {
+      GangStep.Outcome g = gangStep.place(uid, pod, t, gang.get());
+      if (g instanceof GangStep.Outcome.Stop stop) {
+        return stop.result();
+      }
+      GangStep.Outcome.Placed gp = (GangStep.Outcome.Placed) g;
+      created =
+          creator.create(
+              uid,
+              pod,
+              t,
+              cls,
+              gp.placement(),
+              new MemberPodCreator.GangPlaced(gang.get(), gp.minMember(), gp.members()));
+    } else {
+      PlacementStep.Outcome placed = placement.place(uid, pod, t, cls);
+      if (placed instanceof PlacementStep.Outcome.Stop stop) {
+        return stop.result();
+      }
+      created =
+          creator.create(
+              uid, pod, t, cls, ((PlacementStep.Outcome.Placed) placed).placement(), null);
     }
-    WorkQueue.Result created =
-        creator.create(uid, pod, t, cls, ((PlacementStep.Outcome.Placed) placed).placement());
     return t.state == TrackedPod.State.CREATED ? confirmIfNeeded(uid, t) : created;
   }
 

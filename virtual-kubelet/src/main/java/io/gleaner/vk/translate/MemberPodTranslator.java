@@ -54,7 +54,9 @@ public final class MemberPodTranslator {
           GleanerKeys.META_NAMESPACE,
           GleanerKeys.META_NAME,
           GleanerKeys.CLUSTER,
-          GleanerKeys.NODE);
+          GleanerKeys.NODE,
+          GleanerKeys.GANG,
+          GleanerKeys.GANG_MEMBERS);
 
   private final TranslationConfig config;
 
@@ -81,6 +83,22 @@ public final class MemberPodTranslator {
    * adopted by a member's controller.
    */
   public Pod translate(Pod meta, Placement placement, PodReferences absent, OwnerReference owner) {
+    String gangId = placement.getGangId();
+    return translate(
+        meta,
+        placement,
+        absent,
+        owner,
+        gangId.isEmpty() ? null : new MemberGang(gangId, 0, 0, null));
+  }
+
+  /**
+   * As {@link #translate(Pod, Placement, PodReferences, OwnerReference)}, for a member of {@code
+   * gang} (null: no gang): the pod carries the gang's id, minimum and size in Gleaner's annotations
+   * (any the tenant wrote are replaced), and names the mirrored PodGroup when there is one.
+   */
+  public Pod translate(
+      Pod meta, Placement placement, PodReferences absent, OwnerReference owner, MemberGang gang) {
     ObjectMeta m = meta.getMetadata();
     if (m == null || m.getUid() == null || m.getUid().isBlank()) {
       throw new IllegalArgumentException("metadata pod has no metadata.uid");
@@ -134,6 +152,21 @@ public final class MemberPodTranslator {
     annotations.put(GleanerKeys.META_NAME, m.getName());
     annotations.put(GleanerKeys.CLUSTER, placement.getNode().getCluster());
     annotations.put(GleanerKeys.NODE, placement.getNode().getNode());
+    if (gang != null) {
+      annotations.put(GleanerKeys.GANG, gang.id());
+      if (gang.minMember() > 0) {
+        annotations.put(GleanerKeys.GANG_MIN_MEMBER, Integer.toString(gang.minMember()));
+      }
+      if (gang.members() > 0) {
+        annotations.put(GleanerKeys.GANG_MEMBERS, Integer.toString(gang.members()));
+      }
+      if (gang.podGroup() != null) {
+        annotations.put(GleanerKeys.VOLCANO_GROUP_NAME, gang.podGroup());
+      } else {
+        // the metadata cluster's PodGroup does not exist in the member
+        annotations.remove(GleanerKeys.VOLCANO_GROUP_NAME);
+      }
+    }
 
     ObjectMeta memberMeta =
         new ObjectMetaBuilder()

@@ -173,6 +173,62 @@ public final class FakeBroker implements AutoCloseable {
       out.onCompleted();
     }
 
+    /** All pods in the first member (in node order) whose nodes hold them all, or none. */
+    @Override
+    public synchronized void placeGang(
+        io.gleaner.api.v1.PlaceGangRequest req,
+        StreamObserver<io.gleaner.api.v1.PlaceGangResponse> out) {
+      places.incrementAndGet();
+      if (failing) {
+        out.onError(Status.UNAVAILABLE.withDescription("fake broker is down").asRuntimeException());
+        return;
+      }
+      io.gleaner.api.v1.PlaceGangResponse.Builder b =
+          io.gleaner.api.v1.PlaceGangResponse.newBuilder();
+      if (req.getPodsList().stream().allMatch(p -> placements.containsKey(p.getPodUid()))) {
+        req.getPodsList().forEach(p -> b.addPlacements(placements.get(p.getPodUid())));
+        out.onNext(b.build());
+        out.onCompleted();
+        return;
+      }
+      List<String> clusters = nodes.stream().map(FakeNode::cluster).distinct().toList();
+      for (String cluster : clusters) {
+        Map<String, Long> used = new java.util.HashMap<>(usedByNode);
+        List<Placement> got = new ArrayList<>();
+        for (PlaceRequest r : req.getPodsList()) {
+          long cpu = Resources.parse(r.getShape().getRequestsMap()).cpuMillis();
+          for (FakeNode n : nodes) {
+            if (n.cluster.equals(cluster)
+                && n.cpuMillis - used.getOrDefault(key(n.cluster, n.node), 0L) >= cpu) {
+              used.merge(key(n.cluster, n.node), cpu, Long::sum);
+              got.add(
+                  Placement.newBuilder()
+                      .setPodUid(r.getPodUid())
+                      .setNode(NodeRef.newBuilder().setCluster(n.cluster).setNode(n.node))
+                      .setSource(n.source)
+                      .setWorkloadClass(r.getWorkloadClass())
+                      .setNamespace(r.getNamespace())
+                      .setName(r.getName())
+                      .setGangId(req.getGangId())
+                      .build());
+              cpuByPod.put(r.getPodUid(), cpu);
+              break;
+            }
+          }
+        }
+        if (got.size() == req.getPodsCount()) {
+          usedByNode.putAll(used);
+          got.forEach(p -> placements.put(p.getPodUid(), p));
+          out.onNext(b.addAllPlacements(got).build());
+          out.onCompleted();
+          return;
+        }
+      }
+      out.onNext(
+          b.setNoFit(NoFit.newBuilder().setMessage("no member holds the whole gang")).build());
+      out.onCompleted();
+    }
+
     /**
      * Fake nodes have their cpu room and nothing else beyond memory and pod slots: more cpu than
      * the largest, or any other resource, never fits.

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.kube.GleanerKeys;
@@ -139,6 +140,63 @@ class MemberPodTranslatorTest {
         // gang's minimum for the descheduler)
         .containsEntry("sim.gleaner.io/run-seconds", "600")
         .containsEntry(GleanerKeys.GANG_MIN_MEMBER, "4");
+  }
+
+  @Test
+  void aGangMembersPodCarriesItsGangForTheDescheduler() {
+    // A Volcano gang in the metadata cluster (PodGroup ml/train, minMember 4): the member pod must
+    // say which gang it belongs to federation-wide, or the descheduler takes the part it sees in
+    // one member for the whole gang. A tenant's own gleaner.io/gang values are never trusted.
+    Pod meta =
+        Pods.meta("w0")
+            .editMetadata()
+            .addToAnnotations("scheduling.k8s.io/group-name", "train")
+            .addToAnnotations(GleanerKeys.GANG, "forged/gang")
+            .addToAnnotations(GleanerKeys.GANG_MEMBERS, "1000")
+            .endMetadata()
+            .build();
+    Placement placed =
+        Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE).toBuilder()
+            .setGangId(meta.getMetadata().getNamespace() + "/train")
+            .build();
+    Pod m = translator.translate(meta, placed);
+    assertThat(m.getMetadata().getAnnotations())
+        .containsEntry(GleanerKeys.GANG, meta.getMetadata().getNamespace() + "/train")
+        .doesNotContainKey(GleanerKeys.GANG_MEMBERS);
+    Pod single =
+        translator.translate(
+            Pods.meta("s")
+                .editMetadata()
+                .addToAnnotations(GleanerKeys.GANG, "forged/gang")
+                .endMetadata()
+                .build(),
+            Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE));
+    assertThat(single.getMetadata().getAnnotations()).doesNotContainKey(GleanerKeys.GANG);
+  }
+
+  @Test
+  void aGangMembersPodNamesTheMirroredPodGroupOrCarriesTheGangInAnnotationsOnly() {
+    Pod meta =
+        Pods.meta("w0")
+            .editMetadata()
+            .addToAnnotations("scheduling.k8s.io/group-name", "train")
+            .endMetadata()
+            .build();
+    Placement placed = Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE);
+    Pod volcano =
+        translator.translate(
+            meta, placed, PodReferences.NONE, null, new MemberGang("ml/train", 4, 4, "ml.train"));
+    assertThat(volcano.getMetadata().getAnnotations())
+        .containsEntry(GleanerKeys.GANG, "ml/train")
+        .containsEntry(GleanerKeys.GANG_MIN_MEMBER, "4")
+        .containsEntry(GleanerKeys.GANG_MEMBERS, "4")
+        .containsEntry("scheduling.k8s.io/group-name", "ml.train");
+    Pod plain =
+        translator.translate(
+            meta, placed, PodReferences.NONE, null, new MemberGang("ml/train", 4, 4, null));
+    assertThat(plain.getMetadata().getAnnotations())
+        .containsEntry(GleanerKeys.GANG_MIN_MEMBER, "4")
+        .doesNotContainKey("scheduling.k8s.io/group-name");
   }
 
   @Test

@@ -1,0 +1,230 @@
+package io.gleaner.vk.pod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.SourceKind;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.sim.SimRuntime;
+import io.gleaner.sim.SimulatedApiServer;
+import io.gleaner.sim.apiserver.ResourceTypes;
+import io.gleaner.sim.apiserver.ServerExtensions;
+import io.gleaner.vk.testing.FakeBroker;
+import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.TranslationConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gangs through the virtual node: a Volcano PodGroup in the metadata cluster, two members (m1
+ * serves Volcano's PodGroup, m2 does not), a broker on real gRPC.
+ */
+class GangIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static SimRuntime runtime;
+  private SimulatedApiServer metaServer;
+  private SimulatedApiServer m1Server;
+  private SimulatedApiServer m2Server;
+  private KubernetesClient meta;
+  private KubernetesClient m1;
+  private KubernetesClient m2;
+  private FakeBroker broker;
+  private ManagedChannel channel;
+  private PodController controller;
+
+  @BeforeAll
+  static void runtime() {
+    runtime = SimRuntime.create();
+  }
+
+  @AfterAll
+  static void closeRuntime() {
+    runtime.close();
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Clock clock = Clock.systemUTC();
+    metaServer = new SimulatedApiServer("meta", runtime, clock, ServerExtensions.NONE);
+    m1Server = new SimulatedApiServer("m1", runtime, clock, ServerExtensions.NONE);
+    m2Server = new SimulatedApiServer("m2", runtime, clock, ServerExtensions.NONE);
+    metaServer.store().types().register(ResourceTypes.PODGROUPS);
+    m1Server.store().types().register(ResourceTypes.PODGROUPS);
+    meta = metaServer.newClient();
+    m1 = m1Server.newClient();
+    m2 = m2Server.newClient();
+    meta.namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName("ml").endMetadata().build())
+        .create();
+    // m2 (tried first) holds one 2-CPU pod, m1 holds four on two nodes
+    broker =
+        new FakeBroker(
+            List.of(
+                new FakeBroker.FakeNode("m2", "n2", SourceKind.IDLE, 2000),
+                new FakeBroker.FakeNode("m1", "n1a", SourceKind.IDLE, 4000),
+                new FakeBroker.FakeNode("m1", "n1b", SourceKind.IDLE, 4000)));
+    channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1, "m2", m2)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            UnaryOperator.identity(),
+            new VkMetrics(new SimpleMeterRegistry()),
+            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    controller.close();
+    channel.shutdownNow();
+    broker.close();
+    metaServer.close();
+    m1Server.close();
+    m2Server.close();
+  }
+
+  private void podGroup(String name, int minMember) {
+    GenericKubernetesResource pg =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("scheduling.volcano.sh/v1beta1")
+            .withKind("PodGroup")
+            .withNewMetadata()
+            .withNamespace("ml")
+            .withName(name)
+            .endMetadata()
+            .build();
+    pg.setAdditionalProperty("spec", Map.of("minMember", minMember));
+    meta.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace("ml")
+        .resource(pg)
+        .create();
+  }
+
+  private Pod worker(String group, int i, String cpu) {
+    Pod p =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(group + "-worker-" + i)
+            .withNamespace("ml")
+            .addToLabels(GleanerKeys.CLASS, "offline")
+            .addToAnnotations("scheduling.k8s.io/group-name", group)
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("gleaner")
+            .addNewContainer()
+            .withName("main")
+            .withImage("trainer")
+            .withNewResources()
+            .addToRequests("cpu", new Quantity(cpu))
+            .endResources()
+            .endContainer()
+            .addNewToleration()
+            .withKey("virtual-kubelet.io/provider")
+            .withOperator("Exists")
+            .endToleration()
+            .endSpec()
+            .build();
+    return meta.pods().inNamespace("ml").resource(p).create();
+  }
+
+  private List<Pod> memberPods() {
+    List<Pod> out = new ArrayList<>();
+    for (KubernetesClient c : List.of(m1, m2)) {
+      out.addAll(
+          c.pods().inAnyNamespace().withLabel(GleanerKeys.MANAGED, "true").list().getItems());
+    }
+    return out;
+  }
+
+  private String scheduledReason(Pod p) {
+    Pod now = meta.pods().inNamespace("ml").withName(p.getMetadata().getName()).get();
+    if (now.getStatus() == null || now.getStatus().getConditions() == null) {
+      return null;
+    }
+    return now.getStatus().getConditions().stream()
+        .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
+        .map(PodCondition::getReason)
+        .findFirst()
+        .orElse(null);
+  }
+
+  @Test
+  void aVolcanoGangOfFourWaitsForAllItsPodsThenRunsWholeInOneMember() {
+    podGroup("train", 4);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      workers.add(worker("train", i, "2"));
+    }
+    for (Pod w : workers) {
+      await().atMost(WAIT).until(() -> "GangWaiting".equals(scheduledReason(w)));
+    }
+    // three of four bound: each said so, and nothing was reserved or created
+    assertThat(broker.placements()).isEmpty();
+    assertThat(memberPods()).isEmpty();
+
+    workers.add(worker("train", 3, "2"));
+
+    await().atMost(WAIT).until(() -> memberPods().size() == 4);
+    List<Pod> members = memberPods();
+    assertThat(members)
+        .extracting(m -> m.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER))
+        .containsOnly("m1");
+    String memberNs = members.get(0).getMetadata().getNamespace();
+    for (Pod m : members) {
+      assertThat(m.getMetadata().getAnnotations())
+          .containsEntry(GleanerKeys.GANG, "ml/train")
+          .containsEntry(GleanerKeys.GANG_MIN_MEMBER, "4")
+          .containsEntry(GleanerKeys.GANG_MEMBERS, "4");
+    }
+    String mirrored =
+        members.get(0).getMetadata().getAnnotations().get("scheduling.k8s.io/group-name");
+    GenericKubernetesResource pg =
+        m1.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+            .inNamespace(memberNs)
+            .withName(mirrored)
+            .get();
+    assertThat(pg).as("the gang is mirrored in m1 as a Volcano PodGroup").isNotNull();
+    assertThat(((Map<?, ?>) pg.getAdditionalProperties().get("spec")).get("minMember"))
+        .isEqualTo(4);
+    await().atMost(WAIT).until(() -> broker.confirms.get() >= 4);
+  }
+
+  @Test
+  void aGangNoMemberHoldsWholeNeverRunsAndEachPodSaysWhy() {
+    podGroup("big", 4);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      workers.add(worker("big", i, "3")); // 12 CPU: m1 holds two, m2 none
+    }
+    for (Pod w : workers) {
+      await().atMost(WAIT).until(() -> "GangNoMemberFit".equals(scheduledReason(w)));
+    }
+    assertThat(broker.placements()).isEmpty();
+    assertThat(memberPods()).isEmpty();
+  }
+}
