@@ -248,6 +248,9 @@ public final class PlacementBenchEngine {
     print(o.largeClusters() + "x" + o.nodesPerCluster(), large);
     Map<String, Object> json = new LinkedHashMap<>(small.json());
     json.put("federation_" + o.largeClusters() + "x" + o.nodesPerCluster(), large.json());
+    json.put(
+        "gangs",
+        GangBench.run(o.smallClusters(), o.nodesPerCluster(), o.arrivals(), o.seed(), out));
     if (o.openb()) {
       json.put("openb", runOpenb(42));
     }
