@@ -65,6 +65,25 @@ final class GangBench {
         offeredCpu.put(o.key().toString(), cpu * 1000);
       }
     }
+    // fill the federation to about 85% of its CPU with long-lived singles, so gangs contend
+    long total = offeredCpu.values().stream().mapToLong(Long::longValue).sum();
+    long filled = 0;
+    for (int k = 0; filled < total * 85 / 100; k++) {
+      long cpu = 1000L * (1 + rnd.nextInt(8));
+      PodRequest fill =
+          PodRequest.of(
+              "fill-" + k,
+              WorkloadClass.OFFLINE,
+              Resources.builder()
+                  .putCanonical(Resources.CPU, cpu)
+                  .putCanonical(Resources.MEMORY, GI)
+                  .build());
+      if (ledger.place(fill) instanceof PlaceOutcome.Placed) {
+        filled += cpu;
+      } else if (k > 10 * total / 1000) {
+        break;
+      }
+    }
     long[] cpus = {500, 1000, 2000, 4000, 8000};
     int[] gangSizes = {2, 4, 8, 16};
     Histogram gangH = new Histogram(60_000_000_000L, 3);

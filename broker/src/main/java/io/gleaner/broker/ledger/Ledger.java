@@ -451,16 +451,25 @@ public final class Ledger {
   public synchronized int expireReservations() {
     long now = clock.millis();
     List<Placement> expired = placements.values().stream().filter(p -> p.expired(now)).toList();
+    int released = 0;
     for (Placement p : expired) {
       if (placements.get(p.podUid()) == p) {
-        release(p.podUid());
+        try {
+          release(p.podUid());
+        } catch (BrokerException e) {
+          if (e.code() != BrokerException.Code.NOT_FOUND) {
+            throw e;
+          }
+          continue; // another replica released it first
+        }
+        released++;
         log.info(
             "released the reservation of pod {} of gang {}: not confirmed in time",
             p.podUid(),
             p.gangId());
       }
     }
-    return expired.size();
+    return released;
   }
 
   /** Marks a reservation placed (the member pod exists). Unknown pod: NOT_FOUND. */
