@@ -194,7 +194,7 @@ public final class FakeBroker implements AutoCloseable {
       List<String> clusters = nodes.stream().map(FakeNode::cluster).distinct().toList();
       for (String cluster : clusters) {
         Map<String, Long> used = new java.util.HashMap<>(usedByNode);
-        List<Placement> got = new ArrayList<>();
+        List<Placement> got = new java.util.ArrayList<>();
         for (PlaceRequest r : req.getPodsList()) {
           long cpu = Resources.parse(r.getShape().getRequestsMap()).cpuMillis();
           for (FakeNode n : nodes) {
