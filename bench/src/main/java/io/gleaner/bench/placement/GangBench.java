@@ -28,9 +28,10 @@ import org.HdrHistogram.Histogram;
 /**
  * Gangs and singles through the broker's ledger: a federation of {@code clusters} x {@code nodes}
  * nodes (32 to 64 CPU each), a stream of arrivals of which a quarter are gangs of 2 to 16 pods,
- * each job leaving after a random lifetime so the federation stays contested. After every gang
- * decision the ledger is checked: a placed gang has every pod reserved in one member, a refused one
- * none (else it counts as partial); at the end no node holds more than it offered.
+ * each job leaving after a random lifetime, on a federation first filled to 95% of its CPU by
+ * singles that stay, so gangs contend. After every gang decision the ledger is checked: a placed
+ * gang has every pod reserved in one member, a refused one none (else it counts as partial); at the
+ * end no node holds more than it offered.
  */
 final class GangBench {
   private static final long GI = 1L << 30;
@@ -65,10 +66,10 @@ final class GangBench {
         offeredCpu.put(o.key().toString(), cpu * 1000);
       }
     }
-    // fill the federation to about 85% of its CPU with long-lived singles, so gangs contend
+    // fill the federation to about 95% of its CPU with long-lived singles, so gangs contend
     long total = offeredCpu.values().stream().mapToLong(Long::longValue).sum();
     long filled = 0;
-    for (int k = 0; filled < total * 85 / 100; k++) {
+    for (int k = 0; filled < total * 95 / 100; k++) {
       long cpu = 1000L * (1 + rnd.nextInt(8));
       PodRequest fill =
           PodRequest.of(
