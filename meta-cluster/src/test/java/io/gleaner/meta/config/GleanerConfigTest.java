@@ -183,7 +183,7 @@ class GleanerConfigTest {
     assertThatThrownBy(() -> GleanerConfig.load(null, Map.of("broker.grpcc.port", "1")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
-            "--set broker.grpcc.port=1: unknown key \"broker.grpcc\" (keys at \"broker\": dashboard, grpc, offerTtl)");
+            "--set broker.grpcc.port=1: unknown key \"broker.grpcc\" (keys at \"broker\": dashboard, grpc, kueue, offerTtl)");
     assertThatThrownBy(() -> GleanerConfig.load(null, Map.of("instance.x", "1")))
         .hasMessageContaining("\"instance\" is a value, not a section");
     assertThatThrownBy(() -> GleanerConfig.load(null, Map.of("broker..port", "1")))
