@@ -1,17 +1,11 @@
 package io.gleaner.idle.forecast;
 
-import io.gleaner.meta.coord.CasResult;
 import io.gleaner.meta.coord.StateStore;
-import io.gleaner.meta.coord.Versioned;
+import io.gleaner.meta.coord.WriteBehind;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * descheduler, this detector) for data only this detector reads. The detector writes a history once
  * per completed hour, so the load is one small write per node per hour.
  *
- * <p>Writes are queued and applied by one background thread, coalesced per key (the latest snapshot
- * wins). A failed write stays queued and is retried with the next write or {@link #flush()}.
+ * <p>Writes go through a {@link WriteBehind}: off the detector's thread, coalesced per key (the
+ * latest snapshot wins), a failed one retried.
  */
 public final class DurableHistoryStore implements HistoryStore {
   private static final Logger LOG = LoggerFactory.getLogger(DurableHistoryStore.class);
@@ -37,22 +31,12 @@ public final class DurableHistoryStore implements HistoryStore {
 
   private final StateStore store;
   private final String root;
-  private final Object lock = new Object();
-  private final LinkedHashMap<String, Optional<byte[]>> pending = new LinkedHashMap<>();
-  private final ExecutorService writer;
-  private boolean draining;
-  private String lastFailure;
+  private final WriteBehind writes;
 
   public DurableHistoryStore(StateStore store, String root) {
     this.store = Objects.requireNonNull(store, "store");
     this.root = StateStore.checkPath(root);
-    this.writer =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "idle-history-store");
-              t.setDaemon(true);
-              return t;
-            });
+    this.writes = new WriteBehind(store, "online histories", "idle-history-store");
   }
 
   /** Where the member's own history lives. */
@@ -105,74 +89,7 @@ public final class DurableHistoryStore implements HistoryStore {
   }
 
   private void enqueue(String path, Optional<byte[]> data) {
-    synchronized (lock) {
-      pending.remove(path);
-      pending.put(path, data);
-      kick();
-    }
-  }
-
-  private void kick() {
-    if (!draining) {
-      draining = true;
-      writer.execute(this::drain);
-    }
-  }
-
-  private void drain() {
-    while (true) {
-      Map.Entry<String, Optional<byte[]>> next;
-      synchronized (lock) {
-        Iterator<Map.Entry<String, Optional<byte[]>>> it = pending.entrySet().iterator();
-        if (!it.hasNext()) {
-          draining = false;
-          lastFailure = null;
-          lock.notifyAll();
-          return;
-        }
-        next = it.next();
-        it.remove();
-      }
-      try {
-        write(next.getKey(), next.getValue());
-      } catch (RuntimeException e) {
-        synchronized (lock) {
-          pending.putIfAbsent(next.getKey(), next.getValue());
-          draining = false;
-          if (lastFailure == null) {
-            LOG.warn(
-                "online history write {} failed, kept for a retry: {}",
-                next.getKey(),
-                e.toString());
-          }
-          lastFailure = e.toString();
-          lock.notifyAll();
-        }
-        return;
-      }
-    }
-  }
-
-  private void write(String path, Optional<byte[]> data) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      Optional<Versioned<byte[]>> current = store.get(path);
-      CasResult r;
-      if (data.isEmpty()) {
-        if (current.isEmpty()) {
-          return;
-        }
-        r = store.delete(path, current.get().version());
-      } else {
-        r =
-            store.compareAndSet(
-                path, current.map(Versioned::version).orElse(StateStore.ABSENT), data.get());
-      }
-      if (r.isOk() || r instanceof CasResult.NotFound && data.isEmpty()) {
-        return;
-      }
-    }
-    throw new IllegalStateException(
-        "online history " + path + " kept changing under five writes in a row");
+    writes.enqueue(path, data);
   }
 
   /**
@@ -182,35 +99,11 @@ public final class DurableHistoryStore implements HistoryStore {
    */
   @Override
   public void flush() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    synchronized (lock) {
-      while (draining || !pending.isEmpty()) {
-        kick();
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new IllegalStateException(
-              "online histories not durable after 30 s ("
-                  + pending.size()
-                  + " pending): "
-                  + lastFailure);
-        }
-        try {
-          lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while flushing online histories", e);
-        }
-      }
-    }
+    writes.flush();
   }
 
   @Override
   public void close() {
-    try {
-      flush();
-    } catch (IllegalStateException e) {
-      LOG.warn("closing the online history store with unsaved histories: {}", e.getMessage());
-    }
-    writer.shutdownNow();
+    writes.close();
   }
 }

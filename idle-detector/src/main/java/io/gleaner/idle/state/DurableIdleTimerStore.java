@@ -1,17 +1,11 @@
 package io.gleaner.idle.state;
 
-import io.gleaner.meta.coord.CasResult;
 import io.gleaner.meta.coord.StateStore;
-import io.gleaner.meta.coord.Versioned;
+import io.gleaner.meta.coord.WriteBehind;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,11 +14,9 @@ import org.slf4j.LoggerFactory;
  * node, {@code <root>/<cluster>/<node>}, holding the {@link IdleStateCodec} JSON (readable with
  * {@code zkCli get}).
  *
- * <p>Writes are queued and applied by one background thread, coalesced per node (the latest state
- * wins), so a burst of transitions (a whole fleet going idle at night) never blocks the detector.
- * Only the leader writes, so a version conflict only means a deposed leader wrote last: the write
- * is re-read and applied again. A write that fails (store unreachable) stays queued and is retried
- * with the next write or {@link #flush()}. ACTIVE is stored as a deletion.
+ * <p>Writes go through a {@link WriteBehind}, coalesced per node (the latest state wins), so a
+ * burst of transitions (a whole fleet going idle at night) never blocks the detector. ACTIVE is
+ * stored as a deletion.
  */
 public final class DurableIdleTimerStore implements IdleTimerStore {
   private static final Logger LOG = LoggerFactory.getLogger(DurableIdleTimerStore.class);
@@ -34,22 +26,12 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
 
   private final StateStore store;
   private final String root;
-  private final Object lock = new Object();
-  private final LinkedHashMap<String, Optional<IdleState>> pending = new LinkedHashMap<>();
-  private final ExecutorService writer;
-  private boolean draining;
-  private String lastFailure;
+  private final WriteBehind writes;
 
   public DurableIdleTimerStore(StateStore store, String root) {
     this.store = Objects.requireNonNull(store, "store");
     this.root = StateStore.checkPath(root);
-    this.writer =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "idle-timer-store");
-              t.setDaemon(true);
-              return t;
-            });
+    this.writes = new WriteBehind(store, "idle timers", "idle-timer-store");
   }
 
   @Override
@@ -80,74 +62,7 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
   }
 
   private void enqueue(String key, Optional<IdleState> state) {
-    synchronized (lock) {
-      pending.remove(key);
-      pending.put(key, state);
-      kick();
-    }
-  }
-
-  private void kick() {
-    if (!draining) {
-      draining = true;
-      writer.execute(this::drain);
-    }
-  }
-
-  private void drain() {
-    while (true) {
-      Map.Entry<String, Optional<IdleState>> next;
-      synchronized (lock) {
-        Iterator<Map.Entry<String, Optional<IdleState>>> it = pending.entrySet().iterator();
-        if (!it.hasNext()) {
-          draining = false;
-          lastFailure = null;
-          lock.notifyAll();
-          return;
-        }
-        next = it.next();
-        it.remove();
-      }
-      String path = root + "/" + next.getKey();
-      try {
-        write(path, next.getValue());
-      } catch (RuntimeException e) {
-        synchronized (lock) {
-          pending.putIfAbsent(next.getKey(), next.getValue());
-          draining = false;
-          if (lastFailure == null) {
-            LOG.warn("idle timer write {} failed, kept for a retry: {}", path, e.toString());
-          }
-          lastFailure = e.toString();
-          lock.notifyAll();
-        }
-        return;
-      }
-    }
-  }
-
-  private void write(String path, Optional<IdleState> state) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      Optional<Versioned<byte[]>> current = store.get(path);
-      CasResult r;
-      if (state.isEmpty()) {
-        if (current.isEmpty()) {
-          return;
-        }
-        r = store.delete(path, current.get().version());
-      } else {
-        r =
-            store.compareAndSet(
-                path,
-                current.map(Versioned::version).orElse(StateStore.ABSENT),
-                IdleStateCodec.encode(state.get()));
-      }
-      if (r.isOk() || r instanceof CasResult.NotFound && state.isEmpty()) {
-        return;
-      }
-    }
-    throw new IllegalStateException(
-        "idle timer " + path + " kept changing under five writes in a row");
+    writes.enqueue(root + "/" + key, state.map(IdleStateCodec::encode));
   }
 
   /**
@@ -157,35 +72,11 @@ public final class DurableIdleTimerStore implements IdleTimerStore {
    */
   @Override
   public void flush() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    synchronized (lock) {
-      while (draining || !pending.isEmpty()) {
-        kick();
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new IllegalStateException(
-              "idle timers not durable after 30 s ("
-                  + pending.size()
-                  + " pending): "
-                  + lastFailure);
-        }
-        try {
-          lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while flushing idle timers", e);
-        }
-      }
-    }
+    writes.flush();
   }
 
   @Override
   public void close() {
-    try {
-      flush();
-    } catch (IllegalStateException e) {
-      LOG.warn("closing the idle timer store with unsaved timers: {}", e.getMessage());
-    }
-    writer.shutdownNow();
+    writes.close();
   }
 }
