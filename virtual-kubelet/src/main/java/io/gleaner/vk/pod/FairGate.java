@@ -124,6 +124,14 @@ final class FairGate implements AutoCloseable {
     return waiting.putIfAbsent(uid, candidate(pod, nearLine)) == null;
   }
 
+  /**
+   * A whole gang waits for room as one candidate ({@link GangStep#candidate}); a candidate already
+   * waiting under its id is replaced (its gang may have grown). True when it was not waiting yet.
+   */
+  boolean waitFor(Candidate gang) {
+    return waiting.put(gang.id(), gang) == null;
+  }
+
   /** The pod waits no more (placed, failed, gone). */
   void done(String uid) {
     waiting.remove(uid);

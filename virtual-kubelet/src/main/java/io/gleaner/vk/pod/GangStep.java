@@ -9,6 +9,8 @@ import io.gleaner.api.v1.PlaceGangRequest;
 import io.gleaner.api.v1.PlaceRequest;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.fair.Candidate;
+import io.gleaner.meta.resources.Resources;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.PodAdmission;
@@ -17,8 +19,12 @@ import io.gleaner.vk.translate.PodValidator;
 import io.gleaner.vk.translate.StatusMirror;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * (the broker answers a gang already reserved with its reservations), and each creates only its own
  * member pod, so no member pod exists before the whole gang is reserved. A gang that fits no member
  * whole stays Pending, each pod saying why.
+ *
+ * <p>Fair placement: a whole gang takes its team's turn as one unit. While pods wait for harvested
+ * room (or a team has a cap), a gang that holds no room yet waits in the {@link FairGate} as one
+ * {@link Candidate} whose request is the sum of its pods' ({@link #gateKey}); a round tries it in
+ * its team's turn ({@link #placeInTurn}), holds it back whole while that sum would take its team
+ * over its cap, and shows the wait on every member pod. Once the gang is reserved, its pods (and
+ * members bound later) are placed without waiting again.
  */
 final class GangStep {
   private static final Logger log = LoggerFactory.getLogger(GangStep.class);
@@ -43,17 +56,32 @@ final class GangStep {
   /** ... while its PodGroup is missing or malformed. */
   static final String REASON_POD_GROUP = "GangPodGroupInvalid";
 
+  /** ... while the whole gang waits its team's turn in the {@link FairGate}. */
+  static final String REASON_TURN = "GangWaitingForTurn";
+
+  /** How a gang's key in the {@link FairGate} begins (pod UIDs never hold a colon). */
+  private static final String GATE_PREFIX = "gang:";
+
   private final KubernetesClient meta;
   private final PodInformers informers;
   private final BrokerApiClient broker;
   private final MemberPodTranslator translator;
   private final MetaPodWriter writer;
   private final PodQueues queues;
+  private final PodLocks locks;
+  private final Map<String, TrackedPod> tracked;
+  private final FairGate gate;
   private final VkMetrics metrics;
   private final Clock clock;
   private final UnaryOperator<Duration> toReal;
   private final PodControllerConfig config;
   private final PodValidator validator = new PodValidator();
+
+  /** The gangs waiting in the {@link FairGate}, by their key there. */
+  private final Map<String, Gangs.Membership> queued = new ConcurrentHashMap<>();
+
+  /** Why the broker last found no member for a queued gang in its turn, by key. */
+  private final Map<String, String> lastNoFit = new ConcurrentHashMap<>();
 
   GangStep(
       KubernetesClient meta,
@@ -62,6 +90,9 @@ final class GangStep {
       MemberPodTranslator translator,
       MetaPodWriter writer,
       PodQueues queues,
+      PodLocks locks,
+      Map<String, TrackedPod> tracked,
+      FairGate gate,
       VkMetrics metrics,
       Clock clock,
       UnaryOperator<Duration> toReal,
@@ -72,6 +103,9 @@ final class GangStep {
     this.translator = translator;
     this.writer = writer;
     this.queues = queues;
+    this.locks = locks;
+    this.tracked = tracked;
+    this.gate = gate;
     this.metrics = metrics;
     this.clock = clock;
     this.toReal = toReal;
@@ -87,57 +121,66 @@ final class GangStep {
     record Stop(WorkQueue.Result result) implements Outcome {}
   }
 
+  /** What reading a gang came to: whole (enough pods bound), or why not. */
+  private sealed interface Read {
+    record Whole(int minMember, List<Pod> pods) implements Read {}
+
+    record NotWhole(String reason, String message) implements Read {}
+
+    record Failed(String message) implements Read {}
+  }
+
+  /** The key under which the gang waits in the {@link FairGate}. */
+  static String gateKey(Gangs.Membership gang) {
+    return GATE_PREFIX + gang.id();
+  }
+
+  /** Whether a {@link FairGate} candidate id is a gang's key rather than a pod's UID. */
+  static boolean isGateKey(String id) {
+    return id.startsWith(GATE_PREFIX);
+  }
+
   Outcome place(String uid, Pod pod, TrackedPod t, Gangs.Membership gang) {
-    int minMember;
-    try {
-      GenericKubernetesResource pg =
-          meta.genericKubernetesResources(gang.flavor().apiVersion(), "PodGroup")
-              .inNamespace(gang.namespace())
-              .withName(gang.group())
-              .get();
-      if (pg == null) {
-        return pending(
-            pod,
-            REASON_POD_GROUP,
-            "PodGroup "
-                + gang.id()
-                + " ("
-                + gang.flavor().apiVersion()
-                + ") does not exist; the gang's pods wait for it");
+    Read read = read(gang);
+    if (read instanceof Read.Failed f) {
+      return new Outcome.Stop(WorkQueue.Result.retry(f.message()));
+    }
+    if (read instanceof Read.NotWhole n) {
+      if (REASON_WAITING.equals(n.reason())) {
+        metrics.sync("gang_waiting");
       }
-      minMember = Gangs.minMember(pg);
-    } catch (IllegalArgumentException e) {
-      return pending(pod, REASON_POD_GROUP, e.getMessage());
-    } catch (KubernetesClientException e) {
-      metrics.error("meta", "get_podgroup");
-      return new Outcome.Stop(
-          WorkQueue.Result.retry("reading PodGroup " + gang.id() + ": " + e.getMessage()));
+      return pending(pod, n.reason(), n.message());
     }
-    List<Pod> bound = new ArrayList<>();
-    for (Pod p : informers.metaPods()) {
-      if (Gangs.of(p).filter(gang::equals).isPresent()
-          && validator.validate(p) instanceof PodAdmission.Accepted) {
-        bound.add(p);
+    Read.Whole whole = (Read.Whole) read;
+    List<Pod> members = whole.pods();
+    int minMember = whole.minMember();
+    String key = gateKey(gang);
+    if (t.state != TrackedPod.State.PLACED && !holdsRoom(members) && gate.contended()) {
+      metrics.sync("fair_wait");
+      String noFit = lastNoFit.get(key);
+      // the status first: the round this may start writes the team's turn on top of it
+      Outcome waiting =
+          noFit != null
+              ? pending(pod, REASON_NO_FIT, noFitMessage(gang, members.size(), minMember, noFit))
+              : pending(
+                  pod,
+                  REASON_TURN,
+                  "gang "
+                      + gang.id()
+                      + " ("
+                      + members.size()
+                      + " pods, minMember "
+                      + minMember
+                      + ") waits whole for its team's turn at harvested room (condition "
+                      + FairGate.CONDITION
+                      + " says why)");
+      queued.put(key, gang);
+      if (gate.waitFor(candidate(key, gang, members))) {
+        gate.requestRound();
       }
+      return waiting;
     }
-    Gangs.Readiness r = Gangs.readiness(bound, minMember);
-    if (r instanceof Gangs.Readiness.Waiting w) {
-      metrics.sync("gang_waiting");
-      return pending(pod, REASON_WAITING, w.message(gang.id()));
-    }
-    List<Pod> members = ((Gangs.Readiness.Ready) r).pods();
-    PlaceGangRequest.Builder req = PlaceGangRequest.newBuilder().setGangId(gang.id());
-    for (Pod p : members) {
-      WorkloadClass cls = ((PodAdmission.Accepted) validator.validate(p)).workloadClass();
-      req.addPods(
-          PlaceRequest.newBuilder()
-              .setPodUid(p.getMetadata().getUid())
-              .setNamespace(p.getMetadata().getNamespace())
-              .setName(p.getMetadata().getName())
-              .setWorkloadClass(cls)
-              .setShape(PodShapes.of(p, translator.config().node())));
-    }
-    BrokerApiClient.GangOutcome outcome = broker.placeGangOutcome(req.build());
+    BrokerApiClient.GangOutcome outcome = broker.placeGangOutcome(request(gang, members));
     if (outcome instanceof BrokerApiClient.GangOutcome.Unavailable u) {
       metrics.error("broker", "place_gang");
       return new Outcome.Stop(WorkQueue.Result.retry(u.message()));
@@ -155,22 +198,19 @@ final class GangStep {
     }
     if (outcome instanceof BrokerApiClient.GangOutcome.NoRoom n) {
       metrics.sync("gang_no_fit");
-      String why =
-          n.noFit().getMessage().isBlank()
-              ? "no member cluster can hold the whole gang"
-              : n.noFit().getMessage();
+      if (t.state != TrackedPod.State.PLACED && !holdsRoom(members)) {
+        // from now on the gang waits its turn with the other pods that wait for room
+        queued.put(key, gang);
+        if (gate.waitFor(candidate(key, gang, members))) {
+          gate.requestRound();
+        }
+      }
       return pending(
           pod,
           REASON_NO_FIT,
-          "gang "
-              + gang.id()
-              + " ("
-              + members.size()
-              + " pods, minMember "
-              + minMember
-              + ") is placed whole in one member or not at all: "
-              + why);
+          noFitMessage(gang, members.size(), minMember, n.noFit().getMessage()));
     }
+    forget(key);
     List<Placement> placements = ((BrokerApiClient.GangOutcome.Placed) outcome).placements();
     Placement mine = null;
     for (Placement p : placements) {
@@ -190,6 +230,186 @@ final class GangStep {
     t.state = TrackedPod.State.PLACED;
     log.debug("gang {} placed in {}", gang.id(), t.cluster);
     return new Outcome.Placed(mine, minMember, placements.size());
+  }
+
+  /**
+   * Tries a gang waiting in the {@link FairGate} in its team's turn: reserves the whole gang, marks
+   * each of its pods placed (under the pod's lock, so the team's usage counts them from now on) and
+   * hands them to the sync queue to create their member pods.
+   */
+  FairGate.Tried placeInTurn(String key) {
+    Gangs.Membership gang = queued.get(key);
+    if (gang == null) {
+      return FairGate.Tried.GONE;
+    }
+    Read read = read(gang);
+    if (read instanceof Read.Failed) {
+      return FairGate.Tried.NO_ROOM; // the PodGroup could not be read: try again next round
+    }
+    if (read instanceof Read.NotWhole) {
+      forget(key); // its pods' syncs queue it again once it is whole
+      return FairGate.Tried.GONE;
+    }
+    List<Pod> members = ((Read.Whole) read).pods();
+    if (holdsRoom(members)) {
+      forget(key);
+      members.forEach(p -> queues.sync.add(p.getMetadata().getUid()));
+      return FairGate.Tried.GONE;
+    }
+    BrokerApiClient.GangOutcome outcome = broker.placeGangOutcome(request(gang, members));
+    if (outcome instanceof BrokerApiClient.GangOutcome.Unavailable u) {
+      metrics.error("broker", "place_gang");
+      log.debug("broker unavailable for gang {}: {}", gang.id(), u.message());
+      return FairGate.Tried.UNAVAILABLE;
+    }
+    if (outcome instanceof BrokerApiClient.GangOutcome.NoRoom n) {
+      lastNoFit.put(key, n.noFit().getMessage());
+      return FairGate.Tried.NO_ROOM;
+    }
+    forget(key);
+    if (outcome instanceof BrokerApiClient.GangOutcome.Placed placed) {
+      for (Placement p : placed.placements()) {
+        String uid = p.getPodUid();
+        Pod pod = informers.metaPod(uid);
+        locks.withPod(
+            uid,
+            pod,
+            p.getNode().getCluster(),
+            () -> {
+              TrackedPod t = tracked.computeIfAbsent(uid, k -> new TrackedPod(clock.millis()));
+              if (t.state == TrackedPod.State.NEW) {
+                t.waitingSinceMs = 0;
+                t.placeOn(p.getNode().getCluster(), p.getNode().getNode());
+                t.sourceOrdinal = p.getSourceValue();
+                t.state = TrackedPod.State.PLACED;
+              }
+              return WorkQueue.Result.DONE;
+            });
+        queues.sync.add(uid);
+      }
+      log.debug("gang {} placed in its team's turn", gang.id());
+      return FairGate.Tried.PLACED;
+    }
+    // refused by the broker: its pods' syncs ask again and say why
+    members.forEach(p -> queues.sync.add(p.getMetadata().getUid()));
+    return FairGate.Tried.GONE;
+  }
+
+  /** The UIDs of the live pods of a gang waiting in the {@link FairGate} under {@code key}. */
+  List<String> memberUids(String key) {
+    Gangs.Membership gang = queued.get(key);
+    List<String> out = new ArrayList<>();
+    if (gang != null) {
+      for (Pod p : bound(gang)) {
+        out.add(p.getMetadata().getUid());
+      }
+    }
+    return out;
+  }
+
+  private void forget(String key) {
+    queued.remove(key);
+    lastNoFit.remove(key);
+    gate.done(key);
+  }
+
+  private Read read(Gangs.Membership gang) {
+    int minMember;
+    try {
+      GenericKubernetesResource pg =
+          meta.genericKubernetesResources(gang.flavor().apiVersion(), "PodGroup")
+              .inNamespace(gang.namespace())
+              .withName(gang.group())
+              .get();
+      if (pg == null) {
+        return new Read.NotWhole(
+            REASON_POD_GROUP,
+            "PodGroup "
+                + gang.id()
+                + " ("
+                + gang.flavor().apiVersion()
+                + ") does not exist; the gang's pods wait for it");
+      }
+      minMember = Gangs.minMember(pg);
+    } catch (IllegalArgumentException e) {
+      return new Read.NotWhole(REASON_POD_GROUP, e.getMessage());
+    } catch (KubernetesClientException e) {
+      metrics.error("meta", "get_podgroup");
+      return new Read.Failed("reading PodGroup " + gang.id() + ": " + e.getMessage());
+    }
+    Gangs.Readiness r = Gangs.readiness(bound(gang), minMember);
+    if (r instanceof Gangs.Readiness.Waiting w) {
+      return new Read.NotWhole(REASON_WAITING, w.message(gang.id()));
+    }
+    return new Read.Whole(minMember, ((Gangs.Readiness.Ready) r).pods());
+  }
+
+  /** The gang's pods bound to the virtual node that Gleaner accepts. */
+  private List<Pod> bound(Gangs.Membership gang) {
+    List<Pod> bound = new ArrayList<>();
+    for (Pod p : informers.metaPods()) {
+      if (Gangs.of(p).filter(gang::equals).isPresent()
+          && validator.validate(p) instanceof PodAdmission.Accepted) {
+        bound.add(p);
+      }
+    }
+    return bound;
+  }
+
+  private PlaceGangRequest request(Gangs.Membership gang, List<Pod> members) {
+    PlaceGangRequest.Builder req = PlaceGangRequest.newBuilder().setGangId(gang.id());
+    for (Pod p : members) {
+      WorkloadClass cls = ((PodAdmission.Accepted) validator.validate(p)).workloadClass();
+      req.addPods(
+          PlaceRequest.newBuilder()
+              .setPodUid(p.getMetadata().getUid())
+              .setNamespace(p.getMetadata().getNamespace())
+              .setName(p.getMetadata().getName())
+              .setWorkloadClass(cls)
+              .setShape(PodShapes.of(p, translator.config().node())));
+    }
+    return req.build();
+  }
+
+  /** Whether some pod of the gang holds room already (reserved or running): its turn is taken. */
+  private boolean holdsRoom(List<Pod> members) {
+    for (Pod p : members) {
+      TrackedPod t = tracked.get(p.getMetadata().getUid());
+      if (t != null
+          && (t.state == TrackedPod.State.PLACED || t.state == TrackedPod.State.CREATED)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The gang as one candidate of fair placement: its namespace's team, the sum of its pods'
+   * requests, near-line only if every pod is, waiting since its oldest pod was created.
+   */
+  static Candidate candidate(String key, Gangs.Membership gang, List<Pod> members) {
+    Resources sum = Resources.ZERO;
+    boolean nearLine = !members.isEmpty();
+    Instant since = null;
+    for (Pod p : members) {
+      Candidate c = FairGate.candidate(p, false);
+      sum = sum.plus(c.request());
+      nearLine &= c.nearLine();
+      since = since == null || c.since().isBefore(since) ? c.since() : since;
+    }
+    return new Candidate(
+        key, gang.namespace(), sum, nearLine, Optional.ofNullable(since).orElse(Instant.EPOCH));
+  }
+
+  private static String noFitMessage(Gangs.Membership gang, int pods, int minMember, String why) {
+    return "gang "
+        + gang.id()
+        + " ("
+        + pods
+        + " pods, minMember "
+        + minMember
+        + ") is placed whole in one member or not at all: "
+        + (why == null || why.isBlank() ? "no member cluster can hold the whole gang" : why);
   }
 
   private Outcome pending(Pod pod, String reason, String message) {

@@ -152,10 +152,13 @@ final class SyncHandler {
   }
 
   /**
-   * Tries a pod waiting in the {@link FairGate} in its turn: asks the broker for a member node, and
-   * when reserved hands the pod back to the sync queue to create its member pod.
+   * Tries a pod (or a whole gang) waiting in the {@link FairGate} in its turn: asks the broker for
+   * a member node, and when reserved hands the pod back to the sync queue to create its member pod.
    */
   FairGate.Tried tryPlaceInTurn(String uid) {
+    if (GangStep.isGateKey(uid)) {
+      return gangStep.placeInTurn(uid);
+    }
     Pod pod = informers.metaPod(uid);
     if (pod == null) {
       return FairGate.Tried.GONE;
@@ -197,19 +200,28 @@ final class SyncHandler {
     return t.state == TrackedPod.State.ABANDONED ? FairGate.Tried.GONE : FairGate.Tried.NO_ROOM;
   }
 
-  /** Writes why a waiting pod waits ({@link FairGate#CONDITION}), or that its team goes first. */
+  /**
+   * Writes why a waiting pod waits ({@link FairGate#CONDITION}), or that its team goes first; for a
+   * gang waiting whole, on each of its pods.
+   */
   void showWait(String uid, Optional<Wait> wait) {
-    Pod pod = informers.metaPod(uid);
-    if (pod == null) {
+    if (GangStep.isGateKey(uid)) {
+      gangStep.memberUids(uid).forEach(member -> showWait(member, wait));
+      return;
+    }
+    Pod cached = informers.metaPod(uid);
+    if (cached == null) {
       return;
     }
     locks.withPod(
         uid,
-        pod,
+        cached,
         null,
         () -> {
           TrackedPod t = tracked.get(uid);
-          if (t == null || t.state != TrackedPod.State.NEW) {
+          // read again under the lock: a sync may have written the status meanwhile
+          Pod pod = informers.metaPod(uid);
+          if (pod == null || t == null || t.state != TrackedPod.State.NEW) {
             return WorkQueue.Result.DONE;
           }
           writer.writeStatus(

@@ -3,6 +3,8 @@ package io.gleaner.vk.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -17,6 +19,7 @@ import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
+import io.gleaner.sim.apiserver.ResourceTypes;
 import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.vk.testing.FakeBroker;
 import io.gleaner.vk.translate.MemberPodTranslator;
@@ -77,6 +80,8 @@ class FairPlacementIT {
     Clock clock = Clock.systemUTC();
     metaServer = new SimulatedApiServer("meta", runtime, clock, ServerExtensions.NONE);
     m1Server = new SimulatedApiServer("m1", runtime, clock, ServerExtensions.NONE);
+    metaServer.store().types().register(ResourceTypes.PODGROUPS);
+    m1Server.store().types().register(ResourceTypes.PODGROUPS);
     meta = metaServer.newClient();
     m1 = m1Server.newClient();
     for (String ns : List.of("flood", "calm", "capped")) {
@@ -111,12 +116,19 @@ class FairPlacementIT {
   }
 
   private Pod bound(String namespace, String cpu) {
+    return bound(namespace, cpu, null);
+  }
+
+  /** A pod bound to the virtual node; a member of the Volcano PodGroup {@code gang} if not null. */
+  private Pod bound(String namespace, String cpu, String gang) {
     Pod p =
         new PodBuilder()
             .withNewMetadata()
             .withName(namespace + "-" + (++seq))
             .withNamespace(namespace)
             .addToLabels(GleanerKeys.CLASS, "offline")
+            .addToAnnotations(
+                gang == null ? Map.of() : Map.of("scheduling.k8s.io/group-name", gang))
             .endMetadata()
             .withNewSpec()
             .withNodeName("gleaner")
@@ -135,6 +147,23 @@ class FairPlacementIT {
             .endSpec()
             .build();
     return meta.pods().inNamespace(namespace).resource(p).create();
+  }
+
+  private void podGroup(String namespace, String name, int minMember) {
+    GenericKubernetesResource pg =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("scheduling.volcano.sh/v1beta1")
+            .withKind("PodGroup")
+            .withNewMetadata()
+            .withNamespace(namespace)
+            .withName(name)
+            .endMetadata()
+            .build();
+    pg.setAdditionalProperty("spec", Map.of("minMember", minMember));
+    meta.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace(namespace)
+        .resource(pg)
+        .create();
   }
 
   private Pod metaPod(Pod p) {
@@ -257,5 +286,42 @@ class FairPlacementIT {
     await().atMost(WAIT).until(() -> metaPod(first) == null);
     controller.capacityChanged();
     await().atMost(WAIT).until(() -> hasMember(metaPod(second)));
+  }
+
+  @Test
+  void aGangTakesItsTeamsTurnAsOneUnitAndWaitsWholeAtTheCap() {
+    Pod single = bound("capped", "500m");
+    await().atMost(WAIT).until(() -> hasMember(metaPod(single)));
+    // two workers of 500m: the gang's whole demand (1 CPU) would take the team over its cap of 1
+    podGroup("capped", "train", 2);
+    Pod w1 = bound("capped", "500m", "train");
+    Pod w2 = bound("capped", "500m", "train");
+
+    for (Pod w : List.of(w1, w2)) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(teamTurn(w))
+                      .get()
+                      .satisfies(
+                          c -> {
+                            assertThat(c.getStatus()).isEqualTo("False");
+                            assertThat(c.getReason()).isEqualTo("TeamAtCap");
+                            assertThat(c.getMessage())
+                                .isEqualTo(
+                                    "team capped is at its cap: cpu held 500m + requested 1 > cap"
+                                        + " 1");
+                          }));
+    }
+    // the round that wrote the condition tried the gang and held it back: nothing was reserved
+    assertThat(broker.placements()).containsOnlyKeys(metaPod(single).getMetadata().getUid());
+    assertThat(hasMember(metaPod(w1)) || hasMember(metaPod(w2))).isFalse();
+
+    // the single pod ends: the whole gang fits under the cap and is placed, both workers at once
+    meta.pods().resource(single).delete();
+    await().atMost(WAIT).until(() -> metaPod(single) == null);
+    controller.capacityChanged();
+    await().atMost(WAIT).until(() -> hasMember(metaPod(w1)) && hasMember(metaPod(w2)));
   }
 }
