@@ -5,11 +5,11 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gleaner.meta.informer.IndexLookup;
+import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -83,9 +83,11 @@ public final class MemberWatch implements AutoCloseable {
    * once the member answers. It never completes exceptionally.
    */
   public CompletableFuture<Void> start() {
-    nodes = retrying(client.nodes().runnableInformer(0));
+    nodes = Informers.keepRetrying(client.nodes().runnableInformer(0), log, "nodes of " + cluster);
     nodes.addEventHandler(handler(listener::nodeChanged, n -> {}));
-    pods = retrying(client.pods().inAnyNamespace().runnableInformer(0));
+    pods =
+        Informers.keepRetrying(
+            client.pods().inAnyNamespace().runnableInformer(0), log, "pods of " + cluster);
     pods.addIndexers(
         Map.of(
             BY_NODE,
@@ -95,24 +97,22 @@ public final class MemberWatch implements AutoCloseable {
                     : List.of(p.getSpec().getNodeName())));
     pods.addEventHandler(handler(listener::podChanged, listener::podDeleted));
     SharedIndexInformer<Event> events =
-        retrying(
+        Informers.keepRetrying(
             client
                 .v1()
                 .events()
                 .inAnyNamespace()
                 .withField("reason", "FailedScheduling")
-                .runnableInformer(0));
+                .runnableInformer(0),
+            log,
+            "FailedScheduling events of " + cluster);
     events.addEventHandler(handler(listener::failedScheduling, e -> {}));
     podGroups = client.genericKubernetesResources(PODGROUPS).inAnyNamespace().runnableInformer(0);
     podGroups.addEventHandler(
         handler(
             pg -> listener.podGroupChanged(pg, false), pg -> listener.podGroupChanged(pg, true)));
     // Volcano not installed (404): no PodGroup triggers there. Anything else: retry.
-    podGroups.exceptionHandler(
-        (started, t) -> {
-          log.debug("cluster {}: PodGroup informer: {}", cluster, t.toString());
-          return !notFound(t);
-        });
+    Informers.keepRetryingUnlessNotServed(podGroups, log, "PodGroups of member " + cluster);
     synchronized (informers) {
       informers.addAll(List.of(nodes, pods, events, podGroups));
     }
@@ -135,24 +135,6 @@ public final class MemberWatch implements AutoCloseable {
         pods.start().toCompletableFuture(),
         events.start().toCompletableFuture(),
         groups);
-  }
-
-  private static boolean notFound(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof KubernetesClientException e && e.getCode() == 404) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private <T> SharedIndexInformer<T> retrying(SharedIndexInformer<T> informer) {
-    informer.exceptionHandler(
-        (started, t) -> {
-          log.debug("cluster {}: informer retries after: {}", cluster, t.toString());
-          return true;
-        });
-    return informer;
   }
 
   private static <T> ResourceEventHandler<T> handler(

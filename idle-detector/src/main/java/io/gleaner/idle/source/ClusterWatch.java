@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,20 +164,13 @@ public final class ClusterWatch implements AutoCloseable {
                   listener.clusterChanged(cluster, System.nanoTime());
                 }
               }));
-      groupInformer.exceptionHandler(
-          (started, t) -> {
-            LOG.debug("PodGroup informer of member {}: {}", cluster, t.toString());
-            return true;
-          });
+      Informers.keepRetryingUnlessNotServed(groupInformer, LOG, "PodGroups of member " + cluster);
       informers.add(groupInformer);
     }
-    for (SharedIndexInformer<?> i : List.of(nodeInformer, podInformer)) {
-      i.exceptionHandler(
-          (started, t) -> {
-            lastError = t.getMessage() == null ? t.toString() : t.getMessage();
-            return true;
-          });
-    }
+    Consumer<Throwable> recordError =
+        t -> lastError = t.getMessage() == null ? t.toString() : t.getMessage();
+    Informers.keepRetrying(nodeInformer, LOG, "nodes of member " + cluster, recordError);
+    Informers.keepRetrying(podInformer, LOG, "pods of member " + cluster, recordError);
     informers.forEach(SharedIndexInformer::start);
     long period = Math.max(1, metricsPeriod.toMillis());
     poll = pollers.scheduleWithFixedDelay(this::pollMetrics, 0, period, TimeUnit.MILLISECONDS);

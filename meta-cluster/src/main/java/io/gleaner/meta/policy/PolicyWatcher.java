@@ -10,6 +10,7 @@ import io.gleaner.meta.crd.EffectivePolicy;
 import io.gleaner.meta.crd.FieldError;
 import io.gleaner.meta.crd.GleanerPolicy;
 import io.gleaner.meta.crd.GleanerPolicyStatus;
+import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.registry.MemberErrors;
 import io.gleaner.meta.service.Health;
 import io.gleaner.meta.service.HealthCheck;
@@ -145,11 +146,7 @@ public final class PolicyWatcher implements PolicySource, AutoCloseable {
         });
     // Keep trying whatever fails (CRD not installed yet, RBAC, API server away): the service runs
     // on defaults meanwhile and is told of the policy once it can be read.
-    informer.exceptionHandler(
-        (started, t) -> {
-          log.warn("reading GleanerPolicy {} failed, retrying: {}", name, MemberErrors.describe(t));
-          return true;
-        });
+    Informers.keepRetrying(informer, log, "GleanerPolicy " + name);
     informer
         .start()
         .whenComplete(

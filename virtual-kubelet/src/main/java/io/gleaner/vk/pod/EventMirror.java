@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.meta.informer.Informers;
 import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.StatusMirror;
 import java.net.HttpURLConnection;
@@ -26,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Re-emits member Events about Gleaner pods (FailedScheduling, Pulled, Started, BackOff, ...) as
@@ -34,6 +37,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * mirror starts are not re-emitted.
  */
 final class EventMirror implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EventMirror.class);
+
   interface MetaLookup {
     Pod metaPodFor(String cluster, String namespace, String name);
   }
@@ -96,7 +101,7 @@ final class EventMirror implements AutoCloseable {
       stop(cluster);
       SharedIndexInformer<Event> inf =
           client.get().v1().events().inAnyNamespace().runnableInformer(0);
-      inf.exceptionHandler((started, t) -> true);
+      Informers.keepRetrying(inf, log, "events of member " + cluster);
       inf.addEventHandler(
           new ResourceEventHandler<>() {
             @Override

@@ -198,13 +198,8 @@ final class PodInformers implements AutoCloseable {
             .runnableInformer(0)
             .itemStore(memberStore);
     inf.removeNamespaceIndex();
-    // a member that does not answer is retried with fabric8's backoff, for as long as it is a
-    // member
-    inf.exceptionHandler(
-        (started, t) -> {
-          log.debug("member cluster {}: pod informer retries after {}", cluster, t.toString());
-          return true;
-        });
+    // a member that does not answer is retried for as long as it is a member
+    Informers.keepRetrying(inf, log, "pods of member " + cluster);
     inf.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
