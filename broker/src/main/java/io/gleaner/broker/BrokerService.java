@@ -163,7 +163,14 @@ public final class BrokerService extends AbstractLifecycle {
     grpc.teams(() -> teamBook == null ? List.of() : TeamShares.toProto(teamBook.shares()));
     BrokerConfig.Grpc g = config.grpc();
     server =
-        new BrokerServer(g.host(), g.port(), g.tls().certFile(), g.tls().keyFile(), List.of(grpc));
+        new BrokerServer(
+            g.host(),
+            g.port(),
+            g.tls().certFile(),
+            g.tls().keyFile(),
+            g.tls().clientCaFile(),
+            List.of(grpc),
+            registry);
     server.start();
     sweeper =
         Executors.newSingleThreadScheduledExecutor(

@@ -8,6 +8,7 @@ import io.gleaner.descheduler.execute.FabricMemberActions;
 import io.gleaner.descheduler.execute.GrpcBrokerNotifier;
 import io.gleaner.descheduler.execute.Reclaimer;
 import io.gleaner.descheduler.hooks.HookOutcome;
+import io.gleaner.descheduler.hooks.ReclaimHooksServer;
 import io.gleaner.descheduler.hooks.ReclaimHub;
 import io.gleaner.descheduler.hooks.WebhookSender;
 import io.gleaner.descheduler.plan.Plan;
@@ -23,14 +24,8 @@ import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.grpc.Channel;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.File;
-import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -213,6 +208,9 @@ public final class DeschedulerService extends AbstractLifecycle {
     return new ReclaimHub(
         senders,
         settings.hubQueueCapacity(),
+        hooks == null
+            ? DeschedulerConfig.HookServer.DEFAULTS.maxWatchersPerIdentity()
+            : hooks.maxWatchersPerIdentity(),
         (HookOutcome o) -> metrics.hookDelivery("grpc-stream", o.tag()));
   }
 
@@ -273,23 +271,7 @@ public final class DeschedulerService extends AbstractLifecycle {
       mc.getState(true); // connect now, not on the first reclaim
     }
     if (hooks != null && hooks.enabled()) {
-      InetSocketAddress at = new InetSocketAddress(hooks.host(), hooks.port());
-      ServerCredentials creds =
-          hooks.tls().enabled()
-              ? TlsServerCredentials.create(
-                  new File(hooks.tls().certFile()), new File(hooks.tls().keyFile()))
-              : InsecureServerCredentials.create();
-      hooksServer =
-          NettyServerBuilder.forAddress(at, creds)
-              .permitKeepAliveTime(20, TimeUnit.SECONDS) // clients ping every 30 s (ApiChannels)
-              .addService(hub)
-              .build()
-              .start();
-      log.info(
-          "ReclaimHooks gRPC server on {}:{} ({})",
-          hooks.host(),
-          hooksServer.getPort(),
-          hooks.tls().enabled() ? "TLS" : "plaintext");
+      hooksServer = ReclaimHooksServer.start(hooks, hub, metrics.registry());
     }
     toReal = clock instanceof AcceleratedClock ac ? ac::toReal : d -> d;
     planner =

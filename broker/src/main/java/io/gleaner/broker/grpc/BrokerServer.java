@@ -1,13 +1,14 @@
 package io.gleaner.broker.grpc;
 
+import io.gleaner.api.auth.CallerAuthorizer;
+import io.gleaner.api.auth.MethodAccess;
+import io.gleaner.api.auth.ServerTlsCredentials;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.grpc.BindableService;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.io.File;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The broker's gRPC server (Netty, shaded) on a host and port, with TLS when a certificate and key
- * are given.
+ * are given, and with mutual TLS when a client CA is given too: then every call is authenticated
+ * and authorized by {@link CallerAuthorizer} against {@link MethodAccess#broker()}.
  */
 public final class BrokerServer extends AbstractLifecycle {
   private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
@@ -28,6 +30,8 @@ public final class BrokerServer extends AbstractLifecycle {
   private final int requestedPort;
   private final String certFile;
   private final String keyFile;
+  private final String clientCaFile;
+  private final MeterRegistry registry;
   private final List<BindableService> services;
 
   /** Threads running calls. */
@@ -50,9 +54,18 @@ public final class BrokerServer extends AbstractLifecycle {
    * @param certFile PEM certificate chain, or null for plaintext (then {@code keyFile} must be null
    *     too)
    * @param keyFile PEM PKCS#8 private key, or null
+   * @param clientCaFile PEM CA bundle of callers' certificates: with it, only authenticated callers
+   *     allowed by {@link MethodAccess#broker()} are served; null: callers are not authenticated
+   * @param registry where refused calls are counted
    */
   public BrokerServer(
-      String host, int port, String certFile, String keyFile, List<BindableService> services) {
+      String host,
+      int port,
+      String certFile,
+      String keyFile,
+      String clientCaFile,
+      List<BindableService> services,
+      MeterRegistry registry) {
     super("broker-grpc");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("broker.grpc.port must be within 0..65535, got " + port);
@@ -61,35 +74,48 @@ public final class BrokerServer extends AbstractLifecycle {
       throw new IllegalArgumentException(
           "broker.grpc.tls: certFile and keyFile must be set together");
     }
+    if (clientCaFile != null && certFile == null) {
+      throw new IllegalArgumentException(
+          "broker.grpc.tls.clientCaFile needs certFile and keyFile (mutual TLS needs TLS)");
+    }
     this.host = host;
     this.requestedPort = port;
     this.certFile = certFile;
     this.keyFile = keyFile;
+    this.clientCaFile = clientCaFile;
+    this.registry = registry;
     this.services = List.copyOf(services);
   }
 
   @Override
   protected void doStart() throws Exception {
-    ServerCredentials creds =
-        certFile == null
-            ? InsecureServerCredentials.create()
-            : TlsServerCredentials.create(new File(certFile), new File(keyFile));
     executor = boundedExecutor();
     NettyServerBuilder b =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), creds)
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(host, requestedPort),
+                ServerTlsCredentials.of(certFile, keyFile, clientCaFile))
             .executor(executor)
             .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             // Gleaner's clients ping every 30 s on open streams (ApiChannels); gRPC's default
             // permits one ping in 5 min and answers more with GOAWAY too_many_pings
             .permitKeepAliveTime(20, TimeUnit.SECONDS);
-    services.forEach(b::addService);
+    if (clientCaFile == null) {
+      services.forEach(b::addService);
+    } else {
+      CallerAuthorizer authorizer = new CallerAuthorizer("broker", MethodAccess.broker(), registry);
+      services.forEach(s -> b.addService(ServerInterceptors.intercept(s, authorizer)));
+    }
     server = b.build().start();
     log.info(
-        "broker gRPC listening on {}:{}{}",
+        "broker gRPC listening on {}:{} ({})",
         host,
         server.getPort(),
-        certFile == null ? "" : " (TLS)");
+        certFile == null
+            ? "plaintext, callers not authenticated"
+            : clientCaFile == null
+                ? "TLS, callers not authenticated"
+                : "mutual TLS, callers authenticated and authorized per method");
   }
 
   @Override

@@ -1,8 +1,11 @@
 package io.gleaner.descheduler.hooks;
 
+import io.gleaner.api.auth.CallerAuthorizer;
+import io.gleaner.api.auth.Identities;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.ReclaimFilter;
 import io.gleaner.api.v1.ReclaimHooksGrpc;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -19,26 +22,40 @@ import org.slf4j.LoggerFactory;
  * Publishes every ReclaimEvent to the gRPC {@code ReclaimHooks.Watch} streams (each with its
  * filter) and to the configured webhooks. {@link #accept} never blocks: stream fan-out runs on the
  * hub's own thread behind a bounded queue, each webhook on its own ({@link WebhookSender}); a slow
- * or dead consumer loses events, never delays a reclaim.
+ * or dead consumer loses events, never delays a reclaim: a stream whose transport buffer is full
+ * ({@code isReady} false, gRPC flow control) is skipped for that event, counted as DROPPED. Each
+ * identity ({@link CallerAuthorizer#IDENTITY}; all unauthenticated subscribers count as one) may
+ * hold a bounded number of streams; one more is refused with RESOURCE_EXHAUSTED.
  */
 public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
     implements Consumer<ReclaimEvent>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReclaimHub.class);
 
-  private record Watcher(ReclaimFilter filter, ServerCallStreamObserver<ReclaimEvent> stream) {}
+  private record Watcher(
+      String identity, ReclaimFilter filter, ServerCallStreamObserver<ReclaimEvent> stream) {}
 
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final List<Consumer<ReclaimEvent>> listeners = new CopyOnWriteArrayList<>();
   private final List<WebhookSender> webhooks;
   private final ThreadPoolExecutor fanOut;
   private final Consumer<HookOutcome> streamOutcomes;
+  private final int maxWatchersPerIdentity;
 
   /**
+   * @param maxWatchersPerIdentity open Watch streams one identity may hold
    * @param streamOutcomes told the outcome of each event for the gRPC streams (DELIVERED or
    *     DROPPED); must not block
    */
   public ReclaimHub(
-      List<WebhookSender> webhooks, int queueCapacity, Consumer<HookOutcome> streamOutcomes) {
+      List<WebhookSender> webhooks,
+      int queueCapacity,
+      int maxWatchersPerIdentity,
+      Consumer<HookOutcome> streamOutcomes) {
+    if (maxWatchersPerIdentity < 1) {
+      throw new IllegalArgumentException(
+          "maxWatchersPerIdentity must be at least 1, got " + maxWatchersPerIdentity);
+    }
+    this.maxWatchersPerIdentity = maxWatchersPerIdentity;
     this.webhooks = List.copyOf(webhooks);
     this.streamOutcomes = streamOutcomes;
     this.fanOut =
@@ -59,9 +76,31 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
   public void watch(ReclaimFilter request, StreamObserver<ReclaimEvent> responseObserver) {
     ServerCallStreamObserver<ReclaimEvent> stream =
         (ServerCallStreamObserver<ReclaimEvent>) responseObserver;
-    Watcher w = new Watcher(request, stream);
+    String identity = CallerAuthorizer.IDENTITY.get();
+    Watcher w = new Watcher(identity == null ? Identities.ANONYMOUS : identity, request, stream);
+    synchronized (watchers) {
+      long open = watchers.stream().filter(o -> o.identity().equals(w.identity())).count();
+      if (open >= maxWatchersPerIdentity) {
+        stream.onError(
+            Status.RESOURCE_EXHAUSTED
+                .withDescription(
+                    "\""
+                        + w.identity()
+                        + "\" already holds "
+                        + open
+                        + " ReclaimHooks.Watch streams, the most one identity may hold"
+                        + " (descheduler.hooks.server.maxWatchersPerIdentity)")
+                .asRuntimeException());
+        return;
+      }
+      watchers.add(w);
+    }
     stream.setOnCancelHandler(() -> watchers.remove(w));
-    watchers.add(w);
+  }
+
+  /** How many gRPC watchers {@code identity} holds. */
+  public long watchers(String identity) {
+    return watchers.stream().filter(w -> w.identity().equals(identity)).count();
   }
 
   /** How many gRPC watchers are connected. */
@@ -102,6 +141,9 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
               try {
                 if (w.stream().isCancelled()) {
                   watchers.remove(w);
+                } else if (!w.stream().isReady()) {
+                  // the subscriber does not read: skip it rather than buffer without bound
+                  streamOutcomes.accept(HookOutcome.DROPPED);
                 } else {
                   w.stream().onNext(event);
                   streamOutcomes.accept(HookOutcome.DELIVERED);

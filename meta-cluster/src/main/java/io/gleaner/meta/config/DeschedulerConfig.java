@@ -46,16 +46,37 @@ public record DeschedulerConfig(
    * @param enabled serve ReclaimHooks at all
    * @param host bind address
    * @param port bind port (0: any free port)
-   * @param tls server TLS; plaintext unless both files are set
+   * @param tls server TLS; plaintext unless both files are set; with {@code tls.clientCaFile},
+   *     subscribers authenticate by client certificate (identity = its CN)
+   * @param subscribers the identities that may watch, when subscribers authenticate
+   * @param maxWatchersPerIdentity open Watch streams per identity (per caller address without
+   *     authentication); one more is refused with RESOURCE_EXHAUSTED
    */
-  public record HookServer(boolean enabled, String host, int port, ServerTls tls)
+  public record HookServer(
+      boolean enabled,
+      String host,
+      int port,
+      ServerTls tls,
+      List<String> subscribers,
+      int maxWatchersPerIdentity)
       implements Validatable {
-    public static final HookServer DEFAULTS = new HookServer(true, "0.0.0.0", 9091, ServerTls.NONE);
+    public static final HookServer DEFAULTS =
+        new HookServer(true, "0.0.0.0", 9091, ServerTls.NONE, List.of("reader"), 16);
+
+    public HookServer {
+      subscribers = subscribers == null ? List.of() : List.copyOf(subscribers);
+    }
+
+    /** With the default subscribers and watcher limit. */
+    public HookServer(boolean enabled, String host, int port, ServerTls tls) {
+      this(enabled, host, port, tls, List.of("reader"), 16);
+    }
 
     @Override
     public void validate(Problems p) {
       p.notBlank("host", host);
       p.inRange("port", port, 0, 65535);
+      p.inRange("maxWatchersPerIdentity", maxWatchersPerIdentity, 1, 10_000);
     }
   }
 
