@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +51,16 @@ class GleanerMemberChartTest {
     }
     assertThat(nearLine.getValue()).isGreaterThan(offline.getValue());
     assertThat(nearLine.getMetadata().getLabels()).containsEntry("gleaner.io/class", "near-line");
+  }
+
+  @Test
+  void priorityClassNamesAreTheOnesTheVirtualKubeletUses() {
+    assertThat(render(GLEANER_MEMBER).all(PriorityClass.class))
+        .extracting(pc -> pc.getMetadata().getName())
+        .containsExactlyInAnyOrder(GleanerKeys.PRIORITY_NEAR_LINE, GleanerKeys.PRIORITY_OFFLINE);
+    assertThatThrownBy(
+            () -> render(GLEANER_MEMBER, values("priorityClasses.offline.name", "batch-low")))
+        .hasMessageContaining("name");
   }
 
   @Test

@@ -94,10 +94,36 @@ final class MemberPodCreator {
     } catch (IllegalArgumentException e) {
       return failUnplaced(uid, pod, "InvalidPod", e.getMessage());
     }
+    String priorityClass = WorkloadClasses.priorityClassName(cls);
+    try {
+      objectSync.ensurePriorityClass(cluster, client.get(), priorityClass);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_FORBIDDEN) {
+        metrics.error(cluster, "priority_class");
+        return WorkQueue.Result.retry(
+            "reading PriorityClass " + priorityClass + " in " + cluster + ": " + e.getMessage());
+      }
+      // The member chart installs the classes (priorityClasses.create) and grants only get: a
+      // member without them cannot run Gleaner's pods until an operator creates them.
+      metrics.error(cluster, "priority_class");
+      log.warn(
+          "member {} has no PriorityClass {} and Gleaner may not create it: placing elsewhere",
+          cluster,
+          priorityClass);
+      return placement.replaceElsewhere(
+          uid,
+          t,
+          "member cluster "
+              + cluster
+              + " has no PriorityClass "
+              + priorityClass
+              + " and Gleaner may not create it (install the gleaner-member chart with"
+              + " priorityClasses.create=true, or create the class)",
+          false);
+    }
     ObjectSync.Outcome synced;
     OwnerReference owner = null;
     try {
-      objectSync.ensurePriorityClass(cluster, client.get(), WorkloadClasses.priorityClassName(cls));
       synced =
           objectSync.sync(
               cluster,
