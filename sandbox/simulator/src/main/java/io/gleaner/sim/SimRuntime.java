@@ -130,6 +130,8 @@ public final class SimRuntime implements AutoCloseable {
     private final Clock clock;
     private final PriorityQueue<Entry> queue = new PriorityQueue<>();
     private final AtomicLong seq = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger running =
+        new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean open = true;
 
     private record Entry(Instant due, long seq, Runnable task) implements Comparable<Entry> {
@@ -194,18 +196,61 @@ public final class SimRuntime implements AutoCloseable {
             return;
           }
           queue.poll();
+          running.incrementAndGet(); // under the lock: awaitDueTasks sees it queued or running
         }
         Runnable task = e.task();
-        executor.execute(
-            () -> {
-              if (open) {
+        try {
+          executor.execute(
+              () -> {
                 try {
-                  task.run();
+                  if (open) {
+                    task.run();
+                  }
                 } catch (RuntimeException ex) {
                   LOG.warn("simulated timer task failed", ex);
+                } finally {
+                  running.decrementAndGet();
                 }
-              }
-            });
+              });
+        } catch (java.util.concurrent.RejectedExecutionException ex) {
+          running.decrementAndGet(); // the runtime is closing
+        }
+      }
+    }
+
+    /**
+     * Blocks until every task due at the clock's current instant has run, tasks that those schedule
+     * for that instant included: after a test advances a fake clock, what the simulated components
+     * do at that instant is done, so the test can assert what has <em>not</em> happened yet without
+     * waiting for an arbitrary time.
+     *
+     * @throws IllegalStateException when due tasks are still pending after {@code timeout}
+     */
+    public void awaitDueTasks(java.time.Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        Instant now = clock.instant();
+        boolean pending;
+        synchronized (queue) {
+          Entry head = queue.peek();
+          pending = head != null && !head.due().isAfter(now);
+        }
+        if (!pending && running.get() == 0) {
+          return;
+        }
+        if (!open) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "simulated tasks due at " + now + " still pending after " + timeout);
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while awaiting due tasks", ex);
+        }
       }
     }
 

@@ -56,6 +56,11 @@ class SimulatedClusterIT {
     return cluster;
   }
 
+  /** Waits until what the simulated cluster does at the clock's current instant is done. */
+  private void settle() {
+    cluster.timeline().awaitDueTasks(Duration.ofSeconds(15));
+  }
+
   private static ConditionFactory eventually() {
     return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20));
   }
@@ -151,9 +156,8 @@ class SimulatedClusterIT {
     String log = client.pods().inNamespace("default").withName("job").tailingLines(1).getLog();
     assertThat(log).isNotBlank();
     clock.advance(Duration.ofSeconds(119));
-    eventually()
-        .during(Duration.ofMillis(100))
-        .until(() -> "Running".equals(get("job").getStatus().getPhase()));
+    settle();
+    assertThat(get("job").getStatus().getPhase()).isEqualTo("Running");
     clock.advance(Duration.ofSeconds(2));
     eventually().until(() -> "Succeeded".equals(get("job").getStatus().getPhase()));
     assertThat(
@@ -445,9 +449,8 @@ class SimulatedClusterIT {
         .hasSize(1);
     assertThat(get("online").getSpec().getNodeName()).isNull();
     clock.advance(Duration.ofSeconds(29));
-    eventually()
-        .during(Duration.ofMillis(100))
-        .until(() -> get(victim.getMetadata().getName()) != null);
+    settle();
+    assertThat(get(victim.getMetadata().getName())).as("still within its grace period").isNotNull();
     clock.advance(Duration.ofSeconds(2));
     eventually().until(() -> get(victim.getMetadata().getName()) == null);
     eventually().until(() -> "pre-node-0".equals(get("online").getSpec().getNodeName()));
@@ -657,7 +660,8 @@ class SimulatedClusterIT {
     client.pods().inNamespace("default").withName("g").withGracePeriod(60).delete();
     assertThat(get("g").getMetadata().getDeletionTimestamp()).isNotNull();
     clock.advance(Duration.ofSeconds(59));
-    eventually().during(Duration.ofMillis(100)).until(() -> get("g") != null);
+    settle();
+    assertThat(get("g")).as("still within its grace period").isNotNull();
     clock.advance(Duration.ofSeconds(1));
     eventually().until(() -> get("g") == null);
   }
@@ -714,12 +718,12 @@ class SimulatedClusterIT {
         .create();
     eventually().until(() -> "gleaner".equals(get("offline").getSpec().getNodeName()));
     clock.advance(Duration.ofSeconds(10));
-    eventually()
-        .during(Duration.ofMillis(200))
-        .until(() -> "Pending".equals(get("offline").getStatus().getPhase()));
+    settle();
+    assertThat(get("offline").getStatus().getPhase()).isEqualTo("Pending");
     client.pods().inNamespace("default").withName("offline").delete();
     clock.advance(Duration.ofSeconds(60));
-    eventually().during(Duration.ofMillis(200)).until(() -> get("offline") != null);
+    settle();
+    assertThat(get("offline")).as("no kubelet confirms the deletion").isNotNull();
   }
 
   @Test
@@ -865,12 +869,18 @@ class SimulatedClusterIT {
     }
     // 3 x 6 CPU on 2 x 8 CPU: only 2 fit at once, so none is bound.
     eventually().until(() -> "Pending".equals(phase(podGroup())));
+    // judged: each pod says why it waits, and the same pass bound none of them
     eventually()
-        .during(Duration.ofMillis(300))
         .until(
             () ->
                 List.of("w0", "w1", "w2").stream()
-                    .allMatch(n -> get(n).getSpec().getNodeName() == null));
+                    .allMatch(
+                        n ->
+                            condition(get(n), "PodScheduled")
+                                .filter(c -> "Unschedulable".equals(c.getReason()))
+                                .isPresent()));
+    assertThat(List.of("w0", "w1", "w2"))
+        .allSatisfy(n -> assertThat(get(n).getSpec().getNodeName()).isNull());
     cluster.addNodes(NodeShape.of(1, "8", "32Gi").withNamePrefix("extra"));
     eventually()
         .until(
