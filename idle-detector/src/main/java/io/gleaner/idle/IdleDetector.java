@@ -375,6 +375,9 @@ public final class IdleDetector {
   // ---- the detector thread
   // -----------------------------------------------------------------------
 
+  /** Written by the detector thread at the end of each pass. */
+  private volatile Instant lastPassAt;
+
   /**
    * Applies queued commands and recomputes marked, due and (every {@code resyncInterval}) all
    * nodes. Call from one thread only.
@@ -451,7 +454,16 @@ public final class IdleDetector {
         }
       }
     }
+    lastPassAt = now;
     return count;
+  }
+
+  /**
+   * The clock's instant when the last pass of {@link #process()} began, every node due by then
+   * recomputed; empty before the first pass.
+   */
+  public Optional<Instant> lastPassAt() {
+    return Optional.ofNullable(lastPassAt);
   }
 
   private void removeNow(String cluster) {
