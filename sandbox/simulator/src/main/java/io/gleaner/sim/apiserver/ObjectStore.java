@@ -299,6 +299,7 @@ public final class ObjectStore {
       b.put(k, obj);
       publish(type, rv, ADDED, obj, null);
       rules.afterCreate(this, obj);
+      podChanged(type, obj);
       return obj;
     } finally {
       lock.unlock();
@@ -385,7 +386,11 @@ public final class ObjectStore {
       ResourceRules.of(type).validateUpdate(current, next);
     }
     GenericRules.keepServerFields(current, next, statusOnly);
-    return storeInternal(type, current, next);
+    ObjectNode stored = storeInternal(type, current, next);
+    if (!statusOnly && stored != current) {
+      ResourceRules.of(type).afterUpdate(this, stored);
+    }
+    return stored;
   }
 
   private ObjectNode storeInternal(ResourceType type, ObjectNode current, ObjectNode next) {
@@ -403,7 +408,18 @@ public final class ObjectStore {
     nextMeta.put("resourceVersion", Long.toString(rv));
     b.put(k, next);
     publish(type, rv, MODIFIED, next, current);
+    podChanged(type, next);
     return next;
+  }
+
+  /** A pod came, changed or went: the quotas of its namespace count it again. */
+  private void podChanged(ResourceType type, ObjectNode pod) {
+    if (type.equals(ResourceTypes.PODS)) {
+      String ns = pod.path("metadata").path("namespace").asText();
+      if (QuotaRules.any(this, ns)) {
+        QuotaRules.recount(this, ns);
+      }
+    }
   }
 
   private ObjectNode remove(
@@ -414,6 +430,7 @@ public final class ObjectStore {
     tomb.with("metadata").put("resourceVersion", Long.toString(rv));
     publish(type, rv, DELETED, tomb, old);
     ResourceRules.of(type).afterDelete(this, tomb);
+    podChanged(type, tomb);
     return tomb;
   }
 

@@ -10,8 +10,9 @@ import java.util.Set;
 /**
  * The pod rules of kube-apiserver's pod strategy and admission: defaulting on create (scheduler,
  * grace period, restart and DNS policy, requests from limits, priority from the PriorityClass or
- * the global default, QoS class) with the status reset to Pending, a spec that is immutable except
- * images, activeDeadlineSeconds, added tolerations and the grace period, and graceful deletion.
+ * the global default, QoS class) with the status reset to Pending, ResourceQuota admission ({@link
+ * QuotaRules}), a spec that is immutable except images, activeDeadlineSeconds, added tolerations
+ * and the grace period, and graceful deletion.
  */
 final class PodRules implements ResourceRules {
   static final String DEFAULT_SCHEDULER = "default-scheduler";
@@ -90,6 +91,7 @@ final class PodRules implements ResourceRules {
     ObjectNode status = pod.putObject("status");
     status.put("phase", "Pending");
     status.put("qosClass", qosClass(spec));
+    QuotaRules.admit(store, pod);
   }
 
   private static void defaultRequestsFromLimits(JsonNode containers) {

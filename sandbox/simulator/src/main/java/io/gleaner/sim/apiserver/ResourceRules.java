@@ -11,8 +11,8 @@ import java.util.Map;
  *
  * <p>{@link #of} is the registry: pods ({@link PodRules}), namespaces ({@link NamespaceRules}),
  * CustomResourceDefinitions ({@link CrdRules}), PriorityClasses ({@link PriorityClassRules}),
- * events ({@link EventRules}), and custom resources (and other non-core kinds) with a status
- * subresource, which ignore the status on create.
+ * events ({@link EventRules}), ResourceQuotas ({@link QuotaRules}), and custom resources (and other
+ * non-core kinds) with a status subresource, which ignore the status on create.
  */
 interface ResourceRules {
   /** Defaults and validates a new object (a private copy) before it is stored; throws to refuse. */
@@ -23,6 +23,9 @@ interface ResourceRules {
 
   /** Validates a write to the main resource (not the status subresource); throws to refuse. */
   default void validateUpdate(ObjectNode current, ObjectNode next) {}
+
+  /** Side effects once a write to the main resource (not the status subresource) is stored. */
+  default void afterUpdate(ObjectStore store, ObjectNode obj) {}
 
   /** Seconds a DELETE waits before the object goes; 0 removes it at once (or marks finalizers). */
   default long gracePeriod(ObjectNode obj, ObjectStore.DeleteOptions options) {
@@ -77,6 +80,7 @@ interface ResourceRules {
             ResourceTypes.NAMESPACES, new NamespaceRules(),
             ResourceTypes.CRDS, new CrdRules(),
             ResourceTypes.PRIORITY_CLASSES, new PriorityClassRules(),
-            ResourceTypes.EVENTS, new EventRules());
+            ResourceTypes.EVENTS, new EventRules(),
+            ResourceTypes.RESOURCE_QUOTAS, new QuotaRules());
   }
 }

@@ -85,6 +85,15 @@ public final class ResourceTypes {
           true,
           Set.of(),
           List.of("all"));
+  public static final ResourceType RESOURCE_QUOTAS =
+      core(
+          "resourcequotas",
+          "resourcequota",
+          "ResourceQuota",
+          true,
+          List.of("quota"),
+          true,
+          Set.of());
   public static final ResourceType PVCS =
       core(
           "persistentvolumeclaims",
@@ -374,6 +383,7 @@ public final class ResourceTypes {
             SERVICEACCOUNTS,
             SERVICES,
             PVCS,
+            RESOURCE_QUOTAS,
             LEASES,
             PDBS,
             PRIORITY_CLASSES,
