@@ -126,7 +126,7 @@ Fails when there is neither.
 
 {{/*
 The config file of one service (keys as in GleanerConfig): its own section, the shared `zk` and `leaderElection`
-sections and the broker's address. Connect string, chroot, leader election, metrics address and instance go on
+sections and the broker's address; the broker's also the virtual-kubelet's `namespaceMapping` when set. Connect string, chroot, leader election, metrics address and instance go on
 the command line as flags. Call with (dict "root" $ "key" "broker").
 */}}
 {{- define "gleaner.config" -}}
@@ -177,6 +177,12 @@ the command line as flags. Call with (dict "root" $ "key" "broker").
 {{- $_ := set $section "hooks" $hooks }}
 {{- end }}
 {{- $cfg := dict .key $section }}
+{{- if eq .key "broker" }}
+{{- with (default dict $root.Values.virtualKubelet.config).namespaceMapping }}
+{{- /* the broker finds the member ResourceQuotas that bind a pod where the virtual-kubelet puts it */}}
+{{- $_ := set $cfg "virtualKubelet" (dict "namespaceMapping" .) }}
+{{- end }}
+{{- end }}
 {{- if ne .key "broker" }}
 {{- $_ := set $cfg "brokerAddress" (include "gleaner.brokerAddress" $root) }}
 {{- end }}

@@ -18,6 +18,7 @@ import io.gleaner.broker.teams.TeamMetrics;
 import io.gleaner.broker.teams.TeamShareBook;
 import io.gleaner.broker.teams.TeamShares;
 import io.gleaner.meta.config.BrokerConfig;
+import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.crd.EffectivePolicy;
 import io.gleaner.meta.crd.TeamSpec;
 import io.gleaner.meta.fair.Team;
@@ -72,6 +73,9 @@ public final class BrokerService extends AbstractLifecycle {
   private final CuratorFramework curator;
   private final Supplier<Set<String>> knownClusters;
   private final ReclaimLog reclaims = new ReclaimLog(1000);
+
+  private VirtualKubeletConfig.NamespaceMapping namespaceMapping =
+      VirtualKubeletConfig.DEFAULTS.namespaceMapping();
 
   private LedgerStore store;
   private Ledger ledger;
@@ -137,6 +141,16 @@ public final class BrokerService extends AbstractLifecycle {
     }
   }
 
+  /**
+   * Where the virtual-kubelet puts each metadata namespace's pods in the members, so that placement
+   * finds the member ResourceQuotas that apply (default: {@code gleaner-<namespace>}). Set before
+   * {@link #start()}.
+   */
+  public synchronized BrokerService namespaceMapping(VirtualKubeletConfig.NamespaceMapping m) {
+    this.namespaceMapping = Objects.requireNonNull(m, "namespaceMapping");
+    return this;
+  }
+
   /** The placement policy in force. */
   public synchronized PlacementPolicy policy() {
     return policy;
@@ -146,7 +160,7 @@ public final class BrokerService extends AbstractLifecycle {
   protected void doStart() {
     store = curator != null ? new ZkLedgerStore(curator, LEDGER_PATH) : new InMemoryLedgerStore();
     synchronized (this) {
-      ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters);
+      ledger = new Ledger(store, policy, clock, config.offerTtl(), knownClusters, namespaceMapping);
     }
     BrokerMetrics metrics = new BrokerMetrics(registry, ledger);
     harvest = new HarvestMetrics(registry, clock);

@@ -129,6 +129,9 @@ class ConfigContractTest {
     assertThat(vk.brokerAddress().port()).isEqualTo(9443);
     assertThat(vk.virtualKubelet().nodeName()).isEqualTo("gleaner-eu");
     assertThat(vk.virtualKubelet().namespaceMapping().memberNamespace("ml")).isEqualTo("team-ml");
+    // the broker looks for member ResourceQuotas where the virtual-kubelet puts the pods
+    assertThat(broker.virtualKubelet().namespaceMapping().memberNamespace("ml"))
+        .isEqualTo("team-ml");
 
     GleanerConfig descheduler = load(chart, "descheduler");
     assertThat(descheduler.descheduler().decisionWindow()).isEqualTo(Duration.ofMillis(500));

@@ -135,6 +135,8 @@ class GleanerMemberChartTest {
             "/secrets:list",
             "/namespaces:create",
             "/namespaces:get",
+            "/resourcequotas:list",
+            "/resourcequotas:watch",
             "scheduling.volcano.sh/podgroups:watch",
             "metrics.k8s.io/nodes:list",
             "metrics.k8s.io/pods:list");
@@ -156,6 +158,8 @@ class GleanerMemberChartTest {
             "/configmaps:watch",
             "/secrets:patch",
             "/namespaces:list",
+            "/resourcequotas:create",
+            "/resourcequotas:update",
             "policy/poddisruptionbudgets:list",
             "rbac.authorization.k8s.io/clusterroles:create",
             "/serviceaccounts:create");

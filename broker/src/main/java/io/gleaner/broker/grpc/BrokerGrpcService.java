@@ -326,7 +326,8 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
     unary(
         response,
         () -> {
-          PodRequest shape = ProtoCodec.shape(req.getShape(), req.getWorkloadClass());
+          PodRequest shape =
+              ProtoCodec.shape(req.getShape(), req.getWorkloadClass(), req.getNamespace());
           Map<String, Long> byCluster = ledger.estimate(shape);
           return EstimateResponse.newBuilder()
               .setCount(byCluster.values().stream().mapToLong(Long::longValue).sum())

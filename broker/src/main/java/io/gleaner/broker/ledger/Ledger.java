@@ -2,6 +2,7 @@ package io.gleaner.broker.ledger;
 
 import io.gleaner.broker.model.BrokerException;
 import io.gleaner.broker.model.GangOutcome;
+import io.gleaner.broker.model.MemberQuota;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.PlaceOutcome;
@@ -11,6 +12,7 @@ import io.gleaner.broker.model.WorkloadClass;
 import io.gleaner.broker.placement.CapacityTotals;
 import io.gleaner.broker.placement.PlacementEngine;
 import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.resources.Resources;
 import java.time.Clock;
 import java.time.Duration;
@@ -105,8 +107,28 @@ public final class Ledger {
       Clock clock,
       Duration offerTtl,
       Supplier<Set<String>> knownClusters) {
+    this(
+        store,
+        policy,
+        clock,
+        offerTtl,
+        knownClusters,
+        VirtualKubeletConfig.DEFAULTS.namespaceMapping());
+  }
+
+  /**
+   * As {@link #Ledger(LedgerStore, PlacementPolicy, Clock, Duration, Supplier)}, with member
+   * ResourceQuotas looked up in the member namespaces {@code mapping} gives.
+   */
+  public Ledger(
+      LedgerStore store,
+      PlacementPolicy policy,
+      Clock clock,
+      Duration offerTtl,
+      Supplier<Set<String>> knownClusters,
+      VirtualKubeletConfig.NamespaceMapping mapping) {
     this.store = store;
-    this.engine = new PlacementEngine(policy);
+    this.engine = new PlacementEngine(policy, mapping);
     this.clock = clock;
     if (offerTtl.isNegative() || offerTtl.isZero()) {
       throw new IllegalArgumentException("offerTtl must be positive, got " + offerTtl);
@@ -286,6 +308,21 @@ public final class Ledger {
       log.info("member {} is now {}", cluster, healthy ? "healthy" : "unhealthy");
       changed();
     }
+  }
+
+  /**
+   * Replaces the ResourceQuotas of member {@code cluster}'s namespace {@code namespace} that
+   * placement accounts for (from the broker's watch of the member).
+   */
+  public synchronized void quotas(String cluster, String namespace, List<MemberQuota> quotas) {
+    engine.quotas(cluster, namespace, quotas);
+    changed();
+  }
+
+  /** Forgets member {@code cluster}'s ResourceQuotas (it left). */
+  public synchronized void clearQuotas(String cluster) {
+    engine.clearQuotas(cluster);
+    changed();
   }
 
   // ------------------------------------------------------------------------------------------------------------

@@ -188,7 +188,9 @@ public final class ProtoCodec {
     requireNonEmpty(r.getPodUid(), "pod_uid");
     Set<NodeKey> exclude = new HashSet<>();
     for (int i = 0; i < r.getExcludeCount(); i++) {
-      exclude.add(nodeKey(r.getExclude(i), "exclude[" + i + "]"));
+      NodeRef x = r.getExclude(i);
+      requireNonEmpty(x.getCluster(), "exclude[" + i + "].cluster");
+      exclude.add(new NodeKey(x.getCluster(), x.getNode())); // no node: the whole cluster
     }
     return shape(
         r.getPodUid(),
@@ -201,7 +203,15 @@ public final class ProtoCodec {
 
   /** A shape for estimates, under a placeholder uid. */
   public static PodRequest shape(PodShape s, io.gleaner.api.v1.WorkloadClass cls) {
-    return shape("estimate", "", "", workloadClass(cls), s, Set.of());
+    return shape(s, cls, "");
+  }
+
+  /**
+   * A shape for estimates in metadata namespace {@code namespace} (empty: none), placeholder uid.
+   */
+  public static PodRequest shape(
+      PodShape s, io.gleaner.api.v1.WorkloadClass cls, String namespace) {
+    return shape("estimate", namespace, "", workloadClass(cls), s, Set.of());
   }
 
   private static PodRequest shape(

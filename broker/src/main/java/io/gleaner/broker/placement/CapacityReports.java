@@ -92,6 +92,44 @@ final class CapacityReports {
   }
 
   /**
+   * As {@link #largestFree(WorkloadClass, PlacementPolicy)}, each node's free vector cut to what
+   * {@code room} (per member: resource → what its quotas leave) allows.
+   */
+  Resources largestFree(
+      WorkloadClass cls,
+      PlacementPolicy policy,
+      java.util.function.Function<String, Map<String, Long>> room) {
+    Map<String, Map<String, Long>> byCluster = new HashMap<>();
+    Resources best = null;
+    for (int s = 0; s < t.size; s++) {
+      if (!t.eligible(s, cls, policy)) {
+        continue;
+      }
+      Map<String, Long> r = byCluster.computeIfAbsent(t.keys[s].cluster(), room);
+      Resources free = freeOf(s);
+      for (Map.Entry<String, Long> e : r.entrySet()) {
+        if (e.getKey().equals(Resources.PODS)) {
+          if (e.getValue() == 0) {
+            free = Resources.ZERO;
+            break;
+          }
+        } else if (free.get(e.getKey()) > e.getValue()) {
+          free = free.with(e.getKey(), e.getValue());
+        }
+      }
+      if (free.cpuMillis() == 0) {
+        continue;
+      }
+      if (best == null
+          || free.cpuMillis() > best.cpuMillis()
+          || (free.cpuMillis() == best.cpuMillis() && free.memoryBytes() > best.memoryBytes())) {
+        best = free;
+      }
+    }
+    return best == null ? Resources.ZERO : best;
+  }
+
+  /**
    * What one node has free for new pods (GPU as whole free devices), or zero for an unknown node.
    */
   Resources freeOf(NodeKey key) {

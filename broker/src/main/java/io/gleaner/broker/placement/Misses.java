@@ -14,8 +14,11 @@ final class Misses {
   static final int SELECTOR = 3;
   static final int DEVICE = 4;
 
+  /** The node's member has no room for the pod in its ResourceQuota. */
+  static final int QUOTA = 5;
+
   /** The reason "too little of dimension d" is {@code DIM + d}. */
-  static final int DIM = 5;
+  static final int DIM = 6;
 
   private int[] counts = new int[DIM + Dimensions.FIXED];
   private long[] shortOf = new long[Dimensions.FIXED];

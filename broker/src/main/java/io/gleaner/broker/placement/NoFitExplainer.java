@@ -122,6 +122,9 @@ final class NoFitExplainer {
   }
 
   /** Why the search over key dimension {@code key} found no node. */
+  /** Why the members the last decision left out refused it by quota (set by the engine). */
+  List<String> quotaRefusals = List.of();
+
   NoFit explain(PodRequest req, int key, PlacementPolicy policy) {
     WorkloadClass cls = req.workloadClass();
     int disallowed = 0;
@@ -152,6 +155,7 @@ final class NoFitExplainer {
     int selector = misses.count(Misses.SELECTOR);
     int unhealthy = misses.count(Misses.UNHEALTHY);
     int excluded = misses.count(Misses.EXCLUDED);
+    int quota = misses.count(Misses.QUOTA);
     if (device > 0) {
       reasons.add(
           device
@@ -173,6 +177,9 @@ final class NoFitExplainer {
     if (excluded > 0) {
       reasons.add(excluded + " nodes: excluded by the request");
     }
+    if (quota > 0) {
+      reasons.add(quota + " nodes: their member's ResourceQuota is full");
+    }
     if (disallowed > 0) {
       reasons.add(disallowed + " nodes: source not allowed for class " + cls.label());
     }
@@ -185,6 +192,8 @@ final class NoFitExplainer {
               + " capacity is lent now, and "
               + cls.label()
               + " pods may not use it";
+    } else if (resourceFails == 0 && quota > 0) {
+      message = String.join("; ", quotaRefusals);
     } else if (resourceFails == 0 && taint > 0 && selector == 0) {
       message = "no node tolerates the pod: untolerated taints " + untoleratedTaints(req);
     } else if (resourceFails == 0 && selector > 0) {

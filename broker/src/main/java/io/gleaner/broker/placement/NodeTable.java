@@ -195,6 +195,16 @@ final class NodeTable {
     return true;
   }
 
+  /** How many member clusters have been seen (cluster indexes are below it). */
+  int clusterCount() {
+    return clusterIdx.size();
+  }
+
+  /** Every member cluster seen, by name. */
+  java.util.Set<String> clusterNames() {
+    return clusterIdx.keySet();
+  }
+
   /** The index of a member cluster, or -1 when no node of it was ever seen. */
   int clusterIndexOf(String name) {
     Integer c = clusterIdx.get(name);

@@ -2,12 +2,14 @@ package io.gleaner.broker.placement;
 
 import static io.gleaner.broker.placement.Dimensions.GPU;
 
+import io.gleaner.broker.model.MemberQuota;
 import io.gleaner.broker.model.NoFit;
 import io.gleaner.broker.model.NodeKey;
 import io.gleaner.broker.model.NodeOffer;
 import io.gleaner.broker.model.Placement;
 import io.gleaner.broker.model.PodRequest;
 import io.gleaner.broker.model.WorkloadClass;
+import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.kube.KubeNodeAffinity;
 import io.gleaner.meta.kube.KubeTaint;
@@ -59,8 +61,34 @@ public final class PlacementEngine {
   /** The decision in progress: the room must last until then; MIN_VALUE: no preference. */
   private long lastsUntil = Long.MIN_VALUE;
 
+  /** The members' ResourceQuotas and what is reserved in their namespaces. */
+  private final QuotaBook quotas;
+
+  /** Per member index, while a decision runs: why its nodes are out ({@link #OK}: they are not). */
+  private int[] clusterBlock = filled(new int[16], OK);
+
+  /** Whether {@link #clusterBlock} holds anything for the decision in progress. */
+  private boolean blocking;
+
+  private final List<String> quotaRefusals = new java.util.ArrayList<>();
+
+  /** An engine for member namespaces named {@code gleaner-<metadata namespace>} (the default). */
   public PlacementEngine(PlacementPolicy policy) {
+    this(policy, VirtualKubeletConfig.DEFAULTS.namespaceMapping());
+  }
+
+  /**
+   * An engine whose member quotas are looked up in the member namespaces {@code mapping} gives (the
+   * virtual-kubelet's namespace mapping).
+   */
+  public PlacementEngine(PlacementPolicy policy, VirtualKubeletConfig.NamespaceMapping mapping) {
     this.policy = policy;
+    this.quotas =
+        new QuotaBook(
+            mapping::memberNamespace,
+            mapping.mode() == VirtualKubeletConfig.NamespaceMapping.Mode.SINGLE
+                ? mapping.namespace()
+                : null);
   }
 
   public PlacementPolicy policy() {
@@ -115,8 +143,24 @@ public final class PlacementEngine {
     return t.isHealthy(cluster);
   }
 
+  /**
+   * Replaces the ResourceQuotas placement knows in member {@code cluster}'s namespace {@code
+   * namespace} (those that limit what placement accounts for).
+   */
+  public void quotas(String cluster, String namespace, List<MemberQuota> list) {
+    refused.clear();
+    quotas.set(cluster, namespace, list);
+  }
+
+  /** Forgets every ResourceQuota of member {@code cluster} (it left, or its watch restarts). */
+  public void clearQuotas(String cluster) {
+    refused.clear();
+    quotas.clear(cluster);
+  }
+
   /** Applies a reservation (new, or reloaded from the store) to its node. */
   public void reserve(Placement p) {
+    quotas.inFlight(p, +1);
     int s = t.slotFor(p.node());
     demand.fill(p.resources(), gpuShare(p));
     t.reserve(s, p, demand, +1);
@@ -124,6 +168,7 @@ public final class PlacementEngine {
 
   /** Removes a reservation that {@link #reserve} applied. */
   public void release(Placement p) {
+    quotas.inFlight(p, -1);
     int s = t.slot(p.node());
     if (s < 0) {
       return;
@@ -135,6 +180,7 @@ public final class PlacementEngine {
 
   /** Moves a reservation from reserved to placed (confirmed). */
   public void confirm(Placement p) {
+    quotas.inFlight(p, -1); // created: the member's quota counts it now
     int s = t.slot(p.node());
     if (s < 0 || p.confirmed()) {
       return;
@@ -197,6 +243,8 @@ public final class PlacementEngine {
             && req.affinity().isEmpty()
             && req.tolerations().isEmpty()
             && req.exclude().isEmpty();
+    blockMembers(req);
+    plain = plain && !blocking;
     if (plain) {
       NoFit smaller = refused.find(req.workloadClass(), demand.v);
       if (smaller != null) {
@@ -222,6 +270,7 @@ public final class PlacementEngine {
       }
     }
     if (found < 0) {
+      explainer.quotaRefusals = quotaRefusals;
       NoFit why = explainer.explain(req, key, policy);
       if (plain) {
         refused.remember(req.workloadClass(), demand.v, t.dims.count(), why);
@@ -235,6 +284,58 @@ public final class PlacementEngine {
       }
     }
     return fit(found, req);
+  }
+
+  /**
+   * Decides, once per member and not per node, which members the pod may not go to: those the
+   * request excludes whole (a node name left empty) and those whose ResourceQuota in the pod's
+   * member namespace has no room for it. Cheap when no member has a quota and nothing is excluded.
+   */
+  private void blockMembers(PodRequest req) {
+    quotaRefusals.clear();
+    if (blocking) {
+      java.util.Arrays.fill(clusterBlock, OK);
+      blocking = false;
+    }
+    boolean wholeMember = false;
+    if (!req.exclude().isEmpty()) {
+      for (NodeKey x : req.exclude()) {
+        wholeMember |= x.node().isEmpty();
+      }
+    }
+    if (!wholeMember && !quotas.any()) {
+      return;
+    }
+    if (clusterBlock.length < t.clusterCount()) {
+      clusterBlock = filled(new int[Math.max(t.clusterCount(), clusterBlock.length * 2)], OK);
+    }
+    for (NodeKey x : req.exclude()) {
+      int c = x.node().isEmpty() ? t.clusterIndexOf(x.cluster()) : -1;
+      if (c >= 0) {
+        clusterBlock[c] = Misses.EXCLUDED;
+        blocking = true;
+      }
+    }
+    if (quotas.any()) {
+      String ns = quotas.memberNamespaceOf(req.namespace());
+      for (String cluster : t.clusterNames()) {
+        int c = t.clusterIndexOf(cluster);
+        if (clusterBlock[c] != OK) {
+          continue;
+        }
+        String why = quotas.refusal(cluster, ns, req.workloadClass(), req.requests());
+        if (why != null) {
+          clusterBlock[c] = Misses.QUOTA;
+          quotaRefusals.add(why);
+          blocking = true;
+        }
+      }
+    }
+  }
+
+  private static int[] filled(int[] a, int v) {
+    java.util.Arrays.fill(a, v);
+    return a;
   }
 
   /** The outcome of {@link #decideGang}: a node per pod, all in one member, or a {@link NoFit}. */
@@ -466,6 +567,9 @@ public final class PlacementEngine {
     if (onlyCluster >= 0 && t.clusterOf[s] != onlyCluster) {
       return Misses.EXCLUDED;
     }
+    if (blocking && clusterBlock[t.clusterOf[s]] != OK) {
+      return clusterBlock[t.clusterOf[s]];
+    }
     long[] want = demand.v;
     int[] dims = demand.dims;
     for (int i = 0; i < demand.count; i++) {
@@ -560,13 +664,36 @@ public final class PlacementEngine {
 
   /** How many pods of this shape fit, node by node, per cluster (sorted by cluster name). */
   public Map<String, Long> estimate(PodRequest shape) {
-    return reports.estimate(shape, policy);
+    Map<String, Long> byCluster = reports.estimate(shape, policy);
+    if (!quotas.any()) {
+      return byCluster;
+    }
+    String ns =
+        shape.namespace().isEmpty() ? quotas.shared() : quotas.memberNamespaceOf(shape.namespace());
+    if (ns == null) {
+      return byCluster;
+    }
+    Map<String, Long> out = new java.util.TreeMap<>();
+    byCluster.forEach(
+        (cluster, n) -> {
+          long capped =
+              Math.min(n, quotas.count(cluster, ns, shape.workloadClass(), shape.requests()));
+          if (capped > 0) {
+            out.put(cluster, capped);
+          }
+        });
+    return out;
   }
 
   /**
-   * The free vector of the node with the most free cpu (then memory) a pod of this class may use.
+   * The free vector of the node with the most free cpu (then memory) a pod of this class may use;
+   * where every metadata namespace maps to one member namespace, within what its quotas leave in
+   * the node's member.
    */
   public Resources largestFree(WorkloadClass cls) {
+    if (quotas.any() && quotas.shared() != null) {
+      return reports.largestFree(cls, policy, c -> quotas.room(c, quotas.shared(), cls));
+    }
     return reports.largestFree(cls, policy);
   }
 

@@ -4,8 +4,10 @@ import io.gleaner.broker.BrokerService;
 import io.gleaner.broker.dashboard.Dashboard;
 import io.gleaner.broker.dashboard.DashboardModel;
 import io.gleaner.broker.kueue.KueueQuotaController;
+import io.gleaner.broker.quota.MemberQuotaWatch;
 import io.gleaner.broker.teams.PendingPods;
 import io.gleaner.meta.config.BrokerConfig;
+import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.resources.Resources;
@@ -35,8 +37,13 @@ public final class BrokerFactory {
             ctx.metrics().registry(),
             ctx.curator(),
             () -> MemberViews.names(registry));
+    VirtualKubeletConfig.NamespaceMapping mapping =
+        ctx.config().virtualKubelet().namespaceMapping();
+    broker.namespaceMapping(mapping);
     broker.start();
     ctx.onClose(broker::stop);
+    // the members' ResourceQuotas in the namespaces Gleaner maps to, for placement
+    MemberQuotaWatch.start(registry, broker.ledger(), mapping);
     // the metadata pods waiting for room, for each team's share (ARCHITECTURE.md §4)
     PendingPods pending = new PendingPods(ctx.meta(), ctx.config().virtualKubelet().nodeName());
     ctx.onClose(pending::close);

@@ -31,7 +31,8 @@ import org.slf4j.MDC;
  * The member side of a sync, once the pod is placed: ensures the priority class, copies the
  * ConfigMaps and Secrets the pod references, translates the pod and creates it in the member
  * cluster. A create that finds the pod already there (same metadata pod UID) adopts it; a pod that
- * can never be created there fails and gives its reservation back.
+ * can never be created there fails and gives its reservation back; one the member's ResourceQuota
+ * refuses gives it back and is placed in another member.
  */
 final class MemberPodCreator {
   private static final Logger log = LoggerFactory.getLogger(MemberPodCreator.class);
@@ -197,6 +198,15 @@ final class MemberPodCreator {
             memberNs,
             desired.getMetadata().getName(),
             cluster);
+      } else if (quotaRefusal(e)) {
+        metrics.error(cluster, "quota");
+        log.info("member {} refused the pod: {}", cluster, e.getStatus().getMessage());
+        return placement.replaceElsewhere(
+            uid,
+            t,
+            "member " + cluster + " refused it: " + e.getStatus().getMessage(),
+            false,
+            true);
       } else {
         metrics.error(cluster, "create_pod");
         return WorkQueue.Result.retry("creating member pod in " + cluster + ": " + e.getMessage());
@@ -248,6 +258,19 @@ final class MemberPodCreator {
       }
       throw e;
     }
+  }
+
+  /**
+   * Whether a create was refused by the member namespace's ResourceQuota (403 {@code exceeded
+   * quota} or {@code failed quota}): no node of that member takes the pod until the quota has room.
+   */
+  static boolean quotaRefusal(KubernetesClientException e) {
+    if (e.getCode() != HttpURLConnection.HTTP_FORBIDDEN || e.getStatus() == null) {
+      return false;
+    }
+    String message = e.getStatus().getMessage();
+    return message != null
+        && (message.contains("exceeded quota: ") || message.contains("failed quota: "));
   }
 
   /** Gives the reservation back and fails a pod that will never get a member pod. */

@@ -153,6 +153,7 @@ final class PlacementStep {
     }
     gate.done(uid);
     t.waitingSinceMs = 0;
+    t.refusal = null;
     Placement placement = ((BrokerApiClient.PlaceOutcome.Placed) outcome).placement();
     t.placeOn(placement.getNode().getCluster(), placement.getNode().getNode());
     t.sourceOrdinal = placement.getSourceValue();
@@ -170,6 +171,10 @@ final class PlacementStep {
   private WorkQueue.Result noRoom(Pod pod, TrackedPod t, NoFit noFit) {
     String why =
         noFit.getMessage().isBlank() ? "no member node has room for this pod" : noFit.getMessage();
+    if (t.refusal != null) {
+      why = why + "; " + t.refusal;
+      t.forgetExcludedMembers(); // the next try may find room in their quota again
+    }
     if (noFit.hasNeverFits()) {
       String reason = PodValidator.reasonOutOf(noFit.getNeverFits().getResource());
       fail(pod, t, reason, why);
@@ -224,12 +229,27 @@ final class PlacementStep {
 
   /** Gives the reservation back and tries another node; the current one is excluded. */
   WorkQueue.Result replaceElsewhere(String uid, TrackedPod t, String why, boolean memberPodExists) {
+    return replaceElsewhere(uid, t, why, memberPodExists, false);
+  }
+
+  /**
+   * As {@link #replaceElsewhere(String, TrackedPod, String, boolean)}; with {@code wholeMember}
+   * every node of the member is excluded (its ResourceQuota refused the pod, so any of its nodes
+   * would) and {@code why} is kept for the pod's status should no other member have room.
+   */
+  WorkQueue.Result replaceElsewhere(
+      String uid, TrackedPod t, String why, boolean memberPodExists, boolean wholeMember) {
     if (broker.releaseOutcome(uid, why) == BrokerApiClient.CallOutcome.UNAVAILABLE) {
       metrics.error("broker", "release");
       return WorkQueue.Result.retry("broker unavailable for release");
     }
     if (t.cluster != null && t.node != null) {
-      t.exclude(t.cluster, t.node);
+      if (wholeMember) {
+        t.excludeMember(t.cluster);
+        t.refusal = why;
+      } else {
+        t.exclude(t.cluster, t.node);
+      }
       metrics.replacement(t.cluster);
     }
     t.confirmed = false;

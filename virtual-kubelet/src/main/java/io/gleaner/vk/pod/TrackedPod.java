@@ -53,8 +53,14 @@ final class TrackedPod {
   /** Since when the member cluster has not answered (0 = reachable). */
   long unreachableSinceMs;
 
-  /** Nodes the pod must not go to again (it pended there); usually null. */
+  /**
+   * Nodes the pod must not go to again (it pended there), and members that refused it as a whole (a
+   * {@link NodeRef} without a node: a member's ResourceQuota); usually null.
+   */
   List<NodeRef> excluded;
+
+  /** Why a member last refused the pod (its quota), for the pod's status; usually null. */
+  String refusal;
 
   TrackedPod(long firstSeenMs) {
     this.firstSeenMs = firstSeenMs;
@@ -70,5 +76,23 @@ final class TrackedPod {
       excluded = new ArrayList<>(2);
     }
     excluded.add(NodeRef.newBuilder().setCluster(cluster).setNode(node).build());
+  }
+
+  /** Excludes every node of {@code cluster} (the broker reads an empty node so). */
+  void excludeMember(String cluster) {
+    exclude(cluster, "");
+  }
+
+  /**
+   * Forgets the members excluded as a whole: their quota may have room again by the next try (the
+   * broker checks the quotas it knows before it reserves).
+   */
+  void forgetExcludedMembers() {
+    if (excluded != null) {
+      excluded.removeIf(r -> r.getNode().isEmpty());
+      if (excluded.isEmpty()) {
+        excluded = null;
+      }
+    }
   }
 }

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A small in-process broker on real gRPC (127.0.0.1, port 0) for virtual-kubelet tests, until the
  * real BrokerServer lands: first fit by cpu over a fixed node list, idempotent per pod UID, honours
- * excludes; a pod no fake node could ever hold is refused with {@code never_fits}.
+ * excludes (an exclude without a node: the whole member); a pod no fake node could ever hold is
+ * refused with {@code never_fits}.
  */
 public final class FakeBroker implements AutoCloseable {
   /** A member node with cpu room, in millicores. */
@@ -137,7 +138,10 @@ public final class FakeBroker implements AutoCloseable {
       for (FakeNode n : nodes) {
         boolean excluded =
             req.getExcludeList().stream()
-                .anyMatch(x -> x.getCluster().equals(n.cluster) && x.getNode().equals(n.node));
+                .anyMatch(
+                    x ->
+                        x.getCluster().equals(n.cluster)
+                            && (x.getNode().isEmpty() || x.getNode().equals(n.node)));
         long free = n.cpuMillis - usedByNode.getOrDefault(key(n.cluster, n.node), 0L);
         largest = Math.max(largest, free);
         if (excluded || free < cpu) {
