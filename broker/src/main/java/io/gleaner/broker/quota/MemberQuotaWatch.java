@@ -30,7 +30,7 @@ public final class MemberQuotaWatch implements MemberListener {
   private final Ledger ledger;
   private final VirtualKubeletConfig.NamespaceMapping mapping;
 
-  private MemberQuotaWatch(Ledger ledger, VirtualKubeletConfig.NamespaceMapping mapping) {
+  MemberQuotaWatch(Ledger ledger, VirtualKubeletConfig.NamespaceMapping mapping) {
     this.ledger = ledger;
     this.mapping = mapping;
   }
@@ -46,8 +46,16 @@ public final class MemberQuotaWatch implements MemberListener {
   @Override
   public void memberAdded(MemberHandle member) {
     String cluster = member.name();
-    SharedIndexInformer<ResourceQuota> informer =
-        member.informers().inform(c -> Informers.keepRetrying(build(c), log, what(cluster)));
+    follow(cluster, member.informers().inform(c -> informer(cluster, c)));
+  }
+
+  /** An informer on {@code cluster}'s quotas, not started; the handle's informers stop it. */
+  SharedIndexInformer<ResourceQuota> informer(String cluster, KubernetesClient client) {
+    return Informers.keepRetrying(build(client), log, what(cluster));
+  }
+
+  /** Hands every change {@code informer} sees to the ledger, and starts it. */
+  void follow(String cluster, SharedIndexInformer<ResourceQuota> informer) {
     informer.addEventHandler(
         new ResourceEventHandler<>() {
           @Override

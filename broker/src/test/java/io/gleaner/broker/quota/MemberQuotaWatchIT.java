@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gleaner.broker.ledger.InMemoryLedgerStore;
 import io.gleaner.broker.ledger.Ledger;
 import io.gleaner.broker.model.NodeOffer;
@@ -20,75 +21,70 @@ import io.gleaner.broker.model.WorkloadClass;
 import io.gleaner.broker.placement.PlacementPolicy;
 import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.crd.CapacitySource;
-import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
-import io.gleaner.meta.registry.MemberRegistry;
-import io.gleaner.meta.registry.MemberRegistryConfig;
 import io.gleaner.meta.resources.Resources;
-import io.gleaner.sim.MemberSpec;
-import io.gleaner.sim.NodeShape;
-import io.gleaner.sim.SimulatedFederation;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.gleaner.sim.SimRuntime;
+import io.gleaner.sim.SimulatedApiServer;
+import io.gleaner.sim.apiserver.ServerExtensions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The broker follows a member's ResourceQuota through the member registry and never reserves beyond
- * it: what Gleaner has reserved and not created there plus what the quota counts as used stays
- * within its hard limit, pods beyond it go to another member, and a raised limit is used.
+ * The broker follows a member's ResourceQuota (the informer the member registry's handle runs) and
+ * never reserves beyond it: what Gleaner has reserved and not created there plus what the quota
+ * counts as used stays within its hard limit, pods beyond it go to another member, and a raised
+ * limit is used.
  */
 class MemberQuotaWatchIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final String NS = "gleaner-ml";
 
-  private SimulatedFederation federation;
-  private MemberRegistry registry;
+  private static SimRuntime runtime;
+  private SimulatedApiServer m1Server;
+  private SharedIndexInformer<ResourceQuota> informer;
   private Ledger ledger;
   private KubernetesClient m1;
 
+  @BeforeAll
+  static void runtime() {
+    runtime = SimRuntime.create();
+  }
+
+  @AfterAll
+  static void closeRuntime() {
+    runtime.close();
+  }
+
   @BeforeEach
   void setUp() {
-    federation =
-        SimulatedFederation.builder()
-            .zookeeper(false)
-            .member(MemberSpec.of("m1", MemberRole.ONLINE, NodeShape.of(1, "32", "64Gi")))
-            .member(MemberSpec.of("m2", MemberRole.ONLINE, NodeShape.of(1, "64", "128Gi")))
-            .build();
-    m1 = federation.member("m1").client();
+    m1Server = new SimulatedApiServer("m1", runtime, Clock.systemUTC(), ServerExtensions.NONE);
+    m1 = m1Server.newClient();
     m1.namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .create();
     for (String pc : List.of(GleanerKeys.PRIORITY_OFFLINE, GleanerKeys.PRIORITY_NEAR_LINE)) {
-      if (m1.scheduling().v1().priorityClasses().withName(pc).get() == null) {
-        m1.scheduling()
-            .v1()
-            .priorityClasses()
-            .resource(
-                new PriorityClassBuilder()
-                    .withNewMetadata()
-                    .withName(pc)
-                    .endMetadata()
-                    .withValue(-200)
-                    .withPreemptionPolicy("Never")
-                    .build())
-            .create();
-      }
+      m1.scheduling()
+          .v1()
+          .priorityClasses()
+          .resource(
+              new PriorityClassBuilder()
+                  .withNewMetadata()
+                  .withName(pc)
+                  .endMetadata()
+                  .withValue(-200)
+                  .withPreemptionPolicy("Never")
+                  .build())
+          .create();
     }
     m1.resourceQuotas().inNamespace(NS).resource(quota("5")).create();
-    registry =
-        new MemberRegistry(
-            federation.meta().client(),
-            MemberRegistryConfig.defaults(federation.namespace())
-                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
-                .withStatusWrites(false),
-            Clock.systemUTC(),
-            new SimpleMeterRegistry());
     ledger =
         new Ledger(
             new InMemoryLedgerStore(),
@@ -105,14 +101,17 @@ class MemberQuotaWatchIT {
         NodeOffer.of(
             "m2", "m2-n", CapacitySource.IDLE, Resources.of("cpu", "64", "memory", "128Gi")),
         "it");
-    registry.start();
-    MemberQuotaWatch.start(registry, ledger, VirtualKubeletConfig.DEFAULTS.namespaceMapping());
+    // as memberAdded does with the member registry's handle of m1
+    MemberQuotaWatch watch =
+        new MemberQuotaWatch(ledger, VirtualKubeletConfig.DEFAULTS.namespaceMapping());
+    informer = watch.informer("m1", m1);
+    watch.follow("m1", informer);
   }
 
   @AfterEach
   void tearDown() {
-    registry.stop();
-    federation.close();
+    informer.stop();
+    m1Server.close();
   }
 
   private static ResourceQuota quota(String cpu) {

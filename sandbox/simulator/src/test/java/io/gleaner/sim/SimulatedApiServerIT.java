@@ -16,9 +16,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
@@ -40,7 +43,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The additions the simulated API server makes to a CRUD store, each checked against the behaviour
  * the Kubernetes API documents (eviction API, binding, status subresources, field selectors,
- * graceful deletion).
+ * graceful deletion, ResourceQuota admission and usage).
  */
 class SimulatedApiServerIT {
   static SimRuntime runtime;
@@ -780,5 +783,191 @@ class SimulatedApiServerIT {
 
   private static List<String> names(List<Pod> pods) {
     return pods.stream().map(p -> p.getMetadata().getName()).toList();
+  }
+
+  /** Gleaner's PriorityClasses, for quotas scoped to them (created once). */
+  private static void gleanerPriorityClasses() {
+    for (String pc : new String[] {"gleaner-offline", "gleaner-near-line"}) {
+      if (client.scheduling().v1().priorityClasses().withName(pc).get() == null) {
+        client
+            .scheduling()
+            .v1()
+            .priorityClasses()
+            .resource(
+                new PriorityClassBuilder()
+                    .withNewMetadata()
+                    .withName(pc)
+                    .endMetadata()
+                    .withValue(-200)
+                    .build())
+            .create();
+      }
+    }
+  }
+
+  // ResourceQuota on pod create, as kube-apiserver's ResourceQuota admission and the quota
+  // controller keep it: 403 Forbidden with the real message, status.hard and status.used, scopes
+  // and scope selectors on PriorityClass.
+
+  private Pod quotaPod(String name, String cpu, String priorityClass) {
+    PodBuilder b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("c")
+            .withImage("busybox")
+            .withNewResources()
+            .addToRequests(cpu == null ? Map.of() : Map.of("cpu", new Quantity(cpu)))
+            .endResources()
+            .endContainer()
+            .endSpec();
+    if (priorityClass != null) {
+      b.editSpec().withPriorityClassName(priorityClass).endSpec();
+    }
+    return client.pods().inNamespace(ns).resource(b.build()).create();
+  }
+
+  private void quota(ResourceQuota q) {
+    q.getMetadata().setNamespace(ns);
+    client.resourceQuotas().inNamespace(ns).resource(q).create();
+  }
+
+  private ResourceQuota readQuota(String name) {
+    return client.resourceQuotas().inNamespace(ns).withName(name).get();
+  }
+
+  @Test
+  void aPodThatWouldExceedTheQuotaIsForbiddenWithKubeApiserversMessage() {
+    quota(
+        new ResourceQuotaBuilder()
+            .withNewMetadata()
+            .withName("cap")
+            .endMetadata()
+            .withNewSpec()
+            .addToHard("requests.cpu", new Quantity("4"))
+            .addToHard("pods", new Quantity("10"))
+            .endSpec()
+            .build());
+    assertThat(readQuota("cap").getStatus().getHard()).containsKeys("requests.cpu", "pods");
+    assertThat(readQuota("cap").getStatus().getUsed())
+        .containsEntry("requests.cpu", new Quantity("0"))
+        .containsEntry("pods", new Quantity("0"));
+
+    quotaPod("a", "2", null);
+    quotaPod("b", "1", null);
+    assertThat(readQuota("cap").getStatus().getUsed())
+        .containsEntry("requests.cpu", new Quantity("3"))
+        .containsEntry("pods", new Quantity("2"));
+
+    assertThatThrownBy(() -> quotaPod("x", "2", null))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(403);
+              assertThat(e.getStatus().getReason()).isEqualTo("Forbidden");
+              assertThat(e.getStatus().getMessage())
+                  .isEqualTo(
+                      "pods \"x\" is forbidden: exceeded quota: cap, requested: requests.cpu=2,"
+                          + " used: requests.cpu=3, limited: requests.cpu=4");
+            });
+    assertThat(client.pods().inNamespace(ns).withName("x").get()).isNull();
+
+    quotaPod("y", "1", null); // exactly at the limit
+    assertThat(readQuota("cap").getStatus().getUsed())
+        .containsEntry("requests.cpu", new Quantity("4"));
+  }
+
+  @Test
+  void usedFollowsPodsThatEndOrGoAndTheHardLimitFollowsTheSpec() {
+    quota(
+        new ResourceQuotaBuilder()
+            .withNewMetadata()
+            .withName("cap")
+            .endMetadata()
+            .withNewSpec()
+            .addToHard("cpu", new Quantity("2"))
+            .endSpec()
+            .build());
+    quotaPod("a", "1500m", null);
+    assertThatThrownBy(() -> quotaPod("b", "1", null))
+        .hasMessageContaining("exceeded quota: cap, requested: cpu=1, used: cpu=1500m");
+
+    client.pods().inNamespace(ns).withName("a").withGracePeriod(0).delete();
+    assertThat(readQuota("cap").getStatus().getUsed()).containsEntry("cpu", new Quantity("0"));
+    quotaPod("b", "1", null);
+    server
+        .store()
+        .mutate(
+            io.gleaner.sim.apiserver.ResourceTypes.PODS,
+            ns,
+            "b",
+            p -> {
+              p.with("status").put("phase", "Succeeded");
+              return p;
+            });
+    assertThat(readQuota("cap").getStatus().getUsed()).containsEntry("cpu", new Quantity("0"));
+
+    ResourceQuota q = readQuota("cap");
+    q.getSpec().getHard().put("cpu", new Quantity("1"));
+    client.resourceQuotas().inNamespace(ns).resource(q).update();
+    assertThat(readQuota("cap").getStatus().getHard()).containsEntry("cpu", new Quantity("1"));
+    assertThatThrownBy(() -> quotaPod("c", "1500m", null)).hasMessageContaining("limited: cpu=1");
+  }
+
+  @Test
+  void aQuotaScopedToPriorityClassesCountsOnlyThePodsOfThoseClasses() {
+    gleanerPriorityClasses();
+    quota(
+        new ResourceQuotaBuilder()
+            .withNewMetadata()
+            .withName("gleaner")
+            .endMetadata()
+            .withNewSpec()
+            .addToHard("requests.cpu", new Quantity("2"))
+            .withNewScopeSelector()
+            .addNewMatchExpression()
+            .withScopeName("PriorityClass")
+            .withOperator("In")
+            .withValues("gleaner-offline", "gleaner-near-line")
+            .endMatchExpression()
+            .endScopeSelector()
+            .endSpec()
+            .build());
+    quotaPod("online", "8", null); // not in scope
+    quotaPod("off", "1", "gleaner-offline");
+    quotaPod("near", "1", "gleaner-near-line");
+    assertThat(readQuota("gleaner").getStatus().getUsed())
+        .containsEntry("requests.cpu", new Quantity("2"));
+    assertThatThrownBy(() -> quotaPod("more", "500m", "gleaner-offline"))
+        .hasMessageContaining("exceeded quota: gleaner, requested: requests.cpu=500m");
+    quotaPod("online-2", "8", null);
+  }
+
+  @Test
+  void aQuotaOnCpuNeedsEveryPodItMatchesToSayHowMuch() {
+    quota(
+        new ResourceQuotaBuilder()
+            .withNewMetadata()
+            .withName("cap")
+            .endMetadata()
+            .withNewSpec()
+            .addToHard("requests.cpu", new Quantity("4"))
+            .addToHard("requests.memory", new Quantity("1Gi"))
+            .withScopes("NotBestEffort")
+            .endSpec()
+            .build());
+    quotaPod("best-effort", null, null); // BestEffort: outside the scope
+    assertThatThrownBy(() -> quotaPod("cpu-only", "1", null))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e ->
+                assertThat(e.getStatus().getMessage())
+                    .isEqualTo(
+                        "pods \"cpu-only\" is forbidden: failed quota: cap: must specify"
+                            + " requests.memory"));
   }
 }
