@@ -84,4 +84,26 @@ class ProtoCodecTest {
     assertThatThrownBy(() -> ProtoCodec.podRequest(negative))
         .hasMessageContaining("expected_runtime_seconds must not be negative");
   }
+
+  @Test
+  void anExcludeWithoutNodeStandsForTheWholeMemberAndAnEstimateCarriesItsNamespace() {
+    io.gleaner.api.v1.PlaceRequest req =
+        io.gleaner.api.v1.PlaceRequest.newBuilder()
+            .setPodUid("u")
+            .setShape(io.gleaner.api.v1.PodShape.newBuilder().putRequests("cpu", "1"))
+            .addExclude(io.gleaner.api.v1.NodeRef.newBuilder().setCluster("m1"))
+            .addExclude(io.gleaner.api.v1.NodeRef.newBuilder().setCluster("m2").setNode("n2"))
+            .build();
+    assertThat(ProtoCodec.podRequest(req).exclude())
+        .containsExactlyInAnyOrder(new NodeKey("m1", ""), new NodeKey("m2", "n2"));
+    io.gleaner.api.v1.PlaceRequest noCluster =
+        req.toBuilder().addExclude(io.gleaner.api.v1.NodeRef.newBuilder().setNode("n3")).build();
+    assertThatThrownBy(() -> ProtoCodec.podRequest(noCluster))
+        .hasMessageContaining("exclude[2].cluster");
+
+    assertThat(
+            ProtoCodec.shape(req.getShape(), io.gleaner.api.v1.WorkloadClass.OFFLINE, "ml")
+                .namespace())
+        .isEqualTo("ml");
+  }
 }

@@ -120,7 +120,8 @@ final class MemberPodCreator {
               + priorityClass
               + " and Gleaner may not create it (install the gleaner-member chart with"
               + " priorityClasses.create=true, or create the class)",
-          false);
+          false,
+          true); // no node of that member can run it
     }
     ObjectSync.Outcome synced;
     OwnerReference owner = null;
