@@ -3,18 +3,22 @@ package io.gleaner.broker.teams;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.broker.dashboard.PodCounts;
 import io.gleaner.meta.informer.Informers;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.PodRequests;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The metadata pods bound to the virtual node that wait for room: phase Pending (or none yet), not
- * being deleted, and without a placement in the broker's ledger. One informer on the metadata
- * cluster's pods of that node.
+ * being deleted, and without a placement in the broker's ledger; and, for the dashboard, all the
+ * node's pods by class and phase. One informer on the metadata cluster's pods of that node.
  */
 public final class PendingPods implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PendingPods.class);
@@ -47,6 +51,22 @@ public final class PendingPods implements AutoCloseable {
               p.getMetadata().getNamespace(), PodRequests.effective(p.getSpec())));
     }
     return out;
+  }
+
+  /**
+   * The pods bound to the virtual node by class ({@code gleaner.io/class}, offline without it) and
+   * phase (Pending before the first status).
+   */
+  public PodCounts podCounts() {
+    Map<String, Map<String, Long>> out = new TreeMap<>();
+    for (Pod p : informer.getStore().list()) {
+      Map<String, String> labels = p.getMetadata().getLabels();
+      String cls = labels == null ? null : labels.get(GleanerKeys.CLASS);
+      String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+      out.computeIfAbsent(cls == null ? GleanerKeys.CLASS_OFFLINE : cls, k -> new TreeMap<>())
+          .merge(phase == null ? "Pending" : phase, 1L, Long::sum);
+    }
+    return new PodCounts(out);
   }
 
   @Override

@@ -84,7 +84,7 @@ public final class BrokerFactory {
     }
     if (ctx.config().broker().dashboard().enabled()) {
       DashboardModel model =
-          new DashboardModel(broker::capacitySnapshot, null, ctx.clock())
+          new DashboardModel(broker::capacitySnapshot, pending::podCounts, ctx.clock())
               .withMembers(() -> MemberViews.names(registry), () -> MemberViews.problems(registry))
               .withHarvest(broker.harvest()::figures)
               .withTeams(broker::teamShares);
