@@ -322,7 +322,8 @@ public final class Sandbox implements AutoCloseable {
     closeables.push(broker);
     summary =
         new SummaryCollector(meta, () -> members, clock, roles, LendableCapacity.Settings.DEFAULTS)
-            .withBrokerCapacity(broker::capacity);
+            .withBrokerCapacity(broker::capacity)
+            .withTeams(TEAM_WEIGHTS);
     loops =
         Executors.newScheduledThreadPool(
             2,
@@ -538,10 +539,11 @@ public final class Sandbox implements AutoCloseable {
                             "forecast",
                             Map.of("enabled", options.forecast()),
                             "teams",
-                            List.of(
-                                team("ml-batch", 1),
-                                team("search-offline", 1),
-                                team("ads-nearline", 2))))
+                            options.fairness()
+                                ? TEAM_WEIGHTS.entrySet().stream()
+                                    .map(e -> team(e.getKey(), e.getValue()))
+                                    .toList()
+                                : List.of()))
                     .build()));
   }
 
@@ -579,7 +581,11 @@ public final class Sandbox implements AutoCloseable {
             + " online members, from the bundled trace");
   }
 
-  private static Map<String, Object> team(String name, int weight) {
+  /** The scenario's teams (each submits into the namespace of its name) and their weights. */
+  static final Map<String, Double> TEAM_WEIGHTS =
+      Map.of("ml-batch", 1.0, "search-offline", 1.0, "ads-nearline", 2.0);
+
+  private static Map<String, Object> team(String name, double weight) {
     return Map.of("name", name, "namespaces", List.of(name), "weight", weight);
   }
 

@@ -23,6 +23,9 @@ import java.time.Instant;
  * @param seed the scenario's random seed
  * @param forecast lend by the forecast (GleanerPolicy {@code spec.forecast.enabled}), its history
  *     warmed from the bundled trace; false: purely reactive lending
+ * @param fairness the scenario's three teams in the GleanerPolicy ({@code spec.teams}, weights
+ *     1:1:2); false: no teams, every namespace in the team {@code default} (the harvest is still
+ *     accounted per team)
  */
 public record SandboxOptions(
     double speed,
@@ -37,7 +40,8 @@ public record SandboxOptions(
     Duration submitEvery,
     Duration gangEvery,
     long seed,
-    boolean forecast) {
+    boolean forecast,
+    boolean fairness) {
 
   /** The trace's quiet morning hour (UTC) that gets busy within the hour. */
   public static final java.time.LocalTime DEFAULT_TIME_OF_DAY = java.time.LocalTime.of(8, 0);
@@ -63,6 +67,7 @@ public record SandboxOptions(
         Duration.ofMinutes(3),
         Duration.ofMinutes(40),
         42,
+        true,
         true);
   }
 
@@ -92,7 +97,8 @@ public record SandboxOptions(
         submitEvery,
         gangEvery,
         seed,
-        forecast);
+        forecast,
+        fairness);
   }
 
   public SandboxOptions withPorts(int dashboard, int broker) {
@@ -109,7 +115,8 @@ public record SandboxOptions(
         submitEvery,
         gangEvery,
         seed,
-        forecast);
+        forecast,
+        fairness);
   }
 
   public SandboxOptions withClusters(int online, int training, int colocation) {
@@ -126,6 +133,7 @@ public record SandboxOptions(
         submitEvery,
         gangEvery,
         seed,
-        forecast);
+        forecast,
+        fairness);
   }
 }

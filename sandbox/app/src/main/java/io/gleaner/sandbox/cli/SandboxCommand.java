@@ -146,6 +146,17 @@ public final class SandboxCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   boolean forecast;
 
+  @Option(
+      names = "--fairness",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Declare the scenario's three teams (ml-batch, search-offline, ads-nearline, weights 1:1:2)"
+              + " in the GleanerPolicy, so they share the harvest fairly; --no-fairness declares no"
+              + " teams (the summary still counts each team's core-hours) (default: ${DEFAULT-VALUE}).")
+  boolean fairness;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -187,7 +198,8 @@ public final class SandboxCommand implements Callable<Integer> {
               base.submitEvery(),
               base.gangEvery(),
               seed,
-              forecast);
+              forecast,
+              fairness);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

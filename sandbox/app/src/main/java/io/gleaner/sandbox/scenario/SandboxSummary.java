@@ -34,6 +34,8 @@ import java.util.Map;
  *     usage above the threshold, other (the {@code idleAfter} wait). Under {@code TOTAL}: what the
  *     virtual node advertised, and the CPU of metadata pods bound to it but not on a member node
  * @param backlog the pods that waited for the virtual node at each sample
+ * @param teams how the policy's teams shared the harvest against their weights (absent when the run
+ *     has no teams)
  */
 public record SandboxSummary(
     long simulatedSeconds,
@@ -52,6 +54,7 @@ public record SandboxSummary(
     HarvestAccounting harvest,
     Map<String, Map<String, Double>> harvestFunnel,
     Backlog backlog,
+    TeamShares teams,
     Map<String, Long> invariantViolations) {
 
   /**
@@ -90,6 +93,7 @@ public record SandboxSummary(
         harvest,
         harvestFunnel,
         backlog,
+        teams,
         violations);
   }
 
@@ -112,6 +116,7 @@ public record SandboxSummary(
         harvest,
         harvestFunnel,
         backlog,
+        teams,
         invariantViolations);
   }
 }

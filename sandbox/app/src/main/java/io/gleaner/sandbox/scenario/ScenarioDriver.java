@@ -37,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * <p>Jobs arrive at a fixed rate ({@code submitEvery}, zero for none) and, with a {@link Backlog},
  * the teams also keep pods waiting for the virtual node at all times, as offline teams with more
  * work queued than can be lent do: every {@link Backlog#checkEvery()} the driver counts the pods of
- * each kind that wait for room (Pending and not on a member node yet, or not yet created by their
- * Job) and submits Jobs until each kind has its target. The harvest ratio then measures Gleaner,
- * not demand.
+ * each team and kind that wait for room (Pending and not on a member node yet, or not yet created
+ * by their Job) and submits Jobs until each team has its part of each kind's target ({@link
+ * #KINDS_BY_TEAM}: {@code ads-nearline} keeps the near-line pods waiting, {@code ml-batch} and
+ * {@code search-offline} half the offline and half the GPU pods each), taking turns between teams
+ * so that no team's top-up waits for another's. The harvest ratio then measures Gleaner, not
+ * demand, and every team stays backlogged, so their shares measure fair placement.
  *
  * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows
  * {@code --speed}.
@@ -51,6 +54,14 @@ public final class ScenarioDriver {
   public static final String RUN_SECONDS_ANNOTATION = "sim.gleaner.io/run-seconds";
 
   public static final List<String> TEAMS = List.of("search-offline", "ads-nearline", "ml-batch");
+
+  /** The kinds of pods each team keeps waiting in a {@link Backlog}. */
+  public static final Map<String, List<Kind>> KINDS_BY_TEAM =
+      Map.of(
+          "ads-nearline", List.of(Kind.NEAR_LINE),
+          "ml-batch", List.of(Kind.OFFLINE, Kind.GPU),
+          "search-offline", List.of(Kind.OFFLINE, Kind.GPU));
+
   static final ResourceDefinitionContext POD_GROUP =
       new ResourceDefinitionContext.Builder()
           .withGroup("scheduling.volcano.sh")
@@ -133,10 +144,12 @@ public final class ScenarioDriver {
   public record Backlog(
       int offlinePods, int nearLinePods, int gpuPods, Duration checkEvery, int maxJobsPerCheck) {
     /**
-     * The sandbox's backlog: a few hundred waiting pods (about 400 cores and 40 GPUs), more than
+     * The sandbox's backlog: a few hundred waiting pods (about 650 cores and 40 GPUs), more than
      * the lendable capacity that frees up between two checks, topped up by up to 40 Jobs a check.
+     * The near-line team (weight 2) keeps as many pods waiting as each offline team keeps CPU pods,
+     * plus its weight's worth: with fewer, freed room its turn could take ran it dry.
      */
-    public static final Backlog DEFAULT = new Backlog(150, 50, 40, Duration.ofSeconds(30), 40);
+    public static final Backlog DEFAULT = new Backlog(150, 150, 40, Duration.ofSeconds(30), 40);
 
     public Backlog {
       Objects.requireNonNull(checkEvery, "checkEvery");
@@ -151,6 +164,15 @@ public final class ScenarioDriver {
         case NEAR_LINE -> nearLinePods;
         case GPU -> gpuPods;
       };
+    }
+
+    /** What {@code team} keeps waiting of {@code kind}: its part of the kind's target. */
+    int target(String team, Kind kind) {
+      if (!KINDS_BY_TEAM.getOrDefault(team, List.of()).contains(kind)) {
+        return 0;
+      }
+      long teams = KINDS_BY_TEAM.values().stream().filter(k -> k.contains(kind)).count();
+      return (int) ((target(kind) + teams - 1) / teams);
     }
   }
 
@@ -255,6 +277,13 @@ public final class ScenarioDriver {
     for (Kind k : Kind.values()) {
       out.put(k, 0);
     }
+    waitingByNamespace().values().forEach(m -> m.forEach((k, n) -> out.merge(k, n, Integer::sum)));
+    return out;
+  }
+
+  /** {@link #waiting()} by namespace (a team submits into the namespace of its name). */
+  public Map<String, Map<Kind, Integer>> waitingByNamespace() {
+    Map<String, Map<Kind, Integer>> out = new HashMap<>();
     Map<String, Integer> liveByJob = new HashMap<>();
     for (Pod p : meta.pods().inAnyNamespace().withLabel(GleanerKeys.CLASS).list().getItems()) {
       String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
@@ -267,7 +296,8 @@ public final class ScenarioDriver {
       if ((phase == null || "Pending".equals(phase))
           && (p.getStatus() == null || p.getStatus().getHostIP() == null)
           && p.getMetadata().getDeletionTimestamp() == null) {
-        out.merge(Kind.of(p.getSpec(), labels), 1, Integer::sum);
+        out.computeIfAbsent(p.getMetadata().getNamespace(), k -> new EnumMap<>(Kind.class))
+            .merge(Kind.of(p.getSpec(), labels), 1, Integer::sum);
       }
     }
     for (Job job : meta.batch().v1().jobs().inAnyNamespace().list().getItems()) {
@@ -275,21 +305,38 @@ public final class ScenarioDriver {
           JobController.podsToCreate(job, liveByJob.getOrDefault(job.getMetadata().getUid(), 0));
       if (missing > 0) {
         var template = job.getSpec().getTemplate();
-        out.merge(
-            Kind.of(template.getSpec(), template.getMetadata().getLabels()), missing, Integer::sum);
+        out.computeIfAbsent(job.getMetadata().getNamespace(), k -> new EnumMap<>(Kind.class))
+            .merge(
+                Kind.of(template.getSpec(), template.getMetadata().getLabels()),
+                missing,
+                Integer::sum);
       }
     }
     return out;
   }
 
   private void topUp() {
-    Map<Kind, Integer> waiting = waiting();
+    Map<String, Map<Kind, Integer>> waiting = waitingByNamespace();
+    Map<String, Map<Kind, Integer>> have = new HashMap<>();
+    for (String team : TEAMS) {
+      Map<Kind, Integer> mine = new EnumMap<>(Kind.class);
+      mine.putAll(waiting.getOrDefault(team, Map.of()));
+      have.put(team, mine);
+    }
     int submitted = 0;
-    for (Kind kind : Kind.values()) {
-      int have = waiting.get(kind);
-      while (have < backlog.target(kind) && submitted < backlog.maxJobsPerCheck()) {
-        have += submitBacklogJob(kind);
-        submitted++;
+    boolean anyShort = true;
+    // one Job per team and kind in turn, so the budget of a check is shared between the teams
+    while (anyShort && submitted < backlog.maxJobsPerCheck()) {
+      anyShort = false;
+      for (String team : TEAMS) {
+        for (Kind kind : KINDS_BY_TEAM.get(team)) {
+          int n = have.get(team).getOrDefault(kind, 0);
+          if (n < backlog.target(team, kind) && submitted < backlog.maxJobsPerCheck()) {
+            have.get(team).put(kind, n + submitBacklogJob(team, kind));
+            submitted++;
+            anyShort = true;
+          }
+        }
       }
     }
     if (submitted > 0) {
@@ -297,13 +344,11 @@ public final class ScenarioDriver {
     }
   }
 
-  /** One Job of {@code kind} for the backlog; returns its parallelism. */
-  private int submitBacklogJob(Kind kind) {
+  /** One Job of {@code kind} for {@code team}'s backlog; returns its parallelism. */
+  private int submitBacklogJob(String team, Kind kind) {
     long n = jobs.incrementAndGet();
     backlogJobs.incrementAndGet();
-    boolean nearLine = kind == Kind.NEAR_LINE;
-    String cls = nearLine ? "near-line" : "offline";
-    String team = nearLine ? "ads-nearline" : (n % 2 == 0 ? "search-offline" : "ml-batch");
+    String cls = kind == Kind.NEAR_LINE ? "near-line" : "offline";
     Shape shape =
         kind == Kind.GPU ? GPU_SHAPE : BACKLOG_SHAPES.get(random.nextInt(BACKLOG_SHAPES.size()));
     int parallelism = 3 + random.nextInt(6);

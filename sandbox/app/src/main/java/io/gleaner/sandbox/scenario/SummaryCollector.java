@@ -68,6 +68,10 @@ public final class SummaryCollector {
   private final Map<String, Long> backlogLast = new TreeMap<>();
   private long backlogSamples;
   private long backlogDrySamples;
+  private Map<String, Double> teamWeights = Map.of();
+  private final ResourceHours harvestedByTeam;
+  private final Map<String, Long> teamDrySamples = new TreeMap<>();
+  private final Map<String, Long> teamMinWaiting = new TreeMap<>();
 
   public SummaryCollector(
       KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
@@ -97,6 +101,17 @@ public final class SummaryCollector {
     this.lendable = new ResourceHours(startMillis);
     this.byMemberPod = new ResourceHours(startMillis);
     this.funnel = new ResourceHours(startMillis);
+    this.harvestedByTeam = new ResourceHours(startMillis);
+  }
+
+  /**
+   * Also accounts the harvest per team, for {@link SandboxSummary#teams()}: each team's weight, by
+   * name; the team of a pod is the one named as its metadata namespace (as the sandbox declares its
+   * teams, one namespace each).
+   */
+  public SummaryCollector withTeams(Map<String, Double> weights) {
+    this.teamWeights = Map.copyOf(weights);
+    return this;
   }
 
   /**
@@ -208,6 +223,8 @@ public final class SummaryCollector {
     for (ScenarioDriver.Kind k : ScenarioDriver.Kind.values()) {
       waiting.put(k.name(), 0L);
     }
+    Map<String, Long> waitingByTeam = new TreeMap<>();
+    teamWeights.keySet().forEach(t -> waitingByTeam.put(t, 0L));
     for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
       if (!targetsVirtualNode(p)) {
         continue;
@@ -224,6 +241,7 @@ public final class SummaryCollector {
           && p.getMetadata().getDeletionTimestamp() == null) {
         waiting.merge(
             ScenarioDriver.Kind.of(p.getSpec(), p.getMetadata().getLabels()).name(), 1L, Long::sum);
+        waitingByTeam.computeIfPresent(p.getMetadata().getNamespace(), (t, n) -> n + 1);
       }
       String cls =
           p.getMetadata().getLabels() == null
@@ -254,6 +272,11 @@ public final class SummaryCollector {
     waiting.forEach((k, n) -> backlogMin.merge(k, n, Math::min));
     backlogLast.clear();
     backlogLast.putAll(waiting);
+    waitingByTeam.forEach(
+        (t, n) -> {
+          teamDrySamples.merge(t, n == 0 ? 1L : 0L, Long::sum);
+          teamMinWaiting.merge(t, n, Math::min);
+        });
     return boundNotPlaced;
   }
 
@@ -394,6 +417,13 @@ public final class SummaryCollector {
           Resources rate = harvestedRate(p);
           harvested.add(source, rate, hours);
           byMemberPod.add(key, rate, hours);
+          String team =
+              p.getMetadata().getAnnotations() == null
+                  ? null
+                  : p.getMetadata().getAnnotations().get(GleanerKeys.META_NAMESPACE);
+          if (team != null && teamWeights.containsKey(team)) {
+            harvestedByTeam.add(team, rate, hours);
+          }
         }
         if ("Pending".equals(phase)
             && unschedulable(p)
@@ -524,7 +554,14 @@ public final class SummaryCollector {
         harvest,
         funnelHours,
         backlog,
+        teamWeights.isEmpty() ? null : teamShares(),
         Map.of());
+  }
+
+  private TeamShares teamShares() {
+    Map<String, Double> hours = new TreeMap<>();
+    teamWeights.keySet().forEach(t -> hours.put(t, harvestedByTeam.coreHours(t)));
+    return TeamShares.of(teamWeights, hours, teamDrySamples, teamMinWaiting);
   }
 
   private static final List<String> SOURCES = List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC");

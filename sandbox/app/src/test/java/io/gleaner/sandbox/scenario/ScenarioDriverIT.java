@@ -87,6 +87,19 @@ class ScenarioDriverIT {
         .allSatisfy(
             (kind, n) ->
                 assertThat(n).as(kind.name()).isGreaterThanOrEqualTo(backlog.target(kind)));
+    // each team keeps its own part: near-line for ads-nearline, half the offline and GPU pods for
+    // each of the two offline teams
+    Map<String, Map<ScenarioDriver.Kind, Integer>> byTeam = driver.waitingByNamespace();
+    assertThat(byTeam.get("ads-nearline")).containsOnlyKeys(ScenarioDriver.Kind.NEAR_LINE);
+    assertThat(byTeam.get("ads-nearline").get(ScenarioDriver.Kind.NEAR_LINE))
+        .isGreaterThanOrEqualTo(4);
+    for (String team : List.of("ml-batch", "search-offline")) {
+      assertThat(byTeam.get(team).get(ScenarioDriver.Kind.OFFLINE))
+          .as(team)
+          .isGreaterThanOrEqualTo(5);
+      assertThat(byTeam.get(team).get(ScenarioDriver.Kind.GPU)).as(team).isGreaterThanOrEqualTo(2);
+      assertThat(byTeam.get(team)).doesNotContainKey(ScenarioDriver.Kind.NEAR_LINE);
+    }
     clock.advance(Duration.ofMinutes(1));
     driver.tick();
     assertThat(driver.jobsSubmitted()).isEqualTo(firstJobs);
