@@ -273,6 +273,40 @@ public final class VirtualKubeletService implements AutoCloseable {
   }
 
   /** The harvested pool: what the members offer in all, as the broker last reported. */
+  /** What the members have free in all (healthy ones), from the capacity stream; null before. */
+  private io.gleaner.meta.resources.Resources freeRoom() {
+    CapacityWatcher c = capacity;
+    io.gleaner.api.v1.Capacity latest = c == null ? null : c.latest();
+    if (latest == null) {
+      return null;
+    }
+    try {
+      io.gleaner.meta.resources.Resources free = io.gleaner.meta.resources.Resources.ZERO;
+      for (io.gleaner.api.v1.ClusterCapacity cc : latest.getClustersList()) {
+        if (cc.getHealthy()) {
+          free = free.plus(io.gleaner.meta.resources.Resources.parse(cc.getFreeMap()));
+        }
+      }
+      return free;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The broker's largest placeable shape, from the capacity stream; null before the first. */
+  private io.gleaner.meta.resources.Resources largestShape() {
+    CapacityWatcher c = capacity;
+    io.gleaner.api.v1.Capacity latest = c == null ? null : c.latest();
+    if (latest == null) {
+      return null;
+    }
+    try {
+      return io.gleaner.meta.resources.Resources.parse(latest.getLargestShapeMap());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   private io.gleaner.meta.resources.Resources offered() {
     CapacityWatcher c = capacity;
     io.gleaner.api.v1.Capacity latest = c == null ? null : c.latest();
@@ -305,6 +339,8 @@ public final class VirtualKubeletService implements AutoCloseable {
             settings.pods());
     pc.unreachableTimeout(() -> policy.current().memberUnreachableTimeout());
     pc.fairness(() -> policy.current().teams(), this::offered);
+    pc.largestFree(this::largestShape);
+    pc.freeRoom(this::freeRoom);
     return pc;
   }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -75,13 +76,23 @@ final class FairGate implements AutoCloseable {
   private final Map<String, String> shown = new ConcurrentHashMap<>();
 
   private final AtomicBoolean roundQueued = new AtomicBoolean();
-  private final java.util.concurrent.atomic.AtomicLong capacityGeneration =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final ExecutorService rounds =
-      Executors.newSingleThreadExecutor(WorkQueue.threads("vk-fair-round"));
+  private final Executor rounds;
   private volatile Supplier<Teams> teams = () -> EffectivePolicy.DEFAULTS.teams();
   private volatile Supplier<Resources> pool = () -> Resources.ZERO;
+  private volatile Supplier<Resources> largestFree = () -> null;
+  private volatile Supplier<Resources> freeRoom = () -> null;
+  private final java.util.concurrent.atomic.AtomicLong capacityGeneration =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile Controller controller;
+
+  FairGate() {
+    this(Executors.newSingleThreadExecutor(WorkQueue.threads("vk-fair-round")));
+  }
+
+  /** Rounds run on {@code rounds}, one at a time (tests run them by hand). */
+  FairGate(Executor rounds) {
+    this.rounds = rounds;
+  }
 
   void controller(Controller c) {
     this.controller = c;
@@ -95,6 +106,22 @@ final class FairGate implements AutoCloseable {
   /** The harvested pool: what the broker's members offer in all (read at every round). */
   void pool(Supplier<Resources> p) {
     this.pool = p;
+  }
+
+  /**
+   * The most CPU one member node has free now (the broker's largest placeable shape; null when not
+   * known): a pod asking for more is passed in a round without asking the broker.
+   */
+  void largestFree(Supplier<Resources> l) {
+    this.largestFree = l;
+  }
+
+  /**
+   * The room free for new pods in all (the broker's members' free capacity; null when not known),
+   * which tells a capacity change that adds room from one that only takes it.
+   */
+  void freeRoom(Supplier<Resources> f) {
+    this.freeRoom = f;
   }
 
   /**
@@ -158,8 +185,13 @@ final class FairGate implements AutoCloseable {
   }
 
   /**
-   * Capacity changed: a round under way stops before its next pod (room that appears mid-round
-   * would go to whoever comes later in it) and a new round ranks every waiting pod again.
+   * Capacity changed: a new round ranks every waiting pod again. A round under way stops before its
+   * next pod only when the change added room (the free room grew since the round last looked;
+   * without a measure of free room, at every change), since room that appears mid-round would go to
+   * whoever comes later in it. A change that only takes room, as every reservation the round makes
+   * does, lets it go on: stopping at those would starve every pod ranked after the first few
+   * whenever a round takes longer than the capacity stream's interval (200 ms), each round starting
+   * over with the same first pods.
    */
   void capacityChanged() {
     capacityGeneration.incrementAndGet();
@@ -192,16 +224,29 @@ final class FairGate implements AutoCloseable {
     if (c == null || waiting.isEmpty()) {
       return;
     }
-    long generation = capacityGeneration.get();
     Teams t = teams.get();
     log.debug("fair round over {} waiting pods", waiting.size());
     FairQueue q = new FairQueue(pool.get(), t, c.usage(t), new HashMap<>(waiting).values());
+    Resources largest = largestFree.get();
+    long generation = capacityGeneration.get();
+    Resources room = freeRoom.get();
     int placed = 0;
     for (Optional<Candidate> next = q.next(); next.isPresent(); next = q.next()) {
       Candidate cand = next.get();
       if (capacityGeneration.get() != generation) {
-        log.debug("capacity changed: fair round stops after {} placed", placed);
-        return;
+        generation = capacityGeneration.get();
+        Resources now = freeRoom.get();
+        if (room == null || now == null || now.cpuMillis() > room.cpuMillis()) {
+          log.debug("room added: fair round stops after {} placed", placed);
+          return;
+        }
+        room = now;
+      }
+      if (!GangStep.isGateKey(cand.id())
+          && largest != null
+          && cand.request().cpuMillis() > largest.cpuMillis()) {
+        q.passed(cand); // no member node has that much CPU free: no need to ask
+        continue;
       }
       Tried tried = c.tryPlace(cand.id());
       log.debug("fair round: {} ({}) {}", cand.id(), cand.namespace(), tried);
@@ -239,6 +284,8 @@ final class FairGate implements AutoCloseable {
 
   @Override
   public void close() {
-    rounds.shutdownNow();
+    if (rounds instanceof ExecutorService e) {
+      e.shutdownNow();
+    }
   }
 }

@@ -313,6 +313,24 @@ public final class PodController implements AutoCloseable {
     fairGate.pool(pool);
   }
 
+  /**
+   * The most CPU one member node has free now (the broker's largest placeable shape, null when
+   * unknown): a waiting pod asking for more is passed over in a fair round without a call to the
+   * broker, which keeps rounds short when the harvest is full.
+   */
+  public void largestFree(Supplier<Resources> largest) {
+    fairGate.largestFree(largest);
+  }
+
+  /**
+   * The room the broker's members have free in all (null when unknown): a capacity change that adds
+   * room stops a fair round under way so the next ranks every pod again; one that only takes room
+   * (a reservation) lets it go on. Without it, every change stops the round.
+   */
+  public void freeRoom(Supplier<Resources> free) {
+    fairGate.freeRoom(free);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // periodic: unreachable members, orphan GC, pod gauges
 
