@@ -161,8 +161,14 @@ the command line as flags. Call with (dict "root" $ "key" "broker").
 {{- if not (hasKey $server "port") }}
 {{- $_ := set $server "port" $svc.hooks.grpcPort }}
 {{- end }}
-{{- if and $svc.hooks.tls.secretName (not (hasKey $server "tls")) }}
+{{- if and $svc.hooks.tls.secretName (not $root.Values.grpcTls.enabled) (not (hasKey $server "tls")) }}
 {{- $_ := set $server "tls" (dict "certFile" "/etc/gleaner/hooks-tls/tls.crt" "keyFile" "/etc/gleaner/hooks-tls/tls.key") }}
+{{- end }}
+{{- if not (hasKey $server "subscribers") }}
+{{- $_ := set $server "subscribers" $svc.hooks.subscribers }}
+{{- end }}
+{{- if not (hasKey $server "maxWatchersPerIdentity") }}
+{{- $_ := set $server "maxWatchersPerIdentity" $svc.hooks.maxWatchersPerIdentity }}
 {{- end }}
 {{- $_ := set $hooks "server" $server }}
 {{- $webhooks := default dict (index $hooks "webhooks") }}
@@ -271,5 +277,62 @@ each (empty when nothing does). Call with (dict "where" "broker" "pod" <podSecur
 {{- end }}
 {{- if without (dig "capabilities" "add" list $c) "NET_BIND_SERVICE" }}
 - {{ $w }}: securityContext.capabilities.add may hold only NET_BIND_SERVICE
+{{- end }}
+{{- end }}
+
+{{/*
+Subjects of the gRPC mutual-TLS certificates (grpcTls), as YAML: identity (the certificate's CN) -> DNS names. Each
+enabled service gets its Service's names plus grpcTls.extraDnsNames; each of grpcTls.clients gets none.
+*/}}
+{{- define "gleaner.grpcTlsSubjects" -}}
+{{- $fullname := include "gleaner.fullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- $out := dict }}
+{{- range $key, $cli := include "gleaner.services" . | fromYaml }}
+{{- if (index $.Values $key).enabled }}
+{{- $svc := printf "%s-%s" $fullname $cli }}
+{{- $names := list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns) }}
+{{- $_ := set $out $cli (concat $names $.Values.grpcTls.extraDnsNames) }}
+{{- end }}
+{{- end }}
+{{- range .Values.grpcTls.clients }}
+{{- $_ := set $out . list }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/*
+Name of the Secret holding one identity's gRPC certificate. Call with (dict "root" $ "id" "broker").
+*/}}
+{{- define "gleaner.grpcTlsSecret" -}}
+{{- printf "%s-%s-grpc-tls" (include "gleaner.fullname" .root) .id }}
+{{- end }}
+
+{{/*
+Flags that point one service at its mounted gRPC certificate (grpcTls): the broker serves it and requires client
+certificates of its CA; every other service presents it to the broker and verifies the broker; the descheduler also
+serves reclaim hooks with it. A TLS section the service's own `config` sets wins. Call with (dict "root" $ "key" "broker").
+*/}}
+{{- define "gleaner.grpcTlsArgs" -}}
+{{- $svc := index .root.Values .key }}
+{{- $section := default dict $svc.config }}
+{{- $dir := "/etc/gleaner/grpc-tls" }}
+{{- if eq .key "broker" }}
+{{- if not (hasKey (default dict (index $section "grpc")) "tls") }}
+- --set=broker.grpc.tls.certFile={{ $dir }}/tls.crt
+- --set=broker.grpc.tls.keyFile={{ $dir }}/tls.key
+- --set=broker.grpc.tls.clientCaFile={{ $dir }}/ca.crt
+{{- end }}
+{{- else }}
+- --set=brokerTls.caFile={{ $dir }}/ca.crt
+- --set=brokerTls.certFile={{ $dir }}/tls.crt
+- --set=brokerTls.keyFile={{ $dir }}/tls.key
+{{- end }}
+{{- if eq .key "descheduler" }}
+{{- if not (hasKey (default dict (index (default dict (index $section "hooks")) "server")) "tls") }}
+- --set=descheduler.hooks.server.tls.certFile={{ $dir }}/tls.crt
+- --set=descheduler.hooks.server.tls.keyFile={{ $dir }}/tls.key
+- --set=descheduler.hooks.server.tls.clientCaFile={{ $dir }}/ca.crt
+{{- end }}
 {{- end }}
 {{- end }}

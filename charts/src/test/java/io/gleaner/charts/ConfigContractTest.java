@@ -87,6 +87,37 @@ class ConfigContractTest {
   }
 
   @Test
+  void everyServiceLoadsItsGrpcCertificatesAndTheClientsDialANameOfTheBrokers() throws IOException {
+    RenderedChart chart = render(GLEANER);
+    String dir = "/etc/gleaner/grpc-tls/";
+    var broker = load(chart, "broker").broker().grpc().tls();
+    assertThat(broker.mutual()).isTrue();
+    assertThat(broker.clientCaFile()).isEqualTo(dir + "ca.crt");
+    for (String client : List.of("idle-detector", "virtual-kubelet", "descheduler")) {
+      GleanerConfig c = load(chart, client);
+      assertThat(c.brokerTls().caFile()).as(client).isEqualTo(dir + "ca.crt");
+      assertThat(c.brokerTls().certFile()).as(client).isEqualTo(dir + "tls.crt");
+      // the name the client verifies is one the broker's certificate holds (ChartGrpcTlsTest)
+      assertThat(c.brokerAddress().host()).isEqualTo(PREFIX + "broker.gleaner-system.svc");
+    }
+    var hooks = load(chart, "descheduler").descheduler().hooks().server();
+    assertThat(hooks.tls().mutual()).isTrue();
+    assertThat(hooks.subscribers()).containsExactly("reader");
+    assertThat(hooks.maxWatchersPerIdentity()).isEqualTo(16);
+    // a TLS section of the service's own config wins over the chart's
+    RenderedChart own =
+        render(
+            GLEANER,
+            values(
+                "broker.config.grpc.tls.certFile",
+                "/pki/b.crt",
+                "broker.config.grpc.tls.keyFile",
+                "/pki/b.key"));
+    assertThat(load(own, "broker").broker().grpc().tls().certFile()).isEqualTo("/pki/b.crt");
+    assertThat(load(own, "broker").broker().grpc().tls().clientCaFile()).isNull();
+  }
+
+  @Test
   void aClientCaFileOfTheConfigWinsAndNoConfigMapMeansTokensOnly() throws IOException {
     RenderedChart own =
         render(GLEANER, values("virtualKubelet.config.clientCAFile", "/etc/pki/apiserver-ca.crt"));

@@ -458,6 +458,7 @@ class GleanerChartTest {
           render(
               GLEANER,
               values(
+                  "grpcTls.enabled", false, // a hooks Secret of its own serves without mutual TLS
                   "descheduler.hooks.tls.secretName", "hooks-tls",
                   "descheduler.hooks.webhooks.pager.url", "https://pager.example.com/gleaner",
                   "descheduler.hooks.webhooks.pager.signingKeySecret.name", "pager-hmac",
@@ -466,6 +467,7 @@ class GleanerChartTest {
       var config = io.gleaner.meta.config.GleanerConfig.fromYaml(yaml).descheduler().hooks();
       assertThat(config.server().port()).isEqualTo(9091);
       assertThat(config.server().tls().certFile()).isEqualTo("/etc/gleaner/hooks-tls/tls.crt");
+      assertThat(config.server().subscribers()).containsExactly("reader");
       assertThat(config.webhooks().get("pager").secretFile())
           .isEqualTo("/etc/gleaner/webhooks/pager/key");
       assertThat(yaml).doesNotContain("signingKeySecret").doesNotContain("pager-hmac");

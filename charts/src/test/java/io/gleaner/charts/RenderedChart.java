@@ -46,6 +46,10 @@ public final class RenderedChart {
    */
   public static RenderedChart render(Path chart, Map<String, ?> values) {
     TemplateCommand command = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE);
+    if (chart.equals(GLEANER)) {
+      // helm-java's template asks a cluster for lookup, and there is none here
+      command = command.set("grpcTls.lookupExisting", false);
+    }
     values.forEach(command::set);
     return parse(command.call());
   }

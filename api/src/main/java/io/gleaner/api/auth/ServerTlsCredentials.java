@@ -23,7 +23,7 @@ public final class ServerTlsCredentials {
     }
     try {
       TlsServerCredentials.Builder b =
-          TlsServerCredentials.newBuilder().keyManager(new File(certFile), new File(keyFile));
+          TlsServerCredentials.newBuilder().keyManager(PemKeys.keyManagers(certFile, keyFile));
       if (clientCaFile != null) {
         b.trustManager(new File(clientCaFile)).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
       }

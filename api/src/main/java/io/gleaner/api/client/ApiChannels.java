@@ -1,5 +1,6 @@
 package io.gleaner.api.client;
 
+import io.gleaner.api.auth.PemKeys;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -50,7 +51,7 @@ public final class ApiChannels {
       TlsChannelCredentials.Builder b =
           TlsChannelCredentials.newBuilder().trustManager(new File(s.caFile()));
       if (s.certFile() != null) {
-        b.keyManager(new File(s.certFile()), new File(s.keyFile()));
+        b.keyManager(PemKeys.keyManagers(s.certFile(), s.keyFile()));
       }
       return b.build();
     } catch (IOException e) {

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param target {@code host:port} (or any gRPC target string, e.g. {@code dns:///broker:9090})
  * @param caFile PEM bundle that the server certificate must chain to; {@code null}: plaintext
  * @param certFile client certificate (PEM) for mutual TLS; with {@code keyFile}, or neither
- * @param keyFile client private key (PEM, PKCS#8)
+ * @param keyFile client private key (PEM: PKCS#8, PKCS#1 or SEC 1)
  * @param callDeadline deadline of each unary call
  * @param streamDeadline deadline of one stream; long-lived streams are reopened when it expires
  * @param client this service's name, the {@code client} tag of the call metrics

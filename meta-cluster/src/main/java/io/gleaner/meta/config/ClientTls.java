@@ -6,7 +6,7 @@ package io.gleaner.meta.config;
  *
  * @param caFile the CA bundle the server's certificate must chain to
  * @param certFile this service's client certificate, for mutual TLS (with {@code keyFile})
- * @param keyFile its private key (PKCS#8)
+ * @param keyFile its private key (PEM: PKCS#8, PKCS#1 or SEC 1)
  */
 public record ClientTls(String caFile, String certFile, String keyFile) implements Validatable {
   /** Plaintext. */

@@ -6,7 +6,7 @@ package io.gleaner.meta.config;
  * and its subject CN is the caller's identity, which each method authorizes.
  *
  * @param certFile the certificate chain
- * @param keyFile the private key (PKCS#8)
+ * @param keyFile the private key (PEM: PKCS#8, PKCS#1 or SEC 1)
  * @param clientCaFile the CA bundle callers' certificates must chain to; null: callers are not
  *     authenticated
  */

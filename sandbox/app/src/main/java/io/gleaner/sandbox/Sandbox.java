@@ -107,6 +107,7 @@ public final class Sandbox implements AutoCloseable {
   private Installer installer;
   private int dashboardPort;
   private int brokerPort;
+  private Path readerTls;
   private JobController jobs;
   private ScenarioDriver scenario;
   private SummaryCollector summary;
@@ -212,11 +213,16 @@ public final class Sandbox implements AutoCloseable {
     processes = new ServiceProcesses(work, processOutput);
     closeables.push(processes);
     Map<String, ConfigMap> configMaps = new LinkedHashMap<>();
+    Map<String, Secret> secrets = new LinkedHashMap<>();
     for (HasMetadata o : rendered) {
       if (o instanceof ConfigMap cm) {
         configMaps.put(cm.getMetadata().getName(), cm);
       }
+      if (o instanceof Secret secret) {
+        secrets.put(secret.getMetadata().getName(), secret);
+      }
     }
+    readerTls = writeReaderCertificate(secrets.values(), work.resolve("reader-grpc-tls"));
     String adminKubeconfig = federation.meta().kubeconfig();
     List<Deployment> deployments =
         rendered.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
@@ -244,6 +250,7 @@ public final class Sandbox implements AutoCloseable {
       processes.start(
           d,
           configMaps,
+          secrets,
           file,
           (component, replica, port) -> {
             if (component.equals("broker") && replica == 0) {
@@ -317,8 +324,7 @@ public final class Sandbox implements AutoCloseable {
     specs.forEach(m -> roles.put(m.name(), m.roles()));
     BrokerApiClient broker =
         BrokerApiClient.open(
-            ChannelSettings.plaintext("127.0.0.1:" + brokerPort, "sandbox-invariants"),
-            new SimpleMeterRegistry());
+            brokerChannelSettings("sandbox-invariants"), new SimpleMeterRegistry());
     closeables.push(broker);
     summary =
         new SummaryCollector(meta, () -> members, clock, roles, LendableCapacity.Settings.DEFAULTS)
@@ -369,6 +375,44 @@ public final class Sandbox implements AutoCloseable {
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
     closeables.push(loops::shutdownNow);
     return this;
+  }
+
+  /**
+   * How a client of this sandbox reaches the broker: with the chart's {@code reader} client
+   * certificate when the chart renders one (grpcTls, on by default), else plaintext.
+   */
+  public ChannelSettings brokerChannelSettings(String client) {
+    ChannelSettings s = ChannelSettings.plaintext(brokerTarget(), client);
+    return readerTls == null
+        ? s
+        : s.withTls(
+            readerTls.resolve("ca.crt").toString(),
+            readerTls.resolve("tls.crt").toString(),
+            readerTls.resolve("tls.key").toString());
+  }
+
+  /** The directory of the {@code reader} certificate (ca.crt, tls.crt, tls.key), or null. */
+  public Path readerTls() {
+    return readerTls;
+  }
+
+  /**
+   * Writes the Secret of the chart's {@code reader} client certificate to {@code dir}, as a user
+   * would extract it for {@code gleaner capacity}; null when the chart rendered none.
+   */
+  private static Path writeReaderCertificate(java.util.Collection<Secret> secrets, Path dir)
+      throws IOException {
+    for (Secret s : secrets) {
+      Map<String, String> labels = s.getMetadata().getLabels();
+      if (labels != null && "reader".equals(labels.get("gleaner.io/grpc-identity"))) {
+        Files.createDirectories(dir);
+        for (String key : List.of("ca.crt", "tls.crt", "tls.key")) {
+          Files.write(dir.resolve(key), java.util.Base64.getDecoder().decode(s.getData().get(key)));
+        }
+        return dir;
+      }
+    }
+    return null;
   }
 
   /** How many observations of the federation the invariants were checked on. */

@@ -6,9 +6,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.client.ApiChannels;
+import io.gleaner.api.client.ChannelSettings;
+import io.gleaner.api.v1.BrokerGrpc;
 import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sim.SimulatedCluster;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -257,6 +268,62 @@ class InstallIT {
 
   @Test
   @Order(4)
+  void theBrokerRefusesEveryMethodToACallerWithoutACertificateAndWritesToTheReader()
+      throws Exception {
+    assertThat(sandbox.readerTls()).as("the chart's reader certificate").isNotNull();
+    ChannelSettings reader = sandbox.brokerChannelSettings("install-it");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ManagedChannel anonymous =
+        ApiChannels.open(reader.withTls(reader.caFile(), null, null), registry);
+    ManagedChannel asReader = ApiChannels.open(reader, registry);
+    try {
+      for (MethodDescriptor<?, ?> m : BrokerGrpc.getServiceDescriptor().getMethods()) {
+        assertThat(call(anonymous, m).getCode())
+            .as(m.getFullMethodName())
+            .isEqualTo(Status.Code.UNAUTHENTICATED);
+        if (!READ_ONLY.contains(m.getBareMethodName())) {
+          assertThat(call(asReader, m).getCode())
+              .as("reader calling " + m.getFullMethodName())
+              .isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+      }
+      assertThat(call(asReader, BrokerGrpc.getGetCapacityMethod()).getCode())
+          .isEqualTo(Status.Code.OK);
+    } finally {
+      anonymous.shutdownNow();
+      asReader.shutdownNow();
+    }
+  }
+
+  private static final java.util.Set<String> READ_ONLY =
+      java.util.Set.of(
+          "GetCapacity", "WatchCapacity", "Estimate", "WatchReclaims", "ListPlacements");
+
+  /** One call of {@code m} with its empty request: the status it ends with. */
+  @SuppressWarnings("unchecked")
+  private static <Q, A> Status call(ManagedChannel channel, MethodDescriptor<Q, A> m)
+      throws Exception {
+    Q empty =
+        ((MethodDescriptor.PrototypeMarshaller<Q>) m.getRequestMarshaller()).getMessagePrototype();
+    ClientCall<Q, A> call =
+        channel.newCall(m, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+    CompletableFuture<Status> done = new CompletableFuture<>();
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            done.complete(status);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage(empty);
+    call.halfClose();
+    return done.get(15, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @Order(5)
   void withoutTheBrokersSecretRuleOffersAreRejectedAndPodsStayPending() throws Exception {
     assumeTrue(
         sandbox.notServed().stream().noneMatch(k -> k.equals("RoleBinding")),

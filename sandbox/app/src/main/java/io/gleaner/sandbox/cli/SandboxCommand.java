@@ -237,9 +237,21 @@ public final class SandboxCommand implements Callable<Integer> {
       }
       out.printf("[%5.1fs] started%n", (System.nanoTime() - t0) / 1e9);
       out.printf("Dashboard: %s%n", sandbox.dashboardUrl());
-      out.printf(
-          "Broker gRPC: %s   (try: ./gleaner capacity --broker %s)%n",
-          sandbox.brokerTarget(), sandbox.brokerTarget());
+      if (sandbox.readerTls() == null) {
+        out.printf(
+            "Broker gRPC: %s   (try: ./gleaner capacity --broker %s)%n",
+            sandbox.brokerTarget(), sandbox.brokerTarget());
+      } else {
+        java.nio.file.Path tls = sandbox.readerTls();
+        out.printf(
+            "Broker gRPC: %s, mutual TLS   (try: ./gleaner capacity --broker %s --ca-file %s"
+                + " --cert-file %s --key-file %s)%n",
+            sandbox.brokerTarget(),
+            sandbox.brokerTarget(),
+            tls.resolve("ca.crt"),
+            tls.resolve("tls.crt"),
+            tls.resolve("tls.key"));
+      }
       out.printf(
           "Kubeconfigs: %s   (try: kubectl --kubeconfig %s get nodes -o wide)%n",
           options.kubeconfigDir(), options.kubeconfigDir().resolve("meta.kubeconfig"));

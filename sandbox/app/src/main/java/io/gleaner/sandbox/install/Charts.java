@@ -80,6 +80,10 @@ public final class Charts implements AutoCloseable {
   public List<HasMetadata> render(String chart, String release, String namespace, Path values) {
     TemplateCommand command =
         new Helm(chart(chart)).template().withName(release).withNamespace(namespace);
+    if (GLEANER.equals(chart)) {
+      // helm-java's template asks a cluster for lookup (the chart's certificates); there is none
+      command = command.set("grpcTls.lookupExisting", false);
+    }
     if (values != null) {
       command = command.withValuesFile(values);
     }

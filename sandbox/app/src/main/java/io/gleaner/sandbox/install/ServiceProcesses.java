@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -28,10 +29,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the replicas of rendered Deployments as child JVMs, as a kubelet would run their pods: each
  * replica is {@code java -cp <this class path> <main> <the container's args>} with the container's
- * environment, its ConfigMap volumes written to a directory of its own (mount paths in the args
- * rewritten to it), its own service account's kubeconfig ({@code KUBECONFIG}), and a heap from its
- * memory limit. Processes share the host's network, where pods each have their own: every container
- * port gets a port of its own on 127.0.0.1 (see {@link Ports}).
+ * environment, its ConfigMap and Secret volumes written to a directory of its own (mount paths in
+ * the args rewritten to it), its own service account's kubeconfig ({@code KUBECONFIG}), and a heap
+ * from its memory limit. Processes share the host's network, where pods each have their own: every
+ * container port gets a port of its own on 127.0.0.1 (see {@link Ports}).
  *
  * <p>A replica that exits is started again after a back-off, as a kubelet restarts a Deployment's
  * container. Output is prefixed with the replica's name, as {@code docker compose} does. {@link
@@ -130,6 +131,7 @@ public final class ServiceProcesses implements AutoCloseable {
    * Starts every replica of {@code deployment}.
    *
    * @param configMaps the rendered ConfigMaps of its namespace, by name
+   * @param secrets the Secrets of its namespace it may mount, by name
    * @param kubeconfig the pod's service account credentials for the metadata cluster
    * @param ports host ports of its container ports
    * @param extraArgs appended to the container's args (e.g. where the pod's own ports are)
@@ -137,6 +139,7 @@ public final class ServiceProcesses implements AutoCloseable {
   public synchronized List<Replica> start(
       Deployment deployment,
       Map<String, ConfigMap> configMaps,
+      Map<String, Secret> secrets,
       Path kubeconfig,
       Ports ports,
       java.util.function.BiFunction<String, Integer, List<String>> extraArgs) {
@@ -153,7 +156,7 @@ public final class ServiceProcesses implements AutoCloseable {
       String name = component + "-" + i;
       Path root = workDir.resolve(name);
       List<String> args = new ArrayList<>(c.getArgs() == null ? List.of() : c.getArgs());
-      mountConfigMaps(pod, c, configMaps, root, args);
+      mountVolumes(pod, c, configMaps, secrets, root, args);
       Map<String, Integer> hostPorts = new LinkedHashMap<>();
       for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
         hostPorts.put(p.getName(), ports.port(component, i, p));
@@ -262,8 +265,13 @@ public final class ServiceProcesses implements AutoCloseable {
     }
   }
 
-  private static void mountConfigMaps(
-      PodSpec pod, Container c, Map<String, ConfigMap> configMaps, Path root, List<String> args) {
+  private static void mountVolumes(
+      PodSpec pod,
+      Container c,
+      Map<String, ConfigMap> configMaps,
+      Map<String, Secret> secrets,
+      Path root,
+      List<String> args) {
     for (VolumeMount m :
         c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
       Volume v =
@@ -271,22 +279,48 @@ public final class ServiceProcesses implements AutoCloseable {
               .filter(x -> x.getName().equals(m.getName()))
               .findFirst()
               .orElseThrow();
-      if (v.getConfigMap() == null) {
+      Map<String, String> files = new LinkedHashMap<>();
+      if (v.getConfigMap() != null) {
+        ConfigMap cm = configMaps.get(v.getConfigMap().getName());
+        if (cm == null) {
+          throw new IllegalStateException(
+              "ConfigMap "
+                  + v.getConfigMap().getName()
+                  + " mounted by "
+                  + c.getName()
+                  + " not found");
+        }
+        files.putAll(cm.getData());
+      } else if (v.getSecret() != null) {
+        Secret secret = secrets.get(v.getSecret().getSecretName());
+        if (secret == null) {
+          throw new IllegalStateException(
+              "Secret "
+                  + v.getSecret().getSecretName()
+                  + " mounted by "
+                  + c.getName()
+                  + " not found");
+        }
+        if (secret.getData() != null) {
+          secret
+              .getData()
+              .forEach(
+                  (k, b64) ->
+                      files.put(
+                          k,
+                          new String(
+                              java.util.Base64.getDecoder().decode(b64), StandardCharsets.UTF_8)));
+        }
+        if (secret.getStringData() != null) {
+          files.putAll(secret.getStringData());
+        }
+      } else {
         continue;
-      }
-      ConfigMap cm = configMaps.get(v.getConfigMap().getName());
-      if (cm == null) {
-        throw new IllegalStateException(
-            "ConfigMap "
-                + v.getConfigMap().getName()
-                + " mounted by "
-                + c.getName()
-                + " not found");
       }
       Path dir = root.resolve(m.getMountPath().replaceFirst("^/", ""));
       try {
         Files.createDirectories(dir);
-        for (Map.Entry<String, String> f : cm.getData().entrySet()) {
+        for (Map.Entry<String, String> f : files.entrySet()) {
           Files.writeString(dir.resolve(f.getKey()), f.getValue());
         }
       } catch (IOException e) {
