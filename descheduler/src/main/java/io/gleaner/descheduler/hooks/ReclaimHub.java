@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +32,16 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
     implements Consumer<ReclaimEvent>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReclaimHub.class);
 
+  /**
+   * One Watch stream. {@code wasReady}: the transport has said it is ready at least once; before
+   * that (the first microseconds of a stream) {@code isReady} is false without meaning a slow
+   * reader.
+   */
   private record Watcher(
-      String identity, ReclaimFilter filter, ServerCallStreamObserver<ReclaimEvent> stream) {}
+      String identity,
+      ReclaimFilter filter,
+      ServerCallStreamObserver<ReclaimEvent> stream,
+      AtomicBoolean wasReady) {}
 
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final List<Consumer<ReclaimEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -77,7 +86,13 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
     ServerCallStreamObserver<ReclaimEvent> stream =
         (ServerCallStreamObserver<ReclaimEvent>) responseObserver;
     String identity = CallerAuthorizer.IDENTITY.get();
-    Watcher w = new Watcher(identity == null ? Identities.ANONYMOUS : identity, request, stream);
+    Watcher w =
+        new Watcher(
+            identity == null ? Identities.ANONYMOUS : identity,
+            request,
+            stream,
+            new AtomicBoolean());
+    stream.setOnReadyHandler(() -> w.wasReady().set(true));
     synchronized (watchers) {
       long open = watchers.stream().filter(o -> o.identity().equals(w.identity())).count();
       if (open >= maxWatchersPerIdentity) {
@@ -141,7 +156,7 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
               try {
                 if (w.stream().isCancelled()) {
                   watchers.remove(w);
-                } else if (!w.stream().isReady()) {
+                } else if (w.wasReady().get() && !w.stream().isReady()) {
                   // the subscriber does not read: skip it rather than buffer without bound
                   streamOutcomes.accept(HookOutcome.DROPPED);
                 } else {

@@ -41,6 +41,8 @@ class ReclaimHooksAuthIT {
   private Server server;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final java.util.Map<HookOutcome, Integer> outcomes =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -49,7 +51,7 @@ class ReclaimHooksAuthIT {
     Path cert = Files.writeString(dir.resolve("tls.crt"), serving.certificatePem());
     Path key = Files.writeString(dir.resolve("tls.key"), serving.pkcs8KeyPem());
     caFile = Files.writeString(dir.resolve("ca.crt"), ca.certificatePem());
-    hub = new ReclaimHub(List.of(), 100, 2, o -> {});
+    hub = new ReclaimHub(List.of(), 10_000, 2, o -> outcomes.merge(o, 1, Integer::sum));
     server =
         ReclaimHooksServer.start(
             new DeschedulerConfig.HookServer(
@@ -113,6 +115,45 @@ class ReclaimHooksAuthIT {
             ReclaimFilter.getDefaultInstance(),
             observer(new CompletableFuture<>(), new CompletableFuture<>()));
     await().atMost(Duration.ofSeconds(10)).until(() -> hub.watchers("pager") == 1);
+  }
+
+  @Test
+  void aSubscriberThatDoesNotReadIsSkippedInsteadOfBuffered() throws Exception {
+    // never asks for a message: the transport's windows fill, then the stream is not ready
+    ReclaimHooksGrpc.newStub(channel("reader"))
+        .watch(
+            ReclaimFilter.getDefaultInstance(),
+            new io.grpc.stub.ClientResponseObserver<ReclaimFilter, ReclaimEvent>() {
+              @Override
+              public void beforeStart(
+                  io.grpc.stub.ClientCallStreamObserver<ReclaimFilter> requestStream) {
+                requestStream.disableAutoRequestWithInitial(0);
+              }
+
+              @Override
+              public void onNext(ReclaimEvent e) {}
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    await().atMost(Duration.ofSeconds(10)).until(() -> hub.watchers("reader") == 1);
+    String big = "x".repeat(10_000);
+    int events = 400; // 4 MB, more than the client's 1 MiB window and the server's buffer
+    for (int i = 0; i < events; i++) {
+      hub.accept(ReclaimEvent.newBuilder().setId("r" + i).setMessage(big).build());
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                outcomes.getOrDefault(HookOutcome.DELIVERED, 0)
+                        + outcomes.getOrDefault(HookOutcome.DROPPED, 0)
+                    == events);
+    assertThat(outcomes.get(HookOutcome.DROPPED)).isPositive();
+    assertThat(outcomes.get(HookOutcome.DELIVERED)).isLessThan(events / 2);
   }
 
   /** A Watch on {@code channel}; completes with the status it ends with. */
