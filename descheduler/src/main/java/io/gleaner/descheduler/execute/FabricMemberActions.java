@@ -24,6 +24,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,34 +47,23 @@ public final class FabricMemberActions implements MemberActions {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /**
+   * {@link #evictAsync} waited for: one way to read the member's answer (fabric8's own {@code
+   * evict()} answers false for every 429, a throttled one included, so it would take throttling for
+   * a disruption budget).
+   */
   @Override
   public EvictionResult evict(Victim v) {
-    String ns = v.pod().namespace();
-    String name = v.pod().name();
     try (MDC.MDCCloseable c1 = MDC.putCloseable("cluster", cluster);
-        MDC.MDCCloseable c2 = MDC.putCloseable("namespace", ns);
-        MDC.MDCCloseable c3 = MDC.putCloseable("pod", name);
+        MDC.MDCCloseable c2 = MDC.putCloseable("namespace", v.pod().namespace());
+        MDC.MDCCloseable c3 = MDC.putCloseable("pod", v.pod().name());
         MDC.MDCCloseable c4 = MDC.putCloseable("node", v.node())) {
-      for (int attempt = 1; ; attempt++) {
-        try {
-          boolean ok = client.pods().inNamespace(ns).withName(name).evict(eviction(v));
-          // fabric8 answers false for a 429 without saying which kind
-          return ok ? EvictionResult.EVICTED : EvictionResult.BLOCKED_BY_PDB;
-        } catch (KubernetesClientException e) {
-          EvictionResult r = result(e.getCode(), e.getStatus(), v, e.getMessage());
-          if (r != EvictionResult.THROTTLED || attempt >= EvictionAnswers.THROTTLED_ATTEMPTS) {
-            return r;
-          }
-          try {
-            Thread.sleep(
-                EvictionAnswers.backoff(attempt, EvictionAnswers.retryAfter(null, e.getStatus()))
-                    .toMillis());
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            return r;
-          }
-        }
+      return evictAsync(v, Runnable::run).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
       }
+      throw e;
     }
   }
 
