@@ -5,12 +5,11 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gleaner.meta.informer.IndexLookup;
 import io.gleaner.meta.informer.Informers;
-import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.VolcanoPodGroups;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -31,18 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class MemberWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MemberWatch.class);
   private static final String BY_NODE = "byNode";
-  private static final ResourceDefinitionContext PODGROUPS =
-      new ResourceDefinitionContext.Builder()
-          .withGroup(
-              GleanerKeys.VOLCANO_PODGROUP_API_VERSION.substring(
-                  0, GleanerKeys.VOLCANO_PODGROUP_API_VERSION.indexOf('/')))
-          .withVersion(
-              GleanerKeys.VOLCANO_PODGROUP_API_VERSION.substring(
-                  GleanerKeys.VOLCANO_PODGROUP_API_VERSION.indexOf('/') + 1))
-          .withKind(GleanerKeys.VOLCANO_PODGROUP_KIND)
-          .withPlural("podgroups")
-          .withNamespaced(true)
-          .build();
 
   /** Told of every change; calls come on informer threads and must return quickly. */
   public interface Listener {
@@ -107,7 +94,11 @@ public final class MemberWatch implements AutoCloseable {
             log,
             "FailedScheduling events of " + cluster);
     events.addEventHandler(handler(listener::failedScheduling, e -> {}));
-    podGroups = client.genericKubernetesResources(PODGROUPS).inAnyNamespace().runnableInformer(0);
+    podGroups =
+        client
+            .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
+            .inAnyNamespace()
+            .runnableInformer(0);
     podGroups.addEventHandler(
         handler(
             pg -> listener.podGroupChanged(pg, false), pg -> listener.podGroupChanged(pg, true)));

@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.informer.Informers;
-import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.VolcanoPodGroups;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -147,8 +147,7 @@ public final class ClusterWatch implements AutoCloseable {
       groupInformer =
           member.track(
               client
-                  .genericKubernetesResources(
-                      GleanerKeys.VOLCANO_PODGROUP_API_VERSION, GleanerKeys.VOLCANO_PODGROUP_KIND)
+                  .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
                   .inAnyNamespace()
                   .runnableInformer(0));
       groupInformer.addEventHandler(

@@ -10,6 +10,7 @@ import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.VolcanoPodGroups;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberGang;
 import io.gleaner.vk.translate.MemberPodTranslator;
@@ -244,8 +245,7 @@ final class MemberPodCreator {
     pg.setAdditionalProperty("spec", Map.of("minMember", gang.minMember()));
     try {
       client
-          .genericKubernetesResources(
-              GleanerKeys.VOLCANO_PODGROUP_API_VERSION, GleanerKeys.VOLCANO_PODGROUP_KIND)
+          .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
           .inNamespace(ns)
           .resource(pg)
           .create();

@@ -63,6 +63,8 @@ class GangIT {
     runtime.close();
   }
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
   @BeforeEach
   void setUp() throws Exception {
     Clock clock = Clock.systemUTC();
@@ -93,7 +95,7 @@ class GangIT {
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),
-            new VkMetrics(new SimpleMeterRegistry()),
+            new VkMetrics(registry),
             PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
     controller.start();
   }
@@ -212,6 +214,25 @@ class GangIT {
     assertThat(((Map<?, ?>) pg.getAdditionalProperties().get("spec")).get("minMember"))
         .isEqualTo(4);
     await().atMost(WAIT).until(() -> broker.confirms.get() >= 4);
+  }
+
+  @Test
+  void aGangInAMemberWithoutVolcanoRunsWithItsAnnotationsOnly() {
+    podGroup("small", 1);
+    worker("small", 0, "2"); // fits m2 (tried first), which serves no PodGroup
+
+    await().atMost(WAIT).until(() -> memberPods().size() == 1);
+    Pod member = memberPods().get(0);
+    assertThat(member.getMetadata().getAnnotations())
+        .containsEntry(GleanerKeys.CLUSTER, "m2")
+        .containsEntry(GleanerKeys.GANG, "ml/small")
+        .doesNotContainKey("scheduling.k8s.io/group-name");
+    assertThat(
+            registry.find(VkMetrics.ERRORS).tag("operation", "podgroup").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum())
+        .as("no failed PodGroup mirror (a member without Volcano is no error)")
+        .isZero();
   }
 
   @Test
