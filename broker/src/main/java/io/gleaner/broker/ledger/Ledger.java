@@ -315,7 +315,7 @@ public final class Ledger {
    * placement accounts for (from the broker's watch of the member).
    */
   public synchronized void quotas(String cluster, String namespace, List<MemberQuota> quotas) {
-    engine.quotas(cluster, namespace, quotas);
+    engine.quotas(cluster, namespace, quotas, placements.values());
     changed();
   }
 

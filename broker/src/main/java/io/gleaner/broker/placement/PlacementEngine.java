@@ -145,11 +145,20 @@ public final class PlacementEngine {
 
   /**
    * Replaces the ResourceQuotas placement knows in member {@code cluster}'s namespace {@code
-   * namespace} (those that limit what placement accounts for).
+   * namespace} (those that limit what placement accounts for). {@code reservations} are every
+   * reservation applied so far: the first quota of all starts counting those not yet confirmed.
    */
-  public void quotas(String cluster, String namespace, List<MemberQuota> list) {
+  public void quotas(
+      String cluster,
+      String namespace,
+      List<MemberQuota> list,
+      java.util.Collection<Placement> reservations) {
     refused.clear();
-    quotas.set(cluster, namespace, list);
+    if (quotas.set(cluster, namespace, list)) {
+      for (Placement p : reservations) {
+        quotas.inFlight(p, +1);
+      }
+    }
   }
 
   /** Forgets every ResourceQuota of member {@code cluster} (it left, or its watch restarts). */

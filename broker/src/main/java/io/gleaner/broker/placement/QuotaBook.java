@@ -64,14 +64,23 @@ final class QuotaBook {
     return shared;
   }
 
-  /** Replaces the quotas of {@code cluster}'s member namespace {@code ns}. */
-  void set(String cluster, String ns, List<MemberQuota> quotas) {
+  /**
+   * Replaces the quotas of {@code cluster}'s member namespace {@code ns}. Returns true when this is
+   * the first quota of all: reservations are tracked only while some quota exists, so the caller
+   * then hands every current reservation to {@link #inFlight}.
+   */
+  boolean set(String cluster, String ns, List<MemberQuota> quotas) {
+    boolean first = quotaCount == 0 && !quotas.isEmpty();
     Space s = space(cluster, ns);
     quotaCount += quotas.size() - s.quotas.size();
     s.quotas = List.copyOf(quotas);
+    if (quotaCount == 0) {
+      spaces.clear(); // nothing to track until a quota comes again
+    }
+    return first;
   }
 
-  /** Forgets every quota of {@code cluster} (it left); what is in flight there stays. */
+  /** Forgets every quota of {@code cluster} (it left). */
   void clear(String cluster) {
     Map<String, Space> byNs = spaces.get(cluster);
     if (byNs != null) {
@@ -80,11 +89,17 @@ final class QuotaBook {
         s.quotas = List.of();
       }
     }
+    if (quotaCount == 0) {
+      spaces.clear();
+    }
   }
 
-  /** Adds ({@code +1}) or removes ({@code -1}) an unconfirmed reservation's requests. */
+  /**
+   * Adds ({@code +1}) or removes ({@code -1}) an unconfirmed reservation's requests; nothing while
+   * no member has a quota (the placement hot path then pays nothing for quotas).
+   */
   void inFlight(Placement p, int sign) {
-    if (p.confirmed()) {
+    if (quotaCount == 0 || p.confirmed()) {
       return;
     }
     String ns = memberNamespaceOf(p.namespace());

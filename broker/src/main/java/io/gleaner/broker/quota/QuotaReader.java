@@ -18,9 +18,10 @@ import java.util.Set;
 /**
  * Reads a member's ResourceQuota as placement needs it ({@link MemberQuota}): the requests-side
  * limits ({@code pods}, {@code count/pods}, {@code cpu}, {@code memory}, {@code ephemeral-storage},
- * {@code requests.<resource>}) from {@code status.hard} (else {@code spec.hard}) and {@code
- * status.used}, the tighter one where two names limit the same resource; {@code limits.*} and the
- * counts of other kinds are left to the member (its 403 re-places the pod).
+ * {@code requests.<resource>}) from {@code status.hard} (else, before the member's quota controller
+ * has filled it in, {@code spec.hard}) and {@code status.used}, the tighter one where two names
+ * limit the same resource; {@code limits.*} and the counts of other kinds are left to the member
+ * (its 403 re-places the pod).
  *
  * <p>Which Gleaner member pods the quota matches: they run at {@link GleanerKeys#PRIORITY_OFFLINE}
  * or {@link GleanerKeys#PRIORITY_NEAR_LINE}, set no {@code activeDeadlineSeconds} that placement
@@ -33,7 +34,9 @@ public final class QuotaReader {
   /** The quota as placement reads it; empty when it limits nothing placement accounts for. */
   public static Optional<MemberQuota> read(ResourceQuota q) {
     Map<String, Quantity> hardSource =
-        q.getStatus() != null && q.getStatus().getHard() != null
+        q.getStatus() != null
+                && q.getStatus().getHard() != null
+                && !q.getStatus().getHard().isEmpty()
             ? q.getStatus().getHard()
             : q.getSpec() == null ? null : q.getSpec().getHard();
     if (hardSource == null || hardSource.isEmpty()) {

@@ -102,4 +102,19 @@ class QuotaReaderTest {
             .build();
     assertThat(QuotaReader.read(q)).isEmpty();
   }
+
+  @Test
+  void aNewQuotaWithoutStatusYetIsReadFromItsSpec() {
+    ResourceQuota q =
+        quota()
+            .withNewSpec()
+            .addToHard("requests.cpu", new Quantity("2"))
+            .endSpec()
+            .withNewStatus()
+            .endStatus()
+            .build();
+    MemberQuota m = QuotaReader.read(q).orElseThrow();
+    assertThat(m.hard()).containsEntry("cpu", 2000L);
+    assertThat(m.room("cpu")).isEqualTo(2000L);
+  }
 }
