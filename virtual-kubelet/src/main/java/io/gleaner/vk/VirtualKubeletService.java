@@ -2,6 +2,7 @@ package io.gleaner.vk;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.client.LeaderFencedCalls;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.policy.PolicySource;
@@ -331,13 +332,20 @@ public final class VirtualKubeletService implements AutoCloseable {
         new PodController(
             meta,
             members,
-            BrokerApiClient.on(broker, settings.brokerDeadline()),
+            BrokerApiClient.on(
+                election == null
+                    ? broker
+                    : LeaderFencedCalls.fence(broker, election::isLeader, metrics.registry()),
+                settings.brokerDeadline()),
             new MemberPodTranslator(tc),
             clock,
             toReal,
             metrics,
             settings.pods());
     pc.unreachableTimeout(() -> policy.current().memberUnreachableTimeout());
+    if (election != null) {
+      pc.pauseUnless(election::isLeader);
+    }
     pc.fairness(() -> policy.current().teams(), this::offered);
     pc.largestFree(this::largestShape);
     pc.freeRoom(this::freeRoom);

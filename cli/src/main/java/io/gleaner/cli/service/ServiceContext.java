@@ -13,6 +13,7 @@ import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.Zk;
 import io.gleaner.meta.coord.ZkLeaderElection;
 import io.gleaner.meta.kube.ClientIdentity;
+import io.gleaner.meta.kube.LeaderFencing;
 import io.gleaner.meta.metrics.Metrics;
 import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class ServiceContext implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceContext.class);
 
+  /** The services that elect a leader; their writes are fenced by its lease. */
+  private static final java.util.Set<String> ELECTED =
+      java.util.Set.of("virtual-kubelet", "idle-detector", "descheduler");
+
   private final String service;
   private final GleanerConfig config;
   private final Clock clock;
@@ -48,6 +54,13 @@ public final class ServiceContext implements AutoCloseable {
   private final AdminServer admin;
   private final CuratorFramework curator;
   private final KubernetesClient meta;
+
+  /**
+   * The election of a leader-elected service (null for the broker, which elects none, and with
+   * leader election off); it fences every write of this process's Kubernetes clients.
+   */
+  private final ZkLeaderElection election;
+
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
   private ServiceContext(String service, GleanerConfig config) throws Exception {
@@ -65,7 +78,12 @@ public final class ServiceContext implements AutoCloseable {
               config.zk().connectionTimeout());
       closeables.push(curator);
       Zk.instrument(curator, metrics.registry());
-      this.meta = metaClient(config.kubeconfig());
+      this.election =
+          config.leaderElection().enabled() && ELECTED.contains(service)
+              ? new ZkLeaderElection(
+                  curator, service, ServiceMain.candidateId(), metrics.registry())
+              : null;
+      this.meta = metaClient(config.kubeconfig(), this::fenced);
       closeables.push(meta);
       this.admin =
           new AdminServer(
@@ -114,11 +132,20 @@ public final class ServiceContext implements AutoCloseable {
     return meta;
   }
 
-  /** A leader election through ZooKeeper, or always leader when it is turned off. */
+  /**
+   * This service's leader election through ZooKeeper (one per process; the service starts it), or
+   * always leader when it is turned off. Its lease fences every write of the Kubernetes clients of
+   * this context ({@link LeaderFencing}).
+   */
   public LeaderElection election() {
-    return config.leaderElection().enabled()
-        ? new ZkLeaderElection(curator, service, ServiceMain.candidateId(), metrics.registry())
-        : new AlwaysLeader(ServiceMain.candidateId());
+    return election != null ? election : new AlwaysLeader(ServiceMain.candidateId());
+  }
+
+  /** {@code builder} with its writes fenced by this service's election, if it elects one. */
+  private KubernetesClientBuilder fenced(KubernetesClientBuilder builder) {
+    return election == null
+        ? builder
+        : LeaderFencing.install(builder, election, metrics.registry());
   }
 
   /**
@@ -133,7 +160,7 @@ public final class ServiceContext implements AutoCloseable {
     if (clock instanceof AcceleratedClock a && a.speed() != 1.0) {
       rc = rc.withProbe(Duration.ofSeconds(2), Duration.ofMillis((long) (10_000 * a.speed())));
     }
-    MemberRegistry registry = new MemberRegistry(meta, rc, clock, metrics.registry());
+    MemberRegistry registry = new MemberRegistry(meta, rc, clock, metrics.registry(), this::fenced);
     registry.start();
     closeables.push(registry);
     return registry;
@@ -225,18 +252,23 @@ public final class ServiceContext implements AutoCloseable {
     }
   }
 
-  private static KubernetesClient metaClient(String kubeconfig) throws Exception {
+  private static KubernetesClient metaClient(
+      String kubeconfig, UnaryOperator<KubernetesClientBuilder> customize) throws Exception {
     if (kubeconfig == null || kubeconfig.isBlank()) {
-      return new KubernetesClientBuilder()
-          .withConfig(ClientIdentity.applyTo(Config.autoConfigure(null)))
+      return customize
+          .apply(
+              new KubernetesClientBuilder()
+                  .withConfig(ClientIdentity.applyTo(Config.autoConfigure(null))))
           .build();
     }
     Path file = Path.of(kubeconfig);
     if (!Files.isReadable(file)) {
       throw new ConfigException("kubeconfig: cannot read " + file.toAbsolutePath());
     }
-    return new KubernetesClientBuilder()
-        .withConfig(ClientIdentity.applyTo(Config.fromKubeconfig(Files.readString(file))))
+    return customize
+        .apply(
+            new KubernetesClientBuilder()
+                .withConfig(ClientIdentity.applyTo(Config.fromKubeconfig(Files.readString(file)))))
         .build();
   }
 }

@@ -19,11 +19,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.locks.StandardLockInternalsDriver;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -31,23 +35,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Leader election on ZooKeeper with Curator's {@link LeaderLatch} under {@code
- * /elections/<election>/latch}, plus a fencing epoch in {@code /elections/<election>/epoch}.
+ * /elections/<election>/latch}, plus a fencing epoch in {@code /elections/<election>/epoch} and a
+ * lease ({@link LeaderLease}) that bounds how long the leader may act without having confirmed its
+ * leadership.
  *
  * <p>Rules (ARCHITECTURE.md §6: a replica that loses its session stops acting before another takes
  * over):
  *
  * <ul>
- *   <li>SUSPENDED (connection lost, session maybe alive): stop acting at once; the latch keeps its
- *       node, so no one else can lead while the session lives.
- *   <li>RECONNECTED within the session: if the latch node is still first and owned by this session,
- *       act again under a new epoch.
- *   <li>LOST (session expired): give up; the latch re-enters the election with a new node once a
- *       new session is established.
+ *   <li>A leadership term begins when the latch leads and the epoch node is written; listeners are
+ *       told {@code started}. It ends (listeners told {@code stopped}) only when the session is
+ *       LOST, the latch node is no longer first, or the election stops.
+ *   <li>Within a term the replica may act only while its lease is valid: until the monotonic time
+ *       of the last confirmed ZooKeeper round trip (a read of the latch, every quarter of the
+ *       lease) plus two thirds of the negotiated session timeout. Another replica can lead only
+ *       once the session has expired, a full session timeout after the server last heard from this
+ *       one, so the lease runs out first. A process paused past its session (SIGSTOP, a long GC)
+ *       finds its lease expired the moment it runs again, before its client has noticed anything.
+ *   <li>SUSPENDED (connection lost, session maybe alive) pauses acting: the lease is revoked at
+ *       once, the term and the listeners' state stay. RECONNECTED within the session confirms the
+ *       latch node is still first and acting resumes under the same epoch (no other replica can
+ *       have led meanwhile), with nothing rebuilt.
+ *   <li>LOST (session expired) ends the term; the latch re-enters the election with a new node once
+ *       a new session is established, and a new term writes a new epoch.
  * </ul>
  *
- * <p>Each start of acting writes the epoch node first; its version grows with every leadership, so
- * {@link #epoch()} is strictly increasing across replicas and {@link #fencingCheck()} lets a
- * transaction fail if a newer leader has appeared since.
+ * <p>Each term writes the epoch node first; its version grows with every term, so {@link #epoch()}
+ * is strictly increasing across replicas and {@link #fencingCheck()} lets a transaction fail if a
+ * newer leader has appeared since.
  */
 public final class ZkLeaderElection extends AbstractLifecycle implements LeaderElection {
   private static final Logger log = LoggerFactory.getLogger(ZkLeaderElection.class);
@@ -57,6 +72,14 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
 
   private static final Duration EPOCH_RETRY = Duration.ofSeconds(1);
 
+  /** The lease is this share of the negotiated session timeout. */
+  static final double LEASE_SHARE = 2.0 / 3.0;
+
+  /** Leadership is confirmed this many times per lease. */
+  static final int CONFIRMATIONS_PER_LEASE = 4;
+
+  private static final String LATCH_NODE = "latch-";
+
   private final CuratorFramework client;
   private final String election;
   private final String candidateId;
@@ -65,6 +88,19 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
   private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService executor;
   private final ConnectionStateListener connectionListener = (c, state) -> onConnectionState(state);
+  private final LeaderLatchListener latchListener =
+      new LeaderLatchListener() {
+        @Override
+        public void isLeader() {
+          schedule();
+        }
+
+        @Override
+        public void notLeader() {
+          onLatchLostLeadership();
+        }
+      };
+  private final LeaderLease lease;
   private final Counter started;
   private final Counter stopped;
 
@@ -74,6 +110,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
   private volatile long epoch;
   private volatile int epochVersion = -1;
   private boolean connected; // guarded by lock
+  private boolean sessionLost; // guarded by lock: LOST seen, no new session yet
   private boolean active; // guarded by lock: between start and stop
   private boolean notifiedLeading; // election thread only
   private volatile LeaderLatch latch;
@@ -88,7 +125,21 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
    */
   public ZkLeaderElection(
       CuratorFramework client, String election, String candidateId, MeterRegistry registry) {
+    this(client, election, candidateId, registry, System::nanoTime);
+  }
+
+  /**
+   * @param nanoTime the monotonic clock the lease is measured on ({@code System::nanoTime}; tests
+   *     move their own to stand for a paused process)
+   */
+  public ZkLeaderElection(
+      CuratorFramework client,
+      String election,
+      String candidateId,
+      MeterRegistry registry,
+      LongSupplier nanoTime) {
     super("leader-election/" + election);
+    this.lease = new LeaderLease(nanoTime);
     this.client = Objects.requireNonNull(client, "client");
     this.election = Objects.requireNonNull(election, "election");
     this.candidateId = Objects.requireNonNull(candidateId, "candidateId");
@@ -105,7 +156,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
               t.setDaemon(true);
               return t;
             });
-    Gauge.builder(Metrics.LEADER_ACTING, this, e -> e.acting ? 1 : 0)
+    Gauge.builder(Metrics.LEADER_ACTING, this, e -> e.isLeader() ? 1 : 0)
         .tag(Metrics.TAG_ELECTION, election)
         .register(registry);
     Gauge.builder(Metrics.LEADER_EPOCH, this, e -> e.epoch)
@@ -137,9 +188,15 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     return candidateId;
   }
 
+  /** Acting is allowed now: a term is under way and its lease has not run out. */
   @Override
   public boolean isLeader() {
-    return acting;
+    return lease.valid();
+  }
+
+  /** Time left on this replica's lease; zero or negative when it may not act. */
+  public Duration leaseRemaining() {
+    return lease.remaining();
   }
 
   @Override
@@ -162,7 +219,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
   public boolean awaitLeadership(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
-      while (!(acting && announced)) {
+      while (!(acting && announced && isLeader())) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -188,7 +245,12 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
           if (!conn) {
             return Health.down("ZooKeeper connection suspended or lost; not acting");
           }
-          return acting ? Health.up("leading, epoch " + epoch) : Health.up("standby");
+          if (acting) {
+            return isLeader()
+                ? Health.up("leading, epoch " + epoch)
+                : Health.up("leading, epoch " + epoch + ", paused until leadership is confirmed");
+          }
+          return Health.up("standby");
         });
   }
 
@@ -199,23 +261,16 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
       connected = client.getZookeeperClient().isConnected();
     }
     client.getConnectionStateListenable().addListener(connectionListener);
-    LeaderLatch l = new LeaderLatch(client, latchPath, candidateId);
-    l.addListener(
-        new LeaderLatchListener() {
-          @Override
-          public void isLeader() {
-            schedule();
-          }
+    startLatch();
+    executor.schedule(this::confirmPeriodically, confirmPeriod().toNanos(), TimeUnit.NANOSECONDS);
+    log.info("{}: {} joined the election at {}", name(), candidateId, latchPath);
+  }
 
-          @Override
-          public void notLeader() {
-            stopActing("latch lost leadership");
-            schedule();
-          }
-        });
+  private void startLatch() throws Exception {
+    LeaderLatch l = new LeaderLatch(client, latchPath, candidateId);
+    l.addListener(latchListener);
     latch = l;
     l.start();
-    log.info("{}: {} joined the election at {}", name(), candidateId, latchPath);
   }
 
   @Override
@@ -247,15 +302,23 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
 
   private void onConnectionState(ConnectionState state) {
     switch (state) {
-      case SUSPENDED, LOST, READ_ONLY -> {
+      case SUSPENDED, READ_ONLY -> {
         synchronized (lock) {
           connected = false;
         }
-        stopActing("ZooKeeper connection " + state);
+        pause("ZooKeeper connection " + state);
+      }
+      case LOST -> {
+        synchronized (lock) {
+          connected = false;
+          sessionLost = true;
+        }
+        stopActing("ZooKeeper session LOST");
       }
       case CONNECTED, RECONNECTED -> {
         synchronized (lock) {
           connected = true;
+          sessionLost = false;
         }
       }
       default -> {}
@@ -263,7 +326,32 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     schedule();
   }
 
+  /**
+   * The latch gives up leadership on SUSPENDED too (its error policy); that only pauses the term.
+   * Connection listeners run in order on one thread and ours was added first, so {@code connected}
+   * already says why.
+   */
+  private void onLatchLostLeadership() {
+    boolean suspendedOnly;
+    synchronized (lock) {
+      suspendedOnly = !connected && !sessionLost;
+    }
+    if (!suspendedOnly) {
+      stopActing("latch lost leadership");
+    }
+    schedule();
+  }
+
+  /** Acting pauses; the term goes on and resumes once leadership is confirmed again. */
+  private void pause(String reason) {
+    lease.revoke();
+    if (acting) {
+      log.warn("{}: {} pauses acting as leader: {}", name(), candidateId, reason);
+    }
+  }
+
   private void stopActing(String reason) {
+    lease.revoke();
     synchronized (lock) {
       announced = false;
       if (acting) {
@@ -281,28 +369,37 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     }
   }
 
-  private boolean shouldLead() {
-    LeaderLatch l = latch;
-    synchronized (lock) {
-      return active && connected && l != null && l.hasLeadership();
-    }
-  }
-
   /**
    * Brings acting and listener notifications in line with the latch and connection; election thread
    * only.
    */
   private void reconcile() {
     try {
-      if (!shouldLead()) {
-        stopActing("not the leader");
+      LeaderLatch l = latch;
+      boolean isActive;
+      boolean isConnected;
+      synchronized (lock) {
+        isActive = active;
+        isConnected = connected;
+      }
+      if (!isActive) {
+        stopActing("stopping");
         notifyStopped();
         return;
       }
       if (acting) {
+        if (isConnected) {
+          confirm(); // resumes a paused term, or ends it if this replica no longer leads
+        }
         return;
       }
-      notifyStopped(); // a leadership interrupted by a suspension ends before the next begins
+      if (!(isConnected && l != null && l.hasLeadership())) {
+        notifyStopped();
+        return;
+      }
+      notifyStopped(); // a term that ended before the next begins
+      long token = lease.token();
+      long sentAt = lease.now();
       Stat stat = bumpEpoch();
       long newEpoch = stat.getVersion() + 1L;
       synchronized (lock) {
@@ -313,6 +410,10 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
         epoch = newEpoch;
         epochVersion = stat.getVersion();
         acting = true;
+      }
+      Duration bound = leaseBound();
+      if (bound != null) {
+        lease.confirm(token, sentAt, bound);
       }
       log.info("{}: {} is leader, epoch {}", name(), candidateId, newEpoch);
       notifiedLeading = true;
@@ -344,6 +445,123 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
         // stopped
       }
     }
+  }
+
+  private void confirmPeriodically() {
+    try {
+      boolean due;
+      synchronized (lock) {
+        due = active && connected && acting;
+      }
+      if (due) {
+        confirm();
+      }
+    } finally {
+      try {
+        executor.schedule(
+            this::confirmPeriodically, confirmPeriod().toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException stopped) {
+        // stopped
+      }
+    }
+  }
+
+  /**
+   * One round trip that confirms this replica still leads: the latch's children, read in the
+   * background; the answer extends the lease from the time it was asked. Election thread only.
+   */
+  private void confirm() {
+    LeaderLatch l = latch;
+    String ours = l == null ? null : l.getOurPath();
+    long token = lease.token();
+    long sentAt = lease.now();
+    if (ours == null) {
+      return; // the latch is (re)creating its node; its callback reconciles again
+    }
+    try {
+      client
+          .getChildren()
+          .inBackground(
+              (c, event) -> {
+                try {
+                  executor.execute(() -> onConfirmation(event, l, ours, token, sentAt));
+                } catch (RejectedExecutionException stopped) {
+                  // stopped
+                }
+              })
+          .forPath(latchPath);
+    } catch (Exception e) {
+      log.debug("{}: confirming leadership failed: {}", name(), e.toString());
+    }
+  }
+
+  private void onConfirmation(
+      CuratorEvent event, LeaderLatch asked, String ours, long token, long sentAt) {
+    if (!acting || latch != asked) {
+      return;
+    }
+    if (event.getResultCode() != KeeperException.Code.OK.intValue()) {
+      // connection trouble: the connection state listener pauses or ends the term; until then the
+      // lease runs out on its own
+      log.debug(
+          "{}: confirming leadership failed: {}",
+          name(),
+          KeeperException.Code.get(event.getResultCode()));
+      return;
+    }
+    String ourNode = ZKPaths.getNodeFromPath(ours);
+    List<String> children = event.getChildren();
+    String first = null;
+    for (String child : children) {
+      if (child.contains(LATCH_NODE)
+          && (first == null
+              || StandardLockInternalsDriver.standardFixForSorting(child, LATCH_NODE)
+                      .compareTo(
+                          StandardLockInternalsDriver.standardFixForSorting(first, LATCH_NODE))
+                  < 0)) {
+        first = child;
+      }
+    }
+    if (ourNode.equals(first)) {
+      Duration bound = leaseBound();
+      if (bound != null && lease.confirm(token, sentAt, bound)) {
+        synchronized (lock) {
+          lock.notifyAll(); // a paused term may have resumed
+        }
+      }
+      return;
+    }
+    boolean gone = !children.contains(ourNode);
+    stopActing(
+        gone
+            ? "its latch node is gone (session expired unnoticed)"
+            : "its latch node is no longer first");
+    notifyStopped();
+    if (gone) {
+      // the latch still believes it leads: re-enter the election with a new node
+      try {
+        asked.close();
+      } catch (Exception e) {
+        log.debug("{}: closing the old latch: {}", name(), e.toString());
+      }
+      try {
+        startLatch();
+      } catch (Exception e) {
+        log.warn("{}: could not re-enter the election: {}", name(), e.toString());
+      }
+    }
+  }
+
+  /** Two thirds of the negotiated session timeout; null before a session was negotiated. */
+  private Duration leaseBound() {
+    int sessionMs = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
+    return sessionMs <= 0 ? null : Duration.ofMillis((long) (sessionMs * LEASE_SHARE));
+  }
+
+  private Duration confirmPeriod() {
+    Duration bound = leaseBound();
+    long ms = bound == null ? 1000 : bound.toMillis() / CONFIRMATIONS_PER_LEASE;
+    return Duration.ofMillis(Math.max(50, ms));
   }
 
   private void notifyStopped() {

@@ -166,7 +166,9 @@ public final class MemberClient implements AutoCloseable {
           throw new MemberUnavailableException(
               cluster, operation, MemberUnavailableException.Reason.CLOSED, e);
         }
-        if (MemberErrors.isTransient(e)) {
+        if (io.gleaner.meta.coord.NotLeaderException.isCause(e)) {
+          outcome = "fenced";
+        } else if (MemberErrors.isTransient(e)) {
           lastFailure = clock.instant();
           lastError = operation + ": " + MemberErrors.describe(e);
           log.debug("member {} call {} failed: {}", cluster, operation, lastError);

@@ -14,6 +14,9 @@ public final class MemberErrors {
 
   /** True for no HTTP response (connect/IO/timeout), 5xx, and 429 Too Many Requests. */
   public static boolean isTransient(Throwable t) {
+    if (io.gleaner.meta.coord.NotLeaderException.isCause(t)) {
+      return false; // refused here, not by the member: nothing about its health
+    }
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof MemberUnavailableException) {
         return false;

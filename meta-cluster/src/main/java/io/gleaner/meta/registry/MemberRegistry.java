@@ -37,6 +37,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -120,8 +121,24 @@ public final class MemberRegistry implements AutoCloseable {
     }
   }
 
+  private final UnaryOperator<KubernetesClientBuilder> clients;
+
   public MemberRegistry(
       KubernetesClient meta, MemberRegistryConfig config, Clock clock, MeterRegistry meters) {
+    this(meta, config, clock, meters, UnaryOperator.identity());
+  }
+
+  /**
+   * @param clients applied to the builder of every member client, e.g. to fence its writes ({@link
+   *     io.gleaner.meta.kube.LeaderFencing})
+   */
+  public MemberRegistry(
+      KubernetesClient meta,
+      MemberRegistryConfig config,
+      Clock clock,
+      MeterRegistry meters,
+      UnaryOperator<KubernetesClientBuilder> clients) {
+    this.clients = Objects.requireNonNull(clients, "clients");
     this.meta = Objects.requireNonNull(meta, "meta");
     this.config = Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -428,7 +445,10 @@ public final class MemberRegistry implements AutoCloseable {
     KubernetesClient client;
     try {
       client =
-          new KubernetesClientBuilder().withConfig(ClientIdentity.applyTo(loaded.config())).build();
+          clients
+              .apply(
+                  new KubernetesClientBuilder().withConfig(ClientIdentity.applyTo(loaded.config())))
+              .build();
     } catch (RuntimeException e) {
       String message =
           "client for member " + entry.name + " could not be built: " + MemberErrors.describe(e);

@@ -67,6 +67,7 @@ public final class PodController implements AutoCloseable {
   private final Map<String, TrackedPod> tracked = new ConcurrentHashMap<>();
   private final PodInformers informers;
   private final PodQueues queues;
+  private volatile java.util.function.BooleanSupplier mayAct = () -> true;
   private final BrokerView brokerView;
   private final SyncHandler syncHandler;
   private final StatusHandler statusHandler;
@@ -285,6 +286,17 @@ public final class PodController implements AutoCloseable {
         informers.metaPodCount());
   }
 
+  /**
+   * Acting pauses while {@code mayAct} does not hold: the queues put their keys back and the
+   * periodic sweeps skip their turn (a leader whose lease has run out, or whose ZooKeeper
+   * connection is suspended). Writes are refused anyway by the clients' fencing; this keeps the
+   * controller from treating the refusals as failures. Call before {@link #startActing()}.
+   */
+  public void pauseUnless(java.util.function.BooleanSupplier mayAct) {
+    this.mayAct = java.util.Objects.requireNonNull(mayAct, "mayAct");
+    queues.pauseUnless(mayAct);
+  }
+
   /** How many metadata pods the cache holds (no decoding). */
   public int metaPodCount() {
     return informers.metaPodCount();
@@ -335,6 +347,9 @@ public final class PodController implements AutoCloseable {
   // periodic: unreachable members, orphan GC, pod gauges
 
   private void safeSweep() {
+    if (!mayAct.getAsBoolean()) {
+      return;
+    }
     try {
       sweepUnreachable();
       countPods();
@@ -362,6 +377,9 @@ public final class PodController implements AutoCloseable {
   }
 
   private void safeGc() {
+    if (!mayAct.getAsBoolean()) {
+      return;
+    }
     try {
       collectOrphans();
       collectUnusedCopies();

@@ -58,6 +58,14 @@ final class PodQueues implements PodInformers.Events, AutoCloseable {
     return acting;
   }
 
+  /** Work is done only while {@code mayAct} holds (see {@link WorkQueue#pauseUnless}). */
+  void pauseUnless(java.util.function.BooleanSupplier mayAct) {
+    sync.pauseUnless(mayAct);
+    resync.pauseUnless(mayAct);
+    status.pauseUnless(mayAct);
+    delete.pauseUnless(mayAct);
+  }
+
   /** Starts the workers of each queue. */
   void start(
       Function<String, WorkQueue.Result> syncHandler,

@@ -3,6 +3,7 @@ package io.gleaner.vk.pod;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +62,10 @@ public final class WorkQueue<K> implements AutoCloseable {
   private final ExecutorService workers;
   private final int workerCount;
   private volatile boolean closed;
+  private volatile BooleanSupplier mayWork = () -> true;
+
+  /** How soon a key taken while work is paused is looked at again. */
+  static final Duration PAUSED_RECHECK = Duration.ofMillis(500);
 
   public WorkQueue(String name, int workers, Duration baseDelay, Duration maxDelay) {
     if (workers < 1) {
@@ -72,6 +78,15 @@ public final class WorkQueue<K> implements AutoCloseable {
     this.workerCount = workers;
     this.delays = Executors.newSingleThreadScheduledExecutor(threads(name + "-delay"));
     this.workers = Executors.newFixedThreadPool(workers, threads(name));
+  }
+
+  /**
+   * Keys are handled only while {@code mayWork} holds; while it does not, a key taken is put back
+   * for {@link #PAUSED_RECHECK} without running the handler and without counting as a failure (a
+   * leader whose lease has run out pauses; ZooKeeper SUSPENDED).
+   */
+  public void pauseUnless(BooleanSupplier mayWork) {
+    this.mayWork = Objects.requireNonNull(mayWork, "mayWork");
   }
 
   /** Starts the workers; each takes keys and runs {@code handler}. */
@@ -139,6 +154,13 @@ public final class WorkQueue<K> implements AutoCloseable {
         return;
       }
       if (key == null) {
+        continue;
+      }
+      if (!mayWork.getAsBoolean()) {
+        synchronized (this) {
+          dirty.remove(key);
+        }
+        addAfter(key, PAUSED_RECHECK);
         continue;
       }
       synchronized (this) {
