@@ -2,6 +2,7 @@ package io.gleaner.descheduler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.client.LeaderFencedCalls;
 import io.gleaner.descheduler.execute.BrokerNotifier;
 import io.gleaner.descheduler.execute.EvictionLimiter;
 import io.gleaner.descheduler.execute.FabricMemberActions;
@@ -120,7 +121,9 @@ public final class DeschedulerService extends AbstractLifecycle {
         clock,
         registry,
         members,
-        new GrpcBrokerNotifier(brokerChannel, settings.brokerDeadline()),
+        new GrpcBrokerNotifier(
+            LeaderFencedCalls.fence(brokerChannel, election::isLeader, registry),
+            settings.brokerDeadline()),
         election,
         settings,
         policy,

@@ -1,5 +1,6 @@
 package io.gleaner.idle;
 
+import io.gleaner.api.client.LeaderFencedCalls;
 import io.gleaner.idle.forecast.HistoryStore;
 import io.gleaner.idle.forecast.InMemoryHistoryStore;
 import io.gleaner.idle.publish.OfferPublisher;
@@ -41,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>It acts only while it leads ({@link LeaderElection}; pass an {@code AlwaysLeader} for one
  * replica): on leadership it opens the offer stream, attaches to the member directory (one {@link
  * ClusterWatch} per member) and starts the detector thread; on losing it, it stops all of that at
- * once, so only the leader writes timers and node labels. The election itself, the broker channel,
- * the member directory and the timer store are owned by the caller.
+ * once, so only the leader writes timers and node labels. While its ZooKeeper connection is
+ * suspended, or its lease has run out, it pauses (no pass, no offer) and keeps its member watches:
+ * a connection blip re-lists nothing. The election itself, the broker channel, the member directory
+ * and the timer store are owned by the caller.
  *
  * <p>Threads: one detector thread (debounced recomputes, due timers, member health every 500 ms
  * real), two metrics pollers, four node writers, plus the members' informer threads.
@@ -103,7 +106,13 @@ public final class IdleDetectorService extends AbstractLifecycle {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.members = Objects.requireNonNull(members, "members");
-    this.broker = Objects.requireNonNull(broker, "broker");
+    // the offers and withdrawals of a replica that may not act (lease run out, ZooKeeper
+    // suspended) are refused before they are sent
+    this.broker =
+        LeaderFencedCalls.fence(
+            Objects.requireNonNull(broker, "broker"),
+            Objects.requireNonNull(election, "election")::isLeader,
+            Objects.requireNonNull(meters, "meters"));
     this.store = Objects.requireNonNull(store, "store");
     this.election = Objects.requireNonNull(election, "election");
     this.config = Objects.requireNonNull(config, "config");
@@ -339,8 +348,8 @@ public final class IdleDetectorService extends AbstractLifecycle {
     }
 
     void process() {
-      if (stopped) {
-        return;
+      if (stopped || !election.isLeader()) {
+        return; // paused while the lease is not valid (ZooKeeper suspended); the term goes on
       }
       try {
         detector.process();
@@ -404,7 +413,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
     }
 
     void checkHealth() {
-      if (stopped) {
+      if (stopped || !election.isLeader()) {
         return;
       }
       long now = System.nanoTime();
