@@ -47,7 +47,11 @@ import org.slf4j.LoggerFactory;
  * keeps a pod controller that has listed and keeps watching the metadata and member pods without
  * acting (a warm standby, as controller-runtime starts its caches before the election); when it
  * wins it acts on those caches at once (state rebuilt from member pod labels), so a takeover costs
- * no re-list. Takeover comes within one ZooKeeper session timeout of the leader's loss.
+ * no re-list. Takeover comes within one ZooKeeper session timeout of the leader's loss. While the
+ * leader's lease is not valid (ZooKeeper SUSPENDED, a pause past its deadline) the controllers stay
+ * and pause: the pod controller's queues hold their keys, the broker's writes are refused ({@link
+ * LeaderFencedCalls}) and so are the Kubernetes clients' ({@code LeaderFencing}, installed by
+ * whoever builds them); only the end of the term (session LOST) stops them.
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #stop()}; a second start fails.
  */

@@ -171,6 +171,11 @@ class LeaderFencingIT {
               () ->
                   memberPodsOf(after) > 0 || (service.podController() == null && rival.isLeader()));
       assertThat(memberPodsOf(after)).as("member pods of a pod created after the pause").isZero();
+      // it re-entered the election behind the new leader
+      await().atMost(WAIT).until(() -> rivalZk.getChildren().forPath(LATCH).size() == 2);
+      assertThat(rival.isLeader()).isTrue();
+      assertThat(election.epoch()).as("no new term for the old leader").isZero();
+      assertThat(election.epoch()).as("no new term for the old leader").isZero();
       assertThat(election.isLeader()).isFalse();
       assertThat(broker.places.get()).as("Place calls after the pause").isEqualTo(places);
       assertThat(

@@ -8,8 +8,9 @@ import java.time.Duration;
  * @param enabled elect a leader through ZooKeeper; false makes this replica always the leader (only
  *     safe with one replica); flag {@code --leader-elect}
  * @param leaseDuration the ZooKeeper session timeout: how long after losing contact a leader's
- *     lease expires and another replica may take over. The leader stops acting as soon as the
- *     connection is suspended, well before that; flag {@code --leader-elect-lease-duration}
+ *     lease expires and another replica may take over. The leader acts at most 2/3 of it past its
+ *     last confirmed ZooKeeper round trip, and pauses as soon as the connection is suspended; flag
+ *     {@code --leader-elect-lease-duration}
  */
 public record LeaderElectionConfig(boolean enabled, Duration leaseDuration) implements Validatable {
   public static final LeaderElectionConfig DEFAULTS =

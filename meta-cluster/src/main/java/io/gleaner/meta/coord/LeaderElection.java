@@ -9,14 +9,18 @@ import java.util.Optional;
  * Decides which replica of a service acts. {@link ZkLeaderElection} elects through ZooKeeper;
  * {@link AlwaysLeader} is for {@code --leader-elect=false} (one replica).
  *
- * <p>A replica acts only while {@link #isLeader()} is true. It stops acting as soon as its
- * ZooKeeper connection is suspended (before its session can expire and another replica take over),
- * resumes if the connection comes back within the session, and re-enters the election when the
- * session is lost.
+ * <p>A replica acts only while {@link #isLeader()} is true. It pauses as soon as its ZooKeeper
+ * connection is suspended (before its session can expire and another replica take over), resumes
+ * the same leadership if the connection comes back within the session, and re-enters the election
+ * when the session is lost. Listeners hear only of the start and the end of a leadership, not of
+ * pauses.
  */
 public interface LeaderElection extends Lifecycle {
 
-  /** Whether this replica may act now. Cheap (a volatile read); call it before every act. */
+  /**
+   * Whether this replica may act now: it leads and its lease ({@link LeaderLease}) has not run out.
+   * Cheap (a volatile read and a {@code nanoTime}); every write checks it (the clients' fencing).
+   */
   boolean isLeader();
 
   /** The fencing epoch of the current leadership, or 0 when not leading. */

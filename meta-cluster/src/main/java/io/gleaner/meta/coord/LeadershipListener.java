@@ -14,8 +14,9 @@ public interface LeadershipListener {
   void onStartedLeading(long epoch);
 
   /**
-   * This replica no longer leads (lost, suspended or stopped). Stop acting at once; state written
-   * from now on by this replica would be fenced off anyway.
+   * This replica no longer leads (session lost, latch node gone, or stopped). Stop acting at once;
+   * writes from now on are refused anyway. A suspended connection does not end a leadership: it
+   * only makes {@link LeaderElection#isLeader()} false until the connection is back.
    */
   void onStoppedLeading();
 }

@@ -24,10 +24,8 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
-import org.apache.curator.framework.recipes.locks.StandardLockInternalsDriver;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
-import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -77,8 +75,6 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
 
   /** Leadership is confirmed this many times per lease. */
   static final int CONFIRMATIONS_PER_LEASE = 4;
-
-  private static final String LATCH_NODE = "latch-";
 
   private final CuratorFramework client;
   private final String election;
@@ -327,18 +323,12 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
   }
 
   /**
-   * The latch gives up leadership on SUSPENDED too (its error policy); that only pauses the term.
-   * Connection listeners run in order on one thread and ours was added first, so {@code connected}
-   * already says why.
+   * The latch gives up leadership on SUSPENDED and LOST too (its error policy), which the
+   * connection listener handles (pause, end of term); Curator calls connection listeners in no set
+   * order. So this only reconciles: if a term is under way, the next confirmation decides whether
+   * it goes on.
    */
   private void onLatchLostLeadership() {
-    boolean suspendedOnly;
-    synchronized (lock) {
-      suspendedOnly = !connected && !sessionLost;
-    }
-    if (!suspendedOnly) {
-      stopActing("latch lost leadership");
-    }
     schedule();
   }
 
@@ -467,62 +457,46 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
   }
 
   /**
-   * One round trip that confirms this replica still leads: the latch's children, read in the
-   * background; the answer extends the lease from the time it was asked. Election thread only.
+   * One round trip that confirms this replica still leads: a ZooKeeper multi that only checks that
+   * its latch node still exists (so its session is alive and the node is still first: no node
+   * created later sorts before it) and that the epoch node still has this term's version (no other
+   * replica began a term since). Sent in the background; a success extends the lease from the time
+   * it was sent. Election thread only.
    */
   private void confirm() {
     LeaderLatch l = latch;
     String ours = l == null ? null : l.getOurPath();
-    long token = lease.token();
-    long sentAt = lease.now();
-    if (ours == null) {
+    int version = epochVersion;
+    if (ours == null || version < 0) {
       return; // the latch is (re)creating its node; its callback reconciles again
     }
+    long token = lease.token();
+    long sentAt = lease.now();
     try {
       client
-          .getChildren()
+          .transaction()
           .inBackground(
               (c, event) -> {
                 try {
-                  executor.execute(() -> onConfirmation(event, l, ours, token, sentAt));
+                  executor.execute(() -> onConfirmation(event, l, token, sentAt));
                 } catch (RejectedExecutionException stopped) {
                   // stopped
                 }
               })
-          .forPath(latchPath);
+          .forOperations(
+              client.transactionOp().check().withVersion(version).forPath(epochPath),
+              client.transactionOp().check().forPath(ours));
     } catch (Exception e) {
       log.debug("{}: confirming leadership failed: {}", name(), e.toString());
     }
   }
 
-  private void onConfirmation(
-      CuratorEvent event, LeaderLatch asked, String ours, long token, long sentAt) {
+  private void onConfirmation(CuratorEvent event, LeaderLatch asked, long token, long sentAt) {
     if (!acting || latch != asked) {
       return;
     }
-    if (event.getResultCode() != KeeperException.Code.OK.intValue()) {
-      // connection trouble: the connection state listener pauses or ends the term; until then the
-      // lease runs out on its own
-      log.debug(
-          "{}: confirming leadership failed: {}",
-          name(),
-          KeeperException.Code.get(event.getResultCode()));
-      return;
-    }
-    String ourNode = ZKPaths.getNodeFromPath(ours);
-    List<String> children = event.getChildren();
-    String first = null;
-    for (String child : children) {
-      if (child.contains(LATCH_NODE)
-          && (first == null
-              || StandardLockInternalsDriver.standardFixForSorting(child, LATCH_NODE)
-                      .compareTo(
-                          StandardLockInternalsDriver.standardFixForSorting(first, LATCH_NODE))
-                  < 0)) {
-        first = child;
-      }
-    }
-    if (ourNode.equals(first)) {
+    KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+    if (code == KeeperException.Code.OK) {
       Duration bound = leaseBound();
       if (bound != null && lease.confirm(token, sentAt, bound)) {
         synchronized (lock) {
@@ -531,24 +505,28 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
       }
       return;
     }
-    boolean gone = !children.contains(ourNode);
+    if (code != KeeperException.Code.NONODE && code != KeeperException.Code.BADVERSION) {
+      // connection trouble: the connection state listener pauses or ends the term; until then the
+      // lease runs out on its own
+      log.debug("{}: confirming leadership failed: {}", name(), code);
+      return;
+    }
     stopActing(
-        gone
+        code == KeeperException.Code.NONODE
             ? "its latch node is gone (session expired unnoticed)"
-            : "its latch node is no longer first");
+            : "another replica began a term since");
     notifyStopped();
-    if (gone) {
-      // the latch still believes it leads: re-enter the election with a new node
-      try {
-        asked.close();
-      } catch (Exception e) {
-        log.debug("{}: closing the old latch: {}", name(), e.toString());
-      }
-      try {
-        startLatch();
-      } catch (Exception e) {
-        log.warn("{}: could not re-enter the election: {}", name(), e.toString());
-      }
+    // the latch, which noticed nothing, may still believe it leads: re-enter the election with a
+    // new node
+    try {
+      asked.close();
+    } catch (Exception e) {
+      log.debug("{}: closing the old latch: {}", name(), e.toString());
+    }
+    try {
+      startLatch();
+    } catch (Exception e) {
+      log.warn("{}: could not re-enter the election: {}", name(), e.toString());
     }
   }
 
