@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       DetectorBench.class,
       VkBench.class,
       ReclaimBench.class,
-      FairnessBench.class
+      FairnessBench.class,
+      HarvestBench.class
     })
 public final class BenchCommand implements Runnable {
   /** Adds {@code bench} to the {@code gleaner} command. */

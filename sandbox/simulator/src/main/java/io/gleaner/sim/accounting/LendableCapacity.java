@@ -159,10 +159,7 @@ public final class LendableCapacity {
                             0,
                             alloc.get(Resources.BATCH_MEMORY) - used.get(Resources.BATCH_MEMORY)))
                     .build();
-            case IDLE ->
-                idle(alloc, online.getOrDefault(name, Resources.ZERO), settings)
-                    ? free(alloc, used, settings)
-                    : Resources.ZERO;
+            case IDLE -> idleNode(alloc, online.getOrDefault(name, Resources.ZERO), used, settings);
             default -> free(alloc, used, settings);
           };
       out.merge(source, lendable, Resources::plus);
@@ -214,6 +211,23 @@ public final class LendableCapacity {
       return CapacitySource.IDLE;
     }
     return null;
+  }
+
+  /**
+   * What one schedulable online node could lend to the {@code IDLE} source now, before the source's
+   * reserve margin: {@code allocatable − requests of non-Gleaner pods − node headroom} when its
+   * online pods request at most the idle thresholds, else zero. The rule {@link #of} applies to
+   * every node of an online member, for models that keep nodes as numbers rather than objects.
+   *
+   * @param allocatable the node's allocatable resources
+   * @param online requests of its online pods (DaemonSets and Gleaner pods excluded)
+   * @param taken requests of all its non-Gleaner pods (online and DaemonSets)
+   */
+  public static Resources idleNode(
+      Resources allocatable, Resources online, Resources taken, Settings settings) {
+    return idle(allocatable, online, settings)
+        ? free(allocatable, taken, settings)
+        : Resources.ZERO;
   }
 
   private static boolean idle(Resources alloc, Resources online, Settings s) {

@@ -1,0 +1,97 @@
+package io.gleaner.bench;
+
+import io.gleaner.bench.harvest.HarvestBenchEngine;
+import io.gleaner.bench.harvest.HarvestBenchEngine.Design;
+import io.gleaner.bench.harvest.HarvestBenchEngine.Options;
+import io.gleaner.bench.harvest.HarvestBenchEngine.Result;
+import io.gleaner.bench.placement.PlacementBenchEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gleaner bench harvest}: one simulated day, four lending designs (Gleaner with the
+ * forecast, Gleaner reactive, aggregate capacity, Gleaner with a periodic descheduler) on the same
+ * seed, members, online load and offline backlog. A table, then one JSON line.
+ */
+@Command(
+    name = "harvest",
+    mixinStandardHelpOptions = true,
+    description =
+        "Harvest ratio, wasted work, reclaims, online delay and member-Pending pods of four lending"
+            + " designs on the same simulated day; last line is JSON.")
+public final class HarvestBench implements Callable<Integer> {
+  @Option(
+      names = "--members",
+      defaultValue = "8",
+      description = "Online members (${DEFAULT-VALUE}).")
+  int members;
+
+  @Option(
+      names = "--nodes",
+      defaultValue = "50",
+      description = "Nodes per member (${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(
+      names = "--hours",
+      defaultValue = "24",
+      description = "Simulated hours (${DEFAULT-VALUE}).")
+  int hours;
+
+  @Option(
+      names = "--warmup-days",
+      defaultValue = "7",
+      description = "Days of online history before the scored day (${DEFAULT-VALUE}).")
+  int warmupDays;
+
+  @Option(
+      names = "--backlog",
+      defaultValue = "4000",
+      description = "Waiting pods kept per class, offline and near-line (${DEFAULT-VALUE}).")
+  int backlog;
+
+  @Option(
+      names = "--periodic-forecast",
+      description = "Design 4 lends with the forecast (default: reactively, as design 2).")
+  boolean periodicForecast;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed (${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() {
+    Options o =
+        Options.defaults()
+            .withFederation(members, nodes)
+            .withHours(hours, warmupDays, backlog)
+            .withSeed(seed)
+            .withPeriodicForecast(periodicForecast);
+    PlacementBenchEngine.quietLogs();
+    System.out.printf(
+        "%d members x %d nodes of %d CPUs, online replicas of %d CPUs on the Alibaba 2018 curve;"
+            + " %d h scored after %d days of history; backlog %d per class; seed %d%n",
+        o.members(),
+        o.nodesPerMember(),
+        o.nodeCores(),
+        o.onlinePodCores(),
+        o.hours(),
+        o.warmupDays(),
+        o.backlog(),
+        o.seed());
+    long start = System.nanoTime();
+    List<Result> results = new ArrayList<>();
+    for (Design d : Design.values()) {
+      long t0 = System.nanoTime();
+      results.add(HarvestBenchEngine.run(o, d));
+      System.out.printf("%s done in %.1f s%n", d.tag(), (System.nanoTime() - t0) / 1e9);
+    }
+    HarvestBenchEngine.table(results).forEach(System.out::println);
+    System.out.println(
+        PlacementBenchEngine.json(
+            HarvestBenchEngine.json(o, results, (System.nanoTime() - start) / 1e9)));
+    return 0;
+  }
+}

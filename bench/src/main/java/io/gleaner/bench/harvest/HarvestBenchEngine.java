@@ -1,0 +1,1150 @@
+package io.gleaner.bench.harvest;
+
+import io.gleaner.broker.model.NodeKey;
+import io.gleaner.broker.model.NodeOffer;
+import io.gleaner.broker.model.Placement;
+import io.gleaner.broker.model.PodRequest;
+import io.gleaner.broker.model.WorkloadClass;
+import io.gleaner.broker.placement.PlacementEngine;
+import io.gleaner.broker.placement.PlacementPolicy;
+import io.gleaner.descheduler.plan.Demand;
+import io.gleaner.descheduler.plan.LentNode;
+import io.gleaner.descheduler.plan.NodePod;
+import io.gleaner.descheduler.plan.NodeReclaim;
+import io.gleaner.descheduler.plan.Outcome;
+import io.gleaner.descheduler.plan.PendingPod;
+import io.gleaner.descheduler.plan.Plan;
+import io.gleaner.descheduler.plan.PlanInput;
+import io.gleaner.descheduler.plan.Planner;
+import io.gleaner.descheduler.plan.PlannerConfig;
+import io.gleaner.descheduler.plan.PodClass;
+import io.gleaner.descheduler.plan.PodOutcome;
+import io.gleaner.descheduler.plan.Pool;
+import io.gleaner.descheduler.plan.PreemptionPolicy;
+import io.gleaner.descheduler.plan.Victim;
+import io.gleaner.idle.forecast.LoadForecast;
+import io.gleaner.idle.forecast.OnlineHistory;
+import io.gleaner.idle.forecast.PeakForecast;
+import io.gleaner.idle.forecast.RoomForecast;
+import io.gleaner.idle.state.IdleCriteria;
+import io.gleaner.idle.state.IdleState;
+import io.gleaner.idle.state.IdleStateMachine;
+import io.gleaner.idle.state.NodeLoad;
+import io.gleaner.idle.state.ReclaimSignal;
+import io.gleaner.idle.state.Transition;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.resources.Resources;
+import io.gleaner.sim.accounting.LendableCapacity;
+import io.gleaner.sim.load.LoadCurve;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A discrete-event model (one-minute steps) of one simulated day of a federation of online member
+ * clusters, run once per lending design on the same seed, members, online load and offline
+ * arrivals, so the figures compare the designs rather than the days.
+ *
+ * <p>Online load: each member runs one service whose replica count follows the Alibaba 2018
+ * cluster-trace CPU curve ({@link LoadCurve#alibaba2018()}, shifted per member), placed by the
+ * member's scheduler with most-allocated scoring (as the sandbox's online members) and scaled down
+ * from the node with the fewest replicas first. The online pods never wait for anything but room.
+ *
+ * <p>Offline work: two seeded streams (offline, near-line) each keep {@code backlog} pods waiting,
+ * always more than can be lent, so the harvest ratio measures the design, not demand.
+ *
+ * <p>Gleaner's own pure rules decide: {@link IdleCriteria} and {@link IdleStateMachine} (idle
+ * thresholds, {@code idleAfter}, cool-down), {@link RoomForecast} / {@link LoadForecast} on {@link
+ * OnlineHistory} (forecast room and draining), the broker's {@link PlacementEngine} (per-node fit
+ * with the reserve margins) and the descheduler's {@link Planner} (victims). The ground truth of
+ * what could be lent is {@link LendableCapacity#idleNode}, the sandbox's rule, less the IDLE
+ * margin. Two designs need rules Gleaner does not have, written here: the aggregate-capacity
+ * placement and the periodic reclaim.
+ */
+public final class HarvestBenchEngine {
+  private static final long GI = 1L << 30;
+  private static final long MEM_PER_MILLICORE = 4 * GI / 1000;
+  private static final int ONLINE_PRIORITY = 1000;
+  private static final long STEP_S = 60;
+
+  /** The four designs of the comparison. */
+  public enum Design {
+    /** Gleaner with the forecast: offers shrink to the forecast room, draining nodes take none. */
+    FORECAST("gleaner-forecast"),
+    /** Gleaner without it: lent after idleAfter, returned on online demand, then cooled down. */
+    REACTIVE("gleaner-reactive"),
+    /** Tensile-kube / Liqo style: per member the sum of free capacity, no per-node fit. */
+    AGGREGATE("aggregate-capacity"),
+    /**
+     * Gleaner with a periodic descheduler instead of the event-driven reclaim; lending as {@link
+     * #REACTIVE} (or {@link #FORECAST} with {@link Options#periodicWithForecast()}).
+     */
+    PERIODIC("gleaner-periodic");
+
+    private final String tag;
+
+    Design(String tag) {
+      this.tag = tag;
+    }
+
+    public String tag() {
+      return tag;
+    }
+  }
+
+  /**
+   * @param members online member clusters
+   * @param nodesPerMember nodes per member
+   * @param nodeCores CPUs of a node (memory 4 GiB per CPU throughout)
+   * @param onlinePodCores CPUs of one online replica
+   * @param hours simulated hours scored
+   * @param warmupDays days of online load before the scored day (the forecast's history)
+   * @param backlog waiting pods each offline stream keeps (offline, near-line)
+   * @param grace victims' termination grace period
+   * @param reaction event-driven reclaim: Unschedulable to evictions issued
+   * @param periodicInterval the periodic descheduler's interval
+   * @param seed of member shapes and pod streams
+   * @param policy the GleanerPolicy (thresholds, margins, idleAfter, cool-down, forecast)
+   * @param periodicWithForecast design 4 lends with the forecast (else reactively, as design 2)
+   */
+  public record Options(
+      int members,
+      int nodesPerMember,
+      int nodeCores,
+      int onlinePodCores,
+      int hours,
+      int warmupDays,
+      int backlog,
+      Duration grace,
+      Duration reaction,
+      Duration periodicInterval,
+      long seed,
+      EffectivePolicy policy,
+      boolean periodicWithForecast) {
+    public Options {
+      Objects.requireNonNull(grace, "grace");
+      Objects.requireNonNull(reaction, "reaction");
+      Objects.requireNonNull(periodicInterval, "periodicInterval");
+      Objects.requireNonNull(policy, "policy");
+      if (members < 1 || nodesPerMember < 1 || nodeCores < 1 || onlinePodCores < 1 || hours < 1) {
+        throw new IllegalArgumentException("members, nodes, cores and hours must be positive");
+      }
+      if (periodicInterval.toSeconds() < STEP_S || periodicInterval.toSeconds() % STEP_S != 0) {
+        throw new IllegalArgumentException("periodicInterval must be whole minutes");
+      }
+    }
+
+    /** 8 members × 50 nodes of 32 CPUs, 24 h after 7 days of history, upstream 5-minute period. */
+    public static Options defaults() {
+      return new Options(
+          8,
+          50,
+          32,
+          2,
+          24,
+          7,
+          4000,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(5),
+          42,
+          EffectivePolicy.DEFAULTS,
+          false);
+    }
+
+    public Options withFederation(int m, int n) {
+      return new Options(
+          m,
+          n,
+          nodeCores,
+          onlinePodCores,
+          hours,
+          warmupDays,
+          backlog,
+          grace,
+          reaction,
+          periodicInterval,
+          seed,
+          policy,
+          periodicWithForecast);
+    }
+
+    public Options withHours(int h, int warmup, int b) {
+      return new Options(
+          members,
+          nodesPerMember,
+          nodeCores,
+          onlinePodCores,
+          h,
+          warmup,
+          b,
+          grace,
+          reaction,
+          periodicInterval,
+          seed,
+          policy,
+          periodicWithForecast);
+    }
+
+    /** Design 4 on forecast lending instead of reactive lending. */
+    public Options withPeriodicForecast(boolean on) {
+      return new Options(
+          members,
+          nodesPerMember,
+          nodeCores,
+          onlinePodCores,
+          hours,
+          warmupDays,
+          backlog,
+          grace,
+          reaction,
+          periodicInterval,
+          seed,
+          policy,
+          on);
+    }
+
+    public Options withSeed(long s) {
+      return new Options(
+          members,
+          nodesPerMember,
+          nodeCores,
+          onlinePodCores,
+          hours,
+          warmupDays,
+          backlog,
+          grace,
+          reaction,
+          periodicInterval,
+          s,
+          policy,
+          periodicWithForecast);
+    }
+  }
+
+  /**
+   * The figures of one design.
+   *
+   * @param lendableCoreHours ground truth: CPU the online work left free on idle nodes, less
+   *     headroom and the IDLE margin, integrated over the day
+   * @param harvestedCoreHours CPU requested by Running Gleaner pods, integrated
+   * @param wastedCoreHours CPU × run time of Gleaner pods evicted before they completed
+   * @param reclaims node reclaims (evictions on one node for online work)
+   * @param podsEvicted Gleaner pods those reclaims evicted
+   * @param onlinePodsDelayed online pods that were Unschedulable only because of Gleaner's pods and
+   *     then ran
+   * @param onlineDelayP50S their wait from Unschedulable to Running, seconds
+   * @param onlinePodsNeverRan such pods still waiting at the end (or scaled away while waiting)
+   * @param memberPendingMean Gleaner pods Pending in members, mean over the minutes
+   * @param memberPendingMax the same, at most
+   * @param memberPendingPodHours pod-hours Gleaner pods spent Pending in members
+   * @param podsStarted Gleaner pods that started Running
+   * @param podsCompleted Gleaner pods that completed
+   */
+  public record Result(
+      Design design,
+      double lendableCoreHours,
+      double harvestedCoreHours,
+      double wastedCoreHours,
+      long reclaims,
+      long podsEvicted,
+      long onlinePodsDelayed,
+      double onlineDelayP50S,
+      double onlineDelayP99S,
+      double onlineDelayMaxS,
+      long onlinePodsNeverRan,
+      double memberPendingMean,
+      long memberPendingMax,
+      double memberPendingPodHours,
+      long podsStarted,
+      long podsCompleted,
+      double lentNodeHours,
+      double drainingNodeHours,
+      double offeredCoreHours,
+      double harvestedOnBusyNodesCoreHours) {
+    public double harvestRatio() {
+      return lendableCoreHours == 0 ? 0 : harvestedCoreHours / lendableCoreHours;
+    }
+
+    public double reclaimsPer100HarvestedCoreHours() {
+      return harvestedCoreHours == 0 ? 0 : 100.0 * reclaims / harvestedCoreHours;
+    }
+
+    /** The design's figures as JSON fields. */
+    public Map<String, Object> json() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("lendable_core_hours", round(lendableCoreHours));
+      m.put("harvested_core_hours", round(harvestedCoreHours));
+      m.put("harvest_ratio", round(harvestRatio()));
+      m.put("wasted_core_hours", round(wastedCoreHours));
+      m.put("reclaims", reclaims);
+      m.put("pods_evicted", podsEvicted);
+      m.put("reclaims_per_100_harvested_core_hours", round(reclaimsPer100HarvestedCoreHours()));
+      m.put("online_pods_delayed", onlinePodsDelayed);
+      m.put("online_delay_p50_s", round(onlineDelayP50S));
+      m.put("online_delay_p99_s", round(onlineDelayP99S));
+      m.put("online_delay_max_s", round(onlineDelayMaxS));
+      m.put("online_pods_never_ran", onlinePodsNeverRan);
+      m.put("member_pending_mean", round(memberPendingMean));
+      m.put("member_pending_max", memberPendingMax);
+      m.put("member_pending_pod_hours", round(memberPendingPodHours));
+      m.put("pods_started", podsStarted);
+      m.put("pods_completed", podsCompleted);
+      m.put("lent_node_hours", round(lentNodeHours));
+      m.put("draining_node_hours", round(drainingNodeHours));
+      m.put("offered_core_hours", round(offeredCoreHours));
+      m.put("harvested_on_busy_nodes_core_hours", round(harvestedOnBusyNodesCoreHours));
+      return m;
+    }
+  }
+
+  static double round(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+
+  /** Runs one design. */
+  public static Result run(Options o, Design d) {
+    return new Sim(o, d).simulate();
+  }
+
+  /** The start of the scored day: the trace's first sample (08:00 UTC) plus the warm-up days. */
+  static Instant dayStart(Options o) {
+    return Instant.parse("1970-01-01T08:00:00Z").plus(Duration.ofDays(o.warmupDays()));
+  }
+
+  // ------------------------------------------------------------------------------------------------
+
+  /** One Gleaner pod. */
+  static final class GPod {
+    final int id;
+    final boolean nearLine;
+    final long cpuMillis;
+    final long runS;
+    final Resources request;
+    final PodRequest podRequest;
+    int node = -1;
+    int member = -1;
+    long startS;
+    long endS;
+    Placement placement;
+
+    GPod(int id, boolean nearLine, long cpuMillis, long runS) {
+      this.id = id;
+      this.nearLine = nearLine;
+      this.cpuMillis = cpuMillis;
+      this.runS = runS;
+      this.request = res(cpuMillis);
+      this.podRequest =
+          PodRequest.of(
+              (nearLine ? "nl-" : "off-") + id,
+              nearLine ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE,
+              request);
+    }
+  }
+
+  /** A seeded stream of Gleaner pods of one class: 1-8 CPUs, 5 min + exponential (mean 20). */
+  static final class Stream {
+    final boolean nearLine;
+    final Random rnd;
+    int made;
+
+    Stream(boolean nearLine, long seed) {
+      this.nearLine = nearLine;
+      this.rnd = new Random(seed * 31 + (nearLine ? 1 : 0));
+    }
+
+    GPod next() {
+      int r = rnd.nextInt(100);
+      long cores = r < 30 ? 1 : r < 65 ? 2 : r < 90 ? 4 : 8;
+      long run = 300 + (long) (-Math.log(1 - rnd.nextDouble()) * 1200);
+      return new GPod(made++, nearLine, cores * 1000, run);
+    }
+  }
+
+  /** An online replica waiting for room. */
+  static final class OnlinePending {
+    final long sinceS;
+    final int seq;
+    boolean gleanerCaused;
+
+    OnlinePending(long sinceS, int seq) {
+      this.sinceS = sinceS;
+      this.seq = seq;
+    }
+  }
+
+  static Resources res(long cpuMillis) {
+    return Resources.builder()
+        .putCanonical(Resources.CPU, cpuMillis)
+        .putCanonical(Resources.MEMORY, cpuMillis * MEM_PER_MILLICORE)
+        .build();
+  }
+
+  /** One run of one design. */
+  static final class Sim {
+    final Options o;
+    final Design d;
+    final EffectivePolicy policy;
+    final int m;
+    final int n;
+    final int total;
+    final long allocMillis;
+    final Resources alloc;
+    final long podMillis;
+    final LoadCurve[] curves;
+    final int[] maxReplicas;
+    // per node
+    final long[] online;
+    final int[] replicas;
+    final long[] gleaner;
+    final List<List<GPod>> podsOn = new ArrayList<>();
+    final IdleState[] state;
+    final OnlineHistory[] nodeHistory;
+    final long[] offered;
+    final NodeKey[] keys;
+    final Map<NodeKey, Integer> index = new HashMap<>();
+    final Optional<ReclaimSignal>[] reclaimSignal;
+    // per member
+    final OnlineHistory[] memberHistory;
+    final List<List<OnlinePending>> onlinePending = new ArrayList<>();
+    final List<List<GPod>> memberPending = new ArrayList<>();
+    final int[] bound;
+    // machinery
+    final IdleCriteria criteria;
+    final IdleStateMachine machine;
+    final LoadForecast forecast;
+    final Planner planner = new Planner(PlannerConfig.DEFAULT);
+    final PlacementEngine engine;
+    final Stream nearLineStream;
+    final Stream offlineStream;
+    final List<GPod> waitingNearLine = new ArrayList<>();
+    final List<GPod> waitingOffline = new ArrayList<>();
+    final List<GPod> running = new ArrayList<>();
+    final boolean forecastOn;
+    final boolean periodic;
+    final long periodicPhaseS;
+    int onlineSeq;
+    // figures
+    final HarvestLedger ledger;
+    long started;
+
+    @SuppressWarnings("unchecked")
+    Sim(Options o, Design d) {
+      this.o = o;
+      this.d = d;
+      this.policy = o.policy();
+      this.m = o.members();
+      this.n = o.nodesPerMember();
+      this.total = m * n;
+      this.allocMillis = o.nodeCores() * 1000L;
+      this.alloc = res(allocMillis);
+      this.podMillis = o.onlinePodCores() * 1000L;
+      Random rnd = new Random(o.seed());
+      curves = new LoadCurve[m];
+      maxReplicas = new int[m];
+      LoadCurve trace = LoadCurve.alibaba2018();
+      for (int c = 0; c < m; c++) {
+        double peakShare = 0.7 + 0.25 * rnd.nextDouble();
+        curves[c] = trace.scaled(1.0, Duration.ofMinutes(rnd.nextInt(180)));
+        maxReplicas[c] = (int) (peakShare * n * allocMillis / podMillis);
+        onlinePending.add(new ArrayList<>());
+        memberPending.add(new ArrayList<>());
+      }
+      periodicPhaseS = STEP_S * rnd.nextInt((int) (o.periodicInterval().toSeconds() / STEP_S));
+      online = new long[total];
+      replicas = new int[total];
+      gleaner = new long[total];
+      state = new IdleState[total];
+      nodeHistory = new OnlineHistory[total];
+      offered = new long[total];
+      keys = new NodeKey[total];
+      reclaimSignal = new Optional[total];
+      bound = new int[m];
+      memberHistory = new OnlineHistory[m];
+      for (int c = 0; c < m; c++) {
+        memberHistory[c] = new OnlineHistory();
+      }
+      for (int i = 0; i < total; i++) {
+        podsOn.add(new ArrayList<>());
+        state[i] = IdleState.Active.INSTANCE;
+        nodeHistory[i] = new OnlineHistory();
+        offered[i] = -1;
+        keys[i] = new NodeKey("member-" + i / n, "node-" + i % n);
+        index.put(keys[i], i);
+        reclaimSignal[i] = Optional.empty();
+      }
+      criteria =
+          new IdleCriteria(
+              policy.idle().cpuRequestFraction(),
+              policy.idle().memoryRequestFraction(),
+              policy.idle().cpuUsageFraction());
+      machine = new IdleStateMachine(policy.idle().after(), policy.reclaimCooldown());
+      forecast = new LoadForecast(PeakForecast.of(policy.forecast()));
+      ledger = new HarvestLedger(policy);
+      engine = new PlacementEngine(PlacementPolicy.from(policy));
+      nearLineStream = new Stream(true, o.seed());
+      offlineStream = new Stream(false, o.seed());
+      forecastOn = d == Design.FORECAST || d == Design.PERIODIC && o.periodicWithForecast();
+      periodic = d == Design.PERIODIC;
+    }
+
+    Result simulate() {
+      Instant start = dayStart(o);
+      long warmS = o.warmupDays() * 86_400L;
+      // History: online load alone for the warm-up days (identical in every design).
+      for (long t = -warmS; t < 0; t += STEP_S) {
+        Instant at = start.plusSeconds(t);
+        reconcileOnline(at, t);
+        scheduleOnline(t);
+        recordHistory(at);
+      }
+      for (int c = 0; c < m; c++) {
+        onlinePending.get(c).clear();
+      }
+      long end = o.hours() * 3600L;
+      for (long t = 0; t < end; t += STEP_S) {
+        Instant at = start.plusSeconds(t);
+        completeGleaner(t);
+        reconcileOnline(at, t);
+        scheduleOnline(t);
+        if (!periodic || (t % o.periodicInterval().toSeconds()) == periodicPhaseS) {
+          reclaim(at, t);
+        }
+        recordHistory(at);
+        detect(at);
+        topUp();
+        if (d == Design.AGGREGATE) {
+          placeAggregate(t);
+        } else {
+          placeGleaner(t);
+        }
+        account();
+      }
+      for (GPod g : running) {
+        ledger.stillRunning(g.cpuMillis, end - g.startS);
+      }
+      long neverRan = 0;
+      for (List<OnlinePending> l : onlinePending) {
+        for (OnlinePending p : l) {
+          if (p.gleanerCaused) {
+            neverRan++;
+          }
+        }
+      }
+      neverRan += scaledAwayWhileDelayed;
+      return new Result(
+          d,
+          ledger.lendableCoreHours(),
+          ledger.harvestedCoreHours(),
+          ledger.wastedCoreHours(),
+          ledger.reclaims(),
+          ledger.podsEvicted(),
+          ledger.onlinePodsDelayed(),
+          ledger.onlineDelayQuantile(0.50),
+          ledger.onlineDelayQuantile(0.99),
+          ledger.onlineDelayQuantile(1.0),
+          neverRan,
+          ledger.memberPendingMean(),
+          ledger.memberPendingMax(),
+          ledger.memberPendingPodHours(),
+          started,
+          ledger.podsCompleted(),
+          lentMinutes / 60.0,
+          drainingMinutes / 60.0,
+          offeredMilliMinutes / 1000.0 / 60.0,
+          busyHarvestMilliMinutes / 1000.0 / 60.0);
+    }
+
+    long scaledAwayWhileDelayed;
+    long lentMinutes;
+    long drainingMinutes;
+    double offeredMilliMinutes;
+    double busyHarvestMilliMinutes;
+
+    // ---------------------------------------------------------------------------------------------
+    // Online load: replicas follow the member's curve; the member's scheduler packs them.
+
+    void reconcileOnline(Instant at, long t) {
+      for (int c = 0; c < m; c++) {
+        double peak = curves[c].peakCpu();
+        int want = (int) Math.round(maxReplicas[c] * (peak <= 0 ? 0 : curves[c].cpu(at) / peak));
+        List<OnlinePending> pending = onlinePending.get(c);
+        int have = bound[c] + pending.size();
+        for (int k = have; k < want; k++) {
+          pending.add(new OnlinePending(t, onlineSeq++));
+        }
+        for (int k = want; k < have; k++) {
+          if (!pending.isEmpty()) {
+            OnlinePending p = pending.remove(pending.size() - 1);
+            if (p.gleanerCaused) {
+              scaledAwayWhileDelayed++;
+            }
+            continue;
+          }
+          int victim = -1;
+          for (int i = c * n; i < (c + 1) * n; i++) {
+            if (replicas[i] > 0 && (victim < 0 || replicas[i] < replicas[victim])) {
+              victim = i;
+            }
+          }
+          replicas[victim]--;
+          online[victim] -= podMillis;
+          bound[c]--;
+        }
+      }
+    }
+
+    /** The member scheduler: most-allocated node where the replica fits, else it waits. */
+    void scheduleOnline(long t) {
+      for (int c = 0; c < m; c++) {
+        List<OnlinePending> pending = onlinePending.get(c);
+        for (int k = 0; k < pending.size(); ) {
+          OnlinePending p = pending.get(k);
+          int node = fitOnline(c);
+          if (node >= 0) {
+            bindOnline(c, node, p, t, 0);
+            pending.remove(k);
+            continue;
+          }
+          if (p.sinceS == t) {
+            p.gleanerCaused = gleanerCaused(c);
+          }
+          k++;
+        }
+      }
+    }
+
+    int fitOnline(int c) {
+      int best = -1;
+      long bestFree = Long.MAX_VALUE;
+      for (int i = c * n; i < (c + 1) * n; i++) {
+        long free = allocMillis - online[i] - gleaner[i];
+        if (free >= podMillis && free < bestFree) {
+          best = i;
+          bestFree = free;
+        }
+      }
+      return best;
+    }
+
+    /** Whether the replica would fit if Gleaner's pods were not in the member. */
+    boolean gleanerCaused(int c) {
+      boolean anyGleaner = false;
+      boolean fitsWithout = false;
+      for (int i = c * n; i < (c + 1) * n; i++) {
+        anyGleaner |= gleaner[i] > 0;
+        fitsWithout |= allocMillis - online[i] >= podMillis;
+      }
+      return anyGleaner && fitsWithout;
+    }
+
+    void bindOnline(int c, int node, OnlinePending p, long t, long extraS) {
+      replicas[node]++;
+      online[node] += podMillis;
+      bound[c]++;
+      if (p.gleanerCaused) {
+        ledger.onlineDelay(t - p.sinceS + extraS);
+      }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reclaim: the descheduler's planner on the member's lent nodes (and nodes still holding pods).
+
+    void reclaim(Instant at, long t) {
+      for (int c = 0; c < m; c++) {
+        List<OnlinePending> pending = onlinePending.get(c);
+        List<Demand> demands = new ArrayList<>();
+        Map<String, OnlinePending> byName = new HashMap<>();
+        for (OnlinePending p : pending) {
+          if (!p.gleanerCaused) {
+            continue;
+          }
+          String name = "online-" + p.seq;
+          byName.put("online/" + name, p);
+          demands.add(
+              Demand.Pods.single(
+                  new PendingPod(
+                      "online",
+                      name,
+                      name,
+                      res(podMillis),
+                      Map.of(),
+                      List.of(),
+                      List.of(),
+                      ONLINE_PRIORITY,
+                      PreemptionPolicy.PREEMPT_LOWER_PRIORITY,
+                      Optional.empty(),
+                      null,
+                      Instant.ofEpochSecond(at.getEpochSecond() - (t - p.sinceS)),
+                      Set.of())));
+        }
+        if (demands.isEmpty()) {
+          continue;
+        }
+        List<LentNode> nodes = new ArrayList<>();
+        Map<String, GPod> podById = new HashMap<>();
+        for (int i = c * n; i < (c + 1) * n; i++) {
+          if (podsOn.get(i).isEmpty() && !(state[i] instanceof IdleState.Lent)) {
+            continue;
+          }
+          List<NodePod> pods = new ArrayList<>();
+          if (online[i] > 0) {
+            pods.add(
+                new NodePod(
+                    "online",
+                    "replicas-" + i,
+                    "replicas-" + i,
+                    res(online[i]),
+                    false,
+                    PodClass.OFFLINE,
+                    Pool.UNKNOWN,
+                    ONLINE_PRIORITY,
+                    null,
+                    30,
+                    Optional.empty(),
+                    false,
+                    ""));
+          }
+          for (GPod g : podsOn.get(i)) {
+            String uid = g.podRequest.podUid();
+            podById.put(uid, g);
+            pods.add(
+                new NodePod(
+                    "gleaner",
+                    uid,
+                    uid,
+                    g.request,
+                    true,
+                    g.nearLine ? PodClass.NEAR_LINE : PodClass.OFFLINE,
+                    Pool.IDLE,
+                    g.nearLine ? -100 : -200,
+                    Instant.ofEpochSecond(at.getEpochSecond() - (t - g.startS)),
+                    o.grace().toSeconds(),
+                    Optional.empty(),
+                    false,
+                    uid));
+          }
+          nodes.add(
+              new LentNode(keys[i].node(), Pool.IDLE, alloc, Map.of(), List.of(), false, pods));
+        }
+        Plan plan = planner.plan(new PlanInput(keys[c * n].cluster(), false, nodes, demands, at));
+        for (NodeReclaim r : plan.reclaims()) {
+          ledger.reclaim();
+          int node = index.get(new NodeKey(keys[c * n].cluster(), r.node()));
+          for (Victim v : r.victims()) {
+            GPod g = podById.get(v.pod().uid());
+            if (g == null) {
+              continue;
+            }
+            ledger.evicted(g.cpuMillis, t - g.startS);
+            stopGleaner(g);
+          }
+          reclaimSignal[node] = Optional.of(new ReclaimSignal(at, Optional.empty()));
+        }
+        long extra = (periodic ? 0 : o.reaction().toSeconds()) + o.grace().toSeconds();
+        for (PodOutcome out : plan.outcomes()) {
+          OnlinePending p = byName.get(out.pod());
+          if (p == null) {
+            continue;
+          }
+          if (out.outcome() == Outcome.RECLAIM || out.outcome() == Outcome.FITS_NOW) {
+            int node = index.get(new NodeKey(keys[c * n].cluster(), out.node()));
+            if (allocMillis - online[node] - gleaner[node] >= podMillis) {
+              bindOnline(c, node, p, t, out.outcome() == Outcome.RECLAIM ? extra : 0);
+              pending.remove(p);
+            }
+          }
+        }
+      }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Idle detection, forecast, offers.
+
+    void recordHistory(Instant at) {
+      for (int c = 0; c < m; c++) {
+        long sum = 0;
+        for (int i = c * n; i < (c + 1) * n; i++) {
+          nodeHistory[i].record(at, online[i], OptionalLong.empty());
+          sum += online[i];
+        }
+        memberHistory[c].record(at, sum, OptionalLong.empty());
+      }
+    }
+
+    void detect(Instant at) {
+      for (int i = 0; i < total; i++) {
+        Transition tr = machine.step(state[i], criteria.evaluate(load(i)), reclaimSignal[i], at);
+        reclaimSignal[i] = Optional.empty();
+        state[i] = tr.to();
+      }
+      for (int c = 0; c < m; c++) {
+        Map<String, RoomForecast.Verdict> verdicts = Map.of();
+        if (forecastOn) {
+          List<RoomForecast.Node> nodes = new ArrayList<>(n);
+          boolean anyLent = false;
+          for (int i = c * n; i < (c + 1) * n; i++) {
+            Optional<Instant> lentAt =
+                state[i] instanceof IdleState.Lent l ? Optional.of(l.lentAt()) : Optional.empty();
+            anyLent |= lentAt.isPresent();
+            nodes.add(
+                new RoomForecast.Node(
+                    keys[i].node(), allocMillis, 0, online[i], lentAt, true, nodeHistory[i]));
+          }
+          if (anyLent) {
+            int horizon = (int) Math.max(24, policy.forecast().leadTime().toHours() + 1);
+            verdicts =
+                RoomForecast.plan(
+                    forecast, at, policy.forecast().leadTime(), horizon, memberHistory[c], nodes);
+          }
+        }
+        for (int i = c * n; i < (c + 1) * n; i++) {
+          long usable = -1;
+          if (state[i] instanceof IdleState.Lent) {
+            usable = Math.max(0, allocMillis - online[i] - headroomMillis());
+            if (forecastOn) {
+              RoomForecast.Verdict v = verdicts.get(keys[i].node());
+              if (v == null || v.draining()) {
+                drainingMinutes++;
+                usable = -1;
+              } else {
+                usable = Math.max(0, usable - Math.max(0, v.peakMillis() - online[i]));
+              }
+            }
+          }
+          if (state[i] instanceof IdleState.Lent) {
+            lentMinutes++;
+          }
+          if (usable >= 0) {
+            offeredMilliMinutes += usable * (1 - policy.reserveMargin(CapacitySource.IDLE));
+          }
+          setOffer(i, usable);
+        }
+      }
+    }
+
+    NodeLoad load(int i) {
+      return new NodeLoad(true, false, false, alloc, res(online[i]), OptionalLong.empty());
+    }
+
+    long headroomMillis() {
+      return policy.nodeHeadroom().cpuMillis();
+    }
+
+    void setOffer(int i, long usable) {
+      if (usable == offered[i]) {
+        return;
+      }
+      offered[i] = usable;
+      if (d == Design.AGGREGATE) {
+        return;
+      }
+      if (usable < 0) {
+        engine.withdraw(keys[i]);
+      } else {
+        Resources u =
+            Resources.builder()
+                .putCanonical(Resources.CPU, usable)
+                .putCanonical(
+                    Resources.MEMORY,
+                    Math.max(
+                        0,
+                        allocMillis * MEM_PER_MILLICORE
+                            - online[i] * MEM_PER_MILLICORE
+                            - policy.nodeHeadroom().memoryBytes()))
+                .build();
+        engine.offer(NodeOffer.of(keys[i].cluster(), keys[i].node(), CapacitySource.IDLE, u));
+      }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Gleaner pods.
+
+    void topUp() {
+      while (waitingNearLine.size() < o.backlog()) {
+        waitingNearLine.add(nearLineStream.next());
+      }
+      while (waitingOffline.size() < o.backlog()) {
+        waitingOffline.add(offlineStream.next());
+      }
+    }
+
+    /** The broker: per-node fit through the placement engine, near-line first, FIFO per class. */
+    void placeGleaner(long t) {
+      for (List<GPod> pend : memberPending) {
+        for (int k = 0; k < pend.size(); ) {
+          GPod g = pend.get(k);
+          if (allocMillis - online[g.node] - gleaner[g.node] >= g.cpuMillis) {
+            pend.remove(k);
+            startGleaner(g, g.node, t);
+          } else {
+            k++;
+          }
+        }
+      }
+      for (List<GPod> queue : List.of(waitingNearLine, waitingOffline)) {
+        Set<Long> refused = new HashSet<>();
+        boolean any = false;
+        for (GPod g : queue) {
+          if (refused.size() == 4) {
+            break;
+          }
+          if (refused.contains(g.cpuMillis)) {
+            continue;
+          }
+          PlacementEngine.Decision dec = engine.decide(g.podRequest);
+          if (!(dec instanceof PlacementEngine.Fit f)) {
+            refused.add(g.cpuMillis);
+            continue;
+          }
+          g.placement =
+              new Placement(
+                  g.podRequest.podUid(),
+                  "gleaner",
+                  g.podRequest.podUid(),
+                  f.node(),
+                  f.source(),
+                  g.podRequest.workloadClass(),
+                  g.request,
+                  List.of(),
+                  0,
+                  t * 1000,
+                  true);
+          engine.reserve(g.placement);
+          int node = index.get(f.node());
+          if (allocMillis - online[node] - gleaner[node] >= g.cpuMillis) {
+            startGleaner(g, node, t);
+          } else {
+            // the member's scheduler finds no room: Pending in the member
+            g.node = node;
+            g.member = node / n;
+            memberPending.get(g.member).add(g);
+          }
+          any = true;
+        }
+        if (any) {
+          queue.removeIf(g -> g.member >= 0);
+        }
+      }
+    }
+
+    /**
+     * Tensile-kube / Liqo style: each member advertises the sum of the free capacity of its lent
+     * nodes (allocatable less requests; no headroom, no margin: those projects have neither) less
+     * what Gleaner pods sent there and still Pending request; a pod goes to the member with the
+     * most of it left that covers its request, with no per-node fit. The member's scheduler then
+     * binds it to a lent node with room (most-allocated), or it stays Pending there (retried every
+     * minute, never moved to another member).
+     */
+    void placeAggregate(long t) {
+      long[] free = new long[m];
+      for (int c = 0; c < m; c++) {
+        long sum = 0;
+        for (int i = c * n; i < (c + 1) * n; i++) {
+          if (state[i] instanceof IdleState.Lent) {
+            sum += Math.max(0, allocMillis - online[i] - gleaner[i]);
+          }
+        }
+        for (GPod g : memberPending.get(c)) {
+          sum -= g.cpuMillis;
+        }
+        free[c] = sum;
+        // the member's scheduler retries its Pending pods first
+        List<GPod> pend = memberPending.get(c);
+        for (int k = 0; k < pend.size(); ) {
+          GPod g = pend.get(k);
+          int node = fitLent(c, g.cpuMillis);
+          if (node >= 0) {
+            pend.remove(k);
+            startGleaner(g, node, t);
+          } else {
+            k++;
+          }
+        }
+      }
+      for (List<GPod> queue : List.of(waitingNearLine, waitingOffline)) {
+        boolean any = false;
+        for (GPod g : queue) {
+          int best = -1;
+          for (int c = 0; c < m; c++) {
+            if (free[c] >= g.cpuMillis && (best < 0 || free[c] > free[best])) {
+              best = c;
+            }
+          }
+          if (best < 0) {
+            if (g.cpuMillis <= 1000) {
+              break;
+            }
+            continue;
+          }
+          free[best] -= g.cpuMillis;
+          any = true;
+          g.member = best;
+          int node = fitLent(best, g.cpuMillis);
+          if (node >= 0) {
+            startGleaner(g, node, t);
+          } else {
+            memberPending.get(best).add(g);
+          }
+        }
+        if (any) {
+          queue.removeIf(g -> g.member >= 0);
+        }
+      }
+    }
+
+    /** A lent node of member {@code c} where the pod fits (most-allocated), or -1. */
+    int fitLent(int c, long cpu) {
+      int best = -1;
+      long bestFree = Long.MAX_VALUE;
+      for (int i = c * n; i < (c + 1) * n; i++) {
+        if (!(state[i] instanceof IdleState.Lent)) {
+          continue;
+        }
+        long free = allocMillis - online[i] - gleaner[i];
+        if (free >= cpu && free < bestFree) {
+          best = i;
+          bestFree = free;
+        }
+      }
+      return best;
+    }
+
+    void startGleaner(GPod g, int node, long t) {
+      g.node = node;
+      g.member = node / n;
+      g.startS = t;
+      g.endS = t + g.runS;
+      gleaner[node] += g.cpuMillis;
+      podsOn.get(node).add(g);
+      running.add(g);
+      started++;
+    }
+
+    void stopGleaner(GPod g) {
+      gleaner[g.node] -= g.cpuMillis;
+      podsOn.get(g.node).remove(g);
+      running.remove(g);
+      if (g.placement != null) {
+        engine.release(g.placement);
+      }
+    }
+
+    void completeGleaner(long t) {
+      List<GPod> done = new ArrayList<>();
+      for (GPod g : running) {
+        if (g.endS <= t) {
+          done.add(g);
+        }
+      }
+      for (GPod g : done) {
+        ledger.completed(g.cpuMillis, g.runS);
+        stopGleaner(g);
+      }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** The minute that starts now, with the state as it stands after this step. */
+    void account() {
+      for (int i = 0; i < total; i++) {
+        Resources r = res(online[i]);
+        ledger.node(alloc, r, STEP_S);
+        if (gleaner[i] > 0 && !criteria.evaluate(load(i)).idle()) {
+          busyHarvestMilliMinutes += gleaner[i];
+        }
+      }
+      long pending = 0;
+      for (List<GPod> l : memberPending) {
+        pending += l.size();
+      }
+      ledger.memberPending(pending, STEP_S);
+    }
+  }
+
+  /** All four designs' results, in {@link Design} order. */
+  public static List<Result> runAll(Options o) {
+    List<Result> out = new ArrayList<>();
+    for (Design d : Design.values()) {
+      out.add(run(o, d));
+    }
+    return out;
+  }
+
+  /** The table printed before the JSON line. */
+  public static List<String> table(List<Result> results) {
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        String.format(
+            "%-20s %9s %9s %6s %8s %8s %7s %8s %9s %8s %8s",
+            "design",
+            "lendable",
+            "harvested",
+            "ratio",
+            "wasted",
+            "reclaims",
+            "evicted",
+            "delayed",
+            "delay_p99",
+            "pend_max",
+            "pend_ph"));
+    for (Result r : results) {
+      lines.add(
+          String.format(
+              "%-20s %9.0f %9.0f %6.3f %8.1f %8d %7d %8d %8.0fs %8d %8.1f",
+              r.design().tag(),
+              r.lendableCoreHours(),
+              r.harvestedCoreHours(),
+              r.harvestRatio(),
+              r.wastedCoreHours(),
+              r.reclaims(),
+              r.podsEvicted(),
+              r.onlinePodsDelayed(),
+              r.onlineDelayP99S(),
+              r.memberPendingMax(),
+              r.memberPendingPodHours()));
+    }
+    return lines;
+  }
+
+  /** The JSON object printed last: the options, then each design's figures by its tag. */
+  public static Map<String, Object> json(Options o, List<Result> results, double seconds) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("members", o.members());
+    json.put("nodes_per_member", o.nodesPerMember());
+    json.put("node_cores", o.nodeCores());
+    json.put("hours", o.hours());
+    json.put("warmup_days", o.warmupDays());
+    json.put("seed", o.seed());
+    json.put("backlog_per_class", o.backlog());
+    json.put("grace_s", o.grace().toSeconds());
+    json.put("periodic_interval_s", o.periodicInterval().toSeconds());
+    json.put("periodic_lending", o.periodicWithForecast() ? "forecast" : "reactive");
+    Map<String, Object> designs = new LinkedHashMap<>();
+    for (Result r : results) {
+      designs.put(r.design().tag(), r.json());
+    }
+    json.put("designs", designs);
+    Result f = results.get(Design.FORECAST.ordinal());
+    Result re = results.get(Design.REACTIVE.ordinal());
+    json.put(
+        "forecast_vs_reactive_wasted_change",
+        re.wastedCoreHours() == 0 ? null : round(f.wastedCoreHours() / re.wastedCoreHours() - 1));
+    json.put(
+        "forecast_vs_reactive_ratio_points", round(100 * (f.harvestRatio() - re.harvestRatio())));
+    json.put("trace", "Alibaba cluster-trace-v2018 machine_usage, cluster-average CPU per 300 s");
+    json.put("seconds", round(seconds));
+    return json;
+  }
+}
