@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.api.v1.Capacity;
+import io.gleaner.meta.coord.NotLeaderException;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
@@ -121,7 +122,11 @@ public final class NodeController implements AutoCloseable {
       updateStatus();
     } catch (RuntimeException e) {
       dirty.set(true);
-      log.warn("node status update failed, will retry: {}", e.toString());
+      if (NotLeaderException.isCause(e)) {
+        log.debug("node status update paused: {}", e.getMessage()); // the election says why
+      } else {
+        log.warn("node status update failed, will retry: {}", e.toString());
+      }
     }
   }
 
@@ -129,7 +134,11 @@ public final class NodeController implements AutoCloseable {
     try {
       renewLease();
     } catch (RuntimeException e) {
-      log.warn("node lease renewal failed, will retry: {}", e.toString());
+      if (NotLeaderException.isCause(e)) {
+        log.debug("node lease renewal paused: {}", e.getMessage()); // the election says why
+      } else {
+        log.warn("node lease renewal failed, will retry: {}", e.toString());
+      }
     }
   }
 
