@@ -13,6 +13,7 @@ import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.registry.MemberClientConfig;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
 import io.gleaner.meta.time.FakeClock;
@@ -81,7 +82,11 @@ class DynamicMembersIT {
         new MemberRegistry(
             federation.meta().client(),
             MemberRegistryConfig.defaults(federation.namespace())
-                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10)),
+                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
+                // an unreachable member's breaker opens; production waits 30 s before probing
+                // it again, longer than this test waits for the member to come back
+                .withClient(
+                    MemberClientConfig.defaults().withBreaker(10, 5, Duration.ofSeconds(1))),
             Clock.systemUTC(),
             new SimpleMeterRegistry());
     registry.start();
@@ -155,6 +160,9 @@ class DynamicMembersIT {
     clock.set(clock.instant().plus(Duration.ofMinutes(11)));
     eventually().until(() -> broker.offer("b", "b-node-0").isPresent());
 
+    // the member is judged unreachable (its breaker opens) before it answers again, however
+    // fast the rest went: recovery always goes through the breaker's probe
+    eventually().until(() -> registry.member("a").map(m -> !m.isHealthy()).orElse(false));
     federation.member("a").setReachable(true);
     awaitIdleObserved("a");
   }
