@@ -18,7 +18,7 @@ import java.util.OptionalDouble;
  *
  * <p>{@link #DEFAULT} is the GleanerPolicy's default ({@code spec.forecast}, declared once in
  * {@code ForecastSettings}); its weights and margin come from a backtest on the bundled 8-day
- * Alibaba 2018 curve ({@code PeakForecastBacktestTest}, figures in the README).
+ * Alibaba 2018 curve ({@code PeakForecastBacktestTest}, figures in docs/figures.md).
  *
  * @param weekWeight weight of the same hour 7 days ago, at least 0
  * @param dayWeight weight of the same hour 1 day ago, at least 0

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * utilization every 300 s; source and terms in the simulator's {@code data/alibaba2018/NOTICE.md}):
  * hourly peaks, days 1-7 (hours 0-167) as history, every hour of day 8 that the trace holds scored.
  * The chosen weights are compared with the last hour alone and the same hour 1 day ago alone, each
- * at the same safety margin. Prints a table for the README.
+ * at the same safety margin. Prints the table of docs/figures.md.
  */
 class PeakForecastBacktestTest {
   private static final String TRACE =

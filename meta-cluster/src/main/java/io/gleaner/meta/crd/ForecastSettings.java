@@ -16,7 +16,7 @@ import java.util.Objects;
  * within {@code leadTime}.
  *
  * <p>The default weights and margin are the ones the backtest on the bundled Alibaba 2018 curve
- * chose ({@code PeakForecastBacktestTest} in the idle-detector; figures in the README): lowest
+ * chose ({@code PeakForecastBacktestTest} in the idle-detector; figures in docs/figures.md): lowest
  * error of the compared mixes, and at margin 0.15 the fewest under-predicted hours.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Faults injected into the whole system installed as a platform team installs it (one child process
  * per replica), under the scenario's load, in their short form: the run ends once the federation
  * has recovered and the short invariant graces have passed. The full runs, with every scenario, are
- * {@code gleaner sandbox --chaos SCENARIO} (README, "Faults injected").
+ * {@code gleaner sandbox --chaos SCENARIO} (docs/figures.md, "Faults injected").
  */
 class ChaosE2E {
   private static final double SPEED = 60;
@@ -30,7 +30,7 @@ class ChaosE2E {
       "finding (issue 15): in one of two runs at load average 54, after the takeover a training gang"
           + " filled train-1, the new leader re-placed the Gleaner pods the member could not run, and"
           + " the broker calls releasing their reservations timed out and were retried, so two nodes"
-          + " were node_overcommitted for more than the 10 s grace (README, Faults injected)")
+          + " were node_overcommitted for more than the 10 s grace (docs/figures.md, Faults injected)")
   void killingTheVirtualKubeletLeaderLosesAndDuplicatesNothing() throws Exception {
     ChaosReport r = run(ChaosScenario.KILL_VIRTUAL_KUBELET_LEADER);
 
@@ -50,7 +50,7 @@ class ChaosE2E {
           + " start, 25 s pause, settle) to a verify already at 9 of its 10 minutes. The fencing is"
           + " checked fast by LeaderFencingIT (virtual-kubelet, simulator audit logs) and"
           + " LeaderElectionIT; the whole-system run is `gleaner sandbox --chaos"
-          + " pause-virtual-kubelet-leader` (README, Faults injected: 0 writes after SIGCONT)")
+          + " pause-virtual-kubelet-leader` (docs/figures.md, Faults injected: 0 writes after SIGCONT)")
   void aLeaderPausedPastItsSessionActsOnNothingOnceContinued() throws Exception {
     ChaosReport r = run(ChaosScenario.PAUSE_VIRTUAL_KUBELET_LEADER);
 
