@@ -347,6 +347,7 @@ public final class VirtualKubeletService implements AutoCloseable {
             metrics,
             settings.pods());
     pc.unreachableTimeout(() -> policy.current().memberUnreachableTimeout());
+    pc.podSecurity(() -> policy.current().podSecurity());
     if (election != null) {
       pc.pauseUnless(election::isLeader);
     }

@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param pendingTimeout how long a pod may wait for a member node with room before it is failed
  * @param teams the teams sharing the pool, and the default team of every other namespace
  * @param forecast forecast-driven lending of idle online nodes
+ * @param podSecurity the Pod Security Standard level metadata pods must meet
  */
 public record EffectivePolicy(
     Map<CapacitySource, Double> reserveMargins,
@@ -38,7 +39,8 @@ public record EffectivePolicy(
     Resources nodeHeadroom,
     Duration pendingTimeout,
     Teams teams,
-    Forecast forecast) {
+    Forecast forecast,
+    PodSecurityLevel podSecurity) {
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
   public static final Resources DEFAULT_NODE_HEADROOM =
@@ -92,6 +94,7 @@ public record EffectivePolicy(
     Objects.requireNonNull(pendingTimeout, "pendingTimeout");
     Objects.requireNonNull(teams, "teams");
     Objects.requireNonNull(forecast, "forecast");
+    Objects.requireNonNull(podSecurity, "podSecurity");
     EnumMap<CapacitySource, Double> copy = new EnumMap<>(CapacitySource.class);
     copy.putAll(reserveMargins);
     for (CapacitySource s : CapacitySource.values()) {
@@ -177,7 +180,8 @@ public record EffectivePolicy(
         headroom,
         Durations.parse(or(pending, PlacementSettings.PENDING_TIMEOUT_DEFAULT)),
         TeamRules.effective(spec.getTeams()),
-        forecast);
+        forecast,
+        PodSecurityLevel.parse(or(spec.getPodSecurity(), GleanerPolicySpec.POD_SECURITY_DEFAULT)));
   }
 
   private static double or(Double value, String fallback) {

@@ -29,6 +29,7 @@ public class GleanerPolicySpec {
   static final String MEMBER_UNREACHABLE_TIMEOUT_DEFAULT = "5m";
   static final String NODE_HEADROOM_CPU_DEFAULT = "200m";
   static final String NODE_HEADROOM_MEMORY_DEFAULT = "256Mi";
+  static final String POD_SECURITY_DEFAULT = "baseline";
 
   @JsonPropertyDescription("Fraction of usable capacity kept free, per capacity source.")
   private ReserveMargins reserveMargins;
@@ -93,6 +94,16 @@ public class GleanerPolicySpec {
   @JsonPropertyDescription(
       "Forecast-driven lending: offers shrink to the room the forecast online peak leaves.")
   private ForecastSettings forecast;
+
+  @JsonPropertyDescription(
+      "The Pod Security Standard level metadata pods bound to the virtual node must meet:"
+          + " privileged (no check), baseline or restricted. A pod that breaks it fails with reason "
+          + "PodSecurity and the rule it breaks; member namespaces Gleaner creates carry the"
+          + " matching Pod Security Admission enforce label. Unset: "
+          + POD_SECURITY_DEFAULT
+          + ".")
+  @Pattern(PodSecurityLevel.PATTERN)
+  private String podSecurity;
 
   public ReserveMargins getReserveMargins() {
     return reserveMargins;
@@ -182,6 +193,14 @@ public class GleanerPolicySpec {
     this.forecast = forecast;
   }
 
+  public String getPodSecurity() {
+    return podSecurity;
+  }
+
+  public void setPodSecurity(String podSecurity) {
+    this.podSecurity = podSecurity;
+  }
+
   /** Every bad field, each with its path from the object root; empty when valid. */
   public List<FieldError> validate() {
     List<FieldError> errors = new ArrayList<>();
@@ -235,6 +254,12 @@ public class GleanerPolicySpec {
       }
     }
     TeamRules.validate(errors, teams);
+    Validation.pattern(
+        errors,
+        "spec.podSecurity",
+        podSecurity,
+        PodSecurityLevel.PATTERN,
+        "one of privileged, baseline, restricted");
     if (forecast != null) {
       forecast.validate(errors, "spec.forecast");
     }
@@ -267,7 +292,8 @@ public class GleanerPolicySpec {
         && Objects.equals(nodeHeadroom, s.nodeHeadroom)
         && Objects.equals(placement, s.placement)
         && Objects.equals(teams, s.teams)
-        && Objects.equals(forecast, s.forecast);
+        && Objects.equals(forecast, s.forecast)
+        && Objects.equals(podSecurity, s.podSecurity);
   }
 
   @Override
@@ -283,6 +309,7 @@ public class GleanerPolicySpec {
         nodeHeadroom,
         placement,
         teams,
-        forecast);
+        forecast,
+        podSecurity);
   }
 }

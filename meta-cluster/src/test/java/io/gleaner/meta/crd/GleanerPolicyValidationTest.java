@@ -107,7 +107,11 @@ class GleanerPolicyValidationTest {
         bad(
             "negative headroom",
             s -> s.setNodeHeadroom(Map.of("memory", new Quantity("-1Gi"))),
-            "spec.nodeHeadroom.memory: must not be negative, got \"-1Gi\""));
+            "spec.nodeHeadroom.memory: must not be negative, got \"-1Gi\""),
+        bad(
+            "unknown pod security level",
+            s -> s.setPodSecurity("Baseline"),
+            "spec.podSecurity: must be one of privileged, baseline, restricted, got \"Baseline\""));
   }
 
   private static Arguments bad(String name, Consumer<GleanerPolicySpec> mutation, String error) {
@@ -159,6 +163,16 @@ class GleanerPolicyValidationTest {
     assertThat(p.pendingTimeout()).isEqualTo(Duration.ofMinutes(10));
     assertThat(p.forecast())
         .isEqualTo(new EffectivePolicy.Forecast(true, 0.1, 0.3, 0.6, 0.15, Duration.ofMinutes(30)));
+    assertThat(p.podSecurity()).isEqualTo(PodSecurityLevel.BASELINE);
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(PodSecurityLevel.class)
+  void podSecurityNamesAPodSecurityStandardLevel(PodSecurityLevel level) {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setPodSecurity(level.label());
+    assertThat(level.label()).matches(PodSecurityLevel.PATTERN);
+    assertThat(spec.effective().podSecurity()).isEqualTo(level);
   }
 
   @Test

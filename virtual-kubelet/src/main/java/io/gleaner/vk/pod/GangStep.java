@@ -75,7 +75,7 @@ final class GangStep {
   private final Clock clock;
   private final UnaryOperator<Duration> toReal;
   private final PodControllerConfig config;
-  private final PodValidator validator = new PodValidator();
+  private final PodValidator validator;
 
   /** The gangs waiting in the {@link FairGate}, by their key there. */
   private final Map<String, Gangs.Membership> queued = new ConcurrentHashMap<>();
@@ -96,7 +96,8 @@ final class GangStep {
       VkMetrics metrics,
       Clock clock,
       UnaryOperator<Duration> toReal,
-      PodControllerConfig config) {
+      PodControllerConfig config,
+      PodValidator validator) {
     this.meta = meta;
     this.informers = informers;
     this.broker = broker;
@@ -110,6 +111,7 @@ final class GangStep {
     this.clock = clock;
     this.toReal = toReal;
     this.config = config;
+    this.validator = validator;
   }
 
   /** What placing a gang member came to. */

@@ -3,6 +3,7 @@ package io.gleaner.vk.pod;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -14,6 +15,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.crd.PodSecurityLevel;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.vk.translate.PodReferences;
 import java.net.HttpURLConnection;
@@ -30,11 +33,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Copies the ConfigMaps and Secrets a pod uses from the metadata cluster into the member namespace,
- * creating the namespace if missing, and removes copies no pod uses any more.
+ * creating the namespace if missing (labelled with the policy's Pod Security Admission level), and
+ * removes copies no pod uses any more.
  *
  * <p>Tenant isolation: a copy carries the managed, instance and copy labels and the metadata
  * namespace and name it came from. Only such a copy of the same source is ever updated or deleted;
@@ -52,6 +57,12 @@ public final class ObjectSync {
   /** The member namespace holds an object of the copy's name that Gleaner did not make. */
   public static final String REASON_CONFLICT = "ReferenceConflict";
 
+  /** The Pod Security Admission label naming the level a namespace enforces. */
+  public static final String PSA_ENFORCE = "pod-security.kubernetes.io/enforce";
+
+  /** The Pod Security Admission label naming the version of the enforced level. */
+  public static final String PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version";
+
   private static final String CM = "configmap";
   private static final String SECRET = "secret";
 
@@ -59,7 +70,11 @@ public final class ObjectSync {
   private final String instance;
   private final Clock clock;
   private final Duration minAge;
-  private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
+  private final Supplier<PodSecurityLevel> podSecurity;
+
+  /** cluster/namespace → the Pod Security Admission level the namespace was last seen with. */
+  private final Map<String, String> namespaces = new ConcurrentHashMap<>();
+
   private final Map<String, OwnerReference> owners = new ConcurrentHashMap<>();
 
   /** cluster/ns/kind/name → the source resourceVersion last copied. */
@@ -76,6 +91,20 @@ public final class ObjectSync {
    *     needs it may not be in the member cache yet)
    */
   public ObjectSync(KubernetesClient meta, String instance, Clock clock, Duration minAge) {
+    this(meta, instance, clock, minAge, () -> EffectivePolicy.DEFAULTS.podSecurity());
+  }
+
+  /**
+   * @param minAge a copy needed or made more recently than this is never collected
+   * @param podSecurity the Pod Security Admission level of the member namespaces it creates
+   */
+  public ObjectSync(
+      KubernetesClient meta,
+      String instance,
+      Clock clock,
+      Duration minAge,
+      Supplier<PodSecurityLevel> podSecurity) {
+    this.podSecurity = podSecurity;
     this.meta = meta;
     this.instance = instance;
     this.clock = clock;
@@ -452,7 +481,7 @@ public final class ObjectSync {
    */
   public void ensurePriorityClass(String cluster, KubernetesClient member, String name) {
     String k = cluster + "/priorityclass/" + name;
-    if (namespaces.contains(k)) {
+    if (namespaces.containsKey(k)) {
       return;
     }
     if (member.scheduling().v1().priorityClasses().withName(name).get() == null) {
@@ -480,15 +509,17 @@ public final class ObjectSync {
         }
       }
     }
-    namespaces.add(k);
+    namespaces.put(k, "");
   }
 
   void ensureNamespace(String cluster, KubernetesClient member, String namespace) {
+    String level = podSecurity.get().label();
     String k = cluster + "/" + namespace;
-    if (namespaces.contains(k)) {
+    if (level.equals(namespaces.get(k))) {
       return;
     }
-    if (member.namespaces().withName(namespace).get() == null) {
+    Namespace live = member.namespaces().withName(namespace).get();
+    if (live == null) {
       try {
         member
             .namespaces()
@@ -498,6 +529,8 @@ public final class ObjectSync {
                     .withName(namespace)
                     .addToLabels(GleanerKeys.MANAGED, "true")
                     .addToLabels(GleanerKeys.INSTANCE, instance)
+                    .addToLabels(PSA_ENFORCE, level)
+                    .addToLabels(PSA_ENFORCE_VERSION, "latest")
                     .endMetadata()
                     .build())
             .create();
@@ -506,13 +539,27 @@ public final class ObjectSync {
           throw e;
         }
       }
+    } else if (instance.equals(labels(live.getMetadata()).get(GleanerKeys.INSTANCE))
+        && !level.equals(labels(live.getMetadata()).get(PSA_ENFORCE))) {
+      // a namespace this installation created follows the policy's level; a member's own is left
+      member
+          .namespaces()
+          .withName(namespace)
+          .edit(
+              n ->
+                  new NamespaceBuilder(n)
+                      .editMetadata()
+                      .addToLabels(PSA_ENFORCE, level)
+                      .addToLabels(PSA_ENFORCE_VERSION, "latest")
+                      .endMetadata()
+                      .build());
     }
-    namespaces.add(k);
+    namespaces.put(k, level);
   }
 
   /** Forgets what was copied to a cluster (e.g. after it was unreachable, its state is unknown). */
   public void forget(String cluster) {
-    namespaces.removeIf(k -> k.startsWith(cluster + "/"));
+    namespaces.keySet().removeIf(k -> k.startsWith(cluster + "/"));
     owners.keySet().removeIf(k -> k.startsWith(cluster + "/"));
     copied.keySet().removeIf(k -> k.startsWith(cluster + "/"));
   }

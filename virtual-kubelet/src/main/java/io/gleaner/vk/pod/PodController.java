@@ -3,10 +3,13 @@ package io.gleaner.vk.pod;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.crd.PodSecurityLevel;
 import io.gleaner.meta.fair.Teams;
 import io.gleaner.meta.fair.Wait;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.PodValidator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -76,6 +79,8 @@ public final class PodController implements AutoCloseable {
   private final GarbageCollector gc;
   private final ScheduledExecutorService periodic;
   private final FairGate fairGate = new FairGate();
+  private volatile Supplier<PodSecurityLevel> podSecurity =
+      () -> EffectivePolicy.DEFAULTS.podSecurity();
   private volatile EventMirror eventMirror;
 
   public PodController(
@@ -95,7 +100,9 @@ public final class PodController implements AutoCloseable {
     this.config = config;
     this.nodeName = translator.config().node().name();
     this.instance = translator.config().instance();
-    ObjectSync objectSync = new ObjectSync(meta, instance, clock, config.gcMinAge());
+    ObjectSync objectSync =
+        new ObjectSync(meta, instance, clock, config.gcMinAge(), () -> podSecurity.get());
+    PodValidator validator = new PodValidator(() -> podSecurity.get());
     PodLocks locks = new PodLocks(nodeName);
     MetaPodWriter writer = new MetaPodWriter(meta, metrics);
     this.informers = new PodInformers(meta, members, nodeName, instance);
@@ -125,6 +132,7 @@ public final class PodController implements AutoCloseable {
             tracked,
             broker,
             brokerView,
+            validator,
             writer,
             placement,
             new GangStep(
@@ -140,7 +148,8 @@ public final class PodController implements AutoCloseable {
                 metrics,
                 clock,
                 toReal,
-                config),
+                config,
+                validator),
             creator,
             metrics,
             clock);
@@ -364,6 +373,15 @@ public final class PodController implements AutoCloseable {
    */
   public void unreachableTimeout(Supplier<Duration> timeout) {
     unreachable.timeout(timeout);
+  }
+
+  /**
+   * Where the Pod Security Standard level comes from (by default the built-in GleanerPolicy's): the
+   * level metadata pods must meet and the Pod Security Admission label of member namespaces Gleaner
+   * creates; read at every pod.
+   */
+  public void podSecurity(Supplier<PodSecurityLevel> level) {
+    this.podSecurity = level;
   }
 
   void sweepUnreachable() {

@@ -35,7 +35,7 @@ final class SyncHandler {
   private final Map<String, TrackedPod> tracked;
   private final BrokerApiClient broker;
   private final BrokerView brokerView;
-  private final PodValidator validator = new PodValidator();
+  private final PodValidator validator;
   private final MetaPodWriter writer;
   private final PlacementStep placement;
   private final GangStep gangStep;
@@ -50,6 +50,7 @@ final class SyncHandler {
       Map<String, TrackedPod> tracked,
       BrokerApiClient broker,
       BrokerView brokerView,
+      PodValidator validator,
       MetaPodWriter writer,
       PlacementStep placement,
       GangStep gangStep,
@@ -62,6 +63,7 @@ final class SyncHandler {
     this.tracked = tracked;
     this.broker = broker;
     this.brokerView = brokerView;
+    this.validator = validator;
     this.writer = writer;
     this.placement = placement;
     this.gangStep = gangStep;

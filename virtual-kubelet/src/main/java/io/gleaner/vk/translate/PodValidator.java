@@ -4,10 +4,13 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.crd.PodSecurityLevel;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Decides whether a metadata pod can move to a member cluster (ARCHITECTURE.md §5, §6 "bad input").
@@ -17,6 +20,9 @@ import java.util.Optional;
  * clear terminal reason instead of a pod that pends forever. DaemonSet pods are the exception:
  * failing them would make the DaemonSet controller recreate them in a hot loop, so they are held
  * Pending.
+ *
+ * <p>A pod that breaks the policy's Pod Security Standard level ({@link PodSecurityStandard}) is
+ * refused with reason {@link PodSecurityStandard#REASON} and the rules it breaks.
  */
 public final class PodValidator {
   public static final String REASON_UNKNOWN_CLASS = "UnknownWorkloadClass";
@@ -30,6 +36,20 @@ public final class PodValidator {
    */
   public static String reasonOutOf(String resource) {
     return "OutOf" + resource;
+  }
+
+  private final Supplier<PodSecurityLevel> podSecurity;
+
+  /** A validator with the built-in policy's Pod Security Standard level. */
+  public PodValidator() {
+    this(() -> EffectivePolicy.DEFAULTS.podSecurity());
+  }
+
+  /**
+   * @param podSecurity the level pods must meet, read at every validation (the policy's, live)
+   */
+  public PodValidator(Supplier<PodSecurityLevel> podSecurity) {
+    this.podSecurity = podSecurity;
   }
 
   public PodAdmission validate(Pod pod) {
@@ -94,6 +114,10 @@ public final class PodValidator {
           String.join("; ", problems)
               + ": data cannot follow a pod across member clusters, so Gleaner does not run pods with "
               + "PersistentVolumeClaim or hostPath volumes");
+    }
+    Optional<String> insecure = PodSecurityStandard.refusal(pod, podSecurity.get());
+    if (insecure.isPresent()) {
+      return new PodAdmission.Refused(PodSecurityStandard.REASON, insecure.get());
     }
     return new PodAdmission.Accepted(cls.get());
   }

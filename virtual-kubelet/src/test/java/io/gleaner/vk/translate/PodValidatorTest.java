@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.gleaner.api.v1.WorkloadClass;
+import io.gleaner.meta.crd.PodSecurityLevel;
 import io.gleaner.meta.kube.GleanerKeys;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,28 @@ class PodValidatorTest {
             .build();
     assertThat(validator.validate(offline))
         .isEqualTo(new PodAdmission.Accepted(WorkloadClass.OFFLINE));
+  }
+
+  @Test
+  void aPodBreakingThePolicysPodSecurityLevelIsRefusedWithTheRule() {
+    Pod privileged =
+        Pods.meta("p")
+            .editSpec()
+            .editFirstContainer()
+            .withNewSecurityContext()
+            .withPrivileged(true)
+            .endSecurityContext()
+            .endContainer()
+            .endSpec()
+            .build();
+    assertThat(validator.validate(privileged))
+        .isEqualTo(
+            new PodAdmission.Refused(
+                PodSecurityStandard.REASON,
+                "violates PodSecurity \"baseline:latest\": privileged (container \"main\" must"
+                    + " not set securityContext.privileged=true)"));
+    assertThat(new PodValidator(() -> PodSecurityLevel.PRIVILEGED).validate(privileged))
+        .isEqualTo(new PodAdmission.Accepted(WorkloadClass.NEAR_LINE));
   }
 
   @Test
