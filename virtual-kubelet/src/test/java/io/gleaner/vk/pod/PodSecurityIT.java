@@ -122,7 +122,9 @@ class PodSecurityIT {
     // the refusals are terminal: neither pod ever reached the broker or the member
     assertThat(memberPod("privileged")).isNull();
     assertThat(memberPod("host-network")).isNull();
-    assertThat(broker.places.get()).isEqualTo(1);
+    assertThat(broker.placements())
+        .containsKey(uid("ordinary"))
+        .doesNotContainKeys(uid("privileged"), uid("host-network"));
     assertThat(m1.namespaces().withName("gleaner-team-a").get().getMetadata().getLabels())
         .containsEntry("pod-security.kubernetes.io/enforce", "baseline")
         .containsEntry("pod-security.kubernetes.io/enforce-version", "latest");
@@ -180,6 +182,10 @@ class PodSecurityIT {
     Pod failed = meta.pods().inNamespace("team-a").withName(name).get();
     assertThat(failed.getStatus().getReason()).isEqualTo(PodSecurityStandard.REASON);
     return failed;
+  }
+
+  private String uid(String name) {
+    return meta.pods().inNamespace("team-a").withName(name).get().getMetadata().getUid();
   }
 
   private Pod memberPod(String metaName) {
