@@ -2,7 +2,6 @@ package io.gleaner.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,14 +18,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * charts rendered with their defaults, applied, members registered from their token Secrets), the
  * services running as processes with their own service accounts' credentials, used with the real
  * {@code kubectl}. One install (a metadata cluster and three members) serves every method, in
- * order; the last one breaks the install on purpose.
+ * order. {@link InstallWithoutBrokerSecretRuleIT} breaks an install on purpose.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstallIT {
@@ -322,119 +311,14 @@ class InstallIT {
     return done.get(15, TimeUnit.SECONDS);
   }
 
-  @Test
-  @Order(5)
-  void withoutTheBrokersSecretRuleOffersAreRejectedAndPodsStayPending() throws Exception {
-    assumeTrue(
-        sandbox.notServed().stream().noneMatch(k -> k.equals("RoleBinding")),
-        "the simulated API server does not serve (nor enforce) RBAC yet");
-    kubectl("-n", "gleaner-system", "delete", "rolebinding", "gleaner-broker-member-secrets");
-    String broker =
-        sandbox.rendered().stream()
-            .filter(o -> o.getKind().equals("Deployment"))
-            .map(o -> o.getMetadata().getName())
-            .filter(n -> n.endsWith("-broker"))
-            .findFirst()
-            .orElseThrow();
-    sandbox.processes().restart(broker);
-    int http =
-        sandbox.processes().replicas().stream()
-            .filter(r -> r.name().equals("broker-0"))
-            .findFirst()
-            .orElseThrow()
-            .ports()
-            .get("http");
-
-    // the restarted broker serves /metrics once it is up; until then the connection is refused
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofSeconds(1))
-        .ignoreExceptionsInstanceOf(IOException.class)
-        .until(() -> rejectedOffers(http), n -> n > 0);
-    // the ledger keeps the offers accepted before the restart until their TTL; then the virtual
-    // node has nothing left to offer
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofSeconds(1))
-        .until(
-            () ->
-                io.gleaner.meta.resources.Resources.fromQuantities(
-                        sandbox
-                            .federation()
-                            .meta()
-                            .client()
-                            .nodes()
-                            .withName("gleaner")
-                            .get()
-                            .getStatus()
-                            .getAllocatable())
-                    .cpuMillis(),
-            cpu -> cpu == 0);
-    apply("batch-2");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              Pod pod =
-                  sandbox
-                      .federation()
-                      .meta()
-                      .client()
-                      .pods()
-                      .inNamespace("team-a")
-                      .withName("batch-2")
-                      .get();
-              assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
-              assertThat(pod.getStatus().getConditions())
-                  .anySatisfy(
-                      c -> {
-                        assertThat(c.getType()).isEqualTo("PodScheduled");
-                        assertThat(c.getMessage()).isNotBlank();
-                      });
-            });
-  }
-
   private static void apply(String name) throws Exception {
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, POD_YAML.formatted(name));
     kubectl("apply", "-f", file.toString());
   }
 
-  private static double rejectedOffers(int port) throws IOException, InterruptedException {
-    String metrics =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    Matcher m =
-        Pattern.compile("(?m)^gleaner_broker_offers_total\\{[^}]*outcome=\"rejected\"[^}]*} (\\S+)")
-            .matcher(metrics);
-    double sum = 0;
-    while (m.find()) {
-      sum += Double.parseDouble(m.group(1));
-    }
-    return sum;
-  }
-
   /** Runs the real kubectl with the sandbox's admin kubeconfig; returns its output. */
   static String kubectl(String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    p.getInputStream().transferTo(new PrintStream(out, true, StandardCharsets.UTF_8));
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("kubectl " + String.join(" ", args) + " did not finish");
-    }
-    String text = out.toString(StandardCharsets.UTF_8).trim();
-    if (p.exitValue() != 0) {
-      throw new IllegalStateException(
-          "kubectl " + String.join(" ", args) + " exited " + p.exitValue() + ": " + text);
-    }
-    return text;
+    return InstallTools.kubectl(kubeconfig, args);
   }
 }
