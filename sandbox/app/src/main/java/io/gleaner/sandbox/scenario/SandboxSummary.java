@@ -54,7 +54,7 @@ public record SandboxSummary(
     HarvestAccounting harvest,
     Map<String, Map<String, Double>> harvestFunnel,
     Backlog backlog,
-    TeamShares teams,
+    TeamHarvest teams,
     Map<String, Long> invariantViolations) {
 
   /**

@@ -558,10 +558,10 @@ public final class SummaryCollector {
         Map.of());
   }
 
-  private TeamShares teamShares() {
+  private TeamHarvest teamShares() {
     Map<String, Double> hours = new TreeMap<>();
     teamWeights.keySet().forEach(t -> hours.put(t, harvestedByTeam.coreHours(t)));
-    return TeamShares.of(teamWeights, hours, teamDrySamples, teamMinWaiting);
+    return TeamHarvest.of(teamWeights, hours, teamDrySamples, teamMinWaiting);
   }
 
   private static final List<String> SOURCES = List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC");

@@ -5,21 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class TeamSharesTest {
+class TeamHarvestTest {
   private static final Map<String, Double> WEIGHTS =
       Map.of("ml-batch", 1.0, "search-offline", 1.0, "ads-nearline", 2.0);
 
   @Test
   void coreHoursInProportionToTheWeightsAreExactlyFair() {
-    TeamShares s =
-        TeamShares.of(
+    TeamHarvest s =
+        TeamHarvest.of(
             WEIGHTS,
             Map.of("ml-batch", 25.0, "search-offline", 25.0, "ads-nearline", 50.0),
             Map.of("ml-batch", 3L),
             Map.of());
 
     assertThat(s.jainIndex()).isEqualTo(1.0);
-    TeamShares.Team ads = s.teams().get("ads-nearline");
+    TeamHarvest.Team ads = s.teams().get("ads-nearline");
     assertThat(ads.fairShare()).isEqualTo(0.5);
     assertThat(ads.actualShare()).isEqualTo(0.5);
     assertThat(ads.actualOverFair()).isEqualTo(1.0);
@@ -31,8 +31,8 @@ class TeamSharesTest {
   void jainsIndexOfTheWeightedShares() {
     // equal core-hours for weights 1:1:2: weighted shares 4/3, 4/3, 2/3 -> (10/3)^2 / (3 * 4) =
     // 0.926
-    TeamShares s =
-        TeamShares.of(
+    TeamHarvest s =
+        TeamHarvest.of(
             WEIGHTS,
             Map.of("ml-batch", 10.0, "search-offline", 10.0, "ads-nearline", 10.0),
             Map.of(),
@@ -44,7 +44,7 @@ class TeamSharesTest {
 
   @Test
   void oneTeamTakingEverythingScoresOneOverN() {
-    TeamShares s = TeamShares.of(WEIGHTS, Map.of("search-offline", 7.0), Map.of(), Map.of());
+    TeamHarvest s = TeamHarvest.of(WEIGHTS, Map.of("search-offline", 7.0), Map.of(), Map.of());
 
     assertThat(s.jainIndex()).isEqualTo(0.333);
     assertThat(s.teams().get("ads-nearline").harvestedCoreHours()).isZero();
@@ -52,6 +52,6 @@ class TeamSharesTest {
 
   @Test
   void nothingHarvestedIsNoIndex() {
-    assertThat(TeamShares.of(WEIGHTS, Map.of(), Map.of(), Map.of()).jainIndex()).isZero();
+    assertThat(TeamHarvest.of(WEIGHTS, Map.of(), Map.of(), Map.of()).jainIndex()).isZero();
   }
 }

@@ -12,7 +12,7 @@ import java.util.TreeMap;
  *     when every team got exactly its weight's part, 1/n when one team got everything; 0 when
  *     nothing was harvested
  */
-public record TeamShares(Map<String, Team> teams, double jainIndex) {
+public record TeamHarvest(Map<String, Team> teams, double jainIndex) {
 
   /**
    * One team's part of the harvest.
@@ -39,7 +39,7 @@ public record TeamShares(Map<String, Team> teams, double jainIndex) {
    * The shares of teams of {@code weights} that harvested {@code coreHours} (a team absent
    * harvested nothing), with their backlog's samples.
    */
-  public static TeamShares of(
+  public static TeamHarvest of(
       Map<String, Double> weights,
       Map<String, Double> coreHours,
       Map<String, Long> samplesWithNoneWaiting,
@@ -71,7 +71,7 @@ public record TeamShares(Map<String, Team> teams, double jainIndex) {
               minWaiting.getOrDefault(e.getKey(), 0L)));
     }
     double jain = sumSquares > 0 ? sum * sum / (weights.size() * sumSquares) : 0;
-    return new TeamShares(out, round(jain, 1000));
+    return new TeamHarvest(out, round(jain, 1000));
   }
 
   private static double round(double v, double scale) {
