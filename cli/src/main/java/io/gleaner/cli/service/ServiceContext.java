@@ -70,12 +70,7 @@ public final class ServiceContext implements AutoCloseable {
     this.metrics = Metrics.create(service, config.instance());
     closeables.push(metrics::close);
     try {
-      this.curator =
-          Zk.connect(
-              config.zk().connect(),
-              config.zk().namespace(),
-              config.leaderElection().leaseDuration(),
-              config.zk().connectionTimeout());
+      this.curator = Zk.connect(config.zk(), config.leaderElection().leaseDuration());
       closeables.push(curator);
       Zk.instrument(curator, metrics.registry());
       this.election =

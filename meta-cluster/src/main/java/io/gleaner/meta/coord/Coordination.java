@@ -56,12 +56,7 @@ public final class Coordination extends AbstractLifecycle {
 
   @Override
   protected void doStart() {
-    client =
-        Zk.connect(
-            config.zk().connect(),
-            config.zk().namespace(),
-            config.leaderElection().leaseDuration(),
-            config.zk().connectionTimeout());
+    client = Zk.connect(config.zk(), config.leaderElection().leaseDuration());
     Zk.instrument(client, registry);
     store = new ZkStateStore(client, registry);
     LeaderElection e =

@@ -1,9 +1,11 @@
 package io.gleaner.meta.coord;
 
+import io.gleaner.meta.config.ZkConfig;
 import io.gleaner.meta.metrics.Metrics;
 import io.gleaner.meta.service.Health;
 import io.gleaner.meta.service.HealthCheck;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -30,6 +32,25 @@ public final class Zk {
     return connect(connectString, namespace, sessionTimeout, DEFAULT_CONNECT_TIMEOUT);
   }
 
+  /** {@link #connect(String, String, Duration, Duration, ZkCredentials)} without authentication. */
+  public static CuratorFramework connect(
+      String connectString, String namespace, Duration sessionTimeout, Duration connectTimeout) {
+    return connect(connectString, namespace, sessionTimeout, connectTimeout, null);
+  }
+
+  /**
+   * {@link #connect(String, String, Duration, Duration, ZkCredentials)} as configured: with the
+   * credentials of {@code zk.authFile} when it is set.
+   */
+  public static CuratorFramework connect(ZkConfig zk, Duration sessionTimeout) {
+    return connect(
+        zk.connect(),
+        zk.namespace(),
+        sessionTimeout,
+        zk.connectionTimeout(),
+        zk.authFile() == null ? null : ZkCredentials.read(Path.of(zk.authFile())));
+  }
+
   /**
    * A started Curator client, connected, with all paths under {@code namespace}.
    *
@@ -38,11 +59,20 @@ public final class Zk {
    * backoff. SUSPENDED counts as an error state, so recipes stop acting on it (see {@link
    * ZkLeaderElection}).
    *
+   * <p>With {@code credentials}, the client authenticates with the {@code digest} scheme and every
+   * znode it creates (the namespace and its parents too) is readable and writable by that identity
+   * only; without, znodes are open to anyone who reaches ZooKeeper.
+   *
+   * @param credentials the installation's ZooKeeper identity, or null for none
    * @throws CoordinationException naming the connect string if no connection is made within {@code
    *     connectTimeout}; the client is closed then
    */
   public static CuratorFramework connect(
-      String connectString, String namespace, Duration sessionTimeout, Duration connectTimeout) {
+      String connectString,
+      String namespace,
+      Duration sessionTimeout,
+      Duration connectTimeout,
+      ZkCredentials credentials) {
     Objects.requireNonNull(connectString, "connectString");
     Objects.requireNonNull(namespace, "namespace");
     if (connectString.isBlank()) {
@@ -50,15 +80,20 @@ public final class Zk {
     }
     int sessionMs = Math.toIntExact(sessionTimeout.toMillis());
     int connectMs = Math.toIntExact(Math.min(connectTimeout.toMillis(), sessionTimeout.toMillis()));
-    CuratorFramework client =
+    CuratorFrameworkFactory.Builder builder =
         CuratorFrameworkFactory.builder()
             .connectString(connectString)
             .namespace(namespace.isEmpty() ? null : namespace)
             .sessionTimeoutMs(sessionMs)
             .connectionTimeoutMs(connectMs)
             .retryPolicy(new ExponentialBackoffRetry(200, 5, 3000))
-            .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy())
-            .build();
+            .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy());
+    if (credentials != null) {
+      builder
+          .authorization("digest", credentials.authBytes())
+          .aclProvider(credentials.aclProvider());
+    }
+    CuratorFramework client = builder.build();
     client.start();
     boolean connected;
     try {
@@ -81,10 +116,13 @@ public final class Zk {
               + "ms (is --zk-connect right and the ensemble up?)");
     }
     log.info(
-        "connected to ZooKeeper at {} (namespace /{}, session timeout {}ms)",
+        "connected to ZooKeeper at {} (namespace /{}, session timeout {}ms, {})",
         connectString,
         namespace,
-        sessionMs);
+        sessionMs,
+        credentials == null
+            ? "NO authentication: znodes are open to anyone who reaches ZooKeeper"
+            : "authenticated as " + credentials + ", znodes for that identity only");
     return client;
   }
 
