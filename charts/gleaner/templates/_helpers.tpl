@@ -120,6 +120,13 @@ Fails when there is neither.
 {{- end }}
 {{- end }}
 
+{{/*
+Name of the Secret with the ZooKeeper credentials (zookeeper.auth): the user's own or the generated one.
+*/}}
+{{- define "gleaner.zookeeperAuthSecret" -}}
+{{- default (printf "%s-zookeeper-auth" (include "gleaner.fullname" .)) .Values.zookeeper.auth.existingSecret }}
+{{- end }}
+
 {{- define "gleaner.memberSecretsNamespace" -}}
 {{- default .Release.Namespace .Values.memberSecretsNamespace }}
 {{- end }}

@@ -69,6 +69,8 @@ class ConfigContractTest {
       assertThat(config.zk().connect())
           .isEqualTo("glean-gleaner-zookeeper.gleaner-system.svc:2181");
       assertThat(config.zk().namespace()).isEqualTo("gleaner");
+      // authenticated with the mounted credentials (ChartZooKeeperAuthTest)
+      assertThat(config.zk().authFile()).isEqualTo("/etc/gleaner/zookeeper-auth/auth");
       assertThat(config.leaderElection().enabled()).isTrue();
       assertThat(config.metrics().bindAddress().port()).isEqualTo(8080);
       if (!service.equals("broker")) {

@@ -48,7 +48,8 @@ public final class RenderedChart {
     TemplateCommand command = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE);
     if (chart.equals(GLEANER)) {
       // helm-java's template asks a cluster for lookup, and there is none here
-      command = command.set("grpcTls.lookupExisting", false);
+      command =
+          command.set("grpcTls.lookupExisting", false).set("zookeeper.auth.lookupExisting", false);
     }
     values.forEach(command::set);
     return parse(command.call());

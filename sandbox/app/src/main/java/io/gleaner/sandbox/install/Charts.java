@@ -82,7 +82,8 @@ public final class Charts implements AutoCloseable {
         new Helm(chart(chart)).template().withName(release).withNamespace(namespace);
     if (GLEANER.equals(chart)) {
       // helm-java's template asks a cluster for lookup (the chart's certificates); there is none
-      command = command.set("grpcTls.lookupExisting", false);
+      command =
+          command.set("grpcTls.lookupExisting", false).set("zookeeper.auth.lookupExisting", false);
     }
     if (values != null) {
       command = command.withValuesFile(values);
