@@ -13,6 +13,7 @@ import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.idle.forecast.OnlineHistory;
 import io.gleaner.meta.coord.Zk;
+import io.gleaner.meta.coord.ZkCredentials;
 import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.resources.Quantities;
@@ -172,9 +173,6 @@ public final class Sandbox implements AutoCloseable {
             + " simulated clusters");
     federation = buildFederation();
     closeables.push(federation);
-    if (options.forecast()) {
-      warmForecast();
-    }
     KubernetesClient meta = federation.meta().client();
     Path work = Files.createTempDirectory("gleaner-sandbox-");
     Charts charts = Charts.fromClasspath();
@@ -227,6 +225,10 @@ public final class Sandbox implements AutoCloseable {
     List<Deployment> deployments =
         rendered.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
     addMountedConfigMaps(meta, deployments, configMaps);
+    if (options.forecast()) {
+      // as the installation's ZooKeeper identity, so the services can read it and no one else
+      warmForecast(zookeeperCredentials(deployments, secrets));
+    }
     for (Deployment d : deployments) {
       String sa = d.getSpec().getTemplate().getSpec().getServiceAccountName();
       String kubeconfig =
@@ -592,10 +594,38 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * The ZooKeeper credentials the rendered services mount (the chart's {@code zookeeper-auth}
+   * volume), or null when the chart turns ZooKeeper authentication off.
+   */
+  static ZkCredentials zookeeperCredentials(
+      List<Deployment> deployments, Map<String, Secret> secrets) {
+    for (Deployment d : deployments) {
+      for (io.fabric8.kubernetes.api.model.Volume v :
+          d.getSpec().getTemplate().getSpec().getVolumes()) {
+        if (v.getName().equals("zookeeper-auth") && v.getSecret() != null) {
+          Secret secret = secrets.get(v.getSecret().getSecretName());
+          if (secret == null) {
+            throw new IllegalStateException(
+                "Secret " + v.getSecret().getSecretName() + " mounted as zookeeper-auth not found");
+          }
+          String key = v.getSecret().getItems().get(0).getKey();
+          return ZkCredentials.parse(
+              new String(
+                  java.util.Base64.getDecoder().decode(secret.getData().get(key)),
+                  StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
    * Writes the online members' last eight days, from the trace their services follow, where the
    * idle-detector reads its histories (ZooKeeper, the chart's namespace), before it starts.
+   *
+   * @param credentials the services' ZooKeeper identity, null when they use none
    */
-  private void warmForecast() {
+  private void warmForecast(ZkCredentials credentials) {
     Map<String, OnlineHistory> histories = new LinkedHashMap<>();
     Instant now = clock.instant();
     for (MemberSpec m : specs) {
@@ -616,7 +646,12 @@ public final class Sandbox implements AutoCloseable {
               now));
     }
     try (CuratorFramework zk =
-        Zk.connect(federation.zookeeperConnectString(), ZK_NAMESPACE, Duration.ofSeconds(30))) {
+        Zk.connect(
+            federation.zookeeperConnectString(),
+            ZK_NAMESPACE,
+            Duration.ofSeconds(30),
+            Zk.DEFAULT_CONNECT_TIMEOUT,
+            credentials)) {
       HistoryWarmup.write(new ZkStateStore(zk), histories);
     }
     progress.accept(

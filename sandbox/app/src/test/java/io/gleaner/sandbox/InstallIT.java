@@ -1,6 +1,7 @@
 package io.gleaner.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.ApiChannels;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.meta.coord.ZkCredentials;
 import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sim.SimulatedCluster;
@@ -26,6 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -309,6 +315,55 @@ class InstallIT {
     call.sendMessage(empty);
     call.halfClose();
     return done.get(15, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @Order(5)
+  void theServicesZnodesAreClosedToAClientWithoutTheirZooKeeperCredentials() throws Exception {
+    List<io.fabric8.kubernetes.api.model.apps.Deployment> deployments =
+        sandbox.rendered().stream()
+            .filter(io.fabric8.kubernetes.api.model.apps.Deployment.class::isInstance)
+            .map(io.fabric8.kubernetes.api.model.apps.Deployment.class::cast)
+            .toList();
+    Map<String, io.fabric8.kubernetes.api.model.Secret> secrets = new java.util.HashMap<>();
+    sandbox.rendered().stream()
+        .filter(io.fabric8.kubernetes.api.model.Secret.class::isInstance)
+        .map(io.fabric8.kubernetes.api.model.Secret.class::cast)
+        .forEach(s -> secrets.put(s.getMetadata().getName(), s));
+    ZkCredentials credentials = Sandbox.zookeeperCredentials(deployments, secrets);
+    assertThat(credentials).as("the chart turns ZooKeeper authentication on").isNotNull();
+    String connect = sandbox.federation().zookeeperConnectString();
+    try (CuratorFramework gleaner = curator(connect, credentials);
+        CuratorFramework anonymous = curator(connect, null)) {
+      List<String> children = gleaner.getChildren().forPath("/" + Sandbox.ZK_NAMESPACE);
+      assertThat(children).isNotEmpty();
+      assertThat(gleaner.getACL().forPath("/" + Sandbox.ZK_NAMESPACE)).isEqualTo(credentials.acl());
+      assertThatThrownBy(() -> anonymous.getChildren().forPath("/" + Sandbox.ZK_NAMESPACE))
+          .isInstanceOf(KeeperException.NoAuthException.class);
+      for (String child : children) {
+        String path = "/" + Sandbox.ZK_NAMESPACE + "/" + child;
+        assertThat(gleaner.getACL().forPath(path)).as(path).isEqualTo(credentials.acl());
+        assertThatThrownBy(() -> anonymous.getData().forPath(path))
+            .as(path)
+            .isInstanceOf(KeeperException.NoAuthException.class);
+        assertThatThrownBy(() -> anonymous.setData().forPath(path, new byte[] {0}))
+            .as(path)
+            .isInstanceOf(KeeperException.NoAuthException.class);
+      }
+    }
+  }
+
+  private static CuratorFramework curator(String connect, ZkCredentials credentials)
+      throws InterruptedException {
+    CuratorFrameworkFactory.Builder b =
+        CuratorFrameworkFactory.builder().connectString(connect).retryPolicy(new RetryOneTime(100));
+    if (credentials != null) {
+      b.authorization("digest", credentials.authBytes());
+    }
+    CuratorFramework c = b.build();
+    c.start();
+    assertThat(c.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
+    return c;
   }
 
   private static void apply(String name) throws Exception {
