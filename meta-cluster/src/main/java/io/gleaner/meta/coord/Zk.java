@@ -7,6 +7,7 @@ import io.gleaner.meta.service.HealthCheck;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,9 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.StandardConnectionStateErrorPolicy;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,6 +119,29 @@ public final class Zk {
               + connectTimeout.toMillis()
               + "ms (is --zk-connect right and the ensemble up?)");
     }
+    if (credentials != null && !namespace.isEmpty()) {
+      try {
+        int closed = closeOpenZnodes(client, credentials.acl());
+        if (closed > 0) {
+          log.warn(
+              "closed {} znodes under /{} that were open (written without ZooKeeper"
+                  + " authentication) to {} only",
+              closed,
+              namespace,
+              credentials);
+        }
+      } catch (Exception e) {
+        client.close();
+        throw new CoordinationException(
+            "cannot give the znodes under /"
+                + namespace
+                + " the ACL of "
+                + credentials
+                + " (do they belong to another identity?): "
+                + e,
+            e);
+      }
+    }
     log.info(
         "connected to ZooKeeper at {} (namespace /{}, session timeout {}ms, {})",
         connectString,
@@ -124,6 +151,42 @@ public final class Zk {
             ? "NO authentication: znodes are open to anyone who reaches ZooKeeper"
             : "authenticated as " + credentials + ", znodes for that identity only");
     return client;
+  }
+
+  /**
+   * Gives {@code acl} to every znode of the client's namespace that lacks it, its root last, when
+   * the root lacks it: znodes written before authentication was turned on are open to anyone, and
+   * ZooKeeper checks each znode's own ACL, not its parents'. Once the root has it, every znode
+   * beneath does (only this identity can create there), so a later start costs one read.
+   *
+   * @return how many znodes changed
+   */
+  static int closeOpenZnodes(CuratorFramework client, List<ACL> acl) throws Exception {
+    try {
+      if (client.getACL().forPath("/").equals(acl)) {
+        return 0;
+      }
+    } catch (KeeperException.NoNodeException e) {
+      return 0;
+    }
+    return close(client, "/", acl);
+  }
+
+  /** Children before their parent, so that a pass cut short is redone at the next start. */
+  private static int close(CuratorFramework client, String path, List<ACL> acl) throws Exception {
+    int changed = 0;
+    try {
+      for (String child : client.getChildren().forPath(path)) {
+        changed += close(client, ZKPaths.makePath(path, child), acl);
+      }
+      if (!client.getACL().forPath(path).equals(acl)) {
+        client.setACL().withACL(acl).forPath(path);
+        changed++;
+      }
+    } catch (KeeperException.NoNodeException e) {
+      // deleted meanwhile
+    }
+    return changed;
   }
 
   /** Readiness: UP while the client is connected. Cheap; reads client state only. */

@@ -158,6 +158,49 @@ class ZkAuthIT {
     }
   }
 
+  @Test
+  void znodesWrittenBeforeAuthenticationWasTurnedOnAreClosedAtTheFirstAuthenticatedStart()
+      throws Exception {
+    Coordination before =
+        new Coordination(config("upgraded", null), "broker", "b-1", new SimpleMeterRegistry());
+    ServiceRunner open = new ServiceRunner("before").add(before);
+    open.start();
+    try {
+      assertThat(
+              before
+                  .stateStore()
+                  .compareAndSet("/ledger/m1/n1", StateStore.ABSENT, new byte[] {1})
+                  .isOk())
+          .isTrue();
+    } finally {
+      open.stop();
+    }
+    Coordination after =
+        new Coordination(
+            config("upgraded", "gleaner:s3cret"), "broker", "b-1", new SimpleMeterRegistry());
+    ServiceRunner secured = new ServiceRunner("after").add(after);
+    secured.start();
+    try (CuratorFramework anonymous = raw(null)) {
+      assertThat(after.stateStore().get("/ledger/m1/n1").orElseThrow().data()).containsExactly(1);
+      for (String path :
+          new String[] {
+            "/upgraded", "/upgraded/ledger", "/upgraded/ledger/m1", "/upgraded/ledger/m1/n1"
+          }) {
+        assertThatThrownBy(() -> anonymous.getData().forPath(path))
+            .as(path)
+            .isInstanceOf(KeeperException.NoAuthException.class);
+        assertThatThrownBy(() -> anonymous.setData().forPath(path, new byte[] {9}))
+            .as(path)
+            .isInstanceOf(KeeperException.NoAuthException.class);
+      }
+      // the next start finds the root closed and changes nothing
+      assertThat(Zk.closeOpenZnodes(after.client(), ZkCredentials.parse("gleaner:s3cret").acl()))
+          .isZero();
+    } finally {
+      secured.stop();
+    }
+  }
+
   private static String electionPath(Coordination c) throws Exception {
     for (String child : c.client().getChildren().forPath("/")) {
       if (!child.equals("ledger")) {
