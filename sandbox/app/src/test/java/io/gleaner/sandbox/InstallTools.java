@@ -21,10 +21,19 @@ final class InstallTools {
 
   /** Runs the real kubectl with {@code kubeconfig}; returns its output. */
   static String kubectl(Path kubeconfig, String... args) throws Exception {
+    return kubectlIn(null, kubeconfig, args);
+  }
+
+  /** As {@link #kubectl}, in working directory {@code dir} (relative file arguments). */
+  static String kubectlIn(Path dir, Path kubeconfig, String... args) throws Exception {
     List<String> command =
         new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    if (dir != null) {
+      pb.directory(dir.toFile());
+    }
+    Process p = pb.start();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     p.getInputStream().transferTo(new PrintStream(out, true, StandardCharsets.UTF_8));
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
