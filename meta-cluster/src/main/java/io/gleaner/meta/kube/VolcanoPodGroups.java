@@ -14,8 +14,8 @@ public final class VolcanoPodGroups {
 
   public static final ResourceDefinitionContext CONTEXT =
       new ResourceDefinitionContext.Builder()
-          .withGroup("scheduling.volcano.sh")
-          .withVersion("v1beta1")
+          .withGroup(GleanerKeys.VOLCANO_PODGROUP_API_VERSION.split("/")[0])
+          .withVersion(GleanerKeys.VOLCANO_PODGROUP_API_VERSION.split("/")[1])
           .withKind(GleanerKeys.VOLCANO_PODGROUP_KIND)
           .withPlural("podgroups")
           .withNamespaced(true)

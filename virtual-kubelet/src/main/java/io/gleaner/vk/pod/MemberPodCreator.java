@@ -72,13 +72,13 @@ final class MemberPodCreator {
     this.clock = clock;
   }
 
+  /** A gang member's gang, as the broker placed it. */
+  record GangPlaced(Gangs.Membership gang, int minMember, int members) {}
+
   /**
    * Creates the member pod of a placed pod; on success {@code t} is CREATED (and the status queue
    * told), otherwise the result says when to look again.
    */
-  /** A gang member's gang, as the broker placed it. */
-  record GangPlaced(Gangs.Membership gang, int minMember, int members) {}
-
   WorkQueue.Result create(
       String uid, Pod pod, TrackedPod t, WorkloadClass cls, Placement placed, GangPlaced gang) {
     String cluster = t.cluster;
@@ -100,14 +100,13 @@ final class MemberPodCreator {
     try {
       objectSync.ensurePriorityClass(cluster, client.get(), priorityClass);
     } catch (KubernetesClientException e) {
+      metrics.error(cluster, "priority_class");
       if (e.getCode() != HttpURLConnection.HTTP_FORBIDDEN) {
-        metrics.error(cluster, "priority_class");
         return WorkQueue.Result.retry(
             "reading PriorityClass " + priorityClass + " in " + cluster + ": " + e.getMessage());
       }
       // The member chart installs the classes (priorityClasses.create) and grants only get: a
       // member without them cannot run Gleaner's pods until an operator creates them.
-      metrics.error(cluster, "priority_class");
       log.warn(
           "member {} has no PriorityClass {} and Gleaner may not create it: placing elsewhere",
           cluster,

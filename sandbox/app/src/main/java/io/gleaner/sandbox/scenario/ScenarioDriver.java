@@ -14,8 +14,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.VolcanoPodGroups;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -61,15 +61,6 @@ public final class ScenarioDriver {
           "ads-nearline", List.of(Kind.NEAR_LINE),
           "ml-batch", List.of(Kind.OFFLINE, Kind.GPU),
           "search-offline", List.of(Kind.OFFLINE, Kind.GPU));
-
-  static final ResourceDefinitionContext POD_GROUP =
-      new ResourceDefinitionContext.Builder()
-          .withGroup("scheduling.volcano.sh")
-          .withVersion("v1beta1")
-          .withKind("PodGroup")
-          .withPlural("podgroups")
-          .withNamespaced(true)
-          .build();
 
   private record Shape(String cpu, String memory, int gpus) {
     Shape(String cpu, String memory) {
@@ -522,7 +513,11 @@ public final class ScenarioDriver {
                     "minResources",
                     Map.of("cpu", Integer.toString(8 * members), "memory", (32 * members) + "Gi")))
             .build();
-    client.genericKubernetesResources(POD_GROUP).inNamespace(ns).resource(pg).create();
+    client
+        .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
+        .inNamespace(ns)
+        .resource(pg)
+        .create();
     for (int i = 0; i < members; i++) {
       client
           .pods()

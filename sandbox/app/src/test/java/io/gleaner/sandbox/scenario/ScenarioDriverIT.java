@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.gleaner.meta.kube.VolcanoPodGroups;
 import io.gleaner.meta.time.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,7 @@ class ScenarioDriverIT {
 
     List<GenericKubernetesResource> groups =
         client
-            .genericKubernetesResources(ScenarioDriver.POD_GROUP)
+            .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
             .inNamespace("training")
             .list()
             .getItems();
