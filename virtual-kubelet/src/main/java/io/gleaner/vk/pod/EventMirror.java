@@ -2,6 +2,7 @@ package io.gleaner.vk.pod;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -141,12 +142,7 @@ final class EventMirror implements AutoCloseable {
 
   private void offer(String cluster, Event e) {
     Watched w = watched.get(cluster);
-    if (w == null
-        || !w.listed().get()
-        || e.getInvolvedObject() == null
-        || !"Pod".equals(e.getInvolvedObject().getKind())
-        || e.getInvolvedObject().getName() == null
-        || !e.getInvolvedObject().getName().startsWith(MemberNames.PREFIX)) {
+    if (w == null || !w.listed().get() || memberPod(e) == null) {
       return;
     }
     if (!admit()) {
@@ -165,10 +161,27 @@ final class EventMirror implements AutoCloseable {
     return perSecond > 0 && inWindow++ < perSecond;
   }
 
+  /**
+   * The member pod an event is about: a Gleaner pod itself, or the claim of one of its generic
+   * ephemeral volumes (why the volume is not provisioned, e.g. a StorageClass the member lacks);
+   * null for anything else.
+   */
+  private static String memberPod(Event e) {
+    ObjectReference o = e.getInvolvedObject();
+    if (o == null || o.getName() == null) {
+      return null;
+    }
+    if ("Pod".equals(o.getKind())) {
+      return o.getName().startsWith(MemberNames.PREFIX) ? o.getName() : null;
+    }
+    if ("PersistentVolumeClaim".equals(o.getKind())) {
+      return MemberNames.podOfClaim(o.getName()).orElse(null);
+    }
+    return null;
+  }
+
   private void emit(String cluster, Event e) {
-    Pod pod =
-        lookup.metaPodFor(
-            cluster, e.getInvolvedObject().getNamespace(), e.getInvolvedObject().getName());
+    Pod pod = lookup.metaPodFor(cluster, e.getInvolvedObject().getNamespace(), memberPod(e));
     if (pod == null) {
       return;
     }
@@ -178,7 +191,11 @@ final class EventMirror implements AutoCloseable {
             + "."
             + shortHash(cluster + "/" + e.getMetadata().getUid() + "/" + e.getMetadata().getName());
     String now = StatusMirror.time(clock.instant());
-    String message = "[" + cluster + "] " + Objects.toString(e.getMessage(), "");
+    String about =
+        "Pod".equals(e.getInvolvedObject().getKind())
+            ? ""
+            : "volume claim " + e.getInvolvedObject().getName() + ": ";
+    String message = "[" + cluster + "] " + about + Objects.toString(e.getMessage(), "");
     Event out =
         new EventBuilder()
             .withNewMetadata()
@@ -192,7 +209,10 @@ final class EventMirror implements AutoCloseable {
                     .withNamespace(ns)
                     .withName(pod.getMetadata().getName())
                     .withUid(pod.getMetadata().getUid())
-                    .withFieldPath(e.getInvolvedObject().getFieldPath())
+                    .withFieldPath(
+                        "Pod".equals(e.getInvolvedObject().getKind())
+                            ? e.getInvolvedObject().getFieldPath()
+                            : null)
                     .build())
             .withReason(e.getReason())
             .withMessage(message)

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Member pod names derived from the metadata pod UID, so that a restarted virtual-kubelet computes
@@ -27,5 +28,27 @@ public final class MemberNames {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
     }
+  }
+
+  /**
+   * The member pod a claim belongs to, when the claim is a generic ephemeral volume's: the
+   * ephemeral volume controller names it {@code <pod name>-<volume name>}, and member pod names
+   * have a fixed length.
+   */
+  public static Optional<String> podOfClaim(String claimName) {
+    int length = PREFIX.length() + 16;
+    if (claimName == null
+        || !claimName.startsWith(PREFIX)
+        || claimName.length() < length + 2
+        || claimName.charAt(length) != '-') {
+      return Optional.empty();
+    }
+    for (int i = PREFIX.length(); i < length; i++) {
+      if (Character.digit(claimName.charAt(i), 16) < 0
+          || Character.isUpperCase(claimName.charAt(i))) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(claimName.substring(0, length));
   }
 }

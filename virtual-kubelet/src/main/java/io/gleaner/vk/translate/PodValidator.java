@@ -1,6 +1,8 @@
 package io.gleaner.vk.translate;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.gleaner.api.v1.WorkloadClass;
@@ -91,34 +93,62 @@ public final class PodValidator {
     }
     List<String> problems = new ArrayList<>();
     for (Volume v : PodShapes.nullSafe(pod.getSpec().getVolumes())) {
-      if (v.getPersistentVolumeClaim() != null) {
-        problems.add(
-            "volume '"
-                + v.getName()
-                + "' uses PersistentVolumeClaim '"
-                + v.getPersistentVolumeClaim().getClaimName()
-                + "'");
-      }
-      if (v.getEphemeral() != null) {
-        problems.add(
-            "volume '" + v.getName() + "' is a generic ephemeral volume (a PersistentVolumeClaim)");
-      }
-      if (v.getHostPath() != null) {
-        problems.add(
-            "volume '" + v.getName() + "' uses hostPath '" + v.getHostPath().getPath() + "'");
-      }
+      volumeProblem(v).ifPresent(problems::add);
     }
     if (!problems.isEmpty()) {
       return new PodAdmission.Refused(
           REASON_UNSUPPORTED_VOLUME,
           String.join("; ", problems)
-              + ": data cannot follow a pod across member clusters, so Gleaner does not run pods with "
-              + "PersistentVolumeClaim or hostPath volumes");
+              + ": data cannot follow a pod across member clusters, so Gleaner runs only pods whose "
+              + "volumes live and die with the pod (emptyDir, generic ephemeral volumes without a "
+              + "data source, ConfigMaps, Secrets, projected and downward API volumes)");
     }
     Optional<String> insecure = PodSecurityStandard.refusal(pod, podSecurity.get());
     if (insecure.isPresent()) {
       return new PodAdmission.Refused(PodSecurityStandard.REASON, insecure.get());
     }
     return new PodAdmission.Accepted(cls.get());
+  }
+
+  /**
+   * Why a volume cannot move, empty when it can. A generic ephemeral volume moves: the member's
+   * ephemeral volume controller creates its claim, named after the member pod and owned by it, and
+   * deletes it with the pod. One that clones a claim or restores a snapshot does not: its data
+   * source names an object of the metadata namespace, absent in the member.
+   */
+  static Optional<String> volumeProblem(Volume v) {
+    if (v.getPersistentVolumeClaim() != null) {
+      return Optional.of(
+          "volume '"
+              + v.getName()
+              + "' uses PersistentVolumeClaim '"
+              + v.getPersistentVolumeClaim().getClaimName()
+              + "'");
+    }
+    if (v.getHostPath() != null) {
+      return Optional.of(
+          "volume '" + v.getName() + "' uses hostPath '" + v.getHostPath().getPath() + "'");
+    }
+    if (v.getEphemeral() != null) {
+      PersistentVolumeClaimTemplate template = v.getEphemeral().getVolumeClaimTemplate();
+      if (template == null || template.getSpec() == null) {
+        return Optional.of(
+            "volume '"
+                + v.getName()
+                + "' is a generic ephemeral volume without a volumeClaimTemplate");
+      }
+      PersistentVolumeClaimSpec spec = template.getSpec();
+      String source =
+          spec.getDataSourceRef() != null
+              ? spec.getDataSourceRef().getKind() + " '" + spec.getDataSourceRef().getName() + "'"
+              : spec.getDataSource() != null
+                  ? spec.getDataSource().getKind() + " '" + spec.getDataSource().getName() + "'"
+                  : null;
+      if (source != null) {
+        return Optional.of(
+            "generic ephemeral volume '" + v.getName() + "' is filled from " + source);
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -70,7 +70,8 @@ public final class StatusMirror {
         PodCondition scheduled = condition(s, CONDITION_POD_SCHEDULED);
         if (scheduled != null
             && "False".equals(scheduled.getStatus())
-            && "Unschedulable".equals(scheduled.getReason())) {
+            && "Unschedulable".equals(scheduled.getReason())
+            && !waitsForVolume(scheduled.getMessage())) {
           return new MemberPodState.Unschedulable(
               describe(scheduled.getReason(), scheduled.getMessage()));
         }
@@ -78,6 +79,21 @@ public final class StatusMirror {
       default:
         return new MemberPodState.Active();
     }
+  }
+
+  /**
+   * kube-scheduler's words for a pod whose claims are not ready yet: the ephemeral volume
+   * controller has not created a generic ephemeral volume's claim, or an immediate-binding claim is
+   * not bound yet (also for good when the claim's StorageClass does not exist in the member). The
+   * scheduler retries when the claim changes, so the pod is not the node's fault and is left to
+   * wait; its condition is mirrored, and the claim's own events ({@code ProvisioningFailed}) follow
+   * it to the metadata pod.
+   */
+  static boolean waitsForVolume(String message) {
+    return message != null
+        && (message.contains("waiting for ephemeral volume controller")
+            || message.contains("unbound immediate PersistentVolumeClaims")
+            || (message.contains("persistentvolumeclaim \"") && message.contains("not found")));
   }
 
   /**
@@ -114,7 +130,8 @@ public final class StatusMirror {
    * only created or bound (Pending, no reason, no container statuses yet) adds nothing: the
    * metadata pod is already Pending and scheduled to the virtual node, so that write is skipped,
    * unless the metadata pod still carries a condition that is not True (no fit, member
-   * unreachable), which the mirror must clear.
+   * unreachable), which the mirror must clear. A member pod the member cannot schedule yet (its
+   * volume claim is not ready, {@link #waitsForVolume}) is worth it: its reason is news.
    */
   public static boolean worthMirroring(Pod member, PodStatus meta) {
     PodStatus m = member.getStatus();
@@ -123,7 +140,12 @@ public final class StatusMirror {
             && ((m.getPhase() != null && !"Pending".equals(m.getPhase()))
                 || m.getReason() != null
                 || !PodShapes.nullSafe(m.getContainerStatuses()).isEmpty()
-                || !PodShapes.nullSafe(m.getInitContainerStatuses()).isEmpty());
+                || !PodShapes.nullSafe(m.getInitContainerStatuses()).isEmpty()
+                || PodShapes.nullSafe(m.getConditions()).stream()
+                    .anyMatch(
+                        c ->
+                            CONDITION_POD_SCHEDULED.equals(c.getType())
+                                && "False".equals(c.getStatus())));
     if (progressed || meta == null) {
       return true;
     }

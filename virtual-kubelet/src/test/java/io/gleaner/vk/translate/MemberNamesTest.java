@@ -26,4 +26,17 @@ class MemberNamesTest {
     assertThatThrownBy(() -> MemberNames.forUid(" ")).hasMessageContaining("metadata.uid");
     assertThatThrownBy(() -> MemberNames.forUid(null)).hasMessageContaining("metadata.uid");
   }
+
+  @Test
+  void anEphemeralVolumesClaimLeadsBackToItsMemberPod() {
+    String pod = MemberNames.forUid("uid-1");
+    assertThat(MemberNames.podOfClaim(pod + "-scratch")).contains(pod);
+    assertThat(MemberNames.podOfClaim(pod + "-a-b")).contains(pod);
+    assertThat(MemberNames.podOfClaim(pod)).isEmpty();
+    assertThat(MemberNames.podOfClaim(pod + "-")).isEmpty();
+    assertThat(MemberNames.podOfClaim("gl-0123456789ABCDEF-x")).isEmpty();
+    assertThat(MemberNames.podOfClaim("gl-0123456789abcdeg-x")).isEmpty();
+    assertThat(MemberNames.podOfClaim("data-0")).isEmpty();
+    assertThat(MemberNames.podOfClaim(null)).isEmpty();
+  }
 }

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.SourceKind;
@@ -338,6 +340,63 @@ class MemberPodTranslatorTest {
         .extracting("name")
         .containsExactly("conf");
     assertThat(m.getSpec().getEnableServiceLinks()).isFalse();
+  }
+
+  @Test
+  void emptyDirAndEphemeralVolumesMoveUnchangedAndDoNotDependOnTheMetadataName() {
+    Volume memory =
+        new VolumeBuilder()
+            .withName("shm")
+            .withNewEmptyDir()
+            .withMedium("Memory")
+            .withSizeLimit(new Quantity("256Mi"))
+            .endEmptyDir()
+            .build();
+    Volume scratch =
+        new VolumeBuilder()
+            .withName("scratch")
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity("1Gi"))
+            .endEmptyDir()
+            .build();
+    Volume cache = PodValidatorTest.ephemeral("cache");
+    Pod meta =
+        Pods.meta("p1")
+            .editSpec()
+            .addToVolumes(memory, scratch, cache)
+            .editFirstContainer()
+            .addNewVolumeMount()
+            .withName("cache")
+            .withMountPath("/cache")
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("shm")
+            .withMountPath("/dev/shm")
+            .endVolumeMount()
+            .endContainer()
+            .endSpec()
+            .build();
+    for (TranslationConfig cfg :
+        List.of(
+            TranslationConfig.defaults("prod", "gleaner"),
+            new TranslationConfig(
+                "prod", VirtualNode.named("gleaner"), NamespaceMapping.single("gl"), List.of()))) {
+      Pod m =
+          new MemberPodTranslator(cfg)
+              .translate(
+                  meta,
+                  Pods.placement("c1", "node-7", SourceKind.COLOCATION, WorkloadClass.OFFLINE));
+      assertThat(m.getSpec().getVolumes())
+          .filteredOn(v -> !v.getName().equals("conf"))
+          .containsExactly(memory, scratch, cache);
+      assertThat(m.getSpec().getContainers().get(0).getVolumeMounts())
+          .extracting("name")
+          .containsExactly("conf", "cache", "shm");
+      // the member's ephemeral volume controller names the claim <member pod>-cache; nothing in
+      // the pod names a claim or the metadata pod
+      assertThat(Serialization.asJson(m.getSpec().getVolumes())).doesNotContain("p1");
+    }
+    assertThat(meta.getSpec().getVolumes()).contains(cache);
   }
 
   @Test

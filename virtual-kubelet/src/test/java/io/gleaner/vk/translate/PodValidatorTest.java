@@ -3,9 +3,15 @@ package io.gleaner.vk.translate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TypedLocalObjectReference;
+import io.fabric8.kubernetes.api.model.TypedObjectReference;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.crd.PodSecurityLevel;
 import io.gleaner.meta.kube.GleanerKeys;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PodValidatorTest {
@@ -94,6 +100,124 @@ class PodValidatorTest {
     assertThat(r.reason()).isEqualTo(PodValidator.REASON_UNSUPPORTED_VOLUME);
     assertThat(r.message())
         .contains("'data'", "claim-1", "'host'", "/var/log", "'scratch'", "across member clusters");
+  }
+
+  /** A generic ephemeral volume of 1Gi in class {@code standard}. */
+  static Volume ephemeral(String name) {
+    return new VolumeBuilder()
+        .withName(name)
+        .withNewEphemeral()
+        .withNewVolumeClaimTemplate()
+        .withNewMetadata()
+        .addToLabels("app", "train")
+        .endMetadata()
+        .withNewSpec()
+        .withAccessModes("ReadWriteOnce")
+        .withStorageClassName("standard")
+        .withNewResources()
+        .addToRequests("storage", new Quantity("1Gi"))
+        .endResources()
+        .endSpec()
+        .endVolumeClaimTemplate()
+        .endEphemeral()
+        .build();
+  }
+
+  private PodAdmission withVolume(Volume v) {
+    return validator.validate(Pods.meta("p").editSpec().addToVolumes(v).endSpec().build());
+  }
+
+  @Test
+  void volumesThatLiveAndDieWithThePodAreAccepted() {
+    List<Volume> movable =
+        List.of(
+            new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build(),
+            new VolumeBuilder()
+                .withName("shm")
+                .withNewEmptyDir()
+                .withMedium("Memory")
+                .withSizeLimit(new Quantity("256Mi"))
+                .endEmptyDir()
+                .build(),
+            ephemeral("cache"),
+            new VolumeBuilder()
+                .withName("conf")
+                .withNewConfigMap()
+                .withName("conf")
+                .endConfigMap()
+                .build(),
+            new VolumeBuilder()
+                .withName("cred")
+                .withNewSecret()
+                .withSecretName("cred")
+                .endSecret()
+                .build(),
+            new VolumeBuilder()
+                .withName("info")
+                .withNewDownwardAPI()
+                .addNewItem()
+                .withPath("labels")
+                .withNewFieldRef()
+                .withFieldPath("metadata.labels")
+                .endFieldRef()
+                .endItem()
+                .endDownwardAPI()
+                .build());
+    for (Volume v : movable) {
+      assertThat(withVolume(v)).as(v.getName()).isInstanceOf(PodAdmission.Accepted.class);
+    }
+  }
+
+  @Test
+  void claimsAndHostPathsAreRefusedOneByOneWithTheirNames() {
+    Volume shared =
+        new VolumeBuilder()
+            .withName("shared")
+            .withNewPersistentVolumeClaim("team-data", true)
+            .build();
+    var pvc = (PodAdmission.Refused) withVolume(shared);
+    assertThat(pvc.reason()).isEqualTo(PodValidator.REASON_UNSUPPORTED_VOLUME);
+    assertThat(pvc.message())
+        .startsWith("volume 'shared' uses PersistentVolumeClaim 'team-data': data cannot follow");
+    var host =
+        (PodAdmission.Refused)
+            withVolume(
+                new VolumeBuilder().withName("logs").withNewHostPath("/var/log", null).build());
+    assertThat(host.message()).startsWith("volume 'logs' uses hostPath '/var/log'");
+  }
+
+  @Test
+  void anEphemeralVolumeFilledFromASnapshotOrAClaimIsRefused() {
+    Volume fromSnapshot = ephemeral("restored");
+    fromSnapshot
+        .getEphemeral()
+        .getVolumeClaimTemplate()
+        .getSpec()
+        .setDataSource(
+            new TypedLocalObjectReference("snapshot.storage.k8s.io", "VolumeSnapshot", "snap-1"));
+    assertThat(((PodAdmission.Refused) withVolume(fromSnapshot)).message())
+        .startsWith("generic ephemeral volume 'restored' is filled from VolumeSnapshot 'snap-1'");
+    Volume clone = ephemeral("clone");
+    clone
+        .getEphemeral()
+        .getVolumeClaimTemplate()
+        .getSpec()
+        .setDataSourceRef(new TypedObjectReference(null, "PersistentVolumeClaim", "golden", null));
+    assertThat(((PodAdmission.Refused) withVolume(clone)).message())
+        .startsWith(
+            "generic ephemeral volume 'clone' is filled from PersistentVolumeClaim 'golden'");
+  }
+
+  @Test
+  void restrictedLevelStillAllowsEmptyDirAndEphemeralButNotHostPath() {
+    PodValidator restricted = new PodValidator(() -> PodSecurityLevel.RESTRICTED);
+    Pod p = PodSecurityStandardTest.base(PodSecurityLevel.RESTRICTED);
+    p.getSpec()
+        .setVolumes(
+            List.of(
+                new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build(),
+                ephemeral("cache")));
+    assertThat(restricted.validate(p)).isInstanceOf(PodAdmission.Accepted.class);
   }
 
   @Test

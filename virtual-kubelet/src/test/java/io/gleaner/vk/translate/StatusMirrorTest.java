@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StatusMirrorTest {
@@ -225,6 +227,58 @@ class StatusMirrorTest {
     Pod outOf =
         member().withNewStatus().withPhase("Failed").withReason("OutOfcpu").endStatus().build();
     assertThat(StatusMirror.assess(outOf)).isInstanceOf(MemberPodState.Unschedulable.class);
+  }
+
+  private static Pod waitingFor(String message) {
+    return member()
+        .withNewStatus()
+        .withPhase("Pending")
+        .addNewCondition()
+        .withType("PodScheduled")
+        .withStatus("False")
+        .withReason("Unschedulable")
+        .withMessage(message)
+        .endCondition()
+        .endStatus()
+        .build();
+  }
+
+  @Test
+  void aMemberPodWaitingForItsVolumeClaimStaysAndItsReasonIsMirrored() {
+    // kube-scheduler's VolumeBinding messages (v1.31), before the claim exists and while it is
+    // unbound: the latter lasts for good when the member lacks the claim's StorageClass
+    List<String> waits =
+        List.of(
+            "0/3 nodes are available: waiting for ephemeral volume controller to create the"
+                + " persistentvolumeclaim \"gl-0123456789abcdef-cache\". preemption: 0/3 nodes"
+                + " are available: 3 Preemption is not helpful for scheduling.",
+            "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims."
+                + " preemption: 0/3 nodes are available: 3 Preemption is not helpful for"
+                + " scheduling.",
+            "0/3 nodes are available: persistentvolumeclaim \"gl-0123456789abcdef-cache\" not"
+                + " found.");
+    PodStatus meta =
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("True")
+            .endCondition()
+            .build();
+    for (String message : waits) {
+      Pod p = waitingFor(message);
+      assertThat(StatusMirror.assess(p)).as(message).isEqualTo(new MemberPodState.Active());
+      assertThat(StatusMirror.worthMirroring(p, meta)).as(message).isTrue();
+      PodCondition mirrored = StatusMirror.mirror(p, meta).getConditions().get(0);
+      assertThat(mirrored.getStatus()).isEqualTo("False");
+      assertThat(mirrored.getReason()).isEqualTo("Unschedulable");
+      assertThat(mirrored.getMessage()).isEqualTo(message);
+    }
+    // a node that lacks room for the volume is the placement's miss, as for cpu
+    assertThat(
+            StatusMirror.assess(
+                waitingFor("0/3 nodes are available: 1 node(s) did not have enough free storage.")))
+        .isInstanceOf(MemberPodState.Unschedulable.class);
   }
 
   @Test
