@@ -234,11 +234,13 @@ public final class Ledger {
         return false;
       }
       NodeRecord next =
-          (st == null ? NodeRecord.EMPTY : st.record).withdrawn(reason, cooldownUntilMs);
+          (st == null ? NodeRecord.EMPTY : st.record)
+              .withdrawn(reason, cooldownUntilMs, clock.millis());
       LedgerStore.WriteResult w = store.write(key, next, st == null ? -1 : st.version, null);
       if (w instanceof LedgerStore.WriteResult.Written written) {
         boolean had = st != null && st.record.offer() != null;
         engine.withdraw(key);
+        engine.reclaimed(key, next.reclaimedAtMs(), next.cooldownUntilMs());
         NodeState ns = st == null ? new NodeState(next, written.version(), clock.millis()) : st;
         ns.record = next;
         ns.version = written.version();
@@ -716,6 +718,7 @@ public final class Ledger {
     } else {
       engine.withdraw(key);
     }
+    engine.reclaimed(key, rec.reclaimedAtMs(), rec.cooldownUntilMs());
     for (Placement p : rec.placements().values()) {
       engine.reserve(p);
       placements.put(p.podUid(), p);

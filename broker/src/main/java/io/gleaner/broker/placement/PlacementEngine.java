@@ -26,11 +26,11 @@ import java.util.Objects;
  * <p>A decision walks the node groups of the {@link NodeTable} in source-preference order and, in
  * each, the {@link BucketIndex} buckets of the pod's dominant resource upward from the request: the
  * first bucket with a feasible node holds the best fit (least leftover on the dominant resource;
- * ties: lower reclaim risk, then fewer pods on the member). A pod that declares how long it runs
- * prefers the nodes whose forecast room ({@link NodeOffer#roomUntilMs()}, 0 = not forecast)
- * outlasts it: the walk goes on past a bucket whose feasible nodes all run out too early, and takes
- * the best of those only when no node that lasts is found. That search is here; its collaborators
- * do the rest:
+ * ties: lower reclaim risk, raised for a while after a reclaim by {@link ReclaimPenalty}, then
+ * fewer pods on the member). A pod that declares how long it runs prefers the nodes whose forecast
+ * room ({@link NodeOffer#roomUntilMs()}, 0 = not forecast) outlasts it: the walk goes on past a
+ * bucket whose feasible nodes all run out too early, and takes the best of those only when no node
+ * that lasts is found. That search is here; its collaborators do the rest:
  *
  * <ul>
  *   <li>{@link NodeTable} holds the per-node state and applies offers and reservations;
@@ -60,6 +60,11 @@ public final class PlacementEngine {
 
   /** The decision in progress: the room must last until then; MIN_VALUE: no preference. */
   private long lastsUntil = Long.MIN_VALUE;
+
+  /** The decision in progress: its time (epoch ms; 0: unknown). */
+  private long decidingAt;
+
+  private final ReclaimPenalty reclaims = new ReclaimPenalty();
 
   /** The members' ResourceQuotas and what is reserved in their namespaces. */
   private final QuotaBook quotas;
@@ -127,6 +132,16 @@ public final class PlacementEngine {
    */
   public boolean withdraw(NodeKey key) {
     return t.withdraw(key);
+  }
+
+  /**
+   * Records the node's last reclaim (its ledger record): after the cool-down it counts as riskier
+   * for as long again ({@link ReclaimPenalty}).
+   */
+  public void reclaimed(NodeKey key, long reclaimedAtMs, long cooldownUntilMs) {
+    if (reclaimedAtMs > 0 || t.slot(key) >= 0) {
+      reclaims.set(t.slotFor(key), reclaimedAtMs, cooldownUntilMs);
+    }
   }
 
   /**
@@ -232,6 +247,7 @@ public final class PlacementEngine {
    * plus that time.
    */
   public Decision decide(PodRequest req, long nowMs) {
+    decidingAt = nowMs;
     lastsUntil =
         nowMs > 0 && req.expectedRuntimeMs() > 0 ? nowMs + req.expectedRuntimeMs() : Long.MIN_VALUE;
     if (t.activeCount() == 0) {
@@ -528,7 +544,7 @@ public final class PlacementEngine {
         }
         feasible++;
         long left = cap[key][s] - used[key][s] - need;
-        float rk = risk[s];
+        float rk = risk[s] + reclaims.of(s, decidingAt);
         int spread = clusterPods[clusterOf[s]];
         if (lastsUntil != Long.MIN_VALUE) {
           long until = t.offers[s].roomUntilMs();

@@ -138,6 +138,56 @@ class LedgerTest {
     assertThat(l.freeOf(new NodeKey("a", "n1")).cpuMillis()).isEqualTo(3000);
   }
 
+  /** {@code offer}, with a small reclaim risk of its own. */
+  private static NodeOffer slightlyRisky(String cluster, String node, String cpu) {
+    NodeOffer o = offer(cluster, node, cpu);
+    return new NodeOffer(
+        o.key(),
+        o.source(),
+        o.usable(),
+        o.labels(),
+        o.taints(),
+        0.1,
+        o.zone(),
+        o.gpuFreeMilli(),
+        o.observedAtMs(),
+        o.allocatable(),
+        o.roomUntilMs());
+  }
+
+  @Test
+  void aReclaimedNodeIsChosenAfterAnEqualOneForACoolDownAfterItsCoolDownAcrossRestarts() {
+    Ledger l = ledger();
+    l.offer(offer("a", "hot", "4"), "src");
+    l.offer(slightlyRisky("a", "calm", "4"), "src");
+    assertThat(placed(l.place(pod("u0", "3"))).node().node()).isEqualTo("hot");
+    l.release("u0");
+    Duration coolDown = Duration.ofMinutes(30);
+    l.withdraw(new NodeKey("a", "hot"), "reclaimed", clock.instant().plus(coolDown).toEpochMilli());
+    assertThat(store.load(new NodeKey("a", "hot")).orElseThrow().record().reclaimedAtMs())
+        .isEqualTo(clock.millis());
+    clock.advance(coolDown.plusMinutes(1));
+    // a restarted replica reads the reclaim from the store
+    Ledger restarted = ledger();
+    restarted.offer(offer("a", "hot", "4"), "src");
+    assertThat(placed(restarted.place(pod("u1", "3"))).node().node()).isEqualTo("calm");
+    assertThat(placed(restarted.place(pod("u2", "3"))).node().node()).isEqualTo("hot");
+    restarted.release("u1");
+    restarted.release("u2");
+    // 26 minutes after the cool-down the penalty (1 - 26/30) still outweighs calm's own risk
+    clock.advance(Duration.ofMinutes(25));
+    assertThat(placed(restarted.place(pod("u3", "3"))).node().node()).isEqualTo("calm");
+    restarted.release("u3");
+    clock.advance(Duration.ofMinutes(4));
+    assertThat(placed(restarted.place(pod("u4", "3"))).node().node())
+        .as("the penalty has ended")
+        .isEqualTo("hot");
+    // a withdrawal without a cool-down (the source's own) is no reclaim
+    restarted.withdraw(new NodeKey("a", "calm"), "gone", 0);
+    assertThat(store.load(new NodeKey("a", "calm")).orElseThrow().record().reclaimedAtMs())
+        .isZero();
+  }
+
   @Test
   void unhealthyMembersAreNotPlacedOn() {
     Ledger l = ledger();
