@@ -178,7 +178,8 @@ final class ClusterLoop implements MemberWatch.Listener {
     if (node == null) {
       return;
     }
-    Resources excess = ColocationPressure.excess(node, w.podsOn(nodeName), requests);
+    Resources excess =
+        ColocationPressure.excess(node, w.podsOn(nodeName), requests, settings.instance());
     String key = "node/" + nodeName;
     if (excess.isZero()) {
       observations.remove(key);
@@ -264,7 +265,8 @@ final class ClusterLoop implements MemberWatch.Listener {
                     Set.copyOf(evicted.keySet()),
                     Set.copyOf(blocked.keySet()),
                     now,
-                    requests)));
+                    requests,
+                    settings.instance())));
     if (input.demands().isEmpty()) {
       return;
     }

@@ -286,7 +286,8 @@ public final class DeschedulerService extends AbstractLifecycle {
             PodViews::requests,
             brokerChannel == null
                 ? null
-                : BrokerApiClient.on(brokerChannel, settings.brokerDeadline()));
+                : BrokerApiClient.on(brokerChannel, settings.brokerDeadline()),
+            settings.instance());
     long poolPeriod = toReal.apply(POOL_REFRESH).toMillis();
     timers.scheduleWithFixedDelay(
         () -> {

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param pdbBlockedFor how long a victim refused by a PodDisruptionBudget is left out of plans
  * @param periodicInterval null for event-driven (the product); set to run as a periodic descheduler
  *     (for comparison)
+ * @param instance the installation ({@code gleaner.io/instance}) whose member pods this descheduler
+ *     may evict and whose lent nodes it may return; other installations' pods are load to it
  */
 public record DeschedulerSettings(
     Duration decisionWindow,
@@ -41,7 +43,8 @@ public record DeschedulerSettings(
     Duration brokerDeadline,
     List<Webhook> webhooks,
     int hubQueueCapacity,
-    Duration periodicInterval) {
+    Duration periodicInterval,
+    String instance) {
 
   public static final DeschedulerSettings DEFAULTS =
       new DeschedulerSettings(
@@ -58,7 +61,8 @@ public record DeschedulerSettings(
           Duration.ofSeconds(2),
           List.of(),
           10_000,
-          null);
+          null,
+          "gleaner");
 
   public DeschedulerSettings {
     check(decisionWindow, "decisionWindow");
@@ -67,6 +71,9 @@ public record DeschedulerSettings(
     check(evictionPermitTimeout, "evictionPermitTimeout");
     check(pdbBlockedFor, "pdbBlockedFor");
     check(brokerDeadline, "brokerDeadline");
+    if (instance == null || instance.isBlank()) {
+      throw new IllegalArgumentException("descheduler instance must not be blank");
+    }
     memberPreemptionOverrides =
         memberPreemptionOverrides == null ? Map.of() : Map.copyOf(memberPreemptionOverrides);
     webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
@@ -108,6 +115,26 @@ public record DeschedulerSettings(
     return memberPreemptionOverrides.getOrDefault(cluster, memberPreemption);
   }
 
+  /** This installation's instance ({@code instance} of the shared configuration). */
+  public DeschedulerSettings withInstance(String v) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        evictionPermitTimeout,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval,
+        v);
+  }
+
   public DeschedulerSettings withWindow(Duration d) {
     return new DeschedulerSettings(
         d,
@@ -123,7 +150,8 @@ public record DeschedulerSettings(
         brokerDeadline,
         webhooks,
         hubQueueCapacity,
-        periodicInterval);
+        periodicInterval,
+        instance);
   }
 
   public DeschedulerSettings withQuiet(Duration d) {
@@ -141,7 +169,8 @@ public record DeschedulerSettings(
         brokerDeadline,
         webhooks,
         hubQueueCapacity,
-        periodicInterval);
+        periodicInterval,
+        instance);
   }
 
   public DeschedulerSettings withDryRun(boolean v) {
@@ -159,7 +188,8 @@ public record DeschedulerSettings(
         brokerDeadline,
         webhooks,
         hubQueueCapacity,
-        periodicInterval);
+        periodicInterval,
+        instance);
   }
 
   public DeschedulerSettings withPriorityThreshold(int v) {
@@ -177,7 +207,8 @@ public record DeschedulerSettings(
         brokerDeadline,
         webhooks,
         hubQueueCapacity,
-        periodicInterval);
+        periodicInterval,
+        instance);
   }
 
   public DeschedulerSettings withMemberPreemption(boolean v, Map<String, Boolean> overrides) {
@@ -195,7 +226,8 @@ public record DeschedulerSettings(
         brokerDeadline,
         webhooks,
         hubQueueCapacity,
-        periodicInterval);
+        periodicInterval,
+        instance);
   }
 
   public DeschedulerSettings withWebhooks(List<Webhook> hooks) {
@@ -213,7 +245,8 @@ public record DeschedulerSettings(
         brokerDeadline,
         hooks,
         hubQueueCapacity,
-        periodicInterval);
+        periodicInterval,
+        instance);
   }
 
   /**
@@ -235,6 +268,7 @@ public record DeschedulerSettings(
         brokerDeadline,
         webhooks,
         hubQueueCapacity,
-        interval);
+        interval,
+        instance);
   }
 }

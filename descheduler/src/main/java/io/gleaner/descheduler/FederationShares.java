@@ -36,12 +36,17 @@ final class FederationShares {
    * @param teams the policy's teams now
    * @param members the cached pods of every watched member
    * @param broker the broker, asked for its offered capacity; null for none
+   * @param instance the installation: only its pods count as what teams hold
    */
+  private final String instance;
+
   FederationShares(
       Supplier<Teams> teams,
       Supplier<Collection<Collection<Pod>>> members,
       Function<Pod, Resources> requests,
-      BrokerApiClient broker) {
+      BrokerApiClient broker,
+      String instance) {
+    this.instance = instance;
     this.teams = teams;
     this.members = members;
     this.requests = requests;
@@ -70,7 +75,7 @@ final class FederationShares {
     Resources held = Resources.ZERO;
     for (Collection<Pod> pods : members.get()) {
       for (Pod p : pods) {
-        if (!PodViews.isGleaner(p)
+        if (!PodViews.isOwn(p, instance)
             || PodViews.isDone(p)
             || PodViews.isTerminating(p)
             || p.getSpec() == null

@@ -239,6 +239,65 @@ class DeschedulerIT {
     return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
+  /**
+   * Two installations share the member: this descheduler is instance {@code gleaner} (the default),
+   * the other installation is {@code other}. Node 0 is ours, with the other's cheaper offline pod
+   * beside our near-line one; node 1 is lent by the other. The online pod's room comes from our pod
+   * alone, and nothing of the other's is evicted or handed back.
+   */
+  @Test
+  void anotherInstallationsPodsAndNodesAreNeverTouched() {
+    Map<String, String> other = Map.of(GleanerKeys.INSTANCE, "other");
+    client
+        .nodes()
+        .withName(nodes.get(1))
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put(GleanerKeys.LENT_BY, "other");
+              n.getMetadata()
+                  .setAnnotations(
+                      Map.of(GleanerKeys.LENT_RENEWED_AT, java.time.Instant.now().toString()));
+              return n;
+            });
+    gleanerPod("mine", nodes.get(0), "2", "near-line", Map.of(GleanerKeys.INSTANCE, "gleaner"));
+    gleanerPod("theirs-0", nodes.get(0), "4", "offline", other);
+    gleanerPod("theirs-1a", nodes.get(1), "4", "offline", other);
+    gleanerPod("theirs-1b", nodes.get(1), "4", "offline", other);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                running("mine")
+                    && running("theirs-0")
+                    && running("theirs-1a")
+                    && running("theirs-1b"));
+    startService();
+
+    onlinePod("web-1", "4", Map.of());
+
+    await().atMost(WAIT).until(() -> running("web-1"));
+    assertThat(present("mine")).as("our pod made the room").isFalse();
+    assertThat(List.of("theirs-0", "theirs-1a", "theirs-1b"))
+        .as("the other installation's pods")
+        .allMatch(this::present);
+    assertThat(plans)
+        .flatExtracting(Plan::reclaims)
+        .flatExtracting(r -> r.victims())
+        .extracting(v -> v.pod().name())
+        .containsOnly("mine");
+    Node theirs = client.nodes().withName(nodes.get(1)).get();
+    assertThat(theirs.getMetadata().getLabels())
+        .containsEntry(GleanerKeys.POOL, "idle")
+        .containsEntry(GleanerKeys.LENT_BY, "other");
+    assertThat(theirs.getMetadata().getAnnotations()).doesNotContainKey(GleanerKeys.RECLAIMED_AT);
+    await()
+        .atMost(WAIT)
+        .until(() -> broker.withdrawals.stream().anyMatch(WithdrawRequest::hasEvent));
+    assertThat(broker.withdrawals)
+        .extracting(w -> w.getNode().getNode())
+        .doesNotContain(nodes.get(1));
+  }
+
   @Test
   void onlineScaleUpEvictsTheCheapestVictimReturnsTheNodeAndTellsEveryone() {
     gleanerPod("old-offline", nodes.get(0), "4", "offline", Map.of());

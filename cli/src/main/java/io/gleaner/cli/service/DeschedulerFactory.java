@@ -19,7 +19,8 @@ public final class DeschedulerFactory {
             MemberSource.of(registry),
             ctx.brokerChannel(),
             ctx.election(),
-            DeschedulerSettings.from(ctx.config().descheduler()),
+            DeschedulerSettings.from(ctx.config().descheduler())
+                .withInstance(ctx.config().instance()),
             ctx.policy(),
             ctx.config().descheduler().hooks().server());
     d.start();

@@ -158,7 +158,11 @@ public final class FabricMemberActions implements MemberActions {
     String patch =
         "{\"metadata\":{\"labels\":{\""
             + GleanerKeys.POOL
+            + "\":null,\""
+            + GleanerKeys.LENT_BY
             + "\":null},\"annotations\":{\""
+            + GleanerKeys.LENT_RENEWED_AT
+            + "\":null,\""
             + GleanerKeys.RECLAIMED_AT
             + "\":\""
             + rfc3339(reclaimedAt)

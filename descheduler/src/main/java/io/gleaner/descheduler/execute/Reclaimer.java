@@ -158,8 +158,13 @@ public final class Reclaimer {
                       refused.add(r.victims().get(i).pod().key() + " " + res.tag());
                     }
                   }
-                  if (refused.isEmpty()) {
+                  if (refused.isEmpty() && r.handBack()) {
                     actions.returnNode(r.node(), reclaimedAt, cooldownUntil);
+                  } else if (refused.isEmpty()) {
+                    log.info(
+                        "node {} of cluster {} is lent by another installation: not handed back",
+                        r.node(),
+                        cluster);
                   } else {
                     log.info(
                         "node {} of cluster {} stays lent: evictions refused ({})",

@@ -12,6 +12,8 @@ import java.util.Objects;
  *
  * @param unschedulable the node is cordoned: no online pod can land there, so reclaiming it would
  *     not help
+ * @param handBack whether a reclaim returns the node (removes its pool label); false for a node
+ *     another installation lends
  */
 public record LentNode(
     String name,
@@ -20,7 +22,20 @@ public record LentNode(
     Map<String, String> labels,
     List<KubeTaint> taints,
     boolean unschedulable,
-    List<NodePod> pods) {
+    List<NodePod> pods,
+    boolean handBack) {
+  /** A node this installation lends: handed back by a reclaim. */
+  public LentNode(
+      String name,
+      Pool pool,
+      Resources allocatable,
+      Map<String, String> labels,
+      List<KubeTaint> taints,
+      boolean unschedulable,
+      List<NodePod> pods) {
+    this(name, pool, allocatable, labels, taints, unschedulable, pods, true);
+  }
+
   public LentNode {
     Objects.requireNonNull(name, "node name");
     pool = pool == null ? Pool.UNKNOWN : pool;

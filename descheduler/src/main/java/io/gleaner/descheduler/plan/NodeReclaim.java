@@ -8,6 +8,8 @@ import java.util.List;
  * forPods}.
  *
  * @param triggeredAt the earliest trigger among the demands served (start of the latency clock)
+ * @param handBack whether the node is returned once its victims are gone ({@link
+ *     LentNode#handBack()})
  */
 public record NodeReclaim(
     String node,
@@ -15,7 +17,19 @@ public record NodeReclaim(
     Reason reason,
     List<Victim> victims,
     List<String> forPods,
-    Instant triggeredAt) {
+    Instant triggeredAt,
+    boolean handBack) {
+  /** A reclaim that hands the node back. */
+  public NodeReclaim(
+      String node,
+      Pool pool,
+      Reason reason,
+      List<Victim> victims,
+      List<String> forPods,
+      Instant triggeredAt) {
+    this(node, pool, reason, victims, forPods, triggeredAt, true);
+  }
+
   public NodeReclaim {
     victims = List.copyOf(victims);
     forPods = List.copyOf(forPods);

@@ -354,7 +354,8 @@ public final class Planner {
                 ns.reason,
                 ns.victims,
                 List.copyOf(ns.forPods),
-                ns.triggeredAt));
+                ns.triggeredAt,
+                ns.node.handBack()));
       }
     }
     return out;

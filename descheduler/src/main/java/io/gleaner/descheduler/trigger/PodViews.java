@@ -10,6 +10,7 @@ import io.gleaner.descheduler.plan.PodClass;
 import io.gleaner.descheduler.plan.Pool;
 import io.gleaner.descheduler.plan.PreemptionPolicy;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.Installations;
 import io.gleaner.meta.kube.KubeNodeAffinity;
 import io.gleaner.meta.kube.KubeNodeSelectorTerm;
 import io.gleaner.meta.kube.KubeToleration;
@@ -27,10 +28,21 @@ import java.util.Set;
 public final class PodViews {
   private PodViews() {}
 
-  /** Whether a pod is a Gleaner member pod ({@code gleaner.io/managed=true}). */
+  /**
+   * Whether a pod is a member pod of any Gleaner installation ({@code gleaner.io/managed=true}):
+   * never online demand.
+   */
   public static boolean isGleaner(Pod pod) {
-    Map<String, String> labels = pod.getMetadata().getLabels();
-    return labels != null && "true".equals(labels.get(GleanerKeys.MANAGED));
+    return Installations.isGleaner(pod.getMetadata().getLabels());
+  }
+
+  /**
+   * Whether a pod is a member pod of the installation {@code instance} ({@code
+   * gleaner.io/instance}, {@link Installations#isOwn}): the only pods this descheduler evicts.
+   * Another installation's pods are load like the member's own non-online work, never victims.
+   */
+  public static boolean isOwn(Pod pod, String instance) {
+    return Installations.isOwn(pod.getMetadata().getLabels(), instance);
   }
 
   public static boolean isTerminating(Pod pod) {
@@ -138,19 +150,21 @@ public final class PodViews {
   }
 
   /**
-   * A pod bound to a lent node. {@code gang} is resolved by the caller (it needs the PodGroup and
-   * the other members); {@code leaving} marks pods we evicted moments ago whose deletion the cache
-   * has not shown yet.
+   * A pod bound to a lent node, as the installation {@code instance} sees it: a Gleaner pod only if
+   * it is that installation's ({@link #isOwn}). {@code gang} is resolved by the caller (it needs
+   * the PodGroup and the other members); {@code leaving} marks pods we evicted moments ago whose
+   * deletion the cache has not shown yet.
    */
-  public static NodePod nodePod(Pod pod, Optional<Gang> gang, boolean leaving) {
-    return nodePod(pod, requests(pod), gang, leaving);
+  public static NodePod nodePod(Pod pod, String instance, Optional<Gang> gang, boolean leaving) {
+    return nodePod(pod, instance, requests(pod), gang, leaving);
   }
 
   /** As above, with the pod's requests already computed. */
-  public static NodePod nodePod(Pod pod, Resources requests, Optional<Gang> gang, boolean leaving) {
+  public static NodePod nodePod(
+      Pod pod, String instance, Resources requests, Optional<Gang> gang, boolean leaving) {
     Map<String, String> labels =
         pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
-    boolean gleaner = isGleaner(pod);
+    boolean gleaner = isOwn(pod, instance);
     PodClass c;
     try {
       c = PodClass.fromLabel(labels.get(GleanerKeys.CLASS));

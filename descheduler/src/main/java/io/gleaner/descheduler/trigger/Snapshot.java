@@ -13,6 +13,7 @@ import io.gleaner.descheduler.plan.PreemptionPolicy;
 import io.gleaner.descheduler.plan.Reason;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.KubeTaint;
+import io.gleaner.meta.kube.LendClaim;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,11 +35,20 @@ import java.util.TreeMap;
  * victims may still run, and a new plan must be able to finish the job. Pods Gleaner evicted
  * moments ago ({@code evicted}) count as leaving even if the cache has not caught up, so they are
  * never evicted twice; pods a PodDisruptionBudget protected ({@code blocked}) are kept.
+ *
+ * <p>Installations sharing the member stay apart ({@link Inputs#instance()}): another
+ * installation's pods are load, never victims nor demand; a node it lends ({@link LendClaim}) is a
+ * candidate only while it still hosts this installation's pods, and is never handed back.
  */
 public final class Snapshot {
   private Snapshot() {}
 
-  /** The inputs gathered from one cluster's caches. */
+  /**
+   * The inputs gathered from one cluster's caches.
+   *
+   * @param instance the installation planning: only its pods are victims, only nodes it lends (or
+   *     that host its pods) are candidates
+   */
   public record Inputs(
       String cluster,
       boolean memberPreemption,
@@ -50,7 +60,8 @@ public final class Snapshot {
       Set<String> evicted,
       Set<String> blocked,
       Instant now,
-      java.util.function.Function<Pod, Resources> requests) {
+      java.util.function.Function<Pod, Resources> requests,
+      String instance) {
     public Inputs(
         String cluster,
         boolean memberPreemption,
@@ -61,7 +72,8 @@ public final class Snapshot {
         Map<String, Observation> observations,
         Set<String> evicted,
         Set<String> blocked,
-        Instant now) {
+        Instant now,
+        String instance) {
       this(
           cluster,
           memberPreemption,
@@ -73,7 +85,8 @@ public final class Snapshot {
           evicted,
           blocked,
           now,
-          PodViews::requests);
+          PodViews::requests,
+          instance);
     }
   }
 
@@ -95,8 +108,8 @@ public final class Snapshot {
         if (group.isPresent() && live) {
           boundGroupMembers.merge(group.get(), 1, Integer::sum);
         }
-        Optional<String> gang = gangKey(p);
-        if (gang.isPresent() && live && PodViews.isGleaner(p)) {
+        Optional<String> gang = gangKey(p, in.instance());
+        if (gang.isPresent() && live && PodViews.isOwn(p, in.instance())) {
           liveGangMembers.merge(gang.get(), 1, Integer::sum);
         }
       } else if (PodViews.isOnlineUnschedulable(p, in.priorityThreshold())) {
@@ -119,19 +132,28 @@ public final class Snapshot {
       List<Pod> here = byNode.getOrDefault(name, List.of());
       Map<String, String> labels =
           n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
-      boolean lentNow = labels.containsKey(GleanerKeys.POOL);
+      Map<String, String> annotations =
+          n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
+      boolean othersClaim = LendClaim.claimedByAnother(labels, annotations, in.instance());
+      boolean lentNow = labels.containsKey(GleanerKeys.POOL) && !othersClaim;
       boolean hostsGleaner =
-          here.stream().anyMatch(p -> PodViews.isGleaner(p) && !PodViews.isTerminating(p));
+          here.stream()
+              .anyMatch(p -> PodViews.isOwn(p, in.instance()) && !PodViews.isTerminating(p));
       if (!lentNow && !hostsGleaner) {
         continue;
       }
       List<NodePod> pods = new ArrayList<>();
       Pool pool = Pool.fromLabel(labels.get(GleanerKeys.POOL));
       for (Pod p : here) {
-        Optional<Gang> gang = gangKey(p).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
+        Optional<Gang> gang =
+            gangKey(p, in.instance()).map(g -> gang(g, p, in.podGroups(), liveGangMembers));
         NodePod np =
             PodViews.nodePod(
-                p, in.requests().apply(p), gang, in.evicted().contains(p.getMetadata().getUid()));
+                p,
+                in.instance(),
+                in.requests().apply(p),
+                gang,
+                in.evicted().contains(p.getMetadata().getUid()));
         if (np.gleaner() && in.blocked().contains(np.uid())) {
           np =
               new NodePod(
@@ -161,13 +183,16 @@ public final class Snapshot {
               : n.getSpec().getTaints().stream().map(KubeTaint::from).toList();
       boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
       Resources alloc = NodeAllocatable.of(n);
-      lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods));
+      // a node another installation lends is not this one's to hand back, even if its pods run
+      // there
+      lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods, !othersClaim));
 
       Resources excess =
           ColocationPressure.excess(
               n,
               here.stream().filter(p -> !in.evicted().contains(p.getMetadata().getUid())).toList(),
-              in.requests());
+              in.requests(),
+              in.instance());
       if (!excess.isZero()) {
         Observation o = in.observations().get("node/" + name);
         demands.add(new Demand.Pressure(name, excess, o == null ? in.now() : o.since()));
@@ -235,10 +260,10 @@ public final class Snapshot {
    * when it has one, so the part of a gang one member holds is never taken for the whole; else its
    * PodGroup in this member.
    */
-  static Optional<String> gangKey(Pod p) {
+  static Optional<String> gangKey(Pod p, String instance) {
     Map<String, String> a = p.getMetadata().getAnnotations();
     String id = a == null ? null : a.get(GleanerKeys.GANG);
-    if (id != null && !id.isBlank() && PodViews.isGleaner(p)) {
+    if (id != null && !id.isBlank() && PodViews.isOwn(p, instance)) {
       return Optional.of(GleanerKeys.GANG + ":" + id);
     }
     return PodViews.podGroup(p);

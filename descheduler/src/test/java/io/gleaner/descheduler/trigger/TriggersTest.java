@@ -239,9 +239,10 @@ class TriggersTest {
         .get(0)
         .getResources()
         .setRequests(Map.of("kubernetes.io/batch-cpu", new Quantity("2000")));
-    assertThat(ColocationPressure.excess(n, List.of(a, b)).get("kubernetes.io/batch-cpu"))
+    assertThat(
+            ColocationPressure.excess(n, List.of(a, b), "gleaner").get("kubernetes.io/batch-cpu"))
         .isEqualTo(1000);
-    assertThat(ColocationPressure.excess(n, List.of(a)).isZero()).isTrue();
+    assertThat(ColocationPressure.excess(n, List.of(a), "gleaner").isZero()).isTrue();
   }
 
   @Test
@@ -261,7 +262,8 @@ class TriggersTest {
             Map.of("web/web1", new Observation(NOW.minusMillis(300), null, null, Set.of("cpu"))),
             Set.of("u-g3"),
             Set.of("u-g2"),
-            NOW);
+            NOW,
+            "gleaner");
     PlanInput pi = Snapshot.build(in);
     assertThat(pi.nodes()).extracting(LentNode::name).containsExactly("n1", "n2");
     LentNode n1 = pi.nodes().get(0);
@@ -298,7 +300,8 @@ class TriggersTest {
                 Map.of(),
                 Set.of(),
                 Set.of(),
-                NOW));
+                NOW,
+                "gleaner"));
     assertThat(pi.demands()).hasSize(1);
     Demand.Pods d = (Demand.Pods) pi.demands().get(0);
     assertThat(d.reason()).isEqualTo(Reason.POD_GROUP_PENDING);
@@ -337,7 +340,8 @@ class TriggersTest {
                 Map.of(),
                 Set.of(),
                 Set.of(),
-                NOW));
+                NOW,
+                "gleaner"));
     io.gleaner.descheduler.plan.Plan plan =
         new io.gleaner.descheduler.plan.Planner(io.gleaner.descheduler.plan.PlannerConfig.DEFAULT)
             .plan(pi);
@@ -373,7 +377,8 @@ class TriggersTest {
                 Map.of(),
                 Set.of(),
                 Set.of(),
-                NOW));
+                NOW,
+                "gleaner"));
     io.gleaner.descheduler.plan.Plan plan =
         new io.gleaner.descheduler.plan.Planner(io.gleaner.descheduler.plan.PlannerConfig.DEFAULT)
             .plan(pi);
@@ -404,7 +409,8 @@ class TriggersTest {
                 Map.of(),
                 Set.of(),
                 Set.of(),
-                NOW));
+                NOW,
+                "gleaner"));
     io.gleaner.descheduler.plan.Plan plan =
         new io.gleaner.descheduler.plan.Planner(io.gleaner.descheduler.plan.PlannerConfig.DEFAULT)
             .plan(pi);
@@ -433,7 +439,8 @@ class TriggersTest {
                         Map.of(),
                         Set.of(),
                         Set.of(),
-                        NOW)));
+                        NOW,
+                        "gleaner")));
     assertThat(again.victimCount()).isZero();
     assertThat(again.outcomeOf("web/web1").orElseThrow().outcome())
         .isEqualTo(io.gleaner.descheduler.plan.Outcome.AWAITING_TERMINATION);
@@ -460,7 +467,8 @@ class TriggersTest {
                 Map.of(),
                 Set.of(),
                 Set.of(),
-                NOW));
+                NOW,
+                "gleaner"));
     Demand.Pods d = (Demand.Pods) pi.demands().get(0);
     assertThat(d.pods()).hasSize(2).allMatch(p -> p.requests().cpuMillis() == 4000);
     assertThat(d.minPlaced()).isEqualTo(2);

@@ -31,7 +31,10 @@ public final class GleanerKeys {
   public static final String META_NAMESPACE = "gleaner.io/meta-namespace";
   public static final String META_NAME = "gleaner.io/meta-name";
 
-  /** The virtual-kubelet instance that owns a member pod. */
+  /**
+   * The installation (release) that owns a member pod: its virtual-kubelet created it, and only its
+   * descheduler evicts it and only its idle-detector counts it as lent work.
+   */
   public static final String INSTANCE = "gleaner.io/instance";
 
   /** The member cluster of a pod, or of a serving certificate. */
@@ -82,6 +85,16 @@ public final class GleanerKeys {
 
   /** Member node label while lent: {@code idle}, {@code volcano} or {@code colocation}. */
   public static final String POOL = "gleaner.io/pool";
+
+  /**
+   * Member node label while lent as {@code idle}: the instance ({@link #INSTANCE}) whose
+   * idle-detector lends it. Only that installation offers, renews and returns the node ({@link
+   * LendClaim}).
+   */
+  public static final String LENT_BY = "gleaner.io/lent-by";
+
+  /** RFC 3339: when the lending instance last renewed its claim ({@link #LENT_BY}). */
+  public static final String LENT_RENEWED_AT = "gleaner.io/lent-renewed-at";
 
   /** {@code true} keeps a node out of every pool. */
   public static final String EXCLUDE = "gleaner.io/exclude";
