@@ -12,6 +12,7 @@ import io.gleaner.sim.apiserver.ObjectStore;
 import io.gleaner.sim.apiserver.ResourceTypes;
 import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.sim.apiserver.Times;
+import io.gleaner.sim.controller.EphemeralVolumes;
 import io.gleaner.sim.koordinator.ColocationAgent;
 import io.gleaner.sim.kubelet.SimKubelet;
 import io.gleaner.sim.load.LoadCurve;
@@ -65,6 +66,7 @@ public final class SimulatedCluster implements AutoCloseable {
   private final SimulatedApiServer apiServer;
   private final SimScheduler scheduler;
   private final SimKubelet kubelet;
+  private final EphemeralVolumes ephemeralVolumes;
   private final UsageModel usage;
   private final ColocationAgent colocation;
   private final SimRuntime.Timeline timeline;
@@ -122,9 +124,11 @@ public final class SimulatedCluster implements AutoCloseable {
             store,
             runtime.executor(),
             new SimScheduler.Options(b.preemption, b.scoring, b.volcano));
+    this.ephemeralVolumes = new EphemeralVolumes(store, runtime.executor());
     for (NodeShape shape : b.shapes) {
       addNodes(shape);
     }
+    ephemeralVolumes.start();
     kubelet.start();
     scheduler.start();
     this.colocation = b.colocation ? new ColocationAgent(store, usage, b.colocationOptions) : null;
@@ -372,6 +376,7 @@ public final class SimulatedCluster implements AutoCloseable {
   public void close() {
     scheduler.close();
     kubelet.close();
+    ephemeralVolumes.close();
     timeline.close();
     apiServer.close();
     if (ownsRuntime) {

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -129,6 +131,102 @@ class SimulatedClusterIT {
               assertThat(c.getType()).isEqualTo("Ready");
               assertThat(c.getStatus()).isEqualTo("True");
             });
+  }
+
+  @Test
+  void aGenericEphemeralVolumeGetsItsClaimOwnedByThePodWhichGoesWithIt() {
+    cluster(SimulatedCluster.builder("eph").nodes(NodeShape.of(1, "4", "8Gi")));
+    // a claim of the name that is not the pod's: the pod cannot be scheduled
+    client
+        .persistentVolumeClaims()
+        .inNamespace("default")
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("taken-cache")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .endSpec()
+                .build())
+        .create();
+    for (String name : List.of("train", "taken")) {
+      client
+          .pods()
+          .inNamespace("default")
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("main")
+                  .withImage("busybox")
+                  .endContainer()
+                  .addNewVolume()
+                  .withName("cache")
+                  .withNewEphemeral()
+                  .withNewVolumeClaimTemplate()
+                  .withNewMetadata()
+                  .addToLabels("app", "train")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withAccessModes("ReadWriteOnce")
+                  .withStorageClassName("standard")
+                  .withNewResources()
+                  .addToRequests("storage", new Quantity("1Gi"))
+                  .endResources()
+                  .endSpec()
+                  .endVolumeClaimTemplate()
+                  .endEphemeral()
+                  .endVolume()
+                  .endSpec()
+                  .build())
+          .create();
+    }
+    Pod train = get("train");
+    eventually()
+        .until(
+            () ->
+                client.persistentVolumeClaims().inNamespace("default").withName("train-cache").get()
+                    != null);
+    PersistentVolumeClaim claim =
+        client.persistentVolumeClaims().inNamespace("default").withName("train-cache").get();
+    assertThat(claim.getMetadata().getLabels()).containsEntry("app", "train");
+    assertThat(claim.getSpec().getStorageClassName()).isEqualTo("standard");
+    assertThat(claim.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getKind()).isEqualTo("Pod");
+              assertThat(o.getUid()).isEqualTo(train.getMetadata().getUid());
+              assertThat(o.getController()).isTrue();
+            });
+    eventually().until(() -> get("train").getSpec().getNodeName() != null);
+    eventually()
+        .until(
+            () ->
+                condition(get("taken"), "PodScheduled")
+                    .map(PodCondition::getMessage)
+                    .filter(m -> m.contains("was not created for pod default/taken"))
+                    .isPresent());
+    assertThat(
+            client
+                .persistentVolumeClaims()
+                .inNamespace("default")
+                .withName("taken-cache")
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .isEmpty();
+
+    client.pods().inNamespace("default").withName("train").withGracePeriod(0).delete();
+    eventually()
+        .until(
+            () ->
+                client.persistentVolumeClaims().inNamespace("default").withName("train-cache").get()
+                    == null);
   }
 
   @Test

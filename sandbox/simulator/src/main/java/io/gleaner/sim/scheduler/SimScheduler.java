@@ -10,6 +10,7 @@ import io.gleaner.sim.apiserver.EventRecorder;
 import io.gleaner.sim.apiserver.ObjectStore;
 import io.gleaner.sim.apiserver.PodSubresources;
 import io.gleaner.sim.apiserver.ResourceTypes;
+import io.gleaner.sim.controller.EphemeralVolumes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -303,6 +304,20 @@ public final class SimScheduler implements AutoCloseable {
   }
 
   private void schedule(PodInfo pod) {
+    String claims = claimsNotReady(pod);
+    if (claims != null) {
+      String postFilter =
+          pod.preemptNever()
+              ? "preemption: not eligible due to preemptionPolicy=Never."
+              : "preemption: 0/"
+                  + nodes.size()
+                  + " nodes are available: "
+                  + nodes.size()
+                  + " Preemption is not helpful for scheduling.";
+      unschedulable(
+          pod, "0/" + nodes.size() + " nodes are available: " + claims + ". " + postFilter, null);
+      return;
+    }
     Map<String, Integer> histogram = new HashMap<>();
     NodeInfo best = null;
     double bestScore = Double.NEGATIVE_INFINITY;
@@ -345,6 +360,36 @@ public final class SimScheduler implements AutoCloseable {
       }
     }
     unschedulable(pod, Fit.message(nodes.size(), histogram, postFilter), nominate);
+  }
+
+  /**
+   * VolumeBinding's pre-filter for generic ephemeral volumes: why the pod's claims are not ready
+   * (the ephemeral volume controller has not created one yet, or one is not the pod's), null when
+   * they are. Retried with the periodic retry.
+   */
+  private String claimsNotReady(PodInfo pod) {
+    for (String name : EphemeralVolumes.claimNames(pod.json())) {
+      ObjectNode claim = store.get(ResourceTypes.PVCS, pod.namespace(), name);
+      if (claim == null) {
+        return "waiting for ephemeral volume controller to create the persistentvolumeclaim \""
+            + name
+            + "\"";
+      }
+      boolean owned = false;
+      for (JsonNode o : claim.path("metadata").path("ownerReferences")) {
+        owned |= o.path("controller").asBoolean(false) && pod.uid().equals(o.path("uid").asText());
+      }
+      if (!owned) {
+        return "PVC "
+            + pod.namespace()
+            + "/"
+            + name
+            + " was not created for pod "
+            + pod.key()
+            + " (pod is not owner)";
+      }
+    }
+    return null;
   }
 
   private boolean terminatingLowerPriorityOn(String nodeName, PodInfo pod) {
