@@ -23,6 +23,7 @@ import io.gleaner.descheduler.trigger.Observation;
 import io.gleaner.descheduler.trigger.PodGroupView;
 import io.gleaner.descheduler.trigger.PodViews;
 import io.gleaner.descheduler.trigger.Snapshot;
+import io.gleaner.meta.kube.SkippedPods;
 import io.gleaner.meta.resources.Resources;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,6 +81,10 @@ final class ClusterLoop implements MemberWatch.Listener {
 
   private final io.gleaner.descheduler.trigger.RequestsCache requests =
       new io.gleaner.descheduler.trigger.RequestsCache();
+
+  /** Where pods whose requests cannot be counted are counted and logged. */
+  private final SkippedPods skipped;
+
   private volatile MemberWatch watch;
 
   ClusterLoop(
@@ -104,6 +109,7 @@ final class ClusterLoop implements MemberWatch.Listener {
     this.metrics = metrics;
     this.leading = leading;
     this.planListener = planListener;
+    this.skipped = new SkippedPods(metrics.registry(), DeschedulerMetrics.SKIPPED_PODS);
     Duration quiet =
         settings.decisionQuiet().compareTo(settings.decisionWindow()) < 0
             ? settings.decisionQuiet()
@@ -162,6 +168,7 @@ final class ClusterLoop implements MemberWatch.Listener {
     observations.remove(PodViews.key(pod));
     reservations.remove(PodViews.key(pod));
     requests.forget(pod);
+    skipped.forget(cluster, pod);
   }
 
   @Override
@@ -179,7 +186,7 @@ final class ClusterLoop implements MemberWatch.Listener {
       return;
     }
     Resources excess =
-        ColocationPressure.excess(node, w.podsOn(nodeName), requests, settings.instance());
+        ColocationPressure.excess(node, w.podsOn(nodeName), this::countable, settings.instance());
     String key = "node/" + nodeName;
     if (excess.isZero()) {
       observations.remove(key);
@@ -266,7 +273,8 @@ final class ClusterLoop implements MemberWatch.Listener {
                     Set.copyOf(blocked.keySet()),
                     now,
                     requests,
-                    settings.instance())));
+                    settings.instance(),
+                    (pod, e) -> skipped.skipped(cluster, pod, e))));
     if (input.demands().isEmpty()) {
       return;
     }
@@ -401,7 +409,7 @@ final class ClusterLoop implements MemberWatch.Listener {
                       x ->
                           !PodViews.isTerminating(x)
                               && !evicted.containsKey(x.getMetadata().getUid()))
-                  .map(requests)
+                  .map(this::countable)
                   .reduce(Resources.ZERO, Resources::plus);
           alloc =
               node.getStatus() == null
@@ -448,15 +456,7 @@ final class ClusterLoop implements MemberWatch.Listener {
       } else {
         List<NodePod> pods = new java.util.ArrayList<>(n.pods());
         pods.addAll(extra);
-        nodes.add(
-            new io.gleaner.descheduler.plan.LentNode(
-                n.name(),
-                n.pool(),
-                n.allocatable(),
-                n.labels(),
-                n.taints(),
-                n.unschedulable(),
-                pods));
+        nodes.add(n.withPods(pods));
       }
     }
     return new PlanInput(in.cluster(), in.memberPreemption(), nodes, demands, in.now());
@@ -542,5 +542,20 @@ final class ClusterLoop implements MemberWatch.Listener {
   /** Test and bench access: what is being watched for. */
   Map<String, Observation> observations() {
     return Map.copyOf(observations);
+  }
+
+  /**
+   * A pod's requests, or zero when they cannot be counted: outside a plan's snapshot (which leaves
+   * such pods out and counts them) a bad pod must not stop the check it is part of.
+   */
+  private Resources countable(Pod pod) {
+    try {
+      return requests.apply(pod);
+    } catch (RuntimeException e) {
+      if (SkippedPods.isBadRequests(e)) {
+        return Resources.ZERO;
+      }
+      throw e;
+    }
   }
 }

@@ -29,6 +29,12 @@ public final class DeschedulerMetrics {
   /** Counter: hook deliveries, tags {@code hook}, {@code outcome}. */
   public static final String HOOK_DELIVERIES = "gleaner.descheduler.hook_deliveries";
 
+  /**
+   * Counter: member pods left out of a reclaim pass because their requests cannot be counted, tags
+   * {@code cluster}, {@code reason} (invalid_quantity|overflow); see {@code SkippedPods}.
+   */
+  public static final String SKIPPED_PODS = "gleaner.descheduler.skipped_pods";
+
   /** Counter: planner outcomes per pod, tags {@code cluster}, {@code outcome}. */
   public static final String DECISIONS = "gleaner.descheduler.decisions";
 

@@ -6,6 +6,7 @@ import io.gleaner.descheduler.plan.ReclaimFairness;
 import io.gleaner.descheduler.trigger.PodViews;
 import io.gleaner.meta.fair.Teams;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.SkippedPods;
 import io.gleaner.meta.resources.Resources;
 import java.util.Collection;
 import java.util.HashMap;
@@ -84,7 +85,15 @@ final class FederationShares {
         }
         Map<String, String> a = p.getMetadata().getAnnotations();
         String ns = a == null ? "" : a.getOrDefault(GleanerKeys.META_NAMESPACE, "");
-        Resources r = requests.apply(p);
+        Resources r;
+        try {
+          r = requests.apply(p);
+        } catch (RuntimeException e) {
+          if (!SkippedPods.isBadRequests(e)) {
+            throw e;
+          }
+          continue; // counted where its member's pass skips it
+        }
         usage.merge(t.of(ns).name(), r, Resources::plus);
         held = held.plus(r);
       }

@@ -10,6 +10,7 @@ import io.gleaner.meta.kube.KubeNodeSelectorTerm;
 import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.InvalidQuantityException;
+import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,13 +59,38 @@ public final class ProtoCodec {
         : io.gleaner.api.v1.WorkloadClass.OFFLINE;
   }
 
-  /** Parses a quantity map; a bad entry fails naming {@code field}, the resource and the value. */
+  /**
+   * The largest quantity of any resource one offer or one pod may carry, in canonical units (1Pi of
+   * memory, about 10^12 cores): far beyond any machine, and small enough that the ledger's sums
+   * over thousands of nodes never overflow a {@code long}.
+   */
+  public static final long MAX_QUANTITY = 1L << 50;
+
+  /**
+   * Parses a quantity map; a bad entry, or one above {@link #MAX_QUANTITY}, fails naming {@code
+   * field}, the resource and the value.
+   */
   public static Resources quantities(Map<String, String> q, String field) {
+    Resources r;
     try {
-      return Resources.parse(q);
+      r = Resources.parse(q);
     } catch (InvalidQuantityException e) {
       throw BrokerException.invalid(field + ": " + e.getMessage());
     }
+    for (Map.Entry<String, Long> e : r.toCanonical().entrySet()) {
+      if (e.getValue() > MAX_QUANTITY) {
+        throw BrokerException.invalid(
+            field
+                + ": "
+                + e.getKey()
+                + " "
+                + q.get(e.getKey())
+                + " is too large (at most "
+                + Quantities.format(e.getKey(), MAX_QUANTITY)
+                + ")");
+      }
+    }
+    return r;
   }
 
   public static NodeKey nodeKey(NodeRef ref, String field) {

@@ -106,4 +106,35 @@ class ProtoCodecTest {
                 .namespace())
         .isEqualTo("ml");
   }
+
+  @Test
+  void anOfferWhoseQuantitiesWouldOverflowTheLedgerIsRejectedNamingIt() {
+    // two nodes offering 5Ei each would overflow the ledger's totals (a long of bytes)
+    io.gleaner.api.v1.NodeOffer wire =
+        io.gleaner.api.v1.NodeOffer.newBuilder()
+            .setCluster("m1")
+            .setNode("n1")
+            .setSource(io.gleaner.api.v1.SourceKind.IDLE)
+            .putUsable("cpu", "4")
+            .putUsable("memory", "5Ei")
+            .build();
+    assertThatThrownBy(() -> ProtoCodec.offer(wire))
+        .isInstanceOf(BrokerException.class)
+        .hasMessage("offer m1/n1: usable: memory 5Ei is too large (at most 1Pi)");
+  }
+
+  @Test
+  void aDemandWhoseQuantitiesWouldOverflowIsRejectedNamingIt() {
+    io.gleaner.api.v1.PlaceRequest req =
+        io.gleaner.api.v1.PlaceRequest.newBuilder()
+            .setPodUid("u1")
+            .setShape(
+                io.gleaner.api.v1.PodShape.newBuilder()
+                    .putRequests("cpu", "9223372036854775")
+                    .putRequests("memory", "1Gi"))
+            .build();
+    assertThatThrownBy(() -> ProtoCodec.podRequest(req))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageStartingWith("shape.requests: cpu 9223372036854775 is too large (at most ");
+  }
 }

@@ -110,8 +110,9 @@ public final class Reclaimer {
 
   /**
    * Executes every node reclaim of {@code plan}; returns once all evictions are issued. A node
-   * whose every eviction was refused publishes nothing (the caller re-plans); it stays returned,
-   * which only delays lending it again.
+   * whose every eviction was refused publishes nothing (the caller re-plans); a node where any
+   * eviction was refused, now or in an earlier pass ({@link NodeReclaim#refusedPods()}), stays
+   * lent.
    */
   public List<NodeResult> execute(Plan plan, Instant decidedAt) {
     return executeAsync(plan, decidedAt).join();
@@ -144,7 +145,8 @@ public final class Reclaimer {
     // The node is handed back once the evictions are answered: they are the latency path, and the
     // member API server answers them first; nothing new lands on the node meanwhile (the broker is
     // told at the same moment). A node where an eviction was refused (a PDB, throttling, an error)
-    // is not handed back: Gleaner pods still run there, and the next plan takes it up again.
+    // is not handed back: Gleaner pods still run there, and the next plan takes it up again. Nor is
+    // one where an eviction was refused in an earlier pass while that pod still runs there.
     CompletableFuture<Void> handBack =
         settings.dryRun()
             ? CompletableFuture.completedFuture(null)
@@ -152,6 +154,7 @@ public final class Reclaimer {
                 (x, err) -> {
                   broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
                   List<String> refused = new ArrayList<>();
+                  r.refusedPods().forEach(pod -> refused.add(pod + " refused earlier"));
                   for (int i = 0; i < r.victims().size(); i++) {
                     EvictionResult res = evictions.get(i).getNow(EvictionResult.FAILED);
                     if (!res.frees()) {

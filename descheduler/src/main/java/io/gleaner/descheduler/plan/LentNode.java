@@ -14,6 +14,9 @@ import java.util.Objects;
  *     not help
  * @param handBack whether a reclaim returns the node (removes its pool label); false for a node
  *     another installation lends
+ * @param refusedPods Gleaner pods ({@code namespace/name}) still running here whose eviction was
+ *     refused lately (a PodDisruptionBudget, throttling): the node is not handed back while they
+ *     run
  */
 public record LentNode(
     String name,
@@ -23,7 +26,8 @@ public record LentNode(
     List<KubeTaint> taints,
     boolean unschedulable,
     List<NodePod> pods,
-    boolean handBack) {
+    boolean handBack,
+    List<String> refusedPods) {
   /** A node this installation lends: handed back by a reclaim. */
   public LentNode(
       String name,
@@ -36,6 +40,25 @@ public record LentNode(
     this(name, pool, allocatable, labels, taints, unschedulable, pods, true);
   }
 
+  /** A node where no eviction was refused lately. */
+  public LentNode(
+      String name,
+      Pool pool,
+      Resources allocatable,
+      Map<String, String> labels,
+      List<KubeTaint> taints,
+      boolean unschedulable,
+      List<NodePod> pods,
+      boolean handBack) {
+    this(name, pool, allocatable, labels, taints, unschedulable, pods, handBack, List.of());
+  }
+
+  /** The same node with these pods. */
+  public LentNode withPods(List<NodePod> pods) {
+    return new LentNode(
+        name, pool, allocatable, labels, taints, unschedulable, pods, handBack, refusedPods);
+  }
+
   public LentNode {
     Objects.requireNonNull(name, "node name");
     pool = pool == null ? Pool.UNKNOWN : pool;
@@ -43,5 +66,6 @@ public record LentNode(
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     taints = taints == null ? List.of() : List.copyOf(taints);
     pods = pods == null ? List.of() : List.copyOf(pods);
+    refusedPods = refusedPods == null ? List.of() : List.copyOf(refusedPods);
   }
 }

@@ -10,6 +10,8 @@ import java.util.List;
  * @param triggeredAt the earliest trigger among the demands served (start of the latency clock)
  * @param handBack whether the node is returned once its victims are gone ({@link
  *     LentNode#handBack()})
+ * @param refusedPods Gleaner pods still on the node whose eviction was refused in an earlier pass:
+ *     while there are any, the node is not handed back
  */
 public record NodeReclaim(
     String node,
@@ -18,7 +20,8 @@ public record NodeReclaim(
     List<Victim> victims,
     List<String> forPods,
     Instant triggeredAt,
-    boolean handBack) {
+    boolean handBack,
+    List<String> refusedPods) {
   /** A reclaim that hands the node back. */
   public NodeReclaim(
       String node,
@@ -30,8 +33,21 @@ public record NodeReclaim(
     this(node, pool, reason, victims, forPods, triggeredAt, true);
   }
 
+  /** A reclaim of a node where no eviction was refused before. */
+  public NodeReclaim(
+      String node,
+      Pool pool,
+      Reason reason,
+      List<Victim> victims,
+      List<String> forPods,
+      Instant triggeredAt,
+      boolean handBack) {
+    this(node, pool, reason, victims, forPods, triggeredAt, handBack, List.of());
+  }
+
   public NodeReclaim {
     victims = List.copyOf(victims);
     forPods = List.copyOf(forPods);
+    refusedPods = refusedPods == null ? List.of() : List.copyOf(refusedPods);
   }
 }

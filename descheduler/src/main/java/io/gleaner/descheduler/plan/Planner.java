@@ -355,7 +355,8 @@ public final class Planner {
                 ns.victims,
                 List.copyOf(ns.forPods),
                 ns.triggeredAt,
-                ns.node.handBack()));
+                ns.node.handBack(),
+                ns.node.refusedPods()));
       }
     }
     return out;

@@ -14,6 +14,7 @@ import io.gleaner.descheduler.plan.Reason;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.LendClaim;
+import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Builds the planner's input from a member cluster's cached state. Pure: everything comes in as
@@ -34,7 +36,9 @@ import java.util.TreeMap;
  * live Gleaner pod: after a restart in the middle of a reclaim the node is already returned but its
  * victims may still run, and a new plan must be able to finish the job. Pods Gleaner evicted
  * moments ago ({@code evicted}) count as leaving even if the cache has not caught up, so they are
- * never evicted twice; pods a PodDisruptionBudget protected ({@code blocked}) are kept.
+ * never evicted twice; pods a PodDisruptionBudget protected ({@code blocked}) are kept. A pod whose
+ * requests cannot be counted (a malformed quantity, requests that overflow a {@code long}) is left
+ * out and reported to {@code skipped}.
  *
  * <p>Installations sharing the member stay apart ({@link Inputs#instance()}): another
  * installation's pods are load, never victims nor demand; a node it lends ({@link LendClaim}) is a
@@ -61,7 +65,38 @@ public final class Snapshot {
       Set<String> blocked,
       Instant now,
       java.util.function.Function<Pod, Resources> requests,
-      String instance) {
+      String instance,
+      BiConsumer<Pod, RuntimeException> skipped) {
+    /** Without a listener: pods whose requests cannot be counted are left out silently. */
+    public Inputs(
+        String cluster,
+        boolean memberPreemption,
+        int priorityThreshold,
+        Collection<Node> nodes,
+        Collection<Pod> pods,
+        Map<String, PodGroupView> podGroups,
+        Map<String, Observation> observations,
+        Set<String> evicted,
+        Set<String> blocked,
+        Instant now,
+        java.util.function.Function<Pod, Resources> requests,
+        String instance) {
+      this(
+          cluster,
+          memberPreemption,
+          priorityThreshold,
+          nodes,
+          pods,
+          podGroups,
+          observations,
+          evicted,
+          blocked,
+          now,
+          requests,
+          instance,
+          (p, e) -> {});
+    }
+
     public Inputs(
         String cluster,
         boolean memberPreemption,
@@ -98,6 +133,13 @@ public final class Snapshot {
     List<Pod> singles = new ArrayList<>();
     for (Pod p : in.pods()) {
       if (PodViews.isDone(p)) {
+        continue;
+      }
+      try {
+        in.requests().apply(p);
+      } catch (InvalidQuantityException | ArithmeticException e) {
+        // its requests cannot be counted: left out of this pass, everything else goes on
+        in.skipped().accept(p, e);
         continue;
       }
       String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
@@ -143,6 +185,7 @@ public final class Snapshot {
         continue;
       }
       List<NodePod> pods = new ArrayList<>();
+      List<String> refused = new ArrayList<>();
       Pool pool = Pool.fromLabel(labels.get(GleanerKeys.POOL));
       for (Pod p : here) {
         Optional<Gang> gang =
@@ -155,6 +198,9 @@ public final class Snapshot {
                 gang,
                 in.evicted().contains(p.getMetadata().getUid()));
         if (np.gleaner() && in.blocked().contains(np.uid())) {
+          if (!np.terminating()) {
+            refused.add(np.namespace() + "/" + np.name());
+          }
           np =
               new NodePod(
                   np.namespace(),
@@ -185,7 +231,8 @@ public final class Snapshot {
       Resources alloc = NodeAllocatable.of(n);
       // a node another installation lends is not this one's to hand back, even if its pods run
       // there
-      lent.add(new LentNode(name, pool, alloc, labels, taints, cordoned, pods, !othersClaim));
+      lent.add(
+          new LentNode(name, pool, alloc, labels, taints, cordoned, pods, !othersClaim, refused));
 
       Resources excess =
           ColocationPressure.excess(

@@ -1,17 +1,25 @@
 package io.gleaner.vk.translate;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.crd.EffectivePolicy;
 import io.gleaner.meta.crd.PodSecurityLevel;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.PodRequests;
+import io.gleaner.meta.resources.InvalidQuantityException;
+import io.gleaner.meta.resources.Resources;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -24,13 +32,16 @@ import java.util.function.Supplier;
  * Pending.
  *
  * <p>A pod that breaks the policy's Pod Security Standard level ({@link PodSecurityStandard}) is
- * refused with reason {@link PodSecurityStandard#REASON} and the rules it breaks.
+ * refused with reason {@link PodSecurityStandard#REASON} and the rules it breaks; one whose
+ * requests cannot be accounted (a malformed quantity, or requests that overflow a {@code long} once
+ * summed) with reason {@link #REASON_INVALID_RESOURCES} and the field or resource.
  */
 public final class PodValidator {
   public static final String REASON_UNKNOWN_CLASS = "UnknownWorkloadClass";
   public static final String REASON_UNSUPPORTED_VOLUME = "UnsupportedVolume";
   public static final String REASON_DAEMONSET = "DaemonSetNotSupported";
   public static final String REASON_NO_FIT = "NoMemberFit";
+  public static final String REASON_INVALID_RESOURCES = "InvalidResources";
 
   /**
    * The reason of a pod no member node could ever hold, as a kubelet names its admission failures:
@@ -91,6 +102,10 @@ public final class PodValidator {
               + GleanerKeys.CLASS_OFFLINE
               + ")");
     }
+    Optional<String> badResources = resourceProblem(pod.getSpec());
+    if (badResources.isPresent()) {
+      return new PodAdmission.Refused(REASON_INVALID_RESOURCES, badResources.get());
+    }
     List<String> problems = new ArrayList<>();
     for (Volume v : PodShapes.nullSafe(pod.getSpec().getVolumes())) {
       volumeProblem(v).ifPresent(problems::add);
@@ -150,5 +165,73 @@ public final class PodValidator {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Why the pod's requests cannot be accounted: a quantity that does not parse or does not fit a
+   * {@code long} in its canonical unit, or requests that only overflow once summed (over the
+   * containers, or cpu with {@code batch-cpu} when the pod becomes a best-effort pod).
+   */
+  static Optional<String> resourceProblem(PodSpec spec) {
+    try {
+      PodRequests.effective(spec);
+    } catch (InvalidQuantityException e) {
+      return Optional.of(e.getMessage());
+    } catch (ArithmeticException e) {
+      return Optional.of(
+          "the requests of "
+              + overflowing(spec)
+              + " sum to more than "
+              + Long.MAX_VALUE
+              + " canonical units (too large to account)");
+    }
+    for (Container c : allContainers(spec)) {
+      Resources r = PodRequests.container(c);
+      if (overflows(r.cpuMillis(), r.get(Resources.BATCH_CPU))
+          || overflows(r.memoryBytes(), r.get(Resources.BATCH_MEMORY))) {
+        return Optional.of(
+            "container "
+                + c.getName()
+                + ": its cpu and memory, counted as best-effort batch resources, are too large to"
+                + " account");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean overflows(long a, long b) {
+    try {
+      Math.addExact(a, b);
+      return false;
+    } catch (ArithmeticException e) {
+      return true;
+    }
+  }
+
+  /** The resources whose requests, summed over every container and the overhead, overflow. */
+  private static String overflowing(PodSpec spec) {
+    Map<String, BigInteger> sums = new TreeMap<>();
+    for (Container c : allContainers(spec)) {
+      PodRequests.container(c)
+          .toCanonical()
+          .forEach((name, v) -> sums.merge(name, BigInteger.valueOf(v), BigInteger::add));
+    }
+    Resources.fromQuantities(spec.getOverhead())
+        .toCanonical()
+        .forEach((name, v) -> sums.merge(name, BigInteger.valueOf(v), BigInteger::add));
+    List<String> out = new ArrayList<>();
+    sums.forEach(
+        (name, sum) -> {
+          if (sum.bitLength() > 63) {
+            out.add(name);
+          }
+        });
+    return out.isEmpty() ? "its containers" : String.join(", ", out);
+  }
+
+  private static List<Container> allContainers(PodSpec spec) {
+    List<Container> all = new ArrayList<>(PodShapes.nullSafe(spec.getContainers()));
+    all.addAll(PodShapes.nullSafe(spec.getInitContainers()));
+    return all;
   }
 }

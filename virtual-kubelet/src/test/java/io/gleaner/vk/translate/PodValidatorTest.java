@@ -255,4 +255,65 @@ class PodValidatorTest {
             .build();
     assertThat(validator.validate(p)).isInstanceOf(PodAdmission.Accepted.class);
   }
+
+  private static Pod withContainers(String... cpuMemoryPairs) {
+    var spec = Pods.meta("p").editSpec().withContainers();
+    for (int i = 0; i < cpuMemoryPairs.length; i += 2) {
+      spec =
+          spec.addNewContainer()
+              .withName("c" + i)
+              .withImage("busybox")
+              .withNewResources()
+              .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity(cpuMemoryPairs[i]))
+              .addToRequests(
+                  "memory", new io.fabric8.kubernetes.api.model.Quantity(cpuMemoryPairs[i + 1]))
+              .endResources()
+              .endContainer();
+    }
+    return spec.endSpec().build();
+  }
+
+  @Test
+  void requestsWhoseSumOverflowsFailThePodWithAReason() {
+    PodAdmission v = validator.validate(withContainers("1", "5Ei", "1", "5Ei"));
+    assertThat(v).isInstanceOf(PodAdmission.Refused.class);
+    var r = (PodAdmission.Refused) v;
+    assertThat(r.reason()).isEqualTo("InvalidResources");
+    assertThat(r.message()).contains("memory", "too large");
+  }
+
+  @Test
+  void aQuantityBeyondTheLongRangeFailsThePodNamingTheField() {
+    PodAdmission v = validator.validate(withContainers("9223372036854775807", "1Gi"));
+    assertThat(v).isInstanceOf(PodAdmission.Refused.class);
+    var r = (PodAdmission.Refused) v;
+    assertThat(r.reason()).isEqualTo("InvalidResources");
+    assertThat(r.message()).contains("container c0 requests.cpu", "too large");
+  }
+
+  @Test
+  void aMalformedQuantityFailsThePod() {
+    PodAdmission v = validator.validate(withContainers("lots", "1Gi"));
+    assertThat(v).isInstanceOf(PodAdmission.Refused.class);
+    assertThat(((PodAdmission.Refused) v).message()).contains("\"lots\"");
+  }
+
+  @Test
+  void cpuAndBatchCpuOfOneContainerThatOverflowTogetherFailThePod() {
+    Pod p =
+        Pods.meta("p")
+            .editSpec()
+            .editFirstContainer()
+            .withNewResources()
+            .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("5Ei"))
+            .addToRequests(
+                "kubernetes.io/batch-memory", new io.fabric8.kubernetes.api.model.Quantity("5Ei"))
+            .endResources()
+            .endContainer()
+            .endSpec()
+            .build();
+    PodAdmission v = validator.validate(p);
+    assertThat(v).isInstanceOf(PodAdmission.Refused.class);
+    assertThat(((PodAdmission.Refused) v).reason()).isEqualTo("InvalidResources");
+  }
 }
