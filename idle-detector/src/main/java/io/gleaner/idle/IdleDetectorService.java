@@ -13,6 +13,7 @@ import io.gleaner.idle.state.IdleTimerStore;
 import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.kube.SkippedPods;
 import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.service.Health;
@@ -61,6 +62,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
 
   private final Clock clock;
   private final MeterRegistry meters;
+  private final SkippedPods skippedPods;
   private final MemberDirectory members;
   private final Channel broker;
   private final IdleTimerStore store;
@@ -117,6 +119,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
     this.election = Objects.requireNonNull(election, "election");
     this.config = Objects.requireNonNull(config, "config");
     this.metrics = new IdleMetrics(meters);
+    this.skippedPods = new SkippedPods(meters, IdleMetrics.SKIPPED_PODS);
   }
 
   /**
@@ -374,7 +377,8 @@ public final class IdleDetectorService extends AbstractLifecycle {
                     this,
                     pollers,
                     realPeriod(config.metricsInterval()),
-                    config.podMetrics());
+                    config.podMetrics(),
+                    skippedPods);
             writer.add(member);
             detector.addCluster(member.name(), member.roles(), cache);
             watches.put(member.name(), watch);

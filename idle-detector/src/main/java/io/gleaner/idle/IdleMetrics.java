@@ -33,6 +33,12 @@ public final class IdleMetrics {
   /** Counter: state transitions, tags {@code cluster}, {@code outcome} = lend | return | reset. */
   public static final String TRANSITIONS = "gleaner.idle.transitions";
 
+  /**
+   * Counter: member pods left out because their requests cannot be counted, tags {@code cluster},
+   * {@code reason} (invalid_quantity|overflow); see {@code SkippedPods}.
+   */
+  public static final String SKIPPED_PODS = "gleaner.idle.skipped_pods";
+
   /** Counter: node patch failures, tag {@code cluster}. */
   public static final String WRITE_FAILURES = "gleaner.idle.node_write_failures";
 

@@ -11,9 +11,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.informer.Informers;
+import io.gleaner.meta.kube.SkippedPods;
 import io.gleaner.meta.kube.VolcanoPodGroups;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +58,7 @@ public final class ClusterWatch implements AutoCloseable {
 
   private final Member member;
   private final ClusterCache cache;
+  private final SkippedPods skipped;
   private final Listener listener;
   private final ScheduledExecutorService pollers;
   private final Duration metricsPeriod;
@@ -79,6 +83,22 @@ public final class ClusterWatch implements AutoCloseable {
       ScheduledExecutorService pollers,
       Duration metricsPeriod,
       boolean podMetrics) {
+    this(member, cache, listener, pollers, metricsPeriod, podMetrics, null);
+  }
+
+  /**
+   * @param skipped where member pods whose requests cannot be counted are counted and logged; null:
+   *     they are left out silently
+   */
+  public ClusterWatch(
+      Member member,
+      ClusterCache cache,
+      Listener listener,
+      ScheduledExecutorService pollers,
+      Duration metricsPeriod,
+      boolean podMetrics,
+      SkippedPods skipped) {
+    this.skipped = skipped;
     this.member = Objects.requireNonNull(member, "member");
     this.cache = Objects.requireNonNull(cache, "cache");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -133,14 +153,18 @@ public final class ClusterWatch implements AutoCloseable {
         handler(
             p -> {
               long now = System.nanoTime();
-              for (String node : cache.putPod(KubeModel.pod(p))) {
+              for (String node : putPod(cache, p, skipped)) {
                 listener.nodeChanged(cluster, node, now);
               }
             },
-            p ->
-                cache
-                    .removePod(p.getMetadata().getNamespace(), p.getMetadata().getName())
-                    .ifPresent(node -> listener.nodeChanged(cluster, node, System.nanoTime()))));
+            p -> {
+              if (skipped != null) {
+                skipped.forget(cluster, p);
+              }
+              cache
+                  .removePod(p.getMetadata().getNamespace(), p.getMetadata().getName())
+                  .ifPresent(node -> listener.nodeChanged(cluster, node, System.nanoTime()));
+            }));
     informers.add(nodeInformer);
     informers.add(podInformer);
     if (member.roles().contains(MemberRole.TRAINING)) {
@@ -173,6 +197,32 @@ public final class ClusterWatch implements AutoCloseable {
     informers.forEach(SharedIndexInformer::start);
     long period = Math.max(1, metricsPeriod.toMillis());
     poll = pollers.scheduleWithFixedDelay(this::pollMetrics, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Puts a member pod into the cache. One whose requests cannot be counted (a malformed quantity,
+   * requests that overflow a {@code long}) is left out, and taken out if an earlier version was in,
+   * and reported to {@code skipped} (ARCHITECTURE.md §6, bad input).
+   *
+   * @return the nodes whose offer may change
+   */
+  static Set<String> putPod(ClusterCache cache, Pod p, SkippedPods skipped) {
+    MemberPodInfo info;
+    try {
+      info = KubeModel.pod(p);
+    } catch (RuntimeException e) {
+      if (!SkippedPods.isBadRequests(e)) {
+        throw e;
+      }
+      if (skipped != null) {
+        skipped.skipped(cache.cluster(), p, e);
+      }
+      return cache
+          .removePod(p.getMetadata().getNamespace(), p.getMetadata().getName())
+          .map(Set::of)
+          .orElse(Set.of());
+    }
+    return cache.putPod(info);
   }
 
   private static <T extends HasMetadata> ResourceEventHandler<T> handler(

@@ -110,12 +110,14 @@ public final class KubeModel {
 
   /**
    * The pod's effective requests as the scheduler sees them ({@link PodRequests}), plus {@code
-   * pods: 1}; a malformed quantity is logged and counts as zero.
+   * pods: 1}.
+   *
+   * @throws io.gleaner.meta.resources.InvalidQuantityException naming the field of a malformed
+   *     quantity
+   * @throws ArithmeticException when the requests overflow a {@code long} once summed
    */
   public static Resources effectiveRequests(Pod p) {
-    String where = "pod " + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-    return PodRequests.effectiveWithPodSlot(
-        p.getSpec(), (field, e) -> LOG.warn("{}: {} ignored: {}", where, field, e.getMessage()));
+    return PodRequests.effectiveWithPodSlot(p.getSpec(), PodRequests.InvalidQuantities.THROW);
   }
 
   /** A PodGroup ({@code scheduling.volcano.sh/v1beta1}) read as a generic resource. */

@@ -1,6 +1,7 @@
 package io.gleaner.idle.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -15,6 +16,7 @@ import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.PodGroupInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.kube.TaintEffect;
+import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
 import java.util.Map;
@@ -174,7 +176,7 @@ class KubeModelTest {
   }
 
   @Test
-  void malformedQuantitiesCountAsZeroInsteadOfFailing() {
+  void aMalformedQuantityFailsThePodsRequestsNamingTheField() {
     Pod p =
         new PodBuilder()
             .withNewMetadata()
@@ -191,8 +193,10 @@ class KubeModelTest {
             .endContainer()
             .endSpec()
             .build();
-    assertThat(KubeModel.effectiveRequests(p))
-        .isEqualTo(Resources.of("memory", "1Gi", "pods", "1"));
+    // the watch then leaves the pod out and counts it (BadMemberPodsTest)
+    assertThatThrownBy(() -> KubeModel.effectiveRequests(p))
+        .isInstanceOf(InvalidQuantityException.class)
+        .hasMessageContaining("container c requests.cpu");
   }
 
   @Test
