@@ -59,6 +59,12 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
 
   private static final Logger log = LoggerFactory.getLogger(BrokerGrpcService.class);
 
+  /**
+   * Reclaim events a subscriber that stopped reading may have waiting; older ones are dropped (it
+   * can read them again from the retained log when it resubscribes).
+   */
+  static final int WATCH_BUFFER = 1_000;
+
   private final Ledger ledger;
   private final CapacityPublisher capacity;
   private final ReclaimLog reclaims;
@@ -308,13 +314,12 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   @Override
   public void watchCapacity(CapacityRequest req, StreamObserver<Capacity> response) {
     ServerCallStreamObserver<Capacity> call = (ServerCallStreamObserver<Capacity>) response;
+    // each snapshot is whole: a subscriber that does not read needs only the latest
+    StreamOutbox<Capacity> outbox = new StreamOutbox<>(call, 1);
     Consumer<Capacity> watcher =
         c -> {
-          synchronized (call) {
-            if (call.isCancelled()) {
-              throw new IllegalStateException("watch cancelled");
-            }
-            call.onNext(c);
+          if (!outbox.send(c)) {
+            throw new IllegalStateException("watch cancelled");
           }
         };
     call.setOnCancelHandler(() -> capacity.unwatch(watcher));
@@ -340,21 +345,18 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   @Override
   public void watchReclaims(ReclaimFilter filter, StreamObserver<ReclaimEvent> response) {
     ServerCallStreamObserver<ReclaimEvent> call = (ServerCallStreamObserver<ReclaimEvent>) response;
+    StreamOutbox<ReclaimEvent> outbox = new StreamOutbox<>(call, WATCH_BUFFER);
     Consumer<ReclaimEvent> listener =
         e -> {
           if (ReclaimLog.matches(filter, e)) {
-            synchronized (call) {
-              if (!call.isCancelled()) {
-                call.onNext(e);
-              }
-            }
+            outbox.send(e);
           }
         };
     call.setOnCancelHandler(() -> reclaims.removeListener(listener));
-    synchronized (call) {
-      reclaims.recent(filter).forEach(call::onNext);
+    synchronized (outbox) {
+      reclaims.recent(filter).forEach(outbox::send);
+      reclaims.addListener(listener);
     }
-    reclaims.addListener(listener);
   }
 
   private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
