@@ -86,7 +86,7 @@ public record ColocationOffers(
       if (p.holdsMemberResources()) {
         memberPods++;
         if (p.batch()) {
-          batchRequests = batchRequests.plus(batchShape(p.requests()));
+          batchRequests = IdleOffers.cappedPlus(batchRequests, batchShape(p.requests()));
         }
       }
     }
@@ -139,7 +139,7 @@ public record ColocationOffers(
       Resources beEstimate = Resources.ZERO;
       for (MemberPodInfo p : pods) {
         if (!p.terminated() && !p.node().isEmpty() && (p.batch() || p.gleanerManaged())) {
-          beEstimate = beEstimate.plus(batchShape(p.requests()));
+          beEstimate = IdleOffers.cappedPlus(beEstimate, batchShape(p.requests()));
         }
       }
       sysCpu = 0;

@@ -75,4 +75,34 @@ class IdleOffersTest {
     assertThat(IdleOffers.onlineRequests(pods))
         .isEqualTo(Resources.of("cpu", "1", "memory", "2Gi", "pods", "1"));
   }
+
+  @Test
+  void podsWhoseRequestsOverflowOnceSummedLeaveTheNodeNoRoomOfThatResource() {
+    // each pod's requests fit a long; their sum on the node does not: the node has no memory to
+    // lend
+    List<MemberPodInfo> pods =
+        List.of(
+            pod("a", "1", "5Ei", false, false, false), pod("b", "1", "5Ei", false, false, false));
+    Resources usable = IdleOffers.usable(node, pods, HEADROOM);
+    assertThat(usable.memoryBytes()).isZero();
+    assertThat(usable.cpuMillis()).isEqualTo(8000 - 2000 - 200);
+    assertThat(IdleOffers.onlineRequests(pods).memoryBytes()).isEqualTo(1L << 61);
+  }
+
+  @Test
+  void aTrainingNodeWhoseRequestsOverflowHasNoFragmentAndTheOthersStillHave() {
+    MemberNodeInfo other =
+        MemberNodeInfo.of("n2", Resources.of("cpu", "8", "memory", "32Gi", "pods", "110"));
+    var plan =
+        VolcanoFragments.plan(
+            List.of(node, other),
+            java.util.Map.of(
+                "n1",
+                List.of(
+                    pod("a", "1", "5Ei", false, false, false),
+                    pod("b", "1", "5Ei", false, false, false))),
+            List.of());
+    assertThat(plan.fragment("n1").memoryBytes()).isZero();
+    assertThat(plan.fragment("n2").memoryBytes()).isEqualTo(32L << 30);
+  }
 }
