@@ -28,6 +28,8 @@ import io.gleaner.sandbox.scenario.JobController;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import io.gleaner.sandbox.scenario.ScenarioDriver;
 import io.gleaner.sandbox.scenario.SummaryCollector;
+import io.gleaner.sandbox.vitals.VitalsRecorder;
+import io.gleaner.sandbox.vitals.VitalsReport;
 import io.gleaner.sim.MemberSpec;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
@@ -112,6 +114,7 @@ public final class Sandbox implements AutoCloseable {
   private JobController jobs;
   private ScenarioDriver scenario;
   private SummaryCollector summary;
+  private VitalsRecorder vitals;
   private InvariantMonitor invariants;
   private java.util.Set<String> memberIdentities = java.util.Set.of();
   private List<HasMetadata> memberRendered = List.of();
@@ -375,6 +378,8 @@ public final class Sandbox implements AutoCloseable {
             options.speed());
     loops.scheduleWithFixedDelay(
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
+    vitals = new VitalsRecorder(processes::replicas);
+    loops.scheduleWithFixedDelay(quietly("vitals", vitals::sample), 0, 10, TimeUnit.SECONDS);
     closeables.push(loops::shutdownNow);
     return this;
   }
@@ -834,6 +839,14 @@ public final class Sandbox implements AutoCloseable {
     SandboxSummary s = summary.summary();
     return s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()))
         .withInvariantViolations(invariants == null ? Map.of() : invariants.counts());
+  }
+
+  /**
+   * Per process (every service replica, and the sandbox's own), whether heap, threads and open
+   * files stayed flat after the first quarter of the run; empty before {@link #start()}.
+   */
+  public Map<String, VitalsReport> vitals() {
+    return vitals == null ? Map.of() : vitals.reports();
   }
 
   @Override

@@ -127,6 +127,14 @@ class SandboxE2E {
             + waits.stream().mapToLong(w -> w.allowed().toSeconds()).min().orElse(0)
             + " s or more; each: "
             + waits.stream().map(w -> w.pod() + "=" + w.waited().toSeconds() + "s").toList());
+    // every service process reports its vitals for the soak figures (heap, threads, open files)
+    assertThat(sandbox.vitals().keySet())
+        .as("processes whose vitals were read")
+        .containsAll(
+            sandbox.processes().replicas().stream()
+                .map(io.gleaner.sandbox.install.ServiceProcesses.Replica::name)
+                .toList());
+    assertThat(sandbox.vitals().values()).allSatisfy(v -> assertThat(v.samples()).isPositive());
     assertThat(sandbox.invariantObservations()).as("invariant checks done").isPositive();
     assertThat(sandbox.invariantViolations())
         .as("invariant violations by kind (the sandbox log names each with its evidence)")

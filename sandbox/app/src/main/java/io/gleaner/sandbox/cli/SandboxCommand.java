@@ -275,18 +275,18 @@ public final class SandboxCommand implements Callable<Integer> {
           out.flush();
         }
       }
-      SandboxSummary summary = sandbox.summary();
+      ObjectNode line = json().valueToTree(sandbox.summary());
+      line.set("vitals", json().valueToTree(sandbox.vitals()));
       if (summaryJson != null) {
-        writeSummary(summary, summaryJson);
+        writeSummary(line, summaryJson);
         out.printf("Summary written to %s%n", summaryJson.toAbsolutePath());
       }
       if (chaosRun == null) {
-        out.println(json().writeValueAsString(summary));
+        out.println(json().writeValueAsString(line));
         out.flush();
         return 0;
       }
       ChaosReport report = chaosRun.report();
-      ObjectNode line = json().valueToTree(summary);
       ObjectNode chaosNode = line.putObject("chaos");
       chaosNode.setAll((ObjectNode) json().valueToTree(report));
       chaosNode.put("promise_kept", report.promiseKept());
@@ -329,7 +329,7 @@ public final class SandboxCommand implements Callable<Integer> {
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   }
 
-  static void writeSummary(SandboxSummary summary, Path file) throws java.io.IOException {
+  static void writeSummary(ObjectNode summary, Path file) throws java.io.IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
