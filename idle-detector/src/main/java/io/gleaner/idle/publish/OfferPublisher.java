@@ -300,12 +300,20 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
             }
           }
         };
+    StreamObserver<OfferReport> opened;
     try {
-      stream = broker.reportOffers(answers);
+      opened = broker.reportOffers(answers);
     } catch (RuntimeException e) {
       broken(id, Status.fromThrowable(e));
       return;
     }
+    if (reconnect != null) {
+      // the call failed while it was being opened, on this thread (a client interceptor refused
+      // it: a leader whose lease ran out); broken() has scheduled the next try. Keeping the dead
+      // stream would make that try a no-op and leave the publisher mute for good.
+      return;
+    }
+    stream = opened;
     connectedAtNanos = System.nanoTime();
     Set<String> clusters = new HashSet<>(offers.keySet());
     clusters.addAll(health.keySet());

@@ -136,6 +136,43 @@ class OfferPublisherIT {
     assertThat(broker.resyncs.get()).isGreaterThanOrEqualTo(1);
   }
 
+  /**
+   * A leader whose lease ran out (a ZooKeeper stall) has its stream refused by its own fenced
+   * channel, synchronously, while the stream is being opened; once the lease is confirmed again the
+   * offers must reach the broker. The stream used to be kept, dead, and never reopened: after a
+   * stall the virtual node stayed at 0 CPU for good.
+   */
+  @Test
+  void aStreamRefusedWhileItOpensIsOpenedAgainOnceTheReplicaMayAct() {
+    publisher.close();
+    java.util.concurrent.atomic.AtomicBoolean mayAct =
+        new java.util.concurrent.atomic.AtomicBoolean(false);
+    publisher =
+        new OfferPublisher(
+            io.gleaner.api.client.LeaderFencedCalls.fence(channel, mayAct::get, meters),
+            "idle-detector/test",
+            scheduler,
+            Duration.ofMinutes(5),
+            meters);
+    publisher.start();
+    publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                meters.find(io.gleaner.api.client.LeaderFencedCalls.REFUSED_METER).counter() != null
+                    && meters
+                            .find(io.gleaner.api.client.LeaderFencedCalls.REFUSED_METER)
+                            .counter()
+                            .count()
+                        >= 2);
+
+    mayAct.set(true);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> broker.offer("c1", "n1").isPresent());
+    assertThat(publisher.connected()).isTrue();
+  }
+
   @Test
   void fullResyncOfOneMemberLeavesOtherMembersAlone() {
     publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
