@@ -380,6 +380,22 @@ class GleanerChartTest {
     }
 
     @Test
+    void onlyTheVirtualKubeletPutsItsFinalizerOnMemberClusters() {
+      // MemberDrain: the finalizer goes on with a patch of the object and comes off the same way
+      assertThat(Rbac.permissions(clusterRules(chart, "virtual-kubelet")))
+          .contains("gleaner.io/memberclusters:get", "gleaner.io/memberclusters:patch")
+          .doesNotContain(
+              "gleaner.io/memberclusters:update",
+              "gleaner.io/memberclusters:delete",
+              "gleaner.io/memberclusters:create");
+      for (String service : List.of("broker", "descheduler", "idle-detector")) {
+        assertThat(Rbac.permissions(clusterRules(chart, service)))
+            .as(service)
+            .doesNotContain("gleaner.io/memberclusters:patch");
+      }
+    }
+
+    @Test
     void eachStatusHasExactlyOneWriter() {
       // the services' code: PolicyWatcher.Role.STATUS_WRITER in the broker only, MemberRegistry
       // status writes in the idle-detector only (cli ServiceContext)

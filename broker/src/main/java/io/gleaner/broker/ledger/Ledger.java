@@ -219,6 +219,27 @@ public final class Ledger {
   }
 
   /**
+   * Withdraws the offer of every node of member {@code cluster} at once (it left the federation);
+   * reservations stay until released. Returns how many offers were withdrawn.
+   */
+  public synchronized int withdrawMember(String cluster, String reason) {
+    List<NodeKey> offered = new ArrayList<>();
+    nodes.forEach(
+        (k, st) -> {
+          if (st.record.offer() != null && k.cluster().equals(cluster)) {
+            offered.add(k);
+          }
+        });
+    int n = 0;
+    for (NodeKey k : offered) {
+      if (withdraw(k, reason, 0)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
    * Withdraws a node's offer at once; offers for it are ignored until {@code cooldownUntilMs}.
    * Reservations stay until released. Returns whether an offer was withdrawn.
    */

@@ -199,6 +199,26 @@ class LedgerTest {
   }
 
   @Test
+  void aMemberThatLeavesHasEveryOfferWithdrawnAtOnceAndKeepsItsReservations() {
+    Ledger l = ledger();
+    l.offer(offer("a", "n1", "4"), "src");
+    l.offer(offer("a", "n2", "4"), "other");
+    l.offer(offer("b", "n1", "4"), "src");
+    placed(l.place(pod("u1", "4")));
+    String holder = l.placement("u1").node().cluster();
+
+    assertThat(l.withdrawMember("a", "member a left")).isEqualTo(2);
+
+    assertThat(l.offeredNodes()).containsExactly(new NodeKey("b", "n1"));
+    assertThat(l.placement("u1")).as("reservations stay until released").isNotNull();
+    assertThat(l.withdrawMember("a", "again")).isZero();
+    assertThat(holder).isIn("a", "b");
+    // nothing is cooling down: should the member come back, its offers count at once
+    assertThat(l.offer(offer("a", "n1", "4"), "src"))
+        .isInstanceOf(Ledger.OfferResult.Accepted.class);
+  }
+
+  @Test
   void aFullResyncWithdrawsWhatTheSourceNoLongerOffers() {
     Ledger l = ledger();
     l.offer(offer("a", "n1", "4"), "src");

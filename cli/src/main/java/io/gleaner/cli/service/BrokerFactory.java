@@ -4,6 +4,7 @@ import io.gleaner.broker.BrokerService;
 import io.gleaner.broker.dashboard.Dashboard;
 import io.gleaner.broker.dashboard.DashboardModel;
 import io.gleaner.broker.kueue.KueueQuotaController;
+import io.gleaner.broker.membership.MemberOffersWithdrawal;
 import io.gleaner.broker.quota.MemberQuotaWatch;
 import io.gleaner.broker.teams.PendingPods;
 import io.gleaner.meta.config.BrokerConfig;
@@ -36,12 +37,14 @@ public final class BrokerFactory {
             ctx.clock(),
             ctx.metrics().registry(),
             ctx.curator(),
-            () -> MemberViews.names(registry));
+            () -> MemberViews.lending(registry));
     VirtualKubeletConfig.NamespaceMapping mapping =
         ctx.config().virtualKubelet().namespaceMapping();
     broker.namespaceMapping(mapping);
     broker.start();
     ctx.onClose(broker::stop);
+    // a member that leaves (or is gone, disabled) lends nothing from now on, not after the TTL
+    registry.addListener(new MemberOffersWithdrawal(broker.ledger()));
     // the members' ResourceQuotas in the namespaces Gleaner maps to, for placement
     MemberQuotaWatch.start(registry, broker.ledger(), mapping);
     // the metadata pods waiting for room, for each team's share (ARCHITECTURE.md §4)

@@ -22,6 +22,17 @@ public final class MemberViews {
     return names;
   }
 
+  /** The members that may offer capacity: every usable member but those leaving the federation. */
+  public static Set<String> lending(MemberRegistry registry) {
+    Set<String> names = new TreeSet<>();
+    for (MemberHandle m : registry.members()) {
+      if (!m.isLeaving()) {
+        names.add(m.name());
+      }
+    }
+    return names;
+  }
+
   public static Map<String, String> problems(MemberRegistry registry) {
     Map<String, String> out = new TreeMap<>();
     for (MemberHandle m : registry.members()) {

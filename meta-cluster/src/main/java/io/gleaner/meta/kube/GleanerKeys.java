@@ -152,4 +152,10 @@ public final class GleanerKeys {
 
   public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
   public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
+
+  /**
+   * Finalizer the virtual-kubelet puts on every MemberCluster it creates pods in: a deleted member
+   * stays until Gleaner's pods there are gone and their metadata pods failed for recreation.
+   */
+  public static final String MEMBER_PODS_FINALIZER = "gleaner.io/member-pods";
 }

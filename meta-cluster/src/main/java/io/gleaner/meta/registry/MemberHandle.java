@@ -58,6 +58,15 @@ public final class MemberHandle {
     return resource.getSpec().getZone();
   }
 
+  /**
+   * Whether the member is leaving the federation: its MemberCluster is marked for deletion and held
+   * by a finalizer until Gleaner has taken its pods out ({@link MemberFinalizers}). A leaving
+   * member gets no new pods; its client keeps working for the drain.
+   */
+  public boolean isLeaving() {
+    return resource.getMetadata().getDeletionTimestamp() != null;
+  }
+
   public MemberClient client() {
     return client;
   }

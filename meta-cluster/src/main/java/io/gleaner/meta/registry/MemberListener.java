@@ -12,7 +12,10 @@ public interface MemberListener {
    */
   default void memberAdded(MemberHandle member) {}
 
-  /** The member's spec changed (roles, region, zone) but not its connection; same handle. */
+  /**
+   * The member's spec changed (roles, region, zone), or it started leaving ({@link
+   * MemberHandle#isLeaving()}), but not its connection; same handle.
+   */
   default void memberUpdated(MemberHandle member) {}
 
   /**

@@ -424,7 +424,9 @@ public final class MemberRegistry implements AutoCloseable {
       }
       KubeconfigSecrets.Loaded loaded = (KubeconfigSecrets.Loaded) kubeconfig;
       if (entry.handle != null && loaded.fingerprint().equals(entry.fingerprint)) {
-        boolean specChanged = !Objects.equals(entry.handle.resource().getSpec(), mc.getSpec());
+        boolean specChanged =
+            !Objects.equals(entry.handle.resource().getSpec(), mc.getSpec())
+                || entry.handle.isLeaving() != (mc.getMetadata().getDeletionTimestamp() != null);
         entry.handle.update(mc);
         if (specChanged) {
           notifyListeners("memberUpdated", l -> l.memberUpdated(entry.handle));

@@ -26,9 +26,25 @@ public interface MemberClusters {
   }
 
   /**
-   * Calls {@code listener} (it must not block) whenever a member is added, removed or reconnected,
-   * so that the caller looks at {@link #names()} and {@link #client} again. A fixed set never calls
-   * it.
+   * Whether the member is leaving the federation (its MemberCluster is being deleted): it gets no
+   * new pods and Gleaner's pods there are taken out ({@link MemberDrain}).
+   */
+  default boolean isLeaving(String cluster) {
+    return false;
+  }
+
+  /**
+   * The member's finalizers as last seen, or empty when the set does not come from MemberCluster
+   * objects (then Gleaner puts none on it).
+   */
+  default Optional<java.util.List<String>> finalizers(String cluster) {
+    return Optional.empty();
+  }
+
+  /**
+   * Calls {@code listener} (it must not block) whenever a member is added, changed, removed or
+   * reconnected, so that the caller looks at {@link #names()} and {@link #client} again. A fixed
+   * set never calls it.
    */
   default void addChangeListener(Runnable listener) {}
 
@@ -57,11 +73,32 @@ public interface MemberClusters {
       }
 
       @Override
+      public boolean isLeaving(String cluster) {
+        return registry.member(cluster).map(MemberHandle::isLeaving).orElse(false);
+      }
+
+      @Override
+      public Optional<java.util.List<String>> finalizers(String cluster) {
+        return registry
+            .member(cluster)
+            .map(
+                m -> {
+                  java.util.List<String> f = m.resource().getMetadata().getFinalizers();
+                  return f == null ? java.util.List.<String>of() : f;
+                });
+      }
+
+      @Override
       public void addChangeListener(Runnable listener) {
         registry.addListener(
             new MemberListener() {
               @Override
               public void memberAdded(MemberHandle member) {
+                listener.run();
+              }
+
+              @Override
+              public void memberUpdated(MemberHandle member) {
                 listener.run();
               }
 

@@ -88,6 +88,10 @@ final class MemberPodCreator {
       return placement.replaceElsewhere(
           uid, t, "member cluster " + cluster + " is not available", false);
     }
+    if (members.isLeaving(cluster)) {
+      return placement.replaceElsewhere(
+          uid, t, "member cluster " + cluster + " is leaving the federation", false, true);
+    }
     String metaNs = pod.getMetadata().getNamespace();
     NamespaceMapping mapping = translator.config().namespaces();
     String memberNs;

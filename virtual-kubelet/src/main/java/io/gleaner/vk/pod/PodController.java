@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *       detect reclaims and pods the member cannot schedule;
  *   <li>{@link DeleteHandler} (delete queue): propagate graceful deletion to the member, then
  *       remove the metadata pod;
- *   <li>the periodic sweeps: {@link UnreachableSweep}, {@link GarbageCollector} and the pod gauges
- *       ({@link PodCounts}).
+ *   <li>the periodic sweeps: {@link UnreachableSweep}, {@link MemberDrain}, {@link
+ *       GarbageCollector} and the pod gauges ({@link PodCounts}).
  * </ul>
  *
  * Handlers for one pod never run concurrently ({@link PodLocks}). Transient errors are retried with
@@ -77,6 +77,7 @@ public final class PodController implements AutoCloseable {
   private final DeleteHandler deleteHandler;
   private final UnreachableSweep unreachable;
   private final GarbageCollector gc;
+  private final MemberDrain drain;
   private final ScheduledExecutorService periodic;
   private final FairGate fairGate = new FairGate();
   private volatile Supplier<PodSecurityLevel> podSecurity =
@@ -175,6 +176,18 @@ public final class PodController implements AutoCloseable {
     this.gc =
         new GarbageCollector(
             meta, informers, tracked, members, objectSync, metrics, clock, config.gcMinAge());
+    this.drain =
+        new MemberDrain(
+            meta,
+            informers,
+            locks,
+            tracked,
+            members,
+            broker,
+            writer,
+            metrics,
+            clock,
+            () -> EffectivePolicy.DEFAULTS.memberUnreachableTimeout());
     this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
     SyncHandler sync = this.syncHandler;
     fairGate.controller(
@@ -353,7 +366,7 @@ public final class PodController implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // periodic: unreachable members, orphan GC, pod gauges
+  // periodic: unreachable members, leaving members, orphan GC, pod gauges
 
   private void safeSweep() {
     if (!mayAct.getAsBoolean()) {
@@ -361,6 +374,7 @@ public final class PodController implements AutoCloseable {
     }
     try {
       sweepUnreachable();
+      drain.sweep();
       countPods();
     } catch (RuntimeException e) {
       log.warn("unreachable sweep failed: {}", e.toString());
@@ -373,6 +387,7 @@ public final class PodController implements AutoCloseable {
    */
   public void unreachableTimeout(Supplier<Duration> timeout) {
     unreachable.timeout(timeout);
+    drain.unreachableTimeout(timeout);
   }
 
   /**

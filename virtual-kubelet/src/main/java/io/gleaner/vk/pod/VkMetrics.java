@@ -33,6 +33,9 @@ public final class VkMetrics {
    */
   public static final String EVENTS = "gleaner.vk.events";
 
+  /** Metadata pods failed for recreation because their member left the federation, by cluster. */
+  public static final String DRAINED = "gleaner.vk.drained";
+
   private final MeterRegistry registry;
   private final Timer createLatency;
   private final Map<String, AtomicLong> podGauges = new ConcurrentHashMap<>();
@@ -72,6 +75,10 @@ public final class VkMetrics {
 
   public void sync(String outcome) {
     Counter.builder(SYNCS).tag("outcome", outcome).register(registry).increment();
+  }
+
+  public void drained(String cluster) {
+    Counter.builder(DRAINED).tag("cluster", cluster).register(registry).increment();
   }
 
   public void event(String outcome) {

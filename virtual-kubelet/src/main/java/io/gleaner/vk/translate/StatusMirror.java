@@ -26,6 +26,7 @@ import java.util.Set;
 public final class StatusMirror {
   public static final String REASON_RECLAIMED = "Reclaimed";
   public static final String REASON_MEMBER_UNREACHABLE = "MemberUnreachable";
+  public static final String REASON_MEMBER_REMOVED = "MemberRemoved";
   public static final String CONDITION_POD_SCHEDULED = "PodScheduled";
   public static final String CONDITION_DISRUPTION_TARGET = "DisruptionTarget";
 
@@ -162,6 +163,19 @@ public final class StatusMirror {
       PodStatus meta, String cluster, String node, String cause, Instant now) {
     String message = "reclaimed by member cluster " + cluster + " on node " + node + ": " + cause;
     return terminal(meta, REASON_RECLAIMED, message, now, true);
+  }
+
+  /**
+   * The member left the federation (its MemberCluster was deleted): phase Failed, reason {@code
+   * MemberRemoved}, {@code DisruptionTarget=True} (the pod did nothing wrong: a Job replaces it and
+   * its podFailurePolicy can ignore it, as for a reclaim).
+   */
+  public static PodStatus memberRemoved(PodStatus meta, String cluster, Instant now) {
+    String message =
+        "member cluster "
+            + cluster
+            + " left the federation (its MemberCluster was deleted); the member pod was deleted";
+    return terminal(meta, REASON_MEMBER_REMOVED, message, now, true);
   }
 
   /**

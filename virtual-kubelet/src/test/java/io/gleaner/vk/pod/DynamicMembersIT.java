@@ -144,6 +144,66 @@ class DynamicMembersIT {
   }
 
   @Test
+  void aDeletedMemberIsDrainedBeforeItGoes() throws Exception {
+    start(List.of(new FakeBroker.FakeNode("m2", "m2-node-0", SourceKind.IDLE, 4000)), "m1", "m2");
+    SimulatedCluster m2 = federation.member("m2");
+    await().atMost(WAIT).until(() -> registry.members().size() == 2);
+    startController();
+    await().atMost(WAIT).until(() -> finalizers("m2").contains(GleanerKeys.MEMBER_PODS_FINALIZER));
+    metaPod("train-0");
+    await().atMost(WAIT).until(() -> "Running".equals(phase("train-0")));
+
+    federation.meta().client().resources(MemberCluster.class).withName("m2").delete();
+
+    // the MemberCluster waits, marked for deletion, until Gleaner's pod there is gone
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                federation.meta().client().resources(MemberCluster.class).withName("m2").get()
+                    == null);
+    assertThat(memberPods(m2.client())).as("Gleaner's pods left in m2").isEmpty();
+    Pod failed = federation.meta().client().pods().inNamespace("team-a").withName("train-0").get();
+    assertThat(failed.getStatus().getPhase()).isEqualTo("Failed");
+    assertThat(failed.getStatus().getReason()).isEqualTo("MemberRemoved");
+    assertThat(failed.getStatus().getConditions())
+        .anyMatch(c -> c.getType().equals("DisruptionTarget") && c.getStatus().equals("True"));
+    assertThat(broker.releaseReasons).contains("member m2 left the federation");
+  }
+
+  @Test
+  void aDeletedMemberThatDoesNotAnswerGoesAfterTheUnreachableTimeout() throws Exception {
+    start(List.of(new FakeBroker.FakeNode("m2", "m2-node-0", SourceKind.IDLE, 4000)), "m1", "m2");
+    await().atMost(WAIT).until(() -> registry.members().size() == 2);
+    startController();
+    controller.unreachableTimeout(() -> Duration.ofSeconds(2)); // the controller's clock is real
+    await().atMost(WAIT).until(() -> finalizers("m2").contains(GleanerKeys.MEMBER_PODS_FINALIZER));
+    metaPod("train-0");
+    await().atMost(WAIT).until(() -> "Running".equals(phase("train-0")));
+    federation.member("m2").setReachable(false);
+
+    federation.meta().client().resources(MemberCluster.class).withName("m2").delete();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                federation.meta().client().resources(MemberCluster.class).withName("m2").get()
+                    == null);
+    Pod failed = federation.meta().client().pods().inNamespace("team-a").withName("train-0").get();
+    assertThat(failed.getStatus().getPhase()).isEqualTo("Failed");
+    assertThat(failed.getStatus().getReason()).isEqualTo("MemberUnreachable");
+  }
+
+  private List<String> finalizers(String member) {
+    MemberCluster mc =
+        federation.meta().client().resources(MemberCluster.class).withName(member).get();
+    return mc == null || mc.getMetadata().getFinalizers() == null
+        ? List.of()
+        : mc.getMetadata().getFinalizers();
+  }
+
+  @Test
   void aMemberUnreachableAtTheStartDelaysNothing() throws Exception {
     start(List.of(new FakeBroker.FakeNode("m1", "m1-node-0", SourceKind.IDLE, 4000)), "m1", "m2");
     federation.member("m2").setReachable(false);
@@ -174,6 +234,7 @@ class DynamicMembersIT {
                 .endMetadata()
                 .withNewSpec()
                 .withNodeName("gleaner")
+                .withTerminationGracePeriodSeconds(1L) // a drain waits for the member pod's grace
                 .addNewContainer()
                 .withName("main")
                 .withImage("busybox")

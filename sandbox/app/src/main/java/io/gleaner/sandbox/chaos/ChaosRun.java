@@ -1,6 +1,8 @@
 package io.gleaner.sandbox.chaos;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.meta.crd.MemberCluster;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sandbox.Sandbox;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sim.SimulatedCluster;
@@ -243,7 +245,68 @@ public final class ChaosRun implements AutoCloseable {
                 member.name(), since(faultEnd), member.apiServer().faults().failed()));
         awaitRecovery(fates.metaPods(), null, -1);
       }
+      case MEMBER_REMOVED -> {
+        SimulatedCluster member = pickMember();
+        target = member.name();
+        var memberClusters = sandbox.federation().meta().client().resources(MemberCluster.class);
+        MemberCluster before = memberClusters.withName(member.name()).get();
+        if (before == null) {
+          throw new IllegalStateException("no MemberCluster " + member.name());
+        }
+        markFault();
+        progress.accept(
+            "chaos: kubectl delete membercluster "
+                + member.name()
+                + " ("
+                + fates.placementsByCluster().getOrDefault(member.name(), 0L)
+                + " Gleaner pods placed there so far)");
+        memberClusters.withName(member.name()).delete();
+        try {
+          long goneBy = System.nanoTime() + settings.recoveryTimeout().toNanos();
+          while (memberClusters.withName(member.name()).get() != null
+              && System.nanoTime() < goneBy
+              && !closed) {
+            Thread.sleep(100);
+          }
+          double removedAfter = since(System.nanoTime());
+          progress.accept(
+              String.format(
+                  "chaos: MemberCluster %s gone after %.1f s (%d Gleaner pods left in it)",
+                  member.name(), removedAfter, gleanerPodsIn(member)));
+          sleep(settings.memberDown().toMillis());
+        } finally {
+          MemberCluster again = new MemberCluster();
+          again.setMetadata(
+              new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                  .withName(member.name())
+                  .withLabels(before.getMetadata().getLabels())
+                  .withAnnotations(before.getMetadata().getAnnotations())
+                  .build());
+          again.setSpec(before.getSpec());
+          memberClusters.resource(again).create();
+          faultEnd = System.nanoTime();
+        }
+        progress.accept(
+            String.format(
+                "chaos: MemberCluster %s created again after %.1f s",
+                member.name(), since(faultEnd)));
+        awaitRecovery(fates.metaPods(), null, -1);
+      }
     }
+  }
+
+  /** Gleaner's member pods of this installation in {@code member}, not terminating. */
+  private long gleanerPodsIn(SimulatedCluster member) {
+    return member
+        .client()
+        .pods()
+        .inAnyNamespace()
+        .withLabel(GleanerKeys.INSTANCE, Sandbox.INSTANCE)
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .count();
   }
 
   private void markFault() {

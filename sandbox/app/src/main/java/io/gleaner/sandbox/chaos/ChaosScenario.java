@@ -25,7 +25,12 @@ public enum ChaosScenario {
    * A member's API server ends its open watches, then answers every second list and watch with 500
    * or 429 (alternately) for 10 simulated minutes.
    */
-  MEMBER_API_ERRORS(null, Fault.MEMBER_ERRORS, false);
+  MEMBER_API_ERRORS(null, Fault.MEMBER_ERRORS, false),
+  /**
+   * A member's {@code MemberCluster} deleted under load (a platform team takes the cluster out of
+   * the federation) and created again 10 simulated minutes later.
+   */
+  MEMBER_REMOVED(null, Fault.MEMBER_REMOVED, false);
 
   /** What is done to the target. */
   public enum Fault {
@@ -36,7 +41,9 @@ public enum ChaosScenario {
     /** A member API server stops answering, then answers again. */
     MEMBER_DOWN,
     /** A member API server fails lists and watches with 5xx and 429, then stops. */
-    MEMBER_ERRORS
+    MEMBER_ERRORS,
+    /** A member's MemberCluster is deleted, then created again. */
+    MEMBER_REMOVED
   }
 
   private final String component;

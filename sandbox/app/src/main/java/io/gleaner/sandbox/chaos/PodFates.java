@@ -30,6 +30,12 @@ public final class PodFates implements AutoCloseable {
    */
   public static final String NO_MEMBER_FIT = "NoMemberFit";
 
+  /**
+   * The reason Gleaner fails a pod whose member left the federation (its MemberCluster deleted by
+   * an operator): designed, not lost; its Job replaces it.
+   */
+  public static final String MEMBER_REMOVED = "MemberRemoved";
+
   private final String virtualNode;
   private final LongSupplier nanos;
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
@@ -175,13 +181,15 @@ public final class PodFates implements AutoCloseable {
 
   /**
    * Metadata pods that failed for a reason other than the designed ones ({@link #RECLAIMED}, {@link
-   * #NO_MEMBER_FIT}): work Gleaner lost.
+   * #NO_MEMBER_FIT}, {@link #MEMBER_REMOVED}): work Gleaner lost.
    */
   public synchronized List<String> lost() {
     List<String> out = new ArrayList<>();
     failed.forEach(
         (uid, reason) -> {
-          if (!RECLAIMED.equals(reason) && !NO_MEMBER_FIT.equals(reason)) {
+          if (!RECLAIMED.equals(reason)
+              && !NO_MEMBER_FIT.equals(reason)
+              && !MEMBER_REMOVED.equals(reason)) {
             out.add(keys.get(uid) + " (" + reason + ")");
           }
         });
