@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -289,6 +290,33 @@ public final class MemberRegistry implements AutoCloseable {
   /** The usable member named {@code cluster}, if any. */
   public Optional<MemberHandle> member(String cluster) {
     return Optional.ofNullable(handles.get(cluster));
+  }
+
+  /**
+   * The MemberCluster named {@code name} as the registry last saw it, connected or not (empty
+   * before {@link #start()} and once it is gone).
+   */
+  public Optional<MemberCluster> resource(String name) {
+    SharedIndexInformer<MemberCluster> inf = informer;
+    return inf == null ? Optional.empty() : Optional.ofNullable(inf.getStore().getByKey(name));
+  }
+
+  /**
+   * The members whose MemberCluster is marked for deletion (held by a finalizer), whether or not
+   * they are connected: one whose kubeconfig went first is still to be let go.
+   */
+  public Set<String> leaving() {
+    SharedIndexInformer<MemberCluster> inf = informer;
+    if (inf == null) {
+      return Set.of();
+    }
+    Set<String> out = new java.util.TreeSet<>();
+    for (MemberCluster mc : inf.getStore().list()) {
+      if (mc.getMetadata().getDeletionTimestamp() != null) {
+        out.add(mc.getMetadata().getName());
+      }
+    }
+    return out;
   }
 
   /** A snapshot of all usable members. */

@@ -34,6 +34,14 @@ public interface MemberClusters {
   }
 
   /**
+   * The members marked for deletion, including any no longer connected (its kubeconfig went first):
+   * these too must be let go.
+   */
+  default Set<String> leaving() {
+    return Set.of();
+  }
+
+  /**
    * The member's finalizers as last seen, or empty when the set does not come from MemberCluster
    * objects (then Gleaner puts none on it).
    */
@@ -74,16 +82,24 @@ public interface MemberClusters {
 
       @Override
       public boolean isLeaving(String cluster) {
-        return registry.member(cluster).map(MemberHandle::isLeaving).orElse(false);
+        return registry
+            .resource(cluster)
+            .map(m -> m.getMetadata().getDeletionTimestamp() != null)
+            .orElse(false);
+      }
+
+      @Override
+      public Set<String> leaving() {
+        return registry.leaving();
       }
 
       @Override
       public Optional<java.util.List<String>> finalizers(String cluster) {
         return registry
-            .member(cluster)
+            .resource(cluster)
             .map(
                 m -> {
-                  java.util.List<String> f = m.resource().getMetadata().getFinalizers();
+                  java.util.List<String> f = m.getMetadata().getFinalizers();
                   return f == null ? java.util.List.<String>of() : f;
                 });
       }

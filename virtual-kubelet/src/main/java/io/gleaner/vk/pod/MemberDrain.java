@@ -78,8 +78,9 @@ final class MemberDrain {
 
   /** One pass: finalizers on members that lack them, a drain step for every leaving member. */
   void sweep() {
-    Set<String> names = members.names();
+    Set<String> names = new java.util.TreeSet<>(members.names());
     finalized.retainAll(names);
+    names.addAll(members.leaving()); // connected or not
     leavingSince.keySet().retainAll(names);
     for (String cluster : names) {
       MDC.put("cluster", cluster);

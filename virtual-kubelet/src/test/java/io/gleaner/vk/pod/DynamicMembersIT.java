@@ -172,7 +172,7 @@ class DynamicMembersIT {
   }
 
   @Test
-  void aDeletedMemberThatDoesNotAnswerGoesAfterTheUnreachableTimeout() throws Exception {
+  void aDeletedMemberThatCannotBeReachedGoesAfterTheUnreachableTimeout() throws Exception {
     start(List.of(new FakeBroker.FakeNode("m2", "m2-node-0", SourceKind.IDLE, 4000)), "m1", "m2");
     await().atMost(WAIT).until(() -> registry.members().size() == 2);
     startController();
@@ -182,7 +182,15 @@ class DynamicMembersIT {
     await().atMost(WAIT).until(() -> "Running".equals(phase("train-0")));
     federation.member("m2").setReachable(false);
 
+    // as `kubectl delete -f member.yaml` with the Secret in the same file: no credentials left
     federation.meta().client().resources(MemberCluster.class).withName("m2").delete();
+    federation
+        .meta()
+        .client()
+        .secrets()
+        .inNamespace(federation.namespace())
+        .withName("m2-kubeconfig")
+        .delete();
 
     await()
         .atMost(WAIT)
