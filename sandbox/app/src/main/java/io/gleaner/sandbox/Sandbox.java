@@ -18,6 +18,7 @@ import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.time.AcceleratedClock;
+import io.gleaner.sandbox.chaos.TcpLink;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.Installer;
 import io.gleaner.sandbox.install.LocalPorts;
@@ -56,6 +57,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
@@ -110,6 +112,8 @@ public final class Sandbox implements AutoCloseable {
   private Installer installer;
   private int dashboardPort;
   private int brokerPort;
+  private boolean cuttableBrokerLink;
+  private TcpLink brokerLink;
   private Path readerTls;
   private JobController jobs;
   private ScenarioDriver scenario;
@@ -165,6 +169,13 @@ public final class Sandbox implements AutoCloseable {
     if (options.brokerPort() > 0 && brokerPort != options.brokerPort()) {
       progress.accept(
           "port " + options.brokerPort() + " is taken: the broker's gRPC uses " + brokerPort);
+    }
+    if (cuttableBrokerLink) {
+      brokerLink = new TcpLink(new java.net.InetSocketAddress("127.0.0.1", brokerPort));
+      closeables.push(brokerLink);
+      progress.accept(
+          "the virtual-kubelets reach the broker through a cuttable link on port "
+              + brokerLink.port());
     }
 
     progress.accept(
@@ -462,6 +473,21 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /** The chart's values for this sandbox: the embedded ZooKeeper, ports, the shared clock. */
+  /**
+   * Routes the virtual-kubelets' broker connections through a {@link TcpLink} that a chaos run can
+   * cut ({@code --chaos virtual-kubelet-broker-cut}); call before {@link #start()}. The other
+   * services reach the broker directly.
+   */
+  public Sandbox withCuttableBrokerLink() {
+    cuttableBrokerLink = true;
+    return this;
+  }
+
+  /** The virtual-kubelets' cuttable link to the broker, when asked for. */
+  public Optional<TcpLink> brokerLink() {
+    return Optional.ofNullable(brokerLink);
+  }
+
   private String values(Instant realStart) {
     // The detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
     // so it stays at a minute of real time whatever the speed.
@@ -494,7 +520,10 @@ public final class Sandbox implements AutoCloseable {
         // verified against the cluster CA the chart mounts from kube-root-ca.crt (chart default)
         + "virtualKubelet:\n"
         + "  extraArgs:\n"
-        + clockArgs;
+        + clockArgs
+        + (brokerLink == null
+            ? ""
+            : "    - \"--set=brokerAddress=127.0.0.1:" + brokerLink.port() + "\"\n");
   }
 
   /**

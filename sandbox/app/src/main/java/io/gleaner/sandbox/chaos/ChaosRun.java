@@ -245,6 +245,32 @@ public final class ChaosRun implements AutoCloseable {
                 member.name(), since(faultEnd), member.apiServer().faults().failed()));
         awaitRecovery(fates.metaPods(), null, -1);
       }
+      case LINK_CUT -> {
+        TcpLink link =
+            sandbox
+                .brokerLink()
+                .orElseThrow(
+                    () ->
+                        new IllegalStateException(
+                            "the sandbox was not started with a cuttable broker link"));
+        target = "virtual-kubelet<->broker";
+        markFault();
+        progress.accept(
+            "chaos: the virtual-kubelets' link to the broker cut ("
+                + link.connections()
+                + " connections open, "
+                + fates.metaPods().size()
+                + " metadata pods)");
+        link.cut(true);
+        try {
+          sleep(settings.memberDown().toMillis());
+        } finally {
+          link.cut(false);
+          faultEnd = System.nanoTime();
+        }
+        progress.accept(String.format("chaos: the link heals after %.1f s", since(faultEnd)));
+        awaitRecovery(fates.metaPods(), null, -1);
+      }
       case MEMBER_REMOVED -> {
         SimulatedCluster member = pickMember();
         target = member.name();
@@ -336,9 +362,11 @@ public final class ChaosRun implements AutoCloseable {
       }
       if (firstPlacement < 0) {
         long p =
-            hit == null
-                ? fates.firstNewPlacementIn(target, faultEnd, existing)
-                : fates.firstNewPlacement(faultStart, existing);
+            hit != null
+                ? fates.firstNewPlacement(faultStart, existing)
+                : scenario.fault() == ChaosScenario.Fault.LINK_CUT
+                    ? fates.firstNewPlacement(faultEnd, existing)
+                    : fates.firstNewPlacementIn(target, faultEnd, existing);
         if (p >= 0) {
           firstPlacement = p;
         }

@@ -30,7 +30,12 @@ public enum ChaosScenario {
    * A member's {@code MemberCluster} deleted under load (a platform team takes the cluster out of
    * the federation) and created again 10 simulated minutes later.
    */
-  MEMBER_REMOVED(null, Fault.MEMBER_REMOVED, false);
+  MEMBER_REMOVED(null, Fault.MEMBER_REMOVED, false),
+  /**
+   * The network between the virtual-kubelets and the broker cut for 10 simulated minutes, in the
+   * middle of creates: connections stay open and carry nothing (calls time out), then heal.
+   */
+  VIRTUAL_KUBELET_BROKER_CUT(null, Fault.LINK_CUT, false);
 
   /** What is done to the target. */
   public enum Fault {
@@ -43,7 +48,9 @@ public enum ChaosScenario {
     /** A member API server fails lists and watches with 5xx and 429, then stops. */
     MEMBER_ERRORS,
     /** A member's MemberCluster is deleted, then created again. */
-    MEMBER_REMOVED
+    MEMBER_REMOVED,
+    /** The virtual-kubelet's link to the broker carries nothing for a while. */
+    LINK_CUT
   }
 
   private final String component;

@@ -122,7 +122,8 @@ public final class SandboxCommand implements Callable<Integer> {
       description = {
         "Inject one fault in the middle of the load and report recovery in the last JSON line (\"chaos\"); exit 1",
         "when a promise broke. One of: kill-virtual-kubelet-leader, kill-broker, kill-descheduler,",
-        "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down, member-api-errors. Without --duration",
+        "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down, member-api-errors, member-removed,",
+        "virtual-kubelet-broker-cut. Without --duration",
         "the run ends --chaos-settle after recovery."
       })
   String chaos;
@@ -212,6 +213,9 @@ public final class SandboxCommand implements Callable<Integer> {
               out.printf("[%5.1fs] %s%n", (System.nanoTime() - t0) / 1e9, step);
               out.flush();
             });
+    if (scenario == ChaosScenario.VIRTUAL_KUBELET_BROKER_CUT) {
+      sandbox.withCuttableBrokerLink();
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
         new Thread(
