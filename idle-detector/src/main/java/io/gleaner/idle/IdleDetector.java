@@ -34,6 +34,7 @@ import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.EffectivePolicy;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.LendClaim;
 import io.gleaner.meta.resources.Resources;
 import java.time.Clock;
 import java.time.Instant;
@@ -88,6 +89,11 @@ import org.slf4j.MDC;
  * node whose room is forecast to run out within the lead time ({@link RoomForecast}) is not offered
  * (draining), so it takes no new pods while the ones it has finish. Offers carry until when their
  * room is forecast to last.
+ *
+ * <p>Installations sharing a member keep apart ({@link LendClaim}): a lent node is labelled with
+ * this installation ({@code gleaner.io/lent-by}) and its claim renewed at every resync; a node
+ * another installation lends is left alone (not offered, lent nor returned) until its claim goes
+ * stale, and then released; another installation's pods are load in every criterion.
  *
  * <p>A member that is not reachable (not yet synced, breaker open, informers failing) has its
  * offers withdrawn and its idle timers reset (nothing was seen while it was away, so nothing may
@@ -501,6 +507,23 @@ public final class IdleDetector {
       rt = adopt(c, n, now);
       c.nodes.put(name, rt);
     }
+    LendClaim.Standing standing =
+        LendClaim.standing(n.labels(), n.annotations(), config.instance(), now, config.claimTtl());
+    if (standing == LendClaim.Standing.OTHER_LIVE || standing == LendClaim.Standing.OTHER_STALE) {
+      lentByAnother(c, n, rt, standing == LendClaim.Standing.OTHER_LIVE, changeNanos);
+      return;
+    }
+    if (c.online()
+        && standing == LendClaim.Standing.OWN
+        && (rt.state instanceof Active || rt.state instanceof IdleObserved)) {
+      // this installation's claim stands after all: two lent the node at the same moment, the
+      // other's claim was seen first, ours landed last
+      Instant lentAt = annotationTime(n, GleanerKeys.LENT_AT).orElse(now);
+      setState(
+          c, name, rt, new Lent(annotationTime(n, GleanerKeys.IDLE_SINCE).orElse(lentAt), lentAt));
+      rt.poolLabelSeen = true;
+      LOG.info("node {}/{} shows this installation's claim: lent since {}", c.name, name, lentAt);
+    }
     Collection<MemberPodInfo> pods = c.cache.podsOn(name);
     boolean excluded = "true".equals(n.labels().get(GleanerKeys.EXCLUDE));
     Optional<Instant> cooldownUntil = annotationTime(n, GleanerKeys.COOLDOWN_UNTIL);
@@ -548,7 +571,11 @@ public final class IdleDetector {
       }
       schedule(c, name, rt);
       none = rt.state.kind() == IdleState.Kind.LENT ? none : "node not lent (" + t.reason() + ")";
-      if (rt.state instanceof Lent) {
+      if (rt.state instanceof Lent && !"idle".equals(n.labels().get(GleanerKeys.POOL))) {
+        // offered once the node shows this installation's claim, so a node two installations
+        // lent at the same moment is offered only by the one whose claim stands
+        none = "lent; waiting for the node to show the claim";
+      } else if (rt.state instanceof Lent) {
         Resources usable = IdleOffers.usable(n, pods, config.nodeHeadroom());
         if (!config.forecast().enabled()) {
           desired = offer(c, n, CapacitySource.IDLE, usable, verdict.pressure(), now);
@@ -664,11 +691,19 @@ public final class IdleDetector {
     String actual = n.labels().get(GleanerKeys.POOL);
     NodePatch patch = null;
     if (action == Action.LEND && rt.state instanceof Lent l) {
-      patch = lendPatch(l);
+      patch = lendPatch(l, now);
     } else if (action == Action.RETURN && rt.state instanceof IdleState.Reclaimed r) {
       Map<String, String> labels = new HashMap<>();
-      labels.put(GleanerKeys.POOL, null);
+      if (actual != null) {
+        labels.put(GleanerKeys.POOL, null);
+      }
+      if (n.labels().containsKey(GleanerKeys.LENT_BY)) {
+        labels.put(GleanerKeys.LENT_BY, null);
+      }
       Map<String, String> ann = new HashMap<>();
+      if (n.annotations().containsKey(GleanerKeys.LENT_RENEWED_AT)) {
+        ann.put(GleanerKeys.LENT_RENEWED_AT, null);
+      }
       if (annotationTime(n, GleanerKeys.RECLAIMED_AT)
           .filter(t -> !t.isBefore(r.reclaimedAt()))
           .isEmpty()) {
@@ -679,20 +714,25 @@ public final class IdleDetector {
           .isEmpty()) {
         ann.put(GleanerKeys.COOLDOWN_UNTIL, r.cooldownUntil().toString());
       }
-      patch =
-          actual == null && ann.isEmpty()
-              ? null
-              : new NodePatch(actual == null ? Map.of() : labels, ann);
+      patch = labels.isEmpty() && ann.isEmpty() ? null : new NodePatch(labels, ann);
     } else if (rt.writing.get() == 0) {
       String wanted =
           rt.state instanceof Lent
               ? "idle"
               : offered == null ? null : offered.source().name().toLowerCase(Locale.ROOT);
       if (rt.state instanceof Lent l && actual == null && !rt.poolLabelSeen) {
-        patch = lendPatch(l);
+        patch = lendPatch(l, now);
+      } else if (rt.state instanceof Lent && "idle".equals(actual) && claimRenewalDue(n, now)) {
+        patch =
+            new NodePatch(
+                Map.of(GleanerKeys.LENT_BY, config.instance()),
+                Map.of(GleanerKeys.LENT_RENEWED_AT, now.toString()));
       } else if (!Objects.equals(wanted, actual) && !(rt.state instanceof Lent)) {
         Map<String, String> labels = new HashMap<>();
         labels.put(GleanerKeys.POOL, wanted);
+        if (n.labels().containsKey(GleanerKeys.LENT_BY)) {
+          labels.put(GleanerKeys.LENT_BY, null);
+        }
         patch = new NodePatch(labels, Map.of());
       }
     }
@@ -701,14 +741,60 @@ public final class IdleDetector {
     }
   }
 
-  private static NodePatch lendPatch(Lent l) {
+  private NodePatch lendPatch(Lent l, Instant now) {
     return new NodePatch(
-        Map.of(GleanerKeys.POOL, "idle"),
+        Map.of(GleanerKeys.POOL, "idle", GleanerKeys.LENT_BY, config.instance()),
         Map.of(
             GleanerKeys.IDLE_SINCE,
             l.idleSince().toString(),
             GleanerKeys.LENT_AT,
-            l.lentAt().toString()));
+            l.lentAt().toString(),
+            GleanerKeys.LENT_RENEWED_AT,
+            now.toString()));
+  }
+
+  /** This installation's claim on a node it lends is missing or due for renewal. */
+  private boolean claimRenewalDue(MemberNodeInfo n, Instant now) {
+    return LendClaim.of(n.labels(), n.annotations())
+        .map(claim -> claim.renewalDue(now, config.claimRenewal()))
+        .orElse(true);
+  }
+
+  /**
+   * Another installation lends the node ({@link LendClaim}, ARCHITECTURE.md §5): it is not offered,
+   * lent, renewed nor returned here, and its idle timer starts afresh once the claim is gone. A
+   * claim not renewed within {@link IdleDetectorSettings#claimTtl()} is released (its detector is
+   * gone): the pool label and the claim are removed, and the node is judged afresh, the other
+   * installation's pods that still run there counting as load.
+   */
+  private void lentByAnother(
+      ClusterRt c, MemberNodeInfo n, NodeRt rt, boolean live, long changeNanos) {
+    String owner = n.labels().get(GleanerKeys.LENT_BY);
+    if (!(rt.state instanceof Active)) {
+      if (rt.state instanceof Lent) {
+        LOG.info("node {}/{} is lent by installation {}: leaving it", c.name, n.name(), owner);
+      }
+      setState(c, n.name(), rt, Active.INSTANCE);
+      c.meters.transition("reset");
+    }
+    rt.scheduled = null;
+    rt.poolLabelSeen = false;
+    publish(c, n.name(), rt, null, "lent by installation " + owner, changeNanos);
+    if (live || rt.writing.get() > 0) {
+      return;
+    }
+    LOG.info(
+        "node {}/{}: installation {} has not renewed its claim for {}: releasing the node",
+        c.name,
+        n.name(),
+        owner,
+        config.claimTtl());
+    Map<String, String> labels = new HashMap<>();
+    labels.put(GleanerKeys.POOL, null);
+    labels.put(GleanerKeys.LENT_BY, null);
+    Map<String, String> ann = new HashMap<>();
+    ann.put(GleanerKeys.LENT_RENEWED_AT, null);
+    write(c, n.name(), rt, new NodePatch(labels, ann));
   }
 
   private void write(ClusterRt c, String node, NodeRt rt, NodePatch patch) {
@@ -738,7 +824,10 @@ public final class IdleDetector {
     if (s == null) {
       s = Active.INSTANCE;
     }
-    if (c.online() && !(s instanceof Lent) && "idle".equals(n.labels().get(GleanerKeys.POOL))) {
+    if (c.online()
+        && !(s instanceof Lent)
+        && "idle".equals(n.labels().get(GleanerKeys.POOL))
+        && !LendClaim.claimedByAnother(n.labels(), n.annotations(), config.instance())) {
       Instant lentAt = annotationTime(n, GleanerKeys.LENT_AT).orElse(now);
       s = new Lent(annotationTime(n, GleanerKeys.IDLE_SINCE).orElse(lentAt), lentAt);
       LOG.info(

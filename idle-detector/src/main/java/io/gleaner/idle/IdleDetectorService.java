@@ -378,7 +378,8 @@ public final class IdleDetectorService extends AbstractLifecycle {
                     pollers,
                     realPeriod(config.metricsInterval()),
                     config.podMetrics(),
-                    skippedPods);
+                    skippedPods,
+                    config.instance());
             writer.add(member);
             detector.addCluster(member.name(), member.roles(), cache);
             watches.put(member.name(), watch);

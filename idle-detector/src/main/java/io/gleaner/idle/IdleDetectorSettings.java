@@ -80,6 +80,31 @@ public record IdleDetectorSettings(
     }
   }
 
+  /**
+   * The installation this detector lends for: the last segment of {@code sourceId} ({@code
+   * idle-detector/<instance>}). It names the nodes it lends ({@code gleaner.io/lent-by}) and tells
+   * its own member pods from another installation's.
+   */
+  public String instance() {
+    return sourceId.substring(sourceId.lastIndexOf('/') + 1);
+  }
+
+  /**
+   * How long a lend claim lives without renewal: three resync periods (15 min by default). Another
+   * installation's claim older than this is stale (that detector is gone) and is released.
+   */
+  public Duration claimTtl() {
+    return resyncInterval.multipliedBy(3);
+  }
+
+  /**
+   * How old a claim may get before this detector renews it: half a resync period, so every resync
+   * renews it and a live claim is never older than about one period.
+   */
+  public Duration claimRenewal() {
+    return resyncInterval.dividedBy(2);
+  }
+
   /** The defaults (the built-in GleanerPolicy). */
   public static IdleDetectorSettings defaults() {
     return fromPolicy(EffectivePolicy.DEFAULTS, "idle-detector/gleaner");

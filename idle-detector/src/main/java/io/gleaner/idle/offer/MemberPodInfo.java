@@ -9,7 +9,9 @@ import java.util.Objects;
  * @param node {@code spec.nodeName}, empty while unbound
  * @param requests effective requests: max(largest init container, sum of containers) + overhead,
  *     plus {@code pods: 1}
- * @param gleanerManaged labelled {@code gleaner.io/managed=true}: lent work, not the member's own
+ * @param gleanerManaged a member pod of this detector's installation ({@code
+ *     gleaner.io/managed=true} and its {@code gleaner.io/instance}): lent work, not the member's
+ *     own; another installation's pods are not, so they count as load
  * @param daemonSet owned by a DaemonSet: counted in offers, not as online load
  * @param terminated phase Succeeded or Failed: holds no resources
  * @param batch a best-effort co-location pod (Koordinator BE QoS or batch resource requests)

@@ -59,6 +59,7 @@ public final class ClusterWatch implements AutoCloseable {
   private final Member member;
   private final ClusterCache cache;
   private final SkippedPods skipped;
+  private final String instance;
   private final Listener listener;
   private final ScheduledExecutorService pollers;
   private final Duration metricsPeriod;
@@ -75,20 +76,9 @@ public final class ClusterWatch implements AutoCloseable {
   /**
    * @param metricsPeriod real time between metrics polls
    * @param podMetrics also poll PodMetrics
-   */
-  public ClusterWatch(
-      Member member,
-      ClusterCache cache,
-      Listener listener,
-      ScheduledExecutorService pollers,
-      Duration metricsPeriod,
-      boolean podMetrics) {
-    this(member, cache, listener, pollers, metricsPeriod, podMetrics, null);
-  }
-
-  /**
    * @param skipped where member pods whose requests cannot be counted are counted and logged; null:
    *     they are left out silently
+   * @param instance this detector's installation: only its member pods are lent work
    */
   public ClusterWatch(
       Member member,
@@ -97,8 +87,10 @@ public final class ClusterWatch implements AutoCloseable {
       ScheduledExecutorService pollers,
       Duration metricsPeriod,
       boolean podMetrics,
-      SkippedPods skipped) {
+      SkippedPods skipped,
+      String instance) {
     this.skipped = skipped;
+    this.instance = Objects.requireNonNull(instance, "instance");
     this.member = Objects.requireNonNull(member, "member");
     this.cache = Objects.requireNonNull(cache, "cache");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -153,7 +145,7 @@ public final class ClusterWatch implements AutoCloseable {
         handler(
             p -> {
               long now = System.nanoTime();
-              for (String node : putPod(cache, p, skipped)) {
+              for (String node : putPod(cache, p, skipped, instance)) {
                 listener.nodeChanged(cluster, node, now);
               }
             },
@@ -202,14 +194,15 @@ public final class ClusterWatch implements AutoCloseable {
   /**
    * Puts a member pod into the cache. One whose requests cannot be counted (a malformed quantity,
    * requests that overflow a {@code long}) is left out, and taken out if an earlier version was in,
-   * and reported to {@code skipped} (ARCHITECTURE.md §6, bad input).
+   * and reported to {@code skipped} (ARCHITECTURE.md §6, bad input). Only {@code instance}'s own
+   * member pods are lent work ({@link KubeModel#pod(Pod, String)}).
    *
    * @return the nodes whose offer may change
    */
-  static Set<String> putPod(ClusterCache cache, Pod p, SkippedPods skipped) {
+  static Set<String> putPod(ClusterCache cache, Pod p, SkippedPods skipped, String instance) {
     MemberPodInfo info;
     try {
-      info = KubeModel.pod(p);
+      info = KubeModel.pod(p, instance);
     } catch (RuntimeException e) {
       if (!SkippedPods.isBadRequests(e)) {
         throw e;

@@ -14,6 +14,7 @@ import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.PodGroupInfo;
 import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.kube.Installations;
 import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.PodRequests;
 import io.gleaner.meta.resources.InvalidQuantityException;
@@ -74,7 +75,11 @@ public final class KubeModel {
         spec != null && Boolean.TRUE.equals(spec.getUnschedulable()));
   }
 
-  public static MemberPodInfo pod(Pod p) {
+  /**
+   * The pod as the installation {@code instance} sees it: {@link MemberPodInfo#gleanerManaged()}
+   * only for its own member pods; another installation's are load like the member's own work.
+   */
+  public static MemberPodInfo pod(Pod p, String instance) {
     var meta = p.getMetadata();
     var spec = p.getSpec();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
@@ -101,7 +106,7 @@ public final class KubeModel {
         meta.getName(),
         spec == null ? "" : spec.getNodeName(),
         requests,
-        "true".equals(labels.get(GleanerKeys.MANAGED)),
+        Installations.isOwn(labels, instance),
         ds,
         terminated,
         batch,

@@ -53,12 +53,17 @@ class BadMemberPodsTest {
 
   @Test
   void badPodsAreSkippedAndCountedAndEveryOtherNodeIsStillOffered() {
-    ClusterWatch.putPod(cache, pod("ok", "n1", Map.of("cpu", "2", "memory", "4Gi")), skipped);
     ClusterWatch.putPod(
-        cache, pod("sum", "n2", Map.of("memory", "5Ei"), Map.of("memory", "5Ei")), skipped);
-    ClusterWatch.putPod(cache, pod("huge", "n2", Map.of("cpu", "9223372036854775807")), skipped);
-    ClusterWatch.putPod(cache, pod("lots", "n2", Map.of("cpu", "lots")), skipped);
-    ClusterWatch.putPod(cache, pod("ok2", "n2", Map.of("cpu", "1")), skipped);
+        cache, pod("ok", "n1", Map.of("cpu", "2", "memory", "4Gi")), skipped, "gleaner");
+    ClusterWatch.putPod(
+        cache,
+        pod("sum", "n2", Map.of("memory", "5Ei"), Map.of("memory", "5Ei")),
+        skipped,
+        "gleaner");
+    ClusterWatch.putPod(
+        cache, pod("huge", "n2", Map.of("cpu", "9223372036854775807")), skipped, "gleaner");
+    ClusterWatch.putPod(cache, pod("lots", "n2", Map.of("cpu", "lots")), skipped, "gleaner");
+    ClusterWatch.putPod(cache, pod("ok2", "n2", Map.of("cpu", "1")), skipped, "gleaner");
 
     assertThat(skips(SkippedPods.OVERFLOW)).isEqualTo(1.0);
     assertThat(skips(SkippedPods.INVALID_QUANTITY)).isEqualTo(2.0);
@@ -70,11 +75,14 @@ class BadMemberPodsTest {
 
   @Test
   void aPodThatTurnsBadIsTakenOutOfTheCache() {
-    ClusterWatch.putPod(cache, pod("p", "n1", Map.of("cpu", "2")), skipped);
+    ClusterWatch.putPod(cache, pod("p", "n1", Map.of("cpu", "2")), skipped, "gleaner");
     assertThat(cache.podsOn("n1")).hasSize(1);
     assertThat(
             ClusterWatch.putPod(
-                cache, pod("p", "n1", Map.of("memory", "5Ei"), Map.of("memory", "5Ei")), skipped))
+                cache,
+                pod("p", "n1", Map.of("memory", "5Ei"), Map.of("memory", "5Ei")),
+                skipped,
+                "gleaner"))
         .containsExactly("n1");
     assertThat(cache.podsOn("n1")).isEmpty();
     assertThat(skips(SkippedPods.OVERFLOW)).isEqualTo(1.0);

@@ -126,7 +126,7 @@ class KubeModelTest {
     // 50m overhead.
     assertThat(KubeModel.effectiveRequests(p))
         .isEqualTo(Resources.of("cpu", "3050m", "memory", "1088Mi", "pods", "1"));
-    MemberPodInfo info = KubeModel.pod(p);
+    MemberPodInfo info = KubeModel.pod(p, "gleaner");
     assertThat(info.node()).isEqualTo("n1");
     assertThat(info.isOnlineLoad()).isTrue();
     assertThat(info.key()).isEqualTo("ns/p");
@@ -148,9 +148,9 @@ class KubeModelTest {
             .withNodeName("n1")
             .endSpec()
             .build();
-    assertThat(KubeModel.pod(ds).daemonSet()).isTrue();
-    assertThat(KubeModel.pod(ds).holdsMemberResources()).isTrue();
-    assertThat(KubeModel.pod(ds).isOnlineLoad()).isFalse();
+    assertThat(KubeModel.pod(ds, "gleaner").daemonSet()).isTrue();
+    assertThat(KubeModel.pod(ds, "gleaner").holdsMemberResources()).isTrue();
+    assertThat(KubeModel.pod(ds, "gleaner").isOnlineLoad()).isFalse();
 
     Pod lent =
         new PodBuilder()
@@ -167,12 +167,34 @@ class KubeModelTest {
             .withPhase("Succeeded")
             .endStatus()
             .build();
-    MemberPodInfo g = KubeModel.pod(lent);
+    MemberPodInfo g = KubeModel.pod(lent, "gleaner");
     assertThat(g.gleanerManaged()).isTrue();
     assertThat(g.batch()).isTrue();
     assertThat(g.terminated()).isTrue();
     assertThat(g.podGroup()).isEqualTo("gang");
     assertThat(g.holdsMemberResources()).isFalse();
+  }
+
+  @Test
+  void anotherInstallationsPodIsLoadNotLentWork() {
+    Pod theirs =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("t")
+            .withNamespace("ns")
+            .withLabels(Map.of("gleaner.io/managed", "true", "gleaner.io/instance", "other"))
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("n1")
+            .endSpec()
+            .build();
+    MemberPodInfo asOther = KubeModel.pod(theirs, "other");
+    assertThat(asOther.gleanerManaged()).isTrue();
+    assertThat(asOther.isOnlineLoad()).isFalse();
+    MemberPodInfo asUs = KubeModel.pod(theirs, "gleaner");
+    assertThat(asUs.gleanerManaged()).isFalse();
+    assertThat(asUs.holdsMemberResources()).isTrue();
+    assertThat(asUs.isOnlineLoad()).isTrue();
   }
 
   @Test

@@ -1,0 +1,228 @@
+package io.gleaner.idle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.idle.offer.MemberNodeInfo;
+import io.gleaner.idle.source.ClusterCache;
+import io.gleaner.idle.state.IdleState;
+import io.gleaner.idle.state.InMemoryIdleTimerStore;
+import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.resources.Resources;
+import io.gleaner.meta.time.FakeClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two installations, {@code a} and {@code b}, with one detector each on the same member (one shared
+ * view of its nodes, as both watch the same API server): each lends with its own claim, leaves the
+ * other's alone while it is renewed, and releases it once it is stale.
+ */
+class InstancesTest {
+  private static final Resources ALLOC = Resources.of("cpu", "8", "memory", "32Gi", "pods", "110");
+  private static final Duration RESYNC = IdleDetectorSettings.defaults().resyncInterval();
+
+  private final FakeClock clock = new FakeClock();
+  private final Instant t0 = clock.instant();
+  private final ClusterCache member = new ClusterCache("web");
+  private final Side a = new Side("a");
+  private final Side b = new Side("b");
+
+  /** One installation's detector, its broker (sink) and its writes to the shared member. */
+  private final class Side {
+    final RecordingSink sink = new RecordingSink();
+    final EchoingWriter writer = new EchoingWriter();
+    final IdleDetectorSettings config;
+    final IdleDetector detector;
+
+    Side(String instance) {
+      config = IdleDetectorSettings.defaults().withSourceId("idle-detector/" + instance);
+      detector =
+          new IdleDetector(
+              clock,
+              config,
+              new InMemoryIdleTimerStore(),
+              sink,
+              writer,
+              new IdleMetrics(new SimpleMeterRegistry()),
+              null);
+      writer.caches.put("web", member);
+      writer.detector = detector;
+    }
+
+    void start() {
+      detector.addCluster("web", Set.of(MemberRole.ONLINE), member);
+      detector.setReachable("web", true, "");
+      run();
+    }
+
+    void run() {
+      detector.markNode("web", "n1", System.nanoTime());
+      for (int i = 0; i < 10 && (detector.hasWork() || detector.process() > 0); i++) {
+        detector.process();
+      }
+    }
+
+    IdleState.Kind state() {
+      return detector.state("web", "n1").orElseThrow().kind();
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    member.putNode(MemberNodeInfo.of("n1", ALLOC));
+  }
+
+  private MemberNodeInfo n1() {
+    return member.node("n1").orElseThrow();
+  }
+
+  /** Both detectors pass at {@code d} after t0; a first, then b. */
+  private void at(Duration d) {
+    clock.set(t0.plus(d));
+    a.run();
+    b.run();
+  }
+
+  /**
+   * The node as a (now gone) installation {@code owner} left it, its claim renewed at {@code t}.
+   */
+  private void claimedBy(String owner, Instant renewed) {
+    Map<String, String> labels = new HashMap<>(n1().labels());
+    labels.put(GleanerKeys.POOL, "idle");
+    labels.put(GleanerKeys.LENT_BY, owner);
+    Map<String, String> ann = new HashMap<>(n1().annotations());
+    ann.put(GleanerKeys.LENT_RENEWED_AT, renewed.toString());
+    member.putNode(n1().withLabels(labels).withAnnotations(ann));
+  }
+
+  @Test
+  void theFirstToLendClaimsTheNodeAndOnlyItOffersIt() {
+    a.start();
+    b.start();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.IDLE_OBSERVED);
+    assertThat(b.state()).isEqualTo(IdleState.Kind.IDLE_OBSERVED);
+
+    at(Duration.ofMinutes(10));
+
+    assertThat(n1().labels())
+        .containsEntry(GleanerKeys.POOL, "idle")
+        .containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(n1().annotations())
+        .containsEntry(GleanerKeys.LENT_RENEWED_AT, t0.plus(Duration.ofMinutes(10)).toString());
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.LENT);
+    assertThat(b.sink.offer("web", "n1")).isEmpty();
+    assertThat(b.state()).isEqualTo(IdleState.Kind.ACTIVE);
+    assertThat(b.writer.patches).isEmpty();
+  }
+
+  @Test
+  void aNodeLentByAnotherLiveInstallationIsNeverLentOfferedNorReturnedHowEverLongItIdles() {
+    a.start();
+    b.start();
+    at(Duration.ofMinutes(10));
+    // a renews at every resync for hours; b never lends, offers, or writes
+    for (int m = 10; m <= 240; m += 5) {
+      at(Duration.ofMinutes(m));
+      assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+      assertThat(b.sink.offer("web", "n1")).isEmpty();
+    }
+    assertThat(b.writer.patches).isEmpty();
+    assertThat(b.state()).isEqualTo(IdleState.Kind.ACTIVE);
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    assertThat(
+            Instant.parse(n1().annotations().get(GleanerKeys.LENT_RENEWED_AT))
+                .isAfter(t0.plus(Duration.ofMinutes(230))))
+        .as("a renewed its claim within the last resync")
+        .isTrue();
+  }
+
+  @Test
+  void anotherInstallationTakingOverAClaimWithdrawsTheOfferWithoutAReturn() {
+    a.start();
+    at(Duration.ofMinutes(10));
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    // b lent the same node at the same moment, and its write landed last
+    claimedBy("b", t0.plus(Duration.ofMinutes(10)));
+    a.run();
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.ACTIVE);
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "b");
+    assertThat(n1().annotations()).doesNotContainKey(GleanerKeys.COOLDOWN_UNTIL);
+  }
+
+  @Test
+  void theOwnClaimLandingLastIsAdoptedBackAsLent() {
+    a.start();
+    at(Duration.ofMinutes(10));
+    Map<String, String> ours = n1().labels();
+    Map<String, String> ourAnnotations = n1().annotations();
+    claimedBy("b", t0.plus(Duration.ofMinutes(10)));
+    a.run();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.ACTIVE);
+    // a's own write, delayed, lands after b's
+    member.putNode(n1().withLabels(ours).withAnnotations(ourAnnotations));
+    a.run();
+    assertThat(a.detector.state("web", "n1"))
+        .contains(new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10))));
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    assertThat(n1().labels()).containsEntry(GleanerKeys.POOL, "idle");
+  }
+
+  @Test
+  void aStaleClaimIsReleasedAndTheNodeLentAfreshAfterItsIdleTime() {
+    Duration ttl = RESYNC.multipliedBy(3);
+    claimedBy("gone", t0);
+    a.start();
+    at(ttl.minusSeconds(1));
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "gone");
+    assertThat(a.writer.patches).isEmpty();
+
+    at(ttl);
+    assertThat(n1().labels())
+        .doesNotContainKey(GleanerKeys.POOL)
+        .doesNotContainKey(GleanerKeys.LENT_BY);
+    assertThat(n1().annotations()).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+    assertThat(a.state()).isEqualTo(IdleState.Kind.IDLE_OBSERVED);
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+
+    at(ttl.plusMinutes(10));
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+  }
+
+  @Test
+  void theOwnClaimIsRenewedAtTheResyncAndRemovedWithTheReturn() {
+    a.start();
+    at(Duration.ofMinutes(10));
+    at(Duration.ofMinutes(10).plus(RESYNC));
+    assertThat(n1().annotations())
+        .containsEntry(
+            GleanerKeys.LENT_RENEWED_AT, t0.plus(Duration.ofMinutes(10)).plus(RESYNC).toString());
+
+    // the descheduler reclaims it: pool label gone
+    Map<String, String> labels = new HashMap<>(n1().labels());
+    labels.remove(GleanerKeys.POOL);
+    member.putNode(n1().withLabels(labels));
+    a.run();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.RECLAIMED);
+    assertThat(n1().labels()).doesNotContainKey(GleanerKeys.LENT_BY);
+    assertThat(n1().annotations()).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+  }
+
+  @Test
+  void aNodeLabelledIdleBeforeClaimsExistedIsAdoptedAndClaimed() {
+    member.putNode(n1().withLabels(Map.of(GleanerKeys.POOL, "idle")));
+    a.start();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.LENT);
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+  }
+}
