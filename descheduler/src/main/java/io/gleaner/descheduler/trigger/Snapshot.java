@@ -14,6 +14,7 @@ import io.gleaner.descheduler.plan.Reason;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.LendClaim;
+import io.gleaner.meta.kube.SkippedPods;
 import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
 import java.time.Instant;
@@ -37,8 +38,9 @@ import java.util.function.BiConsumer;
  * victims may still run, and a new plan must be able to finish the job. Pods Gleaner evicted
  * moments ago ({@code evicted}) count as leaving even if the cache has not caught up, so they are
  * never evicted twice; pods a PodDisruptionBudget protected ({@code blocked}) are kept. A pod whose
- * requests cannot be counted (a malformed quantity, requests that overflow a {@code long}) is left
- * out and reported to {@code skipped}.
+ * requests cannot be counted (a malformed quantity, requests that overflow a {@code long} or exceed
+ * {@link SkippedPods#MAX_QUANTITY}, so that no node's sums can overflow) is left out and reported
+ * to {@code skipped}.
  *
  * <p>Installations sharing the member stay apart ({@link Inputs#instance()}): another
  * installation's pods are load, never victims nor demand; a node it lends ({@link LendClaim}) is a
@@ -136,7 +138,7 @@ public final class Snapshot {
         continue;
       }
       try {
-        in.requests().apply(p);
+        SkippedPods.countable(in.requests().apply(p));
       } catch (InvalidQuantityException | ArithmeticException e) {
         // its requests cannot be counted: left out of this pass, everything else goes on
         in.skipped().accept(p, e);

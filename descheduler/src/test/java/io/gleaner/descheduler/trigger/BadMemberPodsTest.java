@@ -128,4 +128,38 @@ class BadMemberPodsTest {
                 .count())
         .isEqualTo(1.0);
   }
+
+  static Pod bound(String name, String node, String memory) {
+    Pod p = TriggersTest.online(name, "1", 0, false);
+    p.getSpec().setNodeName(node);
+    p.getSpec()
+        .getContainers()
+        .get(0)
+        .getResources()
+        .setRequests(Map.of("memory", new Quantity(memory)));
+    return p;
+  }
+
+  @Test
+  void podsEachCountableButOverflowingOnceSummedOnANodeDoNotStopTheReclaim() {
+    // 2Ei + 7Ei fit a long each, not summed: the planner's node accounting would overflow
+    Pod g1 = TriggersTest.gleaner("g1", "n1", "6", null);
+    Pod web = TriggersTest.online("web1", "4", 100, true);
+    PlanInput in =
+        Snapshot.build(
+            new Snapshot.Inputs(
+                "c1",
+                false,
+                0,
+                List.of(TriggersTest.node("n1", "8", true)),
+                List.of(g1, bound("big1", "n1", "2Ei"), bound("big2", "n1", "7Ei"), web),
+                Map.of(),
+                Map.of(),
+                Set.of(),
+                Set.of(),
+                NOW,
+                "gleaner"));
+    Plan plan = new Planner(PlannerConfig.DEFAULT).plan(in);
+    assertThat(plan.reclaims()).extracting(NodeReclaim::node).containsExactly("n1");
+  }
 }

@@ -2,8 +2,11 @@ package io.gleaner.meta.kube;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.gleaner.meta.resources.InvalidQuantityException;
+import io.gleaner.meta.resources.Quantities;
+import io.gleaner.meta.resources.Resources;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -22,6 +25,13 @@ public final class SkippedPods {
 
   /** Tag value of requests that overflow once summed. */
   public static final String OVERFLOW = "overflow";
+
+  /**
+   * The largest request of one resource a pod may make and still be counted, in canonical units
+   * (1Pi of memory, about 10^12 cores): far beyond any node, and small enough that summing
+   * thousands of pods on a node never overflows a {@code long}.
+   */
+  public static final long MAX_QUANTITY = 1L << 50;
 
   /** Pods remembered as logged; past this the memory starts over (a pod then logs again). */
   static final int LOGGED_LIMIT = 10_000;
@@ -44,6 +54,27 @@ public final class SkippedPods {
   /** Whether this failure means the pod's requests cannot be counted (and the pod is skipped). */
   public static boolean isBadRequests(RuntimeException e) {
     return e instanceof InvalidQuantityException || e instanceof ArithmeticException;
+  }
+
+  /**
+   * The requests themselves when every entry is at most {@link #MAX_QUANTITY}.
+   *
+   * @throws ArithmeticException naming the resource otherwise (reason {@value #OVERFLOW})
+   */
+  public static Resources countable(Resources requests) {
+    for (Map.Entry<String, Long> e : requests.toCanonical().entrySet()) {
+      if (e.getValue() > MAX_QUANTITY) {
+        throw new ArithmeticException(
+            "requests of "
+                + e.getKey()
+                + " ("
+                + requests.format(e.getKey())
+                + ") exceed the most Gleaner counts for one pod ("
+                + Quantities.format(e.getKey(), MAX_QUANTITY)
+                + ")");
+      }
+    }
+    return requests;
   }
 
   /** The {@code reason} tag of a failure. */

@@ -51,4 +51,15 @@ class SkippedPodsTest {
     assertThat(SkippedPods.isBadRequests(new ArithmeticException("x"))).isTrue();
     assertThat(SkippedPods.isBadRequests(new IllegalStateException("x"))).isFalse();
   }
+
+  @Test
+  void requestsAbove1PiOfOneResourceAreNotCountable() {
+    io.gleaner.meta.resources.Resources ok =
+        io.gleaner.meta.resources.Resources.of("memory", "1Pi", "cpu", "64");
+    assertThat(SkippedPods.countable(ok)).isSameAs(ok);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SkippedPods.countable(io.gleaner.meta.resources.Resources.of("memory", "2Pi")))
+        .isInstanceOf(ArithmeticException.class)
+        .hasMessage("requests of memory (2Pi) exceed the most Gleaner counts for one pod (1Pi)");
+  }
 }
