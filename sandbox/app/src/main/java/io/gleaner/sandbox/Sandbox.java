@@ -113,6 +113,7 @@ public final class Sandbox implements AutoCloseable {
   private int dashboardPort;
   private int brokerPort;
   private boolean cuttableBrokerLink;
+  private Duration clockSkew = Duration.ZERO;
   private TcpLink brokerLink;
   private Path readerTls;
   private JobController jobs;
@@ -488,18 +489,20 @@ public final class Sandbox implements AutoCloseable {
     return Optional.ofNullable(brokerLink);
   }
 
+  /**
+   * Runs the idle-detector's clock {@code skew} ahead of the others' and the descheduler's {@code
+   * skew} behind, on the simulated clock ({@code --chaos clock-skew}: 5 simulated minutes stand for
+   * 5 minutes of wall-clock skew between hosts); call before {@link #start()}.
+   */
+  public Sandbox withClockSkew(Duration skew) {
+    clockSkew = skew;
+    return this;
+  }
+
   private String values(Instant realStart) {
     // The detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
     // so it stays at a minute of real time whatever the speed.
     long ttlSeconds = Math.max(60, (long) (60 * options.speed()));
-    StringBuilder clockArgs = new StringBuilder();
-    for (String a :
-        List.of(
-            "--set=clock.speed=" + options.speed(),
-            "--set=clock.simulatedStart=" + options.simulatedStart(),
-            "--set=clock.realStart=" + realStart)) {
-      clockArgs.append("    - \"").append(a).append("\"\n");
-    }
     return "zookeeper:\n  connect: \""
         + federation.zookeeperConnectString()
         + "\"\n"
@@ -511,19 +514,32 @@ public final class Sandbox implements AutoCloseable {
         + "\n  config:\n    offerTtl: "
         + ttlSeconds
         + "s\n  extraArgs:\n"
-        + clockArgs
+        + clockArgs(realStart, Duration.ZERO)
         + "idleDetector:\n  extraArgs:\n"
-        + clockArgs
+        + clockArgs(realStart, clockSkew)
         + "descheduler:\n  extraArgs:\n"
-        + clockArgs
+        + clockArgs(realStart, clockSkew.negated())
         // the kubelet API authenticates the simulated API server by its kubelet client certificate,
         // verified against the cluster CA the chart mounts from kube-root-ca.crt (chart default)
         + "virtualKubelet:\n"
         + "  extraArgs:\n"
-        + clockArgs
+        + clockArgs(realStart, Duration.ZERO)
         + (brokerLink == null
             ? ""
             : "    - \"--set=brokerAddress=127.0.0.1:" + brokerLink.port() + "\"\n");
+  }
+
+  /** The shared accelerated clock's settings as container args, {@code skew} off the others. */
+  private String clockArgs(Instant realStart, Duration skew) {
+    StringBuilder args = new StringBuilder();
+    for (String a :
+        List.of(
+            "--set=clock.speed=" + options.speed(),
+            "--set=clock.simulatedStart=" + options.simulatedStart().plus(skew),
+            "--set=clock.realStart=" + realStart)) {
+      args.append("    - \"").append(a).append("\"\n");
+    }
+    return args.toString();
   }
 
   /**

@@ -271,6 +271,16 @@ public final class ChaosRun implements AutoCloseable {
         progress.accept(String.format("chaos: the link heals after %.1f s", since(faultEnd)));
         awaitRecovery(fates.metaPods(), null, -1);
       }
+      case CLOCK_SKEW -> {
+        target = "idle-detector +" + ChaosScenario.SKEW + ", descheduler -" + ChaosScenario.SKEW;
+        markFault();
+        faultEnd = faultStart;
+        progress.accept(
+            "chaos: clocks skewed since the start: "
+                + target
+                + " (simulated); watching placement and the invariants");
+        awaitRecovery(fates.metaPods(), null, -1);
+      }
       case MEMBER_REMOVED -> {
         SimulatedCluster member = pickMember();
         target = member.name();
@@ -365,6 +375,7 @@ public final class ChaosRun implements AutoCloseable {
             hit != null
                 ? fates.firstNewPlacement(faultStart, existing)
                 : scenario.fault() == ChaosScenario.Fault.LINK_CUT
+                        || scenario.fault() == ChaosScenario.Fault.CLOCK_SKEW
                     ? fates.firstNewPlacement(faultEnd, existing)
                     : fates.firstNewPlacementIn(target, faultEnd, existing);
         if (p >= 0) {

@@ -35,7 +35,15 @@ public enum ChaosScenario {
    * The network between the virtual-kubelets and the broker cut for 10 simulated minutes, in the
    * middle of creates: connections stay open and carry nothing (calls time out), then heal.
    */
-  VIRTUAL_KUBELET_BROKER_CUT(null, Fault.LINK_CUT, false);
+  VIRTUAL_KUBELET_BROKER_CUT(null, Fault.LINK_CUT, false),
+  /**
+   * Clocks apart from the start: the idle-detector's 5 simulated minutes ahead of the others', the
+   * descheduler's 5 behind (10 between them), standing for wall-clock skew between hosts.
+   */
+  CLOCK_SKEW(null, Fault.CLOCK_SKEW, false);
+
+  /** How far {@link #CLOCK_SKEW} sets the idle-detector ahead and the descheduler behind. */
+  public static final java.time.Duration SKEW = java.time.Duration.ofMinutes(5);
 
   /** What is done to the target. */
   public enum Fault {
@@ -50,7 +58,9 @@ public enum ChaosScenario {
     /** A member's MemberCluster is deleted, then created again. */
     MEMBER_REMOVED,
     /** The virtual-kubelet's link to the broker carries nothing for a while. */
-    LINK_CUT
+    LINK_CUT,
+    /** Components' clocks disagree for the whole run. */
+    CLOCK_SKEW
   }
 
   private final String component;
