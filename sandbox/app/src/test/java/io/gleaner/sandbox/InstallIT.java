@@ -366,6 +366,90 @@ class InstallIT {
     return c;
   }
 
+  /**
+   * A platform team takes the member running a pod out with kubectl, then puts it back: the
+   * installed services drain it behind their finalizer (its pod deleted there, the metadata pod
+   * failed {@code MemberRemoved} for its Job to replace), the object goes, and the member created
+   * again at runtime takes new pods.
+   */
+  @Test
+  @Order(6)
+  void aMemberTakenOutWithKubectlIsDrainedAndOneAddedAtRuntimeIsUsed() throws Exception {
+    apply("batch-2");
+    KubernetesClient meta = sandbox.federation().meta().client();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> memberOf(meta, "batch-2") != null);
+    SimulatedCluster member = memberOf(meta, "batch-2");
+    String name = member.name();
+    assertThat(kubectl("get", "membercluster", name, "-o", "jsonpath={.metadata.finalizers}"))
+        .contains("gleaner.io/member-pods");
+    String spec = kubectl("get", "membercluster", name, "-o", "yaml");
+
+    kubectl("delete", "membercluster", name, "--wait=false");
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> kubectl("get", "membercluster", name, "--ignore-not-found", "-o", "name"),
+            String::isBlank);
+    Pod failed = meta.pods().inNamespace("team-a").withName("batch-2").get();
+    assertThat(failed.getStatus().getPhase()).isEqualTo("Failed");
+    assertThat(failed.getStatus().getReason()).isEqualTo("MemberRemoved");
+    assertThat(
+            member
+                .client()
+                .pods()
+                .inAnyNamespace()
+                .withLabel("gleaner.io/managed", "true")
+                .list()
+                .getItems())
+        .as("Gleaner pods left in " + name)
+        .allMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
+
+    // back, as a new member added at runtime
+    Path again = dir.resolve(name + "-again.yaml");
+    Files.writeString(
+        again,
+        spec.replaceAll(
+                "(?m)^  (resourceVersion|uid|creationTimestamp|generation|deletion\\w+):.*\\n", "")
+            .replaceAll("(?ms)^  finalizers:\\n(  - .*?\\n)+", "")
+            .replaceAll("(?ms)^status:.*", ""));
+    kubectl("apply", "-f", again.toString());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> kubectl("get", "membercluster", name, "-o", "jsonpath={.metadata.finalizers}"),
+            f -> f.contains("gleaner.io/member-pods"));
+  }
+
+  /** The member cluster whose pods back metadata pod {@code name}, or null. */
+  private static SimulatedCluster memberOf(KubernetesClient meta, String name) {
+    Pod pod = meta.pods().inNamespace("team-a").withName(name).get();
+    if (pod == null) {
+      return null;
+    }
+    for (SimulatedCluster c : sandbox.federation().members()) {
+      boolean running =
+          c
+              .client()
+              .pods()
+              .inAnyNamespace()
+              .withLabel("gleaner.io/meta-uid", pod.getMetadata().getUid())
+              .list()
+              .getItems()
+              .stream()
+              .anyMatch(p -> "Running".equals(p.getStatus().getPhase()));
+      if (running) {
+        return c;
+      }
+    }
+    return null;
+  }
+
   private static void apply(String name) throws Exception {
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, POD_YAML.formatted(name));
