@@ -27,10 +27,13 @@ import java.util.Objects;
  * each, the {@link BucketIndex} buckets of the pod's dominant resource upward from the request: the
  * first bucket with a feasible node holds the best fit (least leftover on the dominant resource;
  * ties: lower reclaim risk, raised for a while after a reclaim by {@link ReclaimPenalty}, then
- * fewer pods on the member). A pod that declares how long it runs prefers the nodes whose forecast
- * room ({@link NodeOffer#roomUntilMs()}, 0 = not forecast) outlasts it: the walk goes on past a
- * bucket whose feasible nodes all run out too early, and takes the best of those only when no node
- * that lasts is found. That search is here; its collaborators do the rest:
+ * fewer pods on the member). On GPU nodes the {@link FragmentationTerm} comes first: the walk
+ * compares up to {@link PlacementPolicy#bestFitCandidates()} feasible nodes past the first bucket
+ * and takes the one whose GPU fragmentation grows least. A pod that declares how long it runs
+ * prefers the nodes whose forecast room ({@link NodeOffer#roomUntilMs()}, 0 = not forecast)
+ * outlasts it: the walk goes on past a bucket whose feasible nodes all run out too early, and takes
+ * the best of those only when no node that lasts is found. That search is here; its collaborators
+ * do the rest:
  *
  * <ul>
  *   <li>{@link NodeTable} holds the per-node state and applies offers and reservations;
@@ -38,6 +41,7 @@ import java.util.Objects;
  *   <li>{@link LendingBounds} makes a refusal final when no known node could ever hold the pod;
  *   <li>{@link RefusedShapes} answers a pod larger than one just refused without a search;
  *   <li>{@link CapacityReports} answers what is advertised, free and placed, and estimates.
+ *   <li>{@link FragmentationTerm} scores GPU nodes by fragmentation against recent GPU pod shapes.
  * </ul>
  *
  * <p>Not thread-safe: the {@code Ledger} serializes every call.
@@ -54,6 +58,7 @@ public final class PlacementEngine {
   private final CapacityReports reports = new CapacityReports(t, demand);
   private final NoFitExplainer explainer = new NoFitExplainer(t, demand, misses, reports);
   private final long[] pruneScratch = new long[BucketIndex.PRUNE_DIMS];
+  private final FragmentationTerm fragmentation = new FragmentationTerm(this::pickDevices);
 
   /** While a gang is decided: the only member cluster a pod may go to (-1: any). */
   private int onlyCluster = -1;
@@ -277,6 +282,9 @@ public final class PlacementEngine {
       }
     }
     misses.reset(t.dims.count());
+    if (onlyCluster < 0) {
+      fragmentation.observe(req, demand);
+    }
     int keyIdx = demand.keyIndex(t.healthyCap);
     int key = NodeTable.KEY_DIMS[keyIdx];
     boolean needsGpu = demand.v[GPU] > 0;
@@ -508,6 +516,10 @@ public final class PlacementEngine {
     int shortSpread = Integer.MAX_VALUE;
     int feasible = 0;
     int examined = 0;
+    // GPU nodes: least fragmentation growth first (FragmentationTerm), over all the candidates
+    boolean fgd = fragmentation.applies(g);
+    double bestFrag = Double.MAX_VALUE;
+    double shortFrag = Double.MAX_VALUE;
     long need = want[key];
     long[] exact = pruneScratch;
     for (int b = ix.nextNonEmpty(BucketIndex.bucket(need)); b >= 0; b = ix.nextNonEmpty(b + 1)) {
@@ -543,16 +555,20 @@ public final class PlacementEngine {
           continue;
         }
         feasible++;
+        double frag = fgd ? fragmentation.score(t, s, demand, req) : 0;
         long left = cap[key][s] - used[key][s] - need;
         float rk = risk[s] + reclaims.of(s, decidingAt);
         int spread = clusterPods[clusterOf[s]];
         if (lastsUntil != Long.MIN_VALUE) {
           long until = t.offers[s].roomUntilMs();
           if (until > 0 && until < lastsUntil) {
-            if (left < shortLeft
-                || (left == shortLeft
-                    && (rk < shortRisk || (rk == shortRisk && spread < shortSpread)))) {
+            if (frag < shortFrag
+                || frag == shortFrag
+                    && (left < shortLeft
+                        || (left == shortLeft
+                            && (rk < shortRisk || (rk == shortRisk && spread < shortSpread))))) {
               shortBest = s;
+              shortFrag = frag;
               shortLeft = left;
               shortRisk = rk;
               shortSpread = spread;
@@ -560,9 +576,13 @@ public final class PlacementEngine {
             continue;
           }
         }
-        if (left < bestLeft
-            || (left == bestLeft && (rk < bestRisk || (rk == bestRisk && spread < bestSpread)))) {
+        if (frag < bestFrag
+            || frag == bestFrag
+                && (left < bestLeft
+                    || (left == bestLeft
+                        && (rk < bestRisk || (rk == bestRisk && spread < bestSpread))))) {
           best = s;
+          bestFrag = frag;
           bestLeft = left;
           bestRisk = rk;
           bestSpread = spread;
@@ -571,9 +591,15 @@ public final class PlacementEngine {
       if (i == n) {
         System.arraycopy(exact, 0, bound, 0, BucketIndex.PRUNE_DIMS);
       }
-      if (best >= 0) {
+      if (best >= 0
+          && (!fgd
+              || feasible >= limit
+              || examined >= FragmentationTerm.EXAMINED_PER_CANDIDATE * limit)) {
         return best;
       }
+    }
+    if (best >= 0) {
+      return best;
     }
     if (shortBest >= 0) {
       return shortBest;

@@ -230,12 +230,15 @@ class PlacementEngineTest {
     PlacementEngine e = new PlacementEngine(NO_MARGINS);
     e.offer(node("a", "g8", "cpu", "96", "nvidia.com/gpu", "8"));
     e.offer(node("a", "g2", "cpu", "96", "nvidia.com/gpu", "2"));
+    // no fragmentation either way; g8 keeps its free cpu and GPU in proportion (FragmentationTerm)
     Placement p = place(e, pod("m", "cpu", "8", "nvidia.com/gpu", "2"));
-    assertThat(p.node().node()).isEqualTo("g2");
+    assertThat(p.node().node()).isEqualTo("g8");
     assertThat(p.gpuDevices()).containsExactly(0, 1);
     Placement q = place(e, pod("n", "cpu", "8", "nvidia.com/gpu", "4"));
     assertThat(q.node().node()).isEqualTo("g8");
-    assertThat(e.freeOf(new NodeKey("a", "g8")).gpus()).isEqualTo(4);
+    assertThat(q.gpuDevices()).containsExactly(2, 3, 4, 5);
+    assertThat(e.freeOf(new NodeKey("a", "g8")).gpus()).isEqualTo(2);
+    assertThat(e.freeOf(new NodeKey("a", "g2")).gpus()).isEqualTo(2);
   }
 
   @Test
