@@ -89,6 +89,9 @@ public final class BrokerService extends AbstractLifecycle {
   private volatile Function<Set<String>, Collection<TeamShareBook.PodDemand>> pendingPods =
       placed -> List.of();
 
+  private volatile Function<Set<String>, List<Resources>> nearLineWaiting = placed -> List.of();
+  private volatile List<Resources> nearLineWaitingNow = List.of();
+
   /** How often the teams' shares are recomputed (real time). */
   public static final Duration TEAM_SHARES_PERIOD = Duration.ofSeconds(5);
 
@@ -175,6 +178,7 @@ public final class BrokerService extends AbstractLifecycle {
             });
     BrokerGrpcService grpc = new BrokerGrpcService(ledger, publisher, reclaims, metrics);
     grpc.teams(() -> teamBook == null ? List.of() : TeamShares.toProto(teamBook.shares()));
+    grpc.nearLineWaiting(() -> nearLineWaitingNow);
     BrokerConfig.Grpc g = config.grpc();
     server =
         new BrokerServer(
@@ -225,6 +229,15 @@ public final class BrokerService extends AbstractLifecycle {
     this.pendingPods = Objects.requireNonNull(source, "source");
   }
 
+  /**
+   * Where the requests of the near-line metadata pods waiting for room come from (given the UIDs
+   * the ledger holds); GetCapacity reports them as of the last team-share pass, for elastic
+   * scale-up.
+   */
+  public void nearLineWaiting(Function<Set<String>, List<Resources>> source) {
+    this.nearLineWaiting = Objects.requireNonNull(source, "source");
+  }
+
   /** Recomputes each team's share: the ledger's placements, the pods waiting, the offered pool. */
   public void updateTeamShares() {
     try {
@@ -237,6 +250,8 @@ public final class BrokerService extends AbstractLifecycle {
       }
       Resources pool = Resources.parse(publisher.current().getOfferedMap());
       teamMetrics.update(teamBook.update(pool, teams, held, pendingPods.apply(uids)));
+      List<Resources> nearLine = nearLineWaiting.apply(uids);
+      nearLineWaitingNow = List.copyOf(nearLine.subList(0, Math.min(200, nearLine.size())));
     } catch (RuntimeException e) {
       log.warn("team shares not updated", e);
     }

@@ -54,10 +54,24 @@ class GleanerMemberChartTest {
   }
 
   @Test
+  void scaleUpPlaceholdersCountForTheAutoscalerButNeverPreemptNorCountAsOnlineWork() {
+    PriorityClass scaleUp =
+        render(GLEANER_MEMBER).get(PriorityClass.class, GleanerKeys.SCALE_UP_PRIORITY_CLASS);
+    assertThat(scaleUp.getPreemptionPolicy()).isEqualTo("Never");
+    assertThat(scaleUp.getGlobalDefault()).isFalse();
+    // at or above the cluster-autoscaler's expendable cutoff (-10), below online pods' 0 (the
+    // descheduler's default threshold)
+    assertThat(scaleUp.getValue()).isBetween(-10, -1);
+  }
+
+  @Test
   void priorityClassNamesAreTheOnesTheVirtualKubeletUses() {
     assertThat(render(GLEANER_MEMBER).all(PriorityClass.class))
         .extracting(pc -> pc.getMetadata().getName())
-        .containsExactlyInAnyOrder(GleanerKeys.PRIORITY_NEAR_LINE, GleanerKeys.PRIORITY_OFFLINE);
+        .containsExactlyInAnyOrder(
+            GleanerKeys.PRIORITY_NEAR_LINE,
+            GleanerKeys.PRIORITY_OFFLINE,
+            GleanerKeys.SCALE_UP_PRIORITY_CLASS);
     assertThatThrownBy(
             () -> render(GLEANER_MEMBER, values("priorityClasses.offline.name", "batch-low")))
         .hasMessageContaining("name");

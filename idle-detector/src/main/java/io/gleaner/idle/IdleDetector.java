@@ -1,5 +1,8 @@
 package io.gleaner.idle;
 
+import io.gleaner.idle.elastic.ElasticBudget;
+import io.gleaner.idle.elastic.ElasticPlan;
+import io.gleaner.idle.elastic.Placeholders;
 import io.gleaner.idle.forecast.HistoryStore;
 import io.gleaner.idle.forecast.HourlyPeaks;
 import io.gleaner.idle.forecast.InMemoryHistoryStore;
@@ -19,6 +22,7 @@ import io.gleaner.idle.source.ClusterCache;
 import io.gleaner.idle.source.KubeModel;
 import io.gleaner.idle.source.NodePatch;
 import io.gleaner.idle.source.NodeWriter;
+import io.gleaner.idle.source.PlaceholderWriter;
 import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.IdleState.Active;
 import io.gleaner.idle.state.IdleState.IdleObserved;
@@ -95,6 +99,11 @@ import org.slf4j.MDC;
  * another installation lends is left alone (not offered, lent nor returned) until its claim goes
  * stale, and then released; another installation's pods are load in every criterion.
  *
+ * <p>Elastic members (role {@code elastic}) are planned together by {@link ElasticPlan}: while
+ * near-line pods wait for room in the federation ({@link #setNearLineWaiting}), their existing
+ * nodes are offered as ELASTIC and scale-up placeholders ({@link Placeholders}) ask their
+ * autoscaler for more, all within the policy's budget ({@link ElasticBudget}).
+ *
  * <p>A member that is not reachable (not yet synced, breaker open, informers failing) has its
  * offers withdrawn and its idle timers reset (nothing was seen while it was away, so nothing may
  * count as idle).
@@ -124,6 +133,17 @@ public final class IdleDetector {
   private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final PriorityQueue<Due> deadlines = new PriorityQueue<>();
   private Instant lastResync;
+
+  /** Written by the detector thread only: the elastic source's demand. */
+  private volatile List<Resources> nearLineWaiting = List.of();
+
+  private final ElasticBudget elasticBudget = new ElasticBudget();
+  private ElasticPlan.Plan elasticPlan = ElasticPlan.Plan.none(ElasticPlan.Reason.OFF);
+  private PlaceholderWriter placeholders = PlaceholderWriter.NONE;
+  private final Map<String, Map<String, Resources>> placeholdersCreating =
+      new ConcurrentHashMap<>();
+  private final Set<String> placeholdersDeleting = ConcurrentHashMap.newKeySet();
+  private long placeholderSeq;
 
   private record Due(Instant at, NodeRef node) implements Comparable<Due> {
     @Override
@@ -161,6 +181,10 @@ public final class IdleDetector {
 
     boolean online() {
       return roles.contains(MemberRole.ONLINE);
+    }
+
+    boolean elastic() {
+      return roles.contains(MemberRole.ELASTIC) && !online();
     }
   }
 
@@ -325,6 +349,46 @@ public final class IdleDetector {
         });
   }
 
+  /** Where scale-up placeholders of elastic members are written (default: nowhere). */
+  public void placeholders(PlaceholderWriter writer) {
+    command(() -> placeholders = Objects.requireNonNull(writer, "writer"));
+  }
+
+  /**
+   * The requests of the near-line pods waiting for room in the federation (the broker's view), the
+   * demand elastic members are offered and scaled up for.
+   */
+  public void setNearLineWaiting(List<Resources> waiting) {
+    List<Resources> copy = List.copyOf(waiting);
+    command(
+        () -> {
+          if (!copy.equals(nearLineWaiting)) {
+            nearLineWaiting = copy;
+            markElastic(0L);
+          }
+        });
+  }
+
+  private void markElastic(long nanos) {
+    for (ClusterRt c : clusters.values()) {
+      if (c.elastic()) {
+        dirtyClusters.merge(c.name, nanos, (a, b) -> Math.min(a, b));
+      }
+    }
+  }
+
+  /** The near-line pods waiting for room, as the detector last applied them. */
+  public List<Resources> nearLineWaiting() {
+    return nearLineWaiting;
+  }
+
+  /** Core-hours Gleaner's pods held on elastic members today (UTC), as of the last pass. */
+  public double elasticCoreHoursToday() {
+    return elasticCoreHours;
+  }
+
+  private volatile double elasticCoreHours;
+
   /** Something about the node changed at {@code changeNanos} ({@link System#nanoTime()}). */
   public void markNode(String cluster, String node, long changeNanos) {
     if (dirtyNodes.merge(new NodeRef(cluster, node), changeNanos, Math::min) == changeNanos) {
@@ -433,6 +497,9 @@ public final class IdleDetector {
             .merge(ref.node(), nanos, Math::min);
       }
     }
+    if (work.keySet().stream().map(clusters::get).anyMatch(c -> c != null && c.elastic())) {
+      planElastic(work, now);
+    }
     int count = 0;
     for (Map.Entry<String, Map<String, Long>> e : work.entrySet()) {
       ClusterRt c = clusters.get(e.getKey());
@@ -457,6 +524,9 @@ public final class IdleDetector {
         }
         if (c.historyDirty) {
           recordMember(c, now);
+        }
+        if (c.elastic()) {
+          reconcilePlaceholders(c, now);
         }
       }
     }
@@ -611,6 +681,13 @@ public final class IdleDetector {
       if (plan != null) {
         double risk = !plan.gangsBlocked().isEmpty() ? 0.8 : plan.held().isEmpty() ? 0.2 : 0.5;
         desired = offer(c, n, CapacitySource.VOLCANO, plan.fragment(name), risk, now);
+      } else if (c.elastic()) {
+        Resources room = elasticPlan.offer(c.name, name);
+        if (room != null) {
+          desired = offer(c, n, CapacitySource.ELASTIC, room, 0.3, now);
+        } else {
+          none = "elastic: " + elasticPlan.reason().name().toLowerCase(Locale.ROOT);
+        }
       } else if (c.roles.contains(MemberRole.COLOCATION)) {
         ColocationOffers.Result r =
             config.colocation().compute(n, pods, c.cache.nodeUsage(name), c.cache.podUsage(), now);
@@ -632,6 +709,119 @@ public final class IdleDetector {
       rt.poolLabelSeen = true;
     }
     reconcileNode(c, n, rt, desired, action, now);
+  }
+
+  /**
+   * Plans every reachable elastic member together (all of them recomputed in this pass), with the
+   * core-hours spent up to now.
+   */
+  private void planElastic(Map<String, Map<String, Long>> work, Instant now) {
+    List<String> names = new ArrayList<>();
+    List<ElasticPlan.Node> nodes = new ArrayList<>();
+    for (ClusterRt c : clusters.values()) {
+      if (!c.elastic()) {
+        continue;
+      }
+      if (!c.reachable) {
+        elasticBudget.forget(c.name, now);
+        continue;
+      }
+      names.add(c.name);
+      Map<String, Long> m = work.computeIfAbsent(c.name, k -> new HashMap<>());
+      long held = 0;
+      for (MemberNodeInfo n : c.cache.nodes()) {
+        m.putIfAbsent(n.name(), 0L);
+        List<MemberPodInfo> own = new ArrayList<>();
+        Resources gleaner = Resources.ZERO;
+        for (MemberPodInfo p : c.cache.podsOn(n.name())) {
+          if (p.gleanerManaged() && !p.terminated()) {
+            gleaner = gleaner.plus(p.requests());
+          } else if (!GleanerKeys.SCALE_UP_NAMESPACE.equals(p.namespace())) {
+            own.add(p);
+          }
+        }
+        held += gleaner.cpuMillis();
+        boolean excluded = "true".equals(n.labels().get(GleanerKeys.EXCLUDE));
+        if (n.ready() && !n.unschedulable() && !excluded) {
+          nodes.add(
+              new ElasticPlan.Node(
+                  c.name, n.name(), IdleOffers.usable(n, own, config.nodeHeadroom()), gleaner));
+        }
+      }
+      elasticBudget.observe(c.name, now, held);
+    }
+    names.sort(null);
+    double spent = elasticBudget.spentToday(now);
+    elasticCoreHours = spent;
+    ElasticPlan.Plan next =
+        ElasticPlan.plan(config.elastic(), spent, names, nodes, nearLineWaiting);
+    if (next.reason() != elasticPlan.reason()) {
+      LOG.info(
+          "elastic: {} ({} near-line pods waiting, {} core-hours spent today of {})",
+          next.reason(),
+          nearLineWaiting.size(),
+          String.format(Locale.ROOT, "%.1f", spent),
+          config.elastic().coreHoursPerDay());
+    }
+    elasticPlan = next;
+  }
+
+  /** Brings the member's scale-up placeholders in line with the plan. */
+  private void reconcilePlaceholders(ClusterRt c, Instant now) {
+    Map<String, Resources> creating =
+        placeholdersCreating.computeIfAbsent(c.name, k -> new ConcurrentHashMap<>());
+    List<Placeholders.Existing> existing = new ArrayList<>();
+    Set<String> seen = new java.util.HashSet<>();
+    for (MemberPodInfo p : c.cache.pods()) {
+      if (GleanerKeys.SCALE_UP_NAMESPACE.equals(p.namespace()) && !p.terminated()) {
+        seen.add(p.name());
+        creating.remove(p.name());
+        if (!placeholdersDeleting.contains(c.name + "/" + p.name())) {
+          existing.add(new Placeholders.Existing(p.name(), p.requests(), !p.node().isEmpty()));
+        }
+      }
+    }
+    placeholdersDeleting.removeIf(
+        k -> k.startsWith(c.name + "/") && !seen.contains(k.substring(c.name.length() + 1)));
+    creating.forEach((name, r) -> existing.add(new Placeholders.Existing(name, r, false)));
+    Placeholders.Diff diff = Placeholders.diff(existing, elasticPlan.scaleUp(c.name));
+    for (String name : diff.delete()) {
+      if (creating.containsKey(name)) {
+        continue; // deleted once the member has it
+      }
+      placeholdersDeleting.add(c.name + "/" + name);
+      placeholders
+          .delete(c.name, name)
+          .whenComplete(
+              (v, e) -> {
+                if (e != null) {
+                  placeholdersDeleting.remove(c.name + "/" + name);
+                  LOG.warn("deleting placeholder {}/{} failed: {}", c.name, name, e.toString());
+                }
+              });
+    }
+    for (Resources r : diff.create()) {
+      String name = "scale-up-" + now.toEpochMilli() + "-" + placeholderSeq++;
+      creating.put(name, r);
+      placeholders
+          .create(c.name, name, r)
+          .whenComplete(
+              (v, e) -> {
+                if (e != null) {
+                  creating.remove(name);
+                  LOG.warn("creating placeholder {}/{} failed: {}", c.name, name, e.toString());
+                }
+                dirtyClusters.merge(c.name, System.nanoTime(), Math::min);
+                wakeup.run();
+              });
+    }
+    if (!diff.isEmpty()) {
+      LOG.info(
+          "elastic member {}: {} scale-up placeholders created, {} deleted",
+          c.name,
+          diff.create().size(),
+          diff.delete().size());
+    }
   }
 
   private Offer offer(

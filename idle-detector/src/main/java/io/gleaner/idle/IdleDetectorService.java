@@ -1,6 +1,8 @@
 package io.gleaner.idle;
 
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.client.LeaderFencedCalls;
+import io.gleaner.api.v1.PodShape;
 import io.gleaner.idle.forecast.HistoryStore;
 import io.gleaner.idle.forecast.InMemoryHistoryStore;
 import io.gleaner.idle.publish.OfferPublisher;
@@ -15,6 +17,7 @@ import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.crd.EffectivePolicy;
 import io.gleaner.meta.kube.SkippedPods;
 import io.gleaner.meta.policy.PolicySource;
+import io.gleaner.meta.resources.Resources;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.gleaner.meta.service.Health;
 import io.gleaner.meta.service.HealthCheck;
@@ -23,7 +26,9 @@ import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +77,12 @@ public final class IdleDetectorService extends AbstractLifecycle {
   /** Guarded by {@code lock}; the GleanerPolicy's part changes live. */
   private IdleDetectorSettings config;
 
+  /** Whether the policy's elastic budget is on: only then is the broker asked what waits. */
+  private volatile boolean elastic;
+
+  /** How often (real time) the near-line pods waiting for room are read from the broker. */
+  static final Duration NEAR_LINE_POLL = Duration.ofSeconds(1);
+
   private final IdleMetrics metrics;
   private final Object lock = new Object();
   private Engine engine;
@@ -118,6 +129,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
     this.store = Objects.requireNonNull(store, "store");
     this.election = Objects.requireNonNull(election, "election");
     this.config = Objects.requireNonNull(config, "config");
+    this.elastic = config.elastic().enabled();
     this.metrics = new IdleMetrics(meters);
     this.skippedPods = new SkippedPods(meters, IdleMetrics.SKIPPED_PODS);
   }
@@ -177,6 +189,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
   private void applyPolicy(EffectivePolicy next) {
     synchronized (lock) {
       config = config.withPolicy(next);
+      elastic = config.elastic().enabled();
       if (engine != null) {
         engine.detector.reconfigure(config);
       }
@@ -288,6 +301,7 @@ public final class IdleDetectorService extends AbstractLifecycle {
     final OfferPublisher publisher =
         new OfferPublisher(broker, config.sourceId(), thread, Duration.ofHours(1), meters);
     final KubeNodeWriter writer = new KubeNodeWriter(io);
+    final BrokerApiClient nearLineClient = BrokerApiClient.on(broker);
     final AtomicBoolean scheduled = new AtomicBoolean();
     final IdleDetector detector =
         new IdleDetector(clock, config, store, histories, publisher, writer, metrics, this::wakeup);
@@ -305,6 +319,29 @@ public final class IdleDetectorService extends AbstractLifecycle {
       thread.scheduleWithFixedDelay(this::process, tick, tick, TimeUnit.MILLISECONDS);
       thread.scheduleWithFixedDelay(this::checkHealth, 500, 500, TimeUnit.MILLISECONDS);
       members.attach(this);
+      detector.placeholders(writer);
+      long poll = NEAR_LINE_POLL.toMillis();
+      pollers.scheduleWithFixedDelay(this::pollNearLine, poll, poll, TimeUnit.MILLISECONDS);
+    }
+
+    /** The near-line pods waiting for room, from the broker (only with an elastic budget). */
+    void pollNearLine() {
+      if (stopped) {
+        return;
+      }
+      if (!elastic) {
+        detector.setNearLineWaiting(List.of());
+        return;
+      }
+      try {
+        List<Resources> waiting = new ArrayList<>();
+        for (PodShape s : nearLineClient.capacity().getNearLineWaitingList()) {
+          waiting.add(Resources.parse(s.getRequestsMap()));
+        }
+        detector.setNearLineWaiting(waiting);
+      } catch (RuntimeException e) {
+        LOG.debug("near-line demand not read from the broker: {}", e.toString());
+      }
     }
 
     void stop() {

@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param sourceId this detector's identity towards the broker, e.g. {@code idle-detector/gleaner}
  * @param podMetrics also poll PodMetrics (separates Gleaner's own usage from online usage)
  * @param forecast forecast-driven lending (GleanerPolicy {@code spec.forecast})
+ * @param elastic the budget of elastic capacity at peak (GleanerPolicy {@code spec.elastic})
  */
 public record IdleDetectorSettings(
     IdleCriteria criteria,
@@ -42,7 +43,8 @@ public record IdleDetectorSettings(
     Duration tick,
     String sourceId,
     boolean podMetrics,
-    EffectivePolicy.Forecast forecast) {
+    EffectivePolicy.Forecast forecast,
+    EffectivePolicy.Elastic elastic) {
 
   public static final Resources DEFAULT_MIN_OFFER = Resources.of("cpu", "100m", "memory", "128Mi");
 
@@ -58,6 +60,7 @@ public record IdleDetectorSettings(
     Objects.requireNonNull(nodeHeadroom, "nodeHeadroom");
     Objects.requireNonNull(minOffer, "minOffer");
     Objects.requireNonNull(forecast, "forecast");
+    Objects.requireNonNull(elastic, "elastic");
     if (nodeHeadroom.hasNegative()) {
       throw new IllegalArgumentException("nodeHeadroom must not be negative, got " + nodeHeadroom);
     }
@@ -125,7 +128,8 @@ public record IdleDetectorSettings(
         Duration.ofMillis(100),
         sourceId,
         true,
-        policy.forecast());
+        policy.forecast(),
+        policy.elastic());
   }
 
   /** This config with the GleanerPolicy's thresholds, idleAfter, cool-down and headroom. */
@@ -143,7 +147,8 @@ public record IdleDetectorSettings(
         tick,
         sourceId,
         podMetrics,
-        policy.forecast());
+        policy.forecast(),
+        policy.elastic());
   }
 
   private static IdleCriteria criteria(EffectivePolicy policy) {
@@ -166,7 +171,8 @@ public record IdleDetectorSettings(
         tick,
         sourceId,
         podMetrics,
-        forecast);
+        forecast,
+        elastic);
   }
 
   public IdleDetectorSettings withCooldown(Duration d) {
@@ -183,7 +189,8 @@ public record IdleDetectorSettings(
         tick,
         sourceId,
         podMetrics,
-        forecast);
+        forecast,
+        elastic);
   }
 
   public IdleDetectorSettings withMetricsInterval(Duration d) {
@@ -200,7 +207,8 @@ public record IdleDetectorSettings(
         tick,
         sourceId,
         podMetrics,
-        forecast);
+        forecast,
+        elastic);
   }
 
   public IdleDetectorSettings withSourceId(String id) {
@@ -217,7 +225,8 @@ public record IdleDetectorSettings(
         tick,
         id,
         podMetrics,
-        forecast);
+        forecast,
+        elastic);
   }
 
   public IdleDetectorSettings withColocation(ColocationOffers c) {
@@ -234,7 +243,8 @@ public record IdleDetectorSettings(
         tick,
         sourceId,
         podMetrics,
-        forecast);
+        forecast,
+        elastic);
   }
 
   public IdleDetectorSettings withForecast(EffectivePolicy.Forecast f) {
@@ -251,6 +261,25 @@ public record IdleDetectorSettings(
         tick,
         sourceId,
         podMetrics,
-        f);
+        f,
+        elastic);
+  }
+
+  public IdleDetectorSettings withElastic(EffectivePolicy.Elastic e) {
+    return new IdleDetectorSettings(
+        criteria,
+        idleAfter,
+        cooldown,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        metricsInterval,
+        resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics,
+        forecast,
+        e);
   }
 }

@@ -119,6 +119,20 @@ public final class RecordingBroker extends BrokerGrpc.BrokerImplBase implements 
     };
   }
 
+  /** What GetCapacity answers (the near-line pods waiting, for elastic members). */
+  public volatile io.gleaner.api.v1.Capacity capacity =
+      io.gleaner.api.v1.Capacity.getDefaultInstance();
+
+  public final AtomicInteger capacityCalls = new AtomicInteger();
+
+  @Override
+  public void getCapacity(
+      io.gleaner.api.v1.CapacityRequest req, StreamObserver<io.gleaner.api.v1.Capacity> response) {
+    capacityCalls.incrementAndGet();
+    response.onNext(capacity);
+    response.onCompleted();
+  }
+
   @Override
   public void close() {
     server.shutdownNow();

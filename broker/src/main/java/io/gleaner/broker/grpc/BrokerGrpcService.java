@@ -57,6 +57,15 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
     this.teams = java.util.Objects.requireNonNull(source, "source");
   }
 
+  private volatile java.util.function.Supplier<java.util.List<io.gleaner.meta.resources.Resources>>
+      nearLineWaiting = java.util.List::of;
+
+  /** Where GetCapacity takes the requests of the near-line pods waiting for room from. */
+  public void nearLineWaiting(
+      java.util.function.Supplier<java.util.List<io.gleaner.meta.resources.Resources>> source) {
+    this.nearLineWaiting = java.util.Objects.requireNonNull(source, "source");
+  }
+
   private static final Logger log = LoggerFactory.getLogger(BrokerGrpcService.class);
 
   /**
@@ -308,6 +317,14 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
         () ->
             CapacityProtos.capacity(ledger.capacity()).toBuilder()
                 .addAllTeams(teams.get())
+                .addAllNearLineWaiting(
+                    nearLineWaiting.get().stream()
+                        .map(
+                            r ->
+                                io.gleaner.api.v1.PodShape.newBuilder()
+                                    .putAllRequests(r.toStrings())
+                                    .build())
+                        .toList())
                 .build());
   }
 

@@ -7,6 +7,7 @@ import io.gleaner.broker.dashboard.PodCounts;
 import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.PodRequests;
+import io.gleaner.meta.resources.Resources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,31 @@ public final class PendingPods implements AutoCloseable {
               p.getMetadata().getNamespace(), PodRequests.effective(p.getSpec())));
     }
     return out;
+  }
+
+  /**
+   * The requests of the waiting near-line pods ({@code gleaner.io/class: near-line}), leaving out
+   * those whose UID is in {@code placed}: the demand elastic members scale up for.
+   */
+  public List<Resources> nearLineWaiting(Set<String> placed) {
+    List<Resources> out = new ArrayList<>();
+    for (Pod p : informer.getStore().list()) {
+      Map<String, String> labels = p.getMetadata().getLabels();
+      if (labels != null
+          && GleanerKeys.CLASS_NEAR_LINE.equals(labels.get(GleanerKeys.CLASS))
+          && waits(p, placed)) {
+        out.add(PodRequests.effective(p.getSpec()));
+      }
+    }
+    return out;
+  }
+
+  private static boolean waits(Pod p, Set<String> placed) {
+    return p.getMetadata().getDeletionTimestamp() == null
+        && (p.getStatus() == null
+            || p.getStatus().getPhase() == null
+            || "Pending".equals(p.getStatus().getPhase()))
+        && !placed.contains(p.getMetadata().getUid());
   }
 
   /**

@@ -51,6 +51,7 @@ public final class BrokerFactory {
     PendingPods pending = new PendingPods(ctx.meta(), ctx.config().virtualKubelet().nodeName());
     ctx.onClose(pending::close);
     broker.pendingPods(pending::waiting);
+    broker.nearLineWaiting(pending::nearLineWaiting);
     ctx.admin().addReadinessCheck(broker.readiness());
     BrokerConfig.Kueue kueue = ctx.config().broker().kueue();
     if (kueue.enabled()) {

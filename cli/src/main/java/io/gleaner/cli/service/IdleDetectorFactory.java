@@ -65,6 +65,7 @@ public final class IdleDetectorFactory {
         b.tick(),
         b.sourceId(),
         b.podMetrics(),
-        b.forecast());
+        b.forecast(),
+        b.elastic());
   }
 }

@@ -115,6 +115,11 @@ public final class ClusterCache {
     return out;
   }
 
+  /** Every pod, bound or not (a live view). */
+  public Collection<MemberPodInfo> pods() {
+    return pods.values();
+  }
+
   public int podCount() {
     return pods.size();
   }

@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param teams the teams sharing the pool, and the default team of every other namespace
  * @param forecast forecast-driven lending of idle online nodes
  * @param podSecurity the Pod Security Standard level metadata pods must meet
+ * @param elastic the budget of elastic capacity at peak
  */
 public record EffectivePolicy(
     Map<CapacitySource, Double> reserveMargins,
@@ -40,7 +41,8 @@ public record EffectivePolicy(
     Duration pendingTimeout,
     Teams teams,
     Forecast forecast,
-    PodSecurityLevel podSecurity) {
+    PodSecurityLevel podSecurity,
+    Elastic elastic) {
 
   /** Default node headroom: what the kubelet and system daemons need beyond their requests. */
   public static final Resources DEFAULT_NODE_HEADROOM =
@@ -82,6 +84,18 @@ public record EffectivePolicy(
     }
   }
 
+  /**
+   * Elastic capacity at peak.
+   *
+   * @param maxCores the most cores held and asked for on elastic members at once; 0 = off
+   * @param coreHoursPerDay core-hours Gleaner's pods may hold on elastic members per UTC day
+   */
+  public record Elastic(int maxCores, double coreHoursPerDay) {
+    public boolean enabled() {
+      return maxCores > 0 && coreHoursPerDay > 0;
+    }
+  }
+
   /** Eviction rate limits per member cluster. */
   public record Eviction(double perSecondPerCluster, int maxConcurrentPerCluster) {}
 
@@ -95,6 +109,7 @@ public record EffectivePolicy(
     Objects.requireNonNull(teams, "teams");
     Objects.requireNonNull(forecast, "forecast");
     Objects.requireNonNull(podSecurity, "podSecurity");
+    Objects.requireNonNull(elastic, "elastic");
     EnumMap<CapacitySource, Double> copy = new EnumMap<>(CapacitySource.class);
     copy.putAll(reserveMargins);
     for (CapacitySource s : CapacitySource.values()) {
@@ -166,6 +181,7 @@ public record EffectivePolicy(
             ForecastSettings.or(f.getLastHourWeight(), ForecastSettings.LAST_HOUR_WEIGHT_DEFAULT),
             ForecastSettings.or(f.getSafetyMargin(), ForecastSettings.SAFETY_MARGIN_DEFAULT),
             Durations.parse(or(f.getLeadTime(), ForecastSettings.LEAD_TIME_DEFAULT)));
+    ElasticSettings el = spec.getElastic() == null ? new ElasticSettings() : spec.getElastic();
     String pending = spec.getPlacement() == null ? null : spec.getPlacement().getPendingTimeout();
     return new EffectivePolicy(
         margins,
@@ -181,7 +197,12 @@ public record EffectivePolicy(
         Durations.parse(or(pending, PlacementSettings.PENDING_TIMEOUT_DEFAULT)),
         TeamRules.effective(spec.getTeams()),
         forecast,
-        PodSecurityLevel.parse(or(spec.getPodSecurity(), GleanerPolicySpec.POD_SECURITY_DEFAULT)));
+        PodSecurityLevel.parse(or(spec.getPodSecurity(), GleanerPolicySpec.POD_SECURITY_DEFAULT)),
+        new Elastic(
+            el.getMaxCores() != null
+                ? el.getMaxCores()
+                : Integer.parseInt(ElasticSettings.MAX_CORES_DEFAULT),
+            or(el.getCoreHoursPerDay(), ElasticSettings.CORE_HOURS_PER_DAY_DEFAULT)));
   }
 
   private static double or(Double value, String fallback) {

@@ -96,6 +96,11 @@ public class GleanerPolicySpec {
   private ForecastSettings forecast;
 
   @JsonPropertyDescription(
+      "Elastic capacity at peak (members of role elastic): a budget in cores and core-hours per"
+          + " day, near-line pods only. Unset: off.")
+  private ElasticSettings elastic;
+
+  @JsonPropertyDescription(
       "The Pod Security Standard level metadata pods bound to the virtual node must meet:"
           + " privileged (no check), baseline or restricted. A pod that breaks it fails with reason "
           + "PodSecurity and the rule it breaks; member namespaces Gleaner creates carry the"
@@ -193,6 +198,14 @@ public class GleanerPolicySpec {
     this.forecast = forecast;
   }
 
+  public ElasticSettings getElastic() {
+    return elastic;
+  }
+
+  public void setElastic(ElasticSettings elastic) {
+    this.elastic = elastic;
+  }
+
   public String getPodSecurity() {
     return podSecurity;
   }
@@ -263,6 +276,9 @@ public class GleanerPolicySpec {
     if (forecast != null) {
       forecast.validate(errors, "spec.forecast");
     }
+    if (elastic != null) {
+      elastic.validate(errors, "spec.elastic");
+    }
     return errors;
   }
 
@@ -293,6 +309,7 @@ public class GleanerPolicySpec {
         && Objects.equals(placement, s.placement)
         && Objects.equals(teams, s.teams)
         && Objects.equals(forecast, s.forecast)
+        && Objects.equals(elastic, s.elastic)
         && Objects.equals(podSecurity, s.podSecurity);
   }
 
@@ -310,6 +327,7 @@ public class GleanerPolicySpec {
         placement,
         teams,
         forecast,
+        elastic,
         podSecurity);
   }
 }

@@ -25,6 +25,21 @@ public final class GleanerKeys {
   /** The capacity source (pool) a member pod was placed on: {@code idle} or {@code colocation}. */
   public static final String SOURCE = "gleaner.io/source";
 
+  /**
+   * On the scale-up placeholders the idle-detector keeps in elastic members (value: the
+   * installation): pods that ask the member's autoscaler for nodes and never run Gleaner work.
+   */
+  public static final String SCALE_UP = "gleaner.io/scale-up";
+
+  /** Namespace of the scale-up placeholders in every elastic member. */
+  public static final String SCALE_UP_NAMESPACE = "gleaner-scale-up";
+
+  /**
+   * PriorityClass of the scale-up placeholders (member chart): above cluster-autoscaler's
+   * expendable cutoff (-10), below the descheduler's online threshold (0), never preempting.
+   */
+  public static final String SCALE_UP_PRIORITY_CLASS = "gleaner-scale-up";
+
   /** The uid of the metadata pod a member pod runs for. */
   public static final String META_UID = "gleaner.io/meta-uid";
 

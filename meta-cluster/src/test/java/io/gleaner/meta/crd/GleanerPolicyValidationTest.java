@@ -146,6 +146,23 @@ class GleanerPolicyValidationTest {
   }
 
   @Test
+  void elasticIsOffByDefaultAndItsBudgetIsValidated() {
+    EffectivePolicy d = new GleanerPolicySpec().effective();
+    assertThat(d.elastic()).isEqualTo(new EffectivePolicy.Elastic(0, 100));
+    assertThat(d.elastic().enabled()).isFalse();
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setElastic(new ElasticSettings(32, null));
+    assertThat(spec.effective().elastic()).isEqualTo(new EffectivePolicy.Elastic(32, 100));
+    assertThat(spec.effective().elastic().enabled()).isTrue();
+    spec.setElastic(new ElasticSettings(-1, Double.NaN));
+    assertThat(spec.validate())
+        .extracting(FieldError::path)
+        .containsExactly("spec.elastic.maxCores", "spec.elastic.coreHoursPerDay");
+    spec.setElastic(new ElasticSettings(8, 0.0));
+    assertThat(spec.effective().elastic().enabled()).isFalse();
+  }
+
+  @Test
   void emptySpecGivesTheDocumentedDefaults() {
     EffectivePolicy p = new GleanerPolicySpec().effective();
 

@@ -36,6 +36,7 @@ import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
 import io.gleaner.sim.accounting.LendableCapacity;
+import io.gleaner.sim.autoscaler.SimAutoscaler;
 import io.gleaner.sim.load.OnlineWorkload;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -103,6 +104,18 @@ public final class Sandbox implements AutoCloseable {
   private final PrintStream processOutput;
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
   private final List<MemberSpec> specs = new ArrayList<>();
+  private final List<SimAutoscaler> autoscalers = new ArrayList<>();
+
+  /** One node of an elastic member's node group, and the group's maximum size. */
+  static final NodeShape ELASTIC_NODE =
+      NodeShape.of(1, "16", "64Gi").withInstanceType("c7.4xlarge");
+
+  static final int ELASTIC_MAX_NODES = 4;
+
+  /** The policy's elastic budget when the sandbox has elastic members. */
+  static final int ELASTIC_MAX_CORES = 32;
+
+  static final double ELASTIC_CORE_HOURS_PER_DAY = 48;
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private AcceleratedClock clock;
@@ -184,10 +197,20 @@ public final class Sandbox implements AutoCloseable {
             + (1
                 + options.onlineClusters()
                 + options.trainingClusters()
-                + options.colocationClusters())
+                + options.colocationClusters()
+                + options.elasticClusters())
             + " simulated clusters");
     federation = buildFederation();
     closeables.push(federation);
+    for (MemberSpec m : specs) {
+      if (m.roles().contains(MemberRole.ELASTIC)) {
+        autoscalers.add(
+            new SimAutoscaler(
+                    federation.member(m.name()),
+                    SimAutoscaler.Options.of(ELASTIC_NODE, ELASTIC_MAX_NODES))
+                .start());
+      }
+    }
     KubernetesClient meta = federation.meta().client();
     Path work = Files.createTempDirectory("gleaner-sandbox-");
     Charts charts = Charts.fromClasspath();
@@ -634,6 +657,14 @@ public final class Sandbox implements AutoCloseable {
                             options.idleAfter().toMinutes() + "m",
                             "forecast",
                             Map.of("enabled", options.forecast()),
+                            "elastic",
+                            options.elasticClusters() > 0
+                                ? Map.of(
+                                    "maxCores",
+                                    ELASTIC_MAX_CORES,
+                                    "coreHoursPerDay",
+                                    ELASTIC_CORE_HOURS_PER_DAY)
+                                : Map.of(),
                             "teams",
                             options.fairness()
                                 ? TEAM_WEIGHTS.entrySet().stream()
@@ -820,6 +851,11 @@ public final class Sandbox implements AutoCloseable {
               .withZone("zone-" + (char) ('a' + i % 3), "region-1")
               .withOnlineLoad(60));
     }
+    for (int i = 1; i <= options.elasticClusters(); i++) {
+      specs.add(
+          MemberSpec.of("cloud-" + i, MemberRole.ELASTIC, ELASTIC_NODE.withCount(0))
+              .withZone("zone-" + (char) ('a' + i % 3), "region-1"));
+    }
     specs.forEach(b::member);
     return b.build();
   }
@@ -882,8 +918,28 @@ public final class Sandbox implements AutoCloseable {
   public SandboxSummary summary() {
     summary.sample();
     SandboxSummary s = summary.summary();
-    return s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()))
-        .withInvariantViolations(invariants == null ? Map.of() : invariants.counts());
+    s =
+        s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()))
+            .withInvariantViolations(invariants == null ? Map.of() : invariants.counts());
+    if (options.elasticClusters() == 0) {
+      return s;
+    }
+    int nodes = 0;
+    for (MemberSpec m : specs) {
+      if (m.roles().contains(MemberRole.ELASTIC)) {
+        nodes += federation.member(m.name()).nodeNames().size();
+      }
+    }
+    return s.withElastic(
+        new SandboxSummary.ElasticUse(
+            options.elasticClusters(),
+            ELASTIC_MAX_CORES,
+            ELASTIC_CORE_HOURS_PER_DAY,
+            s.coreHoursBySource().getOrDefault("ELASTIC", 0.0),
+            s.placedBySource().getOrDefault("ELASTIC", 0L),
+            autoscalers.stream().mapToInt(SimAutoscaler::added).sum(),
+            autoscalers.stream().mapToInt(SimAutoscaler::removed).sum(),
+            nodes));
   }
 
   /**

@@ -26,6 +26,9 @@ import java.time.Instant;
  * @param fairness the scenario's three teams in the GleanerPolicy ({@code spec.teams}, weights
  *     1:1:2); false: no teams, every namespace in the team {@code default} (the harvest is still
  *     accounted per team)
+ * @param elasticClusters cloud members of role {@code elastic}: no node until near-line pods wait,
+ *     then a simulated cluster-autoscaler adds 16-CPU nodes after 5 minutes and removes them after
+ *     10 empty minutes; the policy's elastic budget is 32 cores and 48 core-hours a day
  */
 public record SandboxOptions(
     double speed,
@@ -41,7 +44,8 @@ public record SandboxOptions(
     Duration gangEvery,
     long seed,
     boolean forecast,
-    boolean fairness) {
+    boolean fairness,
+    int elasticClusters) {
 
   /** The trace's quiet morning hour (UTC) that gets busy within the hour. */
   public static final java.time.LocalTime DEFAULT_TIME_OF_DAY = java.time.LocalTime.of(8, 0);
@@ -68,12 +72,16 @@ public record SandboxOptions(
         Duration.ofMinutes(40),
         42,
         true,
-        true);
+        true,
+        1);
   }
 
   public SandboxOptions {
     if (speed <= 0) {
       throw new IllegalArgumentException("--speed must be > 0, got " + speed);
+    }
+    if (elasticClusters < 0) {
+      throw new IllegalArgumentException("--elastic must be >= 0, got " + elasticClusters);
     }
     if (onlineClusters < 0
         || trainingClusters < 0
@@ -98,7 +106,8 @@ public record SandboxOptions(
         gangEvery,
         seed,
         forecast,
-        fairness);
+        fairness,
+        elasticClusters);
   }
 
   public SandboxOptions withPorts(int dashboard, int broker) {
@@ -116,9 +125,13 @@ public record SandboxOptions(
         gangEvery,
         seed,
         forecast,
-        fairness);
+        fairness,
+        elasticClusters);
   }
 
+  /**
+   * These many online, training and co-location members and no elastic one ({@link #withElastic}).
+   */
   public SandboxOptions withClusters(int online, int training, int colocation) {
     return new SandboxOptions(
         speed,
@@ -134,6 +147,26 @@ public record SandboxOptions(
         gangEvery,
         seed,
         forecast,
-        fairness);
+        fairness,
+        0);
+  }
+
+  public SandboxOptions withElastic(int elastic) {
+    return new SandboxOptions(
+        speed,
+        simulatedStart,
+        onlineClusters,
+        trainingClusters,
+        colocationClusters,
+        kubeconfigDir,
+        dashboardPort,
+        brokerPort,
+        idleAfter,
+        submitEvery,
+        gangEvery,
+        seed,
+        forecast,
+        fairness,
+        elastic);
   }
 }

@@ -158,6 +158,16 @@ public final class SandboxCommand implements Callable<Integer> {
               + " teams (the summary still counts each team's core-hours) (default: ${DEFAULT-VALUE}).")
   boolean fairness;
 
+  @Option(
+      names = "--elastic",
+      defaultValue = "1",
+      description =
+          "Cloud members of role elastic: no node until near-line pods wait for room, then a"
+              + " simulated cluster-autoscaler adds 16-CPU nodes after 5 simulated minutes and removes"
+              + " them after 10 empty ones; budget 32 cores, 48 core-hours a day (GleanerPolicy"
+              + " spec.elastic) (default: ${DEFAULT-VALUE}; 0: none, elastic off).")
+  int elastic;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -200,7 +210,8 @@ public final class SandboxCommand implements Callable<Integer> {
               base.gangEvery(),
               seed,
               forecast,
-              fairness);
+              fairness,
+              elastic);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

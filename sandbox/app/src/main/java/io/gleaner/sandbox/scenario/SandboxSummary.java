@@ -36,6 +36,8 @@ import java.util.Map;
  * @param backlog the pods that waited for the virtual node at each sample
  * @param teams how the policy's teams shared the harvest against their weights (absent when the run
  *     has no teams)
+ * @param invariantViolations invariant violations counted by kind
+ * @param elastic what the elastic members lent against the budget (absent without them)
  */
 public record SandboxSummary(
     long simulatedSeconds,
@@ -55,7 +57,55 @@ public record SandboxSummary(
     Map<String, Map<String, Double>> harvestFunnel,
     Backlog backlog,
     TeamHarvest teams,
-    Map<String, Long> invariantViolations) {
+    Map<String, Long> invariantViolations,
+    ElasticUse elastic) {
+
+  /**
+   * What the elastic members lent against the policy's budget (absent without elastic members).
+   *
+   * @param members elastic members
+   * @param maxCores the budget's cores at once
+   * @param coreHoursPerDay the budget's core-hours per day
+   * @param coreHours CPU core-hours of Gleaner member pods Running on elastic nodes (as in {@code
+   *     coreHoursBySource})
+   * @param placements member pods placed on elastic nodes
+   * @param nodesAdded nodes the simulated autoscalers added
+   * @param nodesRemoved nodes they removed after their idle period
+   * @param nodesAtEnd elastic nodes at the end of the run
+   */
+  public record ElasticUse(
+      int members,
+      int maxCores,
+      double coreHoursPerDay,
+      double coreHours,
+      long placements,
+      int nodesAdded,
+      int nodesRemoved,
+      int nodesAtEnd) {}
+
+  /** This summary with what the elastic members lent. */
+  public SandboxSummary withElastic(ElasticUse use) {
+    return new SandboxSummary(
+        simulatedSeconds,
+        podsByClass,
+        placedBySource,
+        podsReclaimed,
+        memberPodsPendingUnschedulable,
+        memberPodsPendingUnschedulableMax,
+        reclaims,
+        reclaimLatencyMsP50,
+        reclaimLatencyMsP99,
+        coreHoursBySource,
+        onlinePodsDelayed,
+        onlineDelaySecondsP50,
+        onlineDelaySecondsMax,
+        harvest,
+        harvestFunnel,
+        backlog,
+        teams,
+        invariantViolations,
+        use);
+  }
 
   /**
    * The metadata pods that waited for room (Pending, not yet on a member node: no host IP), by kind
@@ -94,7 +144,8 @@ public record SandboxSummary(
         harvestFunnel,
         backlog,
         teams,
-        violations);
+        violations,
+        elastic);
   }
 
   /** This summary with another count of reclaimed metadata pods. */
@@ -117,6 +168,7 @@ public record SandboxSummary(
         harvestFunnel,
         backlog,
         teams,
-        invariantViolations);
+        invariantViolations,
+        elastic);
   }
 }

@@ -555,7 +555,8 @@ public final class SummaryCollector {
         funnelHours,
         backlog,
         teamWeights.isEmpty() ? null : teamShares(),
-        Map.of());
+        Map.of(),
+        null);
   }
 
   private TeamHarvest teamShares() {
