@@ -184,6 +184,7 @@ class PendingPodsIT {
 
     pending = new PendingPods(meta, "gleaner");
     broker.pendingPods(pending::waiting);
+    broker.nearLineWaiting(pending::nearLineWaiting);
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -198,6 +199,11 @@ class PendingPodsIT {
         client.capacity().getTeamsList().stream()
             .collect(Collectors.toMap(TeamShare::getTeam, TeamShare::getPendingPods));
     assertThat(viaGrpc).containsEntry("ml-batch", 2L).containsEntry("ads-nearline", 1L);
+    // the near-line ones waiting (ads with no status, misc Pending; not the Failed one), for
+    // elastic scale-up
+    assertThat(client.capacity().getNearLineWaitingList())
+        .extracting(shape -> shape.getRequestsMap().get("cpu"))
+        .containsExactly("1", "1");
 
     JsonObject summary =
         new DashboardModel(broker::capacitySnapshot, pending::podCounts, Clock.systemUTC())
