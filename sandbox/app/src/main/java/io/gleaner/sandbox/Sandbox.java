@@ -127,6 +127,7 @@ public final class Sandbox implements AutoCloseable {
   private int brokerPort;
   private boolean cuttableBrokerLink;
   private Duration clockSkew = Duration.ZERO;
+  private int zookeeperServers = 1;
   private TcpLink brokerLink;
   private Path readerTls;
   private JobController jobs;
@@ -513,6 +514,16 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * Runs ZooKeeper as an ensemble of {@code servers} (the chart's bundled one has 3) instead of one
+   * server ({@code --chaos zookeeper-leader-killed}, {@code zookeeper-quorum-lost}); call before
+   * {@link #start()}.
+   */
+  public Sandbox withZooKeeperServers(int servers) {
+    zookeeperServers = servers;
+    return this;
+  }
+
+  /**
    * Runs the idle-detector's clock {@code skew} ahead of the others' and the descheduler's {@code
    * skew} behind, on the simulated clock ({@code --chaos clock-skew}: 5 simulated minutes stand for
    * 5 minutes of wall-clock skew between hosts); call before {@link #start()}.
@@ -824,6 +835,7 @@ public final class Sandbox implements AutoCloseable {
             .clock(clock)
             .kubeconfigDir(options.kubeconfigDir())
             .zookeeper(true)
+            .zookeeperServers(zookeeperServers)
             .registerMembers(false);
     for (int i = 1; i <= options.onlineClusters(); i++) {
       specs.add(

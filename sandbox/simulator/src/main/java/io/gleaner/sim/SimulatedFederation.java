@@ -58,6 +58,7 @@ public final class SimulatedFederation implements AutoCloseable {
   private final Map<String, SimulatedCluster> members = new LinkedHashMap<>();
   private final Map<String, OnlineWorkload> online = new LinkedHashMap<>();
   private final TestingServer zookeeper;
+  private final ZooKeeperEnsemble ensemble;
   private final Duration podStartDelay;
   private final LoadCurve loadCurve;
   private int nextIndex;
@@ -72,9 +73,14 @@ public final class SimulatedFederation implements AutoCloseable {
       this.kubeconfigDir =
           b.kubeconfigDir != null ? b.kubeconfigDir : Files.createTempDirectory("gleaner-sim-");
       Files.createDirectories(kubeconfigDir);
-      this.zookeeper = b.zookeeper ? startZookeeper() : null;
+      this.zookeeper = b.zookeeper && b.zookeeperServers == 1 ? startZookeeper() : null;
       if (zookeeper != null) {
         started.add(zookeeper);
+      }
+      this.ensemble =
+          b.zookeeper && b.zookeeperServers > 1 ? startEnsemble(b.zookeeperServers) : null;
+      if (ensemble != null) {
+        started.add(ensemble);
       }
       int index = 0;
       this.meta =
@@ -169,6 +175,14 @@ public final class SimulatedFederation implements AutoCloseable {
     }
   }
 
+  private static ZooKeeperEnsemble startEnsemble(int servers) {
+    try {
+      return new ZooKeeperEnsemble(servers);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the embedded ZooKeeper ensemble", e);
+    }
+  }
+
   private static TestingServer startZookeeper() {
     try {
       InstanceSpec spec =
@@ -259,9 +273,19 @@ public final class SimulatedFederation implements AutoCloseable {
     return online.get(member);
   }
 
-  /** {@code 127.0.0.1:PORT} of the embedded ZooKeeper (null when disabled). */
+  /** The connect string of the embedded ZooKeeper or ensemble (null when disabled). */
   public String zookeeperConnectString() {
+    if (ensemble != null) {
+      return ensemble.connectString();
+    }
     return zookeeper == null ? null : zookeeper.getConnectString();
+  }
+
+  /**
+   * The embedded ensemble, when {@link Builder#zookeeperServers} asked for more than one server.
+   */
+  public java.util.Optional<ZooKeeperEnsemble> zookeeperEnsemble() {
+    return java.util.Optional.ofNullable(ensemble);
   }
 
   public Path kubeconfigDir() {
@@ -292,6 +316,13 @@ public final class SimulatedFederation implements AutoCloseable {
       c.close();
     }
     meta.close();
+    if (ensemble != null) {
+      try {
+        ensemble.close();
+      } catch (IOException e) {
+        LOG.debug("closing the ZooKeeper ensemble", e);
+      }
+    }
     if (zookeeper != null) {
       try {
         zookeeper.close();
@@ -311,6 +342,7 @@ public final class SimulatedFederation implements AutoCloseable {
     private Path kubeconfigDir;
     private String namespace = "gleaner-system";
     private boolean zookeeper = true;
+    private int zookeeperServers = 1;
     private boolean register = true;
     private Duration podStartDelay = Duration.ofSeconds(1);
     private LoadCurve loadCurve = LoadCurve.alibaba2018();
@@ -348,6 +380,15 @@ public final class SimulatedFederation implements AutoCloseable {
     /** Start an embedded ZooKeeper (default true). */
     public Builder zookeeper(boolean on) {
       this.zookeeper = on;
+      return this;
+    }
+
+    /** How many servers the embedded ZooKeeper has (default 1; 3 for an ensemble). */
+    public Builder zookeeperServers(int servers) {
+      if (servers < 1) {
+        throw new IllegalArgumentException("zookeeperServers must be >= 1, got " + servers);
+      }
+      this.zookeeperServers = servers;
       return this;
     }
 

@@ -34,6 +34,10 @@ import java.util.Map;
  *     {@code verb resource} (from the API servers' audit logs); must be empty
  * @param placementsBefore member pods created before the fault
  * @param placementsAfter member pods created from the fault to the end
+ * @param listsAfterFault for a ZooKeeper fault: list requests Gleaner sent to the API servers from
+ *     the fault to recovery (what re-lists cost; -1 for other scenarios)
+ * @param listsPerSecondBefore the rate of those requests during the warm-up before the fault, to
+ *     compare with (-1 for other scenarios)
  */
 public record ChaosReport(
     String scenario,
@@ -55,7 +59,9 @@ public record ChaosReport(
     long writesWhileLeading,
     Map<String, Long> writesAfterLostLeadership,
     long placementsBefore,
-    long placementsAfter) {
+    long placementsAfter,
+    long listsAfterFault,
+    double listsPerSecondBefore) {
 
   /**
    * Whether the promise held: recovered, no invariant violated, nothing lost, duplicated or stuck,

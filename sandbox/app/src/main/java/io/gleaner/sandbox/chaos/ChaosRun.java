@@ -6,6 +6,7 @@ import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sandbox.Sandbox;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sim.SimulatedCluster;
+import io.gleaner.sim.ZooKeeperEnsemble;
 import io.gleaner.sim.apiserver.audit.AuditEvent;
 import io.gleaner.sim.apiserver.audit.AuditLog;
 import java.io.IOException;
@@ -85,6 +86,10 @@ public final class ChaosRun implements AutoCloseable {
   private volatile long placementsBefore;
   private volatile String fencedReplica;
   private volatile long writesWhileLeading = -1;
+  private volatile long listsAfterFault = -1;
+  private volatile double listsPerSecondBefore = -1;
+  private volatile long listsAtWarmUp;
+  private volatile long warmUpAt;
 
   public ChaosRun(
       Sandbox sandbox, ChaosScenario scenario, Settings settings, Consumer<String> progress) {
@@ -120,6 +125,8 @@ public final class ChaosRun implements AutoCloseable {
   private void run() {
     try {
       awaitFirstPlacement();
+      listsAtWarmUp = gleanerLists();
+      warmUpAt = System.nanoTime();
       sleep(settings.warmUp().toMillis());
       if (closed) {
         return;
@@ -271,6 +278,51 @@ public final class ChaosRun implements AutoCloseable {
         progress.accept(String.format("chaos: the link heals after %.1f s", since(faultEnd)));
         awaitRecovery(fates.metaPods(), null, -1);
       }
+      case ZOOKEEPER -> {
+        ZooKeeperEnsemble zk =
+            sandbox
+                .federation()
+                .zookeeperEnsemble()
+                .orElseThrow(
+                    () -> new IllegalStateException("the sandbox runs no ZooKeeper ensemble"));
+        int leader =
+            zk.leader().orElseThrow(() -> new IllegalStateException("no ZooKeeper server leads"));
+        List<Integer> hit = new ArrayList<>(List.of(leader));
+        boolean quorum = scenario == ChaosScenario.ZOOKEEPER_QUORUM_LOST;
+        if (quorum) {
+          zk.ports().stream().filter(p -> p != leader).findFirst().ifPresent(hit::add);
+        }
+        target = "ZooKeeper servers on ports " + hit + " (leader " + leader + ")";
+        long listsBefore = gleanerLists();
+        listsPerSecondBefore =
+            (listsBefore - listsAtWarmUp) / Math.max(1e-9, (System.nanoTime() - warmUpAt) / 1e9);
+        markFault();
+        progress.accept("chaos: kill " + target);
+        for (int port : hit) {
+          zk.kill(port);
+        }
+        try {
+          sleep(quorum ? 60_000 : 10_000);
+        } finally {
+          for (int port : hit) {
+            zk.restart(port);
+          }
+          faultEnd = System.nanoTime();
+        }
+        progress.accept(
+            String.format("chaos: ZooKeeper servers restarted after %.1f s", since(faultEnd)));
+        awaitRecovery(fates.metaPods(), null, -1);
+        // what a stall costs the members' API servers: the lists Gleaner sent from the fault on
+        listsAfterFault = gleanerLists() - listsBefore;
+        progress.accept(
+            String.format(
+                "chaos: Gleaner's list requests to the API servers from the fault to recovery: %d"
+                    + " in %.1f s (%.1f/s; %.1f/s during the warm-up before the fault)",
+                listsAfterFault,
+                since(System.nanoTime()),
+                listsAfterFault / Math.max(0.1, since(System.nanoTime())),
+                listsPerSecondBefore));
+      }
       case CLOCK_SKEW -> {
         target = "idle-detector +" + ChaosScenario.SKEW + ", descheduler -" + ChaosScenario.SKEW;
         markFault();
@@ -331,6 +383,21 @@ public final class ChaosRun implements AutoCloseable {
     }
   }
 
+  /** List requests by Gleaner's identities (User-Agent {@code gleaner (...)}) in the audit logs. */
+  private long gleanerLists() {
+    long n = 0;
+    for (AuditLog audit : auditLogs().values()) {
+      for (AuditEvent e : audit.events()) {
+        if ("list".equals(e.verb())
+            && e.userAgent() != null
+            && e.userAgent().startsWith("gleaner")) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   /** Gleaner's member pods of this installation in {@code member}, not terminating. */
   private long gleanerPodsIn(SimulatedCluster member) {
     return member
@@ -376,6 +443,7 @@ public final class ChaosRun implements AutoCloseable {
                 ? fates.firstNewPlacement(faultStart, existing)
                 : scenario.fault() == ChaosScenario.Fault.LINK_CUT
                         || scenario.fault() == ChaosScenario.Fault.CLOCK_SKEW
+                        || scenario.fault() == ChaosScenario.Fault.ZOOKEEPER
                     ? fates.firstNewPlacement(faultEnd, existing)
                     : fates.firstNewPlacementIn(target, faultEnd, existing);
         if (p >= 0) {
@@ -570,7 +638,9 @@ public final class ChaosRun implements AutoCloseable {
         writesWhileLeading,
         scenario.fault() == ChaosScenario.Fault.PAUSE ? writes : Map.of(),
         placementsBefore,
-        faultStart < 0 ? 0 : fates.placements() - placementsBefore);
+        faultStart < 0 ? 0 : fates.placements() - placementsBefore,
+        listsAfterFault,
+        Math.round(listsPerSecondBefore * 10) / 10.0);
   }
 
   /** Real seconds from the fault's start to {@code nanos}, rounded to 0.1 s; -1 when unset. */

@@ -40,7 +40,11 @@ public enum ChaosScenario {
    * Clocks apart from the start: the idle-detector's 5 simulated minutes ahead of the others', the
    * descheduler's 5 behind (10 between them), standing for wall-clock skew between hosts.
    */
-  CLOCK_SKEW(null, Fault.CLOCK_SKEW, false);
+  CLOCK_SKEW(null, Fault.CLOCK_SKEW, false),
+  /** In a 3-server ZooKeeper ensemble, the leader killed, then restarted 10 s later. */
+  ZOOKEEPER_LEADER_KILLED(null, Fault.ZOOKEEPER, false),
+  /** In a 3-server ensemble, the leader and a follower killed: no quorum for 60 s, then back. */
+  ZOOKEEPER_QUORUM_LOST(null, Fault.ZOOKEEPER, false);
 
   /** How far {@link #CLOCK_SKEW} sets the idle-detector ahead and the descheduler behind. */
   public static final java.time.Duration SKEW = java.time.Duration.ofMinutes(5);
@@ -60,7 +64,9 @@ public enum ChaosScenario {
     /** The virtual-kubelet's link to the broker carries nothing for a while. */
     LINK_CUT,
     /** Components' clocks disagree for the whole run. */
-    CLOCK_SKEW
+    CLOCK_SKEW,
+    /** ZooKeeper servers of an ensemble killed, then restarted. */
+    ZOOKEEPER
   }
 
   private final String component;

@@ -123,7 +123,8 @@ public final class SandboxCommand implements Callable<Integer> {
         "Inject one fault in the middle of the load and report recovery in the last JSON line (\"chaos\"); exit 1",
         "when a promise broke. One of: kill-virtual-kubelet-leader, kill-broker, kill-descheduler,",
         "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down, member-api-errors, member-removed,",
-        "virtual-kubelet-broker-cut, clock-skew. Without --duration",
+        "virtual-kubelet-broker-cut, clock-skew, zookeeper-leader-killed, zookeeper-quorum-lost. Without",
+        "--duration",
         "the run ends --chaos-settle after recovery."
       })
   String chaos;
@@ -229,6 +230,9 @@ public final class SandboxCommand implements Callable<Integer> {
     }
     if (scenario == ChaosScenario.CLOCK_SKEW) {
       sandbox.withClockSkew(ChaosScenario.SKEW);
+    }
+    if (scenario != null && scenario.fault() == ChaosScenario.Fault.ZOOKEEPER) {
+      sandbox.withZooKeeperServers(3);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

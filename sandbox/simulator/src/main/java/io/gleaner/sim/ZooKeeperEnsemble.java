@@ -1,0 +1,125 @@
+package io.gleaner.sim;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+
+/**
+ * An embedded ZooKeeper ensemble of several servers on loopback, for faults a single server cannot
+ * show: the leader killed, quorum lost, a rolling restart. Servers are told apart by their client
+ * port; which one leads is asked as an operator would, with the {@code srvr} four-letter word.
+ */
+public final class ZooKeeperEnsemble implements AutoCloseable {
+  private final TestingCluster cluster;
+  private final List<InstanceSpec> specs = new ArrayList<>();
+
+  /** Starts {@code servers} servers and waits until they serve. */
+  public ZooKeeperEnsemble(int servers) throws Exception {
+    for (int id = 1; id <= servers; id++) {
+      specs.add(
+          new InstanceSpec(
+              null,
+              -1,
+              -1,
+              -1,
+              true,
+              id,
+              -1,
+              1000,
+              Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"),
+              "127.0.0.1"));
+    }
+    cluster = new TestingCluster(specs);
+    cluster.start();
+  }
+
+  public String connectString() {
+    return cluster.getConnectString();
+  }
+
+  /** The servers' client ports, in server id order. */
+  public List<Integer> ports() {
+    return specs.stream().map(InstanceSpec::getPort).toList();
+  }
+
+  /** The client port of the server that leads now, if one answers that it does. */
+  public Optional<Integer> leader() {
+    for (InstanceSpec s : specs) {
+      if ("leader".equals(mode(s.getPort()))) {
+        return Optional.of(s.getPort());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Whether a majority of the servers answer as leader or follower. */
+  public boolean hasQuorum() {
+    long serving =
+        specs.stream()
+            .map(s -> mode(s.getPort()))
+            .filter(m -> "leader".equals(m) || "follower".equals(m))
+            .count();
+    return serving > specs.size() / 2;
+  }
+
+  /** Stops the server on {@code port} as {@code kill -9} would. */
+  public void kill(int port) {
+    try {
+      cluster.killServer(spec(port));
+    } catch (Exception e) {
+      throw new IllegalStateException("killing the ZooKeeper server on port " + port, e);
+    }
+  }
+
+  /** Starts the server on {@code port} again, with its data. */
+  public void restart(int port) {
+    try {
+      cluster.restartServer(spec(port));
+    } catch (Exception e) {
+      throw new IllegalStateException("restarting the ZooKeeper server on port " + port, e);
+    }
+  }
+
+  private InstanceSpec spec(int port) {
+    return specs.stream()
+        .filter(s -> s.getPort() == port)
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no ZooKeeper server on port " + port));
+  }
+
+  /** {@code leader}, {@code follower}, {@code standalone}, or null when it does not answer. */
+  static String mode(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      s.setSoTimeout(1000);
+      OutputStream out = s.getOutputStream();
+      out.write("srvr".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.startsWith("Mode: ")) {
+          return line.substring("Mode: ".length()).trim();
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    cluster.close();
+  }
+}
