@@ -426,6 +426,77 @@ class InstallIT {
             f -> f.contains("gleaner.io/member-pods"));
   }
 
+  /**
+   * The installed virtual-kubelet follows a GleanerPolicy changed with kubectl while it runs: under
+   * the default {@code baseline} level a privileged pod is refused and a plain one runs; raised to
+   * {@code restricted}, the same plain pod (root, no seccomp profile, capabilities kept) is refused
+   * with Pod Security Admission's words. The level is put back for whatever runs after.
+   */
+  @Test
+  @Order(7)
+  void aGleanerPolicyChangedWithKubectlAppliesToTheNextPods() throws Exception {
+    Path privileged = dir.resolve("privileged.yaml");
+    Files.writeString(
+        privileged,
+        POD_YAML
+            .formatted("privileged-1")
+            .replace(
+                "\n      resources:",
+                "\n      securityContext: {privileged: true}\n      resources:"));
+    assertThat(Files.readString(privileged)).contains("privileged: true");
+    kubectl("apply", "-f", privileged.toString());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> reason("privileged-1"), "PodSecurity"::equals);
+    assertThat(message("privileged-1")).contains("privileged");
+
+    kubectl(
+        "patch",
+        "gleanerpolicy",
+        "default",
+        "--type=merge",
+        "-p",
+        "{\"spec\":{\"podSecurity\":\"restricted\"}}");
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> {
+                String name = "plain-" + System.nanoTime();
+                apply(name);
+                await()
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> phase(name), p -> "Running".equals(p) || "Failed".equals(p));
+                return "PodSecurity".equals(reason(name))
+                    && message(name).contains("restricted")
+                    && message(name).contains("runAsNonRoot");
+              });
+    } finally {
+      kubectl(
+          "patch",
+          "gleanerpolicy",
+          "default",
+          "--type=merge",
+          "-p",
+          "{\"spec\":{\"podSecurity\":\"baseline\"}}");
+    }
+  }
+
+  private static String phase(String pod) throws Exception {
+    return kubectl("-n", "team-a", "get", "pod", pod, "-o", "jsonpath={.status.phase}");
+  }
+
+  private static String reason(String pod) throws Exception {
+    return kubectl("-n", "team-a", "get", "pod", pod, "-o", "jsonpath={.status.reason}");
+  }
+
+  private static String message(String pod) throws Exception {
+    return kubectl("-n", "team-a", "get", "pod", pod, "-o", "jsonpath={.status.message}");
+  }
+
   /** The member cluster whose pods back metadata pod {@code name}, or null. */
   private static SimulatedCluster memberOf(KubernetesClient meta, String name) {
     Pod pod = meta.pods().inNamespace("team-a").withName(name).get();
