@@ -773,7 +773,9 @@ public final class IdleDetector {
     List<Placeholders.Existing> existing = new ArrayList<>();
     Set<String> seen = new java.util.HashSet<>();
     for (MemberPodInfo p : c.cache.pods()) {
-      if (GleanerKeys.SCALE_UP_NAMESPACE.equals(p.namespace()) && !p.terminated()) {
+      if (GleanerKeys.SCALE_UP_NAMESPACE.equals(p.namespace())
+          && Placeholders.isOwn(p.name(), config.instance())
+          && !p.terminated()) {
         seen.add(p.name());
         creating.remove(p.name());
         if (!placeholdersDeleting.contains(c.name + "/" + p.name())) {
@@ -801,7 +803,7 @@ public final class IdleDetector {
               });
     }
     for (Resources r : diff.create()) {
-      String name = "scale-up-" + now.toEpochMilli() + "-" + placeholderSeq++;
+      String name = Placeholders.name(config.instance(), now.toEpochMilli(), placeholderSeq++);
       creating.put(name, r);
       placeholders
           .create(c.name, name, r)

@@ -14,6 +14,27 @@ import java.util.Objects;
 public final class Placeholders {
   private Placeholders() {}
 
+  /**
+   * The name of a new placeholder of installation {@code instance}: a tag of the instance is in it,
+   * so that two installations sharing an elastic member each keep to their own placeholders.
+   */
+  public static String name(String instance, long epochMillis, long seq) {
+    return prefix(instance) + epochMillis + "-" + seq;
+  }
+
+  /** Whether the placeholder named {@code name} is installation {@code instance}'s. */
+  public static boolean isOwn(String name, String instance) {
+    return name.startsWith(prefix(instance));
+  }
+
+  /**
+   * A fixed-width tag of the instance, not the name itself: a name is no prefix-free mark (one
+   * instance's name may begin another's), a fixed-width tag is.
+   */
+  private static String prefix(String instance) {
+    return "scale-up-" + String.format("%08x", instance.hashCode()) + "-";
+  }
+
   /** A placeholder as the member has it; {@code bound}: the scheduler gave it a node. */
   public record Existing(String name, Resources requests, boolean bound) {
     public Existing {

@@ -13,6 +13,18 @@ class PlaceholdersTest {
   static final Resources EIGHT = Resources.of("cpu", "8", "memory", "4Gi");
 
   @Test
+  void eachInstallationKnowsItsOwnPlaceholdersByName() {
+    String mine = Placeholders.name("gleaner", 1700000000000L, 3);
+    String theirs = Placeholders.name("gleaner-b", 1700000000000L, 3);
+
+    assertThat(Placeholders.isOwn(mine, "gleaner")).isTrue();
+    assertThat(Placeholders.isOwn(theirs, "gleaner")).isFalse();
+    assertThat(Placeholders.isOwn(theirs, "gleaner-b")).isTrue();
+    assertThat(Placeholders.isOwn(mine, "gleaner-b")).isFalse();
+    assertThat(mine).isNotEqualTo(theirs).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  }
+
+  @Test
   void missingShapesAreCreated() {
     Diff d = Placeholders.diff(List.of(), List.of(FOUR, EIGHT));
     assertThat(d.create()).containsExactly(FOUR, EIGHT);
