@@ -30,7 +30,7 @@ public final class MemberFinalizers {
     if (current != null && current.contains(finalizer)) {
       return true;
     }
-    if (mc.getMetadata().getDeletionTimestamp() != null) {
+    if (MemberHandle.isLeaving(mc)) {
       return false;
     }
     meta.resources(MemberCluster.class)

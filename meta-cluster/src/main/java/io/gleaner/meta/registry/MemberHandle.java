@@ -64,7 +64,12 @@ public final class MemberHandle {
    * member gets no new pods; its client keeps working for the drain.
    */
   public boolean isLeaving() {
-    return resource.getMetadata().getDeletionTimestamp() != null;
+    return isLeaving(resource);
+  }
+
+  /** Whether {@code member} is marked for deletion: the one rule for "leaving the federation". */
+  public static boolean isLeaving(MemberCluster member) {
+    return member.getMetadata().getDeletionTimestamp() != null;
   }
 
   public MemberClient client() {

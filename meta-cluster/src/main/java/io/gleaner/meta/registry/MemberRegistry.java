@@ -312,7 +312,7 @@ public final class MemberRegistry implements AutoCloseable {
     }
     Set<String> out = new java.util.TreeSet<>();
     for (MemberCluster mc : inf.getStore().list()) {
-      if (mc.getMetadata().getDeletionTimestamp() != null) {
+      if (MemberHandle.isLeaving(mc)) {
         out.add(mc.getMetadata().getName());
       }
     }
@@ -454,7 +454,7 @@ public final class MemberRegistry implements AutoCloseable {
       if (entry.handle != null && loaded.fingerprint().equals(entry.fingerprint)) {
         boolean specChanged =
             !Objects.equals(entry.handle.resource().getSpec(), mc.getSpec())
-                || entry.handle.isLeaving() != (mc.getMetadata().getDeletionTimestamp() != null);
+                || entry.handle.isLeaving() != MemberHandle.isLeaving(mc);
         entry.handle.update(mc);
         if (specChanged) {
           notifyListeners("memberUpdated", l -> l.memberUpdated(entry.handle));

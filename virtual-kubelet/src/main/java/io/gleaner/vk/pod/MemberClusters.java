@@ -82,10 +82,7 @@ public interface MemberClusters {
 
       @Override
       public boolean isLeaving(String cluster) {
-        return registry
-            .resource(cluster)
-            .map(m -> m.getMetadata().getDeletionTimestamp() != null)
-            .orElse(false);
+        return registry.resource(cluster).map(MemberHandle::isLeaving).orElse(false);
       }
 
       @Override

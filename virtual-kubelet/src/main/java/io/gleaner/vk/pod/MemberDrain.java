@@ -178,7 +178,9 @@ final class MemberDrain {
                 if (!cluster.equals(t.cluster) || t.state == TrackedPod.State.ABANDONED) {
                   return WorkQueue.Result.DONE;
                 }
-                if (pod != null && !finished(pod)) {
+                if (pod != null
+                    && (pod.getStatus() == null
+                        || !SyncHandler.isTerminal(pod.getStatus().getPhase()))) {
                   writer.writeStatus(
                       pod, StatusMirror.memberRemoved(pod.getStatus(), cluster, clock.instant()));
                 }
@@ -198,10 +200,5 @@ final class MemberDrain {
       log.info(
           "member {} drained: finalizer {} removed", cluster, GleanerKeys.MEMBER_PODS_FINALIZER);
     }
-  }
-
-  private static boolean finished(Pod pod) {
-    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 }

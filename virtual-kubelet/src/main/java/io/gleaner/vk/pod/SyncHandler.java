@@ -270,7 +270,7 @@ final class SyncHandler {
     return usage;
   }
 
-  private static boolean isTerminal(String phase) {
+  static boolean isTerminal(String phase) {
     return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 

@@ -385,12 +385,19 @@ public final class ChaosRun implements AutoCloseable {
 
   /** List requests by Gleaner's identities (User-Agent {@code gleaner (...)}) in the audit logs. */
   private long gleanerLists() {
+    return auditEvents(
+        e ->
+            "list".equals(e.verb())
+                && e.userAgent() != null
+                && e.userAgent().startsWith("gleaner"));
+  }
+
+  /** Audit events (those still kept) of every API server that match {@code which}. */
+  private long auditEvents(java.util.function.Predicate<AuditEvent> which) {
     long n = 0;
     for (AuditLog audit : auditLogs().values()) {
       for (AuditEvent e : audit.events()) {
-        if ("list".equals(e.verb())
-            && e.userAgent() != null
-            && e.userAgent().startsWith("gleaner")) {
+        if (which.test(e)) {
           n++;
         }
       }
@@ -441,11 +448,9 @@ public final class ChaosRun implements AutoCloseable {
         long p =
             hit != null
                 ? fates.firstNewPlacement(faultStart, existing)
-                : scenario.fault() == ChaosScenario.Fault.LINK_CUT
-                        || scenario.fault() == ChaosScenario.Fault.CLOCK_SKEW
-                        || scenario.fault() == ChaosScenario.Fault.ZOOKEEPER
-                    ? fates.firstNewPlacement(faultEnd, existing)
-                    : fates.firstNewPlacementIn(target, faultEnd, existing);
+                : scenario.fault().inMember()
+                    ? fates.firstNewPlacementIn(target, faultEnd, existing)
+                    : fates.firstNewPlacement(faultEnd, existing);
         if (p >= 0) {
           firstPlacement = p;
         }
@@ -560,15 +565,8 @@ public final class ChaosRun implements AutoCloseable {
   /** Writes by {@code replica} in the audit logs so far (those still kept). */
   private long writesSoFar(String replica) {
     String agent = "(" + replica + ")";
-    long n = 0;
-    for (AuditLog audit : auditLogs().values()) {
-      for (AuditEvent e : audit.events()) {
-        if (WRITES.contains(e.verb()) && e.userAgent() != null && e.userAgent().contains(agent)) {
-          n++;
-        }
-      }
-    }
-    return n;
+    return auditEvents(
+        e -> WRITES.contains(e.verb()) && e.userAgent() != null && e.userAgent().contains(agent));
   }
 
   /** From now on, every write by {@code replica} counts as made after it lost leadership. */

@@ -66,7 +66,12 @@ public enum ChaosScenario {
     /** Components' clocks disagree for the whole run. */
     CLOCK_SKEW,
     /** ZooKeeper servers of an ensemble killed, then restarted. */
-    ZOOKEEPER
+    ZOOKEEPER;
+
+    /** Whether the fault hits one member cluster (recovery is a new placement in that member). */
+    public boolean inMember() {
+      return this == MEMBER_DOWN || this == MEMBER_ERRORS || this == MEMBER_REMOVED;
+    }
   }
 
   private final String component;
