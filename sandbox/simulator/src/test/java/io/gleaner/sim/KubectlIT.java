@@ -156,6 +156,55 @@ class KubectlIT {
   }
 
   @Test
+  void aGatedPodShowsSchedulingGatedAndRunsOnceItsGatesAreRemoved() throws Exception {
+    Path pod = dir.resolve("gated.yaml");
+    Files.writeString(
+        pod,
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: gated
+        spec:
+          schedulingGates:
+          - name: example.com/quota
+          containers:
+          - name: main
+            image: busybox
+        """);
+    Result created = kubectl("create", "-f", pod.toString());
+    assertThat(created.code()).as(created.out()).isZero();
+    Result get = kubectl("get", "pod", "gated");
+    assertThat(get.out()).as(get.out()).matches("(?s).*gated\\s+0/1\\s+SchedulingGated\\s.*");
+    Result added =
+        kubectl(
+            "patch",
+            "pod",
+            "gated",
+            "--type=json",
+            "-p",
+            "[{\"op\":\"add\",\"path\":\"/spec/schedulingGates/-\",\"value\":{\"name\":\"x\"}}]");
+    assertThat(added.code()).isNotZero();
+    assertThat(added.out())
+        .contains(
+            "spec.schedulingGates[1].name: Forbidden: only deletion is allowed, but found new"
+                + " scheduling gate 'x'");
+    Result removed =
+        kubectl(
+            "patch",
+            "pod",
+            "gated",
+            "--type=json",
+            "-p",
+            "[{\"op\":\"remove\",\"path\":\"/spec/schedulingGates\"}]");
+    assertThat(removed.code()).as(removed.out()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> kubectl("get", "pod", "gated").out().contains("Running"));
+    kubectl("delete", "pod", "gated", "--grace-period=1");
+  }
+
+  @Test
   void execRunsCommandsInThePodOverWebSockets() throws Exception {
     Path pod = dir.resolve("exec-pod.yaml");
     Files.writeString(

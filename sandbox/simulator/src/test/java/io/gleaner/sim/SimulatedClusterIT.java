@@ -1,6 +1,7 @@
 package io.gleaner.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.meta.time.FakeClock;
 import io.gleaner.sim.kubelet.SimKubelet;
 import io.gleaner.sim.scheduler.SimScheduler;
@@ -347,6 +349,168 @@ class SimulatedClusterIT {
         .create();
     eventually().until(() -> get("tol").getSpec().getNodeName() != null);
     assertThat(get("tol").getSpec().getNodeName()).startsWith("tainted-");
+  }
+
+  @Test
+  void aGatedPodWaitsUngatedUntilItsLastGateIsRemovedAndGatesCannotBeAdded() {
+    cluster(SimulatedCluster.builder("gates").nodes(NodeShape.of(1, "4", "8Gi")));
+    client
+        .pods()
+        .inNamespace("default")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("gated")
+                .endMetadata()
+                .withNewSpec()
+                .addNewSchedulingGate("example.com/quota")
+                .addNewSchedulingGate("example.com/team")
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .withNewResources()
+                .addToRequests("cpu", new Quantity("1"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    PodCondition gated = condition(get("gated"), "PodScheduled").orElseThrow();
+    assertThat(gated.getStatus()).isEqualTo("False");
+    assertThat(gated.getReason()).isEqualTo("SchedulingGated");
+    assertThat(gated.getMessage())
+        .isEqualTo("Scheduling is blocked due to non-empty scheduling gates");
+    // a pod created after it is bound: the scheduler has seen the gated pod and left it
+    pod("after", "1", "1Gi", 0, Map.of());
+    eventually().until(() -> get("after").getSpec().getNodeName() != null);
+    assertThat(get("gated").getSpec().getNodeName()).isNull();
+    assertThat(condition(get("gated"), "PodScheduled").orElseThrow().getReason())
+        .isEqualTo("SchedulingGated");
+    assertThat(
+            client
+                .v1()
+                .events()
+                .inNamespace("default")
+                .withField("involvedObject.name", "gated")
+                .list()
+                .getItems())
+        .isEmpty();
+    assertThat(cluster.scheduler().pendingPods()).doesNotContain("default/gated");
+
+    // the binding subresource refuses it, as the real API does
+    assertThatThrownBy(
+            () ->
+                client
+                    .bindings()
+                    .inNamespace("default")
+                    .resource(
+                        new io.fabric8.kubernetes.api.model.BindingBuilder()
+                            .withNewMetadata()
+                            .withName("gated")
+                            .endMetadata()
+                            .withNewTarget()
+                            .withKind("Node")
+                            .withName(get("after").getSpec().getNodeName())
+                            .endTarget()
+                            .build())
+                    .create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("pod gated has non-empty .spec.schedulingGates");
+
+    // a gate may not be added
+    assertThatThrownBy(
+            () ->
+                client
+                    .pods()
+                    .inNamespace("default")
+                    .withName("gated")
+                    .edit(
+                        p -> {
+                          p.getSpec()
+                              .getSchedulingGates()
+                              .add(new io.fabric8.kubernetes.api.model.PodSchedulingGate("x"));
+                          return p;
+                        }))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining(
+            "spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new"
+                + " scheduling gate 'x'");
+
+    // one gate removed: still gated; the last removed: bound
+    client
+        .pods()
+        .inNamespace("default")
+        .withName("gated")
+        .edit(
+            p -> {
+              p.getSpec().getSchedulingGates().remove(0);
+              return p;
+            });
+    pod("after2", "1", "1Gi", 0, Map.of());
+    eventually().until(() -> get("after2").getSpec().getNodeName() != null);
+    assertThat(get("gated").getSpec().getNodeName()).isNull();
+    client
+        .pods()
+        .inNamespace("default")
+        .withName("gated")
+        .edit(
+            p -> {
+              p.getSpec().setSchedulingGates(List.of());
+              return p;
+            });
+    eventually().until(() -> get("gated").getSpec().getNodeName() != null);
+    assertThat(condition(get("gated"), "PodScheduled").orElseThrow().getStatus()).isEqualTo("True");
+  }
+
+  @Test
+  void aPodWithBothANodeNameAndGatesIsRefused() {
+    cluster(SimulatedCluster.builder("gates-node").nodes(NodeShape.of(1, "4", "8Gi")));
+    assertThatThrownBy(
+            () ->
+                client
+                    .pods()
+                    .inNamespace("default")
+                    .resource(
+                        new PodBuilder()
+                            .withNewMetadata()
+                            .withName("pinned")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName("gates-node-0")
+                            .addNewSchedulingGate("example.com/quota")
+                            .addNewContainer()
+                            .withName("c")
+                            .withImage("i")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining(
+            "Pod \"pinned\" is invalid: spec.nodeName: Forbidden: cannot be set until all"
+                + " schedulingGates have been cleared");
+    assertThatThrownBy(
+            () ->
+                client
+                    .pods()
+                    .inNamespace("default")
+                    .resource(
+                        new PodBuilder()
+                            .withNewMetadata()
+                            .withName("twice")
+                            .endMetadata()
+                            .withNewSpec()
+                            .addNewSchedulingGate("a")
+                            .addNewSchedulingGate("a")
+                            .addNewContainer()
+                            .withName("c")
+                            .withImage("i")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.schedulingGates[1]: Duplicate value: \"a\"");
   }
 
   @Test

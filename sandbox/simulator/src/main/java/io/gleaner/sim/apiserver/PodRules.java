@@ -13,9 +13,23 @@ import java.util.Set;
  * the global default, QoS class) with the status reset to Pending, ResourceQuota admission ({@link
  * QuotaRules}), a spec that is immutable except images, activeDeadlineSeconds, added tolerations
  * and the grace period, and graceful deletion.
+ *
+ * <p>Scheduling gates ({@code spec.schedulingGates}, Pod Scheduling Readiness, GA in 1.30) as the
+ * real API keeps them: names unique; a pod may not be created with both a node name and gates; a
+ * gated pod is created with {@code PodScheduled=False} reason {@value #SCHEDULING_GATED} (the pod
+ * strategy's {@code PrepareForCreate} sets it, not the scheduler); an update may remove gates in
+ * any order but never add one; and the binding subresource refuses a gated pod ({@link
+ * PodSubresources#bind}).
  */
 final class PodRules implements ResourceRules {
   static final String DEFAULT_SCHEDULER = "default-scheduler";
+
+  /** The reason of {@code PodScheduled=False} on a pod created with scheduling gates. */
+  public static final String SCHEDULING_GATED = "SchedulingGated";
+
+  /** Its message, in the API server's words. */
+  public static final String SCHEDULING_GATED_MESSAGE =
+      "Scheduling is blocked due to non-empty scheduling gates";
 
   @Override
   public void prepareCreate(ObjectStore store, ObjectNode pod) {
@@ -36,6 +50,7 @@ final class PodRules implements ResourceRules {
             "Required value");
       }
     }
+    validateGatesOnCreate(pod);
     if (!spec.hasNonNull("schedulerName")) {
       spec.put("schedulerName", DEFAULT_SCHEDULER);
     }
@@ -91,7 +106,83 @@ final class PodRules implements ResourceRules {
     ObjectNode status = pod.putObject("status");
     status.put("phase", "Pending");
     status.put("qosClass", qosClass(spec));
+    if (isGated(pod)) {
+      PodSubresources.setCondition(
+          pod,
+          "PodScheduled",
+          "False",
+          SCHEDULING_GATED,
+          SCHEDULING_GATED_MESSAGE,
+          store.clock().instant());
+    }
     QuotaRules.admit(store, pod);
+  }
+
+  /** True when the pod has at least one scheduling gate: no scheduler may bind it. */
+  public static boolean isGated(JsonNode pod) {
+    return pod.path("spec").path("schedulingGates").size() > 0;
+  }
+
+  /**
+   * The create-time checks of {@code spec.schedulingGates}: each name appears once, and a pod with
+   * a gate has no node name yet (the API's {@code validatePodCreate}).
+   */
+  private static void validateGatesOnCreate(ObjectNode pod) {
+    String name = pod.path("metadata").path("name").asText();
+    JsonNode gates = pod.path("spec").path("schedulingGates");
+    Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < gates.size(); i++) {
+      String gate = gates.get(i).path("name").asText("");
+      if (gate.isEmpty()) {
+        throw fieldError(
+            name, "spec.schedulingGates[" + i + "].name", "FieldValueRequired", "Required value");
+      }
+      if (!seen.add(gate)) {
+        throw fieldError(
+            name,
+            "spec.schedulingGates[" + i + "]",
+            "FieldValueDuplicate",
+            "Duplicate value: \"" + gate + "\"");
+      }
+    }
+    if (gates.size() > 0 && !pod.path("spec").path("nodeName").asText("").isEmpty()) {
+      throw fieldError(
+          name,
+          "spec.nodeName",
+          "FieldValueForbidden",
+          "Forbidden: cannot be set until all schedulingGates have been cleared");
+    }
+  }
+
+  /**
+   * An update may only remove scheduling gates (the API's {@code
+   * validateOnlyDeletedSchedulingGates}): one that names a gate the pod did not have is refused.
+   */
+  private static void validateOnlyDeletedGates(ObjectNode current, ObjectNode next) {
+    Set<String> before = new java.util.HashSet<>();
+    current.path("spec").path("schedulingGates").forEach(g -> before.add(g.path("name").asText()));
+    JsonNode after = next.path("spec").path("schedulingGates");
+    for (int i = 0; i < after.size(); i++) {
+      String gate = after.get(i).path("name").asText();
+      if (!before.contains(gate)) {
+        throw fieldError(
+            current.path("metadata").path("name").asText(),
+            "spec.schedulingGates[" + i + "].name",
+            "FieldValueForbidden",
+            "Forbidden: only deletion is allowed, but found new scheduling gate '" + gate + "'");
+      }
+    }
+  }
+
+  private static ApiException fieldError(
+      String name, String field, String causeType, String message) {
+    return new ApiException(
+        422,
+        "Invalid",
+        ResourceTypes.PODS.kind() + " \"" + name + "\" is invalid: " + field + ": " + message,
+        ResourceTypes.PODS.plural(),
+        name,
+        List.of(new ApiException.Cause(causeType, message, field)));
   }
 
   private static void defaultRequestsFromLimits(JsonNode containers) {
@@ -137,11 +228,14 @@ final class PodRules implements ResourceRules {
   }
 
   /**
-   * Pod updates may change only images, activeDeadlineSeconds, tolerations (additions) and
-   * terminationGracePeriodSeconds, as the real pod validation enforces.
+   * Pod updates may change only images, activeDeadlineSeconds, tolerations (additions),
+   * terminationGracePeriodSeconds and scheduling gates (removals), as the real pod validation
+   * enforces (a gated pod's additions to its node selector and affinity, which the real API also
+   * allows, are not simulated).
    */
   @Override
   public void validateUpdate(ObjectNode current, ObjectNode next) {
+    validateOnlyDeletedGates(current, next);
     ObjectNode a = stripMutable(current.path("spec"));
     ObjectNode b = stripMutable(next.path("spec"));
     if (!a.equals(b)) {
@@ -175,6 +269,7 @@ final class PodRules implements ResourceRules {
     s.remove("activeDeadlineSeconds");
     s.remove("tolerations");
     s.remove("terminationGracePeriodSeconds");
+    s.remove("schedulingGates");
     for (String list : List.of("containers", "initContainers")) {
       if (s.get(list) instanceof ArrayNode arr) {
         for (JsonNode c : arr) {

@@ -185,8 +185,8 @@ public final class PodSubresources {
   }
 
   /**
-   * Binds a pod to a node: 404 for an unknown pod, 409 when it is already bound or being deleted.
-   * Sets {@code spec.nodeName} and {@code PodScheduled=True}.
+   * Binds a pod to a node: 404 for an unknown pod, 409 when it is already bound, being deleted or
+   * still has scheduling gates. Sets {@code spec.nodeName} and {@code PodScheduled=True}.
    */
   public ObjectNode bind(String namespace, String name, JsonNode binding) {
     String node = binding.path("target").path("name").asText("");
@@ -217,6 +217,19 @@ public final class PodSubresources {
                 ResourceTypes.PODS,
                 name,
                 "pod " + name + " is being deleted, cannot be assigned to a host");
+          }
+          if (PodRules.isGated(pod)) {
+            throw new ApiException(
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods/binding \""
+                    + name
+                    + "\": pod "
+                    + name
+                    + " has non-empty .spec.schedulingGates",
+                "pods/binding",
+                name,
+                List.of());
           }
           store.mutate(
               ResourceTypes.PODS,

@@ -200,6 +200,13 @@ final class Tables {
       int ready = 0;
       long restarts = 0;
       String reason = st.path("reason").asText(st.path("phase").asText("Pending"));
+      for (JsonNode c : st.path("conditions")) {
+        // as kubectl's pod printer: a gated pod shows SchedulingGated
+        if ("PodScheduled".equals(c.path("type").asText())
+            && PodRules.SCHEDULING_GATED.equals(c.path("reason").asText())) {
+          reason = PodRules.SCHEDULING_GATED;
+        }
+      }
       for (JsonNode cs : st.path("containerStatuses")) {
         if (cs.path("ready").asBoolean()) {
           ready++;

@@ -139,6 +139,11 @@ public record PodInfo(
     return Resources.parse(q);
   }
 
+  /** Has scheduling gates ({@code spec.schedulingGates}): not to be scheduled yet. */
+  public boolean gated() {
+    return json.path("spec").path("schedulingGates").size() > 0;
+  }
+
   /** Bound to a node and still holding its resources. */
   public boolean occupiesNode() {
     return nodeName != null && !terminal;

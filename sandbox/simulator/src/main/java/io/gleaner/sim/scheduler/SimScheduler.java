@@ -43,7 +43,9 @@ import org.slf4j.MDC;
  * PodScheduled=False/ Unschedulable} and a {@code FailedScheduling} event in kube-scheduler's
  * wording, and may preempt lower-priority pods (status {@code nominatedNodeName}, victims deleted
  * with their grace period). Pods of a Volcano PodGroup are bound only all-or-nothing, once {@code
- * minMember} of them fit.
+ * minMember} of them fit. A pod with scheduling gates is not tried until its last gate is removed
+ * (kube-scheduler's SchedulingGates pre-enqueue check): it gets no condition or event from the
+ * scheduler, only the {@code PodScheduled=False/SchedulingGated} the API server gave it.
  */
 public final class SimScheduler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SimScheduler.class);
@@ -233,6 +235,7 @@ public final class SimScheduler implements AutoCloseable {
     } else if (info.nodeName() == null
         && !info.terminating()
         && !info.terminal()
+        && !info.gated()
         && responsible(info)) {
       pending.add(info.key());
     }

@@ -61,4 +61,23 @@ class TablesTest {
         Tables.table(ResourceTypes.NODES, List.of(node), 1, Instant.parse("2024-01-01T00:01:00Z"));
     assertThat(table.path("rows").get(0).path("cells").get(2).asText()).isEqualTo("edge,agent");
   }
+
+  @Test
+  void aGatedPodShowsSchedulingGatedAsKubectlDoes() throws Exception {
+    ObjectNode pod =
+        (ObjectNode)
+            M.readTree(
+                "{\"metadata\":{\"name\":\"p\",\"creationTimestamp\":\"2024-01-01T00:00:00Z\"},"
+                    + "\"spec\":{\"schedulingGates\":[{\"name\":\"g\"}],\"containers\":[{\"name\":\"c\"}]},"
+                    + "\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\","
+                    + "\"status\":\"False\",\"reason\":\"SchedulingGated\"}]}}");
+    ObjectNode table =
+        Tables.table(ResourceTypes.PODS, List.of(pod), 1, Instant.parse("2024-01-01T00:01:00Z"));
+    assertThat(table.path("rows").get(0).path("cells").get(2).asText())
+        .isEqualTo("SchedulingGated");
+    ((ObjectNode) pod.path("status").path("conditions").get(0)).put("reason", "Unschedulable");
+    table =
+        Tables.table(ResourceTypes.PODS, List.of(pod), 1, Instant.parse("2024-01-01T00:01:00Z"));
+    assertThat(table.path("rows").get(0).path("cells").get(2).asText()).isEqualTo("Pending");
+  }
 }
