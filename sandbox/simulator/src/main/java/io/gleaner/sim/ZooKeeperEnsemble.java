@@ -62,6 +62,15 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * What the server on {@code port} answers to {@code srvr}: {@code leader}, {@code follower}, or
+   * empty while it is down or still looking for a leader (it has not rejoined the ensemble).
+   */
+  public Optional<String> role(int port) {
+    spec(port);
+    return Optional.ofNullable(mode(port));
+  }
+
   /** Whether a majority of the servers answer as leader or follower. */
   public boolean hasQuorum() {
     long serving =

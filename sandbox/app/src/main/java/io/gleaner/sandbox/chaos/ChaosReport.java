@@ -38,6 +38,8 @@ import java.util.Map;
  *     the fault to recovery (what re-lists cost; -1 for other scenarios)
  * @param listsPerSecondBefore the rate of those requests during the warm-up before the fault, to
  *     compare with (-1 for other scenarios)
+ * @param zookeeperRestarts for {@code zookeeper-rolling-restart}: each server's restart, in the
+ *     order made (empty for other scenarios)
  */
 public record ChaosReport(
     String scenario,
@@ -61,7 +63,8 @@ public record ChaosReport(
     long placementsBefore,
     long placementsAfter,
     long listsAfterFault,
-    double listsPerSecondBefore) {
+    double listsPerSecondBefore,
+    List<ZooKeeperRestart> zookeeperRestarts) {
 
   /**
    * Whether the promise held: recovered, no invariant violated, nothing lost, duplicated or stuck,

@@ -90,6 +90,10 @@ public final class ChaosRun implements AutoCloseable {
   private volatile double listsPerSecondBefore = -1;
   private volatile long listsAtWarmUp;
   private volatile long warmUpAt;
+  private volatile List<ZooKeeperRestart> zookeeperRestarts = List.of();
+
+  /** In a rolling restart, how long to wait after a server rejoined before stopping the next. */
+  static final Duration BETWEEN_RESTARTS = Duration.ofSeconds(10);
 
   public ChaosRun(
       Sandbox sandbox, ChaosScenario scenario, Settings settings, Consumer<String> progress) {
@@ -285,6 +289,10 @@ public final class ChaosRun implements AutoCloseable {
                 .zookeeperEnsemble()
                 .orElseThrow(
                     () -> new IllegalStateException("the sandbox runs no ZooKeeper ensemble"));
+        if (scenario == ChaosScenario.ZOOKEEPER_ROLLING_RESTART) {
+          rollingRestart(zk);
+          return;
+        }
         int leader =
             zk.leader().orElseThrow(() -> new IllegalStateException("no ZooKeeper server leads"));
         List<Integer> hit = new ArrayList<>(List.of(leader));
@@ -381,6 +389,93 @@ public final class ChaosRun implements AutoCloseable {
         awaitRecovery(fates.metaPods(), null, -1);
       }
     }
+  }
+
+  /**
+   * Restarts every server of the ensemble in turn, followers first and the leader last ({@link
+   * RollingRestartOrder}); each is stopped as {@code kill -9} stops it, started again 1 s later,
+   * and the next one waits until it answers {@code srvr} as leader or follower with the ensemble
+   * serving, plus {@link #BETWEEN_RESTARTS}, so the lists each restart causes fall in its window.
+   */
+  private void rollingRestart(ZooKeeperEnsemble zk) throws InterruptedException {
+    int leader =
+        zk.leader().orElseThrow(() -> new IllegalStateException("no ZooKeeper server leads"));
+    List<Integer> order = RollingRestartOrder.of(zk.ports(), Optional.of(leader));
+    target = "ZooKeeper servers on ports " + order + " in turn (leader " + leader + " last)";
+    long listsBefore = gleanerLists();
+    listsPerSecondBefore =
+        (listsBefore - listsAtWarmUp) / Math.max(1e-9, (System.nanoTime() - warmUpAt) / 1e9);
+    markFault();
+    progress.accept("chaos: rolling restart of " + target);
+    List<long[]> windows = new ArrayList<>(); // {stopped nanos, lists at stop}
+    List<String[]> roles = new ArrayList<>(); // {before, after}
+    List<Long> rejoined = new ArrayList<>();
+    for (int port : order) {
+      if (closed) {
+        break;
+      }
+      String role = zk.role(port).orElse("not serving");
+      windows.add(new long[] {System.nanoTime(), gleanerLists()});
+      zk.kill(port);
+      sleep(1000);
+      zk.restart(port);
+      long deadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
+      long back = -1;
+      String after = null;
+      while (!closed && System.nanoTime() < deadline) {
+        Optional<String> now = zk.role(port);
+        if (now.isPresent() && zk.hasQuorum()) {
+          back = System.nanoTime();
+          after = now.get();
+          break;
+        }
+        Thread.sleep(100);
+      }
+      roles.add(new String[] {role, after});
+      rejoined.add(back);
+      long stoppedAt = windows.get(windows.size() - 1)[0];
+      progress.accept(
+          back < 0
+              ? String.format("chaos: ZooKeeper %s %d did not rejoin", role, port)
+              : String.format(
+                  "chaos: ZooKeeper %s %d restarted, back as %s after %.1f s",
+                  role, port, after, (back - stoppedAt) / 1e9));
+      if (back < 0) {
+        break;
+      }
+      sleep(BETWEEN_RESTARTS.toMillis());
+    }
+    faultEnd = System.nanoTime();
+    awaitRecovery(fates.metaPods(), null, -1);
+    long end = System.nanoTime();
+    long listsAtEnd = gleanerLists();
+    listsAfterFault = listsAtEnd - listsBefore;
+    List<ZooKeeperRestart> out = new ArrayList<>();
+    for (int i = 0; i < windows.size(); i++) {
+      long from = windows.get(i)[0];
+      long to = i + 1 < windows.size() ? windows.get(i + 1)[0] : end;
+      long lists =
+          (i + 1 < windows.size() ? windows.get(i + 1)[1] : listsAtEnd) - windows.get(i)[1];
+      out.add(
+          new ZooKeeperRestart(
+              order.get(i),
+              roles.get(i)[0],
+              seconds(from),
+              rejoined.get(i) < 0 ? -1 : Math.round((rejoined.get(i) - from) / 1e8) / 10.0,
+              roles.get(i)[1],
+              lists,
+              Math.round(lists / Math.max(0.1, (to - from) / 1e9) * 10) / 10.0));
+    }
+    zookeeperRestarts = List.copyOf(out);
+    progress.accept(
+        String.format(
+            "chaos: Gleaner's list requests to the API servers from the first stop to recovery: %d"
+                + " in %.1f s (%.1f/s; %.1f/s during the warm-up before the fault); per restart %s",
+            listsAfterFault,
+            since(end),
+            listsAfterFault / Math.max(0.1, since(end)),
+            listsPerSecondBefore,
+            out));
   }
 
   /** List requests by Gleaner's identities (User-Agent {@code gleaner (...)}) in the audit logs. */
@@ -638,7 +733,8 @@ public final class ChaosRun implements AutoCloseable {
         placementsBefore,
         faultStart < 0 ? 0 : fates.placements() - placementsBefore,
         listsAfterFault,
-        Math.round(listsPerSecondBefore * 10) / 10.0);
+        Math.round(listsPerSecondBefore * 10) / 10.0,
+        zookeeperRestarts);
   }
 
   /** Real seconds from the fault's start to {@code nanos}, rounded to 0.1 s; -1 when unset. */

@@ -44,7 +44,12 @@ public enum ChaosScenario {
   /** In a 3-server ZooKeeper ensemble, the leader killed, then restarted 10 s later. */
   ZOOKEEPER_LEADER_KILLED(null, Fault.ZOOKEEPER, false),
   /** In a 3-server ensemble, the leader and a follower killed: no quorum for 60 s, then back. */
-  ZOOKEEPER_QUORUM_LOST(null, Fault.ZOOKEEPER, false);
+  ZOOKEEPER_QUORUM_LOST(null, Fault.ZOOKEEPER, false),
+  /**
+   * In a 3-server ensemble, every server restarted one at a time as an operator does: followers
+   * first, the leader last, each once the one before has rejoined. Quorum is never lost.
+   */
+  ZOOKEEPER_ROLLING_RESTART(null, Fault.ZOOKEEPER, false);
 
   /** How far {@link #CLOCK_SKEW} sets the idle-detector ahead and the descheduler behind. */
   public static final java.time.Duration SKEW = java.time.Duration.ofMinutes(5);

@@ -123,7 +123,8 @@ public final class SandboxCommand implements Callable<Integer> {
         "Inject one fault in the middle of the load and report recovery in the last JSON line (\"chaos\"); exit 1",
         "when a promise broke. One of: kill-virtual-kubelet-leader, kill-broker, kill-descheduler,",
         "kill-idle-detector, pause-virtual-kubelet-leader, member-api-down, member-api-errors, member-removed,",
-        "virtual-kubelet-broker-cut, clock-skew, zookeeper-leader-killed, zookeeper-quorum-lost. Without",
+        "virtual-kubelet-broker-cut, clock-skew, zookeeper-leader-killed, zookeeper-quorum-lost,",
+        "zookeeper-rolling-restart. Without",
         "--duration",
         "the run ends --chaos-settle after recovery."
       })
