@@ -7,6 +7,8 @@ import io.gleaner.meta.coord.LeaderElection;
 import io.gleaner.meta.coord.LeadershipListener;
 import io.gleaner.meta.policy.PolicySource;
 import io.gleaner.meta.time.AcceleratedClock;
+import io.gleaner.vk.admission.AdmissionMetrics;
+import io.gleaner.vk.admission.FairAdmission;
 import io.gleaner.vk.kubelet.ControllerKubeletBackend;
 import io.gleaner.vk.kubelet.KubeletAuth;
 import io.gleaner.vk.kubelet.KubeletMetrics;
@@ -138,6 +140,8 @@ public final class VirtualKubeletService implements AutoCloseable {
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
   private final AtomicReference<PodController> podController = new AtomicReference<>();
   private final AtomicReference<NodeController> nodeController = new AtomicReference<>();
+  private final AtomicReference<FairAdmission> admission = new AtomicReference<>();
+  private final AdmissionMetrics admissionMetrics;
   private KubeletServer kubelet;
   private CapacityWatcher capacity;
 
@@ -194,6 +198,7 @@ public final class VirtualKubeletService implements AutoCloseable {
     this.settings = settings;
     this.election = election;
     this.metrics = new VkMetrics(registry);
+    this.admissionMetrics = new AdmissionMetrics(registry);
   }
 
   public void start() {
@@ -224,6 +229,10 @@ public final class VirtualKubeletService implements AutoCloseable {
               PodController pc = podController.get();
               if (pc != null) {
                 pc.capacityChanged();
+              }
+              FairAdmission fa = admission.get();
+              if (fa != null) {
+                fa.requestRound();
               }
             },
             () -> {
@@ -275,7 +284,35 @@ public final class VirtualKubeletService implements AutoCloseable {
     }
     pc.startActing();
     podController.set(pc);
+    FairAdmission fa = newFairAdmission(pc);
+    fa.start();
+    admission.set(fa);
   }
+
+  /**
+   * Fair admission to the virtual node (pods gated by {@code gleaner.io/fair-share}): the room is
+   * what the node advertises less what the pods bound to it (the pod controller's cache) request.
+   */
+  private FairAdmission newFairAdmission(PodController pc) {
+    return new FairAdmission(
+        meta,
+        io.gleaner.meta.kube.KubeTaint.from(io.gleaner.vk.node.NodeBuilder.taint()),
+        clock,
+        admissionMetrics,
+        pc::metaPods,
+        () -> {
+          CapacityWatcher c = capacity;
+          io.gleaner.api.v1.Capacity latest = c == null ? null : c.latest();
+          return latest == null ? null : io.gleaner.vk.node.NodeBuilder.allocatable(node, latest);
+        },
+        this::offered,
+        () -> policy.current().teams(),
+        election == null ? () -> true : election::isLeader,
+        Duration.ofMillis(Math.max(200, toReal.apply(ADMISSION_RESYNC).toMillis())));
+  }
+
+  /** Fair admission runs a round this often without a change (clock time). */
+  private static final Duration ADMISSION_RESYNC = Duration.ofSeconds(5);
 
   /** The harvested pool: what the members offer in all, as the broker last reported. */
   /** What the members have free in all (healthy ones), from the capacity stream; null before. */
@@ -381,6 +418,10 @@ public final class VirtualKubeletService implements AutoCloseable {
   }
 
   private synchronized void stopActing() {
+    FairAdmission fa = admission.getAndSet(null);
+    if (fa != null) {
+      fa.close();
+    }
     PodController pc = podController.getAndSet(null);
     if (pc != null) {
       pc.close();
@@ -451,6 +492,11 @@ public final class VirtualKubeletService implements AutoCloseable {
 
   public VkMetrics metrics() {
     return metrics;
+  }
+
+  /** The metrics of fair admission (gated pods, pods admitted, rounds). */
+  public AdmissionMetrics admissionMetrics() {
+    return admissionMetrics;
   }
 
   public boolean isBrokerHealthy() {

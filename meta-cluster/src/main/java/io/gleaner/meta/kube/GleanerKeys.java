@@ -143,6 +143,21 @@ public final class GleanerKeys {
    */
   public static final String CONDITION_MEMBER_REACHABLE = "gleaner.io/MemberReachable";
 
+  /**
+   * The scheduling gate ({@code spec.schedulingGates[].name}) that holds a metadata pod back from
+   * the scheduler until the virtual-kubelet admits it to the virtual node in its team's fair turn.
+   */
+  public static final String FAIR_SHARE_GATE = "gleaner.io/fair-share";
+
+  /** RFC 3339, on a metadata pod: when the virtual-kubelet removed its {@link #FAIR_SHARE_GATE}. */
+  public static final String ADMITTED_AT = "gleaner.io/admitted-at";
+
+  /**
+   * Pod condition of a metadata pod held at {@link #FAIR_SHARE_GATE}: False while it waits (reason
+   * {@code WaitingForTeamTurn} or {@code TeamAtCap}), True once admitted.
+   */
+  public static final String CONDITION_FAIR_SHARE = "gleaner.io/FairShare";
+
   // Events.
 
   /** Reason of the Events the descheduler records. */

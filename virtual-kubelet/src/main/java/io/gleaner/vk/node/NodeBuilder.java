@@ -60,9 +60,14 @@ public final class NodeBuilder {
     return out;
   }
 
+  /** What the node advertises as capacity and allocatable: {@link #advertised}, whole Ki. */
+  public static Resources allocatable(NodeConfig config, Capacity capacity) {
+    return wholeKibibytes(advertised(config, capacity));
+  }
+
   public static Node build(
       NodeConfig config, Capacity capacity, NodeHealth health, Node existing, Instant now) {
-    Resources adv = wholeKibibytes(advertised(config, capacity));
+    Resources adv = allocatable(config, capacity);
     Map<String, Quantity> quantities = new LinkedHashMap<>();
     quantities.put(Resources.CPU, new Quantity(adv.format(Resources.CPU)));
     quantities.put(Resources.MEMORY, new Quantity(adv.format(Resources.MEMORY)));
