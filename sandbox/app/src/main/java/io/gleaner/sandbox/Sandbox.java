@@ -358,6 +358,9 @@ public final class Sandbox implements AutoCloseable {
             Duration.ZERO,
             options.gangEvery(),
             ScenarioDriver.Backlog.DEFAULT);
+    // with fairness on, the teams submit their pods gated: the virtual-kubelet admits them to the
+    // virtual node in fair order, before the scheduler binds them
+    scenario.withFairShareGate(options.fairness());
     scenario.setUp();
     scenario.tick();
     jobs.reconcileAll();

@@ -24,7 +24,8 @@ import java.time.Instant;
  * @param forecast lend by the forecast (GleanerPolicy {@code spec.forecast.enabled}), its history
  *     warmed from the bundled trace; false: purely reactive lending
  * @param fairness the scenario's three teams in the GleanerPolicy ({@code spec.teams}, weights
- *     1:1:2); false: no teams, every namespace in the team {@code default} (the harvest is still
+ *     1:1:2), their pods submitted with the scheduling gate {@code gleaner.io/fair-share}; false:
+ *     no teams, every namespace in the team {@code default}, no gate (the harvest is still
  *     accounted per team)
  * @param elasticClusters cloud members of role {@code elastic}: no node until near-line pods wait,
  *     then a simulated cluster-autoscaler adds 16-CPU nodes after 5 minutes and removes them after

@@ -156,8 +156,9 @@ public final class SandboxCommand implements Callable<Integer> {
       fallbackValue = "true",
       description =
           "Declare the scenario's three teams (ml-batch, search-offline, ads-nearline, weights 1:1:2)"
-              + " in the GleanerPolicy, so they share the harvest fairly; --no-fairness declares no"
-              + " teams (the summary still counts each team's core-hours) (default: ${DEFAULT-VALUE}).")
+              + " in the GleanerPolicy and submit their pods with the gleaner.io/fair-share scheduling"
+              + " gate, so they share the harvest fairly; --no-fairness declares no teams and no gate"
+              + " (the summary still counts each team's core-hours) (default: ${DEFAULT-VALUE}).")
   boolean fairness;
 
   @Option(

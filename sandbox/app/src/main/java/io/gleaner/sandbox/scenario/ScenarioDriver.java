@@ -195,6 +195,8 @@ public final class ScenarioDriver {
    * @param submitEvery the fixed arrival interval of Jobs; zero for none
    * @param backlog the pods the teams keep waiting; null for none
    */
+  private volatile boolean fairShareGate;
+
   public ScenarioDriver(
       KubernetesClient meta,
       Map<String, KubernetesClient> trainingClusters,
@@ -350,6 +352,27 @@ public final class ScenarioDriver {
     return parallelism;
   }
 
+  /**
+   * The teams' submitters create their pods with the scheduling gate {@code gleaner.io/fair-share}
+   * (in the Jobs' pod templates and on single pods), so the virtual-kubelet admits them to the
+   * virtual node in their teams' fair turns; off by default.
+   */
+  public ScenarioDriver withFairShareGate(boolean gate) {
+    this.fairShareGate = gate;
+    return this;
+  }
+
+  private PodSpec submitted(PodSpec spec) {
+    if (fairShareGate) {
+      spec.setSchedulingGates(
+          new java.util.ArrayList<>(
+              List.of(
+                  new io.fabric8.kubernetes.api.model.PodSchedulingGate(
+                      GleanerKeys.FAIR_SHARE_GATE))));
+    }
+    return spec;
+  }
+
   private void createJob(
       String cls,
       String team,
@@ -378,7 +401,7 @@ public final class ScenarioDriver {
                 .addToLabels("app", name)
                 .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
                 .endMetadata()
-                .withSpec(podSpec(shape))
+                .withSpec(submitted(podSpec(shape)))
                 .endTemplate()
                 .endSpec()
                 .build())
@@ -407,7 +430,7 @@ public final class ScenarioDriver {
                   .addToLabels(GleanerKeys.CLASS, cls)
                   .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
                   .endMetadata()
-                  .withSpec(podSpec(SHAPES.get(0)))
+                  .withSpec(submitted(podSpec(SHAPES.get(0))))
                   .build())
           .create();
     }

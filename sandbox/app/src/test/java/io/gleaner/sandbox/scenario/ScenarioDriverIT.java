@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.VolcanoPodGroups;
 import io.gleaner.meta.time.FakeClock;
 import java.time.Duration;
@@ -69,6 +70,30 @@ class ScenarioDriverIT {
         .hasSize(4)
         .allMatch(
             p -> p.getMetadata().getAnnotations().containsKey("scheduling.k8s.io/group-name"));
+  }
+
+  @Test
+  void withTheFairShareGateTheTeamsSubmitGatedPodsWithoutItPlainOnes() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
+    ScenarioDriver.Backlog backlog = new ScenarioDriver.Backlog(4, 2, 0, Duration.ofMinutes(1), 10);
+    new ScenarioDriver(client, Map.of(), clock, 7, Duration.ZERO, Duration.ofHours(1), backlog)
+        .withFairShareGate(true)
+        .tick();
+    List<Job> gated = client.batch().v1().jobs().inAnyNamespace().list().getItems();
+    assertThat(gated)
+        .isNotEmpty()
+        .allSatisfy(
+            j ->
+                assertThat(j.getSpec().getTemplate().getSpec().getSchedulingGates())
+                    .extracting(io.fabric8.kubernetes.api.model.PodSchedulingGate::getName)
+                    .containsExactly(GleanerKeys.FAIR_SHARE_GATE));
+    client.batch().v1().jobs().inAnyNamespace().delete();
+    new ScenarioDriver(client, Map.of(), clock, 7, Duration.ZERO, Duration.ofHours(1), backlog)
+        .tick();
+    assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems())
+        .isNotEmpty()
+        .allSatisfy(
+            j -> assertThat(j.getSpec().getTemplate().getSpec().getSchedulingGates()).isEmpty());
   }
 
   @Test
