@@ -152,6 +152,10 @@ class GleanerMemberChartTest {
             "/resourcequotas:list",
             "/resourcequotas:watch",
             "scheduling.volcano.sh/podgroups:watch",
+            // gangs mirrored as PodGroups of Gleaner's own, and collected
+            "scheduling.volcano.sh/podgroups:create",
+            "scheduling.volcano.sh/podgroups:update",
+            "scheduling.volcano.sh/podgroups:delete",
             "metrics.k8s.io/nodes:list",
             "metrics.k8s.io/pods:list");
     assertThat(p)
@@ -161,8 +165,7 @@ class GleanerMemberChartTest {
             "/nodes:create",
             "/namespaces:delete",
             "/pods/status:update",
-            "scheduling.volcano.sh/podgroups:update",
-            "scheduling.volcano.sh/podgroups:create",
+            "scheduling.volcano.sh/podgroups:patch",
             "metrics.k8s.io/nodes:watch",
             // unused by every service (InstallIT measures it from the audit trail)
             "/pods:patch",

@@ -216,7 +216,21 @@ class InstallIT {
               "gleaner-member update core/secrets", "ObjectSync keeps copied Secrets current"),
           Map.entry(
               "gleaner-member delete core/secrets",
-              "ObjectSync removes copies no pod uses any more"));
+              "ObjectSync removes copies no pod uses any more"),
+          Map.entry(
+              "gleaner-member get scheduling.volcano.sh/podgroups",
+              "MemberPodGroups reads a PodGroup of the mirror's name that exists (GangIT); no gang"
+                  + " runs here"),
+          Map.entry(
+              "gleaner-member create scheduling.volcano.sh/podgroups",
+              "MemberPodGroups mirrors a gang in a member serving Volcano (GangIT)"),
+          Map.entry(
+              "gleaner-member update scheduling.volcano.sh/podgroups",
+              "MemberPodGroups sets minMember on its own PodGroup left by an earlier gang"),
+          Map.entry(
+              "gleaner-member delete scheduling.volcano.sh/podgroups",
+              "the virtual-kubelet's garbage collection deletes a gang's PodGroup once its pods"
+                  + " are gone (GangIT)"));
 
   /**
    * Least privilege, measured: from the API servers' audit trails of the run so far, every request

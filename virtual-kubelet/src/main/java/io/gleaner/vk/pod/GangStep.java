@@ -11,6 +11,7 @@ import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.fair.Candidate;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.vk.translate.GangDeadline;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.PodAdmission;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -43,6 +45,14 @@ import org.slf4j.LoggerFactory;
  * its team's turn ({@link #placeInTurn}), holds it back whole while that sum would take its team
  * over its cap, and shows the wait on every member pod. Once the gang is reserved, its pods (and
  * members bound later) are placed without waiting again.
+ *
+ * <p>A gang waits at most the policy's {@code placement.pendingTimeout} ({@link GangDeadline}):
+ * once a gang that holds no room has waited that long (too few pods bound, its PodGroup missing, no
+ * member holding it whole), the first of its pods to see it fails every waiting pod of the gang
+ * with reason {@link GangDeadline#REASON}: the others are told through {@link #expired} and their
+ * syncs, so they fail together even though their own waits began later. Nothing is reserved for a
+ * waiting gang, so nothing is held. A pod bound after its gang was placed waits as a single pod
+ * does, from its own wait.
  */
 final class GangStep {
   private static final Logger log = LoggerFactory.getLogger(GangStep.class);
@@ -82,6 +92,15 @@ final class GangStep {
 
   /** Why the broker last found no member for a queued gang in its turn, by key. */
   private final Map<String, String> lastNoFit = new ConcurrentHashMap<>();
+
+  /**
+   * Gangs whose wait timed out, by gang id: the UIDs of their pods still to fail, and the message.
+   * An entry goes when the last of them has failed or is gone.
+   */
+  private final Map<String, Expiry> expired = new ConcurrentHashMap<>();
+
+  /** A gang that waited too long: its pods still to fail and why. */
+  private record Expiry(Set<String> uids, String message) {}
 
   GangStep(
       KubernetesClient meta,
@@ -127,7 +146,8 @@ final class GangStep {
   private sealed interface Read {
     record Whole(int minMember, List<Pod> pods) implements Read {}
 
-    record NotWhole(String reason, String message) implements Read {}
+    /** {@code live}: the gang's live pods bound to the virtual node. */
+    record NotWhole(String reason, String message, List<Pod> live) implements Read {}
 
     record Failed(String message) implements Read {}
   }
@@ -143,27 +163,63 @@ final class GangStep {
   }
 
   Outcome place(String uid, Pod pod, TrackedPod t, Gangs.Membership gang) {
+    Optional<String> timedOut = takeExpiry(gang, uid);
+    if (timedOut.isPresent() && t.state == TrackedPod.State.PLACED) {
+      // reserved in a turn that raced the timeout: give it back, the gang fails whole
+      if (broker.releaseOutcome(uid, GangDeadline.REASON)
+          == BrokerApiClient.CallOutcome.UNAVAILABLE) {
+        metrics.error("broker", "release");
+        expired
+            .computeIfAbsent(
+                gang.id(), k -> new Expiry(ConcurrentHashMap.newKeySet(), timedOut.get()))
+            .uids()
+            .add(uid);
+        return new Outcome.Stop(WorkQueue.Result.retry("broker unavailable for release"));
+      }
+      t.state = TrackedPod.State.NEW;
+    }
+    if (timedOut.isPresent() && t.state == TrackedPod.State.NEW) {
+      return fail(pod, t, timedOut.get());
+    }
     Read read = read(gang);
     if (read instanceof Read.Failed f) {
       return new Outcome.Stop(WorkQueue.Result.retry(f.message()));
     }
     if (read instanceof Read.NotWhole n) {
+      Duration left = left(uid, pod, t, gang, n.live(), n.message());
+      if (t.state == TrackedPod.State.ABANDONED) {
+        return new Outcome.Stop(WorkQueue.Result.DONE);
+      }
       if (REASON_WAITING.equals(n.reason())) {
         metrics.sync("gang_waiting");
       }
-      return pending(pod, n.reason(), n.message());
+      return pending(pod, n.reason(), n.message(), left);
     }
     Read.Whole whole = (Read.Whole) read;
     List<Pod> members = whole.pods();
     int minMember = whole.minMember();
     String key = gateKey(gang);
     if (t.state != TrackedPod.State.PLACED && !holdsRoom(members) && gate.contended()) {
-      metrics.sync("fair_wait");
       String noFit = lastNoFit.get(key);
+      Duration left =
+          left(
+              uid,
+              pod,
+              t,
+              gang,
+              members,
+              noFit != null
+                  ? noFitMessage(gang, members.size(), minMember, noFit)
+                  : "it waited whole for its team's turn at harvested room");
+      if (t.state == TrackedPod.State.ABANDONED) {
+        return new Outcome.Stop(WorkQueue.Result.DONE);
+      }
+      metrics.sync("fair_wait");
       // the status first: the round this may start writes the team's turn on top of it
       Outcome waiting =
           noFit != null
-              ? pending(pod, REASON_NO_FIT, noFitMessage(gang, members.size(), minMember, noFit))
+              ? pending(
+                  pod, REASON_NO_FIT, noFitMessage(gang, members.size(), minMember, noFit), left)
               : pending(
                   pod,
                   REASON_TURN,
@@ -175,7 +231,8 @@ final class GangStep {
                       + minMember
                       + ") waits whole for its team's turn at harvested room (condition "
                       + FairGate.CONDITION
-                      + " says why)");
+                      + " says why)",
+                  left);
       queued.put(key, gang);
       if (gate.waitFor(candidate(key, gang, members))) {
         gate.requestRound();
@@ -199,6 +256,11 @@ final class GangStep {
       return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(config.retryMax())));
     }
     if (outcome instanceof BrokerApiClient.GangOutcome.NoRoom n) {
+      String why = noFitMessage(gang, members.size(), minMember, n.noFit().getMessage());
+      Duration left = left(uid, pod, t, gang, members, why);
+      if (t.state == TrackedPod.State.ABANDONED) {
+        return new Outcome.Stop(WorkQueue.Result.DONE);
+      }
       metrics.sync("gang_no_fit");
       if (t.state != TrackedPod.State.PLACED && !holdsRoom(members)) {
         // from now on the gang waits its turn with the other pods that wait for room
@@ -207,10 +269,7 @@ final class GangStep {
           gate.requestRound();
         }
       }
-      return pending(
-          pod,
-          REASON_NO_FIT,
-          noFitMessage(gang, members.size(), minMember, n.noFit().getMessage()));
+      return pending(pod, REASON_NO_FIT, why, left);
     }
     forget(key);
     List<Placement> placements = ((BrokerApiClient.GangOutcome.Placed) outcome).placements();
@@ -242,6 +301,10 @@ final class GangStep {
   FairGate.Tried placeInTurn(String key) {
     Gangs.Membership gang = queued.get(key);
     if (gang == null) {
+      return FairGate.Tried.GONE;
+    }
+    if (hasExpiry(gang)) {
+      forget(key); // its pods are failing for waiting too long
       return FairGate.Tried.GONE;
     }
     Read read = read(gang);
@@ -315,6 +378,104 @@ final class GangStep {
     gate.done(key);
   }
 
+  /**
+   * What is left of the gang's wait ({@link GangDeadline}); when nothing is, fails this pod and
+   * marks the gang's other waiting pods to fail with it ({@code t} is then ABANDONED). A gang that
+   * holds room (placed before) is not failed: only this pod's own wait counts, and only this pod
+   * fails.
+   */
+  private Duration left(
+      String uid, Pod pod, TrackedPod t, Gangs.Membership gang, List<Pod> live, String why) {
+    if (t.state != TrackedPod.State.NEW) {
+      return config.noFitRetry();
+    }
+    boolean placed = holdsRoom(live);
+    List<Pod> waiting = new ArrayList<>();
+    waiting.add(pod);
+    if (!placed) {
+      for (Pod p : live) {
+        if (!p.getMetadata().getUid().equals(uid) && isWaiting(p.getMetadata().getUid())) {
+          waiting.add(p);
+        }
+      }
+    }
+    Duration left = GangDeadline.left(waiting, config.pendingTimeout(), clock.instant());
+    if (!left.isNegative() && !left.isZero()) {
+      return left;
+    }
+    String message = GangDeadline.message(gang.id(), config.pendingTimeout(), why);
+    if (!placed) {
+      Set<String> others = ConcurrentHashMap.newKeySet();
+      for (Pod p : waiting) {
+        String other = p.getMetadata().getUid();
+        if (!other.equals(uid)) {
+          others.add(other);
+        }
+      }
+      forget(gateKey(gang));
+      if (!others.isEmpty()) {
+        expired.put(gang.id(), new Expiry(others, message));
+        others.forEach(queues.sync::add);
+      }
+    }
+    fail(pod, t, message);
+    return Duration.ZERO;
+  }
+
+  /** Whether the pod with {@code uid} waits (not placed, not failed by Gleaner). */
+  private boolean isWaiting(String uid) {
+    TrackedPod t = tracked.get(uid);
+    return t == null || t.state == TrackedPod.State.NEW;
+  }
+
+  /**
+   * Takes {@code uid} out of its gang's expiry, if its gang timed out with it: the message to fail
+   * it with. Pods of the expiry that are gone or finished are dropped meanwhile.
+   */
+  private Optional<String> takeExpiry(Gangs.Membership gang, String uid) {
+    Expiry e = expired.get(gang.id());
+    if (e == null) {
+      return Optional.empty();
+    }
+    boolean mine = e.uids().remove(uid);
+    e.uids().removeIf(this::gone);
+    if (e.uids().isEmpty()) {
+      expired.remove(gang.id(), e);
+    }
+    return mine ? Optional.of(e.message()) : Optional.empty();
+  }
+
+  /** Whether some pods of the gang are still to fail for its timeout. */
+  private boolean hasExpiry(Gangs.Membership gang) {
+    Expiry e = expired.get(gang.id());
+    if (e == null) {
+      return false;
+    }
+    e.uids().removeIf(this::gone);
+    if (e.uids().isEmpty()) {
+      expired.remove(gang.id(), e);
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether the metadata pod is deleted or finished (it will not sync again to fail). */
+  private boolean gone(String uid) {
+    Pod p = informers.metaPod(uid);
+    return p == null || p.getStatus() != null && SyncHandler.isTerminal(p.getStatus().getPhase());
+  }
+
+  /** Fails a gang pod Gleaner never placed: nothing is reserved for it, nothing to give back. */
+  private Outcome fail(Pod pod, TrackedPod t, String message) {
+    writer.writeStatus(
+        pod, StatusMirror.failed(pod.getStatus(), GangDeadline.REASON, message, clock.instant()));
+    t.state = TrackedPod.State.ABANDONED;
+    t.released = true;
+    metrics.sync("gang_timeout");
+    log.info("failed: {}: {}", GangDeadline.REASON, message);
+    return new Outcome.Stop(WorkQueue.Result.DONE);
+  }
+
   private Read read(Gangs.Membership gang) {
     int minMember;
     try {
@@ -330,18 +491,20 @@ final class GangStep {
                 + gang.id()
                 + " ("
                 + gang.flavor().apiVersion()
-                + ") does not exist; the gang's pods wait for it");
+                + ") does not exist; the gang's pods wait for it",
+            Gangs.live(bound(gang)));
       }
       minMember = Gangs.minMember(pg);
     } catch (IllegalArgumentException e) {
-      return new Read.NotWhole(REASON_POD_GROUP, e.getMessage());
+      return new Read.NotWhole(REASON_POD_GROUP, e.getMessage(), Gangs.live(bound(gang)));
     } catch (KubernetesClientException e) {
       metrics.error("meta", "get_podgroup");
       return new Read.Failed("reading PodGroup " + gang.id() + ": " + e.getMessage());
     }
-    Gangs.Readiness r = Gangs.readiness(bound(gang), minMember);
+    List<Pod> bound = bound(gang);
+    Gangs.Readiness r = Gangs.readiness(bound, minMember);
     if (r instanceof Gangs.Readiness.Waiting w) {
-      return new Read.NotWhole(REASON_WAITING, w.message(gang.id()));
+      return new Read.NotWhole(REASON_WAITING, w.message(gang.id()), Gangs.live(bound));
     }
     return new Read.Whole(minMember, ((Gangs.Readiness.Ready) r).pods());
   }
@@ -414,9 +577,13 @@ final class GangStep {
         + (why == null || why.isBlank() ? "no member cluster can hold the whole gang" : why);
   }
 
-  private Outcome pending(Pod pod, String reason, String message) {
+  /**
+   * Pending with the reason; looked at again after {@code noFitRetry}, or {@code left} if sooner.
+   */
+  private Outcome pending(Pod pod, String reason, String message, Duration left) {
     writer.writeStatus(
         pod, StatusMirror.pending(pod.getStatus(), reason, message, clock.instant()));
-    return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(config.noFitRetry())));
+    Duration next = left.compareTo(config.noFitRetry()) < 0 ? left : config.noFitRetry();
+    return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(next)));
   }
 }

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The periodic garbage collection in the members: member pods of this installation that no metadata
- * pod wants any more (orphans, duplicates, abandoned), and copies of ConfigMaps and Secrets that no
- * member pod references (leaks). Never collects on the word of a cache alone.
+ * pod wants any more (orphans, duplicates, abandoned), copies of ConfigMaps and Secrets that no
+ * member pod references (leaks), and PodGroups of gangs no member pod belongs to any more. Never
+ * collects on the word of a cache alone.
  */
 final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
@@ -29,6 +30,7 @@ final class GarbageCollector {
   private final Map<String, TrackedPod> tracked;
   private final MemberClusters members;
   private final ObjectSync objectSync;
+  private final MemberPodGroups podGroups;
   private final VkMetrics metrics;
   private final Clock clock;
   private final Duration minAge;
@@ -39,9 +41,11 @@ final class GarbageCollector {
       Map<String, TrackedPod> tracked,
       MemberClusters members,
       ObjectSync objectSync,
+      MemberPodGroups podGroups,
       VkMetrics metrics,
       Clock clock,
       Duration minAge) {
+    this.podGroups = podGroups;
     this.meta = meta;
     this.informers = informers;
     this.tracked = tracked;
@@ -77,6 +81,38 @@ final class GarbageCollector {
         deleted += n;
       } catch (KubernetesClientException ex) {
         metrics.error(cluster, "gc_copies");
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes this installation's PodGroups in the members that no member pod of it (member caches)
+   * names any more: the gang finished, was deleted or reclaimed. Returns how many.
+   */
+  int collectPodGroups() {
+    int deleted = 0;
+    for (Map.Entry<String, SharedIndexInformer<Pod>> e : informers.memberInformers().entrySet()) {
+      String cluster = e.getKey();
+      Optional<KubernetesClient> client = members.client(cluster);
+      if (client.isEmpty() || !members.isHealthy(cluster) || !e.getValue().hasSynced()) {
+        continue;
+      }
+      Set<String> inUse = new HashSet<>();
+      for (Pod m : e.getValue().getStore().list()) {
+        String group = PodInformers.annotation(m, GleanerKeys.VOLCANO_GROUP_NAME);
+        if (group != null) {
+          inUse.add(m.getMetadata().getNamespace() + "/" + group);
+        }
+      }
+      try {
+        int n = podGroups.collect(cluster, client.get(), inUse);
+        if (n > 0) {
+          log.info("deleted {} PodGroups of finished gangs in {}", n, cluster);
+        }
+        deleted += n;
+      } catch (KubernetesClientException ex) {
+        metrics.error(cluster, "gc_podgroups");
       }
     }
     return deleted;
@@ -164,7 +200,11 @@ final class GarbageCollector {
    * (readable) creation time counts as old.
    */
   static boolean olderThan(Pod m, long nowMs, Duration age) {
-    String created = m.getMetadata().getCreationTimestamp();
+    return olderThan(m.getMetadata().getCreationTimestamp(), nowMs, age);
+  }
+
+  /** As {@link #olderThan(Pod, long, Duration)}, for an object's creation timestamp. */
+  static boolean olderThan(String created, long nowMs, Duration age) {
     if (created == null) {
       return true;
     }

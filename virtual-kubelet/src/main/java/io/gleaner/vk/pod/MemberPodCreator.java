@@ -1,7 +1,5 @@
 package io.gleaner.vk.pod;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,8 +7,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
-import io.gleaner.meta.kube.GleanerKeys;
-import io.gleaner.meta.kube.VolcanoPodGroups;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberGang;
 import io.gleaner.vk.translate.MemberPodTranslator;
@@ -21,7 +17,6 @@ import io.gleaner.vk.translate.WorkloadClasses;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -42,6 +37,7 @@ final class MemberPodCreator {
   private final BrokerApiClient broker;
   private final MemberPodTranslator translator;
   private final ObjectSync objectSync;
+  private final MemberPodGroups podGroups;
   private final MetaPodWriter writer;
   private final PlacementStep placement;
   private final PodQueues queues;
@@ -54,6 +50,7 @@ final class MemberPodCreator {
       BrokerApiClient broker,
       MemberPodTranslator translator,
       ObjectSync objectSync,
+      MemberPodGroups podGroups,
       MetaPodWriter writer,
       PlacementStep placement,
       PodQueues queues,
@@ -64,6 +61,7 @@ final class MemberPodCreator {
     this.broker = broker;
     this.translator = translator;
     this.objectSync = objectSync;
+    this.podGroups = podGroups;
     this.writer = writer;
     this.placement = placement;
     this.queues = queues;
@@ -157,7 +155,33 @@ final class MemberPodCreator {
     if (gang != null) {
       String podGroup = mapping.memberObjectName(metaNs, gang.gang().group());
       try {
-        if (!mirrorPodGroup(client.get(), memberNs, podGroup, gang, owner)) {
+        MemberPodGroups.Mirror m =
+            podGroups.mirror(
+                cluster,
+                client.get(),
+                memberNs,
+                podGroup,
+                gang.gang().id(),
+                gang.minMember(),
+                owner);
+        if (m == MemberPodGroups.Mirror.FORBIDDEN) {
+          metrics.error(cluster, "podgroup_forbidden");
+          log.warn(
+              "member {} does not let Gleaner create PodGroups (gleaner-member chart with"
+                  + " rbac.volcano=true grants it): the gang {} runs without one",
+              cluster,
+              gang.gang().id());
+        }
+        if (m == MemberPodGroups.Mirror.TAKEN) {
+          metrics.sync("podgroup_taken");
+          log.warn(
+              "PodGroup {}/{} in {} is not this installation's: the gang {} runs without one",
+              memberNs,
+              podGroup,
+              cluster,
+              gang.gang().id());
+        }
+        if (m != MemberPodGroups.Mirror.MIRRORED) {
           podGroup = null;
         }
       } catch (KubernetesClientException e) {
@@ -224,44 +248,6 @@ final class MemberPodCreator {
     metrics.sync("created");
     queues.status.add(uid);
     return WorkQueue.Result.DONE;
-  }
-
-  /**
-   * Mirrors the gang in the member as a Volcano PodGroup ({@code minMember} = the gang's), so the
-   * member's Volcano treats its pods as one gang; false when the member serves no Volcano PodGroup
-   * (its pods then carry the gang in Gleaner's annotations only).
-   */
-  private boolean mirrorPodGroup(
-      KubernetesClient client, String ns, String name, GangPlaced gang, OwnerReference owner) {
-    GenericKubernetesResource pg =
-        new GenericKubernetesResourceBuilder()
-            .withApiVersion(GleanerKeys.VOLCANO_PODGROUP_API_VERSION)
-            .withKind(GleanerKeys.VOLCANO_PODGROUP_KIND)
-            .withNewMetadata()
-            .withNamespace(ns)
-            .withName(name)
-            .addToLabels(GleanerKeys.MANAGED, "true")
-            .addToAnnotations(GleanerKeys.GANG, gang.gang().id())
-            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
-            .endMetadata()
-            .build();
-    pg.setAdditionalProperty("spec", Map.of("minMember", gang.minMember()));
-    try {
-      client
-          .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
-          .inNamespace(ns)
-          .resource(pg)
-          .create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return true;
-      }
-      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
   }
 
   /**

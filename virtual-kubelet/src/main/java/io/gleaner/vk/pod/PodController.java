@@ -113,12 +113,14 @@ public final class PodController implements AutoCloseable {
     PlacementStep placement =
         new PlacementStep(
             broker, translator, writer, queues, metrics, clock, toReal, config, fairGate);
+    MemberPodGroups podGroups = new MemberPodGroups(instance, clock, config.gcMinAge());
     MemberPodCreator creator =
         new MemberPodCreator(
             members,
             broker,
             translator,
             objectSync,
+            podGroups,
             writer,
             placement,
             queues,
@@ -175,7 +177,15 @@ public final class PodController implements AutoCloseable {
         new UnreachableSweep(informers, queues, locks, tracked, members, broker, writer, clock);
     this.gc =
         new GarbageCollector(
-            meta, informers, tracked, members, objectSync, metrics, clock, config.gcMinAge());
+            meta,
+            informers,
+            tracked,
+            members,
+            objectSync,
+            podGroups,
+            metrics,
+            clock,
+            config.gcMinAge());
     this.drain =
         new MemberDrain(
             meta,
@@ -416,6 +426,7 @@ public final class PodController implements AutoCloseable {
     try {
       collectOrphans();
       collectUnusedCopies();
+      collectPodGroups();
     } catch (RuntimeException e) {
       log.warn("orphan GC failed: {}", e.toString());
     }
@@ -436,6 +447,15 @@ public final class PodController implements AutoCloseable {
    */
   public int collectOrphans() {
     return gc.collectOrphans();
+  }
+
+  /**
+   * Deletes this installation's PodGroups in the members that no member pod of it names any more
+   * (the gang finished, was deleted or reclaimed); another's or a member's own are never listed.
+   * Returns how many.
+   */
+  public int collectPodGroups() {
+    return gc.collectPodGroups();
   }
 
   // ---------------------------------------------------------------------------------------------

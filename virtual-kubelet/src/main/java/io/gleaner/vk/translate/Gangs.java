@@ -139,11 +139,8 @@ public final class Gangs {
     }
   }
 
-  /**
-   * Whether the gang may be placed: its bound, live pods (not deleted, not finished) against its
-   * minimum. Pods already placed count: a gang that was placed whole may add members one by one.
-   */
-  public static Readiness readiness(List<Pod> bound, int minMember) {
+  /** The pods of {@code bound} that are live: not deleted, not finished. */
+  public static List<Pod> live(List<Pod> bound) {
     List<Pod> live = new ArrayList<>();
     for (Pod p : bound) {
       String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
@@ -153,6 +150,15 @@ public final class Gangs {
         live.add(p);
       }
     }
+    return live;
+  }
+
+  /**
+   * Whether the gang may be placed: its bound, live pods (not deleted, not finished) against its
+   * minimum. Pods already placed count: a gang that was placed whole may add members one by one.
+   */
+  public static Readiness readiness(List<Pod> bound, int minMember) {
+    List<Pod> live = live(bound);
     if (live.size() < minMember) {
       return new Readiness.Waiting(live.size(), minMember);
     }

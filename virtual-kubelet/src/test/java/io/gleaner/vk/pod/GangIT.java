@@ -87,6 +87,14 @@ class GangIT {
                 new FakeBroker.FakeNode("m1", "n1a", SourceKind.IDLE, 4000),
                 new FakeBroker.FakeNode("m1", "n1b", SourceKind.IDLE, 4000)));
     channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
+    start(PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+  }
+
+  /** (Re)starts the pod controller with {@code config}. */
+  private void start(PodControllerConfig config) {
+    if (controller != null) {
+      controller.close();
+    }
     controller =
         new PodController(
             meta,
@@ -96,7 +104,7 @@ class GangIT {
             Clock.systemUTC(),
             UnaryOperator.identity(),
             new VkMetrics(registry),
-            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+            config);
     controller.start();
   }
 
@@ -247,5 +255,135 @@ class GangIT {
     }
     assertThat(broker.placements()).isEmpty();
     assertThat(memberPods()).isEmpty();
+  }
+
+  private Pod reread(Pod p) {
+    return meta.pods().inNamespace("ml").withName(p.getMetadata().getName()).get();
+  }
+
+  private boolean failedWith(Pod p, String reason) {
+    Pod now = reread(p);
+    return now.getStatus() != null
+        && "Failed".equals(now.getStatus().getPhase())
+        && reason.equals(now.getStatus().getReason());
+  }
+
+  @Test
+  void aGangWhosePodsNeverAllArriveFailsWholeAfterThePendingTimeoutHoldingNothing() {
+    start(
+        PodControllerConfig.defaults()
+            .withGc(Duration.ofHours(1), Duration.ZERO)
+            .withPendingTimeout(Duration.ofSeconds(3)));
+    podGroup("late", 3);
+    List<Pod> workers = List.of(worker("late", 0, "1"), worker("late", 1, "1"));
+    for (Pod w : workers) {
+      await().atMost(WAIT).until(() -> failedWith(w, "GangNotSchedulable"));
+    }
+    for (Pod w : workers) {
+      assertThat(reread(w).getStatus().getMessage())
+          .contains("ml/late")
+          .contains("pending timeout (3s)")
+          .contains("2 of its minMember 3 pods are bound");
+    }
+    assertThat(broker.placements()).as("nothing reserved").isEmpty();
+    assertThat(memberPods()).as("no member pod").isEmpty();
+  }
+
+  @Test
+  void aGangNoMemberHoldsWholeFailsWholeAfterThePendingTimeout() {
+    start(
+        PodControllerConfig.defaults()
+            .withGc(Duration.ofHours(1), Duration.ZERO)
+            .withPendingTimeout(Duration.ofSeconds(3)));
+    podGroup("huge", 4);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      workers.add(worker("huge", i, "3")); // 12 CPU: no member holds it
+    }
+    for (Pod w : workers) {
+      await().atMost(WAIT).until(() -> failedWith(w, "GangNotSchedulable"));
+      assertThat(reread(w).getStatus().getMessage()).contains("ml/huge");
+    }
+    assertThat(broker.placements()).isEmpty();
+    assertThat(memberPods()).isEmpty();
+  }
+
+  private GenericKubernetesResource memberPodGroup(String ns, String name) {
+    return m1.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace(ns)
+        .withName(name)
+        .get();
+  }
+
+  private void createMemberPodGroup(String ns, String name, Map<String, String> labels) {
+    GenericKubernetesResource pg =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("scheduling.volcano.sh/v1beta1")
+            .withKind("PodGroup")
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(name)
+            .withLabels(labels)
+            .endMetadata()
+            .build();
+    pg.setAdditionalProperty("spec", Map.of("minMember", 1));
+    m1.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
+        .inNamespace(ns)
+        .resource(pg)
+        .create();
+  }
+
+  @Test
+  void theMirroredPodGroupIsCollectedOnceTheGangIsGoneAndNoOtherIsTouched() {
+    podGroup("job", 2);
+    List<Pod> workers = List.of(worker("job", 0, "2"), worker("job", 1, "2"));
+    await().atMost(WAIT).until(() -> memberPods().size() == 2);
+    Pod member = memberPods().get(0);
+    String ns = member.getMetadata().getNamespace();
+    String mirrored = member.getMetadata().getAnnotations().get("scheduling.k8s.io/group-name");
+    assertThat(memberPodGroup(ns, mirrored)).isNotNull();
+    // the member's own PodGroup and another installation's, in the same namespace
+    createMemberPodGroup(ns, "members-own", Map.of());
+    createMemberPodGroup(
+        ns,
+        "other-installation",
+        Map.of(GleanerKeys.MANAGED, "true", GleanerKeys.INSTANCE, "other"));
+    await()
+        .atMost(WAIT)
+        .until(() -> controller.memberPods().getOrDefault("m1", List.of()).size() == 2);
+    assertThat(controller.collectPodGroups()).as("the gang still runs").isZero();
+    assertThat(memberPodGroup(ns, mirrored)).isNotNull();
+
+    for (Pod w : workers) {
+      meta.pods().inNamespace("ml").withName(w.getMetadata().getName()).delete();
+    }
+    await().atMost(WAIT).until(() -> memberPods().isEmpty());
+    await()
+        .atMost(WAIT)
+        .until(() -> controller.collectPodGroups() >= 0 && memberPodGroup(ns, mirrored) == null);
+    assertThat(memberPodGroup(ns, "members-own")).isNotNull();
+    assertThat(memberPodGroup(ns, "other-installation")).isNotNull();
+  }
+
+  @Test
+  void aForeignPodGroupOfTheMirrorsNameIsNeitherJoinedNorChanged() {
+    m1.namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("gleaner-ml").endMetadata().build())
+        .create();
+    createMemberPodGroup("gleaner-ml", "taken", Map.of());
+    podGroup("taken", 2);
+    worker("taken", 0, "2");
+    worker("taken", 1, "2");
+    await().atMost(WAIT).until(() -> memberPods().size() == 2);
+    for (Pod m : memberPods()) {
+      assertThat(m.getMetadata().getAnnotations())
+          .containsEntry(GleanerKeys.GANG, "ml/taken")
+          .doesNotContainKey("scheduling.k8s.io/group-name");
+    }
+    GenericKubernetesResource own = memberPodGroup("gleaner-ml", "taken");
+    assertThat(((Map<?, ?>) own.getAdditionalProperties().get("spec")).get("minMember"))
+        .isEqualTo(1);
+    assertThat(own.getMetadata().getLabels()).doesNotContainKey(GleanerKeys.MANAGED);
   }
 }
