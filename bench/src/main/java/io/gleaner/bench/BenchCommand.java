@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       VkBench.class,
       ReclaimBench.class,
       FairnessBench.class,
-      HarvestBench.class
+      HarvestBench.class,
+      io.gleaner.bench.system.SystemBench.class
     })
 public final class BenchCommand implements Runnable {
   /** Adds {@code bench} to the {@code gleaner} command. */

@@ -128,6 +128,7 @@ public final class Sandbox implements AutoCloseable {
   private boolean cuttableBrokerLink;
   private Duration clockSkew = Duration.ZERO;
   private int zookeeperServers = 1;
+  private List<MemberSpec> customMembers;
   private TcpLink brokerLink;
   private Path readerTls;
   private JobController jobs;
@@ -196,10 +197,12 @@ public final class Sandbox implements AutoCloseable {
     progress.accept(
         "starting ZooKeeper and "
             + (1
-                + options.onlineClusters()
-                + options.trainingClusters()
-                + options.colocationClusters()
-                + options.elasticClusters())
+                + (customMembers != null
+                    ? customMembers.size()
+                    : options.onlineClusters()
+                        + options.trainingClusters()
+                        + options.colocationClusters()
+                        + options.elasticClusters()))
             + " simulated clusters");
     federation = buildFederation();
     closeables.push(federation);
@@ -518,11 +521,20 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * Runs ZooKeeper as an ensemble of {@code servers} (the chart's bundled one has 3) instead of one
-   * server ({@code --chaos zookeeper-leader-killed}, {@code zookeeper-quorum-lost}); call before
-   * {@link #start()}.
+   * server ({@code --chaos zookeeper-leader-killed}, {@code zookeeper-quorum-lost}, {@code
+   * zookeeper-rolling-restart}); call before {@link #start()}.
    */
   public Sandbox withZooKeeperServers(int servers) {
     zookeeperServers = servers;
+    return this;
+  }
+
+  /**
+   * Runs these members instead of the shape {@link SandboxOptions} gives ({@code gleaner bench
+   * system}: 100 members of 100 nodes); call before {@link #install()}.
+   */
+  public Sandbox withMembers(List<MemberSpec> members) {
+    customMembers = List.copyOf(members);
     return this;
   }
 
@@ -840,6 +852,11 @@ public final class Sandbox implements AutoCloseable {
             .zookeeper(true)
             .zookeeperServers(zookeeperServers)
             .registerMembers(false);
+    if (customMembers != null) {
+      specs.addAll(customMembers);
+      specs.forEach(b::member);
+      return b.build();
+    }
     for (int i = 1; i <= options.onlineClusters(); i++) {
       specs.add(
           MemberSpec.of(
