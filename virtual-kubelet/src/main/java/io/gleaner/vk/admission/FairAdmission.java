@@ -22,14 +22,19 @@ import io.gleaner.vk.translate.StatusMirror;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +52,9 @@ import org.slf4j.MDC;
  * (its allocatable minus the requests of the pods bound to it and of those admitted but not yet
  * bound), so the metadata cluster's scheduler binds them in that order instead of priority then
  * FIFO. A pod that waits says why in the condition {@value GleanerKeys#CONDITION_FAIR_SHARE}
- * (written when its reason changes, not every round); an admitted pod carries {@value
- * GleanerKeys#ADMITTED_AT}. Pods without the gate are not touched.
+ * (written when its reason changes, not every round, and only once a pod is held in two rounds in a
+ * row); an admitted pod carries {@value GleanerKeys#ADMITTED_AT}. A round's writes go out in
+ * parallel ({@value #WRITERS} at a time). Pods without the gate are not touched.
  *
  * <p>Watches the metadata pods bound to no node (one informer); the pods bound to the virtual node
  * come from the pod controller's cache. Rounds run on one thread, asked for by every change of an
@@ -82,6 +88,25 @@ public final class FairAdmission implements AutoCloseable {
             return t;
           });
   private final AtomicBoolean roundQueued = new AtomicBoolean();
+
+  /**
+   * A round's writes go out in parallel on these threads and the round waits for them all: one at a
+   * time, a round with a hundred pods to admit would take a hundred round trips.
+   */
+  private final ExecutorService writers =
+      Executors.newFixedThreadPool(
+          WRITERS,
+          r -> {
+            Thread t = new Thread(r, "vk-fair-admission-write");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** How many writes a round has in flight at most. */
+  static final int WRITERS = 8;
+
+  /** The pods held in the last round: a pod says why it waits once it is held twice in a row. */
+  private volatile Set<String> heldLastRound = Set.of();
 
   /** Pods this replica ungated whose cached copy may still show the gate: UID → gone. */
   private final Set<String> justAdmitted = ConcurrentHashMap.newKeySet();
@@ -202,7 +227,8 @@ public final class FairAdmission implements AutoCloseable {
         });
     Teams t = teams.get();
     AdmissionView view = AdmissionView.of(pods, bound.get(), t, taint, Set.copyOf(justAdmitted));
-    view.release().forEach((uid, why) -> ungate(byUid.get(uid), t, why));
+    List<Callable<Void>> writes = new ArrayList<>();
+    view.release().forEach((uid, why) -> writes.add(write(() -> ungate(byUid.get(uid), t, why))));
     Resources alloc = allocatable.get();
     Map<String, Integer> gatedByTeam = new HashMap<>();
     for (io.gleaner.meta.fair.Team team : t.all()) {
@@ -213,6 +239,7 @@ public final class FairAdmission implements AutoCloseable {
         gatedByTeam.merge(t.of(c.namespace()).name(), 1, Integer::sum);
       }
       metrics.gated(gatedByTeam);
+      writeAll(writes);
       return;
     }
     Resources room = alloc.minus(view.taken()).clampAtZero();
@@ -223,15 +250,21 @@ public final class FairAdmission implements AutoCloseable {
     AdmissionRound.Decision d =
         AdmissionRound.decide(room, sharesOf, t, view.usage(), view.gated());
     for (Candidate c : d.admitted()) {
-      ungate(byUid.get(c.id()), t, AdmissionMetrics.TURN);
+      writes.add(write(() -> ungate(byUid.get(c.id()), t, AdmissionMetrics.TURN)));
     }
+    Set<String> before = heldLastRound;
     d.held()
         .forEach(
             (uid, hold) -> {
               Pod p = byUid.get(uid);
               gatedByTeam.merge(t.of(p.getMetadata().getNamespace()).name(), 1, Integer::sum);
-              show(p, "False", hold.reason(), hold.message());
+              // a pod admitted by the next round never hears that it waited
+              if (before.contains(uid)) {
+                writes.add(write(() -> show(p, "False", hold.reason(), hold.message())));
+              }
             });
+    heldLastRound = Set.copyOf(d.held().keySet());
+    writeAll(writes);
     metrics.gated(gatedByTeam);
     if (!d.admitted().isEmpty()) {
       log.debug(
@@ -239,6 +272,31 @@ public final class FairAdmission implements AutoCloseable {
           d.admitted().size(),
           d.held().size(),
           d.roomLeft());
+    }
+  }
+
+  private static Callable<Void> write(Runnable r) {
+    return () -> {
+      r.run();
+      return null;
+    };
+  }
+
+  /** Runs a round's writes in parallel and waits for them all. */
+  private void writeAll(List<Callable<Void>> writes) {
+    if (writes.isEmpty()) {
+      return;
+    }
+    try {
+      for (Future<Void> f : writers.invokeAll(writes)) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          log.warn("fair admission write failed: {}", e.getCause().toString());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -388,6 +446,7 @@ public final class FairAdmission implements AutoCloseable {
   public void close() {
     closed = true;
     rounds.shutdownNow();
+    writers.shutdownNow();
     SharedIndexInformer<Pod> inf = unbound;
     if (inf != null) {
       inf.close();

@@ -205,8 +205,11 @@ class FairAdmissionIT {
       meta.pods().inNamespace("ads").withName(done.getMetadata().getName()).delete();
     }
     admission.requestRound();
-    await().atMost(WAIT).until(() -> metrics.ungatedInTurn("ml") == 2);
+    await()
+        .atMost(WAIT)
+        .until(() -> metrics.ungatedInTurn("ml") + metrics.ungatedInTurn("ads") == 6);
     assertThat(metrics.ungatedInTurn("ads")).isEqualTo(4);
+    assertThat(metrics.ungatedInTurn("ml")).isEqualTo(2);
     Pod second = get(ml.get(1));
     assertThat(admitted(second)).isTrue();
     PodCondition told = fairShare(second).orElseThrow();
