@@ -69,6 +69,16 @@ final class NodeTable {
   boolean[] clusterHealthy = new boolean[16];
   int[] clusterPods = new int[16];
 
+  /**
+   * Per cluster, the slots of its nodes (offered or not; a slot never changes cluster), so that a
+   * decision restricted to one member scans that member's nodes instead of the federation's
+   * buckets.
+   */
+  int[][] clusterSlots = new int[16][];
+
+  /** Per cluster, how many entries of {@link #clusterSlots} are used. */
+  int[] clusterSlotCount = new int[16];
+
   /** Per cluster, per dim: lendable capacity of its active non-elastic nodes. */
   private long[][] clusterCap = new long[16][Dimensions.FIXED];
 
@@ -214,9 +224,17 @@ final class NodeTable {
   /** Healthy members with at least one active offer, by name. */
   java.util.SortedSet<String> activeClusters() {
     java.util.SortedSet<String> out = new java.util.TreeSet<>();
-    for (int s = 0; s < size; s++) {
-      if (offers[s] != null && clusterHealthy[clusterOf[s]]) {
-        out.add(keys[s].cluster());
+    for (Map.Entry<String, Integer> e : clusterIdx.entrySet()) {
+      int c = e.getValue();
+      if (!clusterHealthy[c]) {
+        continue;
+      }
+      int[] slots = clusterSlots[c];
+      for (int i = 0; i < clusterSlotCount[c]; i++) {
+        if (offers[slots[i]] != null) {
+          out.add(e.getKey());
+          break;
+        }
       }
     }
     return out;
@@ -301,7 +319,15 @@ final class NodeTable {
     }
     int n = size++;
     keys[n] = key;
-    clusterOf[n] = cluster(key.cluster());
+    int c = cluster(key.cluster());
+    clusterOf[n] = c;
+    int[] slots = clusterSlots[c];
+    if (slots == null) {
+      slots = clusterSlots[c] = new int[8];
+    } else if (clusterSlotCount[c] == slots.length) {
+      slots = clusterSlots[c] = Arrays.copyOf(slots, slots.length * 2);
+    }
+    slots[clusterSlotCount[c]++] = n;
     blockingTaints[n] = new KubeTaint[0];
     devCap[n] = new int[0];
     devUsed[n] = new int[0];
@@ -482,6 +508,8 @@ final class NodeTable {
       clusterHealthy = Arrays.copyOf(clusterHealthy, len);
       clusterPods = Arrays.copyOf(clusterPods, len);
       clusterCap = Arrays.copyOf(clusterCap, len);
+      clusterSlots = Arrays.copyOf(clusterSlots, len);
+      clusterSlotCount = Arrays.copyOf(clusterSlotCount, len);
     }
     clusterHealthy[n] = true;
     clusterCap[n] = new long[dims.count()];

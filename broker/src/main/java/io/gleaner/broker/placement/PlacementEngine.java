@@ -63,6 +63,16 @@ public final class PlacementEngine {
   /** While a gang is decided: the only member cluster a pod may go to (-1: any). */
   private int onlyCluster = -1;
 
+  /**
+   * Whether a refusal is explained. Off while a gang is tried member by member: only the closest
+   * member's refusal is shown, so only it is explained, once the closest is known.
+   */
+  private boolean explain = true;
+
+  /** The refusal of a decision that was not explained ({@link #explain} off). */
+  private static final NoFit UNEXPLAINED =
+      new NoFit("no node of the member has room", List.of(), Resources.ZERO, null);
+
   /** The decision in progress: the room must last until then; MIN_VALUE: no preference. */
   private long lastsUntil = Long.MIN_VALUE;
 
@@ -292,17 +302,21 @@ public final class PlacementEngine {
     for (CapacitySource source : policy.order(req.workloadClass())) {
       int g0 = source.ordinal() * 2;
       if (!needsGpu) {
-        found = searchGroup(g0, keyIdx, key, req);
+        found = onlyCluster >= 0 ? scanMember(g0, key, req) : searchGroup(g0, keyIdx, key, req);
         if (found >= 0) {
           break;
         }
       }
-      found = searchGroup(g0 + 1, keyIdx, key, req);
+      found =
+          onlyCluster >= 0 ? scanMember(g0 + 1, key, req) : searchGroup(g0 + 1, keyIdx, key, req);
       if (found >= 0) {
         break;
       }
     }
     if (found < 0) {
+      if (!explain) {
+        return new Refusal(UNEXPLAINED);
+      }
       explainer.quotaRefusals = quotaRefusals;
       NoFit why = explainer.explain(req, key, policy);
       if (plain) {
@@ -409,45 +423,62 @@ public final class PlacementEngine {
     }
     int bestCount = -1;
     String bestCluster = null;
-    for (String cluster : clusters) {
-      int c = t.clusterIndexOf(cluster);
-      if (c < 0 || !t.clusterHealthy[c]) {
-        continue;
-      }
-      List<Fit> fits = new java.util.ArrayList<>(pods.size());
-      List<Placement> tentative = new java.util.ArrayList<>(pods.size());
-      NoFit refusal = null;
-      this.onlyCluster = c;
-      try {
-        for (PodRequest req : pods) {
-          Decision d = decide(req);
-          if (d instanceof Refusal r) {
-            refusal = r.noFit();
-            break;
-          }
-          Fit f = (Fit) d;
-          fits.add(f);
-          Placement p = tentative(req, f);
-          reserve(p);
-          tentative.add(p);
+    List<Fit> fits = new java.util.ArrayList<>(pods.size());
+    explain = false;
+    try {
+      for (String cluster : clusters) {
+        int c = t.clusterIndexOf(cluster);
+        if (c < 0 || !t.clusterHealthy[c]) {
+          continue;
         }
-      } finally {
-        this.onlyCluster = -1;
-        for (Placement p : tentative) {
-          release(p);
+        fits.clear();
+        if (tryMember(c, pods, fits) == null) {
+          return new GangFit(cluster, List.copyOf(fits));
+        }
+        if (fits.size() > bestCount) {
+          bestCount = fits.size();
+          bestCluster = cluster;
         }
       }
-      if (refusal == null) {
-        return new GangFit(cluster, fits);
-      }
-      if (fits.size() > bestCount) {
-        bestCount = fits.size();
-        bestCluster = cluster;
-        firstRefusal = refusal;
-      }
+    } finally {
+      explain = true;
+    }
+    if (bestCluster != null) {
+      // the closest member again, this time explaining the pod it has no room for
+      fits.clear();
+      firstRefusal = tryMember(t.clusterIndexOf(bestCluster), pods, fits);
     }
     return new GangRefusal(
         gangNoFit(pods.size(), Math.max(0, bestCount), bestCluster, firstRefusal));
+  }
+
+  /**
+   * Decides the gang's pods one after the other in member {@code c}, each seeing the ones before it
+   * reserved, and puts the fits in {@code fits}; null when every pod fits, else the refusal of the
+   * first that does not. Changes nothing.
+   */
+  private NoFit tryMember(int c, List<PodRequest> pods, List<Fit> fits) {
+    List<Placement> tentative = new java.util.ArrayList<>(pods.size());
+    this.onlyCluster = c;
+    try {
+      for (PodRequest req : pods) {
+        Decision d = decide(req);
+        if (d instanceof Refusal r) {
+          return r.noFit();
+        }
+        Fit f = (Fit) d;
+        fits.add(f);
+        Placement p = tentative(req, f);
+        reserve(p);
+        tentative.add(p);
+      }
+      return null;
+    } finally {
+      this.onlyCluster = -1;
+      for (Placement p : tentative) {
+        release(p);
+      }
+    }
   }
 
   private static Placement tentative(PodRequest req, Fit f) {
@@ -562,11 +593,7 @@ public final class PlacementEngine {
         if (lastsUntil != Long.MIN_VALUE) {
           long until = t.offers[s].roomUntilMs();
           if (until > 0 && until < lastsUntil) {
-            if (frag < shortFrag
-                || frag == shortFrag
-                    && (left < shortLeft
-                        || (left == shortLeft
-                            && (rk < shortRisk || (rk == shortRisk && spread < shortSpread))))) {
+            if (better(frag, left, rk, spread, shortFrag, shortLeft, shortRisk, shortSpread)) {
               shortBest = s;
               shortFrag = frag;
               shortLeft = left;
@@ -576,11 +603,7 @@ public final class PlacementEngine {
             continue;
           }
         }
-        if (frag < bestFrag
-            || frag == bestFrag
-                && (left < bestLeft
-                    || (left == bestLeft
-                        && (rk < bestRisk || (rk == bestRisk && spread < bestSpread))))) {
+        if (better(frag, left, rk, spread, bestFrag, bestLeft, bestRisk, bestSpread)) {
           best = s;
           bestFrag = frag;
           bestLeft = left;
@@ -606,6 +629,91 @@ public final class PlacementEngine {
     }
     misses.add(Misses.DIM + key, ix.count - examined);
     return -1;
+  }
+
+  /**
+   * The best feasible node of group {@code g} among the nodes of the member the decision is
+   * restricted to ({@link #onlyCluster}, a gang's), by the same order as {@link #searchGroup}; -1
+   * when none. Scans that member's nodes rather than the federation's buckets, which would pass
+   * every other member's nodes on the way: a gang no member holds is tried in each member in turn.
+   * Every node of the member is compared (a member's nodes are few), so the fit is the best in the
+   * member.
+   */
+  private int scanMember(int g, int key, PodRequest req) {
+    int c = onlyCluster;
+    int[] slots = t.clusterSlots[c];
+    int n = t.clusterSlotCount[c];
+    if (slots == null || n == 0) {
+      return -1;
+    }
+    long need = demand.v[key];
+    boolean fgd = fragmentation.applies(g);
+    int best = -1;
+    double bestFrag = Double.MAX_VALUE;
+    long bestLeft = Long.MAX_VALUE;
+    float bestRisk = Float.MAX_VALUE;
+    int bestSpread = Integer.MAX_VALUE;
+    int shortBest = -1;
+    double shortFrag = Double.MAX_VALUE;
+    long shortLeft = Long.MAX_VALUE;
+    float shortRisk = Float.MAX_VALUE;
+    int shortSpread = Integer.MAX_VALUE;
+    int spread = t.clusterPods[c];
+    for (int i = 0; i < n; i++) {
+      int s = slots[i];
+      if (t.offers[s] == null || t.groupOf[s] != g) {
+        continue;
+      }
+      int r = check(s, req);
+      if (r != OK) {
+        misses.add(r, 1);
+        continue;
+      }
+      double frag = fgd ? fragmentation.score(t, s, demand, req) : 0;
+      long left = t.cap[key][s] - t.used[key][s] - need;
+      float rk = t.risk[s] + reclaims.of(s, decidingAt);
+      if (lastsUntil != Long.MIN_VALUE) {
+        long until = t.offers[s].roomUntilMs();
+        if (until > 0 && until < lastsUntil) {
+          if (better(frag, left, rk, spread, shortFrag, shortLeft, shortRisk, shortSpread)) {
+            shortBest = s;
+            shortFrag = frag;
+            shortLeft = left;
+            shortRisk = rk;
+            shortSpread = spread;
+          }
+          continue;
+        }
+      }
+      if (better(frag, left, rk, spread, bestFrag, bestLeft, bestRisk, bestSpread)) {
+        best = s;
+        bestFrag = frag;
+        bestLeft = left;
+        bestRisk = rk;
+        bestSpread = spread;
+      }
+    }
+    return best >= 0 ? best : shortBest;
+  }
+
+  /**
+   * The order of candidates: less GPU fragmentation growth, then less leftover of the key resource
+   * (best fit), then lower reclaim risk, then fewer pods on the member.
+   */
+  private static boolean better(
+      double frag,
+      long left,
+      float risk,
+      int spread,
+      double bestFrag,
+      long bestLeft,
+      float bestRisk,
+      int bestSpread) {
+    return frag < bestFrag
+        || frag == bestFrag
+            && (left < bestLeft
+                || (left == bestLeft
+                    && (risk < bestRisk || (risk == bestRisk && spread < bestSpread))));
   }
 
   /**

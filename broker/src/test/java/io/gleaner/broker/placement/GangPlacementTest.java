@@ -55,7 +55,11 @@ class GangPlacementTest {
     assertThat(d).isInstanceOf(PlacementEngine.GangRefusal.class);
     assertThat(((PlacementEngine.GangRefusal) d).noFit().message())
         .startsWith("no member cluster can hold all 4 pods of the gang together; the closest, b,")
-        .contains("holds 3");
+        .contains("holds 3, then: ")
+        .as("the closest member's refusal is explained")
+        .doesNotContain("no node of the member has room");
+    assertThat(((PlacementEngine.GangRefusal) d).noFit().reasons())
+        .anyMatch(r -> r.contains("insufficient cpu"));
     assertThat(e.freeOf(new io.gleaner.broker.model.NodeKey("a", "a1")).cpuMillis())
         .isEqualTo(8000);
     assertThat(e.freeOf(new io.gleaner.broker.model.NodeKey("b", "b1")).cpuMillis())
@@ -73,5 +77,48 @@ class GangPlacementTest {
     assertThat(e.decideGang(gang(2, "4"), "b")).isInstanceOf(PlacementEngine.GangRefusal.class);
     PlacementEngine.GangDecision one = e.decideGang(gang(1, "4"), "b");
     assertThat(((PlacementEngine.GangFit) one).fits().get(0).node().cluster()).isEqualTo("b");
+  }
+
+  @Test
+  void withinItsMemberAGangTakesTheTightestNodesAndIgnoresOtherMembers() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    // the tightest node of the federation is in a; the gang is restricted to b
+    e.offer(node("a", "a1", "cpu", "4", "memory", "64Gi", "pods", "110"));
+    e.offer(node("b", "b1", "cpu", "32", "memory", "64Gi", "pods", "110"));
+    e.offer(node("b", "b2", "cpu", "6", "memory", "64Gi", "pods", "110"));
+    e.offer(node("b", "b3", "cpu", "12", "memory", "64Gi", "pods", "110"));
+    e.offer(node("b", "gone", "cpu", "4", "memory", "64Gi", "pods", "110"));
+    e.withdraw(new io.gleaner.broker.model.NodeKey("b", "gone"));
+
+    PlacementEngine.GangFit fit = (PlacementEngine.GangFit) e.decideGang(gang(3, "4"), "b");
+
+    // best fit, each pod seeing the ones before it: b2 (2 left), then b3 (8), then b3 (4)
+    assertThat(fit.fits()).extracting(f -> f.node().node()).containsExactly("b2", "b3", "b3");
+  }
+
+  @Test
+  void withinItsMemberAGangKeepsTheSourceOrder() {
+    PlacementEngine e = new PlacementEngine(NO_MARGINS);
+    e.offer(
+        node(
+            "b",
+            "volcano",
+            io.gleaner.meta.crd.CapacitySource.VOLCANO,
+            "cpu",
+            "4",
+            "memory",
+            "64Gi",
+            "pods",
+            "110"));
+    e.offer(node("b", "idle", "cpu", "16", "memory", "64Gi", "pods", "110"));
+
+    PlacementEngine.GangFit fit = (PlacementEngine.GangFit) e.decideGang(gang(1, "4"), "b");
+    assertThat(fit.fits().get(0).node().node())
+        .as("idle (near-line's first source) before a tighter volcano node")
+        .isEqualTo("idle");
+
+    PlacementEngine.GangDecision tooBig = e.decideGang(gang(2, "16"), "b");
+    assertThat(tooBig).isInstanceOf(PlacementEngine.GangRefusal.class);
+    assertThat(((PlacementEngine.GangRefusal) tooBig).noFit().message()).contains("holds 1");
   }
 }
