@@ -222,9 +222,12 @@ public final class Sandbox implements AutoCloseable {
     installer = new Installer(progress);
 
     progress.accept("helm install gleaner-member in " + specs.size() + " member clusters");
-    // the same release with the same values in every member
+    // the same release with the same values in every member; its admission policy narrowed to
+    // this installation's pods, as the README tells an operator to do
+    Path memberValues = work.resolve("member-values.yaml");
+    Files.writeString(memberValues, "instance: " + INSTANCE + "\n");
     List<HasMetadata> memberChart =
-        charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, null);
+        charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, memberValues);
     memberIdentities = serviceAccountUsers(memberChart);
     memberRendered = memberChart;
     // one member after another is how a user does it; here all at once, as each is independent

@@ -264,7 +264,11 @@ class InstallIT {
     assertThat(meta.used()).as("requests of the services in the metadata cluster").isNotEmpty();
     assertThat(members.used()).as("requests of the services in the members").isNotEmpty();
     assertThat(meta.refused()).as("requests RBAC refused in the metadata cluster").isEmpty();
-    assertThat(members.refused()).as("requests RBAC refused in the members").isEmpty();
+    // 403 is RBAC's refusal or the member chart's admission policy's: neither refused Gleaner's
+    // work
+    assertThat(members.refused())
+        .as("requests RBAC or the admission policy refused in the members")
+        .isEmpty();
     List<String> unused = new ArrayList<>(meta.unusedIds());
     unused.addAll(members.unusedIds());
     assertThat(unused)
@@ -505,6 +509,197 @@ class InstallIT {
 
   private static String reason(String pod) throws Exception {
     return kubectl("-n", "team-a", "get", "pod", pod, "-o", "jsonpath={.status.reason}");
+  }
+
+  /**
+   * The member chart's ValidatingAdmissionPolicy is installed and enforced in every member (the
+   * services' work above ran under it, refused nothing): a forged request with Gleaner's own member
+   * credentials, which its ClusterRole allows, is refused with the policy's words when it touches
+   * what is not Gleaner's (an online pod, a node's other label, taint or cordon, a member's
+   * Secret), and a node annotation of Gleaner's own is still written.
+   */
+  @Test
+  @Order(8)
+  void gleanersMemberCredentialsAreRefusedWhatIsNotGleanersWork() throws Exception {
+    assertThat(sandbox.notServed())
+        .doesNotContain("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+    SimulatedCluster member = sandbox.federation().member("online-1");
+    KubernetesClient admin = member.client();
+    String kubeconfig = gleanerKubeconfig("online-1");
+    Pod online =
+        admin.pods().inAnyNamespace().list().getItems().stream()
+            .filter(
+                p ->
+                    p.getMetadata().getLabels() == null
+                        || !p.getMetadata().getLabels().containsKey("gleaner.io/managed"))
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .findFirst()
+            .orElseThrow();
+    String ns = online.getMetadata().getNamespace();
+    String name = online.getMetadata().getName();
+    String denied =
+        "is forbidden: ValidatingAdmissionPolicy 'gleaner-member' with binding 'gleaner-member'"
+            + " denied request: ";
+    String node = member.nodeNames().get(0);
+    try (KubernetesClient gleaner = member.apiServer().newClient(kubeconfig)) {
+      // the policy matches only Gleaner's ServiceAccount: each refusal below shows the call was its
+      assertRefused(
+          () -> gleaner.pods().inNamespace(ns).withName(name).delete(),
+          "pods \""
+              + name
+              + "\" "
+              + denied
+              + "Gleaner's identity creates and deletes only Gleaner's pods"
+              + " (labels gleaner.io/managed=true and gleaner.io/instance=gleaner)");
+      assertRefused(
+          () -> gleaner.pods().inNamespace(ns).withName(name).evict(),
+          "pods \""
+              + name
+              + "\" "
+              + denied
+              + "Gleaner's identity evicts, execs into and attaches to"
+              + " only Gleaner's member pods");
+      assertRefused(
+          () ->
+              patchNode(
+                  gleaner,
+                  node,
+                  "{\"metadata\":{\"labels\":{\"topology.kubernetes.io/zone\":\"x\"}}}"),
+          "nodes \""
+              + node
+              + "\" "
+              + denied
+              + "Gleaner's identity changes only node labels and annotations"
+              + " under gleaner.io/");
+      assertRefused(
+          () -> patchNode(gleaner, node, "{\"spec\":{\"unschedulable\":true}}"),
+          "nodes \"" + node + "\" " + denied + "Gleaner's identity never changes a node's spec");
+      assertRefused(
+          () ->
+              patchNode(
+                  gleaner,
+                  node,
+                  "{\"spec\":{\"taints\":[{\"key\":\"x\",\"effect\":\"NoSchedule\"}]}}"),
+          "nodes \"" + node + "\" " + denied + "Gleaner's identity never changes a node's spec");
+      admin
+          .secrets()
+          .inNamespace(ns)
+          .resource(
+              new io.fabric8.kubernetes.api.model.SecretBuilder()
+                  .withNewMetadata()
+                  .withName("members-own")
+                  .endMetadata()
+                  .addToStringData("password", "member")
+                  .build())
+          .create();
+      assertRefused(
+          () ->
+              gleaner
+                  .secrets()
+                  .inNamespace(ns)
+                  .resource(
+                      takenOver(gleaner.secrets().inNamespace(ns).withName("members-own").get()))
+                  .update(),
+          "secrets \"members-own\" "
+              + denied
+              + "Gleaner's identity creates, updates and deletes only"
+              + " Gleaner's ConfigMaps and Secrets");
+      patchNode(
+          gleaner, node, "{\"metadata\":{\"annotations\":{\"gleaner.io/install-it\":\"x\"}}}");
+      patchNode(gleaner, node, "{\"metadata\":{\"annotations\":{\"gleaner.io/install-it\":null}}}");
+    }
+    assertThat(
+            admin.pods().inNamespace(ns).withName(name).get().getMetadata().getDeletionTimestamp())
+        .isNull();
+    io.fabric8.kubernetes.api.model.Node n = admin.nodes().withName(node).get();
+    assertThat(n.getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
+    assertThat(n.getSpec().getTaints()).noneMatch(t -> t.getKey().equals("x"));
+    assertThat(
+            admin.secrets().inNamespace(ns).withName("members-own").get().getMetadata().getLabels())
+        .isNullOrEmpty();
+    admin.secrets().inNamespace(ns).withName("members-own").delete();
+
+    // and Gleaner's own member pod is still evicted with the same credentials, as the descheduler
+    // does
+    apply("evicted");
+    KubernetesClient meta = sandbox.federation().meta().client();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> memberOf(meta, "evicted") != null);
+    SimulatedCluster home = memberOf(meta, "evicted");
+    Pod mine =
+        home.client()
+            .pods()
+            .inAnyNamespace()
+            .withLabel(
+                "gleaner.io/meta-uid",
+                meta.pods().inNamespace("team-a").withName("evicted").get().getMetadata().getUid())
+            .list()
+            .getItems()
+            .get(0);
+    try (KubernetesClient gleaner = home.apiServer().newClient(gleanerKubeconfig(home.name()))) {
+      assertThat(
+              gleaner
+                  .pods()
+                  .inNamespace(mine.getMetadata().getNamespace())
+                  .withName(mine.getMetadata().getName())
+                  .evict())
+          .isTrue();
+    }
+  }
+
+  /** {@code secret} with Gleaner's labels written on it (ObjectSync updates with PUT). */
+  private static io.fabric8.kubernetes.api.model.Secret takenOver(
+      io.fabric8.kubernetes.api.model.Secret secret) {
+    secret
+        .getMetadata()
+        .setLabels(Map.of("gleaner.io/managed", "true", "gleaner.io/instance", "gleaner"));
+    return secret;
+  }
+
+  /** The kubeconfig Gleaner was registered with for {@code member} (its member chart's token). */
+  private static String gleanerKubeconfig(String member) {
+    io.fabric8.kubernetes.api.model.Secret registered =
+        sandbox
+            .federation()
+            .meta()
+            .client()
+            .secrets()
+            .inNamespace(Sandbox.NAMESPACE)
+            .withName(member + "-kubeconfig")
+            .get();
+    return registered.getData() != null && registered.getData().containsKey("kubeconfig")
+        ? new String(
+            java.util.Base64.getDecoder().decode(registered.getData().get("kubeconfig")),
+            java.nio.charset.StandardCharsets.UTF_8)
+        : registered.getStringData().get("kubeconfig");
+  }
+
+  /** As the idle-detector patches: no GET first (Gleaner may not get a node). */
+  private static void patchNode(KubernetesClient c, String node, String patch) {
+    c.nodes()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NodeBuilder()
+                .withNewMetadata()
+                .withName(node)
+                .endMetadata()
+                .build())
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            patch);
+  }
+
+  private static void assertRefused(Runnable call, String message) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            io.fabric8.kubernetes.client.KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(403);
+              assertThat(e.getStatus().getReason()).isEqualTo("Forbidden");
+              assertThat(e.getStatus().getMessage()).startsWith(message);
+            });
   }
 
   private static String message(String pod) throws Exception {

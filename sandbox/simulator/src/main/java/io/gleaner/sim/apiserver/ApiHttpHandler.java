@@ -53,6 +53,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   private final FaultInjection faults = new FaultInjection();
 
   private final ApiSecurity security;
+  private final Admission admission;
 
   /**
    * {@code security} authenticates and authorizes every request and supplies the client certificate
@@ -69,6 +70,7 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     this.pods = pods;
     this.clusterName = clusterName;
     this.security = security;
+    this.admission = new Admission(store);
     this.kubelets = new KubeletProxy(vertx, store, security.kubeletClientKeyCert());
     this.exec = new PodExec(vertx, store, extensions, kubelets);
     this.logs = new PodLogs(store, extensions, kubelets);
@@ -181,11 +183,11 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     }
     List<String> segs = new ArrayList<>(Arrays.asList(path.substring(1).split("/")));
     if (segs.get(0).equals("api") && segs.size() >= 3) {
-      route(req, body, "", segs.get(1), segs.subList(2, segs.size()));
+      route(req, body, user, "", segs.get(1), segs.subList(2, segs.size()));
       return;
     }
     if (segs.get(0).equals("apis") && segs.size() >= 4) {
-      route(req, body, segs.get(1), segs.get(2), segs.subList(3, segs.size()));
+      route(req, body, user, segs.get(1), segs.get(2), segs.subList(3, segs.size()));
       return;
     }
     throw notFoundPath(path);
@@ -196,7 +198,12 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
   }
 
   private void route(
-      HttpServerRequest req, Buffer body, String group, String version, List<String> rest) {
+      HttpServerRequest req,
+      Buffer body,
+      UserInfo user,
+      String group,
+      String version,
+      List<String> rest) {
     Target t;
     if (rest.get(0).equals("namespaces")
         && rest.size() >= 3
@@ -238,9 +245,10 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     MultiMap q = req.params();
     HttpMethod m = req.method();
     if (t.subresource() != null) {
-      subresource(req, body, t);
+      subresource(req, body, t, user);
       return;
     }
+    ObjectStore.Admit admit = admission.of(user, "");
     if (m == HttpMethod.GET) {
       if (t.name() == null) {
         if (isTrue(q.get("watch"))) {
@@ -262,20 +270,23 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
       }
       if (t.type().equals(ResourceTypes.BINDINGS)) {
         JsonNode binding = parse(body, JSON);
+        String pod = binding.path("metadata").path("name").asText();
+        admission.check(
+            user, "CREATE", ResourceTypes.PODS, "binding", t.namespace(), pod, binding, null);
         send(
             req.response(),
             201,
             pods.bind(t.namespace(), binding.path("metadata").path("name").asText(), binding));
         return;
       }
-      ObjectNode created = store.create(t.type(), t.namespace(), object(body));
+      ObjectNode created = store.create(t.type(), t.namespace(), object(body), admit);
       send(req.response(), 201, created);
     } else if (m == HttpMethod.PUT) {
       requireName(t);
       send(
           req.response(),
           200,
-          store.update(t.type(), t.namespace(), t.name(), object(body), false));
+          store.update(t.type(), t.namespace(), t.name(), object(body), false, admit));
     } else if (m == HttpMethod.PATCH) {
       requireName(t);
       send(
@@ -287,13 +298,14 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
               t.name(),
               Patches.Type.ofContentType(req.getHeader("Content-Type")),
               parse(body, req.getHeader("Content-Type")),
-              false));
+              false,
+              admit));
     } else if (m == HttpMethod.DELETE) {
       ObjectStore.DeleteOptions opts = deleteOptions(q, body);
       if (t.name() == null) {
-        deleteCollection(req, t, opts);
+        deleteCollection(req, t, opts, admit);
       } else {
-        send(req.response(), 200, store.delete(t.type(), t.namespace(), t.name(), opts));
+        send(req.response(), 200, store.delete(t.type(), t.namespace(), t.name(), opts, admit));
       }
     } else {
       throw ApiException.methodNotAllowed("method " + m + " is not supported");
@@ -306,17 +318,18 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
     }
   }
 
-  private void subresource(HttpServerRequest req, Buffer body, Target t) {
+  private void subresource(HttpServerRequest req, Buffer body, Target t, UserInfo user) {
     HttpMethod m = req.method();
     String sub = t.subresource();
     if (sub.equals("status") && t.type().statusSubresource()) {
+      ObjectStore.Admit admit = admission.of(user, "status");
       if (m == HttpMethod.GET) {
         send(req.response(), 200, store.require(t.type(), t.namespace(), t.name()));
       } else if (m == HttpMethod.PUT) {
         send(
             req.response(),
             200,
-            store.update(t.type(), t.namespace(), t.name(), object(body), true));
+            store.update(t.type(), t.namespace(), t.name(), object(body), true, admit));
       } else if (m == HttpMethod.PATCH) {
         send(
             req.response(),
@@ -327,7 +340,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
                 t.name(),
                 Patches.Type.ofContentType(req.getHeader("Content-Type")),
                 parse(body, req.getHeader("Content-Type")),
-                true));
+                true,
+                admit));
       } else {
         throw HttpJson.methodNotAllowed();
       }
@@ -344,6 +358,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
           if (!evName.isEmpty() && !evName.equals(t.name())) {
             throw ApiException.badRequest("name in URL does not match name in Eviction object");
           }
+          admission.check(
+              user, "CREATE", t.type(), "eviction", t.namespace(), t.name(), eviction, null);
           send(req.response(), 201, pods.evict(t.namespace(), t.name(), eviction));
           return;
         }
@@ -351,7 +367,10 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
           if (m != HttpMethod.POST) {
             throw HttpJson.methodNotAllowed();
           }
-          send(req.response(), 201, pods.bind(t.namespace(), t.name(), parse(body, JSON)));
+          JsonNode binding = parse(body, JSON);
+          admission.check(
+              user, "CREATE", t.type(), "binding", t.namespace(), t.name(), binding, null);
+          send(req.response(), 201, pods.bind(t.namespace(), t.name(), binding));
           return;
         }
         case "log" -> {
@@ -363,6 +382,15 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
             throw HttpJson.methodNotAllowed();
           }
           ObjectNode pod = store.require(ResourceTypes.PODS, t.namespace(), t.name());
+          admission.check(
+              user,
+              "CONNECT",
+              t.type(),
+              "exec",
+              t.namespace(),
+              t.name(),
+              PodExec.options(req.params()),
+              null);
           exec.handle(
               req,
               t.namespace(),
@@ -406,7 +434,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
         type, store.types().columns(type), items, resourceVersion, store.clock().instant());
   }
 
-  private void deleteCollection(HttpServerRequest req, Target t, ObjectStore.DeleteOptions opts) {
+  private void deleteCollection(
+      HttpServerRequest req, Target t, ObjectStore.DeleteOptions opts, ObjectStore.Admit admit) {
     ObjectStore.ListResult r =
         store.list(t.type(), t.namespace(), selector(req.params(), t.type()));
     ObjectNode list = ListPages.empty(t.type(), r.resourceVersion());
@@ -418,7 +447,8 @@ public final class ApiHttpHandler implements Handler<HttpServerRequest> {
                 t.type(),
                 o.path("metadata").path("namespace").asText(null),
                 o.path("metadata").path("name").asText(),
-                opts));
+                opts,
+                admit));
       } catch (ApiException e) {
         if (e.code() != 404) {
           throw e;

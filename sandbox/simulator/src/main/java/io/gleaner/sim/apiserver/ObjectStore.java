@@ -275,8 +275,26 @@ public final class ObjectStore {
     return ++resourceVersion;
   }
 
+  /**
+   * The admission of one API write ({@code CREATE}, {@code UPDATE}, {@code DELETE}): it sees the
+   * object as it would be stored ({@code null} for a DELETE) and the stored one ({@code null} for a
+   * CREATE), after the kind's own defaulting and validation, with the store lock held; it throws to
+   * refuse. Writes of the simulated controllers pass {@link #NONE}.
+   */
+  @FunctionalInterface
+  public interface Admit {
+    Admit NONE = (operation, type, object, oldObject) -> {};
+
+    void check(String operation, ResourceType type, ObjectNode object, ObjectNode oldObject);
+  }
+
   /** Creates {@code body} (a copy is stored); returns the stored object. */
   public ObjectNode create(ResourceType type, String namespace, ObjectNode body) {
+    return create(type, namespace, body, Admit.NONE);
+  }
+
+  /** {@link #create(ResourceType, String, ObjectNode)} through {@code admit}. */
+  public ObjectNode create(ResourceType type, String namespace, ObjectNode body, Admit admit) {
     lock.lock();
     try {
       ObjectNode obj = GenericRules.newObject(type, namespace, body);
@@ -294,6 +312,7 @@ public final class ObjectStore {
       ResourceRules rules = ResourceRules.of(type);
       GenericRules.initServerFields(meta, clock.instant(), rules.hasGeneration());
       rules.prepareCreate(this, obj);
+      admit.check("CREATE", type, obj, null);
       long rv = nextResourceVersion();
       meta.put("resourceVersion", Long.toString(rv));
       b.put(k, obj);
@@ -312,13 +331,24 @@ public final class ObjectStore {
    */
   public ObjectNode update(
       ResourceType type, String namespace, String name, ObjectNode body, boolean statusOnly) {
+    return update(type, namespace, name, body, statusOnly, Admit.NONE);
+  }
+
+  /** {@link #update(ResourceType, String, String, ObjectNode, boolean)} through {@code admit}. */
+  public ObjectNode update(
+      ResourceType type,
+      String namespace,
+      String name,
+      ObjectNode body,
+      boolean statusOnly,
+      Admit admit) {
     lock.lock();
     try {
       ObjectNode current = require(type, namespace, name);
       GenericRules.requireSameName(name, body);
       GenericRules.requireSameVersion(type, name, current, body);
       return store(
-          type, current, GenericRules.replaced(type, current, body, statusOnly), statusOnly);
+          type, current, GenericRules.replaced(type, current, body, statusOnly), statusOnly, admit);
     } finally {
       lock.unlock();
     }
@@ -335,6 +365,20 @@ public final class ObjectStore {
       Patches.Type patchType,
       JsonNode patch,
       boolean statusOnly) {
+    return patch(type, namespace, name, patchType, patch, statusOnly, Admit.NONE);
+  }
+
+  /**
+   * {@link #patch(ResourceType, String, String, Patches.Type, JsonNode, boolean)} through admit.
+   */
+  public ObjectNode patch(
+      ResourceType type,
+      String namespace,
+      String name,
+      Patches.Type patchType,
+      JsonNode patch,
+      boolean statusOnly,
+      Admit admit) {
     lock.lock();
     try {
       ObjectNode current = get(type, namespace, name);
@@ -342,14 +386,18 @@ public final class ObjectStore {
         if (patchType == Patches.Type.APPLY && !statusOnly && patch.isObject()) {
           ObjectNode body = ((ObjectNode) patch).deepCopy();
           body.with("metadata").put("name", name);
-          return create(type, namespace, body);
+          return create(type, namespace, body, admit);
         }
         throw ApiException.notFound(type, name);
       }
       ObjectNode patched = Patches.apply(patchType, current, patch);
       GenericRules.requireSameVersion(type, name, current, patched);
       return store(
-          type, current, GenericRules.patched(type, current, patched, statusOnly), statusOnly);
+          type,
+          current,
+          GenericRules.patched(type, current, patched, statusOnly),
+          statusOnly,
+          admit);
     } finally {
       lock.unlock();
     }
@@ -381,11 +429,12 @@ public final class ObjectStore {
 
   /** An update through the API: the kind's update validation and the server-owned metadata. */
   private ObjectNode store(
-      ResourceType type, ObjectNode current, ObjectNode next, boolean statusOnly) {
+      ResourceType type, ObjectNode current, ObjectNode next, boolean statusOnly, Admit admit) {
     if (!statusOnly) {
       ResourceRules.of(type).validateUpdate(current, next);
     }
     GenericRules.keepServerFields(current, next, statusOnly);
+    admit.check("UPDATE", type, next, current);
     ObjectNode stored = storeInternal(type, current, next);
     if (!statusOnly && stored != current) {
       ResourceRules.of(type).afterUpdate(this, stored);
@@ -442,10 +491,17 @@ public final class ObjectStore {
    */
   public ObjectNode delete(
       ResourceType type, String namespace, String name, DeleteOptions options) {
+    return delete(type, namespace, name, options, Admit.NONE);
+  }
+
+  /** {@link #delete(ResourceType, String, String, DeleteOptions)} through {@code admit}. */
+  public ObjectNode delete(
+      ResourceType type, String namespace, String name, DeleteOptions options, Admit admit) {
     lock.lock();
     try {
       ObjectNode current = require(type, namespace, name);
       GenericRules.requirePreconditions(type, name, current, options);
+      admit.check("DELETE", type, null, current);
       Map<String, ObjectNode> b = bucket(type);
       String k = key(type, current);
       long grace = ResourceRules.of(type).gracePeriod(current, options);

@@ -78,6 +78,22 @@ final class PodExec {
     }
   }
 
+  /** The request as admission sees it: a PodExecOptions built from the query. */
+  static ObjectNode options(MultiMap q) {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("kind", "PodExecOptions").put("apiVersion", "v1");
+    Options opts = Options.of(q, q.get("container"));
+    o.put("stdin", opts.stdin())
+        .put("stdout", opts.stdout())
+        .put("stderr", opts.stderr())
+        .put("tty", opts.tty());
+    if (opts.container() != null) {
+      o.put("container", opts.container());
+    }
+    opts.command().forEach(o.putArray("command")::add);
+    return o;
+  }
+
   void handle(HttpServerRequest req, String namespace, String name, String container) {
     String upgrade = req.getHeader("Upgrade");
     if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {

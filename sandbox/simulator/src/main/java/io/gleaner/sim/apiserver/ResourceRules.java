@@ -11,8 +11,9 @@ import java.util.Map;
  *
  * <p>{@link #of} is the registry: pods ({@link PodRules}), namespaces ({@link NamespaceRules}),
  * CustomResourceDefinitions ({@link CrdRules}), PriorityClasses ({@link PriorityClassRules}),
- * events ({@link EventRules}), ResourceQuotas ({@link QuotaRules}), and custom resources (and other
- * non-core kinds) with a status subresource, which ignore the status on create.
+ * events ({@link EventRules}), ResourceQuotas ({@link QuotaRules}), ValidatingAdmissionPolicies
+ * ({@link AdmissionPolicyRules}), and custom resources (and other non-core kinds) with a status
+ * subresource, which ignore the status on create.
  */
 interface ResourceRules {
   /** Defaults and validates a new object (a private copy) before it is stored; throws to refuse. */
@@ -81,6 +82,7 @@ interface ResourceRules {
             ResourceTypes.CRDS, new CrdRules(),
             ResourceTypes.PRIORITY_CLASSES, new PriorityClassRules(),
             ResourceTypes.EVENTS, new EventRules(),
-            ResourceTypes.RESOURCE_QUOTAS, new QuotaRules());
+            ResourceTypes.RESOURCE_QUOTAS, new QuotaRules(),
+            ResourceTypes.VALIDATING_ADMISSION_POLICIES, new AdmissionPolicyRules());
   }
 }

@@ -236,6 +236,33 @@ public final class ResourceTypes {
           Set.of(),
           List.of());
 
+  /** Enforced by {@link io.gleaner.sim.apiserver.admission.PolicyAdmission}. */
+  public static final ResourceType VALIDATING_ADMISSION_POLICIES =
+      new ResourceType(
+          "admissionregistration.k8s.io",
+          "v1",
+          "validatingadmissionpolicies",
+          "validatingadmissionpolicy",
+          "ValidatingAdmissionPolicy",
+          false,
+          List.of(),
+          true,
+          Set.of(),
+          List.of("api-extensions"));
+
+  public static final ResourceType VALIDATING_ADMISSION_POLICY_BINDINGS =
+      new ResourceType(
+          "admissionregistration.k8s.io",
+          "v1",
+          "validatingadmissionpolicybindings",
+          "validatingadmissionpolicybinding",
+          "ValidatingAdmissionPolicyBinding",
+          false,
+          List.of(),
+          false,
+          Set.of(),
+          List.of("api-extensions"));
+
   public static final ResourceType ROLES = rbac("roles", "role", "Role", true);
   public static final ResourceType CLUSTER_ROLES =
       rbac("clusterroles", "clusterrole", "ClusterRole", false);
@@ -359,7 +386,8 @@ public final class ResourceTypes {
   }
 
   /**
-   * The built-in set (core, coordination, policy, scheduling, apiextensions, batch, apps, metrics).
+   * The built-in set (core, coordination, policy, scheduling, apiextensions, batch, apps,
+   * admissionregistration, metrics).
    */
   public static ResourceTypes builtIn() {
     ResourceTypes types = new ResourceTypes();
@@ -395,6 +423,8 @@ public final class ResourceTypes {
             CLUSTER_ROLES,
             ROLE_BINDINGS,
             CLUSTER_ROLE_BINDINGS,
+            VALIDATING_ADMISSION_POLICIES,
+            VALIDATING_ADMISSION_POLICY_BINDINGS,
             NODE_METRICS,
             POD_METRICS)) {
       types.register(t);
