@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -168,6 +169,11 @@ public final class IdleDetector {
 
     /** Forecast verdicts on the lent nodes, as of the start of this member's last pass. */
     Map<String, RoomForecast.Verdict> verdicts = Map.of();
+
+    /**
+     * Idle nodes the forecast lends without waiting, as of the start of this member's last pass.
+     */
+    Set<String> lendEarly = Set.of();
 
     boolean reachable;
 
@@ -509,6 +515,7 @@ public final class IdleDetector {
       try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", c.name)) {
         if (c.online() && config.forecast().enabled()) {
           c.verdicts = forecastRoom(c, now);
+          c.lendEarly = lendableEarly(c, now);
         }
         VolcanoFragments.Plan plan = null;
         if (c.roles.contains(MemberRole.TRAINING)) {
@@ -615,6 +622,15 @@ public final class IdleDetector {
       verdict = config.criteria().evaluate(load);
       record(c, name, rt, load, now);
       Transition t = machine.step(rt.state, verdict, reclaimSignal(n, rt, now), now);
+      if (t.to() instanceof IdleObserved && c.lendEarly.contains(name)) {
+        // the member's forecast leaves the node unneeded for long enough: no idle wait
+        Transition early =
+            machine.lendEarly(
+                t.to(),
+                now,
+                "forecast: room lasts " + RoomForecast.EARLY_LEND_MIN_ROOM + " past the lead time");
+        t = new Transition(t.from(), early.to(), early.action(), early.reason());
+      }
       action = t.action();
       if (t.changed()) {
         setState(c, name, rt, t.to());
@@ -630,6 +646,12 @@ public final class IdleDetector {
       }
       if ((action == Action.LEND || action == Action.RETURN) && config.forecast().enabled()) {
         // the other lent nodes' share of the forecast overflow changed
+        dirtyClusters.merge(c.name, changeNanos, Math::min);
+      }
+      if (t.to() instanceof IdleObserved
+          && !(t.from() instanceof IdleObserved)
+          && config.forecast().enabled()) {
+        // newly idle: the member's next pass asks the forecast whether it may be lent at once
         dirtyClusters.merge(c.name, changeNanos, Math::min);
       }
       if (action == Action.LEND) {
@@ -1158,6 +1180,48 @@ public final class IdleDetector {
   /** The forecast verdicts on the member's lent nodes, from the states before this pass. */
   private Map<String, RoomForecast.Verdict> forecastRoom(ClusterRt c, Instant now) {
     EffectivePolicy.Forecast f = config.forecast();
+    return RoomForecast.plan(
+        new LoadForecast(PeakForecast.of(f)),
+        now,
+        f.leadTime(),
+        roomHorizon(f),
+        c.history,
+        forecastNodes(c));
+  }
+
+  /**
+   * The member's idle nodes (idle-observed before this pass) whose forecast room lasts long enough
+   * to lend them without waiting for {@code idleAfter} ({@link RoomForecast#lendableEarly}).
+   */
+  private Set<String> lendableEarly(ClusterRt c, Instant now) {
+    Set<String> idle = new HashSet<>();
+    c.nodes.forEach(
+        (name, rt) -> {
+          if (rt.state instanceof IdleObserved) {
+            idle.add(name);
+          }
+        });
+    if (idle.isEmpty()) {
+      return Set.of();
+    }
+    EffectivePolicy.Forecast f = config.forecast();
+    return RoomForecast.lendableEarly(
+        new LoadForecast(PeakForecast.of(f)),
+        now,
+        f.leadTime(),
+        roomHorizon(f),
+        RoomForecast.EARLY_LEND_MIN_ROOM,
+        c.history,
+        forecastNodes(c),
+        idle);
+  }
+
+  private static int roomHorizon(EffectivePolicy.Forecast f) {
+    return (int) Math.max(ROOM_HORIZON_HOURS, f.leadTime().toHours() + 1);
+  }
+
+  /** The member's nodes as the room forecast sees them, from the states before this pass. */
+  private List<RoomForecast.Node> forecastNodes(ClusterRt c) {
     List<RoomForecast.Node> nodes = new ArrayList<>();
     for (MemberNodeInfo n : c.cache.nodes()) {
       NodeRt rt = c.nodes.get(n.name());
@@ -1168,13 +1232,12 @@ public final class IdleDetector {
       OnlineHistory h = rt != null && rt.history != null ? rt.history : new OnlineHistory();
       Optional<Instant> lentAt =
           rt != null && rt.state instanceof Lent l ? Optional.of(l.lentAt()) : Optional.empty();
+      long gleaner = IdleOffers.gleanerRequests(pods).cpuMillis();
       nodes.add(
           new RoomForecast.Node(
-              n.name(), alloc, held, online, lentAt, n.ready() && !n.unschedulable(), h));
+              n.name(), alloc, held, gleaner, online, lentAt, n.ready() && !n.unschedulable(), h));
     }
-    int horizon = (int) Math.max(ROOM_HORIZON_HOURS, f.leadTime().toHours() + 1);
-    return RoomForecast.plan(
-        new LoadForecast(PeakForecast.of(f)), now, f.leadTime(), horizon, c.history, nodes);
+    return nodes;
   }
 
   private static Optional<Instant> annotationTime(MemberNodeInfo n, String key) {

@@ -792,21 +792,34 @@ public final class HarvestBenchEngine {
       for (int c = 0; c < m; c++) {
         Map<String, RoomForecast.Verdict> verdicts = Map.of();
         if (forecastOn) {
-          List<RoomForecast.Node> nodes = new ArrayList<>(n);
+          Duration lead = policy.forecast().leadTime();
+          int horizon = (int) Math.max(24, lead.toHours() + 1);
+          Set<String> idle = new HashSet<>();
+          for (int i = c * n; i < (c + 1) * n; i++) {
+            if (state[i] instanceof IdleState.IdleObserved) {
+              idle.add(keys[i].node());
+            }
+          }
+          Set<String> early =
+              RoomForecast.lendableEarly(
+                  forecast,
+                  at,
+                  lead,
+                  horizon,
+                  RoomForecast.EARLY_LEND_MIN_ROOM,
+                  memberHistory[c],
+                  forecastNodes(c),
+                  idle);
           boolean anyLent = false;
           for (int i = c * n; i < (c + 1) * n; i++) {
-            Optional<Instant> lentAt =
-                state[i] instanceof IdleState.Lent l ? Optional.of(l.lentAt()) : Optional.empty();
-            anyLent |= lentAt.isPresent();
-            nodes.add(
-                new RoomForecast.Node(
-                    keys[i].node(), allocMillis, 0, online[i], lentAt, true, nodeHistory[i]));
+            if (early.contains(keys[i].node())) {
+              state[i] = machine.lendEarly(state[i], at, "forecast").to();
+            }
+            anyLent |= state[i] instanceof IdleState.Lent;
           }
           if (anyLent) {
-            int horizon = (int) Math.max(24, policy.forecast().leadTime().toHours() + 1);
             verdicts =
-                RoomForecast.plan(
-                    forecast, at, policy.forecast().leadTime(), horizon, memberHistory[c], nodes);
+                RoomForecast.plan(forecast, at, lead, horizon, memberHistory[c], forecastNodes(c));
           }
         }
         for (int i = c * n; i < (c + 1) * n; i++) {
@@ -832,6 +845,26 @@ public final class HarvestBenchEngine {
           setOffer(i, usable);
         }
       }
+    }
+
+    /** Member {@code c}'s nodes as the room forecast sees them. */
+    List<RoomForecast.Node> forecastNodes(int c) {
+      List<RoomForecast.Node> nodes = new ArrayList<>(n);
+      for (int i = c * n; i < (c + 1) * n; i++) {
+        Optional<Instant> lentAt =
+            state[i] instanceof IdleState.Lent l ? Optional.of(l.lentAt()) : Optional.empty();
+        nodes.add(
+            new RoomForecast.Node(
+                keys[i].node(),
+                allocMillis,
+                0,
+                gleaner[i],
+                online[i],
+                lentAt,
+                true,
+                nodeHistory[i]));
+      }
+      return nodes;
     }
 
     NodeLoad load(int i) {

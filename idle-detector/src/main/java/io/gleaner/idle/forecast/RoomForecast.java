@@ -5,33 +5,56 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * How long the room of each lent node of one online member is forecast to last, and how much online
- * demand (CPU requests of online pods, what the scheduler places by) the node itself is forecast to
- * see within the next hour.
+ * demand (CPU requests of online pods, what the scheduler places by) the node itself must keep room
+ * for within the next hour.
  *
- * <p>A lent node's room runs out in the first clock hour, from the current one up to {@code
- * horizonHours} ahead, in which either
+ * <p>Online pods that the member's scheduler places may land on any node, so which node held them
+ * in past hours says little about where they go next: the room is forecast for the member as a
+ * whole. The member's forecast online demand first fills its nodes that are not lent (schedulable,
+ * allocatable less what non-online pods, Gleaner's still running there included, hold); the
+ * overflow then reaches the lent nodes in order, the most recently lent first (they hold the
+ * youngest work), each absorbing what it could hold of online pods. Online pods already on a lent
+ * node count as part of the member's demand, not as held there: the member's scheduler scales them
+ * down and places new ones wherever room is (measured: counting them as held there raised the
+ * wasted work in {@code gleaner bench harvest} by 60 %). Within a target clock hour the demand is
+ * taken to move in a straight line from where it stands (the member's demand now for the current
+ * hour, the previous hour's forecast after that) to the hour's forecast peak, so a node reached
+ * late in the hour keeps its room until then instead of from the hour's start.
  *
- * <ul>
- *   <li>the node's own forecast online demand fills it (more than its allocatable less what
- *       non-online pods hold), or
- *   <li>the member's forecast online demand no longer fits on its nodes that are not lent
- *       (schedulable, allocatable less what non-online pods hold), and the overflow reaches this
- *       node: lent nodes are taken back in order, the most recently lent first (they hold the
- *       youngest work), each absorbing what it could hold of online pods.
- * </ul>
+ * <p>A node's own history counts only where it is stable ({@link #stable}): its last {@value
+ * #STABLE_HOURS} completed hours repeat the same hours a day earlier within {@value
+ * #STABLE_TOLERANCE} of what it holds for online pods, the mark of load pinned to it (a node's own
+ * service, local data) rather than replicas the scheduler moves from hour to hour. For such a node
+ * the room also runs out in the first clock hour in which its own forecast fills it, and it keeps
+ * room for its own forecast peak of the current and the next hour.
  *
- * A node whose room runs out within the lead time is draining: it takes no new pods, so the pods it
- * has finish (or are moved) before online work needs it back. Pure; the hour is the resolution.
+ * <p>A node whose room runs out within the lead time is draining: it takes no new pods, so the pods
+ * it has finish (or are moved) before online work needs it back. Pure.
  */
 public final class RoomForecast {
+  /** Completed hours a node's own history must repeat from the day before to count. */
+  public static final int STABLE_HOURS = 3;
+
+  /** How far (a share of what the node holds for online pods) a repeated hour may differ. */
+  public static final double STABLE_TOLERANCE = 0.1;
+
+  /**
+   * How long past the lead time the room of an idle node must be forecast to last for it to be lent
+   * at once instead of after the idle wait ({@link #lendableEarly}).
+   */
+  public static final Duration EARLY_LEND_MIN_ROOM = Duration.ofHours(1);
+
   private RoomForecast() {}
 
   /**
@@ -40,6 +63,8 @@ public final class RoomForecast {
    * @param name the node's name
    * @param allocatableMillis allocatable CPU
    * @param heldMillis CPU requested by pods that are neither online load nor Gleaner's (DaemonSets)
+   * @param gleanerMillis CPU requested by Gleaner's pods on it (they hold a node that is not lent
+   *     until they finish or are reclaimed)
    * @param onlineMillis CPU requested by online pods now
    * @param lentAt when it was lent; empty when it is not lent
    * @param schedulable ready and not cordoned
@@ -49,6 +74,7 @@ public final class RoomForecast {
       String name,
       long allocatableMillis,
       long heldMillis,
+      long gleanerMillis,
       long onlineMillis,
       Optional<Instant> lentAt,
       boolean schedulable,
@@ -59,16 +85,34 @@ public final class RoomForecast {
       Objects.requireNonNull(history, "history");
     }
 
+    /** A node without Gleaner's pods on it. */
+    public Node(
+        String name,
+        long allocatableMillis,
+        long heldMillis,
+        long onlineMillis,
+        Optional<Instant> lentAt,
+        boolean schedulable,
+        OnlineHistory history) {
+      this(name, allocatableMillis, heldMillis, 0, onlineMillis, lentAt, schedulable, history);
+    }
+
     long capacityForOnline() {
       return Math.max(0, allocatableMillis - heldMillis);
+    }
+
+    /** What online pods could use now on a node that is not lent. */
+    long freeForOnline() {
+      return Math.max(0, allocatableMillis - heldMillis - gleanerMillis);
     }
   }
 
   /**
    * The verdict on one lent node.
    *
-   * @param peakMillis online demand the node must keep room for over the next hour: the larger of
-   *     its demand now and its own forecast for the current and the next clock hour
+   * @param peakMillis online demand the node must keep room for over the next hour: its demand now,
+   *     or for a node with a stable history the larger of that and its own forecast for the current
+   *     and the next clock hour
    * @param roomUntil when its room is forecast to run out; empty when not within the horizon
    * @param draining the room runs out within the lead time: take no new pods
    */
@@ -96,50 +140,152 @@ public final class RoomForecast {
     }
     long current = HourlyPeaks.hourOf(now);
     long notLent = 0;
+    long demandNow = 0;
     List<Node> lent = new ArrayList<>();
     for (Node n : nodes) {
+      demandNow += n.onlineMillis();
       if (n.lentAt().isPresent()) {
         lent.add(n);
       } else if (n.schedulable()) {
-        notLent += n.capacityForOnline();
+        notLent += n.freeForOnline();
       }
     }
     lent.sort(
         Comparator.comparing((Node n) -> n.lentAt().get()).reversed().thenComparing(Node::name));
-    Map<String, Long> breachHour = new HashMap<>();
+    Map<String, Instant> breach = new HashMap<>();
+    double from = demandNow;
     for (long target = current; target <= current + horizonHours; target++) {
+      Instant start = target == current ? now : HourlyPeaks.startOf(target);
+      Instant end = HourlyPeaks.startOf(target + 1);
       OptionalDouble m = forecast.peak(member.requests(), current, target);
-      double overflow = m.isPresent() ? m.getAsDouble() - notLent : 0;
-      long absorbed = 0;
+      double to = m.isPresent() ? m.getAsDouble() : from;
+      double threshold = notLent;
       for (Node n : lent) {
-        boolean reached = absorbed < overflow;
-        absorbed += n.capacityForOnline();
-        if (breachHour.containsKey(n.name())) {
-          continue;
+        if (!breach.containsKey(n.name())) {
+          if (m.isPresent() && to > threshold) {
+            breach.put(n.name(), crossing(from, to, threshold, start, end));
+          } else if (stable(n, current)) {
+            OptionalDouble own = forecast.peak(n.history().requests(), current, target);
+            if (own.isPresent() && own.getAsDouble() > n.capacityForOnline()) {
+              breach.put(n.name(), start);
+            }
+          }
         }
-        OptionalDouble own = forecast.peak(n.history().requests(), current, target);
-        if (reached || own.isPresent() && own.getAsDouble() > n.capacityForOnline()) {
-          breachHour.put(n.name(), target);
-        }
+        threshold += n.capacityForOnline();
       }
+      from = to;
     }
     Map<String, Verdict> out = new HashMap<>();
     for (Node n : lent) {
       long peak = n.onlineMillis();
-      for (long target = current; target <= current + 1; target++) {
-        OptionalDouble own = forecast.peak(n.history().requests(), current, target);
-        if (own.isPresent()) {
-          peak = Math.max(peak, (long) Math.ceil(own.getAsDouble()));
+      if (stable(n, current)) {
+        for (long target = current; target <= current + 1; target++) {
+          OptionalDouble own = forecast.peak(n.history().requests(), current, target);
+          if (own.isPresent()) {
+            peak = Math.max(peak, (long) Math.ceil(own.getAsDouble()));
+          }
         }
       }
-      Long hour = breachHour.get(n.name());
-      Optional<Instant> until =
-          hour == null
-              ? Optional.empty()
-              : Optional.of(hour == current ? now : HourlyPeaks.startOf(hour));
+      Optional<Instant> until = Optional.ofNullable(breach.get(n.name()));
       boolean draining = until.isPresent() && until.get().isBefore(now.plus(leadTime));
       out.put(n.name(), new Verdict(peak, until, draining));
     }
     return out;
+  }
+
+  /**
+   * The nodes among {@code candidates} (idle, not lent yet) that may be lent at once instead of
+   * after the idle wait: lent together now, each one's room is forecast to last at least {@code
+   * minRoom} beyond the lead time, and no stable own history of its asks for room. None without a
+   * forecast of the member for the current hour (no history to go by: lending waits for the idle
+   * timer). Lending them adds them to the overflow's order as the most recently lent (taken back
+   * first), so the verdicts on the nodes lent before do not change.
+   *
+   * @param candidates names of idle nodes of the member not lent yet
+   * @param minRoom how long past the lead time a candidate's room must last
+   */
+  public static Set<String> lendableEarly(
+      LoadForecast forecast,
+      Instant now,
+      Duration leadTime,
+      int horizonHours,
+      Duration minRoom,
+      OnlineHistory member,
+      List<Node> nodes,
+      Set<String> candidates) {
+    long current = HourlyPeaks.hourOf(now);
+    if (candidates.isEmpty() || forecast.peak(member.requests(), current, current).isEmpty()) {
+      return Set.of();
+    }
+    List<Node> asLent = new ArrayList<>(nodes.size());
+    for (Node n : nodes) {
+      asLent.add(
+          candidates.contains(n.name()) && n.lentAt().isEmpty()
+              ? new Node(
+                  n.name(),
+                  n.allocatableMillis(),
+                  n.heldMillis(),
+                  n.gleanerMillis(),
+                  n.onlineMillis(),
+                  Optional.of(now),
+                  n.schedulable(),
+                  n.history())
+              : n);
+    }
+    Instant needed = now.plus(leadTime).plus(minRoom);
+    Map<String, Verdict> v = plan(forecast, now, leadTime, horizonHours, member, asLent);
+    Set<String> out = new HashSet<>();
+    for (String c : candidates) {
+      Verdict verdict = v.get(c);
+      if (verdict != null
+          && verdict.roomUntil().map(u -> !u.isBefore(needed)).orElse(true)
+          && verdict.peakMillis() == nodeNamed(nodes, c).onlineMillis()) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  private static Node nodeNamed(List<Node> nodes, String name) {
+    for (Node n : nodes) {
+      if (n.name().equals(name)) {
+        return n;
+      }
+    }
+    throw new IllegalArgumentException("no node " + name);
+  }
+
+  /**
+   * When demand moving in a straight line from {@code from} at {@code start} to {@code to} at
+   * {@code end} first exceeds {@code threshold} (which {@code to} exceeds): {@code start} when
+   * {@code from} already does, to the second.
+   */
+  static Instant crossing(double from, double to, double threshold, Instant start, Instant end) {
+    if (from > threshold || to <= from) {
+      return start;
+    }
+    double share = (threshold - from) / (to - from);
+    long seconds = Duration.between(start, end).toSeconds();
+    return start.plusSeconds((long) Math.floor(share * seconds));
+  }
+
+  /**
+   * Whether a node's own history is stable: each of its last {@value #STABLE_HOURS} completed hours
+   * is known, and so is the same hour a day earlier, and each pair differs by at most {@value
+   * #STABLE_TOLERANCE} of what the node holds for online pods.
+   */
+  static boolean stable(Node n, long current) {
+    HourlyPeaks h = n.history().requests();
+    double tolerance = STABLE_TOLERANCE * n.capacityForOnline();
+    for (long hour = current - STABLE_HOURS; hour < current; hour++) {
+      OptionalLong now = h.peak(hour);
+      OptionalLong dayBefore = h.peak(hour - PeakForecast.DAY);
+      if (now.isEmpty()
+          || dayBefore.isEmpty()
+          || Math.abs(now.getAsLong() - dayBefore.getAsLong()) > tolerance) {
+        return false;
+      }
+    }
+    return true;
   }
 }

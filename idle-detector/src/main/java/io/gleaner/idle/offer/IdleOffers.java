@@ -45,6 +45,11 @@ public final class IdleOffers {
     return sum(pods, MemberPodInfo::isOnlineLoad);
   }
 
+  /** Summed requests of this installation's pods on the node that still run (not terminated). */
+  public static Resources gleanerRequests(Collection<MemberPodInfo> pods) {
+    return sum(pods, p -> !p.terminated() && p.gleanerManaged() && !p.node().isEmpty());
+  }
+
   private static Resources sum(Collection<MemberPodInfo> pods, Predicate<MemberPodInfo> counted) {
     Resources sum = Resources.ZERO;
     try {

@@ -19,8 +19,9 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>A node is lent when it has been idle without a single breach for at least {@code
- *       idleAfter}: at exactly {@code since + idleAfter}, never a moment earlier. Any breach
- *       returns it to ACTIVE, so flapping load restarts the timer and never lends early.
+ *       idleAfter}: at exactly {@code since + idleAfter}, never a moment earlier by {@link #step}
+ *       (only {@link #lendEarly}, on the forecast's word, lends an idle node sooner). Any breach
+ *       returns it to ACTIVE, so flapping load restarts the timer.
  *   <li>A lent node that breaches (online load back, NotReady, cordoned, excluded) is returned, and
  *       so is one the descheduler reclaimed ({@link ReclaimSignal} at or after its lent-at).
  *   <li>A returned node stays RECLAIMED until its cool-down ends; only then can its idle timer
@@ -112,6 +113,24 @@ public final class IdleStateMachine {
           current, new Lent(since, now), Action.LEND, "idle for " + Duration.between(since, now));
     }
     return new Transition(current, new IdleObserved(since), Action.NONE, "idle");
+  }
+
+  /**
+   * Lends a node before the end of its idle wait, because the forecast says online work will not
+   * need it for long enough (the caller's decision): an idle node (IDLE_OBSERVED) becomes LENT now,
+   * its idle-since kept; any other state is left as it is. Call it after {@link #step} in the same
+   * pass, so the node's verdict now is idle.
+   *
+   * @param reason why, for the log
+   */
+  public Transition lendEarly(IdleState current, Instant now, String reason) {
+    Objects.requireNonNull(current, "current");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(reason, "reason");
+    if (current instanceof IdleObserved o) {
+      return new Transition(current, new Lent(o.since(), now), Action.LEND, reason);
+    }
+    return new Transition(current, current, Action.NONE, "not idle-observed");
   }
 
   /** When time alone will next change {@code state}: the end of its idle wait or its cool-down. */

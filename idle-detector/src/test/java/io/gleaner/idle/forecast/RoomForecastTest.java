@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RoomForecastTest {
@@ -70,8 +71,9 @@ class RoomForecastTest {
                 busy("b"),
                 lent("c", "2026-12-05T00:00:00Z", new OnlineHistory()),
                 lent("d", "2026-12-05T01:00:00Z", new OnlineHistory())));
-    assertThat(v.get("d").roomUntil()).hasValue(Instant.parse("2026-12-05T04:00:00Z"));
-    assertThat(v.get("d").draining()).as("04:00 is beyond 02:20 + 30 m").isFalse();
+    // 03:00 to 04:00 the demand moves from 20000 to 40000: past the unlent 31000 at 04:33
+    assertThat(v.get("d").roomUntil()).hasValue(Instant.parse("2026-12-05T04:33:00Z"));
+    assertThat(v.get("d").draining()).as("04:33 is beyond 02:20 + 30 m").isFalse();
     assertThat(v.get("c").roomUntil()).isEmpty();
   }
 
@@ -80,15 +82,20 @@ class RoomForecastTest {
     OnlineHistory m = flat(20000, H - 30, H);
     // at 03:00 the mix is (60000 + 20000) / 2 = 40000: 9000 over what the unlent nodes hold
     m.record(HourlyPeaks.startOf(H + 1 - 24), 60000, OptionalLong.empty());
+    // from 20000 at 03:00 to 40000 at 04:00: past 31000 at 03:33
     RoomForecast.Node d = lent("d", "2026-12-05T01:00:00Z", new OnlineHistory());
     Map<String, RoomForecast.Verdict> v =
         RoomForecast.plan(
-            LAST_OR_DAY, NOW, Duration.ofMinutes(45), 6, m, List.of(busy("a"), busy("b"), d));
-    assertThat(v.get("d").roomUntil()).hasValue(Instant.parse("2026-12-05T03:00:00Z"));
+            LAST_OR_DAY, NOW, Duration.ofMinutes(75), 6, m, List.of(busy("a"), busy("b"), d));
+    assertThat(v.get("d").roomUntil()).hasValue(Instant.parse("2026-12-05T03:33:00Z"));
     assertThat(v.get("d").draining()).isTrue();
     Map<String, RoomForecast.Verdict> shortLead =
         RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, List.of(busy("a"), busy("b"), d));
-    assertThat(shortLead.get("d").draining()).as("03:00 is 40 min away").isFalse();
+    assertThat(shortLead.get("d").draining()).as("03:33 is 73 min away").isFalse();
+    Map<String, RoomForecast.Verdict> exact =
+        RoomForecast.plan(
+            LAST_OR_DAY, NOW, Duration.ofMinutes(73), 6, m, List.of(busy("a"), busy("b"), d));
+    assertThat(exact.get("d").draining()).as("exactly the lead time away").isFalse();
   }
 
   @Test
@@ -103,7 +110,10 @@ class RoomForecastTest {
             6,
             m,
             List.of(busy("a"), busy("b"), lent("d", "2026-12-05T01:00:00Z", new OnlineHistory())));
-    assertThat(v.get("d")).isEqualTo(new RoomForecast.Verdict(0, Optional.of(NOW), true));
+    // this hour's forecast is (100000 + 20000) / 2 = 60000; the demand moves from the 30000 of now
+    // to it by 03:00 (2400 s) and passes the unlent 31000 after 1/30 of that, 80 s from now
+    assertThat(v.get("d"))
+        .isEqualTo(new RoomForecast.Verdict(0, Optional.of(NOW.plusSeconds(80)), true));
   }
 
   @Test
@@ -125,9 +135,13 @@ class RoomForecastTest {
                 lent("x", "2026-12-05T00:10:00Z", new OnlineHistory()),
                 lent("y", "2026-12-05T00:20:00Z", new OnlineHistory()),
                 lent("z", "2026-12-05T00:30:00Z", new OnlineHistory())));
+    // 05:00 to 06:00 the demand moves from 0 to 46501: past the unlent 31000 at 2/3 of the hour
+    // (2399.9 s), past what z adds (15500) 0.08 s before 06:00
     Instant five = Instant.parse("2026-12-05T05:00:00Z");
-    assertThat(v.get("z").roomUntil()).hasValue(five);
-    assertThat(v.get("y").roomUntil()).as("1 millicore more than z holds").hasValue(five);
+    assertThat(v.get("z").roomUntil()).hasValue(five.plusSeconds(2399));
+    assertThat(v.get("y").roomUntil())
+        .as("1 millicore more than z holds")
+        .hasValue(five.plusSeconds(3599));
     assertThat(v.get("x").roomUntil()).isEmpty();
   }
 
@@ -168,7 +182,7 @@ class RoomForecastTest {
   }
 
   @Test
-  void aNodeBusyInTheLastHourKeepsRoomForItButIsNotDrained() {
+  void aNodeWhoseOwnHistoryJumpsKeepsNoRoomForIt() {
     OnlineHistory own = flat(0, H - 30, H - 2);
     own.record(HourlyPeaks.startOf(H - 1), 4000, OptionalLong.empty());
     RoomForecast.Verdict v =
@@ -180,8 +194,10 @@ class RoomForecastTest {
                 new OnlineHistory(),
                 List.of(busy("a"), lent("d", "2026-12-05T02:10:00Z", own)))
             .get("d");
-    // 02:00 and 03:00 alike: yesterday's 0 and the last hour's 4 cores mix to 2 cores
-    assertThat(v).isEqualTo(new RoomForecast.Verdict(2000, Optional.empty(), false));
+    // the last hour's 4 cores against yesterday's 0: not stable, so the node's own forecast (2
+    // cores)
+    // is not kept: online pods the scheduler moves are the member's forecast's business
+    assertThat(v).isEqualTo(new RoomForecast.Verdict(0, Optional.empty(), false));
   }
 
   @Test
@@ -200,6 +216,205 @@ class RoomForecastTest {
                 .get("d")
                 .peakMillis())
         .isEqualTo(2500);
+  }
+
+  @Test
+  void gleanerPodsOnNodesNotLentHoldTheirRoom() {
+    OnlineHistory m = flat(20000, H - 30, H);
+    RoomForecast.Node returned =
+        new RoomForecast.Node(
+            "b", 16000, 500, 4000, 10000, Optional.empty(), true, new OnlineHistory());
+    RoomForecast.Node d = lent("d", "2026-12-05T01:00:00Z", new OnlineHistory());
+    // unlent: 15500 (a, busy) + 15500 − 4000 (b, a returned node still running 4000 of Gleaner's
+    // pods) = 27000 hold the forecast 20000: d keeps its room
+    assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, List.of(busy("a"), returned, d)))
+        .containsEntry("d", new RoomForecast.Verdict(0, Optional.empty(), false));
+    RoomForecast.Node full =
+        new RoomForecast.Node(
+            "b", 16000, 500, 12000, 3000, Optional.empty(), true, new OnlineHistory());
+    // with 12000 of Gleaner's pods on b: 15500 + 3500 = 19000 < 20000, d is reached in this hour
+    assertThat(
+            RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, List.of(busy("a"), full, d))
+                .get("d")
+                .draining())
+        .isTrue();
+  }
+
+  @Test
+  void onlinePodsOnLentNodesCountAsDemandNotAsHeldThere() {
+    // the member's 20000 now: 15000 on a (busy, 15500 for online pods) and 5000 on lent d; the
+    // forecast 20000 must fit the nodes not lent, so it reaches d now
+    OnlineHistory m = flat(20000, H - 30, H);
+    RoomForecast.Node d =
+        new RoomForecast.Node(
+            "d",
+            16000,
+            500,
+            5000,
+            Optional.of(Instant.parse("2026-12-05T01:00:00Z")),
+            true,
+            new OnlineHistory());
+    assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, List.of(busy("a"), d)).get("d"))
+        .isEqualTo(new RoomForecast.Verdict(5000, Optional.of(NOW), true));
+    // without a history of the member there is no overflow to reach it
+    assertThat(
+            RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, new OnlineHistory(), List.of(busy("a"), d))
+                .get("d"))
+        .isEqualTo(new RoomForecast.Verdict(5000, Optional.empty(), false));
+  }
+
+  @Test
+  void crossingIsWhereTheStraightLinePassesTheThreshold() {
+    Instant start = Instant.parse("2026-12-05T03:00:00Z");
+    Instant end = start.plusSeconds(3600);
+    assertThat(RoomForecast.crossing(0, 100, 25, start, end)).isEqualTo(start.plusSeconds(900));
+    assertThat(RoomForecast.crossing(0, 100, 99.99, start, end))
+        .as("rounded down to the second")
+        .isEqualTo(start.plusSeconds(3599));
+    assertThat(RoomForecast.crossing(30, 100, 25, start, end))
+        .as("already over at the start")
+        .isEqualTo(start);
+    assertThat(RoomForecast.crossing(25, 100, 25, start, end))
+        .as("exactly at the threshold is not over it: the first moment after")
+        .isEqualTo(start);
+    assertThat(RoomForecast.crossing(120, 100, 110, start, end))
+        .as("falling: over from the start")
+        .isEqualTo(start);
+  }
+
+  private static RoomForecast.Node withHistory(OnlineHistory h) {
+    return new RoomForecast.Node("n", 16000, 500, 0, Optional.empty(), true, h);
+  }
+
+  @Test
+  void aHistoryIsStableWhenItsLastThreeHoursRepeatTheDayBefore() {
+    // what the node holds for online pods: 15500; tolerance 10 %: 1550
+    OnlineHistory h = new OnlineHistory();
+    for (long x = H - 3; x < H; x++) {
+      h.record(HourlyPeaks.startOf(x), 8000, OptionalLong.empty());
+      h.record(HourlyPeaks.startOf(x - 24), 8000 - 1550, OptionalLong.empty());
+    }
+    assertThat(RoomForecast.stable(withHistory(h), H)).isTrue();
+    h.record(HourlyPeaks.startOf(H - 1), 8001, OptionalLong.empty());
+    assertThat(RoomForecast.stable(withHistory(h), H)).as("1551 apart").isFalse();
+  }
+
+  @Test
+  void aHistoryWithAMissingHourIsNotStable() {
+    for (long missing = H - 3; missing < H; missing++) {
+      OnlineHistory noRecent = new OnlineHistory();
+      OnlineHistory noDayBefore = new OnlineHistory();
+      for (long x = H - 3; x < H; x++) {
+        noDayBefore.record(HourlyPeaks.startOf(x), 1000, OptionalLong.empty());
+        noRecent.record(HourlyPeaks.startOf(x - 24), 1000, OptionalLong.empty());
+        if (x != missing) {
+          noRecent.record(HourlyPeaks.startOf(x), 1000, OptionalLong.empty());
+          noDayBefore.record(HourlyPeaks.startOf(x - 24), 1000, OptionalLong.empty());
+        }
+      }
+      assertThat(RoomForecast.stable(withHistory(noRecent), H))
+          .as("hour %d missing", missing)
+          .isFalse();
+      assertThat(RoomForecast.stable(withHistory(noDayBefore), H))
+          .as("the day before hour %d missing", missing)
+          .isFalse();
+    }
+    assertThat(RoomForecast.stable(withHistory(new OnlineHistory()), H)).isFalse();
+  }
+
+  @Test
+  void aStableNodeIsBreachedByItsOwnForecastAndAnUnstableOneIsNot() {
+    // 05:00 yesterday the node's own pods asked for 16000, more than the 15500 it holds
+    OnlineHistory stable = flat(0, H - 30, H);
+    stable.record(HourlyPeaks.startOf(H + 3 - 24), 16000, OptionalLong.empty());
+    OnlineHistory jumpy = flat(0, H - 30, H);
+    jumpy.record(HourlyPeaks.startOf(H + 3 - 24), 16000, OptionalLong.empty());
+    jumpy.record(HourlyPeaks.startOf(H - 2), 8000, OptionalLong.empty());
+    LoadForecast dayOnly = new LoadForecast(new PeakForecast(0, 1, 0, 0));
+    Map<String, RoomForecast.Verdict> v =
+        RoomForecast.plan(
+            dayOnly,
+            NOW,
+            LEAD,
+            6,
+            new OnlineHistory(),
+            List.of(
+                busy("a"),
+                lent("s", "2026-12-05T01:00:00Z", stable),
+                lent("j", "2026-12-05T01:00:00Z", jumpy)));
+    assertThat(v.get("s").roomUntil()).hasValue(Instant.parse("2026-12-05T05:00:00Z"));
+    assertThat(v.get("j").roomUntil()).isEmpty();
+  }
+
+  @Test
+  void idleNodesAreLentEarlyOnlyWhenTheirRoomOutlastsTheLeadTimeByTheMinimum() {
+    // from 20000 at 04:00 to 40000 at 05:00: the node taken back first is reached at 04:33, the
+    // next one (15500 more) never
+    OnlineHistory m = flat(20000, H - 30, H);
+    m.record(HourlyPeaks.startOf(H + 2 - 24), 60000, OptionalLong.empty());
+    RoomForecast.Node idle1 =
+        new RoomForecast.Node("i1", 16000, 500, 0, Optional.empty(), true, new OnlineHistory());
+    RoomForecast.Node idle2 =
+        new RoomForecast.Node("i2", 16000, 500, 0, Optional.empty(), true, new OnlineHistory());
+    List<RoomForecast.Node> nodes = List.of(busy("a"), busy("b"), idle1, idle2);
+    // lent together now, i1 (first by name) is taken back first: at 04:33, 2 h 13 m from now
+    assertThat(
+            RoomForecast.lendableEarly(
+                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofMinutes(103), m, nodes, Set.of("i1", "i2")))
+        .containsExactlyInAnyOrder("i1", "i2");
+    assertThat(
+            RoomForecast.lendableEarly(
+                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofMinutes(104), m, nodes, Set.of("i1", "i2")))
+        .as("04:33 is 1 min short of now + 30 m + 104 m")
+        .containsExactly("i2");
+    assertThat(
+            RoomForecast.lendableEarly(
+                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofHours(1), m, nodes, Set.of()))
+        .isEmpty();
+    assertThat(
+            RoomForecast.lendableEarly(
+                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofHours(1), m, nodes, Set.of("zz")))
+        .as("a name that is not a node of the member")
+        .isEmpty();
+  }
+
+  @Test
+  void withoutAForecastOfTheMemberNoNodeIsLentEarly() {
+    RoomForecast.Node idle =
+        new RoomForecast.Node("i", 16000, 500, 0, Optional.empty(), true, new OnlineHistory());
+    OnlineHistory onlyLongAgo = new OnlineHistory();
+    onlyLongAgo.record(HourlyPeaks.startOf(H - 30), 1000, OptionalLong.empty());
+    for (OnlineHistory m : List.of(new OnlineHistory(), onlyLongAgo)) {
+      assertThat(
+              RoomForecast.lendableEarly(
+                  LAST_OR_DAY,
+                  NOW,
+                  LEAD,
+                  6,
+                  Duration.ZERO,
+                  m,
+                  List.of(busy("a"), idle),
+                  Set.of("i")))
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void anIdleNodeWithAStableOwnPeakIsNotLentEarly() {
+    OnlineHistory own = flat(1000, H - 30, H);
+    RoomForecast.Node idle = new RoomForecast.Node("i", 16000, 500, 0, Optional.empty(), true, own);
+    // its own forecast (1000) is above its online pods now (0)
+    assertThat(
+            RoomForecast.lendableEarly(
+                LAST_OR_DAY,
+                NOW,
+                LEAD,
+                6,
+                Duration.ofHours(1),
+                flat(0, H - 30, H),
+                List.of(busy("a"), idle),
+                Set.of("i")))
+        .isEmpty();
   }
 
   @Test

@@ -45,9 +45,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Forecast-driven lending end to end: the real {@link IdleDetectorService} on a simulated member,
  * its online histories in a real ZooKeeper ({@link DurableHistoryStore}), offers over gRPC to a
- * recording broker. A member history that says online work needs more than the unlent node at 23:00
- * makes the lent node's offer carry {@code room_until_ms} = 23:00, then withdraws it (draining)
- * once 23:00 is within the lead time; what the detector saw is in ZooKeeper after it stops.
+ * recording broker. A member history that says online work needs more than the unlent node during
+ * 23:00's hour makes the lent node's offer carry {@code room_until_ms} (23:35:38, where the
+ * demand's straight line to 23:00's forecast passes what the unlent node holds), then withdraws it
+ * (draining) once that is within the lead time; what the detector saw is in ZooKeeper after it
+ * stops.
  */
 class ForecastIT {
   private static final Instant T0 = Instant.parse("2024-01-01T22:00:00Z");
@@ -173,16 +175,21 @@ class ForecastIT {
                     .filter(s -> s.kind() == IdleState.Kind.IDLE_OBSERVED)
                     .isPresent());
 
-    // Lent at 22:10. At 23:00 the forecast is (0.3 × 20 + 0.6 × 4) / 0.9 × 1.15 = 10.7 cores,
-    // more than node 1 holds: node 2 is needed back then, 50 minutes away.
+    // Lent at 22:10 (the member's history has no term for 22:00's hour: no lending before
+    // idleAfter). 23:00's forecast is (0.3 × 20 + 0.6 × 4) / 0.9 × 1.15 = 10.73 cores; from 23:00
+    // the demand moves from the 4 cores of now towards it and passes the 8 cores node 1 holds 2138
+    // s
+    // later: node 2 is needed back at 23:35:38.
     clock.set(T0.plus(Duration.ofMinutes(10)));
     eventually().until(() -> broker.offer("online", node).isPresent());
     NodeOffer offer = broker.offer("online", node).orElseThrow();
-    assertThat(offer.getRoomUntilMs()).isEqualTo(T0.plus(Duration.ofHours(1)).toEpochMilli());
+    assertThat(offer.getRoomUntilMs())
+        .isEqualTo(T0.plus(Duration.ofHours(1)).plusSeconds(2138).toEpochMilli());
     assertThat(cpuMillis(offer)).isEqualTo(8000 - 200);
 
-    // 22:31: 23:00 is within the 30-minute lead time. The next resync withdraws the offer.
-    clock.set(T0.plus(Duration.ofMinutes(31)));
+    // 23:10: the line from the 4 cores of now passes 8 cores 1782 s later, at 23:39:42, within the
+    // 30-minute lead time. The next resync withdraws the offer.
+    clock.set(T0.plus(Duration.ofMinutes(70)));
     eventually().until(() -> broker.offer("online", node).isEmpty());
     assertThat(broker.withdrawals)
         .filteredOn(w -> w.getNode().equals(node))

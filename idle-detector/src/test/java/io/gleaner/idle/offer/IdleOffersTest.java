@@ -43,6 +43,23 @@ class IdleOffersTest {
   }
 
   @Test
+  void gleanerRequestsCountOnlyThisInstallationsPodsStillRunningOnANode() {
+    MemberPodInfo unbound =
+        new MemberPodInfo(
+            "p", "ns", "p", "", Resources.of("cpu", "5"), true, false, false, false, "");
+    List<MemberPodInfo> pods =
+        List.of(
+            pod("online", "1", "2Gi", false, false, false),
+            pod("ds", "100m", "128Mi", false, true, false),
+            pod("lent", "3", "8Gi", true, false, false),
+            pod("lent-2", "500m", "1Gi", true, false, false),
+            pod("lent-done", "2", "1Gi", true, false, true),
+            unbound);
+    assertThat(IdleOffers.gleanerRequests(pods).cpuMillis()).isEqualTo(3500);
+    assertThat(IdleOffers.gleanerRequests(List.of())).isEqualTo(Resources.ZERO);
+  }
+
+  @Test
   void onlinePodLandingOnALentNodeShrinksTheOffer() {
     Resources before = IdleOffers.usable(node, List.of(), HEADROOM);
     Resources after =

@@ -11,6 +11,7 @@ import io.gleaner.idle.state.Transition.Action;
 import io.gleaner.meta.time.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,28 @@ class IdleStateMachineTest {
     Transition at10 = at(TEN_MIN, IdleVerdict.IDLE);
     assertThat(at10.action()).isEqualTo(Action.LEND);
     assertThat(state).isEqualTo(new Lent(t0, t0.plus(TEN_MIN)));
+  }
+
+  @Test
+  void lendEarlyLendsAnIdleObservedNodeNowKeepingItsIdleSince() {
+    IdleState observed = new IdleObserved(t0);
+    Instant now = t0.plusSeconds(60);
+    Transition t = machine.lendEarly(observed, now, "forecast");
+    assertThat(t.to()).isEqualTo(new Lent(t0, now));
+    assertThat(t.action()).isEqualTo(Transition.Action.LEND);
+    assertThat(t.reason()).isEqualTo("forecast");
+  }
+
+  @Test
+  void lendEarlyLeavesEveryOtherStateAsItIs() {
+    Instant now = t0.plusSeconds(60);
+    for (IdleState other :
+        List.of(Active.INSTANCE, new Lent(t0, t0), new Reclaimed(t0, t0.plus(COOLDOWN)))) {
+      Transition t = machine.lendEarly(other, now, "forecast");
+      assertThat(t.to()).isEqualTo(other);
+      assertThat(t.action()).isEqualTo(Transition.Action.NONE);
+      assertThat(t.changed()).isFalse();
+    }
   }
 
   @Test
