@@ -93,6 +93,7 @@ public final class MemberRegistry implements AutoCloseable {
   private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService worker;
   private final ExecutorService calls;
+  private final MemberHttpClients httpClients = new MemberHttpClients();
 
   /** Worker-thread only. */
   private final Map<String, Entry> entries = new HashMap<>();
@@ -279,6 +280,7 @@ public final class MemberRegistry implements AutoCloseable {
     }
     worker.shutdownNow();
     calls.shutdownNow();
+    httpClients.close();
     log.info("member registry stopped");
   }
 
@@ -477,7 +479,9 @@ public final class MemberRegistry implements AutoCloseable {
       client =
           clients
               .apply(
-                  new KubernetesClientBuilder().withConfig(ClientIdentity.applyTo(loaded.config())))
+                  httpClients.applyTo(
+                      new KubernetesClientBuilder()
+                          .withConfig(ClientIdentity.applyTo(loaded.config()))))
               .build();
     } catch (RuntimeException e) {
       String message =

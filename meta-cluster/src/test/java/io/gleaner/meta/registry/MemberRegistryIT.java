@@ -306,6 +306,69 @@ class MemberRegistryIT {
     assertThat(second.zone()).isEqualTo("west-1c");
   }
 
+  /**
+   * Every member client shares one Vert.x and one task pool: adding members adds no Vert.x
+   * instance, and threads grow by at most the busy work of each member (one probe, one informer
+   * batch) plus the shared event loops, not by a client's own pools (about nine threads each).
+   */
+  @Test
+  void membersShareTheirClientsThreads() {
+    MockCluster shared = member();
+    int count = 20;
+    for (int i = 0; i < count; i++) {
+      String name = "m" + i;
+      createSecret(name, "kubeconfig", Kubeconfigs.write(name, shared.url()));
+    }
+    connectAndInform("m0");
+    int vertxBefore = threads("vertx-blocked-thread-checker");
+    int threadsBefore = Thread.getAllStackTraces().size();
+
+    for (int i = 1; i < count; i++) {
+      connectAndInform("m" + i);
+    }
+
+    assertThat(threads("vertx-blocked-thread-checker"))
+        .as("Vert.x instances once %d more members are connected and watched", count - 1)
+        .isEqualTo(vertxBefore);
+    int perCore = 2 * Runtime.getRuntime().availableProcessors();
+    assertThat(Thread.getAllStackTraces().size() - threadsBefore)
+        .as("threads added by %d members (before sharing: about 9 each)", count - 1)
+        .isLessThanOrEqualTo(2 * (count - 1) + perCore);
+  }
+
+  private void connectAndInform(String name) {
+    createMember(name, name, null, true);
+    await().atMost(WAIT).until(() -> registry.member(name).isPresent());
+    MemberHandle handle = registry.member(name).orElseThrow();
+    handle.call("list-nodes", c -> c.nodes().list());
+    SharedIndexInformer<Node> nodes =
+        handle
+            .informers()
+            .inform(
+                c ->
+                    c.nodes()
+                        .inform(
+                            new ResourceEventHandler<>() {
+                              @Override
+                              public void onAdd(Node obj) {}
+
+                              @Override
+                              public void onUpdate(Node oldObj, Node newObj) {}
+
+                              @Override
+                              public void onDelete(Node obj, boolean deletedFinalStateUnknown) {}
+                            },
+                            0));
+    await().atMost(WAIT).until(nodes::hasSynced);
+  }
+
+  private static int threads(String namePrefix) {
+    return (int)
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith(namePrefix))
+            .count();
+  }
+
   @Test
   void startTwiceFailsFastAndLateListenersSeeExistingMembers() {
     assertThatThrownBy(registry::start)
