@@ -397,6 +397,43 @@ class MemberAdmissionPolicyTest {
   }
 
   @Test
+  void gleanerWritesOnlyItsOwnPodGroups() {
+    ObjectNode mirror =
+        meta("gleaner-team-a", "team-a.train", OWN)
+            .put("apiVersion", "scheduling.volcano.sh/v1beta1")
+            .put("kind", "PodGroup");
+    ObjectNode members = meta("ml", "train", null);
+    allowed(podGroup("CREATE", GLEANER_NS, mirror, null));
+    allowed(podGroup("UPDATE", GLEANER_NS, mirror, mirror.deepCopy()));
+    allowed(podGroup("DELETE", GLEANER_NS, null, mirror));
+    assertThat(
+            denied(podGroup("UPDATE", namespace("ml", null), members.deepCopy(), members))
+                .message())
+        .isEqualTo(
+            "Gleaner's identity creates, updates and deletes only Gleaner's PodGroups (labels"
+                + " gleaner.io/managed=true and gleaner.io/instance=prod)");
+    denied(podGroup("DELETE", namespace("ml", null), null, members));
+  }
+
+  private static AdmissionRequest podGroup(
+      String op, JsonNode ns, ObjectNode object, ObjectNode old) {
+    String name = (object != null ? object : old).at("/metadata/name").asText();
+    return new AdmissionRequest(
+        op,
+        GLEANER,
+        List.of(),
+        "scheduling.volcano.sh",
+        "v1beta1",
+        "podgroups",
+        "",
+        ns.at("/metadata/name").asText(),
+        name,
+        object,
+        old,
+        ns);
+  }
+
+  @Test
   void requestsOfOtherUsersAreNotMatched() {
     for (String user :
         List.of(
