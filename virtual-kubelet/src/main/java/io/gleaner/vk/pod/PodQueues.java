@@ -93,6 +93,11 @@ final class PodQueues implements PodInformers.Events, AutoCloseable {
       resync.add(uid); // after a restart: adopt off the path of new pods
     } else if (t == null || t.state == TrackedPod.State.NEW || t.state == TrackedPod.State.PLACED) {
       sync.add(uid);
+    } else if (t.state == TrackedPod.State.CREATED
+        && pod.getSpec() != null
+        && pod.getSpec().getReadinessGates() != null
+        && !pod.getSpec().getReadinessGates().isEmpty()) {
+      status.add(uid); // a gate's condition may have changed: Ready is worked out again
     }
   }
 

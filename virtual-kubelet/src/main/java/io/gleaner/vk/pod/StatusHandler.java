@@ -127,7 +127,10 @@ final class StatusHandler {
           true);
     }
     if (StatusMirror.worthMirroring(member, pod.getStatus())) {
-      writer.writeStatus(pod, StatusMirror.mirror(member, pod.getStatus()));
+      writer.writeStatus(
+          pod,
+          StatusMirror.mirror(
+              member, pod.getStatus(), pod.getSpec().getReadinessGates(), clock.instant()));
     }
     if (state instanceof MemberPodState.Finished && !t.released) {
       if (broker.releaseOutcome(uid, "pod finished") == BrokerApiClient.CallOutcome.UNAVAILABLE) {

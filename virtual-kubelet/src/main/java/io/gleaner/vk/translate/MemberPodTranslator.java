@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodReadinessGate;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -191,6 +192,8 @@ public final class MemberPodTranslator {
             .withPriority(null)
             .withPreemptionPolicy(null)
             .withSchedulerName(null)
+            .withReadinessGates(
+                (List<PodReadinessGate>) null) // set on the metadata pod (StatusMirror)
             .withServiceAccountName(null)
             .withServiceAccount(null)
             .withAutomountServiceAccountToken(false)

@@ -7,12 +7,14 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodReadinessGate;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.gleaner.meta.kube.GleanerKeys;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -29,6 +31,21 @@ public final class StatusMirror {
   public static final String REASON_MEMBER_REMOVED = "MemberRemoved";
   public static final String CONDITION_POD_SCHEDULED = "PodScheduled";
   public static final String CONDITION_DISRUPTION_TARGET = "DisruptionTarget";
+  public static final String CONDITION_READY = "Ready";
+
+  /** The pod condition types a kubelet owns: a metadata pod's are the member kubelet's. */
+  public static final Set<String> KUBELET_CONDITIONS =
+      Set.of(
+          CONDITION_POD_SCHEDULED,
+          "PodReadyToStartContainers",
+          "Initialized",
+          "ContainersReady",
+          CONDITION_READY);
+
+  /** The kubelet's reason for {@code Ready=False} when a readiness gate is not True. */
+  public static final String REASON_READINESS_GATES_NOT_READY = "ReadinessGatesNotReady";
+
+  private static final String GLEANER_CONDITION_PREFIX = "gleaner.io/";
 
   private static final Set<String> EVICTION_REASONS =
       Set.of(
@@ -98,17 +115,47 @@ public final class StatusMirror {
   }
 
   /**
-   * The metadata pod status that mirrors the member pod: phase, reason/message, conditions,
-   * container statuses, pod/host IPs and start time. The metadata pod's own QoS class is kept
-   * (co-location translation changes the member's).
+   * The metadata pod status that mirrors a member pod of a metadata pod without readiness gates,
+   * see {@link #mirror(Pod, PodStatus, List, Instant)}.
    */
   public static PodStatus mirror(Pod member, PodStatus meta) {
+    return mirror(member, meta, List.of(), Instant.EPOCH);
+  }
+
+  /**
+   * The metadata pod status that mirrors the member pod: phase, reason/message, container statuses,
+   * pod/host IPs, start time, and the conditions the kubelet owns ({@link #KUBELET_CONDITIONS}) and
+   * any the member pod carries. As a kubelet's status manager does, the metadata pod keeps the
+   * conditions others set on it (a readiness gate's controller, the metadata cluster's {@code
+   * DisruptionTarget}, Gleaner's admission once True); Gleaner's own conditions that are not True
+   * (no fit, member unreachable, a turn waited for) are over once the member reports, and cleared.
+   * With readiness gates, {@code Ready} is True only when the member's containers are ready and
+   * every gate's condition on the metadata pod is True, in the kubelet's words otherwise; the
+   * gates' controllers run in the metadata cluster, so member pods carry no gates ({@link
+   * MemberPodTranslator}). The metadata pod's own QoS class is kept (co-location translation
+   * changes the member's).
+   *
+   * @param gates the metadata pod's {@code spec.readinessGates}
+   * @param now when {@code Ready} changes because of a gate
+   */
+  public static PodStatus mirror(
+      Pod member, PodStatus meta, List<PodReadinessGate> gates, Instant now) {
     PodStatus m = member.getStatus() == null ? new PodStatus() : member.getStatus();
     PodStatusBuilder b = meta == null ? new PodStatusBuilder() : new PodStatusBuilder(meta);
     List<PodCondition> conditions = new ArrayList<>();
+    Set<String> types = new HashSet<>();
     for (PodCondition c : PodShapes.nullSafe(m.getConditions())) {
       conditions.add(new PodConditionBuilder(c).build());
+      types.add(c.getType());
     }
+    if (meta != null) {
+      for (PodCondition c : PodShapes.nullSafe(meta.getConditions())) {
+        if (!types.contains(c.getType()) && !clearedByMirror(c)) {
+          conditions.add(new PodConditionBuilder(c).build());
+        }
+      }
+    }
+    conditions = gateReady(conditions, gates, meta, now);
     return b.withPhase(m.getPhase() == null ? "Pending" : m.getPhase())
         .withReason(m.getReason())
         .withMessage(m.getMessage())
@@ -127,12 +174,82 @@ public final class StatusMirror {
   }
 
   /**
+   * A condition of the metadata pod the mirror replaces or clears: the kubelet's own (the member's
+   * kubelet reports them), and Gleaner's own while not True.
+   */
+  private static boolean clearedByMirror(PodCondition c) {
+    return KUBELET_CONDITIONS.contains(c.getType())
+        || (c.getType() != null
+            && c.getType().startsWith(GLEANER_CONDITION_PREFIX)
+            && !"True".equals(c.getStatus()));
+  }
+
+  /** {@code Ready} as a kubelet computes it with readiness gates, once the containers are ready. */
+  private static List<PodCondition> gateReady(
+      List<PodCondition> conditions, List<PodReadinessGate> gates, PodStatus meta, Instant now) {
+    if (gates == null || gates.isEmpty()) {
+      return conditions;
+    }
+    PodCondition ready = null;
+    for (PodCondition c : conditions) {
+      if (CONDITION_READY.equals(c.getType())) {
+        ready = c;
+      }
+    }
+    if (ready == null || !"True".equals(ready.getStatus())) {
+      return conditions; // the containers are not ready: the member's words stand
+    }
+    List<String> unready = new ArrayList<>();
+    for (PodReadinessGate g : gates) {
+      PodCondition c = null;
+      for (PodCondition x : conditions) {
+        if (g.getConditionType().equals(x.getType())) {
+          c = x;
+        }
+      }
+      if (c == null) {
+        unready.add(
+            "corresponding condition of pod readiness gate \""
+                + g.getConditionType()
+                + "\" does not exist.");
+      } else if (!"True".equals(c.getStatus())) {
+        unready.add(
+            "the status of pod readiness gate \""
+                + g.getConditionType()
+                + "\" is not \"True\", but "
+                + c.getStatus());
+      }
+    }
+    List<PodCondition> previous =
+        meta == null ? List.of() : PodShapes.nullSafe(meta.getConditions());
+    List<PodCondition> withoutReady = new ArrayList<>(conditions);
+    withoutReady.removeIf(c -> CONDITION_READY.equals(c.getType()));
+    List<PodCondition> base = new ArrayList<>(previous);
+    base.removeIf(c -> !CONDITION_READY.equals(c.getType()));
+    List<PodCondition> gated =
+        unready.isEmpty()
+            ? setCondition(base, CONDITION_READY, "True", null, null, now)
+            : setCondition(
+                base,
+                CONDITION_READY,
+                "False",
+                REASON_READINESS_GATES_NOT_READY,
+                String.join(", ", unready),
+                now);
+    List<PodCondition> out = new ArrayList<>();
+    for (PodCondition c : conditions) {
+      out.add(CONDITION_READY.equals(c.getType()) ? gated.get(0) : c);
+    }
+    return out;
+  }
+
+  /**
    * Whether mirroring this member pod can change what the metadata pod shows. A member pod that is
    * only created or bound (Pending, no reason, no container statuses yet) adds nothing: the
    * metadata pod is already Pending and scheduled to the virtual node, so that write is skipped,
-   * unless the metadata pod still carries a condition that is not True (no fit, member
-   * unreachable), which the mirror must clear. A member pod the member cannot schedule yet (its
-   * volume claim is not ready, {@link #waitsForVolume}) is worth it: its reason is news.
+   * unless the metadata pod still carries a condition that is not True and that the mirror clears
+   * (no fit, member unreachable). A member pod the member cannot schedule yet (its volume claim is
+   * not ready, {@link #waitsForVolume}) is worth it: its reason is news.
    */
   public static boolean worthMirroring(Pod member, PodStatus meta) {
     PodStatus m = member.getStatus();
@@ -151,7 +268,7 @@ public final class StatusMirror {
       return true;
     }
     return PodShapes.nullSafe(meta.getConditions()).stream()
-        .anyMatch(c -> !"True".equals(c.getStatus()));
+        .anyMatch(c -> !"True".equals(c.getStatus()) && clearedByMirror(c));
   }
 
   /**

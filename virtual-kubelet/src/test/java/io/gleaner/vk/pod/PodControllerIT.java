@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -222,6 +224,60 @@ class PodControllerIT {
     assertThat(member.getSpec().getTolerations())
         .extracting(t -> t.getKey())
         .doesNotContain("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
+  }
+
+  @Test
+  void aReadinessGateOpenedOnTheMetadataPodMakesItReadyAndItsConditionsStay() {
+    Pod p =
+        bound(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("gated-" + (++seq))
+                .withNamespace("team-a")
+                .addToLabels(GleanerKeys.CLASS, "offline")
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName("gleaner")
+                .addNewReadinessGate("example.com/lb-ready")
+                .addNewContainer()
+                .withName("main")
+                .withImage("busybox")
+                .endContainer()
+                .addNewToleration()
+                .withKey("virtual-kubelet.io/provider")
+                .withOperator("Exists")
+                .endToleration()
+                .endSpec(),
+            true);
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    assertThat(member.getSpec().getReadinessGates()).isNullOrEmpty();
+    run(member);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              PodCondition ready = StatusMirror.condition(metaPod(p).getStatus(), "Ready");
+              assertThat(ready).isNotNull();
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("ReadinessGatesNotReady");
+            });
+    // the gate's controller, in the metadata cluster, opens it
+    meta.pods()
+        .inNamespace("team-a")
+        .withName(p.getMetadata().getName())
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.STRATEGIC_MERGE),
+            "{\"status\":{\"conditions\":[{\"type\":\"example.com/lb-ready\",\"status\":\"True\"}]}}");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              PodStatus s = metaPod(p).getStatus();
+              assertThat(StatusMirror.condition(s, "Ready").getStatus()).isEqualTo("True");
+              assertThat(StatusMirror.condition(s, "example.com/lb-ready").getStatus())
+                  .isEqualTo("True");
+            });
   }
 
   @Test

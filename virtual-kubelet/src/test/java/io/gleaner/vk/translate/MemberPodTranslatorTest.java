@@ -251,6 +251,17 @@ class MemberPodTranslatorTest {
   }
 
   @Test
+  void readinessGatesStayWithTheMetadataPod() {
+    Pod m =
+        translator.translate(
+            Pods.meta("p").editSpec().addNewReadinessGate("example.com/lb-ready").endSpec().build(),
+            Pods.placement("c", "n", SourceKind.IDLE, WorkloadClass.OFFLINE));
+    assertThat(m.getSpec().getReadinessGates())
+        .as("no controller in the member sets the gate's condition")
+        .isNullOrEmpty();
+  }
+
+  @Test
   void pinnedToChosenNodeAndVirtualNodeSelectorsRemoved() {
     Pod m = idle();
     assertThat(m.getSpec().getNodeName()).isNull();

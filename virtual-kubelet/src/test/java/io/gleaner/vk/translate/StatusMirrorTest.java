@@ -73,6 +73,106 @@ class StatusMirrorTest {
         .isNull();
   }
 
+  private static PodCondition cond(String type, String status) {
+    return new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withLastTransitionTime("2025-03-01T09:00:00Z")
+        .build();
+  }
+
+  @Test
+  void mirrorKeepsTheMetadataPodsConditionsTheKubeletDoesNotOwn() {
+    // as a kubelet's status manager does: conditions set by others (a readiness gate's controller,
+    // DisruptionTarget from the metadata cluster, Gleaner's admission) stay
+    PodStatus meta =
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .withConditions(
+                cond("PodScheduled", "True"),
+                cond("example.com/lb-ready", "False"),
+                cond("DisruptionTarget", "True"),
+                cond(GleanerKeys.CONDITION_FAIR_SHARE, "True"),
+                cond("gleaner.io/TeamTurn", "False"),
+                cond("Ready", "False"))
+            .build();
+    PodStatus s = StatusMirror.mirror(running(), meta, List.of(), NOW);
+    assertThat(s.getConditions())
+        .extracting("type")
+        .containsExactly(
+            "Ready", "example.com/lb-ready", "DisruptionTarget", GleanerKeys.CONDITION_FAIR_SHARE);
+    assertThat(StatusMirror.condition(s, "Ready").getStatus())
+        .as("the kubelet's own conditions come from the member")
+        .isEqualTo("True");
+  }
+
+  @Test
+  void readinessGatesOfTheMetadataPodDecideItsReadyConditionAsTheKubeletDoes() {
+    List<io.fabric8.kubernetes.api.model.PodReadinessGate> gates =
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodReadinessGate("example.com/lb-ready"),
+            new io.fabric8.kubernetes.api.model.PodReadinessGate("example.com/warm"));
+    PodStatus meta =
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .withConditions(cond("example.com/lb-ready", "False"))
+            .build();
+    PodCondition ready =
+        StatusMirror.condition(StatusMirror.mirror(running(), meta, gates, NOW), "Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("ReadinessGatesNotReady");
+    assertThat(ready.getMessage())
+        .isEqualTo(
+            "the status of pod readiness gate \"example.com/lb-ready\" is not \"True\", but False, "
+                + "corresponding condition of pod readiness gate \"example.com/warm\" does not exist.");
+
+    PodStatus gated = StatusMirror.mirror(running(), meta, gates, NOW);
+    PodStatus opened =
+        new PodStatusBuilder(gated)
+            .withConditions(
+                StatusMirror.setCondition(
+                    StatusMirror.setCondition(
+                        gated.getConditions(), "example.com/lb-ready", "True", null, null, NOW),
+                    "example.com/warm",
+                    "True",
+                    null,
+                    null,
+                    NOW))
+            .build();
+    Instant later = NOW.plusSeconds(30);
+    PodCondition nowReady =
+        StatusMirror.condition(StatusMirror.mirror(running(), opened, gates, later), "Ready");
+    assertThat(nowReady.getStatus()).isEqualTo("True");
+    assertThat(nowReady.getReason()).isNull();
+    assertThat(nowReady.getLastTransitionTime())
+        .as("Ready turned True when the last gate opened")
+        .isEqualTo(StatusMirror.time(later));
+    PodStatus again = StatusMirror.mirror(running(), opened, gates, later);
+    assertThat(StatusMirror.mirror(running(), again, gates, later.plusSeconds(60)))
+        .as("nothing changes, nothing to write")
+        .isEqualTo(again);
+  }
+
+  @Test
+  void aMetadataConditionThatIsNotTrueAndNotTheMirrorsToClearIsNoReasonToWrite() {
+    PodStatus meta =
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .withConditions(cond("PodScheduled", "True"), cond("example.com/lb-ready", "False"))
+            .build();
+    Pod bound =
+        member()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(StatusMirror.worthMirroring(bound, meta)).isFalse();
+  }
+
   @Test
   void mirrorOfStatuslessMemberIsPending() {
     assertThat(StatusMirror.mirror(member().build(), null).getPhase()).isEqualTo("Pending");
