@@ -149,6 +149,8 @@ class GleanerMemberChartTest {
             "/secrets:list",
             "/namespaces:create",
             "/namespaces:get",
+            // a namespace Gleaner created follows the policy's pod-security level
+            "/namespaces:patch",
             "/resourcequotas:list",
             "/resourcequotas:watch",
             "scheduling.volcano.sh/podgroups:watch",

@@ -361,6 +361,44 @@ class MemberAdmissionPolicyTest {
     denied(patchNode(before, owned));
   }
 
+  private static ObjectNode psaNamespace(Map<String, String> labels, String level) {
+    Map<String, String> l = new java.util.HashMap<>(labels);
+    l.put("pod-security.kubernetes.io/enforce", level);
+    l.put("pod-security.kubernetes.io/enforce-version", "latest");
+    return namespace("gleaner-team-a", l);
+  }
+
+  private static AdmissionRequest patchNamespace(ObjectNode before, ObjectNode after) {
+    return request(GLEANER, "UPDATE", "namespaces", "", null, "gleaner-team-a", after, before);
+  }
+
+  @Test
+  void gleanerMovesOnlyItsOwnNamespacesToAnotherPodSecurityLevel() {
+    Map<String, String> own = Map.of("gleaner.io/managed", "true", "gleaner.io/instance", INSTANCE);
+    allowed(patchNamespace(psaNamespace(own, "baseline"), psaNamespace(own, "restricted")));
+
+    Map<String, String> tenants = Map.of("team", "a");
+    assertThat(
+            denied(
+                    patchNamespace(
+                        psaNamespace(tenants, "restricted"), psaNamespace(tenants, "privileged")))
+                .message())
+        .isEqualTo(
+            "Gleaner's identity changes only the pod-security.kubernetes.io/ labels of namespaces"
+                + " it created (labels gleaner.io/managed=true and gleaner.io/instance=prod)");
+    Map<String, String> other =
+        Map.of("gleaner.io/managed", "true", "gleaner.io/instance", "other");
+    denied(patchNamespace(psaNamespace(other, "baseline"), psaNamespace(other, "restricted")));
+    // its own namespace, but another label, or its own labels dropped
+    Map<String, String> relabelled = new java.util.HashMap<>(own);
+    relabelled.put("team", "b");
+    denied(patchNamespace(psaNamespace(own, "baseline"), psaNamespace(relabelled, "baseline")));
+    denied(patchNamespace(psaNamespace(own, "baseline"), psaNamespace(tenants, "baseline")));
+    ObjectNode annotated = psaNamespace(own, "baseline");
+    ((ObjectNode) annotated.path("metadata")).putObject("annotations").put("x", "y");
+    denied(patchNamespace(psaNamespace(own, "baseline"), annotated));
+  }
+
   @Test
   void gleanerWritesOnlyItsOwnConfigMapsAndSecrets() {
     ObjectNode copy = secret("gleaner-team-a", "db", OWN_COPY);

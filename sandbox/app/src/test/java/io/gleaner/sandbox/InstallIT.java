@@ -218,6 +218,10 @@ class InstallIT {
               "gleaner-member delete core/secrets",
               "ObjectSync removes copies no pod uses any more"),
           Map.entry(
+              "gleaner-member patch core/namespaces",
+              "ObjectSync moves a namespace it created to a changed pod-security level (case 7,"
+                  + " after this check)"),
+          Map.entry(
               "gleaner-member get scheduling.volcano.sh/podgroups",
               "MemberPodGroups reads a PodGroup of the mirror's name that exists (GangIT); no gang"
                   + " runs here"),
@@ -492,6 +496,48 @@ class InstallIT {
                     && message(name).contains("restricted")
                     && message(name).contains("runAsNonRoot");
               });
+      // a pod that meets restricted runs, in a member namespace Gleaner created at baseline
+      // before: the namespace follows the level (its Pod Security Admission label patched)
+      Path compliant = dir.resolve("restricted-1.yaml");
+      Files.writeString(
+          compliant,
+          POD_YAML
+              .formatted("restricted-1")
+              .replace(
+                  "\n  restartPolicy: Never",
+                  "\n  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile:"
+                      + " {type: RuntimeDefault}}\n  restartPolicy: Never")
+              .replace(
+                  "\n      resources:",
+                  "\n      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop:"
+                      + " [ALL]}}\n      resources:"));
+      kubectl("apply", "-f", compliant.toString());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> phase("restricted-1"), "Running"::equals);
+      String uid =
+          kubectl("-n", "team-a", "get", "pod", "restricted-1", "-o", "jsonpath={.metadata.uid}");
+      List<String> levels = new ArrayList<>();
+      for (SimulatedCluster m : sandbox.federation().members()) {
+        for (Pod p :
+            m.client()
+                .pods()
+                .inAnyNamespace()
+                .withLabel("gleaner.io/meta-uid", uid)
+                .list()
+                .getItems()) {
+          levels.add(
+              m.client()
+                  .namespaces()
+                  .withName(p.getMetadata().getNamespace())
+                  .get()
+                  .getMetadata()
+                  .getLabels()
+                  .get("pod-security.kubernetes.io/enforce"));
+        }
+      }
+      assertThat(levels).containsExactly("restricted");
     } finally {
       kubectl(
           "patch",
