@@ -334,6 +334,13 @@ class MemberRegistryIT {
     assertThat(Thread.getAllStackTraces().size() - threadsBefore)
         .as("threads added by %d members (before sharing: about 9 each)", count - 1)
         .isLessThanOrEqualTo(2 * (count - 1) + perCore);
+    assertThat(
+            registry.members().stream()
+                .map(m -> m.call("serialization", KubernetesClient::getKubernetesSerialization))
+                .distinct()
+                .count())
+        .as("JSON serializations (and their Jackson caches) of %d member clients", count)
+        .isEqualTo(1);
   }
 
   private void connectAndInform(String name) {
