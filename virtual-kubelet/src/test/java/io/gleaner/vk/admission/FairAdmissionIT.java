@@ -130,6 +130,18 @@ class FairAdmissionIT {
     return meta.pods().inNamespace(ns).resource(b.build()).create();
   }
 
+  /**
+   * Oldest first, then by UID: {@link io.gleaner.meta.fair.Candidate#TEAM_ORDER} within a class.
+   */
+  private static List<Pod> teamOrder(List<Pod> pods) {
+    return pods.stream()
+        .sorted(
+            java.util.Comparator.comparing(
+                    (Pod p) -> java.time.Instant.parse(p.getMetadata().getCreationTimestamp()))
+                .thenComparing(p -> p.getMetadata().getUid()))
+        .toList();
+  }
+
   private Pod get(Pod p) {
     return meta.pods()
         .inNamespace(p.getMetadata().getNamespace())
@@ -150,13 +162,17 @@ class FairAdmissionIT {
 
   @Test
   void gatedPodsAreAdmittedInFairOrderWhileTheyFitTheOthersSayWhyOnce() {
-    List<Pod> ml = List.of(pod("ml", true, true), pod("ml", true, true), pod("ml", true, true));
+    // creation times have whole seconds, so pods created together tie on age and go by UID (the
+    // rule's last key): the expected order is the rule's order, not the order of creation
+    List<Pod> ml =
+        teamOrder(List.of(pod("ml", true, true), pod("ml", true, true), pod("ml", true, true)));
     List<Pod> ads =
-        List.of(
-            pod("ads", true, true),
-            pod("ads", true, true),
-            pod("ads", true, true),
-            pod("ads", true, true));
+        teamOrder(
+            List.of(
+                pod("ads", true, true),
+                pod("ads", true, true),
+                pod("ads", true, true),
+                pod("ads", true, true)));
     Pod plain = pod("ml", false, true);
     Pod elsewhere = pod("ml", true, false);
     admission.start();
