@@ -58,6 +58,10 @@ public final class PlacementEngine {
   private final CapacityReports reports = new CapacityReports(t, demand);
   private final NoFitExplainer explainer = new NoFitExplainer(t, demand, misses, reports);
   private final long[] pruneScratch = new long[BucketIndex.PRUNE_DIMS];
+  // the best candidate of a search, and the best of those whose room runs out before the pod ends
+  // (taken only if none lasts); reused by every search, so a decision allocates nothing
+  private final Pick lasting = new Pick();
+  private final Pick shortLived = new Pick();
   private final FragmentationTerm fragmentation = new FragmentationTerm(this::pickDevices);
 
   /** While a gang is decided: the only member cluster a pod may go to (-1: any). */
@@ -536,21 +540,12 @@ public final class PlacementEngine {
     int[] clusterPods = t.clusterPods;
     int[] clusterOf = t.clusterOf;
     int limit = policy.bestFitCandidates();
-    int best = -1;
-    long bestLeft = Long.MAX_VALUE;
-    float bestRisk = Float.MAX_VALUE;
-    int bestSpread = Integer.MAX_VALUE;
-    // the best feasible node whose room runs out before the pod ends, taken if no node lasts
-    int shortBest = -1;
-    long shortLeft = Long.MAX_VALUE;
-    float shortRisk = Float.MAX_VALUE;
-    int shortSpread = Integer.MAX_VALUE;
+    lasting.reset();
+    shortLived.reset();
     int feasible = 0;
     int examined = 0;
     // GPU nodes: least fragmentation growth first (FragmentationTerm), over all the candidates
     boolean fgd = fragmentation.applies(g);
-    double bestFrag = Double.MAX_VALUE;
-    double shortFrag = Double.MAX_VALUE;
     long need = want[key];
     long[] exact = pruneScratch;
     for (int b = ix.nextNonEmpty(BucketIndex.bucket(need)); b >= 0; b = ix.nextNonEmpty(b + 1)) {
@@ -589,43 +584,21 @@ public final class PlacementEngine {
         double frag = fgd ? fragmentation.score(t, s, demand, req) : 0;
         long left = cap[key][s] - used[key][s] - need;
         float rk = risk[s] + reclaims.of(s, decidingAt);
-        int spread = clusterPods[clusterOf[s]];
-        if (lastsUntil != Long.MIN_VALUE) {
-          long until = t.offers[s].roomUntilMs();
-          if (until > 0 && until < lastsUntil) {
-            if (better(frag, left, rk, spread, shortFrag, shortLeft, shortRisk, shortSpread)) {
-              shortBest = s;
-              shortFrag = frag;
-              shortLeft = left;
-              shortRisk = rk;
-              shortSpread = spread;
-            }
-            continue;
-          }
-        }
-        if (better(frag, left, rk, spread, bestFrag, bestLeft, bestRisk, bestSpread)) {
-          best = s;
-          bestFrag = frag;
-          bestLeft = left;
-          bestRisk = rk;
-          bestSpread = spread;
-        }
+        consider(s, frag, left, rk, clusterPods[clusterOf[s]]);
       }
       if (i == n) {
         System.arraycopy(exact, 0, bound, 0, BucketIndex.PRUNE_DIMS);
       }
-      if (best >= 0
+      if (lasting.slot >= 0
           && (!fgd
               || feasible >= limit
               || examined >= FragmentationTerm.EXAMINED_PER_CANDIDATE * limit)) {
-        return best;
+        return lasting.slot;
       }
     }
-    if (best >= 0) {
-      return best;
-    }
-    if (shortBest >= 0) {
-      return shortBest;
+    int chosen = chosen();
+    if (chosen >= 0) {
+      return chosen;
     }
     misses.add(Misses.DIM + key, ix.count - examined);
     return -1;
@@ -648,16 +621,8 @@ public final class PlacementEngine {
     }
     long need = demand.v[key];
     boolean fgd = fragmentation.applies(g);
-    int best = -1;
-    double bestFrag = Double.MAX_VALUE;
-    long bestLeft = Long.MAX_VALUE;
-    float bestRisk = Float.MAX_VALUE;
-    int bestSpread = Integer.MAX_VALUE;
-    int shortBest = -1;
-    double shortFrag = Double.MAX_VALUE;
-    long shortLeft = Long.MAX_VALUE;
-    float shortRisk = Float.MAX_VALUE;
-    int shortSpread = Integer.MAX_VALUE;
+    lasting.reset();
+    shortLived.reset();
     int spread = t.clusterPods[c];
     for (int i = 0; i < n; i++) {
       int s = slots[i];
@@ -671,29 +636,50 @@ public final class PlacementEngine {
       }
       double frag = fgd ? fragmentation.score(t, s, demand, req) : 0;
       long left = t.cap[key][s] - t.used[key][s] - need;
-      float rk = t.risk[s] + reclaims.of(s, decidingAt);
-      if (lastsUntil != Long.MIN_VALUE) {
-        long until = t.offers[s].roomUntilMs();
-        if (until > 0 && until < lastsUntil) {
-          if (better(frag, left, rk, spread, shortFrag, shortLeft, shortRisk, shortSpread)) {
-            shortBest = s;
-            shortFrag = frag;
-            shortLeft = left;
-            shortRisk = rk;
-            shortSpread = spread;
-          }
-          continue;
-        }
-      }
-      if (better(frag, left, rk, spread, bestFrag, bestLeft, bestRisk, bestSpread)) {
-        best = s;
-        bestFrag = frag;
-        bestLeft = left;
-        bestRisk = rk;
-        bestSpread = spread;
+      consider(s, frag, left, t.risk[s] + reclaims.of(s, decidingAt), spread);
+    }
+    return chosen();
+  }
+
+  /**
+   * A feasible candidate of the current search: kept as {@link #lasting} or, when its room runs out
+   * before the pod's expected end ({@link #lastsUntil}), as {@link #shortLived}.
+   */
+  private void consider(int s, double frag, long left, float risk, int spread) {
+    long until = lastsUntil == Long.MIN_VALUE ? 0 : t.offers[s].roomUntilMs();
+    (until > 0 && until < lastsUntil ? shortLived : lasting).offer(s, frag, left, risk, spread);
+  }
+
+  /** The search's choice: the best lasting candidate, else the best short-lived one; -1 if none. */
+  private int chosen() {
+    return lasting.slot >= 0 ? lasting.slot : shortLived.slot;
+  }
+
+  /** The best candidate seen, by {@link #better}. */
+  private static final class Pick {
+    int slot;
+    double frag;
+    long left;
+    float risk;
+    int spread;
+
+    void reset() {
+      slot = -1;
+      frag = Double.MAX_VALUE;
+      left = Long.MAX_VALUE;
+      risk = Float.MAX_VALUE;
+      spread = Integer.MAX_VALUE;
+    }
+
+    void offer(int s, double f, long l, float r, int sp) {
+      if (better(f, l, r, sp, frag, left, risk, spread)) {
+        slot = s;
+        frag = f;
+        left = l;
+        risk = r;
+        spread = sp;
       }
     }
-    return best >= 0 ? best : shortBest;
   }
 
   /**

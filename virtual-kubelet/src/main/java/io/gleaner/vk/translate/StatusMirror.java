@@ -190,23 +190,13 @@ public final class StatusMirror {
     if (gates == null || gates.isEmpty()) {
       return conditions;
     }
-    PodCondition ready = null;
-    for (PodCondition c : conditions) {
-      if (CONDITION_READY.equals(c.getType())) {
-        ready = c;
-      }
-    }
+    PodCondition ready = find(conditions, CONDITION_READY);
     if (ready == null || !"True".equals(ready.getStatus())) {
       return conditions; // the containers are not ready: the member's words stand
     }
     List<String> unready = new ArrayList<>();
     for (PodReadinessGate g : gates) {
-      PodCondition c = null;
-      for (PodCondition x : conditions) {
-        if (g.getConditionType().equals(x.getType())) {
-          c = x;
-        }
-      }
+      PodCondition c = find(conditions, g.getConditionType());
       if (c == null) {
         unready.add(
             "corresponding condition of pod readiness gate \""
@@ -220,26 +210,22 @@ public final class StatusMirror {
                 + c.getStatus());
       }
     }
-    List<PodCondition> previous =
-        meta == null ? List.of() : PodShapes.nullSafe(meta.getConditions());
-    List<PodCondition> withoutReady = new ArrayList<>(conditions);
-    withoutReady.removeIf(c -> CONDITION_READY.equals(c.getType()));
-    List<PodCondition> base = new ArrayList<>(previous);
-    base.removeIf(c -> !CONDITION_READY.equals(c.getType()));
-    List<PodCondition> gated =
+    // the metadata pod's Ready so far, so its transition time is kept while its status is
+    PodCondition previous = condition(meta, CONDITION_READY);
+    List<PodCondition> base = previous == null ? List.of() : List.of(previous);
+    PodCondition gated =
         unready.isEmpty()
-            ? setCondition(base, CONDITION_READY, "True", null, null, now)
+            ? setCondition(base, CONDITION_READY, "True", null, null, now).get(0)
             : setCondition(
-                base,
-                CONDITION_READY,
-                "False",
-                REASON_READINESS_GATES_NOT_READY,
-                String.join(", ", unready),
-                now);
-    List<PodCondition> out = new ArrayList<>();
-    for (PodCondition c : conditions) {
-      out.add(CONDITION_READY.equals(c.getType()) ? gated.get(0) : c);
-    }
+                    base,
+                    CONDITION_READY,
+                    "False",
+                    REASON_READINESS_GATES_NOT_READY,
+                    String.join(", ", unready),
+                    now)
+                .get(0);
+    List<PodCondition> out = new ArrayList<>(conditions);
+    out.set(out.indexOf(ready), gated);
     return out;
   }
 
@@ -442,10 +428,11 @@ public final class StatusMirror {
   }
 
   public static PodCondition condition(PodStatus s, String type) {
-    if (s == null) {
-      return null;
-    }
-    for (PodCondition c : PodShapes.nullSafe(s.getConditions())) {
+    return s == null ? null : find(PodShapes.nullSafe(s.getConditions()), type);
+  }
+
+  private static PodCondition find(List<PodCondition> conditions, String type) {
+    for (PodCondition c : conditions) {
       if (type.equals(c.getType())) {
         return c;
       }
