@@ -15,8 +15,8 @@ import java.util.Map;
  * @param leaderBackSeconds until a replica of the service acted as leader again (any replica ready,
  *     for the broker, which elects none)
  * @param processBackSeconds until the process hit was running and ready again
- * @param firstPlacementSeconds until the first metadata pod that did not exist at the fault got a
- *     member pod (for a member outage: a member pod in that member, after it answered again)
+ * @param firstPlacementSeconds until the first placement after the fault: a metadata pod got its
+ *     first member pod (for a member outage: in that member, after it answered again)
  * @param recoverySeconds the largest of the three that apply: the federation is back to steady
  *     state when the service leads again, the process hit is back and new work is placed
  * @param recovered whether all of that happened within the run

@@ -164,7 +164,6 @@ public final class ChaosRun implements AutoCloseable {
 
   private void inject() throws InterruptedException, IOException {
     placementsBefore = fates.placements();
-    Set<String> existing = fates.metaPods();
     switch (scenario.fault()) {
       case KILL -> {
         ServiceProcesses.Replica r = pickReplica();
@@ -174,7 +173,7 @@ public final class ChaosRun implements AutoCloseable {
         progress.accept("chaos: kill -9 " + r.name() + " (pid " + pid + ")");
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         faultEnd = faultStart;
-        awaitRecovery(existing, r, pid);
+        awaitRecovery(r, pid);
       }
       case PAUSE -> {
         ServiceProcesses.Replica r = pickReplica();
@@ -210,7 +209,7 @@ public final class ChaosRun implements AutoCloseable {
         }
         progress.accept(
             String.format("chaos: kill -CONT %s after %.1f s", r.name(), since(faultEnd)));
-        awaitRecovery(existing, r, -1);
+        awaitRecovery(r, -1);
       }
       case MEMBER_DOWN -> {
         SimulatedCluster member = pickMember();
@@ -228,8 +227,7 @@ public final class ChaosRun implements AutoCloseable {
             String.format(
                 "chaos: %s's API server answers again after %.1f s",
                 member.name(), since(faultEnd)));
-        Set<String> atReturn = fates.metaPods();
-        awaitRecovery(atReturn, null, -1);
+        awaitRecovery(null, -1);
       }
       case MEMBER_ERRORS -> {
         SimulatedCluster member = pickMember();
@@ -254,7 +252,7 @@ public final class ChaosRun implements AutoCloseable {
             String.format(
                 "chaos: %s's API server answers normally again after %.1f s (%d lists/watches failed)",
                 member.name(), since(faultEnd), member.apiServer().faults().failed()));
-        awaitRecovery(fates.metaPods(), null, -1);
+        awaitRecovery(null, -1);
       }
       case LINK_CUT -> {
         TcpLink link =
@@ -280,7 +278,7 @@ public final class ChaosRun implements AutoCloseable {
           faultEnd = System.nanoTime();
         }
         progress.accept(String.format("chaos: the link heals after %.1f s", since(faultEnd)));
-        awaitRecovery(fates.metaPods(), null, -1);
+        awaitRecovery(null, -1);
       }
       case ZOOKEEPER -> {
         ZooKeeperEnsemble zk =
@@ -319,7 +317,7 @@ public final class ChaosRun implements AutoCloseable {
         }
         progress.accept(
             String.format("chaos: ZooKeeper servers restarted after %.1f s", since(faultEnd)));
-        awaitRecovery(fates.metaPods(), null, -1);
+        awaitRecovery(null, -1);
         // what a stall costs the members' API servers: the lists Gleaner sent from the fault on
         listsAfterFault = gleanerLists() - listsBefore;
         progress.accept(
@@ -339,7 +337,7 @@ public final class ChaosRun implements AutoCloseable {
             "chaos: clocks skewed since the start: "
                 + target
                 + " (simulated); watching placement and the invariants");
-        awaitRecovery(fates.metaPods(), null, -1);
+        awaitRecovery(null, -1);
       }
       case MEMBER_REMOVED -> {
         SimulatedCluster member = pickMember();
@@ -386,7 +384,7 @@ public final class ChaosRun implements AutoCloseable {
             String.format(
                 "chaos: MemberCluster %s created again after %.1f s",
                 member.name(), since(faultEnd)));
-        awaitRecovery(fates.metaPods(), null, -1);
+        awaitRecovery(null, -1);
       }
     }
   }
@@ -446,7 +444,7 @@ public final class ChaosRun implements AutoCloseable {
       sleep(BETWEEN_RESTARTS.toMillis());
     }
     faultEnd = System.nanoTime();
-    awaitRecovery(fates.metaPods(), null, -1);
+    awaitRecovery(null, -1);
     long end = System.nanoTime();
     long listsAtEnd = gleanerLists();
     listsAfterFault = listsAtEnd - listsBefore;
@@ -525,7 +523,7 @@ public final class ChaosRun implements AutoCloseable {
    * @param hit the replica hit, or null for a member outage
    * @param killedPid the pid killed (the replica must come back with another), or -1
    */
-  private void awaitRecovery(Set<String> existing, ServiceProcesses.Replica hit, long killedPid)
+  private void awaitRecovery(ServiceProcesses.Replica hit, long killedPid)
       throws InterruptedException {
     long deadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
     while (!closed && System.nanoTime() < deadline) {
@@ -542,10 +540,10 @@ public final class ChaosRun implements AutoCloseable {
       if (firstPlacement < 0) {
         long p =
             hit != null
-                ? fates.firstNewPlacement(faultStart, existing)
+                ? fates.firstPlacementSince(faultStart)
                 : scenario.fault().inMember()
-                    ? fates.firstNewPlacementIn(target, faultEnd, existing)
-                    : fates.firstNewPlacement(faultEnd, existing);
+                    ? fates.firstPlacementSince(target, faultEnd)
+                    : fates.firstPlacementSince(faultEnd);
         if (p >= 0) {
           firstPlacement = p;
         }

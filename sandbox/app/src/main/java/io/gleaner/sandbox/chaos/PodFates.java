@@ -117,7 +117,7 @@ public final class PodFates implements AutoCloseable {
     }
   }
 
-  private synchronized void member(String cluster, Pod p) {
+  synchronized void member(String cluster, Pod p) {
     String uid = p.getMetadata().getLabels().get(GleanerKeys.META_UID);
     if (uid != null && firstMemberPodAt.putIfAbsent(uid, nanos.getAsLong()) == null) {
       memberPodCluster.put(uid, cluster);
@@ -135,29 +135,21 @@ public final class PodFates implements AutoCloseable {
   }
 
   /**
-   * The first time a member pod appeared, at or after {@code sinceNanos}, for a metadata pod not in
-   * {@code existing}: the first placement of work submitted after a moment; -1 when none yet.
+   * The first time, at or after {@code sinceNanos}, that a metadata pod got its first member pod:
+   * the first placement decided after a moment, -1 when none yet. A pod's age does not matter: with
+   * fair admission, work submitted after a fault queues behind its team's older pods, so "a pod
+   * created after the fault" would time the team's queue, not the federation's recovery.
    */
-  public synchronized long firstNewPlacement(long sinceNanos, Set<String> existing) {
-    long first = -1;
-    for (Map.Entry<String, Long> e : firstMemberPodAt.entrySet()) {
-      if (e.getValue() >= sinceNanos
-          && !existing.contains(e.getKey())
-          && (first < 0 || e.getValue() < first)) {
-        first = e.getValue();
-      }
-    }
-    return first;
+  public synchronized long firstPlacementSince(long sinceNanos) {
+    return firstPlacementSince(null, sinceNanos);
   }
 
-  /** As {@link #firstNewPlacement} but only for member pods in {@code cluster}. */
-  public synchronized long firstNewPlacementIn(
-      String cluster, long sinceNanos, Set<String> existing) {
+  /** As {@link #firstPlacementSince(long)} but only for member pods in {@code cluster}. */
+  public synchronized long firstPlacementSince(String cluster, long sinceNanos) {
     long first = -1;
     for (Map.Entry<String, Long> e : firstMemberPodAt.entrySet()) {
-      if (cluster.equals(memberPodCluster.get(e.getKey()))
+      if ((cluster == null || cluster.equals(memberPodCluster.get(e.getKey())))
           && e.getValue() >= sinceNanos
-          && !existing.contains(e.getKey())
           && (first < 0 || e.getValue() < first)) {
         first = e.getValue();
       }
