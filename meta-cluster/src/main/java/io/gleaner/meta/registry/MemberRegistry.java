@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.meta.coord.NotLeaderException;
 import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.FieldError;
@@ -622,12 +623,25 @@ public final class MemberRegistry implements AutoCloseable {
       entry.writtenAt = now;
       meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
     } catch (KubernetesClientException e) {
-      meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
-      if (e.getCode() == 404) {
-        log.debug("member {} deleted before its status could be written", entry.name);
-      } else {
-        log.warn("writing status of member {} failed: {}", entry.name, MemberErrors.describe(e));
-      }
+      statusWriteFailed(entry, "status", e);
+    }
+  }
+
+  /**
+   * A refused status write: a standby replica's fenced client refuses every write (the leader
+   * writes the same status), a deleted member has none; anything else is worth a warning.
+   */
+  private void statusWriteFailed(Entry entry, String what, KubernetesClientException e) {
+    if (NotLeaderException.isCause(e)) {
+      meters.counter(STATUS_WRITES_METER, "outcome", "not_leader").increment();
+      log.debug("{} of member {} left to the leader: {}", what, entry.name, e.getMessage());
+      return;
+    }
+    meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
+    if (e.getCode() == 404) {
+      log.debug("member {} deleted before its {} could be written", entry.name, what);
+    } else {
+      log.warn("writing {} of member {} failed: {}", what, entry.name, MemberErrors.describe(e));
     }
   }
 
@@ -662,9 +676,7 @@ public final class MemberRegistry implements AutoCloseable {
       entry.offerWrittenAt = now;
       meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
     } catch (KubernetesClientException e) {
-      meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
-      log.warn(
-          "writing offered capacity of member {} failed: {}", entry.name, MemberErrors.describe(e));
+      statusWriteFailed(entry, "offered capacity", e);
     }
   }
 

@@ -460,6 +460,47 @@ class MemberRegistryIT {
     }
   }
 
+  @Test
+  void aStandbysRefusedStatusWritesAreCountedAsLeftToTheLeaderNotAsErrors() {
+    MockCluster watched = member();
+    createSecret("watched", "kubeconfig", Kubeconfigs.write("watched", watched.url()));
+    createMember("watched", "watched", null, true);
+    SimpleMeterRegistry own = new SimpleMeterRegistry();
+    KubernetesClient fenced =
+        new KubernetesClientBuilder()
+            .withConfig(meta.getConfiguration())
+            .withHttpClientBuilderConsumer(
+                b ->
+                    b.addOrReplaceInterceptor(
+                        io.gleaner.meta.kube.LeaderFencing.NAME,
+                        new io.gleaner.meta.kube.LeaderFencing(() -> false, own)))
+            .build();
+    MemberRegistry standby =
+        new MemberRegistry(
+            fenced,
+            MemberRegistryConfig.defaults(NS)
+                .withProbe(Duration.ofMillis(200), Duration.ofSeconds(10))
+                .withStatusRefresh(Duration.ofMillis(200)),
+            Clock.systemUTC(),
+            own);
+    RecordingListener heard = new RecordingListener();
+    standby.addListener(heard);
+    standby.start();
+    try {
+      await().atMost(WAIT).until(() -> heard.health.contains("watched=true"));
+      await().atMost(WAIT).until(() -> statusWrites(own, "not_leader") >= 1);
+      assertThat(statusWrites(own, "error")).as("refusals counted as errors").isZero();
+    } finally {
+      standby.stop();
+      fenced.close();
+    }
+  }
+
+  private static double statusWrites(SimpleMeterRegistry meters, String outcome) {
+    var c = meters.find(MemberRegistry.STATUS_WRITES_METER).tag("outcome", outcome).counter();
+    return c == null ? 0 : c.count();
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   /** A registry that re-reads Secrets only once an hour: what it sees sooner, it was told. */
