@@ -25,6 +25,8 @@ class FairnessBenchEngineTest {
     assertThat((Double) r.get("fifo_search_offline_share"))
         .isGreaterThan((Double) r.get("search_offline_share"));
     assertThat(r.get("guarantee_reached_s")).isNotNull();
+    // fairness costs at most 2 points of allocation against FIFO
+    assertThat(Math.abs((Double) r.get("allocation_delta_points"))).isLessThanOrEqualTo(2.0);
     assertThat((Long) r.get("decisions")).isPositive();
     assertThat(PlacementBenchEngine.json(r)).startsWith("{\"teams\":").endsWith("}");
     assertThat(buf.toString(StandardCharsets.UTF_8)).contains("fair (DRF)", "FIFO");

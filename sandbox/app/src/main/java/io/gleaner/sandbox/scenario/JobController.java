@@ -18,7 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * descheduler) is counted in the Job's {@code status.failed}, deleted, and replaced. When {@code
  * succeeded} reaches {@code completions} the Job gets the {@code Complete} condition. Unlike the
  * real controller it has no backoff limit: interruptible work is retried until it completes.
+ *
+ * <p>A pass reconciles up to {@value #WORKERS} Jobs at a time: one at a time, creating the pods of
+ * every Job in turn fell behind what the virtual node took in a sandbox at 120x (about five pods a
+ * second), and the teams' waiting pods existed only as Jobs' pods not created yet, which Gleaner
+ * cannot see.
  *
  * <p>As the TTL-after-finished controller does, a complete Job with {@code ttlSecondsAfterFinished}
  * is deleted that long after its completion (simulated), with its pods (the simulated API server
@@ -54,11 +64,23 @@ public final class JobController implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+
+  /** How many Jobs a pass reconciles at once. */
+  static final int WORKERS = 4;
+
+  private final ExecutorService workers =
+      Executors.newFixedThreadPool(
+          WORKERS,
+          r -> {
+            Thread t = new Thread(r, "sandbox-job-controller-worker");
+            t.setDaemon(true);
+            return t;
+          });
   private final AtomicLong podsCreated = new AtomicLong();
   private final AtomicLong podsReplaced = new AtomicLong();
   private final AtomicLong podsReclaimed = new AtomicLong();
   private final AtomicLong jobsDeleted = new AtomicLong();
-  private final Map<String, Long> counted = new HashMap<>();
+  private final Map<String, Long> counted = new ConcurrentHashMap<>();
 
   public JobController(KubernetesClient client, Clock clock) {
     this.client = Objects.requireNonNull(client, "client");
@@ -124,8 +146,25 @@ public final class JobController implements AutoCloseable {
               p.getMetadata().getLabels().get(CONTROLLER_UID_LABEL), k -> new ArrayList<>())
           .add(p);
     }
+    List<Callable<Void>> passes = new ArrayList<>();
     for (Job job : jobs) {
-      reconcile(job, podsByJob.getOrDefault(job.getMetadata().getUid(), List.of()));
+      List<Pod> pods = podsByJob.getOrDefault(job.getMetadata().getUid(), List.of());
+      passes.add(
+          () -> {
+            reconcile(job, pods);
+            return null;
+          });
+    }
+    try {
+      for (Future<Void> f : workers.invokeAll(passes)) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          log.warn("job reconcile failed, will retry: {}", e.getCause().toString());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -303,5 +342,6 @@ public final class JobController implements AutoCloseable {
   @Override
   public void close() {
     loop.shutdownNow();
+    workers.shutdownNow();
   }
 }

@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * each team and kind that wait for room (Pending and not on a member node yet, or not yet created
  * by their Job) and submits Jobs until each team has its part of each kind's target ({@link
  * #KINDS_BY_TEAM}: {@code ads-nearline} keeps the near-line pods waiting, {@code ml-batch} and
- * {@code search-offline} half the offline and half the GPU pods each), taking turns between teams
- * so that no team's top-up waits for another's. The harvest ratio then measures Gleaner, not
- * demand, and every team stays backlogged, so their shares measure fair placement.
+ * {@code search-offline} half the offline and half the GPU pods each). The harvest ratio then
+ * measures Gleaner, not demand, and every team stays backlogged, so their shares measure fair
+ * placement. A check whose budget ({@link Backlog#maxJobsPerCheck()}) does not cover every team's
+ * shortfall goes first to the team and kind furthest below its target.
  *
  * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows
  * {@code --speed}.
@@ -317,20 +318,27 @@ public final class ScenarioDriver {
       have.put(team, mine);
     }
     int submitted = 0;
-    boolean anyShort = true;
-    // one Job per team and kind in turn, so the budget of a check is shared between the teams
-    while (anyShort && submitted < backlog.maxJobsPerCheck()) {
-      anyShort = false;
-      for (String team : TEAMS) {
-        for (Kind kind : KINDS_BY_TEAM.get(team)) {
-          int n = have.get(team).getOrDefault(kind, 0);
-          if (n < backlog.target(team, kind) && submitted < backlog.maxJobsPerCheck()) {
-            have.get(team).put(kind, n + submitBacklogJob(team, kind));
-            submitted++;
-            anyShort = true;
+    // the team and kind furthest below its target first, so that a check's budget goes where the
+    // room took most: the team whose turn the fair order gave drains fastest
+    while (submitted < backlog.maxJobsPerCheck()) {
+      String team = null;
+      Kind kind = null;
+      int shortest = 0;
+      for (String t : TEAMS) {
+        for (Kind k : KINDS_BY_TEAM.get(t)) {
+          int missing = backlog.target(t, k) - have.get(t).getOrDefault(k, 0);
+          if (missing > shortest) {
+            team = t;
+            kind = k;
+            shortest = missing;
           }
         }
       }
+      if (team == null) {
+        break;
+      }
+      have.get(team).merge(kind, submitBacklogJob(team, kind), Integer::sum);
+      submitted++;
     }
     if (submitted > 0) {
       log.debug("scenario: backlog {} topped up with {} jobs", waiting, submitted);

@@ -13,6 +13,7 @@ import io.gleaner.meta.kube.VolcanoPodGroups;
 import io.gleaner.meta.time.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -160,6 +161,20 @@ class ScenarioDriverIT {
                 assertThat(n).as(kind.name()).isGreaterThanOrEqualTo(backlog.target(kind)));
     assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems())
         .allMatch(j -> j.getSpec().getTtlSecondsAfterFinished() != null);
+  }
+
+  @Test
+  void aCheckShortOfBudgetGoesFirstToTheTeamFurthestBelowItsTarget() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
+    // ads-nearline is 60 near-line pods short, each offline team 5 offline and 2 GPU pods; a check
+    // may submit 6 Jobs (3 to 8 pods each): after 6 Jobs ads-nearline is still the furthest below
+    ScenarioDriver.Backlog backlog =
+        new ScenarioDriver.Backlog(10, 60, 4, Duration.ofMinutes(1), 6);
+    new ScenarioDriver(client, Map.of(), clock, 7, Duration.ZERO, Duration.ofHours(1), backlog)
+        .tick();
+    assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems())
+        .extracting(j -> j.getMetadata().getNamespace())
+        .containsExactly(Collections.nCopies(6, "ads-nearline").toArray(String[]::new));
   }
 
   @Test
