@@ -1,6 +1,7 @@
 package io.gleaner.meta.registry;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.ratelimiter.RateLimiter;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -30,7 +30,8 @@ import org.slf4j.MDC;
  *
  * <p>Meter {@value #CALLS_METER} (timer), tags {@code cluster}, {@code operation} (keep it a small
  * fixed set such as {@code list-nodes}) and {@code outcome} = ok | rejected (4xx answer) | error |
- * circuit_open | rate_limited | closed. Thread-safe; {@link #call} blocks the calling thread.
+ * circuit_open | rate_limited | fenced (refused by this replica's leader lease) | closed.
+ * Thread-safe; {@link #call} blocks the calling thread, {@link #probe} does not.
  */
 public final class MemberClient implements AutoCloseable {
   /** Timer of member calls. */
@@ -44,7 +45,6 @@ public final class MemberClient implements AutoCloseable {
   private final Clock clock;
   private final Duration healthyWithin;
   private final MeterRegistry meters;
-  private final Executor asyncExecutor;
 
   private volatile Instant lastSuccess;
   private volatile Instant lastFailure;
@@ -53,7 +53,6 @@ public final class MemberClient implements AutoCloseable {
 
   /**
    * @param healthyWithin how old the last success may be for {@link #isHealthy()}
-   * @param asyncExecutor runs {@link #callAsync} calls
    */
   public MemberClient(
       String cluster,
@@ -61,15 +60,13 @@ public final class MemberClient implements AutoCloseable {
       MemberResilience.Set resilience,
       Clock clock,
       Duration healthyWithin,
-      MeterRegistry meters,
-      Executor asyncExecutor) {
+      MeterRegistry meters) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.client = Objects.requireNonNull(client, "client");
     this.resilience = Objects.requireNonNull(resilience, "resilience");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.healthyWithin = Objects.requireNonNull(healthyWithin, "healthyWithin");
     this.meters = Objects.requireNonNull(meters, "meters");
-    this.asyncExecutor = Objects.requireNonNull(asyncExecutor, "asyncExecutor");
     resilience
         .breaker()
         .getEventPublisher()
@@ -126,11 +123,75 @@ public final class MemberClient implements AutoCloseable {
   }
 
   /**
-   * As {@link #call(String, Function)} on the registry's call executor; the future fails with the
-   * same exceptions.
+   * {@code GET /version}, with no thread waiting for the answer (fabric8's HTTP client is
+   * asynchronous underneath), so probing a hundred members, some of them unreachable until their
+   * timeouts, takes no thread per member. It passes the member's circuit breaker as every call
+   * does; it has no retry and no rate limit of its own: the registry sends one per probe interval,
+   * and the next probe is its retry. Completes when the member answered (a 4xx answer too: the
+   * member is up); fails with {@link MemberUnavailableException} when the breaker is open or the
+   * client closed, else with what the request met.
    */
-  public <T> CompletableFuture<T> callAsync(String operation, Function<KubernetesClient, T> call) {
-    return CompletableFuture.supplyAsync(() -> call(operation, call), asyncExecutor);
+  public CompletableFuture<Void> probe() {
+    String operation = "probe";
+    if (closed) {
+      timer(operation, "closed").record(Duration.ZERO);
+      return CompletableFuture.failedFuture(
+          new MemberUnavailableException(
+              cluster, operation, MemberUnavailableException.Reason.CLOSED, null));
+    }
+    CircuitBreaker breaker = resilience.breaker();
+    if (!breaker.tryAcquirePermission()) {
+      timer(operation, "circuit_open").record(Duration.ZERO);
+      return CompletableFuture.failedFuture(
+          new MemberUnavailableException(
+              cluster, operation, MemberUnavailableException.Reason.CIRCUIT_OPEN, null));
+    }
+    long start = System.nanoTime();
+    CompletableFuture<io.fabric8.kubernetes.client.http.HttpResponse<String>> sent;
+    try {
+      io.fabric8.kubernetes.client.http.HttpClient http = client.getHttpClient();
+      String base = client.getMasterUrl().toString();
+      io.fabric8.kubernetes.client.http.HttpRequest.Builder request =
+          http.newHttpRequestBuilder().uri(base + (base.endsWith("/") ? "" : "/") + "version");
+      int timeoutMillis = client.getConfiguration().getRequestTimeout();
+      if (timeoutMillis > 0) {
+        request.timeout(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      sent = http.sendAsync(request.build(), String.class);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.handle(
+        (response, error) -> {
+          long nanos = System.nanoTime() - start;
+          Throwable failure =
+              error != null
+                  ? unwrap(error)
+                  : response.code() >= 400
+                      ? new KubernetesClientException(
+                          "GET /version: HTTP " + response.code(), response.code(), null)
+                      : null;
+          String outcome;
+          if (failure == null) {
+            breaker.onSuccess(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            lastSuccess = clock.instant();
+            outcome = "ok";
+          } else {
+            breaker.onError(nanos, java.util.concurrent.TimeUnit.NANOSECONDS, failure);
+            outcome = closed ? "closed" : failed(operation, failure);
+          }
+          timer(operation, outcome).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+          if (failure != null) {
+            throw new java.util.concurrent.CompletionException(failure);
+          }
+          return null;
+        });
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+        ? t.getCause()
+        : t;
   }
 
   private <T> T execute(String operation, Supplier<T> call) {
@@ -166,16 +227,7 @@ public final class MemberClient implements AutoCloseable {
           throw new MemberUnavailableException(
               cluster, operation, MemberUnavailableException.Reason.CLOSED, e);
         }
-        if (io.gleaner.meta.coord.NotLeaderException.isCause(e)) {
-          outcome = "fenced";
-        } else if (MemberErrors.isTransient(e)) {
-          lastFailure = clock.instant();
-          lastError = operation + ": " + MemberErrors.describe(e);
-          log.debug("member {} call {} failed: {}", cluster, operation, lastError);
-        } else {
-          lastSuccess = clock.instant();
-          outcome = "rejected";
-        }
+        outcome = failed(operation, e);
         throw e;
       }
     } finally {
@@ -184,10 +236,32 @@ public final class MemberClient implements AutoCloseable {
       } else {
         MDC.put("cluster", previousCluster);
       }
-      sample.stop(
-          meters.timer(
-              CALLS_METER, "cluster", cluster, "operation", operation, "outcome", outcome));
+      sample.stop(timer(operation, outcome));
     }
+  }
+
+  /**
+   * Records a call that failed: a transient failure (no answer, 5xx, 429) is the member's health's
+   * business; a refusal by this replica's own leader lease says nothing about the member; any other
+   * answer (404, 409, 403...) proves the member is up. Returns the outcome tag.
+   */
+  private String failed(String operation, Throwable e) {
+    if (io.gleaner.meta.coord.NotLeaderException.isCause(e)) {
+      return "fenced";
+    }
+    if (MemberErrors.isTransient(e)) {
+      lastFailure = clock.instant();
+      lastError = operation + ": " + MemberErrors.describe(e);
+      log.debug("member {} call {} failed: {}", cluster, operation, lastError);
+      return "error";
+    }
+    lastSuccess = clock.instant();
+    return "rejected";
+  }
+
+  private Timer timer(String operation, String outcome) {
+    return meters.timer(
+        CALLS_METER, "cluster", cluster, "operation", operation, "outcome", outcome);
   }
 
   /** Breaker not open and a call succeeded within the health window. */

@@ -91,9 +91,9 @@ public final class MemberHandle {
     client.run(operation, call);
   }
 
-  /** See {@link MemberClient#callAsync(String, Function)}. */
-  public <T> CompletableFuture<T> callAsync(String operation, Function<KubernetesClient, T> call) {
-    return client.callAsync(operation, call);
+  /** See {@link MemberClient#probe()}. */
+  public CompletableFuture<Void> probe() {
+    return client.probe();
   }
 
   /** Informers stopped when this handle closes. */

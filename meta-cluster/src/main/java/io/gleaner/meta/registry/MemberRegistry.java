@@ -32,7 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -93,7 +92,6 @@ public final class MemberRegistry implements AutoCloseable {
   private final Map<String, MemberHandle> handles = new ConcurrentHashMap<>();
   private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService worker;
-  private final ExecutorService calls;
   private final MemberHttpClients httpClients = new MemberHttpClients();
 
   /** Worker-thread only. */
@@ -148,7 +146,6 @@ public final class MemberRegistry implements AutoCloseable {
     this.meters = Objects.requireNonNull(meters, "meters");
     this.resilience = new MemberResilience(config.client(), clock, meters);
     this.worker = Executors.newSingleThreadScheduledExecutor(daemon("gleaner-member-registry"));
-    this.calls = Executors.newCachedThreadPool(daemon("gleaner-member-call"));
     Gauge.builder(MEMBERS_METER, handles, Map::size)
         .description("Member clusters with a usable handle")
         .register(meters);
@@ -280,7 +277,6 @@ public final class MemberRegistry implements AutoCloseable {
       handles.values().forEach(MemberHandle::close);
     }
     worker.shutdownNow();
-    calls.shutdownNow();
     httpClients.close();
     log.info("member registry stopped");
   }
@@ -493,13 +489,7 @@ public final class MemberRegistry implements AutoCloseable {
     String name = entry.name;
     MemberClient memberClient =
         new MemberClient(
-            name,
-            client,
-            resilience.forCluster(name),
-            clock,
-            config.healthyWithin(),
-            meters,
-            calls);
+            name, client, resilience.forCluster(name), clock, config.healthyWithin(), meters);
     MemberHandle handle =
         new MemberHandle(
             mc, memberClient, new MemberInformers(name, client), () -> resilience.remove(name));
@@ -534,7 +524,7 @@ public final class MemberRegistry implements AutoCloseable {
     entry.probing = true;
     MemberHandle handle = entry.handle;
     handle
-        .callAsync("probe", KubernetesClient::getKubernetesVersion)
+        .probe()
         .whenComplete(
             (version, error) -> {
               if (state.get() == State.STARTED) {

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,8 +43,7 @@ class MemberClientTest {
             resilience.forCluster("east"),
             clock,
             Duration.ofSeconds(30),
-            meters,
-            Runnable::run);
+            meters);
   }
 
   @AfterEach
@@ -185,28 +183,13 @@ class MemberClientTest {
   }
 
   @Test
-  void asyncCallsFailWithTheSameExceptions() {
-    assertThat(client.callAsync("version", c -> "x").join()).isEqualTo("x");
-    client.close();
-    assertThatThrownBy(() -> client.callAsync("version", c -> "x").join())
-        .isInstanceOf(CompletionException.class)
-        .hasCauseInstanceOf(MemberUnavailableException.class);
-  }
-
-  @Test
   void rateLimitExhaustionIsReported() {
     MemberResilience tight =
         new MemberResilience(
             config.withRateLimit(1, Duration.ZERO), clock, new SimpleMeterRegistry());
     MemberClient limited =
         new MemberClient(
-            "west",
-            kubernetes,
-            tight.forCluster("west"),
-            clock,
-            Duration.ofSeconds(30),
-            meters,
-            Runnable::run);
+            "west", kubernetes, tight.forCluster("west"), clock, Duration.ofSeconds(30), meters);
     limited.call("a", () -> 1);
     assertThatThrownBy(() -> limited.call("b", () -> 2))
         .isInstanceOfSatisfying(

@@ -308,8 +308,9 @@ class MemberRegistryIT {
 
   /**
    * Every member client shares one Vert.x and one task pool: adding members adds no Vert.x
-   * instance, and threads grow by at most the busy work of each member (one probe, one informer
-   * batch) plus the shared event loops, not by a client's own pools (about nine threads each).
+   * instance, and threads grow by at most the busy work of each member (an informer batch; probes
+   * hold no thread while they wait) plus the shared event loops, not by a client's own pools (about
+   * nine threads each).
    */
   @Test
   void membersShareTheirClientsThreads() {
