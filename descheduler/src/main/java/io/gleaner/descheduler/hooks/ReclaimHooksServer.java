@@ -48,12 +48,11 @@ public final class ReclaimHooksServer {
       DeschedulerConfig.HookServer config, ReclaimHub hub, MeterRegistry registry)
       throws IOException {
     ServerTls tls = config.tls();
-    ServerTlsCredentials credentials =
-        ServerTlsCredentials.open(tls.certFile(), tls.keyFile(), tls.clientCaFile());
     ThreadPoolExecutor executor = boundedExecutor();
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.host(), config.port()), credentials.credentials())
+                new InetSocketAddress(config.host(), config.port()),
+                ServerTlsCredentials.of(tls.certFile(), tls.keyFile(), tls.clientCaFile()))
             .executor(executor)
             .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
             .permitKeepAliveTime(20, TimeUnit.SECONDS) // clients ping every 30 s (ApiChannels)
@@ -69,10 +68,9 @@ public final class ReclaimHooksServer {
     }
     Server server;
     try {
-      server = new ExecutorOwningServer(b.build().start(), executor, credentials);
+      server = new ExecutorOwningServer(b.build().start(), executor);
     } catch (IOException | RuntimeException e) {
       executor.shutdownNow();
-      credentials.close();
       throw e;
     }
     log.info(
@@ -109,20 +107,14 @@ public final class ReclaimHooksServer {
     return pool;
   }
 
-  /**
-   * The started server; shutting it down shuts its call executor down too and stops following its
-   * certificate files.
-   */
+  /** The started server; shutting it down shuts its call executor down too. */
   private static final class ExecutorOwningServer extends Server {
     private final Server server;
     private final ExecutorService executor;
-    private final ServerTlsCredentials credentials;
 
-    ExecutorOwningServer(
-        Server server, ExecutorService executor, ServerTlsCredentials credentials) {
+    ExecutorOwningServer(Server server, ExecutorService executor) {
       this.server = server;
       this.executor = executor;
-      this.credentials = credentials;
     }
 
     @Override
@@ -145,7 +137,6 @@ public final class ReclaimHooksServer {
     public Server shutdown() {
       server.shutdown();
       executor.shutdown();
-      credentials.close();
       return this;
     }
 
@@ -153,7 +144,6 @@ public final class ReclaimHooksServer {
     public Server shutdownNow() {
       server.shutdownNow();
       executor.shutdownNow();
-      credentials.close();
       return this;
     }
 

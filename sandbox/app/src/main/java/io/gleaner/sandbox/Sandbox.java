@@ -35,6 +35,7 @@ import io.gleaner.sim.MemberSpec;
 import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.gleaner.sim.SimulatedFederation;
+import io.gleaner.sim.ZooKeeperEnsemble;
 import io.gleaner.sim.accounting.LendableCapacity;
 import io.gleaner.sim.autoscaler.SimAutoscaler;
 import io.gleaner.sim.load.OnlineWorkload;
@@ -420,7 +421,8 @@ public final class Sandbox implements AutoCloseable {
             Clock.systemUTC(),
             () -> audits,
             gleaner::contains,
-            options.speed());
+            options.speed(),
+            () -> federation.zookeeperEnsemble().map(ZooKeeperEnsemble::hasQuorum).orElse(true));
     loops.scheduleWithFixedDelay(
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
     vitals = new VitalsRecorder(processes::replicas);

@@ -10,8 +10,6 @@ import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimestampBytesLimitTerminateTimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.gleaner.api.tls.ReloadingKeyManager;
-import io.gleaner.api.tls.TlsMaterial;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -57,7 +55,7 @@ public final class KubeletServer implements AutoCloseable {
   private final Clock clock;
   private final KubeletMetrics metrics;
   private HttpServer server;
-  private volatile ReloadingKeyManager keyManager;
+  private volatile ServingKeyManager keyManager;
 
   public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock) {
     this(
@@ -79,7 +77,7 @@ public final class KubeletServer implements AutoCloseable {
 
   /** Binds {@code host:port} (0 = any free port) and returns the bound port. */
   public int start(String host, int port, TlsMaterial tls) {
-    keyManager = new ReloadingKeyManager(tls);
+    keyManager = new ServingKeyManager(tls);
     HttpServerOptions opts =
         new HttpServerOptions()
             .setHost(host)

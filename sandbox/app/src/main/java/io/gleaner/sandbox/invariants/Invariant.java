@@ -10,33 +10,47 @@ import java.util.Locale;
  */
 public enum Invariant {
   /** A metadata pod has member pods in more than one member cluster. */
-  DUPLICATE_MEMBER_POD(Duration.ofSeconds(2)),
+  DUPLICATE_MEMBER_POD(Duration.ofSeconds(2), false),
   /**
    * A member node holds more than its allocatable: the requests of the pods actually on it plus
    * Gleaner's reservations of pods not there yet.
    */
-  NODE_OVERCOMMITTED(Duration.ofSeconds(10)),
+  NODE_OVERCOMMITTED(Duration.ofSeconds(10), true),
   /** A reservation whose metadata pod is gone and that no member pod uses. */
-  LEAKED_RESERVATION(Duration.ofSeconds(60)),
+  LEAKED_RESERVATION(Duration.ofSeconds(60), true),
   /** A running Gleaner member pod that the broker holds no reservation for. */
-  UNRESERVED_MEMBER_POD(Duration.ofSeconds(60)),
+  UNRESERVED_MEMBER_POD(Duration.ofSeconds(60), true),
   /** A metadata pod's phase differs from its member pod's. */
-  STATUS_DISAGREEMENT(Duration.ofSeconds(30)),
+  STATUS_DISAGREEMENT(Duration.ofSeconds(30), true),
   /**
    * A Gleaner identity deleted or evicted a member pod that no Gleaner identity created, per the
    * member's audit trail ({@link PodOwnershipRule}).
    */
-  FOREIGN_POD_DELETED(Duration.ZERO),
+  FOREIGN_POD_DELETED(Duration.ZERO, false),
   /**
    * An online pod waited for Gleaner to hand capacity back longer than the victims' grace period
    * plus 5 s ({@link OnlineWaitRule}).
    */
-  ONLINE_POD_HELD_BACK(Duration.ZERO);
+  ONLINE_POD_HELD_BACK(Duration.ZERO, false);
 
   private final Duration grace;
+  private final boolean clearedByActing;
 
-  Invariant(Duration grace) {
+  Invariant(Duration grace, boolean clearedByActing) {
     this.grace = grace;
+    this.clearedByActing = clearedByActing;
+  }
+
+  /**
+   * Whether the condition is a lag that only Gleaner's acting replicas clear (mirroring a status,
+   * moving or releasing a reservation), which they may not do while ZooKeeper has no quorum: no
+   * replica holds a leader lease then and the ledger takes no write. Its grace therefore starts
+   * again when quorum returns: the promise is that Gleaner stops acting without quorum and catches
+   * up within the grace once it is back. Duplicates, foreign deletions and online pods held back
+   * are never excused.
+   */
+  public boolean clearedByActing() {
+    return clearedByActing;
   }
 
   /** How long (real time) the condition may last before it is a violation. */

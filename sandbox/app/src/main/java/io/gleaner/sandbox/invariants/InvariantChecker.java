@@ -34,6 +34,15 @@ public final class InvariantChecker {
 
   /** Violations found in {@code o} at real time {@code now} that were not reported before. */
   public List<Violation> check(FederationSnapshot o, Instant now) {
+    return check(o, now, true);
+  }
+
+  /**
+   * As {@link #check(FederationSnapshot, Instant)}; while {@code quorum} is false (ZooKeeper has no
+   * quorum, so no replica may act) the grace of every condition that only acting clears ({@link
+   * Invariant#clearedByActing()}) starts again at each look, so it runs from quorum's return.
+   */
+  public List<Violation> check(FederationSnapshot o, Instant now, boolean quorum) {
     Map<String, Violation> holding = new TreeMap<>();
     duplicates(o, holding);
     overcommits(o, holding);
@@ -42,8 +51,11 @@ public final class InvariantChecker {
     since.keySet().retainAll(holding.keySet());
     List<Violation> out = new ArrayList<>();
     for (Map.Entry<String, Violation> e : holding.entrySet()) {
-      Instant first = since.computeIfAbsent(e.getKey(), k -> now);
       Violation v = e.getValue();
+      if (!quorum && v.kind().clearedByActing()) {
+        since.put(e.getKey(), now);
+      }
+      Instant first = since.computeIfAbsent(e.getKey(), k -> now);
       if (Duration.between(first, now).compareTo(v.kind().grace()) >= 0
           && reported.add(e.getKey())) {
         counts.merge(v.kind(), 1L, Long::sum);
@@ -66,6 +78,11 @@ public final class InvariantChecker {
       }
     }
     return out;
+  }
+
+  /** Conditions holding at the last look, reported or not (within their grace or beyond). */
+  public int holding() {
+    return since.size();
   }
 
   /** Violations reported so far, by kind (every kind present, zeros included). */

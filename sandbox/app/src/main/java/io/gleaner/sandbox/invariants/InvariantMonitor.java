@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -26,6 +27,8 @@ public final class InvariantMonitor implements Runnable {
   private final InvariantChecker checker = new InvariantChecker();
   private final PodOwnershipRule ownership;
   private final OnlineWaitRule onlineWaits;
+  private final BooleanSupplier quorum;
+  private boolean quorumLost;
   private final Map<String, Long> auditRead = new HashMap<>();
   private long observations;
   private long auditEventsMissed;
@@ -34,18 +37,21 @@ public final class InvariantMonitor implements Runnable {
    * @param memberAudits the members' audit trails by cluster name
    * @param gleaner whether a user name is one of Gleaner's identities in the members
    * @param speed how much faster than real time the simulated clock runs
+   * @param quorum whether ZooKeeper has a quorum (see {@link Invariant#clearedByActing()})
    */
   public InvariantMonitor(
       FederationObserver observer,
       Clock realClock,
       Supplier<Map<String, AuditLog>> memberAudits,
       Predicate<String> gleaner,
-      double speed) {
+      double speed,
+      BooleanSupplier quorum) {
     this.observer = observer;
     this.realClock = realClock;
     this.memberAudits = memberAudits;
     this.ownership = new PodOwnershipRule(gleaner);
     this.onlineWaits = new OnlineWaitRule(speed);
+    this.quorum = quorum;
   }
 
   @Override
@@ -79,7 +85,18 @@ public final class InvariantMonitor implements Runnable {
         .ifPresent(
             o -> {
               observations++;
-              logAll(checker.check(o, realClock.instant()));
+              boolean hasQuorum = quorum.getAsBoolean();
+              logAll(checker.check(o, realClock.instant(), hasQuorum));
+              if (hasQuorum == quorumLost) {
+                quorumLost = !hasQuorum;
+                log.info(
+                    hasQuorum
+                        ? "ZooKeeper has a quorum again ({} conditions holding): the graces of lags"
+                            + " only acting clears run from the last look without it"
+                        : "ZooKeeper has no quorum ({} conditions holding): no replica may act; the"
+                            + " graces of lags only acting clears wait for its return",
+                    checker.holding());
+              }
               logAll(checker.report(onlineWaits.check(o)));
             });
   }

@@ -113,6 +113,43 @@ class InvariantCheckerTest {
   }
 
   @Test
+  void withoutQuorumALagOnlyActingClearsWaitsAndItsGraceRunsFromQuorumsReturn() {
+    FederationSnapshot stale =
+        new FederationSnapshot(
+            Map.of("u1", new MetaPod("u1", "team/p1", "Running")),
+            List.of(new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Succeeded", false)),
+            healthy().nodes(),
+            healthy().placements());
+    for (int s = 0; s <= 60; s += 2) {
+      assertThat(checker.check(stale, T0.plusSeconds(s), false))
+          .as("no quorum at %d s", s)
+          .isEmpty();
+    }
+    // the grace runs from the last look without quorum (60 s)
+    assertThat(checker.check(stale, T0.plusSeconds(62), true)).as("quorum back").isEmpty();
+    assertThat(checker.check(stale, T0.plusSeconds(89), true)).as("within the grace").isEmpty();
+    assertThat(checker.check(stale, T0.plusSeconds(90), true))
+        .singleElement()
+        .satisfies(x -> assertThat(x.kind()).isEqualTo(Invariant.STATUS_DISAGREEMENT));
+  }
+
+  @Test
+  void withoutQuorumADuplicateIsStillReported() {
+    FederationSnapshot dup =
+        new FederationSnapshot(
+            healthy().metaPods(),
+            List.of(
+                new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
+                new MemberPod("c2", "team/gl-u1", "u1", "c2/n7", "Running", false)),
+            healthy().nodes(),
+            healthy().placements());
+    assertThat(checker.check(dup, T0, false)).isEmpty();
+    assertThat(checker.check(dup, T0.plusSeconds(2), false))
+        .singleElement()
+        .satisfies(x -> assertThat(x.kind()).isEqualTo(Invariant.DUPLICATE_MEMBER_POD));
+  }
+
+  @Test
   void aConditionThatClearsWithinItsGraceIsNeverReported() {
     FederationSnapshot lagging =
         new FederationSnapshot(
