@@ -5,6 +5,8 @@ import io.gleaner.bench.harvest.HarvestBenchEngine.Design;
 import io.gleaner.bench.harvest.HarvestBenchEngine.Options;
 import io.gleaner.bench.harvest.HarvestBenchEngine.Result;
 import io.gleaner.bench.placement.PlacementBenchEngine;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.time.Durations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -58,8 +60,51 @@ public final class HarvestBench implements Callable<Integer> {
       description = "Design 4 lends with the forecast (default: reactively, as design 2).")
   boolean periodicForecast;
 
+  @Option(
+      names = "--taint-lent",
+      description =
+          "What-if, every design alike: lent nodes carry a PreferNoSchedule taint that the"
+              + " member schedulers honour (Gleaner does not taint lent nodes).")
+  boolean taintLent;
+
+  @Option(
+      names = "--safety-margin",
+      description = "The policy's forecast safety margin (default: the policy's, 0.15).")
+  Double safetyMargin;
+
+  @Option(
+      names = "--lead-time",
+      description = "The policy's forecast lead time, e.g. 30m (default: the policy's, 30m).")
+  String leadTime;
+
   @Option(names = "--seed", defaultValue = "42", description = "Seed (${DEFAULT-VALUE}).")
   long seed;
+
+  private EffectivePolicy policy() {
+    EffectivePolicy p = EffectivePolicy.DEFAULTS;
+    EffectivePolicy.Forecast f = p.forecast();
+    f =
+        new EffectivePolicy.Forecast(
+            f.enabled(),
+            f.weekWeight(),
+            f.dayWeight(),
+            f.lastHourWeight(),
+            safetyMargin == null ? f.safetyMargin() : safetyMargin,
+            leadTime == null ? f.leadTime() : Durations.parse(leadTime));
+    return new EffectivePolicy(
+        p.reserveMargins(),
+        p.nearLineReserve(),
+        p.idle(),
+        p.reclaimCooldown(),
+        p.eviction(),
+        p.memberUnreachableTimeout(),
+        p.nodeHeadroom(),
+        p.pendingTimeout(),
+        p.teams(),
+        f,
+        p.podSecurity(),
+        p.elastic());
+  }
 
   @Override
   public Integer call() {
@@ -68,7 +113,9 @@ public final class HarvestBench implements Callable<Integer> {
             .withFederation(members, nodes)
             .withHours(hours, warmupDays, backlog)
             .withSeed(seed)
-            .withPeriodicForecast(periodicForecast);
+            .withPeriodicForecast(periodicForecast)
+            .withTaintLent(taintLent)
+            .withPolicy(policy());
     PlacementBenchEngine.quietLogs();
     System.out.printf(
         "%d members x %d nodes of %d CPUs, online replicas of %d CPUs on the Alibaba 2018 curve;"

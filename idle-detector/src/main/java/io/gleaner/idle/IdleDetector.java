@@ -41,6 +41,7 @@ import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.LendClaim;
 import io.gleaner.meta.resources.Resources;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -103,7 +104,8 @@ import org.slf4j.MDC;
  * <p>Elastic members (role {@code elastic}) are planned together by {@link ElasticPlan}: while
  * near-line pods wait for room in the federation ({@link #setNearLineWaiting}), their existing
  * nodes are offered as ELASTIC and scale-up placeholders ({@link Placeholders}) ask their
- * autoscaler for more, all within the policy's budget ({@link ElasticBudget}).
+ * autoscaler for more, all within the policy's budget ({@link ElasticBudget}; its spending is saved
+ * to the {@link HistoryStore} every minute and on stop, and a new leader resumes from it).
  *
  * <p>A member that is not reachable (not yet synced, breaker open, informers failing) has its
  * offers withdrawn and its idle timers reset (nothing was seen while it was away, so nothing may
@@ -139,6 +141,13 @@ public final class IdleDetector {
   private volatile List<Resources> nearLineWaiting = List.of();
 
   private final ElasticBudget elasticBudget = new ElasticBudget();
+
+  /** Whether the budget resumed from what the histories keep (at its first plan). */
+  private boolean elasticResumed;
+
+  /** When the budget's spending was last saved to the histories. */
+  private Instant elasticSavedAt = Instant.MIN;
+
   private ElasticPlan.Plan elasticPlan = ElasticPlan.Plan.none(ElasticPlan.Reason.OFF);
   private PlaceholderWriter placeholders = PlaceholderWriter.NONE;
   private final Map<String, Map<String, Resources>> placeholdersCreating =
@@ -738,6 +747,16 @@ public final class IdleDetector {
    * core-hours spent up to now.
    */
   private void planElastic(Map<String, Map<String, Long>> work, Instant now) {
+    if (!elasticResumed) {
+      elasticResumed = true;
+      try {
+        histories.loadElasticSpent().ifPresent(s -> elasticBudget.resume(s, now));
+      } catch (RuntimeException e) {
+        LOG.error(
+            "cannot load the elastic budget's spending; today starts at zero: {}", e.toString());
+      }
+      elasticSavedAt = now;
+    }
     List<String> names = new ArrayList<>();
     List<ElasticPlan.Node> nodes = new ArrayList<>();
     for (ClusterRt c : clusters.values()) {
@@ -775,6 +794,9 @@ public final class IdleDetector {
     names.sort(null);
     double spent = elasticBudget.spentToday(now);
     elasticCoreHours = spent;
+    if (!now.isBefore(elasticSavedAt.plus(ELASTIC_SAVE_EVERY))) {
+      saveElasticSpent(now);
+    }
     ElasticPlan.Plan next =
         ElasticPlan.plan(config.elastic(), spent, names, nodes, nearLineWaiting);
     if (next.reason() != elasticPlan.reason()) {
@@ -786,6 +808,14 @@ public final class IdleDetector {
           config.elastic().coreHoursPerDay());
     }
     elasticPlan = next;
+  }
+
+  /** How often the elastic budget's spending is saved (and on stop): what a crash may lose. */
+  static final Duration ELASTIC_SAVE_EVERY = Duration.ofMinutes(1);
+
+  private void saveElasticSpent(Instant now) {
+    histories.saveElasticSpent(elasticBudget.spent(now));
+    elasticSavedAt = now;
   }
 
   /** Brings the member's scale-up placeholders in line with the plan. */
@@ -1159,10 +1189,14 @@ public final class IdleDetector {
   }
 
   /**
-   * Saves every online history as it stands, the hour in progress included (on an orderly stop, so
-   * a successor resumes with it). Call from the detector thread.
+   * Saves every online history as it stands, the hour in progress included, and the elastic
+   * budget's spending (on an orderly stop, so a successor resumes with them). Call from the
+   * detector thread.
    */
   public void saveHistories() {
+    if (elasticResumed) {
+      saveElasticSpent(clock.instant());
+    }
     for (ClusterRt c : clusters.values()) {
       if (!c.online()) {
         continue;

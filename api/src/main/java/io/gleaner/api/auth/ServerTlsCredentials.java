@@ -1,44 +1,83 @@
 package io.gleaner.api.auth;
 
+import io.gleaner.api.tls.CertificateFiles;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 
-/** The credentials of every Gleaner gRPC server, from PEM files. */
-public final class ServerTlsCredentials {
-  private ServerTlsCredentials() {}
+/**
+ * The credentials of every Gleaner gRPC server, from PEM files. The certificate and key are
+ * followed ({@link CertificateFiles}): a renewed Secret is presented to the next handshake, without
+ * a restart and without dropping a handshake (Gleaner's clients resume no TLS session, see {@link
+ * io.gleaner.api.client.ApiChannels}). Close it with the server.
+ */
+public final class ServerTlsCredentials implements AutoCloseable {
+  private final ServerCredentials credentials;
+  private final CertificateFiles.Watched keys;
+
+  private ServerTlsCredentials(ServerCredentials credentials, CertificateFiles.Watched keys) {
+    this.credentials = credentials;
+    this.keys = keys;
+  }
+
+  /** {@link #open(String, String, String, Duration)} polling every minute. */
+  public static ServerTlsCredentials open(String certFile, String keyFile, String clientCaFile) {
+    return open(certFile, keyFile, clientCaFile, CertificateFiles.DEFAULT_POLL);
+  }
 
   /**
-   * Plaintext when {@code certFile} is null; TLS otherwise; with {@code clientCaFile}, the
-   * handshake also asks for a client certificate and verifies it against that CA. A certificate is
-   * asked for, not required: a caller without one completes the handshake and is then refused by
-   * {@link CallerAuthorizer} with {@code UNAUTHENTICATED}, which says more than a failed handshake.
+   * Plaintext when {@code certFile} is null; TLS otherwise, the certificate and key looked at every
+   * {@code poll}; with {@code clientCaFile}, the handshake also asks for a client certificate and
+   * verifies it against that CA (read at start). A certificate is asked for, not required: a caller
+   * without one completes the handshake and is then refused by {@link CallerAuthorizer} with {@code
+   * UNAUTHENTICATED}, which says more than a failed handshake.
    */
-  public static ServerCredentials of(String certFile, String keyFile, String clientCaFile) {
+  public static ServerTlsCredentials open(
+      String certFile, String keyFile, String clientCaFile, Duration poll) {
     if (certFile == null) {
-      return InsecureServerCredentials.create();
+      return new ServerTlsCredentials(InsecureServerCredentials.create(), null);
+    }
+    CertificateFiles.Watched keys;
+    try {
+      keys = CertificateFiles.keyManager(Path.of(certFile), Path.of(keyFile), poll);
+    } catch (IllegalArgumentException e) {
+      throw new UncheckedIOException(
+          new IOException(
+              "cannot use the TLS files (cert "
+                  + certFile
+                  + ", key "
+                  + keyFile
+                  + "): "
+                  + e.getMessage(),
+              e));
     }
     try {
       TlsServerCredentials.Builder b =
-          TlsServerCredentials.newBuilder().keyManager(PemKeys.keyManagers(certFile, keyFile));
+          TlsServerCredentials.newBuilder().keyManager(keys.keyManager());
       if (clientCaFile != null) {
         b.trustManager(new File(clientCaFile)).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
       }
-      return b.build();
+      return new ServerTlsCredentials(b.build(), keys);
     } catch (IOException e) {
+      keys.close();
       throw new UncheckedIOException(
-          "cannot read the TLS files (cert "
-              + certFile
-              + ", key "
-              + keyFile
-              + ", client CA "
-              + clientCaFile
-              + "): "
-              + e.getMessage(),
-          e);
+          "cannot read the client CA " + clientCaFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  public ServerCredentials credentials() {
+    return credentials;
+  }
+
+  @Override
+  public void close() {
+    if (keys != null) {
+      keys.close();
     }
   }
 }

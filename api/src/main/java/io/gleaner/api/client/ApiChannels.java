@@ -1,18 +1,25 @@
 package io.gleaner.api.client;
 
-import io.gleaner.api.auth.PemKeys;
+import io.gleaner.api.tls.CertificateFiles;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslSessionContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSessionContext;
 
 /**
  * Opens the channels of every Gleaner client in one way: TLS (server-verified, optionally mutual)
@@ -32,41 +39,88 @@ public final class ApiChannels {
   /** Seconds between keepalive pings on a channel with open calls; servers must permit it. */
   public static final int KEEPALIVE_SECONDS = 30;
 
-  /** A channel to {@code settings.target()}; the caller shuts it down. */
+  /**
+   * A channel to {@code settings.target()}; the caller shuts it down. Its client certificate, if
+   * any, is followed ({@link CertificateFiles}): a renewed one is presented on the next connection.
+   */
   public static ManagedChannel open(ChannelSettings settings, MeterRegistry registry) {
-    return Grpc.newChannelBuilder(settings.target(), credentials(settings))
-        .intercept(new ClientMetrics(registry, settings.client()))
-        .defaultServiceConfig(retryConfig())
-        .enableRetry()
-        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
-        .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .build();
+    return open(settings, registry, CertificateFiles.DEFAULT_POLL);
   }
 
-  static ChannelCredentials credentials(ChannelSettings s) {
+  /**
+   * {@link #open(ChannelSettings, MeterRegistry)}, looking at the certificate every {@code poll}.
+   */
+  public static ManagedChannel open(
+      ChannelSettings settings, MeterRegistry registry, Duration poll) {
+    CertificateFiles.Watched keys = settings.certFile() == null ? null : keyManager(settings, poll);
+    ManagedChannel channel;
+    try {
+      channel =
+          Grpc.newChannelBuilder(settings.target(), credentials(settings, keys))
+              .intercept(new ClientMetrics(registry, settings.client()))
+              .defaultServiceConfig(retryConfig())
+              .enableRetry()
+              .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+              .keepAliveTimeout(10, TimeUnit.SECONDS)
+              .build();
+    } catch (RuntimeException e) {
+      if (keys != null) {
+        keys.close();
+      }
+      throw e;
+    }
+    return keys == null ? channel : new WatchingChannel(channel, keys);
+  }
+
+  private static CertificateFiles.Watched keyManager(ChannelSettings s, Duration poll) {
+    try {
+      return CertificateFiles.keyManager(Path.of(s.certFile()), Path.of(s.keyFile()), poll);
+    } catch (IllegalArgumentException e) {
+      throw new UncheckedIOException(
+          new IOException(
+              "cannot use the client certificate of "
+                  + s.target()
+                  + " (cert "
+                  + s.certFile()
+                  + ", key "
+                  + s.keyFile()
+                  + "): "
+                  + e.getMessage(),
+              e));
+    }
+  }
+
+  static ChannelCredentials credentials(ChannelSettings s, CertificateFiles.Watched keys) {
     if (!s.tls()) {
       return InsecureChannelCredentials.create();
     }
     try {
-      TlsChannelCredentials.Builder b =
-          TlsChannelCredentials.newBuilder().trustManager(new File(s.caFile()));
-      if (s.certFile() != null) {
-        b.keyManager(PemKeys.keyManagers(s.certFile(), s.keyFile()));
+      SslContextBuilder b = GrpcSslContexts.forClient().trustManager(new File(s.caFile()));
+      if (keys != null) {
+        b.keyManager(keys.keyManager());
       }
-      return b.build();
-    } catch (IOException e) {
+      SslContext context = b.build();
+      noResumption(context.sessionContext());
+      return NettySslContextChannelCredentials.create(context);
+    } catch (IOException | IllegalArgumentException e) {
       throw new UncheckedIOException(
-          "cannot read the TLS files of "
-              + s.target()
-              + " (ca "
-              + s.caFile()
-              + ", cert "
-              + s.certFile()
-              + ", key "
-              + s.keyFile()
-              + "): "
-              + e.getMessage(),
-          e);
+          new IOException(
+              "cannot read the CA " + s.caFile() + " of " + s.target() + ": " + e.getMessage(), e));
+    }
+  }
+
+  /**
+   * Every new connection makes a full handshake: a resumed TLS session (a TLS 1.3 ticket) carries
+   * the certificates of the session it resumes, so the server would go on seeing this client's old
+   * certificate after a renewal, and the client the server's. gRPC connections are long-lived; the
+   * handshakes this costs are few.
+   */
+  private static void noResumption(SSLSessionContext sessions) {
+    if (sessions instanceof OpenSslSessionContext openSsl) {
+      openSsl.setSessionCacheEnabled(false);
+    } else {
+      sessions.setSessionCacheSize(1);
+      sessions.setSessionTimeout(1);
     }
   }
 

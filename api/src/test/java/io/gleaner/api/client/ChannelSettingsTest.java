@@ -25,6 +25,15 @@ class ChannelSettingsTest {
   void unreadableTlsFilesNameEveryFile() {
     ChannelSettings s =
         ChannelSettings.plaintext("b:9090", "vk").withTls("/nope/ca.pem", null, null);
-    assertThatThrownBy(() -> ApiChannels.credentials(s)).hasMessageContaining("/nope/ca.pem");
+    assertThatThrownBy(() -> ApiChannels.credentials(s, null)).hasMessageContaining("/nope/ca.pem");
+    ChannelSettings withCert =
+        ChannelSettings.plaintext("b:9090", "vk")
+            .withTls("/nope/ca.pem", "/nope/tls.crt", "/nope/tls.key");
+    assertThatThrownBy(
+            () ->
+                ApiChannels.open(
+                    withCert, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
+        .hasMessageContaining("/nope/tls.crt")
+        .hasMessageContaining("/nope/tls.key");
   }
 }

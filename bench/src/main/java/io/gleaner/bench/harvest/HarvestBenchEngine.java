@@ -117,6 +117,8 @@ public final class HarvestBenchEngine {
    * @param seed of member shapes and pod streams
    * @param policy the GleanerPolicy (thresholds, margins, idleAfter, cool-down, forecast)
    * @param periodicWithForecast design 4 lends with the forecast (else reactively, as design 2)
+   * @param taintLent what-if: lent nodes carry a {@code PreferNoSchedule} taint the member
+   *     schedulers honour, in every design ({@link #withTaintLent})
    */
   public record Options(
       int members,
@@ -131,7 +133,8 @@ public final class HarvestBenchEngine {
       Duration periodicInterval,
       long seed,
       EffectivePolicy policy,
-      boolean periodicWithForecast) {
+      boolean periodicWithForecast,
+      boolean taintLent) {
     public Options {
       Objects.requireNonNull(grace, "grace");
       Objects.requireNonNull(reaction, "reaction");
@@ -160,6 +163,7 @@ public final class HarvestBenchEngine {
           Duration.ofMinutes(5),
           42,
           EffectivePolicy.DEFAULTS,
+          false,
           false);
     }
 
@@ -177,7 +181,8 @@ public final class HarvestBenchEngine {
           periodicInterval,
           seed,
           policy,
-          periodicWithForecast);
+          periodicWithForecast,
+          taintLent);
     }
 
     public Options withHours(int h, int warmup, int b) {
@@ -194,7 +199,8 @@ public final class HarvestBenchEngine {
           periodicInterval,
           seed,
           policy,
-          periodicWithForecast);
+          periodicWithForecast,
+          taintLent);
     }
 
     /** Design 4 on forecast lending instead of reactive lending. */
@@ -212,7 +218,8 @@ public final class HarvestBenchEngine {
           periodicInterval,
           seed,
           policy,
-          on);
+          on,
+          taintLent);
     }
 
     public Options withSeed(long s) {
@@ -229,7 +236,50 @@ public final class HarvestBenchEngine {
           periodicInterval,
           s,
           policy,
-          periodicWithForecast);
+          periodicWithForecast,
+          taintLent);
+    }
+
+    /** Another GleanerPolicy (every design reads the same one). */
+    public Options withPolicy(EffectivePolicy p) {
+      return new Options(
+          members,
+          nodesPerMember,
+          nodeCores,
+          onlinePodCores,
+          hours,
+          warmupDays,
+          backlog,
+          grace,
+          reaction,
+          periodicInterval,
+          seed,
+          p,
+          periodicWithForecast,
+          taintLent);
+    }
+
+    /**
+     * What-if, every design alike: lent nodes carry a {@code PreferNoSchedule} taint that the
+     * members' online pods do not tolerate, so the member scheduler puts them on a lent node only
+     * when no other node fits ({@link #memberScheduler}). Gleaner does not taint lent nodes.
+     */
+    public Options withTaintLent(boolean on) {
+      return new Options(
+          members,
+          nodesPerMember,
+          nodeCores,
+          onlinePodCores,
+          hours,
+          warmupDays,
+          backlog,
+          grace,
+          reaction,
+          periodicInterval,
+          seed,
+          policy,
+          periodicWithForecast,
+          on);
     }
   }
 
@@ -272,7 +322,8 @@ public final class HarvestBenchEngine {
       double lentNodeHours,
       double drainingNodeHours,
       double offeredCoreHours,
-      double harvestedOnBusyNodesCoreHours) {
+      double harvestedOnBusyNodesCoreHours,
+      Map<String, Double> lendableByState) {
     public double harvestRatio() {
       return lendableCoreHours == 0 ? 0 : harvestedCoreHours / lendableCoreHours;
     }
@@ -305,8 +356,59 @@ public final class HarvestBenchEngine {
       m.put("draining_node_hours", round(drainingNodeHours));
       m.put("offered_core_hours", round(offeredCoreHours));
       m.put("harvested_on_busy_nodes_core_hours", round(harvestedOnBusyNodesCoreHours));
+      Map<String, Object> by = new LinkedHashMap<>();
+      lendableByState.forEach((k, v) -> by.put(k, round(v)));
+      m.put("lendable_core_hours_by_node_state", by);
       return m;
     }
+  }
+
+  /**
+   * Where the lendable core-hours were, by the state of their node: lent and filled by Gleaner's
+   * pods, lent but not filled (offered, or fragments), lent but draining (offer withdrawn), not
+   * lent but held by Gleaner's pods still running there, in the idle wait, cooling down after a
+   * return.
+   */
+  static final List<String> FUNNEL =
+      List.of(
+          "lent_filled",
+          "lent_unfilled",
+          "lent_draining",
+          "not_lent_held_by_gleaner",
+          "idle_wait",
+          "cooling_down",
+          "active");
+
+  /**
+   * The member scheduler's choice among nodes {@code [from, to)} for a pod requesting {@code need}:
+   * a node where it fits, untainted before tainted, then the fullest (most-allocated). This is
+   * kube-scheduler's order with a {@code PreferNoSchedule} taint the pod does not tolerate: the
+   * TaintToleration score (weight 3, 0 or 100 per node) outweighs the most-allocated
+   * NodeResourcesFit score (weight 1, 0-100), so a tainted node wins only when no untainted one
+   * fits. -1 when it fits nowhere.
+   */
+  static int memberScheduler(
+      int from,
+      int to,
+      long need,
+      java.util.function.IntToLongFunction free,
+      java.util.function.IntPredicate tainted) {
+    int best = -1;
+    long bestFree = Long.MAX_VALUE;
+    boolean bestTainted = true;
+    for (int i = from; i < to; i++) {
+      long f = free.applyAsLong(i);
+      if (f < need) {
+        continue;
+      }
+      boolean t = tainted.test(i);
+      if (best < 0 || (!t && bestTainted) || (t == bestTainted && f < bestFree)) {
+        best = i;
+        bestFree = f;
+        bestTainted = t;
+      }
+    }
+    return best;
   }
 
   static double round(double v) {
@@ -492,6 +594,7 @@ public final class HarvestBenchEngine {
       machine = new IdleStateMachine(policy.idle().after(), policy.reclaimCooldown());
       forecast = new LoadForecast(PeakForecast.of(policy.forecast()));
       ledger = new HarvestLedger(policy);
+      truthSettings = LendableCapacity.Settings.from(policy);
       engine = new PlacementEngine(PlacementPolicy.from(policy));
       nearLineStream = new Stream(true, o.seed());
       offlineStream = new Stream(false, o.seed());
@@ -543,6 +646,10 @@ public final class HarvestBenchEngine {
         }
       }
       neverRan += scaledAwayWhileDelayed;
+      Map<String, Double> byState = new LinkedHashMap<>();
+      for (String k : FUNNEL) {
+        byState.put(k, funnelMilliMinutes.getOrDefault(k, 0.0) / 1000.0 / 60.0);
+      }
       return new Result(
           d,
           ledger.lendableCoreHours(),
@@ -563,7 +670,8 @@ public final class HarvestBenchEngine {
           lentMinutes / 60.0,
           drainingMinutes / 60.0,
           offeredMilliMinutes / 1000.0 / 60.0,
-          busyHarvestMilliMinutes / 1000.0 / 60.0);
+          busyHarvestMilliMinutes / 1000.0 / 60.0,
+          byState);
     }
 
     long scaledAwayWhileDelayed;
@@ -626,16 +734,16 @@ public final class HarvestBenchEngine {
     }
 
     int fitOnline(int c) {
-      int best = -1;
-      long bestFree = Long.MAX_VALUE;
-      for (int i = c * n; i < (c + 1) * n; i++) {
-        long free = allocMillis - online[i] - gleaner[i];
-        if (free >= podMillis && free < bestFree) {
-          best = i;
-          bestFree = free;
-        }
-      }
-      return best;
+      return memberScheduler(c * n, (c + 1) * n, podMillis, this::freeMillis, this::tainted);
+    }
+
+    long freeMillis(int i) {
+      return allocMillis - online[i] - gleaner[i];
+    }
+
+    /** Whether node {@code i} carries the what-if lent taint ({@link Options#taintLent()}). */
+    boolean tainted(int i) {
+      return o.taintLent() && state[i] instanceof IdleState.Lent;
     }
 
     /** Whether the replica would fit if Gleaner's pods were not in the member. */
@@ -1089,11 +1197,48 @@ public final class HarvestBenchEngine {
 
     // ---------------------------------------------------------------------------------------------
 
+    /** Where node {@code i}'s lendable CPU of this minute went, by its state (milli-minutes). */
+    void funnel(int i, Resources onlineReq) {
+      double lendable =
+          LendableCapacity.idleNode(alloc, onlineReq, onlineReq, truthSettings).cpuMillis()
+              * (1 - policy.reserveMargin(CapacitySource.IDLE));
+      if (lendable <= 0) {
+        return;
+      }
+      String where;
+      if (state[i] instanceof IdleState.Lent) {
+        if (offered[i] < 0) {
+          where = "lent_draining";
+        } else {
+          double filled = Math.min(lendable, gleaner[i]);
+          funnelMilliMinutes.merge("lent_filled", filled, Double::sum);
+          lendable -= filled;
+          where = "lent_unfilled";
+        }
+      } else if (state[i] instanceof IdleState.IdleObserved) {
+        where = "idle_wait";
+      } else if (state[i] instanceof IdleState.Reclaimed) {
+        where = "cooling_down";
+      } else {
+        where = "active";
+      }
+      if (gleaner[i] > 0 && !(state[i] instanceof IdleState.Lent)) {
+        double held = Math.min(lendable, gleaner[i]);
+        funnelMilliMinutes.merge("not_lent_held_by_gleaner", held, Double::sum);
+        lendable -= held;
+      }
+      funnelMilliMinutes.merge(where, lendable, Double::sum);
+    }
+
+    final Map<String, Double> funnelMilliMinutes = new HashMap<>();
+    LendableCapacity.Settings truthSettings;
+
     /** The minute that starts now, with the state as it stands after this step. */
     void account() {
       for (int i = 0; i < total; i++) {
         Resources r = res(online[i]);
         ledger.node(alloc, r, STEP_S);
+        funnel(i, r);
         if (gleaner[i] > 0 && !criteria.evaluate(load(i)).idle()) {
           busyHarvestMilliMinutes += gleaner[i];
         }
@@ -1164,6 +1309,9 @@ public final class HarvestBenchEngine {
     json.put("grace_s", o.grace().toSeconds());
     json.put("periodic_interval_s", o.periodicInterval().toSeconds());
     json.put("periodic_lending", o.periodicWithForecast() ? "forecast" : "reactive");
+    json.put("taint_lent", o.taintLent());
+    json.put("safety_margin", o.policy().forecast().safetyMargin());
+    json.put("lead_time_s", o.policy().forecast().leadTime().toSeconds());
     Map<String, Object> designs = new LinkedHashMap<>();
     for (Result r : results) {
       designs.put(r.design().tag(), r.json());

@@ -1,6 +1,7 @@
 package io.gleaner.bench.harvest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.gleaner.bench.harvest.HarvestBenchEngine.Design;
 import io.gleaner.bench.harvest.HarvestBenchEngine.Options;
@@ -26,7 +27,15 @@ class HarvestBenchEngineTest {
       assertThat(r.podsStarted()).isGreaterThanOrEqualTo(r.podsCompleted() + r.podsEvicted());
       // the ground truth follows the online load, which Gleaner pods shift between nodes
       assertThat(r.lendableCoreHours()).isBetween(0.9 * lendable, 1.1 * lendable);
+      // every lendable core-hour is in exactly one node state
+      assertThat(r.lendableByState().keySet()).containsExactlyElementsOf(HarvestBenchEngine.FUNNEL);
+      assertThat(r.lendableByState().values().stream().mapToDouble(Double::doubleValue).sum())
+          .as(r.design().tag())
+          .isCloseTo(r.lendableCoreHours(), within(1e-6 * r.lendableCoreHours()));
+      assertThat(r.lendableByState().get("lent_filled")).as(r.design().tag()).isPositive();
     }
+    assertThat(results.get(Design.REACTIVE.ordinal()).lendableByState().get("lent_draining"))
+        .isZero();
     // the broker's per-node fit: a Gleaner pod never waits in a member for room
     for (Design d : List.of(Design.FORECAST, Design.REACTIVE, Design.PERIODIC)) {
       assertThat(results.get(d.ordinal()).memberPendingMax()).as(d.tag()).isZero();
@@ -41,5 +50,25 @@ class HarvestBenchEngineTest {
   void theSameSeedGivesTheSameDay() {
     assertThat(HarvestBenchEngine.run(TINY, Design.REACTIVE))
         .isEqualTo(HarvestBenchEngine.run(TINY, Design.REACTIVE));
+  }
+
+  @Test
+  void theMemberSchedulerPacksOnlinePodsOnUntaintedNodesFirst() {
+    long[] free = {6000, 2000, 4000, 1000, 8000};
+    boolean[] tainted = {false, true, false, false, true};
+
+    // the fullest untainted node that fits wins over a fuller tainted one
+    assertThat(HarvestBenchEngine.memberScheduler(0, 5, 2000, i -> free[i], i -> tainted[i]))
+        .isEqualTo(2);
+    // a tainted node only when no untainted node fits, then the fullest of those
+    assertThat(HarvestBenchEngine.memberScheduler(0, 5, 7000, i -> free[i], i -> tainted[i]))
+        .isEqualTo(4);
+    assertThat(HarvestBenchEngine.memberScheduler(1, 2, 2000, i -> free[i], i -> tainted[i]))
+        .isEqualTo(1);
+    // without taints: most-allocated
+    assertThat(HarvestBenchEngine.memberScheduler(0, 5, 2000, i -> free[i], i -> false))
+        .isEqualTo(1);
+    assertThat(HarvestBenchEngine.memberScheduler(0, 5, 9000, i -> free[i], i -> tainted[i]))
+        .isEqualTo(-1);
   }
 }

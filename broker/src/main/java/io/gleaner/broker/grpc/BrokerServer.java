@@ -3,6 +3,7 @@ package io.gleaner.broker.grpc;
 import io.gleaner.api.auth.CallerAuthorizer;
 import io.gleaner.api.auth.MethodAccess;
 import io.gleaner.api.auth.ServerTlsCredentials;
+import io.gleaner.api.tls.CertificateFiles;
 import io.gleaner.meta.service.AbstractLifecycle;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -10,6 +11,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,6 +49,8 @@ public final class BrokerServer extends AbstractLifecycle {
   static final int MAX_MESSAGE_BYTES = 16 << 20;
 
   private ThreadPoolExecutor executor;
+  private ServerTlsCredentials tls;
+  private Duration certificatePoll = CertificateFiles.DEFAULT_POLL;
   private volatile Server server;
 
   /**
@@ -90,10 +94,9 @@ public final class BrokerServer extends AbstractLifecycle {
   @Override
   protected void doStart() throws Exception {
     executor = boundedExecutor();
+    tls = ServerTlsCredentials.open(certFile, keyFile, clientCaFile, certificatePoll);
     NettyServerBuilder b =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(host, requestedPort),
-                ServerTlsCredentials.of(certFile, keyFile, clientCaFile))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort), tls.credentials())
             .executor(executor)
             .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
@@ -130,6 +133,9 @@ public final class BrokerServer extends AbstractLifecycle {
     if (executor != null) {
       executor.shutdownNow();
     }
+    if (tls != null) {
+      tls.close();
+    }
   }
 
   /**
@@ -153,6 +159,15 @@ public final class BrokerServer extends AbstractLifecycle {
             });
     pool.allowCoreThreadTimeOut(true);
     return pool;
+  }
+
+  /**
+   * How often the certificate and key files are looked at for a renewal (default {@link
+   * CertificateFiles#DEFAULT_POLL}); set before start.
+   */
+  public BrokerServer certificatePoll(Duration poll) {
+    this.certificatePoll = poll;
+    return this;
   }
 
   /** The bound port, once started. */

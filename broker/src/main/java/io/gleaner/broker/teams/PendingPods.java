@@ -17,28 +17,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The metadata pods bound to the virtual node that wait for room: phase Pending (or none yet), not
- * being deleted, and without a placement in the broker's ledger; and, for the dashboard, all the
- * node's pods by class and phase. One informer on the metadata cluster's pods of that node.
+ * The metadata pods that wait for the virtual node: those bound to it that wait for room (phase
+ * Pending or none yet, not being deleted, without a placement in the broker's ledger), and those
+ * not bound yet that still carry the fair-admission gate {@value GleanerKeys#FAIR_SHARE_GATE} (a
+ * team's backlog waits there, for its turn or for room); and, for the dashboard, all the node's
+ * pods by class and phase. Two informers on the metadata cluster's pods: those of that node and
+ * those bound to no node.
  */
 public final class PendingPods implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PendingPods.class);
 
   private final SharedIndexInformer<Pod> informer;
+  private final SharedIndexInformer<Pod> unbound;
 
-  /** Starts watching the pods bound to {@code nodeName}. */
+  /** Starts watching the pods bound to {@code nodeName} and those bound to no node. */
   public PendingPods(KubernetesClient meta, String nodeName) {
     informer =
         Informers.keepRetrying(
             meta.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0),
             log,
             "pods on " + nodeName);
+    unbound =
+        Informers.keepRetrying(
+            meta.pods().inAnyNamespace().withField("spec.nodeName", "").runnableInformer(0),
+            log,
+            "unbound pods");
     informer.start();
+    unbound.start();
   }
 
-  /** The waiting pods, leaving out those whose UID is in {@code placed}. */
+  /**
+   * The waiting pods, leaving out those whose UID is in {@code placed}: bound ones waiting for room
+   * and gated ones waiting for admission.
+   */
   public List<TeamShareBook.PodDemand> waiting(Set<String> placed) {
     List<TeamShareBook.PodDemand> out = new ArrayList<>();
+    for (Pod p : unbound.getStore().list()) {
+      if (gated(p) && waits(p, placed)) {
+        try {
+          out.add(
+              new TeamShareBook.PodDemand(
+                  p.getMetadata().getNamespace(), PodRequests.effective(p.getSpec())));
+        } catch (RuntimeException e) {
+          // requests that cannot be counted: fair admission releases the pod and it fails
+        }
+      }
+    }
     for (Pod p : informer.getStore().list()) {
       if (p.getMetadata().getDeletionTimestamp() != null
           || (p.getStatus() != null
@@ -71,6 +95,13 @@ public final class PendingPods implements AutoCloseable {
     return out;
   }
 
+  private static boolean gated(Pod p) {
+    return p.getSpec() != null
+        && p.getSpec().getSchedulingGates() != null
+        && p.getSpec().getSchedulingGates().stream()
+            .anyMatch(g -> GleanerKeys.FAIR_SHARE_GATE.equals(g.getName()));
+  }
+
   private static boolean waits(Pod p, Set<String> placed) {
     return p.getMetadata().getDeletionTimestamp() == null
         && (p.getStatus() == null
@@ -98,5 +129,6 @@ public final class PendingPods implements AutoCloseable {
   @Override
   public void close() {
     informer.close();
+    unbound.close();
   }
 }

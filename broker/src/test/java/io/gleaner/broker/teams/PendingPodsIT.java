@@ -81,6 +81,10 @@ class PendingPodsIT {
   }
 
   private Pod pod(String namespace, String node, String cls, String phase) {
+    return pod(namespace, node, cls, phase, false);
+  }
+
+  private Pod pod(String namespace, String node, String cls, String phase, boolean gated) {
     PodBuilder b =
         new PodBuilder()
             .withNewMetadata()
@@ -99,6 +103,9 @@ class PendingPodsIT {
             .endSpec();
     if (cls != null) {
       b.editMetadata().addToLabels(GleanerKeys.CLASS, cls).endMetadata();
+    }
+    if (gated) {
+      b.editSpec().addNewSchedulingGate(GleanerKeys.FAIR_SHARE_GATE).endSpec();
     }
     Pod created = meta.pods().inNamespace(namespace).resource(b.build()).create();
     if (phase != null) {
@@ -169,6 +176,12 @@ class PendingPodsIT {
     pod("ads", "gleaner", "near-line", null);
     pod("ads", "gleaner", "near-line", "Failed");
     pod("misc", "gleaner", "near-line", "Pending");
+    // with fair admission, a team's backlog waits unbound behind the gate gleaner.io/fair-share:
+    // ads has one such pod (pending too); an unbound pod without the gate is not the node's, nor
+    // a gated one that finished
+    pod("ads", null, "near-line", null, true);
+    pod("ads", null, "near-line", "Failed", true);
+    pod("ml", null, "offline", null);
     assertThat(
             client
                 .place(
@@ -191,16 +204,16 @@ class PendingPodsIT {
             () -> {
               broker.updateTeamShares();
               assertThat(gauge("ml-batch")).isEqualTo(2.0);
-              assertThat(gauge("ads-nearline")).isEqualTo(1.0);
+              assertThat(gauge("ads-nearline")).isEqualTo(2.0);
               assertThat(gauge("default")).isEqualTo(1.0);
             });
 
     Map<String, Long> viaGrpc =
         client.capacity().getTeamsList().stream()
             .collect(Collectors.toMap(TeamShare::getTeam, TeamShare::getPendingPods));
-    assertThat(viaGrpc).containsEntry("ml-batch", 2L).containsEntry("ads-nearline", 1L);
-    // the near-line ones waiting (ads with no status, misc Pending; not the Failed one), for
-    // elastic scale-up
+    assertThat(viaGrpc).containsEntry("ml-batch", 2L).containsEntry("ads-nearline", 2L);
+    // the near-line ones bound and waiting for room (ads with no status, misc Pending; not the
+    // Failed one, nor the gated one, which may be waiting for its turn only), for elastic scale-up
     assertThat(client.capacity().getNearLineWaitingList())
         .extracting(shape -> shape.getRequestsMap().get("cpu"))
         .containsExactly("1", "1");
@@ -214,7 +227,7 @@ class PendingPodsIT {
                 .map(JsonObject.class::cast)
                 .collect(Collectors.toMap(t -> t.getString("team"), t -> t.getLong("pendingPods"))))
         .containsEntry("ml-batch", 2L)
-        .containsEntry("ads-nearline", 1L)
+        .containsEntry("ads-nearline", 2L)
         .containsEntry("default", 1L);
     // the virtual node's pods by class and phase (no class label: offline; no status: Pending)
     JsonObject pods = summary.getJsonObject("pods");

@@ -1,12 +1,12 @@
 package io.gleaner.cli.service;
 
+import io.gleaner.api.tls.TlsMaterial;
 import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.policy.PolicyWatcher;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.vk.VirtualKubeletService;
 import io.gleaner.vk.kubelet.KubeletAuth;
 import io.gleaner.vk.kubelet.ServingCertificates;
-import io.gleaner.vk.kubelet.TlsMaterial;
 import io.gleaner.vk.node.NodeConfig;
 import io.gleaner.vk.pod.MemberClusters;
 import io.gleaner.vk.translate.NamespaceMapping;

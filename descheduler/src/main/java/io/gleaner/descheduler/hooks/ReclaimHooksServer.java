@@ -48,11 +48,12 @@ public final class ReclaimHooksServer {
       DeschedulerConfig.HookServer config, ReclaimHub hub, MeterRegistry registry)
       throws IOException {
     ServerTls tls = config.tls();
+    ServerTlsCredentials credentials =
+        ServerTlsCredentials.open(tls.certFile(), tls.keyFile(), tls.clientCaFile());
     ThreadPoolExecutor executor = boundedExecutor();
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.host(), config.port()),
-                ServerTlsCredentials.of(tls.certFile(), tls.keyFile(), tls.clientCaFile()))
+                new InetSocketAddress(config.host(), config.port()), credentials.credentials())
             .executor(executor)
             .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
             .permitKeepAliveTime(20, TimeUnit.SECONDS) // clients ping every 30 s (ApiChannels)
@@ -68,9 +69,10 @@ public final class ReclaimHooksServer {
     }
     Server server;
     try {
-      server = new ExecutorOwningServer(b.build().start(), executor);
+      server = new ExecutorOwningServer(b.build().start(), executor, credentials);
     } catch (IOException | RuntimeException e) {
       executor.shutdownNow();
+      credentials.close();
       throw e;
     }
     log.info(
@@ -107,14 +109,20 @@ public final class ReclaimHooksServer {
     return pool;
   }
 
-  /** The started server; shutting it down shuts its call executor down too. */
+  /**
+   * The started server; shutting it down shuts its call executor down too and stops following its
+   * certificate files.
+   */
   private static final class ExecutorOwningServer extends Server {
     private final Server server;
     private final ExecutorService executor;
+    private final ServerTlsCredentials credentials;
 
-    ExecutorOwningServer(Server server, ExecutorService executor) {
+    ExecutorOwningServer(
+        Server server, ExecutorService executor, ServerTlsCredentials credentials) {
       this.server = server;
       this.executor = executor;
+      this.credentials = credentials;
     }
 
     @Override
@@ -137,6 +145,7 @@ public final class ReclaimHooksServer {
     public Server shutdown() {
       server.shutdown();
       executor.shutdown();
+      credentials.close();
       return this;
     }
 
@@ -144,6 +153,7 @@ public final class ReclaimHooksServer {
     public Server shutdownNow() {
       server.shutdownNow();
       executor.shutdownNow();
+      credentials.close();
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.gleaner.idle.forecast;
 
+import io.gleaner.idle.elastic.ElasticBudget;
 import io.gleaner.meta.coord.StateStore;
 import io.gleaner.meta.coord.WriteBehind;
 import java.util.HashMap;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * every hour on every node would wake every watcher of nodes in that member (its scheduler, the
  * descheduler, this detector) for data only this detector reads. The detector writes a history once
  * per completed hour, so the load is one small write per node per hour.
+ *
+ * <p>The elastic budget's spending is one more small node, {@code <root>/_elastic-spent} (no member
+ * is named with an underscore), written at most once a minute and on stop.
  *
  * <p>Writes go through a {@link WriteBehind}: off the detector's thread, coalesced per key (the
  * latest snapshot wins), a failed one retried.
@@ -71,6 +75,27 @@ public final class DurableHistoryStore implements HistoryStore {
       LOG.warn("skipping unreadable online history {}: {}", path, e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /** Where the elastic budget's spending lives. */
+  public static String elasticSpentPath(String root) {
+    return root + "/_elastic-spent";
+  }
+
+  @Override
+  public Optional<ElasticBudget.Spent> loadElasticSpent() {
+    String path = elasticSpentPath(root);
+    try {
+      return store.get(path).map(v -> ElasticBudget.Spent.decode(v.data()));
+    } catch (IllegalArgumentException e) {
+      LOG.warn("skipping unreadable elastic spending {}: {}", path, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void saveElasticSpent(ElasticBudget.Spent spent) {
+    enqueue(elasticSpentPath(root), Optional.of(spent.encode()));
   }
 
   @Override

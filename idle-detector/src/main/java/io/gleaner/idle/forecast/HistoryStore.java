@@ -1,12 +1,13 @@
 package io.gleaner.idle.forecast;
 
+import io.gleaner.idle.elastic.ElasticBudget;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Durable online histories, so a restarted detector forecasts from the days it has seen instead of
- * starting blind. Keys are a member ({@code node} empty) or one of its nodes; only the leader
- * writes.
+ * starting blind, and the elastic budget's spending, so it does not start the day at zero. Keys are
+ * a member ({@code node} empty) or one of its nodes; only the leader writes.
  *
  * <p>Implementations are thread-safe. {@link #save} and {@link #delete} must not block the caller
  * for long: they may write in the background, latest value per key wins.
@@ -26,6 +27,12 @@ public interface HistoryStore extends AutoCloseable {
 
   /** Forgets a node (it left the member). */
   void deleteNode(String cluster, String node);
+
+  /** What the elastic budget spent, as last saved; empty when never saved or unreadable. */
+  Optional<ElasticBudget.Spent> loadElasticSpent();
+
+  /** Stores what the elastic budget spent (latest value wins). */
+  void saveElasticSpent(ElasticBudget.Spent spent);
 
   /** Waits until every write issued so far is durable, or fails; for tests and orderly shutdown. */
   default void flush() {}

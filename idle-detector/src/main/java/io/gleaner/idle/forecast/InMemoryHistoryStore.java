@@ -1,5 +1,6 @@
 package io.gleaner.idle.forecast;
 
+import io.gleaner.idle.elastic.ElasticBudget;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemoryHistoryStore implements HistoryStore {
   private final Map<String, byte[]> members = new ConcurrentHashMap<>();
   private final Map<String, Map<String, byte[]>> nodes = new ConcurrentHashMap<>();
+  private volatile ElasticBudget.Spent elasticSpent;
 
   @Override
   public Optional<OnlineHistory> loadMember(String cluster) {
@@ -33,6 +35,16 @@ public final class InMemoryHistoryStore implements HistoryStore {
   @Override
   public void saveNode(String cluster, String node, OnlineHistory history) {
     nodes.computeIfAbsent(cluster, k -> new ConcurrentHashMap<>()).put(node, history.encode());
+  }
+
+  @Override
+  public Optional<ElasticBudget.Spent> loadElasticSpent() {
+    return Optional.ofNullable(elasticSpent);
+  }
+
+  @Override
+  public void saveElasticSpent(ElasticBudget.Spent spent) {
+    elasticSpent = spent;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.gleaner.idle.elastic;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
@@ -52,5 +53,36 @@ class ElasticBudgetTest {
     b.observe("el", T0.plus(Duration.ofHours(5)), 1000);
     assertThat(b.spentToday(T0.plus(Duration.ofHours(4)))).isZero();
     assertThat(b.spentToday(T0.plus(Duration.ofHours(6)))).isCloseTo(1.0, within(1e-9));
+  }
+
+  @Test
+  void aResumedBudgetKeepsTheDaysSpendingAndOnlyTheTotalOfAnEarlierDay() {
+    ElasticBudget before = new ElasticBudget();
+    before.observe("el", T0, 8000);
+    ElasticBudget.Spent saved = before.spent(T0.plus(Duration.ofMinutes(45)));
+    assertThat(saved.today()).isCloseTo(6.0, within(1e-9));
+
+    ElasticBudget sameDay = new ElasticBudget();
+    sameDay.resume(ElasticBudget.Spent.decode(saved.encode()), T0.plus(Duration.ofHours(1)));
+    assertThat(sameDay.spentToday(T0.plus(Duration.ofHours(1)))).isCloseTo(6.0, within(1e-6));
+    sameDay.observe("el", T0.plus(Duration.ofHours(1)), 2000);
+    assertThat(sameDay.spentToday(T0.plus(Duration.ofHours(2)))).isCloseTo(8.0, within(1e-6));
+    // midnight resets a resumed day as any other
+    assertThat(sameDay.spentToday(Instant.parse("2026-12-06T00:30:00Z")))
+        .isCloseTo(1.0, within(1e-6));
+
+    ElasticBudget nextDay = new ElasticBudget();
+    nextDay.resume(saved, Instant.parse("2026-12-06T08:00:00Z"));
+    assertThat(nextDay.spentToday(Instant.parse("2026-12-06T08:00:00Z"))).isZero();
+    assertThat(nextDay.spentTotal(Instant.parse("2026-12-06T08:00:00Z")))
+        .isCloseTo(6.0, within(1e-6));
+  }
+
+  @Test
+  void unreadableSpendingIsRefused() {
+    assertThatThrownBy(() -> ElasticBudget.Spent.decode("2026-12-05 six".getBytes()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ElasticBudget.Spent.decode("yesterday 1 2".getBytes()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -1,6 +1,7 @@
 package io.gleaner.idle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,10 +17,16 @@ import io.gleaner.idle.IdleDetector;
 import io.gleaner.idle.IdleDetectorService;
 import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.RecordingBroker;
+import io.gleaner.idle.forecast.DurableHistoryStore;
+import io.gleaner.idle.forecast.HistoryStore;
+import io.gleaner.idle.forecast.InMemoryHistoryStore;
 import io.gleaner.idle.source.Members;
 import io.gleaner.idle.source.StaticMemberDirectory;
 import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.coord.AlwaysLeader;
+import io.gleaner.meta.coord.StateStore;
+import io.gleaner.meta.coord.Zk;
+import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.ElasticSettings;
 import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.crd.MemberRole;
@@ -39,6 +46,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +59,8 @@ import org.junit.jupiter.api.Test;
  * the federation nothing is asked for or offered; at peak, placeholders sized like the waiting pods
  * bring a node, which is offered only once it exists (never during the lead time); the budget (20
  * cores, 6 core-hours a day) caps the offer and, once spent, stops all asking; the emptied node
- * goes and nothing keeps it.
+ * goes and nothing keeps it. The day's spending outlives a restart of the detector (kept in
+ * ZooKeeper with the online histories) and starts at zero on the next UTC day.
  */
 class ElasticIT {
   final FakeClock clock = new FakeClock(Instant.parse("2026-12-05T10:00:00Z"));
@@ -62,6 +72,8 @@ class ElasticIT {
   ManagedChannel channel;
   AlwaysLeader election;
   IdleDetectorService service;
+  TestingServer zk;
+  CuratorFramework curator;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -98,6 +110,11 @@ class ElasticIT {
             .start();
     broker = new RecordingBroker();
     channel = broker.channel();
+    startDetector(new InMemoryHistoryStore());
+  }
+
+  /** Starts a detector (a new leader) keeping its histories and elastic spending in {@code h}. */
+  void startDetector(HistoryStore h) {
     GleanerPolicySpec spec = new GleanerPolicySpec();
     spec.setElastic(new ElasticSettings(20, 6.0));
     election = new AlwaysLeader("it");
@@ -109,6 +126,7 @@ class ElasticIT {
                 List.of(Members.direct("cloud", client, Set.of(MemberRole.ELASTIC)))),
             channel,
             new InMemoryIdleTimerStore(),
+            h,
             election,
             IdleDetectorSettings.defaults().withSourceId("idle-detector/it"),
             new InMemoryPolicySource(spec.effective()));
@@ -117,10 +135,18 @@ class ElasticIT {
     eventually().until(() -> service.publisher().map(p -> p.connected()).orElse(false));
   }
 
-  @AfterEach
-  void tearDown() {
+  void stopDetector() {
     service.stop();
     election.stop();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    stopDetector();
+    if (curator != null) {
+      curator.close();
+      zk.close();
+    }
     channel.shutdownNow();
     broker.close();
     cloud.close();
@@ -265,5 +291,48 @@ class ElasticIT {
     assertThat(cloud.nodeNames()).isEmpty();
     assertThat(autoscaler.removed()).isEqualTo(1);
     assertThat(elasticOffer()).isEmpty();
+  }
+
+  @Test
+  void theDaysSpendingOutlivesARestartAndANewUtcDayStartsAtZero() throws Exception {
+    zk = new TestingServer(true);
+    curator = Zk.connect(zk.getConnectString(), "gleaner-it", Duration.ofSeconds(10));
+    StateStore state = new ZkStateStore(curator);
+
+    // two 6-core pods of Gleaner's run on an elastic node when a detector keeping its state in
+    // ZooKeeper starts; it offers the node to a waiting pod, so it has seen them
+    stopDetector();
+    String node = cloud.addNodes(NodeShape.of(1, "16", "64Gi").withNamePrefix("own")).get(0);
+    gleanerPod("near-1", node, "6");
+    gleanerPod("near-2", node, "6");
+    startDetector(new DurableHistoryStore(state, DurableHistoryStore.DEFAULT_ROOT));
+    waiting("6");
+    eventually().until(() -> elasticOffer().isPresent());
+
+    // held for 30 minutes: 6 core-hours, the day's budget
+    waiting();
+    pass(Duration.ofMinutes(30), Duration.ofMinutes(30));
+    waiting("6");
+    assertThat(detector().elasticCoreHoursToday()).isCloseTo(6.0, within(0.01));
+    client.pods().inNamespace("default").withName("near-1").withGracePeriod(0).delete();
+    client.pods().inNamespace("default").withName("near-2").withGracePeriod(0).delete();
+    cloud.removeNode(node);
+    eventually().until(() -> client.pods().inNamespace("default").list().getItems().isEmpty());
+
+    // a new detector (a restart, or another replica taking over) reads the same ZooKeeper: the
+    // day's spending is remembered, so the waiting pod is asked for nothing
+    stopDetector();
+    startDetector(new DurableHistoryStore(state, DurableHistoryStore.DEFAULT_ROOT));
+    waiting("6");
+    assertThat(detector().elasticCoreHoursToday()).isCloseTo(6.0, within(0.01));
+    assertThat(placeholders()).isEmpty();
+
+    // the next UTC day starts at zero, as without a restart: the waiting pod is asked for
+    waiting();
+    Instant midnight = Instant.parse("2026-12-06T00:00:00Z");
+    pass(Duration.between(clock.instant(), midnight).plusSeconds(10), Duration.ofHours(2));
+    waiting("6");
+    eventually().until(() -> placeholders().size() == 1);
+    assertThat(detector().elasticCoreHoursToday()).isZero();
   }
 }

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.dsl.TimestampBytesLimitTerminateTimeTailPrettyLoggable;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gleaner.api.tls.ReloadingKeyManager;
+import io.gleaner.api.tls.TlsMaterial;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -55,7 +57,7 @@ public final class KubeletServer implements AutoCloseable {
   private final Clock clock;
   private final KubeletMetrics metrics;
   private HttpServer server;
-  private volatile ServingKeyManager keyManager;
+  private volatile ReloadingKeyManager keyManager;
 
   public KubeletServer(Vertx vertx, KubeletBackend backend, KubeletAuth auth, Clock clock) {
     this(
@@ -77,7 +79,7 @@ public final class KubeletServer implements AutoCloseable {
 
   /** Binds {@code host:port} (0 = any free port) and returns the bound port. */
   public int start(String host, int port, TlsMaterial tls) {
-    keyManager = new ServingKeyManager(tls);
+    keyManager = new ReloadingKeyManager(tls);
     HttpServerOptions opts =
         new HttpServerOptions()
             .setHost(host)

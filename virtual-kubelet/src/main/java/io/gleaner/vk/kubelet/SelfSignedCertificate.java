@@ -1,5 +1,6 @@
 package io.gleaner.vk.kubelet;
 
+import io.gleaner.api.tls.TlsMaterial;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.KeyPair;

@@ -5,9 +5,10 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.gleaner.api.tls.CertificateFiles;
+import io.gleaner.api.tls.TlsMaterial;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -67,6 +68,7 @@ public final class ServingCertificates implements AutoCloseable {
             return t;
           });
   private final Duration poll;
+  private volatile CertificateFiles files;
 
   private ServingCertificates(Clock clock, Consumer<TlsMaterial> serve, Duration poll) {
     this.clock = clock;
@@ -75,42 +77,14 @@ public final class ServingCertificates implements AutoCloseable {
   }
 
   /**
-   * Watches {@code cert}/{@code key} every {@code poll} and serves them again when either changes.
+   * Watches {@code cert}/{@code key} every {@code poll} and serves them again when either changes
+   * ({@link CertificateFiles}, as every Gleaner TLS endpoint does).
    */
   public static ServingCertificates watchFiles(
       Path cert, Path key, Duration poll, Clock clock, Consumer<TlsMaterial> serve) {
     ServingCertificates s = new ServingCertificates(clock, serve, poll);
-    long[] seen = {stamp(cert, key)};
-    s.scheduler.scheduleWithFixedDelay(
-        () -> {
-          long now = stamp(cert, key);
-          if (now != seen[0]) {
-            try {
-              serve.accept(TlsMaterial.fromFiles(cert, key));
-              seen[0] = now;
-              log.info("kubelet serving certificate re-read from {}", cert);
-            } catch (RuntimeException e) {
-              log.warn(
-                  "kubelet serving certificate files changed but cannot be used yet: {}",
-                  e.getMessage());
-            }
-          }
-        },
-        poll.toMillis(),
-        poll.toMillis(),
-        TimeUnit.MILLISECONDS);
+    s.files = CertificateFiles.watch(cert, key, poll, serve);
     return s;
-  }
-
-  private static long stamp(Path cert, Path key) {
-    try {
-      return Files.getLastModifiedTime(cert).toMillis() * 31
-          + Files.getLastModifiedTime(key).toMillis()
-          + Files.size(cert) * 17
-          + Files.size(key);
-    } catch (Exception e) {
-      return -1;
-    }
   }
 
   /**
@@ -278,6 +252,9 @@ public final class ServingCertificates implements AutoCloseable {
 
   @Override
   public void close() {
+    if (files != null) {
+      files.close();
+    }
     scheduler.shutdownNow();
   }
 }

@@ -1,9 +1,10 @@
-package io.gleaner.vk.kubelet;
+package io.gleaner.api.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -24,19 +25,22 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
- * The kubelet API's serving key and certificate, replaceable while the server runs: every TLS
- * handshake asks this key manager, so {@link #serve} takes effect for the next handshake without
- * rebuilding the server's SSL context (Vert.x 4.5's {@code updateSSLOptions} closes connections
- * accepted while it builds the new context).
+ * A key and certificate chain replaceable while servers and clients run: every TLS handshake asks
+ * this key manager, so {@link #serve} takes effect for the next handshake without rebuilding an SSL
+ * context (rebuilding one drops the handshakes in flight: Vert.x 4.5's {@code updateSSLOptions}
+ * closes connections accepted meanwhile, and gRPC cannot swap its credentials at all). Used by
+ * every Gleaner TLS endpoint: the kubelet API's serving certificate, the gRPC servers' certificates
+ * and the gRPC clients' certificates; {@link CertificateFiles} feeds it renewed files.
  *
  * <p>Each served pair gets its own alias. A handshake picks the alias of the pair current at that
  * moment and then asks for that alias's key and chain, so a swap in between cannot hand it the new
- * chain with the old key. The last {@value #KEPT} pairs stay reachable by alias for handshakes that
- * are still running.
+ * chain with the old key; a TLS library that caches key material by alias (Netty's OpenSSL
+ * provider) sees a new alias for a new pair. The last {@value #KEPT} pairs stay reachable by alias
+ * for handshakes that are still running.
  */
-final class ServingKeyManager extends X509ExtendedKeyManager {
+public final class ReloadingKeyManager extends X509ExtendedKeyManager {
   static final int KEPT = 8;
-  private static final char[] PASSWORD = "kubelet-serving".toCharArray();
+  private static final char[] PASSWORD = "reloading".toCharArray();
 
   private final AtomicLong generations = new AtomicLong();
   private final Map<String, X509ExtendedKeyManager> byAlias =
@@ -49,8 +53,14 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
   private volatile X509ExtendedKeyManager current;
   private volatile X509Certificate leaf;
 
-  ServingKeyManager(TlsMaterial tls) {
+  /** Presents {@code tls} until {@link #serve} replaces it. */
+  public ReloadingKeyManager(TlsMaterial tls) {
     serve(tls);
+  }
+
+  /** Presents the PEM files {@code cert} and {@code key}, as read now. */
+  public static ReloadingKeyManager fromFiles(Path cert, Path key) {
+    return new ReloadingKeyManager(TlsMaterial.fromFiles(cert, key));
   }
 
   /**
@@ -59,11 +69,14 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
    * @throws IllegalArgumentException when the PEM cannot be read or the key does not belong to the
    *     certificate; the pair served so far stays
    */
-  void serve(TlsMaterial tls) {
+  public void serve(TlsMaterial tls) {
     X509Certificate[] chain = certificates(tls.certificatePem());
+    if (chain.length == 0) {
+      throw new IllegalArgumentException("the certificate file holds no PEM certificate");
+    }
     PrivateKey key = privateKey(tls.privateKeyPem());
     requireMatching(key, chain[0]);
-    String alias = "kubelet-serving-" + generations.incrementAndGet();
+    String alias = "pair-" + generations.incrementAndGet();
     X509ExtendedKeyManager manager = singleEntry(alias, key, chain);
     synchronized (byAlias) {
       byAlias.put(alias, manager);
@@ -72,8 +85,8 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
     leaf = chain[0];
   }
 
-  /** The certificate new handshakes are served. */
-  X509Certificate served() {
+  /** The certificate new handshakes are handed. */
+  public X509Certificate served() {
     return leaf;
   }
 
@@ -115,17 +128,17 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String[] getClientAliases(String keyType, Principal[] issuers) {
-    return null;
+    return current.getClientAliases(keyType, issuers);
   }
 
   @Override
   public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return null;
+    return current.chooseClientAlias(keyType, issuers, socket);
   }
 
   @Override
   public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-    return null;
+    return current.chooseEngineClientAlias(keyType, issuers, engine);
   }
 
   /** The JDK's key manager over one entry: it matches key types to the key as the JDK does. */
@@ -140,11 +153,12 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
       return (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
     } catch (Exception e) {
       throw new IllegalArgumentException(
-          "kubelet.tls key and certificate cannot be served: " + e.getMessage(), e);
+          "the key and certificate cannot be used: " + e.getMessage(), e);
     }
   }
 
-  static X509Certificate[] certificates(String pem) {
+  /** The certificates of a PEM text, leaf first. */
+  public static X509Certificate[] certificates(String pem) {
     try {
       return CertificateFactory.getInstance("X.509")
           .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)))
@@ -152,13 +166,12 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
           .map(X509Certificate.class::cast)
           .toArray(X509Certificate[]::new);
     } catch (Exception e) {
-      throw new IllegalArgumentException(
-          "kubelet.tls certificate cannot be read: " + e.getMessage(), e);
+      throw new IllegalArgumentException("the certificate cannot be read: " + e.getMessage(), e);
     }
   }
 
   /** PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC ...}). */
-  static PrivateKey privateKey(String pem) {
+  public static PrivateKey privateKey(String pem) {
     try (PEMParser parser = new PEMParser(new StringReader(pem))) {
       JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
       for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
@@ -170,9 +183,9 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
         }
       }
     } catch (Exception e) {
-      throw new IllegalArgumentException("kubelet.tls key cannot be read: " + e.getMessage(), e);
+      throw new IllegalArgumentException("the key cannot be read: " + e.getMessage(), e);
     }
-    throw new IllegalArgumentException("kubelet.tls key holds no unencrypted private key");
+    throw new IllegalArgumentException("the key file holds no unencrypted PEM private key");
   }
 
   /**
@@ -207,7 +220,7 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
     }
     if (!matches) {
       throw new IllegalArgumentException(
-          "kubelet.tls key does not belong to the certificate "
+          "the key does not belong to the certificate "
               + ((X509Certificate) cert).getSubjectX500Principal().getName());
     }
   }

@@ -1,34 +1,46 @@
-package io.gleaner.vk.kubelet;
+package io.gleaner.api.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 
-class ServingKeyManagerTest {
+class ReloadingKeyManagerTest {
+  /** A self-signed RSA certificate with {@code CN=system:node:<node>} and its key in PKCS#8. */
   private static TlsMaterial rsa(String node) {
-    return SelfSignedCertificate.generate(node, "127.0.0.1", Clock.systemUTC(), Duration.ofDays(1));
+    try {
+      KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+      gen.initialize(2048);
+      return selfSigned(node, gen.generateKeyPair(), "SHA256withRSA");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** An EC P-256 certificate with its key in PKCS#8, as a kubelet-serving CSR produces. */
   private static TlsMaterial ec(String node) throws Exception {
     KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
     gen.initialize(256);
-    KeyPair kp = gen.generateKeyPair();
+    return selfSigned(node, gen.generateKeyPair(), "SHA256withECDSA");
+  }
+
+  private static TlsMaterial selfSigned(String node, KeyPair kp, String algorithm)
+      throws Exception {
     X500Name subject = new X500Name("CN=system:node:" + node);
     Instant now = Instant.now();
     var cert =
@@ -39,10 +51,16 @@ class ServingKeyManagerTest {
                 Date.from(now.plus(Duration.ofDays(1))),
                 subject,
                 kp.getPublic())
-            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
-    return new TlsMaterial(
-        SelfSignedCertificate.pem(cert),
-        SelfSignedCertificate.pem(new JcaPKCS8Generator(kp.getPrivate(), null)));
+            .build(new JcaContentSignerBuilder(algorithm).build(kp.getPrivate()));
+    return new TlsMaterial(pem(cert), pem(new JcaPKCS8Generator(kp.getPrivate(), null)));
+  }
+
+  private static String pem(Object o) throws Exception {
+    StringWriter out = new StringWriter();
+    try (JcaPEMWriter w = new JcaPEMWriter(out)) {
+      w.writeObject(o);
+    }
+    return out.toString();
   }
 
   private static String subject(X509Certificate c) {
@@ -63,7 +81,7 @@ class ServingKeyManagerTest {
 
   @Test
   void aHandshakeKeepsTheKeyAndChainOfTheAliasItChoseAcrossASwap() throws Exception {
-    ServingKeyManager km = new ServingKeyManager(rsa("first"));
+    ReloadingKeyManager km = new ReloadingKeyManager(rsa("first"));
     String during = km.chooseEngineServerAlias("RSA", null, null);
 
     km.serve(rsa("second"));
@@ -87,7 +105,7 @@ class ServingKeyManagerTest {
   void aKeyOfAnotherCertificateIsRefusedAndTheServedPairStays() {
     TlsMaterial first = rsa("first");
     TlsMaterial second = rsa("second");
-    ServingKeyManager km = new ServingKeyManager(first);
+    ReloadingKeyManager km = new ReloadingKeyManager(first);
 
     assertThatThrownBy(
             () -> km.serve(new TlsMaterial(second.certificatePem(), first.privateKeyPem())))
@@ -100,7 +118,7 @@ class ServingKeyManagerTest {
 
   @Test
   void anEcKeyInPkcs8IsServedForEcHandshakesOnly() throws Exception {
-    ServingKeyManager km = new ServingKeyManager(ec("issued"));
+    ReloadingKeyManager km = new ReloadingKeyManager(ec("issued"));
 
     assertThat(km.chooseEngineServerAlias("RSA", null, null)).isNull();
     String alias = km.chooseEngineServerAlias("EC", null, null);
@@ -113,9 +131,9 @@ class ServingKeyManagerTest {
 
   @Test
   void onlyTheLastPairsStayReachableByAlias() {
-    ServingKeyManager km = new ServingKeyManager(rsa("first"));
+    ReloadingKeyManager km = new ReloadingKeyManager(rsa("first"));
     String oldest = km.chooseEngineServerAlias("RSA", null, null);
-    for (int i = 0; i < ServingKeyManager.KEPT - 1; i++) {
+    for (int i = 0; i < ReloadingKeyManager.KEPT - 1; i++) {
       km.serve(rsa("n" + i));
     }
     assertThat(km.getCertificateChain(oldest)).isNotNull();
