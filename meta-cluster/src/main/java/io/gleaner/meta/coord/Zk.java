@@ -52,7 +52,18 @@ public final class Zk {
         zk.namespace(),
         sessionTimeout,
         zk.connectionTimeout(),
-        zk.authFile() == null ? null : ZkCredentials.read(Path.of(zk.authFile())));
+        zk.authFile() == null ? null : ZkCredentials.read(Path.of(zk.authFile())),
+        zk.tls().enabled() ? Path.of(zk.tls().caFile()) : null);
+  }
+
+  /** {@link #connect(String, String, Duration, Duration, ZkCredentials, Path)} in plaintext. */
+  public static CuratorFramework connect(
+      String connectString,
+      String namespace,
+      Duration sessionTimeout,
+      Duration connectTimeout,
+      ZkCredentials credentials) {
+    return connect(connectString, namespace, sessionTimeout, connectTimeout, credentials, null);
   }
 
   /**
@@ -67,7 +78,12 @@ public final class Zk {
    * znode it creates (the namespace and its parents too) is readable and writable by that identity
    * only; without, znodes are open to anyone who reaches ZooKeeper.
    *
+   * <p>With {@code caFile}, the connection is TLS ({@link ZkTls}): ZooKeeper's secure client port
+   * must be in the connect string, and its certificate must chain to {@code caFile} and name the
+   * host connected to.
+   *
    * @param credentials the installation's ZooKeeper identity, or null for none
+   * @param caFile PEM CA bundle for TLS, or null for plaintext
    * @throws CoordinationException naming the connect string if no connection is made within {@code
    *     connectTimeout}; the client is closed then
    */
@@ -76,7 +92,8 @@ public final class Zk {
       String namespace,
       Duration sessionTimeout,
       Duration connectTimeout,
-      ZkCredentials credentials) {
+      ZkCredentials credentials,
+      Path caFile) {
     Objects.requireNonNull(connectString, "connectString");
     Objects.requireNonNull(namespace, "namespace");
     if (connectString.isBlank()) {
@@ -91,7 +108,8 @@ public final class Zk {
             .sessionTimeoutMs(sessionMs)
             .connectionTimeoutMs(connectMs)
             .retryPolicy(new ExponentialBackoffRetry(200, 5, 3000))
-            .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy());
+            .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy())
+            .zkClientConfig(ZkTls.clientConfig(caFile));
     if (credentials != null) {
       builder
           .authorization("digest", credentials.authBytes())
@@ -117,7 +135,12 @@ public final class Zk {
               + connectString
               + "\" within "
               + connectTimeout.toMillis()
-              + "ms (is --zk-connect right and the ensemble up?)");
+              + "ms (is --zk-connect right and the ensemble up?"
+              + (caFile == null
+                  ? ")"
+                  : " Is it ZooKeeper's secure client port, with a certificate of the CA in "
+                      + caFile
+                      + " naming that host?)"));
     }
     if (credentials != null && !namespace.isEmpty()) {
       try {
@@ -143,8 +166,9 @@ public final class Zk {
       }
     }
     log.info(
-        "connected to ZooKeeper at {} (namespace /{}, session timeout {}ms, {})",
+        "connected to ZooKeeper at {} ({}, namespace /{}, session timeout {}ms, {})",
         connectString,
+        caFile == null ? "plaintext" : "TLS, server verified against " + caFile,
         namespace,
         sessionMs,
         credentials == null

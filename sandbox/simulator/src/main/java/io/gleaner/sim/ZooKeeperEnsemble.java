@@ -22,29 +22,58 @@ import org.apache.curator.test.TestingCluster;
 public final class ZooKeeperEnsemble implements AutoCloseable {
   private final TestingCluster cluster;
   private final List<InstanceSpec> specs = new ArrayList<>();
+  private final List<Integer> securePorts = new ArrayList<>();
+  private final ZooKeeperTls tls;
 
   /** Starts {@code servers} servers and waits until they serve. */
   public ZooKeeperEnsemble(int servers) throws Exception {
-    for (int id = 1; id <= servers; id++) {
-      specs.add(
-          new InstanceSpec(
-              null,
-              -1,
-              -1,
-              -1,
-              true,
-              id,
-              -1,
-              1000,
-              Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"),
-              "127.0.0.1"));
-    }
-    cluster = new TestingCluster(specs);
-    cluster.start();
+    this(servers, false);
   }
 
+  /**
+   * Starts {@code servers} servers and waits until they serve; with {@code tls}, each also serves a
+   * secure client port ({@link #secureConnectString()}, certificates of {@link #tls()}).
+   */
+  public ZooKeeperEnsemble(int servers, boolean tls) throws Exception {
+    this.tls = tls ? ZooKeeperTls.create() : null;
+    for (int id = 1; id <= servers; id++) {
+      Map<String, Object> properties =
+          new java.util.HashMap<>(
+              Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"));
+      if (this.tls != null) {
+        int port = InstanceSpec.getRandomPort();
+        securePorts.add(port);
+        properties.putAll(this.tls.serverProperties(port));
+      }
+      specs.add(new InstanceSpec(null, -1, -1, -1, true, id, -1, 1000, properties, "127.0.0.1"));
+    }
+    cluster = new TestingCluster(specs);
+    try {
+      cluster.start();
+    } catch (Exception e) {
+      cluster.close();
+      if (this.tls != null) {
+        this.tls.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The plaintext client ports. */
   public String connectString() {
     return cluster.getConnectString();
+  }
+
+  /** The secure client ports, when started with TLS. */
+  public Optional<String> secureConnectString() {
+    return tls == null
+        ? Optional.empty()
+        : Optional.of(String.join(",", securePorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+  }
+
+  /** The TLS material, when started with TLS. */
+  public Optional<ZooKeeperTls> tls() {
+    return Optional.ofNullable(tls);
   }
 
   /** The servers' client ports, in server id order. */
@@ -129,6 +158,12 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    cluster.close();
+    try {
+      cluster.close();
+    } finally {
+      if (tls != null) {
+        tls.close();
+      }
+    }
   }
 }

@@ -1,0 +1,120 @@
+package io.gleaner.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gleaner.meta.coord.CoordinationException;
+import io.gleaner.meta.coord.Zk;
+import io.gleaner.meta.coord.ZkCredentials;
+import io.gleaner.sim.apiserver.auth.ClusterCa;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.curator.framework.CuratorFramework;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The in-process ZooKeeper serving TLS, and Gleaner's client ({@code zk.tls.caFile}) using it: a
+ * client that trusts the server's CA works; a plaintext client, and a client trusting another CA,
+ * are refused at the secure port. Each client's settings are its own: all three share this JVM.
+ */
+class ZooKeeperTlsIT {
+  private static final Duration SESSION = Duration.ofSeconds(10);
+  private static final Duration REFUSED_WITHIN = Duration.ofSeconds(3);
+
+  private static ZooKeeperEnsemble zk;
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    zk = new ZooKeeperEnsemble(1, true);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    zk.close();
+  }
+
+  private static String secure() {
+    return zk.secureConnectString().orElseThrow();
+  }
+
+  @Test
+  void aClientTrustingTheCaReadsAndWritesOverTls() throws Exception {
+    Path ca = zk.tls().orElseThrow().caFile();
+    try (CuratorFramework c =
+        Zk.connect(
+            secure(),
+            "gleaner",
+            SESSION,
+            Duration.ofSeconds(10),
+            ZkCredentials.parse("gleaner:s3cret"),
+            ca)) {
+      c.create().creatingParentsIfNeeded().forPath("/tls/probe", new byte[] {7});
+      assertThat(c.getData().forPath("/tls/probe")).containsExactly(7);
+    }
+    // a plaintext client of the same process, to the plaintext port, still works
+    try (CuratorFramework plain =
+        Zk.connect(
+            zk.connectString(),
+            "gleaner",
+            SESSION,
+            Duration.ofSeconds(10),
+            ZkCredentials.parse("gleaner:s3cret"))) {
+      assertThat(plain.getData().forPath("/tls/probe")).containsExactly(7);
+    }
+  }
+
+  @Test
+  void theSecurePortClosesAPlaintextConnection() throws Exception {
+    int plainPort = Integer.parseInt(zk.connectString().split(":")[1]);
+    assertThat(ZooKeeperEnsemble.mode(plainPort)).isEqualTo("standalone");
+    int securePort = Integer.parseInt(secure().split(":")[1]);
+    assertThat(closedUnanswered(securePort, "srvr\r\n"))
+        .as("the secure port answers no plaintext, it closes the connection")
+        .isTrue();
+    assertThatThrownBy(
+            () -> Zk.connect(secure(), "gleaner", SESSION, REFUSED_WITHIN, null, null).close())
+        .isInstanceOf(CoordinationException.class);
+  }
+
+  @Test
+  void aClientTrustingAnotherCaIsRefused() throws Exception {
+    Path otherCa =
+        Files.writeString(dir.resolve("other-ca.crt"), ClusterCa.create("other").certificatePem());
+    assertThatThrownBy(
+            () -> Zk.connect(secure(), "gleaner", SESSION, REFUSED_WITHIN, null, otherCa).close())
+        .isInstanceOf(CoordinationException.class)
+        .hasMessageContaining(otherCa.toString());
+  }
+
+  /**
+   * Sends a four-letter word in plaintext and reads: whether the server closed the connection
+   * without a byte of answer (a read timeout fails the test instead).
+   */
+  private static boolean closedUnanswered(int port, String word) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(word.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      try {
+        return in.read() == -1;
+      } catch (SocketTimeoutException timeout) {
+        throw timeout;
+      } catch (SocketException reset) {
+        return true;
+      }
+    }
+  }
+}
