@@ -99,6 +99,39 @@ Image reference: (dict "image" <service image values> "global" <global image val
 {{- end }}
 
 {{/*
+"true" when the bundled ensemble serves TLS (zookeeper.bundled.tls): its certificate is of grpcTls's CA, so not without
+grpcTls (grpcTls.enabled=false already means plaintext inside the release).
+*/}}
+{{- define "gleaner.zookeeperBundledTls" -}}
+{{- if and (include "gleaner.zookeeperBundled" .) .Values.zookeeper.bundled.tls.enabled .Values.grpcTls.enabled }}
+{{- "true" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The CA file the services verify ZooKeeper with, when they connect over TLS: grpcTls's CA for the bundled ensemble,
+the mounted zookeeper.tls.caSecret for an external one; empty for plaintext.
+*/}}
+{{- define "gleaner.zookeeperCaFile" -}}
+{{- if eq (include "gleaner.zookeeperBundledTls" .) "true" }}/etc/gleaner/grpc-tls/ca.crt
+{{- else if and .Values.zookeeper.connect .Values.zookeeper.tls.caSecret }}/etc/gleaner/zookeeper-tls/ca.crt
+{{- end }}
+{{- end }}
+
+{{/*
+A PEM EC P-256 private key as Helm's genPrivateKey "ecdsa" writes it (SEC 1) in PKCS#8, the only form ZooKeeper
+reads: PrivateKeyInfo{version 0, {id-ecPublicKey, prime256v1}, OCTET STRING <the 121-byte SEC 1 key>}.
+*/}}
+{{- define "gleaner.pkcs8" -}}
+{{- $sec1 := regexReplaceAll "-----[A-Z ]+-----|\\s" . "" | b64dec }}
+{{- if ne (len $sec1) 121 }}
+{{- fail (printf "internal: an EC P-256 key of %d bytes, expected 121" (len $sec1)) }}
+{{- end }}
+{{- $der := printf "%s%s" "\x30\x81\x93\x02\x01\x00\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07\x04\x79" $sec1 }}
+{{- printf "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" (regexFindAll ".{1,64}" ($der | b64enc) -1 | join "\n") }}
+{{- end }}
+
+{{/*
 ZooKeeper connect string: the external ensemble if zookeeper.connect is set, else the bundled one.
 Fails when there is neither.
 */}}
@@ -106,7 +139,7 @@ Fails when there is neither.
 {{- if .Values.zookeeper.connect }}
 {{- .Values.zookeeper.connect }}
 {{- else if .Values.zookeeper.bundled.enabled }}
-{{- printf "%s.%s.svc:2181" (include "gleaner.zookeeperFullname" .) .Release.Namespace }}
+{{- printf "%s.%s.svc:%d" (include "gleaner.zookeeperFullname" .) .Release.Namespace (ternary 2281 2181 (eq (include "gleaner.zookeeperBundledTls" .) "true")) }}
 {{- else }}
 {{- fail "zookeeper: Gleaner needs ZooKeeper; set zookeeper.connect to an existing ensemble (host:port,...) or zookeeper.bundled.enabled=true for a bundled StatefulSet" }}
 {{- end }}
@@ -304,6 +337,11 @@ enabled service gets its Service's names plus grpcTls.extraDnsNames; each of grp
 {{- end }}
 {{- range .Values.grpcTls.clients }}
 {{- $_ := set $out . list }}
+{{- end }}
+{{- if eq (include "gleaner.zookeeperBundledTls" .) "true" }}
+{{- $zk := include "gleaner.zookeeperFullname" . }}
+{{- $names := list $zk (printf "%s.%s" $zk $ns) (printf "%s.%s.svc" $zk $ns) (printf "%s.%s.svc.cluster.local" $zk $ns) (printf "*.%s-headless.%s.svc" $zk $ns) (printf "*.%s-headless.%s.svc.cluster.local" $zk $ns) }}
+{{- $_ := set $out "zookeeper" $names }}
 {{- end }}
 {{- toYaml $out }}
 {{- end }}

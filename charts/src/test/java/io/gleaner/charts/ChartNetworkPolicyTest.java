@@ -30,6 +30,7 @@ class ChartNetworkPolicyTest {
   private static final int HOOKS = 9091;
   private static final int KUBELET = 10250;
   private static final int ZK_CLIENT = 2181;
+  private static final int ZK_TLS = 2281;
 
   private static final Endpoint TENANT = Endpoint.pod("team-a", Map.of("app", "batch"));
   private static final Endpoint NEIGHBOUR_IN_NAMESPACE =
@@ -121,11 +122,13 @@ class ChartNetworkPolicyTest {
     void zooKeeperClientPortOnlyFromGleanerServicesAndQuorumPortsOnlyFromItsPeers() {
       for (String service : SERVICES) {
         assertThat(net.allows(pod(chart, service), zookeeper, ZK_CLIENT)).as(service).isTrue();
+        assertThat(net.allows(pod(chart, service), zookeeper, ZK_TLS)).as(service).isTrue();
         assertThat(net.allows(pod(chart, service), zookeeper, 2888)).as(service).isFalse();
       }
       for (Endpoint stranger :
           List.of(TENANT, NEIGHBOUR_IN_NAMESPACE, OUTSIDE, impostor(chart, "broker"))) {
         assertThat(net.allows(stranger, zookeeper, ZK_CLIENT)).as("%s", stranger).isFalse();
+        assertThat(net.allows(stranger, zookeeper, ZK_TLS)).as("%s", stranger).isFalse();
       }
       assertThat(net.allows(zookeeper, zookeeper, 2888)).isTrue();
       assertThat(net.allows(zookeeper, zookeeper, 3888)).isTrue();

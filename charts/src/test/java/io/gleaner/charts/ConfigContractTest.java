@@ -66,8 +66,11 @@ class ConfigContractTest {
     for (String service : SERVICES) {
       GleanerConfig config = load(chart, service);
       assertThat(config.instance()).as(service).isEqualTo("glean");
+      // the bundled ensemble's secure port, verified against the release's CA
+      // (ChartZooKeeperTlsTest)
       assertThat(config.zk().connect())
-          .isEqualTo("glean-gleaner-zookeeper.gleaner-system.svc:2181");
+          .isEqualTo("glean-gleaner-zookeeper.gleaner-system.svc:2281");
+      assertThat(config.zk().tls().caFile()).isEqualTo("/etc/gleaner/grpc-tls/ca.crt");
       assertThat(config.zk().namespace()).isEqualTo("gleaner");
       // authenticated with the mounted credentials (ChartZooKeeperAuthTest)
       assertThat(config.zk().authFile()).isEqualTo("/etc/gleaner/zookeeper-auth/auth");

@@ -228,7 +228,7 @@ class GleanerChartTest {
           .isTrue();
       assertThat(chart.has("PodDisruptionBudget", PREFIX + "zookeeper")).isTrue();
       assertThat(container(chart, "broker").getArgs())
-          .contains("--zk-connect=glean-gleaner-zookeeper.gleaner-system.svc:2181");
+          .contains("--zk-connect=glean-gleaner-zookeeper.gleaner-system.svc:2281");
     }
 
     @Test
