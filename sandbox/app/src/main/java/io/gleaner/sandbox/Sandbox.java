@@ -20,6 +20,7 @@ import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.sandbox.chaos.TcpLink;
 import io.gleaner.sandbox.install.Charts;
+import io.gleaner.sandbox.install.HelmRelease;
 import io.gleaner.sandbox.install.Installer;
 import io.gleaner.sandbox.install.LocalPorts;
 import io.gleaner.sandbox.install.ServiceProcesses;
@@ -140,6 +141,8 @@ public final class Sandbox implements AutoCloseable {
   private java.util.Set<String> memberIdentities = java.util.Set.of();
   private List<HasMetadata> memberRendered = List.of();
   private ScheduledExecutorService loops;
+  private Map<String, Object> userValues = Map.of();
+  private BeforeInstall beforeGleanerChart = kubeconfig -> {};
 
   public Sandbox(SandboxOptions options, Consumer<String> progress) {
     this(options, progress, UnaryOperator.identity(), System.err);
@@ -225,10 +228,7 @@ public final class Sandbox implements AutoCloseable {
     progress.accept("helm install gleaner-member in " + specs.size() + " member clusters");
     // the same release with the same values in every member; its admission policy narrowed to
     // this installation's pods, as the README tells an operator to do
-    Path memberValues = work.resolve("member-values.yaml");
-    Files.writeString(memberValues, "instance: " + INSTANCE + "\n");
-    List<HasMetadata> memberChart =
-        charts.render(Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, memberValues);
+    List<HasMetadata> memberChart = charts.render(memberRelease());
     memberIdentities = serviceAccountUsers(memberChart);
     memberRendered = memberChart;
     // one member after another is how a user does it; here all at once, as each is independent
@@ -248,10 +248,20 @@ public final class Sandbox implements AutoCloseable {
 
     progress.accept("helm install gleaner in the metadata cluster");
     applyPolicy(meta);
-    Path values = work.resolve("values.yaml");
-    Files.writeString(values, values(realStart));
+    beforeGleanerChart.run(federation.kubeconfigDir().resolve("meta.kubeconfig"));
     installer.apply(meta, charts.crds(Charts.GLEANER));
-    rendered = edit.apply(charts.render(Charts.GLEANER, RELEASE, NAMESPACE, values));
+    // the detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
+    // so it stays at a minute of real time whatever the speed
+    Duration offerTtl = Duration.ofSeconds(Math.max(60, (long) (60 * options.speed())));
+    HelmRelease release =
+        gleanerRelease(
+                federation.zookeeperConnectString(),
+                brokerPort,
+                offerTtl,
+                extraArgs(
+                    options, realStart, clockSkew, brokerLink == null ? null : brokerLink.port()))
+            .withValues(userValues);
+    rendered = edit.apply(charts.render(release));
     installer.apply(meta, rendered);
 
     processes = new ServiceProcesses(work, processOutput);
@@ -271,6 +281,7 @@ public final class Sandbox implements AutoCloseable {
     List<Deployment> deployments =
         rendered.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
     addMountedConfigMaps(meta, deployments, configMaps);
+    addMountedSecrets(meta, deployments, secrets);
     if (options.forecast()) {
       // as the installation's ZooKeeper identity, so the services can read it and no one else
       warmForecast(zookeeperCredentials(deployments, secrets));
@@ -337,6 +348,30 @@ public final class Sandbox implements AutoCloseable {
                 .withName(name)
                 .waitUntilCondition(c -> c != null, 60, TimeUnit.SECONDS);
         configMaps.put(name, cm);
+      }
+    }
+  }
+
+  /**
+   * The Secrets the Deployments mount that the chart does not render (e.g. a webhook's signing key
+   * the operator created), read from the metadata cluster as a kubelet would; a pod waits for a
+   * missing one, so this waits a while too.
+   */
+  private static void addMountedSecrets(
+      KubernetesClient meta, List<Deployment> deployments, Map<String, Secret> secrets) {
+    for (Deployment d : deployments) {
+      var volumes = d.getSpec().getTemplate().getSpec().getVolumes();
+      for (var v : volumes == null ? List.<io.fabric8.kubernetes.api.model.Volume>of() : volumes) {
+        if (v.getSecret() == null || secrets.containsKey(v.getSecret().getSecretName())) {
+          continue;
+        }
+        String name = v.getSecret().getSecretName();
+        Secret secret =
+            meta.secrets()
+                .inNamespace(d.getMetadata().getNamespace())
+                .withName(name)
+                .waitUntilCondition(s -> s != null, 60, TimeUnit.SECONDS);
+        secrets.put(name, secret);
       }
     }
   }
@@ -508,7 +543,26 @@ public final class Sandbox implements AutoCloseable {
     return invariants == null ? Map.of() : invariants.counts();
   }
 
-  /** The chart's values for this sandbox: the embedded ZooKeeper, ports, the shared clock. */
+  /** What an operator does in the metadata cluster before {@code helm install gleaner}. */
+  @FunctionalInterface
+  public interface BeforeInstall {
+    /**
+     * @param kubeconfig the metadata cluster's admin kubeconfig
+     */
+    void run(Path kubeconfig) throws Exception;
+  }
+
+  /**
+   * Values of the operator's own for the {@code gleaner} chart, over the sandbox's (as a later
+   * {@code helm install -f}), and what the operator does first in the metadata cluster with the
+   * admin kubeconfig (e.g. create a webhook's signing-key Secret); call before {@link #install()}.
+   */
+  public Sandbox withGleanerValues(Map<String, Object> values, BeforeInstall before) {
+    userValues = Map.copyOf(values);
+    beforeGleanerChart = Objects.requireNonNull(before, "before");
+    return this;
+  }
+
   /**
    * Routes the virtual-kubelets' broker connections through a {@link TcpLink} that a chaos run can
    * cut ({@code --chaos virtual-kubelet-broker-cut}); call before {@link #start()}. The other
@@ -553,47 +607,62 @@ public final class Sandbox implements AutoCloseable {
     return this;
   }
 
-  private String values(Instant realStart) {
-    // The detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
-    // so it stays at a minute of real time whatever the speed.
-    long ttlSeconds = Math.max(60, (long) (60 * options.speed()));
-    return "zookeeper:\n  connect: \""
-        + federation.zookeeperConnectString()
-        + "\"\n"
-        + "brokerAddress: \"127.0.0.1:"
-        + brokerPort
-        + "\"\n"
-        + "broker:\n  grpcPort: "
-        + brokerPort
-        + "\n  config:\n    offerTtl: "
-        + ttlSeconds
-        + "s\n  extraArgs:\n"
-        + clockArgs(realStart, Duration.ZERO)
-        + "idleDetector:\n  extraArgs:\n"
-        + clockArgs(realStart, clockSkew)
-        + "descheduler:\n  extraArgs:\n"
-        + clockArgs(realStart, clockSkew.negated())
-        // the kubelet API authenticates the simulated API server by its kubelet client certificate,
-        // verified against the cluster CA the chart mounts from kube-root-ca.crt (chart default)
-        + "virtualKubelet:\n"
-        + "  extraArgs:\n"
-        + clockArgs(realStart, Duration.ZERO)
-        + (brokerLink == null
-            ? ""
-            : "    - \"--set=brokerAddress=127.0.0.1:" + brokerLink.port() + "\"\n");
+  /**
+   * README "Deploying" step 1 as the sandbox runs it in every member: the same chart, release,
+   * namespace and values as the README's command line ({@code DeployingCommandsTest}).
+   */
+  static HelmRelease memberRelease() {
+    return new HelmRelease(
+        Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, Map.of("instance", INSTANCE));
+  }
+
+  /**
+   * README "Deploying" step 3 as the sandbox runs it: the README's chart, release and namespace,
+   * and values that differ from its command line only where {@code DeployingCommandsTest} names
+   * them: the embedded ZooKeeper, the broker on a port of the host, the shared accelerated clock.
+   *
+   * @param extraArgs container args by service block ({@code broker}, {@code idleDetector}, ...)
+   */
+  static HelmRelease gleanerRelease(
+      String zookeeperConnect,
+      int brokerPort,
+      Duration offerTtl,
+      Map<String, List<String>> extraArgs) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("zookeeper.connect", zookeeperConnect);
+    values.put("brokerAddress", "127.0.0.1:" + brokerPort);
+    values.put("broker.grpcPort", brokerPort);
+    values.put("broker.config.offerTtl", offerTtl.toSeconds() + "s");
+    extraArgs.forEach((service, args) -> values.put(service + ".extraArgs", List.copyOf(args)));
+    return new HelmRelease(Charts.GLEANER, RELEASE, NAMESPACE, HelmRelease.nested(values));
+  }
+
+  /**
+   * Every service on the shared accelerated clock (the idle-detector's and descheduler's skewed
+   * when asked); the virtual-kubelets through the cuttable broker link when there is one. The
+   * kubelet API authenticates the simulated API server by its kubelet client certificate, verified
+   * against the cluster CA the chart mounts from kube-root-ca.crt (chart default).
+   */
+  static Map<String, List<String>> extraArgs(
+      SandboxOptions options, Instant realStart, Duration clockSkew, Integer brokerLinkPort) {
+    Map<String, List<String>> args = new LinkedHashMap<>();
+    args.put("broker", clockArgs(options, realStart, Duration.ZERO));
+    args.put("idleDetector", clockArgs(options, realStart, clockSkew));
+    args.put("descheduler", clockArgs(options, realStart, clockSkew.negated()));
+    List<String> vk = new ArrayList<>(clockArgs(options, realStart, Duration.ZERO));
+    if (brokerLinkPort != null) {
+      vk.add("--set=brokerAddress=127.0.0.1:" + brokerLinkPort);
+    }
+    args.put("virtualKubelet", vk);
+    return args;
   }
 
   /** The shared accelerated clock's settings as container args, {@code skew} off the others. */
-  private String clockArgs(Instant realStart, Duration skew) {
-    StringBuilder args = new StringBuilder();
-    for (String a :
-        List.of(
-            "--set=clock.speed=" + options.speed(),
-            "--set=clock.simulatedStart=" + options.simulatedStart().plus(skew),
-            "--set=clock.realStart=" + realStart)) {
-      args.append("    - \"").append(a).append("\"\n");
-    }
-    return args.toString();
+  private static List<String> clockArgs(SandboxOptions options, Instant realStart, Duration skew) {
+    return List.of(
+        "--set=clock.speed=" + options.speed(),
+        "--set=clock.simulatedStart=" + options.simulatedStart().plus(skew),
+        "--set=clock.realStart=" + realStart);
   }
 
   /**

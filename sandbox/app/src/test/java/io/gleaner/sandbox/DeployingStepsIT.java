@@ -16,8 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,10 +30,9 @@ class DeployingStepsIT {
 
   @Test
   void stepTwoOfTheReadmeRegistersAMemberThatGleanerConnects() throws Exception {
-    String readme = Files.readString(readme());
-    String step = between(readme, "**2. Register each member", "**3. Install");
-    List<String> commands = shellLines(block(step, "sh"));
-    String manifest = block(step, "yaml");
+    String step = Readme.between(Readme.text(), "**2. Register each member", "**3. Install");
+    List<String> commands = shellLines(Readme.block(step, "sh"));
+    String manifest = Readme.block(step, "yaml");
     assertThat(commands).as("README step 2 commands").isNotEmpty();
     assertThat(manifest).contains("kind: MemberCluster");
 
@@ -83,31 +80,6 @@ class DeployingStepsIT {
     words.remove(0);
     String out = InstallTools.kubectlIn(dir, kubeconfig, words.toArray(String[]::new));
     System.out.println("$ " + line + "\n" + out);
-  }
-
-  private static Path readme() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.exists(p.resolve("README.md"))) {
-      p = p.getParent();
-    }
-    if (p == null) {
-      throw new IllegalStateException("README.md not found above " + Path.of("").toAbsolutePath());
-    }
-    return p.resolve("README.md");
-  }
-
-  private static String between(String text, String from, String to) {
-    int i = text.indexOf(from);
-    int j = text.indexOf(to, i);
-    assertThat(i).as("README has %s", from).isNotNegative();
-    assertThat(j).as("README has %s", to).isGreaterThan(i);
-    return text.substring(i, j);
-  }
-
-  private static String block(String text, String lang) {
-    Matcher m = Pattern.compile("```" + lang + "\\n(.*?)```", Pattern.DOTALL).matcher(text);
-    assertThat(m.find()).as("a ```%s block", lang).isTrue();
-    return m.group(1);
   }
 
   private static List<String> shellLines(String block) {

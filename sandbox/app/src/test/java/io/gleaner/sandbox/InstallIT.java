@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.ApiChannels;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.descheduler.hooks.Signatures;
 import io.gleaner.meta.coord.ZkCredentials;
 import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.install.ServiceProcesses;
@@ -20,13 +24,18 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -75,20 +84,61 @@ class InstallIT {
               requests: {cpu: 500m, memory: 256Mi}
       """;
 
+  /** The signing key of the webhook the operator configures, in a Secret of its own. */
+  private static final String WEBHOOK_KEY = "install-it-" + java.util.UUID.randomUUID();
+
   @TempDir static Path dir;
   private static Sandbox sandbox;
   private static Path kubeconfig;
+  private static HttpServer receiver;
+  private static final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+
+  /** One POST the webhook receiver got: the bytes received and the headers. */
+  record Delivery(byte[] body, com.sun.net.httpserver.Headers headers) {}
 
   @BeforeAll
   static void install() throws Exception {
+    // the operator's own HTTP endpoint for reclaim events, answering 204 as a receiver does
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/reclaims",
+        exchange -> {
+          try (InputStream in = exchange.getRequestBody()) {
+            deliveries.add(new Delivery(in.readAllBytes(), exchange.getRequestHeaders()));
+          }
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    receiver.start();
     SandboxOptions options =
         SandboxOptions.defaults(dir.resolve("k")).withClusters(1, 1, 1).withPorts(0, 0);
+    // README "Configuration": a webhook by name in the chart's values, its key in a Secret the
+    // operator creates before helm install
+    Map<String, Object> webhook =
+        Map.of(
+            "url",
+            "http://127.0.0.1:" + receiver.getAddress().getPort() + "/reclaims",
+            "signingKeySecret",
+            Map.of("name", "pager-hmac", "key", "key"));
     sandbox =
         new Sandbox(
                 options,
                 step -> System.out.println("[install] " + step),
                 objects -> objects,
                 System.out)
+            .withGleanerValues(
+                Map.of(
+                    "descheduler", Map.of("hooks", Map.of("webhooks", Map.of("pager", webhook)))),
+                meta ->
+                    InstallTools.kubectl(
+                        meta,
+                        "-n",
+                        Sandbox.NAMESPACE,
+                        "create",
+                        "secret",
+                        "generic",
+                        "pager-hmac",
+                        "--from-literal=key=" + WEBHOOK_KEY))
             .install();
     kubeconfig = dir.resolve("k").resolve("meta.kubeconfig");
     kubectl("create", "namespace", "team-a");
@@ -98,6 +148,9 @@ class InstallIT {
   static void uninstall() {
     if (sandbox != null) {
       sandbox.close();
+    }
+    if (receiver != null) {
+      receiver.stop(0);
     }
   }
 
@@ -193,8 +246,8 @@ class InstallIT {
               "the virtual-kubelet deletes a member pod when its metadata pod is deleted"),
           Map.entry(
               "gleaner-member create core/pods/eviction",
-              "the descheduler's reclaim; SandboxE2E exercises it, and its foreign_pod_deleted"
-                  + " invariant judges every eviction"),
+              "the descheduler's reclaim: case 9, after this check, and SandboxE2E, whose"
+                  + " foreign_pod_deleted invariant judges every eviction"),
           Map.entry(
               "gleaner-member get core/pods/attach", "kubectl attach through the kubelet API"),
           Map.entry(
@@ -693,6 +746,276 @@ class InstallIT {
                   .evict())
           .isTrue();
     }
+  }
+
+  /**
+   * Online work in a member that needs the node Gleaner's pod runs on: the installed descheduler
+   * evicts Gleaner's pod (the metadata pod ends {@code Reclaimed}) and the webhook configured
+   * through the chart's values receives the reclaim event, signed as the README documents
+   * (HMAC-SHA256 over the timestamp, a dot and the body, with the key of the operator's Secret). A
+   * changed body, a replay after the tolerance, a moved timestamp or another key do not verify.
+   */
+  @Test
+  @Order(9)
+  void onlineWorkOnGleanersNodeIsReclaimedAndTheWebhookGetsASignedEvent() throws Exception {
+    // a pod that also asks for scratch space: on its node, only Gleaner's pods request
+    // ephemeral-storage (the member's online service does not), so the room an online pod needs
+    // there is known whatever that service does meanwhile
+    Path scratch = dir.resolve("scratch-1.yaml");
+    Files.writeString(
+        scratch,
+        POD_YAML
+            .formatted("scratch-1")
+            .replace(
+                "requests: {cpu: 500m, memory: 256Mi}",
+                "requests: {cpu: 500m, memory: 256Mi, ephemeral-storage: 10Gi}"));
+    kubectl("apply", "-f", scratch.toString());
+    KubernetesClient meta = sandbox.federation().meta().client();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> memberOf(meta, "scratch-1") != null);
+    SimulatedCluster member = memberOf(meta, "scratch-1");
+    String metaUid =
+        meta.pods().inNamespace("team-a").withName("scratch-1").get().getMetadata().getUid();
+    Pod backing =
+        member
+            .client()
+            .pods()
+            .inAnyNamespace()
+            .withLabel("gleaner.io/meta-uid", metaUid)
+            .list()
+            .getItems()
+            .get(0);
+    String node = backing.getSpec().getNodeName();
+    long auditBefore =
+        member.apiServer().security().audit().events().stream()
+            .mapToLong(io.gleaner.sim.apiserver.audit.AuditEvent::seq)
+            .max()
+            .orElse(0);
+    // the online pod fits on that node only once Gleaner's scratch space there is given back
+    long others =
+        member
+            .client()
+            .pods()
+            .inAnyNamespace()
+            .withField("spec.nodeName", node)
+            .list()
+            .getItems()
+            .stream()
+            .filter(
+                p ->
+                    p.getMetadata().getLabels() == null
+                        || !"true".equals(p.getMetadata().getLabels().get("gleaner.io/managed")))
+            .filter(
+                p ->
+                    !"Succeeded".equals(p.getStatus().getPhase())
+                        && !"Failed".equals(p.getStatus().getPhase()))
+            .mapToLong(p -> requested(p, "ephemeral-storage"))
+            .sum();
+    long room =
+        bytes(
+                member
+                    .client()
+                    .nodes()
+                    .withName(node)
+                    .get()
+                    .getStatus()
+                    .getAllocatable()
+                    .get("ephemeral-storage"))
+            - others;
+    // a non-preempting PriorityClass: the member's scheduler does not evict Gleaner's pod itself
+    // (it would with native preemption), so making room is the descheduler's reclaim
+    Path online = dir.resolve("online.yaml");
+    Files.writeString(
+        online,
+        """
+        apiVersion: scheduling.k8s.io/v1
+        kind: PriorityClass
+        metadata: {name: online-nonpreempting}
+        value: 1000
+        preemptionPolicy: Never
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: web}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-1, namespace: web}
+        spec:
+          priorityClassName: online-nonpreempting
+          nodeSelector: {kubernetes.io/hostname: %s}
+          containers:
+            - name: web
+              image: nginx:1.27
+              resources:
+                requests: {cpu: 100m, memory: 64Mi, ephemeral-storage: "%d"}
+        """
+            .formatted(node, room));
+    Path memberKubeconfig = sandbox.federation().kubeconfigPath(member.name());
+    InstallTools.kubectl(memberKubeconfig, "apply", "-f", online.toString());
+    try {
+      try {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> reclaimDelivery() != null);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        diagnose(memberKubeconfig, node);
+        throw e;
+      }
+      Delivery d = reclaimDelivery();
+      JsonNode event = new ObjectMapper().readTree(d.body());
+      assertThat(event.path("cluster").asText()).isEqualTo(member.name());
+      assertThat(event.path("node").asText()).isEqualTo(node);
+      assertThat(event.path("reason").asText()).isEqualTo("Unschedulable");
+      assertThat(event.path("victims").findValuesAsText("metaPodUid")).containsExactly(metaUid);
+      assertThat(d.headers().getFirst("X-Gleaner-Event")).isEqualTo("reclaim");
+      assertThat(d.headers().getFirst("X-Gleaner-Delivery")).isEqualTo(event.path("id").asText());
+
+      String signature = d.headers().getFirst(Signatures.HEADER);
+      Instant now = Instant.now();
+      Duration tolerance = Signatures.DEFAULT_TOLERANCE;
+      assertThat(Signatures.verify(WEBHOOK_KEY, d.body(), signature, now, tolerance))
+          .as("the signature verifies with the key of the operator's Secret: %s", signature)
+          .isTrue();
+      byte[] tampered =
+          new String(d.body(), StandardCharsets.UTF_8)
+              .replace(node, node + "x")
+              .getBytes(StandardCharsets.UTF_8);
+      assertThat(Signatures.verify(WEBHOOK_KEY, tampered, signature, now, tolerance))
+          .as("a changed body")
+          .isFalse();
+      assertThat(
+              Signatures.verify(
+                  WEBHOOK_KEY, d.body(), signature, now.plus(Duration.ofMinutes(10)), tolerance))
+          .as("the same delivery replayed ten minutes later")
+          .isFalse();
+      long t = Long.parseLong(signature.replaceAll(".*t=(\\d+).*", "$1"));
+      assertThat(
+              Signatures.verify(
+                  WEBHOOK_KEY,
+                  d.body(),
+                  signature.replace("t=" + t, "t=" + (t + 600)),
+                  now.plus(Duration.ofMinutes(10)),
+                  tolerance))
+          .as("its timestamp moved to pass as fresh later")
+          .isFalse();
+      assertThat(Signatures.verify("another-key", d.body(), signature, now, tolerance))
+          .as("another key")
+          .isFalse();
+
+      // the README's word for it: the metadata pod ends Failed with reason Reclaimed
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> reason("scratch-1"), "Reclaimed"::equals);
+      assertThat(phase("scratch-1")).isEqualTo("Failed");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  InstallTools.kubectl(
+                      memberKubeconfig,
+                      "-n",
+                      "web",
+                      "get",
+                      "pod",
+                      "web-1",
+                      "-o",
+                      "jsonpath={.status.phase}"),
+              "Running"::equals);
+      // least privilege, measured for the reclaim: its calls in the member (the eviction among
+      // them) were refused nothing
+      List<io.gleaner.sim.apiserver.audit.AuditEvent> audit =
+          member.apiServer().security().audit().events().stream()
+              .filter(e -> e.seq() > auditBefore)
+              .toList();
+      RbacUsage.Report reclaim =
+          RbacUsage.analyze(sandbox.memberRendered(), sandbox.memberIdentities(), audit);
+      assertThat(reclaim.used().values().stream().flatMap(java.util.Set::stream))
+          .contains("create core/pods/eviction");
+      assertThat(reclaim.refused()).isEmpty();
+    } finally {
+      InstallTools.kubectl(memberKubeconfig, "-n", "web", "delete", "pod", "web-1", "--wait=false");
+    }
+  }
+
+  /**
+   * What a failed reclaim leaves to look at: the online pod, the node's pods, the descheduler's.
+   */
+  private static void diagnose(Path memberKubeconfig, String node) {
+    for (String[] args :
+        List.of(
+            new String[] {"-n", "web", "get", "pod", "web-1", "-o", "yaml"},
+            new String[] {
+              "get", "pods", "-A", "-o", "wide", "--field-selector", "spec.nodeName=" + node
+            },
+            new String[] {"get", "events", "-A"},
+            new String[] {"get", "node", node, "-o", "yaml"})) {
+      try {
+        System.out.println(
+            "[diagnose] kubectl "
+                + String.join(" ", args)
+                + "\n"
+                + InstallTools.kubectl(memberKubeconfig, args));
+      } catch (Exception e) {
+        System.out.println("[diagnose] " + e);
+      }
+    }
+    for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
+      if (!r.name().startsWith("descheduler")) {
+        continue;
+      }
+      try {
+        String metrics =
+            java.net.http.HttpClient.newHttpClient()
+                .send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://127.0.0.1:" + r.ports().get("http") + "/metrics"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        metrics
+            .lines()
+            .filter(l -> l.startsWith("gleaner_") && !l.contains("_bucket"))
+            .forEach(l -> System.out.println("[diagnose] " + r.name() + " " + l));
+      } catch (Exception e) {
+        System.out.println("[diagnose] " + e);
+      }
+    }
+  }
+
+  /** The webhook delivery of the reclaim for the online pod web/web-1, or null. */
+  private static Delivery reclaimDelivery() throws Exception {
+    for (Delivery d : deliveries) {
+      JsonNode e = new ObjectMapper().readTree(d.body());
+      for (JsonNode online : e.path("onlinePods")) {
+        if (online.asText().equals("web/web-1")) {
+          return d;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static long bytes(io.fabric8.kubernetes.api.model.Quantity q) {
+    return io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(q).longValue();
+  }
+
+  /** What the containers of {@code p} request of {@code resource}, in its base unit. */
+  private static long requested(Pod p, String resource) {
+    long sum = 0;
+    for (var c : p.getSpec().getContainers()) {
+      var requests = c.getResources() == null ? null : c.getResources().getRequests();
+      if (requests != null && requests.get(resource) != null) {
+        sum += bytes(requests.get(resource));
+      }
+    }
+    return sum;
   }
 
   /** {@code secret} with Gleaner's labels written on it (ObjectSync updates with PUT). */

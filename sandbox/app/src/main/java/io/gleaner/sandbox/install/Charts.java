@@ -91,6 +91,24 @@ public final class Charts implements AutoCloseable {
     return parse(command.call());
   }
 
+  /**
+   * {@code helm template} of {@code release}, its values given as one values file (written to a
+   * temporary file and removed after).
+   */
+  public List<HasMetadata> render(HelmRelease release) {
+    try {
+      Path values = Files.createTempFile("gleaner-values-", ".yaml");
+      try {
+        Files.writeString(values, SERIALIZATION.asYaml(release.values()));
+        return render(release.chart(), release.name(), release.namespace(), values);
+      } finally {
+        Files.deleteIfExists(values);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The CRDs in the chart's {@code crds/} directory, which {@code helm install} applies first. */
   public List<HasMetadata> crds(String chart) {
     Path crds = chart(chart).resolve("crds");

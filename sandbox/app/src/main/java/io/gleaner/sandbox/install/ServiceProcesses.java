@@ -272,6 +272,8 @@ public final class ServiceProcesses implements AutoCloseable {
       Map<String, Secret> secrets,
       Path root,
       List<String> args) {
+    Map<String, Map<String, String>> configFiles = new LinkedHashMap<>();
+    Map<String, Map<String, String>> secretFiles = new LinkedHashMap<>();
     for (VolumeMount m :
         c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
       Volume v =
@@ -279,7 +281,6 @@ public final class ServiceProcesses implements AutoCloseable {
               .filter(x -> x.getName().equals(m.getName()))
               .findFirst()
               .orElseThrow();
-      Map<String, String> files = new LinkedHashMap<>();
       if (v.getConfigMap() != null) {
         ConfigMap cm = configMaps.get(v.getConfigMap().getName());
         if (cm == null) {
@@ -290,7 +291,7 @@ public final class ServiceProcesses implements AutoCloseable {
                   + c.getName()
                   + " not found");
         }
-        files.putAll(cm.getData());
+        configFiles.put(m.getMountPath(), items(cm.getData(), v.getConfigMap().getItems()));
       } else if (v.getSecret() != null) {
         Secret secret = secrets.get(v.getSecret().getSecretName());
         if (secret == null) {
@@ -301,34 +302,80 @@ public final class ServiceProcesses implements AutoCloseable {
                   + c.getName()
                   + " not found");
         }
+        Map<String, String> data = new LinkedHashMap<>();
         if (secret.getData() != null) {
           secret
               .getData()
               .forEach(
                   (k, b64) ->
-                      files.put(
+                      data.put(
                           k,
                           new String(
                               java.util.Base64.getDecoder().decode(b64), StandardCharsets.UTF_8)));
         }
         if (secret.getStringData() != null) {
-          files.putAll(secret.getStringData());
+          data.putAll(secret.getStringData());
         }
-      } else {
-        continue;
+        secretFiles.put(m.getMountPath(), items(data, v.getSecret().getItems()));
       }
-      Path dir = root.resolve(m.getMountPath().replaceFirst("^/", ""));
-      try {
-        Files.createDirectories(dir);
-        for (Map.Entry<String, String> f : files.entrySet()) {
-          Files.writeString(dir.resolve(f.getKey()), f.getValue());
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      String mount = m.getMountPath().endsWith("/") ? m.getMountPath() : m.getMountPath() + "/";
-      args.replaceAll(a -> a.replace("=" + mount, "=" + dir + "/"));
     }
+    // a path under a mount, in the args or in a mounted config file, names the replica's copy
+    List<String> mounts = new ArrayList<>(configFiles.keySet());
+    mounts.addAll(secretFiles.keySet());
+    java.util.function.UnaryOperator<String> paths = relocate(mounts, root);
+    configFiles.forEach((mount, files) -> files.replaceAll((k, text) -> paths.apply(text)));
+    for (Map<String, Map<String, String>> volumes : List.of(configFiles, secretFiles)) {
+      for (Map.Entry<String, Map<String, String>> v : volumes.entrySet()) {
+        Path dir = root.resolve(v.getKey().replaceFirst("^/", ""));
+        try {
+          Files.createDirectories(dir);
+          for (Map.Entry<String, String> f : v.getValue().entrySet()) {
+            Files.writeString(dir.resolve(f.getKey()), f.getValue());
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+    args.replaceAll(paths);
+  }
+
+  /** A volume's files: every key, or only the listed {@code items} at their paths. */
+  private static Map<String, String> items(
+      Map<String, String> data, List<io.fabric8.kubernetes.api.model.KeyToPath> items) {
+    Map<String, String> all = data == null ? Map.of() : data;
+    if (items == null || items.isEmpty()) {
+      return new LinkedHashMap<>(all);
+    }
+    Map<String, String> files = new LinkedHashMap<>();
+    for (io.fabric8.kubernetes.api.model.KeyToPath i : items) {
+      if (all.containsKey(i.getKey())) {
+        files.put(i.getPath(), all.get(i.getKey()));
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Rewrites absolute paths under any of {@code mounts} to the same path under {@code root}, in one
+   * pass (the longest mount first), so that a path already rewritten is not rewritten again.
+   */
+  static java.util.function.UnaryOperator<String> relocate(List<String> mounts, Path root) {
+    if (mounts.isEmpty()) {
+      return s -> s;
+    }
+    String alternatives =
+        mounts.stream()
+            .map(m -> m.endsWith("/") ? m : m + "/")
+            .distinct()
+            .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+            .map(java.util.regex.Pattern::quote)
+            .collect(java.util.stream.Collectors.joining("|"));
+    java.util.regex.Pattern p =
+        java.util.regex.Pattern.compile("(?<![\\w./-])(" + alternatives + ")");
+    String prefix = root.toString().replaceFirst("/$", "");
+    return s ->
+        p.matcher(s).replaceAll(r -> java.util.regex.Matcher.quoteReplacement(prefix + r.group(1)));
   }
 
   /**
