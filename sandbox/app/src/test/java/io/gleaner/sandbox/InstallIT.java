@@ -445,7 +445,8 @@ class InstallIT {
    * A platform team takes the member running a pod out with kubectl, then puts it back: the
    * installed services drain it behind their finalizer (its pod deleted there, the metadata pod
    * failed {@code MemberRemoved} for its Job to replace), the object goes, and the member created
-   * again at runtime takes new pods.
+   * again at runtime is taken up again (Gleaner's finalizer back on it). That it is then lent and
+   * given pods is not asserted here.
    */
   @Test
   @Order(6)
