@@ -365,9 +365,9 @@ public final class HarvestBenchEngine {
 
   /**
    * Where the lendable core-hours were, by the state of their node: lent and filled by Gleaner's
-   * pods, lent but not filled (offered, or fragments), lent but draining (offer withdrawn), not
-   * lent but held by Gleaner's pods still running there, in the idle wait, cooling down after a
-   * return.
+   * pods (draining or not), lent and offered but not filled (fragments, margins), lent and draining
+   * (offer withdrawn) but not filled, not lent but held by Gleaner's pods still running there, and
+   * not filled: in the idle wait, cooling down after a return.
    */
   static final List<String> FUNNEL =
       List.of(
@@ -1205,27 +1205,22 @@ public final class HarvestBenchEngine {
       if (lendable <= 0) {
         return;
       }
+      // what Gleaner's pods run there is harvested, whatever the node's state
+      double held = Math.min(lendable, gleaner[i]);
+      lendable -= held;
       String where;
       if (state[i] instanceof IdleState.Lent) {
-        if (offered[i] < 0) {
-          where = "lent_draining";
-        } else {
-          double filled = Math.min(lendable, gleaner[i]);
-          funnelMilliMinutes.merge("lent_filled", filled, Double::sum);
-          lendable -= filled;
-          where = "lent_unfilled";
-        }
-      } else if (state[i] instanceof IdleState.IdleObserved) {
-        where = "idle_wait";
-      } else if (state[i] instanceof IdleState.Reclaimed) {
-        where = "cooling_down";
+        funnelMilliMinutes.merge("lent_filled", held, Double::sum);
+        where = offered[i] < 0 ? "lent_draining" : "lent_unfilled";
       } else {
-        where = "active";
-      }
-      if (gleaner[i] > 0 && !(state[i] instanceof IdleState.Lent)) {
-        double held = Math.min(lendable, gleaner[i]);
         funnelMilliMinutes.merge("not_lent_held_by_gleaner", held, Double::sum);
-        lendable -= held;
+        if (state[i] instanceof IdleState.IdleObserved) {
+          where = "idle_wait";
+        } else if (state[i] instanceof IdleState.Reclaimed) {
+          where = "cooling_down";
+        } else {
+          where = "active";
+        }
       }
       funnelMilliMinutes.merge(where, lendable, Double::sum);
     }
