@@ -92,6 +92,9 @@ public final class Sandbox implements AutoCloseable {
   public static final String RELEASE = "gleaner";
   public static final String MEMBER_RELEASE = "gleaner-member";
 
+  /** The Secret with the embedded ZooKeeper's CA the chart's zookeeper.tls.caSecret names. */
+  static final String ZK_CA_SECRET = "gleaner-zookeeper-ca";
+
   /**
    * The chart's ZooKeeper namespace ({@code zookeeper.namespace}), where the services keep state.
    */
@@ -255,7 +258,8 @@ public final class Sandbox implements AutoCloseable {
     Duration offerTtl = Duration.ofSeconds(Math.max(60, (long) (60 * options.speed())));
     HelmRelease release =
         gleanerRelease(
-                federation.zookeeperConnectString(),
+                zookeeperConnect(),
+                federation.zookeeperCaFile() == null ? null : ZK_CA_SECRET,
                 brokerPort,
                 offerTtl,
                 extraArgs(
@@ -275,6 +279,11 @@ public final class Sandbox implements AutoCloseable {
       if (o instanceof Secret secret) {
         secrets.put(secret.getMetadata().getName(), secret);
       }
+    }
+    Secret zookeeperCa = zookeeperCaSecret();
+    if (zookeeperCa != null) {
+      // as an operator creates the CA Secret of an existing ensemble (README, zookeeper.tls)
+      installer.apply(meta, List.of(zookeeperCa));
     }
     readerTls = writeReaderCertificate(secrets.values(), work.resolve("reader-grpc-tls"));
     String adminKubeconfig = federation.meta().kubeconfig();
@@ -607,6 +616,31 @@ public final class Sandbox implements AutoCloseable {
     return this;
   }
 
+  /** The Secret with the embedded ZooKeeper's CA, when it serves TLS (else null). */
+  private Secret zookeeperCaSecret() throws IOException {
+    Path ca = federation.zookeeperCaFile();
+    if (ca == null) {
+      return null;
+    }
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(ZK_CA_SECRET)
+        .withNamespace(NAMESPACE)
+        .endMetadata()
+        .addToData(
+            "ca.crt",
+            java.util.Base64.getEncoder()
+                .encodeToString(
+                    Files.readString(ca).getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+        .build();
+  }
+
+  /** The ZooKeeper the services use: its secure port when it serves TLS. */
+  private String zookeeperConnect() {
+    String secure = federation.zookeeperSecureConnectString();
+    return secure != null ? secure : federation.zookeeperConnectString();
+  }
+
   /**
    * README "Deploying" step 1 as the sandbox runs it in every member: the same chart, release,
    * namespace and values as the README's command line ({@code DeployingCommandsTest}).
@@ -621,15 +655,20 @@ public final class Sandbox implements AutoCloseable {
    * and values that differ from its command line only where {@code DeployingCommandsTest} names
    * them: the embedded ZooKeeper, the broker on a port of the host, the shared accelerated clock.
    *
+   * @param zookeeperCaSecret the Secret with the CA of the embedded ZooKeeper's TLS, or null
    * @param extraArgs container args by service block ({@code broker}, {@code idleDetector}, ...)
    */
   static HelmRelease gleanerRelease(
       String zookeeperConnect,
+      String zookeeperCaSecret,
       int brokerPort,
       Duration offerTtl,
       Map<String, List<String>> extraArgs) {
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("zookeeper.connect", zookeeperConnect);
+    if (zookeeperCaSecret != null) {
+      values.put("zookeeper.tls.caSecret", zookeeperCaSecret);
+    }
     values.put("brokerAddress", "127.0.0.1:" + brokerPort);
     values.put("broker.grpcPort", brokerPort);
     values.put("broker.config.offerTtl", offerTtl.toSeconds() + "s");
@@ -828,11 +867,12 @@ public final class Sandbox implements AutoCloseable {
     }
     try (CuratorFramework zk =
         Zk.connect(
-            federation.zookeeperConnectString(),
+            zookeeperConnect(),
             ZK_NAMESPACE,
             Duration.ofSeconds(30),
             Zk.DEFAULT_CONNECT_TIMEOUT,
-            credentials)) {
+            credentials,
+            federation.zookeeperCaFile())) {
       HistoryWarmup.write(new ZkStateStore(zk), histories);
     }
     progress.accept(
@@ -925,6 +965,8 @@ public final class Sandbox implements AutoCloseable {
             .kubeconfigDir(options.kubeconfigDir())
             .zookeeper(true)
             .zookeeperServers(zookeeperServers)
+            // TLS to ZooKeeper as the chart's bundled ensemble serves it (zookeeper.tls)
+            .zookeeperTls(true)
             .registerMembers(false);
     if (customMembers != null) {
       specs.addAll(customMembers);

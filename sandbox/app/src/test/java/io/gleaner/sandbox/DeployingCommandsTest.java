@@ -61,7 +61,10 @@ class DeployingCommandsTest {
           "the shared accelerated clock (skewed with --chaos clock-skew)",
           "virtualKubelet.extraArgs",
           "the shared accelerated clock; the cuttable broker link of --chaos"
-              + " virtual-kubelet-broker-cut");
+              + " virtual-kubelet-broker-cut",
+          "zookeeper.tls.caSecret",
+          "the embedded ZooKeeper serves TLS with a CA of its own, in a Secret the sandbox creates as"
+              + " the operator of an existing ensemble does (the bundled ensemble needs none)");
 
   private static Charts charts;
   private static HelmInstallLine member;
@@ -133,7 +136,8 @@ class DeployingCommandsTest {
   void theSandboxInstallsTheGleanerChartAsTheReadmeSaysButForTheValuesNamedHere() {
     HelmRelease sandbox =
         Sandbox.gleanerRelease(
-            "127.0.0.1:2181",
+            "127.0.0.1:2281",
+            Sandbox.ZK_CA_SECRET,
             19090,
             Duration.ofSeconds(60),
             Sandbox.extraArgs(

@@ -59,6 +59,8 @@ public final class SimulatedFederation implements AutoCloseable {
   private final Map<String, OnlineWorkload> online = new LinkedHashMap<>();
   private final TestingServer zookeeper;
   private final ZooKeeperEnsemble ensemble;
+  private final ZooKeeperTls zookeeperTls;
+  private final Integer zookeeperSecurePort;
   private final Duration podStartDelay;
   private final LoadCurve loadCurve;
   private int nextIndex;
@@ -73,12 +75,20 @@ public final class SimulatedFederation implements AutoCloseable {
       this.kubeconfigDir =
           b.kubeconfigDir != null ? b.kubeconfigDir : Files.createTempDirectory("gleaner-sim-");
       Files.createDirectories(kubeconfigDir);
-      this.zookeeper = b.zookeeper && b.zookeeperServers == 1 ? startZookeeper() : null;
+      boolean single = b.zookeeper && b.zookeeperServers == 1;
+      this.zookeeperTls = single && b.zookeeperTls ? ZooKeeperTls.create() : null;
+      if (zookeeperTls != null) {
+        started.add(zookeeperTls);
+      }
+      this.zookeeperSecurePort = zookeeperTls == null ? null : InstanceSpec.getRandomPort();
+      this.zookeeper = single ? startZookeeper(zookeeperTls, zookeeperSecurePort) : null;
       if (zookeeper != null) {
         started.add(zookeeper);
       }
       this.ensemble =
-          b.zookeeper && b.zookeeperServers > 1 ? startEnsemble(b.zookeeperServers) : null;
+          b.zookeeper && b.zookeeperServers > 1
+              ? startEnsemble(b.zookeeperServers, b.zookeeperTls)
+              : null;
       if (ensemble != null) {
         started.add(ensemble);
       }
@@ -175,28 +185,24 @@ public final class SimulatedFederation implements AutoCloseable {
     }
   }
 
-  private static ZooKeeperEnsemble startEnsemble(int servers) {
+  private static ZooKeeperEnsemble startEnsemble(int servers, boolean tls) {
     try {
-      return new ZooKeeperEnsemble(servers);
+      return new ZooKeeperEnsemble(servers, tls);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the embedded ZooKeeper ensemble", e);
     }
   }
 
-  private static TestingServer startZookeeper() {
+  private static TestingServer startZookeeper(ZooKeeperTls tls, Integer securePort) {
     try {
+      Map<String, Object> properties =
+          new java.util.HashMap<>(
+              Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"));
+      if (tls != null) {
+        properties.putAll(tls.serverProperties(securePort));
+      }
       InstanceSpec spec =
-          new InstanceSpec(
-              null,
-              -1,
-              -1,
-              -1,
-              true,
-              -1,
-              -1,
-              1000,
-              Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false"),
-              "127.0.0.1");
+          new InstanceSpec(null, -1, -1, -1, true, -1, -1, 1000, properties, "127.0.0.1");
       return new TestingServer(spec, true);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the embedded ZooKeeper", e);
@@ -282,6 +288,25 @@ public final class SimulatedFederation implements AutoCloseable {
   }
 
   /**
+   * The secure client ports of the embedded ZooKeeper ({@link Builder#zookeeperTls}), or null when
+   * it serves plaintext only.
+   */
+  public String zookeeperSecureConnectString() {
+    if (ensemble != null) {
+      return ensemble.secureConnectString().orElse(null);
+    }
+    return zookeeperSecurePort == null ? null : "127.0.0.1:" + zookeeperSecurePort;
+  }
+
+  /** The CA of the embedded ZooKeeper's certificate (PEM), or null without TLS. */
+  public Path zookeeperCaFile() {
+    if (ensemble != null) {
+      return ensemble.tls().map(ZooKeeperTls::caFile).orElse(null);
+    }
+    return zookeeperTls == null ? null : zookeeperTls.caFile();
+  }
+
+  /**
    * The embedded ensemble, when {@link Builder#zookeeperServers} asked for more than one server.
    */
   public java.util.Optional<ZooKeeperEnsemble> zookeeperEnsemble() {
@@ -330,6 +355,9 @@ public final class SimulatedFederation implements AutoCloseable {
         LOG.debug("closing ZooKeeper", e);
       }
     }
+    if (zookeeperTls != null) {
+      zookeeperTls.close();
+    }
     if (ownsRuntime) {
       runtime.close();
     }
@@ -343,6 +371,7 @@ public final class SimulatedFederation implements AutoCloseable {
     private String namespace = "gleaner-system";
     private boolean zookeeper = true;
     private int zookeeperServers = 1;
+    private boolean zookeeperTls;
     private boolean register = true;
     private Duration podStartDelay = Duration.ofSeconds(1);
     private LoadCurve loadCurve = LoadCurve.alibaba2018();
@@ -389,6 +418,15 @@ public final class SimulatedFederation implements AutoCloseable {
         throw new IllegalArgumentException("zookeeperServers must be >= 1, got " + servers);
       }
       this.zookeeperServers = servers;
+      return this;
+    }
+
+    /**
+     * The embedded ZooKeeper also serves TLS on a secure client port of each server (default false;
+     * {@link #zookeeperSecureConnectString()}, {@link #zookeeperCaFile()}).
+     */
+    public Builder zookeeperTls(boolean on) {
+      this.zookeeperTls = on;
       return this;
     }
 
