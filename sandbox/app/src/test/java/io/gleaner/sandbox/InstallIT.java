@@ -445,8 +445,8 @@ class InstallIT {
    * A platform team takes the member running a pod out with kubectl, then puts it back: the
    * installed services drain it behind their finalizer (its pod deleted there, the metadata pod
    * failed {@code MemberRemoved} for its Job to replace), the object goes, and the member created
-   * again at runtime is taken up again (Gleaner's finalizer back on it). That it is then lent and
-   * given pods is not asserted here.
+   * again at runtime is taken up again (Gleaner's finalizer back on it) and its nodes are lent
+   * again (its status names offered nodes).
    */
   @Test
   @Order(6)
@@ -600,6 +600,85 @@ class InstallIT {
           "--type=merge",
           "-p",
           "{\"spec\":{\"podSecurity\":\"baseline\"}}");
+    }
+  }
+
+  /**
+   * A GleanerPolicy change made with kubectl (idleAfter and a reserve margin) is in force in every
+   * replica of every installed service without a restart: each one's readiness names the new
+   * generation, no process was started again, and the broker, the one status writer, reports it
+   * observed and applied. What each field does once in force is tested by the services' own ITs
+   * (BrokerPolicyIT margins, IdleDetectorIT idleAfter).
+   */
+  @Test
+  @Order(10)
+  void everyServiceAppliesAGleanerPolicyChangeWithoutARestart() throws Exception {
+    String before = kubectl("get", "gleanerpolicy", "default", "-o", "json");
+    JsonNode spec = new ObjectMapper().readTree(before).path("spec");
+    Map<Long, String> pids = new java.util.HashMap<>();
+    for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
+      pids.put(r.pid(), r.name());
+    }
+    kubectl(
+        "patch",
+        "gleanerpolicy",
+        "default",
+        "--type=merge",
+        "-p",
+        "{\"spec\":{\"idleAfter\":\"7m\",\"reserveMargins\":{\"COLOCATION\":0.3}}}");
+    String generation =
+        kubectl("get", "gleanerpolicy", "default", "-o", "jsonpath={.metadata.generation}");
+    try {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(300))
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            http.send(
+                                    java.net.http.HttpRequest.newBuilder(
+                                            java.net.URI.create(
+                                                "http://127.0.0.1:"
+                                                    + r.ports().get("http")
+                                                    + "/readyz"))
+                                        .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                                .body())
+                        .as("%s's readiness", r.name())
+                        .contains("GleanerPolicy default generation " + generation + " in force"));
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () ->
+                  kubectl(
+                      "get",
+                      "gleanerpolicy",
+                      "default",
+                      "-o",
+                      "jsonpath={.status.observedGeneration}"
+                          + " {.status.conditions[?(@.type==\"Applied\")].status}"),
+              s -> s.equals(generation + " True"));
+      Map<Long, String> after = new java.util.HashMap<>();
+      for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
+        after.put(r.pid(), r.name());
+      }
+      assertThat(after).as("processes (pid to replica) after the change").isEqualTo(pids);
+    } finally {
+      kubectl(
+          "patch",
+          "gleanerpolicy",
+          "default",
+          "--type=merge",
+          "-p",
+          "{\"spec\":{\"idleAfter\":"
+              + spec.path("idleAfter").toString()
+              + ",\"reserveMargins\":"
+              + (spec.has("reserveMargins") ? spec.get("reserveMargins").toString() : "null")
+              + "}}");
     }
   }
 
