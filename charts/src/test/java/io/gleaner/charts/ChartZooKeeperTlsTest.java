@@ -174,6 +174,15 @@ class ChartZooKeeperTlsTest {
     assertThat(env(zookeeper(chart), "ZOO_SERVERS")).doesNotContain(";2181");
     assertThat(zookeeper(chart).getReadinessProbe().getTcpSocket().getPort().getStrVal())
         .isEqualTo("client-tls");
+    assertThat(
+            chart
+                .get(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, ZK)
+                .getSpec()
+                .getIngress()
+                .get(0)
+                .getPorts())
+        .extracting(p -> p.getPort().getIntVal())
+        .containsExactly(2281);
   }
 
   @Test
