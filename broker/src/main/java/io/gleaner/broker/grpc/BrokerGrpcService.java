@@ -74,6 +74,15 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
    */
   static final int WATCH_BUFFER = 1_000;
 
+  /** Open WatchCapacity plus WatchReclaims streams one caller identity may hold. */
+  static final int MAX_WATCHES_PER_IDENTITY = 16;
+
+  private final io.gleaner.api.auth.WatchLimit watches =
+      new io.gleaner.api.auth.WatchLimit(
+          "Broker watch streams (WatchCapacity and WatchReclaims)",
+          "a fixed limit of the broker",
+          MAX_WATCHES_PER_IDENTITY);
+
   private final Ledger ledger;
   private final CapacityPublisher capacity;
   private final ReclaimLog reclaims;
@@ -331,6 +340,11 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   @Override
   public void watchCapacity(CapacityRequest req, StreamObserver<Capacity> response) {
     ServerCallStreamObserver<Capacity> call = (ServerCallStreamObserver<Capacity>) response;
+    String identity = io.gleaner.api.auth.WatchLimit.caller();
+    if (!watches.tryOpen(identity)) {
+      call.onError(watches.refusal(identity));
+      return;
+    }
     // each snapshot is whole: a subscriber that does not read needs only the latest
     StreamOutbox<Capacity> outbox = new StreamOutbox<>(call, 1);
     Consumer<Capacity> watcher =
@@ -339,7 +353,11 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
             throw new IllegalStateException("watch cancelled");
           }
         };
-    call.setOnCancelHandler(() -> capacity.unwatch(watcher));
+    call.setOnCancelHandler(
+        () -> {
+          capacity.unwatch(watcher);
+          watches.close(identity);
+        });
     capacity.watch(watcher);
   }
 
@@ -362,6 +380,11 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
   @Override
   public void watchReclaims(ReclaimFilter filter, StreamObserver<ReclaimEvent> response) {
     ServerCallStreamObserver<ReclaimEvent> call = (ServerCallStreamObserver<ReclaimEvent>) response;
+    String identity = io.gleaner.api.auth.WatchLimit.caller();
+    if (!watches.tryOpen(identity)) {
+      call.onError(watches.refusal(identity));
+      return;
+    }
     StreamOutbox<ReclaimEvent> outbox = new StreamOutbox<>(call, WATCH_BUFFER);
     Consumer<ReclaimEvent> listener =
         e -> {
@@ -369,7 +392,11 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
             outbox.send(e);
           }
         };
-    call.setOnCancelHandler(() -> reclaims.removeListener(listener));
+    call.setOnCancelHandler(
+        () -> {
+          reclaims.removeListener(listener);
+          watches.close(identity);
+        });
     synchronized (outbox) {
       reclaims.recent(filter).forEach(outbox::send);
       reclaims.addListener(listener);

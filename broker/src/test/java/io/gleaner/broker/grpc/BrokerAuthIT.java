@@ -179,6 +179,70 @@ class BrokerAuthIT {
   }
 
   @Test
+  void oneIdentityHoldsAtMostSixteenWatchStreamsAndOthersAreNotHeldBack() throws Exception {
+    ManagedChannel reader = channels.get("reader");
+    List<ClientCall<io.gleaner.api.v1.CapacityRequest, ?>> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < BrokerGrpcService.MAX_WATCHES_PER_IDENTITY; i++) {
+        Watch w = watch(reader);
+        assertThat(w.first().get(15, TimeUnit.SECONDS).getCode())
+            .as("stream %d", i)
+            .isEqualTo(Status.Code.OK);
+        open.add(w.call());
+      }
+      Watch more = watch(reader);
+      Status refused = more.first().get(15, TimeUnit.SECONDS);
+      assertThat(refused.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(refused.getDescription()).contains("\"reader\" already holds 16");
+      // WatchReclaims counts towards the same limit
+      assertThat(call(reader, BrokerGrpc.getWatchReclaimsMethod(), null).getCode())
+          .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      // another identity is not held back
+      assertThat(
+              call(channels.get("descheduler"), BrokerGrpc.getWatchCapacityMethod(), null)
+                  .getCode())
+          .isEqualTo(Status.Code.OK);
+      // a stream given back makes room again
+      open.remove(0).cancel("done", null);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(15))
+          .until(
+              () ->
+                  call(reader, BrokerGrpc.getWatchCapacityMethod(), null).getCode()
+                      == Status.Code.OK);
+    } finally {
+      open.forEach(c -> c.cancel("done", null));
+    }
+  }
+
+  record Watch(
+      ClientCall<io.gleaner.api.v1.CapacityRequest, ?> call, CompletableFuture<Status> first) {}
+
+  /** A WatchCapacity stream left open: {@code first} completes OK at its first message. */
+  private static Watch watch(ManagedChannel channel) {
+    ClientCall<io.gleaner.api.v1.CapacityRequest, io.gleaner.api.v1.Capacity> call =
+        channel.newCall(BrokerGrpc.getWatchCapacityMethod(), CallOptions.DEFAULT);
+    CompletableFuture<Status> first = new CompletableFuture<>();
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onMessage(io.gleaner.api.v1.Capacity message) {
+            first.complete(Status.OK);
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            first.complete(status);
+          }
+        },
+        new Metadata());
+    call.request(Integer.MAX_VALUE);
+    call.sendMessage(io.gleaner.api.v1.CapacityRequest.getDefaultInstance());
+    call.halfClose();
+    return new Watch(call, first);
+  }
+
+  @Test
   void aCertificateOfAnotherCaIsRefusedAtTheHandshake() throws Exception {
     ClusterCa other = ClusterCa.create("gleaner-ca");
     ClusterCa.Issued c = other.issueClient("descheduler", List.of());

@@ -1,11 +1,10 @@
 package io.gleaner.descheduler.hooks;
 
 import io.gleaner.api.auth.CallerAuthorizer;
-import io.gleaner.api.auth.Identities;
+import io.gleaner.api.auth.WatchLimit;
 import io.gleaner.api.v1.ReclaimEvent;
 import io.gleaner.api.v1.ReclaimFilter;
 import io.gleaner.api.v1.ReclaimHooksGrpc;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -48,7 +47,7 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
   private final List<WebhookSender> webhooks;
   private final ThreadPoolExecutor fanOut;
   private final Consumer<HookOutcome> streamOutcomes;
-  private final int maxWatchersPerIdentity;
+  private final WatchLimit limit;
 
   /**
    * @param maxWatchersPerIdentity open Watch streams one identity may hold
@@ -60,11 +59,11 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
       int queueCapacity,
       int maxWatchersPerIdentity,
       Consumer<HookOutcome> streamOutcomes) {
-    if (maxWatchersPerIdentity < 1) {
-      throw new IllegalArgumentException(
-          "maxWatchersPerIdentity must be at least 1, got " + maxWatchersPerIdentity);
-    }
-    this.maxWatchersPerIdentity = maxWatchersPerIdentity;
+    this.limit =
+        new WatchLimit(
+            "ReclaimHooks.Watch streams",
+            "descheduler.hooks.server.maxWatchersPerIdentity",
+            maxWatchersPerIdentity);
     this.webhooks = List.copyOf(webhooks);
     this.streamOutcomes = streamOutcomes;
     this.fanOut =
@@ -85,32 +84,22 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
   public void watch(ReclaimFilter request, StreamObserver<ReclaimEvent> responseObserver) {
     ServerCallStreamObserver<ReclaimEvent> stream =
         (ServerCallStreamObserver<ReclaimEvent>) responseObserver;
-    String identity = CallerAuthorizer.IDENTITY.get();
-    Watcher w =
-        new Watcher(
-            identity == null ? Identities.ANONYMOUS : identity,
-            request,
-            stream,
-            new AtomicBoolean());
+    Watcher w = new Watcher(WatchLimit.caller(), request, stream, new AtomicBoolean());
     stream.setOnReadyHandler(() -> w.wasReady().set(true));
     synchronized (watchers) {
-      long open = watchers.stream().filter(o -> o.identity().equals(w.identity())).count();
-      if (open >= maxWatchersPerIdentity) {
-        stream.onError(
-            Status.RESOURCE_EXHAUSTED
-                .withDescription(
-                    "\""
-                        + w.identity()
-                        + "\" already holds "
-                        + open
-                        + " ReclaimHooks.Watch streams, the most one identity may hold"
-                        + " (descheduler.hooks.server.maxWatchersPerIdentity)")
-                .asRuntimeException());
+      if (!limit.tryOpen(w.identity())) {
+        stream.onError(limit.refusal(w.identity()));
         return;
       }
       watchers.add(w);
     }
-    stream.setOnCancelHandler(() -> watchers.remove(w));
+    stream.setOnCancelHandler(() -> drop(w));
+  }
+
+  private void drop(Watcher w) {
+    if (watchers.remove(w)) {
+      limit.close(w.identity());
+    }
   }
 
   /** How many gRPC watchers {@code identity} holds. */
@@ -155,7 +144,7 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
               }
               try {
                 if (w.stream().isCancelled()) {
-                  watchers.remove(w);
+                  drop(w);
                 } else if (w.wasReady().get() && !w.stream().isReady()) {
                   // the subscriber does not read: skip it rather than buffer without bound
                   streamOutcomes.accept(HookOutcome.DROPPED);
@@ -165,7 +154,7 @@ public final class ReclaimHub extends ReclaimHooksGrpc.ReclaimHooksImplBase
                 }
               } catch (RuntimeException e) {
                 log.debug("dropping reclaim watcher: {}", e.toString());
-                watchers.remove(w);
+                drop(w);
               }
             }
           });
