@@ -79,18 +79,21 @@ final class FragmentationTerm {
     }
     long cpuFree = t.cap[CPU][s] - t.used[CPU][s];
     long gpuFree = t.cap[GPU][s] - t.used[GPU][s];
+    // no free GPU: nothing to strand, before or after (exact, and cheap)
     double growth =
-        fragmentation.growth(
-            mix,
-            t.devCap[s],
-            t.devUsed[s],
-            cpuFree,
-            t.cap[MEM][s] - t.used[MEM][s],
-            demand.v[CPU],
-            demand.v[MEM],
-            take,
-            takeCount,
-            perDevice);
+        gpuFree <= 0
+            ? 0
+            : fragmentation.growth(
+                mix,
+                t.devCap[s],
+                t.devUsed[s],
+                cpuFree,
+                t.cap[MEM][s] - t.used[MEM][s],
+                demand.v[CPU],
+                demand.v[MEM],
+                take,
+                takeCount,
+                perDevice);
     return score(
         growth,
         share(cpuFree - demand.v[CPU], t.cap[CPU][s]),

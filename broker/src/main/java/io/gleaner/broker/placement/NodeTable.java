@@ -31,6 +31,9 @@ final class NodeTable {
   /** The dimensions a group is indexed by; a key index {@code k} means {@code KEY_DIMS[k]}. */
   static final int[] KEY_DIMS = {Dimensions.CPU, Dimensions.MEM, GPU};
 
+  /** The key index of free GPU. */
+  static final int GPU_KEY = 2;
+
   static final CapacitySource[] SOURCES = CapacitySource.values();
   static final int GROUPS = SOURCES.length * 2;
 

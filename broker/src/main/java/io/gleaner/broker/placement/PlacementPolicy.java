@@ -125,6 +125,12 @@ public record PlacementPolicy(
         marginPercent, percent, nearLineOrder, offlineOrder, bestFitCandidates);
   }
 
+  /** The same policy comparing up to {@code n} feasible nodes per search. */
+  public PlacementPolicy withBestFitCandidates(int n) {
+    return new PlacementPolicy(
+        marginPercent, nearLineReservePercent, nearLineOrder, offlineOrder, n);
+  }
+
   public int margin(CapacitySource source) {
     return marginPercent.getOrDefault(source, 0);
   }

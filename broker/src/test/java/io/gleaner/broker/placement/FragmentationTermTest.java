@@ -84,4 +84,20 @@ class FragmentationTermTest {
     // Best fit alone would take small.
     assertThat(fit(e, pod("c", "cpu", "4")).node().node()).isEqualTo("big");
   }
+
+  @Test
+  void aCpuPodOnGpuNodesLooksPastTheBestFitsUntilOneStrandsNothing() {
+    // two best-fit candidates at most: the walk used to stop after a few nodes
+    PlacementPolicy two = NO_MARGINS.withBestFitCandidates(2);
+    PlacementEngine e = new PlacementEngine(two);
+    for (int i = 0; i < 20; i++) {
+      e.offer(node("a", "tight-" + i, "cpu", "8", "memory", "64Gi", "nvidia.com/gpu", "1"));
+    }
+    e.offer(node("b", "gpus-taken", "cpu", "64", "memory", "64Gi", "nvidia.com/gpu", "1"));
+    place(e, pod("taker", "cpu", "40", "memory", "1Gi", "nvidia.com/gpu", "1"));
+    // the mix: whole-GPU pods with 6 cpu. 4 cpu on any tight node leaves 4 < 6 and strands its GPU
+    // (+1000); on gpus-taken there is no free GPU to strand (0), though 24 cpu stay free there
+    fit(e, pod("g", "cpu", "6", "memory", "1Gi", "nvidia.com/gpu", "1"));
+    assertThat(fit(e, pod("c", "cpu", "4")).node().node()).isEqualTo("gpus-taken");
+  }
 }
