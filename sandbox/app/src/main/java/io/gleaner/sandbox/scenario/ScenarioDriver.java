@@ -136,12 +136,12 @@ public final class ScenarioDriver {
   public record Backlog(
       int offlinePods, int nearLinePods, int gpuPods, Duration checkEvery, int maxJobsPerCheck) {
     /**
-     * The sandbox's backlog: a few hundred waiting pods (about 650 cores and 40 GPUs), more than
-     * the lendable capacity that frees up between two checks, topped up by up to 40 Jobs a check.
-     * The near-line team (weight 2) keeps as many pods waiting as each offline team keeps CPU pods,
-     * plus its weight's worth: with fewer, freed room its turn could take ran it dry.
+     * The sandbox's backlog: a few hundred waiting pods (about 1,200 cores and 40 GPUs), more than
+     * the lendable capacity, topped up by up to 40 Jobs a check. Every team keeps as many CPU pods
+     * waiting (150; the offline teams 20 GPU pods more), whatever its weight: in arrival order the
+     * teams then share about alike, so only a fair order gives them their weights.
      */
-    public static final Backlog DEFAULT = new Backlog(150, 150, 40, Duration.ofSeconds(30), 40);
+    public static final Backlog DEFAULT = new Backlog(300, 150, 40, Duration.ofSeconds(30), 40);
 
     public Backlog {
       Objects.requireNonNull(checkEvery, "checkEvery");
