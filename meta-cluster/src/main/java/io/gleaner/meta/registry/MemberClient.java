@@ -164,9 +164,14 @@ public final class MemberClient implements AutoCloseable {
     return sent.handle(
         (response, error) -> {
           long nanos = System.nanoTime() - start;
+          // an exception here means no answer (refused, reset, closed, timed out), whatever its
+          // type (Vert.x reports some as its own VertxException): a transient failure, as the
+          // blocking calls' KubernetesClientException without a code is
           Throwable failure =
               error != null
-                  ? unwrap(error)
+                  ? new KubernetesClientException(
+                      "GET /version: no answer: " + MemberErrors.describe(unwrap(error)),
+                      unwrap(error))
                   : response.code() >= 400
                       ? new KubernetesClientException(
                           "GET /version: HTTP " + response.code(), response.code(), null)

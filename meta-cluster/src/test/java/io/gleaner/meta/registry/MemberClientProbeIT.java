@@ -86,6 +86,36 @@ class MemberClientProbeIT {
   }
 
   @Test
+  void aMemberThatClosesTheConnectionOrRefusesItIsNotAnsweringAndNeverHealthy() throws Exception {
+    Endpoint closing = endpoint(Endpoint.CLOSE);
+    MemberClient cut = client(closing.port());
+    for (int i = 0; i < 4; i++) {
+      assertThatThrownBy(() -> cut.probe().join())
+          .cause()
+          .isInstanceOfSatisfying(
+              io.fabric8.kubernetes.client.KubernetesClientException.class,
+              e -> assertThat(MemberErrors.isTransient(e)).as("%s is transient", e).isTrue());
+    }
+    assertThat(cut.isHealthy()).as("a connection closed unanswered proves nothing").isFalse();
+    assertThat(cut.circuitBreaker().getState())
+        .as(
+            "%s failed %d",
+            cut.health(), cut.circuitBreaker().getMetrics().getNumberOfFailedCalls())
+        .isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(calls("rejected")).isZero();
+
+    int refusedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      refusedPort = s.getLocalPort();
+    }
+    MemberClient refused = client(refusedPort);
+    assertThatThrownBy(() -> refused.probe().join()).isInstanceOf(CompletionException.class);
+    assertThat(refused.isHealthy()).isFalse();
+    assertThat(refused.health().lastError()).isPresent();
+    assertThat(calls("rejected")).isZero();
+  }
+
+  @Test
   void probesWaitingForAnswersHoldNoThreadEach() throws Exception {
     Endpoint ok = endpoint("200 OK");
     MemberClient warm = client(ok.port());
@@ -161,6 +191,9 @@ class MemberClientProbeIT {
   }
 
   private static final class Endpoint implements AutoCloseable {
+    /** A status that makes the endpoint close each connection unanswered, as a partition does. */
+    static final String CLOSE = "close";
+
     final ServerSocket server;
     final AtomicInteger requests = new AtomicInteger();
     final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -185,7 +218,9 @@ class MemberClientProbeIT {
           open.add(s);
           readHead(s.getInputStream());
           requests.incrementAndGet();
-          if (status != null) {
+          if (CLOSE.equals(status)) {
+            s.close();
+          } else if (status != null) {
             byte[] body = "{\"major\":\"1\",\"minor\":\"31\"}".getBytes(StandardCharsets.UTF_8);
             OutputStream out = s.getOutputStream();
             out.write(
