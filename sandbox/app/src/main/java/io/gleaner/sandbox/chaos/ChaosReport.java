@@ -17,6 +17,9 @@ import java.util.Map;
  * @param processBackSeconds until the process hit was running and ready again
  * @param firstPlacementSeconds until the first placement after the fault: a metadata pod got its
  *     first member pod (for a member outage: in that member, after it answered again)
+ * @param offersResumedSeconds for {@code kill-idle-detector}: until the broker took an offer after
+ *     the restarted detector led (-1 for other scenarios); it replaces the first placement in the
+ *     recovery, which waits for room
  * @param recoverySeconds the largest of the three that apply: the federation is back to steady
  *     state when the service leads again, the process hit is back and new work is placed
  * @param recovered whether all of that happened within the run
@@ -49,6 +52,7 @@ public record ChaosReport(
     double leaderBackSeconds,
     double processBackSeconds,
     double firstPlacementSeconds,
+    double offersResumedSeconds,
     double recoverySeconds,
     boolean recovered,
     Map<String, Long> invariantViolations,

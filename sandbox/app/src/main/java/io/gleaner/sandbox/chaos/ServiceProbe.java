@@ -47,6 +47,41 @@ final class ServiceProbe {
     }
   }
 
+  /**
+   * Offers a broker took so far ({@code gleaner_broker_offers_total} with outcome {@code accepted}
+   * or {@code refreshed}); 0 when it does not answer.
+   */
+  long brokerOffers(int port) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              request(port, "/metrics"),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return r.statusCode() == 200 ? offersIn(r.body()) : 0;
+    } catch (IOException e) {
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+
+  /** The accepted and refreshed offers in a Prometheus text exposition. */
+  static long offersIn(String exposition) {
+    long n = 0;
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith("gleaner_broker_offers_total{")
+          && (line.contains("outcome=\"accepted\"") || line.contains("outcome=\"refreshed\""))) {
+        try {
+          n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+        } catch (NumberFormatException e) {
+          // not a sample line
+        }
+      }
+    }
+    return n;
+  }
+
   /** Whether a Prometheus text exposition has a {@code gleaner_leader_acting} sample of 1. */
   static boolean leadingIn(String exposition) {
     for (String line : exposition.split("\n")) {

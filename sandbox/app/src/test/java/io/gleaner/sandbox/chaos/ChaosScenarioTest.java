@@ -34,4 +34,16 @@ class ChaosScenarioTest {
     assertThat(ServiceProbe.leadingIn(leading.replace("} 1.0", "} 0.0"))).isFalse();
     assertThat(ServiceProbe.leadingIn("gleaner_leader_epoch 1.0\n")).isFalse();
   }
+
+  @Test
+  void theBrokersOffersTakenAreTheAcceptedAndRefreshedOnes() {
+    String metrics =
+        "# TYPE gleaner_broker_offers_total counter\n"
+            + "gleaner_broker_offers_total{outcome=\"accepted\",service=\"broker\"} 12.0\n"
+            + "gleaner_broker_offers_total{outcome=\"refreshed\",service=\"broker\"} 30.0\n"
+            + "gleaner_broker_offers_total{outcome=\"rejected\",service=\"broker\"} 5.0\n"
+            + "gleaner_broker_withdrawals_total{outcome=\"withdrawn\"} 7.0\n";
+    assertThat(ServiceProbe.offersIn(metrics)).isEqualTo(42);
+    assertThat(ServiceProbe.offersIn("")).isZero();
+  }
 }
