@@ -33,18 +33,7 @@ final class ServiceProbe {
 
   /** Whether the replica reports itself acting as leader of any election. */
   boolean leading(int port) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              request(port, "/metrics"),
-              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      return r.statusCode() == 200 && leadingIn(r.body());
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return metrics(port).map(ServiceProbe::leadingIn).orElse(false);
   }
 
   /**
@@ -52,17 +41,22 @@ final class ServiceProbe {
    * or {@code refreshed}); 0 when it does not answer.
    */
   long brokerOffers(int port) {
+    return metrics(port).map(ServiceProbe::offersIn).orElse(0L);
+  }
+
+  /** The replica's {@code /metrics} exposition, empty when it does not answer 200. */
+  private java.util.Optional<String> metrics(int port) {
     try {
       HttpResponse<String> r =
           http.send(
               request(port, "/metrics"),
               HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      return r.statusCode() == 200 ? offersIn(r.body()) : 0;
+      return r.statusCode() == 200 ? java.util.Optional.of(r.body()) : java.util.Optional.empty();
     } catch (IOException e) {
-      return 0;
+      return java.util.Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return 0;
+      return java.util.Optional.empty();
     }
   }
 
