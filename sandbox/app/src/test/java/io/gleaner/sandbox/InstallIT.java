@@ -26,6 +26,10 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -527,13 +531,7 @@ class InstallIT {
         .until(() -> reason("privileged-1"), "PodSecurity"::equals);
     assertThat(message("privileged-1")).contains("privileged");
 
-    kubectl(
-        "patch",
-        "gleanerpolicy",
-        "default",
-        "--type=merge",
-        "-p",
-        "{\"spec\":{\"podSecurity\":\"restricted\"}}");
+    patchPolicy("{\"spec\":{\"podSecurity\":\"restricted\"}}");
     try {
       await()
           .atMost(Duration.ofSeconds(60))
@@ -593,13 +591,7 @@ class InstallIT {
       }
       assertThat(levels).containsExactly("restricted");
     } finally {
-      kubectl(
-          "patch",
-          "gleanerpolicy",
-          "default",
-          "--type=merge",
-          "-p",
-          "{\"spec\":{\"podSecurity\":\"baseline\"}}");
+      patchPolicy("{\"spec\":{\"podSecurity\":\"baseline\"}}");
     }
   }
 
@@ -619,17 +611,11 @@ class InstallIT {
     for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
       pids.put(r.pid(), r.name());
     }
-    kubectl(
-        "patch",
-        "gleanerpolicy",
-        "default",
-        "--type=merge",
-        "-p",
-        "{\"spec\":{\"idleAfter\":\"7m\",\"reserveMargins\":{\"COLOCATION\":0.3}}}");
+    patchPolicy("{\"spec\":{\"idleAfter\":\"7m\",\"reserveMargins\":{\"COLOCATION\":0.3}}}");
     String generation =
         kubectl("get", "gleanerpolicy", "default", "-o", "jsonpath={.metadata.generation}");
     try {
-      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      HttpClient http = HttpClient.newHttpClient();
       for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
         await()
             .atMost(Duration.ofSeconds(30))
@@ -638,13 +624,13 @@ class InstallIT {
                 () ->
                     assertThat(
                             http.send(
-                                    java.net.http.HttpRequest.newBuilder(
-                                            java.net.URI.create(
+                                    HttpRequest.newBuilder(
+                                            URI.create(
                                                 "http://127.0.0.1:"
                                                     + r.ports().get("http")
                                                     + "/readyz"))
                                         .build(),
-                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                                    HttpResponse.BodyHandlers.ofString())
                                 .body())
                         .as("%s's readiness", r.name())
                         .contains("GleanerPolicy default generation " + generation + " in force"));
@@ -668,18 +654,20 @@ class InstallIT {
       }
       assertThat(after).as("processes (pid to replica) after the change").isEqualTo(pids);
     } finally {
-      kubectl(
-          "patch",
-          "gleanerpolicy",
-          "default",
-          "--type=merge",
-          "-p",
+      patchPolicy(
           "{\"spec\":{\"idleAfter\":"
               + spec.path("idleAfter").toString()
               + ",\"reserveMargins\":"
               + (spec.has("reserveMargins") ? spec.get("reserveMargins").toString() : "null")
               + "}}");
     }
+  }
+
+  /**
+   * {@code kubectl patch gleanerpolicy default --type=merge -p <mergePatch>}, as an operator would.
+   */
+  private static void patchPolicy(String mergePatch) throws Exception {
+    kubectl("patch", "gleanerpolicy", "default", "--type=merge", "-p", mergePatch);
   }
 
   private static String phase(String pod) throws Exception {
@@ -1051,13 +1039,12 @@ class InstallIT {
       }
       try {
         String metrics =
-            java.net.http.HttpClient.newHttpClient()
+            HttpClient.newHttpClient()
                 .send(
-                    java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create(
-                                "http://127.0.0.1:" + r.ports().get("http") + "/metrics"))
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + r.ports().get("http") + "/metrics"))
                         .build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                    HttpResponse.BodyHandlers.ofString())
                 .body();
         metrics
             .lines()
