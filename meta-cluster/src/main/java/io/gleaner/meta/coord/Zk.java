@@ -76,7 +76,8 @@ public final class Zk {
    *
    * <p>With {@code credentials}, the client authenticates with the {@code digest} scheme and every
    * znode it creates (the namespace and its parents too) is readable and writable by that identity
-   * only; without, znodes are open to anyone who reaches ZooKeeper.
+   * only; without, znodes are open to anyone who reaches ZooKeeper. The credentials are sent once
+   * the session is established ({@link AuthenticateWhenConnected}).
    *
    * <p>With {@code caFile}, the connection is TLS ({@link ZkTls}): ZooKeeper's secure client port
    * must be in the connect string, and its certificate must chain to {@code caFile} and name the
@@ -111,8 +112,9 @@ public final class Zk {
             .connectionStateErrorPolicy(new StandardConnectionStateErrorPolicy())
             .zkClientConfig(ZkTls.clientConfig(caFile));
     if (credentials != null) {
+      // not authorization(): its credentials would ride behind the ConnectRequest (see there)
       builder
-          .authorization("digest", credentials.authBytes())
+          .zookeeperFactory(new AuthenticateWhenConnected("digest", credentials.authBytes()))
           .aclProvider(credentials.aclProvider());
     }
     CuratorFramework client = builder.build();

@@ -3,6 +3,10 @@ package io.gleaner.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
 import io.gleaner.meta.coord.CoordinationException;
 import io.gleaner.meta.coord.Zk;
 import io.gleaner.meta.coord.ZkCredentials;
@@ -16,11 +20,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
 
 /**
  * The in-process ZooKeeper serving TLS, and Gleaner's client ({@code zk.tls.caFile}) using it: a
@@ -71,6 +81,77 @@ class ZooKeeperTlsIT {
             Duration.ofSeconds(10),
             ZkCredentials.parse("gleaner:s3cret"))) {
       assertThat(plain.getData().forPath("/tls/probe")).containsExactly(7);
+    }
+  }
+
+  /**
+   * ZooKeeper's TLS (Netty) client writes whatever it has queued right behind its ConnectRequest;
+   * the server answers the ConnectRequest of a new session from another thread, once the session is
+   * logged, and re-enables reading on the connection then: requests that came in the same read are
+   * answered at once, ahead of that ConnectResponse. The client reads the first answer as the
+   * ConnectResponse, fails (EOFException, logged with its stack) and connects again. A loaded
+   * server (the sandbox's five services starting) meets this often; holding the server's connection
+   * thread until the session is established makes it certain. Gleaner's client must send nothing
+   * behind its ConnectRequest, so it connects at its first attempt.
+   */
+  @Test
+  void aClientWithCredentialsConnectsAtItsFirstAttemptWhenTheServerAnswersLate() throws Exception {
+    LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+    HoldNewSessions hold = new HoldNewSessions();
+    hold.start();
+    logging.addTurboFilter(hold);
+    try (CuratorFramework c =
+        Zk.connect(
+            secure(),
+            "gleaner",
+            SESSION,
+            Duration.ofSeconds(10),
+            ZkCredentials.parse("gleaner:s3cret"),
+            zk.tls().orElseThrow().caFile())) {
+      c.create().orSetData().creatingParentsIfNeeded().forPath("/tls/late", new byte[] {1});
+      assertThat(hold.held.get()).as("the server's connection thread was held").isTrue();
+      assertThat(hold.connectRequests.get())
+          .as("connect requests the server received")
+          .isEqualTo(1);
+    } finally {
+      logging.getTurboFilterList().remove(hold);
+    }
+  }
+
+  /**
+   * Holds the server's connection thread after it submitted the first new session until the server
+   * has re-enabled reading on that connection; counts connect requests. It reads ZooKeeper's own
+   * (debug) log calls, which reach turbo filters at every level.
+   */
+  private static final class HoldNewSessions extends TurboFilter {
+    final AtomicInteger connectRequests = new AtomicInteger();
+    final AtomicBoolean held = new AtomicBoolean();
+    private final CountDownLatch reading = new CountDownLatch(1);
+
+    @Override
+    public FilterReply decide(
+        Marker marker,
+        ch.qos.logback.classic.Logger logger,
+        Level level,
+        String format,
+        Object[] params,
+        Throwable t) {
+      if (format == null || !logger.getName().startsWith("org.apache.zookeeper.server.")) {
+        return FilterReply.NEUTRAL;
+      }
+      if (format.startsWith("Session establishment request from client")) {
+        connectRequests.incrementAndGet();
+      } else if (format.startsWith("Sending unthrottle event")) {
+        reading.countDown();
+      } else if (format.startsWith("Client attempting to establish new session")
+          && held.compareAndSet(false, true)) {
+        try {
+          reading.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return FilterReply.NEUTRAL;
     }
   }
 
