@@ -19,8 +19,10 @@ import org.apache.zookeeper.client.ZKClientConfig;
  * client then reads an auth answer as the ConnectResponse, logs an {@code EOFException} and
  * connects again. Added from the watcher, before Curator is told of the connection, the credentials
  * reach the server after the ConnectResponse and before any request of Curator's. The handle keeps
- * them, so a reconnection of the same session sends them itself (a session the server reopens is
- * answered from the reading thread, in order).
+ * them and sends them itself, behind the ConnectRequest, when it reconnects its session: a
+ * standalone server answers a reopened session from the reading thread, in order; an ensemble's
+ * follower asks its leader first, so there a reconnection under load may still meet the race (the
+ * client then connects once more).
  */
 final class AuthenticateWhenConnected implements ZookeeperFactory {
   private final String scheme;
