@@ -22,12 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>One Vert.x for the HTTP connections of every member: its event loops (2 per core) only move
  *       bytes; a member that answers slowly holds no event-loop thread while it is awaited, so it
- *       delays no other member's requests or watches.
- *   <li>One task pool for what fabric8 runs off the event loop (informer handlers, each informer
- *       serially; async request callbacks): it creates a thread only for work running at that
- *       moment and lets an idle one go after a minute, so a handler that is slow in one member
- *       never queues another member's handlers behind it (no bounded queue to starve), and its size
- *       is bounded by the work in flight, not by the number of members.
+ *       delays no other member's requests or watches. Answers are decoded off the loops ({@link
+ *       OffLoopHttpClientFactory}): a large list decoded on a loop stalled every member on it.
+ *   <li>One task pool for what fabric8 runs off the event loop (decoding whole answers, informer
+ *       handlers, each informer serially; async request callbacks): it creates a thread only for
+ *       work running at that moment and lets an idle one go after a minute, so a handler that is
+ *       slow in one member never queues another member's handlers behind it (no bounded queue to
+ *       starve), and its size is bounded by the work in flight, not by the number of members.
  *   <li>One JSON serialization: each client's own would build and cache Jackson's (de)serializers
  *       for every model kind once per member (in the leading virtual-kubelet at 60 members, 9,261
  *       bean deserializers and 212,000 reflected methods, a large part of its live heap).
@@ -37,13 +38,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class MemberHttpClients implements AutoCloseable {
   private final Vertx vertx;
-  private final VertxHttpClientFactory factory;
+  private final OffLoopHttpClientFactory factory;
   private final ExecutorService tasks;
-  private final KubernetesSerialization serialization = new KubernetesSerialization();
+  private final KubernetesSerialization serialization;
 
   MemberHttpClients() {
+    this(new KubernetesSerialization());
+  }
+
+  /** With {@code serialization} for every member client (tests observe where it decodes). */
+  MemberHttpClients(KubernetesSerialization serialization) {
+    this.serialization = serialization;
     this.vertx = newVertx();
-    this.factory = new VertxHttpClientFactory(vertx);
     this.tasks =
         new ThreadPoolExecutor(
             0,
@@ -52,6 +58,7 @@ final class MemberHttpClients implements AutoCloseable {
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
             daemon("gleaner-member-task"));
+    this.factory = new OffLoopHttpClientFactory(new VertxHttpClientFactory(vertx), tasks);
   }
 
   /** {@code builder} set to use the shared Vert.x, task pool and serialization. */
