@@ -296,7 +296,9 @@ class GleanerChartTest {
               "authentication.k8s.io/tokenreviews:create",
               "authorization.k8s.io/subjectaccessreviews:create",
               "/events:create",
-              "gleaner.io/memberclusters:list");
+              "gleaner.io/memberclusters:list",
+              "scheduling.volcano.sh/podgroups:get",
+              "scheduling.x-k8s.io/podgroups:get");
       assertThat(vk)
           .doesNotContain(
               "/nodes:update",
@@ -312,7 +314,10 @@ class GleanerChartTest {
               "/secrets:create",
               "/secrets:update",
               "/configmaps:update",
-              "certificates.k8s.io/certificatesigningrequests:create");
+              "certificates.k8s.io/certificatesigningrequests:create",
+              "scheduling.volcano.sh/podgroups:list",
+              "scheduling.volcano.sh/podgroups:create",
+              "scheduling.x-k8s.io/podgroups:list");
       Role lease = chart.get(Role.class, PREFIX + "virtual-kubelet-node-lease");
       assertThat(lease.getMetadata().getNamespace()).isEqualTo("kube-node-lease");
       assertThat(Rbac.permissions(lease.getRules()))

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.ApiChannels;
 import io.gleaner.api.client.ChannelSettings;
@@ -279,9 +280,15 @@ class InstallIT {
               "ObjectSync moves a namespace it created to a changed pod-security level (case 7,"
                   + " after this check)"),
           Map.entry(
+              "gleaner-virtual-kubelet get scheduling.volcano.sh/podgroups",
+              "GangStep reads a gang's PodGroup before placing it: case 11, after this check"),
+          Map.entry(
+              "gleaner-virtual-kubelet get scheduling.x-k8s.io/podgroups",
+              "GangStep reads a coscheduling gang's PodGroup; the gang here is Volcano's"),
+          Map.entry(
               "gleaner-member get scheduling.volcano.sh/podgroups",
-              "MemberPodGroups reads a PodGroup of the mirror's name that exists (GangIT); no gang"
-                  + " runs here"),
+              "MemberPodGroups reads a PodGroup of the mirror's name that exists (GangIT); the"
+                  + " gang of case 11 runs after this check"),
           Map.entry(
               "gleaner-member create scheduling.volcano.sh/podgroups",
               "MemberPodGroups mirrors a gang in a member serving Volcano (GangIT)"),
@@ -861,79 +868,19 @@ class InstallIT {
             .mapToLong(io.gleaner.sim.apiserver.audit.AuditEvent::seq)
             .max()
             .orElse(0);
-    // the online pod fits on that node only once Gleaner's scratch space there is given back
-    long others =
-        member
-            .client()
-            .pods()
-            .inAnyNamespace()
-            .withField("spec.nodeName", node)
-            .list()
-            .getItems()
-            .stream()
-            .filter(
-                p ->
-                    p.getMetadata().getLabels() == null
-                        || !"true".equals(p.getMetadata().getLabels().get("gleaner.io/managed")))
-            .filter(
-                p ->
-                    !"Succeeded".equals(p.getStatus().getPhase())
-                        && !"Failed".equals(p.getStatus().getPhase()))
-            .mapToLong(p -> requested(p, "ephemeral-storage"))
-            .sum();
-    long room =
-        bytes(
-                member
-                    .client()
-                    .nodes()
-                    .withName(node)
-                    .get()
-                    .getStatus()
-                    .getAllocatable()
-                    .get("ephemeral-storage"))
-            - others;
-    // a non-preempting PriorityClass: the member's scheduler does not evict Gleaner's pod itself
-    // (it would with native preemption), so making room is the descheduler's reclaim
-    Path online = dir.resolve("online.yaml");
-    Files.writeString(
-        online,
-        """
-        apiVersion: scheduling.k8s.io/v1
-        kind: PriorityClass
-        metadata: {name: online-nonpreempting}
-        value: 1000
-        preemptionPolicy: Never
-        ---
-        apiVersion: v1
-        kind: Namespace
-        metadata: {name: web}
-        ---
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: web-1, namespace: web}
-        spec:
-          priorityClassName: online-nonpreempting
-          nodeSelector: {kubernetes.io/hostname: %s}
-          containers:
-            - name: web
-              image: nginx:1.27
-              resources:
-                requests: {cpu: 100m, memory: 64Mi, ephemeral-storage: "%d"}
-        """
-            .formatted(node, room));
     Path memberKubeconfig = sandbox.federation().kubeconfigPath(member.name());
-    InstallTools.kubectl(memberKubeconfig, "apply", "-f", online.toString());
+    applyOnlinePodNeeding(member, node, "web-1", 0);
     try {
       try {
         await()
             .atMost(Duration.ofSeconds(60))
             .pollInterval(Duration.ofMillis(500))
-            .until(() -> reclaimDelivery() != null);
+            .until(() -> reclaimDelivery("web/web-1") != null);
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         diagnose(memberKubeconfig, node);
         throw e;
       }
-      Delivery d = reclaimDelivery();
+      Delivery d = reclaimDelivery("web/web-1");
       JsonNode event = new ObjectMapper().readTree(d.body());
       assertThat(event.path("cluster").asText()).isEqualTo(member.name());
       assertThat(event.path("node").asText()).isEqualTo(node);
@@ -1012,6 +959,157 @@ class InstallIT {
   }
 
   /**
+   * Issue 17's "Done when": a Volcano training gang submitted to the metadata cluster with kubectl
+   * (a PodGroup of minMember 3 and its three pods) runs whole in one member, each member pod
+   * carrying the gang for the descheduler; online work that needs the room of one of its pods
+   * reclaims the whole gang, on every node, in one decision: the reclaim event names all three
+   * pods, every metadata pod ends {@code Reclaimed}, no member pod of the gang is left, and no
+   * reclaim event ever names a part of the gang. Without the gang rule the descheduler would evict
+   * that one pod alone.
+   */
+  @Test
+  @Order(11)
+  void aVolcanoGangAppliedWithKubectlRunsWholeInOneMemberAndIsReclaimedWhole() throws Exception {
+    String gang = "train-11";
+    List<String> workers = List.of(gang + "-w0", gang + "-w1", gang + "-w2");
+    StringBuilder yaml =
+        new StringBuilder(
+            """
+            apiVersion: scheduling.volcano.sh/v1beta1
+            kind: PodGroup
+            metadata: {name: %s, namespace: team-a}
+            spec: {minMember: 3}
+            """
+                .formatted(gang));
+    for (String w : workers) {
+      yaml.append("---\n")
+          .append(
+              POD_YAML
+                  .formatted(w)
+                  .replace(
+                      "    gleaner.io/class: offline\n",
+                      "    gleaner.io/class: offline\n  annotations:\n"
+                          + "    scheduling.k8s.io/group-name: "
+                          + gang
+                          + "\n")
+                  .replace(
+                      "requests: {cpu: 500m, memory: 256Mi}",
+                      "requests: {cpu: 500m, memory: 256Mi, ephemeral-storage: 4Gi}"));
+    }
+    Path file = dir.resolve(gang + ".yaml");
+    Files.writeString(file, yaml.toString());
+    kubectl("apply", "-f", file.toString());
+    KubernetesClient meta = sandbox.federation().meta().client();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> workers.stream().allMatch(w -> memberOf(meta, w) != null));
+      SimulatedCluster member = memberOf(meta, workers.get(0));
+      List<String> uids = new ArrayList<>();
+      List<Pod> backing = new ArrayList<>();
+      for (String w : workers) {
+        assertThat(memberOf(meta, w)).as("member of %s", w).isSameAs(member);
+        String uid = meta.pods().inNamespace("team-a").withName(w).get().getMetadata().getUid();
+        uids.add(uid);
+        backing.add(
+            member
+                .client()
+                .pods()
+                .inAnyNamespace()
+                .withLabel("gleaner.io/meta-uid", uid)
+                .list()
+                .getItems()
+                .get(0));
+      }
+      assertThat(backing)
+          .as("each member pod carries its gang for the descheduler")
+          .allSatisfy(
+              p ->
+                  assertThat(p.getMetadata().getAnnotations())
+                      .containsEntry("gleaner.io/gang", "team-a/" + gang)
+                      .containsEntry("gleaner.io/gang-min-member", "3")
+                      .containsEntry("gleaner.io/gang-members", "3"));
+      System.out.println(
+          "[install] gang "
+              + gang
+              + " runs in "
+              + member.name()
+              + " on "
+              + backing.stream().map(p -> p.getSpec().getNodeName()).toList());
+
+      // the online pod needs the room of one gang pod on that node: a reclaim blind to gangs
+      // would take that pod alone
+      String node = backing.get(0).getSpec().getNodeName();
+      long onNode = backing.stream().filter(p -> node.equals(p.getSpec().getNodeName())).count();
+      applyOnlinePodNeeding(member, node, "web-2", (onNode - 1) * bytes(new Quantity("4Gi")));
+      try {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> reclaimDelivery("web/web-2") != null);
+        JsonNode event = new ObjectMapper().readTree(reclaimDelivery("web/web-2").body());
+        assertThat(event.path("cluster").asText()).isEqualTo(member.name());
+        assertThat(event.path("victims").findValuesAsText("metaPodUid"))
+            .as("the reclaim takes the whole gang, its pods on other nodes too")
+            .containsExactlyInAnyOrderElementsOf(uids);
+        for (String w : workers) {
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(500))
+              .until(() -> reason(w), "Reclaimed"::equals);
+          assertThat(phase(w)).as(w).isEqualTo("Failed");
+        }
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () ->
+                    sandbox.federation().members().stream()
+                        .flatMap(
+                            c ->
+                                uids.stream()
+                                    .flatMap(
+                                        uid ->
+                                            c
+                                                .client()
+                                                .pods()
+                                                .inAnyNamespace()
+                                                .withLabel("gleaner.io/meta-uid", uid)
+                                                .list()
+                                                .getItems()
+                                                .stream()))
+                        .findAny()
+                        .isEmpty());
+        // never a part: every reclaim event that names a pod of the gang names all of it
+        for (Delivery d : deliveries) {
+          List<String> named =
+              new ObjectMapper()
+                  .readTree(d.body()).path("victims").findValuesAsText("metaPodUid").stream()
+                      .filter(uids::contains)
+                      .toList();
+          assertThat(named.size())
+              .as(
+                  "pods of the gang named by reclaim event %s",
+                  d.headers().getFirst("X-Gleaner-Delivery"))
+              .isIn(0, uids.size());
+        }
+      } finally {
+        InstallTools.kubectl(
+            sandbox.federation().kubeconfigPath(member.name()),
+            "-n",
+            "web",
+            "delete",
+            "pod",
+            "web-2",
+            "--wait=false");
+      }
+    } finally {
+      kubectl("delete", "-f", file.toString(), "--wait=false");
+    }
+  }
+
+  /**
    * What a failed reclaim leaves to look at: the online pod, the node's pods, the descheduler's.
    */
   private static void diagnose(Path memberKubeconfig, String node) {
@@ -1056,17 +1154,89 @@ class InstallIT {
     }
   }
 
-  /** The webhook delivery of the reclaim for the online pod web/web-1, or null. */
-  private static Delivery reclaimDelivery() throws Exception {
+  /** The webhook delivery of the reclaim for the online pod {@code onlinePod}, or null. */
+  private static Delivery reclaimDelivery(String onlinePod) throws Exception {
     for (Delivery d : deliveries) {
       JsonNode e = new ObjectMapper().readTree(d.body());
       for (JsonNode online : e.path("onlinePods")) {
-        if (online.asText().equals("web/web-1")) {
+        if (online.asText().equals(onlinePod)) {
           return d;
         }
       }
     }
     return null;
+  }
+
+  /**
+   * Applies, with kubectl in {@code member}, an online pod {@code web/<name>} pinned to {@code
+   * node} that fits there only once Gleaner's pods on it keep no more than {@code leftToGleaner}
+   * bytes of scratch space: on a member node only Gleaner's pods request ephemeral-storage (the
+   * member's online service does not), so the room it needs is known whatever that service does
+   * meanwhile. Its PriorityClass does not preempt: the member's scheduler does not evict Gleaner's
+   * pods itself (it would with native preemption), so making room is the descheduler's reclaim.
+   */
+  private static void applyOnlinePodNeeding(
+      SimulatedCluster member, String node, String name, long leftToGleaner) throws Exception {
+    long others =
+        member
+            .client()
+            .pods()
+            .inAnyNamespace()
+            .withField("spec.nodeName", node)
+            .list()
+            .getItems()
+            .stream()
+            .filter(
+                p ->
+                    p.getMetadata().getLabels() == null
+                        || !"true".equals(p.getMetadata().getLabels().get("gleaner.io/managed")))
+            .filter(
+                p ->
+                    !"Succeeded".equals(p.getStatus().getPhase())
+                        && !"Failed".equals(p.getStatus().getPhase()))
+            .mapToLong(p -> requested(p, "ephemeral-storage"))
+            .sum();
+    long room =
+        bytes(
+                member
+                    .client()
+                    .nodes()
+                    .withName(node)
+                    .get()
+                    .getStatus()
+                    .getAllocatable()
+                    .get("ephemeral-storage"))
+            - others
+            - leftToGleaner;
+    Path online = dir.resolve("online-" + name + ".yaml");
+    Files.writeString(
+        online,
+        """
+        apiVersion: scheduling.k8s.io/v1
+        kind: PriorityClass
+        metadata: {name: online-nonpreempting}
+        value: 1000
+        preemptionPolicy: Never
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: web}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: %s, namespace: web}
+        spec:
+          priorityClassName: online-nonpreempting
+          nodeSelector: {kubernetes.io/hostname: %s}
+          containers:
+            - name: web
+              image: nginx:1.27
+              resources:
+                requests: {cpu: 100m, memory: 64Mi, ephemeral-storage: "%d"}
+        """
+            .formatted(name, node, room));
+    InstallTools.kubectl(
+        sandbox.federation().kubeconfigPath(member.name()), "apply", "-f", online.toString());
   }
 
   private static long bytes(io.fabric8.kubernetes.api.model.Quantity q) {

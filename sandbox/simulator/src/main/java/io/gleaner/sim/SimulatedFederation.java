@@ -103,6 +103,8 @@ public final class SimulatedFederation implements AutoCloseable {
               .podStartDelay(b.podStartDelay)
               .build();
       started.add(meta);
+      // Volcano's PodGroup CRD, as a metadata cluster where teams submit training gangs has it
+      meta.store().types().register(ResourceTypes.PODGROUPS);
       write(META, meta.kubeconfig());
       ObjectNode ns = MAPPER.createObjectNode();
       ns.putObject("metadata").put("name", namespace);

@@ -91,6 +91,7 @@ public final class FederationObserver {
                 own.add(p, info, gleaners);
                 if (gleaners) {
                   metaUid = labels.get(GleanerKeys.META_UID);
+                  Map<String, String> a = p.getMetadata().getAnnotations();
                   memberPods.add(
                       new FederationSnapshot.MemberPod(
                           cluster,
@@ -98,7 +99,9 @@ public final class FederationObserver {
                           metaUid,
                           info.nodeName() == null ? null : cluster + "/" + info.nodeName(),
                           info.phase(),
-                          p.getMetadata().getDeletionTimestamp() != null));
+                          p.getMetadata().getDeletionTimestamp() != null,
+                          a == null ? null : a.get(GleanerKeys.GANG),
+                          gangMinMember(a)));
                 }
                 if (info.occupiesNode()) {
                   occupied.merge(info.nodeName(), info.requests(), Resources::plus);
@@ -134,6 +137,16 @@ public final class FederationObserver {
     return Optional.of(
         new FederationSnapshot(
             metaPods, memberPods, nodes, reservations, waiting, scheduledAt, simulatedNow));
+  }
+
+  /** A member pod's gang minimum as placed; 0 when it carries none or not a number. */
+  private static int gangMinMember(Map<String, String> annotations) {
+    String v = annotations == null ? null : annotations.get(GleanerKeys.GANG_MIN_MEMBER);
+    try {
+      return v == null ? 0 : Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /**

@@ -62,9 +62,37 @@ public record FederationSnapshot(
    * @param metaUid the metadata pod it runs for
    * @param node {@code cluster/node}, or null while unbound
    * @param terminating has a deletion timestamp
+   * @param gang the gang it belongs to (annotation {@code gleaner.io/gang}, federation-wide), or
+   *     null
+   * @param gangMinMember the gang's minimum as placed (annotation {@code
+   *     gleaner.io/gang-min-member})
    */
   public record MemberPod(
-      String cluster, String key, String metaUid, String node, String phase, boolean terminating) {}
+      String cluster,
+      String key,
+      String metaUid,
+      String node,
+      String phase,
+      boolean terminating,
+      String gang,
+      int gangMinMember) {
+
+    /** A pod of no gang. */
+    public MemberPod(
+        String cluster,
+        String key,
+        String metaUid,
+        String node,
+        String phase,
+        boolean terminating) {
+      this(cluster, key, metaUid, node, phase, terminating, null, 0);
+    }
+
+    /** Running and not being deleted. */
+    boolean running() {
+      return "Running".equals(phase) && !terminating;
+    }
+  }
 
   /**
    * A member node.

@@ -23,6 +23,11 @@ public enum Invariant {
   /** A metadata pod's phase differs from its member pod's. */
   STATUS_DISAGREEMENT(Duration.ofSeconds(30), true),
   /**
+   * Part of a gang runs without the rest: some of its member pods run while fewer than its
+   * minMember run or have succeeded (a gang reclaimed or ended in part, or started in part).
+   */
+  PARTIAL_GANG(Duration.ofSeconds(30), true),
+  /**
    * A Gleaner identity deleted or evicted a member pod that no Gleaner identity created, per the
    * member's audit trail ({@link PodOwnershipRule}).
    */

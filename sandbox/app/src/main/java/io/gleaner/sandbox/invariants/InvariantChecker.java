@@ -48,6 +48,7 @@ public final class InvariantChecker {
     overcommits(o, holding);
     leaks(o, holding);
     statuses(o, holding);
+    gangs(o, holding);
     since.keySet().retainAll(holding.keySet());
     List<Violation> out = new ArrayList<>();
     for (Map.Entry<String, Violation> e : holding.entrySet()) {
@@ -189,6 +190,48 @@ public final class InvariantChecker {
                 + ") has no reservation");
       }
     }
+  }
+
+  /**
+   * Gangs, federation-wide (every member's pods of one gang id together): a gang with pods running
+   * and fewer than its minMember running or succeeded runs in part.
+   */
+  private static void gangs(FederationSnapshot o, Map<String, Violation> holding) {
+    Map<String, List<FederationSnapshot.MemberPod>> byGang = new TreeMap<>();
+    for (FederationSnapshot.MemberPod p : o.memberPods()) {
+      if (p.gang() != null) {
+        byGang.computeIfAbsent(p.gang(), k -> new ArrayList<>()).add(p);
+      }
+    }
+    byGang.forEach(
+        (gang, pods) -> {
+          int min =
+              pods.stream().mapToInt(FederationSnapshot.MemberPod::gangMinMember).max().orElse(0);
+          long running = pods.stream().filter(FederationSnapshot.MemberPod::running).count();
+          long succeeded = pods.stream().filter(p -> "Succeeded".equals(p.phase())).count();
+          if (running > 0 && running + succeeded < min) {
+            hold(
+                holding,
+                Invariant.PARTIAL_GANG,
+                gang,
+                running
+                    + " of the gang's minMember "
+                    + min
+                    + " pods run ("
+                    + succeeded
+                    + " succeeded); its member pods "
+                    + pods.stream()
+                        .map(
+                            p ->
+                                p.cluster()
+                                    + ":"
+                                    + p.key()
+                                    + " "
+                                    + p.phase()
+                                    + (p.terminating() ? " terminating" : ""))
+                        .toList());
+          }
+        });
   }
 
   private static void statuses(FederationSnapshot o, Map<String, Violation> holding) {

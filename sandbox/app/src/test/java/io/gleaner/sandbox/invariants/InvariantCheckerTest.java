@@ -196,6 +196,60 @@ class InvariantCheckerTest {
     assertThat(at(done, 400)).isEmpty();
   }
 
+  /** A look at the member pods of gang ml/train (minMember {@code min}) alone, in c1. */
+  private static FederationSnapshot gang(int min, String... phases) {
+    List<MemberPod> pods = new java.util.ArrayList<>();
+    for (int i = 0; i < phases.length; i++) {
+      boolean terminating = phases[i].endsWith("-");
+      String phase = terminating ? phases[i].substring(0, phases[i].length() - 1) : phases[i];
+      pods.add(
+          new MemberPod(
+              "c1", "ml/gl-w" + i, null, "c1/n" + i, phase, terminating, "ml/train", min));
+    }
+    return new FederationSnapshot(Map.of(), pods, Map.of(), Map.of());
+  }
+
+  @Test
+  void aGangRunningInPartPastItsGraceIsReportedOnce() {
+    // one of three reclaimed: its member pod gone, the other two still run
+    FederationSnapshot part = gang(3, "Running", "Running");
+    assertThat(at(part, 0)).isEmpty();
+    assertThat(at(part, 29)).isEmpty();
+    assertThat(at(part, 30))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.kind()).isEqualTo(Invariant.PARTIAL_GANG);
+              assertThat(v.subject()).isEqualTo("ml/train");
+              assertThat(v.evidence())
+                  .contains("2 of the gang's minMember 3 pods run", "c1:ml/gl-w0 Running");
+            });
+    assertThat(at(part, 60)).isEmpty();
+    // a pod ended by its member (Failed, or being deleted) counts as not running
+    InvariantChecker other = new InvariantChecker();
+    other.check(gang(2, "Running", "Failed"), T0);
+    assertThat(other.check(gang(2, "Running", "Running-"), T0.plusSeconds(30)))
+        .extracting(Violation::kind)
+        .containsExactly(Invariant.PARTIAL_GANG);
+  }
+
+  @Test
+  void aGangWholeStartingFinishingOrGoneWholeIsNoPartialGang() {
+    List<FederationSnapshot> looks =
+        List.of(
+            gang(3, "Pending", "Running", "Pending"), // starting, within the grace
+            gang(3, "Running", "Running", "Running"),
+            gang(2, "Running", "Running", "Failed"), // above its minMember
+            gang(3, "Running", "Succeeded", "Running"), // finishing one by one
+            gang(3, "Succeeded", "Succeeded", "Running"),
+            gang(3, "Running-", "Running-", "Running-"), // reclaimed whole
+            gang(3));
+    for (int i = 0; i < looks.size(); i++) {
+      assertThat(at(looks.get(i), i * 40L)).as("look %d", i).isEmpty();
+    }
+    assertThat(checker.counts()).containsEntry("partial_gang", 0L);
+  }
+
   @Test
   void gracesAreStated() {
     assertThat(Invariant.DUPLICATE_MEMBER_POD.grace()).isEqualTo(Duration.ofSeconds(2));
