@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Watches one member cluster (never polls): informers on pods and nodes (all namespaces), on
- * FailedScheduling events (field selector {@code reason=FailedScheduling}) and, where Volcano is
- * installed, on PodGroups. Their caches are what plans are made from; their callbacks go to a
- * {@link Listener}. Starting never blocks: a member that does not answer is retried in the
- * background and delays no other member.
+ * FailedScheduling events (field selector {@code reason=FailedScheduling}) and, where API discovery
+ * says Volcano's PodGroups are served, on PodGroups ({@link Informers#startIfServed}). Their caches
+ * are what plans are made from; their callbacks go to a {@link Listener}. Starting never blocks: a
+ * member that does not answer is retried in the background and delays no other member.
  */
 public final class MemberWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MemberWatch.class);
@@ -50,7 +50,8 @@ public final class MemberWatch implements AutoCloseable {
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Node> nodes;
-  private SharedIndexInformer<GenericKubernetesResource> podGroups;
+  private volatile SharedIndexInformer<GenericKubernetesResource> podGroups;
+  private volatile boolean closed;
 
   public MemberWatch(String cluster, KubernetesClient client, Listener listener) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
@@ -64,10 +65,10 @@ public final class MemberWatch implements AutoCloseable {
 
   /**
    * Starts the informers and returns at once. The future completes when nodes, pods and
-   * FailedScheduling events have been listed (and PodGroups, or their absence, is known); plans are
-   * made only from then on. An informer that cannot list or watch (the member does not answer)
-   * retries with fabric8's backoff for as long as this watch is open; the future then completes
-   * once the member answers. It never completes exceptionally.
+   * FailedScheduling events have been listed (and PodGroups, or that they are not served there);
+   * plans are made only from then on. An informer that cannot list or watch (the member does not
+   * answer) retries with fabric8's backoff for as long as this watch is open; the future then
+   * completes once the member answers. It never completes exceptionally.
    */
   public CompletableFuture<Void> start() {
     nodes = Informers.keepRetrying(client.nodes().runnableInformer(0), log, "nodes of " + cluster);
@@ -94,38 +95,42 @@ public final class MemberWatch implements AutoCloseable {
             log,
             "FailedScheduling events of " + cluster);
     events.addEventHandler(handler(listener::failedScheduling, e -> {}));
-    podGroups =
-        client
-            .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
-            .inAnyNamespace()
-            .runnableInformer(0);
-    podGroups.addEventHandler(
-        handler(
-            pg -> listener.podGroupChanged(pg, false), pg -> listener.podGroupChanged(pg, true)));
-    // Volcano not installed (404): no PodGroup triggers there. Anything else: retry.
-    Informers.keepRetryingUnlessNotServed(podGroups, log, "PodGroups of member " + cluster);
     synchronized (informers) {
-      informers.addAll(List.of(nodes, pods, events, podGroups));
+      informers.addAll(List.of(nodes, pods, events));
     }
-    CompletableFuture<?> groups =
-        podGroups
-            .start()
-            .toCompletableFuture()
-            .handle(
-                (v, t) -> {
-                  if (t != null) {
-                    log.info(
-                        "cluster {}: no Volcano PodGroups ({}); PodGroup triggers are off there",
-                        cluster,
-                        t.getMessage());
-                  }
-                  return null;
-                });
+    CompletableFuture<Boolean> groups =
+        Informers.startIfServed(
+            client,
+            VolcanoPodGroups.CONTEXT,
+            () -> !closed,
+            this::podGroupInformer,
+            log,
+            "PodGroups of member " + cluster);
     return CompletableFuture.allOf(
         nodes.start().toCompletableFuture(),
         pods.start().toCompletableFuture(),
         events.start().toCompletableFuture(),
         groups);
+  }
+
+  /** The PodGroup informer, unstarted, kept for closing; null once this watch is closed. */
+  private SharedIndexInformer<GenericKubernetesResource> podGroupInformer() {
+    synchronized (informers) {
+      if (closed) {
+        return null;
+      }
+      SharedIndexInformer<GenericKubernetesResource> i =
+          client
+              .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
+              .inAnyNamespace()
+              .runnableInformer(0);
+      i.addEventHandler(
+          handler(
+              pg -> listener.podGroupChanged(pg, false), pg -> listener.podGroupChanged(pg, true)));
+      informers.add(i);
+      podGroups = i;
+      return i;
+    }
   }
 
   private static <T> ResourceEventHandler<T> handler(
@@ -171,10 +176,11 @@ public final class MemberWatch implements AutoCloseable {
   /** PodGroups by {@code namespace/name}; malformed ones are left out (and logged). */
   public Map<String, PodGroupView> podGroups() {
     Map<String, PodGroupView> out = new HashMap<>();
-    if (podGroups == null || !podGroups.hasSynced()) {
+    SharedIndexInformer<GenericKubernetesResource> groups = podGroups;
+    if (groups == null || !groups.hasSynced()) {
       return out;
     }
-    for (GenericKubernetesResource pg : podGroups.getStore().list()) {
+    for (GenericKubernetesResource pg : groups.getStore().list()) {
       try {
         PodGroupView v = PodGroupView.of(pg);
         out.put(v.key(), v);
@@ -189,6 +195,7 @@ public final class MemberWatch implements AutoCloseable {
   public void close() {
     List<SharedIndexInformer<?>> open;
     synchronized (informers) {
+      closed = true;
       open = List.copyOf(informers);
       informers.clear();
     }

@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
  * a reduced state in their own caches (the detector keeps what it needs in the {@link
  * ClusterCache}), so a large member costs little memory.
  *
- * <p>A PodGroup informer that fails (Volcano not installed) is logged once and counts as "no
- * gangs"; node and pod informers that stop watching make the member unreachable (see {@link
- * #problem()}).
+ * <p>PodGroups are watched only where API discovery says they are served ({@link
+ * Informers#startIfServed}); elsewhere one INFO line says so and the member has no gangs. Node and
+ * pod informers that stop watching make the member unreachable (see {@link #problem()}).
  */
 public final class ClusterWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterWatch.class);
@@ -67,7 +67,7 @@ public final class ClusterWatch implements AutoCloseable {
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<Node> nodeInformer;
   private SharedIndexInformer<Pod> podInformer;
-  private SharedIndexInformer<GenericKubernetesResource> groupInformer;
+  private volatile boolean closed;
   private ScheduledFuture<?> poll;
   private volatile boolean podMetricsAvailable = true;
   private volatile String lastError = "";
@@ -157,16 +157,44 @@ public final class ClusterWatch implements AutoCloseable {
                   .removePod(p.getMetadata().getNamespace(), p.getMetadata().getName())
                   .ifPresent(node -> listener.nodeChanged(cluster, node, System.nanoTime()));
             }));
-    informers.add(nodeInformer);
-    informers.add(podInformer);
+    synchronized (informers) {
+      informers.add(nodeInformer);
+      informers.add(podInformer);
+    }
     if (member.roles().contains(MemberRole.TRAINING)) {
-      groupInformer =
+      Informers.startIfServed(
+          client,
+          VolcanoPodGroups.CONTEXT,
+          () -> !closed,
+          this::groupInformer,
+          LOG,
+          "PodGroups of member " + cluster);
+    }
+    Consumer<Throwable> recordError =
+        t -> lastError = t.getMessage() == null ? t.toString() : t.getMessage();
+    Informers.keepRetrying(nodeInformer, LOG, "nodes of member " + cluster, recordError);
+    Informers.keepRetrying(podInformer, LOG, "pods of member " + cluster, recordError);
+    nodeInformer.start();
+    podInformer.start();
+    long period = Math.max(1, metricsPeriod.toMillis());
+    poll = pollers.scheduleWithFixedDelay(this::pollMetrics, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** The PodGroup informer, unstarted, tracked for closing; null once this watch is closed. */
+  private SharedIndexInformer<GenericKubernetesResource> groupInformer() {
+    synchronized (informers) {
+      if (closed) {
+        return null;
+      }
+      String cluster = member.name();
+      SharedIndexInformer<GenericKubernetesResource> groups =
           member.track(
-              client
+              member
+                  .kubernetes()
                   .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
                   .inAnyNamespace()
                   .runnableInformer(0));
-      groupInformer.addEventHandler(
+      groups.addEventHandler(
           handler(
               g -> {
                 if (cache.putPodGroup(KubeModel.podGroup(g))) {
@@ -179,16 +207,9 @@ public final class ClusterWatch implements AutoCloseable {
                   listener.clusterChanged(cluster, System.nanoTime());
                 }
               }));
-      Informers.keepRetryingUnlessNotServed(groupInformer, LOG, "PodGroups of member " + cluster);
-      informers.add(groupInformer);
+      informers.add(groups);
+      return groups;
     }
-    Consumer<Throwable> recordError =
-        t -> lastError = t.getMessage() == null ? t.toString() : t.getMessage();
-    Informers.keepRetrying(nodeInformer, LOG, "nodes of member " + cluster, recordError);
-    Informers.keepRetrying(podInformer, LOG, "pods of member " + cluster, recordError);
-    informers.forEach(SharedIndexInformer::start);
-    long period = Math.max(1, metricsPeriod.toMillis());
-    poll = pollers.scheduleWithFixedDelay(this::pollMetrics, 0, period, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -314,7 +335,12 @@ public final class ClusterWatch implements AutoCloseable {
     if (poll != null) {
       poll.cancel(false);
     }
-    for (SharedIndexInformer<?> i : informers) {
+    List<SharedIndexInformer<?>> open;
+    synchronized (informers) {
+      closed = true;
+      open = List.copyOf(informers);
+    }
+    for (SharedIndexInformer<?> i : open) {
       try {
         i.stop();
       } catch (RuntimeException e) {

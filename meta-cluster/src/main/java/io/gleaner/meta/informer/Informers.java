@@ -1,13 +1,18 @@
 package io.gleaner.meta.informer;
 
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gleaner.meta.kube.ServedKinds;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
- * The one rule for informers Gleaner runs for as long as it runs: they never give up, except on a
- * kind that the cluster does not serve.
+ * The one rule for informers Gleaner runs for as long as it runs: they never give up, and a kind
+ * that a cluster may not serve is watched only where API discovery says it is served.
  *
  * <p>fabric8 stops an informer for good when its first list fails (a timeout or a 5xx past the
  * client's own retries, common on a loaded API server at start-up), and the service then runs on an
@@ -40,33 +45,48 @@ public final class Informers {
   }
 
   /**
-   * For a kind that a cluster may not serve (Volcano's PodGroups where Volcano is not installed): a
-   * 404 stops the informer, so its start future fails and the caller goes on without that kind;
-   * every other failure is retried as {@link #keepRetrying(SharedIndexInformer, Logger, String)}
-   * does.
+   * Starts an informer of a kind that a cluster may not serve (Volcano's PodGroups where Volcano is
+   * not installed) only where API discovery says the kind is served ({@link ServedKinds}); where it
+   * is not, logs one INFO line and starts nothing, so no list meets a 404 (fabric8 logs an informer
+   * that stops on one as an ERROR with its stack). Discovery is asked with no thread waiting, and
+   * asked again while the cluster does not answer; the informer, once started, retries every
+   * failure as {@link #keepRetrying(SharedIndexInformer, Logger, String)} does.
+   *
+   * @param open whether the caller still wants the informer (false once it closed: nothing more is
+   *     asked or started)
+   * @param informer makes the unstarted informer and keeps it for closing, or returns null once the
+   *     caller closed; called at most once, only where the kind is served
+   * @return completes with true once the informer has listed, with false where the kind is not
+   *     served or the caller closed first; never exceptionally
    */
-  public static <T> SharedIndexInformer<T> keepRetryingUnlessNotServed(
-      SharedIndexInformer<T> informer, Logger log, String what) {
-    informer.exceptionHandler(
-        (started, t) -> {
-          if (notServed(t)) {
-            log.info("{} is not served there (404); not watched", what);
-            return false;
-          }
-          logFailure(log, what, started, t);
-          return true;
-        });
-    return informer;
-  }
-
-  /** Whether {@code t} is (or wraps) the API server's 404 for the watched kind. */
-  public static boolean notServed(Throwable t) {
-    for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
-      if (c instanceof KubernetesClientException e && e.getCode() == 404) {
-        return true;
-      }
-    }
-    return false;
+  public static <T> CompletableFuture<Boolean> startIfServed(
+      KubernetesClient client,
+      ResourceDefinitionContext kind,
+      BooleanSupplier open,
+      Supplier<SharedIndexInformer<T>> informer,
+      Logger log,
+      String what) {
+    return ServedKinds.ask(
+            client,
+            kind,
+            open,
+            t ->
+                log.debug(
+                    "asking whether {} is served failed, asking again: {}", what, t.toString()))
+        .thenCompose(
+            answer -> {
+              if (!answer.served()) {
+                log.info("{}: not served there ({}), not watched", what, answer.why());
+                return CompletableFuture.completedFuture(false);
+              }
+              SharedIndexInformer<T> started = informer.get();
+              if (started == null) {
+                return CompletableFuture.completedFuture(false);
+              }
+              keepRetrying(started, log, what);
+              return started.start().toCompletableFuture().thenApply(v -> true);
+            })
+        .exceptionally(t -> false);
   }
 
   private static void logFailure(Logger log, String what, boolean started, Throwable t) {

@@ -35,29 +35,6 @@ class InformersTest {
     assertThat(seen).hasSize(8);
   }
 
-  @Test
-  void aKindTheClusterDoesNotServeStopsOnlyOn404() {
-    AtomicReference<ExceptionHandler> handler = new AtomicReference<>();
-    Informers.keepRetryingUnlessNotServed(informer(handler), log(), "PodGroups of a");
-
-    assertThat(handler.get().retryAfterException(false, NOT_FOUND)).isFalse();
-    assertThat(handler.get().retryAfterException(false, new RuntimeException("x", NOT_FOUND)))
-        .as("wrapped 404")
-        .isFalse();
-    assertThat(handler.get().retryAfterException(false, UNAVAILABLE)).isTrue();
-    assertThat(handler.get().retryAfterException(false, REFUSED)).isTrue();
-    assertThat(handler.get().retryAfterException(true, UNAVAILABLE)).isTrue();
-  }
-
-  @Test
-  void notServedLooksThroughCausesOnly() {
-    assertThat(Informers.notServed(NOT_FOUND)).isTrue();
-    assertThat(Informers.notServed(new IllegalStateException(NOT_FOUND))).isTrue();
-    assertThat(Informers.notServed(UNAVAILABLE)).isFalse();
-    assertThat(Informers.notServed(REFUSED)).isFalse();
-    assertThat(Informers.notServed(new RuntimeException("404 in a message only"))).isFalse();
-  }
-
   private static org.slf4j.Logger log() {
     return LoggerFactory.getLogger(InformersTest.class);
   }
