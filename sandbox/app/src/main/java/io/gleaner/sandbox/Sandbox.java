@@ -385,6 +385,9 @@ public final class Sandbox implements AutoCloseable {
     }
   }
 
+  /** How long closing waits for a scenario, sample or Job pass under way to finish. */
+  private static final Duration LOOPS_GRACE = Duration.ofSeconds(10);
+
   /** The teams: a Job controller in the metadata cluster and the scenario driver. */
   public Sandbox startScenario() {
     KubernetesClient meta = federation.meta().client();
@@ -441,7 +444,7 @@ public final class Sandbox implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    closeables.push(teams::shutdownNow);
+    closeables.push(() -> GracefulStop.stop(teams, LOOPS_GRACE));
     teams.scheduleWithFixedDelay(
         quietly("scenario", scenario::tick), 0, 250, TimeUnit.MILLISECONDS);
     loops.scheduleWithFixedDelay(
@@ -471,7 +474,7 @@ public final class Sandbox implements AutoCloseable {
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
     vitals = new VitalsRecorder(processes::replicas);
     loops.scheduleWithFixedDelay(quietly("vitals", vitals::sample), 0, 10, TimeUnit.SECONDS);
-    closeables.push(loops::shutdownNow);
+    closeables.push(() -> GracefulStop.stop(loops, LOOPS_GRACE));
     return this;
   }
 

@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.gleaner.sandbox.GracefulStop;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -341,7 +343,8 @@ public final class JobController implements AutoCloseable {
 
   @Override
   public void close() {
-    loop.shutdownNow();
-    workers.shutdownNow();
+    // a pass under way finishes (its calls are not interrupted), then its workers are done
+    GracefulStop.stop(loop, Duration.ofSeconds(10));
+    GracefulStop.stop(workers, Duration.ofSeconds(10));
   }
 }
