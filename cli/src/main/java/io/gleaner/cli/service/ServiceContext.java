@@ -150,15 +150,29 @@ public final class ServiceContext implements AutoCloseable {
    * registry writes the MemberCluster status ({@code writeStatus}): one writer per installation.
    */
   public MemberRegistry registry(boolean writeStatus) {
-    MemberRegistryConfig rc =
-        MemberRegistryConfig.defaults(namespace()).withStatusWrites(writeStatus);
-    if (clock instanceof AcceleratedClock a && a.speed() != 1.0) {
-      rc = rc.withProbe(Duration.ofSeconds(2), Duration.ofMillis((long) (10_000 * a.speed())));
-    }
+    MemberRegistryConfig rc = registryConfig(namespace(), writeStatus, clock);
     MemberRegistry registry = new MemberRegistry(meta, rc, clock, metrics.registry(), this::fenced);
     registry.start();
     closeables.push(registry);
     return registry;
+  }
+
+  /**
+   * The registry's settings on {@code clock}. The registry compares its intervals on that clock but
+   * works on real time, so on an accelerated clock the health bound grows with its speed and the
+   * resync (every member's kubeconfig Secret read again, one blocking GET each, on the thread that
+   * also probes) stays once a real minute: at 60x it came every tick, and on a loaded metadata API
+   * server those reads delayed the probes until every member looked unreachable.
+   */
+  static MemberRegistryConfig registryConfig(String namespace, boolean writeStatus, Clock clock) {
+    MemberRegistryConfig rc =
+        MemberRegistryConfig.defaults(namespace).withStatusWrites(writeStatus);
+    if (clock instanceof AcceleratedClock a && a.speed() != 1.0) {
+      rc =
+          rc.withProbe(Duration.ofSeconds(2), Duration.ofMillis((long) (10_000 * a.speed())))
+              .withResync(Duration.ofMillis((long) (rc.resyncInterval().toMillis() * a.speed())));
+    }
+    return rc;
   }
 
   /**
