@@ -363,6 +363,79 @@ final class ClusterLoop implements MemberWatch.Listener {
   }
 
   /**
+   * The lent nodes of this member with their pods, as a plan sees them: pods evicted moments ago
+   * count as leaving, pods whose eviction a PodDisruptionBudget refused lately are no victims.
+   * Empty while the member's caches are not filled.
+   */
+  List<io.gleaner.descheduler.plan.LentNode> lentNodes() {
+    MemberWatch w = watch;
+    if (w == null) {
+      return List.of();
+    }
+    synchronized (deciding) {
+      Instant now = clock.instant();
+      evicted.values().removeIf(until -> until.isBefore(now));
+      blocked.values().removeIf(until -> until.isBefore(now));
+      return Snapshot.build(
+              new Snapshot.Inputs(
+                  cluster,
+                  settings.memberPreemption(cluster),
+                  settings.priorityThreshold(),
+                  w.nodes(),
+                  w.pods(),
+                  w.podGroups(),
+                  Map.of(),
+                  Set.copyOf(evicted.keySet()),
+                  Set.copyOf(blocked.keySet()),
+                  now,
+                  requests,
+                  settings.instance(),
+                  (pod, e) -> skipped.skipped(cluster, pod, e)))
+          .nodes();
+    }
+  }
+
+  /**
+   * Evicts what {@code plan} says without a trigger of this member (room for a team's guarantee,
+   * {@code GuaranteePass}), through the same path as a reclaim: counted as leaving at once, then
+   * evicted by the {@link Reclaimer}, refusals kept out of the next plans for a while. A no-op
+   * while this replica does not lead.
+   */
+  void evictFor(Plan plan) {
+    MemberWatch w = watch;
+    if (w == null || !leading.getAsBoolean() || plan.reclaims().isEmpty()) {
+      return;
+    }
+    synchronized (deciding) {
+      Instant now = clock.instant();
+      if (!settings.dryRun()) {
+        for (io.gleaner.descheduler.plan.NodeReclaim r : plan.reclaims()) {
+          for (Victim v : r.victims()) {
+            evicted.put(
+                v.pod().uid(),
+                now.plusSeconds(v.pod().gracePeriodSeconds()).plus(Duration.ofMinutes(2)));
+          }
+        }
+      }
+      planListener.accept(plan);
+      reclaimer
+          .executeAsync(plan, now)
+          .whenComplete(
+              (results, err) -> {
+                if (err != null) {
+                  log.error("cluster {}: eviction failed", cluster, err);
+                  return;
+                }
+                try (MDC.MDCCloseable c = MDC.putCloseable("cluster", cluster)) {
+                  record(results, now, now);
+                } catch (RuntimeException e) {
+                  log.error("cluster {}: recording eviction results failed", cluster, e);
+                }
+              });
+    }
+  }
+
+  /**
    * Pods with room reserved are not demands again; the room they will take counts as taken on the
    * reserved node, so the victims already terminating for them are not handed to another pod.
    */
@@ -477,8 +550,11 @@ final class ClusterLoop implements MemberWatch.Listener {
         metrics.reclaim(cluster, r.reclaim().reason().wire());
       }
       Instant evictedAt = Instant.ofEpochMilli(r.event().getEvictedAtMs());
-      metrics.latency(
-          cluster, Duration.between(Instant.ofEpochMilli(r.event().getTriggeredAtMs()), evictedAt));
+      if (r.reclaim().reason().returnsNode()) {
+        metrics.latency(
+            cluster,
+            Duration.between(Instant.ofEpochMilli(r.event().getTriggeredAtMs()), evictedAt));
+      }
       boolean refused = false;
       for (Map.Entry<Victim, EvictionResult> e : r.results().entrySet()) {
         Victim v = e.getKey();
@@ -514,8 +590,9 @@ final class ClusterLoop implements MemberWatch.Listener {
       }
       if (r.event().getVictimsCount() > 0) {
         log.info(
-            "cluster {}: reclaimed node {} for {}: {} victim(s) {}",
+            "cluster {}: {} node {} for {}: {} victim(s) {}",
             cluster,
+            r.reclaim().reason().returnsNode() ? "reclaimed" : "evicted on",
             r.reclaim().node(),
             r.reclaim().forPods(),
             r.event().getVictimsCount(),

@@ -89,8 +89,12 @@ public final class DeschedulerService extends AbstractLifecycle {
   private ExecutorService membership;
   private Planner planner;
   private FederationShares shares;
+  private GuaranteePass guarantees;
 
-  /** How often the pool the teams share is read from the broker (simulated time). */
+  /**
+   * How often the pool the teams share is read from the broker (simulated time), and the reclaim
+   * cycle for guarantees ({@link GuaranteePass}) that follows each read.
+   */
   private static final Duration POOL_REFRESH = Duration.ofSeconds(10);
 
   private UnaryOperator<Duration> toReal;
@@ -288,11 +292,23 @@ public final class DeschedulerService extends AbstractLifecycle {
                 ? null
                 : BrokerApiClient.on(brokerChannel, settings.brokerDeadline()),
             settings.instance());
+    guarantees =
+        new GuaranteePass(
+            shares,
+            () -> watched.values().stream().filter(w -> w.ready).map(w -> w.loop).toList(),
+            clock);
     long poolPeriod = toReal.apply(POOL_REFRESH).toMillis();
     timers.scheduleWithFixedDelay(
         () -> {
           if (!policy.current().teams().declared().isEmpty()) {
             shares.refreshPool();
+            if (election.isLeader()) {
+              try {
+                guarantees.run();
+              } catch (RuntimeException e) {
+                log.warn("guarantee reclaim pass failed", e);
+              }
+            }
           }
         },
         0,

@@ -2,6 +2,8 @@ package io.gleaner.descheduler;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.TeamShare;
 import io.gleaner.descheduler.plan.ReclaimFairness;
 import io.gleaner.descheduler.trigger.PodViews;
 import io.gleaner.meta.fair.Teams;
@@ -32,6 +34,9 @@ final class FederationShares {
   private final Function<Pod, Resources> requests;
   private final BrokerApiClient broker;
   private volatile Resources offered = Resources.ZERO;
+  private volatile Resources advertised = Resources.ZERO;
+  private volatile Map<String, Resources> waiting = Map.of();
+  private volatile Map<String, Long> pending = Map.of();
 
   /**
    * @param teams the policy's teams now
@@ -54,16 +59,54 @@ final class FederationShares {
     this.broker = broker;
   }
 
-  /** Asks the broker for the offered capacity; keeps the last answer when it cannot. */
+  /**
+   * Asks the broker for the offered and advertised capacity and what each team's pending pods ask
+   * for; keeps the last answer when it cannot.
+   */
   void refreshPool() {
     if (broker == null) {
       return;
     }
     try {
-      offered = Resources.parse(broker.capacity().getOfferedMap());
+      Capacity c = broker.capacity();
+      Map<String, Resources> w = new HashMap<>();
+      Map<String, Long> n = new HashMap<>();
+      for (TeamShare t : c.getTeamsList()) {
+        Resources r = Resources.parse(t.getWaitingMap());
+        if (!r.isZero()) {
+          w.put(t.getTeam(), r);
+          n.put(t.getTeam(), t.getPendingPods());
+        }
+      }
+      Resources adv = Resources.parse(c.getAdvertisedMap());
+      offered = Resources.parse(c.getOfferedMap());
+      advertised = adv;
+      waiting = Map.copyOf(w);
+      pending = Map.copyOf(n);
     } catch (RuntimeException e) {
       log.debug("broker capacity not read, keeping the last: {}", e.toString());
     }
+  }
+
+  /**
+   * What each team's pending metadata pods ask for (the broker's {@code TeamShare.waiting}), as
+   * last read; empty before the broker answered or without one.
+   */
+  Map<String, Resources> waiting() {
+    return waiting;
+  }
+
+  /** How many pods of each team wait for the virtual node (the broker's, as last read). */
+  Map<String, Long> pending() {
+    return pending;
+  }
+
+  /**
+   * What the virtual node advertises (the pool less the reserve margins), as last read; zero before
+   * the broker answered or without one.
+   */
+  Resources advertised() {
+    return advertised;
   }
 
   /** The teams, the pool and what each team holds now. */

@@ -11,6 +11,7 @@ import io.gleaner.meta.crd.CapacitySource;
 import io.gleaner.meta.fair.Candidate;
 import io.gleaner.meta.fair.FairQueue;
 import io.gleaner.meta.fair.FairShares;
+import io.gleaner.meta.fair.GuaranteeReclaim;
 import io.gleaner.meta.fair.ReclaimOrder;
 import io.gleaner.meta.fair.Running;
 import io.gleaner.meta.fair.Team;
@@ -36,6 +37,12 @@ import org.HdrHistogram.Histogram;
  * once placing waiting pods in Dominant Resource Fairness order ({@link FairQueue}, with {@link
  * ReclaimOrder} when the pool shrinks) and once in arrival order (FIFO, with class-order reclaim),
  * both through the broker's real {@link PlacementEngine}.
+ *
+ * <p>In DRF order, each round is also a reclaim cycle for guarantees ({@link GuaranteeReclaim}, as
+ * the descheduler runs it): while a team below its guarantee waits and the room left does not cover
+ * what it lacks, pods of the teams above their fair share are evicted. A second scenario ({@link
+ * Options#longPods()}: the other teams' pods run for 6 hours) measures how many cycles the
+ * guaranteed team needs to reach its guarantee with and without that reclaim.
  *
  * <p>The scenario: {@code ml-batch} (weight 1) and {@code search-offline} (weight 1, keeping ten
  * times as many pods waiting, so it submits far more) from the start; {@code ads-nearline} (weight
@@ -69,6 +76,8 @@ public final class FairnessBenchEngine {
    * @param guaranteeCores ads-nearline's guarantee, CPUs
    * @param lateStart when ads-nearline starts submitting
    * @param seed of the node factors and the pod streams
+   * @param othersRun how long every pod of ml-batch and search-offline runs; null for the usual 5
+   *     minutes plus an exponential time (mean 20 minutes)
    */
   public record Options(
       int clusters,
@@ -79,7 +88,8 @@ public final class FairnessBenchEngine {
       int backlog,
       int guaranteeCores,
       Duration lateStart,
-      long seed) {
+      long seed,
+      Duration othersRun) {
 
     public static Options defaults() {
       return new Options(
@@ -91,13 +101,23 @@ public final class FairnessBenchEngine {
           200,
           400,
           Duration.ofHours(1),
-          42);
+          42,
+          null);
     }
 
     /** A small run for tests: seconds, not minutes. */
     public static Options quick() {
       return new Options(
-          2, 10, 32, Duration.ofHours(4), Duration.ofMinutes(1), 40, 40, Duration.ofHours(1), 42);
+          2,
+          10,
+          32,
+          Duration.ofHours(4),
+          Duration.ofMinutes(1),
+          40,
+          40,
+          Duration.ofHours(1),
+          42,
+          null);
     }
 
     public Options withSeed(long s) {
@@ -110,12 +130,41 @@ public final class FairnessBenchEngine {
           backlog,
           guaranteeCores,
           lateStart,
-          s);
+          s,
+          othersRun);
     }
 
     public Options withDuration(Duration d) {
       return new Options(
-          clusters, nodesPerCluster, nodeCores, d, step, backlog, guaranteeCores, lateStart, seed);
+          clusters,
+          nodesPerCluster,
+          nodeCores,
+          d,
+          step,
+          backlog,
+          guaranteeCores,
+          lateStart,
+          seed,
+          othersRun);
+    }
+
+    /**
+     * The guarantee scenario: ml-batch's and search-offline's pods run for 6 hours, so when
+     * ads-nearline arrives the pool is full of pods that do not finish soon; 2 hours from its
+     * start.
+     */
+    public Options longPods() {
+      return new Options(
+          clusters,
+          nodesPerCluster,
+          nodeCores,
+          lateStart.plusHours(2),
+          step,
+          backlog,
+          guaranteeCores,
+          lateStart,
+          seed,
+          Duration.ofHours(6));
     }
   }
 
@@ -142,12 +191,26 @@ public final class FairnessBenchEngine {
         "pool: %d members x %d nodes of %d CPUs lending (1 - online load), load = Alibaba 2018 CPU curve"
             + " x per-node factor; %s simulated, a round every %s%n",
         o.clusters(), o.nodesPerCluster(), o.nodeCores(), o.duration(), o.step());
-    Run fair = new Run(o, teams, true);
+    Run fair = new Run(o, teams, true, true);
     fair.simulate();
     print("fair (DRF)", fair);
-    Run fifo = new Run(o, teams, false);
+    Run fifo = new Run(o, teams, false, false);
     fifo.simulate();
     print("FIFO", fifo);
+    Options lp = o.longPods();
+    Run longPods = new Run(lp, teams, true, true);
+    longPods.simulate();
+    Run longPodsNoReclaim = new Run(lp, teams, true, false);
+    longPodsNoReclaim.simulate();
+    out.printf(
+        "guarantee, other teams' pods running %d h: reached in cycle %s with guarantee reclaim"
+            + " (%d evictions), %s without%n",
+        lp.othersRun().toHours(),
+        longPods.guaranteeReachedCycles(),
+        longPods.guaranteeEvictions,
+        longPodsNoReclaim.guaranteeReachedCycles() == null
+            ? "not within " + (lp.duration().minus(lp.lateStart()).toMinutes()) + " cycles"
+            : "in cycle " + longPodsNoReclaim.guaranteeReachedCycles());
     out.printf(
         "fair choice per decision p50=%.2fus p99=%.2fus (with the round's build spread over its"
             + " decisions p99=%.2fus); round build p50=%.0fus p99=%.0fus (thread CPU p99=%.0fus) for"
@@ -174,11 +237,23 @@ public final class FairnessBenchEngine {
     json.put("fifo_core_hours", fifo.coreHoursJson());
     json.put("search_offline_share", round(fair.windowShare(SEARCH)));
     json.put("search_offline_fair_share", round(fair.meanFair(SEARCH)));
+    json.put("search_offline_pool_share", round(fair.meanActual(SEARCH)));
     json.put("fifo_search_offline_share", round(fifo.windowShare(SEARCH)));
     json.put("submitted", fair.countsJson(fair.submitted));
     json.put("fifo_submitted", fifo.countsJson(fifo.submitted));
     json.put("guarantee_reached_s", fair.guaranteeReachedS);
+    json.put("guarantee_reached_cycles", fair.guaranteeReachedCycles());
+    json.put("guarantee_evictions", fair.guaranteeEvictions);
     json.put("fifo_guarantee_reached_s", fifo.guaranteeReachedS);
+    json.put("long_pods_guarantee_reached_cycles", longPods.guaranteeReachedCycles());
+    json.put("long_pods_guarantee_evictions", longPods.guaranteeEvictions);
+    json.put(
+        "long_pods_without_reclaim_guarantee_reached_cycles",
+        longPodsNoReclaim.guaranteeReachedCycles());
+    json.put(
+        "long_pods_cycles_run",
+        lp.duration().minus(lp.lateStart()).toSeconds() / lp.step().toSeconds());
+    json.put("reclaim_cycle_s", o.step().toSeconds());
     json.put("allocation", round(fair.allocation()));
     json.put("fifo_allocation", round(fifo.allocation()));
     json.put("allocation_delta_points", round(100 * (fair.allocation() - fifo.allocation())));
@@ -187,6 +262,9 @@ public final class FairnessBenchEngine {
     json.put("decisions", fair.choice.getTotalCount());
     json.put("ads_nearline_fair_share", round(fair.meanFair(ADS)));
     json.put("ads_nearline_share", round(fair.windowShare(ADS)));
+    json.put("ads_nearline_pool_share", round(fair.meanActual(ADS)));
+    json.put("ml_batch_fair_share", round(fair.meanFair(ML)));
+    json.put("ml_batch_pool_share", round(fair.meanActual(ML)));
     json.put("fifo_ads_nearline_share", round(fifo.windowShare(ADS)));
     json.put("choice_p50_us", round(fair.choice.getValueAtPercentile(50) / 1000.0));
     json.put("choice_p99_us", round(fair.choice.getValueAtPercentile(99) / 1000.0));
@@ -208,7 +286,8 @@ public final class FairnessBenchEngine {
   private void print(String name, Run r) {
     out.printf(
         "%-10s core-hours ml=%.0f search=%.0f ads=%.0f (window from ads' start: %.0f / %.0f / %.0f)"
-            + " jain=%.3f allocation=%.3f evictions=%d guarantee reached after %s s%n",
+            + " jain=%.3f allocation=%.3f evictions=%d (for the guarantee %d) guarantee reached"
+            + " after %s s (cycle %s)%n",
         name,
         r.coreHours[ML],
         r.coreHours[SEARCH],
@@ -219,7 +298,9 @@ public final class FairnessBenchEngine {
         r.jain(),
         r.allocation(),
         r.evictions,
-        r.guaranteeReachedS);
+        r.guaranteeEvictions,
+        r.guaranteeReachedS,
+        r.guaranteeReachedCycles());
   }
 
   static double round(double v) {
@@ -251,9 +332,12 @@ public final class FairnessBenchEngine {
     final Random rnd;
     int made;
 
-    Stream(int team, long seed) {
+    final Duration fixedRun;
+
+    Stream(int team, long seed, Duration fixedRun) {
       this.team = team;
       this.rnd = new Random(seed * 31 + team);
+      this.fixedRun = fixedRun;
     }
 
     Pod next() {
@@ -261,6 +345,9 @@ public final class FairnessBenchEngine {
       long cores = r < 30 ? 1 : r < 65 ? 2 : r < 90 ? 4 : 8;
       long memGi = cores * (2 + rnd.nextInt(3));
       long run = 300 + (long) (-Math.log(1 - rnd.nextDouble()) * 1200);
+      if (fixedRun != null) {
+        run = fixedRun.toSeconds();
+      }
       made++;
       return new Pod(
           team,
@@ -277,6 +364,7 @@ public final class FairnessBenchEngine {
     final Options o;
     final Teams teams;
     final boolean fair;
+    final boolean guaranteeReclaim;
     final PlacementEngine engine = new PlacementEngine(PlacementPolicy.defaults().withoutMargins());
     final NodeKey[] keys;
     final LoadCurve[] loads;
@@ -297,20 +385,23 @@ public final class FairnessBenchEngine {
     long[] roundChoices = new long[1024];
     final Histogram decide = new Histogram(3_600_000_000L, 3);
     final double[] fairSum = new double[3];
+    final double[] actualSum = new double[3];
     long fairSteps;
     double poolCoreHours;
     double harvestedCoreHours;
     long evictions;
+    long guaranteeEvictions;
     Long guaranteeReachedS;
     long rounds;
     long waitingSum;
     long seq;
     Resources pool = Resources.ZERO;
 
-    Run(Options o, Teams teams, boolean fair) {
+    Run(Options o, Teams teams, boolean fair, boolean guaranteeReclaim) {
       this.o = o;
       this.teams = teams;
       this.fair = fair;
+      this.guaranteeReclaim = guaranteeReclaim;
       Random rnd = new Random(o.seed());
       int n = o.clusters() * o.nodesPerCluster();
       keys = new NodeKey[n];
@@ -323,7 +414,7 @@ public final class FairnessBenchEngine {
         onNode.add(new ArrayList<>());
       }
       for (int t = 0; t < 3; t++) {
-        streams[t] = new Stream(t, o.seed());
+        streams[t] = new Stream(t, o.seed(), t == ADS ? null : o.othersRun());
       }
     }
 
@@ -337,6 +428,9 @@ public final class FairnessBenchEngine {
         complete(now);
         reclaim();
         submit(now, now >= adsStartS);
+        if (guaranteeReclaim) {
+          guaranteeCycle();
+        }
         if (fair) {
           fairRound(now);
         } else {
@@ -361,6 +455,7 @@ public final class FairnessBenchEngine {
               FairShares.compute(pool, teams, usageByName(), demand);
           for (int t = 0; t < 3; t++) {
             fairSum[t] += shares.get(TEAM_NAMES[t]).fair();
+            actualSum[t] += shares.get(TEAM_NAMES[t]).actual();
           }
           fairSteps++;
           if (guaranteeReachedS == null && usage[ADS].cpuMillis() >= o.guaranteeCores() * 1000L) {
@@ -465,6 +560,46 @@ public final class FairnessBenchEngine {
           evictions++;
         }
       }
+    }
+
+    /**
+     * One reclaim cycle for guarantees, as the descheduler runs it ({@link GuaranteeReclaim}):
+     * evicts pods of teams above their fair share while a team below its guarantee waits and the
+     * room left does not cover what it lacks. The victims go at once (no grace period here).
+     */
+    void guaranteeCycle() {
+      Map<String, Resources> demand = new HashMap<>();
+      Map<String, Long> pending = new HashMap<>();
+      for (Pod p : waiting) {
+        demand.merge(TEAM_NAMES[p.team], p.request, Resources::plus);
+        pending.merge(TEAM_NAMES[p.team], 1L, Long::sum);
+      }
+      List<Running> running = new ArrayList<>();
+      Map<String, Pod> byId = new HashMap<>();
+      List<Resources> free = new ArrayList<>(keys.length);
+      for (int i = 0; i < keys.length; i++) {
+        free.add(engine.freeOf(keys[i]));
+        for (Pod p : onNode.get(i)) {
+          running.add(p.running);
+          byId.put(p.running.id(), p);
+        }
+      }
+      GuaranteeReclaim.Decision d =
+          GuaranteeReclaim.decide(pool, teams, usageByName(), demand, pending, free, running);
+      for (Running r : d.victims()) {
+        Pod p = byId.get(r.id());
+        ends.remove(p);
+        remove(p);
+        guaranteeEvictions++;
+      }
+    }
+
+    /**
+     * Reclaim cycles (placement rounds) from ads-nearline's first waiting pod until it held its
+     * guarantee, the cycle that reached it included: 1 is within the first; null if never.
+     */
+    Long guaranteeReachedCycles() {
+      return guaranteeReachedS == null ? null : guaranteeReachedS / o.step().toSeconds() + 1;
     }
 
     void submit(long now, boolean adsStarted) {
@@ -610,6 +745,11 @@ public final class FairnessBenchEngine {
 
     double meanFair(int team) {
       return fairSteps == 0 ? 0 : fairSum[team] / fairSteps;
+    }
+
+    /** The mean dominant share of the pool the team held, in the unit of its fair share. */
+    double meanActual(int team) {
+      return fairSteps == 0 ? 0 : actualSum[team] / fairSteps;
     }
 
     double allocation() {

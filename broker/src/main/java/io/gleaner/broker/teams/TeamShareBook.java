@@ -36,6 +36,7 @@ public final class TeamShareBook {
    * @param pendingPods its metadata pods bound to the virtual node and not placed
    * @param coreHours CPU core-hours its pods held since the broker started
    * @param held what it holds (placed and reserved)
+   * @param waiting the sum of the requests of its pending pods
    */
   public record Share(
       String team,
@@ -44,7 +45,8 @@ public final class TeamShareBook {
       double actual,
       long pendingPods,
       double coreHours,
-      Resources held) {}
+      Resources held,
+      Resources waiting) {}
 
   private final Clock clock;
   private final Map<String, Double> hours = new TreeMap<>();
@@ -94,7 +96,8 @@ public final class TeamShareBook {
               f.actual(),
               pending.getOrDefault(t.name(), 0L),
               hours.getOrDefault(t.name(), 0.0),
-              usage.getOrDefault(t.name(), Resources.ZERO)));
+              usage.getOrDefault(t.name(), Resources.ZERO),
+              wait.getOrDefault(t.name(), Resources.ZERO)));
     }
     shares = List.copyOf(out);
     return shares;
@@ -113,7 +116,8 @@ public final class TeamShareBook {
               s.actual(),
               s.pendingPods(),
               hours.getOrDefault(s.team(), 0.0),
-              s.held()));
+              s.held(),
+              s.waiting()));
     }
     return out;
   }

@@ -20,6 +20,7 @@ public final class TeamShares {
                     .setPendingPods(s.pendingPods())
                     .setCoreHours(s.coreHours())
                     .putAllHeld(strings(s.held()))
+                    .putAllWaiting(strings(s.waiting()))
                     .build())
         .toList();
   }

@@ -212,6 +212,14 @@ class PendingPodsIT {
         client.capacity().getTeamsList().stream()
             .collect(Collectors.toMap(TeamShare::getTeam, TeamShare::getPendingPods));
     assertThat(viaGrpc).containsEntry("ml-batch", 2L).containsEntry("ads-nearline", 2L);
+    assertThat(
+            client.capacity().getTeamsList().stream()
+                .filter(t -> t.getTeam().equals("ml-batch"))
+                .findFirst()
+                .orElseThrow()
+                .getWaitingMap())
+        .as("what the team's pending pods ask for, for guarantee reclaim")
+        .containsEntry("cpu", "2");
     // the near-line ones bound and waiting for room (ads with no status, misc Pending; not the
     // Failed one, nor the gated one, which may be waiting for its turn only), for elastic scale-up
     assertThat(client.capacity().getNearLineWaitingList())

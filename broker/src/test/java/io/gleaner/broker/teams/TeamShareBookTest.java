@@ -72,6 +72,8 @@ class TeamShareBookTest {
     assertThat(by.get("search-offline").actual()).isCloseTo(0.60, within(1e-9));
     assertThat(by.get("ml-batch").pendingPods()).isEqualTo(2);
     assertThat(by.get("ads-nearline").pendingPods()).isEqualTo(1);
+    assertThat(by.get("ml-batch").waiting()).isEqualTo(Resources.of("cpu", "20", "memory", "2Gi"));
+    assertThat(s.get(3).waiting().isZero()).isTrue();
     assertThat(s.get(3).fair()).isZero();
 
     now.set(now.get().plus(Duration.ofMinutes(30)));

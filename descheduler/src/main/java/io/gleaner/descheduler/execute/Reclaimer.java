@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * Carries out a plan in one member cluster. Per reclaimed node: evicts the victims (all at once,
  * rate-limited per cluster), then returns the node and withdraws its offer at the broker (so
  * nothing new lands there); then records Events on the online pods and the node, tells the broker
- * what happened and publishes the ReclaimEvent. Only the evictions are on the latency path;
- * everything else runs on {@code background} and never delays a reclaim.
+ * what happened and publishes the ReclaimEvent. A reclaim whose reason keeps the node ({@link
+ * io.gleaner.descheduler.plan.Reason#returnsNode()}: room for a team's guarantee) only evicts and
+ * publishes the event. Only the evictions are on the latency path; everything else runs on {@code
+ * background} and never delays a reclaim.
  *
  * <p>Safe to repeat: evicting a pod that is gone, or returning a node already returned, is a no-op.
  */
@@ -148,7 +150,7 @@ public final class Reclaimer {
     // is not handed back: Gleaner pods still run there, and the next plan takes it up again. Nor is
     // one where an eviction was refused in an earlier pass while that pod still runs there.
     CompletableFuture<Void> handBack =
-        settings.dryRun()
+        settings.dryRun() || !r.reason().returnsNode()
             ? CompletableFuture.completedFuture(null)
             : evicted.handleAsync(
                 (x, err) -> {
@@ -240,7 +242,8 @@ public final class Reclaimer {
     } catch (RuntimeException e) {
       log.warn("publishing reclaim event {} failed: {}", event.getId(), e.toString());
     }
-    if (settings.dryRun()) {
+    if (settings.dryRun() || !r.reason().returnsNode()) {
+      // room for other Gleaner pods: the node stays lent and offered; the event went to the hooks
       return;
     }
     try {

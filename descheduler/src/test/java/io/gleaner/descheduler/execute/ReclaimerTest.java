@@ -135,6 +135,26 @@ class ReclaimerTest {
   }
 
   @Test
+  void evictionsForATeamsGuaranteeKeepTheNodeLentAndOffered() {
+    List<Victim> vs = List.of(new Victim("n1", pod("a")));
+    Plan p =
+        new Plan(
+            "c1",
+            List.of(
+                new NodeReclaim(
+                    "n1", Pool.IDLE, Reason.TEAM_GUARANTEE, vs, List.of("team:ads"), T0, false)),
+            List.of());
+
+    List<NodeResult> results = reclaimer(false).execute(p, T0);
+
+    assertThat(actions.calls).containsExactly("evict gl/a grace=9");
+    assertThat(broker.calls).as("no Withdraw: the room stays in the pool").isEmpty();
+    assertThat(published).containsExactly(results.get(0).event());
+    assertThat(results.get(0).event().getReason()).isEqualTo("TeamGuarantee");
+    assertThat(results.get(0).event().getOnlinePodsList()).containsExactly("team:ads");
+  }
+
+  @Test
   void pdbBlockIsReportedNotCountedAsVictim() {
     actions.script.put("b", EvictionResult.BLOCKED_BY_PDB);
     NodeResult r = reclaimer(false).execute(plan(pod("a"), pod("b")), T0).get(0);

@@ -12,6 +12,8 @@
  *       over demand) and actual share.
  *   <li>{@link io.gleaner.meta.fair.ReclaimOrder}: victims from the team furthest above its fair
  *       share first, class order where shares are equal.
+ *   <li>{@link io.gleaner.meta.fair.GuaranteeReclaim}: which teams are owed room for their
+ *       guarantee, how much, and the victims that free it.
  * </ul>
  */
 package io.gleaner.meta.fair;
