@@ -122,6 +122,14 @@ class GuaranteeReclaimIT {
     gleanerPod(m1, "ml-a", "ml-ns", "offline");
     gleanerPod(m2, "ml-b", "ml-ns", "offline");
     gleanerPod(m2, "search-a", "search-ns", "offline");
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                running(m1, "ml-near")
+                    && running(m1, "ml-a")
+                    && running(m2, "ml-b")
+                    && running(m2, "search-a"));
     brokerServer =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .addService(broker)
@@ -185,7 +193,7 @@ class GuaranteeReclaimIT {
     await().atMost(WAIT).until(() -> service.readyMembers().equals(Set.of("m1", "m2")));
   }
 
-  /** A Gleaner member pod of 4 cores running for a metadata pod of {@code metaNamespace}. */
+  /** Creates a Gleaner member pod of 4 cores for a metadata pod of {@code metaNamespace}. */
   private static void gleanerPod(
       SimulatedCluster c, String name, String metaNamespace, String podClass) {
     c.client()
@@ -217,7 +225,6 @@ class GuaranteeReclaimIT {
                 .endSpec()
                 .build())
         .create();
-    await().atMost(WAIT).until(() -> running(c, name));
   }
 
   private static boolean running(SimulatedCluster c, String name) {
