@@ -138,7 +138,7 @@ class SandboxE2E {
     assertThat(sandbox.invariantObservations()).as("invariant checks done").isPositive();
     assertThat(sandbox.invariantViolations())
         .as("invariant violations by kind (the sandbox log names each with its evidence)")
-        .isNotEmpty()
+        .containsKey("partial_gang")
         .allSatisfy((kind, n) -> assertThat(n).as(kind).isZero());
 
     // least privilege under load: no service was refused anything (InstallIT also checks that

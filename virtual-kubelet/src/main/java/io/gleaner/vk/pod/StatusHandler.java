@@ -4,10 +4,14 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.StatusMirror;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * what the member did to it. A member pod evicted, preempted or deleted in the member is a reclaim
  * (the metadata pod fails with the story); one the member cannot schedule is placed elsewhere; a
  * finished one gives its reservation back.
+ *
+ * <p>A gang runs whole or not at all: when a reclaim leaves a gang fewer than its minMember pods
+ * (running, placed or succeeded), its other pods are reclaimed too, whatever took the first (the
+ * member's own preemption or a kubelet's eviction, which know no gangs, or the descheduler, which
+ * takes the gang whole anyway). Each is reclaimed in its own status sync ({@link #gangLost}).
  */
 final class StatusHandler {
   private static final Logger log = LoggerFactory.getLogger(StatusHandler.class);
@@ -33,6 +42,12 @@ final class StatusHandler {
   private final PlacementStep placement;
   private final VkMetrics metrics;
   private final Clock clock;
+
+  /**
+   * Pods whose gang fell below its minMember by another pod's reclaim, by UID: why, for their own
+   * reclaim at their next status sync.
+   */
+  private final Map<String, String> gangLost = new java.util.concurrent.ConcurrentHashMap<>();
 
   StatusHandler(
       PodInformers informers,
@@ -64,6 +79,7 @@ final class StatusHandler {
   WorkQueue.Result handleStatus(String uid) {
     TrackedPod t = tracked.get(uid);
     if (t == null) {
+      gangLost.remove(uid);
       if (informers.hasMetaPod(uid) && informers.hasMemberPod(uid)) {
         queues.resync.add(uid); // restart: adopt
       }
@@ -71,6 +87,7 @@ final class StatusHandler {
     }
     Pod pod = informers.metaPod(uid);
     if (pod == null) {
+      gangLost.remove(uid);
       queues.delete.add(uid);
       return WorkQueue.Result.DONE;
     }
@@ -79,6 +96,7 @@ final class StatusHandler {
 
   private WorkQueue.Result status(String uid, Pod pod, TrackedPod t) {
     if (t.state != TrackedPod.State.CREATED) {
+      gangLost.remove(uid);
       return WorkQueue.Result.DONE;
     }
     if (pod.getMetadata().getDeletionTimestamp() != null) {
@@ -95,7 +113,7 @@ final class StatusHandler {
           t.cluster,
           translator.config().namespaces().memberNamespace(pod.getMetadata().getNamespace()));
       return reclaim(
-          uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)");
+          uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)", true);
     }
     t.seenInMember = true;
     MemberPodState state = StatusMirror.assess(member);
@@ -103,7 +121,7 @@ final class StatusHandler {
       if (t.deleteRequested) {
         return WorkQueue.Result.DONE;
       }
-      return reclaim(uid, pod, t, e.cause());
+      return reclaim(uid, pod, t, e.cause(), true);
     }
     if (state instanceof MemberPodState.Unschedulable u) {
       KubernetesClient client = members.client(t.cluster).orElse(null);
@@ -126,6 +144,13 @@ final class StatusHandler {
           "member " + t.cluster + " could not run the pod on " + t.node + ": " + u.message(),
           true);
     }
+    String lost = gangLost.get(uid);
+    if (lost != null) {
+      if (!(state instanceof MemberPodState.Finished)) {
+        return reclaim(uid, pod, t, lost, false);
+      }
+      gangLost.remove(uid); // it finished meanwhile
+    }
     if (StatusMirror.worthMirroring(member, pod.getStatus())) {
       writer.writeStatus(
           pod,
@@ -141,7 +166,12 @@ final class StatusHandler {
     return WorkQueue.Result.DONE;
   }
 
-  private WorkQueue.Result reclaim(String uid, Pod pod, TrackedPod t, String cause) {
+  /**
+   * Fails the metadata pod as reclaimed and deletes its member pod; {@code byMember}: the member
+   * took it (not its gang), so its gang's other pods may have to follow.
+   */
+  private WorkQueue.Result reclaim(
+      String uid, Pod pod, TrackedPod t, String cause, boolean byMember) {
     if (!t.released) {
       if (broker.releaseOutcome(uid, "reclaimed") == BrokerApiClient.CallOutcome.UNAVAILABLE) {
         metrics.error("broker", "release");
@@ -149,6 +179,7 @@ final class StatusHandler {
       }
       t.released = true;
     }
+    gangLost.remove(uid);
     writer.writeStatus(
         pod, StatusMirror.reclaimed(pod.getStatus(), t.cluster, t.node, cause, clock.instant()));
     t.state = TrackedPod.State.ABANDONED;
@@ -166,6 +197,80 @@ final class StatusHandler {
                       .delete());
       t.deleteRequested = true;
     }
+    if (byMember) {
+      Gangs.of(pod).ifPresent(g -> breakGang(uid, pod, g, t.cluster, cause));
+    }
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * After {@code uid}'s reclaim: when fewer than the gang's minMember of its other pods are left
+   * (succeeded, or with a member pod not being deleted), each of those with a member pod is
+   * reclaimed too, at its next status sync. The minimum is the one the member pods carry ({@link
+   * GleanerKeys#GANG_MIN_MEMBER}, as placed).
+   */
+  private void breakGang(String uid, Pod pod, Gangs.Membership gang, String cluster, String cause) {
+    List<String> others = new ArrayList<>();
+    int left = 0;
+    int minMember = 0;
+    for (Pod p : informers.metaPods()) {
+      String other = p.getMetadata().getUid();
+      if (other.equals(uid) || !Gangs.of(p).filter(gang::equals).isPresent()) {
+        continue;
+      }
+      String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+      if ("Failed".equals(phase) || p.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      if ("Succeeded".equals(phase)) {
+        left++;
+        continue;
+      }
+      TrackedPod ot = tracked.get(other);
+      Pod member = ot == null || ot.cluster == null ? null : informers.memberPod(ot.cluster, other);
+      if (member == null || member.getMetadata().getDeletionTimestamp() != null) {
+        continue; // not placed, or already going
+      }
+      minMember = Math.max(minMember, minMemberOf(member));
+      left++;
+      others.add(other);
+    }
+    if (others.isEmpty() || left >= minMember) {
+      return;
+    }
+    String why =
+        "its gang "
+            + gang.id()
+            + " runs whole or not at all: "
+            + pod.getMetadata().getName()
+            + " was reclaimed by member cluster "
+            + cluster
+            + " ("
+            + cause
+            + "), leaving "
+            + left
+            + " of its minMember "
+            + minMember
+            + " pods";
+    log.info(
+        "gang {} broken by the reclaim of {}: reclaiming its {} other pods",
+        gang.id(),
+        pod.getMetadata().getName(),
+        others.size());
+    metrics.sync("gang_reclaimed_whole");
+    for (String other : others) {
+      gangLost.put(other, why);
+      queues.status.add(other);
+    }
+  }
+
+  private static int minMemberOf(Pod member) {
+    Map<String, String> a = member.getMetadata().getAnnotations();
+    String v = a == null ? null : a.get(GleanerKeys.GANG_MIN_MEMBER);
+    try {
+      return v == null ? 0 : Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 }

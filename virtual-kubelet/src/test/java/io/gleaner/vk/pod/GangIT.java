@@ -224,6 +224,49 @@ class GangIT {
     await().atMost(WAIT).until(() -> broker.confirms.get() >= 4);
   }
 
+  /**
+   * A member that takes one pod of a running gang on its own (its scheduler's preemption, a
+   * kubelet's eviction: neither knows gangs) leaves the gang below its minMember: the
+   * virtual-kubelet reclaims the rest, so no part of the gang runs on.
+   */
+  @Test
+  void aGangMemberEvictedInItsMemberTakesTheWholeGangWithIt() {
+    podGroup("trio", 3);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      workers.add(worker("trio", i, "2"));
+    }
+    await().atMost(WAIT).until(() -> memberPods().size() == 3);
+    Pod victim = memberPods().get(0);
+    m1.pods()
+        .inNamespace(victim.getMetadata().getNamespace())
+        .withName(victim.getMetadata().getName())
+        .evict(
+            new io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder()
+                .withNewMetadata()
+                .withName(victim.getMetadata().getName())
+                .withNamespace(victim.getMetadata().getNamespace())
+                .endMetadata()
+                .build());
+    String victimUid = victim.getMetadata().getLabels().get(GleanerKeys.META_UID);
+    for (Pod w : workers) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Pod now = reread(w);
+                assertThat(now.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(now.getStatus().getReason()).isEqualTo("Reclaimed");
+                if (!now.getMetadata().getUid().equals(victimUid)) {
+                  assertThat(now.getStatus().getMessage())
+                      .contains("its gang ml/trio runs whole or not at all", "of its minMember 3");
+                }
+              });
+    }
+    await().atMost(WAIT).until(() -> memberPods().isEmpty());
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
   @Test
   void aGangInAMemberWithoutVolcanoRunsWithItsAnnotationsOnly() {
     podGroup("small", 1);
