@@ -48,10 +48,16 @@ public final class FederationObserver {
     this.instance = instance;
   }
 
-  /** One look; empty when the broker cannot answer (nothing can be concluded then). */
+  /**
+   * One look; empty when the broker cannot answer (nothing can be concluded then). The ledger is
+   * read before the pods and nodes and again after them: under load a look takes seconds, and a
+   * reservation given back or made meanwhile ({@link
+   * FederationSnapshot.Reservation#heldThroughLook}) must not be set against pods read at another
+   * time.
+   */
   public Optional<FederationSnapshot> observe() {
-    Optional<Map<String, Placement>> placements = broker.placementsByUid("");
-    if (placements.isEmpty()) {
+    Optional<Map<String, Placement>> before = broker.placementsByUid("");
+    if (before.isEmpty()) {
       return Optional.empty();
     }
     Map<String, FederationSnapshot.MetaPod> metaPods = new HashMap<>();
@@ -101,7 +107,8 @@ public final class FederationObserver {
                           info.phase(),
                           p.getMetadata().getDeletionTimestamp() != null,
                           a == null ? null : a.get(GleanerKeys.GANG),
-                          gangMinMember(a)));
+                          gangMinMember(a),
+                          refused(p)));
                 }
                 if (info.occupiesNode()) {
                   occupied.merge(info.nodeName(), info.requests(), Resources::plus);
@@ -122,18 +129,26 @@ public final class FederationObserver {
                         gleanerOn.getOrDefault(name, java.util.Set.of())));
               }
             });
+    Optional<Map<String, Placement>> after = broker.placementsByUid("");
+    if (after.isEmpty()) {
+      return Optional.empty();
+    }
     Map<String, FederationSnapshot.Reservation> reservations = new HashMap<>();
-    placements
+    after
         .get()
         .forEach(
-            (uid, p) ->
-                reservations.put(
-                    uid,
-                    new FederationSnapshot.Reservation(
-                        uid,
-                        p.getNode().getCluster() + "/" + p.getNode().getNode(),
-                        Resources.parse(p.getReservedMap()),
-                        p.getConfirmed())));
+            (uid, p) -> {
+              Placement first = before.get().get(uid);
+              reservations.put(
+                  uid,
+                  new FederationSnapshot.Reservation(
+                      uid,
+                      nodeOf(p),
+                      Resources.parse(p.getReservedMap()),
+                      p.getConfirmed(),
+                      p.getReservedAtMs() == 0 ? null : Instant.ofEpochMilli(p.getReservedAtMs()),
+                      first != null && nodeOf(first).equals(nodeOf(p))));
+            });
     return Optional.of(
         new FederationSnapshot(
             metaPods, memberPods, nodes, reservations, waiting, scheduledAt, simulatedNow));
@@ -147,6 +162,36 @@ public final class FederationObserver {
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  private static String nodeOf(Placement p) {
+    return p.getNode().getCluster() + "/" + p.getNode().getNode();
+  }
+
+  /**
+   * Why the member will not run a pod where it is pinned: its scheduler's {@code
+   * PodScheduled=False/Unschedulable} (with when it said so, simulated time) or a kubelet's {@code
+   * OutOf*} rejection; null when neither.
+   */
+  static String refused(Pod p) {
+    if (p.getStatus() == null) {
+      return null;
+    }
+    String reason = p.getStatus().getReason();
+    if ("Failed".equals(p.getStatus().getPhase()) && reason != null && reason.startsWith("OutOf")) {
+      return reason;
+    }
+    if (p.getStatus().getConditions() == null) {
+      return null;
+    }
+    for (var c : p.getStatus().getConditions()) {
+      if ("PodScheduled".equals(c.getType())
+          && "False".equals(c.getStatus())
+          && "Unschedulable".equals(c.getReason())) {
+        return "Unschedulable since " + c.getLastTransitionTime();
+      }
+    }
+    return null;
   }
 
   /**

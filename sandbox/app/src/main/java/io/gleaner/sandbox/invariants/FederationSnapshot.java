@@ -66,6 +66,9 @@ public record FederationSnapshot(
    *     null
    * @param gangMinMember the gang's minimum as placed (annotation {@code
    *     gleaner.io/gang-min-member})
+   * @param refused why the member will not run it where it is pinned (its scheduler's {@code
+   *     Unschedulable} condition or a kubelet's {@code OutOf*} rejection), null when it has not
+   *     refused it
    */
   public record MemberPod(
       String cluster,
@@ -75,7 +78,8 @@ public record FederationSnapshot(
       String phase,
       boolean terminating,
       String gang,
-      int gangMinMember) {
+      int gangMinMember,
+      String refused) {
 
     /** A pod of no gang. */
     public MemberPod(
@@ -85,7 +89,20 @@ public record FederationSnapshot(
         String node,
         String phase,
         boolean terminating) {
-      this(cluster, key, metaUid, node, phase, terminating, null, 0);
+      this(cluster, key, metaUid, node, phase, terminating, null, 0, null);
+    }
+
+    /** A pod of a gang, not refused. */
+    public MemberPod(
+        String cluster,
+        String key,
+        String metaUid,
+        String node,
+        String phase,
+        boolean terminating,
+        String gang,
+        int gangMinMember) {
+      this(cluster, key, metaUid, node, phase, terminating, gang, gangMinMember, null);
     }
 
     /** Running and not being deleted. */
@@ -103,6 +120,24 @@ public record FederationSnapshot(
   public record Node(
       Resources allocatable, Resources occupied, java.util.Set<String> gleanerPodUids) {}
 
-  /** A reservation on {@code cluster/node}. */
-  public record Reservation(String podUid, String node, Resources reserved, boolean confirmed) {}
+  /**
+   * A reservation on {@code cluster/node}, as the ledger's second read of the look gives it.
+   *
+   * @param reservedAt when the broker reserved it (simulated time; null when unknown)
+   * @param heldThroughLook the ledger's first read, before the pods and nodes were read, had it on
+   *     the same node too: it held that room while they were read. One that is not was reserved or
+   *     given back meanwhile, so the pods read may already stand in its room, or not stand there
+   *     yet.
+   */
+  public record Reservation(
+      String podUid,
+      String node,
+      Resources reserved,
+      boolean confirmed,
+      Instant reservedAt,
+      boolean heldThroughLook) {
+    public Reservation(String podUid, String node, Resources reserved, boolean confirmed) {
+      this(podUid, node, reserved, confirmed, null, true);
+    }
+  }
 }

@@ -132,8 +132,12 @@ public final class InvariantChecker {
       if (metaGone) {
         continue; // a leftover: LEAKED_RESERVATION's business, and it holds no new pod's room
       }
+      if (!r.heldThroughLook()) {
+        // reserved or given back while the pods were read: those pods are of another moment
+        continue;
+      }
       inflight.merge(r.node(), r.reserved(), Resources::plus);
-      inflightPods.computeIfAbsent(r.node(), k -> new ArrayList<>()).add(r.podUid());
+      inflightPods.computeIfAbsent(r.node(), k -> new ArrayList<>()).add(inflight(o, r));
     }
     o.nodes()
         .forEach(
@@ -152,9 +156,41 @@ public final class InvariantChecker {
                         + ", reserved for pods not there yet "
                         + inflightPods.getOrDefault(key, List.of())
                         + ", over by "
-                        + over.toStrings());
+                        + over.toStrings()
+                        + (o.simulatedNow() == null ? "" : ", looked at " + o.simulatedNow()));
               }
             });
+  }
+
+  /**
+   * A reservation of a pod not on its node, as evidence: the pod, when it was reserved, and where
+   * its member pod stands (none yet, unbound, refused by the member, or elsewhere).
+   */
+  private static String inflight(FederationSnapshot o, FederationSnapshot.Reservation r) {
+    StringBuilder b = new StringBuilder(r.podUid());
+    FederationSnapshot.MetaPod m = o.metaPods().get(r.podUid());
+    b.append(" (").append(m.key()).append(' ').append(m.phase());
+    b.append(", ").append(r.reserved().toStrings());
+    b.append(r.confirmed() ? ", confirmed" : ", unconfirmed");
+    if (r.reservedAt() != null && o.simulatedNow() != null) {
+      b.append(", reserved at ").append(r.reservedAt());
+    }
+    List<String> members = new ArrayList<>();
+    for (FederationSnapshot.MemberPod p : o.memberPods()) {
+      if (r.podUid().equals(p.metaUid())) {
+        members.add(
+            p.cluster()
+                + ":"
+                + p.key()
+                + " "
+                + p.phase()
+                + (p.node() == null ? " unbound" : " on " + p.node())
+                + (p.terminating() ? " terminating" : "")
+                + (p.refused() == null ? "" : " refused: " + p.refused()));
+      }
+    }
+    b.append(members.isEmpty() ? ", no member pod" : ", member pod " + members);
+    return b.append(')').toString();
   }
 
   private static void leaks(FederationSnapshot o, Map<String, Violation> holding) {

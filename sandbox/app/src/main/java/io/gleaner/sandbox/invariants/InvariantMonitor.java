@@ -2,6 +2,8 @@ package io.gleaner.sandbox.invariants;
 
 import io.gleaner.sim.apiserver.audit.AuditLog;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,13 +82,21 @@ public final class InvariantMonitor implements Runnable {
               }
               auditRead.put(cluster, after);
             });
+    Instant started = realClock.instant();
     observer
         .observe()
         .ifPresent(
             o -> {
               observations++;
               boolean hasQuorum = quorum.getAsBoolean();
-              logAll(checker.check(o, realClock.instant(), hasQuorum));
+              Instant now = realClock.instant();
+              List<InvariantChecker.Violation> found = checker.check(o, now, hasQuorum);
+              if (!found.isEmpty()) {
+                log.info(
+                    "the look that found them took {} ms",
+                    Duration.between(started, now).toMillis());
+              }
+              logAll(found);
               if (hasQuorum == quorumLost) {
                 quorumLost = !hasQuorum;
                 log.info(

@@ -108,7 +108,40 @@ class InvariantCheckerTest {
             x -> {
               assertThat(x.kind()).isEqualTo(Invariant.NODE_OVERCOMMITTED);
               assertThat(x.subject()).isEqualTo("c1/n1");
-              assertThat(x.evidence()).contains("[u2]", "over by {cpu=1}");
+              assertThat(x.evidence())
+                  .contains("[u2 (team/p2 Pending", "no member pod", "over by {cpu=1}");
+            });
+  }
+
+  @Test
+  void aReservationReleasedWhileTheLookReadTheNodesHoldsNoRoomThere() {
+    // u1 finished and gave its reservation back while the look read the members; its room went to
+    // an online pod: 4 CPU on the node. The ledger's first read still had u1's reservation, its
+    // second no longer: the node was never over-committed.
+    Map<String, MetaPod> metas = Map.of("u1", new MetaPod("u1", "team/p1", "Succeeded"));
+    FederationSnapshot look =
+        new FederationSnapshot(
+            metas,
+            List.of(new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Succeeded", false)),
+            Map.of("c1/n1", new Node(cpu("4"), cpu("4"), Set.of())),
+            Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), true, null, false)));
+    for (int s = 0; s <= 60; s += 2) {
+      assertThat(at(look, s)).as("at %d s", s).isEmpty();
+    }
+    // held through the look, the same reservation does over-commit the node
+    FederationSnapshot held =
+        new FederationSnapshot(
+            metas,
+            look.memberPods(),
+            look.nodes(),
+            Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), true, null, true)));
+    assertThat(at(held, 100)).isEmpty();
+    assertThat(at(held, 110))
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.kind()).isEqualTo(Invariant.NODE_OVERCOMMITTED);
+              assertThat(x.evidence()).contains("team/gl-u1 Succeeded on c1/n1");
             });
   }
 
