@@ -1,6 +1,7 @@
 package io.gleaner.meta.registry;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -173,7 +174,11 @@ public final class MemberRegistry implements AutoCloseable {
 
           @Override
           public void onUpdate(MemberCluster oldObj, MemberCluster newObj) {
-            enqueue(newObj.getMetadata().getName());
+            if (needsReconcile(oldObj, newObj)) {
+              enqueue(newObj.getMetadata().getName());
+            } else {
+              refresh(newObj);
+            }
           }
 
           @Override
@@ -382,6 +387,41 @@ public final class MemberRegistry implements AutoCloseable {
     if (state.get() == State.STARTED) {
       worker.execute(() -> reconcile(name));
     }
+  }
+
+  /**
+   * Whether a change of a MemberCluster can change what the registry does with it: its spec, or
+   * metadata it reads (labels, annotations, finalizers, deletion). A change of its status alone
+   * (the idle-detector's conditions and contact time, the broker's offered capacity, written every
+   * few seconds) cannot: reconciling it read the kubeconfig Secret again, a blocking GET on the
+   * thread that sends the probes, in every service, for every status write.
+   */
+  static boolean needsReconcile(MemberCluster before, MemberCluster after) {
+    ObjectMeta b = before.getMetadata();
+    ObjectMeta a = after.getMetadata();
+    return !Objects.equals(before.getSpec(), after.getSpec())
+        || !Objects.equals(b.getGeneration(), a.getGeneration())
+        || !Objects.equals(b.getLabels(), a.getLabels())
+        || !Objects.equals(b.getAnnotations(), a.getAnnotations())
+        || !Objects.equals(b.getFinalizers(), a.getFinalizers())
+        || !Objects.equals(b.getDeletionTimestamp(), a.getDeletionTimestamp());
+  }
+
+  /** Keeps the newest MemberCluster (its status) without reconciling it. */
+  private void refresh(MemberCluster mc) {
+    if (state.get() != State.STARTED) {
+      return;
+    }
+    worker.execute(
+        () -> {
+          Entry entry = entries.get(mc.getMetadata().getName());
+          if (entry != null && entry.resource != null) {
+            entry.resource = mc;
+            if (entry.handle != null) {
+              entry.handle.update(mc);
+            }
+          }
+        });
   }
 
   private void tick() {
