@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,16 +66,20 @@ final class GuaranteePass {
     Instant now = clock.instant();
     Map<String, Unit> units = new LinkedHashMap<>();
     Map<String, Running> candidates = new LinkedHashMap<>();
-    List<Resources> free = new ArrayList<>();
+    Map<String, Resources> free = new HashMap<>();
+    Map<String, String> nodeOf = new HashMap<>();
     for (ClusterLoop loop : loops.get()) {
       for (LentNode n : loop.lentNodes()) {
+        String nodeKey = loop.cluster() + "/" + n.name();
         Resources taken = Resources.ZERO;
         for (NodePod p : n.pods()) {
           if (!p.terminating()) {
             taken = taken.plus(p.requests());
           }
         }
-        free.add(n.unschedulable() ? Resources.ZERO : n.allocatable().minus(taken).clampAtZero());
+        free.put(
+            nodeKey,
+            n.unschedulable() ? Resources.ZERO : n.allocatable().minus(taken).clampAtZero());
         for (NodePod p : n.pods()) {
           if (!p.gleaner() || p.terminating()) {
             continue;
@@ -85,6 +90,9 @@ final class GuaranteePass {
               p.gang().isPresent()
                   ? loop.cluster() + "|gang|" + p.gang().get().key()
                   : loop.cluster() + "|" + p.uid();
+          if (p.gang().isEmpty()) {
+            nodeOf.put(id, nodeKey);
+          }
           units
               .computeIfAbsent(id, k -> new Unit(loop, new ArrayList<>()))
               .pods()
@@ -105,7 +113,14 @@ final class GuaranteePass {
     }
     GuaranteeReclaim.Decision d =
         GuaranteeReclaim.decide(
-            pool(f), f.teams(), f.usage(), waiting, shares.pending(), free, candidates.values());
+            pool(f),
+            f.teams(),
+            f.usage(),
+            waiting,
+            shares.pending(),
+            free,
+            nodeOf,
+            candidates.values());
     if (d.owed().isEmpty() || d.victims().isEmpty()) {
       if (!d.unmet().isZero()) {
         log.info(

@@ -576,16 +576,20 @@ public final class FairnessBenchEngine {
       }
       List<Running> running = new ArrayList<>();
       Map<String, Pod> byId = new HashMap<>();
-      List<Resources> free = new ArrayList<>(keys.length);
+      Map<String, Resources> free = new HashMap<>(keys.length * 2);
+      Map<String, String> nodeOf = new HashMap<>();
       for (int i = 0; i < keys.length; i++) {
-        free.add(engine.freeOf(keys[i]));
+        String node = keys[i].node();
+        free.put(node, engine.freeOf(keys[i]));
         for (Pod p : onNode.get(i)) {
           running.add(p.running);
           byId.put(p.running.id(), p);
+          nodeOf.put(p.running.id(), node);
         }
       }
       GuaranteeReclaim.Decision d =
-          GuaranteeReclaim.decide(pool, teams, usageByName(), demand, pending, free, running);
+          GuaranteeReclaim.decide(
+              pool, teams, usageByName(), demand, pending, free, nodeOf, running);
       for (Running r : d.victims()) {
         Pod p = byId.get(r.id());
         ends.remove(p);

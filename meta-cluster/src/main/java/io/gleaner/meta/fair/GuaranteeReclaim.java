@@ -15,7 +15,8 @@ import java.util.Objects;
  * its guarantee (per guaranteed resource, at most what its waiting pods ask for), and when the room
  * left in the pool does not cover what the owed teams lack, pods of the teams furthest above their
  * fair share are evicted, just enough to free the rest. The room left is counted node by node in
- * whole pods of the owed teams' mean pending shape: fragments none of their pods fits are no room.
+ * whole pods of the owed teams' mean pending shape: fragments none of their pods fits are no room;
+ * a victim frees the whole pods of that shape its node gains.
  *
  * <p>Rules: a team is owed only while its dominant share is below its fair share ({@link
  * FairShares}, which counts its guarantee as far as it asks for it), so guarantees that together
@@ -74,9 +75,13 @@ public final class GuaranteeReclaim {
    *     or zero: none wait
    * @param pending how many pods each team has waiting (their mean size is the shape the room is
    *     counted in); absent: one
-   * @param free the room left on each node now; it counts only in whole pods of the owed teams'
-   *     mean pending shape ({@link #roomFor}), so fragments no such pod fits are no room, and at
-   *     most the pool less what the teams hold
+   * @param free the room left on each node (by name) now; it counts only in whole pods of the owed
+   *     teams' mean pending shape ({@link #roomFor}), so fragments no such pod fits are no room,
+   *     and at most the pool less what the teams hold
+   * @param nodeOf the node (a key of {@code free}) of each running pod, by id: a victim there frees
+   *     the whole pods of that shape its node gains; a pod absent (a gang across nodes) frees its
+   *     request. Where no victim gains a whole pod, victims free their requests, so a team is never
+   *     stuck owed
    * @param running the pods that may be evicted
    */
   public static Decision decide(
@@ -85,7 +90,8 @@ public final class GuaranteeReclaim {
       Map<String, Resources> usage,
       Map<String, Resources> waiting,
       Map<String, Long> pending,
-      Collection<Resources> free,
+      Map<String, Resources> free,
+      Map<String, String> nodeOf,
       Collection<Running> running) {
     Map<String, FairShares.Share> shares = FairShares.compute(pool, teams, usage, waiting);
     List<Owed> owed = new ArrayList<>();
@@ -120,7 +126,8 @@ public final class GuaranteeReclaim {
       shapes = shapes.plus(waiting.get(o.team()));
       pods += Math.max(1, pending.getOrDefault(o.team(), 1L));
     }
-    Resources room = roomFor(free, shapes.scale(1, pods)).min(pool.minus(held).clampAtZero());
+    Resources shape = shapes.scale(1, pods);
+    Resources room = roomFor(free.values(), shape).min(pool.minus(held).clampAtZero());
     Resources needed = Resources.ZERO;
     for (String r : lacking.names()) {
       long n = lacking.get(r) - room.get(r);
@@ -133,22 +140,25 @@ public final class GuaranteeReclaim {
     }
     Map<String, Double> fair = new HashMap<>();
     shares.forEach((k, v) -> fair.put(k, v.fair()));
-    List<Running> victims = victims(pool, teams, usage, fair, owed, needed, running);
-    Resources unmet = needed;
-    for (Running v : victims) {
-      unmet = freeing(unmet, v.request());
-    }
+    List<Running> victims = new ArrayList<>();
+    Resources unmet =
+        victims(pool, teams, usage, fair, owed, needed, shape, free, nodeOf, running, victims);
     return new Decision(owed, needed, victims, unmet);
   }
 
-  private static List<Running> victims(
+  /** Adds the victims to {@code out}; returns what stays needed. */
+  private static Resources victims(
       Resources pool,
       Teams teams,
       Map<String, Resources> usage0,
       Map<String, Double> fair,
       List<Owed> owed,
       Resources needed,
-      Collection<Running> running) {
+      Resources shape,
+      Map<String, Resources> free0,
+      Map<String, String> nodeOf,
+      Collection<Running> running,
+      List<Running> out) {
     Map<String, List<Running>> byTeam = new LinkedHashMap<>();
     for (Running r : running) {
       byTeam.computeIfAbsent(teams.of(r.namespace()).name(), k -> new ArrayList<>()).add(r);
@@ -158,11 +168,13 @@ public final class GuaranteeReclaim {
     }
     byTeam.values().forEach(l -> l.sort(Running.CLASS_ORDER));
     Map<String, Resources> usage = new HashMap<>(usage0);
+    Map<String, Resources> free = new HashMap<>(free0);
     Resources need = needed;
-    List<Running> out = new ArrayList<>();
+    boolean byNode = true;
     while (!need.isZero()) {
       String bestTeam = null;
       Running bestPod = null;
+      Resources bestGain = null;
       double bestExcess = 0;
       for (Map.Entry<String, List<Running>> e : byTeam.entrySet()) {
         String name = e.getKey();
@@ -172,9 +184,12 @@ public final class GuaranteeReclaim {
           continue;
         }
         Running pick = null;
+        Resources gain = null;
         for (Running r : e.getValue()) {
-          if (useful(r.request(), need) && keepsGuarantee(teams.named(name), u, r.request())) {
+          Resources g = byNode ? gain(r, free, nodeOf, shape) : r.request();
+          if (useful(g, need) && keepsGuarantee(teams.named(name), u, r.request())) {
             pick = r;
+            gain = g;
             break;
           }
         }
@@ -187,10 +202,15 @@ public final class GuaranteeReclaim {
                 && Running.CLASS_ORDER.compare(pick, bestPod) < 0)) {
           bestTeam = name;
           bestPod = pick;
+          bestGain = gain;
           bestExcess = excess;
         }
       }
       if (bestTeam == null) {
+        if (byNode) {
+          byNode = false; // no victim frees a whole pending pod on its node: count requests
+          continue;
+        }
         break;
       }
       out.add(bestPod);
@@ -198,9 +218,27 @@ public final class GuaranteeReclaim {
       usage.put(
           bestTeam,
           usage.getOrDefault(bestTeam, Resources.ZERO).minus(bestPod.request()).clampAtZero());
-      need = freeing(need, bestPod.request());
+      String node = nodeOf.get(bestPod.id());
+      if (node != null && free.containsKey(node)) {
+        free.put(node, free.get(node).plus(bestPod.request()));
+      }
+      need = freeing(need, bestGain);
     }
-    return out;
+    return need;
+  }
+
+  /**
+   * What evicting {@code r} frees for pods of {@code shape}: the whole pods its node gains, or its
+   * request where its node is not known.
+   */
+  private static Resources gain(
+      Running r, Map<String, Resources> free, Map<String, String> nodeOf, Resources shape) {
+    String node = nodeOf.get(r.id());
+    Resources f = node == null ? null : free.get(node);
+    if (f == null) {
+      return r.request();
+    }
+    return roomFor(List.of(f.plus(r.request())), shape).minus(roomFor(List.of(f), shape));
   }
 
   /**

@@ -67,7 +67,14 @@ class GuaranteeReclaimTest {
       List<Running> running) {
     Resources held = usage.values().stream().reduce(Resources.ZERO, Resources::plus);
     return GuaranteeReclaim.decide(
-        pool, teams, usage, waiting, pending, List.of(pool.minus(held).clampAtZero()), running);
+        pool,
+        teams,
+        usage,
+        waiting,
+        pending,
+        Map.of("n", pool.minus(held).clampAtZero()),
+        Map.of(),
+        running);
   }
 
   private static List<String> ids(Decision d) {
@@ -230,15 +237,99 @@ class GuaranteeReclaimTest {
 
     Decision fragments =
         GuaranteeReclaim.decide(
-            POOL, teams(A, G), usage(running), waiting, pending, List.of(cpu(5), cpu(5)), running);
+            POOL,
+            teams(A, G),
+            usage(running),
+            waiting,
+            pending,
+            Map.of("n1", cpu(5), "n2", cpu(5)),
+            Map.of(),
+            running);
     Decision oneNode =
         GuaranteeReclaim.decide(
-            POOL, teams(A, G), usage(running), waiting, pending, List.of(cpu(10)), running);
+            POOL,
+            teams(A, G),
+            usage(running),
+            waiting,
+            pending,
+            Map.of("n1", cpu(10)),
+            Map.of(),
+            running);
 
     assertThat(fragments.needed()).isEqualTo(cpu(30));
     assertThat(ids(fragments)).containsExactly("a-8", "a-7", "a-6");
     assertThat(oneNode.needed()).isEqualTo(cpu(20));
     assertThat(ids(oneNode)).containsExactly("a-8", "a-7");
+  }
+
+  @Test
+  void aVictimFreesTheWholePendingPodsItsNodeGains() {
+    // g's pending pods ask for 10 each; a's youngest pods hold 5 on full nodes (evicting one
+    // frees no room a pending pod fits), a-2 holds 10, the fillers 10 each
+    List<Running> running = new ArrayList<>();
+    Map<String, String> nodeOf = new HashMap<>();
+    running.add(pod("a-1", "a", cpu(5), false, 10));
+    nodeOf.put("a-1", "n1");
+    running.add(pod("a-0", "a", cpu(5), false, 20));
+    nodeOf.put("a-0", "n2");
+    running.add(pod("a-2", "a", cpu(10), false, 30));
+    nodeOf.put("a-2", "n3");
+    for (int i = 0; i < 7; i++) {
+      running.add(pod("f-" + i, "a", cpu(10), false, 100 + i));
+      nodeOf.put("f-" + i, "n4");
+    }
+    Map<String, Resources> free =
+        Map.of(
+            "n1", Resources.ZERO,
+            "n2", Resources.ZERO,
+            "n3", Resources.ZERO,
+            "n4", Resources.ZERO,
+            "n5", cpu(5),
+            "n6", cpu(5));
+    // a holds 90, fair share 0.7 with g asking for 30 (three pods)
+
+    Decision d =
+        GuaranteeReclaim.decide(
+            POOL,
+            teams(A, G),
+            usage(running),
+            Map.of("g", cpu(30)),
+            Map.of("g", 3L),
+            free,
+            nodeOf,
+            running);
+
+    assertThat(d.needed()).isEqualTo(cpu(30));
+    assertThat(ids(d)).containsExactly("a-2", "f-0");
+    assertThat(d.unmet()).as("a is down to its fair share").isEqualTo(cpu(10));
+  }
+
+  @Test
+  void whereNoVictimFreesAWholePendingPodTheRequestsCount() {
+    // every pod of a holds 5 on its own full node, g's pending pods ask for 10 each: no single
+    // eviction makes room for one, the youngest go by their requests so g is not stuck owed
+    List<Running> running = new ArrayList<>();
+    Map<String, String> nodeOf = new HashMap<>();
+    Map<String, Resources> free = new HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      running.add(pod("a-" + i, "a", cpu(5), false, 100 - i));
+      nodeOf.put("a-" + i, "n" + i);
+      free.put("n" + i, Resources.ZERO);
+    }
+
+    Decision d =
+        GuaranteeReclaim.decide(
+            POOL,
+            teams(A, G),
+            usage(running),
+            Map.of("g", cpu(20)),
+            Map.of("g", 2L),
+            free,
+            nodeOf,
+            running);
+
+    assertThat(ids(d)).containsExactly("a-19", "a-18", "a-17", "a-16");
+    assertThat(d.unmet().isZero()).isTrue();
   }
 
   @Test
