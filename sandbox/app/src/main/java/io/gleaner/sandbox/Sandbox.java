@@ -23,6 +23,7 @@ import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.HelmRelease;
 import io.gleaner.sandbox.install.Installer;
 import io.gleaner.sandbox.install.LocalPorts;
+import io.gleaner.sandbox.install.MemberRegistration;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sandbox.invariants.FederationObserver;
 import io.gleaner.sandbox.invariants.InvariantMonitor;
@@ -62,7 +63,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -109,7 +109,7 @@ public final class Sandbox implements AutoCloseable {
   private final PrintStream processOutput;
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
   private final List<MemberSpec> specs = new ArrayList<>();
-  private final List<SimAutoscaler> autoscalers = new ArrayList<>();
+  private final List<SimAutoscaler> autoscalers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** One node of an elastic member's node group, and the group's maximum size. */
   static final NodeShape ELASTIC_NODE =
@@ -213,15 +213,7 @@ public final class Sandbox implements AutoCloseable {
             + " simulated clusters");
     federation = buildFederation();
     closeables.push(federation);
-    for (MemberSpec m : specs) {
-      if (m.roles().contains(MemberRole.ELASTIC)) {
-        autoscalers.add(
-            new SimAutoscaler(
-                    federation.member(m.name()),
-                    SimAutoscaler.Options.of(ELASTIC_NODE, ELASTIC_MAX_NODES))
-                .start());
-      }
-    }
+    specs.forEach(this::startAutoscaler);
     KubernetesClient meta = federation.meta().client();
     Path work = Files.createTempDirectory("gleaner-sandbox-");
     Charts charts = Charts.fromClasspath();
@@ -712,6 +704,17 @@ public final class Sandbox implements AutoCloseable {
    * its token Secret, register it.
    */
   private void registerMember(Installer installer, List<HasMetadata> rendered, MemberSpec m) {
+    installer.apply(
+        federation.meta().client(), installMemberChart(installer, rendered, m).objects());
+  }
+
+  /**
+   * Step 1 of "Deploying" for one member: the member chart's objects applied in it, and the
+   * kubeconfig built from its token Secret, as the chart's install notes do; returns what step 2
+   * registers in the metadata cluster.
+   */
+  private MemberRegistration installMemberChart(
+      Installer installer, List<HasMetadata> rendered, MemberSpec m) {
     SimulatedCluster c = federation.member(m.name());
     List<HasMetadata> objects = rendered.stream().map(SERIALIZATION::clone).toList();
     installer.apply(c.client(), objects);
@@ -735,45 +738,36 @@ public final class Sandbox implements AutoCloseable {
                           + " issues no service account tokens: registered with its admin kubeconfig");
                   return c.kubeconfig();
                 });
-    KubernetesClient meta = federation.meta().client();
-    installer.apply(
-        meta,
-        List.of(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(m.name() + "-kubeconfig")
-                .withNamespace(NAMESPACE)
-                .endMetadata()
-                .withType("Opaque")
-                .addToStringData("kubeconfig", kubeconfig)
-                .build(),
-            new GenericKubernetesResourceBuilder()
-                .withApiVersion("gleaner.io/v1alpha1")
-                .withKind("MemberCluster")
-                .withNewMetadata()
-                .withName(m.name())
-                .endMetadata()
-                .addToAdditionalProperties(
-                    "spec",
-                    Map.of(
-                        "roles",
-                        new ArrayList<>(
-                            new TreeSet<>(m.roles().stream().map(MemberRole::wireName).toList())),
-                        "region",
-                        c.region(),
-                        "zone",
-                        c.zone(),
-                        "enabled",
-                        true,
-                        "kubeconfigSecretRef",
-                        Map.of(
-                            "name",
-                            m.name() + "-kubeconfig",
-                            "namespace",
-                            NAMESPACE,
-                            "key",
-                            "kubeconfig")))
-                .build()));
+    return MemberRegistration.of(m.name(), m.roles(), c.region(), c.zone(), kubeconfig, NAMESPACE);
+  }
+
+  /**
+   * A member cluster that was not part of the install, started while the services run, with
+   * "Deploying" step 1 done in it (the member chart installed as in every other member, the
+   * kubeconfig built from its token Secret); returns what step 2 registers, which the caller
+   * creates in the metadata cluster as an operator would ({@code kubectl create secret}, {@code
+   * kubectl apply}). Nothing of it is known to the sandbox's own summary; call after {@link
+   * #install()}.
+   */
+  public MemberRegistration addMember(MemberSpec m) {
+    if (installer == null) {
+      throw new IllegalStateException("install() first");
+    }
+    federation.addMember(m);
+    startAutoscaler(m);
+    progress.accept("helm install gleaner-member in " + m.name() + ", added at runtime");
+    return installMemberChart(installer, memberRendered, m);
+  }
+
+  /** The simulated cluster-autoscaler of an elastic member; nothing for the others. */
+  private void startAutoscaler(MemberSpec m) {
+    if (m.roles().contains(MemberRole.ELASTIC)) {
+      autoscalers.add(
+          new SimAutoscaler(
+                  federation.member(m.name()),
+                  SimAutoscaler.Options.of(ELASTIC_NODE, ELASTIC_MAX_NODES))
+              .start());
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.HelmRelease;
+import io.gleaner.sandbox.install.MemberRegistration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,6 +176,42 @@ class DeployingCommandsTest {
     assertThat(ours.keySet())
         .as("values named as the sandbox's own that it does not set")
         .containsAll(SANDBOX_ONLY.keySet());
+  }
+
+  /**
+   * Step 2: what the sandbox registers for a member (at the install and for a member added at
+   * runtime) is the README's {@code member-a.yaml} with that member's values, and its Secret is the
+   * one the README's {@code kubectl create secret} line creates.
+   */
+  @Test
+  void theSandboxRegistersAMemberWithTheReadmesManifestAndSecret() throws Exception {
+    String step = Readme.between(Readme.text(), "**2. Register each member", "**3. Install");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> readme =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+            .unmarshal(Readme.block(step, "yaml"), Map.class);
+    MemberRegistration r =
+        MemberRegistration.of(
+            "member-a",
+            java.util.Set.of(io.gleaner.meta.crd.MemberRole.ONLINE),
+            "eu-west-1",
+            "eu-west-1a",
+            "kubeconfig of member-a",
+            Sandbox.NAMESPACE);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> sandbox =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .convertValue(r.memberCluster(), Map.class);
+    assertThat(sandbox).isEqualTo(readme);
+    assertThat(Readme.block(step, "sh"))
+        .contains(
+            "kubectl -n "
+                + r.secret().getMetadata().getNamespace()
+                + " create secret generic "
+                + r.secret().getMetadata().getName()
+                + " --from-file=kubeconfig=member-a.kubeconfig");
+    assertThat(r.secret().getStringData()).containsOnlyKeys("kubeconfig");
+    assertThat(r.objects()).containsExactly(r.secret(), r.memberCluster());
   }
 
   @Test

@@ -10,13 +10,20 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.api.client.ApiChannels;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.cli.CapacityCommand;
 import io.gleaner.descheduler.hooks.Signatures;
 import io.gleaner.meta.coord.ZkCredentials;
+import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.sandbox.install.MemberRegistration;
 import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.install.ServiceProcesses;
+import io.gleaner.sim.MemberSpec;
+import io.gleaner.sim.NodeShape;
 import io.gleaner.sim.SimulatedCluster;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -91,6 +98,20 @@ class InstallIT {
 
   /** The signing key of the webhook the operator configures, in a Secret of its own. */
   private static final String WEBHOOK_KEY = "install-it-" + java.util.UUID.randomUUID();
+
+  /**
+   * A member cluster that was not part of the install, added in case 6 while the services run: two
+   * nodes larger than any other member's (64 cores against 32 at most) and no online load, so every
+   * node is idle and has room for Gleaner by construction. It has no online history, so the
+   * forecast lends nothing early: its nodes are lent after {@code idleAfter} (10 simulated minutes,
+   * 10 s here), as a real member added with no history is.
+   */
+  private static final MemberSpec ADDED =
+      MemberSpec.of(
+              "added-1",
+              MemberRole.ONLINE,
+              NodeShape.of(2, "64", "256Gi").withInstanceType("c6.16xlarge"))
+          .withZone("zone-z", "region-2");
 
   @TempDir static Path dir;
   private static Sandbox sandbox;
@@ -456,8 +477,10 @@ class InstallIT {
    * A platform team takes the member running a pod out with kubectl, then puts it back: the
    * installed services drain it behind their finalizer (its pod deleted there, the metadata pod
    * failed {@code MemberRemoved} for its Job to replace), the object goes, and the member created
-   * again at runtime is taken up again (Gleaner's finalizer back on it) and its nodes are lent
-   * again (its status names offered nodes).
+   * again at runtime is taken up again (Gleaner's finalizer back on it). Whether its nodes are lent
+   * again depends on its forecast (an online member with history may be in its morning ramp), so
+   * that is not asserted here: meanwhile a member that was not part of the install joins, and case
+   * 11 finds its idle nodes lent and used.
    */
   @Test
   @Order(6)
@@ -469,6 +492,13 @@ class InstallIT {
         .pollInterval(Duration.ofMillis(500))
         .until(() -> memberOf(meta, "batch-2") != null);
     SimulatedCluster member = memberOf(meta, "batch-2");
+    // a member that was not part of the install joins now (after batch-2 was placed, so that it is
+    // not the one taken out), so that its idle wait passes while the cases up to 11 run
+    long t0 = System.nanoTime();
+    register(sandbox.addMember(ADDED));
+    System.out.printf(
+        "[added-1] started, member chart installed, registered with kubectl in %d ms%n",
+        (System.nanoTime() - t0) / 1_000_000);
     String name = member.name();
     assertThat(kubectl("get", "membercluster", name, "-o", "jsonpath={.metadata.finalizers}"))
         .contains("gleaner.io/member-pods");
@@ -668,6 +698,130 @@ class InstallIT {
               + (spec.has("reserveMargins") ? spec.get("reserveMargins").toString() : "null")
               + "}}");
     }
+  }
+
+  /**
+   * The member added in case 6 while the services ran, registered with kubectl as README
+   * "Deploying" step 2 says, is lent its idle nodes by the running idle-detector (the lent label on
+   * them, as {@code kubectl get nodes -L gleaner.io/pool} shows), its offers reach the broker (its
+   * IDLE row in {@code gleaner capacity}), and a pod applied with kubectl to the metadata cluster
+   * that only its nodes can hold (40 cores) runs there, on a lent node.
+   */
+  @Test
+  @Order(11)
+  void aMemberAddedAtRuntimeIsLentItsIdleNodesAndRunsAPodOnlyItCanHold() throws Exception {
+    Path admin = sandbox.federation().kubeconfigPath(ADDED.name());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                InstallTools.kubectl(
+                    admin, "get", "nodes", "-l", GleanerKeys.POOL + "=idle", "-o", "name"),
+            lent -> !lent.isBlank());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> offeredNodes(capacity(), ADDED.name(), "IDLE"), n -> n > 0);
+    long t0 = System.nanoTime();
+
+    Path wide = dir.resolve("wide-1.yaml");
+    Files.writeString(
+        wide,
+        POD_YAML
+            .formatted("wide-1")
+            .replace(
+                "requests: {cpu: 500m, memory: 256Mi}", "requests: {cpu: \"40\", memory: 1Gi}"));
+    kubectl("apply", "-f", wide.toString());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> phase("wide-1"), p -> "Running".equals(p) || "Failed".equals(p));
+    assertThat(phase("wide-1")).as("wide-1 (%s)", message("wide-1")).isEqualTo("Running");
+    System.out.printf(
+        "[added-1] wide-1 Running %d ms after it was applied%n",
+        (System.nanoTime() - t0) / 1_000_000);
+    KubernetesClient meta = sandbox.federation().meta().client();
+    SimulatedCluster home = memberOf(meta, "wide-1");
+    assertThat(home).isNotNull();
+    assertThat(home.name()).isEqualTo(ADDED.name());
+    String uid = meta.pods().inNamespace("team-a").withName("wide-1").get().getMetadata().getUid();
+    Pod backing =
+        home.client()
+            .pods()
+            .inAnyNamespace()
+            .withLabel("gleaner.io/meta-uid", uid)
+            .list()
+            .getItems()
+            .get(0);
+    assertThat(
+            home.client()
+                .nodes()
+                .withName(backing.getSpec().getNodeName())
+                .get()
+                .getMetadata()
+                .getLabels())
+        .as("labels of the node wide-1 runs on")
+        .containsEntry(GleanerKeys.POOL, "idle");
+  }
+
+  /**
+   * README "Deploying" step 2 with kubectl, for a member whose chart is installed: {@code kubectl
+   * create secret generic <member>-kubeconfig --from-file=kubeconfig=...}, then {@code kubectl
+   * apply -f <member>.yaml}.
+   */
+  private static void register(MemberRegistration r) throws Exception {
+    Path kubeconfigFile = dir.resolve(r.member() + "-gleaner.kubeconfig");
+    Files.writeString(kubeconfigFile, r.kubeconfig());
+    kubectl(
+        "-n",
+        r.secret().getMetadata().getNamespace(),
+        "create",
+        "secret",
+        "generic",
+        r.secret().getMetadata().getName(),
+        "--from-file=kubeconfig=" + kubeconfigFile);
+    Path manifest = dir.resolve(r.member() + ".yaml");
+    Files.writeString(manifest, Serialization.asYaml(r.memberCluster()));
+    kubectl("apply", "-f", manifest.toString());
+  }
+
+  /** {@code gleaner capacity} against the installed broker, with the chart's reader certificate. */
+  private static String capacity() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    Path tls = sandbox.readerTls();
+    int code =
+        new picocli.CommandLine(new CapacityCommand())
+            .setOut(new java.io.PrintWriter(out))
+            .setErr(new java.io.PrintWriter(out))
+            .execute(
+                "--broker",
+                sandbox.brokerTarget(),
+                "--ca-file",
+                tls.resolve("ca.crt").toString(),
+                "--cert-file",
+                tls.resolve("tls.crt").toString(),
+                "--key-file",
+                tls.resolve("tls.key").toString());
+    assertThat(code).as("gleaner capacity: %s", out).isZero();
+    return out.toString();
+  }
+
+  /**
+   * The NODES column of {@code gleaner capacity}'s row of {@code cluster} and {@code source} when
+   * that member is healthy; 0 without such a row.
+   */
+  static int offeredNodes(String capacityTable, String cluster, String source) {
+    for (String line : capacityTable.lines().toList()) {
+      String[] cols = line.trim().split("\\s+");
+      if (cols.length > 3
+          && cols[0].equals(cluster)
+          && cols[1].equals(source)
+          && cols[2].equals("yes")) {
+        return Integer.parseInt(cols[3]);
+      }
+    }
+    return 0;
   }
 
   /**

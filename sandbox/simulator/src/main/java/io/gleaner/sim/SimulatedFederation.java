@@ -51,6 +51,7 @@ public final class SimulatedFederation implements AutoCloseable {
 
   private final SimRuntime runtime;
   private final boolean ownsRuntime;
+  private final boolean register;
   private final Clock clock;
   private final String namespace;
   private final Path kubeconfigDir;
@@ -70,6 +71,7 @@ public final class SimulatedFederation implements AutoCloseable {
     this.runtime = b.runtime != null ? b.runtime : SimRuntime.create();
     this.clock = b.clock;
     this.namespace = b.namespace;
+    this.register = b.register;
     List<AutoCloseable> started = new ArrayList<>();
     try {
       this.kubeconfigDir =
@@ -113,7 +115,7 @@ public final class SimulatedFederation implements AutoCloseable {
       this.loadCurve = b.loadCurve;
       this.nextIndex = index;
       for (MemberSpec m : b.members) {
-        started.add(startMember(m, b.register));
+        started.add(startMember(m, register));
       }
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : started) {
@@ -176,12 +178,13 @@ public final class SimulatedFederation implements AutoCloseable {
   }
 
   /**
-   * Starts one more member while the federation runs and registers it (kubeconfig Secret and
-   * MemberCluster), as an operator would after the install.
+   * Starts one more member while the federation runs and, unless the federation registers no member
+   * ({@link Builder#registerMembers}), registers it (kubeconfig Secret and MemberCluster), as an
+   * operator would after the install.
    */
   public SimulatedCluster addMember(MemberSpec spec) {
     try {
-      return startMember(spec, true);
+      return startMember(spec, register);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -432,7 +435,10 @@ public final class SimulatedFederation implements AutoCloseable {
       return this;
     }
 
-    /** Create the kubeconfig Secret and MemberCluster of every member (default true). */
+    /**
+     * Create the kubeconfig Secret and MemberCluster of every member, those added later included
+     * (default true).
+     */
     public Builder registerMembers(boolean on) {
       this.register = on;
       return this;
