@@ -102,9 +102,9 @@ class InstallIT {
   /**
    * A member cluster that was not part of the install, added in case 6 while the services run: two
    * nodes larger than any other member's (64 cores against 32 at most) and no online load, so every
-   * node is idle and has room for Gleaner by construction. It has no online history, so the
-   * forecast lends nothing early: its nodes are lent after {@code idleAfter} (10 simulated minutes,
-   * 10 s here), as a real member added with no history is.
+   * node is idle and has room for Gleaner by construction. It has no online history, so its nodes
+   * are lent after {@code idleAfter} (10 simulated minutes, 10 s here), as a real member added with
+   * no history is, or earlier by the forecast once its first clock hour has ended (both seen).
    */
   private static final MemberSpec ADDED =
       MemberSpec.of(
@@ -302,14 +302,14 @@ class InstallIT {
                   + " after this check)"),
           Map.entry(
               "gleaner-virtual-kubelet get scheduling.volcano.sh/podgroups",
-              "GangStep reads a gang's PodGroup before placing it: case 11, after this check"),
+              "GangStep reads a gang's PodGroup before placing it: case 12, after this check"),
           Map.entry(
               "gleaner-virtual-kubelet get scheduling.x-k8s.io/podgroups",
               "GangStep reads a coscheduling gang's PodGroup; the gang here is Volcano's"),
           Map.entry(
               "gleaner-member get scheduling.volcano.sh/podgroups",
               "MemberPodGroups reads a PodGroup of the mirror's name that exists (GangIT); the"
-                  + " gang of case 11 runs after this check"),
+                  + " gang of case 12 runs after this check"),
           Map.entry(
               "gleaner-member create scheduling.volcano.sh/podgroups",
               "MemberPodGroups mirrors a gang in a member serving Volcano (GangIT)"),
@@ -723,7 +723,6 @@ class InstallIT {
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(500))
         .until(() -> offeredNodes(capacity(), ADDED.name(), "IDLE"), n -> n > 0);
-    long t0 = System.nanoTime();
 
     Path wide = dir.resolve("wide-1.yaml");
     Files.writeString(
@@ -733,6 +732,16 @@ class InstallIT {
             .replace(
                 "requests: {cpu: 500m, memory: 256Mi}", "requests: {cpu: \"40\", memory: 1Gi}"));
     kubectl("apply", "-f", wide.toString());
+    try {
+      wideRunsOnALentNodeOfTheAddedMember();
+    } finally {
+      // the member is left as it was for the cases after this one
+      kubectl("-n", "team-a", "delete", "pod", "wide-1", "--wait=false");
+    }
+  }
+
+  private static void wideRunsOnALentNodeOfTheAddedMember() throws Exception {
+    long t0 = System.nanoTime();
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
@@ -1122,7 +1131,7 @@ class InstallIT {
    * that one pod alone.
    */
   @Test
-  @Order(11)
+  @Order(12)
   void aVolcanoGangAppliedWithKubectlRunsWholeInOneMemberAndIsReclaimedWhole() throws Exception {
     String gang = "train-11";
     List<String> workers = List.of(gang + "-w0", gang + "-w1", gang + "-w2");
