@@ -123,9 +123,11 @@ final class GuaranteePass {
             candidates.values());
     if (d.owed().isEmpty() || d.victims().isEmpty()) {
       if (!d.unmet().isZero()) {
-        log.info(
-            "teams {} owed room for their guarantee; no team above its fair share can give",
-            d.owed());
+        // every cycle while it lasts: not at INFO
+        log.debug(
+            "teams {} owed room for their guarantee; no team above its fair share can give {}",
+            d.owed(),
+            d.unmet());
       }
       return d;
     }
