@@ -13,10 +13,14 @@ public enum Invariant {
   DUPLICATE_MEMBER_POD(Duration.ofSeconds(2), false),
   /**
    * A member node holds more than its allocatable: the requests of the pods actually on it plus
-   * Gleaner's reservations of pods not there yet.
+   * Gleaner's reservations of pods not there yet that may still come (their metadata pods not
+   * finished), held by the ledger through the whole look.
    */
   NODE_OVERCOMMITTED(Duration.ofSeconds(10), true),
-  /** A reservation whose metadata pod is gone and that no member pod uses. */
+  /**
+   * A reservation whose metadata pod is gone and that no member pod uses, or is finished ({@code
+   * Succeeded}, or {@code Failed} as a reclaimed pod ends) with no live member pod.
+   */
   LEAKED_RESERVATION(Duration.ofSeconds(60), true),
   /** A running Gleaner member pod that the broker holds no reservation for. */
   UNRESERVED_MEMBER_POD(Duration.ofSeconds(60), true),

@@ -128,9 +128,10 @@ public final class InvariantChecker {
       if (n == null || n.gleanerPodUids().contains(r.podUid())) {
         continue; // the pod is on the node: its requests are counted there
       }
-      boolean metaGone = !o.metaPods().containsKey(r.podUid());
-      if (metaGone) {
-        continue; // a leftover: LEAKED_RESERVATION's business, and it holds no new pod's room
+      if (!forLivePod(o, r)) {
+        // a leftover of a pod gone, finished or reclaimed: no pod will ever come for it, so no
+        // kubelet would count its room; LEAKED_RESERVATION's business
+        continue;
       }
       if (!r.heldThroughLook()) {
         // reserved or given back while the pods were read: those pods are of another moment
@@ -193,25 +194,56 @@ public final class InvariantChecker {
     return b.append(')').toString();
   }
 
+  /**
+   * Whether a reservation is for a pod that runs or may still come: its metadata pod exists and is
+   * not finished ({@code Succeeded} or {@code Failed}, as a reclaimed pod ends).
+   */
+  private static boolean forLivePod(FederationSnapshot o, FederationSnapshot.Reservation r) {
+    FederationSnapshot.MetaPod m = o.metaPods().get(r.podUid());
+    return m != null && !terminal(m.phase());
+  }
+
+  private static boolean terminal(String phase) {
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
   private static void leaks(FederationSnapshot o, Map<String, Violation> holding) {
     Set<String> withMemberPod = new HashSet<>();
+    Set<String> liveMemberPod = new HashSet<>();
     for (FederationSnapshot.MemberPod p : o.memberPods()) {
       if (p.metaUid() != null) {
         withMemberPod.add(p.metaUid());
+        if (!p.terminating() && !terminal(p.phase())) {
+          liveMemberPod.add(p.metaUid());
+        }
       }
     }
     for (FederationSnapshot.Reservation r : o.placements().values()) {
-      if (!o.metaPods().containsKey(r.podUid()) && !withMemberPod.contains(r.podUid())) {
+      FederationSnapshot.MetaPod m = o.metaPods().get(r.podUid());
+      if (m == null && !withMemberPod.contains(r.podUid())) {
         hold(
             holding,
             Invariant.LEAKED_RESERVATION,
             r.podUid(),
             "reservation on " + r.node() + " of " + r.reserved().toStrings() + ", pod gone");
+      } else if (m != null && terminal(m.phase()) && !liveMemberPod.contains(r.podUid())) {
+        hold(
+            holding,
+            Invariant.LEAKED_RESERVATION,
+            r.podUid(),
+            "reservation on "
+                + r.node()
+                + " of "
+                + r.reserved().toStrings()
+                + ", pod "
+                + m.key()
+                + " "
+                + m.phase()
+                + " with no live member pod");
       }
     }
     for (FederationSnapshot.MemberPod p : o.memberPods()) {
-      boolean live =
-          !p.terminating() && !"Succeeded".equals(p.phase()) && !"Failed".equals(p.phase());
+      boolean live = !p.terminating() && !terminal(p.phase());
       if (live && p.metaUid() != null && !o.placements().containsKey(p.metaUid())) {
         hold(
             holding,

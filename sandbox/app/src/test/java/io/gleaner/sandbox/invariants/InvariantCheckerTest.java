@@ -115,16 +115,16 @@ class InvariantCheckerTest {
 
   @Test
   void aReservationReleasedWhileTheLookReadTheNodesHoldsNoRoomThere() {
-    // u1 finished and gave its reservation back while the look read the members; its room went to
-    // an online pod: 4 CPU on the node. The ledger's first read still had u1's reservation, its
-    // second no longer: the node was never over-committed.
-    Map<String, MetaPod> metas = Map.of("u1", new MetaPod("u1", "team/p1", "Succeeded"));
+    // u1's member could not run it; its reservation on n1 was given back while the look read the
+    // members, and its room went to the member's own pod: 4 CPU on the node. The ledger's first
+    // read had it on n1, its second no longer there: the node was never over-committed.
+    Map<String, MetaPod> metas = Map.of("u1", new MetaPod("u1", "team/p1", "Pending"));
     FederationSnapshot look =
         new FederationSnapshot(
             metas,
-            List.of(new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Succeeded", false)),
+            List.of(),
             Map.of("c1/n1", new Node(cpu("4"), cpu("4"), Set.of())),
-            Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), true, null, false)));
+            Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), false, null, false)));
     for (int s = 0; s <= 60; s += 2) {
       assertThat(at(look, s)).as("at %d s", s).isEmpty();
     }
@@ -134,15 +134,42 @@ class InvariantCheckerTest {
             metas,
             look.memberPods(),
             look.nodes(),
-            Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), true, null, true)));
+            Map.of("u1", new Reservation("u1", "c1/n1", cpu("1"), false, null, true)));
     assertThat(at(held, 100)).isEmpty();
     assertThat(at(held, 110))
         .singleElement()
         .satisfies(
             x -> {
               assertThat(x.kind()).isEqualTo(Invariant.NODE_OVERCOMMITTED);
-              assertThat(x.evidence()).contains("team/gl-u1 Succeeded on c1/n1");
+              assertThat(x.evidence()).contains("u1 (team/p1 Pending", "no member pod");
             });
+  }
+
+  @Test
+  void aReservationOfAFinishedOrReclaimedPodHoldsNoPodsRoomAndLeaksPastItsGrace() {
+    // u1 was evicted to make room for the member's gang (Failed, member pod gone) and u2 finished;
+    // the gang fills the node while their reservations are not yet given back. No pod will ever
+    // come for them: no kubelet would count their room, so the node is not over-committed; held
+    // past the leak grace they are leaked.
+    FederationSnapshot o =
+        new FederationSnapshot(
+            Map.of(
+                "u1", new MetaPod("u1", "team/p1", "Failed"),
+                "u2", new MetaPod("u2", "team/p2", "Succeeded")),
+            List.of(new MemberPod("c1", "team/gl-u2", "u2", "c1/n1", "Succeeded", false)),
+            Map.of("c1/n1", new Node(cpu("4"), cpu("4"), Set.of())),
+            Map.of(
+                "u1", new Reservation("u1", "c1/n1", cpu("1"), true),
+                "u2", new Reservation("u2", "c1/n1", cpu("1"), true)));
+    for (int s = 0; s < 60; s += 2) {
+      assertThat(at(o, s)).as("at %d s", s).isEmpty();
+    }
+    assertThat(at(o, 60))
+        .extracting(Violation::kind, Violation::subject)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(Invariant.LEAKED_RESERVATION, "u1"),
+            org.assertj.core.groups.Tuple.tuple(Invariant.LEAKED_RESERVATION, "u2"));
+    assertThat(checker.counts()).containsEntry("node_overcommitted", 0L);
   }
 
   @Test
