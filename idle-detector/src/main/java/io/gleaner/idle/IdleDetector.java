@@ -15,7 +15,7 @@ import io.gleaner.idle.offer.IdleOffers;
 import io.gleaner.idle.offer.MemberNodeInfo;
 import io.gleaner.idle.offer.MemberPodInfo;
 import io.gleaner.idle.offer.Offer;
-import io.gleaner.idle.offer.Usage;
+import io.gleaner.idle.offer.OnlineUsage;
 import io.gleaner.idle.offer.VolcanoFragments;
 import io.gleaner.idle.publish.OfferSink;
 import io.gleaner.idle.source.ClusterCache;
@@ -214,6 +214,9 @@ public final class IdleDetector {
     long historySavedHour = Long.MIN_VALUE;
     long onlineRequests;
     long onlineUsage;
+
+    /** The node's online usage, with the Gleaner pods that left it still in its samples. */
+    final OnlineUsage usage = new OnlineUsage();
   }
 
   /** A detector whose online histories live in memory only. */
@@ -627,7 +630,7 @@ public final class IdleDetector {
               excluded,
               n.allocatable(),
               IdleOffers.onlineRequests(pods),
-              onlineUsage(c, n, pods, now));
+              onlineUsage(c, n, rt, pods, now));
       verdict = config.criteria().evaluate(load);
       record(c, name, rt, load, now);
       Transition t = machine.step(rt.state, verdict, reclaimSignal(n, rt, now), now);
@@ -1130,20 +1133,13 @@ public final class IdleDetector {
   }
 
   private OptionalLong onlineUsage(
-      ClusterRt c, MemberNodeInfo n, Collection<MemberPodInfo> pods, Instant now) {
-    Optional<Usage> u = c.cache.nodeUsage(n.name());
-    if (u.isEmpty() || !u.get().freshAt(now, config.colocation().metricsMaxAge())) {
-      return OptionalLong.empty();
-    }
-    long gleaner = 0;
-    Map<String, Usage> podUsage = c.cache.podUsage();
-    for (MemberPodInfo p : pods) {
-      if (p.gleanerManaged() && !p.terminated()) {
-        Usage pu = podUsage.get(p.key());
-        gleaner += pu != null ? pu.cpuMillis() : p.requests().cpuMillis();
-      }
-    }
-    return OptionalLong.of(Math.max(0, u.get().cpuMillis() - gleaner));
+      ClusterRt c, MemberNodeInfo n, NodeRt rt, Collection<MemberPodInfo> pods, Instant now) {
+    return rt.usage.evaluate(
+        c.cache.nodeUsage(n.name()),
+        pods,
+        c.cache.podUsage(),
+        now,
+        config.colocation().metricsMaxAge());
   }
 
   /**

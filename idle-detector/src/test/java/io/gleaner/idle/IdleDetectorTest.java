@@ -157,6 +157,66 @@ class IdleDetectorTest {
     assertThat(sink.offer("web", "n1").orElseThrow().usable().cpuMillis()).isEqualTo(8000 - 200);
   }
 
+  private static MemberPodInfo gleanerPod(String name, String node, String cpu) {
+    return new MemberPodInfo(
+        name,
+        "gleaner",
+        name,
+        node,
+        Resources.of("cpu", cpu, "memory", "8Gi", "pods", "1"),
+        true,
+        false,
+        false,
+        false,
+        "");
+  }
+
+  private void sample(String node, long cpuMillis) {
+    online.setNodeUsage(
+        Map.of(node, new Usage(cpuMillis, 1L << 30, clock.instant(), Duration.ofSeconds(30))));
+  }
+
+  @Test
+  void aGleanerPodLeavingALentNodeIsNoOnlineUsageWhileTheNodesSampleStillHoldsIt() {
+    at(Duration.ofMinutes(10));
+    IdleState lent = new IdleState.Lent(t0, t0.plus(Duration.ofMinutes(10)));
+    online.putPod(gleanerPod("train", "n1", "6"));
+    sample("n1", 3_200);
+    touch("web", "n1");
+    assertThat(detector.state("web", "n1")).contains(lent);
+
+    // the pod is deleted; the node's sample, taken while it ran, still holds its usage
+    clock.set(t0.plus(Duration.ofMinutes(10)).plusSeconds(10));
+    online.removePod("gleaner", "train");
+    touch("web", "n1");
+    assertThat(detector.state("web", "n1")).contains(lent);
+    assertThat(sink.offer("web", "n1")).isPresent();
+
+    // the first sample wholly after the departure counts as it is: online usage reclaims at once
+    clock.set(t0.plus(Duration.ofMinutes(10)).plusSeconds(45));
+    sample("n1", 2_000);
+    touch("web", "n1");
+    Instant returned = clock.instant();
+    assertThat(detector.state("web", "n1"))
+        .contains(new IdleState.Reclaimed(returned, returned.plus(config.cooldown())));
+  }
+
+  @Test
+  void onlineUsageNextToARunningGleanerPodReclaimsALentNodeAtOnce() {
+    at(Duration.ofMinutes(10));
+    online.putPod(gleanerPod("train", "n1", "4"));
+    sample("n1", 2_000);
+    touch("web", "n1");
+    assertThat(detector.state("web", "n1")).containsInstanceOf(IdleState.Lent.class);
+
+    clock.set(t0.plus(Duration.ofMinutes(11)));
+    sample("n1", 6_000);
+    touch("web", "n1");
+    Instant returned = clock.instant();
+    assertThat(detector.state("web", "n1"))
+        .contains(new IdleState.Reclaimed(returned, returned.plus(config.cooldown())));
+  }
+
   @Test
   void aRestartAtMinuteFiveStillLendsAtMinuteTen() {
     at(Duration.ofMinutes(5));

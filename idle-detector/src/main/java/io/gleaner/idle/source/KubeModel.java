@@ -19,6 +19,7 @@ import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.PodRequests;
 import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -168,7 +169,9 @@ public final class KubeModel {
       return Optional.empty();
     }
     Resources r = resources(m.getUsage(), "NodeMetrics " + m.getMetadata().getName() + " usage");
-    return parseTime(m.getTimestamp()).map(t -> new Usage(r.cpuMillis(), r.memoryBytes(), t));
+    Duration window = window(m.getWindow());
+    return parseTime(m.getTimestamp())
+        .map(t -> new Usage(r.cpuMillis(), r.memoryBytes(), t, window));
   }
 
   public static Optional<Usage> usage(PodMetrics m) {
@@ -183,8 +186,14 @@ public final class KubeModel {
       }
     }
     Resources total = sum;
+    Duration window = window(m.getWindow());
     return parseTime(m.getTimestamp())
-        .map(t -> new Usage(total.cpuMillis(), total.memoryBytes(), t));
+        .map(t -> new Usage(total.cpuMillis(), total.memoryBytes(), t, window));
+  }
+
+  /** The sample's window; zero when absent. */
+  private static Duration window(io.fabric8.kubernetes.api.model.Duration w) {
+    return w == null || w.getDuration() == null ? Duration.ZERO : w.getDuration();
   }
 
   /** Parses an RFC 3339 time; empty (and logged) when absent or malformed. */

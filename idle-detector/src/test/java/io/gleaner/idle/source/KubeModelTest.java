@@ -18,6 +18,7 @@ import io.gleaner.idle.offer.Usage;
 import io.gleaner.meta.kube.TaintEffect;
 import io.gleaner.meta.resources.InvalidQuantityException;
 import io.gleaner.meta.resources.Resources;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -266,5 +267,19 @@ class KubeModelTest {
     assertThat(KubeModel.parseTime("not a time")).isEmpty();
     assertThat(KubeModel.parseTime("2024-01-01T01:00:00+01:00"))
         .contains(Instant.parse("2024-01-01T00:00:00Z"));
+  }
+
+  @Test
+  void nodeMetricsKeepTheirWindow() {
+    var m =
+        new NodeMetricsBuilder()
+            .withNewMetadata()
+            .withName("n1")
+            .endMetadata()
+            .withTimestamp("2024-01-01T00:00:30Z")
+            .withWindow(new io.fabric8.kubernetes.api.model.Duration(Duration.ofMillis(20_029)))
+            .withUsage(Map.of("cpu", new Quantity("1"), "memory", new Quantity("1Gi")))
+            .build();
+    assertThat(KubeModel.usage(m).orElseThrow().window()).isEqualTo(Duration.ofMillis(20_029));
   }
 }
