@@ -179,6 +179,7 @@ public final class BrokerService extends AbstractLifecycle {
     BrokerGrpcService grpc = new BrokerGrpcService(ledger, publisher, reclaims, metrics);
     grpc.teams(() -> teamBook == null ? List.of() : TeamShares.toProto(teamBook.shares()));
     grpc.nearLineWaiting(() -> nearLineWaitingNow);
+    grpc.gangTtl(config.gangTtl());
     BrokerConfig.Grpc g = config.grpc();
     server =
         new BrokerServer(

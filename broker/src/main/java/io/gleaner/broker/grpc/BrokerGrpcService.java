@@ -234,8 +234,19 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
         });
   }
 
-  /** How long a gang's reservations wait for confirmation when the request names no TTL. */
-  public static final java.time.Duration DEFAULT_GANG_TTL = java.time.Duration.ofMinutes(2);
+  private volatile java.time.Duration gangTtl =
+      io.gleaner.meta.config.BrokerConfig.DEFAULT_GANG_TTL;
+
+  /**
+   * How long a gang's reservations wait for confirmation when the request names no TTL ({@code
+   * broker.gangTtl}).
+   */
+  public void gangTtl(java.time.Duration ttl) {
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("gangTtl must be positive, got " + ttl);
+    }
+    this.gangTtl = ttl;
+  }
 
   @Override
   public void placeGang(
@@ -253,7 +264,7 @@ public final class BrokerGrpcService extends BrokerGrpc.BrokerImplBase {
             pods.add(ProtoCodec.podRequest(p));
           }
           java.time.Duration ttl =
-              req.getTtlMs() == 0 ? DEFAULT_GANG_TTL : java.time.Duration.ofMillis(req.getTtlMs());
+              req.getTtlMs() == 0 ? gangTtl : java.time.Duration.ofMillis(req.getTtlMs());
           MDC.put("pod", req.getGangId());
           try {
             Timer.Sample sample = Timer.start();

@@ -7,26 +7,34 @@ import java.time.Duration;
  *
  * @param grpc the gRPC server
  * @param offerTtl how long an offer stays valid without a refresh from its source
+ * @param gangTtl how long a gang's reservations wait for their pods to be confirmed before the
+ *     broker gives them all back (a PlaceGang call that names no TTL of its own)
  * @param dashboard the capacity dashboard on the admin server
  * @param kueue the Kueue quota controller (off by default)
  */
-public record BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard, Kueue kueue)
+public record BrokerConfig(
+    Grpc grpc, Duration offerTtl, Duration gangTtl, Dashboard dashboard, Kueue kueue)
     implements Validatable {
+  /** The default {@link #gangTtl}. */
+  public static final Duration DEFAULT_GANG_TTL = Duration.ofMinutes(2);
+
   public static final BrokerConfig DEFAULTS =
       new BrokerConfig(
           new Grpc("0.0.0.0", 9090, ServerTls.NONE),
           Duration.ofSeconds(60),
+          DEFAULT_GANG_TTL,
           new Dashboard(true),
           Kueue.OFF);
 
-  /** Without the Kueue quota controller. */
+  /** With the default gang TTL, without the Kueue quota controller. */
   public BrokerConfig(Grpc grpc, Duration offerTtl, Dashboard dashboard) {
-    this(grpc, offerTtl, dashboard, Kueue.OFF);
+    this(grpc, offerTtl, DEFAULT_GANG_TTL, dashboard, Kueue.OFF);
   }
 
   @Override
   public void validate(Problems p) {
     p.positive("offerTtl", offerTtl);
+    p.positive("gangTtl", gangTtl);
   }
 
   /**

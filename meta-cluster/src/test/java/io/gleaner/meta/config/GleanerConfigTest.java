@@ -107,6 +107,23 @@ class GleanerConfigTest {
   }
 
   @Test
+  void gangTtlDefaultsToTwoMinutesAndMustBePositive() {
+    assertThat(GleanerConfig.fromYaml("").broker().gangTtl()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(GleanerConfig.fromYaml("broker:\n  gangTtl: 2h\n").broker().gangTtl())
+        .isEqualTo(Duration.ofHours(2));
+    assertThat(GleanerConfig.load(null, Map.of("broker.gangTtl", "7200s")).broker().gangTtl())
+        .isEqualTo(Duration.ofHours(2));
+    assertThatThrownBy(() -> GleanerConfig.fromYaml("broker:\n  gangTtl: 0s\n"))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .containsExactly("broker.gangTtl: must be a positive duration, got 0s"));
+    assertThatThrownBy(() -> GleanerConfig.fromYaml("broker:\n  gangTtl: -1m\n"))
+        .hasMessageContaining("broker.gangTtl");
+  }
+
+  @Test
   void validationNamesEveryBadKey() {
     assertThatThrownBy(
             () ->
@@ -183,7 +200,7 @@ class GleanerConfigTest {
     assertThatThrownBy(() -> GleanerConfig.load(null, Map.of("broker.grpcc.port", "1")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
-            "--set broker.grpcc.port=1: unknown key \"broker.grpcc\" (keys at \"broker\": dashboard, grpc, kueue, offerTtl)");
+            "--set broker.grpcc.port=1: unknown key \"broker.grpcc\" (keys at \"broker\": dashboard, gangTtl, grpc, kueue, offerTtl)");
     assertThatThrownBy(() -> GleanerConfig.load(null, Map.of("instance.x", "1")))
         .hasMessageContaining("\"instance\" is a value, not a section");
     assertThatThrownBy(() -> GleanerConfig.load(null, Map.of("broker..port", "1")))

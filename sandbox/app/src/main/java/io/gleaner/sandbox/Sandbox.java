@@ -248,12 +248,16 @@ public final class Sandbox implements AutoCloseable {
     // the detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
     // so it stays at a minute of real time whatever the speed
     Duration offerTtl = Duration.ofSeconds(Math.max(60, (long) (60 * options.speed())));
+    // a gang's reservations wait for the virtual-kubelet to create and confirm its pods, which
+    // takes real time: the gang TTL too is two minutes of real time whatever the speed
+    Duration gangTtl = Duration.ofSeconds(Math.max(120, (long) (120 * options.speed())));
     HelmRelease release =
         gleanerRelease(
                 zookeeperConnect(),
                 federation.zookeeperCaFile() == null ? null : ZK_CA_SECRET,
                 brokerPort,
                 offerTtl,
+                gangTtl,
                 extraArgs(
                     options, realStart, clockSkew, brokerLink == null ? null : brokerLink.port()))
             .withValues(userValues);
@@ -542,6 +546,14 @@ public final class Sandbox implements AutoCloseable {
     return memberIdentities;
   }
 
+  /**
+   * Gangs submitted to the metadata cluster (placed through the virtual node) seen running whole so
+   * far.
+   */
+  public long gangsRunWhole() {
+    return invariants == null ? 0 : invariants.gangsRunWhole();
+  }
+
   /** Invariant violations so far, by kind (zeros included); empty before the scenario starts. */
   public Map<String, Long> invariantViolations() {
     return invariants == null ? Map.of() : invariants.counts();
@@ -658,6 +670,7 @@ public final class Sandbox implements AutoCloseable {
       String zookeeperCaSecret,
       int brokerPort,
       Duration offerTtl,
+      Duration gangTtl,
       Map<String, List<String>> extraArgs) {
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("zookeeper.connect", zookeeperConnect);
@@ -667,6 +680,7 @@ public final class Sandbox implements AutoCloseable {
     values.put("brokerAddress", "127.0.0.1:" + brokerPort);
     values.put("broker.grpcPort", brokerPort);
     values.put("broker.config.offerTtl", offerTtl.toSeconds() + "s");
+    values.put("broker.config.gangTtl", gangTtl.toSeconds() + "s");
     extraArgs.forEach((service, args) -> values.put(service + ".extraArgs", List.copyOf(args)));
     return new HelmRelease(Charts.GLEANER, RELEASE, NAMESPACE, HelmRelease.nested(values));
   }
@@ -1065,7 +1079,9 @@ public final class Sandbox implements AutoCloseable {
     SandboxSummary s = summary.summary();
     s =
         s.withPodsReclaimed(Math.max(s.podsReclaimed(), jobs.podsReclaimed()))
-            .withInvariantViolations(invariants == null ? Map.of() : invariants.counts());
+            .withInvariantViolations(
+                invariants == null ? Map.of() : invariants.counts(),
+                invariants == null ? 0 : invariants.gangsRunWhole());
     if (options.elasticClusters() == 0) {
       return s;
     }

@@ -54,6 +54,9 @@ class DeployingCommandsTest {
           "the broker's gRPC port is a free port of the host (one sandbox per port)",
           "broker.config.offerTtl",
           "the offer TTL is on the accelerated clock: a minute of real time at any speed",
+          "broker.config.gangTtl",
+          "the gang reservation TTL is on the accelerated clock: two minutes of real time at any"
+              + " speed",
           "broker.extraArgs",
           "the shared accelerated clock (clock.*), as for every service",
           "idleDetector.extraArgs",
@@ -141,6 +144,7 @@ class DeployingCommandsTest {
             Sandbox.ZK_CA_SECRET,
             19090,
             Duration.ofSeconds(60),
+            Duration.ofSeconds(120),
             Sandbox.extraArgs(
                 SandboxOptions.defaults(Path.of("k")), Instant.now(), Duration.ZERO, null));
     HelmRelease readme = gleaner.toRelease();

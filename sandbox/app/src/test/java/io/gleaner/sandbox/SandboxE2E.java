@@ -73,6 +73,10 @@ class SandboxE2E {
                   .isGreaterThanOrEqualTo(2);
               assertThat(s.podsByClass()).containsKeys("offline", "near-line");
               assertThat(s.podsByClass().get("offline").get("running")).isPositive();
+              // ml-batch's first gang, submitted to the metadata cluster at the scenario's start
+              assertThat(s.gangsRunWhole())
+                  .as("metadata-cluster gangs seen running whole in a member")
+                  .isPositive();
             });
 
     // Every Running metadata pod is backed by exactly one Gleaner pod in some member.
@@ -136,6 +140,12 @@ class SandboxE2E {
                 .toList());
     assertThat(sandbox.vitals().values()).allSatisfy(v -> assertThat(v.samples()).isPositive());
     assertThat(sandbox.invariantObservations()).as("invariant checks done").isPositive();
+    // ml-batch's training gangs in the metadata cluster: partial_gang counts any that runs in part
+    System.out.println(
+        "[sandbox] metadata gangs (pods by phase/reason): "
+            + metaGangs(meta)
+            + "; seen running whole: "
+            + sandbox.gangsRunWhole());
     assertThat(sandbox.invariantViolations())
         .as("invariant violations by kind (the sandbox log names each with its evidence)")
         .containsKey("partial_gang")
@@ -162,5 +172,20 @@ class SandboxE2E {
 
     assertThat(Files.exists(kubeconfigs.resolve("meta.kubeconfig"))).isTrue();
     assertThat(sandbox.dashboardUrl()).startsWith("http://127.0.0.1:");
+  }
+
+  /** Each metadata gang of ml-batch: its pods' phases (and reasons), in name order. */
+  private static java.util.Map<String, List<String>> metaGangs(KubernetesClient meta) {
+    java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (Pod p : meta.pods().inNamespace("ml-batch").list().getItems()) {
+      String group = p.getMetadata().getAnnotations().get("scheduling.k8s.io/group-name");
+      if (group != null) {
+        String reason = p.getStatus().getReason();
+        out.computeIfAbsent(group, k -> new java.util.ArrayList<>())
+            .add(p.getStatus().getPhase() + (reason == null ? "" : "/" + reason));
+      }
+    }
+    out.values().forEach(java.util.Collections::sort);
+    return out;
   }
 }

@@ -25,6 +25,7 @@ public final class InvariantChecker {
   private final Map<String, Instant> since = new HashMap<>();
   private final Set<String> reported = new HashSet<>();
   private final EnumMap<Invariant, Long> counts = new EnumMap<>(Invariant.class);
+  private final Set<String> gangsRunWhole = new HashSet<>();
 
   public InvariantChecker() {
     for (Invariant i : Invariant.values()) {
@@ -261,10 +262,18 @@ public final class InvariantChecker {
   }
 
   /**
+   * Gangs placed through the virtual node (member pods with a gang id) seen at some look with at
+   * least their minMember pods running or succeeded, some running: gangs that ran whole.
+   */
+  public long gangsRunWhole() {
+    return gangsRunWhole.size();
+  }
+
+  /**
    * Gangs, federation-wide (every member's pods of one gang id together): a gang with pods running
    * and fewer than its minMember running or succeeded runs in part.
    */
-  private static void gangs(FederationSnapshot o, Map<String, Violation> holding) {
+  private void gangs(FederationSnapshot o, Map<String, Violation> holding) {
     Map<String, List<FederationSnapshot.MemberPod>> byGang = new TreeMap<>();
     for (FederationSnapshot.MemberPod p : o.memberPods()) {
       if (p.gang() != null) {
@@ -277,6 +286,9 @@ public final class InvariantChecker {
               pods.stream().mapToInt(FederationSnapshot.MemberPod::gangMinMember).max().orElse(0);
           long running = pods.stream().filter(FederationSnapshot.MemberPod::running).count();
           long succeeded = pods.stream().filter(p -> "Succeeded".equals(p.phase())).count();
+          if (min > 0 && running > 0 && running + succeeded >= min) {
+            gangsRunWhole.add(gang);
+          }
           if (running > 0 && running + succeeded < min) {
             hold(
                 holding,

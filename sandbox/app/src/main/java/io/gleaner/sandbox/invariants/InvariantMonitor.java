@@ -127,6 +127,11 @@ public final class InvariantMonitor implements Runnable {
     return checker.counts();
   }
 
+  /** Gangs placed through the virtual node seen running whole so far. */
+  public synchronized long gangsRunWhole() {
+    return checker.gangsRunWhole();
+  }
+
   /** The online pods' waits for Gleaner judged so far (simulated time). */
   public synchronized List<OnlineWaitRule.Wait> onlineWaits() {
     return onlineWaits.judged();

@@ -37,6 +37,8 @@ import java.util.Map;
  * @param teams how the policy's teams shared the harvest against their weights (absent when the run
  *     has no teams)
  * @param invariantViolations invariant violations counted by kind
+ * @param gangsRunWhole gangs submitted to the metadata cluster (placed through the virtual node)
+ *     that the invariant checks saw with at least their minMember pods running or succeeded
  * @param elastic what the elastic members lent against the budget (absent without them)
  */
 public record SandboxSummary(
@@ -58,6 +60,7 @@ public record SandboxSummary(
     Backlog backlog,
     TeamHarvest teams,
     Map<String, Long> invariantViolations,
+    long gangsRunWhole,
     ElasticUse elastic) {
 
   /**
@@ -104,6 +107,7 @@ public record SandboxSummary(
         backlog,
         teams,
         invariantViolations,
+        gangsRunWhole,
         use);
   }
 
@@ -124,8 +128,8 @@ public record SandboxSummary(
       Map<String, Long> minWaiting,
       Map<String, Long> lastWaiting) {}
 
-  /** This summary with the invariant violations counted by kind. */
-  public SandboxSummary withInvariantViolations(Map<String, Long> violations) {
+  /** This summary with the invariant violations counted by kind and the gangs that ran whole. */
+  public SandboxSummary withInvariantViolations(Map<String, Long> violations, long gangsWhole) {
     return new SandboxSummary(
         simulatedSeconds,
         podsByClass,
@@ -145,6 +149,7 @@ public record SandboxSummary(
         backlog,
         teams,
         violations,
+        gangsWhole,
         elastic);
   }
 
@@ -169,6 +174,7 @@ public record SandboxSummary(
         backlog,
         teams,
         invariantViolations,
+        gangsRunWhole,
         elastic);
   }
 }

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The sandbox's scenario: offline and near-line teams submit Jobs and single pods to the metadata
  * cluster, as real users would (tolerating the virtual node's taint, selecting it with {@code type:
- * virtual-kubelet}); and training gangs (Volcano PodGroups) arrive in the training clusters. Online
- * services follow the load curve on their own (the simulator's online workload).
+ * virtual-kubelet}); and training gangs (Volcano PodGroups) arrive in the training clusters, and as
+ * often (the first at once) {@code ml-batch} submits one to the metadata cluster ({@link
+ * #META_GANG_PODS} pods, a PodGroup of that minMember), which Gleaner runs whole or not at all.
+ * Online services follow the load curve on their own (the simulator's online workload).
  *
  * <p>Jobs arrive at a fixed rate ({@code submitEvery}, zero for none) and, with a {@link Backlog},
  * the teams also keep pods waiting for the virtual node at all times, as offline teams with more
@@ -92,6 +94,14 @@ public final class ScenarioDriver {
    * so eight of them leave a training node's remaining cores to CPU pods.
    */
   private static final Shape GPU_SHAPE = new Shape("2", "8Gi", 1);
+
+  /**
+   * The pods (and minMember) of a training gang {@code ml-batch} submits to the metadata cluster.
+   */
+  public static final int META_GANG_PODS = 3;
+
+  /** The namespace (team) that submits training gangs to the metadata cluster. */
+  public static final String META_GANG_TEAM = "ml-batch";
 
   /** Finished Jobs (and their pods) are deleted this long after they complete (simulated). */
   static final int TTL_SECONDS_AFTER_FINISHED = 600;
@@ -177,9 +187,11 @@ public final class ScenarioDriver {
   private final Backlog backlog;
   private long nextSubmitAt;
   private long nextGangAt;
+  private long nextMetaGangAt;
   private long nextTopUpAt;
   private final AtomicLong jobs = new AtomicLong();
   private final AtomicLong gangs = new AtomicLong();
+  private final AtomicLong metaGangs = new AtomicLong();
   private final AtomicLong backlogJobs = new AtomicLong();
 
   public ScenarioDriver(
@@ -216,6 +228,8 @@ public final class ScenarioDriver {
     this.nextSubmitAt = clock.millis();
     this.nextTopUpAt = clock.millis();
     this.nextGangAt = clock.millis() + gangEvery.toMillis() / 2;
+    // the first at once: a short run (SandboxE2E) sees it placed, run and judged
+    this.nextMetaGangAt = clock.millis();
   }
 
   /** Creates the teams' namespaces. */
@@ -233,6 +247,11 @@ public final class ScenarioDriver {
 
   public long gangsSubmitted() {
     return gangs.get();
+  }
+
+  /** Training gangs {@code ml-batch} submitted to the metadata cluster. */
+  public long metaGangsSubmitted() {
+    return metaGangs.get();
   }
 
   /** Jobs submitted to keep the backlog (included in {@link #jobsSubmitted()}). */
@@ -255,6 +274,10 @@ public final class ScenarioDriver {
       if (!trainingClusters.isEmpty() && now >= nextGangAt) {
         submitGang();
         nextGangAt += gangEvery.toMillis();
+      }
+      if (!trainingClusters.isEmpty() && now >= nextMetaGangAt) {
+        submitMetaGang();
+        nextMetaGangAt += gangEvery.toMillis();
       }
     } catch (KubernetesClientException e) {
       log.warn("scenario: submission failed, will retry next tick: {}", e.getMessage());
@@ -512,6 +535,51 @@ public final class ScenarioDriver {
             .withOperator("Exists")
             .withEffect("NoExecute")
             .build());
+  }
+
+  /**
+   * A Volcano training gang of {@code ml-batch} in the metadata cluster: a PodGroup of minMember
+   * {@link #META_GANG_PODS} and as many pods annotated with its name, 2 CPU / 4Gi each, for an
+   * hour.
+   */
+  private void submitMetaGang() {
+    String name = "train-" + (metaGangs.get() + 1);
+    GenericKubernetesResource pg =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion(GleanerKeys.VOLCANO_PODGROUP_API_VERSION)
+            .withKind(GleanerKeys.VOLCANO_PODGROUP_KIND)
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(META_GANG_TEAM)
+            .endMetadata()
+            .addToAdditionalProperties("spec", Map.of("minMember", META_GANG_PODS))
+            .build();
+    meta.genericKubernetesResources(VolcanoPodGroups.CONTEXT)
+        .inNamespace(META_GANG_TEAM)
+        .resource(pg)
+        .create();
+    for (int i = 0; i < META_GANG_PODS; i++) {
+      meta.pods()
+          .inNamespace(META_GANG_TEAM)
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(name + "-worker-" + i)
+                  .addToLabels(GleanerKeys.CLASS, "offline")
+                  .addToLabels("app", name)
+                  .addToAnnotations(GleanerKeys.VOLCANO_GROUP_NAME, name)
+                  .addToAnnotations(RUN_SECONDS_ANNOTATION, "3600")
+                  .endMetadata()
+                  .withSpec(podSpec(new Shape("2", "4Gi")))
+                  .build())
+          .create();
+    }
+    metaGangs.incrementAndGet();
+    log.info(
+        "scenario: {} submitted training gang {} ({} x 2 cpu / 4Gi) to the metadata cluster",
+        META_GANG_TEAM,
+        name,
+        META_GANG_PODS);
   }
 
   private void submitGang() {

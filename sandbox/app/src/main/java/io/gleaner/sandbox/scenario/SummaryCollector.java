@@ -556,6 +556,7 @@ public final class SummaryCollector {
         backlog,
         teamWeights.isEmpty() ? null : teamShares(),
         Map.of(),
+        0,
         null);
   }
 

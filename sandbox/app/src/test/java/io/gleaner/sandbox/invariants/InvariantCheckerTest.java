@@ -285,6 +285,7 @@ class InvariantCheckerTest {
                   .contains("2 of the gang's minMember 3 pods run", "c1:ml/gl-w0 Running");
             });
     assertThat(at(part, 60)).isEmpty();
+    assertThat(checker.gangsRunWhole()).as("a gang that only ran in part").isZero();
     // a pod ended by its member (Failed, or being deleted) counts as not running
     InvariantChecker other = new InvariantChecker();
     other.check(gang(2, "Running", "Failed"), T0);
@@ -308,6 +309,7 @@ class InvariantCheckerTest {
       assertThat(at(looks.get(i), i * 40L)).as("look %d", i).isEmpty();
     }
     assertThat(checker.counts()).containsEntry("partial_gang", 0L);
+    assertThat(checker.gangsRunWhole()).as("the one gang, seen whole at several looks").isOne();
   }
 
   @Test

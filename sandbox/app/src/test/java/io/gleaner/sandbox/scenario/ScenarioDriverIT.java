@@ -36,12 +36,14 @@ class ScenarioDriverIT {
     driver.setUp();
     driver.tick();
     assertThat(driver.jobsSubmitted()).isEqualTo(1);
+    assertThat(driver.metaGangsSubmitted()).as("the first metadata gang at once").isEqualTo(1);
     driver.tick(); // nothing is due yet
     assertThat(driver.jobsSubmitted()).isEqualTo(1);
     clock.advance(Duration.ofMinutes(30));
     driver.tick();
     assertThat(driver.jobsSubmitted()).isEqualTo(7);
     assertThat(driver.gangsSubmitted()).isEqualTo(1);
+    assertThat(driver.metaGangsSubmitted()).as("the next one gangEvery later").isEqualTo(1);
 
     List<Job> jobs = client.batch().v1().jobs().inAnyNamespace().list().getItems();
     assertThat(jobs).hasSize(7);
@@ -71,6 +73,29 @@ class ScenarioDriverIT {
         .hasSize(4)
         .allMatch(
             p -> p.getMetadata().getAnnotations().containsKey("scheduling.k8s.io/group-name"));
+
+    // ml-batch's training gang in the metadata cluster: a PodGroup of minMember 3 and its pods
+    List<GenericKubernetesResource> metaGroups =
+        client
+            .genericKubernetesResources(VolcanoPodGroups.CONTEXT)
+            .inNamespace("ml-batch")
+            .list()
+            .getItems();
+    assertThat(metaGroups).hasSize(1);
+    String group = metaGroups.get(0).getMetadata().getName();
+    assertThat(
+            ((Map<?, ?>) metaGroups.get(0).getAdditionalProperties().get("spec")).get("minMember"))
+        .isEqualTo(3);
+    List<Pod> metaGang =
+        client.pods().inNamespace("ml-batch").withLabel("app", group).list().getItems();
+    assertThat(metaGang)
+        .hasSize(3)
+        .allSatisfy(
+            p -> {
+              assertThat(p.getMetadata().getAnnotations())
+                  .containsEntry("scheduling.k8s.io/group-name", group);
+              assertThat(p.getSpec().getNodeSelector()).containsEntry("type", "virtual-kubelet");
+            });
   }
 
   @Test
