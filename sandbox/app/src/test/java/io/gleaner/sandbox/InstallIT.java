@@ -12,13 +12,21 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.gleaner.api.client.ApiChannels;
+import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.api.v1.BrokerGrpc;
+import io.gleaner.api.v1.Capacity;
+import io.gleaner.api.v1.ClusterCapacity;
+import io.gleaner.api.v1.SourceKind;
 import io.gleaner.cli.CapacityCommand;
 import io.gleaner.descheduler.hooks.Signatures;
 import io.gleaner.meta.coord.ZkCredentials;
+import io.gleaner.meta.crd.CapacitySource;
+import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.crd.GleanerPolicy;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.resources.Resources;
 import io.gleaner.sandbox.install.MemberRegistration;
 import io.gleaner.sandbox.install.RbacUsage;
 import io.gleaner.sandbox.install.ServiceProcesses;
@@ -633,22 +641,33 @@ class InstallIT {
   }
 
   /**
-   * A GleanerPolicy change made with kubectl (idleAfter and a reserve margin) is in force in every
-   * replica of every installed service without a restart: each one's readiness names the new
+   * A GleanerPolicy change made with kubectl (idleAfter and the reserve margins) is in force in
+   * every replica of every installed service without a restart: each one's readiness names the new
    * generation, no process was started again, and the broker, the one status writer, reports it
-   * observed and applied. What each field does once in force is tested by the services' own ITs
-   * (BrokerPolicyIT margins, IdleDetectorIT idleAfter).
+   * observed and applied. The margins show in what the broker lends ({@code gleaner capacity}'s
+   * call): raised from 10-15 % to 60 %, no (cluster, source) row keeps more than 40 % of its offer
+   * free, and a row whose nodes hold less than that lends 40 % of what it is offered where it lent
+   * 85-90 % before; both ratios are of one snapshot, so the churn of offers does not move them. The
+   * policy is then put back and the broker is seen lending by the old margins again before the next
+   * case. What idleAfter does once in force is tested by IdleDetectorIT: here no node is known to
+   * become idle within the case, and a node the forecast lends early carries no sign of it.
    */
   @Test
   @Order(10)
   void everyServiceAppliesAGleanerPolicyChangeWithoutARestart() throws Exception {
+    long t0 = System.nanoTime();
     String before = kubectl("get", "gleanerpolicy", "default", "-o", "json");
     JsonNode spec = new ObjectMapper().readTree(before).path("spec");
+    EffectivePolicy old =
+        Serialization.unmarshal(before, GleanerPolicy.class).getSpec().effective();
     Map<Long, String> pids = new java.util.HashMap<>();
     for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
       pids.put(r.pid(), r.name());
     }
-    patchPolicy("{\"spec\":{\"idleAfter\":\"7m\",\"reserveMargins\":{\"COLOCATION\":0.3}}}");
+    awaitLending(source -> old.reserveMargin(source), "the margins before the change");
+    patchPolicy(
+        "{\"spec\":{\"idleAfter\":\"7m\",\"reserveMargins\":"
+            + "{\"IDLE\":0.6,\"VOLCANO\":0.6,\"COLOCATION\":0.6}}}");
     String generation =
         kubectl("get", "gleanerpolicy", "default", "-o", "jsonpath={.metadata.generation}");
     try {
@@ -672,19 +691,8 @@ class InstallIT {
                         .as("%s's readiness", r.name())
                         .contains("GleanerPolicy default generation " + generation + " in force"));
       }
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(300))
-          .until(
-              () ->
-                  kubectl(
-                      "get",
-                      "gleanerpolicy",
-                      "default",
-                      "-o",
-                      "jsonpath={.status.observedGeneration}"
-                          + " {.status.conditions[?(@.type==\"Applied\")].status}"),
-              s -> s.equals(generation + " True"));
+      awaitAppliedByTheBroker(generation);
+      awaitLending(source -> 0.6, "60 % margins");
       Map<Long, String> after = new java.util.HashMap<>();
       for (ServiceProcesses.Replica r : sandbox.processes().replicas()) {
         after.put(r.pid(), r.name());
@@ -697,6 +705,95 @@ class InstallIT {
               + ",\"reserveMargins\":"
               + (spec.has("reserveMargins") ? spec.get("reserveMargins").toString() : "null")
               + "}}");
+    }
+    // the cases after this one place by the old margins (case 11's 40-core pod would never fit a
+    // 64-core node that keeps 60 % back)
+    awaitAppliedByTheBroker(
+        kubectl("get", "gleanerpolicy", "default", "-o", "jsonpath={.metadata.generation}"));
+    awaitLending(source -> old.reserveMargin(source), "the margins put back");
+    System.out.printf("[policy] case 10 took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private static void awaitAppliedByTheBroker(String generation) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(300))
+        .until(
+            () ->
+                kubectl(
+                    "get",
+                    "gleanerpolicy",
+                    "default",
+                    "-o",
+                    "jsonpath={.status.observedGeneration}"
+                        + " {.status.conditions[?(@.type==\"Applied\")].status}"),
+            s -> s.equals(generation + " True"));
+  }
+
+  /**
+   * Waits until the broker's capacity (what {@code gleaner capacity} prints, asked with the chart's
+   * reader certificate) lends by {@code margin} per source: in every healthy row of an idle,
+   * Volcano or co-location source with cpu offered, no more than {@code 1 - margin} of the offered
+   * cpu is free (a margin is never lent), and in at least one such row free, reserved and placed
+   * cpu together are {@code 1 - margin} of it (within 1 %), as in a row none of whose nodes holds
+   * more than its share: a row's nodes never lend less than that, and more only where they hold
+   * more.
+   */
+  private static void awaitLending(
+      java.util.function.ToDoubleFunction<CapacitySource> margin, String what) {
+    List<String> rows = new ArrayList<>();
+    try {
+      await("the broker lending by " + what)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                rows.clear();
+                boolean exact = false;
+                boolean capped = true;
+                for (ClusterCapacity r : brokerCapacity().getClustersList()) {
+                  if (!r.getHealthy() || r.getSource() == SourceKind.ELASTIC) {
+                    continue;
+                  }
+                  long offered = Resources.parse(r.getOfferedMap()).cpuMillis();
+                  if (offered == 0) {
+                    continue;
+                  }
+                  double share =
+                      1 - margin.applyAsDouble(CapacitySource.valueOf(r.getSource().name()));
+                  long free = Resources.parse(r.getFreeMap()).cpuMillis();
+                  long lent =
+                      free
+                          + Resources.parse(r.getReservedMap()).cpuMillis()
+                          + Resources.parse(r.getPlacedMap()).cpuMillis();
+                  capped &= free <= share * offered + 1;
+                  exact |= Math.abs(lent - share * offered) <= 0.01 * offered;
+                  rows.add(
+                      String.format(
+                          java.util.Locale.ROOT,
+                          "%s/%s offered %dm free %.2f lendable %.2f",
+                          r.getCluster(),
+                          r.getSource(),
+                          offered,
+                          (double) free / offered,
+                          (double) lent / offered));
+                }
+                return capped && exact;
+              });
+    } finally {
+      System.out.printf("[policy] %s: %s%n", what, rows);
+    }
+  }
+
+  /** The broker's capacity, as {@code gleaner capacity} asks for it. */
+  private static Capacity brokerCapacity() {
+    BrokerApiClient client =
+        BrokerApiClient.open(
+            sandbox.brokerChannelSettings("install-it"), new SimpleMeterRegistry());
+    try {
+      return client.capacity();
+    } finally {
+      client.close();
     }
   }
 
