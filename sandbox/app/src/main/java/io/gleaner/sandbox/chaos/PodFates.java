@@ -36,6 +36,12 @@ public final class PodFates implements AutoCloseable {
    */
   public static final String MEMBER_REMOVED = "MemberRemoved";
 
+  /**
+   * The reason Gleaner fails every pod of a gang not placed within {@code
+   * placement.pendingTimeout}: the gang's form of {@link #NO_MEMBER_FIT}, designed, not lost.
+   */
+  public static final String GANG_NOT_SCHEDULABLE = io.gleaner.vk.translate.GangDeadline.REASON;
+
   private final String virtualNode;
   private final LongSupplier nanos;
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
@@ -98,7 +104,7 @@ public final class PodFates implements AutoCloseable {
     return this;
   }
 
-  private synchronized void meta(Pod p, boolean deleted) {
+  synchronized void meta(Pod p, boolean deleted) {
     if (p.getSpec() == null || !virtualNode.equals(p.getSpec().getNodeName())) {
       return;
     }
@@ -173,7 +179,7 @@ public final class PodFates implements AutoCloseable {
 
   /**
    * Metadata pods that failed for a reason other than the designed ones ({@link #RECLAIMED}, {@link
-   * #NO_MEMBER_FIT}, {@link #MEMBER_REMOVED}): work Gleaner lost.
+   * #NO_MEMBER_FIT}, {@link #GANG_NOT_SCHEDULABLE}, {@link #MEMBER_REMOVED}): work Gleaner lost.
    */
   public synchronized List<String> lost() {
     List<String> out = new ArrayList<>();
@@ -181,6 +187,7 @@ public final class PodFates implements AutoCloseable {
         (uid, reason) -> {
           if (!RECLAIMED.equals(reason)
               && !NO_MEMBER_FIT.equals(reason)
+              && !GANG_NOT_SCHEDULABLE.equals(reason)
               && !MEMBER_REMOVED.equals(reason)) {
             out.add(keys.get(uid) + " (" + reason + ")");
           }

@@ -33,6 +33,36 @@ class PodFatesTest {
     assertThat(fates.placements()).isEqualTo(3);
   }
 
+  @Test
+  void podsFailedByADesignedBoundAreNotLostAndEveryOtherFailureIs() {
+    fates.meta(metaPod("reclaimed", "Reclaimed"), false);
+    fates.meta(metaPod("waited", "NoMemberFit"), false);
+    fates.meta(metaPod("gang-waited", "GangNotSchedulable"), false);
+    fates.meta(metaPod("member-gone", "MemberRemoved"), false);
+    fates.meta(metaPod("broken", "OutOfcpu"), false);
+    fates.meta(metaPod("vanished", null), false);
+
+    assertThat(fates.lost()).containsExactlyInAnyOrder("t/broken (OutOfcpu)", "t/vanished (null)");
+    assertThat(fates.failedByReason()).containsEntry("GangNotSchedulable", 1L);
+  }
+
+  private static Pod metaPod(String name, String reason) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("t")
+        .withUid(name)
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName("gleaner")
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Failed")
+        .withReason(reason)
+        .endStatus()
+        .build();
+  }
+
   private static Pod memberPod(String metaUid) {
     return new PodBuilder()
         .withNewMetadata()
