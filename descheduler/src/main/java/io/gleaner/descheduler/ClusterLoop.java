@@ -346,6 +346,15 @@ final class ClusterLoop implements MemberWatch.Listener {
                 Duration.ofSeconds(grace).plus(RESERVATION_SLACK).plus(RESERVATION_RECHECK)));
       }
     }
+    execute(plan, now, decidedAt);
+  }
+
+  /**
+   * Has the {@link Reclaimer} carry out {@code plan} and records its answers when they come (both
+   * paths: a member's reclaim and a guarantee's evictions). {@code now} is when the plan's input
+   * was read, {@code decidedAt} when it was decided.
+   */
+  private void execute(Plan plan, Instant now, Instant decidedAt) {
     reclaimer
         .executeAsync(plan, decidedAt)
         .whenComplete(
@@ -418,20 +427,7 @@ final class ClusterLoop implements MemberWatch.Listener {
         }
       }
       planListener.accept(plan);
-      reclaimer
-          .executeAsync(plan, now)
-          .whenComplete(
-              (results, err) -> {
-                if (err != null) {
-                  log.error("cluster {}: eviction failed", cluster, err);
-                  return;
-                }
-                try (MDC.MDCCloseable c = MDC.putCloseable("cluster", cluster)) {
-                  record(results, now, now);
-                } catch (RuntimeException e) {
-                  log.error("cluster {}: recording eviction results failed", cluster, e);
-                }
-              });
+      execute(plan, now, now);
     }
   }
 
