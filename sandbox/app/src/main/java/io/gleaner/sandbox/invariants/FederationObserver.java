@@ -31,8 +31,9 @@ public final class FederationObserver {
   private final String virtualNode;
   private final String instance;
   private final java.time.Clock simulatedClock;
+  private final java.time.Clock realClock;
 
-  /** {@code simulatedClock} is the members' clock (the simulated time of each look). */
+  /** As below, timing the list reads on the system's clock. */
   public FederationObserver(
       KubernetesClient meta,
       Supplier<Map<String, KubernetesClient>> members,
@@ -40,7 +41,23 @@ public final class FederationObserver {
       String virtualNode,
       String instance,
       java.time.Clock simulatedClock) {
+    this(meta, members, broker, virtualNode, instance, simulatedClock, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * {@code simulatedClock} is the members' clock (the simulated time of each look); {@code
+   * realClock} times each list read ({@link FederationSnapshot.Read}).
+   */
+  public FederationObserver(
+      KubernetesClient meta,
+      Supplier<Map<String, KubernetesClient>> members,
+      BrokerApiClient broker,
+      String virtualNode,
+      String instance,
+      java.time.Clock simulatedClock,
+      java.time.Clock realClock) {
     this.simulatedClock = simulatedClock;
+    this.realClock = realClock;
     this.meta = meta;
     this.members = members;
     this.broker = broker;
@@ -53,7 +70,8 @@ public final class FederationObserver {
    * read before the pods and nodes and again after them: under load a look takes seconds, and a
    * reservation given back or made meanwhile ({@link
    * FederationSnapshot.Reservation#heldThroughLook}) must not be set against pods read at another
-   * time.
+   * time. Each list read of pods is timed ({@link FederationSnapshot#metaRead}, {@link
+   * FederationSnapshot#memberReads}) for the same reason.
    */
   public Optional<FederationSnapshot> observe() {
     Optional<Map<String, Placement>> before = broker.placementsByUid("");
@@ -61,7 +79,11 @@ public final class FederationObserver {
       return Optional.empty();
     }
     Map<String, FederationSnapshot.MetaPod> metaPods = new HashMap<>();
-    for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
+    Instant metaSent = realClock.instant();
+    List<Pod> metaList = meta.pods().inAnyNamespace().list().getItems();
+    FederationSnapshot.Read metaRead = new FederationSnapshot.Read(metaSent, realClock.instant());
+    Map<String, FederationSnapshot.Read> memberReads = new HashMap<>();
+    for (Pod p : metaList) {
       if (p.getSpec() != null && virtualNode.equals(p.getSpec().getNodeName())) {
         String uid = p.getMetadata().getUid();
         metaPods.put(
@@ -83,7 +105,9 @@ public final class FederationObserver {
             (cluster, client) -> {
               Map<String, Resources> occupied = new HashMap<>();
               Map<String, java.util.Set<String>> gleanerOn = new HashMap<>();
+              Instant sent = realClock.instant();
               List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
+              memberReads.put(cluster, new FederationSnapshot.Read(sent, realClock.instant()));
               List<Node> memberNodes = client.nodes().list().getItems();
               OwnPods own = new OwnPods(cluster, memberNodes);
               for (Pod p : pods) {
@@ -151,7 +175,15 @@ public final class FederationObserver {
             });
     return Optional.of(
         new FederationSnapshot(
-            metaPods, memberPods, nodes, reservations, waiting, scheduledAt, simulatedNow));
+            metaPods,
+            memberPods,
+            nodes,
+            reservations,
+            waiting,
+            scheduledAt,
+            simulatedNow,
+            metaRead,
+            memberReads));
   }
 
   /** A member pod's gang minimum as placed; 0 when it carries none or not a number. */

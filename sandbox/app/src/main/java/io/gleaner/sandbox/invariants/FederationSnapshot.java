@@ -17,6 +17,8 @@ import java.util.Map;
  * @param scheduledAt by {@code cluster:uid}, when each bound pod of the members' own was scheduled
  *     (its {@code PodScheduled=True} transition, simulated time)
  * @param simulatedNow the simulated time of this look (null when unknown)
+ * @param metaRead when the metadata pods were listed (real time; null when unknown)
+ * @param memberReads by member cluster, when its pods were listed (real time; absent when unknown)
  */
 public record FederationSnapshot(
     Map<String, MetaPod> metaPods,
@@ -25,7 +27,37 @@ public record FederationSnapshot(
     Map<String, Reservation> placements,
     List<WaitingPod> waiting,
     Map<String, Instant> scheduledAt,
-    Instant simulatedNow) {
+    Instant simulatedNow,
+    Read metaRead,
+    Map<String, Read> memberReads) {
+
+  /** A look whose list reads are not timed. */
+  public FederationSnapshot(
+      Map<String, MetaPod> metaPods,
+      List<MemberPod> memberPods,
+      Map<String, Node> nodes,
+      Map<String, Reservation> placements,
+      List<WaitingPod> waiting,
+      Map<String, Instant> scheduledAt,
+      Instant simulatedNow) {
+    this(
+        metaPods,
+        memberPods,
+        nodes,
+        placements,
+        waiting,
+        scheduledAt,
+        simulatedNow,
+        null,
+        Map.of());
+  }
+
+  /**
+   * When one list request ran (real time): the state it returned held at some instant between
+   * {@code sent} and {@code received}. Under load these spans and the gaps between the reads of one
+   * look are seconds long, so two reads of one look are not of one moment.
+   */
+  public record Read(Instant sent, Instant received) {}
 
   /** A look without the members' own pods. */
   public FederationSnapshot(

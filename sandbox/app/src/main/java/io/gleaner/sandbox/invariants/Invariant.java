@@ -24,7 +24,12 @@ public enum Invariant {
   LEAKED_RESERVATION(Duration.ofSeconds(60), true),
   /** A running Gleaner member pod that the broker holds no reservation for. */
   UNRESERVED_MEMBER_POD(Duration.ofSeconds(60), true),
-  /** A metadata pod's phase differs from its member pod's. */
+  /**
+   * A metadata pod's phase differs from its member pod's. Its grace is measured by when the two
+   * sides were read, not by when the looks ended: the two phases must have been seen unchanged by
+   * reads spanning the grace, both of the latest reads at least the grace after the first reads
+   * that saw them ({@link InvariantChecker}).
+   */
   STATUS_DISAGREEMENT(Duration.ofSeconds(30), true),
   /**
    * Part of a gang runs without the rest: some of its member pods run while fewer than its

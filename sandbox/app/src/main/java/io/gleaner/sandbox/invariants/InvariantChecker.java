@@ -26,6 +26,10 @@ public final class InvariantChecker {
   private final Set<String> reported = new HashSet<>();
   private final EnumMap<Invariant, Long> counts = new EnumMap<>(Invariant.class);
   private final Set<String> gangsRunWhole = new HashSet<>();
+  private final Map<String, StatusPair> statusPairs = new HashMap<>();
+
+  /** How long each condition held this look was proven to last, for those judged by proof. */
+  private final Map<String, Duration> proven = new HashMap<>();
 
   public InvariantChecker() {
     for (Invariant i : Invariant.values()) {
@@ -45,10 +49,11 @@ public final class InvariantChecker {
    */
   public List<Violation> check(FederationSnapshot o, Instant now, boolean quorum) {
     Map<String, Violation> holding = new TreeMap<>();
+    proven.clear();
     duplicates(o, holding);
     overcommits(o, holding);
     leaks(o, holding);
-    statuses(o, holding);
+    statuses(o, now, quorum, holding);
     gangs(o, holding);
     since.keySet().retainAll(holding.keySet());
     List<Violation> out = new ArrayList<>();
@@ -58,8 +63,8 @@ public final class InvariantChecker {
         since.put(e.getKey(), now);
       }
       Instant first = since.computeIfAbsent(e.getKey(), k -> now);
-      if (Duration.between(first, now).compareTo(v.kind().grace()) >= 0
-          && reported.add(e.getKey())) {
+      Duration held = proven.getOrDefault(e.getKey(), Duration.between(first, now));
+      if (held.compareTo(v.kind().grace()) >= 0 && reported.add(e.getKey())) {
         counts.merge(v.kind(), 1L, Long::sum);
         out.add(v);
       }
@@ -98,9 +103,12 @@ public final class InvariantChecker {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 
-  private static void hold(
+  /** Records a condition holding in this look; returns its key. */
+  private static String hold(
       Map<String, Violation> holding, Invariant kind, String subject, String ev) {
-    holding.put(kind + " " + subject, new Violation(kind, subject, ev));
+    String key = kind + " " + subject;
+    holding.put(key, new Violation(kind, subject, ev));
+    return key;
   }
 
   private static void duplicates(FederationSnapshot o, Map<String, Violation> holding) {
@@ -314,28 +322,96 @@ public final class InvariantChecker {
         });
   }
 
-  private static void statuses(FederationSnapshot o, Map<String, Violation> holding) {
+  /**
+   * A metadata pod's phase against each of its member pods', judged by when each side was read, not
+   * by when the look ended: under load one look takes half a minute, so a metadata pod listed at
+   * its start and a member pod listed at its end are of two moments, and a pod moving on (Pending,
+   * Running, Succeeded) shows them differ at every look though the mirror lags by a second.
+   *
+   * <p>Phases only move forward, so a side read in one phase at two reads held it all between them.
+   * For each side this keeps the first read that saw its current phase (the phase held from when
+   * that read's answer came at the latest) and the latest read (the phase held until that read was
+   * sent at the earliest). The disagreement is proven to have lasted from the later of the two
+   * first reads to the earlier of the two latest: it counts once that span reaches the grace, so it
+   * must show in consecutive looks with the same phases, and in the latest look both reads postdate
+   * its start by the grace. A side whose phase changes starts again. Without quorum both sides
+   * start again at each look (see {@link Invariant#clearedByActing()}). Untimed reads count as made
+   * at {@code now}.
+   */
+  private void statuses(
+      FederationSnapshot o, Instant now, boolean quorum, Map<String, Violation> holding) {
+    Map<String, StatusPair> seen = new HashMap<>();
+    FederationSnapshot.Read untimed = new FederationSnapshot.Read(now, now);
+    FederationSnapshot.Read metaRead = o.metaRead() == null ? untimed : o.metaRead();
     for (FederationSnapshot.MemberPod p : o.memberPods()) {
       FederationSnapshot.MetaPod m = p.metaUid() == null ? null : o.metaPods().get(p.metaUid());
       if (m == null || p.terminating()) {
         continue;
       }
+      String pairKey = m.uid() + " " + p.cluster() + ":" + p.key();
+      StatusPair before = quorum ? statusPairs.get(pairKey) : null;
+      StatusPair pair =
+          new StatusPair(
+              Side.next(before == null ? null : before.meta(), m.phase(), metaRead),
+              Side.next(
+                  before == null ? null : before.member(),
+                  p.phase(),
+                  o.memberReads().getOrDefault(p.cluster(), untimed)));
+      seen.put(pairKey, pair);
       if (!m.phase().equals(p.phase())) {
-        hold(
-            holding,
-            Invariant.STATUS_DISAGREEMENT,
-            m.uid(),
-            "metadata pod "
-                + m.key()
-                + " is "
-                + m.phase()
-                + ", member pod "
-                + p.cluster()
-                + ":"
-                + p.key()
-                + " is "
-                + p.phase());
+        String key =
+            hold(
+                holding,
+                Invariant.STATUS_DISAGREEMENT,
+                m.uid(),
+                "metadata pod "
+                    + m.key()
+                    + " is "
+                    + m.phase()
+                    + ", member pod "
+                    + p.cluster()
+                    + ":"
+                    + p.key()
+                    + " is "
+                    + p.phase()
+                    + ", for at least "
+                    + Math.max(0, pair.held().toSeconds())
+                    + " s (metadata pod seen so since "
+                    + pair.meta().firstSeen()
+                    + ", member pod since "
+                    + pair.member().firstSeen()
+                    + ")");
+        proven.merge(key, pair.held(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
       }
+    }
+    statusPairs.clear();
+    statusPairs.putAll(seen);
+  }
+
+  /**
+   * One side of a status comparison: its phase, from when it held that phase at the latest (the
+   * answer of the first read that saw it) and until when at the earliest (the latest read sent).
+   */
+  private record Side(String phase, Instant firstSeen, Instant lastSeen) {
+    static Side next(Side before, String phase, FederationSnapshot.Read read) {
+      return before != null && before.phase().equals(phase)
+          ? new Side(phase, before.firstSeen(), read.sent())
+          : new Side(phase, read.received(), read.sent());
+    }
+  }
+
+  /** A metadata pod's side and one of its member pods' side. */
+  private record StatusPair(Side meta, Side member) {
+    /** How long both sides are proven to have held their phases together (negative: not). */
+    Duration held() {
+      Instant from = max(meta.firstSeen(), member.firstSeen());
+      Instant to =
+          meta.lastSeen().isBefore(member.lastSeen()) ? meta.lastSeen() : member.lastSeen();
+      return Duration.between(from, to);
+    }
+
+    private static Instant max(Instant a, Instant b) {
+      return a.isAfter(b) ? a : b;
     }
   }
 }

@@ -227,6 +227,57 @@ class InvariantCheckerTest {
         .isEqualTo(Invariant.STATUS_DISAGREEMENT);
   }
 
+  /**
+   * A look of 30 s starting at {@code start} (seconds after T0), as under load: the metadata pods
+   * listed in its first second, the member's pods in its last, checked as it ends.
+   */
+  private List<Violation> slowLook(String metaPhase, String memberPhase, long start) {
+    FederationSnapshot o =
+        new FederationSnapshot(
+            Map.of("u1", new MetaPod("u1", "team/p1", metaPhase)),
+            List.of(new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", memberPhase, false)),
+            healthy().nodes(),
+            healthy().placements(),
+            List.of(),
+            Map.of(),
+            null,
+            new FederationSnapshot.Read(T0.plusSeconds(start), T0.plusSeconds(start + 1)),
+            Map.of(
+                "c1",
+                new FederationSnapshot.Read(
+                    T0.plusSeconds(start + 29), T0.plusSeconds(start + 30))));
+    return at(o, start + 30);
+  }
+
+  @Test
+  void phasesReadHalfAMinuteApartInOneLookAreNoDisagreement() {
+    // The member pod runs at 10 s and succeeds at 50 s; the metadata pod follows each within 1 s.
+    // Each look reads the metadata pod 29 s before the member pod, so two looks in a row see them
+    // differ (Pending/Running, then Running/Succeeded) though they never differed for 30 s.
+    assertThat(slowLook("Pending", "Running", 0)).isEmpty();
+    assertThat(slowLook("Running", "Succeeded", 31)).isEmpty();
+    assertThat(slowLook("Succeeded", "Succeeded", 62)).isEmpty();
+    assertThat(checker.counts()).containsEntry("status_disagreement", 0L);
+  }
+
+  @Test
+  void aLastingDisagreementIsCountedOnceBothReadsProveItOutlastedTheGrace() {
+    // The metadata pod stays Pending while its member pod runs. The member pod was first seen
+    // Running by 30 s, and the metadata pod still Pending at 31 s and at 62 s: 32 s proven.
+    assertThat(slowLook("Pending", "Running", 0)).isEmpty();
+    assertThat(slowLook("Pending", "Running", 31)).as("1 s proven").isEmpty();
+    assertThat(slowLook("Pending", "Running", 62))
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.kind()).isEqualTo(Invariant.STATUS_DISAGREEMENT);
+              assertThat(x.evidence())
+                  .contains("team/p1 is Pending", "c1:team/gl-u1 is Running", "for at least 32 s");
+            });
+    assertThat(slowLook("Pending", "Running", 93)).as("reported once").isEmpty();
+    assertThat(checker.counts()).containsEntry("status_disagreement", 1L);
+  }
+
   @Test
   void aReservationOutlivingItsPodLeaksAndAMemberPodWithoutOneIsUnreserved() {
     FederationSnapshot o =
