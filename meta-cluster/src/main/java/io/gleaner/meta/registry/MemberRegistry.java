@@ -14,7 +14,6 @@ import io.gleaner.meta.crd.Conditions;
 import io.gleaner.meta.crd.FieldError;
 import io.gleaner.meta.crd.KubeconfigSecretRef;
 import io.gleaner.meta.crd.MemberCluster;
-import io.gleaner.meta.crd.MemberClusterStatus;
 import io.gleaner.meta.crd.OfferedCapacity;
 import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.ClientIdentity;
@@ -51,7 +50,8 @@ import org.slf4j.MDC;
  * probeInterval} ({@code GET /version} through the member's breaker) and writes the {@code
  * Reachable}/{@code Ready} conditions and {@code lastContactTime} to the MemberCluster's status
  * subresource (a JSON Patch of those fields only, via {@code editStatus}), on change or every
- * {@code statusRefreshInterval}.
+ * {@code statusRefreshInterval}. Status writes go through a {@link MemberStatusWriter} on their own
+ * thread, coalesced per member: a slow metadata API server delays no probe.
  *
  * <p>Changes apply at runtime: a MemberCluster created, changed (its Secret reference, roles) or
  * deleted, and a kubeconfig Secret created, rotated or deleted in {@code defaultSecretNamespace},
@@ -66,8 +66,8 @@ import org.slf4j.MDC;
  *
  * <p>Lifecycle: constructed latent, {@link #start()} once, {@link #stop()} once (closes every
  * handle after notifying {@link MemberListener#memberRemoved}). Lookups are thread-safe and
- * non-blocking; all state changes and listener calls happen on one worker thread. The metadata
- * client is borrowed, not closed.
+ * non-blocking; all state changes and listener calls happen on one worker thread, status writes on
+ * another. The metadata client is borrowed, not closed.
  */
 public final class MemberRegistry implements AutoCloseable {
   /** Gauge: number of members with a handle. */
@@ -94,6 +94,7 @@ public final class MemberRegistry implements AutoCloseable {
   private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService worker;
   private final MemberHttpClients httpClients = new MemberHttpClients();
+  private final MemberStatusWriter statusWriter;
 
   /** Worker-thread only. */
   private final Map<String, Entry> entries = new HashMap<>();
@@ -147,6 +148,7 @@ public final class MemberRegistry implements AutoCloseable {
     this.meters = Objects.requireNonNull(meters, "meters");
     this.resilience = new MemberResilience(config.client(), clock, meters);
     this.worker = Executors.newSingleThreadScheduledExecutor(daemon("gleaner-member-registry"));
+    this.statusWriter = new MemberStatusWriter(meta, new StatusOutcome());
     Gauge.builder(MEMBERS_METER, handles, Map::size)
         .description("Member clusters with a usable handle")
         .register(meters);
@@ -282,6 +284,7 @@ public final class MemberRegistry implements AutoCloseable {
       handles.values().forEach(MemberHandle::close);
     }
     worker.shutdownNow();
+    statusWriter.close();
     httpClients.close();
     log.info("member registry stopped");
   }
@@ -630,48 +633,70 @@ public final class MemberRegistry implements AutoCloseable {
     if (!conditionsChanged && !(contactChanged && refreshDue)) {
       return;
     }
-    try {
-      // editStatus sends a JSON Patch diff of the status: only our fields change, other writers'
-      // fields (offeredCapacity, other condition types) stay, and lists are replaced correctly.
-      meta.resources(MemberCluster.class)
-          .withName(entry.name)
-          .editStatus(
-              current -> {
-                MemberClusterStatus status =
-                    current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
-                status.setConditions(Conditions.setAll(status.getConditions(), desired));
-                if (lastContact != null) {
-                  status.setLastContactTime(lastContact);
-                }
-                current.setStatus(status);
-                return current;
-              });
-      entry.writtenConditions = desired;
-      if (lastContact != null) {
-        entry.writtenLastContact = lastContact;
-      }
-      entry.writtenAt = now;
-      meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
-    } catch (KubernetesClientException e) {
-      statusWriteFailed(entry, "status", e);
+    // optimistic: a failed write clears what is recorded here, so the next tick writes again
+    entry.writtenConditions = desired;
+    if (lastContact != null) {
+      entry.writtenLastContact = lastContact;
     }
+    entry.writtenAt = now;
+    statusWriter.submit(entry.name, new MemberStatusWriter.Patch(desired, lastContact, null));
   }
 
   /**
    * A refused status write: a standby replica's fenced client refuses every write (the leader
    * writes the same status), a deleted member has none; anything else is worth a warning.
    */
-  private void statusWriteFailed(Entry entry, String what, KubernetesClientException e) {
+  private void statusWriteFailed(String member, String what, KubernetesClientException e) {
     if (NotLeaderException.isCause(e)) {
       meters.counter(STATUS_WRITES_METER, "outcome", "not_leader").increment();
-      log.debug("{} of member {} left to the leader: {}", what, entry.name, e.getMessage());
+      log.debug("{} of member {} left to the leader: {}", what, member, e.getMessage());
       return;
     }
     meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
     if (e.getCode() == 404) {
-      log.debug("member {} deleted before its {} could be written", entry.name, what);
+      log.debug("member {} deleted before its {} could be written", member, what);
     } else {
-      log.warn("writing {} of member {} failed: {}", what, entry.name, MemberErrors.describe(e));
+      log.warn("writing {} of member {} failed: {}", what, member, MemberErrors.describe(e));
+    }
+  }
+
+  /**
+   * Counts each write's outcome (on the writer's thread); a failed write is forgotten on the worker
+   * thread, so the next tick derives and writes the status again (its conditions against the status
+   * the metadata cluster holds).
+   */
+  private final class StatusOutcome implements MemberStatusWriter.Outcome {
+    @Override
+    public void written(String member, MemberStatusWriter.Patch patch) {
+      meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
+    }
+
+    @Override
+    public void failed(String member, MemberStatusWriter.Patch patch, KubernetesClientException e) {
+      statusWriteFailed(member, patch.what(), e);
+      if (state.get() != State.STARTED) {
+        return;
+      }
+      try {
+        worker.execute(
+            () -> {
+              Entry entry = entries.get(member);
+              if (entry == null) {
+                return;
+              }
+              if (patch.conditions() != null) {
+                entry.writtenConditions = null;
+                entry.writtenLastContact = null;
+                entry.writtenAt = null;
+              }
+              if (patch.offer() != null && entry.writtenOffer == patch.offer()) {
+                entry.writtenOffer = null;
+                entry.offerWrittenAt = null;
+              }
+            });
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // the registry stopped meanwhile
+      }
     }
   }
 
@@ -691,23 +716,9 @@ public final class MemberRegistry implements AutoCloseable {
         && Objects.equals(entry.writtenOffer.getTotal(), offer.getTotal())) {
       return;
     }
-    try {
-      meta.resources(MemberCluster.class)
-          .withName(entry.name)
-          .editStatus(
-              current -> {
-                MemberClusterStatus status =
-                    current.getStatus() == null ? new MemberClusterStatus() : current.getStatus();
-                status.setOfferedCapacity(offer);
-                current.setStatus(status);
-                return current;
-              });
-      entry.writtenOffer = offer;
-      entry.offerWrittenAt = now;
-      meters.counter(STATUS_WRITES_METER, "outcome", "ok").increment();
-    } catch (KubernetesClientException e) {
-      statusWriteFailed(entry, "offered capacity", e);
-    }
+    entry.writtenOffer = offer;
+    entry.offerWrittenAt = now;
+    statusWriter.submit(entry.name, new MemberStatusWriter.Patch(null, null, offer));
   }
 
   private void notifyListeners(String event, java.util.function.Consumer<MemberListener> call) {

@@ -497,6 +497,60 @@ class MemberRegistryIT {
     }
   }
 
+  @Test
+  void aStatusWriteThatHangsHoldsNoProbeBack() {
+    // Only this test's registry probes the member: the class's one would probe it too.
+    registry.stop();
+    MockCluster probed = member();
+    createSecret("probed", "kubeconfig", Kubeconfigs.write("probed", probed.url()));
+    createMember("probed", "probed", null, true);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger held =
+        new java.util.concurrent.atomic.AtomicInteger();
+    KubernetesClient slowMeta =
+        new KubernetesClientBuilder()
+            .withConfig(meta.getConfiguration())
+            .withHttpClientBuilderConsumer(
+                b ->
+                    b.addOrReplaceInterceptor(
+                        "hanging-status-writes",
+                        new io.fabric8.kubernetes.client.http.Interceptor() {
+                          @Override
+                          public void before(
+                              io.fabric8.kubernetes.client.http.BasicBuilder builder,
+                              io.fabric8.kubernetes.client.http.HttpRequest request,
+                              RequestTags tags) {
+                            if ("PATCH".equals(request.method())
+                                && request.uri().getPath().endsWith("/status")) {
+                              held.incrementAndGet();
+                              try {
+                                release.await();
+                              } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                              }
+                            }
+                          }
+                        }))
+            .build();
+    MemberRegistry slow =
+        new MemberRegistry(slowMeta, config(), Clock.systemUTC(), new SimpleMeterRegistry());
+    slow.start();
+    try {
+      // the Reachable condition written when the member connects hangs in the metadata API
+      await().atMost(WAIT).until(() -> held.get() >= 1);
+      int before = probed.requests("/version");
+      await()
+          .atMost(WAIT)
+          .alias("probes sent while a status write hangs")
+          .until(() -> probed.requests("/version") >= before + 3);
+      assertThat(held).as("one write at a time, the others wait coalesced").hasValue(1);
+    } finally {
+      release.countDown();
+      slow.stop();
+      slowMeta.close();
+    }
+  }
+
   private static double statusWrites(SimpleMeterRegistry meters, String outcome) {
     var c = meters.find(MemberRegistry.STATUS_WRITES_METER).tag("outcome", outcome).counter();
     return c == null ? 0 : c.count();

@@ -22,6 +22,8 @@ public final class MockCluster implements AutoCloseable {
   private final KubernetesClient client;
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String failingPath = "";
+  private final Map<String, AtomicInteger> requests =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private boolean stopped;
 
   public MockCluster() {
@@ -35,6 +37,13 @@ public final class MockCluster implements AutoCloseable {
               @Override
               public MockResponse dispatch(RecordedRequest request) {
                 String path = request.getPath();
+                if (path != null) {
+                  int query = path.indexOf('?');
+                  requests
+                      .computeIfAbsent(
+                          query < 0 ? path : path.substring(0, query), k -> new AtomicInteger())
+                      .incrementAndGet();
+                }
                 if (path != null
                     && path.startsWith(failingPath)
                     && !failingPath.isEmpty()
@@ -60,6 +69,12 @@ public final class MockCluster implements AutoCloseable {
   public void failNext(String pathPrefix, int times) {
     failingPath = pathPrefix;
     failuresLeft.set(times);
+  }
+
+  /** How many requests this server has received for {@code path} (its query left out). */
+  public int requests(String path) {
+    AtomicInteger n = requests.get(path);
+    return n == null ? 0 : n.get();
   }
 
   /** Base URL, e.g. {@code http://127.0.0.1:41234}. */
