@@ -3,6 +3,7 @@ package io.gleaner.cli.service;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.gleaner.api.client.ApiChannels;
 import io.gleaner.api.client.ChannelSettings;
 import io.gleaner.meta.config.ClientTls;
@@ -16,6 +17,7 @@ import io.gleaner.meta.kube.ClientIdentity;
 import io.gleaner.meta.kube.LeaderFencing;
 import io.gleaner.meta.metrics.Metrics;
 import io.gleaner.meta.policy.PolicyWatcher;
+import io.gleaner.meta.registry.MemberHttpClients;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
 import io.gleaner.meta.service.AdminServer;
@@ -78,7 +80,10 @@ public final class ServiceContext implements AutoCloseable {
               ? new ZkLeaderElection(
                   curator, service, ServiceMain.candidateId(), metrics.registry())
               : null;
-      this.meta = metaClient(config.kubeconfig(), this::fenced);
+      MemberHttpClients metaHttp =
+          new MemberHttpClients("gleaner-meta", new KubernetesSerialization());
+      closeables.push(metaHttp);
+      this.meta = metaClient(config.kubeconfig(), metaHttp, this::fenced);
       closeables.push(meta);
       this.admin =
           new AdminServer(
@@ -261,23 +266,27 @@ public final class ServiceContext implements AutoCloseable {
     }
   }
 
-  private static KubernetesClient metaClient(
-      String kubeconfig, UnaryOperator<KubernetesClientBuilder> customize) throws Exception {
+  /**
+   * The metadata-cluster client: from {@code kubeconfig} (in-cluster when blank), its answers
+   * decoded on {@code http}'s task threads, not on its Vert.x event loops ({@link
+   * MemberHttpClients}), then {@code customize}d.
+   */
+  static KubernetesClient metaClient(
+      String kubeconfig, MemberHttpClients http, UnaryOperator<KubernetesClientBuilder> customize)
+      throws Exception {
+    Config config;
     if (kubeconfig == null || kubeconfig.isBlank()) {
-      return customize
-          .apply(
-              new KubernetesClientBuilder()
-                  .withConfig(ClientIdentity.applyTo(Config.autoConfigure(null))))
-          .build();
-    }
-    Path file = Path.of(kubeconfig);
-    if (!Files.isReadable(file)) {
-      throw new ConfigException("kubeconfig: cannot read " + file.toAbsolutePath());
+      config = Config.autoConfigure(null);
+    } else {
+      Path file = Path.of(kubeconfig);
+      if (!Files.isReadable(file)) {
+        throw new ConfigException("kubeconfig: cannot read " + file.toAbsolutePath());
+      }
+      config = Config.fromKubeconfig(Files.readString(file));
     }
     return customize
         .apply(
-            new KubernetesClientBuilder()
-                .withConfig(ClientIdentity.applyTo(Config.fromKubeconfig(Files.readString(file)))))
+            http.applyTo(new KubernetesClientBuilder().withConfig(ClientIdentity.applyTo(config))))
         .build();
   }
 }

@@ -34,9 +34,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       bean deserializers and 212,000 reflected methods, a large part of its live heap).
  * </ul>
  *
- * <p>Closed by the registry after every member client is closed.
+ * <p>Closed by the registry after every member client is closed. Each service's metadata-cluster
+ * client has an instance of its own ({@code gleaner-meta}), for the same reason: its answers (the
+ * pods on the virtual node, MemberClusters, policies) are decoded off its event loops too.
  */
-final class MemberHttpClients implements AutoCloseable {
+public final class MemberHttpClients implements AutoCloseable {
   private final Vertx vertx;
   private final OffLoopHttpClientFactory factory;
   private final ExecutorService tasks;
@@ -48,6 +50,14 @@ final class MemberHttpClients implements AutoCloseable {
 
   /** With {@code serialization} for every member client (tests observe where it decodes). */
   MemberHttpClients(KubernetesSerialization serialization) {
+    this("gleaner-member", serialization);
+  }
+
+  /**
+   * For the clients of one purpose, e.g. {@code gleaner-meta}: its task threads are named {@code
+   * name-task-N}; {@code serialization} decodes every answer.
+   */
+  public MemberHttpClients(String name, KubernetesSerialization serialization) {
     this.serialization = serialization;
     this.vertx = newVertx();
     this.tasks =
@@ -57,12 +67,12 @@ final class MemberHttpClients implements AutoCloseable {
             60,
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
-            daemon("gleaner-member-task"));
+            daemon(name + "-task"));
     this.factory = new OffLoopHttpClientFactory(new VertxHttpClientFactory(vertx), tasks);
   }
 
   /** {@code builder} set to use the shared Vert.x, task pool and serialization. */
-  KubernetesClientBuilder applyTo(KubernetesClientBuilder builder) {
+  public KubernetesClientBuilder applyTo(KubernetesClientBuilder builder) {
     return builder
         .withHttpClientFactory(factory)
         .withTaskExecutor(tasks)
