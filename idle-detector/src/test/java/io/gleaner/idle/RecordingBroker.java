@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * full_resync per source_id) and records what it saw.
  */
 public final class RecordingBroker extends BrokerGrpc.BrokerImplBase implements AutoCloseable {
-  private final String name = "broker-" + System.identityHashCode(this);
+  private final String name;
   private final Server server;
 
   /** Live offers by cluster/node, with the source id that offered them. */
@@ -40,6 +40,12 @@ public final class RecordingBroker extends BrokerGrpc.BrokerImplBase implements 
   private final List<StreamObserver<OfferAck>> open = new CopyOnWriteArrayList<>();
 
   public RecordingBroker() throws IOException {
+    this("broker-" + System.nanoTime());
+  }
+
+  /** Serving in-process under {@code name}: a channel to that name made before reaches it. */
+  public RecordingBroker(String name) throws IOException {
+    this.name = name;
     server = InProcessServerBuilder.forName(name).directExecutor().addService(this).build().start();
   }
 

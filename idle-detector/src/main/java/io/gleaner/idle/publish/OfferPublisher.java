@@ -9,6 +9,8 @@ import io.gleaner.api.v1.OfferWithdrawal;
 import io.gleaner.idle.offer.Offer;
 import io.grpc.Channel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * with jitter; the stream carries a deadline and is reopened at once when it expires. Offers that
  * change while disconnected only update the snapshot the next resync sends.
  *
+ * <p>A stream that breaks before any stream has come up (the broker is still starting, as in a
+ * fresh install or the sandbox) is logged at INFO: that is expected. Once a stream has come up (its
+ * call got a transport to the broker), every break is a WARN.
+ *
  * <p>Thread-safe; sends are serialized.
  */
 public final class OfferPublisher implements OfferSink, AutoCloseable {
@@ -67,6 +73,10 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
   private StreamObserver<OfferReport> stream;
   private long streamId;
   private long connectedAtNanos;
+
+  /** A stream has come up: its call got a transport to the broker (set from gRPC's threads). */
+  private volatile boolean everUp;
+
   private ScheduledFuture<?> reconnect;
   private boolean closed;
   private final AtomicLong sent = new AtomicLong();
@@ -275,7 +285,12 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
     reconnect = null;
     long id = ++streamId;
     StreamObserver<OfferAck> answers =
-        new StreamObserver<>() {
+        new ClientResponseObserver<OfferReport, OfferAck>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<OfferReport> call) {
+            call.setOnReadyHandler(() -> everUp = true);
+          }
+
           @Override
           public void onNext(OfferAck ack) {
             if (ack.getRejectedCount() > 0) {
@@ -354,11 +369,16 @@ public final class OfferPublisher implements OfferSink, AutoCloseable {
       wait = backoff.next();
     }
     connectedAtNanos = 0;
-    LOG.warn(
-        "offer stream to the broker broken ({}: {}), reconnecting in {} ms",
-        status.getCode(),
-        status.getDescription(),
-        wait.toMillis());
+    String message = "offer stream to the broker broken ({}: {}), reconnecting in {} ms";
+    if (everUp) {
+      LOG.warn(message, status.getCode(), status.getDescription(), wait.toMillis());
+    } else {
+      LOG.info(
+          message + " (no stream has come up yet: the broker may still be starting)",
+          status.getCode(),
+          status.getDescription(),
+          wait.toMillis());
+    }
     reconnect =
         scheduler.schedule(
             () -> {

@@ -173,6 +173,62 @@ class OfferPublisherIT {
     assertThat(publisher.connected()).isTrue();
   }
 
+  /**
+   * While the broker starts (a fresh install, the sandbox) the stream cannot come up: expected, so
+   * logged at INFO. Once a stream has come up, a break is a WARN.
+   */
+  @Test
+  void breaksBeforeTheBrokerFirstAnswersAreInfoAndBreaksAfterAreWarnings() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OfferPublisher.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    String name = "late-broker-" + System.nanoTime();
+    ManagedChannel late =
+        io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor().build();
+    OfferPublisher starting =
+        new OfferPublisher(late, "idle-detector/late", scheduler, Duration.ofMinutes(5), meters);
+    RecordingBroker started = null;
+    try {
+      starting.start();
+      starting.offer(offer("c1", "n1", "2"), System.nanoTime());
+      await().atMost(Duration.ofSeconds(20)).until(() -> breaks(logs).size() >= 2);
+      assertThat(breaks(logs))
+          .as("breaks before the broker is up")
+          .allMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.INFO);
+
+      started = new RecordingBroker(name);
+      RecordingBroker up = started;
+      await().atMost(Duration.ofSeconds(60)).until(() -> up.offer("c1", "n1").isPresent());
+      int before = breaks(logs).size();
+      up.breakStreams();
+      await().atMost(Duration.ofSeconds(20)).until(() -> breaks(logs).size() > before);
+      assertThat(breaks(logs).get(before).getLevel())
+          .as("a break of a stream that was up")
+          .isEqualTo(ch.qos.logback.classic.Level.WARN);
+    } finally {
+      logger.detachAppender(logs);
+      starting.close();
+      late.shutdownNow();
+      if (started != null) {
+        started.close();
+      }
+    }
+  }
+
+  private static List<ch.qos.logback.classic.spi.ILoggingEvent> breaks(
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs) {
+    List<ch.qos.logback.classic.spi.ILoggingEvent> all;
+    synchronized (logs) { // appends hold the appender's lock
+      all = List.copyOf(logs.list);
+    }
+    return all.stream()
+        .filter(e -> e.getMessage().startsWith("offer stream to the broker broken"))
+        .toList();
+  }
+
   @Test
   void fullResyncOfOneMemberLeavesOtherMembersAlone() {
     publisher.offer(offer("c1", "n1", "2"), System.nanoTime());
