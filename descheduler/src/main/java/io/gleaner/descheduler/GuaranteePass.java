@@ -38,7 +38,7 @@ final class GuaranteePass {
   private static final Logger log = LoggerFactory.getLogger(GuaranteePass.class);
 
   /** Marks the teams a guarantee eviction is for, in the ReclaimEvent's {@code online_pods}. */
-  static final String FOR_TEAM = "team:";
+  static final String FOR_TEAM = io.gleaner.descheduler.execute.ReclaimNote.FOR_TEAM;
 
   private final FederationShares shares;
   private final Supplier<Collection<ClusterLoop>> loops;

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.gleaner.api.v1.BrokerGrpc;
 import io.gleaner.api.v1.Capacity;
 import io.gleaner.api.v1.CapacityRequest;
@@ -35,6 +38,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -130,6 +134,9 @@ class GuaranteeReclaimIT {
                     && running(m1, "ml-a")
                     && running(m2, "ml-b")
                     && running(m2, "search-a"));
+    Map<String, Map<String, String>> notedAtEviction = new ConcurrentHashMap<>();
+    List<Watch> watches =
+        List.of(m1, m2).stream().map(c -> watchEvictions(c, notedAtEviction)).toList();
     brokerServer =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .addService(broker)
@@ -155,6 +162,16 @@ class GuaranteeReclaimIT {
         .containsExactlyInAnyOrder("ml-a", "ml-b");
     await().atMost(WAIT).until(() -> events.size() == 2);
     assertThat(events).allMatch(e -> e.getReason().equals("TeamGuarantee"));
+    // each victim says why as it goes, for the virtual-kubelet to name in its metadata pod
+    await().atMost(WAIT).until(() -> notedAtEviction.keySet().containsAll(Set.of("ml-a", "ml-b")));
+    watches.forEach(Watch::close);
+    assertThat(notedAtEviction)
+        .allSatisfy(
+            (pod, annotations) -> {
+              assertThat(annotations).containsEntry(GleanerKeys.RECLAIM_REASON, "TeamGuarantee");
+              assertThat(annotations.get(GleanerKeys.RECLAIM_MESSAGE))
+                  .contains("team ads", "guaranteed share");
+            });
 
     // the next cycles find the room freed (ads still waits: the fake broker says so) and evict
     // nothing more; the nodes stay lent and offered
@@ -191,6 +208,38 @@ class GuaranteeReclaimIT {
     service.hub().addListener(events::add);
     service.start();
     await().atMost(WAIT).until(() -> service.readyMembers().equals(Set.of("m1", "m2")));
+  }
+
+  /**
+   * Records a pod's annotations the first time it is seen evicted (DisruptionTarget, or deleted):
+   * what the virtual-kubelet reads when it fails the metadata pod.
+   */
+  private static Watch watchEvictions(SimulatedCluster c, Map<String, Map<String, String>> into) {
+    return c.client()
+        .pods()
+        .inNamespace("default")
+        .watch(
+            new Watcher<Pod>() {
+              @Override
+              public void eventReceived(Action action, Pod p) {
+                boolean evicted =
+                    p.getMetadata().getDeletionTimestamp() != null
+                        || action == Action.DELETED
+                        || (p.getStatus() != null
+                            && p.getStatus().getConditions().stream()
+                                .anyMatch(
+                                    x ->
+                                        "DisruptionTarget".equals(x.getType())
+                                            && "True".equals(x.getStatus())));
+                if (evicted) {
+                  Map<String, String> a = p.getMetadata().getAnnotations();
+                  into.putIfAbsent(p.getMetadata().getName(), a == null ? Map.of() : Map.copyOf(a));
+                }
+              }
+
+              @Override
+              public void onClose(WatcherException cause) {}
+            });
   }
 
   /** Creates a Gleaner member pod of 4 cores for a metadata pod of {@code metaNamespace}. */

@@ -152,6 +152,39 @@ public final class FabricMemberActions implements MemberActions {
   }
 
   @Override
+  public void note(Victim v, String reason, String message) {
+    String patch =
+        client
+            .getKubernetesSerialization()
+            .asJson(
+                java.util.Map.of(
+                    "metadata",
+                    java.util.Map.of(
+                        "annotations",
+                        java.util.Map.of(
+                            GleanerKeys.RECLAIM_REASON, reason,
+                            GleanerKeys.RECLAIM_MESSAGE, message))));
+    try {
+      // resource(stub), not withName(): fabric8 GETs the pod first when it has no item
+      client
+          .pods()
+          .inNamespace(v.pod().namespace())
+          .resource(
+              new io.fabric8.kubernetes.api.model.PodBuilder()
+                  .withNewMetadata()
+                  .withNamespace(v.pod().namespace())
+                  .withName(v.pod().name())
+                  .endMetadata()
+                  .build())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
   public void returnNode(String node, Instant reclaimedAt, Instant cooldownUntil) {
     // A JSON merge patch without resourceVersion: idempotent and free of conflicts with other
     // writers.

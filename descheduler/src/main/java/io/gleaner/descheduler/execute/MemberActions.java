@@ -26,6 +26,19 @@ public interface MemberActions {
   }
 
   /**
+   * Marks the pod with why Gleaner evicts it ({@link ReclaimNote}: annotations {@code
+   * gleaner.io/reclaim-reason} and {@code gleaner.io/reclaim-message}), before the eviction, so the
+   * eviction the virtual-kubelet sees already carries them. A pod that is gone is fine.
+   */
+  void note(Victim victim, String reason, String message);
+
+  /** As {@link #note}, on {@code executor}. */
+  default CompletableFuture<Void> noteAsync(
+      Victim victim, String reason, String message, Executor executor) {
+    return CompletableFuture.runAsync(() -> note(victim, reason, message), executor);
+  }
+
+  /**
    * Gives the node back to online work: removes {@code gleaner.io/pool}, annotates reclaimed-at and
    * cooldown-until.
    */

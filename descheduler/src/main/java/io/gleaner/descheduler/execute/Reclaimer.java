@@ -139,8 +139,10 @@ public final class Reclaimer {
     Instant reclaimedAt = clock.instant();
     Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
     List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
+    java.util.Optional<ReclaimNote> note =
+        settings.dryRun() ? java.util.Optional.empty() : ReclaimNote.of(r);
     for (Victim v : r.victims()) {
-      evictions.add(evictAsync(v));
+      evictions.add(note.isEmpty() ? evictAsync(v) : noted(v, note.get()));
     }
     CompletableFuture<Void> evicted =
         CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new));
@@ -207,6 +209,32 @@ public final class Reclaimer {
               background);
           return new NodeResult(r, results, event);
         });
+  }
+
+  /**
+   * Marks the pod with {@code note}, then evicts it: the eviction the virtual-kubelet sees already
+   * says why. A note that cannot be written does not hold the eviction back.
+   */
+  private CompletableFuture<EvictionResult> noted(Victim v, ReclaimNote note) {
+    CompletableFuture<Void> written;
+    try {
+      written = actions.noteAsync(v, note.reason(), note.message(), io);
+    } catch (RuntimeException e) {
+      written = CompletableFuture.failedFuture(e);
+    }
+    return written
+        .handle(
+            (x, err) -> {
+              if (err != null) {
+                log.warn(
+                    "could not note on {} in cluster {} why it is evicted: {}",
+                    v.pod().key(),
+                    cluster,
+                    err.toString());
+              }
+              return null;
+            })
+        .thenCompose(x -> evictAsync(v));
   }
 
   private CompletableFuture<EvictionResult> evictAsync(Victim v) {

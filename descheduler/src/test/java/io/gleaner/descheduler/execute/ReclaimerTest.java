@@ -30,11 +30,20 @@ class ReclaimerTest {
   static class FakeActions implements MemberActions {
     final Map<String, EvictionResult> script = new ConcurrentHashMap<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile boolean noteFails;
 
     @Override
     public EvictionResult evict(Victim v) {
       calls.add("evict " + v.pod().key() + " grace=" + v.pod().gracePeriodSeconds());
       return script.getOrDefault(v.pod().name(), EvictionResult.EVICTED);
+    }
+
+    @Override
+    public void note(Victim v, String reason, String message) {
+      if (noteFails) {
+        throw new IllegalStateException("member API server down");
+      }
+      calls.add("note " + v.pod().key() + " " + reason + ": " + message);
     }
 
     @Override
@@ -132,6 +141,9 @@ class ReclaimerTest {
                     "pod-event web/p1: Gleaner reclaimed node n1 for pod web/p1: evicted gl/a, gl/b"));
     assertThat(actions.calls)
         .anyMatch(c -> c.startsWith("node-event n1: Gleaner reclaimed node n1"));
+    assertThat(actions.calls)
+        .as("the member's reclaim speaks for itself")
+        .noneMatch(c -> c.startsWith("note "));
   }
 
   @Test
@@ -147,11 +159,34 @@ class ReclaimerTest {
 
     List<NodeResult> results = reclaimer(false).execute(p, T0);
 
-    assertThat(actions.calls).containsExactly("evict gl/a grace=9");
+    assertThat(actions.calls)
+        .as("the pod says why before it goes")
+        .containsExactly(
+            "note gl/a TeamGuarantee: Gleaner gave the pod's room to team ads, below its"
+                + " guaranteed share with pods waiting",
+            "evict gl/a grace=9");
     assertThat(broker.calls).as("no Withdraw: the room stays in the pool").isEmpty();
     assertThat(published).containsExactly(results.get(0).event());
     assertThat(results.get(0).event().getReason()).isEqualTo("TeamGuarantee");
     assertThat(results.get(0).event().getOnlinePodsList()).containsExactly("team:ads");
+  }
+
+  @Test
+  void aGuaranteeEvictionGoesAheadWhenItsNoteCannotBeWritten() {
+    actions.noteFails = true;
+    List<Victim> vs = List.of(new Victim("n1", pod("a")));
+    Plan p =
+        new Plan(
+            "c1",
+            List.of(
+                new NodeReclaim(
+                    "n1", Pool.IDLE, Reason.TEAM_GUARANTEE, vs, List.of("team:ads"), T0, false)),
+            List.of());
+
+    List<NodeResult> results = reclaimer(false).execute(p, T0);
+
+    assertThat(actions.calls).containsExactly("evict gl/a grace=9");
+    assertThat(results.get(0).results()).containsValue(EvictionResult.EVICTED);
   }
 
   @Test

@@ -158,6 +158,17 @@ public final class GleanerKeys {
    */
   public static final String CONDITION_FAIR_SHARE = "gleaner.io/FairShare";
 
+  /**
+   * Member pod annotation the descheduler sets just before it evicts the pod for a reason of
+   * Gleaner's own, not the member's (room for a team's guarantee): the reclaim reason as in the
+   * ReclaimEvent ({@code TeamGuarantee}). The virtual-kubelet names it in the reclaimed metadata
+   * pod's status, with {@link #RECLAIM_MESSAGE}.
+   */
+  public static final String RECLAIM_REASON = "gleaner.io/reclaim-reason";
+
+  /** Member pod annotation: what {@link #RECLAIM_REASON} took the pod for, in words. */
+  public static final String RECLAIM_MESSAGE = "gleaner.io/reclaim-message";
+
   // Events.
 
   /** Reason of the Events the descheduler records. */

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.gleaner.meta.informer.CompactItemStore;
 import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.vk.translate.StatusMirror;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -84,6 +85,15 @@ final class PodInformers implements AutoCloseable {
   private final Map<String, KubernetesClient> memberClients = new ConcurrentHashMap<>();
 
   private final Map<String, CompletableFuture<Void>> memberLists = new ConcurrentHashMap<>();
+
+  /**
+   * Why Gleaner evicted a member pod that is gone ({@link StatusMirror#gleanerCause}), by metadata
+   * pod UID: read from the pod's final state, as its status sync may come after the cache dropped
+   * it. Only pods the descheduler marked are kept, until their sync takes it or the metadata pod
+   * goes.
+   */
+  private final Map<String, String> deletedCauses = new ConcurrentHashMap<>();
+
   private volatile Events events;
   private volatile SharedIndexInformer<Pod> metaInformer;
 
@@ -130,6 +140,7 @@ final class PodInformers implements AutoCloseable {
 
           @Override
           public void onDelete(Pod pod, boolean unknownFinalState) {
+            deletedCauses.remove(pod.getMetadata().getUid());
             events.metaDeleted(pod);
           }
         });
@@ -214,6 +225,10 @@ final class PodInformers implements AutoCloseable {
 
           @Override
           public void onDelete(Pod pod, boolean unknownFinalState) {
+            String uid = metaUidOf(pod);
+            if (uid != null) {
+              StatusMirror.gleanerCause(pod).ifPresent(c -> deletedCauses.put(uid, c));
+            }
             events.memberDeleted(pod);
           }
         });
@@ -287,6 +302,14 @@ final class PodInformers implements AutoCloseable {
       return null;
     }
     return metaStore.bySecondaryKey(uid);
+  }
+
+  /**
+   * Why Gleaner evicted the metadata pod {@code uid}'s member pod, once that pod is gone; taken
+   * (the next call answers empty).
+   */
+  java.util.Optional<String> takeDeletedCause(String uid) {
+    return java.util.Optional.ofNullable(deletedCauses.remove(uid));
   }
 
   Pod memberPod(String cluster, String uid) {

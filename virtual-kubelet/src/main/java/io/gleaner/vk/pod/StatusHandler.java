@@ -113,7 +113,13 @@ final class StatusHandler {
           t.cluster,
           translator.config().namespaces().memberNamespace(pod.getMetadata().getNamespace()));
       return reclaim(
-          uid, pod, t, "member pod was deleted in the member cluster (evicted or preempted)", true);
+          uid,
+          pod,
+          t,
+          informers
+              .takeDeletedCause(uid)
+              .orElse("member pod was deleted in the member cluster (evicted or preempted)"),
+          true);
     }
     t.seenInMember = true;
     MemberPodState state = StatusMirror.assess(member);
@@ -243,7 +249,7 @@ final class StatusHandler {
             + gang.id()
             + " runs whole or not at all: "
             + pod.getMetadata().getName()
-            + " was reclaimed by member cluster "
+            + " was reclaimed on member cluster "
             + cluster
             + " ("
             + cause

@@ -16,7 +16,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -59,8 +61,33 @@ public final class StatusMirror {
 
   private StatusMirror() {}
 
-  /** Classifies a member pod; see {@link MemberPodState}. */
+  /**
+   * Classifies a member pod; see {@link MemberPodState}. An evicted pod that the descheduler marked
+   * with a reason of Gleaner's own ({@link GleanerKeys#RECLAIM_REASON}, e.g. room for a team's
+   * guarantee) has that reason and its message as cause, not the member's words for the eviction.
+   */
   public static MemberPodState assess(Pod member) {
+    MemberPodState state = assessStatus(member);
+    if (state instanceof MemberPodState.Evicted) {
+      return gleanerCause(member).<MemberPodState>map(MemberPodState.Evicted::new).orElse(state);
+    }
+    return state;
+  }
+
+  /**
+   * The reason of Gleaner's own the descheduler marked a member pod with before evicting it ({@link
+   * GleanerKeys#RECLAIM_REASON}, {@link GleanerKeys#RECLAIM_MESSAGE}), as a cause.
+   */
+  public static Optional<String> gleanerCause(Pod member) {
+    Map<String, String> a = member.getMetadata().getAnnotations();
+    String reason = a == null ? null : a.get(GleanerKeys.RECLAIM_REASON);
+    if (reason == null || reason.isBlank()) {
+      return Optional.empty();
+    }
+    return Optional.of(describe(reason, a.get(GleanerKeys.RECLAIM_MESSAGE)));
+  }
+
+  private static MemberPodState assessStatus(Pod member) {
     PodStatus s = member.getStatus();
     PodCondition disruption = condition(s, CONDITION_DISRUPTION_TARGET);
     if (disruption != null && "True".equals(disruption.getStatus())) {
@@ -258,13 +285,14 @@ public final class StatusMirror {
   }
 
   /**
-   * The member took the pod back: phase Failed, reason {@code Reclaimed}, a message naming cluster,
-   * node and cause, {@code DisruptionTarget=True} (so a Job's podFailurePolicy can ignore reclaims)
-   * and every unfinished container terminated.
+   * The member, or Gleaner for a team's guarantee, took the pod back: phase Failed, reason {@code
+   * Reclaimed} (what a Job's podFailurePolicy and the sandbox's pod fates count as designed), a
+   * message naming cluster, node and cause, {@code DisruptionTarget=True} (so a Job's
+   * podFailurePolicy can ignore reclaims) and every unfinished container terminated.
    */
   public static PodStatus reclaimed(
       PodStatus meta, String cluster, String node, String cause, Instant now) {
-    String message = "reclaimed by member cluster " + cluster + " on node " + node + ": " + cause;
+    String message = "reclaimed on member cluster " + cluster + ", node " + node + ": " + cause;
     return terminal(meta, REASON_RECLAIMED, message, now, true);
   }
 

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The pod controller against simulated API servers (metadata + two members) and a broker on real
@@ -325,6 +327,61 @@ class PodControllerIT {
                       member.getMetadata().getAnnotations().get(GleanerKeys.NODE));
             });
     await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
+  /**
+   * Evicted (the member pod's DisruptionTarget seen), or deleted at once (its status sync finds no
+   * member pod: the cause is kept from its final state).
+   */
+  @ParameterizedTest(name = "evicted={0}")
+  @ValueSource(booleans = {true, false})
+  void aPodTakenForATeamsGuaranteeSaysSoInItsStatus(boolean evicted) {
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    run(member);
+    await().atMost(WAIT).until(() -> "Running".equals(metaPod(p).getStatus().getPhase()));
+    // as the descheduler does (FabricMemberActions.note, then the eviction)
+    clientOf(member)
+        .pods()
+        .inNamespace(member.getMetadata().getNamespace())
+        .withName(member.getMetadata().getName())
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\""
+                + GleanerKeys.RECLAIM_REASON
+                + "\":\"TeamGuarantee\",\""
+                + GleanerKeys.RECLAIM_MESSAGE
+                + "\":\"Gleaner gave the pod's room to team ads, below its guaranteed share with"
+                + " pods waiting\"}}}");
+    var memberPod =
+        clientOf(member)
+            .pods()
+            .inNamespace(member.getMetadata().getNamespace())
+            .withName(member.getMetadata().getName());
+    if (evicted) {
+      memberPod.evict(
+          new EvictionBuilder()
+              .withNewMetadata()
+              .withName(member.getMetadata().getName())
+              .withNamespace(member.getMetadata().getNamespace())
+              .endMetadata()
+              .build());
+    } else {
+      memberPod.withGracePeriod(0).delete();
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+              assertThat(m.getStatus().getReason()).isEqualTo("Reclaimed");
+              assertThat(m.getStatus().getMessage())
+                  .contains(
+                      member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER),
+                      "TeamGuarantee",
+                      "team ads, below its guaranteed share");
+            });
   }
 
   @Test

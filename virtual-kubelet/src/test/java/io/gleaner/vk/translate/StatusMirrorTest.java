@@ -416,6 +416,53 @@ class StatusMirrorTest {
   }
 
   @Test
+  void anEvictionForGleanersOwnReasonSaysItsReasonAndWhatItWasFor() {
+    Pod guarantee =
+        new PodBuilder(running())
+            .editMetadata()
+            .addToAnnotations(GleanerKeys.RECLAIM_REASON, "TeamGuarantee")
+            .addToAnnotations(
+                GleanerKeys.RECLAIM_MESSAGE,
+                "Gleaner gave the pod's room to team ads, below its guaranteed share")
+            .endMetadata()
+            .editStatus()
+            .addNewCondition()
+            .withType("DisruptionTarget")
+            .withStatus("True")
+            .withReason("EvictionByEvictionAPI")
+            .withMessage("Eviction API: evicting")
+            .endCondition()
+            .endStatus()
+            .build();
+    MemberPodState state = StatusMirror.assess(guarantee);
+    assertThat(state)
+        .isEqualTo(
+            new MemberPodState.Evicted(
+                "TeamGuarantee (Gleaner gave the pod's room to team ads, below its guaranteed"
+                    + " share)"));
+
+    PodStatus s =
+        StatusMirror.reclaimed(
+            StatusMirror.mirror(running(), null),
+            "c1",
+            "node-3",
+            ((MemberPodState.Evicted) state).cause(),
+            NOW);
+    assertThat(s.getReason()).isEqualTo("Reclaimed");
+    assertThat(s.getMessage())
+        .isEqualTo(
+            "reclaimed on member cluster c1, node node-3: TeamGuarantee (Gleaner gave the pod's"
+                + " room to team ads, below its guaranteed share)");
+    assertThat(StatusMirror.condition(s, "DisruptionTarget").getMessage())
+        .isEqualTo(s.getMessage());
+    // the note alone, on a pod that still runs, changes nothing
+    assertThat(
+            StatusMirror.assess(
+                new PodBuilder(guarantee).editStatus().withConditions().endStatus().build()))
+        .isEqualTo(new MemberPodState.Active());
+  }
+
+  @Test
   void assessFinished() {
     assertThat(
             StatusMirror.assess(
