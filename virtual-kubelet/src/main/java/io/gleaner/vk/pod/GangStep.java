@@ -12,6 +12,7 @@ import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.fair.Candidate;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.vk.translate.GangDeadline;
+import io.gleaner.vk.translate.GangHold;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.PodAdmission;
@@ -51,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * member holding it whole), the first of its pods to see it fails every waiting pod of the gang
  * with reason {@link GangDeadline#REASON}: the others are told through {@link #expired} and their
  * syncs, so they fail together even though their own waits began later. Nothing is reserved for a
- * waiting gang, so nothing is held. A pod bound after its gang was placed waits as a single pod
- * does, from its own wait.
+ * waiting gang, so nothing is held. Once placed, a gang is given back and failed only whole ({@link
+ * GangRecovery}): a pod of a placed gang waits from when its member gave it back, and fails alone
+ * only if the gang keeps its minMember without it (a pod bound after its gang was placed).
  */
 final class GangStep {
   private static final Logger log = LoggerFactory.getLogger(GangStep.class);
@@ -65,6 +67,9 @@ final class GangStep {
 
   /** ... while its PodGroup is missing or malformed. */
   static final String REASON_POD_GROUP = "GangPodGroupInvalid";
+
+  /** ... while the gang, given back whole by its member, waits to be placed again. */
+  static final String REASON_REPLACING = "GangReplacing";
 
   /** ... while the whole gang waits its team's turn in the {@link FairGate}. */
   static final String REASON_TURN = "GangWaitingForTurn";
@@ -86,6 +91,8 @@ final class GangStep {
   private final UnaryOperator<Duration> toReal;
   private final PodControllerConfig config;
   private final PodValidator validator;
+  private final PlacementStep placement;
+  private final GangRecovery recovery;
 
   /** The gangs waiting in the {@link FairGate}, by their key there. */
   private final Map<String, Gangs.Membership> queued = new ConcurrentHashMap<>();
@@ -116,7 +123,9 @@ final class GangStep {
       Clock clock,
       UnaryOperator<Duration> toReal,
       PodControllerConfig config,
-      PodValidator validator) {
+      PodValidator validator,
+      PlacementStep placement,
+      GangRecovery recovery) {
     this.meta = meta;
     this.informers = informers;
     this.broker = broker;
@@ -131,6 +140,8 @@ final class GangStep {
     this.toReal = toReal;
     this.config = config;
     this.validator = validator;
+    this.placement = placement;
+    this.recovery = recovery;
   }
 
   /** What placing a gang member came to. */
@@ -146,8 +157,11 @@ final class GangStep {
   private sealed interface Read {
     record Whole(int minMember, List<Pod> pods) implements Read {}
 
-    /** {@code live}: the gang's live pods bound to the virtual node. */
-    record NotWhole(String reason, String message, List<Pod> live) implements Read {}
+    /**
+     * {@code live}: the gang's live pods bound to the virtual node; {@code minMember} 0 when its
+     * PodGroup could not be read.
+     */
+    record NotWhole(String reason, String message, List<Pod> live, int minMember) implements Read {}
 
     record Failed(String message) implements Read {}
   }
@@ -163,6 +177,13 @@ final class GangStep {
   }
 
   Outcome place(String uid, Pod pod, TrackedPod t, Gangs.Membership gang) {
+    Optional<GangRecovery.Verdict> verdict = recovery.verdict(uid);
+    if (verdict.isPresent()) {
+      Optional<Outcome> done = carryOut(uid, pod, t, verdict.get());
+      if (done.isPresent()) {
+        return done.get();
+      }
+    }
     Optional<String> timedOut = takeExpiry(gang, uid);
     if (timedOut.isPresent() && t.state == TrackedPod.State.PLACED) {
       // reserved in a turn that raced the timeout: give it back, the gang fails whole
@@ -181,12 +202,30 @@ final class GangStep {
     if (timedOut.isPresent() && t.state == TrackedPod.State.NEW) {
       return fail(pod, t, timedOut.get());
     }
+    if (t.state == TrackedPod.State.NEW) {
+      if (recovery.givingBack(gang, uid)) {
+        // the gang was given back whole: it is placed again once every pod gave its room back
+        return new Outcome.Stop(WorkQueue.Result.after(Duration.ofMillis(200)));
+      }
+      Duration backoff = recovery.backoffLeft(gang);
+      if (!backoff.isZero()) {
+        metrics.sync("gang_backoff");
+        return pending(
+            pod,
+            REASON_REPLACING,
+            "gang "
+                + gang.id()
+                + " was given back whole by its member cluster; it is placed again whole in "
+                + io.gleaner.meta.time.Durations.format(backoff),
+            backoff);
+      }
+    }
     Read read = read(gang);
     if (read instanceof Read.Failed f) {
       return new Outcome.Stop(WorkQueue.Result.retry(f.message()));
     }
     if (read instanceof Read.NotWhole n) {
-      Duration left = left(uid, pod, t, gang, n.live(), n.message());
+      Duration left = left(uid, pod, t, gang, n.live(), n.minMember(), n.message());
       if (t.state == TrackedPod.State.ABANDONED) {
         return new Outcome.Stop(WorkQueue.Result.DONE);
       }
@@ -208,6 +247,7 @@ final class GangStep {
               t,
               gang,
               members,
+              minMember,
               noFit != null
                   ? noFitMessage(gang, members.size(), minMember, noFit)
                   : "it waited whole for its team's turn at harvested room");
@@ -257,7 +297,7 @@ final class GangStep {
     }
     if (outcome instanceof BrokerApiClient.GangOutcome.NoRoom n) {
       String why = noFitMessage(gang, members.size(), minMember, n.noFit().getMessage());
-      Duration left = left(uid, pod, t, gang, members, why);
+      Duration left = left(uid, pod, t, gang, members, minMember, why);
       if (t.state == TrackedPod.State.ABANDONED) {
         return new Outcome.Stop(WorkQueue.Result.DONE);
       }
@@ -306,6 +346,9 @@ final class GangStep {
     if (hasExpiry(gang)) {
       forget(key); // its pods are failing for waiting too long
       return FairGate.Tried.GONE;
+    }
+    if (recovery.givingBack(gang, null) || !recovery.backoffLeft(gang).isZero()) {
+      return FairGate.Tried.NO_ROOM; // given back whole by its member: not yet placed again
     }
     Read read = read(gang);
     if (read instanceof Read.Failed) {
@@ -380,12 +423,20 @@ final class GangStep {
 
   /**
    * What is left of the gang's wait ({@link GangDeadline}); when nothing is, fails this pod and
-   * marks the gang's other waiting pods to fail with it ({@code t} is then ABANDONED). A gang that
-   * holds room (placed before) is not failed: only this pod's own wait counts, and only this pod
-   * fails.
+   * marks the gang's other waiting pods to fail with it ({@code t} is then ABANDONED). In a gang
+   * that holds room (placed, and this pod given back by its member or bound late) only this pod's
+   * own wait counts, from when its member gave it back; when it runs out the pod fails alone only
+   * if the gang keeps its minMember without it ({@link GangHold#failsAlone}), otherwise the whole
+   * gang fails ({@link GangRecovery#failWhole}): no part of a gang runs on without its minimum.
    */
   private Duration left(
-      String uid, Pod pod, TrackedPod t, Gangs.Membership gang, List<Pod> live, String why) {
+      String uid,
+      Pod pod,
+      TrackedPod t,
+      Gangs.Membership gang,
+      List<Pod> live,
+      int minMember,
+      String why) {
     if (t.state != TrackedPod.State.NEW) {
       return config.noFitRetry();
     }
@@ -399,9 +450,25 @@ final class GangStep {
         }
       }
     }
-    Duration left = GangDeadline.left(waiting, config.pendingTimeout(), clock.instant());
+    Duration left =
+        GangDeadline.left(waiting, this::restartedAt, config.pendingTimeout(), clock.instant());
     if (!left.isNegative() && !left.isZero()) {
       return left;
+    }
+    if (placed) {
+      int others = 0;
+      for (Pod p : live) {
+        if (!p.getMetadata().getUid().equals(uid) && holdsRoom(List.of(p))) {
+          others++;
+        }
+      }
+      if (minMember > 0 && !GangHold.failsAlone(others, minMember)) {
+        String message = GangDeadline.messageWhole(gang.id(), config.pendingTimeout(), why);
+        forget(gateKey(gang));
+        recovery.failWhole(gang, uid, message);
+        fail(pod, t, message);
+        return Duration.ZERO;
+      }
     }
     String message = GangDeadline.message(gang.id(), config.pendingTimeout(), why);
     if (!placed) {
@@ -420,6 +487,50 @@ final class GangStep {
     }
     fail(pod, t, message);
     return Duration.ZERO;
+  }
+
+  /** When the pod's member gave it back (its gang re-placed), if it did. */
+  private Instant restartedAt(Pod p) {
+    TrackedPod o = tracked.get(p.getMetadata().getUid());
+    return o == null || o.replacedAtMs == 0 ? null : Instant.ofEpochMilli(o.replacedAtMs);
+  }
+
+  /**
+   * Carries out what the pod's gang decided for it ({@link GangRecovery}) when it has no member pod
+   * (a pod with one carries it out in its status sync): gives back its room and waits to be placed
+   * again with its gang, or fails with it. Empty: go on placing.
+   */
+  private Optional<Outcome> carryOut(
+      String uid, Pod pod, TrackedPod t, GangRecovery.Verdict verdict) {
+    if (t.state == TrackedPod.State.CREATED) {
+      return Optional.empty(); // not reached: a created pod's sync stops before its placement
+    }
+    if (verdict instanceof GangRecovery.Verdict.Replace r) {
+      if (t.state == TrackedPod.State.PLACED) {
+        WorkQueue.Result res = placement.replaceElsewhere(uid, t, r.why(), false, r.wholeMember());
+        if (t.state == TrackedPod.State.PLACED) {
+          return Optional.of(new Outcome.Stop(res)); // the broker did not answer the release
+        }
+        t.replacedAtMs = clock.millis();
+        recovery.done(uid);
+        return Optional.of(new Outcome.Stop(res));
+      }
+      recovery.done(uid); // it holds nothing: it waits with its gang
+      t.replacedAtMs = clock.millis();
+      return Optional.empty();
+    }
+    GangRecovery.Verdict.Fail f = (GangRecovery.Verdict.Fail) verdict;
+    if (t.state == TrackedPod.State.PLACED) {
+      if (broker.releaseOutcome(uid, GangDeadline.REASON)
+          == BrokerApiClient.CallOutcome.UNAVAILABLE) {
+        metrics.error("broker", "release");
+        return Optional.of(
+            new Outcome.Stop(WorkQueue.Result.retry("broker unavailable for release")));
+      }
+      t.state = TrackedPod.State.NEW;
+    }
+    recovery.done(uid);
+    return Optional.of(fail(pod, t, f.message()));
   }
 
   /** Whether the pod with {@code uid} waits (not placed, not failed by Gleaner). */
@@ -492,11 +603,12 @@ final class GangStep {
                 + " ("
                 + gang.flavor().apiVersion()
                 + ") does not exist; the gang's pods wait for it",
-            Gangs.live(bound(gang)));
+            Gangs.live(bound(gang)),
+            0);
       }
       minMember = Gangs.minMember(pg);
     } catch (IllegalArgumentException e) {
-      return new Read.NotWhole(REASON_POD_GROUP, e.getMessage(), Gangs.live(bound(gang)));
+      return new Read.NotWhole(REASON_POD_GROUP, e.getMessage(), Gangs.live(bound(gang)), 0);
     } catch (KubernetesClientException e) {
       metrics.error("meta", "get_podgroup");
       return new Read.Failed("reading PodGroup " + gang.id() + ": " + e.getMessage());
@@ -504,7 +616,8 @@ final class GangStep {
     List<Pod> bound = bound(gang);
     Gangs.Readiness r = Gangs.readiness(bound, minMember);
     if (r instanceof Gangs.Readiness.Waiting w) {
-      return new Read.NotWhole(REASON_WAITING, w.message(gang.id()), Gangs.live(bound));
+      return new Read.NotWhole(
+          REASON_WAITING, w.message(gang.id()), Gangs.live(bound), w.minMember());
     }
     return new Read.Whole(minMember, ((Gangs.Readiness.Ready) r).pods());
   }
@@ -525,13 +638,19 @@ final class GangStep {
     PlaceGangRequest.Builder req = PlaceGangRequest.newBuilder().setGangId(gang.id());
     for (Pod p : members) {
       WorkloadClass cls = ((PodAdmission.Accepted) validator.validate(p)).workloadClass();
-      req.addPods(
+      PlaceRequest.Builder one =
           PlaceRequest.newBuilder()
               .setPodUid(p.getMetadata().getUid())
               .setNamespace(p.getMetadata().getNamespace())
               .setName(p.getMetadata().getName())
               .setWorkloadClass(cls)
-              .setShape(PodShapes.of(p, translator.config().node())));
+              .setShape(PodShapes.of(p, translator.config().node()));
+      TrackedPod t = tracked.get(p.getMetadata().getUid());
+      List<io.gleaner.api.v1.NodeRef> excluded = t == null ? null : t.excluded;
+      if (excluded != null) {
+        one.addAllExclude(List.copyOf(excluded)); // where its member could not run it before
+      }
+      req.addPods(one);
     }
     return req.build();
   }

@@ -40,6 +40,7 @@ final class MemberPodCreator {
   private final MemberPodGroups podGroups;
   private final MetaPodWriter writer;
   private final PlacementStep placement;
+  private final GangRecovery gangs;
   private final PodQueues queues;
   private final Map<String, TrackedPod> tracked;
   private final VkMetrics metrics;
@@ -53,6 +54,7 @@ final class MemberPodCreator {
       MemberPodGroups podGroups,
       MetaPodWriter writer,
       PlacementStep placement,
+      GangRecovery gangs,
       PodQueues queues,
       Map<String, TrackedPod> tracked,
       VkMetrics metrics,
@@ -64,6 +66,7 @@ final class MemberPodCreator {
     this.podGroups = podGroups;
     this.writer = writer;
     this.placement = placement;
+    this.gangs = gangs;
     this.queues = queues;
     this.tracked = tracked;
     this.metrics = metrics;
@@ -83,12 +86,11 @@ final class MemberPodCreator {
     MDC.put("cluster", cluster);
     Optional<KubernetesClient> client = members.client(cluster);
     if (client.isEmpty() || !members.isHealthy(cluster)) {
-      return placement.replaceElsewhere(
-          uid, t, "member cluster " + cluster + " is not available", false);
+      return replace(uid, t, gang, "member cluster " + cluster + " is not available", false);
     }
     if (members.isLeaving(cluster)) {
-      return placement.replaceElsewhere(
-          uid, t, "member cluster " + cluster + " is leaving the federation", false, true);
+      return replace(
+          uid, t, gang, "member cluster " + cluster + " is leaving the federation", true);
     }
     String metaNs = pod.getMetadata().getNamespace();
     NamespaceMapping mapping = translator.config().namespaces();
@@ -113,16 +115,16 @@ final class MemberPodCreator {
           "member {} has no PriorityClass {} and Gleaner may not create it: placing elsewhere",
           cluster,
           priorityClass);
-      return placement.replaceElsewhere(
+      return replace(
           uid,
           t,
+          gang,
           "member cluster "
               + cluster
               + " has no PriorityClass "
               + priorityClass
               + " and Gleaner may not create it (install the gleaner-member chart with"
               + " priorityClasses.create=true, or create the class)",
-          false,
           true); // no node of that member can run it
     }
     ObjectSync.Outcome synced;
@@ -230,12 +232,8 @@ final class MemberPodCreator {
       } else if (quotaRefusal(e)) {
         metrics.error(cluster, "quota");
         log.info("member {} refused the pod: {}", cluster, e.getStatus().getMessage());
-        return placement.replaceElsewhere(
-            uid,
-            t,
-            "member " + cluster + " refused it: " + e.getStatus().getMessage(),
-            false,
-            true);
+        return replace(
+            uid, t, gang, "member " + cluster + " refused it: " + e.getStatus().getMessage(), true);
       } else {
         metrics.error(cluster, "create_pod");
         return WorkQueue.Result.retry("creating member pod in " + cluster + ": " + e.getMessage());
@@ -248,6 +246,19 @@ final class MemberPodCreator {
     metrics.sync("created");
     queues.status.add(uid);
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * Gives the reservation back to place the pod elsewhere (no member pod was created); a gang's pod
+   * takes its whole gang with it ({@link GangRecovery#replaceWhole}). {@code wholeMember}: no node
+   * of the member would do.
+   */
+  private WorkQueue.Result replace(
+      String uid, TrackedPod t, GangPlaced gang, String why, boolean wholeMember) {
+    if (gang != null) {
+      return gangs.replaceWhole(uid, t, gang.gang(), why, false, wholeMember);
+    }
+    return placement.replaceElsewhere(uid, t, why, false, wholeMember);
   }
 
   /**

@@ -114,6 +114,10 @@ public final class PodController implements AutoCloseable {
         new PlacementStep(
             broker, translator, writer, queues, metrics, clock, toReal, config, fairGate);
     MemberPodGroups podGroups = new MemberPodGroups(instance, clock, config.gcMinAge());
+    GangRecovery gangRecovery =
+        new GangRecovery(
+            informers, queues, tracked, members, broker, placement, writer, metrics, clock, toReal,
+            config);
     MemberPodCreator creator =
         new MemberPodCreator(
             members,
@@ -123,6 +127,7 @@ public final class PodController implements AutoCloseable {
             podGroups,
             writer,
             placement,
+            gangRecovery,
             queues,
             tracked,
             metrics,
@@ -152,7 +157,9 @@ public final class PodController implements AutoCloseable {
                 clock,
                 toReal,
                 config,
-                validator),
+                validator,
+                placement,
+                gangRecovery),
             creator,
             metrics,
             clock);
@@ -168,6 +175,7 @@ public final class PodController implements AutoCloseable {
             objectSync,
             writer,
             placement,
+            gangRecovery,
             metrics,
             clock);
     this.deleteHandler =

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ final class StatusHandler {
   private final ObjectSync objectSync;
   private final MetaPodWriter writer;
   private final PlacementStep placement;
+  private final GangRecovery gangs;
   private final VkMetrics metrics;
   private final Clock clock;
 
@@ -60,6 +62,7 @@ final class StatusHandler {
       ObjectSync objectSync,
       MetaPodWriter writer,
       PlacementStep placement,
+      GangRecovery gangs,
       VkMetrics metrics,
       Clock clock) {
     this.informers = informers;
@@ -72,6 +75,7 @@ final class StatusHandler {
     this.objectSync = objectSync;
     this.writer = writer;
     this.placement = placement;
+    this.gangs = gangs;
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -103,6 +107,10 @@ final class StatusHandler {
       queues.delete.add(uid);
       return WorkQueue.Result.DONE;
     }
+    Optional<WorkQueue.Result> forGang = gangs.onCreated(uid, pod, t);
+    if (forGang.isPresent()) {
+      return forGang.get(); // its gang is re-placed or fails whole
+    }
     Pod member = informers.memberPod(t.cluster, uid);
     if (member == null) {
       if (!t.seenInMember || t.deleteRequested) {
@@ -130,6 +138,16 @@ final class StatusHandler {
       return reclaim(uid, pod, t, e.cause(), true);
     }
     if (state instanceof MemberPodState.Unschedulable u) {
+      Optional<Gangs.Membership> gang = Gangs.of(pod);
+      if (gang.isPresent()) {
+        // a gang's pod is never re-placed alone: the gang is held, or re-placed whole
+        return gangs.unschedulable(
+            uid,
+            member,
+            t,
+            gang.get(),
+            "member " + t.cluster + " could not run the pod on " + t.node + ": " + u.message());
+      }
       KubernetesClient client = members.client(t.cluster).orElse(null);
       if (client != null) {
         try {

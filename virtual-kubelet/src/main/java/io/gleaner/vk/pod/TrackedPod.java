@@ -50,6 +50,12 @@ final class TrackedPod {
   /** Since when no member node has had room for the pod (clock millis; 0 = not waiting). */
   long waitingSinceMs;
 
+  /**
+   * When a member last gave the pod back (clock millis; 0 = never): a gang pod's wait starts again
+   * then ({@link io.gleaner.vk.translate.GangDeadline}). Not kept across restarts.
+   */
+  long replacedAtMs;
+
   /** Since when the member cluster has not answered (0 = reachable). */
   long unreachableSinceMs;
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How long a gang may still wait before its pods fail together. A gang that is not placed (too few
@@ -49,14 +50,42 @@ public final class GangDeadline {
    * negative: the gang has waited long enough.
    */
   public static Duration left(Collection<Pod> waiting, Duration timeout, Instant now) {
+    return left(waiting, p -> null, timeout, now);
+  }
+
+  /**
+   * As {@link #left(Collection, Duration, Instant)}, where a pod given back by a member (its gang
+   * re-placed) waits from then, {@code restartedAt} (null: never given back), not from its first
+   * wait: its {@code PodScheduled} stayed False while its member could not run it.
+   */
+  public static Duration left(
+      Collection<Pod> waiting, Function<Pod, Instant> restartedAt, Duration timeout, Instant now) {
     Instant since = now;
     for (Pod p : waiting) {
       Instant s = waitingSince(p).orElse(now);
+      Instant restarted = restartedAt.apply(p);
+      if (restarted != null && restarted.isAfter(s)) {
+        s = restarted;
+      }
       if (s.isBefore(since)) {
         since = s;
       }
     }
     return timeout.minus(Duration.between(since, now));
+  }
+
+  /**
+   * The message of a placed gang that fails whole: a pod its member gave back was not placed again
+   * in time, and the gang cannot run without it.
+   */
+  public static String messageWhole(String gangId, Duration timeout, String why) {
+    return "a pod of gang "
+        + gangId
+        + " given back by its member was not placed again within the pending timeout ("
+        + Durations.format(timeout)
+        + ") and the gang cannot run without it: every pod of the gang fails, its member pods are"
+        + " removed and its reservations released: "
+        + why;
   }
 
   /** The failed pods' message: the gang, the timeout and why it waited. */

@@ -351,6 +351,136 @@ class GangIT {
     assertThat(memberPods()).isEmpty();
   }
 
+  /** The defaults with a pending timeout and a no-fit retry (the gang's settle and backoff). */
+  private static PodControllerConfig quick(Duration pendingTimeout, Duration noFitRetry) {
+    PodControllerConfig d = PodControllerConfig.defaults();
+    return new PodControllerConfig(
+        d.syncWorkers(),
+        d.statusWorkers(),
+        d.deleteWorkers(),
+        d.retryBase(),
+        d.retryMax(),
+        noFitRetry,
+        d.memberGracePeriod(),
+        Duration.ofHours(1),
+        Duration.ZERO,
+        d.mirrorEvents(),
+        d.eventsPerSecond(),
+        pendingTimeout);
+  }
+
+  private void memberStatus(Pod member, String json) {
+    clientOf(member)
+        .pods()
+        .inNamespace(member.getMetadata().getNamespace())
+        .withName(member.getMetadata().getName())
+        .subresource("status")
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            json);
+  }
+
+  private KubernetesClient clientOf(Pod member) {
+    return "m1".equals(member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER)) ? m1 : m2;
+  }
+
+  private static final String RUNNING =
+      "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"PodScheduled\","
+          + "\"status\":\"True\"}]}}";
+
+  private static final String GANG_NOT_READY =
+      "{\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\","
+          + "\"status\":\"False\",\"reason\":\"Unschedulable\",\"message\":\"1/3 tasks in"
+          + " gang unschedulable: pod group is not ready, 3 Pending, 3 minAvailable\"}]}}";
+
+  private static String metaUid(Pod member) {
+    return member.getMetadata().getLabels().get(GleanerKeys.META_UID);
+  }
+
+  /**
+   * Issue 17's partial gang: a member could not run one pod of a placed gang while the others ran,
+   * and no room was left to place that pod again. The pod never fails alone: the gang is given back
+   * whole (every member pod removed, every reservation released), waits as a gang, and fails whole
+   * once its wait runs out.
+   */
+  @Test
+  void aPlacedGangWhoseMemberCannotRunOnePodFailsWholeNeverInPart() {
+    start(quick(Duration.ofSeconds(3), Duration.ofMillis(500)));
+    podGroup("trio", 3);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      workers.add(worker("trio", i, "2"));
+    }
+    await().atMost(WAIT).until(() -> memberPods().size() == 3);
+    broker.setFull(true); // the room the gang gives back is taken meanwhile
+    List<Pod> members = memberPods();
+    memberStatus(members.get(0), GANG_NOT_READY);
+    memberStatus(members.get(1), RUNNING);
+    memberStatus(members.get(2), RUNNING);
+
+    for (Pod w : workers) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Pod now = reread(w);
+                assertThat(now.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(now.getStatus().getReason()).isEqualTo("GangNotSchedulable");
+              });
+    }
+    await().atMost(WAIT).until(() -> memberPods().isEmpty());
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
+  /**
+   * A member whose gang scheduler holds a placed gang Pending ("pod group is not ready") has the
+   * gang given back whole, once: it lands whole in another member, each pod having given its room
+   * back once (not one pod at a time, over and over).
+   */
+  @Test
+  void aGangItsMemberHoldsPendingIsReplacedWholeOnceAndLandsElsewhere() throws Exception {
+    start(quick(Duration.ofSeconds(5), Duration.ofMillis(500)));
+    podGroup("held", 3);
+    for (int i = 0; i < 3; i++) {
+      worker("held", i, "2");
+    }
+    // m2 (tried first) holds one pod: the gang goes to m1
+    await().atMost(WAIT).until(() -> memberPods().size() == 3);
+    List<Pod> first = memberPods();
+    assertThat(first)
+        .extracting(m -> m.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER))
+        .containsOnly("m1");
+    // m2 grows: it could now hold the whole gang
+    broker.addNode(new FakeBroker.FakeNode("m2", "n2b", SourceKind.IDLE, 4000));
+    broker.addNode(new FakeBroker.FakeNode("m2", "n2c", SourceKind.IDLE, 4000));
+    for (Pod m : first) {
+      memberStatus(m, GANG_NOT_READY);
+    }
+    java.util.Set<String> firstUids = new java.util.HashSet<>();
+    first.forEach(m -> firstUids.add(m.getMetadata().getUid()));
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              List<Pod> now = memberPods();
+              return now.size() == 3
+                  && now.stream().noneMatch(m -> firstUids.contains(m.getMetadata().getUid()));
+            });
+    List<Pod> second = memberPods();
+    assertThat(second)
+        .extracting(m -> m.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER))
+        .as("whole, in the other member")
+        .containsOnly("m2");
+    assertThat(second).extracting(GangIT::metaUid).doesNotHaveDuplicates();
+    assertThat(broker.releases.get()).as("each pod gave its room back once").isEqualTo(3);
+    assertThat(
+            registry.find(VkMetrics.SYNCS).tag("outcome", "gang_replaced_whole").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum())
+        .isEqualTo(1.0);
+  }
+
   private GenericKubernetesResource memberPodGroup(String ns, String name) {
     return m1.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
         .inNamespace(ns)

@@ -53,6 +53,7 @@ public final class FakeBroker implements AutoCloseable {
   public final List<String> releaseReasons = new CopyOnWriteArrayList<>();
   private final List<StreamObserver<Capacity>> watchers = new CopyOnWriteArrayList<>();
   private volatile boolean failing;
+  private volatile boolean full;
   private final Server server;
 
   public FakeBroker(List<FakeNode> nodes) throws IOException {
@@ -71,6 +72,11 @@ public final class FakeBroker implements AutoCloseable {
 
   public String target() {
     return "127.0.0.1:" + server.getPort();
+  }
+
+  /** While true no gang gets new reservations (the pool's room was taken meanwhile). */
+  public void setFull(boolean full) {
+    this.full = full;
   }
 
   /** While true every call fails with UNAVAILABLE (a transient broker outage). */
@@ -177,7 +183,11 @@ public final class FakeBroker implements AutoCloseable {
       out.onCompleted();
     }
 
-    /** All pods in the first member (in node order) whose nodes hold them all, or none. */
+    /**
+     * All pods in the first member (in node order) whose nodes hold them all, or none; as the real
+     * broker, pods already reserved keep their reservation and the others go to their member, and
+     * each pod's excludes are honoured. While {@link #setFull} holds, nothing new is reserved.
+     */
     @Override
     public synchronized void placeGang(
         io.gleaner.api.v1.PlaceGangRequest req,
@@ -195,14 +205,36 @@ public final class FakeBroker implements AutoCloseable {
         out.onCompleted();
         return;
       }
-      List<String> clusters = nodes.stream().map(FakeNode::cluster).distinct().toList();
-      for (String cluster : clusters) {
+      String reservedIn =
+          req.getPodsList().stream()
+              .map(p -> placements.get(p.getPodUid()))
+              .filter(java.util.Objects::nonNull)
+              .map(p -> p.getNode().getCluster())
+              .findFirst()
+              .orElse(null);
+      List<String> clusters =
+          reservedIn != null
+              ? List.of(reservedIn)
+              : nodes.stream().map(FakeNode::cluster).distinct().toList();
+      for (String cluster : full ? List.<String>of() : clusters) {
         Map<String, Long> used = new java.util.HashMap<>(usedByNode);
         List<Placement> got = new java.util.ArrayList<>();
+        int missing = 0;
         for (PlaceRequest r : req.getPodsList()) {
+          if (placements.containsKey(r.getPodUid())) {
+            continue;
+          }
+          missing++;
           long cpu = Resources.parse(r.getShape().getRequestsMap()).cpuMillis();
           for (FakeNode n : nodes) {
+            boolean excluded =
+                r.getExcludeList().stream()
+                    .anyMatch(
+                        x ->
+                            x.getCluster().equals(n.cluster)
+                                && (x.getNode().isEmpty() || x.getNode().equals(n.node)));
             if (n.cluster.equals(cluster)
+                && !excluded
                 && n.cpuMillis - used.getOrDefault(key(n.cluster, n.node), 0L) >= cpu) {
               used.merge(key(n.cluster, n.node), cpu, Long::sum);
               got.add(
@@ -220,10 +252,11 @@ public final class FakeBroker implements AutoCloseable {
             }
           }
         }
-        if (got.size() == req.getPodsCount()) {
+        if (got.size() == missing) {
           usedByNode.putAll(used);
           got.forEach(p -> placements.put(p.getPodUid(), p));
-          out.onNext(b.addAllPlacements(got).build());
+          req.getPodsList().forEach(p -> b.addPlacements(placements.get(p.getPodUid())));
+          out.onNext(b.build());
           out.onCompleted();
           return;
         }

@@ -44,6 +44,26 @@ class GangDeadlineTest {
     assertThat(GangDeadline.left(List.of(late), TIMEOUT, NOW)).isEqualTo(Duration.ofMinutes(9));
   }
 
+  /**
+   * Issue 17: a pod whose member gave it back waits from then, not from its first wait (its
+   * PodScheduled stayed False while the member held it), so a gang re-placed whole gets its full
+   * wait again instead of failing at once.
+   */
+  @Test
+  void aPodGivenBackByItsMemberWaitsFromThen() {
+    Pod old = waitingSince("PodScheduled", "False", "2026-12-06T06:40:00Z");
+    Instant givenBack = Instant.parse("2026-12-06T06:58:00Z");
+
+    assertThat(GangDeadline.left(List.of(old), p -> givenBack, TIMEOUT, NOW))
+        .isEqualTo(Duration.ofMinutes(8));
+    assertThat(GangDeadline.left(List.of(old), p -> null, TIMEOUT, NOW))
+        .isEqualTo(Duration.ofMinutes(-10));
+    // a give-back before the pod's own wait began changes nothing
+    Pod late = waitingSince("PodScheduled", "False", "2026-12-06T06:59:00Z");
+    assertThat(GangDeadline.left(List.of(late), p -> givenBack, TIMEOUT, NOW))
+        .isEqualTo(Duration.ofMinutes(9));
+  }
+
   @Test
   void aGangPastItsTimeoutHasNothingLeft() {
     Pod old = waitingSince("PodScheduled", "False", "2026-12-06T06:40:00Z");
