@@ -22,6 +22,8 @@ public final class MockCluster implements AutoCloseable {
   private final KubernetesClient client;
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile String failingPath = "";
+  private volatile String failingMethod;
+  private volatile int failingCode = 500;
   private final Map<String, AtomicInteger> requests =
       new java.util.concurrent.ConcurrentHashMap<>();
   private boolean stopped;
@@ -39,16 +41,24 @@ public final class MockCluster implements AutoCloseable {
                 String path = request.getPath();
                 if (path != null) {
                   int query = path.indexOf('?');
+                  String bare = query < 0 ? path : path.substring(0, query);
+                  requests.computeIfAbsent(bare, k -> new AtomicInteger()).incrementAndGet();
                   requests
-                      .computeIfAbsent(
-                          query < 0 ? path : path.substring(0, query), k -> new AtomicInteger())
+                      .computeIfAbsent(request.getMethod() + " " + bare, k -> new AtomicInteger())
                       .incrementAndGet();
                 }
                 if (path != null
                     && path.startsWith(failingPath)
                     && !failingPath.isEmpty()
+                    && (failingMethod == null || failingMethod.equals(request.getMethod()))
                     && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                  return new MockResponse().setResponseCode(500).setBody("injected failure");
+                  return new MockResponse()
+                      .setResponseCode(failingCode)
+                      .setBody(
+                          "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                              + "\"message\":\"injected failure\",\"code\":"
+                              + failingCode
+                              + "}");
                 }
                 return super.dispatch(request);
               }
@@ -67,6 +77,16 @@ public final class MockCluster implements AutoCloseable {
    * an API server that is briefly overloaded.
    */
   public void failNext(String pathPrefix, int times) {
+    failNext(null, pathPrefix, times, 500);
+  }
+
+  /**
+   * Answers the next {@code times} requests of {@code method} (any when null) whose path starts
+   * with {@code pathPrefix} with {@code code}, e.g. 409 as when another writer changed the object.
+   */
+  public void failNext(String method, String pathPrefix, int times, int code) {
+    failingMethod = method;
+    failingCode = code;
     failingPath = pathPrefix;
     failuresLeft.set(times);
   }
@@ -75,6 +95,11 @@ public final class MockCluster implements AutoCloseable {
   public int requests(String path) {
     AtomicInteger n = requests.get(path);
     return n == null ? 0 : n.get();
+  }
+
+  /** How many {@code method} requests this server has received for {@code path}. */
+  public int requests(String method, String path) {
+    return requests(method + " " + path);
   }
 
   /** Base URL, e.g. {@code http://127.0.0.1:41234}. */
