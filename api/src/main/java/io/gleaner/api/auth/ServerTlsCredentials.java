@@ -4,7 +4,6 @@ import io.gleaner.api.tls.CertificateFiles;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -19,10 +18,15 @@ import java.time.Duration;
 public final class ServerTlsCredentials implements AutoCloseable {
   private final ServerCredentials credentials;
   private final CertificateFiles.Watched keys;
+  private final CertificateFiles.WatchedTrust clientCas;
 
-  private ServerTlsCredentials(ServerCredentials credentials, CertificateFiles.Watched keys) {
+  private ServerTlsCredentials(
+      ServerCredentials credentials,
+      CertificateFiles.Watched keys,
+      CertificateFiles.WatchedTrust clientCas) {
     this.credentials = credentials;
     this.keys = keys;
+    this.clientCas = clientCas;
   }
 
   /** {@link #open(String, String, String, Duration)} polling every minute. */
@@ -33,14 +37,15 @@ public final class ServerTlsCredentials implements AutoCloseable {
   /**
    * Plaintext when {@code certFile} is null; TLS otherwise, the certificate and key looked at every
    * {@code poll}; with {@code clientCaFile}, the handshake also asks for a client certificate and
-   * verifies it against that CA (read at start). A certificate is asked for, not required: a caller
-   * without one completes the handshake and is then refused by {@link CallerAuthorizer} with {@code
-   * UNAUTHENTICATED}, which says more than a failed handshake.
+   * verifies it against that CA bundle, also looked at every {@code poll} (a rotated CA verifies
+   * the next handshake). A certificate is asked for, not required: a caller without one completes
+   * the handshake and is then refused by {@link CallerAuthorizer} with {@code UNAUTHENTICATED},
+   * which says more than a failed handshake.
    */
   public static ServerTlsCredentials open(
       String certFile, String keyFile, String clientCaFile, Duration poll) {
     if (certFile == null) {
-      return new ServerTlsCredentials(InsecureServerCredentials.create(), null);
+      return new ServerTlsCredentials(InsecureServerCredentials.create(), null, null);
     }
     CertificateFiles.Watched keys;
     try {
@@ -56,17 +61,22 @@ public final class ServerTlsCredentials implements AutoCloseable {
                   + e.getMessage(),
               e));
     }
+    CertificateFiles.WatchedTrust trust = null;
     try {
       TlsServerCredentials.Builder b =
           TlsServerCredentials.newBuilder().keyManager(keys.keyManager());
       if (clientCaFile != null) {
-        b.trustManager(new File(clientCaFile)).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
+        trust = CertificateFiles.trustManager(Path.of(clientCaFile), poll);
+        b.trustManager(trust.trustManager()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
       }
-      return new ServerTlsCredentials(b.build(), keys);
-    } catch (IOException e) {
+      return new ServerTlsCredentials(b.build(), keys, trust);
+    } catch (IllegalArgumentException e) {
       keys.close();
+      if (trust != null) {
+        trust.close();
+      }
       throw new UncheckedIOException(
-          "cannot read the client CA " + clientCaFile + ": " + e.getMessage(), e);
+          new IOException("cannot read the client CA " + clientCaFile + ": " + e.getMessage(), e));
     }
   }
 
@@ -78,6 +88,9 @@ public final class ServerTlsCredentials implements AutoCloseable {
   public void close() {
     if (keys != null) {
       keys.close();
+    }
+    if (clientCas != null) {
+      clientCas.close();
     }
   }
 }

@@ -11,11 +11,11 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslSessionContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,23 +40,41 @@ public final class ApiChannels {
   public static final int KEEPALIVE_SECONDS = 30;
 
   /**
-   * A channel to {@code settings.target()}; the caller shuts it down. Its client certificate, if
-   * any, is followed ({@link CertificateFiles}): a renewed one is presented on the next connection.
+   * A channel to {@code settings.target()}; the caller shuts it down. Its CA bundle and its client
+   * certificate, if any, are followed ({@link CertificateFiles}): a rotated CA verifies the next
+   * connection, a renewed certificate is presented on it.
    */
   public static ManagedChannel open(ChannelSettings settings, MeterRegistry registry) {
     return open(settings, registry, CertificateFiles.DEFAULT_POLL);
   }
 
   /**
-   * {@link #open(ChannelSettings, MeterRegistry)}, looking at the certificate every {@code poll}.
+   * {@link #open(ChannelSettings, MeterRegistry)}, looking at the CA and certificate every {@code
+   * poll}.
    */
   public static ManagedChannel open(
       ChannelSettings settings, MeterRegistry registry, Duration poll) {
     CertificateFiles.Watched keys = settings.certFile() == null ? null : keyManager(settings, poll);
+    CertificateFiles.WatchedTrust trust;
+    try {
+      trust = settings.tls() ? trustManager(settings, poll) : null;
+    } catch (RuntimeException e) {
+      if (keys != null) {
+        keys.close();
+      }
+      throw e;
+    }
+    List<CertificateFiles> watches = new ArrayList<>();
+    if (trust != null) {
+      watches.add(trust.files());
+    }
+    if (keys != null) {
+      watches.add(keys.files());
+    }
     ManagedChannel channel;
     try {
       channel =
-          Grpc.newChannelBuilder(settings.target(), credentials(settings, keys))
+          Grpc.newChannelBuilder(settings.target(), credentials(trust, keys))
               .intercept(new ClientMetrics(registry, settings.client()))
               .defaultServiceConfig(retryConfig())
               .enableRetry()
@@ -64,12 +82,20 @@ public final class ApiChannels {
               .keepAliveTimeout(10, TimeUnit.SECONDS)
               .build();
     } catch (RuntimeException e) {
-      if (keys != null) {
-        keys.close();
-      }
+      watches.forEach(CertificateFiles::close);
       throw e;
     }
-    return keys == null ? channel : new WatchingChannel(channel, keys);
+    return watches.isEmpty() ? channel : new WatchingChannel(channel, watches);
+  }
+
+  private static CertificateFiles.WatchedTrust trustManager(ChannelSettings s, Duration poll) {
+    try {
+      return CertificateFiles.trustManager(Path.of(s.caFile()), poll);
+    } catch (IllegalArgumentException e) {
+      throw new UncheckedIOException(
+          new IOException(
+              "cannot read the CA " + s.caFile() + " of " + s.target() + ": " + e.getMessage(), e));
+    }
   }
 
   private static CertificateFiles.Watched keyManager(ChannelSettings s, Duration poll) {
@@ -90,22 +116,21 @@ public final class ApiChannels {
     }
   }
 
-  static ChannelCredentials credentials(ChannelSettings s, CertificateFiles.Watched keys) {
-    if (!s.tls()) {
+  static ChannelCredentials credentials(
+      CertificateFiles.WatchedTrust trust, CertificateFiles.Watched keys) {
+    if (trust == null) {
       return InsecureChannelCredentials.create();
     }
     try {
-      SslContextBuilder b = GrpcSslContexts.forClient().trustManager(new File(s.caFile()));
+      SslContextBuilder b = GrpcSslContexts.forClient().trustManager(trust.trustManager());
       if (keys != null) {
         b.keyManager(keys.keyManager());
       }
       SslContext context = b.build();
       noResumption(context.sessionContext());
       return NettySslContextChannelCredentials.create(context);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new UncheckedIOException(
-          new IOException(
-              "cannot read the CA " + s.caFile() + " of " + s.target() + ": " + e.getMessage(), e));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -6,28 +6,29 @@ import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A channel whose client certificate is followed; shutting it down stops the watch. */
+/** A channel whose CA and client certificate are followed; shutting it down stops the watches. */
 final class WatchingChannel extends ManagedChannel {
   private final ManagedChannel channel;
-  private final CertificateFiles.Watched keys;
+  private final List<CertificateFiles> watches;
 
-  WatchingChannel(ManagedChannel channel, CertificateFiles.Watched keys) {
+  WatchingChannel(ManagedChannel channel, List<CertificateFiles> watches) {
     this.channel = channel;
-    this.keys = keys;
+    this.watches = List.copyOf(watches);
   }
 
   @Override
   public ManagedChannel shutdown() {
-    keys.close();
+    watches.forEach(CertificateFiles::close);
     channel.shutdown();
     return this;
   }
 
   @Override
   public ManagedChannel shutdownNow() {
-    keys.close();
+    watches.forEach(CertificateFiles::close);
     channel.shutdownNow();
     return this;
   }

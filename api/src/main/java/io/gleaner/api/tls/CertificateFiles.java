@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -15,12 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches a PEM certificate and key (a mounted {@code kubernetes.io/tls} Secret) and hands them on
- * again when they change, so that a certificate renewed by cert-manager is used without a restart.
- * The one way every Gleaner TLS endpoint follows its files: the kubelet API, the gRPC servers and
- * the gRPC clients, each into a {@link ReloadingKeyManager}.
+ * Watches PEM files (a mounted {@code kubernetes.io/tls} Secret's certificate and key, or a CA
+ * bundle) and hands them on again when they change, so that a certificate renewed by cert-manager,
+ * or a rotated CA, is used without a restart. The one way every Gleaner TLS endpoint follows its
+ * files: the kubelet API, the gRPC servers and the gRPC clients, each into a {@link
+ * ReloadingKeyManager}; the gRPC servers' client CA and the gRPC clients' server CA into a {@link
+ * ReloadingTrustManager}.
  *
- * <p>The files are compared by content every {@code poll}. A pair that cannot be used (the key of
+ * <p>The files are compared by content every {@code poll}. Content that cannot be used (the key of
  * another certificate: a Secret caught half-written) is not handed on and is read again at the next
  * poll; what was served before stays. One daemon thread polls for every watch of the process.
  */
@@ -38,19 +41,15 @@ public final class CertificateFiles implements AutoCloseable {
             return t;
           });
 
-  private final Path cert;
-  private final Path key;
-  private final Consumer<TlsMaterial> serve;
+  private final List<Path> files;
+  private final Consumer<List<String>> serve;
   private final ScheduledFuture<?> task;
-  private byte[] seenCert;
-  private byte[] seenKey;
+  private List<byte[]> seen;
 
-  private CertificateFiles(Path cert, Path key, Duration poll, Consumer<TlsMaterial> serve) {
-    this.cert = cert;
-    this.key = key;
+  private CertificateFiles(List<Path> files, Duration poll, Consumer<List<String>> serve) {
+    this.files = List.copyOf(files);
     this.serve = serve;
-    this.seenCert = read(cert);
-    this.seenKey = read(key);
+    this.seen = files.stream().map(CertificateFiles::read).toList();
     long every = Math.max(1, poll.toMillis());
     this.task = POLLER.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
   }
@@ -62,7 +61,8 @@ public final class CertificateFiles implements AutoCloseable {
    */
   public static CertificateFiles watch(
       Path cert, Path key, Duration poll, Consumer<TlsMaterial> serve) {
-    return new CertificateFiles(cert, key, poll, serve);
+    return new CertificateFiles(
+        List.of(cert, key), poll, pem -> serve.accept(new TlsMaterial(pem.get(0), pem.get(1))));
   }
 
   /** A key manager presenting {@code cert} and {@code key}, following their changes. */
@@ -80,27 +80,59 @@ public final class CertificateFiles implements AutoCloseable {
     }
   }
 
+  /**
+   * A trust manager verifying peers against the PEM bundle {@code caFile}, following its changes
+   * (looked at every {@code poll}).
+   *
+   * @throws IllegalArgumentException when the file cannot be read or holds no certificate
+   */
+  public static WatchedTrust trustManager(Path caFile, Duration poll) {
+    ReloadingTrustManager tm = new ReloadingTrustManager(readPem(caFile));
+    return new WatchedTrust(
+        tm, new CertificateFiles(List.of(caFile), poll, pem -> tm.trust(pem.get(0))));
+  }
+
+  /** A trust manager and the watch that keeps it current; closing stops the watch. */
+  public record WatchedTrust(ReloadingTrustManager trustManager, CertificateFiles files)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      files.close();
+    }
+  }
+
   private synchronized void check() {
-    byte[] c = read(cert);
-    byte[] k = read(key);
-    if (c == null || k == null || (Arrays.equals(c, seenCert) && Arrays.equals(k, seenKey))) {
+    List<byte[]> now = files.stream().map(CertificateFiles::read).toList();
+    if (now.contains(null) || sameAs(now)) {
       return;
     }
     try {
-      serve.accept(
-          new TlsMaterial(
-              new String(c, StandardCharsets.UTF_8), new String(k, StandardCharsets.UTF_8)));
-      seenCert = c;
-      seenKey = k;
-      log.info("TLS certificate {} changed: new connections use it", cert);
+      serve.accept(now.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
+      seen = now;
+      log.info("TLS files {} changed: new connections use them", files);
     } catch (RuntimeException e) {
       log.warn(
-          "TLS certificate {} or key {} changed but cannot be used yet (read again in the next"
-              + " poll): {}",
-          cert,
-          key,
+          "TLS files {} changed but cannot be used yet (read again in the next poll): {}",
+          files,
           e.getMessage());
     }
+  }
+
+  private boolean sameAs(List<byte[]> now) {
+    for (int i = 0; i < now.size(); i++) {
+      if (!Arrays.equals(now.get(i), seen.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String readPem(Path file) {
+    byte[] b = read(file);
+    if (b == null) {
+      throw new IllegalArgumentException("cannot read " + file);
+    }
+    return new String(b, StandardCharsets.UTF_8);
   }
 
   private static byte[] read(Path file) {

@@ -131,14 +131,19 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     return current.getClientAliases(keyType, issuers);
   }
 
+  /**
+   * The client's one certificate, whichever CAs the server names in its request: that list can be
+   * stale during a CA rotation (a server built on OpenSSL fixes it when its context is built,
+   * before the new CA was trusted), and the server's own verification decides.
+   */
   @Override
   public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return current.chooseClientAlias(keyType, issuers, socket);
+    return current.chooseClientAlias(keyType, null, socket);
   }
 
   @Override
   public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-    return current.chooseEngineClientAlias(keyType, issuers, engine);
+    return current.chooseEngineClientAlias(keyType, null, engine);
   }
 
   /** The JDK's key manager over one entry: it matches key types to the key as the JDK does. */

@@ -25,7 +25,10 @@ class ChannelSettingsTest {
   void unreadableTlsFilesNameEveryFile() {
     ChannelSettings s =
         ChannelSettings.plaintext("b:9090", "vk").withTls("/nope/ca.pem", null, null);
-    assertThatThrownBy(() -> ApiChannels.credentials(s, null)).hasMessageContaining("/nope/ca.pem");
+    assertThatThrownBy(
+            () ->
+                ApiChannels.open(s, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
+        .hasMessageContaining("/nope/ca.pem");
     ChannelSettings withCert =
         ChannelSettings.plaintext("b:9090", "vk")
             .withTls("/nope/ca.pem", "/nope/tls.crt", "/nope/tls.key");

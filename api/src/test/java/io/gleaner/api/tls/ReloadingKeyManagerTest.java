@@ -143,4 +143,21 @@ class ReloadingKeyManagerTest {
     assertThat(km.getCertificateChain(oldest)).isNull();
     assertThat(km.getPrivateKey(oldest)).isNull();
   }
+
+  @Test
+  void aClientPresentsItsCertificateWhateverCasTheServerNames() {
+    ReloadingKeyManager km = new ReloadingKeyManager(rsa("client"));
+    javax.security.auth.x500.X500Principal otherCa =
+        new javax.security.auth.x500.X500Principal("CN=a CA the server trusted at its start");
+    String alias =
+        km.chooseEngineClientAlias(
+            new String[] {"RSA"}, new java.security.Principal[] {otherCa}, null);
+    assertThat(alias).isNotNull();
+    assertThat(km.getCertificateChain(alias)[0].getSubjectX500Principal().getName())
+        .isEqualTo("CN=system:node:client");
+    assertThat(
+            km.chooseClientAlias(
+                new String[] {"RSA"}, new java.security.Principal[] {otherCa}, null))
+        .isNotNull();
+  }
 }

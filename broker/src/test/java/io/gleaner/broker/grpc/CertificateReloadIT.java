@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A renewed certificate (cert-manager rewriting the mounted Secret) is used by the gRPC server and
  * by its clients without a restart: the next handshake presents it, and no handshake fails while
- * the files are swapped, even with the key written before the certificate.
+ * the files are swapped, even with the key written before the certificate. A rotated CA bundle
+ * verifies the next handshake on both sides.
  */
 class CertificateReloadIT {
   private static final Duration POLL = Duration.ofMillis(50);
@@ -158,6 +159,78 @@ class CertificateReloadIT {
               });
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void aRotatedCaVerifiesTheNextHandshakeOnTheServerAndOnItsClients() throws Exception {
+    Path cert = dir.resolve("client.crt");
+    Path key = dir.resolve("client.key");
+    write(cert, key, ca.issueClient("reader", List.of()));
+    ManagedChannel channel =
+        ApiChannels.open(
+            ChannelSettings.plaintext("127.0.0.1:" + server.port(), "test")
+                .withTls(caFile.toString(), cert.toString(), key.toString()),
+            new SimpleMeterRegistry(),
+            POLL);
+    ClusterCa next = ClusterCa.create("gleaner-grpc-ca-next");
+    Path oldClientCert = dir.resolve("old-client.crt");
+    Path oldClientKey = dir.resolve("old-client.key");
+    ClusterCa.Issued oldClient = ca.issueClient("reader", List.of());
+    write(oldClientCert, oldClientKey, oldClient);
+    Path bothCas =
+        Files.writeString(dir.resolve("both.crt"), ca.certificatePem() + next.certificatePem());
+    ManagedChannel oldChannel =
+        ApiChannels.open(
+            ChannelSettings.plaintext("127.0.0.1:" + server.port(), "old")
+                .withTls(bothCas.toString(), oldClientCert.toString(), oldClientKey.toString()),
+            new SimpleMeterRegistry(),
+            POLL);
+    try {
+      BrokerGrpc.BrokerBlockingStub stub = BrokerGrpc.newBlockingStub(channel);
+      stub.getCapacity(CapacityRequest.getDefaultInstance());
+
+      // the rotation: both CAs trusted, then both sides get certificates of the new CA
+      Files.writeString(caFile, ca.certificatePem() + next.certificatePem());
+      ClusterCa.Issued newClient = next.issueClient("reader", List.of());
+      write(serverCert, serverKey, next.issueServing("broker", List.of("127.0.0.1")));
+      write(cert, key, newClient);
+      BigInteger serial = newClient.certificate().getSerialNumber();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                channel.enterIdle();
+                stub.getCapacity(CapacityRequest.getDefaultInstance());
+                return serial.equals(callerSerial.get());
+              });
+      BrokerGrpc.BrokerBlockingStub oldStub = BrokerGrpc.newBlockingStub(oldChannel);
+      oldStub.getCapacity(CapacityRequest.getDefaultInstance());
+      assertThat(callerSerial.get()).isEqualTo(oldClient.certificate().getSerialNumber());
+
+      // the old CA dropped: its clients are refused from the next handshake on
+      Files.writeString(caFile, next.certificatePem());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> {
+                oldChannel.enterIdle();
+                try {
+                  oldStub.getCapacity(CapacityRequest.getDefaultInstance());
+                  return false;
+                } catch (io.grpc.StatusRuntimeException e) {
+                  // the handshake fails: the server no longer trusts the client's certificate
+                  assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+                  return true;
+                }
+              });
+      channel.enterIdle();
+      stub.getCapacity(CapacityRequest.getDefaultInstance());
+      assertThat(callerSerial.get()).isEqualTo(serial);
+    } finally {
+      channel.shutdownNow();
+      oldChannel.shutdownNow();
     }
   }
 
