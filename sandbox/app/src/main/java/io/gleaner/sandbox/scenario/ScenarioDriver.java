@@ -188,7 +188,6 @@ public final class ScenarioDriver {
   private long nextSubmitAt;
   private long nextGangAt;
   private long nextMetaGangAt;
-  private boolean metaGangsOn;
   private long nextTopUpAt;
   private final AtomicLong jobs = new AtomicLong();
   private final AtomicLong gangs = new AtomicLong();
@@ -276,7 +275,7 @@ public final class ScenarioDriver {
         submitGang();
         nextGangAt += gangEvery.toMillis();
       }
-      if (metaGangsOn && !trainingClusters.isEmpty() && now >= nextMetaGangAt) {
+      if (!trainingClusters.isEmpty() && now >= nextMetaGangAt) {
         submitMetaGang();
         nextMetaGangAt += gangEvery.toMillis();
       }
@@ -382,15 +381,6 @@ public final class ScenarioDriver {
     long runSeconds = 1800 + random.nextInt(3600);
     createJob(cls, team, cls + "-job-" + n, shape, parallelism, completions, runSeconds);
     return parallelism;
-  }
-
-  /**
-   * Whether {@code ml-batch} submits training gangs to the metadata cluster; off by default: with
-   * them on, a chaos run counted a gang partly run (a Gleaner defect not yet found, see docs).
-   */
-  public ScenarioDriver withMetaGangs(boolean on) {
-    this.metaGangsOn = on;
-    return this;
   }
 
   /**

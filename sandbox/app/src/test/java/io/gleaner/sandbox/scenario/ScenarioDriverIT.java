@@ -27,13 +27,12 @@ class ScenarioDriverIT {
     FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
     ScenarioDriver driver =
         new ScenarioDriver(
-                client,
-                Map.of("train-1", client),
-                clock,
-                7,
-                Duration.ofMinutes(5),
-                Duration.ofMinutes(60))
-            .withMetaGangs(true);
+            client,
+            Map.of("train-1", client),
+            clock,
+            7,
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(60));
     driver.setUp();
     driver.tick();
     assertThat(driver.jobsSubmitted()).isEqualTo(1);
