@@ -128,6 +128,7 @@ public final class VirtualKubeletService implements AutoCloseable {
   private final Vertx vertx;
   private final Settings settings;
   private final LeaderElection election;
+  private volatile KubeletAuth auth;
   private final PolicySource policy;
   private final VkMetrics metrics;
   private final ExecutorService leadership =
@@ -210,7 +211,7 @@ public final class VirtualKubeletService implements AutoCloseable {
             ? settings.tls()
             : SelfSignedCertificate.generate(
                 settings.node().name(), settings.node().internalIp(), clock, Duration.ofDays(365));
-    KubeletAuth auth =
+    auth =
         KubeletAuth.webhook(
             meta, settings.node().name(), settings.kubeletClientCas(), settings.anonymousKubelet());
     kubelet =
@@ -464,6 +465,14 @@ public final class VirtualKubeletService implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /**
+   * Verifies kubelet API client certificates against {@code cas} from the next request on (a
+   * rotated client CA file).
+   */
+  public void trustKubeletClientCas(List<X509Certificate> cas) {
+    auth.trustClientCas(cas);
   }
 
   /** Serves a new kubelet API certificate (renewed files, an issued CSR) to new connections. */

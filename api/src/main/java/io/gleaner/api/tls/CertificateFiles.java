@@ -65,6 +65,15 @@ public final class CertificateFiles implements AutoCloseable {
         List.of(cert, key), poll, pem -> serve.accept(new TlsMaterial(pem.get(0), pem.get(1))));
   }
 
+  /**
+   * Calls {@code serve} with the text of {@code file} whenever its content changes (looked at every
+   * {@code poll}); not for the content it holds now. {@code serve} refuses text it cannot use by
+   * throwing; it is offered again at the next change or poll.
+   */
+  public static CertificateFiles watch(Path file, Duration poll, Consumer<String> serve) {
+    return new CertificateFiles(List.of(file), poll, pem -> serve.accept(pem.get(0)));
+  }
+
   /** A key manager presenting {@code cert} and {@code key}, following their changes. */
   public static Watched keyManager(Path cert, Path key, Duration poll) {
     ReloadingKeyManager km = ReloadingKeyManager.fromFiles(cert, key);
@@ -88,8 +97,7 @@ public final class CertificateFiles implements AutoCloseable {
    */
   public static WatchedTrust trustManager(Path caFile, Duration poll) {
     ReloadingTrustManager tm = new ReloadingTrustManager(readPem(caFile));
-    return new WatchedTrust(
-        tm, new CertificateFiles(List.of(caFile), poll, pem -> tm.trust(pem.get(0))));
+    return new WatchedTrust(tm, watch(caFile, poll, tm::trust));
   }
 
   /** A trust manager and the watch that keeps it current; closing stops the watch. */

@@ -1,5 +1,6 @@
 package io.gleaner.cli.service;
 
+import io.gleaner.api.tls.CertificateFiles;
 import io.gleaner.api.tls.TlsMaterial;
 import io.gleaner.meta.config.VirtualKubeletConfig;
 import io.gleaner.meta.policy.PolicyWatcher;
@@ -66,7 +67,6 @@ public final class VirtualKubeletFactory {
             "0.0.0.0",
             files,
             c.anonymousAuth(),
-            // read once at start: kube-root-ca.crt changes only when the cluster CA is rotated
             c.clientCAFile() == null
                 ? List.of()
                 : KubeletAuth.readCertificates(Path.of(c.clientCAFile())));
@@ -83,6 +83,15 @@ public final class VirtualKubeletFactory {
             policy);
     vk.start();
     ctx.onClose(vk::stop);
+    if (c.clientCAFile() != null) {
+      // a rotated cluster CA (kube-root-ca.crt updated in place) is followed, as a kubelet does
+      var cas =
+          CertificateFiles.watch(
+              Path.of(c.clientCAFile()),
+              CertificateFiles.DEFAULT_POLL,
+              pem -> vk.trustKubeletClientCas(KubeletAuth.certificates(pem)));
+      ctx.onClose(cas::close);
+    }
     // The serving certificate stays current: renewed files are re-read, or a kubelet-serving CSR
     // is issued.
     if (tls.files()) {

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gleaner.api.tls.ReloadingKeyManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,8 +75,17 @@ public final class KubeletAuth {
 
   private final KubernetesClient meta;
   private final String nodeName;
-  private final List<X509Certificate> clientCas;
-  private final Set<TrustAnchor> anchors;
+
+  /** The client CAs and their trust anchors, replaced together. */
+  private record ClientCas(List<X509Certificate> cas, Set<TrustAnchor> anchors) {
+    static ClientCas of(List<X509Certificate> cas) {
+      return new ClientCas(
+          List.copyOf(cas),
+          cas.stream().map(c -> new TrustAnchor(c, null)).collect(Collectors.toSet()));
+    }
+  }
+
+  private volatile ClientCas clientCas;
   private final boolean anonymous;
   private final boolean allowAll;
   private final ReviewCache<String, User> tokens = new ReviewCache<>(CACHE_SIZE, System::nanoTime);
@@ -90,9 +100,7 @@ public final class KubeletAuth {
       boolean allowAll) {
     this.meta = meta;
     this.nodeName = nodeName;
-    this.clientCas = List.copyOf(clientCas);
-    this.anchors =
-        clientCas.stream().map(c -> new TrustAnchor(c, null)).collect(Collectors.toSet());
+    this.clientCas = ClientCas.of(clientCas);
     this.anonymous = anonymous;
     this.allowAll = allowAll;
   }
@@ -127,6 +135,19 @@ public final class KubeletAuth {
   }
 
   /**
+   * The certificates of a PEM text (a CA bundle).
+   *
+   * @throws IllegalArgumentException when the text cannot be read or holds no certificate
+   */
+  public static List<X509Certificate> certificates(String pem) {
+    List<X509Certificate> certs = List.of(ReloadingKeyManager.certificates(pem));
+    if (certs.isEmpty()) {
+      throw new IllegalArgumentException("the client CA bundle holds no PEM certificate");
+    }
+    return certs;
+  }
+
+  /**
    * The certificates of a PEM file (a CA bundle, as {@code --client-ca-file} or the {@code ca.crt}
    * of the {@code kube-root-ca.crt} ConfigMap).
    *
@@ -149,7 +170,25 @@ public final class KubeletAuth {
 
   /** The CAs client certificates are verified against; empty = client certificates not asked. */
   public List<X509Certificate> clientCas() {
-    return clientCas;
+    return clientCas.cas();
+  }
+
+  /**
+   * Verifies the client certificates of the requests that arrive after this returns against {@code
+   * cas} (a rotated {@code --client-ca-file}, as a kubelet follows its file). Only where client
+   * certificates are asked for: an API started without a client CA keeps refusing them.
+   *
+   * @throws IllegalArgumentException when {@code cas} is empty; the CAs trusted so far stay
+   */
+  public void trustClientCas(List<X509Certificate> cas) {
+    if (cas.isEmpty()) {
+      throw new IllegalArgumentException("the client CA bundle holds no certificate");
+    }
+    if (clientCas.cas().isEmpty()) {
+      throw new IllegalStateException(
+          "the kubelet API of " + nodeName + " was started without a client CA");
+    }
+    clientCas = ClientCas.of(cas);
   }
 
   /** {@link #authorize(List, String, String, String)} without a client certificate. */
@@ -174,7 +213,7 @@ public final class KubeletAuth {
     User user = null;
     if (!peerCertificates.isEmpty()) {
       String why = null;
-      if (clientCas.isEmpty()) {
+      if (clientCas.cas().isEmpty()) {
         why = "client certificates are not accepted (no client CA configured)";
       } else {
         try {
@@ -243,7 +282,7 @@ public final class KubeletAuth {
         && !usages.contains("2.5.29.37.0")) {
       throw new GeneralSecurityException("the certificate is not for client authentication");
     }
-    PKIXParameters params = new PKIXParameters(anchors);
+    PKIXParameters params = new PKIXParameters(clientCas.anchors());
     params.setRevocationEnabled(false);
     CertPathValidator.getInstance("PKIX")
         .validate(CertificateFactory.getInstance("X.509").generateCertPath(x509), params);

@@ -35,6 +35,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509TrustManager;
@@ -91,7 +92,7 @@ public final class KubeletServer implements AutoCloseable {
       // asked for, not required (tokens and anonymous remain); the TLS layer takes any chain and
       // KubeletAuth verifies it against the client CA, so that a foreign one is a 401, as kubelet
       opts.setClientAuth(ClientAuth.REQUEST)
-          .setTrustOptions(TrustOptions.wrap(new AdvertiseCaTrustManager(auth.clientCas())));
+          .setTrustOptions(TrustOptions.wrap(new AdvertiseCaTrustManager(auth::clientCas)));
     }
     server = vertx.createHttpServer(opts);
     server.webSocketHandler(this::webSocket);
@@ -343,7 +344,8 @@ public final class KubeletServer implements AutoCloseable {
    * Takes every client chain (KubeletAuth verifies it) and names the client CAs as acceptable
    * issuers, so that clients pick a certificate from them.
    */
-  private record AdvertiseCaTrustManager(List<X509Certificate> cas) implements X509TrustManager {
+  private record AdvertiseCaTrustManager(Supplier<List<X509Certificate>> cas)
+      implements X509TrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
@@ -355,7 +357,7 @@ public final class KubeletServer implements AutoCloseable {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-      return cas.toArray(X509Certificate[]::new);
+      return cas.get().toArray(X509Certificate[]::new);
     }
   }
 

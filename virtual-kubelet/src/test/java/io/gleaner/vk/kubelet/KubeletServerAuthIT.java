@@ -53,6 +53,7 @@ class KubeletServerAuthIT {
   private final AtomicInteger tokenReviews = new AtomicInteger();
   private final ClusterCa clientCa = ClusterCa.create("meta-ca");
   private KubeletServer kubelet;
+  private KubeletAuth auth;
   private HttpClient http;
 
   @BeforeEach
@@ -121,12 +122,8 @@ class KubeletServerAuthIT {
             return "scrape_error 0\n";
           }
         };
-    kubelet =
-        new KubeletServer(
-            vertx,
-            backend,
-            KubeletAuth.webhook(client, "gleaner", List.of(clientCa.certificate()), false),
-            Clock.systemUTC());
+    auth = KubeletAuth.webhook(client, "gleaner", List.of(clientCa.certificate()), false);
+    kubelet = new KubeletServer(vertx, backend, auth, Clock.systemUTC());
     kubelet.start(
         "127.0.0.1",
         0,
@@ -319,5 +316,26 @@ class KubeletServerAuthIT {
     assertThat(tokenReviews).hasValue(1);
     // the certificate's user has groups [system:masters], the token's [team]: two questions
     assertThat(reviews).hasSize(2);
+  }
+
+  @Test
+  void aRotatedClientCaVerifiesTheNextRequests() throws Exception {
+    // as a kubelet follows its --client-ca-file: both CAs, then the new one alone
+    ClusterCa next = ClusterCa.create("meta-ca-next");
+    ClusterCa.Issued ofOld = clientCa.issueClient("alice", List.of("system:masters"));
+    ClusterCa.Issued ofNext = next.issueClient("alice", List.of("system:masters"));
+    assertThat(getWithCert("/pods", ofNext)).startsWith("401 ");
+
+    auth.trustClientCas(List.of(clientCa.certificate(), next.certificate()));
+    assertThat(getWithCert("/pods", ofNext)).startsWith("200 ");
+    assertThat(getWithCert("/pods", ofOld)).startsWith("200 ");
+    assertThat(execUpgrade(null, ofNext)).isEqualTo(404);
+
+    auth.trustClientCas(List.of(next.certificate()));
+    assertThat(getWithCert("/pods", ofOld)).startsWith("401 ");
+    assertThat(getWithCert("/pods", ofNext)).startsWith("200 ");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> auth.trustClientCas(List.of())))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(getWithCert("/pods", ofNext)).startsWith("200 ");
   }
 }
