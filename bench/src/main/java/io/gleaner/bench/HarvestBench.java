@@ -68,6 +68,13 @@ public final class HarvestBench implements Callable<Integer> {
   boolean taintLent;
 
   @Option(
+      names = "--no-declared-runtime",
+      description =
+          "The offline pods declare no expected run time (default: each declares its team's"
+              + " estimate, 0.8-1.4 of its actual run time), so no pod may go to a draining node.")
+  boolean noDeclaredRuntime;
+
+  @Option(
       names = "--safety-margin",
       description = "The policy's forecast safety margin (default: the policy's, 0.15).")
   Double safetyMargin;
@@ -115,6 +122,7 @@ public final class HarvestBench implements Callable<Integer> {
             .withSeed(seed)
             .withPeriodicForecast(periodicForecast)
             .withTaintLent(taintLent)
+            .withDeclaredRuntimes(!noDeclaredRuntime)
             .withPolicy(policy());
     PlacementBenchEngine.quietLogs();
     System.out.printf(

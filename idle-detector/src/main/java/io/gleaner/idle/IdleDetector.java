@@ -640,7 +640,7 @@ public final class IdleDetector {
             machine.lendEarly(
                 t.to(),
                 now,
-                "forecast: room lasts " + RoomForecast.EARLY_LEND_MIN_ROOM + " past the lead time");
+                "forecast of the member known: lent at once, its room sized by the forecast");
         t = new Transition(t.from(), early.to(), early.action(), early.reason());
       }
       action = t.action();
@@ -689,19 +689,16 @@ public final class IdleDetector {
             // lent in this pass: offered once the member's forecast includes it
             none = "lent; forecast pending";
             dirtyClusters.merge(c.name, changeNanos, Math::min);
-          } else if (v.draining()) {
-            none =
-                "draining: online work is forecast to need the node back at "
-                    + v.roomUntil().orElseThrow()
-                    + " (lead time "
-                    + config.forecast().leadTime()
-                    + ")";
           } else {
             long extra = Math.max(0, v.peakMillis() - load.onlineRequests().cpuMillis());
             Resources room = usable.minus(Resources.of("cpu", extra + "m")).clampAtZero();
+            Offer o = offer(c, n, CapacitySource.IDLE, room, verdict.pressure(), now);
+            // draining: online work is forecast to need the node back within the lead time, so it
+            // takes only pods that declare a run time ending before then
             desired =
-                offer(c, n, CapacitySource.IDLE, room, verdict.pressure(), now)
-                    .withRoomUntil(v.roomUntil());
+                v.draining()
+                    ? o.drainingUntil(v.roomUntil().orElseThrow())
+                    : o.withRoomUntil(v.roomUntil());
           }
         }
       }
@@ -1220,8 +1217,8 @@ public final class IdleDetector {
   }
 
   /**
-   * The member's idle nodes (idle-observed before this pass) whose forecast room lasts long enough
-   * to lend them without waiting for {@code idleAfter} ({@link RoomForecast#lendableEarly}).
+   * The member's idle nodes (idle-observed before this pass) lent without waiting for {@code
+   * idleAfter}: all of them once the member has a forecast ({@link RoomForecast#lendableAtOnce}).
    */
   private Set<String> lendableEarly(ClusterRt c, Instant now) {
     Set<String> idle = new HashSet<>();
@@ -1235,15 +1232,7 @@ public final class IdleDetector {
       return Set.of();
     }
     EffectivePolicy.Forecast f = config.forecast();
-    return RoomForecast.lendableEarly(
-        new LoadForecast(PeakForecast.of(f)),
-        now,
-        f.leadTime(),
-        roomHorizon(f),
-        RoomForecast.EARLY_LEND_MIN_ROOM,
-        c.history,
-        forecastNodes(c),
-        idle);
+    return RoomForecast.lendableAtOnce(new LoadForecast(PeakForecast.of(f)), now, c.history, idle);
   }
 
   private static int roomHorizon(EffectivePolicy.Forecast f) {

@@ -130,19 +130,21 @@ class IdleDetectorForecastTest {
   }
 
   @Test
-  void anIdleNodeTheMembersForecastNeedsSoonWaitsForIdleAfter() {
-    // this hour the member asked for 20 cores yesterday: (0.3 × 20 + 0.6 × 4) / 0.9 × 1.15 =
-    // 10.73 cores, more than node a holds (8) from the start of the hour
-    histories.saveMember("web", history(H - 24, 20_000));
+  void anIdleNodeTheMembersForecastNeedsSoonIsLentAtOnceAndDraining() {
+    // this hour the member asked for 40 cores yesterday, and no last hour is known yet: 40 × 1.15
+    // = 46 cores; from the 4 cores of now at 02:01 to 46 at 03:00 the demand passes the 8 cores
+    // node a holds 4 / 42 of the 3540 s left (337 s) later, at 02:06:37
+    histories.saveMember("web", history(H - 24, 40_000));
     start();
     at(Duration.ofMinutes(1));
     assertThat(detector.state("web", "b").orElseThrow().kind())
-        .isEqualTo(IdleState.Kind.IDLE_OBSERVED);
-    at(Duration.ofMinutes(10));
-    assertThat(detector.state("web", "b").orElseThrow().kind())
-        .as("lent after idleAfter as without the forecast, and draining at once")
+        .as("the member has a forecast: lent without the idle wait")
         .isEqualTo(IdleState.Kind.LENT);
-    assertThat(sink.offer("web", "b")).isEmpty();
+    Offer b = sink.offer("web", "b").orElseThrow();
+    assertThat(b.draining())
+        .as("needed back within the lead time: only pods that end by then")
+        .isTrue();
+    assertThat(b.roomUntil()).hasValue(Instant.parse("2024-01-01T02:06:37Z"));
   }
 
   @Test
@@ -166,17 +168,15 @@ class IdleDetectorForecastTest {
     at(Duration.ofMinutes(65));
     assertThat(sink.offer("web", "b").orElseThrow().roomUntil())
         .hasValue(Instant.parse("2024-01-01T03:37:40Z"));
-    // at 03:10, 1782 s later: within the lead time
+    assertThat(sink.offer("web", "b").orElseThrow().draining()).isFalse();
+    // at 03:10, 1782 s later: within the lead time, offered as draining until then
     at(Duration.ofMinutes(70));
-    assertThat(sink.offer("web", "b")).isEmpty();
-    assertThat(sink.log)
-        .filteredOn(l -> l.startsWith("withdraw web/b"))
-        .singleElement()
-        .asString()
-        .contains("draining")
-        .contains("2024-01-01T03:39:42Z");
+    Offer draining = sink.offer("web", "b").orElseThrow();
+    assertThat(draining.draining()).isTrue();
+    assertThat(draining.roomUntil()).hasValue(Instant.parse("2024-01-01T03:39:42Z"));
+    assertThat(draining.usable().cpuMillis()).isEqualTo(8000 - 200);
     assertThat(detector.state("web", "b").orElseThrow().kind())
-        .as("still lent: its pods run on, it only takes no new ones")
+        .as("still lent: its pods run on, it takes only pods that end before 03:39:42")
         .isEqualTo(IdleState.Kind.LENT);
     assertThat(sink.offer("web", "c")).isPresent();
   }

@@ -150,9 +150,12 @@ class IdleDetectorTest {
         .contains(new IdleState.IdleObserved(t0.plus(Duration.ofMinutes(50))));
     at(Duration.ofMinutes(60));
     assertThat(detector.state("web", "n1").orElseThrow().kind()).isEqualTo(IdleState.Kind.LENT);
-    // lent again, but not offered: in the hour before the member's online pods asked for 11 cores,
+    // lent again, but draining: in the hour before the member's online pods asked for 11 cores,
     // and with the forecast's margin that is more than n2 holds, so n1 is forecast to be needed
-    assertThat(sink.offer("web", "n1")).isEmpty();
+    // within the lead time; it takes only pods that end by then
+    Offer draining = sink.offer("web", "n1").orElseThrow();
+    assertThat(draining.draining()).isTrue();
+    assertThat(draining.roomUntil()).hasValue(Instant.parse("2024-01-01T01:18:02Z"));
     at(Duration.ofMinutes(120));
     assertThat(sink.offer("web", "n1").orElseThrow().usable().cpuMillis()).isEqualTo(8000 - 200);
   }

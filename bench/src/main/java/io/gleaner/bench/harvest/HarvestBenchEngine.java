@@ -62,7 +62,9 @@ import java.util.Set;
  * from the node with the fewest replicas first. The online pods never wait for anything but room.
  *
  * <p>Offline work: two seeded streams (offline, near-line) each keep {@code backlog} pods waiting,
- * always more than can be lent, so the harvest ratio measures the design, not demand.
+ * always more than can be lent, so the harvest ratio measures the design, not demand. Offline pods
+ * declare an expected run time (their team's estimate, 0.8-1.4 of the actual one) unless {@link
+ * Options#declaredRuntimes()} is off; near-line pods never do.
  *
  * <p>Gleaner's own pure rules decide: {@link IdleCriteria} and {@link IdleStateMachine} (idle
  * thresholds, {@code idleAfter}, cool-down), {@link RoomForecast} / {@link LoadForecast} on {@link
@@ -119,6 +121,9 @@ public final class HarvestBenchEngine {
    * @param periodicWithForecast design 4 lends with the forecast (else reactively, as design 2)
    * @param taintLent what-if: lent nodes carry a {@code PreferNoSchedule} taint the member
    *     schedulers honour, in every design ({@link #withTaintLent})
+   * @param declaredRuntimes the offline stream's pods declare an expected run time (the team's
+   *     estimate, {@link HarvestBenchEngine#DECLARED_LOW} to {@link
+   *     HarvestBenchEngine#DECLARED_HIGH} of the actual one); near-line pods never do
    */
   public record Options(
       int members,
@@ -134,7 +139,8 @@ public final class HarvestBenchEngine {
       long seed,
       EffectivePolicy policy,
       boolean periodicWithForecast,
-      boolean taintLent) {
+      boolean taintLent,
+      boolean declaredRuntimes) {
     public Options {
       Objects.requireNonNull(grace, "grace");
       Objects.requireNonNull(reaction, "reaction");
@@ -164,7 +170,8 @@ public final class HarvestBenchEngine {
           42,
           EffectivePolicy.DEFAULTS,
           false,
-          false);
+          false,
+          true);
     }
 
     public Options withFederation(int m, int n) {
@@ -182,7 +189,8 @@ public final class HarvestBenchEngine {
           seed,
           policy,
           periodicWithForecast,
-          taintLent);
+          taintLent,
+          declaredRuntimes);
     }
 
     public Options withHours(int h, int warmup, int b) {
@@ -200,7 +208,28 @@ public final class HarvestBenchEngine {
           seed,
           policy,
           periodicWithForecast,
-          taintLent);
+          taintLent,
+          declaredRuntimes);
+    }
+
+    /** Whether the offline pods declare an expected run time. */
+    public Options withDeclaredRuntimes(boolean on) {
+      return new Options(
+          members,
+          nodesPerMember,
+          nodeCores,
+          onlinePodCores,
+          hours,
+          warmupDays,
+          backlog,
+          grace,
+          reaction,
+          periodicInterval,
+          seed,
+          policy,
+          periodicWithForecast,
+          taintLent,
+          on);
     }
 
     /** Design 4 on forecast lending instead of reactive lending. */
@@ -219,7 +248,8 @@ public final class HarvestBenchEngine {
           seed,
           policy,
           on,
-          taintLent);
+          taintLent,
+          declaredRuntimes);
     }
 
     public Options withSeed(long s) {
@@ -237,7 +267,8 @@ public final class HarvestBenchEngine {
           s,
           policy,
           periodicWithForecast,
-          taintLent);
+          taintLent,
+          declaredRuntimes);
     }
 
     /** Another GleanerPolicy (every design reads the same one). */
@@ -256,7 +287,8 @@ public final class HarvestBenchEngine {
           seed,
           p,
           periodicWithForecast,
-          taintLent);
+          taintLent,
+          declaredRuntimes);
     }
 
     /**
@@ -279,7 +311,8 @@ public final class HarvestBenchEngine {
           seed,
           policy,
           periodicWithForecast,
-          on);
+          on,
+          declaredRuntimes);
     }
   }
 
@@ -427,6 +460,11 @@ public final class HarvestBenchEngine {
 
   // ------------------------------------------------------------------------------------------------
 
+  /** The range of a declared run time, as a share of the actual one ({@link Stream#declare}). */
+  static final double DECLARED_LOW = 0.8;
+
+  static final double DECLARED_HIGH = 1.4;
+
   /** One Gleaner pod. */
   static final class GPod {
     final int id;
@@ -441,36 +479,59 @@ public final class HarvestBenchEngine {
     long endS;
     Placement placement;
 
+    final long declaredS;
+
     GPod(int id, boolean nearLine, long cpuMillis, long runS) {
+      this(id, nearLine, cpuMillis, runS, 0);
+    }
+
+    /** A pod declaring {@code declaredS} as its expected run time (0: declares none). */
+    GPod(int id, boolean nearLine, long cpuMillis, long runS, long declaredS) {
       this.id = id;
       this.nearLine = nearLine;
       this.cpuMillis = cpuMillis;
       this.runS = runS;
+      this.declaredS = declaredS;
       this.request = res(cpuMillis);
       this.podRequest =
           PodRequest.of(
-              (nearLine ? "nl-" : "off-") + id,
-              nearLine ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE,
-              request);
+                  (nearLine ? "nl-" : "off-") + id,
+                  nearLine ? WorkloadClass.NEAR_LINE : WorkloadClass.OFFLINE,
+                  request)
+              .withExpectedRuntimeMs(declaredS * 1000);
     }
   }
 
   /** A seeded stream of Gleaner pods of one class: 1-8 CPUs, 5 min + exponential (mean 20). */
   static final class Stream {
     final boolean nearLine;
+    final boolean declares;
     final Random rnd;
+    final Random declared;
     int made;
 
-    Stream(boolean nearLine, long seed) {
+    Stream(boolean nearLine, long seed, boolean declares) {
       this.nearLine = nearLine;
+      this.declares = declares;
       this.rnd = new Random(seed * 31 + (nearLine ? 1 : 0));
+      this.declared = new Random(seed * 31 + 2 + (nearLine ? 1 : 0));
     }
 
     GPod next() {
       int r = rnd.nextInt(100);
       long cores = r < 30 ? 1 : r < 65 ? 2 : r < 90 ? 4 : 8;
       long run = 300 + (long) (-Math.log(1 - rnd.nextDouble()) * 1200);
-      return new GPod(made++, nearLine, cores * 1000, run);
+      return new GPod(made++, nearLine, cores * 1000, run, declares ? declare(run) : 0);
+    }
+
+    /**
+     * What a team declares for a pod that will run {@code runS}: its own estimate, from 20 % short
+     * to 40 % long (uniform), in whole minutes. A separate stream, so the pods are the same with or
+     * without declarations.
+     */
+    long declare(long runS) {
+      double f = DECLARED_LOW + (DECLARED_HIGH - DECLARED_LOW) * declared.nextDouble();
+      return Math.max(60, (long) Math.ceil(runS * f / 60.0) * 60);
     }
   }
 
@@ -514,6 +575,9 @@ public final class HarvestBenchEngine {
     final IdleState[] state;
     final OnlineHistory[] nodeHistory;
     final long[] offered;
+    final long[] offeredUntil;
+    final boolean[] offeredDraining;
+    final boolean[] draining;
     final NodeKey[] keys;
     final Map<NodeKey, Integer> index = new HashMap<>();
     final Optional<ReclaimSignal>[] reclaimSignal;
@@ -570,6 +634,9 @@ public final class HarvestBenchEngine {
       state = new IdleState[total];
       nodeHistory = new OnlineHistory[total];
       offered = new long[total];
+      offeredUntil = new long[total];
+      offeredDraining = new boolean[total];
+      draining = new boolean[total];
       keys = new NodeKey[total];
       reclaimSignal = new Optional[total];
       bound = new int[m];
@@ -596,8 +663,8 @@ public final class HarvestBenchEngine {
       ledger = new HarvestLedger(policy);
       truthSettings = LendableCapacity.Settings.from(policy);
       engine = new PlacementEngine(PlacementPolicy.from(policy));
-      nearLineStream = new Stream(true, o.seed());
-      offlineStream = new Stream(false, o.seed());
+      nearLineStream = new Stream(true, o.seed(), false);
+      offlineStream = new Stream(false, o.seed(), o.declaredRuntimes());
       forecastOn = d == Design.FORECAST || d == Design.PERIODIC && o.periodicWithForecast();
       periodic = d == Design.PERIODIC;
     }
@@ -908,16 +975,7 @@ public final class HarvestBenchEngine {
               idle.add(keys[i].node());
             }
           }
-          Set<String> early =
-              RoomForecast.lendableEarly(
-                  forecast,
-                  at,
-                  lead,
-                  horizon,
-                  RoomForecast.EARLY_LEND_MIN_ROOM,
-                  memberHistory[c],
-                  forecastNodes(c),
-                  idle);
+          Set<String> early = RoomForecast.lendableAtOnce(forecast, at, memberHistory[c], idle);
           boolean anyLent = false;
           for (int i = c * n; i < (c + 1) * n; i++) {
             if (early.contains(keys[i].node())) {
@@ -932,15 +990,21 @@ public final class HarvestBenchEngine {
         }
         for (int i = c * n; i < (c + 1) * n; i++) {
           long usable = -1;
+          long until = 0;
+          boolean drainingOffer = false;
           if (state[i] instanceof IdleState.Lent) {
             usable = Math.max(0, allocMillis - online[i] - headroomMillis());
             if (forecastOn) {
               RoomForecast.Verdict v = verdicts.get(keys[i].node());
               if (v == null || v.draining()) {
                 drainingMinutes++;
+              }
+              if (v == null) {
                 usable = -1;
               } else {
                 usable = Math.max(0, usable - Math.max(0, v.peakMillis() - online[i]));
+                until = v.roomUntil().map(Instant::toEpochMilli).orElse(0L);
+                drainingOffer = v.draining();
               }
             }
           }
@@ -950,7 +1014,8 @@ public final class HarvestBenchEngine {
           if (usable >= 0) {
             offeredMilliMinutes += usable * (1 - policy.reserveMargin(CapacitySource.IDLE));
           }
-          setOffer(i, usable);
+          draining[i] = state[i] instanceof IdleState.Lent && (usable < 0 || drainingOffer);
+          setOffer(i, usable, until, drainingOffer);
         }
       }
     }
@@ -983,11 +1048,15 @@ public final class HarvestBenchEngine {
       return policy.nodeHeadroom().cpuMillis();
     }
 
-    void setOffer(int i, long usable) {
-      if (usable == offered[i]) {
+    void setOffer(int i, long usable, long roomUntilMs, boolean drainingOffer) {
+      if (usable == offered[i]
+          && roomUntilMs == offeredUntil[i]
+          && drainingOffer == offeredDraining[i]) {
         return;
       }
       offered[i] = usable;
+      offeredUntil[i] = roomUntilMs;
+      offeredDraining[i] = drainingOffer;
       if (d == Design.AGGREGATE) {
         return;
       }
@@ -1005,7 +1074,10 @@ public final class HarvestBenchEngine {
                             - online[i] * MEM_PER_MILLICORE
                             - policy.nodeHeadroom().memoryBytes()))
                 .build();
-        engine.offer(NodeOffer.of(keys[i].cluster(), keys[i].node(), CapacitySource.IDLE, u));
+        NodeOffer offer =
+            NodeOffer.of(keys[i].cluster(), keys[i].node(), CapacitySource.IDLE, u)
+                .withRoomUntil(roomUntilMs);
+        engine.offer(drainingOffer ? offer.draining(roomUntilMs) : offer);
       }
     }
 
@@ -1034,19 +1106,29 @@ public final class HarvestBenchEngine {
           }
         }
       }
+      long nowMs = dayStart(o).plusSeconds(t).toEpochMilli();
       for (List<GPod> queue : List.of(waitingNearLine, waitingOffline)) {
-        Set<Long> refused = new HashSet<>();
+        // per size, the shortest run time refused (a pod declaring none runs for MAX_VALUE): a pod
+        // of
+        // that size running at least as long fits nowhere either; MIN_VALUE when the refusal did
+        // not depend on the run time (no draining node was turned down for it)
+        Map<Long, Long> refused = new HashMap<>();
         boolean any = false;
         for (GPod g : queue) {
-          if (refused.size() == 4) {
+          long runs = g.declaredS > 0 ? g.declaredS : Long.MAX_VALUE;
+          if (refused.size() == 4 && refused.values().stream().allMatch(r -> r == Long.MIN_VALUE)) {
             break;
           }
-          if (refused.contains(g.cpuMillis)) {
+          Long shortest = refused.get(g.cpuMillis);
+          if (shortest != null && shortest <= runs) {
             continue;
           }
-          PlacementEngine.Decision dec = engine.decide(g.podRequest);
+          PlacementEngine.Decision dec = engine.decide(g.podRequest, nowMs);
           if (!(dec instanceof PlacementEngine.Fit f)) {
-            refused.add(g.cpuMillis);
+            boolean draining =
+                ((PlacementEngine.Refusal) dec)
+                    .noFit().reasons().stream().anyMatch(r -> r.contains("draining"));
+            refused.merge(g.cpuMillis, draining ? runs : Long.MIN_VALUE, Math::min);
             continue;
           }
           g.placement =
@@ -1211,7 +1293,7 @@ public final class HarvestBenchEngine {
       String where;
       if (state[i] instanceof IdleState.Lent) {
         funnelMilliMinutes.merge("lent_filled", held, Double::sum);
-        where = offered[i] < 0 ? "lent_draining" : "lent_unfilled";
+        where = draining[i] ? "lent_draining" : "lent_unfilled";
       } else {
         funnelMilliMinutes.merge("not_lent_held_by_gleaner", held, Double::sum);
         if (state[i] instanceof IdleState.IdleObserved) {
@@ -1305,6 +1387,7 @@ public final class HarvestBenchEngine {
     json.put("periodic_interval_s", o.periodicInterval().toSeconds());
     json.put("periodic_lending", o.periodicWithForecast() ? "forecast" : "reactive");
     json.put("taint_lent", o.taintLent());
+    json.put("offline_pods_declare_runtime", o.declaredRuntimes());
     json.put("safety_margin", o.policy().forecast().safetyMargin());
     json.put("lead_time_s", o.policy().forecast().leadTime().toSeconds());
     Map<String, Object> designs = new LinkedHashMap<>();

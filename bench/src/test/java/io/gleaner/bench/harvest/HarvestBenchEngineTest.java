@@ -47,6 +47,32 @@ class HarvestBenchEngineTest {
   }
 
   @Test
+  void offlinePodsDeclareTheirTeamsEstimateAndArriveAsWithout() {
+    HarvestBenchEngine.Stream declaring = new HarvestBenchEngine.Stream(false, 7, true);
+    HarvestBenchEngine.Stream silent = new HarvestBenchEngine.Stream(false, 7, false);
+    for (int i = 0; i < 1000; i++) {
+      HarvestBenchEngine.GPod d = declaring.next();
+      HarvestBenchEngine.GPod s = silent.next();
+      assertThat(d.cpuMillis).isEqualTo(s.cpuMillis);
+      assertThat(d.runS).isEqualTo(s.runS);
+      assertThat(s.declaredS).isZero();
+      assertThat(s.podRequest.expectedRuntimeMs()).isZero();
+      // 0.8-1.4 of the run time, rounded up to whole minutes
+      assertThat(d.declaredS % 60).isZero();
+      assertThat(d.declaredS).isBetween((long) (0.8 * d.runS), (long) (1.4 * d.runS) + 60);
+      assertThat(d.podRequest.expectedRuntimeMs()).isEqualTo(d.declaredS * 1000);
+    }
+  }
+
+  @Test
+  void declaredRunTimesChangeNothingWhereNoNodeDrains() {
+    // reactive lending offers no draining node and no forecast room: a declared run time has
+    // nothing to be compared with
+    assertThat(HarvestBenchEngine.run(TINY, Design.REACTIVE))
+        .isEqualTo(HarvestBenchEngine.run(TINY.withDeclaredRuntimes(false), Design.REACTIVE));
+  }
+
+  @Test
   void theSameSeedGivesTheSameDay() {
     assertThat(HarvestBenchEngine.run(TINY, Design.REACTIVE))
         .isEqualTo(HarvestBenchEngine.run(TINY, Design.REACTIVE));

@@ -20,6 +20,9 @@ import java.util.Objects;
  *     reported
  * @param roomUntilMs until when (epoch ms, the source's clock) the room is forecast to last; 0 when
  *     not forecast
+ * @param draining the room runs out at {@code roomUntilMs}, within the source's lead time: the node
+ *     takes only pods that declare an expected run time ending by then (a pod that does not say how
+ *     long it runs could still be running when online work needs the node back)
  */
 public record NodeOffer(
     NodeKey key,
@@ -32,7 +35,36 @@ public record NodeOffer(
     List<Integer> gpuFreeMilli,
     long observedAtMs,
     Resources allocatable,
-    long roomUntilMs) {
+    long roomUntilMs,
+    boolean draining) {
+
+  /** An offer that is not draining. */
+  public NodeOffer(
+      NodeKey key,
+      CapacitySource source,
+      Resources usable,
+      Map<String, String> labels,
+      List<KubeTaint> taints,
+      double reclaimRisk,
+      String zone,
+      List<Integer> gpuFreeMilli,
+      long observedAtMs,
+      Resources allocatable,
+      long roomUntilMs) {
+    this(
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        observedAtMs,
+        allocatable,
+        roomUntilMs,
+        false);
+  }
 
   /** An offer without a forecast of how long its room lasts. */
   public NodeOffer(
@@ -80,6 +112,10 @@ public record NodeOffer(
     if (roomUntilMs < 0) {
       throw new IllegalArgumentException(
           "offer " + key + ": room_until_ms must not be negative, got " + roomUntilMs);
+    }
+    if (draining && roomUntilMs == 0) {
+      throw new IllegalArgumentException(
+          "offer " + key + ": a draining offer needs room_until_ms (when its room runs out)");
     }
     for (int i = 0; i < gpuFreeMilli.size(); i++) {
       int m = gpuFreeMilli.get(i);
@@ -132,7 +168,8 @@ public record NodeOffer(
         gpuFreeMilli,
         ms,
         allocatable,
-        roomUntilMs);
+        roomUntilMs,
+        draining);
   }
 
   /** This offer, its room forecast to last until {@code ms} (0: not forecast). */
@@ -148,7 +185,28 @@ public record NodeOffer(
         gpuFreeMilli,
         observedAtMs,
         allocatable,
-        ms);
+        ms,
+        draining);
+  }
+
+  /**
+   * This offer, draining: its room runs out at {@code roomUntil} (epoch ms, not 0), within the
+   * source's lead time, so only pods that declare a run time ending by then may go there.
+   */
+  public NodeOffer draining(long roomUntil) {
+    return new NodeOffer(
+        key,
+        source,
+        usable,
+        labels,
+        taints,
+        reclaimRisk,
+        zone,
+        gpuFreeMilli,
+        observedAtMs,
+        allocatable,
+        roomUntil,
+        true);
   }
 
   /** This offer, stating the node's whole allocatable. */
@@ -164,7 +222,8 @@ public record NodeOffer(
         gpuFreeMilli,
         observedAtMs,
         a,
-        roomUntilMs);
+        roomUntilMs,
+        draining);
   }
 
   /** Equal content, ignoring when it was observed (a refresh that changes nothing). */

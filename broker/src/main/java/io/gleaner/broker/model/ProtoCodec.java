@@ -126,7 +126,8 @@ public final class ProtoCodec {
           o.getGpuFreeMilliList(),
           o.getObservedAtMs(),
           allocatable,
-          o.getRoomUntilMs());
+          o.getRoomUntilMs(),
+          o.getDraining());
     } catch (IllegalArgumentException e) {
       throw BrokerException.invalid(
           e.getMessage().startsWith("offer ") ? e.getMessage() : where + ": " + e.getMessage());
@@ -145,6 +146,7 @@ public final class ProtoCodec {
             .setReclaimRisk(o.reclaimRisk())
             .setObservedAtMs(o.observedAtMs())
             .setRoomUntilMs(o.roomUntilMs())
+            .setDraining(o.draining())
             .setZone(o.zone())
             .addAllGpuFreeMilli(o.gpuFreeMilli());
     for (KubeTaint t : o.taints()) {

@@ -17,8 +17,14 @@ final class Misses {
   /** The node's member has no room for the pod in its ResourceQuota. */
   static final int QUOTA = 5;
 
+  /**
+   * The node is draining and the pod does not declare a run time that ends before its room runs
+   * out.
+   */
+  static final int DRAINING = 6;
+
   /** The reason "too little of dimension d" is {@code DIM + d}. */
-  static final int DIM = 6;
+  static final int DIM = 7;
 
   private int[] counts = new int[DIM + Dimensions.FIXED];
   private long[] shortOf = new long[Dimensions.FIXED];

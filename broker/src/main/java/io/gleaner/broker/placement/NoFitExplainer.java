@@ -6,6 +6,7 @@ import static io.gleaner.broker.placement.Dimensions.PODS;
 import io.gleaner.broker.model.NoFit;
 import io.gleaner.broker.model.PodRequest;
 import io.gleaner.broker.model.WorkloadClass;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.kube.KubeTaint;
 import io.gleaner.meta.kube.KubeToleration;
 import io.gleaner.meta.resources.Resources;
@@ -156,6 +157,7 @@ final class NoFitExplainer {
     int unhealthy = misses.count(Misses.UNHEALTHY);
     int excluded = misses.count(Misses.EXCLUDED);
     int quota = misses.count(Misses.QUOTA);
+    int draining = misses.count(Misses.DRAINING);
     if (device > 0) {
       reasons.add(
           device
@@ -180,6 +182,14 @@ final class NoFitExplainer {
     if (quota > 0) {
       reasons.add(quota + " nodes: their member's ResourceQuota is full");
     }
+    if (draining > 0) {
+      reasons.add(
+          draining
+              + " nodes: draining for online work; they take only pods whose declared"
+              + " expected run time ("
+              + GleanerKeys.EXPECTED_RUNTIME
+              + ") ends before then");
+    }
     if (disallowed > 0) {
       reasons.add(disallowed + " nodes: source not allowed for class " + cls.label());
     }
@@ -199,6 +209,12 @@ final class NoFitExplainer {
     } else if (resourceFails == 0 && selector > 0) {
       message =
           "no lent node matches the pod's nodeSelector/required affinity " + describeSelector(req);
+    } else if (resourceFails == 0 && draining > 0 && taint == 0 && unhealthy == 0) {
+      message =
+          "the only nodes with room are draining for online work and take only pods that declare"
+              + " an expected run time ("
+              + GleanerKeys.EXPECTED_RUNTIME
+              + ") ending before their room runs out";
     } else if (resourceFails == 0 && unhealthy > 0) {
       message =
           "the only nodes that would fit belong to unhealthy member clusters; the pod waits for them";

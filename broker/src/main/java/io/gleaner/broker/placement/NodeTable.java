@@ -107,6 +107,9 @@ final class NodeTable {
     }
   }
 
+  /** How many active offers are draining. */
+  private int draining;
+
   // ------------------------------------------------------------------------------------------------------------
   // Changes
 
@@ -119,7 +122,9 @@ final class NodeTable {
     int s = slotFor(offer.key());
     if (offers[s] != null) {
       deactivate(s);
+      draining -= offers[s].draining() ? 1 : 0;
     }
+    draining += offer.draining() ? 1 : 0;
     CapacitySource source = offer.source();
     Resources u = offer.usable();
     if (source == CapacitySource.COLOCATION) {
@@ -191,8 +196,14 @@ final class NodeTable {
       return false;
     }
     deactivate(s);
+    draining -= offers[s].draining() ? 1 : 0;
     offers[s] = null;
     return true;
+  }
+
+  /** Active offers that are draining ({@link NodeOffer#draining()}). */
+  int drainingCount() {
+    return draining;
   }
 
   /** Marks a member healthy or not; false when it already was. */

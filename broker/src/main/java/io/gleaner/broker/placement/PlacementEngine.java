@@ -34,8 +34,10 @@ import java.util.Objects;
  * where none is), not the best fits on cpu, where it strands the most. A pod that declares how long
  * it runs prefers the nodes whose forecast room ({@link NodeOffer#roomUntilMs()}, 0 = not forecast)
  * outlasts it: the walk goes on past a bucket whose feasible nodes all run out too early, and takes
- * the best of those only when no node that lasts is found. That search is here; its collaborators
- * do the rest:
+ * the best of those only when no node that lasts is found. A draining node ({@link
+ * NodeOffer#draining()}: its room runs out within the source's lead time) takes only a pod whose
+ * declared run time ends by then, and such a pod looks at the draining nodes first: their room
+ * serves no other pod. That search is here; its collaborators do the rest:
  *
  * <ul>
  *   <li>{@link NodeTable} holds the per-node state and applies offers and reservations;
@@ -81,6 +83,12 @@ public final class PlacementEngine {
 
   /** The decision in progress: the room must last until then; MIN_VALUE: no preference. */
   private long lastsUntil = Long.MIN_VALUE;
+
+  /**
+   * The decision in progress looks only at draining nodes: a pod that declares a run time goes to
+   * one whose room lasts for it before any other node.
+   */
+  private boolean onlyDraining;
 
   /** The decision in progress: its time (epoch ms; 0: unknown). */
   private long decidingAt;
@@ -288,7 +296,9 @@ public final class PlacementEngine {
             && req.nodeSelector().isEmpty()
             && req.affinity().isEmpty()
             && req.tolerations().isEmpty()
-            && req.exclude().isEmpty();
+            && req.exclude().isEmpty()
+            // a draining node takes a pod or not by its declared run time and the clock
+            && (req.expectedRuntimeMs() == 0 || t.drainingCount() == 0);
     blockMembers(req);
     plain = plain && !blocking;
     if (plain) {
@@ -305,19 +315,17 @@ public final class PlacementEngine {
     int key = NodeTable.KEY_DIMS[keyIdx];
     boolean needsGpu = demand.v[GPU] > 0;
     int found = -1;
-    for (CapacitySource source : policy.order(req.workloadClass())) {
-      int g0 = source.ordinal() * 2;
-      if (!needsGpu) {
-        found = onlyCluster >= 0 ? scanMember(g0, key, req) : searchGroup(g0, keyIdx, key, req);
-        if (found >= 0) {
-          break;
-        }
+    if (lastsUntil != Long.MIN_VALUE && t.drainingCount() > 0) {
+      // room that runs out soon serves only pods that end before it does; lasting room serves any
+      onlyDraining = true;
+      found = search(req, needsGpu, keyIdx, key);
+      onlyDraining = false;
+      if (found < 0) {
+        misses.reset(t.dims.count());
       }
-      found =
-          onlyCluster >= 0 ? scanMember(g0 + 1, key, req) : searchGroup(g0 + 1, keyIdx, key, req);
-      if (found >= 0) {
-        break;
-      }
+    }
+    if (found < 0) {
+      found = search(req, needsGpu, keyIdx, key);
     }
     if (found < 0) {
       if (!explain) {
@@ -337,6 +345,25 @@ public final class PlacementEngine {
       }
     }
     return fit(found, req);
+  }
+
+  /** The best node in source-preference order, or -1. */
+  private int search(PodRequest req, boolean needsGpu, int keyIdx, int key) {
+    for (CapacitySource source : policy.order(req.workloadClass())) {
+      int g0 = source.ordinal() * 2;
+      if (!needsGpu) {
+        int found = onlyCluster >= 0 ? scanMember(g0, key, req) : searchGroup(g0, keyIdx, key, req);
+        if (found >= 0) {
+          return found;
+        }
+      }
+      int found =
+          onlyCluster >= 0 ? scanMember(g0 + 1, key, req) : searchGroup(g0 + 1, keyIdx, key, req);
+      if (found >= 0) {
+        return found;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -771,6 +798,9 @@ public final class PlacementEngine {
    * Whether slot {@code s} takes the pod: {@link #OK}, or the {@link Misses} reason it does not.
    */
   private int check(int s, PodRequest req) {
+    if (onlyDraining && !t.offers[s].draining()) {
+      return Misses.EXCLUDED;
+    }
     if (!t.clusterHealthy[t.clusterOf[s]]) {
       return Misses.UNHEALTHY;
     }
@@ -802,7 +832,21 @@ public final class PlacementEngine {
     if (!req.exclude().isEmpty() && req.exclude().contains(t.keys[s])) {
       return Misses.EXCLUDED;
     }
+    if (t.offers[s].draining() && !endsBefore(req, t.offers[s].roomUntilMs())) {
+      return Misses.DRAINING;
+    }
     return OK;
+  }
+
+  /**
+   * Whether the pod, decided at {@link #decidingAt}, declares a run time that ends by {@code
+   * untilMs}: what a draining node asks of the pods it takes. False without a clock or a declared
+   * run time.
+   */
+  private boolean endsBefore(PodRequest req, long untilMs) {
+    return decidingAt > 0
+        && req.expectedRuntimeMs() > 0
+        && decidingAt + req.expectedRuntimeMs() <= untilMs;
   }
 
   /**

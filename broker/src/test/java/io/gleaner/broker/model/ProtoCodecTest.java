@@ -66,6 +66,15 @@ class ProtoCodecTest {
             .withRoomUntil(7_200_000);
     io.gleaner.api.v1.NodeOffer wire = ProtoCodec.offer(o);
     assertThat(wire.getRoomUntilMs()).isEqualTo(7_200_000);
+    assertThat(wire.getDraining()).isFalse();
+    NodeOffer draining = o.draining(7_200_000);
+    assertThat(ProtoCodec.offer(ProtoCodec.offer(draining))).isEqualTo(draining);
+    assertThat(ProtoCodec.offer(draining).getDraining()).isTrue();
+    assertThat(NodeRecord.fromBytes(NodeRecord.EMPTY.withOffer(draining).toBytes(), "test").offer())
+        .isEqualTo(draining);
+    assertThatThrownBy(
+            () -> ProtoCodec.offer(wire.toBuilder().setRoomUntilMs(0).setDraining(true).build()))
+        .hasMessageContaining("draining offer needs room_until_ms");
     assertThat(ProtoCodec.offer(wire)).isEqualTo(o);
     assertThat(NodeRecord.fromBytes(NodeRecord.EMPTY.withOffer(o).toBytes(), "test").offer())
         .isEqualTo(o);

@@ -18,6 +18,8 @@ import java.util.Optional;
  *     broker fail at once a pod that no member node could ever hold
  * @param roomUntil until when the room is forecast to last (the first clock hour in which online
  *     work is forecast to need the node back); empty when not forecast or not within the horizon
+ * @param draining the room runs out at {@code roomUntil}, within the forecast's lead time: the
+ *     broker places there only pods that declare an expected run time ending by then
  */
 public record Offer(
     String cluster,
@@ -30,7 +32,8 @@ public record Offer(
     double reclaimRisk,
     Instant observedAt,
     Resources allocatable,
-    Optional<Instant> roomUntil) {
+    Optional<Instant> roomUntil,
+    boolean draining) {
 
   /** An offer without a forecast of how long its room lasts. */
   public Offer(
@@ -55,7 +58,8 @@ public record Offer(
         reclaimRisk,
         observedAt,
         allocatable,
-        Optional.empty());
+        Optional.empty(),
+        false);
   }
 
   public Offer {
@@ -69,6 +73,10 @@ public record Offer(
     zone = zone == null ? "" : zone;
     allocatable = allocatable == null ? Resources.ZERO : allocatable.clampAtZero();
     roomUntil = roomUntil == null ? Optional.empty() : roomUntil;
+    if (draining && roomUntil.isEmpty()) {
+      throw new IllegalArgumentException(
+          "offer " + cluster + "/" + node + ": a draining offer needs roomUntil");
+    }
     if (!(reclaimRisk >= 0 && reclaimRisk <= 1)) {
       throw new IllegalArgumentException(
           "offer "
@@ -101,7 +109,7 @@ public record Offer(
         node.allocatable());
   }
 
-  /** This offer with {@code until} as the end of its forecast room. */
+  /** This offer with {@code until} as the end of its forecast room, not draining. */
   public Offer withRoomUntil(Optional<Instant> until) {
     return new Offer(
         cluster,
@@ -114,7 +122,28 @@ public record Offer(
         reclaimRisk,
         observedAt,
         allocatable,
-        until);
+        until,
+        false);
+  }
+
+  /**
+   * This offer draining: its room runs out at {@code until}, within the lead time, so it takes only
+   * pods whose declared run time ends by then.
+   */
+  public Offer drainingUntil(Instant until) {
+    return new Offer(
+        cluster,
+        node,
+        source,
+        usable,
+        labels,
+        taints,
+        zone,
+        reclaimRisk,
+        observedAt,
+        allocatable,
+        Optional.of(until),
+        true);
   }
 
   /**
@@ -131,6 +160,7 @@ public record Offer(
         && zone.equals(o.zone)
         && allocatable.equals(o.allocatable)
         && roomUntil.equals(o.roomUntil)
+        && draining == o.draining
         && Math.abs(reclaimRisk - o.reclaimRisk) < 0.05;
   }
 }

@@ -24,7 +24,8 @@ public final class ProtoOffers {
             .setObservedAtMs(o.observedAt().toEpochMilli())
             .setZone(o.zone())
             .putAllAllocatable(o.allocatable().toStrings())
-            .setRoomUntilMs(o.roomUntil().map(Instant::toEpochMilli).orElse(0L));
+            .setRoomUntilMs(o.roomUntil().map(Instant::toEpochMilli).orElse(0L))
+            .setDraining(o.draining());
     for (KubeTaint t : o.taints()) {
       b.addTaints(
           Taint.newBuilder().setKey(t.key()).setValue(t.value()).setEffect(t.effect().name()));

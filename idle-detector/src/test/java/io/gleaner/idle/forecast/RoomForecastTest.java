@@ -347,74 +347,30 @@ class RoomForecastTest {
   }
 
   @Test
-  void idleNodesAreLentEarlyOnlyWhenTheirRoomOutlastsTheLeadTimeByTheMinimum() {
-    // from 20000 at 04:00 to 40000 at 05:00: the node taken back first is reached at 04:33, the
-    // next one (15500 more) never
+  void idleNodesAreLentAtOnceWhenTheMemberHasAForecastEvenThoseItNeedsSoon() {
+    // the member's forecast reaches both nodes within the hour: lent at once all the same, the
+    // plan then drains them
     OnlineHistory m = flat(20000, H - 30, H);
-    m.record(HourlyPeaks.startOf(H + 2 - 24), 60000, OptionalLong.empty());
-    RoomForecast.Node idle1 =
-        new RoomForecast.Node("i1", 16000, 500, 0, Optional.empty(), true, new OnlineHistory());
-    RoomForecast.Node idle2 =
-        new RoomForecast.Node("i2", 16000, 500, 0, Optional.empty(), true, new OnlineHistory());
-    List<RoomForecast.Node> nodes = List.of(busy("a"), busy("b"), idle1, idle2);
-    // lent together now, i1 (first by name) is taken back first: at 04:33, 2 h 13 m from now
-    assertThat(
-            RoomForecast.lendableEarly(
-                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofMinutes(103), m, nodes, Set.of("i1", "i2")))
+    m.record(HourlyPeaks.startOf(H - 24), 60000, OptionalLong.empty());
+    assertThat(RoomForecast.lendableAtOnce(LAST_OR_DAY, NOW, m, Set.of("i1", "i2")))
         .containsExactlyInAnyOrder("i1", "i2");
+    assertThat(RoomForecast.lendableAtOnce(LAST_OR_DAY, NOW, m, Set.of())).isEmpty();
+    RoomForecast.Node i1 =
+        new RoomForecast.Node("i1", 16000, 500, 0, Optional.of(NOW), true, new OnlineHistory());
     assertThat(
-            RoomForecast.lendableEarly(
-                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofMinutes(104), m, nodes, Set.of("i1", "i2")))
-        .as("04:33 is 1 min short of now + 30 m + 104 m")
-        .containsExactly("i2");
-    assertThat(
-            RoomForecast.lendableEarly(
-                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofHours(1), m, nodes, Set.of()))
-        .isEmpty();
-    assertThat(
-            RoomForecast.lendableEarly(
-                LAST_OR_DAY, NOW, LEAD, 6, Duration.ofHours(1), m, nodes, Set.of("zz")))
-        .as("a name that is not a node of the member")
-        .isEmpty();
+            RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, List.of(busy("a"), busy("b"), i1))
+                .get("i1")
+                .draining())
+        .isTrue();
   }
 
   @Test
-  void withoutAForecastOfTheMemberNoNodeIsLentEarly() {
-    RoomForecast.Node idle =
-        new RoomForecast.Node("i", 16000, 500, 0, Optional.empty(), true, new OnlineHistory());
+  void withoutAForecastOfTheMemberNoNodeIsLentAtOnce() {
     OnlineHistory onlyLongAgo = new OnlineHistory();
     onlyLongAgo.record(HourlyPeaks.startOf(H - 30), 1000, OptionalLong.empty());
     for (OnlineHistory m : List.of(new OnlineHistory(), onlyLongAgo)) {
-      assertThat(
-              RoomForecast.lendableEarly(
-                  LAST_OR_DAY,
-                  NOW,
-                  LEAD,
-                  6,
-                  Duration.ZERO,
-                  m,
-                  List.of(busy("a"), idle),
-                  Set.of("i")))
-          .isEmpty();
+      assertThat(RoomForecast.lendableAtOnce(LAST_OR_DAY, NOW, m, Set.of("i"))).isEmpty();
     }
-  }
-
-  @Test
-  void anIdleNodeWithAStableOwnPeakIsNotLentEarly() {
-    OnlineHistory own = flat(1000, H - 30, H);
-    RoomForecast.Node idle = new RoomForecast.Node("i", 16000, 500, 0, Optional.empty(), true, own);
-    // its own forecast (1000) is above its online pods now (0)
-    assertThat(
-            RoomForecast.lendableEarly(
-                LAST_OR_DAY,
-                NOW,
-                LEAD,
-                6,
-                Duration.ofHours(1),
-                flat(0, H - 30, H),
-                List.of(busy("a"), idle),
-                Set.of("i")))
-        .isEmpty();
   }
 
   @Test

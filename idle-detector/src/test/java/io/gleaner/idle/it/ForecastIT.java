@@ -47,9 +47,9 @@ import org.junit.jupiter.api.Test;
  * its online histories in a real ZooKeeper ({@link DurableHistoryStore}), offers over gRPC to a
  * recording broker. A member history that says online work needs more than the unlent node during
  * 23:00's hour makes the lent node's offer carry {@code room_until_ms} (23:35:38, where the
- * demand's straight line to 23:00's forecast passes what the unlent node holds), then withdraws it
- * (draining) once that is within the lead time; what the detector saw is in ZooKeeper after it
- * stops.
+ * demand's straight line to 23:00's forecast passes what the unlent node holds), then offers it as
+ * draining (only pods that end by then) once that is within the lead time; what the detector saw is
+ * in ZooKeeper after it stops.
  */
 class ForecastIT {
   private static final Instant T0 = Instant.parse("2024-01-01T22:00:00Z");
@@ -188,13 +188,14 @@ class ForecastIT {
     assertThat(cpuMillis(offer)).isEqualTo(8000 - 200);
 
     // 23:10: the line from the 4 cores of now passes 8 cores 1782 s later, at 23:39:42, within the
-    // 30-minute lead time. The next resync withdraws the offer.
+    // 30-minute lead time. The next resync offers the node as draining until then.
     clock.set(T0.plus(Duration.ofMinutes(70)));
-    eventually().until(() -> broker.offer("online", node).isEmpty());
-    assertThat(broker.withdrawals)
-        .filteredOn(w -> w.getNode().equals(node))
-        .last()
-        .satisfies(w -> assertThat(w.getReason()).contains("draining"));
+    eventually()
+        .until(() -> broker.offer("online", node).map(NodeOffer::getDraining).orElse(false));
+    NodeOffer draining = broker.offer("online", node).orElseThrow();
+    assertThat(draining.getRoomUntilMs())
+        .isEqualTo(T0.plus(Duration.ofMinutes(99)).plusSeconds(42).toEpochMilli());
+    assertThat(cpuMillis(draining)).isEqualTo(8000 - 200);
     assertThat(service.detector().orElseThrow().state("online", node).orElseThrow().kind())
         .isEqualTo(IdleState.Kind.LENT);
 

@@ -68,6 +68,11 @@ class ProtoOffersTest {
     assertThat(ProtoOffers.toProto(o).getRoomUntilMs()).isZero();
     Offer until = o.withRoomUntil(Optional.of(Instant.ofEpochMilli(7_200_000)));
     assertThat(ProtoOffers.toProto(until).getRoomUntilMs()).isEqualTo(7_200_000);
+    assertThat(ProtoOffers.toProto(until).getDraining()).isFalse();
+    Offer draining = o.drainingUntil(Instant.ofEpochMilli(7_200_000));
+    assertThat(ProtoOffers.toProto(draining).getDraining()).isTrue();
+    assertThat(ProtoOffers.toProto(draining).getRoomUntilMs()).isEqualTo(7_200_000);
+    assertThat(draining.sameContent(until)).as("draining is news to the broker").isFalse();
     assertThat(until.sameContent(o)).as("a new end of the room is news to the broker").isFalse();
   }
 }
