@@ -244,7 +244,7 @@ class MemberAdmissionPolicyTest {
             denied(deletePod(GLEANER, KUBE_SYSTEM, pod("kube-system", "coredns-1", null)))
                 .message())
         .isEqualTo(
-            "Gleaner's identity creates and deletes only Gleaner's pods (labels gleaner.io/managed=true and"
+            "Gleaner's identity creates, patches and deletes only Gleaner's pods (labels gleaner.io/managed=true and"
                 + " gleaner.io/instance=prod), and creates them only in namespaces labelled"
                 + " gleaner.io/managed=true");
     denied(
@@ -271,6 +271,56 @@ class MemberAdmissionPolicyTest {
     assertThat(denied(createPod(GLEANER_NS, withAccount)).message())
         .isEqualTo(
             "Gleaner's identity creates pods only with the namespace's default ServiceAccount");
+  }
+
+  private static AdmissionRequest patchPod(JsonNode ns, ObjectNode before, ObjectNode after) {
+    return request(
+        GLEANER, "UPDATE", "pods", "", ns, before.at("/metadata/name").asText(), after, before);
+  }
+
+  private static ObjectNode annotated(ObjectNode pod, Map<String, String> annotations) {
+    ObjectNode p = pod.deepCopy();
+    annotations.forEach(((ObjectNode) p.path("metadata")).putObject("annotations")::put);
+    return p;
+  }
+
+  @Test
+  void gleanerNotesOnItsOwnPodsWhyItEvictsThemAndChangesNothingElse() {
+    ObjectNode own = annotated(pod("gleaner-team-a", MEMBER_POD, OWN), Map.of("a.io/x", "1"));
+    ObjectNode noted =
+        annotated(
+            own,
+            Map.of(
+                "a.io/x",
+                "1",
+                "gleaner.io/reclaim-reason",
+                "TeamGuarantee",
+                "gleaner.io/reclaim-message",
+                "Gleaner gave the pod's room to team ads"));
+    allowed(patchPod(GLEANER_NS, own, noted));
+
+    ObjectNode foreign = pod("default", "web-1", Map.of("app", "web"));
+    denied(
+        patchPod(
+            namespace("default", null),
+            foreign,
+            annotated(foreign, Map.of("gleaner.io/reclaim-reason", "TeamGuarantee"))));
+    String only =
+        "Gleaner's identity changes on its pods only the annotations gleaner.io/reclaim-reason"
+            + " and gleaner.io/reclaim-message";
+    // another annotation, a label, the spec: no
+    assertThat(denied(patchPod(GLEANER_NS, own, annotated(own, Map.of("a.io/x", "2")))).message())
+        .isEqualTo(only);
+    denied(patchPod(GLEANER_NS, own, annotated(own, Map.of())));
+    ObjectNode relabelled = noted.deepCopy();
+    ((ObjectNode) relabelled.at("/metadata/labels")).put("app", "x");
+    assertThat(denied(patchPod(GLEANER_NS, own, relabelled)).message()).isEqualTo(only);
+    ObjectNode respec = noted.deepCopy();
+    ((ObjectNode) respec.path("spec")).put("serviceAccountName", "admin");
+    assertThat(denied(patchPod(GLEANER_NS, own, respec)).message()).isEqualTo(only);
+    ObjectNode finalized = noted.deepCopy();
+    ((ObjectNode) finalized.path("metadata")).putArray("finalizers").add("x.io/keep");
+    denied(patchPod(GLEANER_NS, own, finalized));
   }
 
   @Test

@@ -287,6 +287,10 @@ class InstallIT {
           Map.entry(
               "gleaner-member create core/pods/attach", "kubectl attach through the kubelet API"),
           Map.entry(
+              "gleaner-member patch core/pods",
+              "the descheduler notes on a pod it evicts for a team's guarantee why: no team has a"
+                  + " guarantee here (the sandbox's ads-nearline has)"),
+          Map.entry(
               "gleaner-member create core/events",
               "the descheduler records its reclaims in the member (SandboxE2E)"),
           Map.entry(
