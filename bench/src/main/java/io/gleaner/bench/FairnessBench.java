@@ -34,6 +34,15 @@ public final class FairnessBench implements Callable<Integer> {
       description = "Seed of the node loads and pod streams (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--seeds",
+      defaultValue = "3",
+      description =
+          "Seeds on which the allocation (harvested / offered core-hours) is compared with and"
+              + " without fairness, side by side: --seed and the next ones, each run in DRF order"
+              + " and in FIFO order (default ${DEFAULT-VALUE}).")
+  int seeds;
+
   @Override
   public Integer call() {
     FairnessBenchEngine.Options o =
@@ -43,7 +52,7 @@ public final class FairnessBench implements Callable<Integer> {
       o = o.withDuration(Duration.ofHours(hours));
     }
     PlacementBenchEngine.quietLogs();
-    Map<String, Object> result = new FairnessBenchEngine(System.out).run(o);
+    Map<String, Object> result = new FairnessBenchEngine(System.out).run(o, seeds);
     System.out.println(PlacementBenchEngine.json(result));
     return 0;
   }

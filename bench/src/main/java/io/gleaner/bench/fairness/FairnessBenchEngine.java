@@ -178,6 +178,18 @@ public final class FairnessBenchEngine {
    * Runs both orders on the same scenario and returns the JSON object (printed last by the caller).
    */
   public Map<String, Object> run(Options o) {
+    return run(o, 1);
+  }
+
+  /**
+   * As {@link #run(Options)}, and the allocation (harvested ÷ offered core-hours) with and without
+   * fairness on {@code seeds} seeds: {@code o}'s and the next ones, each scenario run in both
+   * orders (DRF order with the reclaim for guarantees, FIFO without), side by side.
+   */
+  public Map<String, Object> run(Options o, int seeds) {
+    if (seeds < 1) {
+      throw new IllegalArgumentException("seeds must be >= 1, got " + seeds);
+    }
     long start = System.nanoTime();
     Teams teams =
         new Teams(
@@ -257,6 +269,27 @@ public final class FairnessBenchEngine {
     json.put("allocation", round(fair.allocation()));
     json.put("fifo_allocation", round(fifo.allocation()));
     json.put("allocation_delta_points", round(100 * (fair.allocation() - fifo.allocation())));
+    Map<String, Object> bySeed = new LinkedHashMap<>();
+    bySeed.put(String.valueOf(o.seed()), allocationJson(fair, fifo));
+    double deltaSum = fair.allocation() - fifo.allocation();
+    double deltaMaxAbs = Math.abs(deltaSum);
+    for (int k = 1; k < seeds; k++) {
+      Options os = o.withSeed(o.seed() + k);
+      Run f = new Run(os, teams, true, true);
+      f.simulate();
+      Run ff = new Run(os, teams, false, false);
+      ff.simulate();
+      double delta = f.allocation() - ff.allocation();
+      out.printf(
+          "seed %d: allocation DRF %.3f, FIFO %.3f (%+.2f points); jain %.3f vs %.3f%n",
+          os.seed(), f.allocation(), ff.allocation(), 100 * delta, f.jain(), ff.jain());
+      bySeed.put(String.valueOf(os.seed()), allocationJson(f, ff));
+      deltaSum += delta;
+      deltaMaxAbs = Math.max(deltaMaxAbs, Math.abs(delta));
+    }
+    json.put("allocation_by_seed", bySeed);
+    json.put("allocation_delta_points_mean", round(100 * deltaSum / seeds));
+    json.put("allocation_delta_points_max_abs", round(100 * deltaMaxAbs));
     json.put("evictions", fair.evictions);
     json.put("fifo_evictions", fifo.evictions);
     json.put("decisions", fair.choice.getTotalCount());
@@ -281,6 +314,17 @@ public final class FairnessBenchEngine {
     json.put("trace", "Alibaba cluster-trace-v2018 machine_usage, cluster-average CPU per 300 s");
     json.put("seconds", round((System.nanoTime() - start) / 1e9));
     return json;
+  }
+
+  /** One seed's allocation with and without fairness, and the difference in points. */
+  private static Map<String, Object> allocationJson(Run fair, Run fifo) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("allocation", round(fair.allocation()));
+    m.put("fifo_allocation", round(fifo.allocation()));
+    m.put("delta_points", round(100 * (fair.allocation() - fifo.allocation())));
+    m.put("jain_weighted", round(fair.jain()));
+    m.put("fifo_jain_weighted", round(fifo.jain()));
+    return m;
   }
 
   private void print(String name, Run r) {

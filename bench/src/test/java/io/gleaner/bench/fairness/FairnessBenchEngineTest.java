@@ -44,4 +44,35 @@ class FairnessBenchEngineTest {
     assertThat(PlacementBenchEngine.json(r)).startsWith("{\"teams\":").endsWith("}");
     assertThat(buf.toString(StandardCharsets.UTF_8)).contains("fair (DRF)", "FIFO");
   }
+
+  @Test
+  void theAllocationIsComparedWithAndWithoutFairnessOnEachSeed() {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    FairnessBenchEngine engine =
+        new FairnessBenchEngine(new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+    Map<String, Object> r = engine.run(FairnessBenchEngine.Options.quick().withSeed(7), 2);
+
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> bySeed =
+        (Map<String, Map<String, Object>>) r.get("allocation_by_seed");
+    assertThat(bySeed).containsOnlyKeys("7", "8");
+    assertThat(bySeed.get("7").get("allocation")).isEqualTo(r.get("allocation"));
+    assertThat(bySeed.get("7").get("fifo_allocation")).isEqualTo(r.get("fifo_allocation"));
+    double[] deltas = new double[2];
+    int i = 0;
+    for (Map<String, Object> s : bySeed.values()) {
+      double d = (Double) s.get("delta_points");
+      assertThat(d)
+          .isCloseTo(
+              100 * ((Double) s.get("allocation") - (Double) s.get("fifo_allocation")),
+              within(0.2));
+      deltas[i++] = d;
+    }
+    // the two seeds are different scenarios, not one run twice
+    assertThat(bySeed.get("8").get("allocation")).isNotEqualTo(bySeed.get("7").get("allocation"));
+    assertThat((Double) r.get("allocation_delta_points_max_abs"))
+        .isCloseTo(Math.max(Math.abs(deltas[0]), Math.abs(deltas[1])), within(0.002));
+    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("seed 8: allocation DRF");
+  }
 }
