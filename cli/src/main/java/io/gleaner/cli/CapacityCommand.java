@@ -173,7 +173,7 @@ public final class CapacityCommand implements Callable<Integer> {
     }
     if (c.getTeamsCount() > 0) {
       sb.append(System.lineSeparator());
-      String team = "%-22s %6s %10s %12s %12s %9s %12s%n";
+      String team = "%-22s %6s %10s %12s %12s %9s %9s %12s%n";
       sb.append(
           String.format(
               team,
@@ -183,6 +183,7 @@ public final class CapacityCommand implements Callable<Integer> {
               "ACTUAL SHARE",
               "PENDING PODS",
               "CPU HELD",
+              "CPU GUAR.",
               "CORE-HOURS"));
       for (TeamShare t : c.getTeamsList()) {
         sb.append(
@@ -195,6 +196,7 @@ public final class CapacityCommand implements Callable<Integer> {
                 String.format(java.util.Locale.ROOT, "%.1f%%", 100 * t.getActualShare()),
                 t.getPendingPods(),
                 cores(t.getHeldMap()),
+                t.getGuaranteeMap().containsKey("cpu") ? cores(t.getGuaranteeMap()) : "-",
                 String.format(java.util.Locale.ROOT, "%.1f", t.getCoreHours())));
       }
     }

@@ -20,7 +20,8 @@ class CapacityCommandTest {
                     .setActualShare(0.2)
                     .setPendingPods(2)
                     .setCoreHours(12.34)
-                    .putHeld("cpu", "20"))
+                    .putHeld("cpu", "20")
+                    .putGuarantee("cpu", "30"))
             .addTeams(
                 TeamShare.newBuilder()
                     .setTeam("ads-nearline")
@@ -31,8 +32,10 @@ class CapacityCommandTest {
     String out = CapacityCommand.render(c);
     assertThat(out)
         .contains("TEAM")
-        .containsPattern("ml-batch\\s+1\\.00\\s+35\\.0%\\s+20\\.0%\\s+2\\s+20\\.0\\s+12\\.3")
-        .containsPattern("ads-nearline\\s+2\\.00\\s+30\\.0%\\s+0\\.0%\\s+0\\s+0\\s+0\\.0");
+        .contains("CPU GUAR.")
+        .containsPattern(
+            "ml-batch\\s+1\\.00\\s+35\\.0%\\s+20\\.0%\\s+2\\s+20\\.0\\s+30\\.0\\s+12\\.3")
+        .containsPattern("ads-nearline\\s+2\\.00\\s+30\\.0%\\s+0\\.0%\\s+0\\s+0\\s+-\\s+0\\.0");
     assertThat(CapacityCommand.render(Capacity.getDefaultInstance())).doesNotContain("TEAM");
   }
 }

@@ -212,7 +212,10 @@ public final class DashboardModel {
         .put("reclaims", reclaims());
   }
 
-  /** Per team: weight, fair and actual share, pending pods, core-hours, CPU held. */
+  /**
+   * Per team: weight, fair and actual share, pending pods, core-hours, CPU held and the CPU its
+   * policy guarantees (0: none).
+   */
   private JsonArray teams() {
     JsonArray out = new JsonArray();
     for (TeamShareBook.Share s : teams.get()) {
@@ -224,7 +227,8 @@ public final class DashboardModel {
               .put("actualShare", Math.round(s.actual() * 1e4) / 1e4)
               .put("pendingPods", s.pendingPods())
               .put("coreHours", round(s.coreHours()))
-              .put("heldCpu", round(s.held().cpuMillis() / 1000.0)));
+              .put("heldCpu", round(s.held().cpuMillis() / 1000.0))
+              .put("guaranteeCpu", round(s.guarantee().cpuMillis() / 1000.0)));
     }
     return out;
   }

@@ -46,7 +46,8 @@ public final class TeamShareBook {
       long pendingPods,
       double coreHours,
       Resources held,
-      Resources waiting) {}
+      Resources waiting,
+      Resources guarantee) {}
 
   private final Clock clock;
   private final Map<String, Double> hours = new TreeMap<>();
@@ -97,7 +98,8 @@ public final class TeamShareBook {
               pending.getOrDefault(t.name(), 0L),
               hours.getOrDefault(t.name(), 0.0),
               usage.getOrDefault(t.name(), Resources.ZERO),
-              wait.getOrDefault(t.name(), Resources.ZERO)));
+              wait.getOrDefault(t.name(), Resources.ZERO),
+              t.guarantee()));
     }
     shares = List.copyOf(out);
     return shares;
@@ -117,7 +119,8 @@ public final class TeamShareBook {
               s.pendingPods(),
               hours.getOrDefault(s.team(), 0.0),
               s.held(),
-              s.waiting()));
+              s.waiting(),
+              s.guarantee()));
     }
     return out;
   }

@@ -21,6 +21,7 @@ public final class TeamShares {
                     .setCoreHours(s.coreHours())
                     .putAllHeld(strings(s.held()))
                     .putAllWaiting(strings(s.waiting()))
+                    .putAllGuarantee(strings(s.guarantee()))
                     .build())
         .toList();
   }

@@ -22,7 +22,7 @@ class TeamShareBookTest {
           List.of(
               Team.of("ml-batch", 1, "ml"),
               Team.of("search-offline", 1, "search"),
-              Team.of("ads-nearline", 2, "ads")),
+              Team.of("ads-nearline", 2, "ads").withGuarantee(Resources.of("cpu", "25"))),
           Team.of("default", 1));
   private static final Resources POOL = Resources.of("cpu", "100", "memory", "1000Gi");
 
@@ -74,6 +74,8 @@ class TeamShareBookTest {
     assertThat(by.get("ads-nearline").pendingPods()).isEqualTo(1);
     assertThat(by.get("ml-batch").waiting()).isEqualTo(Resources.of("cpu", "20", "memory", "2Gi"));
     assertThat(s.get(3).waiting().isZero()).isTrue();
+    assertThat(by.get("ads-nearline").guarantee()).isEqualTo(Resources.of("cpu", "25"));
+    assertThat(by.get("ml-batch").guarantee().isZero()).isTrue();
     assertThat(s.get(3).fair()).isZero();
 
     now.set(now.get().plus(Duration.ofMinutes(30)));

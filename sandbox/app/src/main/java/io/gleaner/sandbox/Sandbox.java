@@ -896,8 +896,26 @@ public final class Sandbox implements AutoCloseable {
   static final Map<String, Double> TEAM_WEIGHTS =
       Map.of("ml-batch", 1.0, "search-offline", 1.0, "ads-nearline", 2.0);
 
+  /**
+   * What the scenario's policy guarantees a team: {@code ads-nearline}, the near-line team, 300
+   * CPUs, about 0.4 of what the sandbox lends (about 700 cores in a default run) and about what its
+   * weighted share (0.5) gives it of the harvest: whenever it holds less with pods waiting, the
+   * descheduler's reclaim for guarantees (GuaranteePass) takes room back from the teams above their
+   * fair share.
+   */
+  static final Map<String, Map<String, String>> TEAM_GUARANTEES =
+      Map.of("ads-nearline", Map.of("cpu", "300"));
+
   private static Map<String, Object> team(String name, double weight) {
-    return Map.of("name", name, "namespaces", List.of(name), "weight", weight);
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("name", name);
+    t.put("namespaces", List.of(name));
+    t.put("weight", weight);
+    Map<String, String> guarantee = TEAM_GUARANTEES.get(name);
+    if (guarantee != null) {
+      t.put("guarantee", guarantee);
+    }
+    return t;
   }
 
   private void awaitReady(Duration timeout) throws InterruptedException {

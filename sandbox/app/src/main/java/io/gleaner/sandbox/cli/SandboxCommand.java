@@ -155,8 +155,8 @@ public final class SandboxCommand implements Callable<Integer> {
       defaultValue = "true",
       fallbackValue = "true",
       description =
-          "Declare the scenario's three teams (ml-batch, search-offline, ads-nearline, weights 1:1:2)"
-              + " in the GleanerPolicy and submit their pods with the gleaner.io/fair-share scheduling"
+          "Declare the scenario's three teams (ml-batch, search-offline, ads-nearline, weights 1:1:2,"
+              + " ads-nearline guaranteed 300 CPUs) in the GleanerPolicy and submit their pods with the gleaner.io/fair-share scheduling"
               + " gate, so they share the harvest fairly; --no-fairness declares no teams and no gate"
               + " (the summary still counts each team's core-hours) (default: ${DEFAULT-VALUE}).")
   boolean fairness;
