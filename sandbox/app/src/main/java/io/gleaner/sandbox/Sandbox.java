@@ -559,6 +559,15 @@ public final class Sandbox implements AutoCloseable {
     return invariants == null ? Map.of() : invariants.counts();
   }
 
+  /**
+   * Invariant violations by kind (zeros included) whose condition was first seen from {@code from}
+   * to before {@code to} (null: no end), real time: what one fault of several is charged with.
+   * Empty before the scenario starts.
+   */
+  public Map<String, Long> invariantViolationsFirstSeen(Instant from, Instant to) {
+    return invariants == null ? Map.of() : invariants.countsFirstSeen(from, to);
+  }
+
   /** What an operator does in the metadata cluster before {@code helm install gleaner}. */
   @FunctionalInterface
   public interface BeforeInstall {

@@ -11,6 +11,7 @@ import io.gleaner.sim.apiserver.audit.AuditEvent;
 import io.gleaner.sim.apiserver.audit.AuditLog;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -49,19 +50,28 @@ public final class ChaosRun implements AutoCloseable {
    * @param pause how long a paused process stays stopped (longer than the ZooKeeper session)
    * @param memberDown how long a member's API server stays unreachable (real time)
    * @param recoveryTimeout how long to wait for recovery before reporting it did not happen
+   * @param orphanGrace how long a member pod may outlive its metadata pod before it counts as
+   *     orphaned (real time)
    */
   public record Settings(
-      Duration warmUp, Duration pause, Duration memberDown, Duration recoveryTimeout) {
+      Duration warmUp,
+      Duration pause,
+      Duration memberDown,
+      Duration recoveryTimeout,
+      Duration orphanGrace) {
     /**
      * Defaults for a sandbox at {@code speed}: 10 s of load, a 25 s pause (the session is 15 s),
-     * the member down for 10 simulated minutes, 120 s to recover.
+     * the member down for 10 simulated minutes, 120 s to recover, and twice the longest the
+     * virtual-kubelet takes to collect an orphan (its garbage collection runs every simulated
+     * minute and spares member pods younger than 30 simulated seconds), at least 30 s.
      */
     public static Settings defaults(double speed) {
       return new Settings(
           Duration.ofSeconds(10),
           Duration.ofSeconds(25),
           Duration.ofMillis(Math.round(600_000 / speed)),
-          Duration.ofSeconds(120));
+          Duration.ofSeconds(120),
+          Duration.ofMillis(Math.max(30_000, Math.round(2 * 90_000 / speed))));
     }
   }
 
@@ -81,6 +91,7 @@ public final class ChaosRun implements AutoCloseable {
   private volatile long faultStart = -1;
   private volatile long faultEnd = -1;
   private volatile long leaderBack = -1;
+  private volatile String leaderAfter = "";
   private volatile long processBack = -1;
   private volatile long firstPlacement = -1;
   private volatile long offersResumed = -1;
@@ -93,6 +104,10 @@ public final class ChaosRun implements AutoCloseable {
   private volatile long listsAtWarmUp;
   private volatile long warmUpAt;
   private volatile List<ZooKeeperRestart> zookeeperRestarts = List.of();
+  private volatile Instant startedAt;
+  private volatile long startedNanos;
+  private volatile Instant windowEnd;
+  private volatile long windowEndNanos = Long.MAX_VALUE;
 
   /** In a rolling restart, how long to wait after a server rejoined before stopping the next. */
   static final Duration BETWEEN_RESTARTS = Duration.ofSeconds(10);
@@ -108,15 +123,35 @@ public final class ChaosRun implements AutoCloseable {
     thread.setDaemon(true);
   }
 
-  /** Starts watching the pods and the run's thread; call after the sandbox has started. */
+  /**
+   * Starts watching the pods and the run's thread; call after the sandbox has started. The run is
+   * charged with what happens from then on: invariant violations whose condition was first seen
+   * from then, metadata pods that fail from then (not those already failed), orphans whose metadata
+   * pod goes from then; until {@link #endWindowAt} hands the rest to a next run.
+   */
   public ChaosRun start() {
     Map<String, KubernetesClient> members = new LinkedHashMap<>();
     for (SimulatedCluster c : sandbox.federation().members()) {
       members.put(c.name(), c.client());
     }
     fates.start(sandbox.federation().meta().client(), members);
+    startedNanos = System.nanoTime();
+    startedAt = Instant.now();
     thread.start();
     return this;
+  }
+
+  /**
+   * Ends this run's window where {@code next}, started on the same sandbox after this one was
+   * measured, begins: what happens from then on is charged to {@code next}, yet this run's report
+   * still counts what began before, up to the report (a condition past its grace, an orphan).
+   */
+  public void endWindowAt(ChaosRun next) {
+    if (next.startedAt == null) {
+      throw new IllegalStateException("the next run has not started");
+    }
+    windowEndNanos = next.startedNanos;
+    windowEnd = next.startedAt;
   }
 
   /** Waits until the fault was injected and recovery measured (or timed out). */
@@ -195,8 +230,10 @@ public final class ChaosRun implements AutoCloseable {
         try {
           long resumeAt = faultStart + settings.pause().toNanos();
           while (System.nanoTime() < resumeAt && !closed) {
-            if (leaderBack < 0 && otherLeads(r)) {
+            Optional<String> other = otherLeader(r);
+            if (leaderBack < 0 && other.isPresent()) {
               leaderBack = System.nanoTime();
+              leaderAfter = other.get();
               progress.accept(
                   String.format(
                       "chaos: another %s leads after %.1f s",
@@ -529,8 +566,12 @@ public final class ChaosRun implements AutoCloseable {
       throws InterruptedException {
     long deadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
     while (!closed && System.nanoTime() < deadline) {
-      if (hit != null && leaderBack < 0 && serviceLeads()) {
-        leaderBack = System.nanoTime();
+      if (hit != null && leaderBack < 0) {
+        Optional<String> leader = leadingReplica();
+        if (leader.isPresent()) {
+          leaderBack = System.nanoTime();
+          leaderAfter = leader.get();
+        }
       }
       if (hit != null
           && processBack < 0
@@ -547,10 +588,10 @@ public final class ChaosRun implements AutoCloseable {
           offersResumed = System.nanoTime();
         }
       }
-      if (firstPlacement < 0) {
+      if (firstPlacement < 0 && (!placesPods() || leaderBack >= 0)) {
         long p =
             hit != null
-                ? fates.firstPlacementSince(faultStart)
+                ? fates.firstPlacementSince(placesPods() ? leaderBack : faultStart)
                 : scenario.fault().inMember()
                     ? fates.firstPlacementSince(target, faultEnd)
                     : fates.firstPlacementSince(faultEnd);
@@ -576,6 +617,15 @@ public final class ChaosRun implements AutoCloseable {
       Thread.sleep(100);
     }
     progress.accept("chaos: not recovered within " + settings.recoveryTimeout());
+  }
+
+  /**
+   * Whether the service hit is the one that places pods (the virtual-kubelet): then only a
+   * placement after another replica led is new work placed, since a member pod seen shortly after
+   * the fault may be a create the hit replica sent before it.
+   */
+  private boolean placesPods() {
+    return "virtual-kubelet".equals(scenario.component());
   }
 
   /**
@@ -651,25 +701,26 @@ public final class ChaosRun implements AutoCloseable {
         .orElseThrow(() -> new IllegalStateException("no member cluster"));
   }
 
-  private boolean serviceLeads() {
+  /** The replica that leads (any ready replica, for a service that elects none), if one does. */
+  private Optional<String> leadingReplica() {
     for (ServiceProcesses.Replica r : replicasOf(scenario.component())) {
       Integer port = r.ports().get("http");
       if (r.isAlive()
           && port != null
           && (scenario.elected() ? probe.leading(port) : probe.ready(port))) {
-        return true;
+        return Optional.of(r.name());
       }
     }
-    return false;
+    return Optional.empty();
   }
 
-  private boolean otherLeads(ServiceProcesses.Replica paused) {
+  private Optional<String> otherLeader(ServiceProcesses.Replica paused) {
     for (ServiceProcesses.Replica r : replicasOf(scenario.component())) {
       if (r != paused && r.isAlive() && probe.leading(r.ports().get("http"))) {
-        return true;
+        return Optional.of(r.name());
       }
     }
-    return false;
+    return Optional.empty();
   }
 
   private static void signal(String signal, long pid) throws IOException, InterruptedException {
@@ -737,8 +788,14 @@ public final class ChaosRun implements AutoCloseable {
     if (fencedReplica != null) {
       readAudit();
     }
-    Map<String, Long> violations = new TreeMap<>(sandbox.invariantViolations());
-    List<String> lost = fates.lost();
+    Map<String, Long> violations =
+        new TreeMap<>(
+            startedAt == null
+                ? sandbox.invariantViolations()
+                : sandbox.invariantViolationsFirstSeen(startedAt, windowEnd));
+    long until = windowEndNanos;
+    List<String> lost = fates.lost(until);
+    List<String> orphans = fates.orphansOlderThan(settings.orphanGrace().toNanos(), until);
     boolean applies = scenario.component() != null;
     Map<String, Long> writes;
     synchronized (this) {
@@ -750,6 +807,7 @@ public final class ChaosRun implements AutoCloseable {
         faultAtSimulated,
         faultStart < 0 || faultEnd < 0 ? -1 : (faultEnd - faultStart) / 1e9,
         applies ? seconds(leaderBack) : -1,
+        leaderAfter,
         applies ? seconds(processBack) : -1,
         seconds(firstPlacement),
         seconds(offersResumed),
@@ -760,8 +818,10 @@ public final class ChaosRun implements AutoCloseable {
         lost.stream().limit(10).toList(),
         violations.getOrDefault("duplicate_member_pod", 0L),
         violations.getOrDefault("node_overcommitted", 0L),
-        fates.terminatingLongerThan(STUCK_TERMINATING_NANOS).size(),
-        fates.failedByReason(),
+        fates.terminatingLongerThan(STUCK_TERMINATING_NANOS, until).size(),
+        orphans.size(),
+        orphans.stream().limit(10).toList(),
+        fates.failedByReason(until),
         writesWhileLeading,
         scenario.fault() == ChaosScenario.Fault.PAUSE ? writes : Map.of(),
         placementsBefore,

@@ -25,6 +25,7 @@ public final class InvariantChecker {
   private final Map<String, Instant> since = new HashMap<>();
   private final Set<String> reported = new HashSet<>();
   private final EnumMap<Invariant, Long> counts = new EnumMap<>(Invariant.class);
+  private final List<Counted> counted = new ArrayList<>();
   private final Set<String> gangsRunWhole = new HashSet<>();
   private final Map<String, StatusPair> statusPairs = new HashMap<>();
 
@@ -66,6 +67,7 @@ public final class InvariantChecker {
       Duration held = proven.getOrDefault(e.getKey(), Duration.between(first, now));
       if (held.compareTo(v.kind().grace()) >= 0 && reported.add(e.getKey())) {
         counts.merge(v.kind(), 1L, Long::sum);
+        counted.add(new Counted(v.kind(), first));
         out.add(v);
       }
     }
@@ -73,14 +75,16 @@ public final class InvariantChecker {
   }
 
   /**
-   * Counts violations found by a rule that judges events rather than snapshots (no grace: each is
-   * one already); returns those not reported before (same kind and subject).
+   * Counts violations found at real time {@code now} by a rule that judges events rather than
+   * snapshots (no grace: each is one already); returns those not reported before (same kind and
+   * subject).
    */
-  public List<Violation> report(List<Violation> found) {
+  public List<Violation> report(List<Violation> found, Instant now) {
     List<Violation> out = new ArrayList<>();
     for (Violation v : found) {
       if (reported.add(v.kind() + " " + v.subject())) {
         counts.merge(v.kind(), 1L, Long::sum);
+        counted.add(new Counted(v.kind(), now));
         out.add(v);
       }
     }
@@ -99,9 +103,33 @@ public final class InvariantChecker {
     return out;
   }
 
+  /**
+   * Violations reported so far whose condition was first seen at or after {@code from} and before
+   * {@code to} (null: no end), by kind (every kind present, zeros included): what a window of the
+   * run, such as one fault's, is charged with. A condition first seen in one window and reported in
+   * a later one, once it outlasted its grace, belongs to the first. First seen is the end of the
+   * look that first found it holding (a grace-less rule's: when it was judged), so a condition that
+   * began just before a window's start may be charged to that window, never to an earlier one.
+   */
+  public Map<String, Long> countsFirstSeen(Instant from, Instant to) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Invariant i : Invariant.values()) {
+      out.put(i.key(), 0L);
+    }
+    for (Counted c : counted) {
+      if (!c.firstSeen().isBefore(from) && (to == null || c.firstSeen().isBefore(to))) {
+        out.merge(c.kind().key(), 1L, Long::sum);
+      }
+    }
+    return out;
+  }
+
   public long total() {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
+
+  /** A violation counted: its kind and when its condition was first seen holding. */
+  private record Counted(Invariant kind, Instant firstSeen) {}
 
   /** Records a condition holding in this look; returns its key. */
   private static String hold(

@@ -74,7 +74,8 @@ public final class InvariantMonitor implements Runnable {
                       cluster,
                       page.missed());
                 }
-                logAll(checker.report(ownership.accept(cluster, page.events())));
+                logAll(
+                    checker.report(ownership.accept(cluster, page.events()), realClock.instant()));
                 after = page.last();
                 if (page.events().size() < AUDIT_PAGE) {
                   break;
@@ -107,7 +108,7 @@ public final class InvariantMonitor implements Runnable {
                             + " graces of lags only acting clears wait for its return",
                     checker.holding());
               }
-              logAll(checker.report(onlineWaits.check(o)));
+              logAll(checker.report(onlineWaits.check(o), now));
             });
   }
 
@@ -125,6 +126,14 @@ public final class InvariantMonitor implements Runnable {
   /** Violations so far by kind, zeros included. */
   public synchronized Map<String, Long> counts() {
     return checker.counts();
+  }
+
+  /**
+   * Violations by kind (zeros included) whose condition was first seen from {@code from} to before
+   * {@code to} (null: no end), real time; see {@link InvariantChecker#countsFirstSeen}.
+   */
+  public synchronized Map<String, Long> countsFirstSeen(Instant from, Instant to) {
+    return checker.countsFirstSeen(from, to);
   }
 
   /** Gangs placed through the virtual node seen running whole so far. */

@@ -74,6 +74,47 @@ class InvariantCheckerTest {
   }
 
   @Test
+  void eachViolationIsChargedToTheWindowInWhichItsConditionWasFirstSeen() {
+    MetaPod u2 = new MetaPod("u2", "team/p2", "Running");
+    FederationSnapshot first =
+        new FederationSnapshot(
+            Map.of("u1", healthy().metaPods().get("u1"), "u2", u2),
+            List.of(
+                new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
+                new MemberPod("c2", "team/gl-u1", "u1", "c2/n7", "Running", false),
+                new MemberPod("c1", "team/gl-u2", "u2", "c1/n1", "Running", false)),
+            healthy().nodes(),
+            healthy().placements());
+    FederationSnapshot both =
+        new FederationSnapshot(
+            first.metaPods(),
+            List.of(
+                new MemberPod("c1", "team/gl-u1", "u1", "c1/n1", "Running", false),
+                new MemberPod("c2", "team/gl-u1", "u1", "c2/n7", "Running", false),
+                new MemberPod("c1", "team/gl-u2", "u2", "c1/n1", "Running", false),
+                new MemberPod("c2", "team/gl-u2", "u2", "c2/n7", "Running", false)),
+            first.nodes(),
+            first.placements());
+    at(first, 0); // u1's copy first seen in the first window, which ends at 1
+    at(both, 1); // u2's first seen in the second
+    at(both, 3); // both reported now, past their 2 s grace
+    checker.report(
+        List.of(new Violation(Invariant.FOREIGN_POD_DELETED, "c1:team/web", "audit")),
+        T0.plusSeconds(4));
+
+    assertThat(checker.counts()).containsEntry("duplicate_member_pod", 2L);
+    assertThat(checker.countsFirstSeen(T0, T0.plusSeconds(1)))
+        .containsEntry("duplicate_member_pod", 1L)
+        .containsEntry("foreign_pod_deleted", 0L)
+        .hasSize(Invariant.values().length);
+    assertThat(checker.countsFirstSeen(T0.plusSeconds(1), null))
+        .containsEntry("duplicate_member_pod", 1L)
+        .containsEntry("foreign_pod_deleted", 1L);
+    assertThat(checker.countsFirstSeen(T0.plusSeconds(5), null))
+        .allSatisfy((kind, n) -> assertThat(n).as(kind).isZero());
+  }
+
+  @Test
   void aTerminatingCopyIsNoDuplicate() {
     FederationSnapshot moving =
         new FederationSnapshot(
