@@ -212,7 +212,12 @@ final class MemberPodCreator {
                 .inNamespace(memberNs)
                 .withName(desired.getMetadata().getName())
                 .get();
-        if (found != null && !uid.equals(PodInformers.metaUidOf(found))) {
+        if (found == null) {
+          // it went between the create and the read: create it again, not adopt nothing
+          return WorkQueue.Result.retry(
+              "member pod " + desired.getMetadata().getName() + " went while being adopted");
+        }
+        if (!uid.equals(PodInformers.metaUidOf(found))) {
           metrics.error(cluster, "name_conflict");
           return WorkQueue.Result.retry(
               "member pod name "
@@ -220,7 +225,7 @@ final class MemberPodCreator {
                   + " is taken by another pod in "
                   + cluster);
         }
-        if (found != null && found.getMetadata().getDeletionTimestamp() != null) {
+        if (found.getMetadata().getDeletionTimestamp() != null) {
           return WorkQueue.Result.after(
               Duration.ofMillis(200)); // an earlier incarnation is still terminating
         }

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link DeleteHandler} (delete queue): propagate graceful deletion to the member, then
  *       remove the metadata pod;
  *   <li>the periodic sweeps: {@link UnreachableSweep}, {@link MemberDrain}, {@link
- *       GarbageCollector} and the pod gauges ({@link PodCounts}).
+ *       GoneMemberSweep}, {@link GarbageCollector} and the pod gauges ({@link PodCounts}).
  * </ul>
  *
  * Handlers for one pod never run concurrently ({@link PodLocks}). Transient errors are retried with
@@ -78,6 +78,7 @@ public final class PodController implements AutoCloseable {
   private final UnreachableSweep unreachable;
   private final GarbageCollector gc;
   private final MemberDrain drain;
+  private final GoneMemberSweep gone;
   private final ScheduledExecutorService periodic;
   private final FairGate fairGate = new FairGate();
   private volatile Supplier<PodSecurityLevel> podSecurity =
@@ -206,6 +207,7 @@ public final class PodController implements AutoCloseable {
             metrics,
             clock,
             () -> EffectivePolicy.DEFAULTS.memberUnreachableTimeout());
+    this.gone = new GoneMemberSweep(informers, queues, tracked, members, clock);
     this.periodic = Executors.newSingleThreadScheduledExecutor(WorkQueue.threads("vk-periodic"));
     SyncHandler sync = this.syncHandler;
     fairGate.controller(
@@ -384,7 +386,7 @@ public final class PodController implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // periodic: unreachable members, leaving members, orphan GC, pod gauges
+  // periodic: unreachable members, leaving members, member pods gone, orphan GC, pod gauges
 
   private void safeSweep() {
     if (!mayAct.getAsBoolean()) {
@@ -393,6 +395,7 @@ public final class PodController implements AutoCloseable {
     try {
       sweepUnreachable();
       drain.sweep();
+      gone.sweep();
       countPods();
     } catch (RuntimeException e) {
       log.warn("unreachable sweep failed: {}", e.toString());

@@ -87,12 +87,20 @@ final class PodInformers implements AutoCloseable {
   private final Map<String, CompletableFuture<Void>> memberLists = new ConcurrentHashMap<>();
 
   /**
-   * Why Gleaner evicted a member pod that is gone ({@link StatusMirror#gleanerCause}), by metadata
-   * pod UID: read from the pod's final state, as its status sync may come after the cache dropped
-   * it. Only pods the descheduler marked are kept, until their sync takes it or the metadata pod
-   * goes.
+   * Why a member pod that is gone was taken ({@link StatusMirror#deletedCause}: Gleaner's reason,
+   * or the member's for an eviction or preemption), by metadata pod UID: read from the pod's final
+   * state, as its status sync may come after the cache dropped it. Only pods so marked or disrupted
+   * are kept, until their sync takes it or the metadata pod goes.
    */
   private final Map<String, String> deletedCauses = new ConcurrentHashMap<>();
+
+  /**
+   * Member pods whose delete the member informers saw, by metadata pod UID: the cluster. A hint for
+   * the status sync of a pod it never saw in the cache (created, then gone before its sync ran): it
+   * asks the member's API at once instead of waiting for the informer. Taken by that sync; dropped
+   * with the metadata pod.
+   */
+  private final Map<String, String> memberDeletes = new ConcurrentHashMap<>();
 
   private volatile Events events;
   private volatile SharedIndexInformer<Pod> metaInformer;
@@ -141,6 +149,7 @@ final class PodInformers implements AutoCloseable {
           @Override
           public void onDelete(Pod pod, boolean unknownFinalState) {
             deletedCauses.remove(pod.getMetadata().getUid());
+            memberDeletes.remove(pod.getMetadata().getUid());
             events.metaDeleted(pod);
           }
         });
@@ -227,7 +236,8 @@ final class PodInformers implements AutoCloseable {
           public void onDelete(Pod pod, boolean unknownFinalState) {
             String uid = metaUidOf(pod);
             if (uid != null) {
-              StatusMirror.gleanerCause(pod).ifPresent(c -> deletedCauses.put(uid, c));
+              StatusMirror.deletedCause(pod).ifPresent(c -> deletedCauses.put(uid, c));
+              memberDeletes.put(uid, cluster);
             }
             events.memberDeleted(pod);
           }
@@ -305,11 +315,47 @@ final class PodInformers implements AutoCloseable {
   }
 
   /**
-   * Why Gleaner evicted the metadata pod {@code uid}'s member pod, once that pod is gone; taken
-   * (the next call answers empty).
+   * Why the metadata pod {@code uid}'s member pod was taken, once that pod is gone; taken (the next
+   * call answers empty).
    */
   java.util.Optional<String> takeDeletedCause(String uid) {
     return java.util.Optional.ofNullable(deletedCauses.remove(uid));
+  }
+
+  /** Drops what was kept of the metadata pod {@code uid}'s gone member pod (nothing to act on). */
+  void forgetGone(String uid) {
+    deletedCauses.remove(uid);
+    memberDeletes.remove(uid);
+  }
+
+  /**
+   * Whether the member informer of {@code cluster} saw a member pod of {@code uid} deleted since
+   * the last call; taken (the next call answers false until it sees another).
+   */
+  boolean takeMemberDeleted(String uid, String cluster) {
+    String in = memberDeletes.remove(uid);
+    return in != null && in.equals(cluster);
+  }
+
+  /**
+   * Whether {@code cluster}'s member informer has listed: its cache holds what the member held at
+   * its list and has followed it since (false while it lists, for instance after a reconnect).
+   */
+  boolean memberListed(String cluster) {
+    SharedIndexInformer<Pod> inf = cluster == null ? null : memberInformers.get(cluster);
+    return inf != null && inf.hasSynced();
+  }
+
+  /** Whether {@code cluster} has a member informer that has not listed yet. */
+  boolean memberListing(String cluster) {
+    SharedIndexInformer<Pod> inf = cluster == null ? null : memberInformers.get(cluster);
+    return inf != null && !inf.hasSynced();
+  }
+
+  /** Whether {@code cluster}'s cache holds a member pod of {@code uid} (no decoding). */
+  boolean hasMemberPod(String cluster, String uid) {
+    CompactItemStore<Pod> store = memberStores.get(cluster);
+    return store != null && store.containsSecondaryKey(uid);
   }
 
   Pod memberPod(String cluster, String uid) {

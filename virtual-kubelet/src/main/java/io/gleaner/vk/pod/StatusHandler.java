@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.vk.translate.Gangs;
+import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.StatusMirror;
@@ -51,6 +52,13 @@ final class StatusHandler {
    */
   private final Map<String, String> gangLost = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * How long after its create a member pod absent from the cache is taken as not listed yet,
+   * without asking the member's API (clock time); after that, or once the informer saw it deleted,
+   * the API is asked. A member pod the cache once held is gone once the cache drops it.
+   */
+  static final java.time.Duration MEMBER_SETTLE = java.time.Duration.ofSeconds(10);
+
   StatusHandler(
       PodInformers informers,
       PodQueues queues,
@@ -84,6 +92,7 @@ final class StatusHandler {
     TrackedPod t = tracked.get(uid);
     if (t == null) {
       gangLost.remove(uid);
+      informers.forgetGone(uid);
       if (informers.hasMetaPod(uid) && informers.hasMemberPod(uid)) {
         queues.resync.add(uid); // restart: adopt
       }
@@ -101,6 +110,7 @@ final class StatusHandler {
   private WorkQueue.Result status(String uid, Pod pod, TrackedPod t) {
     if (t.state != TrackedPod.State.CREATED) {
       gangLost.remove(uid);
+      informers.forgetGone(uid);
       return WorkQueue.Result.DONE;
     }
     if (pod.getMetadata().getDeletionTimestamp() != null) {
@@ -111,10 +121,21 @@ final class StatusHandler {
     if (forGang.isPresent()) {
       return forGang.get(); // its gang is re-placed or fails whole
     }
+    boolean deleteSeen = informers.takeMemberDeleted(uid, t.cluster);
     Pod member = informers.memberPod(t.cluster, uid);
     if (member == null) {
-      if (!t.seenInMember || t.deleteRequested) {
-        return WorkQueue.Result.DONE;
+      if (t.deleteRequested || informers.memberListing(t.cluster)) {
+        return WorkQueue.Result.DONE; // a member informer listing anew comes back with its pods
+      }
+      if (!t.seenInMember) {
+        // created, and not in the cache: not seen yet, or gone before this sync saw it
+        if (!deleteSeen && clock.millis() - t.createdMs < MEMBER_SETTLE.toMillis()) {
+          return WorkQueue.Result.DONE; // its add event, or the sweep, comes back
+        }
+        Optional<WorkQueue.Result> present = lookUpMemberPod(uid, pod, t);
+        if (present.isPresent()) {
+          return present.get();
+        }
       }
       // deleting the namespace's pod owner deletes its pods: the next pod must find a new owner
       objectSync.forgetOwner(
@@ -188,6 +209,37 @@ final class StatusHandler {
       t.released = true;
     }
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * Asks the member's API for the member pod of {@code uid}, CREATED but never seen in the cache:
+   * empty when it is gone (the create succeeded, so it was there), otherwise what the sync returns
+   * (the pod is there and the informer has not shown it yet: its add event comes back; or the
+   * member did not answer).
+   */
+  private Optional<WorkQueue.Result> lookUpMemberPod(String uid, Pod pod, TrackedPod t) {
+    Optional<KubernetesClient> client = members.client(t.cluster);
+    if (client.isEmpty()) {
+      return Optional.of(WorkQueue.Result.DONE); // the member is gone: its drain takes the pod
+    }
+    Pod live;
+    try {
+      live =
+          client
+              .get()
+              .pods()
+              .inNamespace(
+                  translator
+                      .config()
+                      .namespaces()
+                      .memberNamespace(pod.getMetadata().getNamespace()))
+              .withName(MemberNames.forUid(uid))
+              .get();
+    } catch (KubernetesClientException e) {
+      metrics.error(t.cluster, "get_pod");
+      return Optional.of(WorkQueue.Result.retry("looking up member pod: " + e.getMessage()));
+    }
+    return live == null ? Optional.empty() : Optional.of(WorkQueue.Result.DONE);
   }
 
   /**

@@ -87,6 +87,29 @@ public final class StatusMirror {
     return Optional.of(describe(reason, a.get(GleanerKeys.RECLAIM_MESSAGE)));
   }
 
+  /**
+   * Why a member pod that is gone was taken, from its final state: Gleaner's own reason ({@link
+   * #gleanerCause}), else the member's for a disruption (a DisruptionTarget condition: an eviction,
+   * a preemption; a kubelet's eviction); empty for a plain deletion.
+   */
+  public static Optional<String> deletedCause(Pod member) {
+    Optional<String> own = gleanerCause(member);
+    if (own.isPresent()) {
+      return own;
+    }
+    PodStatus s = member.getStatus();
+    PodCondition disruption = condition(s, CONDITION_DISRUPTION_TARGET);
+    if (disruption != null && "True".equals(disruption.getStatus())) {
+      return Optional.of(describe(disruption.getReason(), disruption.getMessage()));
+    }
+    if (s != null
+        && "Failed".equals(s.getPhase())
+        && EVICTION_REASONS.contains(Objects.toString(s.getReason(), ""))) {
+      return Optional.of(describe(s.getReason(), s.getMessage()));
+    }
+    return Optional.empty();
+  }
+
   private static MemberPodState assessStatus(Pod member) {
     PodStatus s = member.getStatus();
     PodCondition disruption = condition(s, CONDITION_DISRUPTION_TARGET);

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -95,17 +96,20 @@ class GangIT {
     if (controller != null) {
       controller.close();
     }
-    controller =
-        new PodController(
-            meta,
-            MemberClusters.of(Map.of("m1", m1, "m2", m2)),
-            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
-            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
-            Clock.systemUTC(),
-            UnaryOperator.identity(),
-            new VkMetrics(registry),
-            config);
+    controller = controller(config);
     controller.start();
+  }
+
+  private PodController controller(PodControllerConfig config) {
+    return new PodController(
+        meta,
+        MemberClusters.of(Map.of("m1", m1, "m2", m2)),
+        BrokerApiClient.on(channel, Duration.ofSeconds(5)),
+        new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+        Clock.systemUTC(),
+        UnaryOperator.identity(),
+        new VkMetrics(registry),
+        config);
   }
 
   @AfterEach
@@ -260,6 +264,65 @@ class GangIT {
                 if (!now.getMetadata().getUid().equals(victimUid)) {
                   assertThat(now.getStatus().getMessage())
                       .contains("its gang ml/trio runs whole or not at all", "of its minMember 3");
+                }
+              });
+    }
+    await().atMost(WAIT).until(() -> memberPods().isEmpty());
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
+  /**
+   * As above, with the member pod evicted before the virtual-kubelet's status sync ever saw it (its
+   * add and delete events both reached the cache first, as under load): the pod it created is gone
+   * all the same, and the gang goes whole. Status syncs are held (only on the status queue's
+   * threads) until the cache has seen the member pod come and go.
+   */
+  @Test
+  void aGangMemberEvictedBeforeItsStatusSyncSawItTakesTheWholeGangWithIt() {
+    AtomicBoolean holdStatus = new AtomicBoolean(true);
+    controller.close();
+    controller =
+        controller(PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller.pauseUnless(
+        () -> !holdStatus.get() || !Thread.currentThread().getName().startsWith("vk-status"));
+    controller.start();
+    podGroup("trio", 3);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      workers.add(worker("trio", i, "2"));
+    }
+    await().atMost(WAIT).until(() -> memberPods().size() == 3);
+    await().atMost(WAIT).until(() -> controller.memberPods().get("m1").size() == 3);
+    Pod victim = memberPods().get(0);
+    m1.pods()
+        .inNamespace(victim.getMetadata().getNamespace())
+        .withName(victim.getMetadata().getName())
+        .evict(
+            new io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder()
+                .withNewMetadata()
+                .withName(victim.getMetadata().getName())
+                .withNamespace(victim.getMetadata().getNamespace())
+                .endMetadata()
+                .build());
+    await().atMost(WAIT).until(() -> controller.memberPods().get("m1").size() == 2);
+    holdStatus.set(false);
+
+    String victimUid = victim.getMetadata().getLabels().get(GleanerKeys.META_UID);
+    for (Pod w : workers) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Pod now = reread(w);
+                assertThat(now.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(now.getStatus().getReason()).isEqualTo("Reclaimed");
+                assertThat(now.getStatus().getMessage())
+                    .contains(
+                        now.getMetadata().getUid().equals(victimUid)
+                            ? "EvictionByEvictionAPI (Eviction API: evicting)"
+                            : "its gang ml/trio runs whole or not at all: ");
+                if (!now.getMetadata().getUid().equals(victimUid)) {
+                  assertThat(now.getStatus().getMessage()).contains("of its minMember 3");
                 }
               });
     }

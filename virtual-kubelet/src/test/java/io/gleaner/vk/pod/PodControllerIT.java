@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -325,6 +326,55 @@ class PodControllerIT {
                   .contains(
                       member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER),
                       member.getMetadata().getAnnotations().get(GleanerKeys.NODE));
+            });
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
+  /**
+   * A member pod deleted before the virtual-kubelet's status sync ever saw it (its add and delete
+   * events both reached the cache first, as under load): the pod it created is gone all the same,
+   * and the metadata pod is reclaimed. Status syncs are held (only on the status queue's threads)
+   * until the cache has seen the member pod come and go.
+   */
+  @Test
+  void aMemberPodDeletedBeforeItsStatusSyncSawItFailsTheMetadataPodAsReclaimed() {
+    AtomicBoolean holdStatus = new AtomicBoolean(true);
+    controller.close();
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1, "m2", m2)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            UnaryOperator.identity(),
+            new VkMetrics(registry),
+            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller.pauseUnless(
+        () -> !holdStatus.get() || !Thread.currentThread().getName().startsWith("vk-status"));
+    controller.start();
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    String cluster = member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER);
+    await().atMost(WAIT).until(() -> controller.memberPods().get(cluster).size() == 1);
+    clientOf(member)
+        .pods()
+        .inNamespace(member.getMetadata().getNamespace())
+        .withName(member.getMetadata().getName())
+        .withGracePeriod(0)
+        .delete();
+    await().atMost(WAIT).until(() -> controller.memberPods().get(cluster).isEmpty());
+    holdStatus.set(false);
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+              assertThat(m.getStatus().getReason()).isEqualTo("Reclaimed");
+              assertThat(m.getStatus().getMessage())
+                  .contains(cluster, member.getMetadata().getAnnotations().get(GleanerKeys.NODE));
             });
     await().atMost(WAIT).until(() -> broker.placements().isEmpty());
   }

@@ -416,6 +416,60 @@ class StatusMirrorTest {
   }
 
   @Test
+  void aGoneMemberPodsFinalStateSaysWhyItWasTaken() {
+    Pod evicted =
+        new PodBuilder(running())
+            .editMetadata()
+            .withDeletionTimestamp("2025-03-01T10:00:00Z")
+            .endMetadata()
+            .editStatus()
+            .addNewCondition()
+            .withType("DisruptionTarget")
+            .withStatus("True")
+            .withReason("EvictionByEvictionAPI")
+            .withMessage("Eviction API: evicting")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(StatusMirror.deletedCause(evicted))
+        .contains("EvictionByEvictionAPI (Eviction API: evicting)");
+    Pod marked =
+        new PodBuilder(evicted)
+            .editMetadata()
+            .addToAnnotations(GleanerKeys.RECLAIM_REASON, "TeamGuarantee")
+            .addToAnnotations(GleanerKeys.RECLAIM_MESSAGE, "room for team ads")
+            .endMetadata()
+            .build();
+    assertThat(StatusMirror.deletedCause(marked)).contains("TeamGuarantee (room for team ads)");
+    Pod kubelet =
+        member()
+            .withNewStatus()
+            .withPhase("Failed")
+            .withReason("Evicted")
+            .withMessage("The node was low on resource: memory.")
+            .endStatus()
+            .build();
+    assertThat(StatusMirror.deletedCause(kubelet))
+        .contains("Evicted (The node was low on resource: memory.)");
+    Pod deleted =
+        new PodBuilder(running())
+            .editMetadata()
+            .withDeletionTimestamp("2025-03-01T10:00:00Z")
+            .endMetadata()
+            .build();
+    assertThat(StatusMirror.deletedCause(deleted)).isEmpty();
+    assertThat(
+            StatusMirror.deletedCause(
+                member()
+                    .withNewStatus()
+                    .withPhase("Failed")
+                    .withReason("Error")
+                    .endStatus()
+                    .build()))
+        .isEmpty();
+  }
+
+  @Test
   void anEvictionForGleanersOwnReasonSaysItsReasonAndWhatItWasFor() {
     Pod guarantee =
         new PodBuilder(running())
