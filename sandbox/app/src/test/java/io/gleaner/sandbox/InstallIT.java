@@ -987,8 +987,25 @@ class InstallIT {
               + name
               + "\" "
               + denied
-              + "Gleaner's identity creates and deletes only Gleaner's pods"
+              + "Gleaner's identity creates, patches and deletes only Gleaner's pods"
               + " (labels gleaner.io/managed=true and gleaner.io/instance=gleaner)");
+      // the patch the descheduler notes a guarantee's victim with, on an online pod
+      assertRefused(
+          () ->
+              gleaner
+                  .pods()
+                  .inNamespace(ns)
+                  .withName(name)
+                  .patch(
+                      io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                          io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                      "{\"metadata\":{\"annotations\":{\"gleaner.io/reclaim-reason\":"
+                          + "\"TeamGuarantee\"}}}"),
+          "pods \""
+              + name
+              + "\" "
+              + denied
+              + "Gleaner's identity creates, patches and deletes only Gleaner's pods");
       assertRefused(
           () -> gleaner.pods().inNamespace(ns).withName(name).evict(),
           "pods \""
