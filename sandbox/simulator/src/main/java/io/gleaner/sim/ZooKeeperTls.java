@@ -41,21 +41,38 @@ public final class ZooKeeperTls implements AutoCloseable {
 
   /** A new CA and server certificate, and the server-side properties set. */
   public static ZooKeeperTls create() {
-    ClusterCa ca = ClusterCa.create("gleaner-zookeeper-ca");
-    ClusterCa.Issued serving = ca.issueServing("zookeeper", List.of("127.0.0.1", "localhost"));
     try {
       Path dir = Files.createTempDirectory("gleaner-zk-tls-");
-      Path caFile = Files.writeString(dir.resolve("ca.crt"), ca.certificatePem());
-      // ZooKeeper's PEM key store: a PKCS#8 key and its certificate in one file
-      Path keyStore =
-          Files.writeString(
-              dir.resolve("keystore.pem"), serving.pkcs8KeyPem() + serving.certificatePem());
-      ZooKeeperTls tls = new ZooKeeperTls(dir, caFile, keyStore);
+      ZooKeeperTls tls = new ZooKeeperTls(dir, dir.resolve("ca.crt"), dir.resolve("keystore.pem"));
+      tls.issue();
       tls.install();
       return tls;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the ZooKeeper TLS files", e);
     }
+  }
+
+  /**
+   * A CA rotation on the server side: a new CA, a server certificate of it in the key store (read
+   * by each server when it starts: restart them) and {@link #caFile()} rewritten to the new CA.
+   *
+   * @return the new CA's certificate (PEM)
+   */
+  public String rotateCa() {
+    try {
+      return issue();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the ZooKeeper TLS files", e);
+    }
+  }
+
+  private String issue() throws IOException {
+    ClusterCa ca = ClusterCa.create("gleaner-zookeeper-ca");
+    ClusterCa.Issued serving = ca.issueServing("zookeeper", List.of("127.0.0.1", "localhost"));
+    // ZooKeeper's PEM key store: a PKCS#8 key and its certificate in one file
+    Files.writeString(keyStore, serving.pkcs8KeyPem() + serving.certificatePem());
+    Files.writeString(caFile, ca.certificatePem());
+    return ca.certificatePem();
   }
 
   /** The CA the servers' certificate chains to (PEM). */

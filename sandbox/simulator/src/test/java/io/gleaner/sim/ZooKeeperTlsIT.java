@@ -2,6 +2,7 @@ package io.gleaner.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
@@ -176,6 +177,44 @@ class ZooKeeperTlsIT {
             () -> Zk.connect(secure(), "gleaner", SESSION, REFUSED_WITHIN, null, otherCa).close())
         .isInstanceOf(CoordinationException.class)
         .hasMessageContaining(otherCa.toString());
+  }
+
+  /**
+   * A Gleaner service reads its ZooKeeper CA file at every connection (ZooKeeper's Netty client
+   * builds its SSL context per connection), so a CA rotation needs no restart of the services: with
+   * a bundle of the old and the new CA in its file, a client connected under the old CA reconnects
+   * to a server restarted with a certificate of the new CA.
+   */
+  @Test
+  void aClientReadsItsCaFileAgainWhenItReconnects() throws Exception {
+    ZooKeeperTls tls = zk.tls().orElseThrow();
+    Path clientCa = Files.copy(tls.caFile(), dir.resolve("rotating-ca.crt"));
+    String oldCa = Files.readString(clientCa);
+    try (CuratorFramework c =
+        Zk.connect(
+            secure(),
+            "gleaner",
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(10),
+            ZkCredentials.parse("gleaner:s3cret"),
+            clientCa)) {
+      c.create().creatingParentsIfNeeded().forPath("/tls/rotation", new byte[] {1});
+      String newCa = tls.rotateCa();
+      Files.writeString(clientCa, oldCa + newCa);
+      int port = zk.ports().get(0);
+      zk.kill(port);
+      zk.restart(port);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> c.getData().forPath("/tls/rotation")[0] == 1);
+      // the restarted server presents the new CA's certificate: a client trusting only the old is
+      // refused
+      Path onlyOld = Files.writeString(dir.resolve("only-old-ca.crt"), oldCa);
+      assertThatThrownBy(
+              () -> Zk.connect(secure(), "gleaner", SESSION, REFUSED_WITHIN, null, onlyOld).close())
+          .isInstanceOf(CoordinationException.class);
+    }
   }
 
   /**
