@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.tls.ReloadingKeyManager;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,17 +153,11 @@ public final class KubeletAuth {
    * @throws IllegalArgumentException when the file cannot be read or holds no certificate
    */
   public static List<X509Certificate> readCertificates(Path pem) {
-    try (InputStream in = Files.newInputStream(pem)) {
-      List<X509Certificate> certs = new ArrayList<>();
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        certs.add((X509Certificate) c);
-      }
-      if (certs.isEmpty()) {
-        throw new IllegalArgumentException(pem + " holds no PEM certificate");
-      }
-      return certs;
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot read the client CA " + pem + ": " + e, e);
+    try {
+      return certificates(Files.readString(pem, StandardCharsets.UTF_8));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot read the client CA " + pem + ": " + e.getMessage(), e);
     }
   }
 
