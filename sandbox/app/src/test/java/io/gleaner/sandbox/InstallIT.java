@@ -1589,6 +1589,107 @@ class InstallIT {
             });
   }
 
+  /**
+   * Tenant isolation in the installed product (SECURITY.md, "tenant isolation in members"): every
+   * member holds its own Secret {@code db-creds} in the namespace that {@code team-a} maps to. A
+   * tenant pod that mounts {@code db-creds} without bringing it fails with {@code
+   * ReferenceNotFound} instead of being given the member's; once the tenant brings its own {@code
+   * db-creds}, the next pod fails with {@code ReferenceConflict}, and the member's Secret is
+   * unchanged in every member.
+   */
+  @Test
+  @Order(13)
+  void aTenantPodMountsNoMemberSecretItDidNotBringAndOverwritesNone() throws Exception {
+    String namespace = "gleaner-team-a";
+    for (SimulatedCluster m : sandbox.federation().members()) {
+      KubernetesClient c = m.client();
+      if (c.namespaces().withName(namespace).get() == null) {
+        c.namespaces()
+            .resource(
+                new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName(namespace)
+                    .endMetadata()
+                    .build())
+            .create();
+      }
+      c.secrets()
+          .inNamespace(namespace)
+          .resource(
+              new io.fabric8.kubernetes.api.model.SecretBuilder()
+                  .withNewMetadata()
+                  .withName("db-creds")
+                  .endMetadata()
+                  .addToStringData("password", "the member's own")
+                  .build())
+          .create();
+    }
+    applyMounting("mounts-missing", "db-creds");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> reason("mounts-missing"), "ReferenceNotFound"::equals);
+    assertThat(phase("mounts-missing")).isEqualTo("Failed");
+    assertThat(message("mounts-missing")).contains("db-creds");
+
+    kubectl(
+        "-n",
+        "team-a",
+        "create",
+        "secret",
+        "generic",
+        "db-creds",
+        "--from-literal=password=tenant");
+    applyMounting("mounts-conflict", "db-creds");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> reason("mounts-conflict"), "ReferenceConflict"::equals);
+    assertThat(phase("mounts-conflict")).isEqualTo("Failed");
+    for (SimulatedCluster m : sandbox.federation().members()) {
+      io.fabric8.kubernetes.api.model.Secret own =
+          m.client().secrets().inNamespace(namespace).withName("db-creds").get();
+      assertThat(new String(java.util.Base64.getDecoder().decode(own.getData().get("password"))))
+          .as("the member's own db-creds in %s", m.name())
+          .isEqualTo("the member's own");
+      assertThat(own.getMetadata().getLabels()).as("labels in %s", m.name()).isNullOrEmpty();
+      assertThat(
+              m
+                  .client()
+                  .pods()
+                  .inAnyNamespace()
+                  .withLabel("gleaner.io/managed", "true")
+                  .list()
+                  .getItems()
+                  .stream()
+                  .filter(p -> p.getSpec().getVolumes() != null)
+                  .flatMap(p -> p.getSpec().getVolumes().stream())
+                  .filter(v -> v.getSecret() != null)
+                  .map(v -> v.getSecret().getSecretName()))
+          .as("secrets mounted by Gleaner's pods in %s", m.name())
+          .doesNotContain("db-creds");
+    }
+  }
+
+  /** Applies a pod of {@link #POD_YAML} that mounts Secret {@code secret}. */
+  private static void applyMounting(String name, String secret) throws Exception {
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(
+        file,
+        POD_YAML
+            .formatted(name)
+            .replace(
+                "\n      resources:",
+                "\n      volumeMounts: [{name: creds, mountPath: /creds}]\n      resources:")
+            .replace(
+                "\n  restartPolicy: Never",
+                "\n  volumes: [{name: creds, secret: {secretName: "
+                    + secret
+                    + "}}]"
+                    + "\n  restartPolicy: Never"));
+    kubectl("apply", "-f", file.toString());
+  }
+
   private static String message(String pod) throws Exception {
     return kubectl("-n", "team-a", "get", "pod", pod, "-o", "jsonpath={.status.message}");
   }

@@ -431,6 +431,7 @@ public final class ObjectStore {
   private ObjectNode store(
       ResourceType type, ObjectNode current, ObjectNode next, boolean statusOnly, Admit admit) {
     if (!statusOnly) {
+      ResourceRules.of(type).prepareUpdate(current, next);
       ResourceRules.of(type).validateUpdate(current, next);
     }
     GenericRules.keepServerFields(current, next, statusOnly);

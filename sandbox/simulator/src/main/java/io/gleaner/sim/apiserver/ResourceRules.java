@@ -12,8 +12,8 @@ import java.util.Map;
  * <p>{@link #of} is the registry: pods ({@link PodRules}), namespaces ({@link NamespaceRules}),
  * CustomResourceDefinitions ({@link CrdRules}), PriorityClasses ({@link PriorityClassRules}),
  * events ({@link EventRules}), ResourceQuotas ({@link QuotaRules}), ValidatingAdmissionPolicies
- * ({@link AdmissionPolicyRules}), and custom resources (and other non-core kinds) with a status
- * subresource, which ignore the status on create.
+ * ({@link AdmissionPolicyRules}), Secrets ({@link SecretRules}), and custom resources (and other
+ * non-core kinds) with a status subresource, which ignore the status on create.
  */
 interface ResourceRules {
   /** Defaults and validates a new object (a private copy) before it is stored; throws to refuse. */
@@ -21,6 +21,12 @@ interface ResourceRules {
 
   /** Side effects once {@code obj} is stored. */
   default void afterCreate(ObjectStore store, ObjectNode obj) {}
+
+  /**
+   * Normalizes a write to the main resource (not the status subresource) before it is validated,
+   * admitted and stored, as kube-apiserver's conversion and update strategy do.
+   */
+  default void prepareUpdate(ObjectNode current, ObjectNode next) {}
 
   /** Validates a write to the main resource (not the status subresource); throws to refuse. */
   default void validateUpdate(ObjectNode current, ObjectNode next) {}
@@ -83,6 +89,7 @@ interface ResourceRules {
             ResourceTypes.PRIORITY_CLASSES, new PriorityClassRules(),
             ResourceTypes.EVENTS, new EventRules(),
             ResourceTypes.RESOURCE_QUOTAS, new QuotaRules(),
-            ResourceTypes.VALIDATING_ADMISSION_POLICIES, new AdmissionPolicyRules());
+            ResourceTypes.VALIDATING_ADMISSION_POLICIES, new AdmissionPolicyRules(),
+            ResourceTypes.SECRETS, new SecretRules());
   }
 }
