@@ -294,7 +294,7 @@ public final class PodController implements AutoCloseable {
     if (queues.acting()) {
       return;
     }
-    brokerView.load(informers.membersWithPods(), informers.memberInformers().size());
+    brokerView.load(informers.watchedMembers());
     queues.act();
     if (config.mirrorEvents()) {
       eventMirror =

@@ -271,18 +271,6 @@ final class PodInformers implements AutoCloseable {
     return memberInformers.get(cluster);
   }
 
-  /** The member clusters with cached pods, for the broker view at a takeover. */
-  List<String> membersWithPods() {
-    List<String> out = new ArrayList<>();
-    for (String cluster : memberInformers.keySet()) {
-      CompactItemStore<Pod> store = memberStores.get(cluster);
-      if (store != null && store.size() > 0) {
-        out.add(cluster);
-      }
-    }
-    return out;
-  }
-
   /** The UIDs of the cached metadata pods (no decoding). */
   Stream<String> metaUids() {
     return metaStore.secondaryKeys();

@@ -91,10 +91,11 @@ final class StatusHandler {
   WorkQueue.Result handleStatus(String uid) {
     TrackedPod t = tracked.get(uid);
     if (t == null) {
-      gangLost.remove(uid);
       informers.forgetGone(uid);
       if (informers.hasMetaPod(uid) && informers.hasMemberPod(uid)) {
-        queues.resync.add(uid); // restart: adopt
+        queues.resync.add(uid); // restart: adopt (its gang's loss, if any, is acted on then)
+      } else {
+        gangLost.remove(uid);
       }
       return WorkQueue.Result.DONE;
     }
@@ -282,8 +283,8 @@ final class StatusHandler {
   /**
    * After {@code uid}'s reclaim: when fewer than the gang's minMember of its other pods are left
    * (succeeded, or with a member pod not being deleted), each of those with a member pod is
-   * reclaimed too, at its next status sync. The minimum is the one the member pods carry ({@link
-   * GleanerKeys#GANG_MIN_MEMBER}, as placed).
+   * reclaimed too, at its next status sync (after a takeover, once adopted). The minimum is the one
+   * the member pods carry ({@link GleanerKeys#GANG_MIN_MEMBER}, as placed).
    */
   private void breakGang(String uid, Pod pod, Gangs.Membership gang, String cluster, String cause) {
     List<String> others = new ArrayList<>();
@@ -303,7 +304,11 @@ final class StatusHandler {
         continue;
       }
       TrackedPod ot = tracked.get(other);
-      Pod member = ot == null || ot.cluster == null ? null : informers.memberPod(ot.cluster, other);
+      Pod member =
+          ot != null && ot.cluster != null
+              ? informers.memberPod(ot.cluster, other)
+              // not taken up yet: after a takeover, its member pod is being adopted
+              : informers.memberPodAnywhere(other).map(PodInformers.Located::pod).orElse(null);
       if (member == null || member.getMetadata().getDeletionTimestamp() != null) {
         continue; // not placed, or already going
       }

@@ -2,6 +2,7 @@ package io.gleaner.vk.pod;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.gleaner.api.client.BrokerApiClient;
+import io.gleaner.api.v1.Placement;
 import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.fair.Teams;
 import io.gleaner.meta.fair.Wait;
@@ -107,6 +108,12 @@ final class SyncHandler {
     if (existing.isPresent()) {
       adopt(uid, t, existing.get());
       return confirmIfNeeded(uid, t);
+    }
+    Optional<Placement> createdBefore = brokerView.createdAtStart(uid);
+    if (createdBefore.isPresent()
+        && informers.memberInformer(createdBefore.get().getNode().getCluster()) != null) {
+      adoptCreated(uid, t, createdBefore.get());
+      return WorkQueue.Result.DONE;
     }
     PodAdmission v = validator.validate(pod);
     if (v instanceof PodAdmission.Refused r) {
@@ -321,6 +328,27 @@ final class SyncHandler {
     }
     t.confirmed = true; // NOT_FOUND: the broker no longer knows the reservation; nothing to confirm
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * Takes up, at a takeover, a pod whose member pod was created (the broker held its reservation
+   * confirmed) but that no member cache holds: as created there and not seen yet. Its status sync
+   * then asks the member, as for any created pod its cache never showed: a member pod that is there
+   * is adopted when the cache shows it; one that went while no virtual-kubelet watched is a member
+   * pod gone, reclaimed with its gang as one seen going would be, never placed again alone.
+   */
+  private void adoptCreated(String uid, TrackedPod t, Placement created) {
+    t.placeOn(created.getNode().getCluster(), created.getNode().getNode());
+    t.sourceOrdinal = created.getSourceValue();
+    t.confirmed = true;
+    t.seenInMember = false;
+    t.createdMs = 0; // long before: the status sync asks the member at once
+    t.state = TrackedPod.State.CREATED;
+    log.info(
+        "created in {} on {} before the takeover and not in its cache: asking the member",
+        t.cluster,
+        t.node);
+    queues.status.add(uid);
   }
 
   private void adopt(String uid, TrackedPod t, PodInformers.Located found) {

@@ -16,9 +16,11 @@ import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
+import io.gleaner.sim.apiserver.ResourceType;
 import io.gleaner.sim.apiserver.ResourceTypes;
 import io.gleaner.sim.apiserver.ServerExtensions;
 import io.gleaner.vk.testing.FakeBroker;
+import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.TranslationConfig;
 import io.grpc.ManagedChannel;
@@ -29,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -123,9 +126,13 @@ class GangIT {
   }
 
   private void podGroup(String name, int minMember) {
+    podGroup("scheduling.volcano.sh/v1beta1", name, minMember);
+  }
+
+  private void podGroup(String apiVersion, String name, int minMember) {
     GenericKubernetesResource pg =
         new GenericKubernetesResourceBuilder()
-            .withApiVersion("scheduling.volcano.sh/v1beta1")
+            .withApiVersion(apiVersion)
             .withKind("PodGroup")
             .withNewMetadata()
             .withNamespace("ml")
@@ -133,20 +140,27 @@ class GangIT {
             .endMetadata()
             .build();
     pg.setAdditionalProperty("spec", Map.of("minMember", minMember));
-    meta.genericKubernetesResources("scheduling.volcano.sh/v1beta1", "PodGroup")
-        .inNamespace("ml")
-        .resource(pg)
-        .create();
+    meta.genericKubernetesResources(apiVersion, "PodGroup").inNamespace("ml").resource(pg).create();
   }
 
   private Pod worker(String group, int i, String cpu) {
+    return worker(group, i, cpu, false);
+  }
+
+  /**
+   * A gang's pod bound to the virtual node; {@code coscheduling}: in the scheduler-plugins form
+   * (its label), else Volcano's (its annotation).
+   */
+  private Pod worker(String group, int i, String cpu, boolean coscheduling) {
     Pod p =
         new PodBuilder()
             .withNewMetadata()
             .withName(group + "-worker-" + i)
             .withNamespace("ml")
             .addToLabels(GleanerKeys.CLASS, "offline")
-            .addToAnnotations("scheduling.k8s.io/group-name", group)
+            .addToLabels(coscheduling ? Map.of(Gangs.COSCHEDULING_LABEL, group) : Map.of())
+            .addToAnnotations(
+                coscheduling ? Map.of() : Map.of("scheduling.k8s.io/group-name", group))
             .endMetadata()
             .withNewSpec()
             .withNodeName("gleaner")
@@ -323,6 +337,134 @@ class GangIT {
                             : "its gang ml/trio runs whole or not at all: ");
                 if (!now.getMetadata().getUid().equals(victimUid)) {
                   assertThat(now.getStatus().getMessage()).contains("of its minMember 3");
+                }
+              });
+    }
+    await().atMost(WAIT).until(() -> memberPods().isEmpty());
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+  }
+
+  /**
+   * A member pod of a running gang deleted while no virtual-kubelet ran (the member's preemption,
+   * an operator): after the restart its pod is not placed again alone beside the rest of its gang;
+   * as when the deletion is seen live, the whole gang is reclaimed.
+   */
+  @Test
+  void aGangMemberDeletedWhileTheVirtualKubeletWasDownTakesTheWholeGangWithIt() {
+    podGroup("trio", 3);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      workers.add(worker("trio", i, "2"));
+    }
+    await().atMost(WAIT).until(() -> memberPods().size() == 3);
+    await().atMost(WAIT).until(() -> broker.confirms.get() >= 3);
+    controller.close();
+    int placesBefore = broker.places.get();
+    Pod victim = memberPods().get(0);
+    m1.pods()
+        .inNamespace(victim.getMetadata().getNamespace())
+        .withName(victim.getMetadata().getName())
+        .withGracePeriod(0)
+        .delete();
+    await().atMost(WAIT).until(() -> memberPods().size() == 2);
+    controller =
+        controller(PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+    controller.start();
+
+    String victimUid = metaUid(victim);
+    for (Pod w : workers) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Pod now = reread(w);
+                assertThat(now.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(now.getStatus().getReason()).isEqualTo("Reclaimed");
+                assertThat(now.getStatus().getMessage())
+                    .contains(
+                        now.getMetadata().getUid().equals(victimUid)
+                            ? "member pod was deleted in the member cluster"
+                            : "its gang ml/trio runs whole or not at all: ");
+              });
+    }
+    await().atMost(WAIT).until(() -> memberPods().isEmpty());
+    await().atMost(WAIT).until(() -> broker.placements().isEmpty());
+    assertThat(broker.places.get())
+        .as("nothing placed again after the restart")
+        .isEqualTo(placesBefore);
+  }
+
+  /** scheduler-plugins' PodGroup, as its CRD serves it. */
+  private static final ResourceType COSCHEDULING_PODGROUPS =
+      new ResourceType(
+          "scheduling.x-k8s.io",
+          "v1alpha1",
+          "podgroups",
+          "podgroup",
+          "PodGroup",
+          true,
+          List.of(),
+          true,
+          Set.of(),
+          List.of());
+
+  /**
+   * The scheduler-plugins coscheduling form of a gang (pod label {@code
+   * scheduling.x-k8s.io/pod-group}, PodGroup {@code scheduling.x-k8s.io/v1alpha1}) submitted to the
+   * metadata cluster: placed whole in one member, mirrored there as the member's gang scheduler
+   * (Volcano) expects, and reclaimed whole when the member takes one of its pods.
+   */
+  @Test
+  void aCoschedulingGangRunsWholeInOneMemberAndIsReclaimedWhole() {
+    metaServer.store().types().register(COSCHEDULING_PODGROUPS);
+    podGroup(Gangs.COSCHEDULING_API_VERSION, "cotrain", 3);
+    List<Pod> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      workers.add(worker("cotrain", i, "2", true));
+    }
+    await().atMost(WAIT).until(() -> memberPods().size() == 3);
+    List<Pod> members = memberPods();
+    assertThat(members)
+        .extracting(m -> m.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER))
+        .as("whole in one member (m2, tried first, holds one pod)")
+        .containsOnly("m1");
+    String mirrored =
+        members.get(0).getMetadata().getAnnotations().get("scheduling.k8s.io/group-name");
+    for (Pod m : members) {
+      assertThat(m.getMetadata().getAnnotations())
+          .containsEntry(GleanerKeys.GANG, "ml/cotrain")
+          .containsEntry(GleanerKeys.GANG_MIN_MEMBER, "3")
+          .containsEntry(GleanerKeys.GANG_MEMBERS, "3")
+          .containsEntry("scheduling.k8s.io/group-name", mirrored);
+    }
+    GenericKubernetesResource pg =
+        memberPodGroup(members.get(0).getMetadata().getNamespace(), mirrored);
+    assertThat(pg).as("mirrored in m1 as a Volcano PodGroup").isNotNull();
+    assertThat(((Map<?, ?>) pg.getAdditionalProperties().get("spec")).get("minMember"))
+        .isEqualTo(3);
+
+    Pod victim = members.get(0);
+    m1.pods()
+        .inNamespace(victim.getMetadata().getNamespace())
+        .withName(victim.getMetadata().getName())
+        .evict(
+            new io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder()
+                .withNewMetadata()
+                .withName(victim.getMetadata().getName())
+                .withNamespace(victim.getMetadata().getNamespace())
+                .endMetadata()
+                .build());
+    for (Pod w : workers) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Pod now = reread(w);
+                assertThat(now.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(now.getStatus().getReason()).isEqualTo("Reclaimed");
+                if (!now.getMetadata().getUid().equals(metaUid(victim))) {
+                  assertThat(now.getStatus().getMessage())
+                      .contains("its gang ml/cotrain runs whole or not at all");
                 }
               });
     }
