@@ -144,6 +144,7 @@ public final class HarvestBench implements Callable<Integer> {
       System.out.printf("%s done in %.1f s%n", d.tag(), (System.nanoTime() - t0) / 1e9);
     }
     HarvestBenchEngine.table(results).forEach(System.out::println);
+    HarvestBenchEngine.causes(results).forEach(System.out::println);
     System.out.println(
         PlacementBenchEngine.json(
             HarvestBenchEngine.json(o, results, (System.nanoTime() - start) / 1e9)));

@@ -334,6 +334,16 @@ public final class HarvestBenchEngine {
    * @param memberPendingPodHours pod-hours Gleaner pods spent Pending in members
    * @param podsStarted Gleaner pods that started Running
    * @param podsCompleted Gleaner pods that completed
+   * @param lendableByState the lendable core-hours by the state of their node ({@link #FUNNEL})
+   * @param lendableByCause the lendable core-hours by what used them or kept them unused ({@link
+   *     LendableBreakdown#CAUSES})
+   * @param drainingUnusedByReturn the draining room left unused, by whether its node was returned
+   *     within the lead time, later, or not that day ({@link LendableBreakdown#DRAINING_OUTCOMES})
+   * @param placements Gleaner pods placed: near-line, offline declaring a run time within the lead
+   *     time (short) or not, on draining or lasting nodes (the aggregate design: near-line,
+   *     offline)
+   * @param offlineWaitingShortShare the share of waiting offline pods that declare a run time
+   *     within the lead time, mean over the minutes
    */
   public record Result(
       Design design,
@@ -356,7 +366,11 @@ public final class HarvestBenchEngine {
       double drainingNodeHours,
       double offeredCoreHours,
       double harvestedOnBusyNodesCoreHours,
-      Map<String, Double> lendableByState) {
+      Map<String, Double> lendableByState,
+      Map<String, Double> lendableByCause,
+      Map<String, Double> drainingUnusedByReturn,
+      Map<String, Long> placements,
+      double offlineWaitingShortShare) {
     public double harvestRatio() {
       return lendableCoreHours == 0 ? 0 : harvestedCoreHours / lendableCoreHours;
     }
@@ -392,6 +406,14 @@ public final class HarvestBenchEngine {
       Map<String, Object> by = new LinkedHashMap<>();
       lendableByState.forEach((k, v) -> by.put(k, round(v)));
       m.put("lendable_core_hours_by_node_state", by);
+      Map<String, Object> cause = new LinkedHashMap<>();
+      lendableByCause.forEach((k, v) -> cause.put(k, round(v)));
+      m.put("lendable_core_hours_by_cause", cause);
+      Map<String, Object> ret = new LinkedHashMap<>();
+      drainingUnusedByReturn.forEach((k, v) -> ret.put(k, round(v)));
+      m.put("draining_unused_core_hours_by_return", ret);
+      m.put("placements", new LinkedHashMap<>(placements));
+      m.put("offline_waiting_short_share_mean", round(offlineWaitingShortShare));
       return m;
     }
   }
@@ -661,6 +683,8 @@ public final class HarvestBenchEngine {
       machine = new IdleStateMachine(policy.idle().after(), policy.reclaimCooldown());
       forecast = new LoadForecast(PeakForecast.of(policy.forecast()));
       ledger = new HarvestLedger(policy);
+      breakdown = new LendableBreakdown(STEP_S, policy.forecast().leadTime().toSeconds());
+      forecastHold = new long[total];
       truthSettings = LendableCapacity.Settings.from(policy);
       engine = new PlacementEngine(PlacementPolicy.from(policy));
       nearLineStream = new Stream(true, o.seed(), false);
@@ -699,7 +723,7 @@ public final class HarvestBenchEngine {
         } else {
           placeGleaner(t);
         }
-        account();
+        account(t);
       }
       for (GPod g : running) {
         ledger.stillRunning(g.cpuMillis, end - g.startS);
@@ -738,7 +762,11 @@ public final class HarvestBenchEngine {
           drainingMinutes / 60.0,
           offeredMilliMinutes / 1000.0 / 60.0,
           busyHarvestMilliMinutes / 1000.0 / 60.0,
-          byState);
+          byState,
+          breakdown.byCause(),
+          breakdown.drainingByOutcome(),
+          Map.copyOf(placements),
+          shortShareMinutes == 0 ? 0 : shortShareSum / shortShareMinutes);
     }
 
     long scaledAwayWhileDelayed;
@@ -959,9 +987,13 @@ public final class HarvestBenchEngine {
     }
 
     void detect(Instant at) {
+      long t = at.getEpochSecond() - dayStart(o).getEpochSecond();
       for (int i = 0; i < total; i++) {
         Transition tr = machine.step(state[i], criteria.evaluate(load(i)), reclaimSignal[i], at);
         reclaimSignal[i] = Optional.empty();
+        if (state[i] instanceof IdleState.Lent && !(tr.to() instanceof IdleState.Lent)) {
+          breakdown.returned(i, t);
+        }
         state[i] = tr.to();
       }
       for (int c = 0; c < m; c++) {
@@ -992,6 +1024,7 @@ public final class HarvestBenchEngine {
           long usable = -1;
           long until = 0;
           boolean drainingOffer = false;
+          forecastHold[i] = 0;
           if (state[i] instanceof IdleState.Lent) {
             usable = Math.max(0, allocMillis - online[i] - headroomMillis());
             if (forecastOn) {
@@ -1002,7 +1035,8 @@ public final class HarvestBenchEngine {
               if (v == null) {
                 usable = -1;
               } else {
-                usable = Math.max(0, usable - Math.max(0, v.peakMillis() - online[i]));
+                forecastHold[i] = Math.max(0, v.peakMillis() - online[i]);
+                usable = Math.max(0, usable - forecastHold[i]);
                 until = v.roomUntil().map(Instant::toEpochMilli).orElse(0L);
                 drainingOffer = v.draining();
               }
@@ -1146,6 +1180,7 @@ public final class HarvestBenchEngine {
                   true);
           engine.reserve(g.placement);
           int node = index.get(f.node());
+          placed(g, node);
           if (allocMillis - online[node] - gleaner[node] >= g.cpuMillis) {
             startGleaner(g, node, t);
           } else {
@@ -1214,6 +1249,7 @@ public final class HarvestBenchEngine {
           free[best] -= g.cpuMillis;
           any = true;
           g.member = best;
+          placements.merge(g.nearLine ? "near_line" : "offline", 1L, Long::sum);
           int node = fitLent(best, g.cpuMillis);
           if (node >= 0) {
             startGleaner(g, node, t);
@@ -1308,14 +1344,91 @@ public final class HarvestBenchEngine {
     }
 
     final Map<String, Double> funnelMilliMinutes = new HashMap<>();
+    final LendableBreakdown breakdown;
+    final long[] forecastHold;
+    final Map<String, Long> placements = new HashMap<>();
+    double shortShareSum;
+    long shortShareMinutes;
+
+    /**
+     * The waiting pods as the breakdown sees them, and the share of waiting offline pods that
+     * declare a run time within the lead time (sampled once a step).
+     */
+    LendableBreakdown.Backlog backlog() {
+      int size = waitingNearLine.size() + waitingOffline.size();
+      long[] cpu = new long[size];
+      long[] declared = new long[size];
+      int k = 0;
+      long lead = policy.forecast().leadTime().toSeconds();
+      long shortPods = 0;
+      for (List<GPod> q : List.of(waitingNearLine, waitingOffline)) {
+        for (GPod g : q) {
+          cpu[k] = g.cpuMillis;
+          declared[k++] = g.declaredS;
+          if (!g.nearLine && g.declaredS > 0 && g.declaredS <= lead) {
+            shortPods++;
+          }
+        }
+      }
+      if (!waitingOffline.isEmpty()) {
+        shortShareSum += (double) shortPods / waitingOffline.size();
+        shortShareMinutes++;
+      }
+      return LendableBreakdown.Backlog.of(cpu, declared);
+    }
+
+    /** Counts a placement by class, declared run time and the kind of node it went to. */
+    void placed(GPod g, int node) {
+      long lead = policy.forecast().leadTime().toSeconds();
+      String kind;
+      if (g.nearLine) {
+        kind = "near_line";
+      } else if (g.declaredS > 0 && g.declaredS <= lead) {
+        kind = draining[node] ? "offline_short_on_draining" : "offline_short_on_lasting";
+      } else {
+        kind = draining[node] ? "offline_long_on_draining" : "offline_long_on_lasting";
+      }
+      placements.merge(kind, 1L, Long::sum);
+    }
+
     LendableCapacity.Settings truthSettings;
 
     /** The minute that starts now, with the state as it stands after this step. */
-    void account() {
+    void account(long t) {
+      LendableBreakdown.Backlog waiting = backlog();
+      long nowMs = dayStart(o).plusSeconds(t).toEpochMilli();
+      int margin = (int) Math.round(100 * policy.reserveMargin(CapacitySource.IDLE));
       for (int i = 0; i < total; i++) {
         Resources r = res(online[i]);
         ledger.node(alloc, r, STEP_S);
         funnel(i, r);
+        double lendable =
+            LendableCapacity.idleNode(alloc, r, r, truthSettings).cpuMillis()
+                * (1 - policy.reserveMargin(CapacitySource.IDLE));
+        LendableBreakdown.Kind kind =
+            state[i] instanceof IdleState.Lent
+                ? LendableBreakdown.Kind.LENT
+                : state[i] instanceof IdleState.IdleObserved
+                    ? LendableBreakdown.Kind.IDLE_WAIT
+                    : state[i] instanceof IdleState.Reclaimed
+                        ? LendableBreakdown.Kind.COOLING_DOWN
+                        : LendableBreakdown.Kind.ACTIVE;
+        long free =
+            offered[i] < 0 || d == Design.AGGREGATE
+                ? Math.max(0, allocMillis - online[i] - gleaner[i])
+                : Math.max(0, Math.floorDiv(offered[i] * (100 - margin), 100) - gleaner[i]);
+        breakdown.add(
+            t,
+            new LendableBreakdown.NodeStep(
+                i,
+                lendable,
+                gleaner[i],
+                kind,
+                draining[i],
+                offeredUntil[i] > 0 ? (offeredUntil[i] - nowMs) / 1000 : Long.MAX_VALUE,
+                forecastHold[i],
+                free),
+            waiting);
         if (gleaner[i] > 0 && !criteria.evaluate(load(i)).idle()) {
           busyHarvestMilliMinutes += gleaner[i];
         }
@@ -1371,6 +1484,44 @@ public final class HarvestBenchEngine {
               r.memberPendingPodHours()));
     }
     return lines;
+  }
+
+  /**
+   * Where each design's lendable core-hours went ({@link LendableBreakdown#CAUSES}), as shares of
+   * its lendable core-hours, one design a line; then harvested on busy nodes (outside the ground
+   * truth, so the ratio is {@code used + busy}).
+   */
+  public static List<String> causes(List<Result> results) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder head = new StringBuilder(String.format("%-20s", "lendable went to"));
+    for (String c : LendableBreakdown.CAUSES) {
+      head.append(' ').append(String.format("%8s", abbreviate(c)));
+    }
+    head.append(String.format(" %8s", "+busy"));
+    lines.add(head.toString());
+    for (Result r : results) {
+      StringBuilder b = new StringBuilder(String.format("%-20s", r.design().tag()));
+      for (String c : LendableBreakdown.CAUSES) {
+        b.append(
+            String.format(
+                " %8.3f", r.lendableByCause().get(c) / Math.max(1e-9, r.lendableCoreHours())));
+      }
+      b.append(
+          String.format(
+              " %8.3f", r.harvestedOnBusyNodesCoreHours() / Math.max(1e-9, r.lendableCoreHours())));
+      lines.add(b.toString());
+    }
+    return lines;
+  }
+
+  /** A cause's column heading: its words' first letters after the first word, at most 8 chars. */
+  static String abbreviate(String cause) {
+    String[] w = cause.split("_");
+    StringBuilder b = new StringBuilder(w[0].length() > 5 ? w[0].substring(0, 5) : w[0]);
+    for (int k = 1; k < w.length; k++) {
+      b.append('_').append(w[k].charAt(0));
+    }
+    return b.length() > 8 ? b.substring(0, 8) : b.toString();
   }
 
   /** The JSON object printed last: the options, then each design's figures by its tag. */

@@ -33,9 +33,27 @@ class HarvestBenchEngineTest {
           .as(r.design().tag())
           .isCloseTo(r.lendableCoreHours(), within(1e-6 * r.lendableCoreHours()));
       assertThat(r.lendableByState().get("lent_filled")).as(r.design().tag()).isPositive();
+      // and in exactly one cause, the used ones being those filled or held by Gleaner's pods
+      assertThat(r.lendableByCause().keySet()).containsExactlyElementsOf(LendableBreakdown.CAUSES);
+      assertThat(r.lendableByCause().values().stream().mapToDouble(Double::doubleValue).sum())
+          .as(r.design().tag())
+          .isCloseTo(r.lendableCoreHours(), within(1e-6 * r.lendableCoreHours()));
+      assertThat(r.lendableByCause().get("used"))
+          .isCloseTo(
+              r.lendableByState().get("lent_filled")
+                  + r.lendableByState().get("not_lent_held_by_gleaner"),
+              within(1e-6 * r.lendableCoreHours()));
     }
     assertThat(results.get(Design.REACTIVE.ordinal()).lendableByState().get("lent_draining"))
         .isZero();
+    Result forecast = results.get(Design.FORECAST.ordinal());
+    assertThat(
+            forecast.drainingUnusedByReturn().values().stream()
+                .mapToDouble(Double::doubleValue)
+                .sum())
+        .isCloseTo(
+            forecast.lendableByState().get("lent_draining"),
+            within(1e-6 * forecast.lendableCoreHours()));
     // the broker's per-node fit: a Gleaner pod never waits in a member for room
     for (Design d : List.of(Design.FORECAST, Design.REACTIVE, Design.PERIODIC)) {
       assertThat(results.get(d.ordinal()).memberPendingMax()).as(d.tag()).isZero();
@@ -44,6 +62,7 @@ class HarvestBenchEngineTest {
     assertThat(String.valueOf(((Map<?, ?>) json.get("designs")).keySet()))
         .isEqualTo("[gleaner-forecast, gleaner-reactive, aggregate-capacity, gleaner-periodic]");
     assertThat(HarvestBenchEngine.table(results)).hasSize(5);
+    assertThat(HarvestBenchEngine.causes(results)).hasSize(5);
   }
 
   @Test
@@ -68,8 +87,13 @@ class HarvestBenchEngineTest {
   void declaredRunTimesChangeNothingWhereNoNodeDrains() {
     // reactive lending offers no draining node and no forecast room: a declared run time has
     // nothing to be compared with
-    assertThat(HarvestBenchEngine.run(TINY, Design.REACTIVE))
-        .isEqualTo(HarvestBenchEngine.run(TINY.withDeclaredRuntimes(false), Design.REACTIVE));
+    Map<String, Object> with = HarvestBenchEngine.run(TINY, Design.REACTIVE).json();
+    Map<String, Object> without =
+        HarvestBenchEngine.run(TINY.withDeclaredRuntimes(false), Design.REACTIVE).json();
+    // only the share of waiting pods that declare a short run time tells them apart
+    assertThat((Double) with.remove("offline_waiting_short_share_mean")).isPositive();
+    assertThat(without.remove("offline_waiting_short_share_mean")).isEqualTo(0.0);
+    assertThat(with).isEqualTo(without);
   }
 
   @Test
