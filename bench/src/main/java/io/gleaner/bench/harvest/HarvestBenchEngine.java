@@ -1488,8 +1488,8 @@ public final class HarvestBenchEngine {
 
   /**
    * Where each design's lendable core-hours went ({@link LendableBreakdown#CAUSES}), as shares of
-   * its lendable core-hours, one design a line; then harvested on busy nodes (outside the ground
-   * truth, so the ratio is {@code used + busy}).
+   * its lendable core-hours, one design a line; then what Gleaner's pods ran on nodes that were not
+   * idle (outside the ground truth, counted in the harvest ratio as well).
    */
   public static List<String> causes(List<Result> results) {
     List<String> lines = new ArrayList<>();
