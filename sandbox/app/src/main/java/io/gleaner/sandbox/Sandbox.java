@@ -18,6 +18,7 @@ import io.gleaner.meta.coord.ZkStateStore;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.resources.Quantities;
 import io.gleaner.meta.time.AcceleratedClock;
+import io.gleaner.sandbox.chaos.ServiceProbe;
 import io.gleaner.sandbox.chaos.TcpLink;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.HelmRelease;
@@ -26,6 +27,7 @@ import io.gleaner.sandbox.install.LocalPorts;
 import io.gleaner.sandbox.install.MemberRegistration;
 import io.gleaner.sandbox.install.ServiceProcesses;
 import io.gleaner.sandbox.invariants.FederationObserver;
+import io.gleaner.sandbox.invariants.InvariantChecker;
 import io.gleaner.sandbox.invariants.InvariantMonitor;
 import io.gleaner.sandbox.scenario.JobController;
 import io.gleaner.sandbox.scenario.SandboxSummary;
@@ -458,6 +460,7 @@ public final class Sandbox implements AutoCloseable {
       audits.put(c.name(), c.apiServer().security().audit());
     }
     java.util.Set<String> gleaner = memberIdentities;
+    ServiceProbe leaders = new ServiceProbe();
     invariants =
         new InvariantMonitor(
             new FederationObserver(meta, () -> members, broker, "gleaner", INSTANCE, clock),
@@ -465,13 +468,32 @@ public final class Sandbox implements AutoCloseable {
             () -> audits,
             gleaner::contains,
             options.speed(),
-            () -> federation.zookeeperEnsemble().map(ZooKeeperEnsemble::hasQuorum).orElse(true));
+            () ->
+                new InvariantChecker.Acting(
+                    federation.zookeeperEnsemble().map(ZooKeeperEnsemble::hasQuorum).orElse(true),
+                    virtualKubeletMayLead(leaders)));
     loops.scheduleWithFixedDelay(
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
     vitals = new VitalsRecorder(processes::replicas);
     loops.scheduleWithFixedDelay(quietly("vitals", vitals::sample), 0, 10, TimeUnit.SECONDS);
     closeables.push(() -> GracefulStop.stop(loops, LOOPS_GRACE));
     return this;
+  }
+
+  /**
+   * Whether a virtual-kubelet replica may be leading: one says so on its {@code /metrics}, or a
+   * live one did not answer in time. None alive, or every live one refusing the connection
+   * (starting) or saying it does not lead: a failover.
+   */
+  private boolean virtualKubeletMayLead(ServiceProbe probe) {
+    List<Optional<Boolean>> answers = new ArrayList<>();
+    for (ServiceProcesses.Replica r : processes.replicas()) {
+      Integer port = r.ports().get("http");
+      if (r.name().startsWith("virtual-kubelet-") && r.isAlive() && port != null) {
+        answers.add(probe.acting(port));
+      }
+    }
+    return ServiceProbe.anyMayLead(answers);
   }
 
   /**

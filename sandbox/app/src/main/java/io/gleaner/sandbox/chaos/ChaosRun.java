@@ -86,6 +86,7 @@ public final class ChaosRun implements AutoCloseable {
   private final Map<String, Long> fencedWrites = new TreeMap<>();
   private volatile boolean closed;
   private volatile boolean measured;
+  private volatile boolean workBack;
   private volatile String target = "";
   private volatile String faultAtSimulated = "";
   private volatile long faultStart = -1;
@@ -152,6 +153,19 @@ public final class ChaosRun implements AutoCloseable {
     }
     windowEndNanos = next.startedNanos;
     windowEnd = next.startedAt;
+  }
+
+  /**
+   * Waits until the federation's work is back after the fault (the service leads again and, for the
+   * virtual-kubelet, new work is placed; see {@link #workRecovered}) or the run was measured
+   * without it (or timed out); the process hit may still be restarting. Returns whether it is back.
+   */
+  public boolean awaitWorkBack(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!workBack && !measured && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    return workBack;
   }
 
   /** Waits until the fault was injected and recovery measured (or timed out). */
@@ -602,6 +616,9 @@ public final class ChaosRun implements AutoCloseable {
       if (fencedReplica != null) {
         readAudit();
       }
+      if (!workBack && workRecovered()) {
+        workBack = true;
+      }
       if (recovered()) {
         progress.accept(
             String.format(
@@ -639,10 +656,18 @@ public final class ChaosRun implements AutoCloseable {
   }
 
   private boolean recovered() {
+    return workRecovered() && (scenario.component() == null || processBack >= 0);
+  }
+
+  /**
+   * Whether the federation's work is back: the offers or the first placement after the fault, and
+   * for a service hit, a replica leading again; the process hit may not be back yet.
+   */
+  private boolean workRecovered() {
     if (offersGateRecovery() ? offersResumed < 0 : firstPlacement < 0) {
       return false;
     }
-    return scenario.component() == null || (leaderBack >= 0 && processBack >= 0);
+    return scenario.component() == null || leaderBack >= 0;
   }
 
   private long recoveryEnd() {

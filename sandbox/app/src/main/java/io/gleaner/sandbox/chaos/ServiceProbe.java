@@ -5,14 +5,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
 
 /**
  * Asks a service replica over its HTTP port, as a kubelet's probes and Prometheus would: {@code
  * /readyz}, and whether it acts as leader ({@code gleaner_leader_acting} in {@code /metrics}).
  */
-final class ServiceProbe {
+public final class ServiceProbe {
   private static final Duration TIMEOUT = Duration.ofMillis(1500);
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
@@ -34,6 +37,36 @@ final class ServiceProbe {
   /** Whether the replica reports itself acting as leader of any election. */
   boolean leading(int port) {
     return metrics(port).map(ServiceProbe::leadingIn).orElse(false);
+  }
+
+  /**
+   * Whether the replica reports itself acting as leader: false when it says it does not or nothing
+   * listens on its port (not started yet, or gone); empty when it did not answer in time or
+   * answered with an error (a replica slow under load may well be leading).
+   */
+  public Optional<Boolean> acting(int port) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              request(port, "/metrics"),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return r.statusCode() == 200 ? Optional.of(leadingIn(r.body())) : Optional.empty();
+    } catch (HttpTimeoutException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(false);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Whether some replica may be leading, from their {@link #acting} answers: one says it does, or
+   * one did not answer (unknown counts as leading, so a slow answer never excuses anything).
+   */
+  public static boolean anyMayLead(Collection<Optional<Boolean>> answers) {
+    return answers.stream().anyMatch(a -> a.orElse(true));
   }
 
   /**

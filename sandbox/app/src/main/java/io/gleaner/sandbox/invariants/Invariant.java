@@ -14,7 +14,14 @@ public enum Invariant {
   /**
    * A member node holds more than its allocatable: the requests of the pods actually on it plus
    * Gleaner's reservations of pods not there yet that may still come (their metadata pods not
-   * finished), held by the ledger through the whole look.
+   * finished), held by the ledger through the whole look. What it protects: Gleaner never promises
+   * room a node does not have. When the member takes room back (its own gang fills the node and its
+   * scheduler leaves a Gleaner pod just created there Unschedulable), the ledger over-counts the
+   * node until the virtual-kubelet re-places that pod and releases its reservation; meanwhile the
+   * broker only under-uses the node (its free room is the offer, which already leaves out the
+   * member's own pods, minus the reservations, clamped at zero), it never over-promises. So this
+   * lag counts once it outlasts its grace while a virtual-kubelet may act ({@link
+   * #clearedByActing()}).
    */
   NODE_OVERCOMMITTED(Duration.ofSeconds(10), true),
   /**
@@ -56,12 +63,17 @@ public enum Invariant {
   }
 
   /**
-   * Whether the condition is a lag that only Gleaner's acting replicas clear (mirroring a status,
-   * moving or releasing a reservation), which they may not do while ZooKeeper has no quorum: no
-   * replica holds a leader lease then and the ledger takes no write. Its grace therefore starts
-   * again when quorum returns: the promise is that Gleaner stops acting without quorum and catches
-   * up within the grace once it is back. Duplicates, foreign deletions and online pods held back
-   * are never excused.
+   * Whether the condition is a lag that only the virtual-kubelet leader's acting clears (mirroring
+   * a status, re-placing a pod and releasing or moving its reservation, failing or re-placing a
+   * gang whole), which no replica may do while ZooKeeper has no quorum (no replica holds a leader
+   * lease and the ledger takes no write), nor during a virtual-kubelet failover (the dead leader's
+   * lease has run out and the standby leads only once its session has expired, by design: two
+   * acting leaders are what the lease prevents). Its grace therefore starts again when quorum
+   * returns, or when a virtual-kubelet leads again: the promise is that Gleaner stops acting while
+   * it may not and catches up within the grace once it may. A failover is excused for at most
+   * {@link InvariantChecker#LONGEST_FAILOVER}; a virtual node without a leader for longer is a
+   * failure whose lags count. Duplicates, foreign deletions and online pods held back are never
+   * excused.
    */
   public boolean clearedByActing() {
     return clearedByActing;

@@ -22,7 +22,24 @@ public final class InvariantChecker {
   /** A violation: its kind, what it is about, and the evidence. */
   public record Violation(Invariant kind, String subject, String evidence) {}
 
+  /**
+   * The longest virtual-kubelet failover whose lags are excused: a standby leads once the dead
+   * leader's ZooKeeper session has expired, one session timeout (the chart's 15 s {@code
+   * leaderElection.leaseDuration}) after its last heartbeat, plus its takeover (13.2 to 16.8 s
+   * measured at load averages up to 57). Twice the session timeout; a virtual node without a leader
+   * for longer is no failover Gleaner promises, and its lags count again from then.
+   */
+  public static final Duration LONGEST_FAILOVER = Duration.ofSeconds(30);
+
+  /** When each condition holding began its grace (again, after a look that excused it). */
   private final Map<String, Instant> since = new HashMap<>();
+
+  /** When each condition holding was first seen, whatever excused it since. */
+  private final Map<String, Instant> firstSeen = new HashMap<>();
+
+  /** The first look of the failover under way (no virtual-kubelet leads, quorum held), or null. */
+  private Instant failoverSince;
+
   private final Set<String> reported = new HashSet<>();
   private final EnumMap<Invariant, Long> counts = new EnumMap<>(Invariant.class);
   private final List<Counted> counted = new ArrayList<>();
@@ -38,40 +55,79 @@ public final class InvariantChecker {
     }
   }
 
+  /**
+   * Who may act at a look: whether ZooKeeper has a quorum (without it no replica holds a lease) and
+   * whether a virtual-kubelet replica leads (acts under a valid lease): the replica that clears the
+   * lags of {@link Invariant#clearedByActing()}.
+   */
+  public record Acting(boolean quorum, boolean virtualKubeletLeads) {
+    /** Everything may act. */
+    public static final Acting ALL = new Acting(true, true);
+
+    /** Why Gleaner cannot clear those lags now, or null when it can. */
+    public String cannot() {
+      if (!quorum) {
+        return "ZooKeeper has no quorum";
+      }
+      return virtualKubeletLeads ? null : "no virtual-kubelet replica leads";
+    }
+  }
+
   /** Violations found in {@code o} at real time {@code now} that were not reported before. */
   public List<Violation> check(FederationSnapshot o, Instant now) {
-    return check(o, now, true);
+    return check(o, now, Acting.ALL);
   }
 
   /**
-   * As {@link #check(FederationSnapshot, Instant)}; while {@code quorum} is false (ZooKeeper has no
-   * quorum, so no replica may act) the grace of every condition that only acting clears ({@link
-   * Invariant#clearedByActing()}) starts again at each look, so it runs from quorum's return.
+   * As {@link #check(FederationSnapshot, Instant)}, told who may act at this look. While nothing
+   * may clear the lags of {@link Invariant#clearedByActing()}, their graces start again at each
+   * look, so they run from when something may: while ZooKeeper has no quorum, and while no
+   * virtual-kubelet replica leads, for at most {@link #LONGEST_FAILOVER} from the first look
+   * without one. A violation is still charged to when its condition was first seen.
    */
-  public List<Violation> check(FederationSnapshot o, Instant now, boolean quorum) {
+  public List<Violation> check(FederationSnapshot o, Instant now, Acting acting) {
+    boolean excused = lagsExcused(acting, now);
     Map<String, Violation> holding = new TreeMap<>();
     proven.clear();
     duplicates(o, holding);
     overcommits(o, holding);
     leaks(o, holding);
-    statuses(o, now, quorum, holding);
+    statuses(o, now, !excused, holding);
     gangs(o, holding);
     since.keySet().retainAll(holding.keySet());
+    firstSeen.keySet().retainAll(holding.keySet());
     List<Violation> out = new ArrayList<>();
     for (Map.Entry<String, Violation> e : holding.entrySet()) {
       Violation v = e.getValue();
-      if (!quorum && v.kind().clearedByActing()) {
+      Instant seen = firstSeen.computeIfAbsent(e.getKey(), k -> now);
+      if (excused && v.kind().clearedByActing()) {
         since.put(e.getKey(), now);
       }
       Instant first = since.computeIfAbsent(e.getKey(), k -> now);
       Duration held = proven.getOrDefault(e.getKey(), Duration.between(first, now));
       if (held.compareTo(v.kind().grace()) >= 0 && reported.add(e.getKey())) {
         counts.merge(v.kind(), 1L, Long::sum);
-        counted.add(new Counted(v.kind(), first));
+        counted.add(new Counted(v.kind(), seen));
         out.add(v);
       }
     }
     return out;
+  }
+
+  /**
+   * Whether this look excuses the lags only acting clears: ZooKeeper has no quorum, or no
+   * virtual-kubelet replica leads and the failover began (its first look) at most {@link
+   * #LONGEST_FAILOVER} ago.
+   */
+  private boolean lagsExcused(Acting acting, Instant now) {
+    if (!acting.quorum() || acting.virtualKubeletLeads()) {
+      failoverSince = null; // without quorum no replica may lead: no failover is under way
+      return !acting.quorum();
+    }
+    if (failoverSince == null) {
+      failoverSince = now;
+    }
+    return Duration.between(failoverSince, now).compareTo(LONGEST_FAILOVER) <= 0;
   }
 
   /**
@@ -362,12 +418,12 @@ public final class InvariantChecker {
    * sent at the earliest). The disagreement is proven to have lasted from the later of the two
    * first reads to the earlier of the two latest: it counts once that span reaches the grace, so it
    * must show in consecutive looks with the same phases, and in the latest look both reads postdate
-   * its start by the grace. A side whose phase changes starts again. Without quorum both sides
-   * start again at each look (see {@link Invariant#clearedByActing()}). Untimed reads count as made
-   * at {@code now}.
+   * its start by the grace. A side whose phase changes starts again. While no virtual-kubelet may
+   * act ({@code acting} false: no quorum, or a failover) both sides start again at each look (see
+   * {@link Invariant#clearedByActing()}). Untimed reads count as made at {@code now}.
    */
   private void statuses(
-      FederationSnapshot o, Instant now, boolean quorum, Map<String, Violation> holding) {
+      FederationSnapshot o, Instant now, boolean acting, Map<String, Violation> holding) {
     Map<String, StatusPair> seen = new HashMap<>();
     FederationSnapshot.Read untimed = new FederationSnapshot.Read(now, now);
     FederationSnapshot.Read metaRead = o.metaRead() == null ? untimed : o.metaRead();
@@ -377,7 +433,7 @@ public final class InvariantChecker {
         continue;
       }
       String pairKey = m.uid() + " " + p.cluster() + ":" + p.key();
-      StatusPair before = quorum ? statusPairs.get(pairKey) : null;
+      StatusPair before = acting ? statusPairs.get(pairKey) : null;
       StatusPair pair =
           new StatusPair(
               Side.next(before == null ? null : before.meta(), m.phase(), metaRead),

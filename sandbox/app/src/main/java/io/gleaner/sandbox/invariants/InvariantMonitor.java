@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -29,8 +29,8 @@ public final class InvariantMonitor implements Runnable {
   private final InvariantChecker checker = new InvariantChecker();
   private final PodOwnershipRule ownership;
   private final OnlineWaitRule onlineWaits;
-  private final BooleanSupplier quorum;
-  private boolean quorumLost;
+  private final Supplier<InvariantChecker.Acting> acting;
+  private String cannotAct;
   private final Map<String, Long> auditRead = new HashMap<>();
   private long observations;
   private long auditEventsMissed;
@@ -39,7 +39,8 @@ public final class InvariantMonitor implements Runnable {
    * @param memberAudits the members' audit trails by cluster name
    * @param gleaner whether a user name is one of Gleaner's identities in the members
    * @param speed how much faster than real time the simulated clock runs
-   * @param quorum whether ZooKeeper has a quorum (see {@link Invariant#clearedByActing()})
+   * @param acting whether ZooKeeper has a quorum and a virtual-kubelet replica leads, asked once a
+   *     look has read the federation (see {@link Invariant#clearedByActing()})
    */
   public InvariantMonitor(
       FederationObserver observer,
@@ -47,13 +48,13 @@ public final class InvariantMonitor implements Runnable {
       Supplier<Map<String, AuditLog>> memberAudits,
       Predicate<String> gleaner,
       double speed,
-      BooleanSupplier quorum) {
+      Supplier<InvariantChecker.Acting> acting) {
     this.observer = observer;
     this.realClock = realClock;
     this.memberAudits = memberAudits;
     this.ownership = new PodOwnershipRule(gleaner);
     this.onlineWaits = new OnlineWaitRule(speed);
-    this.quorum = quorum;
+    this.acting = acting;
   }
 
   @Override
@@ -89,24 +90,32 @@ public final class InvariantMonitor implements Runnable {
         .ifPresent(
             o -> {
               observations++;
-              boolean hasQuorum = quorum.getAsBoolean();
+              InvariantChecker.Acting who = acting.get();
               Instant now = realClock.instant();
-              List<InvariantChecker.Violation> found = checker.check(o, now, hasQuorum);
+              List<InvariantChecker.Violation> found = checker.check(o, now, who);
               if (!found.isEmpty()) {
                 log.info(
                     "the look that found them took {} ms",
                     Duration.between(started, now).toMillis());
               }
               logAll(found);
-              if (hasQuorum == quorumLost) {
-                quorumLost = !hasQuorum;
-                log.info(
-                    hasQuorum
-                        ? "ZooKeeper has a quorum again ({} conditions holding): the graces of lags"
-                            + " only acting clears run from the last look without it"
-                        : "ZooKeeper has no quorum ({} conditions holding): no replica may act; the"
-                            + " graces of lags only acting clears wait for its return",
-                    checker.holding());
+              String cannot = who.cannot();
+              if (!Objects.equals(cannot, cannotAct)) {
+                if (cannot == null) {
+                  log.info(
+                      "Gleaner may act again ({} conditions holding): the graces of lags only"
+                          + " acting clears run from the last look without it ({})",
+                      checker.holding(),
+                      cannotAct);
+                } else {
+                  log.info(
+                      "{} ({} conditions holding): nothing clears the lags only acting clears;"
+                          + " their graces wait for it to come back (a failover for at most {})",
+                      cannot,
+                      checker.holding(),
+                      InvariantChecker.LONGEST_FAILOVER);
+                }
+                cannotAct = cannot;
               }
               logAll(checker.report(onlineWaits.check(o), now));
             });

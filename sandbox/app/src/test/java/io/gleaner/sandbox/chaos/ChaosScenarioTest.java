@@ -3,6 +3,8 @@ package io.gleaner.sandbox.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ChaosScenarioTest {
@@ -33,6 +35,17 @@ class ChaosScenarioTest {
     assertThat(ServiceProbe.leadingIn(leading)).isTrue();
     assertThat(ServiceProbe.leadingIn(leading.replace("} 1.0", "} 0.0"))).isFalse();
     assertThat(ServiceProbe.leadingIn("gleaner_leader_epoch 1.0\n")).isFalse();
+  }
+
+  @Test
+  void aReplicaThatDidNotAnswerMayBeLeading() {
+    Optional<Boolean> leads = Optional.of(true);
+    Optional<Boolean> standby = Optional.of(false);
+    Optional<Boolean> slow = Optional.empty();
+    assertThat(ServiceProbe.anyMayLead(List.of(standby, leads))).isTrue();
+    assertThat(ServiceProbe.anyMayLead(List.of(standby, slow))).as("unknown").isTrue();
+    assertThat(ServiceProbe.anyMayLead(List.of(standby, standby))).as("a failover").isFalse();
+    assertThat(ServiceProbe.anyMayLead(List.of())).as("none alive").isFalse();
   }
 
   @Test
