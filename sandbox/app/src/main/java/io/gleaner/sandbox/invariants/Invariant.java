@@ -65,15 +65,15 @@ public enum Invariant {
   /**
    * Whether the condition is a lag that only the virtual-kubelet leader's acting clears (mirroring
    * a status, re-placing a pod and releasing or moving its reservation, failing or re-placing a
-   * gang whole), which no replica may do while ZooKeeper has no quorum (no replica holds a leader
-   * lease and the ledger takes no write), nor during a virtual-kubelet failover (the dead leader's
-   * lease has run out and the standby leads only once its session has expired, by design: two
-   * acting leaders are what the lease prevents). Its grace therefore starts again when quorum
-   * returns, or when a virtual-kubelet leads again: the promise is that Gleaner stops acting while
-   * it may not and catches up within the grace once it may. A failover is excused for at most
-   * {@link InvariantChecker#LONGEST_FAILOVER}; a virtual node without a leader for longer is a
-   * failure whose lags count. Duplicates, foreign deletions and online pods held back are never
-   * excused.
+   * gang whole; the broker's expiry of a gang's unconfirmed reservations aside), which no replica
+   * may do while ZooKeeper has no quorum (no replica holds a leader lease and the ledger takes no
+   * write), nor during a virtual-kubelet failover (the dead leader's lease has run out and the
+   * standby leads only once its session has expired, by design: two acting leaders are what the
+   * lease prevents). Its grace therefore starts again when quorum returns, or when a
+   * virtual-kubelet leads again: the promise is that Gleaner stops acting while it may not and
+   * catches up within the grace once it may. A failover is excused for at most {@link
+   * InvariantChecker#LONGEST_FAILOVER}; a virtual node without a leader for longer is a failure
+   * whose lags count. Duplicates, foreign deletions and online pods held back are never excused.
    */
   public boolean clearedByActing() {
     return clearedByActing;
