@@ -34,8 +34,8 @@ import java.util.Map;
  *     usage above the threshold, other (the {@code idleAfter} wait). Under {@code TOTAL}: what the
  *     virtual node advertised, and the CPU of metadata pods bound to it but not on a member node
  * @param backlog the pods that waited for the virtual node at each sample
- * @param teams how the policy's teams shared the harvest against their weights (absent when the run
- *     has no teams)
+ * @param teams how the policy's teams shared the harvest against their weights, while every team
+ *     had pods waiting for room and over the whole run (absent when the run has no teams)
  * @param invariantViolations invariant violations counted by kind
  * @param gangsRunWhole gangs submitted to the metadata cluster (placed through the virtual node)
  *     that the invariant checks saw with at least their minMember pods running or succeeded

@@ -68,10 +68,8 @@ public final class SummaryCollector {
   private final Map<String, Long> backlogLast = new TreeMap<>();
   private long backlogSamples;
   private long backlogDrySamples;
-  private Map<String, Double> teamWeights = Map.of();
-  private final ResourceHours harvestedByTeam;
-  private final Map<String, Long> teamDrySamples = new TreeMap<>();
-  private final Map<String, Long> teamMinWaiting = new TreeMap<>();
+  private TeamCoreHours teamHours;
+  private Map<String, Long> waitingByTeam = Map.of();
 
   public SummaryCollector(
       KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
@@ -101,7 +99,6 @@ public final class SummaryCollector {
     this.lendable = new ResourceHours(startMillis);
     this.byMemberPod = new ResourceHours(startMillis);
     this.funnel = new ResourceHours(startMillis);
-    this.harvestedByTeam = new ResourceHours(startMillis);
   }
 
   /**
@@ -110,7 +107,7 @@ public final class SummaryCollector {
    * teams, one namespace each).
    */
   public SummaryCollector withTeams(Map<String, Double> weights) {
-    this.teamWeights = Map.copyOf(weights);
+    this.teamHours = weights.isEmpty() ? null : new TeamCoreHours(weights, startMillis);
     return this;
   }
 
@@ -157,11 +154,12 @@ public final class SummaryCollector {
     long pending = 0;
     Map<String, Resources> lendableNow = new TreeMap<>();
     Map<String, Resources> funnelNow = new TreeMap<>();
+    Map<String, Long> teamCpuNow = new TreeMap<>();
     funnelNow.put(HarvestAccounting.TOTAL + "/" + FUNNEL_BOUND_NOT_PLACED, boundNotPlaced);
     for (Map.Entry<String, KubernetesClient> e : members.get().entrySet()) {
       try {
         List<Pod> pods = e.getValue().pods().inAnyNamespace().list().getItems();
-        pending += sampleMember(e.getKey(), pods, now, hours);
+        pending += sampleMember(e.getKey(), pods, now, hours, teamCpuNow);
         Set<MemberRole> memberRoles = roles.getOrDefault(e.getKey(), Set.of());
         if (!memberRoles.isEmpty()) {
           lendableOf(e.getValue(), memberRoles, pods, lendableNow, funnelNow);
@@ -171,6 +169,9 @@ public final class SummaryCollector {
       }
     }
     lendable.sample(now, lendableNow);
+    if (teamHours != null) {
+      teamHours.sample(now, waitingByTeam, teamCpuNow);
+    }
     sampleBroker(funnelNow);
     funnel.sample(now, funnelNow);
     pendingUnschedulable = pending;
@@ -224,7 +225,6 @@ public final class SummaryCollector {
       waiting.put(k.name(), 0L);
     }
     Map<String, Long> waitingByTeam = new TreeMap<>();
-    teamWeights.keySet().forEach(t -> waitingByTeam.put(t, 0L));
     for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
       if (!targetsVirtualNode(p)) {
         continue;
@@ -241,7 +241,7 @@ public final class SummaryCollector {
           && p.getMetadata().getDeletionTimestamp() == null) {
         waiting.merge(
             ScenarioDriver.Kind.of(p.getSpec(), p.getMetadata().getLabels()).name(), 1L, Long::sum);
-        waitingByTeam.computeIfPresent(p.getMetadata().getNamespace(), (t, n) -> n + 1);
+        waitingByTeam.merge(p.getMetadata().getNamespace(), 1L, Long::sum);
       }
       String cls =
           p.getMetadata().getLabels() == null
@@ -272,11 +272,7 @@ public final class SummaryCollector {
     waiting.forEach((k, n) -> backlogMin.merge(k, n, Math::min));
     backlogLast.clear();
     backlogLast.putAll(waiting);
-    waitingByTeam.forEach(
-        (t, n) -> {
-          teamDrySamples.merge(t, n == 0 ? 1L : 0L, Long::sum);
-          teamMinWaiting.merge(t, n, Math::min);
-        });
+    this.waitingByTeam = waitingByTeam;
     return boundNotPlaced;
   }
 
@@ -394,7 +390,8 @@ public final class SummaryCollector {
                     (src, r) -> funnelNow.merge(src.name() + "/" + reason, r, Resources::plus)));
   }
 
-  private long sampleMember(String cluster, List<Pod> pods, long now, double hours) {
+  private long sampleMember(
+      String cluster, List<Pod> pods, long now, double hours, Map<String, Long> teamCpuNow) {
     long pending = 0;
     boolean gleanerPresent =
         pods.stream()
@@ -421,8 +418,8 @@ public final class SummaryCollector {
               p.getMetadata().getAnnotations() == null
                   ? null
                   : p.getMetadata().getAnnotations().get(GleanerKeys.META_NAMESPACE);
-          if (team != null && teamWeights.containsKey(team)) {
-            harvestedByTeam.add(team, rate, hours);
+          if (team != null) {
+            teamCpuNow.merge(team, rate.cpuMillis(), Long::sum);
           }
         }
         if ("Pending".equals(phase)
@@ -554,16 +551,10 @@ public final class SummaryCollector {
         harvest,
         funnelHours,
         backlog,
-        teamWeights.isEmpty() ? null : teamShares(),
+        teamHours == null ? null : teamHours.harvest(),
         Map.of(),
         0,
         null);
-  }
-
-  private TeamHarvest teamShares() {
-    Map<String, Double> hours = new TreeMap<>();
-    teamWeights.keySet().forEach(t -> hours.put(t, harvestedByTeam.coreHours(t)));
-    return TeamHarvest.of(teamWeights, hours, teamDrySamples, teamMinWaiting);
   }
 
   private static final List<String> SOURCES = List.of("IDLE", "VOLCANO", "COLOCATION", "ELASTIC");

@@ -11,12 +11,8 @@ class TeamHarvestTest {
 
   @Test
   void coreHoursInProportionToTheWeightsAreExactlyFair() {
-    TeamHarvest s =
-        TeamHarvest.of(
-            WEIGHTS,
-            Map.of("ml-batch", 25.0, "search-offline", 25.0, "ads-nearline", 50.0),
-            Map.of("ml-batch", 3L),
-            Map.of());
+    TeamHarvest.Span s =
+        span(Map.of("ml-batch", 25.0, "search-offline", 25.0, "ads-nearline", 50.0));
 
     assertThat(s.jainIndex()).isEqualTo(1.0);
     TeamHarvest.Team ads = s.teams().get("ads-nearline");
@@ -24,19 +20,14 @@ class TeamHarvestTest {
     assertThat(ads.actualShare()).isEqualTo(0.5);
     assertThat(ads.actualOverFair()).isEqualTo(1.0);
     assertThat(ads.weight()).isEqualTo(2.0);
-    assertThat(s.teams().get("ml-batch").samplesWithNoneWaiting()).isEqualTo(3);
   }
 
   @Test
   void jainsIndexOfTheWeightedShares() {
     // equal core-hours for weights 1:1:2: weighted shares 4/3, 4/3, 2/3 -> (10/3)^2 / (3 * 4) =
     // 0.926
-    TeamHarvest s =
-        TeamHarvest.of(
-            WEIGHTS,
-            Map.of("ml-batch", 10.0, "search-offline", 10.0, "ads-nearline", 10.0),
-            Map.of(),
-            Map.of());
+    TeamHarvest.Span s =
+        span(Map.of("ml-batch", 10.0, "search-offline", 10.0, "ads-nearline", 10.0));
 
     assertThat(s.jainIndex()).isEqualTo(0.926);
     assertThat(s.teams().get("ml-batch").actualOverFair()).isEqualTo(1.333);
@@ -44,7 +35,7 @@ class TeamHarvestTest {
 
   @Test
   void oneTeamTakingEverythingScoresOneOverN() {
-    TeamHarvest s = TeamHarvest.of(WEIGHTS, Map.of("search-offline", 7.0), Map.of(), Map.of());
+    TeamHarvest.Span s = span(Map.of("search-offline", 7.0));
 
     assertThat(s.jainIndex()).isEqualTo(0.333);
     assertThat(s.teams().get("ads-nearline").harvestedCoreHours()).isZero();
@@ -52,6 +43,10 @@ class TeamHarvestTest {
 
   @Test
   void nothingHarvestedIsNoIndex() {
-    assertThat(TeamHarvest.of(WEIGHTS, Map.of(), Map.of(), Map.of()).jainIndex()).isZero();
+    assertThat(span(Map.of()).jainIndex()).isZero();
+  }
+
+  private static TeamHarvest.Span span(Map<String, Double> coreHours) {
+    return TeamHarvest.Span.of(WEIGHTS, coreHours, 0, 1, 2, 0);
   }
 }
