@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * {@code search-offline} half the offline and half the GPU pods each). The harvest ratio then
  * measures Gleaner, not demand, and every team stays backlogged, so their shares measure fair
  * placement. A check whose budget ({@link Backlog#maxJobsPerCheck()}) does not cover every team's
- * shortfall goes first to the team and kind furthest below its target.
+ * shortfall goes first to the team and kind furthest below its target, as a part of the target
+ * (then in pods), so the small GPU target is kept as well as the large CPU ones.
  *
  * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows
  * {@code --speed}.
@@ -342,17 +343,26 @@ public final class ScenarioDriver {
     }
     int submitted = 0;
     // the team and kind furthest below its target first, so that a check's budget goes where the
-    // room took most: the team whose turn the fair order gave drains fastest
+    // room took most: the team whose turn the fair order gave drains fastest. Furthest as a part of
+    // the target, then in pods: a kind with a small target (the GPU pods) is topped up alongside
+    // the large ones, not only once they are nearly full
     while (submitted < backlog.maxJobsPerCheck()) {
       String team = null;
       Kind kind = null;
+      double furthest = 0;
       int shortest = 0;
       for (String t : TEAMS) {
         for (Kind k : KINDS_BY_TEAM.get(t)) {
-          int missing = backlog.target(t, k) - have.get(t).getOrDefault(k, 0);
-          if (missing > shortest) {
+          int target = backlog.target(t, k);
+          int missing = target - have.get(t).getOrDefault(k, 0);
+          if (missing <= 0) {
+            continue;
+          }
+          double part = (double) missing / target;
+          if (part > furthest || (part == furthest && missing > shortest)) {
             team = t;
             kind = k;
+            furthest = part;
             shortest = missing;
           }
         }

@@ -13,7 +13,6 @@ import io.gleaner.meta.kube.VolcanoPodGroups;
 import io.gleaner.meta.time.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -191,15 +190,29 @@ class ScenarioDriverIT {
   @Test
   void aCheckShortOfBudgetGoesFirstToTheTeamFurthestBelowItsTarget() {
     FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
-    // ads-nearline is 60 near-line pods short, each offline team 5 offline and 2 GPU pods; a check
-    // may submit 6 Jobs (3 to 8 pods each): after 6 Jobs ads-nearline is still the furthest below
+    // ads-nearline is 60 near-line pods short, each offline team 5 offline and 2 GPU pods: each
+    // kind is wholly short, so the most pods short goes first (ads-nearline); its Job (3 to 8
+    // pods) leaves it short of less than its whole target, so the offline teams' offline and GPU
+    // pods go next, though ads-nearline is still 52 or more pods short (counted in pods alone, it
+    // would take all five Jobs and the GPU pods would wait for every other kind to be nearly full)
     ScenarioDriver.Backlog backlog =
-        new ScenarioDriver.Backlog(10, 60, 4, Duration.ofMinutes(1), 6);
+        new ScenarioDriver.Backlog(10, 60, 4, Duration.ofMinutes(1), 5);
     new ScenarioDriver(client, Map.of(), clock, 7, Duration.ZERO, Duration.ofHours(1), backlog)
         .tick();
     assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems())
-        .extracting(j -> j.getMetadata().getNamespace())
-        .containsExactly(Collections.nCopies(6, "ads-nearline").toArray(String[]::new));
+        .extracting(
+            j ->
+                j.getMetadata().getNamespace()
+                    + "/"
+                    + ScenarioDriver.Kind.of(
+                        j.getSpec().getTemplate().getSpec(),
+                        j.getSpec().getTemplate().getMetadata().getLabels()))
+        .containsExactlyInAnyOrder(
+            "ads-nearline/NEAR_LINE",
+            "search-offline/OFFLINE",
+            "ml-batch/OFFLINE",
+            "search-offline/GPU",
+            "ml-batch/GPU");
   }
 
   @Test
