@@ -224,7 +224,8 @@ public final class BrokerService extends AbstractLifecycle {
 
   /**
    * Where the metadata pods waiting for room come from: given the UIDs the ledger holds, the pods
-   * bound to the virtual node and not placed. Without it no pod counts as waiting.
+   * bound to the virtual node and not placed and those held at the fair-share gate ({@link
+   * io.gleaner.broker.teams.PendingPods}). Without it no pod counts as waiting.
    */
   public void pendingPods(Function<Set<String>, Collection<TeamShareBook.PodDemand>> source) {
     this.pendingPods = Objects.requireNonNull(source, "source");

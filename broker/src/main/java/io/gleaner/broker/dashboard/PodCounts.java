@@ -4,8 +4,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Metadata pods on the virtual node by class and phase, e.g. {@code {"offline": {"Running": 12,
- * "Pending": 3}}}.
+ * Metadata pods of the virtual node by class and phase, e.g. {@code {"offline": {"Waiting": 40,
+ * "Pending": 3, "Running": 12}}}: {@code Waiting} counts the pods that wait for the node, gated
+ * ones included, as the teams' pending pods do ({@code PendingPods}).
  *
  * @param byClassAndPhase class name to phase to count; copied, never null
  */

@@ -21,7 +21,10 @@ public final class TeamMetrics {
   /** Gauge: the dominant share of the pool the team holds. */
   public static final String ACTUAL_SHARE = "gleaner.team.actual.share";
 
-  /** Gauge: the team's metadata pods bound to the virtual node and not placed. */
+  /**
+   * Gauge: the team's metadata pods waiting for the virtual node: bound to it and not placed, or
+   * held at the fair-share gate ({@link PendingPods}).
+   */
   public static final String PENDING_PODS = "gleaner.team.pending.pods";
 
   /** Counter: CPU core-hours the team's pods held. */
@@ -60,7 +63,7 @@ public final class TeamMetrics {
         .register(registry);
     Gauge.builder(PENDING_PODS, latest, m -> m.get(team).pendingPods())
         .tag("team", team)
-        .description("the team's pods bound to the virtual node and not placed")
+        .description("the team's pods waiting for the virtual node (gated or bound, not placed)")
         .register(registry);
     FunctionCounter.builder(CORE_HOURS, book, b -> b.coreHours(team))
         .tag("team", team)

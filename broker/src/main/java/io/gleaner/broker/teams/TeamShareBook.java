@@ -33,7 +33,8 @@ public final class TeamShareBook {
    *
    * @param fair its fair share, in dominant-share units
    * @param actual the dominant share it holds
-   * @param pendingPods its metadata pods bound to the virtual node and not placed
+   * @param pendingPods its metadata pods waiting for the virtual node (bound and not placed, or
+   *     held at the fair-share gate: {@link PendingPods})
    * @param coreHours CPU core-hours its pods held since the broker started
    * @param held what it holds (placed and reserved)
    * @param waiting the sum of the requests of its pending pods

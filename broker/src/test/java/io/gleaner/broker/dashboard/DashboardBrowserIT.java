@@ -44,7 +44,7 @@ class DashboardBrowserIT {
                 new PodCounts(
                     Map.of(
                         "offline",
-                        Map.of("Running", 5L, "Pending", 2L),
+                        Map.of("Waiting", 4L, "Pending", 2L, "Running", 5L),
                         "near-line",
                         Map.of("Running", 3L))),
             clock);
@@ -102,7 +102,8 @@ class DashboardBrowserIT {
         .contains("data-cluster=\"online-1\"", "data-cluster=\"coloc-1\"", "unreachable");
     assertThat(dom)
         .containsPattern(
-            "data-class=\"offline\"><td>offline</td><td class=\"num\">2</td><td class=\"num\">5</td>");
+            "data-class=\"offline\"><td>offline</td><td class=\"num\">4</td><td class=\"num\">2</td>"
+                + "<td class=\"num\">5</td>");
     assertThat(dom).contains("shop/frontend-7", "batch/gl-abc", "140 ms");
     assertThat(dom)
         .contains(

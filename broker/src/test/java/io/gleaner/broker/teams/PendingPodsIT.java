@@ -237,12 +237,18 @@ class PendingPodsIT {
         .containsEntry("ml-batch", 2L)
         .containsEntry("ads-nearline", 2L)
         .containsEntry("default", 1L);
-    // the virtual node's pods by class and phase (no class label: offline; no status: Pending)
+    // the virtual node's pods by class (no class label: offline): those waiting by the teams' rule
+    // (the gated one too), the others by phase (the placed one still Pending: starting)
     JsonObject pods = summary.getJsonObject("pods");
     assertThat(pods.getJsonObject("offline").getMap())
-        .isEqualTo(Map.of("Pending", 3L, "Running", 1L));
+        .isEqualTo(Map.of(PendingPods.WAITING, 2L, "Pending", 1L, "Running", 1L));
     assertThat(pods.getJsonObject("near-line").getMap())
-        .isEqualTo(Map.of("Pending", 2L, "Failed", 1L));
+        .isEqualTo(Map.of(PendingPods.WAITING, 3L, "Failed", 1L));
+    // one rule: the pods waiting by class are the teams' pending pods
+    assertThat(
+            pods.getJsonObject("offline").getLong(PendingPods.WAITING)
+                + pods.getJsonObject("near-line").getLong(PendingPods.WAITING))
+        .isEqualTo(viaGrpc.values().stream().mapToLong(Long::longValue).sum());
   }
 
   private double gauge(String team) {
