@@ -41,6 +41,21 @@ class FairnessBenchEngineTest {
     // fairness costs at most 2 points of allocation against FIFO
     assertThat(Math.abs((Double) r.get("allocation_delta_points"))).isLessThanOrEqualTo(2.0);
     assertThat((Long) r.get("decisions")).isPositive();
+    // the p99 placement decision with and without fairness, side by side; timings, so only their
+    // relations are asserted: a decision with the fair choice takes at least the engine's part
+    @SuppressWarnings("unchecked")
+    Map<String, Double> decision = (Map<String, Double>) r.get("placement_decision_p99_us");
+    assertThat(decision)
+        .containsOnlyKeys(
+            "without_fairness",
+            "with_fairness",
+            "with_fairness_and_round_build",
+            "drf_placement_only");
+    assertThat(decision.values()).allMatch(v -> v > 0);
+    assertThat(decision.get("with_fairness"))
+        .isGreaterThanOrEqualTo(decision.get("drf_placement_only"));
+    assertThat((Double) r.get("fairness_adds_p99_us"))
+        .isCloseTo(decision.get("with_fairness") - decision.get("without_fairness"), within(0.002));
     assertThat(PlacementBenchEngine.json(r)).startsWith("{\"teams\":").endsWith("}");
     assertThat(buf.toString(StandardCharsets.UTF_8)).contains("fair (DRF)", "FIFO");
   }
