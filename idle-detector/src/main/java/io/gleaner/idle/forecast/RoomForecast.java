@@ -24,12 +24,16 @@ import java.util.Set;
  * allocatable less what non-online pods, Gleaner's still running there included, hold); the
  * overflow then reaches the lent nodes in order, the most recently lent first (they hold the
  * youngest work), each absorbing what it could hold of online pods. Online pods already on a lent
- * node count as part of the member's demand, not as held there: the member's scheduler scales them
- * down and places new ones wherever room is (measured: counting them as held there raised the
- * wasted work in {@code gleaner bench harvest} by 60 %). Within a target clock hour the demand is
- * taken to move in a straight line from where it stands (the member's demand now for the current
- * hour, the previous hour's forecast after that) to the hour's forecast peak, so a node reached
- * late in the hour keeps its room until then instead of from the hour's start.
+ * node hold their room there: they are part of the member's demand and already fill that much of
+ * the lent nodes, so the overflow reaches lent nodes only past them, and each lent node absorbs
+ * what it could hold beyond its own online pods. Counting them as demand that must reach whole lent
+ * nodes in order counted them twice (in the offer of the node they run on, and in the nodes drained
+ * for them): measured in {@code gleaner bench harvest} on the same day, holding them where they are
+ * raised the harvest ratio by 1.6-1.8 points on three seeds at about the same wasted work
+ * (docs/figures.md). Within a target clock hour the demand is taken to move in a straight line from
+ * where it stands (the member's demand now for the current hour, the previous hour's forecast after
+ * that) to the hour's forecast peak, so a node reached late in the hour keeps its room until then
+ * instead of from the hour's start.
  *
  * <p>A node's own history counts only where it is stable ({@link #stable}): its last {@value
  * #STABLE_HOURS} completed hours repeat the same hours a day earlier within {@value
@@ -94,6 +98,11 @@ public final class RoomForecast {
       return Math.max(0, allocatableMillis - heldMillis);
     }
 
+    /** What the online pods on it hold of what it has for online pods. */
+    long heldForOnline() {
+      return Math.min(Math.max(0, onlineMillis), capacityForOnline());
+    }
+
     /** What online pods could use now on a node that is not lent. */
     long freeForOnline() {
       return Math.max(0, allocatableMillis - heldMillis - gleanerMillis);
@@ -132,15 +141,18 @@ public final class RoomForecast {
       throw new IllegalArgumentException("horizonHours must be at least 1, got " + horizonHours);
     }
     long current = HourlyPeaks.hourOf(now);
-    long notLent = 0;
+    // what online pods may use before the overflow reaches a lent node's room: the nodes not lent,
+    // and what online pods already hold on lent nodes
+    long beforeLent = 0;
     long demandNow = 0;
     List<Node> lent = new ArrayList<>();
     for (Node n : nodes) {
       demandNow += n.onlineMillis();
       if (n.lentAt().isPresent()) {
         lent.add(n);
+        beforeLent += n.heldForOnline();
       } else if (n.schedulable()) {
-        notLent += n.freeForOnline();
+        beforeLent += n.freeForOnline();
       }
     }
     lent.sort(
@@ -152,7 +164,7 @@ public final class RoomForecast {
       Instant end = HourlyPeaks.startOf(target + 1);
       OptionalDouble m = forecast.peak(member.requests(), current, target);
       double to = m.isPresent() ? m.getAsDouble() : from;
-      double threshold = notLent;
+      double threshold = beforeLent;
       for (Node n : lent) {
         if (!breach.containsKey(n.name())) {
           if (m.isPresent() && to > threshold) {
@@ -164,7 +176,7 @@ public final class RoomForecast {
             }
           }
         }
-        threshold += n.capacityForOnline();
+        threshold += n.capacityForOnline() - n.heldForOnline();
       }
       from = to;
     }

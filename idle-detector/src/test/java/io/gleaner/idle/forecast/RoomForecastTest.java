@@ -241,10 +241,10 @@ class RoomForecastTest {
   }
 
   @Test
-  void onlinePodsOnLentNodesCountAsDemandNotAsHeldThere() {
-    // the member's 20000 now: 15000 on a (busy, 15500 for online pods) and 5000 on lent d; the
-    // forecast 20000 must fit the nodes not lent, so it reaches d now
-    OnlineHistory m = flat(20000, H - 30, H);
+  void onlinePodsOnLentNodesHoldTheirRoomThere() {
+    // the member's 20000 now: 15000 on a (busy, 15500 for online pods) and 5000 on lent d; d's
+    // 5000 are where they are, so 15500 + 5000 hold the forecast 20000 and the overflow reaches no
+    // lent node's room
     RoomForecast.Node d =
         new RoomForecast.Node(
             "d",
@@ -254,9 +254,22 @@ class RoomForecastTest {
             Optional.of(Instant.parse("2026-12-05T01:00:00Z")),
             true,
             new OnlineHistory());
-    assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, List.of(busy("a"), d)).get("d"))
-        .isEqualTo(new RoomForecast.Verdict(5000, Optional.of(NOW), true));
-    // without a history of the member there is no overflow to reach it
+    assertThat(
+            RoomForecast.plan(
+                    LAST_OR_DAY, NOW, LEAD, 6, flat(20000, H - 30, H), List.of(busy("a"), d))
+                .get("d"))
+        .isEqualTo(new RoomForecast.Verdict(5000, Optional.empty(), false));
+    // the forecast 24000: from 20000 now to 24000 at 03:00 it passes 20500 an eighth of the way, at
+    // 02:25, in e (lent last, empty); d keeps its 15500 - 5000 beyond its own pods (36000 > 24000)
+    RoomForecast.Node e = lent("e", "2026-12-05T02:00:00Z", new OnlineHistory());
+    Map<String, RoomForecast.Verdict> v =
+        RoomForecast.plan(
+            LAST_OR_DAY, NOW, LEAD, 6, flat(24000, H - 30, H), List.of(busy("a"), d, e));
+    assertThat(v.get("e"))
+        .isEqualTo(
+            new RoomForecast.Verdict(0, Optional.of(Instant.parse("2026-12-05T02:25:00Z")), true));
+    assertThat(v.get("d")).isEqualTo(new RoomForecast.Verdict(5000, Optional.empty(), false));
+    // without a history of the member there is no overflow to reach them
     assertThat(
             RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, new OnlineHistory(), List.of(busy("a"), d))
                 .get("d"))
