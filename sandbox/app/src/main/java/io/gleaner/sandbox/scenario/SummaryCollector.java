@@ -104,7 +104,8 @@ public final class SummaryCollector {
   /**
    * Also accounts the harvest per team, for {@link SandboxSummary#teams()}: each team's weight, by
    * name; the team of a pod is the one named as its metadata namespace (as the sandbox declares its
-   * teams, one namespace each).
+   * teams, one namespace each). A team is backlogged at a sample when some pod of it waits that the
+   * virtual node has not taken yet (Pending and bound to no node: held at the fair-share gate).
    */
   public SummaryCollector withTeams(Map<String, Double> weights) {
     this.teamHours = weights.isEmpty() ? null : new TeamCoreHours(weights, startMillis);
@@ -241,7 +242,11 @@ public final class SummaryCollector {
           && p.getMetadata().getDeletionTimestamp() == null) {
         waiting.merge(
             ScenarioDriver.Kind.of(p.getSpec(), p.getMetadata().getLabels()).name(), 1L, Long::sum);
-        waitingByTeam.merge(p.getMetadata().getNamespace(), 1L, Long::sum);
+        if (p.getSpec().getNodeName() == null) {
+          // not yet taken by the virtual node: held at the fair-share gate (or, without it, not
+          // scheduled); a pod bound to it has had its room and is on its way to a member
+          waitingByTeam.merge(p.getMetadata().getNamespace(), 1L, Long::sum);
+        }
       }
       String cls =
           p.getMetadata().getLabels() == null

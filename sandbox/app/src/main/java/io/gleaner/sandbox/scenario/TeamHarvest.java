@@ -7,9 +7,10 @@ import java.util.TreeMap;
  * How the teams shared what a sandbox run harvested, against their weights (the GleanerPolicy's
  * {@code spec.teams}), counted by {@link TeamCoreHours}.
  *
- * @param whileAllBacklogged the core-hours harvested while every team had pods waiting for room,
- *     from the first sample at which all did (the issue's target is for backlogged teams: a team
- *     with nothing waiting cannot be given its share)
+ * @param whileAllBacklogged the core-hours harvested while every team had pods the virtual node had
+ *     not taken yet (held at the fair-share gate), from the first sample at which all did (the
+ *     issue's target is for backlogged teams: a team with nothing waiting cannot be given its
+ *     share)
  * @param wholeRun the core-hours of the whole run, including the first fill, which goes in arrival
  *     order while the pool exceeds what the teams have submitted
  * @param backlogs per team, how often it had nothing waiting
@@ -103,8 +104,8 @@ public record TeamHarvest(Span whileAllBacklogged, Span wholeRun, Map<String, Ba
   /**
    * How a team's backlog held over the whole run.
    *
-   * @param samplesWithNoneWaiting samples at which none of its pods waited for room (it was not
-   *     backlogged then, so it could not have taken more)
+   * @param samplesWithNoneWaiting samples at which none of its pods waited to be taken by the
+   *     virtual node (it was not backlogged then, so it could not have taken more)
    * @param minWaiting the fewest of its pods waiting at any sample
    */
   public record Backlog(long samplesWithNoneWaiting, long minWaiting) {}

@@ -95,6 +95,64 @@ class SummaryCollectorIT {
     assertThat(collector.summary().onlinePodsDelayed()).isZero();
   }
 
+  /**
+   * Teams a and b (weights 1 and 1) each run a 4-CPU member pod throughout. A team is backlogged
+   * while a pod of it waits that the virtual node has not taken (gated, bound to no node); b's
+   * first pod is bound to the virtual node and waits for a member, which is not that. Samples at
+   * 0.5 h (b not backlogged), 1 h (both: the span starts) and 1.5 h: backlogged 2 core-hours each
+   * over 0.5 h, whole run 6 each.
+   */
+  @Test
+  void countsTheTeamsWhileEveryTeamHasPodsTheVirtualNodeHasNotTaken() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T08:00:00Z"));
+    SummaryCollector collector =
+        new SummaryCollector(
+                client,
+                () -> Map.of("train-1", client),
+                clock,
+                Map.of(),
+                LendableCapacity.Settings.DEFAULTS)
+            .withTeams(Map.of("a", 1.0, "b", 1.0));
+    for (String team : List.of("a", "b")) {
+      Pod member = pod("gleaner-" + team, "run-" + team, "n1", "4", "Running", true, false);
+      member.getMetadata().setAnnotations(Map.of("gleaner.io/meta-namespace", team));
+      client.resource(member).create();
+    }
+    client.resource(metaPod("a", "a-1", null)).create();
+    client.resource(metaPod("b", "b-1", "gleaner")).create();
+
+    clock.advance(Duration.ofMinutes(30));
+    collector.sample();
+    client.resource(metaPod("b", "b-2", null)).create();
+    clock.advance(Duration.ofMinutes(30));
+    collector.sample();
+    clock.advance(Duration.ofMinutes(30));
+    collector.sample();
+
+    TeamHarvest teams = collector.summary().teams();
+    TeamHarvest.Span backlogged = teams.whileAllBacklogged();
+    assertThat(backlogged.startsAtSimulatedHours()).isEqualTo(1.0);
+    assertThat(backlogged.simulatedHours()).isEqualTo(0.5);
+    assertThat(backlogged.teams().get("a").harvestedCoreHours()).isEqualTo(2.0);
+    assertThat(backlogged.teams().get("b").harvestedCoreHours()).isEqualTo(2.0);
+    assertThat(teams.wholeRun().teams().get("b").harvestedCoreHours()).isEqualTo(6.0);
+    assertThat(teams.backlogs().get("b")).isEqualTo(new TeamHarvest.Backlog(1, 0));
+    assertThat(teams.backlogs().get("a")).isEqualTo(new TeamHarvest.Backlog(0, 1));
+  }
+
+  /** A team's metadata pod waiting for the virtual node: gated when not bound to it. */
+  private static Pod metaPod(String ns, String name, String node) {
+    Pod p = pod(ns, name, node, "1", "Pending", false, false);
+    p.getMetadata().setLabels(Map.of("gleaner.io/class", "offline"));
+    if (node == null) {
+      p.getSpec()
+          .setSchedulingGates(
+              List.of(
+                  new io.fabric8.kubernetes.api.model.PodSchedulingGate("gleaner.io/fair-share")));
+    }
+    return p;
+  }
+
   private static Pod pod(
       String ns,
       String name,
