@@ -16,14 +16,16 @@ import picocli.CommandLine.Option;
 /**
  * {@code gleaner bench harvest}: one simulated day, four lending designs (Gleaner with the
  * forecast, Gleaner reactive, aggregate capacity, Gleaner with a periodic descheduler) on the same
- * seed, members, online load and offline backlog. A table, then one JSON line.
+ * seed, members, online load and offline backlog. A table, the lendable core-hours by cause, then
+ * one JSON line.
  */
 @Command(
     name = "harvest",
     mixinStandardHelpOptions = true,
     description =
         "Harvest ratio, wasted work, reclaims, online delay and member-Pending pods of four lending"
-            + " designs on the same simulated day; last line is JSON.")
+            + " designs on the same simulated day, then where each design's lendable core-hours"
+            + " went, by cause; last line is JSON.")
 public final class HarvestBench implements Callable<Integer> {
   @Option(
       names = "--members",
