@@ -30,6 +30,7 @@ import io.gleaner.sandbox.invariants.FederationObserver;
 import io.gleaner.sandbox.invariants.InvariantChecker;
 import io.gleaner.sandbox.invariants.InvariantMonitor;
 import io.gleaner.sandbox.scenario.JobController;
+import io.gleaner.sandbox.scenario.OnlineSurge;
 import io.gleaner.sandbox.scenario.SandboxSummary;
 import io.gleaner.sandbox.scenario.ScenarioDriver;
 import io.gleaner.sandbox.scenario.SummaryCollector;
@@ -140,6 +141,7 @@ public final class Sandbox implements AutoCloseable {
   private Path readerTls;
   private JobController jobs;
   private ScenarioDriver scenario;
+  private OnlineSurge surge;
   private SummaryCollector summary;
   private VitalsRecorder vitals;
   private InvariantMonitor invariants;
@@ -443,8 +445,19 @@ public final class Sandbox implements AutoCloseable {
               return t;
             });
     closeables.push(() -> GracefulStop.stop(teams, LOOPS_GRACE));
+    // once a metadata gang runs whole, online work in its member takes its node back (once a run)
+    surge =
+        new OnlineSurge(() -> members, clock, ScenarioDriver.META_GANG_TEAM, Duration.ofMinutes(2));
     teams.scheduleWithFixedDelay(
-        quietly("scenario", scenario::tick), 0, 250, TimeUnit.MILLISECONDS);
+        quietly(
+            "scenario",
+            () -> {
+              scenario.tick();
+              surge.tick();
+            }),
+        0,
+        250,
+        TimeUnit.MILLISECONDS);
     loops.scheduleWithFixedDelay(
         quietly(
             "summary",
@@ -572,6 +585,11 @@ public final class Sandbox implements AutoCloseable {
    * Gangs submitted to the metadata cluster (placed through the virtual node) seen running whole so
    * far.
    */
+  /** The online surge that took a metadata gang's node back, or null while none was made. */
+  public OnlineSurge.Surge onlineSurge() {
+    return surge == null ? null : surge.surge();
+  }
+
   public long gangsRunWhole() {
     return invariants == null ? 0 : invariants.gangsRunWhole();
   }

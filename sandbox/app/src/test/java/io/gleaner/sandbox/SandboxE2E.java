@@ -139,11 +139,20 @@ class SandboxE2E {
     // ml-batch's training gangs in the metadata cluster: partial_gang counts any that runs in part.
     // Not waited for here (it doubled this test's time, against the suite's 10-minute budget): a
     // gang applied with kubectl runs whole and is reclaimed whole in InstallIT.
+    SandboxSummary end = sandbox.summary();
     System.out.println(
         "[sandbox] metadata gangs (pods by phase/reason): "
             + metaGangs(meta)
             + "; seen running whole: "
-            + sandbox.gangsRunWhole());
+            + sandbox.gangsRunWhole()
+            + "; reclaimed whole: "
+            + end.gangsReclaimedWhole()
+            + ", in part: "
+            + end.gangsReclaimedInPart()
+            + "; online surge: "
+            + sandbox.onlineSurge());
+    // a gang reclaimed in part, seen from its metadata pods (the surge's reclaim, or any other)
+    assertThat(end.gangsReclaimedInPart()).as("metadata gangs reclaimed in part").isZero();
     assertThat(sandbox.invariantViolations())
         .as("invariant violations by kind (the sandbox log names each with its evidence)")
         .containsKey("partial_gang")

@@ -39,6 +39,11 @@ import java.util.Map;
  * @param invariantViolations invariant violations counted by kind
  * @param gangsRunWhole gangs submitted to the metadata cluster (placed through the virtual node)
  *     that the invariant checks saw with at least their minMember pods running or succeeded
+ * @param gangsReclaimedWhole gangs submitted to the metadata cluster whose metadata pods were all
+ *     seen {@code Failed} with reason {@code Reclaimed} within {@link
+ *     SummaryCollector#GANG_RECLAIM_SPAN} of the first ({@link GangReclaims})
+ * @param gangsReclaimedInPart such gangs with a pod reclaimed and another that was not within that
+ *     span (it ran on, ended otherwise, or was reclaimed later)
  * @param elastic what the elastic members lent against the budget (absent without them)
  */
 public record SandboxSummary(
@@ -61,6 +66,8 @@ public record SandboxSummary(
     TeamHarvest teams,
     Map<String, Long> invariantViolations,
     long gangsRunWhole,
+    long gangsReclaimedWhole,
+    long gangsReclaimedInPart,
     ElasticUse elastic) {
 
   /**
@@ -108,6 +115,8 @@ public record SandboxSummary(
         teams,
         invariantViolations,
         gangsRunWhole,
+        gangsReclaimedWhole,
+        gangsReclaimedInPart,
         use);
   }
 
@@ -150,6 +159,8 @@ public record SandboxSummary(
         teams,
         violations,
         gangsWhole,
+        gangsReclaimedWhole,
+        gangsReclaimedInPart,
         elastic);
   }
 
@@ -175,6 +186,8 @@ public record SandboxSummary(
         teams,
         invariantViolations,
         gangsRunWhole,
+        gangsReclaimedWhole,
+        gangsReclaimedInPart,
         elastic);
   }
 }

@@ -13,6 +13,7 @@ import io.gleaner.meta.resources.Resources;
 import io.gleaner.sim.accounting.LendableCapacity;
 import io.gleaner.sim.accounting.ResourceHours;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -70,6 +71,15 @@ public final class SummaryCollector {
   private long backlogDrySamples;
   private TeamCoreHours teamHours;
   private Map<String, Long> waitingByTeam = Map.of();
+
+  /**
+   * How long after the first of a gang's metadata pods is seen reclaimed the rest must be too for
+   * the gang to count as reclaimed whole: the invariant {@code partial_gang}'s grace.
+   */
+  public static final Duration GANG_RECLAIM_SPAN = Duration.ofSeconds(30);
+
+  private final GangReclaims gangReclaims = new GangReclaims(GANG_RECLAIM_SPAN);
+  private final Set<String> gangVerdictsLogged = new HashSet<>();
 
   public SummaryCollector(
       KubernetesClient meta, Supplier<Map<String, KubernetesClient>> members, Clock clock) {
@@ -226,9 +236,19 @@ public final class SummaryCollector {
       waiting.put(k.name(), 0L);
     }
     Map<String, Long> waitingByTeam = new TreeMap<>();
+    long wallMillis = System.nanoTime() / 1_000_000;
     for (Pod p : meta.pods().inAnyNamespace().list().getItems()) {
       if (!targetsVirtualNode(p)) {
         continue;
+      }
+      String gang = gangOf(p);
+      if (gang != null) {
+        gangReclaims.seen(
+            gang,
+            p.getMetadata().getUid(),
+            p.getStatus() == null ? null : p.getStatus().getPhase(),
+            p.getStatus() == null ? null : p.getStatus().getReason(),
+            wallMillis);
       }
       String phaseNow = p.getStatus() == null ? null : p.getStatus().getPhase();
       if ((phaseNow == null || "Pending".equals(phaseNow))
@@ -268,6 +288,15 @@ public final class SummaryCollector {
         reclaimedMetaPods.add(uid);
       }
     }
+    gangReclaims.judge(wallMillis);
+    gangReclaims
+        .verdicts()
+        .forEach(
+            (gang, verdict) -> {
+              if (gangVerdictsLogged.add(gang)) {
+                log.info("summary: metadata gang {} reclaimed {}", gang, verdict);
+              }
+            });
     long total = waiting.values().stream().mapToLong(Long::longValue).sum();
     waiting.put(HarvestAccounting.TOTAL, total);
     backlogSamples++;
@@ -279,6 +308,27 @@ public final class SummaryCollector {
     backlogLast.putAll(waiting);
     this.waitingByTeam = waitingByTeam;
     return boundNotPlaced;
+  }
+
+  /**
+   * The gang of a metadata pod ({@code namespace/PodGroup}, Volcano's annotation or the
+   * coscheduling label), or null.
+   */
+  static String gangOf(Pod p) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    Map<String, String> l = p.getMetadata().getLabels();
+    String g = a == null ? null : a.get(GleanerKeys.VOLCANO_GROUP_NAME);
+    if (g == null || g.isEmpty()) {
+      g = l == null ? null : l.get(COSCHEDULING_LABEL);
+    }
+    return g == null || g.isEmpty() ? null : p.getMetadata().getNamespace() + "/" + g;
+  }
+
+  private static final String COSCHEDULING_LABEL = "scheduling.x-k8s.io/pod-group";
+
+  /** The gangs judged so far, by {@code namespace/PodGroup}, for the log. */
+  public synchronized Map<String, GangReclaims.Verdict> gangReclaims() {
+    return gangReclaims.verdicts();
   }
 
   private static boolean isPlaced(Pod p) {
@@ -559,6 +609,8 @@ public final class SummaryCollector {
         teamHours == null ? null : teamHours.harvest(),
         Map.of(),
         0,
+        gangReclaims.whole(),
+        gangReclaims.inPart(),
         null);
   }
 
