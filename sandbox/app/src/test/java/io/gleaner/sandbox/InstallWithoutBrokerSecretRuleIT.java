@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * rendered objects, as a broken RBAC would leave it: what a user sees is the broker rejecting every
  * offer ("not a known member cluster") and a pod submitted to the virtual node staying Pending with
  * the scheduler's reason. {@link InstallIT} installs the chart as it is.
+ *
+ * <p>Only the services this outcome involves run (values an operator may set): the broker, the
+ * idle-detector that offers and one virtual-kubelet that keeps the node; no descheduler and no
+ * standby, two JVMs fewer to start.
  */
 class InstallWithoutBrokerSecretRuleIT {
   private static final String SECRET_RULE = "gleaner-broker-member-secrets";
@@ -38,6 +43,11 @@ class InstallWithoutBrokerSecretRuleIT {
                 step -> System.out.println("[install] " + step),
                 InstallWithoutBrokerSecretRuleIT::withoutSecretRule,
                 System.out)
+            .withGleanerValues(
+                Map.of(
+                    "descheduler", Map.of("enabled", false),
+                    "virtualKubelet", Map.of("replicas", 1)),
+                meta -> {})
             .install();
     kubeconfig = dir.resolve("k").resolve("meta.kubeconfig");
   }
@@ -65,6 +75,9 @@ class InstallWithoutBrokerSecretRuleIT {
 
   @Test
   void offersAreRejectedAndPodsStayPending() throws Exception {
+    assertThat(sandbox.processes().replicas())
+        .extracting(r -> r.name())
+        .containsExactlyInAnyOrder("broker-0", "idle-detector-0", "virtual-kubelet-0");
     int http =
         sandbox.processes().replicas().stream()
             .filter(r -> r.name().equals("broker-0"))
@@ -74,7 +87,7 @@ class InstallWithoutBrokerSecretRuleIT {
             .get("http");
     await()
         .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofMillis(200))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> InstallTools.rejectedOffers(http), n -> n > 0);
     assertThat(
@@ -121,7 +134,7 @@ class InstallWithoutBrokerSecretRuleIT {
     InstallTools.kubectl(kubeconfig, "apply", "-f", pod.toString());
     await()
         .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
               Pod p =
