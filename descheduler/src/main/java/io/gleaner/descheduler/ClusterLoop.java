@@ -372,6 +372,22 @@ final class ClusterLoop implements MemberWatch.Listener {
   }
 
   /**
+   * The uids of the pods whose eviction this loop issued lately: leaving from the moment it is
+   * issued, before the member marks them terminating (as {@link #lentNodes()} counts them).
+   */
+  Set<String> evictionsIssued() {
+    Instant now = clock.instant();
+    Set<String> out = new java.util.HashSet<>();
+    evicted.forEach(
+        (uid, until) -> {
+          if (!until.isBefore(now)) {
+            out.add(uid);
+          }
+        });
+    return out;
+  }
+
+  /**
    * The lent nodes of this member with their pods, as a plan sees them: pods evicted moments ago
    * count as leaving, pods whose eviction a PodDisruptionBudget refused lately are no victims.
    * Empty while the member's caches are not filled.

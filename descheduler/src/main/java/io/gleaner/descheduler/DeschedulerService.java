@@ -288,6 +288,11 @@ public final class DeschedulerService extends AbstractLifecycle {
             () -> policy.current().teams(),
             () -> watched.values().stream().filter(w -> w.ready).map(w -> w.watch.pods()).toList(),
             PodViews::requests,
+            () -> {
+              Set<String> issued = new java.util.HashSet<>();
+              watched.values().forEach(w -> issued.addAll(w.loop.evictionsIssued()));
+              return issued;
+            },
             brokerChannel == null
                 ? null
                 : BrokerApiClient.on(brokerChannel, settings.brokerDeadline()),

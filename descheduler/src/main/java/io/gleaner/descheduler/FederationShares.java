@@ -13,6 +13,7 @@ import io.gleaner.meta.resources.Resources;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,10 +22,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What each team holds across the whole federation, for fair reclaim: summed from the descheduler's
  * own watches of every member (the Gleaner pods bound and not leaving, each counted for the team of
- * its {@code gleaner.io/meta-namespace}), so a plan for one member knows what the team holds on all
- * of them without a call. The pool the teams share is the broker's offered capacity, refreshed in
- * the background ({@link #refreshPool()}); until the broker has answered, or without one, it is
- * what the teams hold (the pool counted as full).
+ * its {@code gleaner.io/meta-namespace}; a pod whose eviction this descheduler issued is leaving
+ * before its member marks it terminating, as the plans count it), so a plan for one member knows
+ * what the team holds on all of them without a call. The pool the teams share is the broker's
+ * offered capacity, refreshed in the background ({@link #refreshPool()}); until the broker has
+ * answered, or without one, it is what the teams hold (the pool counted as full).
  */
 final class FederationShares {
   private static final Logger log = LoggerFactory.getLogger(FederationShares.class);
@@ -32,6 +34,7 @@ final class FederationShares {
   private final Supplier<Teams> teams;
   private final Supplier<Collection<Collection<Pod>>> members;
   private final Function<Pod, Resources> requests;
+  private final Supplier<Set<String>> evictionsIssued;
   private final BrokerApiClient broker;
   private volatile Resources offered = Resources.ZERO;
   private volatile Resources advertised = Resources.ZERO;
@@ -41,6 +44,7 @@ final class FederationShares {
   /**
    * @param teams the policy's teams now
    * @param members the cached pods of every watched member
+   * @param evictionsIssued the uids of the pods whose eviction this descheduler issued lately
    * @param broker the broker, asked for its offered capacity; null for none
    * @param instance the installation: only its pods count as what teams hold
    */
@@ -50,12 +54,14 @@ final class FederationShares {
       Supplier<Teams> teams,
       Supplier<Collection<Collection<Pod>>> members,
       Function<Pod, Resources> requests,
+      Supplier<Set<String>> evictionsIssued,
       BrokerApiClient broker,
       String instance) {
     this.instance = instance;
     this.teams = teams;
     this.members = members;
     this.requests = requests;
+    this.evictionsIssued = evictionsIssued;
     this.broker = broker;
   }
 
@@ -117,11 +123,15 @@ final class FederationShares {
     }
     Map<String, Resources> usage = new HashMap<>();
     Resources held = Resources.ZERO;
+    // evictions issued and not yet answered: without this, a pass running before the member marks
+    // the victims terminating sees their team still holding the room and evicts more
+    Set<String> issued = evictionsIssued.get();
     for (Collection<Pod> pods : members.get()) {
       for (Pod p : pods) {
         if (!PodViews.isOwn(p, instance)
             || PodViews.isDone(p)
             || PodViews.isTerminating(p)
+            || issued.contains(p.getMetadata().getUid())
             || p.getSpec() == null
             || p.getSpec().getNodeName() == null) {
           continue;
