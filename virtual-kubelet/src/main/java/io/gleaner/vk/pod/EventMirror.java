@@ -227,32 +227,40 @@ final class EventMirror implements AutoCloseable {
             .withReportingComponent("gleaner.io/virtual-kubelet")
             .withReportingInstance(nodeName)
             .build();
+    metrics.event(write(meta, out) ? "emitted" : "failed");
+  }
+
+  /**
+   * Creates {@code out} in the metadata cluster or, when an event of its name exists (409), merges
+   * its count, last timestamp and message into it. Neither reads the event: the chart grants create
+   * and patch on events, not get (a patch by name alone would read it first: the client fetches the
+   * object it patches unless given it). True when written.
+   */
+  static boolean write(KubernetesClient meta, Event out) {
+    String ns = out.getMetadata().getNamespace();
     try {
       meta.v1().events().inNamespace(ns).resource(out).create();
-      metrics.event("emitted");
+      return true;
     } catch (KubernetesClientException ex) {
-      if (ex.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        try {
-          meta.v1()
-              .events()
-              .inNamespace(ns)
-              .withName(name)
-              // a merge patch, not edit(): edit reads the event first, and the chart grants
-              // create and patch on events, not get
-              .patch(
-                  PatchContext.of(PatchType.JSON_MERGE),
-                  Serialization.asJson(
-                      Map.of(
-                          "count", out.getCount(),
-                          "lastTimestamp", out.getLastTimestamp(),
-                          "message", out.getMessage())));
-          metrics.event("emitted");
-        } catch (KubernetesClientException ignored) {
-          metrics.event("failed");
-        }
-      } else {
-        metrics.event("failed");
+      if (ex.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        return false;
       }
+    }
+    try {
+      meta.v1()
+          .events()
+          .inNamespace(ns)
+          .resource(out)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              Serialization.asJson(
+                  Map.of(
+                      "count", out.getCount(),
+                      "lastTimestamp", out.getLastTimestamp(),
+                      "message", out.getMessage())));
+      return true;
+    } catch (KubernetesClientException ex) {
+      return false;
     }
   }
 
