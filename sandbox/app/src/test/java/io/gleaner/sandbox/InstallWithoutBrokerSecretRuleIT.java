@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,18 +91,15 @@ class InstallWithoutBrokerSecretRuleIT {
         .pollInterval(Duration.ofMillis(200))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> InstallTools.rejectedOffers(http), n -> n > 0);
-    assertThat(
-            sandbox
-                .federation()
-                .meta()
-                .client()
-                .nodes()
-                .withName("gleaner")
-                .get()
-                .getStatus()
-                .getAllocatable()
-                .get("cpu")
-                .getAmount())
+    // the virtual-kubelet is healthy before it has registered its node: wait for the node
+    Node node =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> sandbox.federation().meta().client().nodes().withName("gleaner").get(),
+                n -> n != null);
+    assertThat(node.getStatus().getAllocatable().get("cpu").getAmount())
         .as("the virtual node offers nothing")
         .isEqualTo("0");
 
