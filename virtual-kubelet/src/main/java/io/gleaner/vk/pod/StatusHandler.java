@@ -137,6 +137,17 @@ final class StatusHandler {
         if (present.isPresent()) {
           return present.get();
         }
+      } else if (!deleteSeen) {
+        // The informer drops a pod from its cache before it hands its delete notice (with the
+        // pod's final state: why it was taken) to its listener; that notice queues this sync
+        // again. Decide then, so the cause is not lost, unless it never comes.
+        long now = clock.millis();
+        if (t.goneUnnoticedSinceMs == 0) {
+          t.goneUnnoticedSinceMs = now;
+        }
+        if (now - t.goneUnnoticedSinceMs < MEMBER_SETTLE.toMillis()) {
+          return WorkQueue.Result.DONE;
+        }
       }
       // deleting the namespace's pod owner deletes its pods: the next pod must find a new owner
       objectSync.forgetOwner(

@@ -56,6 +56,12 @@ final class TrackedPod {
    */
   long replacedAtMs;
 
+  /**
+   * Since when the member cache no longer holds the pod's member pod while its delete notice has
+   * not come (clock millis; 0 = not so).
+   */
+  long goneUnnoticedSinceMs;
+
   /** Since when the member cluster has not answered (0 = reachable). */
   long unreachableSinceMs;
 
