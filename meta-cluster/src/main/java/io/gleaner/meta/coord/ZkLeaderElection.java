@@ -274,7 +274,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     synchronized (lock) {
       active = false;
     }
-    stopActing("stopping");
+    stopActing(STOPPING);
     client.getConnectionStateListenable().removeListener(connectionListener);
     // Tell listeners before giving up the latch node, so that this replica has stopped acting
     // before another one can start.
@@ -340,13 +340,20 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     }
   }
 
+  /** The reason of an orderly stop: expected, so not a warning. */
+  private static final String STOPPING = "stopping";
+
   private void stopActing(String reason) {
     lease.revoke();
     synchronized (lock) {
       announced = false;
       if (acting) {
         acting = false;
-        log.warn("{}: {} stops acting as leader: {}", name(), candidateId, reason);
+        if (STOPPING.equals(reason)) {
+          log.info("{}: {} stops acting as leader: {}", name(), candidateId, reason);
+        } else {
+          log.warn("{}: {} stops acting as leader: {}", name(), candidateId, reason);
+        }
       }
     }
   }
@@ -373,7 +380,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
         isConnected = connected;
       }
       if (!isActive) {
-        stopActing("stopping");
+        stopActing(STOPPING);
         notifyStopped();
         return;
       }

@@ -644,12 +644,20 @@ public final class MemberRegistry implements AutoCloseable {
 
   /**
    * A refused status write: a standby replica's fenced client refuses every write (the leader
-   * writes the same status), a deleted member has none; anything else is worth a warning.
+   * writes the same status), a deleted member has none, a conflict (409) is written again at the
+   * next tick; anything else is worth a warning.
    */
   private void statusWriteFailed(String member, String what, KubernetesClientException e) {
     if (NotLeaderException.isCause(e)) {
       meters.counter(STATUS_WRITES_METER, "outcome", "not_leader").increment();
       log.debug("{} of member {} left to the leader: {}", what, member, e.getMessage());
+      return;
+    }
+    if (e.getCode() == 409) {
+      // another writer (the virtual-kubelet's finalizer patch) changed the object since it was
+      // read; the next tick derives and writes the status again
+      meters.counter(STATUS_WRITES_METER, "outcome", "conflict").increment();
+      log.debug("{} of member {} not written, changed meanwhile: {}", what, member, e.getMessage());
       return;
     }
     meters.counter(STATUS_WRITES_METER, "outcome", "error").increment();
