@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.api.client.BrokerApiClient;
-import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -77,16 +76,7 @@ final class DeleteHandler {
       Optional<KubernetesClient> c = members.client(t.cluster);
       if (c.isPresent() && pod != null) {
         try {
-          Pod live =
-              c.get()
-                  .pods()
-                  .inNamespace(
-                      translator
-                          .config()
-                          .namespaces()
-                          .memberNamespace(pod.getMetadata().getNamespace()))
-                  .withName(MemberNames.forUid(uid))
-                  .get();
+          Pod live = MemberPodReads.get(c.get(), translator, pod, uid);
           if (live != null) {
             member = Optional.of(new PodInformers.Located(t.cluster, live));
           }

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.vk.translate.Gangs;
-import io.gleaner.vk.translate.MemberNames;
 import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
 import io.gleaner.vk.translate.StatusMirror;
@@ -236,17 +235,7 @@ final class StatusHandler {
     }
     Pod live;
     try {
-      live =
-          client
-              .get()
-              .pods()
-              .inNamespace(
-                  translator
-                      .config()
-                      .namespaces()
-                      .memberNamespace(pod.getMetadata().getNamespace()))
-              .withName(MemberNames.forUid(uid))
-              .get();
+      live = MemberPodReads.get(client.get(), translator, pod, uid);
     } catch (KubernetesClientException e) {
       metrics.error(t.cluster, "get_pod");
       return Optional.of(WorkQueue.Result.retry("looking up member pod: " + e.getMessage()));
