@@ -104,6 +104,13 @@ public final class DeschedulerService extends AbstractLifecycle {
   private ScheduledExecutorService timers;
   private ExecutorService io;
   private ExecutorService background;
+
+  /**
+   * Runs each member's eviction worker while its evictions wait for permits: at most one thread per
+   * watched member, so one member's throttled evictions never wait behind another's.
+   */
+  private ExecutorService permits;
+
   private final Channel brokerChannel;
 
   /**
@@ -273,6 +280,9 @@ public final class DeschedulerService extends AbstractLifecycle {
     AtomicInteger b = new AtomicInteger();
     background =
         Executors.newFixedThreadPool(8, r -> daemon(r, "descheduler-io-" + b.incrementAndGet()));
+    AtomicInteger p = new AtomicInteger();
+    permits =
+        Executors.newCachedThreadPool(r -> daemon(r, "descheduler-permits-" + p.incrementAndGet()));
     membership = Executors.newSingleThreadExecutor(r -> daemon(r, "descheduler-members"));
     if (brokerChannel instanceof io.grpc.ManagedChannel mc) {
       mc.getState(true); // connect now, not on the first reclaim
@@ -415,6 +425,7 @@ public final class DeschedulerService extends AbstractLifecycle {
             new Reclaimer.Settings(settings.dryRun(), now.reclaimCooldown()),
             io,
             background,
+            permits,
             hub);
     reclaimers.put(cluster, reclaimer);
     // a change that arrived while this reclaimer was made
@@ -465,7 +476,10 @@ public final class DeschedulerService extends AbstractLifecycle {
   }
 
   private void remove(String cluster, String why) {
-    reclaimers.remove(cluster);
+    Reclaimer reclaimer = reclaimers.remove(cluster);
+    if (reclaimer != null) {
+      reclaimer.close();
+    }
     Watched w = watched.remove(cluster);
     if (w != null) {
       w.close();
@@ -513,7 +527,7 @@ public final class DeschedulerService extends AbstractLifecycle {
     if (timers != null) {
       timers.shutdownNow();
     }
-    for (ExecutorService e : new ExecutorService[] {io, background}) {
+    for (ExecutorService e : new ExecutorService[] {permits, io, background}) {
       if (e != null) {
         e.shutdown();
         e.awaitTermination(5, TimeUnit.SECONDS);

@@ -249,6 +249,25 @@ public record DeschedulerSettings(
         instance);
   }
 
+  public DeschedulerSettings withEvictionPermitTimeout(Duration d) {
+    return new DeschedulerSettings(
+        decisionWindow,
+        decisionQuiet,
+        dryRun,
+        priorityThreshold,
+        nominationBound,
+        memberPreemption,
+        memberPreemptionOverrides,
+        d,
+        nodeReserve,
+        pdbBlockedFor,
+        brokerDeadline,
+        webhooks,
+        hubQueueCapacity,
+        periodicInterval,
+        instance);
+  }
+
   /**
    * Runs as a periodic descheduler every {@code interval} instead of reacting to events (for
    * comparison only).

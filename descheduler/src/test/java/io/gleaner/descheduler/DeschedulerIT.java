@@ -136,8 +136,12 @@ class DeschedulerIT {
   }
 
   private void startService() {
+    startService(DeschedulerSettings.DEFAULTS);
+  }
+
+  private void startService(DeschedulerSettings base) {
     DeschedulerSettings settings =
-        DeschedulerSettings.DEFAULTS.withWebhooks(
+        base.withWebhooks(
             List.of(
                 Webhook.of(
                     "test",
@@ -474,6 +478,44 @@ class DeschedulerIT {
     } finally {
       metaCluster.close();
     }
+  }
+
+  /**
+   * One eviction a thousand seconds, and an eviction may wait five minutes for it: node 0's reclaim
+   * takes the one permit and three of its evictions wait. Node 1's online pod is decided meanwhile,
+   * not after those waits (the wait was once the deciding thread's, under the cluster's lock).
+   */
+  @Test
+  void anEvictionWaitingForItsPermitHoldsBackNoOtherDecisionOfTheMember() {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setEviction(new EvictionLimits(0.001, 10));
+    policy = PolicySource.fixed(spec.effective());
+    for (int i = 1; i <= 4; i++) {
+      gleanerPod("a" + i, nodes.get(0), "2", "offline", Map.of());
+      gleanerPod("b" + i, nodes.get(1), "2", "offline", Map.of());
+    }
+    List<String> a = List.of("a1", "a2", "a3", "a4");
+    List<String> b = List.of("b1", "b2", "b3", "b4");
+    await()
+        .atMost(WAIT)
+        .until(() -> a.stream().allMatch(this::running) && b.stream().allMatch(this::running));
+    startService(DeschedulerSettings.DEFAULTS.withEvictionPermitTimeout(Duration.ofMinutes(5)));
+
+    onlinePod("web-a", "8", Map.of("kubernetes.io/hostname", nodes.get(0)));
+    await().atMost(WAIT).until(() -> a.stream().filter(this::present).count() == 3);
+    onlinePod("web-b", "4", Map.of("kubernetes.io/hostname", nodes.get(1)));
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                plans.stream()
+                    .flatMap(p -> p.reclaims().stream())
+                    .anyMatch(r -> r.forPods().contains("default/web-b")));
+    assertThat(victims("rate_limited") + victims("evicted"))
+        .as("node 0's evictions are not all answered yet: three still wait for permits")
+        .isZero();
+    assertThat(a.stream().filter(this::present)).hasSize(3);
   }
 
   @Test

@@ -81,7 +81,23 @@ public final class EvictionLimiter {
    * @return false when no permit came in time (or the thread was interrupted)
    */
   public synchronized boolean acquire() {
-    long deadline = nanoTime.getAsLong() + timeout.toNanos();
+    return acquireUntil(deadline());
+  }
+
+  /**
+   * The deadline, on this limiter's clock, of an eviction that starts waiting now: now plus the
+   * timeout. An eviction queued before its turn to wait ({@link EvictionQueue}) keeps this one.
+   */
+  public long deadline() {
+    return nanoTime.getAsLong() + timeout.toNanos();
+  }
+
+  /**
+   * As {@link #acquire}, waiting until {@code deadline} (from {@link #deadline()}) at the latest.
+   *
+   * @return false when no permit came before the deadline (or the thread was interrupted)
+   */
+  public synchronized boolean acquireUntil(long deadline) {
     while (true) {
       refill();
       if (tokens >= 1 && inFlight < maxConcurrent) {

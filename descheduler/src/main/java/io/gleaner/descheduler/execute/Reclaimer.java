@@ -26,16 +26,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries out a plan in one member cluster. Per reclaimed node: evicts the victims (all at once,
- * rate-limited per cluster), then returns the node and withdraws its offer at the broker (so
- * nothing new lands there); then records Events on the online pods and the node, tells the broker
- * what happened and publishes the ReclaimEvent. A reclaim whose reason keeps the node ({@link
+ * rate-limited per cluster: they wait for their permits in the cluster's {@link EvictionQueue}, not
+ * on the caller's thread), then returns the node and withdraws its offer at the broker (so nothing
+ * new lands there); then records Events on the online pods and the node, tells the broker what
+ * happened and publishes the ReclaimEvent. A reclaim whose reason keeps the node ({@link
  * io.gleaner.descheduler.plan.Reason#returnsNode()}: room for a team's guarantee) only evicts and
  * publishes the event. Only the evictions are on the latency path; everything else runs on {@code
  * background} and never delays a reclaim.
  *
  * <p>Safe to repeat: evicting a pod that is gone, or returning a node already returned, is a no-op.
  */
-public final class Reclaimer {
+public final class Reclaimer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Reclaimer.class);
 
   /** Settings of the executor. */
@@ -52,6 +53,7 @@ public final class Reclaimer {
   private final MemberActions actions;
   private final BrokerNotifier broker;
   private final EvictionLimiter limiter;
+  private final EvictionQueue queue;
   private final Clock clock;
   private volatile Settings settings;
   private final Executor io;
@@ -67,12 +69,15 @@ public final class Reclaimer {
       Settings settings,
       Executor io,
       Consumer<ReclaimEvent> publish) {
-    this(cluster, actions, broker, limiter, clock, settings, io, io, publish);
+    this(cluster, actions, broker, limiter, clock, settings, io, io, io, publish);
   }
 
   /**
    * @param io runs the evictions (the latency path)
    * @param background runs everything else: node return, Withdraw, Events, publishing
+   * @param permits runs the cluster's eviction worker, which waits for the permits while evictions
+   *     are queued ({@link EvictionQueue}); it should start a thread when none is free, so that no
+   *     cluster's worker waits behind another's
    */
   public Reclaimer(
       String cluster,
@@ -83,6 +88,7 @@ public final class Reclaimer {
       Settings settings,
       Executor io,
       Executor background,
+      Executor permits,
       Consumer<ReclaimEvent> publish) {
     this.background = Objects.requireNonNull(background, "background");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
@@ -93,6 +99,13 @@ public final class Reclaimer {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.io = Objects.requireNonNull(io, "io");
     this.publish = Objects.requireNonNull(publish, "publish");
+    this.queue = new EvictionQueue(cluster, limiter, EvictionQueue.CAPACITY, permits);
+  }
+
+  /** Sends no more evictions: those still waiting for a permit count as rate-limited. */
+  @Override
+  public void close() {
+    queue.close();
   }
 
   /** The cool-down (a GleanerPolicy change) for nodes reclaimed from now on. */
@@ -111,7 +124,7 @@ public final class Reclaimer {
   }
 
   /**
-   * Executes every node reclaim of {@code plan}; returns once all evictions are issued. A node
+   * Executes every node reclaim of {@code plan}; returns once all evictions are answered. A node
    * whose every eviction was refused publishes nothing (the caller re-plans); a node where any
    * eviction was refused, now or in an earlier pass ({@link NodeReclaim#refusedPods()}), stays
    * lent.
@@ -121,9 +134,9 @@ public final class Reclaimer {
   }
 
   /**
-   * As {@link #execute}, without waiting: every eviction of every node is issued at once on {@code
-   * io} (the rate limiter still bounds them per cluster); the future completes when all are
-   * answered.
+   * As {@link #execute}, without waiting: every eviction of every node is queued at once for the
+   * cluster's rate limiter and sent on {@code io} as permits come; the future completes when all
+   * are answered.
    */
   public CompletableFuture<List<NodeResult>> executeAsync(Plan plan, Instant decidedAt) {
     List<CompletableFuture<NodeResult>> futures = new ArrayList<>();
@@ -241,27 +254,7 @@ public final class Reclaimer {
     if (settings.dryRun()) {
       return CompletableFuture.completedFuture(EvictionResult.DRY_RUN);
     }
-    if (!limiter.acquire()) {
-      return CompletableFuture.completedFuture(EvictionResult.RATE_LIMITED);
-    }
-    try {
-      return actions
-          .evictAsync(v, io)
-          .whenComplete((res, err) -> limiter.release())
-          .exceptionally(
-              e -> {
-                log.warn(
-                    "eviction of {} in cluster {} failed: {}",
-                    v.pod().key(),
-                    cluster,
-                    e.toString());
-                return EvictionResult.FAILED;
-              });
-    } catch (RuntimeException e) {
-      limiter.release();
-      log.warn("eviction of {} in cluster {} failed: {}", v.pod().key(), cluster, e.toString());
-      return CompletableFuture.completedFuture(EvictionResult.FAILED);
-    }
+    return queue.submit(v, () -> actions.evictAsync(v, io));
   }
 
   private void followUp(NodeReclaim r, ReclaimEvent event) {

@@ -293,4 +293,73 @@ class ReclaimerTest {
       pool.shutdownNow();
     }
   }
+
+  /**
+   * The second reclaim of a cluster is issued while the first one's eviction still waits for its
+   * permit: the wait is the cluster's eviction worker's, not the caller's (the deciding thread,
+   * which holds the cluster's lock). The limiter's time is the test's, so nothing comes unless it
+   * moves.
+   */
+  @Test
+  void anEvictionWaitingForItsPermitHoldsBackNoOtherReclaimOfTheCluster() throws Exception {
+    java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+    EvictionLimiter limiter = new EvictionLimiter(1.0, 1000, Duration.ofHours(1), nanos::get);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newCachedThreadPool();
+    try {
+      Reclaimer r =
+          new Reclaimer(
+              "c1",
+              actions,
+              broker,
+              limiter,
+              clock,
+              new Reclaimer.Settings(false, Duration.ZERO),
+              pool,
+              published::add);
+      Plan second =
+          new Plan(
+              "c1",
+              List.of(
+                  new NodeReclaim(
+                      "n2",
+                      Pool.IDLE,
+                      Reason.UNSCHEDULABLE,
+                      List.of(new Victim("n2", pod("c"))),
+                      List.of("web/p2"),
+                      T0)),
+              List.of());
+
+      // a takes the one permit there is; b waits for the next, an hour at most
+      java.util.concurrent.CompletableFuture<List<NodeResult>> first =
+          org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+              Duration.ofSeconds(30), () -> r.executeAsync(plan(pod("a"), pod("b")), T0));
+      java.util.concurrent.CompletableFuture<List<NodeResult>> then =
+          org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+              Duration.ofSeconds(30), () -> r.executeAsync(second, T0));
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> actions.calls.contains("evict gl/a grace=9"));
+      assertThat(first).as("b has no permit while the limiter's time stands").isNotDone();
+      for (int i = 0; i < 2; i++) {
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        limiter.limits(1.0, 1000); // waiting evictions look at once
+        int sent = 2 + i;
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> actions.calls.stream().filter(c -> c.startsWith("evict ")).count() == sent);
+      }
+      assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0).results().values())
+          .containsOnly(EvictionResult.EVICTED);
+      assertThat(then.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0).results().values())
+          .containsOnly(EvictionResult.EVICTED);
+      assertThat(actions.calls.stream().filter(c -> c.startsWith("evict ")))
+          .as("in the order they were issued, within the rate")
+          .containsExactly("evict gl/a grace=9", "evict gl/b grace=9", "evict gl/c grace=9");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
