@@ -230,6 +230,19 @@ public final class PodController implements AutoCloseable {
   }
 
   /**
+   * Test seam: {@code dispatch} runs each member pod's delete notice, which the member informer
+   * hands on after it dropped the pod from its cache.
+   */
+  void dispatchMemberDeleteNotices(java.util.function.Consumer<Runnable> dispatch) {
+    informers.dispatchMemberDeleteNotices(dispatch);
+  }
+
+  /** Test seam: one status sync of the metadata pod {@code uid}, on the caller's thread. */
+  WorkQueue.Result syncStatus(String uid) {
+    return statusHandler.handleStatus(uid);
+  }
+
+  /**
    * Starts watching, then acting: what a single replica, or the leader without a warm standby,
    * does.
    */

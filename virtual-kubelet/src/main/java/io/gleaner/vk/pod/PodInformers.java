@@ -105,6 +105,13 @@ final class PodInformers implements AutoCloseable {
   private volatile Events events;
   private volatile SharedIndexInformer<Pod> metaInformer;
 
+  /**
+   * Hands each member pod's delete notice on: at once by default. A test holds it here to act
+   * between fabric8's removal of the pod from the cache and the notice, as its informer does on
+   * another thread.
+   */
+  private volatile java.util.function.Consumer<Runnable> memberDeleteNotices = Runnable::run;
+
   PodInformers(KubernetesClient meta, MemberClusters members, String nodeName, String instance) {
     this.meta = meta;
     this.members = members;
@@ -234,12 +241,15 @@ final class PodInformers implements AutoCloseable {
 
           @Override
           public void onDelete(Pod pod, boolean unknownFinalState) {
-            String uid = metaUidOf(pod);
-            if (uid != null) {
-              StatusMirror.deletedCause(pod).ifPresent(c -> deletedCauses.put(uid, c));
-              memberDeletes.put(uid, cluster);
-            }
-            events.memberDeleted(pod);
+            memberDeleteNotices.accept(
+                () -> {
+                  String uid = metaUidOf(pod);
+                  if (uid != null) {
+                    StatusMirror.deletedCause(pod).ifPresent(c -> deletedCauses.put(uid, c));
+                    memberDeletes.put(uid, cluster);
+                  }
+                  events.memberDeleted(pod);
+                });
           }
         });
     memberInformers.put(cluster, inf);
@@ -254,6 +264,11 @@ final class PodInformers implements AutoCloseable {
       inf.close();
       log.info("member cluster {}: no longer watching its pods ({})", cluster, why);
     }
+  }
+
+  /** Test seam: {@code dispatch} runs each member pod's delete notice (when it likes). */
+  void dispatchMemberDeleteNotices(java.util.function.Consumer<Runnable> dispatch) {
+    memberDeleteNotices = Objects.requireNonNull(dispatch, "dispatch");
   }
 
   /** The members whose pods are watched. */

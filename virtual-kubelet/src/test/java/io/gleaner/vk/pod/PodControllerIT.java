@@ -434,6 +434,61 @@ class PodControllerIT {
             });
   }
 
+  /**
+   * fabric8's informer drops a deleted member pod from its cache before it hands the delete notice
+   * (with the pod's final state: why Gleaner took it) to its listener on another thread. A status
+   * sync that runs in between, here one the test runs while it holds the notice, decides nothing:
+   * the reclaim waits for the notice and keeps the reason.
+   */
+  @Test
+  void aStatusSyncBetweenTheCacheDropAndTheDeleteNoticeKeepsWhyThePodWasTaken() throws Exception {
+    java.util.concurrent.BlockingQueue<Runnable> held =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    controller.dispatchMemberDeleteNotices(held::add);
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    run(member);
+    await().atMost(WAIT).until(() -> "Running".equals(metaPod(p).getStatus().getPhase()));
+    var memberPod =
+        clientOf(member)
+            .pods()
+            .inNamespace(member.getMetadata().getNamespace())
+            .withName(member.getMetadata().getName());
+    memberPod.patch(
+        PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"annotations\":{\""
+            + GleanerKeys.RECLAIM_REASON
+            + "\":\"TeamGuarantee\",\""
+            + GleanerKeys.RECLAIM_MESSAGE
+            + "\":\"Gleaner gave the pod's room to team ads, below its guaranteed share with"
+            + " pods waiting\"}}}");
+    memberPod.withGracePeriod(0).delete();
+
+    Runnable notice = held.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(notice).as("the member informer dropped the pod and holds its notice").isNotNull();
+    String uid = p.getMetadata().getUid();
+    assertThat(controller.syncStatus(uid)).isEqualTo(WorkQueue.Result.DONE);
+    PodStatus meanwhile = metaPod(p).getStatus();
+    assertThat(meanwhile.getPhase())
+        .as("no reclaim decided without the notice (%s)", meanwhile.getMessage())
+        .isEqualTo("Running");
+
+    notice.run();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Pod m = metaPod(p);
+              assertThat(m.getStatus().getPhase()).isEqualTo("Failed");
+              assertThat(m.getStatus().getReason()).isEqualTo("Reclaimed");
+              assertThat(m.getStatus().getMessage())
+                  .contains(
+                      member.getMetadata().getAnnotations().get(GleanerKeys.CLUSTER),
+                      "TeamGuarantee",
+                      "team ads, below its guaranteed share");
+            });
+  }
+
   @Test
   void pvcPodIsRefusedAndNothingIsCreated() {
     Pod p =
