@@ -300,7 +300,7 @@ public final class VirtualKubeletService implements AutoCloseable {
         io.gleaner.meta.kube.KubeTaint.from(io.gleaner.vk.node.NodeBuilder.taint()),
         clock,
         admissionMetrics,
-        pc::metaPods,
+        pc::boundPods,
         () -> {
           CapacityWatcher c = capacity;
           io.gleaner.api.v1.Capacity latest = c == null ? null : c.latest();

@@ -47,7 +47,8 @@ public record AdmissionView(
 
   /**
    * @param unbound the metadata pods bound to no node (the gated and the admitted among them)
-   * @param bound the metadata pods bound to the virtual node
+   * @param bound the metadata pods bound to the virtual node that are not finished ({@link
+   *     BoundPod#of})
    * @param teams the policy's teams
    * @param taint the virtual node's taint: a pod that does not tolerate it is not for the node
    * @param justAdmitted the UIDs of pods admitted by an earlier round whose gate the cache may
@@ -55,7 +56,7 @@ public record AdmissionView(
    */
   public static AdmissionView of(
       Collection<Pod> unbound,
-      Collection<Pod> bound,
+      Collection<BoundPod> bound,
       Teams teams,
       KubeTaint taint,
       Set<String> justAdmitted) {
@@ -90,15 +91,11 @@ public record AdmissionView(
         }
       }
     }
-    for (Pod p : bound) {
-      if (finished(p)) {
-        continue;
-      }
-      Resources request = requests(p);
-      if (request != null) {
-        Resources slot = AdmissionRound.slot(request);
+    for (BoundPod p : bound) {
+      if (p.request() != null) {
+        Resources slot = AdmissionRound.slot(p.request());
         taken = taken.plus(slot);
-        usage.merge(teams.of(p.getMetadata().getNamespace()).name(), slot, Resources::plus);
+        usage.merge(teams.of(p.namespace()).name(), slot, Resources::plus);
       }
     }
     return new AdmissionView(List.copyOf(gated), Map.copyOf(release), taken, Map.copyOf(usage));

@@ -73,7 +73,7 @@ public final class FairAdmission implements AutoCloseable {
   private final KubernetesClient meta;
   private final Clock clock;
   private final AdmissionMetrics metrics;
-  private final Supplier<Collection<Pod>> bound;
+  private final Supplier<Collection<BoundPod>> bound;
   private final Supplier<Resources> allocatable;
   private final Supplier<Resources> pool;
   private final Supplier<Teams> teams;
@@ -120,7 +120,8 @@ public final class FairAdmission implements AutoCloseable {
   /**
    * @param meta the metadata cluster's client (fenced by the leader's lease)
    * @param taint the virtual node's taint: gated pods that tolerate it are ranked
-   * @param bound the metadata pods bound to the virtual node (the pod controller's cache)
+   * @param bound the metadata pods bound to the virtual node that are not finished, summarized (the
+   *     pod controller's informer)
    * @param allocatable what the virtual node advertises; null while unknown (nothing is admitted)
    * @param pool the harvested pool shares are of (zero: the allocatable)
    * @param teams the policy's teams, read at every round
@@ -132,7 +133,7 @@ public final class FairAdmission implements AutoCloseable {
       KubeTaint taint,
       Clock clock,
       AdmissionMetrics metrics,
-      Supplier<Collection<Pod>> bound,
+      Supplier<Collection<BoundPod>> bound,
       Supplier<Resources> allocatable,
       Supplier<Resources> pool,
       Supplier<Teams> teams,
@@ -226,6 +227,14 @@ public final class FairAdmission implements AutoCloseable {
           return p == null || !AdmissionView.hasGate(p);
         });
     Teams t = teams.get();
+    if (!anyGated(pods)) {
+      // nothing to rank or release: what the bound pods take is not needed
+      Map<String, Integer> none = new HashMap<>();
+      t.all().forEach(team -> none.put(team.name(), 0));
+      heldLastRound = Set.of();
+      metrics.gated(none);
+      return;
+    }
     AdmissionView view = AdmissionView.of(pods, bound.get(), t, taint, Set.copyOf(justAdmitted));
     List<Callable<Void>> writes = new ArrayList<>();
     view.release().forEach((uid, why) -> writes.add(write(() -> ungate(byUid.get(uid), t, why))));
@@ -273,6 +282,16 @@ public final class FairAdmission implements AutoCloseable {
           d.held().size(),
           d.roomLeft());
     }
+  }
+
+  /** Whether any pod still carries the gate and was not just admitted by this replica. */
+  private boolean anyGated(List<Pod> pods) {
+    for (Pod p : pods) {
+      if (AdmissionView.hasGate(p) && !justAdmitted.contains(p.getMetadata().getUid())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Callable<Void> write(Runnable r) {

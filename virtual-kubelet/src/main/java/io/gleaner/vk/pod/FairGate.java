@@ -148,6 +148,9 @@ final class FairGate implements AutoCloseable {
   /** The pod waits for room (again); true when it was not waiting yet. */
   boolean waitFor(Pod pod, boolean nearLine) {
     String uid = pod.getMetadata().getUid();
+    if (waiting.containsKey(uid)) {
+      return false; // no need to work out its requests again
+    }
     return waiting.putIfAbsent(uid, candidate(pod, nearLine)) == null;
   }
 

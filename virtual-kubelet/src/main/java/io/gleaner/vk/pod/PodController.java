@@ -364,7 +364,7 @@ public final class PodController implements AutoCloseable {
 
   /** Capacity changed: pods waiting for room get another chance now. */
   public void capacityChanged() {
-    queues.capacityChanged();
+    queues.capacityChanged(fairGate::isWaiting);
     if (queues.acting()) {
       fairGate.capacityChanged();
     }
@@ -513,6 +513,14 @@ public final class PodController implements AutoCloseable {
   /** The metadata pods bound to the node (informer cache, no copy). */
   public Collection<Pod> metaPods() {
     return informers.metaPods();
+  }
+
+  /**
+   * The metadata pods bound to the node that are not finished, as fair admission counts them (kept
+   * from the informer's events, no decoding).
+   */
+  public Collection<io.gleaner.vk.admission.BoundPod> boundPods() {
+    return informers.boundPods();
   }
 
   /** Objects and bytes the informer caches hold (compact form), for the bench and tests. */

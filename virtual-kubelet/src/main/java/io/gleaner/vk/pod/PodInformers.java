@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.gleaner.meta.informer.CompactItemStore;
 import io.gleaner.meta.informer.Informers;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.vk.admission.BoundPod;
 import io.gleaner.vk.translate.StatusMirror;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +103,12 @@ final class PodInformers implements AutoCloseable {
    */
   private final Map<String, String> memberDeletes = new ConcurrentHashMap<>();
 
+  /**
+   * What each cached metadata pod that is not finished requests, by UID, kept as the informer
+   * reports the pods (no decoding): fair admission counts the room they take at every round.
+   */
+  private final Map<String, BoundPod> bound = new ConcurrentHashMap<>();
+
   private volatile Events events;
   private volatile SharedIndexInformer<Pod> metaInformer;
 
@@ -145,16 +152,19 @@ final class PodInformers implements AutoCloseable {
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(Pod pod) {
+            summarize(pod);
             events.metaChanged(pod);
           }
 
           @Override
           public void onUpdate(Pod old, Pod pod) {
+            summarize(pod);
             events.metaChanged(pod);
           }
 
           @Override
           public void onDelete(Pod pod, boolean unknownFinalState) {
+            bound.remove(pod.getMetadata().getUid());
             deletedCauses.remove(pod.getMetadata().getUid());
             memberDeletes.remove(pod.getMetadata().getUid());
             events.metaDeleted(pod);
@@ -179,6 +189,25 @@ final class PodInformers implements AutoCloseable {
     } catch (ExecutionException e) {
       log.warn("a member informer failed to start: {}", e.getCause().toString());
     }
+  }
+
+  private void summarize(Pod pod) {
+    BoundPod b = BoundPod.of(pod);
+    if (b == null) {
+      bound.remove(pod.getMetadata().getUid());
+    } else {
+      bound.put(pod.getMetadata().getUid(), b);
+    }
+  }
+
+  /** The cached metadata pods that are not finished, summarized (live view, no decoding). */
+  Collection<BoundPod> boundPods() {
+    return bound.values();
+  }
+
+  /** The summary of the cached metadata pod {@code uid}; null when it is gone or finished. */
+  BoundPod boundPod(String uid) {
+    return bound.get(uid);
   }
 
   /** True once {@link #start} ran. */

@@ -131,11 +131,17 @@ final class PodQueues implements PodInformers.Events, AutoCloseable {
     }
   }
 
-  /** Capacity changed: pods waiting for room get another chance now. */
-  void capacityChanged() {
+  /**
+   * Capacity changed: pods waiting for room get another chance now. A pod for which {@code
+   * triedByRound} holds is skipped: it waits in the {@link FairGate}, whose round (asked for by the
+   * same change) tries it in its turn, while its own sync would only find it waiting again; at
+   * hundreds of waiting pods and a capacity snapshot every 200 ms those syncs, each decoding the
+   * pod from the cache, were most of the virtual-kubelet's work.
+   */
+  void capacityChanged(java.util.function.Predicate<String> triedByRound) {
     tracked.forEach(
         (uid, t) -> {
-          if (t.state == TrackedPod.State.NEW) {
+          if (t.state == TrackedPod.State.NEW && !triedByRound.test(uid)) {
             sync.add(uid);
           }
         });

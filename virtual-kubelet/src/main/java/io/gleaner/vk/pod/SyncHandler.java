@@ -7,8 +7,8 @@ import io.gleaner.api.v1.WorkloadClass;
 import io.gleaner.meta.fair.Teams;
 import io.gleaner.meta.fair.Wait;
 import io.gleaner.meta.kube.GleanerKeys;
-import io.gleaner.meta.kube.PodRequests;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.vk.admission.BoundPod;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.PodAdmission;
 import io.gleaner.vk.translate.PodValidator;
@@ -257,7 +257,11 @@ final class SyncHandler {
         });
   }
 
-  /** What each team holds: the requests of pods placed or running in a member, by team name. */
+  /**
+   * What each team holds: the requests of pods placed or running in a member, by team name. Read
+   * from the informer's summaries of the pods ({@link PodInformers#boundPod}), not decoded from the
+   * cache: a fair round asks at every capacity change, and there may be thousands of such pods.
+   */
   Map<String, Resources> usage(Teams teams) {
     Map<String, Resources> usage = new HashMap<>();
     tracked.forEach(
@@ -265,14 +269,11 @@ final class SyncHandler {
           if (t.state != TrackedPod.State.PLACED && t.state != TrackedPod.State.CREATED) {
             return;
           }
-          Pod pod = informers.metaPod(uid);
-          if (pod == null || pod.getStatus() != null && isTerminal(pod.getStatus().getPhase())) {
-            return;
+          BoundPod pod = informers.boundPod(uid); // null: gone or finished
+          if (pod == null || pod.request() == null) {
+            return; // requests that cannot be counted: refused, never placed
           }
-          usage.merge(
-              teams.of(pod.getMetadata().getNamespace()).name(),
-              PodRequests.effective(pod.getSpec(), (field, e) -> {}),
-              Resources::plus);
+          usage.merge(teams.of(pod.namespace()).name(), pod.request(), Resources::plus);
         });
     return usage;
   }

@@ -135,10 +135,52 @@ class AdmissionViewTest {
             .build();
     AdmissionView v =
         AdmissionView.of(
-            List.of(admitted, justAdmitted), List.of(bound, done), TEAMS, TAINT, Set.of("just"));
+            List.of(admitted, justAdmitted),
+            java.util.stream.Stream.of(bound, done)
+                .map(BoundPod::of)
+                .filter(java.util.Objects::nonNull)
+                .toList(),
+            TEAMS,
+            TAINT,
+            Set.of("just"));
     assertThat(v.gated()).isEmpty();
     Resources slot = Resources.of("cpu", "2", "memory", "4Gi", "pods", "1");
     assertThat(v.taken()).isEqualTo(slot.plus(slot).plus(slot));
     assertThat(v.usage()).containsEntry("ml", slot.plus(slot)).containsEntry("default", slot);
+  }
+
+  @Test
+  void aBoundPodIsSummarizedByNamespaceAndRequestsAFinishedOneNotAtAll() {
+    Pod running =
+        pod("r", "ml", false, true)
+            .editSpec()
+            .withNodeName("gleaner")
+            .endSpec()
+            .editStatus()
+            .withPhase("Running")
+            .endStatus()
+            .build();
+    assertThat(BoundPod.of(running))
+        .isEqualTo(new BoundPod("ml", Resources.of("cpu", "2", "memory", "4Gi")));
+    for (String phase : List.of("Succeeded", "Failed")) {
+      assertThat(
+              BoundPod.of(
+                  pod("f", "ml", false, true).editStatus().withPhase(phase).endStatus().build()))
+          .as(phase)
+          .isNull();
+    }
+    Pod invalid = pod("i", "ml", false, true).build();
+    invalid
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getResources()
+        .getRequests()
+        .put("cpu", new Quantity("lots"));
+    BoundPod uncounted = BoundPod.of(invalid);
+    assertThat(uncounted.request()).isNull();
+    // a bound pod whose requests cannot be counted takes no room
+    AdmissionView v = AdmissionView.of(List.of(), List.of(uncounted), TEAMS, TAINT, Set.of());
+    assertThat(v.taken()).isEqualTo(Resources.ZERO);
   }
 }

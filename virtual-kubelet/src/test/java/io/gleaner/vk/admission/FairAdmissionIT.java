@@ -77,11 +77,16 @@ class FairAdmissionIT {
             Clock.systemUTC(),
             metrics,
             () ->
-                meta.pods()
+                meta
+                    .pods()
                     .inAnyNamespace()
                     .withField("spec.nodeName", "gleaner")
                     .list()
-                    .getItems(),
+                    .getItems()
+                    .stream()
+                    .map(BoundPod::of)
+                    .filter(java.util.Objects::nonNull)
+                    .toList(),
             () -> Resources.of("cpu", "4", "memory", "64Gi", "pods", "110"),
             () -> Resources.of("cpu", "4", "memory", "64Gi"),
             () -> TEAMS,

@@ -94,7 +94,16 @@ class PodQueuesTest {
     created.state = TrackedPod.State.CREATED;
     tracked.put("w", waiting);
     tracked.put("c", created);
-    queues.capacityChanged();
+    queues.capacityChanged(uid -> false);
     assertThat(lengths()).containsExactly(1, 0, 0, 0);
+  }
+
+  @Test
+  void capacityChangeLeavesPodsWaitingInTheFairGateToItsRound() {
+    tracked.put("g", new TrackedPod(0));
+    tracked.put("n1", new TrackedPod(0));
+    tracked.put("n2", new TrackedPod(0));
+    queues.capacityChanged("g"::equals); // its round tries g; n1 and n2 never asked the broker
+    assertThat(lengths()).containsExactly(2, 0, 0, 0);
   }
 }
