@@ -581,6 +581,11 @@ final class ClusterLoop implements MemberWatch.Listener {
           blocked.put(v.pod().uid(), now.plus(settings.pdbBlockedFor()));
           retry = true;
           refused = true;
+        } else if (e.getValue() == EvictionResult.NOT_LEADER) {
+          // Not sent: this replica stopped leading. Whoever leads plans again (this one too, once
+          // it leads again); the pod is no victim to leave out meanwhile.
+          evicted.remove(v.pod().uid());
+          refused = true;
         } else if (e.getValue() != EvictionResult.DRY_RUN) {
           // Rate-limited or failed: leave it out briefly so the retry does not spin on the same
           // pod.

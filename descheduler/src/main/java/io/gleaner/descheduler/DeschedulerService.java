@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -106,10 +107,13 @@ public final class DeschedulerService extends AbstractLifecycle {
   private ExecutorService background;
 
   /**
-   * Runs each member's eviction worker while its evictions wait for permits: at most one thread per
-   * watched member, so one member's throttled evictions never wait behind another's.
+   * Runs the members' eviction workers ({@code EvictionQueue}) in short runs: an eviction waiting
+   * for its permit holds no thread, so {@link #PERMIT_THREADS} serve any number of members.
    */
-  private ExecutorService permits;
+  private ScheduledThreadPoolExecutor permits;
+
+  /** The threads of {@link #permits}, whatever the number of members. */
+  static final int PERMIT_THREADS = 2;
 
   private final Channel brokerChannel;
 
@@ -282,7 +286,9 @@ public final class DeschedulerService extends AbstractLifecycle {
         Executors.newFixedThreadPool(8, r -> daemon(r, "descheduler-io-" + b.incrementAndGet()));
     AtomicInteger p = new AtomicInteger();
     permits =
-        Executors.newCachedThreadPool(r -> daemon(r, "descheduler-permits-" + p.incrementAndGet()));
+        new ScheduledThreadPoolExecutor(
+            PERMIT_THREADS, r -> daemon(r, "descheduler-permits-" + p.incrementAndGet()));
+    permits.setRemoveOnCancelPolicy(true);
     membership = Executors.newSingleThreadExecutor(r -> daemon(r, "descheduler-members"));
     if (brokerChannel instanceof io.grpc.ManagedChannel mc) {
       mc.getState(true); // connect now, not on the first reclaim
@@ -426,6 +432,7 @@ public final class DeschedulerService extends AbstractLifecycle {
             io,
             background,
             permits,
+            election::isLeader,
             hub);
     reclaimers.put(cluster, reclaimer);
     // a change that arrived while this reclaimer was made

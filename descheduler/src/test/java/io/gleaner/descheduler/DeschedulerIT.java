@@ -87,6 +87,7 @@ class DeschedulerIT {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private DeschedulerService service;
   private PolicySource policy = PolicySource.defaults();
+  private final AlwaysLeader election = new AlwaysLeader("it");
   private List<String> nodes;
 
   @BeforeEach
@@ -153,7 +154,7 @@ class DeschedulerIT {
             registry,
             Map.of("m1", client),
             brokerChannel,
-            new AlwaysLeader("it"),
+            election,
             settings,
             policy,
             new DeschedulerConfig.HookServer(true, "127.0.0.1", 0, ServerTls.NONE));
@@ -515,6 +516,37 @@ class DeschedulerIT {
     assertThat(victims("rate_limited") + victims("evicted"))
         .as("node 0's evictions are not all answered yet: three still wait for permits")
         .isZero();
+    assertThat(a.stream().filter(this::present)).hasSize(3);
+  }
+
+  /**
+   * Node 0's reclaim takes the one permit there is and three of its evictions wait for theirs; then
+   * this replica stops leading and the permits come (the policy allows a thousand a second): the
+   * three are dropped as not_leader, never sent (a deposed leader acts on nothing).
+   */
+  @Test
+  void evictionsWaitingWhenLeadershipIsLostAreNeverSent() {
+    GleanerPolicySpec slow = new GleanerPolicySpec();
+    slow.setEviction(new EvictionLimits(0.001, 10));
+    io.gleaner.meta.policy.InMemoryPolicySource live =
+        new io.gleaner.meta.policy.InMemoryPolicySource(slow.effective());
+    policy = live;
+    List<String> a = List.of("a1", "a2", "a3", "a4");
+    for (String name : a) {
+      gleanerPod(name, nodes.get(0), "2", "offline", Map.of());
+    }
+    await().atMost(WAIT).until(() -> a.stream().allMatch(this::running));
+    startService(DeschedulerSettings.DEFAULTS.withEvictionPermitTimeout(Duration.ofMinutes(5)));
+
+    onlinePod("web-a", "8", Map.of("kubernetes.io/hostname", nodes.get(0)));
+    await().atMost(WAIT).until(() -> a.stream().filter(this::present).count() == 3);
+    election.stop();
+    GleanerPolicySpec fast = new GleanerPolicySpec();
+    fast.setEviction(new EvictionLimits(1000.0, 10));
+    live.set(fast.effective());
+
+    await().atMost(WAIT).until(() -> victims("not_leader") == 3);
+    assertThat(victims("evicted")).isEqualTo(1);
     assertThat(a.stream().filter(this::present)).hasSize(3);
   }
 

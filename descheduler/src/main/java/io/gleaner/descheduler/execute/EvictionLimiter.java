@@ -1,14 +1,21 @@
 package io.gleaner.descheduler.execute;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /**
  * The eviction limits of one member cluster, changeable while evictions run: a token bucket of
  * {@code perSecond} evictions per second (holding at most one second's worth, and at least one) and
- * at most {@code maxConcurrent} eviction requests outstanding at once. An eviction waits up to
- * {@code timeout} (real time) for both; then it counts as refused.
+ * at most {@code maxConcurrent} eviction requests outstanding at once. An eviction may wait up to
+ * {@code timeout} for both ({@link #deadline()}); then it counts as refused.
+ *
+ * <p>Nothing here blocks: {@link #tryAcquire} takes a permit or says how long until the rate admits
+ * the next, and {@link #onChange} listeners hear when a permit may have come free (a {@link
+ * #release}, new limits), so an eviction waits for its permit without holding a thread ({@link
+ * EvictionQueue}).
  *
  * <p>Thread-safe. Time comes from {@code nanoTime} so tests can drive it.
  */
@@ -20,6 +27,7 @@ public final class EvictionLimiter {
   private double tokens;
   private long refilledAt;
   private int inFlight;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   /** Real time. */
   public EvictionLimiter(double perSecond, int maxConcurrent, Duration timeout) {
@@ -52,13 +60,27 @@ public final class EvictionLimiter {
   }
 
   /** Puts new limits in force; waiting evictions see them at once. Tokens saved stay, capped. */
-  public synchronized void limits(double perSecond, int maxConcurrent) {
+  public void limits(double perSecond, int maxConcurrent) {
     check(perSecond, maxConcurrent);
-    refill();
-    this.perSecond = perSecond;
-    this.maxConcurrent = maxConcurrent;
-    tokens = Math.min(tokens, burst(perSecond));
-    notifyAll();
+    synchronized (this) {
+      refill();
+      this.perSecond = perSecond;
+      this.maxConcurrent = maxConcurrent;
+      tokens = Math.min(tokens, burst(perSecond));
+    }
+    changed();
+  }
+
+  /**
+   * Calls {@code listener} whenever a permit may have come free: a {@link #release} or new {@link
+   * #limits}. It runs on the caller's thread, outside this limiter's lock, so it must be quick.
+   */
+  public void onChange(Runnable listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  private void changed() {
+    listeners.forEach(Runnable::run);
   }
 
   public synchronized double perSecond() {
@@ -74,62 +96,49 @@ public final class EvictionLimiter {
     return inFlight;
   }
 
-  /**
-   * Takes a permit for one eviction, waiting up to the timeout; the caller {@link #release}s it
-   * when the eviction is answered.
-   *
-   * @return false when no permit came in time (or the thread was interrupted)
-   */
-  public synchronized boolean acquire() {
-    return acquireUntil(deadline());
+  /** The time now on this limiter's clock (nanoseconds; only differences mean anything). */
+  public long now() {
+    return nanoTime.getAsLong();
   }
 
   /**
    * The deadline, on this limiter's clock, of an eviction that starts waiting now: now plus the
-   * timeout. An eviction queued before its turn to wait ({@link EvictionQueue}) keeps this one.
+   * timeout. An eviction queued behind others ({@link EvictionQueue}) keeps this one.
    */
   public long deadline() {
-    return nanoTime.getAsLong() + timeout.toNanos();
+    return now() + timeout.toNanos();
   }
 
   /**
-   * As {@link #acquire}, waiting until {@code deadline} (from {@link #deadline()}) at the latest.
+   * Takes a permit for one eviction if the limits admit one now; the caller {@link #release}s it
+   * when the eviction is answered. Never waits.
    *
-   * @return false when no permit came before the deadline (or the thread was interrupted)
+   * @return 0 when the permit was taken; otherwise how long (nanoseconds on this limiter's clock)
+   *     until the rate admits the next eviction, or {@link Long#MAX_VALUE} when only an answer can
+   *     free one (the rate admits one, too many are in flight): {@link #onChange} tells of both
    */
-  public synchronized boolean acquireUntil(long deadline) {
-    while (true) {
-      refill();
-      if (tokens >= 1 && inFlight < maxConcurrent) {
-        tokens -= 1;
-        inFlight++;
-        return true;
-      }
-      long now = nanoTime.getAsLong();
-      long left = deadline - now;
-      if (left <= 0) {
-        return false;
-      }
-      long waitNanos = left;
-      if (tokens < 1) {
-        waitNanos = Math.min(waitNanos, (long) Math.ceil((1 - tokens) / perSecond * 1e9));
-      }
-      try {
-        long ms = Math.max(1, waitNanos / 1_000_000);
-        wait(ms);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+  public synchronized long tryAcquire() {
+    refill();
+    if (tokens >= 1 && inFlight < maxConcurrent) {
+      tokens -= 1;
+      inFlight++;
+      return 0;
     }
+    if (tokens >= 1) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(1, (long) Math.ceil((1 - tokens) / perSecond * 1e9));
   }
 
   /** Returns the permit of an eviction that was answered. */
-  public synchronized void release() {
-    if (inFlight > 0) {
+  public void release() {
+    synchronized (this) {
+      if (inFlight == 0) {
+        return;
+      }
       inFlight--;
-      notifyAll();
     }
+    changed();
   }
 
   private void refill() {

@@ -2,27 +2,39 @@ package io.gleaner.descheduler.execute;
 
 import io.gleaner.descheduler.plan.Victim;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The evictions of one member cluster waiting for its {@link EvictionLimiter}, in the order they
- * were issued. Whoever issues an eviction only queues it; one worker of the cluster at a time (on
- * {@code worker}, started while evictions wait) waits for the permits and sends them. So an
- * eviction waiting for a permit holds back no decision of the cluster, and the limits still bound
+ * were issued. Whoever issues an eviction only queues it; the queue's worker sends them as permits
+ * come, one run at a time on {@code timer}. Waiting holds no thread: when the limiter admits none,
+ * the worker runs again when the rate admits the next ({@link EvictionLimiter#tryAcquire}), when a
+ * permit comes back or the limits change ({@link EvictionLimiter#onChange}), or at the first
+ * waiting eviction's deadline. So an eviction waiting for a permit holds back no decision of the
+ * cluster, any number of clusters wait on a small fixed {@code timer}, and the limits still bound
  * what is sent.
  *
  * <p>An eviction waits at most the limiter's timeout from when it was queued, then counts as {@link
  * EvictionResult#RATE_LIMITED}; so does one issued while {@code capacity} already wait, and every
  * one still waiting when the queue is closed. A victim (by pod uid) already queued or sent and not
  * yet answered is not sent again: the second caller gets the first one's answer.
+ *
+ * <p>Fencing: right before each eviction is sent, the worker checks that this replica may still act
+ * ({@code mayAct}: it leads and its lease has not run out). If it may not, that eviction and every
+ * one waiting behind it are dropped, not sent, and count as {@link EvictionResult#NOT_LEADER}.
  */
 final class EvictionQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EvictionQueue.class);
@@ -39,24 +51,47 @@ final class EvictionQueue implements AutoCloseable {
   private final String cluster;
   private final EvictionLimiter limiter;
   private final int capacity;
-  private final Executor worker;
+  private final ScheduledExecutorService timer;
+  private final BooleanSupplier mayAct;
   private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
 
   /** Answers of the evictions queued or sent and not yet answered, by pod uid. */
   private final Map<String, CompletableFuture<EvictionResult>> unanswered = new HashMap<>();
 
-  private boolean draining;
+  // guarded by this
   private boolean closed;
-  private Thread drainer;
 
-  EvictionQueue(String cluster, EvictionLimiter limiter, int capacity, Executor worker) {
+  /** A run of the worker is queued on the timer and has not started. */
+  private boolean pending;
+
+  /** The worker runs now. */
+  private boolean running;
+
+  /** Something changed while the worker ran: it looks again before it stops. */
+  private boolean again;
+
+  /** The worker's next run while the first waiting eviction waits for the rate or its deadline. */
+  private ScheduledFuture<?> retry;
+
+  /**
+   * @param timer runs the worker (briefly, never waiting); shared by every cluster's queue
+   * @param mayAct whether this replica may act now ({@code election::isLeader}); cheap
+   */
+  EvictionQueue(
+      String cluster,
+      EvictionLimiter limiter,
+      int capacity,
+      ScheduledExecutorService timer,
+      BooleanSupplier mayAct) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be at least 1, got " + capacity);
     }
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.limiter = Objects.requireNonNull(limiter, "limiter");
     this.capacity = capacity;
-    this.worker = Objects.requireNonNull(worker, "worker");
+    this.timer = Objects.requireNonNull(timer, "timer");
+    this.mayAct = Objects.requireNonNull(mayAct, "mayAct");
+    limiter.onChange(this::wake);
   }
 
   /**
@@ -67,7 +102,6 @@ final class EvictionQueue implements AutoCloseable {
       Victim victim, Supplier<CompletableFuture<EvictionResult>> send) {
     String uid = victim.pod().uid();
     CompletableFuture<EvictionResult> answer = new CompletableFuture<>();
-    boolean start;
     synchronized (this) {
       if (closed) {
         return CompletableFuture.completedFuture(EvictionResult.RATE_LIMITED);
@@ -88,23 +122,11 @@ final class EvictionQueue implements AutoCloseable {
       if (!uid.isEmpty()) {
         unanswered.put(uid, answer);
       }
-      start = !draining;
-      draining = true;
     }
     if (!uid.isEmpty()) {
       answer.whenComplete((r, e) -> forget(uid, answer));
     }
-    if (start) {
-      try {
-        worker.execute(this::drain);
-      } catch (RejectedExecutionException e) {
-        // stopping: nothing is sent any more
-        synchronized (this) {
-          draining = false;
-        }
-        close();
-      }
-    }
+    wake();
     return answer;
   }
 
@@ -116,14 +138,12 @@ final class EvictionQueue implements AutoCloseable {
   /** Sends nothing more: every eviction still waiting counts as rate-limited. */
   @Override
   public void close() {
-    java.util.List<Waiting> dropped;
+    List<Waiting> dropped;
     synchronized (this) {
       closed = true;
-      dropped = java.util.List.copyOf(queue);
+      cancelRetry();
+      dropped = List.copyOf(queue);
       queue.clear();
-      if (drainer != null) {
-        drainer.interrupt();
-      }
     }
     dropped.forEach(w -> w.answer().complete(EvictionResult.RATE_LIMITED));
   }
@@ -132,41 +152,135 @@ final class EvictionQueue implements AutoCloseable {
     unanswered.remove(uid, answer);
   }
 
-  private void drain() {
+  /** Has the worker look at the queue soon: at once, or after its current run. */
+  private void wake() {
     synchronized (this) {
-      drainer = Thread.currentThread();
+      if (closed) {
+        return;
+      }
+      if (running) {
+        again = true;
+        return;
+      }
+      if (pending) {
+        return;
+      }
+      pending = true;
     }
     try {
+      timer.execute(this::work);
+    } catch (RejectedExecutionException e) {
+      // stopping: nothing is sent any more
+      close();
+    }
+  }
+
+  /** One run of the worker: sends what the limits admit now, then leaves. */
+  private void work() {
+    synchronized (this) {
+      pending = false;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+    }
+    boolean stopped = false;
+    try {
       while (true) {
-        Waiting next;
+        if (step()) {
+          continue;
+        }
         synchronized (this) {
-          next = closed ? null : queue.poll();
-          if (next == null) {
-            draining = false;
+          if (!again) {
+            running = false;
+            stopped = true;
             return;
           }
+          again = false;
         }
-        if (!limiter.acquireUntil(next.deadline())) {
-          next.answer().complete(EvictionResult.RATE_LIMITED);
-          continue;
-        }
-        boolean stopped;
-        synchronized (this) {
-          stopped = closed;
-        }
-        if (stopped) {
-          limiter.release();
-          next.answer().complete(EvictionResult.RATE_LIMITED);
-          continue;
-        }
-        send(next);
       }
     } finally {
-      synchronized (this) {
-        drainer = null;
+      if (!stopped) {
+        synchronized (this) {
+          running = false;
+        }
       }
-      // an interrupt from close() meant for this queue only: the thread goes back to its pool
-      Thread.interrupted();
+    }
+  }
+
+  /**
+   * Takes up the first waiting eviction if it can: sends it, or answers it rate-limited (deadline
+   * passed) or not_leader.
+   *
+   * @return whether it did (look again at once); false when the queue is empty or waits, the next
+   *     run scheduled
+   */
+  private boolean step() {
+    Waiting head;
+    boolean permit;
+    boolean stop = false;
+    synchronized (this) {
+      head = closed ? null : queue.peek();
+      if (head == null) {
+        cancelRetry();
+        return false;
+      }
+      long wait = limiter.tryAcquire();
+      permit = wait == 0;
+      long left = head.deadline() - limiter.now();
+      if (!permit && left > 0) {
+        // waits for the rate, an answer or new limits (which wake the worker), or its deadline
+        cancelRetry();
+        try {
+          retry = timer.schedule(this::wake, Math.min(wait, left), TimeUnit.NANOSECONDS);
+          return false;
+        } catch (RejectedExecutionException e) {
+          stop = true;
+        }
+      } else {
+        queue.poll();
+      }
+    }
+    if (stop) {
+      // the timer stops: nothing more is sent
+      close();
+      return false;
+    }
+    if (!permit) {
+      head.answer().complete(EvictionResult.RATE_LIMITED);
+      return true;
+    }
+    if (!mayAct.getAsBoolean()) {
+      limiter.release();
+      dropAll(head);
+      return true;
+    }
+    send(head);
+    return true;
+  }
+
+  /** This replica may no longer act: {@code head} and everything waiting behind it go unsent. */
+  private void dropAll(Waiting head) {
+    List<Waiting> dropped = new ArrayList<>();
+    dropped.add(head);
+    synchronized (this) {
+      dropped.addAll(queue);
+      queue.clear();
+      cancelRetry();
+    }
+    log.info(
+        "cluster {}: {} eviction(s) dropped, none sent: this replica may no longer act (it does"
+            + " not lead, or its lease ran out)",
+        cluster,
+        dropped.size());
+    dropped.forEach(w -> w.answer().complete(EvictionResult.NOT_LEADER));
+  }
+
+  private void cancelRetry() {
+    if (retry != null) {
+      retry.cancel(false);
+      retry = null;
     }
   }
 

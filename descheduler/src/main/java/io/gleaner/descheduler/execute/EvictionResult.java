@@ -22,6 +22,11 @@ public enum EvictionResult {
   DRY_RUN,
   /** The per-cluster rate limit did not grant a permit in time. */
   RATE_LIMITED,
+  /**
+   * Not sent: when its turn came this replica could no longer act (it does not lead, or its lease
+   * ran out); whoever leads now plans again.
+   */
+  NOT_LEADER,
   /** Any other failure (logged). */
   FAILED;
 

@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -60,24 +62,13 @@ public final class Reclaimer implements AutoCloseable {
   private final Executor background;
   private final Consumer<ReclaimEvent> publish;
 
-  public Reclaimer(
-      String cluster,
-      MemberActions actions,
-      BrokerNotifier broker,
-      EvictionLimiter limiter,
-      Clock clock,
-      Settings settings,
-      Executor io,
-      Consumer<ReclaimEvent> publish) {
-    this(cluster, actions, broker, limiter, clock, settings, io, io, io, publish);
-  }
-
   /**
    * @param io runs the evictions (the latency path)
    * @param background runs everything else: node return, Withdraw, Events, publishing
-   * @param permits runs the cluster's eviction worker, which waits for the permits while evictions
-   *     are queued ({@link EvictionQueue}); it should start a thread when none is free, so that no
-   *     cluster's worker waits behind another's
+   * @param permits runs the cluster's eviction worker ({@link EvictionQueue}) in short runs: a
+   *     small fixed pool shared by every cluster, as waiting for a permit holds no thread
+   * @param mayAct whether this replica may act now ({@code election::isLeader}), checked right
+   *     before each eviction is sent
    */
   public Reclaimer(
       String cluster,
@@ -88,7 +79,8 @@ public final class Reclaimer implements AutoCloseable {
       Settings settings,
       Executor io,
       Executor background,
-      Executor permits,
+      ScheduledExecutorService permits,
+      BooleanSupplier mayAct,
       Consumer<ReclaimEvent> publish) {
     this.background = Objects.requireNonNull(background, "background");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
@@ -99,7 +91,7 @@ public final class Reclaimer implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.io = Objects.requireNonNull(io, "io");
     this.publish = Objects.requireNonNull(publish, "publish");
-    this.queue = new EvictionQueue(cluster, limiter, EvictionQueue.CAPACITY, permits);
+    this.queue = new EvictionQueue(cluster, limiter, EvictionQueue.CAPACITY, permits, mayAct);
   }
 
   /** Sends no more evictions: those still waiting for a permit count as rate-limited. */
@@ -169,6 +161,11 @@ public final class Reclaimer implements AutoCloseable {
             ? CompletableFuture.completedFuture(null)
             : evicted.handleAsync(
                 (x, err) -> {
+                  if (evictions.stream()
+                      .anyMatch(e -> e.getNow(null) == EvictionResult.NOT_LEADER)) {
+                    // this replica may no longer act: nothing more from it; the leader plans again
+                    return null;
+                  }
                   broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
                   List<String> refused = new ArrayList<>();
                   r.refusedPods().forEach(pod -> refused.add(pod + " refused earlier"));
@@ -206,6 +203,7 @@ public final class Reclaimer implements AutoCloseable {
           boolean freedAny =
               results.values().stream()
                   .anyMatch(res -> res.frees() || res == EvictionResult.DRY_RUN);
+          boolean deposed = results.containsValue(EvictionResult.NOT_LEADER);
           handBack.whenCompleteAsync(
               (ok, err) -> {
                 if (err != null) {
@@ -216,7 +214,7 @@ public final class Reclaimer implements AutoCloseable {
                       err.toString());
                 }
                 if (freedAny) {
-                  followUp(r, event);
+                  followUp(r, event, deposed);
                 }
               },
               background);
@@ -257,13 +255,17 @@ public final class Reclaimer implements AutoCloseable {
     return queue.submit(v, () -> actions.evictAsync(v, io));
   }
 
-  private void followUp(NodeReclaim r, ReclaimEvent event) {
+  /**
+   * Publishes what was evicted; then, unless this replica stopped acting before all of the node's
+   * evictions were sent ({@code deposed}), withdraws the node at the broker and records Events.
+   */
+  private void followUp(NodeReclaim r, ReclaimEvent event, boolean deposed) {
     try {
       publish.accept(event);
     } catch (RuntimeException e) {
       log.warn("publishing reclaim event {} failed: {}", event.getId(), e.toString());
     }
-    if (settings.dryRun() || !r.reason().returnsNode()) {
+    if (settings.dryRun() || !r.reason().returnsNode() || deposed) {
       // room for other Gleaner pods: the node stays lent and offered; the event went to the hooks
       return;
     }

@@ -16,7 +16,7 @@ class EvictionLimiterTest {
 
   private int acquireAll(EvictionLimiter l) {
     int n = 0;
-    while (l.acquire()) {
+    while (l.tryAcquire() == 0) {
       n++;
     }
     return n;
@@ -43,9 +43,9 @@ class EvictionLimiterTest {
 
     assertThat(acquireAll(l)).isEqualTo(1);
     advance(Duration.ofMillis(1999));
-    assertThat(l.acquire()).isFalse();
+    assertThat(l.tryAcquire()).isNotZero();
     advance(Duration.ofMillis(1));
-    assertThat(l.acquire()).isTrue();
+    assertThat(l.tryAcquire()).isZero();
   }
 
   @Test
@@ -55,15 +55,15 @@ class EvictionLimiterTest {
     assertThat(acquireAll(l)).isEqualTo(2);
     assertThat(l.inFlight()).isEqualTo(2);
     l.release();
-    assertThat(l.acquire()).isTrue();
-    assertThat(l.acquire()).isFalse();
+    assertThat(l.tryAcquire()).isZero();
+    assertThat(l.tryAcquire()).isNotZero();
   }
 
   @Test
   void newLimitsApplyAtOnce() {
     EvictionLimiter l = limiter(2, 1);
-    assertThat(l.acquire()).isTrue();
-    assertThat(l.acquire()).as("one in flight").isFalse();
+    assertThat(l.tryAcquire()).isZero();
+    assertThat(l.tryAcquire()).as("one in flight").isNotZero();
 
     l.limits(2, 5);
     assertThat(acquireAll(l)).as("the second token, now that 5 may be in flight").isEqualTo(1);
@@ -78,13 +78,37 @@ class EvictionLimiterTest {
   }
 
   @Test
-  void waitsUpToTheTimeoutForARelease() throws Exception {
-    EvictionLimiter l = new EvictionLimiter(1000, 1, Duration.ofSeconds(30));
-    assertThat(l.acquire()).isTrue();
-    Thread releaser = new Thread(l::release);
-    releaser.start();
-    assertThat(l.acquire()).isTrue();
-    releaser.join();
+  void saysHowLongUntilTheRateAdmitsTheNext() {
+    EvictionLimiter l = limiter(0.5, 1000);
+    assertThat(l.tryAcquire()).isZero();
+
+    assertThat(l.tryAcquire()).isEqualTo(Duration.ofSeconds(2).toNanos());
+    advance(Duration.ofMillis(1500));
+    assertThat(l.tryAcquire()).isEqualTo(Duration.ofMillis(500).toNanos());
+  }
+
+  @Test
+  void anAnswerOrNewLimitsTellWhoWaits() {
+    EvictionLimiter l = limiter(100, 1);
+    java.util.concurrent.atomic.AtomicInteger told =
+        new java.util.concurrent.atomic.AtomicInteger();
+    l.onChange(told::incrementAndGet);
+    assertThat(l.tryAcquire()).isZero();
+    assertThat(l.tryAcquire()).as("only an answer frees one").isEqualTo(Long.MAX_VALUE);
+
+    l.release();
+    assertThat(told).hasValue(1);
+    l.release();
+    assertThat(told).as("nothing was in flight").hasValue(1);
+    l.limits(100, 2);
+    assertThat(told).hasValue(2);
+  }
+
+  @Test
+  void theDeadlineIsTheTimeoutFromNowOnTheLimitersClock() {
+    EvictionLimiter l = new EvictionLimiter(1, 1, Duration.ofSeconds(30), nanos::get);
+    assertThat(l.deadline() - l.now()).isEqualTo(Duration.ofSeconds(30).toNanos());
+    assertThat(l.now()).isEqualTo(nanos.get());
   }
 
   @Test

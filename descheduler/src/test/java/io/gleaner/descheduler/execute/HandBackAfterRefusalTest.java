@@ -25,6 +25,14 @@ import org.junit.jupiter.api.Test;
  * refused Gleaner pod still runs there, even when a later plan frees the room with another victim.
  */
 class HandBackAfterRefusalTest {
+  private final java.util.concurrent.ScheduledExecutorService permits =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+  @org.junit.jupiter.api.AfterEach
+  void stopPermits() {
+    permits.shutdownNow();
+  }
+
   static final Instant NOW = Instant.parse("2025-01-01T12:00:00Z");
 
   static Pod gleaner(String name, String cpu) {
@@ -124,6 +132,9 @@ class HandBackAfterRefusalTest {
             new FakeClock(NOW),
             new Reclaimer.Settings(false, Duration.ofMinutes(10)),
             Runnable::run,
+            Runnable::run,
+            permits,
+            () -> true,
             e -> {})
         .execute(plan, NOW);
     return actions.calls;

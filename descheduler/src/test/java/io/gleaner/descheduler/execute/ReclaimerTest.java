@@ -94,6 +94,13 @@ class ReclaimerTest {
   private final FakeActions actions = new FakeActions();
   private final FakeBroker broker = new FakeBroker();
   private final List<ReclaimEvent> published = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.ScheduledExecutorService permits =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+  @org.junit.jupiter.api.AfterEach
+  void stopPermits() {
+    permits.shutdownNow();
+  }
 
   private Reclaimer reclaimer(boolean dryRun) {
     EvictionLimiter limiter = new EvictionLimiter(100.0, 1000, Duration.ZERO);
@@ -105,6 +112,9 @@ class ReclaimerTest {
         clock,
         new Reclaimer.Settings(dryRun, Duration.ofMinutes(10)),
         Runnable::run,
+        Runnable::run,
+        permits,
+        () -> true,
         published::add);
   }
 
@@ -242,11 +252,42 @@ class ReclaimerTest {
             clock,
             new Reclaimer.Settings(false, Duration.ZERO),
             Runnable::run,
+            Runnable::run,
+            permits,
+            () -> true,
             published::add);
     NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
     assertThat(res.results().values())
         .containsExactlyInAnyOrder(EvictionResult.EVICTED, EvictionResult.RATE_LIMITED);
     assertThat(res.refused()).hasSize(1);
+  }
+
+  /**
+   * A replica that may no longer act sends no eviction, and hands back or withdraws nothing: the
+   * node stays lent for whoever leads.
+   */
+  @Test
+  void aReplicaThatMayNoLongerActSendsNothingAndKeepsTheNodeLent() {
+    Reclaimer r =
+        new Reclaimer(
+            "c1",
+            actions,
+            broker,
+            new EvictionLimiter(100.0, 1000, Duration.ZERO),
+            clock,
+            new Reclaimer.Settings(false, Duration.ZERO),
+            Runnable::run,
+            Runnable::run,
+            permits,
+            () -> false,
+            published::add);
+
+    NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
+
+    assertThat(res.results().values()).containsOnly(EvictionResult.NOT_LEADER);
+    assertThat(actions.calls).noneMatch(c -> c.startsWith("evict ") || c.startsWith("return "));
+    assertThat(broker.calls).isEmpty();
+    assertThat(published).isEmpty();
   }
 
   @Test
@@ -281,6 +322,9 @@ class ReclaimerTest {
               clock,
               new Reclaimer.Settings(false, Duration.ZERO),
               pool,
+              pool,
+              permits,
+              () -> true,
               published::add);
       java.util.concurrent.CompletableFuture<List<NodeResult>> f =
           r.executeAsync(plan(pod("a"), pod("b"), pod("c")), T0);
@@ -316,6 +360,9 @@ class ReclaimerTest {
               clock,
               new Reclaimer.Settings(false, Duration.ZERO),
               pool,
+              pool,
+              permits,
+              () -> true,
               published::add);
       Plan second =
           new Plan(
