@@ -22,6 +22,7 @@ import io.gleaner.sandbox.chaos.ServiceProbe;
 import io.gleaner.sandbox.chaos.TcpLink;
 import io.gleaner.sandbox.install.Charts;
 import io.gleaner.sandbox.install.HelmRelease;
+import io.gleaner.sandbox.install.Installation;
 import io.gleaner.sandbox.install.Installer;
 import io.gleaner.sandbox.install.LocalPorts;
 import io.gleaner.sandbox.install.MemberRegistration;
@@ -90,10 +91,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sandbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
-  public static final String INSTANCE = "gleaner";
-  public static final String NAMESPACE = "gleaner-system";
-  public static final String RELEASE = "gleaner";
-  public static final String MEMBER_RELEASE = "gleaner-member";
+
+  /** The sandbox's own installation's names ({@link Installation#DEFAULT}). */
+  public static final String INSTANCE = Installation.DEFAULT.instance();
+
+  public static final String NAMESPACE = Installation.DEFAULT.namespace();
+  public static final String RELEASE = Installation.DEFAULT.release();
+  public static final String MEMBER_RELEASE = Installation.DEFAULT.memberRelease();
 
   /** The Secret with the embedded ZooKeeper's CA the chart's zookeeper.tls.caSecret names. */
   static final String ZK_CA_SECRET = "gleaner-zookeeper-ca";
@@ -101,7 +105,7 @@ public final class Sandbox implements AutoCloseable {
   /**
    * The chart's ZooKeeper namespace ({@code zookeeper.namespace}), where the services keep state.
    */
-  static final String ZK_NAMESPACE = "gleaner";
+  static final String ZK_NAMESPACE = Installation.DEFAULT.zkNamespace();
 
   private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
       new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
@@ -139,6 +143,11 @@ public final class Sandbox implements AutoCloseable {
   private List<MemberSpec> customMembers;
   private TcpLink brokerLink;
   private Path readerTls;
+  private Path work;
+  private Charts charts;
+  private Instant realStart;
+  private Installed primary;
+  private final List<Installed> others = new java.util.concurrent.CopyOnWriteArrayList<>();
   private JobController jobs;
   private ScenarioDriver scenario;
   private OnlineSurge surge;
@@ -218,25 +227,97 @@ public final class Sandbox implements AutoCloseable {
     federation = buildFederation();
     closeables.push(federation);
     specs.forEach(this::startAutoscaler);
-    KubernetesClient meta = federation.meta().client();
-    Path work = Files.createTempDirectory("gleaner-sandbox-");
-    Charts charts = Charts.fromClasspath();
+    work = Files.createTempDirectory("gleaner-sandbox-");
+    charts = Charts.fromClasspath();
     closeables.push(charts);
     installer = new Installer(progress);
+    this.realStart = realStart;
 
-    progress.accept("helm install gleaner-member in " + specs.size() + " member clusters");
+    Installation inst = Installation.DEFAULT;
+    List<HasMetadata> memberChart = installMemberCharts(inst, federation.meta());
+    primary =
+        installGleaner(
+            inst,
+            federation.meta(),
+            memberChart,
+            dashboardPort,
+            brokerPort,
+            brokerLink == null ? null : brokerLink.port(),
+            userValues,
+            beforeGleanerChart,
+            edit,
+            work,
+            "");
+    memberRendered = primary.memberRendered();
+    memberIdentities = primary.memberIdentities();
+    rendered = primary.rendered();
+    processes = primary.processes();
+    readerTls = primary.readerTls();
+    return this;
+  }
+
+  /**
+   * A further installation of Gleaner beside the sandbox's own ({@link Installation#DEFAULT}), on
+   * the same members, as a second platform team installs it: a metadata cluster of its own (its
+   * {@code MemberCluster} and {@code GleanerPolicy} objects are cluster-scoped, so two
+   * installations in one metadata cluster would share them), "Deploying" step 1 and 2 with its own
+   * member release in every member, step 3 with its own release, instance, ZooKeeper chroot (same
+   * ensemble) and virtual node, and its services as processes of their own (named {@code
+   * <instance>-<service>-<n>}, on ports of their own). Call after {@link #install()}; returns once
+   * its services are healthy.
+   *
+   * @param values the operator's values for its {@code gleaner} chart, over the sandbox's
+   * @param before what its operator does first in its metadata cluster (as {@link
+   *     #withGleanerValues})
+   */
+  public Installed installBeside(
+      Installation inst, Map<String, Object> values, BeforeInstall before) throws Exception {
+    if (primary == null) {
+      throw new IllegalStateException("install() first");
+    }
+    if (inst.instance().equals(primary.installation().instance())
+        || others.stream().anyMatch(o -> o.installation().instance().equals(inst.instance()))) {
+      throw new IllegalArgumentException("instance " + inst.instance() + " is installed already");
+    }
+    progress.accept("starting the metadata cluster of installation " + inst.instance());
+    SimulatedCluster metaCluster = federation.addMetadataCluster("meta-" + inst.instance());
+    List<HasMetadata> memberChart = installMemberCharts(inst, metaCluster);
+    Installed installed =
+        installGleaner(
+            inst,
+            metaCluster,
+            memberChart,
+            LocalPorts.next(),
+            LocalPorts.next(),
+            null,
+            values,
+            Objects.requireNonNull(before, "before"),
+            UnaryOperator.identity(),
+            work.resolve(inst.instance()),
+            inst.instance() + "-");
+    others.add(installed);
+    return installed;
+  }
+
+  /**
+   * "Deploying" step 1 and 2 of one installation in every member: its member release rendered,
+   * applied in every member, and each member registered in {@code metaCluster} with the kubeconfig
+   * of that release's token Secret. Returns the rendered member chart.
+   */
+  private List<HasMetadata> installMemberCharts(Installation inst, SimulatedCluster metaCluster)
+      throws Exception {
+    progress.accept(
+        "helm install " + inst.memberRelease() + " in " + specs.size() + " member clusters");
     // the same release with the same values in every member; its admission policy narrowed to
     // this installation's pods, as the README tells an operator to do
-    List<HasMetadata> memberChart = charts.render(memberRelease());
-    memberIdentities = serviceAccountUsers(memberChart);
-    memberRendered = memberChart;
+    List<HasMetadata> memberChart = charts.render(memberRelease(inst));
     // one member after another is how a user does it; here all at once, as each is independent
     java.util.concurrent.ExecutorService installs =
         Executors.newFixedThreadPool(Math.max(1, Math.min(specs.size(), 12)));
     try {
       List<java.util.concurrent.Future<?>> done = new ArrayList<>();
       for (MemberSpec m : specs) {
-        done.add(installs.submit(() -> registerMember(installer, memberChart, m)));
+        done.add(installs.submit(() -> registerMember(inst, metaCluster, memberChart, m)));
       }
       for (java.util.concurrent.Future<?> f : done) {
         f.get();
@@ -244,10 +325,35 @@ public final class Sandbox implements AutoCloseable {
     } finally {
       installs.shutdownNow();
     }
+    return memberChart;
+  }
 
-    progress.accept("helm install gleaner in the metadata cluster");
+  /**
+   * "Deploying" step 3 of one installation: its policy and the {@code gleaner} chart applied in
+   * {@code metaCluster}, every replica of every rendered Deployment started with its own service
+   * account's credentials; returns once every one is healthy.
+   *
+   * @param dir where its processes' files go
+   * @param processPrefix before every replica's name
+   */
+  private Installed installGleaner(
+      Installation inst,
+      SimulatedCluster metaCluster,
+      List<HasMetadata> memberChart,
+      int dashboard,
+      int broker,
+      Integer brokerLinkPort,
+      Map<String, Object> values,
+      BeforeInstall before,
+      UnaryOperator<List<HasMetadata>> editRendered,
+      Path dir,
+      String processPrefix)
+      throws Exception {
+    KubernetesClient meta = metaCluster.client();
+    progress.accept(
+        "helm install " + inst.release() + " in metadata cluster " + metaCluster.name());
     applyPolicy(meta);
-    beforeGleanerChart.run(federation.kubeconfigDir().resolve("meta.kubeconfig"));
+    before.run(federation.kubeconfigPath(metaCluster.name()));
     installer.apply(meta, charts.crds(Charts.GLEANER));
     // the detector re-sends offers every 15 s of real time; the TTL is on the accelerated clock,
     // so it stays at a minute of real time whatever the speed
@@ -257,22 +363,23 @@ public final class Sandbox implements AutoCloseable {
     Duration gangTtl = Duration.ofSeconds(Math.max(120, (long) (120 * options.speed())));
     HelmRelease release =
         gleanerRelease(
+                inst,
                 zookeeperConnect(),
                 federation.zookeeperCaFile() == null ? null : ZK_CA_SECRET,
-                brokerPort,
+                broker,
                 offerTtl,
                 gangTtl,
-                extraArgs(
-                    options, realStart, clockSkew, brokerLink == null ? null : brokerLink.port()))
-            .withValues(userValues);
-    rendered = edit.apply(charts.render(release));
-    installer.apply(meta, rendered);
+                extraArgs(options, realStart, clockSkew, brokerLinkPort))
+            .withValues(values);
+    List<HasMetadata> installedObjects = editRendered.apply(charts.render(release));
+    installer.apply(meta, installedObjects);
 
-    processes = new ServiceProcesses(work, processOutput);
-    closeables.push(processes);
+    Files.createDirectories(dir);
+    ServiceProcesses started = new ServiceProcesses(dir, processOutput, processPrefix);
+    closeables.push(started);
     Map<String, ConfigMap> configMaps = new LinkedHashMap<>();
     Map<String, Secret> secrets = new LinkedHashMap<>();
-    for (HasMetadata o : rendered) {
+    for (HasMetadata o : installedObjects) {
       if (o instanceof ConfigMap cm) {
         configMaps.put(cm.getMetadata().getName(), cm);
       }
@@ -280,26 +387,29 @@ public final class Sandbox implements AutoCloseable {
         secrets.put(secret.getMetadata().getName(), secret);
       }
     }
-    Secret zookeeperCa = zookeeperCaSecret();
+    Secret zookeeperCa = zookeeperCaSecret(inst.namespace());
     if (zookeeperCa != null) {
       // as an operator creates the CA Secret of an existing ensemble (README, zookeeper.tls)
       installer.apply(meta, List.of(zookeeperCa));
     }
-    readerTls = writeReaderCertificate(secrets.values(), work.resolve("reader-grpc-tls"));
-    String adminKubeconfig = federation.meta().kubeconfig();
+    Path reader = writeReaderCertificate(secrets.values(), dir.resolve("reader-grpc-tls"));
+    String adminKubeconfig = metaCluster.kubeconfig();
     List<Deployment> deployments =
-        rendered.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+        installedObjects.stream()
+            .filter(Deployment.class::isInstance)
+            .map(Deployment.class::cast)
+            .toList();
     addMountedConfigMaps(meta, deployments, configMaps);
     addMountedSecrets(meta, deployments, secrets);
     if (options.forecast()) {
       // as the installation's ZooKeeper identity, so the services can read it and no one else
-      warmForecast(zookeeperCredentials(deployments, secrets));
+      warmForecast(inst.zkNamespace(), zookeeperCredentials(deployments, secrets));
     }
     for (Deployment d : deployments) {
       String sa = d.getSpec().getTemplate().getSpec().getServiceAccountName();
       String kubeconfig =
           installer
-              .serviceAccountKubeconfig(meta, adminKubeconfig, NAMESPACE, sa)
+              .serviceAccountKubeconfig(meta, adminKubeconfig, inst.namespace(), sa)
               .orElseGet(
                   () -> {
                     progress.accept(
@@ -308,14 +418,15 @@ public final class Sandbox implements AutoCloseable {
                             + " runs with the admin's kubeconfig");
                     return adminKubeconfig;
                   });
-      Path file = work.resolve(sa + ".kubeconfig");
+      Path file = dir.resolve(sa + ".kubeconfig");
       Files.writeString(file, kubeconfig);
       progress.accept(
           "starting "
               + d.getSpec().getReplicas()
               + " × "
+              + processPrefix
               + d.getSpec().getTemplate().getSpec().getContainers().get(0).getName());
-      processes.start(
+      started.start(
           d,
           configMaps,
           secrets,
@@ -323,18 +434,77 @@ public final class Sandbox implements AutoCloseable {
           (component, replica, port) -> {
             if (component.equals("broker") && replica == 0) {
               if ("http".equals(port.getName())) {
-                return dashboardPort;
+                return dashboard;
               }
               if ("grpc".equals(port.getName())) {
-                return brokerPort;
+                return broker;
               }
             }
             return LocalPorts.next();
           },
           (component, replica) -> List.of());
     }
-    awaitReady(Duration.ofSeconds(180));
-    return this;
+    awaitReady(started, Duration.ofSeconds(180));
+    return new Installed(
+        inst,
+        metaCluster,
+        federation.kubeconfigPath(metaCluster.name()),
+        installedObjects,
+        memberChart,
+        serviceAccountUsers(memberChart),
+        started,
+        dashboard,
+        broker,
+        reader);
+  }
+
+  /**
+   * One installation of Gleaner in the sandbox, as installed.
+   *
+   * @param meta its metadata cluster
+   * @param metaKubeconfig the admin kubeconfig of its metadata cluster
+   * @param rendered the installed objects of its {@code gleaner} chart
+   * @param memberRendered the objects of its {@code gleaner-member} chart, as in every member
+   * @param memberIdentities its identities in the members: its member chart's service accounts
+   * @param processes its service processes (one per replica of each rendered Deployment)
+   * @param dashboardPort its broker's HTTP port
+   * @param brokerPort its broker's gRPC port
+   * @param readerTls the directory of its chart's {@code reader} certificate, or null
+   */
+  public record Installed(
+      Installation installation,
+      SimulatedCluster meta,
+      Path metaKubeconfig,
+      List<HasMetadata> rendered,
+      List<HasMetadata> memberRendered,
+      java.util.Set<String> memberIdentities,
+      ServiceProcesses processes,
+      int dashboardPort,
+      int brokerPort,
+      Path readerTls) {
+    public Installed {
+      rendered = List.copyOf(rendered);
+      memberRendered = List.copyOf(memberRendered);
+      memberIdentities = java.util.Set.copyOf(memberIdentities);
+    }
+
+    /** How a client reaches its broker: with its chart's {@code reader} certificate, if any. */
+    public ChannelSettings brokerChannelSettings(String client) {
+      ChannelSettings s = ChannelSettings.plaintext("127.0.0.1:" + brokerPort, client);
+      return readerTls == null
+          ? s
+          : s.withTls(
+              readerTls.resolve("ca.crt").toString(),
+              readerTls.resolve("tls.crt").toString(),
+              readerTls.resolve("tls.key").toString());
+    }
+  }
+
+  /**
+   * The sandbox's own installation ({@link Installation#DEFAULT}); null before {@link #install()}.
+   */
+  public Installed installed() {
+    return primary;
   }
 
   /**
@@ -673,7 +843,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /** The Secret with the embedded ZooKeeper's CA, when it serves TLS (else null). */
-  private Secret zookeeperCaSecret() throws IOException {
+  private Secret zookeeperCaSecret(String namespace) throws IOException {
     Path ca = federation.zookeeperCaFile();
     if (ca == null) {
       return null;
@@ -681,7 +851,7 @@ public final class Sandbox implements AutoCloseable {
     return new SecretBuilder()
         .withNewMetadata()
         .withName(ZK_CA_SECRET)
-        .withNamespace(NAMESPACE)
+        .withNamespace(namespace)
         .endMetadata()
         .addToData(
             "ca.crt",
@@ -702,8 +872,13 @@ public final class Sandbox implements AutoCloseable {
    * namespace and values as the README's command line ({@code DeployingCommandsTest}).
    */
   static HelmRelease memberRelease() {
+    return memberRelease(Installation.DEFAULT);
+  }
+
+  /** Step 1 for installation {@code inst}: its member release, namespace and values. */
+  static HelmRelease memberRelease(Installation inst) {
     return new HelmRelease(
-        Charts.GLEANER_MEMBER, MEMBER_RELEASE, NAMESPACE, Map.of("instance", INSTANCE));
+        Charts.GLEANER_MEMBER, inst.memberRelease(), inst.namespace(), inst.memberChartValues());
   }
 
   /**
@@ -721,7 +896,35 @@ public final class Sandbox implements AutoCloseable {
       Duration offerTtl,
       Duration gangTtl,
       Map<String, List<String>> extraArgs) {
+    return gleanerRelease(
+        Installation.DEFAULT,
+        zookeeperConnect,
+        zookeeperCaSecret,
+        brokerPort,
+        offerTtl,
+        gangTtl,
+        extraArgs);
+  }
+
+  /**
+   * Step 3 for installation {@code inst}: as {@link #gleanerRelease(String, String, int, Duration,
+   * Duration, Map)}, in its namespace under its release; an installation other than {@link
+   * Installation#DEFAULT} also sets its {@code instance}, ZooKeeper chroot and virtual node name.
+   */
+  static HelmRelease gleanerRelease(
+      Installation inst,
+      String zookeeperConnect,
+      String zookeeperCaSecret,
+      int brokerPort,
+      Duration offerTtl,
+      Duration gangTtl,
+      Map<String, List<String>> extraArgs) {
     Map<String, Object> values = new LinkedHashMap<>();
+    if (!inst.equals(Installation.DEFAULT)) {
+      values.put("instance", inst.instance());
+      values.put("zookeeper.namespace", inst.zkNamespace());
+      values.put("virtualKubelet.nodeName", inst.virtualNode());
+    }
     values.put("zookeeper.connect", zookeeperConnect);
     if (zookeeperCaSecret != null) {
       values.put("zookeeper.tls.caSecret", zookeeperCaSecret);
@@ -731,7 +934,8 @@ public final class Sandbox implements AutoCloseable {
     values.put("broker.config.offerTtl", offerTtl.toSeconds() + "s");
     values.put("broker.config.gangTtl", gangTtl.toSeconds() + "s");
     extraArgs.forEach((service, args) -> values.put(service + ".extraArgs", List.copyOf(args)));
-    return new HelmRelease(Charts.GLEANER, RELEASE, NAMESPACE, HelmRelease.nested(values));
+    return new HelmRelease(
+        Charts.GLEANER, inst.release(), inst.namespace(), HelmRelease.nested(values));
   }
 
   /**
@@ -766,9 +970,9 @@ public final class Sandbox implements AutoCloseable {
    * Step 1 and 2 of "Deploying" for one member: install the member chart, build the kubeconfig from
    * its token Secret, register it.
    */
-  private void registerMember(Installer installer, List<HasMetadata> rendered, MemberSpec m) {
-    installer.apply(
-        federation.meta().client(), installMemberChart(installer, rendered, m).objects());
+  private void registerMember(
+      Installation inst, SimulatedCluster metaCluster, List<HasMetadata> rendered, MemberSpec m) {
+    installer.apply(metaCluster.client(), installMemberChart(inst, rendered, m).objects());
   }
 
   /**
@@ -777,7 +981,7 @@ public final class Sandbox implements AutoCloseable {
    * registers in the metadata cluster.
    */
   private MemberRegistration installMemberChart(
-      Installer installer, List<HasMetadata> rendered, MemberSpec m) {
+      Installation inst, List<HasMetadata> rendered, MemberSpec m) {
     SimulatedCluster c = federation.member(m.name());
     List<HasMetadata> objects = rendered.stream().map(SERIALIZATION::clone).toList();
     installer.apply(c.client(), objects);
@@ -793,7 +997,7 @@ public final class Sandbox implements AutoCloseable {
                 () -> new IllegalStateException("the member chart rendered no token Secret"));
     String kubeconfig =
         installer
-            .kubeconfigFromTokenSecret(c.client(), c.kubeconfig(), NAMESPACE, tokenSecret)
+            .kubeconfigFromTokenSecret(c.client(), c.kubeconfig(), inst.namespace(), tokenSecret)
             .orElseGet(
                 () -> {
                   progress.accept(
@@ -801,7 +1005,8 @@ public final class Sandbox implements AutoCloseable {
                           + " issues no service account tokens: registered with its admin kubeconfig");
                   return c.kubeconfig();
                 });
-    return MemberRegistration.of(m.name(), m.roles(), c.region(), c.zone(), kubeconfig, NAMESPACE);
+    return MemberRegistration.of(
+        m.name(), m.roles(), c.region(), c.zone(), kubeconfig, inst.namespace());
   }
 
   /**
@@ -819,7 +1024,7 @@ public final class Sandbox implements AutoCloseable {
     federation.addMember(m);
     startAutoscaler(m);
     progress.accept("helm install gleaner-member in " + m.name() + ", added at runtime");
-    return installMemberChart(installer, memberRendered, m);
+    return installMemberChart(Installation.DEFAULT, memberRendered, m);
   }
 
   /** The simulated cluster-autoscaler of an elastic member; nothing for the others. */
@@ -901,11 +1106,12 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * Writes the online members' last eight days, from the trace their services follow, where the
-   * idle-detector reads its histories (ZooKeeper, the chart's namespace), before it starts.
+   * idle-detector reads its histories (ZooKeeper, the chroot {@code zkNamespace}), before it
+   * starts.
    *
    * @param credentials the services' ZooKeeper identity, null when they use none
    */
-  private void warmForecast(ZkCredentials credentials) {
+  private void warmForecast(String zkNamespace, ZkCredentials credentials) {
     Map<String, OnlineHistory> histories = new LinkedHashMap<>();
     Instant now = clock.instant();
     for (MemberSpec m : specs) {
@@ -928,7 +1134,7 @@ public final class Sandbox implements AutoCloseable {
     try (CuratorFramework zk =
         Zk.connect(
             zookeeperConnect(),
-            ZK_NAMESPACE,
+            zkNamespace,
             Duration.ofSeconds(30),
             Zk.DEFAULT_CONNECT_TIMEOUT,
             credentials,
@@ -967,7 +1173,8 @@ public final class Sandbox implements AutoCloseable {
     return t;
   }
 
-  private void awaitReady(Duration timeout) throws InterruptedException {
+  private void awaitReady(ServiceProcesses processes, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<ServiceProcesses.Replica> all = processes.replicas();
     for (ServiceProcesses.Replica r : all) {

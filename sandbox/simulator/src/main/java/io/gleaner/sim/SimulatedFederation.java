@@ -56,6 +56,8 @@ public final class SimulatedFederation implements AutoCloseable {
   private final String namespace;
   private final Path kubeconfigDir;
   private final SimulatedCluster meta;
+  private final List<NodeShape> metaNodes;
+  private final Map<String, SimulatedCluster> metas = new LinkedHashMap<>();
   private final Map<String, SimulatedCluster> members = new LinkedHashMap<>();
   private final Map<String, OnlineWorkload> online = new LinkedHashMap<>();
   private final TestingServer zookeeper;
@@ -95,6 +97,7 @@ public final class SimulatedFederation implements AutoCloseable {
         started.add(ensemble);
       }
       int index = 0;
+      this.metaNodes = List.copyOf(b.metaNodes);
       this.meta =
           SimulatedCluster.builder(META)
               .runtime(runtime)
@@ -132,9 +135,39 @@ public final class SimulatedFederation implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts one more metadata cluster (Gleaner's CRDs and Volcano's PodGroups, the nodes of {@link
+   * #meta()}) on the same runtime and clock, for a second installation of Gleaner that has its own
+   * federation and shares the members with the first; its kubeconfig is {@code <name>.kubeconfig}
+   * in {@link #kubeconfigDir()}. No member is registered in it. Closed with the federation.
+   */
+  public synchronized SimulatedCluster addMetadataCluster(String name) {
+    if (name.equals(META) || members.containsKey(name) || metas.containsKey(name)) {
+      throw new IllegalArgumentException("duplicate cluster name \"" + name + "\"");
+    }
+    SimulatedCluster c =
+        SimulatedCluster.builder(name)
+            .runtime(runtime)
+            .clock(clock)
+            .index(nextIndex++)
+            .gleanerCrds(true)
+            .nodes(metaNodes.toArray(NodeShape[]::new))
+            .podStartDelay(podStartDelay)
+            .build();
+    try {
+      c.store().types().register(ResourceTypes.PODGROUPS);
+      write(name, c.kubeconfig());
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    metas.put(name, c);
+    return c;
+  }
+
   private synchronized SimulatedCluster startMember(MemberSpec m, boolean register)
       throws IOException {
-    if (m.name().equals(META) || members.containsKey(m.name())) {
+    if (m.name().equals(META) || members.containsKey(m.name()) || metas.containsKey(m.name())) {
       throw new IllegalArgumentException("duplicate cluster name \"" + m.name() + "\"");
     }
     int index = nextIndex++;
@@ -345,6 +378,11 @@ public final class SimulatedFederation implements AutoCloseable {
     for (SimulatedCluster c : members()) {
       c.close();
     }
+    List<SimulatedCluster> others;
+    synchronized (this) {
+      others = List.copyOf(metas.values());
+    }
+    others.forEach(SimulatedCluster::close);
     meta.close();
     if (ensemble != null) {
       try {

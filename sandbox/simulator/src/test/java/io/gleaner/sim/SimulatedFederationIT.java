@@ -115,6 +115,31 @@ class SimulatedFederationIT {
     }
   }
 
+  /**
+   * A second installation's metadata cluster: Gleaner's CRDs served, no member registered, its own
+   * kubeconfig and address.
+   */
+  @Test
+  void aFurtherMetadataClusterServesGleanersCrdsAndRegistersNoMember() throws Exception {
+    FakeClock clock = new FakeClock();
+    try (SimulatedFederation f =
+        SimulatedFederation.builder()
+            .clock(clock)
+            .kubeconfigDir(dir)
+            .zookeeper(false)
+            .member(MemberSpec.of("online-1", MemberRole.ONLINE, NodeShape.of(1, "8", "32Gi")))
+            .build()) {
+      SimulatedCluster second = f.addMetadataCluster("meta-b");
+      assertThat(Files.readString(f.kubeconfigPath("meta-b"))).contains(second.url());
+      assertThat(second.url()).isNotEqualTo(f.meta().url());
+      assertThat(second.client().resources(MemberCluster.class).list().getItems()).isEmpty();
+      assertThat(f.meta().client().resources(MemberCluster.class).list().getItems()).hasSize(1);
+      assertThat(f.members()).extracting(SimulatedCluster::name).containsExactly("online-1");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.addMetadataCluster("online-1"))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
   @Test
   void hundredMembersOfHundredNodesScheduleTheirPods() {
     FakeClock clock = new FakeClock();

@@ -111,6 +111,7 @@ public final class ServiceProcesses implements AutoCloseable {
   private final Path workDir;
   private final String classpath;
   private final PrintStream out;
+  private final String namePrefix;
   private final List<Replica> replicas = new ArrayList<>();
   private final Thread shutdownHook;
   private boolean closed;
@@ -120,6 +121,17 @@ public final class ServiceProcesses implements AutoCloseable {
    * @param out where prefixed output lines go
    */
   public ServiceProcesses(Path workDir, PrintStream out) {
+    this(workDir, out, "");
+  }
+
+  /**
+   * @param workDir where each replica's mounted files go
+   * @param out where prefixed output lines go
+   * @param namePrefix before every replica's name ({@code <prefix><container>-<n>}), e.g. the
+   *     instance of a second installation beside another
+   */
+  public ServiceProcesses(Path workDir, PrintStream out, String namePrefix) {
+    this.namePrefix = Objects.requireNonNull(namePrefix, "namePrefix");
     this.workDir = Objects.requireNonNull(workDir, "workDir");
     this.classpath = System.getProperty("java.class.path");
     this.out = Objects.requireNonNull(out, "out");
@@ -153,7 +165,7 @@ public final class ServiceProcesses implements AutoCloseable {
     String namespace = deployment.getMetadata().getNamespace();
     List<Replica> started = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      String name = component + "-" + i;
+      String name = namePrefix + component + "-" + i;
       Path root = workDir.resolve(name);
       List<String> args = new ArrayList<>(c.getArgs() == null ? List.of() : c.getArgs());
       mountVolumes(pod, c, configMaps, secrets, root, args);
