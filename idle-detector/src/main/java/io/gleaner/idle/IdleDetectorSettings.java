@@ -93,11 +93,20 @@ public record IdleDetectorSettings(
   }
 
   /**
-   * How long a lend claim lives without renewal: three resync periods (15 min by default). Another
-   * installation's claim older than this is stale (that detector is gone) and is released.
+   * The shortest life of a lend claim without renewal, whatever the resync period: the installed
+   * detector resyncs every 30 s, and three of those (90 s) are outlasted by a live owner's missed
+   * renewals (a slow member API server, a leader failover; in the sandbox, 1.5 real seconds).
+   */
+  public static final Duration MIN_CLAIM_TTL = Duration.ofMinutes(15);
+
+  /**
+   * How long a lend claim lives without renewal: three resync periods, at least {@link
+   * #MIN_CLAIM_TTL} (15 min with the installed 30 s resync). Another installation's claim older
+   * than this is stale (that detector is gone) and is released.
    */
   public Duration claimTtl() {
-    return resyncInterval.multipliedBy(3);
+    Duration three = resyncInterval.multipliedBy(3);
+    return three.compareTo(MIN_CLAIM_TTL) < 0 ? MIN_CLAIM_TTL : three;
   }
 
   /**
@@ -203,6 +212,24 @@ public record IdleDetectorSettings(
         minOffer,
         d,
         resyncInterval,
+        debounce,
+        tick,
+        sourceId,
+        podMetrics,
+        forecast,
+        elastic);
+  }
+
+  public IdleDetectorSettings withResyncInterval(Duration d) {
+    return new IdleDetectorSettings(
+        criteria,
+        idleAfter,
+        cooldown,
+        nodeHeadroom,
+        colocation,
+        minOffer,
+        metricsInterval,
+        d,
         debounce,
         tick,
         sourceId,

@@ -42,7 +42,11 @@ class InstancesTest {
     final IdleDetector detector;
 
     Side(String instance) {
-      config = IdleDetectorSettings.defaults().withSourceId("idle-detector/" + instance);
+      this(instance, IdleDetectorSettings.defaults());
+    }
+
+    Side(String instance, IdleDetectorSettings settings) {
+      config = settings.withSourceId("idle-detector/" + instance);
       detector =
           new IdleDetector(
               clock,
@@ -196,6 +200,30 @@ class InstancesTest {
     at(ttl.plusMinutes(10));
     assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
     assertThat(a.sink.offer("web", "n1")).isPresent();
+  }
+
+  /**
+   * The installed detector resyncs every 30 s (the config file's {@code idleDetector.resyncPeriod}
+   * default), not the settings' 5 min: another installation's claim is still left alone for 15
+   * minutes, not three of those resyncs (90 s), which a live owner's missed renewals (a slow API
+   * server, a leader failover, an accelerated clock) outlast.
+   */
+  @Test
+  void withTheInstalledResyncPeriodAClaimLivesFifteenMinutes() {
+    Duration resync = io.gleaner.meta.config.IdleDetectorConfig.DEFAULTS.resyncPeriod();
+    Side c = new Side("c", IdleDetectorSettings.defaults().withResyncInterval(resync));
+    claimedBy("gone", t0);
+    c.start();
+    clock.set(t0.plus(resync.multipliedBy(3)));
+    c.run();
+    clock.set(t0.plus(Duration.ofMinutes(15)).minusSeconds(1));
+    c.run();
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "gone");
+    assertThat(c.writer.patches).isEmpty();
+
+    clock.set(t0.plus(Duration.ofMinutes(15)));
+    c.run();
+    assertThat(n1().labels()).doesNotContainKey(GleanerKeys.LENT_BY);
   }
 
   @Test
