@@ -290,6 +290,51 @@ class ReclaimerTest {
     assertThat(published).isEmpty();
   }
 
+  /**
+   * The replica stops acting after a's eviction is sent and before b's: b is not sent, the event of
+   * what was evicted is published, and nothing more is written for the node (no hand-back, no
+   * Withdraw, no Events).
+   */
+  @Test
+  void aReplicaDeposedInTheMiddleOfANodeWritesNothingMoreForIt() {
+    java.util.concurrent.atomic.AtomicBoolean leading =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    FakeActions deposing =
+        new FakeActions() {
+          @Override
+          public EvictionResult evict(Victim v) {
+            EvictionResult r = super.evict(v);
+            leading.set(false);
+            return r;
+          }
+        };
+    List<Runnable> background = new CopyOnWriteArrayList<>();
+    Reclaimer r =
+        new Reclaimer(
+            "c1",
+            deposing,
+            broker,
+            new EvictionLimiter(100.0, 1000, Duration.ZERO),
+            clock,
+            new Reclaimer.Settings(false, Duration.ZERO),
+            Runnable::run,
+            background::add,
+            permits,
+            leading::get,
+            published::add);
+
+    NodeResult res = r.execute(plan(pod("a"), pod("b")), T0).get(0);
+    while (!background.isEmpty()) {
+      background.remove(0).run();
+    }
+
+    assertThat(res.results().values())
+        .containsExactly(EvictionResult.EVICTED, EvictionResult.NOT_LEADER);
+    assertThat(deposing.calls).containsExactly("evict gl/a grace=9");
+    assertThat(broker.calls).isEmpty();
+    assertThat(published).singleElement().satisfies(e -> assertThat(e.getVictimsCount()).isOne());
+  }
+
   @Test
   void evictionsOfOnePlanAreInFlightTogether() throws Exception {
     java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(3);
