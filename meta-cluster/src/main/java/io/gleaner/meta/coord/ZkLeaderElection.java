@@ -274,7 +274,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     synchronized (lock) {
       active = false;
     }
-    stopActing(STOPPING);
+    stopActingInOrder();
     client.getConnectionStateListenable().removeListener(connectionListener);
     // Tell listeners before giving up the latch node, so that this replica has stopped acting
     // before another one can start.
@@ -340,16 +340,23 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
     }
   }
 
-  /** The reason of an orderly stop: expected, so not a warning. */
-  private static final String STOPPING = "stopping";
+  /** Stops acting because this replica stops: expected, so not a warning. */
+  private void stopActingInOrder() {
+    stopActing("stopping", true);
+  }
 
+  /** Stops acting for {@code reason}, a lost session or a newer term: worth a warning. */
   private void stopActing(String reason) {
+    stopActing(reason, false);
+  }
+
+  private void stopActing(String reason, boolean orderly) {
     lease.revoke();
     synchronized (lock) {
       announced = false;
       if (acting) {
         acting = false;
-        if (STOPPING.equals(reason)) {
+        if (orderly) {
           log.info("{}: {} stops acting as leader: {}", name(), candidateId, reason);
         } else {
           log.warn("{}: {} stops acting as leader: {}", name(), candidateId, reason);
@@ -380,7 +387,7 @@ public final class ZkLeaderElection extends AbstractLifecycle implements LeaderE
         isConnected = connected;
       }
       if (!isActive) {
-        stopActing(STOPPING);
+        stopActingInOrder();
         notifyStopped();
         return;
       }
