@@ -284,7 +284,9 @@ public final class ObjectSync {
               + name
               + " in member cluster "
               + cluster
-              + " belongs to the member, not to Gleaner; Gleaner never overwrites it, so the copy of "
+              + " belongs to "
+              + owner(live)
+              + "; Gleaner never overwrites it, so the copy of "
               + src.getMetadata().getNamespace()
               + "/"
               + src.getMetadata().getName()
@@ -567,6 +569,22 @@ public final class ObjectSync {
   /** Forgets the pod owner of a namespace (a member pod vanished: the owner may be gone). */
   public void forgetOwner(String cluster, String namespace) {
     owners.remove(cluster + "/" + namespace);
+  }
+
+  /**
+   * Who holds a name this installation may not write: another Gleaner installation sharing the
+   * member (its instance label), or the member.
+   */
+  private String owner(HasMetadata live) {
+    Map<String, String> labels = labels(live.getMetadata());
+    String other = labels.get(GleanerKeys.INSTANCE);
+    if ("true".equals(labels.get(GleanerKeys.MANAGED))
+        && other != null
+        && !other.isEmpty()
+        && !other.equals(instance)) {
+      return "Gleaner installation " + other + ", not to this one (" + instance + ")";
+    }
+    return "the member, not to Gleaner";
   }
 
   private boolean isCopyOf(HasMetadata live, HasMetadata src) {

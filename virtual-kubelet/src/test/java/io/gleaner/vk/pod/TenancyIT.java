@@ -241,6 +241,40 @@ class TenancyIT {
     await().atMost(WAIT).until(() -> broker.placements().isEmpty());
   }
 
+  /**
+   * The copy of that name belongs to another installation sharing the member (its labels): it is
+   * not overwritten either, and the pod's message names that installation, not the member.
+   */
+  @Test
+  void anotherInstallationsCopyOfTheSameNameIsNeverOverwrittenAndTheMessageNamesIt() {
+    start(NamespaceMapping.identity());
+    namespace(m1, "team-a");
+    Secret theirs = secret("team-a", "creds", "other installation's");
+    theirs
+        .getMetadata()
+        .setLabels(
+            Map.of(
+                GleanerKeys.MANAGED,
+                "true",
+                GleanerKeys.INSTANCE,
+                "other",
+                GleanerKeys.COPY,
+                "true"));
+    m1.secrets().inNamespace("team-a").resource(theirs).create();
+    meta.secrets().inNamespace("team-a").resource(secret("team-a", "creds", "tenant's")).create();
+    Pod p = bound("team-a", "creds", false, null);
+
+    Pod failed = awaitFailed(p, ObjectSync.REASON_CONFLICT);
+    assertThat(failed.getStatus().getMessage())
+        .contains("team-a/creds")
+        .contains("Gleaner installation other")
+        .doesNotContain("belongs to the member");
+    Secret kept = m1.secrets().inNamespace("team-a").withName("creds").get();
+    assertThat(new String(Base64.getDecoder().decode(kept.getData().get("token"))))
+        .isEqualTo("other installation's");
+    assertThat(kept.getMetadata().getLabels()).containsEntry(GleanerKeys.INSTANCE, "other");
+  }
+
   @Test
   void aMissingReferencedSecretFailsThePodInsteadOfReadingTheMembersOwn() {
     start(NamespaceMapping.identity());
