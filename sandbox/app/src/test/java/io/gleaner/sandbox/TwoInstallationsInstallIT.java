@@ -334,6 +334,16 @@ class TwoInstallationsInstallIT {
     Files.writeString(same, TENANT.formatted("pod-b-same-name", "a", "b's own"));
     InstallTools.kubectl(b.metaKubeconfig(), "apply", "-f", same.toString());
     within(120).until(() -> reason(b, "pod-b-same-name"), ObjectSync.REASON_CONFLICT::equals);
+    assertThat(
+            b.meta()
+                .client()
+                .pods()
+                .inNamespace("team-a")
+                .withName("pod-b-same-name")
+                .get()
+                .getStatus()
+                .getMessage())
+        .contains("Secret gleaner-team-a/conf-a", "belongs to Gleaner installation gleaner");
     var copyOfA = member.secrets().inNamespace("gleaner-team-a").withName("conf-a").get();
     assertThat(copyOfA.getMetadata().getLabels()).containsEntry(GleanerKeys.INSTANCE, "gleaner");
     assertThat(new String(java.util.Base64.getDecoder().decode(copyOfA.getData().get("key"))))
