@@ -490,13 +490,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** How a client reaches its broker: with its chart's {@code reader} certificate, if any. */
     public ChannelSettings brokerChannelSettings(String client) {
-      ChannelSettings s = ChannelSettings.plaintext("127.0.0.1:" + brokerPort, client);
-      return readerTls == null
-          ? s
-          : s.withTls(
-              readerTls.resolve("ca.crt").toString(),
-              readerTls.resolve("tls.crt").toString(),
-              readerTls.resolve("tls.key").toString());
+      return brokerChannel("127.0.0.1:" + brokerPort, readerTls, client);
     }
   }
 
@@ -684,7 +678,12 @@ public final class Sandbox implements AutoCloseable {
    * certificate when the chart renders one (grpcTls, on by default), else plaintext.
    */
   public ChannelSettings brokerChannelSettings(String client) {
-    ChannelSettings s = ChannelSettings.plaintext(brokerTarget(), client);
+    return brokerChannel(brokerTarget(), readerTls, client);
+  }
+
+  /** A channel to the broker at {@code target}, with the {@code reader} certificate if any. */
+  private static ChannelSettings brokerChannel(String target, Path readerTls, String client) {
+    ChannelSettings s = ChannelSettings.plaintext(target, client);
     return readerTls == null
         ? s
         : s.withTls(
