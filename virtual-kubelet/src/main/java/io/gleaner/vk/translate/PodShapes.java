@@ -21,7 +21,8 @@ import java.util.Optional;
 /**
  * What the broker needs to place a metadata pod: effective requests, node selector, required node
  * affinity and tolerations, with everything that only targets the virtual node removed, and the run
- * time the pod declares ({@value GleanerKeys#EXPECTED_RUNTIME}).
+ * time the pod declares ({@value GleanerKeys#EXPECTED_RUNTIME}, or bounds with {@code
+ * activeDeadlineSeconds}).
  */
 public final class PodShapes {
   private PodShapes() {}
@@ -57,11 +58,23 @@ public final class PodShapes {
   }
 
   /**
-   * The run time the pod declares in {@value GleanerKeys#EXPECTED_RUNTIME} (e.g. {@code 20m});
-   * empty when absent, not a duration, or not positive (a hint: a bad value places the pod as if
-   * unset).
+   * The run time the pod declares: {@value GleanerKeys#EXPECTED_RUNTIME} (e.g. {@code 20m}), or its
+   * {@code spec.activeDeadlineSeconds}, whichever is shorter. The deadline is a bound the member's
+   * kubelet enforces (the member pod keeps it, counted from its start there), so a pod that sets
+   * one ends by then whatever it declares. Empty when neither is set; an annotation that is not a
+   * positive duration counts as unset (a hint: a bad value places the pod as if unset).
    */
   public static Optional<Duration> expectedRuntime(Pod pod) {
+    Optional<Duration> declared = declaredRuntime(pod);
+    Long deadline = pod.getSpec() == null ? null : pod.getSpec().getActiveDeadlineSeconds();
+    if (deadline == null || deadline <= 0) {
+      return declared;
+    }
+    Duration bound = Duration.ofSeconds(deadline);
+    return Optional.of(declared.filter(d -> d.compareTo(bound) < 0).orElse(bound));
+  }
+
+  private static Optional<Duration> declaredRuntime(Pod pod) {
     Map<String, String> ann = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
     String v = ann == null ? null : ann.get(GleanerKeys.EXPECTED_RUNTIME);
     if (v == null) {

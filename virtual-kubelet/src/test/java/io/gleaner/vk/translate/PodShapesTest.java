@@ -121,4 +121,58 @@ class PodShapesTest {
           .isZero();
     }
   }
+
+  @Test
+  void anActiveDeadlineBoundsTheRunTime() {
+    VirtualNode node = VirtualNode.named("gleaner");
+    assertThat(
+            PodShapes.of(
+                    Pods.meta("p").editSpec().withActiveDeadlineSeconds(1200L).endSpec().build(),
+                    node)
+                .getExpectedRuntimeSeconds())
+        .as("no annotation: the deadline")
+        .isEqualTo(1200);
+    assertThat(
+            PodShapes.of(
+                    Pods.meta("p")
+                        .editMetadata()
+                        .addToAnnotations(GleanerKeys.EXPECTED_RUNTIME, "10m")
+                        .endMetadata()
+                        .editSpec()
+                        .withActiveDeadlineSeconds(1200L)
+                        .endSpec()
+                        .build(),
+                    node)
+                .getExpectedRuntimeSeconds())
+        .as("declared shorter than the deadline")
+        .isEqualTo(600);
+    assertThat(
+            PodShapes.of(
+                    Pods.meta("p")
+                        .editMetadata()
+                        .addToAnnotations(GleanerKeys.EXPECTED_RUNTIME, "1h")
+                        .endMetadata()
+                        .editSpec()
+                        .withActiveDeadlineSeconds(1200L)
+                        .endSpec()
+                        .build(),
+                    node)
+                .getExpectedRuntimeSeconds())
+        .as("declared longer: the pod is stopped at the deadline anyway")
+        .isEqualTo(1200);
+    assertThat(
+            PodShapes.of(
+                    Pods.meta("p")
+                        .editMetadata()
+                        .addToAnnotations(GleanerKeys.EXPECTED_RUNTIME, "soon")
+                        .endMetadata()
+                        .editSpec()
+                        .withActiveDeadlineSeconds(300L)
+                        .endSpec()
+                        .build(),
+                    node)
+                .getExpectedRuntimeSeconds())
+        .as("a bad annotation leaves the deadline")
+        .isEqualTo(300);
+  }
 }
