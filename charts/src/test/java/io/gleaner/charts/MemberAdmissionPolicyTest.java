@@ -370,6 +370,17 @@ class MemberAdmissionPolicyTest {
     Map<String, String> returnedAnn = new java.util.HashMap<>(NODE_ANNOTATIONS);
     returnedAnn.put("gleaner.io/cooldown-until", "2026-12-06T09:00:00Z");
     allowed(patchNode(node(lent, lentAnn), node(NODE_LABELS, returnedAnn)));
+    // co-location (or Volcano) room claimed, renewed, and the claim removed with the room
+    Map<String, String> claimed = new java.util.HashMap<>(NODE_LABELS);
+    claimed.put("gleaner.io/pool", "colocation");
+    claimed.put("gleaner.io/lent-by", INSTANCE);
+    Map<String, String> renewed = new java.util.HashMap<>(NODE_ANNOTATIONS);
+    renewed.put("gleaner.io/lent-renewed-at", "2026-12-06T08:00:00Z");
+    allowed(patchNode(before, node(claimed, renewed)));
+    Map<String, String> later = new java.util.HashMap<>(NODE_ANNOTATIONS);
+    later.put("gleaner.io/lent-renewed-at", "2026-12-06T08:00:30Z");
+    allowed(patchNode(node(claimed, renewed), node(claimed, later)));
+    allowed(patchNode(node(claimed, later), node(NODE_LABELS, NODE_ANNOTATIONS)));
   }
 
   @Test

@@ -96,10 +96,12 @@ import org.slf4j.MDC;
  * (draining), so it takes no new pods while the ones it has finish. Offers carry until when their
  * room is forecast to last.
  *
- * <p>Installations sharing a member keep apart ({@link LendClaim}): a lent node is labelled with
- * this installation ({@code gleaner.io/lent-by}) and its claim renewed at every resync; a node
- * another installation lends is left alone (not offered, lent nor returned) until its claim goes
- * stale, and then released; another installation's pods are load in every criterion.
+ * <p>Installations sharing a member keep apart ({@link LendClaim}): a node whose room is offered
+ * (lent idle, co-location or Volcano room) is labelled with this installation ({@code
+ * gleaner.io/lent-by}), offered only once it shows that claim, its claim renewed at every resync
+ * and removed with the room; a node another installation claims is left alone (not offered, lent
+ * nor returned) until its claim goes stale, and then released; another installation's pods are load
+ * in every criterion.
  *
  * <p>Elastic members (role {@code elastic}) are planned together by {@link ElasticPlan}: while
  * near-line pods wait for room in the federation ({@link #setNearLineWaiting}), their existing
@@ -217,6 +219,9 @@ public final class IdleDetector {
 
     /** The node's online usage, with the Gleaner pods that left it still in its samples. */
     final OnlineUsage usage = new OnlineUsage();
+
+    /** The other installation whose live claim this detector last left the node to, if any. */
+    String leftTo;
   }
 
   /** A detector whose online histories live in memory only. */
@@ -602,8 +607,10 @@ public final class IdleDetector {
       lentByAnother(c, n, rt, standing == LendClaim.Standing.OTHER_LIVE, changeNanos);
       return;
     }
+    rt.leftTo = null;
     if (c.online()
         && standing == LendClaim.Standing.OWN
+        && "idle".equals(n.labels().get(GleanerKeys.POOL))
         && (rt.state instanceof Active || rt.state instanceof IdleObserved)) {
       // this installation's claim stands after all: two lent the node at the same moment, the
       // other's claim was seen first, ours landed last
@@ -733,13 +740,35 @@ public final class IdleDetector {
     if (desired != null && !config.minOffer().fitsIn(desired.usable())) {
       desired = null;
     }
+    Offer room = desired;
+    if (desired != null && claimed(desired.source()) && !showsClaim(n, desired.source())) {
+      // as for a lent node: offered once the node shows this installation's claim, so room two
+      // installations claimed at the same moment is offered only by the one whose claim stands
+      desired = null;
+      none = "room of " + poolOf(room.source()) + "; waiting for the node to show the claim";
+    }
     publish(c, name, rt, desired, none, changeNanos);
     if (!(rt.state instanceof Lent)) {
       rt.poolLabelSeen = false;
     } else if ("idle".equals(n.labels().get(GleanerKeys.POOL))) {
       rt.poolLabelSeen = true;
     }
-    reconcileNode(c, n, rt, desired, action, now);
+    reconcileNode(c, n, rt, room, action, now);
+  }
+
+  /**
+   * The sources whose room is offered under this installation's claim on the node, besides IDLE.
+   */
+  private static boolean claimed(CapacitySource source) {
+    return source == CapacitySource.COLOCATION || source == CapacitySource.VOLCANO;
+  }
+
+  private static String poolOf(CapacitySource source) {
+    return source.name().toLowerCase(Locale.ROOT);
+  }
+
+  private boolean showsClaim(MemberNodeInfo n, CapacitySource source) {
+    return LendClaim.shows(n.labels(), n.annotations(), config.instance(), poolOf(source));
   }
 
   /**
@@ -929,9 +958,12 @@ public final class IdleDetector {
     sink.offer(desired, changeNanos);
   }
 
-  /** Brings the node's pool label and annotations in line with the decision. */
+  /**
+   * Brings the node's pool label, claim and annotations in line with the decision; {@code room} is
+   * the offer the node has room for, offered or waiting for its claim.
+   */
   private void reconcileNode(
-      ClusterRt c, MemberNodeInfo n, NodeRt rt, Offer offered, Action action, Instant now) {
+      ClusterRt c, MemberNodeInfo n, NodeRt rt, Offer room, Action action, Instant now) {
     String actual = n.labels().get(GleanerKeys.POOL);
     NodePatch patch = null;
     if (action == Action.LEND && rt.state instanceof Lent l) {
@@ -961,23 +993,27 @@ public final class IdleDetector {
       patch = labels.isEmpty() && ann.isEmpty() ? null : new NodePatch(labels, ann);
     } else if (rt.writing.get() == 0) {
       String wanted =
-          rt.state instanceof Lent
-              ? "idle"
-              : offered == null ? null : offered.source().name().toLowerCase(Locale.ROOT);
+          rt.state instanceof Lent ? "idle" : room == null ? null : poolOf(room.source());
       if (rt.state instanceof Lent l && actual == null && !rt.poolLabelSeen) {
         patch = lendPatch(l, now);
       } else if (rt.state instanceof Lent && "idle".equals(actual) && claimRenewalDue(n, now)) {
-        patch =
-            new NodePatch(
-                Map.of(GleanerKeys.LENT_BY, config.instance()),
-                Map.of(GleanerKeys.LENT_RENEWED_AT, now.toString()));
+        patch = claimPatch("idle", now);
+      } else if (!(rt.state instanceof Lent)
+          && room != null
+          && claimed(room.source())
+          && (!showsClaim(n, room.source()) || claimRenewalDue(n, now))) {
+        patch = claimPatch(wanted, now);
       } else if (!Objects.equals(wanted, actual) && !(rt.state instanceof Lent)) {
         Map<String, String> labels = new HashMap<>();
         labels.put(GleanerKeys.POOL, wanted);
         if (n.labels().containsKey(GleanerKeys.LENT_BY)) {
           labels.put(GleanerKeys.LENT_BY, null);
         }
-        patch = new NodePatch(labels, Map.of());
+        Map<String, String> ann = new HashMap<>();
+        if (n.annotations().containsKey(GleanerKeys.LENT_RENEWED_AT)) {
+          ann.put(GleanerKeys.LENT_RENEWED_AT, null);
+        }
+        patch = new NodePatch(labels, ann);
       }
     }
     if (patch != null) {
@@ -997,7 +1033,14 @@ public final class IdleDetector {
             now.toString()));
   }
 
-  /** This installation's claim on a node it lends is missing or due for renewal. */
+  /** This installation's claim on the node's room as {@code pool}, written or renewed now. */
+  private NodePatch claimPatch(String pool, Instant now) {
+    return new NodePatch(
+        Map.of(GleanerKeys.POOL, pool, GleanerKeys.LENT_BY, config.instance()),
+        Map.of(GleanerKeys.LENT_RENEWED_AT, now.toString()));
+  }
+
+  /** This installation's claim on a node it offers is missing or due for renewal. */
   private boolean claimRenewalDue(MemberNodeInfo n, Instant now) {
     return LendClaim.of(n.labels(), n.annotations())
         .map(claim -> claim.renewalDue(now, config.claimRenewal()))
@@ -1005,15 +1048,27 @@ public final class IdleDetector {
   }
 
   /**
-   * Another installation lends the node ({@link LendClaim}, ARCHITECTURE.md §5): it is not offered,
-   * lent, renewed nor returned here, and its idle timer starts afresh once the claim is gone. A
-   * claim not renewed within {@link IdleDetectorSettings#claimTtl()} is released (its detector is
-   * gone): the pool label and the claim are removed, and the node is judged afresh, the other
-   * installation's pods that still run there counting as load.
+   * Another installation claims the node ({@link LendClaim}, ARCHITECTURE.md §5), lent idle or its
+   * co-location or Volcano room: it is not offered, lent, renewed nor returned here, and its idle
+   * timer starts afresh once the claim is gone. A claim not renewed within {@link
+   * IdleDetectorSettings#claimTtl()} is released (its detector is gone): the pool label and the
+   * claim are removed, and the node is judged afresh, the other installation's pods that still run
+   * there counting as load.
    */
   private void lentByAnother(
       ClusterRt c, MemberNodeInfo n, NodeRt rt, boolean live, long changeNanos) {
     String owner = n.labels().get(GleanerKeys.LENT_BY);
+    if (live && !owner.equals(rt.leftTo)) {
+      rt.leftTo = owner;
+      c.meters.leftToAnother();
+      LOG.info(
+          "node {}/{}: installation {} claims its room ({}={}): not offering it",
+          c.name,
+          n.name(),
+          owner,
+          GleanerKeys.POOL,
+          n.labels().get(GleanerKeys.POOL));
+    }
     if (!(rt.state instanceof Active)) {
       if (rt.state instanceof Lent) {
         LOG.info("node {}/{} is lent by installation {}: leaving it", c.name, n.name(), owner);

@@ -39,6 +39,12 @@ public final class IdleMetrics {
    */
   public static final String SKIPPED_PODS = "gleaner.idle.skipped_pods";
 
+  /**
+   * Counter: nodes left to another installation's live claim (each time a node turns to one), tag
+   * {@code cluster}.
+   */
+  public static final String LEFT_TO_ANOTHER = "gleaner.idle.nodes_left_to_another";
+
   /** Counter: node patch failures, tag {@code cluster}. */
   public static final String WRITE_FAILURES = "gleaner.idle.node_write_failures";
 
@@ -124,6 +130,10 @@ public final class IdleMetrics {
 
     public void transition(String outcome) {
       registry.counter(TRANSITIONS, "cluster", cluster, "outcome", outcome).increment();
+    }
+
+    public void leftToAnother() {
+      registry.counter(LEFT_TO_ANOTHER, "cluster", cluster).increment();
     }
 
     public void writeFailed() {

@@ -20,12 +20,39 @@ final class EchoingWriter implements NodeWriter {
   boolean fail;
   IdleDetector detector;
 
+  /** While set, patches wait (not yet landed) until {@link #release()}. */
+  boolean hold;
+
+  private final List<Runnable> held = new ArrayList<>();
+
   @Override
   public synchronized CompletableFuture<Void> patch(String cluster, String node, NodePatch patch) {
     patches.add(cluster + "/" + node + " " + patch.labels() + " " + patch.annotations());
     if (fail) {
       return CompletableFuture.failedFuture(new IllegalStateException("member down"));
     }
+    if (hold) {
+      CompletableFuture<Void> landed = new CompletableFuture<>();
+      held.add(
+          () -> {
+            apply(cluster, node, patch);
+            landed.complete(null);
+          });
+      return landed;
+    }
+    apply(cluster, node, patch);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Lands the held patches, in order, and stops holding. */
+  synchronized void release() {
+    hold = false;
+    List<Runnable> landing = List.copyOf(held);
+    held.clear();
+    landing.forEach(Runnable::run);
+  }
+
+  private void apply(String cluster, String node, NodePatch patch) {
     ClusterCache cache = caches.get(cluster);
     MemberNodeInfo n = cache.node(node).orElseThrow();
     cache.putNode(
@@ -34,7 +61,6 @@ final class EchoingWriter implements NodeWriter {
     if (detector != null) {
       detector.markNode(cluster, node, System.nanoTime());
     }
-    return CompletableFuture.completedFuture(null);
   }
 
   static Map<String, String> merge(Map<String, String> base, Map<String, String> patch) {

@@ -39,6 +39,7 @@ class InstancesTest {
     final RecordingSink sink = new RecordingSink();
     final EchoingWriter writer = new EchoingWriter();
     final IdleDetectorSettings config;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final IdleDetector detector;
 
     Side(String instance) {
@@ -54,14 +55,18 @@ class InstancesTest {
               new InMemoryIdleTimerStore(),
               sink,
               writer,
-              new IdleMetrics(new SimpleMeterRegistry()),
+              new IdleMetrics(registry),
               null);
       writer.caches.put("web", member);
       writer.detector = detector;
     }
 
     void start() {
-      detector.addCluster("web", Set.of(MemberRole.ONLINE), member);
+      start(MemberRole.ONLINE);
+    }
+
+    void start(MemberRole role) {
+      detector.addCluster("web", Set.of(role), member);
       detector.setReachable("web", true, "");
       run();
     }
@@ -71,6 +76,10 @@ class InstancesTest {
       for (int i = 0; i < 10 && (detector.hasWork() || detector.process() > 0); i++) {
         detector.process();
       }
+    }
+
+    SimpleMeterRegistry metricsRegistry() {
+      return registry;
     }
 
     IdleState.Kind state() {
@@ -98,8 +107,12 @@ class InstancesTest {
    * The node as a (now gone) installation {@code owner} left it, its claim renewed at {@code t}.
    */
   private void claimedBy(String owner, Instant renewed) {
+    claimedBy(owner, "idle", renewed);
+  }
+
+  private void claimedBy(String owner, String pool, Instant renewed) {
     Map<String, String> labels = new HashMap<>(n1().labels());
-    labels.put(GleanerKeys.POOL, "idle");
+    labels.put(GleanerKeys.POOL, pool);
     labels.put(GleanerKeys.LENT_BY, owner);
     Map<String, String> ann = new HashMap<>(n1().annotations());
     ann.put(GleanerKeys.LENT_RENEWED_AT, renewed.toString());
@@ -252,5 +265,82 @@ class InstancesTest {
     assertThat(a.state()).isEqualTo(IdleState.Kind.LENT);
     assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
     assertThat(a.sink.offer("web", "n1")).isPresent();
+  }
+
+  private static double leftToAnother(Side side) {
+    return side.metricsRegistry().counter(IdleMetrics.LEFT_TO_ANOTHER, "cluster", "web").count();
+  }
+
+  @Test
+  void volcanoRoomIsOfferedOnlyByTheInstallationWhoseClaimTheNodeShows() {
+    a.start(MemberRole.TRAINING);
+    b.start(MemberRole.TRAINING);
+    assertThat(n1().labels())
+        .containsEntry(GleanerKeys.POOL, "volcano")
+        .containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    assertThat(b.sink.offer("web", "n1")).isEmpty();
+    assertThat(b.writer.patches).isEmpty();
+    assertThat(leftToAnother(b)).isEqualTo(1);
+
+    // resync by resync a renews its claim; b leaves the node alone and counts the change once
+    at(RESYNC);
+    at(RESYNC.multipliedBy(2));
+    assertThat(n1().annotations())
+        .containsEntry(GleanerKeys.LENT_RENEWED_AT, t0.plus(RESYNC.multipliedBy(2)).toString());
+    assertThat(b.sink.offer("web", "n1")).isEmpty();
+    assertThat(b.writer.patches).isEmpty();
+    assertThat(leftToAnother(b)).isEqualTo(1);
+  }
+
+  @Test
+  void twoClaimsWrittenAtOnceLeaveTheRoomToTheLastToLand() {
+    // both see the node unclaimed and claim it; a's write lands first and a offers, b's last
+    a.writer.hold = true;
+    b.writer.hold = true;
+    a.start(MemberRole.TRAINING);
+    b.start(MemberRole.TRAINING);
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    a.writer.release();
+    a.run();
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    b.writer.release();
+    a.run();
+    b.run();
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "b");
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    assertThat(b.sink.offer("web", "n1")).isPresent();
+  }
+
+  @Test
+  void aStaleClaimOnVolcanoRoomIsReleasedAndTheRoomClaimedAfresh() {
+    Duration ttl = RESYNC.multipliedBy(3);
+    claimedBy("gone", "volcano", t0);
+    a.start(MemberRole.TRAINING);
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    at(ttl.minusSeconds(1));
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "gone");
+    assertThat(a.writer.patches).isEmpty();
+
+    at(ttl);
+    assertThat(n1().labels())
+        .containsEntry(GleanerKeys.POOL, "volcano")
+        .containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(n1().annotations())
+        .containsEntry(GleanerKeys.LENT_RENEWED_AT, t0.plus(ttl).toString());
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+  }
+
+  @Test
+  void theOwnClaimOnVolcanoRoomGoesWithTheRoom() {
+    a.start(MemberRole.TRAINING);
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    member.putNode(n1().withUnschedulable(true));
+    a.run();
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    assertThat(n1().labels())
+        .doesNotContainKey(GleanerKeys.POOL)
+        .doesNotContainKey(GleanerKeys.LENT_BY);
+    assertThat(n1().annotations()).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
   }
 }

@@ -11,6 +11,7 @@ import io.gleaner.idle.IdleDetector;
 import io.gleaner.idle.IdleDetectorService;
 import io.gleaner.idle.IdleDetectorSettings;
 import io.gleaner.idle.RecordingBroker;
+import io.gleaner.idle.source.Member;
 import io.gleaner.idle.source.Members;
 import io.gleaner.idle.source.StaticMemberDirectory;
 import io.gleaner.idle.state.IdleState;
@@ -41,7 +42,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two installations ({@code a} and {@code b}, each its own detector and broker) share one simulated
  * member: each lends a node under its own claim and only to its own broker, and counts the other's
- * pods as load.
+ * pods as load; a co-location or Volcano node's room, too, is offered by the one installation whose
+ * claim the node carries.
  */
 class TwoInstallationsIT {
   private final FakeClock clock = new FakeClock(Instant.parse("2024-01-01T22:00:00Z"));
@@ -59,6 +61,10 @@ class TwoInstallationsIT {
     final IdleDetectorService service;
 
     Installation(String instance) throws Exception {
+      this(instance, List.of(Members.direct("online", client, Set.of(MemberRole.ONLINE))));
+    }
+
+    Installation(String instance, List<Member> members) throws Exception {
       this.instance = instance;
       broker = new RecordingBroker();
       channel = broker.channel();
@@ -69,8 +75,7 @@ class TwoInstallationsIT {
           new IdleDetectorService(
               clock,
               new SimpleMeterRegistry(),
-              new StaticMemberDirectory(
-                  List.of(Members.direct("online", client, Set.of(MemberRole.ONLINE)))),
+              new StaticMemberDirectory(members),
               channel,
               new InMemoryIdleTimerStore(),
               election,
@@ -96,7 +101,11 @@ class TwoInstallationsIT {
     }
 
     boolean offers(String node) {
-      return broker.offer("online", node).isPresent();
+      return offers("online", node);
+    }
+
+    boolean offers(String cluster, String node) {
+      return broker.offer(cluster, node).isPresent();
     }
 
     @Override
@@ -237,5 +246,135 @@ class TwoInstallationsIT {
     assertThat(a.offers(busy)).isFalse();
     assertThat(b.offers(busy)).isTrue();
     assertThat((owner.equals("a") ? b : a).offers(free)).isFalse();
+  }
+
+  @Test
+  void theRoomOfEachColocationAndVolcanoNodeReachesOneInstallationOnly() throws Exception {
+    SimulatedCluster train =
+        SimulatedCluster.builder("train")
+            .runtime(runtime)
+            .clock(clock)
+            .volcano(true)
+            .nodes(NodeShape.of(2, "16", "64Gi"))
+            .build();
+    closing.add(train);
+    SimulatedCluster colo =
+        SimulatedCluster.builder("colo")
+            .runtime(runtime)
+            .clock(clock)
+            .colocation(true)
+            .nodes(NodeShape.of(1, "16", "64Gi"))
+            .build();
+    closing.add(colo);
+    Map<String, KubernetesClient> clients = Map.of("train", train.client(), "colo", colo.client());
+    List<Member> members =
+        List.of(
+            Members.direct("train", train.client(), Set.of(MemberRole.TRAINING)),
+            Members.direct("colo", colo.client(), Set.of(MemberRole.COLOCATION)));
+    Map<String, List<String>> roomy =
+        Map.of(
+            "train",
+            train.nodeNames().stream().sorted().toList(),
+            "colo",
+            colo.nodeNames().stream().sorted().toList());
+    Installation a = new Installation("a", members);
+    closing.add(a);
+    Installation b = new Installation("b", members);
+    closing.add(b);
+
+    // every node has room for both; exactly one claim stands on each (of two written at once, the
+    // last to land), and only its owner's broker and detector have the node's offer
+    eventually().untilAsserted(() -> oneOwnerEach(a, b, clients, roomy));
+
+    // an hour on, resync by resync: each owner renews its claims, neither takes the other's nodes
+    Map<String, String> owners = null;
+    Instant start = clock.instant();
+    for (int i = 1; i <= 12; i++) {
+      Instant t = start.plus(Duration.ofMinutes(5L * i));
+      clock.set(t);
+      eventually()
+          .until(
+              () ->
+                  a.passedAt(t)
+                      && b.passedAt(t)
+                      && roomy.entrySet().stream()
+                          .allMatch(
+                              e ->
+                                  e.getValue().stream()
+                                      .allMatch(
+                                          node ->
+                                              t.toString()
+                                                  .equals(
+                                                      nodeAnnotations(clients.get(e.getKey()), node)
+                                                          .get(GleanerKeys.LENT_RENEWED_AT)))));
+      Map<String, String> now = oneOwnerEach(a, b, clients, roomy);
+      if (owners == null) {
+        owners = now;
+      } else {
+        assertThat(now).isEqualTo(owners);
+      }
+    }
+
+    // the owner of a Volcano node that is cordoned has no room there any more: it withdraws and
+    // removes its claim
+    String cordoned = roomy.get("train").get(0);
+    Installation owner = owners.get("train/" + cordoned).equals("a") ? a : b;
+    clients
+        .get("train")
+        .nodes()
+        .withName(cordoned)
+        .edit(
+            n -> {
+              n.getSpec().setUnschedulable(true);
+              return n;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(owner.offers("train", cordoned)).isFalse();
+              assertThat(nodeLabels(clients.get("train"), cordoned))
+                  .doesNotContainKeys(GleanerKeys.POOL, GleanerKeys.LENT_BY);
+              assertThat(nodeAnnotations(clients.get("train"), cordoned))
+                  .doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+            });
+  }
+
+  /**
+   * Asserts that each node carries one installation's claim for its source and that only that
+   * installation offers it; returns the owner of each {@code cluster/node}.
+   */
+  private static Map<String, String> oneOwnerEach(
+      Installation a,
+      Installation b,
+      Map<String, KubernetesClient> clients,
+      Map<String, List<String>> nodes) {
+    Map<String, String> owners = new java.util.TreeMap<>();
+    nodes.forEach(
+        (cluster, names) -> {
+          for (String node : names) {
+            Map<String, String> l = nodeLabels(clients.get(cluster), node);
+            String owner = l.get(GleanerKeys.LENT_BY);
+            assertThat(owner).isIn("a", "b");
+            assertThat(l)
+                .containsEntry(GleanerKeys.POOL, cluster.equals("colo") ? "colocation" : "volcano");
+            Installation winner = owner.equals("a") ? a : b;
+            Installation loser = owner.equals("a") ? b : a;
+            assertThat(winner.offers(cluster, node)).isTrue();
+            assertThat(loser.offers(cluster, node)).isFalse();
+            assertThat(loser.detector().offer(cluster, node)).isEmpty();
+            owners.put(cluster + "/" + node, owner);
+          }
+        });
+    return owners;
+  }
+
+  private static Map<String, String> nodeLabels(KubernetesClient c, String node) {
+    Map<String, String> l = c.nodes().withName(node).get().getMetadata().getLabels();
+    return l == null ? Map.of() : l;
+  }
+
+  private static Map<String, String> nodeAnnotations(KubernetesClient c, String node) {
+    Map<String, String> a = c.nodes().withName(node).get().getMetadata().getAnnotations();
+    return a == null ? Map.of() : a;
   }
 }

@@ -9,27 +9,29 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The claim of one installation on an idle member node it lends: the node is labelled {@code
- * gleaner.io/pool=idle} and {@code gleaner.io/lent-by=<instance>}, and annotated {@code
- * gleaner.io/lent-renewed-at}, which the lending idle-detector renews while it lends the node.
- * Installations sharing a member keep apart by it (ARCHITECTURE.md §5): only the claiming instance
- * offers, renews and returns the node; another instance leaves it alone while the claim is live,
- * and releases it once the claim has not been renewed for the claim's time to live (its owner is
- * gone).
+ * The claim of one installation on a member node whose room it offers: the node is labelled {@code
+ * gleaner.io/pool=<source>} ({@code idle}, {@code colocation} or {@code volcano}) and {@code
+ * gleaner.io/lent-by=<instance>}, and annotated {@code gleaner.io/lent-renewed-at}, which the
+ * claiming idle-detector renews while it offers the node. Installations sharing a member keep apart
+ * by it (ARCHITECTURE.md §5): only the claiming instance offers, renews and returns the node;
+ * another instance leaves it alone while the claim is live, and releases it once the claim has not
+ * been renewed for the claim's time to live (its owner is gone).
  *
  * @param instance the claiming installation
+ * @param pool the source the node's room is offered as (the pool label's value)
  * @param renewedAt when it last renewed the claim; empty when the annotation is missing or
  *     malformed (a claim never renewed counts as stale)
  */
-public record LendClaim(String instance, Optional<Instant> renewedAt) {
+public record LendClaim(String instance, String pool, Optional<Instant> renewedAt) {
   public LendClaim {
     Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(renewedAt, "renewedAt");
   }
 
   /** How a node's claim looks to one installation. */
   public enum Standing {
-    /** No instance claims the node (not lent, or lent before claims existed). */
+    /** No instance claims the node (not offered, or offered before claims existed). */
     UNCLAIMED,
     /** This installation claims it. */
     OWN,
@@ -39,10 +41,14 @@ public record LendClaim(String instance, Optional<Instant> renewedAt) {
     OTHER_STALE
   }
 
-  /** The claim on a node, read from its labels and annotations; empty when it is not lent idle. */
+  /**
+   * The claim on a node, read from its labels and annotations; empty when it carries no pool label
+   * or no claiming instance.
+   */
   public static Optional<LendClaim> of(
       Map<String, String> labels, Map<String, String> annotations) {
-    if (labels == null || !"idle".equals(labels.get(GleanerKeys.POOL))) {
+    String pool = labels == null ? null : labels.get(GleanerKeys.POOL);
+    if (pool == null || pool.isBlank()) {
       return Optional.empty();
     }
     String by = labels.get(GleanerKeys.LENT_BY);
@@ -50,7 +56,7 @@ public record LendClaim(String instance, Optional<Instant> renewedAt) {
       return Optional.empty();
     }
     String at = annotations == null ? null : annotations.get(GleanerKeys.LENT_RENEWED_AT);
-    return Optional.of(new LendClaim(by, parse(at)));
+    return Optional.of(new LendClaim(by, pool, parse(at)));
   }
 
   /** The node's standing towards {@code instance}, with claims stale after {@code ttl}. */
@@ -77,6 +83,14 @@ public record LendClaim(String instance, Optional<Instant> renewedAt) {
   public static boolean claimedByAnother(
       Map<String, String> labels, Map<String, String> annotations, String instance) {
     return of(labels, annotations).filter(c -> !c.instance().equals(instance)).isPresent();
+  }
+
+  /** Whether the node shows {@code instance}'s claim for {@code pool}. */
+  public static boolean shows(
+      Map<String, String> labels, Map<String, String> annotations, String instance, String pool) {
+    return of(labels, annotations)
+        .filter(c -> c.instance().equals(instance) && c.pool().equals(pool))
+        .isPresent();
   }
 
   /** Renewed less than {@code ttl} before {@code now}. */

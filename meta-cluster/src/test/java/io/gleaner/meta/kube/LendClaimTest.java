@@ -21,12 +21,36 @@ class LendClaimTest {
   }
 
   @Test
-  void aNodeWithoutTheIdlePoolLabelIsUnclaimedWhateverItsLentBy() {
+  void aNodeWithoutAPoolLabelIsUnclaimedWhateverItsLentBy() {
     assertThat(LendClaim.of(Map.of(GleanerKeys.LENT_BY, "a"), renewed(T0))).isEmpty();
-    assertThat(
-            LendClaim.of(Map.of(GleanerKeys.POOL, "volcano", GleanerKeys.LENT_BY, "a"), Map.of()))
+    assertThat(LendClaim.of(Map.of(GleanerKeys.POOL, "", GleanerKeys.LENT_BY, "a"), renewed(T0)))
         .isEmpty();
     assertThat(LendClaim.standing(Map.of(), Map.of(), "a", T0, TTL)).isEqualTo(Standing.UNCLAIMED);
+  }
+
+  @Test
+  void colocationAndVolcanoRoomIsClaimedAsAnIdleNodeIs() {
+    for (String pool : new String[] {"colocation", "volcano"}) {
+      Map<String, String> labels = Map.of(GleanerKeys.POOL, pool, GleanerKeys.LENT_BY, "b");
+      assertThat(LendClaim.of(labels, renewed(T0)))
+          .contains(new LendClaim("b", pool, java.util.Optional.of(T0)));
+      assertThat(LendClaim.standing(labels, renewed(T0), "a", T0, TTL))
+          .isEqualTo(Standing.OTHER_LIVE);
+      assertThat(LendClaim.standing(labels, renewed(T0), "a", T0.plus(TTL), TTL))
+          .isEqualTo(Standing.OTHER_STALE);
+      assertThat(LendClaim.standing(labels, renewed(T0), "b", T0, TTL)).isEqualTo(Standing.OWN);
+      assertThat(LendClaim.claimedByAnother(labels, renewed(T0), "a")).isTrue();
+    }
+  }
+
+  @Test
+  void aNodeShowsAnInstancesClaimOnlyForThePoolItClaims() {
+    Map<String, String> labels = Map.of(GleanerKeys.POOL, "colocation", GleanerKeys.LENT_BY, "a");
+    assertThat(LendClaim.shows(labels, Map.of(), "a", "colocation")).isTrue();
+    assertThat(LendClaim.shows(labels, Map.of(), "a", "volcano")).isFalse();
+    assertThat(LendClaim.shows(labels, Map.of(), "b", "colocation")).isFalse();
+    assertThat(LendClaim.shows(Map.of(GleanerKeys.POOL, "colocation"), Map.of(), "a", "colocation"))
+        .isFalse();
   }
 
   @Test
