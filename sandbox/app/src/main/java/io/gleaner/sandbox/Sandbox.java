@@ -132,8 +132,6 @@ public final class Sandbox implements AutoCloseable {
   private final HttpClient http = HttpClient.newHttpClient();
   private AcceleratedClock clock;
   private SimulatedFederation federation;
-  private ServiceProcesses processes;
-  private List<HasMetadata> rendered = List.of();
   private Installer installer;
   private int dashboardPort;
   private int brokerPort;
@@ -142,7 +140,6 @@ public final class Sandbox implements AutoCloseable {
   private int zookeeperServers = 1;
   private List<MemberSpec> customMembers;
   private TcpLink brokerLink;
-  private Path readerTls;
   private Path work;
   private Charts charts;
   private Instant realStart;
@@ -154,8 +151,6 @@ public final class Sandbox implements AutoCloseable {
   private SummaryCollector summary;
   private VitalsRecorder vitals;
   private InvariantMonitor invariants;
-  private java.util.Set<String> memberIdentities = java.util.Set.of();
-  private List<HasMetadata> memberRendered = List.of();
   private ScheduledExecutorService loops;
   private Map<String, Object> userValues = Map.of();
   private BeforeInstall beforeGleanerChart = kubeconfig -> {};
@@ -248,11 +243,6 @@ public final class Sandbox implements AutoCloseable {
             edit,
             work,
             "");
-    memberRendered = primary.memberRendered();
-    memberIdentities = primary.memberIdentities();
-    rendered = primary.rendered();
-    processes = primary.processes();
-    readerTls = primary.readerTls();
     return this;
   }
 
@@ -636,7 +626,7 @@ public final class Sandbox implements AutoCloseable {
     for (SimulatedCluster c : federation.members()) {
       audits.put(c.name(), c.apiServer().security().audit());
     }
-    java.util.Set<String> gleaner = memberIdentities;
+    java.util.Set<String> gleaner = memberIdentities();
     ServiceProbe leaders = new ServiceProbe();
     invariants =
         new InvariantMonitor(
@@ -651,7 +641,7 @@ public final class Sandbox implements AutoCloseable {
                     virtualKubeletMayLead(leaders)));
     loops.scheduleWithFixedDelay(
         quietly("invariants", invariants), 2000, 2000, TimeUnit.MILLISECONDS);
-    vitals = new VitalsRecorder(processes::replicas);
+    vitals = new VitalsRecorder(processes()::replicas);
     loops.scheduleWithFixedDelay(quietly("vitals", vitals::sample), 0, 10, TimeUnit.SECONDS);
     closeables.push(() -> GracefulStop.stop(loops, LOOPS_GRACE));
     return this;
@@ -664,7 +654,7 @@ public final class Sandbox implements AutoCloseable {
    */
   private boolean virtualKubeletMayLead(ServiceProbe probe) {
     List<Optional<Boolean>> answers = new ArrayList<>();
-    for (ServiceProcesses.Replica r : processes.replicas()) {
+    for (ServiceProcesses.Replica r : processes().replicas()) {
       Integer port = r.ports().get("http");
       if (r.name().startsWith("virtual-kubelet-") && r.isAlive() && port != null) {
         answers.add(probe.acting(port));
@@ -678,7 +668,7 @@ public final class Sandbox implements AutoCloseable {
    * certificate when the chart renders one (grpcTls, on by default), else plaintext.
    */
   public ChannelSettings brokerChannelSettings(String client) {
-    return brokerChannel(brokerTarget(), readerTls, client);
+    return brokerChannel(brokerTarget(), readerTls(), client);
   }
 
   /** A channel to the broker at {@code target}, with the {@code reader} certificate if any. */
@@ -694,7 +684,7 @@ public final class Sandbox implements AutoCloseable {
 
   /** The directory of the {@code reader} certificate (ca.crt, tls.crt, tls.key), or null. */
   public Path readerTls() {
-    return readerTls;
+    return primary == null ? null : primary.readerTls();
   }
 
   /**
@@ -747,7 +737,7 @@ public final class Sandbox implements AutoCloseable {
 
   /** Gleaner's identities in the members: the member chart's service accounts. */
   public java.util.Set<String> memberIdentities() {
-    return memberIdentities;
+    return primary == null ? java.util.Set.of() : primary.memberIdentities();
   }
 
   /**
@@ -1023,7 +1013,7 @@ public final class Sandbox implements AutoCloseable {
     federation.addMember(m);
     startAutoscaler(m);
     progress.accept("helm install gleaner-member in " + m.name() + ", added at runtime");
-    return installMemberChart(Installation.DEFAULT, memberRendered, m);
+    return installMemberChart(Installation.DEFAULT, memberRendered(), m);
   }
 
   /** The simulated cluster-autoscaler of an elastic member; nothing for the others. */
@@ -1328,7 +1318,7 @@ public final class Sandbox implements AutoCloseable {
 
   /** The service processes (one per replica of each rendered Deployment). */
   public ServiceProcesses processes() {
-    return processes;
+    return primary == null ? null : primary.processes();
   }
 
   /** Kinds the simulated API servers did not serve, so the install left them out. */
@@ -1338,12 +1328,12 @@ public final class Sandbox implements AutoCloseable {
 
   /** The objects of the {@code gleaner-member} chart, as installed in every member. */
   public List<HasMetadata> memberRendered() {
-    return memberRendered;
+    return primary == null ? List.of() : primary.memberRendered();
   }
 
   /** The installed objects of the {@code gleaner} chart. */
   public List<HasMetadata> rendered() {
-    return rendered;
+    return primary == null ? List.of() : primary.rendered();
   }
 
   /** Takes a last sample and returns the run's outcome. */
