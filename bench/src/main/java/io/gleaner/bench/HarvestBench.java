@@ -53,9 +53,11 @@ public final class HarvestBench implements Callable<Integer> {
 
   @Option(
       names = "--backlog",
-      defaultValue = "4000",
-      description = "Waiting pods kept per class, offline and near-line (${DEFAULT-VALUE}).")
-  int backlog;
+      description =
+          "Waiting pods kept per class, offline and near-line (default: 2.5 per CPU of the"
+              + " federation, 32,000 for the default one; fewer leave the forecast design's"
+              + " draining room short of pods short enough for it).")
+  Integer backlog;
 
   @Option(
       names = "--periodic-forecast",
@@ -120,7 +122,12 @@ public final class HarvestBench implements Callable<Integer> {
     Options o =
         Options.defaults()
             .withFederation(members, nodes)
-            .withHours(hours, warmupDays, backlog)
+            .withHours(
+                hours,
+                warmupDays,
+                backlog != null
+                    ? backlog
+                    : Options.saturatingBacklog(members, nodes, Options.defaults().nodeCores()))
             .withSeed(seed)
             .withPeriodicForecast(periodicForecast)
             .withTaintLent(taintLent)

@@ -121,4 +121,41 @@ class HarvestBenchEngineTest {
     assertThat(HarvestBenchEngine.memberScheduler(0, 5, 9000, i -> free[i], i -> tainted[i]))
         .isEqualTo(-1);
   }
+
+  /**
+   * The harvest ratio measures the design only when the backlog has a pod for every shape of
+   * lendable room. The forecast design's draining room takes only pods declaring a run time that
+   * ends before the breach; a queue topped up to a fixed length with what is placed runs short of
+   * them (the short ones are placed first), and that room stays empty for want of a pod. Reactive
+   * lending fills any room with the queue's head, so its day does not depend on the backlog.
+   */
+  @Test
+  void theDefaultBacklogKeepsTheDrainingRoomSuppliedAndAShortOneDoesNot() {
+    Options small = Options.defaults().withFederation(2, 10).withSeed(7);
+    int saturating = Options.saturatingBacklog(2, 10, small.nodeCores());
+    assertThat(saturating).isEqualTo(1600);
+    assertThat(Options.defaults().backlog()).isEqualTo(32_000);
+    Options at = small.withHours(12, 2, saturating);
+    Options eighth = small.withHours(12, 2, saturating / 8);
+
+    Result supplied = HarvestBenchEngine.run(at, Design.FORECAST);
+    Result doubled =
+        HarvestBenchEngine.run(small.withHours(12, 2, 2 * saturating), Design.FORECAST);
+    Result starved = HarvestBenchEngine.run(eighth, Design.FORECAST);
+
+    assertThat(starvedShare(starved)).isGreaterThan(2 * starvedShare(supplied));
+    assertThat(starvedShare(supplied) - starvedShare(doubled)).isLessThan(0.015);
+    assertThat(starved.harvestRatio()).isLessThan(supplied.harvestRatio() - 0.02);
+    // the same day, only the queue behind its head differs
+    Map<String, Object> shortQueue = HarvestBenchEngine.run(eighth, Design.REACTIVE).json();
+    Map<String, Object> longQueue = HarvestBenchEngine.run(at, Design.REACTIVE).json();
+    shortQueue.remove("offline_waiting_short_share_mean");
+    longQueue.remove("offline_waiting_short_share_mean");
+    assertThat(shortQueue).isEqualTo(longQueue);
+  }
+
+  /** The share of lendable room left empty on draining nodes for want of a pod short enough. */
+  private static double starvedShare(Result r) {
+    return r.lendableByCause().get("draining_no_pod_short_enough") / r.lendableCoreHours();
+  }
 }
