@@ -204,6 +204,45 @@ class KubectlIT {
     kubectl("delete", "pod", "gated", "--grace-period=1");
   }
 
+  /**
+   * kubectl's patches made conditional on a stale {@code metadata.resourceVersion} fail as against
+   * kube-apiserver: {@code Error from server (Conflict)} with its message, and the node unchanged.
+   */
+  @Test
+  void aPatchOnAStaleResourceVersionIsRefusedWithConflict() throws Exception {
+    String node = cluster.nodeNames().stream().sorted().findFirst().orElseThrow();
+    Result before = kubectl("get", "node", node, "-o", "jsonpath={.metadata.resourceVersion}");
+    assertThat(before.code()).as(before.out()).isZero();
+    String stale = before.out().trim();
+    Result changed = kubectl("label", "node", node, "kubectl-it/changed=yes");
+    assertThat(changed.code()).as(changed.out()).isZero();
+    String merge =
+        "{\"metadata\":{\"resourceVersion\":\"%s\",\"labels\":{\"kubectl-it/claim\":\"b\"}}}"
+            .formatted(stale);
+    String json =
+        ("[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"%s\"},"
+                + "{\"op\":\"add\",\"path\":\"/metadata/labels/kubectl-it~1claim\",\"value\":\"b\"}]")
+            .formatted(stale);
+    for (String[] typed :
+        List.of(
+            new String[] {"--type=merge", merge},
+            new String[] {"--type=strategic", merge},
+            new String[] {"--type=json", json})) {
+      Result refused = kubectl("patch", "node", node, typed[0], "-p", typed[1]);
+      assertThat(refused.code()).as(typed[0] + ": " + refused.out()).isNotZero();
+      assertThat(refused.out())
+          .as(typed[0])
+          .contains(
+              "Error from server (Conflict): Operation cannot be fulfilled on nodes \""
+                  + node
+                  + "\": the object has been modified; please apply your changes to the latest"
+                  + " version and try again");
+    }
+    Result labels = kubectl("get", "node", node, "-o", "jsonpath={.metadata.labels}");
+    assertThat(labels.out()).contains("kubectl-it/changed").doesNotContain("kubectl-it/claim");
+    kubectl("label", "node", node, "kubectl-it/changed-");
+  }
+
   @Test
   void execRunsCommandsInThePodOverWebSockets() throws Exception {
     Path pod = dir.resolve("exec-pod.yaml");

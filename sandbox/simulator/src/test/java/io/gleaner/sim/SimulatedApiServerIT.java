@@ -632,6 +632,82 @@ class SimulatedApiServerIT {
             KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
   }
 
+  /**
+   * A patch that carries {@code metadata.resourceVersion} is conditional on it, whatever its type:
+   * the Kubernetes API concepts ("Updates to existing resources") let a client make a PATCH
+   * conditional on the existing {@code resourceVersion}, and kube-apiserver's store refuses a stale
+   * one with 409 Conflict (its {@code OptimisticLockErrorMsg}) and changes nothing. The
+   * idle-detector's claims on member nodes rely on it.
+   */
+  @Test
+  void aPatchCarryingAStaleResourceVersionIsAConflictWhateverItsType() {
+    String name = "occ-" + ns;
+    String stale =
+        client
+            .nodes()
+            .resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata().build())
+            .create()
+            .getMetadata()
+            .getResourceVersion();
+    String current =
+        client
+            .nodes()
+            .withName(name)
+            .edit(
+                n -> new NodeBuilder(n).editMetadata().addToLabels("x", "y").endMetadata().build())
+            .getMetadata()
+            .getResourceVersion();
+    String merge =
+        "{\"metadata\":{\"resourceVersion\":\"%s\",\"labels\":{\"gleaner.io/lent-by\":\"b\"}}}";
+    String json =
+        "[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"%s\"},"
+            + "{\"op\":\"add\",\"path\":\"/metadata/labels/gleaner.io~1lent-by\",\"value\":\"b\"}]";
+    Map<PatchType, String> patches =
+        Map.of(
+            PatchType.JSON_MERGE, merge,
+            PatchType.STRATEGIC_MERGE, merge,
+            PatchType.JSON, json);
+    patches.forEach(
+        (type, body) ->
+            assertThatThrownBy(
+                    () ->
+                        client
+                            .nodes()
+                            .withName(name)
+                            .patch(PatchContext.of(type), body.formatted(stale)))
+                .as(type.name())
+                .isInstanceOfSatisfying(
+                    KubernetesClientException.class,
+                    e -> {
+                      io.fabric8.kubernetes.api.model.Status s = e.getStatus();
+                      assertThat(s.getCode()).isEqualTo(409);
+                      assertThat(s.getStatus()).isEqualTo("Failure");
+                      assertThat(s.getReason()).isEqualTo("Conflict");
+                      assertThat(s.getMessage())
+                          .isEqualTo(
+                              "Operation cannot be fulfilled on nodes \""
+                                  + name
+                                  + "\": the object has been modified; please apply your changes"
+                                  + " to the latest version and try again");
+                      assertThat(s.getDetails().getName()).isEqualTo(name);
+                      assertThat(s.getDetails().getKind()).isEqualTo("nodes");
+                      assertThat(s.getDetails().getGroup()).isNullOrEmpty();
+                    }));
+    Node unchanged = client.nodes().withName(name).get();
+    assertThat(unchanged.getMetadata().getResourceVersion()).isEqualTo(current);
+    assertThat(unchanged.getMetadata().getLabels()).doesNotContainKey("gleaner.io/lent-by");
+
+    // the version the node is at: applied, as each type would
+    Node patched =
+        client
+            .nodes()
+            .withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), merge.formatted(current));
+    assertThat(patched.getMetadata().getLabels()).containsEntry("gleaner.io/lent-by", "b");
+    assertThat(patched.getMetadata().getResourceVersion()).isNotEqualTo(current);
+    client.nodes().withName(name).delete();
+  }
+
   @Test
   void mergePatchWithNullRemovesALabel() {
     pod("mp", "n1", Map.of("gleaner.io/pool", "idle", "keep", "me"));
