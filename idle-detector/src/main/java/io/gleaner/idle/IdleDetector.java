@@ -101,7 +101,11 @@ import org.slf4j.MDC;
  * gleaner.io/lent-by}), offered only once it shows that claim, its claim renewed at every resync
  * and removed with the room; a node another installation claims is left alone (not offered, lent
  * nor returned) until its claim goes stale, and then released; another installation's pods are load
- * in every criterion.
+ * in every criterion. Claims are taken, renewed and released by patches conditional on the node's
+ * {@code resourceVersion} the decision was made on, so of two detectors deciding on one version of
+ * a node only the first claim lands and the other is refused (409 Conflict) without being offered.
+ * A member leaving the installation has this installation's claims removed ({@link
+ * #releaseClaims}).
  *
  * <p>Elastic members (role {@code elastic}) are planned together by {@link ElasticPlan}: while
  * near-line pods wait for room in the federation ({@link #setNearLineWaiting}), their existing
@@ -188,6 +192,9 @@ public final class IdleDetector {
 
     boolean reachable;
 
+    /** Set once the member leaves the installation ({@link #releaseClaims}). */
+    volatile Release release;
+
     ClusterRt(
         String name, Set<MemberRole> roles, ClusterCache cache, IdleMetrics.ClusterMeters meters) {
       this.name = name;
@@ -203,6 +210,14 @@ public final class IdleDetector {
     boolean elastic() {
       return roles.contains(MemberRole.ELASTIC) && !online();
     }
+  }
+
+  /** A member leaving the installation: this installation's claims on its nodes, being removed. */
+  private static final class Release {
+    final CompletableFuture<Integer> done = new CompletableFuture<>();
+
+    /** The nodes whose claim was removed. */
+    final Set<String> released = ConcurrentHashMap.newKeySet();
   }
 
   private static final class NodeRt {
@@ -222,6 +237,11 @@ public final class IdleDetector {
 
     /** The other installation whose live claim this detector last left the node to, if any. */
     String leftTo;
+
+    /**
+     * A version of the node known to be behind (see {@link #behind}); set when a write completes.
+     */
+    volatile String outdated = "";
   }
 
   /** A detector whose online histories live in memory only. */
@@ -301,9 +321,64 @@ public final class IdleDetector {
 
   /**
    * Stops tracking a member and withdraws its offers (its stored timers stay for a later return).
+   * Its nodes keep their claims (to go stale unless the member comes back): a member leaving the
+   * installation has them removed first ({@link #releaseClaims}).
    */
   public void removeCluster(String cluster) {
     command(() -> removeNow(cluster));
+  }
+
+  /**
+   * The member leaves the installation (its MemberCluster was deleted): its offers are withdrawn at
+   * once and this installation's claims are removed from its nodes, whatever their source (idle,
+   * co-location, Volcano: the pool label, {@code gleaner.io/lent-by} and {@code
+   * gleaner.io/lent-renewed-at}), so another installation sharing the member need not wait for them
+   * to go stale. From then on nothing is lent, offered or claimed on the member; its passes only
+   * remove claims, each conditional on the version of the node it was decided on, a refused one
+   * decided again on the node as it is. Call {@link #removeCluster} afterwards.
+   *
+   * @return completes, with the number of nodes whose claim this call removed, once no node of the
+   *     member shows this installation's claim (as its cache sees them), or at once when the member
+   *     does not answer or stops answering, or is removed first (then the claims left are logged:
+   *     they go stale)
+   */
+  public CompletableFuture<Integer> releaseClaims(String cluster) {
+    CompletableFuture<Integer> result = new CompletableFuture<>();
+    command(
+        () -> {
+          ClusterRt c = clusters.get(cluster);
+          if (c == null) {
+            result.complete(0);
+            return;
+          }
+          if (c.release == null) {
+            c.release = new Release();
+            long nanos = System.nanoTime();
+            c.nodes.forEach(
+                (name, rt) -> {
+                  publish(c, name, rt, null, "member leaves the installation", nanos);
+                  rt.scheduled = null;
+                });
+            LOG.info(
+                "member {} leaves the installation: its offers withdrawn; removing this"
+                    + " installation's claims from {} of its nodes",
+                cluster,
+                c.cache.nodes().stream().filter(this::claimedHere).count());
+            dirtyClusters.merge(cluster, nanos, Math::min);
+            if (!c.reachable) {
+              endRelease(c, "it does not answer");
+            }
+          }
+          c.release.done.whenComplete(
+              (n, e) -> {
+                if (e == null) {
+                  result.complete(n);
+                } else {
+                  result.completeExceptionally(e);
+                }
+              });
+        });
+    return result;
   }
 
   /** The member became reachable (informers synced, calls answered) or stopped answering. */
@@ -315,6 +390,9 @@ public final class IdleDetector {
             return;
           }
           c.reachable = reachable;
+          if (!reachable && c.release != null) {
+            endRelease(c, "it stopped answering");
+          }
           if (reachable) {
             LOG.info(
                 "member {} reachable: computing offers of {} nodes",
@@ -529,6 +607,12 @@ public final class IdleDetector {
       if (c == null || !c.reachable) {
         continue;
       }
+      if (c.release != null) {
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", c.name)) {
+          release(c, e.getValue().keySet());
+        }
+        continue;
+      }
       try (MDC.MDCCloseable ignored = MDC.putCloseable("cluster", c.name)) {
         if (c.online() && config.forecast().enabled()) {
           c.verdicts = forecastRoom(c, now);
@@ -566,10 +650,72 @@ public final class IdleDetector {
     return Optional.ofNullable(lastPassAt);
   }
 
+  /**
+   * A pass over a leaving member's nodes: removes this installation's claim from each that shows
+   * it, and completes the release once none does.
+   */
+  private void release(ClusterRt c, Collection<String> names) {
+    for (String name : names) {
+      MemberNodeInfo n = c.cache.node(name).orElse(null);
+      if (n == null || !claimedHere(n)) {
+        continue;
+      }
+      NodeRt rt = c.nodes.computeIfAbsent(name, k -> new NodeRt());
+      if (rt.writing.get() > 0 || behind(n, rt)) {
+        continue; // decided again once the write lands or the cache shows its result
+      }
+      Map<String, String> labels = new HashMap<>();
+      labels.put(GleanerKeys.LENT_BY, null);
+      if (n.labels().containsKey(GleanerKeys.POOL)) {
+        labels.put(GleanerKeys.POOL, null);
+      }
+      Map<String, String> ann = new HashMap<>();
+      if (n.annotations().containsKey(GleanerKeys.LENT_RENEWED_AT)) {
+        ann.put(GleanerKeys.LENT_RENEWED_AT, null);
+      }
+      write(c, n, rt, new NodePatch(labels, ann).ifAt(n.resourceVersion()), ClaimWrite.LEAVE);
+    }
+    if (!c.release.done.isDone() && c.cache.nodes().stream().noneMatch(this::claimedHere)) {
+      c.release.done.complete(c.release.released.size());
+    }
+  }
+
+  /**
+   * Ends a leaving member's release before its claims are all removed ({@code why}): those left go
+   * stale.
+   */
+  private void endRelease(ClusterRt c, String why) {
+    if (c.release.done.isDone()) {
+      return;
+    }
+    long left = c.cache.nodes().stream().filter(this::claimedHere).count();
+    if (left == 0) {
+      c.release.done.complete(c.release.released.size());
+      return;
+    }
+    LOG.warn(
+        "member {} leaves the installation with {} of its nodes still showing this installation's"
+            + " claim (removed from {}) as {}: those go stale {} after their last renewal",
+        c.name,
+        left,
+        c.release.released.size(),
+        why,
+        config.claimTtl());
+    c.release.done.complete(c.release.released.size());
+  }
+
+  /** The node carries this installation's claim label (whatever its pool label says). */
+  private boolean claimedHere(MemberNodeInfo n) {
+    return config.instance().equals(n.labels().get(GleanerKeys.LENT_BY));
+  }
+
   private void removeNow(String cluster) {
     ClusterRt c = clusters.remove(cluster);
     if (c == null) {
       return;
+    }
+    if (c.release != null) {
+      endRelease(c, "it is let go");
     }
     c.nodes.values().forEach(rt -> rt.scheduled = null);
     metrics.remove(cluster);
@@ -768,7 +914,11 @@ public final class IdleDetector {
   }
 
   private boolean showsClaim(MemberNodeInfo n, CapacitySource source) {
-    return LendClaim.shows(n.labels(), n.annotations(), config.instance(), poolOf(source));
+    return showsClaim(n, poolOf(source));
+  }
+
+  private boolean showsClaim(MemberNodeInfo n, String pool) {
+    return LendClaim.shows(n.labels(), n.annotations(), config.instance(), pool);
   }
 
   /**
@@ -792,7 +942,7 @@ public final class IdleDetector {
       if (!c.elastic()) {
         continue;
       }
-      if (!c.reachable) {
+      if (!c.reachable || c.release != null) {
         elasticBudget.forget(c.name, now);
         continue;
       }
@@ -966,8 +1116,14 @@ public final class IdleDetector {
       ClusterRt c, MemberNodeInfo n, NodeRt rt, Offer room, Action action, Instant now) {
     String actual = n.labels().get(GleanerKeys.POOL);
     NodePatch patch = null;
-    if (action == Action.LEND && rt.state instanceof Lent l) {
-      patch = lendPatch(l, now);
+    ClaimWrite kind = ClaimWrite.NONE;
+    if (action == Action.LEND && rt.state instanceof Lent) {
+      if (rt.writing.get() == 0 && !behind(n, rt)) {
+        patch = lendPatch((Lent) rt.state, now).ifAt(n.resourceVersion());
+        kind = ClaimWrite.TAKE;
+      }
+      // else decided on a view a write of this node is about to change: the loan is written at
+      // the pass after, on the node as it is then (below: lent, its claim never shown)
     } else if (action == Action.RETURN && rt.state instanceof IdleState.Reclaimed r) {
       Map<String, String> labels = new HashMap<>();
       if (actual != null) {
@@ -991,18 +1147,22 @@ public final class IdleDetector {
         ann.put(GleanerKeys.COOLDOWN_UNTIL, r.cooldownUntil().toString());
       }
       patch = labels.isEmpty() && ann.isEmpty() ? null : new NodePatch(labels, ann);
-    } else if (rt.writing.get() == 0) {
+    } else if (rt.writing.get() == 0 && !behind(n, rt)) {
       String wanted =
           rt.state instanceof Lent ? "idle" : room == null ? null : poolOf(room.source());
-      if (rt.state instanceof Lent l && actual == null && !rt.poolLabelSeen) {
-        patch = lendPatch(l, now);
+      if (rt.state instanceof Lent l && !"idle".equals(actual) && !rt.poolLabelSeen) {
+        // lent, its claim never shown: written again (the first write failed or was refused)
+        patch = lendPatch(l, now).ifAt(n.resourceVersion());
+        kind = ClaimWrite.TAKE;
       } else if (rt.state instanceof Lent && "idle".equals(actual) && claimRenewalDue(n, now)) {
-        patch = claimPatch("idle", now);
+        patch = claimPatch("idle", now).ifAt(n.resourceVersion());
+        kind = showsClaim(n, "idle") ? ClaimWrite.RENEW : ClaimWrite.TAKE;
       } else if (!(rt.state instanceof Lent)
           && room != null
           && claimed(room.source())
           && (!showsClaim(n, room.source()) || claimRenewalDue(n, now))) {
-        patch = claimPatch(wanted, now);
+        patch = claimPatch(wanted, now).ifAt(n.resourceVersion());
+        kind = showsClaim(n, room.source()) ? ClaimWrite.RENEW : ClaimWrite.TAKE;
       } else if (!Objects.equals(wanted, actual) && !(rt.state instanceof Lent)) {
         Map<String, String> labels = new HashMap<>();
         labels.put(GleanerKeys.POOL, wanted);
@@ -1017,7 +1177,7 @@ public final class IdleDetector {
       }
     }
     if (patch != null) {
-      write(c, n.name(), rt, patch);
+      write(c, n, rt, patch, kind);
     }
   }
 
@@ -1079,7 +1239,7 @@ public final class IdleDetector {
     rt.scheduled = null;
     rt.poolLabelSeen = false;
     publish(c, n.name(), rt, null, "lent by installation " + owner, changeNanos);
-    if (live || rt.writing.get() > 0) {
+    if (live || rt.writing.get() > 0 || behind(n, rt)) {
       return;
     }
     LOG.info(
@@ -1093,17 +1253,42 @@ public final class IdleDetector {
     labels.put(GleanerKeys.LENT_BY, null);
     Map<String, String> ann = new HashMap<>();
     ann.put(GleanerKeys.LENT_RENEWED_AT, null);
-    write(c, n.name(), rt, new NodePatch(labels, ann));
+    // conditional: a renewal landing meanwhile makes the claim live again, and stays
+    write(c, n, rt, new NodePatch(labels, ann).ifAt(n.resourceVersion()), ClaimWrite.RELEASE);
   }
 
-  private void write(ClusterRt c, String node, NodeRt rt, NodePatch patch) {
+  /**
+   * Writes {@code patch}, decided on {@code n}, after the node's earlier writes. Every write that
+   * sets or removes a claim is conditional on the version it was decided on, renewals included (an
+   * unconditional renewal landing after the descheduler took the node back, or after another
+   * installation took a claim of ours that had gone stale, would put the claim back over theirs).
+   * The member refusing one with 409 Conflict is no failure: the node changed after the decision
+   * (another installation's claim landed first, or anything else), so nothing is retried; the write
+   * is counted ({@link IdleMetrics#CLAIM_CONFLICTS}) and the node decided again once the cache
+   * shows it as it is now. Nothing is offered on a claim the node does not show, so a refused claim
+   * is never offered.
+   */
+  private void write(ClusterRt c, MemberNodeInfo n, NodeRt rt, NodePatch patch, ClaimWrite kind) {
+    String node = n.name();
+    String decidedOn = n.resourceVersion();
     rt.writing.incrementAndGet();
     rt.lastWrite =
         rt.lastWrite
             .handle((v, e) -> null)
             .thenCompose(v -> writer.patch(c.name, node, patch))
-            .whenComplete(
-                (v, e) -> {
+            .<Void>handle(
+                (w, e) -> {
+                  boolean conflict = e == null && w.outcome() == NodeWriter.Outcome.CONFLICT;
+                  if (conflict
+                      || e == null
+                          && !w.resourceVersion().isEmpty()
+                          && !w.resourceVersion().equals(decidedOn)) {
+                    // the cache still showing decidedOn is behind: nothing is decided on it
+                    rt.outdated = decidedOn;
+                  }
+                  if (e == null && !conflict && kind == ClaimWrite.LEAVE && c.release != null) {
+                    c.release.released.add(node);
+                  }
                   rt.writing.decrementAndGet();
                   if (e != null) {
                     c.meters.writeFailed();
@@ -1112,8 +1297,49 @@ public final class IdleDetector {
                         c.name,
                         node,
                         e.toString());
+                  } else if (conflict) {
+                    c.meters.claimConflict(kind.tag());
+                    LOG.info(
+                        "node {}/{} changed after this detector decided on it (version {}): its"
+                            + " {} was refused (409 Conflict); decided again on the node as it is",
+                        c.name,
+                        node,
+                        decidedOn,
+                        kind.tag());
+                    markNode(c.name, node, System.nanoTime());
+                  } else if (w.resourceVersion().equals(decidedOn) && !decidedOn.isEmpty()) {
+                    // changed nothing, so no echo will mark the node: a write put off behind
+                    // this one is decided now
+                    markNode(c.name, node, System.nanoTime());
                   }
+                  return null;
                 });
+  }
+
+  /** What a node write does to the node's claim, the tag its conflicts count under. */
+  private enum ClaimWrite {
+    /** Takes the node for this installation: lends it, or claims its room. */
+    TAKE,
+    /** Renews this installation's claim. */
+    RENEW,
+    /** Releases another installation's stale claim. */
+    RELEASE,
+    /** Removes this installation's claim, its member leaving the installation. */
+    LEAVE,
+    /** Writes no claim (returns the node, or changes its pool label). */
+    NONE;
+
+    String tag() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * The cache shows a version of the node this detector knows to be behind (a write of its own
+   * changed the node since, or one decided on it was refused): no write is decided on it.
+   */
+  private static boolean behind(MemberNodeInfo n, NodeRt rt) {
+    return !n.resourceVersion().isEmpty() && n.resourceVersion().equals(rt.outdated);
   }
 
   /** The first sight of a node: its stored timer, or a loan recorded on the node itself. */

@@ -31,11 +31,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -64,6 +66,12 @@ public final class IdleDetectorService extends AbstractLifecycle {
    * withdrawn.
    */
   static final Duration UNREACHABLE_GRACE = Duration.ofSeconds(3);
+
+  /**
+   * Real time a member leaving the installation (its MemberCluster deleted) is held open while this
+   * installation's claims are removed from its nodes; what is left then goes stale.
+   */
+  static final Duration CLAIM_RELEASE_WAIT = Duration.ofSeconds(10);
 
   private final Clock clock;
   private final MeterRegistry meters;
@@ -431,6 +439,38 @@ public final class IdleDetectorService extends AbstractLifecycle {
     @Override
     public void removed(String cluster) {
       thread.execute(() -> removeWatch(cluster));
+    }
+
+    /**
+     * On the directory's thread, the member's client still open: waits (at most {@link
+     * #CLAIM_RELEASE_WAIT}) while the detector removes this installation's claims from the member's
+     * nodes, then lets go of the member.
+     */
+    @Override
+    public void deregistered(String cluster) {
+      if (!stopped) {
+        try {
+          int released =
+              detector
+                  .releaseClaims(cluster)
+                  .get(CLAIM_RELEASE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+          LOG.info(
+              "member {} left the installation: {} claims removed; letting go of it",
+              cluster,
+              released);
+        } catch (TimeoutException e) {
+          LOG.warn(
+              "member {} left the installation: its claims not all removed within {}; letting go"
+                  + " of it",
+              cluster,
+              CLAIM_RELEASE_WAIT);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+          LOG.warn("member {}: removing its claims failed: {}", cluster, e.getCause().toString());
+        }
+      }
+      removed(cluster);
     }
 
     private void removeWatch(String cluster) {

@@ -48,6 +48,14 @@ public final class IdleMetrics {
   /** Counter: node patch failures, tag {@code cluster}. */
   public static final String WRITE_FAILURES = "gleaner.idle.node_write_failures";
 
+  /**
+   * Counter: claim writes the member refused with 409 Conflict because the node changed after the
+   * detector decided on it (another installation's claim among them), tags {@code cluster}, {@code
+   * write} = take | renew | release (another installation's stale claim) | leave (this
+   * installation's claim, its member leaving).
+   */
+  public static final String CLAIM_CONFLICTS = "gleaner.idle.claim_conflicts";
+
   private final MeterRegistry registry;
   private final Map<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
 
@@ -138,6 +146,11 @@ public final class IdleMetrics {
 
     public void writeFailed() {
       registry.counter(WRITE_FAILURES, "cluster", cluster).increment();
+    }
+
+    /** A claim write of kind {@code write} was refused with 409 Conflict. */
+    public void claimConflict(String write) {
+      registry.counter(CLAIM_CONFLICTS, "cluster", cluster, "write", write).increment();
     }
 
     public long nodesIn(IdleState.Kind kind) {

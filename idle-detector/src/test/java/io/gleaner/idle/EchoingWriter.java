@@ -9,12 +9,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Applies node patches straight to a {@link ClusterCache}, as the informer echo of a real write
- * would.
+ * would, and as the API server does: an applied patch gives the node a new {@code resourceVersion},
+ * and a patch conditional on a version the node is no longer at is refused as a conflict, changing
+ * nothing.
  */
 final class EchoingWriter implements NodeWriter {
+  /** Versions the writers give nodes, shared as an API server's are. */
+  private static final AtomicLong VERSIONS = new AtomicLong(1000);
+
   final Map<String, ClusterCache> caches = new HashMap<>();
   final List<String> patches = new ArrayList<>();
   boolean fail;
@@ -26,22 +32,18 @@ final class EchoingWriter implements NodeWriter {
   private final List<Runnable> held = new ArrayList<>();
 
   @Override
-  public synchronized CompletableFuture<Void> patch(String cluster, String node, NodePatch patch) {
+  public synchronized CompletableFuture<Written> patch(
+      String cluster, String node, NodePatch patch) {
     patches.add(cluster + "/" + node + " " + patch.labels() + " " + patch.annotations());
     if (fail) {
       return CompletableFuture.failedFuture(new IllegalStateException("member down"));
     }
     if (hold) {
-      CompletableFuture<Void> landed = new CompletableFuture<>();
-      held.add(
-          () -> {
-            apply(cluster, node, patch);
-            landed.complete(null);
-          });
+      CompletableFuture<Written> landed = new CompletableFuture<>();
+      held.add(() -> landed.complete(apply(cluster, node, patch)));
       return landed;
     }
-    apply(cluster, node, patch);
-    return CompletableFuture.completedFuture(null);
+    return CompletableFuture.completedFuture(apply(cluster, node, patch));
   }
 
   /** Lands the held patches, in order, and stops holding. */
@@ -52,15 +54,24 @@ final class EchoingWriter implements NodeWriter {
     landing.forEach(Runnable::run);
   }
 
-  private void apply(String cluster, String node, NodePatch patch) {
+  private Written apply(String cluster, String node, NodePatch patch) {
     ClusterCache cache = caches.get(cluster);
     MemberNodeInfo n = cache.node(node).orElseThrow();
-    cache.putNode(
+    if (patch.conditional() && !patch.resourceVersion().equals(n.resourceVersion())) {
+      return Written.conflict();
+    }
+    MemberNodeInfo next =
         n.withLabels(merge(n.labels(), patch.labels()))
-            .withAnnotations(merge(n.annotations(), patch.annotations())));
+            .withAnnotations(merge(n.annotations(), patch.annotations()));
+    if (next.equals(n)) {
+      return Written.applied(n.resourceVersion());
+    }
+    next = next.withResourceVersion(Long.toString(VERSIONS.incrementAndGet()));
+    cache.putNode(next);
     if (detector != null) {
       detector.markNode(cluster, node, System.nanoTime());
     }
+    return Written.applied(next.resourceVersion());
   }
 
   static Map<String, String> merge(Map<String, String> base, Map<String, String> patch) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -89,7 +90,7 @@ class InstancesTest {
 
   @BeforeEach
   void setUp() {
-    member.putNode(MemberNodeInfo.of("n1", ALLOC));
+    member.putNode(MemberNodeInfo.of("n1", ALLOC).withResourceVersion("1"));
   }
 
   private MemberNodeInfo n1() {
@@ -267,6 +268,17 @@ class InstancesTest {
     assertThat(a.sink.offer("web", "n1")).isPresent();
   }
 
+  private static double conflicts(Side side, String write) {
+    return side.metricsRegistry()
+        .counter(IdleMetrics.CLAIM_CONFLICTS, "cluster", "web", "write", write)
+        .count();
+  }
+
+  /** The node as another writer changed it: its content and a new version. */
+  private void changed(MemberNodeInfo n) {
+    member.putNode(n.withResourceVersion(n.resourceVersion() + "+"));
+  }
+
   private static double leftToAnother(Side side) {
     return side.metricsRegistry().counter(IdleMetrics.LEFT_TO_ANOTHER, "cluster", "web").count();
   }
@@ -293,9 +305,13 @@ class InstancesTest {
     assertThat(leftToAnother(b)).isEqualTo(1);
   }
 
+  /**
+   * Both detectors decide on the same version of the unclaimed node and claim its Volcano room at
+   * once: the first claim to land stands and the other is refused (the API server's 409 Conflict on
+   * a stale {@code resourceVersion}), so at no moment do both offer the node.
+   */
   @Test
-  void twoClaimsWrittenAtOnceLeaveTheRoomToTheLastToLand() {
-    // both see the node unclaimed and claim it; a's write lands first and a offers, b's last
+  void ofTwoClaimsOnVolcanoRoomDecidedOnOneVersionOnlyTheFirstToLandStands() {
     a.writer.hold = true;
     b.writer.hold = true;
     a.start(MemberRole.TRAINING);
@@ -304,12 +320,190 @@ class InstancesTest {
     a.writer.release();
     a.run();
     assertThat(a.sink.offer("web", "n1")).isPresent();
+
     b.writer.release();
-    a.run();
     b.run();
+    assertThat(b.sink.offer("web", "n1")).as("b offers the node a offers").isEmpty();
+    a.run();
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    assertThat(b.sink.offer("web", "n1")).isEmpty();
+    assertThat(conflicts(b, "take")).isEqualTo(1);
+    assertThat(conflicts(a, "take")).isZero();
+    assertThat(leftToAnother(b)).isEqualTo(1);
+  }
+
+  /** As for Volcano room: two detectors lending one idle node at once, the first claim stands. */
+  @Test
+  void ofTwoLoansOfAnIdleNodeDecidedOnOneVersionOnlyTheFirstToLandStands() {
+    a.start();
+    b.start();
+    a.writer.hold = true;
+    b.writer.hold = true;
+    at(Duration.ofMinutes(10));
+    assertThat(a.state()).isEqualTo(IdleState.Kind.LENT);
+    assertThat(b.state()).isEqualTo(IdleState.Kind.LENT);
+    a.writer.release();
+    a.run();
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+
+    b.writer.release();
+    b.run();
+    assertThat(b.sink.offer("web", "n1")).as("b offers the node a offers").isEmpty();
+    assertThat(b.state()).isEqualTo(IdleState.Kind.ACTIVE);
+    a.run();
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.LENT);
+    assertThat(conflicts(b, "take")).isEqualTo(1);
+  }
+
+  /**
+   * A renewal is conditional too: one decided just before the descheduler took the node back (pool
+   * label removed) is refused, so it cannot put the pool label back; the node is returned.
+   */
+  @Test
+  void aRenewalDecidedBeforeTheNodeWasTakenBackDoesNotLendItAgain() {
+    a.start();
+    at(Duration.ofMinutes(10));
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+    a.writer.hold = true;
+    clock.set(t0.plus(Duration.ofMinutes(10)).plus(RESYNC));
+    a.run(); // the renewal is decided and sent
+    Map<String, String> labels = new HashMap<>(n1().labels());
+    labels.remove(GleanerKeys.POOL);
+    changed(n1().withLabels(labels)); // the descheduler's reclaim lands first
+    a.writer.release();
+    assertThat(n1().labels()).doesNotContainKey(GleanerKeys.POOL);
+    assertThat(conflicts(a, "renew")).isEqualTo(1);
+    a.run();
+    assertThat(a.state()).isEqualTo(IdleState.Kind.RECLAIMED);
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    assertThat(n1().labels())
+        .doesNotContainKey(GleanerKeys.POOL)
+        .doesNotContainKey(GleanerKeys.LENT_BY);
+  }
+
+  /**
+   * Releasing another installation's stale claim is conditional: its owner renewing it meanwhile
+   * keeps it, and the node is left to it.
+   */
+  @Test
+  void aStaleClaimRenewedWhileItWasBeingReleasedStays() {
+    Duration ttl = RESYNC.multipliedBy(3);
+    claimedBy("b", "volcano", t0);
+    a.start(MemberRole.TRAINING);
+    a.writer.hold = true;
+    at(ttl); // a decides to release b's stale claim
+    claimedBy("b", "volcano", t0.plus(ttl)); // b, back, renews it first
+    changed(n1());
+    a.writer.release();
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "b");
+    assertThat(conflicts(a, "release")).isEqualTo(1);
+    a.run();
     assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "b");
     assertThat(a.sink.offer("web", "n1")).isEmpty();
-    assertThat(b.sink.offer("web", "n1")).isPresent();
+    assertThat(a.writer.patches).hasSize(1);
+  }
+
+  /**
+   * A member leaving the installation (its MemberCluster deleted): its offers are withdrawn at once
+   * and this installation's claims removed from its nodes, Volcano room and idle loans alike, so
+   * the other installation need not wait 15 minutes for them to go stale; another installation's
+   * claim stays, nothing is claimed there again, and the other members are not touched.
+   */
+  @Test
+  void aMemberLeavingTheInstallationHasItsOffersWithdrawnAndItsClaimsRemoved() {
+    ClusterCache train = new ClusterCache("train");
+    train.putNode(MemberNodeInfo.of("t1", ALLOC).withResourceVersion("1"));
+    train.putNode(
+        MemberNodeInfo.of("t2", ALLOC)
+            .withResourceVersion("1")
+            .withLabels(Map.of(GleanerKeys.POOL, "volcano", GleanerKeys.LENT_BY, "b"))
+            .withAnnotations(Map.of(GleanerKeys.LENT_RENEWED_AT, t0.toString())));
+    a.writer.caches.put("train", train);
+    a.start();
+    a.detector.addCluster("train", Set.of(MemberRole.TRAINING), train);
+    a.detector.setReachable("train", true, "");
+    at(Duration.ofMinutes(10));
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(train.node("t1").orElseThrow().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(a.sink.offer("train", "t1")).isPresent();
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+
+    CompletableFuture<Integer> released = a.detector.releaseClaims("train");
+    a.run();
+    assertThat(released).isCompletedWithValue(1);
+    assertThat(a.sink.offer("train", "t1")).isEmpty();
+    MemberNodeInfo t1 = train.node("t1").orElseThrow();
+    assertThat(t1.labels()).doesNotContainKeys(GleanerKeys.POOL, GleanerKeys.LENT_BY);
+    assertThat(t1.annotations()).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+    assertThat(train.node("t2").orElseThrow().labels())
+        .containsEntry(GleanerKeys.POOL, "volcano")
+        .containsEntry(GleanerKeys.LENT_BY, "b");
+    int writes = a.writer.patches.size();
+    a.detector.markCluster("train", System.nanoTime());
+    at(Duration.ofMinutes(10).plus(RESYNC));
+    assertThat(train.node("t1").orElseThrow().labels()).doesNotContainKey(GleanerKeys.LENT_BY);
+    assertThat(a.writer.patches.stream().filter(p -> p.startsWith("train/"))).hasSize(2);
+    assertThat(a.writer.patches).hasSize(writes + 1); // n1's renewal
+    assertThat(a.sink.offer("web", "n1")).isPresent();
+
+    // an idle loan goes the same way
+    released = a.detector.releaseClaims("web");
+    a.run();
+    assertThat(released).isCompletedWithValue(1);
+    assertThat(a.sink.offer("web", "n1")).isEmpty();
+    assertThat(n1().labels()).doesNotContainKeys(GleanerKeys.POOL, GleanerKeys.LENT_BY);
+    assertThat(n1().annotations()).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+    a.detector.removeCluster("web");
+    a.detector.removeCluster("train");
+    a.run();
+    assertThat(a.detector.clusters()).isEmpty();
+  }
+
+  /**
+   * Removing a leaving member's claim is conditional too: refused when the node changed, it is
+   * decided again on the node as it is then, and the release completes once the claim is gone.
+   */
+  @Test
+  void aClaimRemovalRefusedAsTheMemberLeavesIsDecidedAgain() {
+    a.start(MemberRole.TRAINING);
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    a.writer.hold = true;
+    CompletableFuture<Integer> released = a.detector.releaseClaims("web");
+    a.run();
+    changed(n1().withLabels(merged(n1().labels(), "kubernetes.io/role", "gpu")));
+    a.writer.release();
+    assertThat(conflicts(a, "leave")).isEqualTo(1);
+    assertThat(released).isNotDone();
+    a.run();
+    assertThat(released).isCompletedWithValue(1);
+    assertThat(n1().labels())
+        .containsEntry("kubernetes.io/role", "gpu")
+        .doesNotContainKeys(GleanerKeys.POOL, GleanerKeys.LENT_BY);
+  }
+
+  /**
+   * A member that does not answer holds nobody up as it leaves: its claims are left to go stale.
+   */
+  @Test
+  void aMemberLeavingWhileItDoesNotAnswerIsLetGoAtOnce() {
+    a.start(MemberRole.TRAINING);
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+    a.detector.setReachable("web", false, "breaker open");
+    int writes = a.writer.patches.size();
+    CompletableFuture<Integer> released = a.detector.releaseClaims("web");
+    a.run();
+    assertThat(released).isCompletedWithValue(0);
+    assertThat(a.writer.patches).hasSize(writes);
+    assertThat(n1().labels()).containsEntry(GleanerKeys.LENT_BY, "a");
+  }
+
+  private static Map<String, String> merged(Map<String, String> m, String key, String value) {
+    Map<String, String> out = new HashMap<>(m);
+    out.put(key, value);
+    return out;
   }
 
   @Test

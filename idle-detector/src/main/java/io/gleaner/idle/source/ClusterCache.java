@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the detector.
  *
  * <p>Thread-safe. Every mutator reports which nodes it affected, so the caller can recompute just
- * those: an update that changes nothing the detector uses (a status heartbeat, a pod condition)
- * affects none.
+ * those: a pod update that changes nothing the detector uses (a pod condition) affects none. A node
+ * update always affects its node: its {@code resourceVersion} changed, and the detector's claims
+ * are written conditional on the version it decided on.
  */
 public final class ClusterCache {
   private final String cluster;
@@ -37,7 +38,7 @@ public final class ClusterCache {
     return cluster;
   }
 
-  /** Stores the node; true when anything the detector uses changed. */
+  /** Stores the node; true when anything the detector uses changed, its version included. */
   public boolean putNode(MemberNodeInfo node) {
     MemberNodeInfo old = nodes.put(node.name(), node);
     return !node.equals(old);

@@ -66,6 +66,7 @@ public final class KubeModel {
             : resources(status.getCapacity(), where + " status.capacity");
     return new MemberNodeInfo(
         meta.getName(),
+        meta.getResourceVersion(),
         labels,
         meta.getAnnotations(),
         taints,

@@ -1,6 +1,7 @@
 package io.gleaner.idle.source;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -15,10 +16,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Writes node patches to the members as JSON merge patches, and the scale-up placeholders of
- * elastic members, through each member's resilience wrapper, on an I/O executor.
+ * Writes node patches to the members as JSON merge patches (conditional ones with {@code
+ * metadata.resourceVersion}), and the scale-up placeholders of elastic members, through each
+ * member's resilience wrapper, on an I/O executor.
  */
 public final class KubeNodeWriter implements NodeWriter, PlaceholderWriter {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -37,30 +40,60 @@ public final class KubeNodeWriter implements NodeWriter, PlaceholderWriter {
     members.remove(cluster);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A conditional patch the member refuses with 409 Conflict completes as {@link
+   * Outcome#CONFLICT} (the member's resilience wrapper neither retries nor counts a 409 against the
+   * member's health).
+   */
   @Override
-  public CompletableFuture<Void> patch(String cluster, String node, NodePatch patch) {
+  public CompletableFuture<Written> patch(String cluster, String node, NodePatch patch) {
     Member m = members.get(cluster);
     if (m == null) {
       return CompletableFuture.failedFuture(
           new IllegalStateException("member " + cluster + " is not watched"));
     }
     String body = JSON.asJson(patch.body());
-    return CompletableFuture.runAsync(
-        () ->
+    return CompletableFuture.supplyAsync(
+        () -> {
+          AtomicReference<Node> after = new AtomicReference<>();
+          try {
             m.write(
                 "patch-node",
                 c ->
-                    // resource(stub), not withName(): fabric8 GETs the node first when it has no
-                    // item
-                    c.nodes()
-                        .resource(
-                            new NodeBuilder()
-                                .withNewMetadata()
-                                .withName(node)
-                                .endMetadata()
-                                .build())
-                        .patch(PatchContext.of(PatchType.JSON_MERGE), body)),
+                    after.set(
+                        // resource(stub), not withName(): fabric8 GETs the node first when it has
+                        // no item
+                        c.nodes()
+                            .resource(
+                                new NodeBuilder()
+                                    .withNewMetadata()
+                                    .withName(node)
+                                    .endMetadata()
+                                    .build())
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), body)));
+          } catch (RuntimeException e) {
+            if (patch.conditional() && isConflict(e)) {
+              return Written.conflict();
+            }
+            throw e;
+          }
+          Node n = after.get();
+          return Written.applied(
+              n == null || n.getMetadata() == null ? "" : n.getMetadata().getResourceVersion());
+        },
         io);
+  }
+
+  /** The member answered 409 Conflict. */
+  static boolean isConflict(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof KubernetesClientException k && k.getCode() == 409) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -15,6 +15,16 @@ public interface MemberDirectory {
 
     /** Stop watching {@code cluster} and withdraw its offers. */
     void removed(String cluster);
+
+    /**
+     * {@code cluster} left the installation (its MemberCluster was deleted) and its client is still
+     * open: withdraw its offers, remove this installation's claims from its nodes, then stop
+     * watching it as {@link #removed} does. The one callback that may block its caller, and only
+     * for a bounded wait (the member's client closes once it returns). By default {@link #removed}.
+     */
+    default void deregistered(String cluster) {
+      removed(cluster);
+    }
   }
 
   /** Attaches the listener; members already known are reported through it at once. */

@@ -9,7 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Members from the {@link MemberRegistry}: every MemberCluster with a usable handle. A member whose
- * spec changes (roles) is removed and added again, so its watches follow the new roles.
+ * spec changes (roles) is removed and added again, so its watches follow the new roles. A deleted
+ * MemberCluster is {@linkplain Listener#deregistered deregistered} while its handle is still open;
+ * a member disabled, invalid, or whose connection changed or failed, is only removed (it may come
+ * back).
  */
 public final class RegistryMemberDirectory implements MemberDirectory {
   private final MemberRegistry registry;
@@ -35,8 +38,12 @@ public final class RegistryMemberDirectory implements MemberDirectory {
           }
 
           @Override
-          public void memberRemoved(MemberHandle member) {
-            listener.removed(member.name());
+          public void memberRemoved(MemberHandle member, Removal why) {
+            if (why == Removal.DELETED) {
+              listener.deregistered(member.name());
+            } else {
+              listener.removed(member.name());
+            }
           }
         };
     bridges.put(listener, bridge);

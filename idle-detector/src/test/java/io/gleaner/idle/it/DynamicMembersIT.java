@@ -13,6 +13,7 @@ import io.gleaner.idle.state.InMemoryIdleTimerStore;
 import io.gleaner.meta.coord.AlwaysLeader;
 import io.gleaner.meta.crd.MemberCluster;
 import io.gleaner.meta.crd.MemberRole;
+import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.registry.MemberClientConfig;
 import io.gleaner.meta.registry.MemberRegistry;
 import io.gleaner.meta.registry.MemberRegistryConfig;
@@ -25,6 +26,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -72,10 +76,14 @@ class DynamicMembersIT {
   }
 
   private void federation(String... members) {
+    federation(Stream.of(members).map(DynamicMembersIT::member).toArray(MemberSpec[]::new));
+  }
+
+  private void federation(MemberSpec... members) {
     SimulatedFederation.Builder b =
         SimulatedFederation.builder().clock(clock).zookeeper(false).podStartDelay(Duration.ZERO);
-    for (String m : members) {
-      b.member(member(m));
+    for (MemberSpec m : members) {
+      b.member(m);
     }
     federation = b.build();
     registry =
@@ -147,6 +155,74 @@ class DynamicMembersIT {
     eventually().until(() -> detector().state("a", "a-node-0").isEmpty());
     eventually().until(() -> a.store().watchCount() == ownWatches);
     assertThat(broker.offer("b", "b-node-0")).as("b is not disturbed").isPresent();
+  }
+
+  /**
+   * A deleted MemberCluster is let go only once this installation's claims are off its nodes (the
+   * member's client still open): idle loans, co-location and Volcano room alike, so another
+   * installation sharing the member need not wait 15 minutes for them to go stale. A member that
+   * stays keeps its claim.
+   */
+  @Test
+  void aDeletedMembersNodesLoseThisInstallationsClaimsBeforeItIsLetGo() throws Exception {
+    federation(
+        member("idle"),
+        MemberSpec.of("train", MemberRole.TRAINING, NodeShape.of(1, "16", "64Gi")),
+        MemberSpec.of("colo", MemberRole.COLOCATION, NodeShape.of(1, "16", "64Gi")),
+        member("stays"));
+    eventually().until(() -> registry.members().size() == 4);
+    startService();
+    awaitIdleObserved("idle");
+    awaitIdleObserved("stays");
+    clock.set(clock.instant().plus(Duration.ofMinutes(11)));
+    List<String> leaving = List.of("idle", "train", "colo");
+    for (String m : List.of("idle", "train", "colo", "stays")) {
+      eventually().until(() -> broker.offer(m, m + "-node-0").isPresent());
+      assertThat(labels(m)).containsEntry(GleanerKeys.LENT_BY, "it");
+    }
+
+    for (String m : leaving) {
+      federation.meta().client().resources(MemberCluster.class).withName(m).delete();
+    }
+
+    for (String m : leaving) {
+      eventually()
+          .untilAsserted(
+              () -> {
+                assertThat(labels(m)).doesNotContainKeys(GleanerKeys.POOL, GleanerKeys.LENT_BY);
+                assertThat(annotations(m)).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+              });
+      eventually().until(() -> broker.offer(m, m + "-node-0").isEmpty());
+      eventually().until(() -> detector().state(m, m + "-node-0").isEmpty());
+    }
+    assertThat(labels("stays")).containsEntry(GleanerKeys.LENT_BY, "it");
+    assertThat(broker.offer("stays", "stays-node-0")).isPresent();
+  }
+
+  private Map<String, String> labels(String member) {
+    Map<String, String> l =
+        federation
+            .member(member)
+            .client()
+            .nodes()
+            .withName(member + "-node-0")
+            .get()
+            .getMetadata()
+            .getLabels();
+    return l == null ? Map.of() : l;
+  }
+
+  private Map<String, String> annotations(String member) {
+    Map<String, String> a =
+        federation
+            .member(member)
+            .client()
+            .nodes()
+            .withName(member + "-node-0")
+            .get()
+            .getMetadata()
+            .getAnnotations();
+    return a == null ? Map.of() : a;
   }
 
   @Test

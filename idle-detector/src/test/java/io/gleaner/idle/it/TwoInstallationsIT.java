@@ -108,6 +108,12 @@ class TwoInstallationsIT {
       return broker.offer(cluster, node).isPresent();
     }
 
+    /** Whether this installation ever withdrew an offer of the node (so it had offered it). */
+    boolean withdrew(String cluster, String node) {
+      return broker.withdrawals.stream()
+          .anyMatch(w -> w.getCluster().equals(cluster) && w.getNode().equals(node));
+    }
+
     @Override
     public void close() throws Exception {
       service.stop();
@@ -225,6 +231,8 @@ class TwoInstallationsIT {
               assertThat(loser.offers(free)).isFalse();
               assertThat(loser.detector().state("online", free))
                   .contains(IdleState.Active.INSTANCE);
+              // its claim refused, the other never offered the node, not even for a moment
+              assertThat(loser.withdrew("online", free)).isFalse();
             });
 
     // an hour on, resync by resync: each installation renews its claims, neither takes the
@@ -282,8 +290,9 @@ class TwoInstallationsIT {
     Installation b = new Installation("b", members);
     closing.add(b);
 
-    // every node has room for both; exactly one claim stands on each (of two written at once, the
-    // last to land), and only its owner's broker and detector have the node's offer
+    // every node has room for both; exactly one claim stands on each (of two decided on one
+    // version of the node, the first to land; the other is refused), and only its owner's broker
+    // and detector have ever had the node's offer
     eventually().untilAsserted(() -> oneOwnerEach(a, b, clients, roomy));
 
     // an hour on, resync by resync: each owner renews its claims, neither takes the other's nodes
@@ -362,6 +371,9 @@ class TwoInstallationsIT {
             assertThat(winner.offers(cluster, node)).isTrue();
             assertThat(loser.offers(cluster, node)).isFalse();
             assertThat(loser.detector().offer(cluster, node)).isEmpty();
+            assertThat(loser.withdrew(cluster, node))
+                .as("%s offered %s/%s", loser.instance, cluster, node)
+                .isFalse();
             owners.put(cluster + "/" + node, owner);
           }
         });

@@ -50,6 +50,7 @@ class OfferPublisherIT {
     MemberNodeInfo n =
         new MemberNodeInfo(
             node,
+            "1",
             Map.of("zone", "a", "gleaner.io/x", "y"),
             Map.of(),
             List.of(io.gleaner.meta.kube.KubeTaint.of("dedicated", "batch", "NoSchedule")),

@@ -91,6 +91,7 @@ class BadMemberPodsTest {
   private static MemberNodeInfo node(String name) {
     return new MemberNodeInfo(
         name,
+        "1",
         Map.of(),
         Map.of(),
         List.of(),

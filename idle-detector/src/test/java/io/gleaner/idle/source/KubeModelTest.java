@@ -29,6 +29,7 @@ class KubeModelTest {
     return new NodeBuilder()
         .withNewMetadata()
         .withName("n1")
+        .withResourceVersion("4711")
         .withLabels(Map.of("topology.kubernetes.io/zone", "eu-1a", "gleaner.io/exclude", "true"))
         .withAnnotations(Map.of("gleaner.io/lent-at", "2024-01-01T00:10:00Z"))
         .endMetadata()
@@ -75,6 +76,7 @@ class KubeModelTest {
         .isEqualTo(Resources.of("cpu", "7500m", "memory", "31Gi", "pods", "110"));
     assertThat(n.capacity()).isEqualTo(Resources.of("cpu", "8", "memory", "32Gi"));
     assertThat(n.annotations()).containsKey("gleaner.io/lent-at");
+    assertThat(n.resourceVersion()).isEqualTo("4711");
     assertThat(KubeModel.node(node("Unknown", true)).ready()).isFalse();
     assertThat(KubeModel.node(node("True", true)).unschedulable()).isTrue();
   }

@@ -277,7 +277,9 @@ public final class MemberRegistry implements AutoCloseable {
       worker
           .submit(
               () ->
-                  new ArrayList<>(entries.values()).forEach(e -> dropHandle(e, "registry stopped")))
+                  new ArrayList<>(entries.values())
+                      .forEach(
+                          e -> dropHandle(e, MemberListener.Removal.STOPPED, "registry stopped")))
           .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("closing member handles on stop failed", e);
@@ -459,7 +461,7 @@ public final class MemberRegistry implements AutoCloseable {
       if (mc == null) {
         Entry gone = entries.remove(name);
         if (gone != null) {
-          dropHandle(gone, "MemberCluster deleted");
+          dropHandle(gone, MemberListener.Removal.DELETED, "MemberCluster deleted");
         }
         return;
       }
@@ -467,12 +469,12 @@ public final class MemberRegistry implements AutoCloseable {
       entry.resource = mc;
       List<FieldError> errors = mc.validate();
       if (!errors.isEmpty()) {
-        dropHandle(entry, "invalid spec");
+        dropHandle(entry, MemberListener.Removal.INVALID, "invalid spec");
         observe(entry, new MemberObservation.Invalid(errors));
         return;
       }
       if (!mc.getSpec().effectiveEnabled()) {
-        dropHandle(entry, "disabled");
+        dropHandle(entry, MemberListener.Removal.DISABLED, "disabled");
         observe(entry, new MemberObservation.Disabled());
         return;
       }
@@ -483,7 +485,7 @@ public final class MemberRegistry implements AutoCloseable {
               config.defaultSecretNamespace(),
               config.client());
       if (kubeconfig instanceof KubeconfigSecrets.Failed failed) {
-        dropHandle(entry, failed.reason());
+        dropHandle(entry, MemberListener.Removal.CONNECTION, failed.reason());
         MemberObservation observation =
             new MemberObservation.ConnectFailed(failed.reason(), failed.message());
         if (!observation.equals(entry.observation)) {
@@ -504,7 +506,10 @@ public final class MemberRegistry implements AutoCloseable {
         observe(entry, new MemberObservation.Connected(entry.handle.health()));
         return;
       }
-      dropHandle(entry, entry.handle == null ? "new" : "kubeconfig changed");
+      dropHandle(
+          entry,
+          MemberListener.Removal.CONNECTION,
+          entry.handle == null ? "new" : "kubeconfig changed");
       connect(entry, mc, loaded);
     } catch (RuntimeException e) {
       log.error("reconciling member {} failed", name, e);
@@ -546,7 +551,7 @@ public final class MemberRegistry implements AutoCloseable {
     probe(entry);
   }
 
-  private void dropHandle(Entry entry, String why) {
+  private void dropHandle(Entry entry, MemberListener.Removal removal, String why) {
     MemberHandle handle = entry.handle;
     if (handle == null) {
       return;
@@ -556,7 +561,7 @@ public final class MemberRegistry implements AutoCloseable {
     entry.probing = false;
     handles.remove(entry.name, handle);
     log.info("member {} removed ({})", entry.name, why);
-    notifyListeners("memberRemoved", l -> l.memberRemoved(handle));
+    notifyListeners("memberRemoved", l -> l.memberRemoved(handle, removal));
     handle.close();
   }
 

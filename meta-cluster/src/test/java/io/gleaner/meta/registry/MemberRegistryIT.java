@@ -203,6 +203,7 @@ class MemberRegistryIT {
 
     await().atMost(WAIT).until(() -> registry.member("east").isEmpty());
     await().atMost(WAIT).until(() -> events.removed.contains("east"));
+    assertThat(events.removedWhy).containsExactly("east=DELETED");
     assertThat(handle.isClosed()).isTrue();
     assertThat(handle.informers().isClosed()).isTrue();
     assertThat(nodeInformer.isRunning()).isFalse();
@@ -284,6 +285,7 @@ class MemberRegistryIT {
     await().atMost(WAIT).until(() -> registry.member("west").isEmpty());
     assertThat(first.isClosed()).isTrue();
     assertThat(events.removed).contains("west");
+    assertThat(events.removedWhy).containsExactly("west=DISABLED");
     assertReachable("west", "Unknown", "Disabled", "spec.enabled=false");
 
     editMember(
@@ -425,6 +427,7 @@ class MemberRegistryIT {
       MemberHandle second = slow.member("rotating").orElseThrow();
       assertThat(first.isClosed()).isTrue();
       assertThat(heard.removed).containsExactly("rotating");
+      assertThat(heard.removedWhy).containsExactly("rotating=CONNECTION");
       assertThat(heard.added).containsExactly("rotating", "rotating");
       List<Node> nodes = second.call("list-nodes", c -> c.nodes().list().getItems());
       assertThat(nodes).extracting(n -> n.getMetadata().getName()).containsExactly("after-node");
@@ -675,10 +678,19 @@ class MemberRegistryIT {
       updated.add(member.name());
     }
 
+    /** {@code name=why} for every removal. */
+    final List<String> removedWhy = new CopyOnWriteArrayList<>();
+
     @Override
     public void memberRemoved(MemberHandle member) {
       assertThat(member.isClosed()).isFalse();
       removed.add(member.name());
+    }
+
+    @Override
+    public void memberRemoved(MemberHandle member, Removal why) {
+      removedWhy.add(member.name() + "=" + why);
+      MemberListener.super.memberRemoved(member, why);
     }
 
     @Override
