@@ -775,6 +775,36 @@ class SimulatedApiServerIT {
         .hasSize(1);
   }
 
+  /**
+   * kube-apiserver answers a watch request at once, before any event: client-go's reflector blocks
+   * on the response head, and kubectl delete --wait, whose pod was gone by the time its watch
+   * started, waited for an event that never came (until the watch's timeout, minutes).
+   */
+  @Test
+  void aWatchIsAnsweredBeforeItsFirstEvent() throws Exception {
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .sslContext(server.security().ca().sslContext(server.security().admin()))
+            .build();
+    java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<java.io.InputStream>> watch =
+        http.sendAsync(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        server.url()
+                            + "/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=300"
+                            + "&fieldSelector=metadata.name%3Dnever-created"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+
+    java.net.http.HttpResponse<java.io.InputStream> head =
+        watch.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    try (java.io.InputStream body = head.body()) {
+      assertThat(head.statusCode()).isEqualTo(200);
+      assertThat(head.headers().firstValue("Content-Type")).hasValue("application/json");
+    }
+  }
+
   record RawResponse(int code, String body) {}
 
   static RawResponse post(String path, String json) {

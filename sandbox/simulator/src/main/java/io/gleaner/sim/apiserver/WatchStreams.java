@@ -92,6 +92,10 @@ final class WatchStreams {
     resp.setChunked(true);
     resp.putHeader("Content-Type", HttpJson.JSON);
     resp.putHeader("Transfer-Encoding", "chunked");
+    // kube-apiserver answers a watch at once and flushes: a client (client-go's reflector) blocks
+    // on the response head until then, and one whose object is already gone gets no event to
+    // bring it (kubectl delete --wait then hung until the watch's timeout)
+    resp.writeHead();
     ObjectStore.Subscription sub;
     try {
       sub =
@@ -106,7 +110,6 @@ final class WatchStreams {
                 }
               });
     } catch (ApiException e) {
-      resp.setStatusCode(200);
       resp.end(errorEvent(e) + "\n");
       return;
     }
