@@ -102,8 +102,9 @@ public final class PodController implements AutoCloseable {
     this.config = config;
     this.nodeName = translator.config().node().name();
     this.instance = translator.config().instance();
+    Duration gcMinAge = config.gcMinAgeOn(clock);
     ObjectSync objectSync =
-        new ObjectSync(meta, instance, clock, config.gcMinAge(), () -> podSecurity.get());
+        new ObjectSync(meta, instance, clock, gcMinAge, () -> podSecurity.get());
     PodValidator validator = new PodValidator(() -> podSecurity.get());
     PodLocks locks = new PodLocks(nodeName);
     MetaPodWriter writer = new MetaPodWriter(meta, metrics);
@@ -114,7 +115,7 @@ public final class PodController implements AutoCloseable {
     PlacementStep placement =
         new PlacementStep(
             broker, translator, writer, queues, metrics, clock, toReal, config, fairGate);
-    MemberPodGroups podGroups = new MemberPodGroups(instance, clock, config.gcMinAge());
+    MemberPodGroups podGroups = new MemberPodGroups(instance, clock, gcMinAge);
     GangRecovery gangRecovery =
         new GangRecovery(
             informers, queues, tracked, members, broker, placement, writer, metrics, clock, toReal,
@@ -186,15 +187,7 @@ public final class PodController implements AutoCloseable {
         new UnreachableSweep(informers, queues, locks, tracked, members, broker, writer, clock);
     this.gc =
         new GarbageCollector(
-            meta,
-            informers,
-            tracked,
-            members,
-            objectSync,
-            podGroups,
-            metrics,
-            clock,
-            config.gcMinAge());
+            meta, informers, tracked, members, objectSync, podGroups, metrics, clock, gcMinAge);
     this.drain =
         new MemberDrain(
             meta,

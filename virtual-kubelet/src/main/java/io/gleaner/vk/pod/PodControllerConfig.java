@@ -1,6 +1,8 @@
 package io.gleaner.vk.pod;
 
 import io.gleaner.meta.crd.EffectivePolicy;
+import io.gleaner.meta.time.AcceleratedClock;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -16,7 +18,9 @@ import java.time.Duration;
  * @param noFitRetry how soon a pod without room is placed again (also on every capacity change)
  * @param memberGracePeriod grace period for member deletes that have no metadata-side grace period
  * @param gcInterval period of orphan garbage collection
- * @param gcMinAge member pods younger than this are never collected (creation may be in flight)
+ * @param gcMinAge member pods, and copies of ConfigMaps and Secrets, made or needed more recently
+ *     than this (real time) are never collected: creation may be in flight, or the member cache
+ *     behind
  * @param mirrorEvents re-emit member Events about pods on the metadata pods
  * @param eventsPerSecond cap on re-emitted events; the rest are counted and dropped
  * @param pendingTimeout how long a pod may wait for a member node with room before it is failed
@@ -66,6 +70,14 @@ public record PodControllerConfig(
    */
   public int resyncWorkers() {
     return Math.max(1, syncWorkers / 4);
+  }
+
+  /**
+   * {@link #gcMinAge} on {@code clock}: it bounds API and cache latency, which an accelerated clock
+   * does not speed up, so on a clock n times real time it is n times as long.
+   */
+  public Duration gcMinAgeOn(Clock clock) {
+    return clock instanceof AcceleratedClock a ? a.toSimulated(gcMinAge) : gcMinAge;
   }
 
   public static PodControllerConfig defaults() {

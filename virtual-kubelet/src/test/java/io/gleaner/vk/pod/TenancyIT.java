@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.SourceKind;
 import io.gleaner.meta.kube.GleanerKeys;
+import io.gleaner.meta.time.AcceleratedClock;
 import io.gleaner.sim.SimRuntime;
 import io.gleaner.sim.SimulatedApiServer;
 import io.gleaner.sim.apiserver.ServerExtensions;
@@ -30,6 +31,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,18 @@ class TenancyIT {
   }
 
   private void start(NamespaceMapping mapping) {
+    start(
+        mapping,
+        Clock.systemUTC(),
+        UnaryOperator.identity(),
+        PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+  }
+
+  private void start(
+      NamespaceMapping mapping,
+      Clock clock,
+      UnaryOperator<Duration> toReal,
+      PodControllerConfig config) {
     controller =
         new PodController(
             meta,
@@ -94,10 +108,10 @@ class TenancyIT {
                     VirtualNode.named("gleaner"),
                     mapping,
                     TranslationConfig.defaultPoolTolerations())),
-            Clock.systemUTC(),
-            UnaryOperator.identity(),
+            clock,
+            toReal,
             new VkMetrics(new SimpleMeterRegistry()),
-            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
+            config);
     controller.start();
   }
 
@@ -378,6 +392,32 @@ class TenancyIT {
                 .list()
                 .getItems())
         .hasSize(1);
+  }
+
+  /**
+   * The minimum age guards against API and cache latency (a copy made for a pod whose member pod is
+   * not in the cache yet), which an accelerated clock does not speed up: on a clock 60 times real
+   * time, a copy its pod needed a few real seconds ago, minutes of that clock, is kept.
+   */
+  @Test
+  void onAnAcceleratedClockACopyNeededWithinTheMinimumAgeOfRealTimeIsKept() {
+    AcceleratedClock clock = AcceleratedClock.startingNow(60);
+    start(
+        NamespaceMapping.identity(),
+        clock,
+        clock::toReal,
+        PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ofSeconds(30)));
+    meta.configMaps().inNamespace("team-a").resource(configMap("team-a", "conf", "a")).create();
+    Pod p1 = bound("team-a", null, false, "conf");
+    awaitMember(p1);
+    Instant needed = clock.instant();
+    deleteAndAwaitGone(p1);
+    await().atMost(WAIT).until(() -> controller.memberPods().get("m1").isEmpty());
+    // past the minimum age on the clock (30 s of it), well within it in real time
+    await().atMost(WAIT).until(() -> clock.instant().isAfter(needed.plusSeconds(90)));
+
+    assertThat(controller.collectUnusedCopies()).isZero();
+    assertThat(m1.configMaps().inNamespace("team-a").withName("conf").get()).isNotNull();
   }
 
   @Test
