@@ -237,7 +237,8 @@ class AdmissionPolicyIT {
             e -> {
               assertThat(e.getCode()).isEqualTo(422);
               assertThat(e.getStatus().getMessage())
-                  .contains("ValidatingAdmissionPolicy \"broken\" is invalid")
+                  .contains(
+                      "ValidatingAdmissionPolicy.admissionregistration.k8s.io \"broken\" is invalid")
                   .contains("spec.validations[0].expression");
             });
   }

@@ -13,6 +13,7 @@ public final class ApiException extends RuntimeException {
   private final int code;
   private final String reason;
   private final List<Cause> causes;
+  private final String group;
   private final String kind;
   private final String name;
 
@@ -25,9 +26,25 @@ public final class ApiException extends RuntimeException {
 
   public ApiException(
       int code, String reason, String message, String kind, String name, List<Cause> causes) {
+    this(code, reason, message, "", kind, name, causes);
+  }
+
+  /**
+   * @param group the API group of {@code details}, empty for the core group (then absent, as
+   *     kube-apiserver omits it)
+   */
+  public ApiException(
+      int code,
+      String reason,
+      String message,
+      String group,
+      String kind,
+      String name,
+      List<Cause> causes) {
     super(message);
     this.code = code;
     this.reason = reason;
+    this.group = group == null ? "" : group;
     this.kind = kind;
     this.name = name;
     this.causes = List.copyOf(causes);
@@ -46,6 +63,7 @@ public final class ApiException extends RuntimeException {
         404,
         "NotFound",
         type.qualifiedPlural() + " \"" + name + "\" not found",
+        type.group(),
         type.plural(),
         name,
         List.of());
@@ -56,6 +74,7 @@ public final class ApiException extends RuntimeException {
         409,
         "AlreadyExists",
         type.qualifiedPlural() + " \"" + name + "\" already exists",
+        type.group(),
         type.plural(),
         name,
         List.of());
@@ -66,6 +85,7 @@ public final class ApiException extends RuntimeException {
         409,
         "Conflict",
         "Operation cannot be fulfilled on " + type.qualifiedPlural() + " \"" + name + "\": " + why,
+        type.group(),
         type.plural(),
         name,
         List.of());
@@ -79,10 +99,16 @@ public final class ApiException extends RuntimeException {
     return new ApiException(
         422,
         "Invalid",
-        type.kind() + " \"" + name + "\" is invalid: " + field + ": " + message,
-        type.plural(),
+        qualifiedKind(type) + " \"" + name + "\" is invalid: " + field + ": " + message,
+        type.group(),
+        type.kind(),
         name,
         List.of(new Cause("FieldValueInvalid", message, field)));
+  }
+
+  /** {@code Pod} or {@code Deployment.apps}, as kube-apiserver names a kind in messages. */
+  private static String qualifiedKind(ResourceType type) {
+    return type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group();
   }
 
   public static ApiException methodNotAllowed(String message) {
@@ -102,6 +128,9 @@ public final class ApiException extends RuntimeException {
       ObjectNode details = status.putObject("details");
       if (name != null) {
         details.put("name", name);
+      }
+      if (!group.isEmpty()) {
+        details.put("group", group);
       }
       if (kind != null) {
         details.put("kind", kind);
