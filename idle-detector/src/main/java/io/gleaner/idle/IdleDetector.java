@@ -97,7 +97,7 @@ import org.slf4j.MDC;
  * room is forecast to last.
  *
  * <p>Installations sharing a member keep apart ({@link LendClaim}): a node whose room is offered
- * (lent idle, co-location or Volcano room) is labelled with this installation ({@code
+ * (lent idle, co-location, Volcano or elastic room) is labelled with this installation ({@code
  * gleaner.io/lent-by}), offered only once it shows that claim, its claim renewed at every resync
  * and removed with the room; a node another installation claims is left alone (not offered, lent
  * nor returned) until its claim goes stale, and then released; another installation's pods are load
@@ -903,10 +903,13 @@ public final class IdleDetector {
   }
 
   /**
-   * The sources whose room is offered under this installation's claim on the node, besides IDLE.
+   * The sources whose room is offered under this installation's claim on the node, besides IDLE:
+   * all of them.
    */
   private static boolean claimed(CapacitySource source) {
-    return source == CapacitySource.COLOCATION || source == CapacitySource.VOLCANO;
+    return source == CapacitySource.COLOCATION
+        || source == CapacitySource.VOLCANO
+        || source == CapacitySource.ELASTIC;
   }
 
   private static String poolOf(CapacitySource source) {
@@ -962,7 +965,12 @@ public final class IdleDetector {
         }
         held += gleaner.cpuMillis();
         boolean excluded = "true".equals(n.labels().get(GleanerKeys.EXCLUDE));
-        if (n.ready() && !n.unschedulable() && !excluded) {
+        // a node another installation claims is not this one's to offer: its waiting pods ask
+        // for scale-up instead
+        if (n.ready()
+            && !n.unschedulable()
+            && !excluded
+            && !LendClaim.claimedByAnother(n.labels(), n.annotations(), config.instance())) {
           nodes.add(
               new ElasticPlan.Node(
                   c.name, n.name(), IdleOffers.usable(n, own, config.nodeHeadroom()), gleaner));
@@ -1209,8 +1217,8 @@ public final class IdleDetector {
 
   /**
    * Another installation claims the node ({@link LendClaim}, ARCHITECTURE.md §5), lent idle or its
-   * co-location or Volcano room: it is not offered, lent, renewed nor returned here, and its idle
-   * timer starts afresh once the claim is gone. A claim not renewed within {@link
+   * co-location, Volcano or elastic room: it is not offered, lent, renewed nor returned here, and
+   * its idle timer starts afresh once the claim is gone. A claim not renewed within {@link
    * IdleDetectorSettings#claimTtl()} is released (its detector is gone): the pool label and the
    * claim are removed, and the node is judged afresh, the other installation's pods that still run
    * there counting as load.

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.idle.offer.MemberNodeInfo;
 import io.gleaner.idle.source.ClusterCache;
+import io.gleaner.idle.source.PlaceholderWriter;
 import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.InMemoryIdleTimerStore;
+import io.gleaner.meta.crd.ElasticSettings;
+import io.gleaner.meta.crd.GleanerPolicySpec;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
@@ -14,6 +17,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -532,6 +536,59 @@ class InstancesTest {
     member.putNode(n1().withUnschedulable(true));
     a.run();
     assertThat(a.sink.offer("web", "n1")).isEmpty();
+    assertThat(n1().labels())
+        .doesNotContainKey(GleanerKeys.POOL)
+        .doesNotContainKey(GleanerKeys.LENT_BY);
+    assertThat(n1().annotations()).doesNotContainKey(GleanerKeys.LENT_RENEWED_AT);
+  }
+
+  private static IdleDetectorSettings elastic() {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setElastic(new ElasticSettings(20, 6.0));
+    return IdleDetectorSettings.defaults().withPolicy(spec.effective());
+  }
+
+  /**
+   * An elastic member's node is offered, as Volcano room is, only by the installation whose claim
+   * the node shows; the other leaves it alone, and the claim goes with the offer once no near-line
+   * pod waits.
+   */
+  @Test
+  void elasticRoomIsOfferedOnlyByTheInstallationWhoseClaimTheNodeShows() {
+    Side ea = new Side("a", elastic());
+    Side eb = new Side("b", elastic());
+    Map<String, Resources> bAsks = new HashMap<>();
+    eb.detector.placeholders(
+        new PlaceholderWriter() {
+          @Override
+          public CompletableFuture<Void> create(String cluster, String name, Resources requests) {
+            bAsks.put(name, requests);
+            return new CompletableFuture<>(); // still being created: asked once
+          }
+
+          @Override
+          public CompletableFuture<Void> delete(String cluster, String name) {
+            bAsks.remove(name);
+            return CompletableFuture.completedFuture(null);
+          }
+        });
+    ea.detector.setNearLineWaiting(List.of(Resources.of("cpu", "2")));
+    eb.detector.setNearLineWaiting(List.of(Resources.of("cpu", "2")));
+    ea.start(MemberRole.ELASTIC);
+    eb.start(MemberRole.ELASTIC);
+    assertThat(n1().labels())
+        .containsEntry(GleanerKeys.POOL, "elastic")
+        .containsEntry(GleanerKeys.LENT_BY, "a");
+    assertThat(ea.sink.offer("web", "n1")).isPresent();
+    assertThat(eb.sink.offer("web", "n1")).isEmpty();
+    assertThat(eb.writer.patches).isEmpty();
+    assertThat(leftToAnother(eb)).isEqualTo(1);
+    // the node a claims is not b's to offer: b asks its autoscaler for room for the pod instead
+    assertThat(bAsks.values()).containsExactly(Resources.of("cpu", "2"));
+
+    ea.detector.setNearLineWaiting(List.of());
+    ea.run();
+    assertThat(ea.sink.offer("web", "n1")).isEmpty();
     assertThat(n1().labels())
         .doesNotContainKey(GleanerKeys.POOL)
         .doesNotContainKey(GleanerKeys.LENT_BY);
