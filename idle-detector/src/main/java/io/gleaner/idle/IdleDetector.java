@@ -27,6 +27,7 @@ import io.gleaner.idle.state.IdleState;
 import io.gleaner.idle.state.IdleState.Active;
 import io.gleaner.idle.state.IdleState.IdleObserved;
 import io.gleaner.idle.state.IdleState.Lent;
+import io.gleaner.idle.state.IdleState.Reclaimed;
 import io.gleaner.idle.state.IdleStateMachine;
 import io.gleaner.idle.state.IdleTimerStore;
 import io.gleaner.idle.state.IdleVerdict;
@@ -189,6 +190,8 @@ public final class IdleDetector {
      * Idle nodes the forecast lends without waiting, as of the start of this member's last pass.
      */
     Set<String> lendEarly = Set.of();
+
+    Set<String> lendInCoolDown = Set.of();
 
     boolean reachable;
 
@@ -617,6 +620,7 @@ public final class IdleDetector {
         if (c.online() && config.forecast().enabled()) {
           c.verdicts = forecastRoom(c, now);
           c.lendEarly = lendableEarly(c, now);
+          c.lendInCoolDown = lendableInCoolDown(c, now);
         }
         VolcanoFragments.Plan plan = null;
         if (c.roles.contains(MemberRole.TRAINING)) {
@@ -795,6 +799,18 @@ public final class IdleDetector {
                 now,
                 "forecast of the member known: lent at once, its room sized by the forecast");
         t = new Transition(t.from(), early.to(), early.action(), early.reason());
+      } else if (t.to() instanceof Reclaimed
+          && !(t.from() instanceof Lent)
+          && c.lendInCoolDown.contains(name)) {
+        // the member's demand is calm: the cool-down's evidence no longer holds the node back
+        Transition again =
+            machine.lendInCoolDown(
+                t.to(),
+                verdict,
+                now,
+                "member demand calm: lent again before its cool-down ends, its room sized by the"
+                    + " forecast");
+        t = new Transition(t.from(), again.to(), again.action(), again.reason());
       }
       action = t.action();
       if (t.changed()) {
@@ -1522,6 +1538,26 @@ public final class IdleDetector {
     }
     EffectivePolicy.Forecast f = config.forecast();
     return RoomForecast.lendableAtOnce(new LoadForecast(PeakForecast.of(f)), now, c.history, idle);
+  }
+
+  /**
+   * The member's nodes cooling down after a return (before this pass) that may be lent again once
+   * idle, before their cool-down ends ({@link RoomForecast#lendableInCoolDown}).
+   */
+  private Set<String> lendableInCoolDown(ClusterRt c, Instant now) {
+    Set<String> cooling = new HashSet<>();
+    c.nodes.forEach(
+        (name, rt) -> {
+          if (rt.state instanceof Reclaimed) {
+            cooling.add(name);
+          }
+        });
+    if (cooling.isEmpty()) {
+      return Set.of();
+    }
+    EffectivePolicy.Forecast f = config.forecast();
+    return RoomForecast.lendableInCoolDown(
+        new LoadForecast(PeakForecast.of(f)), now, c.history, cooling);
   }
 
   private static int roomHorizon(EffectivePolicy.Forecast f) {

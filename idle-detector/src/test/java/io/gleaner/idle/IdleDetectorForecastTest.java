@@ -181,6 +181,50 @@ class IdleDetectorForecastTest {
     assertThat(sink.offer("web", "c")).isPresent();
   }
 
+  private IdleState.Kind kind(String node) {
+    return detector.state("web", node).orElseThrow().kind();
+  }
+
+  /** b is lent at 02:01, gets 2 cores of online pods at 02:02 (returned), loses them at 02:03. */
+  private void returnB() {
+    histories.saveMember("web", history(H - 1, 4000));
+    start();
+    at(Duration.ofMinutes(1));
+    assertThat(kind("b")).isEqualTo(IdleState.Kind.LENT);
+    web.putPod(MemberPodInfo.online("burst", "b", Resources.of("cpu", "2", "memory", "4Gi")));
+    at(Duration.ofMinutes(2));
+    assertThat(kind("b")).isEqualTo(IdleState.Kind.RECLAIMED);
+    web.removePod("default", "burst");
+    at(Duration.ofMinutes(3));
+    assertThat(kind("b"))
+        .as("idle again, but 15 minutes of the member's demand are not known yet")
+        .isEqualTo(IdleState.Kind.RECLAIMED);
+  }
+
+  @Test
+  void aReturnedNodeIsLentAgainBeforeItsCoolDownEndsWhileTheMembersDemandIsCalm() {
+    returnB();
+    at(Duration.ofMinutes(17));
+    assertThat(kind("b"))
+        .as("the member's demand fell since 02:02 (6 cores, 4 now): lent before 02:32")
+        .isEqualTo(IdleState.Kind.LENT);
+    assertThat(sink.offer("web", "b")).isPresent();
+  }
+
+  @Test
+  void aReturnedNodeWaitsOutItsCoolDownWhileTheMembersDemandRises() {
+    returnB();
+    web.putPod(MemberPodInfo.online("more", "a", Resources.of("cpu", "3", "memory", "6Gi")));
+    at(Duration.ofMinutes(10));
+    at(Duration.ofMinutes(17));
+    assertThat(kind("b"))
+        .as("7 cores now against 6 at 02:02: the cool-down holds")
+        .isEqualTo(IdleState.Kind.RECLAIMED);
+    assertThat(sink.offer("web", "b")).isEmpty();
+    at(Duration.ofMinutes(33));
+    assertThat(kind("b")).as("cool-down over, lent at once").isEqualTo(IdleState.Kind.LENT);
+  }
+
   @Test
   void withTheForecastOffLendingIsReactiveAsBefore() {
     histories.saveMember("web", history(H + 1 - 24, 20_000));

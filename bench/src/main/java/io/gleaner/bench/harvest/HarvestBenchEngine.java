@@ -1009,6 +1009,12 @@ public final class HarvestBenchEngine {
 
     void detect(Instant at) {
       long t = at.getEpochSecond() - dayStart(o).getEpochSecond();
+      // the nodes cooling down before this pass, as the detector asks the forecast about them
+      // (RoomForecast#lendableInCoolDown)
+      boolean[] cooling = new boolean[total];
+      for (int i = 0; i < total; i++) {
+        cooling[i] = state[i] instanceof IdleState.Reclaimed;
+      }
       for (int i = 0; i < total; i++) {
         Transition tr = machine.step(state[i], criteria.evaluate(load(i)), reclaimSignal[i], at);
         reclaimSignal[i] = Optional.empty();
@@ -1029,10 +1035,21 @@ public final class HarvestBenchEngine {
             }
           }
           Set<String> early = RoomForecast.lendableAtOnce(forecast, at, memberHistory[c], idle);
+          Set<String> cooled = new HashSet<>();
+          for (int i = c * n; i < (c + 1) * n; i++) {
+            if (cooling[i]) {
+              cooled.add(keys[i].node());
+            }
+          }
+          Set<String> again =
+              RoomForecast.lendableInCoolDown(forecast, at, memberHistory[c], cooled);
           boolean anyLent = false;
           for (int i = c * n; i < (c + 1) * n; i++) {
             if (early.contains(keys[i].node())) {
               state[i] = machine.lendEarly(state[i], at, "forecast").to();
+            } else if (again.contains(keys[i].node())) {
+              state[i] =
+                  machine.lendInCoolDown(state[i], criteria.evaluate(load(i)), at, "calm").to();
             }
             anyLent |= state[i] instanceof IdleState.Lent;
           }

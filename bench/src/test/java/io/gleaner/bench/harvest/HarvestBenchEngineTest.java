@@ -19,7 +19,10 @@ class HarvestBenchEngineTest {
     List<Result> results = HarvestBenchEngine.runAll(TINY);
 
     assertThat(results).extracting(Result::design).containsExactly(Design.values());
-    double lendable = results.get(0).lendableCoreHours();
+    // the reactive design's truth as the reference: the forecast design lends returned nodes again
+    // while the members' demand is calm, so its members pack their replicas furthest from the
+    // others'
+    double lendable = results.get(Design.REACTIVE.ordinal()).lendableCoreHours();
     for (Result r : results) {
       assertThat(r.lendableCoreHours()).as(r.design().tag()).isPositive();
       assertThat(r.harvestedCoreHours()).as(r.design().tag()).isPositive();

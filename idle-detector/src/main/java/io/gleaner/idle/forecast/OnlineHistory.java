@@ -1,6 +1,7 @@
 package io.gleaner.idle.forecast;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalLong;
 
@@ -9,11 +10,17 @@ import java.util.OptionalLong;
  * series: the CPU the online pods request and the CPU online work uses (metrics; Gleaner's own pods
  * excluded). The room forecast reads the requests (what the scheduler places by); usage is kept
  * alongside for what measures actual load. Small by design: 2 × {@value HourlyPeaks#HOURS} numbers,
- * about 2 KB as text. Not thread-safe.
+ * about 2 KB as text. The requests of the last {@link #RECENT_SPAN} are also kept sample by sample
+ * ({@link #recentRequests()}, in memory only, not encoded): the room forecast's trend within the
+ * hour. Not thread-safe.
  */
 public final class OnlineHistory {
+  /** How far back the requests are kept sample by sample. */
+  public static final Duration RECENT_SPAN = Duration.ofMinutes(30);
+
   private final HourlyPeaks requests;
   private final HourlyPeaks usage;
+  private final RecentSamples recentRequests = new RecentSamples(RECENT_SPAN);
 
   public OnlineHistory() {
     this(new HourlyPeaks(), new HourlyPeaks());
@@ -28,6 +35,7 @@ public final class OnlineHistory {
   public void record(Instant t, long requestsMillis, OptionalLong usageMillis) {
     long hour = HourlyPeaks.hourOf(t);
     requests.record(hour, requestsMillis);
+    recentRequests.record(t, requestsMillis);
     if (usageMillis.isPresent()) {
       usage.record(hour, usageMillis.getAsLong());
     }
@@ -39,6 +47,11 @@ public final class OnlineHistory {
 
   public HourlyPeaks usage() {
     return usage;
+  }
+
+  /** The requests recorded over the last {@link #RECENT_SPAN}, sample by sample. */
+  public RecentSamples recentRequests() {
+    return recentRequests;
   }
 
   public boolean isEmpty() {

@@ -133,6 +133,26 @@ public final class IdleStateMachine {
     return new Transition(current, current, Action.NONE, "not idle-observed");
   }
 
+  /**
+   * Lends a returned node before its cool-down ends, because the forecast says the member's demand
+   * is calm (the caller's decision): a RECLAIMED node whose verdict now is idle becomes LENT now,
+   * idle since now; any other state, or a node that is not idle, is left as it is. Its reclaim lies
+   * before its new lent-at, so a later sight of that reclaim does not return it again.
+   *
+   * @param reason why, for the log
+   */
+  public Transition lendInCoolDown(
+      IdleState current, IdleVerdict verdict, Instant now, String reason) {
+    Objects.requireNonNull(current, "current");
+    Objects.requireNonNull(verdict, "verdict");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(reason, "reason");
+    if (current instanceof Reclaimed && verdict.idle()) {
+      return new Transition(current, new Lent(now, now), Action.LEND, reason);
+    }
+    return new Transition(current, current, Action.NONE, "not cooling down and idle");
+  }
+
   /** When time alone will next change {@code state}: the end of its idle wait or its cool-down. */
   public Optional<Instant> deadline(IdleState state) {
     if (state instanceof IdleObserved o) {

@@ -33,6 +33,19 @@ class OnlineHistoryTest {
   }
 
   @Test
+  void keepsTheRecentRequestsSampleBySampleInMemoryOnly() {
+    OnlineHistory h = new OnlineHistory();
+    h.record(T, 2000, OptionalLong.of(500));
+    h.record(T.plusSeconds(600), 5000, OptionalLong.empty());
+    assertThat(h.recentRequests().change(T.plusSeconds(600), java.time.Duration.ofMinutes(10)))
+        .hasValue(3000);
+    OnlineHistory back = OnlineHistory.decode(h.encode());
+    assertThat(back.recentRequests().size()).as("not encoded").isZero();
+    assertThat(back.requests().peak(HourlyPeaks.hourOf(T)))
+        .isEqualTo(h.requests().peak(HourlyPeaks.hourOf(T)));
+  }
+
+  @Test
   void roundTripsThroughItsCompactForm() {
     OnlineHistory h = new OnlineHistory();
     for (int i = 0; i < 300; i++) {

@@ -386,6 +386,107 @@ class RoomForecastTest {
     }
   }
 
+  private static Instant minutesBefore(int m) {
+    return NOW.minusSeconds(60L * m);
+  }
+
+  @Test
+  void aRiseWithinTheHourIsCarriedOnOverTheLeadTime() {
+    // the hourly forecast is flat at 30000, under the 31000 the unlent nodes hold
+    OnlineHistory m = flat(30000, H - 30, H);
+    m.record(minutesBefore(10), 26000, OptionalLong.empty());
+    m.record(NOW, 30000, OptionalLong.empty());
+    List<RoomForecast.Node> nodes =
+        List.of(
+            busy("a"),
+            busy("b"),
+            lent("c", "2026-12-05T00:00:00Z", new OnlineHistory()),
+            lent("d", "2026-12-05T01:00:00Z", new OnlineHistory()));
+    Map<String, RoomForecast.Verdict> v = RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, nodes);
+    // +4000 in 10 min: +12000 by 02:50, from the 30000 of now; past 31000 after 1/12 of 30 min
+    assertThat(v.get("d"))
+        .isEqualTo(new RoomForecast.Verdict(0, Optional.of(NOW.plusSeconds(150)), true));
+    // c's room starts at 31000 + 15500, beyond the 42000 the line reaches
+    assertThat(v.get("c")).isEqualTo(new RoomForecast.Verdict(0, Optional.empty(), false));
+  }
+
+  @Test
+  void aFallingOrUnknownTrendChangesNothing() {
+    List<RoomForecast.Node> nodes =
+        List.of(busy("a"), busy("b"), lent("d", "2026-12-05T01:00:00Z", new OnlineHistory()));
+    RoomForecast.Verdict quiet = new RoomForecast.Verdict(0, Optional.empty(), false);
+    OnlineHistory falling = flat(30000, H - 30, H);
+    falling.record(minutesBefore(10), 30000, OptionalLong.empty());
+    falling.record(NOW, 29000, OptionalLong.empty());
+    assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, falling, nodes).get("d"))
+        .isEqualTo(quiet);
+    OnlineHistory young = flat(30000, H - 30, H - 1);
+    young.record(minutesBefore(5), 20000, OptionalLong.empty());
+    young.record(NOW, 30000, OptionalLong.empty());
+    assertThat(RoomForecast.trend(young, NOW)).as("5 minutes of samples").isZero();
+    assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, young, nodes).get("d"))
+        .isEqualTo(quiet);
+  }
+
+  @Test
+  void theEarlierOfTheHourlyForecastAndTheTrendWins() {
+    OnlineHistory m = flat(20000, H - 30, H);
+    m.record(HourlyPeaks.startOf(H - 24), 100000, OptionalLong.empty());
+    m.record(minutesBefore(10), 29500, OptionalLong.empty());
+    m.record(NOW, 30000, OptionalLong.empty());
+    List<RoomForecast.Node> nodes =
+        List.of(busy("a"), busy("b"), lent("d", "2026-12-05T01:00:00Z", new OnlineHistory()));
+    // hourly: 80 s from now (aBreachInTheCurrentHourDrainsNow); trend: +1500 by 02:50, past 31000
+    // after 2/3 of 30 min
+    assertThat(RoomForecast.plan(LAST_OR_DAY, NOW, LEAD, 6, m, nodes).get("d").roomUntil())
+        .hasValue(NOW.plusSeconds(80));
+    OnlineHistory steep = flat(20000, H - 30, H);
+    steep.record(HourlyPeaks.startOf(H + 1 - 24), 60000, OptionalLong.empty());
+    steep.record(minutesBefore(10), 26000, OptionalLong.empty());
+    steep.record(NOW, 30000, OptionalLong.empty());
+    // hourly: from 20000 at 03:00 to (60000 + 30000) / 2 at 04:00, past 31000 at 03:26:24; the
+    // trend's 02:22:30 is earlier
+    assertThat(
+            RoomForecast.plan(LAST_OR_DAY, NOW, Duration.ofMinutes(75), 6, steep, nodes)
+                .get("d")
+                .roomUntil())
+        .hasValue(Instant.parse("2026-12-05T02:22:30Z"));
+  }
+
+  @Test
+  void returnedNodesAreLentAgainWhileTheMembersDemandIsCalm() {
+    OnlineHistory flatNow = flat(20000, H - 30, H);
+    flatNow.record(minutesBefore(15), 20000, OptionalLong.empty());
+    flatNow.record(NOW, 20000, OptionalLong.empty());
+    assertThat(RoomForecast.lendableInCoolDown(LAST_OR_DAY, NOW, flatNow, Set.of("r1", "r2")))
+        .containsExactlyInAnyOrder("r1", "r2");
+    OnlineHistory falling = flat(20000, H - 30, H);
+    falling.record(minutesBefore(16), 24000, OptionalLong.empty());
+    falling.record(minutesBefore(3), 26000, OptionalLong.empty());
+    falling.record(NOW, 18000, OptionalLong.empty());
+    assertThat(RoomForecast.lendableInCoolDown(LAST_OR_DAY, NOW, falling, Set.of("r")))
+        .as("down from the 24000 of 02:04, whatever came between")
+        .containsExactly("r");
+    assertThat(RoomForecast.lendableInCoolDown(LAST_OR_DAY, NOW, flatNow, Set.of())).isEmpty();
+  }
+
+  @Test
+  void returnedNodesWaitOutTheirCoolDownWhileTheDemandRisesOrCannotBeTold() {
+    OnlineHistory rising = flat(20000, H - 30, H);
+    rising.record(minutesBefore(15), 20000, OptionalLong.empty());
+    rising.record(NOW, 20001, OptionalLong.empty());
+    assertThat(RoomForecast.lendableInCoolDown(LAST_OR_DAY, NOW, rising, Set.of("r"))).isEmpty();
+    OnlineHistory young = flat(20000, H - 30, H - 1);
+    young.record(minutesBefore(14), 20000, OptionalLong.empty());
+    young.record(NOW, 20000, OptionalLong.empty());
+    assertThat(RoomForecast.lendableInCoolDown(LAST_OR_DAY, NOW, young, Set.of("r")))
+        .as("14 minutes of samples")
+        .isEmpty();
+    OnlineHistory noForecast = new OnlineHistory();
+    assertThat(RoomForecast.lendableInCoolDown(LAST_OR_DAY, NOW, noForecast, Set.of("r")))
+        .isEmpty();
+  }
+
   @Test
   void rejectsAnEmptyHorizon() {
     assertThatThrownBy(

@@ -74,6 +74,54 @@ class IdleStateMachineTest {
   }
 
   @Test
+  void lendInCoolDownLendsAnIdleReturnedNodeNow() {
+    IdleState cooling = new Reclaimed(t0, t0.plus(COOLDOWN));
+    Instant now = t0.plusSeconds(600);
+    Transition t = machine.lendInCoolDown(cooling, IdleVerdict.IDLE, now, "calm");
+    assertThat(t.to()).isEqualTo(new Lent(now, now));
+    assertThat(t.action()).isEqualTo(Action.LEND);
+    assertThat(t.reason()).isEqualTo("calm");
+  }
+
+  @Test
+  void lendInCoolDownLeavesABusyReturnedNodeAndEveryOtherStateAsTheyAre() {
+    Instant now = t0.plusSeconds(600);
+    IdleState cooling = new Reclaimed(t0, t0.plus(COOLDOWN));
+    Transition busy = machine.lendInCoolDown(cooling, BUSY, now, "calm");
+    assertThat(busy.to()).isEqualTo(cooling);
+    assertThat(busy.action()).isEqualTo(Action.NONE);
+    for (IdleState other : List.of(Active.INSTANCE, new IdleObserved(t0), new Lent(t0, t0))) {
+      Transition t = machine.lendInCoolDown(other, IdleVerdict.IDLE, now, "calm");
+      assertThat(t.to()).isEqualTo(other);
+      assertThat(t.changed()).isFalse();
+    }
+  }
+
+  @Test
+  void aNodeLentInItsCoolDownIgnoresTheReclaimBeforeItAndReturnsOnTheNextBreach() {
+    Instant reclaimedAt = t0;
+    Instant until = t0.plus(COOLDOWN);
+    Instant now = t0.plusSeconds(600);
+    IdleState lent =
+        machine
+            .lendInCoolDown(new Reclaimed(reclaimedAt, until), IdleVerdict.IDLE, now, "calm")
+            .to();
+    // the detector still sees the earlier reclaim (and its cool-down) on the node
+    Transition still =
+        machine.step(
+            lent,
+            IdleVerdict.IDLE,
+            Optional.of(new ReclaimSignal(reclaimedAt, Optional.of(until))),
+            now.plusSeconds(60));
+    assertThat(still.to()).isEqualTo(lent);
+    assertThat(still.action()).isEqualTo(Action.NONE);
+    Instant later = now.plusSeconds(120);
+    Transition back = machine.step(lent, BUSY, Optional.empty(), later);
+    assertThat(back.to()).isEqualTo(new Reclaimed(later, later.plus(COOLDOWN)));
+    assertThat(back.action()).isEqualTo(Action.RETURN);
+  }
+
+  @Test
   void deadlineIsTheInstantTimeAloneLends() {
     at(Duration.ofSeconds(7), IdleVerdict.IDLE);
     assertThat(machine.deadline(state)).contains(t0.plusSeconds(7).plus(TEN_MIN));
