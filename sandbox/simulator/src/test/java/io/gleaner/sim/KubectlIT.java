@@ -205,6 +205,86 @@ class KubectlIT {
   }
 
   /**
+   * A pod whose Secret volume and env Secret are missing, as kubectl shows it: ContainerCreating
+   * with the kubelet's FailedMount event, then CreateContainerConfigError once the volume's Secret
+   * exists, then Running once the env's Secret does.
+   */
+  @Test
+  void aPodWaitingForItsSecretsShowsTheKubeletsStatesAndEvents() throws Exception {
+    Path pod = dir.resolve("needs-secret.yaml");
+    Files.writeString(
+        pod,
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: needs-secret
+        spec:
+          volumes:
+          - name: creds
+            secret: {secretName: db-creds}
+          containers:
+          - name: main
+            image: busybox
+            env:
+            - name: TOKEN
+              valueFrom:
+                secretKeyRef: {name: api-token, key: token}
+        """);
+    Result created = kubectl("create", "-f", pod.toString());
+    assertThat(created.code()).as(created.out()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                kubectl("get", "pod", "needs-secret")
+                    .out()
+                    .matches("(?s).*needs-secret\\s+0/1\\s+ContainerCreating\\s.*"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                kubectl("describe", "pod", "needs-secret")
+                    .out()
+                    .matches(
+                        "(?s).*Warning\\s+FailedMount\\s+.*kubelet\\s+MountVolume.SetUp failed for"
+                            + " volume \"creds\" : secret \"db-creds\" not found.*"));
+    Result describe = kubectl("describe", "pod", "needs-secret");
+    assertThat(describe.out())
+        .as(describe.out())
+        .containsPattern("Status:\\s+Pending")
+        .containsPattern("State:\\s+Waiting\\s+Reason:\\s+ContainerCreating");
+
+    Result secret =
+        kubectl("create", "secret", "generic", "db-creds", "--from-literal=password=s3cret");
+    assertThat(secret.code()).as(secret.out()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                kubectl("get", "pod", "needs-secret")
+                    .out()
+                    .matches("(?s).*needs-secret\\s+0/1\\s+CreateContainerConfigError\\s.*"));
+    describe = kubectl("describe", "pod", "needs-secret");
+    assertThat(describe.out())
+        .as(describe.out())
+        .containsPattern("State:\\s+Waiting\\s+Reason:\\s+CreateContainerConfigError")
+        .containsPattern("Warning\\s+Failed\\s+.*kubelet\\s+Error: secret \"api-token\" not found");
+
+    secret = kubectl("create", "secret", "generic", "api-token", "--from-literal=token=t0ken");
+    assertThat(secret.code()).as(secret.out()).isZero();
+    // the kubelet's next attempt, within its 10 s retry
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                kubectl("get", "pod", "needs-secret")
+                    .out()
+                    .matches("(?s).*needs-secret\\s+1/1\\s+Running\\s.*"));
+    kubectl("delete", "pod", "needs-secret", "--grace-period=1");
+  }
+
+  /**
    * kubectl's patches made conditional on a stale {@code metadata.resourceVersion} fail as against
    * kube-apiserver: {@code Error from server (Conflict)} with its message, and the node unchanged.
    */

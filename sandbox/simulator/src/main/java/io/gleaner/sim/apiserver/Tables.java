@@ -207,7 +207,29 @@ final class Tables {
           reason = PodRules.SCHEDULING_GATED;
         }
       }
-      for (JsonNode cs : st.path("containerStatuses")) {
+      // as kubectl's pod printer: an init container not yet completed shows Init:<reason> or
+      // Init:<done>/<all>, and hides the containers' states
+      boolean initializing = false;
+      int initIndex = 0;
+      for (JsonNode cs : st.path("initContainerStatuses")) {
+        restarts += cs.path("restartCount").asLong();
+        JsonNode terminated = cs.path("state").path("terminated");
+        String waiting = cs.path("state").path("waiting").path("reason").asText("");
+        if (terminated.isObject() && terminated.path("exitCode").asInt() == 0) {
+          initIndex++;
+          continue;
+        }
+        initializing = true;
+        if (terminated.isObject()) {
+          reason = "Init:" + terminated.path("reason").asText("Error");
+        } else if (!waiting.isEmpty() && !waiting.equals("PodInitializing")) {
+          reason = "Init:" + waiting;
+        } else {
+          reason = "Init:" + initIndex + "/" + o.path("spec").path("initContainers").size();
+        }
+        break;
+      }
+      for (JsonNode cs : initializing ? List.<JsonNode>of() : st.path("containerStatuses")) {
         if (cs.path("ready").asBoolean()) {
           ready++;
         }

@@ -2,6 +2,7 @@ package io.gleaner.sim.kubelet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -21,6 +22,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,6 +69,15 @@ public final class SimKubelet implements AutoCloseable {
    * grace).
    */
   public static final String SHUTDOWN_SECONDS = "sim.gleaner.io/shutdown-seconds";
+
+  /** First retry of a volume set-up that failed; doubled after each failure. */
+  static final Duration FIRST_MOUNT_RETRY = Duration.ofMillis(500);
+
+  /** Longest wait between two volume set-up attempts (the kubelet's 2m2s). */
+  static final Duration MAX_MOUNT_RETRY = Duration.ofSeconds(122);
+
+  /** Wait before the next attempt to create containers whose environment could not be made. */
+  static final Duration CONFIG_RETRY = Duration.ofSeconds(10);
 
   /** Label key and value of nodes the simulator does not run. */
   public static final String VIRTUAL_NODE_LABEL = "type";
@@ -307,7 +318,17 @@ public final class SimKubelet implements AutoCloseable {
   }
 
   private void startPod(String ns, String name, String uid) {
-    ObjectNode pod = store.get(ResourceTypes.PODS, ns, name);
+    startPod(ns, name, uid, FIRST_MOUNT_RETRY);
+  }
+
+  /**
+   * Starts a pending pod, or keeps it pending while its volumes cannot be set up (retried after
+   * {@code mountRetry}, doubling to {@link #MAX_MOUNT_RETRY}, as the kubelet's volume manager backs
+   * off) or its containers' environment cannot be made (retried every {@link #CONFIG_RETRY}, as the
+   * kubelet's pod worker does after a failed sync).
+   */
+  private void startPod(String ns, String name, String uid, Duration mountRetry) {
+    ObjectNode pod = closed ? null : store.get(ResourceTypes.PODS, ns, name);
     if (pod == null
         || !uid.equals(pod.path("metadata").path("uid").asText())
         || pod.path("metadata").has("deletionTimestamp")
@@ -317,6 +338,29 @@ public final class SimKubelet implements AutoCloseable {
     String nodeName = pod.path("spec").path("nodeName").asText();
     ObjectNode node = store.get(ResourceTypes.NODES, null, nodeName);
     if (node == null || isVirtual(node)) {
+      return;
+    }
+    PodReferences.Lookup lookup =
+        (kind, objectName) ->
+            store.get(
+                kind == PodReferences.Kind.SECRET
+                    ? ResourceTypes.SECRETS
+                    : ResourceTypes.CONFIGMAPS,
+                ns,
+                objectName);
+    // volumes are set up before any image is pulled or container created
+    Map<String, String> unmountable = PodReferences.unmountable(pod, lookup);
+    if (!unmountable.isEmpty()) {
+      ObjectNode held = holdPending(ns, name, uid, Map.of(), false);
+      for (String message : unmountable.values()) {
+        events.record(held == null ? pod : held, "Warning", "FailedMount", message);
+      }
+      Duration next = mountRetry.multipliedBy(2);
+      timeline.after(
+          mountRetry,
+          () ->
+              startPod(
+                  ns, name, uid, next.compareTo(MAX_MOUNT_RETRY) > 0 ? MAX_MOUNT_RETRY : next));
       return;
     }
     String missing = null;
@@ -350,9 +394,26 @@ public final class SimKubelet implements AutoCloseable {
                   "Back-off pulling image \"" + image + "\""));
       return;
     }
+    // each container's environment is made when it is created, after its image is pulled
+    Map<String, String> configErrors = PodReferences.configErrors(pod, lookup);
+    if (!configErrors.isEmpty()) {
+      ObjectNode held = holdPending(ns, name, uid, configErrors, true);
+      // init containers run one after the other: the first one in error is the only one tried
+      String initInError = firstInitContainerInError(pod, configErrors);
+      for (Map.Entry<String, String> e : configErrors.entrySet()) {
+        if (initInError == null || initInError.equals(e.getKey())) {
+          events.record(held == null ? pod : held, "Warning", "Failed", "Error: " + e.getValue());
+        }
+      }
+      timeline.after(CONFIG_RETRY, () -> startPod(ns, name, uid, FIRST_MOUNT_RETRY));
+      return;
+    }
     String hostIp = hostIp(node);
-    long n = ipCounter.incrementAndGet();
-    String podIp = "10." + options.ipOctet() + "." + (n / 250 % 250) + "." + (n % 250 + 2);
+    String podIp = pod.path("status").path("podIP").asText("");
+    if (podIp.isEmpty()) {
+      podIp = nextPodIp();
+    }
+    String ip = podIp;
     ObjectNode running =
         store.mutate(
             ResourceTypes.PODS,
@@ -367,8 +428,12 @@ public final class SimKubelet implements AutoCloseable {
               st.put("phase", "Running");
               st.put("hostIP", hostIp);
               st.putArray("hostIPs").addObject().put("ip", hostIp);
-              st.put("podIP", podIp);
-              st.putArray("podIPs").addObject().put("ip", podIp);
+              st.put("podIP", ip);
+              st.putArray("podIPs").addObject().put("ip", ip);
+              if (st.has("initContainerStatuses")) {
+                // held by an init container's environment: the init containers have run since
+                st.set("initContainerStatuses", initStatuses(p, Map.of(), Integer.MAX_VALUE));
+              }
               st.put("startTime", Times.format(now));
               for (String c :
                   List.of(
@@ -406,6 +471,159 @@ public final class SimKubelet implements AutoCloseable {
           "Started container "
               + running.path("spec").path("containers").get(0).path("name").asText());
     }
+  }
+
+  private String nextPodIp() {
+    long n = ipCounter.incrementAndGet();
+    return "10." + options.ipOctet() + "." + (n / 250 % 250) + "." + (n % 250 + 2);
+  }
+
+  /** The first init container (in spec order) that {@code configErrors} names, or null. */
+  private static String firstInitContainerInError(JsonNode pod, Map<String, String> configErrors) {
+    for (JsonNode c : pod.path("spec").path("initContainers")) {
+      if (configErrors.containsKey(c.path("name").asText())) {
+        return c.path("name").asText();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Init container statuses: those before index {@code done} have completed, the one at {@code
+   * done} waits with its {@code configErrors} entry if any, the others wait in PodInitializing.
+   */
+  private static ArrayNode initStatuses(JsonNode pod, Map<String, String> configErrors, int done) {
+    ArrayNode statuses = JsonNodeFactory.instance.arrayNode();
+    String startedAt = pod.path("status").path("startTime").asText("");
+    int i = 0;
+    for (JsonNode c : pod.path("spec").path("initContainers")) {
+      String cName = c.path("name").asText();
+      ObjectNode cs = containerStatus(c, i < done);
+      if (i < done) {
+        cs.putObject("state")
+            .putObject("terminated")
+            .put("exitCode", 0)
+            .put("reason", "Completed")
+            .put("startedAt", startedAt)
+            .put("finishedAt", startedAt)
+            .put("containerID", cs.path("containerID").asText());
+      } else if (i == done && configErrors.containsKey(cName)) {
+        cs.putObject("state")
+            .putObject("waiting")
+            .put("reason", "CreateContainerConfigError")
+            .put("message", configErrors.get(cName));
+      } else {
+        cs.putObject("state").putObject("waiting").put("reason", "PodInitializing");
+      }
+      statuses.add(cs);
+      i++;
+    }
+    return statuses;
+  }
+
+  private static ObjectNode containerStatus(JsonNode container, boolean created) {
+    ObjectNode cs = JsonNodeFactory.instance.objectNode();
+    cs.put("name", container.path("name").asText());
+    cs.put("image", container.path("image").asText());
+    cs.put("imageID", created ? "sim://" + container.path("image").asText() : "");
+    cs.put("ready", false);
+    cs.put("started", false);
+    cs.put("restartCount", 0);
+    return cs;
+  }
+
+  /**
+   * The status of a pod the kubelet cannot start yet, as the kubelet reports it: host IP, start
+   * time, containers waiting (ContainerCreating, PodInitializing behind init containers, or
+   * CreateContainerConfigError with the message of {@code configErrors}), not ready. {@code
+   * sandbox}: the pod sandbox exists (its IP is assigned), i.e. the volumes are set up. The other
+   * containers of a pod whose container is in CreateContainerConfigError are shown waiting too (a
+   * real kubelet runs them meanwhile; the simulator starts a pod's containers together). Unchanged
+   * on a retry with the same errors (no write). Returns the stored pod, or null when nothing
+   * changed or the pod is no longer pending.
+   */
+  private ObjectNode holdPending(
+      String ns, String name, String uid, Map<String, String> configErrors, boolean sandbox) {
+    return store.mutate(
+        ResourceTypes.PODS,
+        ns,
+        name,
+        p -> {
+          if (!uid.equals(p.path("metadata").path("uid").asText())
+              || p.path("metadata").has("deletionTimestamp")
+              || !"Pending".equals(p.path("status").path("phase").asText())) {
+            return null;
+          }
+          Instant now = store.clock().instant();
+          ObjectNode st = p.with("status");
+          String hostIp =
+              hostIp(
+                  store.get(ResourceTypes.NODES, null, p.path("spec").path("nodeName").asText()));
+          st.put("hostIP", hostIp);
+          st.putArray("hostIPs").addObject().put("ip", hostIp);
+          if (!st.has("startTime")) {
+            st.put("startTime", Times.format(now));
+          }
+          if (sandbox && !st.has("podIP")) {
+            String podIp = nextPodIp();
+            st.put("podIP", podIp);
+            st.putArray("podIPs").addObject().put("ip", podIp);
+          }
+          JsonNode inits = p.path("spec").path("initContainers");
+          String initInError = firstInitContainerInError(p, configErrors);
+          int done = 0;
+          if (sandbox) {
+            done = inits.size();
+            for (int i = 0; i < inits.size(); i++) {
+              if (inits.get(i).path("name").asText().equals(initInError)) {
+                done = i;
+              }
+            }
+          }
+          boolean initialized = done >= inits.size();
+          if (!inits.isEmpty()) {
+            st.set("initContainerStatuses", initStatuses(p, configErrors, done));
+          }
+          List<String> names = new ArrayList<>();
+          ArrayNode statuses = st.putArray("containerStatuses");
+          for (JsonNode c : p.path("spec").path("containers")) {
+            String cName = c.path("name").asText();
+            ObjectNode cs = statuses.addObject();
+            cs.setAll(containerStatus(c, false));
+            ObjectNode waiting = cs.putObject("state").putObject("waiting");
+            if (!initialized) {
+              waiting.put("reason", "PodInitializing");
+            } else if (configErrors.containsKey(cName)) {
+              waiting.put("reason", "CreateContainerConfigError");
+              waiting.put("message", configErrors.get(cName));
+            } else {
+              waiting.put("reason", inits.isEmpty() ? "ContainerCreating" : "PodInitializing");
+            }
+            names.add(cName);
+          }
+          PodSubresources.setCondition(
+              p, "PodReadyToStartContainers", sandbox ? "True" : "False", null, null, now);
+          if (initialized) {
+            PodSubresources.setCondition(p, "Initialized", "True", null, null, now);
+          } else {
+            List<String> incomplete = new ArrayList<>();
+            for (int i = done; i < inits.size(); i++) {
+              incomplete.add(inits.get(i).path("name").asText());
+            }
+            PodSubresources.setCondition(
+                p,
+                "Initialized",
+                "False",
+                "ContainersNotInitialized",
+                "containers with incomplete status: [" + String.join(" ", incomplete) + "]",
+                now);
+          }
+          String unready = "containers with unready status: [" + String.join(" ", names) + "]";
+          PodSubresources.setCondition(p, "Ready", "False", "ContainersNotReady", unready, now);
+          PodSubresources.setCondition(
+              p, "ContainersReady", "False", "ContainersNotReady", unready, now);
+          return p;
+        });
   }
 
   private void failPull(
