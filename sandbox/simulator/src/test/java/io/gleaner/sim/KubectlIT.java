@@ -258,8 +258,10 @@ class KubectlIT {
     Result secret =
         kubectl("create", "secret", "generic", "db-creds", "--from-literal=password=s3cret");
     assertThat(secret.code()).as(secret.out()).isZero();
+    // the kubelet's next mount attempt is one back-off away: the back-off doubles from 0.5 s, so
+    // it is at most as long as the pod has waited so far (plus 0.5 s)
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () ->
                 kubectl("get", "pod", "needs-secret")

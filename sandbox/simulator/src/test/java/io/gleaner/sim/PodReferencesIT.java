@@ -145,6 +145,8 @@ class PodReferencesIT {
               return p.getStatus().getContainerStatuses() != null
                   && !p.getStatus().getContainerStatuses().isEmpty();
             });
+    // the kubelet's attempt that wrote them may still be recording its events
+    settle();
   }
 
   @Test
@@ -299,12 +301,24 @@ class PodReferencesIT {
     assertThat(keyErrors.get(0).getCount()).isBetween(6, 8);
 
     String podIp = get("env").getStatus().getPodIP();
+    String startTime = get("env").getStatus().getStartTime();
     createSecret("db-creds", "user", "password");
     advance(Duration.ofSeconds(10));
     eventually().until(() -> "Running".equals(get("env").getStatus().getPhase()));
-    assertThat(get("env").getStatus().getPodIP()).isEqualTo(podIp);
-    assertThat(get("env").getStatus().getContainerStatuses().get(0).getState().getRunning())
-        .isNotNull();
+    // as a kubelet: the pod keeps its IP and start time, its container starts now
+    Pod running = get("env");
+    assertThat(running.getStatus().getPodIP()).isEqualTo(podIp);
+    assertThat(running.getStatus().getStartTime()).isEqualTo(startTime);
+    assertThat(
+            java.time.Instant.parse(
+                running
+                    .getStatus()
+                    .getContainerStatuses()
+                    .get(0)
+                    .getState()
+                    .getRunning()
+                    .getStartedAt()))
+        .isAfter(java.time.Instant.parse(startTime).plusSeconds(60));
   }
 
   @Test

@@ -219,7 +219,7 @@ public final class SimKubelet implements AutoCloseable {
     } else if (phase.equals("Running") && completing.add(uid)) {
       Long runSeconds = runSeconds(pod);
       if (runSeconds != null) {
-        Instant started = Times.parse(pod.path("status").path("startTime").asText(""));
+        Instant started = containersStarted(pod);
         Instant at = (started == null ? store.clock().instant() : started).plusSeconds(runSeconds);
         timeline.at(at, () -> complete(ns, name, uid));
       }
@@ -434,7 +434,10 @@ public final class SimKubelet implements AutoCloseable {
                 // held by an init container's environment: the init containers have run since
                 st.set("initContainerStatuses", initStatuses(p, Map.of(), Integer.MAX_VALUE));
               }
-              st.put("startTime", Times.format(now));
+              if (!st.has("startTime")) {
+                // a pod held for its Secrets or ConfigMaps keeps the time the kubelet took it
+                st.put("startTime", Times.format(now));
+              }
               for (String c :
                   List.of(
                       "PodReadyToStartContainers",
@@ -471,6 +474,26 @@ public final class SimKubelet implements AutoCloseable {
           "Started container "
               + running.path("spec").path("containers").get(0).path("name").asText());
     }
+  }
+
+  /**
+   * When the pod's containers started (the first container's {@code startedAt}), else its {@code
+   * startTime}; null if neither is known. They differ for a pod held for its Secrets or ConfigMaps.
+   */
+  static Instant containersStarted(JsonNode pod) {
+    for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+      JsonNode state = cs.path("state");
+      String at =
+          state
+              .path("running")
+              .path("startedAt")
+              .asText(state.path("terminated").path("startedAt").asText(""));
+      Instant t = Times.parse(at);
+      if (t != null) {
+        return t;
+      }
+    }
+    return Times.parse(pod.path("status").path("startTime").asText(""));
   }
 
   private String nextPodIp() {
@@ -791,7 +814,7 @@ public final class SimKubelet implements AutoCloseable {
     if (node != null && isVirtual(node)) {
       return null;
     }
-    Instant start = Times.parse(pod.path("status").path("startTime").asText(""));
+    Instant start = containersStarted(pod);
     if (start == null
         || !"Running,Succeeded,Failed".contains(pod.path("status").path("phase").asText("x"))) {
       return "";
