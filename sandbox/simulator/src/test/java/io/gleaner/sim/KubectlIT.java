@@ -205,9 +205,10 @@ class KubectlIT {
   }
 
   /**
-   * A pod whose Secret volume and env Secret are missing, as kubectl shows it: ContainerCreating
-   * with the kubelet's FailedMount event, then CreateContainerConfigError once the volume's Secret
-   * exists, then Running once the env's Secret does.
+   * Pods waiting for their Secrets, as kubectl shows them: one whose volume's Secret is missing is
+   * ContainerCreating with the kubelet's FailedMount event and runs once the Secret exists (at the
+   * kubelet's next mount attempt, within seconds); one whose env Secret is missing waits in
+   * CreateContainerConfigError with the kubelet's Failed event.
    */
   @Test
   void aPodWaitingForItsSecretsShowsTheKubeletsStatesAndEvents() throws Exception {
@@ -223,6 +224,15 @@ class KubectlIT {
           volumes:
           - name: creds
             secret: {secretName: db-creds}
+          containers:
+          - name: main
+            image: busybox
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: needs-token
+        spec:
           containers:
           - name: main
             image: busybox
@@ -258,32 +268,27 @@ class KubectlIT {
     Result secret =
         kubectl("create", "secret", "generic", "db-creds", "--from-literal=password=s3cret");
     assertThat(secret.code()).as(secret.out()).isZero();
-    // the kubelet's next mount attempt is one back-off away: the back-off doubles from 0.5 s, so
-    // it is at most as long as the pod has waited so far (plus 0.5 s)
     await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                kubectl("get", "pod", "needs-secret")
-                    .out()
-                    .matches("(?s).*needs-secret\\s+0/1\\s+CreateContainerConfigError\\s.*"));
-    describe = kubectl("describe", "pod", "needs-secret");
-    assertThat(describe.out())
-        .as(describe.out())
-        .containsPattern("State:\\s+Waiting\\s+Reason:\\s+CreateContainerConfigError")
-        .containsPattern("Warning\\s+Failed\\s+.*kubelet\\s+Error: secret \"api-token\" not found");
-
-    secret = kubectl("create", "secret", "generic", "api-token", "--from-literal=token=t0ken");
-    assertThat(secret.code()).as(secret.out()).isZero();
-    // the kubelet's next attempt, within its 10 s retry
-    await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(20))
         .until(
             () ->
                 kubectl("get", "pod", "needs-secret")
                     .out()
                     .matches("(?s).*needs-secret\\s+1/1\\s+Running\\s.*"));
-    kubectl("delete", "pod", "needs-secret", "--grace-period=1");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                kubectl("get", "pod", "needs-token")
+                    .out()
+                    .matches("(?s).*needs-token\\s+0/1\\s+CreateContainerConfigError\\s.*"));
+    describe = kubectl("describe", "pod", "needs-token");
+    assertThat(describe.out())
+        .as(describe.out())
+        .containsPattern("State:\\s+Waiting\\s+Reason:\\s+CreateContainerConfigError")
+        .containsPattern("Warning\\s+Failed\\s+.*kubelet\\s+Error: secret \"api-token\" not found");
+    kubectl("delete", "pod", "needs-secret", "needs-token", "--grace-period=1");
   }
 
   /**
