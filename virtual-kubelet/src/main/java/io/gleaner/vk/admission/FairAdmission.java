@@ -181,7 +181,9 @@ public final class FairAdmission implements AutoCloseable {
           }
         });
     unbound = inf;
-    inf.start();
+    // a round asked for before the cache is filled does nothing, and the cache's first adds may
+    // reach the handlers just before it counts as filled: one more round once it is
+    inf.start().thenRun(this::requestRound);
     long ms = Math.max(50, resync.toMillis());
     rounds.scheduleWithFixedDelay(this::requestRound, ms, ms, TimeUnit.MILLISECONDS);
     log.info(
