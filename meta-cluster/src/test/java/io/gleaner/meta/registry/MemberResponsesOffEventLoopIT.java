@@ -69,10 +69,13 @@ class MemberResponsesOffEventLoopIT {
       assertThat(again.getItems()).hasSize(200);
     }
     assertThat(decodedOn).isNotEmpty();
+    // a task thread, or the caller when the answer was complete before fabric8 chained its
+    // decoding (it then runs where it is chained): never an event loop
+    String caller = Thread.currentThread().getName();
     assertThat(decodedOn)
         .as("threads that decoded the member's answers")
         .noneMatch(t -> t.startsWith("vert.x-eventloop"))
-        .allMatch(t -> t.startsWith("gleaner-member-task"));
+        .allMatch(t -> t.startsWith("gleaner-member-task") || t.equals(caller));
   }
 
   private int serve(String body) throws IOException {
