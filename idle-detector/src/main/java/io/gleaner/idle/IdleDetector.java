@@ -1513,12 +1513,7 @@ public final class IdleDetector {
   private Map<String, RoomForecast.Verdict> forecastRoom(ClusterRt c, Instant now) {
     EffectivePolicy.Forecast f = config.forecast();
     return RoomForecast.plan(
-        new LoadForecast(PeakForecast.of(f)),
-        now,
-        f.leadTime(),
-        roomHorizon(f),
-        c.history,
-        forecastNodes(c));
+        loadForecast(), now, f.leadTime(), roomHorizon(f), c.history, forecastNodes(c));
   }
 
   /**
@@ -1526,18 +1521,8 @@ public final class IdleDetector {
    * idleAfter}: all of them once the member has a forecast ({@link RoomForecast#lendableAtOnce}).
    */
   private Set<String> lendableEarly(ClusterRt c, Instant now) {
-    Set<String> idle = new HashSet<>();
-    c.nodes.forEach(
-        (name, rt) -> {
-          if (rt.state instanceof IdleObserved) {
-            idle.add(name);
-          }
-        });
-    if (idle.isEmpty()) {
-      return Set.of();
-    }
-    EffectivePolicy.Forecast f = config.forecast();
-    return RoomForecast.lendableAtOnce(new LoadForecast(PeakForecast.of(f)), now, c.history, idle);
+    return RoomForecast.lendableAtOnce(
+        loadForecast(), now, c.history, nodesIn(c, IdleObserved.class));
   }
 
   /**
@@ -1545,19 +1530,24 @@ public final class IdleDetector {
    * idle, before their cool-down ends ({@link RoomForecast#lendableInCoolDown}).
    */
   private Set<String> lendableInCoolDown(ClusterRt c, Instant now) {
-    Set<String> cooling = new HashSet<>();
+    return RoomForecast.lendableInCoolDown(
+        loadForecast(), now, c.history, nodesIn(c, Reclaimed.class));
+  }
+
+  /** The member's nodes whose state is of {@code kind}. */
+  private static Set<String> nodesIn(ClusterRt c, Class<? extends IdleState> kind) {
+    Set<String> out = new HashSet<>();
     c.nodes.forEach(
         (name, rt) -> {
-          if (rt.state instanceof Reclaimed) {
-            cooling.add(name);
+          if (kind.isInstance(rt.state)) {
+            out.add(name);
           }
         });
-    if (cooling.isEmpty()) {
-      return Set.of();
-    }
-    EffectivePolicy.Forecast f = config.forecast();
-    return RoomForecast.lendableInCoolDown(
-        new LoadForecast(PeakForecast.of(f)), now, c.history, cooling);
+    return out;
+  }
+
+  private LoadForecast loadForecast() {
+    return new LoadForecast(PeakForecast.of(config.forecast()));
   }
 
   private static int roomHorizon(EffectivePolicy.Forecast f) {

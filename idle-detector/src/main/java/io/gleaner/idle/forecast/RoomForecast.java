@@ -270,15 +270,12 @@ public final class RoomForecast {
    */
   public static Set<String> lendableInCoolDown(
       LoadForecast forecast, Instant now, OnlineHistory member, Set<String> candidates) {
-    long current = HourlyPeaks.hourOf(now);
-    if (candidates.isEmpty() || forecast.peak(member.requests(), current, current).isEmpty()) {
-      return Set.of();
+    Set<String> forecastKnown = lendableAtOnce(forecast, now, member, candidates);
+    if (forecastKnown.isEmpty()) {
+      return forecastKnown;
     }
     OptionalDouble change = member.recentRequests().change(now, CALM_WINDOW);
-    if (change.isEmpty() || change.getAsDouble() > 0) {
-      return Set.of();
-    }
-    return Set.copyOf(candidates);
+    return change.isEmpty() || change.getAsDouble() > 0 ? Set.of() : forecastKnown;
   }
 
   /** The member's rise over the last {@link #TREND_WINDOW}; 0 when it fell or is unknown. */

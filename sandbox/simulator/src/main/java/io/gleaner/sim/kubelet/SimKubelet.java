@@ -329,10 +329,7 @@ public final class SimKubelet implements AutoCloseable {
    */
   private void startPod(String ns, String name, String uid, Duration mountRetry) {
     ObjectNode pod = closed ? null : store.get(ResourceTypes.PODS, ns, name);
-    if (pod == null
-        || !uid.equals(pod.path("metadata").path("uid").asText())
-        || pod.path("metadata").has("deletionTimestamp")
-        || !"Pending".equals(pod.path("status").path("phase").asText())) {
+    if (pod == null || !stillPending(pod, uid)) {
       return;
     }
     String nodeName = pod.path("spec").path("nodeName").asText();
@@ -572,9 +569,7 @@ public final class SimKubelet implements AutoCloseable {
         ns,
         name,
         p -> {
-          if (!uid.equals(p.path("metadata").path("uid").asText())
-              || p.path("metadata").has("deletionTimestamp")
-              || !"Pending".equals(p.path("status").path("phase").asText())) {
+          if (!stillPending(p, uid)) {
             return null;
           }
           Instant now = store.clock().instant();
@@ -649,6 +644,13 @@ public final class SimKubelet implements AutoCloseable {
         });
   }
 
+  /** The pod is still the one {@code uid} names, not being deleted, and not started. */
+  private static boolean stillPending(JsonNode pod, String uid) {
+    return uid.equals(pod.path("metadata").path("uid").asText())
+        && !pod.path("metadata").has("deletionTimestamp")
+        && "Pending".equals(pod.path("status").path("phase").asText());
+  }
+
   private void failPull(
       String ns, String name, String uid, String image, String reason, String message) {
     ObjectNode updated =
@@ -657,9 +659,7 @@ public final class SimKubelet implements AutoCloseable {
             ns,
             name,
             p -> {
-              if (!uid.equals(p.path("metadata").path("uid").asText())
-                  || p.path("metadata").has("deletionTimestamp")
-                  || !"Pending".equals(p.path("status").path("phase").asText())) {
+              if (!stillPending(p, uid)) {
                 return null;
               }
               Instant now = store.clock().instant();
