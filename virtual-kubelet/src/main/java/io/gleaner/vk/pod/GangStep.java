@@ -470,6 +470,15 @@ final class GangStep {
         return Duration.ZERO;
       }
     }
+    if (!placed) {
+      // another pod of the gang may have timed out since this sync began (its expiry is put before
+      // its failure is written, so a read that no longer counts it finds the expiry): one message
+      Optional<String> already = takeExpiry(gang, uid);
+      if (already.isPresent()) {
+        fail(pod, t, already.get());
+        return Duration.ZERO;
+      }
+    }
     String message = GangDeadline.message(gang.id(), config.pendingTimeout(), why);
     if (!placed) {
       Set<String> others = ConcurrentHashMap.newKeySet();
