@@ -3,6 +3,7 @@ package io.gleaner.sim.apiserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -20,6 +21,12 @@ import java.util.Set;
  * strategy's {@code PrepareForCreate} sets it, not the scheduler); an update may remove gates in
  * any order but never add one; and the binding subresource refuses a gated pod ({@link
  * PodSubresources#bind}).
+ *
+ * <p>{@code spec.activeDeadlineSeconds} as the pod validation checks it: between 1 and {@value
+ * #MAX_ACTIVE_DEADLINE} on create and update (the pod spec's rule), and on update only set from
+ * unset or lowered (the update's rule): raising it or unsetting it is refused, as is an update
+ * value outside 0..{@value #MAX_ACTIVE_DEADLINE}. The simulated kubelet fails a pod at its
+ * deadline.
  */
 final class PodRules implements ResourceRules {
   static final String DEFAULT_SCHEDULER = "default-scheduler";
@@ -30,6 +37,11 @@ final class PodRules implements ResourceRules {
   /** Its message, in the API server's words. */
   public static final String SCHEDULING_GATED_MESSAGE =
       "Scheduling is blocked due to non-empty scheduling gates";
+
+  /** The largest {@code spec.activeDeadlineSeconds} the API accepts (a Go int32). */
+  public static final long MAX_ACTIVE_DEADLINE = Integer.MAX_VALUE;
+
+  private static final String ACTIVE_DEADLINE = "spec.activeDeadlineSeconds";
 
   @Override
   public void prepareCreate(ObjectStore store, ObjectNode pod) {
@@ -50,6 +62,9 @@ final class PodRules implements ResourceRules {
             "Required value");
       }
     }
+    List<ApiException.Cause> deadline = new ArrayList<>();
+    validateDeadlineInSpec(spec, deadline);
+    throwIfAny(pod.path("metadata").path("name").asText(), deadline);
     validateGatesOnCreate(pod);
     if (!spec.hasNonNull("schedulerName")) {
       spec.put("schedulerName", DEFAULT_SCHEDULER);
@@ -176,13 +191,81 @@ final class PodRules implements ResourceRules {
 
   private static ApiException fieldError(
       String name, String field, String causeType, String message) {
+    return invalid(name, List.of(new ApiException.Cause(causeType, message, field)));
+  }
+
+  /**
+   * A 422 Invalid for field errors, as kube-apiserver renders a validation's error list: one error
+   * as {@code Pod "name" is invalid: field: message}, several as {@code Pod "name" is invalid:
+   * [field: message, field: message]}; {@code details.kind} is the kind, each error a cause.
+   */
+  private static ApiException invalid(String name, List<ApiException.Cause> causes) {
+    List<String> errors = new ArrayList<>();
+    for (ApiException.Cause c : causes) {
+      errors.add(c.field() + ": " + c.message());
+    }
+    String list = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
     return new ApiException(
         422,
         "Invalid",
-        ResourceTypes.PODS.kind() + " \"" + name + "\" is invalid: " + field + ": " + message,
-        ResourceTypes.PODS.plural(),
+        ResourceTypes.PODS.kind() + " \"" + name + "\" is invalid: " + list,
+        ResourceTypes.PODS.kind(),
         name,
-        List.of(new ApiException.Cause(causeType, message, field)));
+        causes);
+  }
+
+  private static void throwIfAny(String name, List<ApiException.Cause> causes) {
+    if (!causes.isEmpty()) {
+      throw invalid(name, causes);
+    }
+  }
+
+  private static ApiException.Cause invalidDeadline(String value, String detail) {
+    return new ApiException.Cause(
+        "FieldValueInvalid", "Invalid value: " + value + ": " + detail, ACTIVE_DEADLINE);
+  }
+
+  /** Whether a set deadline lies within {@code min..}{@link #MAX_ACTIVE_DEADLINE}. */
+  private static boolean deadlineWithin(JsonNode deadline, long min) {
+    if (!deadline.canConvertToLong()) {
+      return false;
+    }
+    long v = deadline.asLong();
+    return v >= min && v <= MAX_ACTIVE_DEADLINE;
+  }
+
+  /**
+   * The pod spec's rule, on create and update: a set deadline is 1..{@value #MAX_ACTIVE_DEADLINE}.
+   */
+  private static void validateDeadlineInSpec(JsonNode spec, List<ApiException.Cause> errors) {
+    JsonNode deadline = spec.path("activeDeadlineSeconds");
+    if (!deadline.isMissingNode() && !deadline.isNull() && !deadlineWithin(deadline, 1)) {
+      errors.add(
+          invalidDeadline(
+              deadline.asText(), "must be between 1 and " + MAX_ACTIVE_DEADLINE + ", inclusive"));
+    }
+  }
+
+  /**
+   * The update's rule (after the spec's): a deadline may be set from unset or lowered, to a value
+   * within 0..{@value #MAX_ACTIVE_DEADLINE}; it may not be raised or unset.
+   */
+  private static void validateDeadlineUpdate(
+      JsonNode currentSpec, JsonNode nextSpec, List<ApiException.Cause> errors) {
+    JsonNode before = currentSpec.path("activeDeadlineSeconds");
+    JsonNode after = nextSpec.path("activeDeadlineSeconds");
+    boolean wasSet = !before.isMissingNode() && !before.isNull();
+    if (!after.isMissingNode() && !after.isNull()) {
+      if (!deadlineWithin(after, 0)) {
+        errors.add(
+            invalidDeadline(
+                after.asText(), "must be between 0 and " + MAX_ACTIVE_DEADLINE + ", inclusive"));
+      } else if (wasSet && before.canConvertToLong() && before.asLong() < after.asLong()) {
+        errors.add(invalidDeadline(after.asText(), "must be less than or equal to previous value"));
+      }
+    } else if (wasSet) {
+      errors.add(invalidDeadline("null", "must not update from a positive integer to nil value"));
+    }
   }
 
   private static void defaultRequestsFromLimits(JsonNode containers) {
@@ -228,13 +311,19 @@ final class PodRules implements ResourceRules {
   }
 
   /**
-   * Pod updates may change only images, activeDeadlineSeconds, tolerations (additions),
-   * terminationGracePeriodSeconds and scheduling gates (removals), as the real pod validation
-   * enforces (a gated pod's additions to its node selector and affinity, which the real API also
-   * allows, are not simulated).
+   * Pod updates may change only images, activeDeadlineSeconds (set or lowered), tolerations
+   * (additions), terminationGracePeriodSeconds and scheduling gates (removals), as the real pod
+   * validation enforces (a gated pod's additions to its node selector and affinity, which the real
+   * API also allows, are not simulated). The deadline's errors come first, all of them together, as
+   * the real validation lists them before the others; the first other error found is reported
+   * alone.
    */
   @Override
   public void validateUpdate(ObjectNode current, ObjectNode next) {
+    List<ApiException.Cause> deadline = new ArrayList<>();
+    validateDeadlineInSpec(next.path("spec"), deadline);
+    validateDeadlineUpdate(current.path("spec"), next.path("spec"), deadline);
+    throwIfAny(current.path("metadata").path("name").asText(), deadline);
     validateOnlyDeletedGates(current, next);
     ObjectNode a = stripMutable(current.path("spec"));
     ObjectNode b = stripMutable(next.path("spec"));
