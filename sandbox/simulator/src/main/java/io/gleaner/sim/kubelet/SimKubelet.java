@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *       #RUN_SECONDS_ENV} of any container); Failed instead when {@value #EXIT_CODE} is non-zero;
  *   <li>an image whose name contains {@code does-not-exist} never starts: ErrImagePull, then
  *       ImagePullBackOff, with the kubelet's events;
+ *   <li>a pod whose {@code spec.activeDeadlineSeconds} has passed since its {@code
+ *       status.startTime} is failed, on the cluster's clock, whether Running or still Pending on
+ *       the node (image pull back-off, missing Secret or ConfigMap): see {@link
+ *       #DEADLINE_EXCEEDED};
  *   <li>a pod being deleted is removed when its grace period ends (or after {@value
  *       #SHUTDOWN_SECONDS} if the annotation says it stops sooner), on the cluster's clock;
  *   <li>NoExecute taints evict pods that do not tolerate them; pods of a deleted node are removed
@@ -87,6 +91,38 @@ public final class SimKubelet implements AutoCloseable {
   /** Substring of an image name that makes its pull fail. */
   public static final String MISSING_IMAGE_MARKER = "does-not-exist";
 
+  /**
+   * {@code status.reason} (and the reason of a Normal event with the same message) of a pod the
+   * kubelet failed because it was active longer than its {@code spec.activeDeadlineSeconds}, as a
+   * real kubelet (its active deadline handler) does once {@code now - status.startTime >=
+   * activeDeadlineSeconds}, for a Running pod as for one still Pending on the node; a deadline
+   * lowered on a live pod applies at its new value. The pod becomes Failed with {@link
+   * #DEADLINE_EXCEEDED_MESSAGE}; its running containers are killed: terminated with exit code 137
+   * (SIGKILL) and reason {@code Error}, keeping their {@code startedAt}; containers that never
+   * started are reported as a kubelet's status manager reports them when it terminates a pod:
+   * terminated with exit code 137, reason {@value #CONTAINER_STATUS_UNKNOWN} and message {@value
+   * #CONTAINER_STATUS_UNKNOWN_MESSAGE}; but in a pod whose init containers have not completed the
+   * regular containers stay waiting, and init containers that never started stay waiting too,
+   * except the first one when none has run. Ready and ContainersReady become False with reason
+   * {@code PodFailed}, PodReadyToStartContainers False. A real kubelet first stops the containers
+   * (within the grace period) and reports Failed after; the simulator stops them at once.
+   */
+  public static final String DEADLINE_EXCEEDED = "DeadlineExceeded";
+
+  /** {@code status.message} of a pod failed at its active deadline. */
+  public static final String DEADLINE_EXCEEDED_MESSAGE =
+      "Pod was active on the node longer than the specified deadline";
+
+  /** Terminated reason of a container that never ran in a pod the kubelet terminated. */
+  public static final String CONTAINER_STATUS_UNKNOWN = "ContainerStatusUnknown";
+
+  /** Its message. */
+  public static final String CONTAINER_STATUS_UNKNOWN_MESSAGE =
+      "The container could not be located when the pod was terminated";
+
+  /** Exit code of a killed container (128 + SIGKILL). */
+  static final int KILLED_EXIT_CODE = 137;
+
   /** Kubelet settings: start delay (clock time) and the second octet of pod IPs. */
   public record Options(Duration startDelay, int ipOctet) {}
 
@@ -102,6 +138,10 @@ public final class SimKubelet implements AutoCloseable {
   private final Set<String> starting = ConcurrentHashMap.newKeySet();
   private final Set<String> completing = ConcurrentHashMap.newKeySet();
   private final Set<String> removing = ConcurrentHashMap.newKeySet();
+
+  /** Per pod UID: the earliest instant a deadline check is scheduled for. */
+  private final Map<String, Instant> deadlines = new ConcurrentHashMap<>();
+
   private final AtomicLong ipCounter = new AtomicLong();
   private final List<ObjectStore.Subscription> subscriptions = new ArrayList<>();
   private volatile boolean closed;
@@ -187,6 +227,7 @@ public final class SimKubelet implements AutoCloseable {
       starting.remove(uid);
       completing.remove(uid);
       removing.remove(uid);
+      deadlines.remove(uid);
       return;
     }
     String nodeName = pod.path("spec").path("nodeName").asText("");
@@ -214,6 +255,7 @@ public final class SimKubelet implements AutoCloseable {
       return;
     }
     String phase = pod.path("status").path("phase").asText("Pending");
+    scheduleDeadline(pod, ns, name, uid);
     if (phase.equals("Pending") && starting.add(uid)) {
       timeline.after(options.startDelay(), () -> startPod(ns, name, uid));
     } else if (phase.equals("Running") && completing.add(uid)) {
@@ -417,8 +459,8 @@ public final class SimKubelet implements AutoCloseable {
             ns,
             name,
             p -> {
-              if (!uid.equals(p.path("metadata").path("uid").asText())
-                  || p.path("metadata").has("deletionTimestamp")) {
+              // failed meanwhile (its active deadline), deleted or replaced: not started
+              if (!stillPending(p, uid)) {
                 return null;
               }
               ObjectNode st = p.with("status");
@@ -774,6 +816,164 @@ public final class SimKubelet implements AutoCloseable {
     }
   }
 
+  /**
+   * When the pod's active deadline passes: its {@code status.startTime} plus {@code
+   * spec.activeDeadlineSeconds}; null when either is unset.
+   */
+  static Instant activeDeadline(JsonNode pod) {
+    JsonNode seconds = pod.path("spec").path("activeDeadlineSeconds");
+    Instant start = Times.parse(pod.path("status").path("startTime").asText(""));
+    if (start == null || !seconds.isNumber() || !seconds.canConvertToLong()) {
+      return null;
+    }
+    return start.plusSeconds(seconds.asLong());
+  }
+
+  private static boolean isTerminal(JsonNode pod) {
+    String phase = pod.path("status").path("phase").asText("");
+    return phase.equals("Succeeded") || phase.equals("Failed");
+  }
+
+  /**
+   * Schedules the check of the pod's active deadline, once its start time is known, unless one is
+   * already scheduled for that instant or sooner (a lowered deadline schedules a sooner one).
+   */
+  private void scheduleDeadline(JsonNode pod, String ns, String name, String uid) {
+    Instant due = activeDeadline(pod);
+    if (due == null || isTerminal(pod) || pod.path("metadata").has("deletionTimestamp")) {
+      return;
+    }
+    boolean[] sooner = {false};
+    deadlines.compute(
+        uid,
+        (k, scheduled) -> {
+          if (scheduled != null && !due.isBefore(scheduled)) {
+            return scheduled;
+          }
+          sooner[0] = true;
+          return due;
+        });
+    if (sooner[0]) {
+      timeline.at(due, () -> enforceDeadline(ns, name, uid, due));
+    }
+  }
+
+  /**
+   * Fails the pod if, read again now, it is the same pod, not being deleted, not terminal, and past
+   * its deadline under its current spec (see {@link #DEADLINE_EXCEEDED}); otherwise schedules the
+   * check again for its current deadline, if any.
+   */
+  private void enforceDeadline(String ns, String name, String uid, Instant scheduled) {
+    if (closed) {
+      return;
+    }
+    ObjectNode failed =
+        store.mutate(
+            ResourceTypes.PODS,
+            ns,
+            name,
+            p -> {
+              if (!uid.equals(p.path("metadata").path("uid").asText())
+                  || p.path("metadata").has("deletionTimestamp")
+                  || isTerminal(p)) {
+                return null;
+              }
+              Instant now = store.clock().instant();
+              Instant due = activeDeadline(p);
+              if (due == null || now.isBefore(due)) {
+                return null;
+              }
+              failForDeadline(p, now);
+              return p;
+            });
+    if (failed != null) {
+      // nothing the kubelet still has scheduled may start or complete the pod
+      starting.remove(uid);
+      completing.remove(uid);
+      deadlines.remove(uid);
+      events.record(failed, "Normal", DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE);
+      return;
+    }
+    deadlines.remove(uid, scheduled);
+    ObjectNode pod = store.get(ResourceTypes.PODS, ns, name);
+    if (pod != null && uid.equals(pod.path("metadata").path("uid").asText())) {
+      scheduleDeadline(pod, ns, name, uid);
+    }
+  }
+
+  /** The status of a pod failed at its active deadline (see {@link #DEADLINE_EXCEEDED}). */
+  private static void failForDeadline(ObjectNode p, Instant now) {
+    ObjectNode st = p.with("status");
+    st.put("phase", "Failed");
+    st.put("reason", DEADLINE_EXCEEDED);
+    st.put("message", DEADLINE_EXCEEDED_MESSAGE);
+    if (hasInitialized(p)) {
+      for (JsonNode cs : st.path("containerStatuses")) {
+        kill((ObjectNode) cs, now);
+      }
+    }
+    // init containers: all up to the last one that left waiting, at least the first
+    JsonNode inits = st.path("initContainerStatuses");
+    int last = 0;
+    for (int i = 0; i < inits.size(); i++) {
+      if (!inits.get(i).path("state").has("waiting")) {
+        last = i;
+      }
+    }
+    for (int i = 0; i < inits.size() && i <= last; i++) {
+      kill((ObjectNode) inits.get(i), now);
+    }
+    PodSubresources.setCondition(p, "Ready", "False", "PodFailed", null, now);
+    PodSubresources.setCondition(p, "ContainersReady", "False", "PodFailed", null, now);
+    PodSubresources.setCondition(p, "PodReadyToStartContainers", "False", null, null, now);
+  }
+
+  /**
+   * Whether the pod has shown a sign of having initialized: no init containers, a regular container
+   * out of waiting, or its last init container completed. A kubelet terminating a pod reports the
+   * regular containers of any other pod as they were (waiting).
+   */
+  private static boolean hasInitialized(JsonNode pod) {
+    if (pod.path("spec").path("initContainers").isEmpty()) {
+      return true;
+    }
+    for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+      if (!cs.path("state").has("waiting")) {
+        return true;
+      }
+    }
+    JsonNode inits = pod.path("status").path("initContainerStatuses");
+    return !inits.isEmpty()
+        && inits.get(inits.size() - 1).path("state").path("terminated").path("exitCode").asInt(-1)
+            == 0;
+  }
+
+  /**
+   * A container status as the kill leaves it: a running container terminated with exit code 137,
+   * one that never started terminated as {@value #CONTAINER_STATUS_UNKNOWN}, a terminated one
+   * unchanged.
+   */
+  private static void kill(ObjectNode cs, Instant now) {
+    JsonNode state = cs.path("state");
+    if (state.has("terminated")) {
+      return;
+    }
+    cs.put("ready", false);
+    cs.put("started", false);
+    String startedAt = state.path("running").path("startedAt").asText("");
+    ObjectNode term = cs.putObject("state").putObject("terminated");
+    term.put("exitCode", KILLED_EXIT_CODE);
+    if (startedAt.isEmpty()) {
+      term.put("reason", CONTAINER_STATUS_UNKNOWN);
+      term.put("message", CONTAINER_STATUS_UNKNOWN_MESSAGE);
+    } else {
+      term.put("reason", "Error");
+      term.put("startedAt", startedAt);
+      term.put("finishedAt", Times.format(now));
+      term.put("containerID", cs.path("containerID").asText());
+    }
+  }
+
   private void remove(String ns, String name, String uid) {
     ObjectNode pod = store.get(ResourceTypes.PODS, ns, name);
     if (pod == null || !uid.equals(pod.path("metadata").path("uid").asText())) {
@@ -818,6 +1018,15 @@ public final class SimKubelet implements AutoCloseable {
     if (start == null
         || !"Running,Succeeded,Failed".contains(pod.path("status").path("phase").asText("x"))) {
       return "";
+    }
+    for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+      JsonNode state = cs.path("state");
+      if (container.equals(cs.path("name").asText())
+          && !state.path("running").has("startedAt")
+          && !state.path("terminated").has("startedAt")) {
+        // never started (a pod failed while pending): nothing logged
+        return "";
+      }
     }
     Instant end = store.clock().instant();
     for (JsonNode cs : pod.path("status").path("containerStatuses")) {
@@ -877,6 +1086,14 @@ public final class SimKubelet implements AutoCloseable {
     return DateTimeFormatter.ISO_INSTANT
         .format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         .replace("Z", ".000000000Z");
+  }
+
+  /**
+   * The instant this kubelet will next check the active deadline of the pod {@code uid}, or null
+   * when none is scheduled (diagnostics).
+   */
+  public Instant deadlineCheck(String uid) {
+    return deadlines.get(uid);
   }
 
   /** UIDs of pods waiting for their start (diagnostics). */
