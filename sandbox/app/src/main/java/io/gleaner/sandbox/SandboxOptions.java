@@ -1,5 +1,6 @@
 package io.gleaner.sandbox;
 
+import io.gleaner.sim.load.LoadCurve;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,14 +49,14 @@ public record SandboxOptions(
     boolean fairness,
     int elasticClusters) {
 
-  /** The trace's quiet morning hour (UTC) that gets busy within the hour. */
-  public static final java.time.LocalTime DEFAULT_TIME_OF_DAY = java.time.LocalTime.of(8, 0);
-
-  /** Today (UTC) at {@link #DEFAULT_TIME_OF_DAY}: the simulated day starts on the current date. */
+  /**
+   * Where a run starts unless told: the latest start of the bundled trace's 8-day cycle at or
+   * before now, 08:00 UTC of its first day, its quietest morning (16 % CPU), busy within the hour.
+   * Every run on any date, tests included, starts on the same part of the trace; today's date at
+   * 08:00 fell on a different day of the trace each day, busy at 08:00 on six of eight.
+   */
   public static Instant defaultStart(java.time.Clock clock) {
-    return java.time.LocalDate.now(clock)
-        .atTime(DEFAULT_TIME_OF_DAY)
-        .toInstant(java.time.ZoneOffset.UTC);
+    return LoadCurve.alibaba2018().periodStartAtOrBefore(clock.instant());
   }
 
   public static SandboxOptions defaults(Path kubeconfigDir) {

@@ -3,16 +3,41 @@ package io.gleaner.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.meta.time.FakeClock;
+import io.gleaner.sim.load.LoadCurve;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SandboxOptionsTest {
 
   @Test
-  void theSimulatedDayStartsOnTheCurrentDateAtTheTracesMorning() {
-    FakeClock now = new FakeClock(Instant.parse("2026-12-05T19:45:12Z"));
+  void everyDayTheSimulatedRunStartsAtTheSameQuietMorningOfTheTrace() {
+    LoadCurve trace = LoadCurve.alibaba2018();
+    Instant first = Instant.parse("2026-12-05T08:00:00Z"); // a start of the trace's 8-day cycle
+    double morning = trace.cpu(first);
+    for (int day = 0; day < 16; day++) {
+      for (String time : List.of("T00:00:00Z", "T07:59:59Z", "T08:00:00Z", "T19:45:12Z")) {
+        Instant now = Instant.parse(LocalDate.of(2026, 12, 1).plusDays(day) + time);
+        Instant start = SandboxOptions.defaultStart(new FakeClock(now));
 
-    assertThat(SandboxOptions.defaultStart(now)).isEqualTo(Instant.parse("2026-12-05T08:00:00Z"));
+        assertThat(start)
+            .as("at %s", now)
+            .isBeforeOrEqualTo(now)
+            .isAfter(now.minus(Duration.ofDays(8)));
+        assertThat(start.atZone(ZoneOffset.UTC).toLocalTime()).isEqualTo(LocalTime.of(8, 0));
+        assertThat(trace.cpu(start))
+            .as("the trace's CPU at the start of a run at %s", now)
+            .isEqualTo(morning);
+      }
+    }
+    assertThat(morning).as("quiet: the trace's lowest morning").isLessThan(0.2);
+    assertThat(SandboxOptions.defaultStart(new FakeClock(first))).isEqualTo(first);
+    assertThat(SandboxOptions.defaultStart(new FakeClock(Instant.parse("2026-12-07T19:45:12Z"))))
+        .isEqualTo(first);
   }
 
   @Test

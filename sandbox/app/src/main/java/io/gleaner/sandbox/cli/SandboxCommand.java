@@ -107,7 +107,9 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--start",
       paramLabel = "INSTANT",
       description =
-          "Simulated start time, RFC 3339 (default: today at 08:00 UTC, a quiet morning of the trace).")
+          "Simulated start time, RFC 3339 (default: the trace's quiet first morning, 08:00 UTC on the"
+              + " first day of its 8-day cycle, the latest such day up to today: every run starts"
+              + " on the same part of the trace).")
   Instant start;
 
   @Option(

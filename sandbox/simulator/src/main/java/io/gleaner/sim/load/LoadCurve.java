@@ -169,6 +169,16 @@ public final class LoadCurve {
     return Math.min(1.0, max * factor);
   }
 
+  /**
+   * The latest instant at or before {@code t} at which the curve's period begins (its first
+   * sample): for {@link #alibaba2018()}, 08:00 UTC on the first day of an 8-day cycle of the trace.
+   */
+  public Instant periodStartAtOrBefore(Instant t) {
+    Instant first = ANCHOR.plusSeconds(offsetSeconds);
+    long periods = Math.floorDiv(Duration.between(first, t).getSeconds(), periodSeconds);
+    return first.plusSeconds(periods * periodSeconds);
+  }
+
   public Duration period() {
     return Duration.ofSeconds(periodSeconds);
   }

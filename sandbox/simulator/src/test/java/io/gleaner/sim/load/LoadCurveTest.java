@@ -46,6 +46,25 @@ class LoadCurveTest {
   }
 
   @Test
+  void thePeriodStartAtOrBeforeAnInstantIsTheLatestFirstSampleNotAfterIt() {
+    LoadCurve c =
+        LoadCurve.of(
+            new double[] {0.2, 0.6},
+            new double[] {0.5, 0.9},
+            Duration.ofSeconds(100),
+            Duration.ofSeconds(400));
+    assertThat(c.periodStartAtOrBefore(T0)).isEqualTo(T0);
+    assertThat(c.periodStartAtOrBefore(T0.plusMillis(399_999))).isEqualTo(T0);
+    assertThat(c.periodStartAtOrBefore(T0.plusSeconds(400))).isEqualTo(T0.plusSeconds(400));
+    assertThat(c.periodStartAtOrBefore(T0.minusMillis(1))).isEqualTo(T0.minusSeconds(400));
+    LoadCurve later = c.scaled(1.0, Duration.ofSeconds(100));
+    assertThat(later.periodStartAtOrBefore(T0.plusSeconds(99))).isEqualTo(T0.minusSeconds(300));
+    assertThat(later.periodStartAtOrBefore(T0.plusSeconds(100))).isEqualTo(T0.plusSeconds(100));
+    assertThat(later.cpu(later.periodStartAtOrBefore(T0.plusSeconds(777))))
+        .isCloseTo(0.2, within(1e-9));
+  }
+
+  @Test
   void bundledAlibabaCurveIsBusyByDayAndQuietAtNight() {
     LoadCurve c = LoadCurve.alibaba2018();
     assertThat(c.period()).isEqualTo(Duration.ofDays(8));
