@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +36,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Re-emits member Events about Gleaner pods (FailedScheduling, Pulled, Started, BackOff, ...) as
  * Events on the metadata pods, so {@code kubectl describe pod} in the metadata cluster tells the
- * story. Capped at a rate; what exceeds it is counted and dropped. Events already present when the
- * mirror starts are not re-emitted.
+ * story. Capped at a rate; what exceeds it is counted and dropped. Of the events the first list of
+ * a member finds, only those of the last {@link #START_SLACK} before the mirror began are emitted:
+ * the pods placed as a leader begins to act have their Scheduled and Started events made before
+ * that list may complete, while older ones were a previous leader's to mirror (a repeat would only
+ * merge into the event it wrote, whose name is derived from the member event's).
  */
 final class EventMirror implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventMirror.class);
@@ -53,8 +58,15 @@ final class EventMirror implements AutoCloseable {
   private final String nodeName;
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
 
+  /** How long before the mirror began an event its first list finds may be, and be mirrored. */
+  static final Duration START_SLACK = Duration.ofSeconds(30);
+
+  /** {@code since}: events the first list finds older than this are not emitted. */
   private record Watched(
-      KubernetesClient client, SharedIndexInformer<Event> informer, AtomicBoolean listed) {}
+      KubernetesClient client,
+      SharedIndexInformer<Event> informer,
+      AtomicBoolean listed,
+      Instant since) {}
 
   private final ExecutorService writer =
       Executors.newSingleThreadExecutor(WorkQueue.threads("vk-events"));
@@ -121,9 +133,9 @@ final class EventMirror implements AutoCloseable {
             @Override
             public void onDelete(Event e, boolean unknown) {}
           });
-      Watched w = new Watched(client.get(), inf, new AtomicBoolean());
+      Watched w =
+          new Watched(client.get(), inf, new AtomicBoolean(), clock.instant().minus(START_SLACK));
       watched.put(cluster, w);
-      // events already present when the member is first listed are not re-emitted
       inf.start().whenComplete((v, t) -> w.listed().set(t == null));
     }
     for (String cluster : List.copyOf(watched.keySet())) {
@@ -142,7 +154,7 @@ final class EventMirror implements AutoCloseable {
 
   private void offer(String cluster, Event e) {
     Watched w = watched.get(cluster);
-    if (w == null || !w.listed().get() || memberPod(e) == null) {
+    if (w == null || memberPod(e) == null || !w.listed().get() && !at(e).isAfter(w.since())) {
       return;
     }
     if (!admit()) {
@@ -159,6 +171,25 @@ final class EventMirror implements AutoCloseable {
       inWindow = 0;
     }
     return perSecond > 0 && inWindow++ < perSecond;
+  }
+
+  /** When the event last happened (its last timestamp, event time or creation). */
+  private static Instant at(Event e) {
+    for (String t :
+        new String[] {
+          e.getLastTimestamp(),
+          e.getEventTime() == null ? null : e.getEventTime().getTime(),
+          e.getMetadata() == null ? null : e.getMetadata().getCreationTimestamp()
+        }) {
+      if (t != null && !t.isBlank()) {
+        try {
+          return java.time.OffsetDateTime.parse(t).toInstant();
+        } catch (java.time.format.DateTimeParseException ex) {
+          // the next one
+        }
+      }
+    }
+    return Instant.MIN;
   }
 
   /**
