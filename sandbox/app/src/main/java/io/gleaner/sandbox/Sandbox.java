@@ -569,6 +569,9 @@ public final class Sandbox implements AutoCloseable {
     // with fairness on, the teams submit their pods gated: the virtual-kubelet admits them to the
     // virtual node in fair order, before the scheduler binds them
     scenario.withFairShareGate(options.fairness());
+    // the offline pods declare their teams' estimates of their run times, so draining lent nodes
+    // can take them
+    scenario.withDeclaredRuntimes(options.declaredRuntimes());
     scenario.setUp();
     scenario.tick();
     jobs.reconcileAll();

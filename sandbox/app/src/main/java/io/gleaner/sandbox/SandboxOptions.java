@@ -31,6 +31,9 @@ import java.time.Instant;
  * @param elasticClusters cloud members of role {@code elastic}: no node until near-line pods wait,
  *     then a simulated cluster-autoscaler adds 16-CPU nodes after 5 minutes and removes them after
  *     10 empty minutes; the policy's elastic budget is 32 cores and 48 core-hours a day
+ * @param declaredRuntimes the teams' offline CPU pods declare an expected run time ({@code
+ *     gleaner.io/expected-runtime}, their estimate, 0.8-1.4 of the simulated one), so lent nodes
+ *     that are draining can take them; false: no pod declares one, and draining nodes take nothing
  */
 public record SandboxOptions(
     double speed,
@@ -47,7 +50,44 @@ public record SandboxOptions(
     long seed,
     boolean forecast,
     boolean fairness,
-    int elasticClusters) {
+    int elasticClusters,
+    boolean declaredRuntimes) {
+
+  /** Options whose offline pods declare their expected run times. */
+  public SandboxOptions(
+      double speed,
+      Instant simulatedStart,
+      int onlineClusters,
+      int trainingClusters,
+      int colocationClusters,
+      Path kubeconfigDir,
+      int dashboardPort,
+      int brokerPort,
+      Duration idleAfter,
+      Duration submitEvery,
+      Duration gangEvery,
+      long seed,
+      boolean forecast,
+      boolean fairness,
+      int elasticClusters) {
+    this(
+        speed,
+        simulatedStart,
+        onlineClusters,
+        trainingClusters,
+        colocationClusters,
+        kubeconfigDir,
+        dashboardPort,
+        brokerPort,
+        idleAfter,
+        submitEvery,
+        gangEvery,
+        seed,
+        forecast,
+        fairness,
+        elasticClusters,
+        true);
+  }
 
   /**
    * Where a run starts unless told: the latest start of the bundled trace's 8-day cycle at or
@@ -75,7 +115,8 @@ public record SandboxOptions(
         42,
         true,
         true,
-        1);
+        1,
+        true);
   }
 
   public SandboxOptions {
@@ -109,7 +150,8 @@ public record SandboxOptions(
         seed,
         forecast,
         fairness,
-        elasticClusters);
+        elasticClusters,
+        declaredRuntimes);
   }
 
   public SandboxOptions withPorts(int dashboard, int broker) {
@@ -128,7 +170,8 @@ public record SandboxOptions(
         seed,
         forecast,
         fairness,
-        elasticClusters);
+        elasticClusters,
+        declaredRuntimes);
   }
 
   /**
@@ -150,7 +193,8 @@ public record SandboxOptions(
         seed,
         forecast,
         fairness,
-        0);
+        0,
+        declaredRuntimes);
   }
 
   public SandboxOptions withElastic(int elastic) {
@@ -169,6 +213,28 @@ public record SandboxOptions(
         seed,
         forecast,
         fairness,
-        elastic);
+        elastic,
+        declaredRuntimes);
+  }
+
+  /** These options with the offline pods declaring their expected run times, or none. */
+  public SandboxOptions withDeclaredRuntimes(boolean declare) {
+    return new SandboxOptions(
+        speed,
+        simulatedStart,
+        onlineClusters,
+        trainingClusters,
+        colocationClusters,
+        kubeconfigDir,
+        dashboardPort,
+        brokerPort,
+        idleAfter,
+        submitEvery,
+        gangEvery,
+        seed,
+        forecast,
+        fairness,
+        elasticClusters,
+        declare);
   }
 }

@@ -49,4 +49,38 @@ class SandboxOptionsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withElastic(-1))
         .hasMessageContaining("--elastic");
   }
+
+  @Test
+  void offlinePodsDeclareTheirRunTimesByDefaultAndEveryWitherKeepsTheChoice() {
+    SandboxOptions d = SandboxOptions.defaults(java.nio.file.Path.of("k"));
+    assertThat(d.declaredRuntimes()).isTrue();
+    SandboxOptions off = d.withDeclaredRuntimes(false);
+    assertThat(off.declaredRuntimes()).isFalse();
+    assertThat(off.withDeclaredRuntimes(false)).isEqualTo(off);
+    assertThat(off.withSpeed(10).declaredRuntimes()).isFalse();
+    assertThat(off.withPorts(1, 2).declaredRuntimes()).isFalse();
+    assertThat(off.withClusters(1, 0, 0).declaredRuntimes()).isFalse();
+    assertThat(off.withElastic(0).declaredRuntimes()).isFalse();
+    assertThat(off.withDeclaredRuntimes(true)).isEqualTo(d);
+    // the constructor without the choice declares them, as the defaults do
+    assertThat(
+            new SandboxOptions(
+                    d.speed(),
+                    d.simulatedStart(),
+                    d.onlineClusters(),
+                    d.trainingClusters(),
+                    d.colocationClusters(),
+                    d.kubeconfigDir(),
+                    d.dashboardPort(),
+                    d.brokerPort(),
+                    d.idleAfter(),
+                    d.submitEvery(),
+                    d.gangEvery(),
+                    d.seed(),
+                    d.forecast(),
+                    d.fairness(),
+                    d.elasticClusters())
+                .declaredRuntimes())
+        .isTrue();
+  }
 }

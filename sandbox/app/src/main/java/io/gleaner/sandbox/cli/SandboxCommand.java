@@ -164,6 +164,18 @@ public final class SandboxCommand implements Callable<Integer> {
   boolean fairness;
 
   @Option(
+      names = "--declared-runtime",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "The teams' offline CPU pods declare an expected run time (gleaner.io/expected-runtime: their"
+              + " estimate, 0.8-1.4 of the simulated one, in whole minutes), so lent nodes that are"
+              + " draining take them; --no-declared-runtime declares none, and draining nodes take"
+              + " nothing (default: ${DEFAULT-VALUE}).")
+  boolean declaredRuntime;
+
+  @Option(
       names = "--elastic",
       defaultValue = "1",
       description =
@@ -174,6 +186,28 @@ public final class SandboxCommand implements Callable<Integer> {
   int elastic;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The sandbox the flags ask for; throws IllegalArgumentException on a bad combination. */
+  SandboxOptions options() {
+    SandboxOptions base = SandboxOptions.defaults(kubeconfigDir.toAbsolutePath());
+    return new SandboxOptions(
+        speed,
+        start == null ? base.simulatedStart() : start,
+        online,
+        training,
+        colocation,
+        kubeconfigDir.toAbsolutePath(),
+        port,
+        brokerPort,
+        base.idleAfter(),
+        base.submitEvery(),
+        base.gangEvery(),
+        seed,
+        forecast,
+        fairness,
+        elastic,
+        declaredRuntime);
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -197,26 +231,9 @@ public final class SandboxCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--chaos: " + e.getMessage());
       }
     }
-    SandboxOptions base = SandboxOptions.defaults(kubeconfigDir.toAbsolutePath());
     SandboxOptions options;
     try {
-      options =
-          new SandboxOptions(
-              speed,
-              start == null ? base.simulatedStart() : start,
-              online,
-              training,
-              colocation,
-              kubeconfigDir.toAbsolutePath(),
-              port,
-              brokerPort,
-              base.idleAfter(),
-              base.submitEvery(),
-              base.gangEvery(),
-              seed,
-              forecast,
-              fairness,
-              elastic);
+      options = options();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -48,6 +48,17 @@ import org.slf4j.LoggerFactory;
  * shortfall goes first to the team and kind furthest below its target, as a part of the target
  * (then in pods), so the small GPU target is kept as well as the large CPU ones.
  *
+ * <p>Offline CPU pods declare an expected run time ({@value GleanerKeys#EXPECTED_RUNTIME}), as the
+ * harvest benchmark's offline pods do: their team's estimate, a seeded factor in 0.8-1.4 of the
+ * simulated run time ({@value #RUN_SECONDS_ANNOTATION}), rounded up to whole minutes (e.g. {@code
+ * 37m}). That is the offline Jobs' pod templates (arrivals and backlog) and the offline single
+ * pods; a lent node that is draining (its forecast room runs out within the lead time) takes only
+ * pods whose declared run time ends before then. The near-line pods, the GPU pods (batch inference,
+ * placed on Volcano's GPU fragments, which do not drain), the training gangs (in the metadata
+ * cluster and in the training clusters) declare none. {@link #withDeclaredRuntimes(boolean)
+ * withDeclaredRuntimes(false)} turns the declarations off; the factor is drawn either way, so the
+ * pods are the same with or without.
+ *
  * <p>{@link #tick()} is called periodically; it acts on the simulated clock, so the pace follows
  * {@code --speed}.
  */
@@ -103,6 +114,12 @@ public final class ScenarioDriver {
 
   /** The namespace (team) that submits training gangs to the metadata cluster. */
   public static final String META_GANG_TEAM = "ml-batch";
+
+  /** The shortest team's estimate of a run time, as a share of the actual one. */
+  static final double DECLARED_LOW = 0.8;
+
+  /** The longest team's estimate of a run time, as a share of the actual one. */
+  static final double DECLARED_HIGH = 1.4;
 
   /** Finished Jobs (and their pods) are deleted this long after they complete (simulated). */
   static final int TTL_SECONDS_AFTER_FINISHED = 600;
@@ -210,6 +227,8 @@ public final class ScenarioDriver {
    * @param backlog the pods the teams keep waiting; null for none
    */
   private volatile boolean fairShareGate;
+
+  private volatile boolean declaredRuntimes = true;
 
   public ScenarioDriver(
       KubernetesClient meta,
@@ -389,7 +408,14 @@ public final class ScenarioDriver {
     int completions = parallelism * (1 + random.nextInt(2));
     // 30 to 90 simulated minutes: fewer pod starts per real second at 60x than 10-50 min pods
     long runSeconds = 1800 + random.nextInt(3600);
-    createJob(cls, team, cls + "-job-" + n, shape, parallelism, completions, runSeconds);
+    createJob(
+        cls,
+        team,
+        cls + "-job-" + n,
+        shape,
+        parallelism,
+        completions,
+        annotations(kind, runSeconds));
     return parallelism;
   }
 
@@ -401,6 +427,50 @@ public final class ScenarioDriver {
   public ScenarioDriver withFairShareGate(boolean gate) {
     this.fairShareGate = gate;
     return this;
+  }
+
+  /**
+   * The offline CPU pods declare an expected run time ({@value GleanerKeys#EXPECTED_RUNTIME}, their
+   * team's estimate); false: no pod declares one. On by default.
+   */
+  public ScenarioDriver withDeclaredRuntimes(boolean declare) {
+    this.declaredRuntimes = declare;
+    return this;
+  }
+
+  /**
+   * What a team declares for pods that run {@code runSeconds}: {@code factor} (its estimate's share
+   * of the actual run time, 0.8-1.4) of it, rounded up to whole minutes, e.g. {@code 37m}; at least
+   * a minute.
+   */
+  static String declaredRuntime(long runSeconds, double factor) {
+    return Math.max(1, (long) Math.ceil(runSeconds * factor / 60.0)) + "m";
+  }
+
+  /**
+   * The annotations of an offline CPU pod (or Job template) that runs {@code runSeconds}: the run
+   * time and, with declarations on, the team's estimate of it. Draws the estimate's factor from the
+   * scenario's random either way, so the pods that follow are the same with or without.
+   */
+  private Map<String, String> offlineAnnotations(long runSeconds) {
+    double factor = DECLARED_LOW + (DECLARED_HIGH - DECLARED_LOW) * random.nextDouble();
+    Map<String, String> out = new java.util.LinkedHashMap<>(runAnnotations(runSeconds));
+    if (declaredRuntimes) {
+      out.put(GleanerKeys.EXPECTED_RUNTIME, declaredRuntime(runSeconds, factor));
+    }
+    return out;
+  }
+
+  private static Map<String, String> runAnnotations(long runSeconds) {
+    return Map.of(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds));
+  }
+
+  /**
+   * The annotations of a pod (or Job template) of {@code kind} that runs {@code runSeconds}: only
+   * offline CPU pods declare a run time.
+   */
+  private Map<String, String> annotations(Kind kind, long runSeconds) {
+    return kind == Kind.OFFLINE ? offlineAnnotations(runSeconds) : runAnnotations(runSeconds);
   }
 
   private PodSpec submitted(PodSpec spec) {
@@ -421,7 +491,7 @@ public final class ScenarioDriver {
       Shape shape,
       int parallelism,
       int completions,
-      long runSeconds) {
+      Map<String, String> annotations) {
     meta.batch()
         .v1()
         .jobs()
@@ -440,7 +510,7 @@ public final class ScenarioDriver {
                 .withNewMetadata()
                 .addToLabels(GleanerKeys.CLASS, cls)
                 .addToLabels("app", name)
-                .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
+                .addToAnnotations(annotations)
                 .endMetadata()
                 .withSpec(submitted(podSpec(shape)))
                 .endTemplate()
@@ -459,7 +529,15 @@ public final class ScenarioDriver {
     int parallelism = 3 + random.nextInt(6);
     int completions = parallelism * (1 + random.nextInt(3));
     long runSeconds = 600 + random.nextInt(2400);
-    createJob(cls, team, cls + "-job-" + n, shape, parallelism, completions, runSeconds);
+    Kind kind = gpu ? Kind.GPU : nearLine ? Kind.NEAR_LINE : Kind.OFFLINE;
+    createJob(
+        cls,
+        team,
+        cls + "-job-" + n,
+        shape,
+        parallelism,
+        completions,
+        annotations(kind, runSeconds));
     if (n % 4 == 0) {
       // A single pod too, as a user applying a manifest would.
       meta.pods()
@@ -469,7 +547,8 @@ public final class ScenarioDriver {
                   .withNewMetadata()
                   .withName(cls + "-pod-" + n)
                   .addToLabels(GleanerKeys.CLASS, cls)
-                  .addToAnnotations(RUN_SECONDS_ANNOTATION, Long.toString(runSeconds))
+                  .addToAnnotations(
+                      annotations(nearLine ? Kind.NEAR_LINE : Kind.OFFLINE, runSeconds))
                   .endMetadata()
                   .withSpec(submitted(podSpec(SHAPES.get(0))))
                   .build())

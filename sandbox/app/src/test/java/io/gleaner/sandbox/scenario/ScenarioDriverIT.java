@@ -215,6 +215,129 @@ class ScenarioDriverIT {
             "ml-batch/GPU");
   }
 
+  /** A pod or Job template the scenario wrote: where, its kind and its annotations. */
+  private record Submitted(String name, ScenarioDriver.Kind kind, Map<String, String> annotations) {
+    long runSeconds() {
+      return Long.parseLong(annotations.get(ScenarioDriver.RUN_SECONDS_ANNOTATION));
+    }
+
+    String declared() {
+      return annotations.get(GleanerKeys.EXPECTED_RUNTIME);
+    }
+  }
+
+  /**
+   * An hour of arrivals (every 5 minutes: offline, near-line and GPU Jobs, offline and near-line
+   * single pods), a backlog and the training gangs, with the declarations on or off: every Job
+   * template and pod written, by name.
+   */
+  private Map<String, Submitted> anHourOfScenario(boolean declare) {
+    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T06:00:00Z"));
+    ScenarioDriver driver =
+        new ScenarioDriver(
+                client,
+                Map.of("train-1", client),
+                clock,
+                7,
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(30),
+                new ScenarioDriver.Backlog(10, 4, 3, Duration.ofMinutes(10), 10))
+            .withDeclaredRuntimes(declare);
+    driver.setUp();
+    for (int i = 0; i < 12; i++) {
+      driver.tick();
+      clock.advance(Duration.ofMinutes(5));
+    }
+    Map<String, Submitted> out = new java.util.TreeMap<>();
+    for (Job j : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+      var t = j.getSpec().getTemplate();
+      out.put(
+          "job/" + j.getMetadata().getName(),
+          new Submitted(
+              j.getMetadata().getName(),
+              ScenarioDriver.Kind.of(t.getSpec(), t.getMetadata().getLabels()),
+              t.getMetadata().getAnnotations()));
+    }
+    for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
+      out.put(
+          "pod/" + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
+          new Submitted(
+              p.getMetadata().getName(),
+              ScenarioDriver.Kind.of(p.getSpec(), p.getMetadata().getLabels()),
+              p.getMetadata().getAnnotations()));
+    }
+    return out;
+  }
+
+  @Test
+  void offlinePodsDeclareTheirTeamsEstimateOfTheirRunTimeTheOthersNone() {
+    Map<String, Submitted> on = anHourOfScenario(true);
+    List<Submitted> offline =
+        on.values().stream()
+            .filter(s -> s.kind() == ScenarioDriver.Kind.OFFLINE)
+            .filter(s -> !s.annotations().containsKey(GleanerKeys.VOLCANO_GROUP_NAME))
+            .toList();
+    assertThat(offline)
+        .as("offline Jobs, backlog Jobs and single pods")
+        .anyMatch(s -> s.name().startsWith("offline-pod-"))
+        .anyMatch(s -> s.name().startsWith("offline-job-"))
+        .hasSizeGreaterThan(5)
+        .allSatisfy(
+            s -> {
+              assertThat(s.declared()).as(s.name()).matches("[1-9][0-9]*m");
+              long minutes = Long.parseLong(s.declared().replace("m", ""));
+              assertThat(minutes)
+                  .as("%s runs %d s, declares %s", s.name(), s.runSeconds(), s.declared())
+                  .isBetween(
+                      (long) Math.ceil(0.8 * s.runSeconds() / 60.0),
+                      (long) Math.ceil(1.4 * s.runSeconds() / 60.0));
+            });
+    assertThat(offline)
+        .as("an estimate, not the run time: some short, some long")
+        .anyMatch(s -> Long.parseLong(s.declared().replace("m", "")) * 60 < s.runSeconds())
+        .anyMatch(s -> Long.parseLong(s.declared().replace("m", "")) * 60 > s.runSeconds() + 60);
+    assertThat(on.values())
+        .filteredOn(s -> s.kind() == ScenarioDriver.Kind.NEAR_LINE)
+        .as("near-line Jobs and pods")
+        .anyMatch(s -> s.name().startsWith("near-line-pod-"))
+        .anyMatch(s -> s.name().startsWith("near-line-job-"))
+        .allSatisfy(s -> assertThat(s.declared()).as(s.name()).isNull());
+    assertThat(on.values())
+        .filteredOn(s -> s.kind() == ScenarioDriver.Kind.GPU)
+        .as("GPU Jobs")
+        .isNotEmpty()
+        .allSatisfy(s -> assertThat(s.declared()).as(s.name()).isNull());
+    assertThat(on.values())
+        .filteredOn(s -> s.annotations().containsKey(GleanerKeys.VOLCANO_GROUP_NAME))
+        .as("training gangs, in the metadata cluster and in the training clusters")
+        .anyMatch(s -> s.name().startsWith("train-gang-"))
+        .anyMatch(s -> s.name().startsWith("train-1-worker-"))
+        .allSatisfy(s -> assertThat(s.declared()).as(s.name()).isNull());
+
+    client.batch().v1().jobs().inAnyNamespace().delete();
+    client.pods().inAnyNamespace().delete();
+    client.genericKubernetesResources(VolcanoPodGroups.CONTEXT).inAnyNamespace().delete();
+    Map<String, Submitted> off = anHourOfScenario(false);
+    assertThat(off.values()).allSatisfy(s -> assertThat(s.declared()).as(s.name()).isNull());
+    assertThat(off.keySet()).as("the same pods with or without").isEqualTo(on.keySet());
+    off.forEach(
+        (name, s) -> {
+          Map<String, String> declared = new java.util.HashMap<>(on.get(name).annotations());
+          declared.remove(GleanerKeys.EXPECTED_RUNTIME);
+          assertThat(s.annotations()).as(name).isEqualTo(declared);
+          assertThat(s.kind()).as(name).isEqualTo(on.get(name).kind());
+        });
+  }
+
+  @Test
+  void aDeclaredRunTimeIsTheEstimateRoundedUpToWholeMinutes() {
+    assertThat(ScenarioDriver.declaredRuntime(1800, 1.0)).isEqualTo("30m");
+    assertThat(ScenarioDriver.declaredRuntime(1801, 1.0)).isEqualTo("31m");
+    assertThat(ScenarioDriver.declaredRuntime(2220, 0.8)).isEqualTo("30m");
+    assertThat(ScenarioDriver.declaredRuntime(600, 1.4)).isEqualTo("14m");
+    assertThat(ScenarioDriver.declaredRuntime(10, 0.8)).isEqualTo("1m");
+  }
+
   @Test
   void percentilesAreNearestRank() {
     assertThat(SummaryCollector.percentile(List.of(), 50)).isZero();
