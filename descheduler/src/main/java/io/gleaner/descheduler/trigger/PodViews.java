@@ -1,5 +1,7 @@
 package io.gleaner.descheduler.trigger;
 
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -43,6 +45,53 @@ public final class PodViews {
    */
   public static boolean isOwn(Pod pod, String instance) {
     return Installations.isOwn(pod.getMetadata().getLabels(), instance);
+  }
+
+  /**
+   * The node a pod not bound yet is pinned to by its required node affinity, as the virtual-kubelet
+   * pins a member pod ({@code matchFields metadata.name In [node]} in every term): the member's
+   * scheduler binds it there and nowhere else once it fits. Empty for a bound pod, or one not
+   * pinned to exactly one node.
+   */
+  public static Optional<String> pinnedNode(Pod pod) {
+    if (pod.getSpec() == null
+        || pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty()
+        || pod.getSpec().getAffinity() == null
+        || pod.getSpec().getAffinity().getNodeAffinity() == null
+        || pod.getSpec()
+                .getAffinity()
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+            == null) {
+      return Optional.empty();
+    }
+    String pinned = null;
+    List<NodeSelectorTerm> terms =
+        pod.getSpec()
+            .getAffinity()
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms();
+    if (terms == null || terms.isEmpty()) {
+      return Optional.empty();
+    }
+    for (NodeSelectorTerm t : terms) {
+      String here = null;
+      for (NodeSelectorRequirement r :
+          t.getMatchFields() == null ? List.<NodeSelectorRequirement>of() : t.getMatchFields()) {
+        if ("metadata.name".equals(r.getKey())
+            && "In".equals(r.getOperator())
+            && r.getValues() != null
+            && r.getValues().size() == 1) {
+          here = r.getValues().get(0);
+        }
+      }
+      if (here == null || pinned != null && !pinned.equals(here)) {
+        return Optional.empty();
+      }
+      pinned = here;
+    }
+    return Optional.ofNullable(pinned);
   }
 
   public static boolean isTerminating(Pod pod) {
