@@ -29,18 +29,18 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Re-emits member Events about Gleaner pods (FailedScheduling, Pulled, Started, BackOff, ...) as
  * Events on the metadata pods, so {@code kubectl describe pod} in the metadata cluster tells the
- * story. Capped at a rate; what exceeds it is counted and dropped. Of the events the first list of
- * a member finds, only those of the last {@link #START_SLACK} before the mirror began are emitted:
- * the pods placed as a leader begins to act have their Scheduled and Started events made before
- * that list may complete, while older ones were a previous leader's to mirror (a repeat would only
- * merge into the event it wrote, whose name is derived from the member event's).
+ * story. Capped at a rate; what exceeds it is counted and dropped. An event is emitted when it last
+ * happened after {@link #START_SLACK} before the mirror began watching its member: the pods placed
+ * as a leader begins to act have their Scheduled and Started events made before the first list may
+ * complete, while older ones were a previous leader's to mirror (a repeat would only merge into the
+ * event it wrote, whose name is derived from the member event's). By time, not by whether the first
+ * list is done: fabric8 hands the list's items to the handler after the informer counts as started.
  */
 final class EventMirror implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventMirror.class);
@@ -58,15 +58,14 @@ final class EventMirror implements AutoCloseable {
   private final String nodeName;
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
 
-  /** How long before the mirror began an event its first list finds may be, and be mirrored. */
+  /**
+   * How long before the mirror began watching a member an event may have happened, and be mirrored.
+   */
   static final Duration START_SLACK = Duration.ofSeconds(30);
 
-  /** {@code since}: events the first list finds older than this are not emitted. */
+  /** {@code since}: events that last happened before this are not emitted. */
   private record Watched(
-      KubernetesClient client,
-      SharedIndexInformer<Event> informer,
-      AtomicBoolean listed,
-      Instant since) {}
+      KubernetesClient client, SharedIndexInformer<Event> informer, Instant since) {}
 
   private final ExecutorService writer =
       Executors.newSingleThreadExecutor(WorkQueue.threads("vk-events"));
@@ -133,10 +132,9 @@ final class EventMirror implements AutoCloseable {
             @Override
             public void onDelete(Event e, boolean unknown) {}
           });
-      Watched w =
-          new Watched(client.get(), inf, new AtomicBoolean(), clock.instant().minus(START_SLACK));
+      Watched w = new Watched(client.get(), inf, clock.instant().minus(START_SLACK));
       watched.put(cluster, w);
-      inf.start().whenComplete((v, t) -> w.listed().set(t == null));
+      inf.start();
     }
     for (String cluster : List.copyOf(watched.keySet())) {
       if (!names.contains(cluster)) {
@@ -154,7 +152,7 @@ final class EventMirror implements AutoCloseable {
 
   private void offer(String cluster, Event e) {
     Watched w = watched.get(cluster);
-    if (w == null || memberPod(e) == null || !w.listed().get() && !at(e).isAfter(w.since())) {
+    if (w == null || memberPod(e) == null || !at(e).isAfter(w.since())) {
       return;
     }
     if (!admit()) {
