@@ -55,7 +55,7 @@ public final class PodViews {
    */
   public static Optional<String> pinnedNode(Pod pod) {
     if (pod.getSpec() == null
-        || pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty()
+        || isBound(pod)
         || pod.getSpec().getAffinity() == null
         || pod.getSpec().getAffinity().getNodeAffinity() == null
         || pod.getSpec()
@@ -92,6 +92,13 @@ public final class PodViews {
       pinned = here;
     }
     return Optional.ofNullable(pinned);
+  }
+
+  /** Whether the pod is bound to a node. */
+  public static boolean isBound(Pod pod) {
+    return pod.getSpec() != null
+        && pod.getSpec().getNodeName() != null
+        && !pod.getSpec().getNodeName().isEmpty();
   }
 
   public static boolean isTerminating(Pod pod) {
@@ -230,7 +237,7 @@ public final class PodViews {
         c,
         Pool.fromLabel(labels.get(GleanerKeys.SOURCE)),
         priority(pod),
-        startTime(pod),
+        isBound(pod) ? startTime(pod) : null, // not bound yet: no work done, none lost
         grace == null ? 30 : Math.max(0, grace),
         gleaner ? gang : Optional.empty(),
         leaving || isTerminating(pod),

@@ -133,7 +133,6 @@ public final class Snapshot {
     Map<String, Integer> boundGroupMembers = new HashMap<>();
     Map<String, List<Pod>> pendingByGroup = new TreeMap<>();
     List<Pod> singles = new ArrayList<>();
-    Set<String> unbound = new java.util.HashSet<>();
     for (Pod p : in.pods()) {
       if (PodViews.isDone(p)) {
         continue;
@@ -148,7 +147,7 @@ public final class Snapshot {
       String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
       Optional<String> group = PodViews.podGroup(p);
       boolean live = !PodViews.isTerminating(p) && !in.evicted().contains(p.getMetadata().getUid());
-      if (node != null && !node.isEmpty()) {
+      if (PodViews.isBound(p)) {
         byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(p);
         if (group.isPresent() && live) {
           boundGroupMembers.merge(group.get(), 1, Integer::sum);
@@ -157,12 +156,13 @@ public final class Snapshot {
         if (gang.isPresent() && live && PodViews.isOwn(p, in.instance())) {
           liveGangMembers.merge(gang.get(), 1, Integer::sum);
         }
-      } else if (PodViews.isOwn(p, in.instance()) && live && PodViews.pinnedNode(p).isPresent()) {
+      } else if (PodViews.isOwn(p, in.instance())) {
         // created by the virtual-kubelet, not bound yet: its member's scheduler binds it into the
         // room of its node the moment it fits, so it counts there (and may be taken) already
-        String pinned = PodViews.pinnedNode(p).get();
-        byNode.computeIfAbsent(pinned, k -> new ArrayList<>()).add(p);
-        unbound.add(p.getMetadata().getUid());
+        if (live) {
+          PodViews.pinnedNode(p)
+              .ifPresent(pinned -> byNode.computeIfAbsent(pinned, k -> new ArrayList<>()).add(p));
+        }
       } else if (PodViews.isOnlineUnschedulable(p, in.priorityThreshold())) {
         if (group.isPresent() && in.podGroups().containsKey(group.get())) {
           pendingByGroup.computeIfAbsent(group.get(), k -> new ArrayList<>()).add(p);
@@ -206,9 +206,6 @@ public final class Snapshot {
                 in.requests().apply(p),
                 gang,
                 in.evicted().contains(p.getMetadata().getUid()));
-        if (unbound.contains(np.uid())) {
-          np = startingNow(np, in.now()); // it has done no work yet
-        }
         if (np.gleaner() && in.blocked().contains(np.uid())) {
           if (!np.terminating()) {
             refused.add(np.namespace() + "/" + np.name());
@@ -251,9 +248,7 @@ public final class Snapshot {
               n,
               here.stream()
                   .filter(
-                      p ->
-                          !in.evicted().contains(p.getMetadata().getUid())
-                              && !unbound.contains(p.getMetadata().getUid()))
+                      p -> PodViews.isBound(p) && !in.evicted().contains(p.getMetadata().getUid()))
                   .toList(),
               in.requests(),
               in.instance());
@@ -309,25 +304,6 @@ public final class Snapshot {
           new Demand.Pods("podgroup/" + e.getKey(), Reason.POD_GROUP_PENDING, pods, minPlaced));
     }
     return new PlanInput(in.cluster(), in.memberPreemption(), lent, demands, in.now());
-  }
-
-  /** {@code p} as if it started at {@code now}: a pod not bound yet has lost no work if taken. */
-  private static NodePod startingNow(NodePod p, Instant now) {
-    return new NodePod(
-        p.namespace(),
-        p.name(),
-        p.uid(),
-        p.requests(),
-        p.gleaner(),
-        p.podClass(),
-        p.source(),
-        p.priority(),
-        now,
-        p.gracePeriodSeconds(),
-        p.gang(),
-        p.terminating(),
-        p.metaUid(),
-        p.metaNamespace());
   }
 
   private static PendingPod pending(Pod p, Inputs in) {

@@ -22,6 +22,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -181,8 +183,8 @@ final class EventMirror implements AutoCloseable {
         }) {
       if (t != null && !t.isBlank()) {
         try {
-          return java.time.OffsetDateTime.parse(t).toInstant();
-        } catch (java.time.format.DateTimeParseException ex) {
+          return OffsetDateTime.parse(t).toInstant();
+        } catch (DateTimeParseException ex) {
           // the next one
         }
       }

@@ -96,14 +96,28 @@ public final class ApiException extends RuntimeException {
   }
 
   public static ApiException invalid(ResourceType type, String name, String field, String message) {
+    return invalid(type, name, List.of(new Cause("FieldValueInvalid", message, field)));
+  }
+
+  /**
+   * A 422 Invalid for a validation's field errors, as kube-apiserver renders the list: one error as
+   * {@code Kind "name" is invalid: field: message}, several as {@code Kind "name" is invalid:
+   * [field: message, field: message]}; each error a cause.
+   */
+  public static ApiException invalid(ResourceType type, String name, List<Cause> causes) {
+    List<String> errors = new java.util.ArrayList<>();
+    for (Cause c : causes) {
+      errors.add(c.field() + ": " + c.message());
+    }
+    String list = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
     return new ApiException(
         422,
         "Invalid",
-        qualifiedKind(type) + " \"" + name + "\" is invalid: " + field + ": " + message,
+        qualifiedKind(type) + " \"" + name + "\" is invalid: " + list,
         type.group(),
         type.kind(),
         name,
-        List.of(new Cause("FieldValueInvalid", message, field)));
+        causes);
   }
 
   /** {@code Pod} or {@code Deployment.apps}, as kube-apiserver names a kind in messages. */

@@ -191,32 +191,13 @@ final class PodRules implements ResourceRules {
 
   private static ApiException fieldError(
       String name, String field, String causeType, String message) {
-    return invalid(name, List.of(new ApiException.Cause(causeType, message, field)));
-  }
-
-  /**
-   * A 422 Invalid for field errors, as kube-apiserver renders a validation's error list: one error
-   * as {@code Pod "name" is invalid: field: message}, several as {@code Pod "name" is invalid:
-   * [field: message, field: message]}; {@code details.kind} is the kind, each error a cause.
-   */
-  private static ApiException invalid(String name, List<ApiException.Cause> causes) {
-    List<String> errors = new ArrayList<>();
-    for (ApiException.Cause c : causes) {
-      errors.add(c.field() + ": " + c.message());
-    }
-    String list = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
-    return new ApiException(
-        422,
-        "Invalid",
-        ResourceTypes.PODS.kind() + " \"" + name + "\" is invalid: " + list,
-        ResourceTypes.PODS.kind(),
-        name,
-        causes);
+    return ApiException.invalid(
+        ResourceTypes.PODS, name, List.of(new ApiException.Cause(causeType, message, field)));
   }
 
   private static void throwIfAny(String name, List<ApiException.Cause> causes) {
     if (!causes.isEmpty()) {
-      throw invalid(name, causes);
+      throw ApiException.invalid(ResourceTypes.PODS, name, causes);
     }
   }
 
