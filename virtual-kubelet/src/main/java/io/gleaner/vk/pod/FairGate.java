@@ -72,9 +72,6 @@ final class FairGate implements AutoCloseable {
 
   private final Map<String, Candidate> waiting = new ConcurrentHashMap<>();
 
-  /** The reason last shown on each waiting pod, so that an unchanged "first" is not rewritten. */
-  private final Map<String, String> shown = new ConcurrentHashMap<>();
-
   private final AtomicBoolean roundQueued = new AtomicBoolean();
   private final Executor rounds;
   private volatile Supplier<Teams> teams = () -> EffectivePolicy.DEFAULTS.teams();
@@ -165,7 +162,6 @@ final class FairGate implements AutoCloseable {
   /** The pod waits no more (placed, failed, gone). */
   void done(String uid) {
     waiting.remove(uid);
-    shown.remove(uid);
   }
 
   static Candidate candidate(Pod pod, boolean nearLine) {
@@ -270,14 +266,14 @@ final class FairGate implements AutoCloseable {
         }
       }
     }
+    // every round writes every waiting pod's condition (a write that changes nothing is skipped by
+    // the controller): a write that failed, or that another write undid, is made good next round
     Map<String, Wait> waits = q.waits();
     for (String uid : waiting.keySet()) {
-      Wait w = waits.get(uid);
-      if (w != null) {
-        shown.put(uid, w.reason());
-        c.showWait(uid, Optional.of(w));
-      } else if (!REASON_FIRST.equals(shown.put(uid, REASON_FIRST))) {
-        c.showWait(uid, Optional.empty());
+      try {
+        c.showWait(uid, Optional.ofNullable(waits.get(uid)));
+      } catch (RuntimeException e) {
+        log.warn("could not write why pod {} waits: {}", uid, e.toString());
       }
     }
     if (placed > 0) {

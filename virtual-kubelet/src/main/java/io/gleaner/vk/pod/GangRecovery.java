@@ -300,8 +300,7 @@ final class GangRecovery {
       t.deleteRequested = true;
     }
     writer.writeStatus(
-        pod,
-        StatusMirror.failed(pod.getStatus(), GangDeadline.REASON, f.message(), clock.instant()));
+        pod, s -> StatusMirror.failed(s, GangDeadline.REASON, f.message(), clock.instant()));
     t.state = TrackedPod.State.ABANDONED;
     verdicts.remove(uid, v);
     metrics.sync("gang_timeout");

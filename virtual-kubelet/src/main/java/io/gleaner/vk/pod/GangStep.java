@@ -288,11 +288,12 @@ final class GangStep {
       metrics.sync("rejected");
       writer.writeStatus(
           pod,
-          StatusMirror.pending(
-              pod.getStatus(),
-              "PlacementRejected",
-              "the broker refused the gang " + gang.id() + ": " + rej.message(),
-              clock.instant()));
+          s ->
+              StatusMirror.pending(
+                  s,
+                  "PlacementRejected",
+                  "the broker refused the gang " + gang.id() + ": " + rej.message(),
+                  clock.instant()));
       return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(config.retryMax())));
     }
     if (outcome instanceof BrokerApiClient.GangOutcome.NoRoom n) {
@@ -588,7 +589,7 @@ final class GangStep {
   /** Fails a gang pod Gleaner never placed: nothing is reserved for it, nothing to give back. */
   private Outcome fail(Pod pod, TrackedPod t, String message) {
     writer.writeStatus(
-        pod, StatusMirror.failed(pod.getStatus(), GangDeadline.REASON, message, clock.instant()));
+        pod, s -> StatusMirror.failed(s, GangDeadline.REASON, message, clock.instant()));
     t.state = TrackedPod.State.ABANDONED;
     t.released = true;
     metrics.sync("gang_timeout");
@@ -709,8 +710,7 @@ final class GangStep {
    * Pending with the reason; looked at again after {@code noFitRetry}, or {@code left} if sooner.
    */
   private Outcome pending(Pod pod, String reason, String message, Duration left) {
-    writer.writeStatus(
-        pod, StatusMirror.pending(pod.getStatus(), reason, message, clock.instant()));
+    writer.writeStatus(pod, s -> StatusMirror.pending(s, reason, message, clock.instant()));
     Duration next = left.compareTo(config.noFitRetry()) < 0 ? left : config.noFitRetry();
     return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(next)));
   }

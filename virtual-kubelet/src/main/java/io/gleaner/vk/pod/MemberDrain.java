@@ -182,7 +182,7 @@ final class MemberDrain {
                     && (pod.getStatus() == null
                         || !SyncHandler.isTerminal(pod.getStatus().getPhase()))) {
                   writer.writeStatus(
-                      pod, StatusMirror.memberRemoved(pod.getStatus(), cluster, clock.instant()));
+                      pod, s -> StatusMirror.memberRemoved(s, cluster, clock.instant()));
                 }
                 if (!t.released) {
                   broker.releaseOutcome(uid, "member " + cluster + " left the federation");

@@ -283,7 +283,7 @@ final class MemberPodCreator {
   private WorkQueue.Result failUnplaced(String uid, Pod pod, String reason, String message) {
     broker.releaseOutcome(uid, reason);
     tracked.remove(uid);
-    writer.writeStatus(pod, StatusMirror.failed(pod.getStatus(), reason, message, clock.instant()));
+    writer.writeStatus(pod, s -> StatusMirror.failed(s, reason, message, clock.instant()));
     return WorkQueue.Result.DONE;
   }
 }

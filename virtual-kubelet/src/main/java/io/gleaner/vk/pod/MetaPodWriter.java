@@ -13,12 +13,13 @@ import io.gleaner.vk.translate.NodeFailureTolerations;
 import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pod controller's writes to metadata pods other than deleting them: the status (the
- * virtual-kubelet is its only writer) and the node-failure tolerations.
+ * The pod controller's writes to metadata pods other than deleting them: the status and the
+ * node-failure tolerations.
  */
 final class MetaPodWriter {
   private static final Logger log = LoggerFactory.getLogger(MetaPodWriter.class);
@@ -37,6 +38,9 @@ final class MetaPodWriter {
           "initContainerStatuses",
           "ephemeralContainerStatuses");
 
+  /** As client-go's {@code retry.DefaultRetry}: five tries, then the caller's queue retries. */
+  static final int CONFLICT_ATTEMPTS = 5;
+
   private final KubernetesClient meta;
   private final VkMetrics metrics;
 
@@ -46,43 +50,95 @@ final class MetaPodWriter {
   }
 
   /**
-   * Writes the status through pods/status when it differs; VK is the only writer of metadata pod
-   * status.
+   * Writes, through pods/status, the status {@code change} makes of the pod's current one, when it
+   * differs. {@code pod} is usually the informer's copy, which can lag the server by a write made
+   * just before (this controller's own, from another of its threads, or another writer's condition
+   * such as {@code DisruptionTarget}): the write carries the copy's resourceVersion, and on a
+   * conflict the pod is read again and {@code change} applied to what the server holds, as
+   * client-go's {@code RetryOnConflict} does, so nothing written meanwhile is undone. A pod that
+   * reached Succeeded or Failed is never moved back to a running phase, and a pod deleted and
+   * created again under the same name is not written.
    */
-  void writeStatus(Pod pod, PodStatus desired) {
-    if (desired.equals(pod.getStatus())) {
-      return;
-    }
-    try {
-      // patching through resource(pod), not withName(): fabric8 GETs the object first when it has
-      // no item
-      meta.pods()
-          .inNamespace(pod.getMetadata().getNamespace())
-          .resource(pod)
-          .subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), statusPatch(desired));
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+  void writeStatus(Pod pod, UnaryOperator<PodStatus> change) {
+    Pod current = pod;
+    for (int attempt = 1; ; attempt++) {
+      PodStatus now = current.getStatus();
+      PodStatus desired = change.apply(now);
+      if (desired.equals(now) || leavesTerminalPhase(now, desired)) {
         return;
       }
-      metrics.error("metadata", "patch_status");
+      try {
+        patchStatus(current, desired);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+          return;
+        }
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+          metrics.error("metadata", "patch_status");
+          throw e;
+        }
+      }
+      current = reread(pod);
+      if (current == null) {
+        return;
+      }
+    }
+  }
+
+  private void patchStatus(Pod pod, PodStatus desired) {
+    // patching through resource(pod), not withName(): fabric8 GETs the object first when it has
+    // no item
+    meta.pods()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .resource(pod)
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            statusPatch(desired, pod.getMetadata().getResourceVersion()));
+  }
+
+  /** The pod as the server holds it now; null when it is gone or is another pod of that name. */
+  private Pod reread(Pod pod) {
+    Pod fresh;
+    try {
+      fresh =
+          meta.pods()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName())
+              .get();
+    } catch (KubernetesClientException e) {
+      metrics.error("metadata", "get_pod");
       throw e;
     }
+    return fresh == null || !fresh.getMetadata().getUid().equals(pod.getMetadata().getUid())
+        ? null
+        : fresh;
+  }
+
+  private static boolean leavesTerminalPhase(PodStatus now, PodStatus desired) {
+    return now != null
+        && SyncHandler.isTerminal(now.getPhase())
+        && !SyncHandler.isTerminal(desired.getPhase());
   }
 
   /**
    * The JSON merge patch that sets the status to {@code desired}: a field of {@link
    * #CLEARED_STATUS_FIELDS} it lacks is set to null, so the patch removes what the member no longer
-   * reports.
+   * reports; with a {@code resourceVersion}, the server refuses it (409) if the pod changed since.
    */
-  static String statusPatch(PodStatus desired) {
+  static String statusPatch(PodStatus desired, String resourceVersion) {
+    ObjectNode patch = Serialization.jsonMapper().createObjectNode();
+    if (resourceVersion != null) {
+      patch.putObject("metadata").put("resourceVersion", resourceVersion);
+    }
     ObjectNode status = Serialization.jsonMapper().valueToTree(desired);
     for (String k : CLEARED_STATUS_FIELDS) {
       if (!status.has(k)) {
         status.putNull(k);
       }
     }
-    return Serialization.jsonMapper().createObjectNode().set("status", status).toString();
+    return patch.set("status", status).toString();
   }
 
   /**

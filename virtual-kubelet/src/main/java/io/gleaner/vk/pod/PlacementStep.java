@@ -135,11 +135,12 @@ final class PlacementStep {
     if (outcome instanceof BrokerApiClient.PlaceOutcome.Rejected r) {
       writer.writeStatus(
           pod,
-          StatusMirror.pending(
-              pod.getStatus(),
-              "PlacementRejected",
-              "the broker refused the pod: " + r.message(),
-              clock.instant()));
+          s ->
+              StatusMirror.pending(
+                  s,
+                  "PlacementRejected",
+                  "the broker refused the pod: " + r.message(),
+                  clock.instant()));
       metrics.sync("rejected");
       return new Outcome.Stop(WorkQueue.Result.after(toReal.apply(config.retryMax())));
     }
@@ -198,9 +199,10 @@ final class PlacementStep {
       log.info("failed: {}: {}", PodValidator.REASON_NO_FIT, message);
       return WorkQueue.Result.DONE;
     }
+    String waitsBecause = why;
     writer.writeStatus(
         pod,
-        StatusMirror.pending(pod.getStatus(), PodValidator.REASON_NO_FIT, why, clock.instant()));
+        s -> StatusMirror.pending(s, PodValidator.REASON_NO_FIT, waitsBecause, clock.instant()));
     metrics.sync("no_fit");
     Duration next = left.compareTo(config.noFitRetry()) < 0 ? left : config.noFitRetry();
     return WorkQueue.Result.after(toReal.apply(next));
@@ -222,7 +224,7 @@ final class PlacementStep {
 
   /** Fails a pod Gleaner never placed; it is done with it (no later sync places it after all). */
   private void fail(Pod pod, TrackedPod t, String reason, String message) {
-    writer.writeStatus(pod, StatusMirror.failed(pod.getStatus(), reason, message, clock.instant()));
+    writer.writeStatus(pod, s -> StatusMirror.failed(s, reason, message, clock.instant()));
     t.state = TrackedPod.State.ABANDONED;
     t.released = true; // nothing reserved
   }

@@ -210,8 +210,7 @@ final class StatusHandler {
     if (StatusMirror.worthMirroring(member, pod.getStatus())) {
       writer.writeStatus(
           pod,
-          StatusMirror.mirror(
-              member, pod.getStatus(), pod.getSpec().getReadinessGates(), clock.instant()));
+          s -> StatusMirror.mirror(member, s, pod.getSpec().getReadinessGates(), clock.instant()));
     }
     if (state instanceof MemberPodState.Finished && !t.released) {
       if (broker.releaseOutcome(uid, "pod finished") == BrokerApiClient.CallOutcome.UNAVAILABLE) {
@@ -258,7 +257,7 @@ final class StatusHandler {
     }
     gangLost.remove(uid);
     writer.writeStatus(
-        pod, StatusMirror.reclaimed(pod.getStatus(), t.cluster, t.node, cause, clock.instant()));
+        pod, s -> StatusMirror.reclaimed(s, t.cluster, t.node, cause, clock.instant()));
     t.state = TrackedPod.State.ABANDONED;
     log.info("reclaimed by {} on {}: {}", t.cluster, t.node, cause);
     Pod member = informers.memberPod(t.cluster, uid);

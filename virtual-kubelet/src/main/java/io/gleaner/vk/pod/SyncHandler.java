@@ -118,7 +118,7 @@ final class SyncHandler {
     PodAdmission v = validator.validate(pod);
     if (v instanceof PodAdmission.Refused r) {
       writer.writeStatus(
-          pod, StatusMirror.failed(pod.getStatus(), r.reason(), r.message(), clock.instant()));
+          pod, s -> StatusMirror.failed(s, r.reason(), r.message(), clock.instant()));
       metrics.sync("refused");
       log.info("refused: {}: {}", r.reason(), r.message());
       tracked.remove(uid);
@@ -126,7 +126,7 @@ final class SyncHandler {
     }
     if (v instanceof PodAdmission.Held h) {
       writer.writeStatus(
-          pod, StatusMirror.pending(pod.getStatus(), h.reason(), h.message(), clock.instant()));
+          pod, s -> StatusMirror.pending(s, h.reason(), h.message(), clock.instant()));
       metrics.sync("held");
       return WorkQueue.Result.DONE;
     }
@@ -235,24 +235,25 @@ final class SyncHandler {
           }
           writer.writeStatus(
               pod,
-              wait.map(
-                      w ->
-                          StatusMirror.withPodCondition(
-                              pod.getStatus(),
-                              FairGate.CONDITION,
-                              "False",
-                              w.reason(),
-                              w.message(),
-                              clock.instant()))
-                  .orElseGet(
-                      () ->
-                          StatusMirror.withPodCondition(
-                              pod.getStatus(),
-                              FairGate.CONDITION,
-                              "True",
-                              FairGate.REASON_FIRST,
-                              "its team goes first when harvested room frees",
-                              clock.instant())));
+              s ->
+                  wait.map(
+                          w ->
+                              StatusMirror.withPodCondition(
+                                  s,
+                                  FairGate.CONDITION,
+                                  "False",
+                                  w.reason(),
+                                  w.message(),
+                                  clock.instant()))
+                      .orElseGet(
+                          () ->
+                              StatusMirror.withPodCondition(
+                                  s,
+                                  FairGate.CONDITION,
+                                  "True",
+                                  FairGate.REASON_FIRST,
+                                  "its team goes first when harvested room frees",
+                                  clock.instant())));
           return WorkQueue.Result.DONE;
         });
   }

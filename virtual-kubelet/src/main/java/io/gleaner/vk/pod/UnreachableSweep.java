@@ -112,22 +112,23 @@ final class UnreachableSweep {
                   if (now - since >= timeout.toMillis()) {
                     writer.writeStatus(
                         pod,
-                        StatusMirror.failed(
-                            pod.getStatus(),
-                            StatusMirror.REASON_MEMBER_UNREACHABLE,
-                            "member cluster "
-                                + cluster
-                                + " has not answered since "
-                                + Instant.ofEpochMilli(since)
-                                + "; failed for recreation after "
-                                + timeout,
-                            clock.instant()));
+                        s ->
+                            StatusMirror.failed(
+                                s,
+                                StatusMirror.REASON_MEMBER_UNREACHABLE,
+                                "member cluster "
+                                    + cluster
+                                    + " has not answered since "
+                                    + Instant.ofEpochMilli(since)
+                                    + "; failed for recreation after "
+                                    + timeout,
+                                clock.instant()));
                     broker.releaseOutcome(uid, "member unreachable");
                     t.released = true;
                     t.state = TrackedPod.State.ABANDONED;
                   } else if (t.unreachableSinceMs == 0) {
                     writer.writeStatus(
-                        pod, StatusMirror.unreachable(pod.getStatus(), cluster, clock.instant()));
+                        pod, s -> StatusMirror.unreachable(s, cluster, clock.instant()));
                     t.unreachableSinceMs = since;
                   }
                   return WorkQueue.Result.DONE;

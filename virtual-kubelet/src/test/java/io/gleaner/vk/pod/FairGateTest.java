@@ -156,4 +156,44 @@ class FairGateTest {
 
     assertThat(tried).containsExactly("a0");
   }
+
+  @Test
+  void aWaitThatCouldNotBeWrittenIsWrittenAgainNextRoundAndTheOthersAreWrittenAnyway() {
+    // nothing fits; a's pods go first; the first write of a0's condition fails (a conflict, a
+    // timeout): a round must not count it as shown, nor leave the pods after it unwritten
+    List<String> shown = new ArrayList<>();
+    boolean[] failNext = {true};
+    gate.controller(
+        new FairGate.Controller() {
+          @Override
+          public FairGate.Tried tryPlace(String uid) {
+            return FairGate.Tried.NO_ROOM;
+          }
+
+          @Override
+          public void showWait(String uid, Optional<Wait> wait) {
+            if (uid.equals("a0") && failNext[0]) {
+              failNext[0] = false;
+              throw new IllegalStateException("409 Conflict");
+            }
+            shown.add(uid + (wait.isPresent() ? ":" + wait.get().reason() : ":first"));
+          }
+
+          @Override
+          public Map<String, Resources> usage(Teams teams) {
+            return new HashMap<>();
+          }
+        });
+    gate.teams(() -> TEAMS);
+    gate.pool(() -> Resources.of("cpu", "100"));
+    waiting("a0", "a", "1", 0);
+    waiting("b1", "b", "1", 1);
+
+    gate.round();
+    assertThat(shown).containsExactly("b1:WaitingForTeamTurn");
+
+    shown.clear();
+    gate.round();
+    assertThat(shown).contains("a0:first");
+  }
 }

@@ -12,8 +12,10 @@ class MetaPodWriterTest {
   void statusPatchSetsWhatIsThereAndClearsWhatTheMemberNoLongerReports() throws Exception {
     String patch =
         MetaPodWriter.statusPatch(
-            new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0.7").build());
-    JsonNode status = Serialization.jsonMapper().readTree(patch).get("status");
+            new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0.7").build(), "41");
+    JsonNode root = Serialization.jsonMapper().readTree(patch);
+    assertThat(root.at("/metadata/resourceVersion").asText()).isEqualTo("41");
+    JsonNode status = root.get("status");
     assertThat(status.get("phase").asText()).isEqualTo("Running");
     assertThat(status.get("podIP").asText()).isEqualTo("10.0.0.7");
     for (String k : MetaPodWriter.CLEARED_STATUS_FIELDS) {
