@@ -47,8 +47,8 @@ final class PodInformers implements AutoCloseable {
 
   /** What the informers report; called on informer threads. */
   interface Events {
-    /** A metadata pod was added or updated. */
-    void metaChanged(Pod pod);
+    /** A metadata pod was added ({@code old} null) or updated. */
+    void metaChanged(Pod old, Pod pod);
 
     /** A metadata pod is gone. */
     void metaDeleted(Pod pod);
@@ -153,13 +153,13 @@ final class PodInformers implements AutoCloseable {
           @Override
           public void onAdd(Pod pod) {
             summarize(pod);
-            events.metaChanged(pod);
+            events.metaChanged(null, pod);
           }
 
           @Override
           public void onUpdate(Pod old, Pod pod) {
             summarize(pod);
-            events.metaChanged(pod);
+            events.metaChanged(old, pod);
           }
 
           @Override

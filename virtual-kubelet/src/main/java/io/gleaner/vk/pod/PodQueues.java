@@ -1,6 +1,7 @@
 package io.gleaner.vk.pod;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.gleaner.vk.translate.SpecUpdates;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -78,8 +79,13 @@ final class PodQueues implements PodInformers.Events, AutoCloseable {
     delete.start(deleteHandler);
   }
 
+  /** A metadata pod was added (as {@link #metaChanged(Pod, Pod)} with no earlier version). */
+  void metaChanged(Pod pod) {
+    metaChanged(null, pod);
+  }
+
   @Override
-  public void metaChanged(Pod pod) {
+  public void metaChanged(Pod old, Pod pod) {
     if (!acting) {
       return;
     }
@@ -98,6 +104,10 @@ final class PodQueues implements PodInformers.Events, AutoCloseable {
         && pod.getSpec().getReadinessGates() != null
         && !pod.getSpec().getReadinessGates().isEmpty()) {
       status.add(uid); // a gate's condition may have changed: Ready is worked out again
+    } else if (t.state == TrackedPod.State.CREATED
+        && old != null
+        && SpecUpdates.deadlineChanged(old.getSpec(), pod.getSpec())) {
+      status.add(uid); // the member pod is given the lowered deadline
     }
   }
 

@@ -3,17 +3,22 @@ package io.gleaner.vk.pod;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.vk.translate.Gangs;
 import io.gleaner.vk.translate.MemberPodState;
 import io.gleaner.vk.translate.MemberPodTranslator;
+import io.gleaner.vk.translate.SpecUpdates;
 import io.gleaner.vk.translate.StatusMirror;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -207,6 +212,12 @@ final class StatusHandler {
       }
       gangLost.remove(uid); // it finished meanwhile
     }
+    if (!(state instanceof MemberPodState.Finished)) {
+      Optional<WorkQueue.Result> lowered = lowerDeadline(pod, member, t);
+      if (lowered.isPresent()) {
+        return lowered.get();
+      }
+    }
     if (StatusMirror.worthMirroring(member, pod.getStatus())) {
       writer.writeStatus(
           pod,
@@ -219,6 +230,40 @@ final class StatusHandler {
       t.released = true;
     }
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * Gives the member pod the metadata pod's deadline when it was set or lowered after the member
+   * pod was created ({@link SpecUpdates#deadline}), so that the member's kubelet stops the pod when
+   * a kubelet on the virtual node would. Empty when nothing was to do or it was done; a refusal
+   * other than the pod being gone is retried.
+   */
+  private Optional<WorkQueue.Result> lowerDeadline(Pod pod, Pod member, TrackedPod t) {
+    OptionalLong deadline = SpecUpdates.deadline(pod.getSpec(), member.getSpec());
+    Optional<KubernetesClient> client = members.client(t.cluster);
+    if (deadline.isEmpty() || client.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      client
+          .get()
+          .pods()
+          .inNamespace(member.getMetadata().getNamespace())
+          .resource(member)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"activeDeadlineSeconds\":" + deadline.getAsLong() + "}}");
+      metrics.sync("deadline_lowered");
+      log.info("member pod's activeDeadlineSeconds lowered to {}", deadline.getAsLong());
+      return Optional.empty();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return Optional.empty(); // its delete notice comes
+      }
+      metrics.error(t.cluster, "patch_pod");
+      return Optional.of(
+          WorkQueue.Result.retry("lowering the member pod's deadline: " + e.getMessage()));
+    }
   }
 
   /**

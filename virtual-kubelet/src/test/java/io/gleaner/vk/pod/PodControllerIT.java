@@ -230,6 +230,35 @@ class PodControllerIT {
   }
 
   @Test
+  void aDeadlineSetOrLoweredOnARunningMetadataPodIsGivenToItsMemberPod() {
+    Pod p = bound("500m");
+    Pod member = await().atMost(WAIT).until(() -> memberOf(metaPod(p)), Optional::isPresent).get();
+    assertThat(member.getSpec().getActiveDeadlineSeconds()).isNull();
+    run(member);
+    await().atMost(WAIT).until(() -> "Running".equals(metaPod(p).getStatus().getPhase()));
+
+    // set where there was none, then lowered, as the API allows; a kubelet on the virtual node
+    // would stop the pod at it, so the member's kubelet must know it
+    for (long deadline : new long[] {3600, 600}) {
+      meta.pods()
+          .inNamespace("team-a")
+          .withName(p.getMetadata().getName())
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"activeDeadlineSeconds\":" + deadline + "}}");
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          memberOf(metaPod(p)).orElseThrow().getSpec().getActiveDeadlineSeconds())
+                      .isEqualTo(deadline));
+    }
+    assertThat(registry.counter(VkMetrics.SYNCS, "outcome", "deadline_lowered").count())
+        .isEqualTo(2.0);
+  }
+
+  @Test
   void aReadinessGateOpenedOnTheMetadataPodMakesItReadyAndItsConditionsStay() {
     Pod p =
         bound(
