@@ -278,6 +278,12 @@ class MemberAdmissionPolicyTest {
         GLEANER, "UPDATE", "pods", "", ns, before.at("/metadata/name").asText(), after, before);
   }
 
+  private static ObjectNode deadlined(ObjectNode pod) {
+    ObjectNode p = pod.deepCopy();
+    ((ObjectNode) p.path("spec")).put("activeDeadlineSeconds", 600);
+    return p;
+  }
+
   private static ObjectNode annotated(ObjectNode pod, Map<String, String> annotations) {
     ObjectNode p = pod.deepCopy();
     annotations.forEach(((ObjectNode) p.path("metadata")).putObject("annotations")::put);
@@ -307,7 +313,7 @@ class MemberAdmissionPolicyTest {
             annotated(foreign, Map.of("gleaner.io/reclaim-reason", "TeamGuarantee"))));
     String only =
         "Gleaner's identity changes on its pods only the annotations gleaner.io/reclaim-reason"
-            + " and gleaner.io/reclaim-message";
+            + " and gleaner.io/reclaim-message, and spec.activeDeadlineSeconds";
     // another annotation, a label, the spec: no
     assertThat(denied(patchPod(GLEANER_NS, own, annotated(own, Map.of("a.io/x", "2")))).message())
         .isEqualTo(only);
@@ -315,9 +321,25 @@ class MemberAdmissionPolicyTest {
     ObjectNode relabelled = noted.deepCopy();
     ((ObjectNode) relabelled.at("/metadata/labels")).put("app", "x");
     assertThat(denied(patchPod(GLEANER_NS, own, relabelled)).message()).isEqualTo(only);
-    ObjectNode respec = noted.deepCopy();
-    ((ObjectNode) respec.path("spec")).put("serviceAccountName", "admin");
-    assertThat(denied(patchPod(GLEANER_NS, own, respec)).message()).isEqualTo(only);
+    // of the spec fields an update may change (the API server refuses the others), only the
+    // deadline
+    ObjectNode reimaged = noted.deepCopy();
+    ((ObjectNode) reimaged.at("/spec/containers/0")).put("image", "evil:latest");
+    assertThat(denied(patchPod(GLEANER_NS, own, reimaged)).message()).isEqualTo(only);
+    ObjectNode tolerating = noted.deepCopy();
+    ((ObjectNode) tolerating.path("spec"))
+        .putArray("tolerations")
+        .addObject()
+        .put("key", "dedicated")
+        .put("operator", "Exists");
+    assertThat(denied(patchPod(GLEANER_NS, own, tolerating)).message()).isEqualTo(only);
+    ObjectNode graced = noted.deepCopy();
+    ((ObjectNode) graced.path("spec")).put("terminationGracePeriodSeconds", 1);
+    denied(patchPod(GLEANER_NS, own, graced));
+    ObjectNode deadline = own.deepCopy();
+    ((ObjectNode) deadline.path("spec")).put("activeDeadlineSeconds", 600);
+    allowed(patchPod(GLEANER_NS, own, deadline));
+    denied(patchPod(namespace("default", null), foreign, deadlined(foreign)));
     ObjectNode finalized = noted.deepCopy();
     ((ObjectNode) finalized.path("metadata")).putArray("finalizers").add("x.io/keep");
     denied(patchPod(GLEANER_NS, own, finalized));

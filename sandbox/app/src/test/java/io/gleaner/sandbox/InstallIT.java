@@ -256,8 +256,8 @@ class InstallIT {
       Map.ofEntries(
           Map.entry(
               "gleaner-virtual-kubelet get core/pods",
-              "PodController re-reads a metadata pod before it ends its deletion; no pod is deleted"
-                  + " here"),
+              "PodController re-reads a metadata pod before it ends its deletion (no pod is deleted"
+                  + " here) and after a status write its copy was too old for (409)"),
           Map.entry(
               "gleaner-virtual-kubelet delete core/pods",
               "PodController ends a metadata pod's graceful deletion once its member pod is gone"),
@@ -289,7 +289,8 @@ class InstallIT {
           Map.entry(
               "gleaner-member patch core/pods",
               "the descheduler notes on a pod it evicts for a team's guarantee why: no team has a"
-                  + " guarantee here (the sandbox's ads-nearline has)"),
+                  + " guarantee here (the sandbox's ads-nearline has); the virtual-kubelet gives a"
+                  + " member pod a deadline set on its metadata pod: case 14, after this check"),
           Map.entry(
               "gleaner-member create core/events",
               "the descheduler records its reclaims in the member (SandboxE2E)"),
@@ -1669,6 +1670,38 @@ class InstallIT {
           .as("secrets mounted by Gleaner's pods in %s", m.name())
           .doesNotContain("db-creds");
     }
+  }
+
+  /**
+   * A deadline set with kubectl on a running pod ends it there, as a kubelet on a real node would:
+   * the virtual-kubelet gives it to the member pod (a patch the member chart's RBAC and admission
+   * policy allow Gleaner), whose kubelet fails the pod at it.
+   */
+  @Test
+  @Order(14)
+  void aDeadlineSetWithKubectlOnARunningPodEndsItThere() throws Exception {
+    apply("deadline-1");
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> phase("deadline-1"), "Running"::equals);
+
+    kubectl(
+        "-n",
+        "team-a",
+        "patch",
+        "pod",
+        "deadline-1",
+        "-p",
+        "{\"spec\":{\"activeDeadlineSeconds\":1}}");
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> reason("deadline-1"), "DeadlineExceeded"::equals);
+    assertThat(phase("deadline-1")).isEqualTo("Failed");
+    assertThat(message("deadline-1"))
+        .isEqualTo("Pod was active on the node longer than the specified deadline");
   }
 
   /** Applies a pod of {@link #POD_YAML} that mounts Secret {@code secret}. */
