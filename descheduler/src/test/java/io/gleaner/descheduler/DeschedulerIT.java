@@ -520,6 +520,45 @@ class DeschedulerIT {
   }
 
   /**
+   * One eviction a thousand seconds: node 0's reclaim sends one eviction and three wait for their
+   * permits. The broker is told to place nothing more on node 0 meanwhile, not once the last is
+   * answered: the room the first victim frees would otherwise take new Gleaner pods, each one more
+   * victim in one more round before the online pod gets its room. The node stays labelled lent
+   * until all its evictions are answered.
+   */
+  @Test
+  void theBrokerStopsPlacingOnANodeWhileItsEvictionsWaitForPermits() {
+    GleanerPolicySpec spec = new GleanerPolicySpec();
+    spec.setEviction(new EvictionLimits(0.001, 10));
+    policy = PolicySource.fixed(spec.effective());
+    for (int i = 1; i <= 4; i++) {
+      gleanerPod("a" + i, nodes.get(0), "2", "offline", Map.of());
+    }
+    List<String> a = List.of("a1", "a2", "a3", "a4");
+    await().atMost(WAIT).until(() -> a.stream().allMatch(this::running));
+    startService(DeschedulerSettings.DEFAULTS.withEvictionPermitTimeout(Duration.ofMinutes(5)));
+
+    onlinePod("web-a", "8", Map.of("kubernetes.io/hostname", nodes.get(0)));
+
+    await().atMost(WAIT).until(() -> a.stream().filter(this::present).count() == 3);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                broker.withdrawals.stream()
+                    .anyMatch(w -> w.getNode().getNode().equals(nodes.get(0))));
+    assertThat(a.stream().filter(this::present))
+        .as("three evictions still wait for their permits")
+        .hasSize(3);
+    assertThat(victims("rate_limited") + victims("evicted"))
+        .as("the reclaim is not answered yet")
+        .isZero();
+    assertThat(client.nodes().withName(nodes.get(0)).get().getMetadata().getLabels())
+        .as("handed back only once its evictions are answered")
+        .containsKey(GleanerKeys.POOL);
+  }
+
+  /**
    * Node 0's reclaim takes the one permit there is and three of its evictions wait for theirs; then
    * this replica stops leading and the permits come (the policy allows a thousand a second): the
    * three are dropped as not_leader, never sent (a deposed leader acts on nothing).

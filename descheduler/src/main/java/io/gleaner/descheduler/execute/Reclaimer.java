@@ -27,14 +27,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out a plan in one member cluster. Per reclaimed node: evicts the victims (all at once,
+ * Carries out a plan in one member cluster. Per reclaimed node: withdraws its offer at the broker
+ * (so nothing new lands there while its victims go) and evicts the victims (all at once,
  * rate-limited per cluster: they wait for their permits in the cluster's {@link EvictionQueue}, not
- * on the caller's thread), then returns the node and withdraws its offer at the broker (so nothing
- * new lands there); then records Events on the online pods and the node, tells the broker what
- * happened and publishes the ReclaimEvent. A reclaim whose reason keeps the node ({@link
- * io.gleaner.descheduler.plan.Reason#returnsNode()}: room for a team's guarantee) only evicts and
- * publishes the event. Only the evictions are on the latency path; everything else runs on {@code
- * background} and never delays a reclaim.
+ * on the caller's thread), then returns the node; then records Events on the online pods and the
+ * node, tells the broker what happened and publishes the ReclaimEvent. A reclaim whose reason keeps
+ * the node ({@link io.gleaner.descheduler.plan.Reason#returnsNode()}: room for a team's guarantee)
+ * only evicts and publishes the event. Only the evictions are on the latency path; everything else
+ * runs on {@code background} and never delays a reclaim.
  *
  * <p>Safe to repeat: evicting a pod that is gone, or returning a node already returned, is a no-op.
  */
@@ -61,6 +61,7 @@ public final class Reclaimer implements AutoCloseable {
   private final Executor io;
   private final Executor background;
   private final Consumer<ReclaimEvent> publish;
+  private final BooleanSupplier mayAct;
 
   /**
    * @param io runs the evictions (the latency path)
@@ -91,6 +92,7 @@ public final class Reclaimer implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.io = Objects.requireNonNull(io, "io");
     this.publish = Objects.requireNonNull(publish, "publish");
+    this.mayAct = Objects.requireNonNull(mayAct, "mayAct");
     this.queue = new EvictionQueue(cluster, limiter, EvictionQueue.CAPACITY, permits, mayAct);
   }
 
@@ -143,6 +145,20 @@ public final class Reclaimer implements AutoCloseable {
     Settings settings = this.settings;
     Instant reclaimedAt = clock.instant();
     Instant cooldownUntil = reclaimedAt.plus(settings.cooldown());
+    if (!settings.dryRun() && r.reason().returnsNode()) {
+      // The broker places nothing more on the node from now on, while its victims are evicted:
+      // each eviction's room is released in the ledger as soon as the virtual-kubelet sees the pod
+      // go, and a node still offered then takes new Gleaner pods into it, which the online pod's
+      // room must be reclaimed from again (one more round each, and evictions wait for their
+      // permits). Off the latency path: the evictions do not wait for the broker. Like each
+      // eviction, sent only while this replica may act.
+      background.execute(
+          () -> {
+            if (mayAct.getAsBoolean()) {
+              broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
+            }
+          });
+    }
     List<CompletableFuture<EvictionResult>> evictions = new ArrayList<>();
     java.util.Optional<ReclaimNote> note =
         settings.dryRun() ? java.util.Optional.empty() : ReclaimNote.of(r);
@@ -152,10 +168,10 @@ public final class Reclaimer implements AutoCloseable {
     CompletableFuture<Void> evicted =
         CompletableFuture.allOf(evictions.toArray(CompletableFuture[]::new));
     // The node is handed back once the evictions are answered: they are the latency path, and the
-    // member API server answers them first; nothing new lands on the node meanwhile (the broker is
-    // told at the same moment). A node where an eviction was refused (a PDB, throttling, an error)
-    // is not handed back: Gleaner pods still run there, and the next plan takes it up again. Nor is
-    // one where an eviction was refused in an earlier pass while that pod still runs there.
+    // member API server answers them first; nothing new lands on the node meanwhile (its offer was
+    // withdrawn above). A node where an eviction was refused (a PDB, throttling, an error) is not
+    // handed back: Gleaner pods still run there, and the next plan takes it up again. Nor is one
+    // where an eviction was refused in an earlier pass while that pod still runs there.
     CompletableFuture<Void> handBack =
         settings.dryRun() || !r.reason().returnsNode()
             ? CompletableFuture.completedFuture(null)
@@ -166,7 +182,6 @@ public final class Reclaimer implements AutoCloseable {
                     // this replica may no longer act: nothing more from it; the leader plans again
                     return null;
                   }
-                  broker.withdraw(cluster, r.node(), r.reason().wire(), cooldownUntil, null);
                   List<String> refused = new ArrayList<>();
                   r.refusedPods().forEach(pod -> refused.add(pod + " refused earlier"));
                   for (int i = 0; i < r.victims().size(); i++) {

@@ -156,6 +156,59 @@ class ReclaimerTest {
         .noneMatch(c -> c.startsWith("note "));
   }
 
+  /**
+   * The broker stops placing on the node as the reclaim starts, not once its evictions are
+   * answered: the room each eviction frees is released in the ledger as soon as the virtual-kubelet
+   * sees the pod go, and a node still offered then takes new Gleaner pods into it, which the online
+   * pod's room must be reclaimed from again, one more round each. The node is handed back only once
+   * every eviction freed its room.
+   */
+  @Test
+  void theNodesOfferIsWithdrawnBeforeItsEvictionsAreAnswered() {
+    Map<String, java.util.concurrent.CompletableFuture<EvictionResult>> answers =
+        new ConcurrentHashMap<>();
+    FakeActions slow =
+        new FakeActions() {
+          @Override
+          public java.util.concurrent.CompletableFuture<EvictionResult> evictAsync(
+              Victim v, java.util.concurrent.Executor executor) {
+            calls.add("evict " + v.pod().key() + " grace=" + v.pod().gracePeriodSeconds());
+            return answers.computeIfAbsent(
+                v.pod().name(), k -> new java.util.concurrent.CompletableFuture<>());
+          }
+        };
+    Reclaimer r =
+        new Reclaimer(
+            "c1",
+            slow,
+            broker,
+            new EvictionLimiter(100.0, 1000, Duration.ofHours(1)),
+            clock,
+            new Reclaimer.Settings(false, Duration.ofMinutes(10)),
+            Runnable::run,
+            Runnable::run,
+            permits,
+            () -> true,
+            published::add);
+
+    java.util.concurrent.CompletableFuture<List<NodeResult>> done =
+        r.executeAsync(plan(pod("a"), pod("b")), T0);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> answers.size() == 2);
+    assertThat(done).as("the member has answered no eviction yet").isNotDone();
+    assertThat(broker.calls)
+        .as("the broker places nothing more on the node while its pods are evicted")
+        .containsExactly("c1/n1 Unschedulable event=false");
+    assertThat(slow.calls).noneMatch(c -> c.startsWith("return "));
+
+    answers.get("a").complete(EvictionResult.EVICTED);
+    answers.get("b").complete(EvictionResult.EVICTED);
+    await().atMost(Duration.ofSeconds(30)).until(done::isDone);
+    assertThat(slow.calls).contains("return n1 until " + T0.plus(Duration.ofMinutes(10)));
+    assertThat(broker.calls)
+        .containsExactly("c1/n1 Unschedulable event=false", "c1/n1 Unschedulable event=true");
+  }
+
   @Test
   void evictionsForATeamsGuaranteeKeepTheNodeLentAndOffered() {
     List<Victim> vs = List.of(new Victim("n1", pod("a")));
