@@ -380,6 +380,7 @@ final class GangStep {
       for (Placement p : placed.placements()) {
         String uid = p.getPodUid();
         Pod pod = informers.metaPod(uid);
+        boolean[] failed = {false};
         locks.withPod(
             uid,
             pod,
@@ -391,10 +392,19 @@ final class GangStep {
                 t.placeOn(p.getNode().getCluster(), p.getNode().getNode());
                 t.sourceOrdinal = p.getSourceValue();
                 t.state = TrackedPod.State.PLACED;
+              } else if (t.state == TrackedPod.State.ABANDONED) {
+                failed[0] = true;
               }
               return WorkQueue.Result.DONE;
             });
-        queues.sync.add(uid);
+        if (failed[0]) {
+          // it failed at the gang's deadline while the broker answered: nothing will run it, so
+          // its room goes back (its gang-mates reserved in this turn give theirs back when their
+          // syncs find the gang's expiry)
+          giveBack(uid);
+        } else {
+          queues.sync.add(uid);
+        }
       }
       log.debug("gang {} placed in its team's turn", gang.id());
       return FairGate.Tried.PLACED;
@@ -402,6 +412,20 @@ final class GangStep {
     // refused by the broker: its pods' syncs ask again and say why
     members.forEach(p -> queues.sync.add(p.getMetadata().getUid()));
     return FairGate.Tried.GONE;
+  }
+
+  /** Releases the reservation of a pod that failed while its turn reserved it. */
+  private void giveBack(String uid) {
+    if (broker.releaseOutcome(uid, GangDeadline.REASON)
+        == BrokerApiClient.CallOutcome.UNAVAILABLE) {
+      metrics.error("broker", "release");
+      log.warn(
+          "could not give back the room reserved for pod {}, failed at its gang's deadline: the"
+              + " broker does not answer (it lapses unconfirmed)",
+          uid);
+      return;
+    }
+    metrics.sync("gang_turn_given_back");
   }
 
   /** The UIDs of the live pods of a gang waiting in the {@link FairGate} under {@code key}. */

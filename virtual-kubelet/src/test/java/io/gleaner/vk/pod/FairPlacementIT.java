@@ -324,4 +324,47 @@ class FairPlacementIT {
     controller.capacityChanged();
     await().atMost(WAIT).until(() -> hasMember(metaPod(w1)) && hasMember(metaPod(w2)));
   }
+
+  @Test
+  void aGangWhoseTurnIsAnsweredAfterItsPodsFailedAtTheirDeadlineHoldsNoRoom() {
+    // a controller whose pods wait 2 s at most; the broker answers the gang's turn only after its
+    // pods failed at that deadline (a slow answer racing the timeout)
+    controller.close();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    controller =
+        new PodController(
+            meta,
+            MemberClusters.of(Map.of("m1", m1)),
+            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
+            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
+            Clock.systemUTC(),
+            UnaryOperator.identity(),
+            new VkMetrics(registry),
+            PodControllerConfig.defaults()
+                .withGc(Duration.ofHours(1), Duration.ZERO)
+                .withPendingTimeout(Duration.ofSeconds(2)));
+    controller.fairness(() -> TEAMS, () -> Resources.of("cpu", "4"));
+    java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+    broker.holdGangPlacements(answer);
+    controller.start();
+
+    podGroup("calm", "late", 2);
+    List<Pod> workers = List.of(bound("calm", "500m", "late"), bound("calm", "500m", "late"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                registry.counter(VkMetrics.SYNCS, "outcome", "gang_timeout").count() >= 2
+                    && workers.stream()
+                        .allMatch(w -> "Failed".equals(metaPod(w).getStatus().getPhase())));
+    answer.countDown(); // the broker reserves the gang now, for pods that failed
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(broker.placements()).as("reservations held").isEmpty());
+    for (Pod w : workers) {
+      assertThat(metaPod(w).getStatus().getReason()).isEqualTo("GangNotSchedulable");
+      assertThat(hasMember(metaPod(w))).isFalse();
+    }
+  }
 }

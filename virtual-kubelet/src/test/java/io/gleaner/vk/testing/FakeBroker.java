@@ -54,6 +54,7 @@ public final class FakeBroker implements AutoCloseable {
   private final List<StreamObserver<Capacity>> watchers = new CopyOnWriteArrayList<>();
   private volatile boolean failing;
   private volatile boolean full;
+  private volatile java.util.concurrent.CountDownLatch gangHold;
   private final Server server;
 
   public FakeBroker(List<FakeNode> nodes) throws IOException {
@@ -63,6 +64,14 @@ public final class FakeBroker implements AutoCloseable {
             .addService(new Impl())
             .build()
             .start();
+  }
+
+  /**
+   * Gang placements wait for {@code until} before they are answered (at most 10 s), as a broker
+   * slow to answer: what the caller does meanwhile races the answer.
+   */
+  public void holdGangPlacements(java.util.concurrent.CountDownLatch until) {
+    this.gangHold = until;
   }
 
   /** A member node starts lending (the pool grows). */
@@ -192,6 +201,14 @@ public final class FakeBroker implements AutoCloseable {
     public synchronized void placeGang(
         io.gleaner.api.v1.PlaceGangRequest req,
         StreamObserver<io.gleaner.api.v1.PlaceGangResponse> out) {
+      java.util.concurrent.CountDownLatch hold = gangHold;
+      if (hold != null) {
+        try {
+          hold.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       places.incrementAndGet();
       if (failing) {
         out.onError(Status.UNAVAILABLE.withDescription("fake broker is down").asRuntimeException());
