@@ -21,12 +21,18 @@ import java.util.Map;
  * @param reclaims reclaim events the broker reported
  * @param reclaimsPer100HarvestedCoreHours reclaims / total harvested core-hours × 100
  * @param onlinePodsDelayed online pods Unschedulable in a member while Gleaner pods were in that
- *     member, that then ran
+ *     member, that then ran (Gleaner's own scale-up placeholders are not online pods)
  * @param onlineDelaySecondsP50 their time from Unschedulable to Running (simulated seconds), p50
  * @param onlineDelaySecondsP99 the same, p99
  * @param onlineDelaySecondsMax the same, the longest
- * @param onlinePodsNeverRan online pods Unschedulable while Gleaner pods were in their member that
- *     had not run by the end of the run (or were deleted before)
+ * @param onlinePodsNeverRan online pods Gleaner kept from running: pods that, while Unschedulable,
+ *     were at some sample held back by Gleaner's pods (on some node of their member they would have
+ *     fit without Gleaner's pods and did not with them, by the simulator's scheduler model: the
+ *     criterion of the invariant {@code online_pod_held_back}), and had not run by the end of the
+ *     run (or were deleted before). Not counted: pods no reclaim could have helped (no node would
+ *     take them even without Gleaner's pods: online work fills the nodes, or no node satisfies
+ *     their selector, affinity or taints), and Gleaner's own scale-up placeholders in elastic
+ *     members, Unschedulable by design and deleted unrun
  */
 public record HarvestAccounting(
     Map<String, Double> lendableCoreHours,

@@ -12,6 +12,9 @@ import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
 import io.gleaner.sim.accounting.LendableCapacity;
 import io.gleaner.sim.accounting.ResourceHours;
+import io.gleaner.sim.scheduler.Fit;
+import io.gleaner.sim.scheduler.NodeInfo;
+import io.gleaner.sim.scheduler.PodInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +61,14 @@ public final class SummaryCollector {
   private final ResourceHours byMemberPod;
   private final Set<String> evictedMemberPods = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> onlineUnschedulableSince = new HashMap<>();
+
+  /**
+   * The online pods of {@link #onlineUnschedulableSince} that, at some sample, had Gleaner's pods
+   * in their way: on some node of their member they fit without Gleaner's pods and not with them
+   * (the criterion of the invariant {@code online_pod_held_back}).
+   */
+  private final Set<String> onlineHeldByGleaner = new HashSet<>();
+
   private final Map<String, Long> onlineDelays = new HashMap<>();
   private final List<Double> reclaimLatencies = Collections.synchronizedList(new ArrayList<>());
   private final Set<String> reclaimIds = ConcurrentHashMap.newKeySet();
@@ -170,10 +181,11 @@ public final class SummaryCollector {
     for (Map.Entry<String, KubernetesClient> e : members.get().entrySet()) {
       try {
         List<Pod> pods = e.getValue().pods().inAnyNamespace().list().getItems();
-        pending += sampleMember(e.getKey(), pods, now, hours, teamCpuNow);
+        List<Node> nodes = e.getValue().nodes().list().getItems();
+        pending += sampleMember(e.getKey(), pods, nodes, now, hours, teamCpuNow);
         Set<MemberRole> memberRoles = roles.getOrDefault(e.getKey(), Set.of());
         if (!memberRoles.isEmpty()) {
-          lendableOf(e.getValue(), memberRoles, pods, lendableNow, funnelNow);
+          lendableOf(e.getValue(), memberRoles, nodes, pods, lendableNow, funnelNow);
         }
       } catch (RuntimeException ex) {
         log.debug("summary: member {} not sampled: {}", e.getKey(), ex.toString());
@@ -353,10 +365,10 @@ public final class SummaryCollector {
   private void lendableOf(
       KubernetesClient client,
       Set<MemberRole> memberRoles,
+      List<Node> nodes,
       List<Pod> pods,
       Map<String, Resources> lendableNow,
       Map<String, Resources> funnelNow) {
-    List<Node> nodes = client.nodes().list().getItems();
     List<GenericKubernetesResource> groups = List.of();
     if (memberRoles.contains(MemberRole.TRAINING)) {
       groups =
@@ -446,7 +458,13 @@ public final class SummaryCollector {
   }
 
   private long sampleMember(
-      String cluster, List<Pod> pods, long now, double hours, Map<String, Long> teamCpuNow) {
+      String cluster,
+      List<Pod> pods,
+      List<Node> nodes,
+      long now,
+      double hours,
+      Map<String, Long> teamCpuNow) {
+    NodeRoom room = null;
     long pending = 0;
     boolean gleanerPresent =
         pods.stream()
@@ -482,11 +500,21 @@ public final class SummaryCollector {
             && p.getMetadata().getDeletionTimestamp() == null) {
           pending++;
         }
-      } else if (p.getMetadata().getOwnerReferences() == null
-          || p.getMetadata().getOwnerReferences().stream()
-              .noneMatch(o -> "DaemonSet".equals(o.getKind()))) {
+      } else if (!GleanerKeys.SCALE_UP_NAMESPACE.equals(p.getMetadata().getNamespace())
+          && !labels.containsKey(GleanerKeys.SCALE_UP)
+          && (p.getMetadata().getOwnerReferences() == null
+              || p.getMetadata().getOwnerReferences().stream()
+                  .noneMatch(o -> "DaemonSet".equals(o.getKind())))) {
+        // Gleaner's own scale-up placeholders (elastic members) are not online work: they are
+        // Unschedulable by design, to ask the member's autoscaler for nodes, and deleted unrun
         if ("Pending".equals(phase) && unschedulable(p) && gleanerPresent) {
           onlineUnschedulableSince.putIfAbsent(key, now);
+          if (!onlineHeldByGleaner.contains(key)) {
+            room = room == null ? new NodeRoom(nodes, pods) : room;
+            if (room.gleanerInTheWay(p)) {
+              onlineHeldByGleaner.add(key);
+            }
+          }
         } else if ("Running".equals(phase)
             && onlineUnschedulableSince.containsKey(key)
             && !onlineDelays.containsKey(key)) {
@@ -495,6 +523,45 @@ public final class SummaryCollector {
       }
     }
     return pending;
+  }
+
+  /**
+   * A member's nodes as the simulator's scheduler model sees them, with all their pods and with
+   * only those that are not Gleaner's.
+   */
+  private static final class NodeRoom {
+    private final Map<String, NodeInfo> all = new HashMap<>();
+    private final Map<String, NodeInfo> withoutGleaner = new HashMap<>();
+
+    NodeRoom(List<Node> nodes, List<Pod> pods) {
+      for (Node n : nodes) {
+        all.put(n.getMetadata().getName(), new NodeInfo(n));
+        withoutGleaner.put(n.getMetadata().getName(), new NodeInfo(n));
+      }
+      for (Pod p : pods) {
+        PodInfo info = PodInfo.of(p);
+        if (!info.occupiesNode() || !all.containsKey(info.nodeName())) {
+          continue;
+        }
+        all.get(info.nodeName()).addPod(info);
+        if (p.getMetadata().getLabels() == null
+            || !"true".equals(p.getMetadata().getLabels().get(GleanerKeys.MANAGED))) {
+          withoutGleaner.get(info.nodeName()).addPod(info);
+        }
+      }
+    }
+
+    /** Whether some node would take {@code p} without Gleaner's pods and does not with them. */
+    boolean gleanerInTheWay(Pod p) {
+      PodInfo info = PodInfo.of(p);
+      for (Map.Entry<String, NodeInfo> n : withoutGleaner.entrySet()) {
+        if (Fit.check(info, n.getValue(), Resources.ZERO).fits()
+            && !Fit.check(info, all.get(n.getKey()), Resources.ZERO).fits()) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   private static boolean unschedulable(Pod p) {
@@ -645,7 +712,7 @@ public final class SummaryCollector {
     long reclaims = reclaimIds.size();
     long neverRan =
         onlineUnschedulableSince.keySet().stream()
-            .filter(k -> !onlineDelays.containsKey(k))
+            .filter(k -> onlineHeldByGleaner.contains(k) && !onlineDelays.containsKey(k))
             .count();
     return new HarvestAccounting(
         lendableCores,

@@ -96,6 +96,99 @@ class SummaryCollectorIT {
   }
 
   /**
+   * Only online pods Gleaner kept from running count as never run. Node "a" (16 CPU) holds a 12-CPU
+   * Gleaner pod; node "b" (16 CPU) is full of online work. Never run, counted: "held" (8 CPU),
+   * which would fit on "a" without the Gleaner pod. Not counted: "huge" (20 CPU, fits no node even
+   * empty), "pinned" (its node selector matches no node), "crowded" (8 CPU, selects "b", full of
+   * online pods), and Gleaner's own scale-up placeholder (8 CPU), in the way of which the Gleaner
+   * pod stands too but which is no online work.
+   */
+  @Test
+  void neverRanCountsOnlyOnlinePodsGleanersPodsHeldBack() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T08:00:00Z"));
+    client.nodes().resource(node("a", "16", Map.of("pool", "a"))).create();
+    client.nodes().resource(node("b", "16", Map.of("pool", "b"))).create();
+    SummaryCollector collector =
+        new SummaryCollector(
+            client,
+            () -> Map.of("online-1", client),
+            clock,
+            Map.of("online-1", Set.of(MemberRole.ONLINE)),
+            LendableCapacity.Settings.DEFAULTS);
+    client.resource(pod("gleaner", "g1", "a", "12", "Running", true, false)).create();
+    client.resource(pod("web", "batch-b", "b", "16", "Running", false, false)).create();
+    client.resource(pod("web", "held", null, "8", "Pending", false, true)).create();
+    client.resource(pod("web", "huge", null, "20", "Pending", false, true)).create();
+    Pod pinned = pod("web", "pinned", null, "1", "Pending", false, true);
+    pinned.getSpec().setNodeSelector(Map.of("pool", "gpu"));
+    client.resource(pinned).create();
+    Pod crowded = pod("web", "crowded", null, "8", "Pending", false, true);
+    crowded.getSpec().setNodeSelector(Map.of("pool", "b"));
+    client.resource(crowded).create();
+    Pod placeholder = pod("gleaner-scale-up", "scale-up-1", null, "8", "Pending", false, true);
+    placeholder.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    client.resource(placeholder).create();
+
+    clock.advance(Duration.ofMinutes(1));
+    collector.sample();
+    client.resource(placeholder).delete();
+    client.resource(pod("web", "held", null, "8", "Pending", false, true)).delete();
+    clock.advance(Duration.ofMinutes(1));
+    collector.sample();
+
+    assertThat(collector.summary().harvest().onlinePodsNeverRan()).isEqualTo(1);
+    assertThat(collector.summary().onlinePodsDelayed()).isZero();
+  }
+
+  /** A scale-up placeholder that runs once its node comes is no online pod delayed. */
+  @Test
+  void aScaleUpPlaceholderThatRunsIsNoOnlineDelay() {
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T08:00:00Z"));
+    client.nodes().resource(node("a", "16", Map.of())).create();
+    SummaryCollector collector =
+        new SummaryCollector(
+            client,
+            () -> Map.of("elastic-1", client),
+            clock,
+            Map.of("elastic-1", Set.of(MemberRole.ONLINE)),
+            LendableCapacity.Settings.DEFAULTS);
+    client.resource(pod("gleaner", "g1", "a", "12", "Running", true, false)).create();
+    Pod placeholder = pod("gleaner-scale-up", "scale-up-1", null, "8", "Pending", false, true);
+    placeholder.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    client.resource(placeholder).create();
+    clock.advance(Duration.ofMinutes(1));
+    collector.sample();
+    placeholder = pod("gleaner-scale-up", "scale-up-1", "b", "8", "Running", false, false);
+    placeholder.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    client.resource(placeholder).update();
+    clock.advance(Duration.ofMinutes(1));
+    collector.sample();
+
+    assertThat(collector.summary().onlinePodsDelayed()).isZero();
+    assertThat(collector.summary().harvest().onlinePodsNeverRan()).isZero();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Node node(
+      String name, String cpu, Map<String, String> labels) {
+    return new NodeBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withLabels(labels)
+        .endMetadata()
+        .withNewStatus()
+        .withAllocatable(
+            Map.of(
+                "cpu",
+                new Quantity(cpu),
+                "memory",
+                new Quantity("64Gi"),
+                "pods",
+                new Quantity("110")))
+        .endStatus()
+        .build();
+  }
+
+  /**
    * Teams a and b (weights 1 and 1) each run a 4-CPU member pod throughout. A team is backlogged
    * while a pod of it waits that the virtual node has not taken (gated, bound to no node); b's
    * first pod is bound to the virtual node and waits for a member, which is not that. Samples at
