@@ -7,7 +7,6 @@ import io.gleaner.api.client.BrokerApiClient;
 import io.gleaner.api.v1.Placement;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
-import io.gleaner.sim.scheduler.Fit;
 import io.gleaner.sim.scheduler.NodeInfo;
 import io.gleaner.sim.scheduler.PodInfo;
 import java.time.Instant;
@@ -232,8 +231,7 @@ public final class FederationObserver {
    */
   private static final class OwnPods {
     private final String cluster;
-    private final Map<String, NodeInfo> withoutGleaner = new java.util.LinkedHashMap<>();
-    private final Map<String, NodeInfo> all = new HashMap<>();
+    private final GleanerRoom room;
     private final Map<String, Long> gleanerGrace = new HashMap<>();
     private final List<Pod> unschedulable = new ArrayList<>();
     private final List<PodInfo> unschedulableInfo = new ArrayList<>();
@@ -241,24 +239,20 @@ public final class FederationObserver {
 
     OwnPods(String cluster, List<Node> nodes) {
       this.cluster = cluster;
-      for (Node n : nodes) {
-        withoutGleaner.put(n.getMetadata().getName(), new NodeInfo(n));
-        all.put(n.getMetadata().getName(), new NodeInfo(n));
-      }
+      this.room = new GleanerRoom(nodes);
     }
 
     void add(Pod p, PodInfo info, boolean gleaners) {
-      if (info.occupiesNode() && all.containsKey(info.nodeName())) {
-        all.get(info.nodeName()).addPod(info);
-        if (gleaners) {
-          Long grace = p.getSpec().getTerminationGracePeriodSeconds();
-          gleanerGrace.merge(info.nodeName(), grace == null ? 30L : grace, Math::max);
-        } else {
-          withoutGleaner.get(info.nodeName()).addPod(info);
-        }
+      room.add(info, gleaners);
+      if (gleaners && info.occupiesNode()) {
+        Long grace = p.getSpec().getTerminationGracePeriodSeconds();
+        gleanerGrace.merge(info.nodeName(), grace == null ? 30L : grace, Math::max);
       }
-      if (gleaners || p.getStatus() == null || p.getStatus().getConditions() == null) {
-        return;
+      if (gleaners
+          || GleanerRoom.isScaleUpPlaceholder(p)
+          || p.getStatus() == null
+          || p.getStatus().getConditions() == null) {
+        return; // only online pods wait for room (a scale-up placeholder waits by design)
       }
       for (var c : p.getStatus().getConditions()) {
         if (!"PodScheduled".equals(c.getType()) || c.getLastTransitionTime() == null) {
@@ -283,15 +277,10 @@ public final class FederationObserver {
       scheduledAt.putAll(scheduled);
       for (int i = 0; i < unschedulable.size(); i++) {
         PodInfo info = unschedulableInfo.get(i);
-        List<String> gleanerNodes = new ArrayList<>();
+        List<String> gleanerNodes = room.nodesGleanerBlocks(info);
         long grace = 0;
-        for (Map.Entry<String, NodeInfo> n : withoutGleaner.entrySet()) {
-          if (gleanerGrace.containsKey(n.getKey())
-              && Fit.check(info, n.getValue(), Resources.ZERO).fits()
-              && !Fit.check(info, all.get(n.getKey()), Resources.ZERO).fits()) {
-            gleanerNodes.add(n.getKey());
-            grace = Math.max(grace, gleanerGrace.get(n.getKey()));
-          }
+        for (String n : gleanerNodes) {
+          grace = Math.max(grace, gleanerGrace.getOrDefault(n, 0L));
         }
         String since = null;
         for (var c : unschedulable.get(i).getStatus().getConditions()) {

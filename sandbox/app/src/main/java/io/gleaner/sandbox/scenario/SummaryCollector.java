@@ -10,10 +10,9 @@ import io.gleaner.api.v1.ClusterCapacity;
 import io.gleaner.meta.crd.MemberRole;
 import io.gleaner.meta.kube.GleanerKeys;
 import io.gleaner.meta.resources.Resources;
+import io.gleaner.sandbox.invariants.GleanerRoom;
 import io.gleaner.sim.accounting.LendableCapacity;
 import io.gleaner.sim.accounting.ResourceHours;
-import io.gleaner.sim.scheduler.Fit;
-import io.gleaner.sim.scheduler.NodeInfo;
 import io.gleaner.sim.scheduler.PodInfo;
 import java.time.Clock;
 import java.time.Duration;
@@ -464,7 +463,7 @@ public final class SummaryCollector {
       long now,
       double hours,
       Map<String, Long> teamCpuNow) {
-    NodeRoom room = null;
+    GleanerRoom room = null;
     long pending = 0;
     boolean gleanerPresent =
         pods.stream()
@@ -500,8 +499,7 @@ public final class SummaryCollector {
             && p.getMetadata().getDeletionTimestamp() == null) {
           pending++;
         }
-      } else if (!GleanerKeys.SCALE_UP_NAMESPACE.equals(p.getMetadata().getNamespace())
-          && !labels.containsKey(GleanerKeys.SCALE_UP)
+      } else if (!GleanerRoom.isScaleUpPlaceholder(p)
           && (p.getMetadata().getOwnerReferences() == null
               || p.getMetadata().getOwnerReferences().stream()
                   .noneMatch(o -> "DaemonSet".equals(o.getKind())))) {
@@ -510,8 +508,8 @@ public final class SummaryCollector {
         if ("Pending".equals(phase) && unschedulable(p) && gleanerPresent) {
           onlineUnschedulableSince.putIfAbsent(key, now);
           if (!onlineHeldByGleaner.contains(key)) {
-            room = room == null ? new NodeRoom(nodes, pods) : room;
-            if (room.gleanerInTheWay(p)) {
+            room = room == null ? gleanerRoom(nodes, pods) : room;
+            if (!room.nodesGleanerBlocks(PodInfo.of(p)).isEmpty()) {
               onlineHeldByGleaner.add(key);
             }
           }
@@ -525,43 +523,15 @@ public final class SummaryCollector {
     return pending;
   }
 
-  /**
-   * A member's nodes as the simulator's scheduler model sees them, with all their pods and with
-   * only those that are not Gleaner's.
-   */
-  private static final class NodeRoom {
-    private final Map<String, NodeInfo> all = new HashMap<>();
-    private final Map<String, NodeInfo> withoutGleaner = new HashMap<>();
-
-    NodeRoom(List<Node> nodes, List<Pod> pods) {
-      for (Node n : nodes) {
-        all.put(n.getMetadata().getName(), new NodeInfo(n));
-        withoutGleaner.put(n.getMetadata().getName(), new NodeInfo(n));
-      }
-      for (Pod p : pods) {
-        PodInfo info = PodInfo.of(p);
-        if (!info.occupiesNode() || !all.containsKey(info.nodeName())) {
-          continue;
-        }
-        all.get(info.nodeName()).addPod(info);
-        if (p.getMetadata().getLabels() == null
-            || !"true".equals(p.getMetadata().getLabels().get(GleanerKeys.MANAGED))) {
-          withoutGleaner.get(info.nodeName()).addPod(info);
-        }
-      }
+  private static GleanerRoom gleanerRoom(List<Node> nodes, List<Pod> pods) {
+    GleanerRoom room = new GleanerRoom(nodes);
+    for (Pod p : pods) {
+      room.add(
+          PodInfo.of(p),
+          p.getMetadata().getLabels() != null
+              && "true".equals(p.getMetadata().getLabels().get(GleanerKeys.MANAGED)));
     }
-
-    /** Whether some node would take {@code p} without Gleaner's pods and does not with them. */
-    boolean gleanerInTheWay(Pod p) {
-      PodInfo info = PodInfo.of(p);
-      for (Map.Entry<String, NodeInfo> n : withoutGleaner.entrySet()) {
-        if (Fit.check(info, n.getValue(), Resources.ZERO).fits()
-            && !Fit.check(info, all.get(n.getKey()), Resources.ZERO).fits()) {
-          return true;
-        }
-      }
-      return false;
-    }
+    return room;
   }
 
   private static boolean unschedulable(Pod p) {
