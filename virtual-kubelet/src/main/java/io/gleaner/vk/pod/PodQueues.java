@@ -79,11 +79,6 @@ final class PodQueues implements PodInformers.Events, AutoCloseable {
     delete.start(deleteHandler);
   }
 
-  /** A metadata pod was added (as {@link #metaChanged(Pod, Pod)} with no earlier version). */
-  void metaChanged(Pod pod) {
-    metaChanged(null, pod);
-  }
-
   @Override
   public void metaChanged(Pod old, Pod pod) {
     if (!acting) {

@@ -240,8 +240,12 @@ final class StatusHandler {
    */
   private Optional<WorkQueue.Result> lowerDeadline(Pod pod, Pod member, TrackedPod t) {
     OptionalLong deadline = SpecUpdates.deadline(pod.getSpec(), member.getSpec());
+    if (deadline.isEmpty()) {
+      return Optional
+          .empty(); // every status sync asks: the member pod's deadline nearly always holds
+    }
     Optional<KubernetesClient> client = members.client(t.cluster);
-    if (deadline.isEmpty() || client.isEmpty()) {
+    if (client.isEmpty()) {
       return Optional.empty();
     }
     try {

@@ -1,6 +1,7 @@
 package io.gleaner.vk.translate;
 
 import io.fabric8.kubernetes.api.model.PodSpec;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -30,7 +31,7 @@ public final class SpecUpdates {
 
   /** Whether the metadata pod's deadline changed between two versions of it. */
   public static boolean deadlineChanged(PodSpec before, PodSpec after) {
-    return !java.util.Objects.equals(
+    return !Objects.equals(
         before == null ? null : before.getActiveDeadlineSeconds(),
         after == null ? null : after.getActiveDeadlineSeconds());
   }

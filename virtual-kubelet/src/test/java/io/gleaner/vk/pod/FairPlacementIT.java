@@ -92,6 +92,18 @@ class FairPlacementIT {
     broker = new FakeBroker(List.of(new FakeBroker.FakeNode("m1", "n1", SourceKind.IDLE, 4000)));
     channel = NettyChannelBuilder.forTarget(broker.target()).usePlaintext().build();
     controller =
+        controller(
+            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO),
+            new SimpleMeterRegistry());
+    controller.start();
+  }
+
+  /**
+   * A pod controller on the member m1 and the broker, fair among {@link #TEAMS}; not started. (The
+   * pool is held at 4 CPUs: shares stay as the messages below state when a node is added.)
+   */
+  private PodController controller(PodControllerConfig config, SimpleMeterRegistry registry) {
+    PodController c =
         new PodController(
             meta,
             MemberClusters.of(Map.of("m1", m1)),
@@ -99,11 +111,10 @@ class FairPlacementIT {
             new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
             Clock.systemUTC(),
             UnaryOperator.identity(),
-            new VkMetrics(new SimpleMeterRegistry()),
-            PodControllerConfig.defaults().withGc(Duration.ofHours(1), Duration.ZERO));
-    controller.fairness(() -> TEAMS, () -> Resources.of("cpu", "4"));
-    // (the pool is held at 4 CPUs: shares stay as the messages below state when a node is added)
-    controller.start();
+            new VkMetrics(registry),
+            config);
+    c.fairness(() -> TEAMS, () -> Resources.of("cpu", "4"));
+    return c;
   }
 
   @AfterEach
@@ -332,18 +343,11 @@ class FairPlacementIT {
     controller.close();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     controller =
-        new PodController(
-            meta,
-            MemberClusters.of(Map.of("m1", m1)),
-            BrokerApiClient.on(channel, Duration.ofSeconds(5)),
-            new MemberPodTranslator(TranslationConfig.defaults("it", "gleaner")),
-            Clock.systemUTC(),
-            UnaryOperator.identity(),
-            new VkMetrics(registry),
+        controller(
             PodControllerConfig.defaults()
                 .withGc(Duration.ofHours(1), Duration.ZERO)
-                .withPendingTimeout(Duration.ofSeconds(2)));
-    controller.fairness(() -> TEAMS, () -> Resources.of("cpu", "4"));
+                .withPendingTimeout(Duration.ofSeconds(2)),
+            registry);
     java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
     broker.holdGangPlacements(answer);
     controller.start();

@@ -49,7 +49,7 @@ class PodQueuesTest {
 
   @Test
   void nothingIsRoutedBeforeActing() {
-    queues.metaChanged(meta("a", false));
+    queues.metaChanged(null, meta("a", false));
     queues.metaDeleted(meta("a", false));
     queues.memberChanged(member("a", true));
     queues.memberDeleted(member("a", false));
@@ -60,8 +60,8 @@ class PodQueuesTest {
   @Test
   void aNewMetadataPodIsSyncedAndADeletingOneDeleted() {
     queues.act();
-    queues.metaChanged(meta("a", false));
-    queues.metaChanged(meta("b", true));
+    queues.metaChanged(null, meta("a", false));
+    queues.metaChanged(null, meta("b", true));
     assertThat(lengths()).containsExactly(1, 0, 0, 1);
   }
 
@@ -72,7 +72,7 @@ class PodQueuesTest {
       TrackedPod t = new TrackedPod(0);
       t.state = s;
       tracked.put(s.name(), t);
-      queues.metaChanged(meta(s.name(), false));
+      queues.metaChanged(null, meta(s.name(), false));
     }
     assertThat(lengths()).containsExactly(2, 0, 0, 0); // NEW and PLACED
   }

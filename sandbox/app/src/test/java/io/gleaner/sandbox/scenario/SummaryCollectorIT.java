@@ -125,8 +125,7 @@ class SummaryCollectorIT {
     Pod crowded = pod("web", "crowded", null, "8", "Pending", false, true);
     crowded.getSpec().setNodeSelector(Map.of("pool", "b"));
     client.resource(crowded).create();
-    Pod placeholder = pod("gleaner-scale-up", "scale-up-1", null, "8", "Pending", false, true);
-    placeholder.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    Pod placeholder = placeholder(null, "Pending", true);
     client.resource(placeholder).create();
 
     clock.advance(Duration.ofMinutes(1));
@@ -153,19 +152,24 @@ class SummaryCollectorIT {
             Map.of("elastic-1", Set.of(MemberRole.ONLINE)),
             LendableCapacity.Settings.DEFAULTS);
     client.resource(pod("gleaner", "g1", "a", "12", "Running", true, false)).create();
-    Pod placeholder = pod("gleaner-scale-up", "scale-up-1", null, "8", "Pending", false, true);
-    placeholder.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    Pod placeholder = placeholder(null, "Pending", true);
     client.resource(placeholder).create();
     clock.advance(Duration.ofMinutes(1));
     collector.sample();
-    placeholder = pod("gleaner-scale-up", "scale-up-1", "b", "8", "Running", false, false);
-    placeholder.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    placeholder = placeholder("b", "Running", false);
     client.resource(placeholder).update();
     clock.advance(Duration.ofMinutes(1));
     collector.sample();
 
     assertThat(collector.summary().onlinePodsDelayed()).isZero();
     assertThat(collector.summary().harvest().onlinePodsNeverRan()).isZero();
+  }
+
+  /** The idle-detector's 8-CPU scale-up placeholder in an elastic member. */
+  private static Pod placeholder(String node, String phase, boolean unschedulable) {
+    Pod p = pod("gleaner-scale-up", "scale-up-1", node, "8", phase, false, unschedulable);
+    p.getMetadata().setLabels(Map.of("gleaner.io/scale-up", "true"));
+    return p;
   }
 
   private static io.fabric8.kubernetes.api.model.Node node(
